@@ -1,0 +1,89 @@
+import { parseArgs } from 'node:util';
+
+export const TARGETS = ['all', 'metrics'] as const;
+export type Target = (typeof TARGETS)[number];
+
+export interface CliOptions {
+  configFile?: string;
+  dataDir: string;
+  target: Target;
+  prometheusConfig?: string;
+  /** Flag overrides in Prometheus's spelling, applied on top of the config file. */
+  overrides: Record<string, string>;
+  help: boolean;
+  version: boolean;
+}
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** Prometheus-style flags that override a config value, and the config path they set. */
+export const FLAG_OVERRIDES: Record<string, string> = {
+  'web.listen-address': 'metrics.listen_address',
+  'storage.tsdb.retention.time': 'metrics.tsdb.retention_time',
+  'storage.tsdb.retention.size': 'metrics.tsdb.retention_size',
+  'query.timeout': 'metrics.query.timeout',
+  'query.max-samples': 'metrics.query.max_samples',
+  'query.lookback-delta': 'metrics.query.lookback_delta',
+  'log.level': 'server.log_level',
+};
+
+export const USAGE = `Usage: sightline [flags]
+
+The observability stack (metrics, logs, traces, dashboards) in one process.
+
+Flags:
+  --config.file FILE          Sightline configuration (YAML; \${VAR} expanded from the environment)
+  --data-dir DIR              where all data lives (default ./data)
+  --target TARGET             component to run: ${TARGETS.join('|')} (default all)
+  --prometheus.config FILE    a Prometheus configuration file, used unchanged
+  --web.listen-address ADDR   Prometheus API listen address (default 127.0.0.1:9090)
+  --storage.tsdb.retention.time DURATION   (default 15d)
+  --storage.tsdb.retention.size SIZE       (default 0 = unlimited)
+  --query.timeout DURATION    (default 2m)
+  --query.max-samples N       (default 50000000)
+  --query.lookback-delta DURATION          (default 5m)
+  --log.level LEVEL           debug|info|warn|error
+  --help                      show this help
+  --version                   print the version
+`;
+
+export function parseCliArgs(argv: string[]): CliOptions {
+  const overrideOptions = Object.fromEntries(Object.keys(FLAG_OVERRIDES).map((k) => [k, { type: 'string' as const }]));
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        'config.file': { type: 'string' },
+        'data-dir': { type: 'string' },
+        target: { type: 'string' },
+        'prometheus.config': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean' },
+        ...overrideOptions,
+      },
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const v = parsed.values as Record<string, string | boolean | undefined>;
+  const target = (v.target as string | undefined) ?? 'all';
+  if (!(TARGETS as readonly string[]).includes(target)) {
+    throw new UsageError(`--target: unknown target ${JSON.stringify(target)} (one of ${TARGETS.join(', ')})`);
+  }
+  const overrides: Record<string, string> = {};
+  for (const k of Object.keys(FLAG_OVERRIDES)) if (typeof v[k] === 'string') overrides[k] = v[k] as string;
+  return {
+    configFile: v['config.file'] as string | undefined,
+    dataDir: (v['data-dir'] as string | undefined) ?? './data',
+    target: target as Target,
+    prometheusConfig: v['prometheus.config'] as string | undefined,
+    overrides,
+    help: v.help === true,
+    version: v.version === true,
+  };
+}

@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+import { ConfigError } from '../config/index.js';
+import { createLogger } from '../server/index.js';
+import { USAGE, UsageError, parseCliArgs } from './args.js';
+import { loadSightlineConfig } from './load-config.js';
+import { startSightline } from './sightline.js';
+import { version } from './version.js';
+
+async function main(argv: string[]): Promise<number> {
+  let opts;
+  let config;
+  try {
+    opts = parseCliArgs(argv);
+    if (opts.help) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    if (opts.version) {
+      process.stdout.write(`sightline, version ${version()} (node ${process.version})\n`);
+      return 0;
+    }
+    config = loadSightlineConfig(opts);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`sightline: ${e.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (e instanceof ConfigError) {
+      process.stderr.write(`sightline: invalid configuration: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+  const logger = createLogger(config.server.log_level);
+  let running;
+  try {
+    running = await startSightline({ config, dataDir: opts.dataDir, target: opts.target, logger });
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`sightline: invalid configuration: ${e.message}\n`);
+      return 1;
+    }
+    logger.fatal({ err: e }, 'failed to start');
+    logger.flush();
+    return 1;
+  }
+  logger.info({ version: version(), target: opts.target, dataDir: opts.dataDir, ports: running.ports }, 'Sightline started');
+  await new Promise<void>((resolveStop) => {
+    const onSignal = (sig: NodeJS.Signals) => {
+      logger.info({ signal: sig }, 'shutting down');
+      running.stop().then(resolveStop, resolveStop);
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+  logger.info('stopped');
+  logger.flush();
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`sightline: ${(e as Error).stack ?? String(e)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,6 @@
+export { ConfigError } from './errors.js';
+export { formatDuration, parseByteSize, parseDuration } from './duration.js';
+export { expandEnv, loadYamlConfig, parseYamlConfig, validate, type LoadOptions } from './load.js';
+export { sightlineConfigSchema, type SightlineConfig } from './schema.js';
+export type { MetricsConfig } from './sections/metrics.js';
+export { byteSize, durationMs, listenAddress, splitHostPort } from './zod-helpers.js';

@@ -1,0 +1,14 @@
+import { z } from 'zod';
+import { metricsSection } from './sections/metrics.js';
+import { serverSection } from './sections/server.js';
+
+/**
+ * Sightline's one configuration file (`--config.file sightline.yaml`). One section per component; every section
+ * has defaults, so an empty file (or none) runs the single-process stack. Unknown keys are refused with their path.
+ */
+export const sightlineConfigSchema = z.strictObject({
+  server: serverSection.prefault({}),
+  metrics: metricsSection.prefault({}),
+});
+
+export type SightlineConfig = z.output<typeof sightlineConfigSchema>;

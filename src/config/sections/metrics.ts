@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { byteSize, durationMs, listenAddress } from '../zod-helpers.js';
+
+/** The Prometheus role: its HTTP API listener, the TSDB and the PromQL engine limits. */
+export const metricsSection = z.strictObject({
+  /** Prometheus HTTP API, `/metrics`, `/-/ready`. */
+  listen_address: listenAddress.default('127.0.0.1:9090'),
+  /** A prometheus.yml, accepted unchanged (also `--prometheus.config`). */
+  prometheus_config_file: z.string().optional(),
+  /** Scrape Sightline's own `/metrics` in the single-process stack. */
+  scrape_self: z.boolean().default(true),
+  self_scrape_interval: durationMs.default(15_000),
+  tsdb: z
+    .strictObject({
+      retention_time: durationMs.default(15 * 24 * 3600_000),
+      /** 0 = no size limit. */
+      retention_size: byteSize.default(0),
+      min_block_duration: durationMs.default(2 * 3600_000),
+      max_block_duration: durationMs.optional(),
+      out_of_order_time_window: durationMs.default(0),
+      wal_fsync_interval: durationMs.default(1000),
+    })
+    .prefault({}),
+  query: z
+    .strictObject({
+      timeout: durationMs.default(120_000),
+      max_samples: z.number().int().positive().default(50_000_000),
+      lookback_delta: durationMs.default(300_000),
+      max_concurrency: z.number().int().positive().default(20),
+    })
+    .prefault({}),
+});
+
+export type MetricsConfig = z.output<typeof metricsSection>;

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { parseByteSize, parseDuration } from './duration.js';
+
+/** A Prometheus duration string, parsed to milliseconds. */
+export const durationMs = z.string().transform((s, ctx) => {
+  try {
+    return parseDuration(s);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message });
+    return z.NEVER;
+  }
+});
+
+/** A byte size ("512MB") or a plain number of bytes. */
+export const byteSize = z.union([z.number().int().nonnegative(), z.string()]).transform((s, ctx) => {
+  if (typeof s === 'number') return s;
+  try {
+    return parseByteSize(s);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message });
+    return z.NEVER;
+  }
+});
+
+/** `host:port`; a bare `:port` means all interfaces. */
+export const listenAddress = z.string().regex(/^(\[[^\]]*\]|[^:]*):\d{1,5}$/, 'must be host:port');
+
+export function splitHostPort(addr: string): { host: string; port: number } {
+  const i = addr.lastIndexOf(':');
+  let host = addr.slice(0, i);
+  if (host.startsWith('[')) host = host.slice(1, -1);
+  return { host: host === '' ? '0.0.0.0' : host, port: Number(addr.slice(i + 1)) };
+}

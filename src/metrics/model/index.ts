@@ -1,0 +1,4 @@
+export { Labels, LabelsBuilder, METRIC_NAME, compareStrings, isValidLabelName, isValidMetricName } from './labels.js';
+export { Matcher, matchLabels, type MatchType } from './matcher.js';
+export { RegexSyntaxError, compileAnchored, compileUnanchored, expandTemplate, translateRe2 } from './regex.js';
+export { STALE_NAN, isStaleNaN, type SampleBatch, type MetricMetadata, type MetricType, type Exemplar } from './sample.js';

@@ -1,0 +1,2 @@
+export * from './interface.js';
+export { MemoryStorage } from './memory-storage.js';

@@ -1,0 +1,87 @@
+import type { Exemplar, Labels, Matcher, MetricMetadata, SampleBatch } from '../model/index.js';
+
+/**
+ * The storage interfaces of the metrics pillar. Query engines (PromQL, the HTTP API, rules, remote read) depend
+ * only on `Queryable`; ingestion (scrape, remote write, OTLP) only on `Appendable`. The TSDB head, its on-disk
+ * blocks, the object-storage tier and the test storage all implement them. Times are milliseconds since the epoch.
+ */
+
+/** Hints a querier may use to read less (Prometheus's `storage.SelectHints`). */
+export interface SelectHints {
+  /** Inclusive time range actually needed, in ms. */
+  start: number;
+  end: number;
+  /** Query resolution step in ms (0 for instant queries). */
+  step?: number;
+  /** Range of a range selector in ms, if any. */
+  range?: number;
+  /** Surrounding function name, e.g. 'rate', 'series' for metadata-only calls. */
+  func?: string;
+  grouping?: string[];
+  by?: boolean;
+  /** At most this many series (0 = no limit). */
+  limit?: number;
+}
+
+export interface Series {
+  readonly labels: Labels;
+  /** Samples within [mint, maxt] (inclusive), time-ordered, staleness markers included. */
+  samples(mint: number, maxt: number): SampleBatch;
+}
+
+export interface Querier {
+  /** Series matching all matchers (at least one matcher must not match the empty string), sorted by labels when `sorted`. */
+  select(matchers: readonly Matcher[], hints: SelectHints, sorted?: boolean): Promise<Series[]>;
+  /** Sorted, unique label names of series matching the matchers (all series when none) in the querier's time range. */
+  labelNames(matchers: readonly Matcher[], limit?: number): Promise<string[]>;
+  /** Sorted, unique values of `name`. */
+  labelValues(name: string, matchers: readonly Matcher[], limit?: number): Promise<string[]>;
+  close(): void;
+}
+
+export interface Queryable {
+  /** A querier over data in [mint, maxt] (ms, inclusive). */
+  querier(mint: number, maxt: number): Promise<Querier>;
+}
+
+/** Why a sample was refused; the scrape loop and the write APIs count these by kind. */
+export type AppendErrorKind = 'out_of_order' | 'out_of_bounds' | 'duplicate_sample' | 'too_old' | 'invalid_labels';
+
+export class AppendError extends Error {
+  constructor(
+    readonly kind: AppendErrorKind,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AppendError';
+  }
+}
+
+/** An opaque, storage-assigned series reference; 0 means "unknown, look it up by labels". */
+export type SeriesRef = number;
+
+/**
+ * A batch of writes. `append` validates and buffers (throwing `AppendError` for refused samples, leaving the rest of
+ * the batch intact); `commit` makes the whole batch durable in the write-ahead log and then visible to queries.
+ * Nothing is acknowledged to a client before `commit` resolves.
+ */
+export interface Appender {
+  append(ref: SeriesRef, labels: Labels, t: number, v: number): SeriesRef;
+  appendExemplar(ref: SeriesRef, labels: Labels, exemplar: Exemplar): SeriesRef;
+  updateMetadata(ref: SeriesRef, labels: Labels, meta: MetricMetadata): SeriesRef;
+  commit(): Promise<void>;
+  rollback(): void;
+}
+
+export interface Appendable {
+  appender(): Appender;
+}
+
+export interface MetadataSource {
+  /** Metric name -> distinct metadata entries, as `/api/v1/metadata` returns them. */
+  metadata(metric?: string, limit?: number): Map<string, MetricMetadata[]>;
+}
+
+export interface ExemplarQueryable {
+  exemplars(matcherSets: readonly (readonly Matcher[])[], start: number, end: number): Promise<{ seriesLabels: Labels; exemplars: Exemplar[] }[]>;
+}

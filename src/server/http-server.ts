@@ -1,0 +1,46 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { splitHostPort } from '../config/index.js';
+
+export interface HttpServerOptions {
+  name: string;
+  listenAddress: string;
+  logger: Logger;
+  registry: Registry;
+  /** Readiness: 503 until it returns true. */
+  ready?: () => boolean;
+  bodyLimit?: number;
+}
+
+/**
+ * A Fastify listener with the endpoints every Sightline component serves: `/-/healthy`, `/-/ready`, `/ready`,
+ * `/metrics`. Components add their routes before `listen`.
+ */
+export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: opts.logger.child({ component: opts.name }) as unknown as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: opts.bodyLimit ?? 64 * 1024 * 1024,
+    forceCloseConnections: true,
+  });
+  const ready = opts.ready ?? (() => true);
+  app.get('/-/healthy', async (_req, reply) => reply.type('text/plain').send('Healthy.\n'));
+  const readyHandler = async (_req: unknown, reply: FastifyReply) =>
+    ready() ? reply.type('text/plain').send('ready\n') : reply.code(503).type('text/plain').send('not ready\n');
+  app.get('/-/ready', readyHandler);
+  app.get('/ready', readyHandler);
+  app.get('/metrics', async (_req, reply) => {
+    const body = await opts.registry.metrics();
+    return reply.type(opts.registry.contentType).send(body);
+  });
+  return app;
+}
+
+/** Listen on `host:port` and return the bound port (useful with port 0 in tests). */
+export async function listen(app: FastifyInstance, listenAddress: string): Promise<number> {
+  const { host, port } = splitHostPort(listenAddress);
+  await app.listen({ host, port });
+  const addr = app.server.address();
+  return typeof addr === 'object' && addr ? addr.port : port;
+}

@@ -1,0 +1,5 @@
+export { HttpError, badRequest, notFound, tooManyRequests, unauthorized } from './errors.js';
+export type { Component, ComponentContext } from './component.js';
+export { createHttpServer, listen, type HttpServerOptions } from './http-server.js';
+export { createLogger, silentLogger, type Logger } from './logger.js';
+export { Registry, createSelfMetricsRegistry } from './self-metrics.js';

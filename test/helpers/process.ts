@@ -1,0 +1,64 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
+
+export function tempDir(prefix = 'sightline-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export interface SpawnedSightline {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Run the CLI from source (no build needed) as a separate process. */
+export function spawnSightline(args: string[], env: NodeJS.ProcessEnv = {}): SpawnedSightline {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+/** Poll `fn` until it returns a truthy value or the timeout passes. */
+export async function waitFor<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastErr: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      lastErr = e;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}${lastErr ? `: ${(lastErr as Error).message}` : ''}`);
+}
+
+/** Find the port a spawned Sightline bound for a listener, from its JSON "Sightline started" log line. */
+export async function startedPorts(s: SpawnedSightline, timeoutMs = 20_000): Promise<Record<string, number>> {
+  return waitFor(
+    () => {
+      for (const line of s.stderr().split('\n')) {
+        if (!line.startsWith('{')) continue;
+        const rec = JSON.parse(line) as { msg?: string; ports?: Record<string, number> };
+        if (rec.msg === 'Sightline started' && rec.ports) return rec.ports;
+      }
+      return undefined;
+    },
+    timeoutMs,
+    'Sightline to start',
+  );
+}
