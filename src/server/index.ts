@@ -1,4 +1,5 @@
 export { HttpError, badRequest, notFound, tooManyRequests, unauthorized } from './errors.js';
+export { DEFAULT_TENANT, TENANT_HEADER, resolveTenant, type TenancyOptions } from './tenant.js';
 export type { Component, ComponentContext } from './component.js';
 export { createHttpServer, listen, type HttpServerOptions } from './http-server.js';
 export { createLogger, silentLogger, type Logger } from './logger.js';

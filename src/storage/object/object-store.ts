@@ -1,0 +1,24 @@
+/**
+ * The one object-storage interface: everything that persists long-term (metric blocks, log chunks and indexes,
+ * trace blocks) goes through it. Implementations: the filesystem (default) and S3-compatible stores.
+ * Keys are `/`-separated paths without a leading slash.
+ */
+export interface ObjectStore {
+  get(key: string): Promise<Buffer>;
+  /** Bytes [offset, offset + length). */
+  getRange(key: string, offset: number, length: number): Promise<Buffer>;
+  put(key: string, data: Buffer | Uint8Array): Promise<void>;
+  /** Keys under `prefix`, recursively, sorted. */
+  list(prefix: string): Promise<string[]>;
+  delete(key: string): Promise<void>;
+  exists(key: string): Promise<boolean>;
+  /** Object size in bytes. */
+  size(key: string): Promise<number>;
+}
+
+export class ObjectNotFoundError extends Error {
+  constructor(readonly key: string) {
+    super(`object not found: ${key}`);
+    this.name = 'ObjectNotFoundError';
+  }
+}

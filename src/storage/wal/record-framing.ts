@@ -1,0 +1,41 @@
+import { crc32 } from 'node:zlib';
+
+/** Each WAL record is framed as: u32 length (LE), u32 CRC-32 of the payload (LE), payload. */
+export const FRAME_HEADER = 8;
+
+export function frameSize(payloadLength: number): number {
+  return FRAME_HEADER + payloadLength;
+}
+
+/** Write one framed record into `out` at `offset`; returns the offset after it. */
+export function writeFrame(out: Buffer, offset: number, payload: Uint8Array): number {
+  out.writeUInt32LE(payload.length, offset);
+  out.writeUInt32LE(crc32(payload), offset + 4);
+  out.set(payload, offset + FRAME_HEADER);
+  return offset + FRAME_HEADER + payload.length;
+}
+
+export type FrameReadResult =
+  /** All bytes consumed, or stopped at an incomplete frame at the end (a torn write, or one still being written). */
+  | { ok: true; end: number }
+  /** A frame whose checksum or length is wrong: the log is corrupt from `end` on. */
+  | { ok: false; end: number; reason: string };
+
+/**
+ * Call `fn` for every complete, valid record in `buf` from `offset`. Payloads are views into `buf` (copy them to
+ * keep them). Stops at the first incomplete or corrupt frame.
+ */
+export function readFrames(buf: Buffer, offset: number, fn: (payload: Buffer) => void, maxRecord = 1 << 30): FrameReadResult {
+  let pos = offset;
+  while (pos + FRAME_HEADER <= buf.length) {
+    const len = buf.readUInt32LE(pos);
+    const sum = buf.readUInt32LE(pos + 4);
+    if (len > maxRecord) return { ok: false, end: pos, reason: `record length ${len} exceeds the limit` };
+    if (pos + FRAME_HEADER + len > buf.length) return { ok: true, end: pos };
+    const payload = buf.subarray(pos + FRAME_HEADER, pos + FRAME_HEADER + len);
+    if (crc32(payload) !== sum) return { ok: false, end: pos, reason: 'checksum mismatch' };
+    fn(payload);
+    pos += FRAME_HEADER + len;
+  }
+  return { ok: true, end: pos };
+}

@@ -1,0 +1,179 @@
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { FRAME_HEADER, readFrames, writeFrame } from './record-framing.js';
+
+export interface WalOptions {
+  dir: string;
+  /** A new segment is started when the current one would exceed this (default 128 MiB). */
+  segmentSize?: number;
+  /**
+   * fsync at most this often (ms). `flush()` already hands every record to the OS with a write, which survives a
+   * process crash (`kill -9`); fsync protects against a machine crash. 0 = fsync on every flush.
+   */
+  fsyncIntervalMs?: number;
+}
+
+export interface ReplayStats {
+  segments: number;
+  records: number;
+  bytes: number;
+  /** Set when a corrupt or torn tail was found and cut off. */
+  repaired?: { segment: number; offset: number; reason: string };
+}
+
+const SEGMENT_NAME = /^\d{8}$/;
+
+export function segmentName(n: number): string {
+  return String(n).padStart(8, '0');
+}
+
+/** Sorted segment numbers in a WAL directory. */
+export function listSegments(dir: string): number[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => SEGMENT_NAME.test(n))
+    .map(Number)
+    .sort((a, b) => a - b);
+}
+
+/**
+ * A segmented write-ahead log of opaque records, shared by every pillar. Records appended are buffered in memory
+ * until `flush()`, which writes them to the segment file with one `write` — after that they survive a crash of
+ * the process. Callers acknowledge nothing before `flush()` returns.
+ *
+ * Opening replays every segment in order; a torn or corrupt tail is cut off (and any later segments removed), then
+ * writing continues in a new segment.
+ */
+export class WriteAheadLog {
+  private fd = -1;
+  private segment = 0;
+  private segmentBytes = 0;
+  private pending: Buffer = Buffer.allocUnsafe(1 << 16);
+  private pendingLen = 0;
+  private lastSync = Date.now();
+  private dirty = false;
+  private closed = false;
+  readonly segmentSize: number;
+  readonly fsyncIntervalMs: number;
+
+  private constructor(readonly dir: string, opts: WalOptions) {
+    this.segmentSize = opts.segmentSize ?? 128 * 1024 * 1024;
+    this.fsyncIntervalMs = opts.fsyncIntervalMs ?? 1000;
+  }
+
+  /** Open (creating if needed), replay existing records through `onRecord`, and start a fresh segment. */
+  static open(opts: WalOptions, onRecord: (payload: Buffer, segment: number) => void = () => {}): { wal: WriteAheadLog; stats: ReplayStats } {
+    mkdirSync(opts.dir, { recursive: true });
+    const wal = new WriteAheadLog(opts.dir, opts);
+    const stats = wal.replay(onRecord);
+    const segs = listSegments(opts.dir);
+    wal.openSegment((segs.at(-1) ?? 0) + 1);
+    return { wal, stats };
+  }
+
+  private replay(onRecord: (payload: Buffer, segment: number) => void): ReplayStats {
+    const segs = listSegments(this.dir);
+    const stats: ReplayStats = { segments: segs.length, records: 0, bytes: 0 };
+    for (let i = 0; i < segs.length; i++) {
+      const path = join(this.dir, segmentName(segs[i]));
+      const buf = readFileSync(path);
+      stats.bytes += buf.length;
+      const r = readFrames(buf, 0, (p) => {
+        stats.records++;
+        onRecord(p, segs[i]);
+      });
+      if (r.end < buf.length) {
+        // Torn write (incomplete frame) or corruption: keep what is valid, drop the rest and any later segments.
+        stats.repaired = { segment: segs[i], offset: r.end, reason: r.ok ? 'incomplete record at end of segment' : r.reason };
+        truncateSync(path, r.end);
+        for (const later of segs.slice(i + 1)) rmSync(join(this.dir, segmentName(later)), { force: true });
+        stats.segments = i + 1;
+        break;
+      }
+    }
+    return stats;
+  }
+
+  private openSegment(n: number): void {
+    if (this.fd >= 0) {
+      fsyncSync(this.fd);
+      closeSync(this.fd);
+    }
+    this.segment = n;
+    this.fd = openSync(join(this.dir, segmentName(n)), 'a');
+    this.segmentBytes = statSync(join(this.dir, segmentName(n))).size;
+  }
+
+  /** The segment records are currently written to. */
+  get currentSegment(): number {
+    return this.segment;
+  }
+
+  /** Buffer one record; it is not durable until `flush()`. */
+  append(payload: Uint8Array): void {
+    if (this.closed) throw new Error('write-ahead log is closed');
+    const need = FRAME_HEADER + payload.length;
+    if (this.pendingLen + need > this.pending.length) {
+      const next = Buffer.allocUnsafe(Math.max(this.pending.length * 2, this.pendingLen + need));
+      this.pending.copy(next, 0, 0, this.pendingLen);
+      this.pending = next;
+    }
+    this.pendingLen = writeFrame(this.pending, this.pendingLen, payload);
+  }
+
+  /** Write buffered records to the segment file (one write); fsync if the interval has passed. */
+  flush(): void {
+    if (this.pendingLen === 0) return;
+    if (this.segmentBytes > 0 && this.segmentBytes + this.pendingLen > this.segmentSize) this.openSegment(this.segment + 1);
+    let off = 0;
+    while (off < this.pendingLen) off += writeSync(this.fd, this.pending, off, this.pendingLen - off);
+    this.segmentBytes += this.pendingLen;
+    this.pendingLen = 0;
+    this.dirty = true;
+    if (this.fsyncIntervalMs === 0 || Date.now() - this.lastSync >= this.fsyncIntervalMs) this.sync();
+    if (this.pending.length > 1 << 24) this.pending = Buffer.allocUnsafe(1 << 16);
+  }
+
+  sync(): void {
+    if (!this.dirty || this.fd < 0) return;
+    fsyncSync(this.fd);
+    this.dirty = false;
+    this.lastSync = Date.now();
+  }
+
+  /** Start a new segment now (e.g. before a checkpoint); returns its number. Earlier segments are then complete. */
+  cut(): number {
+    this.flush();
+    this.openSegment(this.segment + 1);
+    return this.segment;
+  }
+
+  /** Delete every segment numbered below `segment` (their contents are persisted elsewhere). */
+  truncateBefore(segment: number): void {
+    for (const s of listSegments(this.dir)) {
+      if (s < segment && s !== this.segment) rmSync(join(this.dir, segmentName(s)), { force: true });
+    }
+  }
+
+  /** Total bytes of all segments on disk. */
+  diskSize(): number {
+    let n = 0;
+    for (const s of listSegments(this.dir)) n += statSync(join(this.dir, segmentName(s))).size;
+    return n;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.flush();
+    this.dirty = true;
+    this.sync();
+    closeSync(this.fd);
+    this.fd = -1;
+    this.closed = true;
+  }
+}
