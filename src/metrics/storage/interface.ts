@@ -85,3 +85,32 @@ export interface MetadataSource {
 export interface ExemplarQueryable {
   exemplars(matcherSets: readonly (readonly Matcher[])[], start: number, end: number): Promise<{ seriesLabels: Labels; exemplars: Exemplar[] }[]>;
 }
+
+/** A durable read position in the metrics write-ahead log. */
+export interface WalPosition {
+  segment: number;
+  offset: number;
+}
+
+/**
+ * Follows the metrics write-ahead log from a saved position: the input of the remote-write sender, so that an
+ * outage of the receiver or a restart of the sender loses nothing the WAL still holds. Opening it learns every
+ * series (ref -> labels) recorded before the position, so samples after it can be resolved.
+ */
+export interface MetricsWalReader {
+  /**
+   * Read committed records after the current position, up to about `maxSamples` samples. `onSeries` is called for
+   * series first seen, `onSamples` with columnar batches (series refs, timestamps, values). Returns the number of
+   * samples read (0 = nothing new yet). Segments removed by a checkpoint are skipped to the next available data.
+   */
+  read(
+    onSeries: (ref: SeriesRef, labels: Labels) => void,
+    onSamples: (refs: Float64Array, t: Float64Array, v: Float64Array, n: number) => void,
+    maxSamples: number,
+  ): number;
+  /** Position after the last record returned by `read`. */
+  position(): WalPosition;
+  /** Labels of a series ref seen so far. */
+  seriesLabels(ref: SeriesRef): Labels | undefined;
+  close(): void;
+}
