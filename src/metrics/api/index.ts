@@ -1,0 +1,19 @@
+export { registerPrometheusApi } from './register.js';
+export type {
+  AlertStatus,
+  AlertingRuleStatus,
+  BuildInfo,
+  PrometheusApiDeps,
+  PrometheusApiOptions,
+  RecordingRuleStatus,
+  RuleGroupStatus,
+  RuleStatus,
+  RuntimeInfo,
+  TsdbStat,
+  TsdbStatus,
+} from './deps.js';
+export { ApiError, type ApiErrorType } from './api-error.js';
+export { formatFloatF, formatSampleValue, formatTimestamp } from './float-format.js';
+export { MAX_TIME_MS, MIN_TIME_MS, parseDurationNs, parseTime } from './params.js';
+export { SelectorParseError, parseMetricSelector } from './selector-parser.js';
+export { extractSelectors } from './exemplars-handler.js';

@@ -1,0 +1,118 @@
+import { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { HttpError } from '../../server/index.js';
+import { PromqlError } from '../promql/types.js';
+import { ApiError } from './api-error.js';
+import { ConcurrencyGate } from './concurrency-gate.js';
+import type { PrometheusApiDeps, PrometheusApiOptions } from './deps.js';
+import { queryExemplars } from './exemplars-handler.js';
+import type { ApiResult, Handler } from './handler-context.js';
+import { jsonString } from './json-encoding.js';
+import { Params } from './params.js';
+import { formatQuery, instantQuery, parseQuery, rangeQuery } from './query-handlers.js';
+import { alerts, rules } from './rules-handlers.js';
+import { labelNames, labelValues, series } from './series-handlers.js';
+import { buildInfo, config, flags, metadata, runtimeInfo, tsdbStatus } from './status-handlers.js';
+import { targets } from './targets-handler.js';
+
+const FORM = 'application/x-www-form-urlencoded';
+const JSON_TYPE = 'application/json';
+
+/** `{"status":"error","errorType":...,"error":...}` with the type's status code. */
+function errorBody(type: string, message: string): string {
+  return `{"status":"error","errorType":${jsonString(type)},"error":${jsonString(message)}}`;
+}
+
+function toApiError(e: unknown): ApiError {
+  if (e instanceof ApiError) return e;
+  if (e instanceof HttpError) return new ApiError(e.type as ApiError['type'], e.message, e.status);
+  if (e instanceof PromqlError) return new ApiError(e.type, e.message);
+  return new ApiError('internal', e instanceof Error ? e.message : String(e));
+}
+
+function* successBody(result: ApiResult & { data: string | Iterable<string> }): Generator<string> {
+  yield '{"status":"success","data":';
+  if (typeof result.data === 'string') yield result.data;
+  else yield* result.data;
+  let tail = '';
+  if (result.warnings && result.warnings.length > 0) tail += `,"warnings":[${result.warnings.map(jsonString).join(',')}]`;
+  if (result.infos && result.infos.length > 0) tail += `,"infos":[${result.infos.map(jsonString).join(',')}]`;
+  yield tail + '}';
+}
+
+/**
+ * Mount Prometheus's HTTP API v1 on `app` under `opts.prefix` (default `/api/v1`; the Mimir role mounts it again
+ * under `/prometheus/api/v1`). Same routes, JSON shapes, status codes and error messages as Prometheus 3.
+ * Registration is a Fastify plugin (encapsulated, so its form parser does not leak into other routes); it is
+ * loaded by `app.ready()`/`listen`.
+ */
+export function registerPrometheusApi(app: FastifyInstance, deps: PrometheusApiDeps, opts: PrometheusApiOptions = {}): void {
+  const prefix = opts.prefix ?? '/api/v1';
+  const gate = new ConcurrencyGate(opts.maxConcurrentQueries ?? 20);
+  const queryTimeoutMs = opts.queryTimeoutMs ?? 120_000;
+  const now = opts.now ?? Date.now;
+
+  const handle = (handler: Handler) => async (req: FastifyRequest, reply: FastifyReply) => {
+    const ac = new AbortController();
+    const onClose = () => {
+      if (!reply.raw.writableFinished) ac.abort('canceled');
+    };
+    reply.raw.once('close', onClose);
+    let result: ApiResult;
+    try {
+      const q = req.url.indexOf('?');
+      const query = new URLSearchParams(q >= 0 ? req.url.slice(q + 1) : '');
+      const body = req.body instanceof URLSearchParams ? req.body : undefined;
+      const d = opts.resolveDeps ? await opts.resolveDeps(req) : deps;
+      result = await handler({
+        params: new Params(body, query),
+        path: (req.params ?? {}) as Record<string, string>,
+        deps: d,
+        signal: ac.signal,
+        now,
+        gate,
+        queryTimeoutMs,
+      });
+    } catch (e) {
+      const err = toApiError(e);
+      if (err.status >= 500) req.log.warn({ err: e, url: req.url }, 'Prometheus API error');
+      return reply.code(err.status).type(JSON_TYPE).send(errorBody(err.type, err.message));
+    }
+    if (result.data === null) return reply.code(204).send();
+    const data = result.data;
+    reply.code(200).type(JSON_TYPE);
+    if (typeof data === 'string') return reply.send([...successBody({ ...result, data })].join(''));
+    return reply.send(Readable.from(successBody({ ...result, data }), { objectMode: false }));
+  };
+
+  app.register(
+    async (scope) => {
+      scope.addContentTypeParser(FORM, { parseAs: 'string' }, (_req, body, done) => {
+        done(null, new URLSearchParams(body as string));
+      });
+      const getPost = (path: string, h: Handler) => {
+        scope.get(path, handle(h));
+        scope.post(path, handle(h));
+      };
+      getPost('/query', instantQuery);
+      getPost('/query_range', rangeQuery);
+      getPost('/query_exemplars', queryExemplars);
+      getPost('/format_query', formatQuery);
+      getPost('/parse_query', parseQuery);
+      getPost('/series', series);
+      getPost('/labels', labelNames);
+      scope.get('/label/:name/values', handle(labelValues));
+      scope.get('/metadata', handle(metadata));
+      scope.get('/targets', handle(targets));
+      scope.get('/rules', handle(rules));
+      scope.get('/alerts', handle(alerts));
+      scope.get('/status/buildinfo', handle(buildInfo));
+      scope.get('/status/config', handle(config));
+      scope.get('/status/flags', handle(flags));
+      scope.get('/status/runtimeinfo', handle(runtimeInfo));
+      scope.get('/status/tsdb', handle(tsdbStatus));
+      scope.setNotFoundHandler((_req, reply) => reply.code(404).type('text/plain').send('404 page not found\n'));
+    },
+    { prefix },
+  );
+}
