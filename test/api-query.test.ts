@@ -283,6 +283,13 @@ describe('result formatting', () => {
     expect(parsed.data.result[49].values).toHaveLength(n);
     expect(parsed.data.result[49].values[7]).toEqual([105, '1']);
     expect(parsed.data.result[3].values[n - 1]).toEqual([(n - 1) * 15, String((n - 1) / 7)]);
+
+    // gzip when accepted (fetch decompresses), plain otherwise; same document.
+    const gz = await fetch(`${base}/api/v1/query_range?query=big&start=0&end=165000&step=15`, { headers: { 'accept-encoding': 'gzip' } });
+    expect(gz.headers.get('content-encoding')).toBe('gzip');
+    const plain = await fetch(`${base}/api/v1/query_range?query=big&start=0&end=165000&step=15`, { headers: { 'accept-encoding': 'identity' } });
+    expect(plain.headers.get('content-encoding')).toBeNull();
+    expect(await gz.text()).toBe(await plain.text());
   });
 
   it('returns warnings and infos, capped at ten each like Prometheus', async () => {

@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { createGzip, constants as zlibConstants } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../../server/index.js';
 import { PromqlError } from '../promql/types.js';
@@ -17,6 +18,18 @@ import { targets } from './targets-handler.js';
 
 const FORM = 'application/x-www-form-urlencoded';
 const JSON_TYPE = 'application/json';
+
+/** Whether an Accept-Encoding header allows gzip (listed without `q=0`). */
+function acceptsGzip(header: string | string[] | undefined): boolean {
+  if (header === undefined) return false;
+  for (const part of String(header).split(',')) {
+    const [name, ...params] = part.split(';').map((x) => x.trim().toLowerCase());
+    if (name !== 'gzip' && name !== '*') continue;
+    const q = params.find((x) => x.startsWith('q='));
+    return q === undefined || Number(q.slice(2)) > 0;
+  }
+  return false;
+}
 
 /** `{"status":"error","errorType":...,"error":...}` with the type's status code. */
 function errorBody(type: string, message: string): string {
@@ -81,8 +94,14 @@ export function registerPrometheusApi(app: FastifyInstance, deps: PrometheusApiD
     if (result.data === null) return reply.code(204).send();
     const data = result.data;
     reply.code(200).type(JSON_TYPE);
-    if (typeof data === 'string') return reply.send([...successBody({ ...result, data })].join(''));
-    return reply.send(Readable.from(successBody({ ...result, data }), { objectMode: false }));
+    const body = successBody({ ...result, data });
+    // Like Prometheus's CompressionHandler: gzip when the client accepts it; streamed either way.
+    if (acceptsGzip(req.headers['accept-encoding'])) {
+      reply.header('content-encoding', 'gzip');
+      return reply.send(Readable.from(body, { objectMode: false }).pipe(createGzip({ level: zlibConstants.Z_BEST_SPEED })));
+    }
+    if (typeof data === 'string') return reply.send([...body].join(''));
+    return reply.send(Readable.from(body, { objectMode: false }));
   };
 
   app.register(
