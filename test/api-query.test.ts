@@ -333,3 +333,24 @@ describe('format_query', () => {
     expect(r.body).toBe(err('bad_data', 'invalid parameter "query": 1:5: parse error: unclosed left parenthesis'));
   });
 });
+
+describe('request bodies', () => {
+  it('ignores bodies that are not url-encoded forms, as Go does', async () => {
+    const res = await fetch(`${base}/api/v1/query?query=up&time=2`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json' });
+    expect(res.status).toBe(200);
+    expect(engine.calls[0]).toMatchObject({ expr: 'up', time: 2000 });
+    const res2 = await fetch(`${base}/api/v1/query?query=x&time=3`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: 'zz' });
+    expect(res2.status).toBe(200);
+  });
+
+  it('answers an oversized form in Prometheus error format', async () => {
+    const res = await fetch(`${base}/api/v1/query`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `query=${'x'.repeat(2 * 1024 * 1024)}`,
+    });
+    expect(res.status).toBe(413);
+    const body = (await res.json()) as { status: string; errorType: string };
+    expect(body).toMatchObject({ status: 'error', errorType: 'bad_data' });
+  });
+});

@@ -106,8 +106,18 @@ export function registerPrometheusApi(app: FastifyInstance, deps: PrometheusApiD
 
   app.register(
     async (scope) => {
+      // Go's ParseForm reads url-encoded bodies and ignores any other body; so do we (no 415, no JSON parsing).
+      scope.removeAllContentTypeParsers();
       scope.addContentTypeParser(FORM, { parseAs: 'string' }, (_req, body, done) => {
         done(null, new URLSearchParams(body as string));
+      });
+      scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, _body, done) => done(null, undefined));
+      scope.setErrorHandler((e: Error & { statusCode?: number }, _req, reply) => {
+        const status = e.statusCode && e.statusCode >= 400 && e.statusCode < 500 ? e.statusCode : 500;
+        void reply
+          .code(status)
+          .type(JSON_TYPE)
+          .send(errorBody(status === 500 ? 'internal' : 'bad_data', `error parsing form values: ${e.message}`));
       });
       const getPost = (path: string, h: Handler) => {
         scope.get(path, handle(h));
