@@ -7,7 +7,7 @@ const STATUS: Record<ApiErrorType, number> = {
   canceled: 499,
   timeout: 503,
   internal: 500,
-  unavailable: 503,
+  unavailable: 500, // Prometheus has no case for it: the default 500
   not_found: 404,
   not_acceptable: 406,
 };
