@@ -17,3 +17,4 @@ export { formatFloatF, formatSampleValue, formatTimestamp } from './float-format
 export { MAX_TIME_MS, MIN_TIME_MS, parseDurationNs, parseTime } from './params.js';
 export { SelectorParseError, parseMetricSelector } from './selector-parser.js';
 export { extractSelectors } from './exemplars-handler.js';
+export { prometheusFlags } from './prometheus-flags.js';
