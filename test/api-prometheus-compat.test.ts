@@ -121,6 +121,10 @@ describe.skipIf(!HAVE_PROMETHEUS)('same answers as Prometheus', () => {
     '/api/v1/query_exemplars?query=up&start=2&end=1',
     '/api/v1/metadata?limit=x',
     '/api/v1/rules?type=x',
+    '/api/v1/targets/metadata',
+    '/api/v1/targets/metadata?limit=x',
+    `/api/v1/targets/metadata?match_target=${q('{job')}`,
+    '/api/v1/alerts',
   ])('%s', async (path) => {
     const [theirs, ours] = await both(path);
     expect(ours).toEqual(theirs);

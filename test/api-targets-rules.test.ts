@@ -93,6 +93,11 @@ function baseDeps(tenant: string): PrometheusApiDeps {
     queryable: new MemoryStorage(),
     engine: noEngine,
     targets,
+    targetMetadata: () => [
+      { target: L({ instance: 'n1:9100', job: 'node' }), metric: 'node_cpu_seconds_total', type: 'counter', help: 'CPU time.', unit: 'seconds' },
+      { target: L({ instance: 'a1:8080', job: 'app' }), metric: 'go_goroutines', type: 'gauge', help: 'Goroutines.', unit: '' },
+      { target: L({ instance: 'n1:9100', job: 'node' }), metric: 'go_goroutines', type: 'gauge', help: 'Goroutines.', unit: '' },
+    ],
     exemplars,
     rules: () => GROUPS,
     configYaml: () => `# tenant ${tenant}\n`,
@@ -160,6 +165,21 @@ describe('targets', () => {
     const node = (await get('/api/v1/targets?scrapePool=node')).json().data;
     expect(node.activeTargets.map((t: { labels: { instance: string } }) => t.labels.instance)).toEqual(['n1:9100']);
     expect(node.droppedTargets).toEqual([]);
+  });
+});
+
+describe('targets/metadata', () => {
+  it('lists per-target metadata with match_target, metric and limit', async () => {
+    const all = (await get('/api/v1/targets/metadata')).json().data;
+    expect(all).toHaveLength(3);
+    expect(all[0]).toEqual({ target: { instance: 'n1:9100', job: 'node' }, metric: 'node_cpu_seconds_total', type: 'counter', help: 'CPU time.', unit: 'seconds' });
+    const r = await get(`/api/v1/targets/metadata?match_target=${encodeURIComponent('{job="node"}')}&metric=go_goroutines`);
+    expect(r.body).toBe('{"status":"success","data":[{"target":{"instance":"n1:9100","job":"node"},"type":"gauge","help":"Goroutines.","unit":""}]}');
+    expect((await get('/api/v1/targets/metadata?limit=1')).json().data).toHaveLength(1);
+    expect((await get('/api/v1/targets/metadata?limit=x')).body).toBe('{"status":"error","errorType":"bad_data","error":"limit must be a number"}');
+    expect((await get('/api/v1/targets/metadata?match_target=%7Bjob')).body).toBe(
+      '{"status":"error","errorType":"bad_data","error":"invalid parameter \\"match_target\\": 1:5: parse error: unexpected end of input inside braces"}',
+    );
   });
 });
 

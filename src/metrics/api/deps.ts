@@ -95,6 +95,16 @@ export interface RuleGroupStatus {
   rules: RuleStatus[];
 }
 
+/** One metric family's metadata as one target exposed it (`/api/v1/targets/metadata`). */
+export interface TargetMetadata {
+  /** The target's labels after relabeling. */
+  target: Labels;
+  metric: string;
+  type: string;
+  help: string;
+  unit: string;
+}
+
 /**
  * What the Prometheus HTTP API reads. Everything but the storage, the engine, the configuration, the flags and
  * the build information is optional: an absent source gives Prometheus's empty answer (no targets, no rules, no
@@ -112,6 +122,8 @@ export interface PrometheusApiDeps {
   metadata?: MetadataSource;
   exemplars?: ExemplarQueryable;
   targets?: TargetsSource;
+  /** Per-target metadata of active targets, for `targets/metadata`; none when absent. */
+  targetMetadata?: () => TargetMetadata[];
   tsdbStatus?: (limit: number) => TsdbStatus | Promise<TsdbStatus>;
   /** The loaded configuration as YAML (`/status/config`). */
   configYaml: () => string;

@@ -9,6 +9,7 @@ export type {
   RuleGroupStatus,
   RuleStatus,
   RuntimeInfo,
+  TargetMetadata,
   TsdbStat,
   TsdbStatus,
 } from './deps.js';

@@ -14,7 +14,7 @@ import { formatQuery, instantQuery, parseQuery, rangeQuery } from './query-handl
 import { alerts, rules } from './rules-handlers.js';
 import { labelNames, labelValues, series } from './series-handlers.js';
 import { buildInfo, config, flags, metadata, runtimeInfo, tsdbStatus } from './status-handlers.js';
-import { targets } from './targets-handler.js';
+import { targetMetadata, targets } from './targets-handler.js';
 
 const FORM = 'application/x-www-form-urlencoded';
 const JSON_TYPE = 'application/json';
@@ -133,6 +133,7 @@ export function registerPrometheusApi(app: FastifyInstance, deps: PrometheusApiD
       scope.get('/label/:name/values', handle(labelValues));
       scope.get('/metadata', handle(metadata));
       scope.get('/targets', handle(targets));
+      scope.get('/targets/metadata', handle(targetMetadata));
       scope.get('/rules', handle(rules));
       scope.get('/alerts', handle(alerts));
       scope.get('/status/buildinfo', handle(buildInfo));

@@ -1,7 +1,11 @@
 import { formatDuration } from '../../config/index.js';
 import { compareStrings } from '../model/index.js';
 import type { TargetStatus } from '../scrape/types.js';
+import { invalidParam } from './api-error.js';
 import type { ApiResult, HandlerContext } from './handler-context.js';
+import { numberParam } from './params.js';
+import { parseMetricSelector } from './selector-parser.js';
+import { matchLabels, type Matcher } from '../model/index.js';
 import { jsonString, labelsJson } from './json-encoding.js';
 import { formatRfc3339 } from './time-format.js';
 
@@ -51,4 +55,29 @@ export async function targets(ctx: HandlerContext): Promise<ApiResult> {
     out += '],"droppedTargetCounts":null}';
   }
   return { data: out };
+}
+
+/** `/api/v1/targets/metadata`: `match_target` (a selector over target labels), `metric`, `limit`. */
+export async function targetMetadata(ctx: HandlerContext): Promise<ApiResult> {
+  const limit = numberParam(ctx.params, 'limit');
+  const matchTarget = ctx.params.get('match_target');
+  let matchers: Matcher[] = [];
+  if (matchTarget !== '') {
+    try {
+      matchers = (ctx.deps.parseMetricSelector ?? parseMetricSelector)(matchTarget);
+    } catch (e) {
+      throw invalidParam('match_target', (e as Error).message);
+    }
+  }
+  const metric = ctx.params.get('metric');
+  const out: string[] = [];
+  for (const m of ctx.deps.targetMetadata ? ctx.deps.targetMetadata() : []) {
+    if (limit >= 0 && out.length >= limit) break;
+    if (!matchLabels(matchers, (n) => m.target.get(n))) continue;
+    if (metric !== '' && m.metric !== metric) continue;
+    // With `metric`, Prometheus leaves the family name out (omitempty).
+    const family = metric === '' ? `,"metric":${jsonString(m.metric)}` : '';
+    out.push(`{"target":${labelsJson(m.target)}${family},"type":${jsonString(m.type)},"help":${jsonString(m.help)},"unit":${jsonString(m.unit)}}`);
+  }
+  return { data: `[${out.join(',')}]` };
 }
