@@ -81,6 +81,15 @@ const GROUPS: RuleGroupStatus[] = [
       },
     ],
   },
+  {
+    name: 'records',
+    file: '/etc/rules/b.yml',
+    interval: 60,
+    limit: 0,
+    evaluationTime: 0,
+    lastEvaluation: 0,
+    rules: [{ type: 'recording', name: 'instance:cpu:rate5m', query: 'rate(cpu[5m])', labels: L({ team: 'infra' }), health: 'ok', lastError: '', evaluationTime: 0, lastEvaluation: 0 }],
+  },
 ];
 
 const noEngine: PromqlEngine = {
@@ -186,7 +195,7 @@ describe('targets/metadata', () => {
 describe('rules and alerts', () => {
   it('lists rule groups in Prometheus shape', async () => {
     const g = (await get('/api/v1/rules')).json().data.groups;
-    expect(g).toHaveLength(1);
+    expect(g.map((x: { name: string }) => x.name)).toEqual(['alerts', 'records']);
     expect(g[0]).toMatchObject({ name: 'alerts', file: '/etc/rules/a.yml', interval: 30, limit: 0, lastEvaluation: '2026-01-02T03:04:05Z' });
     expect(g[0].rules[0]).toEqual({
       state: 'firing',
@@ -216,11 +225,29 @@ describe('rules and alerts', () => {
 
   it('filters by type, rule_name[], exclude_alerts', async () => {
     expect((await get('/api/v1/rules?type=record')).json().data.groups[0].rules.map((r: { name: string }) => r.name)).toEqual(['job:up:sum']);
+    expect((await get('/api/v1/rules?match[]=%7Bteam%3D%22infra%22%7D')).json().data.groups.map((x: { name: string }) => x.name)).toEqual(['records']);
+    expect((await get('/api/v1/rules?file[]=/etc/rules/b.yml')).json().data.groups).toHaveLength(1);
     expect((await get('/api/v1/rules?rule_name[]=nope')).json().data.groups).toEqual([]);
     expect((await get('/api/v1/rules?type=alert&exclude_alerts=true')).json().data.groups[0].rules[0].alerts).toBeNull();
     const bad = await get('/api/v1/rules?type=x');
     expect(bad.status).toBe(400);
     expect(bad.body).toBe('{"status":"error","errorType":"bad_data","error":"invalid parameter \\"type\\": not supported value \\"x\\""}');
+  });
+
+  it('paginates groups with group_limit and group_next_token', async () => {
+    const first = (await get('/api/v1/rules?group_limit=1')).json().data;
+    expect(first.groups.map((x: { name: string }) => x.name)).toEqual(['alerts']);
+    expect(first.groupNextToken).toMatch(/^[0-9a-f]{64}$/);
+    const second = (await get(`/api/v1/rules?group_limit=1&group_next_token=${first.groupNextToken}`)).json().data;
+    expect(second.groups.map((x: { name: string }) => x.name)).toEqual(['records']);
+    expect(second.groupNextToken).toBeUndefined();
+    expect((await get('/api/v1/rules?group_next_token=abc')).json().error).toBe(
+      'invalid parameter "group_next_token": group_limit needs to be present in order to paginate over the groups',
+    );
+    expect((await get('/api/v1/rules?group_limit=0')).json().error).toBe('invalid parameter "group_limit": group_limit needs to be greater than 0');
+    expect((await get('/api/v1/rules?group_limit=1&group_next_token=abc')).json().error).toBe(
+      "invalid parameter \"group_next_token\": invalid group_next_token 'abc'. were rule groups changed?",
+    );
   });
 
   it('lists active alerts', async () => {

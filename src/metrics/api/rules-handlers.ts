@@ -1,4 +1,5 @@
-import { METRIC_NAME, matchLabels, type Matcher } from '../model/index.js';
+import { createHash } from 'node:crypto';
+import { matchLabels, type Matcher } from '../model/index.js';
 import { badData, invalidParam } from './api-error.js';
 import type { AlertStatus, RuleGroupStatus, RuleStatus } from './deps.js';
 import type { ApiResult, HandlerContext } from './handler-context.js';
@@ -34,10 +35,30 @@ function ruleJson(r: RuleStatus, excludeAlerts: boolean): string {
   );
 }
 
+/** Prometheus's `Group.Rules(matcherSets...)`: any set matches the rule's own labels. */
 function ruleMatches(r: RuleStatus, sets: Matcher[][]): boolean {
   if (sets.length === 0) return true;
-  const get = (n: string) => (n === METRIC_NAME ? r.name : r.labels.get(n));
+  const get = (n: string) => r.labels.get(n);
   return sets.some((ms) => matchLabels(ms, get));
+}
+
+function groupToken(file: string, name: string): string {
+  return createHash('sha256').update(`${file};${name}`).digest('hex');
+}
+
+/** Prometheus's `parseListRulesPaginationRequest`: `group_limit` and `group_next_token`. */
+function pagination(ctx: HandlerContext): { maxGroups: number; nextToken: string } {
+  const maxGroups = ctx.params.urlGet('group_limit');
+  const nextToken = ctx.params.urlGet('group_next_token');
+  if (nextToken !== '' && maxGroups === '') throw invalidParam('group_next_token', 'group_limit needs to be present in order to paginate over the groups');
+  if (maxGroups === '') return { maxGroups: -1, nextToken: '' };
+  if (!/^[+-]?\d+$/.test(maxGroups) || Math.abs(Number(maxGroups)) > 2 ** 31 - 1) {
+    const why = /^[+-]?\d+$/.test(maxGroups) ? 'value out of range' : 'invalid syntax';
+    throw invalidParam('group_limit', `group_limit needs to be a valid number: strconv.ParseInt: parsing ${JSON.stringify(maxGroups)}: ${why}`);
+  }
+  const n = Number(maxGroups);
+  if (n <= 0) throw invalidParam('group_limit', 'group_limit needs to be greater than 0');
+  return { maxGroups: n, nextToken };
 }
 
 /** `/api/v1/rules` with the `type`, `rule_name[]`, `rule_group[]`, `file[]`, `match[]` and `exclude_alerts` filters. */
@@ -62,9 +83,16 @@ export async function rules(ctx: HandlerContext): Promise<ApiResult> {
       throw invalidParam('exclude_alerts', `error converting exclude_alerts: strconv.ParseBool: parsing ${JSON.stringify(ex)}: invalid syntax`);
     }
   }
+  const { maxGroups, nextToken } = pagination(ctx);
   const groups: RuleGroupStatus[] = ctx.deps.rules ? ctx.deps.rules() : [];
   const out: string[] = [];
+  let foundToken = false;
+  let groupNextToken = '';
   for (const g of groups) {
+    if (maxGroups > 0 && nextToken !== '' && !foundToken) {
+      if (nextToken !== groupToken(g.file, g.name)) continue;
+      foundToken = true;
+    }
     if (groupsWanted.size > 0 && !groupsWanted.has(g.name)) continue;
     if (files.size > 0 && !files.has(g.file)) continue;
     const rs: string[] = [];
@@ -76,12 +104,20 @@ export async function rules(ctx: HandlerContext): Promise<ApiResult> {
       rs.push(ruleJson(r, excludeAlerts));
     }
     if (rs.length === 0) continue;
+    if (maxGroups > 0 && out.length === maxGroups) {
+      groupNextToken = groupToken(g.file, g.name);
+      break;
+    }
     out.push(
       `{"name":${jsonString(g.name)},"file":${jsonString(g.file)},"rules":[${rs.join(',')}],"interval":${g.interval},"limit":${g.limit},` +
         `"evaluationTime":${g.evaluationTime},"lastEvaluation":${jsonString(formatRfc3339(g.lastEvaluation))}}`,
     );
   }
-  return { data: `{"groups":[${out.join(',')}]}` };
+  if (maxGroups > 0 && nextToken !== '' && !foundToken) {
+    throw invalidParam('group_next_token', `invalid group_next_token '${nextToken}'. were rule groups changed?`);
+  }
+  const next = groupNextToken !== '' ? `,"groupNextToken":${jsonString(groupNextToken)}` : '';
+  return { data: `{"groups":[${out.join(',')}]${next}}` };
 }
 
 /** `/api/v1/alerts`: every active alert of every alerting rule. */
