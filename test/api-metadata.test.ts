@@ -66,7 +66,7 @@ beforeAll(async () => {
     flags: () => ({ 'storage.tsdb.retention.time': '15d', 'config.file': 'sightline.yaml' }),
     buildInfo: { version: '0.1.0', revision: 'abc', branch: 'main', buildUser: 'ci', buildDate: '20260101', goVersion: 'node' },
   };
-  app = Fastify();
+  app = Fastify({ forceCloseConnections: true });
   registerPrometheusApi(app, deps);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();
@@ -260,5 +260,21 @@ describe('status', () => {
 describe('routing', () => {
   it('answers 404 for unknown API paths', async () => {
     expect((await get('/api/v1/nope')).status).toBe(404);
+  });
+});
+
+describe('CORS', () => {
+  it('answers preflights and sets CORS headers like Prometheus', async () => {
+    const pre = await fetch(`${base}/api/v1/query_range`, { method: 'OPTIONS', headers: { origin: 'http://grafana.local' } });
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get('access-control-allow-origin')).toBe('*');
+    expect(pre.headers.get('access-control-allow-methods')).toBe('GET, POST, OPTIONS');
+    const r = await fetch(`${base}/api/v1/labels`, { headers: { origin: 'http://grafana.local' } });
+    expect(r.headers.get('access-control-allow-origin')).toBe('*');
+    expect(r.headers.get('vary')).toContain('Origin');
+    await r.text();
+    const none = await fetch(`${base}/api/v1/labels`);
+    expect(none.headers.get('access-control-allow-origin')).toBeNull();
+    await none.text();
   });
 });

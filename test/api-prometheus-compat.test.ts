@@ -52,7 +52,7 @@ beforeAll(async () => {
   promBase = `http://127.0.0.1:${port}`;
   await waitFor(async () => (await fetch(`${promBase}/-/ready`)).ok, 20_000, 'prometheus ready');
 
-  app = Fastify();
+  app = Fastify({ forceCloseConnections: true });
   registerPrometheusApi(app, {
     queryable: new MemoryStorage(),
     engine: unreachableEngine,

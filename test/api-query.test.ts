@@ -44,7 +44,7 @@ function deps(): PrometheusApiDeps {
 }
 
 beforeAll(async () => {
-  app = Fastify();
+  app = Fastify({ forceCloseConnections: true });
   registerPrometheusApi(app, deps(), { now: () => NOW, maxConcurrentQueries: 1, queryTimeoutMs: 2000 });
   registerPrometheusApi(app, deps(), { prefix: '/prometheus/api/v1', now: () => NOW });
   await app.listen({ host: '127.0.0.1', port: 0 });

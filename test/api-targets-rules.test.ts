@@ -119,7 +119,7 @@ let app: FastifyInstance;
 let base: string;
 
 beforeAll(async () => {
-  app = Fastify();
+  app = Fastify({ forceCloseConnections: true });
   registerPrometheusApi(app, baseDeps('single'));
   // The Mimir role: the same handlers under /prometheus, dependencies chosen per tenant.
   registerPrometheusApi(app, baseDeps('unused'), {

@@ -148,6 +148,8 @@ export interface PrometheusApiOptions {
   maxConcurrentQueries?: number;
   /** Prometheus's `--query.timeout` (ms, default 2m): the longest a query may run, whatever its `timeout` parameter. */
   queryTimeoutMs?: number;
+  /** Allowed CORS origins (Prometheus's `--web.cors.origin`, anchored); any origin (`*`) when absent. */
+  corsOrigin?: RegExp;
   /** Time source (tests). */
   now?: () => number;
 }

@@ -65,7 +65,21 @@ export function registerPrometheusApi(app: FastifyInstance, deps: PrometheusApiD
   const queryTimeoutMs = opts.queryTimeoutMs ?? 120_000;
   const now = opts.now ?? Date.now;
 
+  const cors = opts.corsOrigin;
+  /** Prometheus's `httputil.SetCORS` (`--web.cors.origin`, default `.*`, answered with `*`). */
+  const setCors = (req: FastifyRequest, reply: FastifyReply) => {
+    reply.header('vary', 'Origin');
+    const origin = req.headers.origin;
+    if (!origin) return;
+    reply.header('access-control-allow-headers', 'Accept, Authorization, Content-Type, Origin');
+    reply.header('access-control-allow-methods', 'GET, POST, OPTIONS');
+    reply.header('access-control-expose-headers', 'Date');
+    if (cors === undefined) reply.header('access-control-allow-origin', '*');
+    else if (cors.test(origin)) reply.header('access-control-allow-origin', origin);
+  };
+
   const handle = (handler: Handler) => async (req: FastifyRequest, reply: FastifyReply) => {
+    setCors(req, reply);
     const ac = new AbortController();
     const onClose = () => {
       if (!reply.raw.writableFinished) ac.abort('canceled');
@@ -141,6 +155,10 @@ export function registerPrometheusApi(app: FastifyInstance, deps: PrometheusApiD
       scope.get('/status/flags', handle(flags));
       scope.get('/status/runtimeinfo', handle(runtimeInfo));
       scope.get('/status/tsdb', handle(tsdbStatus));
+      scope.options('/*', async (req, reply) => {
+        setCors(req, reply);
+        return reply.code(204).send();
+      });
       scope.setNotFoundHandler((_req, reply) => reply.code(404).type('text/plain').send('404 page not found\n'));
     },
     { prefix },
