@@ -211,6 +211,27 @@ describe('engine errors map to Prometheus status codes', () => {
     expect((await get('/api/v1/query?query=1&time=1')).body).toBe('{"status":"success","data":{"resultType":"scalar","result":[1,"1"]}}');
   });
 
+  it('aborts the engine when the client goes away', async () => {
+    let reason: unknown;
+    const seen = new Promise<void>((resolve) => {
+      engine.answer = (_e, opts) =>
+        new Promise((_, reject) => {
+          opts?.signal?.addEventListener('abort', () => {
+            reason = opts.signal?.reason;
+            resolve();
+            reject(new PromqlError('canceled', 'query was canceled in expression evaluation'));
+          });
+        });
+    });
+    const client = new AbortController();
+    const req = fetch(`${base}/api/v1/query?query=slow`, { signal: client.signal }).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 100));
+    client.abort();
+    await seen;
+    await req;
+    expect(reason).toBe('canceled');
+  });
+
   it('queues queries beyond the concurrency limit instead of running them at once', async () => {
     let running = 0;
     let maxRunning = 0;
