@@ -551,7 +551,7 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
    * metadata still alive, and delete the segments whose samples are all older than `mint`.
    */
   private truncateWal(mint: number): void {
-    const cur = this.wal.cut();
+    const cur = this.wal.currentSegment;
     const segs = listSegments(this.walDir).filter((s) => s < cur);
     if (segs.length === 0) return;
     let keepFrom = cur;

@@ -1,0 +1,249 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Registry } from 'prom-client';
+import { Labels, Matcher, STALE_NAN, isStaleNaN } from '../model/index.js';
+import { AppendError } from '../storage/interface.js';
+import { tempDir } from '../../../test/helpers/process.js';
+import { Tsdb, type TsdbOptions } from './index.js';
+
+const open: Tsdb[] = [];
+async function openDb(dir: string, extra: Partial<TsdbOptions> = {}): Promise<Tsdb> {
+  const db = await Tsdb.open({ dir, retentionMs: 0, retentionBytes: 0, minBlockDurationMs: 100_000, compactionIntervalMs: 0, ...extra });
+  open.push(db);
+  return db;
+}
+afterEach(async () => {
+  for (const db of open.splice(0)) await db.close();
+});
+
+const L = (o: Record<string, string>) => Labels.fromObject(o);
+
+async function dump(db: Tsdb, mint = -Infinity, maxt = Infinity, ms = [new Matcher('=~', '__name__', '.+')]): Promise<Record<string, [number, string][]>> {
+  const q = await db.querier(mint, maxt);
+  const out: Record<string, [number, string][]> = {};
+  for (const s of await q.select(ms, { start: mint, end: maxt }, true)) {
+    const b = s.samples(mint, maxt);
+    const rows: [number, string][] = [];
+    for (let i = 0; i < b.length; i++) rows.push([b.t[i], isStaleNaN(b.v[i]) ? 'stale' : String(b.v[i])]);
+    out[s.labels.toString()] = rows;
+  }
+  q.close();
+  return out;
+}
+
+/** Counters increasing irregularly and gauges random-walking, `series` each, one sample per `step` ms. */
+async function ingest(db: Tsdb, from: number, to: number, step: number, series = 10): Promise<number> {
+  let n = 0;
+  const refs = new Array<number>(series * 2).fill(0);
+  for (let t = from; t < to; t += step) {
+    const app = db.appender();
+    for (let i = 0; i < series; i++) {
+      refs[2 * i] = app.append(refs[2 * i], L({ __name__: 'requests_total', instance: `i${i}`, job: 'api' }), t, Math.floor(t / 1000) * (i + 1) + (t % 7000 === 0 ? 3 : 0));
+      refs[2 * i + 1] = app.append(refs[2 * i + 1], L({ __name__: 'temperature', instance: `i${i}` }), t, Math.round(Math.sin(t / 1e5 + i) * 1000) / 10);
+      n += 2;
+    }
+    await app.commit();
+  }
+  return n;
+}
+
+describe('Tsdb appender', () => {
+  it('refuses out-of-order, duplicate and out-of-bounds samples with Prometheus messages and counts them', async () => {
+    const registry = new Registry();
+    const db = await openDb(tempDir(), { registry });
+    const lbl = L({ __name__: 'x', a: '1' });
+    let app = db.appender();
+    const ref = app.append(0, lbl, 1_000_000, 1);
+    app.append(ref, lbl, 1_001_000, 2);
+    expect(() => app.append(ref, lbl, 1_000_500, 3)).toThrow(new AppendError('out_of_order', 'out of order sample'));
+    expect(() => app.append(ref, lbl, 1_001_000, 5)).toThrow('duplicate sample for timestamp');
+    expect(app.append(ref, lbl, 1_001_000, 2)).toBe(ref); // same value: accepted, ignored
+    await app.commit();
+
+    app = db.appender();
+    expect(() => app.append(ref, lbl, 1_000_000, 9)).toThrow('out of order sample');
+    const e = (() => {
+      try {
+        app.append(ref, lbl, 1_001_000, 7);
+      } catch (err) {
+        return err as AppendError;
+      }
+    })();
+    expect(e).toBeInstanceOf(AppendError);
+    expect(e?.kind).toBe('duplicate_sample');
+    // head max is 1_001_000; with 100 s blocks anything older than max - 50 s is out of bounds
+    expect(() => app.append(0, L({ __name__: 'y' }), 1_001_000 - 60_000, 1)).toThrow(new AppendError('out_of_bounds', 'out of bounds'));
+    app.append(ref, lbl, 1_002_000, STALE_NAN);
+    await app.commit();
+
+    expect(await dump(db)).toEqual({ 'x{a="1"}': [[1_000_000, '1'], [1_001_000, '2'], [1_002_000, 'stale']] });
+    const text = await registry.metrics();
+    expect(text).toMatch(/prometheus_tsdb_out_of_order_samples_total\{type="float"\} 2/);
+    expect(text).toMatch(/prometheus_tsdb_out_of_bound_samples_total\{type="float"\} 1/);
+    expect(text).toMatch(/prometheus_tsdb_head_samples_appended_total\{type="float"\} 3/);
+    expect(text).toMatch(/prometheus_tsdb_head_series 2/); // 'y' was created in the head, as Prometheus does
+  });
+
+  it('rollback discards the batch; nothing is visible before commit', async () => {
+    const db = await openDb(tempDir());
+    const app = db.appender();
+    app.append(0, L({ __name__: 'x' }), 1000, 1);
+    expect(await dump(db)).toEqual({});
+    app.rollback();
+    expect(await dump(db)).toEqual({});
+    const app2 = db.appender();
+    app2.append(0, L({ __name__: 'x' }), 1000, 2);
+    await app2.commit();
+    expect(await dump(db)).toEqual({ x: [[1000, '2']] });
+  });
+
+  it('keeps metadata and exemplars, and answers label queries', async () => {
+    const db = await openDb(tempDir());
+    const app = db.appender();
+    const lbl = L({ __name__: 'http_requests_total', code: '200' });
+    const ref = app.append(0, lbl, 5000, 10);
+    app.append(0, L({ __name__: 'http_requests_total', code: '500' }), 5000, 1);
+    app.updateMetadata(ref, lbl, { type: 'counter', help: 'Requests.', unit: '' });
+    app.appendExemplar(ref, lbl, { labels: L({ trace_id: 'abc' }), value: 10, ts: 4900 });
+    await app.commit();
+    expect(db.metadata().get('http_requests_total')).toEqual([{ type: 'counter', help: 'Requests.', unit: '' }]);
+    const ex = await db.exemplars([[new Matcher('=', 'code', '200')]], 0, 10_000);
+    expect(ex).toHaveLength(1);
+    expect(ex[0].seriesLabels.toString()).toBe('http_requests_total{code="200"}');
+    expect(ex[0].exemplars[0]).toMatchObject({ value: 10, ts: 4900 });
+    expect(ex[0].exemplars[0].labels.get('trace_id')).toBe('abc');
+    const app2 = db.appender();
+    expect(() => app2.appendExemplar(ref, lbl, { labels: L({ trace_id: 'x' }), value: 1, ts: 100 })).toThrow('out of order exemplar');
+    const q = await db.querier(0, 10_000);
+    expect(await q.labelNames([])).toEqual(['__name__', 'code']);
+    expect(await q.labelValues('code', [new Matcher('=', '__name__', 'http_requests_total')])).toEqual(['200', '500']);
+    q.close();
+    const st = db.stats();
+    expect(st.headStats).toMatchObject({ numSeries: 2, numLabelPairs: 3, minTime: 5000, maxTime: 5000 });
+    expect(st.seriesCountByMetricName).toEqual([{ name: 'http_requests_total', value: 2 }]);
+    expect(st.seriesCountByLabelValuePair[0]).toEqual({ name: '__name__=http_requests_total', value: 2 });
+  });
+});
+
+describe('Tsdb durability and blocks', () => {
+  it('replays the WAL on reopen: samples, series refs, metadata, exemplars', async () => {
+    const dir = tempDir();
+    let db = await openDb(dir);
+    await ingest(db, 0, 60_000, 1000, 5);
+    const app = db.appender();
+    const lbl = L({ __name__: 'requests_total', instance: 'i0', job: 'api' });
+    app.updateMetadata(0, lbl, { type: 'counter', help: 'h', unit: 'requests' });
+    app.appendExemplar(0, lbl, { labels: L({ trace_id: 't1' }), value: 1, ts: 59_000 });
+    await app.commit();
+    const before = await dump(db);
+    await db.close();
+    db = await openDb(dir);
+    expect(await dump(db)).toEqual(before);
+    expect(db.metadata().get('requests_total')).toEqual([{ type: 'counter', help: 'h', unit: 'requests' }]);
+    expect((await db.exemplars([[new Matcher('=', 'instance', 'i0')]], 0, 1e9)).flatMap((e) => e.exemplars.map((x) => x.value))).toEqual([1]);
+    // appends continue after the replayed data, out-of-order is still refused
+    const app2 = db.appender();
+    expect(() => app2.append(0, lbl, 30_000, 1)).toThrow('out of order sample');
+  });
+
+  it('compacts the head into blocks; queries return the same before and after, and after reopening', async () => {
+    const dir = tempDir();
+    const registry = new Registry();
+    let db = await openDb(dir, { registry });
+    await ingest(db, 0, 1_000_000, 5000, 10); // 1000 s with 100 s blocks
+    const before = await dump(db);
+    const window = await dump(db, 123_456, 654_321);
+    await db.compactHead();
+    const metas = db.blockMetas();
+    expect(metas.length).toBeGreaterThan(0);
+    expect(db.stats().headStats.minTime).toBeGreaterThanOrEqual(800_000);
+    // merged into larger ranges (300 s, 900 s): fewer blocks than 100 s ranges, some of level > 1
+    expect(metas.some((m) => m.compaction.level > 1)).toBe(true);
+    for (const m of metas) {
+      expect(m.stats.numSamples).toBeGreaterThan(0);
+      expect(readdirSync(join(dir, m.ulid)).sort()).toEqual(['chunks', 'index', 'meta.json']);
+    }
+    const total = metas.reduce((n, m) => n + m.stats.numSamples, 0);
+    expect(total).toBeGreaterThan(0);
+    expect(await dump(db)).toEqual(before);
+    expect(await dump(db, 123_456, 654_321)).toEqual(window);
+    const q = await db.querier(0, 500_000);
+    expect(await q.labelValues('instance', [])).toHaveLength(10);
+    q.close();
+    expect(await registry.metrics()).toMatch(/prometheus_tsdb_compactions_total [1-9]/);
+    await db.close();
+    db = await openDb(dir);
+    expect(await dump(db)).toEqual(before);
+    expect(db.blockMetas().map((m) => m.ulid)).toEqual(metas.map((m) => m.ulid));
+    // more data after reopening, on top of blocks + WAL
+    await ingest(db, 1_000_000, 1_100_000, 5000, 10);
+    const after = await dump(db);
+    expect(after['temperature{instance="i3"}'].length).toBe(before['temperature{instance="i3"}'].length + 20);
+  });
+
+  it('deletes blocks past the time retention', async () => {
+    const registry = new Registry();
+    const db = await openDb(tempDir(), { retentionMs: 300_000, registry });
+    await ingest(db, 0, 1_000_000, 10_000, 3);
+    await db.compactHead();
+    const metas = db.blockMetas();
+    const newest = Math.max(...metas.map((m) => m.maxTime));
+    expect(metas.length).toBeGreaterThan(0);
+    for (const m of metas) expect(newest - m.maxTime).toBeLessThan(300_000);
+    const data = await dump(db);
+    expect(Math.min(...Object.values(data).map((rows) => rows[0][0]))).toBeGreaterThanOrEqual(newest - 400_000);
+    expect(await registry.metrics()).toMatch(/prometheus_tsdb_time_retentions_total [1-9]/);
+  });
+
+  it('deletes the oldest blocks past the size retention', async () => {
+    const dir = tempDir();
+    const probe = await openDb(tempDir());
+    await ingest(probe, 0, 1_000_000, 1000, 5);
+    await probe.compactHead();
+    const sizes = probe.blockMetas().length;
+    expect(sizes).toBeGreaterThan(1);
+    const registry = new Registry();
+    const db = await openDb(dir, { retentionBytes: 20_000, registry });
+    await ingest(db, 0, 1_000_000, 1000, 5);
+    await db.compactHead();
+    const metas = db.blockMetas();
+    expect(metas.length).toBeLessThan(sizes);
+    let total = 0;
+    for (const m of metas) for (const f of ['index', 'meta.json']) total += (await import('node:fs')).statSync(join(dir, m.ulid, f)).size;
+    expect(total).toBeLessThan(20_000);
+    expect(await registry.metrics()).toMatch(/prometheus_tsdb_size_retentions_total [1-9]/);
+  });
+
+  it('the WAL reader follows committed records from a position', async () => {
+    const db = await openDb(tempDir());
+    const start = db.walPosition();
+    const app = db.appender();
+    app.append(0, L({ __name__: 'a' }), 1000, 1);
+    app.append(0, L({ __name__: 'b' }), 1000, 2);
+    await app.commit();
+    const r = db.openWalReader(start);
+    const seen: string[] = [];
+    const samples: string[] = [];
+    const n = r.read(
+      (ref, l) => seen.push(`${ref}=${l.toString()}`),
+      (refs, t, v, k) => {
+        for (let i = 0; i < k; i++) samples.push(`${r.seriesLabels(refs[i])?.toString()}@${t[i]}=${v[i]}`);
+      },
+      1000,
+    );
+    expect(n).toBe(2);
+    expect(seen).toHaveLength(2);
+    expect(samples).toEqual(['a@1000=1', 'b@1000=2']);
+    expect(r.read(() => {}, () => {}, 1000)).toBe(0);
+    const app2 = db.appender();
+    app2.append(0, L({ __name__: 'a' }), 2000, 3);
+    await app2.commit();
+    const more: number[] = [];
+    expect(r.read(() => {}, (_r, _t, v, k) => more.push(...Array.from(v.subarray(0, k))), 1000)).toBe(1);
+    expect(more).toEqual([3]);
+    // a reader opened at the current end knows the series recorded before it
+    const r2 = db.openWalReader(r.position());
+    expect(r2.seriesLabels(1)?.toString()).toBe('a');
+  });
+});
