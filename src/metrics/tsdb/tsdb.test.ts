@@ -6,6 +6,7 @@ import { Labels, Matcher, STALE_NAN, isStaleNaN } from '../model/index.js';
 import { AppendError } from '../storage/interface.js';
 import { tempDir } from '../../../test/helpers/process.js';
 import { Tsdb, type TsdbOptions } from './index.js';
+import { dirSize } from './block.js';
 
 const open: Tsdb[] = [];
 async function openDb(dir: string, extra: Partial<TsdbOptions> = {}): Promise<Tsdb> {
@@ -196,23 +197,31 @@ describe('Tsdb durability and blocks', () => {
     expect(await registry.metrics()).toMatch(/prometheus_tsdb_time_retentions_total [1-9]/);
   });
 
-  it('deletes the oldest blocks past the size retention', async () => {
-    const dir = tempDir();
-    const probe = await openDb(tempDir());
+  it('deletes the oldest blocks past the size retention (blocks + WAL)', async () => {
+    // Same deterministic data twice: once without a limit to learn the sizes, once with room for the WAL and the
+    // two newest blocks only.
+    const probeDir = tempDir();
+    const probe = await openDb(probeDir);
     await ingest(probe, 0, 1_000_000, 1000, 5);
     await probe.compactHead();
-    const sizes = probe.blockMetas().length;
-    expect(sizes).toBeGreaterThan(1);
+    const all = probe.blockMetas();
+    expect(all.length).toBeGreaterThan(2);
+    const newestFirst = [...all].sort((a, b) => b.maxTime - a.maxTime);
+    const keep = newestFirst.slice(0, 2);
+    const limit = dirSize(join(probeDir, 'wal')) + keep.reduce((n, m) => n + dirSize(join(probeDir, m.ulid)), 0) + 100;
+
+    const dir = tempDir();
     const registry = new Registry();
-    const db = await openDb(dir, { retentionBytes: 20_000, registry });
+    const db = await openDb(dir, { retentionBytes: limit, registry });
     await ingest(db, 0, 1_000_000, 1000, 5);
     await db.compactHead();
     const metas = db.blockMetas();
-    expect(metas.length).toBeLessThan(sizes);
-    let total = 0;
-    for (const m of metas) for (const f of ['index', 'meta.json']) total += (await import('node:fs')).statSync(join(dir, m.ulid, f)).size;
-    expect(total).toBeLessThan(20_000);
+    expect(metas.map((m) => [m.minTime, m.maxTime])).toEqual(keep.map((m) => [m.minTime, m.maxTime]).reverse());
+    expect(readdirSync(dir).filter((n) => /^[0-9A-Z]{26}$/.test(n)).sort()).toEqual(metas.map((m) => m.ulid).sort());
     expect(await registry.metrics()).toMatch(/prometheus_tsdb_size_retentions_total [1-9]/);
+    // the data of the deleted blocks is gone from queries, the rest is there
+    const data = await dump(db);
+    expect(Math.min(...Object.values(data).map((rows) => rows[0][0]))).toBe(keep[1].minTime);
   });
 
   it('the WAL reader follows committed records from a position', async () => {
