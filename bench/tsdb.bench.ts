@@ -3,13 +3,16 @@
  *  - append throughput on one core, in batches like a scrape of 1000 series (refs cached, as the scrape loop does)
  *  - resident memory per active series at 1M series (RSS delta after gc / series)
  *  - bytes per sample on disk after compaction, on realistic data (counters increasing irregularly, gauges
- *    random-walking, 15 s interval, 5 h of data cut into 2 h blocks)
+ *    random-walking, 15 s interval, 5 h of data cut into 2 h blocks), side by side with Prometheus's own blocks for
+ *    the same data (`promtool tsdb create-blocks-from openmetrics`) when promtool is installed
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Labels } from '../src/metrics/model/index.js';
 import { Tsdb } from '../src/metrics/tsdb/index.js';
+import { dirSize } from '../src/metrics/tsdb/block.js';
 
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 function settle(): void {
@@ -102,52 +105,142 @@ async function memoryPerSeries(): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
 }
 
-async function bytesPerSample(jitterMs: number): Promise<void> {
-  const dir = tmp();
-  const db = await Tsdb.open({ dir, retentionMs: 0, retentionBytes: 0, minBlockDurationMs: 2 * 3600_000, compactionIntervalMs: 0 });
+/** A deterministic PRNG (mulberry32), so our TSDB and Prometheus get the very same data. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Dataset {
+  names: string[];
+  instances: string[];
+  /** per series: times and values, `perSeries` each */
+  t: Float64Array;
+  v: Float64Array;
+  series: number;
+  perSeries: number;
+}
+
+/**
+ * 2000 series, 15 s interval, 5 h. The mix: 1/4 counters with irregular increments (often 0, sometimes bursts),
+ * 1/4 slow counters, 1/4 integer gauges random-walking in 4 KiB pages (memory), 1/8 small integer gauges
+ * random-walking (goroutines, queue length), 1/8 float gauges random-walking at full precision (incompressible for
+ * XOR: ~7 bytes/sample) — or, without `floatGauges`, 1/4 small integer gauges.
+ */
+function makeDataset(jitterMs: number, floatGauges: boolean): Dataset {
+  const rnd = prng(42 + jitterMs);
   const SERIES = 2000;
   const HOURS = 5;
-  const labels = Array.from({ length: SERIES }, (_, i) =>
-    Labels.fromObject({ __name__: `app_metric_${i % 50}`, instance: `10.0.0.${Math.floor(i / 50)}:8080`, job: 'app' }),
-  );
-  const refs = new Array<number>(SERIES).fill(0);
-  const values = new Float64Array(SERIES);
-  // The mix: 1/4 counters with irregular increments (often 0, sometimes bursts), 1/4 slow counters, 1/4 integer
-  // gauges random-walking in 4 KiB pages (memory), 1/8 small integer gauges random-walking (goroutines, queue
-  // length), 1/8 float gauges random-walking at full precision (incompressible for XOR: ~7 bytes/sample).
-  const kind = (i: number) => [0, 1, 2, 3, 0, 1, 2, 4][i % 8];
-  for (let i = 0; i < SERIES; i++) values[i] = [1e6, 1000, 50e6, 100, 50][kind(i)] + Math.floor(Math.random() * 1000);
+  const perSeries = (HOURS * 3600_000) / 15_000;
+  const t = new Float64Array(SERIES * perSeries);
+  const v = new Float64Array(SERIES * perSeries);
+  const kind = (i: number) => [0, 1, 2, 3, 0, 1, 2, floatGauges ? 4 : 3][i % 8];
   const start = 1_700_000_000_000;
-  let samples = 0;
-  for (let t = start; t < start + HOURS * 3600_000; t += 15_000) {
-    const app = db.appender();
-    for (let i = 0; i < SERIES; i++) {
-      const r = Math.random();
+  for (let i = 0; i < SERIES; i++) {
+    let x = [1e6, 1000, 50e6, 100, 50][kind(i)] + Math.floor(rnd() * 1000);
+    for (let k = 0; k < perSeries; k++) {
+      const r = rnd();
       switch (kind(i)) {
         case 0:
-          values[i] += r < 0.2 ? 0 : r < 0.9 ? Math.floor(Math.random() * 20) : Math.floor(Math.random() * 500);
+          x += r < 0.2 ? 0 : r < 0.9 ? Math.floor(rnd() * 20) : Math.floor(rnd() * 500);
           break;
         case 1:
-          values[i] += r < 0.7 ? 0 : 1;
+          x += r < 0.7 ? 0 : 1;
           break;
         case 2:
-          values[i] = Math.max(0, values[i] + (Math.floor(Math.random() * 21) - 10) * 4096);
+          x = Math.max(0, x + (Math.floor(rnd() * 21) - 10) * 4096);
           break;
         case 3:
-          values[i] = Math.max(0, values[i] + Math.floor(Math.random() * 5) - 2);
+          x = Math.max(0, x + Math.floor(rnd() * 5) - 2);
           break;
         default:
-          values[i] += Math.random() - 0.5;
+          x += rnd() - 0.5;
       }
-      const ts = jitterMs > 0 ? t + Math.floor(Math.random() * (jitterMs + 1)) : t;
-      refs[i] = app.append(refs[i], labels[i], ts, values[i]);
-      samples++;
+      t[i * perSeries + k] = start + k * 15_000 + (jitterMs > 0 ? Math.floor(rnd() * (jitterMs + 1)) : 0);
+      v[i * perSeries + k] = x;
     }
+  }
+  return {
+    names: Array.from({ length: SERIES }, (_, i) => `app_metric_${i % 50}`),
+    instances: Array.from({ length: SERIES }, (_, i) => `10.0.0.${Math.floor(i / 50)}:8080`),
+    t,
+    v,
+    series: SERIES,
+    perSeries,
+  };
+}
+
+/** Prometheus's own blocks for the same data, via `promtool tsdb create-blocks-from openmetrics`, if installed. */
+function promtoolBytesPerSample(d: Dataset): { bytes_per_sample: number; blocks: number; samples: number } | { skipped: string } {
+  const found = spawnSync('promtool', ['--version'], { encoding: 'utf8' });
+  if (found.error || found.status !== 0) return { skipped: 'promtool not installed' };
+  const dir = tmp();
+  try {
+    const input = join(dir, 'data.om');
+    const fd = openSync(input, 'w');
+    // OpenMetrics needs the samples of a metric family together: family by family, series by series.
+    const byName = new Map<string, number[]>();
+    d.names.forEach((n, i) => {
+      const l = byName.get(n);
+      if (l) l.push(i);
+      else byName.set(n, [i]);
+    });
+    for (const [name, list] of byName) {
+      let text = `# TYPE ${name} gauge\n`;
+      for (const i of list) {
+        for (let k = 0; k < d.perSeries; k++) {
+          const j = i * d.perSeries + k;
+          text += `${name}{instance="${d.instances[i]}",job="app"} ${String(d.v[j])} ${(d.t[j] / 1000).toFixed(3)}\n`;
+        }
+        writeSync(fd, text);
+        text = '';
+      }
+    }
+    writeSync(fd, '# EOF\n');
+    closeSync(fd);
+    const out = join(dir, 'blocks');
+    const r = spawnSync('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', input, out], { encoding: 'utf8' });
+    if (r.status !== 0) return { skipped: `promtool failed: ${r.stderr.slice(0, 300)}` };
+    let bytes = 0;
+    let samples = 0;
+    let blocks = 0;
+    for (const b of readdirSync(out)) {
+      const metaPath = join(out, b, 'meta.json');
+      let meta: { stats: { numSamples: number } };
+      try {
+        meta = JSON.parse(readFileSync(metaPath, 'utf8')) as typeof meta;
+      } catch {
+        continue;
+      }
+      blocks++;
+      samples += meta.stats.numSamples;
+      bytes += dirSize(join(out, b));
+    }
+    return { bytes_per_sample: +(bytes / samples).toFixed(3), blocks, samples };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function bytesPerSample(jitterMs: number, floatGauges: boolean): Promise<void> {
+  const d = makeDataset(jitterMs, floatGauges);
+  const dir = tmp();
+  const db = await Tsdb.open({ dir, retentionMs: 0, retentionBytes: 0, minBlockDurationMs: 2 * 3600_000, compactionIntervalMs: 0 });
+  const labels = d.names.map((n, i) => Labels.fromObject({ __name__: n, instance: d.instances[i], job: 'app' }));
+  const refs = new Array<number>(d.series).fill(0);
+  for (let k = 0; k < d.perSeries; k++) {
+    const app = db.appender();
+    for (let i = 0; i < d.series; i++) refs[i] = app.append(refs[i], labels[i], d.t[i * d.perSeries + k], d.v[i * d.perSeries + k]);
     await app.commit();
   }
   await db.compactHead();
   const metas = db.blockMetas();
-  const { dirSize } = await import('../src/metrics/tsdb/block.js');
   let bytes = 0;
   let chunkBytes = 0;
   let blockSamples = 0;
@@ -156,27 +249,33 @@ async function bytesPerSample(jitterMs: number): Promise<void> {
     chunkBytes += dirSize(join(dir, m.ulid, 'chunks'));
     blockSamples += m.stats.numSamples;
   }
+  await db.close();
+  rmSync(dir, { recursive: true, force: true });
+  const ours = bytes / blockSamples;
+  const prom = promtoolBytesPerSample(d);
   emit({
     figure: 'bytes_per_sample_on_disk',
     timestamp_jitter_ms: jitterMs,
-    series: SERIES,
-    samples_ingested: samples,
+    mix: floatGauges
+      ? '1/4 irregular counters, 1/4 slow counters, 1/4 byte gauges, 1/8 int gauges, 1/8 full-precision float gauges'
+      : '1/4 irregular counters, 1/4 slow counters, 1/4 byte gauges, 1/4 int gauges (no full-precision floats)',
+    series: d.series,
+    samples_ingested: d.series * d.perSeries,
     blocks: metas.length,
     block_samples: blockSamples,
     block_bytes: bytes,
-    bytes_per_sample: +(bytes / blockSamples).toFixed(3),
+    bytes_per_sample: +ours.toFixed(3),
     chunk_bytes_per_sample: +(chunkBytes / blockSamples).toFixed(3),
-    mix: '1/4 irregular counters, 1/4 slow counters, 1/4 byte gauges, 1/8 int gauges, 1/8 float gauges (random walks)',
-    prometheus_reference: 1.3,
+    prometheus_promtool: prom,
+    ratio_to_prometheus: 'bytes_per_sample' in prom ? +(ours / prom.bytes_per_sample).toFixed(3) : undefined,
   });
-  await db.close();
-  rmSync(dir, { recursive: true, force: true });
 }
 
 const only = process.env.TSDB_BENCH;
 if (!only || only === 'append') await appendThroughput();
 if (!only || only === 'bytes') {
-  await bytesPerSample(0);
-  await bytesPerSample(2);
+  await bytesPerSample(0, true);
+  await bytesPerSample(2, true);
+  await bytesPerSample(2, false);
 }
 if (!only || only === 'memory') await memoryPerSeries();

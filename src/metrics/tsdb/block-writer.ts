@@ -15,6 +15,7 @@ export const INDEX_MAGIC = 0x58494c53; // 'SLIX'
 export const FORMAT_VERSION = 1;
 export const TOC_SIZE = 48;
 const MAX_SEGMENT = 512 * 1024 * 1024;
+const YIELD_EVERY = 2000;
 
 export interface BlockMeta {
   ulid: string;
@@ -109,16 +110,17 @@ function fsyncDir(dir: string): void {
 
 /**
  * Write `series` (sorted by labels, chunks in time order, all inside [minTime, maxTime)) as a block in `parentDir`.
+ * The chunks of a series are read when the iterator reaches it; the chunks in range must not change meanwhile.
  * Returns the meta, or null when there was no sample to write (no block is created then).
  */
-export function writeBlock(
+export async function writeBlock(
   parentDir: string,
   id: string,
   minTime: number,
   maxTime: number,
   series: Iterable<SeriesToWrite>,
   compaction: BlockMeta['compaction'],
-): BlockMeta | null {
+): Promise<BlockMeta | null> {
   const tmp = join(parentDir, `${id}.tmp`);
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
@@ -128,7 +130,10 @@ export function writeBlock(
     const written: { labels: Labels; metas: number[] }[] = [];
     let numSamples = 0;
     let numChunks = 0;
+    let seen = 0;
     for (const s of series) {
+      // Yield to the event loop now and then: appends and queries go on while a block is written.
+      if (++seen % YIELD_EVERY === 0) await new Promise((r) => setImmediate(r));
       const metas: number[] = [];
       for (const c of s.chunks) {
         const n = chunkNumSamples(c.data);

@@ -420,7 +420,7 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
         const maxt = rangeForTimestamp(mint, this.head.chunkRange);
         this.head.minValidTime = Math.max(this.head.minValidTime, maxt);
         const started = Date.now();
-        const meta = this.writeHeadBlock(mint, maxt);
+        const meta = await this.writeHeadBlock(mint, maxt);
         if (meta) {
           this.blocks.push(Block.open(join(this.opts.dir, meta.ulid)));
           this.sortBlocks();
@@ -439,7 +439,7 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
         if (this.closed) return;
         const group = planCompaction(this.blocks, this.ranges);
         if (!group) break;
-        this.mergeBlocks(group);
+        await this.mergeBlocks(group);
         await new Promise((r) => setImmediate(r));
       }
       this.applyRetention();
@@ -449,7 +449,7 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
     }
   }
 
-  private writeHeadBlock(mint: number, maxt: number): BlockMeta | null {
+  private writeHeadBlock(mint: number, maxt: number): Promise<BlockMeta | null> {
     const series: MemSeries[] = [];
     for (const s of this.head.allSeries()) if (s.minT < maxt) series.push(s);
     series.sort((a, b) => Labels.compare(a.labels, b.labels));
@@ -464,7 +464,7 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
     return writeBlock(this.opts.dir, id, mint, maxt, gen(), { level: 1, sources: [id] });
   }
 
-  private mergeBlocks(group: Block[]): void {
+  private async mergeBlocks(group: Block[]): Promise<void> {
     const started = Date.now();
     const byKey = new Map<string, { labels: Labels; parts: { block: Block; chunks: Float64Array }[] }>();
     for (const b of group) {
@@ -494,7 +494,7 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
         }
       }
       const sources = [...new Set(group.flatMap((b) => b.meta.compaction.sources))].sort();
-      const meta = writeBlock(this.opts.dir, id, mint, maxt, gen(), {
+      const meta = await writeBlock(this.opts.dir, id, mint, maxt, gen(), {
         level: Math.max(...group.map((b) => b.meta.compaction.level)) + 1,
         sources,
         parents: group.map((b) => ({ ulid: b.meta.ulid, minTime: b.minTime, maxTime: b.maxTime })),
