@@ -313,3 +313,14 @@ describe('Tsdb crash states around compaction', () => {
     expect(await dump(db)).toEqual(before);
   });
 });
+
+describe('tsdbOptionsFromConfig', () => {
+  it('maps metrics.tsdb.* onto the options, with Prometheus defaults', async () => {
+    const { sightlineConfigSchema } = await import('../../config/index.js');
+    const { tsdbOptionsFromConfig } = await import('./index.js');
+    const cfg = sightlineConfigSchema.parse({ metrics: { tsdb: { retention_time: '30d', retention_size: '1GB' } } });
+    const o = tsdbOptionsFromConfig(cfg.metrics.tsdb, '/data');
+    expect(o).toMatchObject({ dir: '/data/metrics', retentionMs: 30 * 86_400_000, minBlockDurationMs: 7_200_000, outOfOrderWindowMs: 0 });
+    expect(o.retentionBytes).toBeGreaterThan(900_000_000);
+  });
+});
