@@ -324,3 +324,36 @@ describe('tsdbOptionsFromConfig', () => {
     expect(o.retentionBytes).toBeGreaterThan(900_000_000);
   });
 });
+
+describe('TsdbWalReader across WAL truncation', () => {
+  it('skips segments deleted by a checkpoint and still resolves the series of later samples', async () => {
+    const db = await openDb(tempDir(), { walSegmentSize: 16 * 1024 });
+    const r = db.openWalReader(db.walPosition());
+    await ingest(db, 0, 1_000_000, 5000, 4);
+    await db.compactHead();
+    const walFiles = readdirSync(join(db.opts.dir, 'wal'));
+    expect(walFiles.some((n) => n.startsWith('checkpoint.'))).toBe(true);
+    expect(walFiles).not.toContain('00000001');
+    const times: number[] = [];
+    const unknown: number[] = [];
+    let n = 0;
+    for (;;) {
+      const got = r.read(
+        () => {},
+        (refs, t, _v, k) => {
+          for (let i = 0; i < k; i++) {
+            if (r.seriesLabels(refs[i]) === undefined) unknown.push(refs[i]);
+            times.push(t[i]);
+          }
+        },
+        500,
+      );
+      if (got === 0) break;
+      n += got;
+    }
+    expect(unknown).toEqual([]);
+    expect(n).toBeGreaterThan(0);
+    expect(n).toBeLessThan(1600); // the oldest segments were skipped
+    expect(Math.max(...times)).toBe(995_000);
+  });
+});

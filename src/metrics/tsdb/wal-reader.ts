@@ -19,6 +19,7 @@ export class TsdbWalReader implements MetricsWalReader {
   private off: number;
   private buf = Buffer.allocUnsafe(READ_SIZE);
   private closed = false;
+  private checkpointIndex = -1;
 
   constructor(
     private readonly dir: string,
@@ -28,7 +29,10 @@ export class TsdbWalReader implements MetricsWalReader {
     this.off = from.offset;
     const cp = latestCheckpoint(dir);
     const learn = { series: (ref: number, labels: Labels) => void this.series.set(ref, labels) };
-    if (cp) readCheckpoint(cp.path, (p) => decodeRecord(p, learn));
+    if (cp) {
+      readCheckpoint(cp.path, (p) => decodeRecord(p, learn));
+      this.checkpointIndex = cp.index;
+    }
     // Learn the series recorded before the starting position.
     for (const s of listSegments(dir)) {
       if (s > from.segment || (cp && s < cp.index)) continue;
@@ -85,10 +89,26 @@ export class TsdbWalReader implements MetricsWalReader {
     for (;;) {
       const segs = listSegments(this.dir);
       if (!segs.includes(this.seg)) {
+        // Deleted by a WAL truncation: its samples are gone (they are in blocks); the series it defined that are
+        // still alive are in the checkpoint written at the same time.
         const later = segs.find((s) => s > this.seg);
         if (later === undefined) return total;
         this.seg = later;
         this.off = 0;
+        const cp = latestCheckpoint(this.dir);
+        if (cp && cp.index > this.checkpointIndex) {
+          this.checkpointIndex = cp.index;
+          readCheckpoint(cp.path, (p) =>
+            decodeRecord(p, {
+              series: (ref, labels) => {
+                const known = this.series.get(ref);
+                if (known !== undefined && known.equals(labels)) return;
+                this.series.set(ref, labels);
+                onSeries(ref, labels);
+              },
+            }),
+          );
+        }
       }
       this.off = this.scan(this.seg, this.off, Infinity, (p) => {
         decodeRecord(p, {
