@@ -90,7 +90,8 @@ export class TsdbQuerier implements Querier {
     const maxt = this.maxt;
     const bySeries = new Map<string, { labels: Labels; sources: ChunkSource[] }>();
     const add = (labels: Labels, src: ChunkSource) => {
-      const k = labels.key();
+      // Not labels.key(): that caches the key string on the (long-lived) head series' labels.
+      const k = labels.flat.join('\xff');
       const e = bySeries.get(k);
       if (e) e.sources.push(src);
       else bySeries.set(k, { labels, sources: [src] });
