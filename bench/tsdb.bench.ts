@@ -228,6 +228,24 @@ function promtoolBytesPerSample(d: Dataset): { bytes_per_sample: number; blocks:
   }
 }
 
+/** Select every series over the whole range (blocks + head) and decode all samples. */
+async function queryDecodeSpeed(db: Tsdb, d: Dataset): Promise<void> {
+  const { Matcher } = await import('../src/metrics/model/index.js');
+  for (let round = 0; round < 2; round++) {
+    const t0 = performance.now();
+    const q = await db.querier(0, Number.MAX_SAFE_INTEGER);
+    const series = await q.select([new Matcher('=', 'job', 'app')], { start: 0, end: Number.MAX_SAFE_INTEGER });
+    const tSelect = performance.now() - t0;
+    let n = 0;
+    for (const s of series) n += s.samples(0, Number.MAX_SAFE_INTEGER).length;
+    const secs = (performance.now() - t0) / 1000;
+    q.close();
+    if (n !== d.series * d.perSeries) throw new Error(`query returned ${n} samples, want ${d.series * d.perSeries}`);
+    if (round === 1)
+      emit({ figure: 'query_decode', series: series.length, samples: n, select_ms: +tSelect.toFixed(1), seconds: +secs.toFixed(3), samples_per_sec: Math.round(n / secs), from: `${db.blockMetas().length} blocks + head` });
+  }
+}
+
 async function bytesPerSample(jitterMs: number, floatGauges: boolean): Promise<void> {
   const d = makeDataset(jitterMs, floatGauges);
   const dir = tmp();
@@ -240,6 +258,7 @@ async function bytesPerSample(jitterMs: number, floatGauges: boolean): Promise<v
     await app.commit();
   }
   await db.compactHead();
+  if (jitterMs === 0) await queryDecodeSpeed(db, d);
   const metas = db.blockMetas();
   let bytes = 0;
   let chunkBytes = 0;

@@ -41,7 +41,8 @@ async function ingest(db: Tsdb, from: number, to: number, step: number, series =
     const app = db.appender();
     for (let i = 0; i < series; i++) {
       refs[2 * i] = app.append(refs[2 * i], L({ __name__: 'requests_total', instance: `i${i}`, job: 'api' }), t, Math.floor(t / 1000) * (i + 1) + (t % 7000 === 0 ? 3 : 0));
-      refs[2 * i + 1] = app.append(refs[2 * i + 1], L({ __name__: 'temperature', instance: `i${i}` }), t, Math.round(Math.sin(t / 1e5 + i) * 1000) / 10);
+      const temp = i === 0 && t % 50_000 === 0 ? STALE_NAN : Math.round(Math.sin(t / 1e5 + i) * 1000) / 10;
+      refs[2 * i + 1] = app.append(refs[2 * i + 1], L({ __name__: 'temperature', instance: `i${i}` }), t, temp);
       n += 2;
     }
     await app.commit();
@@ -154,6 +155,7 @@ describe('Tsdb durability and blocks', () => {
     let db = await openDb(dir, { registry });
     await ingest(db, 0, 1_000_000, 5000, 10); // 1000 s with 100 s blocks
     const before = await dump(db);
+    expect(before['temperature{instance="i0"}'].filter(([, v]) => v === 'stale')).toHaveLength(20);
     const window = await dump(db, 123_456, 654_321);
     await db.compactHead();
     const metas = db.blockMetas();
@@ -355,5 +357,21 @@ describe('TsdbWalReader across WAL truncation', () => {
     expect(n).toBeGreaterThan(0);
     expect(n).toBeLessThan(1600); // the oldest segments were skipped
     expect(Math.max(...times)).toBe(995_000);
+  });
+});
+
+describe('metadata across WAL truncation', () => {
+  it('survives in the checkpoint when the segment that recorded it is deleted', async () => {
+    const dir = tempDir();
+    let db = await openDb(dir, { walSegmentSize: 16 * 1024 });
+    const app = db.appender();
+    app.updateMetadata(0, L({ __name__: 'requests_total', instance: 'i0', job: 'api' }), { type: 'counter', help: 'All requests.', unit: '' });
+    await app.commit();
+    await ingest(db, 0, 1_000_000, 5000, 4);
+    await db.compactHead();
+    expect(readdirSync(join(dir, 'wal'))).not.toContain('00000001');
+    await db.close();
+    db = await openDb(dir);
+    expect(db.metadata('requests_total').get('requests_total')).toEqual([{ type: 'counter', help: 'All requests.', unit: '' }]);
   });
 });
