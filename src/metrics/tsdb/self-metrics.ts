@@ -34,10 +34,15 @@ export class TsdbMetrics {
 
   constructor(registry: Registry, src: TsdbGaugeSources) {
     const registers = [registry];
-    const counter = (name: string, help: string, labelNames: string[] = []) => new Counter({ name, help, labelNames, registers });
+    // A TSDB reopened in the same process (a restart in tests) takes its metrics over.
+    const fresh = (name: string) => {
+      if (registry.getSingleMetric(name)) registry.removeSingleMetric(name);
+      return name;
+    };
+    const counter = (name: string, help: string, labelNames: string[] = []) => new Counter({ name: fresh(name), help, labelNames, registers });
     const gauge = (name: string, help: string, get: () => number) =>
       new Gauge({
-        name,
+        name: fresh(name),
         help,
         registers,
         collect() {

@@ -375,3 +375,16 @@ describe('metadata across WAL truncation', () => {
     expect(db.metadata('requests_total').get('requests_total')).toEqual([{ type: 'counter', help: 'All requests.', unit: '' }]);
   });
 });
+
+describe('Tsdb directory lock', () => {
+  it('refuses a second open of the same directory, and reopens after close on the same registry', async () => {
+    const dir = tempDir();
+    const registry = new Registry();
+    const db = await openDb(dir, { registry });
+    await expect(Tsdb.open({ dir, retentionMs: 0, retentionBytes: 0, minBlockDurationMs: 100_000 })).rejects.toThrow(/is in use by this process/);
+    await db.close();
+    const again = await openDb(dir, { registry });
+    expect(await registry.metrics()).toMatch(/prometheus_tsdb_head_series 0/);
+    await again.close();
+  });
+});

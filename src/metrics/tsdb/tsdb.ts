@@ -24,6 +24,7 @@ import { compactionRanges, planCompaction } from './compaction-plan.js';
 import { ExemplarStorage } from './exemplar-storage.js';
 import { APPLIED, DUPLICATE_CONFLICT, Head, OUT_OF_ORDER, rangeForTimestamp, type ChunkRef, type MemSeries } from './head.js';
 import { MetadataStore } from './metadata-store.js';
+import { lockDir } from './dir-lock.js';
 import { postingsForMatchers } from './postings.js';
 import { TsdbQuerier } from './querier.js';
 import { TsdbMetrics } from './self-metrics.js';
@@ -92,6 +93,7 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
   private compactionQueued = false;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
+  private unlock: () => void = () => {};
 
   private constructor(readonly opts: TsdbOptions) {
     this.walDir = join(opts.dir, 'wal');
@@ -120,10 +122,18 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
   static async open(opts: TsdbOptions): Promise<Tsdb> {
     if (!(opts.minBlockDurationMs > 0)) throw new Error('minBlockDurationMs must be positive');
     mkdirSync(opts.dir, { recursive: true });
-    const db = new Tsdb(opts);
+    const unlock = lockDir(opts.dir);
+    let db: Tsdb;
+    try {
+      db = new Tsdb(opts);
+      db.unlock = unlock;
+      db.loadBlocks();
+      db.replayWal();
+    } catch (e) {
+      unlock();
+      throw e;
+    }
     if ((opts.outOfOrderWindowMs ?? 0) > 0) db.logger.warn({ outOfOrderWindowMs: opts.outOfOrderWindowMs }, 'out-of-order ingestion is not supported; out-of-order samples are refused');
-    db.loadBlocks();
-    db.replayWal();
     const interval = opts.compactionIntervalMs ?? 60_000;
     if (interval > 0) {
       db.timer = setInterval(() => {
@@ -610,6 +620,7 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
     this.closed = true;
     this.wal.close();
     for (const b of this.blocks) b.release();
+    this.unlock();
   }
 }
 
