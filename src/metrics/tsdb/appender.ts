@@ -1,0 +1,149 @@
+import { METRIC_NAME, type Exemplar, type Labels, type MetricMetadata } from '../model/index.js';
+import { AppendError, type Appender, type SeriesRef } from '../storage/interface.js';
+import type { ExemplarStorage } from './exemplar-storage.js';
+import { sameBits, type Head, type MemSeries } from './head.js';
+import type { MetadataStore } from './metadata-store.js';
+
+/** What an appender hands to the TSDB on commit: columnar samples (series by index into `series`). */
+export interface AppendBatch {
+  series: MemSeries[];
+  sidx: Uint32Array;
+  t: Float64Array;
+  v: Float64Array;
+  n: number;
+  exemplars: { s: MemSeries; labels: Labels; value: number; ts: number }[];
+  metadata: { metric: string; meta: MetricMetadata }[];
+}
+
+export interface AppenderHost {
+  readonly head: Head;
+  readonly exemplarStorage: ExemplarStorage;
+  readonly metadataStore: MetadataStore;
+  countOutOfOrder(): void;
+  countOutOfBounds(): void;
+  commitBatch(b: AppendBatch): void;
+}
+
+let nextAppenderId = 1;
+
+/**
+ * Validates and buffers samples as Prometheus's head appender does: older than the head allows -> "out of bounds";
+ * older than the series' newest sample -> "out of order sample"; same timestamp with other value bits ->
+ * "duplicate sample for timestamp"; same timestamp and value -> accepted and ignored. Series are created in the
+ * head on first append (as Prometheus does); `commit` writes the WAL, flushes, then applies.
+ */
+export class TsdbAppender implements Appender {
+  private readonly id = nextAppenderId++;
+  private series: MemSeries[] = [];
+  private sidx = new Uint32Array(1024);
+  private t = new Float64Array(1024);
+  private v = new Float64Array(1024);
+  private n = 0;
+  private exemplars: AppendBatch['exemplars'] = [];
+  private metadata: AppendBatch['metadata'] = [];
+  private done = false;
+
+  constructor(private readonly host: AppenderHost) {}
+
+  private seriesFor(ref: SeriesRef, labels: Labels): MemSeries {
+    const head = this.host.head;
+    const s = head.get(ref);
+    if (s !== undefined && !s.deleted) return s;
+    if (labels.size === 0) throw new AppendError('invalid_labels', 'empty labelset');
+    return head.getOrCreate(labels).series;
+  }
+
+  private touch(s: MemSeries): number {
+    if (s.pendOwner !== this.id) {
+      s.pendOwner = this.id;
+      s.pendT = s.maxT;
+      s.pendV = s.lastV;
+      s.pendIdx = this.series.length;
+      this.series.push(s);
+    }
+    return s.pendIdx;
+  }
+
+  append(ref: SeriesRef, labels: Labels, t: number, v: number): SeriesRef {
+    if (this.done) throw new Error('appender already committed or rolled back');
+    const s = this.seriesFor(ref, labels);
+    if (t < this.host.head.appendableMinValidTime()) {
+      this.host.countOutOfBounds();
+      throw new AppendError('out_of_bounds', 'out of bounds');
+    }
+    const lastT = s.pendOwner === this.id ? s.pendT : s.maxT;
+    if (t <= lastT) {
+      if (t < lastT) {
+        this.host.countOutOfOrder();
+        throw new AppendError('out_of_order', 'out of order sample');
+      }
+      const lastV = s.pendOwner === this.id ? s.pendV : s.lastV;
+      if (sameBits(v, lastV)) return s.ref;
+      throw new AppendError('duplicate_sample', 'duplicate sample for timestamp');
+    }
+    const idx = this.touch(s);
+    s.pendT = t;
+    s.pendV = v;
+    if (this.n === this.t.length) this.grow();
+    this.sidx[this.n] = idx;
+    this.t[this.n] = t;
+    this.v[this.n] = v;
+    this.n++;
+    return s.ref;
+  }
+
+  private grow(): void {
+    const cap = this.t.length * 2;
+    const sidx = new Uint32Array(cap);
+    sidx.set(this.sidx);
+    const t = new Float64Array(cap);
+    t.set(this.t);
+    const v = new Float64Array(cap);
+    v.set(this.v);
+    this.sidx = sidx;
+    this.t = t;
+    this.v = v;
+  }
+
+  appendExemplar(ref: SeriesRef, labels: Labels, exemplar: Exemplar): SeriesRef {
+    const s = this.seriesFor(ref, labels);
+    if (this.host.exemplarStorage.validate(s.ref, exemplar)) {
+      this.touch(s);
+      this.exemplars.push({ s, labels: exemplar.labels, value: exemplar.value, ts: exemplar.ts });
+    }
+    return s.ref;
+  }
+
+  updateMetadata(ref: SeriesRef, labels: Labels, meta: MetricMetadata): SeriesRef {
+    const s = this.seriesFor(ref, labels);
+    const metric = s.labels.get(METRIC_NAME);
+    if (!this.host.metadataStore.has(metric, meta)) this.metadata.push({ metric, meta });
+    return s.ref;
+  }
+
+  async commit(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    try {
+      if (this.n > 0 || this.exemplars.length > 0 || this.metadata.length > 0) {
+        this.host.commitBatch({ series: this.series, sidx: this.sidx, t: this.t, v: this.v, n: this.n, exemplars: this.exemplars, metadata: this.metadata });
+      }
+    } finally {
+      this.release();
+    }
+  }
+
+  rollback(): void {
+    if (this.done) return;
+    this.done = true;
+    this.release();
+  }
+
+  private release(): void {
+    for (const s of this.series) if (s.pendOwner === this.id) s.pendOwner = 0;
+    this.series = [];
+    this.exemplars = [];
+    this.metadata = [];
+    this.n = 0;
+  }
+}

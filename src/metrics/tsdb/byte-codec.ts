@@ -1,0 +1,142 @@
+/** Varint/float/string encoding used by WAL records and the block index. Integers up to 2^53. */
+
+const f64 = new Float64Array(1);
+const f64b = new Uint8Array(f64.buffer);
+
+export class ByteWriter {
+  buf: Buffer;
+  len = 0;
+
+  constructor(initial = 256) {
+    this.buf = Buffer.allocUnsafe(initial);
+  }
+
+  reset(): void {
+    this.len = 0;
+  }
+
+  ensure(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
+    this.buf.copy(next, 0, 0, this.len);
+    this.buf = next;
+  }
+
+  byte(b: number): void {
+    this.ensure(1);
+    this.buf[this.len++] = b;
+  }
+
+  uvarint(v: number): void {
+    this.ensure(10);
+    const b = this.buf;
+    while (v >= 0x80) {
+      b[this.len++] = (v % 0x80) | 0x80;
+      v = Math.floor(v / 0x80);
+    }
+    b[this.len++] = v;
+  }
+
+  varint(v: number): void {
+    this.uvarint(v >= 0 ? v * 2 : -v * 2 - 1);
+  }
+
+  /** The raw 8 bytes of a float64 (NaN payloads kept). */
+  float(v: number): void {
+    this.ensure(8);
+    f64[0] = v;
+    this.buf.set(f64b, this.len);
+    this.len += 8;
+  }
+
+  u32(v: number): void {
+    this.ensure(4);
+    this.buf.writeUInt32LE(v >>> 0, this.len);
+    this.len += 4;
+  }
+
+  string(s: string): void {
+    const n = Buffer.byteLength(s);
+    this.uvarint(n);
+    this.ensure(n);
+    this.buf.write(s, this.len, n, 'utf8');
+    this.len += n;
+  }
+
+  bytes(data: Uint8Array): void {
+    this.ensure(data.length);
+    this.buf.set(data, this.len);
+    this.len += data.length;
+  }
+
+  view(): Buffer {
+    return this.buf.subarray(0, this.len);
+  }
+}
+
+export class ByteReader {
+  pos: number;
+
+  constructor(
+    readonly buf: Uint8Array,
+    offset = 0,
+    readonly end = buf.length,
+  ) {
+    this.pos = offset;
+  }
+
+  get done(): boolean {
+    return this.pos >= this.end;
+  }
+
+  byte(): number {
+    if (this.pos >= this.end) throw new RangeError('record truncated');
+    return this.buf[this.pos++];
+  }
+
+  uvarint(): number {
+    let v = 0;
+    let mul = 1;
+    for (;;) {
+      const b = this.byte();
+      v += (b & 0x7f) * mul;
+      if (b < 0x80) return v;
+      mul *= 0x80;
+    }
+  }
+
+  varint(): number {
+    const z = this.uvarint();
+    return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+  }
+
+  float(): number {
+    if (this.pos + 8 > this.end) throw new RangeError('record truncated');
+    for (let i = 0; i < 8; i++) f64b[i] = this.buf[this.pos + i];
+    this.pos += 8;
+    return f64[0];
+  }
+
+  u32(): number {
+    if (this.pos + 4 > this.end) throw new RangeError('record truncated');
+    const b = this.buf;
+    const p = this.pos;
+    this.pos += 4;
+    return (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0;
+  }
+
+  string(): string {
+    const n = this.uvarint();
+    if (this.pos + n > this.end) throw new RangeError('record truncated');
+    const s = Buffer.from(this.buf.buffer, this.buf.byteOffset + this.pos, n).toString('utf8');
+    this.pos += n;
+    return s;
+  }
+
+  bytes(n: number): Uint8Array {
+    if (this.pos + n > this.end) throw new RangeError('record truncated');
+    const out = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+}

@@ -1,0 +1,76 @@
+import type { Exemplar, Labels } from '../model/index.js';
+import { AppendError } from '../storage/interface.js';
+
+/** Prometheus's limit on an exemplar's label set: 128 UTF-8 runes of names and values together. */
+export const EXEMPLAR_MAX_LABEL_RUNES = 128;
+
+/**
+ * A bounded circular buffer of exemplars for all series (Prometheus's `CircularExemplarStorage`): the newest
+ * `capacity` exemplars are kept, columnar apart from each exemplar's own labels.
+ */
+export class ExemplarStorage {
+  private readonly refs: Uint32Array;
+  private readonly ts: Float64Array;
+  private readonly values: Float64Array;
+  private readonly labels: (Labels | undefined)[];
+  private next = 0;
+  size = 0;
+  appended = 0;
+  /** Index of the newest exemplar per series ref. */
+  private readonly newest = new Map<number, number>();
+
+  constructor(readonly capacity = 100_000) {
+    this.refs = new Uint32Array(capacity);
+    this.ts = new Float64Array(capacity);
+    this.values = new Float64Array(capacity);
+    this.labels = new Array(capacity);
+  }
+
+  /** Throws AppendError for an exemplar Prometheus refuses; returns false for a duplicate (silently ignored). */
+  validate(ref: number, e: Exemplar): boolean {
+    let runes = 0;
+    e.labels.forEach((n, v) => (runes += [...n].length + [...v].length));
+    if (runes > EXEMPLAR_MAX_LABEL_RUNES) throw new AppendError('invalid_labels', 'exemplar label set is too long');
+    const i = this.newest.get(ref);
+    if (i === undefined || this.capacity === 0) return true;
+    const lastT = this.ts[i];
+    if (e.ts === lastT || (Number.isNaN(e.ts) && Number.isNaN(lastT))) {
+      if (this.values[i] === e.value && this.labels[i]?.equals(e.labels)) return false;
+    }
+    if (e.ts < lastT) throw new AppendError('out_of_order', 'out of order exemplar');
+    return true;
+  }
+
+  add(ref: number, labels: Labels, value: number, ts: number): void {
+    if (this.capacity === 0) return;
+    const i = this.next;
+    if (this.size === this.capacity) {
+      const old = this.refs[i];
+      if (this.newest.get(old) === i) this.newest.delete(old);
+    } else this.size++;
+    this.refs[i] = ref;
+    this.ts[i] = ts;
+    this.values[i] = value;
+    this.labels[i] = labels;
+    this.newest.set(ref, i);
+    this.next = (i + 1) % this.capacity;
+    this.appended++;
+  }
+
+  /** Exemplars of the given refs with start <= ts <= end, grouped by ref, oldest first. */
+  select(refs: Set<number>, start: number, end: number): Map<number, Exemplar[]> {
+    const out = new Map<number, Exemplar[]>();
+    const first = this.size === this.capacity ? this.next : 0;
+    for (let k = 0; k < this.size; k++) {
+      const i = (first + k) % this.capacity;
+      const ref = this.refs[i];
+      if (!refs.has(ref)) continue;
+      const t = this.ts[i];
+      if (t < start || t > end) continue;
+      let list = out.get(ref);
+      if (!list) out.set(ref, (list = []));
+      list.push({ labels: this.labels[i]!, value: this.values[i], ts: t });
+    }
+    return out;
+  }
+}

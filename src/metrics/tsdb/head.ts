@@ -1,0 +1,340 @@
+import { Labels, METRIC_NAME, compareStrings } from '../model/index.js';
+import { EMPTY_POSTINGS, PostingsList, type PostingsIndex } from './postings.js';
+import { SAMPLES_PER_CHUNK, XorChunkAppender } from './xor-chunk.js';
+
+/** A complete, immutable chunk of the head (or a snapshot of the open one). */
+export interface ChunkRef {
+  data: Uint8Array;
+  minT: number;
+  maxT: number;
+  /** Samples to decode (a snapshot of the open chunk may hold fewer than the buffer later does). */
+  n: number;
+}
+
+const scratch = new Float64Array(2);
+const words = new Uint32Array(scratch.buffer);
+/** True when two floats have identical bits (so a repeated staleness marker counts as the same value). */
+export function sameBits(a: number, b: number): boolean {
+  scratch[0] = a;
+  scratch[1] = b;
+  return words[0] === words[2] && words[1] === words[3];
+}
+
+/** The end of the aligned range of `width` that holds `t` (Prometheus's `rangeForTimestamp`). */
+export function rangeForTimestamp(t: number, width: number): number {
+  return Math.floor(t / width) * width + width;
+}
+
+/** One series in the head: labels, closed chunks and the chunk being appended to. No object per sample. */
+export class MemSeries {
+  chunks: ChunkRef[] = [];
+  app: XorChunkAppender | null = null;
+  /** Samples at or after this time start a new chunk, so chunks never cross a block boundary. */
+  nextAt = -Infinity;
+  minT = Infinity;
+  maxT = -Infinity;
+  lastV = 0;
+  /** The appender id that has uncommitted samples for this series, and the newest of them. */
+  pendOwner = 0;
+  pendT = -Infinity;
+  pendV = 0;
+  pendIdx = 0;
+  /** A series record for this ref is in the WAL. */
+  walLogged = false;
+  deleted = false;
+
+  constructor(
+    readonly ref: number,
+    readonly labels: Labels,
+  ) {}
+
+  get numChunks(): number {
+    return this.chunks.length + (this.app && this.app.numSamples > 0 ? 1 : 0);
+  }
+
+  /** Chunks overlapping [mint, maxt], the open one as a snapshot. */
+  chunksIn(mint: number, maxt: number): ChunkRef[] {
+    const out: ChunkRef[] = [];
+    for (const c of this.chunks) if (c.maxT >= mint && c.minT <= maxt) out.push(c);
+    const a = this.app;
+    if (a && a.numSamples > 0 && a.maxT >= mint && a.minT <= maxt) out.push({ data: a.bytes(), minT: a.minT, maxT: a.maxT, n: a.numSamples });
+    return out;
+  }
+}
+
+interface LabelIndexEntry {
+  name: string;
+  values: Map<string, ValuePostings>;
+  sorted: string[] | null;
+}
+
+class ValuePostings extends PostingsList {
+  constructor(readonly value: string) {
+    super();
+  }
+}
+
+function hashLabels(l: Labels): number {
+  let h = 0x811c9dc5;
+  const f = l.flat;
+  for (let i = 0; i < f.length; i++) {
+    const s = f[i];
+    for (let j = 0; j < s.length; j++) h = Math.imul(h ^ s.charCodeAt(j), 0x01000193);
+    h = Math.imul(h ^ 0xff, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+export type ApplyResult = 0 | 1 | 2 | 3;
+export const APPLIED = 0;
+export const DUPLICATE_SAME = 1;
+export const DUPLICATE_CONFLICT = 2;
+export const OUT_OF_ORDER = 3;
+
+/**
+ * The in-memory head block: series by numeric ref, an inverted index (label name -> value -> sorted postings of
+ * refs), and Gorilla-compressed chunks per series.
+ */
+export class Head implements PostingsIndex {
+  private readonly byRef: (MemSeries | undefined)[] = [undefined];
+  private readonly byHash = new Map<number, MemSeries | MemSeries[]>();
+  private readonly index = new Map<string, LabelIndexEntry>();
+  private sortedNames: string[] | null = null;
+  private readonly all = new PostingsList();
+  private nextRef = 1;
+  numSeries = 0;
+  minT = Infinity;
+  maxT = -Infinity;
+  /** Samples before this were compacted into blocks. */
+  minValidTime = -Infinity;
+  seriesCreated = 0;
+  seriesRemoved = 0;
+  chunksCreated = 0;
+  chunksRemoved = 0;
+  numChunks = 0;
+
+  constructor(readonly chunkRange: number) {}
+
+  /** The oldest timestamp an append may have (Prometheus's `appendableMinValidTime`). */
+  appendableMinValidTime(): number {
+    if (this.maxT === -Infinity) return this.minValidTime;
+    return Math.max(this.minValidTime, this.maxT - this.chunkRange / 2);
+  }
+
+  get(ref: number): MemSeries | undefined {
+    return ref > 0 ? this.byRef[ref] : undefined;
+  }
+
+  getByLabels(labels: Labels): MemSeries | undefined {
+    const e = this.byHash.get(hashLabels(labels));
+    if (e === undefined) return undefined;
+    if (e instanceof MemSeries) return e.labels.equals(labels) ? e : undefined;
+    for (const s of e) if (s.labels.equals(labels)) return s;
+    return undefined;
+  }
+
+  /** The series for `labels`, created (with a new ref, or `ref` when replaying the WAL) when absent. */
+  getOrCreate(labels: Labels, ref = 0): { series: MemSeries; created: boolean } {
+    const h = hashLabels(labels);
+    const e = this.byHash.get(h);
+    if (e !== undefined) {
+      if (e instanceof MemSeries) {
+        if (e.labels.equals(labels)) return { series: e, created: false };
+      } else {
+        for (const s of e) if (s.labels.equals(labels)) return { series: s, created: false };
+      }
+    }
+    if (ref === 0 || this.byRef[ref] !== undefined) ref = this.nextRef;
+    if (ref >= this.nextRef) this.nextRef = ref + 1;
+    const s = new MemSeries(ref, this.intern(labels, ref));
+    this.byRef[ref] = s;
+    if (e === undefined) this.byHash.set(h, s);
+    else if (e instanceof MemSeries) this.byHash.set(h, [e, s]);
+    else e.push(s);
+    this.all.add(ref);
+    this.numSeries++;
+    this.seriesCreated++;
+    return { series: s, created: true };
+  }
+
+  /** Index the series and rebuild its labels from the index's canonical strings (one copy of each string). */
+  private intern(labels: Labels, ref: number): Labels {
+    const flat = labels.flat;
+    const out: string[] = new Array(flat.length);
+    for (let i = 0; i < flat.length; i += 2) {
+      let e = this.index.get(flat[i]);
+      if (e === undefined) {
+        e = { name: flat[i], values: new Map(), sorted: null };
+        this.index.set(flat[i], e);
+        this.sortedNames = null;
+      }
+      let p = e.values.get(flat[i + 1]);
+      if (p === undefined) {
+        p = new ValuePostings(flat[i + 1]);
+        e.values.set(flat[i + 1], p);
+        e.sorted = null;
+      }
+      p.add(ref);
+      out[i] = e.name;
+      out[i + 1] = p.value;
+    }
+    return Labels.fromSortedFlat(out);
+  }
+
+  /** Append one sample that passed validation; re-checks order since another commit may have come first. */
+  appendSample(s: MemSeries, t: number, v: number): ApplyResult {
+    if (t <= s.maxT) {
+      if (t < s.maxT) return OUT_OF_ORDER;
+      return sameBits(v, s.lastV) ? DUPLICATE_SAME : DUPLICATE_CONFLICT;
+    }
+    let a = s.app;
+    if (a === null || a.numSamples >= SAMPLES_PER_CHUNK || t >= s.nextAt) {
+      if (a !== null && a.numSamples > 0) s.chunks.push({ data: a.seal(), minT: a.minT, maxT: a.maxT, n: a.numSamples });
+      a = s.app = new XorChunkAppender();
+      s.nextAt = rangeForTimestamp(t, this.chunkRange);
+      this.chunksCreated++;
+      this.numChunks++;
+    }
+    a.append(t, v);
+    if (t < s.minT) s.minT = t;
+    s.maxT = t;
+    s.lastV = v;
+    if (t < this.minT) this.minT = t;
+    if (t > this.maxT) this.maxT = t;
+    return APPLIED;
+  }
+
+  /** Drop every chunk that ends before `mint` and every series left without chunks (after a block was written). */
+  truncate(mint: number): void {
+    const dead: MemSeries[] = [];
+    let newMin = Infinity;
+    for (let r = 1; r < this.byRef.length; r++) {
+      const s = this.byRef[r];
+      if (s === undefined) continue;
+      if (s.chunks.length > 0 && s.chunks[0].maxT < mint) {
+        const keep = s.chunks.filter((c) => c.maxT >= mint);
+        this.numChunks -= s.chunks.length - keep.length;
+        this.chunksRemoved += s.chunks.length - keep.length;
+        s.chunks = keep;
+      }
+      if (s.app !== null && s.app.numSamples > 0 && s.app.maxT < mint) {
+        s.app = null;
+        this.numChunks--;
+        this.chunksRemoved++;
+      }
+      const first = s.chunks.length > 0 ? s.chunks[0].minT : s.app !== null && s.app.numSamples > 0 ? s.app.minT : Infinity;
+      s.minT = first;
+      if (first === Infinity && s.pendOwner === 0) dead.push(s);
+      else if (first < newMin) newMin = first;
+    }
+    this.removeSeries(dead);
+    this.minValidTime = Math.max(this.minValidTime, mint);
+    this.minT = newMin;
+  }
+
+  private removeSeries(dead: MemSeries[]): void {
+    if (dead.length === 0) return;
+    const deadRefs = new Set<number>();
+    const touched = new Set<PostingsList>();
+    for (const s of dead) {
+      s.deleted = true;
+      deadRefs.add(s.ref);
+      this.byRef[s.ref] = undefined;
+      const h = hashLabels(s.labels);
+      const e = this.byHash.get(h);
+      if (e === s) this.byHash.delete(h);
+      else if (Array.isArray(e)) {
+        const rest = e.filter((x) => x !== s);
+        if (rest.length === 1) this.byHash.set(h, rest[0]);
+        else this.byHash.set(h, rest);
+      }
+      s.labels.forEach((n, v) => {
+        const p = this.index.get(n)?.values.get(v);
+        if (p) touched.add(p);
+      });
+    }
+    const isDead = (id: number) => deadRefs.has(id);
+    for (const p of touched) p.removeWhere(isDead);
+    for (const [name, e] of this.index) {
+      for (const [v, p] of e.values) {
+        if (p.n === 0) {
+          e.values.delete(v);
+          e.sorted = null;
+        }
+      }
+      if (e.values.size === 0) {
+        this.index.delete(name);
+        this.sortedNames = null;
+      }
+    }
+    this.all.removeWhere(isDead);
+    this.numSeries -= dead.length;
+    this.seriesRemoved += dead.length;
+  }
+
+  // --- PostingsIndex
+
+  labelNames(): string[] {
+    if (this.sortedNames === null) this.sortedNames = [...this.index.keys()].sort(compareStrings);
+    return this.sortedNames;
+  }
+
+  labelValuesFor(name: string): readonly string[] {
+    const e = this.index.get(name);
+    if (e === undefined) return [];
+    if (e.sorted === null) e.sorted = [...e.values.keys()].sort(compareStrings);
+    return e.sorted;
+  }
+
+  postings(name: string, value: string): Uint32Array {
+    return this.index.get(name)?.values.get(value)?.view() ?? EMPTY_POSTINGS;
+  }
+
+  allPostings(): Uint32Array {
+    return this.all.view();
+  }
+
+  /** Every live series, in ref order. */
+  *allSeries(): IterableIterator<MemSeries> {
+    for (let r = 1; r < this.byRef.length; r++) {
+      const s = this.byRef[r];
+      if (s !== undefined) yield s;
+    }
+  }
+
+  numLabelPairs(): number {
+    let n = 0;
+    for (const e of this.index.values()) n += e.values.size;
+    return n;
+  }
+
+  /** The label cardinality figures of `/api/v1/status/tsdb` (Prometheus's `PostingsStats`), top `limit` each. */
+  postingsStats(limit = 10): {
+    seriesCountByMetricName: { name: string; value: number }[];
+    labelValueCountByLabelName: { name: string; value: number }[];
+    memoryInBytesByLabelName: { name: string; value: number }[];
+    seriesCountByLabelValuePair: { name: string; value: number }[];
+  } {
+    const top = (items: { name: string; value: number }[]) => items.sort((a, b) => b.value - a.value || compareStrings(a.name, b.name)).slice(0, limit);
+    const metrics: { name: string; value: number }[] = [];
+    const valueCounts: { name: string; value: number }[] = [];
+    const memory: { name: string; value: number }[] = [];
+    const pairs: { name: string; value: number }[] = [];
+    for (const [name, e] of this.index) {
+      valueCounts.push({ name, value: e.values.size });
+      let size = 0;
+      for (const [v, p] of e.values) {
+        if (name === METRIC_NAME) metrics.push({ name: v, value: p.n });
+        pairs.push({ name: `${name}=${v}`, value: p.n });
+        size += Buffer.byteLength(v) * p.n;
+      }
+      memory.push({ name, value: size });
+    }
+    return {
+      seriesCountByMetricName: top(metrics),
+      labelValueCountByLabelName: top(valueCounts),
+      memoryInBytesByLabelName: top(memory),
+      seriesCountByLabelValuePair: top(pairs),
+    };
+  }
+}

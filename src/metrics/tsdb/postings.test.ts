@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { Labels, Matcher } from '../model/index.js';
+import { Head } from './head.js';
+import { PostingsList, intersect, postingsForMatchers, subtract, union } from './postings.js';
+
+describe('postings', () => {
+  it('intersects, subtracts and unions sorted lists', () => {
+    const a = new Uint32Array([1, 3, 5, 7, 9]);
+    const b = new Uint32Array([3, 4, 5, 9, 10]);
+    expect(Array.from(intersect(a, b))).toEqual([3, 5, 9]);
+    expect(Array.from(subtract(a, b))).toEqual([1, 7]);
+    expect(Array.from(union([a, b]))).toEqual([1, 3, 4, 5, 7, 9, 10]);
+  });
+
+  it('keeps a growing list sorted and removes ids', () => {
+    const p = new PostingsList();
+    for (const id of [5, 1, 9, 3, 3, 7]) p.add(id);
+    expect(Array.from(p.view())).toEqual([1, 3, 5, 7, 9]);
+    const before = p.view();
+    p.removeWhere((id) => id === 3 || id === 9);
+    expect(Array.from(p.view())).toEqual([1, 5, 7]);
+    expect(Array.from(before)).toEqual([1, 3, 5, 7, 9]);
+  });
+});
+
+describe('selection by matchers (head index)', () => {
+  const head = new Head(7200_000);
+  const mk = (o: Record<string, string>) => head.getOrCreate(Labels.fromObject(o)).series.ref;
+  const a = mk({ __name__: 'up', job: 'api', env: 'prod' });
+  const b = mk({ __name__: 'up', job: 'db', env: 'dev' });
+  const c = mk({ __name__: 'up', job: 'web' });
+  const d = mk({ __name__: 'http_requests_total', job: 'api', env: 'prod' });
+  const sel = (...ms: Matcher[]) => Array.from(postingsForMatchers(head, ms)).sort((x, y) => x - y);
+
+  it('equality intersects postings', () => {
+    expect(sel(new Matcher('=', '__name__', 'up'), new Matcher('=', 'job', 'api'))).toEqual([a]);
+    expect(sel(new Matcher('=', '__name__', 'nope'))).toEqual([]);
+  });
+
+  it('regex and negative matchers scan the label values', () => {
+    expect(sel(new Matcher('=', '__name__', 'up'), new Matcher('=~', 'job', 'a.*|w.*'))).toEqual([a, c]);
+    expect(sel(new Matcher('=', '__name__', 'up'), new Matcher('!~', 'job', 'a.*'))).toEqual([b, c]);
+    expect(sel(new Matcher('=', '__name__', 'up'), new Matcher('!=', 'job', 'db'))).toEqual([a, c]);
+  });
+
+  it('matchers matching the empty string also select series without the label', () => {
+    expect(sel(new Matcher('=', '__name__', 'up'), new Matcher('=', 'env', ''))).toEqual([c]);
+    expect(sel(new Matcher('=', '__name__', 'up'), new Matcher('!=', 'env', 'prod'))).toEqual([b, c]);
+    expect(sel(new Matcher('=', '__name__', 'up'), new Matcher('=~', 'env', 'dev|'))).toEqual([b, c]);
+    expect(sel(new Matcher('=', '__name__', 'up'), new Matcher('!~', 'env', '.+'))).toEqual([c]);
+    expect(sel(new Matcher('=~', 'env', '.+'))).toEqual([a, b, d]);
+    expect(sel(new Matcher('!=', 'env', ''))).toEqual([a, b, d]);
+  });
+
+  it('starts from all series when every matcher matches the empty string', () => {
+    expect(sel(new Matcher('=~', 'job', '.*'))).toEqual([a, b, c, d]);
+    expect(sel(new Matcher('!=', 'job', 'api'))).toEqual([b, c]);
+  });
+});

@@ -1,0 +1,644 @@
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
+import { Labels, type Matcher, type MetricMetadata, type Exemplar } from '../model/index.js';
+import type {
+  Appendable,
+  Appender,
+  ExemplarQueryable,
+  MetadataSource,
+  MetricsWalReader,
+  Querier,
+  Queryable,
+  WalPosition,
+} from '../storage/interface.js';
+import { WriteAheadLog, listSegments, segmentName } from '../../storage/wal/index.js';
+import { silentLogger } from '../../server/logger.js';
+import { TsdbAppender, type AppendBatch, type AppenderHost } from './appender.js';
+import { Block } from './block.js';
+import { writeBlock, type BlockMeta, type ChunkSource, type SeriesToWrite } from './block-writer.js';
+import { ByteWriter } from './byte-codec.js';
+import { latestCheckpoint, readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { compactionRanges, planCompaction } from './compaction-plan.js';
+import { ExemplarStorage } from './exemplar-storage.js';
+import { APPLIED, DUPLICATE_CONFLICT, Head, OUT_OF_ORDER, rangeForTimestamp, type ChunkRef, type MemSeries } from './head.js';
+import { MetadataStore } from './metadata-store.js';
+import { lockDir } from './dir-lock.js';
+import { postingsForMatchers } from './postings.js';
+import { TsdbQuerier } from './querier.js';
+import { TsdbMetrics } from './self-metrics.js';
+import { ULID_RE, ulid } from './ulid.js';
+import { TsdbWalReader } from './wal-reader.js';
+import { decodeRecord, encodeExemplars, encodeMetadata, encodeSamples, encodeSeries, type RecordHandlers } from './wal-records.js';
+import { XorChunkAppender, decodeXorChunk } from './xor-chunk.js';
+
+export interface TsdbOptions {
+  /** Blocks live in `dir/<ULID>/`, the write-ahead log in `dir/wal/`. */
+  dir: string;
+  /** Delete blocks older than this relative to the newest block (0 = keep forever). */
+  retentionMs: number;
+  /** Delete the oldest blocks while blocks + WAL exceed this many bytes (0 = no limit). */
+  retentionBytes: number;
+  /** The head is cut into blocks of this range (Prometheus's `--storage.tsdb.min-block-duration`, 2h). */
+  minBlockDurationMs: number;
+  /** Largest merged block; default 10% of the retention, at most 31 days. */
+  maxBlockDurationMs?: number;
+  /** Only 0 (out-of-order samples refused) is supported. */
+  outOfOrderWindowMs?: number;
+  walFsyncIntervalMs?: number;
+  walSegmentSize?: number;
+  /** How often the background loop compacts and applies retention (default 60 s, as Prometheus; 0 = never). */
+  compactionIntervalMs?: number;
+  /** Size of the exemplar circular buffer (Prometheus's default 100000). */
+  maxExemplars?: number;
+  registry?: Registry;
+  logger?: Logger;
+}
+
+export interface TsdbStatus {
+  headStats: { numSeries: number; numLabelPairs: number; chunkCount: number; minTime: number; maxTime: number };
+  seriesCountByMetricName: { name: string; value: number }[];
+  labelValueCountByLabelName: { name: string; value: number }[];
+  memoryInBytesByLabelName: { name: string; value: number }[];
+  seriesCountByLabelValuePair: { name: string; value: number }[];
+}
+
+const SAMPLES_PER_RECORD = 10_000;
+const SERIES_PER_RECORD = 1_000;
+const BLOCK_IDLE_RELEASE_MS = 5 * 60_000;
+const MAX_BLOCK_DURATION_CAP = 31 * 24 * 3600_000;
+
+/**
+ * The metrics TSDB: an in-memory head (Gorilla chunks, inverted index) made durable by a write-ahead log, cut into
+ * immutable on-disk blocks that are merged into larger ranges and deleted by time and size retention. Queries see
+ * the head and the blocks as one store.
+ */
+export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQueryable, AppenderHost {
+  readonly head: Head;
+  readonly exemplarStorage: ExemplarStorage;
+  readonly metadataStore = new MetadataStore();
+  readonly metrics: TsdbMetrics;
+  readonly registry: Registry;
+  private readonly logger: Logger;
+  private blocks: Block[] = [];
+  private wal!: WriteAheadLog;
+  private readonly walDir: string;
+  /** Newest sample timestamp written to each WAL segment (for truncation). */
+  private readonly segMaxT = new Map<number, number>();
+  private readonly w = new ByteWriter(1 << 16);
+  private refScratch = new Uint32Array(1024);
+  private readonly ranges: number[];
+  private compacting: Promise<void> | null = null;
+  private compactionQueued = false;
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+  private unlock: () => void = () => {};
+
+  private constructor(readonly opts: TsdbOptions) {
+    this.walDir = join(opts.dir, 'wal');
+    this.head = new Head(opts.minBlockDurationMs);
+    this.exemplarStorage = new ExemplarStorage(opts.maxExemplars ?? 100_000);
+    this.registry = opts.registry ?? new Registry();
+    this.logger = (opts.logger ?? silentLogger()).child({ component: 'tsdb' });
+    const maxBlock = opts.maxBlockDurationMs ?? (opts.retentionMs > 0 ? Math.min(opts.retentionMs / 10, MAX_BLOCK_DURATION_CAP) : MAX_BLOCK_DURATION_CAP);
+    this.ranges = compactionRanges(opts.minBlockDurationMs, Math.max(maxBlock, opts.minBlockDurationMs));
+    this.metrics = new TsdbMetrics(this.registry, {
+      headSeries: () => this.head.numSeries,
+      headChunks: () => this.head.numChunks,
+      headMinTime: () => (Number.isFinite(this.head.minT) ? this.head.minT : 0),
+      headMaxTime: () => (Number.isFinite(this.head.maxT) ? this.head.maxT : 0),
+      blocksLoaded: () => this.blocks.length,
+      blocksBytes: () => this.blocks.reduce((n, b) => n + b.size, 0),
+      walSize: () => (this.closed ? 0 : this.wal.diskSize()),
+      walSegmentCurrent: () => (this.closed ? 0 : this.wal.currentSegment),
+      lowestTimestamp: () => {
+        const t = Math.min(this.blocks[0]?.minTime ?? Infinity, this.head.minT);
+        return Number.isFinite(t) ? t : 0;
+      },
+    });
+  }
+
+  static async open(opts: TsdbOptions): Promise<Tsdb> {
+    if (!(opts.minBlockDurationMs > 0)) throw new Error('minBlockDurationMs must be positive');
+    mkdirSync(opts.dir, { recursive: true });
+    const unlock = lockDir(opts.dir);
+    let db: Tsdb;
+    try {
+      db = new Tsdb(opts);
+      db.unlock = unlock;
+      db.loadBlocks();
+      db.replayWal();
+    } catch (e) {
+      unlock();
+      throw e;
+    }
+    if ((opts.outOfOrderWindowMs ?? 0) > 0) db.logger.warn({ outOfOrderWindowMs: opts.outOfOrderWindowMs }, 'out-of-order ingestion is not supported; out-of-order samples are refused');
+    const interval = opts.compactionIntervalMs ?? 60_000;
+    if (interval > 0) {
+      db.timer = setInterval(() => {
+        db.releaseIdleBlocks();
+        db.compactHead().catch((e: unknown) => db.logger.error({ err: e }, 'compaction failed'));
+      }, interval);
+      db.timer.unref();
+    }
+    return db;
+  }
+
+  // --- open
+
+  private loadBlocks(): void {
+    const found: Block[] = [];
+    for (const e of readdirSync(this.opts.dir, { withFileTypes: true })) {
+      if (!e.isDirectory()) continue;
+      const p = join(this.opts.dir, e.name);
+      if (e.name.endsWith('.tmp')) {
+        rmSync(p, { recursive: true, force: true });
+        continue;
+      }
+      if (!ULID_RE.test(e.name)) continue;
+      if (!existsSync(join(p, 'meta.json'))) {
+        this.logger.warn({ dir: p }, 'removing block directory without meta.json');
+        rmSync(p, { recursive: true, force: true });
+        continue;
+      }
+      found.push(Block.open(p));
+    }
+    // A merge that crashed after writing its result but before deleting its inputs: the inputs are redundant.
+    const parents = new Set<string>();
+    for (const b of found) for (const p of b.meta.compaction.parents ?? []) parents.add(p.ulid);
+    this.blocks = found.filter((b) => {
+      if (!parents.has(b.meta.ulid)) return true;
+      b.delete();
+      return false;
+    });
+    this.sortBlocks();
+    this.head.minValidTime = this.blocks.reduce((m, b) => Math.max(m, b.maxTime), -Infinity);
+    this.metrics.reloads.inc();
+  }
+
+  private sortBlocks(): void {
+    this.blocks.sort((a, b) => a.minTime - b.minTime);
+  }
+
+  private replayWal(): void {
+    const head = this.head;
+    const refMap = new Map<number, MemSeries>();
+    let seg = 0;
+    const handlers: RecordHandlers = {
+      series: (ref, labels) => {
+        const { series } = head.getOrCreate(labels, ref);
+        series.walLogged = true;
+        refMap.set(ref, series);
+      },
+      samples: (refs, ts, vs, n) => {
+        let maxT = this.segMaxT.get(seg) ?? -Infinity;
+        const minValid = head.minValidTime;
+        for (let i = 0; i < n; i++) {
+          const t = ts[i];
+          if (t > maxT) maxT = t;
+          if (t < minValid) continue;
+          const s = refMap.get(refs[i]);
+          if (s !== undefined) head.appendSample(s, t, vs[i]);
+        }
+        this.segMaxT.set(seg, maxT);
+      },
+      metadata: (metric, meta) => this.metadataStore.set(metric, meta),
+      exemplar: (ref, labels, value, ts) => {
+        const s = refMap.get(ref);
+        if (s !== undefined) this.exemplarStorage.add(s.ref, labels, value, ts);
+      },
+    };
+    const decode = (p: Uint8Array) => {
+      try {
+        decodeRecord(p, handlers);
+      } catch (e) {
+        this.metrics.walCorruptions.inc();
+        this.logger.warn({ err: e }, 'skipping malformed WAL record');
+      }
+    };
+    const started = Date.now();
+    const cp = latestCheckpoint(this.walDir);
+    if (cp) readCheckpoint(cp.path, decode);
+    const { wal, stats } = WriteAheadLog.open({ dir: this.walDir, fsyncIntervalMs: this.opts.walFsyncIntervalMs, segmentSize: this.opts.walSegmentSize }, (p, segment) => {
+      if (cp && segment < cp.index) return;
+      seg = segment;
+      decode(p);
+    });
+    this.wal = wal;
+    if (stats.repaired) {
+      this.metrics.walCorruptions.inc();
+      this.logger.warn({ repaired: stats.repaired }, 'WAL had a torn or corrupt tail; it was cut off');
+    }
+    // Series that received no sample (or only samples already in blocks) are dropped.
+    head.truncate(head.minValidTime);
+    this.logger.info({ segments: stats.segments, records: stats.records, series: head.numSeries, durationMs: Date.now() - started }, 'WAL replay completed');
+  }
+
+  // --- append
+
+  appender(): Appender {
+    if (this.closed) throw new Error('TSDB is closed');
+    return new TsdbAppender(this);
+  }
+
+  countOutOfOrder(): void {
+    this.metrics.outOfOrder.inc({ type: 'float' });
+  }
+
+  countOutOfBounds(): void {
+    this.metrics.outOfBounds.inc({ type: 'float' });
+  }
+
+  /** Write the batch to the WAL, flush (durable against a process crash), then apply it to the head. */
+  commitBatch(b: AppendBatch): void {
+    if (this.closed) throw new Error('TSDB is closed');
+    const head = this.head;
+    const wal = this.wal;
+    const w = this.w;
+    for (let i = 0; i < b.series.length; i++) {
+      const s = b.series[i];
+      if (s.deleted) b.series[i] = head.getOrCreate(s.labels).series;
+    }
+    const fresh: MemSeries[] = [];
+    for (const s of b.series) {
+      if (!s.walLogged) {
+        s.walLogged = true;
+        fresh.push(s);
+      }
+    }
+    try {
+      for (let i = 0; i < fresh.length; i += SERIES_PER_RECORD) {
+        w.reset();
+        encodeSeries(w, fresh.slice(i, i + SERIES_PER_RECORD));
+        wal.append(w.view());
+      }
+      let maxT = -Infinity;
+      if (b.n > 0) {
+        if (this.refScratch.length < b.n) this.refScratch = new Uint32Array(b.n * 2);
+        const refs = this.refScratch;
+        for (let i = 0; i < b.n; i++) {
+          refs[i] = b.series[b.sidx[i]].ref;
+          if (b.t[i] > maxT) maxT = b.t[i];
+        }
+        for (let i = 0; i < b.n; i += SAMPLES_PER_RECORD) {
+          w.reset();
+          encodeSamples(w, refs, b.t, b.v, i, Math.min(b.n, i + SAMPLES_PER_RECORD));
+          wal.append(w.view());
+        }
+      }
+      if (b.metadata.length > 0) {
+        w.reset();
+        encodeMetadata(w, b.metadata);
+        wal.append(w.view());
+      }
+      if (b.exemplars.length > 0) {
+        w.reset();
+        encodeExemplars(
+          w,
+          b.exemplars.map((e) => ({ ref: (e.s.deleted ? head.getOrCreate(e.s.labels).series : e.s).ref, labels: e.labels, value: e.value, ts: e.ts })),
+        );
+        wal.append(w.view());
+      }
+      wal.flush();
+      if (maxT > -Infinity) {
+        const seg = wal.currentSegment;
+        if (maxT > (this.segMaxT.get(seg) ?? -Infinity)) this.segMaxT.set(seg, maxT);
+      }
+    } catch (e) {
+      for (const s of fresh) s.walLogged = false;
+      throw e;
+    }
+    let appended = 0;
+    let outOfOrder = 0;
+    for (let i = 0; i < b.n; i++) {
+      const r = head.appendSample(b.series[b.sidx[i]], b.t[i], b.v[i]);
+      if (r === APPLIED) appended++;
+      else if (r === OUT_OF_ORDER || r === DUPLICATE_CONFLICT) outOfOrder++;
+    }
+    for (const m of b.metadata) this.metadataStore.set(m.metric, m.meta);
+    for (const e of b.exemplars) {
+      const s = e.s.deleted ? head.getByLabels(e.s.labels) : e.s;
+      if (s) this.exemplarStorage.add(s.ref, e.labels, e.value, e.ts);
+    }
+    if (appended > 0) this.metrics.samplesAppended.inc({ type: 'float' }, appended);
+    if (outOfOrder > 0) this.metrics.outOfOrder.inc({ type: 'float' }, outOfOrder);
+    if (b.exemplars.length > 0) this.metrics.exemplarsAppended.inc(b.exemplars.length);
+    this.syncSeriesCounters();
+    if (this.headCompactable() && !this.compacting && !this.compactionQueued && (this.opts.compactionIntervalMs ?? 60_000) > 0) {
+      this.compactionQueued = true;
+      setTimeout(() => {
+        this.compactionQueued = false;
+        this.compactHead().catch((e: unknown) => this.logger.error({ err: e }, 'compaction failed'));
+      }, 0).unref();
+    }
+  }
+
+  private reportedCreated = 0;
+  private reportedRemoved = 0;
+  private reportedChunksCreated = 0;
+  private reportedChunksRemoved = 0;
+  private syncSeriesCounters(): void {
+    const h = this.head;
+    if (h.seriesCreated > this.reportedCreated) this.metrics.seriesCreated.inc(h.seriesCreated - this.reportedCreated);
+    if (h.seriesRemoved > this.reportedRemoved) this.metrics.seriesRemoved.inc(h.seriesRemoved - this.reportedRemoved);
+    if (h.chunksCreated > this.reportedChunksCreated) this.metrics.chunksCreated.inc(h.chunksCreated - this.reportedChunksCreated);
+    if (h.chunksRemoved > this.reportedChunksRemoved) this.metrics.chunksRemoved.inc(h.chunksRemoved - this.reportedChunksRemoved);
+    this.reportedCreated = h.seriesCreated;
+    this.reportedRemoved = h.seriesRemoved;
+    this.reportedChunksCreated = h.chunksCreated;
+    this.reportedChunksRemoved = h.chunksRemoved;
+  }
+
+  // --- query
+
+  async querier(mint: number, maxt: number): Promise<Querier> {
+    const blocks = this.blocks.filter((b) => b.minTime <= maxt && b.maxTime > mint);
+    return new TsdbQuerier(this.head, blocks, mint, maxt);
+  }
+
+  metadata(metric?: string, limit?: number): Map<string, MetricMetadata[]> {
+    return this.metadataStore.query(metric, limit);
+  }
+
+  async exemplars(matcherSets: readonly (readonly Matcher[])[], start: number, end: number): Promise<{ seriesLabels: Labels; exemplars: Exemplar[] }[]> {
+    const refs = new Set<number>();
+    for (const set of matcherSets) {
+      const p = postingsForMatchers(this.head, set);
+      for (let i = 0; i < p.length; i++) refs.add(p[i]);
+    }
+    const out: { seriesLabels: Labels; exemplars: Exemplar[] }[] = [];
+    for (const [ref, exemplars] of this.exemplarStorage.select(refs, start, end)) {
+      const s = this.head.get(ref);
+      if (s) out.push({ seriesLabels: s.labels, exemplars });
+    }
+    return out.sort((a, b) => Labels.compare(a.seriesLabels, b.seriesLabels));
+  }
+
+  openWalReader(from: WalPosition): MetricsWalReader {
+    return new TsdbWalReader(this.walDir, from);
+  }
+
+  /** The position after the last record written (where a reader starting "now" begins). */
+  walPosition(): WalPosition {
+    this.wal.flush();
+    const segment = this.wal.currentSegment;
+    return { segment, offset: segmentSizeOf(this.walDir, segment) };
+  }
+
+  stats(limit = 10): TsdbStatus {
+    const h = this.head;
+    return {
+      headStats: {
+        numSeries: h.numSeries,
+        numLabelPairs: h.numLabelPairs(),
+        chunkCount: h.numChunks,
+        minTime: Number.isFinite(h.minT) ? h.minT : 0,
+        maxTime: Number.isFinite(h.maxT) ? h.maxT : 0,
+      },
+      ...h.postingsStats(limit),
+    };
+  }
+
+  /** The blocks currently loaded (oldest first). */
+  blockMetas(): BlockMeta[] {
+    return this.blocks.map((b) => b.meta);
+  }
+
+  // --- compaction and retention
+
+  private headCompactable(): boolean {
+    const h = this.head;
+    return Number.isFinite(h.minT) && Number.isFinite(h.maxT) && h.maxT - h.minT > (h.chunkRange / 2) * 3;
+  }
+
+  /**
+   * Cut the head into blocks while it spans more than 1.5 block ranges, merge blocks, apply retention. Runs in the
+   * background every `compactionIntervalMs`; one run at a time.
+   */
+  async compactHead(): Promise<void> {
+    while (this.compacting) await this.compacting;
+    if (this.closed) return;
+    this.compacting = this.runCompaction().finally(() => (this.compacting = null));
+    return this.compacting;
+  }
+
+  private async runCompaction(): Promise<void> {
+    try {
+      while (this.headCompactable() && !this.closed) {
+        const mint = this.head.minT;
+        const maxt = rangeForTimestamp(mint, this.head.chunkRange);
+        this.head.minValidTime = Math.max(this.head.minValidTime, maxt);
+        const started = Date.now();
+        const meta = await this.writeHeadBlock(mint, maxt);
+        if (meta) {
+          this.blocks.push(Block.open(join(this.opts.dir, meta.ulid)));
+          this.sortBlocks();
+          this.metrics.compactions.inc();
+          this.metrics.reloads.inc();
+          this.logger.info({ ulid: meta.ulid, minTime: mint, maxTime: maxt, durationMs: Date.now() - started, stats: meta.stats }, 'write block');
+        }
+        // The block is durable: only now drop the data from memory and the WAL.
+        this.head.truncate(maxt);
+        this.metrics.headTruncations.inc();
+        this.syncSeriesCounters();
+        this.truncateWal(maxt);
+        await new Promise((r) => setImmediate(r));
+      }
+      for (;;) {
+        if (this.closed) return;
+        const group = planCompaction(this.blocks, this.ranges);
+        if (!group) break;
+        await this.mergeBlocks(group);
+        await new Promise((r) => setImmediate(r));
+      }
+      this.applyRetention();
+    } catch (e) {
+      this.metrics.compactionsFailed.inc();
+      throw e;
+    }
+  }
+
+  private writeHeadBlock(mint: number, maxt: number): Promise<BlockMeta | null> {
+    const series: MemSeries[] = [];
+    for (const s of this.head.allSeries()) if (s.minT < maxt) series.push(s);
+    series.sort((a, b) => Labels.compare(a.labels, b.labels));
+    const id = ulid();
+    function* gen(): Generator<SeriesToWrite> {
+      for (const s of series) {
+        const chunks: ChunkSource[] = [];
+        for (const c of s.chunksIn(mint, maxt - 1)) chunks.push(clipChunk(c, mint, maxt));
+        yield { labels: s.labels, chunks };
+      }
+    }
+    return writeBlock(this.opts.dir, id, mint, maxt, gen(), { level: 1, sources: [id] });
+  }
+
+  private async mergeBlocks(group: Block[]): Promise<void> {
+    const started = Date.now();
+    const byKey = new Map<string, { labels: Labels; parts: { block: Block; chunks: Float64Array }[] }>();
+    for (const b of group) {
+      b.acquire();
+      for (const bs of b.readSeries(b.allPostings())) {
+        const k = bs.labels.key();
+        let e = byKey.get(k);
+        if (!e) byKey.set(k, (e = { labels: bs.labels, parts: [] }));
+        e.parts.push({ block: b, chunks: bs.chunks });
+      }
+    }
+    try {
+      const entries = [...byKey.values()].sort((a, b) => Labels.compare(a.labels, b.labels));
+      byKey.clear();
+      const id = ulid();
+      const mint = Math.min(...group.map((b) => b.minTime));
+      const maxt = Math.max(...group.map((b) => b.maxTime));
+      function* gen(): Generator<SeriesToWrite> {
+        for (const e of entries) {
+          const chunks: ChunkSource[] = [];
+          for (const p of e.parts) {
+            const c = p.chunks;
+            for (let i = 0; i < c.length; i += 4) chunks.push({ minT: c[i], maxT: c[i + 1], data: p.block.readChunk(c[i + 2], c[i + 3]) });
+          }
+          if (e.parts.length > 1) chunks.sort((a, b) => a.minT - b.minT);
+          yield { labels: e.labels, chunks };
+        }
+      }
+      const sources = [...new Set(group.flatMap((b) => b.meta.compaction.sources))].sort();
+      const meta = await writeBlock(this.opts.dir, id, mint, maxt, gen(), {
+        level: Math.max(...group.map((b) => b.meta.compaction.level)) + 1,
+        sources,
+        parents: group.map((b) => ({ ulid: b.meta.ulid, minTime: b.minTime, maxTime: b.maxTime })),
+      });
+      const gone = new Set(group);
+      this.blocks = this.blocks.filter((b) => !gone.has(b));
+      if (meta) this.blocks.push(Block.open(join(this.opts.dir, meta.ulid)));
+      this.sortBlocks();
+      this.metrics.compactions.inc();
+      this.metrics.reloads.inc();
+      this.logger.info({ ulid: id, sources: group.map((b) => b.meta.ulid), durationMs: Date.now() - started }, 'compact blocks');
+    } finally {
+      for (const b of group) b.releaseReader();
+    }
+    for (const b of group) b.delete();
+  }
+
+  /** Delete whole blocks past the time retention and past the size retention (blocks + WAL), oldest first. */
+  private applyRetention(): void {
+    const byNewest = [...this.blocks].sort((a, b) => b.maxTime - a.maxTime);
+    const deletable = new Set<Block>();
+    if (this.opts.retentionMs > 0 && byNewest.length > 1) {
+      let any = false;
+      for (let i = 1; i < byNewest.length; i++) {
+        if (byNewest[0].maxTime - byNewest[i].maxTime >= this.opts.retentionMs) {
+          deletable.add(byNewest[i]);
+          any = true;
+        }
+      }
+      if (any) this.metrics.timeRetentions.inc();
+    }
+    if (this.opts.retentionBytes > 0) {
+      let size = this.wal.diskSize();
+      for (let i = 0; i < byNewest.length; i++) {
+        size += byNewest[i].size;
+        if (size > this.opts.retentionBytes) {
+          for (const b of byNewest.slice(i)) deletable.add(b);
+          this.metrics.sizeRetentions.inc();
+          break;
+        }
+      }
+    }
+    if (deletable.size === 0) return;
+    this.blocks = this.blocks.filter((b) => !deletable.has(b));
+    for (const b of deletable) {
+      this.logger.info({ ulid: b.meta.ulid, minTime: b.minTime, maxTime: b.maxTime }, 'deleting block past retention');
+      b.delete();
+    }
+    this.metrics.reloads.inc();
+  }
+
+  /**
+   * After the head dropped everything before `mint`: start a new segment, write a checkpoint with the series and
+   * metadata still alive, and delete the segments whose samples are all older than `mint`.
+   */
+  private truncateWal(mint: number): void {
+    const cur = this.wal.currentSegment;
+    const segs = listSegments(this.walDir).filter((s) => s < cur);
+    if (segs.length === 0) return;
+    let keepFrom = cur;
+    for (const s of segs) {
+      if ((this.segMaxT.get(s) ?? -Infinity) >= mint) {
+        keepFrom = s;
+        break;
+      }
+    }
+    if (keepFrom <= segs[0]) return;
+    this.metrics.walTruncations.inc();
+    this.metrics.checkpointCreations.inc();
+    const head = this.head;
+    const metadata = this.metadataStore;
+    function* records(): Generator<Uint8Array> {
+      const w = new ByteWriter(1 << 16);
+      let batch: MemSeries[] = [];
+      for (const s of head.allSeries()) {
+        batch.push(s);
+        if (batch.length === SERIES_PER_RECORD) {
+          w.reset();
+          encodeSeries(w, batch);
+          yield w.view();
+          batch = [];
+        }
+      }
+      if (batch.length > 0) {
+        w.reset();
+        encodeSeries(w, batch);
+        yield w.view();
+      }
+      const meta = [...metadata.entries()];
+      if (meta.length > 0) {
+        w.reset();
+        encodeMetadata(w, meta);
+        yield w.view();
+      }
+    }
+    writeCheckpoint(this.walDir, keepFrom, records());
+    for (const s of head.allSeries()) s.walLogged = true;
+    this.wal.truncateBefore(keepFrom);
+    for (const s of [...this.segMaxT.keys()]) if (s < keepFrom) this.segMaxT.delete(s);
+  }
+
+  private releaseIdleBlocks(): void {
+    const now = Date.now();
+    for (const b of this.blocks) if (b.loaded && b.readers === 0 && now - b.lastUsed > BLOCK_IDLE_RELEASE_MS) b.release();
+  }
+
+  /** Stop the background loop, wait for a running compaction, flush and close the WAL. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    if (this.compacting) await this.compacting.catch(() => {});
+    this.closed = true;
+    this.wal.close();
+    for (const b of this.blocks) b.release();
+    this.unlock();
+  }
+}
+
+function segmentSizeOf(dir: string, segment: number): number {
+  try {
+    return statSync(join(dir, segmentName(segment))).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** The part of a chunk inside [mint, maxt); re-encoded only when it sticks out (chunks are normally aligned). */
+function clipChunk(c: ChunkRef, mint: number, maxt: number): ChunkSource {
+  if (c.minT >= mint && c.maxT < maxt) return { minT: c.minT, maxT: c.maxT, data: c.data };
+  const t = new Float64Array(c.n);
+  const v = new Float64Array(c.n);
+  const n = decodeXorChunk(c.data, t, v, 0, c.n);
+  const app = new XorChunkAppender();
+  for (let i = 0; i < n; i++) if (t[i] >= mint && t[i] < maxt) app.append(t[i], v[i]);
+  return { minT: app.minT, maxT: app.maxT, data: app.bytes() };
+}

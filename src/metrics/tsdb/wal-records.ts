@@ -1,0 +1,138 @@
+import { Labels, type MetricMetadata, type MetricType } from '../model/index.js';
+import { ByteReader, type ByteWriter } from './byte-codec.js';
+
+/**
+ * The metrics WAL's record types (payloads inside the shared WAL's framing), compact binary:
+ *   1 series:    count, then per series: ref, label count, (name, value) strings
+ *   2 samples:   count, base ref, base t, then per sample: ref - base (varint), t - base (varint), raw float64
+ *   3 metadata:  count, then per entry: metric name, type, unit, help
+ *   4 exemplars: count, then per exemplar: ref, t (raw float64, NaN = none), raw float64 value, label count, strings
+ */
+export const REC_SERIES = 1;
+export const REC_SAMPLES = 2;
+export const REC_METADATA = 3;
+export const REC_EXEMPLARS = 4;
+
+const TYPES: MetricType[] = ['unknown', 'counter', 'gauge', 'histogram', 'gaugehistogram', 'summary', 'info', 'stateset'];
+
+export function encodeSeries(w: ByteWriter, series: readonly { ref: number; labels: Labels }[]): void {
+  w.byte(REC_SERIES);
+  w.uvarint(series.length);
+  for (const s of series) {
+    w.uvarint(s.ref);
+    const f = s.labels.flat;
+    w.uvarint(f.length >> 1);
+    for (let i = 0; i < f.length; i++) w.string(f[i]);
+  }
+}
+
+/** Samples from columnar arrays [from, to). */
+export function encodeSamples(w: ByteWriter, refs: Uint32Array, ts: Float64Array, vs: Float64Array, from: number, to: number): void {
+  w.byte(REC_SAMPLES);
+  w.uvarint(to - from);
+  const baseRef = refs[from];
+  const baseT = ts[from];
+  w.uvarint(baseRef);
+  w.varint(baseT);
+  for (let i = from; i < to; i++) {
+    w.varint(refs[i] - baseRef);
+    w.varint(ts[i] - baseT);
+    w.float(vs[i]);
+  }
+}
+
+export function encodeMetadata(w: ByteWriter, entries: readonly { metric: string; meta: MetricMetadata }[]): void {
+  w.byte(REC_METADATA);
+  w.uvarint(entries.length);
+  for (const e of entries) {
+    w.string(e.metric);
+    w.byte(Math.max(0, TYPES.indexOf(e.meta.type)));
+    w.string(e.meta.unit);
+    w.string(e.meta.help);
+  }
+}
+
+export function encodeExemplars(w: ByteWriter, entries: readonly { ref: number; labels: Labels; value: number; ts: number }[]): void {
+  w.byte(REC_EXEMPLARS);
+  w.uvarint(entries.length);
+  for (const e of entries) {
+    w.uvarint(e.ref);
+    w.float(e.ts);
+    w.float(e.value);
+    const f = e.labels.flat;
+    w.uvarint(f.length >> 1);
+    for (let i = 0; i < f.length; i++) w.string(f[i]);
+  }
+}
+
+export interface RecordHandlers {
+  series?(ref: number, labels: Labels): void;
+  /** Columnar sample batch; the arrays are reused between calls. */
+  samples?(refs: Float64Array, ts: Float64Array, vs: Float64Array, n: number): void;
+  metadata?(metric: string, meta: MetricMetadata): void;
+  exemplar?(ref: number, labels: Labels, value: number, ts: number): void;
+}
+
+let scratchRefs = new Float64Array(1024);
+let scratchT = new Float64Array(1024);
+let scratchV = new Float64Array(1024);
+
+function readLabels(r: ByteReader): Labels {
+  const n = r.uvarint();
+  const flat: string[] = new Array(n * 2);
+  for (let i = 0; i < n * 2; i++) flat[i] = r.string();
+  return Labels.fromSortedFlat(flat);
+}
+
+/** Decode one record and dispatch it. Throws RangeError on a malformed record. */
+export function decodeRecord(payload: Uint8Array, h: RecordHandlers): void {
+  const r = new ByteReader(payload);
+  const type = r.byte();
+  const count = r.uvarint();
+  switch (type) {
+    case REC_SERIES:
+      for (let i = 0; i < count; i++) {
+        const ref = r.uvarint();
+        const labels = readLabels(r);
+        h.series?.(ref, labels);
+      }
+      return;
+    case REC_SAMPLES: {
+      if (!h.samples) return;
+      if (scratchRefs.length < count) {
+        scratchRefs = new Float64Array(count);
+        scratchT = new Float64Array(count);
+        scratchV = new Float64Array(count);
+      }
+      const baseRef = r.uvarint();
+      const baseT = r.varint();
+      for (let i = 0; i < count; i++) {
+        scratchRefs[i] = baseRef + r.varint();
+        scratchT[i] = baseT + r.varint();
+        scratchV[i] = r.float();
+      }
+      h.samples(scratchRefs, scratchT, scratchV, count);
+      return;
+    }
+    case REC_METADATA:
+      for (let i = 0; i < count; i++) {
+        const metric = r.string();
+        const type = TYPES[r.byte()] ?? 'unknown';
+        const unit = r.string();
+        const help = r.string();
+        h.metadata?.(metric, { type, unit, help });
+      }
+      return;
+    case REC_EXEMPLARS:
+      for (let i = 0; i < count; i++) {
+        const ref = r.uvarint();
+        const ts = r.float();
+        const value = r.float();
+        const labels = readLabels(r);
+        h.exemplar?.(ref, labels, value, ts);
+      }
+      return;
+    default:
+      throw new RangeError(`unknown WAL record type ${type}`);
+  }
+}

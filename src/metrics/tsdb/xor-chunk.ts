@@ -1,0 +1,275 @@
+/**
+ * Gorilla XOR chunks (Facebook's Gorilla paper, as Prometheus's `chunkenc.XORChunk`): timestamps as
+ * delta-of-delta in variable bit buckets, values as the XOR with the previous value's raw bits. Values are stored
+ * as raw IEEE-754 bits, so NaN payloads (the staleness marker) survive.
+ *
+ * Byte layout: u16 big-endian sample count, then the bit stream:
+ *   sample 0: t as the 64 bits of its float64, v as 64 raw bits
+ *   sample n>0: dod = (t - t[n-1]) - (t[n-1] - t[n-2]) (the delta before sample 1 is 0), as
+ *     '0' (dod 0) | '10' + 5 bits | '110' + 14 bits | '1110' + 20 bits | '1111' + the 64 bits of dod as a float64
+ *     (Prometheus uses 14/17/20-bit buckets; the 5-bit one makes the few milliseconds of scrape jitter cheap)
+ *   value: '0' same bits | '10' + meaningful bits in the previous window | '11' + 5 bits leading zeros +
+ *     6 bits significant-bit count (64 written as 0) + the significant bits
+ */
+
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('the TSDB chunk encoding assumes a little-endian machine');
+
+export const CHUNK_HEADER = 2;
+/** Prometheus cuts a head chunk at 120 samples. */
+export const SAMPLES_PER_CHUNK = 120;
+/** Worst case bits of one sample: 4 + 64 for the time, 2 + 5 + 6 + 64 for the value. */
+const MAX_SAMPLE_BYTES = 19;
+
+function ctz32(x: number): number {
+  return 31 - Math.clz32(x & -x);
+}
+
+/** Appends samples to one chunk. A new buffer is allocated whenever it grows, so handed-out views stay valid. */
+export class XorChunkAppender {
+  buf: Uint8Array;
+  bitPos = CHUNK_HEADER * 8;
+  numSamples = 0;
+  minT = 0;
+  maxT = 0;
+  private delta = 0;
+  private vhi = 0;
+  private vlo = 0;
+  private leading = 0xff;
+  private trailing = 0;
+
+  constructor(initialBytes = 32) {
+    this.buf = Buffer.allocUnsafe(Math.max(initialBytes, CHUNK_HEADER + MAX_SAMPLE_BYTES));
+    this.buf[0] = 0;
+    this.buf[1] = 0;
+  }
+
+  /** Bytes used so far. */
+  get byteLength(): number {
+    return (this.bitPos + 7) >>> 3;
+  }
+
+  /** The encoded chunk so far as a view (valid forever: the buffer is only ever replaced, never rewritten). */
+  bytes(): Uint8Array {
+    return this.buf.subarray(0, this.byteLength);
+  }
+
+  /** An exact-size copy, for a chunk that is complete. */
+  seal(): Uint8Array {
+    const out = Buffer.allocUnsafe(this.byteLength);
+    out.set(this.buf.subarray(0, this.byteLength));
+    return out;
+  }
+
+  append(t: number, v: number): void {
+    if (this.buf.length - (this.bitPos >>> 3) < MAX_SAMPLE_BYTES + 1) {
+      const next = Buffer.allocUnsafe(this.buf.length * 2);
+      next.set(this.buf.subarray(0, this.byteLength));
+      this.buf = next;
+    }
+    f64[0] = v;
+    const hi = u32[1];
+    const lo = u32[0];
+    const n = this.numSamples;
+    if (n === 0) {
+      f64[0] = t;
+      this.writeBits(u32[1], 32);
+      this.writeBits(u32[0], 32);
+      this.writeBits(hi, 32);
+      this.writeBits(lo, 32);
+      this.minT = t;
+    } else {
+      const delta = t - this.maxT;
+      this.writeDod(delta - (n === 1 ? 0 : this.delta));
+      this.delta = delta;
+      this.writeValue(hi, lo);
+    }
+    this.vhi = hi;
+    this.vlo = lo;
+    this.maxT = t;
+    this.numSamples = n + 1;
+    this.buf[0] = (n + 1) >>> 8;
+    this.buf[1] = (n + 1) & 0xff;
+  }
+
+  private writeDod(dod: number): void {
+    if (dod === 0) {
+      this.writeBits(0, 1);
+    } else if (dod >= -15 && dod <= 16) {
+      this.writeBits(0b10, 2);
+      this.writeBits(dod & 0x1f, 5);
+    } else if (dod >= -8191 && dod <= 8192) {
+      this.writeBits(0b110, 3);
+      this.writeBits(dod & 0x3fff, 14);
+    } else if (dod >= -524287 && dod <= 524288) {
+      this.writeBits(0b1110, 4);
+      this.writeBits(dod & 0xfffff, 20);
+    } else {
+      this.writeBits(0b1111, 4);
+      f64[0] = dod;
+      this.writeBits(u32[1], 32);
+      this.writeBits(u32[0], 32);
+    }
+  }
+
+  private writeValue(hi: number, lo: number): void {
+    const xhi = (hi ^ this.vhi) >>> 0;
+    const xlo = (lo ^ this.vlo) >>> 0;
+    if (xhi === 0 && xlo === 0) {
+      this.writeBits(0, 1);
+      return;
+    }
+    let lead = xhi !== 0 ? Math.clz32(xhi) : 32 + Math.clz32(xlo);
+    const trail = xlo !== 0 ? ctz32(xlo) : 32 + ctz32(xhi);
+    if (lead > 31) lead = 31;
+    if (this.leading !== 0xff && lead >= this.leading && trail >= this.trailing) {
+      this.writeBits(0b10, 2);
+      this.writeShifted(xhi, xlo, this.trailing, 64 - this.leading - this.trailing);
+      return;
+    }
+    this.leading = lead;
+    this.trailing = trail;
+    const sig = 64 - lead - trail;
+    this.writeBits(0b11, 2);
+    this.writeBits(lead, 5);
+    this.writeBits(sig & 63, 6);
+    this.writeShifted(xhi, xlo, trail, sig);
+  }
+
+  /** Write the low `nbits` of (hi:lo) >> shift. */
+  private writeShifted(hi: number, lo: number, shift: number, nbits: number): void {
+    let h: number;
+    let l: number;
+    if (shift === 0) {
+      h = hi;
+      l = lo;
+    } else if (shift >= 32) {
+      h = 0;
+      l = hi >>> (shift - 32);
+    } else {
+      l = ((lo >>> shift) | (hi << (32 - shift))) >>> 0;
+      h = hi >>> shift;
+    }
+    if (nbits > 32) {
+      this.writeBits(h, nbits - 32);
+      this.writeBits(l, 32);
+    } else {
+      this.writeBits(l, nbits);
+    }
+  }
+
+  /** Write the low `n` (<= 32) bits of `value`, most significant first. */
+  private writeBits(value: number, n: number): void {
+    const buf = this.buf;
+    let pos = this.bitPos;
+    while (n > 0) {
+      const idx = pos >>> 3;
+      const used = pos & 7;
+      const free = 8 - used;
+      const take = free < n ? free : n;
+      const bits = (value >>> (n - take)) & ((1 << take) - 1);
+      if (used === 0) buf[idx] = bits << (free - take);
+      else buf[idx] |= bits << (free - take);
+      n -= take;
+      pos += take;
+    }
+    this.bitPos = pos;
+  }
+}
+
+export function chunkNumSamples(chunk: Uint8Array): number {
+  return (chunk[0] << 8) | chunk[1];
+}
+
+/**
+ * Decode a whole chunk into `outT`/`outV` starting at `offset`; returns the number of samples written. Decodes at
+ * most `limit` samples (default: the count in the header), which lets a reader use a snapshot of a growing chunk.
+ */
+export function decodeXorChunk(chunk: Uint8Array, outT: Float64Array, outV: Float64Array, offset: number, limit = chunkNumSamples(chunk)): number {
+  const n = Math.min(limit, chunkNumSamples(chunk));
+  if (n === 0) return 0;
+  let pos = CHUNK_HEADER * 8;
+  const read = (bits: number): number => {
+    let v = 0;
+    while (bits > 0) {
+      const byte = chunk[pos >>> 3];
+      const avail = 8 - (pos & 7);
+      const take = avail < bits ? avail : bits;
+      v = (v << take) | ((byte >>> (avail - take)) & ((1 << take) - 1));
+      bits -= take;
+      pos += take;
+    }
+    return v >>> 0;
+  };
+  u32[1] = read(32);
+  u32[0] = read(32);
+  let t = f64[0];
+  let vhi = read(32);
+  let vlo = read(32);
+  u32[1] = vhi;
+  u32[0] = vlo;
+  outT[offset] = t;
+  outV[offset] = f64[0];
+  let delta = 0;
+  let leading = 0;
+  let trailing = 0;
+  for (let i = 1; i < n; i++) {
+    // timestamp
+    let ctrl = 0;
+    while (ctrl < 4 && read(1) === 1) ctrl++;
+    let dod: number;
+    if (ctrl === 0) dod = 0;
+    else if (ctrl === 1) dod = signExtend(read(5), 5);
+    else if (ctrl === 2) dod = signExtend(read(14), 14);
+    else if (ctrl === 3) dod = signExtend(read(20), 20);
+    else {
+      u32[1] = read(32);
+      u32[0] = read(32);
+      dod = f64[0];
+    }
+    delta += dod;
+    t += delta;
+    // value
+    if (read(1) === 1) {
+      if (read(1) === 1) {
+        leading = read(5);
+        let sig = read(6);
+        if (sig === 0) sig = 64;
+        trailing = 64 - leading - sig;
+      }
+      const sig = 64 - leading - trailing;
+      let h = 0;
+      let l: number;
+      if (sig > 32) {
+        h = read(sig - 32);
+        l = read(32);
+      } else {
+        l = read(sig);
+      }
+      let xh: number;
+      let xl: number;
+      if (trailing === 0) {
+        xh = h;
+        xl = l;
+      } else if (trailing >= 32) {
+        xh = l << (trailing - 32);
+        xl = 0;
+      } else {
+        xh = (h << trailing) | (l >>> (32 - trailing));
+        xl = l << trailing;
+      }
+      vhi = (vhi ^ xh) >>> 0;
+      vlo = (vlo ^ xl) >>> 0;
+    }
+    u32[1] = vhi;
+    u32[0] = vlo;
+    outT[offset + i] = t;
+    outV[offset + i] = f64[0];
+  }
+  return n;
+}
+
+function signExtend(v: number, bits: number): number {
+  return v > 1 << (bits - 1) ? v - (1 << bits) : v;
+}
