@@ -1,5 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -20,10 +22,10 @@ interface FakeApi extends Served {
 }
 
 /** A Kubernetes API server on loopback answering pod list and watch requests from recorded PodList data. */
-async function startKubeApi(token: string): Promise<FakeApi> {
+async function startKubeApi(token: string, tls?: { cert: Buffer; key: Buffer }): Promise<FakeApi> {
   const requests: FakeApi['requests'] = [];
   const watchers: http.ServerResponse[] = [];
-  const s = await serve((req, res) => {
+  const s = await (tls ? serveTls(tls) : serve)((req, res) => {
     const url = new URL(req.url!, 'http://x');
     requests.push({ path: req.url!, auth: req.headers.authorization });
     if (req.headers.authorization !== `Bearer ${token}`) {
@@ -53,6 +55,23 @@ async function startKubeApi(token: string): Promise<FakeApi> {
       for (const w of watchers) w.write(`${JSON.stringify(event)}\n`);
     },
   });
+}
+
+function serveTls(tls: { cert: Buffer; key: Buffer }) {
+  return async (handler: http.RequestListener): Promise<Served> => {
+    const server = https.createServer(tls, handler);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    return {
+      server,
+      address: `127.0.0.1:${port}`,
+      close: () =>
+        new Promise<void>((r) => {
+          server.closeAllConnections();
+          server.close(() => r());
+        }),
+    };
+  };
 }
 
 function writeConfig(dir: string, sd: Record<string, unknown>): string {
@@ -170,6 +189,24 @@ describe('kubernetes_sd_configs role pod with the seed kubernetes-pods job', () 
     await waitFor(() => mgr.activeTargets().length === 2, 5000, 'two targets');
     expect(summary(mgr.activeTargets()).map((t) => t.url)).toEqual(['http://10.244.1.15:8080/custom/metrics', 'http://10.244.2.9:9102/metrics']);
     expect(api.requests.every((r) => r.path.startsWith('/api/v1/namespaces/shop/pods?') && r.auth === 'Bearer file-token')).toBe(true);
+  });
+
+  it('runs the seed prometheus.yml unchanged in-cluster: service-account token and CA over HTTPS', async () => {
+    const fx = join(import.meta.dirname, 'fixtures/kubernetes');
+    const api = await startKubeApi('sa-token', { cert: readFileSync(join(fx, 'apiserver.crt')), key: readFileSync(join(fx, 'apiserver.key')) });
+    cleanups.push(() => api.close());
+    const sa = tempDir();
+    writeFileSync(join(sa, 'token'), 'sa-token');
+    writeFileSync(join(sa, 'namespace'), 'monitoring');
+    writeFileSync(join(sa, 'ca.crt'), readFileSync(join(fx, 'apiserver.crt')));
+    const cfg = loadPrometheusConfig('/work/shared/seed/prometheus.yml');
+    const [host, port] = api.address.split(':');
+    const mgr = new ScrapeManager(new MemoryStorage(), { discoveryUpdateIntervalMs: 50, env: { KUBERNETES_SERVICE_HOST: host, KUBERNETES_SERVICE_PORT: port }, inClusterDir: sa });
+    cleanups.push(() => mgr.stop());
+    mgr.applyConfig(cfg);
+    await waitFor(() => mgr.activeTargets().length === 3, 5000, 'three targets');
+    expect(summary(mgr.activeTargets()).map((t) => t.url)).toEqual(['http://10.244.1.15:8080/custom/metrics', 'http://10.244.2.7/metrics', 'http://10.244.2.9:9102/metrics']);
+    expect(api.requests[0].auth).toBe('Bearer sa-token');
   });
 
   it('builds one target per container port, one per port-less container, and sanitises label names', () => {
