@@ -33,6 +33,13 @@ export class ScrapeFailure extends Error {
   }
 }
 
+// Read once: the parser's entry kinds as plain local numbers on the hot path.
+const E_EOF: number = Entry.EOF;
+const E_SERIES: number = Entry.Series;
+const E_TYPE: number = Entry.Type;
+const E_HELP: number = Entry.Help;
+const E_UNIT: number = Entry.Unit;
+
 const REPORT_NAMES = ['up', 'scrape_duration_seconds', 'scrape_samples_scraped', 'scrape_samples_post_metric_relabeling', 'scrape_series_added'] as const;
 const FAMILY_SUFFIXES = ['_bucket', '_count', '_sum', '_total', '_created', '_info', '_gcount', '_gsum'];
 
@@ -217,21 +224,12 @@ export class ScrapeLoop {
     let scraped = 0;
     let post = 0;
     let added = 0;
-    for (let e = p.next(); e !== Entry.EOF; e = p.next()) {
-      switch (e) {
-        case Entry.Series:
-          break;
-        case Entry.Type:
-          this.setMeta(p.family, 'type', p.metricType);
-          continue;
-        case Entry.Help:
-          this.setMeta(p.family, 'help', p.help);
-          continue;
-        case Entry.Unit:
-          this.setMeta(p.family, 'unit', p.unit);
-          continue;
-        default:
-          continue;
+    for (let e: number = p.next(); e !== E_EOF; e = p.next()) {
+      if (e !== E_SERIES) {
+        if (e === E_TYPE) this.setMeta(p.family, 'type', p.metricType);
+        else if (e === E_HELP) this.setMeta(p.family, 'help', p.help);
+        else if (e === E_UNIT) this.setMeta(p.family, 'unit', p.unit);
+        continue;
       }
       scraped++;
       const key = p.seriesKey;

@@ -57,6 +57,12 @@ function isNameChar(c: number, metric: boolean): boolean {
 /** Go's strconv.ParseFloat for the spellings expositions use (NaN, +Inf, -Inf in any case, decimal, exponent). */
 export function parseGoFloat(s: string): number {
   if (s.length === 0) return NaN;
+  const fast = +s;
+  // `+s` agrees with Go's ParseFloat for decimal numbers; hex/binary/octal integer spellings and Infinity differ.
+  if (fast === fast && fast !== Infinity && fast !== -Infinity) {
+    const c1 = s.charCodeAt(1) | 32;
+    if (!(c1 === 120 || c1 === 98 || c1 === 111)) return fast;
+  }
   const c = s.charCodeAt(0);
   if ((c >= 48 && c <= 57) || c === 46 || ((c === 45 || c === 43) && s.length > 1 && ((s.charCodeAt(1) >= 48 && s.charCodeAt(1) <= 57) || s.charCodeAt(1) === 46))) {
     if (/^[+-]?0[xX]/.test(s)) return parseFloatSpecial(s);
@@ -105,6 +111,9 @@ export class ExpositionParser {
   /** Milliseconds; NaN when the sample had no timestamp. */
   timestamp = NaN;
   private nameEnd = 0;
+  private labelsChecked = true;
+  private blockStart = 0;
+  private lineEnd = 0;
   private exStart = -1;
   private exLine = '';
 
@@ -219,13 +228,22 @@ export class ExpositionParser {
 
   private parseSeries(start: number, end: number): void {
     const t = this.text;
+    this.lineEnd = end;
     let i = start;
     if (!isNameStart(t.charCodeAt(i), true)) this.fail(`${JSON.stringify(truncate(t.slice(start, end)))} is not a valid start token`);
     i++;
     while (i < end && isNameChar(t.charCodeAt(i), true)) i++;
     this.nameEnd = i - start;
+    this.labelsChecked = true;
     if (i < end && t.charCodeAt(i) === C_LBRACE) {
-      i = this.skipLabels(i + 1, end);
+      // Fast path: find the end of a well-formed label block with one compiled regex; the full, error-reporting
+      // syntax check runs only when the caller needs the labels (a series not in its cache), see `labels()`.
+      LABEL_BLOCK_RE.lastIndex = i;
+      if (LABEL_BLOCK_RE.test(t) && LABEL_BLOCK_RE.lastIndex <= end) {
+        this.labelsChecked = false;
+        this.blockStart = i;
+        i = LABEL_BLOCK_RE.lastIndex;
+      } else i = this.skipLabels(i + 1, end);
     }
     this.seriesKey = t.slice(start, i);
     // value
@@ -316,6 +334,10 @@ export class ExpositionParser {
 
   /** The labels of the current series, `__name__` included. Throws on duplicate label names. */
   labels(): Labels {
+    if (!this.labelsChecked) {
+      this.skipLabels(this.blockStart + 1, this.lineEnd);
+      this.labelsChecked = true;
+    }
     return parseSeriesLabels(this.seriesKey, this.nameEnd, this.lineNo);
   }
 
@@ -342,6 +364,9 @@ export class ExpositionParser {
     return { labels, value: parseGoFloat(m[2]), ts };
   }
 }
+
+/** A syntactically plausible `{...}` block: quoted values with escapes, no newline. Sticky. */
+const LABEL_BLOCK_RE = /\{(?:[^"}\n]|"(?:[^"\\\n]|\\.)*")*\}/y;
 
 function truncate(s: string): string {
   return s.length > 60 ? `${s.slice(0, 60)}...` : s;
