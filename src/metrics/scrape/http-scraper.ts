@@ -59,7 +59,20 @@ export class HttpScraper {
   }
 
   /** GET the target's metrics within `timeoutMs`, decompressing gzip and enforcing body_size_limit. */
-  scrape(url: URL, timeoutMs: number, signal?: AbortSignal): Promise<ScrapeResponse> {
+  async scrape(url: URL, timeoutMs: number, signal?: AbortSignal): Promise<ScrapeResponse> {
+    const deadline = Date.now() + timeoutMs;
+    let current = url;
+    for (let hops = 0; ; hops++) {
+      const r = await this.get(current, Math.max(1, deadline - Date.now()), timeoutMs, signal);
+      if (typeof r !== 'string') return r;
+      if (!this.cfg.follow_redirects) throw new ScrapeHttpError(`server returned HTTP status redirect to ${r} and follow_redirects is false`);
+      if (hops >= 10) throw new ScrapeHttpError(`Get "${current.href}": stopped after 10 redirects`);
+      current = new URL(r, current);
+    }
+  }
+
+  /** One request; a redirect resolves to its Location. */
+  private get(url: URL, remainingMs: number, timeoutMs: number, signal?: AbortSignal): Promise<ScrapeResponse | string> {
     const cfg = this.cfg;
     const headers: Record<string, string> = {
       Accept: this.accept,
@@ -76,9 +89,9 @@ export class HttpScraper {
     }
     const limit = cfg.body_size_limit;
     const isHttps = url.protocol === 'https:';
-    return new Promise<ScrapeResponse>((resolve, reject) => {
+    return new Promise<ScrapeResponse | string>((resolve, reject) => {
       let done = false;
-      const finish = (err: Error | undefined, r?: ScrapeResponse) => {
+      const finish = (err: Error | undefined, r?: ScrapeResponse | string) => {
         if (done) return;
         done = true;
         clearTimeout(timer);
@@ -88,9 +101,15 @@ export class HttpScraper {
       const req = (isHttps ? https : http).request(url, { method: 'GET', headers, agent: isHttps ? this.httpsAgent : this.httpAgent, signal });
       const timer = setTimeout(() => {
         req.destroy(new ScrapeHttpError(`Get "${url.href}": context deadline exceeded`));
-      }, timeoutMs);
+      }, remainingMs);
       req.on('error', (e) => finish(e instanceof ScrapeHttpError ? e : new ScrapeHttpError(`Get "${url.href}": ${e.message}`)));
       req.on('response', (res) => {
+        const status = res.statusCode ?? 0;
+        if ((status === 301 || status === 302 || status === 303 || status === 307 || status === 308) && res.headers.location) {
+          res.resume();
+          finish(undefined, res.headers.location);
+          return;
+        }
         if (res.statusCode !== 200) {
           res.resume();
           finish(new ScrapeHttpError(`server returned HTTP status ${res.statusCode} ${res.statusMessage ?? ''}`.trimEnd()));

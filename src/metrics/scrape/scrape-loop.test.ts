@@ -52,6 +52,11 @@ describe('scrape loop', () => {
     const srv: Served = await serve((req, res) => {
       fx.lastHeaders = req.headers;
       fx.lastUrl = req.url;
+      if (req.url === '/moved') {
+        res.writeHead(302, { Location: '/metrics' });
+        res.end();
+        return;
+      }
       if (fx.contentType !== undefined) res.setHeader('Content-Type', fx.contentType);
       if (fx.gzip) {
         res.setHeader('Content-Encoding', 'gzip');
@@ -168,6 +173,16 @@ describe('scrape loop', () => {
     expect(loop.lastError).toBe('line 2: data does not end with # EOF');
     const req = await selectSeries(storage, { __name__: 'req_total' });
     expect(isStaleNaN(req[0].v.at(-1)!)).toBe(true);
+  });
+
+  it('follows redirects unless follow_redirects is false', async () => {
+    const fx: Fixture = { contentType: 'text/plain', body: 'a 1\n' };
+    const { loop } = await setup('  metrics_path: /moved\n', fx);
+    expect((await loop.scrapeAndReport()).error).toBe('');
+    expect(fx.lastUrl).toBe('/metrics');
+    const fx2: Fixture = { contentType: 'text/plain', body: 'a 1\n' };
+    const { loop: loop2 } = await setup('  metrics_path: /moved\n  follow_redirects: false\n', fx2);
+    expect((await loop2.scrapeAndReport()).error).toMatch(/redirect/);
   });
 
   it('sends basic auth and refuses a blank Content-Type as Prometheus 3 does', async () => {

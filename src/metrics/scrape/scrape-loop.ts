@@ -157,6 +157,8 @@ export class ScrapeLoop {
     } finally {
       this.abort = undefined;
     }
+    // Stopped while the request was in flight (shutdown or target removed): nothing to record for it.
+    if (this.stopped) return { scraped: 0, postRelabel: 0, added: 0, error: 'scrape loop stopped' };
     let app: Appender = this.o.appendable.appender();
     let res: ScrapeResult = { scraped: 0, postRelabel: 0, added: 0, error };
     if (error === '') {
