@@ -26,6 +26,11 @@ interface Family {
   version: number;
 }
 
+/** A copy that does not keep the scrape body alive (slices of long strings reference their parent). */
+function ownString(s: string): string {
+  return s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
+}
+
 export class ScrapeFailure extends Error {
   constructor(message: string) {
     super(message);
@@ -241,7 +246,7 @@ export class ScrapeLoop {
         const labels = this.sampleLabels(p.labels());
         const name = p.metricName();
         ce = { ref: 0, labels, seen: 0, family: this.familyOf(name), familyVersion: -1 };
-        this.cache.set(key, ce);
+        this.cache.set(p.ownSeriesKey(), ce);
         isNew = true;
       }
       if (ce.labels === null) {
@@ -308,10 +313,10 @@ export class ScrapeLoop {
     let f = this.families.get(family);
     if (!f) {
       f = { meta: { type: 'unknown', help: '', unit: '' }, version: 0 };
-      this.families.set(family, f);
+      this.families.set(ownString(family), f);
     }
     if (f.meta[field] !== value) {
-      f.meta = { ...f.meta, [field]: field === 'type' ? (value as MetricType) : value };
+      f.meta = { ...f.meta, [field]: field === 'type' ? (value as MetricType) : ownString(value) };
       f.version++;
     }
   }

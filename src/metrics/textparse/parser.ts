@@ -114,6 +114,8 @@ export class ExpositionParser {
   private labelsChecked = true;
   private blockStart = 0;
   private lineEnd = 0;
+  private ownKeyFor = '';
+  private ownKey = '';
   private exStart = -1;
   private exLine = '';
 
@@ -338,7 +340,19 @@ export class ExpositionParser {
       this.skipLabels(this.blockStart + 1, this.lineEnd);
       this.labelsChecked = true;
     }
-    return parseSeriesLabels(this.seriesKey, this.nameEnd, this.lineNo);
+    return parseSeriesLabels(this.ownSeriesKey(), this.nameEnd, this.lineNo);
+  }
+
+  /**
+   * `seriesKey` as a string of its own. `seriesKey` is a slice of the body and would keep the whole body alive in
+   * a long-lived cache; use this copy (and labels decoded from it) for anything kept across scrapes.
+   */
+  ownSeriesKey(): string {
+    if (this.ownKeyFor !== this.seriesKey) {
+      this.ownKeyFor = this.seriesKey;
+      this.ownKey = this.seriesKey.length < 13 ? this.seriesKey : (JSON.parse(JSON.stringify(this.seriesKey)) as string);
+    }
+    return this.ownKey;
   }
 
   /** The exemplar attached to the current series (OpenMetrics), if any. */
