@@ -2,7 +2,7 @@
  * CPU cost of scraping 1,000 targets x 1,000 series every 15 s.
  *
  * A child process (this file with `serve`) answers /t/0 ... /t/999 on one loopback port with 1,000 series each
- * (100 counter families x 10 label sets, text format 0.0.4, values changing every request). This process runs the
+ * (100 counter families x 10 label sets, text format 0.0.4, rendered once; gzip with SCRAPE_BENCH_GZIP=1). This process runs the
  * real ScrapeManager (static_configs, one target per path, 15 s interval, per-target offsets) and appends into a
  * counting sink (a stand-in Appendable that resolves series refs like a head but stores nothing, so the figure is
  * the scrape side alone: HTTP, parsing, labels, relabel, cache, staleness bookkeeping).
@@ -13,6 +13,7 @@
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { cpus, loadavg } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { Registry } from 'prom-client';
 import type { Exemplar, Labels, MetricMetadata } from '../src/metrics/model/index.js';
@@ -26,32 +27,35 @@ const CYCLES = Number(process.env.SCRAPE_BENCH_CYCLES ?? 3);
 const GZIP = process.env.SCRAPE_BENCH_GZIP === '1';
 const INTERVAL_MS = 15_000;
 
-function serveTargets(): void {
+function renderBody(t: number): string {
   const families = Math.ceil(SERIES / 10);
-  let requests = 0;
+  const parts: string[] = [];
+  let n = 0;
+  for (let f = 0; f < families && n < SERIES; f++) {
+    parts.push(`# HELP bench_requests_${f}_total Requests handled by handler ${f}.\n# TYPE bench_requests_${f}_total counter\n`);
+    for (let k = 0; k < 10 && n < SERIES; k++, n++) {
+      parts.push(`bench_requests_${f}_total{handler="/api/v1/resource/${k}",method="GET",code="200"} ${t * 7 + k * 1.5}\n`);
+    }
+  }
+  return parts.join('');
+}
+
+/** The target side: bodies rendered once (so the server costs little CPU on this shared machine), served per path. */
+function serveTargets(): void {
+  const bodies = Array.from({ length: TARGETS }, (_, t) => {
+    const b = Buffer.from(renderBody(t));
+    return GZIP ? gzipSync(b, { level: 1 }) : b;
+  });
   const server = http.createServer((req, res) => {
     const m = /^\/t\/(\d+)$/.exec(req.url ?? '');
-    if (!m) {
+    if (!m || Number(m[1]) >= TARGETS) {
       res.statusCode = 404;
       res.end();
       return;
     }
-    requests++;
-    const t = Number(m[1]);
-    const parts: string[] = [];
-    let n = 0;
-    for (let f = 0; f < families && n < SERIES; f++) {
-      parts.push(`# HELP bench_requests_${f}_total Requests handled by handler ${f}.\n# TYPE bench_requests_${f}_total counter\n`);
-      for (let k = 0; k < 10 && n < SERIES; k++, n++) {
-        parts.push(`bench_requests_${f}_total{handler="/api/v1/resource/${k}",method="GET",code="200"} ${t * 7 + k + requests}\n`);
-      }
-    }
-    const body = parts.join('');
     res.setHeader('Content-Type', 'text/plain; version=0.0.4; charset=utf-8');
-    if (GZIP && /gzip/.test(String(req.headers['accept-encoding']))) {
-      res.setHeader('Content-Encoding', 'gzip');
-      res.end(gzipSync(body, { level: 1 }));
-    } else res.end(body);
+    if (GZIP) res.setHeader('Content-Encoding', 'gzip');
+    res.end(bodies[Number(m[1])]);
   });
   server.keepAliveTimeout = 60_000;
   server.listen(0, '127.0.0.1', () => {
@@ -140,6 +144,8 @@ async function main(): Promise<void> {
       steadyCoreSharePercent: +((steadyCpu / (INTERVAL_MS / 1000)) * 100).toFixed(1),
       samplesPerSecondPerCore: Math.round((steady.reduce((a, r) => a + r.samples, 0) / Math.max(1e-9, steady.reduce((a, r) => a + r.cpuSeconds, 0)))),
       targetsDown: down.length,
+      loadAverage1m: +loadavg()[0].toFixed(1),
+      cpus: cpus().length,
       firstError: down[0]?.lastError,
       cycles: results,
     }),

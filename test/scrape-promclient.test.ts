@@ -1,11 +1,12 @@
 import { writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, type OpenMetricsContentType } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Registry as SelfRegistry } from '../src/server/index.js';
-import { loadPrometheusConfig } from '../src/metrics/promconfig/index.js';
+import { buildPrometheusConfig, loadPrometheusConfig } from '../src/metrics/promconfig/index.js';
 import { ScrapeManager } from '../src/metrics/scrape/index.js';
 import { MemoryStorage } from '../src/metrics/storage/index.js';
+import type { Exemplar, Labels, MetricMetadata } from '../src/metrics/model/index.js';
 import { tempDir, waitFor } from './helpers/process.js';
 import { selectSeries, serve, type Served } from './scrape-helpers.js';
 
@@ -120,5 +121,50 @@ describe('scraping a prom-client application', () => {
     expect(text).toMatch(/prometheus_target_interval_length_seconds\{quantile="0.5",interval="1s"\} 1\.\d+|prometheus_target_interval_length_seconds\{quantile="0.5",interval="1s"\} 0\.9\d+/);
     expect(text).toContain('prometheus_target_scrape_pool_targets{scrape_job="app"} 1');
     expect(text).toContain('prometheus_sd_discovered_targets{config="app",name="scrape"} 1');
+  });
+
+  it('scrapes a prom-client registry in OpenMetrics format with exemplars and metadata', async () => {
+    const registry = new Registry<OpenMetricsContentType>();
+    registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+    const jobs = new Counter({ name: 'jobs_processed', help: 'Jobs processed.', labelNames: ['queue'], registers: [registry], enableExemplars: true });
+    // prom-client's types tie exemplar label names to the metric's; at runtime any names are allowed.
+    jobs.inc({ labels: { queue: 'q1' }, value: 2, exemplarLabels: { traceId: 'abc123' } as unknown as Record<'queue', string> });
+    const app = await serve(async (_req, res) => {
+      res.setHeader('Content-Type', registry.contentType);
+      res.end(await registry.metrics());
+    });
+    cleanups.push(() => app.close());
+    const exemplars: string[] = [];
+    const metadata = new Map<string, string>();
+    const storage = new MemoryStorage();
+    // Test double around the real storage: records what the scraper hands to the appender besides samples.
+    const recording = {
+      appender: () => {
+        const inner = storage.appender();
+        return {
+          ...inner,
+          append: inner.append,
+          commit: inner.commit,
+          rollback: inner.rollback,
+          appendExemplar: (ref: number, labels: Labels, ex: Exemplar) => {
+            exemplars.push(`${labels.get('__name__')} ${ex.labels.get('traceId')} ${ex.value}`);
+            return inner.appendExemplar(ref, labels, ex);
+          },
+          updateMetadata: (ref: number, labels: Labels, m: MetricMetadata) => {
+            metadata.set(labels.get('__name__'), `${m.type} ${m.help}`);
+            return inner.updateMetadata(ref, labels, m);
+          },
+        };
+      },
+    };
+    const mgr = new ScrapeManager(recording, { discoveryUpdateIntervalMs: 10 });
+    cleanups.push(() => mgr.stop());
+    mgr.applyConfig(buildPrometheusConfig({ scrape_configs: [{ job_name: 'om', scrape_interval: '1s', static_configs: [{ targets: [app.address] }] }] }));
+    const s = await waitFor(async () => (await selectSeries(storage, { __name__: 'jobs_processed_total' }))[0], 5000, 'OpenMetrics counter');
+    expect(s.labels).toEqual({ __name__: 'jobs_processed_total', job: 'om', instance: app.address, queue: 'q1' });
+    expect(s.v[0]).toBe(2);
+    expect(exemplars[0]).toBe('jobs_processed_total abc123 2');
+    expect(metadata.get('jobs_processed_total')).toBe('counter Jobs processed.');
+    expect(mgr.activeTargets()[0].health).toBe('up');
   });
 });
