@@ -1,0 +1,170 @@
+/**
+ * CPU cost of scraping 1,000 targets x 1,000 series every 15 s.
+ *
+ * A child process (this file with `serve`) answers /t/0 ... /t/999 on one loopback port with 1,000 series each
+ * (100 counter families x 10 label sets, text format 0.0.4, rendered once; gzip with SCRAPE_BENCH_GZIP=1). This process runs the
+ * real ScrapeManager (static_configs, one target per path, 15 s interval, per-target offsets) and appends into a
+ * counting sink (a stand-in Appendable that resolves series refs like a head but stores nothing, so the figure is
+ * the scrape side alone: HTTP, parsing, labels, relabel, cache, staleness bookkeeping).
+ *
+ * Reports process CPU seconds per 15 s cycle and the share of one core, for the first (cold cache) cycle and the
+ * steady cycles after it. Env: SCRAPE_BENCH_TARGETS, SCRAPE_BENCH_SERIES, SCRAPE_BENCH_CYCLES, SCRAPE_BENCH_GZIP=1.
+ */
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { cpus, loadavg } from 'node:os';
+import { gzipSync } from 'node:zlib';
+import { Registry } from 'prom-client';
+import type { Exemplar, Labels, MetricMetadata } from '../src/metrics/model/index.js';
+import { buildPrometheusConfig } from '../src/metrics/promconfig/index.js';
+import { ScrapeManager } from '../src/metrics/scrape/index.js';
+import type { Appendable, Appender, SeriesRef } from '../src/metrics/storage/index.js';
+
+const TARGETS = Number(process.env.SCRAPE_BENCH_TARGETS ?? 1000);
+const SERIES = Number(process.env.SCRAPE_BENCH_SERIES ?? 1000);
+const CYCLES = Number(process.env.SCRAPE_BENCH_CYCLES ?? 3);
+const GZIP = process.env.SCRAPE_BENCH_GZIP === '1';
+const INTERVAL_MS = 15_000;
+
+function renderBody(t: number): string {
+  const families = Math.ceil(SERIES / 10);
+  const parts: string[] = [];
+  let n = 0;
+  for (let f = 0; f < families && n < SERIES; f++) {
+    parts.push(`# HELP bench_requests_${f}_total Requests handled by handler ${f}.\n# TYPE bench_requests_${f}_total counter\n`);
+    for (let k = 0; k < 10 && n < SERIES; k++, n++) {
+      parts.push(`bench_requests_${f}_total{handler="/api/v1/resource/${k}",method="GET",code="200"} ${t * 7 + k * 1.5}\n`);
+    }
+  }
+  return parts.join('');
+}
+
+/** The target side: bodies rendered once (so the server costs little CPU on this shared machine), served per path. */
+function serveTargets(): void {
+  const bodies = Array.from({ length: TARGETS }, (_, t) => {
+    const b = Buffer.from(renderBody(t));
+    return GZIP ? gzipSync(b, { level: 1 }) : b;
+  });
+  const server = http.createServer((req, res) => {
+    const m = /^\/t\/(\d+)$/.exec(req.url ?? '');
+    if (!m || Number(m[1]) >= TARGETS) {
+      res.statusCode = 404;
+      res.end();
+      return;
+    }
+    res.setHeader('Content-Type', 'text/plain; version=0.0.4; charset=utf-8');
+    if (GZIP) res.setHeader('Content-Encoding', 'gzip');
+    res.end(bodies[Number(m[1])]);
+  });
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, '127.0.0.1', () => {
+    process.stdout.write(`${(server.address() as AddressInfo).port}\n`);
+  });
+}
+
+/** Stand-in Appendable for the bench: resolves refs by labels on first sight (as a head does), counts samples. */
+class CountingSink implements Appendable {
+  samples = 0;
+  commits = 0;
+  private readonly refs = new Map<string, number>();
+  appender(): Appender {
+    let pending = 0;
+    const resolve = (ref: SeriesRef, labels: Labels): SeriesRef => {
+      if (ref > 0) return ref;
+      const k = labels.key();
+      let r = this.refs.get(k);
+      if (r === undefined) {
+        r = this.refs.size + 1;
+        this.refs.set(k, r);
+      }
+      return r;
+    };
+    return {
+      append: (ref, labels, _t, _v) => {
+        pending++;
+        return resolve(ref, labels);
+      },
+      appendExemplar: (ref: SeriesRef, labels: Labels, _e: Exemplar) => resolve(ref, labels),
+      updateMetadata: (ref: SeriesRef, labels: Labels, _m: MetricMetadata) => resolve(ref, labels),
+      commit: async () => {
+        this.samples += pending;
+        this.commits++;
+        pending = 0;
+      },
+      rollback: () => {
+        pending = 0;
+      },
+    };
+  }
+}
+
+async function main(): Promise<void> {
+  const child = spawn(process.execPath, ['--import', 'tsx', import.meta.filename, 'serve'], { stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+    child.once('exit', (c) => reject(new Error(`server exited ${c}`)));
+  });
+  const address = `127.0.0.1:${port}`;
+  const staticConfigs = Array.from({ length: TARGETS }, (_, i) => ({ targets: [address], labels: { __metrics_path__: `/t/${i}`, target: String(i) } }));
+  const cfg = buildPrometheusConfig({ global: { scrape_interval: '15s', scrape_timeout: '10s' }, scrape_configs: [{ job_name: 'bench', static_configs: staticConfigs }] });
+  const sink = new CountingSink();
+  const registry = new Registry();
+  const mgr = new ScrapeManager(sink, { registry, discoveryUpdateIntervalMs: 0 });
+  const t0 = Date.now();
+  let cpu = process.cpuUsage();
+  mgr.applyConfig(cfg);
+  const results: { cycle: number; cpuSeconds: number; coreShare: number; samples: number; commits: number; rssMB: number }[] = [];
+  for (let c = 1; c <= CYCLES; c++) {
+    const samples0 = sink.samples;
+    const commits0 = sink.commits;
+    await new Promise((r) => setTimeout(r, t0 + c * INTERVAL_MS - Date.now()));
+    const d = process.cpuUsage(cpu);
+    cpu = process.cpuUsage();
+    const cpuSeconds = (d.user + d.system) / 1e6;
+    const r = { cycle: c, cpuSeconds: +cpuSeconds.toFixed(3), coreShare: +((cpuSeconds / (INTERVAL_MS / 1000)) * 100).toFixed(1), samples: sink.samples - samples0, commits: sink.commits - commits0, rssMB: Math.round(process.memoryUsage().rss / 2 ** 20) };
+    results.push(r);
+    console.error(`cycle ${c}: ${r.cpuSeconds} CPU s per 15 s (${r.coreShare}% of one core), ${r.samples} samples in ${r.commits} scrapes, rss ${r.rssMB} MB`);
+  }
+  const health = mgr.activeTargets();
+  const down = health.filter((t) => t.health !== 'up');
+  await mgr.stop();
+  child.kill();
+  const steady = results.slice(1);
+  const steadyCpu = steady.length ? steady.reduce((a, r) => a + r.cpuSeconds, 0) / steady.length : NaN;
+  // On a busy machine loops can fall behind (fewer than TARGETS scrapes in a cycle); the per-sample cost projected to
+  // the full 1,000 x 1,000 load is the figure that does not depend on how much CPU the machine granted us.
+  const steadySamples = steady.reduce((a, r) => a + r.samples, 0);
+  const steadyCpuTotal = steady.reduce((a, r) => a + r.cpuSeconds, 0);
+  const cpuPerSampleUs = (steadyCpuTotal / Math.max(1, steadySamples)) * 1e6;
+  const projected = (cpuPerSampleUs / 1e6) * TARGETS * (SERIES + 5);
+  console.log(
+    JSON.stringify({
+      bench: 'scrape',
+      targets: TARGETS,
+      seriesPerTarget: SERIES,
+      intervalSeconds: INTERVAL_MS / 1000,
+      gzip: GZIP,
+      firstCycleCpuSeconds: results[0]?.cpuSeconds,
+      steadyCpuSecondsPerCycle: +steadyCpu.toFixed(3),
+      steadyCoreSharePercent: +((steadyCpu / (INTERVAL_MS / 1000)) * 100).toFixed(1),
+      samplesPerSecondPerCore: Math.round(steadySamples / Math.max(1e-9, steadyCpuTotal)),
+      steadyScrapesPerCycle: steady.length ? Math.round(steady.reduce((a, r) => a + r.commits, 0) / steady.length) : 0,
+      cpuMicrosecondsPerSample: +cpuPerSampleUs.toFixed(2),
+      projectedCpuSecondsPerCycle: +projected.toFixed(2),
+      projectedCoreSharePercent: +((projected / (INTERVAL_MS / 1000)) * 100).toFixed(1),
+      targetsDown: down.length,
+      loadAverage1m: +loadavg()[0].toFixed(1),
+      cpus: cpus().length,
+      firstError: down[0]?.lastError,
+      cycles: results,
+    }),
+  );
+}
+
+if (process.argv.includes('serve')) serveTargets();
+else
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });

@@ -1,0 +1,1 @@
+export { compileRelabel, compileRelabels, hashMod, processBuilder, relabel, type CompiledRelabel } from './relabel.js';

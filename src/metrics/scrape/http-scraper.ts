@@ -1,0 +1,143 @@
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import { createGunzip } from 'node:zlib';
+import type { ScrapeConfig } from '../promconfig/index.js';
+import { acceptHeader } from '../textparse/index.js';
+
+export const USER_AGENT = 'Sightline/0.1 (Prometheus-compatible scraper)';
+
+export class ScrapeHttpError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ScrapeHttpError';
+  }
+}
+
+export interface ScrapeResponse {
+  body: string;
+  contentType: string | undefined;
+}
+
+function readSecret(file: string): string {
+  return readFileSync(file, 'utf8').trim();
+}
+
+/** The Authorization header a scrape config asks for; files are read at every scrape so rotations apply. */
+export function authorizationHeader(cfg: Pick<ScrapeConfig, 'basic_auth' | 'authorization' | 'bearer_token' | 'bearer_token_file'>): string | undefined {
+  const b = cfg.basic_auth;
+  if (b) {
+    const user = b.username_file ? readSecret(b.username_file) : b.username;
+    const pw = b.password_file ? readSecret(b.password_file) : (b.password ?? '');
+    return `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}`;
+  }
+  const a = cfg.authorization;
+  if (a) return `${a.type} ${a.credentials_file ? readSecret(a.credentials_file) : (a.credentials ?? '')}`;
+  if (cfg.bearer_token) return `Bearer ${cfg.bearer_token}`;
+  if (cfg.bearer_token_file) return `Bearer ${readSecret(cfg.bearer_token_file)}`;
+  return undefined;
+}
+
+/** Per scrape pool: keep-alive agents and the request headers that do not change between scrapes. */
+export class HttpScraper {
+  private readonly httpAgent: http.Agent;
+  private readonly httpsAgent: https.Agent;
+  private readonly accept: string;
+
+  constructor(private readonly cfg: ScrapeConfig) {
+    const tls = cfg.tls_config;
+    this.httpAgent = new http.Agent({ keepAlive: true, maxSockets: 1000 });
+    this.httpsAgent = new https.Agent({
+      keepAlive: true,
+      ca: tls.ca ?? (tls.ca_file ? readFileSync(tls.ca_file) : undefined),
+      cert: tls.cert ?? (tls.cert_file ? readFileSync(tls.cert_file) : undefined),
+      key: tls.key ?? (tls.key_file ? readFileSync(tls.key_file) : undefined),
+      servername: tls.server_name,
+      rejectUnauthorized: !tls.insecure_skip_verify,
+    });
+    this.accept = acceptHeader(cfg.scrape_protocols);
+  }
+
+  /** GET the target's metrics within `timeoutMs`, decompressing gzip and enforcing body_size_limit. */
+  async scrape(url: URL, timeoutMs: number, signal?: AbortSignal): Promise<ScrapeResponse> {
+    const deadline = Date.now() + timeoutMs;
+    let current = url;
+    for (let hops = 0; ; hops++) {
+      const r = await this.get(current, Math.max(1, deadline - Date.now()), timeoutMs, signal);
+      if (typeof r !== 'string') return r;
+      if (!this.cfg.follow_redirects) throw new ScrapeHttpError(`server returned HTTP status redirect to ${r} and follow_redirects is false`);
+      if (hops >= 10) throw new ScrapeHttpError(`Get "${current.href}": stopped after 10 redirects`);
+      current = new URL(r, current);
+    }
+  }
+
+  /** One request; a redirect resolves to its Location. */
+  private get(url: URL, remainingMs: number, timeoutMs: number, signal?: AbortSignal): Promise<ScrapeResponse | string> {
+    const cfg = this.cfg;
+    const headers: Record<string, string> = {
+      Accept: this.accept,
+      'User-Agent': USER_AGENT,
+      'X-Prometheus-Scrape-Timeout-Seconds': String(timeoutMs / 1000),
+    };
+    if (cfg.enable_compression) headers['Accept-Encoding'] = 'gzip';
+    else headers['Accept-Encoding'] = 'identity';
+    const auth = authorizationHeader(cfg);
+    if (auth) headers.Authorization = auth;
+    for (const [k, h] of Object.entries(cfg.http_headers ?? {})) {
+      const vals = [...(h.values ?? []), ...(h.secrets ?? []), ...(h.files ?? []).map(readSecret)];
+      if (vals.length > 0) headers[k] = vals.join(', ');
+    }
+    const limit = cfg.body_size_limit;
+    const isHttps = url.protocol === 'https:';
+    return new Promise<ScrapeResponse | string>((resolve, reject) => {
+      let done = false;
+      const finish = (err: Error | undefined, r?: ScrapeResponse | string) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        if (err) reject(err);
+        else resolve(r!);
+      };
+      const req = (isHttps ? https : http).request(url, { method: 'GET', headers, agent: isHttps ? this.httpsAgent : this.httpAgent, signal });
+      const timer = setTimeout(() => {
+        req.destroy(new ScrapeHttpError(`Get "${url.href}": context deadline exceeded`));
+      }, remainingMs);
+      req.on('error', (e) => finish(e instanceof ScrapeHttpError ? e : new ScrapeHttpError(`Get "${url.href}": ${e.message}`)));
+      req.on('response', (res) => {
+        const status = res.statusCode ?? 0;
+        if ((status === 301 || status === 302 || status === 303 || status === 307 || status === 308) && res.headers.location) {
+          res.resume();
+          finish(undefined, res.headers.location);
+          return;
+        }
+        if (res.statusCode !== 200) {
+          res.resume();
+          finish(new ScrapeHttpError(`server returned HTTP status ${res.statusCode} ${res.statusMessage ?? ''}`.trimEnd()));
+          return;
+        }
+        const gz = (res.headers['content-encoding'] ?? '').toLowerCase() === 'gzip';
+        const stream = gz ? res.pipe(createGunzip()) : res;
+        const chunks: Buffer[] = [];
+        let size = 0;
+        stream.on('data', (c: Buffer) => {
+          size += c.length;
+          if (limit > 0 && size > limit) {
+            req.destroy();
+            finish(new ScrapeHttpError(`body size limit exceeded`));
+            return;
+          }
+          chunks.push(c);
+        });
+        stream.on('error', (e: Error) => finish(new ScrapeHttpError(gz ? `error decompressing gzip body: ${e.message}` : e.message)));
+        res.on('aborted', () => finish(new ScrapeHttpError('response aborted')));
+        stream.on('end', () => finish(undefined, { body: Buffer.concat(chunks, size).toString('utf8'), contentType: res.headers['content-type'] }));
+      });
+      req.end();
+    });
+  }
+
+  close(): void {
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+  }
+}

@@ -1,0 +1,195 @@
+import { gzipSync } from 'node:zlib';
+import { Registry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isStaleNaN, type Exemplar, type Labels, type MetricMetadata } from '../model/index.js';
+import { parsePrometheusConfig } from '../promconfig/index.js';
+import { compileRelabels } from '../relabel/index.js';
+import { MemoryStorage, type Appendable, type Appender } from '../storage/index.js';
+import { selectSeries, serve, type Served } from '../../../test/scrape-helpers.js';
+import { HttpScraper } from './http-scraper.js';
+import { ScrapeMetrics } from './metrics.js';
+import { ScrapeLoop } from './scrape-loop.js';
+import { Target, populateLabels } from './target.js';
+
+/** Test double: MemoryStorage that also records metadata and exemplars handed to the appender. */
+class RecordingStorage extends MemoryStorage implements Appendable {
+  metadata = new Map<string, MetricMetadata>();
+  exemplars: { series: string; ex: Exemplar }[] = [];
+  override appender(): Appender {
+    const inner = super.appender();
+    return {
+      append: (r, l, t, v) => inner.append(r, l, t, v),
+      appendExemplar: (r: number, l: Labels, ex: Exemplar) => {
+        this.exemplars.push({ series: l.toString(), ex });
+        return inner.appendExemplar(r, l, ex);
+      },
+      updateMetadata: (r: number, l: Labels, m: MetricMetadata) => {
+        this.metadata.set(l.get('__name__'), m);
+        return inner.updateMetadata(r, l, m);
+      },
+      commit: () => inner.commit(),
+      rollback: () => inner.rollback(),
+    };
+  }
+}
+
+interface Fixture {
+  body: string;
+  contentType?: string;
+  gzip?: boolean;
+  lastHeaders?: Record<string, string | string[] | undefined>;
+  lastUrl?: string;
+}
+
+describe('scrape loop', () => {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.reverse()) await c();
+    cleanups.length = 0;
+  });
+
+  async function setup(jobYaml: string, fx: Fixture) {
+    const srv: Served = await serve((req, res) => {
+      fx.lastHeaders = req.headers;
+      fx.lastUrl = req.url;
+      if (req.url === '/moved') {
+        res.writeHead(302, { Location: '/metrics' });
+        res.end();
+        return;
+      }
+      if (fx.contentType !== undefined) res.setHeader('Content-Type', fx.contentType);
+      if (fx.gzip) {
+        res.setHeader('Content-Encoding', 'gzip');
+        res.end(gzipSync(fx.body));
+      } else res.end(fx.body);
+    });
+    cleanups.push(() => srv.close());
+    const cfg = parsePrometheusConfig(`scrape_configs:\n- job_name: j\n${jobYaml}`, 'p.yml').scrape_configs[0];
+    const pop = populateLabels({ __address__: srv.address, zone: 'z1' }, cfg, compileRelabels(cfg.relabel_configs));
+    const target = new Target(pop.labels!, pop.discovered, cfg);
+    const storage = new RecordingStorage();
+    const registry = new Registry();
+    const metrics = new ScrapeMetrics(registry);
+    const scraper = new HttpScraper(cfg);
+    cleanups.push(() => scraper.close());
+    const loop = new ScrapeLoop(target, { appendable: storage, cfg, metricRelabel: compileRelabels(cfg.metric_relabel_configs), scraper, metrics });
+    cleanups.push(() => loop.stop(false));
+    return { loop, storage, registry, target, srv };
+  }
+
+  it('appends samples with target labels, exported_ conflicts, metadata, and staleness for vanished series', async () => {
+    const fx: Fixture = { contentType: 'text/plain; version=0.0.4', body: '# HELP a_total Things.\n# TYPE a_total counter\na_total{job="inner",x="1"} 5\na_total{x="2"} 6\ng 1\n' };
+    const { loop, storage } = await setup('  static_configs: []\n', fx);
+    const r = await loop.scrapeAndReport();
+    expect(r).toEqual({ scraped: 3, postRelabel: 3, added: 3, error: '' });
+    const a = await selectSeries(storage, { __name__: 'a_total' });
+    expect(a.map((s) => s.labels)).toEqual([
+      { __name__: 'a_total', exported_job: 'inner', instance: expect.any(String), job: 'j', x: '1', zone: 'z1' },
+      { __name__: 'a_total', instance: expect.any(String), job: 'j', x: '2', zone: 'z1' },
+    ]);
+    expect(storage.metadata.get('a_total')).toEqual({ type: 'counter', help: 'Things.', unit: '' });
+    expect(fx.lastHeaders!.accept).toContain('application/openmetrics-text;version=1.0.0');
+    expect(fx.lastHeaders!['x-prometheus-scrape-timeout-seconds']).toBe('10');
+    fx.body = 'a_total{x="2"} 7\n';
+    await new Promise((res) => setTimeout(res, 5));
+    const r2 = await loop.scrapeAndReport();
+    expect(r2).toEqual({ scraped: 1, postRelabel: 1, added: 0, error: '' });
+    const after = await selectSeries(storage, { __name__: 'a_total', x: '1' });
+    expect(after[0].stale).toBe(true);
+    expect((await selectSeries(storage, { __name__: 'g' }))[0].stale).toBe(true);
+    expect((await selectSeries(storage, { __name__: 'a_total', x: '2' }))[0].v).toEqual([6, 7]);
+  });
+
+  it('honor_labels keeps scraped labels; honor_timestamps false uses the scrape time', async () => {
+    const fx: Fixture = { contentType: 'text/plain', body: 'm{job="pushed",instance="i"} 1 1000\n' };
+    const { loop, storage } = await setup('  honor_labels: true\n  honor_timestamps: false\n', fx);
+    const before = Date.now();
+    await loop.scrapeAndReport();
+    const s = await selectSeries(storage, { __name__: 'm' });
+    expect(s[0].labels).toEqual({ __name__: 'm', job: 'pushed', instance: 'i', zone: 'z1' });
+    expect(s[0].t[0]).toBeGreaterThanOrEqual(before - 1);
+  });
+
+  it('honours explicit timestamps and counts refused out-of-order samples without failing the scrape', async () => {
+    const fx: Fixture = { contentType: 'text/plain', body: 'm 1 5000\n' };
+    const { loop, storage, registry } = await setup('  static_configs: []\n', fx);
+    await loop.scrapeAndReport();
+    fx.body = 'm 2 4000\nok 1\n';
+    const r = await loop.scrapeAndReport();
+    expect(r.error).toBe('');
+    expect((await selectSeries(storage, { __name__: 'm' }))[0].t).toEqual([5000]);
+    expect(await registry.getSingleMetricAsString('prometheus_target_scrapes_sample_out_of_order_total')).toMatch(/ 1$/);
+    expect((await selectSeries(storage, { __name__: 'up' }))[0].v).toEqual([1, 1]);
+  });
+
+  it('metric_relabel_configs drop and rewrite series; post-relabel count reflects it', async () => {
+    const fx: Fixture = { contentType: 'text/plain', body: 'keep_me 1\ndrop_me 2\nrename{from="a"} 3\n' };
+    const { loop, storage } = await setup(
+      '  metric_relabel_configs:\n  - source_labels: [__name__]\n    regex: drop_.*\n    action: drop\n  - source_labels: [from]\n    target_label: to\n  - regex: from\n    action: labeldrop\n',
+      fx,
+    );
+    const r = await loop.scrapeAndReport();
+    expect(r).toMatchObject({ scraped: 3, postRelabel: 2 });
+    expect(await selectSeries(storage, { __name__: 'drop_me' })).toEqual([]);
+    expect((await selectSeries(storage, { __name__: 'rename' }))[0].labels).toMatchObject({ to: 'a' });
+    expect((await selectSeries(storage, { __name__: 'scrape_samples_post_metric_relabeling' }))[0].v).toEqual([2]);
+  });
+
+  it('sample_limit and label limits fail the scrape (up 0) and mark earlier series stale', async () => {
+    const fx: Fixture = { contentType: 'text/plain', body: 'a 1\n' };
+    const { loop, storage, registry } = await setup('  sample_limit: 2\n  label_limit: 5\n  label_value_length_limit: 20\n', fx);
+    expect((await loop.scrapeAndReport()).error).toBe('');
+    fx.body = 'a 1\nb 2\nc 3\n';
+    expect((await loop.scrapeAndReport()).error).toBe('sample limit exceeded');
+    expect((await selectSeries(storage, { __name__: 'a' }))[0].stale).toBe(true);
+    expect(await selectSeries(storage, { __name__: 'b' })).toEqual([]);
+    expect((await selectSeries(storage, { __name__: 'up' }))[0].v).toEqual([1, 0]);
+    expect(await registry.getSingleMetricAsString('prometheus_target_scrapes_exceeded_sample_limit_total')).toMatch(/ 1$/);
+    fx.body = 'x{a="1",b="2"} 1\n';
+    expect((await loop.scrapeAndReport()).error).toBe('label_limit exceeded (metric: x, number of labels: 6, limit: 5)');
+    fx.body = 'y{a="abcdefghijklmnopqrstuvwxyz"} 1\n';
+    expect((await loop.scrapeAndReport()).error).toMatch(/^label_value_length_limit exceeded \(metric: y, label name: a, value: "abcdefghijklmnopqrstuvwxyz", length: 26, limit: 20\)/);
+  });
+
+  it('reads OpenMetrics (negotiated), gzip bodies, exemplars; a malformed body fails with the line', async () => {
+    const fx: Fixture = {
+      contentType: 'application/openmetrics-text; version=1.0.0; charset=utf-8',
+      gzip: true,
+      body: '# TYPE req counter\n# UNIT req \n# HELP req Requests.\nreq_total 3 # {trace_id="abc"} 1 1700000000.5\nreq_created 1700000000\n# EOF\n',
+    };
+    const { loop, storage } = await setup('  params:\n    module: [http_2xx]\n', fx);
+    const r = await loop.scrapeAndReport();
+    expect(r.error).toBe('');
+    expect(fx.lastHeaders!['accept-encoding']).toBe('gzip');
+    expect(fx.lastUrl).toBe('/metrics?module=http_2xx');
+    expect((await selectSeries(storage, { __name__: 'req_total' }))[0].v).toEqual([3]);
+    expect(storage.metadata.get('req_total')).toEqual({ type: 'counter', help: 'Requests.', unit: '' });
+    expect(storage.exemplars[0].ex).toMatchObject({ value: 1, ts: 1700000000500 });
+    expect(storage.exemplars[0].ex.labels.toObject()).toEqual({ trace_id: 'abc' });
+    fx.body = 'req_total 4\n'; // no # EOF
+    const bad = await loop.scrapeAndReport();
+    expect(bad.error).toBe('line 2: data does not end with # EOF');
+    expect(loop.health).toBe('down');
+    expect(loop.lastError).toBe('line 2: data does not end with # EOF');
+    const req = await selectSeries(storage, { __name__: 'req_total' });
+    expect(isStaleNaN(req[0].v.at(-1)!)).toBe(true);
+  });
+
+  it('follows redirects unless follow_redirects is false', async () => {
+    const fx: Fixture = { contentType: 'text/plain', body: 'a 1\n' };
+    const { loop } = await setup('  metrics_path: /moved\n', fx);
+    expect((await loop.scrapeAndReport()).error).toBe('');
+    expect(fx.lastUrl).toBe('/metrics');
+    const fx2: Fixture = { contentType: 'text/plain', body: 'a 1\n' };
+    const { loop: loop2 } = await setup('  metrics_path: /moved\n  follow_redirects: false\n', fx2);
+    expect((await loop2.scrapeAndReport()).error).toMatch(/redirect/);
+  });
+
+  it('sends basic auth and refuses a blank Content-Type as Prometheus 3 does', async () => {
+    const fx: Fixture = { body: 'a 1\n' };
+    const { loop } = await setup('  basic_auth:\n    username: u\n    password: p\n', fx);
+    const r = await loop.scrapeAndReport();
+    expect(fx.lastHeaders!.authorization).toBe(`Basic ${Buffer.from('u:p').toString('base64')}`);
+    expect(r.error).toBe('non-compliant scrape target sending blank Content-Type and no fallback_scrape_protocol specified for target');
+  });
+});

@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { Entry, ExpositionParser, acceptHeader, isOpenMetricsContentType } from './index.js';
+import { DEFAULT_SCRAPE_PROTOCOLS } from '../promconfig/index.js';
+
+interface Row {
+  kind: string;
+  key?: string;
+  labels?: Record<string, string>;
+  v?: number;
+  t?: number;
+  ex?: { labels: Record<string, string>; value: number; ts: number };
+  meta?: string;
+}
+
+function parseAll(text: string, om: boolean): Row[] {
+  const p = new ExpositionParser(text, om);
+  const out: Row[] = [];
+  for (let e = p.next(); e !== Entry.EOF; e = p.next()) {
+    if (e === Entry.Series) {
+      const ex = p.exemplar();
+      out.push({ kind: 'series', key: p.seriesKey, labels: p.labels().toObject(), v: p.value, t: p.timestamp, ...(ex ? { ex: { labels: ex.labels.toObject(), value: ex.value, ts: ex.ts } } : {}) });
+    } else if (e === Entry.Type) out.push({ kind: 'type', meta: `${p.family} ${p.metricType}` });
+    else if (e === Entry.Help) out.push({ kind: 'help', meta: `${p.family} ${p.help}` });
+    else if (e === Entry.Unit) out.push({ kind: 'unit', meta: `${p.family} ${p.unit}` });
+    else out.push({ kind: 'comment', meta: p.comment });
+  }
+  return out;
+}
+
+describe('text format 0.0.4', () => {
+  it('parses metadata, labels with escapes, special values, timestamps and comments', () => {
+    const text = [
+      '# HELP http_requests_total The total number\\nof requests \\\\ "quoted".',
+      '# TYPE http_requests_total counter',
+      'http_requests_total{method="post",code="200"} 1027 1395066363000',
+      'http_requests_total{ method = "post" , code="400", } 3 1395066363000',
+      '',
+      '# a free comment',
+      'escaped{path="C:\\\\dir\\\\",msg="say \\"hi\\"\\n"} +Inf',
+      'nan_metric NaN',
+      'neg -Inf',
+      'sci{a=""} 1.5e-3',
+      '  indented 7',
+      'metric_without_timestamp_and_labels 12.47',
+      '# TYPE old untyped',
+    ].join('\n');
+    const rows = parseAll(text, false);
+    expect(rows[0]).toEqual({ kind: 'help', meta: 'http_requests_total The total number\nof requests \\ "quoted".' });
+    expect(rows[1]).toEqual({ kind: 'type', meta: 'http_requests_total counter' });
+    expect(rows[2]).toMatchObject({ key: 'http_requests_total{method="post",code="200"}', labels: { __name__: 'http_requests_total', method: 'post', code: '200' }, v: 1027, t: 1395066363000 });
+    expect(rows[3]).toMatchObject({ labels: { __name__: 'http_requests_total', method: 'post', code: '400' }, v: 3 });
+    expect(rows[4]).toEqual({ kind: 'comment', meta: '# a free comment' });
+    expect(rows[5]).toMatchObject({ labels: { __name__: 'escaped', path: 'C:\\dir\\', msg: 'say "hi"\n' }, v: Infinity });
+    expect(Number.isNaN(rows[6].v)).toBe(true);
+    expect(Number.isNaN(rows[6].t)).toBe(true);
+    expect(rows[7].v).toBe(-Infinity);
+    expect(rows[8]).toMatchObject({ labels: { __name__: 'sci' }, v: 0.0015 });
+    expect(rows[9]).toMatchObject({ labels: { __name__: 'indented' }, v: 7 });
+    expect(rows[10].v).toBe(12.47);
+    expect(rows[11]).toEqual({ kind: 'type', meta: 'old unknown' });
+  });
+
+  it('reads histogram and summary series under their own names', () => {
+    const text = '# TYPE h histogram\nh_bucket{le="0.1"} 1\nh_bucket{le="+Inf"} 2\nh_sum 0.3\nh_count 2\n# TYPE s summary\ns{quantile="0.5"} 1\ns_sum 3\ns_count 4\n';
+    const names = parseAll(text, false).filter((r) => r.kind === 'series').map((r) => `${r.labels!.__name__}${r.labels!.le ?? r.labels!.quantile ?? ''}`);
+    expect(names).toEqual(['h_bucket0.1', 'h_bucket+Inf', 'h_sum', 'h_count', 's0.5', 's_sum', 's_count']);
+  });
+
+  it('reports malformed lines with their line number', () => {
+    expect(() => parseAll('ok 1\nbad{a="1" 2\n', false)).toThrow(/^line 2: /);
+    expect(() => parseAll('ok 1\n\nfoo bar\n', false)).toThrow('line 3: strconv.ParseFloat: parsing "bar": invalid syntax');
+    expect(() => parseAll('x{a=b} 1', false)).toThrow('line 1: expected label value');
+    expect(() => parseAll('1abc 1', false)).toThrow('is not a valid start token');
+    expect(() => parseAll('x 1 12.5', false)).toThrow('invalid timestamp "12.5"');
+    expect(() => parseAll('x{a="1",a="2"} 1', false)).toThrow('label name "a" is not unique');
+    expect(() => parseAll('x\n', false)).toThrow('line 1: expected value after metric');
+    expect(() => parseAll('# TYPE x bogus\n', false)).toThrow('invalid metric type "bogus"');
+    expect(() => parseAll('x{a="1} 1\n', false)).toThrow('unterminated label value');
+  });
+});
+
+describe('OpenMetrics 1.0', () => {
+  it('parses UNIT, second timestamps, exemplars and # EOF', () => {
+    const text = [
+      '# TYPE acme_http_router_request_seconds summary',
+      '# UNIT acme_http_router_request_seconds seconds',
+      '# HELP acme_http_router_request_seconds Latency \\"quoted\\".',
+      'acme_http_router_request_seconds_sum{path="/api/v1",method="GET"} 9036.32 1520879607.789',
+      'acme_http_router_request_seconds_count{path="/api/v1",method="GET"} 807283.0',
+      '# TYPE foo histogram',
+      'foo_bucket{le="0.01"} 0',
+      'foo_bucket{le="+Inf"} 17 # {trace_id="oHg5SJYRHA0"} 9.8 1520879607.789',
+      'foo_total 3 # {a="b"} 1',
+      '# EOF',
+      '',
+    ].join('\n');
+    const rows = parseAll(text, true);
+    expect(rows[1]).toEqual({ kind: 'unit', meta: 'acme_http_router_request_seconds seconds' });
+    expect(rows[2]).toEqual({ kind: 'help', meta: 'acme_http_router_request_seconds Latency "quoted".' });
+    expect(rows[3]).toMatchObject({ v: 9036.32, t: 1520879607789 });
+    expect(rows[7]).toMatchObject({ v: 17, ex: { labels: { trace_id: 'oHg5SJYRHA0' }, value: 9.8, ts: 1520879607789 } });
+    expect(rows[8].ex).toEqual({ labels: { a: 'b' }, value: 1, ts: NaN });
+    expect(rows).toHaveLength(9);
+  });
+
+  it('refuses what OpenMetrics forbids', () => {
+    expect(() => parseAll('a 1\n', true)).toThrow('line 2: data does not end with # EOF');
+    expect(() => parseAll('a 1\n# EOF\nb 2\n', true)).toThrow('line 3: unexpected data after # EOF');
+    expect(() => parseAll('a 1\n\n# EOF\n', true)).toThrow('line 2: unexpected empty line');
+    expect(() => parseAll('# TYPE a untyped\n# EOF\n', true)).toThrow('invalid metric type "untyped"');
+    expect(() => parseAll('# UNIT a_bytes seconds\n# EOF\n', true)).toThrow('unit "seconds" not a suffix of metric "a_bytes"');
+    expect(() => parseAll('a 1 NaN\n# EOF\n', true)).toThrow('invalid timestamp');
+    expect(() => parseAll('a 1 # {x="y"}\n# EOF\n', true)).toThrow('line 1: invalid exemplar');
+    expect(() => parseAll(`a 1 # {x="${'y'.repeat(130)}"} 1\n# EOF\n`, true)).toThrow('exceeding the limit of 128');
+    expect(() => parseAll('# random comment\n# EOF\n', true)).toThrow('invalid comment line');
+  });
+});
+
+describe('content negotiation', () => {
+  it('asks for formats in Prometheus 3 order and picks the parser from Content-Type', () => {
+    expect(acceptHeader(DEFAULT_SCRAPE_PROTOCOLS)).toBe(
+      'application/openmetrics-text;version=1.0.0;escaping=underscores;q=0.6,application/openmetrics-text;version=0.0.1;q=0.5,text/plain;version=1.0.0;escaping=underscores;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2',
+    );
+    expect(isOpenMetricsContentType('application/openmetrics-text; version=1.0.0; charset=utf-8')).toBe(true);
+    expect(isOpenMetricsContentType('text/plain; version=0.0.4; charset=utf-8')).toBe(false);
+    expect(() => isOpenMetricsContentType(undefined)).toThrow('blank Content-Type');
+    expect(() => isOpenMetricsContentType('text/html')).toThrow('unsupported Content-Type "text/html"');
+    expect(isOpenMetricsContentType('text/html', 'PrometheusText0.0.4')).toBe(false);
+  });
+});

@@ -1,0 +1,48 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Matcher, isStaleNaN } from '../src/metrics/model/index.js';
+import type { MemoryStorage } from '../src/metrics/storage/index.js';
+
+export interface Served {
+  server: http.Server;
+  address: string;
+  close(): Promise<void>;
+}
+
+/** Serve `handler` on 127.0.0.1 with an ephemeral port. */
+export async function serve(handler: http.RequestListener): Promise<Served> {
+  const server = http.createServer(handler);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    server,
+    address: `127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+export interface SeriesDump {
+  labels: Record<string, string>;
+  t: number[];
+  v: number[];
+  /** True when the last sample is a staleness marker. */
+  stale: boolean;
+}
+
+export async function selectSeries(storage: MemoryStorage, matchers: Record<string, string>): Promise<SeriesDump[]> {
+  const q = await storage.querier(0, Date.now() + 3_600_000);
+  const ms = Object.entries(matchers).map(([n, v]) => new Matcher('=', n, v));
+  const out: SeriesDump[] = [];
+  for (const s of await q.select(ms, { start: 0, end: Date.now() + 3_600_000 }, true)) {
+    const b = s.samples(0, Date.now() + 3_600_000);
+    const t = Array.from(b.t.subarray(0, b.length));
+    const v = Array.from(b.v.subarray(0, b.length));
+    out.push({ labels: s.labels.toObject(), t, v, stale: b.length > 0 && isStaleNaN(b.v[b.length - 1]) });
+  }
+  q.close();
+  return out;
+}
