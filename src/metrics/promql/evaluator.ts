@@ -3,7 +3,7 @@ import type { Querier, SelectHints } from '../storage/index.js';
 import { COMPARISON_OPS, type AggregateExpr, type BinaryExpr, type BinaryOp, type Call, type DurationExpr, type Expr, type MatrixSelector, type SubqueryExpr, type VectorMatching, type VectorSelector } from './ast.js';
 import { KEEPS_METRIC_NAME } from './functions.js';
 import { bucketFraction, bucketQuantile, formatFloatF, goParseFloat, kahanInc, linearRegression, quantileOf, compareValuesNaNFirst, type Bucket } from './math.js';
-import { lineCol } from './parser.js';
+import { goQuote, isValidUtf8LabelName, lineCol } from './parser.js';
 import { PromqlError } from './types.js';
 import { StepSeries, type RangeVector, type RawSeries, type Value } from './values.js';
 
@@ -329,6 +329,20 @@ export class Evaluator {
         return { type: 'scalar', v: this.times.map((t) => t / 1000) };
       case 'pi':
         return { type: 'scalar', v: new Float64Array(this.steps).fill(Math.PI) };
+      case 'step':
+        return { type: 'scalar', v: new Float64Array(this.steps).fill(this.ctx.isRange ? this.interval / 1000 : 0) };
+      case 'range':
+        return { type: 'scalar', v: new Float64Array(this.steps).fill((this.ctx.queryEnd - this.ctx.queryStart) / 1000) };
+      case 'start':
+        return { type: 'scalar', v: new Float64Array(this.steps).fill(this.ctx.queryStart / 1000) };
+      case 'end':
+        return { type: 'scalar', v: new Float64Array(this.steps).fill(this.ctx.queryEnd / 1000) };
+      case 'min_of':
+      case 'max_of': {
+        const a = await this.evalScalar(args[0]);
+        const b = await this.evalScalar(args[1]);
+        return { type: 'scalar', v: a.map((x, i) => (x !== x || b[i] !== b[i] ? NaN : name === 'min_of' ? Math.min(x, b[i]) : Math.max(x, b[i]))) };
+      }
       case 'vector': {
         const v = await this.evalScalar(args[0]);
         const s = StepSeries.empty(Labels.EMPTY, this.steps);
@@ -408,7 +422,21 @@ export class Evaluator {
         return { type: 'vector', series: vec };
       }
       case 'histogram_quantile':
-        return this.histogramQuantile(e);
+        return this.histogramQuantile(e, e.args[0], e.args[1]);
+      case 'histogram_quantiles': {
+        const label = ((await this.eval(args[1])) as { v: string }).v;
+        const all: StepSeries[] = [];
+        for (const qa of args.slice(2)) {
+          const q = await this.evalScalar(qa);
+          const res = await this.histogramQuantile(e, qa, args[0]);
+          if (res.type !== 'vector') continue;
+          for (const s of res.series) {
+            s.labels = s.labels.builder().set(label, formatOpenMetricsFloat(q[0])).labels();
+            all.push(s);
+          }
+        }
+        return { type: 'vector', series: mergeByLabels(all, this.steps) };
+      }
       case 'histogram_fraction':
         return this.histogramFraction(e);
       case 'histogram_count':
@@ -574,7 +602,7 @@ export class Evaluator {
     } catch {
       this.fail(`invalid regular expression in label_replace(): ${regex}`);
     }
-    if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(dst) && dst.length === 0) this.fail(`invalid destination label name in label_replace(): ${dst}`);
+    if (!isValidUtf8LabelName(dst)) this.fail(`invalid destination label name in label_replace(): ${dst}`);
     const out = vec.map((s) => {
       const m = re.exec(s.labels.get(src));
       if (!m) return s;
@@ -598,16 +626,16 @@ export class Evaluator {
     return mergeByLabels(vec, this.steps);
   }
 
-  private async histogramQuantile(e: Call): Promise<Value> {
-    const q = await this.evalScalar(e.args[0]);
-    const vec = await this.evalVector(e.args[1]);
+  private async histogramQuantile(e: Call, qArg: Expr, vArg: Expr): Promise<Value> {
+    const q = await this.evalScalar(qArg);
+    const vec = await this.evalVector(vArg);
     for (let i = 0; i < this.steps; i++) {
       if (q[i] !== q[i] || q[i] < 0 || q[i] > 1) {
-        this.warn(`quantile value should be between 0 and 1, got ${formatG(q[i])}`, e.args[0]);
+        this.warn(`quantile value should be between 0 and 1, got ${formatG(q[i])}`, qArg);
         break;
       }
     }
-    const groups = this.bucketGroups(vec, e);
+    const groups = this.bucketGroups(vec, e, vArg);
     const out: StepSeries[] = [];
     for (const g of groups.values()) {
       const s = StepSeries.empty(g.labels, this.steps, true);
@@ -619,7 +647,7 @@ export class Evaluator {
         }
         if (buckets.length === 0) continue;
         const r = bucketQuantile(q[i], buckets);
-        if (r.forcedMonotonic) this.info(`input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile) for metric name ${JSON.stringify(g.name)}`, e.args[1]);
+        if (r.forcedMonotonic) this.info(`input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile) for metric name ${JSON.stringify(g.name)}`, vArg);
         s.v[i] = r.value;
         s.has[i] = 1;
       }
@@ -698,7 +726,7 @@ export class Evaluator {
     const groupLabels = (l: Labels): Labels => (e.without ? l.without(...grouping, METRIC_NAME) : grouping.length ? l.withOnly(...grouping) : Labels.EMPTY);
 
     if (e.op === 'count_values') {
-      if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(strParam) && !strParam) this.fail(`invalid label name ${JSON.stringify(strParam)}`);
+      if (!isValidUtf8LabelName(strParam)) this.fail(`invalid label name ${goQuote(strParam)}`);
       const out = new Map<string, StepSeries>();
       for (let i = 0; i < steps; i++) {
         for (const s of vec) {
@@ -1081,12 +1109,12 @@ export class Evaluator {
             const side = swapped ? 'left' : 'right';
             const a = rhs[ri].labels;
             const b = rhs[found].labels;
-            let d1 = a.toString();
-            let d2 = b.toString();
+            let d1 = goLabels(a);
+            let d2 = goLabels(b);
             if (d1 > d2) [d1, d2] = [d2, d1];
             const ml = m.on ? a.withOnly(...m.labels) : a.without(...m.labels);
             this.fail(
-              `found duplicate series for the match group ${ml.toString()} on the ${side} hand-side of the operation: [${d1}, ${d2}];many-to-many matching not allowed: matching labels must be unique on one side`,
+              `found duplicate series for the match group ${goLabels(ml)} on the ${side} hand-side of the operation: [${d1}, ${d2}];many-to-many matching not allowed: matching labels must be unique on one side`,
             );
           }
           found = ri;
@@ -1144,6 +1172,13 @@ export class Evaluator {
 }
 
 // ---- helpers ----
+
+/** Go's labels.Labels.String(): `{a="b", c="d"}`. */
+function goLabels(l: Labels): string {
+  const parts: string[] = [];
+  l.forEach((n, v) => parts.push(`${n}=${goQuote(v)}`));
+  return `{${parts.join(', ')}}`;
+}
 
 function unwrapParen(e: Expr): Expr {
   while (e.kind === 'paren') e = e.expr;
@@ -1347,6 +1382,15 @@ function hash64ToUnit(s: string): number {
     h = Math.imul(h, 0x01000193) >>> 0;
   }
   return h / 4294967296;
+}
+
+/** Prometheus's FormatOpenMetricsFloat: integers get a `.0`. */
+function formatOpenMetricsFloat(v: number): string {
+  if (v !== v) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  const s = String(v);
+  return Number.isInteger(v) && !/e/.test(s) ? `${s}.0` : s;
 }
 
 export function formatG(v: number): string {

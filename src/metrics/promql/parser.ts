@@ -28,12 +28,13 @@ export interface ParseOptions {
 }
 
 export function parseExpr(input: string, opts: ParseOptions = {}): Expr {
-  const tree = lezer.parse(input);
+  const { text, renamed } = renameScalarMinMax(input);
+  const tree = lezer.parse(text);
   const top = tree.topNode;
   checkSyntax(input, top);
   const root = top.firstChild;
   if (!root) throw parseError(input, { start: 0, end: input.length }, 'no expression found in input');
-  const p = new Converter(input, opts);
+  const p = new Converter(input, opts, renamed);
   const e = p.expr(root);
   p.check(e);
   return e;
@@ -196,7 +197,121 @@ function decodeByteRun(body: string, start: number): { str: string; end: number 
       i += 4;
     } else break;
   }
-  return { str: new TextDecoder().decode(new Uint8Array(bytes)), end: i };
+  return { str: decodeUtf8Lossless(bytes), end: i };
+}
+
+/**
+ * Go strings may hold invalid UTF-8; JavaScript strings cannot. Invalid bytes are kept as lone surrogates
+ * U+DC80..U+DCFF (as Python's surrogateescape does) so that validity checks can still see them.
+ */
+function decodeUtf8Lossless(bytes: number[]): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(new Uint8Array(bytes));
+  } catch {
+    return bytes.map((b) => (b < 0x80 ? String.fromCharCode(b) : String.fromCharCode(0xdc00 + b))).join('');
+  }
+}
+
+/** A label name is valid in Prometheus 3 when it is non-empty valid UTF-8. */
+export function isValidUtf8LabelName(s: string): boolean {
+  return s.length > 0 && !/[\ud800-\udfff]/.test(s.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ''));
+}
+
+/** Go's %q of a string that may hold escaped invalid bytes. */
+export function goQuote(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (c >= 0xdc80 && c <= 0xdcff) out += '\\x' + (c - 0xdc00).toString(16).padStart(2, '0');
+    else if (ch === '"' || ch === '\\') out += '\\' + ch;
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\t') out += '\\t';
+    else if (ch === '\r') out += '\\r';
+    else if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
+    else out += ch;
+  }
+  return out + '"';
+}
+
+/**
+ * RE2 allows case-insensitivity on a group (`(?i:abc)`, `((?i)abc)`); Node 20's RegExp does not. Rewrite such
+ * groups with explicit case classes (`(?:[aA][bB][cC])`). A leading global `(?i)` is left to the model's compiler.
+ */
+export function expandInlineCaseFolding(re: string): string {
+  if (!/\(\?i[:)]/.test(re.replace(/^\(\?i\)/, ''))) return re;
+  let out = '';
+  let i = 0;
+  const fold = (body: string): string => {
+    let r = '';
+    let inClass = false;
+    for (let k = 0; k < body.length; k++) {
+      const c = body[k];
+      if (c === '\\') {
+        r += c + (body[k + 1] ?? '');
+        k++;
+        continue;
+      }
+      if (c === '[') inClass = true;
+      else if (c === ']') inClass = false;
+      const lo = c.toLowerCase();
+      const up = c.toUpperCase();
+      if (lo !== up) r += inClass ? lo + up : `[${lo}${up}]`;
+      else r += c;
+    }
+    return r;
+  };
+  const groupEnd = (start: number): number => {
+    let depth = 0;
+    for (let k = start; k < re.length; k++) {
+      if (re[k] === '\\') {
+        k++;
+        continue;
+      }
+      if (re[k] === '(') depth++;
+      if (re[k] === ')') {
+        depth--;
+        if (depth === 0) return k;
+      }
+    }
+    return re.length;
+  };
+  while (i < re.length) {
+    if (re[i] === '\\') {
+      out += re.slice(i, i + 2);
+      i += 2;
+      continue;
+    }
+    if (re.startsWith('(?i:', i)) {
+      const end = groupEnd(i);
+      out += '(?:' + fold(re.slice(i + 4, end)) + ')';
+      i = end + 1;
+      continue;
+    }
+    if (re.startsWith('(?i)', i) && i > 0) {
+      // `(?i)` inside a group applies to the rest of that group.
+      let depth = 0;
+      let end = re.length;
+      for (let k = i + 4; k < re.length; k++) {
+        if (re[k] === '\\') {
+          k++;
+          continue;
+        }
+        if (re[k] === '(') depth++;
+        if (re[k] === ')') {
+          if (depth === 0) {
+            end = k;
+            break;
+          }
+          depth--;
+        }
+      }
+      out += fold(re.slice(i + 4, end));
+      i = end;
+      continue;
+    }
+    out += re[i++];
+  }
+  return out;
 }
 
 const AGG_OPS = new Set<string>(['sum', 'avg', 'count', 'min', 'max', 'group', 'stddev', 'stdvar', 'topk', 'bottomk', 'count_values', 'quantile', 'limitk', 'limit_ratio']);
@@ -220,10 +335,44 @@ const BIN_OPS: Record<string, BinaryOp> = {
   Or: 'or',
 };
 
+/**
+ * The grammar knows `min_of`/`max_of` only inside durations; at expression level (scalar functions of the
+ * duration-expression feature) they are parsed as a same-length function name and renamed back afterwards.
+ */
+function renameScalarMinMax(input: string): { text: string; renamed: Map<number, string> } {
+  const renamed = new Map<number, string>();
+  if (!/\b(min|max)_of\s*\(/.test(input)) return { text: input, renamed };
+  let out = '';
+  let depth = 0;
+  let quote = '';
+  for (let i = 0; i < input.length; i++) {
+    const c = input[i];
+    if (quote) {
+      out += c;
+      if (c === '\\') out += input[++i] ?? '';
+      else if (c === quote) quote = '';
+      continue;
+    }
+    if (c === '"' || c === "'" || c === '`') quote = c;
+    if (c === '[') depth++;
+    if (c === ']') depth--;
+    const m = depth === 0 && /^(min|max)_of\s*\(/.exec(input.slice(i));
+    if (m && !/[a-zA-Z0-9_:]$/.test(out) && !/offset\s*$/.test(out)) {
+      renamed.set(i, input.slice(i, i + 6));
+      out += 'minute';
+      i += 5;
+      continue;
+    }
+    out += c;
+  }
+  return { text: out, renamed };
+}
+
 class Converter {
   constructor(
     private readonly src: string,
     private readonly opts: ParseOptions,
+    private readonly renamed: Map<number, string> = new Map(),
   ) {}
 
   private text(n: SyntaxNode): string {
@@ -263,45 +412,49 @@ class Converter {
       }
       case 'MatrixSelector': {
         const ch = this.children(n);
-        const inner = this.expr(ch[0]);
         const range = this.durationExpr(ch.find((c) => c.name === 'DurationExpr')!);
-        if (inner.kind !== 'vector') this.fail(this.pos(n), 'ranges only allowed for vector selectors');
-        if (inner.offset || inner.at !== null || inner.atMod) this.fail(this.pos(n), 'no offset modifiers allowed before range');
-        return { kind: 'matrix', vs: inner, range, pos: this.pos(n) };
+        return this.postfix(this.expr(ch[0]), n, (inner) => {
+          if (inner.kind !== 'vector') this.fail(this.pos(n), 'ranges only allowed for vector selectors');
+          if (inner.offset || inner.at !== null || inner.atMod) this.fail(this.pos(n), 'no offset modifiers allowed before range');
+          return { kind: 'matrix', vs: inner, range, pos: { start: inner.pos.start, end: n.to } };
+        });
       }
       case 'SubqueryExpr': {
         const ch = this.children(n);
-        const inner = this.expr(ch[0]);
         const durs = ch.filter((c) => c.name === 'DurationExpr');
-        return { kind: 'subquery', expr: inner, range: this.durationExpr(durs[0]), step: durs[1] ? this.durationExpr(durs[1]) : null, offset: null, at: null, atMod: null, pos: this.pos(n) };
+        const range = this.durationExpr(durs[0]);
+        const step = durs[1] ? this.durationExpr(durs[1]) : null;
+        return this.postfix(this.expr(ch[0]), n, (inner) => ({ kind: 'subquery', expr: inner, range, step, offset: null, at: null, atMod: null, pos: { start: inner.pos.start, end: n.to } }));
       }
       case 'OffsetExpr': {
         const ch = this.children(n);
-        const inner = this.expr(ch[0]);
         const off = this.durationExpr(ch.find((c) => c.name === 'OffsetDurationExpr')!);
+        return this.postfix(this.expr(ch[0]), n, (inner) => {
         const target = inner.kind === 'matrix' ? inner.vs : inner;
         if (target.kind !== 'vector' && target.kind !== 'subquery') this.fail(this.pos(n), 'offset modifier must be preceded by an instant vector selector or range vector selector or a subquery');
         if (target.offset) this.fail(this.pos(n), 'offset may not be set multiple times');
         target.offset = off;
-        inner.pos = this.pos(n);
+        inner.pos = { start: inner.pos.start, end: n.to };
         return inner;
+        });
       }
       case 'StepInvariantExpr': {
         const ch = this.children(n);
-        const inner = this.expr(ch[0]);
+        return this.postfix(this.expr(ch[0]), n, (inner) => {
         const target = inner.kind === 'matrix' ? inner.vs : inner;
         if (target.kind !== 'vector' && target.kind !== 'subquery') this.fail(this.pos(n), '@ modifier must be preceded by an instant vector selector or range vector selector or a subquery');
         if (target.at !== null || target.atMod) this.fail(this.pos(n), '@ <timestamp> may not be set multiple times');
         const pre = n.getChild('AtModifierPreprocessors');
-        if (pre) target.atMod = this.text(pre) === 'start' ? 'start' : 'end';
+        if (pre) target.atMod = this.text(pre).toLowerCase() === 'start' ? 'start' : 'end';
         else {
           const lit = n.getChild('NumberDurationLiteral')!;
           const v = parseNumber(this.text(lit).replace(/\s+/g, ''));
           if (!Number.isFinite(v)) this.fail(this.pos(lit), `timestamp out of bounds for @ modifier: ${v}`);
           target.at = Math.round(v * 1000);
         }
-        inner.pos = this.pos(n);
+        inner.pos = { start: inner.pos.start, end: n.to };
         return inner;
+        });
       }
       case 'FunctionCall':
         return this.call(n);
@@ -316,6 +469,21 @@ class Converter {
       default:
         this.fail(this.pos(n), `unexpected ${JSON.stringify(this.text(n))}`);
     }
+  }
+
+  /** Lezer binds postfix modifiers (`[..]`, `offset`, `@`) loosely; Prometheus binds them to the rightmost operand. */
+  private postfix(inner: Expr, n: SyntaxNode, apply: (e: Expr) => Expr): Expr {
+    if (inner.kind === 'binary') {
+      inner.rhs = this.postfix(inner.rhs, n, apply);
+      inner.pos = { start: inner.pos.start, end: n.to };
+      return inner;
+    }
+    if (inner.kind === 'unary') {
+      inner.expr = this.postfix(inner.expr, n, apply);
+      inner.pos = { start: inner.pos.start, end: n.to };
+      return inner;
+    }
+    return apply(inner);
   }
 
   private unquote(n: SyntaxNode): string {
@@ -365,6 +533,7 @@ class Converter {
 
   private matcher(op: MatchType, name: string, value: string, pos: PosRange): Matcher {
     try {
+      if (op === '=~' || op === '!~') return new Matcher(op, name, expandInlineCaseFolding(value));
       return new Matcher(op, name, value);
     } catch (e) {
       if (e instanceof RegexSyntaxError) this.fail(pos, e.message);
@@ -409,7 +578,7 @@ class Converter {
 
   private call(n: SyntaxNode): Expr {
     const idNode = n.getChild('FunctionIdentifier')!;
-    const name = this.text(idNode);
+    const name = this.renamed.get(idNode.from) ?? this.text(idNode);
     const fn = FUNCTIONS.get(name);
     if (!fn) this.fail(this.pos(idNode), `unknown function with name ${JSON.stringify(name)}`);
     if (fn.experimental && this.opts.experimentalFunctions === false) this.fail(this.pos(idNode), `function ${JSON.stringify(name)} is not enabled`);
@@ -431,7 +600,7 @@ class Converter {
   }
 
   private aggregate(n: SyntaxNode): Expr {
-    const op = this.text(n.getChild('AggregateOp')!) as AggregateOp;
+    const op = this.text(n.getChild('AggregateOp')!).toLowerCase() as AggregateOp;
     if (!AGG_OPS.has(op)) this.fail(this.pos(n), `unknown aggregation ${op}`);
     const mod = n.getChild('AggregateModifier');
     const without = !!mod?.getChild('Without');
@@ -579,5 +748,5 @@ class Converter {
 }
 
 function isValidLabelNameUtf8(s: string): boolean {
-  return s.length > 0;
+  return isValidUtf8LabelName(s);
 }

@@ -40,6 +40,7 @@ export async function runScript(text: string, opts: EngineOptions = {}): Promise
       continue;
     }
     if (c.kind === 'load') {
+      if (c.nhcb) nativeLoaded = true;
       const app = storage.appender();
       for (const s of c.series) {
         if (s.native) nativeLoaded = true;

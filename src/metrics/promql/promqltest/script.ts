@@ -14,6 +14,8 @@ export interface LoadCommand {
   kind: 'load';
   line: number;
   intervalMs: number;
+  /** `load_with_nhcb`: classic histograms are also converted to native histograms with custom buckets. */
+  nhcb: boolean;
   series: { labels: Labels; values: SeqValue[]; native: boolean }[];
 }
 
@@ -83,7 +85,7 @@ export function parseScript(input: string): Command[] {
     if (word.startsWith('load')) {
       const m = PAT_LOAD.exec(l);
       if (!m) throw new ScriptError(`line ${i + 1}: invalid load command`);
-      const cmd: LoadCommand = { kind: 'load', line: i + 1, intervalMs: scriptDuration(m[2]), series: [] };
+      const cmd: LoadCommand = { kind: 'load', line: i + 1, intervalMs: scriptDuration(m[2]), nhcb: m[1] === 'with_nhcb', series: [] };
       while (i + 1 < lines.length && lines[i + 1] !== '') {
         i++;
         cmd.series.push(parseSeriesDesc(lines[i]));
