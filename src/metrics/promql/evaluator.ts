@@ -732,7 +732,7 @@ export class Evaluator {
         for (const s of vec) {
           if (!s.has[i]) continue;
           const l = s.labels.builder().set(strParam, formatFloatF(s.v[i])).labels();
-          const gl = groupLabels(l);
+          const gl = e.without ? l.without(...grouping, METRIC_NAME) : l.withOnly(...grouping, strParam);
           const k = gl.key();
           let o = out.get(k);
           if (!o) {
