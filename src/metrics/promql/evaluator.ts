@@ -555,6 +555,12 @@ export class Evaluator {
     let maxWindow = 0;
     for (const r of rv.series) {
       this.checkTime();
+      // Counter resets so far, per sample: windows without a reset skip the correction loop.
+      let resets: Int32Array | undefined;
+      if (name === 'rate' || name === 'increase') {
+        resets = new Int32Array(r.v.length);
+        for (let k = 1; k < r.v.length; k++) resets[k] = resets[k - 1] + (r.v[k] < r.v[k - 1] ? 1 : 0);
+      }
       const s = StepSeries.empty(r.labels, steps, dropName || r.dropName);
       let any = 0;
       let lo = 0;
@@ -571,7 +577,7 @@ export class Evaluator {
         while (hi < r.t.length && r.t[hi] <= end) hi++;
         if (hi === lo) continue;
         if (hi - lo > maxWindow) maxWindow = hi - lo;
-        const v = rangeFunc(name, r.t, r.v, lo, hi, start, end, rv.rangeMs, scalars, i);
+        const v = rangeFunc(name, r.t, r.v, lo, hi, start, end, rv.rangeMs, scalars, i, resets);
         if (v === undefined) continue;
         s.v[i] = v;
         s.has[i] = 1;
@@ -1502,6 +1508,7 @@ function rangeFunc(
   rangeMs: number,
   scalars: Float64Array[],
   step: number,
+  resets?: Int32Array,
 ): number | undefined {
   const n = hi - lo;
   switch (name) {
@@ -1511,7 +1518,7 @@ function rangeFunc(
       if (n < 2) return undefined;
       const isCounter = name !== 'delta';
       let result = v[hi - 1] - v[lo];
-      if (isCounter) {
+      if (isCounter && (!resets || resets[hi - 1] !== resets[lo])) {
         for (let i = lo + 1; i < hi; i++) if (v[i] < v[i - 1]) result += v[i - 1];
       }
       const firstT = t[lo];

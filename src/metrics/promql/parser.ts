@@ -70,7 +70,7 @@ function checkSyntax(input: string, top: SyntaxNode): void {
   const e = err as SyntaxNode;
   const prev = e.prevSibling;
   const text = input.slice(e.from, e.to);
-  if (prev && prev.name === 'VectorSelector' && text.startsWith('(')) {
+  if (prev && (prev.name === 'VectorSelector' || prev.name === 'Identifier') && text.startsWith('(')) {
     const name = input.slice(prev.from, prev.to);
     throw parseError(input, { start: prev.from, end: prev.to }, `unknown function with name ${JSON.stringify(name)}`);
   }
