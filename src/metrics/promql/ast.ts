@@ -109,6 +109,8 @@ export interface VectorMatching {
   include: string[];
   /** True when `on`/`ignoring` was written. */
   explicit: boolean;
+  /** `fill(v)`, `fill_left(v)`, `fill_right(v)`: values for a missing side. */
+  fill?: { lhs?: number; rhs?: number };
 }
 
 export interface BinaryExpr {

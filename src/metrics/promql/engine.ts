@@ -1,7 +1,7 @@
-import { Labels, METRIC_NAME } from '../model/index.js';
+import { Labels } from '../model/index.js';
 import type { Queryable } from '../storage/index.js';
 import type { Expr } from './ast.js';
-import { Evaluator, type QueryContext } from './evaluator.js';
+import { Evaluator, METADATA_LABELS, type QueryContext } from './evaluator.js';
 import { parseExpr } from './parser.js';
 import { PromqlError, type InstantSample, type PromqlEngine, type QueryOptions, type QueryResult, type QueryValue, type RangeSeries } from './types.js';
 import type { StepSeries, Value } from './values.js';
@@ -89,7 +89,7 @@ export class Engine implements PromqlEngine {
         for (const s of v.m.series) {
           const [lo, hi] = ev.windowAt(v.m, start, s);
           if (hi <= lo) continue;
-          series.push({ labels: s.dropName ? s.labels.without(METRIC_NAME) : s.labels, t: Array.from(s.t.subarray(lo, hi)), v: Array.from(s.v.subarray(lo, hi)) });
+          series.push({ labels: s.dropName ? s.labels.without(...METADATA_LABELS) : s.labels, t: Array.from(s.t.subarray(lo, hi)), v: Array.from(s.v.subarray(lo, hi)) });
         }
         value = { type: 'matrix', series };
       } else {
@@ -114,7 +114,7 @@ function unwrap(e: Expr): Expr {
 }
 
 function finalLabels(s: StepSeries): Labels {
-  return s.dropName ? s.labels.without(METRIC_NAME) : s.labels;
+  return s.dropName ? s.labels.without(...METADATA_LABELS) : s.labels;
 }
 
 function toInstant(v: Value, t: number): QueryValue {

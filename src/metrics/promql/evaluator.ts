@@ -7,6 +7,9 @@ import { goQuote, isValidUtf8LabelName, lineCol } from './parser.js';
 import { PromqlError } from './types.js';
 import { StepSeries, type RangeVector, type RawSeries, type Value } from './values.js';
 
+/** The labels Prometheus 3 treats as metric metadata and drops together with the name (`__type__`, `__unit__` with type-and-unit labels). */
+export const METADATA_LABELS = [METRIC_NAME, '__type__', '__unit__'];
+
 export const TOO_MANY_SAMPLES = 'query processing would load too many samples into memory in query execution';
 
 /** State shared by the evaluators of one query (the top level and its subqueries). */
@@ -1129,25 +1132,18 @@ export class Evaluator {
       }
       matchedOne.fill(0);
       matchedMany.clear();
-      for (let li = 0; li < lhs.length; li++) {
-        const l = lhs[li];
-        if (!l.has[i]) continue;
-        const ri = rightAt.get(lOrd[li]);
-        if (ri === undefined) continue;
-        const r = rhs[ri];
-        let fl = l.v[i];
-        let fr = r.v[i];
+      const doOp = (ll: Labels, lv: number, lDrop: boolean, rl: Labels, rv: number, o: number, ck: string): void => {
+        let fl = lv;
+        let fr = rv;
         if (swapped) [fl, fr] = [fr, fl];
         const res = scalarOp(op, fl, fr);
         let v = res.v;
         if (bool) v = res.keep ? 1 : 0;
-        const ck = `${li}\u0000${ri}`;
         let metric = metricCache.get(ck);
         if (!metric) {
-          metric = resultMetric(l.labels, r.labels, op, m, isCmp);
+          metric = resultMetric(ll, rl, op, m, isCmp);
           metricCache.set(ck, metric);
         }
-        const o = lOrd[li];
         if (m.card === 'one-to-one') {
           if (matchedOne[o]) this.fail('multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)');
           matchedOne[o] = 1;
@@ -1158,7 +1154,7 @@ export class Evaluator {
           if (set.has(mk)) this.fail('multiple matches for labels: grouping labels must ensure unique matches');
           set.add(mk);
         }
-        if (!res.keep && !bool) continue;
+        if (!res.keep && !bool) return;
         const key = metric.key();
         let out = outByKey.get(key);
         if (!out) {
@@ -1170,7 +1166,26 @@ export class Evaluator {
         out.v[i] = v;
         out.has[i] = 1;
         if (bool) out.dropName = true;
-        if (isCmp && !bool && l.dropName) out.dropName = true;
+        if (isCmp && !bool && lDrop) out.dropName = true;
+      };
+      const fill = m.fill;
+      for (let li = 0; li < lhs.length; li++) {
+        const l = lhs[li];
+        if (!l.has[i]) continue;
+        const ri = rightAt.get(lOrd[li]);
+        if (ri === undefined) {
+          if (fill?.rhs === undefined) continue;
+          doOp(l.labels, l.v[i], l.dropName, matchLabels(l.labels, m), fill.rhs, lOrd[li], `${li}\u0000f`);
+          continue;
+        }
+        doOp(l.labels, l.v[i], l.dropName, rhs[ri].labels, rhs[ri].v[i], lOrd[li], `${li}\u0000${ri}`);
+      }
+      if (fill?.lhs !== undefined) {
+        for (const [o, ri] of rightAt) {
+          if (m.card === 'one-to-one' ? matchedOne[o] : (matchedMany.get(o)?.size ?? 0) > 0) continue;
+          const r = rhs[ri];
+          doOp(matchLabels(r.labels, m), fill.lhs, false, r.labels, r.v[i], o, `f\u0000${ri}`);
+        }
       }
     }
     return outOrder;
@@ -1191,9 +1206,14 @@ function unwrapParen(e: Expr): Expr {
   return e;
 }
 
+/** Go's Labels.MatchLabels: the labels used for matching (`on` keeps them, `ignoring` drops them and the name). */
+function matchLabels(l: Labels, m: VectorMatching): Labels {
+  return m.on ? l.withOnly(...m.labels) : l.without(...m.labels, METRIC_NAME);
+}
+
 function resultMetric(lhs: Labels, rhs: Labels, op: BinaryOp, m: VectorMatching, isCmp: boolean): Labels {
   const b = new LabelsBuilder(lhs);
-  if (!isCmp) b.del(METRIC_NAME);
+  if (!isCmp) b.del(...METADATA_LABELS);
   if (m.card === 'one-to-one') {
     if (m.on) {
       const keep = new Set(m.labels);

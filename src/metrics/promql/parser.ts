@@ -28,8 +28,7 @@ export interface ParseOptions {
 }
 
 export function parseExpr(input: string, opts: ParseOptions = {}): Expr {
-  const { text, renamed } = renameScalarMinMax(input);
-  const tree = lezer.parse(text);
+  const { tree, renamed } = parseWithScalarMinMax(input);
   const top = tree.topNode;
   checkSyntax(input, top);
   const root = top.firstChild;
@@ -337,35 +336,28 @@ const BIN_OPS: Record<string, BinaryOp> = {
 
 /**
  * The grammar knows `min_of`/`max_of` only inside durations; at expression level (scalar functions of the
- * duration-expression feature) they are parsed as a same-length function name and renamed back afterwards.
+ * duration-expression feature) lezer fails on them. Each failing occurrence is re-parsed as a same-length
+ * function name and renamed back in the AST.
  */
-function renameScalarMinMax(input: string): { text: string; renamed: Map<number, string> } {
+function parseWithScalarMinMax(input: string): { text: string; tree: ReturnType<typeof lezer.parse>; renamed: Map<number, string> } {
+  let text = input.replace(/\b(step|range|min_of|max_of)(\s*\()/gi, (_all: string, fn: string, rest: string) => fn.toLowerCase() + rest);
   const renamed = new Map<number, string>();
-  if (!/\b(min|max)_of\s*\(/.test(input)) return { text: input, renamed };
-  let out = '';
-  let depth = 0;
-  let quote = '';
-  for (let i = 0; i < input.length; i++) {
-    const c = input[i];
-    if (quote) {
-      out += c;
-      if (c === '\\') out += input[++i] ?? '';
-      else if (c === quote) quote = '';
-      continue;
-    }
-    if (c === '"' || c === "'" || c === '`') quote = c;
-    if (c === '[') depth++;
-    if (c === ']') depth--;
-    const m = depth === 0 && /^(min|max)_of\s*\(/.exec(input.slice(i));
-    if (m && !/[a-zA-Z0-9_:]$/.test(out) && !/offset\s*$/.test(out)) {
-      renamed.set(i, input.slice(i, i + 6));
-      out += 'minute';
-      i += 5;
-      continue;
-    }
-    out += c;
+  for (let attempt = 0; attempt < 16; attempt++) {
+    const tree = lezer.parse(text);
+    let fixAt = -1;
+    tree.topNode.cursor().iterate((n) => {
+      if (fixAt >= 0) return false;
+      if (!n.type.isError) return true;
+      const prev = n.node.prevSibling;
+      if (prev && (prev.name === 'Identifier' || prev.name === 'VectorSelector') && /^(min|max)_of$/.test(text.slice(prev.from, prev.to))) fixAt = prev.from;
+      else fixAt = -2;
+      return false;
+    });
+    if (fixAt < 0) return { text, tree, renamed };
+    renamed.set(fixAt, text.slice(fixAt, fixAt + 6));
+    text = text.slice(0, fixAt) + 'minute' + text.slice(fixAt + 6);
   }
-  return { text: out, renamed };
+  return { text, tree: lezer.parse(text), renamed };
 }
 
 class Converter {
@@ -553,10 +545,14 @@ class Converter {
         if (!Number.isFinite(v)) this.fail(this.pos(n), `invalid duration ${JSON.stringify(t)}`);
         return { kind: 'num', ms: Math.round(v * 1000) };
       }
+      case 'DurationStep':
+        return { kind: 'step' };
+      case 'DurationRange':
+        return { kind: 'range' };
       case 'DurationExpr':
       case 'OffsetDurationExpr': {
-        if (ch.length === 1) return this.durationExpr(ch[0]);
         const first = ch[0];
+        if (ch.length === 1 && first.name !== 'DurationStep' && first.name !== 'DurationRange') return this.durationExpr(first);
         if (first.name === 'UnaryOp') return { kind: 'unary', op: this.text(first) as '-' | '+', expr: this.durationExpr(ch[1]) };
         if (first.name === 'DurationStep') return { kind: 'step' };
         if (first.name === 'DurationRange') return { kind: 'range' };
@@ -633,6 +629,7 @@ class Converter {
     const rhsNode = ch[ch.length - 1];
     let bool = false;
     let matching: VectorMatching | null = null;
+    let fill: { lhs?: number; rhs?: number } | undefined;
     for (const c of ch.slice(2, -1)) {
       if (c.name === 'BoolModifier') bool = true;
       else if (c.name === 'MatchingModifierClause') {
@@ -647,7 +644,16 @@ class Converter {
           include: this.grouping(groups[1] ?? null),
           explicit: true,
         };
-      } else if (c.name === 'FillModifier') this.fail(this.pos(c), 'fill modifiers are experimental and not enabled');
+      } else if (c.name === 'FillModifier') {
+        fill = {};
+        for (const fc of this.children(c)) {
+          const lit = fc.getChild('NumberDurationLiteral');
+          const v = lit ? parseNumber(this.text(lit).replace(/\s+/g, '')) : NaN;
+          if (fc.name === 'FillClause') fill.lhs = fill.rhs = v;
+          else if (fc.name === 'FillLeftClause') fill.lhs = v;
+          else if (fc.name === 'FillRightClause') fill.rhs = v;
+        }
+      }
     }
     // Prometheus binds a unary minus looser than `^`: `-2 ^ 2` is `-(2 ^ 2)`.
     if (op === '^' && lhsNode.name === 'NumberDurationLiteral' && /^\s*[-+]/.test(this.text(lhsNode))) {
@@ -660,6 +666,10 @@ class Converter {
     lhsNode = ch[0];
     const lhs = this.expr(lhsNode);
     const rhs = this.expr(rhsNode);
+    if (fill) {
+      if (!matching) matching = { card: 'one-to-one', on: false, labels: [], include: [], explicit: false };
+      matching.fill = fill;
+    }
     return { kind: 'binary', op, lhs, rhs, bool, matching, pos: this.pos(n) };
   }
 
