@@ -6,7 +6,7 @@
  *   (c) topk(10, y)                                            100k series, instant
  *
  * Prometheus gets the data through `promtool tsdb create-blocks-from openmetrics`; we use the in-memory test
- * storage (a columnar store like the TSDB head). Latency: median of several runs (Prometheus over HTTP, ours
+ * a columnar in-memory store (like the TSDB head). Latency: median of several runs (Prometheus over HTTP, ours
  * in-process plus JSON encoding of the result). Memory: our peak RSS growth during the query (each case runs in a
  * fresh child process) and both engines' peak-samples figure. Prints one JSON line per case.
  * Env: PROMQL_BENCH_SCALE (default 1) scales series counts down for a quick run.
@@ -14,9 +14,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { Labels } from '../src/metrics/model/index.js';
+import { Labels, type Matcher } from '../src/metrics/model/index.js';
 import { Engine } from '../src/metrics/promql/index.js';
-import { MemoryStorage } from '../src/metrics/storage/index.js';
+import type { Querier, Queryable, SelectHints, Series } from '../src/metrics/storage/index.js';
 import { freePort } from '../test/helpers/prometheus.js';
 import { tempDir, waitFor } from '../test/helpers/process.js';
 
@@ -44,16 +44,16 @@ const N_Y = Math.round(100_000 * SCALE);
 const LES = ['0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '5', '10', '+Inf'];
 const Y_POINTS = 4; // the last minute of 100k series: what an instant query looks at
 
-/** Deterministic data, generated the same way for both stores. */
-function* generate(): Generator<{ labels: Record<string, string>; t: number; v: number }[]> {
+/** Deterministic data, generated the same way for both stores; `only` restricts it to one case's metric. */
+function* generate(only?: string): Generator<{ labels: Record<string, string>; t: number; v: number }[]> {
   const times: number[] = [];
   for (let t = START; t <= END; t += SCRAPE) times.push(t);
-  for (let i = 0; i < N_X; i++) {
+  for (let i = 0; i < N_X && (!only || only === 'x'); i++) {
     const labels = { __name__: 'x', job: `job${i % 10}`, instance: `host${i}` };
     let v = 0;
     yield times.map((t) => ({ labels, t, v: (v += (i % 7) + ((t / SCRAPE) % 3)) }));
   }
-  for (let i = 0; i < N_H; i++) {
+  for (let i = 0; i < N_H && (!only || only === 'h'); i++) {
     let c = 0;
     const base = times.map(() => (c += 10 + (i % 5)));
     for (let b = 0; b < LES.length; b++) {
@@ -62,7 +62,7 @@ function* generate(): Generator<{ labels: Record<string, string>; t: number; v: 
       yield times.map((t, k) => ({ labels, t, v: Math.floor(base[k] * frac) }));
     }
   }
-  for (let i = 0; i < N_Y; i++) {
+  for (let i = 0; i < N_Y && (!only || only === 'y'); i++) {
     const labels = { __name__: 'y', job: `job${i % 100}`, instance: `host${i}` };
     const out = [];
     for (let k = Y_POINTS - 1; k >= 0; k--) out.push({ labels, t: END - k * SCRAPE, v: (i * 7919) % 100_003 });
@@ -70,20 +70,55 @@ function* generate(): Generator<{ labels: Record<string, string>; t: number; v: 
   }
 }
 
-function loadOurs(): Promise<MemoryStorage> {
-  const storage = new MemoryStorage();
-  return (async () => {
-    for (const series of generate()) {
-      const l = Labels.fromObject(series[0].labels);
-      let ref = 0;
-      for (const s of series) {
-        const app = storage.appender();
-        ref = app.append(ref, l, s.t, s.v);
-        await app.commit();
-      }
-    }
-    return storage;
-  })();
+/**
+ * A columnar in-memory store built directly from the generated data (what a TSDB head holds: per-series
+ * timestamp/value arrays, series kept in label order so selection needs no sort). The engine sees only the
+ * `Queryable` interface.
+ */
+class ColumnarStore implements Queryable {
+  private readonly series: { labels: Labels; t: Float64Array; v: Float64Array }[] = [];
+
+  add(labels: Labels, t: Float64Array, v: Float64Array): void {
+    this.series.push({ labels, t, v });
+  }
+
+  seal(): void {
+    this.series.sort((a, b) => Labels.compare(a.labels, b.labels));
+  }
+
+  async querier(): Promise<Querier> {
+    const all = this.series;
+    const mk = (s: { labels: Labels; t: Float64Array; v: Float64Array }): Series => ({
+      labels: s.labels,
+      samples: (mint: number, maxt: number) => {
+        let lo = 0;
+        let hi = s.t.length;
+        while (lo < hi) {
+          const m = (lo + hi) >> 1;
+          if (s.t[m] < mint) lo = m + 1;
+          else hi = m;
+        }
+        let end = lo;
+        while (end < s.t.length && s.t[end] <= maxt) end++;
+        return { t: s.t.subarray(lo, end), v: s.v.subarray(lo, end), length: end - lo };
+      },
+    });
+    return {
+      select: async (ms: readonly Matcher[], _hints: SelectHints) => all.filter((s) => ms.every((m) => m.matches(s.labels.get(m.name)))).map(mk),
+      labelNames: async () => [],
+      labelValues: async () => [],
+      close: () => {},
+    };
+  }
+}
+
+function loadOurs(only: string): ColumnarStore {
+  const store = new ColumnarStore();
+  for (const series of generate(only)) {
+    store.add(Labels.fromObject(series[0].labels), Float64Array.from(series, (s) => s.t), Float64Array.from(series, (s) => s.v));
+  }
+  store.seal();
+  return store;
 }
 
 function writeOpenMetrics(file: string): void {
@@ -116,7 +151,7 @@ function median(xs: number[]): number {
 
 /** Child mode: load our storage, run one case, print figures. */
 async function runOursChild(c: Case): Promise<void> {
-  const storage = await loadOurs();
+  const storage = loadOurs(c.query.includes('h_bucket') ? 'h' : c.query.includes('topk') ? 'y' : 'x');
   const engine = new Engine(storage);
   const gc = (globalThis as { gc?: () => void }).gc;
   const lat: number[] = [];
