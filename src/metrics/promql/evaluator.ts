@@ -1,4 +1,4 @@
-import { Labels, LabelsBuilder, METRIC_NAME, compileAnchored, expandTemplate, isStaleNaN, type Matcher } from '../model/index.js';
+import { Labels, LabelsBuilder, METRIC_NAME, Matcher as MatcherCtor, compileAnchored, expandTemplate, isStaleNaN, type Matcher } from '../model/index.js';
 import type { Querier, SelectHints } from '../storage/index.js';
 import { COMPARISON_OPS, type AggregateExpr, type BinaryExpr, type BinaryOp, type Call, type DurationExpr, type Expr, type MatrixSelector, type SubqueryExpr, type VectorMatching, type VectorSelector } from './ast.js';
 import { KEEPS_METRIC_NAME } from './functions.js';
@@ -450,7 +450,7 @@ export class Evaluator {
         await this.evalVector(args[0]);
         return { type: 'vector', series: [] };
       case 'info':
-        return { type: 'vector', series: await this.evalVector(args[0]) };
+        return { type: 'vector', series: await this.evalInfo(e) };
     }
     if (RANGE_FUNCS.has(name)) return this.evalRangeFunction(e);
     return this.evalInstantFunction(e);
@@ -600,6 +600,108 @@ export class Evaluator {
       this.ctx.currentSamples -= maxWindow;
     }
     return { type: 'vector', series: out };
+  }
+
+  /** Prometheus's experimental `info()`: add the data labels of info series (default `target_info`) joined on instance/job. */
+  private async evalInfo(e: Call): Promise<StepSeries[]> {
+    const base = await this.evalVector(e.args[0]);
+    const steps = this.steps;
+    const dataMatchers = new Map<string, Matcher[]>();
+    let nameMatchers: Matcher[] = [];
+    const sel = e.args[1];
+    if (sel && sel.kind === 'vector') {
+      for (const m of sel.matchers) {
+        const list = dataMatchers.get(m.name) ?? [];
+        list.push(m);
+        dataMatchers.set(m.name, list);
+        if (m.name === METRIC_NAME) nameMatchers.push(m);
+      }
+    } else nameMatchers = [new MatcherCtor('=', METRIC_NAME, 'target_info')];
+    const effective = (ms: Matcher[]): Matcher[] => {
+      if (ms.some((m) => m.type === '=' || m.type === '=~')) return ms;
+      if (ms.length > 0) return [new MatcherCtor('=~', METRIC_NAME, '.+_info'), ...ms];
+      return [new MatcherCtor('=', METRIC_NAME, 'target_info')];
+    };
+    const effNames = effective(nameMatchers);
+    const ignored = base.map((s) => effNames.every((m) => m.matches(s.labels.get(METRIC_NAME))));
+    const idValues = new Map<string, Set<string>>();
+    base.forEach((s, i) => {
+      if (ignored[i]) return;
+      for (const l of INFO_ID_LABELS) {
+        const v = s.labels.get(l);
+        if (v === '') continue;
+        const set = idValues.get(l) ?? new Set<string>();
+        set.add(v);
+        idValues.set(l, set);
+      }
+    });
+    const dataNameMatchers = dataMatchers.get(METRIC_NAME) ?? [];
+    dataMatchers.delete(METRIC_NAME);
+    let info: StepSeries[] = [];
+    if (idValues.size > 0) {
+      const ms: Matcher[] = [];
+      for (const [l, vals] of idValues) ms.push(new MatcherCtor('=~', l, [...vals].map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')));
+      for (const list of dataMatchers.values()) ms.push(...list);
+      ms.push(...effective(dataNameMatchers));
+      const firstVs = findFirstSelector(e.args[0]);
+      info = await this.evalVectorSelector({ kind: 'vector', name: '', matchers: ms, offset: firstVs?.offset ?? null, at: firstVs?.at ?? null, atMod: firstVs?.atMod ?? null, pos: e.pos }, true);
+    }
+    const infoNames = [...new Set(info.map((s) => s.labels.get(METRIC_NAME)))].sort();
+    const sig = (name: string, l: Labels): string => name + '\u0000' + l.withOnly(...INFO_ID_LABELS).key();
+    const infoSigs = info.map((s) => sig(s.labels.get(METRIC_NAME), s.labels));
+    const baseSigs = base.map((s) => infoNames.map((n) => sig(n, s.labels)));
+    const allMatchEmpty = [...dataMatchers.values()].every((list) => list.every((m) => m.matchesEmpty()));
+    const out: StepSeries[] = [];
+    const outByKey = new Map<string, StepSeries>();
+    for (let i = 0; i < steps; i++) {
+      const bySig = new Map<string, number>();
+      info.forEach((s, k) => {
+        if (!s.has[i]) return;
+        const prev = bySig.get(infoSigs[k]);
+        if (prev === undefined || info[prev].v[i] < s.v[i]) bySig.set(infoSigs[k], k);
+        else if (info[prev].v[i] === s.v[i]) {
+          this.fail(`found duplicate series for info metric: existing ${goLabels(info[prev].labels)} @ ${info[prev].v[i] * 1000}, new ${goLabels(s.labels)} @ ${s.v[i] * 1000}`);
+        }
+      });
+      base.forEach((b, bi) => {
+        if (!b.has[i]) return;
+        let labels = b.labels;
+        if (!ignored[bi]) {
+          const add = new Map<string, string>();
+          let seen = 0;
+          infoNames.forEach((_n, ni) => {
+            const k = bySig.get(baseSigs[bi][ni]);
+            if (k === undefined) return;
+            info[k].labels.forEach((ln, lv) => {
+              if (ln === METRIC_NAME) return;
+              if (dataMatchers.size > 0 && !dataMatchers.has(ln)) return;
+              const cur = add.get(ln);
+              if (cur !== undefined && cur !== lv) this.fail(`conflicting label: ${ln}`);
+              if (b.labels.has(ln)) return;
+              add.set(ln, lv);
+            });
+            seen++;
+          });
+          if (seen === 0 && !allMatchEmpty) return;
+          if (add.size) {
+            const bld = b.labels.builder();
+            for (const [ln, lv] of add) bld.set(ln, lv);
+            labels = bld.labels();
+          }
+        }
+        const key = labels.key();
+        let o = outByKey.get(key);
+        if (!o) {
+          o = StepSeries.empty(labels, steps, b.dropName);
+          outByKey.set(key, o);
+          out.push(o);
+        }
+        if (o.has[i]) this.fail('vector cannot contain metrics with the same labelset');
+        o.v[i] = b.v[i];
+        o.has[i] = 1;
+      });
+    }
+    return out;
   }
 
   private async labelReplace(e: Call): Promise<StepSeries[]> {
@@ -1199,6 +1301,34 @@ function goLabels(l: Labels): string {
   const parts: string[] = [];
   l.forEach((n, v) => parts.push(`${n}=${goQuote(v)}`));
   return `{${parts.join(', ')}}`;
+}
+
+const INFO_ID_LABELS = ['instance', 'job'];
+
+function findFirstSelector(e: Expr): VectorSelector | SubqueryExpr | null {
+  switch (e.kind) {
+    case 'vector':
+      return e;
+    case 'matrix':
+      return e.vs;
+    case 'subquery':
+      return e.at !== null || e.atMod ? e : findFirstSelector(e.expr);
+    case 'paren':
+    case 'unary':
+      return findFirstSelector(e.expr);
+    case 'call':
+      for (const a of e.args) {
+        const r = findFirstSelector(a);
+        if (r) return r;
+      }
+      return null;
+    case 'aggregate':
+      return (e.param && findFirstSelector(e.param)) || findFirstSelector(e.expr);
+    case 'binary':
+      return findFirstSelector(e.lhs) ?? findFirstSelector(e.rhs);
+    default:
+      return null;
+  }
 }
 
 function unwrapParen(e: Expr): Expr {

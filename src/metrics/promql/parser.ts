@@ -488,7 +488,7 @@ class Converter {
     }
   }
 
-  private vectorSelector(n: SyntaxNode): VectorSelector {
+  private vectorSelector(n: SyntaxNode, bypassEmptyCheck = false): VectorSelector {
     const id = n.getChild('Identifier');
     const name = id ? this.text(id) : '';
     const matchers: Matcher[] = [];
@@ -519,7 +519,7 @@ class Converter {
       const nm = matchers.find((m) => m.name === METRIC_NAME && m.type === '=');
       if (nm) metric = nm.value;
     }
-    if (!matchers.some((m) => !m.matchesEmpty())) this.fail(this.pos(n), 'vector selector must contain at least one non-empty matcher');
+    if (!bypassEmptyCheck && !matchers.some((m) => !m.matchesEmpty())) this.fail(this.pos(n), 'vector selector must contain at least one non-empty matcher');
     return { kind: 'vector', name: metric, matchers, offset: null, at: null, atMod: null, pos: this.pos(n) };
   }
 
@@ -581,7 +581,15 @@ class Converter {
     const body = n.getChild('FunctionCallBody')!;
     const args = this.children(body)
       .filter((c) => c.name !== '(' && c.name !== ')' && c.name !== ',' && this.text(c) !== '(' && this.text(c) !== ')' && this.text(c) !== ',')
-      .map((c) => this.expr(c));
+      .map((c, i) => {
+        if (name === 'info' && i === 1) {
+          // info()'s second argument is a label selector: no metric name, empty matchers allowed.
+          if (c.name !== 'VectorSelector') this.fail(this.pos(c), 'expected label selectors only');
+          if (c.getChild('Identifier')) this.fail(this.pos(c), 'expected label selectors only, got vector selector instead');
+          return this.vectorSelector(c, true);
+        }
+        return this.expr(c);
+      });
     return { kind: 'call', name, args, pos: this.pos(n) };
   }
 
