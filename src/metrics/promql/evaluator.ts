@@ -889,114 +889,150 @@ export class Evaluator {
       }
     }
 
+    if (e.op !== 'quantile') return { type: 'vector', series: this.aggregateColumns(e.op, vec, seriesGroup, groupLabelList) };
+    // quantile: the values of each group at each step.
     const out: StepSeries[] = groupLabelList.map((l) => StepSeries.empty(l, steps));
-    const val = new Float64Array(nGroups);
-    const comp = new Float64Array(nGroups);
-    const mean = new Float64Array(nGroups);
-    const count = new Float64Array(nGroups);
-    const incremental = new Uint8Array(nGroups);
-    const seen = new Uint8Array(nGroups);
-    const lists: number[][] = e.op === 'quantile' ? Array.from({ length: nGroups }, () => []) : [];
-    const op = e.op;
+    const lists: number[][] = Array.from({ length: nGroups }, () => []);
     for (let i = 0; i < steps; i++) {
       if ((i & 15) === 0) this.checkTime();
-      seen.fill(0);
+      for (const l of lists) l.length = 0;
       for (let si = 0; si < vec.length; si++) {
         const s = vec[si];
         if (!s.has[i]) continue;
         const g = seriesGroup[si];
-        const f = s.v[i];
         if (s.dropName) out[g].dropName = true;
-        if (!seen[g]) {
-          seen[g] = 1;
-          val[g] = f;
-          mean[g] = f;
-          comp[g] = 0;
-          count[g] = 1;
-          incremental[g] = 0;
-          if (op === 'stddev' || op === 'stdvar') val[g] = f !== f || !Number.isFinite(f) ? NaN : 0;
-          else if (op === 'group') val[g] = 1;
-          else if (op === 'quantile') lists[g] = [f];
-          continue;
-        }
-        switch (op) {
-          case 'sum':
-            kc[0] = comp[g];
-            val[g] = kahanInc(f, val[g], kc);
-            comp[g] = kc[0];
-            break;
-          case 'avg': {
-            count[g]++;
-            if (!incremental[g]) {
-              kc[0] = comp[g];
-              const nv = kahanInc(f, val[g], kc);
-              if (Number.isFinite(nv) || nv !== nv) {
-                val[g] = nv;
-                comp[g] = kc[0];
-                break;
-              }
-              incremental[g] = 1;
-              mean[g] = val[g] / (count[g] - 1);
-              comp[g] /= count[g] - 1;
-            }
-            const q = (count[g] - 1) / count[g];
-            kc[0] = q * comp[g];
-            mean[g] = kahanInc(f / count[g], q * mean[g], kc);
-            comp[g] = kc[0];
-            break;
-          }
-          case 'max':
-            if (val[g] < f || val[g] !== val[g]) val[g] = f;
-            break;
-          case 'min':
-            if (val[g] > f || val[g] !== val[g]) val[g] = f;
-            break;
-          case 'count':
-            count[g]++;
-            break;
-          case 'stddev':
-          case 'stdvar': {
-            count[g]++;
-            const delta = f - mean[g];
-            mean[g] += delta / count[g];
-            val[g] += delta * (f - mean[g]);
-            break;
-          }
-          case 'quantile':
-            lists[g].push(f);
-            break;
-          case 'group':
-            break;
-        }
+        lists[g].push(s.v[i]);
       }
       for (let g = 0; g < nGroups; g++) {
-        if (!seen[g]) continue;
-        let r = val[g];
-        switch (op) {
-          case 'sum':
-            r = val[g] + comp[g];
-            break;
-          case 'avg':
-            r = incremental[g] ? mean[g] + comp[g] : val[g] / count[g] + comp[g] / count[g];
-            break;
-          case 'count':
-            r = count[g];
-            break;
-          case 'stdvar':
-            r = val[g] / count[g];
-            break;
-          case 'stddev':
-            r = Math.sqrt(val[g] / count[g]);
-            break;
-          case 'quantile':
-            r = quantileOf(param![i], lists[g]);
-            break;
-        }
-        out[g].v[i] = r;
+        if (lists[g].length === 0) continue;
+        out[g].v[i] = quantileOf(param![i], lists[g]);
         out[g].has[i] = 1;
       }
     }
     return { type: 'vector', series: out.filter((s) => s.count() > 0) };
+  }
+
+  /**
+   * sum, avg, count, min, max, group, stddev, stdvar: series by series over all steps (each input column is read
+   * once, sequentially), accumulating into per-group columns. Same arithmetic and order as Prometheus per step.
+   */
+  private aggregateColumns(op: string, vec: StepSeries[], seriesGroup: Int32Array, groupLabels: Labels[]): StepSeries[] {
+    const steps = this.steps;
+    const out = groupLabels.map((l) => StepSeries.empty(l, steps));
+    const n = groupLabels.length;
+    const comp = new Float64Array(n * steps);
+    const mean = op === 'avg' || op === 'stddev' || op === 'stdvar' ? new Float64Array(n * steps) : comp;
+    const count = new Float64Array(n * steps);
+    const incremental = op === 'avg' ? new Uint8Array(n * steps) : null;
+    const c = new Float64Array(1);
+    for (let si = 0; si < vec.length; si++) {
+      if ((si & 255) === 0) this.checkTime();
+      const s = vec[si];
+      const g = seriesGroup[si];
+      const o = out[g];
+      const val = o.v;
+      const seen = o.has;
+      const base = g * steps;
+      const sv = s.v;
+      const sh = s.has;
+      if (s.dropName) o.dropName = true;
+      for (let i = 0; i < steps; i++) {
+        if (!sh[i]) continue;
+        const f = sv[i];
+        const k = base + i;
+        if (!seen[i]) {
+          seen[i] = 1;
+          count[k] = 1;
+          switch (op) {
+            case 'stddev':
+            case 'stdvar':
+              val[i] = f !== f || !Number.isFinite(f) ? NaN : 0;
+              mean[k] = f;
+              break;
+            case 'group':
+              val[i] = 1;
+              break;
+            case 'avg':
+              val[i] = f;
+              mean[k] = f;
+              break;
+            default:
+              val[i] = f;
+          }
+          continue;
+        }
+        switch (op) {
+          case 'sum':
+            c[0] = comp[k];
+            val[i] = kahanInc(f, val[i], c);
+            comp[k] = c[0];
+            break;
+          case 'avg': {
+            const cnt = ++count[k];
+            if (!incremental![k]) {
+              c[0] = comp[k];
+              const nv = kahanInc(f, val[i], c);
+              if (Number.isFinite(nv) || nv !== nv) {
+                val[i] = nv;
+                comp[k] = c[0];
+                break;
+              }
+              incremental![k] = 1;
+              mean[k] = val[i] / (cnt - 1);
+              comp[k] /= cnt - 1;
+            }
+            const q = (cnt - 1) / cnt;
+            c[0] = q * comp[k];
+            mean[k] = kahanInc(f / cnt, q * mean[k], c);
+            comp[k] = c[0];
+            break;
+          }
+          case 'max':
+            if (val[i] < f || val[i] !== val[i]) val[i] = f;
+            break;
+          case 'min':
+            if (val[i] > f || val[i] !== val[i]) val[i] = f;
+            break;
+          case 'count':
+            count[k]++;
+            break;
+          case 'stddev':
+          case 'stdvar': {
+            const cnt = ++count[k];
+            const delta = f - mean[k];
+            mean[k] += delta / cnt;
+            val[i] += delta * (f - mean[k]);
+            break;
+          }
+        }
+      }
+    }
+    for (let g = 0; g < n; g++) {
+      const o = out[g];
+      const base = g * steps;
+      for (let i = 0; i < steps; i++) {
+        if (!o.has[i]) continue;
+        const k = base + i;
+        switch (op) {
+          case 'sum':
+            o.v[i] += comp[k];
+            break;
+          case 'avg':
+            o.v[i] = incremental![k] ? mean[k] + comp[k] : o.v[i] / count[k] + comp[k] / count[k];
+            break;
+          case 'count':
+            o.v[i] = count[k];
+            break;
+          case 'stdvar':
+            o.v[i] = o.v[i] / count[k];
+            break;
+          case 'stddev':
+            o.v[i] = Math.sqrt(o.v[i] / count[k]);
+            break;
+        }
+      }
+    }
+    return out.filter((x) => x.count() > 0);
   }
 
   private aggregateK(e: AggregateExpr, vec: StepSeries[], seriesGroup: Int32Array, nGroups: number, param: Float64Array): Value {

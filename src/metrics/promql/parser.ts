@@ -340,7 +340,12 @@ const BIN_OPS: Record<string, BinaryOp> = {
  * function name and renamed back in the AST.
  */
 function parseWithScalarMinMax(input: string): { text: string; tree: ReturnType<typeof lezer.parse>; renamed: Map<number, string> } {
-  let text = input.replace(/\b(step|range|min_of|max_of)(\s*\()/gi, (_all: string, fn: string, rest: string) => fn.toLowerCase() + rest);
+  let text = outsideQuotes(input, (seg) =>
+    seg
+      .replace(/\b(step|range|min_of|max_of)(\s*\()/gi, (_all: string, fn: string, rest: string) => fn.toLowerCase() + rest)
+      // Go's lexer reads `2.` as a number; lezer's grammar does not (same length, positions kept).
+      .replace(/(^|[^\w.])(\d+)\.(?![\d\w.])/g, '$1$2 '),
+  );
   const renamed = new Map<number, string>();
   for (let attempt = 0; attempt < 16; attempt++) {
     const tree = lezer.parse(text);
@@ -358,6 +363,26 @@ function parseWithScalarMinMax(input: string): { text: string; tree: ReturnType<
     text = text.slice(0, fixAt) + 'minute' + text.slice(fixAt + 6);
   }
   return { text, tree: lezer.parse(text), renamed };
+}
+
+/** Apply `fn` to the parts of `input` outside string literals (lengths must be kept). */
+function outsideQuotes(input: string, fn: (s: string) => string): string {
+  let out = '';
+  let seg = '';
+  for (let i = 0; i < input.length; i++) {
+    const c = input[i];
+    if (c === '"' || c === "'" || c === '`') {
+      out += fn(seg);
+      seg = '';
+      let j = i + 1;
+      while (j < input.length && input[j] !== c) j += c !== '`' && input[j] === '\\' ? 2 : 1;
+      out += input.slice(i, j + 1);
+      i = j;
+      continue;
+    }
+    seg += c;
+  }
+  return out + fn(seg);
 }
 
 class Converter {
