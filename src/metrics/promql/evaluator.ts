@@ -222,27 +222,35 @@ export class Evaluator {
     const lb = this.ctx.lookbackDelta;
     const mint = ts[0] - lb + 1;
     const maxt = ts[ts.length - 1];
-    const raw = await this.select(vs, Math.min(mint, ts[ts.length - 1] - lb + 1), Math.max(maxt, ts[0]), {});
+    const lo = Math.min(mint, ts[ts.length - 1] - lb + 1);
+    const hi = Math.max(maxt, ts[0]);
+    const series = await this.ctx.querier.select(vs.matchers as Matcher[], { start: lo, end: hi, step: this.interval }, true);
     const out: StepSeries[] = [];
-    for (const r of raw) {
-      this.checkTime();
-      const s = StepSeries.empty(r.labels, this.steps);
+    const steps = this.steps;
+    for (let si = 0; si < series.length; si++) {
+      if ((si & 63) === 0) this.checkNow();
+      const b = series[si].samples(lo, hi);
+      const n = b.length;
+      if (n === 0) continue;
+      const rt = b.t;
+      const rv = b.v;
+      let s: StepSeries | undefined;
       let j = 0;
       let any = 0;
-      for (let i = 0; i < this.steps; i++) {
+      for (let i = 0; i < steps; i++) {
         const t = ts[i];
         if (at !== null) j = 0;
-        while (j < r.n && r.t[j] <= t) j++;
+        while (j < n && rt[j] <= t) j++;
         const k = j - 1;
-        if (k < 0) continue;
-        if (r.t[k] <= t - lb) continue;
-        const v = r.v[k];
-        if (isStaleNaN(v)) continue;
-        s.v[i] = withTimestamps ? r.t[k] / 1000 : v;
+        if (k < 0 || rt[k] <= t - lb) continue;
+        const v = rv[k];
+        if (v !== v && isStaleNaN(v)) continue;
+        if (!s) s = StepSeries.empty(series[si].labels, steps);
+        s.v[i] = withTimestamps ? rt[k] / 1000 : v;
         s.has[i] = 1;
         any++;
       }
-      if (any > 0) {
+      if (s) {
         this.addSamples(any);
         out.push(s);
       }
@@ -1039,7 +1047,13 @@ export class Evaluator {
     const steps = this.steps;
     const op = e.op;
     // Per output series (input index), has/value.
-    const keep = vec.map((s) => StepSeries.empty(s.labels, steps, s.dropName));
+    // Output series are created only for inputs that get selected at some step.
+    const keep = new Map<number, StepSeries>();
+    const kept = (si: number): StepSeries => {
+      let k = keep.get(si);
+      if (!k) keep.set(si, (k = StepSeries.empty(vec[si].labels, steps, vec[si].dropName)));
+      return k;
+    };
     const order: number[] = [];
     if (op === 'limit_ratio') {
       let warned = false;
@@ -1107,14 +1121,15 @@ export class Evaluator {
         if (op === 'topk') h.sort((a, b) => (lessTop(vec[b].v[i], vec[a].v[i]) ? -1 : lessTop(vec[a].v[i], vec[b].v[i]) ? 1 : 0));
         else if (op === 'bottomk') h.sort((a, b) => (lessBottom(vec[b].v[i], vec[a].v[i]) ? -1 : lessBottom(vec[a].v[i], vec[b].v[i]) ? 1 : 0));
         for (const si of h) {
-          keep[si].v[i] = vec[si].v[i];
-          keep[si].has[i] = 1;
+          const k = kept(si);
+          k.v[i] = vec[si].v[i];
+          k.has[i] = 1;
           if (this.steps === 1) order.push(si);
         }
       }
     }
-    if (this.steps === 1) return { type: 'vector', series: order.map((si) => keep[si]) };
-    return { type: 'vector', series: keep.filter((s) => s.count() > 0) };
+    if (this.steps === 1) return { type: 'vector', series: order.map((si) => keep.get(si)!) };
+    return { type: 'vector', series: [...keep.entries()].sort((a, b) => a[0] - b[0]).map(([, s]) => s) };
   }
 
   // ---- binary operators ----
