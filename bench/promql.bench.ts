@@ -1,0 +1,254 @@
+/**
+ * PromQL engine vs real Prometheus, same data loaded into both (`npm run bench promql`).
+ *
+ *   (a) sum by (job) (rate(x[5m]))                            10k series x 2h, range query at step 15s
+ *   (b) histogram_quantile(0.99, sum by (le) (rate(h_bucket[5m])))   1k histograms x 12 buckets, range 2h step 15s
+ *   (c) topk(10, y)                                            100k series, instant
+ *
+ * Prometheus gets the data through `promtool tsdb create-blocks-from openmetrics`; we use the in-memory test
+ * a columnar in-memory store (like the TSDB head). Latency: median of several runs (Prometheus over HTTP, ours
+ * in-process plus JSON encoding of the result). Memory: our peak RSS growth during the query (each case runs in a
+ * fresh child process) and both engines' peak-samples figure. Prints one JSON line per case.
+ * Env: PROMQL_BENCH_SCALE (default 1) scales series counts down for a quick run.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { Labels, type Matcher } from '../src/metrics/model/index.js';
+import { Engine } from '../src/metrics/promql/index.js';
+import type { Querier, Queryable, SelectHints, Series } from '../src/metrics/storage/index.js';
+import { freePort } from '../test/helpers/prometheus.js';
+import { tempDir, waitFor } from '../test/helpers/process.js';
+
+const SCALE = Number(process.env.PROMQL_BENCH_SCALE ?? '1');
+const SCRAPE = 15_000;
+const END = Math.floor((Date.now() - 4 * 3600_000) / 3600_000) * 3600_000;
+const START = END - 2 * 3600_000;
+const RUNS = 5;
+
+interface Case {
+  name: string;
+  query: string;
+  range: boolean;
+}
+
+const CASES: Case[] = [
+  { name: 'a_sum_rate_10k', query: 'sum by (job) (rate(x[5m]))', range: true },
+  { name: 'b_histogram_quantile_1k', query: 'histogram_quantile(0.99, sum by (le) (rate(h_bucket[5m])))', range: true },
+  { name: 'c_topk_100k', query: 'topk(10, y)', range: false },
+];
+
+const N_X = Math.round(10_000 * SCALE);
+const N_H = Math.round(1_000 * SCALE);
+const N_Y = Math.round(100_000 * SCALE);
+const LES = ['0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '5', '10', '+Inf'];
+const Y_POINTS = 4; // the last minute of 100k series: what an instant query looks at
+
+/** Deterministic data, generated the same way for both stores; `only` restricts it to one case's metric. */
+function* generate(only?: string): Generator<{ labels: Record<string, string>; t: number; v: number }[]> {
+  const times: number[] = [];
+  for (let t = START; t <= END; t += SCRAPE) times.push(t);
+  for (let i = 0; i < N_X && (!only || only === 'x'); i++) {
+    const labels = { __name__: 'x', job: `job${i % 10}`, instance: `host${i}` };
+    let v = 0;
+    yield times.map((t) => ({ labels, t, v: (v += (i % 7) + ((t / SCRAPE) % 3)) }));
+  }
+  for (let i = 0; i < N_H && (!only || only === 'h'); i++) {
+    let c = 0;
+    const base = times.map(() => (c += 10 + (i % 5)));
+    for (let b = 0; b < LES.length; b++) {
+      const labels = { __name__: 'h_bucket', instance: `host${i}`, le: LES[b] };
+      const frac = (b + 1) / LES.length;
+      yield times.map((t, k) => ({ labels, t, v: Math.floor(base[k] * frac) }));
+    }
+  }
+  for (let i = 0; i < N_Y && (!only || only === 'y'); i++) {
+    const labels = { __name__: 'y', job: `job${i % 100}`, instance: `host${i}` };
+    const out = [];
+    for (let k = Y_POINTS - 1; k >= 0; k--) out.push({ labels, t: END - k * SCRAPE, v: (i * 7919) % 100_003 });
+    yield out;
+  }
+}
+
+/**
+ * A columnar in-memory store built directly from the generated data (what a TSDB head holds: per-series
+ * timestamp/value arrays, series kept in label order so selection needs no sort). The engine sees only the
+ * `Queryable` interface.
+ */
+class ColumnarStore implements Queryable {
+  private readonly series: { labels: Labels; t: Float64Array; v: Float64Array }[] = [];
+
+  add(labels: Labels, t: Float64Array, v: Float64Array): void {
+    this.series.push({ labels, t, v });
+  }
+
+  seal(): void {
+    this.series.sort((a, b) => Labels.compare(a.labels, b.labels));
+  }
+
+  async querier(): Promise<Querier> {
+    const all = this.series;
+    const mk = (s: { labels: Labels; t: Float64Array; v: Float64Array }): Series => ({
+      labels: s.labels,
+      samples: (mint: number, maxt: number) => {
+        let lo = 0;
+        let hi = s.t.length;
+        while (lo < hi) {
+          const m = (lo + hi) >> 1;
+          if (s.t[m] < mint) lo = m + 1;
+          else hi = m;
+        }
+        let end = lo;
+        while (end < s.t.length && s.t[end] <= maxt) end++;
+        return { t: s.t.subarray(lo, end), v: s.v.subarray(lo, end), length: end - lo };
+      },
+    });
+    return {
+      select: async (ms: readonly Matcher[], _hints: SelectHints) => all.filter((s) => ms.every((m) => m.matches(s.labels.get(m.name)))).map(mk),
+      labelNames: async () => [],
+      labelValues: async () => [],
+      close: () => {},
+    };
+  }
+}
+
+function loadOurs(only: string): ColumnarStore {
+  const store = new ColumnarStore();
+  for (const series of generate(only)) {
+    store.add(Labels.fromObject(series[0].labels), Float64Array.from(series, (s) => s.t), Float64Array.from(series, (s) => s.v));
+  }
+  store.seal();
+  return store;
+}
+
+function writeOpenMetrics(file: string): void {
+  const fd = openSync(file, 'w');
+  let buf = '';
+  let lastName = '';
+  for (const series of generate()) {
+    const { __name__: name, ...rest } = series[0].labels;
+    if (name !== lastName) {
+      buf += `# TYPE ${name} unknown\n`;
+      lastName = name;
+    }
+    const head = `${name}{${Object.entries(rest)
+      .map(([k, v]) => `${k}="${v}"`)
+      .join(',')}}`;
+    for (const s of series) buf += `${head} ${s.v} ${(s.t / 1000).toFixed(3)}\n`;
+    if (buf.length > 1 << 20) {
+      writeSync(fd, buf);
+      buf = '';
+    }
+  }
+  writeSync(fd, buf + '# EOF\n');
+  closeSync(fd);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** Child mode: load our storage, run one case, print figures. */
+async function runOursChild(c: Case): Promise<void> {
+  const storage = loadOurs(c.query.includes('h_bucket') ? 'h' : c.query.includes('topk') ? 'y' : 'x');
+  const engine = new Engine(storage);
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const lat: number[] = [];
+  let peakSamples = 0;
+  let rssGrowth = 0;
+  for (let r = 0; r < RUNS; r++) {
+    gc?.();
+    const rss0 = process.memoryUsage().rss;
+    const before = process.resourceUsage().maxRSS * 1024;
+    const t0 = performance.now();
+    const res = c.range ? await engine.rangeQuery(c.query, START, END, 15_000) : await engine.instantQuery(c.query, END);
+    JSON.stringify(res.value, (_k, v: unknown) => (v instanceof Labels ? v.toObject() : ArrayBuffer.isView(v) ? Array.from(v as Float64Array) : v));
+    lat.push(performance.now() - t0);
+    const after = process.resourceUsage().maxRSS * 1024;
+    rssGrowth = Math.max(rssGrowth, after - Math.max(before, rss0));
+    peakSamples = res.stats?.peakSamples ?? 0;
+  }
+  console.log(JSON.stringify({ latencyMs: median(lat), peakRssGrowthMB: rssGrowth / 2 ** 20, peakSamples }));
+}
+
+async function promQuery(url: string, c: Case): Promise<{ ms: number; peakSamples: number }> {
+  const params = new URLSearchParams(c.range ? { query: c.query, start: String(START / 1000), end: String(END / 1000), step: '15', stats: 'all' } : { query: c.query, time: String(END / 1000), stats: 'all' });
+  const t0 = performance.now();
+  const r = await fetch(`${url}/api/v1/${c.range ? 'query_range' : 'query'}`, { method: 'POST', body: params });
+  const body = (await r.json()) as { status: string; error?: string; data?: { stats?: { samples?: { peakSamples?: number } } } };
+  const ms = performance.now() - t0;
+  if (body.status !== 'success') throw new Error(`prometheus: ${body.error}`);
+  return { ms, peakSamples: body.data?.stats?.samples?.peakSamples ?? 0 };
+}
+
+async function promRss(url: string): Promise<number> {
+  const txt = await (await fetch(`${url}/metrics`)).text();
+  const m = /^process_resident_memory_bytes (\S+)$/m.exec(txt);
+  return m ? Number(m[1]) : 0;
+}
+
+async function main(): Promise<void> {
+  const child = process.argv[2] === '--child' ? CASES.find((c) => c.name === process.argv[3]) : undefined;
+  if (child) return runOursChild(child);
+
+  const results: Record<string, unknown>[] = [];
+  // Ours: one fresh process per case so that memory figures do not mix.
+  const ours = new Map<string, { latencyMs: number; peakRssGrowthMB: number; peakSamples: number }>();
+  for (const c of CASES) {
+    const r = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=8192', '--import', 'tsx', import.meta.filename, '--child', c.name], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    if (r.status !== 0) throw new Error(`child ${c.name} failed: ${r.stderr}`);
+    ours.set(c.name, JSON.parse(r.stdout.trim().split('\n').pop()!));
+  }
+
+  const haveProm = spawnSync('prometheus', ['--version']).status === 0 && spawnSync('promtool', ['--version']).status === 0;
+  if (!haveProm) {
+    for (const c of CASES) console.log(JSON.stringify({ bench: 'promql', case: c.name, query: c.query, ours: ours.get(c.name), prometheus: 'not installed' }));
+    return;
+  }
+  const dir = tempDir('sightline-promql-bench-');
+  const om = join(dir, 'data.om');
+  const tImport = performance.now();
+  writeOpenMetrics(om);
+  const imp = spawnSync('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', om, join(dir, 'tsdb')], { encoding: 'utf8' });
+  if (imp.status !== 0) throw new Error(`promtool: ${imp.stderr}`);
+  console.error(`prometheus data imported in ${((performance.now() - tImport) / 1000).toFixed(1)} s`);
+  const port = await freePort();
+  const prom = spawn('prometheus', [`--config.file=/dev/null`, `--storage.tsdb.path=${join(dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${port}`, '--storage.tsdb.retention.time=100y'], { stdio: 'ignore' });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor(async () => (await fetch(`${url}/-/ready`)).ok, 120_000, 'prometheus ready');
+    for (const c of CASES) {
+      await promQuery(url, c); // warm-up (block index, page cache)
+      const lat: number[] = [];
+      let peakSamples = 0;
+      let rssGrowth = 0;
+      for (let r = 0; r < RUNS; r++) {
+        const rss0 = await promRss(url);
+        let maxRss = rss0;
+        let polling = true;
+        const poller = (async () => {
+          while (polling) {
+            maxRss = Math.max(maxRss, await promRss(url));
+            await new Promise((res) => setTimeout(res, 10));
+          }
+        })();
+        const q = await promQuery(url, c);
+        polling = false;
+        await poller;
+        lat.push(q.ms);
+        peakSamples = q.peakSamples;
+        rssGrowth = Math.max(rssGrowth, maxRss - rss0);
+      }
+      const o = ours.get(c.name)!;
+      const p = { latencyMs: median(lat), peakRssGrowthMB: rssGrowth / 2 ** 20, peakSamples };
+      const line = { bench: 'promql', case: c.name, query: c.query, ours: o, prometheus: p, latencyRatio: o.latencyMs / p.latencyMs };
+      results.push(line);
+      console.log(JSON.stringify(line));
+    }
+  } finally {
+    prom.kill('SIGTERM');
+  }
+}
+
+await main();

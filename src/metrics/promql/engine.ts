@@ -1,0 +1,183 @@
+import { Labels } from '../model/index.js';
+import type { Queryable } from '../storage/index.js';
+import type { Expr } from './ast.js';
+import { Evaluator, METADATA_LABELS, type QueryContext } from './evaluator.js';
+import { parseExpr } from './parser.js';
+import { PromqlError, type InstantSample, type PromqlEngine, type QueryOptions, type QueryResult, type QueryValue, type RangeSeries } from './types.js';
+import type { StepSeries, Value } from './values.js';
+
+/** Prometheus refuses range queries that would return more points than this per series. */
+export const MAX_POINTS_PER_SERIES = 11_000;
+
+export interface EngineOptions {
+  lookbackDelta?: number;
+  maxSamples?: number;
+  timeoutMs?: number;
+  /** Step of subqueries without an explicit step (Prometheus: the global evaluation interval, 1m). */
+  defaultSubqueryStepMs?: number;
+  experimentalFunctions?: boolean;
+}
+
+/** The PromQL engine over any `Queryable`. Defaults are those of `metrics.query` in the config. */
+export class Engine implements PromqlEngine {
+  readonly lookbackDelta: number;
+  readonly maxSamples: number;
+  readonly timeoutMs: number;
+  readonly subqueryStep: number;
+
+  constructor(
+    private readonly storage: Queryable,
+    private readonly opts: EngineOptions = {},
+  ) {
+    this.lookbackDelta = opts.lookbackDelta ?? 300_000;
+    this.maxSamples = opts.maxSamples ?? 50_000_000;
+    this.timeoutMs = opts.timeoutMs ?? 120_000;
+    this.subqueryStep = opts.defaultSubqueryStepMs ?? 60_000;
+  }
+
+  parse(expr: string): Expr {
+    return parseExpr(expr, { experimentalFunctions: this.opts.experimentalFunctions });
+  }
+
+  instantQuery(expr: string, time: number, opts: QueryOptions = {}): Promise<QueryResult> {
+    return this.exec(expr, time, time, 0, opts);
+  }
+
+  rangeQuery(expr: string, start: number, end: number, step: number, opts: QueryOptions = {}): Promise<QueryResult> {
+    if (step <= 0) throw new PromqlError('bad_data', 'zero or negative query resolution step widths are not accepted. Try a positive integer');
+    if (end < start) throw new PromqlError('bad_data', 'end timestamp must not be before start time');
+    return this.exec(expr, start, end, step, opts);
+  }
+
+  private async exec(query: string, start: number, end: number, step: number, opts: QueryOptions): Promise<QueryResult> {
+    const t0 = performance.now();
+    const ast = this.parse(query);
+    const isRange = step > 0;
+    const top = unwrap(ast);
+    if (isRange && (top.kind === 'matrix' || top.kind === 'subquery')) {
+      throw new PromqlError('bad_data', `invalid expression type "range vector" for range query, must be Scalar or instant Vector`);
+    }
+    if (isRange && top.kind === 'string') throw new PromqlError('bad_data', `invalid expression type "string" for range query, must be Scalar or instant Vector`);
+    const lookback = opts.lookbackDelta ?? this.lookbackDelta;
+    const timeout = opts.timeoutMs ?? this.timeoutMs;
+    // Widest window any selector may need: ranges, offsets and @ are bounded by the data, so ask the storage for all.
+    const querier = await this.storage.querier(-8.64e15, 8.64e15);
+    const ctx: QueryContext = {
+      querier,
+      query,
+      queryStart: start,
+      queryEnd: end,
+      lookbackDelta: lookback,
+      maxSamples: this.maxSamples,
+      deadline: Date.now() + timeout,
+      signal: opts.signal,
+      subqueryStep: this.subqueryStep,
+      warnings: new Set(),
+      infos: new Set(),
+      currentSamples: 0,
+      peakSamples: 0,
+      samplesLoaded: 0,
+      isRange,
+    };
+    try {
+      const ev = new Evaluator(ctx, start, end, isRange ? step : 1);
+      let value: QueryValue;
+      if (!isRange && (top.kind === 'matrix' || top.kind === 'subquery')) {
+        const v = await ev.eval(top);
+        if (v.type !== 'matrix') throw new PromqlError('internal', 'expected range vector');
+        const series: RangeSeries[] = [];
+        for (const s of v.m.series) {
+          const [lo, hi] = ev.windowAt(v.m, start, s);
+          if (hi <= lo) continue;
+          series.push({ labels: s.dropName ? s.labels.without(...METADATA_LABELS) : s.labels, t: Array.from(s.t.subarray(lo, hi)), v: Array.from(s.v.subarray(lo, hi)) });
+        }
+        value = { type: 'matrix', series };
+      } else {
+        const v = await ev.eval(ast);
+        value = isRange ? toMatrix(v, ev) : toInstant(v, start);
+      }
+      return {
+        value,
+        warnings: [...ctx.warnings],
+        infos: [...ctx.infos],
+        stats: { samplesLoaded: ctx.samplesLoaded, peakSamples: ctx.peakSamples, evalMs: performance.now() - t0 },
+      };
+    } finally {
+      querier.close();
+    }
+  }
+}
+
+function unwrap(e: Expr): Expr {
+  while (e.kind === 'paren') e = e.expr;
+  return e;
+}
+
+function finalLabels(s: StepSeries): Labels {
+  return s.dropName ? s.labels.without(...METADATA_LABELS) : s.labels;
+}
+
+function toInstant(v: Value, t: number): QueryValue {
+  switch (v.type) {
+    case 'scalar':
+      return { type: 'scalar', t, v: v.v[0] };
+    case 'string':
+      return { type: 'string', t, v: v.v };
+    case 'vector': {
+      const samples: InstantSample[] = [];
+      const seen = new Set<string>();
+      for (const s of v.series) {
+        if (!s.has[0]) continue;
+        const labels = finalLabels(s);
+        const k = labels.key();
+        if (seen.has(k)) throw new PromqlError('execution', 'vector cannot contain metrics with the same labelset');
+        seen.add(k);
+        samples.push({ labels, t, v: s.v[0] });
+      }
+      return { type: 'vector', samples };
+    }
+    case 'matrix':
+      throw new PromqlError('internal', 'unexpected range vector');
+  }
+}
+
+function toMatrix(v: Value, ev: Evaluator): QueryValue {
+  const steps = ev.steps;
+  if (v.type === 'scalar') {
+    return { type: 'matrix', series: [{ labels: Labels.EMPTY, t: Array.from(ev.times), v: Array.from(v.v) }] };
+  }
+  if (v.type !== 'vector') throw new PromqlError('bad_data', `invalid expression type "${v.type}" for range query, must be Scalar or instant Vector`);
+  const byKey = new Map<string, { labels: Labels; has: Uint8Array; v: Float64Array }>();
+  for (const s of v.series) {
+    const labels = finalLabels(s);
+    const k = labels.key();
+    const prev = byKey.get(k);
+    if (!prev) {
+      byKey.set(k, { labels, has: s.has, v: s.v });
+      continue;
+    }
+    for (let i = 0; i < steps; i++) {
+      if (!s.has[i]) continue;
+      if (prev.has[i]) throw new PromqlError('execution', 'vector cannot contain metrics with the same labelset');
+      prev.has[i] = 1;
+      prev.v[i] = s.v[i];
+    }
+  }
+  const series: RangeSeries[] = [];
+  for (const s of byKey.values()) {
+    let n = 0;
+    for (let i = 0; i < steps; i++) n += s.has[i];
+    if (n === 0) continue;
+    const t = new Float64Array(n);
+    const vals = new Float64Array(n);
+    let k = 0;
+    for (let i = 0; i < steps; i++) {
+      if (!s.has[i]) continue;
+      t[k] = ev.times[i];
+      vals[k++] = s.v[i];
+    }
+    series.push({ labels: s.labels, t, v: vals });
+  }
+  series.sort((a, b) => Labels.compare(a.labels, b.labels));
+  return { type: 'matrix', series };
+}

@@ -1,0 +1,171 @@
+import { isStaleNaN, type Labels } from '../../model/index.js';
+import { MemoryStorage } from '../../storage/index.js';
+import { Engine, type EngineOptions } from '../engine.js';
+import { PromqlError, type QueryResult } from '../types.js';
+import { parseScript, type EvalCommand, type ExpectMatch } from './script.js';
+
+/** The outcome of one `eval` command of a script. */
+export interface CaseResult {
+  line: number;
+  expr: string;
+  passed: boolean;
+  native: boolean;
+  error?: string;
+}
+
+const EPSILON = 0.000001;
+const MIN_NORMAL = 2.2250738585072014e-308;
+
+/** Prometheus's `almost.Equal`, as the test framework compares values. */
+export function almostEqual(a: number, b: number, eps = EPSILON): boolean {
+  if (a !== a && b !== b) return true;
+  if (a === b) return true;
+  const absSum = Math.abs(a) + Math.abs(b);
+  const diff = Math.abs(a - b);
+  if (a === 0 || b === 0 || absSum < MIN_NORMAL) return diff < eps * MIN_NORMAL;
+  return diff / Math.min(absSum, Number.MAX_VALUE) < eps;
+}
+
+/** Run a promqltest script on a fresh in-memory storage; returns one result per `eval`. */
+export async function runScript(text: string, opts: EngineOptions = {}): Promise<CaseResult[]> {
+  const cmds = parseScript(text);
+  const storage = new MemoryStorage();
+  const engine = new Engine(storage, { lookbackDelta: 300_000, experimentalFunctions: true, ...opts });
+  const results: CaseResult[] = [];
+  let nativeLoaded = false;
+  for (const c of cmds) {
+    if (c.kind === 'clear') {
+      storage.clear();
+      nativeLoaded = false;
+      continue;
+    }
+    if (c.kind === 'load') {
+      if (c.nhcb) nativeLoaded = true;
+      const app = storage.appender();
+      for (const s of c.series) {
+        if (s.native) nativeLoaded = true;
+        s.values.forEach((v, i) => {
+          if (v === undefined) return;
+          try {
+            app.append(0, s.labels, i * c.intervalMs, v);
+          } catch {
+            // Out-of-order points of unsupported notations are skipped.
+          }
+        });
+      }
+      await app.commit();
+      continue;
+    }
+    let error: string | undefined;
+    try {
+      error = await runEval(engine, c);
+    } catch (e) {
+      error = `runner: ${(e as Error).message}`;
+    }
+    results.push({ line: c.line, expr: c.expr, passed: error === undefined, native: c.native || nativeLoaded, error });
+  }
+  return results;
+}
+
+async function runEval(engine: Engine, c: EvalCommand): Promise<string | undefined> {
+  let res: QueryResult;
+  try {
+    if (c.instant && c.expectRange) res = await engine.instantQuery(c.expr, c.expectRange.end);
+    else if (c.instant) res = await engine.instantQuery(c.expr, c.at);
+    else res = await engine.rangeQuery(c.expr, c.start, c.end, c.step);
+  } catch (e) {
+    if (!(e instanceof PromqlError)) throw e;
+    if (!c.fail) return `unexpected error: ${e.message}`;
+    if (c.failMessage !== undefined && c.failMessage !== e.message) return `expected error ${JSON.stringify(c.failMessage)}, got ${JSON.stringify(e.message)}`;
+    if (c.failRegexp && !c.failRegexp.test(e.message)) return `expected error matching ${c.failRegexp}, got ${JSON.stringify(e.message)}`;
+    const f = c.expects.find((x) => x.type === 'fail');
+    if (f?.match && !matches(f, e.message)) return `expected error ${f.match.kind} ${JSON.stringify(f.match.text)}, got ${JSON.stringify(e.message)}`;
+    return undefined;
+  }
+  if (c.fail) return `expected error, got result`;
+  const annoErr = checkAnnotations(c, res);
+  if (annoErr) return annoErr;
+  return compareResult(c, res);
+}
+
+function matches(e: ExpectMatch, s: string): boolean {
+  if (!e.match) return true;
+  if (e.match.kind === 'msg') return s === e.match.text;
+  return new RegExp(e.match.text).test(s);
+}
+
+function checkAnnotations(c: EvalCommand, r: QueryResult): string | undefined {
+  if (c.warn && r.warnings.length === 0) return 'expected warnings but got none';
+  if (c.info && r.infos.length === 0) return 'expected infos but got none';
+  for (const [type, actual] of [
+    ['warn', r.warnings],
+    ['info', r.infos],
+  ] as const) {
+    const exp = c.expects.filter((e) => e.type === type);
+    if (exp.length === 0) continue;
+    if (actual.length === 0) return `expected ${type} annotations but none were found`;
+    for (const e of exp) if (!actual.some((a) => matches(e, a))) return `expected ${type} matching ${JSON.stringify(e.match?.text)}, found ${JSON.stringify(actual)}`;
+    for (const a of actual) if (!exp.some((e) => matches(e, a))) return `unexpected ${type} annotation ${JSON.stringify(a)}`;
+  }
+  if (c.expects.some((e) => e.type === 'no_warn') && r.warnings.length > 0) return `unexpected warnings ${JSON.stringify(r.warnings)}`;
+  if (c.expects.some((e) => e.type === 'no_info') && r.infos.length > 0) return `unexpected infos ${JSON.stringify(r.infos)}`;
+  return undefined;
+}
+
+function fmt(l: Labels, v: unknown): string {
+  return `${l.toString()} ${String(v)}`;
+}
+
+function compareResult(c: EvalCommand, r: QueryResult): string | undefined {
+  const val = r.value;
+  if (c.expectString !== undefined) {
+    if (val.type !== 'string') return `expected string, got ${val.type}`;
+    return val.v === c.expectString ? undefined : `expected string ${JSON.stringify(c.expectString)}, got ${JSON.stringify(val.v)}`;
+  }
+  if (c.expectScalar !== undefined) {
+    if (val.type !== 'scalar') return `expected scalar, got ${val.type}`;
+    return almostEqual(c.expectScalar, val.v) ? undefined : `expected scalar ${c.expectScalar}, got ${val.v}`;
+  }
+  const expected = new Map<string, { labels: Labels; values: (number | undefined)[]; pos: number }>();
+  c.expected.forEach((e, i) => expected.set(e.labels.key(), { ...e, pos: i }));
+  if (val.type === 'scalar') return `expected vector or matrix result, got scalar ${val.v}`;
+  if (val.type === 'string') return `unexpected string result`;
+  if (val.type === 'vector') {
+    if (!c.instant) return 'range query returned a vector';
+    const seen = new Set<string>();
+    for (let i = 0; i < val.samples.length; i++) {
+      const s = val.samples[i];
+      const exp = expected.get(s.labels.key());
+      if (!exp) return `unexpected metric ${fmt(s.labels, s.v)} in result`;
+      if (c.ordered && exp.pos !== i) return `expected ${s.labels.toString()} at position ${exp.pos + 1} but was at ${i + 1}`;
+      const ev = exp.values[0];
+      if (ev === undefined || !almostEqual(ev, s.v) || isStaleNaN(ev) !== isStaleNaN(s.v)) return `expected ${ev} for ${s.labels.toString()} but got ${s.v}`;
+      seen.add(s.labels.key());
+    }
+    for (const [k, e] of expected) if (!seen.has(k)) return `expected metric ${fmt(e.labels, e.values)} not found`;
+    return undefined;
+  }
+  // matrix
+  const seen = new Set<string>();
+  const start = c.expectRange ? c.expectRange.start : c.start;
+  const step = c.expectRange ? c.expectRange.step : c.step;
+  for (const s of val.series) {
+    const exp = expected.get(s.labels.key());
+    if (!exp) return `unexpected metric ${s.labels.toString()} in result`;
+    seen.add(s.labels.key());
+    const et: number[] = [];
+    const evs: number[] = [];
+    exp.values.forEach((v, i) => {
+      if (v === undefined) return;
+      et.push(start + i * step);
+      evs.push(v);
+    });
+    if (et.length !== s.t.length) return `expected ${et.length} points for ${s.labels.toString()}, got ${s.t.length} (${Array.from(s.v).join(' ')} @ ${Array.from(s.t).join(' ')})`;
+    for (let i = 0; i < et.length; i++) {
+      if (et[i] !== s.t[i]) return `expected point ${i} of ${s.labels.toString()} at ${et[i]}, got ${s.t[i]}`;
+      if (!almostEqual(evs[i], s.v[i])) return `expected point ${i} (t=${et[i]}) of ${s.labels.toString()} to be ${evs[i]}, got ${s.v[i]}`;
+    }
+  }
+  for (const [k, e] of expected) if (!seen.has(k)) return `expected metric ${e.labels.toString()} not found`;
+  return undefined;
+}

@@ -1,0 +1,48 @@
+import type { Labels } from '../model/index.js';
+
+/**
+ * Intermediate values of the evaluator. An instant vector over all steps of the query is a list of step series:
+ * one label set with one value slot per step (`has` marks the steps where the series has a value). Range vectors
+ * (arguments of range functions) keep their raw samples with the window parameters.
+ */
+export class StepSeries {
+  constructor(
+    public labels: Labels,
+    readonly v: Float64Array,
+    readonly has: Uint8Array,
+    /** Prometheus 3's delayed `__name__` removal: drop the name when the result leaves the engine. */
+    public dropName: boolean,
+  ) {}
+
+  static empty(labels: Labels, steps: number, dropName = false): StepSeries {
+    return new StepSeries(labels, new Float64Array(steps), new Uint8Array(steps), dropName);
+  }
+
+  count(): number {
+    let n = 0;
+    for (let i = 0; i < this.has.length; i++) n += this.has[i];
+    return n;
+  }
+}
+
+/** One series of a range vector: its samples (staleness markers removed), time-ordered. */
+export interface RawSeries {
+  labels: Labels;
+  t: Float64Array;
+  v: Float64Array;
+  dropName: boolean;
+}
+
+export interface RangeVector {
+  series: RawSeries[];
+  rangeMs: number;
+  offsetMs: number;
+  /** Fixed evaluation time from `@`, or null. */
+  atMs: number | null;
+}
+
+export type Value =
+  | { type: 'scalar'; v: Float64Array }
+  | { type: 'vector'; series: StepSeries[] }
+  | { type: 'string'; v: string }
+  | { type: 'matrix'; m: RangeVector };
