@@ -1,0 +1,170 @@
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Overrides, tenantLimitsSchema } from '../src/metrics/limits/index.js';
+import { Labels, Matcher } from '../src/metrics/model/index.js';
+import { registerRemoteWriteReceiver } from '../src/metrics/remote/receiver/index.js';
+import { RemoteWriteSender, loadProgress, remoteWriteConfigSchema } from '../src/metrics/remote/sender/index.js';
+import { MemoryStorage } from '../src/metrics/storage/index.js';
+import { createHttpServer, createSelfMetricsRegistry, listen, silentLogger, type Registry } from '../src/server/index.js';
+import { tempDir, waitFor } from './helpers/process.js';
+import { prometheusAvailable, startPrometheus } from './helpers/prometheus-peer.js';
+import { WalMetricsReader, WalMetricsStore } from './helpers/wal-metrics.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.reverse()) await c();
+  cleanups.length = 0;
+});
+
+async function metric(registry: Registry, name: string): Promise<number> {
+  const m = await registry.getSingleMetric(name)?.get();
+  return m?.values.reduce((a, v) => a + v.value, 0) ?? 0;
+}
+
+/** Append `n` samples per series at t0 + i*step to the test WAL; returns expected (count, sum) per series name. */
+async function writeSamples(store: WalMetricsStore, series: number, from: number, n: number, t0: number, step = 1000) {
+  const app = store.appender();
+  for (let i = from; i < from + n; i++) {
+    for (let s = 0; s < series; s++) app.append(0, Labels.fromObject({ __name__: 'sent_metric', series: String(s), job: 'sender' }), t0 + i * step, s * 1000 + i);
+  }
+  await app.commit();
+}
+
+function sender(dir: string, url: string, registry: Registry, queue: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) {
+  const config = remoteWriteConfigSchema.parse({
+    url,
+    name: 'test',
+    remote_timeout: '5s',
+    queue_config: { max_samples_per_send: 50, batch_send_deadline: '200ms', min_backoff: '50ms', max_backoff: '400ms', max_shards: 4, ...queue },
+    ...extra,
+  });
+  return new RemoteWriteSender({
+    config,
+    openReader: (from) => new WalMetricsReader(join(dir, 'wal'), from),
+    positionFile: join(dir, 'remote-write', 'test.json'),
+    registry,
+    pollIntervalMs: 50,
+  }).start();
+}
+
+async function receiver(overrides?: Overrides, multiTenant = false) {
+  const store = new MemoryStorage();
+  const registry = createSelfMetricsRegistry();
+  const app: FastifyInstance = createHttpServer({ name: 'rx', listenAddress: '127.0.0.1:0', logger: silentLogger(), registry });
+  const seen: string[] = [];
+  app.addHook('onRequest', async (req) => {
+    seen.push(String(req.headers.authorization ?? ''));
+  });
+  registerRemoteWriteReceiver(app, '/api/v1/push', { appendable: () => store, tenancy: { multiTenant, defaultTenant: 'anonymous' }, overrides, registry });
+  const port = await listen(app, '127.0.0.1:0');
+  cleanups.push(() => app.close());
+  return { store, url: `http://127.0.0.1:${port}/api/v1/push`, seen };
+}
+
+async function storedCount(store: MemoryStorage, name: string): Promise<number> {
+  const q = await store.querier(0, Number.MAX_SAFE_INTEGER);
+  const ss = await q.select([new Matcher('=', '__name__', name)], { start: 0, end: Number.MAX_SAFE_INTEGER });
+  return ss.reduce((a, s) => a + s.samples(0, Number.MAX_SAFE_INTEGER).length, 0);
+}
+
+describe('remote-write sender → our receiver', () => {
+  it('retries 429 (rate limited) until everything is delivered, with the configured auth and headers', async () => {
+    const rx = await receiver(new Overrides(tenantLimitsSchema.parse({ ingestion_rate: 400, ingestion_burst_size: 200 })));
+    const dir = tempDir('rw-sender-');
+    const store = new WalMetricsStore(join(dir, 'wal'));
+    cleanups.push(() => store.close());
+    await writeSamples(store, 10, 0, 50, Date.now() - 60_000, 100);
+    const registry = createSelfMetricsRegistry();
+    const s = sender(dir, rx.url, registry, {}, { basic_auth: { username: 'u', password: 'p' }, headers: { 'X-Scope-OrgID': 'ignored-here' } });
+    cleanups.push(() => s.stop());
+    await waitFor(async () => (await storedCount(rx.store, 'sent_metric')) === 500, 20_000, 'all 500 samples');
+    expect(await metric(registry, 'prometheus_remote_storage_samples_retried_total')).toBeGreaterThan(0);
+    expect(await metric(registry, 'prometheus_remote_storage_samples_total')).toBe(500);
+    expect(await metric(registry, 'prometheus_remote_storage_samples_failed_total')).toBe(0);
+    expect(rx.seen[0]).toBe(`Basic ${Buffer.from('u:p').toString('base64')}`);
+    await waitFor(() => loadProgress(join(dir, 'remote-write', 'test.json'))?.round === undefined, 5000, 'round completed');
+  });
+
+  it('drops 4xx batches as failed and carries on; write relabelling drops series before sending', async () => {
+    const rx = await receiver();
+    const dir = tempDir('rw-sender-');
+    const store = new WalMetricsStore(join(dir, 'wal'));
+    cleanups.push(() => store.close());
+    const app = store.appender();
+    const now = Date.now();
+    app.append(0, Labels.fromObject({ __name__: 'ok_metric' }), now - 1000, 1);
+    app.append(0, Labels.fromObject({ __name__: 'secret_metric' }), now - 1000, 1);
+    await app.commit();
+    const app2 = store.appender();
+    app2.append(0, Labels.fromObject({ __name__: 'bad metric name' }), now - 900, 1); // refused by the receiver: 400
+    await app2.commit();
+    const app3 = store.appender();
+    app3.append(0, Labels.fromObject({ __name__: 'ok_metric' }), now - 500, 2);
+    await app3.commit();
+    const registry = createSelfMetricsRegistry();
+    const config = remoteWriteConfigSchema.parse({ url: rx.url, name: 'relabel', queue_config: { max_samples_per_send: 1, batch_send_deadline: '50ms', min_shards: 1, max_shards: 1 } });
+    const s = new RemoteWriteSender({
+      config,
+      openReader: (from) => new WalMetricsReader(join(dir, 'wal'), from),
+      positionFile: join(dir, 'pos.json'),
+      registry,
+      relabel: (l) => (l.get('__name__').startsWith('secret') ? null : l),
+      pollIntervalMs: 20,
+    }).start();
+    cleanups.push(() => s.stop());
+    await waitFor(async () => (await storedCount(rx.store, 'ok_metric')) === 2, 10_000, 'ok samples');
+    await waitFor(async () => (await metric(registry, 'prometheus_remote_storage_samples_failed_total')) === 1, 5000, 'failed counted');
+    expect(await storedCount(rx.store, 'secret_metric')).toBe(0);
+    expect(await metric(registry, 'prometheus_remote_storage_samples_dropped_total')).toBe(1);
+  });
+});
+
+// The acceptance scenario: Sightline's sender → a real Prometheus with the remote-write receiver; the receiver is
+// stopped for a while and restarted, the sender is restarted too; afterwards every sample is in Prometheus.
+describe.runIf(prometheusAvailable())('remote-write sender → real Prometheus, through outages and restarts', () => {
+  it('delivers every sample exactly once', async () => {
+    const dir = tempDir('rw-sender-prom-');
+    const store = new WalMetricsStore(join(dir, 'wal'));
+    cleanups.push(() => store.close());
+    const promDir = tempDir('rw-prom-');
+    let prom = await startPrometheus(promDir, 'global:\n  scrape_interval: 1m\n');
+    cleanups.push(() => prom.stop());
+    const url = `${prom.url}/api/v1/write`;
+    const SERIES = 20;
+    const t0 = Date.now() - 10 * 60_000;
+    await writeSamples(store, SERIES, 0, 100, t0);
+    const registry = createSelfMetricsRegistry();
+    let s = sender(dir, url, registry);
+    const countIn = async () => {
+      const r = await prom.query('sum(count_over_time(sent_metric[1h]))');
+      return r.length ? Number(r[0].value![1]) : 0;
+    };
+    await waitFor(async () => (await countIn()) === SERIES * 100, 20_000, 'first 2000 samples in Prometheus');
+
+    // Receiver down: the sender keeps retrying, nothing is lost.
+    await prom.stop();
+    await writeSamples(store, SERIES, 100, 100, t0);
+    await waitFor(async () => (await metric(registry, 'prometheus_remote_storage_samples_retried_total')) > 0, 10_000, 'retries while down');
+    // Sender restart while the receiver is still down, in the middle of a round of sends.
+    expect(loadProgress(join(dir, 'remote-write', 'test.json'))?.round).toBeDefined();
+    await s.stop();
+    await writeSamples(store, SERIES, 200, 100, t0);
+    s = sender(dir, url, createSelfMetricsRegistry());
+    cleanups.push(() => s.stop());
+    await new Promise((r) => setTimeout(r, 500));
+    // Receiver back, same data directory and port.
+    prom = await startPrometheus(promDir, 'global:\n  scrape_interval: 1m\n', prom.port);
+    await waitFor(async () => (await countIn()) === SERIES * 300, 30_000, 'all 6000 samples in Prometheus');
+    // Values and timestamps: every series has exactly its 300 samples, with the right sum.
+    const sums = await prom.query('sum_over_time(sent_metric[1h])');
+    expect(sums).toHaveLength(SERIES);
+    for (const r of sums) {
+      const s0 = Number(r.metric.series);
+      const expected = Array.from({ length: 300 }, (_, i) => s0 * 1000 + i).reduce((a, b) => a + b, 0);
+      expect(Number(r.value![1])).toBe(expected);
+    }
+    const counts = await prom.query('count_over_time(sent_metric[1h])');
+    expect(counts.every((r) => r.value![1] === '300')).toBe(true);
+  });
+});
