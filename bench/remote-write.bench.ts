@@ -1,0 +1,169 @@
+/**
+ * Remote-write ingestion: throughput (samples/s) and resident memory for 10,000 series × 120 samples, batches of
+ * 5,000, 4 concurrent senders — our receiver side by side with a real Prometheus and VictoriaMetrics receiving the
+ * same pre-encoded requests from ../shared/peers/rw-load.mjs (run as an external tool), and the ratios.
+ *
+ * Our receiver runs in its own process (`--serve`): the Mimir write path (`registerRemoteWriteReceiver`) over the
+ * test helper's WAL-backed Appendable (every request is in the write-ahead log before the 2xx) plus an in-memory
+ * columnar copy of the samples standing in for the TSDB head, which is not there yet.
+ *
+ *   npm run bench remote-write          (env RW_SERIES, RW_SAMPLES, RW_BATCH, RW_CONCURRENCY to change the load)
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Overrides, tenantLimitsSchema } from '../src/metrics/limits/index.js';
+import type { Labels } from '../src/metrics/model/index.js';
+import { registerRemoteWriteReceiver } from '../src/metrics/remote/receiver/index.js';
+import type { Appendable, Appender } from '../src/metrics/storage/index.js';
+import { createHttpServer, createSelfMetricsRegistry, listen, silentLogger } from '../src/server/index.js';
+import { WalMetricsStore } from '../test/helpers/wal-metrics.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const PEERS = resolve(ROOT, '..', '..', 'shared', 'peers');
+const LOAD = existsSync(join(PEERS, 'rw-load.mjs')) ? join(PEERS, 'rw-load.mjs') : '/work/shared/peers/rw-load.mjs';
+const START = join(LOAD, '..', 'start.sh');
+
+/** WAL first (durability), then an in-memory columnar head stand-in. */
+class WalPlusMemory implements Appendable {
+  private readonly series = new Map<number, { t: Float64Array; v: Float64Array; n: number }>();
+  constructor(private readonly wal: WalMetricsStore) {}
+  appender(): Appender {
+    const w = this.wal.appender();
+    const refs: number[] = [];
+    const ts: number[] = [];
+    const vs: number[] = [];
+    return {
+      append: (ref: number, labels: Labels, t: number, v: number) => {
+        const r = w.append(ref, labels, t, v);
+        refs.push(r);
+        ts.push(t);
+        vs.push(v);
+        return r;
+      },
+      appendExemplar: (ref, labels, e) => w.appendExemplar(ref, labels, e),
+      updateMetadata: (ref, labels, m) => w.updateMetadata(ref, labels, m),
+      commit: async () => {
+        await w.commit();
+        for (let i = 0; i < refs.length; i++) {
+          let s = this.series.get(refs[i]);
+          if (!s) this.series.set(refs[i], (s = { t: new Float64Array(16), v: new Float64Array(16), n: 0 }));
+          if (s.n === s.t.length) {
+            const t2 = new Float64Array(s.n * 2);
+            const v2 = new Float64Array(s.n * 2);
+            t2.set(s.t);
+            v2.set(s.v);
+            s.t = t2;
+            s.v = v2;
+          }
+          s.t[s.n] = ts[i];
+          s.v[s.n++] = vs[i];
+        }
+      },
+      rollback: () => w.rollback(),
+    };
+  }
+}
+
+async function serve(dir: string): Promise<void> {
+  const registry = createSelfMetricsRegistry();
+  const app = createHttpServer({ name: 'bench', listenAddress: '127.0.0.1:0', logger: silentLogger(), registry });
+  const storage = new WalPlusMemory(new WalMetricsStore(join(dir, 'wal')));
+  registerRemoteWriteReceiver(app, '/api/v1/push', {
+    appendable: () => storage,
+    tenancy: { multiTenant: false, defaultTenant: 'anonymous' },
+    overrides: new Overrides(tenantLimitsSchema.parse({ ingestion_rate: 1e12, ingestion_burst_size: 1e12, max_global_series_per_user: 0 })),
+    registry,
+  });
+  const port = await listen(app, '127.0.0.1:0');
+  process.stdout.write(`PORT ${port}\n`);
+}
+
+function rssOf(pid: number): { rssMB: number; peakMB: number } {
+  const st = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(st)?.[1] ?? 0);
+  return { rssMB: Math.round(kb('VmRSS') / 1024), peakMB: Math.round(kb('VmHWM') / 1024) };
+}
+
+function load(url: string): { samples_per_s: number; samples: number; failed: number; seconds: number; first_error?: string } {
+  const env = process.env;
+  const out = execFileSync(
+    process.execPath,
+    [LOAD, '--url', url, '--series', env.RW_SERIES ?? '10000', '--samples', env.RW_SAMPLES ?? '120', '--batch', env.RW_BATCH ?? '5000', '--concurrency', env.RW_CONCURRENCY ?? '4'],
+    { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 24 },
+  );
+  return JSON.parse(out.trim().split('\n').at(-1)!);
+}
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((r) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => r(p));
+    });
+  });
+}
+
+async function ours(): Promise<Record<string, unknown>> {
+  const dir = mkdtempSync(join(tmpdir(), 'rw-bench-ours-'));
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', import.meta.filename, '--serve', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((res, rej) => {
+    let buf = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const m = /PORT (\d+)/.exec(buf);
+      if (m) res(Number(m[1]));
+    });
+    child.on('exit', (c) => rej(new Error(`receiver exited ${c}`)));
+  });
+  try {
+    const idle = rssOf(child.pid!);
+    const r = load(`http://127.0.0.1:${port}/api/v1/push`);
+    return { receiver: 'sightline (WAL + in-memory columnar head stand-in)', ...r, idle_rss_mb: idle.rssMB, ...rssOf(child.pid!) };
+  } finally {
+    child.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function peer(name: 'prometheus' | 'victoria-metrics'): Promise<Record<string, unknown> | undefined> {
+  if (!existsSync(START)) return undefined;
+  const dir = mkdtempSync(join(tmpdir(), `rw-bench-${name}-`));
+  const port = await freePort();
+  let pid: number;
+  try {
+    pid = Number(execFileSync('bash', [START, name, dir, String(port)], { encoding: 'utf8' }).trim());
+  } catch (e) {
+    console.error(`${name}: not available (${(e as Error).message.split('\n')[0]})`);
+    return undefined;
+  }
+  try {
+    const idle = rssOf(pid);
+    const r = load(`http://127.0.0.1:${port}/api/v1/write`);
+    return { receiver: name, ...r, idle_rss_mb: idle.rssMB, ...rssOf(pid) };
+  } finally {
+    process.kill(pid, 'SIGTERM');
+    await new Promise((r) => setTimeout(r, 500));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[2] === '--serve') {
+  await serve(process.argv[3]);
+} else {
+  const results = [await ours(), await peer('prometheus'), await peer('victoria-metrics')].filter((r) => r !== undefined);
+  for (const r of results) console.log(JSON.stringify({ bench: 'remote-write', ...r }));
+  const base = results[0] as { samples_per_s: number; peakMB: number };
+  for (const r of results.slice(1) as { receiver: string; samples_per_s: number; peakMB: number }[]) {
+    console.log(
+      JSON.stringify({
+        bench: 'remote-write',
+        ratio_vs: r.receiver,
+        throughput_ratio: +(base.samples_per_s / r.samples_per_s).toFixed(2),
+        peak_rss_ratio: +(base.peakMB / r.peakMB).toFixed(2),
+      }),
+    );
+  }
+}
