@@ -46,3 +46,19 @@ describe('tenant limits', () => {
     expect((l as Labels).flat).toEqual(['__name__', 'm', 'b', '1']);
   });
 });
+
+describe('remote config section', () => {
+  it('parses limits and per-tenant overrides from YAML with Mimir names', async () => {
+    const { parseYamlConfig, sightlineConfigSchema } = await import('../../config/index.js');
+    const c = parseYamlConfig(
+      sightlineConfigSchema,
+      'remote:\n  multitenancy_enabled: true\n  limits:\n    ingestion_rate: 500\n    past_grace_period: 2h\n  overrides:\n    team-a:\n      max_global_series_per_user: 7\n',
+      'x.yaml',
+    );
+    expect(c.remote.multitenancy_enabled).toBe(true);
+    const o = new Overrides(c.remote.limits, c.remote.overrides);
+    expect(o.forTenant('team-a')).toMatchObject({ ingestion_rate: 500, past_grace_period: 7_200_000, max_global_series_per_user: 7 });
+    expect(o.forTenant('b').max_global_series_per_user).toBe(150_000);
+    expect(() => parseYamlConfig(sightlineConfigSchema, 'remote:\n  limits:\n    ingestion_rte: 1\n', 'x.yaml')).toThrow(/remote\.limits\.ingestion_rte/);
+  });
+});
