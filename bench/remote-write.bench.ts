@@ -69,7 +69,8 @@ class WalPlusMemory implements Appendable {
 async function serve(dir: string): Promise<void> {
   const registry = createSelfMetricsRegistry();
   const app = createHttpServer({ name: 'bench', listenAddress: '127.0.0.1:0', logger: silentLogger(), registry });
-  const storage = new WalPlusMemory(new WalMetricsStore(join(dir, 'wal')));
+  const wal = new WalMetricsStore(join(dir, 'wal'));
+  const storage = new WalPlusMemory(wal);
   registerRemoteWriteReceiver(app, '/api/v1/push', {
     appendable: () => storage,
     tenancy: { multiTenant: false, defaultTenant: 'anonymous' },
@@ -77,6 +78,12 @@ async function serve(dir: string): Promise<void> {
     registry,
   });
   const port = await listen(app, '127.0.0.1:0');
+  process.on('SIGTERM', () => {
+    void app.close().then(() => {
+      wal.close();
+      process.exit(0);
+    });
+  });
   process.stdout.write(`PORT ${port}\n`);
 }
 

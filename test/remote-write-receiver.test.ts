@@ -118,6 +118,26 @@ describe('remote-write receiver (Mimir behaviour) with MemoryStorage', () => {
     expect((await post(s.url, raw)).status).toBe(200);
   });
 
+  it('answers 4xx (never 5xx) to garbage, truncated and mutated bodies, and keeps serving', async () => {
+    const s = await setup();
+    const valid = encodeV1(Array.from({ length: 5 }, (_, i) => ({ labels: lbl([['__name__', `m${i}`]]), samples: [{ value: i, timestamp: NOW }] })));
+    let seed = 7;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    for (let k = 0; k < 40; k++) {
+      const m = Buffer.from(valid);
+      for (let f = 0; f < 3; f++) m[rnd(m.length)] = rnd(256);
+      const body = k % 4 === 0 ? m.subarray(0, rnd(m.length)) : m;
+      for (const ct of ['application/x-protobuf', 'application/x-protobuf;proto=io.prometheus.write.v2.Request']) {
+        const r = await post(s.url, body, { 'Content-Type': ct });
+        expect(r.status, r.text).toBeLessThan(500);
+      }
+    }
+    expect((await post(s.url, encodeV1([{ labels: lbl([['__name__', 'after']]), samples: [{ value: 1, timestamp: NOW + 5 }] }]))).status).toBe(200);
+  });
+
   it('refuses invalid labels with Mimir messages and keeps the valid series of the request', async () => {
     const s = await setup();
     const good = { labels: lbl([['__name__', 'good']]), samples: [{ value: 1, timestamp: NOW }] };
