@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { compressSnappyBody } from '../src/metrics/remote/codec/index.js';
-import { registerRemoteWriteReceiver } from '../src/metrics/remote/receiver/index.js';
+import { registerRemoteWriteReceiver, type RemoteWriteIngester } from '../src/metrics/remote/receiver/index.js';
 import { Overrides, tenantLimitsSchema } from '../src/metrics/limits/index.js';
 import { Matcher } from '../src/metrics/model/index.js';
 import { MemoryStorage, type Appendable } from '../src/metrics/storage/index.js';
@@ -13,6 +13,7 @@ interface Setup {
   stores: Map<string, MemoryStorage>;
   registry: Registry;
   app: FastifyInstance;
+  ingester: RemoteWriteIngester;
 }
 
 let apps: FastifyInstance[] = [];
@@ -30,7 +31,7 @@ async function setup(opts: { multiTenant?: boolean; overrides?: Overrides; appen
     if (!s) stores.set(t, (s = new MemoryStorage()));
     return s;
   };
-  registerRemoteWriteReceiver(app, '/api/v1/push', {
+  const ingester = registerRemoteWriteReceiver(app, '/api/v1/push', {
     appendable: opts.appendable ?? storeOf,
     tenancy: { multiTenant: opts.multiTenant ?? false, defaultTenant: 'anonymous' },
     overrides: opts.overrides,
@@ -39,7 +40,7 @@ async function setup(opts: { multiTenant?: boolean; overrides?: Overrides; appen
   });
   const port = await listen(app, '127.0.0.1:0');
   apps.push(app);
-  return { url: `http://127.0.0.1:${port}/api/v1/push`, stores, registry, app };
+  return { url: `http://127.0.0.1:${port}/api/v1/push`, stores, registry, app, ingester };
 }
 
 const NOW = Date.now();
@@ -84,6 +85,7 @@ describe('remote-write receiver (Mimir behaviour) with MemoryStorage', () => {
       ['up{instance="a", job="x"}', NOW - 1000, 0],
     ]);
     expect(await metric(s.registry, 'cortex_distributor_received_samples_total', { user: 'anonymous' })).toBe(3);
+    expect([...s.ingester.metadata('anonymous').metadata()]).toEqual([['http_requests_total', [{ type: 'counter', help: 'h', unit: '' }]]]);
     expect(await metric(s.registry, 'cortex_ingester_ingested_samples_total', { user: 'anonymous' })).toBe(3);
     const scrape = await (await fetch(s.url.replace('/api/v1/push', '/metrics'))).text();
     expect(scrape).toMatch(/cortex_ingester_ingested_samples_total\{user="anonymous"\} 3/);

@@ -22,6 +22,7 @@ import {
   decompressSnappyBody,
 } from '../codec/index.js';
 import { receiverMetrics, type ReceiverMetrics } from './receiver-metrics.js';
+import { TenantMetadata } from './tenant-metadata.js';
 
 export interface RemoteWriteDeps {
   /** The storage of a tenant. */
@@ -53,7 +54,8 @@ const FAMILY_SUFFIXES = ['', '_total', '_bucket', '_count', '_sum', '_created', 
  * The distributor + ingester write path, HTTP-agnostic: decode, validate (Mimir's checks and messages), apply the
  * tenant's limits, append to the tenant's storage and commit — nothing is reported written before `commit()`
  * resolved. Malformed bodies are `HttpError` 400, an over-rate tenant 429 (nothing stored), storage faults 500.
- * Native histograms are decoded and counted, but no `Appendable` stores them yet: they are discarded with reason
+ * Metadata is kept per tenant beside the storage (`metadata(tenant)`, as Mimir's ingesters do) and also handed to
+ * the `Appender` for series of the same request. Native histograms are decoded and counted, but no `Appendable` stores them yet: they are discarded with reason
  * `native_histogram_unsupported` and reported as 0 written.
  */
 export class RemoteWriteIngester {
@@ -63,6 +65,7 @@ export class RemoteWriteIngester {
   readonly seriesTracker: SeriesTracker;
   private readonly maxMessageSize: number;
   private readonly now: () => number;
+  private readonly metadataByTenant = new Map<string, TenantMetadata>();
 
   constructor(readonly deps: RemoteWriteDeps) {
     this.metrics = receiverMetrics(deps.registry);
@@ -71,6 +74,13 @@ export class RemoteWriteIngester {
     this.seriesTracker = deps.seriesTracker ?? new SeriesTracker();
     this.maxMessageSize = deps.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
     this.now = deps.now ?? Date.now;
+  }
+
+  /** Metadata received for a tenant (a `MetadataSource` for `/api/v1/metadata`). */
+  metadata(tenant: string): TenantMetadata {
+    let m = this.metadataByTenant.get(tenant);
+    if (!m) this.metadataByTenant.set(tenant, (m = new TenantMetadata()));
+    return m;
   }
 
   decode(body: Buffer, version: 1 | 2): WriteRequestBatch {
@@ -211,6 +221,8 @@ export class RemoteWriteIngester {
         if (i >= 0 && labels && refs[i] > 0) refs[i] = app.updateMetadata(refs[i], labels, meta);
       }
       await app.commit();
+      const tm = this.metadata(tenant);
+      for (const md of batch.metadata) if (md.family !== '') tm.add(md.family, { type: md.type, help: md.help, unit: md.unit });
     } catch (e) {
       app.rollback();
       throw new HttpError(500, 'internal', `failed pushing to the write-ahead log: ${(e as Error).message}`);

@@ -140,7 +140,14 @@ export class RemoteWriteSender {
       const chunk = new Chunk();
       let firstAt = 0;
       while (!signal.aborted) {
-        const got = this.readInto(chunk, target - chunk.n);
+        let got: number;
+        try {
+          got = this.readInto(chunk, target - chunk.n);
+        } catch (e) {
+          this.deps.logger?.error({ err: e, remote_name: this.name }, 'reading the WAL failed; retrying');
+          await sleep(this.pollMs() * 10, signal);
+          continue;
+        }
         if (chunk.n > 0 && firstAt === 0) firstAt = Date.now();
         if (chunk.n >= target) break;
         if (chunk.n > 0 && Date.now() - firstAt >= q.batch_send_deadline) break;
