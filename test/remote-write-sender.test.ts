@@ -53,13 +53,15 @@ async function receiver(overrides?: Overrides, multiTenant = false) {
   const registry = createSelfMetricsRegistry();
   const app: FastifyInstance = createHttpServer({ name: 'rx', listenAddress: '127.0.0.1:0', logger: silentLogger(), registry });
   const seen: string[] = [];
+  const types: string[] = [];
   app.addHook('onRequest', async (req) => {
     seen.push(String(req.headers.authorization ?? ''));
+    types.push(String(req.headers['content-type']));
   });
   registerRemoteWriteReceiver(app, '/api/v1/push', { appendable: () => store, tenancy: { multiTenant, defaultTenant: 'anonymous' }, overrides, registry });
   const port = await listen(app, '127.0.0.1:0');
   cleanups.push(() => app.close());
-  return { store, url: `http://127.0.0.1:${port}/api/v1/push`, seen };
+  return { store, url: `http://127.0.0.1:${port}/api/v1/push`, seen, types, registry };
 }
 
 async function storedCount(store: MemoryStorage, name: string): Promise<number> {
@@ -84,6 +86,18 @@ describe('remote-write sender → our receiver', () => {
     expect(await metric(registry, 'prometheus_remote_storage_samples_failed_total')).toBe(0);
     expect(rx.seen[0]).toBe(`Basic ${Buffer.from('u:p').toString('base64')}`);
     await waitFor(() => loadProgress(join(dir, 'remote-write', 'test.json'))?.round === undefined, 5000, 'round completed');
+  });
+
+  it('sends remote write 2.0 when protobuf_message asks for it', async () => {
+    const rx = await receiver();
+    const dir = tempDir('rw-sender-v2-');
+    const store = new WalMetricsStore(join(dir, 'wal'));
+    cleanups.push(() => store.close());
+    await writeSamples(store, 5, 0, 20, Date.now() - 60_000, 100);
+    const s = sender(dir, rx.url, createSelfMetricsRegistry(), {}, { protobuf_message: 'io.prometheus.write.v2.Request' });
+    cleanups.push(() => s.stop());
+    await waitFor(async () => (await storedCount(rx.store, 'sent_metric')) === 100, 10_000, 'all 100 samples over 2.0');
+    expect(new Set(rx.types)).toEqual(new Set(['application/x-protobuf;proto=io.prometheus.write.v2.Request']));
   });
 
   it('drops 4xx batches as failed and carries on; write relabelling drops series before sending', async () => {

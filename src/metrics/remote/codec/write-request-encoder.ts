@@ -138,3 +138,65 @@ export function encodeWriteRequestV1(input: EncodeInput): Buffer {
   if (w.pos !== total) throw new Error(`encoder size mismatch: wrote ${w.pos}, computed ${total}`);
   return w.buf;
 }
+
+/**
+ * A remote write 2.0 `io.prometheus.write.v2.Request` (uncompressed protobuf): every label string once in the
+ * symbol table (`''` first, as the spec requires), series as packed references. Metadata is not encoded.
+ */
+export function encodeWriteRequestV2(input: EncodeInput): Buffer {
+  const { seriesCount, labels, sampleEnd, t, v } = input;
+  const symbols = new Map<string, number>([['', 0]]);
+  const symbolBytes: number[] = [0];
+  const refsOf: number[][] = [];
+  let total = 0;
+  for (let i = 0; i < seriesCount; i++) {
+    const flat = labels[i].flat;
+    const refs: number[] = [];
+    for (const s of flat) {
+      let r = symbols.get(s);
+      if (r === undefined) {
+        r = symbols.size;
+        symbols.set(s, r);
+        symbolBytes.push(Buffer.byteLength(s));
+      }
+      refs.push(r);
+    }
+    refsOf.push(refs);
+  }
+  for (const b of symbolBytes) total += 1 + varintSize(b) + b;
+  const tsSizes = new Uint32Array(seriesCount);
+  const refSizes = new Uint32Array(seriesCount);
+  for (let i = 0; i < seriesCount; i++) {
+    let rs = 0;
+    for (const r of refsOf[i]) rs += varintSize(r);
+    refSizes[i] = rs;
+    let size = rs > 0 ? 1 + varintSize(rs) + rs : 0;
+    for (let j = i === 0 ? 0 : sampleEnd[i - 1]; j < sampleEnd[i]; j++) {
+      const ss = sampleSize(t[j]);
+      size += 1 + varintSize(ss) + ss;
+    }
+    tsSizes[i] = size;
+    total += 1 + varintSize(size) + size;
+  }
+  const w = new Writer(Buffer.allocUnsafe(total));
+  for (const [s, r] of symbols) w.string(0x22, s, symbolBytes[r]); // symbols = 4
+  for (let i = 0; i < seriesCount; i++) {
+    w.buf[w.pos++] = 0x2a; // timeseries = 5
+    w.varint(tsSizes[i]);
+    if (refSizes[i] > 0) {
+      w.buf[w.pos++] = 0x0a; // labels_refs = 1, packed
+      w.varint(refSizes[i]);
+      for (const r of refsOf[i]) w.varint(r);
+    }
+    for (let j = i === 0 ? 0 : sampleEnd[i - 1]; j < sampleEnd[i]; j++) {
+      w.buf[w.pos++] = 0x12; // samples = 2
+      w.varint(sampleSize(t[j]));
+      w.buf[w.pos++] = 0x09;
+      w.double(v[j]);
+      w.buf[w.pos++] = 0x10;
+      w.varint(t[j]);
+    }
+  }
+  if (w.pos !== total) throw new Error(`encoder size mismatch: wrote ${w.pos}, computed ${total}`);
+  return w.buf;
+}

@@ -29,6 +29,8 @@ export const remoteWriteConfigSchema = z
     remote_timeout: durationMs.default(30_000),
     headers: z.record(z.string(), z.string()).default({}),
     write_relabel_configs: z.array(z.record(z.string(), z.unknown())).default([]),
+    /** Prometheus 3's choice of message: remote write 1.0 (default) or 2.0. */
+    protobuf_message: z.enum(['prometheus.WriteRequest', 'io.prometheus.write.v2.Request']).default('prometheus.WriteRequest'),
     send_exemplars: z.boolean().default(false),
     send_native_histograms: z.boolean().default(false),
     basic_auth: z.strictObject({ username: z.string().default(''), password: secret.optional(), password_file: z.string().optional() }).optional(),

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Labels } from '../../model/index.js';
 import type { MetricsWalReader, SeriesRef, WalPosition } from '../../storage/index.js';
-import { compressSnappyBody, encodeWriteRequestV1 } from '../codec/index.js';
+import { compressSnappyBody, encodeWriteRequestV1, encodeWriteRequestV2 } from '../codec/index.js';
 import { comparePositions, loadProgress, saveProgress, type SenderProgress } from './read-position-file.js';
 import type { RemoteWriteConfig } from './remote-write-config.js';
 import { senderMetrics, type SenderMetrics } from './sender-metrics.js';
@@ -260,7 +260,8 @@ export class RemoteWriteSender {
       if (t[j] > highest) highest = t[j];
     }
     if (order.length > 0) sampleEnd.push(order.length);
-    const raw = encodeWriteRequestV1({ seriesCount: labels.length, labels, sampleEnd, t, v });
+    const input = { seriesCount: labels.length, labels, sampleEnd, t, v };
+    const raw = this.v2 ? encodeWriteRequestV2(input) : encodeWriteRequestV1(input);
     return { body: compressSnappyBody(raw), highest };
   }
 
@@ -269,9 +270,9 @@ export class RemoteWriteSender {
     const h: Record<string, string> = {
       ...c.headers,
       'Content-Encoding': 'snappy',
-      'Content-Type': 'application/x-protobuf',
+      'Content-Type': this.v2 ? 'application/x-protobuf;proto=io.prometheus.write.v2.Request' : 'application/x-protobuf',
       'User-Agent': this.deps.userAgent ?? 'Sightline',
-      'X-Prometheus-Remote-Write-Version': '0.1.0',
+      'X-Prometheus-Remote-Write-Version': this.v2 ? '2.0.0' : '0.1.0',
     };
     if (c.basic_auth) {
       const pw = c.basic_auth.password ?? (c.basic_auth.password_file ? readFileSync(c.basic_auth.password_file, 'utf8').trim() : '');
@@ -332,4 +333,8 @@ export class RemoteWriteSender {
     return false;
   }
   private lastSent: number | undefined;
+
+  private get v2(): boolean {
+    return this.deps.config.protobuf_message === 'io.prometheus.write.v2.Request';
+  }
 }
