@@ -228,6 +228,42 @@ describe('remote-write receiver (Mimir behaviour) with MemoryStorage', () => {
     expect(await values(s.stores.get('t1'), 'm')).toHaveLength(1);
   });
 
+  it('answers only after the commit (the write-ahead log) resolved', async () => {
+    let release!: () => void;
+    const committed = new Promise<void>((r) => (release = r));
+    const mem = new MemoryStorage();
+    const slow: Appendable = {
+      appender: () => {
+        const a = mem.appender();
+        return { ...a, commit: async () => committed.then(() => a.commit()) };
+      },
+    };
+    const s = await setup({ appendable: () => slow });
+    let answered = false;
+    const req = post(s.url, encodeV1([{ labels: lbl([['__name__', 'm']]), samples: [{ value: 1, timestamp: NOW }] }])).then((r) => {
+      answered = true;
+      return r;
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(answered).toBe(false);
+    release();
+    expect((await req).status).toBe(200);
+    expect(await values(mem, 'm')).toHaveLength(1);
+  });
+
+  it('serves one ingester on two listeners (Mimir and Prometheus ports) with shared limits and metrics', async () => {
+    const s = await setup();
+    const registry = s.registry;
+    const app2 = createHttpServer({ name: 'prom', listenAddress: '127.0.0.1:0', logger: silentLogger(), registry });
+    registerRemoteWriteReceiver(app2, '/api/v1/write', s.ingester, { successStatus: 204 });
+    const port2 = await listen(app2, '127.0.0.1:0');
+    apps.push(app2);
+    const body = (t: number) => encodeV1([{ labels: lbl([['__name__', 'two']]), samples: [{ value: t, timestamp: NOW + t }] }]);
+    expect((await post(s.url, body(1))).status).toBe(200);
+    expect((await post(`http://127.0.0.1:${port2}/api/v1/write`, body(2))).status).toBe(204);
+    expect(await metric(registry, 'cortex_ingester_ingested_samples_total', { user: 'anonymous' })).toBe(2);
+  });
+
   it('answers 5xx only for its own faults: a failing commit', async () => {
     const failing: Appendable = {
       appender: () => {

@@ -70,6 +70,17 @@ async function storedCount(store: MemoryStorage, name: string): Promise<number> 
   return ss.reduce((a, s) => a + s.samples(0, Number.MAX_SAFE_INTEGER).length, 0);
 }
 
+describe('remote_write config', () => {
+  it('takes prometheus.yml fields with Prometheus defaults and refuses reserved headers and two auth methods', () => {
+    const c = remoteWriteConfigSchema.parse({ url: 'http://x/api/v1/write', queue_config: { max_shards: 10 } });
+    expect(c.queue_config).toMatchObject({ capacity: 2500, max_shards: 10, min_shards: 1, max_samples_per_send: 500, batch_send_deadline: 5000, min_backoff: 30, max_backoff: 5000 });
+    expect(c.remote_timeout).toBe(30_000);
+    expect(() => remoteWriteConfigSchema.parse({ url: 'http://x', headers: { 'Content-Type': 'text/plain' } })).toThrow(/reserved header/);
+    expect(() => remoteWriteConfigSchema.parse({ url: 'http://x', basic_auth: { username: 'a' }, bearer_token: 'b' })).toThrow(/at most one/);
+    expect(() => remoteWriteConfigSchema.parse({ url: 'not a url' })).toThrow();
+  });
+});
+
 describe('remote-write sender → our receiver', () => {
   it('retries 429 (rate limited) until everything is delivered, with the configured auth and headers', async () => {
     const rx = await receiver(new Overrides(tenantLimitsSchema.parse({ ingestion_rate: 400, ingestion_burst_size: 200 })));
@@ -79,6 +90,7 @@ describe('remote-write sender → our receiver', () => {
     await writeSamples(store, 10, 0, 50, Date.now() - 60_000, 100);
     const registry = createSelfMetricsRegistry();
     const s = sender(dir, rx.url, registry, {}, { basic_auth: { username: 'u', password: 'p' }, headers: { 'X-Scope-OrgID': 'ignored-here' } });
+    // (multi-tenancy is off in this receiver; the header is just passed through.)
     cleanups.push(() => s.stop());
     await waitFor(async () => (await storedCount(rx.store, 'sent_metric')) === 500, 20_000, 'all 500 samples');
     expect(await metric(registry, 'prometheus_remote_storage_samples_retried_total')).toBeGreaterThan(0);

@@ -22,6 +22,9 @@ export const queueConfigSchema = z.strictObject({
 
 const secret = z.string();
 
+/** Headers the sender sets itself; Prometheus refuses them in `headers`. */
+const RESERVED_HEADERS = new Set(['authorization', 'host', 'content-encoding', 'content-length', 'content-type', 'user-agent', 'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'www-authenticate', 'retry-after', 'x-prometheus-remote-write-version']);
+
 export const remoteWriteConfigSchema = z
   .object({
     url: z.url(),
@@ -48,6 +51,9 @@ export const remoteWriteConfigSchema = z
   .superRefine((c, ctx) => {
     const auths = [c.basic_auth, c.authorization, c.bearer_token ?? c.bearer_token_file].filter((a) => a !== undefined);
     if (auths.length > 1) ctx.addIssue({ code: 'custom', message: 'at most one of basic_auth, authorization and bearer_token may be configured' });
+    for (const h of Object.keys(c.headers)) {
+      if (RESERVED_HEADERS.has(h.toLowerCase())) ctx.addIssue({ code: 'custom', path: ['headers', h], message: `${h} is a reserved header. It must not be changed` });
+    }
     if (c.queue_config.min_shards > c.queue_config.max_shards) ctx.addIssue({ code: 'custom', path: ['queue_config', 'min_shards'], message: 'min_shards must not exceed max_shards' });
   });
 
