@@ -15,6 +15,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Overrides, tenantLimitsSchema } from '../src/metrics/limits/index.js';
 import type { Labels } from '../src/metrics/model/index.js';
+import { Labels as LabelsImpl } from '../src/metrics/model/index.js';
+import { compressSnappyBody, decodeWriteRequestV1, decompressSnappyBody, encodeWriteRequestV1 } from '../src/metrics/remote/codec/index.js';
 import { registerRemoteWriteReceiver } from '../src/metrics/remote/receiver/index.js';
 import type { Appendable, Appender } from '../src/metrics/storage/index.js';
 import { createHttpServer, createSelfMetricsRegistry, listen, silentLogger } from '../src/server/index.js';
@@ -157,11 +159,32 @@ async function peer(name: 'prometheus' | 'victoria-metrics'): Promise<Record<str
   }
 }
 
+/** The codec alone, in this process: snappy + protobuf decode of requests shaped like rw-load's (500 series × 10). */
+function decoderOnly(): Record<string, unknown> {
+  const series = 500;
+  const per = 10;
+  const labels = Array.from({ length: series }, (_, i) =>
+    LabelsImpl.fromObject({ __name__: `bench_metric_${i % 20}`, instance: `host${i % 100}`, job: 'bench', series: String(i) }),
+  );
+  const sampleEnd = Array.from({ length: series }, (_, i) => (i + 1) * per);
+  const t = Float64Array.from({ length: series * per }, (_, j) => 1_700_000_000_000 + (j % per) * 10_000);
+  const v = Float64Array.from({ length: series * per }, (_, j) => j);
+  const body = compressSnappyBody(encodeWriteRequestV1({ seriesCount: series, labels, sampleEnd, t, v }));
+  const requests = 240;
+  for (let i = 0; i < 20; i++) decodeWriteRequestV1(decompressSnappyBody(body));
+  const t0 = performance.now();
+  let n = 0;
+  for (let i = 0; i < requests; i++) n += decodeWriteRequestV1(decompressSnappyBody(body)).sampleCount;
+  const secs = (performance.now() - t0) / 1000;
+  return { receiver: 'sightline codec only (snappy + protobuf decode, in-process)', samples: n, seconds: +secs.toFixed(3), samples_per_s: Math.round(n / secs) };
+}
+
 if (process.argv[2] === '--serve') {
   await serve(process.argv[3]);
 } else {
   const results = [await ours(), await peer('prometheus'), await peer('victoria-metrics')].filter((r) => r !== undefined);
   for (const r of results) console.log(JSON.stringify({ bench: 'remote-write', ...r }));
+  console.log(JSON.stringify({ bench: 'remote-write', ...decoderOnly() }));
   const base = results[0] as { samples_per_s: number; peakMB: number };
   for (const r of results.slice(1) as { receiver: string; samples_per_s: number; peakMB: number }[]) {
     console.log(

@@ -24,7 +24,10 @@ export function rawLabelsString(flat: readonly string[]): string {
   return `{${parts.join(', ')}}`;
 }
 
-/** Validate a series' raw wire-order labels; on success return them as `Labels` (empty values dropped). */
+/**
+ * Validate a series' raw wire-order labels; on success return them as `Labels` (empty values dropped). Takes
+ * ownership of `flat` (the decoded batch's array is not used again).
+ */
 export function validateSeriesLabels(flat: readonly string[], limits: TenantLimits): ValidationFailure | Labels {
   let metric: string | undefined;
   for (let i = 0; i < flat.length; i += 2) {
@@ -95,7 +98,7 @@ export function validateSeriesLabels(flat: readonly string[], limits: TenantLimi
     if (value === '') hasEmpty = true;
     last = name;
   }
-  if (!hasEmpty) return Labels.fromSortedFlat(flat.slice());
+  if (!hasEmpty) return Labels.fromSortedFlat(flat);
   const kept: string[] = [];
   for (let i = 0; i < flat.length; i += 2) if (flat[i + 1] !== '') kept.push(flat[i], flat[i + 1]);
   return Labels.fromSortedFlat(kept);
