@@ -126,6 +126,7 @@ export class RemoteWriteIngester {
     const seriesLabels: (Labels | undefined)[] = new Array(batch.seriesCount);
     const ok = new Uint8Array(batch.sampleCount);
     let validSamples = 0;
+    let validHistograms = 0;
     for (let i = 0; i < batch.seriesCount; i++) {
       const s0 = batch.sampleStart(i);
       const s1 = batch.sampleEnd[i];
@@ -136,6 +137,7 @@ export class RemoteWriteIngester {
         continue;
       }
       seriesLabels[i] = res;
+      validHistograms += h;
       for (let j = s0; j < s1; j++) {
         const f = validateSampleTime(batch.t[j], now, limits, res);
         if (f) fail(f, 1);
@@ -156,12 +158,12 @@ export class RemoteWriteIngester {
     m.discardedMetadata.labels('missing_metric_name', tenant).inc(batch.metadata.length - validMetadata);
 
     // Rate limit on what passed validation: all or nothing.
-    const items = validSamples + batch.histogramCount + validExemplars + validMetadata;
+    const items = validSamples + validHistograms + validExemplars + validMetadata;
     if (items > 0 && !this.rateLimiter.allow(tenant, items, limits.ingestion_rate, limits.ingestion_burst_size)) {
-      discard('rate_limited', validSamples + batch.histogramCount);
+      discard('rate_limited', validSamples + validHistograms);
       throw tooManyRequests(ingestionRateLimitedMessage(limits.ingestion_rate, limits.ingestion_burst_size));
     }
-    m.receivedSamples.labels(tenant).inc(validSamples + batch.histogramCount);
+    m.receivedSamples.labels(tenant).inc(validSamples + validHistograms);
     m.receivedExemplars.labels(tenant).inc(validExemplars);
     m.receivedMetadata.labels(tenant).inc(validMetadata);
 
@@ -187,6 +189,7 @@ export class RemoteWriteIngester {
           continue;
         }
         let ref: SeriesRef = 0;
+        const before = written;
         for (let j = s0; j < s1; j++) {
           if (ok[j] === 0) continue;
           try {
@@ -199,6 +202,7 @@ export class RemoteWriteIngester {
             failedAppends++;
           }
         }
+        if (written === before) this.seriesTracker.forget(tenant, labels);
         refs[i] = ref;
       }
       for (let k = 0; k < batch.exemplars.length; k++) {
@@ -225,12 +229,12 @@ export class RemoteWriteIngester {
       for (const md of batch.metadata) if (md.family !== '') tm.add(md.family, { type: md.type, help: md.help, unit: md.unit });
     } catch (e) {
       app.rollback();
-      throw new HttpError(500, 'internal', `failed pushing to the write-ahead log: ${(e as Error).message}`);
+      throw new HttpError(500, 'internal', `failed to store the samples: ${(e as Error).message}`);
     }
     m.ingestedSamples.labels(tenant).inc(written);
     if (failedAppends > 0) m.ingestedSamplesFailures.labels(tenant).inc(failedAppends);
     m.ingestedExemplars.labels(tenant).inc(exemplarsWritten);
-    discard('native_histogram_unsupported', batch.histogramCount);
+    discard('native_histogram_unsupported', validHistograms);
     return { samplesWritten: written, histogramsWritten: 0, exemplarsWritten, partialError: firstError };
   }
 }
