@@ -151,6 +151,14 @@ describe('remote-write receiver (Mimir behaviour) with MemoryStorage', () => {
       [{ labels: lbl([['job', 'x']]), samples: [{ value: 1, timestamp: NOW }] }, /^received series has no metric name \(err-mimir-missing-metric-name\)/, 'missing_metric_name'],
       [{ labels: lbl([['__name__', '0bad']]), samples: [{ value: 1, timestamp: NOW }] }, /invalid metric name: '0bad' \(err-mimir-metric-name-invalid\)/, 'metric_name_invalid'],
     ];
+    // A label value that is not valid UTF-8 on the wire (built by hand: protobufjs would not write one).
+    const bad = encodeV1([{ labels: lbl([['__name__', 'm'], ['a', 'XX']]), samples: [{ value: 1, timestamp: NOW }] }]);
+    const at = bad.indexOf('XX');
+    bad[at] = 0xff;
+    bad[at + 1] = 0xfe;
+    const r0 = await post(s.url, bad);
+    expect(r0.status).toBe(400);
+    expect(r0.text).toMatch(/received a series with invalid value in label 'a': '\uFFFD\uFFFD' metric: 'm' \(err-mimir-label-value-invalid\)/);
     let n = 0;
     for (const [series, re, reason] of cases) {
       const r = await post(s.url, encodeV1([series, { ...good, samples: [{ value: ++n, timestamp: NOW + n }] }]));

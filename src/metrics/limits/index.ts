@@ -4,6 +4,7 @@ export { DEFAULT_TENANT_LIMITS, Overrides, tenantLimitsSchema, tenantOverridesSc
 export {
   appendErrorFailure,
   ingestionRateLimitedMessage,
+  invalidLabelValueFailure,
   rawLabelsString,
   seriesLimitMessage,
   validateSampleTime,

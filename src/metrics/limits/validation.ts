@@ -129,6 +129,24 @@ export function validateSampleTime(t: number, now: number, limits: TenantLimits,
   return null;
 }
 
+/** A series whose label value was not valid UTF-8 (Mimir: `err-mimir-label-value-invalid`). */
+export function invalidLabelValueFailure(flat: readonly string[]): ValidationFailure {
+  let name = '';
+  let value = '';
+  let metric = '';
+  for (let i = 0; i < flat.length; i += 2) {
+    if (flat[i] === METRIC_NAME) metric = flat[i + 1];
+    if (name === '' && flat[i + 1].includes('\uFFFD')) {
+      name = flat[i];
+      value = flat[i + 1];
+    }
+  }
+  return {
+    reason: 'label_value_invalid',
+    message: withId(`received a series with invalid value in label '${t200(name)}': '${t200(value)}' metric: '${t200(metric)}'`, 'label-value-invalid'),
+  };
+}
+
 export function ingestionRateLimitedMessage(rate: number, burst: number): string {
   return (
     `the request has been rejected because the tenant exceeded the ingestion rate limit, set to ${rate} items/s with a maximum allowed burst of ${burst}. ` +

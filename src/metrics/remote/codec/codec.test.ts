@@ -111,6 +111,22 @@ describe('remote write 2.0 decoder', () => {
   });
 });
 
+describe('invalid UTF-8 in label strings', () => {
+  it('marks the series (1.0 and 2.0) so the receiver can refuse it', () => {
+    const v1 = encodeV1([
+      { labels: [{ name: '__name__', value: 'ok' }], samples: [] },
+      { labels: [{ name: '__name__', value: 'm' }, { name: 'a', value: 'QQ' }], samples: [] },
+    ]);
+    v1[v1.indexOf('QQ')] = 0xc3; // a lone UTF-8 lead byte
+    expect([...decodeWriteRequestV1(v1).invalidUtf8]).toEqual([1]);
+    const v2 = buildV2([{ labels: { __name__: 'ok' } }, { labels: { __name__: 'm', a: 'QQ' } }]);
+    v2[v2.indexOf('QQ')] = 0xff;
+    expect([...decodeWriteRequestV2(v2).invalidUtf8]).toEqual([1]);
+    // A real U+FFFD in a valid string is not an error.
+    expect(decodeWriteRequestV1(encodeV1([{ labels: [{ name: 'a', value: '\uFFFD' }], samples: [] }])).invalidUtf8.size).toBe(0);
+  });
+});
+
 describe('remote write 1.0 encoder', () => {
   it('writes what protobufjs reads back, including negative timestamps', () => {
     const labels = [Labels.fromObject({ __name__: 'a', job: 'x', zone: 'ü' }), Labels.fromObject({ __name__: 'b' })];

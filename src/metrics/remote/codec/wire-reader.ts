@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { DecodeError } from './decode-error.js';
 
 /**
@@ -13,6 +14,8 @@ const TWO_32 = 4294967296;
 
 export class WireReader {
   pos = 0;
+  /** Set when a string read since the last reset was not valid UTF-8 (it was decoded with U+FFFD replacements). */
+  sawInvalidUtf8 = false;
   readonly buf: Buffer;
   private readonly view: DataView;
 
@@ -91,7 +94,9 @@ export class WireReader {
 
   string(end: number): string {
     const e = this.lengthEnd(end);
-    const s = e === this.pos ? '' : this.buf.toString('utf8', this.pos, e);
+    if (e === this.pos) return '';
+    const s = this.buf.toString('utf8', this.pos, e);
+    if (!this.sawInvalidUtf8 && s.includes('\uFFFD') && !isUtf8(this.buf.subarray(this.pos, e))) this.sawInvalidUtf8 = true;
     this.pos = e;
     return s;
   }

@@ -39,6 +39,8 @@ export class WriteRequestBatch {
   sampleCount = 0;
   histogramT: Float64Array;
   histogramCount = 0;
+  /** Series with a label that was not valid UTF-8 on the wire (Mimir refuses them: `label_value_invalid`). */
+  invalidUtf8 = new Set<number>();
   exemplars: DecodedExemplar[] = [];
   metadata: DecodedMetadata[] = [];
 

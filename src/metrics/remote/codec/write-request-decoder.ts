@@ -49,6 +49,7 @@ export function decodeWriteRequestV1(body: Uint8Array, batch = new WriteRequestB
 function decodeTimeSeriesV1(r: WireReader, end: number, batch: WriteRequestBatch): void {
   const s = batch.beginSeries();
   const labels = batch.labels[s];
+  r.sawInvalidUtf8 = false;
   while (r.pos < end) {
     const tag = r.uint32(end);
     const field = tag >>> 3;
@@ -81,6 +82,7 @@ function decodeTimeSeriesV1(r: WireReader, end: number, batch: WriteRequestBatch
     }
   }
   if (r.pos !== end) r.fail('TimeSeries overran its length');
+  if (r.sawInvalidUtf8) batch.invalidUtf8.add(s);
 }
 
 function decodeLabel(r: WireReader, end: number, out: string[]): void {
@@ -196,13 +198,17 @@ export function decodeWriteRequestV2(body: Uint8Array, batch = new WriteRequestB
   const r = new WireReader(body);
   const end = body.length;
   const symbols: string[] = [];
+  const badSymbols = new Set<string>();
   while (r.pos < end) {
     const tag = r.uint32(end);
     const field = tag >>> 3;
     const wt = tag & 7;
     if (field === 4) {
       expectWire(r, wt, WIRE_LEN, 'Request.symbols');
-      symbols.push(r.string(end));
+      r.sawInvalidUtf8 = false;
+      const sym = r.string(end);
+      symbols.push(sym);
+      if (r.sawInvalidUtf8) badSymbols.add(sym);
     } else if (field === 0) r.fail('field number 0');
     else r.skip(wt, end);
   }
@@ -214,6 +220,7 @@ export function decodeWriteRequestV2(body: Uint8Array, batch = new WriteRequestB
     if (field === 5) {
       expectWire(r, wt, WIRE_LEN, 'Request.timeseries');
       decodeTimeSeriesV2(r, r.lengthEnd(end), batch, symbols);
+      if (badSymbols.size > 0 && batch.labels[batch.seriesCount - 1].some((l) => badSymbols.has(l))) batch.invalidUtf8.add(batch.seriesCount - 1);
     } else r.skip(wt, end);
   }
   return batch;

@@ -6,6 +6,7 @@ import {
   SeriesTracker,
   appendErrorFailure,
   ingestionRateLimitedMessage,
+  invalidLabelValueFailure,
   seriesLimitMessage,
   validateSampleTime,
   validateSeriesLabels,
@@ -131,7 +132,7 @@ export class RemoteWriteIngester {
       const s0 = batch.sampleStart(i);
       const s1 = batch.sampleEnd[i];
       const h = batch.histogramEnd[i] - batch.histogramStart(i);
-      const res = validateSeriesLabels(batch.labels[i], limits);
+      const res = batch.invalidUtf8.has(i) ? invalidLabelValueFailure(batch.labels[i]) : validateSeriesLabels(batch.labels[i], limits);
       if (!(res instanceof Labels)) {
         fail(res, s1 - s0 + h);
         continue;
