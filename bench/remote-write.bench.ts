@@ -18,9 +18,10 @@ import type { Labels } from '../src/metrics/model/index.js';
 import { Labels as LabelsImpl } from '../src/metrics/model/index.js';
 import { compressSnappyBody, decodeWriteRequestV1, decompressSnappyBody, encodeWriteRequestV1 } from '../src/metrics/remote/codec/index.js';
 import { registerRemoteWriteReceiver } from '../src/metrics/remote/receiver/index.js';
+import { RemoteWriteSender, remoteWriteConfigSchema } from '../src/metrics/remote/sender/index.js';
 import type { Appendable, Appender } from '../src/metrics/storage/index.js';
 import { createHttpServer, createSelfMetricsRegistry, listen, silentLogger } from '../src/server/index.js';
-import { WalMetricsStore } from '../test/helpers/wal-metrics.js';
+import { WalMetricsReader, WalMetricsStore } from '../test/helpers/wal-metrics.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const PEERS = resolve(ROOT, '..', '..', 'shared', 'peers');
@@ -179,12 +180,67 @@ function decoderOnly(): Record<string, unknown> {
   return { receiver: 'sightline codec only (snappy + protobuf decode, in-process)', samples: n, seconds: +secs.toFixed(3), samples_per_s: Math.round(n / secs) };
 }
 
+/** Our sender (Prometheus's default queue_config) draining a WAL of 10,000 series × 120 samples into a peer. */
+async function senderTo(name: 'prometheus' | 'victoria-metrics'): Promise<Record<string, unknown> | undefined> {
+  if (!existsSync(START)) return undefined;
+  const series = Number(process.env.RW_SERIES ?? 10_000);
+  const samples = Number(process.env.RW_SAMPLES ?? 120);
+  const dir = mkdtempSync(join(tmpdir(), `rw-bench-sender-${name}-`));
+  const wal = new WalMetricsStore(join(dir, 'wal'));
+  const labels = Array.from({ length: series }, (_, i) => LabelsImpl.fromObject({ __name__: `bench_metric_${i % 20}`, instance: `host${i % 100}`, job: 'bench', series: String(i) }));
+  const start = Date.now() - 60_000 - (samples - 1) * 10_000;
+  for (let k = 0; k < samples; k++) {
+    const app = wal.appender();
+    for (let i = 0; i < series; i++) app.append(i + 1, labels[i], start + k * 10_000, i + k);
+    if (k === 0) {
+      // First commit must carry the series records: append through labels (ref 0) once.
+      app.rollback();
+      const first = wal.appender();
+      for (let i = 0; i < series; i++) first.append(0, labels[i], start, i);
+      await first.commit();
+      continue;
+    }
+    await app.commit();
+  }
+  wal.close();
+  const port = await freePort();
+  const peerDir = join(dir, 'peer');
+  let pid: number;
+  try {
+    pid = Number(execFileSync('bash', [START, name, peerDir, String(port)], { encoding: 'utf8' }).trim());
+  } catch {
+    return undefined;
+  }
+  const registry = createSelfMetricsRegistry();
+  const t0 = performance.now();
+  const sender = new RemoteWriteSender({
+    config: remoteWriteConfigSchema.parse({ url: `http://127.0.0.1:${port}/api/v1/write`, name: 'bench' }),
+    openReader: (from) => new WalMetricsReader(join(dir, 'wal'), from),
+    positionFile: join(dir, 'progress.json'),
+    registry,
+  }).start();
+  const total = series * samples;
+  const sent = async () => ((await registry.getSingleMetric('prometheus_remote_storage_samples_total')?.get())?.values ?? []).reduce((a, v) => a + v.value, 0);
+  while ((await sent()) < total) await new Promise((r) => setTimeout(r, 50));
+  const secs = (performance.now() - t0) / 1000;
+  const shards = (await registry.getSingleMetric('prometheus_remote_storage_shards')?.get())?.values[0]?.value;
+  await sender.stop();
+  process.kill(pid, 'SIGTERM');
+  await new Promise((r) => setTimeout(r, 500));
+  rmSync(dir, { recursive: true, force: true });
+  return { sender: 'sightline', to: name, samples: total, seconds: +secs.toFixed(3), samples_per_s: Math.round(total / secs), final_shards: shards };
+}
+
 if (process.argv[2] === '--serve') {
   await serve(process.argv[3]);
 } else {
   const results = [await ours(), await peer('prometheus'), await peer('victoria-metrics')].filter((r) => r !== undefined);
   for (const r of results) console.log(JSON.stringify({ bench: 'remote-write', ...r }));
   console.log(JSON.stringify({ bench: 'remote-write', ...decoderOnly() }));
+  for (const peerName of ['prometheus', 'victoria-metrics'] as const) {
+    const r = await senderTo(peerName);
+    if (r) console.log(JSON.stringify({ bench: 'remote-write', ...r }));
+  }
   const base = results[0] as { samples_per_s: number; peakMB: number };
   for (const r of results.slice(1) as { receiver: string; samples_per_s: number; peakMB: number }[]) {
     console.log(

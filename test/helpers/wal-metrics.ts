@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { Labels, type Exemplar, type MetricMetadata } from '../../src/metrics/model/index.js';
 import type { Appendable, Appender, MetricsWalReader, SeriesRef, WalPosition } from '../../src/metrics/storage/index.js';
@@ -115,13 +115,34 @@ export class WalMetricsReader implements MetricsWalReader {
     }
   }
 
+  /** Bytes of segment `seg` from `offset` towards its current end (at most `want`), read incrementally. */
+  private tail(seg: number, offset: number, want: number): { buf: Buffer; more: boolean } {
+    const path = join(this.dir, segmentName(seg));
+    if (!existsSync(path)) return { buf: Buffer.alloc(0), more: false };
+    const fd = openSync(path, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      const len = Math.max(0, Math.min(size - offset, want));
+      const buf = Buffer.allocUnsafe(len);
+      let got = 0;
+      while (got < len) {
+        const n = readSync(fd, buf, got, len - got, offset + got);
+        if (n === 0) break;
+        got += n;
+      }
+      return { buf: buf.subarray(0, got), more: offset + got < size };
+    } finally {
+      closeSync(fd);
+    }
+  }
+
   read(onSeries: (ref: SeriesRef, labels: Labels) => void, onSamples: (refs: Float64Array, t: Float64Array, v: Float64Array, n: number) => void, maxSamples: number): number {
     let total = 0;
+    let want = Math.max(256 << 10, maxSamples * 24 + (64 << 10));
     while (total < maxSamples) {
-      const path = join(this.dir, segmentName(this.pos.segment));
-      const buf = existsSync(path) ? readFileSync(path) : Buffer.alloc(0);
-      let end = this.pos.offset;
-      readFrames(buf.subarray(0, buf.length), this.pos.offset, (p) => {
+      const { buf, more } = this.tail(this.pos.segment, this.pos.offset, want);
+      let used = 0;
+      readFrames(buf, 0, (p) => {
         if (total >= maxSamples) return;
         if (p[0] === SERIES) {
           const ref = p.readUInt32LE(1);
@@ -142,13 +163,18 @@ export class WalMetricsReader implements MetricsWalReader {
           }
           total += n;
         }
-        end += 8 + p.length;
+        used += 8 + p.length;
       });
-      this.pos = { segment: this.pos.segment, offset: end };
+      this.pos = { segment: this.pos.segment, offset: this.pos.offset + used };
       if (total >= maxSamples) break;
+      if (more) {
+        // The window ended before the segment did: read on (with a larger window if not even one record fitted).
+        if (used === 0) want *= 2;
+        continue;
+      }
       // At the end of this segment: move on only when a later one exists (this one is then complete).
       const later = listSegments(this.dir).find((s) => s > this.pos.segment);
-      if (later === undefined || end < buf.length) break;
+      if (later === undefined || used < buf.length) break;
       this.pos = { segment: later, offset: 0 };
     }
     return total;

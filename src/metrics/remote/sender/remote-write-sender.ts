@@ -154,9 +154,8 @@ export class RemoteWriteSender {
         if (got === 0) await sleep(chunk.n > 0 ? Math.min(this.pollMs(), q.batch_send_deadline) : this.pollMs(), signal);
       }
       if (signal.aborted) return;
-      const started = Date.now();
       await this.sendRound(chunk, this.shards, new Array(this.shards).fill(0));
-      this.reshard(chunk.n >= target, Date.now() - started);
+      this.reshard(chunk.n >= target);
     }
   }
 
@@ -192,11 +191,13 @@ export class RemoteWriteSender {
     return l;
   }
 
-  private reshard(backlogged: boolean, roundMs: number): void {
+  /**
+   * A simple version of Prometheus's shard calculation: while the WAL has more than a round can take (backlog), double
+   * the shards up to `max_shards`; when a round drained everything, halve them down to `min_shards`.
+   */
+  private reshard(backlogged: boolean): void {
     const q = this.deps.config.queue_config;
-    let next = this.shards;
-    if (backlogged && roundMs > q.batch_send_deadline / 4) next = Math.min(q.max_shards, this.shards * 2);
-    else if (!backlogged) next = Math.max(q.min_shards, Math.ceil(this.shards / 2));
+    const next = backlogged ? Math.min(q.max_shards, this.shards * 2) : Math.max(q.min_shards, Math.ceil(this.shards / 2));
     this.m.shardsDesired.set(this.labels, next);
     if (next !== this.shards) {
       this.shards = next;
