@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { metricsSection } from './sections/metrics.js';
+import { remoteSection } from './sections/remote.js';
 import { serverSection } from './sections/server.js';
 
 /**
@@ -9,6 +10,7 @@ import { serverSection } from './sections/server.js';
 export const sightlineConfigSchema = z.strictObject({
   server: serverSection.prefault({}),
   metrics: metricsSection.prefault({}),
+  remote: remoteSection.prefault({}),
 });
 
 export type SightlineConfig = z.output<typeof sightlineConfigSchema>;

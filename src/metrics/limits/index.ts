@@ -1,0 +1,13 @@
+export { IngestionRateLimiter } from './rate-limiter.js';
+export { SeriesTracker } from './series-tracker.js';
+export { DEFAULT_TENANT_LIMITS, Overrides, tenantLimitsSchema, tenantOverridesSchema, type TenantLimits } from './tenant-limits.js';
+export {
+  appendErrorFailure,
+  ingestionRateLimitedMessage,
+  invalidLabelValueFailure,
+  rawLabelsString,
+  seriesLimitMessage,
+  validateSampleTime,
+  validateSeriesLabels,
+  type ValidationFailure,
+} from './validation.js';

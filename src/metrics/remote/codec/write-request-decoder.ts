@@ -1,0 +1,331 @@
+import { DecodeError } from './decode-error.js';
+import { WIRE_FIXED64, WIRE_LEN, WIRE_VARINT, WireReader } from './wire-reader.js';
+import { METRIC_TYPES, WriteRequestBatch } from './write-request-batch.js';
+
+/**
+ * Hand-written decoders of the remote-write protobuf messages into a columnar `WriteRequestBatch`: no object per
+ * sample, strings only for labels. Unknown fields are skipped (forward compatibility); any malformed input throws a
+ * `DecodeError` naming what was wrong and where.
+ *
+ * 1.0: prometheus.WriteRequest { repeated TimeSeries timeseries = 1; repeated MetricMetadata metadata = 3; }
+ *   TimeSeries { repeated Label labels = 1; repeated Sample samples = 2; repeated Exemplar exemplars = 3;
+ *                repeated Histogram histograms = 4; }
+ *   Label { string name = 1; string value = 2; }   Sample { double value = 1; int64 timestamp = 2; }
+ *   Exemplar { repeated Label labels = 1; double value = 2; int64 timestamp = 3; }
+ *   MetricMetadata { MetricType type = 1; string metric_family_name = 2; string help = 4; string unit = 5; }
+ *   Histogram { ...; int64 timestamp = 15; }
+ * 2.0: io.prometheus.write.v2.Request { repeated string symbols = 4; repeated TimeSeries timeseries = 5; }
+ *   TimeSeries { repeated uint32 labels_refs = 1; repeated Sample samples = 2; repeated Histogram histograms = 3;
+ *                repeated Exemplar exemplars = 4; Metadata metadata = 5; int64 created_timestamp = 6; }
+ *   Exemplar { repeated uint32 labels_refs = 1; double value = 2; int64 timestamp = 3; }
+ *   Metadata { MetricType type = 1; uint32 help_ref = 3; uint32 unit_ref = 4; }
+ */
+
+function expectWire(r: WireReader, wt: number, want: number, field: string): void {
+  if (wt !== want) r.fail(`${field}: wire type ${wt}, expected ${want}`);
+}
+
+/** Decode a remote write 1.0 `WriteRequest`. */
+export function decodeWriteRequestV1(body: Uint8Array, batch = new WriteRequestBatch(body.length >> 4)): WriteRequestBatch {
+  batch.version = 1;
+  const r = new WireReader(body);
+  const end = body.length;
+  while (r.pos < end) {
+    const tag = r.uint32(end);
+    const field = tag >>> 3;
+    const wt = tag & 7;
+    if (field === 1) {
+      expectWire(r, wt, WIRE_LEN, 'WriteRequest.timeseries');
+      decodeTimeSeriesV1(r, r.lengthEnd(end), batch);
+    } else if (field === 3) {
+      expectWire(r, wt, WIRE_LEN, 'WriteRequest.metadata');
+      decodeMetadataV1(r, r.lengthEnd(end), batch);
+    } else if (field === 0) r.fail('field number 0');
+    else r.skip(wt, end);
+  }
+  return batch;
+}
+
+function decodeTimeSeriesV1(r: WireReader, end: number, batch: WriteRequestBatch): void {
+  const s = batch.beginSeries();
+  const labels = batch.labels[s];
+  r.sawInvalidUtf8 = false;
+  while (r.pos < end) {
+    const tag = r.uint32(end);
+    const field = tag >>> 3;
+    const wt = tag & 7;
+    switch (field) {
+      case 1:
+        expectWire(r, wt, WIRE_LEN, 'TimeSeries.labels');
+        decodeLabel(r, r.lengthEnd(end), labels);
+        break;
+      case 2: {
+        expectWire(r, wt, WIRE_LEN, 'TimeSeries.samples');
+        decodeSample(r, r.lengthEnd(end), batch, s);
+        break;
+      }
+      case 3: {
+        expectWire(r, wt, WIRE_LEN, 'TimeSeries.exemplars');
+        decodeExemplarV1(r, r.lengthEnd(end), batch, s);
+        break;
+      }
+      case 4: {
+        expectWire(r, wt, WIRE_LEN, 'TimeSeries.histograms');
+        batch.pushHistogram(s, decodeHistogramTimestamp(r, r.lengthEnd(end)));
+        break;
+      }
+      case 0:
+        r.fail('field number 0');
+        break;
+      default:
+        r.skip(wt, end);
+    }
+  }
+  if (r.pos !== end) r.fail('TimeSeries overran its length');
+  if (r.sawInvalidUtf8) batch.invalidUtf8.add(s);
+}
+
+function decodeLabel(r: WireReader, end: number, out: string[]): void {
+  let name = '';
+  let value = '';
+  while (r.pos < end) {
+    const tag = r.uint32(end);
+    const field = tag >>> 3;
+    const wt = tag & 7;
+    if (field === 1) {
+      expectWire(r, wt, WIRE_LEN, 'Label.name');
+      name = r.string(end);
+    } else if (field === 2) {
+      expectWire(r, wt, WIRE_LEN, 'Label.value');
+      value = r.string(end);
+    } else if (field === 0) r.fail('field number 0');
+    else r.skip(wt, end);
+  }
+  out.push(name, value);
+}
+
+function decodeSample(r: WireReader, end: number, batch: WriteRequestBatch, s: number): void {
+  let v = 0;
+  let t = 0;
+  while (r.pos < end) {
+    const tag = r.uint32(end);
+    const field = tag >>> 3;
+    const wt = tag & 7;
+    if (field === 1) {
+      expectWire(r, wt, WIRE_FIXED64, 'Sample.value');
+      v = r.double(end);
+    } else if (field === 2) {
+      expectWire(r, wt, WIRE_VARINT, 'Sample.timestamp');
+      t = r.int64(end, true);
+    } else if (field === 0) r.fail('field number 0');
+    else r.skip(wt, end);
+  }
+  batch.pushSample(s, t, v);
+}
+
+function decodeExemplarV1(r: WireReader, end: number, batch: WriteRequestBatch, s: number): void {
+  const labels: string[] = [];
+  let value = 0;
+  let ts = 0;
+  while (r.pos < end) {
+    const tag = r.uint32(end);
+    const field = tag >>> 3;
+    const wt = tag & 7;
+    if (field === 1) {
+      expectWire(r, wt, WIRE_LEN, 'Exemplar.labels');
+      decodeLabel(r, r.lengthEnd(end), labels);
+    } else if (field === 2) {
+      expectWire(r, wt, WIRE_FIXED64, 'Exemplar.value');
+      value = r.double(end);
+    } else if (field === 3) {
+      expectWire(r, wt, WIRE_VARINT, 'Exemplar.timestamp');
+      ts = r.int64(end, true);
+    } else if (field === 0) r.fail('field number 0');
+    else r.skip(wt, end);
+  }
+  batch.exemplars.push({ series: s, labels, value, ts });
+}
+
+/** Native histograms (both versions put the timestamp in field 15): read the timestamp, skip the rest. */
+function decodeHistogramTimestamp(r: WireReader, end: number): number {
+  let ts = 0;
+  while (r.pos < end) {
+    const tag = r.uint32(end);
+    const field = tag >>> 3;
+    const wt = tag & 7;
+    if (field === 15) {
+      expectWire(r, wt, WIRE_VARINT, 'Histogram.timestamp');
+      ts = r.int64(end, true);
+    } else if (field === 0) r.fail('field number 0');
+    else r.skip(wt, end);
+  }
+  return ts;
+}
+
+function decodeMetadataV1(r: WireReader, end: number, batch: WriteRequestBatch): void {
+  let type = 0;
+  let family = '';
+  let help = '';
+  let unit = '';
+  while (r.pos < end) {
+    const tag = r.uint32(end);
+    const field = tag >>> 3;
+    const wt = tag & 7;
+    if (field === 1) {
+      expectWire(r, wt, WIRE_VARINT, 'MetricMetadata.type');
+      type = r.uint32(end);
+    } else if (field === 2) {
+      expectWire(r, wt, WIRE_LEN, 'MetricMetadata.metric_family_name');
+      family = r.string(end);
+    } else if (field === 4) {
+      expectWire(r, wt, WIRE_LEN, 'MetricMetadata.help');
+      help = r.string(end);
+    } else if (field === 5) {
+      expectWire(r, wt, WIRE_LEN, 'MetricMetadata.unit');
+      unit = r.string(end);
+    } else if (field === 0) r.fail('field number 0');
+    else r.skip(wt, end);
+  }
+  batch.metadata.push({ series: -1, family, type: METRIC_TYPES[type] ?? 'unknown', help, unit });
+}
+
+/**
+ * Decode a remote write 2.0 `Request`. Symbols may appear anywhere in the message, so a first pass collects them
+ * (and checks the framing); the second decodes the series against the table.
+ */
+export function decodeWriteRequestV2(body: Uint8Array, batch = new WriteRequestBatch(body.length >> 4)): WriteRequestBatch {
+  batch.version = 2;
+  const r = new WireReader(body);
+  const end = body.length;
+  const symbols: string[] = [];
+  const badSymbols = new Set<string>();
+  while (r.pos < end) {
+    const tag = r.uint32(end);
+    const field = tag >>> 3;
+    const wt = tag & 7;
+    if (field === 4) {
+      expectWire(r, wt, WIRE_LEN, 'Request.symbols');
+      r.sawInvalidUtf8 = false;
+      const sym = r.string(end);
+      symbols.push(sym);
+      if (r.sawInvalidUtf8) badSymbols.add(sym);
+    } else if (field === 0) r.fail('field number 0');
+    else r.skip(wt, end);
+  }
+  r.pos = 0;
+  while (r.pos < end) {
+    const tag = r.uint32(end);
+    const field = tag >>> 3;
+    const wt = tag & 7;
+    if (field === 5) {
+      expectWire(r, wt, WIRE_LEN, 'Request.timeseries');
+      decodeTimeSeriesV2(r, r.lengthEnd(end), batch, symbols);
+      if (badSymbols.size > 0 && batch.labels[batch.seriesCount - 1].some((l) => badSymbols.has(l))) batch.invalidUtf8.add(batch.seriesCount - 1);
+    } else r.skip(wt, end);
+  }
+  return batch;
+}
+
+function symbol(r: WireReader, symbols: readonly string[], ref: number, what: string): string {
+  if (ref >= symbols.length) r.fail(`${what}: symbol reference ${ref} out of range (${symbols.length} symbols)`);
+  return symbols[ref];
+}
+
+/** Repeated uint32 refs, packed or not, resolved to strings. */
+function readRefs(r: WireReader, wt: number, end: number, symbols: readonly string[], out: string[], what: string): void {
+  if (wt === WIRE_LEN) {
+    const e = r.lengthEnd(end);
+    while (r.pos < e) out.push(symbol(r, symbols, r.uint32(e), what));
+  } else if (wt === WIRE_VARINT) out.push(symbol(r, symbols, r.uint32(end), what));
+  else r.fail(`${what}: wire type ${wt}`);
+}
+
+function decodeTimeSeriesV2(r: WireReader, end: number, batch: WriteRequestBatch, symbols: readonly string[]): void {
+  const s = batch.beginSeries();
+  const labels = batch.labels[s];
+  let meta: { type: number; help: string; unit: string } | undefined;
+  while (r.pos < end) {
+    const tag = r.uint32(end);
+    const field = tag >>> 3;
+    const wt = tag & 7;
+    switch (field) {
+      case 1:
+        readRefs(r, wt, end, symbols, labels, 'TimeSeries.labels_refs');
+        break;
+      case 2:
+        expectWire(r, wt, WIRE_LEN, 'TimeSeries.samples');
+        decodeSample(r, r.lengthEnd(end), batch, s);
+        break;
+      case 3:
+        expectWire(r, wt, WIRE_LEN, 'TimeSeries.histograms');
+        batch.pushHistogram(s, decodeHistogramTimestamp(r, r.lengthEnd(end)));
+        break;
+      case 4:
+        expectWire(r, wt, WIRE_LEN, 'TimeSeries.exemplars');
+        decodeExemplarV2(r, r.lengthEnd(end), batch, s, symbols);
+        break;
+      case 5:
+        expectWire(r, wt, WIRE_LEN, 'TimeSeries.metadata');
+        meta = decodeMetadataV2(r, r.lengthEnd(end), symbols);
+        break;
+      case 0:
+        r.fail('field number 0');
+        break;
+      default:
+        r.skip(wt, end);
+    }
+  }
+  if (labels.length % 2 !== 0) r.fail(`TimeSeries.labels_refs: odd number of references (${labels.length})`);
+  if (meta && (meta.type !== 0 || meta.help !== '' || meta.unit !== '')) {
+    let family = '';
+    for (let i = 0; i < labels.length; i += 2) if (labels[i] === '__name__') family = labels[i + 1];
+    batch.metadata.push({ series: s, family, type: METRIC_TYPES[meta.type] ?? 'unknown', help: meta.help, unit: meta.unit });
+  }
+}
+
+function decodeExemplarV2(r: WireReader, end: number, batch: WriteRequestBatch, s: number, symbols: readonly string[]): void {
+  const labels: string[] = [];
+  let value = 0;
+  let ts = 0;
+  while (r.pos < end) {
+    const tag = r.uint32(end);
+    const field = tag >>> 3;
+    const wt = tag & 7;
+    if (field === 1) readRefs(r, wt, end, symbols, labels, 'Exemplar.labels_refs');
+    else if (field === 2) {
+      expectWire(r, wt, WIRE_FIXED64, 'Exemplar.value');
+      value = r.double(end);
+    } else if (field === 3) {
+      expectWire(r, wt, WIRE_VARINT, 'Exemplar.timestamp');
+      ts = r.int64(end, true);
+    } else if (field === 0) r.fail('field number 0');
+    else r.skip(wt, end);
+  }
+  if (labels.length % 2 !== 0) r.fail(`Exemplar.labels_refs: odd number of references (${labels.length})`);
+  batch.exemplars.push({ series: s, labels, value, ts });
+}
+
+function decodeMetadataV2(r: WireReader, end: number, symbols: readonly string[]): { type: number; help: string; unit: string } {
+  let type = 0;
+  let help = '';
+  let unit = '';
+  while (r.pos < end) {
+    const tag = r.uint32(end);
+    const field = tag >>> 3;
+    const wt = tag & 7;
+    if (field === 1) {
+      expectWire(r, wt, WIRE_VARINT, 'Metadata.type');
+      type = r.uint32(end);
+    } else if (field === 3) {
+      expectWire(r, wt, WIRE_VARINT, 'Metadata.help_ref');
+      help = symbol(r, symbols, r.uint32(end), 'Metadata.help_ref');
+    } else if (field === 4) {
+      expectWire(r, wt, WIRE_VARINT, 'Metadata.unit_ref');
+      unit = symbol(r, symbols, r.uint32(end), 'Metadata.unit_ref');
+    } else if (field === 0) r.fail('field number 0');
+    else r.skip(wt, end);
+  }
+  return { type, help, unit };
+}
+
+export { DecodeError };

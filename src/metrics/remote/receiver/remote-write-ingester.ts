@@ -1,0 +1,273 @@
+import type { Registry } from 'prom-client';
+import { HttpError, tooManyRequests, type TenancyOptions } from '../../../server/index.js';
+import {
+  IngestionRateLimiter,
+  Overrides,
+  SeriesTracker,
+  appendErrorFailure,
+  ingestionRateLimitedMessage,
+  invalidLabelValueFailure,
+  seriesLimitMessage,
+  validateSampleTime,
+  validateSeriesLabels,
+  type ValidationFailure,
+} from '../../limits/index.js';
+import { Labels, METRIC_NAME, type MetricMetadata } from '../../model/index.js';
+import { AppendError, type Appendable, type SeriesRef } from '../../storage/index.js';
+import {
+  DEFAULT_MAX_MESSAGE_SIZE,
+  DecodeError,
+  WriteRequestBatch,
+  decodeWriteRequestV1,
+  decodeWriteRequestV2,
+  decompressSnappyBody,
+} from '../codec/index.js';
+import { receiverMetrics, type ReceiverMetrics } from './receiver-metrics.js';
+import { TenantMetadata } from './tenant-metadata.js';
+
+export interface RemoteWriteDeps {
+  /** The storage of a tenant. */
+  appendable: (tenant: string) => Appendable;
+  tenancy: TenancyOptions;
+  overrides?: Overrides;
+  /** Instance self-metrics registry. */
+  registry: Registry;
+  /** Shared between receivers of one process so limits apply across both ports. */
+  rateLimiter?: IngestionRateLimiter;
+  seriesTracker?: SeriesTracker;
+  /** Largest body accepted, compressed or not (default 100 MiB, Mimir's `-distributor.max-recv-msg-size`). */
+  maxMessageSize?: number;
+  now?: () => number;
+}
+
+/** What a push wrote; the receiver turns it into the response and the 2.0 `...-Written` headers. */
+export interface PushResult {
+  samplesWritten: number;
+  histogramsWritten: number;
+  exemplarsWritten: number;
+  /** The first partial failure (valid data was kept): answered 400 with this message, as Mimir does. */
+  partialError?: string;
+}
+
+const FAMILY_SUFFIXES = ['', '_total', '_bucket', '_count', '_sum', '_created', '_info'];
+
+/**
+ * The distributor + ingester write path, HTTP-agnostic: decode, validate (Mimir's checks and messages), apply the
+ * tenant's limits, append to the tenant's storage and commit — nothing is reported written before `commit()`
+ * resolved. Malformed bodies are `HttpError` 400, an over-rate tenant 429 (nothing stored), storage faults 500.
+ * Metadata is kept per tenant beside the storage (`metadata(tenant)`, as Mimir's ingesters do) and also handed to
+ * the `Appender` for series of the same request. Native histograms are decoded and counted, but no `Appendable` stores them yet: they are discarded with reason
+ * `native_histogram_unsupported` and reported as 0 written.
+ */
+export class RemoteWriteIngester {
+  readonly metrics: ReceiverMetrics;
+  readonly overrides: Overrides;
+  readonly rateLimiter: IngestionRateLimiter;
+  readonly seriesTracker: SeriesTracker;
+  private readonly maxMessageSize: number;
+  private readonly now: () => number;
+  private readonly metadataByTenant = new Map<string, TenantMetadata>();
+
+  constructor(readonly deps: RemoteWriteDeps) {
+    this.metrics = receiverMetrics(deps.registry);
+    this.overrides = deps.overrides ?? new Overrides();
+    this.rateLimiter = deps.rateLimiter ?? new IngestionRateLimiter();
+    this.seriesTracker = deps.seriesTracker ?? new SeriesTracker();
+    this.maxMessageSize = deps.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** Metadata received for a tenant (a `MetadataSource` for `/api/v1/metadata`). */
+  metadata(tenant: string): TenantMetadata {
+    let m = this.metadataByTenant.get(tenant);
+    if (!m) this.metadataByTenant.set(tenant, (m = new TenantMetadata()));
+    return m;
+  }
+
+  decode(body: Buffer, version: 1 | 2): WriteRequestBatch {
+    if (body.length > this.maxMessageSize) {
+      throw new HttpError(
+        413,
+        'bad_data',
+        `the incoming push request has been rejected because its message size of ${body.length} bytes is larger than the allowed limit of ${this.maxMessageSize} bytes (err-mimir-distributor-max-write-message-size)`,
+      );
+    }
+    try {
+      const raw = decompressSnappyBody(body, this.maxMessageSize);
+      return version === 2 ? decodeWriteRequestV2(raw, new WriteRequestBatch(raw.length >> 4)) : decodeWriteRequestV1(raw, new WriteRequestBatch(raw.length >> 4));
+    } catch (e) {
+      if (e instanceof DecodeError) {
+        const what = e.kind === 'snappy' ? 'decompress snappy body' : `parse protobuf ${version === 2 ? 'io.prometheus.write.v2.Request' : 'prometheus.WriteRequest'}`;
+        throw new HttpError(400, 'bad_data', `${what}: ${e.message}`);
+      }
+      throw e;
+    }
+  }
+
+  async push(tenant: string, body: Buffer, version: 1 | 2): Promise<PushResult> {
+    const m = this.metrics;
+    m.requestsIn.labels(tenant).inc();
+    const batch = this.decode(body, version);
+    const limits = this.overrides.forTenant(tenant);
+    const now = this.now();
+    m.samplesIn.labels(tenant).inc(batch.sampleCount + batch.histogramCount);
+    m.exemplarsIn.labels(tenant).inc(batch.exemplars.length);
+    m.metadataIn.labels(tenant).inc(batch.metadata.length);
+
+    let firstError: string | undefined;
+    const discard = (reason: string, n: number) => {
+      if (n > 0) m.discardedSamples.labels(reason, tenant).inc(n);
+    };
+    const fail = (f: ValidationFailure, n: number) => {
+      discard(f.reason, n);
+      firstError ??= f.message;
+    };
+
+    // Validation (distributor): series labels, then each sample's time. `ok` marks samples that passed.
+    const seriesLabels: (Labels | undefined)[] = new Array(batch.seriesCount);
+    const ok = new Uint8Array(batch.sampleCount);
+    let validSamples = 0;
+    let validHistograms = 0;
+    for (let i = 0; i < batch.seriesCount; i++) {
+      const s0 = batch.sampleStart(i);
+      const s1 = batch.sampleEnd[i];
+      const h = batch.histogramEnd[i] - batch.histogramStart(i);
+      const res = batch.invalidUtf8.has(i) ? invalidLabelValueFailure(batch.labels[i]) : validateSeriesLabels(batch.labels[i], limits);
+      if (!(res instanceof Labels)) {
+        fail(res, s1 - s0 + h);
+        continue;
+      }
+      seriesLabels[i] = res;
+      validHistograms += h;
+      for (let j = s0; j < s1; j++) {
+        const f = validateSampleTime(batch.t[j], now, limits, res);
+        if (f) fail(f, 1);
+        else {
+          ok[j] = 1;
+          validSamples++;
+        }
+      }
+    }
+    const exemplarOk = batch.exemplars.map((e) => {
+      if (seriesLabels[e.series] === undefined) return false;
+      const reason = exemplarProblem(e.labels, e.ts);
+      if (reason) m.discardedExemplars.labels(reason, tenant).inc();
+      return reason === undefined;
+    });
+    const validExemplars = exemplarOk.filter(Boolean).length;
+    const validMetadata = batch.metadata.filter((md) => md.family !== '').length;
+    m.discardedMetadata.labels('missing_metric_name', tenant).inc(batch.metadata.length - validMetadata);
+
+    // Rate limit on what passed validation: all or nothing.
+    const items = validSamples + validHistograms + validExemplars + validMetadata;
+    if (items > 0 && !this.rateLimiter.allow(tenant, items, limits.ingestion_rate, limits.ingestion_burst_size)) {
+      discard('rate_limited', validSamples + validHistograms);
+      throw tooManyRequests(ingestionRateLimitedMessage(limits.ingestion_rate, limits.ingestion_burst_size));
+    }
+    m.receivedSamples.labels(tenant).inc(validSamples + validHistograms);
+    m.receivedExemplars.labels(tenant).inc(validExemplars);
+    m.receivedMetadata.labels(tenant).inc(validMetadata);
+
+    // Ingestion: series limit, append, commit.
+    const app = this.deps.appendable(tenant).appender();
+    const refs = new Float64Array(batch.seriesCount);
+    let written = 0;
+    let failedAppends = 0;
+    let exemplarsWritten = 0;
+    try {
+      for (let i = 0; i < batch.seriesCount; i++) {
+        const labels = seriesLabels[i];
+        if (!labels) continue;
+        const s0 = batch.sampleStart(i);
+        const s1 = batch.sampleEnd[i];
+        let n = 0;
+        for (let j = s0; j < s1; j++) n += ok[j];
+        if (n === 0) continue;
+        if (!this.seriesTracker.admit(tenant, labels, limits.max_global_series_per_user, now)) {
+          discard('per_user_series_limit', n);
+          firstError ??= seriesLimitMessage(limits.max_global_series_per_user);
+          seriesLabels[i] = undefined;
+          continue;
+        }
+        let ref: SeriesRef = 0;
+        const before = written;
+        for (let j = s0; j < s1; j++) {
+          if (ok[j] === 0) continue;
+          try {
+            ref = app.append(ref, labels, batch.t[j], batch.v[j]);
+            written++;
+          } catch (e) {
+            if (!(e instanceof AppendError)) throw e;
+            const f = appendErrorFailure(e.kind, batch.t[j], labels);
+            fail(f, 1);
+            failedAppends++;
+          }
+        }
+        if (written === before) this.seriesTracker.forget(tenant, labels);
+        refs[i] = ref;
+      }
+      for (let k = 0; k < batch.exemplars.length; k++) {
+        const e = batch.exemplars[k];
+        const labels = seriesLabels[e.series];
+        if (!exemplarOk[k] || !labels) continue;
+        try {
+          refs[e.series] = app.appendExemplar(refs[e.series], labels, { labels: Labels.fromPairs(pairs(e.labels)), value: e.value, ts: e.ts });
+          exemplarsWritten++;
+        } catch (err) {
+          if (!(err instanceof AppendError)) throw err;
+          m.discardedExemplars.labels(err.kind, tenant).inc();
+        }
+      }
+      for (const md of batch.metadata) {
+        if (md.family === '') continue;
+        const meta: MetricMetadata = { type: md.type, help: md.help, unit: md.unit };
+        const i = md.series >= 0 ? md.series : familySeries(batch, seriesLabels, md.family);
+        const labels = i >= 0 ? seriesLabels[i] : undefined;
+        if (i >= 0 && labels && refs[i] > 0) refs[i] = app.updateMetadata(refs[i], labels, meta);
+      }
+      await app.commit();
+      const tm = this.metadata(tenant);
+      for (const md of batch.metadata) if (md.family !== '') tm.add(md.family, { type: md.type, help: md.help, unit: md.unit });
+    } catch (e) {
+      app.rollback();
+      throw new HttpError(500, 'internal', `failed to store the samples: ${(e as Error).message}`);
+    }
+    m.ingestedSamples.labels(tenant).inc(written);
+    if (failedAppends > 0) m.ingestedSamplesFailures.labels(tenant).inc(failedAppends);
+    m.ingestedExemplars.labels(tenant).inc(exemplarsWritten);
+    discard('native_histogram_unsupported', validHistograms);
+    return { samplesWritten: written, histogramsWritten: 0, exemplarsWritten, partialError: firstError };
+  }
+}
+
+function pairs(flat: readonly string[]): [string, string][] {
+  const out: [string, string][] = [];
+  for (let i = 0; i < flat.length; i += 2) out.push([flat[i], flat[i + 1]]);
+  return out;
+}
+
+/** Mimir's exemplar checks: labels present and non-blank, at most 128 characters in total, a timestamp. */
+function exemplarProblem(flat: readonly string[], ts: number): string | undefined {
+  if (flat.length === 0) return 'exemplar_labels_missing';
+  if (ts === 0) return 'exemplar_timestamp_invalid';
+  let len = 0;
+  let anyValid = false;
+  for (let i = 0; i < flat.length; i += 2) {
+    len += [...flat[i]].length + [...flat[i + 1]].length;
+    if (flat[i] !== '' && flat[i + 1] !== '') anyValid = true;
+  }
+  if (len > 128) return 'exemplar_labels_too_long';
+  if (!anyValid) return 'exemplar_labels_blank';
+  return undefined;
+}
+
+/** 1.0 metadata is per metric family: attach it to the first series of the request in that family. */
+function familySeries(batch: WriteRequestBatch, labels: readonly (Labels | undefined)[], family: string): number {
+  for (let i = 0; i < batch.seriesCount; i++) {
+    const l = labels[i];
+    if (!l) continue;
+    const name = l.get(METRIC_NAME);
+    if (name.startsWith(family) && FAMILY_SUFFIXES.includes(name.slice(family.length))) return i;
+  }
+  return -1;
+}

@@ -1,0 +1,82 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+const START_SH = '/work/shared/peers/start.sh';
+
+/** Whether the Debian `prometheus` binary is installed; in CI its absence is a failure, not a skip. */
+export function prometheusAvailable(): boolean {
+  const found = spawnSync('sh', ['-c', 'command -v prometheus'], { encoding: 'utf8' }).status === 0;
+  if (!found && process.env.CI === 'true') throw new Error('CI=true but the Debian package `prometheus` is not installed (needed by remote-write tests)');
+  if (!found) console.warn('skipping: the `prometheus` binary is not installed (apt-get install prometheus)');
+  return found;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface PrometheusPeer {
+  pid: number;
+  port: number;
+  url: string;
+  dir: string;
+  stop(): Promise<void>;
+  query(q: string, time?: number): Promise<{ metric: Record<string, string>; value?: [number, string]; values?: [number, string][] }[]>;
+}
+
+/** Start a real Prometheus on loopback (via ../shared/peers/start.sh when present) with `config` as prometheus.yml. */
+export async function startPrometheus(dir: string, config: string, port?: number): Promise<PrometheusPeer> {
+  writeFileSync(join(dir, 'prometheus.yml'), config);
+  const p = port ?? (await freePort());
+  let pid: number;
+  if (existsSync(START_SH)) {
+    pid = Number(execFileSync('bash', [START_SH, 'prometheus', dir, String(p)], { encoding: 'utf8' }).trim());
+  } else {
+    throw new Error(`${START_SH} not found`);
+  }
+  const url = `http://127.0.0.1:${p}`;
+  return {
+    pid,
+    port: p,
+    url,
+    dir,
+    async stop() {
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        return;
+      }
+      for (let i = 0; i < 100; i++) {
+        try {
+          process.kill(pid, 0);
+        } catch {
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    },
+    async query(q: string, time?: number) {
+      const params = new URLSearchParams({ query: q });
+      if (time !== undefined) params.set('time', String(time / 1000));
+      const res = await fetch(`${url}/api/v1/query?${params}`);
+      const body = (await res.json()) as { status: string; data: { result: [] }; error?: string };
+      if (body.status !== 'success') throw new Error(`prometheus query failed: ${body.error}`);
+      return body.data.result;
+    },
+  };
+}
