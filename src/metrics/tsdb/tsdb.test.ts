@@ -388,3 +388,48 @@ describe('Tsdb directory lock', () => {
     await again.close();
   });
 });
+
+describe('Tsdb concurrency', () => {
+  it('appends and queries while a compaction is writing blocks lose nothing', async () => {
+    const db = await openDb(tempDir());
+    const N = 2500; // more than one slice of the block writer, so it yields to the appends below
+    const lbl = Array.from({ length: N }, (_, i) => L({ __name__: 'c', i: String(i) }));
+    const refs = new Array<number>(N).fill(0);
+    const scrape = async (t: number) => {
+      const app = db.appender();
+      for (let i = 0; i < N; i++) refs[i] = app.append(refs[i], lbl[i], t, t + i);
+      await app.commit();
+    };
+    for (let t = 0; t <= 160_000; t += 10_000) await scrape(t);
+    const compaction = db.compactHead();
+    let t = 170_000;
+    let queried = 0;
+    let done = false;
+    void compaction.finally(() => (done = true));
+    while (!done || t < 250_000) {
+      // Ingestion is driven by I/O (scrapes, pushes): let the event loop turn, as it does between requests.
+      await new Promise((r) => setImmediate(r));
+      await scrape(t);
+      t += 10_000;
+      const q = await db.querier(0, Infinity);
+      const s = await q.select([new Matcher('=', 'i', '7')], { start: 0, end: Infinity });
+      expect(s).toHaveLength(1);
+      expect(s[0].samples(0, Infinity).length).toBe(t / 10_000);
+      q.close();
+      queried++;
+    }
+    await compaction;
+    expect(db.blockMetas().length).toBeGreaterThan(0);
+    expect(queried).toBeGreaterThan(0);
+    const q = await db.querier(0, Infinity);
+    const all = await q.select([new Matcher('=', '__name__', 'c')], { start: 0, end: Infinity });
+    expect(all).toHaveLength(N);
+    for (const s of all) {
+      const i = Number(s.labels.get('i'));
+      const b = s.samples(0, Infinity);
+      expect(b.length).toBe(t / 10_000);
+      for (let k = 0; k < b.length; k++) if (b.t[k] !== k * 10_000 || b.v[k] !== k * 10_000 + i) throw new Error(`series ${i} sample ${k}: ${b.t[k]} ${b.v[k]}`);
+    }
+    q.close();
+  });
+});
