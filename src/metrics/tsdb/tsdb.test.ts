@@ -433,3 +433,33 @@ describe('Tsdb concurrency', () => {
     q.close();
   });
 });
+
+describe('Tsdb querier over head and blocks', () => {
+  it('sorts, limits, filters by time range and answers label queries from both', async () => {
+    const db = await openDb(tempDir());
+    const app = db.appender();
+    app.append(0, L({ __name__: 'old', zone: 'a' }), 10_000, 1); // will end up in a block
+    await app.commit();
+    await ingest(db, 20_000, 400_000, 10_000, 2);
+    await db.compactHead();
+    expect(db.blockMetas().length).toBeGreaterThan(0);
+    const app2 = db.appender();
+    app2.append(0, L({ __name__: 'new', zone: 'b' }), 400_000, 1); // head only
+    await app2.commit();
+
+    let q = await db.querier(0, 500_000);
+    const names = (await q.select([new Matcher('=~', '__name__', 'old|new|temperature')], { start: 0, end: 500_000 }, true)).map((s) => s.labels.toString());
+    expect(names).toEqual(['new{zone="b"}', 'old{zone="a"}', 'temperature{instance="i0"}', 'temperature{instance="i1"}']);
+    expect((await q.select([new Matcher('=~', '__name__', '.+')], { start: 0, end: 500_000, limit: 2 })).map((s) => s.labels.toString())).toEqual(['new{zone="b"}', 'old{zone="a"}']);
+    expect(await q.labelValues('zone', [])).toEqual(['a', 'b']);
+    expect(await q.labelValues('__name__', [new Matcher('=~', 'zone', '.+')])).toEqual(['new', 'old']);
+    expect(await q.labelNames([new Matcher('=', '__name__', 'old')])).toEqual(['__name__', 'zone']);
+    expect(await q.labelNames([], 2)).toEqual(['__name__', 'instance']);
+    q.close();
+    // a range after the old series' only sample does not return it
+    q = await db.querier(300_000, 500_000);
+    const inRange = (await q.select([new Matcher('=~', 'zone', '.+')], { start: 300_000, end: 500_000 })).map((s) => s.labels.toString());
+    expect(inRange).toEqual(['new{zone="b"}']);
+    q.close();
+  });
+});
