@@ -360,19 +360,27 @@ describe('TsdbWalReader across WAL truncation', () => {
   });
 });
 
-describe('metadata across WAL truncation', () => {
+describe('metadata and exemplars across WAL truncation', () => {
   it('survives in the checkpoint when the segment that recorded it is deleted', async () => {
     const dir = tempDir();
     let db = await openDb(dir, { walSegmentSize: 16 * 1024 });
     const app = db.appender();
     app.updateMetadata(0, L({ __name__: 'requests_total', instance: 'i0', job: 'api' }), { type: 'counter', help: 'All requests.', unit: '' });
+    app.appendExemplar(0, L({ __name__: 'requests_total', instance: 'i0', job: 'api' }), { labels: L({ trace_id: 'first' }), value: 1, ts: 0 });
     await app.commit();
     await ingest(db, 0, 1_000_000, 5000, 4);
+    const app2 = db.appender();
+    app2.appendExemplar(0, L({ __name__: 'requests_total', instance: 'i0', job: 'api' }), { labels: L({ trace_id: 'early' }), value: 1, ts: 990_000 });
+    await app2.commit();
     await db.compactHead();
     expect(readdirSync(join(dir, 'wal'))).not.toContain('00000001');
     await db.close();
     db = await openDb(dir);
     expect(db.metadata('requests_total').get('requests_total')).toEqual([{ type: 'counter', help: 'All requests.', unit: '' }]);
+    // 'first' was in a deleted segment (kept by the checkpoint); 'early' is in the checkpoint and in a kept
+    // segment: each replayed once
+    const ex = await db.exemplars([[new Matcher('=', 'instance', 'i0')]], 0, Infinity);
+    expect(ex.flatMap((e) => e.exemplars.map((x) => x.labels.get('trace_id')))).toEqual(['first', 'early']);
   });
 });
 
