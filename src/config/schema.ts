@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { logsSection } from './sections/logs.js';
 import { metricsSection } from './sections/metrics.js';
 import { serverSection } from './sections/server.js';
 
@@ -9,6 +10,7 @@ import { serverSection } from './sections/server.js';
 export const sightlineConfigSchema = z.strictObject({
   server: serverSection.prefault({}),
   metrics: metricsSection.prefault({}),
+  logs: logsSection.prefault({}),
 });
 
 export type SightlineConfig = z.output<typeof sightlineConfigSchema>;
