@@ -32,12 +32,33 @@ export function parseLogql(query: string): Expr {
     const before = query.slice(0, pos);
     const line = before.split('\n').length;
     const col = pos - before.lastIndexOf('\n');
+    const strStart = query.lastIndexOf('"', pos) >= 0 ? unterminatedString(query) : -1;
+    if (strStart >= 0) {
+      const b = query.slice(0, strStart);
+      throw new LogqlParseError(`parse error at line ${b.split('\n').length}, col ${strStart - b.lastIndexOf('\n')}: literal not terminated`);
+    }
     const tok = query.slice(pos).match(/^\s*(\S+)/)?.[1];
     throw new LogqlParseError(`parse error at line ${line}, col ${col}: syntax error: unexpected ${tok ? tok : 'end of input'}`);
   }
   const top = tree.topNode.firstChild;
   if (!top) throw new LogqlParseError('syntax error: unexpected end of input');
   return new Builder(query).expr(top);
+}
+
+/** Offset of a string literal that is never closed, or -1. */
+function unterminatedString(q: string): number {
+  let i = 0;
+  while (i < q.length) {
+    const c = q[i];
+    if (c === '"' || c === '`') {
+      const start = i;
+      i++;
+      while (i < q.length && q[i] !== c) i += c === '"' && q[i] === '\\' ? 2 : 1;
+      if (i >= q.length) return start;
+    }
+    i++;
+  }
+  return -1;
 }
 
 const kids = (n: SyntaxNode): SyntaxNode[] => {
