@@ -286,9 +286,10 @@ function callFn(name: string, a: Val[], ctx: TemplateContext): Val {
     case 'printf':
       return sprintf(s(a[0]), a.slice(1));
     case 'regexReplaceAll':
-      return s(a[2]).replace(new RegExp(s(a[0]).replace(/\(\?P</g, '(?<'), 'g'), s(a[1]).replace(/\$\{(\w+)\}/g, '$<$1>'));
+      // sprig: regexReplaceAll REGEX STRING REPLACEMENT
+      return s(a[1]).replace(new RegExp(s(a[0]).replace(/\(\?P</g, '(?<'), 'g'), s(a[2]).replace(/\$\{(\d+)\}/g, '$$$1').replace(/\$\{(\w+)\}/g, '$<$1>'));
     case 'regexReplaceAllLiteral':
-      return s(a[2]).replace(new RegExp(s(a[0]), 'g'), () => s(a[1]));
+      return s(a[1]).replace(new RegExp(s(a[0]), 'g'), () => s(a[2]));
     case 'count':
       return (s(a[1]).match(new RegExp(s(a[0]), 'g')) ?? []).length;
     case 'len':
