@@ -145,8 +145,11 @@ export class LogqlEngine {
     };
     const cap = Math.max(limit * 4, 10_000);
     const entry: PipelineEntry = { line: '', ts: 0n, labels: new Map(), stream: new Set() };
-    for await (const b of this.store.select(tenant, { matchers: expr.matchers, start, end, filter: pipeline.pushdown })) {
+    let boundary: bigint | undefined;
+    for await (const b of this.store.select(tenant, { matchers: expr.matchers, start, end, filter: pipeline.pushdown, direction })) {
       if (Date.now() > deadline) throw timeoutError();
+      // Batches come in time order of their chunks: once `limit` entries are better than anything left, stop.
+      if (boundary !== undefined && b.maxT !== undefined && b.minT !== undefined && (backward ? b.maxT < boundary : b.minT > boundary)) break;
       const base = b.labels;
       const baseNames = new Set(base.names());
       let baseIdx = -1;
@@ -178,6 +181,10 @@ export class LogqlEngine {
           sidx.push(idx);
         }
         if (ts.length > cap) prune();
+      }
+      if (ts.length >= limit && intervalMs === undefined) {
+        prune();
+        boundary = ts[limit - 1];
       }
     }
     prune();
@@ -220,7 +227,12 @@ export class LogqlEngine {
       case 'range':
         return this.evalRange(e, ctx);
       case 'vectorAgg': {
-        const inner = await this.evalMetric(e.expr, ctx);
+        // sum by (g) of a linear range aggregation: group while collecting samples (same result, far fewer series).
+        let innerExpr = e.expr;
+        if (e.op === 'sum' && innerExpr.kind === 'range' && !innerExpr.grouping && LINEAR_RANGE_OPS.has(innerExpr.op)) {
+          innerExpr = { ...innerExpr, grouping: e.grouping ?? { without: false, labels: [] } };
+        }
+        const inner = await this.evalMetric(innerExpr, ctx);
         if (inner.type === 'scalar') throw new LogqlLimitError(400, `parse error : unexpected scalar in ${e.op}`);
         return { type: 'vector', steps: inner.steps.map((vec) => aggregate(e.op, e.param, e.grouping, vec)) };
       }
@@ -256,12 +268,15 @@ export class LogqlEngine {
     const toMs = steps[steps.length - 1] - offsetMs;
     const start = BigInt(Math.floor(fromMs)) * NS_PER_MS + 1n;
     const end = BigInt(Math.floor(toMs)) * NS_PER_MS + 1n;
-    const pipeline = new Pipeline(e.log.stages);
+    const byLabels = e.grouping && !e.grouping.without ? e.grouping.labels : undefined;
+    const pipeline = new Pipeline(e.log.stages, byLabels && !e.unwrap ? byLabels : undefined);
     const postFilters = (e.unwrap?.post ?? []).map(compileLabelFilter);
     const series = new Map<string, { labels: Labels; ts: number[]; vals: number[]; sorted: boolean }>();
     const entry: PipelineEntry = { line: '', ts: 0n, labels: new Map(), stream: new Set() };
     const bytesOp = e.op === 'bytes_over_time' || e.op === 'bytes_rate';
     const unwrap = e.unwrap;
+    const byOnly = e.grouping && !e.grouping.without ? e.grouping.labels : undefined;
+    const byKey = new Map<string, { labels: Labels; ts: number[]; vals: number[]; sorted: boolean }>();
     for await (const b of this.store.select(ctx.tenant, { matchers: e.log.matchers, start, end, filter: pipeline.pushdown })) {
       if (Date.now() > ctx.deadline) throw timeoutError();
       const baseNames = new Set(b.labels.names());
@@ -284,12 +299,26 @@ export class LogqlEngine {
         }
         entry.line = b.lines[i];
         entry.ts = b.ts[i];
-        entry.labels = new Map();
+        entry.labels.clear();
         b.labels.forEach((n, v) => entry.labels.set(n, v));
         const meta = b.metadata?.[i];
         if (meta) for (const [n, v] of meta) entry.labels.set(n, v);
         entry.stream = baseNames;
         if (!pipeline.process(entry)) continue;
+        if (byOnly && !unwrap) {
+          // `by (...)`: the series key comes straight from the grouping labels, no label set per entry.
+          let key = '';
+          for (const n of byOnly) key += (entry.labels.get(n) ?? '') + '\xff';
+          let sr = byKey.get(key);
+          if (!sr) {
+            sr = getSeries(labelsOf(new Map(byOnly.map((n) => [n, entry.labels.get(n) ?? '']))));
+            byKey.set(key, sr);
+          }
+          if (sr.ts.length > 0 && tMs < sr.ts[sr.ts.length - 1]) sr.sorted = false;
+          sr.ts.push(tMs);
+          sr.vals.push(bytesOp ? Buffer.byteLength(entry.line) : 1);
+          continue;
+        }
         if (unwrap) {
           const raw = entry.labels.get(unwrap.label);
           let v = NaN;
@@ -322,7 +351,8 @@ export class LogqlEngine {
       let s = series.get(k);
       if (!s) {
         series.set(k, (s = { labels: l, ts: [], vals: [], sorted: true }));
-        if (series.size > ctx.maxSeries) throw seriesLimitError(ctx.maxSeries);
+        // Loki limits the series of the result; intermediate series get a generous cap that protects memory.
+        if (series.size > ctx.maxSeries * 100) throw seriesLimitError(ctx.maxSeries);
       }
       return s;
     }
@@ -369,6 +399,8 @@ export class LogqlEngine {
     return { type: 'vector', steps: out };
   }
 }
+
+const LINEAR_RANGE_OPS = new Set(['count_over_time', 'rate', 'bytes_over_time', 'bytes_rate', 'sum_over_time']);
 
 function isSortExpr(e: MetricExpr): boolean {
   return e.kind === 'vectorAgg' && (e.op === 'sort' || e.op === 'sort_desc' || e.op === 'topk' || e.op === 'bottomk');

@@ -5,7 +5,10 @@ export type LabelMap = Map<string, string>;
 export const ERROR_LABEL = '__error__';
 export const ERROR_DETAILS_LABEL = '__error_details__';
 
+const VALID_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
 export function sanitizeLabelName(k: string): string {
+  if (VALID_NAME.test(k)) return k;
   let out = k.replace(/[^a-zA-Z0-9_]/g, '_');
   if (/^[0-9]/.test(out)) out = '_' + out;
   return out;
@@ -69,7 +72,19 @@ function jsonPath(doc: unknown, path: string): unknown {
   return consumed === path.length ? cur : undefined;
 }
 
-export function logfmtParse(line: string, lbs: LabelMap, stream: ReadonlySet<string>, strict: boolean, keepEmpty: boolean, exprs: readonly ExtractionExpr[]): void {
+/**
+ * logfmt (`key=value key2="quoted value"`). `needed`, when given, is the set of label names the rest of the query
+ * reads: other keys are skipped without building their values (Loki's required-labels hint).
+ */
+export function logfmtParse(
+  line: string,
+  lbs: LabelMap,
+  stream: ReadonlySet<string>,
+  strict: boolean,
+  keepEmpty: boolean,
+  exprs: readonly ExtractionExpr[],
+  needed?: ReadonlySet<string>,
+): void {
   const want = exprs.length > 0 ? new Map(exprs.map((e) => [e.path ?? e.name, e.name])) : undefined;
   let i = 0;
   const n = line.length;
@@ -77,58 +92,57 @@ export function logfmtParse(line: string, lbs: LabelMap, stream: ReadonlySet<str
     while (i < n && line.charCodeAt(i) <= 32) i++;
     if (i >= n) break;
     const ks = i;
-    while (i < n && line[i] !== '=' && line.charCodeAt(i) > 32 && line[i] !== '"') i++;
+    let c = 0;
+    while (i < n && (c = line.charCodeAt(i)) !== 61 /* = */ && c > 32 && c !== 34 /* " */) i++;
     const key = line.slice(ks, i);
-    if (key === '' || line[i] === '"') {
+    if (key === '' || c === 34) {
       if (strict) {
-        setError(lbs, 'LogfmtParserErr', `logfmt syntax error at pos ${i + 1} : unexpected '${line[i] === '"' ? '"' : '='}'`);
+        setError(lbs, 'LogfmtParserErr', `logfmt syntax error at pos ${i + 1} : unexpected '${c === 34 ? '"' : '='}'`);
         return;
       }
       i++;
       continue;
     }
+    const name = want ? want.get(key) : sanitizeLabelName(key);
+    const skip = name === undefined || (needed !== undefined && !needed.has(name));
     let value = '';
     let hasValue = false;
-    if (line[i] === '=') {
+    if (i < n && line.charCodeAt(i) === 61) {
       i++;
       hasValue = true;
-      if (line[i] === '"') {
-        i++;
-        let v = '';
-        let closed = false;
-        while (i < n) {
-          const c = line[i];
-          if (c === '\\' && i + 1 < n) {
-            const e = line[i + 1];
-            v += e === 'n' ? '\n' : e === 't' ? '\t' : e === 'r' ? '\r' : e;
-            i += 2;
-            continue;
-          }
-          if (c === '"') {
-            closed = true;
-            i++;
+      if (line.charCodeAt(i) === 34) {
+        const vs = ++i;
+        let esc = false;
+        for (;;) {
+          const q = line.indexOf('"', i);
+          if (q < 0) {
+            if (strict) {
+              setError(lbs, 'LogfmtParserErr', `logfmt syntax error at pos ${n + 1} : unterminated quoted value`);
+              return;
+            }
+            i = n;
             break;
           }
-          v += c;
-          i++;
+          let bs = 0;
+          for (let k = q - 1; k >= vs && line.charCodeAt(k) === 92; k--) bs++;
+          if (bs > 0) esc = true;
+          i = q + 1;
+          if (bs % 2 === 0) break;
         }
-        if (!closed && strict) {
-          setError(lbs, 'LogfmtParserErr', `logfmt syntax error at pos ${i + 1} : unterminated quoted value`);
-          return;
+        if (!skip) {
+          const raw = line.slice(vs, Math.max(vs, i - 1));
+          value = esc ? raw.replace(/\\(.)/g, (_m, e: string) => (e === 'n' ? '\n' : e === 't' ? '\t' : e === 'r' ? '\r' : e)) : raw;
         }
-        value = v;
       } else {
         const vs = i;
         while (i < n && line.charCodeAt(i) > 32) i++;
-        value = line.slice(vs, i);
+        if (!skip) value = line.slice(vs, i);
       }
     }
+    if (skip) continue;
     if (!hasValue && !keepEmpty) continue;
     if (value === '' && !keepEmpty && hasValue) continue;
-    if (want) {
-      const name = want.get(key);
-      if (name !== undefined) addExtracted(lbs, stream, name, value);
-    } else addExtracted(lbs, stream, sanitizeLabelName(key), value);
+    addExtracted(lbs, stream, name, value);
   }
 }
 

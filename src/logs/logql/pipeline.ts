@@ -27,7 +27,11 @@ export class Pipeline {
   /** True when some stage can change labels (parsers, label filters, formats, drop/keep). */
   readonly touchesLabels: boolean;
 
-  constructor(stages: readonly Stage[]) {
+  /**
+   * @param needed when known, the only labels the query reads after the pipeline (e.g. a `by (...)` grouping);
+   *   parsers then skip other keys. Only used when every stage after the last parser is a label filter.
+   */
+  constructor(stages: readonly Stage[], needed?: readonly string[]) {
     let lead = 0;
     while (lead < stages.length && stages[lead].kind === 'lineFilter') lead++;
     if (lead > 0) {
@@ -40,7 +44,8 @@ export class Pipeline {
       this.pushdown = { required, test: (line) => tests.every((t) => t(line)) };
     }
     this.touchesLabels = stages.slice(lead).some((s) => s.kind !== 'lineFilter' && s.kind !== 'lineFormat' && s.kind !== 'decolorize');
-    for (const s of stages.slice(lead)) this.fns.push(compileStage(s));
+    const neededSet = needed ? requiredLabels(stages.slice(lead), needed) : undefined;
+    for (const s of stages.slice(lead)) this.fns.push(compileStage(s, neededSet));
   }
 
   /** Run the non-pushed-down stages; false = the entry is dropped. */
@@ -83,7 +88,31 @@ export function lineFilter(f: Extract<Stage, { kind: 'lineFilter' }>): (line: st
   return negate ? (line) => !any(line) : any;
 }
 
-function compileStage(s: Stage): StageFn {
+/** Labels the stages after the parsers read, plus `needed`; undefined when that cannot be known (formats, ...). */
+function requiredLabels(stages: readonly Stage[], needed: readonly string[]): Set<string> | undefined {
+  const out = new Set(needed);
+  const walk = (f: LabelFilter): void => {
+    switch (f.kind) {
+      case 'and':
+      case 'or':
+        walk(f.left);
+        walk(f.right);
+        return;
+      case 'matcher':
+        out.add(f.matcher.name);
+        return;
+      default:
+        out.add(f.name);
+    }
+  };
+  for (const s of stages) {
+    if (s.kind === 'labelFilter') walk(s.filter);
+    else if (s.kind !== 'logfmt' && s.kind !== 'lineFilter') return undefined;
+  }
+  return out;
+}
+
+function compileStage(s: Stage, needed?: ReadonlySet<string>): StageFn {
   switch (s.kind) {
     case 'lineFilter': {
       const t = lineFilter(s);
@@ -96,7 +125,7 @@ function compileStage(s: Stage): StageFn {
       };
     case 'logfmt':
       return (e) => {
-        logfmtParse(e.line, e.labels, e.stream, s.strict, s.keepEmpty, s.exprs);
+        logfmtParse(e.line, e.labels, e.stream, s.strict, s.keepEmpty, s.exprs, needed);
         return true;
       };
     case 'regexp': {

@@ -23,10 +23,14 @@ export interface ChunkColumns {
   metadata?: readonly (Array<[string, string]> | undefined)[];
 }
 
-/** A decompressed chunk: timestamps, line offsets into `data`, and lazily decoded lines. */
+/**
+ * A decompressed chunk: timestamps as exact nanosecond offsets from `base` (numbers: a chunk spans far less than
+ * 2^53 ns), line offsets into `data`, and lazily decoded lines. A bigint is made only for entries a query returns.
+ */
 export interface DecodedChunk {
   n: number;
-  ts: BigInt64Array;
+  base: bigint;
+  off: Float64Array;
   /** Line i is data[offsets[i], offsets[i+1]). */
   offsets: Uint32Array;
   data: Buffer;
@@ -74,11 +78,12 @@ export function decodeChunk(buf: Buffer): DecodedChunk {
   let pos = 0;
   const n = p.readUInt32LE(pos);
   pos += 4;
-  const ts = new BigInt64Array(n);
+  const off = new Float64Array(n);
+  let base = 0n;
   if (n > 0) {
-    ts[0] = p.readBigInt64LE(pos);
+    base = p.readBigInt64LE(pos);
     pos += 8;
-    let prev = ts[0];
+    let prev = 0;
     for (let i = 1; i < n; i++) {
       let v = 0;
       let mul = 1;
@@ -88,13 +93,12 @@ export function decodeChunk(buf: Buffer): DecodedChunk {
         v += (b & 0x7f) * mul;
         mul *= 128;
       } while (b >= 0x80);
-      const d = v % 2 === 0 ? v / 2 : -(v + 1) / 2;
-      prev += BigInt(d);
-      ts[i] = prev;
+      prev += v % 2 === 0 ? v / 2 : -(v + 1) / 2;
+      off[i] = prev;
     }
   }
   const offsets = new Uint32Array(n + 1);
-  let off = 0;
+  let lineOff = 0;
   for (let i = 0; i < n; i++) {
     let v = 0;
     let mul = 1;
@@ -104,10 +108,10 @@ export function decodeChunk(buf: Buffer): DecodedChunk {
       v += (b & 0x7f) * mul;
       mul *= 128;
     } while (b >= 0x80);
-    offsets[i] = off;
-    off += v;
+    offsets[i] = lineOff;
+    lineOff += v;
   }
-  offsets[n] = off;
+  offsets[n] = lineOff;
   const metaLen = p.readUInt32LE(pos);
   pos += 4;
   let metadata: (Array<[string, string]> | undefined)[] | undefined;
@@ -133,8 +137,8 @@ export function decodeChunk(buf: Buffer): DecodedChunk {
     }
   }
   pos += metaLen;
-  const data = p.subarray(pos, pos + off);
-  return { n, ts, offsets, data, metadata };
+  const data = p.subarray(pos, pos + lineOff);
+  return { n, base, off, offsets, data, metadata };
 }
 
 class VarintWriter {
@@ -174,4 +178,9 @@ class VarintWriter {
   finish(): Buffer {
     return this.buf.subarray(0, this.length);
   }
+}
+
+/** The timestamp of entry i of a decoded chunk. */
+export function chunkTs(d: DecodedChunk, i: number): bigint {
+  return d.base + BigInt(d.off[i]);
 }

@@ -26,6 +26,8 @@ export interface SelectRequest {
   start: bigint;
   end: bigint;
   filter?: LineFilterPushdown;
+  /** Order hint: batches come newest chunk first for `backward`, oldest first otherwise. */
+  direction?: 'forward' | 'backward';
 }
 
 /** A line filter the store applies while decoding chunks. */
@@ -43,7 +45,9 @@ export interface EntryBatch {
   lines: string[];
   /** Structured metadata per entry, when any entry has some. */
   metadata?: (Array<[string, string]> | undefined)[];
-  /** Raw bytes of each line (for bytes_over_time); defaults to UTF-8 length of `lines`. */
+  /** Time bounds of the chunk the batch came from (every later batch lies beyond them in the requested order). */
+  minT?: bigint;
+  maxT?: bigint;
 }
 
 export interface IndexStats {

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { Labels, type Matcher } from '../../metrics/model/index.js';
 import { WriteAheadLog, type ObjectStore } from '../../storage/index.js';
 import { parseStreamLabels } from '../push/parse-labels.js';
-import { decodeChunk, encodeChunk, type DecodedChunk } from './chunk-codec.js';
+import { chunkTs, decodeChunk, encodeChunk, type DecodedChunk } from './chunk-codec.js';
 import type { EntryBatch, IndexStats, LineFilterPushdown, LogQueryable, SelectRequest } from './interface.js';
 import { labelsString } from './labels-string.js';
 import { MemBlock } from './mem-block.js';
@@ -21,6 +21,8 @@ export interface LogStoreOptions {
   /** Entries older than the newest of their stream by more than this are refused (too_far_behind). */
   outOfOrderWindowNs: bigint;
   logger?: Logger;
+  /** A block is cut when an entry is further than this from its first entry (Loki's max_chunk_age; default 2h). */
+  maxChunkAgeNs?: bigint;
   /** Decoded chunks kept in memory for queries (bytes of line data). */
   chunkCacheBytes?: number;
 }
@@ -151,7 +153,17 @@ export class LogStore implements LogQueryable {
   }
 
   private applyToHead(s: HeadStream, ts: readonly bigint[], lines: readonly string[], meta?: readonly (Array<[string, string]> | undefined)[]): void {
+    const maxAge = this.opts.maxChunkAgeNs ?? 7_200_000_000_000n;
     for (let i = 0; i < lines.length; i++) {
+      const b = s.block;
+      if (b.n > 0) {
+        const d = ts[i] - b.minT;
+        if (d > maxAge || -d > maxAge || this.periodOf(ts[i]) !== this.periodOf(b.minT)) {
+          b.sort();
+          s.sealed.push(b);
+          s.block = new MemBlock();
+        }
+      }
       s.block.append(ts[i], lines[i], meta?.[i]);
       if (ts[i] >= s.newest) {
         s.newest = ts[i];
@@ -309,21 +321,26 @@ export class LogStore implements LogQueryable {
     const st = this.tenants.get(tenant);
     if (!st) return;
     const { start, end, filter } = req;
+    type Cand = { labels: Labels; minT: bigint; maxT: bigint; ref?: ChunkRef; blk?: MemBlock };
+    const cands: Cand[] = [];
     for (const ss of st.stored.select(req.matchers)) {
-      for (const ref of ss.chunks) {
-        if (ref.maxT < start || ref.minT >= end) continue;
-        const d = await this.chunk(ref.key);
-        const b = filterDecoded(ss.labels, d, start, end, filter);
-        if (b.lines.length > 0) yield b;
-      }
+      for (const ref of ss.chunks) if (ref.maxT >= start && ref.minT < end) cands.push({ labels: ss.labels, minT: ref.minT, maxT: ref.maxT, ref });
     }
     for (const hs of st.head.select(req.matchers)) {
-      for (const blk of [...hs.sealed, hs.block]) {
-        if (blk.n === 0 || blk.maxT < start || blk.minT >= end) continue;
-        blk.sort();
-        const b = filterBlock(hs.labels, blk, start, end, filter);
-        if (b.lines.length > 0) yield b;
+      for (const blk of [...hs.sealed, hs.block]) if (blk.n > 0 && blk.maxT >= start && blk.minT < end) cands.push({ labels: hs.labels, minT: blk.minT, maxT: blk.maxT, blk });
+    }
+    if (req.direction === 'backward') cands.sort((a, b) => (a.maxT > b.maxT ? -1 : a.maxT < b.maxT ? 1 : 0));
+    else cands.sort((a, b) => (a.minT < b.minT ? -1 : a.minT > b.minT ? 1 : 0));
+    for (const c of cands) {
+      let b: EntryBatch;
+      if (c.ref) b = filterDecoded(c.labels, await this.chunk(c.ref.key), start, end, filter);
+      else {
+        c.blk!.sort();
+        b = filterBlock(c.labels, c.blk!, start, end, filter);
       }
+      b.minT = c.minT;
+      b.maxT = c.maxT;
+      yield b;
     }
   }
 
@@ -451,6 +468,21 @@ function lowerBound(ts: ArrayLike<bigint>, n: number, t: bigint): number {
   return lo;
 }
 
+/** First index with base + off[i] >= base + rel. */
+function lowerBoundOff(off: Float64Array, n: number, rel: bigint): number {
+  if (rel <= 0n) return 0;
+  if (rel > 2n ** 53n) return n;
+  const r = Number(rel);
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (off[mid] < r) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 function filterBlock(labels: Labels, b: MemBlock, start: bigint, end: bigint, filter: LineFilterPushdown | undefined): EntryBatch {
   const lo = lowerBound(b.ts, b.n, start);
   const hi = lowerBound(b.ts, b.n, end);
@@ -468,14 +500,14 @@ function filterBlock(labels: Labels, b: MemBlock, start: bigint, end: bigint, fi
 }
 
 function filterDecoded(labels: Labels, d: DecodedChunk, start: bigint, end: bigint, filter: LineFilterPushdown | undefined): EntryBatch {
-  const lo = lowerBound(d.ts, d.n, start);
-  const hi = lowerBound(d.ts, d.n, end);
+  const lo = lowerBoundOff(d.off, d.n, start - d.base);
+  const hi = lowerBoundOff(d.off, d.n, end - d.base);
   const ts: bigint[] = [];
   const lines: string[] = [];
   const meta = d.metadata ? ([] as (Array<[string, string]> | undefined)[]) : undefined;
   const { offsets, data } = d;
   const take = (i: number, line: string) => {
-    ts.push(d.ts[i]);
+    ts.push(chunkTs(d, i));
     lines.push(line);
     if (meta) meta.push(d.metadata![i]);
   };
