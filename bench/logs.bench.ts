@@ -42,7 +42,7 @@ function line200(i: number, needleEvery = 0): string {
 
 async function benchPush() {
   const dir = tempDir('sightline-logs-bench-push-');
-  const loki = await startLogsForTest(dir, { limits: { ingestion_rate_mb: 100_000, ingestion_burst_size_mb: 100_000 }, flush_interval: '1h' });
+  const loki = await startLogsForTest(dir, { limits: { ingestion_rate_mb: 100_000, ingestion_burst_size_mb: 100_000, max_global_streams_per_user: 0 }, flush_interval: '1h' });
   const STREAMS = 10_000;
   const PER_REQ = 2000;
   const STREAMS_PER_REQ = 100;

@@ -80,3 +80,28 @@ describe('logs query API with multi-tenancy and limits', () => {
     expect(await r.text()).toMatch(/^log queries are not supported as an instant query type/);
   });
 });
+
+describe('logs stream limit', () => {
+  it('refuses new streams over max_global_streams_per_user with 429 and stream_limit', async () => {
+    const loki = await startLogsForTest(tempDir('sightline-logs-streams-'), { limits: { max_global_streams_per_user: 2 } });
+    try {
+      const t = String(nowNs());
+      const r = await fetch(`${loki.base}/loki/api/v1/push`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ streams: ['a', 'b', 'c'].map((s) => ({ stream: { s }, values: [[t, `line ${s}`]] })) }),
+      });
+      expect(r.status).toBe(429);
+      expect(await r.text()).toBe(
+        `Maximum active stream limit exceeded when trying to create stream {s="c"}, reduce the number of active streams (reduce labels or reduce label values), or contact your Loki administrator to see if the limit can be increased, user: 'fake'\n`,
+      );
+      expect(await loki.metrics()).toMatch(/loki_discarded_samples_total\{reason="stream_limit",tenant="fake"\} 1/);
+      // the streams within the limit were stored
+      const q = await fetch(`${loki.base}/loki/api/v1/query_range?query=${encodeURIComponent('{s=~"a|b|c"}')}`);
+      const j = (await q.json()) as { data: { result: Array<{ stream: { s: string } }> } };
+      expect(j.data.result.map((x) => x.stream.s).sort()).toEqual(['a', 'b']);
+    } finally {
+      await loki.stop();
+    }
+  });
+});

@@ -6,6 +6,8 @@ const limits = z.strictObject({
   ingestion_rate_mb: z.number().positive().default(4),
   ingestion_burst_size_mb: z.number().positive().default(6),
   max_line_size: byteSize.default(256 * 1024),
+  /** Active streams per tenant (Loki's default 5000; 0 = unlimited). */
+  max_global_streams_per_user: z.number().int().nonnegative().default(5000),
   max_label_names_per_series: z.number().int().positive().default(15),
   max_label_name_length: z.number().int().positive().default(1024),
   max_label_value_length: z.number().int().positive().default(2048),

@@ -2,6 +2,7 @@ import { Counter, type Registry } from 'prom-client';
 import { HttpError } from '../../server/index.js';
 import type { SightlineConfig } from '../../config/index.js';
 import type { HeadStream, LogStore, StreamWrite } from '../store/log-store.js';
+import { labelsString } from '../store/labels-string.js';
 import { formatGoTime } from '../time.js';
 import { LabelsParseError, parseStreamLabels } from './parse-labels.js';
 import type { PushRequest } from './push-request.js';
@@ -145,8 +146,18 @@ export class Distributor {
     }
     const writes: StreamWrite[] = [];
     const created: HeadStream[] = [];
+    const streamLimitErrors: string[] = [];
+    let active = this.store.activeStreams(tenant);
     for (const p of pending) {
+      if (lim.max_global_streams_per_user > 0 && active >= lim.max_global_streams_per_user && !this.store.findStream(tenant, p.labels)) {
+        discard('stream_limit', p.lines.length, sumBytes(p.lines));
+        streamLimitErrors.push(
+          `Maximum active stream limit exceeded when trying to create stream ${labelsString(p.labels)}, reduce the number of active streams (reduce labels or reduce label values), or contact your Loki administrator to see if the limit can be increased, user: '${tenant}'`,
+        );
+        continue;
+      }
       const [stream, isNew] = this.store.stream(tenant, p.labels);
+      if (isNew) active++;
       if (isNew) created.push(stream);
       const w: StreamWrite = { stream, ts: [], lines: [], metadata: p.metadata ? [] : undefined };
       // Order checks see entries of this request that come before (the stream's newest moves as we go).
@@ -173,6 +184,7 @@ export class Distributor {
     }
     this.store.write(tenant, writes);
     for (const _ of created) this.metrics.streamsCreated.inc({ tenant });
+    if (streamLimitErrors.length > 0) throw new HttpError(429, 'stream_limit', [...streamLimitErrors, ...errors].join('\n'));
     if (errors.length > 0) throw new HttpError(400, 'bad_data', errors.join('\n'));
   }
 }

@@ -23,6 +23,8 @@ export interface LogStoreOptions {
   logger?: Logger;
   /** A block is cut when an entry is further than this from its first entry (Loki's max_chunk_age; default 2h). */
   maxChunkAgeNs?: bigint;
+  /** Flushed streams without entries newer than this leave the head (Loki's chunk_idle_period; default 30m). */
+  streamIdleNs?: bigint;
   /** Decoded chunks kept in memory for queries (bytes of line data). */
   chunkCacheBytes?: number;
 }
@@ -126,6 +128,16 @@ export class LogStore implements LogQueryable {
     s = { key, labels, labelsStr: labelsString(labels), newest: -(2n ** 63n), lastLine: '', block: new MemBlock(), sealed: [] };
     st.head.add(key, s);
     return [s, true];
+  }
+
+  /** The head stream for a label set, if it exists. */
+  findStream(tenant: string, labels: Labels): HeadStream | undefined {
+    return this.tenants.get(tenant)?.head.get(labels.key());
+  }
+
+  /** Active (in-memory) streams of a tenant. */
+  activeStreams(tenant: string): number {
+    return this.tenants.get(tenant)?.head.size ?? 0;
   }
 
   /** How an entry relates to its stream: accepted, a duplicate of the newest (dropped silently, as Loki), or too old. */
@@ -250,6 +262,13 @@ export class LogStore implements LogQueryable {
       w.stream.sealed = w.stream.sealed.filter((b) => !done.has(b));
     }
     this.wal.truncateBefore(seg);
+    // Streams idle for longer than the idle period leave the head (they stay queryable from the object store).
+    const idleBefore = BigInt(Date.now()) * 1_000_000n - (this.opts.streamIdleNs ?? 1_800_000_000_000n);
+    for (const st of this.tenants.values()) {
+      for (const s of [...st.head.streams.values()]) {
+        if (s.block.n === 0 && s.sealed.length === 0 && s.newest < idleBefore) st.head.delete(s.key);
+      }
+    }
   }
 
   private periodOf(ns: bigint): number {
