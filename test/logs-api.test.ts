@@ -68,6 +68,14 @@ describe('logs query API with multi-tenancy and limits', () => {
     expect(v.data.result.map((r) => r.metric).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual([{ namespace: 'default' }, { namespace: 'production' }]);
   });
 
+  it('detects fields of logfmt and json lines', async () => {
+    const r = (await (await get('/loki/api/v1/detected_fields', { query: '{namespace=~".+"}' })).json()) as { fields: Array<{ label: string; type: string; cardinality: number; parsers: string[] }> };
+    const byName = Object.fromEntries(r.fields.map((f) => [f.label, f]));
+    expect(byName.level).toMatchObject({ type: 'string', cardinality: 2 });
+    expect(byName.level.parsers.sort()).toEqual(['json', 'logfmt']);
+    expect(byName.msg).toMatchObject({ type: 'string', parsers: ['logfmt'] });
+  });
+
   it('refuses requests over the limits with Loki messages', async () => {
     let r = await get('/loki/api/v1/query_range', { query: '{app="api"}', limit: '5000' });
     expect(r.status).toBe(400);

@@ -240,3 +240,10 @@ describe('LogQL metric queries', () => {
     await expect(limited.instantQuery({ tenant: 'fake', query: 'count_over_time({env=~".+"}[1m])', time: ns(T + 59_000), limit: 10, direction: 'backward' })).rejects.toThrow('maximum of series (2) reached for a single query');
   });
 });
+
+describe('LogQL query timeout', () => {
+  it('gives up with Loki timeout message when the deadline passes', async () => {
+    const slow = new LogqlEngine(store, { maxQuerySeries: () => 500, timeoutMs: () => -1 });
+    await expect(slow.rangeQuery({ tenant: 'fake', query: '{env="prod"}', start: ns(T), end: ns(T + 60_000), stepMs: 1000, limit: 10, direction: 'forward' })).rejects.toThrow(/^request timed out/);
+  });
+});

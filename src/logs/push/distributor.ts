@@ -37,6 +37,8 @@ export function createDistributorMetrics(registry: Registry): DistributorMetrics
  */
 export class Distributor {
   private readonly limiter: RateLimiter;
+  /** Parsed label sets by the string clients send (the same few strings arrive again and again). */
+  private readonly labelsCache = new Map<string, ReturnType<typeof parseStreamLabels>>();
 
   constructor(
     private readonly store: LogStore,
@@ -64,9 +66,13 @@ export class Distributor {
     let validBytes = 0;
     for (const s of req.streams) {
       const streamBytes = sumBytes(s.lines);
-      let parsed;
+      let parsed = this.labelsCache.get(s.labels);
       try {
-        parsed = parseStreamLabels(s.labels);
+        if (!parsed) {
+          parsed = parseStreamLabels(s.labels);
+          if (this.labelsCache.size >= 100_000) this.labelsCache.clear();
+          this.labelsCache.set(s.labels, parsed);
+        }
       } catch (e) {
         if (!(e instanceof LabelsParseError)) throw e;
         errors.push(`Error parsing labels '${s.labels}' with error: ${e.message}`);

@@ -32,7 +32,7 @@ export function parseStreamLabels(s: string): { labels: Labels; names: string[] 
     for (;;) {
       ws();
       const start = i;
-      while (i < n && /[A-Za-z0-9_.:]/.test(s[i])) i++;
+      while (i < n && isNameChar(s.charCodeAt(i))) i++;
       const name = s.slice(start, i);
       if (name === '') fail(`unexpected ${i < n ? JSON.stringify(s[i]) : 'end of input'}, expecting IDENTIFIER`);
       ws();
@@ -82,4 +82,8 @@ export function parseStreamLabels(s: string): { labels: Labels; names: string[] 
       return fail(`invalid string ${s.slice(start, i)}`);
     }
   }
+}
+
+function isNameChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 58;
 }
