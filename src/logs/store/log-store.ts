@@ -158,9 +158,13 @@ export class LogStore implements LogQueryable {
     const rec: WalStream[] = writes.map((w) => ({ labels: w.stream.labelsStr, ts: w.ts, lines: w.lines, metadata: w.metadata }));
     this.wal.append(encodeWalRecord(tenant, rec));
     this.wal.flush();
+    const st = this.tenant(tenant);
     for (const w of writes) {
-      this.applyToHead(w.stream, w.ts, w.lines, w.metadata);
-      for (const l of this.listeners) l(tenant, w.stream, w);
+      // A handle may outlive the stream's stay in the head (idle streams leave it after a flush): re-attach.
+      let target = st.head.get(w.stream.key);
+      if (!target) st.head.add(w.stream.key, (target = w.stream));
+      this.applyToHead(target, w.ts, w.lines, w.metadata);
+      for (const l of this.listeners) l(tenant, target, w);
     }
   }
 

@@ -40,3 +40,22 @@ describe('log store retention', () => {
     await again.close();
   });
 });
+
+describe('head streams', () => {
+  it('idle streams leave the head after a flush but stay queryable, and writing through an old handle still lands', async () => {
+    const dir = tempDir('sightline-logs-idle-');
+    const store = await LogStore.open({ walDir: join(dir, 'wal'), objects: new FilesystemObjectStore(join(dir, 'objects')), prefix: 'p', chunkTargetSize: 1 << 20, fsyncIntervalMs: 1000, indexPeriodMs: DAY, outOfOrderWindowNs: ns(DAY) });
+    const t = Date.now() - 2 * 3600_000;
+    const [s] = store.stream('fake', Labels.fromObject({ job: 'idle' }));
+    store.write('fake', [{ stream: s, ts: [ns(t)], lines: ['first'] }]);
+    await store.flush();
+    expect(store.activeStreams('fake')).toBe(0);
+    store.write('fake', [{ stream: s, ts: [ns(t + 1000)], lines: ['second'] }]);
+    expect(store.activeStreams('fake')).toBe(1);
+    await store.flush();
+    const lines: string[] = [];
+    for await (const b of store.select('fake', { matchers: [], start: 0n, end: ns(Date.now()) })) lines.push(...b.lines);
+    expect(lines.sort()).toEqual(['first', 'second']);
+    await store.close();
+  });
+});
