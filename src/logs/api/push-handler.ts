@@ -1,5 +1,5 @@
 import { gunzipSync, inflateSync } from 'node:zlib';
-import { uncompressSync } from 'snappy';
+import { uncompress } from 'snappy';
 import { HttpError } from '../../server/index.js';
 import { decodePushRequestJson } from '../push/decode-json.js';
 import { decodePushRequestProto } from '../push/decode-protobuf.js';
@@ -10,7 +10,7 @@ import { PushDecodeError, type PushRequest } from '../push/push-request.js';
  * `application/json` and snappy-compressed protobuf otherwise (Loki's default when no Content-Type is set).
  * Decodes only; validation is the distributor's.
  */
-export function decodePushBody(body: Buffer, contentType: string | undefined, contentEncoding: string | undefined): PushRequest {
+export async function decodePushBody(body: Buffer, contentType: string | undefined, contentEncoding: string | undefined): Promise<PushRequest> {
   let raw = body;
   const enc = (contentEncoding ?? '').toLowerCase().trim();
   try {
@@ -26,7 +26,7 @@ export function decodePushBody(body: Buffer, contentType: string | undefined, co
     if (ct === 'application/json') return decodePushRequestJson(raw.toString('utf8'));
     let pb: Buffer;
     try {
-      pb = uncompressSync(raw) as Buffer;
+      pb = (await uncompress(raw)) as Buffer;
     } catch {
       throw new HttpError(400, 'bad_data', 'snappy: corrupt input');
     }

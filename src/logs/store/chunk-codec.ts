@@ -1,5 +1,9 @@
-import { compressSync, uncompressSync } from 'snappy';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gunzip, gzip } from 'node:zlib';
+import { compress, uncompress } from 'snappy';
+
+const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
 
 /**
  * The immutable chunk format. An object in the store is:
@@ -37,7 +41,8 @@ export interface DecodedChunk {
   metadata?: (Array<[string, string]> | undefined)[];
 }
 
-export function encodeChunk(c: ChunkColumns, encoding = ENCODING_SNAPPY): Buffer {
+/** Encode a chunk (compression runs off the main thread: the napi snappy binding's sync calls are ~10x slower). */
+export async function encodeChunk(c: ChunkColumns, encoding = ENCODING_SNAPPY): Promise<Buffer> {
   const n = c.lines.length;
   const lineBufs: Buffer[] = new Array(n);
   let lineBytes = 0;
@@ -66,15 +71,15 @@ export function encodeChunk(c: ChunkColumns, encoding = ENCODING_SNAPPY): Buffer
   for (let i = 0; i < n; i++) w.uvarint(lineBufs[i].length);
   w.u32(metaBuf.length);
   const payload = Buffer.concat([w.finish(), metaBuf, ...lineBufs], 0 + w.length + metaBuf.length + lineBytes);
-  const compressed = encoding === ENCODING_GZIP ? gzipSync(payload, { level: 1 }) : compressSync(payload);
+  const compressed = encoding === ENCODING_GZIP ? await gzipAsync(payload, { level: 1 }) : await compress(payload);
   return Buffer.concat([CHUNK_MAGIC, Buffer.from([1, encoding]), compressed]);
 }
 
-export function decodeChunk(buf: Buffer): DecodedChunk {
+export async function decodeChunk(buf: Buffer): Promise<DecodedChunk> {
   if (buf.length < 6 || !buf.subarray(0, 4).equals(CHUNK_MAGIC)) throw new Error('not a log chunk (bad magic)');
   const enc = buf[5];
   const body = buf.subarray(6);
-  const p = enc === ENCODING_GZIP ? gunzipSync(body) : (uncompressSync(body) as Buffer);
+  const p = enc === ENCODING_GZIP ? await gunzipAsync(body) : ((await uncompress(body)) as Buffer);
   let pos = 0;
   const n = p.readUInt32LE(pos);
   pos += 4;

@@ -230,7 +230,7 @@ export class LogStore implements LogQueryable {
     const byTenantPeriod = new Map<string, Map<number, Array<{ stream: HeadStream; ref: ChunkRef }>>>();
     for (const w of work) {
       for (const b of w.blocks) {
-        const data = encodeChunk({ ts: b.ts.subarray(0, b.n), lines: b.lines, metadata: b.metadata });
+        const data = await encodeChunk({ ts: b.ts.subarray(0, b.n), lines: b.lines, metadata: b.metadata });
         const period = this.periodOf(b.minT);
         const key = `${this.opts.prefix}/chunks/${w.tenant}/${period}/${b.minT}-${b.maxT}-${randomBytes(6).toString('hex')}`;
         await this.opts.objects.put(key, data);
@@ -374,7 +374,7 @@ export class LogStore implements LogQueryable {
       this.cache.set(key, hit);
       return hit;
     }
-    const d = decodeChunk(await this.opts.objects.get(key));
+    const d = await decodeChunk(await this.opts.objects.get(key));
     this.cache.set(key, d);
     this.cacheBytes += d.data.length;
     const limit = this.opts.chunkCacheBytes ?? 256 * 1024 * 1024;
