@@ -103,8 +103,17 @@ export function logfmtParse(
       i++;
       continue;
     }
-    const name = want ? want.get(key) : sanitizeLabelName(key);
-    const skip = name === undefined || (needed !== undefined && !needed.has(name));
+    let name: string | undefined;
+    if (want) name = want.get(key);
+    else if (needed) {
+      if (needed.has(key)) name = key;
+      else if (!VALID_NAME.test(key)) {
+        const n2 = sanitizeLabelName(key);
+        if (needed.has(n2)) name = n2;
+      }
+    } else name = sanitizeLabelName(key);
+    if (name !== undefined && needed !== undefined && !needed.has(name)) name = undefined;
+    const skip = name === undefined;
     let value = '';
     let hasValue = false;
     if (i < n && line.charCodeAt(i) === 61) {
@@ -142,7 +151,7 @@ export function logfmtParse(
     if (skip) continue;
     if (!hasValue && !keepEmpty) continue;
     if (value === '' && !keepEmpty && hasValue) continue;
-    addExtracted(lbs, stream, name, value);
+    addExtracted(lbs, stream, name!, value);
   }
 }
 
