@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { logsSection } from './sections/logs.js';
 import { metricsSection } from './sections/metrics.js';
 import { remoteSection } from './sections/remote.js';
 import { serverSection } from './sections/server.js';
@@ -11,6 +12,7 @@ export const sightlineConfigSchema = z.strictObject({
   server: serverSection.prefault({}),
   metrics: metricsSection.prefault({}),
   remote: remoteSection.prefault({}),
+  logs: logsSection.prefault({}),
 });
 
 export type SightlineConfig = z.output<typeof sightlineConfigSchema>;
