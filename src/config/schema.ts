@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { metricsSection } from './sections/metrics.js';
+import { otlpSection } from './sections/otlp.js';
 import { serverSection } from './sections/server.js';
+import { tracesSection } from './sections/traces.js';
 
 /**
  * Sightline's one configuration file (`--config.file sightline.yaml`). One section per component; every section
@@ -9,6 +11,8 @@ import { serverSection } from './sections/server.js';
 export const sightlineConfigSchema = z.strictObject({
   server: serverSection.prefault({}),
   metrics: metricsSection.prefault({}),
+  traces: tracesSection.prefault({}),
+  otlp: otlpSection.prefault({}),
 });
 
 export type SightlineConfig = z.output<typeof sightlineConfigSchema>;

@@ -1,0 +1,87 @@
+import { join } from 'node:path';
+import type { Component, ComponentContext } from '../server/index.js';
+import { DEFAULT_TENANT, createHttpServer, listen } from '../server/index.js';
+import { FilesystemObjectStore, type ObjectStore } from '../storage/index.js';
+import { registerOtlpSinks, unregisterOtlpSink } from '../otlp/index.js';
+import { registerTempoApi } from './api/tempo-api.js';
+import { TraceStore } from './store/trace-store.js';
+
+export interface TracesStartOptions {
+  /** The object store for blocks (default: the filesystem under `<data-dir>/objects`). */
+  objectStore?: ObjectStore;
+}
+
+/** The object store every pillar shares in the single-process default. */
+export function defaultObjectStore(dataDir: string): ObjectStore {
+  return new FilesystemObjectStore(join(dataDir, 'objects'));
+}
+
+/**
+ * The Tempo role: the trace store (WAL, head, blocks in the object store, retention) and the Tempo HTTP API on
+ * `traces.listen_address` (3200). Registers the store as the OTLP receivers' trace sink.
+ */
+export async function startTraces(ctx: ComponentContext, opts: TracesStartOptions = {}): Promise<Component> {
+  const cfg = ctx.config.traces;
+  const log = ctx.logger.child({ component: 'traces' });
+  const store = await TraceStore.open({
+    walDir: join(ctx.dataDir, 'traces', 'wal'),
+    objectStore: opts.objectStore ?? defaultObjectStore(ctx.dataDir),
+    bucket: cfg.bucket,
+    logger: ctx.logger,
+    registry: ctx.registry,
+    retentionMs: cfg.retention,
+    maxBlockDurationMs: cfg.ingester.max_block_duration,
+    maxBlockBytes: cfg.ingester.max_block_bytes,
+    walFsyncIntervalMs: cfg.ingester.wal_fsync_interval,
+    ingestionRateBytes: cfg.limits.ingestion_rate_limit_bytes,
+    ingestionBurstBytes: cfg.limits.ingestion_burst_size_bytes,
+    maxBytesPerTrace: cfg.limits.max_bytes_per_trace,
+  });
+  const app = createHttpServer({ name: 'traces', listenAddress: cfg.listen_address, logger: ctx.logger, registry: ctx.registry });
+  registerTempoApi(app, {
+    store,
+    tenancy: { multiTenant: cfg.multitenancy_enabled, defaultTenant: DEFAULT_TENANT.tempo },
+    search: {
+      defaultLimit: cfg.search.default_limit,
+      maxLimit: cfg.search.max_limit,
+      defaultSpss: cfg.search.default_spans_per_span_set,
+      maxDurationMs: cfg.search.max_duration,
+    },
+    flush: () => store.cutBlocks(true),
+  });
+  let port: number;
+  try {
+    port = await listen(app, cfg.listen_address);
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  registerOtlpSinks(ctx, { traces: store });
+  let ticking = false;
+  const timer = setInterval(() => {
+    if (ticking) return;
+    ticking = true;
+    void (async () => {
+      try {
+        await store.cutBlocks(false);
+        await store.applyRetention();
+      } catch (e) {
+        log.error({ err: e }, 'trace store maintenance failed');
+      } finally {
+        ticking = false;
+      }
+    })();
+  }, cfg.ingester.flush_check_period);
+  timer.unref();
+  log.info({ address: cfg.listen_address, port }, 'Tempo API listening');
+  return {
+    name: 'traces',
+    ports: { tempo: port },
+    async stop() {
+      clearInterval(timer);
+      unregisterOtlpSink(ctx, 'traces');
+      await app.close();
+      await store.close();
+    },
+  };
+}
