@@ -32,6 +32,10 @@ function parseQuery(q: string): TraceqlQuery {
   }
 }
 
+function hasMetricsStage(stages: TraceqlQuery['stages']): boolean {
+  return stages.some((s) => s.type === 'metrics' || (s.type === 'spansetOp' && (hasMetricsStage(s.left) || hasMetricsStage(s.right))));
+}
+
 function durationParam(q: Query, name: string): number | undefined {
   const v = q[name];
   if (v === undefined || v === '') return undefined;
@@ -159,6 +163,7 @@ export function registerTempoApi(app: FastifyInstance, opts: TempoApiOptions): v
     if ((traceql === undefined || traceql.trim() === '') && q.tags) traceql = tagsToTraceql(q.tags);
     if (traceql === undefined || traceql.trim() === '') traceql = '{}';
     const query = parseQuery(traceql);
+    if (hasMetricsStage(query.stages)) throw badRequest('invalid TraceQL query: metrics functions like rate() are only supported by /api/metrics/query_range and /api/metrics/query');
     const limitRaw = intParam(q, 'limit') ?? opts.search.defaultLimit;
     const limit = limitRaw === 0 ? opts.search.defaultLimit : opts.search.maxLimit > 0 ? Math.min(limitRaw, opts.search.maxLimit) : limitRaw;
     const spss = intParam(q, 'spss') ?? opts.search.defaultSpss;

@@ -1,0 +1,204 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTracesStack, type TracesStack } from './helpers/traces-stack.js';
+
+/**
+ * A three-service trace (client → frontend → backend, with error spans) and a second small trace, pushed as OTLP/JSON,
+ * then a table of TraceQL queries through /api/search — once from the head, once after the head was flushed into a
+ * block in the object store (where filters are pushed down to the columnar span data).
+ */
+const T1 = '0af7651916cd43dd8448eb211c80319c';
+const T2 = '1bf7651916cd43dd8448eb211c80319d';
+const id = (n: number) => n.toString(16).padStart(16, '0');
+const BASE = 1_700_000_000_000_000_000n;
+const ms = (n: number) => BigInt(n) * 1_000_000n;
+
+interface S {
+  trace: string;
+  span: number;
+  parent?: number;
+  name: string;
+  kind: number;
+  start: number;
+  dur: number;
+  status?: { code: number; message?: string };
+  attrs?: Record<string, string | number | boolean>;
+  events?: { name: string; attrs: Record<string, number> }[];
+}
+
+function kv(attrs: Record<string, string | number | boolean> = {}) {
+  return Object.entries(attrs).map(([key, v]) => ({
+    key,
+    value: typeof v === 'string' ? { stringValue: v } : typeof v === 'boolean' ? { boolValue: v } : Number.isInteger(v) ? { intValue: String(v) } : { doubleValue: v },
+  }));
+}
+
+function span(s: S) {
+  return {
+    traceId: s.trace,
+    spanId: id(s.span),
+    ...(s.parent ? { parentSpanId: id(s.parent) } : {}),
+    name: s.name,
+    kind: s.kind,
+    startTimeUnixNano: String(BASE + ms(s.start)),
+    endTimeUnixNano: String(BASE + ms(s.start + s.dur)),
+    attributes: kv(s.attrs),
+    ...(s.status ? { status: s.status } : {}),
+    ...(s.events ? { events: s.events.map((e) => ({ name: e.name, timeUnixNano: String(BASE), attributes: kv(e.attrs) })) } : {}),
+  };
+}
+
+const body = {
+  resourceSpans: [
+    {
+      resource: { attributes: kv({ 'service.name': 'client' }) },
+      scopeSpans: [{ scope: { name: 'http-client' }, spans: [span({ trace: T1, span: 1, name: 'GET /checkout', kind: 3, start: 0, dur: 900, attrs: { 'http.method': 'GET' } })] }],
+    },
+    {
+      resource: { attributes: kv({ 'service.name': 'frontend' }) },
+      scopeSpans: [
+        {
+          scope: { name: 'http-server' },
+          spans: [
+            span({ trace: T1, span: 2, parent: 1, name: 'GET /checkout', kind: 2, start: 50, dur: 800, status: { code: 2, message: 'backend failed' }, attrs: { 'http.status_code': 500, 'http.route': '/checkout' } }),
+            span({ trace: T1, span: 3, parent: 2, name: 'call backend', kind: 3, start: 100, dur: 600, attrs: { 'peer.service': 'backend' }, events: [{ name: 'retry', attrs: { attempt: 1 } }] }),
+            span({ trace: T1, span: 6, parent: 2, name: 'render', kind: 1, start: 750, dur: 50 }),
+            span({ trace: T2, span: 7, name: 'GET /health', kind: 2, start: 5000, dur: 5, status: { code: 1 }, attrs: { 'http.status_code': 200 } }),
+          ],
+        },
+      ],
+    },
+    {
+      resource: { attributes: kv({ 'service.name': 'backend' }) },
+      scopeSpans: [
+        { scope: { name: 'http-server' }, spans: [span({ trace: T1, span: 4, parent: 3, name: 'POST /charge', kind: 2, start: 150, dur: 500, status: { code: 2, message: 'card declined' }, attrs: { amount: 12.5 } })] },
+        { scope: { name: 'pg-instr', version: '0.1' }, spans: [span({ trace: T1, span: 5, parent: 4, name: 'db.query', kind: 3, start: 200, dur: 100, status: { code: 1 }, attrs: { 'db.system': 'postgres' } })] },
+      ],
+    },
+  ],
+};
+
+// query → trace ID → names of the spans in its spansets (each spanset sorted; spansets in order)
+const TABLE: [string, Record<string, string[][]>][] = [
+  ['{ resource.service.name = "backend" }', { [T1]: [['POST /charge', 'db.query']] }],
+  ['{ status = error }', { [T1]: [['GET /checkout', 'POST /charge']] }],
+  ['{ duration > 550ms }', { [T1]: [['GET /checkout', 'GET /checkout', 'call backend']] }],
+  ['{ kind = server && name =~ "GET.*" }', { [T1]: [['GET /checkout']], [T2]: [['GET /health']] }],
+  ['{ span.http.status_code >= 500 }', { [T1]: [['GET /checkout']] }],
+  ['{ .db.system = "postgres" }', { [T1]: [['db.query']] }],
+  ['{ statusMessage = "card declined" }', { [T1]: [['POST /charge']] }],
+  ['{ rootName = "GET /health" }', { [T2]: [['GET /health']] }],
+  ['{ rootServiceName = "client" && kind = internal }', { [T1]: [['render']] }],
+  ['{ traceDuration > 800ms && kind = consumer }', {}],
+  ['{ traceDuration > 800ms && name = "render" }', { [T1]: [['render']] }],
+  ['{ event:name = "retry" }', { [T1]: [['call backend']] }],
+  ['{ event.attempt = 1 }', { [T1]: [['call backend']] }],
+  ['{ instrumentation:name = "pg-instr" }', { [T1]: [['db.query']] }],
+  [`{ span:id = "${id(4)}" }`, { [T1]: [['POST /charge']] }],
+  [`{ trace:id = "${T2}" }`, { [T2]: [['GET /health']] }],
+  ['{ name = "GET /health" || statusMessage = "card declined" }', { [T1]: [['POST /charge']], [T2]: [['GET /health']] }],
+  ['{ resource.service.name = "client" } && { resource.service.name = "backend" }', { [T1]: [['GET /checkout', 'POST /charge', 'db.query']] }],
+  ['{ resource.service.name = "backend" && kind = server } || { name = "GET /health" }', { [T1]: [['POST /charge']], [T2]: [['GET /health']] }],
+  ['{ resource.service.name = "frontend" } > { resource.service.name = "backend" }', { [T1]: [['POST /charge']] }],
+  ['{ resource.service.name = "client" } >> { status = error }', { [T1]: [['GET /checkout', 'POST /charge']] }],
+  ['{ name = "db.query" } < { }', { [T1]: [['POST /charge']] }],
+  ['{ name = "db.query" } << { }', { [T1]: [['GET /checkout', 'GET /checkout', 'POST /charge', 'call backend']] }],
+  ['{ name = "call backend" } ~ { }', { [T1]: [['render']] }],
+  ['{ } !> { kind = server }', { [T2]: [['GET /health']] }],
+  ['{ kind = client } &>> { status = error }', { [T1]: [['GET /checkout', 'GET /checkout', 'POST /charge', 'call backend']] }],
+  ['{ kind = server } | count() > 1', { [T1]: [['GET /checkout', 'POST /charge']] }],
+  ['{ } | avg(duration) > 400ms', { [T1]: [['GET /checkout', 'GET /checkout', 'POST /charge', 'call backend', 'db.query', 'render']] }],
+  ['{ } | max(duration) >= 900ms', { [T1]: [['GET /checkout', 'GET /checkout', 'POST /charge', 'call backend', 'db.query', 'render']] }],
+  ['{ status = error } | by(resource.service.name)', { [T1]: [['GET /checkout'], ['POST /charge']] }],
+  ['{ status = error } | by(resource.service.name) | coalesce()', { [T1]: [['GET /checkout', 'POST /charge']] }],
+  ['{ !(status = error) && kind = server }', { [T2]: [['GET /health']] }],
+  ['{ span.amount = 12.5 && duration < 1s }', { [T1]: [['POST /charge']] }],
+  ['{ .http.route = nil && kind = server }', { [T1]: [['POST /charge']], [T2]: [['GET /health']] }],
+  ['{ span.http.status_code = 500 } | select(span.http.route)', { [T1]: [['GET /checkout']] }],
+  ['{ duration * 2 > 1500ms }', { [T1]: [['GET /checkout', 'GET /checkout']] }],
+  ['{ .missing = "x" }', {}],
+];
+
+let stack: TracesStack;
+
+interface SearchBody {
+  traces: { traceID: string; rootServiceName: string; rootTraceName?: string; durationMs: number; spanSets: { matched: number; spans: { spanID: string; attributes?: { key: string; value: unknown }[] }[]; attributes?: unknown[] }[] }[];
+}
+
+const NAMES: Record<string, string> = { [id(1)]: 'GET /checkout', [id(2)]: 'GET /checkout', [id(3)]: 'call backend', [id(4)]: 'POST /charge', [id(5)]: 'db.query', [id(6)]: 'render', [id(7)]: 'GET /health' };
+
+async function search(q: string): Promise<SearchBody> {
+  const r = await fetch(`${stack.tempo}/api/search?spss=100&q=${encodeURIComponent(q)}`);
+  expect(r.status, await r.clone().text()).toBe(200);
+  return (await r.json()) as SearchBody;
+}
+
+async function runTable(): Promise<void> {
+  for (const [q, expected] of TABLE) {
+    const res = await search(q);
+    const got: Record<string, string[][]> = {};
+    for (const t of res.traces) got[t.traceID] = t.spanSets.map((ss) => ss.spans.map((s) => NAMES[s.spanID]).sort());
+    expect(got, q).toEqual(expected);
+  }
+}
+
+beforeAll(async () => {
+  stack = await startTracesStack();
+  const r = await fetch(`${stack.otlpHttp}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  expect(r.status).toBe(200);
+  expect(await r.json()).toEqual({});
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('TraceQL over a three-service trace', () => {
+  it('answers the table from the head', async () => {
+    await runTable();
+  });
+
+  it('returns trace metadata, by() attributes and selected attributes', async () => {
+    const res = await search('{ status = error } | by(resource.service.name)');
+    const t = res.traces[0];
+    expect(t).toMatchObject({ traceID: T1, rootServiceName: 'client', rootTraceName: 'GET /checkout', durationMs: 900 });
+    expect(t.spanSets.map((s) => s.attributes)).toEqual([
+      [{ key: 'by(resource.service.name)', value: { stringValue: 'frontend' } }],
+      [{ key: 'by(resource.service.name)', value: { stringValue: 'backend' } }],
+    ]);
+    const sel = await search('{ span.http.status_code = 500 } | select(span.http.route)');
+    expect(sel.traces[0].spanSets[0].spans[0].attributes).toEqual([
+      { key: 'http.status_code', value: { intValue: '500' } },
+      { key: 'http.route', value: { stringValue: '/checkout' } },
+    ]);
+  });
+
+  it('answers the same table from a block in the object store', async () => {
+    expect((await fetch(`${stack.tempo}/flush`, { method: 'POST' })).status).toBe(204);
+    await runTable();
+  });
+
+  it('applies tags, minDuration, maxDuration and limit', async () => {
+    const byTags = await search('');
+    expect(byTags.traces.length).toBe(2);
+    const r = (await (await fetch(`${stack.tempo}/api/search?tags=${encodeURIComponent('http.status_code=500 service.name=frontend')}`)).json()) as SearchBody;
+    expect(r.traces.map((t) => t.traceID)).toEqual([T1]);
+    const long = (await (await fetch(`${stack.tempo}/api/search?minDuration=100ms`)).json()) as SearchBody;
+    expect(long.traces.map((t) => t.traceID)).toEqual([T1]);
+    const short = (await (await fetch(`${stack.tempo}/api/search?maxDuration=100ms`)).json()) as SearchBody;
+    expect(short.traces.map((t) => t.traceID)).toEqual([T2]);
+    const one = (await (await fetch(`${stack.tempo}/api/search?limit=1`)).json()) as SearchBody;
+    expect(one.traces.length).toBe(1);
+    const window = (await (await fetch(`${stack.tempo}/api/search?start=1700000004&end=1700000010`)).json()) as SearchBody;
+    expect(window.traces.map((t) => t.traceID)).toEqual([T2]);
+  });
+
+  it('refuses unparsable TraceQL with 400 and keeps serving', async () => {
+    for (const q of ['{ .a = }', '{ status = }', 'nonsense', '{ .a = 1 } | rate()']) {
+      const r = await fetch(`${stack.tempo}/api/search?q=${encodeURIComponent(q)}`);
+      expect(r.status, q).toBe(400);
+      expect(await r.text()).toMatch(/invalid TraceQL query|metrics/);
+    }
+    expect((await fetch(`${stack.tempo}/api/search?minDuration=abc`)).status).toBe(400);
+    expect((await fetch(`${stack.tempo}/api/search?start=10&end=5`)).status).toBe(400);
+    expect((await search('{ }')).traces.length).toBe(2);
+  });
+});
