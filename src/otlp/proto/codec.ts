@@ -11,10 +11,11 @@ import type {
   ResourceSpans,
 } from './types.js';
 
-/** Input that is not valid OTLP (bad protobuf, bad JSON, bad IDs): 400 / INVALID_ARGUMENT. */
-export class OtlpDecodeError extends Error {
-  override name = 'OtlpDecodeError';
-}
+import { OtlpDecodeError } from './codec-errors.js';
+import { decodeResourceSpansList } from './trace-decoder.js';
+import { encodeResourceSpansList } from './trace-encoder.js';
+
+export { OtlpDecodeError };
 
 protobuf.util.Long = Long as unknown as typeof protobuf.util.Long;
 protobuf.configure();
@@ -31,7 +32,12 @@ export const Types = {
   ExportLogsServiceResponse: T('ExportLogsServiceResponse'),
   RpcStatus: T('RpcStatus'),
   ResourceSpans: T('ResourceSpans'),
+  Resource: T('Resource'),
+  InstrumentationScope: T('InstrumentationScope'),
+  Span: T('Span'),
 };
+
+const SUB_ENCODERS = { resource: Types.Resource, scope: Types.InstrumentationScope, span: Types.Span };
 
 function decode<M>(type: protobuf.Type, buf: Uint8Array, what: string): M {
   try {
@@ -41,21 +47,22 @@ function decode<M>(type: protobuf.Type, buf: Uint8Array, what: string): M {
   }
 }
 
-export const decodeTracesRequest = (buf: Uint8Array) => decode<ExportTraceServiceRequest>(Types.ExportTraceServiceRequest, buf, 'traces request');
+/** ExportTraceServiceRequest and TracesData share the wire format (field 1: repeated ResourceSpans). */
+export const decodeTracesRequest = (buf: Uint8Array): ExportTraceServiceRequest => ({ resourceSpans: decodeResourceSpansList(buf) });
 export const decodeMetricsRequest = (buf: Uint8Array) => decode<ExportMetricsServiceRequest>(Types.ExportMetricsServiceRequest, buf, 'metrics request');
 export const decodeLogsRequest = (buf: Uint8Array) => decode<ExportLogsServiceRequest>(Types.ExportLogsServiceRequest, buf, 'logs request');
 
 export function encodeTracesRequest(req: ExportTraceServiceRequest): Uint8Array {
-  return Types.ExportTraceServiceRequest.encode(req as protobuf.Message).finish();
+  return encodeResourceSpansList(req.resourceSpans ?? [], SUB_ENCODERS);
 }
 
 /** `TracesData` (= Tempo's `tempopb.Trace`: field 1 repeated ResourceSpans) of one trace. */
 export function encodeTracesData(resourceSpans: ResourceSpans[]): Uint8Array {
-  return Types.TracesData.encode({ resourceSpans } as unknown as protobuf.Message).finish();
+  return encodeResourceSpansList(resourceSpans, SUB_ENCODERS);
 }
 
 export function decodeTracesData(buf: Uint8Array): ResourceSpans[] {
-  return decode<{ resourceSpans?: ResourceSpans[] }>(Types.TracesData, buf, 'trace').resourceSpans ?? [];
+  return decodeResourceSpansList(buf);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

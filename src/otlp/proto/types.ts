@@ -24,6 +24,8 @@ export interface KeyValue {
 }
 
 export interface InstrumentationScope {
+  /** The encoded message as received (a view into the request), when decoded from protobuf. */
+  raw?: Uint8Array;
   name?: string;
   version?: string;
   attributes?: KeyValue[];
@@ -31,6 +33,8 @@ export interface InstrumentationScope {
 }
 
 export interface Resource {
+  /** The encoded message as received (a view into the request), when decoded from protobuf. */
+  raw?: Uint8Array;
   attributes?: KeyValue[];
   droppedAttributesCount?: number;
 }
@@ -52,6 +56,8 @@ export interface SpanLink {
 }
 
 export interface Span {
+  /** The encoded message as received (a view into the request), when decoded from protobuf. */
+  raw?: Uint8Array;
   traceId: Uint8Array;
   spanId: Uint8Array;
   traceState?: string;
