@@ -11,6 +11,8 @@ metrics:
   scrape_self: false
 traces:
   listen_address: 127.0.0.1:0
+  zipkin:
+    listen_address: 127.0.0.1:0
 otlp:
   grpc_listen_address: 127.0.0.1:0
   http_listen_address: 127.0.0.1:0

@@ -3,7 +3,9 @@ import type { Component, ComponentContext } from '../server/index.js';
 import { DEFAULT_TENANT, createHttpServer, listen } from '../server/index.js';
 import { FilesystemObjectStore, type ObjectStore } from '../storage/index.js';
 import { registerOtlpSinks, unregisterOtlpSink } from '../otlp/index.js';
+import type { FastifyInstance } from 'fastify';
 import { registerTempoApi } from './api/tempo-api.js';
+import { registerZipkinRoutes } from './api/zipkin-api.js';
 import { TraceStore } from './store/trace-store.js';
 
 export interface TracesStartOptions {
@@ -37,10 +39,11 @@ export async function startTraces(ctx: ComponentContext, opts: TracesStartOption
     ingestionBurstBytes: cfg.limits.ingestion_burst_size_bytes,
     maxBytesPerTrace: cfg.limits.max_bytes_per_trace,
   });
+  const tenancy = { multiTenant: cfg.multitenancy_enabled, defaultTenant: DEFAULT_TENANT.tempo };
   const app = createHttpServer({ name: 'traces', listenAddress: cfg.listen_address, logger: ctx.logger, registry: ctx.registry });
   registerTempoApi(app, {
     store,
-    tenancy: { multiTenant: cfg.multitenancy_enabled, defaultTenant: DEFAULT_TENANT.tempo },
+    tenancy,
     search: {
       defaultLimit: cfg.search.default_limit,
       maxLimit: cfg.search.max_limit,
@@ -55,6 +58,19 @@ export async function startTraces(ctx: ComponentContext, opts: TracesStartOption
   } catch (e) {
     await store.close();
     throw e;
+  }
+  let zipkin: FastifyInstance | undefined;
+  let zipkinPort: number | undefined;
+  if (cfg.zipkin.enabled) {
+    zipkin = createHttpServer({ name: 'zipkin', listenAddress: cfg.zipkin.listen_address, logger: ctx.logger, registry: ctx.registry });
+    registerZipkinRoutes(zipkin, { store, tenancy });
+    try {
+      zipkinPort = await listen(zipkin, cfg.zipkin.listen_address);
+    } catch (e) {
+      await app.close();
+      await store.close();
+      throw e;
+    }
   }
   registerOtlpSinks(ctx, { traces: store });
   let ticking = false;
@@ -76,10 +92,11 @@ export async function startTraces(ctx: ComponentContext, opts: TracesStartOption
   log.info({ address: cfg.listen_address, port }, 'Tempo API listening');
   return {
     name: 'traces',
-    ports: { tempo: port },
+    ports: zipkinPort === undefined ? { tempo: port } : { tempo: port, zipkin: zipkinPort },
     async stop() {
       clearInterval(timer);
       unregisterOtlpSink(ctx, 'traces');
+      await zipkin?.close();
       await app.close();
       await store.close();
     },

@@ -7,6 +7,7 @@ import { tempDir } from './process.js';
 export interface TracesStack {
   ctx: ComponentContext;
   tempo: string;
+  zipkin: string;
   otlpHttp: string;
   otlpGrpc: string;
   components: Component[];
@@ -18,7 +19,7 @@ export async function startTracesStack(opts: { dataDir?: string; config?: Record
   const cfgIn = opts.config ?? {};
   const config = sightlineConfigSchema.parse({
     ...cfgIn,
-    traces: { listen_address: '127.0.0.1:0', ...(cfgIn.traces as object) },
+    traces: { listen_address: '127.0.0.1:0', zipkin: { listen_address: '127.0.0.1:0' }, ...(cfgIn.traces as object) },
     otlp: { grpc_listen_address: '127.0.0.1:0', http_listen_address: '127.0.0.1:0', ...(cfgIn.otlp as object) },
   });
   const ctx: ComponentContext = { config, dataDir: opts.dataDir ?? tempDir('sightline-traces-'), logger: silentLogger(), registry: createSelfMetricsRegistry() };
@@ -28,6 +29,7 @@ export async function startTracesStack(opts: { dataDir?: string; config?: Record
   return {
     ctx,
     tempo: `http://127.0.0.1:${traces.ports.tempo}`,
+    zipkin: `http://127.0.0.1:${traces.ports.zipkin}`,
     otlpHttp: `http://127.0.0.1:${otlp.ports.otlp_http}`,
     otlpGrpc: `http://127.0.0.1:${otlp.ports.otlp_grpc}`,
     components: [traces, otlp],

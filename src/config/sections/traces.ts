@@ -10,6 +10,13 @@ export const tracesSection = z.strictObject({
   bucket: z.string().regex(/^[a-zA-Z0-9._-]+$/).default('tempo-traces'),
   /** Blocks older than this are deleted (Tempo's compactor `block_retention`). */
   retention: durationMs.default(720 * 3600_000),
+  /** Zipkin v2 JSON receiver (`POST /api/v2/spans`), as Tempo's distributor accepts it. */
+  zipkin: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      listen_address: listenAddress.default('127.0.0.1:9411'),
+    })
+    .prefault({}),
   ingester: z
     .strictObject({
       /** Cut the head into a block when its oldest data is this old ... */

@@ -84,7 +84,19 @@ export function int64ToBigInt(v: Int64 | undefined | null): bigint {
   if (v === undefined || v === null) return 0n;
   if (typeof v === 'number') return BigInt(Math.trunc(v));
   if (typeof v === 'string') return BigInt(v);
-  return BigInt(v.toString(v.unsigned ? 10 : 10));
+  const u = (BigInt(v.high >>> 0) << 32n) | BigInt(v.low >>> 0);
+  return v.unsigned || v.high >= 0 ? u : u - (1n << 64n);
+}
+
+/** `end - start` of two unsigned nanosecond timestamps as a number of nanoseconds (0 when end < start). */
+export function nanosBetween(start: Int64 | undefined | null, end: Int64 | undefined | null): number {
+  if (start && end && typeof start === 'object' && typeof end === 'object') {
+    const d = ((end.high >>> 0) - (start.high >>> 0)) * 4294967296 + ((end.low >>> 0) - (start.low >>> 0));
+    return d > 0 ? d : 0;
+  }
+  const s = int64ToBigInt(start);
+  const e = int64ToBigInt(end);
+  return e > s ? Number(e - s) : 0;
 }
 
 export function int64ToNumber(v: Int64 | undefined | null): number {

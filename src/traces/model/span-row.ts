@@ -1,4 +1,4 @@
-import { anyValueToJs, bytesToHex, int64ToBigInt, nanosToMillis, stringAttr } from '../../otlp/index.js';
+import { anyValueToJs, bytesToHex, int64ToBigInt, nanosBetween, nanosToMillis, stringAttr } from '../../otlp/index.js';
 import type { InstrumentationScope, KeyValue, Resource, ResourceSpans, Span } from '../../otlp/index.js';
 
 export type AttrValue = string | number | boolean;
@@ -129,7 +129,6 @@ export function buildTraceView(traceId: string, entries: SpanEntry[]): TraceView
       scopeCache.set(e.scope, sa);
     }
     const startNs = int64ToBigInt(s.startTimeUnixNano);
-    const endNs = int64ToBigInt(s.endTimeUnixNano);
     rows.push({
       traceId,
       spanId,
@@ -140,7 +139,7 @@ export function buildTraceView(traceId: string, entries: SpanEntry[]): TraceView
       statusMessage: s.status?.message ?? '',
       startNs,
       startMs: nanosToMillis(s.startTimeUnixNano),
-      durationNs: endNs > startNs ? Number(endNs - startNs) : 0,
+      durationNs: nanosBetween(s.startTimeUnixNano, s.endTimeUnixNano),
       serviceName: r.service,
       attrs: attrMap(s.attributes),
       resourceAttrs: r.attrs,

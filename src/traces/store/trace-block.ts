@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ObjectStore } from '../../storage/index.js';
-import { anyValueToJs, decodeTracesData, encodeTracesData, int64ToBigInt, nanosToMillis, stringAttr } from '../../otlp/index.js';
+import { anyValueToJs, decodeTracesData, encodeTracesData, nanosBetween, nanosToMillis, stringAttr } from '../../otlp/index.js';
 import type { KeyValue } from '../../otlp/index.js';
 import { entriesOf, groupEntries, type AttrValue, type SpanEntry } from '../model/span-row.js';
 import { BloomFilter } from './bloom-filter.js';
@@ -23,6 +23,7 @@ export interface BlockMeta {
 /** A trace of the head on its way into a block. */
 export interface TraceToWrite {
   id: Buffer;
+  hex: string;
   entries: SpanEntry[];
 }
 
@@ -55,7 +56,8 @@ function pushAttrs(kvs: KeyValue[] | undefined, dict: StringDict, key: GrowableU
  * visible. Returns its meta.
  */
 export async function writeBlock(store: ObjectStore, prefix: string, tenant: string, traces: TraceToWrite[]): Promise<BlockMeta> {
-  traces.sort((a, b) => Buffer.compare(a.id, b.id));
+  // Lowercase hex sorts like the bytes it encodes, and string comparison is much cheaper than Buffer.compare.
+  traces.sort((a, b) => (a.hex < b.hex ? -1 : a.hex > b.hex ? 1 : 0));
   const n = traces.length;
   const ids = new Uint8Array(16 * n);
   const dataOff = new Float64Array(n);
@@ -104,9 +106,7 @@ export async function writeBlock(store: ObjectStore, prefix: string, tenant: str
     for (const e of t.entries) {
       const s = e.span;
       const start = nanosToMillis(s.startTimeUnixNano);
-      const startNs = int64ToBigInt(s.startTimeUnixNano);
-      const endNs = int64ToBigInt(s.endTimeUnixNano);
-      const durNs = endNs > startNs ? Number(endNs - startNs) : 0;
+      const durNs = nanosBetween(s.startTimeUnixNano, s.endTimeUnixNano);
       ts = Math.min(ts, start);
       te = Math.max(te, start + durNs / 1e6);
       let r = resIds.get(e.resource);

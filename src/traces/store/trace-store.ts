@@ -3,7 +3,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { WriteAheadLog, type ObjectStore } from '../../storage/index.js';
 import { HttpError } from '../../server/index.js';
-import { bytesToHex, decodeTracesRequest, encodeTracesRequest, int64ToBigInt, nanosToMillis } from '../../otlp/index.js';
+import { bytesToHex, decodeTracesRequest, encodeTracesRequest, nanosBetween, nanosToMillis } from '../../otlp/index.js';
 import type { ExportTraceServiceRequest, PushOutcome, ResourceSpans, TracesConsumer } from '../../otlp/index.js';
 import { attrMap, entriesOf, type AttrValue, type SpanEntry } from '../model/span-row.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -253,7 +253,7 @@ export class TraceStore implements TracesConsumer, TraceQueryable {
       t.entries.push(e);
       t.bytes += perSpan;
       const start = nanosToMillis(e.span.startTimeUnixNano);
-      const dur = Number(int64ToBigInt(e.span.endTimeUnixNano) - int64ToBigInt(e.span.startTimeUnixNano)) / 1e6;
+      const dur = nanosBetween(e.span.startTimeUnixNano, e.span.endTimeUnixNano) / 1e6;
       t.startMs = Math.min(t.startMs, start);
       t.endMs = Math.max(t.endMs, start + Math.max(0, dur));
     }
@@ -284,7 +284,7 @@ export class TraceStore implements TracesConsumer, TraceQueryable {
       const snap = this.flushing[0];
       for (const [tenant, traces] of snap.head.traces) {
         if (traces.size === 0) continue;
-        const meta = await writeBlock(this.opts.objectStore, this.opts.bucket, tenant, [...traces.values()].map((t) => ({ id: t.id, entries: t.entries })));
+        const meta = await writeBlock(this.opts.objectStore, this.opts.bucket, tenant, [...traces].map(([hex, t]) => ({ id: t.id, hex, entries: t.entries })));
         this.addBlock(new TraceBlock(this.opts.objectStore, `${this.opts.bucket}/${tenant}/${meta.blockId}`, meta));
         snap.head.traces.delete(tenant);
         this.m?.flushed.inc();
