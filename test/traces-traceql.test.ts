@@ -191,6 +191,26 @@ describe('TraceQL over a three-service trace', () => {
     expect(window.traces.map((t) => t.traceID)).toEqual([T2]);
   });
 
+  it('computes TraceQL metrics over time', async () => {
+    const range = (q: string, step = '10s') => fetch(`${stack.tempo}/api/metrics/query_range?q=${encodeURIComponent(q)}&start=1700000000&end=1700000010&step=${step}`).then((r) => r.json());
+    const counts = (await range('{ } | count_over_time() by (resource.service.name)')) as { series: { labels: { key: string; value: { stringValue: string } }[]; samples: { timestampMs: string; value: number }[] }[] };
+    expect(Object.fromEntries(counts.series.map((s) => [s.labels[0].value.stringValue, s.samples.map((x) => x.value)]))).toEqual({ backend: [2], client: [1], frontend: [4] });
+    expect(counts.series[0].samples[0].timestampMs).toBe('1700000000000');
+    const rate = (await range('{ status = error } | rate()')) as { series: { samples: { value: number }[] }[] };
+    expect(rate.series[0].samples[0].value).toBeCloseTo(0.2);
+    const p50 = (await range('{ resource.service.name = "backend" } | quantile_over_time(duration, .5)')) as { series: { labels: { key: string }[]; samples: { value: number }[] }[] };
+    expect(p50.series[0].labels[0].key).toBe('p');
+    expect(p50.series[0].samples[0].value).toBeCloseTo(0.3);
+    const perSecond = (await range('{ kind = server } | count_over_time()', '1s')) as { series: { samples: { timestampMs: string; value: number }[] }[] };
+    expect(perSecond.series[0].samples).toEqual([
+      { timestampMs: '1700000000000', value: 2 },
+      { timestampMs: '1700000005000', value: 1 },
+    ]);
+    const instant = (await (await fetch(`${stack.tempo}/api/metrics/query?q=${encodeURIComponent('{ } | count_over_time()')}&start=1700000000&end=1700000010`)).json()) as { series: { value: number }[] };
+    expect(instant.series[0].value).toBe(7);
+    expect((await fetch(`${stack.tempo}/api/metrics/query_range?q=${encodeURIComponent('{ }')}`)).status).toBe(400);
+  });
+
   it('refuses unparsable TraceQL with 400 and keeps serving', async () => {
     for (const q of ['{ .a = }', '{ status = }', 'nonsense', '{ .a = 1 } | rate()']) {
       const r = await fetch(`${stack.tempo}/api/search?q=${encodeURIComponent(q)}`);

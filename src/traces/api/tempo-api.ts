@@ -3,7 +3,7 @@ import { HttpError, resolveTenant, type TenancyOptions } from '../../server/inde
 import { encodeTracesData, resourceSpansToJson } from '../../otlp/index.js';
 import { buildTraceView, groupEntries, normalizeTraceId, type AttrValue } from '../model/span-row.js';
 import type { TraceQueryable } from '../store/trace-store.js';
-import { TraceqlParseError, evalQuery, parseTraceql, parseTraceqlDuration, searchTraces, type TraceqlQuery } from '../traceql/index.js';
+import { TraceqlParseError, evalQuery, parseTraceql, parseTraceqlDuration, queryRange, searchTraces, type TraceqlQuery } from '../traceql/index.js';
 import { version } from '../../cli/version.js';
 import { evalField } from '../traceql/engine.js';
 
@@ -175,6 +175,38 @@ export function registerTempoApi(app: FastifyInstance, opts: TempoApiOptions): v
     const { startMs, endMs } = timeRange(q, opts.search.maxDurationMs);
     return searchTraces(store, { tenant: t, query, startMs, endMs, limit, spansPerSpanSet: spss, minDurationNs, maxDurationNs });
   });
+
+  /** Tempo accepts start/end as unix seconds, nanoseconds or RFC 3339. Returns ms. */
+  const timeParam = (q: Query, name: string, dflt: number): number => {
+    const v = q[name];
+    if (v === undefined || v === '') return dflt;
+    if (/^\d+$/.test(v)) return v.length > 13 ? Number(BigInt(v) / 1_000_000n) : v.length > 10 ? Number(v) : Number(v) * 1000;
+    if (/^\d+\.\d+$/.test(v)) return Math.round(Number(v) * 1000);
+    const t = Date.parse(v);
+    if (Number.isNaN(t)) throw badRequest(`invalid ${name}: ${JSON.stringify(v)}`);
+    return t;
+  };
+  const metricsQuery = async (req: FastifyRequest, instant: boolean) => {
+    const t = tenant(req);
+    const q = req.query as Query;
+    if (!q.q) throw badRequest('invalid TraceQL query: q is required');
+    const query = parseQuery(q.q);
+    const endMs = timeParam(q, 'end', Date.now());
+    const startMs = timeParam(q, 'start', endMs - 3600_000);
+    if (endMs <= startMs) throw badRequest('invalid start and end: end must be after start');
+    let stepMs = instant ? endMs - startMs : (durationParam(q, 'step') ?? 0) / 1e6;
+    if (!stepMs) stepMs = Math.max(1000, Math.ceil((endMs - startMs) / 100 / 1000) * 1000);
+    try {
+      const res = await queryRange(store, { tenant: t, query, startMs, endMs, stepMs, align: !instant });
+      if (!instant) return { ...res, metrics: { inspectedBytes: '0' } };
+      return { series: res.series.map((s) => ({ labels: s.labels, promLabels: s.promLabels, value: s.samples.reduce((a, x) => a + x.value, 0) })) };
+    } catch (e) {
+      if (e instanceof TraceqlParseError) throw badRequest(`invalid TraceQL query: ${e.message}`);
+      throw e;
+    }
+  };
+  app.get('/api/metrics/query_range', (req) => metricsQuery(req, false));
+  app.get('/api/metrics/query', (req) => metricsQuery(req, true));
 
   app.get('/api/search/tags', async (req) => {
     const t = tenant(req);

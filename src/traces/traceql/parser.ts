@@ -53,6 +53,8 @@ export function parseTraceqlDuration(s: string): number {
 /** Parse a TraceQL query into our AST. Throws `TraceqlParseError` with the position of the first syntax error. */
 export function parseTraceql(q: string): TraceqlQuery {
   if (q.trim() === '') throw new TraceqlParseError('empty query');
+  // Tempo accepts quantiles written `.9`; the lezer grammar wants a leading zero.
+  q = q.replace(/(quantile_over_time\([^)]*)/g, (m) => m.replace(/([,(]\s*)\.(\d)/g, '$10.$2'));
   const tree = parser.parse(q);
   let err: SyntaxNode | undefined;
   tree.iterate({
