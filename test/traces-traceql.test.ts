@@ -1,82 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTracesStack, type TracesStack } from './helpers/traces-stack.js';
+import { T1, T2, body, id } from './helpers/three-service-trace.js';
 
 /**
  * A three-service trace (client → frontend → backend, with error spans) and a second small trace, pushed as OTLP/JSON,
  * then a table of TraceQL queries through /api/search — once from the head, once after the head was flushed into a
  * block in the object store (where filters are pushed down to the columnar span data).
  */
-const T1 = '0af7651916cd43dd8448eb211c80319c';
-const T2 = '1bf7651916cd43dd8448eb211c80319d';
-const id = (n: number) => n.toString(16).padStart(16, '0');
-const BASE = 1_700_000_000_000_000_000n;
-const ms = (n: number) => BigInt(n) * 1_000_000n;
-
-interface S {
-  trace: string;
-  span: number;
-  parent?: number;
-  name: string;
-  kind: number;
-  start: number;
-  dur: number;
-  status?: { code: number; message?: string };
-  attrs?: Record<string, string | number | boolean>;
-  events?: { name: string; attrs: Record<string, number> }[];
-}
-
-function kv(attrs: Record<string, string | number | boolean> = {}) {
-  return Object.entries(attrs).map(([key, v]) => ({
-    key,
-    value: typeof v === 'string' ? { stringValue: v } : typeof v === 'boolean' ? { boolValue: v } : Number.isInteger(v) ? { intValue: String(v) } : { doubleValue: v },
-  }));
-}
-
-function span(s: S) {
-  return {
-    traceId: s.trace,
-    spanId: id(s.span),
-    ...(s.parent ? { parentSpanId: id(s.parent) } : {}),
-    name: s.name,
-    kind: s.kind,
-    startTimeUnixNano: String(BASE + ms(s.start)),
-    endTimeUnixNano: String(BASE + ms(s.start + s.dur)),
-    attributes: kv(s.attrs),
-    ...(s.status ? { status: s.status } : {}),
-    ...(s.events ? { events: s.events.map((e) => ({ name: e.name, timeUnixNano: String(BASE), attributes: kv(e.attrs) })) } : {}),
-  };
-}
-
-const body = {
-  resourceSpans: [
-    {
-      resource: { attributes: kv({ 'service.name': 'client' }) },
-      scopeSpans: [{ scope: { name: 'http-client' }, spans: [span({ trace: T1, span: 1, name: 'GET /checkout', kind: 3, start: 0, dur: 900, attrs: { 'http.method': 'GET' } })] }],
-    },
-    {
-      resource: { attributes: kv({ 'service.name': 'frontend' }) },
-      scopeSpans: [
-        {
-          scope: { name: 'http-server' },
-          spans: [
-            span({ trace: T1, span: 2, parent: 1, name: 'GET /checkout', kind: 2, start: 50, dur: 800, status: { code: 2, message: 'backend failed' }, attrs: { 'http.status_code': 500, 'http.route': '/checkout' } }),
-            span({ trace: T1, span: 3, parent: 2, name: 'call backend', kind: 3, start: 100, dur: 600, attrs: { 'peer.service': 'backend' }, events: [{ name: 'retry', attrs: { attempt: 1 } }] }),
-            span({ trace: T1, span: 6, parent: 2, name: 'render', kind: 1, start: 750, dur: 50 }),
-            span({ trace: T2, span: 7, name: 'GET /health', kind: 2, start: 5000, dur: 5, status: { code: 1 }, attrs: { 'http.status_code': 200 } }),
-          ],
-        },
-      ],
-    },
-    {
-      resource: { attributes: kv({ 'service.name': 'backend' }) },
-      scopeSpans: [
-        { scope: { name: 'http-server' }, spans: [span({ trace: T1, span: 4, parent: 3, name: 'POST /charge', kind: 2, start: 150, dur: 500, status: { code: 2, message: 'card declined' }, attrs: { amount: 12.5 } })] },
-        { scope: { name: 'pg-instr', version: '0.1' }, spans: [span({ trace: T1, span: 5, parent: 4, name: 'db.query', kind: 3, start: 200, dur: 100, status: { code: 1 }, attrs: { 'db.system': 'postgres' } })] },
-      ],
-    },
-  ],
-};
-
 // query → trace ID → names of the spans in its spansets (each spanset sorted; spansets in order)
 const TABLE: [string, Record<string, string[][]>][] = [
   ['{ resource.service.name = "backend" }', { [T1]: [['POST /charge', 'db.query']] }],

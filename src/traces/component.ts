@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import type { Component, ComponentContext } from '../server/index.js';
 import { DEFAULT_TENANT, createHttpServer, listen } from '../server/index.js';
 import { FilesystemObjectStore, type ObjectStore } from '../storage/index.js';
-import { registerOtlpSinks, unregisterOtlpSink } from '../otlp/index.js';
+import { otlpSinks, registerOtlpSinks, unregisterOtlpSink } from '../otlp/index.js';
+import { MetricsGenerator } from './generator/metrics-generator.js';
 import type { FastifyInstance } from 'fastify';
 import { registerTempoApi } from './api/tempo-api.js';
 import { registerZipkinRoutes } from './api/zipkin-api.js';
@@ -25,7 +26,11 @@ export function defaultObjectStore(dataDir: string): ObjectStore {
 export async function startTraces(ctx: ComponentContext, opts: TracesStartOptions = {}): Promise<Component> {
   const cfg = ctx.config.traces;
   const log = ctx.logger.child({ component: 'traces' });
+  const generator = cfg.metrics_generator.enabled
+    ? new MetricsGenerator({ waitMs: cfg.metrics_generator.service_graphs_wait, maxPendingEdges: cfg.metrics_generator.max_pending_edges })
+    : undefined;
   const store = await TraceStore.open({
+    onAccepted: generator ? (_tenant, rs) => generator.observe(rs) : undefined,
     walDir: join(ctx.dataDir, 'traces', 'wal'),
     objectStore: opts.objectStore ?? defaultObjectStore(ctx.dataDir),
     bucket: cfg.bucket,
@@ -89,12 +94,19 @@ export async function startTraces(ctx: ComponentContext, opts: TracesStartOption
     })();
   }, cfg.ingester.flush_check_period);
   timer.unref();
+  const collect = async () => {
+    const target = otlpSinks(ctx).metrics;
+    if (generator && target) await generator.collect(target).catch((e) => log.warn({ err: e }, 'writing generated metrics failed'));
+  };
+  const genTimer = generator ? setInterval(() => void collect(), cfg.metrics_generator.collection_interval) : undefined;
+  genTimer?.unref();
   log.info({ address: cfg.listen_address, port }, 'Tempo API listening');
   return {
     name: 'traces',
     ports: zipkinPort === undefined ? { tempo: port } : { tempo: port, zipkin: zipkinPort },
     async stop() {
       clearInterval(timer);
+      if (genTimer) clearInterval(genTimer);
       unregisterOtlpSink(ctx, 'traces');
       await zipkin?.close();
       await app.close();

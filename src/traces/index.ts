@@ -4,3 +4,4 @@ export { TraceBlock, writeBlock, type BlockMeta } from './store/trace-block.js';
 export type { SpanCondition, ComparisonOp } from './store/span-condition.js';
 export { buildTraceView, entriesOf, groupEntries, normalizeTraceId, type SpanEntry, type SpanRow, type TraceView, type AttrValue } from './model/span-row.js';
 export * from './traceql/index.js';
+export { MetricsGenerator, DEFAULT_BUCKETS, type MetricsGeneratorOptions } from './generator/metrics-generator.js';

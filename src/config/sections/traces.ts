@@ -17,6 +17,15 @@ export const tracesSection = z.strictObject({
       listen_address: listenAddress.default('127.0.0.1:9411'),
     })
     .prefault({}),
+  /** Span metrics and service graphs written to the metrics store (Tempo's metrics-generator). */
+  metrics_generator: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      collection_interval: durationMs.default(15_000),
+      service_graphs_wait: durationMs.default(10_000),
+      max_pending_edges: z.number().int().positive().default(10_000),
+    })
+    .prefault({}),
   ingester: z
     .strictObject({
       /** Cut the head into a block when its oldest data is this old ... */

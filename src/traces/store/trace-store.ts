@@ -25,6 +25,8 @@ export interface TraceStoreOptions {
   ingestionBurstBytes: number;
   maxBytesPerTrace: number;
   now?: () => number;
+  /** Called with the spans of every acknowledged push (after the WAL), e.g. by the metrics generator. */
+  onAccepted?: (tenant: string, resourceSpans: ResourceSpans[]) => void;
 }
 
 /** Options of a scan over a tenant's traces. */
@@ -228,6 +230,7 @@ export class TraceStore implements TracesConsumer, TraceQueryable {
     this.wal.append(encodeRecord(tenant, payload));
     this.wal.flush();
     this.applyToHead(tenant, accepted, payload.length);
+    this.opts.onAccepted?.(tenant, accepted);
     this.m?.received.inc({ tenant }, spans);
     this.m?.bytes.inc({ tenant }, payload.length);
     return { rejected, message };
