@@ -43,6 +43,7 @@ export async function startTraces(ctx: ComponentContext, opts: TracesStartOption
     ingestionRateBytes: cfg.limits.ingestion_rate_limit_bytes,
     ingestionBurstBytes: cfg.limits.ingestion_burst_size_bytes,
     maxBytesPerTrace: cfg.limits.max_bytes_per_trace,
+    searchCacheBytes: cfg.search.block_cache_size,
   });
   const tenancy = { multiTenant: cfg.multitenancy_enabled, defaultTenant: DEFAULT_TENANT.tempo };
   const app = createHttpServer({ name: 'traces', listenAddress: cfg.listen_address, logger: ctx.logger, registry: ctx.registry });

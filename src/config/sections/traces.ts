@@ -53,6 +53,8 @@ export const tracesSection = z.strictObject({
       default_spans_per_span_set: z.number().int().positive().default(3),
       /** Largest search time range (0 = unlimited). */
       max_duration: durationMs.default(168 * 3600_000),
+      /** Memory for cached block search columns; least recently used blocks are evicted beyond it. */
+      block_cache_size: byteSize.default(512 * 1024 * 1024),
     })
     .prefault({}),
 });

@@ -221,6 +221,9 @@ export class TraceBlock {
   private index?: Promise<BlockIndex>;
   private bloom?: Promise<BloomFilter>;
   private search?: Promise<SearchColumns>;
+  /** Bytes of search columns held in memory (0 when not loaded) and when they were last used. */
+  searchBytes = 0;
+  lastUsed = 0;
 
   constructor(
     private readonly store: ObjectStore,
@@ -244,7 +247,9 @@ export class TraceBlock {
   }
 
   loadSearch(): Promise<SearchColumns> {
+    this.lastUsed = Date.now();
     this.search ??= this.store.get(`${this.dir}/search`).then((b) => {
+      this.searchBytes = b.length;
       const c: DecodedColumns = decodeColumns(b);
       return {
         strings: c.strings,
@@ -272,9 +277,10 @@ export class TraceBlock {
     return this.search;
   }
 
-  /** Drop cached columns (memory pressure). */
+  /** Drop cached search columns (memory pressure). */
   evict(): void {
     this.search = undefined;
+    this.searchBytes = 0;
   }
 
   private async readTrace(ix: BlockIndex, i: number): Promise<SpanEntry[]> {

@@ -25,6 +25,8 @@ export interface TraceStoreOptions {
   ingestionBurstBytes: number;
   maxBytesPerTrace: number;
   now?: () => number;
+  /** Memory budget for cached block search columns (default 512 MiB); least recently used blocks are evicted. */
+  searchCacheBytes?: number;
   /** Called with the spans of every acknowledged push (after the WAL), e.g. by the metrics generator. */
   onAccepted?: (tenant: string, resourceSpans: ResourceSpans[]) => void;
 }
@@ -376,9 +378,29 @@ export class TraceStore implements TracesConsumer, TraceQueryable {
         stop = !go;
         return go;
       });
+      this.enforceSearchCache();
       if (stop) break;
     }
     return { inspectedTraces, inspectedBlocks };
+  }
+
+  /** Bytes of block search columns currently cached. */
+  cachedSearchBytes(): number {
+    return [...this.blocks.values()].flat().reduce((n, b) => n + b.searchBytes, 0);
+  }
+
+  /** Evict least recently used search columns beyond the memory budget. */
+  private enforceSearchCache(): void {
+    const budget = this.opts.searchCacheBytes ?? 512 * 1024 * 1024;
+    const loaded = [...this.blocks.values()].flat().filter((b) => b.searchBytes > 0);
+    let total = loaded.reduce((n, b) => n + b.searchBytes, 0);
+    if (total <= budget) return;
+    loaded.sort((a, b) => a.lastUsed - b.lastUsed);
+    for (const b of loaded) {
+      if (total <= budget) break;
+      total -= b.searchBytes;
+      b.evict();
+    }
   }
 
   async tagNames(tenant: string): Promise<{ span: string[]; resource: string[] }> {
@@ -395,6 +417,7 @@ export class TraceStore implements TracesConsumer, TraceQueryable {
       n.span.forEach((k) => span.add(k));
       n.resource.forEach((k) => resource.add(k));
     }
+    this.enforceSearchCache();
     return { span: [...span].sort(), resource: [...resource].sort() };
   }
 
