@@ -12,10 +12,15 @@ import type {
 } from './types.js';
 
 import { OtlpDecodeError } from './codec-errors.js';
-import { decodeResourceSpansList } from './trace-decoder.js';
+import { decodeResourceSpansList, decodeSpanBytes } from './trace-decoder.js';
 import { encodeResourceSpansList } from './trace-encoder.js';
 
-export { OtlpDecodeError };
+export { OtlpDecodeError, decodeSpanBytes };
+
+/** A span's encoded bytes: the bytes it arrived with, or protobufjs's encoding when it came from JSON. */
+export function spanBytes(s: import('./types.js').Span): Uint8Array {
+  return s.raw ?? Types.Span.encode(s as unknown as protobuf.Message).finish();
+}
 
 protobuf.util.Long = Long as unknown as typeof protobuf.util.Long;
 protobuf.configure();

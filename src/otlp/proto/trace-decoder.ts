@@ -18,6 +18,11 @@ export function decodeResourceSpansList(buf: Uint8Array): ResourceSpans[] {
   return out;
 }
 
+/** Decode one encoded `Span` message (e.g. the `raw` bytes a span arrived with). */
+export function decodeSpanBytes(raw: Uint8Array): Span {
+  return span(WireReader.of(raw));
+}
+
 function resourceSpans(r: WireReader): ResourceSpans {
   const rs: ResourceSpans = { resource: null, scopeSpans: [], schemaUrl: '' };
   while (!r.done()) {

@@ -24,7 +24,8 @@ export interface BlockMeta {
 export interface TraceToWrite {
   id: Buffer;
   hex: string;
-  entries: SpanEntry[];
+  /** Materialised one trace at a time while writing, so a block cut never holds all decoded spans at once. */
+  entries: () => SpanEntry[];
 }
 
 const ATTR_STRING = 0;
@@ -95,7 +96,8 @@ export async function writeBlock(store: ObjectStore, prefix: string, tenant: str
     const t = traces[i];
     ids.set(t.id, i * 16);
     bloom.add(t.id);
-    const bytes = encodeTracesData(groupEntries(t.entries));
+    const entries = t.entries();
+    const bytes = encodeTracesData(groupEntries(entries));
     chunks.push(bytes);
     dataOff[i] = off;
     dataLen[i] = bytes.length;
@@ -103,7 +105,7 @@ export async function writeBlock(store: ObjectStore, prefix: string, tenant: str
     spanOff[i] = spans;
     let ts = Infinity;
     let te = -Infinity;
-    for (const e of t.entries) {
+    for (const e of entries) {
       const s = e.span;
       const start = nanosToMillis(s.startTimeUnixNano);
       const durNs = nanosBetween(s.startTimeUnixNano, s.endTimeUnixNano);

@@ -4,7 +4,8 @@ import type { Logger } from 'pino';
 import { WriteAheadLog, type ObjectStore } from '../../storage/index.js';
 import { HttpError } from '../../server/index.js';
 import { bytesToHex, decodeTracesRequest, encodeTracesRequest, nanosBetween, nanosToMillis } from '../../otlp/index.js';
-import type { ExportTraceServiceRequest, PushOutcome, ResourceSpans, TracesConsumer } from '../../otlp/index.js';
+import { decodeSpanBytes, spanBytes } from '../../otlp/index.js';
+import type { ExportTraceServiceRequest, InstrumentationScope, PushOutcome, Resource, ResourceSpans, TracesConsumer } from '../../otlp/index.js';
 import { attrMap, entriesOf, type AttrValue, type SpanEntry } from '../model/span-row.js';
 import { RateLimiter } from './rate-limiter.js';
 import type { SpanCondition } from './span-condition.js';
@@ -48,9 +49,19 @@ export interface TraceQueryable {
   intrinsicValues(tenant: string, name: 'name' | 'service'): Promise<string[]>;
 }
 
+/**
+ * A span in the head: its resource and scope (decoded, shared by the spans of a request) and the span's encoded
+ * bytes. Spans are decoded again only when queried or written to a block, so the head costs about the wire size.
+ */
+interface HeadSpan {
+  resource: Resource;
+  scope: InstrumentationScope;
+  raw: Uint8Array;
+}
+
 interface HeadTrace {
   id: Buffer;
-  entries: SpanEntry[];
+  spans: HeadSpan[];
   bytes: number;
   startMs: number;
   endMs: number;
@@ -252,10 +263,10 @@ export class TraceStore implements TracesConsumer, TraceQueryable {
       const id = bytesToHex(e.span.traceId);
       let t = traces.get(id);
       if (!t) {
-        t = { id: Buffer.from(e.span.traceId), entries: [], bytes: 0, startMs: Infinity, endMs: -Infinity };
+        t = { id: Buffer.from(e.span.traceId), spans: [], bytes: 0, startMs: Infinity, endMs: -Infinity };
         traces.set(id, t);
       }
-      t.entries.push(e);
+      t.spans.push({ resource: e.resource, scope: e.scope, raw: spanBytes(e.span) });
       t.bytes += perSpan;
       const start = nanosToMillis(e.span.startTimeUnixNano);
       const dur = nanosBetween(e.span.startTimeUnixNano, e.span.endTimeUnixNano) / 1e6;
@@ -289,7 +300,7 @@ export class TraceStore implements TracesConsumer, TraceQueryable {
       const snap = this.flushing[0];
       for (const [tenant, traces] of snap.head.traces) {
         if (traces.size === 0) continue;
-        const meta = await writeBlock(this.opts.objectStore, this.opts.bucket, tenant, [...traces].map(([hex, t]) => ({ id: t.id, hex, entries: t.entries })));
+        const meta = await writeBlock(this.opts.objectStore, this.opts.bucket, tenant, [...traces].map(([hex, t]) => ({ id: t.id, hex, entries: () => materialize(t) })));
         this.addBlock(new TraceBlock(this.opts.objectStore, `${this.opts.bucket}/${tenant}/${meta.blockId}`, meta));
         snap.head.traces.delete(tenant);
         this.m?.flushed.inc();
@@ -336,7 +347,7 @@ export class TraceStore implements TracesConsumer, TraceQueryable {
     const out: SpanEntry[] = [];
     for (const h of this.heads()) {
       const t = h.traces.get(tenant)?.get(traceIdHex);
-      if (t) out.push(...t.entries);
+      if (t) out.push(...materialize(t));
     }
     const id = Buffer.from(traceIdHex, 'hex');
     for (const b of this.blocks.get(tenant) ?? []) {
@@ -365,7 +376,7 @@ export class TraceStore implements TracesConsumer, TraceQueryable {
       for (const [id, t] of h.traces.get(tenant) ?? []) {
         if (t.endMs < opts.startMs || t.startMs > opts.endMs) continue;
         inspectedTraces++;
-        if (!(await visit(id, t.entries))) return { inspectedTraces, inspectedBlocks };
+        if (!(await visit(id, materialize(t)))) return { inspectedTraces, inspectedBlocks };
       }
     }
     // Newest blocks first: searches usually want recent traces.
@@ -408,7 +419,7 @@ export class TraceStore implements TracesConsumer, TraceQueryable {
     const resource = new Set<string>();
     for (const h of this.heads())
       for (const t of h.traces.get(tenant)?.values() ?? [])
-        for (const e of t.entries) {
+        for (const e of materialize(t)) {
           for (const kv of e.span.attributes ?? []) span.add(kv.key);
           for (const kv of e.resource.attributes ?? []) resource.add(kv.key);
         }
@@ -425,7 +436,7 @@ export class TraceStore implements TracesConsumer, TraceQueryable {
     const out = new Map<string, AttrValue>();
     for (const h of this.heads())
       for (const t of h.traces.get(tenant)?.values() ?? [])
-        for (const e of t.entries) {
+        for (const e of materialize(t)) {
           const maps = scope === 'span' ? [e.span.attributes] : scope === 'resource' ? [e.resource.attributes] : [e.span.attributes, e.resource.attributes];
           for (const kvs of maps) {
             const v = attrMap(kvs).get(key);
@@ -440,7 +451,7 @@ export class TraceStore implements TracesConsumer, TraceQueryable {
     const out = new Set<string>();
     for (const h of this.heads())
       for (const t of h.traces.get(tenant)?.values() ?? [])
-        for (const e of t.entries) {
+        for (const e of materialize(t)) {
           if (name === 'name') out.add(e.span.name ?? '');
           else for (const kv of e.resource.attributes ?? []) if (kv.key === 'service.name' && kv.value?.stringValue) out.add(kv.value.stringValue);
         }
@@ -452,7 +463,7 @@ export class TraceStore implements TracesConsumer, TraceQueryable {
   /** Spans currently in the head (all tenants). */
   headSpanCount(): number {
     let n = 0;
-    for (const h of this.heads()) for (const m of h.traces.values()) for (const t of m.values()) n += t.entries.length;
+    for (const h of this.heads()) for (const m of h.traces.values()) for (const t of m.values()) n += t.spans.length;
     return n;
   }
 
@@ -464,6 +475,10 @@ export class TraceStore implements TracesConsumer, TraceQueryable {
   static walDirOf(dataDir: string): string {
     return join(dataDir, 'traces', 'wal');
   }
+}
+
+function materialize(t: HeadTrace): SpanEntry[] {
+  return t.spans.map((h) => ({ resource: h.resource, scope: h.scope, span: decodeSpanBytes(h.raw) }));
 }
 
 function isZero(b: Uint8Array | undefined): boolean {
