@@ -9,6 +9,7 @@ import type {
   Int64,
   KeyValue,
   ResourceSpans,
+  Span,
 } from './types.js';
 
 import { OtlpDecodeError } from './codec-errors.js';
@@ -18,7 +19,7 @@ import { encodeResourceSpansList } from './trace-encoder.js';
 export { OtlpDecodeError, decodeSpanBytes };
 
 /** A span's encoded bytes: the bytes it arrived with, or protobufjs's encoding when it came from JSON. */
-export function spanBytes(s: import('./types.js').Span): Uint8Array {
+export function spanBytes(s: Span): Uint8Array {
   return s.raw ?? Types.Span.encode(s as unknown as protobuf.Message).finish();
 }
 
