@@ -69,6 +69,19 @@ describe('TraceStore', () => {
     await store.close();
   });
 
+  it('refuses pushes with 429 while the head is over four blocks big', async () => {
+    const dir = tempDir();
+    const store = await open(dir, () => Date.now(), { maxBlockBytes: 50 });
+    await expect(store.pushTraces('t', request('44'.repeat(16), 'svc', Date.now()))).resolves.toEqual({ rejected: 0, message: '' });
+    await store.pushTraces('t', request('45'.repeat(16), 'svc', Date.now())).then(
+      () => {},
+      () => {},
+    );
+    const err = await store.pushTraces('t', request('46'.repeat(16), 'svc', Date.now())).catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 429, message: expect.stringContaining('LIVE_TRACES_EXCEEDED') });
+    await store.close();
+  });
+
   it('replays the WAL after a restart and keeps tenants apart', async () => {
     const dir = tempDir();
     const now = () => Date.now();

@@ -239,9 +239,21 @@ export class TraceStore implements TracesConsumer, TraceQueryable {
         payload = encodeTracesRequest({ resourceSpans: accepted });
       }
     }
+    // The head holds everything not yet in blocks; refuse (retryably) rather than grow without bound while block
+    // writes lag behind.
+    const headBytes = this.heads().reduce((n, h) => n + h.bytes, 0);
+    if (headBytes + payload.length > 4 * this.opts.maxBlockBytes) {
+      void this.cutBlocks(true);
+      this.m?.discarded.inc({ reason: 'live_traces_exceeded', tenant }, spans);
+      throw new HttpError(429, 'live_traces_exceeded', `LIVE_TRACES_EXCEEDED: the head holds ${Math.round(headBytes)} bytes not yet written to blocks (limit ${4 * this.opts.maxBlockBytes}); retry later`);
+    }
     // Durable before visible, and before the client hears back.
-    this.wal.append(encodeRecord(tenant, payload));
-    this.wal.flush();
+    try {
+      this.wal.append(encodeRecord(tenant, payload));
+      this.wal.flush();
+    } catch (e) {
+      throw new HttpError(503, 'unavailable', `write-ahead log: ${(e as Error).message}`);
+    }
     this.applyToHead(tenant, accepted, payload.length);
     this.opts.onAccepted?.(tenant, accepted);
     this.m?.received.inc({ tenant }, spans);
