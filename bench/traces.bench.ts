@@ -26,6 +26,7 @@ async function server(): Promise<void> {
     traces: {
       listen_address: '127.0.0.1:0',
       zipkin: { enabled: false },
+      jaeger: { enabled: false },
       ingester: { flush_check_period: '1s', max_block_duration: '1h', max_block_bytes: 64 * 1024 * 1024 },
       limits: { ingestion_rate_limit_bytes: 0, max_bytes_per_trace: 0 },
       search: { max_duration: '0' },

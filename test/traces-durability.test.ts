@@ -13,6 +13,8 @@ traces:
   listen_address: 127.0.0.1:0
   zipkin:
     listen_address: 127.0.0.1:0
+  jaeger:
+    listen_address: 127.0.0.1:0
 otlp:
   grpc_listen_address: 127.0.0.1:0
   http_listen_address: 127.0.0.1:0

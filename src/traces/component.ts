@@ -7,6 +7,7 @@ import { MetricsGenerator } from './generator/metrics-generator.js';
 import type { FastifyInstance } from 'fastify';
 import { registerTempoApi } from './api/tempo-api.js';
 import { registerZipkinRoutes } from './api/zipkin-api.js';
+import { registerJaegerRoutes } from './api/jaeger-api.js';
 import { TraceStore } from './store/trace-store.js';
 
 export interface TracesStartOptions {
@@ -78,6 +79,20 @@ export async function startTraces(ctx: ComponentContext, opts: TracesStartOption
       throw e;
     }
   }
+  let jaeger: FastifyInstance | undefined;
+  let jaegerPort: number | undefined;
+  if (cfg.jaeger.enabled) {
+    jaeger = createHttpServer({ name: 'jaeger', listenAddress: cfg.jaeger.listen_address, logger: ctx.logger, registry: ctx.registry });
+    registerJaegerRoutes(jaeger, { store, tenancy });
+    try {
+      jaegerPort = await listen(jaeger, cfg.jaeger.listen_address);
+    } catch (e) {
+      await zipkin?.close();
+      await app.close();
+      await store.close();
+      throw e;
+    }
+  }
   registerOtlpSinks(ctx, { traces: store });
   let ticking = false;
   const timer = setInterval(() => {
@@ -104,12 +119,17 @@ export async function startTraces(ctx: ComponentContext, opts: TracesStartOption
   log.info({ address: cfg.listen_address, port }, 'Tempo API listening');
   return {
     name: 'traces',
-    ports: zipkinPort === undefined ? { tempo: port } : { tempo: port, zipkin: zipkinPort },
+    ports: {
+      tempo: port,
+      ...(zipkinPort === undefined ? {} : { zipkin: zipkinPort }),
+      ...(jaegerPort === undefined ? {} : { jaeger: jaegerPort }),
+    },
     async stop() {
       clearInterval(timer);
       if (genTimer) clearInterval(genTimer);
       unregisterOtlpSink(ctx, 'traces');
       await zipkin?.close();
+      await jaeger?.close();
       await app.close();
       await store.close();
     },

@@ -8,6 +8,7 @@ export interface TracesStack {
   ctx: ComponentContext;
   tempo: string;
   zipkin: string;
+  jaeger: string;
   otlpHttp: string;
   otlpGrpc: string;
   components: Component[];
@@ -19,7 +20,7 @@ export async function startTracesStack(opts: { dataDir?: string; config?: Record
   const cfgIn = opts.config ?? {};
   const config = sightlineConfigSchema.parse({
     ...cfgIn,
-    traces: { listen_address: '127.0.0.1:0', zipkin: { listen_address: '127.0.0.1:0' }, ...(cfgIn.traces as object) },
+    traces: { listen_address: '127.0.0.1:0', zipkin: { listen_address: '127.0.0.1:0' }, jaeger: { listen_address: '127.0.0.1:0' }, ...(cfgIn.traces as object) },
     otlp: { grpc_listen_address: '127.0.0.1:0', http_listen_address: '127.0.0.1:0', ...(cfgIn.otlp as object) },
   });
   const ctx: ComponentContext = { config, dataDir: opts.dataDir ?? tempDir('sightline-traces-'), logger: silentLogger(), registry: createSelfMetricsRegistry() };
@@ -30,6 +31,7 @@ export async function startTracesStack(opts: { dataDir?: string; config?: Record
     ctx,
     tempo: `http://127.0.0.1:${traces.ports.tempo}`,
     zipkin: `http://127.0.0.1:${traces.ports.zipkin}`,
+    jaeger: `http://127.0.0.1:${traces.ports.jaeger}`,
     otlpHttp: `http://127.0.0.1:${otlp.ports.otlp_http}`,
     otlpGrpc: `http://127.0.0.1:${otlp.ports.otlp_grpc}`,
     components: [traces, otlp],

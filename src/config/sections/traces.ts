@@ -17,6 +17,13 @@ export const tracesSection = z.strictObject({
       listen_address: listenAddress.default('127.0.0.1:9411'),
     })
     .prefault({}),
+  /** Jaeger Thrift over HTTP (`POST /api/traces`, the Jaeger collector's port). */
+  jaeger: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      listen_address: listenAddress.default('127.0.0.1:14268'),
+    })
+    .prefault({}),
   /** Span metrics and service graphs written to the metrics store (Tempo's metrics-generator). */
   metrics_generator: z
     .strictObject({
