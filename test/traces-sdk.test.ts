@@ -5,6 +5,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { OTLPTraceExporter as GrpcTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
 import { startTracesStack, type TracesStack } from './helpers/traces-stack.js';
 
 let stack: TracesStack;
@@ -38,6 +39,8 @@ describe.each([
   ['gRPC', () => new GrpcTraceExporter({ url: stack.otlpGrpc })],
   ['HTTP/protobuf', () => new ProtoTraceExporter({ url: `${stack.otlpHttp}/v1/traces` })],
   ['HTTP/JSON', () => new JsonTraceExporter({ url: `${stack.otlpHttp}/v1/traces` })],
+  ['gRPC gzip', () => new GrpcTraceExporter({ url: stack.otlpGrpc, compression: CompressionAlgorithm.GZIP })],
+  ['HTTP/protobuf gzip', () => new ProtoTraceExporter({ url: `${stack.otlpHttp}/v1/traces`, compression: CompressionAlgorithm.GZIP })],
 ])('OpenTelemetry SDK over %s', (transport, makeExporter) => {
   it('exports a trace that comes back by ID and by search', async () => {
     const service = `svc-${transport.replace(/\W/g, '').toLowerCase()}`;
@@ -105,6 +108,6 @@ describe('Tempo API details', () => {
   it('counts received spans in self-metrics', async () => {
     const m = await (await fetch(`${stack.tempo}/metrics`)).text();
     expect(m).toMatch(/tempo_distributor_spans_received_total\{tenant="single-tenant"\} \d+/);
-    expect(m).toMatch(/otelcol_receiver_accepted_spans\{receiver="otlp",transport="grpc"\} 2/);
+    expect(m).toMatch(/otelcol_receiver_accepted_spans\{receiver="otlp",transport="grpc"\} 4/);
   });
 });
