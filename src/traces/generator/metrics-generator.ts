@@ -67,6 +67,9 @@ export class MetricsGenerator {
   private readonly spanMetrics = new Map<string, SpanMetricsSeries>();
   private readonly edges = new Map<string, EdgeSeries>();
   private readonly pending = new Map<string, PendingEdge>();
+  /** Keys of pending edges in expiry order (a FIFO with a moving head; iterating a Map with many deletions is O(n)). */
+  private queue: string[] = [];
+  private queueHead = 0;
   private readonly buckets: number[];
   private readonly waitMs: number;
   private readonly maxPending: number;
@@ -82,6 +85,7 @@ export class MetricsGenerator {
 
   observe(resourceSpans: ResourceSpans[]): void {
     const now = this.now();
+    this.expire(now, false);
     for (const rs of resourceSpans) {
       const service = stringAttr(rs.resource?.attributes, 'service.name') ?? '';
       for (const ss of rs.scopeSpans ?? [])
@@ -116,6 +120,7 @@ export class MetricsGenerator {
               if (this.pending.size >= this.maxPending) this.expire(now, true);
               p = { expires: now + this.waitMs };
               this.pending.set(edgeKey, p);
+              this.queue.push(edgeKey);
             }
             p[role] = side;
             if (p.client && p.server) {
@@ -125,7 +130,6 @@ export class MetricsGenerator {
           }
         }
     }
-    this.expire(now, false);
   }
 
   private recordEdge(client: PendingSide, server: PendingSide): void {
@@ -142,11 +146,20 @@ export class MetricsGenerator {
   }
 
   private expire(now: number, force: boolean): void {
-    for (const [k, p] of this.pending) {
-      if (!force && p.expires > now) break; // insertion order = expiry order
-      this.pending.delete(k);
-      this.expiredEdges++;
-      if (force) break;
+    while (this.queueHead < this.queue.length) {
+      const k = this.queue[this.queueHead];
+      const p = this.pending.get(k);
+      if (p && !force && p.expires > now) break; // queue order = expiry order
+      this.queueHead++;
+      if (p) {
+        this.pending.delete(k);
+        this.expiredEdges++;
+        if (force) break;
+      }
+    }
+    if (this.queueHead > 4096 && this.queueHead * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.queueHead);
+      this.queueHead = 0;
     }
   }
 
