@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { logsSection } from './sections/logs.js';
 import { metricsSection } from './sections/metrics.js';
 import { remoteSection } from './sections/remote.js';
+import { otlpSection } from './sections/otlp.js';
 import { serverSection } from './sections/server.js';
+import { tracesSection } from './sections/traces.js';
 
 /**
  * Sightline's one configuration file (`--config.file sightline.yaml`). One section per component; every section
@@ -13,6 +15,8 @@ export const sightlineConfigSchema = z.strictObject({
   metrics: metricsSection.prefault({}),
   remote: remoteSection.prefault({}),
   logs: logsSection.prefault({}),
+  traces: tracesSection.prefault({}),
+  otlp: otlpSection.prefault({}),
 });
 
 export type SightlineConfig = z.output<typeof sightlineConfigSchema>;
