@@ -9,8 +9,15 @@
  *
  * Reports process CPU seconds per 15 s cycle and the share of one core, for the first (cold cache) cycle and the
  * steady cycles after it. Env: SCRAPE_BENCH_TARGETS, SCRAPE_BENCH_SERIES, SCRAPE_BENCH_CYCLES, SCRAPE_BENCH_GZIP=1.
+ *
+ * SCRAPE_BENCH_REFERENCE=1 (default when a `prometheus` binary is on PATH) then runs real Prometheus against the same
+ * targets for the same cycles and reports its CPU per appended sample (from /proc, user+system) and the ratio.
+ * Prometheus also writes its TSDB head and WAL, so the ratio favours Prometheus less than it looks.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg } from 'node:os';
@@ -129,6 +136,8 @@ async function main(): Promise<void> {
   const health = mgr.activeTargets();
   const down = health.filter((t) => t.health !== 'up');
   await mgr.stop();
+  const wantRef = process.env.SCRAPE_BENCH_REFERENCE ?? (spawnSync('prometheus', ['--version']).status === 0 ? '1' : '0');
+  const reference = wantRef === '1' ? await runReference(address) : undefined;
   child.kill();
   const steady = results.slice(1);
   const steadyCpu = steady.length ? steady.reduce((a, r) => a + r.cpuSeconds, 0) / steady.length : NaN;
@@ -153,13 +162,84 @@ async function main(): Promise<void> {
       cpuMicrosecondsPerSample: +cpuPerSampleUs.toFixed(2),
       projectedCpuSecondsPerCycle: +projected.toFixed(2),
       projectedCoreSharePercent: +((projected / (INTERVAL_MS / 1000)) * 100).toFixed(1),
-      targetsDown: down.length,
+      targetsNotUp: down.length,
       loadAverage1m: +loadavg()[0].toFixed(1),
       cpus: cpus().length,
       firstError: down[0]?.lastError,
       cycles: results,
+      reference,
+      ratioCpuPerSampleVsPrometheus: reference ? +(cpuPerSampleUs / (reference.cpuMicrosecondsPerSample as number)).toFixed(2) : undefined,
     }),
   );
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = http.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function procCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(spawnSync('getconf', ['CLK_TCK']).stdout.toString().trim() || 100);
+  return (Number(fields[11]) + Number(fields[12])) / ticks;
+}
+
+async function promCounter(port: number, name: string): Promise<number> {
+  const text = await new Promise<string>((resolve, reject) => {
+    http.get(`http://127.0.0.1:${port}/metrics`, (res) => {
+      let b = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (b += c));
+      res.on('end', () => resolve(b));
+    }).on('error', reject);
+  });
+  let sum = NaN;
+  for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))) sum = (Number.isNaN(sum) ? 0 : sum) + Number(m[1]);
+  return sum;
+}
+
+/** The same load against real Prometheus (its CPU from /proc). */
+async function runReference(address: string): Promise<Record<string, unknown>> {
+  const dir = mkdtempSync(join(tmpdir(), 'scrape-bench-prom-'));
+  const lines = ['global:', '  scrape_interval: 15s', '  scrape_timeout: 10s', 'scrape_configs:', '- job_name: bench', '  static_configs:'];
+  for (let i = 0; i < TARGETS; i++) lines.push(`  - targets: ['${address}']`, `    labels: {__metrics_path__: /t/${i}, target: '${i}'}`);
+  writeFileSync(join(dir, 'prometheus.yml'), lines.join('\n') + '\n');
+  const port = await freePort();
+  const prom = spawn('prometheus', ['--config.file', join(dir, 'prometheus.yml'), '--storage.tsdb.path', join(dir, 'data'), '--web.listen-address', `127.0.0.1:${port}`, '--log.level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    const t0 = Date.now();
+    let cpu = procCpuSeconds(prom.pid!);
+    let appended = 0;
+    const cycles: { cycle: number; cpuSeconds: number; samples: number }[] = [];
+    for (let c = 1; c <= CYCLES; c++) {
+      await new Promise((r) => setTimeout(r, t0 + c * INTERVAL_MS - Date.now()));
+      const now = procCpuSeconds(prom.pid!);
+      const a = await promCounter(port, 'prometheus_tsdb_head_samples_appended_total').catch(() => NaN);
+      cycles.push({ cycle: c, cpuSeconds: +(now - cpu).toFixed(3), samples: a - appended });
+      console.error(`prometheus cycle ${c}: ${(now - cpu).toFixed(3)} CPU s, ${a - appended} samples appended`);
+      cpu = now;
+      appended = a;
+    }
+    const steady = cycles.slice(1);
+    const cpuS = steady.reduce((x, r) => x + r.cpuSeconds, 0);
+    const samples = steady.reduce((x, r) => x + r.samples, 0);
+    const perSample = (cpuS / Math.max(1, samples)) * 1e6;
+    return {
+      version: spawnSync('prometheus', ['--version']).stdout.toString().split('\n')[0],
+      steadyCpuSecondsPerCycle: steady.length ? +(cpuS / steady.length).toFixed(3) : NaN,
+      cpuMicrosecondsPerSample: +perSample.toFixed(2),
+      projectedCpuSecondsPerCycle: +((perSample / 1e6) * TARGETS * (SERIES + 5)).toFixed(2),
+      cycles,
+    };
+  } finally {
+    prom.kill();
+  }
 }
 
 if (process.argv.includes('serve')) serveTargets();
