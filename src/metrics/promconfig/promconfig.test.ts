@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../config/index.js';
 import { tempDir } from '../../../test/helpers/process.js';
+import { seedDir } from '../../../test/scrape-helpers.js';
 import { loadPrometheusConfig, parsePrometheusConfig, promConfigFromHelmValues } from './index.js';
 
-const SEED = '/work/shared/seed';
+const SEED = seedDir();
 
 describe('prometheus.yml', () => {
   it('loads the seed prometheus.yml unchanged, with regex: true read as the string "true"', () => {
