@@ -130,7 +130,7 @@ async function main(): Promise<void> {
   console.error(`warm-up: ${warmUp.seconds} s, ${warmUp.cpuSeconds} CPU s, ${warmUp.samples} samples`);
   cpu = process.cpuUsage();
   const t0 = Date.now();
-  const results: { cycle: number; cpuSeconds: number; coreShare: number; samples: number; commits: number; rssMB: number }[] = [];
+  const results: { cycle: number; cpuSeconds: number; systemSeconds: number; coreShare: number; samples: number; commits: number; rssMB: number }[] = [];
   for (let c = 1; c <= CYCLES; c++) {
     const samples0 = sink.samples;
     const commits0 = sink.commits;
@@ -138,9 +138,10 @@ async function main(): Promise<void> {
     const d = process.cpuUsage(cpu);
     cpu = process.cpuUsage();
     const cpuSeconds = (d.user + d.system) / 1e6;
-    const r = { cycle: c, cpuSeconds: +cpuSeconds.toFixed(3), coreShare: +((cpuSeconds / (INTERVAL_MS / 1000)) * 100).toFixed(1), samples: sink.samples - samples0, commits: sink.commits - commits0, rssMB: Math.round(process.memoryUsage().rss / 2 ** 20) };
+    const systemSeconds = d.system / 1e6;
+    const r = { cycle: c, cpuSeconds: +cpuSeconds.toFixed(3), systemSeconds: +systemSeconds.toFixed(3), coreShare: +((cpuSeconds / (INTERVAL_MS / 1000)) * 100).toFixed(1), samples: sink.samples - samples0, commits: sink.commits - commits0, rssMB: Math.round(process.memoryUsage().rss / 2 ** 20) };
     results.push(r);
-    console.error(`cycle ${c}: ${r.cpuSeconds} CPU s per 15 s (${r.coreShare}% of one core), ${r.samples} samples in ${r.commits} scrapes, rss ${r.rssMB} MB`);
+    console.error(`cycle ${c}: ${r.cpuSeconds} CPU s (system ${r.systemSeconds}) per 15 s (${r.coreShare}% of one core), ${r.samples} samples in ${r.commits} scrapes, rss ${r.rssMB} MB`);
   }
   const health = mgr.activeTargets();
   const down = health.filter((t) => t.health !== 'up');
