@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { metricsSection } from './sections/metrics.js';
 import { serverSection } from './sections/server.js';
+import { uiSection } from './sections/ui.js';
 
 /**
  * Sightline's one configuration file (`--config.file sightline.yaml`). One section per component; every section
@@ -9,6 +10,7 @@ import { serverSection } from './sections/server.js';
 export const sightlineConfigSchema = z.strictObject({
   server: serverSection.prefault({}),
   metrics: metricsSection.prefault({}),
+  ui: uiSection.prefault({}),
 });
 
 export type SightlineConfig = z.output<typeof sightlineConfigSchema>;
