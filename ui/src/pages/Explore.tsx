@@ -1,0 +1,248 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { Graph } from '../components/Graph';
+import { PromqlEditor } from '../components/PromqlEditor';
+import { ResultTable } from '../components/ResultTable';
+import { TimeRangePicker } from '../components/TimeRangePicker';
+import { listDatasources, proxyPath, type Datasource } from '../lib/api';
+import { matrixToGraph, promQuery, PromQueryError, type GraphData, type PromSeries, type QueryInspection } from '../lib/prometheus';
+import { navigate, useLocation } from '../lib/router';
+import { autoStepMs, parsePromDuration, resolveRange, type TimeRange } from '../lib/time';
+import { UNITS, type Unit } from '../lib/units';
+
+/** Everything an Explore view is, kept in the URL so a link reproduces it. */
+interface ExploreState {
+  ds: string;
+  expr: string;
+  from: string;
+  to: string;
+  qt: 'range' | 'instant';
+  step: string;
+  legend: string;
+  view: 'graph' | 'table';
+  unit: Unit;
+  stack: boolean;
+}
+
+function readState(search: URLSearchParams, defaultDs: string): ExploreState {
+  const unit = search.get('unit');
+  return {
+    ds: search.get('ds') ?? defaultDs,
+    expr: search.get('expr') ?? '',
+    from: search.get('from') ?? 'now-1h',
+    to: search.get('to') ?? 'now',
+    qt: search.get('qt') === 'instant' ? 'instant' : 'range',
+    step: search.get('step') ?? '',
+    legend: search.get('legend') ?? '',
+    view: search.get('view') === 'table' ? 'table' : 'graph',
+    unit: UNITS.some((u) => u.value === unit) ? (unit as Unit) : 'short',
+    stack: search.get('stack') === '1',
+  };
+}
+
+function writeState(s: ExploreState): string {
+  const p = new URLSearchParams();
+  p.set('ds', s.ds);
+  if (s.expr) p.set('expr', s.expr);
+  p.set('from', s.from);
+  p.set('to', s.to);
+  if (s.qt !== 'range') p.set('qt', s.qt);
+  if (s.step) p.set('step', s.step);
+  if (s.legend) p.set('legend', s.legend);
+  if (s.view !== 'graph') p.set('view', s.view);
+  if (s.unit !== 'short') p.set('unit', s.unit);
+  if (s.stack) p.set('stack', '1');
+  return `/explore?${p}`;
+}
+
+interface Result {
+  resultType: string;
+  series: PromSeries[];
+  graph?: GraphData;
+  warnings: string[];
+  stepMs?: number;
+}
+
+export function ExplorePage() {
+  const { search } = useLocation();
+  const [datasources, setDatasources] = useState<Datasource[] | undefined>();
+  const [loadError, setLoadError] = useState('');
+  useEffect(() => {
+    listDatasources().then(setDatasources, (e: Error) => setLoadError(e.message));
+  }, []);
+  const metricsSources = useMemo(() => (datasources ?? []).filter((d) => d.type === 'prometheus'), [datasources]);
+  const defaultDs = (metricsSources.find((d) => d.isDefault) ?? metricsSources[0])?.uid ?? '';
+  const state = readState(search, defaultDs);
+  const [draft, setDraft] = useState(state.expr);
+  const [legendDraft, setLegendDraft] = useState(state.legend);
+  const [stepDraft, setStepDraft] = useState(state.step);
+  const [result, setResult] = useState<Result | undefined>();
+  const [error, setError] = useState<{ type: string; message: string } | undefined>();
+  const [inspection, setInspection] = useState<QueryInspection | undefined>();
+  const [running, setRunning] = useState(false);
+  const graphBox = useRef<HTMLDivElement>(null);
+  const ds = metricsSources.find((d) => d.uid === state.ds);
+
+  const update = useCallback((patch: Partial<ExploreState>, replace = false) => navigate(writeState({ ...readState(new URLSearchParams(location.search), defaultDs), ...patch }), replace), [defaultDs]);
+
+  // Run whenever the URL's query state changes (including back/forward and shared links).
+  const runKey = JSON.stringify([state.ds, state.expr, state.from, state.to, state.qt, state.step, state.legend]);
+  const [refreshTick, setRefreshTick] = useState(0);
+  useEffect(() => {
+    setDraft(state.expr);
+    setLegendDraft(state.legend);
+    setStepDraft(state.step);
+    if (!ds || state.expr.trim() === '') {
+      setResult(undefined);
+      setError(undefined);
+      return;
+    }
+    let cancelled = false;
+    (async () => {
+      setRunning(true);
+      setError(undefined);
+      try {
+        const { start, end } = resolveRange({ from: state.from, to: state.to }, Date.now());
+        const method = ds.jsonData.httpMethod === 'GET' ? 'GET' : 'POST';
+        if (state.qt === 'instant') {
+          const { body, inspection } = await promQuery(ds.uid, 'query', { query: state.expr, time: String(end / 1000) }, method);
+          if (cancelled) return;
+          setInspection(inspection);
+          const d = body.data!;
+          const series: PromSeries[] = d.resultType === 'vector' ? (d.result as PromSeries[]) : d.resultType === 'scalar' || d.resultType === 'string' ? [{ metric: {}, value: d.result as [number, string] }] : (d.result as PromSeries[]);
+          setResult({ resultType: d.resultType, series, warnings: body.warnings ?? [] });
+        } else {
+          const minStep = parsePromDuration(String(ds.jsonData.timeInterval ?? '')) ?? 1000;
+          const width = graphBox.current?.clientWidth ?? 1000;
+          const explicit = state.step ? parsePromDuration(state.step) : undefined;
+          if (state.step && explicit === undefined) throw new PromQueryError(`invalid step ${JSON.stringify(state.step)}: use a duration like 15s or 1m`, 'bad_data');
+          const stepMs = explicit ?? autoStepMs(end - start, width, minStep);
+          const stepSec = stepMs / 1000;
+          const startSec = Math.floor(start / stepMs) * stepSec;
+          const endSec = Math.floor(end / stepMs) * stepSec;
+          const { body, inspection } = await promQuery(ds.uid, 'query_range', { query: state.expr, start: String(startSec), end: String(endSec), step: String(stepSec) }, method);
+          if (cancelled) return;
+          setInspection(inspection);
+          const series = body.data!.result as PromSeries[];
+          setResult({ resultType: body.data!.resultType, series, graph: matrixToGraph(series, startSec, endSec, stepSec, state.legend), warnings: body.warnings ?? [], stepMs });
+        }
+      } catch (e) {
+        if (cancelled) return;
+        setResult(undefined);
+        if (e instanceof PromQueryError) {
+          setInspection(e.inspection);
+          setError({ type: e.errorType, message: e.message });
+        } else setError({ type: 'error', message: (e as Error).message });
+      } finally {
+        if (!cancelled) setRunning(false);
+      }
+    })();
+    return () => {
+      cancelled = true;
+    };
+  }, [runKey, ds?.uid, refreshTick]);
+
+  const run = (expr = draft) => {
+    if (expr === state.expr && legendDraft === state.legend && stepDraft === state.step) setRefreshTick((t) => t + 1);
+    else update({ expr, legend: legendDraft, step: stepDraft });
+  };
+
+  if (loadError) return <div className="page"><div className="alert error">{loadError}</div></div>;
+  if (!datasources) return <div className="page">Loading…</div>;
+  if (metricsSources.length === 0) return <div className="page"><div className="alert info">No Prometheus data source: add one under Data sources.</div></div>;
+
+  const range: TimeRange = { from: state.from, to: state.to };
+  return (
+    <div className="page explore">
+      <div className="toolbar">
+        <h2>Explore</h2>
+        <select aria-label="Data source" data-testid="datasource-picker" value={state.ds} onChange={(e) => update({ ds: e.target.value })}>
+          {datasources.map((d) => (
+            <option key={d.uid} value={d.uid} disabled={d.type !== 'prometheus'}>
+              {d.name} ({d.typeName}){d.type !== 'prometheus' ? ' – not yet' : ''}
+            </option>
+          ))}
+        </select>
+        <span className="spacer" />
+        <TimeRangePicker value={range} onChange={(r) => update({ from: r.from, to: r.to })} />
+        <button className="btn primary" data-testid="run-query" onClick={() => run()} disabled={running}>
+          {running ? 'Running…' : 'Run query'}
+        </button>
+      </div>
+      {!ds && <div className="alert error">Data source {JSON.stringify(state.ds)} not found.</div>}
+      {ds && (
+        <div className="query-row">
+          <PromqlEditor value={draft} datasourceUrl={proxyPath(ds.uid)} onChange={setDraft} onRun={(v) => run(v)} />
+          <div className="query-options">
+            <label>
+              Legend
+              <input data-testid="legend-format" placeholder="{{label}}" value={legendDraft} onChange={(e) => setLegendDraft(e.target.value)} onKeyDown={(e) => e.key === 'Enter' && run()} />
+            </label>
+            <label>
+              Min step
+              <input placeholder="auto" size={6} value={stepDraft} onChange={(e) => setStepDraft(e.target.value)} onKeyDown={(e) => e.key === 'Enter' && run()} />
+            </label>
+            <div className="seg" role="group" aria-label="Query type">
+              <button className={state.qt === 'range' ? 'on' : ''} onClick={() => update({ qt: 'range' })}>
+                Range
+              </button>
+              <button className={state.qt === 'instant' ? 'on' : ''} onClick={() => update({ qt: 'instant' })}>
+                Instant
+              </button>
+            </div>
+            <div className="seg" role="group" aria-label="View">
+              <button className={state.view === 'graph' ? 'on' : ''} onClick={() => update({ view: 'graph' }, true)}>
+                Graph
+              </button>
+              <button className={state.view === 'table' ? 'on' : ''} onClick={() => update({ view: 'table' }, true)}>
+                Table
+              </button>
+            </div>
+            <label>
+              Unit
+              <select value={state.unit} onChange={(e) => update({ unit: e.target.value as Unit }, true)}>
+                {UNITS.map((u) => (
+                  <option key={u.value} value={u.value}>
+                    {u.label}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="check">
+              <input type="checkbox" checked={state.stack} onChange={(e) => update({ stack: e.target.checked }, true)} /> Stack
+            </label>
+          </div>
+        </div>
+      )}
+      <div ref={graphBox} className="results">
+        {error && (
+          <div className="alert error" role="alert" data-testid="query-error">
+            <strong>{error.type}</strong>: {error.message}
+          </div>
+        )}
+        {result?.warnings.map((w) => (
+          <div key={w} className="alert warning">
+            {w}
+          </div>
+        ))}
+        {result && (
+          <div className="result-meta muted" data-testid="result-meta">
+            {result.series.length} series{result.stepMs ? `, step ${result.stepMs / 1000}s` : ''}
+            {inspection ? `, ${Math.round(inspection.durationMs)} ms` : ''}
+          </div>
+        )}
+        {result && result.series.length === 0 && <div className="muted">No data</div>}
+        {result && result.series.length > 0 && (state.view === 'table' || !result.graph ? <ResultTable result={result.series} legend={state.legend} unit={state.unit} /> : <Graph data={result.graph} options={{ stacked: state.stack, unit: state.unit }} />)}
+        {inspection && (
+          <details className="inspector" data-testid="query-inspector">
+            <summary>Query inspector</summary>
+            <div className="muted">
+              {inspection.method} {inspection.url} → HTTP {inspection.status} in {inspection.durationMs.toFixed(1)} ms, {inspection.bytes} bytes
+            </div>
+            <pre>{JSON.stringify(inspection.params, null, 2)}</pre>
+            <pre className="inspector-response">{JSON.stringify(inspection.response, null, 2).slice(0, 200_000)}</pre>
+          </details>
+        )}
+      </div>
+    </div>
+  );
+}
