@@ -229,6 +229,12 @@ describe.each(kinds)('UI API on %s', (kind) => {
       expect((await as('DELETE', `/api/datasources/${mimir.id}`)).status).toBe(403);
       expect((await as('GET', '/api/org/users')).status).toBe(403);
       expect((await as('POST', '/api/auth/keys', { name: 'k', role: 'Admin' })).status).toBe(403);
+      // write/admin endpoints of the datasource are out of reach through the proxy; queries are not
+      const adminPath = await as('POST', '/api/datasources/proxy/uid/mimir/api/v1/admin/tsdb/delete_series?match[]=up');
+      expect(adminPath.status).toBe(403);
+      expect(adminPath.json.message).toMatch(/needs the Admin role/);
+      expect((await as('POST', '/api/datasources/proxy/uid/loki/loki/api/v1/push', {})).status).toBe(403);
+      expect((await as('GET', '/api/datasources/proxy/uid/prometheus/api/v1/query?query=up')).status).toBe(502);
     }
     async function login_(u: string, p: string) {
       const l = await login(ui.base, u, p);

@@ -3,6 +3,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../../server/index.js';
 import type { DatasourceRow } from '../datasources/datasource-store.js';
+import { isReadPath } from '../datasources/proxy-paths.js';
 import { upstreamHeaders, upstreamTimeoutMs, upstreamUrl } from '../datasources/upstream.js';
 import { parseId, requireRole, type UiRouteContext } from './context.js';
 
@@ -24,9 +25,11 @@ export async function registerProxyRoutes(app: FastifyInstance, c: UiRouteContex
     const handle = async (req: FastifyRequest, reply: FastifyReply, row: DatasourceRow | undefined) => {
       const user = requireRole(req, 'Viewer');
       if (!row) throw new HttpError(404, 'not_found', 'Unable to find datasource');
-      if (!SAFE_METHODS.has(req.method) && user.role !== 'Admin') throw new HttpError(403, 'forbidden', 'Permission denied');
       if (row.access !== 'proxy') throw new HttpError(400, 'bad_data', 'Data source is not configured for proxy access');
       const sub = (req.params as Record<string, string>)['*'] ?? '';
+      if (user.role !== 'Admin' && (!SAFE_METHODS.has(req.method) || !isReadPath(row.type, sub))) {
+        throw new HttpError(403, 'forbidden', `Permission denied: ${req.method} /${sub} through the ${row.type} proxy needs the Admin role`);
+      }
       const qi = req.url.indexOf('?');
       let target: URL;
       try {
