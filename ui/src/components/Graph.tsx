@@ -116,6 +116,8 @@ export function Graph(props: { data: GraphData; options: GraphOptions; height?: 
     };
     plot.current?.destroy();
     plot.current = new uPlot(opts, [Array.from(data.xs), ...ys] as uPlot.AlignedData, el);
+    // For measurements (bench/ui.bench.ts) and the browser's performance panel.
+    performance.mark('sightline:graph-drawn', { detail: { series: data.series.length, points: data.xs.length } });
     const over = plot.current.over;
     const leave = () => (tip.style.display = 'none');
     over.addEventListener('mouseleave', leave);

@@ -123,6 +123,7 @@ export function ExplorePage() {
           if (cancelled) return;
           setInspection(inspection);
           const series = body.data!.result as PromSeries[];
+          performance.mark('sightline:query-done', { detail: { series: series.length, ms: inspection.durationMs } });
           setResult({ resultType: body.data!.resultType, series, graph: matrixToGraph(series, startSec, endSec, stepSec, state.legend), warnings: body.warnings ?? [], stepMs });
         }
       } catch (e) {
