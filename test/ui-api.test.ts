@@ -327,11 +327,19 @@ describe('UI admin password', () => {
     const dir = tempDir();
     const config = sightlineConfigSchema.parse({ ui: { listen_address: '127.0.0.1:0', development_mode: true } }).ui;
     const db = await openUiDatabase({ type: 'sqlite', path: join(dir, 'ui.db') });
-    const app = await createUiServer({ config, db, secretKey: 'k'.repeat(20), logger: silentLogger(), registry: createSelfMetricsRegistry(), env: {} });
+    const app = await createUiServer({ config, db, secretKey: 'k'.repeat(20), metricsListenAddress: '0.0.0.0:19090', logger: silentLogger(), registry: createSelfMetricsRegistry(), env: {} });
     const base = `http://127.0.0.1:${await listen(app, '127.0.0.1:0')}`;
     const l = await login(base, 'admin', 'admin');
     expect(l.status).toBe(200);
     expect(l.setCookie).not.toContain('Secure');
+    // without a provisioning folder: this process's own APIs, linked like the seed's
+    const list = (await api(base, { cookie: l.cookie })('GET', '/api/datasources')).json as { uid: string; url: string; isDefault: boolean; jsonData: Record<string, unknown> }[];
+    expect(list.map((d) => [d.uid, d.url, d.isDefault])).toEqual([
+      ['loki', 'http://127.0.0.1:3100', false],
+      ['prometheus', 'http://127.0.0.1:19090', true],
+      ['tempo', 'http://127.0.0.1:3200', false],
+    ]);
+    expect(list[0].jsonData.derivedFields).toEqual([{ datasourceUid: 'tempo', matcherRegex: '"trace_id":"(\\w+)"', name: 'TraceID', url: '${__value.raw}' }]);
     await app.close();
     await db.close();
   });

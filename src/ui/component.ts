@@ -21,7 +21,7 @@ export async function startUi(ctx: ComponentContext): Promise<Component> {
   const secretKey = loadOrCreateSecretKey(cfg.secret_key ?? env.GF_SECURITY_SECRET_KEY ?? env.SIGHTLINE_SECRET_KEY, join(ctx.dataDir, 'ui', 'secret.key'));
   const db = await openUiDatabase(uiDatabaseOptions(cfg, ctx.dataDir));
   try {
-    const app = await createUiServer({ config: cfg, db, secretKey, initialPasswordFile: join(ctx.dataDir, 'ui', 'initial-admin-password'), logger: ctx.logger, registry: ctx.registry, env });
+    const app = await createUiServer({ config: cfg, metricsListenAddress: ctx.config.metrics.listen_address, db, secretKey, initialPasswordFile: join(ctx.dataDir, 'ui', 'initial-admin-password'), logger: ctx.logger, registry: ctx.registry, env });
     const port = await listen(app, cfg.listen_address);
     ctx.logger.info({ component: 'ui', address: cfg.listen_address, port, database: db.dialect }, 'web UI listening');
     return {

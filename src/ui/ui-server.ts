@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { SightlineConfig } from '../config/index.js';
+import { splitHostPort, type SightlineConfig } from '../config/index.js';
 import { createHttpServer, HttpError } from '../server/index.js';
 import { ApiKeyStore } from './auth/api-key-store.js';
 import { Authenticator } from './auth/authenticator.js';
@@ -35,6 +35,8 @@ const DEV_ADMIN_PASSWORD = 'admin';
 
 export interface UiServerOptions {
   config: UiConfig;
+  /** Listen address of this process's Prometheus API, for the self-provisioned datasource. */
+  metricsListenAddress?: string;
   db: UiDatabase;
   secretKey: string;
   /** Where a generated initial admin password is written (mode 0600) when none is configured. */
@@ -55,6 +57,13 @@ export function resolveAdminPassword(cfg: UiConfig, env: NodeJS.ProcessEnv): str
   const pw = cfg.admin_password ?? env.GF_SECURITY_ADMIN_PASSWORD ?? env.SIGHTLINE_ADMIN_PASSWORD;
   if (pw) return pw;
   return cfg.development_mode ? DEV_ADMIN_PASSWORD : undefined;
+}
+
+/** `http://host:port` for a listen address, with wildcard hosts replaced by loopback. */
+function localUrl(listenAddress: string): string {
+  const { host, port } = splitHostPort(listenAddress);
+  const h = host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return `http://${h}:${port}`;
 }
 
 /** The Vite build of the web app: configured, else `dist/web` beside the installed code (or source tree). */
@@ -98,7 +107,8 @@ export async function createUiServer(opts: UiServerOptions & { staticDir?: strin
     await applyProvisioning(datasources, p, opts.logger);
     opts.logger.info({ component: 'ui', files: p.files, datasources: p.upsert.map((d) => d.name) }, 'datasources provisioned');
   } else if (cfg.provision_self) {
-    await applyProvisioning(datasources, selfDatasources(cfg.self_urls), opts.logger);
+    const prometheus = cfg.self_urls.prometheus ?? localUrl(opts.metricsListenAddress ?? '127.0.0.1:9090');
+    await applyProvisioning(datasources, selfDatasources({ ...cfg.self_urls, prometheus }), opts.logger);
   }
 
   const app = createHttpServer({ name: 'ui', listenAddress: cfg.listen_address, logger: opts.logger, registry: opts.registry, bodyLimit: 4 * 1024 * 1024 });

@@ -1,11 +1,13 @@
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { getUser, type User } from './lib/api';
 import { navigate, useLocation } from './lib/router';
 import { applyTheme, currentTheme, type Theme } from './lib/theme';
 import { DatasourceEditPage } from './pages/DatasourceEdit';
 import { DatasourcesPage } from './pages/Datasources';
-import { ExplorePage } from './pages/Explore';
 import { LoginPage } from './pages/Login';
+
+// Explore carries CodeMirror and uPlot: loaded on first use, so sign-in and settings pages stay small.
+const ExplorePage = lazy(() => import('./pages/Explore').then((m) => ({ default: m.ExplorePage })));
 
 function Link(props: { to: string; children: React.ReactNode; active?: boolean }) {
   return (
@@ -69,7 +71,9 @@ export function App() {
         </span>
         <a className="btn secondary" href="/logout">Sign out</a>
       </header>
-      <main>{page}</main>
+      <main>
+        <Suspense fallback={<div className="loading">Loading…</div>}>{page}</Suspense>
+      </main>
     </div>
   );
 }

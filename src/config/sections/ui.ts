@@ -67,9 +67,10 @@ export const uiSection = z.strictObject({
    * provisioning folder is given: the single-process default.
    */
   provision_self: z.boolean().default(true),
+  /** URLs of this process's own APIs; Prometheus defaults to `metrics.listen_address`. */
   self_urls: z
     .strictObject({
-      prometheus: z.string().default('http://127.0.0.1:9090'),
+      prometheus: z.string().optional(),
       loki: z.string().default('http://127.0.0.1:3100'),
       tempo: z.string().default('http://127.0.0.1:3200'),
     })
