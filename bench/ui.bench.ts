@@ -94,7 +94,8 @@ for (let i = 0; i < 4; i++) {
   const t0 = (await page.evaluate('performance.now()')) as number;
   await page.evaluate(`history.pushState(null, '', '/explore?ds=synth&expr=big&step=1s&from=now-999s&to=now'); window.dispatchEvent(new Event('sightline:navigate'))`);
   await page.waitForFunction(`document.querySelectorAll('[data-testid=graph-legend] li').length === ${SERIES} && performance.getEntriesByName('sightline:graph-drawn').length > 0`, undefined, { timeout: 60_000 });
-  const m = (await page.evaluate(`(() => { const q = performance.getEntriesByName('sightline:query-done')[0]; const g = performance.getEntriesByName('sightline:graph-drawn')[0]; return { q: q.startTime, g: g.startTime, pts: g.detail.points }; })()`)) as { q: number; g: number; pts: number };
+  const m = (await page.evaluate(`(() => { const q = performance.getEntriesByName('sightline:query-done')[0]; const g = performance.getEntriesByName('sightline:graph-drawn')[0]; return { q: q.startTime, g: g.startTime, pts: g.detail.points, draws: performance.getEntriesByName('sightline:graph-drawn').length }; })()`)) as { q: number; g: number; pts: number; draws: number };
+  if (m.draws !== 1) throw new Error(`graph drawn ${m.draws} times for one result`);
   if (m.pts !== POINTS) throw new Error(`expected ${POINTS} points, got ${m.pts}`);
   total.push(m.g - t0);
   draw.push(m.g - m.q);

@@ -9,6 +9,8 @@ export interface GraphOptions {
   unit: Unit;
 }
 
+const EMPTY = new Set<number>();
+
 /** Cumulative sums for stacking (nulls count as 0 but stay null where the series has no point). */
 function stack(data: GraphData, visible: boolean[]): (number | null)[][] {
   const acc = new Float64Array(data.xs.length);
@@ -27,20 +29,20 @@ export function Graph(props: { data: GraphData; options: GraphOptions; height?: 
   const host = useRef<HTMLDivElement>(null);
   const tooltip = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
-  const [width, setWidth] = useState(800);
-  const [hidden, setHidden] = useState<Set<number>>(new Set());
   const { data, options } = props;
+  // Hidden series belong to one result: new data shows everything again (without a second draw).
+  const [hiddenFor, setHiddenFor] = useState<{ data: GraphData; hidden: Set<number> }>({ data, hidden: new Set() });
+  const hidden = hiddenFor.data === data ? hiddenFor.hidden : EMPTY;
+  const setHidden = (h: Set<number>) => setHiddenFor({ data, hidden: h });
   const visible = useMemo(() => data.series.map((_, i) => !hidden.has(i)), [data, hidden]);
 
-  useEffect(() => setHidden(new Set()), [data]);
-
+  // Resizing only resizes the plot.
   useEffect(() => {
     const el = host.current!;
-    const ro = new ResizeObserver(() => setWidth(el.clientWidth));
+    const ro = new ResizeObserver(() => plot.current?.setSize({ width: Math.max(200, el.clientWidth), height: props.height ?? 300 }));
     ro.observe(el);
-    setWidth(el.clientWidth);
     return () => ro.disconnect();
-  }, []);
+  }, [props.height]);
 
   useEffect(() => {
     const el = host.current!;
@@ -51,7 +53,7 @@ export function Graph(props: { data: GraphData; options: GraphOptions; height?: 
     const fmt = (v: number) => formatValue(v, options.unit);
     const tip = tooltip.current!;
     const opts: uPlot.Options = {
-      width: Math.max(200, width),
+      width: Math.max(200, el.clientWidth),
       height: props.height ?? 300,
       legend: { show: false },
       cursor: { focus: { prox: 16 }, points: { size: 6 } },
@@ -127,7 +129,7 @@ export function Graph(props: { data: GraphData; options: GraphOptions; height?: 
       plot.current?.destroy();
       plot.current = null;
     };
-  }, [data, options.stacked, options.unit, width, visible, props.height]);
+  }, [data, options.stacked, options.unit, visible, props.height]);
 
   const last = (vals: (number | null)[]) => {
     for (let i = vals.length - 1; i >= 0; i--) if (vals[i] !== null) return vals[i];
