@@ -146,6 +146,23 @@ describe.runIf(enabled)('UI end to end in Chromium', () => {
     expect(new URL(page.url()).searchParams.get('qt')).toBe('instant');
   });
 
+  it('builds a selector in the metrics browser from the metrics API', async () => {
+    await page.goto(`${base}/explore?ds=prometheus&from=now-5m&to=now`);
+    await page.click('[data-testid=metrics-browser-toggle]');
+    await page.fill('[data-testid=mb-filter]', 'prometheus_engine_query_duration');
+    await page.click('[data-testid=mb-metrics] li:text-is("prometheus_engine_query_duration_seconds")');
+    await page.click('[data-testid=mb-labels] li:has-text("slice")');
+    await page.click('[data-testid=mb-values] li:text-is("inner_eval")');
+    await page.click('[data-testid=mb-values] li:text-is("prepare_time")');
+    const selector = 'prometheus_engine_query_duration_seconds{slice=~"inner_eval|prepare_time"}';
+    expect(await page.locator('[data-testid=mb-selector]').textContent()).toBe(selector);
+    await shot('metrics-browser');
+    await page.click('button:has-text("Use query")');
+    const expected = (await (await fetch(`${prom.url}/api/v1/query?query=${encodeURIComponent(selector)}`)).json()) as { data: { result: unknown[] } };
+    await expect.poll(() => page.locator('[data-testid=graph-legend] .legend-name').count(), { timeout: 10_000 }).toBe(expected.data.result.length);
+    expect(new URL(page.url()).searchParams.get('expr')).toBe(selector);
+  });
+
   it('shows PromQL errors as Prometheus gives them', async () => {
     await page.goto(`${base}/explore?ds=prometheus&expr=${encodeURIComponent('sum(rate(x[5m])')}&from=now-5m&to=now`);
     const err = page.locator('[data-testid=query-error]');

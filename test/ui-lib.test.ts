@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultSeriesName, formatLegend, seriesName } from '../ui/src/lib/legend.js';
 import { autoStepMs, parsePromDuration, parseTime, resolveRange } from '../ui/src/lib/time.js';
+import { buildSelector } from '../ui/src/lib/selector.js';
 import { formatValue } from '../ui/src/lib/units.js';
 
 const NOW = Date.UTC(2026, 10, 24, 15, 37, 42, 123);
@@ -66,5 +67,13 @@ describe('units', () => {
     expect(formatValue(0.0000123, 'short')).toBe('0.0000123');
     expect(formatValue(12345, 'short')).toBe('12.35 K');
     expect(formatValue(null, 'short')).toBe('–');
+  });
+});
+
+describe('metrics browser selector', () => {
+  it('builds = for one value and an escaped =~ alternation for several', () => {
+    expect(buildSelector('up', {})).toBe('up');
+    expect(buildSelector('up', { job: ['api'], instance: [] })).toBe('up{job="api"}');
+    expect(buildSelector('http_requests_total', { path: ['/a.b', '/c"d'], code: ['200'] })).toBe('http_requests_total{code="200", path=~"/a\\\\.b|/c\\"d"}');
   });
 });

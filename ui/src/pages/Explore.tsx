@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Graph } from '../components/Graph';
+import { MetricsBrowser } from '../components/MetricsBrowser';
 import { PromqlEditor } from '../components/PromqlEditor';
 import { ResultTable } from '../components/ResultTable';
 import { TimeRangePicker } from '../components/TimeRangePicker';
@@ -54,6 +55,16 @@ function writeState(s: ExploreState): string {
   return `/explore?${p}`;
 }
 
+function browserRange(s: ExploreState): { startSec: number; endSec: number } {
+  try {
+    const r = resolveRange({ from: s.from, to: s.to }, Date.now());
+    return { startSec: Math.floor(r.start / 1000), endSec: Math.ceil(r.end / 1000) };
+  } catch {
+    const now = Math.floor(Date.now() / 1000);
+    return { startSec: now - 3600, endSec: now };
+  }
+}
+
 interface Result {
   resultType: string;
   series: PromSeries[];
@@ -79,6 +90,7 @@ export function ExplorePage() {
   const [error, setError] = useState<{ type: string; message: string } | undefined>();
   const [inspection, setInspection] = useState<QueryInspection | undefined>();
   const [running, setRunning] = useState(false);
+  const [browserOpen, setBrowserOpen] = useState(false);
   const graphBox = useRef<HTMLDivElement>(null);
   const ds = metricsSources.find((d) => d.uid === state.ds);
 
@@ -172,7 +184,23 @@ export function ExplorePage() {
       {!ds && <div className="alert error">Data source {JSON.stringify(state.ds)} not found.</div>}
       {ds && (
         <div className="query-row">
-          <PromqlEditor value={draft} datasourceUrl={proxyPath(ds.uid)} onChange={setDraft} onRun={(v) => run(v)} />
+          <div className="editor-row">
+            <button className="btn secondary" data-testid="metrics-browser-toggle" onClick={() => setBrowserOpen(!browserOpen)}>
+              Metrics browser {browserOpen ? '▴' : '▾'}
+            </button>
+            <PromqlEditor value={draft} datasourceUrl={proxyPath(ds.uid)} onChange={setDraft} onRun={(v) => run(v)} />
+          </div>
+          {browserOpen && (
+            <MetricsBrowser
+              uid={ds.uid}
+              {...browserRange(state)}
+              onUse={(sel) => {
+                setBrowserOpen(false);
+                setDraft(sel);
+                update({ expr: sel, legend: legendDraft, step: stepDraft });
+              }}
+            />
+          )}
           <div className="query-options">
             <label>
               Legend
