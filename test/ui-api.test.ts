@@ -148,6 +148,9 @@ describe.each(kinds)('UI API on %s', (kind) => {
     await new Promise((r) => setTimeout(r, 2100));
     const ok = await login(ui.base, 'mallory-target', 'the-right-password');
     expect(ok.status).toBe(200);
+    const metrics = await (await fetch(`${ui.base}/metrics`)).text();
+    expect(metrics).toMatch(/sightline_ui_login_attempts_total\{result="failure"\} [1-9]/);
+    expect(metrics).toMatch(/sightline_ui_login_attempts_total\{result="blocked"\} [1-9]/);
   });
 
   it.runIf(enabled)('provisions the seed datasources.yaml unchanged, read-only, with its links', async () => {
@@ -295,6 +298,9 @@ describe.each(kinds)('UI API on %s', (kind) => {
     expect(dh.status).toBe(400);
     expect(dh.json.status).toBe('ERROR');
     expect((await admin('GET', '/api/datasources/proxy/uid/dead/api/v1/query?query=1')).status).toBe(502);
+    const metrics = await (await fetch(`${ui.base}/metrics`)).text();
+    expect(metrics).toMatch(/sightline_ui_datasource_proxy_request_duration_seconds_count\{datasource_type="prometheus",code="200"\} [1-9]/);
+    expect(metrics).toMatch(/sightline_ui_datasource_proxy_request_duration_seconds_count\{datasource_type="prometheus",code="502"\} [1-9]/);
   });
 
   it.runIf(enabled)('keeps state across a restart on the same database', async () => {

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
+import { Counter, Histogram, type Registry } from 'prom-client';
 import { splitHostPort, type SightlineConfig } from '../config/index.js';
 import { createHttpServer, HttpError } from '../server/index.js';
 import { ApiKeyStore } from './auth/api-key-store.js';
@@ -111,8 +111,29 @@ export async function createUiServer(opts: UiServerOptions & { staticDir?: strin
     await applyProvisioning(datasources, selfDatasources({ ...cfg.self_urls, prometheus }), opts.logger);
   }
 
+  const loginAttempts = new Counter({ name: 'sightline_ui_login_attempts_total', help: 'Password sign-ins at /login by result (success, failure, blocked).', labelNames: ['result'], registers: [opts.registry] });
+  const proxyRequests = new Histogram({
+    name: 'sightline_ui_datasource_proxy_request_duration_seconds',
+    help: 'Datasource proxy requests: time until the upstream answered (headers), by datasource type and status code.',
+    labelNames: ['datasource_type', 'code'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [opts.registry],
+  });
+
   const app = createHttpServer({ name: 'ui', listenAddress: cfg.listen_address, logger: opts.logger, registry: opts.registry, bodyLimit: 4 * 1024 * 1024 });
-  const c: UiRouteContext = { db: opts.db, users, keys, datasources, auth, logger: opts.logger, cookieName: cfg.cookie_name, cookieSecure: cfg.cookie_secure && !cfg.development_mode, proxyTimeoutMs: cfg.proxy_timeout };
+  const c: UiRouteContext = { db: opts.db, users, keys, datasources, auth, logger: opts.logger, cookieName: cfg.cookie_name, cookieSecure: cfg.cookie_secure && !cfg.development_mode, proxyTimeoutMs: cfg.proxy_timeout, observeProxy: (type, code, seconds) => proxyRequests.observe({ datasource_type: type, code: String(code) }, seconds) };
+
+  app.addHook('onResponse', async (req, reply) => {
+    if (req.method === 'POST' && (req.url === '/login' || req.url === '/api/login')) {
+      loginAttempts.inc({ result: reply.statusCode === 200 ? 'success' : reply.statusCode === 429 ? 'blocked' : 'failure' });
+    }
+  });
+  // Housekeeping: expired sessions and stale failure counters.
+  const housekeeping = setInterval(() => {
+    Promise.all([sessions.deleteExpired(), limiter.prune()]).catch((err: unknown) => opts.logger.warn({ component: 'ui', err }, 'UI database housekeeping failed'));
+  }, 3600_000);
+  housekeeping.unref();
+  app.addHook('onClose', async () => clearInterval(housekeeping));
 
   app.setErrorHandler((err: Error & { statusCode?: number; retryAfterSeconds?: number }, _req, reply) => {
     if (err instanceof HttpError) {

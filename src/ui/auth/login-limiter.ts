@@ -45,4 +45,10 @@ export class LoginLimiter {
   async recordSuccess(keys: string[]): Promise<void> {
     await this.db.deleteFrom('login_attempts').where('key', 'in', keys).execute();
   }
+
+  /** Forget failures that no longer matter (older than the longest block and not blocked). */
+  async prune(): Promise<void> {
+    const now = Date.now();
+    await this.db.deleteFrom('login_attempts').where('locked_until', '<', now).where('last_failure_at', '<', now - this.opts.maxLockoutMs).execute();
+  }
 }

@@ -20,6 +20,8 @@ export interface UiRouteContext {
   cookieName: string;
   cookieSecure: boolean;
   proxyTimeoutMs: number;
+  /** Records one proxied request (seconds until the upstream's headers). */
+  observeProxy: (datasourceType: string, code: number, seconds: number) => void;
 }
 
 /** The signed-in user of a request, requiring at least `role` (403 otherwise). */

@@ -44,6 +44,7 @@ export async function registerProxyRoutes(app: FastifyInstance, c: UiRouteContex
       }
       const timeoutMs = upstreamTimeoutMs(row, c.proxyTimeoutMs);
       let res: Response;
+      const t0 = performance.now();
       try {
         res = await fetch(target, {
           method: req.method,
@@ -54,9 +55,11 @@ export async function registerProxyRoutes(app: FastifyInstance, c: UiRouteContex
         });
       } catch (e) {
         const err = e as Error & { cause?: Error };
+        c.observeProxy(row.type, err.name === 'TimeoutError' ? 504 : 502, (performance.now() - t0) / 1000);
         if (err.name === 'TimeoutError') throw new HttpError(504, 'timeout', `datasource ${row.name}: no answer within ${timeoutMs} ms`);
         throw new HttpError(502, 'bad_gateway', `datasource ${row.name}: ${err.cause?.message ?? err.message}`);
       }
+      c.observeProxy(row.type, res.status, (performance.now() - t0) / 1000);
       reply.code(res.status);
       for (const h of FORWARD_RESPONSE) {
         const v = res.headers.get(h);

@@ -34,7 +34,7 @@ export function TimeRangePicker(props: { value: TimeRange; onChange: (r: TimeRan
         {describeRange(props.value)}
       </button>
       {open && (
-        <div className="trp-pop" role="dialog">
+        <div className="trp-pop" role="dialog" onKeyDown={(e) => e.key === 'Escape' && setOpen(false)}>
           <div className="trp-abs">
             <label>
               From

@@ -22,7 +22,11 @@ interface ExploreState {
   view: 'graph' | 'table';
   unit: Unit;
   stack: boolean;
+  /** Auto-refresh interval (`5s`, `1m`, ...) or empty for off. */
+  refresh: string;
 }
+
+const REFRESH_INTERVALS = ['', '5s', '10s', '30s', '1m', '5m'];
 
 function readState(search: URLSearchParams, defaultDs: string): ExploreState {
   const unit = search.get('unit');
@@ -37,6 +41,7 @@ function readState(search: URLSearchParams, defaultDs: string): ExploreState {
     view: search.get('view') === 'table' ? 'table' : 'graph',
     unit: UNITS.some((u) => u.value === unit) ? (unit as Unit) : 'short',
     stack: search.get('stack') === '1',
+    refresh: REFRESH_INTERVALS.includes(search.get('refresh') ?? '') ? (search.get('refresh') ?? '') : '',
   };
 }
 
@@ -52,6 +57,7 @@ function writeState(s: ExploreState): string {
   if (s.view !== 'graph') p.set('view', s.view);
   if (s.unit !== 'short') p.set('unit', s.unit);
   if (s.stack) p.set('stack', '1');
+  if (s.refresh) p.set('refresh', s.refresh);
   return `/explore?${p}`;
 }
 
@@ -154,6 +160,14 @@ export function ExplorePage() {
     };
   }, [runKey, ds?.uid, refreshTick]);
 
+  // Auto-refresh re-runs the query (relative ranges move with "now").
+  useEffect(() => {
+    const ms = state.refresh ? parsePromDuration(state.refresh) : undefined;
+    if (!ms) return;
+    const t = setInterval(() => setRefreshTick((x) => x + 1), ms);
+    return () => clearInterval(t);
+  }, [state.refresh]);
+
   const run = (expr = draft) => {
     if (expr === state.expr && legendDraft === state.legend && stepDraft === state.step) setRefreshTick((t) => t + 1);
     else update({ expr, legend: legendDraft, step: stepDraft });
@@ -180,6 +194,13 @@ export function ExplorePage() {
         <button className="btn primary" data-testid="run-query" onClick={() => run()} disabled={running}>
           {running ? 'Running…' : 'Run query'}
         </button>
+        <select aria-label="Auto refresh" data-testid="refresh-picker" value={state.refresh} onChange={(e) => update({ refresh: e.target.value }, true)}>
+          {REFRESH_INTERVALS.map((r) => (
+            <option key={r} value={r}>
+              {r ? `Refresh every ${r}` : 'Auto refresh off'}
+            </option>
+          ))}
+        </select>
       </div>
       {!ds && <div className="alert error">Data source {JSON.stringify(state.ds)} not found.</div>}
       {ds && (
