@@ -35,7 +35,7 @@ describe.runIf(enabled)('UI end to end in Chromium', () => {
     mkdirSync(prov, { recursive: true });
     writeFileSync(
       join(prov, 'sightline.yaml'),
-      `apiVersion: 1\ndatasources:\n- name: Prometheus\n  type: prometheus\n  uid: prometheus\n  url: \${PROM_URL}\n  access: proxy\n  isDefault: true\n  jsonData:\n    timeInterval: 1s\n    httpMethod: POST\n- name: Loki\n  type: loki\n  url: http://127.0.0.1:1\n  access: proxy\n`,
+      `apiVersion: 1\ndatasources:\n- name: Prometheus\n  type: prometheus\n  uid: prometheus\n  url: \${PROM_URL}\n  access: proxy\n  isDefault: true\n  jsonData:\n    timeInterval: 1s\n    httpMethod: POST\n- name: Loki\n  type: loki\n  url: http://127.0.0.1:1\n  access: proxy\n  jsonData:\n    maxLines: 1000\n    derivedFields:\n    - datasourceUid: tempo\n      matcherRegex: '"trace_id":"(\\w+)"'\n      name: TraceID\n      url: $\${__value.raw}\n- name: Tempo\n  type: tempo\n  url: http://127.0.0.1:1\n  access: proxy\n`,
     );
     writeFileSync(join(dir, 'sightline.yaml'), `ui:\n  listen_address: 127.0.0.1:0\n  static_dir: ${webDir}\n  provisioning_path: ${join(dir, 'provisioning')}\n`);
     sightline = spawnSightline(['--target', 'ui', '--config.file', join(dir, 'sightline.yaml'), '--data-dir', join(dir, 'data')], { PROM_URL: prom.url, GF_SECURITY_ADMIN_PASSWORD: PASSWORD });
@@ -80,7 +80,7 @@ describe.runIf(enabled)('UI end to end in Chromium', () => {
   it('lists the provisioned datasources and tests one (Save & test)', async () => {
     await page.click('a.nav-link:has-text("Data sources")');
     await page.waitForURL(/\/datasources$/);
-    await expect.poll(() => page.locator('[data-testid=datasource-list] .ds-name').allTextContents()).toEqual(['Loki', 'Prometheus']);
+    await expect.poll(() => page.locator('[data-testid=datasource-list] .ds-name').allTextContents()).toEqual(['Loki', 'Prometheus', 'Tempo']);
     await shot('datasources');
     await page.click('.ds-card a:has-text("Prometheus")');
     await page.waitForURL(/\/datasources\/edit\/prometheus$/);
@@ -189,6 +189,55 @@ describe.runIf(enabled)('UI end to end in Chromium', () => {
     const after = await page.getAttribute('html', 'data-theme');
     expect(after).not.toBe(before);
     await shot(`theme-${after}`);
+  });
+
+  // No Loki or Tempo server exists on this machine (the logs and traces pillars are built elsewhere), so this
+  // step answers the browser's proxy calls with a TEST DOUBLE of their APIs (page.route): it checks the UI layer
+  // (log rows, levels, derived-field link to the trace view), not a real Loki or Tempo.
+  it('renders logs and follows a derived trace_id link to the trace (Loki/Tempo answers from a test double)', async () => {
+    const nowNs = BigInt(Date.now()) * 1_000_000n;
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    await page.route('**/api/datasources/proxy/uid/loki/loki/api/v1/query_range*', async (route) => {
+      const q = new URL(route.request().url()).searchParams.get('query') ?? '';
+      if (q.includes('count_over_time')) {
+        return route.fulfill({ json: { status: 'success', data: { resultType: 'matrix', result: [{ metric: {}, values: [[Math.floor(Date.now() / 1000) - 60, '3']] }] } } });
+      }
+      return route.fulfill({
+        json: {
+          status: 'success',
+          data: {
+            resultType: 'streams',
+            result: [
+              { stream: { namespace: 'default', app: 'shop' }, values: [[String(nowNs - 1_000_000_000n), `{"level":"error","msg":"payment failed","trace_id":"${traceId}"}`], [String(nowNs - 3_000_000_000n), 'level=info msg="cart ok"']] },
+              { stream: { namespace: 'default', app: 'web' }, values: [[String(nowNs - 2_000_000_000n), 'WARN slow response error budget']] },
+            ],
+          },
+        },
+      });
+    });
+    await page.route(`**/api/datasources/proxy/uid/tempo/api/traces/${traceId}`, (route) => {
+      const span = (id: string, parent: string | undefined, name: string, startMs: number, durMs: number) => ({ traceId, spanId: id, parentSpanId: parent, name, startTimeUnixNano: `${Date.now() + startMs}000000`, endTimeUnixNano: `${Date.now() + startMs + durMs}000000` });
+      return route.fulfill({
+        json: {
+          batches: [
+            { resource: { attributes: [{ key: 'service.name', value: { stringValue: 'shop' } }] }, scopeSpans: [{ spans: [span('a1', undefined, 'POST /pay', 0, 120), span('a2', 'a1', 'charge card', 10, 80)] }] },
+            { resource: { attributes: [{ key: 'service.name', value: { stringValue: 'bank' } }] }, scopeSpans: [{ spans: [span('b1', 'a2', 'authorize', 20, 50)] }] },
+          ],
+        },
+      });
+    });
+    await page.goto(`${base}/explore?ds=loki&expr=${encodeURIComponent('{namespace="default"} |= "error"')}&from=now-15m&to=now`);
+    const rows = page.locator('[data-testid=log-rows] li');
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(3);
+    expect(await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-level')))).toEqual(['error', 'warning', 'info']);
+    await shot('logs');
+    await page.click('[data-testid=derived-link]');
+    await page.waitForURL(/ds=tempo/);
+    expect(new URL(page.url()).searchParams.get('expr')).toBe(traceId);
+    await expect.poll(() => page.locator('[data-testid=trace-spans] tbody tr').count()).toBe(3);
+    expect(await page.locator('[data-testid=trace-spans] tbody tr td:nth-child(2)').allTextContents()).toEqual(['POST /pay', 'charge card', 'authorize']);
+    await shot('trace');
+    await page.unrouteAll();
   });
 
   it('signs out', async () => {

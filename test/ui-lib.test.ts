@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultSeriesName, formatLegend, seriesName } from '../ui/src/lib/legend.js';
 import { autoStepMs, parsePromDuration, parseTime, resolveRange } from '../ui/src/lib/time.js';
+import { compareNs, derivedLinks, detectLevel, detectedFields, flattenStreams } from '../ui/src/lib/logs.js';
 import { buildSelector } from '../ui/src/lib/selector.js';
 import { formatValue } from '../ui/src/lib/units.js';
 
@@ -75,5 +76,35 @@ describe('metrics browser selector', () => {
     expect(buildSelector('up', {})).toBe('up');
     expect(buildSelector('up', { job: ['api'], instance: [] })).toBe('up{job="api"}');
     expect(buildSelector('http_requests_total', { path: ['/a.b', '/c"d'], code: ['200'] })).toBe('http_requests_total{code="200", path=~"/a\\\\.b|/c\\"d"}');
+  });
+});
+
+describe('log rows', () => {
+  it('finds levels from labels, key/value pairs, JSON and bare words', () => {
+    expect(detectLevel('anything', { level: 'WARN' })).toBe('warning');
+    expect(detectLevel('ts=1 level=error msg="boom"', {})).toBe('error');
+    expect(detectLevel('{"level":"debug","msg":"x"}', {})).toBe('debug');
+    expect(detectLevel('2024-01-01 FATAL disk full', {})).toBe('critical');
+    expect(detectLevel('nothing to see', {})).toBe('unknown');
+  });
+  it('merges streams newest first or oldest first by nanosecond time', () => {
+    const streams = [
+      { stream: { app: 'a' }, values: [['1700000000000000300', 'a3'], ['1700000000000000100', 'a1']] as [string, string][] },
+      { stream: { app: 'b' }, values: [['1700000000000000200', 'b2'], ['999999999999999999', 'old']] as [string, string][] },
+    ];
+    expect(flattenStreams(streams, 'backward').map((r) => r.line)).toEqual(['a3', 'b2', 'a1', 'old']);
+    expect(flattenStreams(streams, 'forward').map((r) => r.line)).toEqual(['old', 'a1', 'b2', 'a3']);
+    expect(flattenStreams(streams, 'forward')[1]).toMatchObject({ labels: { app: 'a' }, timeMs: 1700000000000 });
+    expect(compareNs('999', '1000')).toBeLessThan(0);
+  });
+  it('detects JSON and logfmt fields', () => {
+    expect(detectedFields('{"trace_id":"abc","status":200,"nested":{"x":1}}')).toEqual({ trace_id: 'abc', status: '200' });
+    expect(detectedFields('level=info msg="hello \\"you\\"" dur=5ms')).toEqual({ level: 'info', msg: 'hello "you"', dur: '5ms' });
+  });
+  it("turns the seed's derived field into an internal trace link", () => {
+    const seed = [{ datasourceUid: 'tempo', matcherRegex: '"trace_id":"(\\w+)"', name: 'TraceID', url: '${__value.raw}' }];
+    expect(derivedLinks('{"msg":"x","trace_id":"4bf92f3577b34da6"}', seed)).toEqual([{ name: 'TraceID', value: '4bf92f3577b34da6', datasourceUid: 'tempo', label: 'TraceID: 4bf92f3577b34da6' }]);
+    expect(derivedLinks('no trace here', seed)).toEqual([]);
+    expect(derivedLinks('id=77', [{ name: 'Ext', matcherRegex: 'id=(\\d+)', url: 'https://example.com/x/${__value.raw}' }])[0].href).toBe('https://example.com/x/77');
   });
 });

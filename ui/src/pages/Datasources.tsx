@@ -39,8 +39,6 @@ export function DatasourcesPage(props: { user: User }) {
             <button
               className="btn secondary small"
               onClick={() => navigate(`/explore?ds=${encodeURIComponent(d.uid)}`)}
-              disabled={d.type !== 'prometheus'}
-              title={d.type !== 'prometheus' ? 'Explore for logs and traces is not built yet' : undefined}
             >
               Explore
             </button>

@@ -1,5 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Graph } from '../components/Graph';
+import { LogsPane } from '../components/LogsPane';
+import { TracePane } from '../components/TracePane';
 import { MetricsBrowser } from '../components/MetricsBrowser';
 import { PromqlEditor } from '../components/PromqlEditor';
 import { ResultTable } from '../components/ResultTable';
@@ -24,6 +26,9 @@ interface ExploreState {
   stack: boolean;
   /** Auto-refresh interval (`5s`, `1m`, ...) or empty for off. */
   refresh: string;
+  /** Logs: newest first (backward) or oldest first (forward); wrap lines. */
+  dir: 'backward' | 'forward';
+  wrap: boolean;
 }
 
 const REFRESH_INTERVALS = ['', '5s', '10s', '30s', '1m', '5m'];
@@ -42,6 +47,8 @@ function readState(search: URLSearchParams, defaultDs: string): ExploreState {
     unit: UNITS.some((u) => u.value === unit) ? (unit as Unit) : 'short',
     stack: search.get('stack') === '1',
     refresh: REFRESH_INTERVALS.includes(search.get('refresh') ?? '') ? (search.get('refresh') ?? '') : '',
+    dir: search.get('dir') === 'forward' ? 'forward' : 'backward',
+    wrap: search.get('wrap') === '1',
   };
 }
 
@@ -58,6 +65,8 @@ function writeState(s: ExploreState): string {
   if (s.unit !== 'short') p.set('unit', s.unit);
   if (s.stack) p.set('stack', '1');
   if (s.refresh) p.set('refresh', s.refresh);
+  if (s.dir !== 'backward') p.set('dir', s.dir);
+  if (s.wrap) p.set('wrap', '1');
   return `/explore?${p}`;
 }
 
@@ -98,6 +107,7 @@ export function ExplorePage() {
   const [running, setRunning] = useState(false);
   const [browserOpen, setBrowserOpen] = useState(false);
   const graphBox = useRef<HTMLDivElement>(null);
+  const anyDs = datasources?.find((d) => d.uid === state.ds);
   const ds = metricsSources.find((d) => d.uid === state.ds);
 
   const update = useCallback((patch: Partial<ExploreState>, replace = false) => navigate(writeState({ ...readState(new URLSearchParams(location.search), defaultDs), ...patch }), replace), [defaultDs]);
@@ -184,8 +194,8 @@ export function ExplorePage() {
         <h2>Explore</h2>
         <select aria-label="Data source" data-testid="datasource-picker" value={state.ds} onChange={(e) => update({ ds: e.target.value })}>
           {datasources.map((d) => (
-            <option key={d.uid} value={d.uid} disabled={d.type !== 'prometheus'}>
-              {d.name} ({d.typeName}){d.type !== 'prometheus' ? ' – not yet' : ''}
+            <option key={d.uid} value={d.uid}>
+              {d.name} ({d.typeName})
             </option>
           ))}
         </select>
@@ -202,7 +212,17 @@ export function ExplorePage() {
           ))}
         </select>
       </div>
-      {!ds && <div className="alert error">Data source {JSON.stringify(state.ds)} not found.</div>}
+      {!anyDs && <div className="alert error">Data source {JSON.stringify(state.ds)} not found.</div>}
+      {anyDs?.type === 'loki' && (
+        <LogsPane
+          ds={anyDs}
+          state={state}
+          refreshTick={refreshTick}
+          update={update}
+          onLink={(l) => l.datasourceUid && navigate(writeState({ ...state, ds: l.datasourceUid, expr: l.value, legend: '', step: '' }))}
+        />
+      )}
+      {anyDs?.type === 'tempo' && <TracePane ds={anyDs} traceId={state.expr} onTraceId={(id) => update({ expr: id })} />}
       {ds && (
         <div className="query-row">
           <div className="editor-row">
@@ -263,7 +283,7 @@ export function ExplorePage() {
           </div>
         </div>
       )}
-      <div ref={graphBox} className="results">
+      {ds && <div ref={graphBox} className="results">
         {error && (
           <div className="alert error" role="alert" data-testid="query-error">
             <strong>{error.type}</strong>: {error.message}
@@ -292,7 +312,7 @@ export function ExplorePage() {
             <pre className="inspector-response">{JSON.stringify(inspection.response, null, 2).slice(0, 200_000)}</pre>
           </details>
         )}
-      </div>
+      </div>}
     </div>
   );
 }
