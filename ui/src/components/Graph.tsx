@@ -7,6 +7,8 @@ import { formatValue, type Unit } from '../lib/units';
 export interface GraphOptions {
   stacked: boolean;
   unit: Unit;
+  /** Draw bars instead of lines (log volume). */
+  bars?: boolean;
 }
 
 const EMPTY = new Set<number>();
@@ -70,7 +72,8 @@ export function Graph(props: { data: GraphData; options: GraphOptions; height?: 
           show: visible[i],
           stroke: SERIES_COLORS[i % SERIES_COLORS.length],
           width: 1.5,
-          fill: options.stacked ? SERIES_COLORS[i % SERIES_COLORS.length] + '40' : undefined,
+          fill: options.stacked || options.bars ? SERIES_COLORS[i % SERIES_COLORS.length] + (options.bars ? 'b0' : '40') : undefined,
+          paths: options.bars ? uPlot.paths.bars!({ size: [0.8, 40] }) : undefined,
           spanGaps: false,
           points: { show: false },
         })),
@@ -129,7 +132,7 @@ export function Graph(props: { data: GraphData; options: GraphOptions; height?: 
       plot.current?.destroy();
       plot.current = null;
     };
-  }, [data, options.stacked, options.unit, visible, props.height]);
+  }, [data, options.stacked, options.unit, options.bars, visible, props.height]);
 
   const last = (vals: (number | null)[]) => {
     for (let i = vals.length - 1; i >= 0; i--) if (vals[i] !== null) return vals[i];

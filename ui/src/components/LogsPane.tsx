@@ -113,7 +113,7 @@ export function LogsPane(props: { ds: Datasource; state: LogsState; refreshTick:
             <strong>{error.type}</strong>: {error.message}
           </div>
         )}
-        {volume && volume.series.length > 0 && <Graph data={volume} options={{ stacked: false, unit: 'short' }} height={90} />}
+        {volume && volume.series.length > 0 && <Graph data={volume} options={{ stacked: false, unit: 'short', bars: true }} height={110} />}
         {rows && (
           <div className="result-meta muted" data-testid="result-meta">
             {rows.length} lines{rows.length >= maxLines ? ` (limit ${maxLines})` : ''}

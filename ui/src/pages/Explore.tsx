@@ -201,9 +201,11 @@ export function ExplorePage() {
         </select>
         <span className="spacer" />
         <TimeRangePicker value={range} onChange={(r) => update({ from: r.from, to: r.to })} />
-        <button className="btn primary" data-testid="run-query" onClick={() => run()} disabled={running}>
-          {running ? 'Running…' : 'Run query'}
-        </button>
+        {ds && (
+          <button className="btn primary" data-testid="run-query" onClick={() => run()} disabled={running}>
+            {running ? 'Running…' : 'Run query'}
+          </button>
+        )}
         <select aria-label="Auto refresh" data-testid="refresh-picker" value={state.refresh} onChange={(e) => update({ refresh: e.target.value }, true)}>
           {REFRESH_INTERVALS.map((r) => (
             <option key={r} value={r}>
