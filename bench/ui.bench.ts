@@ -31,6 +31,19 @@ const upstream = createServer((req, res) => {
   req.on('end', () => {
     const u = new URL(req.url ?? '/', 'http://x');
     const p = new URLSearchParams(body || u.search);
+    if (u.pathname === '/loki/api/v1/query_range') {
+      res.setHeader('content-type', 'application/json');
+      if ((p.get('query') ?? '').includes('count_over_time')) return res.end(JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [] } }));
+      const limit = Number(p.get('limit') ?? 100);
+      const end = BigInt(p.get('end') ?? '0');
+      const streams = [];
+      for (let s = 0; s < 10; s++) {
+        const values: [string, string][] = [];
+        for (let i = s; i < limit; i += 10) values.push([String(end - BigInt(i) * 1_000_000n), `level=${['info', 'warn', 'error', 'debug'][i % 4]} msg="request ${i} done" path=/api/v1/items/${i} duration=${i % 97}ms trace_id=${(i * 7919).toString(16).padStart(16, '0')}`]);
+        streams.push({ stream: { app: 'bench', pod: `pod-${s}` }, values });
+      }
+      return res.end(JSON.stringify({ status: 'success', data: { resultType: 'streams', result: streams } }));
+    }
     if (!u.pathname.endsWith('/query_range')) {
       res.setHeader('content-type', 'application/json');
       return res.end(JSON.stringify({ status: 'success', data: u.pathname.endsWith('/query') ? { resultType: 'vector', result: [] } : [] }));
@@ -72,6 +85,8 @@ const login = await ctx.request.post(`${base}/login`, { data: { user: 'admin', p
 if (!login.ok()) throw new Error(`login: ${login.status()}`);
 const ds = await ctx.request.post(`${base}/api/datasources`, { data: { name: 'Synthetic', uid: 'synth', type: 'prometheus', url: `http://127.0.0.1:${upPort}`, jsonData: { timeInterval: '1s' } } });
 if (!ds.ok()) throw new Error(`datasource: ${ds.status()} ${await ds.text()}`);
+const lds = await ctx.request.post(`${base}/api/datasources`, { data: { name: 'Synthetic Loki', uid: 'synth-loki', type: 'loki', url: `http://127.0.0.1:${upPort}`, jsonData: { maxLines: 5000 } } });
+if (!lds.ok()) throw new Error(`datasource: ${lds.status()} ${await lds.text()}`);
 const page = ctx.pages()[0] ?? (await ctx.newPage());
 
 // Time to interactive Explore: navigation start until the graph of a small query is drawn (warm cache after run 1).
@@ -101,6 +116,15 @@ for (let i = 0; i < 4; i++) {
   draw.push(m.g - m.q);
 }
 console.log(JSON.stringify({ bench: 'ui', figure: 'graph_500x1000_ms', fetch_parse_draw_median: Math.round(median(total)), draw_after_data_median: Math.round(median(draw)), runs: total.length }));
+
+// A log view of 5,000 lines: navigation until all rows are in the page.
+const logs: number[] = [];
+for (let i = 0; i < 4; i++) {
+  await page.goto(`${base}/explore?ds=synth-loki&expr=${encodeURIComponent('{app="bench"}')}&from=now-1h&to=now`);
+  await page.waitForFunction(`document.querySelectorAll('[data-testid=log-rows] li').length === 5000`, undefined, { timeout: 60_000 });
+  logs.push((await page.evaluate('performance.now()')) as number);
+}
+console.log(JSON.stringify({ bench: 'ui', figure: 'logs_5000_lines_ms', navigation_to_rows_median: Math.round(median(logs)), runs: logs.length }));
 
 await ctx.close();
 await app.close();

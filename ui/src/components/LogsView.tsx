@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { derivedLinks, detectedFields, type DerivedField, type DerivedLink, type LogRow } from '../lib/logs';
+import { compileDerivedFields, detectedFields, linksFor, type DerivedField, type DerivedLink, type LogRow } from '../lib/logs';
 
 function fmtTime(ms: number): string {
   const d = new Date(ms);
@@ -10,6 +10,7 @@ function fmtTime(ms: number): string {
 /** Log lines: time, level colour, the line; a click shows labels, detected fields and derived-field links. */
 export function LogsView(props: { rows: LogRow[]; wrap: boolean; derivedFields: DerivedField[]; onLink: (l: DerivedLink) => void }) {
   const [open, setOpen] = useState<number | null>(null);
+  const compiled = useMemo(() => compileDerivedFields(props.derivedFields), [props.derivedFields]);
   const common = useMemo(() => {
     if (props.rows.length === 0) return {} as Record<string, string>;
     const first = props.rows[0].labels;
@@ -29,7 +30,7 @@ export function LogsView(props: { rows: LogRow[]; wrap: boolean; derivedFields: 
       )}
       <ul className={props.wrap ? 'log-rows wrap' : 'log-rows'} data-testid="log-rows">
         {props.rows.map((r, i) => {
-          const links = derivedLinks(r.line, props.derivedFields);
+          const links = linksFor(r.line, compiled);
           return (
             <li key={`${r.tsNs}-${r.seq}`} className={`log-row level-${r.level}`} data-level={r.level}>
               <div className="log-main" onClick={() => setOpen(open === i ? null : i)}>

@@ -108,16 +108,28 @@ export interface DerivedLink {
   label: string;
 }
 
-/** Grafana's derived fields: the first capture group of `matcherRegex` becomes a link, internal or external. */
-export function derivedLinks(line: string, fields: DerivedField[]): DerivedLink[] {
-  const out: DerivedLink[] = [];
-  for (const f of fields) {
-    let re: RegExp;
+export interface CompiledDerivedField {
+  field: DerivedField;
+  re: RegExp;
+}
+
+/** Compile derived fields once per result (invalid regexes are skipped). */
+export function compileDerivedFields(fields: DerivedField[]): CompiledDerivedField[] {
+  const out: CompiledDerivedField[] = [];
+  for (const field of fields) {
     try {
-      re = new RegExp(f.matcherRegex);
+      out.push({ field, re: new RegExp(field.matcherRegex) });
     } catch {
-      continue;
+      /* skipped, as Grafana does */
     }
+  }
+  return out;
+}
+
+/** Grafana's derived fields: the first capture group of `matcherRegex` becomes a link, internal or external. */
+export function linksFor(line: string, compiled: CompiledDerivedField[]): DerivedLink[] {
+  const out: DerivedLink[] = [];
+  for (const { field: f, re } of compiled) {
     const m = re.exec(line);
     if (!m || m[1] === undefined) continue;
     const value = m[1];
@@ -126,3 +138,5 @@ export function derivedLinks(line: string, fields: DerivedField[]): DerivedLink[
   }
   return out;
 }
+
+export const derivedLinks = (line: string, fields: DerivedField[]): DerivedLink[] => linksFor(line, compileDerivedFields(fields));
