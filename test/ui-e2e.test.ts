@@ -35,7 +35,7 @@ describe.runIf(enabled)('UI end to end in Chromium', () => {
     mkdirSync(prov, { recursive: true });
     writeFileSync(
       join(prov, 'sightline.yaml'),
-      `apiVersion: 1\ndatasources:\n- name: Prometheus\n  type: prometheus\n  uid: prometheus\n  url: \${PROM_URL}\n  access: proxy\n  isDefault: true\n  jsonData:\n    timeInterval: 1s\n    httpMethod: POST\n- name: Loki\n  type: loki\n  url: http://127.0.0.1:1\n  access: proxy\n  jsonData:\n    maxLines: 1000\n    derivedFields:\n    - datasourceUid: tempo\n      matcherRegex: '"trace_id":"(\\w+)"'\n      name: TraceID\n      url: $\${__value.raw}\n- name: Tempo\n  type: tempo\n  url: http://127.0.0.1:1\n  access: proxy\n`,
+      `apiVersion: 1\ndatasources:\n- name: Prometheus\n  type: prometheus\n  uid: prometheus\n  url: \${PROM_URL}\n  access: proxy\n  isDefault: true\n  jsonData:\n    timeInterval: 1s\n    httpMethod: POST\n- name: Loki\n  type: loki\n  url: http://127.0.0.1:1\n  access: proxy\n  jsonData:\n    maxLines: 1000\n    derivedFields:\n    - datasourceUid: tempo\n      matcherRegex: '"trace_id":"(\\w+)"'\n      name: TraceID\n      url: $\${__value.raw}\n- name: Tempo\n  type: tempo\n  url: http://127.0.0.1:1\n  access: proxy\n  jsonData:\n    tracesToLogs:\n      datasourceUid: loki\n      mapTagNamesEnabled: true\n      tags:\n      - pod\n      - namespace\n`,
     );
     writeFileSync(join(dir, 'sightline.yaml'), `ui:\n  listen_address: 127.0.0.1:0\n  static_dir: ${webDir}\n  provisioning_path: ${join(dir, 'provisioning')}\n`);
     sightline = spawnSightline(['--target', 'ui', '--config.file', join(dir, 'sightline.yaml'), '--data-dir', join(dir, 'data')], { PROM_URL: prom.url, GF_SECURITY_ADMIN_PASSWORD: PASSWORD });
@@ -220,7 +220,7 @@ describe.runIf(enabled)('UI end to end in Chromium', () => {
       return route.fulfill({
         json: {
           batches: [
-            { resource: { attributes: [{ key: 'service.name', value: { stringValue: 'shop' } }] }, scopeSpans: [{ spans: [span('a1', undefined, 'POST /pay', 0, 120), span('a2', 'a1', 'charge card', 10, 80)] }] },
+            { resource: { attributes: [{ key: 'service.name', value: { stringValue: 'shop' } }, { key: 'k8s.namespace.name', value: { stringValue: 'default' } }, { key: 'k8s.pod.name', value: { stringValue: 'shop-7d9f' } }] }, scopeSpans: [{ spans: [span('a1', undefined, 'POST /pay', 0, 120), span('a2', 'a1', 'charge card', 10, 80)] }] },
             { resource: { attributes: [{ key: 'service.name', value: { stringValue: 'bank' } }] }, scopeSpans: [{ spans: [span('b1', 'a2', 'authorize', 20, 50)] }] },
           ],
         },
@@ -237,6 +237,11 @@ describe.runIf(enabled)('UI end to end in Chromium', () => {
     await expect.poll(() => page.locator('[data-testid=trace-spans] tbody tr').count()).toBe(3);
     expect(await page.locator('[data-testid=trace-spans] tbody tr td:nth-child(2)').allTextContents()).toEqual(['POST /pay', 'charge card', 'authorize']);
     await shot('trace');
+    // from a span to its logs (tracesToLogs: tags pod, namespace from the span's Kubernetes attributes)
+    await page.locator('[data-testid=span-logs]').first().click();
+    await page.waitForURL(/ds=loki/);
+    expect(new URL(page.url()).searchParams.get('expr')).toBe('{pod="shop-7d9f", namespace="default"}');
+    await expect.poll(() => page.locator('[data-testid=log-rows] li').count(), { timeout: 10_000 }).toBe(3);
     await page.unrouteAll();
   });
 

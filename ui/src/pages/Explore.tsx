@@ -224,7 +224,12 @@ export function ExplorePage() {
           onLink={(l) => l.datasourceUid && navigate(writeState({ ...state, ds: l.datasourceUid, expr: l.value, legend: '', step: '' }))}
         />
       )}
-      {anyDs?.type === 'tempo' && <TracePane ds={anyDs} traceId={state.expr} onTraceId={(id) => update({ expr: id })} />}
+      {anyDs?.type === 'tempo' && <TracePane
+          ds={anyDs}
+          traceId={state.expr}
+          onTraceId={(id) => update({ expr: id })}
+          onLogs={(uid, expr, fromMs, toMs) => navigate(writeState({ ...state, ds: uid, expr, from: String(Math.floor(fromMs)), to: String(Math.ceil(toMs)), legend: '', step: '' }))}
+        />}
       {ds && (
         <div className="query-row">
           <div className="editor-row">
