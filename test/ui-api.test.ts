@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sightlineConfigSchema } from '../src/config/index.js';
 import { createSelfMetricsRegistry, listen, silentLogger } from '../src/server/index.js';
 import { createUiServer, openUiDatabase, type DatabaseOptions, type UiDatabase } from '../src/ui/index.js';
-import { REPO_ROOT, tempDir } from './helpers/process.js';
+import { REPO_ROOT, tempDir, waitFor } from './helpers/process.js';
 import { freePort, pgAvailable, prometheusAvailable, requirePeer, startPostgres, startPrometheus, type PostgresServer, type PrometheusServer } from './ui-peers.js';
 
 const ADMIN_PASSWORD = 'correct horse battery staple';
@@ -280,6 +280,7 @@ describe.each(kinds)('UI API on %s', (kind) => {
     const q = await admin('GET', '/api/datasources/proxy/uid/real-prom/api/v1/query?query=vector(42)');
     expect(q.status).toBe(200);
     expect(q.json).toMatchObject({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [expect.any(Number), '42'] }] } });
+    await waitFor(async () => ((await admin('GET', '/api/datasources/proxy/uid/real-prom/api/v1/label/job/values')).json.data as string[]).includes('prometheus'), 10_000, 'a scrape of Prometheus itself');
     // POST form bodies (Grafana's httpMethod: POST) pass through
     const l = await login(ui.base, 'admin', ADMIN_PASSWORD);
     const post = await fetch(`${ui.base}/api/datasources/proxy/uid/real-prom/api/v1/query`, { method: 'POST', headers: { cookie: l.cookie!, 'content-type': 'application/x-www-form-urlencoded' }, body: 'query=vector(7)' });

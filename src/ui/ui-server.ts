@@ -150,6 +150,8 @@ export async function createUiServer(opts: UiServerOptions & { staticDir?: strin
     const path = req.url.split('?')[0];
     reply.header('x-content-type-options', 'nosniff');
     const isApi = path.startsWith('/api/');
+    // Static files need no user; only the API, /login and /logout do.
+    if (!isApi && path !== '/login' && path !== '/logout') return;
     const user = await auth.authenticate({ sessionToken: readCookie(req.headers.cookie, c.cookieName), authorization: isApi ? req.headers.authorization : undefined, clientIp: req.ip });
     req.uiUser = user;
     if (isApi) reply.header('cache-control', 'no-store');

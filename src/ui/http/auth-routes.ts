@@ -17,6 +17,10 @@ export function registerAuthRoutes(app: FastifyInstance, c: UiRouteContext): voi
     const s = await c.auth.startSession(user, req.ip, String(req.headers['user-agent'] ?? ''));
     reply.header('set-cookie', serializeCookie(c.cookieName, s.token, { secure: c.cookieSecure, maxAgeSeconds: (s.expiresAt - Date.now()) / 1000 }));
     c.logger.info({ component: 'ui', user: user.login, ip: req.ip }, 'user signed in');
+    const host = (req.headers.host ?? '').replace(/:\d+$/, '');
+    if (c.cookieSecure && req.protocol !== 'https' && req.headers['x-forwarded-proto'] !== 'https' && !['localhost', '127.0.0.1', '[::1]'].includes(host)) {
+      c.logger.warn({ component: 'ui', host }, 'sign-in over plain HTTP with a Secure session cookie: browsers will not keep it; serve the UI over HTTPS or set ui.cookie_secure: false');
+    }
     return { message: 'Logged in', redirectUrl: '/' };
   };
   app.post('/login', login);

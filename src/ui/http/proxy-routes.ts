@@ -26,7 +26,9 @@ export async function registerProxyRoutes(app: FastifyInstance, c: UiRouteContex
       const user = requireRole(req, 'Viewer');
       if (!row) throw new HttpError(404, 'not_found', 'Unable to find datasource');
       if (row.access !== 'proxy') throw new HttpError(400, 'bad_data', 'Data source is not configured for proxy access');
-      const sub = (req.params as Record<string, string>)['*'] ?? '';
+      // The sub-path as the client encoded it (after /api/datasources/proxy/uid/<uid>/ or /proxy/<id>/).
+      const segments = req.url.split('?')[0].split('/');
+      const sub = segments.slice(segments[4] === 'uid' ? 6 : 5).join('/');
       if (user.role !== 'Admin' && (!SAFE_METHODS.has(req.method) || !isReadPath(row.type, sub))) {
         throw new HttpError(403, 'forbidden', `Permission denied: ${req.method} /${sub} through the ${row.type} proxy needs the Admin role`);
       }

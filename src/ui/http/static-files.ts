@@ -22,7 +22,12 @@ const TYPES: Record<string, string> = {
 export function registerStaticFiles(app: FastifyInstance, root: string | undefined): void {
   const rootDir = root ? normalize(root) : undefined;
   app.get('/*', async (req, reply) => {
-    const path = decodeURIComponent((req.url.split('?')[0] ?? '/'));
+    let path: string;
+    try {
+      path = decodeURIComponent(req.url.split('?')[0] ?? '/');
+    } catch {
+      return reply.code(400).type('text/plain').send('Bad request\n');
+    }
     if (path.startsWith('/api/')) return reply.code(404).send({ message: 'Not found' });
     if (!rootDir || !existsSync(join(rootDir, 'index.html'))) {
       return reply.code(503).type('text/plain').send('The web UI is not built: run `npm run build` (the API under /api/ works without it).\n');

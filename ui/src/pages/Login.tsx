@@ -14,7 +14,13 @@ export function LoginPage(props: { onLoggedIn: (u: User) => void }) {
     setError('');
     try {
       await apiFetch('/login', { method: 'POST', body: JSON.stringify({ user, password }) });
-      props.onLoggedIn(await getUser());
+      let me: User;
+      try {
+        me = await getUser();
+      } catch {
+        throw new Error('Signed in, but the browser did not keep the session cookie: it is marked Secure, which browsers accept only over HTTPS or on localhost. Serve Sightline over HTTPS, or set ui.cookie_secure: false.');
+      }
+      props.onLoggedIn(me);
       const redirect = new URLSearchParams(location.search).get('redirect');
       navigate(redirect && redirect.startsWith('/') && !redirect.startsWith('//') ? redirect : '/explore', true);
     } catch (err) {
