@@ -231,17 +231,22 @@ describe.runIf(enabled)('UI end to end in Chromium', () => {
     await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(3);
     expect(await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-level')))).toEqual(['error', 'warning', 'info']);
     await shot('logs');
+    // the derived trace_id link opens the trace beside the logs (split view)
     await page.click('[data-testid=derived-link]');
-    await page.waitForURL(/ds=tempo/);
-    expect(new URL(page.url()).searchParams.get('expr')).toBe(traceId);
-    await expect.poll(() => page.locator('[data-testid=trace-spans] tbody tr').count()).toBe(3);
-    expect(await page.locator('[data-testid=trace-spans] tbody tr td:nth-child(2)').allTextContents()).toEqual(['POST /pay', 'charge card', 'authorize']);
-    await shot('trace');
-    // from a span to its logs (tracesToLogs: tags pod, namespace from the span's Kubernetes attributes)
-    await page.locator('[data-testid=span-logs]').first().click();
-    await page.waitForURL(/ds=loki/);
-    expect(new URL(page.url()).searchParams.get('expr')).toBe('{pod="shop-7d9f", namespace="default"}');
-    await expect.poll(() => page.locator('[data-testid=log-rows] li').count(), { timeout: 10_000 }).toBe(3);
+    await page.waitForURL(/split=/);
+    const split = () => new URLSearchParams(new URL(page.url()).searchParams.get('split') ?? '');
+    expect([split().get('ds'), split().get('expr')]).toEqual(['tempo', traceId]);
+    expect(new URL(page.url()).searchParams.get('ds')).toBe('loki');
+    const right = page.locator('[data-testid=explore-pane-right]');
+    await expect.poll(() => right.locator('[data-testid=trace-spans] tbody tr').count()).toBe(3);
+    expect(await right.locator('[data-testid=trace-spans] tbody tr td:nth-child(2)').allTextContents()).toEqual(['POST /pay', 'charge card', 'authorize']);
+    await shot('split-logs-trace');
+    // from a span to its logs (tracesToLogs: tags pod, namespace from the span's Kubernetes attributes), in the other pane
+    await right.locator('[data-testid=span-logs]').first().click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('expr')).toBe('{pod="shop-7d9f", namespace="default"}');
+    await expect.poll(() => page.locator('[data-testid=explore-pane-left] [data-testid=log-rows] li').count(), { timeout: 10_000 }).toBe(3);
+    await page.click('[data-testid=split-close]');
+    await expect.poll(() => new URL(page.url()).searchParams.has('split')).toBe(false);
     await page.unrouteAll();
   });
 

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { Graph } from '../components/Graph';
 import { LogsPane } from '../components/LogsPane';
 import { TracePane } from '../components/TracePane';
@@ -52,7 +52,7 @@ function readState(search: URLSearchParams, defaultDs: string): ExploreState {
   };
 }
 
-function writeState(s: ExploreState): string {
+function toParams(s: ExploreState): string {
   const p = new URLSearchParams();
   p.set('ds', s.ds);
   if (s.expr) p.set('expr', s.expr);
@@ -67,7 +67,18 @@ function writeState(s: ExploreState): string {
   if (s.refresh) p.set('refresh', s.refresh);
   if (s.dir !== 'backward') p.set('dir', s.dir);
   if (s.wrap) p.set('wrap', '1');
-  return `/explore?${p}`;
+  return p.toString();
+}
+
+/** The URL of an Explore view: the left pane's state as parameters, the right pane's (split view) in `split`. */
+function exploreUrl(left: ExploreState, right?: ExploreState): string {
+  return `/explore?${toParams(left)}${right ? `&split=${encodeURIComponent(toParams(right))}` : ''}`;
+}
+
+function currentStates(defaultDs: string): { left: ExploreState; right?: ExploreState } {
+  const search = new URLSearchParams(location.search);
+  const split = search.get('split');
+  return { left: readState(search, defaultDs), right: split !== null ? readState(new URLSearchParams(split), defaultDs) : undefined };
 }
 
 function browserRange(s: ExploreState): { startSec: number; endSec: number } {
@@ -88,6 +99,7 @@ interface Result {
   stepMs?: number;
 }
 
+/** Explore: one pane, or two side by side (split view), all state in the URL. */
 export function ExplorePage() {
   const { search } = useLocation();
   const [datasources, setDatasources] = useState<Datasource[] | undefined>();
@@ -95,9 +107,64 @@ export function ExplorePage() {
   useEffect(() => {
     listDatasources().then(setDatasources, (e: Error) => setLoadError(e.message));
   }, []);
-  const metricsSources = useMemo(() => (datasources ?? []).filter((d) => d.type === 'prometheus'), [datasources]);
-  const defaultDs = (metricsSources.find((d) => d.isDefault) ?? metricsSources[0])?.uid ?? '';
-  const state = readState(search, defaultDs);
+  if (loadError) return <div className="page"><div className="alert error">{loadError}</div></div>;
+  if (!datasources) return <div className="page">Loading…</div>;
+  if (datasources.length === 0) return <div className="page"><div className="alert info">No data sources: add one under Data sources.</div></div>;
+  const metricsSources = datasources.filter((d) => d.type === 'prometheus');
+  const defaultDs = (datasources.find((d) => d.isDefault) ?? metricsSources[0] ?? datasources[0]).uid;
+  const left = readState(search, defaultDs);
+  const split = search.get('split');
+  const right = split !== null ? readState(new URLSearchParams(split), defaultDs) : undefined;
+  const go = (l: ExploreState, r: ExploreState | undefined, replace = false) => navigate(exploreUrl(l, r), replace);
+  return (
+    <div className="page explore">
+      <h2 className="explore-title">Explore</h2>
+      <div className={right ? 'explore-split' : ''}>
+        <ExplorePane
+          key="left"
+          pane="left"
+          datasources={datasources}
+          state={left}
+          update={(patch, replace) => {
+            const cur = currentStates(defaultDs);
+            go({ ...cur.left, ...patch }, cur.right, replace);
+          }}
+          openLink={(s) => go(currentStates(defaultDs).left, s)}
+          onSplit={right ? undefined : () => go(left, left)}
+        />
+        {right && (
+          <ExplorePane
+            key="right"
+            pane="right"
+            datasources={datasources}
+            state={right}
+            update={(patch, replace) => {
+              const cur = currentStates(defaultDs);
+              go(cur.left, { ...(cur.right ?? right), ...patch }, replace);
+            }}
+            openLink={(s) => go(s, currentStates(defaultDs).right)}
+            onClose={() => go(currentStates(defaultDs).left, undefined)}
+          />
+        )}
+      </div>
+    </div>
+  );
+}
+
+interface PaneProps {
+  pane: 'left' | 'right';
+  datasources: Datasource[];
+  state: ExploreState;
+  update: (patch: Partial<ExploreState>, replace?: boolean) => void;
+  /** Open a linked view (trace from a log line, logs from a span) in the other pane. */
+  openLink: (s: ExploreState) => void;
+  onSplit?: () => void;
+  onClose?: () => void;
+}
+
+function ExplorePane(props: PaneProps) {
+  const { datasources, state, update } = props;
+  const metricsSources = useMemo(() => datasources.filter((d) => d.type === 'prometheus'), [datasources]);
   const [draft, setDraft] = useState(state.expr);
   const [legendDraft, setLegendDraft] = useState(state.legend);
   const [stepDraft, setStepDraft] = useState(state.step);
@@ -107,10 +174,9 @@ export function ExplorePage() {
   const [running, setRunning] = useState(false);
   const [browserOpen, setBrowserOpen] = useState(false);
   const graphBox = useRef<HTMLDivElement>(null);
-  const anyDs = datasources?.find((d) => d.uid === state.ds);
+  const anyDs = datasources.find((d) => d.uid === state.ds);
   const ds = metricsSources.find((d) => d.uid === state.ds);
 
-  const update = useCallback((patch: Partial<ExploreState>, replace = false) => navigate(writeState({ ...readState(new URLSearchParams(location.search), defaultDs), ...patch }), replace), [defaultDs]);
 
   // Run whenever the URL's query state changes (including back/forward and shared links).
   const runKey = JSON.stringify([state.ds, state.expr, state.from, state.to, state.qt, state.step, state.legend]);
@@ -183,15 +249,10 @@ export function ExplorePage() {
     else update({ expr, legend: legendDraft, step: stepDraft });
   };
 
-  if (loadError) return <div className="page"><div className="alert error">{loadError}</div></div>;
-  if (!datasources) return <div className="page">Loading…</div>;
-  if (metricsSources.length === 0) return <div className="page"><div className="alert info">No Prometheus data source: add one under Data sources.</div></div>;
-
   const range: TimeRange = { from: state.from, to: state.to };
   return (
-    <div className="page explore">
+    <div className="explore-pane" data-testid={`explore-pane-${props.pane}`}>
       <div className="toolbar">
-        <h2>Explore</h2>
         <select aria-label="Data source" data-testid="datasource-picker" value={state.ds} onChange={(e) => update({ ds: e.target.value })}>
           {datasources.map((d) => (
             <option key={d.uid} value={d.uid}>
@@ -213,6 +274,16 @@ export function ExplorePage() {
             </option>
           ))}
         </select>
+        {props.onSplit && (
+          <button className="btn secondary" data-testid="split-open" onClick={props.onSplit}>
+            Split
+          </button>
+        )}
+        {props.onClose && (
+          <button className="btn secondary" data-testid="split-close" onClick={props.onClose}>
+            Close
+          </button>
+        )}
       </div>
       {!anyDs && <div className="alert error">Data source {JSON.stringify(state.ds)} not found.</div>}
       {anyDs?.type === 'loki' && (
@@ -221,14 +292,14 @@ export function ExplorePage() {
           state={state}
           refreshTick={refreshTick}
           update={update}
-          onLink={(l) => l.datasourceUid && navigate(writeState({ ...state, ds: l.datasourceUid, expr: l.value, legend: '', step: '' }))}
+          onLink={(l) => l.datasourceUid && props.openLink({ ...state, ds: l.datasourceUid, expr: l.value, legend: '', step: '', refresh: '' })}
         />
       )}
       {anyDs?.type === 'tempo' && <TracePane
           ds={anyDs}
           traceId={state.expr}
           onTraceId={(id) => update({ expr: id })}
-          onLogs={(uid, expr, fromMs, toMs) => navigate(writeState({ ...state, ds: uid, expr, from: String(Math.floor(fromMs)), to: String(Math.ceil(toMs)), legend: '', step: '' }))}
+          onLogs={(uid, expr, fromMs, toMs) => props.openLink({ ...state, ds: uid, expr, from: String(Math.floor(fromMs)), to: String(Math.ceil(toMs)), legend: '', step: '', refresh: '' })}
         />}
       {ds && (
         <div className="query-row">
