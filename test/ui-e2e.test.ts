@@ -87,6 +87,20 @@ describe.runIf(enabled)('UI end to end in Chromium', () => {
     await page.click('button:has-text("Test")');
     await expect.poll(() => page.locator('[data-testid=health-result]').textContent()).toBe('Successfully queried the Prometheus API.');
     await shot('datasource-test-ok');
+    // add one in the form, Save & test against the real Prometheus, then delete it
+    await page.goto(`${base}/datasources`);
+    await page.click('button:has-text("Add data source")');
+    await page.waitForURL(/\/datasources\/new$/);
+    await page.fill('input[name=name]', 'Second Prometheus');
+    await page.fill('input[name=url]', prom.url);
+    await page.click('button:has-text("Save & test")');
+    await expect.poll(() => page.locator('[data-testid=health-result]').textContent()).toBe('Successfully queried the Prometheus API.');
+    await page.waitForURL(/\/datasources\/edit\/second-prometheus$/);
+    await shot('datasource-added');
+    page.once('dialog', (d) => void d.accept());
+    await page.click('button:has-text("Delete")');
+    await page.waitForURL(/\/datasources$/);
+    await expect.poll(() => page.locator('[data-testid=datasource-list] .ds-name').allTextContents()).toEqual(['Loki', 'Prometheus', 'Tempo']);
     await page.goto(`${base}/datasources/edit/loki`);
     await page.click('button:has-text("Test")');
     await expect.poll(() => page.locator('[data-testid=health-result]').textContent()).toMatch(/^Unable to reach http:\/\/127\.0\.0\.1:1/);
