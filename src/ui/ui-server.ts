@@ -23,6 +23,7 @@ import { registerDatasourceRoutes } from './http/datasource-routes.js';
 import { registerProxyRoutes } from './http/proxy-routes.js';
 import './http/request-user.js';
 import { registerStaticFiles } from './http/static-files.js';
+import { registerWebSocketProxy } from './http/websocket-proxy.js';
 
 export type UiConfig = SightlineConfig['ui'];
 
@@ -185,6 +186,7 @@ export async function createUiServer(opts: UiServerOptions & { staticDir?: strin
   registerDatasourceRoutes(app, c);
   registerAccountRoutes(app, c);
   await registerProxyRoutes(app, c);
+  registerWebSocketProxy(app, c);
   registerStaticFiles(app, opts.staticDir ?? cfg.static_dir ?? defaultStaticDir());
   return app;
 }
