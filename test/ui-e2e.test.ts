@@ -261,6 +261,18 @@ describe.runIf(enabled)('UI end to end in Chromium', () => {
     await expect.poll(() => page.locator('[data-testid=explore-pane-left] [data-testid=log-rows] li').count(), { timeout: 10_000 }).toBe(3);
     await page.click('[data-testid=split-close]');
     await expect.poll(() => new URL(page.url()).searchParams.has('split')).toBe(false);
+
+    // live tail over the tail WebSocket (the Loki side of the socket is the test double too)
+    await page.routeWebSocket(/\/api\/datasources\/proxy\/uid\/loki\/loki\/api\/v1\/tail/, (ws) => {
+      const t = BigInt(Date.now()) * 1_000_000n;
+      ws.send(JSON.stringify({ streams: [{ stream: { namespace: 'default', app: 'shop' }, values: [[String(t), 'level=error msg="live one"']] }] }));
+      setTimeout(() => ws.send(JSON.stringify({ streams: [{ stream: { namespace: 'default', app: 'shop' }, values: [[String(t + 1_000_000n), 'level=info msg="live two"']] }] })), 200);
+    });
+    await page.click('[data-testid=live-tail]');
+    const leftRows = page.locator('[data-testid=explore-pane-left] [data-testid=log-rows] .log-line');
+    await expect.poll(() => leftRows.allTextContents(), { timeout: 10_000 }).toEqual(['level=info msg="live two"', 'level=error msg="live one"']);
+    await shot('live-tail');
+    await page.click('[data-testid=live-tail]');
     await page.unrouteAll();
   });
 

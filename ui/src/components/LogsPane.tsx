@@ -27,6 +27,8 @@ export function LogsPane(props: { ds: Datasource; state: LogsState; refreshTick:
   const [error, setError] = useState<{ type: string; message: string } | undefined>();
   const [inspection, setInspection] = useState<QueryInspection | undefined>();
   const [running, setRunning] = useState(false);
+  const [live, setLive] = useState(false);
+  const [liveError, setLiveError] = useState('');
   const box = useRef<HTMLDivElement>(null);
   const derivedFields = (ds.jsonData.derivedFields as DerivedField[] | undefined) ?? [];
   const maxLines = Number(ds.jsonData.maxLines) > 0 ? Number(ds.jsonData.maxLines) : 1000;
@@ -86,6 +88,37 @@ export function LogsPane(props: { ds: Datasource; state: LogsState; refreshTick:
     };
   }, [ds.uid, state.expr, state.from, state.to, state.dir, state.legend, props.refreshTick]);
 
+  // Live tail: Loki's tail WebSocket through the proxy; new lines go on top, at most maxLines kept.
+  useEffect(() => {
+    if (!live) return;
+    if (state.expr.trim() === '' || isMetricQuery(state.expr)) {
+      setLiveError('Live tail needs a log query (not a metric query).');
+      setLive(false);
+      return;
+    }
+    setLiveError('');
+    setRows([]);
+    setGraph(undefined);
+    const q = new URLSearchParams({ query: state.expr, limit: String(Math.min(maxLines, 1000)), start: `${Date.now()}000000` });
+    const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${proxyPath(ds.uid)}/loki/api/v1/tail?${q}`);
+    let seq = 0;
+    ws.onmessage = (ev) => {
+      try {
+        const msg = JSON.parse(String(ev.data)) as { streams?: LokiStream[] };
+        const fresh = flattenStreams(msg.streams ?? [], 'backward').map((r) => ({ ...r, seq: seq++ }));
+        setRows((cur) => [...fresh, ...(cur ?? [])].slice(0, maxLines));
+      } catch {
+        /* ignore a malformed frame */
+      }
+    };
+    ws.onerror = () => setLiveError('Live tail: the connection failed.');
+    ws.onclose = (ev) => {
+      if (ev.code !== 1000 && ev.code !== 1005) setLiveError(`Live tail closed (${ev.code}${ev.reason ? `: ${ev.reason}` : ''}).`);
+      setLive(false);
+    };
+    return () => ws.close(1000);
+  }, [live, ds.uid, state.expr, maxLines]);
+
   return (
     <>
       <div className="query-row">
@@ -105,6 +138,9 @@ export function LogsPane(props: { ds: Datasource; state: LogsState; refreshTick:
           <label className="check">
             <input type="checkbox" checked={state.wrap} onChange={(e) => props.update({ wrap: e.target.checked }, true)} /> Wrap lines
           </label>
+          <button className={live ? 'btn danger' : 'btn secondary'} data-testid="live-tail" onClick={() => setLive(!live)}>
+            {live ? 'Stop live' : 'Live'}
+          </button>
         </div>
       </div>
       <div ref={box} className="results">
@@ -113,6 +149,8 @@ export function LogsPane(props: { ds: Datasource; state: LogsState; refreshTick:
             <strong>{error.type}</strong>: {error.message}
           </div>
         )}
+        {liveError && <div className="alert error">{liveError}</div>}
+        {live && <div className="muted" data-testid="live-status">Live: streaming new lines…</div>}
         {volume && volume.series.length > 0 && <Graph data={volume} options={{ stacked: false, unit: 'short', bars: true }} height={110} />}
         {rows && (
           <div className="result-meta muted" data-testid="result-meta">
