@@ -6,6 +6,7 @@ import { startLogs } from '../logs/index.js';
 import { startMetrics } from '../metrics/index.js';
 import { startOtlp } from '../otlp/index.js';
 import { startTraces } from '../traces/index.js';
+import { startUi } from '../ui/index.js';
 import { createSelfMetricsRegistry, type Component, type ComponentContext } from '../server/index.js';
 import type { Target } from './args.js';
 
@@ -29,6 +30,7 @@ const STARTERS: Record<Exclude<Target, 'all'>, (ctx: ComponentContext) => Promis
   traces: (ctx) => startTraces(ctx),
   // Last: the receivers hand data to the stores started before them.
   otlp: startOtlp,
+  ui: startUi,
 };
 
 /** Start the components of a target in one process. Stops in reverse order. */
