@@ -165,5 +165,8 @@ describe('PromQL evaluation', () => {
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatchObject({ range: 300_000, func: 'rate', step: 30_000, end: 1_200_000 - 60_000 });
     expect(seen[0].start).toBe(600_000 - 60_000 - 300_000 + 1);
+    seen.length = 0;
+    await engine.instantQuery('sum by (job) (req_total)', 900_000);
+    expect(seen[0]).toMatchObject({ grouping: ['job'], by: true, func: 'sum', step: 0, end: 900_000, start: 900_000 - 300_000 + 1 });
   });
 });

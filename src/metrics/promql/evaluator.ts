@@ -198,7 +198,7 @@ export class Evaluator {
   }
 
   private async select(vs: VectorSelector, mint: number, maxt: number, hints: Partial<SelectHints>): Promise<{ labels: Labels; t: Float64Array; v: Float64Array; n: number }[]> {
-    const series = await this.ctx.querier.select(vs.matchers as Matcher[], { start: mint, end: maxt, step: this.interval, ...hints }, true);
+    const series = await this.ctx.querier.select(vs.matchers as Matcher[], { start: mint, end: maxt, step: this.ctx.isRange ? this.interval : 0, ...hints }, true);
     const out: { labels: Labels; t: Float64Array; v: Float64Array; n: number }[] = [];
     for (const s of series) {
       this.checkTime();
@@ -216,7 +216,7 @@ export class Evaluator {
     return ts;
   }
 
-  async evalVectorSelector(vs: VectorSelector, withTimestamps = false): Promise<StepSeries[]> {
+  async evalVectorSelector(vs: VectorSelector, withTimestamps = false, extraHints: Partial<SelectHints> = {}): Promise<StepSeries[]> {
     const at = this.atTime(vs.at, vs.atMod);
     const ts = this.selectorTimes(at, this.duration(vs.offset));
     const lb = this.ctx.lookbackDelta;
@@ -224,7 +224,7 @@ export class Evaluator {
     const maxt = ts[ts.length - 1];
     const lo = Math.min(mint, ts[ts.length - 1] - lb + 1);
     const hi = Math.max(maxt, ts[0]);
-    const series = await this.ctx.querier.select(vs.matchers as Matcher[], { start: lo, end: hi, step: this.interval }, true);
+    const series = await this.ctx.querier.select(vs.matchers as Matcher[], { start: lo, end: hi, step: this.ctx.isRange ? this.interval : 0, ...extraHints }, true);
     const out: StepSeries[] = [];
     const steps = this.steps;
     for (let si = 0; si < series.length; si++) {
@@ -564,11 +564,12 @@ export class Evaluator {
       return { type: 'vector', series: s.count() ? [s] : [] };
     }
     let maxWindow = 0;
+    const fastRate = name === 'rate' || name === 'increase' || name === 'delta';
     for (const r of rv.series) {
       this.checkTime();
       // Counter resets so far, per sample: windows without a reset skip the correction loop.
       let resets: Int32Array | undefined;
-      if (name === 'rate' || name === 'increase') {
+      if (name === 'rate' || name === 'increase' || name === 'delta') {
         resets = new Int32Array(r.v.length);
         for (let k = 1; k < r.v.length; k++) resets[k] = resets[k - 1] + (r.v[k] < r.v[k - 1] ? 1 : 0);
       }
@@ -576,19 +577,64 @@ export class Evaluator {
       let any = 0;
       let lo = 0;
       let hi = 0;
+      const rt = r.t;
+      const rvals = r.v;
+      const len = rt.length;
+      const times = this.times;
+      const fixedAt = rv.atMs;
+      const offsetMs = rv.offsetMs;
+      const rangeMs = rv.rangeMs;
+      if (fastRate && fixedAt === null) {
+        // rate/increase/delta inlined: Prometheus's extrapolatedRate for each step's window.
+        const isCounter = name !== 'delta';
+        const isRate = name === 'rate';
+        for (let i = 0; i < steps; i++) {
+          const end = times[i] - offsetMs;
+          const start = end - rangeMs;
+          while (lo < len && rt[lo] <= start) lo++;
+          if (hi < lo) hi = lo;
+          while (hi < len && rt[hi] <= end) hi++;
+          const n = hi - lo;
+          if (n > maxWindow) maxWindow = n;
+          if (n < 2) continue;
+          let result = rvals[hi - 1] - rvals[lo];
+          if (isCounter && resets![hi - 1] !== resets![lo]) {
+            for (let k = lo + 1; k < hi; k++) if (rvals[k] < rvals[k - 1]) result += rvals[k - 1];
+          }
+          const firstT = rt[lo];
+          const lastT = rt[hi - 1];
+          let toStart = (firstT - start) / 1000;
+          let toEnd = (end - lastT) / 1000;
+          const sampled = (lastT - firstT) / 1000;
+          const avg = sampled / (n - 1);
+          const threshold = avg * 1.1;
+          if (toStart >= threshold) toStart = avg / 2;
+          if (isCounter) {
+            let toZero = toStart;
+            if (result > 0 && rvals[lo] >= 0) toZero = sampled * (rvals[lo] / result);
+            if (toZero < toStart) toStart = toZero;
+          }
+          if (toEnd >= threshold) toEnd = avg / 2;
+          let factor = sampled !== 0 ? (sampled + toStart + toEnd) / sampled : 1;
+          if (isRate) factor /= rangeMs / 1000;
+          s.v[i] = result * factor;
+          s.has[i] = 1;
+          any++;
+        }
+      } else
       for (let i = 0; i < steps; i++) {
-        const end = (rv.atMs ?? this.times[i]) - rv.offsetMs;
-        const start = end - rv.rangeMs;
-        if (rv.atMs !== null) {
+        const end = (fixedAt ?? times[i]) - offsetMs;
+        const start = end - rangeMs;
+        if (fixedAt !== null) {
           lo = 0;
           hi = 0;
         }
-        while (lo < r.t.length && r.t[lo] <= start) lo++;
+        while (lo < len && rt[lo] <= start) lo++;
         if (hi < lo) hi = lo;
-        while (hi < r.t.length && r.t[hi] <= end) hi++;
+        while (hi < len && rt[hi] <= end) hi++;
         if (hi === lo) continue;
         if (hi - lo > maxWindow) maxWindow = hi - lo;
-        const v = rangeFunc(name, r.t, r.v, lo, hi, start, end, rv.rangeMs, scalars, i, resets);
+        const v = rangeFunc(name, rt, rvals, lo, hi, start, end, rangeMs, scalars, i, resets);
         if (v === undefined) continue;
         s.v[i] = v;
         s.has[i] = 1;
@@ -839,7 +885,9 @@ export class Evaluator {
       if (p.type === 'scalar') param = p.v;
       else if (p.type === 'string') strParam = p.v;
     }
-    const vec = await this.evalVector(e.expr);
+    // A selector directly under an aggregation gets the grouping as a hint (Prometheus's extractGroupsFromPath).
+    const inner = e.expr.kind === 'vector' ? e.expr : null;
+    const vec = inner ? await this.evalVectorSelector(inner, false, { grouping: e.grouping, by: !e.without, func: e.op }) : await this.evalVector(e.expr);
     const grouping = e.grouping;
     const groupKey = (l: Labels): string => (e.without ? l.without(...grouping, METRIC_NAME).key() : l.withOnly(...grouping).key());
     const groupLabels = (l: Labels): Labels => (e.without ? l.without(...grouping, METRIC_NAME) : grouping.length ? l.withOnly(...grouping) : Labels.EMPTY);
