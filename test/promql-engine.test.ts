@@ -153,9 +153,11 @@ describe('PromQL evaluation', () => {
   it('pushes start, end, step, range and function hints down to storage', async () => {
     const inner = await storageWith(2, 100);
     const seen: SelectHints[] = [];
+    const ranges: [number, number][] = [];
     // A recording wrapper around the real in-memory storage (test double for this one assertion).
     const recording: Queryable = {
       querier: async (mint, maxt) => {
+        ranges.push([mint, maxt]);
         const q = await inner.querier(mint, maxt);
         return { ...q, select: (ms: readonly Matcher[], h: SelectHints, sorted?: boolean) => (seen.push(h), q.select(ms, h, sorted)) };
       },
@@ -165,6 +167,8 @@ describe('PromQL evaluation', () => {
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatchObject({ range: 300_000, func: 'rate', step: 30_000, end: 1_200_000 - 60_000 });
     expect(seen[0].start).toBe(600_000 - 60_000 - 300_000 + 1);
+    // The querier covers exactly what the selectors need.
+    expect(ranges[0]).toEqual([600_000 - 60_000 - 300_000 + 1, 1_200_000 - 60_000]);
     seen.length = 0;
     await engine.instantQuery('sum by (job) (req_total)', 900_000);
     expect(seen[0]).toMatchObject({ grouping: ['job'], by: true, func: 'sum', step: 0, end: 900_000, start: 900_000 - 300_000 + 1 });
