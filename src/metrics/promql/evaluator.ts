@@ -281,7 +281,8 @@ export class Evaluator {
     const mint = ts[0] - lb + 1;
     const maxt = ts[ts.length - 1];
     const lo = Math.min(mint, ts[ts.length - 1] - lb + 1);
-    const hi = Math.max(maxt, ts[0]);
+    const hi = Math.max(maxt, ts[0]) + (vs.smoothed ? lb : 0);
+    if (vs.smoothed) return this.smoothedSelector(vs, ts, lo, hi);
     const series = await this.ctx.querier.select(vs.matchers as Matcher[], { start: lo, end: hi, step: this.ctx.isRange ? this.interval : 0, ...extraHints }, true);
     const out: StepSeries[] = [];
     const steps = this.steps;
@@ -316,6 +317,42 @@ export class Evaluator {
     return out;
   }
 
+  /** `x smoothed`: the value at each step interpolated between the samples around it (within the lookback delta). */
+  private async smoothedSelector(vs: VectorSelector, ts: Float64Array, lo: number, hi: number): Promise<StepSeries[]> {
+    const lb = this.ctx.lookbackDelta;
+    const series = await this.ctx.querier.select(vs.matchers as Matcher[], { start: lo, end: hi, step: this.ctx.isRange ? this.interval : 0 }, true);
+    const out: StepSeries[] = [];
+    for (const ser of series) {
+      const b = ser.samples(lo, hi);
+      const t: number[] = [];
+      const v: number[] = [];
+      for (let k = 0; k < b.length; k++) {
+        if (isStaleNaN(b.v[k])) continue;
+        t.push(b.t[k]);
+        v.push(b.v[k]);
+      }
+      const s = StepSeries.empty(ser.labels, this.steps);
+      for (let i = 0; i < this.steps; i++) {
+        const d = ts[i];
+        // Samples in (d - lb, d + lb].
+        let a = 0;
+        while (a < t.length && t[a] <= d - lb) a++;
+        let e = a;
+        while (e < t.length && t[e] <= d + lb) e++;
+        if (e === a) continue;
+        let k = a;
+        while (k < e && t[k] < d) k++;
+        if (k < e && t[k] === d) s.v[i] = v[k];
+        else if (k > a && k < e) s.v[i] = v[k - 1] + ((v[k] - v[k - 1]) * (d - t[k - 1])) / (t[k] - t[k - 1]);
+        else if (k > a) s.v[i] = v[k - 1];
+        else continue;
+        s.has[i] = 1;
+      }
+      if (s.count()) out.push(s);
+    }
+    return out;
+  }
+
   async loadMatrix(ms: MatrixSelector, func?: string): Promise<RangeVector> {
     const vs = ms.vs;
     const rangeMs = this.duration(ms.range);
@@ -324,7 +361,8 @@ export class Evaluator {
     const at = this.atTime(vs.at, vs.atMod);
     const first = (at ?? this.start) - offsetMs;
     const last = (at ?? this.end) - offsetMs;
-    const raw = await this.select(vs, first - rangeMs + 1, last, { range: rangeMs, func });
+    const ext = vs.anchored || vs.smoothed ? this.ctx.lookbackDelta : 0;
+    const raw = await this.select(vs, first - rangeMs - ext + 1, last + (vs.smoothed ? ext : 0), { range: rangeMs, func });
     const series: RawSeries[] = [];
     for (const r of raw) {
       let n = 0;
@@ -344,7 +382,7 @@ export class Evaluator {
       if (n === 0) continue;
       series.push({ labels: r.labels, t, v, dropName: false });
     }
-    return { series, rangeMs, offsetMs, atMs: at };
+    return { series, rangeMs, offsetMs, atMs: at, anchored: vs.anchored, smoothed: vs.smoothed };
   }
 
   async evalSubquery(sq: SubqueryExpr): Promise<RangeVector> {
@@ -580,6 +618,12 @@ export class Evaluator {
     const scalars: Float64Array[] = [];
     for (let i = 0; i < e.args.length; i++) if (i !== matIdx) scalars.push(await this.evalScalar(e.args[i]));
     const matArg = unwrapParen(e.args[matIdx]);
+    if (matArg.kind === 'matrix' && matArg.vs.anchored && !['changes', 'delta', 'increase', 'rate', 'resets'].includes(name)) {
+      this.fail(`anchored modifier can only be used with: changes, delta, increase, rate, resets - not with ${name}`);
+    }
+    if (matArg.kind === 'matrix' && matArg.vs.smoothed && !['delta', 'increase', 'rate'].includes(name)) {
+      this.fail(`smoothed modifier can only be used with: delta, increase, rate - not with ${name}`);
+    }
     const rv = matArg.kind === 'matrix' ? await this.loadMatrix(matArg, name) : (await this.eval(matArg)).type === 'matrix' ? await this.evalSubquery(matArg as SubqueryExpr) : null;
     if (!rv) throw new PromqlError('internal', 'expected range vector');
     const steps = this.steps;
@@ -642,7 +686,28 @@ export class Evaluator {
       const fixedAt = rv.atMs;
       const offsetMs = rv.offsetMs;
       const rangeMs = rv.rangeMs;
-      if (fastRate && fixedAt === null) {
+      if (rv.anchored || rv.smoothed) {
+        const lb = this.ctx.lookbackDelta;
+        const fwd = rv.smoothed ? lb : 0;
+        for (let i = 0; i < steps; i++) {
+          const end = (fixedAt ?? times[i]) - offsetMs;
+          const start = end - rangeMs;
+          if (fixedAt !== null) {
+            lo = 0;
+            hi = 0;
+          }
+          while (lo < len && rt[lo] <= start - lb) lo++;
+          if (hi < lo) hi = lo;
+          while (hi < len && rt[hi] <= end + fwd) hi++;
+          if (hi === lo) continue;
+          if (hi - lo > maxWindow) maxWindow = hi - lo;
+          const v = extendedRangeFunc(name, rt, rvals, lo, hi, start, end, rangeMs, !!rv.smoothed);
+          if (v === undefined) continue;
+          s.v[i] = v;
+          s.has[i] = 1;
+          any++;
+        }
+      } else if (fastRate && fixedAt === null) {
         // rate/increase/delta inlined: Prometheus's extrapolatedRate for each step's window.
         const isCounter = name !== 'delta';
         const isRate = name === 'rate';
@@ -1802,6 +1867,60 @@ const RANGE_FUNCS = new Set([
   'ts_of_max_over_time',
   'ts_of_min_over_time',
 ]);
+
+/** rate/increase/delta/changes/resets over an anchored or smoothed window (Prometheus's extendedRate). */
+function extendedRangeFunc(name: string, t: Float64Array, v: Float64Array, lo: number, hi: number, rangeStart: number, rangeEnd: number, rangeMs: number, smoothed: boolean): number | undefined {
+  if (name === 'changes' || name === 'resets') {
+    // Anchored: start from the last sample at or before the range start.
+    let le = lo - 1;
+    for (let k = lo; k < hi && t[k] <= rangeStart; k++) le = k;
+    if (le + 1 >= hi) return undefined;
+    const first = le >= lo ? le : lo;
+    let c = 0;
+    for (let k = first + 1; k < hi; k++) {
+      if (name === 'resets') {
+        if (v[k] < v[k - 1]) c++;
+      } else if (!(v[k] === v[k - 1] || (v[k] !== v[k] && v[k - 1] !== v[k - 1]))) c++;
+    }
+    return c;
+  }
+  const isCounter = name !== 'delta';
+  let last = hi - 1;
+  // first = (index of the first sample after rangeStart among [lo, last)) - 1, at least lo.
+  let firstAfter = lo;
+  while (firstAfter < last && t[firstAfter] <= rangeStart) firstAfter++;
+  let first = Math.max(lo, firstAfter - 1);
+  if (smoothed) {
+    let k = lo;
+    while (k < hi - 1 && t[k] < rangeEnd) k++;
+    last = k;
+  }
+  if (t[last] <= rangeStart) return undefined;
+  if (smoothed && t[first] > rangeEnd) return undefined;
+  const interp = (a: number, b: number, at: number): number => {
+    let y1 = v[a];
+    const y2 = v[b];
+    if (isCounter && y2 < y1) y1 = 0;
+    return y1 + ((y2 - y1) * (at - t[a])) / (t[b] - t[a]);
+  };
+  const left = smoothed && t[first] < rangeStart ? interp(first, first + 1, rangeStart) : v[first];
+  const right = smoothed && last > lo && t[last] > rangeEnd ? interp(last - 1, last, rangeEnd) : v[last];
+  let result = right - left;
+  if (isCounter) {
+    if (t[first] <= rangeStart) first++;
+    if (t[last] >= rangeEnd) last--;
+    let corr = 0;
+    let prev = left;
+    for (let k = first; k <= last; k++) {
+      if (v[k] < prev) corr += prev;
+      prev = v[k];
+    }
+    if (right < prev) corr += prev;
+    result += corr;
+  }
+  if (name === 'rate') result /= rangeMs / 1000;
+  return result;
+}
 
 /** One range function over the window [lo, hi) of a series; undefined = no output at this step. */
 function rangeFunc(
