@@ -76,10 +76,10 @@ function* generate(only?: string): Generator<{ labels: Record<string, string>; t
  * `Queryable` interface.
  */
 class ColumnarStore implements Queryable {
-  private readonly series: { labels: Labels; t: Float64Array; v: Float64Array }[] = [];
+  private readonly series: Series[] = [];
 
   add(labels: Labels, t: Float64Array, v: Float64Array): void {
-    this.series.push({ labels, t, v });
+    this.series.push(new ColumnarSeries(labels, t, v));
   }
 
   seal(): void {
@@ -88,27 +88,42 @@ class ColumnarStore implements Queryable {
 
   async querier(): Promise<Querier> {
     const all = this.series;
-    const mk = (s: { labels: Labels; t: Float64Array; v: Float64Array }): Series => ({
-      labels: s.labels,
-      samples: (mint: number, maxt: number) => {
-        let lo = 0;
-        let hi = s.t.length;
-        while (lo < hi) {
-          const m = (lo + hi) >> 1;
-          if (s.t[m] < mint) lo = m + 1;
-          else hi = m;
-        }
-        let end = lo;
-        while (end < s.t.length && s.t[end] <= maxt) end++;
-        return { t: s.t.subarray(lo, end), v: s.v.subarray(lo, end), length: end - lo };
-      },
-    });
     return {
-      select: async (ms: readonly Matcher[], _hints: SelectHints) => all.filter((s) => ms.every((m) => m.matches(s.labels.get(m.name)))).map(mk),
+      select: async (ms: readonly Matcher[], _hints: SelectHints) => {
+        const out: Series[] = [];
+        for (const s of all) {
+          let ok = true;
+          for (const m of ms) if (!m.matches(s.labels.get(m.name))) ok = false;
+          if (ok) out.push(s);
+        }
+        return out;
+      },
       labelNames: async () => [],
       labelValues: async () => [],
       close: () => {},
     };
+  }
+}
+
+class ColumnarSeries implements Series {
+  constructor(
+    readonly labels: Labels,
+    private readonly t: Float64Array,
+    private readonly v: Float64Array,
+  ) {}
+
+  samples(mint: number, maxt: number): { t: Float64Array; v: Float64Array; length: number } {
+    const t = this.t;
+    let lo = 0;
+    let hi = t.length;
+    while (lo < hi) {
+      const m = (lo + hi) >> 1;
+      if (t[m] < mint) lo = m + 1;
+      else hi = m;
+    }
+    let end = lo;
+    while (end < t.length && t[end] <= maxt) end++;
+    return { t: t.subarray(lo, end), v: this.v.subarray(lo, end), length: end - lo };
   }
 }
 

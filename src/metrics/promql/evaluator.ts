@@ -1012,7 +1012,17 @@ export class Evaluator {
     const inner = e.expr.kind === 'vector' ? e.expr : null;
     const vec = inner ? await this.evalVectorSelector(inner, false, { grouping: e.grouping, by: !e.without, func: e.op }) : await this.evalVector(e.expr);
     const grouping = e.grouping;
-    const groupKey = (l: Labels): string => (e.without ? l.without(...grouping, METRIC_NAME).key() : l.withOnly(...grouping).key());
+    const withoutSet = new Set([...grouping, METRIC_NAME]);
+    const byNames = [...new Set(grouping)].sort();
+    // Group keys straight from the flat label array, without building label sets per series.
+    const groupKey = (l: Labels): string => {
+      const f = l.flat;
+      let k = '';
+      if (e.without) {
+        for (let j = 0; j < f.length; j += 2) if (!withoutSet.has(f[j])) k += f[j] + '\xff' + f[j + 1] + '\xff';
+      } else for (const n of byNames) k += l.get(n) + '\xff';
+      return k;
+    };
     const groupLabels = (l: Labels): Labels => (e.without ? l.without(...grouping, METRIC_NAME) : grouping.length ? l.withOnly(...grouping) : Labels.EMPTY);
 
     if (e.op === 'count_values') {
@@ -1246,6 +1256,9 @@ export class Evaluator {
       }
     }
     const heaps: number[][] = Array.from({ length: nGroups }, () => []);
+    let curStep = 0;
+    const topLess = (a: number, b: number): boolean => lessTop(vec[a].v[curStep], vec[b].v[curStep]);
+    const bottomLess = (a: number, b: number): boolean => lessBottom(vec[a].v[curStep], vec[b].v[curStep]);
     for (let i = 0; i < steps; i++) {
       for (const h of heaps) h.length = 0;
       let present = 0;
@@ -1271,18 +1284,19 @@ export class Evaluator {
             continue;
           }
           const f = s.v[i];
-          const vals = (j: number) => vec[j].v[i];
+          curStep = i;
+          const h0 = vec[h[0]]?.v[i];
           if (op === 'topk') {
-            if (h.length < k) heapPush(h, si, (a, b) => lessTop(vals(a), vals(b)));
-            else if (vals(h[0]) < f || (vals(h[0]) !== vals(h[0]) && f === f)) {
+            if (h.length < k) heapPush(h, si, topLess);
+            else if (h0 < f || (h0 !== h0 && f === f)) {
               h[0] = si;
-              if (k > 1) heapDown(h, 0, (a, b) => lessTop(vals(a), vals(b)));
+              if (k > 1) heapDown(h, 0, topLess);
             }
           } else {
-            if (h.length < k) heapPush(h, si, (a, b) => lessBottom(vals(a), vals(b)));
-            else if (vals(h[0]) > f || (vals(h[0]) !== vals(h[0]) && f === f)) {
+            if (h.length < k) heapPush(h, si, bottomLess);
+            else if (h0 > f || (h0 !== h0 && f === f)) {
               h[0] = si;
-              if (k > 1) heapDown(h, 0, (a, b) => lessBottom(vals(a), vals(b)));
+              if (k > 1) heapDown(h, 0, bottomLess);
             }
           }
         }
