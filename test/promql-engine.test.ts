@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Labels, type Matcher } from '../src/metrics/model/index.js';
 import { Engine, MAX_POINTS_PER_SERIES, PromqlError, TOO_MANY_SAMPLES, formatQuery, parseExpr } from '../src/metrics/promql/index.js';
 import { MemoryStorage, type Queryable, type SelectHints } from '../src/metrics/storage/index.js';
+import { metricsSection } from '../src/config/sections/metrics.js';
 
 async function storageWith(n: number, points: number, stepMs = 15_000): Promise<MemoryStorage> {
   const s = new MemoryStorage();
@@ -87,6 +88,12 @@ describe('formatQuery', () => {
 });
 
 describe('PromQL limits', () => {
+  it('takes its defaults from the metrics.query config section', () => {
+    const q = metricsSection.parse({}).query;
+    const engine = Engine.fromConfig(new MemoryStorage(), q);
+    expect([engine.lookbackDelta, engine.maxSamples, engine.timeoutMs]).toEqual([300_000, 50_000_000, 120_000]);
+  });
+
   it('exports the per-series point limit of range queries', () => {
     expect(MAX_POINTS_PER_SERIES).toBe(11_000);
   });

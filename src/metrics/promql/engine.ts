@@ -35,6 +35,11 @@ export class Engine implements PromqlEngine {
     this.subqueryStep = opts.defaultSubqueryStepMs ?? 60_000;
   }
 
+  /** An engine with the limits of the `metrics.query` config section. */
+  static fromConfig(storage: Queryable, query: { timeout: number; max_samples: number; lookback_delta: number }): Engine {
+    return new Engine(storage, { timeoutMs: query.timeout, maxSamples: query.max_samples, lookbackDelta: query.lookback_delta });
+  }
+
   parse(expr: string): Expr {
     return parseExpr(expr, { experimentalFunctions: this.opts.experimentalFunctions });
   }
