@@ -820,8 +820,27 @@ export class Evaluator {
       for (const [l, vals] of idValues) ms.push(new MatcherCtor('=~', l, [...vals].map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')));
       for (const list of dataMatchers.values()) ms.push(...list);
       ms.push(...effective(dataNameMatchers));
-      const firstVs = findFirstSelector(e.args[0]);
-      info = await this.evalVectorSelector({ kind: 'vector', name: '', matchers: ms, offset: firstVs?.offset ?? null, at: firstVs?.at ?? null, atMod: firstVs?.atMod ?? null, pos: e.pos }, true);
+      // The info series are read at the time and offset of the first selector of the base expression, including the
+      // offsets of enclosing subqueries up to the first one with an @ (Prometheus's infoSelectTimestampAndOffset).
+      const path: Expr[] = [];
+      const firstVs = findFirstSelector(e.args[0], path);
+      let offsetMs = 0;
+      let at: number | null = null;
+      if (firstVs) {
+        offsetMs = this.duration(firstVs.offset);
+        at = this.atTime(firstVs.at, firstVs.atMod);
+        for (let k = path.length - 1; at === null && k >= 0; k--) {
+          const p = path[k];
+          if (p.kind === 'subquery') {
+            offsetMs += this.duration(p.offset);
+            at = this.atTime(p.at, p.atMod);
+          }
+        }
+      }
+      info = await this.evalVectorSelector(
+        { kind: 'vector', name: '', matchers: ms, offset: { kind: 'num', ms: offsetMs }, at, atMod: null, pos: e.pos },
+        true,
+      );
     }
     const infoNames = [...new Set(info.map((s) => s.labels.get(METRIC_NAME)))].sort();
     const sig = (name: string, l: Labels): string => name + '\u0000' + l.withOnly(...INFO_ID_LABELS).key();
@@ -1541,30 +1560,35 @@ function goLabels(l: Labels): string {
 
 const INFO_ID_LABELS = ['instance', 'job'];
 
-function findFirstSelector(e: Expr): VectorSelector | SubqueryExpr | null {
-  switch (e.kind) {
-    case 'vector':
-      return e;
-    case 'matrix':
-      return e.vs;
-    case 'subquery':
-      return e.at !== null || e.atMod ? e : findFirstSelector(e.expr);
-    case 'paren':
-    case 'unary':
-      return findFirstSelector(e.expr);
-    case 'call':
-      for (const a of e.args) {
-        const r = findFirstSelector(a);
-        if (r) return r;
-      }
-      return null;
-    case 'aggregate':
-      return (e.param && findFirstSelector(e.param)) || findFirstSelector(e.expr);
-    case 'binary':
-      return findFirstSelector(e.lhs) ?? findFirstSelector(e.rhs);
-    default:
-      return null;
-  }
+/** The first vector selector in `e` (depth first), with the nodes above it pushed onto `path`. */
+function findFirstSelector(e: Expr, path: Expr[]): VectorSelector | null {
+  const visit = (x: Expr): VectorSelector | null => {
+    if (x.kind === 'vector') return x;
+    if (x.kind === 'matrix') return x.vs;
+    path.push(x);
+    let r: VectorSelector | null = null;
+    switch (x.kind) {
+      case 'subquery':
+      case 'paren':
+      case 'unary':
+        r = visit(x.expr);
+        break;
+      case 'call':
+        for (const a of x.args) if (!r) r = visit(a);
+        break;
+      case 'aggregate':
+        r = (x.param && visit(x.param)) || visit(x.expr);
+        break;
+      case 'binary':
+        r = visit(x.lhs) ?? visit(x.rhs);
+        break;
+      default:
+        break;
+    }
+    if (!r) path.pop();
+    return r;
+  };
+  return visit(e);
 }
 
 function unwrapParen(e: Expr): Expr {
