@@ -89,4 +89,24 @@ describe('single-process stack', () => {
     expect(r.data.resultType).toBe('streams');
     expect(r.data.result[0].values[0]).toEqual([ts, 'payment failed trace_id=abc']);
   });
+
+  it('routes OTLP logs into the log store, with service.name as a stream label', async () => {
+    const ts = String(BigInt(Date.now()) * 1_000_000n);
+    const body = {
+      resourceLogs: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'billing' } }] },
+          scopeLogs: [{ logRecords: [{ timeUnixNano: ts, severityText: 'ERROR', body: { stringValue: 'card declined' }, traceId: '5b8efff798038103d269b633813fc60c' }] }],
+        },
+      ],
+    };
+    const res = await fetch(url('otlp_http', '/v1/logs'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect(res.status).toBe(200);
+    const q = encodeURIComponent('{service_name="billing"}');
+    const r = (await (await fetch(url('loki', `/loki/api/v1/query_range?query=${q}&limit=10`))).json()) as {
+      data: { result: { stream: Record<string, string>; values: [string, string][] }[] };
+    };
+    expect(r.data.result).toHaveLength(1);
+    expect(r.data.result[0].values[0]).toEqual([ts, 'card declined']);
+  });
 });

@@ -1,3 +1,5 @@
+import { registerOtlpSinks, unregisterOtlpSink } from '../otlp/index.js';
+import { otlpLogsTarget } from './push/otlp-logs-target.js';
 import { join } from 'node:path';
 import type { Component, ComponentContext } from '../server/index.js';
 import { DEFAULT_TENANT, createHttpServer, listen } from '../server/index.js';
@@ -34,6 +36,8 @@ export async function startLogs(ctx: ComponentContext, deps: LogsDeps = {}): Pro
   const tenancy = { multiTenant: cfg.auth_enabled, defaultTenant: DEFAULT_TENANT.loki };
   const app = createHttpServer({ name: 'logs', listenAddress: cfg.listen_address, logger: ctx.logger, registry: ctx.registry });
   registerLogsRoutes(app, { store, engine, distributor, tenancy, limits });
+  // OTLP logs received by this process go through the same distributor as a Loki push.
+  registerOtlpSinks(ctx, { logs: otlpLogsTarget(distributor) });
   const detachTail = attachTail(app.server, store, engine, tenancy, ctx.logger);
   const port = await listen(app, cfg.listen_address);
 
@@ -54,6 +58,7 @@ export async function startLogs(ctx: ComponentContext, deps: LogsDeps = {}): Pro
     engine,
     async stop() {
       clearInterval(timer);
+      unregisterOtlpSink(ctx, 'logs');
       detachTail();
       await app.close();
       try {
