@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { SightlineConfig } from '../config/index.js';
 import { startMetrics } from '../metrics/index.js';
+import { startMimir } from '../metrics/mimir/index.js';
 import { createSelfMetricsRegistry, type Component, type ComponentContext } from '../server/index.js';
 import type { Target } from './args.js';
 
@@ -22,6 +23,7 @@ export interface RunningSightline {
 
 const STARTERS: Record<Exclude<Target, 'all'>, (ctx: ComponentContext) => Promise<Component>> = {
   metrics: startMetrics,
+  mimir: startMimir,
 };
 
 /** Start the components of a target in one process. Stops in reverse order. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { metricsSection } from './sections/metrics.js';
+import { mimirSection } from './sections/mimir.js';
 import { remoteSection } from './sections/remote.js';
 import { serverSection } from './sections/server.js';
 
@@ -11,6 +12,7 @@ export const sightlineConfigSchema = z.strictObject({
   server: serverSection.prefault({}),
   metrics: metricsSection.prefault({}),
   remote: remoteSection.prefault({}),
+  mimir: mimirSection.prefault({}),
 });
 
 export type SightlineConfig = z.output<typeof sightlineConfigSchema>;

@@ -1,0 +1,147 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { ObjectStore } from '../../storage/index.js';
+import type { MimirConfig } from '../../config/sections/mimir.js';
+import { Engine } from '../promql/index.js';
+import type { Queryable, Querier } from '../storage/interface.js';
+import { Tsdb, type BlockMeta } from '../tsdb/index.js';
+import { uploadBlock } from './block-shipper.js';
+import { BucketBlocks } from './bucket-blocks.js';
+import { BucketBlocksQuerier } from './bucket-querier.js';
+import { MergeQuerier } from './merge-querier.js';
+import type { MimirMetrics } from './mimir-metrics.js';
+
+/** What one tenant has: its ingester TSDB, its bucket blocks, and a PromQL engine over both. */
+export interface TenantStore {
+  tenant: string;
+  tsdb: Tsdb;
+  bucket: BucketBlocks;
+  /** Head + local blocks merged with the bucket blocks. */
+  queryable: Queryable;
+  engine: Engine;
+}
+
+export interface TenantStoresOptions {
+  config: MimirConfig;
+  dataDir: string;
+  store: ObjectStore;
+  metrics: MimirMetrics;
+  logger: Logger;
+}
+
+/**
+ * The tenants of the Mimir role: one TSDB per tenant under `<data>/mimir/tsdb/<tenant>` (opened on first write or
+ * read, all closed on `close()`), each shipping the blocks it cuts to `<tenant>/<ULID>/` in the bucket before its
+ * local retention may delete them. Tenants never share a TSDB, a bucket prefix or a cache directory.
+ */
+export class TenantStores {
+  private readonly open = new Map<string, Promise<TenantStore>>();
+  private readonly buckets = new Map<string, BucketBlocks>();
+  private closed = false;
+
+  constructor(private readonly opts: TenantStoresOptions) {}
+
+  get tsdbRoot(): string {
+    return join(this.opts.dataDir, 'mimir', 'tsdb');
+  }
+
+  /** The tenant's stores, opening its TSDB on first use. */
+  get(tenant: string): Promise<TenantStore> {
+    if (this.closed) return Promise.reject(new Error('mimir is stopping'));
+    let p = this.open.get(tenant);
+    if (!p) {
+      p = this.openTenant(tenant);
+      this.open.set(tenant, p);
+      p.catch(() => this.open.delete(tenant));
+      this.opts.metrics.tenants.set(this.open.size);
+    }
+    return p;
+  }
+
+  /** An already opened tenant's stores (the push path opens the tenant before the receiver runs). */
+  opened(tenant: string): TenantStore | undefined {
+    return this.ready.get(tenant);
+  }
+  private readonly ready = new Map<string, TenantStore>();
+
+  bucketFor(tenant: string): BucketBlocks {
+    let b = this.buckets.get(tenant);
+    if (!b) {
+      const c = this.opts.config;
+      b = new BucketBlocks(tenant, this.opts.store, join(this.opts.dataDir, 'mimir', 'bucket-cache', tenant), c.bucket_sync_interval, this.opts.logger);
+      this.buckets.set(tenant, b);
+    }
+    return b;
+  }
+
+  /** Tenants known locally (open or with a TSDB directory) or in the bucket. */
+  async allTenants(): Promise<string[]> {
+    const names = new Set<string>(this.open.keys());
+    if (existsSync(this.tsdbRoot)) for (const e of readdirSync(this.tsdbRoot, { withFileTypes: true })) if (e.isDirectory()) names.add(e.name);
+    for (const k of await this.opts.store.list('')) {
+      const i = k.indexOf('/');
+      if (i > 0) names.add(k.slice(0, i));
+    }
+    return [...names].sort();
+  }
+
+  private async openTenant(tenant: string): Promise<TenantStore> {
+    const c = this.opts.config;
+    const log = this.opts.logger.child({ tenant });
+    const bucket = this.bucketFor(tenant);
+    const ship = async (meta: BlockMeta, dir: string) => {
+      try {
+        const bytes = await uploadBlock(this.opts.store, tenant, dir, meta);
+        bucket.added(meta);
+        this.opts.metrics.blocksUploaded.inc({ user: tenant, source: 'ingester' });
+        this.opts.metrics.uploadedBytes.inc({ user: tenant }, bytes);
+        log.info({ ulid: meta.ulid, bytes }, 'uploaded block');
+      } catch (e) {
+        this.opts.metrics.uploadFailures.inc({ user: tenant });
+        throw e;
+      }
+    };
+    const tsdb = await Tsdb.open({
+      dir: join(this.tsdbRoot, tenant),
+      retentionMs: c.local_retention,
+      retentionBytes: 0,
+      minBlockDurationMs: c.block_duration,
+      // Ingesters do not merge blocks locally: the compactor merges them in the bucket.
+      maxBlockDurationMs: c.block_duration,
+      walFsyncIntervalMs: c.wal_fsync_interval,
+      compactionIntervalMs: c.head_compaction_interval,
+      logger: log,
+      onBlockWritten: ship,
+    });
+    const queryable: Queryable = {
+      async querier(mint: number, maxt: number): Promise<Querier> {
+        const local = await tsdb.querier(mint, maxt);
+        try {
+          const blocks = await bucket.blocksFor(mint, maxt);
+          return new MergeQuerier(local, new BucketBlocksQuerier(blocks, mint, maxt));
+        } catch (e) {
+          local.close();
+          throw e;
+        }
+      },
+    };
+    const engine = new Engine(queryable, {
+      lookbackDelta: c.query.lookback_delta,
+      maxSamples: c.query.max_samples,
+      timeoutMs: c.query.timeout,
+    });
+    const s: TenantStore = { tenant, tsdb, bucket, queryable, engine };
+    this.ready.set(tenant, s);
+    return s;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const all = await Promise.allSettled([...this.open.values()]);
+    for (const r of all) if (r.status === 'fulfilled') await r.value.tsdb.close();
+    for (const b of this.buckets.values()) b.close();
+    this.open.clear();
+    this.ready.clear();
+  }
+}
