@@ -53,7 +53,7 @@ interface MatrixResult {
 }
 
 async function api(tenant: string | undefined, path: string, params: Record<string, string | number>) {
-  const qs = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]));
+  const qs = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)] as [string, string]));
   const res = await fetch(`${base}/prometheus/api/v1/${path}?${qs}`, { headers: tenant ? { 'X-Scope-OrgID': tenant } : {} });
   return { status: res.status, body: (await res.json()) as { status: string; error?: string; data: { resultType: string; result: unknown[] } } };
 }
@@ -109,7 +109,6 @@ beforeAll(async () => {
       listen_address: '127.0.0.1:0',
       block_duration: '1h',
       local_retention: '2h',
-      head_compaction_interval: '0s',
       bucket_sync_interval: '1s',
       storage: { backend: 's3', s3: { endpoint, bucket: 'mimir', access_key_id: 'S3RVER', secret_access_key: 'S3RVER', insecure: true, list_objects_version: 'v1' } },
       compactor: { interval: '0s', block_ranges: ['1h', '3h', '9h'] },

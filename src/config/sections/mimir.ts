@@ -33,7 +33,7 @@ export const mimirSection = z.strictObject({
   /** Local blocks older than this (relative to the newest local block) are deleted once shipped. */
   local_retention: durationMs.default(24 * 3600_000),
   wal_fsync_interval: durationMs.default(1000),
-  /** How often the head is checked for blocks to cut (0 = only after commits that make it compactable). */
+  /** How often the head is checked for blocks to cut (it is also checked after each commit); 0 = never. */
   head_compaction_interval: durationMs.default(60_000),
   storage: z
     .strictObject({
