@@ -24,6 +24,7 @@ let endpoint = '';
 let mimir: MimirComponent;
 let base = '';
 let dataDir = '';
+let config: ReturnType<typeof sightlineConfigSchema.parse>;
 const bucket = () => new S3ObjectStore({ endpoint, bucket: 'mimir', region: 'us-east-1', access_key_id: 'S3RVER', secret_access_key: 'S3RVER', insecure: true, list_objects_version: 'v1' });
 
 const value = (series: number, i: number, tenant: string) => (tenant === 'team-b' ? 1000 : 0) + series * 10 + i * 0.5;
@@ -103,7 +104,7 @@ beforeAll(async () => {
   s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: tempDir('mimir-s3-'), configureBuckets: [{ name: 'mimir' }] });
   endpoint = `127.0.0.1:${(await s3.run()).port}`;
   dataDir = tempDir('mimir-data-');
-  const config = sightlineConfigSchema.parse({
+  config = sightlineConfigSchema.parse({
     remote: { multitenancy_enabled: true, overrides: { limited: { ingestion_rate: 5, ingestion_burst_size: 5 } } },
     mimir: {
       listen_address: '127.0.0.1:0',
@@ -188,6 +189,17 @@ describe('Mimir role', () => {
     const present = new Set(after.map((m) => m.ulid));
     for (const m of merged) for (const p of m.compaction.parents ?? []) expect(present.has(p.ulid)).toBe(false);
     expectValues(await queryRange('longterm', 0, N - 1), 'longterm', 0, N - 1);
+  }, 60_000);
+
+  it('after a restart answers the same from the WAL, local blocks and the bucket, without re-shipping blocks', async () => {
+    const before = (await bucketMetas('longterm')).map((m) => m.ulid).sort();
+    await mimir.stop();
+    mimir = await startMimir({ config, dataDir, logger: silentLogger(), registry: createSelfMetricsRegistry() });
+    base = `http://127.0.0.1:${mimir.ports.mimir}`;
+    expectValues(await queryRange('longterm', 0, N - 1), 'longterm', 0, N - 1);
+    await mimir.compactNow();
+    expect((await bucketMetas('longterm')).map((m) => m.ulid).sort()).toEqual(before);
+    expect((await api('team-b', 'query', { query: 'longterm_metric', time: (T0 + (N - 1) * STEP) / 1000 })).body.data.result).toHaveLength(2);
   }, 60_000);
 
   it('deletes bucket blocks past the tenant retention', async () => {

@@ -39,6 +39,11 @@ export class BucketCompactor {
     return this.running;
   }
 
+  /** Resolves when no pass is running. */
+  async idle(): Promise<void> {
+    while (this.running) await this.running.catch(() => {});
+  }
+
   private async pass(tenants: BucketBlocks[]): Promise<void> {
     for (const t of tenants) {
       try {

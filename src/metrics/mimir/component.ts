@@ -47,6 +47,7 @@ export async function startMimir(ctx: ComponentContext): Promise<MimirComponent>
     logger: log,
   });
   const compactNow = async () => {
+    for (const t of tenants.openTenants()) await tenants.shipMissing(t).catch((e: unknown) => log.error({ err: e, tenant: t.tenant }, 'shipping local blocks failed'));
     const names = await tenants.allTenants();
     await compactor.run(names.map((n) => tenants.bucketFor(n)));
   };
@@ -131,6 +132,7 @@ export async function startMimir(ctx: ComponentContext): Promise<MimirComponent>
       ready = false;
       if (timer) clearInterval(timer);
       await app.close();
+      await compactor.idle();
       await tenants.close();
       if (store instanceof S3ObjectStore) store.close();
     },

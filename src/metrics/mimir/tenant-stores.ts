@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ObjectStore } from '../../storage/index.js';
@@ -11,6 +11,7 @@ import { BucketBlocks } from './bucket-blocks.js';
 import { BucketBlocksQuerier } from './bucket-querier.js';
 import { MergeQuerier } from './merge-querier.js';
 import type { MimirMetrics } from './mimir-metrics.js';
+import { ShippedFile } from './shipped-file.js';
 
 /** What one tenant has: its ingester TSDB, its bucket blocks, and a PromQL engine over both. */
 export interface TenantStore {
@@ -20,6 +21,8 @@ export interface TenantStore {
   /** Head + local blocks merged with the bucket blocks. */
   queryable: Queryable;
   engine: Engine;
+  /** Which local blocks were shipped already. */
+  shipped: ShippedFile;
 }
 
 export interface TenantStoresOptions {
@@ -90,10 +93,15 @@ export class TenantStores {
     const c = this.opts.config;
     const log = this.opts.logger.child({ tenant });
     const bucket = this.bucketFor(tenant);
+    const tsdbDir = join(this.tsdbRoot, tenant);
+    mkdirSync(tsdbDir, { recursive: true });
+    const shipped = new ShippedFile(tsdbDir);
+    let tsdbRef: Tsdb | null = null;
     const ship = async (meta: BlockMeta, dir: string) => {
       try {
         const bytes = await uploadBlock(this.opts.store, tenant, dir, meta);
         bucket.added(meta);
+        shipped.add(meta.ulid, tsdbRef ? tsdbRef.blockMetas().map((m) => m.ulid) : [meta.ulid]);
         this.opts.metrics.blocksUploaded.inc({ user: tenant, source: 'ingester' });
         this.opts.metrics.uploadedBytes.inc({ user: tenant }, bytes);
         log.info({ ulid: meta.ulid, bytes }, 'uploaded block');
@@ -103,7 +111,7 @@ export class TenantStores {
       }
     };
     const tsdb = await Tsdb.open({
-      dir: join(this.tsdbRoot, tenant),
+      dir: tsdbDir,
       retentionMs: c.local_retention,
       retentionBytes: 0,
       minBlockDurationMs: c.block_duration,
@@ -114,6 +122,7 @@ export class TenantStores {
       logger: log,
       onBlockWritten: ship,
     });
+    tsdbRef = tsdb;
     const queryable: Queryable = {
       async querier(mint: number, maxt: number): Promise<Querier> {
         const local = await tsdb.querier(mint, maxt);
@@ -131,9 +140,40 @@ export class TenantStores {
       maxSamples: c.query.max_samples,
       timeoutMs: c.query.timeout,
     });
-    const s: TenantStore = { tenant, tsdb, bucket, queryable, engine };
+    const s: TenantStore = { tenant, tsdb, bucket, queryable, engine, shipped };
     this.ready.set(tenant, s);
+    // Blocks cut before a crash, or whose upload failed, are shipped now (and again on every `shipMissing`).
+    this.shipMissing(s).catch((e: unknown) => log.error({ err: e }, 'shipping local blocks failed'));
     return s;
+  }
+
+  /**
+   * Upload the tenant's local blocks that the bucket does not have (as Thanos's shipper re-syncs): a block whose
+   * upload failed, or one cut just before a crash. Blocks written by merges are not shipped (ingesters do not merge).
+   */
+  async shipMissing(s: TenantStore): Promise<number> {
+    await s.bucket.sync();
+    // In the bucket as itself or as a source of a merged block.
+    const have = new Set((await s.bucket.list()).flatMap((m) => [m.ulid, ...m.compaction.sources]));
+    let n = 0;
+    const local = s.tsdb.blockMetas();
+    for (const meta of local) {
+      if (s.shipped.has(meta.ulid) || have.has(meta.ulid) || meta.compaction.level !== 1) continue;
+      const dir = join(this.tsdbRoot, s.tenant, meta.ulid);
+      if (!existsSync(join(dir, 'meta.json'))) continue;
+      const bytes = await uploadBlock(this.opts.store, s.tenant, dir, meta);
+      s.bucket.added(meta);
+      s.shipped.add(meta.ulid, local.map((m) => m.ulid));
+      this.opts.metrics.blocksUploaded.inc({ user: s.tenant, source: 'ingester' });
+      this.opts.metrics.uploadedBytes.inc({ user: s.tenant }, bytes);
+      n++;
+    }
+    return n;
+  }
+
+  /** The tenants whose TSDB is open. */
+  openTenants(): TenantStore[] {
+    return [...this.ready.values()];
   }
 
   async close(): Promise<void> {
