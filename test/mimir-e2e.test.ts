@@ -145,6 +145,7 @@ describe('Mimir role', () => {
     }
     const empty = await api('team-c', 'query', { query: 'longterm_metric', time: at });
     expect(empty.body.data.result).toEqual([]);
+    expect(existsSync(join(dataDir, 'mimir', 'tsdb', 'team-c'))).toBe(false); // a read creates no TSDB
     const unauth = await api(undefined, 'query', { query: 'longterm_metric', time: at });
     expect(unauth.status).toBe(401);
     expect(unauth.body.error).toContain('no org id');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationMs, listenAddress } from '../zod-helpers.js';
+import { byteSize, durationMs, listenAddress } from '../zod-helpers.js';
 
 const s3Schema = z.strictObject({
   endpoint: z.string().optional(),
@@ -45,6 +45,8 @@ export const mimirSection = z.strictObject({
     .refine((s) => s.backend !== 's3' || s.s3 !== undefined, { message: 'backend s3 needs mimir.storage.s3' }),
   /** How often queriers re-list the bucket for blocks of other writers. */
   bucket_sync_interval: durationMs.default(60_000),
+  /** Disk space for bucket blocks fetched by queriers (`<data>/mimir/bucket-cache`); least recently used evicted; 0 = no limit. */
+  bucket_cache_size: byteSize.default(10 * 1024 ** 3),
   compactor: z
     .strictObject({
       /** 0 = no compaction loop (run on demand only). */

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { ObjectStore } from '../../storage/index.js';
 import { Block, type BlockMeta } from '../tsdb/index.js';
 import { DELETION_MARK, META_FILE, blockPrefix } from './block-shipper.js';
+import { DiskCacheBudget } from './disk-cache-budget.js';
 
 /**
  * One tenant's blocks in the bucket, as queriers and the compactor see them. The list of blocks comes from listing
@@ -25,6 +26,7 @@ export class BucketBlocks {
     private readonly cacheDir: string,
     private readonly syncIntervalMs: number,
     private readonly logger: Logger,
+    private readonly budget: DiskCacheBudget = new DiskCacheBudget(0),
   ) {}
 
   /** Re-list the bucket now. */
@@ -84,15 +86,35 @@ export class BucketBlocks {
     for (const [id, b] of this.cached) {
       if (this.metas.has(id)) continue;
       this.cached.delete(id);
+      this.budget.remove(this.cacheKey(id));
       b.delete();
     }
   }
 
-  /** The blocks overlapping [mint, maxt], each acquired (call `releaseReader()` on each when done). */
-  async blocksFor(mint: number, maxt: number): Promise<Block[]> {
-    const metas = (await this.list()).filter((m) => m.minTime <= maxt && m.maxTime > mint);
-    const blocks = await Promise.all(metas.map((m) => this.open(m)));
-    for (const b of blocks) b.acquire();
+  private cacheKey(ulid: string): string {
+    return `${this.tenant}/${ulid}`;
+  }
+
+  /**
+   * The blocks overlapping [mint, maxt], each acquired (call `releaseReader()` on each when done), except those in
+   * `skip` (blocks the ingester still has locally: the same ULID is the same data).
+   */
+  async blocksFor(mint: number, maxt: number, skip?: ReadonlySet<string>): Promise<Block[]> {
+    const metas = (await this.list()).filter((m) => m.minTime <= maxt && m.maxTime > mint && !skip?.has(m.ulid));
+    // Acquire each block as soon as it is open, so that fetching the next one cannot evict it from the cache.
+    const blocks: Block[] = [];
+    try {
+      await Promise.all(
+        metas.map(async (m) => {
+          const b = await this.open(m);
+          b.acquire();
+          blocks.push(b);
+        }),
+      );
+    } catch (e) {
+      for (const b of blocks) b.releaseReader();
+      throw e;
+    }
     return blocks;
   }
 
@@ -127,7 +149,12 @@ export class BucketBlocks {
       renameSync(tmp, dir);
     }
     const b = Block.open(dir);
+    b.lastUsed = Date.now();
     this.cached.set(meta.ulid, b);
+    this.budget.add(this.cacheKey(meta.ulid), b, () => {
+      if (this.cached.get(meta.ulid) === b) this.cached.delete(meta.ulid);
+      b.delete();
+    });
     return b;
   }
 

@@ -4,9 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/helpers/process.js';
 import { silentLogger } from '../../server/index.js';
 import { FilesystemObjectStore } from '../../storage/index.js';
-import type { BlockMeta } from '../tsdb/index.js';
+import { Block, type BlockMeta } from '../tsdb/index.js';
 import { deleteBlock, uploadBlock } from './block-shipper.js';
 import { BucketBlocks } from './bucket-blocks.js';
+import { DiskCacheBudget } from './disk-cache-budget.js';
 import { mergeSampleBatches } from './merge-querier.js';
 
 const batch = (t: number[], v: number[]) => ({ t: Float64Array.from(t), v: Float64Array.from(v), length: t.length });
@@ -70,5 +71,30 @@ describe('block shipping and the bucket view', () => {
     await view.sync();
     expect(await view.list()).toEqual([]);
     expect((await new BucketBlocks('t2', store, tempDir('mimir-cache-'), 60_000, silentLogger()).list()).map((m) => m.ulid)).toEqual([a.ulid]);
+  });
+});
+
+describe('DiskCacheBudget', () => {
+  it('evicts the least recently used blocks nobody reads until the cache fits', () => {
+    const root = tempDir('mimir-cache-');
+    const blocks = ['01JEEEEEEEEEEEEEEEEEEEEEEE', '01JFFFFFFFFFFFFFFFFFFFFFFF', '01JGGGGGGGGGGGGGGGGGGGGGGG'].map((id, i) => {
+      const b = Block.open(fakeBlockDir(root, meta(id, i * 1000, (i + 1) * 1000)));
+      b.lastUsed = i;
+      return b;
+    });
+    const budget = new DiskCacheBudget(Math.floor(blocks[0].size * 2.5));
+    const evicted: string[] = [];
+    const add = (b: Block) => budget.add(b.meta.ulid, b, () => evicted.push(b.meta.ulid));
+    blocks[0].acquire(); // in use: never evicted
+    add(blocks[0]);
+    add(blocks[1]);
+    expect(evicted).toEqual([]);
+    add(blocks[2]);
+    // 3 blocks > 2.5: block 0 is older but in use, block 2 was just added, so block 1 goes.
+    expect(evicted).toEqual(['01JFFFFFFFFFFFFFFFFFFFFFFF']);
+    expect(budget.bytes).toBe(blocks[0].size + blocks[2].size);
+    blocks[0].releaseReader();
+    budget.add('01JHHHHHHHHHHHHHHHHHHHHHHH', Block.open(fakeBlockDir(root, meta('01JHHHHHHHHHHHHHHHHHHHHHHH', 0, 1))), () => evicted.push('H'));
+    expect(evicted).toEqual(['01JFFFFFFFFFFFFFFFFFFFFFFF', '01JEEEEEEEEEEEEEEEEEEEEEEE']);
   });
 });

@@ -94,15 +94,16 @@ export async function startMimir(ctx: ComponentContext): Promise<MimirComponent>
       maxConcurrentQueries: cfg.query.max_concurrency,
       queryTimeoutMs: cfg.query.timeout,
       resolveDeps: async (req) => {
-        const s = await tenants.get(resolveTenant(req.headers, tenancy));
+        const s = await tenants.forRead(resolveTenant(req.headers, tenancy));
+        const tsdb = s.tsdb;
         return {
           queryable: s.queryable,
           engine: s.engine,
           formatQuery,
           parseQuery: (q: string) => parseExpr(q),
-          metadata: s.tsdb,
-          exemplars: s.tsdb,
-          tsdbStatus: (limit: number) => s.tsdb.stats(limit),
+          metadata: tsdb,
+          exemplars: tsdb,
+          tsdbStatus: tsdb ? (limit: number) => tsdb.stats(limit) : undefined,
           configYaml: () => '',
           flags: () => ({}),
           buildInfo: buildInfo(),

@@ -12,15 +12,22 @@ import { BucketBlocksQuerier } from './bucket-querier.js';
 import { MergeQuerier } from './merge-querier.js';
 import type { MimirMetrics } from './mimir-metrics.js';
 import { ShippedFile } from './shipped-file.js';
+import { DiskCacheBudget } from './disk-cache-budget.js';
 
-/** What one tenant has: its ingester TSDB, its bucket blocks, and a PromQL engine over both. */
-export interface TenantStore {
+/** What a query of one tenant reads: a queryable and a PromQL engine over it; `tsdb` when it has one here. */
+export interface TenantView {
   tenant: string;
-  tsdb: Tsdb;
   bucket: BucketBlocks;
-  /** Head + local blocks merged with the bucket blocks. */
   queryable: Queryable;
   engine: Engine;
+  tsdb?: Tsdb;
+}
+
+/** What one tenant has: its ingester TSDB, its bucket blocks, and a PromQL engine over both. */
+export interface TenantStore extends TenantView {
+  tsdb: Tsdb;
+  /** Head + local blocks merged with the bucket blocks. */
+  queryable: Queryable;
   /** Which local blocks were shipped already. */
   shipped: ShippedFile;
 }
@@ -41,12 +48,41 @@ export interface TenantStoresOptions {
 export class TenantStores {
   private readonly open = new Map<string, Promise<TenantStore>>();
   private readonly buckets = new Map<string, BucketBlocks>();
+  private readonly readOnly = new Map<string, TenantView>();
+  readonly cacheBudget: DiskCacheBudget;
   private closed = false;
 
-  constructor(private readonly opts: TenantStoresOptions) {}
+  constructor(private readonly opts: TenantStoresOptions) {
+    this.cacheBudget = new DiskCacheBudget(opts.config.bucket_cache_size);
+  }
 
   get tsdbRoot(): string {
     return join(this.opts.dataDir, 'mimir', 'tsdb');
+  }
+
+  /**
+   * What a read of `tenant` uses: its stores when it has written here (TSDB open or on disk), otherwise a view of its
+   * bucket blocks only — a read never creates a TSDB, so arbitrary org ids on queries leave nothing on disk.
+   */
+  async forRead(tenant: string): Promise<TenantView> {
+    if (this.open.has(tenant) || existsSync(join(this.tsdbRoot, tenant))) return this.get(tenant);
+    let v = this.readOnly.get(tenant);
+    if (!v) {
+      const bucket = this.bucketFor(tenant);
+      const queryable: Queryable = {
+        async querier(mint: number, maxt: number): Promise<Querier> {
+          return new BucketBlocksQuerier(await bucket.blocksFor(mint, maxt), mint, maxt);
+        },
+      };
+      v = { tenant, bucket, queryable, engine: this.engineFor(queryable) };
+      this.readOnly.set(tenant, v);
+    }
+    return v;
+  }
+
+  private engineFor(queryable: Queryable): Engine {
+    const q = this.opts.config.query;
+    return new Engine(queryable, { lookbackDelta: q.lookback_delta, maxSamples: q.max_samples, timeoutMs: q.timeout });
   }
 
   /** The tenant's stores, opening its TSDB on first use. */
@@ -72,7 +108,7 @@ export class TenantStores {
     let b = this.buckets.get(tenant);
     if (!b) {
       const c = this.opts.config;
-      b = new BucketBlocks(tenant, this.opts.store, join(this.opts.dataDir, 'mimir', 'bucket-cache', tenant), c.bucket_sync_interval, this.opts.logger);
+      b = new BucketBlocks(tenant, this.opts.store, join(this.opts.dataDir, 'mimir', 'bucket-cache', tenant), c.bucket_sync_interval, this.opts.logger, this.cacheBudget);
       this.buckets.set(tenant, b);
     }
     return b;
@@ -127,7 +163,7 @@ export class TenantStores {
       async querier(mint: number, maxt: number): Promise<Querier> {
         const local = await tsdb.querier(mint, maxt);
         try {
-          const blocks = await bucket.blocksFor(mint, maxt);
+          const blocks = await bucket.blocksFor(mint, maxt, new Set(tsdb.blockMetas().map((m) => m.ulid)));
           return new MergeQuerier(local, new BucketBlocksQuerier(blocks, mint, maxt));
         } catch (e) {
           local.close();
@@ -135,11 +171,8 @@ export class TenantStores {
         }
       },
     };
-    const engine = new Engine(queryable, {
-      lookbackDelta: c.query.lookback_delta,
-      maxSamples: c.query.max_samples,
-      timeoutMs: c.query.timeout,
-    });
+    const engine = this.engineFor(queryable);
+    this.readOnly.delete(tenant);
     const s: TenantStore = { tenant, tsdb, bucket, queryable, engine, shipped };
     this.ready.set(tenant, s);
     // Blocks cut before a crash, or whose upload failed, are shipped now (and again on every `shipMissing`).
