@@ -34,12 +34,13 @@ describe('sightline CLI', () => {
   it('starts, answers health checks, and shuts down on SIGTERM', async () => {
     const dir = tempDir();
     const file = join(dir, 'sightline.yaml');
-    writeFileSync(file, 'metrics:\n  listen_address: ${LISTEN}\n');
+    writeFileSync(file, 'metrics:\n  listen_address: ${LISTEN}\nmimir:\n  listen_address: ${LISTEN}\n');
     const s = spawnSightline(['--config.file', file, '--data-dir', join(dir, 'data')], { LISTEN: '127.0.0.1:0' });
     const ports = await startedPorts(s);
     const base = `http://127.0.0.1:${ports.prometheus}`;
     expect((await fetch(`${base}/-/healthy`)).status).toBe(200);
     expect((await fetch(`${base}/-/ready`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${ports.mimir}/ready`)).status).toBe(200);
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toContain('process_cpu_seconds_total');
     s.child.kill('SIGTERM');
