@@ -47,7 +47,14 @@ export async function startMimir(ctx: ComponentContext): Promise<MimirComponent>
     logger: log,
   });
   const compactNow = async () => {
-    for (const t of tenants.openTenants()) await tenants.shipMissing(t).catch((e: unknown) => log.error({ err: e, tenant: t.tenant }, 'shipping local blocks failed'));
+    for (const t of tenants.openTenants()) {
+      try {
+        // Ship what failed before, then let local retention drop what is now shipped.
+        if ((await tenants.shipMissing(t)) > 0) await t.tsdb.compactHead();
+      } catch (e) {
+        log.error({ err: e, tenant: t.tenant }, 'shipping local blocks failed');
+      }
+    }
     const names = await tenants.allTenants();
     await compactor.run(names.map((n) => tenants.bucketFor(n)));
   };

@@ -157,6 +157,8 @@ export class TenantStores {
       compactionIntervalMs: c.head_compaction_interval,
       logger: log,
       onBlockWritten: ship,
+      // Local retention never deletes a block cut from the head before it is in the bucket.
+      keepBlock: (meta) => meta.compaction.level === 1 && !shipped.has(meta.ulid),
     });
     tsdbRef = tsdb;
     const queryable: Queryable = {
@@ -191,7 +193,11 @@ export class TenantStores {
     let n = 0;
     const local = s.tsdb.blockMetas();
     for (const meta of local) {
-      if (s.shipped.has(meta.ulid) || have.has(meta.ulid) || meta.compaction.level !== 1) continue;
+      if (s.shipped.has(meta.ulid) || meta.compaction.level !== 1) continue;
+      if (have.has(meta.ulid)) {
+        s.shipped.add(meta.ulid, local.map((m) => m.ulid));
+        continue;
+      }
       const dir = join(this.tsdbRoot, s.tenant, meta.ulid);
       if (!existsSync(join(dir, 'meta.json'))) continue;
       const bytes = await uploadBlock(this.opts.store, s.tenant, dir, meta);

@@ -59,6 +59,8 @@ export interface TsdbOptions {
    * it — e.g. to ship it to object storage (the Mimir role). Errors are logged, not fatal.
    */
   onBlockWritten?: (meta: BlockMeta, dir: string) => Promise<void> | void;
+  /** Retention skips a block for which this returns true (e.g. a block not yet shipped to object storage). */
+  keepBlock?: (meta: BlockMeta) => boolean;
 }
 
 export interface TsdbStatus {
@@ -559,6 +561,7 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
         }
       }
     }
+    if (this.opts.keepBlock) for (const b of deletable) if (this.opts.keepBlock(b.meta)) deletable.delete(b);
     if (deletable.size === 0) return;
     this.blocks = this.blocks.filter((b) => !deletable.has(b));
     for (const b of deletable) {
