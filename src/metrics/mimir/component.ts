@@ -6,7 +6,8 @@ import { FilesystemObjectStore, S3ObjectStore, type ObjectStore } from '../../st
 import { registerPrometheusApi } from '../api/index.js';
 import { buildInfo } from '../component.js';
 import { Overrides } from '../limits/index.js';
-import { formatQuery, parseExpr } from '../promql/index.js';
+import { Engine, formatQuery, parseExpr } from '../promql/index.js';
+import type { Queryable } from '../storage/interface.js';
 import { registerRemoteWriteReceiver } from '../remote/index.js';
 import { BucketCompactor } from './bucket-compactor.js';
 import { mimirMetrics } from './mimir-metrics.js';
@@ -87,11 +88,13 @@ export async function startMimir(ctx: ComponentContext): Promise<MimirComponent>
     maxMessageSize: ctx.config.remote.max_recv_msg_size,
   });
 
+  // Every request's dependencies come from `resolveDeps` (the tenant's); the static ones are never used.
+  const noTenant: Queryable = { querier: () => Promise.reject(new Error('tenant not resolved')) };
   registerPrometheusApi(
     app,
     {
-      queryable: { querier: () => Promise.reject(new Error('no tenant')) },
-      engine: undefined as never,
+      queryable: noTenant,
+      engine: new Engine(noTenant),
       configYaml: () => '',
       flags: () => ({}),
       buildInfo: buildInfo(),
