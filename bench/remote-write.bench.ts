@@ -7,7 +7,8 @@
  * test helper's WAL-backed Appendable (every request is in the write-ahead log before the 2xx) plus an in-memory
  * columnar copy of the samples standing in for the TSDB head, which is not there yet.
  *
- *   npm run bench remote-write          (env RW_SERIES, RW_SAMPLES, RW_BATCH, RW_CONCURRENCY to change the load)
+ *   npm run bench remote-write          (env RW_SERIES, RW_SAMPLES, RW_BATCH, RW_CONCURRENCY to change the load;
+ *                                        RW_PART=receiver|sender for one half)
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -234,10 +235,11 @@ async function senderTo(name: 'prometheus' | 'victoria-metrics'): Promise<Record
 if (process.argv[2] === '--serve') {
   await serve(process.argv[3]);
 } else {
-  const results = [await ours(), await peer('prometheus'), await peer('victoria-metrics')].filter((r) => r !== undefined);
+  const part = process.env.RW_PART ?? 'all'; // all | receiver | sender
+  const results = part === 'sender' ? [] : [await ours(), await peer('prometheus'), await peer('victoria-metrics')].filter((r) => r !== undefined);
   for (const r of results) console.log(JSON.stringify({ bench: 'remote-write', ...r }));
-  console.log(JSON.stringify({ bench: 'remote-write', ...decoderOnly() }));
-  for (const peerName of ['prometheus', 'victoria-metrics'] as const) {
+  if (part !== 'sender') console.log(JSON.stringify({ bench: 'remote-write', ...decoderOnly() }));
+  for (const peerName of part === 'receiver' ? [] : (['prometheus', 'victoria-metrics'] as const)) {
     const r = await senderTo(peerName);
     if (r) console.log(JSON.stringify({ bench: 'remote-write', ...r }));
   }

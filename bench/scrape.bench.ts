@@ -7,10 +7,17 @@
  * counting sink (a stand-in Appendable that resolves series refs like a head but stores nothing, so the figure is
  * the scrape side alone: HTTP, parsing, labels, relabel, cache, staleness bookkeeping).
  *
- * Reports process CPU seconds per 15 s cycle and the share of one core, for the first (cold cache) cycle and the
- * steady cycles after it. Env: SCRAPE_BENCH_TARGETS, SCRAPE_BENCH_SERIES, SCRAPE_BENCH_CYCLES, SCRAPE_BENCH_GZIP=1.
+ * After a warm-up (every target scraped once: labels parsed and cached), reports process CPU seconds (user+system)
+ * per 15 s cycle, the share of one core, CPU per sample and the projection to the full load. Env: SCRAPE_BENCH_TARGETS, SCRAPE_BENCH_SERIES, SCRAPE_BENCH_CYCLES, SCRAPE_BENCH_GZIP=1.
+ *
+ * SCRAPE_BENCH_REFERENCE=1 (default when a `prometheus` binary is on PATH) then runs real Prometheus against the same
+ * targets for the same cycles and reports its CPU per appended sample (from /proc, user+system) and the ratio.
+ * Prometheus also writes its TSDB head and WAL, so the ratio favours Prometheus less than it looks.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg } from 'node:os';
@@ -111,10 +118,19 @@ async function main(): Promise<void> {
   const sink = new CountingSink();
   const registry = new Registry();
   const mgr = new ScrapeManager(sink, { registry, discoveryUpdateIntervalMs: 0 });
-  const t0 = Date.now();
   let cpu = process.cpuUsage();
   mgr.applyConfig(cfg);
-  const results: { cycle: number; cpuSeconds: number; coreShare: number; samples: number; commits: number; rssMB: number }[] = [];
+  // Warm-up: until every target has been scraped once (labels parsed and cached), at most 4 intervals.
+  const warmStart = Date.now();
+  while (Date.now() - warmStart < 4 * INTERVAL_MS && !(mgr.activeTargets().length === TARGETS && mgr.activeTargets().every((t) => t.lastScrape > 0))) {
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const warm = process.cpuUsage(cpu);
+  const warmUp = { seconds: +((Date.now() - warmStart) / 1000).toFixed(1), cpuSeconds: +((warm.user + warm.system) / 1e6).toFixed(3), samples: sink.samples };
+  console.error(`warm-up: ${warmUp.seconds} s, ${warmUp.cpuSeconds} CPU s, ${warmUp.samples} samples`);
+  cpu = process.cpuUsage();
+  const t0 = Date.now();
+  const results: { cycle: number; cpuSeconds: number; systemSeconds: number; coreShare: number; samples: number; commits: number; rssMB: number }[] = [];
   for (let c = 1; c <= CYCLES; c++) {
     const samples0 = sink.samples;
     const commits0 = sink.commits;
@@ -122,15 +138,18 @@ async function main(): Promise<void> {
     const d = process.cpuUsage(cpu);
     cpu = process.cpuUsage();
     const cpuSeconds = (d.user + d.system) / 1e6;
-    const r = { cycle: c, cpuSeconds: +cpuSeconds.toFixed(3), coreShare: +((cpuSeconds / (INTERVAL_MS / 1000)) * 100).toFixed(1), samples: sink.samples - samples0, commits: sink.commits - commits0, rssMB: Math.round(process.memoryUsage().rss / 2 ** 20) };
+    const systemSeconds = d.system / 1e6;
+    const r = { cycle: c, cpuSeconds: +cpuSeconds.toFixed(3), systemSeconds: +systemSeconds.toFixed(3), coreShare: +((cpuSeconds / (INTERVAL_MS / 1000)) * 100).toFixed(1), samples: sink.samples - samples0, commits: sink.commits - commits0, rssMB: Math.round(process.memoryUsage().rss / 2 ** 20) };
     results.push(r);
-    console.error(`cycle ${c}: ${r.cpuSeconds} CPU s per 15 s (${r.coreShare}% of one core), ${r.samples} samples in ${r.commits} scrapes, rss ${r.rssMB} MB`);
+    console.error(`cycle ${c}: ${r.cpuSeconds} CPU s (system ${r.systemSeconds}) per 15 s (${r.coreShare}% of one core), ${r.samples} samples in ${r.commits} scrapes, rss ${r.rssMB} MB`);
   }
   const health = mgr.activeTargets();
   const down = health.filter((t) => t.health !== 'up');
   await mgr.stop();
+  const wantRef = process.env.SCRAPE_BENCH_REFERENCE ?? (spawnSync('prometheus', ['--version']).status === 0 ? '1' : '0');
+  const reference = wantRef === '1' ? await runReference(address) : undefined;
   child.kill();
-  const steady = results.slice(1);
+  const steady = results;
   const steadyCpu = steady.length ? steady.reduce((a, r) => a + r.cpuSeconds, 0) / steady.length : NaN;
   // On a busy machine loops can fall behind (fewer than TARGETS scrapes in a cycle); the per-sample cost projected to
   // the full 1,000 x 1,000 load is the figure that does not depend on how much CPU the machine granted us.
@@ -145,7 +164,7 @@ async function main(): Promise<void> {
       seriesPerTarget: SERIES,
       intervalSeconds: INTERVAL_MS / 1000,
       gzip: GZIP,
-      firstCycleCpuSeconds: results[0]?.cpuSeconds,
+      warmUp,
       steadyCpuSecondsPerCycle: +steadyCpu.toFixed(3),
       steadyCoreSharePercent: +((steadyCpu / (INTERVAL_MS / 1000)) * 100).toFixed(1),
       samplesPerSecondPerCore: Math.round(steadySamples / Math.max(1e-9, steadyCpuTotal)),
@@ -153,13 +172,92 @@ async function main(): Promise<void> {
       cpuMicrosecondsPerSample: +cpuPerSampleUs.toFixed(2),
       projectedCpuSecondsPerCycle: +projected.toFixed(2),
       projectedCoreSharePercent: +((projected / (INTERVAL_MS / 1000)) * 100).toFixed(1),
-      targetsDown: down.length,
+      targetsNotUp: down.length,
       loadAverage1m: +loadavg()[0].toFixed(1),
       cpus: cpus().length,
       firstError: down[0]?.lastError,
       cycles: results,
+      reference,
+      ratioCpuPerSampleVsPrometheus: reference ? +(cpuPerSampleUs / (reference.cpuMicrosecondsPerSample as number)).toFixed(2) : undefined,
     }),
   );
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = http.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function procCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(spawnSync('getconf', ['CLK_TCK']).stdout.toString().trim() || 100);
+  return (Number(fields[11]) + Number(fields[12])) / ticks;
+}
+
+async function promCounter(port: number, name: string): Promise<number> {
+  const text = await new Promise<string>((resolve, reject) => {
+    http.get(`http://127.0.0.1:${port}/metrics`, (res) => {
+      let b = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (b += c));
+      res.on('end', () => resolve(b));
+    }).on('error', reject);
+  });
+  let sum = NaN;
+  for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))) sum = (Number.isNaN(sum) ? 0 : sum) + Number(m[1]);
+  return sum;
+}
+
+/** The same load against real Prometheus (its CPU from /proc). */
+async function runReference(address: string): Promise<Record<string, unknown>> {
+  const dir = mkdtempSync(join(tmpdir(), 'scrape-bench-prom-'));
+  const lines = ['global:', '  scrape_interval: 15s', '  scrape_timeout: 10s', 'scrape_configs:', '- job_name: bench', '  static_configs:'];
+  for (let i = 0; i < TARGETS; i++) lines.push(`  - targets: ['${address}']`, `    labels: {__metrics_path__: /t/${i}, target: '${i}'}`);
+  writeFileSync(join(dir, 'prometheus.yml'), lines.join('\n') + '\n');
+  const port = await freePort();
+  const prom = spawn('prometheus', ['--config.file', join(dir, 'prometheus.yml'), '--storage.tsdb.path', join(dir, 'data'), '--web.listen-address', `127.0.0.1:${port}`, '--log.level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    // Warm-up as for Sightline: until the head holds (nearly) every series, at most 4 intervals.
+    const warmStart = Date.now();
+    while (Date.now() - warmStart < 4 * INTERVAL_MS) {
+      await new Promise((r) => setTimeout(r, 500));
+      const series = await promCounter(port, 'prometheus_tsdb_head_series').catch(() => 0);
+      if (series >= TARGETS * (SERIES + 5) * 0.99) break;
+    }
+    console.error(`prometheus warm-up: ${((Date.now() - warmStart) / 1000).toFixed(1)} s`);
+    const t0 = Date.now();
+    let cpu = procCpuSeconds(prom.pid!);
+    let appended = await promCounter(port, 'prometheus_tsdb_head_samples_appended_total').catch(() => 0);
+    const cycles: { cycle: number; cpuSeconds: number; samples: number }[] = [];
+    for (let c = 1; c <= CYCLES; c++) {
+      await new Promise((r) => setTimeout(r, t0 + c * INTERVAL_MS - Date.now()));
+      const now = procCpuSeconds(prom.pid!);
+      const a = await promCounter(port, 'prometheus_tsdb_head_samples_appended_total').catch(() => NaN);
+      cycles.push({ cycle: c, cpuSeconds: +(now - cpu).toFixed(3), samples: a - appended });
+      console.error(`prometheus cycle ${c}: ${(now - cpu).toFixed(3)} CPU s, ${a - appended} samples appended`);
+      cpu = now;
+      appended = a;
+    }
+    const steady = cycles;
+    const cpuS = steady.reduce((x, r) => x + r.cpuSeconds, 0);
+    const samples = steady.reduce((x, r) => x + r.samples, 0);
+    const perSample = (cpuS / Math.max(1, samples)) * 1e6;
+    return {
+      version: spawnSync('prometheus', ['--version']).stdout.toString().split('\n')[0],
+      steadyCpuSecondsPerCycle: steady.length ? +(cpuS / steady.length).toFixed(3) : NaN,
+      cpuMicrosecondsPerSample: +perSample.toFixed(2),
+      projectedCpuSecondsPerCycle: +((perSample / 1e6) * TARGETS * (SERIES + 5)).toFixed(2),
+      cycles,
+    };
+  } finally {
+    prom.kill();
+  }
 }
 
 if (process.argv.includes('serve')) serveTargets();

@@ -22,7 +22,7 @@ afterEach(async () => {
   apps = [];
 });
 
-async function setup(opts: { multiTenant?: boolean; overrides?: Overrides; appendable?: (t: string) => Appendable; now?: number } = {}): Promise<Setup> {
+async function setup(opts: { multiTenant?: boolean; overrides?: Overrides; appendable?: (t: string) => Appendable; now?: number; maxMessageSize?: number } = {}): Promise<Setup> {
   const registry = createSelfMetricsRegistry();
   const app = createHttpServer({ name: 'test', listenAddress: '127.0.0.1:0', logger: silentLogger(), registry });
   const stores = new Map<string, MemoryStorage>();
@@ -37,6 +37,7 @@ async function setup(opts: { multiTenant?: boolean; overrides?: Overrides; appen
     overrides: opts.overrides,
     registry,
     now: opts.now !== undefined ? () => opts.now! : undefined,
+    maxMessageSize: opts.maxMessageSize,
   });
   const port = await listen(app, '127.0.0.1:0');
   apps.push(app);
@@ -234,6 +235,18 @@ describe('remote-write receiver (Mimir behaviour) with MemoryStorage', () => {
     expect((await post(s.url, raw, { 'X-Scope-OrgID': 't1' })).status).toBe(200);
     expect(s.stores.has('t2')).toBe(false);
     expect(await values(s.stores.get('t1'), 'm')).toHaveLength(1);
+  });
+
+  it('refuses bodies over the message size limit with 413', async () => {
+    const s = await setup({ maxMessageSize: 2000 });
+    const big = encodeV1(Array.from({ length: 100 }, (_, i) => ({ labels: lbl([['__name__', `m${i}`], ['pad', 'x'.repeat(50)]]), samples: [{ value: 1, timestamp: NOW }] })));
+    const r = await fetch(s.url, { method: 'POST', headers: { 'Content-Type': 'application/x-protobuf', 'Content-Encoding': 'snappy' }, body: Buffer.concat([big, big]) });
+    expect(r.status).toBe(413);
+    expect(await r.text()).toMatch(/err-mimir-distributor-max-write-message-size/);
+    // Compressed small enough, but it decompresses past the limit.
+    const r2 = await post(s.url, Buffer.concat([big, big]));
+    expect(r2.status).toBe(413);
+    expect(r2.text).toMatch(/decompressed message size .* \(err-mimir-distributor-max-write-message-size\): snappy: decoded length \d+ exceeds the limit of 2000 bytes/);
   });
 
   it('answers only after the commit (the write-ahead log) resolved', async () => {

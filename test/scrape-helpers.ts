@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs';
 import http from 'node:http';
+import { join, resolve } from 'node:path';
+import { REPO_ROOT } from './helpers/process.js';
 import type { AddressInfo } from 'node:net';
 import { Matcher, isStaleNaN } from '../src/metrics/model/index.js';
 import type { MemoryStorage } from '../src/metrics/storage/index.js';
@@ -45,4 +48,14 @@ export async function selectSeries(storage: MemoryStorage, matchers: Record<stri
   }
   q.close();
   return out;
+}
+
+/**
+ * The seed guide's configuration files (`prometheus.yml`, `values-prometheus.yaml`, ...): `$SIGHTLINE_SEED_DIR`,
+ * else `../shared/seed` beside the repository, else `/work/shared/seed`.
+ */
+export function seedDir(): string {
+  const candidates = [process.env.SIGHTLINE_SEED_DIR, resolve(REPO_ROOT, 'test', 'fixtures', 'seed'), resolve(REPO_ROOT, '..', 'shared', 'seed'), '/work/shared/seed'].filter((d): d is string => !!d);
+  for (const d of candidates) if (existsSync(join(d, 'prometheus.yml'))) return d;
+  throw new Error(`seed files not found (looked in ${candidates.join(', ')}); set SIGHTLINE_SEED_DIR`);
 }

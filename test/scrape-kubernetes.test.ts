@@ -9,11 +9,11 @@ import { buildPodGroup, type KubePod } from '../src/metrics/discovery/index.js';
 import { loadPrometheusConfig } from '../src/metrics/promconfig/index.js';
 import { ScrapeManager, type TargetStatus } from '../src/metrics/scrape/index.js';
 import { MemoryStorage } from '../src/metrics/storage/index.js';
-import { tempDir, waitFor } from './helpers/process.js';
+import { REPO_ROOT, tempDir, waitFor } from './helpers/process.js';
 import { serve, type Served } from './scrape-helpers.js';
 
 const FIXTURE = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures/kubernetes/pods.json'), 'utf8')) as { items: KubePod[]; metadata: { resourceVersion: string } };
-const SEED = parse(readFileSync('/work/shared/seed/prometheus.yml', 'utf8')) as { scrape_configs: { job_name: string; relabel_configs: unknown[] }[] };
+const SEED = parse(readFileSync(join(REPO_ROOT, 'test/fixtures/seed/prometheus.yml'), 'utf8')) as { scrape_configs: { job_name: string; relabel_configs: unknown[] }[] };
 const seedJob = SEED.scrape_configs.find((s) => s.job_name === 'kubernetes-pods')!;
 
 interface FakeApi extends Served {
@@ -199,7 +199,7 @@ describe('kubernetes_sd_configs role pod with the seed kubernetes-pods job', () 
     writeFileSync(join(sa, 'token'), 'sa-token');
     writeFileSync(join(sa, 'namespace'), 'monitoring');
     writeFileSync(join(sa, 'ca.crt'), readFileSync(join(fx, 'apiserver.crt')));
-    const cfg = loadPrometheusConfig('/work/shared/seed/prometheus.yml');
+    const cfg = loadPrometheusConfig(join(REPO_ROOT, 'test/fixtures/seed/prometheus.yml'));
     const [host, port] = api.address.split(':');
     const mgr = new ScrapeManager(new MemoryStorage(), { discoveryUpdateIntervalMs: 50, env: { KUBERNETES_SERVICE_HOST: host, KUBERNETES_SERVICE_PORT: port }, inClusterDir: sa });
     cleanups.push(() => mgr.stop());

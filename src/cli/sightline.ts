@@ -2,8 +2,11 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { SightlineConfig } from '../config/index.js';
+import { startLogs } from '../logs/index.js';
 import { startMetrics } from '../metrics/index.js';
 import { startMimir } from '../metrics/mimir/index.js';
+import { startOtlp } from '../otlp/index.js';
+import { startTraces } from '../traces/index.js';
 import { createSelfMetricsRegistry, type Component, type ComponentContext } from '../server/index.js';
 import type { Target } from './args.js';
 
@@ -24,6 +27,10 @@ export interface RunningSightline {
 const STARTERS: Record<Exclude<Target, 'all'>, (ctx: ComponentContext) => Promise<Component>> = {
   metrics: startMetrics,
   mimir: startMimir,
+  logs: startLogs,
+  traces: (ctx) => startTraces(ctx),
+  // Last: the receivers hand data to the stores started before them.
+  otlp: startOtlp,
 };
 
 /** Start the components of a target in one process. Stops in reverse order. */

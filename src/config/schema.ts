@@ -1,8 +1,11 @@
 import { z } from 'zod';
+import { logsSection } from './sections/logs.js';
 import { metricsSection } from './sections/metrics.js';
 import { mimirSection } from './sections/mimir.js';
 import { remoteSection } from './sections/remote.js';
+import { otlpSection } from './sections/otlp.js';
 import { serverSection } from './sections/server.js';
+import { tracesSection } from './sections/traces.js';
 
 /**
  * Sightline's one configuration file (`--config.file sightline.yaml`). One section per component; every section
@@ -13,6 +16,9 @@ export const sightlineConfigSchema = z.strictObject({
   metrics: metricsSection.prefault({}),
   remote: remoteSection.prefault({}),
   mimir: mimirSection.prefault({}),
+  logs: logsSection.prefault({}),
+  traces: tracesSection.prefault({}),
+  otlp: otlpSection.prefault({}),
 });
 
 export type SightlineConfig = z.output<typeof sightlineConfigSchema>;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { version } from '../cli/version.js';
+import { registerOtlpSinks, unregisterOtlpSink } from '../otlp/index.js';
 import type { Component, ComponentContext } from '../server/index.js';
 import { DEFAULT_TENANT, createHttpServer, listen } from '../server/index.js';
 import { prometheusFlags, registerPrometheusApi, type BuildInfo } from './api/index.js';
@@ -94,6 +95,8 @@ export async function startMetrics(ctx: ComponentContext): Promise<Component> {
 
   if (cfg.scrape_self) scrape.addSelfScrape({ address: `127.0.0.1:${port}`, intervalMs: cfg.self_scrape_interval, jobName: 'sightline' });
   scrape.applyConfig(promConfig);
+  // OTLP metrics received by this process land in this TSDB (queryable on this API).
+  registerOtlpSinks(ctx, { metrics: tsdb });
   ready = true;
   log.info({ address: cfg.listen_address, port, jobs: promConfig.scrape_configs.length, remoteWrites: senders.length }, 'Prometheus API listening');
 
@@ -102,6 +105,7 @@ export async function startMetrics(ctx: ComponentContext): Promise<Component> {
     ports: { prometheus: port },
     async stop() {
       ready = false;
+      unregisterOtlpSink(ctx, 'metrics');
       await scrape.stop();
       await Promise.all(senders.map((s) => s.stop()));
       await app.close();

@@ -1,9 +1,7 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, openSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-
-const START_SH = '/work/shared/peers/start.sh';
 
 /** Whether the Debian `prometheus` binary is installed; in CI its absence is a failure, not a skip. */
 export function prometheusAvailable(): boolean {
@@ -34,15 +32,41 @@ export interface PrometheusPeer {
   query(q: string, time?: number): Promise<{ metric: Record<string, string>; value?: [number, string]; values?: [number, string][] }[]>;
 }
 
-/** Start a real Prometheus on loopback (via ../shared/peers/start.sh when present) with `config` as prometheus.yml. */
+/**
+ * Start a real Prometheus on loopback with `config` as prometheus.yml, its remote-write receiver on (the flags of
+ * ../shared/peers/start.sh, repeated here so tests need only the Debian package), and wait until it is ready.
+ */
 export async function startPrometheus(dir: string, config: string, port?: number): Promise<PrometheusPeer> {
   writeFileSync(join(dir, 'prometheus.yml'), config);
   const p = port ?? (await freePort());
-  let pid: number;
-  if (existsSync(START_SH)) {
-    pid = Number(execFileSync('bash', [START_SH, 'prometheus', dir, String(p)], { encoding: 'utf8' }).trim());
-  } else {
-    throw new Error(`${START_SH} not found`);
+  const log = openSync(join(dir, 'server.log'), 'a');
+  const child = spawn(
+    'prometheus',
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'tsdb')}`,
+      `--web.listen-address=127.0.0.1:${p}`,
+      '--web.enable-remote-write-receiver',
+      '--web.enable-lifecycle',
+    ],
+    { stdio: ['ignore', log, log], detached: false },
+  );
+  closeSync(log);
+  const pid = child.pid!;
+  let exited = false;
+  child.on('exit', () => (exited = true));
+  for (let i = 0; ; i++) {
+    if (exited) throw new Error(`prometheus exited; see ${join(dir, 'server.log')}`);
+    try {
+      if ((await fetch(`http://127.0.0.1:${p}/-/ready`)).ok) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (i > 150) {
+      child.kill('SIGKILL');
+      throw new Error(`prometheus not ready after 15 s; see ${join(dir, 'server.log')}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
   }
   const url = `http://127.0.0.1:${p}`;
   return {

@@ -2,10 +2,10 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../config/index.js';
-import { tempDir } from '../../../test/helpers/process.js';
+import { REPO_ROOT, tempDir } from '../../../test/helpers/process.js';
 import { loadPrometheusConfig, parsePrometheusConfig, promConfigFromHelmValues } from './index.js';
 
-const SEED = '/work/shared/seed';
+const SEED = join(REPO_ROOT, 'test/fixtures/seed');
 
 describe('prometheus.yml', () => {
   it('loads the seed prometheus.yml unchanged, with regex: true read as the string "true"', () => {

@@ -60,6 +60,11 @@ describe('text format 0.0.4', () => {
     expect(rows[11]).toEqual({ kind: 'type', meta: 'old unknown' });
   });
 
+  it('reads integer values exactly and long ones as floats', () => {
+    const rows = parseAll('a 007\nb 9007199254740993\nc 12345678901234567890\nd -42\ne 1e3\n', false);
+    expect(rows.map((r) => r.v)).toEqual([7, 9007199254740992, 12345678901234567000, -42, 1000]);
+  });
+
   it('reads histogram and summary series under their own names', () => {
     const text = '# TYPE h histogram\nh_bucket{le="0.1"} 1\nh_bucket{le="+Inf"} 2\nh_sum 0.3\nh_count 2\n# TYPE s summary\ns{quantile="0.5"} 1\ns_sum 3\ns_count 4\n';
     const names = parseAll(text, false).filter((r) => r.kind === 'series').map((r) => `${r.labels!.__name__}${r.labels!.le ?? r.labels!.quantile ?? ''}`);

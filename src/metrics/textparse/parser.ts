@@ -253,12 +253,24 @@ export class ExpositionParser {
     if (i >= end || (sep !== C_SP && sep !== C_TAB)) this.fail(`expected value after metric, got ${JSON.stringify(truncate(t.slice(i, end)) || '\\n')}`);
     while (i < end && (t.charCodeAt(i) === C_SP || t.charCodeAt(i) === C_TAB)) i++;
     let j = i;
-    while (j < end && t.charCodeAt(j) !== C_SP && t.charCodeAt(j) !== C_TAB) j++;
+    // Plain integers (most counters) are read from the characters directly: exact below 2^53, no string made.
+    let intVal = 0;
+    let isInt = true;
+    while (j < end) {
+      const c = t.charCodeAt(j);
+      if (c === C_SP || c === C_TAB) break;
+      if (c >= 48 && c <= 57) intVal = intVal * 10 + (c - 48);
+      else isInt = false;
+      j++;
+    }
     if (j === i) this.fail('expected value after metric, got end of line');
-    const vs = t.slice(i, j);
-    const v = parseGoFloat(vs);
-    if (v !== v && !isFloatSyntax(vs)) this.fail(`strconv.ParseFloat: parsing ${JSON.stringify(vs)}: invalid syntax`);
-    this.value = v;
+    if (isInt && j - i <= 15) this.value = intVal;
+    else {
+      const vs = t.slice(i, j);
+      const v = parseGoFloat(vs);
+      if (v !== v && !isFloatSyntax(vs)) this.fail(`strconv.ParseFloat: parsing ${JSON.stringify(vs)}: invalid syntax`);
+      this.value = v;
+    }
     this.timestamp = NaN;
     this.exStart = -1;
     i = j;

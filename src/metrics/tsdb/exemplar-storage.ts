@@ -57,6 +57,15 @@ export class ExemplarStorage {
     this.appended++;
   }
 
+  /** Every stored exemplar, oldest first. */
+  *entries(): IterableIterator<{ ref: number; labels: Labels; value: number; ts: number }> {
+    const first = this.size === this.capacity ? this.next : 0;
+    for (let k = 0; k < this.size; k++) {
+      const i = (first + k) % this.capacity;
+      yield { ref: this.refs[i], labels: this.labels[i]!, value: this.values[i], ts: this.ts[i] };
+    }
+  }
+
   /** Exemplars of the given refs with start <= ts <= end, grouped by ref, oldest first. */
   select(refs: Set<number>, start: number, end: number): Map<number, Exemplar[]> {
     const out = new Map<number, Exemplar[]>();

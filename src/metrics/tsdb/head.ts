@@ -82,7 +82,8 @@ function hashLabels(l: Labels): number {
     for (let j = 0; j < s.length; j++) h = Math.imul(h ^ s.charCodeAt(j), 0x01000193);
     h = Math.imul(h ^ 0xff, 0x01000193);
   }
-  return h >>> 0;
+  // 30 bits: a small integer in V8, so the map key needs no heap number.
+  return h & 0x3fffffff;
 }
 
 export type ApplyResult = 0 | 1 | 2 | 3;

@@ -360,19 +360,27 @@ describe('TsdbWalReader across WAL truncation', () => {
   });
 });
 
-describe('metadata across WAL truncation', () => {
+describe('metadata and exemplars across WAL truncation', () => {
   it('survives in the checkpoint when the segment that recorded it is deleted', async () => {
     const dir = tempDir();
     let db = await openDb(dir, { walSegmentSize: 16 * 1024 });
     const app = db.appender();
     app.updateMetadata(0, L({ __name__: 'requests_total', instance: 'i0', job: 'api' }), { type: 'counter', help: 'All requests.', unit: '' });
+    app.appendExemplar(0, L({ __name__: 'requests_total', instance: 'i0', job: 'api' }), { labels: L({ trace_id: 'first' }), value: 1, ts: 0 });
     await app.commit();
     await ingest(db, 0, 1_000_000, 5000, 4);
+    const app2 = db.appender();
+    app2.appendExemplar(0, L({ __name__: 'requests_total', instance: 'i0', job: 'api' }), { labels: L({ trace_id: 'early' }), value: 1, ts: 990_000 });
+    await app2.commit();
     await db.compactHead();
     expect(readdirSync(join(dir, 'wal'))).not.toContain('00000001');
     await db.close();
     db = await openDb(dir);
     expect(db.metadata('requests_total').get('requests_total')).toEqual([{ type: 'counter', help: 'All requests.', unit: '' }]);
+    // 'first' was in a deleted segment (kept by the checkpoint); 'early' is in the checkpoint and in a kept
+    // segment: each replayed once
+    const ex = await db.exemplars([[new Matcher('=', 'instance', 'i0')]], 0, Infinity);
+    expect(ex.flatMap((e) => e.exemplars.map((x) => x.labels.get('trace_id')))).toEqual(['first', 'early']);
   });
 });
 
@@ -386,5 +394,80 @@ describe('Tsdb directory lock', () => {
     const again = await openDb(dir, { registry });
     expect(await registry.metrics()).toMatch(/prometheus_tsdb_head_series 0/);
     await again.close();
+  });
+});
+
+describe('Tsdb concurrency', () => {
+  it('appends and queries while a compaction is writing blocks lose nothing', async () => {
+    const db = await openDb(tempDir());
+    const N = 2500; // more than one slice of the block writer, so it yields to the appends below
+    const lbl = Array.from({ length: N }, (_, i) => L({ __name__: 'c', i: String(i) }));
+    const refs = new Array<number>(N).fill(0);
+    const scrape = async (t: number) => {
+      const app = db.appender();
+      for (let i = 0; i < N; i++) refs[i] = app.append(refs[i], lbl[i], t, t + i);
+      await app.commit();
+    };
+    for (let t = 0; t <= 160_000; t += 10_000) await scrape(t);
+    const compaction = db.compactHead();
+    let t = 170_000;
+    let queried = 0;
+    let done = false;
+    void compaction.finally(() => (done = true));
+    while (!done || t < 250_000) {
+      // Ingestion is driven by I/O (scrapes, pushes): let the event loop turn, as it does between requests.
+      await new Promise((r) => setImmediate(r));
+      await scrape(t);
+      t += 10_000;
+      const q = await db.querier(0, Infinity);
+      const s = await q.select([new Matcher('=', 'i', '7')], { start: 0, end: Infinity });
+      expect(s).toHaveLength(1);
+      expect(s[0].samples(0, Infinity).length).toBe(t / 10_000);
+      q.close();
+      queried++;
+    }
+    await compaction;
+    expect(db.blockMetas().length).toBeGreaterThan(0);
+    expect(queried).toBeGreaterThan(0);
+    const q = await db.querier(0, Infinity);
+    const all = await q.select([new Matcher('=', '__name__', 'c')], { start: 0, end: Infinity });
+    expect(all).toHaveLength(N);
+    for (const s of all) {
+      const i = Number(s.labels.get('i'));
+      const b = s.samples(0, Infinity);
+      expect(b.length).toBe(t / 10_000);
+      for (let k = 0; k < b.length; k++) if (b.t[k] !== k * 10_000 || b.v[k] !== k * 10_000 + i) throw new Error(`series ${i} sample ${k}: ${b.t[k]} ${b.v[k]}`);
+    }
+    q.close();
+  });
+});
+
+describe('Tsdb querier over head and blocks', () => {
+  it('sorts, limits, filters by time range and answers label queries from both', async () => {
+    const db = await openDb(tempDir());
+    const app = db.appender();
+    app.append(0, L({ __name__: 'old', zone: 'a' }), 10_000, 1); // will end up in a block
+    await app.commit();
+    await ingest(db, 20_000, 400_000, 10_000, 2);
+    await db.compactHead();
+    expect(db.blockMetas().length).toBeGreaterThan(0);
+    const app2 = db.appender();
+    app2.append(0, L({ __name__: 'new', zone: 'b' }), 400_000, 1); // head only
+    await app2.commit();
+
+    let q = await db.querier(0, 500_000);
+    const names = (await q.select([new Matcher('=~', '__name__', 'old|new|temperature')], { start: 0, end: 500_000 }, true)).map((s) => s.labels.toString());
+    expect(names).toEqual(['new{zone="b"}', 'old{zone="a"}', 'temperature{instance="i0"}', 'temperature{instance="i1"}']);
+    expect((await q.select([new Matcher('=~', '__name__', '.+')], { start: 0, end: 500_000, limit: 2 })).map((s) => s.labels.toString())).toEqual(['new{zone="b"}', 'old{zone="a"}']);
+    expect(await q.labelValues('zone', [])).toEqual(['a', 'b']);
+    expect(await q.labelValues('__name__', [new Matcher('=~', 'zone', '.+')])).toEqual(['new', 'old']);
+    expect(await q.labelNames([new Matcher('=', '__name__', 'old')])).toEqual(['__name__', 'zone']);
+    expect(await q.labelNames([], 2)).toEqual(['__name__', 'instance']);
+    q.close();
+    // a range after the old series' only sample does not return it
+    q = await db.querier(300_000, 500_000);
+    const inRange = (await q.select([new Matcher('=~', 'zone', '.+')], { start: 300_000, end: 500_000 })).map((s) => s.labels.toString());
+    expect(inRange).toEqual(['new{zone="b"}']);
+    q.close();
   });
 });

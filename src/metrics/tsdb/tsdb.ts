@@ -213,7 +213,14 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
       metadata: (metric, meta) => this.metadataStore.set(metric, meta),
       exemplar: (ref, labels, value, ts) => {
         const s = refMap.get(ref);
-        if (s !== undefined) this.exemplarStorage.add(s.ref, labels, value, ts);
+        if (s === undefined) return;
+        // The checkpoint and the segments after it may both hold an exemplar: keep one (and the order).
+        try {
+          if (!this.exemplarStorage.validate(s.ref, { labels, value, ts })) return;
+        } catch {
+          return;
+        }
+        this.exemplarStorage.add(s.ref, labels, value, ts);
       },
     };
     const decode = (p: Uint8Array) => {
@@ -572,8 +579,8 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
   }
 
   /**
-   * After the head dropped everything before `mint`: start a new segment, write a checkpoint with the series and
-   * metadata still alive, and delete the segments whose samples are all older than `mint`.
+   * After the head dropped everything before `mint`: write a checkpoint with the series, metadata and exemplars
+   * still alive, and delete the leading segments whose samples are all older than `mint`.
    */
   private truncateWal(mint: number): void {
     const cur = this.wal.currentSegment;
@@ -591,6 +598,7 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
     this.metrics.checkpointCreations.inc();
     const head = this.head;
     const metadata = this.metadataStore;
+    const exemplars = this.exemplarStorage;
     function* records(): Generator<Uint8Array> {
       const w = new ByteWriter(1 << 16);
       let batch: MemSeries[] = [];
@@ -612,6 +620,22 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
       if (meta.length > 0) {
         w.reset();
         encodeMetadata(w, meta);
+        yield w.view();
+      }
+      let ex: { ref: number; labels: Labels; value: number; ts: number }[] = [];
+      for (const e of exemplars.entries()) {
+        if (head.get(e.ref) === undefined) continue;
+        ex.push(e);
+        if (ex.length === SERIES_PER_RECORD) {
+          w.reset();
+          encodeExemplars(w, ex);
+          yield w.view();
+          ex = [];
+        }
+      }
+      if (ex.length > 0) {
+        w.reset();
+        encodeExemplars(w, ex);
         yield w.view();
       }
     }

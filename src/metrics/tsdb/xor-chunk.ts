@@ -14,6 +14,8 @@
 
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
+/** Signed view of the same bits: keeps the appender's per-series state in small integers (no heap numbers). */
+const i32 = new Int32Array(f64.buffer);
 if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('the TSDB chunk encoding assumes a little-endian machine');
 
 export const CHUNK_HEADER = 2;
@@ -69,8 +71,8 @@ export class XorChunkAppender {
       this.buf = next;
     }
     f64[0] = v;
-    const hi = u32[1];
-    const lo = u32[0];
+    const hi = i32[1];
+    const lo = i32[0];
     const n = this.numSamples;
     if (n === 0) {
       f64[0] = t;
@@ -114,8 +116,8 @@ export class XorChunkAppender {
   }
 
   private writeValue(hi: number, lo: number): void {
-    const xhi = (hi ^ this.vhi) >>> 0;
-    const xlo = (lo ^ this.vlo) >>> 0;
+    const xhi = hi ^ this.vhi;
+    const xlo = lo ^ this.vlo;
     if (xhi === 0 && xlo === 0) {
       this.writeBits(0, 1);
       return;

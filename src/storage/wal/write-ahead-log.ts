@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { FRAME_HEADER, readFrames, writeFrame } from './record-framing.js';
 
@@ -131,7 +131,15 @@ export class WriteAheadLog {
     if (this.pendingLen === 0) return;
     if (this.segmentBytes > 0 && this.segmentBytes + this.pendingLen > this.segmentSize) this.openSegment(this.segment + 1);
     let off = 0;
-    while (off < this.pendingLen) off += writeSync(this.fd, this.pending, off, this.pendingLen - off);
+    try {
+      while (off < this.pendingLen) off += writeSync(this.fd, this.pending, off, this.pendingLen - off);
+    } catch (e) {
+      // The caller reports this batch as failed; it must not be written later with another batch. Cut any partial
+      // frame off so the segment stays readable.
+      this.pendingLen = 0;
+      if (off > 0) ftruncateSync(this.fd, this.segmentBytes);
+      throw e;
+    }
     this.segmentBytes += this.pendingLen;
     this.pendingLen = 0;
     this.dirty = true;

@@ -1,5 +1,5 @@
 /** What was wrong with a remote-write body; the receiver answers 400 with the message. */
-export type DecodeErrorKind = 'snappy' | 'protobuf';
+export type DecodeErrorKind = 'snappy' | 'protobuf' | 'too_large';
 
 export class DecodeError extends Error {
   constructor(

@@ -20,7 +20,7 @@ export function snappyDeclaredLength(buf: Uint8Array): number {
 export function decompressSnappyBody(body: Uint8Array, maxSize = DEFAULT_MAX_MESSAGE_SIZE): Buffer {
   const declared = snappyDeclaredLength(body);
   if (declared < 0) throw new DecodeError('snappy', 'snappy: corrupt input (unreadable length preamble)');
-  if (declared > maxSize) throw new DecodeError('snappy', `snappy: decoded length ${declared} exceeds the limit of ${maxSize} bytes`);
+  if (declared > maxSize) throw new DecodeError('too_large', `snappy: decoded length ${declared} exceeds the limit of ${maxSize} bytes`);
   try {
     return uncompressSync(Buffer.isBuffer(body) ? body : Buffer.from(body), { asBuffer: true }) as Buffer;
   } catch (e) {

@@ -19,7 +19,16 @@ export function registerRemoteWriteReceiver(app: FastifyInstance, path: string, 
   void app.register(async (scope) => {
     // Raw bodies for this route only (other routes of the listener keep their parsers).
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: ingester.maxMessageSize }, (_req, body, done) => done(null, body));
+    // Errors raised before the handler (body too large, aborted upload) in the same plain-text form.
+    scope.setErrorHandler((err: { statusCode?: number; message: string }, _req, reply) => {
+      const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
+      const msg =
+        status === 413
+          ? `the incoming push request has been rejected because its message size is larger than the allowed limit of ${ingester.maxMessageSize} bytes (err-mimir-distributor-max-write-message-size)`
+          : err.message;
+      return reply.code(status).type('text/plain; charset=utf-8').send(msg + '\n');
+    });
     scope.post(path, async (req, reply) => {
       let version: 1 | 2 = 1;
       try {

@@ -64,7 +64,7 @@ export class RemoteWriteIngester {
   readonly overrides: Overrides;
   readonly rateLimiter: IngestionRateLimiter;
   readonly seriesTracker: SeriesTracker;
-  private readonly maxMessageSize: number;
+  readonly maxMessageSize: number;
   private readonly now: () => number;
   private readonly metadataByTenant = new Map<string, TenantMetadata>();
 
@@ -96,6 +96,13 @@ export class RemoteWriteIngester {
       const raw = decompressSnappyBody(body, this.maxMessageSize);
       return version === 2 ? decodeWriteRequestV2(raw, new WriteRequestBatch(raw.length >> 4)) : decodeWriteRequestV1(raw, new WriteRequestBatch(raw.length >> 4));
     } catch (e) {
+      if (e instanceof DecodeError && e.kind === 'too_large') {
+        throw new HttpError(
+          413,
+          'bad_data',
+          `the incoming push request has been rejected because its decompressed message size is larger than the allowed limit of ${this.maxMessageSize} bytes (err-mimir-distributor-max-write-message-size): ${e.message}`,
+        );
+      }
       if (e instanceof DecodeError) {
         const what = e.kind === 'snappy' ? 'decompress snappy body' : `parse protobuf ${version === 2 ? 'io.prometheus.write.v2.Request' : 'prometheus.WriteRequest'}`;
         throw new HttpError(400, 'bad_data', `${what}: ${e.message}`);

@@ -5,7 +5,7 @@ import type { Registry } from 'prom-client';
 import type { Labels } from '../../model/index.js';
 import type { MetricsWalReader, SeriesRef, WalPosition } from '../../storage/index.js';
 import { compressSnappyBody, encodeWriteRequestV1, encodeWriteRequestV2 } from '../codec/index.js';
-import { comparePositions, loadProgress, saveProgress, type SenderProgress } from './read-position-file.js';
+import { ProgressFile, comparePositions, type SenderProgress } from './read-position-file.js';
 import type { RemoteWriteConfig } from './remote-write-config.js';
 import { senderMetrics, type SenderMetrics } from './sender-metrics.js';
 
@@ -21,6 +21,8 @@ export interface RemoteWriteSenderDeps {
   relabel?: (labels: Labels) => Labels | null;
   /** How often to look for new WAL data when idle (default 200 ms). */
   pollIntervalMs?: number;
+  /** fsync the progress file at most this often (default 1000 ms; 0 = on every write). It is renamed into place on every acknowledged request regardless. */
+  progressFsyncIntervalMs?: number;
   userAgent?: string;
 }
 
@@ -86,11 +88,14 @@ export class RemoteWriteSender {
   private shards: number;
   private running: Promise<void> | undefined;
   private pending = 0;
+  private lastFsync = 0;
+  private readonly progressFile: ProgressFile;
 
   constructor(private readonly deps: RemoteWriteSenderDeps) {
     this.name = remoteName(deps.config);
     this.m = senderMetrics(deps.registry);
     this.labels = { remote_name: this.name, url: deps.config.url };
+    this.progressFile = new ProgressFile(deps.positionFile);
     const q = deps.config.queue_config;
     this.shards = q.min_shards;
     this.m.shardsMin.set(this.labels, q.min_shards);
@@ -112,7 +117,17 @@ export class RemoteWriteSender {
   async stop(): Promise<void> {
     this.abort.abort();
     await this.running;
+    if (this.reader) this.progressFile.save(this.progress, true);
+    this.progressFile.close();
     this.reader?.close();
+  }
+
+  private persist(): void {
+    const interval = this.deps.progressFsyncIntervalMs ?? 1000;
+    const now = Date.now();
+    const sync = interval === 0 || now - this.lastFsync >= interval;
+    this.progressFile.save(this.progress, sync);
+    if (sync) this.lastFsync = now;
   }
 
   /** The persisted progress (for tests and status pages). */
@@ -121,7 +136,7 @@ export class RemoteWriteSender {
   }
 
   private async run(): Promise<void> {
-    const saved = loadProgress(this.deps.positionFile);
+    const saved = this.progressFile.load();
     if (saved) this.progress = saved;
     this.reader = this.deps.openReader(saved?.position);
     const signal = this.abort.signal;
@@ -222,7 +237,7 @@ export class RemoteWriteSender {
     this.pending = perShard.reduce((a, s, k) => a + Math.max(0, s.length - acked[k]), 0);
     this.m.samplesPending.set(this.labels, this.pending);
     this.progress = { position: this.progress.position, round: { end, shards, acked } };
-    saveProgress(this.deps.positionFile, this.progress);
+    this.persist();
     const max = this.deps.config.queue_config.max_samples_per_send;
     await Promise.all(
       perShard.map(async (idx, k) => {
@@ -233,13 +248,13 @@ export class RemoteWriteSender {
           acked[k] += batch.length;
           this.pending -= batch.length;
           this.m.samplesPending.set(this.labels, this.pending);
-          saveProgress(this.deps.positionFile, this.progress);
+          this.persist();
         }
       }),
     );
     if (this.abort.signal.aborted) return;
     this.progress = { position: end };
-    saveProgress(this.deps.positionFile, this.progress);
+    this.persist();
   }
 
   /** Encode one batch grouped by series (stable: per-series order kept). */

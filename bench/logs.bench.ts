@@ -1,0 +1,158 @@
+/**
+ * Logs benchmarks (figures as JSON lines):
+ *  - push throughput over HTTP (protobuf + snappy, 200-byte lines, 10k active streams) and resident memory
+ *  - compressed bytes per raw byte after flushing to the object store
+ *  - scan speed of `{job="x"} |= "needle"` and `sum by (level) (count_over_time({job="x"} | logfmt [1m]))`,
+ *    next to `grep -F` over the same uncompressed file
+ *  - time to first line of a `limit=100` backward query
+ * Sizes: LOGS_BENCH_PUSH_LINES (default 500000), LOGS_BENCH_SCAN_MB (default 256).
+ */
+import { execFileSync } from 'node:child_process';
+import { createWriteStream, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import protobuf from 'protobufjs';
+import { compressSync } from 'snappy';
+import { Labels } from '../src/metrics/model/index.js';
+import { LogStore, LogqlEngine } from '../src/logs/index.js';
+import { startLogsForTest } from '../src/logs/testing.js';
+import { FilesystemObjectStore } from '../src/storage/index.js';
+import { tempDir } from '../test/helpers/process.js';
+
+const PUSH_LINES = Number(process.env.LOGS_BENCH_PUSH_LINES ?? 500_000);
+const SCAN_MB = Number(process.env.LOGS_BENCH_SCAN_MB ?? 256);
+const report = (o: Record<string, unknown>) => console.log(JSON.stringify(o));
+
+const PushRequest = protobuf
+  .parse(
+    `syntax = "proto3";
+message PushRequest { repeated StreamAdapter streams = 1; }
+message StreamAdapter { string labels = 1; repeated EntryAdapter entries = 2; }
+message EntryAdapter { Timestamp timestamp = 1; string line = 2; }
+message Timestamp { int64 seconds = 1; int32 nanos = 2; }`,
+  )
+  .root.lookupType('PushRequest');
+
+const LEVELS = ['info', 'info', 'info', 'debug', 'warn', 'error'];
+function line200(i: number, needleEvery = 0): string {
+  const lvl = LEVELS[i % LEVELS.length];
+  const msg = needleEvery > 0 && i % needleEvery === 0 ? 'needle found in haystack' : 'request served ok';
+  const s = `ts=2024-05-01T12:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}.${String(i % 1000).padStart(3, '0')}Z level=${lvl} caller=server.go:${100 + (i % 400)} msg="${msg}" path=/api/v1/items/${i % 9973} status=${i % 50 === 0 ? 500 : 200} duration=${i % 997}ms req=`;
+  return (s + 'abcdef0123456789'.repeat(8)).slice(0, 200);
+}
+
+async function benchPush() {
+  const dir = tempDir('sightline-logs-bench-push-');
+  const loki = await startLogsForTest(dir, { limits: { ingestion_rate_mb: 100_000, ingestion_burst_size_mb: 100_000, max_global_streams_per_user: 0 }, flush_interval: '1h' });
+  const STREAMS = 10_000;
+  const PER_REQ = 2000;
+  const STREAMS_PER_REQ = 100;
+  const bodies: Buffer[] = [];
+  const startSec = Math.floor(Date.now() / 1000) - 600;
+  let n = 0;
+  for (let r = 0; n < PUSH_LINES; r++) {
+    const streams = [];
+    for (let s = 0; s < STREAMS_PER_REQ; s++) {
+      const sid = (r * STREAMS_PER_REQ + s) % STREAMS;
+      const entries = [];
+      for (let k = 0; k < PER_REQ / STREAMS_PER_REQ; k++, n++) entries.push({ timestamp: { seconds: startSec + Math.floor(n / 1000), nanos: n % 1000 }, line: line200(n) });
+      streams.push({ labels: `{job="bench", pod="pod-${sid}", namespace="ns-${sid % 10}"}`, entries });
+    }
+    bodies.push(compressSync(Buffer.from(PushRequest.encode(PushRequest.fromObject({ streams })).finish())));
+  }
+  const rawBytes = n * 200;
+  global.gc?.();
+  const t0 = performance.now();
+  let inflight = 0;
+  let next = 0;
+  await new Promise<void>((resolve, reject) => {
+    const pump = () => {
+      while (inflight < 4 && next < bodies.length) {
+        const b = bodies[next++];
+        inflight++;
+        fetch(`${loki.base}/loki/api/v1/push`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: b })
+          .then(async (r) => {
+            if (r.status !== 204) throw new Error(`push ${r.status}: ${await r.text()}`);
+            inflight--;
+            if (next >= bodies.length && inflight === 0) resolve();
+            else pump();
+          })
+          .catch(reject);
+      }
+    };
+    pump();
+  });
+  const sec = (performance.now() - t0) / 1000;
+  global.gc?.();
+  const rss = process.memoryUsage().rss;
+  report({ bench: 'logs_push', lines: n, streams: STREAMS, seconds: +sec.toFixed(2), lines_per_sec: Math.round(n / sec), mb_per_sec: +(rawBytes / 1e6 / sec).toFixed(1), rss_mb: Math.round(rss / 1e6), note: 'client and server in one process on one core' });
+  await loki.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+async function benchScan() {
+  const dir = tempDir('sightline-logs-bench-scan-');
+  const objects = new FilesystemObjectStore(join(dir, 'objects'));
+  const open = () =>
+    LogStore.open({ walDir: join(dir, 'wal'), objects, prefix: 'loki-data', chunkTargetSize: 1536 * 1024, fsyncIntervalMs: 60_000, indexPeriodMs: 24 * 3600_000, outOfOrderWindowNs: 3600_000_000_000n });
+  let store = await open();
+  const lines = Math.floor((SCAN_MB * 1e6) / 201);
+  const rawFile = join(dir, 'raw.log');
+  const out = createWriteStream(rawFile);
+  const STREAMS = 10;
+  const t0ms = Date.now() - 3 * 3600_000;
+  const stepNs = BigInt(Math.floor((3 * 3600_000 * 1e6) / lines));
+  const streams = Array.from({ length: STREAMS }, (_, i) => store.stream('fake', Labels.fromObject({ job: 'x', pod: `p${i}` }))[0]);
+  const BATCH = 20_000;
+  for (let i = 0; i < lines; i += BATCH) {
+    const per: Array<{ ts: bigint[]; lines: string[] }> = streams.map(() => ({ ts: [], lines: [] }));
+    let chunkText = '';
+    for (let k = i; k < Math.min(lines, i + BATCH); k++) {
+      const l = line200(k, 10_000);
+      const p = per[k % STREAMS];
+      p.ts.push(BigInt(t0ms) * 1_000_000n + BigInt(k) * stepNs);
+      p.lines.push(l);
+      chunkText += l + '\n';
+    }
+    if (!out.write(chunkText)) await new Promise<void>((r) => out.once('drain', () => r()));
+    store.write('fake', per.map((p, s) => ({ stream: streams[s], ts: p.ts, lines: p.lines })));
+    if (i % (BATCH * 50) === 0) await store.flush();
+  }
+  await new Promise<void>((r) => out.end(() => r()));
+  await store.flush();
+  await store.close();
+  const raw = statSync(rawFile).size;
+  let compressed = 0;
+  for (const k of await objects.list('loki-data/chunks/')) compressed += await objects.size(k);
+  report({ bench: 'logs_compression', raw_mb: +(raw / 1e6).toFixed(1), compressed_mb: +(compressed / 1e6).toFixed(1), compressed_per_raw: +(compressed / raw).toFixed(3), codec: 'snappy' });
+
+  // grep -F on the uncompressed file (page cache warm after one run)
+  execFileSync('grep', ['-cF', 'needle', rawFile]);
+  let t = performance.now();
+  const grepCount = Number(execFileSync('grep', ['-cF', 'needle', rawFile]).toString().trim());
+  const grepSec = (performance.now() - t) / 1000;
+  report({ bench: 'grep_F', matches: grepCount, seconds: +grepSec.toFixed(3), gb_per_sec: +(raw / 1e9 / grepSec).toFixed(2) });
+
+  store = await open();
+  const engine = new LogqlEngine(store, { maxQuerySeries: () => 500, timeoutMs: () => 600_000 });
+  const start = BigInt(t0ms - 60_000) * 1_000_000n;
+  const end = BigInt(Date.now()) * 1_000_000n;
+  for (const pass of ['cold', 'warm']) {
+    t = performance.now();
+    const r = await engine.rangeQuery({ tenant: 'fake', query: '{job="x"} |= "needle"', start, end, stepMs: 1000, limit: 1_000_000, direction: 'forward' });
+    const s = (performance.now() - t) / 1000;
+    const count = r.resultType === 'streams' ? r.streams.reduce((a, x) => a + x.lines.length, 0) : -1;
+    report({ bench: 'logs_scan_line_filter', pass, matches: count, seconds: +s.toFixed(3), gb_per_sec: +(raw / 1e9 / s).toFixed(2), vs_grep: +(s / grepSec).toFixed(2) });
+  }
+  t = performance.now();
+  const m = await engine.rangeQuery({ tenant: 'fake', query: 'sum by (level) (count_over_time({job="x"} | logfmt [1m]))', start: BigInt(t0ms) * 1_000_000n, end: BigInt(t0ms + 3 * 3600_000) * 1_000_000n, stepMs: 60_000, limit: 100, direction: 'forward' });
+  const ms = (performance.now() - t) / 1000;
+  report({ bench: 'logs_scan_logfmt_count', series: m.resultType === 'matrix' ? m.series.length : -1, seconds: +ms.toFixed(3), gb_per_sec: +(raw / 1e9 / ms).toFixed(3) });
+  t = performance.now();
+  const b = await engine.rangeQuery({ tenant: 'fake', query: '{job="x"}', start, end, stepMs: 1000, limit: 100, direction: 'backward' });
+  report({ bench: 'logs_backward_limit_100', lines: b.resultType === 'streams' ? b.streams.reduce((a, x) => a + x.lines.length, 0) : -1, seconds: +((performance.now() - t) / 1000).toFixed(3) });
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+await benchPush();
+await benchScan();

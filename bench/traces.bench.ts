@@ -1,0 +1,159 @@
+/**
+ * Traces bench: OTLP/HTTP protobuf ingest throughput (batches of 1,000 spans with 10 attributes each), the server's
+ * resident memory, then trace-by-ID latency (p50/p99) and TraceQL search latency for
+ * `{ resource.service.name = "x" && duration > 500ms }` once everything is in blocks in the object store.
+ *
+ * The server runs in a child process (this file with `server`), so the client's work does not count against it.
+ * Env: TRACES_BENCH_SPANS (default 1,000,000), TRACES_BENCH_CONCURRENCY (default 4).
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import { Types, encodeTracesRequest } from '../src/otlp/index.js';
+
+const SPANS = Number(process.env.TRACES_BENCH_SPANS ?? 1_000_000);
+const CONCURRENCY = Number(process.env.TRACES_BENCH_CONCURRENCY ?? 4);
+
+async function server(): Promise<void> {
+  const { sightlineConfigSchema } = await import('../src/config/index.js');
+  const { createSelfMetricsRegistry, silentLogger } = await import('../src/server/index.js');
+  const { startTraces } = await import('../src/traces/index.js');
+  const { startOtlp } = await import('../src/otlp/index.js');
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const config = sightlineConfigSchema.parse({
+    traces: {
+      listen_address: '127.0.0.1:0',
+      zipkin: { enabled: false },
+      jaeger: { enabled: false },
+      ingester: { flush_check_period: '1s', max_block_duration: '1h', max_block_bytes: 64 * 1024 * 1024 },
+      limits: { ingestion_rate_limit_bytes: 0, max_bytes_per_trace: 0 },
+      search: { max_duration: '0' },
+    },
+    otlp: { grpc_listen_address: '127.0.0.1:0', http_listen_address: '127.0.0.1:0' },
+  });
+  const ctx = { config, dataDir: mkdtempSync(join(tmpdir(), 'sightline-traces-bench-')), logger: silentLogger(), registry: createSelfMetricsRegistry() };
+  const t = await startTraces(ctx);
+  const o = await startOtlp(ctx);
+  // Exit cleanly on SIGTERM so `node --cpu-prof` can write its profile.
+  process.on('SIGTERM', () => process.exit(0));
+  console.log(JSON.stringify({ tempo: t.ports.tempo, otlp: o.ports.otlp_http, dataDir: ctx.dataDir }));
+}
+
+interface Body {
+  buf: Buffer;
+  idOffsets: number[];
+}
+
+/** A 1,000-span request: 10 resources (services) × 10 traces × 10 spans, 10 attributes per span. */
+function makeBody(): Body {
+  const now = BigInt(Date.now()) * 1_000_000n;
+  const ids: Buffer[] = [];
+  const resourceSpans = [];
+  for (let r = 0; r < 10; r++) {
+    const service = Math.random() < 0.05 ? 'x' : `svc-${Math.floor(Math.random() * 20)}`;
+    const spans = [];
+    for (let t = 0; t < 10; t++) {
+      const traceId = randomBytes(16);
+      ids.push(traceId);
+      const spanIds = Array.from({ length: 10 }, () => randomBytes(8));
+      for (let s = 0; s < 10; s++) {
+        const dur = BigInt(Math.floor(Math.random() * 1000)) * 1_000_000n;
+        spans.push({
+          traceId,
+          spanId: spanIds[s],
+          parentSpanId: s === 0 ? undefined : spanIds[Math.floor(Math.random() * s)],
+          name: `op-${s}`,
+          kind: s === 0 ? 2 : 3,
+          startTimeUnixNano: String(now),
+          endTimeUnixNano: String(now + dur),
+          status: { code: Math.random() < 0.02 ? 2 : 0 },
+          attributes: Array.from({ length: 10 }, (_, a) => ({ key: `attr.${a}`, value: a % 2 ? { intValue: Math.floor(Math.random() * 1000) } : { stringValue: `value-${Math.floor(Math.random() * 50)}` } })),
+        });
+      }
+    }
+    resourceSpans.push({ resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }, { key: 'host.name', value: { stringValue: `host-${r}` } }] }, scopeSpans: [{ scope: { name: 'bench' }, spans }] });
+  }
+  const buf = Buffer.from(encodeTracesRequest(Types.ExportTraceServiceRequest.fromObject({ resourceSpans }) as never));
+  const idOffsets: number[] = [];
+  for (const id of ids) for (let i = buf.indexOf(id); i >= 0; i = buf.indexOf(id, i + 16)) idOffsets.push(i);
+  return { buf, idOffsets };
+}
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+}
+
+async function rss(tempo: string): Promise<number> {
+  const m = await (await fetch(`${tempo}/metrics`)).text();
+  return Number(/^process_resident_memory_bytes (\S+)/m.exec(m)?.[1] ?? NaN);
+}
+
+async function main(): Promise<void> {
+  const child = spawn(process.execPath, ['--max-old-space-size=8192', '--import', 'tsx', import.meta.filename, 'server'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((res) => createInterface({ input: child.stdout! }).once('line', res));
+  const { tempo, otlp } = JSON.parse(line) as { tempo: number; otlp: number };
+  const T = `http://127.0.0.1:${tempo}`;
+  const O = `http://127.0.0.1:${otlp}/v1/traces`;
+  try {
+    const bodies = Array.from({ length: 16 }, makeBody);
+    console.error(`request size ${bodies[0].buf.length} bytes for 1000 spans`);
+    const sample: string[] = [];
+    let sent = 0;
+    let counter = 0;
+    const t0 = performance.now();
+    const worker = async () => {
+      while (sent < SPANS) {
+        sent += 1000;
+        const b = bodies[counter++ % bodies.length];
+        const stamp = counter;
+        // Give every trace of this copy a fresh ID: patch the first 4 bytes of each occurrence.
+        for (const off of b.idOffsets) b.buf.writeUInt32BE(stamp, off);
+        const body = Buffer.from(b.buf);
+        const r = await fetch(O, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body });
+        if (r.status !== 200) throw new Error(`push failed: ${r.status} ${await r.text()}`);
+        await r.arrayBuffer();
+        if (sample.length < 2000 && stamp % 7 === 0) sample.push(body.subarray(b.idOffsets[0], b.idOffsets[0] + 16).toString('hex'));
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    const secs = (performance.now() - t0) / 1000;
+    const ingestRss = await rss(T);
+    console.log(JSON.stringify({ bench: 'traces_ingest_otlp_http_protobuf', spans: sent, seconds: +secs.toFixed(2), spans_per_sec: Math.round(sent / secs), server_rss_mb: Math.round(ingestRss / 2 ** 20) }));
+
+    const f0 = performance.now();
+    const fr = await fetch(`${T}/flush`, { method: 'POST' });
+    if (fr.status !== 204) throw new Error(`flush failed ${fr.status}`);
+    console.log(JSON.stringify({ bench: 'traces_flush_to_blocks', seconds: +((performance.now() - f0) / 1000).toFixed(2) }));
+
+    const byId: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      const id = sample[Math.floor(Math.random() * sample.length)];
+      const s = performance.now();
+      const r = await fetch(`${T}/api/traces/${id}`);
+      if (r.status !== 200) throw new Error(`trace ${id} not found (${r.status})`);
+      await r.arrayBuffer();
+      byId.push(performance.now() - s);
+    }
+    console.log(JSON.stringify({ bench: 'traces_trace_by_id', spans_in_blocks: sent, requests: byId.length, p50_ms: +pct(byId, 50).toFixed(2), p99_ms: +pct(byId, 99).toFixed(2) }));
+
+    const q = encodeURIComponent('{ resource.service.name = "x" && duration > 500ms }');
+    const search: number[] = [];
+    let found = 0;
+    for (let i = 0; i < 20; i++) {
+      const s = performance.now();
+      const r = (await (await fetch(`${T}/api/search?q=${q}&limit=20`)).json()) as { traces: unknown[] };
+      search.push(performance.now() - s);
+      found = r.traces.length;
+    }
+    console.log(JSON.stringify({ bench: 'traces_traceql_search', query: '{ resource.service.name = "x" && duration > 500ms }', limit: 20, found, p50_ms: +pct(search, 50).toFixed(1), p99_ms: +pct(search, 99).toFixed(1), first_ms: +search[0].toFixed(1) }));
+    console.log(JSON.stringify({ bench: 'traces_server_rss_after_queries', server_rss_mb: Math.round((await rss(T)) / 2 ** 20) }));
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
+if (process.argv[2] === 'server') await server();
+else await main();

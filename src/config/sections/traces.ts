@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { byteSize, durationMs, listenAddress } from '../zod-helpers.js';
+
+/** The Tempo role: trace store and Tempo HTTP API (3200). */
+export const tracesSection = z.strictObject({
+  listen_address: listenAddress.default('127.0.0.1:3200'),
+  /** Require `X-Scope-OrgID`; otherwise everything belongs to `single-tenant`. */
+  multitenancy_enabled: z.boolean().default(false),
+  /** Object-store prefix of trace blocks (Tempo's bucket in the seed). */
+  bucket: z.string().regex(/^[a-zA-Z0-9._-]+$/).default('tempo-traces'),
+  /** Blocks older than this are deleted (Tempo's compactor `block_retention`). */
+  retention: durationMs.default(720 * 3600_000),
+  /** Zipkin v2 JSON receiver (`POST /api/v2/spans`), as Tempo's distributor accepts it. */
+  zipkin: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      listen_address: listenAddress.default('127.0.0.1:9411'),
+    })
+    .prefault({}),
+  /** Jaeger Thrift over HTTP (`POST /api/traces`, the Jaeger collector's port). */
+  jaeger: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      listen_address: listenAddress.default('127.0.0.1:14268'),
+    })
+    .prefault({}),
+  /** Span metrics and service graphs written to the metrics store (Tempo's metrics-generator). */
+  metrics_generator: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      collection_interval: durationMs.default(15_000),
+      service_graphs_wait: durationMs.default(10_000),
+      max_pending_edges: z.number().int().positive().default(10_000),
+    })
+    .prefault({}),
+  ingester: z
+    .strictObject({
+      /** Cut the head into a block when its oldest data is this old ... */
+      max_block_duration: durationMs.default(5 * 60_000),
+      /** ... or when it holds this many bytes of span data. */
+      max_block_bytes: byteSize.default(64 * 1024 * 1024),
+      /** How often the head is checked for cutting and retention is applied. */
+      flush_check_period: durationMs.default(10_000),
+      wal_fsync_interval: durationMs.default(1000),
+    })
+    .prefault({}),
+  limits: z
+    .strictObject({
+      /** Per-tenant ingestion rate in bytes/s of span data (Tempo's `ingestion_rate_limit_bytes`). */
+      ingestion_rate_limit_bytes: byteSize.default(15_000_000),
+      ingestion_burst_size_bytes: byteSize.default(20_000_000),
+      /** Spans of a trace beyond this size are refused (Tempo's `max_bytes_per_trace`); 0 = no limit. */
+      max_bytes_per_trace: byteSize.default(5_000_000),
+    })
+    .prefault({}),
+  search: z
+    .strictObject({
+      default_limit: z.number().int().positive().default(20),
+      max_limit: z.number().int().nonnegative().default(0),
+      default_spans_per_span_set: z.number().int().positive().default(3),
+      /** Largest search time range (0 = unlimited). */
+      max_duration: durationMs.default(168 * 3600_000),
+      /** Memory for cached block search columns; least recently used blocks are evicted beyond it. */
+      block_cache_size: byteSize.default(512 * 1024 * 1024),
+    })
+    .prefault({}),
+});
+
+export type TracesConfig = z.output<typeof tracesSection>;

@@ -1,0 +1,252 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { SightlineConfig } from '../../config/index.js';
+import type { Matcher } from '../../metrics/model/index.js';
+import { HttpError, resolveTenant, type TenancyOptions } from '../../server/index.js';
+import type { LogSelectorExpr } from '../logql/ast.js';
+import type { LogqlEngine } from '../logql/engine.js';
+import { LogqlLimitError } from '../logql/errors.js';
+import { LogqlParseError, parseLogql } from '../logql/parser.js';
+import { TemplateError } from '../logql/template.js';
+import type { Distributor } from '../push/distributor.js';
+import type { LogStore } from '../store/log-store.js';
+import { formatValue, queryResponse } from './format.js';
+import { durationParam, goDuration, many, nowNs, one, rangeParams, timeParam, type Params } from './params.js';
+import { decodePushBody } from './push-handler.js';
+
+type Limits = SightlineConfig['logs']['limits'];
+
+export interface LogsApiDeps {
+  store: LogStore;
+  engine: LogqlEngine;
+  distributor: Distributor;
+  tenancy: TenancyOptions;
+  limits: (tenant: string) => Limits;
+}
+
+/** Loki renders errors as plain text with the status code. */
+export function lokiErrorHandler(err: unknown, _req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  let status = 500;
+  let msg = (err as Error).message ?? String(err);
+  if (err instanceof HttpError) status = err.status;
+  else if (err instanceof LogqlParseError || err instanceof TemplateError) status = 400;
+  else if (err instanceof LogqlLimitError) status = err.status;
+  else if (typeof (err as { statusCode?: number }).statusCode === 'number') status = (err as { statusCode: number }).statusCode;
+  if (status >= 500) reply.log.error({ err }, 'logs API error');
+  if (status === 413) msg = `request body too large: ${msg}`;
+  return reply.code(status).type('text/plain; charset=utf-8').send(msg.endsWith('\n') ? msg : `${msg}\n`);
+}
+
+function selectorMatchers(q: string): Matcher[] {
+  const e = parseLogql(q);
+  if (e.kind !== 'log') throw new LogqlParseError('only stream selectors are allowed here');
+  return e.matchers;
+}
+
+export function registerLogsRoutes(app: FastifyInstance, d: LogsApiDeps): void {
+  app.setErrorHandler(lokiErrorHandler);
+
+  // ---- push: its own scope with a raw-body parser for every content type ----
+  void app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+    const push = async (req: FastifyRequest, reply: FastifyReply) => {
+      const tenant = resolveTenant(req.headers, d.tenancy);
+      const body = (req.body as Buffer | undefined) ?? Buffer.alloc(0);
+      const request = await decodePushBody(body, req.headers['content-type'], req.headers['content-encoding'] as string | undefined);
+      d.distributor.push(tenant, request);
+      return reply.code(204).send();
+    };
+    scope.post('/loki/api/v1/push', push);
+    scope.post('/api/prom/push', push);
+  });
+
+  // ---- everything else: parameters from the query string or a form body ----
+  void app.register(async (scope) => {
+    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+      const out: Record<string, string | string[]> = {};
+      for (const [k, v] of new URLSearchParams(body as string)) {
+        const prev = out[k];
+        out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+      }
+      done(null, out);
+    });
+    const params = (req: FastifyRequest): Params => ({ ...(req.query as Params), ...((req.body as Params | undefined) ?? {}) });
+    const both = (path: string, h: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>) => {
+      scope.get(path, h);
+      scope.post(path, h);
+    };
+
+    const checkLimit = (tenant: string, limit: number) => {
+      const max = d.limits(tenant).max_entries_limit_per_query;
+      if (max > 0 && limit > max) throw new HttpError(400, 'bad_data', `max entries limit per query exceeded, limit > max_entries_limit_per_query (${limit} > ${max})`);
+    };
+    const checkLength = (tenant: string, start: bigint, end: bigint) => {
+      const max = d.limits(tenant).max_query_length;
+      const len = Number((end - start) / 1_000_000n);
+      if (max > 0 && len > max) throw new HttpError(400, 'bad_data', `the query time range exceeds the limit (query length: ${goDuration(len)}, limit: ${goDuration(max)})`);
+    };
+    const limitParam = (p: Params): number => {
+      const v = one(p, 'limit');
+      if (v === undefined || v === '') return 100;
+      const n = Number(v);
+      if (!Number.isInteger(n)) throw new HttpError(400, 'bad_data', `invalid limit parameter: strconv.ParseUint: parsing "${v}": invalid syntax`);
+      if (n <= 0) throw new HttpError(400, 'bad_data', 'limit must be a positive value');
+      return n;
+    };
+    const directionParam = (p: Params): 'forward' | 'backward' => {
+      const v = (one(p, 'direction') ?? 'backward').toLowerCase();
+      if (v !== 'forward' && v !== 'backward') throw new HttpError(400, 'bad_data', `invalid direction parameter: "${v}" is not a valid direction`);
+      return v;
+    };
+
+    both('/loki/api/v1/query_range', async (req) => {
+      const tenant = resolveTenant(req.headers, d.tenancy);
+      const p = params(req);
+      const query = one(p, 'query') ?? '';
+      const { start, end } = rangeParams(p);
+      const limit = limitParam(p);
+      const direction = directionParam(p);
+      checkLimit(tenant, limit);
+      checkLength(tenant, start, end);
+      const rangeSec = Number((end - start) / 1_000_000n) / 1000;
+      const stepMs = durationParam(p, 'step') ?? Math.max(1, Math.ceil(rangeSec / 250)) * 1000;
+      if (stepMs <= 0) throw new HttpError(400, 'bad_data', 'zero or negative query resolution step widths are not accepted. Try a positive integer');
+      if (rangeSec / (stepMs / 1000) > 11000) throw new HttpError(400, 'bad_data', 'exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
+      const r = await d.engine.rangeQuery({ tenant, query, start, end, stepMs, intervalMs: durationParam(p, 'interval'), limit, direction });
+      return queryResponse(r, direction);
+    });
+
+    both('/loki/api/v1/query', async (req) => {
+      const tenant = resolveTenant(req.headers, d.tenancy);
+      const p = params(req);
+      const query = one(p, 'query') ?? '';
+      const time = timeParam(p, 'time', nowNs());
+      const limit = limitParam(p);
+      const direction = directionParam(p);
+      checkLimit(tenant, limit);
+      const r = await d.engine.instantQuery({ tenant, query, time, limit, direction });
+      return queryResponse(r, direction);
+    });
+
+    const labels = async (req: FastifyRequest) => {
+      const tenant = resolveTenant(req.headers, d.tenancy);
+      const p = params(req);
+      const { start, end } = rangeParams(p);
+      const q = one(p, 'query');
+      return { status: 'success', data: await d.store.labelNames(tenant, start, end, q ? selectorMatchers(q) : []) };
+    };
+    both('/loki/api/v1/labels', labels);
+    both('/loki/api/v1/label', labels);
+    both('/loki/api/v1/label/:name/values', async (req) => {
+      const tenant = resolveTenant(req.headers, d.tenancy);
+      const p = params(req);
+      const { start, end } = rangeParams(p);
+      const q = one(p, 'query');
+      const name = (req.params as { name: string }).name;
+      return { status: 'success', data: await d.store.labelValues(tenant, name, start, end, q ? selectorMatchers(q) : []) };
+    });
+
+    both('/loki/api/v1/series', async (req) => {
+      const tenant = resolveTenant(req.headers, d.tenancy);
+      const p = params(req);
+      const { start, end } = rangeParams(p);
+      const selectors = many(p, 'match');
+      if (selectors.length === 0) throw new HttpError(400, 'bad_data', 'at least one matcher is required');
+      const seen = new Map<string, Record<string, string>>();
+      for (const s of selectors) {
+        for (const l of await d.store.series(tenant, selectorMatchers(s), start, end)) seen.set(l.key(), l.toObject());
+      }
+      return { status: 'success', data: [...seen.values()] };
+    });
+
+    both('/loki/api/v1/index/stats', async (req) => {
+      const tenant = resolveTenant(req.headers, d.tenancy);
+      const p = params(req);
+      const { start, end } = rangeParams(p);
+      const s = await d.store.stats(tenant, selectorMatchers(one(p, 'query') ?? ''), start, end);
+      return { streams: s.streams, chunks: s.chunks, entries: s.entries, bytes: s.bytes };
+    });
+
+    both('/loki/api/v1/index/volume', async (req) => {
+      const tenant = resolveTenant(req.headers, d.tenancy);
+      const p = params(req);
+      const { start, end } = rangeParams(p);
+      const matchers = selectorMatchers(one(p, 'query') ?? '');
+      const target = (one(p, 'targetLabels') ?? '').split(',').filter(Boolean);
+      const aggregateBy = one(p, 'aggregateBy') ?? 'series';
+      const by = target.length ? target : matchers.map((m) => m.name);
+      const acc = new Map<string, { metric: Record<string, string>; bytes: number }>();
+      for (const s of await d.store.streamStats(tenant, matchers, start, end)) {
+        const l = aggregateBy === 'labels' ? s.labels : s.labels.withOnly(...by);
+        const k = l.key();
+        const e = acc.get(k);
+        if (e) e.bytes += s.bytes;
+        else acc.set(k, { metric: l.toObject(), bytes: s.bytes });
+      }
+      const limit = Number(one(p, 'limit') ?? 100);
+      const t = Number(end / 1_000_000n) / 1000;
+      const result = [...acc.values()]
+        .sort((a, b) => b.bytes - a.bytes)
+        .slice(0, limit)
+        .map((e) => ({ metric: e.metric, value: [t, formatValue(e.bytes)] }));
+      return { status: 'success', data: { resultType: 'vector', result } };
+    });
+
+    both('/loki/api/v1/detected_fields', async (req) => {
+      const tenant = resolveTenant(req.headers, d.tenancy);
+      const p = params(req);
+      const { start, end } = rangeParams(p);
+      const query = one(p, 'query') ?? '';
+      const expr = parseLogql(query);
+      if (expr.kind !== 'log') throw new LogqlParseError('detected_fields requires a log query');
+      const lineLimit = Number(one(p, 'line_limit') ?? 1000);
+      return { fields: await detectFields(d.engine, tenant, expr, start, end, lineLimit), limit: Number(one(p, 'limit') ?? 1000) };
+    });
+
+    scope.post('/flush', async (_req, reply) => {
+      await d.store.flush();
+      return reply.code(204).send();
+    });
+    scope.get('/loki/api/v1/status/buildinfo', async () => ({ version: '3.0.0-sightline', revision: '', branch: '', buildUser: '', buildDate: '', goVersion: '' }));
+  });
+}
+
+/** `detected_fields`: fields found by json/logfmt in recent lines, with their type and cardinality. */
+async function detectFields(engine: LogqlEngine, tenant: string, expr: LogSelectorExpr, start: bigint, end: bigint, lineLimit: number) {
+  const r = await engine.rangeQuery({ tenant, query: expr, start, end, stepMs: 1000, limit: lineLimit, direction: 'backward' });
+  const fields = new Map<string, { values: Set<string>; type: string; parsers: Set<string> }>();
+  if (r.resultType !== 'streams') return [];
+  for (const s of r.streams) {
+    for (const line of s.lines) {
+      let pairs: Array<[string, string]> = [];
+      let parser = 'logfmt';
+      const t = line.trimStart();
+      if (t.startsWith('{')) {
+        try {
+          const obj = JSON.parse(t) as Record<string, unknown>;
+          parser = 'json';
+          const walk = (o: Record<string, unknown>, pre: string) => {
+            for (const [k, v] of Object.entries(o)) {
+              if (v !== null && typeof v === 'object' && !Array.isArray(v)) walk(v as Record<string, unknown>, `${pre}${k}_`);
+              else if (!Array.isArray(v) && v !== null) pairs.push([`${pre}${k}`, String(v)]);
+            }
+          };
+          walk(obj, '');
+        } catch {
+          pairs = [];
+        }
+      } else {
+        for (const m of line.matchAll(/([A-Za-z_][\w.]*)=("(?:[^"\\]|\\.)*"|\S*)/g)) pairs.push([m[1], m[2].replace(/^"|"$/g, '')]);
+      }
+      for (const [k, v] of pairs) {
+        let f = fields.get(k);
+        if (!f) fields.set(k, (f = { values: new Set(), type: '', parsers: new Set() }));
+        f.values.add(v);
+        f.parsers.add(parser);
+        const type = /^-?\d+$/.test(v) ? 'int' : /^-?\d*\.\d+$/.test(v) ? 'float' : /^(true|false)$/i.test(v) ? 'boolean' : /^\d+(\.\d+)?(ns|us|ms|s|m|h)$/.test(v) ? 'duration' : /^\d+(\.\d+)?\s?[KMGT]i?B$/i.test(v) ? 'bytes' : 'string';
+        f.type = f.type === '' || f.type === type ? type : 'string';
+      }
+    }
+  }
+  return [...fields].map(([label, f]) => ({ label, type: f.type, cardinality: f.values.size, parsers: [...f.parsers] }));
+}

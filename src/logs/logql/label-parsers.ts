@@ -1,0 +1,211 @@
+/** LogQL's label parsers: json, logfmt, regexp, pattern, unpack. Each adds labels to a mutable map. */
+import type { ExtractionExpr } from './ast.js';
+
+export type LabelMap = Map<string, string>;
+export const ERROR_LABEL = '__error__';
+export const ERROR_DETAILS_LABEL = '__error_details__';
+
+const VALID_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+export function sanitizeLabelName(k: string): string {
+  if (VALID_NAME.test(k)) return k;
+  let out = k.replace(/[^a-zA-Z0-9_]/g, '_');
+  if (/^[0-9]/.test(out)) out = '_' + out;
+  return out;
+}
+
+/** Add an extracted label; a name clashing with a stream label gets the `_extracted` suffix, as in Loki. */
+function addExtracted(lbs: LabelMap, stream: ReadonlySet<string>, name: string, value: string): void {
+  const n = stream.has(name) ? `${name}_extracted` : name;
+  lbs.set(n, value);
+}
+
+export function setError(lbs: LabelMap, err: string, details: string): void {
+  if (lbs.has(ERROR_LABEL)) return;
+  lbs.set(ERROR_LABEL, err);
+  lbs.set(ERROR_DETAILS_LABEL, details);
+}
+
+export function jsonParse(line: string, lbs: LabelMap, stream: ReadonlySet<string>, exprs: readonly ExtractionExpr[]): void {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(line);
+  } catch (e) {
+    setError(lbs, 'JSONParserErr', (e as Error).message);
+    return;
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+    setError(lbs, 'JSONParserErr', 'Value looks like object, but can\'t find closing \'}\' symbol');
+    return;
+  }
+  if (exprs.length > 0) {
+    for (const x of exprs) {
+      const v = jsonPath(doc, x.path ?? x.name);
+      addExtracted(lbs, stream, x.name, v === undefined || v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+    }
+    return;
+  }
+  const walk = (obj: Record<string, unknown>, prefix: string) => {
+    for (const [k, v] of Object.entries(obj)) {
+      const name = prefix ? `${prefix}_${sanitizeLabelName(k)}` : sanitizeLabelName(k);
+      if (v === null || v === undefined) continue;
+      if (Array.isArray(v)) continue;
+      if (typeof v === 'object') walk(v as Record<string, unknown>, name);
+      else addExtracted(lbs, stream, name, String(v));
+    }
+  };
+  walk(doc as Record<string, unknown>, '');
+}
+
+/** `a.b[0]`, `a["b c"].d` */
+function jsonPath(doc: unknown, path: string): unknown {
+  const re = /\.?([A-Za-z0-9_$-]+)|\[(\d+)\]|\["([^"]*)"\]/g;
+  let cur: unknown = doc;
+  let m;
+  let consumed = 0;
+  while ((m = re.exec(path)) && m.index === consumed) {
+    consumed += m[0].length;
+    if (cur === null || typeof cur !== 'object') return undefined;
+    if (m[2] !== undefined) cur = Array.isArray(cur) ? cur[Number(m[2])] : undefined;
+    else cur = (cur as Record<string, unknown>)[m[1] ?? m[3]];
+  }
+  return consumed === path.length ? cur : undefined;
+}
+
+/**
+ * logfmt (`key=value key2="quoted value"`). `needed`, when given, is the set of label names the rest of the query
+ * reads: other keys are skipped without building their values (Loki's required-labels hint).
+ */
+export function logfmtParse(
+  line: string,
+  lbs: LabelMap,
+  stream: ReadonlySet<string>,
+  strict: boolean,
+  keepEmpty: boolean,
+  exprs: readonly ExtractionExpr[],
+  needed?: ReadonlySet<string>,
+): void {
+  const want = exprs.length > 0 ? new Map(exprs.map((e) => [e.path ?? e.name, e.name])) : undefined;
+  let i = 0;
+  const n = line.length;
+  while (i < n) {
+    while (i < n && line.charCodeAt(i) <= 32) i++;
+    if (i >= n) break;
+    const ks = i;
+    let c = 0;
+    while (i < n && (c = line.charCodeAt(i)) !== 61 /* = */ && c > 32 && c !== 34 /* " */) i++;
+    const key = line.slice(ks, i);
+    if (key === '' || c === 34) {
+      if (strict) {
+        setError(lbs, 'LogfmtParserErr', `logfmt syntax error at pos ${i + 1} : unexpected '${c === 34 ? '"' : '='}'`);
+        return;
+      }
+      i++;
+      continue;
+    }
+    let name: string | undefined;
+    if (want) name = want.get(key);
+    else if (needed) {
+      if (needed.has(key)) name = key;
+      else if (!VALID_NAME.test(key)) {
+        const n2 = sanitizeLabelName(key);
+        if (needed.has(n2)) name = n2;
+      }
+    } else name = sanitizeLabelName(key);
+    if (name !== undefined && needed !== undefined && !needed.has(name)) name = undefined;
+    const skip = name === undefined;
+    let value = '';
+    let hasValue = false;
+    if (i < n && line.charCodeAt(i) === 61) {
+      i++;
+      hasValue = true;
+      if (line.charCodeAt(i) === 34) {
+        const vs = ++i;
+        let esc = false;
+        for (;;) {
+          const q = line.indexOf('"', i);
+          if (q < 0) {
+            if (strict) {
+              setError(lbs, 'LogfmtParserErr', `logfmt syntax error at pos ${n + 1} : unterminated quoted value`);
+              return;
+            }
+            i = n;
+            break;
+          }
+          let bs = 0;
+          for (let k = q - 1; k >= vs && line.charCodeAt(k) === 92; k--) bs++;
+          if (bs > 0) esc = true;
+          i = q + 1;
+          if (bs % 2 === 0) break;
+        }
+        if (!skip) {
+          const raw = line.slice(vs, Math.max(vs, i - 1));
+          value = esc ? raw.replace(/\\(.)/g, (_m, e: string) => (e === 'n' ? '\n' : e === 't' ? '\t' : e === 'r' ? '\r' : e)) : raw;
+        }
+      } else {
+        const vs = i;
+        while (i < n && line.charCodeAt(i) > 32) i++;
+        if (!skip) value = line.slice(vs, i);
+      }
+    }
+    if (skip) continue;
+    if (!hasValue && !keepEmpty) continue;
+    if (value === '' && !keepEmpty && hasValue) continue;
+    addExtracted(lbs, stream, name!, value);
+  }
+}
+
+export function compileRegexpParser(pattern: string): (line: string, lbs: LabelMap, stream: ReadonlySet<string>) => void {
+  const re = new RegExp(pattern.replace(/\(\?P</g, '(?<'), 's');
+  return (line, lbs, stream) => {
+    const m = re.exec(line);
+    if (!m?.groups) return;
+    for (const [k, v] of Object.entries(m.groups)) if (v !== undefined) addExtracted(lbs, stream, sanitizeLabelName(k), v);
+  };
+}
+
+/** Compile a pattern (`<ip> - <_> "<method> <path>"`) to a regex; names of captures (`_` = unnamed). */
+export function compilePattern(pattern: string): { re: RegExp; names: string[] } {
+  const parts = pattern.split(/(<[A-Za-z_][A-Za-z0-9_]*>)/);
+  let src = '^';
+  const names: string[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i];
+    if (p === '') continue;
+    const m = /^<([A-Za-z_][A-Za-z0-9_]*)>$/.exec(p);
+    if (m) {
+      const isLast = parts.slice(i + 1).every((x) => x === '');
+      src += isLast ? '(.*)' : '(.*?)';
+      names.push(m[1]);
+    } else src += p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  }
+  return { re: new RegExp(src, 's'), names };
+}
+
+export function compilePatternParser(pattern: string): (line: string, lbs: LabelMap, stream: ReadonlySet<string>) => void {
+  const { re, names } = compilePattern(pattern);
+  return (line, lbs, stream) => {
+    const m = re.exec(line);
+    if (!m) return;
+    for (let i = 0; i < names.length; i++) if (names[i] !== '_') addExtracted(lbs, stream, names[i], m[i + 1]);
+  };
+}
+
+/** `unpack`: a JSON object of strings (as Promtail's `pack` stage writes); `_entry` becomes the line. */
+export function unpack(line: string, lbs: LabelMap, stream: ReadonlySet<string>): string {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(line);
+  } catch (e) {
+    setError(lbs, 'JSONParserErr', (e as Error).message);
+    return line;
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return line;
+  let out = line;
+  for (const [k, v] of Object.entries(doc as Record<string, unknown>)) {
+    if (typeof v !== 'string') continue;
+    if (k === '_entry') out = v;
+    else addExtracted(lbs, stream, sanitizeLabelName(k), v);
+  }
+  return out;
+}

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { decodePushRequestProto } from './decode-protobuf.js';
+import { PushDecodeError } from './push-request.js';
+
+/** Protobuf bytes written by hand (field tags and varints) for one stream with two entries. */
+function varint(n: number): number[] {
+  const out: number[] = [];
+  while (n >= 0x80) {
+    out.push((n & 0x7f) | 0x80);
+    n = Math.floor(n / 128);
+  }
+  out.push(n);
+  return out;
+}
+const str = (field: number, s: string) => {
+  const b = [...Buffer.from(s)];
+  return [(field << 3) | 2, ...varint(b.length), ...b];
+};
+const msg = (field: number, body: number[]) => [(field << 3) | 2, ...varint(body.length), ...body];
+
+describe('PushRequest protobuf decoder', () => {
+  it('decodes labels, timestamps, lines and structured metadata, skipping unknown fields', () => {
+    const ts = msg(1, [0x08, ...varint(1_700_000_000), 0x10, ...varint(42)]);
+    const e1 = msg(2, [...ts, ...str(2, 'hello'), ...msg(3, [...str(1, 'trace_id'), ...str(2, 't1')])]);
+    const e2 = msg(2, [...msg(1, [0x08, ...varint(1_700_000_001)]), ...str(2, 'world'), 0x78, 0x05 /* unknown field 15 varint */]);
+    const stream = msg(1, [...str(1, '{job="x"}'), ...e1, ...e2, 0x18, ...varint(12345) /* hash */]);
+    const req = decodePushRequestProto(Uint8Array.from(stream));
+    expect(req.streams).toHaveLength(1);
+    const s = req.streams[0];
+    expect(s.labels).toBe('{job="x"}');
+    expect(s.ts).toEqual([1_700_000_000_000_000_042n, 1_700_000_001_000_000_000n]);
+    expect(s.lines).toEqual(['hello', 'world']);
+    expect(s.metadata).toEqual([[['trace_id', 't1']], undefined]);
+  });
+
+  it('rejects truncated messages', () => {
+    expect(() => decodePushRequestProto(Uint8Array.from([0x0a, 0x10, 0x0a]))).toThrow(PushDecodeError);
+    expect(() => decodePushRequestProto(Uint8Array.from([0x0f]))).toThrow('proto: illegal wireType 7');
+  });
+});

@@ -1,0 +1,206 @@
+import { Counter, type Registry } from 'prom-client';
+import { HttpError } from '../../server/index.js';
+import type { SightlineConfig } from '../../config/index.js';
+import type { HeadStream, LogStore, StreamWrite } from '../store/log-store.js';
+import { labelsString } from '../store/labels-string.js';
+import { formatGoTime } from '../time.js';
+import { LabelsParseError, parseStreamLabels } from './parse-labels.js';
+import type { PushRequest } from './push-request.js';
+import { RateLimiter } from './rate-limiter.js';
+
+type Limits = SightlineConfig['logs']['limits'];
+
+export interface DistributorMetrics {
+  linesReceived: Counter<'tenant'>;
+  bytesReceived: Counter<'tenant'>;
+  discardedSamples: Counter<'reason' | 'tenant'>;
+  discardedBytes: Counter<'reason' | 'tenant'>;
+  streamsCreated: Counter<'tenant'>;
+}
+
+export function createDistributorMetrics(registry: Registry): DistributorMetrics {
+  const reg = { registers: [registry] };
+  return {
+    linesReceived: new Counter({ name: 'loki_distributor_lines_received_total', help: 'The total number of log lines received.', labelNames: ['tenant'], ...reg }),
+    bytesReceived: new Counter({ name: 'loki_distributor_bytes_received_total', help: 'The total number of uncompressed bytes received.', labelNames: ['tenant'], ...reg }),
+    discardedSamples: new Counter({ name: 'loki_discarded_samples_total', help: 'The total number of samples that were discarded.', labelNames: ['reason', 'tenant'], ...reg }),
+    discardedBytes: new Counter({ name: 'loki_discarded_bytes_total', help: 'The total number of bytes that were discarded.', labelNames: ['reason', 'tenant'], ...reg }),
+    streamsCreated: new Counter({ name: 'loki_ingester_streams_created_total', help: 'The total number of streams created per tenant.', labelNames: ['tenant'], ...reg }),
+  };
+}
+
+/**
+ * Validation and tenant limits between the protocol adapters and the store, with Loki's rules and messages:
+ * per stream (labels parse, label count and lengths, duplicates), per entry (line size, too old, too new), the
+ * tenant's ingestion rate (429 for the whole request), then per stream order (too far behind). Valid entries of a
+ * request are written even when others are refused; the refusals come back as one 400 (errors joined by newline).
+ */
+export class Distributor {
+  private readonly limiter: RateLimiter;
+  /** Parsed label sets by the string clients send (the same few strings arrive again and again). */
+  private readonly labelsCache = new Map<string, ReturnType<typeof parseStreamLabels>>();
+
+  constructor(
+    private readonly store: LogStore,
+    private readonly limits: (tenant: string) => Limits,
+    private readonly metrics: DistributorMetrics,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.limiter = new RateLimiter(now);
+  }
+
+  push(tenant: string, req: PushRequest): void {
+    const lim = this.limits(tenant);
+    const nowMs = this.now();
+    const errors: string[] = [];
+    const discard = (reason: string, lines: number, bytes: number) => {
+      if (lines === 0) return;
+      this.metrics.discardedSamples.inc({ reason, tenant }, lines);
+      this.metrics.discardedBytes.inc({ reason, tenant }, bytes);
+    };
+    const oldest = BigInt(nowMs - lim.reject_old_samples_max_age) * 1_000_000n;
+    const newest = BigInt(nowMs + lim.creation_grace_period) * 1_000_000n;
+    type Pending = { labels: ReturnType<typeof parseStreamLabels>['labels']; ts: bigint[]; lines: string[]; metadata?: (Array<[string, string]> | undefined)[] };
+    const pending: Pending[] = [];
+    let validLines = 0;
+    let validBytes = 0;
+    for (const s of req.streams) {
+      const streamBytes = sumBytes(s.lines);
+      let parsed = this.labelsCache.get(s.labels);
+      try {
+        if (!parsed) {
+          parsed = parseStreamLabels(s.labels);
+          if (this.labelsCache.size >= 100_000) this.labelsCache.clear();
+          this.labelsCache.set(s.labels, parsed);
+        }
+      } catch (e) {
+        if (!(e instanceof LabelsParseError)) throw e;
+        errors.push(`Error parsing labels '${s.labels}' with error: ${e.message}`);
+        discard('invalid_labels', s.lines.length, streamBytes);
+        continue;
+      }
+      const { labels, names } = parsed;
+      const ls = labels.toString();
+      if (names.length === 0) {
+        errors.push('error at least one label pair is required per stream');
+        discard('missing_labels', s.lines.length, streamBytes);
+        continue;
+      }
+      if (names.length > lim.max_label_names_per_series) {
+        errors.push(`entry for stream '${ls}' has ${names.length} label names; limit ${lim.max_label_names_per_series}`);
+        discard('max_label_names_per_series', s.lines.length, streamBytes);
+        continue;
+      }
+      const dup = names.find((n, i) => names.indexOf(n) !== i);
+      if (dup !== undefined) {
+        errors.push(`stream '${s.labels}' has duplicate label name: '${dup}'`);
+        discard('duplicate_label_names', s.lines.length, streamBytes);
+        continue;
+      }
+      let bad: string | undefined;
+      labels.forEach((n, v) => {
+        if (bad) return;
+        if (n.length > lim.max_label_name_length) bad = `stream '${ls}' has label name too long: '${n}'`;
+        else if (v.length > lim.max_label_value_length) bad = `stream '${ls}' has label value too long: '${v}'`;
+      });
+      if (bad) {
+        errors.push(bad);
+        discard(bad.includes('name too long') ? 'label_name_too_long' : 'label_value_too_long', s.lines.length, streamBytes);
+        continue;
+      }
+      const p: Pending = { labels, ts: [], lines: [], metadata: s.metadata ? [] : undefined };
+      for (let i = 0; i < s.lines.length; i++) {
+        const line = s.lines[i];
+        const ts = s.ts[i];
+        const len = Buffer.byteLength(line);
+        if (lim.max_line_size > 0 && len > lim.max_line_size) {
+          errors.push(`Max entry size '${lim.max_line_size}' bytes exceeded for stream '${ls}' while adding an entry with length '${len}' bytes`);
+          discard('line_too_long', 1, len);
+          continue;
+        }
+        if (lim.reject_old_samples && ts < oldest) {
+          errors.push(`entry for stream '${ls}' has timestamp too old: ${formatGoTime(ts)}, oldest acceptable timestamp is: ${formatGoTime(oldest)}`);
+          discard('greater_than_max_sample_age', 1, len);
+          continue;
+        }
+        if (ts > newest) {
+          errors.push(`entry for stream '${ls}' has timestamp too new: ${formatGoTime(ts)}`);
+          discard('too_far_in_future', 1, len);
+          continue;
+        }
+        p.ts.push(ts);
+        p.lines.push(line);
+        if (p.metadata) p.metadata.push(s.metadata![i]);
+        validLines++;
+        validBytes += len;
+      }
+      if (p.lines.length > 0) pending.push(p);
+    }
+    if (validLines > 0) {
+      this.metrics.linesReceived.inc({ tenant }, validLines);
+      this.metrics.bytesReceived.inc({ tenant }, validBytes);
+    }
+    const rate = lim.ingestion_rate_mb * 1024 * 1024;
+    const burst = lim.ingestion_burst_size_mb * 1024 * 1024;
+    if (validLines > 0 && !this.limiter.allow(tenant, validBytes, rate, burst)) {
+      discard('rate_limited', validLines, validBytes);
+      throw new HttpError(
+        429,
+        'rate_limited',
+        `Ingestion rate limit exceeded for user ${tenant} (limit: ${Math.floor(rate)} bytes/sec) while attempting to ingest '${validLines}' lines totaling '${validBytes}' bytes, reduce log volume or contact your Loki administrator to see if the limit can be increased`,
+      );
+    }
+    const writes: StreamWrite[] = [];
+    const created: HeadStream[] = [];
+    const streamLimitErrors: string[] = [];
+    let active = this.store.activeStreams(tenant);
+    for (const p of pending) {
+      if (lim.max_global_streams_per_user > 0 && active >= lim.max_global_streams_per_user && !this.store.findStream(tenant, p.labels)) {
+        discard('stream_limit', p.lines.length, sumBytes(p.lines));
+        streamLimitErrors.push(
+          `Maximum active stream limit exceeded when trying to create stream ${labelsString(p.labels)}, reduce the number of active streams (reduce labels or reduce label values), or contact your Loki administrator to see if the limit can be increased, user: '${tenant}'`,
+        );
+        continue;
+      }
+      const [stream, isNew] = this.store.stream(tenant, p.labels);
+      if (isNew) active++;
+      if (isNew) created.push(stream);
+      const w: StreamWrite = { stream, ts: [], lines: [], metadata: p.metadata ? [] : undefined };
+      // Order checks see entries of this request that come before (the stream's newest moves as we go).
+      let newestSeen = stream.newest;
+      let lastLine = stream.lastLine;
+      for (let i = 0; i < p.lines.length; i++) {
+        const ts = p.ts[i];
+        const line = p.lines[i];
+        if (ts === newestSeen && line === lastLine) continue;
+        if (ts < newestSeen - this.store.outOfOrderWindowNs) {
+          errors.push(`entry too far behind, entry timestamp is: ${formatRfc3339(ts)}, oldest acceptable timestamp is: ${formatRfc3339(newestSeen - this.store.outOfOrderWindowNs)}`);
+          discard('too_far_behind', 1, Buffer.byteLength(line));
+          continue;
+        }
+        if (ts >= newestSeen) {
+          newestSeen = ts;
+          lastLine = line;
+        }
+        w.ts.push(ts);
+        w.lines.push(line);
+        if (w.metadata) w.metadata.push(p.metadata![i]);
+      }
+      if (w.lines.length > 0) writes.push(w);
+    }
+    this.store.write(tenant, writes);
+    for (const _ of created) this.metrics.streamsCreated.inc({ tenant });
+    if (streamLimitErrors.length > 0) throw new HttpError(429, 'stream_limit', [...streamLimitErrors, ...errors].join('\n'));
+    if (errors.length > 0) throw new HttpError(400, 'bad_data', errors.join('\n'));
+  }
+}
+
+function sumBytes(lines: readonly string[]): number {
+  let n = 0;
+  for (const l of lines) n += Buffer.byteLength(l);
+  return n;
+}
+
+function formatRfc3339(ns: bigint): string {
+  return formatGoTime(ns, true);
+}

@@ -1,0 +1,24 @@
+/**
+ * A decoded push request, as every protocol adapter hands it over: per stream, the label-set string as sent and
+ * parallel columns of timestamps (nanoseconds), lines and optional structured metadata. No object per line.
+ */
+export interface PushStream {
+  /** The stream's labels as the client sent them (`{job="x", level="info"}`), or already as pairs for JSON. */
+  labels: string;
+  ts: bigint[];
+  lines: string[];
+  /** Structured metadata per entry (undefined when the entry has none); undefined when no entry has any. */
+  metadata?: (Array<[string, string]> | undefined)[];
+}
+
+export interface PushRequest {
+  streams: PushStream[];
+}
+
+/** A push body that cannot be decoded: Loki answers 400 with the decoder's message. */
+export class PushDecodeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PushDecodeError';
+  }
+}

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { ENCODING_GZIP, chunkTs, decodeChunk, encodeChunk } from './chunk-codec.js';
+
+describe('chunk codec', () => {
+  it('round-trips timestamps (including out-of-order deltas), lines and metadata with snappy and gzip', async () => {
+    const ts = [1_700_000_000_000_000_001n, 1_700_000_000_000_000_500n, 1_699_999_999_000_000_000n, 1_700_000_100_000_000_000n];
+    const lines = ['first', 'ünïcödé ✓', '', 'x'.repeat(1000)];
+    const metadata = [undefined, [['trace_id', 'abc']] as Array<[string, string]>, undefined, undefined];
+    for (const enc of [undefined, ENCODING_GZIP]) {
+      const buf = await encodeChunk({ ts, lines, metadata }, enc);
+      const d = await decodeChunk(buf);
+      expect(d.n).toBe(4);
+      expect(Array.from({ length: 4 }, (_, i) => chunkTs(d, i))).toEqual(ts);
+      expect(Array.from({ length: 4 }, (_, i) => d.data.toString('utf8', d.offsets[i], d.offsets[i + 1]))).toEqual(lines);
+      expect(d.metadata).toEqual(metadata);
+    }
+  });
+
+  it('compresses repetitive log lines well', async () => {
+    const lines = Array.from({ length: 5000 }, (_, i) => `ts=2024-01-01T00:00:${String(i % 60).padStart(2, '0')}Z level=info caller=server.go:123 msg="request served" path=/api/v1/items/${i % 97} status=200 duration=${i % 13}ms`);
+    const ts = lines.map((_, i) => 1_700_000_000_000_000_000n + BigInt(i) * 1_000_000n);
+    const raw = lines.reduce((n, l) => n + l.length, 0);
+    const buf = await encodeChunk({ ts, lines });
+    expect(buf.length).toBeLessThan(raw / 3);
+  });
+
+  it('refuses a non-chunk', async () => {
+    await expect(decodeChunk(Buffer.from('nope, not a chunk'))).rejects.toThrow('bad magic');
+  });
+});

@@ -1,0 +1,58 @@
+import type { Labels, Matcher } from '../../metrics/model/index.js';
+
+/**
+ * The log store as the LogQL engine and the HTTP API see it. Times are nanoseconds since the epoch (bigint);
+ * ranges are [start, end).
+ */
+export interface LogQueryable {
+  /**
+   * Entries of the streams matching `matchers` with `start <= ts < end`, one batch per chunk (entries of a batch
+   * are ascending by time; batches of one stream may overlap when entries arrived out of order). `filter` is the
+   * pushed-down line filter: only entries it accepts are materialised.
+   */
+  select(tenant: string, req: SelectRequest): AsyncIterable<EntryBatch>;
+  /** Streams (label sets) matching the matchers with data in [start, end). */
+  series(tenant: string, matchers: readonly Matcher[], start: bigint, end: bigint): Promise<Labels[]>;
+  labelNames(tenant: string, start: bigint, end: bigint, matchers?: readonly Matcher[]): Promise<string[]>;
+  labelValues(tenant: string, name: string, start: bigint, end: bigint, matchers?: readonly Matcher[]): Promise<string[]>;
+  /** Index statistics as `index/stats` reports them. */
+  stats(tenant: string, matchers: readonly Matcher[], start: bigint, end: bigint): Promise<IndexStats>;
+  /** Per-stream volume (bytes and entries) in [start, end), for `index/volume`. */
+  streamStats(tenant: string, matchers: readonly Matcher[], start: bigint, end: bigint): Promise<Array<{ labels: Labels; bytes: number; entries: number }>>;
+}
+
+export interface SelectRequest {
+  matchers: readonly Matcher[];
+  start: bigint;
+  end: bigint;
+  filter?: LineFilterPushdown;
+  /** Order hint: batches come newest chunk first for `backward`, oldest first otherwise. */
+  direction?: 'forward' | 'backward';
+}
+
+/** A line filter the store applies while decoding chunks. */
+export interface LineFilterPushdown {
+  /** Literal byte strings every accepted line contains (lets the store skip lines without decoding them). */
+  required: readonly string[];
+  /** The full filter, applied to each candidate line. */
+  test(line: string): boolean;
+}
+
+/** Entries of one stream from one chunk; columns, not an object per entry. */
+export interface EntryBatch {
+  labels: Labels;
+  ts: ArrayLike<bigint>;
+  lines: string[];
+  /** Structured metadata per entry, when any entry has some. */
+  metadata?: (Array<[string, string]> | undefined)[];
+  /** Time bounds of the chunk the batch came from (every later batch lies beyond them in the requested order). */
+  minT?: bigint;
+  maxT?: bigint;
+}
+
+export interface IndexStats {
+  streams: number;
+  chunks: number;
+  entries: number;
+  bytes: number;
+}

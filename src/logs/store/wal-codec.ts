@@ -1,0 +1,95 @@
+/**
+ * The logs WAL record: the accepted entries of one push request, written before the push is acknowledged.
+ *
+ *   u8 version=1 | u16 tenant length | tenant | u32 streams
+ *   per stream: u32 labels length | labels (canonical `{a="b"}`) | u32 entries
+ *   per entry:  i64 ts (ns) | u32 line length | line | u32 metadata length | metadata JSON (0 = none)
+ */
+export interface WalStream {
+  labels: string;
+  ts: bigint[];
+  lines: string[];
+  metadata?: (Array<[string, string]> | undefined)[];
+}
+
+export function encodeWalRecord(tenant: string, streams: readonly WalStream[]): Buffer {
+  let size = 1 + 2 + Buffer.byteLength(tenant) + 4;
+  for (const s of streams) {
+    size += 8 + Buffer.byteLength(s.labels);
+    for (let i = 0; i < s.lines.length; i++) {
+      size += 16 + Buffer.byteLength(s.lines[i]);
+      const m = s.metadata?.[i];
+      if (m) size += Buffer.byteLength(JSON.stringify(m));
+    }
+  }
+  const b = Buffer.allocUnsafe(size);
+  let p = 0;
+  b[p++] = 1;
+  const tl = b.write(tenant, p + 2);
+  b.writeUInt16LE(tl, p);
+  p += 2 + tl;
+  b.writeUInt32LE(streams.length, p);
+  p += 4;
+  for (const s of streams) {
+    const ll = b.write(s.labels, p + 4);
+    b.writeUInt32LE(ll, p);
+    p += 4 + ll;
+    b.writeUInt32LE(s.lines.length, p);
+    p += 4;
+    for (let i = 0; i < s.lines.length; i++) {
+      b.writeBigInt64LE(s.ts[i], p);
+      p += 8;
+      const l = b.write(s.lines[i], p + 4);
+      b.writeUInt32LE(l, p);
+      p += 4 + l;
+      const m = s.metadata?.[i];
+      if (m) {
+        const ml = b.write(JSON.stringify(m), p + 4);
+        b.writeUInt32LE(ml, p);
+        p += 4 + ml;
+      } else {
+        b.writeUInt32LE(0, p);
+        p += 4;
+      }
+    }
+  }
+  return b.subarray(0, p);
+}
+
+export function decodeWalRecord(b: Buffer): { tenant: string; streams: WalStream[] } {
+  let p = 0;
+  if (b[p++] !== 1) throw new Error('unknown logs WAL record version');
+  const tl = b.readUInt16LE(p);
+  p += 2;
+  const tenant = b.toString('utf8', p, p + tl);
+  p += tl;
+  const ns = b.readUInt32LE(p);
+  p += 4;
+  const streams: WalStream[] = [];
+  for (let s = 0; s < ns; s++) {
+    const ll = b.readUInt32LE(p);
+    p += 4;
+    const labels = b.toString('utf8', p, p + ll);
+    p += ll;
+    const n = b.readUInt32LE(p);
+    p += 4;
+    const ws: WalStream = { labels, ts: new Array(n), lines: new Array(n) };
+    for (let i = 0; i < n; i++) {
+      ws.ts[i] = b.readBigInt64LE(p);
+      p += 8;
+      const l = b.readUInt32LE(p);
+      p += 4;
+      ws.lines[i] = b.toString('utf8', p, p + l);
+      p += l;
+      const ml = b.readUInt32LE(p);
+      p += 4;
+      if (ml > 0) {
+        ws.metadata ??= new Array(n).fill(undefined);
+        ws.metadata[i] = JSON.parse(b.toString('utf8', p, p + ml)) as Array<[string, string]>;
+        p += ml;
+      }
+    }
+    streams.push(ws);
+  }
+  return { tenant, streams };
+}

@@ -1,0 +1,48 @@
+import type { Component, ComponentContext } from '../server/index.js';
+import { DEFAULT_TENANT, createHttpServer, listen, resolveTenant } from '../server/index.js';
+import type { Signal } from './proto/codec.js';
+import { ReceiverMetrics, dispatchExport, type ExportRequest, type Transport } from './export-handler.js';
+import { startOtlpGrpcServer } from './grpc-receiver.js';
+import { registerOtlpHttpRoutes } from './http-receiver.js';
+import { otlpSinks } from './sinks.js';
+
+/** The tenant a signal lands in when multi-tenancy is off: Tempo's, Mimir's and Loki's defaults. */
+const SIGNAL_TENANT: Record<Signal, string> = { traces: DEFAULT_TENANT.tempo, metrics: DEFAULT_TENANT.mimir, logs: DEFAULT_TENANT.loki };
+
+/**
+ * The OTLP receivers (the Collector's `otlp` receiver): gRPC on 4317 and HTTP on 4318, for traces, metrics and logs.
+ * Decoded requests go to the stores registered with `registerOtlpSinks` (trace store, metrics store, log store).
+ */
+export async function startOtlp(ctx: ComponentContext): Promise<Component> {
+  const cfg = ctx.config.otlp;
+  const metrics = new ReceiverMetrics(ctx.registry);
+  const tenant = (signal: Signal, headers: Record<string, string | string[] | undefined>) =>
+    resolveTenant(headers, { multiTenant: cfg.multitenancy_enabled, defaultTenant: SIGNAL_TENANT[signal] });
+  const handle = (transport: Transport) => (e: ExportRequest, t: string) => dispatchExport(e, t, otlpSinks(ctx), metrics, transport);
+
+  const grpc = await startOtlpGrpcServer({
+    listenAddress: cfg.grpc_listen_address,
+    maxRecvMsgSize: cfg.max_recv_msg_size,
+    logger: ctx.logger.child({ component: 'otlp' }),
+    tenant,
+    handle: handle('grpc'),
+  });
+  const app = createHttpServer({ name: 'otlp', listenAddress: cfg.http_listen_address, logger: ctx.logger, registry: ctx.registry, bodyLimit: cfg.max_recv_msg_size });
+  await registerOtlpHttpRoutes(app, { tenant, handle: handle('http') });
+  let httpPort: number;
+  try {
+    httpPort = await listen(app, cfg.http_listen_address);
+  } catch (e) {
+    grpc.server.forceShutdown();
+    throw e;
+  }
+  ctx.logger.info({ component: 'otlp', grpc: grpc.port, http: httpPort }, 'OTLP receivers listening');
+  return {
+    name: 'otlp',
+    ports: { otlp_grpc: grpc.port, otlp_http: httpPort },
+    async stop() {
+      await new Promise<void>((res) => grpc.server.tryShutdown(() => res()));
+      await app.close();
+    },
+  };
+}

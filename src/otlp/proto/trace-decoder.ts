@@ -1,0 +1,304 @@
+import type { AnyValue, InstrumentationScope, KeyValue, Resource, ResourceSpans, ScopeSpans, Span, SpanEvent, SpanLink } from './types.js';
+import { WireReader } from './wire-reader.js';
+
+/**
+ * Hand-written decoder of `ExportTraceServiceRequest` / `TracesData` (field 1: repeated ResourceSpans) into the same
+ * plain shapes protobufjs produces (camelCase fields, fixed64 as Long, bytes as Buffer views into the input, AnyValue
+ * with its oneof discriminator in `value`). Unknown fields are skipped; truncation and bad wire types throw
+ * `OtlpDecodeError`.
+ */
+export function decodeResourceSpansList(buf: Uint8Array): ResourceSpans[] {
+  const r = WireReader.of(buf);
+  const out: ResourceSpans[] = [];
+  while (!r.done()) {
+    const tag = r.uint32();
+    if (tag === ((1 << 3) | 2)) out.push(resourceSpans(r.sub()));
+    else r.skip(tag & 7);
+  }
+  return out;
+}
+
+/** Decode one encoded `Span` message (e.g. the `raw` bytes a span arrived with). */
+export function decodeSpanBytes(raw: Uint8Array): Span {
+  return span(WireReader.of(raw));
+}
+
+function resourceSpans(r: WireReader): ResourceSpans {
+  const rs: ResourceSpans = { resource: null, scopeSpans: [], schemaUrl: '' };
+  while (!r.done()) {
+    const tag = r.uint32();
+    switch (tag) {
+      case (1 << 3) | 2:
+        rs.resource = resource(r.sub());
+        break;
+      case (2 << 3) | 2:
+        rs.scopeSpans!.push(scopeSpans(r.sub()));
+        break;
+      case (3 << 3) | 2:
+        rs.schemaUrl = r.string();
+        break;
+      default:
+        r.skip(tag & 7);
+    }
+  }
+  return rs;
+}
+
+function resource(r: WireReader): Resource {
+  const res: Resource = { raw: r.buf.subarray(r.pos, r.end), attributes: [], droppedAttributesCount: 0 };
+  while (!r.done()) {
+    const tag = r.uint32();
+    if (tag === ((1 << 3) | 2)) res.attributes!.push(keyValue(r.sub()));
+    else if (tag === 2 << 3) res.droppedAttributesCount = r.uint32();
+    else r.skip(tag & 7);
+  }
+  return res;
+}
+
+function scope(r: WireReader): InstrumentationScope {
+  const s: InstrumentationScope = { raw: r.buf.subarray(r.pos, r.end), name: '', version: '', attributes: [], droppedAttributesCount: 0 };
+  while (!r.done()) {
+    const tag = r.uint32();
+    switch (tag) {
+      case (1 << 3) | 2:
+        s.name = r.string();
+        break;
+      case (2 << 3) | 2:
+        s.version = r.string();
+        break;
+      case (3 << 3) | 2:
+        s.attributes!.push(keyValue(r.sub()));
+        break;
+      case 4 << 3:
+        s.droppedAttributesCount = r.uint32();
+        break;
+      default:
+        r.skip(tag & 7);
+    }
+  }
+  return s;
+}
+
+function scopeSpans(r: WireReader): ScopeSpans {
+  const ss: ScopeSpans = { scope: null, spans: [], schemaUrl: '' };
+  while (!r.done()) {
+    const tag = r.uint32();
+    switch (tag) {
+      case (1 << 3) | 2:
+        ss.scope = scope(r.sub());
+        break;
+      case (2 << 3) | 2:
+        ss.spans!.push(span(r.sub()));
+        break;
+      case (3 << 3) | 2:
+        ss.schemaUrl = r.string();
+        break;
+      default:
+        r.skip(tag & 7);
+    }
+  }
+  return ss;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+function span(r: WireReader): Span {
+  const s: Span = {
+    raw: r.buf.subarray(r.pos, r.end),
+    traceId: EMPTY,
+    spanId: EMPTY,
+    traceState: '',
+    parentSpanId: EMPTY,
+    flags: 0,
+    name: '',
+    kind: 0,
+    startTimeUnixNano: 0,
+    endTimeUnixNano: 0,
+    attributes: [],
+    droppedAttributesCount: 0,
+    events: [],
+    droppedEventsCount: 0,
+    links: [],
+    droppedLinksCount: 0,
+    status: null,
+  };
+  while (!r.done()) {
+    const tag = r.uint32();
+    switch (tag) {
+      case (1 << 3) | 2:
+        s.traceId = r.bytes();
+        break;
+      case (2 << 3) | 2:
+        s.spanId = r.bytes();
+        break;
+      case (3 << 3) | 2:
+        s.traceState = r.string();
+        break;
+      case (4 << 3) | 2:
+        s.parentSpanId = r.bytes();
+        break;
+      case (16 << 3) | 5:
+        s.flags = r.fixed32();
+        break;
+      case (5 << 3) | 2:
+        s.name = r.string();
+        break;
+      case 6 << 3:
+        s.kind = r.uint32() | 0;
+        break;
+      case (7 << 3) | 1:
+        s.startTimeUnixNano = r.fixed64();
+        break;
+      case (8 << 3) | 1:
+        s.endTimeUnixNano = r.fixed64();
+        break;
+      case (9 << 3) | 2:
+        s.attributes!.push(keyValue(r.sub()));
+        break;
+      case 10 << 3:
+        s.droppedAttributesCount = r.uint32();
+        break;
+      case (11 << 3) | 2:
+        s.events!.push(event(r.sub()));
+        break;
+      case 12 << 3:
+        s.droppedEventsCount = r.uint32();
+        break;
+      case (13 << 3) | 2:
+        s.links!.push(link(r.sub()));
+        break;
+      case 14 << 3:
+        s.droppedLinksCount = r.uint32();
+        break;
+      case (15 << 3) | 2: {
+        const st = r.sub();
+        const status = { message: '', code: 0 };
+        while (!st.done()) {
+          const t = st.uint32();
+          if (t === ((2 << 3) | 2)) status.message = st.string();
+          else if (t === 3 << 3) status.code = st.uint32() | 0;
+          else st.skip(t & 7);
+        }
+        s.status = status;
+        break;
+      }
+      default:
+        r.skip(tag & 7);
+    }
+  }
+  return s;
+}
+
+function event(r: WireReader): SpanEvent {
+  const e: SpanEvent = { timeUnixNano: 0, name: '', attributes: [], droppedAttributesCount: 0 };
+  while (!r.done()) {
+    const tag = r.uint32();
+    switch (tag) {
+      case (1 << 3) | 1:
+        e.timeUnixNano = r.fixed64();
+        break;
+      case (2 << 3) | 2:
+        e.name = r.string();
+        break;
+      case (3 << 3) | 2:
+        e.attributes!.push(keyValue(r.sub()));
+        break;
+      case 4 << 3:
+        e.droppedAttributesCount = r.uint32();
+        break;
+      default:
+        r.skip(tag & 7);
+    }
+  }
+  return e;
+}
+
+function link(r: WireReader): SpanLink {
+  const l: SpanLink = { traceId: EMPTY, spanId: EMPTY, traceState: '', attributes: [], droppedAttributesCount: 0, flags: 0 };
+  while (!r.done()) {
+    const tag = r.uint32();
+    switch (tag) {
+      case (1 << 3) | 2:
+        l.traceId = r.bytes();
+        break;
+      case (2 << 3) | 2:
+        l.spanId = r.bytes();
+        break;
+      case (3 << 3) | 2:
+        l.traceState = r.string();
+        break;
+      case (4 << 3) | 2:
+        l.attributes!.push(keyValue(r.sub()));
+        break;
+      case 5 << 3:
+        l.droppedAttributesCount = r.uint32();
+        break;
+      case (6 << 3) | 5:
+        l.flags = r.fixed32();
+        break;
+      default:
+        r.skip(tag & 7);
+    }
+  }
+  return l;
+}
+
+export function keyValue(r: WireReader): KeyValue {
+  const kv: KeyValue = { key: '', value: null };
+  while (!r.done()) {
+    const tag = r.uint32();
+    if (tag === ((1 << 3) | 2)) kv.key = r.string();
+    else if (tag === ((2 << 3) | 2)) kv.value = anyValue(r.sub());
+    else r.skip(tag & 7);
+  }
+  return kv;
+}
+
+function anyValue(r: WireReader): AnyValue {
+  let v: AnyValue = {};
+  while (!r.done()) {
+    const tag = r.uint32();
+    switch (tag) {
+      case (1 << 3) | 2:
+        v = { value: 'stringValue', stringValue: r.string() };
+        break;
+      case 2 << 3:
+        v = { value: 'boolValue', boolValue: r.uint32() !== 0 };
+        break;
+      case 3 << 3:
+        v = { value: 'intValue', intValue: r.int64() };
+        break;
+      case (4 << 3) | 1:
+        v = { value: 'doubleValue', doubleValue: r.double() };
+        break;
+      case (5 << 3) | 2: {
+        const a = r.sub();
+        const values: AnyValue[] = [];
+        while (!a.done()) {
+          const t = a.uint32();
+          if (t === ((1 << 3) | 2)) values.push(anyValue(a.sub()));
+          else a.skip(t & 7);
+        }
+        v = { value: 'arrayValue', arrayValue: { values } };
+        break;
+      }
+      case (6 << 3) | 2: {
+        const a = r.sub();
+        const values: KeyValue[] = [];
+        while (!a.done()) {
+          const t = a.uint32();
+          if (t === ((1 << 3) | 2)) values.push(keyValue(a.sub()));
+          else a.skip(t & 7);
+        }
+        v = { value: 'kvlistValue', kvlistValue: { values } };
+        break;
+      }
+      case (7 << 3) | 2:
+        v = { value: 'bytesValue', bytesValue: r.bytes() };
+        break;
+      default:
+        r.skip(tag & 7);
+    }
+  }
+  return v;
+}

@@ -1,0 +1,202 @@
+import { Labels, METRIC_NAME, type MetricType } from '../../metrics/model/index.js';
+import type { Appendable } from '../../metrics/storage/index.js';
+import { bytesToHex, nanosBetween, stringAttr } from '../../otlp/index.js';
+import type { ResourceSpans } from '../../otlp/index.js';
+
+const KIND_NAMES = ['SPAN_KIND_UNSPECIFIED', 'SPAN_KIND_INTERNAL', 'SPAN_KIND_SERVER', 'SPAN_KIND_CLIENT', 'SPAN_KIND_PRODUCER', 'SPAN_KIND_CONSUMER'];
+const STATUS_NAMES = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'];
+
+/** Tempo's default latency buckets (seconds). */
+export const DEFAULT_BUCKETS = [0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096, 8.192, 16.384];
+
+class Histogram {
+  readonly counts: Float64Array;
+  sum = 0;
+  count = 0;
+  constructor(readonly bounds: number[]) {
+    this.counts = new Float64Array(bounds.length);
+  }
+  observe(v: number): void {
+    for (let i = 0; i < this.bounds.length; i++) if (v <= this.bounds[i]) this.counts[i]++;
+    this.sum += v;
+    this.count++;
+  }
+}
+
+interface SpanMetricsSeries {
+  labels: Record<string, string>;
+  calls: number;
+  latency: Histogram;
+}
+
+interface EdgeSeries {
+  labels: Record<string, string>;
+  total: number;
+  failed: number;
+  server: Histogram;
+  client: Histogram;
+}
+
+interface PendingSide {
+  service: string;
+  seconds: number;
+  failed: boolean;
+}
+
+interface PendingEdge {
+  client?: PendingSide;
+  server?: PendingSide;
+  expires: number;
+}
+
+export interface MetricsGeneratorOptions {
+  buckets?: number[];
+  /** How long a client or server span waits for its counterpart (Tempo's service-graphs `wait`). */
+  waitMs?: number;
+  maxPendingEdges?: number;
+  now?: () => number;
+}
+
+/**
+ * Tempo's metrics generator: span metrics (`traces_spanmetrics_calls_total`, `traces_spanmetrics_latency` histogram by
+ * service, span_name, span_kind, status_code) and service graphs (`traces_service_graph_request_total`,
+ * `..._request_failed_total`, `..._request_server_seconds`, `..._request_client_seconds` by client and server, from
+ * client/server span pairs found within a wait window). Values are cumulative; `collect` writes them to an Appendable.
+ */
+export class MetricsGenerator {
+  private readonly spanMetrics = new Map<string, SpanMetricsSeries>();
+  private readonly edges = new Map<string, EdgeSeries>();
+  private readonly pending = new Map<string, PendingEdge>();
+  /** Keys of pending edges in expiry order (a FIFO with a moving head; iterating a Map with many deletions is O(n)). */
+  private queue: string[] = [];
+  private queueHead = 0;
+  private readonly buckets: number[];
+  private readonly waitMs: number;
+  private readonly maxPending: number;
+  private readonly now: () => number;
+  expiredEdges = 0;
+
+  constructor(opts: MetricsGeneratorOptions = {}) {
+    this.buckets = opts.buckets ?? DEFAULT_BUCKETS;
+    this.waitMs = opts.waitMs ?? 10_000;
+    this.maxPending = opts.maxPendingEdges ?? 10_000;
+    this.now = opts.now ?? Date.now;
+  }
+
+  observe(resourceSpans: ResourceSpans[]): void {
+    const now = this.now();
+    this.expire(now, false);
+    for (const rs of resourceSpans) {
+      const service = stringAttr(rs.resource?.attributes, 'service.name') ?? '';
+      for (const ss of rs.scopeSpans ?? [])
+        for (const s of ss.spans ?? []) {
+          const kind = s.kind ?? 0;
+          const code = s.status?.code ?? 0;
+          const name = s.name ?? '';
+          const seconds = nanosBetween(s.startTimeUnixNano, s.endTimeUnixNano) / 1e9;
+          const key = `${service}\xff${name}\xff${kind}\xff${code}`;
+          let m = this.spanMetrics.get(key);
+          if (!m) {
+            m = { labels: { service, span_name: name, span_kind: KIND_NAMES[kind] ?? KIND_NAMES[0], status_code: STATUS_NAMES[code] ?? STATUS_NAMES[0] }, calls: 0, latency: new Histogram(this.buckets) };
+            this.spanMetrics.set(key, m);
+          }
+          m.calls++;
+          m.latency.observe(seconds);
+
+          // Service graph: a client (or producer) span and the server (or consumer) span that is its child.
+          const side: PendingSide = { service, seconds, failed: code === 2 };
+          let edgeKey: string | undefined;
+          let role: 'client' | 'server' | undefined;
+          if (kind === 3 || kind === 4) {
+            edgeKey = `${bytesToHex(s.traceId)}:${bytesToHex(s.spanId)}`;
+            role = 'client';
+          } else if ((kind === 2 || kind === 5) && s.parentSpanId && s.parentSpanId.length > 0) {
+            edgeKey = `${bytesToHex(s.traceId)}:${bytesToHex(s.parentSpanId)}`;
+            role = 'server';
+          }
+          if (edgeKey && role) {
+            let p = this.pending.get(edgeKey);
+            if (!p) {
+              if (this.pending.size >= this.maxPending) this.expire(now, true);
+              p = { expires: now + this.waitMs };
+              this.pending.set(edgeKey, p);
+              this.queue.push(edgeKey);
+            }
+            p[role] = side;
+            if (p.client && p.server) {
+              this.pending.delete(edgeKey);
+              this.recordEdge(p.client, p.server);
+            }
+          }
+        }
+    }
+  }
+
+  private recordEdge(client: PendingSide, server: PendingSide): void {
+    const key = `${client.service}\xff${server.service}`;
+    let e = this.edges.get(key);
+    if (!e) {
+      e = { labels: { client: client.service, server: server.service }, total: 0, failed: 0, server: new Histogram(this.buckets), client: new Histogram(this.buckets) };
+      this.edges.set(key, e);
+    }
+    e.total++;
+    if (client.failed || server.failed) e.failed++;
+    e.server.observe(server.seconds);
+    e.client.observe(client.seconds);
+  }
+
+  private expire(now: number, force: boolean): void {
+    while (this.queueHead < this.queue.length) {
+      const k = this.queue[this.queueHead];
+      const p = this.pending.get(k);
+      if (p && !force && p.expires > now) break; // queue order = expiry order
+      this.queueHead++;
+      if (p) {
+        this.pending.delete(k);
+        this.expiredEdges++;
+        if (force) break;
+      }
+    }
+    if (this.queueHead > 4096 && this.queueHead * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.queueHead);
+      this.queueHead = 0;
+    }
+  }
+
+  /** Append the current cumulative values at `t` (ms) and commit. */
+  async collect(target: Appendable, t = this.now()): Promise<number> {
+    const app = target.appender();
+    let n = 0;
+    const put = (name: string, labels: Record<string, string>, v: number, type: MetricType, extra?: [string, string]) => {
+      const obj: Record<string, string> = { ...labels, [METRIC_NAME]: name };
+      if (extra) obj[extra[0]] = extra[1];
+      const l = Labels.fromObject(obj);
+      app.append(0, l, t, v);
+      app.updateMetadata(0, l, { type, help: '', unit: '' });
+      n++;
+    };
+    const hist = (name: string, labels: Record<string, string>, h: Histogram) => {
+      for (let i = 0; i < h.bounds.length; i++) put(`${name}_bucket`, labels, h.counts[i], 'histogram', ['le', String(h.bounds[i])]);
+      put(`${name}_bucket`, labels, h.count, 'histogram', ['le', '+Inf']);
+      put(`${name}_sum`, labels, h.sum, 'histogram');
+      put(`${name}_count`, labels, h.count, 'histogram');
+    };
+    for (const m of this.spanMetrics.values()) {
+      put('traces_spanmetrics_calls_total', m.labels, m.calls, 'counter');
+      hist('traces_spanmetrics_latency', m.labels, m.latency);
+    }
+    for (const e of this.edges.values()) {
+      put('traces_service_graph_request_total', e.labels, e.total, 'counter');
+      put('traces_service_graph_request_failed_total', e.labels, e.failed, 'counter');
+      hist('traces_service_graph_request_server_seconds', e.labels, e.server);
+      hist('traces_service_graph_request_client_seconds', e.labels, e.client);
+    }
+    try {
+      await app.commit();
+    } catch (err) {
+      app.rollback();
+      throw err;
+    }
+    return n;
+  }
+}

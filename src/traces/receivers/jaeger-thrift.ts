@@ -1,0 +1,281 @@
+import Long from 'long';
+import type { KeyValue, ResourceSpans, Span, SpanEvent, SpanLink } from '../../otlp/index.js';
+
+/** A Jaeger Thrift body that cannot be decoded: 400. */
+export class ThriftDecodeError extends Error {
+  override name = 'ThriftDecodeError';
+}
+
+// Thrift binary protocol type IDs.
+const T_STOP = 0;
+const T_BOOL = 2;
+const T_BYTE = 3;
+const T_DOUBLE = 4;
+const T_I16 = 6;
+const T_I32 = 8;
+const T_I64 = 10;
+const T_STRING = 11;
+const T_STRUCT = 12;
+const T_MAP = 13;
+const T_SET = 14;
+const T_LIST = 15;
+
+/** A reader of the Thrift binary protocol (big-endian, as Jaeger's HTTP collector endpoint receives it). */
+class ThriftReader {
+  pos = 0;
+  constructor(private readonly b: Buffer) {}
+
+  private need(n: number): void {
+    if (this.pos + n > this.b.length) throw new ThriftDecodeError(`truncated thrift data at offset ${this.pos}`);
+  }
+  byte(): number {
+    this.need(1);
+    return this.b.readInt8(this.pos++);
+  }
+  i16(): number {
+    this.need(2);
+    const v = this.b.readInt16BE(this.pos);
+    this.pos += 2;
+    return v;
+  }
+  i32(): number {
+    this.need(4);
+    const v = this.b.readInt32BE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+  i64(): Long {
+    this.need(8);
+    const hi = this.b.readInt32BE(this.pos);
+    const lo = this.b.readInt32BE(this.pos + 4);
+    this.pos += 8;
+    return new Long(lo, hi, false);
+  }
+  double(): number {
+    this.need(8);
+    const v = this.b.readDoubleBE(this.pos);
+    this.pos += 8;
+    return v;
+  }
+  binary(): Buffer {
+    const n = this.i32();
+    if (n < 0) throw new ThriftDecodeError('negative string length');
+    this.need(n);
+    const v = this.b.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return v;
+  }
+  string(): string {
+    return this.binary().toString('utf8');
+  }
+  /** Iterate the fields of a struct; `fn` must consume the field or return false to have it skipped. */
+  struct(fn: (id: number, type: number) => boolean): void {
+    for (;;) {
+      const type = this.byte();
+      if (type === T_STOP) return;
+      const id = this.i16();
+      if (!fn(id, type)) this.skip(type);
+    }
+  }
+  list<T>(item: () => T): T[] {
+    this.byte(); // element type
+    const n = this.i32();
+    if (n < 0 || n > this.b.length) throw new ThriftDecodeError('invalid list size');
+    const out: T[] = [];
+    for (let i = 0; i < n; i++) out.push(item());
+    return out;
+  }
+  skip(type: number): void {
+    switch (type) {
+      case T_BOOL:
+      case T_BYTE:
+        this.pos += 1;
+        break;
+      case T_I16:
+        this.pos += 2;
+        break;
+      case T_I32:
+        this.pos += 4;
+        break;
+      case T_DOUBLE:
+      case T_I64:
+        this.pos += 8;
+        break;
+      case T_STRING:
+        this.binary();
+        return;
+      case T_STRUCT:
+        this.struct(() => false);
+        return;
+      case T_MAP: {
+        const kt = this.byte();
+        const vt = this.byte();
+        const n = this.i32();
+        for (let i = 0; i < n; i++) {
+          this.skip(kt);
+          this.skip(vt);
+        }
+        return;
+      }
+      case T_SET:
+      case T_LIST: {
+        const et = this.byte();
+        const n = this.i32();
+        for (let i = 0; i < n; i++) this.skip(et);
+        return;
+      }
+      default:
+        throw new ThriftDecodeError(`invalid thrift type ${type}`);
+    }
+    this.need(0);
+  }
+}
+
+function tag(r: ThriftReader): KeyValue {
+  let key = '';
+  let vType = 0;
+  let str = '';
+  let dbl = 0;
+  let bool = false;
+  let lng: Long | undefined;
+  let bin: Buffer | undefined;
+  r.struct((id, type) => {
+    if (id === 1 && type === T_STRING) key = r.string();
+    else if (id === 2 && type === T_I32) vType = r.i32();
+    else if (id === 3 && type === T_STRING) str = r.string();
+    else if (id === 4 && type === T_DOUBLE) dbl = r.double();
+    else if (id === 5 && type === T_BOOL) bool = r.byte() !== 0;
+    else if (id === 6 && type === T_I64) lng = r.i64();
+    else if (id === 7 && type === T_STRING) bin = r.binary();
+    else return false;
+    return true;
+  });
+  switch (vType) {
+    case 1:
+      return { key, value: { value: 'doubleValue', doubleValue: dbl } };
+    case 2:
+      return { key, value: { value: 'boolValue', boolValue: bool } };
+    case 3:
+      return { key, value: { value: 'intValue', intValue: lng && lng.high >= -0x200000 && lng.high < 0x200000 ? lng.toNumber() : (lng ?? 0) } };
+    case 4:
+      return { key, value: { value: 'bytesValue', bytesValue: bin ?? Buffer.alloc(0) } };
+    default:
+      return { key, value: { value: 'stringValue', stringValue: str } };
+  }
+}
+
+const idBytes = (hi: Long, lo: Long) => Buffer.concat([Buffer.from(hi.toBytesBE()), Buffer.from(lo.toBytesBE())]);
+const microsToNanos = (us: Long) => us.toUnsigned().multiply(1000);
+
+function span(r: ThriftReader): Span {
+  let traceLo = Long.ZERO;
+  let traceHi = Long.ZERO;
+  let spanId = Long.ZERO;
+  let parent = Long.ZERO;
+  let name = '';
+  let start = Long.ZERO;
+  let duration = Long.ZERO;
+  let flags = 0;
+  let tags: KeyValue[] = [];
+  const events: SpanEvent[] = [];
+  const links: SpanLink[] = [];
+  r.struct((id, type) => {
+    if (id === 1 && type === T_I64) traceLo = r.i64();
+    else if (id === 2 && type === T_I64) traceHi = r.i64();
+    else if (id === 3 && type === T_I64) spanId = r.i64();
+    else if (id === 4 && type === T_I64) parent = r.i64();
+    else if (id === 5 && type === T_STRING) name = r.string();
+    else if (id === 6 && type === T_LIST)
+      r.list(() => {
+        let refType = 0;
+        let lo = Long.ZERO;
+        let hi = Long.ZERO;
+        let sid = Long.ZERO;
+        r.struct((fid, ftype) => {
+          if (fid === 1 && ftype === T_I32) refType = r.i32();
+          else if (fid === 2 && ftype === T_I64) lo = r.i64();
+          else if (fid === 3 && ftype === T_I64) hi = r.i64();
+          else if (fid === 4 && ftype === T_I64) sid = r.i64();
+          else return false;
+          return true;
+        });
+        links.push({ traceId: idBytes(hi, lo), spanId: Buffer.from(sid.toBytesBE()), attributes: [{ key: 'opentracing.ref_type', value: { value: 'stringValue', stringValue: refType === 1 ? 'follows_from' : 'child_of' } }] });
+      });
+    else if (id === 7 && type === T_I32) flags = r.i32();
+    else if (id === 8 && type === T_I64) start = r.i64();
+    else if (id === 9 && type === T_I64) duration = r.i64();
+    else if (id === 10 && type === T_LIST) tags = r.list(() => tag(r));
+    else if (id === 11 && type === T_LIST)
+      r.list(() => {
+        let ts = Long.ZERO;
+        let fields: KeyValue[] = [];
+        r.struct((fid, ftype) => {
+          if (fid === 1 && ftype === T_I64) ts = r.i64();
+          else if (fid === 2 && ftype === T_LIST) fields = r.list(() => tag(r));
+          else return false;
+          return true;
+        });
+        const ev = fields.find((f) => f.key === 'event');
+        events.push({ timeUnixNano: microsToNanos(ts), name: ev?.value?.stringValue ?? 'log', attributes: fields.filter((f) => f !== ev) });
+      });
+    else return false;
+    return true;
+  });
+  // Jaeger's conventions: span.kind and error tags become OTLP kind and status.
+  let kind = 1;
+  let status = null as { code: number; message: string } | null;
+  const attributes: KeyValue[] = [];
+  for (const t of tags) {
+    const v = t.value?.stringValue;
+    if (t.key === 'span.kind') kind = ({ server: 2, client: 3, producer: 4, consumer: 5, internal: 1 } as Record<string, number>)[v ?? ''] ?? 1;
+    else if (t.key === 'error' && (t.value?.boolValue === true || v === 'true')) status = { code: 2, message: '' };
+    else if (t.key === 'otel.status_code') status = { code: v === 'ERROR' ? 2 : v === 'OK' ? 1 : 0, message: status?.message ?? '' };
+    else if (t.key === 'otel.status_description') status = { code: status?.code ?? 2, message: v ?? '' };
+    else attributes.push(t);
+  }
+  // A child_of reference to a span of the same trace is the parent when parentSpanId is not set.
+  let parentId = parent.isZero() ? Buffer.alloc(0) : Buffer.from(parent.toBytesBE());
+  const traceId = idBytes(traceHi, traceLo);
+  const sameTraceChild = links.find((l) => parentId.length === 0 && Buffer.from(l.traceId!).equals(traceId) && l.attributes![0].value!.stringValue === 'child_of');
+  if (sameTraceChild) parentId = Buffer.from(sameTraceChild.spanId!);
+  return {
+    traceId,
+    spanId: Buffer.from(spanId.toBytesBE()),
+    parentSpanId: parentId,
+    flags,
+    name,
+    kind,
+    startTimeUnixNano: microsToNanos(start),
+    endTimeUnixNano: microsToNanos(start.add(duration)),
+    attributes,
+    events,
+    links: links.filter((l) => l !== sameTraceChild),
+    status,
+  };
+}
+
+/**
+ * A Jaeger `Batch` in Thrift binary encoding (the body of `POST /api/traces` on the Jaeger collector's HTTP port
+ * 14268) → OTLP resource spans, following the Collector's jaeger receiver: process service name and tags → resource,
+ * `span.kind` / `error` tags → kind / status, logs → events, references → parent or links.
+ */
+export function jaegerThriftToOtlp(body: Buffer): ResourceSpans[] {
+  const r = new ThriftReader(body);
+  let service = '';
+  let processTags: KeyValue[] = [];
+  let spans: Span[] = [];
+  r.struct((id, type) => {
+    if (id === 1 && type === T_STRUCT) {
+      r.struct((pid, ptype) => {
+        if (pid === 1 && ptype === T_STRING) service = r.string();
+        else if (pid === 2 && ptype === T_LIST) processTags = r.list(() => tag(r));
+        else return false;
+        return true;
+      });
+    } else if (id === 2 && type === T_LIST) spans = r.list(() => span(r));
+    else return false;
+    return true;
+  });
+  const attributes: KeyValue[] = [{ key: 'service.name', value: { value: 'stringValue', stringValue: service } }, ...processTags];
+  return [{ resource: { attributes }, scopeSpans: [{ scope: { name: 'jaeger' }, spans }] }];
+}

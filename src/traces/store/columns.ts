@@ -1,0 +1,148 @@
+/**
+ * A small columnar container: named typed-array columns plus a string dictionary, in one buffer:
+ * `u32 headerLength | header JSON | column bytes (8-byte aligned)`. Reading maps the columns without copying.
+ */
+export type Column = Uint8Array | Uint32Array | Int32Array | Float64Array;
+
+type ColumnType = 'u8' | 'u32' | 'i32' | 'f64';
+
+interface Header {
+  strings: string[];
+  columns: { name: string; type: ColumnType; length: number; offset: number }[];
+  meta?: unknown;
+}
+
+function typeOf(c: Column): ColumnType {
+  if (c instanceof Uint8Array) return 'u8';
+  if (c instanceof Uint32Array) return 'u32';
+  if (c instanceof Int32Array) return 'i32';
+  return 'f64';
+}
+
+export function encodeColumns(columns: Record<string, Column>, strings: string[], meta?: unknown): Buffer {
+  const header: Header = { strings, columns: [], meta };
+  let offset = 0;
+  for (const [name, c] of Object.entries(columns)) {
+    header.columns.push({ name, type: typeOf(c), length: c.length, offset });
+    offset += Math.ceil(c.byteLength / 8) * 8;
+  }
+  const h = Buffer.from(JSON.stringify(header));
+  const start = Math.ceil((4 + h.length) / 8) * 8;
+  const out = Buffer.alloc(start + offset);
+  out.writeUInt32LE(h.length, 0);
+  h.copy(out, 4);
+  let i = 0;
+  for (const c of Object.values(columns)) {
+    const col = header.columns[i++];
+    out.set(new Uint8Array(c.buffer, c.byteOffset, c.byteLength), start + col.offset);
+  }
+  return out;
+}
+
+export interface DecodedColumns {
+  strings: string[];
+  meta: unknown;
+  u8(name: string): Uint8Array;
+  u32(name: string): Uint32Array;
+  i32(name: string): Int32Array;
+  f64(name: string): Float64Array;
+}
+
+export function decodeColumns(buf: Buffer): DecodedColumns {
+  const hl = buf.readUInt32LE(0);
+  const header = JSON.parse(buf.subarray(4, 4 + hl).toString('utf8')) as Header;
+  const start = Math.ceil((4 + hl) / 8) * 8;
+  // Copy into an 8-aligned ArrayBuffer once so typed arrays can map it.
+  const ab = new ArrayBuffer(buf.length - start);
+  new Uint8Array(ab).set(buf.subarray(start));
+  const cols = new Map(header.columns.map((c) => [c.name, c]));
+  const get = (name: string, type: ColumnType) => {
+    const c = cols.get(name);
+    if (!c || c.type !== type) throw new Error(`column ${name} (${type}) missing`);
+    return c;
+  };
+  return {
+    strings: header.strings,
+    meta: header.meta,
+    u8: (n) => {
+      const c = get(n, 'u8');
+      return new Uint8Array(ab, c.offset, c.length);
+    },
+    u32: (n) => {
+      const c = get(n, 'u32');
+      return new Uint32Array(ab, c.offset, c.length);
+    },
+    i32: (n) => {
+      const c = get(n, 'i32');
+      return new Int32Array(ab, c.offset, c.length);
+    },
+    f64: (n) => {
+      const c = get(n, 'f64');
+      return new Float64Array(ab, c.offset, c.length);
+    },
+  };
+}
+
+/** Growable typed-array builders for writing columns. */
+export class GrowableF64 {
+  a = new Float64Array(1024);
+  n = 0;
+  push(v: number): void {
+    if (this.n === this.a.length) {
+      const b = new Float64Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.n++] = v;
+  }
+  get(): Float64Array {
+    return this.a.slice(0, this.n);
+  }
+}
+
+export class GrowableU32 {
+  a = new Uint32Array(1024);
+  n = 0;
+  push(v: number): void {
+    if (this.n === this.a.length) {
+      const b = new Uint32Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.n++] = v;
+  }
+  get(): Uint32Array {
+    return this.a.slice(0, this.n);
+  }
+}
+
+export class GrowableU8 {
+  a = new Uint8Array(1024);
+  n = 0;
+  push(v: number): void {
+    if (this.n === this.a.length) {
+      const b = new Uint8Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.n++] = v;
+  }
+  get(): Uint8Array {
+    return this.a.slice(0, this.n);
+  }
+}
+
+/** Interns strings to dictionary indexes. */
+export class StringDict {
+  readonly strings: string[] = [];
+  private readonly ids = new Map<string, number>();
+  id(s: string): number {
+    let i = this.ids.get(s);
+    if (i === undefined) {
+      i = this.strings.length;
+      this.strings.push(s);
+      this.ids.set(s, i);
+    }
+    return i;
+  }
+}

@@ -1,0 +1,26 @@
+/** A token bucket per tenant (Tempo's local ingestion rate strategy): `rate` units per second, up to `burst`. */
+export class RateLimiter {
+  private readonly buckets = new Map<string, { tokens: number; last: number }>();
+
+  constructor(
+    readonly rate: number,
+    readonly burst: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Take `n` units for `tenant`; false (and nothing taken) when not enough are available. */
+  allow(tenant: string, n: number): boolean {
+    if (this.rate <= 0) return true;
+    const t = this.now();
+    let b = this.buckets.get(tenant);
+    if (!b) {
+      b = { tokens: this.burst, last: t };
+      this.buckets.set(tenant, b);
+    }
+    b.tokens = Math.min(this.burst, b.tokens + ((t - b.last) / 1000) * this.rate);
+    b.last = t;
+    if (n > b.tokens) return false;
+    b.tokens -= n;
+    return true;
+  }
+}
