@@ -7,8 +7,9 @@
  *
  * Prometheus gets the data through `promtool tsdb create-blocks-from openmetrics`; we use the in-memory test
  * a columnar in-memory store (like the TSDB head). Latency: median of several runs (Prometheus over HTTP, ours
- * in-process plus JSON encoding of the result). Memory: our peak RSS growth during the query (each case runs in a
- * fresh child process) and both engines' peak-samples figure. Prints one JSON line per case.
+ * in-process plus JSON encoding of the result), our runs interleaved with Prometheus's. Memory: our RSS growth
+ * during the first run of the query in a fresh child process; Prometheus's RSS growth sampled every 10 ms during
+ * the query; and both engines' peak-samples figure. Prints one JSON line per case.
  * Env: PROMQL_BENCH_SCALE (default 1) scales series counts down for a quick run.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -24,7 +25,7 @@ const SCALE = Number(process.env.PROMQL_BENCH_SCALE ?? '1');
 const SCRAPE = 15_000;
 const END = Math.floor((Date.now() - 4 * 3600_000) / 3600_000) * 3600_000;
 const START = END - 2 * 3600_000;
-const RUNS = 5;
+const RUNS = 7;
 
 interface Case {
   name: string;
@@ -76,10 +77,10 @@ function* generate(only?: string): Generator<{ labels: Record<string, string>; t
  * `Queryable` interface.
  */
 class ColumnarStore implements Queryable {
-  private readonly series: { labels: Labels; t: Float64Array; v: Float64Array }[] = [];
+  private readonly series: Series[] = [];
 
   add(labels: Labels, t: Float64Array, v: Float64Array): void {
-    this.series.push({ labels, t, v });
+    this.series.push(new ColumnarSeries(labels, t, v));
   }
 
   seal(): void {
@@ -88,27 +89,42 @@ class ColumnarStore implements Queryable {
 
   async querier(): Promise<Querier> {
     const all = this.series;
-    const mk = (s: { labels: Labels; t: Float64Array; v: Float64Array }): Series => ({
-      labels: s.labels,
-      samples: (mint: number, maxt: number) => {
-        let lo = 0;
-        let hi = s.t.length;
-        while (lo < hi) {
-          const m = (lo + hi) >> 1;
-          if (s.t[m] < mint) lo = m + 1;
-          else hi = m;
-        }
-        let end = lo;
-        while (end < s.t.length && s.t[end] <= maxt) end++;
-        return { t: s.t.subarray(lo, end), v: s.v.subarray(lo, end), length: end - lo };
-      },
-    });
     return {
-      select: async (ms: readonly Matcher[], _hints: SelectHints) => all.filter((s) => ms.every((m) => m.matches(s.labels.get(m.name)))).map(mk),
+      select: async (ms: readonly Matcher[], _hints: SelectHints) => {
+        const out: Series[] = [];
+        for (const s of all) {
+          let ok = true;
+          for (const m of ms) if (!m.matches(s.labels.get(m.name))) ok = false;
+          if (ok) out.push(s);
+        }
+        return out;
+      },
       labelNames: async () => [],
       labelValues: async () => [],
       close: () => {},
     };
+  }
+}
+
+class ColumnarSeries implements Series {
+  constructor(
+    readonly labels: Labels,
+    private readonly t: Float64Array,
+    private readonly v: Float64Array,
+  ) {}
+
+  samples(mint: number, maxt: number): { t: Float64Array; v: Float64Array; length: number } {
+    const t = this.t;
+    let lo = 0;
+    let hi = t.length;
+    while (lo < hi) {
+      const m = (lo + hi) >> 1;
+      if (t[m] < mint) lo = m + 1;
+      else hi = m;
+    }
+    let end = lo;
+    while (end < t.length && t[end] <= maxt) end++;
+    return { t: t.subarray(lo, end), v: this.v.subarray(lo, end), length: end - lo };
   }
 }
 
@@ -149,27 +165,77 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-/** Child mode: load our storage, run one case, print figures. */
+/**
+ * Child mode: load our storage for one case, print `ready`, then run the query once per `run` line on stdin and
+ * print its figures (the parent interleaves these runs with Prometheus's so both see the same machine load).
+ */
 async function runOursChild(c: Case): Promise<void> {
   const storage = loadOurs(c.query.includes('h_bucket') ? 'h' : c.query.includes('topk') ? 'y' : 'x');
   const engine = new Engine(storage);
   const gc = (globalThis as { gc?: () => void }).gc;
-  const lat: number[] = [];
-  let peakSamples = 0;
-  let rssGrowth = 0;
-  for (let r = 0; r < RUNS; r++) {
+  const runOnce = async (): Promise<{ ms: number; rssGrowthMB: number; peakSamples: number }> => {
     gc?.();
     const rss0 = process.memoryUsage().rss;
     const before = process.resourceUsage().maxRSS * 1024;
     const t0 = performance.now();
     const res = c.range ? await engine.rangeQuery(c.query, START, END, 15_000) : await engine.instantQuery(c.query, END);
     JSON.stringify(res.value, (_k, v: unknown) => (v instanceof Labels ? v.toObject() : ArrayBuffer.isView(v) ? Array.from(v as Float64Array) : v));
-    lat.push(performance.now() - t0);
+    const ms = performance.now() - t0;
     const after = process.resourceUsage().maxRSS * 1024;
-    rssGrowth = Math.max(rssGrowth, after - Math.max(before, rss0));
-    peakSamples = res.stats?.peakSamples ?? 0;
+    return { ms, rssGrowthMB: Math.max(0, after - Math.max(before, rss0)) / 2 ** 20, peakSamples: res.stats?.peakSamples ?? 0 };
+  };
+  // The first run's RSS growth is the query's peak memory (later runs reuse memory the process already has).
+  const first = await runOnce();
+  console.log('ready');
+  let buf = '';
+  for await (const chunk of process.stdin) {
+    buf += String(chunk);
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const cmd = buf.slice(0, nl).trim();
+      buf = buf.slice(nl + 1);
+      if (cmd === 'run') {
+        const r = await runOnce();
+        console.log(JSON.stringify({ ...r, rssGrowthMB: Math.max(r.rssGrowthMB, first.rssGrowthMB) }));
+      }
+      if (cmd === 'exit') return;
+    }
   }
-  console.log(JSON.stringify({ latencyMs: median(lat), peakRssGrowthMB: rssGrowth / 2 ** 20, peakSamples }));
+}
+
+/** Talks to a child started in `--child` mode. */
+class OursChild {
+  private readonly lines: string[] = [];
+  private waiter: (() => void) | undefined;
+  private readonly proc;
+
+  constructor(c: Case) {
+    this.proc = spawn(process.execPath, ['--expose-gc', '--max-old-space-size=8192', '--import', 'tsx', import.meta.filename, '--child', c.name], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let buf = '';
+    this.proc.stdout.on('data', (d: Buffer) => {
+      buf += d.toString();
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        this.lines.push(buf.slice(0, nl));
+        buf = buf.slice(nl + 1);
+        this.waiter?.();
+      }
+    });
+  }
+
+  async next(): Promise<string> {
+    while (this.lines.length === 0) await new Promise<void>((r) => (this.waiter = r));
+    return this.lines.shift()!;
+  }
+
+  async run(): Promise<{ ms: number; rssGrowthMB: number; peakSamples: number }> {
+    this.proc.stdin.write('run\n');
+    return JSON.parse(await this.next()) as { ms: number; rssGrowthMB: number; peakSamples: number };
+  }
+
+  close(): void {
+    this.proc.stdin.write('exit\n');
+  }
 }
 
 async function promQuery(url: string, c: Case): Promise<{ ms: number; peakSamples: number }> {
@@ -192,38 +258,40 @@ async function main(): Promise<void> {
   const child = process.argv[2] === '--child' ? CASES.find((c) => c.name === process.argv[3]) : undefined;
   if (child) return runOursChild(child);
 
-  const results: Record<string, unknown>[] = [];
-  // Ours: one fresh process per case so that memory figures do not mix.
-  const ours = new Map<string, { latencyMs: number; peakRssGrowthMB: number; peakSamples: number }>();
-  for (const c of CASES) {
-    const r = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=8192', '--import', 'tsx', import.meta.filename, '--child', c.name], { encoding: 'utf8', maxBuffer: 1 << 24 });
-    if (r.status !== 0) throw new Error(`child ${c.name} failed: ${r.stderr}`);
-    ours.set(c.name, JSON.parse(r.stdout.trim().split('\n').pop()!));
-  }
-
   const haveProm = spawnSync('prometheus', ['--version']).status === 0 && spawnSync('promtool', ['--version']).status === 0;
-  if (!haveProm) {
-    for (const c of CASES) console.log(JSON.stringify({ bench: 'promql', case: c.name, query: c.query, ours: ours.get(c.name), prometheus: 'not installed' }));
-    return;
-  }
-  const dir = tempDir('sightline-promql-bench-');
-  const om = join(dir, 'data.om');
-  const tImport = performance.now();
-  writeOpenMetrics(om);
-  const imp = spawnSync('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', om, join(dir, 'tsdb')], { encoding: 'utf8' });
-  if (imp.status !== 0) throw new Error(`promtool: ${imp.stderr}`);
-  console.error(`prometheus data imported in ${((performance.now() - tImport) / 1000).toFixed(1)} s`);
-  const port = await freePort();
-  const prom = spawn('prometheus', [`--config.file=/dev/null`, `--storage.tsdb.path=${join(dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${port}`, '--storage.tsdb.retention.time=100y'], { stdio: 'ignore' });
-  const url = `http://127.0.0.1:${port}`;
-  try {
+  let url = '';
+  let prom: ReturnType<typeof spawn> | undefined;
+  if (haveProm) {
+    const dir = tempDir('sightline-promql-bench-');
+    const om = join(dir, 'data.om');
+    const tImport = performance.now();
+    writeOpenMetrics(om);
+    const imp = spawnSync('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', om, join(dir, 'tsdb')], { encoding: 'utf8' });
+    if (imp.status !== 0) throw new Error(`promtool: ${imp.stderr}`);
+    console.error(`prometheus data imported in ${((performance.now() - tImport) / 1000).toFixed(1)} s`);
+    const port = await freePort();
+    prom = spawn('prometheus', [`--config.file=/dev/null`, `--storage.tsdb.path=${join(dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${port}`, '--storage.tsdb.retention.time=100y'], { stdio: 'ignore' });
+    url = `http://127.0.0.1:${port}`;
     await waitFor(async () => (await fetch(`${url}/-/ready`)).ok, 120_000, 'prometheus ready');
+  }
+  try {
     for (const c of CASES) {
-      await promQuery(url, c); // warm-up (block index, page cache)
-      const lat: number[] = [];
-      let peakSamples = 0;
-      let rssGrowth = 0;
+      // Ours: a fresh process per case so that memory figures do not mix.
+      const child = new OursChild(c);
+      if ((await child.next()) !== 'ready') throw new Error('child did not start');
+      if (haveProm) await promQuery(url, c); // warm-up (block index, page cache)
+      const oursLat: number[] = [];
+      const promLat: number[] = [];
+      let oursRss = 0;
+      let oursPeak = 0;
+      let promRssGrowth = 0;
+      let promPeak = 0;
       for (let r = 0; r < RUNS; r++) {
+        const o = await child.run();
+        oursLat.push(o.ms);
+        oursRss = Math.max(oursRss, o.rssGrowthMB);
+        oursPeak = o.peakSamples;
+        if (!haveProm) continue;
         const rss0 = await promRss(url);
         let maxRss = rss0;
         let polling = true;
@@ -236,18 +304,22 @@ async function main(): Promise<void> {
         const q = await promQuery(url, c);
         polling = false;
         await poller;
-        lat.push(q.ms);
-        peakSamples = q.peakSamples;
-        rssGrowth = Math.max(rssGrowth, maxRss - rss0);
+        promLat.push(q.ms);
+        promPeak = q.peakSamples;
+        promRssGrowth = Math.max(promRssGrowth, (maxRss - rss0) / 2 ** 20);
       }
-      const o = ours.get(c.name)!;
-      const p = { latencyMs: median(lat), peakRssGrowthMB: rssGrowth / 2 ** 20, peakSamples };
-      const line = { bench: 'promql', case: c.name, query: c.query, ours: o, prometheus: p, latencyRatio: o.latencyMs / p.latencyMs };
-      results.push(line);
+      child.close();
+      const ours = { latencyMs: median(oursLat), peakRssGrowthMB: oursRss, peakSamples: oursPeak };
+      const line: Record<string, unknown> = { bench: 'promql', case: c.name, query: c.query, ours };
+      if (haveProm) {
+        const p = { latencyMs: median(promLat), peakRssGrowthMB: promRssGrowth, peakSamples: promPeak };
+        line.prometheus = p;
+        line.latencyRatio = ours.latencyMs / p.latencyMs;
+      } else line.prometheus = 'not installed';
       console.log(JSON.stringify(line));
     }
   } finally {
-    prom.kill('SIGTERM');
+    prom?.kill('SIGTERM');
   }
 }
 

@@ -34,7 +34,18 @@ describe('sightline CLI', () => {
   it('starts, answers health checks, and shuts down on SIGTERM', async () => {
     const dir = tempDir();
     const file = join(dir, 'sightline.yaml');
-    writeFileSync(file, 'metrics:\n  listen_address: ${LISTEN}\nmimir:\n  listen_address: ${LISTEN}\n');
+    writeFileSync(
+      file,
+      [
+        'metrics:\n  listen_address: ${LISTEN}',
+        'mimir:\n  listen_address: ${LISTEN}',
+        'logs:\n  listen_address: ${LISTEN}',
+        'traces:\n  listen_address: ${LISTEN}\n  zipkin: { listen_address: "${LISTEN}" }\n  jaeger: { listen_address: "${LISTEN}" }',
+        'otlp:\n  grpc_listen_address: ${LISTEN}\n  http_listen_address: ${LISTEN}',
+        'ui:\n  listen_address: ${LISTEN}',
+        '',
+      ].join('\n'),
+    );
     const s = spawnSightline(['--config.file', file, '--data-dir', join(dir, 'data')], { LISTEN: '127.0.0.1:0' });
     const ports = await startedPorts(s);
     const base = `http://127.0.0.1:${ports.prometheus}`;

@@ -39,6 +39,26 @@ describe('logs tail over WebSocket', () => {
     expect(frames[0].streams[0].stream).toEqual({ job: 'tail' });
   });
 
+  it('sends recent history first, then new lines, each line once', async () => {
+    const t = BigInt(Date.now()) * 1_000_000n;
+    const push = (values: string[][]) =>
+      fetch(`${loki.base}/loki/api/v1/push`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ streams: [{ stream: { job: 'hist' }, values }] }) });
+    expect((await push([[String(t - 2n), 'old one'], [String(t - 1n), 'old two']])).status).toBe(204);
+    const ws = new WebSocket(`${loki.base.replace('http', 'ws')}/loki/api/v1/tail?query=${encodeURIComponent('{job="hist"}')}`);
+    const values: string[][] = [];
+    ws.on('message', (d) => values.push(...(JSON.parse(d.toString()) as { streams: Array<{ values: string[][] }> }).streams.flatMap((s) => s.values)));
+    await new Promise<void>((res, rej) => {
+      ws.once('open', () => res());
+      ws.once('error', rej);
+    });
+    expect((await push([[String(t), 'new one']])).status).toBe(204);
+    const deadline = Date.now() + 2000;
+    while (values.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 200));
+    ws.close();
+    expect(values.map((v) => v[1])).toEqual(['old one', 'old two', 'new one']);
+  });
+
   it('refuses an unparsable tail query with 400', async () => {
     const ws = new WebSocket(`${loki.base.replace('http', 'ws')}/loki/api/v1/tail?query=${encodeURIComponent('{job=')}`);
     const status = await new Promise<number>((res) => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Labels, type Matcher } from '../src/metrics/model/index.js';
 import { Engine, MAX_POINTS_PER_SERIES, PromqlError, TOO_MANY_SAMPLES, formatQuery, parseExpr } from '../src/metrics/promql/index.js';
 import { MemoryStorage, type Queryable, type SelectHints } from '../src/metrics/storage/index.js';
+import { metricsSection } from '../src/config/sections/metrics.js';
 
 async function storageWith(n: number, points: number, stepMs = 15_000): Promise<MemoryStorage> {
   const s = new MemoryStorage();
@@ -87,6 +88,12 @@ describe('formatQuery', () => {
 });
 
 describe('PromQL limits', () => {
+  it('takes its defaults from the metrics.query config section', () => {
+    const q = metricsSection.parse({}).query;
+    const engine = Engine.fromConfig(new MemoryStorage(), q);
+    expect([engine.lookbackDelta, engine.maxSamples, engine.timeoutMs]).toEqual([300_000, 50_000_000, 120_000]);
+  });
+
   it('exports the per-series point limit of range queries', () => {
     expect(MAX_POINTS_PER_SERIES).toBe(11_000);
   });
@@ -153,9 +160,11 @@ describe('PromQL evaluation', () => {
   it('pushes start, end, step, range and function hints down to storage', async () => {
     const inner = await storageWith(2, 100);
     const seen: SelectHints[] = [];
+    const ranges: [number, number][] = [];
     // A recording wrapper around the real in-memory storage (test double for this one assertion).
     const recording: Queryable = {
       querier: async (mint, maxt) => {
+        ranges.push([mint, maxt]);
         const q = await inner.querier(mint, maxt);
         return { ...q, select: (ms: readonly Matcher[], h: SelectHints, sorted?: boolean) => (seen.push(h), q.select(ms, h, sorted)) };
       },
@@ -165,5 +174,10 @@ describe('PromQL evaluation', () => {
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatchObject({ range: 300_000, func: 'rate', step: 30_000, end: 1_200_000 - 60_000 });
     expect(seen[0].start).toBe(600_000 - 60_000 - 300_000 + 1);
+    // The querier covers exactly what the selectors need.
+    expect(ranges[0]).toEqual([600_000 - 60_000 - 300_000 + 1, 1_200_000 - 60_000]);
+    seen.length = 0;
+    await engine.instantQuery('sum by (job) (req_total)', 900_000);
+    expect(seen[0]).toMatchObject({ grouping: ['job'], by: true, func: 'sum', step: 0, end: 900_000, start: 900_000 - 300_000 + 1 });
   });
 });

@@ -118,7 +118,11 @@ describe('scraping a prom-client application', () => {
 
     // Self-metrics under Prometheus's names.
     const text = await registry.metrics();
-    expect(text).toMatch(/prometheus_target_interval_length_seconds\{quantile="0.5",interval="1s"\} 1\.\d+|prometheus_target_interval_length_seconds\{quantile="0.5",interval="1s"\} 0\.9\d+/);
+    // The measured interval is about 1 s; on a loaded machine a late scrape can stretch it, so only bound it loosely.
+    const median = /prometheus_target_interval_length_seconds\{quantile="0.5",interval="1s"\} ([\d.e+-]+)/.exec(text);
+    expect(median).not.toBeNull();
+    expect(Number(median![1])).toBeGreaterThan(0.5);
+    expect(Number(median![1])).toBeLessThan(5);
     expect(text).toContain('prometheus_target_scrape_pool_targets{scrape_job="app"} 1');
     expect(text).toContain('prometheus_sd_discovered_targets{config="app",name="scrape"} 1');
   });

@@ -7,6 +7,7 @@ import { startMetrics } from '../metrics/index.js';
 import { startMimir } from '../metrics/mimir/index.js';
 import { startOtlp } from '../otlp/index.js';
 import { startTraces } from '../traces/index.js';
+import { startUi } from '../ui/index.js';
 import { createSelfMetricsRegistry, type Component, type ComponentContext } from '../server/index.js';
 import type { Target } from './args.js';
 
@@ -31,6 +32,7 @@ const STARTERS: Record<Exclude<Target, 'all'>, (ctx: ComponentContext) => Promis
   traces: (ctx) => startTraces(ctx),
   // Last: the receivers hand data to the stores started before them.
   otlp: startOtlp,
+  ui: startUi,
 };
 
 /** Start the components of a target in one process. Stops in reverse order. */

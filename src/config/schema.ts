@@ -6,6 +6,7 @@ import { remoteSection } from './sections/remote.js';
 import { otlpSection } from './sections/otlp.js';
 import { serverSection } from './sections/server.js';
 import { tracesSection } from './sections/traces.js';
+import { uiSection } from './sections/ui.js';
 
 /**
  * Sightline's one configuration file (`--config.file sightline.yaml`). One section per component; every section
@@ -19,6 +20,7 @@ export const sightlineConfigSchema = z.strictObject({
   logs: logsSection.prefault({}),
   traces: tracesSection.prefault({}),
   otlp: otlpSection.prefault({}),
+  ui: uiSection.prefault({}),
 });
 
 export type SightlineConfig = z.output<typeof sightlineConfigSchema>;

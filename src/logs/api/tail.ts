@@ -41,9 +41,11 @@ export function attachTail(server: Server, store: LogStore, engine: LogqlEngine,
       const entry: PipelineEntry = { line: '', ts: 0n, labels: new Map(), stream: new Set() };
       const queue: Array<{ stream: Record<string, string>; values: string[][] }> = [];
       let timer: NodeJS.Timeout | undefined;
+      // Live entries wait until the history is out; those the history already carried are dropped then.
+      let historySent = false;
       const send = () => {
         timer = undefined;
-        if (queue.length === 0 || ws.readyState !== ws.OPEN) return;
+        if (!historySent || queue.length === 0 || ws.readyState !== ws.OPEN) return;
         ws.send(JSON.stringify({ streams: queue.splice(0), dropped_entries: null }));
       };
       const unsubscribe = store.onAppend((t, stream, w) => {
@@ -80,13 +82,26 @@ export function attachTail(server: Server, store: LogStore, engine: LogqlEngine,
         .rangeQuery({ tenant, query: logExpr, start, end: nowNs(), stepMs: 1000, limit, direction: 'backward' })
         .then((r) => {
           if (r.resultType !== 'streams' || ws.readyState !== ws.OPEN) return;
-          const streams = r.streams.map((s) => ({
-            stream: s.labels.toObject(),
-            values: s.ts.map((t, i) => [String(t), s.lines[i]] as string[]).reverse(),
-          }));
+          const seen = new Set<string>();
+          const streams = r.streams.map((s) => {
+            const stream = s.labels.toObject();
+            const k = JSON.stringify(stream);
+            const values = s.ts.map((t, i) => [String(t), s.lines[i]] as string[]).reverse();
+            for (const v of values) seen.add(`${k}\u0000${v[0]}\u0000${v[1]}`);
+            return { stream, values };
+          });
           if (streams.length) ws.send(JSON.stringify({ streams, dropped_entries: null }));
+          for (const q of queue) {
+            const k = JSON.stringify(q.stream);
+            q.values = q.values.filter((v) => !seen.has(`${k}\u0000${v[0]}\u0000${v[1]}`));
+          }
+          queue.splice(0, queue.length, ...queue.filter((q) => q.values.length > 0));
         })
-        .catch((e: unknown) => logger.warn({ component: 'logs', err: e }, 'tail history failed'));
+        .catch((e: unknown) => logger.warn({ component: 'logs', err: e }, 'tail history failed'))
+        .finally(() => {
+          historySent = true;
+          send();
+        });
     });
   };
   server.on('upgrade', onUpgrade);

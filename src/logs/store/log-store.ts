@@ -25,6 +25,8 @@ export interface LogStoreOptions {
   maxChunkAgeNs?: bigint;
   /** Flushed streams without entries newer than this leave the head (Loki's chunk_idle_period; default 30m). */
   streamIdleNs?: bigint;
+  /** Chunks decompressed ahead of the one being scanned (default 2). */
+  prefetchChunks?: number;
   /** Decoded chunks kept in memory for queries (bytes of line data). */
   chunkCacheBytes?: number;
 }
@@ -90,6 +92,7 @@ export class LogStore implements LogQueryable {
   private flushing: Promise<void> | undefined;
   private readonly listeners = new Set<AppendListener>();
   private readonly cache = new Map<string, DecodedChunk>();
+  private readonly loading = new Map<string, Promise<DecodedChunk>>();
   private cacheBytes = 0;
 
   private constructor(private readonly opts: LogStoreOptions) {}
@@ -354,9 +357,25 @@ export class LogStore implements LogQueryable {
     }
     if (req.direction === 'backward') cands.sort((a, b) => (a.maxT > b.maxT ? -1 : a.maxT < b.maxT ? 1 : 0));
     else cands.sort((a, b) => (a.minT < b.minT ? -1 : a.minT > b.minT ? 1 : 0));
-    for (const c of cands) {
+    // Decompression runs on the libuv pool: keep a few chunks in flight while the main thread scans.
+    const inflight = new Map<number, Promise<DecodedChunk>>();
+    const prefetch = (j: number) => {
+      const r = cands[j]?.ref;
+      if (!r || inflight.has(j)) return;
+      const p = this.chunk(r.key);
+      p.catch(() => {});
+      inflight.set(j, p);
+    };
+    for (let j = 0; j < cands.length; j++) {
+      const c = cands[j];
+      for (let k = 1; k <= (this.opts.prefetchChunks ?? 2); k++) prefetch(j + k);
       let b: EntryBatch;
-      if (c.ref) b = filterDecoded(c.labels, await this.chunk(c.ref.key), start, end, filter);
+      if (c.ref) {
+        prefetch(j);
+        const d = await inflight.get(j)!;
+        inflight.delete(j);
+        b = filterDecoded(c.labels, d, start, end, filter);
+      }
       else {
         c.blk!.sort();
         b = filterBlock(c.labels, c.blk!, start, end, filter);
@@ -367,7 +386,16 @@ export class LogStore implements LogQueryable {
     }
   }
 
-  private async chunk(key: string): Promise<DecodedChunk> {
+  private chunk(key: string): Promise<DecodedChunk> {
+    let p = this.loading.get(key);
+    if (!p) {
+      p = this.loadChunk(key).finally(() => this.loading.delete(key));
+      this.loading.set(key, p);
+    }
+    return p;
+  }
+
+  private async loadChunk(key: string): Promise<DecodedChunk> {
     const hit = this.cache.get(key);
     if (hit) {
       this.cache.delete(key);

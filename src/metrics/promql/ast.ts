@@ -31,6 +31,9 @@ export interface VectorSelector {
   at: number | null;
   atMod: 'start' | 'end' | null;
   pos: PosRange;
+  /** Experimental extended range selectors: `x[5m] anchored` / `x[5m] smoothed`. */
+  anchored?: boolean;
+  smoothed?: boolean;
 }
 
 export interface MatrixSelector {

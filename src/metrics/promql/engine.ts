@@ -35,6 +35,11 @@ export class Engine implements PromqlEngine {
     this.subqueryStep = opts.defaultSubqueryStepMs ?? 60_000;
   }
 
+  /** An engine with the limits of the `metrics.query` config section. */
+  static fromConfig(storage: Queryable, query: { timeout: number; max_samples: number; lookback_delta: number }): Engine {
+    return new Engine(storage, { timeoutMs: query.timeout, maxSamples: query.max_samples, lookbackDelta: query.lookback_delta });
+  }
+
   parse(expr: string): Expr {
     return parseExpr(expr, { experimentalFunctions: this.opts.experimentalFunctions });
   }
@@ -60,10 +65,8 @@ export class Engine implements PromqlEngine {
     if (isRange && top.kind === 'string') throw new PromqlError('bad_data', `invalid expression type "string" for range query, must be Scalar or instant Vector`);
     const lookback = opts.lookbackDelta ?? this.lookbackDelta;
     const timeout = opts.timeoutMs ?? this.timeoutMs;
-    // Widest window any selector may need: ranges, offsets and @ are bounded by the data, so ask the storage for all.
-    const querier = await this.storage.querier(-8.64e15, 8.64e15);
     const ctx: QueryContext = {
-      querier,
+      querier: undefined as unknown as QueryContext['querier'],
       query,
       queryStart: start,
       queryEnd: end,
@@ -79,8 +82,12 @@ export class Engine implements PromqlEngine {
       samplesLoaded: 0,
       isRange,
     };
+    // One querier over exactly the time range the selectors need (ranges, offsets, @, subqueries, lookback).
+    const ev = new Evaluator(ctx, start, end, isRange ? step : 1);
+    const [mint, maxt] = ev.timeBounds(ast);
+    const querier = await this.storage.querier(mint, maxt);
+    ctx.querier = querier;
     try {
-      const ev = new Evaluator(ctx, start, end, isRange ? step : 1);
       let value: QueryValue;
       if (!isRange && (top.kind === 'matrix' || top.kind === 'subquery')) {
         const v = await ev.eval(top);

@@ -143,6 +143,64 @@ export class Evaluator {
     return at;
   }
 
+  /** The [mint, maxt] (ms, inclusive) the selectors of `e` read when evaluated over this evaluator's steps. */
+  timeBounds(e: Expr, start = this.start, end = this.end): [number, number] {
+    let mint = Infinity;
+    let maxt = -Infinity;
+    const visit = (x: Expr, lo: number, hi: number): void => {
+      switch (x.kind) {
+        case 'vector': {
+          const at = this.atTime(x.at, x.atMod);
+          const off = this.duration(x.offset);
+          const a = (at ?? lo) - off;
+          const b = (at ?? hi) - off;
+          mint = Math.min(mint, a - this.ctx.lookbackDelta + 1);
+          maxt = Math.max(maxt, b);
+          return;
+        }
+        case 'matrix': {
+          const at = this.atTime(x.vs.at, x.vs.atMod);
+          const off = this.duration(x.vs.offset);
+          const a = (at ?? lo) - off;
+          const b = (at ?? hi) - off;
+          mint = Math.min(mint, a - this.duration(x.range) + 1);
+          maxt = Math.max(maxt, b);
+          return;
+        }
+        case 'subquery': {
+          const at = this.atTime(x.at, x.atMod);
+          const off = this.duration(x.offset);
+          visit(x.expr, (at ?? lo) - off - this.duration(x.range), (at ?? hi) - off);
+          return;
+        }
+        case 'paren':
+        case 'unary':
+          visit(x.expr, lo, hi);
+          return;
+        case 'call':
+          for (const a of x.args) visit(a, lo, hi);
+          if (x.name === 'info') {
+            mint = Math.min(mint, lo - this.ctx.lookbackDelta + 1);
+            maxt = Math.max(maxt, hi);
+          }
+          return;
+        case 'aggregate':
+          if (x.param) visit(x.param, lo, hi);
+          visit(x.expr, lo, hi);
+          return;
+        case 'binary':
+          visit(x.lhs, lo, hi);
+          visit(x.rhs, lo, hi);
+          return;
+        default:
+          return;
+      }
+    };
+    visit(e, start, end);
+    if (mint === Infinity) return [start, end];
+    return [mint, maxt];
+  }
+
   // ---- evaluation ----
 
   async eval(e: Expr): Promise<Value> {
@@ -198,7 +256,7 @@ export class Evaluator {
   }
 
   private async select(vs: VectorSelector, mint: number, maxt: number, hints: Partial<SelectHints>): Promise<{ labels: Labels; t: Float64Array; v: Float64Array; n: number }[]> {
-    const series = await this.ctx.querier.select(vs.matchers as Matcher[], { start: mint, end: maxt, step: this.interval, ...hints }, true);
+    const series = await this.ctx.querier.select(vs.matchers as Matcher[], { start: mint, end: maxt, step: this.ctx.isRange ? this.interval : 0, ...hints }, true);
     const out: { labels: Labels; t: Float64Array; v: Float64Array; n: number }[] = [];
     for (const s of series) {
       this.checkTime();
@@ -216,15 +274,16 @@ export class Evaluator {
     return ts;
   }
 
-  async evalVectorSelector(vs: VectorSelector, withTimestamps = false): Promise<StepSeries[]> {
+  async evalVectorSelector(vs: VectorSelector, withTimestamps = false, extraHints: Partial<SelectHints> = {}): Promise<StepSeries[]> {
     const at = this.atTime(vs.at, vs.atMod);
     const ts = this.selectorTimes(at, this.duration(vs.offset));
     const lb = this.ctx.lookbackDelta;
     const mint = ts[0] - lb + 1;
     const maxt = ts[ts.length - 1];
     const lo = Math.min(mint, ts[ts.length - 1] - lb + 1);
-    const hi = Math.max(maxt, ts[0]);
-    const series = await this.ctx.querier.select(vs.matchers as Matcher[], { start: lo, end: hi, step: this.interval }, true);
+    const hi = Math.max(maxt, ts[0]) + (vs.smoothed ? lb : 0);
+    if (vs.smoothed) return this.smoothedSelector(vs, ts, lo, hi);
+    const series = await this.ctx.querier.select(vs.matchers as Matcher[], { start: lo, end: hi, step: this.ctx.isRange ? this.interval : 0, ...extraHints }, true);
     const out: StepSeries[] = [];
     const steps = this.steps;
     for (let si = 0; si < series.length; si++) {
@@ -258,6 +317,42 @@ export class Evaluator {
     return out;
   }
 
+  /** `x smoothed`: the value at each step interpolated between the samples around it (within the lookback delta). */
+  private async smoothedSelector(vs: VectorSelector, ts: Float64Array, lo: number, hi: number): Promise<StepSeries[]> {
+    const lb = this.ctx.lookbackDelta;
+    const series = await this.ctx.querier.select(vs.matchers as Matcher[], { start: lo, end: hi, step: this.ctx.isRange ? this.interval : 0 }, true);
+    const out: StepSeries[] = [];
+    for (const ser of series) {
+      const b = ser.samples(lo, hi);
+      const t: number[] = [];
+      const v: number[] = [];
+      for (let k = 0; k < b.length; k++) {
+        if (isStaleNaN(b.v[k])) continue;
+        t.push(b.t[k]);
+        v.push(b.v[k]);
+      }
+      const s = StepSeries.empty(ser.labels, this.steps);
+      for (let i = 0; i < this.steps; i++) {
+        const d = ts[i];
+        // Samples in (d - lb, d + lb].
+        let a = 0;
+        while (a < t.length && t[a] <= d - lb) a++;
+        let e = a;
+        while (e < t.length && t[e] <= d + lb) e++;
+        if (e === a) continue;
+        let k = a;
+        while (k < e && t[k] < d) k++;
+        if (k < e && t[k] === d) s.v[i] = v[k];
+        else if (k > a && k < e) s.v[i] = v[k - 1] + ((v[k] - v[k - 1]) * (d - t[k - 1])) / (t[k] - t[k - 1]);
+        else if (k > a) s.v[i] = v[k - 1];
+        else continue;
+        s.has[i] = 1;
+      }
+      if (s.count()) out.push(s);
+    }
+    return out;
+  }
+
   async loadMatrix(ms: MatrixSelector, func?: string): Promise<RangeVector> {
     const vs = ms.vs;
     const rangeMs = this.duration(ms.range);
@@ -266,7 +361,8 @@ export class Evaluator {
     const at = this.atTime(vs.at, vs.atMod);
     const first = (at ?? this.start) - offsetMs;
     const last = (at ?? this.end) - offsetMs;
-    const raw = await this.select(vs, first - rangeMs + 1, last, { range: rangeMs, func });
+    const ext = vs.anchored || vs.smoothed ? this.ctx.lookbackDelta : 0;
+    const raw = await this.select(vs, first - rangeMs - ext + 1, last + (vs.smoothed ? ext : 0), { range: rangeMs, func });
     const series: RawSeries[] = [];
     for (const r of raw) {
       let n = 0;
@@ -286,7 +382,7 @@ export class Evaluator {
       if (n === 0) continue;
       series.push({ labels: r.labels, t, v, dropName: false });
     }
-    return { series, rangeMs, offsetMs, atMs: at };
+    return { series, rangeMs, offsetMs, atMs: at, anchored: vs.anchored, smoothed: vs.smoothed };
   }
 
   async evalSubquery(sq: SubqueryExpr): Promise<RangeVector> {
@@ -522,6 +618,12 @@ export class Evaluator {
     const scalars: Float64Array[] = [];
     for (let i = 0; i < e.args.length; i++) if (i !== matIdx) scalars.push(await this.evalScalar(e.args[i]));
     const matArg = unwrapParen(e.args[matIdx]);
+    if (matArg.kind === 'matrix' && matArg.vs.anchored && !['changes', 'delta', 'increase', 'rate', 'resets'].includes(name)) {
+      this.fail(`anchored modifier can only be used with: changes, delta, increase, rate, resets - not with ${name}`);
+    }
+    if (matArg.kind === 'matrix' && matArg.vs.smoothed && !['delta', 'increase', 'rate'].includes(name)) {
+      this.fail(`smoothed modifier can only be used with: delta, increase, rate - not with ${name}`);
+    }
     const rv = matArg.kind === 'matrix' ? await this.loadMatrix(matArg, name) : (await this.eval(matArg)).type === 'matrix' ? await this.evalSubquery(matArg as SubqueryExpr) : null;
     if (!rv) throw new PromqlError('internal', 'expected range vector');
     const steps = this.steps;
@@ -564,11 +666,12 @@ export class Evaluator {
       return { type: 'vector', series: s.count() ? [s] : [] };
     }
     let maxWindow = 0;
+    const fastRate = name === 'rate' || name === 'increase' || name === 'delta';
     for (const r of rv.series) {
       this.checkTime();
       // Counter resets so far, per sample: windows without a reset skip the correction loop.
       let resets: Int32Array | undefined;
-      if (name === 'rate' || name === 'increase') {
+      if (name === 'rate' || name === 'increase' || name === 'delta') {
         resets = new Int32Array(r.v.length);
         for (let k = 1; k < r.v.length; k++) resets[k] = resets[k - 1] + (r.v[k] < r.v[k - 1] ? 1 : 0);
       }
@@ -576,19 +679,85 @@ export class Evaluator {
       let any = 0;
       let lo = 0;
       let hi = 0;
+      const rt = r.t;
+      const rvals = r.v;
+      const len = rt.length;
+      const times = this.times;
+      const fixedAt = rv.atMs;
+      const offsetMs = rv.offsetMs;
+      const rangeMs = rv.rangeMs;
+      if (rv.anchored || rv.smoothed) {
+        const lb = this.ctx.lookbackDelta;
+        const fwd = rv.smoothed ? lb : 0;
+        for (let i = 0; i < steps; i++) {
+          const end = (fixedAt ?? times[i]) - offsetMs;
+          const start = end - rangeMs;
+          if (fixedAt !== null) {
+            lo = 0;
+            hi = 0;
+          }
+          while (lo < len && rt[lo] <= start - lb) lo++;
+          if (hi < lo) hi = lo;
+          while (hi < len && rt[hi] <= end + fwd) hi++;
+          if (hi === lo) continue;
+          if (hi - lo > maxWindow) maxWindow = hi - lo;
+          const v = extendedRangeFunc(name, rt, rvals, lo, hi, start, end, rangeMs, !!rv.smoothed);
+          if (v === undefined) continue;
+          s.v[i] = v;
+          s.has[i] = 1;
+          any++;
+        }
+      } else if (fastRate && fixedAt === null) {
+        // rate/increase/delta inlined: Prometheus's extrapolatedRate for each step's window.
+        const isCounter = name !== 'delta';
+        const isRate = name === 'rate';
+        for (let i = 0; i < steps; i++) {
+          const end = times[i] - offsetMs;
+          const start = end - rangeMs;
+          while (lo < len && rt[lo] <= start) lo++;
+          if (hi < lo) hi = lo;
+          while (hi < len && rt[hi] <= end) hi++;
+          const n = hi - lo;
+          if (n > maxWindow) maxWindow = n;
+          if (n < 2) continue;
+          let result = rvals[hi - 1] - rvals[lo];
+          if (isCounter && resets![hi - 1] !== resets![lo]) {
+            for (let k = lo + 1; k < hi; k++) if (rvals[k] < rvals[k - 1]) result += rvals[k - 1];
+          }
+          const firstT = rt[lo];
+          const lastT = rt[hi - 1];
+          let toStart = (firstT - start) / 1000;
+          let toEnd = (end - lastT) / 1000;
+          const sampled = (lastT - firstT) / 1000;
+          const avg = sampled / (n - 1);
+          const threshold = avg * 1.1;
+          if (toStart >= threshold) toStart = avg / 2;
+          if (isCounter) {
+            let toZero = toStart;
+            if (result > 0 && rvals[lo] >= 0) toZero = sampled * (rvals[lo] / result);
+            if (toZero < toStart) toStart = toZero;
+          }
+          if (toEnd >= threshold) toEnd = avg / 2;
+          let factor = sampled !== 0 ? (sampled + toStart + toEnd) / sampled : 1;
+          if (isRate) factor /= rangeMs / 1000;
+          s.v[i] = result * factor;
+          s.has[i] = 1;
+          any++;
+        }
+      } else
       for (let i = 0; i < steps; i++) {
-        const end = (rv.atMs ?? this.times[i]) - rv.offsetMs;
-        const start = end - rv.rangeMs;
-        if (rv.atMs !== null) {
+        const end = (fixedAt ?? times[i]) - offsetMs;
+        const start = end - rangeMs;
+        if (fixedAt !== null) {
           lo = 0;
           hi = 0;
         }
-        while (lo < r.t.length && r.t[lo] <= start) lo++;
+        while (lo < len && rt[lo] <= start) lo++;
         if (hi < lo) hi = lo;
-        while (hi < r.t.length && r.t[hi] <= end) hi++;
+        while (hi < len && rt[hi] <= end) hi++;
         if (hi === lo) continue;
         if (hi - lo > maxWindow) maxWindow = hi - lo;
-        const v = rangeFunc(name, r.t, r.v, lo, hi, start, end, rv.rangeMs, scalars, i, resets);
+        const v = rangeFunc(name, rt, rvals, lo, hi, start, end, rangeMs, scalars, i, resets);
         if (v === undefined) continue;
         s.v[i] = v;
         s.has[i] = 1;
@@ -651,8 +820,27 @@ export class Evaluator {
       for (const [l, vals] of idValues) ms.push(new MatcherCtor('=~', l, [...vals].map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')));
       for (const list of dataMatchers.values()) ms.push(...list);
       ms.push(...effective(dataNameMatchers));
-      const firstVs = findFirstSelector(e.args[0]);
-      info = await this.evalVectorSelector({ kind: 'vector', name: '', matchers: ms, offset: firstVs?.offset ?? null, at: firstVs?.at ?? null, atMod: firstVs?.atMod ?? null, pos: e.pos }, true);
+      // The info series are read at the time and offset of the first selector of the base expression, including the
+      // offsets of enclosing subqueries up to the first one with an @ (Prometheus's infoSelectTimestampAndOffset).
+      const path: Expr[] = [];
+      const firstVs = findFirstSelector(e.args[0], path);
+      let offsetMs = 0;
+      let at: number | null = null;
+      if (firstVs) {
+        offsetMs = this.duration(firstVs.offset);
+        at = this.atTime(firstVs.at, firstVs.atMod);
+        for (let k = path.length - 1; at === null && k >= 0; k--) {
+          const p = path[k];
+          if (p.kind === 'subquery') {
+            offsetMs += this.duration(p.offset);
+            at = this.atTime(p.at, p.atMod);
+          }
+        }
+      }
+      info = await this.evalVectorSelector(
+        { kind: 'vector', name: '', matchers: ms, offset: { kind: 'num', ms: offsetMs }, at, atMod: null, pos: e.pos },
+        true,
+      );
     }
     const infoNames = [...new Set(info.map((s) => s.labels.get(METRIC_NAME)))].sort();
     const sig = (name: string, l: Labels): string => name + '\u0000' + l.withOnly(...INFO_ID_LABELS).key();
@@ -839,9 +1027,21 @@ export class Evaluator {
       if (p.type === 'scalar') param = p.v;
       else if (p.type === 'string') strParam = p.v;
     }
-    const vec = await this.evalVector(e.expr);
+    // A selector directly under an aggregation gets the grouping as a hint (Prometheus's extractGroupsFromPath).
+    const inner = e.expr.kind === 'vector' ? e.expr : null;
+    const vec = inner ? await this.evalVectorSelector(inner, false, { grouping: e.grouping, by: !e.without, func: e.op }) : await this.evalVector(e.expr);
     const grouping = e.grouping;
-    const groupKey = (l: Labels): string => (e.without ? l.without(...grouping, METRIC_NAME).key() : l.withOnly(...grouping).key());
+    const withoutSet = new Set([...grouping, METRIC_NAME]);
+    const byNames = [...new Set(grouping)].sort();
+    // Group keys straight from the flat label array, without building label sets per series.
+    const groupKey = (l: Labels): string => {
+      const f = l.flat;
+      let k = '';
+      if (e.without) {
+        for (let j = 0; j < f.length; j += 2) if (!withoutSet.has(f[j])) k += f[j] + '\xff' + f[j + 1] + '\xff';
+      } else for (const n of byNames) k += l.get(n) + '\xff';
+      return k;
+    };
     const groupLabels = (l: Labels): Labels => (e.without ? l.without(...grouping, METRIC_NAME) : grouping.length ? l.withOnly(...grouping) : Labels.EMPTY);
 
     if (e.op === 'count_values') {
@@ -1075,6 +1275,9 @@ export class Evaluator {
       }
     }
     const heaps: number[][] = Array.from({ length: nGroups }, () => []);
+    let curStep = 0;
+    const topLess = (a: number, b: number): boolean => lessTop(vec[a].v[curStep], vec[b].v[curStep]);
+    const bottomLess = (a: number, b: number): boolean => lessBottom(vec[a].v[curStep], vec[b].v[curStep]);
     for (let i = 0; i < steps; i++) {
       for (const h of heaps) h.length = 0;
       let present = 0;
@@ -1100,18 +1303,19 @@ export class Evaluator {
             continue;
           }
           const f = s.v[i];
-          const vals = (j: number) => vec[j].v[i];
+          curStep = i;
+          const h0 = vec[h[0]]?.v[i];
           if (op === 'topk') {
-            if (h.length < k) heapPush(h, si, (a, b) => lessTop(vals(a), vals(b)));
-            else if (vals(h[0]) < f || (vals(h[0]) !== vals(h[0]) && f === f)) {
+            if (h.length < k) heapPush(h, si, topLess);
+            else if (h0 < f || (h0 !== h0 && f === f)) {
               h[0] = si;
-              if (k > 1) heapDown(h, 0, (a, b) => lessTop(vals(a), vals(b)));
+              if (k > 1) heapDown(h, 0, topLess);
             }
           } else {
-            if (h.length < k) heapPush(h, si, (a, b) => lessBottom(vals(a), vals(b)));
-            else if (vals(h[0]) > f || (vals(h[0]) !== vals(h[0]) && f === f)) {
+            if (h.length < k) heapPush(h, si, bottomLess);
+            else if (h0 > f || (h0 !== h0 && f === f)) {
               h[0] = si;
-              if (k > 1) heapDown(h, 0, (a, b) => lessBottom(vals(a), vals(b)));
+              if (k > 1) heapDown(h, 0, bottomLess);
             }
           }
         }
@@ -1356,30 +1560,35 @@ function goLabels(l: Labels): string {
 
 const INFO_ID_LABELS = ['instance', 'job'];
 
-function findFirstSelector(e: Expr): VectorSelector | SubqueryExpr | null {
-  switch (e.kind) {
-    case 'vector':
-      return e;
-    case 'matrix':
-      return e.vs;
-    case 'subquery':
-      return e.at !== null || e.atMod ? e : findFirstSelector(e.expr);
-    case 'paren':
-    case 'unary':
-      return findFirstSelector(e.expr);
-    case 'call':
-      for (const a of e.args) {
-        const r = findFirstSelector(a);
-        if (r) return r;
-      }
-      return null;
-    case 'aggregate':
-      return (e.param && findFirstSelector(e.param)) || findFirstSelector(e.expr);
-    case 'binary':
-      return findFirstSelector(e.lhs) ?? findFirstSelector(e.rhs);
-    default:
-      return null;
-  }
+/** The first vector selector in `e` (depth first), with the nodes above it pushed onto `path`. */
+function findFirstSelector(e: Expr, path: Expr[]): VectorSelector | null {
+  const visit = (x: Expr): VectorSelector | null => {
+    if (x.kind === 'vector') return x;
+    if (x.kind === 'matrix') return x.vs;
+    path.push(x);
+    let r: VectorSelector | null = null;
+    switch (x.kind) {
+      case 'subquery':
+      case 'paren':
+      case 'unary':
+        r = visit(x.expr);
+        break;
+      case 'call':
+        for (const a of x.args) if (!r) r = visit(a);
+        break;
+      case 'aggregate':
+        r = (x.param && visit(x.param)) || visit(x.expr);
+        break;
+      case 'binary':
+        r = visit(x.lhs) ?? visit(x.rhs);
+        break;
+      default:
+        break;
+    }
+    if (!r) path.pop();
+    return r;
+  };
+  return visit(e);
 }
 
 function unwrapParen(e: Expr): Expr {
@@ -1696,6 +1905,60 @@ const RANGE_FUNCS = new Set([
   'ts_of_max_over_time',
   'ts_of_min_over_time',
 ]);
+
+/** rate/increase/delta/changes/resets over an anchored or smoothed window (Prometheus's extendedRate). */
+function extendedRangeFunc(name: string, t: Float64Array, v: Float64Array, lo: number, hi: number, rangeStart: number, rangeEnd: number, rangeMs: number, smoothed: boolean): number | undefined {
+  if (name === 'changes' || name === 'resets') {
+    // Anchored: start from the last sample at or before the range start.
+    let le = lo - 1;
+    for (let k = lo; k < hi && t[k] <= rangeStart; k++) le = k;
+    if (le + 1 >= hi) return undefined;
+    const first = le >= lo ? le : lo;
+    let c = 0;
+    for (let k = first + 1; k < hi; k++) {
+      if (name === 'resets') {
+        if (v[k] < v[k - 1]) c++;
+      } else if (!(v[k] === v[k - 1] || (v[k] !== v[k] && v[k - 1] !== v[k - 1]))) c++;
+    }
+    return c;
+  }
+  const isCounter = name !== 'delta';
+  let last = hi - 1;
+  // first = (index of the first sample after rangeStart among [lo, last)) - 1, at least lo.
+  let firstAfter = lo;
+  while (firstAfter < last && t[firstAfter] <= rangeStart) firstAfter++;
+  let first = Math.max(lo, firstAfter - 1);
+  if (smoothed) {
+    let k = lo;
+    while (k < hi - 1 && t[k] < rangeEnd) k++;
+    last = k;
+  }
+  if (t[last] <= rangeStart) return undefined;
+  if (smoothed && t[first] > rangeEnd) return undefined;
+  const interp = (a: number, b: number, at: number): number => {
+    let y1 = v[a];
+    const y2 = v[b];
+    if (isCounter && y2 < y1) y1 = 0;
+    return y1 + ((y2 - y1) * (at - t[a])) / (t[b] - t[a]);
+  };
+  const left = smoothed && t[first] < rangeStart ? interp(first, first + 1, rangeStart) : v[first];
+  const right = smoothed && last > lo && t[last] > rangeEnd ? interp(last - 1, last, rangeEnd) : v[last];
+  let result = right - left;
+  if (isCounter) {
+    if (t[first] <= rangeStart) first++;
+    if (t[last] >= rangeEnd) last--;
+    let corr = 0;
+    let prev = left;
+    for (let k = first; k <= last; k++) {
+      if (v[k] < prev) corr += prev;
+      prev = v[k];
+    }
+    if (right < prev) corr += prev;
+    result += corr;
+  }
+  if (name === 'rate') result /= rangeMs / 1000;
+  return result;
+}
 
 /** One range function over the window [lo, hi) of a series; undefined = no output at this step. */
 function rangeFunc(

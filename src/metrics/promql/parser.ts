@@ -480,9 +480,23 @@ class Converter {
       case 'BinaryExpr':
         return this.binary(n);
       case 'AnchoredExpr':
-      case 'SmoothedExpr':
-        this.fail(this.pos(n), `${n.name === 'AnchoredExpr' ? 'anchored' : 'smoothed'} modifier is experimental and not enabled`);
-      // falls through (fail never returns)
+      case 'SmoothedExpr': {
+        const which = n.name === 'AnchoredExpr' ? 'anchored' : 'smoothed';
+        return this.postfix(this.expr(n.firstChild!), n, (inner) => {
+          if (inner.kind === 'vector' && which === 'smoothed') {
+            if (inner.smoothed) this.fail(this.pos(n), `${which} modifier may not be set multiple times`);
+            inner.smoothed = true;
+            inner.pos = { start: inner.pos.start, end: n.to };
+            return inner;
+          }
+          if (inner.kind !== 'matrix') this.fail(this.pos(n), `${which} modifier must be preceded by a range vector selector`);
+          if (inner.vs.anchored || inner.vs.smoothed) this.fail(this.pos(n), `${which} modifier may not be set multiple times`);
+          if (which === 'anchored') inner.vs.anchored = true;
+          else inner.vs.smoothed = true;
+          inner.pos = { start: inner.pos.start, end: n.to };
+          return inner;
+        });
+      }
       default:
         this.fail(this.pos(n), `unexpected ${JSON.stringify(this.text(n))}`);
     }

@@ -39,6 +39,9 @@ export interface RangeVector {
   offsetMs: number;
   /** Fixed evaluation time from `@`, or null. */
   atMs: number | null;
+  /** Extended range selectors: windows reach back (and for `smoothed` forward) by the lookback delta. */
+  anchored?: boolean;
+  smoothed?: boolean;
 }
 
 export type Value =

@@ -1,0 +1,39 @@
+import { join } from 'node:path';
+import type { Component, ComponentContext } from '../server/index.js';
+import { listen } from '../server/index.js';
+import { loadOrCreateSecretKey } from './auth/secret-box.js';
+import { openUiDatabase, type DatabaseOptions } from './db/open.js';
+import { createUiServer, type UiConfig } from './ui-server.js';
+
+/** Where the UI keeps its state: PostgreSQL when a `postgresql` block is configured and enabled, else SQLite. */
+export function uiDatabaseOptions(cfg: UiConfig, dataDir: string): DatabaseOptions {
+  const pg = cfg.postgresql;
+  if (pg && pg.enabled) {
+    return { type: 'postgres', host: pg.host, port: pg.port, database: pg.database, user: pg.user ?? pg.username ?? 'grafana', password: pg.password, sslMode: pg.ssl_mode, maxConnections: pg.max_connections };
+  }
+  return { type: 'sqlite', path: cfg.database.path ?? join(dataDir, 'ui', 'sightline.db') };
+}
+
+/** The web UI (Grafana's role): the app and its API on port 3000. */
+export async function startUi(ctx: ComponentContext): Promise<Component> {
+  const cfg = ctx.config.ui;
+  const env = process.env;
+  const secretKey = loadOrCreateSecretKey(cfg.secret_key ?? env.GF_SECURITY_SECRET_KEY ?? env.SIGHTLINE_SECRET_KEY, join(ctx.dataDir, 'ui', 'secret.key'));
+  const db = await openUiDatabase(uiDatabaseOptions(cfg, ctx.dataDir));
+  try {
+    const app = await createUiServer({ config: cfg, metricsListenAddress: ctx.config.metrics.listen_address, logsListenAddress: ctx.config.logs.listen_address, tracesListenAddress: ctx.config.traces.listen_address, db, secretKey, initialPasswordFile: join(ctx.dataDir, 'ui', 'initial-admin-password'), logger: ctx.logger, registry: ctx.registry, env });
+    const port = await listen(app, cfg.listen_address);
+    ctx.logger.info({ component: 'ui', address: cfg.listen_address, port, database: db.dialect }, 'web UI listening');
+    return {
+      name: 'ui',
+      ports: { ui: port },
+      async stop() {
+        await app.close();
+        await db.close();
+      },
+    };
+  } catch (e) {
+    await db.close();
+    throw e;
+  }
+}

@@ -1,0 +1,52 @@
+import type { DatasourceRow } from './datasource-store.js';
+import { upstreamHeaders, upstreamUrl } from './upstream.js';
+
+export interface HealthResult {
+  status: 'OK' | 'ERROR';
+  message: string;
+}
+
+async function call(ds: DatasourceRow, secrets: Record<string, string>, path: string, search: string, timeoutMs: number): Promise<{ status: number; body: string }> {
+  const res = await fetch(upstreamUrl(ds.url, path, search), { headers: upstreamHeaders(ds, secrets), signal: AbortSignal.timeout(timeoutMs) });
+  return { status: res.status, body: await res.text() };
+}
+
+function errorDetail(body: string): string {
+  try {
+    const j = JSON.parse(body) as { error?: string; message?: string };
+    return j.error ?? j.message ?? body.trim();
+  } catch {
+    return body.trim().slice(0, 500);
+  }
+}
+
+/** "Save & test": ask the datasource's own API whether it answers, the way Grafana's datasource plugins do. */
+export async function checkDatasourceHealth(ds: DatasourceRow, secrets: Record<string, string>, timeoutMs: number): Promise<HealthResult> {
+  if (!ds.url) return { status: 'ERROR', message: 'URL is empty' };
+  try {
+    switch (ds.type) {
+      case 'prometheus': {
+        const r = await call(ds, secrets, 'api/v1/query', `?query=${encodeURIComponent('1+1')}&time=${Date.now() / 1000}`, timeoutMs);
+        if (r.status === 200 && (JSON.parse(r.body) as { status?: string }).status === 'success') return { status: 'OK', message: 'Successfully queried the Prometheus API.' };
+        return { status: 'ERROR', message: `There was an error returned querying the Prometheus API. ${r.status}: ${errorDetail(r.body)}` };
+      }
+      case 'loki': {
+        const now = Date.now() * 1e6;
+        const r = await call(ds, secrets, 'loki/api/v1/labels', `?start=${now - 600e9}&end=${now}`, timeoutMs);
+        if (r.status === 200) return { status: 'OK', message: 'Data source successfully connected.' };
+        return { status: 'ERROR', message: `Unable to connect with Loki. ${r.status}: ${errorDetail(r.body)}` };
+      }
+      case 'tempo': {
+        const r = await call(ds, secrets, 'api/echo', '', timeoutMs);
+        if (r.status === 200) return { status: 'OK', message: 'Data source is working' };
+        return { status: 'ERROR', message: `Unable to connect with Tempo. ${r.status}: ${errorDetail(r.body)}` };
+      }
+      default:
+        return { status: 'ERROR', message: `no health check for datasource type ${ds.type}` };
+    }
+  } catch (e) {
+    const err = e as Error & { cause?: Error };
+    const why = err.name === 'TimeoutError' ? `timeout after ${timeoutMs} ms` : (err.cause?.message ?? err.message);
+    return { status: 'ERROR', message: `Unable to reach ${ds.url}: ${why}` };
+  }
+}

@@ -1,0 +1,83 @@
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+
+export type SqlDialectName = 'sqlite' | 'postgres';
+
+/**
+ * The schema as ordered migrations, one definition for both databases: only the auto-increment key differs
+ * (`integer primary key autoincrement` on SQLite, `serial` on PostgreSQL).
+ */
+export function uiMigrations(dialect: SqlDialectName): MigrationProvider {
+  const idType = dialect === 'postgres' ? 'serial' : 'integer';
+  const migrations: Record<string, Migration> = {
+    '0001_initial': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('users')
+          .addColumn('id', idType, (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn('login', 'varchar(190)', (c) => c.notNull().unique())
+          .addColumn('email', 'varchar(190)', (c) => c.notNull())
+          .addColumn('name', 'varchar(255)', (c) => c.notNull())
+          .addColumn('password_hash', 'text', (c) => c.notNull())
+          .addColumn('role', 'varchar(20)', (c) => c.notNull())
+          .addColumn('is_service_account', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('sessions')
+          .addColumn('token_hash', 'varchar(64)', (c) => c.primaryKey())
+          .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .addColumn('last_seen_at', 'bigint', (c) => c.notNull())
+          .addColumn('client_ip', 'varchar(64)', (c) => c.notNull())
+          .addColumn('user_agent', 'varchar(255)', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('sessions_user_id').on('sessions').column('user_id').execute();
+        await db.schema
+          .createTable('api_keys')
+          .addColumn('id', idType, (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn('name', 'varchar(190)', (c) => c.notNull())
+          .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('key_hash', 'varchar(64)', (c) => c.notNull().unique())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .addColumn('last_used_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('datasources')
+          .addColumn('id', idType, (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn('uid', 'varchar(40)', (c) => c.notNull().unique())
+          .addColumn('name', 'varchar(190)', (c) => c.notNull().unique())
+          .addColumn('type', 'varchar(64)', (c) => c.notNull())
+          .addColumn('url', 'text', (c) => c.notNull())
+          .addColumn('access', 'varchar(16)', (c) => c.notNull())
+          .addColumn('is_default', 'integer', (c) => c.notNull())
+          .addColumn('basic_auth', 'integer', (c) => c.notNull())
+          .addColumn('basic_auth_user', 'varchar(255)', (c) => c.notNull())
+          .addColumn('database_name', 'varchar(255)', (c) => c.notNull())
+          .addColumn('user_name', 'varchar(255)', (c) => c.notNull())
+          .addColumn('with_credentials', 'integer', (c) => c.notNull())
+          .addColumn('json_data', 'text', (c) => c.notNull())
+          .addColumn('secure_json_data', 'text', (c) => c.notNull())
+          .addColumn('read_only', 'integer', (c) => c.notNull())
+          .addColumn('version', 'integer', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('login_attempts')
+          .addColumn('key', 'varchar(255)', (c) => c.primaryKey())
+          .addColumn('failures', 'integer', (c) => c.notNull())
+          .addColumn('last_failure_at', 'bigint', (c) => c.notNull())
+          .addColumn('locked_until', 'bigint', (c) => c.notNull())
+          .execute();
+      },
+      async down(db: Kysely<unknown>) {
+        for (const t of ['login_attempts', 'datasources', 'api_keys', 'sessions', 'users']) await db.schema.dropTable(t).execute();
+      },
+    },
+  };
+  return { getMigrations: async () => migrations };
+}

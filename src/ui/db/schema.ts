@@ -1,0 +1,77 @@
+import type { Generated } from 'kysely';
+
+/** Tables of the UI's database. Times are Unix milliseconds; booleans are 0/1 integers (same on SQLite and PostgreSQL). */
+export interface UserTable {
+  id: Generated<number>;
+  login: string;
+  email: string;
+  name: string;
+  /** `scrypt$N$r$p$salt$hash` (base64); empty for service accounts, which cannot sign in with a password. */
+  password_hash: string;
+  role: string;
+  is_service_account: number;
+  disabled: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SessionTable {
+  /** SHA-256 of the cookie token; the token itself is never stored. */
+  token_hash: string;
+  user_id: number;
+  created_at: number;
+  expires_at: number;
+  last_seen_at: number;
+  client_ip: string;
+  user_agent: string;
+}
+
+export interface ApiKeyTable {
+  id: Generated<number>;
+  name: string;
+  /** The service account the token belongs to. */
+  user_id: number;
+  key_hash: string;
+  created_at: number;
+  /** 0 = never. */
+  expires_at: number;
+  last_used_at: number;
+}
+
+export interface DatasourceTable {
+  id: Generated<number>;
+  uid: string;
+  name: string;
+  type: string;
+  url: string;
+  access: string;
+  is_default: number;
+  basic_auth: number;
+  basic_auth_user: string;
+  database_name: string;
+  user_name: string;
+  with_credentials: number;
+  json_data: string;
+  /** AES-256-GCM sealed JSON object of secrets (`v1:iv:tag:ciphertext`, base64). */
+  secure_json_data: string;
+  read_only: number;
+  version: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface LoginAttemptTable {
+  /** `user:<login>` or `ip:<address>`. */
+  key: string;
+  failures: number;
+  last_failure_at: number;
+  locked_until: number;
+}
+
+export interface Database {
+  users: UserTable;
+  sessions: SessionTable;
+  api_keys: ApiKeyTable;
+  datasources: DatasourceTable;
+  login_attempts: LoginAttemptTable;
+}

@@ -1,0 +1,196 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import { splitHostPort, type SightlineConfig } from '../config/index.js';
+import { createHttpServer, HttpError } from '../server/index.js';
+import { ApiKeyStore } from './auth/api-key-store.js';
+import { Authenticator } from './auth/authenticator.js';
+import { LoginLimiter } from './auth/login-limiter.js';
+import { SecretBox } from './auth/secret-box.js';
+import { SessionStore } from './auth/session-store.js';
+import { UserStore } from './auth/user-store.js';
+import { DatasourceStore } from './datasources/datasource-store.js';
+import { applyProvisioning, readProvisioningFolder, selfDatasources } from './datasources/provisioning.js';
+import type { UiDatabase } from './db/open.js';
+import { registerAccountRoutes } from './http/account-routes.js';
+import { registerAuthRoutes } from './http/auth-routes.js';
+import type { UiRouteContext } from './http/context.js';
+import { readCookie } from './http/cookies.js';
+import { registerDatasourceRoutes } from './http/datasource-routes.js';
+import { registerProxyRoutes } from './http/proxy-routes.js';
+import './http/request-user.js';
+import { registerStaticFiles } from './http/static-files.js';
+import { registerWebSocketProxy } from './http/websocket-proxy.js';
+
+export type UiConfig = SightlineConfig['ui'];
+
+export class UiConfigError extends Error {
+  override name = 'UiConfigError';
+}
+
+/** The development-mode admin password (Grafana's well-known default), refused outside development mode. */
+const DEV_ADMIN_PASSWORD = 'admin';
+
+export interface UiServerOptions {
+  config: UiConfig;
+  /** Listen address of this process's Prometheus API, for the self-provisioned datasource. */
+  metricsListenAddress?: string;
+  logsListenAddress?: string;
+  tracesListenAddress?: string;
+  db: UiDatabase;
+  secretKey: string;
+  /** Where a generated initial admin password is written (mode 0600) when none is configured. */
+  initialPasswordFile?: string;
+  logger: Logger;
+  registry: Registry;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Paths reachable without signing in. Everything else under /api/ needs a session or a token. */
+const PUBLIC_API = new Set(['/api/health', '/api/login', '/login', '/logout']);
+
+/**
+ * The admin password from config, then `GF_SECURITY_ADMIN_PASSWORD` / `SIGHTLINE_ADMIN_PASSWORD`; `admin` in
+ * development mode; else undefined (a random initial password is generated into the data dir).
+ */
+export function resolveAdminPassword(cfg: UiConfig, env: NodeJS.ProcessEnv): string | undefined {
+  const pw = cfg.admin_password ?? env.GF_SECURITY_ADMIN_PASSWORD ?? env.SIGHTLINE_ADMIN_PASSWORD;
+  if (pw) return pw;
+  return cfg.development_mode ? DEV_ADMIN_PASSWORD : undefined;
+}
+
+/** `http://host:port` for a listen address, with wildcard hosts replaced by loopback. */
+function localUrl(listenAddress: string): string {
+  const { host, port } = splitHostPort(listenAddress);
+  const h = host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return `http://${h}:${port}`;
+}
+
+/** The Vite build of the web app: configured, else `dist/web` beside the installed code (or source tree). */
+export function defaultStaticDir(): string | undefined {
+  for (const cand of [resolve(import.meta.dirname, '..', 'web'), resolve(import.meta.dirname, '..', '..', 'dist', 'web')]) {
+    if (existsSync(join(cand, 'index.html'))) return cand;
+  }
+  return undefined;
+}
+
+/**
+ * Build the UI's HTTP server over an open database: seeds the admin, applies datasource provisioning and
+ * registers the API, the datasource proxy and the static app. The caller listens and closes.
+ */
+export async function createUiServer(opts: UiServerOptions & { staticDir?: string }): Promise<FastifyInstance> {
+  const cfg = opts.config;
+  const env = opts.env ?? process.env;
+  const { db } = opts.db;
+  const adminPassword = resolveAdminPassword(cfg, env);
+  if (adminPassword === DEV_ADMIN_PASSWORD && !cfg.development_mode) throw new UiConfigError('ui: the admin password "admin" is only allowed in development mode');
+
+  const users = new UserStore(db);
+  const sessions = new SessionStore(db, { lifetimeMs: cfg.session_lifetime, idleTimeoutMs: cfg.session_idle_timeout });
+  const keys = new ApiKeyStore(db);
+  const limiter = new LoginLimiter(db, { maxAttempts: cfg.login.max_attempts, lockoutMs: cfg.login.lockout, maxLockoutMs: cfg.login.max_lockout });
+  const datasources = new DatasourceStore(db, new SecretBox(opts.secretKey));
+  const auth = new Authenticator(users, sessions, keys, limiter);
+
+  if (adminPassword !== undefined) await users.ensureAdmin(cfg.admin_user, adminPassword);
+  else if (!(await users.byLogin(cfg.admin_user))) {
+    if (!opts.initialPasswordFile) throw new UiConfigError('ui: no admin password: set ui.admin_password or GF_SECURITY_ADMIN_PASSWORD');
+    const generated = randomBytes(18).toString('base64url');
+    mkdirSync(dirname(opts.initialPasswordFile), { recursive: true });
+    writeFileSync(opts.initialPasswordFile, generated + '\n', { mode: 0o600 });
+    await users.ensureAdmin(cfg.admin_user, generated);
+    opts.logger.warn({ component: 'ui', user: cfg.admin_user, file: opts.initialPasswordFile }, 'no admin password configured: generated one; read it from the file, then change it');
+  }
+  await sessions.deleteExpired();
+  if (cfg.provisioning_path) {
+    const p = readProvisioningFolder(cfg.provisioning_path, env);
+    await applyProvisioning(datasources, p, opts.logger);
+    opts.logger.info({ component: 'ui', files: p.files, datasources: p.upsert.map((d) => d.name) }, 'datasources provisioned');
+  } else if (cfg.provision_self) {
+    const prometheus = cfg.self_urls.prometheus ?? localUrl(opts.metricsListenAddress ?? '127.0.0.1:9090');
+    const loki = cfg.self_urls.loki ?? localUrl(opts.logsListenAddress ?? '127.0.0.1:3100');
+    const tempo = cfg.self_urls.tempo ?? localUrl(opts.tracesListenAddress ?? '127.0.0.1:3200');
+    await applyProvisioning(datasources, selfDatasources({ prometheus, loki, tempo }), opts.logger);
+  }
+
+  const loginAttempts = new Counter({ name: 'sightline_ui_login_attempts_total', help: 'Password sign-ins at /login by result (success, failure, blocked).', labelNames: ['result'], registers: [opts.registry] });
+  const proxyRequests = new Histogram({
+    name: 'sightline_ui_datasource_proxy_request_duration_seconds',
+    help: 'Datasource proxy requests: time until the upstream answered (headers), by datasource type and status code.',
+    labelNames: ['datasource_type', 'code'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [opts.registry],
+  });
+
+  const app = createHttpServer({ name: 'ui', listenAddress: cfg.listen_address, logger: opts.logger, registry: opts.registry, bodyLimit: 4 * 1024 * 1024 });
+  const c: UiRouteContext = { db: opts.db, users, keys, datasources, auth, logger: opts.logger, cookieName: cfg.cookie_name, cookieSecure: cfg.cookie_secure && !cfg.development_mode, proxyTimeoutMs: cfg.proxy_timeout, observeProxy: (type, code, seconds) => proxyRequests.observe({ datasource_type: type, code: String(code) }, seconds) };
+
+  app.addHook('onResponse', async (req, reply) => {
+    if (req.method === 'POST' && (req.url === '/login' || req.url === '/api/login')) {
+      loginAttempts.inc({ result: reply.statusCode === 200 ? 'success' : reply.statusCode === 429 ? 'blocked' : 'failure' });
+    }
+  });
+  // Housekeeping: expired sessions and stale failure counters.
+  const housekeeping = setInterval(() => {
+    Promise.all([sessions.deleteExpired(), limiter.prune()]).catch((err: unknown) => opts.logger.warn({ component: 'ui', err }, 'UI database housekeeping failed'));
+  }, 3600_000);
+  housekeeping.unref();
+  app.addHook('onClose', async () => clearInterval(housekeeping));
+
+  app.setErrorHandler((err: Error & { statusCode?: number; retryAfterSeconds?: number }, _req, reply) => {
+    if (err instanceof HttpError) {
+      const retryAfter = (err as HttpError & { retryAfterSeconds?: number }).retryAfterSeconds;
+      if (retryAfter) reply.header('retry-after', String(retryAfter));
+      return reply.code(err.status).send({ message: err.message });
+    }
+    if (err.statusCode && err.statusCode < 500) return reply.code(err.statusCode).send({ message: err.message });
+    opts.logger.error({ component: 'ui', err }, 'request failed');
+    return reply.code(500).send({ message: 'Internal server error' });
+  });
+
+  app.addHook('onRequest', async (req, reply) => {
+    const path = req.url.split('?')[0];
+    reply.header('x-content-type-options', 'nosniff');
+    const isApi = path.startsWith('/api/');
+    // Static files need no user; only the API, /login and /logout do.
+    if (!isApi && path !== '/login' && path !== '/logout') return;
+    const user = await auth.authenticate({ sessionToken: readCookie(req.headers.cookie, c.cookieName), authorization: isApi ? req.headers.authorization : undefined, clientIp: req.ip });
+    req.uiUser = user;
+    if (isApi) reply.header('cache-control', 'no-store');
+    if (user?.authMethod === 'session' && !['GET', 'HEAD', 'OPTIONS'].includes(req.method)) {
+      // Cookie-authenticated changes must come from our own pages (CSRF).
+      const origin = req.headers.origin;
+      if (origin && origin !== 'null') {
+        let host = '';
+        try {
+          host = new URL(origin).host;
+        } catch {
+          /* refused below */
+        }
+        if (host !== req.headers.host) throw new HttpError(403, 'forbidden', 'origin not allowed');
+      } else if (req.headers['sec-fetch-site'] === 'cross-site') throw new HttpError(403, 'forbidden', 'origin not allowed');
+    }
+    if (isApi && !PUBLIC_API.has(path) && !user) throw new HttpError(401, 'unauthorized', 'Unauthorized');
+  });
+
+  app.get('/api/health', async (_req, reply) => {
+    let database = 'ok';
+    try {
+      await db.selectFrom('users').select('id').limit(1).execute();
+    } catch {
+      database = 'failing';
+    }
+    return reply.code(database === 'ok' ? 200 : 503).send({ commit: 'unknown', database, version: '0.1.0' });
+  });
+
+  registerAuthRoutes(app, c);
+  registerDatasourceRoutes(app, c);
+  registerAccountRoutes(app, c);
+  await registerProxyRoutes(app, c);
+  registerWebSocketProxy(app, c);
+  registerStaticFiles(app, opts.staticDir ?? cfg.static_dir ?? defaultStaticDir());
+  return app;
+}

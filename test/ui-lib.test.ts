@@ -1,0 +1,110 @@
+/** The web app's pure helpers: Grafana's time notation, step choice, legend formatting and value units. */
+import { describe, expect, it } from 'vitest';
+import { defaultSeriesName, formatLegend, seriesName } from '../ui/src/lib/legend.js';
+import { autoStepMs, parsePromDuration, parseTime, resolveRange } from '../ui/src/lib/time.js';
+import { compareNs, derivedLinks, detectLevel, detectedFields, flattenStreams } from '../ui/src/lib/logs.js';
+import { buildSelector } from '../ui/src/lib/selector.js';
+import { formatValue } from '../ui/src/lib/units.js';
+
+const NOW = Date.UTC(2026, 10, 24, 15, 37, 42, 123);
+
+describe('time notation', () => {
+  it('parses now-relative expressions', () => {
+    expect(parseTime('now', NOW)).toBe(NOW);
+    expect(parseTime('now-1h', NOW)).toBe(NOW - 3600_000);
+    expect(parseTime('now-90s', NOW)).toBe(NOW - 90_000);
+    expect(parseTime('now-1d+2h', NOW)).toBe(NOW - 86400_000 + 7200_000);
+    expect(parseTime('now-2w', NOW)).toBe(NOW - 14 * 86400_000);
+  });
+  it('rounds with /unit: start of the unit for "from", end of it for "to"', () => {
+    const startOfHour = new Date(NOW);
+    startOfHour.setMinutes(0, 0, 0);
+    expect(parseTime('now/h', NOW)).toBe(startOfHour.getTime());
+    expect(parseTime('now/h', NOW, true)).toBe(startOfHour.getTime() + 3600_000 - 1);
+    const d = new Date(NOW);
+    d.setHours(0, 0, 0, 0);
+    d.setDate(d.getDate() - 1);
+    expect(parseTime('now-1d/d', NOW)).toBe(d.getTime());
+  });
+  it('parses absolute times and epoch milliseconds', () => {
+    expect(parseTime('2026-11-24T10:00:00Z', NOW)).toBe(Date.UTC(2026, 10, 24, 10));
+    expect(parseTime('1700000000000', NOW)).toBe(1700000000000);
+    expect(parseTime('2026-11-24 10:00:00', NOW)).toBe(new Date(2026, 10, 24, 10).getTime());
+  });
+  it('refuses nonsense with a message', () => {
+    expect(() => parseTime('now-1x', NOW)).toThrow(/invalid relative time/);
+    expect(() => parseTime('yesterday', NOW)).toThrow(/invalid time/);
+    expect(() => resolveRange({ from: 'now', to: 'now-1h' }, NOW)).toThrow(/before/);
+  });
+  it('picks a nice step of about one point per pixel, never below the minimum nor over 11000 points', () => {
+    expect(autoStepMs(3600_000, 1000)).toBe(5000);
+    expect(autoStepMs(3600_000, 1000, 30_000)).toBe(30_000);
+    expect(autoStepMs(300_000, 2000)).toBe(1000);
+    expect(3600_000 * 24 * 30 / autoStepMs(3600_000 * 24 * 30, 1e9)).toBeLessThanOrEqual(11000);
+    expect(parsePromDuration('1m30s')).toBe(90_000);
+    expect(parsePromDuration('15')).toBeUndefined();
+  });
+});
+
+describe('legend', () => {
+  const labels = { __name__: 'http_requests_total', job: 'api', code: '200' };
+  it('formats {{label}} like Grafana, missing labels empty', () => {
+    expect(formatLegend('{{job}} {{ code }}', labels)).toBe('api 200');
+    expect(formatLegend('{{job}}-{{nope}}', labels)).toBe('api-');
+  });
+  it('names series by metric and sorted labels by default', () => {
+    expect(defaultSeriesName(labels)).toBe('http_requests_total{code="200", job="api"}');
+    expect(defaultSeriesName({ __name__: 'up' })).toBe('up');
+    expect(defaultSeriesName({})).toBe('{}');
+    expect(seriesName(labels, '')).toBe(defaultSeriesName(labels));
+  });
+});
+
+describe('units', () => {
+  it('formats values per unit', () => {
+    expect(formatValue(1536, 'bytes')).toBe('1.5 KiB');
+    expect(formatValue(0.25, 'percentunit')).toBe('25%');
+    expect(formatValue(0.0042, 'seconds')).toBe('4.2 ms');
+    expect(formatValue(0.0000123, 'short')).toBe('0.0000123');
+    expect(formatValue(12345, 'short')).toBe('12.35 K');
+    expect(formatValue(null, 'short')).toBe('–');
+  });
+});
+
+describe('metrics browser selector', () => {
+  it('builds = for one value and an escaped =~ alternation for several', () => {
+    expect(buildSelector('up', {})).toBe('up');
+    expect(buildSelector('up', { job: ['api'], instance: [] })).toBe('up{job="api"}');
+    expect(buildSelector('http_requests_total', { path: ['/a.b', '/c"d'], code: ['200'] })).toBe('http_requests_total{code="200", path=~"/a\\\\.b|/c\\"d"}');
+  });
+});
+
+describe('log rows', () => {
+  it('finds levels from labels, key/value pairs, JSON and bare words', () => {
+    expect(detectLevel('anything', { level: 'WARN' })).toBe('warning');
+    expect(detectLevel('ts=1 level=error msg="boom"', {})).toBe('error');
+    expect(detectLevel('{"level":"debug","msg":"x"}', {})).toBe('debug');
+    expect(detectLevel('2024-01-01 FATAL disk full', {})).toBe('critical');
+    expect(detectLevel('nothing to see', {})).toBe('unknown');
+  });
+  it('merges streams newest first or oldest first by nanosecond time', () => {
+    const streams = [
+      { stream: { app: 'a' }, values: [['1700000000000000300', 'a3'], ['1700000000000000100', 'a1']] as [string, string][] },
+      { stream: { app: 'b' }, values: [['1700000000000000200', 'b2'], ['999999999999999999', 'old']] as [string, string][] },
+    ];
+    expect(flattenStreams(streams, 'backward').map((r) => r.line)).toEqual(['a3', 'b2', 'a1', 'old']);
+    expect(flattenStreams(streams, 'forward').map((r) => r.line)).toEqual(['old', 'a1', 'b2', 'a3']);
+    expect(flattenStreams(streams, 'forward')[1]).toMatchObject({ labels: { app: 'a' }, timeMs: 1700000000000 });
+    expect(compareNs('999', '1000')).toBeLessThan(0);
+  });
+  it('detects JSON and logfmt fields', () => {
+    expect(detectedFields('{"trace_id":"abc","status":200,"nested":{"x":1}}')).toEqual({ trace_id: 'abc', status: '200' });
+    expect(detectedFields('level=info msg="hello \\"you\\"" dur=5ms')).toEqual({ level: 'info', msg: 'hello "you"', dur: '5ms' });
+  });
+  it("turns the seed's derived field into an internal trace link", () => {
+    const seed = [{ datasourceUid: 'tempo', matcherRegex: '"trace_id":"(\\w+)"', name: 'TraceID', url: '${__value.raw}' }];
+    expect(derivedLinks('{"msg":"x","trace_id":"4bf92f3577b34da6"}', seed)).toEqual([{ name: 'TraceID', value: '4bf92f3577b34da6', datasourceUid: 'tempo', label: 'TraceID: 4bf92f3577b34da6' }]);
+    expect(derivedLinks('no trace here', seed)).toEqual([]);
+    expect(derivedLinks('id=77', [{ name: 'Ext', matcherRegex: 'id=(\\d+)', url: 'https://example.com/x/${__value.raw}' }])[0].href).toBe('https://example.com/x/77');
+  });
+});

@@ -1,0 +1,172 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import uPlot from 'uplot';
+import type { GraphData } from '../lib/prometheus';
+import { SERIES_COLORS } from '../lib/theme';
+import { formatValue, type Unit } from '../lib/units';
+
+export interface GraphOptions {
+  stacked: boolean;
+  unit: Unit;
+  /** Draw bars instead of lines (log volume). */
+  bars?: boolean;
+}
+
+const EMPTY = new Set<number>();
+
+/** Cumulative sums for stacking (nulls count as 0 but stay null where the series has no point). */
+function stack(data: GraphData, visible: boolean[]): (number | null)[][] {
+  const acc = new Float64Array(data.xs.length);
+  return data.series.map((s, si) => {
+    if (!visible[si]) return s.values;
+    return s.values.map((v, i) => {
+      if (v === null) return null;
+      acc[i] += v;
+      return acc[i];
+    });
+  });
+}
+
+/** Time-series graph on uPlot: one line per series, a legend below, and a tooltip following the cursor. */
+export function Graph(props: { data: GraphData; options: GraphOptions; height?: number }) {
+  const host = useRef<HTMLDivElement>(null);
+  const tooltip = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const { data, options } = props;
+  // Hidden series belong to one result: new data shows everything again (without a second draw).
+  const [hiddenFor, setHiddenFor] = useState<{ data: GraphData; hidden: Set<number> }>({ data, hidden: new Set() });
+  const hidden = hiddenFor.data === data ? hiddenFor.hidden : EMPTY;
+  const setHidden = (h: Set<number>) => setHiddenFor({ data, hidden: h });
+  const visible = useMemo(() => data.series.map((_, i) => !hidden.has(i)), [data, hidden]);
+
+  // Resizing only resizes the plot.
+  useEffect(() => {
+    const el = host.current!;
+    const ro = new ResizeObserver(() => plot.current?.setSize({ width: Math.max(200, el.clientWidth), height: props.height ?? 300 }));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [props.height]);
+
+  useEffect(() => {
+    const el = host.current!;
+    const ys = options.stacked ? stack(data, visible) : data.series.map((s) => s.values);
+    const styles = getComputedStyle(document.documentElement);
+    const axisColor = styles.getPropertyValue('--muted').trim() || '#888';
+    const gridColor = styles.getPropertyValue('--grid').trim() || 'rgba(128,128,128,0.2)';
+    const fmt = (v: number) => formatValue(v, options.unit);
+    const tip = tooltip.current!;
+    const opts: uPlot.Options = {
+      width: Math.max(200, el.clientWidth),
+      height: props.height ?? 300,
+      legend: { show: false },
+      cursor: { focus: { prox: 16 }, points: { size: 6 } },
+      focus: { alpha: 0.4 },
+      scales: { x: { time: true } },
+      axes: [
+        { stroke: axisColor, grid: { stroke: gridColor, width: 1 }, ticks: { stroke: gridColor } },
+        { stroke: axisColor, grid: { stroke: gridColor, width: 1 }, ticks: { stroke: gridColor }, size: 70, values: (_u, splits) => splits.map(fmt) },
+      ],
+      series: [
+        {},
+        ...data.series.map((s, i) => ({
+          label: s.name,
+          show: visible[i],
+          stroke: SERIES_COLORS[i % SERIES_COLORS.length],
+          width: 1.5,
+          fill: options.stacked || options.bars ? SERIES_COLORS[i % SERIES_COLORS.length] + (options.bars ? 'b0' : '40') : undefined,
+          paths: options.bars ? uPlot.paths.bars!({ size: [0.8, 40] }) : undefined,
+          spanGaps: false,
+          points: { show: false },
+        })),
+      ],
+      hooks: {
+        setCursor: [
+          (u) => {
+            const idx = u.cursor.idx;
+            if (idx === null || idx === undefined || u.cursor.left === undefined || u.cursor.left < 0) {
+              tip.style.display = 'none';
+              return;
+            }
+            const rows = data.series
+              .map((s, i) => ({ s, i, v: s.values[idx] }))
+              .filter((r) => visible[r.i] && r.v !== null)
+              .sort((a, b) => (b.v as number) - (a.v as number))
+              .slice(0, 12);
+            tip.replaceChildren();
+            const head = document.createElement('div');
+            head.className = 'tt-time';
+            head.textContent = new Date(data.xs[idx] * 1000).toLocaleString();
+            tip.append(head);
+            for (const r of rows) {
+              const row = document.createElement('div');
+              row.className = 'tt-row';
+              const sw = document.createElement('span');
+              sw.className = 'swatch';
+              sw.style.background = SERIES_COLORS[r.i % SERIES_COLORS.length];
+              const name = document.createElement('span');
+              name.className = 'tt-name';
+              name.textContent = r.s.name;
+              const val = document.createElement('span');
+              val.className = 'tt-val';
+              val.textContent = formatValue(r.v, options.unit);
+              row.append(sw, name, val);
+              tip.append(row);
+            }
+            tip.style.display = rows.length ? 'block' : 'none';
+            const left = u.cursor.left + 16;
+            tip.style.left = `${Math.min(left, u.over.clientWidth - 260)}px`;
+            tip.style.top = `${(u.cursor.top ?? 0) + 16}px`;
+          },
+        ],
+      },
+    };
+    plot.current?.destroy();
+    plot.current = new uPlot(opts, [Array.from(data.xs), ...ys] as uPlot.AlignedData, el);
+    // For measurements (bench/ui.bench.ts) and the browser's performance panel.
+    performance.mark('sightline:graph-drawn', { detail: { series: data.series.length, points: data.xs.length } });
+    const over = plot.current.over;
+    const leave = () => (tip.style.display = 'none');
+    over.addEventListener('mouseleave', leave);
+    over.appendChild(tip);
+    return () => {
+      over.removeEventListener('mouseleave', leave);
+      plot.current?.destroy();
+      plot.current = null;
+    };
+  }, [data, options.stacked, options.unit, options.bars, visible, props.height]);
+
+  const last = (vals: (number | null)[]) => {
+    for (let i = vals.length - 1; i >= 0; i--) if (vals[i] !== null) return vals[i];
+    return null;
+  };
+
+  return (
+    <div className="graph">
+      <div ref={host} className="graph-canvas" data-testid="graph" />
+      <div ref={tooltip} className="graph-tooltip" style={{ display: 'none' }} data-testid="graph-tooltip" />
+      <ul className="legend" data-testid="graph-legend">
+        {data.series.map((s, i) => (
+          <li
+            key={i}
+            className={hidden.has(i) ? 'legend-item off' : 'legend-item'}
+            title="Click to hide or show; Ctrl/Cmd+click to show only this series"
+            onClick={(e) => {
+              if (e.ctrlKey || e.metaKey) {
+                const onlyThis = hidden.size === data.series.length - 1 && !hidden.has(i);
+                setHidden(onlyThis ? new Set() : new Set(data.series.map((_, j) => j).filter((j) => j !== i)));
+              } else {
+                const h = new Set(hidden);
+                if (h.has(i)) h.delete(i);
+                else h.add(i);
+                setHidden(h);
+              }
+            }}
+          >
+            <span className="swatch" style={{ background: SERIES_COLORS[i % SERIES_COLORS.length] }} />
+            <span className="legend-name">{s.name}</span>
+            <span className="legend-last muted">{formatValue(last(s.values), options.unit)}</span>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}

@@ -1,0 +1,154 @@
+import { useEffect, useState } from 'react';
+import { apiFetch, getDatasource, type Datasource, type User } from '../lib/api';
+import { navigate } from '../lib/router';
+
+interface HealthResult {
+  status: 'OK' | 'ERROR';
+  message: string;
+}
+
+const EMPTY: Datasource = { id: 0, uid: '', name: '', type: 'prometheus', typeName: 'Prometheus', url: '', access: 'proxy', isDefault: false, basicAuth: false, basicAuthUser: '', jsonData: {}, readOnly: false };
+
+/** Edit (or create) a datasource; "Save & test" saves, then runs the type's health check through the server. */
+export function DatasourceEditPage(props: { user: User; uid?: string }) {
+  const [ds, setDs] = useState<Datasource | undefined>(props.uid ? undefined : EMPTY);
+  const [jsonText, setJsonText] = useState('{}');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState('');
+  const [health, setHealth] = useState<HealthResult | undefined>();
+  const [busy, setBusy] = useState(false);
+  const canEdit = props.user.role === 'Admin' && !ds?.readOnly;
+
+  useEffect(() => {
+    if (!props.uid) return;
+    getDatasource(props.uid).then(
+      (d) => {
+        setDs(d);
+        setJsonText(JSON.stringify(d.jsonData, null, 2));
+      },
+      (e: Error) => setError(e.message),
+    );
+  }, [props.uid]);
+
+  if (!ds) return <div className="page">{error ? <div className="alert error">{error}</div> : 'Loading…'}</div>;
+  const set = (patch: Partial<Datasource>) => setDs({ ...ds, ...patch });
+
+  async function test(uid: string) {
+    try {
+      const r = await fetch(`/api/datasources/uid/${encodeURIComponent(uid)}/health`, { credentials: 'same-origin' });
+      setHealth((await r.json()) as HealthResult);
+    } catch (e) {
+      setHealth({ status: 'ERROR', message: (e as Error).message });
+    }
+  }
+
+  async function saveAndTest() {
+    setBusy(true);
+    setError('');
+    setHealth(undefined);
+    try {
+      if (!canEdit) {
+        await test(ds!.uid);
+        return;
+      }
+      let jsonData: Record<string, unknown>;
+      try {
+        jsonData = JSON.parse(jsonText) as Record<string, unknown>;
+      } catch (e) {
+        throw new Error(`JSON data: ${(e as Error).message}`, { cause: e });
+      }
+      const body = { ...ds, jsonData, ...(ds!.basicAuth && password ? { secureJsonData: { basicAuthPassword: password } } : {}) };
+      const r = ds!.id
+        ? await apiFetch<{ datasource: Datasource }>(`/api/datasources/uid/${encodeURIComponent(props.uid!)}`, { method: 'PUT', body: JSON.stringify(body) })
+        : await apiFetch<{ datasource: Datasource }>('/api/datasources', { method: 'POST', body: JSON.stringify(body) });
+      setDs(r.datasource);
+      setPassword('');
+      if (!ds!.id || r.datasource.uid !== props.uid) navigate(`/datasources/edit/${encodeURIComponent(r.datasource.uid)}`, true);
+      await test(r.datasource.uid);
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function remove() {
+    if (!confirm(`Delete data source ${ds!.name}?`)) return;
+    try {
+      await apiFetch(`/api/datasources/uid/${encodeURIComponent(ds!.uid)}`, { method: 'DELETE' });
+      navigate('/datasources');
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  }
+
+  return (
+    <div className="page narrow">
+      <h2>{ds.id ? ds.name : 'New data source'}</h2>
+      {ds.readOnly && <div className="alert info">This data source was added by provisioning and cannot be modified here.</div>}
+      <fieldset disabled={!canEdit} className="form">
+        <label>
+          Name
+          <input name="name" value={ds.name} onChange={(e) => set({ name: e.target.value })} />
+        </label>
+        <label>
+          Type
+          <select name="type" value={ds.type} onChange={(e) => set({ type: e.target.value })}>
+            <option value="prometheus">Prometheus</option>
+            <option value="loki">Loki</option>
+            <option value="tempo">Tempo</option>
+          </select>
+        </label>
+        <label>
+          URL
+          <input name="url" placeholder="http://127.0.0.1:9090" value={ds.url} onChange={(e) => set({ url: e.target.value })} />
+        </label>
+        <label>
+          UID
+          <input name="uid" placeholder="(from the name)" value={ds.uid} onChange={(e) => set({ uid: e.target.value })} />
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={ds.isDefault} onChange={(e) => set({ isDefault: e.target.checked })} /> Default
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={ds.basicAuth} onChange={(e) => set({ basicAuth: e.target.checked })} /> Basic auth
+        </label>
+        {ds.basicAuth && (
+          <div className="row">
+            <label>
+              User
+              <input value={ds.basicAuthUser ?? ''} onChange={(e) => set({ basicAuthUser: e.target.value })} />
+            </label>
+            <label>
+              Password
+              <input type="password" placeholder={ds.secureJsonFields?.basicAuthPassword ? 'configured' : ''} value={password} onChange={(e) => setPassword(e.target.value)} />
+            </label>
+          </div>
+        )}
+        <label>
+          JSON data
+          <textarea name="jsonData" rows={10} spellCheck={false} value={jsonText} onChange={(e) => setJsonText(e.target.value)} />
+        </label>
+      </fieldset>
+      {error && <div className="alert error">{error}</div>}
+      {health && (
+        <div className={health.status === 'OK' ? 'alert success' : 'alert error'} data-testid="health-result">
+          {health.message}
+        </div>
+      )}
+      <div className="buttons">
+        <button className="btn primary" onClick={saveAndTest} disabled={busy}>
+          {canEdit ? 'Save & test' : 'Test'}
+        </button>
+        {canEdit && ds.id !== 0 && (
+          <button className="btn danger" onClick={remove}>
+            Delete
+          </button>
+        )}
+        <button className="btn secondary" onClick={() => navigate('/datasources')}>
+          Back
+        </button>
+      </div>
+    </div>
+  );
+}
