@@ -38,6 +38,7 @@ describe('sightline CLI', () => {
       file,
       [
         'metrics:\n  listen_address: ${LISTEN}',
+        'mimir:\n  listen_address: ${LISTEN}',
         'logs:\n  listen_address: ${LISTEN}',
         'traces:\n  listen_address: ${LISTEN}\n  zipkin: { listen_address: "${LISTEN}" }\n  jaeger: { listen_address: "${LISTEN}" }',
         'otlp:\n  grpc_listen_address: ${LISTEN}\n  http_listen_address: ${LISTEN}',
@@ -50,6 +51,7 @@ describe('sightline CLI', () => {
     const base = `http://127.0.0.1:${ports.prometheus}`;
     expect((await fetch(`${base}/-/healthy`)).status).toBe(200);
     expect((await fetch(`${base}/-/ready`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${ports.mimir}/ready`)).status).toBe(200);
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toContain('process_cpu_seconds_total');
     s.child.kill('SIGTERM');

@@ -44,7 +44,7 @@ describe('metrics: scrape to query through the single process', () => {
       join(dir, 'prometheus.yml'),
       `global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n- job_name: app\n  static_configs:\n  - targets: ['127.0.0.1:${app.port}']\n    labels:\n      env: test\n`,
     );
-    writeFileSync(join(dir, 'sightline.yaml'), 'metrics:\n  listen_address: 127.0.0.1:0\n  self_scrape_interval: 1s\n');
+    writeFileSync(join(dir, 'sightline.yaml'), 'metrics:\n  listen_address: 127.0.0.1:0\n  self_scrape_interval: 1s\nmimir:\n  listen_address: 127.0.0.1:0\n');
     s = spawnSightline(['--config.file', join(dir, 'sightline.yaml'), '--prometheus.config', join(dir, 'prometheus.yml'), '--data-dir', join(dir, 'data')]);
     const ports = await startedPorts(s);
     base = `http://127.0.0.1:${ports.prometheus}`;

@@ -19,6 +19,7 @@ describe('single-process stack', () => {
       [
         'metrics: { listen_address: 127.0.0.1:0, scrape_self: false }',
         'logs: { listen_address: 127.0.0.1:0 }',
+        'mimir: { listen_address: 127.0.0.1:0 }',
         'traces:',
         '  listen_address: 127.0.0.1:0',
         '  zipkin: { listen_address: 127.0.0.1:0 }',

@@ -9,6 +9,8 @@ const CONFIG = `
 metrics:
   listen_address: 127.0.0.1:0
   scrape_self: false
+mimir:
+  listen_address: 127.0.0.1:0
 traces:
   listen_address: 127.0.0.1:0
   zipkin:

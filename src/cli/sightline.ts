@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { SightlineConfig } from '../config/index.js';
 import { startLogs } from '../logs/index.js';
 import { startMetrics } from '../metrics/index.js';
+import { startMimir } from '../metrics/mimir/index.js';
 import { startOtlp } from '../otlp/index.js';
 import { startTraces } from '../traces/index.js';
 import { startUi } from '../ui/index.js';
@@ -26,6 +27,7 @@ export interface RunningSightline {
 
 const STARTERS: Record<Exclude<Target, 'all'>, (ctx: ComponentContext) => Promise<Component>> = {
   metrics: startMetrics,
+  mimir: startMimir,
   logs: startLogs,
   traces: (ctx) => startTraces(ctx),
   // Last: the receivers hand data to the stores started before them.

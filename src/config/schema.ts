@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { logsSection } from './sections/logs.js';
 import { metricsSection } from './sections/metrics.js';
+import { mimirSection } from './sections/mimir.js';
 import { remoteSection } from './sections/remote.js';
 import { otlpSection } from './sections/otlp.js';
 import { serverSection } from './sections/server.js';
@@ -15,6 +16,7 @@ export const sightlineConfigSchema = z.strictObject({
   server: serverSection.prefault({}),
   metrics: metricsSection.prefault({}),
   remote: remoteSection.prefault({}),
+  mimir: mimirSection.prefault({}),
   logs: logsSection.prefault({}),
   traces: tracesSection.prefault({}),
   otlp: otlpSection.prefault({}),

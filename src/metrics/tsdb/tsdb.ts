@@ -54,6 +54,13 @@ export interface TsdbOptions {
   maxExemplars?: number;
   registry?: Registry;
   logger?: Logger;
+  /**
+   * Called (and awaited) after a block was cut from the head and is durable on disk, before retention may delete
+   * it — e.g. to ship it to object storage (the Mimir role). Errors are logged, not fatal.
+   */
+  onBlockWritten?: (meta: BlockMeta, dir: string) => Promise<void> | void;
+  /** Retention skips a block for which this returns true (e.g. a block not yet shipped to object storage). */
+  keepBlock?: (meta: BlockMeta) => boolean;
 }
 
 export interface TsdbStatus {
@@ -444,6 +451,13 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
           this.metrics.compactions.inc();
           this.metrics.reloads.inc();
           this.logger.info({ ulid: meta.ulid, minTime: mint, maxTime: maxt, durationMs: Date.now() - started, stats: meta.stats }, 'write block');
+          if (this.opts.onBlockWritten) {
+            try {
+              await this.opts.onBlockWritten(meta, join(this.opts.dir, meta.ulid));
+            } catch (e) {
+              this.logger.error({ err: e, ulid: meta.ulid }, 'onBlockWritten hook failed');
+            }
+          }
         }
         // The block is durable: only now drop the data from memory and the WAL.
         this.head.truncate(maxt);
@@ -554,6 +568,7 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
         }
       }
     }
+    if (this.opts.keepBlock) for (const b of deletable) if (this.opts.keepBlock(b.meta)) deletable.delete(b);
     if (deletable.size === 0) return;
     this.blocks = this.blocks.filter((b) => !deletable.has(b));
     for (const b of deletable) {

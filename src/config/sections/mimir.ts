@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { byteSize, durationMs, listenAddress } from '../zod-helpers.js';
+
+const s3Schema = z.strictObject({
+  endpoint: z.string().optional(),
+  bucket: z.string(),
+  region: z.string().default('us-east-1'),
+  access_key_id: z.string().optional(),
+  secret_access_key: z.string().optional(),
+  /** Plain HTTP to the endpoint (MinIO on a private network). */
+  insecure: z.boolean().default(false),
+  /** Key prefix inside the bucket. */
+  prefix: z.string().optional(),
+  /** `v1` for stores without ListObjectsV2. */
+  list_objects_version: z.enum(['v1', 'v2']).optional(),
+});
+
+/**
+ * The Mimir role: remote write in at `/api/v1/push`, one TSDB per tenant, blocks shipped to object storage,
+ * compacted and retained there, and the Prometheus API under `/prometheus`.
+ *
+ * ```yaml
+ * mimir:
+ *   storage: { backend: s3, s3: { endpoint: minio:9000, bucket: mimir, secret_access_key: ${S3_SECRET}, insecure: true } }
+ *   compactor: { blocks_retention_period: 90d }
+ *   overrides: { team-a: { compactor_blocks_retention_period: 30d } }
+ * ```
+ */
+export const mimirSection = z.strictObject({
+  listen_address: listenAddress.default('127.0.0.1:8080'),
+  /** Block range of the per-tenant TSDB heads (Mimir's `-blocks-storage.tsdb.block-ranges-period`, 2h). */
+  block_duration: durationMs.default(2 * 3600_000),
+  /** Local blocks older than this (relative to the newest local block) are deleted once shipped. */
+  local_retention: durationMs.default(24 * 3600_000),
+  wal_fsync_interval: durationMs.default(1000),
+  /** How often the head is checked for blocks to cut (it is also checked after each commit); 0 = never. */
+  head_compaction_interval: durationMs.default(60_000),
+  storage: z
+    .strictObject({
+      backend: z.enum(['filesystem', 's3']).default('filesystem'),
+      filesystem: z.strictObject({ dir: z.string().optional() }).prefault({}),
+      s3: s3Schema.optional(),
+    })
+    .prefault({})
+    .refine((s) => s.backend !== 's3' || s.s3 !== undefined, { message: 'backend s3 needs mimir.storage.s3' }),
+  /** How often queriers re-list the bucket for blocks of other writers. */
+  bucket_sync_interval: durationMs.default(60_000),
+  /** Disk space for bucket blocks fetched by queriers (`<data>/mimir/bucket-cache`); least recently used evicted; 0 = no limit. */
+  bucket_cache_size: byteSize.default(10 * 1024 ** 3),
+  compactor: z
+    .strictObject({
+      /** 0 = no compaction loop (run on demand only). */
+      interval: durationMs.default(3600_000),
+      /** Ranges blocks are merged into (Mimir's `-compactor.block-ranges`: 2h, 12h, 24h). */
+      block_ranges: z.array(durationMs).default([2 * 3600_000, 12 * 3600_000, 24 * 3600_000]),
+      /** Bucket retention (Mimir's `-compactor.blocks-retention-period`); 0 = keep forever. */
+      blocks_retention_period: durationMs.default(90 * 24 * 3600_000),
+    })
+    .prefault({}),
+  query: z
+    .strictObject({
+      timeout: durationMs.default(120_000),
+      max_samples: z.number().int().positive().default(50_000_000),
+      lookback_delta: durationMs.default(300_000),
+      max_concurrency: z.number().int().positive().default(20),
+    })
+    .prefault({}),
+  overrides: z.record(z.string(), z.strictObject({ compactor_blocks_retention_period: durationMs.optional() })).default({}),
+});
+
+export type MimirConfig = z.output<typeof mimirSection>;

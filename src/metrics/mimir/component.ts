@@ -1,0 +1,151 @@
+import { join, resolve } from 'node:path';
+import type { MimirConfig } from '../../config/sections/mimir.js';
+import type { Component, ComponentContext } from '../../server/index.js';
+import { DEFAULT_TENANT, createHttpServer, listen, resolveTenant, type TenancyOptions } from '../../server/index.js';
+import { FilesystemObjectStore, S3ObjectStore, type ObjectStore } from '../../storage/index.js';
+import { registerPrometheusApi } from '../api/index.js';
+import { buildInfo } from '../component.js';
+import { Overrides } from '../limits/index.js';
+import { Engine, formatQuery, parseExpr } from '../promql/index.js';
+import type { Queryable } from '../storage/interface.js';
+import { registerRemoteWriteReceiver } from '../remote/index.js';
+import { BucketCompactor } from './bucket-compactor.js';
+import { mimirMetrics } from './mimir-metrics.js';
+import { TenantStores } from './tenant-stores.js';
+
+export interface MimirComponent extends Component {
+  readonly tenants: TenantStores;
+  /** One compactor pass (retention + merges) over every tenant in the bucket. */
+  compactNow(): Promise<void>;
+}
+
+/** The bucket of `mimir.storage`: the filesystem (default `<data>/mimir/bucket`) or an S3-compatible store. */
+export function openMimirBucket(cfg: MimirConfig['storage'], dataDir: string): ObjectStore {
+  if (cfg.backend === 's3' && cfg.s3) return new S3ObjectStore({ ...cfg.s3 });
+  return new FilesystemObjectStore(resolve(cfg.filesystem.dir ?? join(dataDir, 'mimir', 'bucket')));
+}
+
+/**
+ * The Mimir role on one listener (8080): remote write at `/api/v1/push` (200) into one TSDB per tenant, blocks
+ * shipped to the bucket and compacted and retained there, and the Prometheus API under `/prometheus/api/v1/*`
+ * reading the tenant's head, local blocks and bucket blocks. The tenant is `X-Scope-OrgID` when
+ * `remote.multitenancy_enabled` (401 `no org id` without it), `anonymous` otherwise.
+ */
+export async function startMimir(ctx: ComponentContext): Promise<MimirComponent> {
+  const cfg = ctx.config.mimir;
+  const log = ctx.logger.child({ component: 'mimir' });
+  const store = openMimirBucket(cfg.storage, ctx.dataDir);
+  const metrics = mimirMetrics(ctx.registry);
+  const tenants = new TenantStores({ config: cfg, dataDir: ctx.dataDir, store, metrics, logger: log });
+  const tenancy: TenancyOptions = { multiTenant: ctx.config.remote.multitenancy_enabled, defaultTenant: DEFAULT_TENANT.mimir };
+  const retentionFor = (tenant: string) => cfg.overrides[tenant]?.compactor_blocks_retention_period ?? cfg.compactor.blocks_retention_period;
+  const compactor = new BucketCompactor({
+    store,
+    workDir: join(ctx.dataDir, 'mimir', 'compactor'),
+    ranges: cfg.compactor.block_ranges.length > 0 ? cfg.compactor.block_ranges : [cfg.block_duration],
+    retentionFor,
+    metrics,
+    logger: log,
+  });
+  const compactNow = async () => {
+    for (const t of tenants.openTenants()) {
+      try {
+        // Ship what failed before, then let local retention drop what is now shipped.
+        if ((await tenants.shipMissing(t)) > 0) await t.tsdb.compactHead();
+      } catch (e) {
+        log.error({ err: e, tenant: t.tenant }, 'shipping local blocks failed');
+      }
+    }
+    const names = await tenants.allTenants();
+    await compactor.run(names.map((n) => tenants.bucketFor(n)));
+  };
+
+  let ready = false;
+  const app = createHttpServer({ name: 'mimir', listenAddress: cfg.listen_address, logger: ctx.logger, registry: ctx.registry, ready: () => ready });
+
+  // Open the tenant's TSDB before the receiver runs (the receiver asks for the Appendable synchronously). A bad or
+  // missing org id is left for the receiver to answer in its own format.
+  const pushPath = '/api/v1/push';
+  app.addHook('preHandler', async (req) => {
+    if (req.method !== 'POST' || req.routeOptions.url !== pushPath) return;
+    let tenant: string;
+    try {
+      tenant = resolveTenant(req.headers, tenancy);
+    } catch {
+      return;
+    }
+    await tenants.get(tenant);
+  });
+  registerRemoteWriteReceiver(app, pushPath, {
+    appendable: (tenant) => {
+      const s = tenants.opened(tenant);
+      if (!s) throw new Error(`tenant ${tenant} is not open`);
+      return s.tsdb;
+    },
+    tenancy,
+    overrides: new Overrides(ctx.config.remote.limits, ctx.config.remote.overrides),
+    registry: ctx.registry,
+    maxMessageSize: ctx.config.remote.max_recv_msg_size,
+  });
+
+  // Every request's dependencies come from `resolveDeps` (the tenant's); the static ones are never used.
+  const noTenant: Queryable = { querier: () => Promise.reject(new Error('tenant not resolved')) };
+  registerPrometheusApi(
+    app,
+    {
+      queryable: noTenant,
+      engine: new Engine(noTenant),
+      configYaml: () => '',
+      flags: () => ({}),
+      buildInfo: buildInfo(),
+    },
+    {
+      prefix: '/prometheus/api/v1',
+      maxConcurrentQueries: cfg.query.max_concurrency,
+      queryTimeoutMs: cfg.query.timeout,
+      resolveDeps: async (req) => {
+        const s = await tenants.forRead(resolveTenant(req.headers, tenancy));
+        const tsdb = s.tsdb;
+        return {
+          queryable: s.queryable,
+          engine: s.engine,
+          formatQuery,
+          parseQuery: (q: string) => parseExpr(q),
+          metadata: tsdb,
+          exemplars: tsdb,
+          tsdbStatus: tsdb ? (limit: number) => tsdb.stats(limit) : undefined,
+          configYaml: () => '',
+          flags: () => ({}),
+          buildInfo: buildInfo(),
+        };
+      },
+    },
+  );
+
+  let port: number;
+  try {
+    port = await listen(app, cfg.listen_address);
+  } catch (e) {
+    await tenants.close();
+    throw e;
+  }
+  const timer = cfg.compactor.interval > 0 ? setInterval(() => void compactNow().catch((e: unknown) => log.error({ err: e }, 'compactor failed')), cfg.compactor.interval) : null;
+  timer?.unref();
+  ready = true;
+  log.info({ address: cfg.listen_address, port, backend: cfg.storage.backend }, 'Mimir API listening');
+
+  return {
+    name: 'mimir',
+    ports: { mimir: port },
+    tenants,
+    compactNow,
+    async stop() {
+      ready = false;
+      if (timer) clearInterval(timer);
+      await app.close();
+      await compactor.idle();
+      await tenants.close();
+      if (store instanceof S3ObjectStore) store.close();
+    },
+  };
+}
