@@ -103,6 +103,7 @@ async function main(): Promise<void> {
     const sample: string[] = [];
     let sent = 0;
     let counter = 0;
+    let retries = 0;
     const t0 = performance.now();
     const worker = async () => {
       while (sent < SPANS) {
@@ -112,16 +113,22 @@ async function main(): Promise<void> {
         // Give every trace of this copy a fresh ID: patch the first 4 bytes of each occurrence.
         for (const off of b.idOffsets) b.buf.writeUInt32BE(stamp, off);
         const body = Buffer.from(b.buf);
-        const r = await fetch(O, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body });
-        if (r.status !== 200) throw new Error(`push failed: ${r.status} ${await r.text()}`);
-        await r.arrayBuffer();
+        for (;;) {
+          const r = await fetch(O, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body });
+          await r.arrayBuffer();
+          if (r.status === 200) break;
+          // 429/503 are retryable, as OTLP exporters treat them: back off and send the same batch again.
+          if (r.status !== 429 && r.status !== 503) throw new Error(`push failed: ${r.status}`);
+          retries++;
+          await new Promise((res) => setTimeout(res, 100));
+        }
         if (sample.length < 2000 && stamp % 7 === 0) sample.push(body.subarray(b.idOffsets[0], b.idOffsets[0] + 16).toString('hex'));
       }
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
     const secs = (performance.now() - t0) / 1000;
     const ingestRss = await rss(T);
-    console.log(JSON.stringify({ bench: 'traces_ingest_otlp_http_protobuf', spans: sent, seconds: +secs.toFixed(2), spans_per_sec: Math.round(sent / secs), server_rss_mb: Math.round(ingestRss / 2 ** 20) }));
+    console.log(JSON.stringify({ bench: 'traces_ingest_otlp_http_protobuf', spans: sent, seconds: +secs.toFixed(2), spans_per_sec: Math.round(sent / secs), retried_batches: retries, server_rss_mb: Math.round(ingestRss / 2 ** 20) }));
 
     const f0 = performance.now();
     const fr = await fetch(`${T}/flush`, { method: 'POST' });
