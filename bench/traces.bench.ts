@@ -7,6 +7,7 @@
  * Env: TRACES_BENCH_SPANS (default 1,000,000), TRACES_BENCH_CONCURRENCY (default 4).
  */
 import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { Types, encodeTracesRequest } from '../src/otlp/index.js';
@@ -94,7 +95,7 @@ async function rss(tempo: string): Promise<number> {
 async function main(): Promise<void> {
   const child = spawn(process.execPath, ['--max-old-space-size=8192', '--import', 'tsx', import.meta.filename, 'server'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((res) => createInterface({ input: child.stdout! }).once('line', res));
-  const { tempo, otlp } = JSON.parse(line) as { tempo: number; otlp: number };
+  const { tempo, otlp, dataDir } = JSON.parse(line) as { tempo: number; otlp: number; dataDir: string };
   const T = `http://127.0.0.1:${tempo}`;
   const O = `http://127.0.0.1:${otlp}/v1/traces`;
   try {
@@ -158,7 +159,10 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ bench: 'traces_traceql_search', query: '{ resource.service.name = "x" && duration > 500ms }', limit: 20, found, p50_ms: +pct(search, 50).toFixed(1), p99_ms: +pct(search, 99).toFixed(1), first_ms: +search[0].toFixed(1) }));
     console.log(JSON.stringify({ bench: 'traces_server_rss_after_queries', server_rss_mb: Math.round((await rss(T)) / 2 ** 20) }));
   } finally {
+    const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((res) => child.once('exit', res));
     child.kill('SIGKILL');
+    await exited;
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
