@@ -7,6 +7,7 @@
  * Env: TRACES_BENCH_SPANS (default 1,000,000), TRACES_BENCH_CONCURRENCY (default 4).
  */
 import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { Types, encodeTracesRequest } from '../src/otlp/index.js';
@@ -94,7 +95,7 @@ async function rss(tempo: string): Promise<number> {
 async function main(): Promise<void> {
   const child = spawn(process.execPath, ['--max-old-space-size=8192', '--import', 'tsx', import.meta.filename, 'server'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((res) => createInterface({ input: child.stdout! }).once('line', res));
-  const { tempo, otlp } = JSON.parse(line) as { tempo: number; otlp: number };
+  const { tempo, otlp, dataDir } = JSON.parse(line) as { tempo: number; otlp: number; dataDir: string };
   const T = `http://127.0.0.1:${tempo}`;
   const O = `http://127.0.0.1:${otlp}/v1/traces`;
   try {
@@ -103,6 +104,7 @@ async function main(): Promise<void> {
     const sample: string[] = [];
     let sent = 0;
     let counter = 0;
+    let retries = 0;
     const t0 = performance.now();
     const worker = async () => {
       while (sent < SPANS) {
@@ -112,16 +114,22 @@ async function main(): Promise<void> {
         // Give every trace of this copy a fresh ID: patch the first 4 bytes of each occurrence.
         for (const off of b.idOffsets) b.buf.writeUInt32BE(stamp, off);
         const body = Buffer.from(b.buf);
-        const r = await fetch(O, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body });
-        if (r.status !== 200) throw new Error(`push failed: ${r.status} ${await r.text()}`);
-        await r.arrayBuffer();
+        for (;;) {
+          const r = await fetch(O, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body });
+          await r.arrayBuffer();
+          if (r.status === 200) break;
+          // 429/503 are retryable, as OTLP exporters treat them: back off and send the same batch again.
+          if (r.status !== 429 && r.status !== 503) throw new Error(`push failed: ${r.status}`);
+          retries++;
+          await new Promise((res) => setTimeout(res, 100));
+        }
         if (sample.length < 2000 && stamp % 7 === 0) sample.push(body.subarray(b.idOffsets[0], b.idOffsets[0] + 16).toString('hex'));
       }
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
     const secs = (performance.now() - t0) / 1000;
     const ingestRss = await rss(T);
-    console.log(JSON.stringify({ bench: 'traces_ingest_otlp_http_protobuf', spans: sent, seconds: +secs.toFixed(2), spans_per_sec: Math.round(sent / secs), server_rss_mb: Math.round(ingestRss / 2 ** 20) }));
+    console.log(JSON.stringify({ bench: 'traces_ingest_otlp_http_protobuf', spans: sent, seconds: +secs.toFixed(2), spans_per_sec: Math.round(sent / secs), retried_batches: retries, server_rss_mb: Math.round(ingestRss / 2 ** 20) }));
 
     const f0 = performance.now();
     const fr = await fetch(`${T}/flush`, { method: 'POST' });
@@ -151,7 +159,10 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ bench: 'traces_traceql_search', query: '{ resource.service.name = "x" && duration > 500ms }', limit: 20, found, p50_ms: +pct(search, 50).toFixed(1), p99_ms: +pct(search, 99).toFixed(1), first_ms: +search[0].toFixed(1) }));
     console.log(JSON.stringify({ bench: 'traces_server_rss_after_queries', server_rss_mb: Math.round((await rss(T)) / 2 ** 20) }));
   } finally {
+    const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((res) => child.once('exit', res));
     child.kill('SIGKILL');
+    await exited;
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

@@ -91,3 +91,18 @@ describe('OTLP metrics from the OpenTelemetry SDK', () => {
     expect(await series('jobs_done_total')).toEqual([]);
   });
 });
+
+describe('OTLP metrics refused by the store', () => {
+  it('refuses only the out-of-order samples and reports them as a partial success', async () => {
+    const point = (t: string, v: number) => ({ asDouble: v, timeUnixNano: t });
+    const req = (points: object[]) => ({ resourceMetrics: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'ooo' } }] }, scopeMetrics: [{ metrics: [{ name: 'ooo.gauge', gauge: { dataPoints: points } }] }] }] });
+    const send = (b: object) => fetch(`${stack.otlpHttp}/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(b) });
+    expect((await send(req([point('1700000002000000000', 2)]))).status).toBe(200);
+    const r = await send(req([point('1700000001000000000', 1), point('1700000003000000000', 3)]));
+    expect(r.status).toBe(200);
+    const body = (await r.json()) as { partialSuccess: { rejectedDataPoints: string; errorMessage: string } };
+    expect(body.partialSuccess.rejectedDataPoints).toBe('1');
+    expect(body.partialSuccess.errorMessage).toContain('out of order');
+    expect(await series('ooo_gauge')).toEqual([{ labels: { __name__: 'ooo_gauge', job: 'ooo' }, values: [2, 3] }]);
+  });
+});

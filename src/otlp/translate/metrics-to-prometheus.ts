@@ -1,5 +1,5 @@
 import { Labels, METRIC_NAME, STALE_NAN, type MetricType } from '../../metrics/model/index.js';
-import type { Appender } from '../../metrics/storage/index.js';
+import { AppendError, type Appender } from '../../metrics/storage/index.js';
 import { anyValueToJs, int64ToNumber, nanosToMillis, stringAttr } from '../proto/codec.js';
 import type { ExportMetricsServiceRequest, KeyValue, Metric } from '../proto/types.js';
 import { prometheusLabelName, prometheusMetricName } from './prometheus-names.js';
@@ -98,8 +98,14 @@ function appendMetric(
   const unit = m.unit ?? '';
   const help = m.description ?? '';
   const put = (l: Labels, t: number, v: number, type: MetricType) => {
-    app.append(0, l, t, v);
-    app.updateMetadata(0, l, { type, help, unit: '' });
+    try {
+      app.append(0, l, t, v);
+      app.updateMetadata(0, l, { type, help, unit: '' });
+    } catch (e) {
+      // One refused sample (out of order, too old, ...) refuses that sample only.
+      if (!(e instanceof AppendError)) throw e;
+      reject(1, `${e.message} for series ${l.toString()}`);
+    }
   };
   switch (m.data) {
     case 'gauge':

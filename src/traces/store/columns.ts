@@ -146,3 +146,58 @@ export class StringDict {
     return i;
   }
 }
+
+type RangeReader = (offset: number, length: number) => Promise<Buffer>;
+
+/**
+ * Reads a column container lazily: the header (dictionary and column offsets) first, then only the columns asked
+ * for, each with one range read — a search that tests two columns never reads the others.
+ */
+export class LazyColumns {
+  private readonly loaded = new Map<string, Promise<Column>>();
+  /** Bytes held: header plus loaded columns. */
+  bytes: number;
+
+  private constructor(
+    private readonly read: RangeReader,
+    readonly strings: string[],
+    private readonly cols: Map<string, { type: ColumnType; length: number; offset: number }>,
+    private readonly dataStart: number,
+    headerBytes: number,
+  ) {
+    this.bytes = headerBytes;
+  }
+
+  static async open(read: RangeReader): Promise<LazyColumns> {
+    const hl = (await read(0, 4)).readUInt32LE(0);
+    const header = JSON.parse((await read(4, hl)).toString('utf8')) as Header;
+    return new LazyColumns(read, header.strings, new Map(header.columns.map((c) => [c.name, c])), Math.ceil((4 + hl) / 8) * 8, hl);
+  }
+
+  column(name: string): Promise<Column> {
+    let p = this.loaded.get(name);
+    if (!p) {
+      const c = this.cols.get(name);
+      if (!c) throw new Error(`column ${name} missing`);
+      const width = c.type === 'u8' ? 1 : c.type === 'f64' ? 8 : 4;
+      p = this.read(this.dataStart + c.offset, c.length * width).then((b) => {
+        const ab = new ArrayBuffer(c.length * width);
+        new Uint8Array(ab).set(b.subarray(0, c.length * width));
+        this.bytes += ab.byteLength;
+        switch (c.type) {
+          case 'u8':
+            return new Uint8Array(ab);
+          case 'u32':
+            return new Uint32Array(ab);
+          case 'i32':
+            return new Int32Array(ab);
+          default:
+            return new Float64Array(ab);
+        }
+      });
+      p.catch(() => this.loaded.delete(name));
+      this.loaded.set(name, p);
+    }
+    return p;
+  }
+}

@@ -4,7 +4,7 @@ import { anyValueToJs, decodeTracesData, encodeTracesData, nanosBetween, nanosTo
 import type { KeyValue } from '../../otlp/index.js';
 import { entriesOf, groupEntries, type AttrValue, type SpanEntry } from '../model/span-row.js';
 import { BloomFilter } from './bloom-filter.js';
-import { GrowableF64, GrowableU32, GrowableU8, StringDict, decodeColumns, encodeColumns, type DecodedColumns } from './columns.js';
+import { GrowableF64, GrowableU32, GrowableU8, LazyColumns, StringDict, decodeColumns, encodeColumns } from './columns.js';
 import { anchoredRegex, compareValues, type SpanCondition } from './span-condition.js';
 
 /** What `meta.json` of a block says. */
@@ -193,8 +193,7 @@ interface BlockIndex {
   spanOff: Uint32Array;
 }
 
-interface SearchColumns {
-  strings: string[];
+interface SearchArrays {
   trace: Uint32Array;
   service: Uint32Array;
   name: Uint32Array;
@@ -211,8 +210,30 @@ interface SearchColumns {
   rKey: Uint32Array;
   rType: Uint8Array;
   rVal: Float64Array;
+}
+
+interface SearchColumns extends SearchArrays {
+  strings: string[];
   stringIds: Map<string, number>;
-  bytes: number;
+}
+
+const SPAN_ATTR_COLUMNS = ['aOff', 'aKey', 'aType', 'aVal'] as const;
+const RESOURCE_ATTR_COLUMNS = ['res', 'rOff', 'rKey', 'rType', 'rVal'] as const;
+
+/** The columns the conditions read. */
+function columnsFor(conditions: SpanCondition[]): (keyof SearchArrays)[] {
+  const need = new Set<keyof SearchArrays>();
+  for (const c of conditions) {
+    const t = c.target;
+    if (t.kind === 'intrinsic') {
+      if (t.name === 'name' || t.name === 'status' || t.name === 'kind') need.add(t.name);
+      else if (t.name === 'duration') need.add('dur');
+      continue;
+    }
+    if (t.scope !== 'resource') SPAN_ATTR_COLUMNS.forEach((n) => need.add(n));
+    if (t.scope !== 'span') RESOURCE_ATTR_COLUMNS.forEach((n) => need.add(n));
+  }
+  return [...need];
 }
 
 /** A compiled condition over the search columns of one block. */
@@ -222,7 +243,7 @@ type ColumnPredicate = (span: number) => boolean;
 export class TraceBlock {
   private index?: Promise<BlockIndex>;
   private bloom?: Promise<BloomFilter>;
-  private search?: Promise<SearchColumns>;
+  private search?: Promise<LazyColumns>;
   /** Bytes of search columns held in memory (0 when not loaded) and when they were last used. */
   searchBytes = 0;
   lastUsed = 0;
@@ -248,40 +269,33 @@ export class TraceBlock {
     return this.bloom;
   }
 
-  loadSearch(): Promise<SearchColumns> {
+  private loadLazy(): Promise<LazyColumns> {
     this.lastUsed = Date.now();
-    this.search ??= this.store.get(`${this.dir}/search`).then((b) => {
-      this.searchBytes = b.length;
-      const c: DecodedColumns = decodeColumns(b);
-      return {
-        strings: c.strings,
-        stringIds: new Map(c.strings.map((s, i) => [s, i])),
-        trace: c.u32('trace'),
-        service: c.u32('service'),
-        name: c.u32('name'),
-        kind: c.u8('kind'),
-        status: c.u8('status'),
-        dur: c.f64('dur'),
-        start: c.f64('start'),
-        res: c.u32('res'),
-        aOff: c.u32('aOff'),
-        aKey: c.u32('aKey'),
-        aType: c.u8('aType'),
-        aVal: c.f64('aVal'),
-        rOff: c.u32('rOff'),
-        rKey: c.u32('rKey'),
-        rType: c.u8('rType'),
-        rVal: c.f64('rVal'),
-        bytes: b.length,
-      };
-    });
+    this.search ??= LazyColumns.open((off, len) => this.store.getRange(`${this.dir}/search`, off, len));
     this.search.catch(() => (this.search = undefined));
     return this.search;
+  }
+
+  /** The search columns named (others are left empty); each is read from the object store once, then cached. */
+  async loadSearch(names: readonly (keyof SearchArrays)[]): Promise<SearchColumns> {
+    const lazy = await this.loadLazy();
+    const out = { strings: lazy.strings, stringIds: this.stringIds(lazy) } as SearchColumns;
+    const cols = await Promise.all(names.map((n) => lazy.column(n)));
+    names.forEach((n, i) => ((out as unknown as Record<string, unknown>)[n] = cols[i]));
+    this.searchBytes = lazy.bytes;
+    return out;
+  }
+
+  private ids?: Map<string, number>;
+  private stringIds(lazy: LazyColumns): Map<string, number> {
+    this.ids ??= new Map(lazy.strings.map((x, i) => [x, i]));
+    return this.ids;
   }
 
   /** Drop cached search columns (memory pressure). */
   evict(): void {
     this.search = undefined;
+    this.ids = undefined;
     this.searchBytes = 0;
   }
 
@@ -316,7 +330,7 @@ export class TraceBlock {
     let preds: ColumnPredicate[] | null = [];
     let cols: SearchColumns | undefined;
     if (conditions.length > 0) {
-      cols = await this.loadSearch();
+      cols = await this.loadSearch(columnsFor(conditions));
       preds = compile(conditions, cols);
       if (preds === null) return 0; // a condition can never hold in this block
     }
@@ -344,7 +358,7 @@ export class TraceBlock {
 
   /** Distinct attribute keys by scope. */
   async tagNames(): Promise<{ span: Set<string>; resource: Set<string> }> {
-    const c = await this.loadSearch();
+    const c = await this.loadSearch(['aKey', 'rKey']);
     const span = new Set<string>();
     const resource = new Set<string>();
     for (let i = 0; i < c.aKey.length; i++) span.add(c.strings[c.aKey[i]]);
@@ -354,7 +368,7 @@ export class TraceBlock {
 
   /** Distinct values of an attribute (scope 'any' = span and resource). */
   async tagValues(scope: 'span' | 'resource' | 'any', key: string, out: Map<string, AttrValue>): Promise<void> {
-    const c = await this.loadSearch();
+    const c = await this.loadSearch([...SPAN_ATTR_COLUMNS, ...RESOURCE_ATTR_COLUMNS]);
     const k = c.stringIds.get(key);
     if (k === undefined) return;
     const add = (keys: Uint32Array, types: Uint8Array, vals: Float64Array) => {
@@ -370,7 +384,7 @@ export class TraceBlock {
 
   /** Distinct values of a string intrinsic column ('name'). */
   async intrinsicValues(name: 'name' | 'service'): Promise<string[]> {
-    const c = await this.loadSearch();
+    const c = await this.loadSearch([name]);
     const set = new Set<number>(c[name]);
     return [...set].map((i) => c.strings[i]);
   }

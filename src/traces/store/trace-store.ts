@@ -8,7 +8,7 @@ import { decodeSpanBytes, spanBytes } from '../../otlp/index.js';
 import type { ExportTraceServiceRequest, InstrumentationScope, PushOutcome, Resource, ResourceSpans, TracesConsumer } from '../../otlp/index.js';
 import { attrMap, entriesOf, type AttrValue, type SpanEntry } from '../model/span-row.js';
 import { RateLimiter } from './rate-limiter.js';
-import type { SpanCondition } from './span-condition.js';
+import { anchoredRegex, compareValues, type SpanCondition } from './span-condition.js';
 import { TraceBlock, writeBlock, type BlockMeta } from './trace-block.js';
 
 export interface TraceStoreOptions {
@@ -57,6 +57,11 @@ interface HeadSpan {
   resource: Resource;
   scope: InstrumentationScope;
   raw: Uint8Array;
+  /** Intrinsics kept decoded so searches can skip head traces without decoding their spans. */
+  name: string;
+  kind: number;
+  status: number;
+  durationNs: number;
 }
 
 interface HeadTrace {
@@ -278,7 +283,15 @@ export class TraceStore implements TracesConsumer, TraceQueryable {
         t = { id: Buffer.from(e.span.traceId), spans: [], bytes: 0, startMs: Infinity, endMs: -Infinity };
         traces.set(id, t);
       }
-      t.spans.push({ resource: e.resource, scope: e.scope, raw: spanBytes(e.span) });
+      t.spans.push({
+        resource: e.resource,
+        scope: e.scope,
+        raw: spanBytes(e.span),
+        name: e.span.name ?? '',
+        kind: e.span.kind ?? 0,
+        status: e.span.status?.code ?? 0,
+        durationNs: nanosBetween(e.span.startTimeUnixNano, e.span.endTimeUnixNano),
+      });
       t.bytes += perSpan;
       const start = nanosToMillis(e.span.startTimeUnixNano);
       const dur = nanosBetween(e.span.startTimeUnixNano, e.span.endTimeUnixNano) / 1e6;
@@ -387,6 +400,7 @@ export class TraceStore implements TracesConsumer, TraceQueryable {
     for (const h of this.heads()) {
       for (const [id, t] of h.traces.get(tenant) ?? []) {
         if (t.endMs < opts.startMs || t.startMs > opts.endMs) continue;
+        if (opts.conditions.length > 0 && !t.spans.some((sp) => opts.conditions.every((c) => mayHold(c, sp)))) continue;
         inspectedTraces++;
         if (!(await visit(id, materialize(t)))) return { inspectedTraces, inspectedBlocks };
       }
@@ -487,6 +501,31 @@ export class TraceStore implements TracesConsumer, TraceQueryable {
   static walDirOf(dataDir: string): string {
     return join(dataDir, 'traces', 'wal');
   }
+}
+
+const resourceAttrs = new WeakMap<object, Map<string, AttrValue>>();
+
+/** Whether a pushed-down condition may hold on a head span (false only when it certainly does not). */
+function mayHold(c: SpanCondition, sp: HeadSpan): boolean {
+  const t = c.target;
+  if (t.kind === 'intrinsic') {
+    switch (t.name) {
+      case 'name':
+        return compareValues(c.op, sp.name, c.value, c.regex ?? (c.op === '=~' || c.op === '!~' ? anchoredRegex(String(c.value)) : undefined));
+      case 'kind':
+        return compareValues(c.op, sp.kind, c.value);
+      case 'status':
+        return compareValues(c.op, sp.status, c.value);
+      case 'duration':
+        return compareValues(c.op, sp.durationNs, c.value);
+      default:
+        return true;
+    }
+  }
+  if (t.scope !== 'resource') return true; // span attributes are not decoded in the head
+  let attrs = resourceAttrs.get(sp.resource);
+  if (!attrs) resourceAttrs.set(sp.resource, (attrs = attrMap(sp.resource.attributes)));
+  return compareValues(c.op, attrs.get(t.key), c.value, c.regex ?? (c.op === '=~' || c.op === '!~' ? anchoredRegex(String(c.value)) : undefined));
 }
 
 function materialize(t: HeadTrace): SpanEntry[] {
