@@ -3,93 +3,26 @@
  * 5,000, 4 concurrent senders — our receiver side by side with a real Prometheus and VictoriaMetrics receiving the
  * same pre-encoded requests from ../shared/peers/rw-load.mjs (run as an external tool), and the ratios.
  *
- * Our receiver runs in its own process (`--serve`): the Mimir write path (`registerRemoteWriteReceiver`) over the
- * test helper's WAL-backed Appendable (every request is in the write-ahead log before the 2xx) plus an in-memory
- * columnar copy of the samples standing in for the TSDB head, which is not there yet.
+ * Our receiver is the real process, `sightline --target mimir`: the Mimir write path with its limits, the write-ahead
+ * log (every request is durable before the 2xx) and the tenant's TSDB head.
  *
  *   npm run bench remote-write          (env RW_SERIES, RW_SAMPLES, RW_BATCH, RW_CONCURRENCY to change the load;
  *                                        RW_PART=receiver|sender for one half)
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Overrides, tenantLimitsSchema } from '../src/metrics/limits/index.js';
-import type { Labels } from '../src/metrics/model/index.js';
 import { Labels as LabelsImpl } from '../src/metrics/model/index.js';
 import { compressSnappyBody, decodeWriteRequestV1, decompressSnappyBody, encodeWriteRequestV1 } from '../src/metrics/remote/codec/index.js';
-import { registerRemoteWriteReceiver } from '../src/metrics/remote/receiver/index.js';
 import { RemoteWriteSender, remoteWriteConfigSchema } from '../src/metrics/remote/sender/index.js';
-import type { Appendable, Appender } from '../src/metrics/storage/index.js';
-import { createHttpServer, createSelfMetricsRegistry, listen, silentLogger } from '../src/server/index.js';
+import { createSelfMetricsRegistry } from '../src/server/index.js';
 import { WalMetricsReader, WalMetricsStore } from '../test/helpers/wal-metrics.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const PEERS = resolve(ROOT, '..', '..', 'shared', 'peers');
 const LOAD = existsSync(join(PEERS, 'rw-load.mjs')) ? join(PEERS, 'rw-load.mjs') : '/work/shared/peers/rw-load.mjs';
 const START = join(LOAD, '..', 'start.sh');
-
-/** WAL first (durability), then an in-memory columnar head stand-in. */
-class WalPlusMemory implements Appendable {
-  private readonly series = new Map<number, { t: Float64Array; v: Float64Array; n: number }>();
-  constructor(private readonly wal: WalMetricsStore) {}
-  appender(): Appender {
-    const w = this.wal.appender();
-    const refs: number[] = [];
-    const ts: number[] = [];
-    const vs: number[] = [];
-    return {
-      append: (ref: number, labels: Labels, t: number, v: number) => {
-        const r = w.append(ref, labels, t, v);
-        refs.push(r);
-        ts.push(t);
-        vs.push(v);
-        return r;
-      },
-      appendExemplar: (ref, labels, e) => w.appendExemplar(ref, labels, e),
-      updateMetadata: (ref, labels, m) => w.updateMetadata(ref, labels, m),
-      commit: async () => {
-        await w.commit();
-        for (let i = 0; i < refs.length; i++) {
-          let s = this.series.get(refs[i]);
-          if (!s) this.series.set(refs[i], (s = { t: new Float64Array(16), v: new Float64Array(16), n: 0 }));
-          if (s.n === s.t.length) {
-            const t2 = new Float64Array(s.n * 2);
-            const v2 = new Float64Array(s.n * 2);
-            t2.set(s.t);
-            v2.set(s.v);
-            s.t = t2;
-            s.v = v2;
-          }
-          s.t[s.n] = ts[i];
-          s.v[s.n++] = vs[i];
-        }
-      },
-      rollback: () => w.rollback(),
-    };
-  }
-}
-
-async function serve(dir: string): Promise<void> {
-  const registry = createSelfMetricsRegistry();
-  const app = createHttpServer({ name: 'bench', listenAddress: '127.0.0.1:0', logger: silentLogger(), registry });
-  const wal = new WalMetricsStore(join(dir, 'wal'));
-  const storage = new WalPlusMemory(wal);
-  registerRemoteWriteReceiver(app, '/api/v1/push', {
-    appendable: () => storage,
-    tenancy: { multiTenant: false, defaultTenant: 'anonymous' },
-    overrides: new Overrides(tenantLimitsSchema.parse({ ingestion_rate: 1e12, ingestion_burst_size: 1e12, max_global_series_per_user: 0 })),
-    registry,
-  });
-  const port = await listen(app, '127.0.0.1:0');
-  process.on('SIGTERM', () => {
-    void app.close().then(() => {
-      wal.close();
-      process.exit(0);
-    });
-  });
-  process.stdout.write(`PORT ${port}\n`);
-}
 
 function rssOf(pid: number): { rssMB: number; peakMB: number } {
   const st = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -117,24 +50,40 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** The real thing: `sightline --target mimir` as its own process (receiver, limits, WAL, per-tenant TSDB head). */
 async function ours(): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'rw-bench-ours-'));
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', import.meta.filename, '--serve', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((res, rej) => {
-    let buf = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const m = /PORT (\d+)/.exec(buf);
-      if (m) res(Number(m[1]));
-    });
-    child.on('exit', (c) => rej(new Error(`receiver exited ${c}`)));
-  });
+  const port = await freePort();
+  writeFileSync(
+    join(dir, 'sightline.yaml'),
+    [
+      `mimir: { listen_address: "127.0.0.1:${port}" }`,
+      'remote:',
+      '  limits: { ingestion_rate: 1000000000000, ingestion_burst_size: 1000000000000, max_global_series_per_user: 0 }',
+      '',
+    ].join('\n'),
+  );
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--max-old-space-size=8192', '--import', 'tsx', join(ROOT, 'src/cli/main.ts'), '--target', 'mimir', '--config.file', join(dir, 'sightline.yaml'), '--data-dir', join(dir, 'data'), '--log.level', 'warn'],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/ready`)).ok) break;
+    } catch {
+      /* starting */
+    }
+    if (i > 300) throw new Error('sightline did not become ready');
+    await new Promise((r) => setTimeout(r, 100));
+  }
   try {
     const idle = rssOf(child.pid!);
     const r = load(`http://127.0.0.1:${port}/api/v1/push`);
-    return { receiver: 'sightline (WAL + in-memory columnar head stand-in)', ...r, idle_rss_mb: idle.rssMB, ...rssOf(child.pid!) };
+    return { receiver: 'sightline --target mimir (WAL + TSDB head)', ...r, idle_rss_mb: idle.rssMB, ...rssOf(child.pid!) };
   } finally {
     child.kill('SIGTERM');
+    await new Promise((r) => child.on('exit', r));
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -232,9 +181,7 @@ async function senderTo(name: 'prometheus' | 'victoria-metrics'): Promise<Record
   return { sender: 'sightline', to: name, samples: total, seconds: +secs.toFixed(3), samples_per_s: Math.round(total / secs), final_shards: shards };
 }
 
-if (process.argv[2] === '--serve') {
-  await serve(process.argv[3]);
-} else {
+{
   const part = process.env.RW_PART ?? 'all'; // all | receiver | sender
   const results = part === 'sender' ? [] : [await ours(), await peer('prometheus'), await peer('victoria-metrics')].filter((r) => r !== undefined);
   for (const r of results) console.log(JSON.stringify({ bench: 'remote-write', ...r }));
