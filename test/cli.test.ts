@@ -31,6 +31,15 @@ describe('sightline CLI', () => {
     expect(s.stderr()).toContain('metrics.query.max_samples');
   });
 
+  it('refuses an invalid prometheus.yml naming the YAML path, before listening', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'prometheus.yml');
+    writeFileSync(file, 'scrape_configs:\n- job_name: app\n  relabel_configs:\n  - action: explode\n');
+    const s = spawnSightline(['--prometheus.config', file, '--data-dir', dir, '--target', 'metrics', '--web.listen-address', '127.0.0.1:0']);
+    expect(await s.exited).toBe(1);
+    expect(s.stderr()).toContain('scrape_configs[0].relabel_configs[0].action');
+  });
+
   it('starts, answers health checks, and shuts down on SIGTERM', async () => {
     const dir = tempDir();
     const file = join(dir, 'sightline.yaml');
