@@ -1,6 +1,6 @@
+import { freePort } from './helpers/process.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,17 +18,6 @@ const HAVE_PROMETHEUS = spawnSync('prometheus', ['--version']).status === 0;
 if (!HAVE_PROMETHEUS && process.env.CI === 'true') throw new Error('the Debian package "prometheus" is required in CI (apt-get install prometheus)');
 if (!HAVE_PROMETHEUS) console.warn('skipping the side-by-side API tests: the `prometheus` binary is not installed');
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** TEST DOUBLE engine: these comparisons never reach evaluation (they fail in parameter parsing first). */
 const unreachableEngine: PromqlEngine = {

@@ -1,6 +1,6 @@
+import { freePort } from './process.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, openSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 /** Whether the Debian `prometheus` binary is installed; in CI its absence is a failure, not a skip. */
@@ -11,17 +11,6 @@ export function prometheusAvailable(): boolean {
   return found;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export interface PrometheusPeer {
   pid: number;
@@ -104,3 +93,5 @@ export async function startPrometheus(dir: string, config: string, port?: number
     },
   };
 }
+
+export { freePort };

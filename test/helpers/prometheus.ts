@@ -1,6 +1,6 @@
+import { freePort } from './process.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { tempDir, waitFor } from './process.js';
 
@@ -39,17 +39,6 @@ export function prometheusInstalled(): boolean {
   return a.status === 0 && b.status === 0;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 function escapeLabel(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
@@ -136,3 +125,5 @@ export async function startPrometheusWithData(series: PromSample[], extraFlags: 
     },
   };
 }
+
+export { freePort };
