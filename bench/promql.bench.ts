@@ -5,8 +5,8 @@
  *   (b) histogram_quantile(0.99, sum by (le) (rate(h_bucket[5m])))   1k histograms x 12 buckets, range 2h step 15s
  *   (c) topk(10, y)                                            100k series, instant
  *
- * Prometheus gets the data through `promtool tsdb create-blocks-from openmetrics`; we use the in-memory test
- * a columnar in-memory store (like the TSDB head). Latency: median of several runs (Prometheus over HTTP, ours
+ * Prometheus gets the data through `promtool tsdb create-blocks-from openmetrics`; we append the same samples to
+ * our real TSDB (its head: XOR chunks and postings). Latency: median of several runs (Prometheus over HTTP, ours
  * in-process plus JSON encoding of the result), our runs interleaved with Prometheus's. Memory: our RSS growth
  * during the first run of the query in a fresh child process; Prometheus's RSS growth sampled every 10 ms during
  * the query; and both engines' peak-samples figure. Prints one JSON line per case.
@@ -15,9 +15,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { Labels, type Matcher } from '../src/metrics/model/index.js';
+import { Labels } from '../src/metrics/model/index.js';
 import { Engine } from '../src/metrics/promql/index.js';
-import type { Querier, Queryable, SelectHints, Series } from '../src/metrics/storage/index.js';
+import { Tsdb } from '../src/metrics/tsdb/index.js';
 import { freePort } from '../test/helpers/prometheus.js';
 import { tempDir, waitFor } from '../test/helpers/process.js';
 
@@ -72,69 +72,36 @@ function* generate(only?: string): Generator<{ labels: Record<string, string>; t
 }
 
 /**
- * A columnar in-memory store built directly from the generated data (what a TSDB head holds: per-series
- * timestamp/value arrays, series kept in label order so selection needs no sort). The engine sees only the
- * `Queryable` interface.
+ * Our side reads the real TSDB (head with XOR chunks and postings), loaded with the same data as Prometheus.
+ * Samples are appended oldest first across all series, in batches, as scrapes would write them.
  */
-class ColumnarStore implements Queryable {
-  private readonly series: Series[] = [];
-
-  add(labels: Labels, t: Float64Array, v: Float64Array): void {
-    this.series.push(new ColumnarSeries(labels, t, v));
-  }
-
-  seal(): void {
-    this.series.sort((a, b) => Labels.compare(a.labels, b.labels));
-  }
-
-  async querier(): Promise<Querier> {
-    const all = this.series;
-    return {
-      select: async (ms: readonly Matcher[], _hints: SelectHints) => {
-        const out: Series[] = [];
-        for (const s of all) {
-          let ok = true;
-          for (const m of ms) if (!m.matches(s.labels.get(m.name))) ok = false;
-          if (ok) out.push(s);
-        }
-        return out;
-      },
-      labelNames: async () => [],
-      labelValues: async () => [],
-      close: () => {},
-    };
-  }
-}
-
-class ColumnarSeries implements Series {
-  constructor(
-    readonly labels: Labels,
-    private readonly t: Float64Array,
-    private readonly v: Float64Array,
-  ) {}
-
-  samples(mint: number, maxt: number): { t: Float64Array; v: Float64Array; length: number } {
-    const t = this.t;
-    let lo = 0;
-    let hi = t.length;
-    while (lo < hi) {
-      const m = (lo + hi) >> 1;
-      if (t[m] < mint) lo = m + 1;
-      else hi = m;
-    }
-    let end = lo;
-    while (end < t.length && t[end] <= maxt) end++;
-    return { t: t.subarray(lo, end), v: this.v.subarray(lo, end), length: end - lo };
-  }
-}
-
-function loadOurs(only: string): ColumnarStore {
-  const store = new ColumnarStore();
+async function loadOurs(only: string): Promise<Tsdb> {
+  const tsdb = await Tsdb.open({ dir: join(tempDir('promql-bench-tsdb-'), 'tsdb'), retentionMs: 0, retentionBytes: 0, minBlockDurationMs: 2 * 3600_000 });
+  const labels: Labels[] = [];
+  const ts: Float64Array[] = [];
+  const vs: Float64Array[] = [];
   for (const series of generate(only)) {
-    store.add(Labels.fromObject(series[0].labels), Float64Array.from(series, (s) => s.t), Float64Array.from(series, (s) => s.v));
+    labels.push(Labels.fromObject(series[0].labels));
+    ts.push(Float64Array.from(series, (x) => x.t));
+    vs.push(Float64Array.from(series, (x) => x.v));
   }
-  store.seal();
-  return store;
+  // Merge by time: a cursor per series, one commit per timestamp step (every series shares the scrape grid).
+  const pos = new Uint32Array(labels.length);
+  const refs = new Float64Array(labels.length);
+  for (;;) {
+    let next = Infinity;
+    for (let i = 0; i < labels.length; i++) if (pos[i] < ts[i].length && ts[i][pos[i]] < next) next = ts[i][pos[i]];
+    if (next === Infinity) break;
+    const app = tsdb.appender();
+    for (let i = 0; i < labels.length; i++) {
+      if (pos[i] < ts[i].length && ts[i][pos[i]] === next) {
+        refs[i] = app.append(refs[i], labels[i], next, vs[i][pos[i]]);
+        pos[i]++;
+      }
+    }
+    await app.commit();
+  }
+  return tsdb;
 }
 
 function writeOpenMetrics(file: string): void {
@@ -170,7 +137,7 @@ function median(xs: number[]): number {
  * print its figures (the parent interleaves these runs with Prometheus's so both see the same machine load).
  */
 async function runOursChild(c: Case): Promise<void> {
-  const storage = loadOurs(c.query.includes('h_bucket') ? 'h' : c.query.includes('topk') ? 'y' : 'x');
+  const storage = await loadOurs(c.query.includes('h_bucket') ? 'h' : c.query.includes('topk') ? 'y' : 'x');
   const engine = new Engine(storage);
   const gc = (globalThis as { gc?: () => void }).gc;
   const runOnce = async (): Promise<{ ms: number; rssGrowthMB: number; peakSamples: number }> => {
