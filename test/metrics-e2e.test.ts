@@ -36,10 +36,11 @@ describe('metrics: scrape to query through the single process', () => {
   let app: Awaited<ReturnType<typeof startApp>>;
   let s: SpawnedSightline;
   let base: string;
+  let dir: string;
 
   beforeAll(async () => {
     app = await startApp();
-    const dir = tempDir();
+    dir = tempDir();
     writeFileSync(
       join(dir, 'prometheus.yml'),
       `global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n- job_name: app\n  static_configs:\n  - targets: ['127.0.0.1:${app.port}']\n    labels:\n      env: test\n`,
@@ -90,6 +91,21 @@ describe('metrics: scrape to query through the single process', () => {
     const r2 = await fetch(`${base}/api/v1/query?query=up&time=yesterday`);
     expect(r2.status).toBe(400);
     expect(((await r2.json()) as ApiResponse).error).toContain('invalid parameter "time"');
+  });
+
+  it('reloads prometheus.yml on POST /-/reload and refuses a bad one, keeping the running config', async () => {
+    const file = join(dir, 'prometheus.yml');
+    writeFileSync(
+      file,
+      `global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n- job_name: app\n  static_configs:\n  - targets: ['127.0.0.1:${app.port}']\n    labels:\n      env: test\n- job_name: app-copy\n  static_configs:\n  - targets: ['127.0.0.1:${app.port}']\n`,
+    );
+    expect((await fetch(`${base}/-/reload`, { method: 'POST' })).status).toBe(200);
+    await waitFor(async () => (await query('up{job="app-copy"}')).data?.result?.[0]?.value[1] === '1', 20_000, 'new job scraped');
+    writeFileSync(file, 'scrape_configs:\n- job_name: 7\n  bogus: true\n');
+    const bad = await fetch(`${base}/-/reload`, { method: 'POST' });
+    expect(bad.status).toBe(500);
+    expect(await bad.text()).toContain('bogus');
+    expect((await query('up{job="app"}')).data.result[0].value[1]).toBe('1');
   });
 
   it('marks the series stale when the target goes away', async () => {

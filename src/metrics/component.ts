@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { FastifyReply } from 'fastify';
 import { join } from 'node:path';
 import { version } from '../cli/version.js';
 import { registerOtlpSinks, unregisterOtlpSink } from '../otlp/index.js';
@@ -52,7 +53,7 @@ export async function startMetrics(ctx: ComponentContext): Promise<Component> {
       exemplars: tsdb,
       targets: scrape,
       tsdbStatus: (limit) => tsdb.stats(limit),
-      configYaml: () => configYaml,
+      configYaml: () => currentYaml,
       flags: () => prometheusFlags(cfg, ctx.dataDir, configFile),
       buildInfo: buildInfo(),
     },
@@ -72,10 +73,40 @@ export async function startMetrics(ctx: ComponentContext): Promise<Component> {
     );
   }
 
+  // Prometheus's lifecycle reload (`POST /-/reload`, SIGHUP): re-read prometheus.yml and re-apply the scrape
+  // configuration (unchanged jobs keep their loops). A bad file is refused and the running config stays.
+  let currentYaml = configYaml;
+  const reload = (): void => {
+    if (!configFile) return;
+    const next = loadPrometheusConfig(configFile);
+    scrape.applyConfig(next);
+    currentYaml = readFileSync(configFile, 'utf8');
+    log.info({ file: configFile, jobs: next.scrape_configs.length }, 'reloaded prometheus.yml (scrape configs)');
+  };
+  const reloadHandler = async (_req: unknown, reply: FastifyReply) => {
+    try {
+      reload();
+      return reply.code(200).send();
+    } catch (e) {
+      return reply.code(500).type('text/plain').send(`failed to reload config: ${(e as Error).message}\n`);
+    }
+  };
+  app.post('/-/reload', reloadHandler);
+  app.put('/-/reload', reloadHandler);
+  const onHup = () => {
+    try {
+      reload();
+    } catch (e) {
+      log.error({ err: (e as Error).message }, 'reload failed; keeping the running configuration');
+    }
+  };
+  process.on('SIGHUP', onHup);
+
   let port: number;
   try {
     port = await listen(app, cfg.listen_address);
   } catch (e) {
+    process.off('SIGHUP', onHup);
     await tsdb.close();
     throw e;
   }
@@ -105,6 +136,7 @@ export async function startMetrics(ctx: ComponentContext): Promise<Component> {
     ports: { prometheus: port },
     async stop() {
       ready = false;
+      process.off('SIGHUP', onHup);
       unregisterOtlpSink(ctx, 'metrics');
       await scrape.stop();
       await Promise.all(senders.map((s) => s.stop()));
