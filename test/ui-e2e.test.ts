@@ -216,6 +216,8 @@ describe.runIf(enabled)('UI end to end in Chromium against sightline --target al
     await page.keyboard.press('Control+A');
     await page.keyboard.type(QUERY);
     await page.fill('[data-testid=legend-format]', '{{region}}');
+    // the samples are seconds old: a 1s step (the datasource's 15s would align the last step before them)
+    await page.fill('input[placeholder=auto]', '1s');
     await page.click('[data-testid=run-query]');
     const legend = page.locator('[data-testid=graph-legend] .legend-name');
     await expect.poll(() => legend.count(), { timeout: 10_000 }).toBe(regions.length);
@@ -255,7 +257,7 @@ describe.runIf(enabled)('UI end to end in Chromium against sightline --target al
   });
 
   it('builds a selector in the metrics browser from the metrics API', async () => {
-    await page.goto(`${base}/explore?ds=prometheus&from=now-5m&to=now`);
+    await page.goto(`${base}/explore?ds=prometheus&from=now-5m&to=now&step=1s`);
     await page.click('[data-testid=metrics-browser-toggle]');
     await page.fill('[data-testid=mb-filter]', 'orders');
     await page.click('[data-testid=mb-metrics] li:text-is("orders_total")');
@@ -280,7 +282,7 @@ describe.runIf(enabled)('UI end to end in Chromium against sightline --target al
   });
 
   it('changes the time range in now-notation and switches theme', async () => {
-    await page.goto(`${base}/explore?ds=prometheus&expr=${encodeURIComponent('sum by (region) (orders_total)')}`);
+    await page.goto(`${base}/explore?ds=prometheus&expr=${encodeURIComponent('sum by (region) (orders_total)')}&step=1s`);
     await page.click('[data-testid=time-range-button]');
     await page.fill('[data-testid=time-from]', 'now-5m');
     await page.fill('[data-testid=time-to]', 'now');
