@@ -309,6 +309,18 @@ describe.runIf(enabled)('UI end to end in Chromium against sightline --target al
     expect(await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-level')))).toEqual(['info', 'warning', 'error']);
     expect((await page.locator('[data-testid=log-rows] .log-line').allTextContents()).join('\n')).toContain(`"trace_id":"${traced.traceId}"`);
     await shot('logs');
+    // "show context" of the error line: its stream's neighbours; without the `level` label, the pod's other lines too
+    await rows.nth(2).locator('.log-main').click();
+    await rows.nth(2).locator('[data-testid=show-context]').click();
+    const ctx = page.locator('[data-testid=log-context-rows] .log-line');
+    await expect.poll(() => ctx.allTextContents(), { timeout: 10_000 }).toEqual([expect.stringContaining('payment error: card declined')]);
+    await page.uncheck('[data-testid=context-label-level]');
+    await expect.poll(() => page.locator('[data-testid=log-context-selector]').textContent()).toBe(`{app="shop", namespace="default", pod="${POD}"}`);
+    await expect.poll(async () => (await ctx.allTextContents()).map((l) => (JSON.parse(l) as { msg: string }).msg), { timeout: 10_000 }).toEqual(['cart ok', 'payment error: card declined', 'slow response, error budget at 80%', 'retrying after error']);
+    expect(await page.locator('[data-testid=log-context-rows] li.context-anchor .log-line').textContent()).toContain('payment error');
+    await shot('log-context');
+    await rows.nth(2).locator('[data-testid=show-context]').click();
+    await expect.poll(() => page.locator('[data-testid=log-context]').count()).toBe(0);
     // the derived trace_id link opens the trace beside the logs (split view)
     await page.click('[data-testid=derived-link]');
     await page.waitForURL(/split=/);

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultSeriesName, formatLegend, seriesName } from '../ui/src/lib/legend.js';
 import { autoStepMs, parsePromDuration, parseTime, resolveRange } from '../ui/src/lib/time.js';
-import { compareNs, derivedLinks, detectLevel, detectedFields, flattenStreams } from '../ui/src/lib/logs.js';
+import { compareNs, contextQueries, derivedLinks, detectLevel, detectedFields, flattenStreams, streamSelector } from '../ui/src/lib/logs.js';
 import { buildSelector } from '../ui/src/lib/selector.js';
 import { formatValue } from '../ui/src/lib/units.js';
 import { layoutServiceGraph, serviceGraphEdges } from '../ui/src/lib/service-graph.js';
@@ -176,5 +176,15 @@ describe('service graph from traces_service_graph_* series', () => {
       ['user', 90, 0, 0],
     ]);
     expect(nodes[0].avgMs).toBe(250);
+  });
+});
+
+describe('log context queries', () => {
+  it('selects the exact stream and asks for the lines before (backward, up to the line) and after (forward)', () => {
+    const sel = streamSelector({ app: 'shop', msg: 'say "hi"\\' });
+    expect(sel).toBe('{app="shop", msg="say \\"hi\\"\\\\"}');
+    const q = contextQueries('{app="shop"}', '1700000000000000005', 10, 1000);
+    expect(q.before).toEqual({ query: '{app="shop"}', direction: 'backward', limit: '10', start: '1699999999000000005', end: '1700000000000000006' });
+    expect(q.after).toEqual({ query: '{app="shop"}', direction: 'forward', limit: '10', start: '1700000000000000006', end: '1700000001000000005' });
   });
 });
