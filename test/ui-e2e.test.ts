@@ -370,6 +370,11 @@ describe.runIf(enabled)('UI end to end in Chromium against sightline --target al
   });
 
   it('searches traces by service, span name, tags and duration, and by TraceQL', async () => {
+    // switching a PromQL pane to Tempo starts on the empty search form
+    await page.goto(`${base}/explore?ds=prometheus&expr=up&from=now-15m&to=now`);
+    await page.selectOption('[data-testid=datasource-picker]', 'tempo');
+    await expect.poll(() => page.locator('[data-testid=trace-search]').count()).toBe(1);
+    expect(new URL(page.url()).searchParams.get('expr')).toBeNull();
     await page.goto(`${base}/explore?ds=tempo&tq=search&from=now-15m&to=now`);
     await expect.poll(() => page.locator('[data-testid=search-service] option').allTextContents(), { timeout: 10_000 }).toEqual(expect.arrayContaining(['bank', 'shop']));
     await page.selectOption('[data-testid=search-service]', 'bank');

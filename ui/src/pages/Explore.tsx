@@ -260,7 +260,11 @@ function ExplorePane(props: PaneProps) {
   return (
     <div className="explore-pane" data-testid={`explore-pane-${props.pane}`}>
       <div className="toolbar">
-        <select aria-label="Data source" data-testid="datasource-picker" value={state.ds} onChange={(e) => update({ ds: e.target.value })}>
+        <select aria-label="Data source" data-testid="datasource-picker" value={state.ds} onChange={(e) => {
+            // a query of one language means nothing to another: switching type starts empty (traces: the search form)
+            const next = datasources.find((d) => d.uid === e.target.value);
+            update(next && next.type !== anyDs?.type ? { ds: e.target.value, expr: '', tq: 'search' } : { ds: e.target.value });
+          }}>
           {datasources.map((d) => (
             <option key={d.uid} value={d.uid}>
               {d.name} ({d.typeName})
