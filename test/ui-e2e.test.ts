@@ -1,26 +1,105 @@
 /**
- * End to end in a real browser: Sightline's `ui` target started from the CLI, a real Prometheus behind the
- * datasource proxy, Debian's Chromium driven by playwright-core. Signs in, finds the provisioned datasources, runs
- * "Save & test", runs PromQL in Explore (completion, graph, legend format, tooltip, table, error, URL state, theme).
- * Screenshots of each step go to dist/test-artifacts/ui-e2e/.
+ * End to end in a real browser against a running Sightline (`--target all`, every listener on port 0): the UI's
+ * self-provisioned datasources point at this process's own Prometheus, Loki and Tempo APIs. Data comes from real
+ * clients: OpenTelemetry SDK metrics and traces to the OTLP port, pino-loki log lines to the Loki push API. Debian's
+ * Chromium driven by playwright-core signs in, finds the datasources, runs PromQL (completion, graph, legend,
+ * tooltip, table, metrics browser, errors, URL state, theme), runs `{namespace="default"} |= "error"`, follows the
+ * derived trace_id link to the trace waterfall, jumps from a span to its logs, searches traces and opens the service
+ * graph. Screenshots of each step go to dist/test-artifacts/ui-e2e/.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import pino from 'pino';
+import pinoLoki from 'pino-loki';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSightline, startedPorts, tempDir, type SpawnedSightline } from './helpers/process.js';
+import { spawnSightline, startedPorts, tempDir, waitFor, type SpawnedSightline } from './helpers/process.js';
 import { artifactsDir, buildWebApp, chromiumAvailable, launchChromium } from './ui-browser.js';
-import { prometheusAvailable, requirePeer, startPrometheus, type PrometheusServer } from './ui-peers.js';
+import { requirePeer } from './ui-peers.js';
 
 const PASSWORD = 'e2e-admin-password';
-const QUERY = 'prometheus_engine_query_duration_seconds{quantile="0.9"}';
+const QUERY = 'orders_total{job="checkout"}';
+const REGIONS = ['ap', 'eu', 'us'];
+const POD = 'shop-7d9f';
 
-const enabled = requirePeer('Chromium', chromiumAvailable(), 'chromium') && requirePeer('Prometheus', prometheusAvailable(), 'prometheus');
+const enabled = requirePeer('Chromium', chromiumAvailable(), 'chromium');
 
-describe.runIf(enabled)('UI end to end in Chromium', () => {
-  let prom: PrometheusServer;
+/** Counters from the OpenTelemetry metrics SDK, exported twice over OTLP/HTTP protobuf: one series per region. */
+async function pushMetrics(otlpHttp: string): Promise<void> {
+  const reader = new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter({ url: `${otlpHttp}/v1/metrics` }), exportIntervalMillis: 60_000 });
+  const provider = new MeterProvider({ resource: resourceFromAttributes({ 'service.name': 'checkout', 'service.instance.id': 'i-1' }), readers: [reader] });
+  const orders = provider.getMeter('e2e').createCounter('orders', { description: 'Orders placed' });
+  for (const [i, region] of REGIONS.entries()) orders.add(i + 1, { region });
+  await reader.forceFlush();
+  await new Promise((r) => setTimeout(r, 1100));
+  for (const region of REGIONS) orders.add(2, { region });
+  await reader.forceFlush();
+  await provider.shutdown();
+}
+
+/**
+ * A trace over two services from the OpenTelemetry tracing SDK (OTLP/HTTP protobuf): shop `POST /pay` → `charge card`
+ * → client span `call bank` → bank `authorize` (server, failing, with an event) and `ledger write`. Returns its ID.
+ */
+async function pushTrace(otlpHttp: string): Promise<{ traceId: string; spans: string[] }> {
+  const make = (attrs: Record<string, string>) => new BasicTracerProvider({ resource: resourceFromAttributes(attrs), spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter({ url: `${otlpHttp}/v1/traces` }))] });
+  const shopP = make({ 'service.name': 'shop', 'k8s.namespace.name': 'default', 'k8s.pod.name': POD });
+  const bankP = make({ 'service.name': 'bank' });
+  const shop = shopP.getTracer('e2e');
+  const bank = bankP.getTracer('e2e');
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const root = shop.startSpan('POST /pay', { kind: SpanKind.SERVER, attributes: { 'http.method': 'POST', 'http.route': '/pay' } });
+  await sleep(5);
+  const charge = shop.startSpan('charge card', { kind: SpanKind.INTERNAL, attributes: { 'card.kind': 'visa' } }, trace.setSpan(ROOT_CONTEXT, root));
+  const call = shop.startSpan('call bank', { kind: SpanKind.CLIENT, attributes: { 'peer.service': 'bank' } }, trace.setSpan(ROOT_CONTEXT, charge));
+  await sleep(5);
+  const auth = bank.startSpan('authorize', { kind: SpanKind.SERVER, attributes: { 'bank.account': 'acc-42' }, links: [{ context: root.spanContext(), attributes: { reason: 'payment' } }] }, trace.setSpan(ROOT_CONTEXT, call));
+  auth.addEvent('fraud check', { score: 7 });
+  await sleep(20);
+  const ledger = bank.startSpan('ledger write', { kind: SpanKind.INTERNAL }, trace.setSpan(ROOT_CONTEXT, auth));
+  await sleep(5);
+  ledger.end();
+  auth.setStatus({ code: SpanStatusCode.ERROR, message: 'insufficient funds' });
+  auth.end();
+  call.end();
+  charge.end();
+  await sleep(3);
+  root.end();
+  await Promise.all([shopP.forceFlush(), bankP.forceFlush()]);
+  await Promise.all([shopP.shutdown(), bankP.shutdown()]);
+  return { traceId: root.spanContext().traceId, spans: ['POST /pay', 'charge card', 'call bank', 'authorize', 'ledger write'] };
+}
+
+/** Log lines through pino-loki (Loki's JSON push API), one of them carrying the trace's ID as `"trace_id":"…"`. */
+async function pushLogs(lokiUrl: string, traceId: string): Promise<void> {
+  const stream = pinoLoki({ host: lokiUrl, batching: false, labels: { namespace: 'default', pod: POD, app: 'shop' } });
+  const logger = pino({ base: undefined }, stream);
+  const sleep = () => new Promise((r) => setTimeout(r, 15));
+  logger.info('cart ok');
+  await sleep();
+  logger.error({ trace_id: traceId }, 'payment error: card declined');
+  await sleep();
+  logger.warn('slow response, error budget at 80%');
+  await sleep();
+  logger.info('retrying after error');
+  await new Promise<void>((r) => stream.end(r));
+}
+
+describe.runIf(enabled)('UI end to end in Chromium against sightline --target all', () => {
   let sightline: SpawnedSightline;
+  let ports: Record<string, number>;
   let base: string;
+  let promUrl: string;
+  let lokiUrl: string;
+  let tempoUrl: string;
+  let otlpHttp: string;
+  let traced: { traceId: string; spans: string[] };
   let browser: BrowserContext;
   let page: Page;
   const shots = artifactsDir('ui-e2e');
@@ -28,26 +107,39 @@ describe.runIf(enabled)('UI end to end in Chromium', () => {
   const shot = async (name: string) => page.screenshot({ path: join(shots, `${String(++step).padStart(2, '0')}-${name}.png`), fullPage: true });
 
   beforeAll(async () => {
-    const [webDir, p] = await Promise.all([buildWebApp(), startPrometheus()]);
-    prom = p;
+    const webDir = await buildWebApp();
     const dir = tempDir();
-    const prov = join(dir, 'provisioning', 'datasources');
-    mkdirSync(prov, { recursive: true });
     writeFileSync(
-      join(prov, 'sightline.yaml'),
-      `apiVersion: 1\ndatasources:\n- name: Prometheus\n  type: prometheus\n  uid: prometheus\n  url: \${PROM_URL}\n  access: proxy\n  isDefault: true\n  jsonData:\n    timeInterval: 1s\n    httpMethod: POST\n- name: Loki\n  type: loki\n  url: http://127.0.0.1:1\n  access: proxy\n  jsonData:\n    maxLines: 1000\n    derivedFields:\n    - datasourceUid: tempo\n      matcherRegex: '"trace_id":"(\\w+)"'\n      name: TraceID\n      url: $\${__value.raw}\n- name: Tempo\n  type: tempo\n  url: http://127.0.0.1:1\n  access: proxy\n  jsonData:\n    tracesToLogs:\n      datasourceUid: loki\n      mapTagNamesEnabled: true\n      tags:\n      - pod\n      - namespace\n`,
+      join(dir, 'sightline.yaml'),
+      [
+        'metrics: { listen_address: 127.0.0.1:0, scrape_self: false }',
+        'logs: { listen_address: 127.0.0.1:0 }',
+        'mimir: { listen_address: 127.0.0.1:0 }',
+        'traces:',
+        '  listen_address: 127.0.0.1:0',
+        '  zipkin: { listen_address: 127.0.0.1:0 }',
+        '  jaeger: { listen_address: 127.0.0.1:0 }',
+        '  metrics_generator: { collection_interval: 300ms, service_graphs_wait: 1s }',
+        'otlp: { grpc_listen_address: 127.0.0.1:0, http_listen_address: 127.0.0.1:0 }',
+        `ui: { listen_address: 127.0.0.1:0, static_dir: ${JSON.stringify(webDir)} }`,
+        '',
+      ].join('\n'),
     );
-    writeFileSync(join(dir, 'sightline.yaml'), `ui:\n  listen_address: 127.0.0.1:0\n  static_dir: ${webDir}\n  provisioning_path: ${join(dir, 'provisioning')}\n`);
-    sightline = spawnSightline(['--target', 'ui', '--config.file', join(dir, 'sightline.yaml'), '--data-dir', join(dir, 'data')], { PROM_URL: prom.url, GF_SECURITY_ADMIN_PASSWORD: PASSWORD });
-    const ports = await startedPorts(sightline).catch((e: Error) => {
+    sightline = spawnSightline(['--target', 'all', '--config.file', join(dir, 'sightline.yaml'), '--data-dir', join(dir, 'data')], { GF_SECURITY_ADMIN_PASSWORD: PASSWORD });
+    ports = await startedPorts(sightline, 40_000).catch((e: Error) => {
       throw new Error(`${e.message}\n${sightline.stderr()}`);
     });
     base = `http://127.0.0.1:${ports.ui}`;
-    browser = await launchChromium();
+    promUrl = `http://127.0.0.1:${ports.prometheus}`;
+    lokiUrl = `http://127.0.0.1:${ports.loki}`;
+    tempoUrl = `http://127.0.0.1:${ports.tempo}`;
+    otlpHttp = `http://127.0.0.1:${ports.otlp_http}`;
+    const [, t, b] = await Promise.all([pushMetrics(otlpHttp), pushTrace(otlpHttp), launchChromium()]);
+    traced = t;
+    browser = b;
+    await pushLogs(lokiUrl, traced.traceId);
     page = browser.pages()[0] ?? (await browser.newPage());
-    // Let Prometheus scrape itself a few times so a range query has points.
-    await new Promise((r) => setTimeout(r, 2500));
-  });
+  }, 90_000);
 
   afterAll(async () => {
     await browser?.close();
@@ -55,7 +147,6 @@ describe.runIf(enabled)('UI end to end in Chromium', () => {
       sightline.child.kill('SIGTERM');
       await sightline.exited;
     }
-    await prom?.stop();
   });
 
   it('signs in (a wrong password is refused first)', async () => {
@@ -92,7 +183,7 @@ describe.runIf(enabled)('UI end to end in Chromium', () => {
     await page.click('button:has-text("Add data source")');
     await page.waitForURL(/\/datasources\/new$/);
     await page.fill('input[name=name]', 'Second Prometheus');
-    await page.fill('input[name=url]', prom.url);
+    await page.fill('input[name=url]', promUrl);
     await page.click('button:has-text("Save & test")');
     await expect.poll(() => page.locator('[data-testid=health-result]').textContent()).toBe('Successfully queried the Prometheus API.');
     await page.waitForURL(/\/datasources\/edit\/second-prometheus$/);
@@ -103,29 +194,34 @@ describe.runIf(enabled)('UI end to end in Chromium', () => {
     await expect.poll(() => page.locator('[data-testid=datasource-list] .ds-name').allTextContents()).toEqual(['Loki', 'Prometheus', 'Tempo']);
     await page.goto(`${base}/datasources/edit/loki`);
     await page.click('button:has-text("Test")');
-    await expect.poll(() => page.locator('[data-testid=health-result]').textContent()).toMatch(/^Unable to reach http:\/\/127\.0\.0\.1:1/);
+    await expect.poll(() => page.locator('[data-testid=health-result]').textContent()).toBe('Data source successfully connected.');
+    await page.goto(`${base}/datasources/edit/tempo`);
+    await page.click('button:has-text("Test")');
+    await expect.poll(() => page.locator('[data-testid=health-result]').textContent()).toBe('Data source is working');
   });
 
   it('runs PromQL in Explore: completion, graph with one legend entry per series, tooltip, table', async () => {
-    const expected = (await (await fetch(`${prom.url}/api/v1/query?query=${encodeURIComponent(QUERY)}`)).json()) as { data: { result: { metric: Record<string, string> }[] } };
-    const slices = expected.data.result.map((s) => s.metric.slice).sort();
-    expect(slices.length).toBeGreaterThanOrEqual(2);
+    const expected = (await (await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(QUERY)}`)).json()) as { data: { result: { metric: Record<string, string> }[] } };
+    const regions = expected.data.result.map((s) => s.metric.region).sort();
+    expect(regions).toEqual(REGIONS);
 
     await page.goto(`${base}/explore?from=now-1m&to=now`);
     const editor = page.locator('[data-testid=promql-editor] .cm-content');
     await editor.click();
     // completion of metric names comes from Prometheus through the proxy
-    await page.keyboard.type('prometheus_engine_query_dur');
-    await expect.poll(() => page.locator('.cm-tooltip-autocomplete').textContent(), { timeout: 10_000 }).toContain('prometheus_engine_query_duration_seconds');
+    await page.keyboard.type('orders_to');
+    await expect.poll(() => page.locator('.cm-tooltip-autocomplete').textContent(), { timeout: 10_000 }).toContain('orders_total');
     await shot('promql-completion');
     await page.keyboard.press('Escape');
     await page.keyboard.press('Control+A');
     await page.keyboard.type(QUERY);
-    await page.fill('[data-testid=legend-format]', '{{slice}}');
+    await page.fill('[data-testid=legend-format]', '{{region}}');
+    // the samples are seconds old: a 1s step (the datasource's 15s would align the last step before them)
+    await page.fill('input[placeholder=auto]', '1s');
     await page.click('[data-testid=run-query]');
     const legend = page.locator('[data-testid=graph-legend] .legend-name');
-    await expect.poll(() => legend.count(), { timeout: 10_000 }).toBe(slices.length);
-    expect((await legend.allTextContents()).sort()).toEqual(slices);
+    await expect.poll(() => legend.count(), { timeout: 10_000 }).toBe(regions.length);
+    expect((await legend.allTextContents()).sort()).toEqual(regions);
     // the canvas has lines drawn on it
     // (a string, evaluated in the page: this file is type-checked without the DOM library)
     const painted = (await page.evaluate(`(() => {
@@ -147,33 +243,34 @@ describe.runIf(enabled)('UI end to end in Chromium', () => {
     // the URL holds the view: a reload reproduces it
     const url = new URL(page.url());
     expect(url.searchParams.get('expr')).toBe(QUERY);
-    expect(url.searchParams.get('legend')).toBe('{{slice}}');
+    expect(url.searchParams.get('legend')).toBe('{{region}}');
     expect(url.searchParams.get('ds')).toBe('prometheus');
     await page.reload();
-    await expect.poll(() => page.locator('[data-testid=graph-legend] .legend-name').count(), { timeout: 10_000 }).toBe(slices.length);
+    await expect.poll(() => page.locator('[data-testid=graph-legend] .legend-name').count(), { timeout: 10_000 }).toBe(regions.length);
 
     await page.click('.seg button:has-text("Table")');
-    await expect.poll(() => page.locator('[data-testid=result-table] tbody tr').count()).toBe(slices.length);
+    await expect.poll(() => page.locator('[data-testid=result-table] tbody tr').count()).toBe(regions.length);
     await shot('explore-table');
     await page.click('.seg button:has-text("Instant")');
-    await expect.poll(() => page.locator('[data-testid=result-table] tbody tr').count()).toBe(slices.length);
+    await expect.poll(() => page.locator('[data-testid=result-table] tbody tr').count()).toBe(regions.length);
     expect(new URL(page.url()).searchParams.get('qt')).toBe('instant');
   });
 
   it('builds a selector in the metrics browser from the metrics API', async () => {
-    await page.goto(`${base}/explore?ds=prometheus&from=now-5m&to=now`);
+    await page.goto(`${base}/explore?ds=prometheus&from=now-5m&to=now&step=1s`);
     await page.click('[data-testid=metrics-browser-toggle]');
-    await page.fill('[data-testid=mb-filter]', 'prometheus_engine_query_duration');
-    await page.click('[data-testid=mb-metrics] li:text-is("prometheus_engine_query_duration_seconds")');
-    await page.click('[data-testid=mb-labels] li:has-text("slice")');
-    await page.click('[data-testid=mb-values] li:text-is("inner_eval")');
-    await page.click('[data-testid=mb-values] li:text-is("prepare_time")');
-    const selector = 'prometheus_engine_query_duration_seconds{slice=~"inner_eval|prepare_time"}';
+    await page.fill('[data-testid=mb-filter]', 'orders');
+    await page.click('[data-testid=mb-metrics] li:text-is("orders_total")');
+    await page.click('[data-testid=mb-labels] li:has-text("region")');
+    await page.click('[data-testid=mb-values] li:text-is("eu")');
+    await page.click('[data-testid=mb-values] li:text-is("us")');
+    const selector = 'orders_total{region=~"eu|us"}';
     expect(await page.locator('[data-testid=mb-selector]').textContent()).toBe(selector);
     await shot('metrics-browser');
     await page.click('button:has-text("Use query")');
-    const expected = (await (await fetch(`${prom.url}/api/v1/query?query=${encodeURIComponent(selector)}`)).json()) as { data: { result: unknown[] } };
-    await expect.poll(() => page.locator('[data-testid=graph-legend] .legend-name').count(), { timeout: 10_000 }).toBe(expected.data.result.length);
+    const expected = (await (await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(selector)}`)).json()) as { data: { result: unknown[] } };
+    expect(expected.data.result.length).toBe(2);
+    await expect.poll(() => page.locator('[data-testid=graph-legend] .legend-name').count(), { timeout: 10_000 }).toBe(2);
     expect(new URL(page.url()).searchParams.get('expr')).toBe(selector);
   });
 
@@ -185,14 +282,14 @@ describe.runIf(enabled)('UI end to end in Chromium', () => {
   });
 
   it('changes the time range in now-notation and switches theme', async () => {
-    await page.goto(`${base}/explore?ds=prometheus&expr=up`);
+    await page.goto(`${base}/explore?ds=prometheus&expr=${encodeURIComponent('sum by (region) (orders_total)')}&step=1s`);
     await page.click('[data-testid=time-range-button]');
     await page.fill('[data-testid=time-from]', 'now-5m');
     await page.fill('[data-testid=time-to]', 'now');
     await page.click('button:has-text("Apply time range")');
     await page.waitForURL(/from=now-5m/);
     expect(await page.locator('[data-testid=time-range-button]').textContent()).toBe('Last 5 minutes');
-    await expect.poll(() => page.locator('[data-testid=graph-legend] .legend-name').allTextContents()).toEqual([`up{instance="${new URL(prom.url).host}", job="prometheus"}`]);
+    await expect.poll(() => page.locator('[data-testid=graph-legend] .legend-name').allTextContents()).toEqual(REGIONS.map((r) => `{region="${r}"}`));
     await page.click('[data-testid=time-range-button]');
     await page.fill('[data-testid=time-from]', 'yesterday-ish');
     await page.click('button:has-text("Apply time range")');
@@ -205,75 +302,117 @@ describe.runIf(enabled)('UI end to end in Chromium', () => {
     await shot(`theme-${after}`);
   });
 
-  // No Loki or Tempo server exists on this machine (the logs and traces pillars are built elsewhere), so this
-  // step answers the browser's proxy calls with a TEST DOUBLE of their APIs (page.route): it checks the UI layer
-  // (log rows, levels, derived-field link to the trace view), not a real Loki or Tempo.
-  it('renders logs and follows a derived trace_id link to the trace (Loki/Tempo answers from a test double)', async () => {
-    const nowNs = BigInt(Date.now()) * 1_000_000n;
-    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
-    await page.route('**/api/datasources/proxy/uid/loki/loki/api/v1/query_range*', async (route) => {
-      const q = new URL(route.request().url()).searchParams.get('query') ?? '';
-      if (q.includes('count_over_time')) {
-        return route.fulfill({ json: { status: 'success', data: { resultType: 'matrix', result: [{ metric: {}, values: [[Math.floor(Date.now() / 1000) - 60, '3']] }] } } });
-      }
-      return route.fulfill({
-        json: {
-          status: 'success',
-          data: {
-            resultType: 'streams',
-            result: [
-              { stream: { namespace: 'default', app: 'shop' }, values: [[String(nowNs - 1_000_000_000n), `{"level":"error","msg":"payment failed","trace_id":"${traceId}"}`], [String(nowNs - 3_000_000_000n), 'level=info msg="cart ok"']] },
-              { stream: { namespace: 'default', app: 'web' }, values: [[String(nowNs - 2_000_000_000n), 'WARN slow response error budget']] },
-            ],
-          },
-        },
-      });
-    });
-    await page.route(`**/api/datasources/proxy/uid/tempo/api/traces/${traceId}`, (route) => {
-      const span = (id: string, parent: string | undefined, name: string, startMs: number, durMs: number) => ({ traceId, spanId: id, parentSpanId: parent, name, startTimeUnixNano: `${Date.now() + startMs}000000`, endTimeUnixNano: `${Date.now() + startMs + durMs}000000` });
-      return route.fulfill({
-        json: {
-          batches: [
-            { resource: { attributes: [{ key: 'service.name', value: { stringValue: 'shop' } }, { key: 'k8s.namespace.name', value: { stringValue: 'default' } }, { key: 'k8s.pod.name', value: { stringValue: 'shop-7d9f' } }] }, scopeSpans: [{ spans: [span('a1', undefined, 'POST /pay', 0, 120), span('a2', 'a1', 'charge card', 10, 80)] }] },
-            { resource: { attributes: [{ key: 'service.name', value: { stringValue: 'bank' } }] }, scopeSpans: [{ spans: [span('b1', 'a2', 'authorize', 20, 50)] }] },
-          ],
-        },
-      });
-    });
+  it('runs {namespace="default"} |= "error" over pino-loki lines and follows the derived trace_id link to the waterfall', async () => {
     await page.goto(`${base}/explore?ds=loki&expr=${encodeURIComponent('{namespace="default"} |= "error"')}&from=now-15m&to=now`);
     const rows = page.locator('[data-testid=log-rows] li');
     await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(3);
-    expect(await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-level')))).toEqual(['error', 'warning', 'info']);
+    expect(await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-level')))).toEqual(['info', 'warning', 'error']);
+    expect((await page.locator('[data-testid=log-rows] .log-line').allTextContents()).join('\n')).toContain(`"trace_id":"${traced.traceId}"`);
     await shot('logs');
+    // "show context" of the error line: its stream's neighbours; without the `level` label, the pod's other lines too
+    await rows.nth(2).locator('.log-main').click();
+    await rows.nth(2).locator('[data-testid=show-context]').click();
+    const ctx = page.locator('[data-testid=log-context-rows] .log-line');
+    await expect.poll(() => ctx.allTextContents(), { timeout: 10_000 }).toEqual([expect.stringContaining('payment error: card declined')]);
+    await page.uncheck('[data-testid=context-label-level]');
+    await expect.poll(() => page.locator('[data-testid=log-context-selector]').textContent()).toBe(`{app="shop", namespace="default", pod="${POD}"}`);
+    await expect.poll(async () => (await ctx.allTextContents()).map((l) => (JSON.parse(l) as { msg: string }).msg), { timeout: 10_000 }).toEqual(['cart ok', 'payment error: card declined', 'slow response, error budget at 80%', 'retrying after error']);
+    expect(await page.locator('[data-testid=log-context-rows] li.context-anchor .log-line').textContent()).toContain('payment error');
+    await shot('log-context');
+    await rows.nth(2).locator('[data-testid=show-context]').click();
+    await expect.poll(() => page.locator('[data-testid=log-context]').count()).toBe(0);
     // the derived trace_id link opens the trace beside the logs (split view)
     await page.click('[data-testid=derived-link]');
     await page.waitForURL(/split=/);
     const split = () => new URLSearchParams(new URL(page.url()).searchParams.get('split') ?? '');
-    expect([split().get('ds'), split().get('expr')]).toEqual(['tempo', traceId]);
+    expect([split().get('ds'), split().get('expr')]).toEqual(['tempo', traced.traceId]);
     expect(new URL(page.url()).searchParams.get('ds')).toBe('loki');
     const right = page.locator('[data-testid=explore-pane-right]');
-    await expect.poll(() => right.locator('[data-testid=trace-spans] tbody tr').count()).toBe(3);
-    expect(await right.locator('[data-testid=trace-spans] tbody tr td:nth-child(2)').allTextContents()).toEqual(['POST /pay', 'charge card', 'authorize']);
+    const spanNames = right.locator('[data-testid=trace-waterfall] [data-testid=span-row] .span-name');
+    await expect.poll(() => spanNames.count(), { timeout: 10_000 }).toBe(traced.spans.length);
+    expect(await spanNames.allTextContents()).toEqual(traced.spans);
+    // the failing span is highlighted; its details show attributes, the event and the link
+    const failing = right.locator('[data-testid=span-row].span-error');
+    expect(await failing.locator('.span-name').allTextContents()).toEqual(['authorize']);
+    await failing.click();
+    const details = right.locator('[data-testid=span-details]');
+    await expect.poll(() => details.textContent()).toContain('acc-42');
+    expect(await details.textContent()).toContain('fraud check');
+    expect(await details.textContent()).toContain('insufficient funds');
+    expect(await details.locator('[data-testid=span-link]').count()).toBe(1);
     await shot('split-logs-trace');
+    // the tree collapses: hiding the children of `charge card` leaves two rows
+    await right.locator('[data-testid=span-row]:has(.span-name:text-is("charge card")) [data-testid=span-toggle]').click();
+    await expect.poll(() => spanNames.allTextContents()).toEqual(['POST /pay', 'charge card']);
+    await right.locator('[data-testid=span-row]:has(.span-name:text-is("charge card")) [data-testid=span-toggle]').click();
+    await expect.poll(() => spanNames.count()).toBe(traced.spans.length);
     // from a span to its logs (tracesToLogs: tags pod, namespace from the span's Kubernetes attributes), in the other pane
-    await right.locator('[data-testid=span-logs]').first().click();
-    await expect.poll(() => new URL(page.url()).searchParams.get('expr')).toBe('{pod="shop-7d9f", namespace="default"}');
-    await expect.poll(() => page.locator('[data-testid=explore-pane-left] [data-testid=log-rows] li').count(), { timeout: 10_000 }).toBe(3);
+    await right.locator('[data-testid=span-row]:has(.span-name:text-is("POST /pay"))').click();
+    await right.locator('[data-testid=span-logs]').click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('expr')).toBe(`{pod="${POD}", namespace="default"}`);
+    await expect.poll(() => page.locator('[data-testid=explore-pane-left] [data-testid=log-rows] li').count(), { timeout: 10_000 }).toBe(4);
+    await shot('span-to-logs');
     await page.click('[data-testid=split-close]');
     await expect.poll(() => new URL(page.url()).searchParams.has('split')).toBe(false);
+  });
 
-    // live tail over the tail WebSocket (the Loki side of the socket is the test double too)
-    await page.routeWebSocket(/\/api\/datasources\/proxy\/uid\/loki\/loki\/api\/v1\/tail/, (ws) => {
-      const t = BigInt(Date.now()) * 1_000_000n;
-      ws.send(JSON.stringify({ streams: [{ stream: { namespace: 'default', app: 'shop' }, values: [[String(t), 'level=error msg="live one"']] }] }));
-      setTimeout(() => ws.send(JSON.stringify({ streams: [{ stream: { namespace: 'default', app: 'shop' }, values: [[String(t + 1_000_000n), 'level=info msg="live two"']] }] })), 200);
-    });
+  it('tails logs live over the tail WebSocket as pino-loki pushes them', async () => {
+    await page.goto(`${base}/explore?ds=loki&expr=${encodeURIComponent(`{app="shop"}`)}&from=now-15m&to=now`);
     await page.click('[data-testid=live-tail]');
-    const leftRows = page.locator('[data-testid=explore-pane-left] [data-testid=log-rows] .log-line');
-    await expect.poll(() => leftRows.allTextContents(), { timeout: 10_000 }).toEqual(['level=info msg="live two"', 'level=error msg="live one"']);
+    await expect.poll(() => page.locator('[data-testid=live-status]').count()).toBe(1);
+    await new Promise((r) => setTimeout(r, 500));
+    const stream = pinoLoki({ host: lokiUrl, batching: false, labels: { namespace: 'default', pod: POD, app: 'shop' } });
+    pino({ base: undefined }, stream).error('live one');
+    await new Promise<void>((r) => stream.end(r));
+    await expect.poll(async () => (await page.locator('[data-testid=log-rows] .log-line').allTextContents()).some((l) => l.includes('live one')), { timeout: 10_000 }).toBe(true);
     await shot('live-tail');
     await page.click('[data-testid=live-tail]');
-    await page.unrouteAll();
+  });
+
+  it('searches traces by service, span name, tags and duration, and by TraceQL', async () => {
+    // switching a PromQL pane to Tempo starts on the empty search form
+    await page.goto(`${base}/explore?ds=prometheus&expr=up&from=now-15m&to=now`);
+    await page.selectOption('[data-testid=datasource-picker]', 'tempo');
+    await expect.poll(() => page.locator('[data-testid=trace-search]').count()).toBe(1);
+    expect(new URL(page.url()).searchParams.get('expr')).toBeNull();
+    await page.goto(`${base}/explore?ds=tempo&tq=search&from=now-15m&to=now`);
+    await expect.poll(() => page.locator('[data-testid=search-service] option').allTextContents(), { timeout: 10_000 }).toEqual(expect.arrayContaining(['bank', 'shop']));
+    await page.selectOption('[data-testid=search-service]', 'bank');
+    await page.fill('[data-testid=search-span]', 'authorize');
+    await page.fill('[data-testid=search-tags]', 'bank.account=acc-42');
+    await page.fill('[data-testid=search-min-duration]', '10ms');
+    await page.click('[data-testid=run-search]');
+    const results = page.locator('[data-testid=trace-results] tbody tr');
+    await expect.poll(() => results.count(), { timeout: 10_000 }).toBe(1);
+    expect(await results.first().locator('td').first().textContent()).toBe(traced.traceId);
+    expect(await results.first().textContent()).toContain('shop');
+    await shot('trace-search');
+    // no trace is that slow
+    await page.fill('[data-testid=search-min-duration]', '10s');
+    await page.click('[data-testid=run-search]');
+    await expect.poll(() => page.locator('[data-testid=trace-results-empty]').count()).toBe(1);
+
+    await page.goto(`${base}/explore?ds=tempo&tq=traceql&expr=${encodeURIComponent('{ status = error && resource.service.name = "bank" }')}&from=now-15m&to=now`);
+    await expect.poll(() => results.count(), { timeout: 10_000 }).toBe(1);
+    await results.first().locator('a').first().click();
+    await expect.poll(() => page.locator('[data-testid=trace-waterfall] [data-testid=span-row]').count(), { timeout: 10_000 }).toBe(traced.spans.length);
+    expect(new URL(page.url()).searchParams.get('expr')).toBe(traced.traceId);
+    await shot('traceql-to-trace');
+  });
+
+  it('opens the service graph from the service-graph metrics', async () => {
+    // the metrics generator's edge shop → bank reaches the metrics store
+    await waitFor(async () => {
+      const r = (await (await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent('traces_service_graph_request_total')}`)).json()) as { data: { result: unknown[] } };
+      return r.data.result.length > 0;
+    }, 15_000, 'service graph series');
+    await page.goto(`${base}/explore?ds=tempo&tq=servicemap&from=now-15m&to=now`);
+    const graph = page.locator('[data-testid=service-graph]');
+    await expect.poll(() => graph.locator('[data-testid=sg-node] .sg-name').allTextContents(), { timeout: 10_000 }).toEqual(['bank', 'shop']);
+    expect(await graph.locator('[data-testid=sg-edge]').evaluateAll((els) => els.map((e) => e.getAttribute('data-edge')))).toEqual(['shop→bank']);
+    expect(await graph.locator('[data-testid=sg-node]:has(.sg-name:text-is("bank")) .sg-failed').textContent()).toMatch(/100(\.0)?% failed/);
+    await shot('service-graph');
+    void tempoUrl;
   });
 
   it('signs out', async () => {

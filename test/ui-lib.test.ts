@@ -2,9 +2,11 @@
 import { describe, expect, it } from 'vitest';
 import { defaultSeriesName, formatLegend, seriesName } from '../ui/src/lib/legend.js';
 import { autoStepMs, parsePromDuration, parseTime, resolveRange } from '../ui/src/lib/time.js';
-import { compareNs, derivedLinks, detectLevel, detectedFields, flattenStreams } from '../ui/src/lib/logs.js';
+import { compareNs, contextQueries, derivedLinks, detectLevel, detectedFields, flattenStreams, streamSelector } from '../ui/src/lib/logs.js';
 import { buildSelector } from '../ui/src/lib/selector.js';
 import { formatValue } from '../ui/src/lib/units.js';
+import { layoutServiceGraph, serviceGraphEdges } from '../ui/src/lib/service-graph.js';
+import { axisTicks, formatMs, traceRows, visibleRows } from '../ui/src/lib/trace.js';
 
 const NOW = Date.UTC(2026, 10, 24, 15, 37, 42, 123);
 
@@ -106,5 +108,83 @@ describe('log rows', () => {
     expect(derivedLinks('{"msg":"x","trace_id":"4bf92f3577b34da6"}', seed)).toEqual([{ name: 'TraceID', value: '4bf92f3577b34da6', datasourceUid: 'tempo', label: 'TraceID: 4bf92f3577b34da6' }]);
     expect(derivedLinks('no trace here', seed)).toEqual([]);
     expect(derivedLinks('id=77', [{ name: 'Ext', matcherRegex: 'id=(\\d+)', url: 'https://example.com/x/${__value.raw}' }])[0].href).toBe('https://example.com/x/77');
+  });
+});
+
+describe('trace rows (Tempo OTLP-JSON → waterfall)', () => {
+  const attr = (key: string, v: string) => ({ key, value: { stringValue: v } });
+  const span = (spanId: string, parentSpanId: string | undefined, name: string, startNs: bigint, endNs: bigint, extra: Record<string, unknown> = {}) => ({
+    traceId: 't1',
+    spanId,
+    parentSpanId,
+    name,
+    startTimeUnixNano: String(startNs),
+    endTimeUnixNano: String(endNs),
+    ...extra,
+  });
+  const t0 = 1_700_000_000_000_000_000n;
+  const trace = {
+    batches: [
+      { resource: { attributes: [attr('service.name', 'bank')] }, scopeSpans: [{ spans: [span('c', 'b', 'authorize', t0 + 3_000_000n, t0 + 5_500_000n, { kind: 2, status: { code: 2, message: 'no funds' }, events: [{ timeUnixNano: String(t0 + 4_000_000n), name: 'check', attributes: [attr('k', 'v')] }] })] }] },
+      { resource: { attributes: [attr('service.name', 'shop'), attr('k8s.pod.name', 'p1')] }, scopeSpans: [{ spans: [span('b', 'a', 'charge', t0 + 1_000_000n, t0 + 6_000_000n), span('a', undefined, 'POST /pay', t0, t0 + 10_000_000n, { kind: 'SPAN_KIND_SERVER' }), span('d', 'a', 'render', t0 + 7_000_000n, t0 + 8_000_000n), span('x', 'missing', 'orphan', t0 + 9_000_000n, t0 + 9_500_000n)] }] },
+    ],
+  };
+
+  it('orders spans as a tree by start time, with depth, service, kind, errors, events and tags', () => {
+    const rows = traceRows(trace);
+    expect(rows.map((r) => [r.name, r.depth, r.service, r.hasChildren])).toEqual([
+      ['POST /pay', 0, 'shop', true],
+      ['charge', 1, 'shop', true],
+      ['authorize', 2, 'bank', false],
+      ['render', 1, 'shop', false],
+      ['orphan', 0, 'shop', false],
+    ]);
+    const auth = rows[2];
+    expect([auth.kind, auth.error, auth.statusMessage, auth.durMs]).toEqual(['server', true, 'no funds', 2.5]);
+    expect(auth.events).toEqual([{ name: 'check', offsetMs: 1, attributes: [['k', 'v']] }]);
+    expect(rows[0].kind).toBe('server');
+    expect(rows[1].tags['k8s.pod.name']).toBe('p1');
+    expect(rows[0].startMs).toBe(Number(t0 / 1_000_000n));
+  });
+
+  it('hides the descendants of collapsed spans', () => {
+    const rows = traceRows(trace);
+    expect(visibleRows(rows, new Set(['b'])).map((r) => r.name)).toEqual(['POST /pay', 'charge', 'render', 'orphan']);
+    expect(visibleRows(rows, new Set(['a'])).map((r) => r.name)).toEqual(['POST /pay', 'orphan']);
+    expect(visibleRows(rows, new Set()).length).toBe(5);
+  });
+
+  it('puts round ticks on the time axis and formats durations', () => {
+    expect(axisTicks(159)).toEqual([0, 50, 100, 150]);
+    expect(axisTicks(10)).toEqual([0, 2, 4, 6, 8, 10]);
+    expect([formatMs(0.25), formatMs(27.97), formatMs(159), formatMs(2500)]).toEqual(['250 µs', '27.97 ms', '159 ms', '2.50 s']);
+  });
+});
+
+describe('service graph from traces_service_graph_* series', () => {
+  const v = (client: string, server: string, value: string) => ({ metric: { client, server }, value: [0, value] as [number, string] });
+  it('builds edges with failures and mean latency, and lays callers left of callees', () => {
+    const edges = serviceGraphEdges([v('user', 'shop', '4'), v('shop', 'bank', '2'), v('shop', 'db', '0')], [v('shop', 'bank', '1')], [v('shop', 'bank', '0.5')]);
+    expect(edges).toEqual([
+      { client: 'shop', server: 'bank', requests: 2, failed: 1, avgMs: 250 },
+      { client: 'user', server: 'shop', requests: 4, failed: 0, avgMs: undefined },
+    ]);
+    const nodes = layoutServiceGraph(edges, 100, 10);
+    expect(nodes.map((n) => [n.name, n.x, n.requests, n.failed])).toEqual([
+      ['bank', 290, 2, 1],
+      ['shop', 190, 4, 0],
+      ['user', 90, 0, 0],
+    ]);
+    expect(nodes[0].avgMs).toBe(250);
+  });
+});
+
+describe('log context queries', () => {
+  it('selects the exact stream and asks for the lines before (backward, up to the line) and after (forward)', () => {
+    const sel = streamSelector({ app: 'shop', msg: 'say "hi"\\' });
+    expect(sel).toBe('{app="shop", msg="say \\"hi\\"\\\\"}');
+    const q = contextQueries('{app="shop"}', '1700000000000000005', 10, 1000);
+    expect(q.before).toEqual({ query: '{app="shop"}', direction: 'backward', limit: '10', start: '1699999999000000005', end: '1700000000000000006' });
+    expect(q.after).toEqual({ query: '{app="shop"}', direction: 'forward', limit: '10', start: '1700000000000000006', end: '1700000001000000005' });
   });
 });

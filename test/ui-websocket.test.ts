@@ -1,7 +1,8 @@
 /**
- * WebSockets through the datasource proxy (Loki's tail). The upstream here is a TEST DOUBLE of Loki's tail socket
- * (no Loki server on this machine): it reports what it received, so the test checks the proxy layer itself —
- * authentication, origin check, path rules, credentials added and cookies not forwarded, frames relayed.
+ * WebSockets through the datasource proxy (Loki's tail). The upstream of the first suite is a TEST DOUBLE of Loki's
+ * tail socket that reports what it received (headers a real Loki cannot show), so it checks the proxy layer itself —
+ * authentication, origin check, path rules, credentials added and cookies not forwarded, frames relayed. The second
+ * suite tails a real Loki (src/logs) through the proxy.
  */
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -10,7 +11,8 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { sightlineConfigSchema } from '../src/config/index.js';
 import { createSelfMetricsRegistry, listen, silentLogger } from '../src/server/index.js';
 import { createUiServer, openUiDatabase, type UiDatabase } from '../src/ui/index.js';
-import { tempDir } from './helpers/process.js';
+import { startLogsForTest, type RunningLogs } from '../src/logs/testing.js';
+import { tempDir, waitFor } from './helpers/process.js';
 
 describe('WebSocket datasource proxy (Loki tail; upstream is a test double)', () => {
   let upstream: WebSocketServer;
@@ -72,5 +74,48 @@ describe('WebSocket datasource proxy (Loki tail; upstream is a test double)', ()
     expect((await connect('/api/datasources/proxy/uid/tail/loki/api/v1/tail', { cookie: adminCookie, origin: 'http://evil.example' })).status).toBe(403);
     expect((await connect('/api/datasources/proxy/uid/tail/loki/api/v1/push', { cookie: viewerCookie })).status).toBe(403);
     expect((await connect('/api/datasources/proxy/uid/nope/loki/api/v1/tail', { cookie: adminCookie })).status).toBe(404);
+  });
+});
+
+describe('WebSocket datasource proxy against a real Loki tail (src/logs)', () => {
+  let loki: RunningLogs;
+  let app: FastifyInstance;
+  let db: UiDatabase;
+  let base: string;
+  let cookie: string;
+
+  beforeAll(async () => {
+    loki = await startLogsForTest(tempDir('sightline-ui-ws-loki-'));
+    const config = sightlineConfigSchema.parse({ ui: { listen_address: '127.0.0.1:0', admin_password: 'ws-admin-password', provision_self: true, self_urls: { loki: loki.base } } }).ui;
+    db = await openUiDatabase({ type: 'sqlite', path: join(tempDir(), 'ui.db') });
+    app = await createUiServer({ config, db, secretKey: 'ws-secret-key-000000', logger: silentLogger(), registry: createSelfMetricsRegistry(), env: {} });
+    base = `127.0.0.1:${await listen(app, '127.0.0.1:0')}`;
+    const r = await fetch(`http://${base}/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: 'admin', password: 'ws-admin-password' }) });
+    cookie = (r.headers.get('set-cookie') ?? '').split(';')[0];
+  });
+  afterAll(async () => {
+    await app?.close();
+    await db?.close();
+    await loki?.stop();
+  });
+
+  it('streams a line pushed to Loki after the socket opened', async () => {
+    const q = encodeURIComponent('{app="tailed"}');
+    const ws = new WebSocket(`ws://${base}/api/datasources/proxy/uid/loki/loki/api/v1/tail?query=${q}`, { headers: { cookie } });
+    const lines: string[] = [];
+    ws.on('message', (m) => {
+      const f = JSON.parse(m.toString()) as { streams?: { values: [string, string][] }[] };
+      for (const s of f.streams ?? []) for (const v of s.values) lines.push(v[1]);
+    });
+    await new Promise((res, rej) => {
+      ws.once('open', res);
+      ws.once('error', rej);
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    const ts = String(BigInt(Date.now()) * 1_000_000n);
+    const push = await fetch(`${loki.base}/loki/api/v1/push`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ streams: [{ stream: { app: 'tailed' }, values: [[ts, 'tailed through the proxy']] }] }) });
+    expect(push.status).toBe(204);
+    await waitFor(() => lines.includes('tailed through the proxy'), 10_000, 'the tailed line');
+    ws.close();
   });
 });

@@ -39,11 +39,16 @@ const STARTERS: Record<Exclude<Target, 'all'>, (ctx: ComponentContext) => Promis
 export async function startSightline(opts: StartOptions): Promise<RunningSightline> {
   const dataDir = resolve(opts.dataDir);
   mkdirSync(dataDir, { recursive: true });
-  const ctx: ComponentContext = { config: opts.config, dataDir, logger: opts.logger, registry: createSelfMetricsRegistry() };
+  const bound: Record<string, number> = {};
+  const ctx: ComponentContext = { config: opts.config, dataDir, logger: opts.logger, registry: createSelfMetricsRegistry(), ports: bound };
   const names = opts.target === 'all' ? (Object.keys(STARTERS) as Exclude<Target, 'all'>[]) : [opts.target];
   const components: Component[] = [];
   try {
-    for (const n of names) components.push(await STARTERS[n](ctx));
+    for (const n of names) {
+      const c = await STARTERS[n](ctx);
+      components.push(c);
+      Object.assign(bound, c.ports);
+    }
   } catch (e) {
     for (const c of components.reverse()) await c.stop().catch(() => {});
     throw e;

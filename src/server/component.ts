@@ -8,6 +8,11 @@ export interface ComponentContext {
   dataDir: string;
   logger: Logger;
   registry: Registry;
+  /**
+   * Bound ports of the components started before this one in the same process (filled in as they start), e.g.
+   * `{ prometheus: 41234 }`: how a later component reaches an earlier one listening on port 0. Optional.
+   */
+  ports?: Readonly<Record<string, number>>;
 }
 
 /** A running component; `stop` flushes and closes everything it owns (WALs first). */

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { splitHostPort } from '../config/index.js';
 import type { Component, ComponentContext } from '../server/index.js';
 import { listen } from '../server/index.js';
 import { loadOrCreateSecretKey } from './auth/secret-box.js';
@@ -14,6 +15,16 @@ export function uiDatabaseOptions(cfg: UiConfig, dataDir: string): DatabaseOptio
   return { type: 'sqlite', path: cfg.database.path ?? join(dataDir, 'ui', 'sightline.db') };
 }
 
+/**
+ * A component's listen address with the port it actually bound in this process (`ctx.ports`, e.g. `prometheus`),
+ * so self-provisioned datasources work when the other components listen on port 0.
+ */
+export function boundListenAddress(listenAddress: string, boundPort: number | undefined): string {
+  if (boundPort === undefined) return listenAddress;
+  const { host } = splitHostPort(listenAddress);
+  return `${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
+}
+
 /** The web UI (Grafana's role): the app and its API on port 3000. */
 export async function startUi(ctx: ComponentContext): Promise<Component> {
   const cfg = ctx.config.ui;
@@ -21,7 +32,10 @@ export async function startUi(ctx: ComponentContext): Promise<Component> {
   const secretKey = loadOrCreateSecretKey(cfg.secret_key ?? env.GF_SECURITY_SECRET_KEY ?? env.SIGHTLINE_SECRET_KEY, join(ctx.dataDir, 'ui', 'secret.key'));
   const db = await openUiDatabase(uiDatabaseOptions(cfg, ctx.dataDir));
   try {
-    const app = await createUiServer({ config: cfg, metricsListenAddress: ctx.config.metrics.listen_address, logsListenAddress: ctx.config.logs.listen_address, tracesListenAddress: ctx.config.traces.listen_address, db, secretKey, initialPasswordFile: join(ctx.dataDir, 'ui', 'initial-admin-password'), logger: ctx.logger, registry: ctx.registry, env });
+    const app = await createUiServer({ config: cfg, metricsListenAddress: boundListenAddress(ctx.config.metrics.listen_address, ctx.ports?.prometheus),
+      logsListenAddress: boundListenAddress(ctx.config.logs.listen_address, ctx.ports?.loki),
+      tracesListenAddress: boundListenAddress(ctx.config.traces.listen_address, ctx.ports?.tempo),
+      db, secretKey, initialPasswordFile: join(ctx.dataDir, 'ui', 'initial-admin-password'), logger: ctx.logger, registry: ctx.registry, env });
     const port = await listen(app, cfg.listen_address);
     ctx.logger.info({ component: 'ui', address: cfg.listen_address, port, database: db.dialect }, 'web UI listening');
     return {

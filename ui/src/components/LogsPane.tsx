@@ -159,7 +159,7 @@ export function LogsPane(props: { ds: Datasource; state: LogsState; refreshTick:
           </div>
         )}
         {rows && rows.length === 0 && <div className="muted">No logs</div>}
-        {rows && rows.length > 0 && <LogsView rows={rows} wrap={state.wrap} derivedFields={derivedFields} onLink={props.onLink} />}
+        {rows && rows.length > 0 && <LogsView uid={ds.uid} rows={rows} wrap={state.wrap} derivedFields={derivedFields} onLink={props.onLink} />}
         {graph && <Graph data={graph} options={{ stacked: false, unit: 'short' }} />}
         {inspection && (
           <details className="inspector" data-testid="query-inspector">

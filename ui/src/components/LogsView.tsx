@@ -1,4 +1,5 @@
 import { useMemo, useState } from 'react';
+import { LogContext } from './LogContext';
 import { compileDerivedFields, detectedFields, linksFor, type DerivedField, type DerivedLink, type LogRow } from '../lib/logs';
 
 function fmtTime(ms: number): string {
@@ -7,9 +8,10 @@ function fmtTime(ms: number): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
 }
 
-/** Log lines: time, level colour, the line; a click shows labels, detected fields and derived-field links. */
-export function LogsView(props: { rows: LogRow[]; wrap: boolean; derivedFields: DerivedField[]; onLink: (l: DerivedLink) => void }) {
+/** Log lines: time, level colour, the line; a click shows labels, detected fields, derived-field links and "show context". */
+export function LogsView(props: { uid: string; rows: LogRow[]; wrap: boolean; derivedFields: DerivedField[]; onLink: (l: DerivedLink) => void }) {
   const [open, setOpen] = useState<number | null>(null);
+  const [context, setContext] = useState<LogRow | undefined>();
   const compiled = useMemo(() => compileDerivedFields(props.derivedFields), [props.derivedFields]);
   const common = useMemo(() => {
     if (props.rows.length === 0) return {} as Record<string, string>;
@@ -57,8 +59,12 @@ export function LogsView(props: { rows: LogRow[]; wrap: boolean; derivedFields: 
                       ))}
                     </tbody>
                   </table>
+                  <button className="btn secondary" data-testid="show-context" onClick={() => setContext(context === r ? undefined : r)}>
+                    {context === r ? 'Hide context' : 'Show context'}
+                  </button>
                 </div>
               )}
+              {context === r && <LogContext uid={props.uid} row={r} fmtTime={fmtTime} onClose={() => setContext(undefined)} />}
               {links.length > 0 && (
                 <div className="log-links">
                   {links.map((l) =>

@@ -1,62 +1,10 @@
 import { useEffect, useState } from 'react';
 import { apiFetch, proxyPath, type Datasource } from '../lib/api';
-
-interface OtlpAttr {
-  key: string;
-  value: { stringValue?: string; intValue?: string | number; boolValue?: boolean; doubleValue?: number };
-}
-interface OtlpSpan {
-  attributes?: OtlpAttr[];
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  startTimeUnixNano: string;
-  endTimeUnixNano: string;
-  status?: { code?: number | string };
-}
-interface OtlpTrace {
-  batches?: { resource?: { attributes?: OtlpAttr[] }; scopeSpans?: { spans?: OtlpSpan[] }[] }[];
-  trace?: OtlpTrace;
-}
-
-interface SpanRow {
-  span: OtlpSpan;
-  service: string;
-  /** Resource and span attributes as strings (span wins). */
-  tags: Record<string, string>;
-  depth: number;
-  startMs: number;
-  durMs: number;
-}
-
-/** Spans of an OTLP-JSON trace (Tempo's `/api/traces/<id>`), in tree order with depth. */
-function spanRows(t: OtlpTrace): SpanRow[] {
-  const batches = t.batches ?? t.trace?.batches ?? [];
-  const all: { span: OtlpSpan; service: string; tags: Record<string, string> }[] = [];
-  const str = (v: OtlpAttr['value']) => String(v.stringValue ?? v.intValue ?? v.boolValue ?? v.doubleValue ?? '');
-  for (const b of batches) {
-    const res = Object.fromEntries((b.resource?.attributes ?? []).map((a) => [a.key, str(a.value)]));
-    const service = res['service.name'] ?? '';
-    for (const ss of b.scopeSpans ?? []) for (const span of ss.spans ?? []) all.push({ span, service, tags: { ...res, ...Object.fromEntries((span.attributes ?? []).map((a) => [a.key, str(a.value)])) } });
-  }
-  const ms = (ns: string) => Number(ns.slice(0, -6) || '0') + Number(ns.slice(-6) || '0') / 1e6;
-  const byParent = new Map<string, typeof all>();
-  const ids = new Set(all.map((s) => s.span.spanId));
-  for (const s of all) {
-    const p = s.span.parentSpanId && ids.has(s.span.parentSpanId) ? s.span.parentSpanId : '';
-    byParent.set(p, [...(byParent.get(p) ?? []), s]);
-  }
-  const out: SpanRow[] = [];
-  const walk = (parent: string, depth: number) => {
-    for (const s of (byParent.get(parent) ?? []).sort((a, b) => ms(a.span.startTimeUnixNano) - ms(b.span.startTimeUnixNano))) {
-      out.push({ span: s.span, service: s.service, tags: s.tags, depth, startMs: ms(s.span.startTimeUnixNano), durMs: ms(s.span.endTimeUnixNano) - ms(s.span.startTimeUnixNano) });
-      walk(s.span.spanId, depth + 1);
-    }
-  };
-  walk('', 0);
-  return out;
-}
+import { resolveRange } from '../lib/time';
+import { traceRows, type OtlpTrace, type SpanRow } from '../lib/trace';
+import { ServiceGraph } from './ServiceGraph';
+import { searchParams, TraceResults, TraceSearchForm, type SearchFields, type TraceSearchHit } from './TraceSearch';
+import { TraceView } from './TraceView';
 
 interface TracesToLogs {
   datasourceUid?: string;
@@ -88,72 +36,116 @@ export function logsQueryForSpan(cfg: TracesToLogs, tags: Record<string, string>
   return `{${matchers.join(', ')}}${cfg.filterByTraceID ? ` |= "${traceId}"` : ''}`;
 }
 
-/** A first trace view for a Tempo datasource: trace by ID as a span table with bars on the trace's time axis. */
-export function TracePane(props: { ds: Datasource; traceId: string; onTraceId: (id: string) => void; onLogs: (datasourceUid: string, expr: string, fromMs: number, toMs: number) => void }) {
+export type TraceQueryType = 'traceid' | 'search' | 'traceql' | 'servicemap';
+
+const MODES: { value: TraceQueryType; label: string }[] = [
+  { value: 'search', label: 'Search' },
+  { value: 'traceql', label: 'TraceQL' },
+  { value: 'traceid', label: 'Trace ID' },
+  { value: 'servicemap', label: 'Service graph' },
+];
+
+function rangeSec(from: string, to: string): { startSec: number; endSec: number } {
+  try {
+    const r = resolveRange({ from, to }, Date.now());
+    return { startSec: Math.floor(r.start / 1000), endSec: Math.ceil(r.end / 1000) };
+  } catch {
+    const now = Math.floor(Date.now() / 1000);
+    return { startSec: now - 3600, endSec: now };
+  }
+}
+
+/**
+ * Explore for a Tempo datasource: search (service, span name, tags, duration), TraceQL, a trace by ID as a
+ * waterfall, and the service graph from the Prometheus datasource in `serviceMap`. `expr` is the trace ID or the
+ * TraceQL query; `tq` the query type.
+ */
+export function TracePane(props: {
+  ds: Datasource;
+  expr: string;
+  tq: TraceQueryType;
+  from: string;
+  to: string;
+  update: (p: { expr?: string; tq?: TraceQueryType }) => void;
+  onLogs: (datasourceUid: string, expr: string, fromMs: number, toMs: number) => void;
+}) {
   const t2l = props.ds.jsonData.tracesToLogs as TracesToLogs | undefined;
-  const [draft, setDraft] = useState(props.traceId);
+  const serviceMapUid = (props.ds.jsonData.serviceMap as { datasourceUid?: string } | undefined)?.datasourceUid;
+  const [draft, setDraft] = useState(props.expr);
   const [rows, setRows] = useState<SpanRow[] | undefined>();
+  const [hits, setHits] = useState<TraceSearchHit[] | undefined>();
+  const [running, setRunning] = useState(false);
   const [error, setError] = useState('');
-  useEffect(() => {
-    setDraft(props.traceId);
-    setRows(undefined);
+  const { startSec, endSec } = rangeSec(props.from, props.to);
+  const base = proxyPath(props.ds.uid);
+  const openTrace = (id: string) => props.update({ tq: 'traceid', expr: id });
+
+  const search = (params: URLSearchParams) => {
+    setRunning(true);
     setError('');
-    if (!props.traceId.trim()) return;
-    apiFetch<OtlpTrace>(`${proxyPath(props.ds.uid)}/api/traces/${encodeURIComponent(props.traceId.trim())}`).then((t) => setRows(spanRows(t)), (e: Error) => setError(e.message));
-  }, [props.ds.uid, props.traceId]);
-  const t0 = rows && rows.length ? Math.min(...rows.map((r) => r.startMs)) : 0;
-  const total = rows && rows.length ? Math.max(...rows.map((r) => r.startMs + r.durMs)) - t0 || 1 : 1;
+    apiFetch<{ traces?: TraceSearchHit[] }>(`${base}/api/search?${params.toString()}`)
+      .then((r) => setHits(r.traces ?? []), (e: Error) => setError(e.message))
+      .finally(() => setRunning(false));
+  };
+
+  useEffect(() => {
+    setDraft(props.expr);
+    setRows(undefined);
+    setHits(undefined);
+    setError('');
+    if (props.tq === 'traceid' && props.expr.trim()) {
+      apiFetch<OtlpTrace>(`${base}/api/traces/${encodeURIComponent(props.expr.trim())}`).then((t) => setRows(traceRows(t)), (e: Error) => setError(e.message));
+    } else if (props.tq === 'traceql' && props.expr.trim()) {
+      search(new URLSearchParams({ q: props.expr, start: String(startSec), end: String(endSec), limit: '20' }));
+    }
+  }, [props.ds.uid, props.expr, props.tq, props.from, props.to]);
+
+  const logsFor = t2l?.datasourceUid
+    ? (r: SpanRow) => {
+        const q = logsQueryForSpan(t2l, r.tags, r.traceId);
+        return q ? () => props.onLogs(t2l.datasourceUid!, q, r.startMs - 60_000, r.startMs + r.durMs + 60_000) : undefined;
+      }
+    : undefined;
+
   return (
     <>
       <div className="query-row">
         <div className="editor-row">
-          <input aria-label="Trace ID" data-testid="trace-id" placeholder="Trace ID" value={draft} onChange={(e) => setDraft(e.target.value)} onKeyDown={(e) => e.key === 'Enter' && props.onTraceId(draft)} style={{ flex: 1 }} />
-          <button className="btn primary" onClick={() => props.onTraceId(draft)}>
-            Run query
-          </button>
-        </div>
-        <div className="muted">Trace search, TraceQL and the full waterfall are not built yet: this view looks a trace up by ID.</div>
-      </div>
-      {error && <div className="alert error">{error}</div>}
-      {rows && (
-        <table className="result-table trace-table" data-testid="trace-spans">
-          <thead>
-            <tr>
-              <th>Service</th>
-              <th>Span</th>
-              <th className="num">Duration</th>
-              <th>Timeline</th>
-              {t2l?.datasourceUid && <th>Logs</th>}
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((r) => (
-              <tr key={r.span.spanId} className={r.span.status?.code === 2 || r.span.status?.code === 'STATUS_CODE_ERROR' ? 'span-error' : ''}>
-                <td>{r.service}</td>
-                <td style={{ paddingLeft: 8 + r.depth * 14 }}>{r.span.name}</td>
-                <td className="num">{r.durMs.toFixed(2)} ms</td>
-                <td className="bar">
-                  <div className="span-bar" style={{ marginLeft: `${((r.startMs - t0) / total) * 100}%`, width: `${(r.durMs / total) * 100}%` }} />
-                </td>
-                {t2l?.datasourceUid && (
-                  <td>
-                    {(() => {
-                      const q = logsQueryForSpan(t2l, r.tags, props.traceId);
-                      return q ? (
-                        <button className="link" data-testid="span-logs" onClick={() => props.onLogs(t2l.datasourceUid!, q, r.startMs - 60_000, r.startMs + r.durMs + 60_000)}>
-                          Logs for this span
-                        </button>
-                      ) : (
-                        <span className="muted">no matching tags</span>
-                      );
-                    })()}
-                  </td>
-                )}
-              </tr>
+          <div className="seg" role="group" aria-label="Query type" data-testid="trace-query-type">
+            {MODES.filter((m) => m.value !== 'servicemap' || serviceMapUid).map((m) => (
+              <button key={m.value} className={props.tq === m.value ? 'on' : ''} onClick={() => props.update({ tq: m.value, expr: m.value === 'traceid' || m.value === 'traceql' ? props.expr : '' })}>
+                {m.label}
+              </button>
             ))}
-          </tbody>
-        </table>
+          </div>
+        </div>
+        {(props.tq === 'traceid' || props.tq === 'traceql') && (
+          <div className="editor-row">
+            <input
+              aria-label={props.tq === 'traceid' ? 'Trace ID' : 'TraceQL'}
+              data-testid={props.tq === 'traceid' ? 'trace-id' : 'traceql'}
+              className="mono"
+              placeholder={props.tq === 'traceid' ? 'Trace ID' : '{ resource.service.name = "shop" && status = error }'}
+              value={draft}
+              onChange={(e) => setDraft(e.target.value)}
+              onKeyDown={(e) => e.key === 'Enter' && props.update({ expr: draft })}
+              style={{ flex: 1 }}
+            />
+            <button className="btn primary" data-testid="run-trace-query" onClick={() => props.update({ expr: draft })}>
+              Run query
+            </button>
+          </div>
+        )}
+      </div>
+      {props.tq === 'search' && <TraceSearchForm uid={props.ds.uid} running={running} run={(f: SearchFields) => search(searchParams(f, startSec, endSec))} />}
+      {error && (
+        <div className="alert error" role="alert" data-testid="query-error">
+          {error}
+        </div>
       )}
+      {(props.tq === 'search' || props.tq === 'traceql') && hits && <TraceResults hits={hits} openTrace={openTrace} />}
+      {props.tq === 'traceid' && rows && <TraceView key={props.expr} rows={rows} logsFor={logsFor} openTrace={openTrace} />}
+      {props.tq === 'servicemap' && serviceMapUid && <ServiceGraph promUid={serviceMapUid} endSec={endSec} />}
     </>
   );
 }

@@ -140,3 +140,24 @@ export function linksFor(line: string, compiled: CompiledDerivedField[]): Derive
 }
 
 export const derivedLinks = (line: string, fields: DerivedField[]): DerivedLink[] => linksFor(line, compileDerivedFields(fields));
+
+/** An exact stream selector for labels (`{a="x", b="y"}`, values escaped), for a line's context. */
+export function streamSelector(labels: Record<string, string>): string {
+  const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+  return `{${Object.entries(labels)
+    .map(([k, v]) => `${k}="${esc(v)}"`)
+    .join(', ')}}`;
+}
+
+/**
+ * The two `query_range` calls of "show context" (as Grafana's Loki datasource makes them): up to `limit` lines of the
+ * stream at or before the line (backward, ending just after it), and up to `limit` after it (forward), within `windowMs`.
+ */
+export function contextQueries(selector: string, tsNs: string, limit = 10, windowMs = 3600_000): { before: Record<string, string>; after: Record<string, string> } {
+  const t = BigInt(tsNs);
+  const w = BigInt(windowMs) * 1_000_000n;
+  return {
+    before: { query: selector, direction: 'backward', limit: String(limit), start: String(t - w), end: String(t + 1n) },
+    after: { query: selector, direction: 'forward', limit: String(limit), start: String(t + 1n), end: String(t + w) },
+  };
+}

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Graph } from '../components/Graph';
 import { LogsPane } from '../components/LogsPane';
-import { TracePane } from '../components/TracePane';
+import { TracePane, type TraceQueryType } from '../components/TracePane';
 import { MetricsBrowser } from '../components/MetricsBrowser';
 import { PromqlEditor } from '../components/PromqlEditor';
 import { ResultTable } from '../components/ResultTable';
@@ -29,7 +29,11 @@ interface ExploreState {
   /** Logs: newest first (backward) or oldest first (forward); wrap lines. */
   dir: 'backward' | 'forward';
   wrap: boolean;
+  /** Traces: trace ID, search form, TraceQL or service graph. */
+  tq: TraceQueryType;
 }
+
+const TRACE_QUERY_TYPES: TraceQueryType[] = ['traceid', 'search', 'traceql', 'servicemap'];
 
 const REFRESH_INTERVALS = ['', '5s', '10s', '30s', '1m', '5m'];
 
@@ -49,6 +53,7 @@ function readState(search: URLSearchParams, defaultDs: string): ExploreState {
     refresh: REFRESH_INTERVALS.includes(search.get('refresh') ?? '') ? (search.get('refresh') ?? '') : '',
     dir: search.get('dir') === 'forward' ? 'forward' : 'backward',
     wrap: search.get('wrap') === '1',
+    tq: TRACE_QUERY_TYPES.includes(search.get('tq') as TraceQueryType) ? (search.get('tq') as TraceQueryType) : search.get('expr') ? 'traceid' : 'search',
   };
 }
 
@@ -67,6 +72,8 @@ function toParams(s: ExploreState): string {
   if (s.refresh) p.set('refresh', s.refresh);
   if (s.dir !== 'backward') p.set('dir', s.dir);
   if (s.wrap) p.set('wrap', '1');
+  // only when it is not what the expression implies (a trace ID without it, the search form with none)
+  if (s.tq !== (s.expr ? 'traceid' : 'search')) p.set('tq', s.tq);
   return p.toString();
 }
 
@@ -253,7 +260,11 @@ function ExplorePane(props: PaneProps) {
   return (
     <div className="explore-pane" data-testid={`explore-pane-${props.pane}`}>
       <div className="toolbar">
-        <select aria-label="Data source" data-testid="datasource-picker" value={state.ds} onChange={(e) => update({ ds: e.target.value })}>
+        <select aria-label="Data source" data-testid="datasource-picker" value={state.ds} onChange={(e) => {
+            // a query of one language means nothing to another: switching type starts empty (traces: the search form)
+            const next = datasources.find((d) => d.uid === e.target.value);
+            update(next && next.type !== anyDs?.type ? { ds: e.target.value, expr: '', tq: 'search' } : { ds: e.target.value });
+          }}>
           {datasources.map((d) => (
             <option key={d.uid} value={d.uid}>
               {d.name} ({d.typeName})
@@ -297,8 +308,11 @@ function ExplorePane(props: PaneProps) {
       )}
       {anyDs?.type === 'tempo' && <TracePane
           ds={anyDs}
-          traceId={state.expr}
-          onTraceId={(id) => update({ expr: id })}
+          expr={state.expr}
+          tq={state.tq}
+          from={state.from}
+          to={state.to}
+          update={(p) => update(p)}
           onLogs={(uid, expr, fromMs, toMs) => props.openLink({ ...state, ds: uid, expr, from: String(Math.floor(fromMs)), to: String(Math.ceil(toMs)), legend: '', step: '', refresh: '' })}
         />}
       {ds && (

@@ -1,0 +1,79 @@
+/**
+ * The service graph (Grafana's node graph for Tempo's `serviceMap`) from the metrics generator's series:
+ * `traces_service_graph_request_total`, `..._request_failed_total` and `..._request_server_seconds_sum` by
+ * `client` and `server`. Pure helpers: edges from instant-vector results, node statistics and a layered layout.
+ */
+
+export interface GraphEdge {
+  client: string;
+  server: string;
+  requests: number;
+  failed: number;
+  /** Mean server-side latency in ms, when the seconds sum is known. */
+  avgMs?: number;
+}
+
+export interface GraphNode {
+  name: string;
+  /** Requests this service served (sum over incoming edges); 0 for pure clients. */
+  requests: number;
+  failed: number;
+  avgMs?: number;
+  x: number;
+  y: number;
+}
+
+type Vector = { metric: Record<string, string>; value?: [number, string] }[];
+
+const key = (m: Record<string, string>) => `${m.client ?? ''}\u0000${m.server ?? ''}`;
+
+/** Edges from `sum by (client, server)` vectors of requests, failed requests and server seconds. */
+export function serviceGraphEdges(requests: Vector, failed: Vector, serverSeconds: Vector): GraphEdge[] {
+  const f = new Map(failed.map((s) => [key(s.metric), Number(s.value?.[1] ?? 0)]));
+  const sec = new Map(serverSeconds.map((s) => [key(s.metric), Number(s.value?.[1] ?? 0)]));
+  return requests
+    .map((s) => {
+      const k = key(s.metric);
+      const n = Number(s.value?.[1] ?? 0);
+      const secs = sec.get(k);
+      return { client: s.metric.client ?? '', server: s.metric.server ?? '', requests: n, failed: f.get(k) ?? 0, avgMs: secs !== undefined && n > 0 ? (secs / n) * 1000 : undefined };
+    })
+    .filter((e) => e.client !== '' && e.server !== '' && e.requests > 0)
+    .sort((a, b) => (a.client + a.server < b.client + b.server ? -1 : 1));
+}
+
+/**
+ * Nodes sorted by name, placed in columns by their distance from a service nobody calls (callers left of callees),
+ * rows within a column by name. Coordinates are in units of `colWidth` × `rowHeight`.
+ */
+export function layoutServiceGraph(edges: GraphEdge[], colWidth = 220, rowHeight = 110): GraphNode[] {
+  const names = [...new Set(edges.flatMap((e) => [e.client, e.server]))].sort();
+  const incoming = new Map<string, GraphEdge[]>(names.map((n) => [n, []]));
+  for (const e of edges) incoming.get(e.server)!.push(e);
+  const level = new Map<string, number>();
+  const roots = names.filter((n) => incoming.get(n)!.every((e) => e.client === n));
+  const queue = roots.length ? roots : names.slice(0, 1);
+  for (const r of queue) level.set(r, 0);
+  for (let i = 0; i < queue.length; i++) {
+    const n = queue[i];
+    for (const e of edges) {
+      if (e.client === n && !level.has(e.server)) {
+        level.set(e.server, level.get(n)! + 1);
+        queue.push(e.server);
+      }
+    }
+  }
+  for (const n of names) if (!level.has(n)) level.set(n, 0);
+  const rowsUsed = new Map<number, number>();
+  return names.map((name) => {
+    const col = level.get(name)!;
+    const row = rowsUsed.get(col) ?? 0;
+    rowsUsed.set(col, row + 1);
+    const inc = incoming.get(name)!;
+    const requests = inc.reduce((a, e) => a + e.requests, 0);
+    const failed = inc.reduce((a, e) => a + e.failed, 0);
+    const withLatency = inc.filter((e) => e.avgMs !== undefined);
+    const avgMs = withLatency.length ? withLatency.reduce((a, e) => a + e.avgMs! * e.requests, 0) / withLatency.reduce((a, e) => a + e.requests, 0) : undefined;
+    return { name, requests, failed, avgMs, x: 90 + col * colWidth, y: 70 + row * rowHeight };
+  });
+}
