@@ -1,4 +1,4 @@
-import { Labels, LabelsBuilder, METRIC_NAME, Matcher as MatcherCtor, compileAnchored, expandTemplate, isStaleNaN, type Matcher } from '../model/index.js';
+import { FloatHistogram, HistogramOpError, Labels, LabelsBuilder, histogramFractionNative, histogramQuantileNative, METRIC_NAME, Matcher as MatcherCtor, compileAnchored, expandTemplate, isStaleNaN, type Matcher } from '../model/index.js';
 import type { Querier, SelectHints } from '../storage/index.js';
 import { COMPARISON_OPS, type AggregateExpr, type BinaryExpr, type BinaryOp, type Call, type DurationExpr, type Expr, type MatrixSelector, type SubqueryExpr, type VectorMatching, type VectorSelector } from './ast.js';
 import { KEEPS_METRIC_NAME } from './functions.js';
@@ -255,14 +255,14 @@ export class Evaluator {
     return v.v;
   }
 
-  private async select(vs: VectorSelector, mint: number, maxt: number, hints: Partial<SelectHints>): Promise<{ labels: Labels; t: Float64Array; v: Float64Array; n: number }[]> {
+  private async select(vs: VectorSelector, mint: number, maxt: number, hints: Partial<SelectHints>): Promise<{ labels: Labels; t: Float64Array; v: Float64Array; n: number; h?: readonly (FloatHistogram | undefined)[] }[]> {
     const series = await this.ctx.querier.select(vs.matchers as Matcher[], { start: mint, end: maxt, step: this.ctx.isRange ? this.interval : 0, ...hints }, true);
-    const out: { labels: Labels; t: Float64Array; v: Float64Array; n: number }[] = [];
+    const out: { labels: Labels; t: Float64Array; v: Float64Array; n: number; h?: readonly (FloatHistogram | undefined)[] }[] = [];
     for (const s of series) {
       this.checkTime();
       const b = s.samples(mint, maxt);
       if (b.length === 0) continue;
-      out.push({ labels: s.labels, t: b.t, v: b.v, n: b.length });
+      out.push({ labels: s.labels, t: b.t, v: b.v, n: b.length, h: b.h });
     }
     return out;
   }
@@ -307,6 +307,7 @@ export class Evaluator {
         if (!s) s = StepSeries.empty(series[si].labels, steps);
         s.v[i] = withTimestamps ? rt[k] / 1000 : v;
         s.has[i] = 1;
+        if (b.h && !withTimestamps) s.setHist(i, b.h[k]);
         any++;
       }
       if (s) {
@@ -366,21 +367,25 @@ export class Evaluator {
     const series: RawSeries[] = [];
     for (const r of raw) {
       let n = 0;
-      for (let i = 0; i < r.n; i++) if (!isStaleNaN(r.v[i])) n++;
+      for (let i = 0; i < r.n; i++) if (!isStaleNaN(r.v[i]) || r.h?.[i]) n++;
       let t = r.t;
       let v = r.v;
+      let h = r.h ? r.h.slice(0, r.n) : undefined;
       if (n !== r.n || r.t.length !== r.n) {
         t = new Float64Array(n);
         v = new Float64Array(n);
+        const hh: (FloatHistogram | undefined)[] | undefined = r.h ? new Array<FloatHistogram | undefined>(n) : undefined;
         let k = 0;
         for (let i = 0; i < r.n; i++) {
-          if (isStaleNaN(r.v[i])) continue;
+          if (isStaleNaN(r.v[i]) && !r.h?.[i]) continue;
           t[k] = r.t[i];
+          if (hh) hh[k] = r.h![i];
           v[k++] = r.v[i];
         }
+        h = hh;
       }
       if (n === 0) continue;
-      series.push({ labels: r.labels, t, v, dropName: false });
+      series.push(h ? { labels: r.labels, t, v, dropName: false, h } : { labels: r.labels, t, v, dropName: false });
     }
     return { series, rangeMs, offsetMs, atMs: at, anchored: vs.anchored, smoothed: vs.smoothed };
   }
@@ -404,13 +409,15 @@ export class Evaluator {
         if (n === 0) continue;
         const t = new Float64Array(n);
         const v = new Float64Array(n);
+        const h = s.h ? new Array<FloatHistogram | undefined>(n) : undefined;
         let k = 0;
         for (let i = 0; i < sub.steps; i++) {
           if (!s.has[i]) continue;
           t[k] = sub.times[i];
+          if (h) h[k] = s.h![i];
           v[k++] = s.v[i];
         }
-        series.push({ labels: s.labels, t, v, dropName: s.dropName });
+        series.push(h ? { labels: s.labels, t, v, dropName: s.dropName, h } : { labels: s.labels, t, v, dropName: s.dropName });
       }
     }
     return { series, rangeMs, offsetMs, atMs: at };
@@ -550,9 +557,10 @@ export class Evaluator {
       case 'histogram_sum':
       case 'histogram_avg':
       case 'histogram_stddev':
-      case 'histogram_stdvar':
-        await this.evalVector(args[0]);
-        return { type: 'vector', series: [] };
+      case 'histogram_stdvar': {
+        const vec = await this.evalVector(args[0]);
+        return { type: 'vector', series: this.mapHistograms(vec, (h) => histogramStat(name, h)) };
+      }
       case 'info':
         return { type: 'vector', series: await this.evalInfo(e) };
     }
@@ -579,6 +587,11 @@ export class Evaluator {
     const f = SIMPLE_FUNCS[name];
     for (const s of vec) {
       const v = s.v;
+      if (s.h) {
+        // Float functions ignore histogram samples.
+        for (let i = 0; i < steps; i++) if (s.h[i]) s.has[i] = 0;
+        s.h = undefined;
+      }
       if (f) for (let i = 0; i < steps; i++) v[i] = f(v[i]);
       else if (DATE_FUNCS.has(name)) for (let i = 0; i < steps; i++) v[i] = dateFunc(name, v[i]);
       else
@@ -669,6 +682,14 @@ export class Evaluator {
     const fastRate = name === 'rate' || name === 'increase' || name === 'delta';
     for (const r of rv.series) {
       this.checkTime();
+      if (r.h && r.h.some((x) => x !== undefined)) {
+        const hs = this.histRangeSeries(name, r, rv, e, dropName);
+        if (hs) {
+          out.push(hs);
+          this.addSamples(hs.count());
+        }
+        continue;
+      }
       // Counter resets so far, per sample: windows without a reset skip the correction loop.
       let resets: Int32Array | undefined;
       if (name === 'rate' || name === 'increase' || name === 'delta') {
@@ -777,6 +798,168 @@ export class Evaluator {
       this.ctx.currentSamples -= maxWindow;
     }
     return { type: 'vector', series: out };
+  }
+
+  /** A range function over a series holding native histograms (possibly mixed with floats). */
+  private histRangeSeries(name: string, r: RawSeries, rv: RangeVector, e: Call, dropName: boolean): StepSeries | undefined {
+    const s = StepSeries.empty(r.labels, this.steps, dropName || r.dropName);
+    const metric = JSON.stringify(r.labels.get(METRIC_NAME));
+    const arg = e.args[0];
+    const hs = r.h!;
+    for (let i = 0; i < this.steps; i++) {
+      const end = (rv.atMs ?? this.times[i]) - rv.offsetMs;
+      const start = end - rv.rangeMs;
+      const lo = lowerBound(r.t, start + 0.5);
+      const hi = lowerBound(r.t, end + 0.5);
+      if (hi <= lo) continue;
+      const nh = hs.slice(lo, hi).filter((x) => x !== undefined).length;
+      const nf = hi - lo - nh;
+      const set = (v: number | FloatHistogram | undefined) => {
+        if (v === undefined) return;
+        s.has[i] = 1;
+        if (v instanceof FloatHistogram) s.setHist(i, v);
+        else s.v[i] = v;
+      };
+      switch (name) {
+        case 'count_over_time':
+          set(hi - lo);
+          continue;
+        case 'present_over_time':
+          set(1);
+          continue;
+        case 'last_over_time':
+          set(hs[hi - 1] ?? r.v[hi - 1]);
+          continue;
+        case 'first_over_time':
+          set(hs[lo] ?? r.v[lo]);
+          continue;
+        case 'ts_of_last_over_time':
+          set(r.t[hi - 1] / 1000);
+          continue;
+        case 'ts_of_first_over_time':
+          set(r.t[lo] / 1000);
+          continue;
+      }
+      if (nf > 0 && nh > 0) {
+        if (['rate', 'increase', 'delta', 'irate', 'idelta', 'sum_over_time', 'avg_over_time'].includes(name)) {
+          this.warn(`encountered a mix of histograms and floats for metric name ${metric}`, arg);
+          continue;
+        }
+      }
+      if (nh === 0) {
+        set(rangeFunc(name, r.t, r.v, lo, hi, start, end, rv.rangeMs, [], i, undefined));
+        continue;
+      }
+      const win = hs.slice(lo, hi) as FloatHistogram[];
+      try {
+        switch (name) {
+          case 'rate':
+          case 'increase':
+          case 'delta': {
+            if (win.length < 2) continue;
+            const isCounter = name !== 'delta';
+            const h = this.histogramRate(win, isCounter, metric, arg);
+            if (!h) continue;
+            const firstT = r.t[lo];
+            const lastT = r.t[hi - 1];
+            let toStart = (firstT - start) / 1000;
+            let toEnd = (end - lastT) / 1000;
+            const sampled = (lastT - firstT) / 1000;
+            const avg = sampled / (win.length - 1);
+            const threshold = avg * 1.1;
+            if (toStart >= threshold) toStart = avg / 2;
+            if (isCounter && h.count > 0 && win[0].count >= 0) {
+              const toZero = sampled * (win[0].count / h.count);
+              if (toZero < toStart) toStart = toZero;
+            }
+            if (toEnd >= threshold) toEnd = avg / 2;
+            let factor = (sampled + toStart + toEnd) / sampled;
+            if (name === 'rate') factor /= rv.rangeMs / 1000;
+            set(h.mul(factor).compact());
+            continue;
+          }
+          case 'irate':
+          case 'idelta': {
+            if (win.length < 2) continue;
+            const last = win[win.length - 1];
+            const prev = win[win.length - 2];
+            const h = last.copy();
+            if (name === 'irate' && last.detectReset(prev)) {
+              // After a reset the last sample is the increase.
+            } else h.sub(prev);
+            if (name === 'irate') h.div((r.t[hi - 1] - r.t[hi - 2]) / 1000);
+            h.hint = 'gauge';
+            set(h.compact());
+            continue;
+          }
+          case 'sum_over_time':
+          case 'avg_over_time': {
+            const h = win[0].copy();
+            for (let k = 1; k < win.length; k++) h.add(win[k]);
+            if (name === 'avg_over_time') h.div(win.length);
+            h.hint = 'gauge';
+            set(h.compact());
+            continue;
+          }
+          case 'resets':
+          case 'changes': {
+            let n = 0;
+            for (let k = lo + 1; k < hi; k++) {
+              const a = hs[k - 1];
+              const b = hs[k];
+              if (name === 'changes') {
+                if (!a || !b) n += a !== b || (!a && !b && r.v[k] !== r.v[k - 1]) ? 1 : 0;
+                else if (!a.equals(b)) n++;
+              } else if (a && b ? b.detectReset(a) : !a && !b ? r.v[k] < r.v[k - 1] : true) n++;
+            }
+            set(n);
+            continue;
+          }
+        }
+      } catch (err) {
+        if (!(err instanceof HistogramOpError)) throw err;
+        this.warn(`vector contains a mix of histograms with exponential and custom buckets schemas for metric name ${metric}`, arg);
+        continue;
+      }
+      // Float-only functions: histogram samples ignored.
+      if (nf === 0) {
+        this.info(`ignored histograms in a range containing both floats and histograms for metric name ${metric}`, arg);
+        continue;
+      }
+      const ft: number[] = [];
+      const fv: number[] = [];
+      for (let k = lo; k < hi; k++) {
+        if (hs[k]) continue;
+        ft.push(r.t[k]);
+        fv.push(r.v[k]);
+      }
+      this.info(`ignored histograms in a range containing both floats and histograms for metric name ${metric}`, arg);
+      set(rangeFunc(name, Float64Array.from(ft), Float64Array.from(fv), 0, ft.length, start, end, rv.rangeMs, [], i, undefined));
+    }
+    return s.count() ? s : undefined;
+  }
+
+  /** Prometheus's `histogramRate`: last - first with counter resets compensated; gauge hint on the result. */
+  private histogramRate(win: FloatHistogram[], isCounter: boolean, metric: string, arg: Expr): FloatHistogram | undefined {
+    const first = win[0];
+    const last = win[win.length - 1];
+    let minSchema = Math.min(first.schema, last.schema);
+    for (const h of win) {
+      if (isCounter && h.hint === 'gauge') this.warn(`this native histogram metric is not a counter: ${metric}`, arg);
+      if (h.usesCustomBuckets() !== first.usesCustomBuckets()) throw new HistogramOpError('mixed');
+      if (h.schema < minSchema) minSchema = h.schema;
+    }
+    const h = last.copyToSchema(minSchema);
+    h.sub(first);
+    if (isCounter) {
+      let prev = first;
+      for (let k = 1; k < win.length; k++) {
+        if (win[k].detectReset(prev)) h.add(prev);
+        prev = win[k];
+      }
+    } else if (first.hint !== 'gauge' || last.hint !== 'gauge') this.warn(`this native histogram metric is not a gauge: ${metric}`, arg);
+    h.hint = 'gauge';
+    return h.compact();
   }
 
   /** Prometheus's experimental `info()`: add the data labels of info series (default `target_info`) joined on instance/job. */
@@ -933,9 +1116,56 @@ export class Evaluator {
     return mergeByLabels(vec, this.steps);
   }
 
+  /** Native histogram samples of a vector mapped to floats (float samples dropped); name dropped. */
+  private mapHistograms(vec: StepSeries[], f: (h: FloatHistogram, i: number) => number): StepSeries[] {
+    const out: StepSeries[] = [];
+    for (const s of vec) {
+      if (!s.h) continue;
+      const o = StepSeries.empty(s.labels, this.steps, true);
+      for (let i = 0; i < this.steps; i++) {
+        const h = s.has[i] ? s.h[i] : undefined;
+        if (!h) continue;
+        o.v[i] = f(h, i);
+        o.has[i] = 1;
+      }
+      if (o.count()) out.push(o);
+    }
+    return out;
+  }
+
+  /** Split off the histogram samples of a vector: returns [native results, classic (float-only) input]. */
+  private splitNative(vec: StepSeries[], f: (h: FloatHistogram, i: number) => number, arg: Expr): [StepSeries[], StepSeries[]] {
+    const native = this.mapHistograms(vec, f);
+    const floats: StepSeries[] = [];
+    for (const s of vec) {
+      if (!s.h) {
+        floats.push(s);
+        continue;
+      }
+      const c = new StepSeries(s.labels, s.v, s.has.slice(), s.dropName);
+      for (let i = 0; i < this.steps; i++) if (s.h[i]) c.has[i] = 0;
+      if (c.count()) floats.push(c);
+    }
+    if (native.length && floats.length) {
+      const nk = new Set(native.map((s) => s.labels.without(METRIC_NAME).key()));
+      for (const c of floats) {
+        if (nk.has(c.labels.without('le', METRIC_NAME).key())) this.warn(`vector contains a mix of classic and native histograms for metric name ${JSON.stringify(c.labels.get(METRIC_NAME).replace(/_bucket$/, ''))}`, arg);
+      }
+    }
+    return [native, floats];
+  }
+
   private async histogramQuantile(e: Call, qArg: Expr, vArg: Expr): Promise<Value> {
     const q = await this.evalScalar(qArg);
-    const vec = await this.evalVector(vArg);
+    const [native, vec] = this.splitNative(await this.evalVector(vArg), (h, i) => histogramQuantileNative(q[i], h), vArg);
+    if (native.length) {
+      for (let i = 0; i < this.steps; i++) {
+        if (q[i] !== q[i] || q[i] < 0 || q[i] > 1) {
+          this.warn(`quantile value should be between 0 and 1, got ${formatG(q[i])}`, qArg);
+          break;
+        }
+      }
+    }
     for (let i = 0; i < this.steps; i++) {
       if (q[i] !== q[i] || q[i] < 0 || q[i] > 1) {
         this.warn(`quantile value should be between 0 and 1, got ${formatG(q[i])}`, qArg);
@@ -943,7 +1173,7 @@ export class Evaluator {
       }
     }
     const groups = this.bucketGroups(vec, e, vArg);
-    const out: StepSeries[] = [];
+    const out: StepSeries[] = native;
     for (const g of groups.values()) {
       const s = StepSeries.empty(g.labels, this.steps, true);
       for (let i = 0; i < this.steps; i++) {
@@ -966,9 +1196,9 @@ export class Evaluator {
   private async histogramFraction(e: Call): Promise<Value> {
     const lower = await this.evalScalar(e.args[0]);
     const upper = await this.evalScalar(e.args[1]);
-    const vec = await this.evalVector(e.args[2]);
+    const [native, vec] = this.splitNative(await this.evalVector(e.args[2]), (h, i) => histogramFractionNative(lower[i], upper[i], h), e.args[2]);
     const groups = this.bucketGroups(vec, e, e.args[2]);
-    const out: StepSeries[] = [];
+    const out: StepSeries[] = native;
     for (const g of groups.values()) {
       const s = StepSeries.empty(g.labels, this.steps, true);
       for (let i = 0; i < this.steps; i++) {
@@ -2156,4 +2386,36 @@ function rangeFunc(
   }
   void compareValuesNaNFirst;
   return undefined;
+}
+
+/** histogram_count/sum/avg/stddev/stdvar of one native histogram. */
+function histogramStat(name: string, h: FloatHistogram): number {
+  switch (name) {
+    case 'histogram_count':
+      return h.count;
+    case 'histogram_sum':
+      return h.sum;
+    case 'histogram_avg':
+      return h.sum / h.count;
+  }
+  const mean = h.sum / h.count;
+  let variance = 0;
+  kc[0] = 0;
+  const custom = h.usesCustomBuckets();
+  for (const b of h.buckets()) {
+    if (b.count === 0) continue;
+    let val: number;
+    if (custom) {
+      const lower = b.lower === -Infinity && b.upper > 0 ? 0 : b.lower;
+      val = (b.upper + lower) / 2;
+    } else if (b.lower <= 0 && b.upper >= 0) val = 0;
+    else {
+      val = Math.sqrt(b.upper * b.lower);
+      if (b.upper < 0) val = -val;
+    }
+    const d = val - mean;
+    variance = kahanInc(b.count * d * d, variance, kc);
+  }
+  variance = (variance + kc[0]) / h.count;
+  return name === 'histogram_stddev' ? Math.sqrt(variance) : variance;
 }
