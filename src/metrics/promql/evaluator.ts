@@ -1327,6 +1327,17 @@ export class Evaluator {
       }
     }
 
+    if (vec.some((s) => s.h)) {
+      if (e.op === 'sum' || e.op === 'avg') return { type: 'vector', series: this.aggregateHistograms(e, vec, seriesGroup, groupLabelList) };
+      if (e.op !== 'count' && e.op !== 'group') {
+        for (const s of vec) {
+          if (!s.h) continue;
+          for (let i = 0; i < steps; i++) if (s.h[i]) s.has[i] = 0;
+          s.h = undefined;
+          this.info(`ignored histogram in ${e.op} aggregation`, e);
+        }
+      }
+    }
     if (e.op !== 'quantile') return { type: 'vector', series: this.aggregateColumns(e.op, vec, seriesGroup, groupLabelList) };
     // quantile: the values of each group at each step.
     const out: StepSeries[] = groupLabelList.map((l) => StepSeries.empty(l, steps));
@@ -1348,6 +1359,62 @@ export class Evaluator {
       }
     }
     return { type: 'vector', series: out.filter((s) => s.count() > 0) };
+  }
+
+  /** sum/avg over a vector with native histograms: floats and histograms aggregate separately; a mix in a group is dropped with a warning. */
+  private aggregateHistograms(e: AggregateExpr, vec: StepSeries[], seriesGroup: Int32Array, groupLabels: Labels[]): StepSeries[] {
+    const steps = this.steps;
+    const floats = vec.map((s) => {
+      if (!s.h) return s;
+      const c = new StepSeries(s.labels, s.v, s.has.slice(), s.dropName);
+      for (let i = 0; i < steps; i++) if (s.h[i]) c.has[i] = 0;
+      return c;
+    });
+    const fl = this.aggregateColumns(e.op, floats, seriesGroup, groupLabels);
+    const byKey = new Map(fl.map((s) => [s.labels.key(), s]));
+    const out = [...fl];
+    for (let g = 0; g < groupLabels.length; g++) {
+      let o = byKey.get(groupLabels[g].key());
+      for (let i = 0; i < steps; i++) {
+        let acc: FloatHistogram | undefined;
+        let n = 0;
+        let failed = false;
+        for (let si = 0; si < vec.length; si++) {
+          if (seriesGroup[si] !== g) continue;
+          const h = vec[si].h?.[i];
+          if (!h || !vec[si].has[i]) continue;
+          n++;
+          if (failed) continue;
+          try {
+            if (!acc) acc = h.copy();
+            else acc.add(h);
+          } catch (err) {
+            if (!(err instanceof HistogramOpError)) throw err;
+            this.warn(`vector contains a mix of histograms with exponential and custom buckets schemas for metric name ""`, e);
+            failed = true;
+          }
+        }
+        if (n === 0) continue;
+        if (o?.has[i] && !o.hist(i)) {
+          // Floats and histograms in one group: no result.
+          this.warn(`encountered a mix of histograms and floats for aggregation`, e);
+          o.has[i] = 0;
+          continue;
+        }
+        if (failed || !acc) continue;
+        if (e.op === 'avg') acc.div(n);
+        if (acc.hint !== 'gauge') acc.hint = 'unknown';
+        acc.compact();
+        if (!o) {
+          o = StepSeries.empty(groupLabels[g], steps);
+          out.push(o);
+          byKey.set(groupLabels[g].key(), o);
+        }
+        o.has[i] = 1;
+        o.setHist(i, acc);
+      }
+    }
+    return out.filter((s) => s.count() > 0);
   }
 
   /**
@@ -1595,6 +1662,16 @@ export class Evaluator {
     for (const s of vec) {
       for (let i = 0; i < steps; i++) {
         if (!s.has[i]) continue;
+        const hh = s.h?.[i];
+        if (hh) {
+          const r = this.histOp(op, swap ? undefined : hh, swap ? sc[i] : 0, swap ? hh : undefined, swap ? 0 : sc[i], bool);
+          if (!r) s.has[i] = 0;
+          else {
+            s.v[i] = r.v;
+            s.h![i] = r.h;
+          }
+          continue;
+        }
         const a = swap ? sc[i] : s.v[i];
         const b = swap ? s.v[i] : sc[i];
         const r = scalarOp(op, a, b);
@@ -1611,6 +1688,48 @@ export class Evaluator {
       if (!isCmp || bool) s.dropName = true;
     }
     return vec.filter((s) => s.count() > 0);
+  }
+
+  /** A binary operation with at least one histogram operand; undefined = no result (with an info where Prometheus gives one). */
+  private histOp(op: BinaryOp, lh: FloatHistogram | undefined, lv: number, rh: FloatHistogram | undefined, rv: number, bool: boolean): { v: number; h?: FloatHistogram } | undefined {
+    const kind = (h: FloatHistogram | undefined) => (h ? 'histogram' : 'float');
+    const incompatible = () => {
+      this.ctx.infos.add(`PromQL info: incompatible sample types encountered for binary operator ${JSON.stringify(op)}: ${kind(lh)} ${op} ${kind(rh)}`);
+      return undefined;
+    };
+    try {
+      if (lh && rh) {
+        switch (op) {
+          case '+':
+            return { v: 0, h: lh.copy().add(rh).compact() };
+          case '-': {
+            const h = lh.copy().sub(rh).compact();
+            h.hint = 'gauge';
+            return { v: 0, h };
+          }
+          case '==':
+          case '!=': {
+            const eq = lh.equals(rh);
+            const keep = op === '==' ? eq : !eq;
+            if (bool) return { v: keep ? 1 : 0 };
+            return keep ? { v: 0, h: lh } : undefined;
+          }
+          default:
+            return incompatible();
+        }
+      }
+      if (lh) {
+        if (op === '*') return { v: 0, h: lh.copy().mul(rv) };
+        if (op === '/') return { v: 0, h: lh.copy().div(rv) };
+        return incompatible();
+      }
+      if (op === '*') return { v: 0, h: rh!.copy().mul(lv) };
+      return incompatible();
+    } catch (err) {
+      if (!(err instanceof HistogramOpError)) throw err;
+      this.ctx.warnings.add(`PromQL warning: vector contains a mix of histograms with exponential and custom buckets schemas for metric name ""`);
+      return undefined;
+    }
   }
 
   private signatures(vec: StepSeries[], m: VectorMatching): string[] {
@@ -1719,13 +1838,23 @@ export class Evaluator {
       }
       matchedOne.fill(0);
       matchedMany.clear();
-      const doOp = (ll: Labels, lv: number, lDrop: boolean, rl: Labels, rv: number, o: number, ck: string): void => {
+      const doOp = (ll: Labels, lv: number, lDrop: boolean, rl: Labels, rv: number, o: number, ck: string, lh?: FloatHistogram, rh?: FloatHistogram): void => {
         let fl = lv;
         let fr = rv;
-        if (swapped) [fl, fr] = [fr, fl];
-        const res = scalarOp(op, fl, fr);
+        if (swapped) {
+          [fl, fr] = [fr, fl];
+          [lh, rh] = [rh, lh];
+        }
+        let res: { v: number; keep: boolean };
+        let resH: FloatHistogram | undefined;
+        if (lh || rh) {
+          const r = this.histOp(op, lh, fl, rh, fr, bool);
+          res = { v: r?.v ?? 0, keep: !!r };
+          resH = r?.h;
+        } else res = scalarOp(op, fl, fr);
         let v = res.v;
         if (bool) v = res.keep ? 1 : 0;
+        if (bool && (lh || rh) && !res.keep && !(lh && rh)) return;
         let metric = metricCache.get(ck);
         if (!metric) {
           metric = resultMetric(ll, rl, op, m, isCmp);
@@ -1752,6 +1881,7 @@ export class Evaluator {
         if (out.has[i]) this.fail('vector cannot contain metrics with the same labelset');
         out.v[i] = v;
         out.has[i] = 1;
+        if (resH) out.setHist(i, resH);
         if (bool) out.dropName = true;
         if (isCmp && !bool && lDrop) out.dropName = true;
       };
@@ -1762,16 +1892,16 @@ export class Evaluator {
         const ri = rightAt.get(lOrd[li]);
         if (ri === undefined) {
           if (fill?.rhs === undefined) continue;
-          doOp(l.labels, l.v[i], l.dropName, matchLabels(l.labels, m), fill.rhs, lOrd[li], `${li}\u0000f`);
+          doOp(l.labels, l.v[i], l.dropName, matchLabels(l.labels, m), fill.rhs, lOrd[li], `${li}\u0000f`, l.h?.[i]);
           continue;
         }
-        doOp(l.labels, l.v[i], l.dropName, rhs[ri].labels, rhs[ri].v[i], lOrd[li], `${li}\u0000${ri}`);
+        doOp(l.labels, l.v[i], l.dropName, rhs[ri].labels, rhs[ri].v[i], lOrd[li], `${li}\u0000${ri}`, l.h?.[i], rhs[ri].h?.[i]);
       }
       if (fill?.lhs !== undefined) {
         for (const [o, ri] of rightAt) {
           if (m.card === 'one-to-one' ? matchedOne[o] : (matchedMany.get(o)?.size ?? 0) > 0) continue;
           const r = rhs[ri];
-          doOp(matchLabels(r.labels, m), fill.lhs, false, r.labels, r.v[i], o, `f\u0000${ri}`);
+          doOp(matchLabels(r.labels, m), fill.lhs, false, r.labels, r.v[i], o, `f\u0000${ri}`, undefined, r.h?.[i]);
         }
       }
     }
