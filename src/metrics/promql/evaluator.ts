@@ -841,7 +841,7 @@ export class Evaluator {
           continue;
       }
       if (nf > 0 && nh > 0) {
-        if (['rate', 'increase', 'delta', 'irate', 'idelta', 'sum_over_time', 'avg_over_time'].includes(name)) {
+        if (['rate', 'increase', 'delta', 'sum_over_time', 'avg_over_time'].includes(name)) {
           this.warn(`encountered a mix of histograms and floats for metric name ${metric}`, arg);
           continue;
         }
@@ -880,9 +880,19 @@ export class Evaluator {
           }
           case 'irate':
           case 'idelta': {
-            if (win.length < 2) continue;
-            const last = win[win.length - 1];
-            const prev = win[win.length - 2];
+            if (hi - lo < 2) continue;
+            const last = hs[hi - 1];
+            const prev = hs[hi - 2];
+            if (!last && !prev) {
+              set(rangeFunc(name, r.t, r.v, lo, hi, start, end, rv.rangeMs, [], i, undefined));
+              continue;
+            }
+            if (!last || !prev) {
+              this.warn(`encountered a mix of histograms and floats for metric name ${metric}`, arg);
+              continue;
+            }
+            if (name === 'irate' && (last.hint === 'gauge' || prev.hint === 'gauge')) this.warn(`this native histogram metric is not a counter: ${metric}`, arg);
+            if (name === 'idelta' && (last.hint !== 'gauge' || prev.hint !== 'gauge')) this.warn(`this native histogram metric is not a gauge: ${metric}`, arg);
             const h = last.copy();
             if (name === 'irate' && last.detectReset(prev)) {
               // After a reset the last sample is the increase.
@@ -1314,6 +1324,14 @@ export class Evaluator {
     }
     const nGroups = groupLabelList.length;
 
+    if (e.op === 'topk' || e.op === 'bottomk' || e.op === 'quantile') {
+      for (const s of vec) {
+        if (!s.h) continue;
+        for (let i = 0; i < steps; i++) if (s.h[i]) s.has[i] = 0;
+        s.h = undefined;
+        this.info(`ignored histogram in ${e.op} aggregation`, e);
+      }
+    }
     if (e.op === 'topk' || e.op === 'bottomk' || e.op === 'limitk' || e.op === 'limit_ratio') return this.aggregateK(e, vec, seriesGroup, nGroups, param!);
 
     if (e.op === 'quantile') {
