@@ -683,7 +683,7 @@ export class Evaluator {
     for (const r of rv.series) {
       this.checkTime();
       if (r.h && r.h.some((x) => x !== undefined)) {
-        const hs = this.histRangeSeries(name, r, rv, e, dropName);
+        const hs = this.histRangeSeries(name, r, rv, e, dropName, scalars);
         if (hs) {
           out.push(hs);
           this.addSamples(hs.count());
@@ -801,7 +801,7 @@ export class Evaluator {
   }
 
   /** A range function over a series holding native histograms (possibly mixed with floats). */
-  private histRangeSeries(name: string, r: RawSeries, rv: RangeVector, e: Call, dropName: boolean): StepSeries | undefined {
+  private histRangeSeries(name: string, r: RawSeries, rv: RangeVector, e: Call, dropName: boolean, scalars: Float64Array[]): StepSeries | undefined {
     const s = StepSeries.empty(r.labels, this.steps, dropName || r.dropName);
     const metric = JSON.stringify(r.labels.get(METRIC_NAME));
     const arg = e.args[0];
@@ -847,7 +847,7 @@ export class Evaluator {
         }
       }
       if (nh === 0) {
-        set(rangeFunc(name, r.t, r.v, lo, hi, start, end, rv.rangeMs, [], i, undefined));
+        set(rangeFunc(name, r.t, r.v, lo, hi, start, end, rv.rangeMs, scalars, i, undefined));
         continue;
       }
       const win = hs.slice(lo, hi) as FloatHistogram[];
@@ -931,11 +931,8 @@ export class Evaluator {
         this.warn(`vector contains a mix of histograms with exponential and custom buckets schemas for metric name ${metric}`, arg);
         continue;
       }
-      // Float-only functions: histogram samples ignored.
-      if (nf === 0) {
-        this.info(`ignored histograms in a range containing both floats and histograms for metric name ${metric}`, arg);
-        continue;
-      }
+      // Float-only functions: histogram samples ignored (silently when the range holds only histograms).
+      if (nf === 0) continue;
       const ft: number[] = [];
       const fv: number[] = [];
       for (let k = lo; k < hi; k++) {
@@ -944,7 +941,7 @@ export class Evaluator {
         fv.push(r.v[k]);
       }
       this.info(`ignored histograms in a range containing both floats and histograms for metric name ${metric}`, arg);
-      set(rangeFunc(name, Float64Array.from(ft), Float64Array.from(fv), 0, ft.length, start, end, rv.rangeMs, [], i, undefined));
+      set(rangeFunc(name, Float64Array.from(ft), Float64Array.from(fv), 0, ft.length, start, end, rv.rangeMs, scalars, i, undefined));
     }
     return s.count() ? s : undefined;
   }
