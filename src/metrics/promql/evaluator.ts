@@ -1287,7 +1287,8 @@ export class Evaluator {
       for (let i = 0; i < steps; i++) {
         for (const s of vec) {
           if (!s.has[i]) continue;
-          const l = s.labels.builder().set(strParam, formatFloatF(s.v[i])).labels();
+          const hh = s.h?.[i];
+          const l = s.labels.builder().set(strParam, hh ? histogramString(hh) : formatFloatF(s.v[i])).labels();
           const gl = e.without ? l.without(...grouping, METRIC_NAME) : l.withOnly(...grouping, strParam);
           const k = gl.key();
           let o = out.get(k);
@@ -2563,4 +2564,17 @@ function histogramStat(name: string, h: FloatHistogram): number {
   }
   variance = (variance + kc[0]) / h.count;
   return name === 'histogram_stddev' ? Math.sqrt(variance) : variance;
+}
+
+/** Go's `FloatHistogram.String()`: `{count:20, sum:10, [-2,-1):2, [-0.001,0.001]:2, (0.5,1]:1}` (non-empty buckets). */
+function histogramString(h: FloatHistogram): string {
+  let out = `{count:${formatG(h.count)}, sum:${formatG(h.sum)}`;
+  for (const b of h.buckets()) {
+    if (b.count === 0) continue;
+    const neg = !b.zero && b.upper <= 0 && !h.usesCustomBuckets();
+    const open = b.zero || neg ? '[' : '(';
+    const close = b.zero ? ']' : neg ? ')' : ']';
+    out += `, ${open}${formatG(b.lower)},${formatG(b.upper)}${close}:${formatG(b.count)}`;
+  }
+  return out + '}';
 }
