@@ -1154,9 +1154,17 @@ export class Evaluator {
       if (c.count()) floats.push(c);
     }
     if (native.length && floats.length) {
-      const nk = new Set(native.map((s) => s.labels.without(METRIC_NAME).key()));
+      // A classic and a native histogram with the same labels: Prometheus returns neither, with a warning.
+      const nk = new Set(native.map((s) => s.labels.key()));
+      const conflict = new Set<string>();
       for (const c of floats) {
-        if (nk.has(c.labels.without('le', METRIC_NAME).key())) this.warn(`vector contains a mix of classic and native histograms for metric name ${JSON.stringify(c.labels.get(METRIC_NAME).replace(/_bucket$/, ''))}`, arg);
+        const k = c.labels.without('le').key();
+        if (!nk.has(k)) continue;
+        conflict.add(k);
+        this.warn(`vector contains a mix of classic and native histograms for metric name ${JSON.stringify(c.labels.get(METRIC_NAME))}`, arg);
+      }
+      if (conflict.size) {
+        return [native.filter((s) => !conflict.has(s.labels.key())), floats.filter((c) => !conflict.has(c.labels.without('le').key()))];
       }
     }
     return [native, floats];

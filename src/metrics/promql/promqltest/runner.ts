@@ -221,7 +221,6 @@ function nhcbSeries(c: LoadCommand): { labels: Labels; values: SeqValue[]; nativ
     const byLe = new Map<number, SeqValue[]>();
     for (const b of g.buckets) byLe.set(b.le, b.values);
     const les = [...byLe.keys()].sort((a, b) => a - b);
-    if (les.at(-1) !== Infinity) continue;
     const n = Math.max(...g.buckets.map((b) => b.values.length));
     const values: SeqValue[] = [];
     for (let i = 0; i < n; i++) {
@@ -232,7 +231,7 @@ function nhcbSeries(c: LoadCommand): { labels: Labels; values: SeqValue[]; nativ
       }
       const h = new FloatHistogram();
       h.schema = CUSTOM_BUCKETS_SCHEMA;
-      h.customValues = les.slice(0, -1);
+      h.customValues = les.at(-1) === Infinity ? les.slice(0, -1) : les;
       let prev = 0;
       h.pos = (cum as number[]).map((x) => {
         const d = x - prev;
