@@ -1871,14 +1871,18 @@ export class Evaluator {
         }
         let res: { v: number; keep: boolean };
         let resH: FloatHistogram | undefined;
+        let v: number;
         if (lh || rh) {
           const r = this.histOp(op, lh, fl, rh, fr, bool);
-          res = { v: r?.v ?? 0, keep: !!r };
-          resH = r?.h;
-        } else res = scalarOp(op, fl, fr);
-        let v = res.v;
-        if (bool) v = res.keep ? 1 : 0;
-        if (bool && (lh || rh) && !res.keep && !(lh && rh)) return;
+          if (!r) return;
+          res = { v: r.v, keep: true };
+          resH = r.h;
+          v = r.v;
+        } else {
+          res = scalarOp(op, fl, fr);
+          v = res.v;
+          if (bool) v = res.keep ? 1 : 0;
+        }
         let metric = metricCache.get(ck);
         if (!metric) {
           metric = resultMetric(ll, rl, op, m, isCmp);
