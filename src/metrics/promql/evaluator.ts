@@ -2429,7 +2429,7 @@ function rangeFunc(
         if (!incremental) {
           const saved = kc[0];
           const ns = kahanInc(f, sum, kc);
-          if (Number.isFinite(ns) || ns !== ns) {
+          if (count === 1 || Number.isFinite(ns) || ns !== ns) {
             sum = ns;
             continue;
           }
