@@ -471,7 +471,7 @@ export class Evaluator {
           let n = 0;
           let val = NaN;
           for (const s of vec) {
-            if (s.has[i]) {
+            if (s.has[i] && !s.h?.[i]) {
               n++;
               val = s.v[i];
             }
@@ -1589,7 +1589,7 @@ export class Evaluator {
     } else {
       for (let i = 0; i < steps; i++) {
         if (param[i] !== param[i]) {
-          if (vec.some((s) => s.has[i])) this.fail('Parameter value is NaN');
+          this.fail('Parameter value is NaN');
         }
         if (param[i] >= 9.223372036854776e18) this.fail(`Scalar value ${formatG(param[i])} overflows int64`);
         if (param[i] <= -9.223372036854776e18) this.fail(`Scalar value ${formatG(param[i])} underflows int64`);
@@ -1649,6 +1649,7 @@ export class Evaluator {
           const k = kept(si);
           k.v[i] = vec[si].v[i];
           k.has[i] = 1;
+          k.setHist(i, vec[si].h?.[i]);
           if (this.steps === 1) order.push(si);
         }
       }
