@@ -391,3 +391,69 @@ export function histogramFractionNative(lo: number, hi: number, h: FloatHistogra
   }
   return rank / h.count;
 }
+
+/**
+ * The trim operators: `h </ c` keeps the observations below c, `h >/ c` those above. A bucket the cutoff falls into
+ * keeps the interpolated share of its count (logarithmic in exponential buckets, linear in the zero bucket and in
+ * custom buckets). The sum is re-estimated from the kept buckets' midpoints; a histogram nothing is cut from is
+ * returned unchanged.
+ */
+export function trimHistogram(h: FloatHistogram, cutoff: number, keepBelow: boolean): FloatHistogram {
+  const custom = h.usesCustomBuckets();
+  const out = h.copy();
+  const onlyPos = h.hasPositive() && !h.hasNegative();
+  const onlyNeg = h.hasNegative() && !h.hasPositive();
+  let trimmed = false;
+  let count = 0;
+  let sum = 0;
+  const one = (lower: number, upper: number, c: number, zero: boolean): number => {
+    if (zero) {
+      if (onlyPos) lower = 0;
+      else if (onlyNeg) upper = 0;
+    } else if (custom && lower === -Infinity && upper > 0) lower = 0;
+    let f: number;
+    let kl = lower;
+    let ku = upper;
+    if (keepBelow ? upper <= cutoff : lower >= cutoff) f = 1;
+    else if (keepBelow ? lower >= cutoff : upper <= cutoff) f = 0;
+    else if (upper === Infinity) f = keepBelow ? 0 : 1;
+    else if (lower === -Infinity) f = keepBelow ? 1 : 0;
+    else {
+      const linear = custom || zero || lower <= 0 !== upper <= 0;
+      const pos = (x: number) => (linear ? x : lower > 0 ? Math.log2(x) : -Math.log2(-x));
+      const share = (pos(cutoff) - pos(lower)) / (pos(upper) - pos(lower));
+      f = keepBelow ? share : 1 - share;
+    }
+    if (f !== 1 && c !== 0) trimmed = true;
+    if (f > 0 && f < 1) {
+      if (keepBelow) ku = cutoff;
+      else kl = cutoff;
+    }
+    const kept = c * f;
+    if (kept !== 0) {
+      let mid: number;
+      if (kl === -Infinity) mid = ku;
+      else if (ku === Infinity) mid = kl;
+      else if (custom || zero || kl <= 0 !== ku <= 0) mid = (kl + ku) / 2;
+      else mid = kl > 0 ? Math.sqrt(kl * ku) : -Math.sqrt(kl * ku);
+      sum += kept * mid;
+      count += kept;
+    }
+    return kept;
+  };
+  if (custom) {
+    const cv = h.customValues ?? [];
+    out.pos = h.pos.map((c, k) => {
+      const i = h.pOff + k;
+      return one(i === 0 ? -Infinity : cv[i - 1], i < cv.length ? cv[i] : Infinity, c, false);
+    });
+  } else {
+    out.neg = h.neg.map((c, k) => one(-bucketBound(h.nOff + k, h.schema), -bucketBound(h.nOff + k - 1, h.schema), c, false));
+    if (h.zeroCount !== 0 || h.zeroThreshold !== 0) out.zeroCount = one(-h.zeroThreshold, h.zeroThreshold, h.zeroCount, true);
+    out.pos = h.pos.map((c, k) => one(bucketBound(h.pOff + k - 1, h.schema), bucketBound(h.pOff + k, h.schema), c, false));
+  }
+  if (!trimmed) return h.copy();
+  out.count = count;
+  out.sum = sum;
+  return out.compact();
+}

@@ -1,4 +1,4 @@
-import { FloatHistogram, HistogramOpError, Labels, LabelsBuilder, histogramFractionNative, histogramQuantileNative, METRIC_NAME, Matcher as MatcherCtor, compileAnchored, expandTemplate, isStaleNaN, type Matcher } from '../model/index.js';
+import { FloatHistogram, HistogramOpError, trimHistogram, Labels, LabelsBuilder, histogramFractionNative, histogramQuantileNative, METRIC_NAME, Matcher as MatcherCtor, compileAnchored, expandTemplate, isStaleNaN, type Matcher } from '../model/index.js';
 import type { Querier, SelectHints } from '../storage/index.js';
 import { COMPARISON_OPS, type AggregateExpr, type BinaryExpr, type BinaryOp, type Call, type DurationExpr, type Expr, type MatrixSelector, type SubqueryExpr, type VectorMatching, type VectorSelector } from './ast.js';
 import { KEEPS_METRIC_NAME } from './functions.js';
@@ -1683,7 +1683,7 @@ export class Evaluator {
 
   private vectorScalar(op: BinaryOp, vec: StepSeries[], sc: Float64Array, swap: boolean, bool: boolean): StepSeries[] {
     const steps = this.steps;
-    const isCmp = COMPARISON_OPS.has(op);
+    const isCmp = COMPARISON_OPS.has(op) || op === '</' || op === '>/';
     for (const s of vec) {
       for (let i = 0; i < steps; i++) {
         if (!s.has[i]) continue;
@@ -1743,6 +1743,7 @@ export class Evaluator {
             return incompatible();
         }
       }
+      if (lh && (op === '</' || op === '>/')) return { v: 0, h: trimHistogram(lh, rv, op === '</') };
       if (lh) {
         if (op === '*') return { v: 0, h: lh.copy().mul(rv) };
         if (op === '/') return { v: 0, h: lh.copy().div(rv) };
