@@ -125,6 +125,7 @@ export class FloatHistogram {
         if (other.zeroThreshold > this.zeroThreshold) this.widenZero(other.zeroThreshold);
       }
     }
+    if (sign > 0) this.hint = mergeHints(this.hint, other.hint);
     this.zeroCount += sign * other.zeroCount;
     this.count += sign * other.count;
     this.sum += sign * other.sum;
@@ -456,4 +457,11 @@ export function trimHistogram(h: FloatHistogram, cutoff: number, keepBelow: bool
   out.count = count;
   out.sum = sum;
   return out.compact();
+}
+
+/** The counter-reset hint of a sum (Prometheus's `FloatHistogram.Add`): gauge wins, then unknown; reset+not_reset is unknown. */
+export function mergeHints(a: CounterResetHint, b: CounterResetHint): CounterResetHint {
+  if (a === b) return a;
+  if (a === 'gauge' || b === 'gauge') return 'gauge';
+  return 'unknown';
 }

@@ -411,10 +411,21 @@ export class Evaluator {
         const v = new Float64Array(n);
         const h = s.h ? new Array<FloatHistogram | undefined>(n) : undefined;
         let k = 0;
+        let last: FloatHistogram | undefined;
         for (let i = 0; i < sub.steps; i++) {
           if (!s.has[i]) continue;
           t[k] = sub.times[i];
-          if (h) h[k] = s.h![i];
+          if (h) {
+            // Steps re-use samples and skip others: a repeated sample is no reset; a not_reset hint no longer holds.
+            let x = s.h![i];
+            const orig = x;
+            if (x && x.hint !== 'gauge') {
+              if (x === last) x = Object.assign(x.copy(), { hint: 'not_reset' as const });
+              else if (x.hint === 'not_reset') x = Object.assign(x.copy(), { hint: 'unknown' as const });
+            }
+            last = orig;
+            h[k] = x;
+          }
           v[k++] = s.v[i];
         }
         series.push(h ? { labels: s.labels, t, v, dropName: s.dropName, h } : { labels: s.labels, t, v, dropName: s.dropName });
@@ -907,7 +918,6 @@ export class Evaluator {
             const h = win[0].copy();
             for (let k = 1; k < win.length; k++) h.add(win[k]);
             if (name === 'avg_over_time') h.div(win.length);
-            h.hint = 'gauge';
             set(h.compact());
             continue;
           }
@@ -1427,7 +1437,6 @@ export class Evaluator {
         }
         if (failed || !acc) continue;
         if (e.op === 'avg') acc.div(n);
-        if (acc.hint !== 'gauge') acc.hint = 'unknown';
         acc.compact();
         if (!o) {
           o = StepSeries.empty(groupLabels[g], steps);

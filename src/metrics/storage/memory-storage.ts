@@ -90,7 +90,20 @@ export class MemoryStorage implements Queryable, Appendable {
             p.s.v[p.s.n - 1] = p.v;
             if (p.h && !p.s.h) p.s.h = new Array<FloatHistogram | undefined>(p.s.n).fill(undefined);
             if (p.s.h) p.s.h[p.s.n - 1] = p.h;
-          } else p.s.push(p.t, p.v, p.h);
+          } else {
+            let h = p.h;
+            if (h && h.hint !== 'gauge') {
+              // As the TSDB's chunks return them: a histogram following a histogram without a counter reset reads
+              // back as not_reset; the first one, and one after a reset (a new chunk), as unknown.
+              const prev = p.s.n > 0 ? p.s.h?.[p.s.n - 1] : undefined;
+              const hint = prev && prev.hint !== 'gauge' && !h.detectReset(prev) ? 'not_reset' : 'unknown';
+              if (hint !== h.hint) {
+                h = h.copy();
+                h.hint = hint;
+              }
+            }
+            p.s.push(p.t, p.v, h);
+          }
         }
         pending.length = 0;
         touched.clear();

@@ -2,7 +2,7 @@ import { CUSTOM_BUCKETS_SCHEMA, FloatHistogram, METRIC_NAME, isStaleNaN, type La
 import { MemoryStorage } from '../../storage/index.js';
 import { Engine, type EngineOptions } from '../engine.js';
 import { PromqlError, type QueryResult } from '../types.js';
-import { parseScript, type EvalCommand, type ExpectMatch, type LoadCommand, type SeqValue } from './script.js';
+import { hasExplicitHint, parseScript, type EvalCommand, type ExpectMatch, type LoadCommand, type SeqValue } from './script.js';
 
 /** The outcome of one `eval` command of a script. */
 export interface CaseResult {
@@ -181,7 +181,7 @@ function diffValue(ev: SeqValue, v: number, h: FloatHistogram | undefined): stri
     if (!h) return `expected histogram ${ev} but got float ${v}`;
     const a = ev.copy().compact();
     const b = h.copy().compact();
-    if (!a.equals(b, (x, y) => almostEqual(x, y)) || (ev.hint !== 'unknown' && ev.hint !== h.hint && !(ev.hint === 'not_reset' && h.hint === 'unknown'))) return `expected ${ev} but got ${h}`;
+    if (!a.equals(b, (x, y) => almostEqual(x, y)) || (hasExplicitHint(ev) && ev.hint !== h.hint)) return `expected ${ev} but got ${h}`;
     return undefined;
   }
   if (h) return `expected float ${ev} but got histogram ${h}`;

@@ -333,6 +333,13 @@ function parseValues(s: string): { values: SeqValue[]; native: boolean } {
 }
 
 /** `schema:1 sum:5 count:3 z_bucket:1 z_bucket_w:0.001 offset:1 buckets:[1 2] n_offset:0 n_buckets:[1] custom_values:[1 2] counter_reset_hint:gauge` */
+const explicitHints = new WeakSet<FloatHistogram>();
+
+/** Whether a parsed histogram spelled out its counter_reset_hint (only then do results have to match it). */
+export function hasExplicitHint(h: FloatHistogram): boolean {
+  return explicitHints.has(h);
+}
+
 export function parseHistogram(body: string): FloatHistogram {
   const h = new FloatHistogram();
   const re = /([a-z_]+):\s*(\[[^\]]*\]|\S+)/g;
@@ -382,6 +389,7 @@ export function parseHistogram(body: string): FloatHistogram {
         h.customValues = list(val);
         break;
       case 'counter_reset_hint':
+        explicitHints.add(h);
         h.hint = (val === 'reset' || val === 'not_reset' || val === 'gauge' ? val : 'unknown') as CounterResetHint;
         break;
       default:
