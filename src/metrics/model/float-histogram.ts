@@ -348,7 +348,8 @@ export function histogramQuantileNative(q: number, h: FloatHistogram): number {
     } else if (upper === Infinity) return lower;
   }
   if (count > h.count) count = h.count;
-  if (count < rank) return upper;
+  // The rank lies among NaN observations (counted, in no bucket): the quantile is NaN.
+  if (count < rank) return h.sum !== h.sum ? NaN : upper;
   if (forward) rank -= count - b.count;
   else rank = count - rank;
   const fraction = rank / b.count;
@@ -426,7 +427,7 @@ export function trimHistogram(h: FloatHistogram, cutoff: number, keepBelow: bool
       f = keepBelow ? share : 1 - share;
     }
     if (f !== 1 && c !== 0) trimmed = true;
-    if (f > 0 && f < 1) {
+    if (cutoff > lower && cutoff < upper) {
       if (keepBelow) ku = cutoff;
       else kl = cutoff;
     }

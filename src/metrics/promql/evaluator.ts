@@ -940,6 +940,8 @@ export class Evaluator {
         if (!(err instanceof HistogramOpError)) throw err;
         this.warn(`vector contains a mix of histograms with exponential and custom buckets schemas for metric name ${metric}`, arg);
         continue;
+      } finally {
+        this.reconcileInfo(name === 'sum_over_time' || name === 'avg_over_time' ? 'aggregation' : 'subtraction', arg);
       }
       // Float-only functions: histogram samples ignored (silently when the range holds only histograms).
       if (nf === 0) continue;
@@ -1134,7 +1136,7 @@ export class Evaluator {
   }
 
   /** Native histogram samples of a vector mapped to floats (float samples dropped); name dropped. */
-  private mapHistograms(vec: StepSeries[], f: (h: FloatHistogram, i: number) => number): StepSeries[] {
+  private mapHistograms(vec: StepSeries[], f: (h: FloatHistogram, i: number, labels: Labels) => number): StepSeries[] {
     const out: StepSeries[] = [];
     for (const s of vec) {
       if (!s.h) continue;
@@ -1142,7 +1144,7 @@ export class Evaluator {
       for (let i = 0; i < this.steps; i++) {
         const h = s.has[i] ? s.h[i] : undefined;
         if (!h) continue;
-        o.v[i] = f(h, i);
+        o.v[i] = f(h, i, s.labels);
         o.has[i] = 1;
       }
       if (o.count()) out.push(o);
@@ -1151,7 +1153,7 @@ export class Evaluator {
   }
 
   /** Split off the histogram samples of a vector: returns [native results, classic (float-only) input]. */
-  private splitNative(vec: StepSeries[], f: (h: FloatHistogram, i: number) => number, arg: Expr): [StepSeries[], StepSeries[]] {
+  private splitNative(vec: StepSeries[], f: (h: FloatHistogram, i: number, labels: Labels) => number, arg: Expr): [StepSeries[], StepSeries[]] {
     const native = this.mapHistograms(vec, f);
     const floats: StepSeries[] = [];
     for (const s of vec) {
@@ -1182,7 +1184,15 @@ export class Evaluator {
 
   private async histogramQuantile(e: Call, qArg: Expr, vArg: Expr): Promise<Value> {
     const q = await this.evalScalar(qArg);
-    const [native, vec] = this.splitNative(await this.evalVector(vArg), (h, i) => histogramQuantileNative(q[i], h), vArg);
+    const [native, vec] = this.splitNative(
+      await this.evalVector(vArg),
+      (h, i, l) => {
+        const r = histogramQuantileNative(q[i], h);
+        if (h.sum !== h.sum && h.count > 0 && q[i] === q[i]) this.info(`input to histogram_quantile has NaN observations, result is ${r !== r ? 'NaN' : 'skewed higher'} for metric name ${JSON.stringify(l.get(METRIC_NAME))}`, vArg);
+        return r;
+      },
+      vArg,
+    );
     if (native.length) {
       for (let i = 0; i < this.steps; i++) {
         if (q[i] !== q[i] || q[i] < 0 || q[i] > 1) {
@@ -1221,7 +1231,14 @@ export class Evaluator {
   private async histogramFraction(e: Call): Promise<Value> {
     const lower = await this.evalScalar(e.args[0]);
     const upper = await this.evalScalar(e.args[1]);
-    const [native, vec] = this.splitNative(await this.evalVector(e.args[2]), (h, i) => histogramFractionNative(lower[i], upper[i], h), e.args[2]);
+    const [native, vec] = this.splitNative(
+      await this.evalVector(e.args[2]),
+      (h, i, l) => {
+        if (h.sum !== h.sum && h.count > 0) this.info(`input to histogram_fraction has NaN observations, which are excluded from all fractions for metric name ${JSON.stringify(l.get(METRIC_NAME))}`, e.args[2]);
+        return histogramFractionNative(lower[i], upper[i], h);
+      },
+      e.args[2],
+    );
     const groups = this.bucketGroups(vec, e, e.args[2]);
     const out: StepSeries[] = native;
     for (const g of groups.values()) {
@@ -1437,6 +1454,7 @@ export class Evaluator {
         }
         if (failed || !acc) continue;
         if (e.op === 'avg') acc.div(n);
+        this.reconcileInfo('aggregation', e);
         acc.compact();
         if (!o) {
           o = StepSeries.empty(groupLabels[g], steps);
@@ -1669,11 +1687,22 @@ export class Evaluator {
 
   // ---- binary operators ----
 
+  /** The binary expression being evaluated (position of its annotations). */
+  private opExpr: Expr | null = null;
+
+  /** The info Prometheus gives when differing custom bucket bounds were reconciled by the last operations. */
+  private reconcileInfo(what: 'addition' | 'subtraction' | 'aggregation', e: Expr | null): void {
+    if (!FloatHistogram.reconciled) return;
+    FloatHistogram.reconciled = false;
+    if (e) this.info(`mismatched custom buckets were reconciled during ${what}`, e);
+  }
+
   private async evalBinary(e: BinaryExpr): Promise<Value> {
     const lhs = await this.eval(e.lhs);
     const rhs = await this.eval(e.rhs);
     const steps = this.steps;
     const op = e.op;
+    this.opExpr = e;
     if (lhs.type === 'scalar' && rhs.type === 'scalar') {
       const out = new Float64Array(steps);
       for (let i = 0; i < steps; i++) {
@@ -1734,10 +1763,14 @@ export class Evaluator {
     try {
       if (lh && rh) {
         switch (op) {
-          case '+':
-            return { v: 0, h: lh.copy().add(rh).compact() };
+          case '+': {
+            const h = lh.copy().add(rh).compact();
+            this.reconcileInfo('addition', this.opExpr);
+            return { v: 0, h };
+          }
           case '-': {
             const h = lh.copy().sub(rh).compact();
+            this.reconcileInfo('subtraction', this.opExpr);
             h.hint = 'gauge';
             return { v: 0, h };
           }
