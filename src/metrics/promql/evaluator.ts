@@ -221,7 +221,11 @@ export class Evaluator {
         }
         if (v.type === 'vector') {
           for (const s of v.series) {
-            for (let i = 0; i < this.steps; i++) s.v[i] = -s.v[i];
+            for (let i = 0; i < this.steps; i++) {
+              s.v[i] = -s.v[i];
+              const h = s.h?.[i];
+              if (h) s.h![i] = Object.assign(h.copy().mul(-1), { hint: 'gauge' as const });
+            }
             s.dropName = true;
           }
           return v;
@@ -869,6 +873,8 @@ export class Evaluator {
           case 'delta': {
             if (win.length < 2) continue;
             const isCounter = name !== 'delta';
+            // Extended (anchored/smoothed) windows interpolate across the boundaries: no mixing of bucket kinds there.
+            if ((rv.anchored || rv.smoothed) && win.some((x) => x.usesCustomBuckets() !== win[0].usesCustomBuckets())) throw new HistogramOpError('mixed');
             const h = this.histogramRate(win, isCounter, metric, arg);
             if (!h) continue;
             const firstT = r.t[lo];
@@ -958,25 +964,38 @@ export class Evaluator {
     return s.count() ? s : undefined;
   }
 
-  /** Prometheus's `histogramRate`: last - first with counter resets compensated; gauge hint on the result. */
+  /**
+   * Prometheus's `histogramRate`: the increase from the first to the last sample with counter resets compensated
+   * (for counters: last - first of the first reset-free segment plus the last sample of every later segment, so a
+   * change between custom and exponential buckets, itself a reset, needs no subtraction across it); gauge hint.
+   */
   private histogramRate(win: FloatHistogram[], isCounter: boolean, metric: string, arg: Expr): FloatHistogram | undefined {
     const first = win[0];
     const last = win[win.length - 1];
-    let minSchema = Math.min(first.schema, last.schema);
+    let minSchema = Infinity;
     for (const h of win) {
       if (isCounter && h.hint === 'gauge') this.warn(`this native histogram metric is not a counter: ${metric}`, arg);
-      if (h.usesCustomBuckets() !== first.usesCustomBuckets()) throw new HistogramOpError('mixed');
-      if (h.schema < minSchema) minSchema = h.schema;
+      if (!h.usesCustomBuckets() && h.schema < minSchema) minSchema = h.schema;
     }
-    const h = last.copyToSchema(minSchema);
-    h.sub(first);
+    let h: FloatHistogram;
     if (isCounter) {
-      let prev = first;
-      for (let k = 1; k < win.length; k++) {
-        if (win[k].detectReset(prev)) h.add(prev);
-        prev = win[k];
+      let segEnd = 0;
+      while (segEnd + 1 < win.length && !win[segEnd + 1].detectReset(win[segEnd])) segEnd++;
+      h = win[segEnd].copy();
+      if (segEnd > 0) h.sub(first);
+      else h.mul(0);
+      for (let k = segEnd + 1; k < win.length; k++) {
+        if (k + 1 < win.length && !win[k + 1].detectReset(win[k])) continue;
+        // win[k] ends a segment that began after a reset.
+        if (h.usesCustomBuckets() !== win[k].usesCustomBuckets() && h.count === 0 && h.pos.every((x) => x === 0) && h.neg.every((x) => x === 0)) h = win[k].copy();
+        else h.add(win[k]);
       }
-    } else if (first.hint !== 'gauge' || last.hint !== 'gauge') this.warn(`this native histogram metric is not a gauge: ${metric}`, arg);
+    } else {
+      if (first.usesCustomBuckets() !== last.usesCustomBuckets()) throw new HistogramOpError('mixed');
+      h = last.copy().sub(first);
+      if (first.hint !== 'gauge' || last.hint !== 'gauge') this.warn(`this native histogram metric is not a gauge: ${metric}`, arg);
+    }
+    if (!h.usesCustomBuckets() && minSchema < h.schema) h = h.copyToSchema(minSchema);
     h.hint = 'gauge';
     return h.compact();
   }
