@@ -165,7 +165,14 @@ export class FloatHistogram {
     if (this.hint === 'reset') return true;
     if (this.hint === 'not_reset') return false;
     if (this.usesCustomBuckets() !== prev.usesCustomBuckets()) return true;
-    if (this.usesCustomBuckets() && !sameValues(this.customValues!, prev.customValues!)) return true;
+    if (this.usesCustomBuckets() && !sameValues(this.customValues!, prev.customValues!)) {
+      // Compare on the bounds both share (as the reconciling subtraction will).
+      if (this.count < prev.count) return true;
+      const common = this.customValues!.filter((v) => prev.customValues!.includes(v));
+      const a = remapCustom(this, common);
+      const b = remapCustom(prev, common);
+      return a.some((x, i) => x < b[i]);
+    }
     if (this.count < prev.count) return true;
     if (this.schema > prev.schema) return true;
     if (this.zeroThreshold < prev.zeroThreshold) return true;
