@@ -364,7 +364,7 @@ export function histogramQuantileNative(q: number, h: FloatHistogram): number {
   const logLower = Math.log2(Math.abs(lower));
   const logUpper = Math.log2(Math.abs(upper));
   if (lower > 0) return 2 ** (logLower + (logUpper - logLower) * fraction);
-  return -(2 ** (logUpper + (logLower - logUpper) * fraction));
+  return -(2 ** (logLower + (logUpper - logLower) * fraction));
 }
 
 /** Prometheus's `HistogramFraction`: estimated share of observations in [lower, upper]. */
