@@ -1,4 +1,4 @@
-import { FloatHistogram, HistogramOpError, trimHistogram, Labels, LabelsBuilder, histogramFractionNative, histogramQuantileNative, METRIC_NAME, Matcher as MatcherCtor, compileAnchored, expandTemplate, isStaleNaN, type Matcher } from '../model/index.js';
+import { FloatHistogram, HistogramOpError, mergeHints, trimHistogram, Labels, LabelsBuilder, histogramFractionNative, histogramQuantileNative, METRIC_NAME, Matcher as MatcherCtor, compileAnchored, expandTemplate, isStaleNaN, type Matcher } from '../model/index.js';
 import type { Querier, SelectHints } from '../storage/index.js';
 import { COMPARISON_OPS, type AggregateExpr, type BinaryExpr, type BinaryOp, type Call, type DurationExpr, type Expr, type MatrixSelector, type SubqueryExpr, type VectorMatching, type VectorSelector } from './ast.js';
 import { KEEPS_METRIC_NAME } from './functions.js';
@@ -921,6 +921,11 @@ export class Evaluator {
           }
           case 'sum_over_time':
           case 'avg_over_time': {
+            const fw = fieldwiseOverTime(name, win);
+            if (fw) {
+              set(fw);
+              continue;
+            }
             const h = win[0].copy();
             for (let k = 1; k < win.length; k++) h.add(win[k]);
             if (name === 'avg_over_time') h.div(win.length);
@@ -2652,4 +2657,57 @@ function histogramString(h: FloatHistogram): string {
     out += `, ${open}${formatG(b.lower)},${formatG(b.upper)}${close}:${formatG(b.count)}`;
   }
   return out + '}';
+}
+
+/**
+ * sum_over_time/avg_over_time of histograms field by field (count, sum, zero bucket, every bucket) with the float
+ * functions' arithmetic (Kahan summation, incremental mean on overflow), after bringing all to one schema.
+ * Undefined when the custom bounds differ (the reconciling addition handles those).
+ */
+function fieldwiseOverTime(name: string, win: FloatHistogram[]): FloatHistogram | undefined {
+  const custom = win[0].usesCustomBuckets();
+  if (win.some((h) => h.usesCustomBuckets() !== custom)) throw new HistogramOpError('mixed');
+  if (custom) {
+    const cv = win[0].customValues!;
+    if (win.some((h) => h.customValues!.length !== cv.length || h.customValues!.some((x, i) => x !== cv[i]))) return undefined;
+  }
+  const minSchema = Math.min(...win.map((h) => h.schema));
+  let hs = custom ? win : win.map((h) => h.copyToSchema(minSchema));
+  const zt = Math.max(...hs.map((h) => h.zeroThreshold));
+  if (hs.some((h) => h.zeroThreshold !== zt)) {
+    hs = hs.map((h) => {
+      const c = h.copy();
+      c.widenZero(zt);
+      return c;
+    });
+    if (hs.some((h) => h.zeroThreshold !== hs[0].zeroThreshold)) return undefined;
+  }
+  const n = hs.length;
+  const t = new Float64Array(n);
+  const vals = new Float64Array(n);
+  const f = (get: (h: FloatHistogram) => number): number => {
+    for (let k = 0; k < n; k++) vals[k] = get(hs[k]);
+    return rangeFunc(name, t, vals, 0, n, 0, 0, 0, [], 0, undefined) ?? NaN;
+  };
+  const side = (off: (h: FloatHistogram) => number, arr: (h: FloatHistogram) => number[]): [number, number[]] => {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const h of hs) {
+      if (arr(h).length === 0) continue;
+      lo = Math.min(lo, off(h));
+      hi = Math.max(hi, off(h) + arr(h).length);
+    }
+    if (lo === Infinity) return [0, []];
+    const out: number[] = [];
+    for (let i = lo; i < hi; i++) out.push(f((h) => arr(h)[i - off(h)] ?? 0));
+    return [lo, out];
+  };
+  const r = hs[0].copy();
+  r.count = f((h) => h.count);
+  r.sum = f((h) => h.sum);
+  r.zeroCount = f((h) => h.zeroCount);
+  [r.pOff, r.pos] = side((h) => h.pOff, (h) => h.pos);
+  [r.nOff, r.neg] = side((h) => h.nOff, (h) => h.neg);
+  r.hint = hs.map((h) => h.hint).reduce(mergeHints);
+  return r.compact();
 }
