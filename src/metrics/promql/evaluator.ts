@@ -1452,24 +1452,28 @@ export class Evaluator {
       let o = byKey.get(groupLabels[g].key());
       for (let i = 0; i < steps; i++) {
         let acc: FloatHistogram | undefined;
-        let n = 0;
+        const list: FloatHistogram[] = [];
         let failed = false;
         for (let si = 0; si < vec.length; si++) {
           if (seriesGroup[si] !== g) continue;
           const h = vec[si].h?.[i];
-          if (!h || !vec[si].has[i]) continue;
-          n++;
-          if (failed) continue;
-          try {
-            if (!acc) acc = h.copy();
-            else acc.add(h);
-          } catch (err) {
-            if (!(err instanceof HistogramOpError)) throw err;
-            this.warn(`vector contains a mix of histograms with exponential and custom buckets schemas for metric name ""`, e);
-            failed = true;
-          }
+          if (h && vec[si].has[i]) list.push(h);
         }
+        const n = list.length;
         if (n === 0) continue;
+        try {
+          // Field by field with the float arithmetic (Kahan sum, overflow-safe mean); else the reconciling addition.
+          acc = fieldwiseOverTime(e.op === 'sum' ? 'sum_over_time' : 'avg_over_time', list);
+          if (!acc) {
+            acc = list[0].copy();
+            for (let k = 1; k < n; k++) acc.add(list[k]);
+            if (e.op === 'avg') acc.div(n);
+          }
+        } catch (err) {
+          if (!(err instanceof HistogramOpError)) throw err;
+          this.warn(`vector contains a mix of histograms with exponential and custom buckets schemas for metric name ""`, e);
+          failed = true;
+        }
         if (o?.has[i] && !o.hist(i)) {
           // Floats and histograms in one group: no result.
           this.warn(`encountered a mix of histograms and floats for aggregation`, e);
@@ -1477,7 +1481,6 @@ export class Evaluator {
           continue;
         }
         if (failed || !acc) continue;
-        if (e.op === 'avg') acc.div(n);
         this.reconcileInfo('aggregation', e);
         acc.compact();
         if (!o) {
