@@ -70,6 +70,12 @@ export class FloatHistogram {
     this.zeroCount /= f;
     this.count /= f;
     this.sum /= f;
+    if (f === 0) {
+      // As Prometheus: division by zero keeps only count, sum and the zero bucket (all ±Inf or NaN).
+      this.pos = [];
+      this.neg = [];
+      return this;
+    }
     for (let i = 0; i < this.pos.length; i++) this.pos[i] /= f;
     for (let i = 0; i < this.neg.length; i++) this.neg[i] /= f;
     return this;
