@@ -393,7 +393,9 @@ export function histogramFractionNative(lo: number, hi: number, h: FloatHistogra
       if (v <= lower) return 0;
       if (v >= upper) return 1;
       if (custom || b0.zero || lower === -Infinity || upper === Infinity) {
-        if (lower === -Infinity || upper === Infinity) return 0;
+        // No interpolation in a bucket of infinite width: all its observations sit at its finite bound.
+        if (lower === -Infinity) return 1;
+        if (upper === Infinity) return 0;
         return (v - lower) / (upper - lower);
       }
       const ll = Math.log2(Math.abs(lower));

@@ -534,8 +534,12 @@ export class Evaluator {
           this.warn('sort is ineffective for range queries since results are always ordered by labels', e);
           return { type: 'vector', series: vec };
         }
-        if (name === 'sort') vec.sort((a, b) => sortAsc(a.v[0], b.v[0]));
-        else if (name === 'sort_desc') vec.sort((a, b) => sortDesc(a.v[0], b.v[0]));
+        if (name === 'sort' || name === 'sort_desc') {
+          // sort and sort_desc order floats only; histogram samples are dropped.
+          const floats = vec.filter((s) => !s.h?.[0]);
+          floats.sort(name === 'sort' ? (a, b) => sortAsc(a.v[0], b.v[0]) : (a, b) => sortDesc(a.v[0], b.v[0]));
+          return { type: 'vector', series: floats };
+        }
         else {
           const lbls = (await Promise.all(args.slice(1).map((a) => this.eval(a)))).map((v) => (v.type === 'string' ? v.v : ''));
           const desc = name === 'sort_by_label_desc';
