@@ -797,7 +797,7 @@ export class Evaluator {
         while (hi < len && rt[hi] <= end) hi++;
         if (hi === lo) continue;
         if (hi - lo > maxWindow) maxWindow = hi - lo;
-        const v = rangeFunc(name, rt, rvals, lo, hi, start, end, rangeMs, scalars, i, resets);
+        const v = rangeFunc(name, rt, rvals, lo, hi, start, end, rangeMs, scalars, i, resets, times[i]);
         if (v === undefined) continue;
         s.v[i] = v;
         s.has[i] = 1;
@@ -2436,6 +2436,8 @@ function rangeFunc(
   scalars: Float64Array[],
   step: number,
   resets?: Int32Array,
+  /** The evaluation (step) time, where predict_linear anchors its line (not moved by `@` or offset). */
+  evalTime = rangeEnd,
 ): number | undefined {
   const n = hi - lo;
   switch (name) {
@@ -2483,7 +2485,7 @@ function rangeFunc(
     }
     case 'predict_linear': {
       if (n < 2) return undefined;
-      const [slope, intercept] = linearRegression(t, v, lo, hi, rangeEnd + 0);
+      const [slope, intercept] = linearRegression(t, v, lo, hi, evalTime);
       return slope * scalars[0][step] + intercept;
     }
     case 'sum_over_time': {
