@@ -2582,6 +2582,7 @@ function rangeFunc(
       return quantileOf(scalars[0][step], Array.from(v.subarray(lo, hi)));
     case 'mad_over_time': {
       const vals = Array.from(v.subarray(lo, hi));
+      if (vals.some((x) => x !== x)) return NaN;
       const median = quantileOf(0.5, vals);
       return quantileOf(
         0.5,
