@@ -825,9 +825,30 @@ export class Evaluator {
     const metric = JSON.stringify(r.labels.get(METRIC_NAME));
     const arg = e.args[0];
     const hs = r.h!;
+    const extended = !!(rv.anchored || rv.smoothed);
+    const lb = this.ctx.lookbackDelta;
     for (let i = 0; i < this.steps; i++) {
       const end = (rv.atMs ?? this.times[i]) - rv.offsetMs;
       const start = end - rv.rangeMs;
+      if (extended) {
+        // Anchored/smoothed: the window reaches back (and for smoothed forward) by the lookback delta.
+        const xlo = lowerBound(r.t, start - lb + 0.5);
+        const xhi = lowerBound(r.t, end + (rv.smoothed ? lb : 0) + 0.5);
+        if (xhi <= xlo) continue;
+        let res: number | FloatHistogram | undefined;
+        try {
+          res = this.extendedHistFunc(name, r, xlo, xhi, start, end, rv, metric, arg);
+        } catch (err) {
+          if (!(err instanceof HistogramOpError)) throw err;
+          this.warn(`vector contains a mix of histograms with exponential and custom buckets schemas for metric name ${metric}`, arg);
+          continue;
+        }
+        if (res === undefined) continue;
+        s.has[i] = 1;
+        if (res instanceof FloatHistogram) s.setHist(i, res);
+        else s.v[i] = res;
+        continue;
+      }
       const lo = lowerBound(r.t, start + 0.5);
       const hi = lowerBound(r.t, end + 0.5);
       if (hi <= lo) continue;
@@ -877,8 +898,6 @@ export class Evaluator {
           case 'delta': {
             if (win.length < 2) continue;
             const isCounter = name !== 'delta';
-            // Extended (anchored/smoothed) windows interpolate across the boundaries: no mixing of bucket kinds there.
-            if ((rv.anchored || rv.smoothed) && win.some((x) => x.usesCustomBuckets() !== win[0].usesCustomBuckets())) throw new HistogramOpError('mixed');
             const h = this.histogramRate(win, isCounter, metric, arg);
             if (!h) continue;
             const firstT = r.t[lo];
@@ -971,6 +990,71 @@ export class Evaluator {
       set(rangeFunc(name, Float64Array.from(ft), Float64Array.from(fv), 0, ft.length, start, end, rv.rangeMs, scalars, i, undefined));
     }
     return s.count() ? s : undefined;
+  }
+
+  /** rate/increase/delta/changes/resets over an anchored or smoothed window holding histograms (Prometheus's extendedRate). */
+  private extendedHistFunc(name: string, r: RawSeries, lo: number, hi: number, rangeStart: number, rangeEnd: number, rv: RangeVector, metric: string, arg: Expr): number | FloatHistogram | undefined {
+    const t = r.t;
+    const hs = r.h!;
+    const smoothed = !!rv.smoothed;
+    if (name === 'changes' || name === 'resets') {
+      let le = lo - 1;
+      for (let k = lo; k < hi && t[k] <= rangeStart; k++) le = k;
+      if (le + 1 >= hi) return undefined;
+      const first = le >= lo ? le : lo;
+      let c = 0;
+      for (let k = first + 1; k < hi; k++) {
+        const a = hs[k - 1];
+        const b = hs[k];
+        if (!a !== !b) c++;
+        else if (a && b) c += name === 'resets' ? (b.detectReset(a) ? 1 : 0) : a.equals(b) ? 0 : 1;
+        else if (name === 'resets' ? r.v[k] < r.v[k - 1] : !(r.v[k] === r.v[k - 1] || (r.v[k] !== r.v[k] && r.v[k - 1] !== r.v[k - 1]))) c++;
+      }
+      return c;
+    }
+    if (name !== 'rate' && name !== 'increase' && name !== 'delta') return undefined;
+    const isCounter = name !== 'delta';
+    let last = hi - 1;
+    let firstAfter = lo;
+    while (firstAfter < last && t[firstAfter] <= rangeStart) firstAfter++;
+    let first = Math.max(lo, firstAfter - 1);
+    if (smoothed) {
+      let k = lo;
+      while (k < hi - 1 && t[k] < rangeEnd) k++;
+      last = k;
+    }
+    if (t[last] <= rangeStart) return undefined;
+    if (smoothed && t[first] > rangeEnd) return undefined;
+    for (let k = first; k <= last; k++) {
+      if (!hs[k]) {
+        this.warn(`encountered a mix of histograms and floats for metric name ${metric}`, arg);
+        return undefined;
+      }
+    }
+    const H = (k: number) => hs[k]!;
+    const interp = (a: number, b: number, at: number): FloatHistogram => {
+      const y2 = H(b);
+      const y1 = isCounter && y2.detectReset(H(a)) ? undefined : H(a);
+      const f = (at - t[a]) / (t[b] - t[a]);
+      if (!y1) return y2.copy().mul(f);
+      return y2.copy().sub(y1).mul(f).add(y1);
+    };
+    const left = smoothed && t[first] < rangeStart ? interp(first, first + 1, rangeStart) : H(first);
+    const right = smoothed && last > lo && t[last] > rangeEnd ? interp(last - 1, last, rangeEnd) : H(last);
+    const result = right.copy().sub(left);
+    if (isCounter) {
+      if (t[first] <= rangeStart) first++;
+      if (t[last] >= rangeEnd) last--;
+      let prev = left;
+      for (let k = first; k <= last; k++) {
+        if (H(k).detectReset(prev)) result.add(prev);
+        prev = H(k);
+      }
+      if (right.detectReset(prev)) result.add(prev);
+    }
+    if (name === 'rate') result.div(rv.rangeMs / 1000);
+    result.hint = 'gauge';
+    return result.compact();
   }
 
   /**
