@@ -26,7 +26,7 @@ function loadKnown(): Map<string, string> {
 
 function reason(r: CaseResult): string {
   const why = (r.error ?? '').replace(/\s+/g, ' ').slice(0, 160);
-  return r.native ? `native histograms (not in the float-only storage interface): ${why}` : why;
+  return r.native ? `native histograms: ${why}` : why;
 }
 
 describe('PromQL conformance (Prometheus promqltest corpus)', () => {

@@ -1,3 +1,4 @@
+import type { FloatHistogram } from '../model/index.js';
 import type { QueryResult, QueryValue } from '../promql/types.js';
 import { formatFloatF, formatSampleValue, formatTimestamp } from './float-format.js';
 import { jsonString, labelsJson } from './json-encoding.js';
@@ -29,7 +30,8 @@ export function* queryDataJson(value: QueryValue, stats: string | undefined): Ge
       for (let i = 0; i < samples.length; i++) {
         const s = samples[i];
         if (i > 0) buf += ',';
-        buf += `{"metric":${labelsJson(s.labels)},"value":[${formatTimestamp(s.t)},"${formatSampleValue(s.v)}"]}`;
+        if (s.h) buf += `{"metric":${labelsJson(s.labels)},"histogram":[${formatTimestamp(s.t)},${histogramJson(s.h)}]}`;
+        else buf += `{"metric":${labelsJson(s.labels)},"value":[${formatTimestamp(s.t)},"${formatSampleValue(s.v)}"]}`;
         if (buf.length >= CHUNK) {
           yield buf;
           buf = '';
@@ -48,11 +50,32 @@ export function* queryDataJson(value: QueryValue, stats: string | undefined): Ge
         const t = s.t;
         const v = s.v;
         const n = Math.min(t.length, v.length);
-        if (n > 0) {
+        const hs = s.h;
+        const nh = hs ? hs.reduce((a, x) => a + (x ? 1 : 0), 0) : 0;
+        if (n > nh) {
           buf += ',"values":[';
+          let first = true;
           for (let j = 0; j < n; j++) {
-            if (j > 0) buf += ',';
+            if (hs?.[j]) continue;
+            if (!first) buf += ',';
+            first = false;
             buf += `[${formatTimestamp(t[j])},"${formatSampleValue(v[j])}"]`;
+            if (buf.length >= CHUNK) {
+              yield buf;
+              buf = '';
+            }
+          }
+          buf += ']';
+        }
+        if (nh > 0) {
+          buf += ',"histograms":[';
+          let first = true;
+          for (let j = 0; j < n; j++) {
+            const h = hs![j];
+            if (!h) continue;
+            if (!first) buf += ',';
+            first = false;
+            buf += `[${formatTimestamp(t[j])},${histogramJson(h)}]`;
             if (buf.length >= CHUNK) {
               yield buf;
               buf = '';
@@ -86,4 +109,22 @@ export function truncateValue(value: QueryValue, limit: number): { value: QueryV
   if (value.type === 'vector' && value.samples.length > limit) return { value: { type: 'vector', samples: value.samples.slice(0, limit) }, truncated: true };
   if (value.type === 'matrix' && value.series.length > limit) return { value: { type: 'matrix', series: value.series.slice(0, limit) }, truncated: true };
   return { value, truncated: false };
+}
+
+/**
+ * Prometheus's `jsonutil.MarshalHistogram`: count, sum and the non-empty buckets as
+ * `[boundaryRule, "lower", "upper", "count"]` (0 = (l,u], 1 = [l,u), 3 = [l,u]).
+ */
+export function histogramJson(h: FloatHistogram): string {
+  let out = `{"count":"${formatSampleValue(h.count)}","sum":"${formatSampleValue(h.sum)}"`;
+  let found = false;
+  const custom = h.usesCustomBuckets();
+  for (const b of h.buckets()) {
+    if (b.count === 0) continue;
+    out += found ? ',' : ',"buckets":[';
+    found = true;
+    const rule = b.zero ? 3 : !custom && b.upper <= 0 ? 1 : 0;
+    out += `[${rule},"${formatSampleValue(b.lower)}","${formatSampleValue(b.upper)}","${formatSampleValue(b.count)}"]`;
+  }
+  return out + (found ? ']}' : '}');
 }

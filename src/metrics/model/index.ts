@@ -2,3 +2,4 @@ export { Labels, LabelsBuilder, METRIC_NAME, compareStrings, isValidLabelName, i
 export { Matcher, matchLabels, type MatchType } from './matcher.js';
 export { RegexSyntaxError, compileAnchored, compileUnanchored, expandTemplate, translateRe2 } from './regex.js';
 export { STALE_NAN, isStaleNaN, type SampleBatch, type MetricMetadata, type MetricType, type Exemplar } from './sample.js';
+export { FloatHistogram, HistogramOpError, CUSTOM_BUCKETS_SCHEMA, bucketBound, histogramFractionNative, histogramQuantileNative, mergeHints, trimHistogram, type CounterResetHint } from './float-histogram.js';

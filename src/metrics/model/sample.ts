@@ -1,4 +1,5 @@
 import type { Labels } from './labels.js';
+import type { FloatHistogram } from './float-histogram.js';
 
 /**
  * Samples are (timestamp in milliseconds, float64 value). A staleness marker is a special NaN
@@ -26,6 +27,11 @@ export interface SampleBatch {
   readonly t: Float64Array;
   readonly v: Float64Array;
   readonly length: number;
+  /**
+   * Native histogram samples, parallel to t/v (optional; absent = all floats). Where `h[i]` is set the sample is a
+   * histogram and `v[i]` is meaningless; staleness markers stay floats.
+   */
+  readonly h?: readonly (FloatHistogram | undefined)[];
 }
 
 export type MetricType = 'counter' | 'gauge' | 'histogram' | 'gaugehistogram' | 'summary' | 'info' | 'stateset' | 'unknown';

@@ -103,7 +103,7 @@ export interface AggregateExpr {
   pos: PosRange;
 }
 
-export type BinaryOp = '+' | '-' | '*' | '/' | '%' | '^' | 'atan2' | '==' | '!=' | '>' | '<' | '>=' | '<=' | 'and' | 'or' | 'unless';
+export type BinaryOp = '+' | '-' | '*' | '/' | '%' | '^' | 'atan2' | '==' | '!=' | '>' | '<' | '>=' | '<=' | 'and' | 'or' | 'unless' | '</' | '>/';
 
 export interface VectorMatching {
   card: 'one-to-one' | 'many-to-one' | 'one-to-many' | 'many-to-many';

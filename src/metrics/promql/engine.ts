@@ -1,4 +1,4 @@
-import { Labels } from '../model/index.js';
+import { Labels, type FloatHistogram } from '../model/index.js';
 import type { Queryable } from '../storage/index.js';
 import type { Expr } from './ast.js';
 import { Evaluator, METADATA_LABELS, type QueryContext } from './evaluator.js';
@@ -96,7 +96,9 @@ export class Engine implements PromqlEngine {
         for (const s of v.m.series) {
           const [lo, hi] = ev.windowAt(v.m, start, s);
           if (hi <= lo) continue;
-          series.push({ labels: s.dropName ? s.labels.without(...METADATA_LABELS) : s.labels, t: Array.from(s.t.subarray(lo, hi)), v: Array.from(s.v.subarray(lo, hi)) });
+          const rs: RangeSeries = { labels: s.dropName ? s.labels.without(...METADATA_LABELS) : s.labels, t: Array.from(s.t.subarray(lo, hi)), v: Array.from(s.v.subarray(lo, hi)) };
+          if (s.h) rs.h = s.h.slice(lo, hi);
+          series.push(rs);
         }
         value = { type: 'matrix', series };
       } else {
@@ -139,7 +141,8 @@ function toInstant(v: Value, t: number): QueryValue {
         const k = labels.key();
         if (seen.has(k)) throw new PromqlError('execution', 'vector cannot contain metrics with the same labelset');
         seen.add(k);
-        samples.push({ labels, t, v: s.v[0] });
+        const h = s.hist(0);
+        samples.push(h ? { labels, t, v: 0, h } : { labels, t, v: s.v[0] });
       }
       return { type: 'vector', samples };
     }
@@ -154,13 +157,13 @@ function toMatrix(v: Value, ev: Evaluator): QueryValue {
     return { type: 'matrix', series: [{ labels: Labels.EMPTY, t: Array.from(ev.times), v: Array.from(v.v) }] };
   }
   if (v.type !== 'vector') throw new PromqlError('bad_data', `invalid expression type "${v.type}" for range query, must be Scalar or instant Vector`);
-  const byKey = new Map<string, { labels: Labels; has: Uint8Array; v: Float64Array }>();
+  const byKey = new Map<string, { labels: Labels; has: Uint8Array; v: Float64Array; h?: (FloatHistogram | undefined)[] }>();
   for (const s of v.series) {
     const labels = finalLabels(s);
     const k = labels.key();
     const prev = byKey.get(k);
     if (!prev) {
-      byKey.set(k, { labels, has: s.has, v: s.v });
+      byKey.set(k, { labels, has: s.has, v: s.v, h: s.h ? s.h.slice() : undefined });
       continue;
     }
     for (let i = 0; i < steps; i++) {
@@ -168,6 +171,8 @@ function toMatrix(v: Value, ev: Evaluator): QueryValue {
       if (prev.has[i]) throw new PromqlError('execution', 'vector cannot contain metrics with the same labelset');
       prev.has[i] = 1;
       prev.v[i] = s.v[i];
+      const h = s.hist(i);
+      if (h) (prev.h ??= new Array<FloatHistogram | undefined>(steps).fill(undefined))[i] = h;
     }
   }
   const series: RangeSeries[] = [];
@@ -177,13 +182,15 @@ function toMatrix(v: Value, ev: Evaluator): QueryValue {
     if (n === 0) continue;
     const t = new Float64Array(n);
     const vals = new Float64Array(n);
+    const hs = s.h ? new Array<FloatHistogram | undefined>(n) : undefined;
     let k = 0;
     for (let i = 0; i < steps; i++) {
       if (!s.has[i]) continue;
       t[k] = ev.times[i];
+      if (hs) hs[k] = s.h![i];
       vals[k++] = s.v[i];
     }
-    series.push({ labels: s.labels, t, v: vals });
+    series.push(hs ? { labels: s.labels, t, v: vals, h: hs } : { labels: s.labels, t, v: vals });
   }
   series.sort((a, b) => Labels.compare(a.labels, b.labels));
   return { type: 'matrix', series };

@@ -1,4 +1,4 @@
-import { Labels, LabelsBuilder, METRIC_NAME, Matcher as MatcherCtor, compileAnchored, expandTemplate, isStaleNaN, type Matcher } from '../model/index.js';
+import { FloatHistogram, HistogramOpError, mergeHints, trimHistogram, Labels, LabelsBuilder, histogramFractionNative, histogramQuantileNative, METRIC_NAME, Matcher as MatcherCtor, compileAnchored, expandTemplate, isStaleNaN, type Matcher } from '../model/index.js';
 import type { Querier, SelectHints } from '../storage/index.js';
 import { COMPARISON_OPS, type AggregateExpr, type BinaryExpr, type BinaryOp, type Call, type DurationExpr, type Expr, type MatrixSelector, type SubqueryExpr, type VectorMatching, type VectorSelector } from './ast.js';
 import { KEEPS_METRIC_NAME } from './functions.js';
@@ -221,7 +221,11 @@ export class Evaluator {
         }
         if (v.type === 'vector') {
           for (const s of v.series) {
-            for (let i = 0; i < this.steps; i++) s.v[i] = -s.v[i];
+            for (let i = 0; i < this.steps; i++) {
+              s.v[i] = -s.v[i];
+              const h = s.h?.[i];
+              if (h) s.h![i] = Object.assign(h.copy().mul(-1), { hint: 'gauge' as const });
+            }
             s.dropName = true;
           }
           return v;
@@ -255,14 +259,14 @@ export class Evaluator {
     return v.v;
   }
 
-  private async select(vs: VectorSelector, mint: number, maxt: number, hints: Partial<SelectHints>): Promise<{ labels: Labels; t: Float64Array; v: Float64Array; n: number }[]> {
+  private async select(vs: VectorSelector, mint: number, maxt: number, hints: Partial<SelectHints>): Promise<{ labels: Labels; t: Float64Array; v: Float64Array; n: number; h?: readonly (FloatHistogram | undefined)[] }[]> {
     const series = await this.ctx.querier.select(vs.matchers as Matcher[], { start: mint, end: maxt, step: this.ctx.isRange ? this.interval : 0, ...hints }, true);
-    const out: { labels: Labels; t: Float64Array; v: Float64Array; n: number }[] = [];
+    const out: { labels: Labels; t: Float64Array; v: Float64Array; n: number; h?: readonly (FloatHistogram | undefined)[] }[] = [];
     for (const s of series) {
       this.checkTime();
       const b = s.samples(mint, maxt);
       if (b.length === 0) continue;
-      out.push({ labels: s.labels, t: b.t, v: b.v, n: b.length });
+      out.push({ labels: s.labels, t: b.t, v: b.v, n: b.length, h: b.h });
     }
     return out;
   }
@@ -307,6 +311,7 @@ export class Evaluator {
         if (!s) s = StepSeries.empty(series[si].labels, steps);
         s.v[i] = withTimestamps ? rt[k] / 1000 : v;
         s.has[i] = 1;
+        if (b.h && !withTimestamps) s.setHist(i, b.h[k]);
         any++;
       }
       if (s) {
@@ -366,21 +371,25 @@ export class Evaluator {
     const series: RawSeries[] = [];
     for (const r of raw) {
       let n = 0;
-      for (let i = 0; i < r.n; i++) if (!isStaleNaN(r.v[i])) n++;
+      for (let i = 0; i < r.n; i++) if (!isStaleNaN(r.v[i]) || r.h?.[i]) n++;
       let t = r.t;
       let v = r.v;
+      let h = r.h ? r.h.slice(0, r.n) : undefined;
       if (n !== r.n || r.t.length !== r.n) {
         t = new Float64Array(n);
         v = new Float64Array(n);
+        const hh: (FloatHistogram | undefined)[] | undefined = r.h ? new Array<FloatHistogram | undefined>(n) : undefined;
         let k = 0;
         for (let i = 0; i < r.n; i++) {
-          if (isStaleNaN(r.v[i])) continue;
+          if (isStaleNaN(r.v[i]) && !r.h?.[i]) continue;
           t[k] = r.t[i];
+          if (hh) hh[k] = r.h![i];
           v[k++] = r.v[i];
         }
+        h = hh;
       }
       if (n === 0) continue;
-      series.push({ labels: r.labels, t, v, dropName: false });
+      series.push(h ? { labels: r.labels, t, v, dropName: false, h } : { labels: r.labels, t, v, dropName: false });
     }
     return { series, rangeMs, offsetMs, atMs: at, anchored: vs.anchored, smoothed: vs.smoothed };
   }
@@ -404,13 +413,26 @@ export class Evaluator {
         if (n === 0) continue;
         const t = new Float64Array(n);
         const v = new Float64Array(n);
+        const h = s.h ? new Array<FloatHistogram | undefined>(n) : undefined;
         let k = 0;
+        let last: FloatHistogram | undefined;
         for (let i = 0; i < sub.steps; i++) {
           if (!s.has[i]) continue;
           t[k] = sub.times[i];
+          if (h) {
+            // Steps re-use samples and skip others: a repeated sample is no reset; a not_reset hint no longer holds.
+            let x = s.h![i];
+            const orig = x;
+            if (x && x.hint !== 'gauge') {
+              if (x === last) x = Object.assign(x.copy(), { hint: 'not_reset' as const });
+              else if (x.hint === 'not_reset') x = Object.assign(x.copy(), { hint: 'unknown' as const });
+            }
+            last = orig;
+            h[k] = x;
+          }
           v[k++] = s.v[i];
         }
-        series.push({ labels: s.labels, t, v, dropName: s.dropName });
+        series.push(h ? { labels: s.labels, t, v, dropName: s.dropName, h } : { labels: s.labels, t, v, dropName: s.dropName });
       }
     }
     return { series, rangeMs, offsetMs, atMs: at };
@@ -464,7 +486,7 @@ export class Evaluator {
           let n = 0;
           let val = NaN;
           for (const s of vec) {
-            if (s.has[i]) {
+            if (s.has[i] && !s.h?.[i]) {
               n++;
               val = s.v[i];
             }
@@ -512,8 +534,12 @@ export class Evaluator {
           this.warn('sort is ineffective for range queries since results are always ordered by labels', e);
           return { type: 'vector', series: vec };
         }
-        if (name === 'sort') vec.sort((a, b) => sortAsc(a.v[0], b.v[0]));
-        else if (name === 'sort_desc') vec.sort((a, b) => sortDesc(a.v[0], b.v[0]));
+        if (name === 'sort' || name === 'sort_desc') {
+          // sort and sort_desc order floats only; histogram samples are dropped.
+          const floats = vec.filter((s) => !s.h?.[0]);
+          floats.sort(name === 'sort' ? (a, b) => sortAsc(a.v[0], b.v[0]) : (a, b) => sortDesc(a.v[0], b.v[0]));
+          return { type: 'vector', series: floats };
+        }
         else {
           const lbls = (await Promise.all(args.slice(1).map((a) => this.eval(a)))).map((v) => (v.type === 'string' ? v.v : ''));
           const desc = name === 'sort_by_label_desc';
@@ -550,9 +576,10 @@ export class Evaluator {
       case 'histogram_sum':
       case 'histogram_avg':
       case 'histogram_stddev':
-      case 'histogram_stdvar':
-        await this.evalVector(args[0]);
-        return { type: 'vector', series: [] };
+      case 'histogram_stdvar': {
+        const vec = await this.evalVector(args[0]);
+        return { type: 'vector', series: this.mapHistograms(vec, (h) => histogramStat(name, h)) };
+      }
       case 'info':
         return { type: 'vector', series: await this.evalInfo(e) };
     }
@@ -579,6 +606,11 @@ export class Evaluator {
     const f = SIMPLE_FUNCS[name];
     for (const s of vec) {
       const v = s.v;
+      if (s.h) {
+        // Float functions ignore histogram samples.
+        for (let i = 0; i < steps; i++) if (s.h[i]) s.has[i] = 0;
+        s.h = undefined;
+      }
       if (f) for (let i = 0; i < steps; i++) v[i] = f(v[i]);
       else if (DATE_FUNCS.has(name)) for (let i = 0; i < steps; i++) v[i] = dateFunc(name, v[i]);
       else
@@ -669,6 +701,14 @@ export class Evaluator {
     const fastRate = name === 'rate' || name === 'increase' || name === 'delta';
     for (const r of rv.series) {
       this.checkTime();
+      if (r.h && r.h.some((x) => x !== undefined)) {
+        const hs = this.histRangeSeries(name, r, rv, e, dropName, scalars);
+        if (hs) {
+          out.push(hs);
+          this.addSamples(hs.count());
+        }
+        continue;
+      }
       // Counter resets so far, per sample: windows without a reset skip the correction loop.
       let resets: Int32Array | undefined;
       if (name === 'rate' || name === 'increase' || name === 'delta') {
@@ -757,7 +797,7 @@ export class Evaluator {
         while (hi < len && rt[hi] <= end) hi++;
         if (hi === lo) continue;
         if (hi - lo > maxWindow) maxWindow = hi - lo;
-        const v = rangeFunc(name, rt, rvals, lo, hi, start, end, rangeMs, scalars, i, resets);
+        const v = rangeFunc(name, rt, rvals, lo, hi, start, end, rangeMs, scalars, i, resets, times[i]);
         if (v === undefined) continue;
         s.v[i] = v;
         s.has[i] = 1;
@@ -777,6 +817,280 @@ export class Evaluator {
       this.ctx.currentSamples -= maxWindow;
     }
     return { type: 'vector', series: out };
+  }
+
+  /** A range function over a series holding native histograms (possibly mixed with floats). */
+  private histRangeSeries(name: string, r: RawSeries, rv: RangeVector, e: Call, dropName: boolean, scalars: Float64Array[]): StepSeries | undefined {
+    const s = StepSeries.empty(r.labels, this.steps, dropName || r.dropName);
+    const metric = JSON.stringify(r.labels.get(METRIC_NAME));
+    const arg = e.args[0];
+    const hs = r.h!;
+    const extended = !!(rv.anchored || rv.smoothed);
+    const lb = this.ctx.lookbackDelta;
+    for (let i = 0; i < this.steps; i++) {
+      const end = (rv.atMs ?? this.times[i]) - rv.offsetMs;
+      const start = end - rv.rangeMs;
+      if (extended) {
+        // Anchored/smoothed: the window reaches back (and for smoothed forward) by the lookback delta.
+        const xlo = lowerBound(r.t, start - lb + 0.5);
+        const xhi = lowerBound(r.t, end + (rv.smoothed ? lb : 0) + 0.5);
+        if (xhi <= xlo) continue;
+        let res: number | FloatHistogram | undefined;
+        try {
+          res = this.extendedHistFunc(name, r, xlo, xhi, start, end, rv, metric, arg);
+        } catch (err) {
+          if (!(err instanceof HistogramOpError)) throw err;
+          this.warn(`vector contains a mix of histograms with exponential and custom buckets schemas for metric name ${metric}`, arg);
+          continue;
+        }
+        if (res === undefined) continue;
+        s.has[i] = 1;
+        if (res instanceof FloatHistogram) s.setHist(i, res);
+        else s.v[i] = res;
+        continue;
+      }
+      const lo = lowerBound(r.t, start + 0.5);
+      const hi = lowerBound(r.t, end + 0.5);
+      if (hi <= lo) continue;
+      const nh = hs.slice(lo, hi).filter((x) => x !== undefined).length;
+      const nf = hi - lo - nh;
+      const set = (v: number | FloatHistogram | undefined) => {
+        if (v === undefined) return;
+        s.has[i] = 1;
+        if (v instanceof FloatHistogram) s.setHist(i, v);
+        else s.v[i] = v;
+      };
+      switch (name) {
+        case 'count_over_time':
+          set(hi - lo);
+          continue;
+        case 'present_over_time':
+          set(1);
+          continue;
+        case 'last_over_time':
+          set(hs[hi - 1] ?? r.v[hi - 1]);
+          continue;
+        case 'first_over_time':
+          set(hs[lo] ?? r.v[lo]);
+          continue;
+        case 'ts_of_last_over_time':
+          set(r.t[hi - 1] / 1000);
+          continue;
+        case 'ts_of_first_over_time':
+          set(r.t[lo] / 1000);
+          continue;
+      }
+      if (nf > 0 && nh > 0) {
+        if (['rate', 'increase', 'delta', 'sum_over_time', 'avg_over_time'].includes(name)) {
+          this.warn(`encountered a mix of histograms and floats for metric name ${metric}`, arg);
+          continue;
+        }
+      }
+      if (nh === 0) {
+        set(rangeFunc(name, r.t, r.v, lo, hi, start, end, rv.rangeMs, scalars, i, undefined));
+        continue;
+      }
+      const win = hs.slice(lo, hi) as FloatHistogram[];
+      try {
+        switch (name) {
+          case 'rate':
+          case 'increase':
+          case 'delta': {
+            if (win.length < 2) continue;
+            const isCounter = name !== 'delta';
+            const h = this.histogramRate(win, isCounter, metric, arg);
+            if (!h) continue;
+            const firstT = r.t[lo];
+            const lastT = r.t[hi - 1];
+            let toStart = (firstT - start) / 1000;
+            let toEnd = (end - lastT) / 1000;
+            const sampled = (lastT - firstT) / 1000;
+            const avg = sampled / (win.length - 1);
+            const threshold = avg * 1.1;
+            if (toStart >= threshold) toStart = avg / 2;
+            if (isCounter && h.count > 0 && win[0].count >= 0) {
+              const toZero = sampled * (win[0].count / h.count);
+              if (toZero < toStart) toStart = toZero;
+            }
+            if (toEnd >= threshold) toEnd = avg / 2;
+            let factor = (sampled + toStart + toEnd) / sampled;
+            if (name === 'rate') factor /= rv.rangeMs / 1000;
+            set(h.mul(factor).compact());
+            continue;
+          }
+          case 'irate':
+          case 'idelta': {
+            if (hi - lo < 2) continue;
+            const last = hs[hi - 1];
+            const prev = hs[hi - 2];
+            if (!last && !prev) {
+              set(rangeFunc(name, r.t, r.v, lo, hi, start, end, rv.rangeMs, [], i, undefined));
+              continue;
+            }
+            if (!last || !prev) {
+              this.warn(`encountered a mix of histograms and floats for metric name ${metric}`, arg);
+              continue;
+            }
+            if (name === 'irate' && (last.hint === 'gauge' || prev.hint === 'gauge')) this.warn(`this native histogram metric is not a counter: ${metric}`, arg);
+            if (name === 'idelta' && (last.hint !== 'gauge' || prev.hint !== 'gauge')) this.warn(`this native histogram metric is not a gauge: ${metric}`, arg);
+            const h = last.copy();
+            if (name === 'irate' && last.detectReset(prev)) {
+              // After a reset the last sample is the increase.
+            } else h.sub(prev);
+            if (name === 'irate') h.div((r.t[hi - 1] - r.t[hi - 2]) / 1000);
+            h.hint = 'gauge';
+            set(h.compact());
+            continue;
+          }
+          case 'sum_over_time':
+          case 'avg_over_time': {
+            const fw = fieldwiseOverTime(name, win);
+            if (fw) {
+              set(fw);
+              continue;
+            }
+            const h = win[0].copy();
+            for (let k = 1; k < win.length; k++) h.add(win[k]);
+            if (name === 'avg_over_time') h.div(win.length);
+            set(h.compact());
+            continue;
+          }
+          case 'resets':
+          case 'changes': {
+            let n = 0;
+            for (let k = lo + 1; k < hi; k++) {
+              const a = hs[k - 1];
+              const b = hs[k];
+              if (name === 'changes') {
+                if (!a || !b) n += a !== b || (!a && !b && r.v[k] !== r.v[k - 1]) ? 1 : 0;
+                else if (!a.equals(b)) n++;
+              } else if (a && b ? b.detectReset(a) : !a && !b ? r.v[k] < r.v[k - 1] : true) n++;
+            }
+            set(n);
+            continue;
+          }
+        }
+      } catch (err) {
+        if (!(err instanceof HistogramOpError)) throw err;
+        this.warn(`vector contains a mix of histograms with exponential and custom buckets schemas for metric name ${metric}`, arg);
+        continue;
+      } finally {
+        this.reconcileInfo(name === 'sum_over_time' || name === 'avg_over_time' ? 'aggregation' : 'subtraction', arg);
+      }
+      // Float-only functions: histogram samples ignored (silently when the range holds only histograms).
+      if (nf === 0) continue;
+      const ft: number[] = [];
+      const fv: number[] = [];
+      for (let k = lo; k < hi; k++) {
+        if (hs[k]) continue;
+        ft.push(r.t[k]);
+        fv.push(r.v[k]);
+      }
+      this.info(`ignored histograms in a range containing both floats and histograms for metric name ${metric}`, arg);
+      set(rangeFunc(name, Float64Array.from(ft), Float64Array.from(fv), 0, ft.length, start, end, rv.rangeMs, scalars, i, undefined));
+    }
+    return s.count() ? s : undefined;
+  }
+
+  /** rate/increase/delta/changes/resets over an anchored or smoothed window holding histograms (Prometheus's extendedRate). */
+  private extendedHistFunc(name: string, r: RawSeries, lo: number, hi: number, rangeStart: number, rangeEnd: number, rv: RangeVector, metric: string, arg: Expr): number | FloatHistogram | undefined {
+    const t = r.t;
+    const hs = r.h!;
+    const smoothed = !!rv.smoothed;
+    if (name === 'changes' || name === 'resets') {
+      let le = lo - 1;
+      for (let k = lo; k < hi && t[k] <= rangeStart; k++) le = k;
+      if (le + 1 >= hi) return undefined;
+      const first = le >= lo ? le : lo;
+      let c = 0;
+      for (let k = first + 1; k < hi; k++) {
+        const a = hs[k - 1];
+        const b = hs[k];
+        if (!a !== !b) c++;
+        else if (a && b) c += name === 'resets' ? (b.detectReset(a) ? 1 : 0) : a.equals(b) ? 0 : 1;
+        else if (name === 'resets' ? r.v[k] < r.v[k - 1] : !(r.v[k] === r.v[k - 1] || (r.v[k] !== r.v[k] && r.v[k - 1] !== r.v[k - 1]))) c++;
+      }
+      return c;
+    }
+    if (name !== 'rate' && name !== 'increase' && name !== 'delta') return undefined;
+    const isCounter = name !== 'delta';
+    let last = hi - 1;
+    let firstAfter = lo;
+    while (firstAfter < last && t[firstAfter] <= rangeStart) firstAfter++;
+    let first = Math.max(lo, firstAfter - 1);
+    if (smoothed) {
+      let k = lo;
+      while (k < hi - 1 && t[k] < rangeEnd) k++;
+      last = k;
+    }
+    if (t[last] <= rangeStart) return undefined;
+    if (smoothed && t[first] > rangeEnd) return undefined;
+    for (let k = first; k <= last; k++) {
+      if (!hs[k]) {
+        this.warn(`encountered a mix of histograms and floats for metric name ${metric}`, arg);
+        return undefined;
+      }
+    }
+    const H = (k: number) => hs[k]!;
+    const interp = (a: number, b: number, at: number): FloatHistogram => {
+      const y2 = H(b);
+      const y1 = isCounter && y2.detectReset(H(a)) ? undefined : H(a);
+      const f = (at - t[a]) / (t[b] - t[a]);
+      if (!y1) return y2.copy().mul(f);
+      return y2.copy().sub(y1).mul(f).add(y1);
+    };
+    const left = smoothed && t[first] < rangeStart ? interp(first, first + 1, rangeStart) : H(first);
+    const right = smoothed && last > lo && t[last] > rangeEnd ? interp(last - 1, last, rangeEnd) : H(last);
+    const result = right.copy().sub(left);
+    if (isCounter) {
+      if (t[first] <= rangeStart) first++;
+      if (t[last] >= rangeEnd) last--;
+      let prev = left;
+      for (let k = first; k <= last; k++) {
+        if (H(k).detectReset(prev)) result.add(prev);
+        prev = H(k);
+      }
+      if (right.detectReset(prev)) result.add(prev);
+    }
+    if (name === 'rate') result.div(rv.rangeMs / 1000);
+    result.hint = 'gauge';
+    return result.compact();
+  }
+
+  /**
+   * Prometheus's `histogramRate`: the increase from the first to the last sample with counter resets compensated
+   * (for counters: last - first of the first reset-free segment plus the last sample of every later segment, so a
+   * change between custom and exponential buckets, itself a reset, needs no subtraction across it); gauge hint.
+   */
+  private histogramRate(win: FloatHistogram[], isCounter: boolean, metric: string, arg: Expr): FloatHistogram | undefined {
+    const first = win[0];
+    const last = win[win.length - 1];
+    let minSchema = Infinity;
+    for (const h of win) {
+      if (isCounter && h.hint === 'gauge') this.warn(`this native histogram metric is not a counter: ${metric}`, arg);
+      if (!h.usesCustomBuckets() && h.schema < minSchema) minSchema = h.schema;
+    }
+    let h: FloatHistogram;
+    if (isCounter) {
+      let segEnd = 0;
+      while (segEnd + 1 < win.length && !win[segEnd + 1].detectReset(win[segEnd])) segEnd++;
+      h = win[segEnd].copy();
+      if (segEnd > 0) h.sub(first);
+      else h.mul(0);
+      for (let k = segEnd + 1; k < win.length; k++) {
+        if (k + 1 < win.length && !win[k + 1].detectReset(win[k])) continue;
+        // win[k] ends a segment that began after a reset.
+        if (h.usesCustomBuckets() !== win[k].usesCustomBuckets() && h.count === 0 && h.pos.every((x) => x === 0) && h.neg.every((x) => x === 0)) h = win[k].copy();
+        else h.add(win[k]);
+      }
+    } else {
+      if (first.usesCustomBuckets() !== last.usesCustomBuckets()) throw new HistogramOpError('mixed');
+      h = last.copy().sub(first);
+      if (first.hint !== 'gauge' || last.hint !== 'gauge') this.warn(`this native histogram metric is not a gauge: ${metric}`, arg);
+    }
+    if (!h.usesCustomBuckets() && minSchema < h.schema) h = h.copyToSchema(minSchema);
+    h.hint = 'gauge';
+    return h.compact();
   }
 
   /** Prometheus's experimental `info()`: add the data labels of info series (default `target_info`) joined on instance/job. */
@@ -933,9 +1247,72 @@ export class Evaluator {
     return mergeByLabels(vec, this.steps);
   }
 
+  /** Native histogram samples of a vector mapped to floats (float samples dropped); name dropped. */
+  private mapHistograms(vec: StepSeries[], f: (h: FloatHistogram, i: number, labels: Labels) => number): StepSeries[] {
+    const out: StepSeries[] = [];
+    for (const s of vec) {
+      if (!s.h) continue;
+      const o = StepSeries.empty(s.labels, this.steps, true);
+      for (let i = 0; i < this.steps; i++) {
+        const h = s.has[i] ? s.h[i] : undefined;
+        if (!h) continue;
+        o.v[i] = f(h, i, s.labels);
+        o.has[i] = 1;
+      }
+      if (o.count()) out.push(o);
+    }
+    return out;
+  }
+
+  /** Split off the histogram samples of a vector: returns [native results, classic (float-only) input]. */
+  private splitNative(vec: StepSeries[], f: (h: FloatHistogram, i: number, labels: Labels) => number, arg: Expr): [StepSeries[], StepSeries[]] {
+    const native = this.mapHistograms(vec, f);
+    const floats: StepSeries[] = [];
+    for (const s of vec) {
+      if (!s.h) {
+        floats.push(s);
+        continue;
+      }
+      const c = new StepSeries(s.labels, s.v, s.has.slice(), s.dropName);
+      for (let i = 0; i < this.steps; i++) if (s.h[i]) c.has[i] = 0;
+      if (c.count()) floats.push(c);
+    }
+    if (native.length && floats.length) {
+      // A classic and a native histogram with the same labels: Prometheus returns neither, with a warning.
+      const nk = new Set(native.map((s) => s.labels.key()));
+      const conflict = new Set<string>();
+      for (const c of floats) {
+        const k = c.labels.without('le').key();
+        if (!nk.has(k)) continue;
+        conflict.add(k);
+        this.warn(`vector contains a mix of classic and native histograms for metric name ${JSON.stringify(c.labels.get(METRIC_NAME))}`, arg);
+      }
+      if (conflict.size) {
+        return [native.filter((s) => !conflict.has(s.labels.key())), floats.filter((c) => !conflict.has(c.labels.without('le').key()))];
+      }
+    }
+    return [native, floats];
+  }
+
   private async histogramQuantile(e: Call, qArg: Expr, vArg: Expr): Promise<Value> {
     const q = await this.evalScalar(qArg);
-    const vec = await this.evalVector(vArg);
+    const [native, vec] = this.splitNative(
+      await this.evalVector(vArg),
+      (h, i, l) => {
+        const r = histogramQuantileNative(q[i], h);
+        if (h.sum !== h.sum && h.count > 0 && q[i] === q[i]) this.info(`input to histogram_quantile has NaN observations, result is ${r !== r ? 'NaN' : 'skewed higher'} for metric name ${JSON.stringify(l.get(METRIC_NAME))}`, vArg);
+        return r;
+      },
+      vArg,
+    );
+    if (native.length) {
+      for (let i = 0; i < this.steps; i++) {
+        if (q[i] !== q[i] || q[i] < 0 || q[i] > 1) {
+          this.warn(`quantile value should be between 0 and 1, got ${formatG(q[i])}`, qArg);
+          break;
+        }
+      }
+    }
     for (let i = 0; i < this.steps; i++) {
       if (q[i] !== q[i] || q[i] < 0 || q[i] > 1) {
         this.warn(`quantile value should be between 0 and 1, got ${formatG(q[i])}`, qArg);
@@ -943,7 +1320,7 @@ export class Evaluator {
       }
     }
     const groups = this.bucketGroups(vec, e, vArg);
-    const out: StepSeries[] = [];
+    const out: StepSeries[] = native;
     for (const g of groups.values()) {
       const s = StepSeries.empty(g.labels, this.steps, true);
       for (let i = 0; i < this.steps; i++) {
@@ -966,9 +1343,16 @@ export class Evaluator {
   private async histogramFraction(e: Call): Promise<Value> {
     const lower = await this.evalScalar(e.args[0]);
     const upper = await this.evalScalar(e.args[1]);
-    const vec = await this.evalVector(e.args[2]);
+    const [native, vec] = this.splitNative(
+      await this.evalVector(e.args[2]),
+      (h, i, l) => {
+        if (h.sum !== h.sum && h.count > 0) this.info(`input to histogram_fraction has NaN observations, which are excluded from all fractions for metric name ${JSON.stringify(l.get(METRIC_NAME))}`, e.args[2]);
+        return histogramFractionNative(lower[i], upper[i], h);
+      },
+      e.args[2],
+    );
     const groups = this.bucketGroups(vec, e, e.args[2]);
-    const out: StepSeries[] = [];
+    const out: StepSeries[] = native;
     for (const g of groups.values()) {
       const s = StepSeries.empty(g.labels, this.steps, true);
       for (let i = 0; i < this.steps; i++) {
@@ -1050,7 +1434,8 @@ export class Evaluator {
       for (let i = 0; i < steps; i++) {
         for (const s of vec) {
           if (!s.has[i]) continue;
-          const l = s.labels.builder().set(strParam, formatFloatF(s.v[i])).labels();
+          const hh = s.h?.[i];
+          const l = s.labels.builder().set(strParam, hh ? histogramString(hh) : formatFloatF(s.v[i])).labels();
           const gl = e.without ? l.without(...grouping, METRIC_NAME) : l.withOnly(...grouping, strParam);
           const k = gl.key();
           let o = out.get(k);
@@ -1084,6 +1469,14 @@ export class Evaluator {
     }
     const nGroups = groupLabelList.length;
 
+    if (e.op === 'topk' || e.op === 'bottomk' || e.op === 'quantile') {
+      for (const s of vec) {
+        if (!s.h) continue;
+        for (let i = 0; i < steps; i++) if (s.h[i]) s.has[i] = 0;
+        s.h = undefined;
+        this.info(`ignored histogram in ${e.op} aggregation`, e);
+      }
+    }
     if (e.op === 'topk' || e.op === 'bottomk' || e.op === 'limitk' || e.op === 'limit_ratio') return this.aggregateK(e, vec, seriesGroup, nGroups, param!);
 
     if (e.op === 'quantile') {
@@ -1097,6 +1490,17 @@ export class Evaluator {
       }
     }
 
+    if (vec.some((s) => s.h)) {
+      if (e.op === 'sum' || e.op === 'avg') return { type: 'vector', series: this.aggregateHistograms(e, vec, seriesGroup, groupLabelList) };
+      if (e.op !== 'count' && e.op !== 'group') {
+        for (const s of vec) {
+          if (!s.h) continue;
+          for (let i = 0; i < steps; i++) if (s.h[i]) s.has[i] = 0;
+          s.h = undefined;
+          this.info(`ignored histogram in ${e.op} aggregation`, e);
+        }
+      }
+    }
     if (e.op !== 'quantile') return { type: 'vector', series: this.aggregateColumns(e.op, vec, seriesGroup, groupLabelList) };
     // quantile: the values of each group at each step.
     const out: StepSeries[] = groupLabelList.map((l) => StepSeries.empty(l, steps));
@@ -1118,6 +1522,65 @@ export class Evaluator {
       }
     }
     return { type: 'vector', series: out.filter((s) => s.count() > 0) };
+  }
+
+  /** sum/avg over a vector with native histograms: floats and histograms aggregate separately; a mix in a group is dropped with a warning. */
+  private aggregateHistograms(e: AggregateExpr, vec: StepSeries[], seriesGroup: Int32Array, groupLabels: Labels[]): StepSeries[] {
+    const steps = this.steps;
+    const floats = vec.map((s) => {
+      if (!s.h) return s;
+      const c = new StepSeries(s.labels, s.v, s.has.slice(), s.dropName);
+      for (let i = 0; i < steps; i++) if (s.h[i]) c.has[i] = 0;
+      return c;
+    });
+    const fl = this.aggregateColumns(e.op, floats, seriesGroup, groupLabels);
+    const byKey = new Map(fl.map((s) => [s.labels.key(), s]));
+    const out = [...fl];
+    for (let g = 0; g < groupLabels.length; g++) {
+      let o = byKey.get(groupLabels[g].key());
+      for (let i = 0; i < steps; i++) {
+        let acc: FloatHistogram | undefined;
+        const list: FloatHistogram[] = [];
+        let failed = false;
+        for (let si = 0; si < vec.length; si++) {
+          if (seriesGroup[si] !== g) continue;
+          const h = vec[si].h?.[i];
+          if (h && vec[si].has[i]) list.push(h);
+        }
+        const n = list.length;
+        if (n === 0) continue;
+        try {
+          // Field by field with the float arithmetic (Kahan sum, overflow-safe mean); else the reconciling addition.
+          acc = fieldwiseOverTime(e.op === 'sum' ? 'sum_over_time' : 'avg_over_time', list);
+          if (!acc) {
+            acc = list[0].copy();
+            for (let k = 1; k < n; k++) acc.add(list[k]);
+            if (e.op === 'avg') acc.div(n);
+          }
+        } catch (err) {
+          if (!(err instanceof HistogramOpError)) throw err;
+          this.warn(`vector contains a mix of histograms with exponential and custom buckets schemas for metric name ""`, e);
+          failed = true;
+        }
+        if (o?.has[i] && !o.hist(i)) {
+          // Floats and histograms in one group: no result.
+          this.warn(`encountered a mix of histograms and floats for aggregation`, e);
+          o.has[i] = 0;
+          continue;
+        }
+        if (failed || !acc) continue;
+        this.reconcileInfo('aggregation', e);
+        acc.compact();
+        if (!o) {
+          o = StepSeries.empty(groupLabels[g], steps);
+          out.push(o);
+          byKey.set(groupLabels[g].key(), o);
+        }
+        o.has[i] = 1;
+        o.setHist(i, acc);
+      }
+    }
+    return out.filter((s) => s.count() > 0);
   }
 
   /**
@@ -1268,7 +1731,7 @@ export class Evaluator {
     } else {
       for (let i = 0; i < steps; i++) {
         if (param[i] !== param[i]) {
-          if (vec.some((s) => s.has[i])) this.fail('Parameter value is NaN');
+          this.fail('Parameter value is NaN');
         }
         if (param[i] >= 9.223372036854776e18) this.fail(`Scalar value ${formatG(param[i])} overflows int64`);
         if (param[i] <= -9.223372036854776e18) this.fail(`Scalar value ${formatG(param[i])} underflows int64`);
@@ -1328,6 +1791,7 @@ export class Evaluator {
           const k = kept(si);
           k.v[i] = vec[si].v[i];
           k.has[i] = 1;
+          k.setHist(i, vec[si].h?.[i]);
           if (this.steps === 1) order.push(si);
         }
       }
@@ -1338,11 +1802,22 @@ export class Evaluator {
 
   // ---- binary operators ----
 
+  /** The binary expression being evaluated (position of its annotations). */
+  private opExpr: Expr | null = null;
+
+  /** The info Prometheus gives when differing custom bucket bounds were reconciled by the last operations. */
+  private reconcileInfo(what: 'addition' | 'subtraction' | 'aggregation', e: Expr | null): void {
+    if (!FloatHistogram.reconciled) return;
+    FloatHistogram.reconciled = false;
+    if (e) this.info(`mismatched custom buckets were reconciled during ${what}`, e);
+  }
+
   private async evalBinary(e: BinaryExpr): Promise<Value> {
     const lhs = await this.eval(e.lhs);
     const rhs = await this.eval(e.rhs);
     const steps = this.steps;
     const op = e.op;
+    this.opExpr = e;
     if (lhs.type === 'scalar' && rhs.type === 'scalar') {
       const out = new Float64Array(steps);
       for (let i = 0; i < steps; i++) {
@@ -1361,10 +1836,20 @@ export class Evaluator {
 
   private vectorScalar(op: BinaryOp, vec: StepSeries[], sc: Float64Array, swap: boolean, bool: boolean): StepSeries[] {
     const steps = this.steps;
-    const isCmp = COMPARISON_OPS.has(op);
+    const isCmp = COMPARISON_OPS.has(op) || op === '</' || op === '>/';
     for (const s of vec) {
       for (let i = 0; i < steps; i++) {
         if (!s.has[i]) continue;
+        const hh = s.h?.[i];
+        if (hh) {
+          const r = this.histOp(op, swap ? undefined : hh, swap ? sc[i] : 0, swap ? hh : undefined, swap ? 0 : sc[i], bool);
+          if (!r) s.has[i] = 0;
+          else {
+            s.v[i] = r.v;
+            s.h![i] = r.h;
+          }
+          continue;
+        }
         const a = swap ? sc[i] : s.v[i];
         const b = swap ? s.v[i] : sc[i];
         const r = scalarOp(op, a, b);
@@ -1381,6 +1866,53 @@ export class Evaluator {
       if (!isCmp || bool) s.dropName = true;
     }
     return vec.filter((s) => s.count() > 0);
+  }
+
+  /** A binary operation with at least one histogram operand; undefined = no result (with an info where Prometheus gives one). */
+  private histOp(op: BinaryOp, lh: FloatHistogram | undefined, lv: number, rh: FloatHistogram | undefined, rv: number, bool: boolean): { v: number; h?: FloatHistogram } | undefined {
+    const kind = (h: FloatHistogram | undefined) => (h ? 'histogram' : 'float');
+    const incompatible = () => {
+      this.ctx.infos.add(`PromQL info: incompatible sample types encountered for binary operator ${JSON.stringify(op)}: ${kind(lh)} ${op} ${kind(rh)}`);
+      return undefined;
+    };
+    try {
+      if (lh && rh) {
+        switch (op) {
+          case '+': {
+            const h = lh.copy().add(rh).compact();
+            this.reconcileInfo('addition', this.opExpr);
+            return { v: 0, h };
+          }
+          case '-': {
+            const h = lh.copy().sub(rh).compact();
+            this.reconcileInfo('subtraction', this.opExpr);
+            h.hint = 'gauge';
+            return { v: 0, h };
+          }
+          case '==':
+          case '!=': {
+            const eq = lh.equals(rh);
+            const keep = op === '==' ? eq : !eq;
+            if (bool) return { v: keep ? 1 : 0 };
+            return keep ? { v: 0, h: lh } : undefined;
+          }
+          default:
+            return incompatible();
+        }
+      }
+      if (lh && (op === '</' || op === '>/')) return { v: 0, h: trimHistogram(lh, rv, op === '</') };
+      if (lh) {
+        if (op === '*') return { v: 0, h: lh.copy().mul(rv) };
+        if (op === '/') return { v: 0, h: lh.copy().div(rv) };
+        return incompatible();
+      }
+      if (op === '*') return { v: 0, h: rh!.copy().mul(lv) };
+      return incompatible();
+    } catch (err) {
+      if (!(err instanceof HistogramOpError)) throw err;
+      this.ctx.warnings.add(`PromQL warning: vector contains a mix of histograms with exponential and custom buckets schemas for metric name ""`);
+      return undefined;
+    }
   }
 
   private signatures(vec: StepSeries[], m: VectorMatching): string[] {
@@ -1489,13 +2021,27 @@ export class Evaluator {
       }
       matchedOne.fill(0);
       matchedMany.clear();
-      const doOp = (ll: Labels, lv: number, lDrop: boolean, rl: Labels, rv: number, o: number, ck: string): void => {
+      const doOp = (ll: Labels, lv: number, lDrop: boolean, rl: Labels, rv: number, o: number, ck: string, lh?: FloatHistogram, rh?: FloatHistogram): void => {
         let fl = lv;
         let fr = rv;
-        if (swapped) [fl, fr] = [fr, fl];
-        const res = scalarOp(op, fl, fr);
-        let v = res.v;
-        if (bool) v = res.keep ? 1 : 0;
+        if (swapped) {
+          [fl, fr] = [fr, fl];
+          [lh, rh] = [rh, lh];
+        }
+        let res: { v: number; keep: boolean };
+        let resH: FloatHistogram | undefined;
+        let v: number;
+        if (lh || rh) {
+          const r = this.histOp(op, lh, fl, rh, fr, bool);
+          if (!r) return;
+          res = { v: r.v, keep: true };
+          resH = r.h;
+          v = r.v;
+        } else {
+          res = scalarOp(op, fl, fr);
+          v = res.v;
+          if (bool) v = res.keep ? 1 : 0;
+        }
         let metric = metricCache.get(ck);
         if (!metric) {
           metric = resultMetric(ll, rl, op, m, isCmp);
@@ -1522,6 +2068,7 @@ export class Evaluator {
         if (out.has[i]) this.fail('vector cannot contain metrics with the same labelset');
         out.v[i] = v;
         out.has[i] = 1;
+        if (resH) out.setHist(i, resH);
         if (bool) out.dropName = true;
         if (isCmp && !bool && lDrop) out.dropName = true;
       };
@@ -1532,16 +2079,16 @@ export class Evaluator {
         const ri = rightAt.get(lOrd[li]);
         if (ri === undefined) {
           if (fill?.rhs === undefined) continue;
-          doOp(l.labels, l.v[i], l.dropName, matchLabels(l.labels, m), fill.rhs, lOrd[li], `${li}\u0000f`);
+          doOp(l.labels, l.v[i], l.dropName, matchLabels(l.labels, m), fill.rhs, lOrd[li], `${li}\u0000f`, l.h?.[i]);
           continue;
         }
-        doOp(l.labels, l.v[i], l.dropName, rhs[ri].labels, rhs[ri].v[i], lOrd[li], `${li}\u0000${ri}`);
+        doOp(l.labels, l.v[i], l.dropName, rhs[ri].labels, rhs[ri].v[i], lOrd[li], `${li}\u0000${ri}`, l.h?.[i], rhs[ri].h?.[i]);
       }
       if (fill?.lhs !== undefined) {
         for (const [o, ri] of rightAt) {
           if (m.card === 'one-to-one' ? matchedOne[o] : (matchedMany.get(o)?.size ?? 0) > 0) continue;
           const r = rhs[ri];
-          doOp(matchLabels(r.labels, m), fill.lhs, false, r.labels, r.v[i], o, `f\u0000${ri}`);
+          doOp(matchLabels(r.labels, m), fill.lhs, false, r.labels, r.v[i], o, `f\u0000${ri}`, undefined, r.h?.[i]);
         }
       }
     }
@@ -1973,6 +2520,8 @@ function rangeFunc(
   scalars: Float64Array[],
   step: number,
   resets?: Int32Array,
+  /** The evaluation (step) time, where predict_linear anchors its line (not moved by `@` or offset). */
+  evalTime = rangeEnd,
 ): number | undefined {
   const n = hi - lo;
   switch (name) {
@@ -2020,7 +2569,7 @@ function rangeFunc(
     }
     case 'predict_linear': {
       if (n < 2) return undefined;
-      const [slope, intercept] = linearRegression(t, v, lo, hi, rangeEnd + 0);
+      const [slope, intercept] = linearRegression(t, v, lo, hi, evalTime);
       return slope * scalars[0][step] + intercept;
     }
     case 'sum_over_time': {
@@ -2041,7 +2590,7 @@ function rangeFunc(
         if (!incremental) {
           const saved = kc[0];
           const ns = kahanInc(f, sum, kc);
-          if (Number.isFinite(ns) || ns !== ns) {
+          if (count === 1 || Number.isFinite(ns) || ns !== ns) {
             sum = ns;
             continue;
           }
@@ -2117,6 +2666,7 @@ function rangeFunc(
       return quantileOf(scalars[0][step], Array.from(v.subarray(lo, hi)));
     case 'mad_over_time': {
       const vals = Array.from(v.subarray(lo, hi));
+      if (vals.some((x) => x !== x)) return NaN;
       const median = quantileOf(0.5, vals);
       return quantileOf(
         0.5,
@@ -2156,4 +2706,102 @@ function rangeFunc(
   }
   void compareValuesNaNFirst;
   return undefined;
+}
+
+/** histogram_count/sum/avg/stddev/stdvar of one native histogram. */
+function histogramStat(name: string, h: FloatHistogram): number {
+  switch (name) {
+    case 'histogram_count':
+      return h.count;
+    case 'histogram_sum':
+      return h.sum;
+    case 'histogram_avg':
+      return h.sum / h.count;
+  }
+  const mean = h.sum / h.count;
+  let variance = 0;
+  kc[0] = 0;
+  const custom = h.usesCustomBuckets();
+  for (const b of h.buckets()) {
+    if (b.count === 0) continue;
+    let val: number;
+    if (custom) {
+      const lower = b.lower === -Infinity && b.upper > 0 ? 0 : b.lower;
+      val = (b.upper + lower) / 2;
+    } else if (b.lower <= 0 && b.upper >= 0) val = 0;
+    else {
+      val = Math.sqrt(b.upper * b.lower);
+      if (b.upper < 0) val = -val;
+    }
+    const d = val - mean;
+    variance = kahanInc(b.count * d * d, variance, kc);
+  }
+  variance = (variance + kc[0]) / h.count;
+  return name === 'histogram_stddev' ? Math.sqrt(variance) : variance;
+}
+
+/** Go's `FloatHistogram.String()`: `{count:20, sum:10, [-2,-1):2, [-0.001,0.001]:2, (0.5,1]:1}` (non-empty buckets). */
+function histogramString(h: FloatHistogram): string {
+  let out = `{count:${formatG(h.count)}, sum:${formatG(h.sum)}`;
+  for (const b of h.buckets()) {
+    if (b.count === 0) continue;
+    const neg = !b.zero && b.upper <= 0 && !h.usesCustomBuckets();
+    const open = b.zero || neg ? '[' : '(';
+    const close = b.zero ? ']' : neg ? ')' : ']';
+    out += `, ${open}${formatG(b.lower)},${formatG(b.upper)}${close}:${formatG(b.count)}`;
+  }
+  return out + '}';
+}
+
+/**
+ * sum_over_time/avg_over_time of histograms field by field (count, sum, zero bucket, every bucket) with the float
+ * functions' arithmetic (Kahan summation, incremental mean on overflow), after bringing all to one schema.
+ * Undefined when the custom bounds differ (the reconciling addition handles those).
+ */
+function fieldwiseOverTime(name: string, win: FloatHistogram[]): FloatHistogram | undefined {
+  const custom = win[0].usesCustomBuckets();
+  if (win.some((h) => h.usesCustomBuckets() !== custom)) throw new HistogramOpError('mixed');
+  if (custom) {
+    const cv = win[0].customValues!;
+    if (win.some((h) => h.customValues!.length !== cv.length || h.customValues!.some((x, i) => x !== cv[i]))) return undefined;
+  }
+  const minSchema = Math.min(...win.map((h) => h.schema));
+  let hs = custom ? win : win.map((h) => h.copyToSchema(minSchema));
+  const zt = Math.max(...hs.map((h) => h.zeroThreshold));
+  if (hs.some((h) => h.zeroThreshold !== zt)) {
+    hs = hs.map((h) => {
+      const c = h.copy();
+      c.widenZero(zt);
+      return c;
+    });
+    if (hs.some((h) => h.zeroThreshold !== hs[0].zeroThreshold)) return undefined;
+  }
+  const n = hs.length;
+  const t = new Float64Array(n);
+  const vals = new Float64Array(n);
+  const f = (get: (h: FloatHistogram) => number): number => {
+    for (let k = 0; k < n; k++) vals[k] = get(hs[k]);
+    return rangeFunc(name, t, vals, 0, n, 0, 0, 0, [], 0, undefined) ?? NaN;
+  };
+  const side = (off: (h: FloatHistogram) => number, arr: (h: FloatHistogram) => number[]): [number, number[]] => {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const h of hs) {
+      if (arr(h).length === 0) continue;
+      lo = Math.min(lo, off(h));
+      hi = Math.max(hi, off(h) + arr(h).length);
+    }
+    if (lo === Infinity) return [0, []];
+    const out: number[] = [];
+    for (let i = lo; i < hi; i++) out.push(f((h) => arr(h)[i - off(h)] ?? 0));
+    return [lo, out];
+  };
+  const r = hs[0].copy();
+  r.count = f((h) => h.count);
+  r.sum = f((h) => h.sum);
+  r.zeroCount = f((h) => h.zeroCount);
+  [r.pOff, r.pos] = side((h) => h.pOff, (h) => h.pos);
+  [r.nOff, r.neg] = side((h) => h.nOff, (h) => h.neg);
+  r.hint = hs.map((h) => h.hint).reduce(mergeHints);
+  return r.compact();
 }

@@ -347,6 +347,25 @@ function parseWithScalarMinMax(input: string): { text: string; tree: ReturnType<
       .replace(/(^|[^\w.])(\d+)\.(?![\d\w.])/g, '$1$2 '),
   );
   const renamed = new Map<number, string>();
+  // The trim operators `</` and `>/` (native histograms) are unknown to the grammar: parsed as `<=`/`>=` at the
+  // same position and renamed back when the binary expression is built.
+  let quote = '';
+  for (let i = 0; i + 1 < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === '\\' && quote !== '`') i++;
+      else if (c === quote) quote = '';
+      continue;
+    }
+    if (c === '"' || c === "'" || c === '`') {
+      quote = c;
+      continue;
+    }
+    if ((c === '<' || c === '>') && text[i + 1] === '/') {
+      renamed.set(i, c + '/');
+      text = text.slice(0, i + 1) + '=' + text.slice(i + 2);
+    }
+  }
   for (let attempt = 0; attempt < 16; attempt++) {
     const tree = lezer.parse(text);
     let fixAt = -1;
@@ -670,7 +689,8 @@ class Converter {
   private binary(n: SyntaxNode): Expr {
     const ch = this.children(n);
     const opNode = ch[1];
-    const op = BIN_OPS[opNode.name];
+    const trim = this.renamed.get(opNode.from);
+    const op = trim === '</' || trim === '>/' ? trim : BIN_OPS[opNode.name];
     if (!op) this.fail(this.pos(opNode), `unexpected ${JSON.stringify(this.text(opNode))}`);
     let lhsNode = ch[0];
     const rhsNode = ch[ch.length - 1];

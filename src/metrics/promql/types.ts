@@ -1,4 +1,4 @@
-import type { Labels } from '../model/index.js';
+import type { FloatHistogram, Labels } from '../model/index.js';
 
 /**
  * The PromQL engine's contract with its callers (HTTP API, rules, the long-term tier). Values follow Prometheus's
@@ -13,6 +13,8 @@ export interface InstantSample {
   labels: Labels;
   t: number;
   v: number;
+  /** Set when the sample is a native histogram (`v` is then meaningless). */
+  h?: FloatHistogram;
 }
 
 /** A range-query series: columnar points. */
@@ -20,6 +22,8 @@ export interface RangeSeries {
   labels: Labels;
   t: Float64Array | number[];
   v: Float64Array | number[];
+  /** Native histogram points, parallel to t/v (absent when all points are floats). */
+  h?: (FloatHistogram | undefined)[];
 }
 
 export type QueryValue =

@@ -1,4 +1,4 @@
-import type { Labels } from '../model/index.js';
+import type { FloatHistogram, Labels } from '../model/index.js';
 
 /**
  * Intermediate values of the evaluator. An instant vector over all steps of the query is a list of step series:
@@ -12,7 +12,22 @@ export class StepSeries {
     readonly has: Uint8Array,
     /** Prometheus 3's delayed `__name__` removal: drop the name when the result leaves the engine. */
     public dropName: boolean,
+    /** Native histogram values per step (where set, the step's value is this histogram, not `v`). */
+    public h?: (FloatHistogram | undefined)[],
   ) {}
+
+  /** The histogram at step i, if the value there is one. */
+  hist(i: number): FloatHistogram | undefined {
+    return this.h?.[i];
+  }
+
+  setHist(i: number, h: FloatHistogram | undefined): void {
+    if (!this.h) {
+      if (!h) return;
+      this.h = new Array<FloatHistogram | undefined>(this.v.length).fill(undefined);
+    }
+    this.h[i] = h;
+  }
 
   static empty(labels: Labels, steps: number, dropName = false): StepSeries {
     return new StepSeries(labels, new Float64Array(steps), new Uint8Array(steps), dropName);
@@ -31,6 +46,8 @@ export interface RawSeries {
   t: Float64Array;
   v: Float64Array;
   dropName: boolean;
+  /** Native histogram samples parallel to t/v. */
+  h?: (FloatHistogram | undefined)[];
 }
 
 export interface RangeVector {

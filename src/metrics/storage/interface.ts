@@ -1,4 +1,4 @@
-import type { Exemplar, Labels, Matcher, MetricMetadata, SampleBatch } from '../model/index.js';
+import type { Exemplar, FloatHistogram, Labels, Matcher, MetricMetadata, SampleBatch } from '../model/index.js';
 
 /**
  * The storage interfaces of the metrics pillar. Query engines (PromQL, the HTTP API, rules, remote read) depend
@@ -67,6 +67,8 @@ export type SeriesRef = number;
  */
 export interface Appender {
   append(ref: SeriesRef, labels: Labels, t: number, v: number): SeriesRef;
+  /** A native histogram sample; optional — stores without histogram support (the TSDB today) omit it. */
+  appendHistogram?(ref: SeriesRef, labels: Labels, t: number, h: FloatHistogram): SeriesRef;
   appendExemplar(ref: SeriesRef, labels: Labels, exemplar: Exemplar): SeriesRef;
   updateMetadata(ref: SeriesRef, labels: Labels, meta: MetricMetadata): SeriesRef;
   commit(): Promise<void>;

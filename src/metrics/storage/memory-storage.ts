@@ -1,5 +1,5 @@
 import { AppendError, type Appendable, type Appender, type Querier, type Queryable, type Series, type SelectHints, type SeriesRef } from './interface.js';
-import { Labels, compareStrings, type Exemplar, type Matcher, type MetricMetadata, type SampleBatch } from '../model/index.js';
+import { Labels, compareStrings, type Exemplar, type FloatHistogram, type Matcher, type MetricMetadata, type SampleBatch } from '../model/index.js';
 
 /**
  * A simple in-memory storage with no durability: growable typed arrays per series, a linear scan for selection.
@@ -9,10 +9,17 @@ class MemSeries implements Series {
   t = new Float64Array(16);
   v = new Float64Array(16);
   n = 0;
+  /** Native histogram samples parallel to t/v; allocated on the first histogram. */
+  h: (FloatHistogram | undefined)[] | undefined;
+  /** Time of the last sample appended (committed or pending), for the out-of-order check. */
+  lastT = -Infinity;
+  ref = 0;
 
   constructor(readonly labels: Labels) {}
 
-  push(t: number, v: number): void {
+  push(t: number, v: number, h?: FloatHistogram): void {
+    if (h && !this.h) this.h = new Array<FloatHistogram | undefined>(this.n).fill(undefined);
+    if (this.h) this.h[this.n] = h;
     if (this.n === this.t.length) {
       const t2 = new Float64Array(this.n * 2);
       const v2 = new Float64Array(this.n * 2);
@@ -31,7 +38,7 @@ class MemSeries implements Series {
     while (lo < this.n && this.t[lo] < mint) lo++;
     let hi = lo;
     while (hi < this.n && this.t[hi] <= maxt) hi++;
-    return { t: this.t.subarray(lo, hi), v: this.v.subarray(lo, hi), length: hi - lo };
+    return { t: this.t.subarray(lo, hi), v: this.v.subarray(lo, hi), length: hi - lo, h: this.h?.slice(lo, hi) };
   }
 }
 
@@ -45,7 +52,8 @@ export class MemoryStorage implements Queryable, Appendable {
   }
 
   appender(): Appender {
-    const pending: { s: MemSeries; t: number; v: number }[] = [];
+    const pending: { s: MemSeries; t: number; v: number; h?: FloatHistogram }[] = [];
+    const touched = new Set<MemSeries>();
     const getSeries = (ref: SeriesRef, labels: Labels): [MemSeries, SeriesRef] => {
       if (ref > 0 && this.byRef[ref - 1]) return [this.byRef[ref - 1], ref];
       let s = this.series.get(labels.key());
@@ -53,28 +61,56 @@ export class MemoryStorage implements Queryable, Appendable {
         s = new MemSeries(labels);
         this.series.set(labels.key(), s);
         this.byRef.push(s);
+        s.ref = this.byRef.length;
       }
-      return [s, this.byRef.indexOf(s) + 1];
+      return [s, s.ref];
     };
     return {
       append: (ref, labels, t, v) => {
         const [s, r] = getSeries(ref, labels);
-        const last = s.n > 0 ? s.t[s.n - 1] : -Infinity;
-        const lastPending = pending.filter((p) => p.s === s).at(-1)?.t ?? -Infinity;
-        if (t < Math.max(last, lastPending)) throw new AppendError('out_of_order', 'out of order sample');
+        if (t < s.lastT) throw new AppendError('out_of_order', 'out of order sample');
+        s.lastT = t;
+        touched.add(s);
         pending.push({ s, t, v });
+        return r;
+      },
+      appendHistogram: (ref, labels, t, h) => {
+        const [s, r] = getSeries(ref, labels);
+        if (t < s.lastT) throw new AppendError('out_of_order', 'out of order sample');
+        s.lastT = t;
+        touched.add(s);
+        pending.push({ s, t, v: 0, h });
         return r;
       },
       appendExemplar: (ref: SeriesRef, labels: Labels, _e: Exemplar) => getSeries(ref, labels)[1],
       updateMetadata: (ref: SeriesRef, labels: Labels, _m: MetricMetadata) => getSeries(ref, labels)[1],
       commit: async () => {
         for (const p of pending) {
-          if (p.s.n > 0 && p.s.t[p.s.n - 1] === p.t) p.s.v[p.s.n - 1] = p.v;
-          else p.s.push(p.t, p.v);
+          if (p.s.n > 0 && p.s.t[p.s.n - 1] === p.t) {
+            p.s.v[p.s.n - 1] = p.v;
+            if (p.h && !p.s.h) p.s.h = new Array<FloatHistogram | undefined>(p.s.n).fill(undefined);
+            if (p.s.h) p.s.h[p.s.n - 1] = p.h;
+          } else {
+            let h = p.h;
+            if (h && h.hint !== 'gauge') {
+              // As the TSDB's chunks return them: a histogram following a histogram without a counter reset reads
+              // back as not_reset; the first one, and one after a reset (a new chunk), as unknown.
+              const prev = p.s.n > 0 ? p.s.h?.[p.s.n - 1] : undefined;
+              const hint = prev && prev.hint !== 'gauge' && !h.detectReset(prev) ? 'not_reset' : 'unknown';
+              if (hint !== h.hint) {
+                h = h.copy();
+                h.hint = hint;
+              }
+            }
+            p.s.push(p.t, p.v, h);
+          }
         }
         pending.length = 0;
+        touched.clear();
       },
       rollback: () => {
+        for (const s of touched) s.lastT = s.n > 0 ? s.t[s.n - 1] : -Infinity;
+        touched.clear();
         pending.length = 0;
       },
     };

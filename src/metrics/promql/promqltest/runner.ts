@@ -1,8 +1,8 @@
-import { isStaleNaN, type Labels } from '../../model/index.js';
+import { CUSTOM_BUCKETS_SCHEMA, FloatHistogram, METRIC_NAME, isStaleNaN, type Labels } from '../../model/index.js';
 import { MemoryStorage } from '../../storage/index.js';
 import { Engine, type EngineOptions } from '../engine.js';
 import { PromqlError, type QueryResult } from '../types.js';
-import { parseScript, type EvalCommand, type ExpectMatch } from './script.js';
+import { hasExplicitHint, parseScript, type EvalCommand, type ExpectMatch, type LoadCommand, type SeqValue } from './script.js';
 
 /** The outcome of one `eval` command of a script. */
 export interface CaseResult {
@@ -42,12 +42,14 @@ export async function runScript(text: string, opts: EngineOptions = {}): Promise
     if (c.kind === 'load') {
       if (c.nhcb) nativeLoaded = true;
       const app = storage.appender();
-      for (const s of c.series) {
+      const series = c.nhcb ? [...c.series, ...nhcbSeries(c)] : c.series;
+      for (const s of series) {
         if (s.native) nativeLoaded = true;
         s.values.forEach((v, i) => {
           if (v === undefined) return;
           try {
-            app.append(0, s.labels, i * c.intervalMs, v);
+            if (v instanceof FloatHistogram) app.appendHistogram!(0, s.labels, i * c.intervalMs, v);
+            else app.append(0, s.labels, i * c.intervalMs, v);
           } catch {
             // Out-of-order points of unsupported notations are skipped.
           }
@@ -126,7 +128,7 @@ function compareResult(c: EvalCommand, r: QueryResult): string | undefined {
     if (val.type !== 'scalar') return `expected scalar, got ${val.type}`;
     return almostEqual(c.expectScalar, val.v) ? undefined : `expected scalar ${c.expectScalar}, got ${val.v}`;
   }
-  const expected = new Map<string, { labels: Labels; values: (number | undefined)[]; pos: number }>();
+  const expected = new Map<string, { labels: Labels; values: SeqValue[]; pos: number }>();
   c.expected.forEach((e, i) => expected.set(e.labels.key(), { ...e, pos: i }));
   if (val.type === 'scalar') return `expected vector or matrix result, got scalar ${val.v}`;
   if (val.type === 'string') return `unexpected string result`;
@@ -139,7 +141,8 @@ function compareResult(c: EvalCommand, r: QueryResult): string | undefined {
       if (!exp) return `unexpected metric ${fmt(s.labels, s.v)} in result`;
       if (c.ordered && exp.pos !== i) return `expected ${s.labels.toString()} at position ${exp.pos + 1} but was at ${i + 1}`;
       const ev = exp.values[0];
-      if (ev === undefined || !almostEqual(ev, s.v) || isStaleNaN(ev) !== isStaleNaN(s.v)) return `expected ${ev} for ${s.labels.toString()} but got ${s.v}`;
+      const d = diffValue(ev, s.v, s.h);
+      if (d) return `${d} for ${s.labels.toString()}`;
       seen.add(s.labels.key());
     }
     for (const [k, e] of expected) if (!seen.has(k)) return `expected metric ${fmt(e.labels, e.values)} not found`;
@@ -154,18 +157,95 @@ function compareResult(c: EvalCommand, r: QueryResult): string | undefined {
     if (!exp) return `unexpected metric ${s.labels.toString()} in result`;
     seen.add(s.labels.key());
     const et: number[] = [];
-    const evs: number[] = [];
+    const evs: (number | FloatHistogram)[] = [];
     exp.values.forEach((v, i) => {
       if (v === undefined) return;
       et.push(start + i * step);
       evs.push(v);
     });
-    if (et.length !== s.t.length) return `expected ${et.length} points for ${s.labels.toString()}, got ${s.t.length} (${Array.from(s.v).join(' ')} @ ${Array.from(s.t).join(' ')})`;
+    if (et.length !== s.t.length) return `expected ${et.length} points for ${s.labels.toString()}, got ${s.t.length} (${Array.from(s.v, (x, i) => String(s.h?.[i] ?? x)).join(' ')} @ ${Array.from(s.t).join(' ')})`;
     for (let i = 0; i < et.length; i++) {
       if (et[i] !== s.t[i]) return `expected point ${i} of ${s.labels.toString()} at ${et[i]}, got ${s.t[i]}`;
-      if (!almostEqual(evs[i], s.v[i])) return `expected point ${i} (t=${et[i]}) of ${s.labels.toString()} to be ${evs[i]}, got ${s.v[i]}`;
+      const d = diffValue(evs[i], s.v[i], s.h?.[i]);
+      if (d) return `point ${i} (t=${et[i]}) of ${s.labels.toString()}: ${d}`;
     }
   }
   for (const [k, e] of expected) if (!seen.has(k)) return `expected metric ${e.labels.toString()} not found`;
   return undefined;
+}
+
+/** Why an actual value (float, or histogram when `h` is set) differs from the expected one, or undefined. */
+function diffValue(ev: SeqValue, v: number, h: FloatHistogram | undefined): string | undefined {
+  if (ev === undefined) return `expected no value but got ${h ?? v}`;
+  if (ev instanceof FloatHistogram) {
+    if (!h) return `expected histogram ${ev} but got float ${v}`;
+    const a = ev.copy().compact();
+    const b = h.copy().compact();
+    if (!a.equals(b, (x, y) => almostEqual(x, y)) || (hasExplicitHint(ev) && ev.hint !== h.hint)) return `expected ${ev} but got ${h}`;
+    return undefined;
+  }
+  if (h) return `expected float ${ev} but got histogram ${h}`;
+  if (!almostEqual(ev, v) || isStaleNaN(ev) !== isStaleNaN(v)) return `expected ${ev} but got ${v}`;
+  return undefined;
+}
+
+/** `load_with_nhcb`: classic `_bucket`/`_sum`/`_count` series also loaded as native histograms with custom buckets. */
+function nhcbSeries(c: LoadCommand): { labels: Labels; values: SeqValue[]; native: boolean }[] {
+  const groups = new Map<string, { labels: Labels; buckets: { le: number; values: SeqValue[] }[]; sum?: SeqValue[]; count?: SeqValue[] }>();
+  const group = (l: Labels, base: string) => {
+    const labels = l.builder().del('le').set(METRIC_NAME, base).labels();
+    const k = labels.key();
+    let g = groups.get(k);
+    if (!g) groups.set(k, (g = { labels, buckets: [] }));
+    return g;
+  };
+  for (const s of c.series) {
+    const name = s.labels.get(METRIC_NAME);
+    if (name.endsWith('_bucket') && s.labels.get('le') !== '') {
+      const le = Number(s.labels.get('le').replace(/^\+?inf$/i, 'Infinity'));
+      if (le !== le) continue;
+      group(s.labels, name.slice(0, -7)).buckets.push({ le, values: s.values });
+    }
+  }
+  for (const s of c.series) {
+    const name = s.labels.get(METRIC_NAME);
+    for (const suffix of ['_sum', '_count'] as const) {
+      if (!name.endsWith(suffix)) continue;
+      const k = s.labels.builder().set(METRIC_NAME, name.slice(0, -suffix.length)).labels().key();
+      const g = groups.get(k);
+      if (g) g[suffix === '_sum' ? 'sum' : 'count'] = s.values;
+    }
+  }
+  const out: { labels: Labels; values: SeqValue[]; native: boolean }[] = [];
+  for (const g of groups.values()) {
+    const byLe = new Map<number, SeqValue[]>();
+    for (const b of g.buckets) byLe.set(b.le, b.values);
+    const les = [...byLe.keys()].sort((a, b) => a - b);
+    const n = Math.max(...g.buckets.map((b) => b.values.length));
+    const values: SeqValue[] = [];
+    for (let i = 0; i < n; i++) {
+      const cum = les.map((le) => byLe.get(le)![i]);
+      if (cum.some((x) => typeof x !== 'number')) {
+        values.push(cum.every((x) => typeof x === 'number' || x === undefined) && cum.some((x) => typeof x === 'number' && isStaleNaN(x)) ? undefined : undefined);
+        continue;
+      }
+      const h = new FloatHistogram();
+      h.schema = CUSTOM_BUCKETS_SCHEMA;
+      h.customValues = les.at(-1) === Infinity ? les.slice(0, -1) : les;
+      let prev = 0;
+      h.pos = (cum as number[]).map((x) => {
+        const d = x - prev;
+        prev = x;
+        return d;
+      });
+      h.count = (cum as number[]).at(-1)!;
+      const cnt = g.count?.[i];
+      if (typeof cnt === 'number') h.count = cnt;
+      const sum = g.sum?.[i];
+      h.sum = typeof sum === 'number' ? sum : 0;
+      values.push(h);
+    }
+    out.push({ labels: g.labels, values, native: true });
+  }
+  return out;
 }

@@ -1,4 +1,4 @@
-import { Labels, METRIC_NAME, STALE_NAN } from '../../model/index.js';
+import { CUSTOM_BUCKETS_SCHEMA, FloatHistogram, Labels, METRIC_NAME, STALE_NAN, type CounterResetHint } from '../../model/index.js';
 import { parseDurationMs, parseNumber, unquoteString } from '../parser.js';
 
 /**
@@ -8,7 +8,7 @@ import { parseDurationMs, parseNumber, unquoteString } from '../parser.js';
  */
 
 /** A value of a series description; `undefined` = no sample (`_`). */
-export type SeqValue = number | undefined;
+export type SeqValue = number | FloatHistogram | undefined;
 
 export interface LoadCommand {
   kind: 'load';
@@ -260,18 +260,38 @@ function parseValues(s: string): { values: SeqValue[]; native: boolean } {
       j++;
     }
     const tok = s.slice(i, j);
-    if (hist) {
-      native = true;
-      tokens.push('H' + (/x(\d+)$/.exec(tok)?.[0] ?? ''));
-    } else tokens.push(tok);
+    if (hist) native = true;
+    tokens.push(tok);
     i = j;
   }
   for (const tok of tokens) {
-    if (tok.startsWith('H')) {
-      // Histogram, possibly with a repetition suffix like x3 or +{{...}}x3 (not supported: count as one or N+1 blanks).
-      const rep = /x(\d+)$/.exec(tok);
-      const n = rep ? Number(rep[1]) + 1 : 1;
-      for (let k = 0; k < n; k++) values.push(undefined);
+    if (tok.startsWith('{{')) {
+      // A histogram, optionally `{{a}}xN` (repeated) or `{{a}}+{{b}}xN` / `{{a}}-{{b}}xN` (a sequence).
+      const end = tok.indexOf('}}');
+      const first = parseHistogram(tok.slice(2, end));
+      let rest = tok.slice(end + 2);
+      let inc: FloatHistogram | undefined;
+      let sign = 1;
+      if (rest.startsWith('+{{') || rest.startsWith('-{{')) {
+        sign = rest[0] === '-' ? -1 : 1;
+        const e2 = rest.indexOf('}}');
+        inc = parseHistogram(rest.slice(3, e2));
+        rest = rest.slice(e2 + 2);
+      }
+      const rep = /^x(\d+)$/.exec(rest);
+      const n = rep ? Number(rep[1]) : 0;
+      let cur = first;
+      values.push(cur);
+      for (let k = 0; k < n; k++) {
+        if (inc) {
+          const next = cur.copy();
+          if (sign > 0) next.add(inc);
+          else next.sub(inc);
+          next.hint = first.hint;
+          cur = next;
+        }
+        values.push(cur.copy());
+      }
       continue;
     }
     if (tok === '_') {
@@ -310,4 +330,76 @@ function parseValues(s: string): { values: SeqValue[]; native: boolean } {
     values.push(v);
   }
   return { values, native };
+}
+
+/** `schema:1 sum:5 count:3 z_bucket:1 z_bucket_w:0.001 offset:1 buckets:[1 2] n_offset:0 n_buckets:[1] custom_values:[1 2] counter_reset_hint:gauge` */
+const explicitHints = new WeakSet<FloatHistogram>();
+
+/** Whether a parsed histogram spelled out its counter_reset_hint (only then do results have to match it). */
+export function hasExplicitHint(h: FloatHistogram): boolean {
+  return explicitHints.has(h);
+}
+
+export function parseHistogram(body: string): FloatHistogram {
+  const h = new FloatHistogram();
+  const re = /([a-z_]+):\s*(\[[^\]]*\]|\S+)/g;
+  let m: RegExpExecArray | null;
+  let posOff = 0;
+  let negOff = 0;
+  let pos: number[] = [];
+  let neg: number[] = [];
+  const list = (x: string) =>
+    x
+      .slice(1, -1)
+      .trim()
+      .split(/\s+/)
+      .filter((w) => w !== '')
+      .map(parseNumber);
+  while ((m = re.exec(body))) {
+    const [, key, val] = m;
+    switch (key) {
+      case 'schema':
+        h.schema = Number(val);
+        break;
+      case 'sum':
+        h.sum = parseNumber(val);
+        break;
+      case 'count':
+        h.count = parseNumber(val);
+        break;
+      case 'z_bucket':
+        h.zeroCount = parseNumber(val);
+        break;
+      case 'z_bucket_w':
+        h.zeroThreshold = parseNumber(val);
+        break;
+      case 'offset':
+        posOff = Number(val);
+        break;
+      case 'n_offset':
+        negOff = Number(val);
+        break;
+      case 'buckets':
+        pos = list(val);
+        break;
+      case 'n_buckets':
+        neg = list(val);
+        break;
+      case 'custom_values':
+        h.customValues = list(val);
+        break;
+      case 'counter_reset_hint':
+        explicitHints.add(h);
+        h.hint = (val === 'reset' || val === 'not_reset' || val === 'gauge' ? val : 'unknown') as CounterResetHint;
+        break;
+      default:
+        throw new ScriptError(`unknown histogram field ${JSON.stringify(key)}`);
+    }
+  }
+  if (h.schema === CUSTOM_BUCKETS_SCHEMA && !h.customValues) h.customValues = [];
+  h.pOff = posOff;
+  h.pos = pos;
+  h.nOff = negOff;
+  h.neg = neg;
+  return h;
 }
