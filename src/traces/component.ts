@@ -4,6 +4,7 @@ import { DEFAULT_TENANT, createHttpServer, listen } from '../server/index.js';
 import { FilesystemObjectStore, type ObjectStore } from '../storage/index.js';
 import { otlpSinks, registerOtlpSinks, unregisterOtlpSink } from '../otlp/index.js';
 import { MetricsGenerator } from './generator/metrics-generator.js';
+import { RemoteWriteTarget } from './generator/remote-write-target.js';
 import type { FastifyInstance } from 'fastify';
 import { registerTempoApi } from './api/tempo-api.js';
 import { registerZipkinRoutes } from './api/zipkin-api.js';
@@ -110,8 +111,13 @@ export async function startTraces(ctx: ComponentContext, opts: TracesStartOption
     })();
   }, cfg.ingester.flush_check_period);
   timer.unref();
+  const rw = cfg.metrics_generator.remote_write;
+  const remote = rw
+    ? new RemoteWriteTarget({ url: rw.url, headers: rw.headers, timeoutMs: rw.remote_timeout, maxRetries: rw.max_retries })
+    : undefined;
   const collect = async () => {
-    const target = otlpSinks(ctx).metrics;
+    // The metrics store in this process when there is one; otherwise remote write, when configured.
+    const target = otlpSinks(ctx).metrics ?? remote;
     if (generator && target) await generator.collect(target).catch((e) => log.warn({ err: e }, 'writing generated metrics failed'));
   };
   const genTimer = generator ? setInterval(() => void collect(), cfg.metrics_generator.collection_interval) : undefined;

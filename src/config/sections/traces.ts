@@ -31,6 +31,18 @@ export const tracesSection = z.strictObject({
       collection_interval: durationMs.default(15_000),
       service_graphs_wait: durationMs.default(10_000),
       max_pending_edges: z.number().int().positive().default(10_000),
+      /**
+       * Where generated series go when no metrics store runs in this process (Tempo's
+       * `metrics_generator.storage.remote_write`): a remote-write 1.0 endpoint and extra headers.
+       */
+      remote_write: z
+        .strictObject({
+          url: z.url(),
+          headers: z.record(z.string(), z.string()).default({}),
+          remote_timeout: durationMs.default(30_000),
+          max_retries: z.number().int().nonnegative().default(5),
+        })
+        .optional(),
     })
     .prefault({}),
   ingester: z
