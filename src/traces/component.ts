@@ -46,6 +46,8 @@ export async function startTraces(ctx: ComponentContext, opts: TracesStartOption
     ingestionBurstBytes: cfg.limits.ingestion_burst_size_bytes,
     maxBytesPerTrace: cfg.limits.max_bytes_per_trace,
     searchCacheBytes: cfg.search.block_cache_size,
+    compactionMaxBlockBytes: cfg.compactor.max_block_bytes,
+    compactionMaxInputBlocks: cfg.compactor.max_input_blocks,
   });
   const tenancy = { multiTenant: cfg.multitenancy_enabled, defaultTenant: DEFAULT_TENANT.tempo };
   const app = createHttpServer({ name: 'traces', listenAddress: cfg.listen_address, logger: ctx.logger, registry: ctx.registry });
@@ -111,6 +113,10 @@ export async function startTraces(ctx: ComponentContext, opts: TracesStartOption
     })();
   }, cfg.ingester.flush_check_period);
   timer.unref();
+  const compactTimer = cfg.compactor.enabled
+    ? setInterval(() => void store.compact().catch((e: unknown) => log.error({ err: e }, 'trace block compaction failed')), cfg.compactor.compaction_cycle)
+    : undefined;
+  compactTimer?.unref();
   const rw = cfg.metrics_generator.remote_write;
   const remote = rw
     ? new RemoteWriteTarget({ url: rw.url, headers: rw.headers, timeoutMs: rw.remote_timeout, maxRetries: rw.max_retries })
@@ -132,6 +138,7 @@ export async function startTraces(ctx: ComponentContext, opts: TracesStartOption
     },
     async stop() {
       clearInterval(timer);
+      if (compactTimer) clearInterval(compactTimer);
       if (genTimer) clearInterval(genTimer);
       unregisterOtlpSink(ctx, 'traces');
       await zipkin?.close();

@@ -56,6 +56,18 @@ export const tracesSection = z.strictObject({
       wal_fsync_interval: durationMs.default(1000),
     })
     .prefault({}),
+  /** Merges small blocks (and traces split across them) into larger ones (Tempo's compactor). */
+  compactor: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** How often a compaction pass runs. */
+      compaction_cycle: durationMs.default(30_000),
+      /** Blocks smaller than this are merged into blocks of up to about this much span data. */
+      max_block_bytes: byteSize.default(128 * 1024 * 1024),
+      /** At most this many blocks per merge (Tempo's `max_compaction_objects`, counted in blocks). */
+      max_input_blocks: z.number().int().min(2).default(8),
+    })
+    .prefault({}),
   limits: z
     .strictObject({
       /** Per-tenant ingestion rate in bytes/s of span data (Tempo's `ingestion_rate_limit_bytes`). */
