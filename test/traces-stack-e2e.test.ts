@@ -36,6 +36,7 @@ describe('OTLP into the single-process stack', () => {
         '  zipkin: { enabled: false }',
         '  jaeger: { enabled: false }',
         '  metrics_generator: { collection_interval: 200ms }',
+        '  compactor: { compaction_cycle: 200ms }',
         'otlp: { grpc_listen_address: 127.0.0.1:0, http_listen_address: 127.0.0.1:0 }',
         'ui: { listen_address: 127.0.0.1:0, development_mode: true }',
         '',
@@ -124,5 +125,35 @@ describe('OTLP into the single-process stack', () => {
     expect(errors.map((e) => `${e.metric.service} ${e.metric.span_name}`).sort()).toEqual(['backend POST /charge', 'frontend GET /checkout']);
     const p = await promql('histogram_quantile(1, sum by (le) (traces_spanmetrics_latency_bucket{service="backend",span_name="POST /charge"}))');
     expect(Number(p[0].value[1])).toBeCloseTo(0.512);
+  });
+
+  it('compacts a trace split across two flushed blocks into one block; search then sees it whole', async () => {
+    const traceId = '7a0f0000000000000000000000000001';
+    const now = BigInt(Date.now()) * 1_000_000n;
+    const part = (service: string, span: object) => ({
+      resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] }, scopeSpans: [{ spans: [span] }] }],
+    });
+    const post = (b: object) => fetch(url('otlp_http', '/v1/traces'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(b) });
+    const blocks = async () => {
+      const text = await (await fetch(url('tempo', '/metrics'))).text();
+      const m = /^tempodb_blocklist_length\{tenant="single-tenant"\} (\d+)/m.exec(text);
+      return m ? Number(m[1]) : 0;
+    };
+    const search = async () =>
+      ((await (await fetch(url('tempo', `/api/search?q=${encodeURIComponent('{ resource.service.name = "split-child" }')}`))).json()) as {
+        traces: { traceID: string; rootServiceName: string; spanSets: { matched: number }[] }[];
+      }).traces;
+
+    expect((await post(part('split-root', { traceId, spanId: '00000000000000a1', name: 'root op', kind: 2, startTimeUnixNano: String(now - 9_000_000n), endTimeUnixNano: String(now) }))).status).toBe(200);
+    expect((await fetch(url('tempo', '/flush'))).status).toBeLessThan(300);
+    expect((await post(part('split-child', { traceId, spanId: '00000000000000a2', parentSpanId: '00000000000000a1', name: 'child op', kind: 3, startTimeUnixNano: String(now - 5_000_000n), endTimeUnixNano: String(now - 1_000_000n) }))).status).toBe(200);
+    expect((await fetch(url('tempo', '/flush'))).status).toBeLessThan(300);
+
+    await waitFor(async () => ((await blocks()) === 1 ? true : undefined), 15_000, 'blocks compacted into one');
+    const found = await search();
+    expect(found.map((t) => [t.traceID, t.rootServiceName])).toEqual([[traceId, 'split-root']]);
+    const byId = JSON.stringify(await (await fetch(url('tempo', `/api/traces/${traceId}`))).json());
+    expect(byId).toContain('root op');
+    expect(byId).toContain('child op');
   });
 });
