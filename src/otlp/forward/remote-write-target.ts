@@ -2,27 +2,12 @@ import type { Labels, MetricMetadata } from '../../metrics/model/index.js';
 import { METRIC_NAME } from '../../metrics/model/index.js';
 import { compressSnappyBody, encodeWriteRequestV1 } from '../../metrics/remote/codec/index.js';
 import type { Appendable, Appender, SeriesRef } from '../../metrics/storage/interface.js';
+import { ForwardError, postWithRetry, type ForwardEndpoint } from './post-with-retry.js';
 
-export interface RemoteWriteTargetOptions {
-  url: string;
-  headers?: Record<string, string>;
-  timeoutMs?: number;
-  /** Retries after the first attempt for 5xx, 429 and network errors (4xx other than 429 are not retried). */
-  maxRetries?: number;
-  /** First back-off; doubled per retry. */
-  backoffMs?: number;
-}
+export type RemoteWriteTargetOptions = ForwardEndpoint;
 
 /** A remote-write request refused or failed after its retries. */
-export class RemoteWriteError extends Error {
-  constructor(
-    message: string,
-    readonly status?: number,
-  ) {
-    super(message);
-    this.name = 'RemoteWriteError';
-  }
-}
+export { ForwardError as RemoteWriteError };
 
 /**
  * An Appendable that sends each committed batch as one Prometheus remote-write 1.0 request (snappy-compressed
@@ -32,6 +17,11 @@ export class RemoteWriteError extends Error {
 export class RemoteWriteTarget implements Appendable {
   requestsSent = 0;
   constructor(private readonly opts: RemoteWriteTargetOptions) {}
+
+  /** The same endpoint with `X-Scope-OrgID: tenant` (Mimir's tenant header). */
+  forTenant(tenant: string): RemoteWriteTarget {
+    return new RemoteWriteTarget({ ...this.opts, headers: { ...this.opts.headers, 'X-Scope-OrgID': tenant } });
+  }
 
   appender(): Appender {
     const labels: Labels[] = [];
@@ -80,36 +70,12 @@ export class RemoteWriteTarget implements Appendable {
   }
 
   private async send(body: Buffer): Promise<void> {
-    const { url, headers = {}, timeoutMs = 30_000, maxRetries = 5, backoffMs = 200 } = this.opts;
-    let last = '';
-    for (let attempt = 0; attempt <= maxRetries; attempt++) {
-      if (attempt > 0) await new Promise((r) => setTimeout(r, backoffMs * 2 ** (attempt - 1)));
-      let res: Response;
-      try {
-        res = await fetch(url, {
-          method: 'POST',
-          headers: {
-            ...headers,
-            'content-type': 'application/x-protobuf',
-            'content-encoding': 'snappy',
-            'x-prometheus-remote-write-version': '0.1.0',
-            'user-agent': 'sightline-metrics-generator',
-          },
-          body,
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-      } catch (e) {
-        last = (e as Error).message;
-        continue;
-      }
-      const text = await res.text().catch(() => '');
-      if (res.ok) {
-        this.requestsSent++;
-        return;
-      }
-      last = `HTTP ${res.status}: ${text.slice(0, 200)}`;
-      if (res.status !== 429 && res.status < 500) throw new RemoteWriteError(`remote write to ${url} refused: ${last}`, res.status);
-    }
-    throw new RemoteWriteError(`remote write to ${url} failed after ${maxRetries + 1} attempts: ${last}`);
+    await postWithRetry(this.opts, body, {
+      'content-type': 'application/x-protobuf',
+      'content-encoding': 'snappy',
+      'x-prometheus-remote-write-version': '0.1.0',
+      'user-agent': 'sightline',
+    });
+    this.requestsSent++;
   }
 }
