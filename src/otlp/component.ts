@@ -4,7 +4,11 @@ import type { Signal } from './proto/codec.js';
 import { ReceiverMetrics, dispatchExport, type ExportRequest, type Transport } from './export-handler.js';
 import { startOtlpGrpcServer } from './grpc-receiver.js';
 import { registerOtlpHttpRoutes } from './http-receiver.js';
-import { otlpSinks } from './sinks.js';
+import { otlpSinks, type OtlpSinks } from './sinks.js';
+import type { ForwardEndpoint } from './forward/post-with-retry.js';
+import { LokiPushForwarder } from './forward/loki-push-forwarder.js';
+import { OtlpTracesForwarder } from './forward/otlp-traces-forwarder.js';
+import { RemoteWriteTarget } from './forward/remote-write-target.js';
 
 /** The tenant a signal lands in when multi-tenancy is off: Tempo's, Mimir's and Loki's defaults. */
 const SIGNAL_TENANT: Record<Signal, string> = { traces: DEFAULT_TENANT.tempo, metrics: DEFAULT_TENANT.mimir, logs: DEFAULT_TENANT.loki };
@@ -18,7 +22,26 @@ export async function startOtlp(ctx: ComponentContext): Promise<Component> {
   const metrics = new ReceiverMetrics(ctx.registry);
   const tenant = (signal: Signal, headers: Record<string, string | string[] | undefined>) =>
     resolveTenant(headers, { multiTenant: cfg.multitenancy_enabled, defaultTenant: SIGNAL_TENANT[signal] });
-  const handle = (transport: Transport) => (e: ExportRequest, t: string) => dispatchExport(e, t, otlpSinks(ctx), metrics, transport);
+  const ep = (c: { url: string; headers: Record<string, string>; timeout: number; max_retries: number }): ForwardEndpoint => ({
+    url: c.url,
+    headers: c.headers,
+    timeoutMs: c.timeout,
+    maxRetries: c.max_retries,
+  });
+  const ex = cfg.exporters;
+  const fwdTraces = ex.traces ? new OtlpTracesForwarder(ep(ex.traces)) : undefined;
+  const fwdMetrics = ex.metrics ? new RemoteWriteTarget(ep(ex.metrics)) : undefined;
+  const fwdLogs = ex.logs ? new LokiPushForwarder(ep(ex.logs)) : undefined;
+  // Stores in this process first; configured exporters for the signals whose store runs elsewhere.
+  const sinksFor = (tenantId: string): OtlpSinks => {
+    const local = otlpSinks(ctx);
+    return {
+      traces: local.traces ?? fwdTraces,
+      metrics: local.metrics ?? fwdMetrics?.forTenant(tenantId),
+      logs: local.logs ?? fwdLogs,
+    };
+  };
+  const handle = (transport: Transport) => (e: ExportRequest, t: string) => dispatchExport(e, t, sinksFor(t), metrics, transport);
 
   const grpc = await startOtlpGrpcServer({
     listenAddress: cfg.grpc_listen_address,

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Component, ComponentContext } from '../server/index.js';
 import { DEFAULT_TENANT, createHttpServer, listen } from '../server/index.js';
 import { FilesystemObjectStore, type ObjectStore } from '../storage/index.js';
-import { otlpSinks, registerOtlpSinks, unregisterOtlpSink } from '../otlp/index.js';
+import { RemoteWriteTarget, otlpSinks, registerOtlpSinks, unregisterOtlpSink } from '../otlp/index.js';
 import { MetricsGenerator } from './generator/metrics-generator.js';
 import type { FastifyInstance } from 'fastify';
 import { registerTempoApi } from './api/tempo-api.js';
@@ -45,6 +45,8 @@ export async function startTraces(ctx: ComponentContext, opts: TracesStartOption
     ingestionBurstBytes: cfg.limits.ingestion_burst_size_bytes,
     maxBytesPerTrace: cfg.limits.max_bytes_per_trace,
     searchCacheBytes: cfg.search.block_cache_size,
+    compactionMaxBlockBytes: cfg.compactor.max_block_bytes,
+    compactionMaxInputBlocks: cfg.compactor.max_input_blocks,
   });
   const tenancy = { multiTenant: cfg.multitenancy_enabled, defaultTenant: DEFAULT_TENANT.tempo };
   const app = createHttpServer({ name: 'traces', listenAddress: cfg.listen_address, logger: ctx.logger, registry: ctx.registry });
@@ -110,8 +112,17 @@ export async function startTraces(ctx: ComponentContext, opts: TracesStartOption
     })();
   }, cfg.ingester.flush_check_period);
   timer.unref();
+  const compactTimer = cfg.compactor.enabled
+    ? setInterval(() => void store.compact().catch((e: unknown) => log.error({ err: e }, 'trace block compaction failed')), cfg.compactor.compaction_cycle)
+    : undefined;
+  compactTimer?.unref();
+  const rw = cfg.metrics_generator.remote_write;
+  const remote = rw
+    ? new RemoteWriteTarget({ url: rw.url, headers: rw.headers, timeoutMs: rw.remote_timeout, maxRetries: rw.max_retries })
+    : undefined;
   const collect = async () => {
-    const target = otlpSinks(ctx).metrics;
+    // The metrics store in this process when there is one; otherwise remote write, when configured.
+    const target = otlpSinks(ctx).metrics ?? remote;
     if (generator && target) await generator.collect(target).catch((e) => log.warn({ err: e }, 'writing generated metrics failed'));
   };
   const genTimer = generator ? setInterval(() => void collect(), cfg.metrics_generator.collection_interval) : undefined;
@@ -126,6 +137,7 @@ export async function startTraces(ctx: ComponentContext, opts: TracesStartOption
     },
     async stop() {
       clearInterval(timer);
+      if (compactTimer) clearInterval(compactTimer);
       if (genTimer) clearInterval(genTimer);
       unregisterOtlpSink(ctx, 'traces');
       await zipkin?.close();

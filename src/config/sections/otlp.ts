@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { byteSize, listenAddress } from '../zod-helpers.js';
+import { byteSize, durationMs, listenAddress } from '../zod-helpers.js';
+
+/** A next hop of the receivers when the store of a signal is not in this process. */
+const forwardEndpoint = z.strictObject({
+  /** The full URL: OTLP/HTTP `/v1/traces`, Loki `/loki/api/v1/push`, Prometheus remote write `/api/v1/write`. */
+  url: z.url(),
+  headers: z.record(z.string(), z.string()).default({}),
+  timeout: durationMs.default(30_000),
+  max_retries: z.number().int().nonnegative().default(5),
+});
 
 /** The OTLP receivers (the Collector's `otlp` receiver): gRPC 4317, HTTP 4318. */
 export const otlpSection = z.strictObject({
@@ -9,6 +18,20 @@ export const otlpSection = z.strictObject({
   max_recv_msg_size: byteSize.default(16 * 1024 * 1024),
   /** Require `X-Scope-OrgID` (HTTP header or gRPC metadata) on every export. */
   multitenancy_enabled: z.boolean().default(false),
+  /**
+   * Like the Collector's exporters: where a signal goes when its store does not run in this process (e.g.
+   * `--target otlp` alone). A store in the process always wins; without either the signal is refused with 503.
+   */
+  exporters: z
+    .strictObject({
+      /** OTLP/HTTP protobuf to Tempo's distributor. */
+      traces: forwardEndpoint.optional(),
+      /** Prometheus remote write 1.0 to Mimir or Prometheus. */
+      metrics: forwardEndpoint.optional(),
+      /** Loki push (JSON, structured metadata). */
+      logs: forwardEndpoint.optional(),
+    })
+    .prefault({}),
 });
 
 export type OtlpConfig = z.output<typeof otlpSection>;

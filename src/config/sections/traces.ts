@@ -31,6 +31,18 @@ export const tracesSection = z.strictObject({
       collection_interval: durationMs.default(15_000),
       service_graphs_wait: durationMs.default(10_000),
       max_pending_edges: z.number().int().positive().default(10_000),
+      /**
+       * Where generated series go when no metrics store runs in this process (Tempo's
+       * `metrics_generator.storage.remote_write`): a remote-write 1.0 endpoint and extra headers.
+       */
+      remote_write: z
+        .strictObject({
+          url: z.url(),
+          headers: z.record(z.string(), z.string()).default({}),
+          remote_timeout: durationMs.default(30_000),
+          max_retries: z.number().int().nonnegative().default(5),
+        })
+        .optional(),
     })
     .prefault({}),
   ingester: z
@@ -42,6 +54,18 @@ export const tracesSection = z.strictObject({
       /** How often the head is checked for cutting and retention is applied. */
       flush_check_period: durationMs.default(10_000),
       wal_fsync_interval: durationMs.default(1000),
+    })
+    .prefault({}),
+  /** Merges small blocks (and traces split across them) into larger ones (Tempo's compactor). */
+  compactor: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** How often a compaction pass runs. */
+      compaction_cycle: durationMs.default(30_000),
+      /** Blocks smaller than this are merged into blocks of up to about this much span data. */
+      max_block_bytes: byteSize.default(128 * 1024 * 1024),
+      /** At most this many blocks per merge (Tempo's `max_compaction_objects`, counted in blocks). */
+      max_input_blocks: z.number().int().min(2).default(8),
     })
     .prefault({}),
   limits: z

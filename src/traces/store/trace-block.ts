@@ -18,6 +18,10 @@ export interface BlockMeta {
   spans: number;
   dataBytes: number;
   createdAt: string;
+  /** 0 for a block cut from the head; 1 + the highest input level for a compacted block. */
+  compactionLevel?: number;
+  /** IDs of the blocks a compacted block replaces (deleted after it is written; skipped if still found at open). */
+  compactedFrom?: string[];
 }
 
 /** A trace of the head on its way into a block. */
@@ -56,7 +60,13 @@ function pushAttrs(kvs: KeyValue[] | undefined, dict: StringDict, key: GrowableU
  * name, kind, status, duration, start, span and resource attributes) and last `meta.json`, which makes the block
  * visible. Returns its meta.
  */
-export async function writeBlock(store: ObjectStore, prefix: string, tenant: string, traces: TraceToWrite[]): Promise<BlockMeta> {
+export async function writeBlock(
+  store: ObjectStore,
+  prefix: string,
+  tenant: string,
+  traces: TraceToWrite[],
+  lineage: Pick<BlockMeta, 'compactionLevel' | 'compactedFrom'> = {},
+): Promise<BlockMeta> {
   // Lowercase hex sorts like the bytes it encodes, and string comparison is much cheaper than Buffer.compare.
   traces.sort((a, b) => (a.hex < b.hex ? -1 : a.hex > b.hex ? 1 : 0));
   const n = traces.length;
@@ -179,6 +189,7 @@ export async function writeBlock(store: ObjectStore, prefix: string, tenant: str
     spans,
     dataBytes: data.length,
     createdAt: new Date().toISOString(),
+    ...lineage,
   };
   await store.put(`${dir}/meta.json`, Buffer.from(JSON.stringify(meta)));
   return meta;
@@ -302,6 +313,21 @@ export class TraceBlock {
   private async readTrace(ix: BlockIndex, i: number): Promise<SpanEntry[]> {
     const buf = await this.store.getRange(`${this.dir}/data`, ix.dataOff[i], ix.dataLen[i]);
     return entriesOf(decodeTracesData(buf));
+  }
+
+  /**
+   * Every trace of the block as its encoded OTLP `TracesData` (views into one read of the data object), in
+   * trace-ID order: the input of compaction.
+   */
+  async rawTraces(): Promise<{ id: Buffer; hex: string; data: Uint8Array }[]> {
+    const ix = await this.loadIndex();
+    const data = await this.store.get(`${this.dir}/data`);
+    const out: { id: Buffer; hex: string; data: Uint8Array }[] = new Array(this.meta.traces);
+    for (let i = 0; i < this.meta.traces; i++) {
+      const id = Buffer.from(ix.ids.subarray(i * 16, i * 16 + 16));
+      out[i] = { id, hex: id.toString('hex'), data: data.subarray(ix.dataOff[i], ix.dataOff[i] + ix.dataLen[i]) };
+    }
+    return out;
   }
 
   /** The spans of a trace in this block, or undefined. `id` is 16 bytes. */

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { WriteAheadLog, type ObjectStore } from '../../storage/index.js';
 import { HttpError } from '../../server/index.js';
 import { bytesToHex, decodeTracesRequest, encodeTracesRequest, nanosBetween, nanosToMillis } from '../../otlp/index.js';
-import { decodeSpanBytes, spanBytes } from '../../otlp/index.js';
+import { decodeSpanBytes, decodeTracesData, spanBytes } from '../../otlp/index.js';
 import type { ExportTraceServiceRequest, InstrumentationScope, PushOutcome, Resource, ResourceSpans, TracesConsumer } from '../../otlp/index.js';
 import { attrMap, entriesOf, type AttrValue, type SpanEntry } from '../model/span-row.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -28,6 +28,10 @@ export interface TraceStoreOptions {
   now?: () => number;
   /** Memory budget for cached block search columns (default 512 MiB); least recently used blocks are evicted. */
   searchCacheBytes?: number;
+  /** Compaction: blocks smaller than this are merged, into blocks of up to about this size (default 256 MiB of span data). */
+  compactionMaxBlockBytes?: number;
+  /** Compaction: at most this many blocks merged at once (default 8). */
+  compactionMaxInputBlocks?: number;
   /** Called with the spans of every acknowledged push (after the WAL), e.g. by the metrics generator. */
   onAccepted?: (tenant: string, resourceSpans: ResourceSpans[]) => void;
 }
@@ -108,6 +112,9 @@ export class TraceStore implements TracesConsumer, TraceQueryable {
   private readonly blocks = new Map<string, TraceBlock[]>();
   private readonly limiter: RateLimiter;
   private lastCutSeg = 0;
+  /** Queries in progress, and replaced blocks whose objects are deleted once none is. */
+  private readers = 0;
+  private doomed: TraceBlock[] = [];
   private cutting: Promise<void> = Promise.resolve();
   private readonly now: () => number;
   private readonly m?: {
@@ -115,6 +122,7 @@ export class TraceStore implements TracesConsumer, TraceQueryable {
     bytes: Counter;
     discarded: Counter;
     flushed: Counter;
+    compacted: Counter;
     liveTraces: Gauge;
     blocks: Gauge;
   };
@@ -130,6 +138,7 @@ export class TraceStore implements TracesConsumer, TraceQueryable {
         discarded: new Counter({ name: 'tempo_discarded_spans_total', help: 'The total number of samples that were discarded.', labelNames: ['reason', 'tenant'], registers: [r] }),
         flushed: new Counter({ name: 'tempo_ingester_blocks_flushed_total', help: 'The total number of blocks flushed', registers: [r] }),
         liveTraces: new Gauge({ name: 'tempo_ingester_live_traces', help: 'The current number of live traces per tenant.', labelNames: ['tenant'], registers: [r] }),
+        compacted: new Counter({ name: 'tempodb_compaction_blocks_total', help: 'Total number of blocks compacted.', registers: [r] }),
         blocks: new Gauge({ name: 'tempodb_blocklist_length', help: 'Total number of blocks per tenant.', labelNames: ['tenant'], registers: [r] }),
       };
     }
@@ -163,6 +172,47 @@ export class TraceStore implements TracesConsumer, TraceQueryable {
         this.addBlock(new TraceBlock(this.opts.objectStore, k.slice(0, -'/meta.json'.length), meta));
       } catch (e) {
         this.opts.logger.warn({ component: 'traces', key: k, err: e }, 'skipping unreadable block meta');
+      }
+    }
+    // A crash between writing a compacted block and deleting its sources leaves both: the sources go now.
+    for (const [tenant, list] of this.blocks) {
+      const replaced = new Set(list.flatMap((b) => b.meta.compactedFrom ?? []));
+      if (replaced.size === 0) continue;
+      const keep: TraceBlock[] = [];
+      for (const b of list) {
+        if (replaced.has(b.meta.blockId)) await this.deleteBlock(b);
+        else keep.push(b);
+      }
+      this.blocks.set(tenant, keep);
+      this.m?.blocks.set({ tenant }, keep.length);
+    }
+  }
+
+  /** Delete a block's objects, `meta.json` first so a partly deleted block is never visible. */
+  private async deleteBlock(b: TraceBlock): Promise<void> {
+    await this.opts.objectStore.delete(`${b.dir}/meta.json`);
+    for (const k of await this.opts.objectStore.list(`${b.dir}/`)) await this.opts.objectStore.delete(k);
+  }
+
+  /** Run a query; blocks replaced meanwhile keep their objects until no query is running. */
+  private async reading<T>(fn: () => Promise<T>): Promise<T> {
+    this.readers++;
+    try {
+      return await fn();
+    } finally {
+      this.readers--;
+      if (this.readers === 0 && this.doomed.length > 0) void this.deleteDoomed();
+    }
+  }
+
+  private async deleteDoomed(): Promise<void> {
+    const list = this.doomed;
+    this.doomed = [];
+    for (const b of list) {
+      try {
+        await this.deleteBlock(b);
+      } catch (e) {
+        this.opts.logger.warn({ component: 'traces', block: b.meta.blockId, err: e }, 'deleting a compacted block failed');
       }
     }
   }
@@ -347,14 +397,97 @@ export class TraceStore implements TracesConsumer, TraceQueryable {
           keep.push(b);
           continue;
         }
-        await this.opts.objectStore.delete(`${b.dir}/meta.json`);
-        for (const k of await this.opts.objectStore.list(`${b.dir}/`)) await this.opts.objectStore.delete(k);
+        await this.deleteBlock(b);
         deleted++;
       }
       this.blocks.set(tenant, keep);
       this.m?.blocks.set({ tenant }, keep.length);
     }
     return deleted;
+  }
+
+  /**
+   * Compaction (Tempo's compactor): per tenant, blocks smaller than the target size are merged in start-time order,
+   * up to the target size and input count per output block. Spans of a trace found in several inputs end up as one
+   * trace (duplicate span IDs dropped), so searches see it whole. The output is written (its meta names its
+   * sources) and swapped in before the sources are deleted; queries already running keep the sources until they
+   * finish. Serialised with block cutting and retention. Returns the number of blocks written.
+   */
+  compact(): Promise<number> {
+    const run = this.cutting.then(() => this.doCompact());
+    this.cutting = run.then(
+      () => undefined,
+      (e: unknown) => this.opts.logger.error({ component: 'traces', err: e }, 'compaction failed'),
+    );
+    return run;
+  }
+
+  private async doCompact(): Promise<number> {
+    const target = this.opts.compactionMaxBlockBytes ?? 256 * 1024 * 1024;
+    const maxInputs = Math.max(2, this.opts.compactionMaxInputBlocks ?? 8);
+    let written = 0;
+    for (const [tenant, list] of [...this.blocks]) {
+      const groups: TraceBlock[][] = [];
+      let cur: TraceBlock[] = [];
+      let bytes = 0;
+      for (const b of list) {
+        if (b.meta.dataBytes >= target) continue;
+        if (cur.length > 0 && (bytes + b.meta.dataBytes > target || cur.length >= maxInputs)) {
+          groups.push(cur);
+          cur = [];
+          bytes = 0;
+        }
+        cur.push(b);
+        bytes += b.meta.dataBytes;
+      }
+      groups.push(cur);
+      for (const g of groups) {
+        if (g.length < 2) continue;
+        await this.mergeBlocks(tenant, g);
+        written++;
+      }
+    }
+    if (written > 0 && this.readers === 0) await this.deleteDoomed();
+    return written;
+  }
+
+  private async mergeBlocks(tenant: string, inputs: TraceBlock[]): Promise<void> {
+    const traces = new Map<string, { id: Buffer; parts: Uint8Array[] }>();
+    for (const b of inputs) {
+      for (const t of await b.rawTraces()) {
+        const e = traces.get(t.hex);
+        if (e) e.parts.push(t.data);
+        else traces.set(t.hex, { id: t.id, parts: [t.data] });
+      }
+    }
+    const toWrite = [...traces].map(([hex, t]) => ({
+      id: t.id,
+      hex,
+      entries: () => {
+        const all = t.parts.flatMap((p) => entriesOf(decodeTracesData(p)));
+        if (t.parts.length === 1) return all;
+        const seen = new Set<string>();
+        return all.filter((e) => {
+          const k = bytesToHex(e.span.spanId);
+          if (seen.has(k)) return false;
+          seen.add(k);
+          return true;
+        });
+      },
+    }));
+    const level = 1 + Math.max(...inputs.map((b) => b.meta.compactionLevel ?? 0));
+    const meta = await writeBlock(this.opts.objectStore, this.opts.bucket, tenant, toWrite, {
+      compactionLevel: level,
+      compactedFrom: inputs.map((b) => b.meta.blockId),
+    });
+    const out = new TraceBlock(this.opts.objectStore, `${this.opts.bucket}/${tenant}/${meta.blockId}`, meta);
+    const gone = new Set(inputs);
+    const list = (this.blocks.get(tenant) ?? []).filter((b) => !gone.has(b));
+    this.blocks.set(tenant, list);
+    this.addBlock(out);
+    this.doomed.push(...inputs);
+    this.m?.compacted.inc(inputs.length);
+    this.opts.logger.info({ component: 'traces', tenant, block: meta.blockId, inputs: inputs.length, traces: meta.traces, spans: meta.spans, level }, 'blocks compacted');
   }
 
   blockMetas(tenant: string): BlockMeta[] {
@@ -368,7 +501,11 @@ export class TraceStore implements TracesConsumer, TraceQueryable {
     return [this.head, ...this.flushing.map((s) => s.head)];
   }
 
-  async findTrace(tenant: string, traceIdHex: string): Promise<SpanEntry[] | undefined> {
+  findTrace(tenant: string, traceIdHex: string): Promise<SpanEntry[] | undefined> {
+    return this.reading(() => this.findTraceNow(tenant, traceIdHex));
+  }
+
+  private async findTraceNow(tenant: string, traceIdHex: string): Promise<SpanEntry[] | undefined> {
     const out: SpanEntry[] = [];
     for (const h of this.heads()) {
       const t = h.traces.get(tenant)?.get(traceIdHex);
@@ -390,7 +527,15 @@ export class TraceStore implements TracesConsumer, TraceQueryable {
     });
   }
 
-  async scan(
+  scan(
+    tenant: string,
+    opts: ScanOptions,
+    visit: (traceId: string, entries: SpanEntry[]) => boolean | Promise<boolean>,
+  ): Promise<{ inspectedTraces: number; inspectedBlocks: number }> {
+    return this.reading(() => this.scanNow(tenant, opts, visit));
+  }
+
+  private async scanNow(
     tenant: string,
     opts: ScanOptions,
     visit: (traceId: string, entries: SpanEntry[]) => boolean | Promise<boolean>,
@@ -440,7 +585,11 @@ export class TraceStore implements TracesConsumer, TraceQueryable {
     }
   }
 
-  async tagNames(tenant: string): Promise<{ span: string[]; resource: string[] }> {
+  tagNames(tenant: string): Promise<{ span: string[]; resource: string[] }> {
+    return this.reading(() => this.tagNamesNow(tenant));
+  }
+
+  private async tagNamesNow(tenant: string): Promise<{ span: string[]; resource: string[] }> {
     const span = new Set<string>();
     const resource = new Set<string>();
     for (const h of this.heads())
@@ -458,7 +607,11 @@ export class TraceStore implements TracesConsumer, TraceQueryable {
     return { span: [...span].sort(), resource: [...resource].sort() };
   }
 
-  async tagValues(tenant: string, scope: 'span' | 'resource' | 'any', key: string): Promise<AttrValue[]> {
+  tagValues(tenant: string, scope: 'span' | 'resource' | 'any', key: string): Promise<AttrValue[]> {
+    return this.reading(() => this.tagValuesNow(tenant, scope, key));
+  }
+
+  private async tagValuesNow(tenant: string, scope: 'span' | 'resource' | 'any', key: string): Promise<AttrValue[]> {
     const out = new Map<string, AttrValue>();
     for (const h of this.heads())
       for (const t of h.traces.get(tenant)?.values() ?? [])
@@ -473,7 +626,11 @@ export class TraceStore implements TracesConsumer, TraceQueryable {
     return [...out.values()];
   }
 
-  async intrinsicValues(tenant: string, name: 'name' | 'service'): Promise<string[]> {
+  intrinsicValues(tenant: string, name: 'name' | 'service'): Promise<string[]> {
+    return this.reading(() => this.intrinsicValuesNow(tenant, name));
+  }
+
+  private async intrinsicValuesNow(tenant: string, name: 'name' | 'service'): Promise<string[]> {
     const out = new Set<string>();
     for (const h of this.heads())
       for (const t of h.traces.get(tenant)?.values() ?? [])
@@ -495,6 +652,7 @@ export class TraceStore implements TracesConsumer, TraceQueryable {
 
   async close(): Promise<void> {
     await this.cutting;
+    if (this.readers === 0) await this.deleteDoomed();
     this.wal.close();
   }
 
