@@ -1,5 +1,6 @@
 /** LogQL's label parsers: json, logfmt, regexp, pattern, unpack. Each adds labels to a mutable map. */
 import type { ExtractionExpr } from './ast.js';
+import { jsonNodeText, scanJson, type JsonNode } from './json-scan.js';
 
 export type LabelMap = Map<string, string>;
 export const ERROR_LABEL = '__error__';
@@ -27,47 +28,52 @@ export function setError(lbs: LabelMap, err: string, details: string): void {
 }
 
 export function jsonParse(line: string, lbs: LabelMap, stream: ReadonlySet<string>, exprs: readonly ExtractionExpr[]): void {
-  let doc: unknown;
+  let doc: JsonNode;
   try {
-    doc = JSON.parse(line);
+    doc = scanJson(line);
   } catch (e) {
     setError(lbs, 'JSONParserErr', (e as Error).message);
     return;
   }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+  if (doc.t !== 'o') {
     setError(lbs, 'JSONParserErr', 'Value looks like object, but can\'t find closing \'}\' symbol');
     return;
   }
   if (exprs.length > 0) {
     for (const x of exprs) {
       const v = jsonPath(doc, x.path ?? x.name);
-      addExtracted(lbs, stream, x.name, v === undefined || v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+      addExtracted(lbs, stream, x.name, v === undefined ? '' : jsonNodeText(v, line));
     }
     return;
   }
-  const walk = (obj: Record<string, unknown>, prefix: string) => {
-    for (const [k, v] of Object.entries(obj)) {
+  // Numbers keep their text as written (`0.50` stays `0.50`), as Loki's parser does.
+  const walk = (obj: Extract<JsonNode, { t: 'o' }>, prefix: string) => {
+    for (const [k, v] of obj.entries) {
       const name = prefix ? `${prefix}_${sanitizeLabelName(k)}` : sanitizeLabelName(k);
-      if (v === null || v === undefined) continue;
-      if (Array.isArray(v)) continue;
-      if (typeof v === 'object') walk(v as Record<string, unknown>, name);
-      else addExtracted(lbs, stream, name, String(v));
+      if (v.t === 'null' || v.t === 'a') continue;
+      if (v.t === 'o') walk(v, name);
+      else addExtracted(lbs, stream, name, jsonNodeText(v, line));
     }
   };
-  walk(doc as Record<string, unknown>, '');
+  walk(doc, '');
 }
 
 /** `a.b[0]`, `a["b c"].d` */
-function jsonPath(doc: unknown, path: string): unknown {
+function jsonPath(doc: JsonNode, path: string): JsonNode | undefined {
   const re = /\.?([A-Za-z0-9_$-]+)|\[(\d+)\]|\["([^"]*)"\]/g;
-  let cur: unknown = doc;
+  let cur: JsonNode | undefined = doc;
   let m;
   let consumed = 0;
   while ((m = re.exec(path)) && m.index === consumed) {
     consumed += m[0].length;
-    if (cur === null || typeof cur !== 'object') return undefined;
-    if (m[2] !== undefined) cur = Array.isArray(cur) ? cur[Number(m[2])] : undefined;
-    else cur = (cur as Record<string, unknown>)[m[1] ?? m[3]];
+    if (cur === undefined) return undefined;
+    if (m[2] !== undefined) cur = cur.t === 'a' ? cur.items[Number(m[2])] : undefined;
+    else if (cur.t === 'o') {
+      const key = m[1] ?? m[3];
+      let found: JsonNode | undefined;
+      for (const [k, v] of cur.entries) if (k === key) found = v;
+      cur = found;
+    } else return undefined;
   }
   return consumed === path.length ? cur : undefined;
 }
