@@ -5,7 +5,7 @@ import { LogqlLimitError, seriesLimitError, timeoutError } from './errors.js';
 import { ERROR_DETAILS_LABEL, ERROR_LABEL, setError } from './label-parsers.js';
 import { parseBytes, parseLogql } from './parser.js';
 import { Pipeline, compileLabelFilter, labelsOf, type PipelineEntry } from './pipeline.js';
-import { parseDurationParam } from '../time.js';
+import { parseGoDuration } from '../time.js';
 import type { LogqlResult, QueryStats, Sample, StepValues, StreamResult } from './vector.js';
 
 export interface LogqlEngineOptions {
@@ -322,13 +322,17 @@ export class LogqlEngine {
         if (unwrap) {
           const raw = entry.labels.get(unwrap.label);
           let v = NaN;
+          let durErr: string | undefined;
           if (raw !== undefined) {
             if (unwrap.conv === 'bytes') v = parseBytes(raw) ?? NaN;
-            else if (unwrap.conv === 'duration' || unwrap.conv === 'duration_seconds') v = (parseDurationParam(raw) ?? NaN) / 1000;
-            else v = raw.trim() === '' ? NaN : Number(raw);
+            else if (unwrap.conv === 'duration' || unwrap.conv === 'duration_seconds') {
+              const d = parseGoDuration(raw);
+              if ('error' in d) durErr = d.error;
+              else v = d.ms / 1000;
+            } else v = raw.trim() === '' ? NaN : Number(raw);
           }
           if (Number.isNaN(v)) {
-            setError(entry.labels, 'SampleExtractionErr', raw === undefined ? `label ${unwrap.label} not found` : `strconv.ParseFloat: parsing ${JSON.stringify(raw)}: invalid syntax`);
+            setError(entry.labels, 'SampleExtractionErr', raw === undefined ? `label ${unwrap.label} not found` : durErr ?? `strconv.ParseFloat: parsing ${JSON.stringify(raw)}: invalid syntax`);
             v = 0;
           }
           entry.labels.delete(unwrap.label);
