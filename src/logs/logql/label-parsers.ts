@@ -91,7 +91,13 @@ export function logfmtParse(
   exprs: readonly ExtractionExpr[],
   needed?: ReadonlySet<string>,
 ): void {
+  // A needed `x_extracted` can come from a key `x` that clashes with a stream label: then parse every key.
+  if (needed && hasExtractedSuffix(needed)) needed = undefined;
   const want = exprs.length > 0 ? new Map(exprs.map((e) => [e.path ?? e.name, e.name])) : undefined;
+  const neededList = !want && needed ? neededNames(needed) : undefined;
+  // As Loki: once every label the query reads is extracted, the rest of the line is not parsed (not in --strict).
+  const allMask = neededList && neededList.length < 31 && !strict ? (1 << neededList.length) - 1 : -1;
+  let foundMask = 0;
   let i = 0;
   const n = line.length;
   while (i < n) {
@@ -100,8 +106,7 @@ export function logfmtParse(
     const ks = i;
     let c = 0;
     while (i < n && (c = line.charCodeAt(i)) !== 61 /* = */ && c > 32 && c !== 34 /* " */) i++;
-    const key = line.slice(ks, i);
-    if (key === '' || c === 34) {
+    if (i === ks || c === 34) {
       if (strict) {
         setError(lbs, 'LogfmtParserErr', `logfmt syntax error at pos ${i + 1} : unexpected '${c === 34 ? '"' : '='}'`);
         return;
@@ -110,14 +115,24 @@ export function logfmtParse(
       continue;
     }
     let name: string | undefined;
-    if (want) name = want.get(key);
-    else if (needed) {
-      if (needed.has(key)) name = key;
-      else if (!VALID_NAME.test(key)) {
-        const n2 = sanitizeLabelName(key);
-        if (needed.has(n2)) name = n2;
+    let hit = -1;
+    if (neededList) {
+      // Compare the key in place with the few names the query reads: no string per key that is not needed.
+      const kl = i - ks;
+      for (let q = 0; q < neededList.length; q++) {
+        const nn = neededList[q];
+        if (nn.length === kl && line.startsWith(nn, ks)) {
+          name = nn;
+          hit = q;
+          break;
+        }
       }
-    } else name = sanitizeLabelName(key);
+      if (name === undefined && !plainKey(line, ks, i)) {
+        const n2 = sanitizeLabelName(line.slice(ks, i));
+        if (needed!.has(n2)) name = n2;
+      }
+    } else if (want) name = want.get(line.slice(ks, i));
+    else name = sanitizeLabelName(line.slice(ks, i));
     if (name !== undefined && needed !== undefined && !needed.has(name)) name = undefined;
     const skip = name === undefined;
     let value = '';
@@ -158,7 +173,32 @@ export function logfmtParse(
     if (!hasValue && !keepEmpty) continue;
     if (value === '' && !keepEmpty && hasValue) continue;
     addExtracted(lbs, stream, name!, value);
+    if (hit >= 0 && (foundMask |= 1 << hit) === allMask) return;
   }
+}
+
+const suffixCache = new WeakMap<ReadonlySet<string>, boolean>();
+function hasExtractedSuffix(needed: ReadonlySet<string>): boolean {
+  let b = suffixCache.get(needed);
+  if (b === undefined) suffixCache.set(needed, (b = [...needed].some((n) => n.endsWith('_extracted'))));
+  return b;
+}
+
+const neededCache = new WeakMap<ReadonlySet<string>, string[]>();
+function neededNames(needed: ReadonlySet<string>): string[] {
+  let l = neededCache.get(needed);
+  if (!l) neededCache.set(needed, (l = [...needed]));
+  return l;
+}
+
+/** True when line[s, e) is already a valid label name (so sanitizing cannot change it). */
+function plainKey(line: string, s: number, e: number): boolean {
+  for (let k = s; k < e; k++) {
+    const c = line.charCodeAt(k);
+    const ok = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || (k > s && c >= 48 && c <= 57);
+    if (!ok) return false;
+  }
+  return true;
 }
 
 export function compileRegexpParser(pattern: string): (line: string, lbs: LabelMap, stream: ReadonlySet<string>) => void {

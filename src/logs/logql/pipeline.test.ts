@@ -52,3 +52,25 @@ describe('duration label filters (Go time.ParseDuration, as Loki)', () => {
     expect(run('{app="a"} | logfmt | d < 1s', 'd=0')).toEqual({ app: 'a', d: '0' });
   });
 });
+
+describe('logfmt with a known set of needed labels (metric queries with by (...))', () => {
+  const runNeeded = (query: string, needed: string[], line: string) => {
+    const expr = parseLogql(query) as LogSelectorExpr;
+    const labels = new Map<string, string>([['app', 'a']]);
+    const ok = new Pipeline(expr.stages, needed).process({ line, ts: 0n, labels, stream: new Set(['app']) });
+    return ok ? Object.fromEntries(labels) : undefined;
+  };
+  it('extracts only the needed keys, sanitized names included', () => {
+    expect(runNeeded('{app="a"} | logfmt', ['level', 'a_b'], 'x=1 a.b=2 level=warn y="q"')).toEqual({ app: 'a', a_b: '2', level: 'warn' });
+  });
+  it('label filters after the parser still see their labels', () => {
+    expect(runNeeded('{app="a"} | logfmt | status >= 500', ['level'], 'level=error status=503')).toEqual({ app: 'a', level: 'error', status: '503' });
+    expect(runNeeded('{app="a"} | logfmt | status >= 500', ['level'], 'level=error status=200')).toBeUndefined();
+  });
+  it('a needed key with an empty value does not end parsing early', () => {
+    expect(runNeeded('{app="a"} | logfmt', ['level'], 'level= msg=x level=info')).toEqual({ app: 'a', level: 'info' });
+  });
+  it('a stream label that is needed keeps the _extracted suffix for a clashing key', () => {
+    expect(runNeeded('{app="a"} | logfmt', ['app_extracted', 'level'], 'app=b level=info')).toEqual({ app: 'a', app_extracted: 'b', level: 'info' });
+  });
+});
