@@ -282,12 +282,13 @@ export class LogqlEngine {
       const baseNames = new Set(b.labels.names());
       const simple = pipeline.isNoop && !b.metadata && !unwrap && !e.grouping;
       let baseSeries: { labels: Labels; ts: number[]; vals: number[]; sorted: boolean } | undefined;
+      const tsMs = b.tsMs;
       for (let i = 0; i < b.lines.length; i++) {
         ctx.stats.totalLinesProcessed++;
         ctx.stats.totalBytesProcessed += b.lines[i].length;
         let labels: Labels;
         let value: number;
-        const tMs = Number(b.ts[i]) / 1e6;
+        const tMs = tsMs ? tsMs[i] : Number(b.ts[i]) / 1e6;
         if (simple) {
           if (!baseSeries) baseSeries = getSeries(b.labels);
           const sr = baseSeries;
@@ -307,8 +308,12 @@ export class LogqlEngine {
         if (!pipeline.process(entry)) continue;
         if (byOnly && !unwrap) {
           // `by (...)`: the series key comes straight from the grouping labels, no label set per entry.
-          let key = '';
-          for (const n of byOnly) key += (entry.labels.get(n) ?? '') + '\xff';
+          let key: string;
+          if (byOnly.length === 1) key = entry.labels.get(byOnly[0]) ?? '';
+          else {
+            key = '';
+            for (const n of byOnly) key += (entry.labels.get(n) ?? '') + '\xff';
+          }
           let sr = byKey.get(key);
           if (!sr) {
             sr = getSeries(labelsOf(new Map(byOnly.map((n) => [n, entry.labels.get(n) ?? '']))));

@@ -611,7 +611,17 @@ function filterDecoded(labels: Labels, d: DecodedChunk, start: bigint, end: bigi
   const lines: string[] = [];
   const meta = d.metadata ? ([] as (Array<[string, string]> | undefined)[]) : undefined;
   const { offsets, data } = d;
+  // Milliseconds without a bigint per entry: whole ms of the base plus (its ns remainder + offset) / 1e6.
+  const baseMs = Number(d.base / 1_000_000n);
+  const baseRem = Number(d.base % 1_000_000n);
+  let tsMs = new Float64Array(filter ? 16 : hi - lo);
   const take = (i: number, line: string) => {
+    if (ts.length === tsMs.length) {
+      const next = new Float64Array(tsMs.length * 2);
+      next.set(tsMs);
+      tsMs = next;
+    }
+    tsMs[ts.length] = baseMs + (baseRem + d.off[i]) / 1e6;
     ts.push(chunkTs(d, i));
     lines.push(line);
     if (meta) meta.push(d.metadata![i]);
@@ -646,5 +656,5 @@ function filterDecoded(labels: Labels, d: DecodedChunk, start: bigint, end: bigi
       take(i, line);
     }
   }
-  return { labels, ts, lines, metadata: meta };
+  return { labels, ts, lines, tsMs: tsMs.subarray(0, ts.length), metadata: meta };
 }
