@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { Labels, type Matcher } from '../../metrics/model/index.js';
 import { WriteAheadLog, type ObjectStore } from '../../storage/index.js';
 import { parseStreamLabels } from '../push/parse-labels.js';
-import { chunkTs, decodeChunk, encodeChunk, type DecodedChunk } from './chunk-codec.js';
+import { CHUNK_ENCODINGS, chunkTs, decodeChunk, encodeChunk, type ChunkEncodingName, type DecodedChunk } from './chunk-codec.js';
 import type { EntryBatch, IndexStats, LineFilterPushdown, LogQueryable, SelectRequest } from './interface.js';
 import { labelsString } from './labels-string.js';
 import { MemBlock } from './mem-block.js';
@@ -29,6 +29,8 @@ export interface LogStoreOptions {
   streamIdleNs?: bigint;
   /** Chunks decompressed ahead of the one being scanned (default 2). */
   prefetchChunks?: number;
+  /** Chunk compression (default deflate). */
+  chunkEncoding?: ChunkEncodingName;
   /** Decoded chunks kept in memory for queries (bytes of line data). */
   chunkCacheBytes?: number;
 }
@@ -261,7 +263,7 @@ export class LogStore implements LogQueryable {
     const byTenantPeriod = new Map<string, Map<number, Array<{ stream: HeadStream; ref: ChunkRef; block: MemBlock }>>>();
     for (const w of work) {
       for (const b of w.blocks) {
-        const data = await encodeChunk({ ts: b.ts.subarray(0, b.n), lines: b.lines, metadata: b.metadata });
+        const data = await encodeChunk({ ts: b.ts.subarray(0, b.n), lines: b.lines, metadata: b.metadata }, CHUNK_ENCODINGS[this.opts.chunkEncoding ?? 'deflate']);
         const period = this.periodOf(b.minT);
         const key = `${this.opts.prefix}/chunks/${w.tenant}/${period}/${b.minT}-${b.maxT}-${randomBytes(6).toString('hex')}`;
         await this.opts.objects.put(key, data);
