@@ -25,6 +25,7 @@ export async function startLogs(ctx: ComponentContext, deps: LogsDeps = {}): Pro
     objects,
     prefix: cfg.object_prefix,
     chunkTargetSize: cfg.chunk_target_size,
+    chunkEncoding: cfg.chunk_encoding,
     maxChunkAgeNs: BigInt(cfg.max_chunk_age) * 1_000_000n,
     fsyncIntervalMs: cfg.wal_fsync_interval,
     indexPeriodMs: cfg.index_period,

@@ -5,7 +5,7 @@ import { LogqlLimitError, seriesLimitError, timeoutError } from './errors.js';
 import { ERROR_DETAILS_LABEL, ERROR_LABEL, setError } from './label-parsers.js';
 import { parseBytes, parseLogql } from './parser.js';
 import { Pipeline, compileLabelFilter, labelsOf, type PipelineEntry } from './pipeline.js';
-import { parseDurationParam } from '../time.js';
+import { parseGoDuration } from '../time.js';
 import type { LogqlResult, QueryStats, Sample, StepValues, StreamResult } from './vector.js';
 
 export interface LogqlEngineOptions {
@@ -282,12 +282,13 @@ export class LogqlEngine {
       const baseNames = new Set(b.labels.names());
       const simple = pipeline.isNoop && !b.metadata && !unwrap && !e.grouping;
       let baseSeries: { labels: Labels; ts: number[]; vals: number[]; sorted: boolean } | undefined;
+      const tsMs = b.tsMs;
       for (let i = 0; i < b.lines.length; i++) {
         ctx.stats.totalLinesProcessed++;
         ctx.stats.totalBytesProcessed += b.lines[i].length;
         let labels: Labels;
         let value: number;
-        const tMs = Number(b.ts[i]) / 1e6;
+        const tMs = tsMs ? tsMs[i] : Number(b.ts[i]) / 1e6;
         if (simple) {
           if (!baseSeries) baseSeries = getSeries(b.labels);
           const sr = baseSeries;
@@ -307,8 +308,12 @@ export class LogqlEngine {
         if (!pipeline.process(entry)) continue;
         if (byOnly && !unwrap) {
           // `by (...)`: the series key comes straight from the grouping labels, no label set per entry.
-          let key = '';
-          for (const n of byOnly) key += (entry.labels.get(n) ?? '') + '\xff';
+          let key: string;
+          if (byOnly.length === 1) key = entry.labels.get(byOnly[0]) ?? '';
+          else {
+            key = '';
+            for (const n of byOnly) key += (entry.labels.get(n) ?? '') + '\xff';
+          }
           let sr = byKey.get(key);
           if (!sr) {
             sr = getSeries(labelsOf(new Map(byOnly.map((n) => [n, entry.labels.get(n) ?? '']))));
@@ -322,13 +327,17 @@ export class LogqlEngine {
         if (unwrap) {
           const raw = entry.labels.get(unwrap.label);
           let v = NaN;
+          let durErr: string | undefined;
           if (raw !== undefined) {
             if (unwrap.conv === 'bytes') v = parseBytes(raw) ?? NaN;
-            else if (unwrap.conv === 'duration' || unwrap.conv === 'duration_seconds') v = (parseDurationParam(raw) ?? NaN) / 1000;
-            else v = raw.trim() === '' ? NaN : Number(raw);
+            else if (unwrap.conv === 'duration' || unwrap.conv === 'duration_seconds') {
+              const d = parseGoDuration(raw);
+              if ('error' in d) durErr = d.error;
+              else v = d.ms / 1000;
+            } else v = raw.trim() === '' ? NaN : Number(raw);
           }
           if (Number.isNaN(v)) {
-            setError(entry.labels, 'SampleExtractionErr', raw === undefined ? `label ${unwrap.label} not found` : `strconv.ParseFloat: parsing ${JSON.stringify(raw)}: invalid syntax`);
+            setError(entry.labels, 'SampleExtractionErr', raw === undefined ? `label ${unwrap.label} not found` : durErr ?? `strconv.ParseFloat: parsing ${JSON.stringify(raw)}: invalid syntax`);
             v = 0;
           }
           entry.labels.delete(unwrap.label);
@@ -358,6 +367,15 @@ export class LogqlEngine {
     }
     for (const s of series.values()) {
       if (s.sorted) continue;
+      // Chunks of several streams overlap in time. When every value is the same (counts), a native numeric sort of
+      // the timestamps alone is enough and far cheaper than sorting an index with a comparator.
+      const v0 = s.vals[0];
+      let same = true;
+      for (let i = 1; i < s.vals.length && same; i++) if (s.vals[i] !== v0) same = false;
+      if (same) {
+        s.ts = Array.from(Float64Array.from(s.ts).sort());
+        continue;
+      }
       const idx = s.ts.map((_, i) => i).sort((a, b) => s.ts[a] - s.ts[b]);
       s.ts = idx.map((i) => s.ts[i]);
       s.vals = idx.map((i) => s.vals[i]);

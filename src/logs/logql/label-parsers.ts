@@ -1,5 +1,6 @@
 /** LogQL's label parsers: json, logfmt, regexp, pattern, unpack. Each adds labels to a mutable map. */
 import type { ExtractionExpr } from './ast.js';
+import { jsonNodeText, scanJson, type JsonNode } from './json-scan.js';
 
 export type LabelMap = Map<string, string>;
 export const ERROR_LABEL = '__error__';
@@ -27,47 +28,52 @@ export function setError(lbs: LabelMap, err: string, details: string): void {
 }
 
 export function jsonParse(line: string, lbs: LabelMap, stream: ReadonlySet<string>, exprs: readonly ExtractionExpr[]): void {
-  let doc: unknown;
+  let doc: JsonNode;
   try {
-    doc = JSON.parse(line);
+    doc = scanJson(line);
   } catch (e) {
     setError(lbs, 'JSONParserErr', (e as Error).message);
     return;
   }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+  if (doc.t !== 'o') {
     setError(lbs, 'JSONParserErr', 'Value looks like object, but can\'t find closing \'}\' symbol');
     return;
   }
   if (exprs.length > 0) {
     for (const x of exprs) {
       const v = jsonPath(doc, x.path ?? x.name);
-      addExtracted(lbs, stream, x.name, v === undefined || v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+      addExtracted(lbs, stream, x.name, v === undefined ? '' : jsonNodeText(v, line));
     }
     return;
   }
-  const walk = (obj: Record<string, unknown>, prefix: string) => {
-    for (const [k, v] of Object.entries(obj)) {
+  // Numbers keep their text as written (`0.50` stays `0.50`), as Loki's parser does.
+  const walk = (obj: Extract<JsonNode, { t: 'o' }>, prefix: string) => {
+    for (const [k, v] of obj.entries) {
       const name = prefix ? `${prefix}_${sanitizeLabelName(k)}` : sanitizeLabelName(k);
-      if (v === null || v === undefined) continue;
-      if (Array.isArray(v)) continue;
-      if (typeof v === 'object') walk(v as Record<string, unknown>, name);
-      else addExtracted(lbs, stream, name, String(v));
+      if (v.t === 'null' || v.t === 'a') continue;
+      if (v.t === 'o') walk(v, name);
+      else addExtracted(lbs, stream, name, jsonNodeText(v, line));
     }
   };
-  walk(doc as Record<string, unknown>, '');
+  walk(doc, '');
 }
 
 /** `a.b[0]`, `a["b c"].d` */
-function jsonPath(doc: unknown, path: string): unknown {
+function jsonPath(doc: JsonNode, path: string): JsonNode | undefined {
   const re = /\.?([A-Za-z0-9_$-]+)|\[(\d+)\]|\["([^"]*)"\]/g;
-  let cur: unknown = doc;
+  let cur: JsonNode | undefined = doc;
   let m;
   let consumed = 0;
   while ((m = re.exec(path)) && m.index === consumed) {
     consumed += m[0].length;
-    if (cur === null || typeof cur !== 'object') return undefined;
-    if (m[2] !== undefined) cur = Array.isArray(cur) ? cur[Number(m[2])] : undefined;
-    else cur = (cur as Record<string, unknown>)[m[1] ?? m[3]];
+    if (cur === undefined) return undefined;
+    if (m[2] !== undefined) cur = cur.t === 'a' ? cur.items[Number(m[2])] : undefined;
+    else if (cur.t === 'o') {
+      const key = m[1] ?? m[3];
+      let found: JsonNode | undefined;
+      for (const [k, v] of cur.entries) if (k === key) found = v;
+      cur = found;
+    } else return undefined;
   }
   return consumed === path.length ? cur : undefined;
 }
@@ -85,7 +91,13 @@ export function logfmtParse(
   exprs: readonly ExtractionExpr[],
   needed?: ReadonlySet<string>,
 ): void {
+  // A needed `x_extracted` can come from a key `x` that clashes with a stream label: then parse every key.
+  if (needed && hasExtractedSuffix(needed)) needed = undefined;
   const want = exprs.length > 0 ? new Map(exprs.map((e) => [e.path ?? e.name, e.name])) : undefined;
+  const neededList = !want && needed ? neededNames(needed) : undefined;
+  // As Loki: once every label the query reads is extracted, the rest of the line is not parsed (not in --strict).
+  const allMask = neededList && neededList.length < 31 && !strict ? (1 << neededList.length) - 1 : -1;
+  let foundMask = 0;
   let i = 0;
   const n = line.length;
   while (i < n) {
@@ -94,8 +106,7 @@ export function logfmtParse(
     const ks = i;
     let c = 0;
     while (i < n && (c = line.charCodeAt(i)) !== 61 /* = */ && c > 32 && c !== 34 /* " */) i++;
-    const key = line.slice(ks, i);
-    if (key === '' || c === 34) {
+    if (i === ks || c === 34) {
       if (strict) {
         setError(lbs, 'LogfmtParserErr', `logfmt syntax error at pos ${i + 1} : unexpected '${c === 34 ? '"' : '='}'`);
         return;
@@ -104,14 +115,24 @@ export function logfmtParse(
       continue;
     }
     let name: string | undefined;
-    if (want) name = want.get(key);
-    else if (needed) {
-      if (needed.has(key)) name = key;
-      else if (!VALID_NAME.test(key)) {
-        const n2 = sanitizeLabelName(key);
-        if (needed.has(n2)) name = n2;
+    let hit = -1;
+    if (neededList) {
+      // Compare the key in place with the few names the query reads: no string per key that is not needed.
+      const kl = i - ks;
+      for (let q = 0; q < neededList.length; q++) {
+        const nn = neededList[q];
+        if (nn.length === kl && line.startsWith(nn, ks)) {
+          name = nn;
+          hit = q;
+          break;
+        }
       }
-    } else name = sanitizeLabelName(key);
+      if (name === undefined && !plainKey(line, ks, i)) {
+        const n2 = sanitizeLabelName(line.slice(ks, i));
+        if (needed!.has(n2)) name = n2;
+      }
+    } else if (want) name = want.get(line.slice(ks, i));
+    else name = sanitizeLabelName(line.slice(ks, i));
     if (name !== undefined && needed !== undefined && !needed.has(name)) name = undefined;
     const skip = name === undefined;
     let value = '';
@@ -152,7 +173,32 @@ export function logfmtParse(
     if (!hasValue && !keepEmpty) continue;
     if (value === '' && !keepEmpty && hasValue) continue;
     addExtracted(lbs, stream, name!, value);
+    if (hit >= 0 && (foundMask |= 1 << hit) === allMask) return;
   }
+}
+
+const suffixCache = new WeakMap<ReadonlySet<string>, boolean>();
+function hasExtractedSuffix(needed: ReadonlySet<string>): boolean {
+  let b = suffixCache.get(needed);
+  if (b === undefined) suffixCache.set(needed, (b = [...needed].some((n) => n.endsWith('_extracted'))));
+  return b;
+}
+
+const neededCache = new WeakMap<ReadonlySet<string>, string[]>();
+function neededNames(needed: ReadonlySet<string>): string[] {
+  let l = neededCache.get(needed);
+  if (!l) neededCache.set(needed, (l = [...needed]));
+  return l;
+}
+
+/** True when line[s, e) is already a valid label name (so sanitizing cannot change it). */
+function plainKey(line: string, s: number, e: number): boolean {
+  for (let k = s; k < e; k++) {
+    const c = line.charCodeAt(k);
+    const ok = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || (k > s && c >= 48 && c <= 57);
+    if (!ok) return false;
+  }
+  return true;
 }
 
 export function compileRegexpParser(pattern: string): (line: string, lbs: LabelMap, stream: ReadonlySet<string>) => void {

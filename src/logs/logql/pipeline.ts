@@ -1,6 +1,6 @@
 import { Labels, compileUnanchored } from '../../metrics/model/index.js';
 import type { LineFilterPushdown } from '../store/interface.js';
-import { parseDurationParam } from '../time.js';
+import { parseGoDuration } from '../time.js';
 import type { CompareOp, LabelFilter, Stage } from './ast.js';
 import { ERROR_DETAILS_LABEL, ERROR_LABEL, compilePattern, compilePatternParser, compileRegexpParser, jsonParse, logfmtParse, setError, unpack, type LabelMap } from './label-parsers.js';
 import { parseBytes } from './parser.js';
@@ -235,16 +235,28 @@ export function compileLabelFilter(f: LabelFilter): (l: LabelMap) => boolean {
       const m = f.matcher;
       return (l) => m.matches(l.get(m.name) ?? '');
     }
+    case 'duration': {
+      // Loki: time.ParseDuration on the value; a bare number (no unit) is an error with Go's message.
+      return (l) => {
+        const v = l.get(f.name);
+        if (v === undefined) return false;
+        const d = parseGoDuration(v);
+        if ('error' in d) {
+          setError(l, 'LabelFilterErr', d.error);
+          return true;
+        }
+        return compare(f.op, d.ms / 1000, f.value);
+      };
+    }
     case 'number':
-    case 'duration':
     case 'bytes': {
-      const conv = f.kind === 'number' ? (v: string) => (v.trim() === '' ? NaN : Number(v)) : f.kind === 'duration' ? (v: string) => (parseDurationParam(v) ?? NaN) / 1000 : (v: string) => parseBytes(v) ?? NaN;
+      const conv = f.kind === 'number' ? (v: string) => (v.trim() === '' ? NaN : Number(v)) : (v: string) => parseBytes(v) ?? NaN;
       return (l) => {
         const v = l.get(f.name);
         if (v === undefined) return false;
         const x = conv(v);
         if (Number.isNaN(x)) {
-          setError(l, 'LabelFilterErr', `error while parsing label ${f.name}: ${JSON.stringify(v)} is not a ${f.kind === 'number' ? 'float' : f.kind}`);
+          setError(l, 'LabelFilterErr', `error while parsing label ${f.name}: ${JSON.stringify(v)} is not a ${f.kind === 'number' ? 'float' : 'bytes'}`);
           return true;
         }
         return compare(f.op, x, f.value);

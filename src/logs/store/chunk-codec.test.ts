@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { ENCODING_GZIP, chunkTs, decodeChunk, encodeChunk } from './chunk-codec.js';
+import { ENCODING_DEFLATE, ENCODING_GZIP, ENCODING_SNAPPY, chunkTs, decodeChunk, encodeChunk } from './chunk-codec.js';
 
 describe('chunk codec', () => {
-  it('round-trips timestamps (including out-of-order deltas), lines and metadata with snappy and gzip', async () => {
+  it('round-trips timestamps (including out-of-order deltas), lines and metadata with deflate (default), snappy and gzip', async () => {
     const ts = [1_700_000_000_000_000_001n, 1_700_000_000_000_000_500n, 1_699_999_999_000_000_000n, 1_700_000_100_000_000_000n];
     const lines = ['first', 'ünïcödé ✓', '', 'x'.repeat(1000)];
     const metadata = [undefined, [['trace_id', 'abc']] as Array<[string, string]>, undefined, undefined];
-    for (const enc of [undefined, ENCODING_GZIP]) {
+    for (const enc of [undefined, ENCODING_SNAPPY, ENCODING_GZIP]) {
       const buf = await encodeChunk({ ts, lines, metadata }, enc);
+      expect(buf[5]).toBe(enc ?? ENCODING_DEFLATE);
       const d = await decodeChunk(buf);
       expect(d.n).toBe(4);
       expect(Array.from({ length: 4 }, (_, i) => chunkTs(d, i))).toEqual(ts);
@@ -22,6 +23,12 @@ describe('chunk codec', () => {
     const raw = lines.reduce((n, l) => n + l.length, 0);
     const buf = await encodeChunk({ ts, lines });
     expect(buf.length).toBeLessThan(raw / 3);
+  });
+
+  it('refuses an unknown encoding', async () => {
+    const buf = await encodeChunk({ ts: [1n], lines: ['a'] });
+    buf[5] = 9;
+    await expect(decodeChunk(buf)).rejects.toThrow('unknown encoding 9');
   });
 
   it('refuses a non-chunk', async () => {

@@ -1,14 +1,18 @@
 import { promisify } from 'node:util';
-import { gunzip, gzip } from 'node:zlib';
+import { deflateRaw, gunzip, gzip, inflateRaw } from 'node:zlib';
 import { compress, uncompress } from 'snappy';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
+const deflateRawAsync = promisify(deflateRaw);
+const inflateRawAsync = promisify(inflateRaw);
 
 /**
  * The immutable chunk format. An object in the store is:
  *
- *   magic "SLCK" | u8 version=1 | u8 encoding (1 snappy, 2 gzip) | compressed payload
+ *   magic "SLCK" | u8 version=1 | u8 encoding (1 snappy, 2 gzip, 3 raw deflate) | compressed payload
+ *
+ * (for raw deflate the compressed payload starts with the u32 uncompressed length, so it inflates in one step)
  *
  * and the payload is columnar:
  *
@@ -20,6 +24,14 @@ const gunzipAsync = promisify(gunzip);
 export const CHUNK_MAGIC = Buffer.from('SLCK');
 export const ENCODING_SNAPPY = 1;
 export const ENCODING_GZIP = 2;
+/**
+ * Raw deflate, level 1: the default. On the machines we measured, zlib inflates it 3-4x faster than the `snappy`
+ * binding decompresses snappy (which bounds scan speed), and it is about half the size; it costs more CPU to write.
+ */
+export const ENCODING_DEFLATE = 3;
+
+export type ChunkEncodingName = 'snappy' | 'gzip' | 'deflate';
+export const CHUNK_ENCODINGS: Record<ChunkEncodingName, number> = { snappy: ENCODING_SNAPPY, gzip: ENCODING_GZIP, deflate: ENCODING_DEFLATE };
 
 export interface ChunkColumns {
   ts: ArrayLike<bigint>;
@@ -42,7 +54,7 @@ export interface DecodedChunk {
 }
 
 /** Encode a chunk (compression runs off the main thread: the napi snappy binding's sync calls are ~10x slower). */
-export async function encodeChunk(c: ChunkColumns, encoding = ENCODING_SNAPPY): Promise<Buffer> {
+export async function encodeChunk(c: ChunkColumns, encoding = ENCODING_DEFLATE): Promise<Buffer> {
   const n = c.lines.length;
   const lineBufs: Buffer[] = new Array(n);
   let lineBytes = 0;
@@ -71,7 +83,7 @@ export async function encodeChunk(c: ChunkColumns, encoding = ENCODING_SNAPPY): 
   for (let i = 0; i < n; i++) w.uvarint(lineBufs[i].length);
   w.u32(metaBuf.length);
   const payload = Buffer.concat([w.finish(), metaBuf, ...lineBufs], 0 + w.length + metaBuf.length + lineBytes);
-  const compressed = encoding === ENCODING_GZIP ? await gzipAsync(payload, { level: 1 }) : await compress(payload);
+  const compressed = encoding === ENCODING_GZIP ? await gzipAsync(payload, { level: 1 }) : encoding === ENCODING_DEFLATE ? await deflateWithLength(payload) : await compress(payload);
   return Buffer.concat([CHUNK_MAGIC, Buffer.from([1, encoding]), compressed]);
 }
 
@@ -79,7 +91,7 @@ export async function decodeChunk(buf: Buffer): Promise<DecodedChunk> {
   if (buf.length < 6 || !buf.subarray(0, 4).equals(CHUNK_MAGIC)) throw new Error('not a log chunk (bad magic)');
   const enc = buf[5];
   const body = buf.subarray(6);
-  const p = enc === ENCODING_GZIP ? await gunzipAsync(body) : ((await uncompress(body)) as Buffer);
+  const p = enc === ENCODING_GZIP ? await gunzipAsync(body) : enc === ENCODING_DEFLATE ? await inflateWithLength(body) : enc === ENCODING_SNAPPY ? ((await uncompress(body)) as Buffer) : unknownEncoding(enc);
   let pos = 0;
   const n = p.readUInt32LE(pos);
   pos += 4;
@@ -144,6 +156,22 @@ export async function decodeChunk(buf: Buffer): Promise<DecodedChunk> {
   pos += metaLen;
   const data = p.subarray(pos, pos + lineOff);
   return { n, base, off, offsets, data, metadata };
+}
+
+async function deflateWithLength(payload: Buffer): Promise<Buffer> {
+  const len = Buffer.allocUnsafe(4);
+  len.writeUInt32LE(payload.length);
+  return Buffer.concat([len, await deflateRawAsync(payload, { level: 1, chunkSize: Math.max(64 * 1024, payload.length >>> 2) })]);
+}
+
+/** zlib's async calls work in `chunkSize` pieces, one thread-pool hop each: size it to the whole output. */
+function inflateWithLength(body: Buffer): Promise<Buffer> {
+  const len = body.readUInt32LE(0);
+  return inflateRawAsync(body.subarray(4), { chunkSize: Math.max(64, len + 1) });
+}
+
+function unknownEncoding(enc: number): never {
+  throw new Error(`log chunk: unknown encoding ${enc}`);
 }
 
 class VarintWriter {

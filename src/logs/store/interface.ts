@@ -43,6 +43,8 @@ export interface EntryBatch {
   labels: Labels;
   ts: ArrayLike<bigint>;
   lines: string[];
+  /** The timestamps in milliseconds (fractional), when the store has them at hand (saves a bigint per entry). */
+  tsMs?: Float64Array;
   /** Structured metadata per entry, when any entry has some. */
   metadata?: (Array<[string, string]> | undefined)[];
   /** Time bounds of the chunk the batch came from (every later batch lies beyond them in the requested order). */

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Labels, type Matcher } from '../../metrics/model/index.js';
 import { WriteAheadLog, type ObjectStore } from '../../storage/index.js';
 import { parseStreamLabels } from '../push/parse-labels.js';
-import { chunkTs, decodeChunk, encodeChunk, type DecodedChunk } from './chunk-codec.js';
+import { CHUNK_ENCODINGS, chunkTs, decodeChunk, encodeChunk, type ChunkEncodingName, type DecodedChunk } from './chunk-codec.js';
 import type { EntryBatch, IndexStats, LineFilterPushdown, LogQueryable, SelectRequest } from './interface.js';
 import { labelsString } from './labels-string.js';
 import { MemBlock } from './mem-block.js';
@@ -27,6 +29,8 @@ export interface LogStoreOptions {
   streamIdleNs?: bigint;
   /** Chunks decompressed ahead of the one being scanned (default 2). */
   prefetchChunks?: number;
+  /** Chunk compression (default deflate). */
+  chunkEncoding?: ChunkEncodingName;
   /** Decoded chunks kept in memory for queries (bytes of line data). */
   chunkCacheBytes?: number;
 }
@@ -66,6 +70,8 @@ interface TenantState {
   head: StreamIndex<HeadStream>;
   stored: StreamIndex<StoredStream>;
   periods: Map<number, PeriodFiles>;
+  /** Per period: WAL segments below this (of this WAL, `walId`) are already in flushed chunks. */
+  flushedBefore: Map<number, number>;
 }
 
 /** Accepted entries of one stream, ready to be written. */
@@ -79,6 +85,8 @@ export interface StreamWrite {
 export type AppendListener = (tenant: string, stream: HeadStream, w: StreamWrite) => void;
 
 interface IndexFileJson {
+  /** The WAL this flush trimmed and the first segment it did not cover (absent in files written before this). */
+  wal?: { id: string; before: number };
   streams: Array<{ labels: Record<string, string>; chunks: Array<{ key: string; minT: string; maxT: string; entries: number; bytes: number; size: number }> }>;
 }
 
@@ -101,10 +109,14 @@ export class LogStore implements LogQueryable {
     return this.opts.outOfOrderWindowNs;
   }
 
+  /** Identity of the WAL directory: segment numbers restart when it is lost, so flush marks name the WAL they mean. */
+  private walId = '';
+
   static async open(opts: LogStoreOptions): Promise<LogStore> {
     const s = new LogStore(opts);
+    s.walId = walIdentity(opts.walDir);
     await s.loadIndex();
-    const { wal, stats } = WriteAheadLog.open({ dir: opts.walDir, fsyncIntervalMs: opts.fsyncIntervalMs }, (p) => s.replayRecord(p));
+    const { wal, stats } = WriteAheadLog.open({ dir: opts.walDir, fsyncIntervalMs: opts.fsyncIntervalMs }, (p, seg) => s.replayRecord(p, seg));
     s.wal = wal;
     opts.logger?.info({ component: 'logs', segments: stats.segments, records: stats.records, repaired: stats.repaired }, 'logs WAL replayed');
     return s;
@@ -112,7 +124,7 @@ export class LogStore implements LogQueryable {
 
   private tenant(t: string): TenantState {
     let st = this.tenants.get(t);
-    if (!st) this.tenants.set(t, (st = { head: new StreamIndex(), stored: new StreamIndex(), periods: new Map() }));
+    if (!st) this.tenants.set(t, (st = { head: new StreamIndex(), stored: new StreamIndex(), periods: new Map(), flushedBefore: new Map() }));
     return st;
   }
 
@@ -196,11 +208,29 @@ export class LogStore implements LogQueryable {
     }
   }
 
-  private replayRecord(p: Buffer): void {
+  /**
+   * Replay one WAL record into the head, skipping entries a flush already wrote to chunks: a crash between writing a
+   * flush's index files and trimming the WAL leaves those segments behind, and replaying them would show every entry
+   * twice. Each index file records the first segment its flush did not cover; entries of that tenant and period in
+   * earlier segments are skipped.
+   */
+  private replayRecord(p: Buffer, segment: number): void {
     const { tenant, streams } = decodeWalRecord(p);
+    const fb = this.tenants.get(tenant)?.flushedBefore;
     for (const ws of streams) {
+      let { ts, lines, metadata } = ws;
+      if (fb && fb.size > 0) {
+        const keep: number[] = [];
+        for (let i = 0; i < ts.length; i++) if (!(segment < (fb.get(this.periodOf(ts[i])) ?? -1))) keep.push(i);
+        if (keep.length === 0) continue;
+        if (keep.length < ts.length) {
+          ts = keep.map((i) => ws.ts[i]);
+          lines = keep.map((i) => ws.lines[i]);
+          metadata = ws.metadata ? keep.map((i) => ws.metadata![i]) : undefined;
+        }
+      }
       const [s] = this.stream(tenant, parseStreamLabels(ws.labels).labels);
-      this.applyToHead(s, ws.ts, ws.lines, ws.metadata);
+      this.applyToHead(s, ts, lines, metadata);
     }
   }
 
@@ -230,10 +260,10 @@ export class LogStore implements LogQueryable {
         if (s.sealed.length > 0) work.push({ tenant, stream: s, blocks: [...s.sealed] });
       }
     }
-    const byTenantPeriod = new Map<string, Map<number, Array<{ stream: HeadStream; ref: ChunkRef }>>>();
+    const byTenantPeriod = new Map<string, Map<number, Array<{ stream: HeadStream; ref: ChunkRef; block: MemBlock }>>>();
     for (const w of work) {
       for (const b of w.blocks) {
-        const data = await encodeChunk({ ts: b.ts.subarray(0, b.n), lines: b.lines, metadata: b.metadata });
+        const data = await encodeChunk({ ts: b.ts.subarray(0, b.n), lines: b.lines, metadata: b.metadata }, CHUNK_ENCODINGS[this.opts.chunkEncoding ?? 'deflate']);
         const period = this.periodOf(b.minT);
         const key = `${this.opts.prefix}/chunks/${w.tenant}/${period}/${b.minT}-${b.maxT}-${randomBytes(6).toString('hex')}`;
         await this.opts.objects.put(key, data);
@@ -242,7 +272,7 @@ export class LogStore implements LogQueryable {
         if (!tp) byTenantPeriod.set(w.tenant, (tp = new Map()));
         let list = tp.get(period);
         if (!list) tp.set(period, (list = []));
-        list.push({ stream: w.stream, ref });
+        list.push({ stream: w.stream, ref, block: b });
       }
     }
     for (const [tenant, tp] of byTenantPeriod) {
@@ -254,6 +284,7 @@ export class LogStore implements LogQueryable {
           byStream.set(stream, arr);
         }
         const json: IndexFileJson = {
+          wal: { id: this.walId, before: seg },
           streams: [...byStream].map(([s, refs]) => ({
             labels: s.labels.toObject(),
             chunks: refs.map((r) => ({ key: r.key, minT: String(r.minT), maxT: String(r.maxT), entries: r.entries, bytes: r.bytes, size: r.size })),
@@ -262,11 +293,12 @@ export class LogStore implements LogQueryable {
         const file = `${this.opts.prefix}/index/${tenant}/${period}/${Date.now()}-${randomBytes(4).toString('hex')}.json`;
         await this.opts.objects.put(file, Buffer.from(JSON.stringify(json)));
         this.addIndexFile(tenant, period, file, json);
+        // Indexed: these blocks leave the head now, so a later flush after a failure here cannot write them again.
+        for (const [s, blocks] of blocksByStream(list)) {
+          const done = new Set(blocks);
+          s.sealed = s.sealed.filter((b) => !done.has(b));
+        }
       }
-    }
-    for (const w of work) {
-      const done = new Set(w.blocks);
-      w.stream.sealed = w.stream.sealed.filter((b) => !done.has(b));
     }
     this.wal.truncateBefore(seg);
     // Streams idle for longer than the idle period leave the head (they stay queryable from the object store).
@@ -287,6 +319,7 @@ export class LogStore implements LogQueryable {
     let pf = st.periods.get(period);
     if (!pf) st.periods.set(period, (pf = { files: [], chunks: [] }));
     pf.files.push(file);
+    if (json.wal && json.wal.id === this.walId && json.wal.before > (st.flushedBefore.get(period) ?? -1)) st.flushedBefore.set(period, json.wal.before);
     for (const s of json.streams) {
       const labels = Labels.fromObject(s.labels);
       const key = labels.key();
@@ -508,6 +541,29 @@ export class LogStore implements LogQueryable {
   }
 }
 
+function blocksByStream(list: ReadonlyArray<{ stream: HeadStream; block: MemBlock }>): Map<HeadStream, MemBlock[]> {
+  const m = new Map<HeadStream, MemBlock[]>();
+  for (const { stream, block } of list) {
+    const a = m.get(stream);
+    if (a) a.push(block);
+    else m.set(stream, [block]);
+  }
+  return m;
+}
+
+/** The random identity of a WAL directory (created on first use). */
+function walIdentity(dir: string): string {
+  const f = join(dir, 'wal-id');
+  try {
+    return readFileSync(f, 'utf8').trim();
+  } catch {
+    mkdirSync(dir, { recursive: true });
+    const id = randomBytes(8).toString('hex');
+    writeFileSync(f, id);
+    return id;
+  }
+}
+
 function lowerBound(ts: ArrayLike<bigint>, n: number, t: bigint): number {
   let lo = 0;
   let hi = n;
@@ -557,7 +613,17 @@ function filterDecoded(labels: Labels, d: DecodedChunk, start: bigint, end: bigi
   const lines: string[] = [];
   const meta = d.metadata ? ([] as (Array<[string, string]> | undefined)[]) : undefined;
   const { offsets, data } = d;
+  // Milliseconds without a bigint per entry: whole ms of the base plus (its ns remainder + offset) / 1e6.
+  const baseMs = Number(d.base / 1_000_000n);
+  const baseRem = Number(d.base % 1_000_000n);
+  let tsMs = new Float64Array(filter ? 16 : hi - lo);
   const take = (i: number, line: string) => {
+    if (ts.length === tsMs.length) {
+      const next = new Float64Array(tsMs.length * 2);
+      next.set(tsMs);
+      tsMs = next;
+    }
+    tsMs[ts.length] = baseMs + (baseRem + d.off[i]) / 1e6;
     ts.push(chunkTs(d, i));
     lines.push(line);
     if (meta) meta.push(d.metadata![i]);
@@ -592,5 +658,5 @@ function filterDecoded(labels: Labels, d: DecodedChunk, start: bigint, end: bigi
       take(i, line);
     }
   }
-  return { labels, ts, lines, metadata: meta };
+  return { labels, ts, lines, tsMs: tsMs.subarray(0, ts.length), metadata: meta };
 }
