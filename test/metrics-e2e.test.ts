@@ -45,7 +45,7 @@ describe('metrics: scrape to query through the single process', () => {
       join(dir, 'prometheus.yml'),
       `global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n- job_name: app\n  static_configs:\n  - targets: ['127.0.0.1:${app.port}']\n    labels:\n      env: test\n`,
     );
-    writeFileSync(join(dir, 'sightline.yaml'), 'metrics:\n  listen_address: 127.0.0.1:0\n  self_scrape_interval: 1s\nmimir:\n  listen_address: 127.0.0.1:0\n');
+    writeFileSync(join(dir, 'sightline.yaml'), 'metrics:\n  listen_address: 127.0.0.1:0\n  self_scrape_interval: 1s\n  query:\n    max_samples: 100000\nmimir:\n  listen_address: 127.0.0.1:0\n');
     s = spawnSightline(['--config.file', join(dir, 'sightline.yaml'), '--prometheus.config', join(dir, 'prometheus.yml'), '--data-dir', join(dir, 'data')]);
     const ports = await startedPorts(s);
     base = `http://127.0.0.1:${ports.prometheus}`;
@@ -88,6 +88,14 @@ describe('metrics: scrape to query through the single process', () => {
     const r1 = await fetch(`${base}/api/v1/query?query=${encodeURIComponent('sum(')}`);
     expect(r1.status).toBe(400);
     expect(((await r1.json()) as ApiResponse).errorType).toBe('bad_data');
+    expect(((await (await fetch(`${base}/api/v1/query?query=${encodeURIComponent('sum(')}`)).json()) as ApiResponse).error).toMatch(/^invalid parameter "query": 1:5: parse error/);
+    // Over --query.max-samples: 422 execution with Prometheus's message; the next query is unaffected.
+    const big = await fetch(`${base}/api/v1/query?query=${encodeURIComponent('sum_over_time(vector(1)[10m:1ms])')}`);
+    expect(big.status).toBe(422);
+    const bigBody = (await big.json()) as ApiResponse;
+    expect(bigBody.errorType).toBe('execution');
+    expect(bigBody.error).toContain('query processing would load too many samples into memory');
+    expect((await query('up{job="app"}')).status).toBe('success');
     const r2 = await fetch(`${base}/api/v1/query?query=up&time=yesterday`);
     expect(r2.status).toBe(400);
     expect(((await r2.json()) as ApiResponse).error).toContain('invalid parameter "time"');
