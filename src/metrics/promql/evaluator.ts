@@ -331,11 +331,15 @@ export class Evaluator {
       const b = ser.samples(lo, hi);
       const t: number[] = [];
       const v: number[] = [];
+      const hs: (FloatHistogram | undefined)[] = [];
       for (let k = 0; k < b.length; k++) {
-        if (isStaleNaN(b.v[k])) continue;
+        const hk = b.h?.[k];
+        if (!hk && isStaleNaN(b.v[k])) continue;
         t.push(b.t[k]);
         v.push(b.v[k]);
+        hs.push(hk);
       }
+      const anyHist = hs.some((x) => x !== undefined);
       const s = StepSeries.empty(ser.labels, this.steps);
       for (let i = 0; i < this.steps; i++) {
         const d = ts[i];
@@ -347,6 +351,27 @@ export class Evaluator {
         if (e === a) continue;
         let k = a;
         while (k < e && t[k] < d) k++;
+        if (anyHist) {
+          // Histograms: the sample at d, else interpolated between its neighbours (both histograms), else carried.
+          let hv: FloatHistogram | undefined;
+          if (k < e && t[k] === d) hv = hs[k];
+          else if (k > a && k < e) {
+            const h1 = hs[k - 1];
+            const h2 = hs[k];
+            if (h1 && h2) {
+              try {
+                hv = h2.copy().sub(h1).mul((d - t[k - 1]) / (t[k] - t[k - 1])).add(h1);
+                hv.hint = h1.hint === 'gauge' ? 'gauge' : 'unknown';
+              } catch (err) {
+                if (!(err instanceof HistogramOpError)) throw err;
+              }
+            }
+          } else if (k > a) hv = hs[k - 1];
+          if (!hv) continue;
+          s.setHist(i, hv);
+          s.has[i] = 1;
+          continue;
+        }
         if (k < e && t[k] === d) s.v[i] = v[k];
         else if (k > a && k < e) s.v[i] = v[k - 1] + ((v[k] - v[k - 1]) * (d - t[k - 1])) / (t[k] - t[k - 1]);
         else if (k > a) s.v[i] = v[k - 1];
@@ -1030,7 +1055,9 @@ export class Evaluator {
         this.warn(`encountered a mix of histograms and floats for metric name ${metric}`, arg);
         return undefined;
       }
+      if (isCounter && hs[k]!.hint === 'gauge') this.warn(`this native histogram metric is not a counter: ${metric}`, arg);
     }
+    if (!isCounter && (hs[first]!.hint !== 'gauge' || hs[last]!.hint !== 'gauge')) this.warn(`this native histogram metric is not a gauge: ${metric}`, arg);
     const H = (k: number) => hs[k]!;
     const interp = (a: number, b: number, at: number): FloatHistogram => {
       const y2 = H(b);
