@@ -311,7 +311,7 @@ export class Evaluator {
         if (!s) s = StepSeries.empty(series[si].labels, steps);
         s.v[i] = withTimestamps ? rt[k] / 1000 : v;
         s.has[i] = 1;
-        if (b.h && !withTimestamps) s.setHist(i, b.h[k]);
+        if (b.h && !withTimestamps) s.setHist(i, this.readHint(b.h[k]));
         any++;
       }
       if (s) {
@@ -399,7 +399,7 @@ export class Evaluator {
       for (let i = 0; i < r.n; i++) if (!isStaleNaN(r.v[i]) || r.h?.[i]) n++;
       let t = r.t;
       let v = r.v;
-      let h = r.h ? r.h.slice(0, r.n) : undefined;
+      let h = r.h ? r.h.slice(0, r.n).map((x) => this.readHint(x)) : undefined;
       if (n !== r.n || r.t.length !== r.n) {
         t = new Float64Array(n);
         v = new Float64Array(n);
@@ -408,7 +408,7 @@ export class Evaluator {
         for (let i = 0; i < r.n; i++) {
           if (isStaleNaN(r.v[i]) && !r.h?.[i]) continue;
           t[k] = r.t[i];
-          if (hh) hh[k] = r.h![i];
+          if (hh) hh[k] = this.readHint(r.h![i]);
           v[k++] = r.v[i];
         }
         h = hh;
@@ -431,6 +431,7 @@ export class Evaluator {
     if (start <= first) start += step;
     const series: RawSeries[] = [];
     if (start <= last) {
+      // A new evaluator: stats decoding (see statsDecoding) does not reach into subqueries.
       const sub = new Evaluator(this.ctx, start, last, step);
       const inner = await sub.evalVector(sq.expr);
       for (const s of inner) {
@@ -602,7 +603,14 @@ export class Evaluator {
       case 'histogram_avg':
       case 'histogram_stddev':
       case 'histogram_stdvar': {
-        const vec = await this.evalVector(args[0]);
+        const saved = this.statsDecoding;
+        this.statsDecoding = name === 'histogram_count' || name === 'histogram_sum' || name === 'histogram_avg';
+        let vec: StepSeries[];
+        try {
+          vec = await this.evalVector(args[0]);
+        } finally {
+          this.statsDecoding = saved;
+        }
         return { type: 'vector', series: this.mapHistograms(vec, (h) => histogramStat(name, h)) };
       }
       case 'info':
@@ -969,6 +977,7 @@ export class Evaluator {
           }
           case 'sum_over_time':
           case 'avg_over_time': {
+            this.conflictingResets(win, arg);
             const fw = fieldwiseOverTime(name, win);
             if (fw) {
               set(fw);
@@ -1058,7 +1067,15 @@ export class Evaluator {
       if (isCounter && hs[k]!.hint === 'gauge') this.warn(`this native histogram metric is not a counter: ${metric}`, arg);
     }
     if (!isCounter && (hs[first]!.hint !== 'gauge' || hs[last]!.hint !== 'gauge')) this.warn(`this native histogram metric is not a gauge: ${metric}`, arg);
-    const H = (k: number) => hs[k]!;
+    // Resets are judged by value here (interpolated points carry no meaningful hint).
+    const plain = new Map<number, FloatHistogram>();
+    const H = (k: number): FloatHistogram => {
+      const h = hs[k]!;
+      if (h.hint !== 'reset') return h;
+      let p = plain.get(k);
+      if (!p) plain.set(k, (p = Object.assign(h.copy(), { hint: 'unknown' as const })));
+      return p;
+    };
     const interp = (a: number, b: number, at: number): FloatHistogram => {
       const y2 = H(b);
       const y1 = isCounter && y2.detectReset(H(a)) ? undefined : H(a);
@@ -1576,6 +1593,7 @@ export class Evaluator {
         }
         const n = list.length;
         if (n === 0) continue;
+        this.conflictingResets(list, e.expr);
         try {
           // Field by field with the float arithmetic (Kahan sum, overflow-safe mean); else the reconciling addition.
           acc = fieldwiseOverTime(e.op === 'sum' ? 'sum_over_time' : 'avg_over_time', list);
@@ -1828,6 +1846,29 @@ export class Evaluator {
   }
 
   // ---- binary operators ----
+
+  /**
+   * Inside histogram_count/histogram_sum/histogram_avg Prometheus reads histograms with its stats iterator, which
+   * reports detected counter resets as `reset`; elsewhere a stored reset hint reads back as unknown
+   * (prometheus/prometheus#15346).
+   */
+  private statsDecoding = false;
+
+  private readHint(h: FloatHistogram | undefined): FloatHistogram | undefined {
+    if (!h || h.hint !== 'reset' || this.statsDecoding) return h;
+    return Object.assign(h.copy(), { hint: 'unknown' as const });
+  }
+
+  /** The warning Prometheus gives when an aggregation adds a `reset` and a `not_reset` histogram. */
+  private conflictingResets(list: readonly FloatHistogram[], e: Expr): void {
+    let reset = false;
+    let notReset = false;
+    for (const h of list) {
+      if (h.hint === 'reset') reset = true;
+      else if (h.hint === 'not_reset') notReset = true;
+    }
+    if (reset && notReset) this.warn('conflicting counter resets during histogram aggregation', e);
+  }
 
   /** The binary expression being evaluated (position of its annotations). */
   private opExpr: Expr | null = null;
