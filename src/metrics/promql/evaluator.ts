@@ -353,18 +353,28 @@ export class Evaluator {
         while (k < e && t[k] < d) k++;
         if (anyHist) {
           // Histograms: the sample at d, else interpolated between its neighbours (both histograms), else carried.
+          const metric = JSON.stringify(ser.labels.get(METRIC_NAME));
+          let nh = 0;
+          for (let x = a; x < e; x++) if (hs[x]) nh++;
+          if (nh !== e - a) {
+            this.warn(`encountered a mix of histograms and floats for metric name ${metric}`, vs);
+            continue;
+          }
           let hv: FloatHistogram | undefined;
           if (k < e && t[k] === d) hv = hs[k];
           else if (k > a && k < e) {
-            const h1 = hs[k - 1];
-            const h2 = hs[k];
-            if (h1 && h2) {
-              try {
-                hv = h2.copy().sub(h1).mul((d - t[k - 1]) / (t[k] - t[k - 1])).add(h1);
-                hv.hint = h1.hint === 'gauge' ? 'gauge' : 'unknown';
-              } catch (err) {
-                if (!(err instanceof HistogramOpError)) throw err;
-              }
+            const h1 = hs[k - 1]!;
+            const h2 = hs[k]!;
+            const f = (d - t[k - 1]) / (t[k] - t[k - 1]);
+            try {
+              if (h1.usesCustomBuckets() !== h2.usesCustomBuckets()) throw new HistogramOpError('mixed');
+              // A counter restarting between the two samples is interpolated from zero.
+              if (h2.hint !== 'gauge' && h2.detectReset(h1)) hv = h2.copy().mul(f);
+              else hv = h2.copy().sub(h1).mul(f).add(h1);
+              hv.hint = h1.hint === 'gauge' ? 'gauge' : 'unknown';
+            } catch (err) {
+              if (!(err instanceof HistogramOpError)) throw err;
+              this.warn(`vector contains a mix of histograms with exponential and custom buckets schemas for metric name ${metric}`, vs);
             }
           } else if (k > a) hv = hs[k - 1];
           if (!hv) continue;
