@@ -4,6 +4,7 @@ import { COMPARISON_OPS, type AggregateExpr, type BinaryExpr, type BinaryOp, typ
 import { KEEPS_METRIC_NAME } from './functions.js';
 import { bucketFraction, bucketQuantile, formatFloatF, goParseFloat, kahanInc, linearRegression, quantileOf, compareValuesNaNFirst, type Bucket } from './math.js';
 import { goQuote, isValidUtf8LabelName, lineCol } from './parser.js';
+import { xxhash64 } from './xxhash64.js';
 import { PromqlError } from './types.js';
 import { StepSeries, type RangeVector, type RawSeries, type Value } from './values.js';
 
@@ -1764,6 +1765,7 @@ export class Evaluator {
   private aggregateK(e: AggregateExpr, vec: StepSeries[], seriesGroup: Int32Array, nGroups: number, param: Float64Array): Value {
     const steps = this.steps;
     const op = e.op;
+    let ratioHash: number[] | undefined;
     // Per output series (input index), has/value.
     // Output series are created only for inputs that get selected at some step.
     const keep = new Map<number, StepSeries>();
@@ -1805,9 +1807,12 @@ export class Evaluator {
         if (r === 0) continue;
         if (r > 1) r = 1;
         if (r < -1) r = -1;
+        // The label hash of each series, computed once for all steps.
+        if (!ratioHash) ratioHash = vec.map((x) => labelsHashUnit(x.labels));
         for (let si = 0; si < vec.length; si++) {
           if (!vec[si].has[i]) continue;
-          if (addRatioSample(r, vec[si].labels)) heaps[seriesGroup[si]].push(si);
+          const h = ratioHash[si];
+          if (r >= 0 ? h < r : h >= 1 + r) heaps[seriesGroup[si]].push(si);
         }
       } else {
         const k = Math.min(Math.trunc(param[i]), vec.length);
@@ -2410,19 +2415,27 @@ function heapDown(h: number[], i0: number, less: (a: number, b: number) => boole
 }
 
 /** limit_ratio's deterministic sampling: a series is kept when its label hash falls within the ratio. */
-function addRatioSample(ratio: number, labels: Labels): boolean {
-  const h = hash64ToUnit(labels.key());
-  return ratio >= 0 ? h < ratio : h >= 1 + ratio;
-}
+const utf8 = new TextEncoder();
 
-function hash64ToUnit(s: string): number {
-  // FNV-1a 32-bit, scaled to [0, 1).
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
+/** Prometheus's `float64(labels.Hash()) / float64(math.MaxUint64)`: xxHash64 of `name 0xff value 0xff ...`. */
+function labelsHashUnit(labels: Labels): number {
+  const parts: Uint8Array[] = [];
+  let n = 0;
+  labels.forEach((name, value) => {
+    for (const x of [name, value]) {
+      const b = utf8.encode(x);
+      parts.push(b);
+      n += b.length + 1;
+    }
+  });
+  const buf = new Uint8Array(n);
+  let o = 0;
+  for (const b of parts) {
+    buf.set(b, o);
+    o += b.length;
+    buf[o++] = 0xff;
   }
-  return h / 4294967296;
+  return Number(xxhash64(buf)) / 18446744073709551615;
 }
 
 /** Prometheus's FormatOpenMetricsFloat: integers get a `.0`. */
