@@ -2435,7 +2435,7 @@ function labelsHashUnit(labels: Labels): number {
     o += b.length;
     buf[o++] = 0xff;
   }
-  return Number(xxhash64(buf)) / 18446744073709551615;
+  return Number(xxhash64(buf)) / 2 ** 64;
 }
 
 /** Prometheus's FormatOpenMetricsFloat: integers get a `.0`. */
