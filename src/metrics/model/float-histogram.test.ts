@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CUSTOM_BUCKETS_SCHEMA, FloatHistogram, histogramFractionNative, histogramQuantileNative } from './float-histogram.js';
+import { CUSTOM_BUCKETS_SCHEMA, FloatHistogram, histogramFractionNative, histogramQuantileNative, trimHistogram } from './float-histogram.js';
 
 function h(schema: number, pOff: number, pos: number[], extra: Partial<FloatHistogram> = {}): FloatHistogram {
   const x = new FloatHistogram();
@@ -45,5 +45,25 @@ describe('FloatHistogram', () => {
     expect(h(0, 0, [1, 0]).equals(h(0, 1, [1]))).toBe(false);
     const c = h(0, 0, [0, 1, 0]).compact();
     expect([c.pOff, c.pos]).toEqual([1, [1]]);
+  });
+
+  it('trims at a cutoff with interpolation and re-estimates the sum from bucket midpoints', () => {
+    const c = h(CUSTOM_BUCKETS_SCHEMA, 0, [1, 6, 4, 3, 1], { customValues: [5, 10, 15, 20], sum: 172.5 });
+    const below = trimHistogram(c, 13, true);
+    expect(below.count).toBeCloseTo(9.4);
+    expect(below.sum).toBeCloseTo(75.1); // 2.5·1 + 7.5·6 + 11.5·2.4
+    expect(trimHistogram(c, Infinity, true).sum).toBe(172.5); // nothing cut: unchanged
+    const e = h(0, 1, [4]); // (1,2]
+    expect(trimHistogram(e, Math.SQRT2, true).pos[0]).toBeCloseTo(2); // half of the bucket on a log scale
+  });
+
+  it('reconciles differing custom bounds to the shared ones when adding', () => {
+    FloatHistogram.reconciled = false;
+    const a = h(CUSTOM_BUCKETS_SCHEMA, 0, [1, 2, 3], { customValues: [1, 2] });
+    const b = h(CUSTOM_BUCKETS_SCHEMA, 0, [5, 5], { customValues: [2] });
+    const r = a.copy().add(b);
+    expect(r.customValues).toEqual([2]);
+    expect(r.pos).toEqual([8, 8]);
+    expect(FloatHistogram.reconciled).toBe(true);
   });
 });

@@ -4,6 +4,7 @@ import { COMPARISON_OPS, type AggregateExpr, type BinaryExpr, type BinaryOp, typ
 import { KEEPS_METRIC_NAME } from './functions.js';
 import { bucketFraction, bucketQuantile, formatFloatF, goParseFloat, kahanInc, linearRegression, quantileOf, compareValuesNaNFirst, type Bucket } from './math.js';
 import { goQuote, isValidUtf8LabelName, lineCol } from './parser.js';
+import { xxhash64 } from './xxhash64.js';
 import { PromqlError } from './types.js';
 import { StepSeries, type RangeVector, type RawSeries, type Value } from './values.js';
 
@@ -311,7 +312,7 @@ export class Evaluator {
         if (!s) s = StepSeries.empty(series[si].labels, steps);
         s.v[i] = withTimestamps ? rt[k] / 1000 : v;
         s.has[i] = 1;
-        if (b.h && !withTimestamps) s.setHist(i, b.h[k]);
+        if (b.h && !withTimestamps) s.setHist(i, this.readHint(b.h[k]));
         any++;
       }
       if (s) {
@@ -331,11 +332,15 @@ export class Evaluator {
       const b = ser.samples(lo, hi);
       const t: number[] = [];
       const v: number[] = [];
+      const hs: (FloatHistogram | undefined)[] = [];
       for (let k = 0; k < b.length; k++) {
-        if (isStaleNaN(b.v[k])) continue;
+        const hk = b.h?.[k];
+        if (!hk && isStaleNaN(b.v[k])) continue;
         t.push(b.t[k]);
         v.push(b.v[k]);
+        hs.push(hk);
       }
+      const anyHist = hs.some((x) => x !== undefined);
       const s = StepSeries.empty(ser.labels, this.steps);
       for (let i = 0; i < this.steps; i++) {
         const d = ts[i];
@@ -347,6 +352,37 @@ export class Evaluator {
         if (e === a) continue;
         let k = a;
         while (k < e && t[k] < d) k++;
+        if (anyHist) {
+          // Histograms: the sample at d, else interpolated between its neighbours (both histograms), else carried.
+          const metric = JSON.stringify(ser.labels.get(METRIC_NAME));
+          let nh = 0;
+          for (let x = a; x < e; x++) if (hs[x]) nh++;
+          if (nh !== e - a) {
+            this.warn(`encountered a mix of histograms and floats for metric name ${metric}`, vs);
+            continue;
+          }
+          let hv: FloatHistogram | undefined;
+          if (k < e && t[k] === d) hv = hs[k];
+          else if (k > a && k < e) {
+            const h1 = hs[k - 1]!;
+            const h2 = hs[k]!;
+            const f = (d - t[k - 1]) / (t[k] - t[k - 1]);
+            try {
+              if (h1.usesCustomBuckets() !== h2.usesCustomBuckets()) throw new HistogramOpError('mixed');
+              // A counter restarting between the two samples is interpolated from zero.
+              if (h2.hint !== 'gauge' && h2.detectReset(h1)) hv = h2.copy().mul(f);
+              else hv = h2.copy().sub(h1).mul(f).add(h1);
+              hv.hint = h1.hint === 'gauge' ? 'gauge' : 'unknown';
+            } catch (err) {
+              if (!(err instanceof HistogramOpError)) throw err;
+              this.warn(`vector contains a mix of histograms with exponential and custom buckets schemas for metric name ${metric}`, vs);
+            }
+          } else if (k > a) hv = hs[k - 1];
+          if (!hv) continue;
+          s.setHist(i, hv);
+          s.has[i] = 1;
+          continue;
+        }
         if (k < e && t[k] === d) s.v[i] = v[k];
         else if (k > a && k < e) s.v[i] = v[k - 1] + ((v[k] - v[k - 1]) * (d - t[k - 1])) / (t[k] - t[k - 1]);
         else if (k > a) s.v[i] = v[k - 1];
@@ -374,7 +410,7 @@ export class Evaluator {
       for (let i = 0; i < r.n; i++) if (!isStaleNaN(r.v[i]) || r.h?.[i]) n++;
       let t = r.t;
       let v = r.v;
-      let h = r.h ? r.h.slice(0, r.n) : undefined;
+      let h = r.h ? r.h.slice(0, r.n).map((x) => this.readHint(x)) : undefined;
       if (n !== r.n || r.t.length !== r.n) {
         t = new Float64Array(n);
         v = new Float64Array(n);
@@ -383,7 +419,7 @@ export class Evaluator {
         for (let i = 0; i < r.n; i++) {
           if (isStaleNaN(r.v[i]) && !r.h?.[i]) continue;
           t[k] = r.t[i];
-          if (hh) hh[k] = r.h![i];
+          if (hh) hh[k] = this.readHint(r.h![i]);
           v[k++] = r.v[i];
         }
         h = hh;
@@ -406,6 +442,7 @@ export class Evaluator {
     if (start <= first) start += step;
     const series: RawSeries[] = [];
     if (start <= last) {
+      // A new evaluator: stats decoding (see statsDecoding) does not reach into subqueries.
       const sub = new Evaluator(this.ctx, start, last, step);
       const inner = await sub.evalVector(sq.expr);
       for (const s of inner) {
@@ -577,7 +614,14 @@ export class Evaluator {
       case 'histogram_avg':
       case 'histogram_stddev':
       case 'histogram_stdvar': {
-        const vec = await this.evalVector(args[0]);
+        const saved = this.statsDecoding;
+        this.statsDecoding = name === 'histogram_count' || name === 'histogram_sum' || name === 'histogram_avg';
+        let vec: StepSeries[];
+        try {
+          vec = await this.evalVector(args[0]);
+        } finally {
+          this.statsDecoding = saved;
+        }
         return { type: 'vector', series: this.mapHistograms(vec, (h) => histogramStat(name, h)) };
       }
       case 'info':
@@ -944,6 +988,7 @@ export class Evaluator {
           }
           case 'sum_over_time':
           case 'avg_over_time': {
+            this.conflictingResets(win, arg);
             const fw = fieldwiseOverTime(name, win);
             if (fw) {
               set(fw);
@@ -1030,8 +1075,18 @@ export class Evaluator {
         this.warn(`encountered a mix of histograms and floats for metric name ${metric}`, arg);
         return undefined;
       }
+      if (isCounter && hs[k]!.hint === 'gauge') this.warn(`this native histogram metric is not a counter: ${metric}`, arg);
     }
-    const H = (k: number) => hs[k]!;
+    if (!isCounter && (hs[first]!.hint !== 'gauge' || hs[last]!.hint !== 'gauge')) this.warn(`this native histogram metric is not a gauge: ${metric}`, arg);
+    // Resets are judged by value here (interpolated points carry no meaningful hint).
+    const plain = new Map<number, FloatHistogram>();
+    const H = (k: number): FloatHistogram => {
+      const h = hs[k]!;
+      if (h.hint !== 'reset') return h;
+      let p = plain.get(k);
+      if (!p) plain.set(k, (p = Object.assign(h.copy(), { hint: 'unknown' as const })));
+      return p;
+    };
     const interp = (a: number, b: number, at: number): FloatHistogram => {
       const y2 = H(b);
       const y1 = isCounter && y2.detectReset(H(a)) ? undefined : H(a);
@@ -1549,6 +1604,7 @@ export class Evaluator {
         }
         const n = list.length;
         if (n === 0) continue;
+        this.conflictingResets(list, e.expr);
         try {
           // Field by field with the float arithmetic (Kahan sum, overflow-safe mean); else the reconciling addition.
           acc = fieldwiseOverTime(e.op === 'sum' ? 'sum_over_time' : 'avg_over_time', list);
@@ -1709,6 +1765,7 @@ export class Evaluator {
   private aggregateK(e: AggregateExpr, vec: StepSeries[], seriesGroup: Int32Array, nGroups: number, param: Float64Array): Value {
     const steps = this.steps;
     const op = e.op;
+    let ratioHash: number[] | undefined;
     // Per output series (input index), has/value.
     // Output series are created only for inputs that get selected at some step.
     const keep = new Map<number, StepSeries>();
@@ -1750,9 +1807,12 @@ export class Evaluator {
         if (r === 0) continue;
         if (r > 1) r = 1;
         if (r < -1) r = -1;
+        // The label hash of each series, computed once for all steps.
+        if (!ratioHash) ratioHash = vec.map((x) => labelsHashUnit(x.labels));
         for (let si = 0; si < vec.length; si++) {
           if (!vec[si].has[i]) continue;
-          if (addRatioSample(r, vec[si].labels)) heaps[seriesGroup[si]].push(si);
+          const h = ratioHash[si];
+          if (r >= 0 ? h < r : h >= 1 + r) heaps[seriesGroup[si]].push(si);
         }
       } else {
         const k = Math.min(Math.trunc(param[i]), vec.length);
@@ -1801,6 +1861,29 @@ export class Evaluator {
   }
 
   // ---- binary operators ----
+
+  /**
+   * Inside histogram_count/histogram_sum/histogram_avg Prometheus reads histograms with its stats iterator, which
+   * reports detected counter resets as `reset`; elsewhere a stored reset hint reads back as unknown
+   * (prometheus/prometheus#15346).
+   */
+  private statsDecoding = false;
+
+  private readHint(h: FloatHistogram | undefined): FloatHistogram | undefined {
+    if (!h || h.hint !== 'reset' || this.statsDecoding) return h;
+    return Object.assign(h.copy(), { hint: 'unknown' as const });
+  }
+
+  /** The warning Prometheus gives when an aggregation adds a `reset` and a `not_reset` histogram. */
+  private conflictingResets(list: readonly FloatHistogram[], e: Expr): void {
+    let reset = false;
+    let notReset = false;
+    for (const h of list) {
+      if (h.hint === 'reset') reset = true;
+      else if (h.hint === 'not_reset') notReset = true;
+    }
+    if (reset && notReset) this.warn('conflicting counter resets during histogram aggregation', e);
+  }
 
   /** The binary expression being evaluated (position of its annotations). */
   private opExpr: Expr | null = null;
@@ -2332,19 +2415,27 @@ function heapDown(h: number[], i0: number, less: (a: number, b: number) => boole
 }
 
 /** limit_ratio's deterministic sampling: a series is kept when its label hash falls within the ratio. */
-function addRatioSample(ratio: number, labels: Labels): boolean {
-  const h = hash64ToUnit(labels.key());
-  return ratio >= 0 ? h < ratio : h >= 1 + ratio;
-}
+const utf8 = new TextEncoder();
 
-function hash64ToUnit(s: string): number {
-  // FNV-1a 32-bit, scaled to [0, 1).
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
+/** Prometheus's `float64(labels.Hash()) / float64(math.MaxUint64)`: xxHash64 of `name 0xff value 0xff ...`. */
+function labelsHashUnit(labels: Labels): number {
+  const parts: Uint8Array[] = [];
+  let n = 0;
+  labels.forEach((name, value) => {
+    for (const x of [name, value]) {
+      const b = utf8.encode(x);
+      parts.push(b);
+      n += b.length + 1;
+    }
+  });
+  const buf = new Uint8Array(n);
+  let o = 0;
+  for (const b of parts) {
+    buf.set(b, o);
+    o += b.length;
+    buf[o++] = 0xff;
   }
-  return h / 4294967296;
+  return Number(xxhash64(buf)) / 2 ** 64;
 }
 
 /** Prometheus's FormatOpenMetricsFloat: integers get a `.0`. */

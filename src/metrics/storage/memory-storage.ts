@@ -93,10 +93,10 @@ export class MemoryStorage implements Queryable, Appendable {
           } else {
             let h = p.h;
             if (h && h.hint !== 'gauge') {
-              // As the TSDB's chunks return them: a histogram following a histogram without a counter reset reads
-              // back as not_reset; the first one, and one after a reset (a new chunk), as unknown.
+              // As the TSDB's chunks mark them: a histogram following a histogram without a counter reset is
+              // not_reset; one after a detected reset is reset (engines may read that back as unknown); the first unknown.
               const prev = p.s.n > 0 ? p.s.h?.[p.s.n - 1] : undefined;
-              const hint = prev && prev.hint !== 'gauge' && !h.detectReset(prev) ? 'not_reset' : 'unknown';
+              const hint = !prev || prev.hint === 'gauge' ? 'unknown' : h.detectReset(prev) ? 'reset' : 'not_reset';
               if (hint !== h.hint) {
                 h = h.copy();
                 h.hint = hint;
