@@ -7,6 +7,33 @@ import { decodeXorChunk } from './xor-chunk.js';
 
 type ChunkSource = (mint: number, maxt: number) => ChunkRef[];
 
+const EMPTY = new Float64Array(0);
+const SLAB = 1 << 16;
+
+/**
+ * Decoded samples of many series share large backing buffers: a query touching 100k series would otherwise allocate
+ * 200k small ArrayBuffers. A slab lives as long as any batch cut from it.
+ */
+class SampleSlab {
+  private t = new Float64Array(SLAB);
+  private v = new Float64Array(SLAB);
+  private used = 0;
+
+  take(n: number): [Float64Array, Float64Array] {
+    if (n > SLAB >> 2) return [new Float64Array(n), new Float64Array(n)];
+    if (this.used + n > SLAB) {
+      this.t = new Float64Array(SLAB);
+      this.v = new Float64Array(SLAB);
+      this.used = 0;
+    }
+    const a = this.used;
+    this.used += n;
+    return [this.t.subarray(a, a + n), this.v.subarray(a, a + n)];
+  }
+}
+
+const slab = new SampleSlab();
+
 /**
  * A series seen through the head and any number of blocks. Samples are decoded from the chunks on demand into
  * columnar Float64Arrays; overlapping sources are merged by time with duplicates removed.
@@ -20,7 +47,7 @@ export class MergedSeries implements Series {
   samples(mint: number, maxt: number): SampleBatch {
     const chunks: ChunkRef[] = [];
     for (const src of this.sources) for (const c of src(mint, maxt)) chunks.push(c);
-    if (chunks.length === 0) return { t: new Float64Array(0), v: new Float64Array(0), length: 0 };
+    if (chunks.length === 0) return { t: EMPTY, v: EMPTY, length: 0 };
     if (chunks.length > 1) chunks.sort((a, b) => a.minT - b.minT);
     let total = 0;
     let overlapping = false;
@@ -28,8 +55,7 @@ export class MergedSeries implements Series {
       total += chunks[i].n;
       if (i > 0 && chunks[i].minT <= chunks[i - 1].maxT) overlapping = true;
     }
-    let t = new Float64Array(total);
-    let v = new Float64Array(total);
+    let [t, v] = slab.take(total);
     let off = 0;
     for (const c of chunks) off += decodeXorChunk(c.data, t, v, off, c.n);
     let n = off;

@@ -184,6 +184,23 @@ export function chunkNumSamples(chunk: Uint8Array): number {
   return (chunk[0] << 8) | chunk[1];
 }
 
+// Bit reader state of decodeXorChunk, module-level so that a decode allocates nothing (decoding is synchronous).
+let rChunk: Uint8Array = new Uint8Array(0);
+let rPos = 0;
+
+function readBits(bits: number): number {
+  let v = 0;
+  while (bits > 0) {
+    const byte = rChunk[rPos >>> 3];
+    const avail = 8 - (rPos & 7);
+    const take = avail < bits ? avail : bits;
+    v = (v << take) | ((byte >>> (avail - take)) & ((1 << take) - 1));
+    bits -= take;
+    rPos += take;
+  }
+  return v >>> 0;
+}
+
 /**
  * Decode a whole chunk into `outT`/`outV` starting at `offset`; returns the number of samples written. Decodes at
  * most `limit` samples (default: the count in the header), which lets a reader use a snapshot of a growing chunk.
@@ -191,24 +208,13 @@ export function chunkNumSamples(chunk: Uint8Array): number {
 export function decodeXorChunk(chunk: Uint8Array, outT: Float64Array, outV: Float64Array, offset: number, limit = chunkNumSamples(chunk)): number {
   const n = Math.min(limit, chunkNumSamples(chunk));
   if (n === 0) return 0;
-  let pos = CHUNK_HEADER * 8;
-  const read = (bits: number): number => {
-    let v = 0;
-    while (bits > 0) {
-      const byte = chunk[pos >>> 3];
-      const avail = 8 - (pos & 7);
-      const take = avail < bits ? avail : bits;
-      v = (v << take) | ((byte >>> (avail - take)) & ((1 << take) - 1));
-      bits -= take;
-      pos += take;
-    }
-    return v >>> 0;
-  };
-  u32[1] = read(32);
-  u32[0] = read(32);
+  rChunk = chunk;
+  rPos = CHUNK_HEADER * 8;
+  u32[1] = readBits(32);
+  u32[0] = readBits(32);
   let t = f64[0];
-  let vhi = read(32);
-  let vlo = read(32);
+  let vhi = readBits(32);
+  let vlo = readBits(32);
   u32[1] = vhi;
   u32[0] = vlo;
   outT[offset] = t;
@@ -219,24 +225,24 @@ export function decodeXorChunk(chunk: Uint8Array, outT: Float64Array, outV: Floa
   for (let i = 1; i < n; i++) {
     // timestamp
     let ctrl = 0;
-    while (ctrl < 4 && read(1) === 1) ctrl++;
+    while (ctrl < 4 && readBits(1) === 1) ctrl++;
     let dod: number;
     if (ctrl === 0) dod = 0;
-    else if (ctrl === 1) dod = signExtend(read(5), 5);
-    else if (ctrl === 2) dod = signExtend(read(14), 14);
-    else if (ctrl === 3) dod = signExtend(read(20), 20);
+    else if (ctrl === 1) dod = signExtend(readBits(5), 5);
+    else if (ctrl === 2) dod = signExtend(readBits(14), 14);
+    else if (ctrl === 3) dod = signExtend(readBits(20), 20);
     else {
-      u32[1] = read(32);
-      u32[0] = read(32);
+      u32[1] = readBits(32);
+      u32[0] = readBits(32);
       dod = f64[0];
     }
     delta += dod;
     t += delta;
     // value
-    if (read(1) === 1) {
-      if (read(1) === 1) {
-        leading = read(5);
-        let sig = read(6);
+    if (readBits(1) === 1) {
+      if (readBits(1) === 1) {
+        leading = readBits(5);
+        let sig = readBits(6);
         if (sig === 0) sig = 64;
         trailing = 64 - leading - sig;
       }
@@ -244,10 +250,10 @@ export function decodeXorChunk(chunk: Uint8Array, outT: Float64Array, outV: Floa
       let h = 0;
       let l: number;
       if (sig > 32) {
-        h = read(sig - 32);
-        l = read(32);
+        h = readBits(sig - 32);
+        l = readBits(32);
       } else {
-        l = read(sig);
+        l = readBits(sig);
       }
       let xh: number;
       let xl: number;
