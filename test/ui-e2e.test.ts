@@ -392,7 +392,33 @@ describe.runIf(enabled)('UI end to end in Chromium against sightline --target al
     await page.click('[data-testid=run-search]');
     await expect.poll(() => page.locator('[data-testid=trace-results-empty]').count()).toBe(1);
 
+    // the TraceQL editor: an attribute name, then one of its values, completed from Tempo through the proxy
+    await page.goto(`${base}/explore?ds=tempo&tq=traceql&from=now-15m&to=now`);
+    const tql = page.locator('[data-testid=traceql-editor] .cm-content');
+    await tql.click();
+    await page.keyboard.type('{ resource.service.na');
+    const completions = page.locator('.cm-tooltip-autocomplete li');
+    await expect.poll(() => completions.allTextContents(), { timeout: 10_000 }).toContain('resource.service.name');
+    // CodeMirror takes keys for a completion list only after its interaction delay (75 ms)
+    await page.waitForTimeout(200);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => tql.textContent()).toBe('{ resource.service.name}');
+    await page.keyboard.type(' = "ba');
+    await expect.poll(() => completions.allTextContents(), { timeout: 10_000 }).toEqual(['"bank"']);
+    await shot('traceql-completion');
+    await page.waitForTimeout(200);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => tql.textContent()).toBe('{ resource.service.name = "bank"}');
+    // the grammar highlights the string on its own
+    expect(await tql.locator('span:text-is("\\"bank\\"")').count()).toBe(1);
+    await page.keyboard.press('Shift+Enter');
+    await expect.poll(() => results.count(), { timeout: 10_000 }).toBe(1);
+    expect(await results.first().locator('td').first().textContent()).toBe(traced.traceId);
+    expect(new URL(page.url()).searchParams.get('expr')).toBe('{ resource.service.name = "bank"}');
+    await shot('traceql-results');
+
     await page.goto(`${base}/explore?ds=tempo&tq=traceql&expr=${encodeURIComponent('{ status = error && resource.service.name = "bank" }')}&from=now-15m&to=now`);
+    await expect.poll(() => tql.textContent()).toBe('{ status = error && resource.service.name = "bank" }');
     await expect.poll(() => results.count(), { timeout: 10_000 }).toBe(1);
     await results.first().locator('a').first().click();
     await expect.poll(() => page.locator('[data-testid=trace-waterfall] [data-testid=span-row]').count(), { timeout: 10_000 }).toBe(traced.spans.length);
