@@ -427,16 +427,24 @@ describe.runIf(enabled)('UI end to end in Chromium against sightline --target al
   });
 
   it('opens the service graph from the service-graph metrics', async () => {
-    // the metrics generator's edge shop → bank reaches the metrics store
+    // a second trace, so that the metrics generator's counter for the edge shop → bank rises within the range
+    // (the graph shows rates over the range, and a counter seen at one value only has none)
+    await pushTrace(otlpHttp);
     await waitFor(async () => {
-      const r = (await (await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent('traces_service_graph_request_total')}`)).json()) as { data: { result: unknown[] } };
-      return r.data.result.length > 0;
-    }, 15_000, 'service graph series');
+      const q = 'sum(traces_service_graph_request_total{client="shop", server="bank"})';
+      const r = (await (await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(q)}`)).json()) as { data: { result: { value: [number, string] }[] } };
+      return Number(r.data.result[0]?.value[1] ?? 0) >= 2;
+    }, 15_000, 'service graph counter at 2');
     await page.goto(`${base}/explore?ds=tempo&tq=servicemap&from=now-15m&to=now`);
     const graph = page.locator('[data-testid=service-graph]');
     await expect.poll(() => graph.locator('[data-testid=sg-node] .sg-name').allTextContents(), { timeout: 10_000 }).toEqual(['bank', 'shop']);
     expect(await graph.locator('[data-testid=sg-edge]').evaluateAll((els) => els.map((e) => e.getAttribute('data-edge')))).toEqual(['shop→bank']);
     expect(await graph.locator('[data-testid=sg-node]:has(.sg-name:text-is("bank")) .sg-failed').textContent()).toMatch(/100(\.0)?% failed/);
+    // rates over the range, not counter totals
+    const edgeLabel = (await graph.locator('[data-testid=sg-edge] .sg-edge-label').textContent()) ?? '';
+    expect(edgeLabel).toMatch(/^[\d.e-]+ req\/s, [\d.e-]+ failed\/s$/);
+    expect(Number(edgeLabel.split(' ')[0])).toBeGreaterThan(0);
+    expect(Number(edgeLabel.split(' ')[0])).toBeLessThan(1);
     await shot('service-graph');
     void tempoUrl;
   });

@@ -152,7 +152,7 @@ export function TracePane(props: {
       )}
       {(props.tq === 'search' || props.tq === 'traceql') && hits && <TraceResults hits={hits} openTrace={openTrace} />}
       {props.tq === 'traceid' && rows && <TraceView key={props.expr} rows={rows} logsFor={logsFor} openTrace={openTrace} />}
-      {props.tq === 'servicemap' && serviceMapUid && <ServiceGraph promUid={serviceMapUid} endSec={endSec} />}
+      {props.tq === 'servicemap' && serviceMapUid && <ServiceGraph promUid={serviceMapUid} startSec={startSec} endSec={endSec} />}
     </>
   );
 }
