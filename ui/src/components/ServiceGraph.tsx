@@ -45,7 +45,8 @@ export function ServiceGraph(props: { promUid: string; startSec: number; endSec:
           <g key={`${e.client}→${e.server}`} data-testid="sg-edge" data-edge={`${e.client}→${e.server}`}>
             <line x1={x1} y1={y1} x2={x2} y2={y2} className={e.failed > 0 ? 'sg-line failed' : 'sg-line'} markerEnd="url(#sg-arrow)" />
             <text x={(x1 + x2) / 2} y={(y1 + y2) / 2 - 6} textAnchor="middle" className="sg-edge-label">
-              {formatRate(e.requests)} req/s{e.failed ? `, ${formatRate(e.failed)} failed/s` : ''}
+              {formatRate(e.requests)} req/s
+              <title>{`${formatRate(e.requests)} req/s, ${formatRate(e.failed)} failed/s`}</title>
             </text>
           </g>
         );
@@ -62,7 +63,7 @@ export function ServiceGraph(props: { promUid: string; startSec: number; endSec:
               {n.avgMs !== undefined ? formatMs(n.avgMs) : ''}
             </text>
             <text y={12} textAnchor="middle" className="sg-stat">
-              {n.requests > 0 ? `${formatRate(n.requests)} req/s` : ''}
+              {n.requests > 0 ? `${formatRate(n.requests)} r/s` : ''}
             </text>
             <text y={R + 16} textAnchor="middle" className="sg-name">
               {n.name}
