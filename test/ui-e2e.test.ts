@@ -392,7 +392,33 @@ describe.runIf(enabled)('UI end to end in Chromium against sightline --target al
     await page.click('[data-testid=run-search]');
     await expect.poll(() => page.locator('[data-testid=trace-results-empty]').count()).toBe(1);
 
+    // the TraceQL editor: an attribute name, then one of its values, completed from Tempo through the proxy
+    await page.goto(`${base}/explore?ds=tempo&tq=traceql&from=now-15m&to=now`);
+    const tql = page.locator('[data-testid=traceql-editor] .cm-content');
+    await tql.click();
+    await page.keyboard.type('{ resource.service.na');
+    const completions = page.locator('.cm-tooltip-autocomplete li');
+    await expect.poll(() => completions.allTextContents(), { timeout: 10_000 }).toContain('resource.service.name');
+    // CodeMirror takes keys for a completion list only after its interaction delay (75 ms)
+    await page.waitForTimeout(200);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => tql.textContent()).toBe('{ resource.service.name}');
+    await page.keyboard.type(' = "ba');
+    await expect.poll(() => completions.allTextContents(), { timeout: 10_000 }).toEqual(['"bank"']);
+    await shot('traceql-completion');
+    await page.waitForTimeout(200);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => tql.textContent()).toBe('{ resource.service.name = "bank"}');
+    // the grammar highlights the string on its own
+    expect(await tql.locator('span:text-is("\\"bank\\"")').count()).toBe(1);
+    await page.keyboard.press('Shift+Enter');
+    await expect.poll(() => results.count(), { timeout: 10_000 }).toBe(1);
+    expect(await results.first().locator('td').first().textContent()).toBe(traced.traceId);
+    expect(new URL(page.url()).searchParams.get('expr')).toBe('{ resource.service.name = "bank"}');
+    await shot('traceql-results');
+
     await page.goto(`${base}/explore?ds=tempo&tq=traceql&expr=${encodeURIComponent('{ status = error && resource.service.name = "bank" }')}&from=now-15m&to=now`);
+    await expect.poll(() => tql.textContent()).toBe('{ status = error && resource.service.name = "bank" }');
     await expect.poll(() => results.count(), { timeout: 10_000 }).toBe(1);
     await results.first().locator('a').first().click();
     await expect.poll(() => page.locator('[data-testid=trace-waterfall] [data-testid=span-row]').count(), { timeout: 10_000 }).toBe(traced.spans.length);
@@ -401,16 +427,25 @@ describe.runIf(enabled)('UI end to end in Chromium against sightline --target al
   });
 
   it('opens the service graph from the service-graph metrics', async () => {
-    // the metrics generator's edge shop → bank reaches the metrics store
+    // a second trace, so that the metrics generator's counter for the edge shop → bank rises within the range
+    // (the graph shows rates over the range, and a counter seen at one value only has none)
+    await pushTrace(otlpHttp);
     await waitFor(async () => {
-      const r = (await (await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent('traces_service_graph_request_total')}`)).json()) as { data: { result: unknown[] } };
-      return r.data.result.length > 0;
-    }, 15_000, 'service graph series');
+      const q = 'sum(traces_service_graph_request_total{client="shop", server="bank"})';
+      const r = (await (await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(q)}`)).json()) as { data: { result: { value: [number, string] }[] } };
+      return Number(r.data.result[0]?.value[1] ?? 0) >= 2;
+    }, 15_000, 'service graph counter at 2');
     await page.goto(`${base}/explore?ds=tempo&tq=servicemap&from=now-15m&to=now`);
     const graph = page.locator('[data-testid=service-graph]');
     await expect.poll(() => graph.locator('[data-testid=sg-node] .sg-name').allTextContents(), { timeout: 10_000 }).toEqual(['bank', 'shop']);
     expect(await graph.locator('[data-testid=sg-edge]').evaluateAll((els) => els.map((e) => e.getAttribute('data-edge')))).toEqual(['shop→bank']);
     expect(await graph.locator('[data-testid=sg-node]:has(.sg-name:text-is("bank")) .sg-failed').textContent()).toMatch(/100(\.0)?% failed/);
+    // rates over the range, not counter totals
+    const edgeLabel = (await graph.locator('[data-testid=sg-edge] .sg-edge-label').textContent()) ?? '';
+    expect(edgeLabel).toMatch(/^[\d.e-]+ req\/s/);
+    expect(await graph.locator('[data-testid=sg-edge] .sg-edge-label title').textContent()).toMatch(/^[\d.e-]+ req\/s, [\d.e-]+ failed\/s$/);
+    expect(Number(edgeLabel.split(' ')[0])).toBeGreaterThan(0);
+    expect(Number(edgeLabel.split(' ')[0])).toBeLessThan(1);
     await shot('service-graph');
     void tempoUrl;
   });

@@ -5,8 +5,9 @@ import { autoStepMs, parsePromDuration, parseTime, resolveRange } from '../ui/sr
 import { compareNs, contextQueries, derivedLinks, detectLevel, detectedFields, flattenStreams, streamSelector } from '../ui/src/lib/logs.js';
 import { buildSelector } from '../ui/src/lib/selector.js';
 import { formatValue } from '../ui/src/lib/units.js';
-import { layoutServiceGraph, serviceGraphEdges } from '../ui/src/lib/service-graph.js';
+import { formatRate, layoutServiceGraph, serviceGraphEdges, serviceGraphQueries } from '../ui/src/lib/service-graph.js';
 import { axisTicks, formatMs, traceRows, visibleRows } from '../ui/src/lib/trace.js';
+import { traceqlTagNames, traceqlValueLiteral } from '../ui/src/lib/traceql.js';
 
 const NOW = Date.UTC(2026, 10, 24, 15, 37, 42, 123);
 
@@ -186,5 +187,25 @@ describe('log context queries', () => {
     const q = contextQueries('{app="shop"}', '1700000000000000005', 10, 1000);
     expect(q.before).toEqual({ query: '{app="shop"}', direction: 'backward', limit: '10', start: '1699999999000000005', end: '1700000000000000006' });
     expect(q.after).toEqual({ query: '{app="shop"}', direction: 'forward', limit: '10', start: '1700000000000000006', end: '1700000001000000005' });
+  });
+});
+
+describe('TraceQL completion text', () => {
+  it('names v2 tags by scope (intrinsics bare) and quotes only string values', () => {
+    expect(traceqlTagNames({ scopes: [{ name: 'span', tags: ['http.method'] }, { name: 'resource', tags: ['service.name'] }, { name: 'intrinsic', tags: ['duration', 'status'] }] })).toEqual(['span.http.method', 'resource.service.name', 'duration', 'status']);
+    expect(traceqlTagNames({})).toEqual([]);
+    expect([{ type: 'string', value: 'say "hi"' }, { type: 'keyword', value: 'error' }, { type: 'int', value: '42' }, { type: 'duration', value: '10ms' }].map(traceqlValueLiteral)).toEqual(['"say \\"hi\\""', 'error', '42', '10ms']);
+  });
+});
+
+describe('service graph rates', () => {
+  it('asks for rates over the whole range and formats them', () => {
+    expect(serviceGraphQueries(900)).toEqual([
+      'sum by (client, server) (rate(traces_service_graph_request_total[900s]))',
+      'sum by (client, server) (rate(traces_service_graph_request_failed_total[900s]))',
+      'sum by (client, server) (rate(traces_service_graph_request_server_seconds_sum[900s]))',
+    ]);
+    expect(serviceGraphQueries(0)[0]).toContain('[1s]');
+    expect([0, 0.0022222, 1.23456, 12.345, 1234.5].map(formatRate)).toEqual(['0', '0.00222', '1.23', '12.3', '1235']);
   });
 });

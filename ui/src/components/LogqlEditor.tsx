@@ -2,7 +2,7 @@ import { autocompletion, type CompletionContext, type CompletionResult } from '@
 import { LanguageSupport, LRLanguage } from '@codemirror/language';
 import { parser } from '@grafana/lezer-logql';
 import { styleTags, tags } from '@lezer/highlight';
-import { apiFetch } from '../lib/api';
+import { cachedGet, openBraceText } from '../lib/completion-source';
 import { CodeEditor } from './CodeEditor';
 
 const logqlLanguage = LRLanguage.define({
@@ -25,24 +25,20 @@ const logqlLanguage = LRLanguage.define({
 
 /** Label names after `{` or `,`, label values after `=`/`=~` inside a selector, from Loki's label APIs. */
 function labelCompletion(base: string) {
-  const cache = new Map<string, Promise<string[]>>();
-  const get = (path: string) => {
-    if (!cache.has(path)) cache.set(path, apiFetch<{ data?: string[] }>(base + path).then((r) => r.data ?? [], () => []));
-    return cache.get(path)!;
-  };
+  const get = cachedGet(base);
+  const data = (path: string) => get<{ data?: string[] }>(path, {}).then((r) => r.data ?? []);
   return async (ctx: CompletionContext): Promise<CompletionResult | null> => {
-    const before = ctx.state.sliceDoc(Math.max(0, ctx.pos - 200), ctx.pos);
-    const open = before.lastIndexOf('{');
-    if (open < 0 || before.lastIndexOf('}') > open) return null;
-    const inner = before.slice(open + 1);
+    const sel = openBraceText(ctx, 200);
+    if (!sel) return null;
+    const { inner } = sel;
     const value = /([A-Za-z_]\w*)\s*(=~|!~|!=|=)\s*"([^"]*)$/.exec(inner);
     if (value) {
-      const values = await get(`/loki/api/v1/label/${encodeURIComponent(value[1])}/values`);
+      const values = await data(`/loki/api/v1/label/${encodeURIComponent(value[1])}/values`);
       return { from: ctx.pos - value[3].length, options: values.map((v) => ({ label: v, type: 'text' })), validFor: /^[^"]*$/ };
     }
     const name = /(?:^|,)\s*([A-Za-z_]\w*)?$/.exec(inner);
     if (name) {
-      const names = await get('/loki/api/v1/labels');
+      const names = await data('/loki/api/v1/labels');
       return { from: ctx.pos - (name[1]?.length ?? 0), options: names.map((n) => ({ label: n, type: 'property' })), validFor: /^\w*$/ };
     }
     return null;

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { promQuery, type PromSeries } from '../lib/prometheus';
-import { layoutServiceGraph, serviceGraphEdges, type GraphEdge } from '../lib/service-graph';
+import { formatRate, layoutServiceGraph, serviceGraphEdges, serviceGraphQueries, type GraphEdge } from '../lib/service-graph';
 import { formatMs } from '../lib/trace';
 
 type Vector = { metric: Record<string, string>; value?: [number, string] }[];
@@ -8,23 +8,20 @@ type Vector = { metric: Record<string, string>; value?: [number, string] }[];
 /**
  * The service graph: the metrics generator's `traces_service_graph_*` series from the Prometheus datasource named
  * in the Tempo datasource's `serviceMap`, drawn as nodes (services, with requests served, failure share and mean
- * latency) and arrows (client → server, with request counts). Totals as of the end of the time range.
+ * latency) and arrows (client → server, with request rates). Per-second rates over the selected range, as Grafana
+ * does (`rate(…[range])` at the range's end); the mean latency is the ratio of the seconds and request rates.
  */
-export function ServiceGraph(props: { promUid: string; endSec: number }) {
+export function ServiceGraph(props: { promUid: string; startSec: number; endSec: number }) {
   const [edges, setEdges] = useState<GraphEdge[] | undefined>();
   const [error, setError] = useState('');
   useEffect(() => {
     setError('');
     const q = (expr: string) => promQuery(props.promUid, 'query', { query: expr, time: String(props.endSec) }, 'GET').then((r) => (r.body.data?.result ?? []) as PromSeries[] as Vector);
-    Promise.all([
-      q('sum by (client, server) (traces_service_graph_request_total)'),
-      q('sum by (client, server) (traces_service_graph_request_failed_total)'),
-      q('sum by (client, server) (traces_service_graph_request_server_seconds_sum)'),
-    ]).then(([req, failed, secs]) => setEdges(serviceGraphEdges(req, failed, secs)), (e: Error) => setError(e.message));
-  }, [props.promUid, props.endSec]);
+    Promise.all(serviceGraphQueries(props.endSec - props.startSec).map(q)).then(([req, failed, secs]) => setEdges(serviceGraphEdges(req, failed, secs)), (e: Error) => setError(e.message));
+  }, [props.promUid, props.startSec, props.endSec]);
   if (error) return <div className="alert error">{error}</div>;
   if (!edges) return <div className="muted">Loading service graph…</div>;
-  if (edges.length === 0) return <div className="alert info" data-testid="service-graph-empty">No service graph data: no traces_service_graph_request_total series in this time range.</div>;
+  if (edges.length === 0) return <div className="alert info" data-testid="service-graph-empty">No service graph data: no traces_service_graph_request_total increase in this time range.</div>;
   const nodes = layoutServiceGraph(edges);
   const at = new Map(nodes.map((n) => [n.name, n]));
   const width = Math.max(...nodes.map((n) => n.x)) + 120;
@@ -48,7 +45,8 @@ export function ServiceGraph(props: { promUid: string; endSec: number }) {
           <g key={`${e.client}→${e.server}`} data-testid="sg-edge" data-edge={`${e.client}→${e.server}`}>
             <line x1={x1} y1={y1} x2={x2} y2={y2} className={e.failed > 0 ? 'sg-line failed' : 'sg-line'} markerEnd="url(#sg-arrow)" />
             <text x={(x1 + x2) / 2} y={(y1 + y2) / 2 - 6} textAnchor="middle" className="sg-edge-label">
-              {e.requests} req{e.failed ? `, ${e.failed} failed` : ''}
+              {formatRate(e.requests)} req/s
+              <title>{`${formatRate(e.requests)} req/s, ${formatRate(e.failed)} failed/s`}</title>
             </text>
           </g>
         );
@@ -65,7 +63,7 @@ export function ServiceGraph(props: { promUid: string; endSec: number }) {
               {n.avgMs !== undefined ? formatMs(n.avgMs) : ''}
             </text>
             <text y={12} textAnchor="middle" className="sg-stat">
-              {n.requests > 0 ? `${n.requests} req` : ''}
+              {n.requests > 0 ? `${formatRate(n.requests)} r/s` : ''}
             </text>
             <text y={R + 16} textAnchor="middle" className="sg-name">
               {n.name}

@@ -4,6 +4,7 @@ import { resolveRange } from '../lib/time';
 import { traceRows, type OtlpTrace, type SpanRow } from '../lib/trace';
 import { ServiceGraph } from './ServiceGraph';
 import { searchParams, TraceResults, TraceSearchForm, type SearchFields, type TraceSearchHit } from './TraceSearch';
+import { TraceqlEditor } from './TraceqlEditor';
 import { TraceView } from './TraceView';
 
 interface TracesToLogs {
@@ -121,16 +122,22 @@ export function TracePane(props: {
         </div>
         {(props.tq === 'traceid' || props.tq === 'traceql') && (
           <div className="editor-row">
-            <input
-              aria-label={props.tq === 'traceid' ? 'Trace ID' : 'TraceQL'}
-              data-testid={props.tq === 'traceid' ? 'trace-id' : 'traceql'}
-              className="mono"
-              placeholder={props.tq === 'traceid' ? 'Trace ID' : '{ resource.service.name = "shop" && status = error }'}
-              value={draft}
-              onChange={(e) => setDraft(e.target.value)}
-              onKeyDown={(e) => e.key === 'Enter' && props.update({ expr: draft })}
-              style={{ flex: 1 }}
-            />
+            {props.tq === 'traceql' ? (
+              <div style={{ flex: 1 }}>
+                <TraceqlEditor value={draft} datasourceUrl={base} onChange={setDraft} onRun={(v) => props.update({ expr: v })} />
+              </div>
+            ) : (
+              <input
+                aria-label="Trace ID"
+                data-testid="trace-id"
+                className="mono"
+                placeholder="Trace ID"
+                value={draft}
+                onChange={(e) => setDraft(e.target.value)}
+                onKeyDown={(e) => e.key === 'Enter' && props.update({ expr: draft })}
+                style={{ flex: 1 }}
+              />
+            )}
             <button className="btn primary" data-testid="run-trace-query" onClick={() => props.update({ expr: draft })}>
               Run query
             </button>
@@ -145,7 +152,7 @@ export function TracePane(props: {
       )}
       {(props.tq === 'search' || props.tq === 'traceql') && hits && <TraceResults hits={hits} openTrace={openTrace} />}
       {props.tq === 'traceid' && rows && <TraceView key={props.expr} rows={rows} logsFor={logsFor} openTrace={openTrace} />}
-      {props.tq === 'servicemap' && serviceMapUid && <ServiceGraph promUid={serviceMapUid} endSec={endSec} />}
+      {props.tq === 'servicemap' && serviceMapUid && <ServiceGraph promUid={serviceMapUid} startSec={startSec} endSec={endSec} />}
     </>
   );
 }

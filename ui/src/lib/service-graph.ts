@@ -1,12 +1,13 @@
 /**
  * The service graph (Grafana's node graph for Tempo's `serviceMap`) from the metrics generator's series:
  * `traces_service_graph_request_total`, `..._request_failed_total` and `..._request_server_seconds_sum` by
- * `client` and `server`. Pure helpers: edges from instant-vector results, node statistics and a layered layout.
+ * `client` and `server` (their rates over the range). Pure helpers: edges from instant-vector results, node statistics and a layered layout.
  */
 
 export interface GraphEdge {
   client: string;
   server: string;
+  /** Requests (and failed requests) per second over the range. */
   requests: number;
   failed: number;
   /** Mean server-side latency in ms, when the seconds sum is known. */
@@ -15,12 +16,29 @@ export interface GraphEdge {
 
 export interface GraphNode {
   name: string;
-  /** Requests this service served (sum over incoming edges); 0 for pure clients. */
+  /** Requests per second this service served (sum over incoming edges); 0 for pure clients. */
   requests: number;
   failed: number;
   avgMs?: number;
   x: number;
   y: number;
+}
+
+/**
+ * Grafana's service map queries: per-second rates over the whole range (`rangeSec`, at least 1 s) of requests,
+ * failed requests and server seconds, by client and server; evaluated as instant queries at the range's end.
+ */
+export function serviceGraphQueries(rangeSec: number): [string, string, string] {
+  const r = `${Math.max(1, Math.round(rangeSec))}s`;
+  const q = (m: string) => `sum by (client, server) (rate(${m}[${r}]))`;
+  return [q('traces_service_graph_request_total'), q('traces_service_graph_request_failed_total'), q('traces_service_graph_request_server_seconds_sum')];
+}
+
+/** A rate for a label: three significant digits below 100, whole numbers above. */
+export function formatRate(v: number): string {
+  if (v === 0) return '0';
+  if (v >= 100) return v.toFixed(0);
+  return String(Number(v.toPrecision(3)));
 }
 
 type Vector = { metric: Record<string, string>; value?: [number, string] }[];
