@@ -5,7 +5,7 @@ export { XorChunkAppender, decodeXorChunk, SAMPLES_PER_CHUNK } from './xor-chunk
 export { tsdbOptionsFromConfig } from './options-from-config.js';
 export { Block } from './block.js';
 export { writeBlock, type ChunkSource, type SeriesToWrite } from './block-writer.js';
-export { MergedSeries } from './querier.js';
+export { MergedSeries, TsdbQuerier } from './querier.js';
 export { postingsForMatchers } from './postings.js';
 export { ulid } from './ulid.js';
 export { planCompaction, compactionRanges } from './compaction-plan.js';

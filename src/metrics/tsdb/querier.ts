@@ -98,17 +98,21 @@ export class MergedSeries implements Series {
   }
 }
 
-/** Queries the head and the blocks overlapping [mint, maxt] as one store. */
+/**
+ * Queries the head (when given) and the blocks overlapping [mint, maxt] as one store. Blocks are acquired here
+ * unless the caller already holds them (`acquireBlocks` false); `close()` releases them either way.
+ */
 export class TsdbQuerier implements Querier {
   private closed = false;
 
   constructor(
-    private readonly head: Head,
+    private readonly head: Head | undefined,
     private readonly blocks: Block[],
     readonly mint: number,
     readonly maxt: number,
+    acquireBlocks = true,
   ) {
-    for (const b of blocks) b.acquire();
+    if (acquireBlocks) for (const b of blocks) b.acquire();
   }
 
   async select(matchers: readonly Matcher[], hints: SelectHints, sorted?: boolean): Promise<Series[]> {
@@ -133,9 +137,10 @@ export class TsdbQuerier implements Querier {
         add(bs.labels, (lo, hi) => block.chunksIn(bs, Math.max(lo, mint), Math.min(hi, maxt)));
       }
     }
-    const refs = postingsForMatchers(this.head, matchers);
+    const head = this.head;
+    const refs = head ? postingsForMatchers(head, matchers) : [];
     for (let i = 0; i < refs.length; i++) {
-      const s = this.head.get(refs[i]);
+      const s = head!.get(refs[i]);
       if (s === undefined || s.minT > maxt || s.maxT < mint) continue;
       // Snapshot the chunk list now: a later head truncation moves data to a block this querier does not see.
       const snap = s.chunksIn(mint, maxt);
@@ -152,7 +157,7 @@ export class TsdbQuerier implements Querier {
   async labelNames(matchers: readonly Matcher[], limit?: number): Promise<string[]> {
     const names = new Set<string>();
     if (matchers.length === 0) {
-      for (const n of this.head.labelNames()) names.add(n);
+      if (this.head) for (const n of this.head.labelNames()) names.add(n);
       for (const b of this.blocks) for (const n of b.labelNames()) names.add(n);
     } else {
       for (const s of await this.select(matchers, { start: this.mint, end: this.maxt, func: 'series' })) s.labels.forEach((n) => names.add(n));
@@ -164,7 +169,7 @@ export class TsdbQuerier implements Querier {
   async labelValues(name: string, matchers: readonly Matcher[], limit?: number): Promise<string[]> {
     const values = new Set<string>();
     if (matchers.length === 0) {
-      for (const v of this.head.labelValuesFor(name)) values.add(v);
+      if (this.head) for (const v of this.head.labelValuesFor(name)) values.add(v);
       for (const b of this.blocks) for (const v of b.labelValuesFor(name)) values.add(v);
     } else {
       for (const s of await this.select(matchers, { start: this.mint, end: this.maxt, func: 'series' })) {
