@@ -100,17 +100,21 @@ export async function series(ctx: HandlerContext): Promise<ApiResult> {
   });
 }
 
-export async function labelNames(ctx: HandlerContext): Promise<ApiResult> {
+/** `limit`, `start`, `end` and `match[]` as the label-name and label-value endpoints read them. */
+function labelQueryParams(ctx: HandlerContext): { limit: number; start: number; end: number; sets: Matcher[][] } {
   const p = ctx.params;
   const limit = limitParam(p);
   const start = timeParam(p, 'start', MIN_TIME_MS);
   const end = timeParam(p, 'end', MAX_TIME_MS);
-  let sets: Matcher[][];
   try {
-    sets = parseMatchers(ctx, p.all('match[]'));
+    return { limit, start, end, sets: parseMatchers(ctx, p.all('match[]')) };
   } catch (e) {
     throw badData((e as Error).message);
   }
+}
+
+export async function labelNames(ctx: HandlerContext): Promise<ApiResult> {
+  const { limit, start, end, sets } = labelQueryParams(ctx);
   return withQuerier(ctx, start, end, async (q) => {
     let names: string[];
     if (sets.length > 1) {
@@ -170,16 +174,7 @@ function isValidUtf8LabelName(name: string): boolean {
 export async function labelValues(ctx: HandlerContext): Promise<ApiResult> {
   const name = unescapeLabelName(ctx.path.name ?? '');
   if (!isValidUtf8LabelName(name)) throw badData(`invalid label name: ${JSON.stringify(name)}`);
-  const p = ctx.params;
-  const limit = limitParam(p);
-  const start = timeParam(p, 'start', MIN_TIME_MS);
-  const end = timeParam(p, 'end', MAX_TIME_MS);
-  let sets: Matcher[][];
-  try {
-    sets = parseMatchers(ctx, p.all('match[]'));
-  } catch (e) {
-    throw badData((e as Error).message);
-  }
+  const { limit, start, end, sets } = labelQueryParams(ctx);
   return withQuerier(ctx, start, end, async (q) => {
     let values: string[];
     if (sets.length > 1) {
