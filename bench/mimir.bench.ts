@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import S3rver from 's3rver';
 import { sightlineConfigSchema } from '../src/config/index.js';
 import { startMimir } from '../src/metrics/mimir/index.js';
-import { Labels } from '../src/metrics/model/index.js';
+import { Labels } from '../src/model/index.js';
 import { createSelfMetricsRegistry, silentLogger } from '../src/server/index.js';
 import { tempDir } from '../test/helpers/process.js';
 

@@ -15,7 +15,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { Labels } from '../src/metrics/model/index.js';
+import { Labels } from '../src/model/index.js';
 import { Engine } from '../src/metrics/promql/index.js';
 import { Tsdb } from '../src/metrics/tsdb/index.js';
 import { freePort } from '../test/helpers/prometheus.js';

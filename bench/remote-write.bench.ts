@@ -13,7 +13,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Labels as LabelsImpl } from '../src/metrics/model/index.js';
+import { Labels as LabelsImpl } from '../src/model/index.js';
 import { compressSnappyBody, decodeWriteRequestV1, decompressSnappyBody, encodeWriteRequestV1 } from '../src/metrics/remote/codec/index.js';
 import { RemoteWriteSender, remoteWriteConfigSchema } from '../src/metrics/remote/sender/index.js';
 import { createSelfMetricsRegistry } from '../src/server/index.js';

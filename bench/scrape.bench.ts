@@ -23,7 +23,7 @@ import type { AddressInfo } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { Registry } from 'prom-client';
-import type { Exemplar, Labels, MetricMetadata } from '../src/metrics/model/index.js';
+import type { Exemplar, Labels, MetricMetadata } from '../src/model/index.js';
 import { buildPrometheusConfig } from '../src/metrics/promconfig/index.js';
 import { ScrapeManager } from '../src/metrics/scrape/index.js';
 import type { Appendable, Appender, SeriesRef } from '../src/metrics/storage/index.js';

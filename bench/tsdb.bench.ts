@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Labels } from '../src/metrics/model/index.js';
+import { Labels } from '../src/model/index.js';
 import { Tsdb } from '../src/metrics/tsdb/index.js';
 import { dirSize } from '../src/metrics/tsdb/block.js';
 
@@ -230,7 +230,7 @@ function promtoolBytesPerSample(d: Dataset): { bytes_per_sample: number; blocks:
 
 /** Select every series over the whole range (blocks + head) and decode all samples. */
 async function queryDecodeSpeed(db: Tsdb, d: Dataset): Promise<void> {
-  const { Matcher } = await import('../src/metrics/model/index.js');
+  const { Matcher } = await import('../src/model/index.js');
   for (let round = 0; round < 2; round++) {
     const t0 = performance.now();
     const q = await db.querier(0, Number.MAX_SAFE_INTEGER);

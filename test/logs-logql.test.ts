@@ -3,7 +3,7 @@
  * engine, expected results written out by hand from Loki's documented semantics.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Labels } from '../src/metrics/model/index.js';
+import { Labels } from '../src/model/index.js';
 import { LogqlEngine, LogStore, LogqlParseError, type LogqlResult } from '../src/logs/index.js';
 import { FilesystemObjectStore } from '../src/storage/index.js';
 import { join } from 'node:path';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { Matcher } from '../src/metrics/model/index.js';
+import { Matcher } from '../src/model/index.js';
 import { MemoryStorage } from '../src/metrics/storage/index.js';
 import { startTracesStack, type TracesStack } from './helpers/traces-stack.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Labels, type Matcher } from '../src/metrics/model/index.js';
+import { Labels, type Matcher } from '../src/model/index.js';
 import { Engine, MAX_POINTS_PER_SERIES, PromqlError, TOO_MANY_SAMPLES, formatQuery, parseExpr } from '../src/metrics/promql/index.js';
 import { MemoryStorage, type Queryable, type SelectHints } from '../src/metrics/storage/index.js';
 import { metricsSection } from '../src/config/sections/metrics.js';

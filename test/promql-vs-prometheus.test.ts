@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Labels } from '../src/metrics/model/index.js';
+import { Labels } from '../src/model/index.js';
 import { Engine, type QueryResult } from '../src/metrics/promql/index.js';
 import { MemoryStorage } from '../src/metrics/storage/index.js';
 import { prometheusInstalled, startPrometheusWithData, type PromSample, type RunningPrometheus } from './helpers/prometheus.js';

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerRemoteWriteReceiver } from '../src/metrics/remote/receiver/index.js';
-import { Matcher } from '../src/metrics/model/index.js';
+import { Matcher } from '../src/model/index.js';
 import { MemoryStorage } from '../src/metrics/storage/index.js';
 import { createHttpServer, createSelfMetricsRegistry, listen, silentLogger } from '../src/server/index.js';
 import { tempDir, waitFor } from './helpers/process.js';

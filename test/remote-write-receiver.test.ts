@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { compressSnappyBody } from '../src/metrics/remote/codec/index.js';
 import { registerRemoteWriteReceiver, type RemoteWriteIngester } from '../src/metrics/remote/receiver/index.js';
 import { Overrides, tenantLimitsSchema } from '../src/metrics/limits/index.js';
-import { Matcher } from '../src/metrics/model/index.js';
+import { Matcher } from '../src/model/index.js';
 import { MemoryStorage, type Appendable } from '../src/metrics/storage/index.js';
 import { createHttpServer, createSelfMetricsRegistry, listen, silentLogger, type Registry } from '../src/server/index.js';
 import { buildV2, encodeV1, type PbSeriesV1 } from './helpers/remote-write-protos.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Overrides, tenantLimitsSchema } from '../src/metrics/limits/index.js';
-import { Labels, Matcher } from '../src/metrics/model/index.js';
+import { Labels, Matcher } from '../src/model/index.js';
 import { registerRemoteWriteReceiver } from '../src/metrics/remote/receiver/index.js';
 import { decodeWriteRequestV1, decompressSnappyBody } from '../src/metrics/remote/codec/index.js';
 import { RemoteWriteSender, loadProgress, remoteWriteConfigSchema } from '../src/metrics/remote/sender/index.js';

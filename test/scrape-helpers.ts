@@ -3,7 +3,7 @@ import http from 'node:http';
 import { join, resolve } from 'node:path';
 import { REPO_ROOT } from './helpers/process.js';
 import type { AddressInfo } from 'node:net';
-import { Matcher, isStaleNaN } from '../src/metrics/model/index.js';
+import { Matcher, isStaleNaN } from '../src/model/index.js';
 import type { MemoryStorage } from '../src/metrics/storage/index.js';
 
 export interface Served {

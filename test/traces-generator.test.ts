@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Matcher } from '../src/metrics/model/index.js';
+import { Matcher } from '../src/model/index.js';
 import { MemoryStorage } from '../src/metrics/storage/index.js';
 import { startTracesStack, type TracesStack } from './helpers/traces-stack.js';
 import { body } from './helpers/three-service-trace.js';

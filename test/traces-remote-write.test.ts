@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Labels } from '../src/metrics/model/index.js';
+import { Labels } from '../src/model/index.js';
 import { RemoteWriteError, RemoteWriteTarget } from '../src/otlp/index.js';
 import { startTracesStack, type TracesStack } from './helpers/traces-stack.js';
 import { body } from './helpers/three-service-trace.js';

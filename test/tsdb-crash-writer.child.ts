@@ -3,7 +3,7 @@
  * the number of each batch after its commit resolved. The test kills it with SIGKILL at some point.
  * argv: <dir> <series per batch> <first batch number>
  */
-import { Labels } from '../src/metrics/model/index.js';
+import { Labels } from '../src/model/index.js';
 import { Tsdb } from '../src/metrics/tsdb/index.js';
 
 const [dir, seriesArg, firstArg] = process.argv.slice(2);

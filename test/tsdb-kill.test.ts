@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Matcher } from '../src/metrics/model/index.js';
+import { Matcher } from '../src/model/index.js';
 import { Tsdb } from '../src/metrics/tsdb/index.js';
 import { REPO_ROOT, tempDir, waitFor } from './helpers/process.js';
 

@@ -6,7 +6,7 @@ import { registerOtlpSinks, unregisterOtlpSink } from '../otlp/index.js';
 import type { Component, ComponentContext } from '../server/index.js';
 import { DEFAULT_TENANT, createHttpServer, listen } from '../server/index.js';
 import { prometheusFlags, registerPrometheusApi, type BuildInfo } from './api/index.js';
-import type { Labels } from './model/index.js';
+import type { Labels } from '../model/index.js';
 import { buildPrometheusConfig, loadPrometheusConfig, type PrometheusConfig } from './promconfig/index.js';
 import { Engine, formatQuery, parseExpr } from './promql/index.js';
 import { compileRelabels, relabel } from './relabel/index.js';

@@ -1,4 +1,4 @@
-import type { Labels } from '../../metrics/model/index.js';
+import type { Labels } from '../../model/index.js';
 import type { LogqlResult, QueryStats } from '../logql/vector.js';
 
 /** Go's strconv.FormatFloat(v, 'f', -1, 64) as Prometheus/Loki render sample values. */

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SightlineConfig } from '../../config/index.js';
-import type { Matcher } from '../../metrics/model/index.js';
+import type { Matcher } from '../../model/index.js';
 import { HttpError, resolveTenant, type TenancyOptions } from '../../server/index.js';
 import type { LogSelectorExpr } from '../logql/ast.js';
 import type { LogqlEngine } from '../logql/engine.js';

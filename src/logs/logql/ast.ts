@@ -1,4 +1,4 @@
-import type { Matcher } from '../../metrics/model/index.js';
+import type { Matcher } from '../../model/index.js';
 
 /** LogQL's abstract syntax, built from the `@grafana/lezer-logql` tree by `parseLogql`. */
 export type Expr = LogSelectorExpr | MetricExpr;

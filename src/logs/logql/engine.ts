@@ -1,4 +1,4 @@
-import { Labels, compileAnchored, type Matcher } from '../../metrics/model/index.js';
+import { Labels, compileAnchored, type Matcher } from '../../model/index.js';
 import type { LogQueryable } from '../store/interface.js';
 import type { BinaryOp, Expr, Grouping, LogSelectorExpr, MetricExpr } from './ast.js';
 import { LogqlLimitError, seriesLimitError, timeoutError } from './errors.js';

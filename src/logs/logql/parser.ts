@@ -1,6 +1,6 @@
 import { parser } from '@grafana/lezer-logql';
 import type { SyntaxNode } from '@lezer/common';
-import { Matcher, type MatchType } from '../../metrics/model/index.js';
+import { Matcher, type MatchType } from '../../model/index.js';
 import { parseDurationParam } from '../time.js';
 import type { BinaryOp, CompareOp, Expr, ExtractionExpr, Grouping, LabelFilter, LineFilterOp, LogSelectorExpr, MetricExpr, RangeOp, Stage, Unwrap, VectorOp } from './ast.js';
 

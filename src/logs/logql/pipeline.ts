@@ -1,4 +1,4 @@
-import { Labels, compileUnanchored } from '../../metrics/model/index.js';
+import { Labels, compileUnanchored } from '../../model/index.js';
 import type { LineFilterPushdown } from '../store/interface.js';
 import { parseGoDuration } from '../time.js';
 import type { CompareOp, LabelFilter, Stage } from './ast.js';

@@ -1,4 +1,4 @@
-import type { Labels } from '../../metrics/model/index.js';
+import type { Labels } from '../../model/index.js';
 
 /** One sample of an instant vector at one step. */
 export interface Sample {

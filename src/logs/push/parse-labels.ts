@@ -1,4 +1,4 @@
-import { Labels, isValidLabelName } from '../../metrics/model/index.js';
+import { Labels, isValidLabelName } from '../../model/index.js';
 
 export class LabelsParseError extends Error {
   constructor(message: string) {

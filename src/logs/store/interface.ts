@@ -1,4 +1,4 @@
-import type { Labels, Matcher } from '../../metrics/model/index.js';
+import type { Labels, Matcher } from '../../model/index.js';
 
 /**
  * The log store as the LogQL engine and the HTTP API see it. Times are nanoseconds since the epoch (bigint);

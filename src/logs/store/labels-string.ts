@@ -1,4 +1,4 @@
-import type { Labels } from '../../metrics/model/index.js';
+import type { Labels } from '../../model/index.js';
 
 /** Loki's canonical notation of a stream: `{app="api", level="error"}` (sorted by name). */
 export function labelsString(l: Labels): string {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { Labels, type Matcher } from '../../metrics/model/index.js';
+import { Labels, type Matcher } from '../../model/index.js';
 import { WriteAheadLog, type ObjectStore } from '../../storage/index.js';
 import { parseStreamLabels } from '../push/parse-labels.js';
 import { CHUNK_ENCODINGS, chunkTs, decodeChunk, encodeChunk, type ChunkEncodingName, type DecodedChunk } from './chunk-codec.js';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Labels } from '../../metrics/model/index.js';
+import { Labels } from '../../model/index.js';
 import { FilesystemObjectStore } from '../../storage/index.js';
 import { tempDir } from '../../../test/helpers/process.js';
 import { LogStore } from './log-store.js';

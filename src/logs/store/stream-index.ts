@@ -1,4 +1,4 @@
-import type { Labels, Matcher } from '../../metrics/model/index.js';
+import type { Labels, Matcher } from '../../model/index.js';
 
 /**
  * Postings for a set of streams: label name → value → stream keys. Selecting by matchers starts from the smallest

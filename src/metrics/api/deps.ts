@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { Labels, Matcher } from '../model/index.js';
+import type { Labels, Matcher } from '../../model/index.js';
 import type { PromqlEngine } from '../promql/types.js';
 import type { TargetsSource } from '../scrape/types.js';
 import type { ExemplarQueryable, MetadataSource, Queryable } from '../storage/interface.js';

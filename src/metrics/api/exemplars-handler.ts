@@ -1,5 +1,5 @@
 import { parser } from '@prometheus-io/lezer-promql';
-import type { Matcher } from '../model/index.js';
+import type { Matcher } from '../../model/index.js';
 import { ApiError, badData } from './api-error.js';
 import type { ApiResult, HandlerContext } from './handler-context.js';
 import { formatSampleValue, formatTimestamp } from './float-format.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { STALE_NAN } from '../model/index.js';
+import { STALE_NAN } from '../../model/index.js';
 import { formatFloatF, formatSampleValue, formatTimestamp } from './float-format.js';
 
 describe('formatSampleValue (Prometheus jsonutil.MarshalFloat)', () => {

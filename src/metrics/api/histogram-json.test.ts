@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FloatHistogram, Labels } from '../model/index.js';
+import { FloatHistogram, Labels } from '../../model/index.js';
 import { Engine } from '../promql/index.js';
 import { MemoryStorage } from '../storage/index.js';
 import { queryDataJson } from './query-result-json.js';

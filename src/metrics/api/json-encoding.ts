@@ -1,4 +1,4 @@
-import type { Labels } from '../model/index.js';
+import type { Labels } from '../../model/index.js';
 
 const NEEDS_HTML_ESCAPE = /[<>&\u2028\u2029]/;
 const HTML_ESCAPES: Record<string, string> = { '<': '\\u003c', '>': '\\u003e', '&': '\\u0026', '\u2028': '\\u2028', '\u2029': '\\u2029' };

@@ -1,4 +1,4 @@
-import type { FloatHistogram } from '../model/index.js';
+import type { FloatHistogram } from '../../model/index.js';
 import type { QueryResult, QueryValue } from '../promql/types.js';
 import { formatFloatF, formatSampleValue, formatTimestamp } from './float-format.js';
 import { jsonString, labelsJson } from './json-encoding.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { matchLabels, type Matcher } from '../model/index.js';
+import { matchLabels, type Matcher } from '../../model/index.js';
 import { badData, invalidParam } from './api-error.js';
 import type { AlertStatus, RuleGroupStatus, RuleStatus } from './deps.js';
 import type { ApiResult, HandlerContext } from './handler-context.js';

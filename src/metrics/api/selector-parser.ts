@@ -1,4 +1,4 @@
-import { METRIC_NAME, Matcher, type MatchType } from '../model/index.js';
+import { METRIC_NAME, Matcher, type MatchType } from '../../model/index.js';
 
 /**
  * A parser for series selectors (`match[]`), as Prometheus's `ParseMetricSelector`: `name`, `name{matchers}`,

@@ -1,4 +1,4 @@
-import { Labels, compareStrings, type Matcher } from '../model/index.js';
+import { Labels, compareStrings, type Matcher } from '../../model/index.js';
 import type { Querier, Series } from '../storage/interface.js';
 import { ApiError, badData, invalidParam } from './api-error.js';
 import type { ApiResult, HandlerContext } from './handler-context.js';

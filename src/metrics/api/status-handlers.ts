@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { availableParallelism } from 'node:os';
-import { METRIC_NAME, Matcher, compareStrings } from '../model/index.js';
+import { METRIC_NAME, Matcher, compareStrings } from '../../model/index.js';
 import { ApiError, badData } from './api-error.js';
 import type { RuntimeInfo, TsdbStat, TsdbStatus } from './deps.js';
 import type { ApiResult, HandlerContext } from './handler-context.js';

@@ -1,11 +1,11 @@
 import { formatDuration } from '../../config/index.js';
-import { compareStrings } from '../model/index.js';
+import { compareStrings } from '../../model/index.js';
 import type { TargetStatus } from '../scrape/types.js';
 import { invalidParam } from './api-error.js';
 import type { ApiResult, HandlerContext } from './handler-context.js';
 import { numberParam } from './params.js';
 import { parseMetricSelector } from './selector-parser.js';
-import { matchLabels, type Matcher } from '../model/index.js';
+import { matchLabels, type Matcher } from '../../model/index.js';
 import { jsonString, labelsJson } from './json-encoding.js';
 import { formatRfc3339 } from './time-format.js';
 

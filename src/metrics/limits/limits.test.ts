@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Labels } from '../model/index.js';
+import { Labels } from '../../model/index.js';
 import { IngestionRateLimiter } from './rate-limiter.js';
 import { SeriesTracker } from './series-tracker.js';
 import { Overrides, tenantLimitsSchema } from './tenant-limits.js';

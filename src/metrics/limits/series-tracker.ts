@@ -1,4 +1,4 @@
-import type { Labels } from '../model/index.js';
+import type { Labels } from '../../model/index.js';
 
 /**
  * Counts each tenant's in-memory series for `max_global_series_per_user`: a map from series key to the last time it

@@ -1,4 +1,4 @@
-import { Labels, METRIC_NAME, isValidLabelName, isValidMetricName } from '../model/index.js';
+import { Labels, METRIC_NAME, isValidLabelName, isValidMetricName } from '../../model/index.js';
 import type { TenantLimits } from './tenant-limits.js';
 
 /**

@@ -2,7 +2,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ObjectStore } from '../../storage/index.js';
-import { Labels } from '../model/index.js';
+import { Labels } from '../../model/index.js';
 import { planCompaction, ulid, writeBlock, type Block, type BlockMeta, type ChunkSource, type SeriesToWrite } from '../tsdb/index.js';
 import { deleteBlock, uploadBlock } from './block-shipper.js';
 import type { BucketBlocks } from './bucket-blocks.js';

@@ -1,4 +1,4 @@
-import { Labels, compareStrings, type Matcher, type SampleBatch } from '../model/index.js';
+import { Labels, compareStrings, type Matcher, type SampleBatch } from '../../model/index.js';
 import type { Querier, SelectHints, Series } from '../storage/interface.js';
 
 /** Two sorted sample batches merged by time; on equal timestamps the first batch (the ingester's) wins. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RegexSyntaxError, compileAnchored } from '../model/index.js';
+import { RegexSyntaxError, compileAnchored } from '../../model/index.js';
 import { labelNameRe, str } from './common.js';
 
 export const RELABEL_ACTIONS = [

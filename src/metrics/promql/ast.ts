@@ -1,4 +1,4 @@
-import type { Matcher } from '../model/index.js';
+import type { Matcher } from '../../model/index.js';
 import { FUNCTIONS } from './functions.js';
 
 /** Character offsets [start, end) in the query text. */

@@ -1,4 +1,4 @@
-import { Labels, type FloatHistogram } from '../model/index.js';
+import { Labels, type FloatHistogram } from '../../model/index.js';
 import type { Queryable } from '../storage/index.js';
 import type { Expr } from './ast.js';
 import { Evaluator, METADATA_LABELS, type QueryContext } from './evaluator.js';

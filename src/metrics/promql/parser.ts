@@ -1,6 +1,6 @@
 import { parser as lezer } from '@prometheus-io/lezer-promql';
 import type { SyntaxNode } from '@lezer/common';
-import { Matcher, METRIC_NAME, RegexSyntaxError, type MatchType } from '../model/index.js';
+import { Matcher, METRIC_NAME, RegexSyntaxError, type MatchType } from '../../model/index.js';
 import { PromqlError } from './types.js';
 import {
   COMPARISON_OPS,

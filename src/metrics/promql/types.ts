@@ -1,4 +1,4 @@
-import type { FloatHistogram, Labels } from '../model/index.js';
+import type { FloatHistogram, Labels } from '../../model/index.js';
 
 /**
  * The PromQL engine's contract with its callers (HTTP API, rules, the long-term tier). Values follow Prometheus's

@@ -1,4 +1,4 @@
-import type { FloatHistogram, Labels } from '../model/index.js';
+import type { FloatHistogram, Labels } from '../../model/index.js';
 
 /**
  * Intermediate values of the evaluator. An instant vector over all steps of the query is a list of step series:

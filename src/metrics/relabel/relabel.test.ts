@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Labels } from '../model/index.js';
+import { Labels } from '../../model/index.js';
 import { relabelConfigSchema } from '../promconfig/index.js';
 import { compileRelabels, relabel } from './index.js';
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Labels} from '../model/index.js';
-import { compileAnchored, expandTemplate, isValidLabelName, type LabelsBuilder } from '../model/index.js';
+import type { Labels} from '../../model/index.js';
+import { compileAnchored, expandTemplate, isValidLabelName, type LabelsBuilder } from '../../model/index.js';
 import type { RelabelAction, RelabelConfig } from '../promconfig/index.js';
 
 /** A relabel rule with its regex compiled once (Prometheus's `relabel.Config` after unmarshalling). */

@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isStaleNaN, type Exemplar, type Labels, type MetricMetadata } from '../model/index.js';
+import { isStaleNaN, type Exemplar, type Labels, type MetricMetadata } from '../../model/index.js';
 import { parsePrometheusConfig } from '../promconfig/index.js';
 import { compileRelabels } from '../relabel/index.js';
 import { MemoryStorage, type Appendable, type Appender } from '../storage/index.js';

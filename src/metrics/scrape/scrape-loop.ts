@@ -1,7 +1,7 @@
 import type { Logger } from '../../server/index.js';
 import { formatDuration } from '../../config/index.js';
-import type { Labels} from '../model/index.js';
-import { METRIC_NAME, STALE_NAN, isValidLabelName, isValidMetricName, type MetricMetadata, type MetricType } from '../model/index.js';
+import type { Labels} from '../../model/index.js';
+import { METRIC_NAME, STALE_NAN, isValidLabelName, isValidMetricName, type MetricMetadata, type MetricType } from '../../model/index.js';
 import type { ScrapeConfig } from '../promconfig/index.js';
 import { processBuilder, type CompiledRelabel } from '../relabel/index.js';
 import { AppendError, type Appendable, type Appender } from '../storage/index.js';

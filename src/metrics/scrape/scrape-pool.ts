@@ -1,5 +1,5 @@
 import type { Logger } from '../../server/index.js';
-import { Labels } from '../model/index.js';
+import { Labels } from '../../model/index.js';
 import type { ScrapeConfig } from '../promconfig/index.js';
 import { compileRelabels, type CompiledRelabel } from '../relabel/index.js';
 import type { Appendable } from '../storage/index.js';

@@ -1,5 +1,5 @@
 import { formatDuration, parseDuration } from '../../config/index.js';
-import { Labels, isValidLabelName } from '../model/index.js';
+import { Labels, isValidLabelName } from '../../model/index.js';
 import type { ScrapeConfig } from '../promconfig/index.js';
 import { processBuilder, type CompiledRelabel } from '../relabel/index.js';
 

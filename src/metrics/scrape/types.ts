@@ -1,4 +1,4 @@
-import type { Labels } from '../model/index.js';
+import type { Labels } from '../../model/index.js';
 
 /** What `/api/v1/targets` shows about one target (Prometheus's `ActiveTarget` / `DroppedTarget`). */
 export interface TargetStatus {

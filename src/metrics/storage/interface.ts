@@ -1,4 +1,4 @@
-import type { Exemplar, FloatHistogram, Labels, Matcher, MetricMetadata, SampleBatch } from '../model/index.js';
+import type { Exemplar, FloatHistogram, Labels, Matcher, MetricMetadata, SampleBatch } from '../../model/index.js';
 
 /**
  * The storage interfaces of the metrics pillar. Query engines (PromQL, the HTTP API, rules, remote read) depend

@@ -1,5 +1,5 @@
 import { AppendError, type Appendable, type Appender, type Querier, type Queryable, type Series, type SelectHints, type SeriesRef } from './interface.js';
-import { Labels, compareStrings, type Exemplar, type FloatHistogram, type Matcher, type MetricMetadata, type SampleBatch } from '../model/index.js';
+import { Labels, compareStrings, type Exemplar, type FloatHistogram, type Matcher, type MetricMetadata, type SampleBatch } from '../../model/index.js';
 
 /**
  * A simple in-memory storage with no durability: growable typed arrays per series, a linear scan for selection.

@@ -1,4 +1,4 @@
-import { Labels, METRIC_NAME, compareStrings, type Exemplar, type MetricType } from '../model/index.js';
+import { Labels, METRIC_NAME, compareStrings, type Exemplar, type MetricType } from '../../model/index.js';
 
 /**
  * A pull parser for the Prometheus text exposition format 0.0.4 and OpenMetrics 1.0, in the manner of

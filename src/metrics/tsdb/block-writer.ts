@@ -1,7 +1,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { compareStrings, type Labels } from '../model/index.js';
+import { compareStrings, type Labels } from '../../model/index.js';
 import { ByteWriter } from './byte-codec.js';
 import { chunkNumSamples } from './xor-chunk.js';
 

@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { Labels } from '../model/index.js';
+import { Labels } from '../../model/index.js';
 import { ByteReader } from './byte-codec.js';
 import { INDEX_MAGIC, TOC_SIZE, type BlockMeta } from './block-writer.js';
 import type { ChunkRef } from './head.js';

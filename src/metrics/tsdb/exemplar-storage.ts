@@ -1,4 +1,4 @@
-import type { Exemplar, Labels } from '../model/index.js';
+import type { Exemplar, Labels } from '../../model/index.js';
 import { AppendError } from '../storage/interface.js';
 
 /** Prometheus's limit on an exemplar's label set: 128 UTF-8 runes of names and values together. */

@@ -1,4 +1,4 @@
-import { Labels, METRIC_NAME, compareStrings } from '../model/index.js';
+import { Labels, METRIC_NAME, compareStrings } from '../../model/index.js';
 import { EMPTY_POSTINGS, PostingsList, type PostingsIndex } from './postings.js';
 import { SAMPLES_PER_CHUNK, XorChunkAppender } from './xor-chunk.js';
 

@@ -1,4 +1,4 @@
-import type { MetricMetadata } from '../model/index.js';
+import type { MetricMetadata } from '../../model/index.js';
 
 function key(m: MetricMetadata): string {
   return `${m.type}\xff${m.unit}\xff${m.help}`;

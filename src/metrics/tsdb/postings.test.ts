@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Labels, Matcher } from '../model/index.js';
+import { Labels, Matcher } from '../../model/index.js';
 import { Head } from './head.js';
 import { PostingsList, intersect, postingsForMatchers, subtract, union } from './postings.js';
 

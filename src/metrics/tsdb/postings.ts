@@ -1,4 +1,4 @@
-import type { Matcher } from '../model/index.js';
+import type { Matcher } from '../../model/index.js';
 
 /**
  * Postings: sorted lists of series ids (head series refs, or a block's series numbers) as Uint32Arrays, and the

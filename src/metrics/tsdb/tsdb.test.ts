@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
-import { Labels, Matcher, STALE_NAN, isStaleNaN } from '../model/index.js';
+import { Labels, Matcher, STALE_NAN, isStaleNaN } from '../../model/index.js';
 import { AppendError } from '../storage/interface.js';
 import { tempDir } from '../../../test/helpers/process.js';
 import { Tsdb, type TsdbOptions } from './index.js';

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
-import { Labels, type Matcher, type MetricMetadata, type Exemplar } from '../model/index.js';
+import { Labels, type Matcher, type MetricMetadata, type Exemplar } from '../../model/index.js';
 import type {
   Appendable,
   Appender,

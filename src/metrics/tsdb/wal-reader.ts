@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import type { Labels } from '../model/index.js';
+import type { Labels } from '../../model/index.js';
 import type { MetricsWalReader, SeriesRef, WalPosition } from '../storage/interface.js';
 import { FRAME_HEADER, listSegments, segmentName } from '../../storage/wal/index.js';
 import { latestCheckpoint, readCheckpoint } from './checkpoint.js';

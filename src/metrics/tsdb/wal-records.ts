@@ -1,4 +1,4 @@
-import { Labels, type MetricMetadata, type MetricType } from '../model/index.js';
+import { Labels, type MetricMetadata, type MetricType } from '../../model/index.js';
 import { ByteReader, type ByteWriter } from './byte-codec.js';
 
 /**

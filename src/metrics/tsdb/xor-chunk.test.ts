@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { STALE_NAN, isStaleNaN } from '../model/index.js';
+import { STALE_NAN, isStaleNaN } from '../../model/index.js';
 import { XorChunkAppender, chunkNumSamples, decodeXorChunk } from './xor-chunk.js';
 
 function roundTrip(ts: number[], vs: number[]): { t: Float64Array; v: Float64Array; bytes: number } {

@@ -1,5 +1,5 @@
-import type { Labels, MetricMetadata } from '../../metrics/model/index.js';
-import { METRIC_NAME } from '../../metrics/model/index.js';
+import type { Labels, MetricMetadata } from '../../model/index.js';
+import { METRIC_NAME } from '../../model/index.js';
 import { compressSnappyBody, encodeWriteRequestV1 } from '../../metrics/remote/codec/index.js';
 import type { Appendable, Appender, SeriesRef } from '../../metrics/storage/interface.js';
 import { ForwardError, postWithRetry, type ForwardEndpoint } from './post-with-retry.js';

@@ -1,4 +1,4 @@
-import { Labels } from '../../metrics/model/index.js';
+import { Labels } from '../../model/index.js';
 import { anyValueToJs, anyValueToJson, bytesToHex, int64ToBigInt, stringAttr } from '../proto/codec.js';
 import type { ExportLogsServiceRequest, KeyValue } from '../proto/types.js';
 

@@ -1,4 +1,4 @@
-import { Labels, METRIC_NAME, STALE_NAN, type MetricType } from '../../metrics/model/index.js';
+import { Labels, METRIC_NAME, STALE_NAN, type MetricType } from '../../model/index.js';
 import { AppendError, type Appender } from '../../metrics/storage/index.js';
 import { anyValueToJs, int64ToNumber, nanosToMillis, stringAttr } from '../proto/codec.js';
 import type { ExportMetricsServiceRequest, KeyValue, Metric } from '../proto/types.js';

@@ -1,4 +1,4 @@
-import { Labels, METRIC_NAME, type MetricType } from '../../metrics/model/index.js';
+import { Labels, METRIC_NAME, type MetricType } from '../../model/index.js';
 import type { Appendable } from '../../metrics/storage/index.js';
 import { bytesToHex, nanosBetween, stringAttr } from '../../otlp/index.js';
 import type { ResourceSpans } from '../../otlp/index.js';

@@ -1,4 +1,4 @@
-import { CUSTOM_BUCKETS_SCHEMA, FloatHistogram, METRIC_NAME, isStaleNaN, type Labels } from '../../model/index.js';
+import { CUSTOM_BUCKETS_SCHEMA, FloatHistogram, METRIC_NAME, isStaleNaN, type Labels } from '../../../model/index.js';
 import { MemoryStorage } from '../../storage/index.js';
 import { Engine, type EngineOptions } from '../engine.js';
 import { PromqlError, type QueryResult } from '../types.js';

@@ -1,4 +1,4 @@
-import { CUSTOM_BUCKETS_SCHEMA, FloatHistogram, Labels, METRIC_NAME, STALE_NAN, type CounterResetHint } from '../../model/index.js';
+import { CUSTOM_BUCKETS_SCHEMA, FloatHistogram, Labels, METRIC_NAME, STALE_NAN, type CounterResetHint } from '../../../model/index.js';
 import { parseDurationMs, parseNumber, unquoteString } from '../parser.js';
 
 /**

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { Labels } from '../../model/index.js';
+import { Labels } from '../../../model/index.js';
 import { RequestV2, WriteRequestV1, buildV2, encodeV1, encodeV2 } from '../../../../test/helpers/remote-write-protos.js';
 import {
   DecodeError,

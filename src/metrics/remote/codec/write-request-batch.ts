@@ -1,4 +1,4 @@
-import type { MetricType } from '../../model/index.js';
+import type { MetricType } from '../../../model/index.js';
 
 /** Protobuf enum order of `MetricMetadata.MetricType` (1.0) and `Metadata.MetricType` (2.0); they agree. */
 export const METRIC_TYPES: readonly MetricType[] = ['unknown', 'counter', 'gauge', 'histogram', 'gaugehistogram', 'summary', 'info', 'stateset'];

@@ -1,4 +1,4 @@
-import type { Labels, MetricMetadata } from '../../model/index.js';
+import type { Labels, MetricMetadata } from '../../../model/index.js';
 import { METRIC_TYPES } from './write-request-batch.js';
 
 /**

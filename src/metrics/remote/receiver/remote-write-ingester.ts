@@ -12,7 +12,7 @@ import {
   validateSeriesLabels,
   type ValidationFailure,
 } from '../../limits/index.js';
-import { Labels, METRIC_NAME, type MetricMetadata } from '../../model/index.js';
+import { Labels, METRIC_NAME, type MetricMetadata } from '../../../model/index.js';
 import { AppendError, type Appendable, type SeriesRef } from '../../storage/index.js';
 import {
   DEFAULT_MAX_MESSAGE_SIZE,

@@ -1,4 +1,4 @@
-import type { MetricMetadata } from '../../model/index.js';
+import type { MetricMetadata } from '../../../model/index.js';
 import type { MetadataSource } from '../../storage/index.js';
 
 /**
