@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { compressSnappyBody } from '../src/metrics/remote/codec/index.js';
 import { registerRemoteWriteReceiver, type RemoteWriteIngester } from '../src/metrics/remote/receiver/index.js';
-import { Overrides, tenantLimitsSchema } from '../src/metrics/limits/index.js';
+import { Overrides, tenantLimitsSchema, type TenantLimits } from '../src/metrics/limits/index.js';
 import { Matcher } from '../src/model/index.js';
 import { MemoryStorage, type Appendable } from '../src/metrics/storage/index.js';
 import { createHttpServer, createSelfMetricsRegistry, listen, silentLogger, type Registry } from '../src/server/index.js';
@@ -22,7 +22,7 @@ afterEach(async () => {
   apps = [];
 });
 
-async function setup(opts: { multiTenant?: boolean; overrides?: Overrides; appendable?: (t: string) => Appendable; now?: number; maxMessageSize?: number } = {}): Promise<Setup> {
+async function setup(opts: { multiTenant?: boolean; overrides?: Overrides<TenantLimits>; appendable?: (t: string) => Appendable; now?: number; maxMessageSize?: number } = {}): Promise<Setup> {
   const registry = createSelfMetricsRegistry();
   const app = createHttpServer({ name: 'test', listenAddress: '127.0.0.1:0', logger: silentLogger(), registry });
   const stores = new Map<string, MemoryStorage>();

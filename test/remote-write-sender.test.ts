@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Overrides, tenantLimitsSchema } from '../src/metrics/limits/index.js';
+import { Overrides, tenantLimitsSchema, type TenantLimits } from '../src/metrics/limits/index.js';
 import { Labels, Matcher } from '../src/model/index.js';
 import { registerRemoteWriteReceiver } from '../src/metrics/remote/receiver/index.js';
 import { decodeWriteRequestV1, decompressSnappyBody } from '../src/metrics/remote/codec/index.js';
@@ -50,7 +50,7 @@ function sender(dir: string, url: string, registry: Registry, queue: Record<stri
   }).start();
 }
 
-async function receiver(overrides?: Overrides, multiTenant = false) {
+async function receiver(overrides?: Overrides<TenantLimits>, multiTenant = false) {
   const store = new MemoryStorage();
   const registry = createSelfMetricsRegistry();
   const app: FastifyInstance = createHttpServer({ name: 'rx', listenAddress: '127.0.0.1:0', logger: silentLogger(), registry });

@@ -1,19 +1,7 @@
 import { z } from 'zod';
 import { byteSize, durationMs, listenAddress } from '../zod-helpers.js';
+import { objectStorageSchema } from './object-storage.js';
 
-const s3Schema = z.strictObject({
-  endpoint: z.string().optional(),
-  bucket: z.string(),
-  region: z.string().default('us-east-1'),
-  access_key_id: z.string().optional(),
-  secret_access_key: z.string().optional(),
-  /** Plain HTTP to the endpoint (MinIO on a private network). */
-  insecure: z.boolean().default(false),
-  /** Key prefix inside the bucket. */
-  prefix: z.string().optional(),
-  /** `v1` for stores without ListObjectsV2. */
-  list_objects_version: z.enum(['v1', 'v2']).optional(),
-});
 
 /**
  * The Mimir role: remote write in at `/api/v1/push`, one TSDB per tenant, blocks shipped to object storage,
@@ -35,14 +23,7 @@ export const mimirSection = z.strictObject({
   wal_fsync_interval: durationMs.default(1000),
   /** How often the head is checked for blocks to cut (it is also checked after each commit); 0 = never. */
   head_compaction_interval: durationMs.default(60_000),
-  storage: z
-    .strictObject({
-      backend: z.enum(['filesystem', 's3']).default('filesystem'),
-      filesystem: z.strictObject({ dir: z.string().optional() }).prefault({}),
-      s3: s3Schema.optional(),
-    })
-    .prefault({})
-    .refine((s) => s.backend !== 's3' || s.s3 !== undefined, { message: 'backend s3 needs mimir.storage.s3' }),
+  storage: objectStorageSchema('mimir'),
   /** How often queriers re-list the bucket for blocks of other writers. */
   bucket_sync_interval: durationMs.default(60_000),
   /** Disk space for bucket blocks fetched by queriers (`<data>/mimir/bucket-cache`); least recently used evicted; 0 = no limit. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { tenantLimitsSchema, tenantOverridesSchema } from '../../metrics/limits/tenant-limits.js';
+import { tenantLimitsSchema, tenantOverridesSchema } from './remote-limits.js';
 import { byteSize } from '../zod-helpers.js';
 
 /**

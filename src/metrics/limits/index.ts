@@ -1,6 +1,6 @@
 export { IngestionRateLimiter } from './rate-limiter.js';
 export { SeriesTracker } from './series-tracker.js';
-export { DEFAULT_TENANT_LIMITS, Overrides, tenantLimitsSchema, tenantOverridesSchema, type TenantLimits } from './tenant-limits.js';
+export { DEFAULT_TENANT_LIMITS, Overrides, tenantLimitsSchema, tenantOverridesSchema, type TenantLimits } from '../../config/index.js';
 export {
   appendErrorFailure,
   ingestionRateLimitedMessage,

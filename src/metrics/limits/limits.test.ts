@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Labels } from '../../model/index.js';
 import { IngestionRateLimiter } from './rate-limiter.js';
 import { SeriesTracker } from './series-tracker.js';
-import { Overrides, tenantLimitsSchema } from './tenant-limits.js';
+import { Overrides, tenantLimitsSchema } from '../../config/index.js';
 import { validateSeriesLabels } from './validation.js';
 
 describe('tenant limits', () => {

@@ -1,5 +1,5 @@
 import { Labels, METRIC_NAME, isValidLabelName, isValidMetricName } from '../../model/index.js';
-import type { TenantLimits } from './tenant-limits.js';
+import type { TenantLimits } from '../../config/index.js';
 
 /**
  * Mimir's write-path validation: the checks, their order, their messages with `err-mimir-*` ids and the

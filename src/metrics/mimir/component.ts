@@ -1,8 +1,8 @@
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { MimirConfig } from '../../config/sections/mimir.js';
 import type { Component, ComponentContext } from '../../server/index.js';
 import { DEFAULT_TENANT, createHttpServer, listen, resolveTenant, type TenancyOptions } from '../../server/index.js';
-import { FilesystemObjectStore, S3ObjectStore, type ObjectStore } from '../../storage/index.js';
+import { closeObjectStore, openObjectStore, type ObjectStore } from '../../storage/index.js';
 import { registerPrometheusApi } from '../api/index.js';
 import { buildInfo } from '../component.js';
 import { Overrides } from '../limits/index.js';
@@ -21,8 +21,7 @@ export interface MimirComponent extends Component {
 
 /** The bucket of `mimir.storage`: the filesystem (default `<data>/mimir/bucket`) or an S3-compatible store. */
 export function openMimirBucket(cfg: MimirConfig['storage'], dataDir: string): ObjectStore {
-  if (cfg.backend === 's3' && cfg.s3) return new S3ObjectStore({ ...cfg.s3 });
-  return new FilesystemObjectStore(resolve(cfg.filesystem.dir ?? join(dataDir, 'mimir', 'bucket')));
+  return openObjectStore(cfg, join(dataDir, 'mimir', 'bucket'));
 }
 
 /**
@@ -145,7 +144,7 @@ export async function startMimir(ctx: ComponentContext): Promise<MimirComponent>
       await app.close();
       await compactor.idle();
       await tenants.close();
-      if (store instanceof S3ObjectStore) store.close();
+      closeObjectStore(store);
     },
   };
 }

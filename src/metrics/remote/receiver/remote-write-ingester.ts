@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client';
 import { HttpError, tooManyRequests, type TenancyOptions } from '../../../server/index.js';
 import {
+  DEFAULT_TENANT_LIMITS,
   IngestionRateLimiter,
   Overrides,
   SeriesTracker,
@@ -10,6 +11,7 @@ import {
   seriesLimitMessage,
   validateSampleTime,
   validateSeriesLabels,
+  type TenantLimits,
   type ValidationFailure,
 } from '../../limits/index.js';
 import { Labels, METRIC_NAME, type MetricMetadata } from '../../../model/index.js';
@@ -29,7 +31,7 @@ export interface RemoteWriteDeps {
   /** The storage of a tenant. */
   appendable: (tenant: string) => Appendable;
   tenancy: TenancyOptions;
-  overrides?: Overrides;
+  overrides?: Overrides<TenantLimits>;
   /** Instance self-metrics registry. */
   registry: Registry;
   /** Shared between receivers of one process so limits apply across both ports. */
@@ -61,7 +63,7 @@ const FAMILY_SUFFIXES = ['', '_total', '_bucket', '_count', '_sum', '_created', 
  */
 export class RemoteWriteIngester {
   readonly metrics: ReceiverMetrics;
-  readonly overrides: Overrides;
+  readonly overrides: Overrides<TenantLimits>;
   readonly rateLimiter: IngestionRateLimiter;
   readonly seriesTracker: SeriesTracker;
   readonly maxMessageSize: number;
@@ -70,7 +72,7 @@ export class RemoteWriteIngester {
 
   constructor(readonly deps: RemoteWriteDeps) {
     this.metrics = receiverMetrics(deps.registry);
-    this.overrides = deps.overrides ?? new Overrides();
+    this.overrides = deps.overrides ?? new Overrides(DEFAULT_TENANT_LIMITS);
     this.rateLimiter = deps.rateLimiter ?? new IngestionRateLimiter();
     this.seriesTracker = deps.seriesTracker ?? new SeriesTracker();
     this.maxMessageSize = deps.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationMs } from '../../config/zod-helpers.js';
+import { durationMs } from '../zod-helpers.js';
 
 /**
  * Per-tenant limits of the write path, named and defaulted as Mimir's `limits` block. Durations in ms.
@@ -38,22 +38,3 @@ export const tenantOverridesSchema = z.strictObject(limitFields).partial();
 export type TenantLimits = z.output<typeof tenantLimitsSchema>;
 
 export const DEFAULT_TENANT_LIMITS: TenantLimits = tenantLimitsSchema.parse({});
-
-/** Defaults plus per-tenant overrides (Mimir's runtime `overrides` map). */
-export class Overrides {
-  private readonly cache = new Map<string, TenantLimits>();
-
-  constructor(
-    readonly defaults: TenantLimits = DEFAULT_TENANT_LIMITS,
-    private readonly perTenant: Readonly<Record<string, Partial<TenantLimits>>> = {},
-  ) {}
-
-  forTenant(tenant: string): TenantLimits {
-    let l = this.cache.get(tenant);
-    if (!l) {
-      l = { ...this.defaults, ...(this.perTenant[tenant] ?? {}) };
-      this.cache.set(tenant, l);
-    }
-    return l;
-  }
-}
