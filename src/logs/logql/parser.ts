@@ -1,6 +1,7 @@
 import { parser } from '@grafana/lezer-logql';
 import type { SyntaxNode } from '@lezer/common';
 import { Matcher, type MatchType } from '../../model/index.js';
+import { compileAnchored, compileUnanchored } from '../../lib/regex/index.js';
 import { parseDurationParam } from '../time.js';
 import type { BinaryOp, CompareOp, Expr, ExtractionExpr, Grouping, LabelFilter, LineFilterOp, LogSelectorExpr, MetricExpr, RangeOp, Stage, Unwrap, VectorOp } from './ast.js';
 
@@ -205,7 +206,7 @@ class Builder {
           else if (k.name === 'Regexp') {
             const pattern = unquote(this.text(s!));
             try {
-              new RegExp(pattern.replace(/\(\?P</g, '(?<'));
+              compileUnanchored(pattern);
             } catch (e) {
               throw new LogqlParseError(`parse error : invalid regexp ${pattern}: ${(e as Error).message}`);
             }
@@ -282,7 +283,7 @@ class Builder {
         if (op === '|~' || op === '!~') {
           for (const v of values) {
             try {
-              new RegExp(v.replace(/\(\?P</g, '(?<').replace(/^\(\?[ims]+\)/, ''));
+              compileUnanchored(v);
             } catch (e) {
               throw new LogqlParseError(`parse error : invalid regexp ${v}: ${(e as Error).message}`);
             }
@@ -368,7 +369,7 @@ class Builder {
           .map((k) => unquote(this.text(k)));
         const [dst, replacement, src, regex] = strs;
         try {
-          new RegExp(regex);
+          compileAnchored(regex);
         } catch (e) {
           throw new LogqlParseError(`parse error : invalid regular expression in label_replace(): ${regex}: ${(e as Error).message}`);
         }
