@@ -2,6 +2,7 @@ import { parser as lezer } from '@prometheus-io/lezer-promql';
 import type { SyntaxNode } from '@lezer/common';
 import { Matcher, METRIC_NAME, RegexSyntaxError, type MatchType } from '../../model/index.js';
 import { unquoteGo } from '../../lib/go-string.js';
+import { tryParseDuration } from '../../lib/duration.js';
 import { PromqlError } from './types.js';
 import {
   COMPARISON_OPS,
@@ -82,17 +83,9 @@ function checkSyntax(input: string, top: SyntaxNode): void {
   throw parseError(input, { start: e.from, end: Math.max(e.to, e.from + 1) }, `unexpected ${JSON.stringify(tok.split(/\s/)[0])}`);
 }
 
-const DURATION_RE = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
-const UNIT_MS = [365 * 86400_000, 7 * 86400_000, 86400_000, 3600_000, 60_000, 1000, 1];
-
 /** Prometheus duration text (`1h30m`, `5m`, `100ms`) -> ms, or undefined. */
 export function parseDurationMs(s: string): number | undefined {
-  if (s === '' || !/[a-z]$/.test(s)) return undefined;
-  const m = DURATION_RE.exec(s);
-  if (!m) return undefined;
-  let ms = 0;
-  for (let i = 0; i < 7; i++) if (m[i + 1] !== undefined) ms += Number(m[i + 1]) * UNIT_MS[i];
-  return ms;
+  return tryParseDuration(s);
 }
 
 /** A number literal as Prometheus's lexer reads it: float, hex, Inf/NaN, underscores, or a duration (in seconds). */
