@@ -1,4 +1,4 @@
-import { gunzipSync } from 'node:zlib';
+import { DecompressedTooLargeError, UnsupportedEncodingError, decompressBody } from '../lib/decompress/index.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../server/index.js';
 import {
@@ -46,7 +46,11 @@ export interface HttpReceiverOptions {
   /** Resolve the tenant of a request for a signal (throws HttpError 401/400). */
   tenant(signal: Signal, headers: FastifyRequest['headers']): string;
   handle(e: ExportRequest, tenant: string): Promise<PushOutcome>;
+  /** Largest body after decompression (the Collector's `max_request_body_size`); default 100 MiB. */
+  maxDecompressedSize?: number;
 }
+
+const DEFAULT_MAX_DECOMPRESSED = 100 << 20;
 
 /**
  * OTLP/HTTP (https://opentelemetry.io/docs/specs/otlp/#otlphttp): POST `/v1/traces`, `/v1/metrics`, `/v1/logs` with
@@ -85,14 +89,12 @@ async function handle(signal: Signal, req: FastifyRequest, reply: FastifyReply, 
   try {
     let body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const ce = String(req.headers['content-encoding'] ?? '').toLowerCase();
-    if (ce === 'gzip') {
-      try {
-        body = gunzipSync(body);
-      } catch (e) {
-        throw new HttpError(400, 'bad_data', `failed to decompress gzip body: ${(e as Error).message}`);
-      }
-    } else if (ce !== '' && ce !== 'identity') {
-      throw new HttpError(400, 'bad_data', `unsupported Content-Encoding ${JSON.stringify(ce)}`);
+    try {
+      body = await decompressBody(body, ce, opts.maxDecompressedSize ?? DEFAULT_MAX_DECOMPRESSED);
+    } catch (e) {
+      if (e instanceof DecompressedTooLargeError) throw new HttpError(413, 'bad_data', `http: request body too large (limit ${e.limit} bytes after decompression)`);
+      if (e instanceof UnsupportedEncodingError) throw new HttpError(400, 'bad_data', `unsupported Content-Encoding ${JSON.stringify(ce)}`);
+      throw new HttpError(400, 'bad_data', `failed to decompress ${ce} body: ${(e as Error).message}`);
     }
     const tenant = opts.tenant(signal, req.headers);
     const decoded = decodeHttpExport(signal, body, enc);

@@ -27,18 +27,34 @@ import { FUNCTIONS, typeName } from './functions.js';
 export interface ParseOptions {
   /** Allow experimental functions (Prometheus's `--enable-feature=promql-experimental-functions`). */
   experimentalFunctions?: boolean;
+  /** Longest accepted query text in bytes (default `DEFAULT_MAX_QUERY_LENGTH`); 0 = no limit. */
+  maxLength?: number;
 }
 
+/**
+ * The default limit on query text: far above any hand-written or generated dashboard query, low enough that the
+ * grammar's error recovery on hostile input (`{` repeated) costs well under a second.
+ */
+export const DEFAULT_MAX_QUERY_LENGTH = 64 * 1024;
+
 export function parseExpr(input: string, opts: ParseOptions = {}): Expr {
-  const { tree, renamed } = parseWithScalarMinMax(input);
-  const top = tree.topNode;
-  checkSyntax(input, top);
-  const root = top.firstChild;
-  if (!root) throw parseError(input, { start: 0, end: input.length }, 'no expression found in input');
-  const p = new Converter(input, opts, renamed);
-  const e = p.expr(root);
-  p.check(e);
-  return e;
+  const max = opts.maxLength ?? DEFAULT_MAX_QUERY_LENGTH;
+  if (max > 0 && input.length > max) throw new PromqlError('bad_data', `parse error: query of ${input.length} bytes is longer than the limit of ${max} bytes`);
+  try {
+    const { tree, renamed } = parseWithScalarMinMax(input);
+    const top = tree.topNode;
+    checkSyntax(input, top);
+    const root = top.firstChild;
+    if (!root) throw parseError(input, { start: 0, end: input.length }, 'no expression found in input');
+    const p = new Converter(input, opts, renamed);
+    const e = p.expr(root);
+    p.check(e);
+    return e;
+  } catch (e) {
+    // Nesting deep enough to exhaust the stack is refused as a parse error, never an internal one.
+    if (e instanceof RangeError) throw new PromqlError('bad_data', 'parse error: expression nested too deeply');
+    throw e;
+  }
 }
 
 export function lineCol(input: string, offset: number): string {
