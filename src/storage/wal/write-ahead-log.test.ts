@@ -75,7 +75,7 @@ describe('WriteAheadLog', () => {
     wal.close();
     const path = join(dir, segmentName(seg));
     appendFileSync(path, Buffer.alloc(438));
-    let r = replayAll(dir);
+    const r = replayAll(dir);
     expect(r.got).toEqual(['one', 'two']);
     expect(r.stats.repaired?.reason).toBe('zero-filled tail');
     expect(readFileSync(path).length).toBe(2 * (8 + 3));
