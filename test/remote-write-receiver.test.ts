@@ -4,7 +4,7 @@ import { compressSnappyBody } from '../src/metrics/remote/codec/index.js';
 import { registerRemoteWriteReceiver, type RemoteWriteIngester } from '../src/metrics/remote/receiver/index.js';
 import { Overrides, tenantLimitsSchema, type TenantLimits } from '../src/metrics/limits/index.js';
 import { Matcher } from '../src/model/index.js';
-import { MemoryStorage, type Appendable } from '../src/metrics/storage/index.js';
+import { MemoryStorage, type Appendable } from '../src/metrics/storage-api/index.js';
 import { createHttpServer, createSelfMetricsRegistry, listen, silentLogger, type Registry } from '../src/server/index.js';
 import { buildV2, encodeV1, type PbSeriesV1 } from './helpers/remote-write-protos.js';
 

@@ -7,7 +7,7 @@ import { registerPrometheusApi } from '../api/index.js';
 import { buildInfo } from '../component.js';
 import { Overrides } from '../limits/index.js';
 import { Engine, formatQuery, parseExpr } from '../promql/index.js';
-import type { Queryable } from '../storage/interface.js';
+import type { Queryable } from '../storage-api/interface.js';
 import { registerRemoteWriteReceiver } from '../remote/index.js';
 import { BucketCompactor } from './bucket-compactor.js';
 import { mimirMetrics } from './mimir-metrics.js';

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { ObjectStore } from '../../storage/index.js';
 import type { MimirConfig } from '../../config/index.js';
 import { Engine } from '../promql/index.js';
-import type { Queryable, Querier } from '../storage/interface.js';
+import type { Queryable, Querier } from '../storage-api/interface.js';
 import { Tsdb, type BlockMeta } from '../tsdb/index.js';
 import { uploadBlock } from './block-shipper.js';
 import { BucketBlocks } from './bucket-blocks.js';

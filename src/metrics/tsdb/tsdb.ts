@@ -12,7 +12,7 @@ import type {
   Querier,
   Queryable,
   WalPosition,
-} from '../storage/interface.js';
+} from '../storage-api/interface.js';
 import { WriteAheadLog, listSegments, lockDir, segmentName } from '../../storage/index.js';
 import { silentLogger } from '../../server/index.js';
 import { TsdbAppender, type AppendBatch, type AppenderHost } from './appender.js';
