@@ -102,7 +102,7 @@ const CASES: Case[] = [
   { name: 'PromQL: lookahead is not RE2', listener: 'prometheus', path: q('/api/v1/query', 'rb_gauge{b=~"(?=a)a"}'), status: 400, text: /invalid or unsupported Perl syntax/ },
   { name: 'PromQL: 1M "{" (POST)', listener: 'prometheus', path: '/api/v1/query', method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `query=${'%7B'.repeat(1 << 20)}`, status: 400, budget: 1000 },
   { name: 'PromQL: 5,000 nested a+a+...', listener: 'prometheus', path: '/api/v1/query', method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `query=${encodeURIComponent('rb_gauge+'.repeat(5000) + 'rb_gauge')}`, status: [200, 400], budget: 3000 },
-  { name: 'PromQL: 10,000 unbalanced (', listener: 'prometheus', path: q('/api/v1/query', '('.repeat(10_000)), status: 400 },
+  { name: 'PromQL: 10,000 unbalanced (', listener: 'prometheus', path: q('/api/v1/query', '('.repeat(10_000)), status: 400, budget: 2000 },
   { name: 'LogQL: |~ (a+)+b over 5,000-char lines', listener: 'loki', path: q('/loki/api/v1/query_range', '{app="rb"} |~ "(a+)+b"', '&limit=10'), status: 200, budget: 200 },
   { name: 'LogQL: label matcher (a|aa)+c', listener: 'loki', path: q('/loki/api/v1/query_range', '{app=~"(a|aa)+c"}', '&limit=10'), status: 200, budget: 200 },
   { name: 'LogQL: backreference in a line filter', listener: 'loki', path: q('/loki/api/v1/query_range', '{app="rb"} |~ "(a)\\\\1"'), status: 400 },
@@ -169,7 +169,9 @@ describe('robustness of the one-process stack', () => {
     await s?.exited;
   });
 
-  it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+  // Retried: a probe can be slowed by CPU contention from other test files on a 2-core machine; a handler that
+  // blocks the event loop fails every attempt.
+  it.each(CASES.map((c) => [c.name, c] as const))('%s', { retry: 2 }, async (_name, c) => {
     let probing = true;
     let worstProbe = 0;
     const others = Object.keys(PROBES).filter((l) => l !== c.listener && ports[l]);
