@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import type { Component, ComponentContext } from '../server/index.js';
 import { DEFAULT_TENANT, createHttpServer, listen } from '../server/index.js';
 import { FilesystemObjectStore, type ObjectStore } from '../storage/index.js';
-import { RemoteWriteTarget, otlpSinks, registerOtlpSinks, unregisterOtlpSink } from '../otlp/index.js';
+import { RemoteWriteTarget, type TracesConsumer } from '../otlp/index.js';
+import type { Appendable } from '../metrics/index.js';
 import { MetricsGenerator } from './generator/metrics-generator.js';
 import type { FastifyInstance } from 'fastify';
 import { registerTempoApi } from './api/tempo-api.js';
@@ -13,6 +14,13 @@ import { TraceStore } from './store/trace-store.js';
 export interface TracesStartOptions {
   /** The object store for blocks (default: the filesystem under `<data-dir>/objects`). */
   objectStore?: ObjectStore;
+  /** Where the metrics generator writes (the metrics store of this process); default: its remote write, if any. */
+  metrics?: Appendable;
+}
+
+/** The running Tempo role; `traces` is its distributor, what the OTLP receivers hand spans to. */
+export interface TracesComponent extends Component {
+  readonly traces: TracesConsumer;
 }
 
 /** The object store every pillar shares in the single-process default. */
@@ -22,9 +30,9 @@ export function defaultObjectStore(dataDir: string): ObjectStore {
 
 /**
  * The Tempo role: the trace store (WAL, head, blocks in the object store, retention) and the Tempo HTTP API on
- * `traces.listen_address` (3200). Registers the store as the OTLP receivers' trace sink.
+ * `traces.listen_address` (3200). The returned `traces` consumer is the OTLP receivers' trace sink.
  */
-export async function startTraces(ctx: ComponentContext, opts: TracesStartOptions = {}): Promise<Component> {
+export async function startTraces(ctx: ComponentContext, opts: TracesStartOptions = {}): Promise<TracesComponent> {
   const cfg = ctx.config.traces;
   const log = ctx.logger.child({ component: 'traces' });
   const generator = cfg.metrics_generator.enabled
@@ -95,7 +103,6 @@ export async function startTraces(ctx: ComponentContext, opts: TracesStartOption
       throw e;
     }
   }
-  registerOtlpSinks(ctx, { traces: store });
   let ticking = false;
   const timer = setInterval(() => {
     if (ticking) return;
@@ -122,7 +129,7 @@ export async function startTraces(ctx: ComponentContext, opts: TracesStartOption
     : undefined;
   const collect = async () => {
     // The metrics store in this process when there is one; otherwise remote write, when configured.
-    const target = otlpSinks(ctx).metrics ?? remote;
+    const target = opts.metrics ?? remote;
     if (generator && target) await generator.collect(target).catch((e) => log.warn({ err: e }, 'writing generated metrics failed'));
   };
   const genTimer = generator ? setInterval(() => void collect(), cfg.metrics_generator.collection_interval) : undefined;
@@ -130,6 +137,7 @@ export async function startTraces(ctx: ComponentContext, opts: TracesStartOption
   log.info({ address: cfg.listen_address, port }, 'Tempo API listening');
   return {
     name: 'traces',
+    traces: store,
     ports: {
       tempo: port,
       ...(zipkinPort === undefined ? {} : { zipkin: zipkinPort }),
@@ -139,7 +147,6 @@ export async function startTraces(ctx: ComponentContext, opts: TracesStartOption
       clearInterval(timer);
       if (compactTimer) clearInterval(compactTimer);
       if (genTimer) clearInterval(genTimer);
-      unregisterOtlpSink(ctx, 'traces');
       await zipkin?.close();
       await jaeger?.close();
       await app.close();

@@ -1,4 +1,4 @@
-export { startTraces, defaultObjectStore, type TracesStartOptions } from './component.js';
+export { startTraces, defaultObjectStore, type TracesStartOptions, type TracesComponent } from './component.js';
 export { TraceStore, type TraceQueryable, type TraceStoreOptions, type ScanOptions } from './store/trace-store.js';
 export { TraceBlock, writeBlock, type BlockMeta } from './store/trace-block.js';
 export type { SpanCondition, ComparisonOp } from './store/span-condition.js';
