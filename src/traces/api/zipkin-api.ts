@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { gunzipSync } from 'node:zlib';
 import { HttpError, resolveTenant, type TenancyOptions } from '../../server/index.js';
 import { OtlpDecodeError, type TracesConsumer } from '../../otlp/index.js';
-import { ZipkinDecodeError, zipkinToOtlp } from '../receivers/zipkin.js';
+import { ZipkinDecodeError, zipkinToOtlp } from '../adapters/index.js';
 
 /** Zipkin's span intake: `POST /api/v2/spans` with a JSON array (optionally gzip); 202 on success, as Zipkin answers. */
 export function registerZipkinRoutes(app: FastifyInstance, opts: { store: TracesConsumer; tenancy: TenancyOptions }): void {
