@@ -1,22 +1,22 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { Overrides } from '../config/index.js';
+import { Overrides, type TracesConfig } from '../config/index.js';
 import type { Component, ComponentContext } from '../server/index.js';
 import { DEFAULT_TENANT, createHttpServer, listen } from '../server/index.js';
-import { FilesystemObjectStore, type ObjectStore } from '../storage/index.js';
+import { closeObjectStore, openObjectStore, type ObjectStore } from '../storage/index.js';
 import { RemoteWriteTarget, otlpSinks, registerOtlpSinks, unregisterOtlpSink } from '../otlp/index.js';
 import { httpTracesConsumer, registerJaegerRoutes, registerTempoApi, registerZipkinRoutes } from './api/index.js';
 import { MetricsGenerator } from './generator/index.js';
 import { TracePipeline } from './pipeline.js';
 
 export interface TracesStartOptions {
-  /** The object store for blocks (default: the filesystem under `<data-dir>/objects`). */
+  /** The object store for blocks, owned by the caller (default: the one `traces.storage` names, owned here). */
   objectStore?: ObjectStore;
 }
 
-/** The object store every pillar shares in the single-process default. */
-export function defaultObjectStore(dataDir: string): ObjectStore {
-  return new FilesystemObjectStore(join(dataDir, 'objects'));
+/** The object store of `traces.storage`: the filesystem (default `<data-dir>/objects`) or an S3-compatible bucket. */
+export function openTracesBucket(cfg: TracesConfig['storage'], dataDir: string): ObjectStore {
+  return openObjectStore(cfg, join(dataDir, 'objects'));
 }
 
 /**
@@ -30,22 +30,36 @@ export async function startTraces(ctx: ComponentContext, opts: TracesStartOption
     ? new MetricsGenerator({ waitMs: cfg.metrics_generator.service_graphs_wait, maxPendingEdges: cfg.metrics_generator.max_pending_edges })
     : undefined;
   const overrides = new Overrides(cfg.limits, cfg.overrides);
-  const pipeline = await TracePipeline.open({
-    onAccepted: generator ? (_tenant, rs) => generator.observe(rs) : undefined,
-    walDir: join(ctx.dataDir, 'traces', 'wal'),
-    objectStore: opts.objectStore ?? defaultObjectStore(ctx.dataDir),
-    bucket: cfg.bucket,
-    logger: ctx.logger,
-    registry: ctx.registry,
-    overrides,
-    retentionMs: cfg.retention,
-    maxBlockDurationMs: cfg.ingester.max_block_duration,
-    maxBlockBytes: cfg.ingester.max_block_bytes,
-    walFsyncIntervalMs: cfg.ingester.wal_fsync_interval,
-    searchCacheBytes: cfg.search.block_cache_size,
-    compactionMaxBlockBytes: cfg.compactor.max_block_bytes,
-    compactionMaxInputBlocks: cfg.compactor.max_input_blocks,
-  });
+  const objectStore = opts.objectStore ?? openTracesBucket(cfg.storage, ctx.dataDir);
+  const releaseStore = () => {
+    if (!opts.objectStore) closeObjectStore(objectStore);
+  };
+  let pipeline: TracePipeline;
+  try {
+    pipeline = await TracePipeline.open({
+      onAccepted: generator ? (_tenant, rs) => generator.observe(rs) : undefined,
+      walDir: join(ctx.dataDir, 'traces', 'wal'),
+      objectStore,
+      bucket: cfg.bucket,
+      logger: ctx.logger,
+      registry: ctx.registry,
+      overrides,
+      retentionMs: cfg.retention,
+      maxBlockDurationMs: cfg.ingester.max_block_duration,
+      maxBlockBytes: cfg.ingester.max_block_bytes,
+      walFsyncIntervalMs: cfg.ingester.wal_fsync_interval,
+      searchCacheBytes: cfg.search.block_cache_size,
+      compactionMaxBlockBytes: cfg.compactor.max_block_bytes,
+      compactionMaxInputBlocks: cfg.compactor.max_input_blocks,
+    });
+  } catch (e) {
+    releaseStore();
+    throw e;
+  }
+  const shutdown = async () => {
+    await pipeline.close();
+    releaseStore();
+  };
   const sink = httpTracesConsumer(pipeline.distributor);
   const tenancy = { multiTenant: cfg.multitenancy_enabled, defaultTenant: DEFAULT_TENANT.tempo };
   const app = createHttpServer({ name: 'traces', listenAddress: cfg.listen_address, logger: ctx.logger, registry: ctx.registry });
@@ -64,7 +78,7 @@ export async function startTraces(ctx: ComponentContext, opts: TracesStartOption
   try {
     port = await listen(app, cfg.listen_address);
   } catch (e) {
-    await pipeline.close();
+    await shutdown();
     throw e;
   }
   let zipkin: FastifyInstance | undefined;
@@ -76,7 +90,7 @@ export async function startTraces(ctx: ComponentContext, opts: TracesStartOption
       zipkinPort = await listen(zipkin, cfg.zipkin.listen_address);
     } catch (e) {
       await app.close();
-      await pipeline.close();
+      await shutdown();
       throw e;
     }
   }
@@ -90,7 +104,7 @@ export async function startTraces(ctx: ComponentContext, opts: TracesStartOption
     } catch (e) {
       await zipkin?.close();
       await app.close();
-      await pipeline.close();
+      await shutdown();
       throw e;
     }
   }
@@ -142,7 +156,7 @@ export async function startTraces(ctx: ComponentContext, opts: TracesStartOption
       await zipkin?.close();
       await jaeger?.close();
       await app.close();
-      await pipeline.close();
+      await shutdown();
     },
   };
 }

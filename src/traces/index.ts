@@ -1,4 +1,4 @@
-export { startTraces, defaultObjectStore, type TracesStartOptions } from './component.js';
+export { openTracesBucket, startTraces, type TracesStartOptions } from './component.js';
 export { TracePipeline, type TracePipelineOptions } from './pipeline.js';
 export { Distributor, type DistributorOptions } from './distributor/index.js';
 export { Ingester, type IngesterOptions } from './ingester/index.js';

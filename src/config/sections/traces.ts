@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { byteSize, durationMs, listenAddress } from '../zod-helpers.js';
+import { objectStorageSchema } from './object-storage.js';
 
 /**
  * Per-tenant limits of the Tempo role, with the names of Tempo's (legacy, flat) `overrides` block. Durations in
@@ -49,7 +50,16 @@ export const tracesSection = z.strictObject({
   listen_address: listenAddress.default('127.0.0.1:3200'),
   /** Require `X-Scope-OrgID`; otherwise everything belongs to `single-tenant`. */
   multitenancy_enabled: z.boolean().default(false),
-  /** Object-store prefix of trace blocks (Tempo's bucket in the seed). */
+  /**
+   * Where trace blocks live (Tempo's `storage.trace`): the filesystem (default `<data-dir>/objects`, shared with
+   * the other pillars in one process) or an S3-compatible bucket.
+   *
+   * ```yaml
+   * storage: { backend: s3, s3: { endpoint: minio:9000, bucket: tempo-traces, secret_access_key: ${S3_SECRET}, insecure: true } }
+   * ```
+   */
+  storage: objectStorageSchema('traces'),
+  /** Key prefix of trace blocks inside the object store (`<bucket>/<tenant>/<block>/`; Tempo's bucket in the seed). */
   bucket: z.string().regex(/^[a-zA-Z0-9._-]+$/).default('tempo-traces'),
   /** Blocks older than this are deleted (Tempo's compactor `block_retention`); per tenant: `limits.block_retention`. */
   retention: durationMs.default(720 * 3600_000),
