@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyReply } from 'fastify';
 import { join } from 'node:path';
-import { version } from '../cli/version.js';
+import { version } from '../lib/version.js';
 import { registerOtlpSinks, unregisterOtlpSink } from '../otlp/index.js';
 import type { Component, ComponentContext } from '../server/index.js';
 import { DEFAULT_TENANT, createHttpServer, listen } from '../server/index.js';

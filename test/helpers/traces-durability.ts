@@ -26,6 +26,10 @@ metrics:
   scrape_self: false
 mimir:
   listen_address: 127.0.0.1:0
+logs:
+  listen_address: 127.0.0.1:0
+ui:
+  listen_address: 127.0.0.1:0
 traces:
   listen_address: 127.0.0.1:0
   zipkin:

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { MimirConfig } from '../../config/sections/mimir.js';
+import type { MimirConfig } from '../../config/index.js';
 import type { Component, ComponentContext } from '../../server/index.js';
 import { DEFAULT_TENANT, createHttpServer, listen, resolveTenant, type TenancyOptions } from '../../server/index.js';
 import { closeObjectStore, openObjectStore, type ObjectStore } from '../../storage/index.js';

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ObjectStore } from '../../storage/index.js';
-import type { MimirConfig } from '../../config/sections/mimir.js';
+import type { MimirConfig } from '../../config/index.js';
 import { Engine } from '../promql/index.js';
 import type { Queryable, Querier } from '../storage/interface.js';
 import { Tsdb, type BlockMeta } from '../tsdb/index.js';

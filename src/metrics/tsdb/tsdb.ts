@@ -13,8 +13,8 @@ import type {
   Queryable,
   WalPosition,
 } from '../storage/interface.js';
-import { WriteAheadLog, listSegments, segmentName } from '../../storage/wal/index.js';
-import { silentLogger } from '../../server/logger.js';
+import { WriteAheadLog, listSegments, segmentName } from '../../storage/index.js';
+import { silentLogger } from '../../server/index.js';
 import { TsdbAppender, type AppendBatch, type AppenderHost } from './appender.js';
 import { Block } from './block.js';
 import { writeBlock, type BlockMeta, type ChunkSource, type SeriesToWrite } from './block-writer.js';

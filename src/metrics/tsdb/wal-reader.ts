@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Labels } from '../../model/index.js';
 import type { MetricsWalReader, SeriesRef, WalPosition } from '../storage/interface.js';
-import { FRAME_HEADER, listSegments, segmentName } from '../../storage/wal/index.js';
+import { FRAME_HEADER, listSegments, segmentName } from '../../storage/index.js';
 import { latestCheckpoint, readCheckpoint } from './checkpoint.js';
 import { decodeRecord } from './wal-records.js';
 

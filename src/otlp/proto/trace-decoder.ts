@@ -1,5 +1,6 @@
 import type { AnyValue, InstrumentationScope, KeyValue, Resource, ResourceSpans, ScopeSpans, Span, SpanEvent, SpanLink } from './types.js';
-import { WireReader } from './wire-reader.js';
+import { WireReader } from '../../lib/protobuf/index.js';
+import { OtlpDecodeError } from './codec-errors.js';
 
 /**
  * Hand-written decoder of `ExportTraceServiceRequest` / `TracesData` (field 1: repeated ResourceSpans) into the same
@@ -8,7 +9,7 @@ import { WireReader } from './wire-reader.js';
  * `OtlpDecodeError`.
  */
 export function decodeResourceSpansList(buf: Uint8Array): ResourceSpans[] {
-  const r = WireReader.of(buf);
+  const r = WireReader.of(buf, otlpError);
   const out: ResourceSpans[] = [];
   while (!r.done()) {
     const tag = r.uint32();
@@ -20,7 +21,7 @@ export function decodeResourceSpansList(buf: Uint8Array): ResourceSpans[] {
 
 /** Decode one encoded `Span` message (e.g. the `raw` bytes a span arrived with). */
 export function decodeSpanBytes(raw: Uint8Array): Span {
-  return span(WireReader.of(raw));
+  return span(WireReader.of(raw, otlpError));
 }
 
 function resourceSpans(r: WireReader): ResourceSpans {
@@ -266,7 +267,7 @@ function anyValue(r: WireReader): AnyValue {
         v = { value: 'boolValue', boolValue: r.uint32() !== 0 };
         break;
       case 3 << 3:
-        v = { value: 'intValue', intValue: r.int64() };
+        v = { value: 'intValue', intValue: r.int64Long() };
         break;
       case (4 << 3) | 1:
         v = { value: 'doubleValue', doubleValue: r.double() };
@@ -301,4 +302,8 @@ function anyValue(r: WireReader): AnyValue {
     }
   }
   return v;
+}
+
+function otlpError(what: string, pos: number): OtlpDecodeError {
+  return new OtlpDecodeError(`unable to unmarshal traces request: ${what} at offset ${pos}`);
 }

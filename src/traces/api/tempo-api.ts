@@ -3,7 +3,7 @@ import { HttpError, resolveTenant, type TenancyOptions } from '../../server/inde
 import { encodeTracesData, resourceSpansToJson } from '../../otlp/index.js';
 import { buildTraceView, groupEntries, normalizeTraceId, type AttrValue, type TraceQueryable } from '../model/index.js';
 import { TraceqlParseError, evalField, evalQuery, parseTraceql, parseTraceqlDuration, queryRange, searchTraces, type TraceqlQuery } from '../traceql/index.js';
-import { version } from '../../cli/version.js';
+import { version } from '../../lib/version.js';
 
 export interface TempoApiOptions {
   store: TraceQueryable;

@@ -1,9 +1,9 @@
 import { Counter, type Registry } from 'prom-client';
 import type { Overrides, TraceLimits } from '../../config/index.js';
+import { TenantTokenBuckets } from '../../lib/token-bucket.js';
 import { bytesToHex, encodeTracesRequest } from '../../otlp/index.js';
 import type { ExportTraceServiceRequest, PushOutcome, ResourceSpans, TracesConsumer } from '../../otlp/index.js';
 import { TracePushError, type DiscardReason } from '../model/index.js';
-import { RateLimiter } from './rate-limiter.js';
 import { validSpans } from './validate-spans.js';
 
 /** What the distributor needs of the ingester: the live head's state, and the append. */
@@ -51,11 +51,11 @@ class Refusals {
  * counted in the outcome; a push refused as a whole raises `TracePushError` (the API picks the status code).
  */
 export class Distributor implements TracesConsumer {
-  private readonly limiter: RateLimiter;
+  private readonly limiter: TenantTokenBuckets;
   private readonly m?: { received: Counter; bytes: Counter; discarded: Counter };
 
   constructor(private readonly opts: DistributorOptions) {
-    this.limiter = new RateLimiter(opts.now);
+    this.limiter = new TenantTokenBuckets(opts.now);
     const r = opts.registry;
     if (r) {
       this.m = {
@@ -84,7 +84,8 @@ export class Distributor implements TracesConsumer {
       return { rejected: 0, message: '' };
     }
     let payload = encodeTracesRequest({ resourceSpans: accepted });
-    if (!this.limiter.allow(tenant, payload.length, limits.ingestion_rate_limit_bytes, limits.ingestion_burst_size_bytes)) {
+    // A rate of 0 means no limit.
+    if (limits.ingestion_rate_limit_bytes > 0 && !this.limiter.allow(tenant, payload.length, limits.ingestion_rate_limit_bytes, limits.ingestion_burst_size_bytes)) {
       this.m?.discarded.inc({ reason: 'rate_limited', tenant }, spans + refused.count);
       throw new TracePushError(
         'rate_limited',
