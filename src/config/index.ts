@@ -9,3 +9,4 @@ export { objectStorageSchema, s3StorageSchema, type ObjectStorageConfig } from '
 export { DEFAULT_TENANT_LIMITS, tenantLimitsSchema, tenantOverridesSchema, type TenantLimits } from './sections/remote-limits.js';
 export { traceLimitsSchema, traceOverridesSchema, type TraceLimits, type TracesConfig } from './sections/traces.js';
 export type { MimirConfig } from './sections/mimir.js';
+export type { AlertmanagerSection } from './sections/alertmanager.js';
