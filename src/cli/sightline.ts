@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { SightlineConfig } from '../config/index.js';
+import { startAlertmanager } from '../alertmanager/index.js';
 import { startLogs } from '../logs/index.js';
 import { startMetrics } from '../metrics/index.js';
 import { startMimir } from '../metrics/mimir/index.js';
@@ -10,6 +11,7 @@ import { startTraces } from '../traces/index.js';
 import { startUi } from '../ui/index.js';
 import { createSelfMetricsRegistry, type Component, type ComponentContext } from '../server/index.js';
 import type { Target } from './args.js';
+import { version } from './version.js';
 
 export interface StartOptions {
   config: SightlineConfig;
@@ -30,6 +32,7 @@ const STARTERS: Record<Exclude<Target, 'all'>, (ctx: ComponentContext) => Promis
   mimir: startMimir,
   logs: startLogs,
   traces: (ctx) => startTraces(ctx),
+  alertmanager: (ctx) => startAlertmanager(ctx, { version: version() }),
   // Last: the receivers hand data to the stores started before them.
   otlp: startOtlp,
   ui: startUi,
