@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { compileAnchored } from '../../model/index.js';
-import type { Matcher } from '../../model/index.js';
+import { compileAnchored, type Matcher, type Regex } from '../../model/index.js';
 import { isResolved, newAlert, validateAlert, type Alert } from '../alert.js';
 import type { Alertmanager, AlertStatus } from '../alertmanager.js';
 import { MatcherParseError, parseMatcher } from '../config/am-matchers.js';
@@ -203,7 +202,7 @@ export function registerV2Routes(app: FastifyInstance, opts: V2Options): void {
     return reply.code(200).send('');
   });
 
-  const filters = (q: Record<string, unknown>, reply: FastifyReply): { matchers: Matcher[]; receiver?: RegExp } | undefined => {
+  const filters = (q: Record<string, unknown>, reply: FastifyReply): { matchers: Matcher[]; receiver?: Regex } | undefined => {
     const matchers: Matcher[] = [];
     try {
       for (const f of listParam(q.filter)) matchers.push(parseMatcher(f));
@@ -214,7 +213,7 @@ export function registerV2Routes(app: FastifyInstance, opts: V2Options): void {
       }
       throw e;
     }
-    let receiver: RegExp | undefined;
+    let receiver: Regex | undefined;
     if (typeof q.receiver === 'string') {
       try {
         receiver = compileAnchored(q.receiver);
