@@ -52,6 +52,7 @@ describe('sightline CLI', () => {
         'traces:\n  listen_address: ${LISTEN}\n  zipkin: { listen_address: "${LISTEN}" }\n  jaeger: { listen_address: "${LISTEN}" }',
         'otlp:\n  grpc_listen_address: ${LISTEN}\n  http_listen_address: ${LISTEN}',
         'ui:\n  listen_address: ${LISTEN}',
+        'alertmanager:\n  listen_address: ${LISTEN}',
         '',
       ].join('\n'),
     );

@@ -45,7 +45,7 @@ describe('metrics: scrape to query through the single process', () => {
       join(dir, 'prometheus.yml'),
       `global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n- job_name: app\n  static_configs:\n  - targets: ['127.0.0.1:${app.port}']\n    labels:\n      env: test\n`,
     );
-    writeFileSync(join(dir, 'sightline.yaml'), 'metrics:\n  listen_address: 127.0.0.1:0\n  self_scrape_interval: 1s\n  query:\n    max_samples: 100000\nmimir:\n  listen_address: 127.0.0.1:0\n');
+    writeFileSync(join(dir, 'sightline.yaml'), 'metrics:\n  listen_address: 127.0.0.1:0\n  self_scrape_interval: 1s\n  query:\n    max_samples: 100000\nmimir:\n  listen_address: 127.0.0.1:0\nlogs:\n  listen_address: 127.0.0.1:0\ntraces:\n  listen_address: 127.0.0.1:0\n  zipkin: { listen_address: 127.0.0.1:0 }\n  jaeger: { listen_address: 127.0.0.1:0 }\notlp:\n  grpc_listen_address: 127.0.0.1:0\n  http_listen_address: 127.0.0.1:0\nui:\n  listen_address: 127.0.0.1:0\n  development_mode: true\nalertmanager:\n  listen_address: 127.0.0.1:0\n');
     s = spawnSightline(['--config.file', join(dir, 'sightline.yaml'), '--prometheus.config', join(dir, 'prometheus.yml'), '--data-dir', join(dir, 'data')]);
     const ports = await startedPorts(s);
     base = `http://127.0.0.1:${ports.prometheus}`;

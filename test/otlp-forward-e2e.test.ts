@@ -31,6 +31,7 @@ describe('OTLP receivers forwarding to remote stores', () => {
         'mimir: { listen_address: 127.0.0.1:0 }',
         'traces: { listen_address: 127.0.0.1:0, zipkin: { enabled: false }, jaeger: { enabled: false } }',
         'otlp: { grpc_listen_address: 127.0.0.1:0, http_listen_address: 127.0.0.1:0 }',
+        'alertmanager: { listen_address: 127.0.0.1:0 }',
         'ui: { listen_address: 127.0.0.1:0, development_mode: true }',
         '',
       ].join('\n'),

@@ -60,7 +60,7 @@ describe.skipIf(!available)('remote write from the Sightline process to a real P
         '',
       ].join('\n'),
     );
-    writeFileSync(join(dir, 'sightline.yaml'), 'metrics:\n  listen_address: 127.0.0.1:0\n  scrape_self: false\nmimir:\n  listen_address: 127.0.0.1:0\n');
+    writeFileSync(join(dir, 'sightline.yaml'), 'metrics:\n  listen_address: 127.0.0.1:0\n  scrape_self: false\nmimir:\n  listen_address: 127.0.0.1:0\nlogs:\n  listen_address: 127.0.0.1:0\ntraces:\n  listen_address: 127.0.0.1:0\n  zipkin: { listen_address: 127.0.0.1:0 }\n  jaeger: { listen_address: 127.0.0.1:0 }\notlp:\n  grpc_listen_address: 127.0.0.1:0\n  http_listen_address: 127.0.0.1:0\nui:\n  listen_address: 127.0.0.1:0\n  development_mode: true\nalertmanager:\n  listen_address: 127.0.0.1:0\n');
     const args = ['--config.file', join(dir, 'sightline.yaml'), '--prometheus.config', join(dir, 'prometheus.yml'), '--data-dir', join(dir, 'data')];
     s = spawnSightline(args);
     await startedPorts(s);

@@ -18,6 +18,7 @@ const CONFIG = [
   '  zipkin: { listen_address: 127.0.0.1:0 }',
   '  jaeger: { listen_address: 127.0.0.1:0 }',
   'otlp: { grpc_listen_address: 127.0.0.1:0, http_listen_address: 127.0.0.1:0 }',
+  'alertmanager: { listen_address: 127.0.0.1:0 }',
   'ui: { listen_address: 127.0.0.1:0, development_mode: true }',
   '',
 ].join('\n');

@@ -38,6 +38,7 @@ describe('OTLP into the single-process stack', () => {
         '  metrics_generator: { collection_interval: 200ms }',
         '  compactor: { compaction_cycle: 200ms }',
         'otlp: { grpc_listen_address: 127.0.0.1:0, http_listen_address: 127.0.0.1:0 }',
+        'alertmanager: { listen_address: 127.0.0.1:0 }',
         'ui: { listen_address: 127.0.0.1:0, development_mode: true }',
         '',
       ].join('\n'),

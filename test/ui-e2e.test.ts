@@ -121,6 +121,7 @@ describe.runIf(enabled)('UI end to end in Chromium against sightline --target al
         '  jaeger: { listen_address: 127.0.0.1:0 }',
         '  metrics_generator: { collection_interval: 300ms, service_graphs_wait: 1s }',
         'otlp: { grpc_listen_address: 127.0.0.1:0, http_listen_address: 127.0.0.1:0 }',
+        'alertmanager: { listen_address: 127.0.0.1:0 }',
         `ui: { listen_address: 127.0.0.1:0, static_dir: ${JSON.stringify(webDir)} }`,
         '',
       ].join('\n'),

@@ -61,6 +61,7 @@ const PORTS0 = [
   'mimir: { listen_address: 127.0.0.1:0 }',
   'traces: { listen_address: 127.0.0.1:0, zipkin: { listen_address: 127.0.0.1:0 }, jaeger: { listen_address: 127.0.0.1:0 } }',
   'otlp: { grpc_listen_address: 127.0.0.1:0, http_listen_address: 127.0.0.1:0 }',
+  'alertmanager: { listen_address: 127.0.0.1:0 }',
   'ui: { listen_address: 127.0.0.1:0, development_mode: true }',
 ];
 

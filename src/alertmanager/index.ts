@@ -1,2 +1,4 @@
 export { parseAlertmanagerConfig, loadAlertmanagerConfig, type AlertmanagerConfig } from './config/load-config.js';
 export { parseMatcher, parseMatchers, MatcherParseError } from './config/am-matchers.js';
+export { startAlertmanager, type AlertmanagerComponent } from './component.js';
+export { Alertmanager } from './alertmanager.js';

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 
-export const TARGETS = ['all', 'metrics', 'mimir', 'logs', 'traces', 'otlp', 'ui'] as const;
+export const TARGETS = ['all', 'metrics', 'mimir', 'logs', 'traces', 'otlp', 'ui', 'alertmanager'] as const;
 export type Target = (typeof TARGETS)[number];
 
 export interface CliOptions {

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { SightlineConfig } from '../config/index.js';
+import { startAlertmanager } from '../alertmanager/index.js';
 import { startLogs } from '../logs/index.js';
 import { startMetrics } from '../metrics/index.js';
 import { startMimir } from '../metrics/mimir/index.js';
@@ -11,6 +12,7 @@ import { startUi } from '../ui/index.js';
 import { MemoryGuard, createSelfMetricsRegistry, defaultMemoryLimit, setProcessMemoryGuard, setProcessWebConfig, type Component, type ComponentContext } from '../server/index.js';
 import type { Target } from './args.js';
 import { checkExposedListeners, loadWebConfig } from './listener-security.js';
+import { version } from '../lib/version.js';
 
 export interface StartOptions {
   config: SightlineConfig;
@@ -38,6 +40,7 @@ async function startTarget(target: Target, ctx: ComponentContext, add: <C extend
       add(await startMimir(ctx));
       const logs = add(await startLogs(ctx));
       const traces = add(await startTraces(ctx, { metrics: metrics.appendable }));
+      add(await startAlertmanager(ctx, { version: version() }));
       add(await startOtlp(ctx, { traces: traces.traces, metrics: metrics.appendable, logs: logs.logs }));
       add(await startUi(ctx));
       return;
@@ -64,12 +67,16 @@ async function startTarget(target: Target, ctx: ComponentContext, add: <C extend
     case 'ui':
       add(await startUi(ctx));
       return;
+    case 'alertmanager':
+      add(await startAlertmanager(ctx, { version: version() }));
+      return;
   }
 }
 
 /** The configuration sections whose listeners a target starts. */
 const TARGET_SECTIONS: Record<Target, readonly string[]> = {
-  all: ['metrics', 'mimir', 'logs', 'traces', 'otlp', 'ui'],
+  all: ['metrics', 'mimir', 'logs', 'traces', 'otlp', 'alertmanager', 'ui'],
+  alertmanager: ['alertmanager'],
   traces: ['traces', 'otlp'],
   metrics: ['metrics'],
   mimir: ['mimir'],

@@ -40,6 +40,8 @@ ${storageYaml}
 otlp:
   grpc_listen_address: 127.0.0.1:0
   http_listen_address: 127.0.0.1:0
+alertmanager:
+  listen_address: 127.0.0.1:0
 `;
 }
 

@@ -1,0 +1,19 @@
+import type { Logger } from 'pino';
+import type { ReceiverConfig } from '../config/schema.js';
+import type { Integration } from '../notify/notifier.js';
+import { WebhookIntegration } from './webhook.js';
+
+/** The integrations of every receiver, by receiver name. Kinds not built here are logged once and skipped. */
+export function buildIntegrations(receivers: readonly ReceiverConfig[], logger: Logger): Map<string, Integration[]> {
+  const out = new Map<string, Integration[]>();
+  for (const r of receivers) {
+    const list: Integration[] = [];
+    r.webhook_configs.forEach((c, i) => list.push(new WebhookIntegration(c, i)));
+    const unsupported = (['opsgenie_configs', 'wechat_configs', 'victorops_configs', 'sns_configs', 'webex_configs', 'discord_configs', 'telegram_configs', 'pushover_configs', 'email_configs', 'slack_configs', 'pagerduty_configs'] as const).filter(
+      (k) => r[k].length > 0,
+    );
+    if (unsupported.length > 0) logger.warn({ component: 'alertmanager', receiver: r.name, kinds: unsupported }, 'receiver integrations not supported yet; they will not be notified');
+    out.set(r.name, list);
+  }
+  return out;
+}

@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+import type { HttpConfig } from '../config/schema.js';
+import { NotifyError } from '../notify/notifier.js';
+
+export const USER_AGENT = 'Alertmanager/0.25.0';
+
+/** Authorization headers from Prometheus's common HTTP client config. */
+export function authHeaders(cfg: HttpConfig | undefined): Record<string, string> {
+  if (!cfg) return {};
+  const read = (f: string) => readFileSync(f, 'utf8').trim();
+  if (cfg.basic_auth) {
+    const pw = cfg.basic_auth.password ?? (cfg.basic_auth.password_file ? read(cfg.basic_auth.password_file) : '');
+    return { authorization: `Basic ${Buffer.from(`${cfg.basic_auth.username}:${pw}`).toString('base64')}` };
+  }
+  if (cfg.authorization) {
+    const cred = cfg.authorization.credentials ?? (cfg.authorization.credentials_file ? read(cfg.authorization.credentials_file) : '');
+    return { authorization: `${cfg.authorization.type} ${cred}` };
+  }
+  if (cfg.bearer_token) return { authorization: `Bearer ${cfg.bearer_token}` };
+  if (cfg.bearer_token_file) return { authorization: `Bearer ${read(cfg.bearer_token_file)}` };
+  return {};
+}
+
+/**
+ * POST a JSON body; a 2xx is success, a 5xx (or a network error) a retryable failure, anything else final —
+ * Alertmanager's rule for its HTTP integrations.
+ */
+export async function postJson(url: string, body: unknown, cfg: HttpConfig | undefined, signal: AbortSignal, extraHeaders: Record<string, string> = {}): Promise<Response> {
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': USER_AGENT, ...authHeaders(cfg), ...extraHeaders },
+      body: JSON.stringify(body),
+      signal,
+      redirect: cfg?.follow_redirects === false ? 'manual' : 'follow',
+    });
+  } catch (e) {
+    throw new NotifyError(`Post "${url}": ${(e as Error).message}`, true);
+  }
+  if (res.status >= 200 && res.status < 300) return res;
+  const text = await res.text().catch(() => '');
+  throw new NotifyError(`unexpected status code ${res.status}: ${url}${text ? `: ${text.slice(0, 1024)}` : ''}`, res.status >= 500);
+}

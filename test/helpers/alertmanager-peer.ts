@@ -1,0 +1,73 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { join } from 'node:path';
+import { startAlertmanager, type AlertmanagerComponent } from '../../src/alertmanager/index.js';
+import { sightlineConfigSchema } from '../../src/config/index.js';
+import { createSelfMetricsRegistry, silentLogger } from '../../src/server/index.js';
+import { freePort, waitFor } from './process.js';
+
+export function alertmanagerAvailable(): boolean {
+  return spawnSync('prometheus-alertmanager', ['--version']).status === 0 && spawnSync('amtool', ['--version']).status === 0;
+}
+
+export interface RealAlertmanager {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** The real Alertmanager 0.25 on loopback with the given config file. */
+export async function startRealAlertmanager(configFile: string, dataDir: string): Promise<RealAlertmanager> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    'prometheus-alertmanager',
+    [`--config.file=${configFile}`, `--storage.path=${join(dataDir, 'real-am')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=', `--web.external-url=http://am.example:9093`],
+    { stdio: 'ignore' },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(async () => (await fetch(`${url}/-/ready`).catch(() => undefined))?.ok, 15_000, 'real alertmanager ready');
+  return {
+    url,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** Our Alertmanager in this process on a free port. */
+export async function startOurAlertmanager(dataDir: string, am: Record<string, unknown>): Promise<AlertmanagerComponent & { url: string }> {
+  const config = sightlineConfigSchema.parse({ alertmanager: { listen_address: '127.0.0.1:0', external_url: 'http://am.example:9093', ...am } });
+  const c = await startAlertmanager({ config, dataDir, logger: silentLogger(), registry: createSelfMetricsRegistry() }, { initialBackoffMs: 50 });
+  return Object.assign(c, { url: `http://127.0.0.1:${c.ports.alertmanager}` });
+}
+
+export interface ReceivedNotification {
+  path: string;
+  at: number;
+  body: Record<string, unknown>;
+}
+
+/** A loopback webhook receiver recording every POST; `failFor` paths answer 500. */
+export async function startWebhookSink(): Promise<{ url: string; received: ReceivedNotification[]; failFor: Set<string>; close(): Promise<void> }> {
+  const received: ReceivedNotification[] = [];
+  const failFor = new Set<string>();
+  const server: Server = createServer((req: IncomingMessage, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const path = req.url ?? '/';
+      if (failFor.has(path)) {
+        res.statusCode = 500;
+        res.end('down');
+        return;
+      }
+      received.push({ path, at: Date.now(), body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> });
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  return { url: `http://127.0.0.1:${port}`, received, failFor, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
