@@ -123,7 +123,7 @@ export class Alertmanager {
       inhibitor,
       nflog: this.nflog,
       timeIntervals: config.timeIntervals,
-      integrations: buildIntegrations(config.receivers, this.opts.logger),
+      integrations: buildIntegrations(config.receivers, this.opts.logger, config.templates),
       externalUrl: this.opts.externalUrl,
       metrics: this.metrics.pipeline,
       logger: this.opts.logger,

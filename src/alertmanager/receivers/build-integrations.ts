@@ -1,15 +1,21 @@
 import type { Logger } from 'pino';
 import type { ReceiverConfig } from '../config/schema.js';
 import type { Integration } from '../notify/notifier.js';
+import { NotificationTemplate } from '../template/notification-template.js';
+import { PagerdutyIntegration } from './pagerduty.js';
+import { SlackIntegration } from './slack.js';
 import { WebhookIntegration } from './webhook.js';
 
 /** The integrations of every receiver, by receiver name. Kinds not built here are logged once and skipped. */
-export function buildIntegrations(receivers: readonly ReceiverConfig[], logger: Logger): Map<string, Integration[]> {
+export function buildIntegrations(receivers: readonly ReceiverConfig[], logger: Logger, templates: readonly string[] = []): Map<string, Integration[]> {
   const out = new Map<string, Integration[]>();
+  const tmpl = new NotificationTemplate(templates);
   for (const r of receivers) {
     const list: Integration[] = [];
     r.webhook_configs.forEach((c, i) => list.push(new WebhookIntegration(c, i)));
-    const unsupported = (['opsgenie_configs', 'wechat_configs', 'victorops_configs', 'sns_configs', 'webex_configs', 'discord_configs', 'telegram_configs', 'pushover_configs', 'email_configs', 'slack_configs', 'pagerduty_configs'] as const).filter(
+    r.slack_configs.forEach((c, i) => list.push(new SlackIntegration(c, i, tmpl)));
+    r.pagerduty_configs.forEach((c, i) => list.push(new PagerdutyIntegration(c, i, tmpl)));
+    const unsupported = (['opsgenie_configs', 'wechat_configs', 'victorops_configs', 'sns_configs', 'webex_configs', 'discord_configs', 'telegram_configs', 'pushover_configs', 'email_configs'] as const).filter(
       (k) => r[k].length > 0,
     );
     if (unsupported.length > 0) logger.warn({ component: 'alertmanager', receiver: r.name, kinds: unsupported }, 'receiver integrations not supported yet; they will not be notified');

@@ -22,15 +22,15 @@ export function authHeaders(cfg: HttpConfig | undefined): Record<string, string>
 }
 
 /**
- * POST a JSON body; a 2xx is success, a 5xx (or a network error) a retryable failure, anything else final —
- * Alertmanager's rule for its HTTP integrations.
+ * POST a JSON body; a 2xx is success, a 5xx, one of `retryCodes` or a network error a retryable failure, anything
+ * else final — Alertmanager's `Retrier` rule for its HTTP integrations.
  */
-export async function postJson(url: string, body: unknown, cfg: HttpConfig | undefined, signal: AbortSignal, extraHeaders: Record<string, string> = {}): Promise<Response> {
+export async function postJson(url: string, body: unknown, cfg: HttpConfig | undefined, signal: AbortSignal, retryCodes: readonly number[] = []): Promise<Response> {
   let res: Response;
   try {
     res = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'user-agent': USER_AGENT, ...authHeaders(cfg), ...extraHeaders },
+      headers: { 'content-type': 'application/json', 'user-agent': USER_AGENT, ...authHeaders(cfg) },
       body: JSON.stringify(body),
       signal,
       redirect: cfg?.follow_redirects === false ? 'manual' : 'follow',
@@ -40,5 +40,5 @@ export async function postJson(url: string, body: unknown, cfg: HttpConfig | und
   }
   if (res.status >= 200 && res.status < 300) return res;
   const text = await res.text().catch(() => '');
-  throw new NotifyError(`unexpected status code ${res.status}: ${url}${text ? `: ${text.slice(0, 1024)}` : ''}`, res.status >= 500);
+  throw new NotifyError(`unexpected status code ${res.status}: ${url}${text ? `: ${text.slice(0, 1024)}` : ''}`, res.status >= 500 || retryCodes.includes(res.status));
 }
