@@ -46,7 +46,7 @@ export class Agent {
       minWriteIntervalMs: opts.positionsWriteIntervalMs ?? 0,
       onError: (err) => opts.logger.error({ err }, 'error writing positions file'),
     });
-    this.clients = cfg.clients.map((c) => new LokiClient(c, this.metrics, opts.logger.child({ client: c.url })));
+    this.clients = cfg.clients.map((c) => new LokiClient(c, this.metrics, opts.logger.child({ client: c.url }), () => this.positions.flushSync()));
     const maxBatch = Math.max(0, ...cfg.clients.map((c) => c.batchsize));
     this.maxBacklog = opts.maxBacklogBytes ?? Math.max(16 * 1024 * 1024, 8 * maxBatch);
     for (const sc of cfg.scrape_configs) {

@@ -5,3 +5,4 @@ export { Agent, type AgentOptions } from './agent.js';
 export { AgentMetrics } from './agent-metrics.js';
 export { Positions } from './positions/positions.js';
 export { encodePushRequest, labelsString } from './client/push-encoder.js';
+export { startAgent } from './component.js';

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 
-export const TARGETS = ['all', 'metrics', 'mimir', 'logs', 'traces', 'otlp', 'ui'] as const;
+export const TARGETS = ['all', 'metrics', 'mimir', 'logs', 'traces', 'otlp', 'ui', 'agent'] as const;
 export type Target = (typeof TARGETS)[number];
 
 export interface CliOptions {
@@ -8,6 +8,7 @@ export interface CliOptions {
   dataDir: string;
   target: Target;
   prometheusConfig?: string;
+  promtailConfig?: string;
   /** Flag overrides in Prometheus's spelling, applied on top of the config file. */
   overrides: Record<string, string>;
   help: boolean;
@@ -38,6 +39,7 @@ Flags:
   --data-dir DIR              where all data lives (default ./data)
   --target TARGET             component to run: ${TARGETS.join('|')} (default all)
   --prometheus.config FILE    a Prometheus configuration file, used unchanged
+  --promtail.config FILE      a Promtail configuration file for the log agent, used unchanged
   --web.listen-address ADDR   Prometheus API listen address (default 127.0.0.1:9090)
   --storage.tsdb.retention.time DURATION   (default 15d)
   --storage.tsdb.retention.size SIZE       (default 0 = unlimited)
@@ -62,6 +64,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
         'data-dir': { type: 'string' },
         target: { type: 'string' },
         'prometheus.config': { type: 'string' },
+        'promtail.config': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
         ...overrideOptions,
@@ -82,6 +85,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
     dataDir: (v['data-dir'] as string | undefined) ?? './data',
     target: target as Target,
     prometheusConfig: v['prometheus.config'] as string | undefined,
+    promtailConfig: v['promtail.config'] as string | undefined,
     overrides,
     help: v.help === true,
     version: v.version === true,

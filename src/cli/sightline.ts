@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { SightlineConfig } from '../config/index.js';
+import { startAgent } from '../agent/index.js';
 import { startLogs } from '../logs/index.js';
 import { startMetrics } from '../metrics/index.js';
 import { startMimir } from '../metrics/mimir/index.js';
@@ -33,6 +34,8 @@ const STARTERS: Record<Exclude<Target, 'all'>, (ctx: ComponentContext) => Promis
   // Last: the receivers hand data to the stores started before them.
   otlp: startOtlp,
   ui: startUi,
+  // After the stores: in the single process it ships into the Loki role started above.
+  agent: startAgent,
 };
 
 /** Start the components of a target in one process. Stops in reverse order. */

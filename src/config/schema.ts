@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { agentSection } from './sections/agent.js';
 import { logsSection } from './sections/logs.js';
 import { metricsSection } from './sections/metrics.js';
 import { mimirSection } from './sections/mimir.js';
@@ -21,6 +22,7 @@ export const sightlineConfigSchema = z.strictObject({
   traces: tracesSection.prefault({}),
   otlp: otlpSection.prefault({}),
   ui: uiSection.prefault({}),
+  agent: agentSection.prefault({}),
 });
 
 export type SightlineConfig = z.output<typeof sightlineConfigSchema>;

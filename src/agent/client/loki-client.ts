@@ -43,6 +43,8 @@ export class LokiClient {
     private readonly cfg: PromtailClientConfig,
     private readonly metrics: AgentMetrics,
     private readonly logger: Logger,
+    /** Called after a batch's entries were released (acknowledged or given up), before the next batch is sent. */
+    private readonly onSettled?: () => void,
   ) {
     this.host = new URL(cfg.url).host;
     this.externalLabels = cfg.external_labels;
@@ -190,6 +192,7 @@ export class LokiClient {
 
   private release(b: Batch): void {
     for (const s of b.streams.values()) for (const e of s.entries) e.ticket?.release();
+    this.onSettled?.();
   }
 
   private pause(ms: number): Promise<void> {

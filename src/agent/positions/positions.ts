@@ -133,6 +133,22 @@ export class Positions {
     await this.writing;
   }
 
+  /**
+   * Write now, synchronously, if anything changed and no asynchronous write is under way (the client calls this
+   * after each acknowledged batch, before sending the next: a crash then resends at most the batch in flight).
+   */
+  flushSync(): void {
+    if (!this.dirty || this.writing || this.opts.readonly) return;
+    this.dirty = false;
+    try {
+      this.writeNow();
+    } catch (e) {
+      this.dirty = true;
+      this.opts.onError?.(e as Error);
+    }
+    this.lastWrite = Date.now();
+  }
+
   private writeNow(): void {
     const positions: Record<string, string> = {};
     for (const [k, v] of this.offsets) positions[k] = String(v);

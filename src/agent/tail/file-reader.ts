@@ -21,6 +21,8 @@ export interface FileReaderOptions {
   maxLineBytes: number;
   truncateLongLines: boolean;
   readBufferBytes?: number;
+  /** Lines are acknowledged in groups of about this many bytes (default 16 KiB): a crash resends at most that much. */
+  ticketBytes?: number;
   metrics: AgentMetrics;
   logger: Logger;
   /** Called once the reader ended by itself (file deleted, everything acknowledged). */
@@ -64,9 +66,11 @@ export class FileReader {
   private lastNs = 0;
   private missingPolls = 0;
   private finished = false;
+  private readonly ticketBytes: number;
 
   constructor(private readonly opts: FileReaderOptions) {
     this.buf = Buffer.allocUnsafe(opts.readBufferBytes ?? 256 * 1024);
+    this.ticketBytes = opts.ticketBytes ?? 16 * 1024;
   }
 
   get path(): string {
@@ -256,9 +260,18 @@ export class FileReader {
       const consumed = g.decoder.consumedThrough(n);
       if (consumed > 0) {
         if (lines.length > 0) this.opts.metrics.readLines.inc({ path }, lines.length);
-        const t = g.tracker.issue(start + consumed);
-        for (const line of lines) this.emit(line, t);
-        t.release();
+        // One ticket per `ticketBytes` of lines: a crash resends at most that much beyond what was acknowledged.
+        const ends = g.decoder.ends;
+        let i = 0;
+        while (i < lines.length) {
+          let j = i;
+          while (j + 1 < lines.length && ends[j + 1] - (i === 0 ? 0 : ends[i - 1]) <= this.ticketBytes) j++;
+          const t = g.tracker.issue(start + (j === lines.length - 1 ? consumed : ends[j]));
+          for (let k = i; k <= j; k++) this.emit(lines[k], t);
+          t.release();
+          i = j + 1;
+        }
+        if (lines.length === 0) g.tracker.issue(start + consumed).release();
       }
       if (n < this.buf.length) return;
     }
