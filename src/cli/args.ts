@@ -9,6 +9,8 @@ export interface CliOptions {
   target: Target;
   prometheusConfig?: string;
   promtailConfig?: string;
+  /** An alertmanager.yml, used unchanged by the built-in Alertmanager. */
+  alertmanagerConfig?: string;
   /** Flag overrides in Prometheus's spelling, applied on top of the config file. */
   overrides: Record<string, string>;
   help: boolean;
@@ -40,6 +42,7 @@ Flags:
   --target TARGET             component to run: ${TARGETS.join('|')} (default all)
   --prometheus.config FILE    a Prometheus configuration file, used unchanged
   --promtail.config FILE      a Promtail configuration file for the log agent, used unchanged
+  --alertmanager.config FILE  an Alertmanager configuration file (alertmanager.yml), used unchanged
   --web.listen-address ADDR   Prometheus API listen address (default 127.0.0.1:9090)
   --storage.tsdb.retention.time DURATION   (default 15d)
   --storage.tsdb.retention.size SIZE       (default 0 = unlimited)
@@ -65,6 +68,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
         target: { type: 'string' },
         'prometheus.config': { type: 'string' },
         'promtail.config': { type: 'string' },
+        'alertmanager.config': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
         ...overrideOptions,
@@ -86,6 +90,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
     target: target as Target,
     prometheusConfig: v['prometheus.config'] as string | undefined,
     promtailConfig: v['promtail.config'] as string | undefined,
+    alertmanagerConfig: v['alertmanager.config'] as string | undefined,
     overrides,
     help: v.help === true,
     version: v.version === true,
