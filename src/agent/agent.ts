@@ -5,7 +5,8 @@ import { AgentMetrics } from './agent-metrics.js';
 import { LokiClient } from './client/loki-client.js';
 import { UNSUPPORTED_SCRAPE, type PromtailConfig } from './config/promtail-schema.js';
 import type { LogEntry } from './entry.js';
-import { buildStages } from './pipeline/build.js';
+import { ConfigError } from '../config/index.js';
+import { StageBuildError, buildStages } from './pipeline/build.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import { Positions } from './positions/positions.js';
 import { FileTargetManager } from './tail/file-target-manager.js';
@@ -20,6 +21,8 @@ export interface AgentOptions {
   maxBacklogBytes?: number;
   /** Minimum time between two writes of the positions file (default 0: after every acknowledged batch). */
   positionsWriteIntervalMs?: number;
+  /** The promtail.yaml the config came from (named in errors). */
+  configFile?: string;
 }
 
 /**
@@ -52,7 +55,14 @@ export class Agent {
     for (const sc of cfg.scrape_configs) {
       for (const k of UNSUPPORTED_SCRAPE) if (sc[k] !== undefined) opts.logger.warn({ job: sc.job_name, section: k }, 'scrape config section not supported by Sightline; it yields nothing');
       if (sc.journal) opts.logger.warn({ job: sc.job_name }, 'journal scraping is not supported by Sightline; the job yields nothing');
-      this.pipelines.set(sc.job_name, new Pipeline(buildStages(sc.pipeline_stages, { registry: opts.registry, logger: opts.logger, job: sc.job_name }), (e) => this.fanOut(e)));
+      let stages;
+      try {
+        stages = buildStages(sc.pipeline_stages, { registry: opts.registry, logger: opts.logger, job: sc.job_name });
+      } catch (e) {
+        if (e instanceof StageBuildError) throw new ConfigError(opts.configFile ?? 'promtail.yaml', `scrape_configs[${cfg.scrape_configs.indexOf(sc)}].${e.path}`, e.reason);
+        throw e;
+      }
+      this.pipelines.set(sc.job_name, new Pipeline(stages, (e) => this.fanOut(e)));
     }
     this.targets = new FileTargetManager({
       config: cfg,

@@ -21,7 +21,7 @@ export async function startAgent(ctx: ComponentContext): Promise<Component> {
     config.clients.push(clientSchema.parse({ url: `http://127.0.0.1:${ctx.ports.loki}/loki/api/v1/push` }));
   }
   if (config.clients.length === 0) logger.warn('no clients configured: lines are read but not shipped');
-  const agent = new Agent({ config, registry: ctx.registry, logger, hostname: process.env.HOSTNAME ?? hostname() });
+  const agent = new Agent({ config, configFile: section.promtail_config_file, registry: ctx.registry, logger, hostname: process.env.HOSTNAME ?? hostname() });
   let ready = false;
   const ports: Record<string, number> = {};
   let app: ReturnType<typeof createHttpServer> | undefined;
