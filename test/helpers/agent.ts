@@ -1,9 +1,9 @@
 import { expect } from 'vitest';
 
-/** Every line of a LogQL selector over the last hour, oldest first (query_range in pages of 5000). */
-export async function allLines(base: string, query: string): Promise<Array<{ stream: Record<string, string>; line: string; ts: string }>> {
+/** Every line of a LogQL selector over the last hour (or `sinceMs`), oldest first (query_range in pages of 5000). */
+export async function allLines(base: string, query: string, sinceMs = 3600_000): Promise<Array<{ stream: Record<string, string>; line: string; ts: string }>> {
   const out: Array<{ stream: Record<string, string>; line: string; ts: string }> = [];
-  let start = (BigInt(Date.now() - 3600_000) * 1_000_000n).toString();
+  let start = (BigInt(Date.now() - sinceMs) * 1_000_000n).toString();
   const end = (BigInt(Date.now() + 60_000) * 1_000_000n).toString();
   const seenAtStart = new Set<string>();
   const key = (e: { stream: Record<string, string>; ts: string; line: string }) => `${JSON.stringify(e.stream)} ${e.ts} ${e.line}`;
