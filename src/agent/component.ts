@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { createHttpServer, listen, type Component, type ComponentContext } from '../server/index.js';
 import { Agent } from './agent.js';
+import { loadPromtailHelmValues } from './config/helm-values.js';
 import { loadPromtailConfig } from './config/load.js';
 import { clientSchema, type PromtailConfig } from './config/promtail-schema.js';
 
@@ -13,15 +14,18 @@ import { clientSchema, type PromtailConfig } from './config/promtail-schema.js';
 export async function startAgent(ctx: ComponentContext): Promise<Component> {
   const section = ctx.config.agent;
   const logger = ctx.logger.child({ component: 'agent' });
-  if (!section.promtail_config_file) {
+  const configFile = section.promtail_config_file ?? section.promtail_helm_values_file;
+  if (configFile === undefined) {
     return { name: 'agent', ports: {}, stop: async () => {} };
   }
-  const config: PromtailConfig = loadPromtailConfig(section.promtail_config_file, { expandEnv: section.promtail_config_expand_env });
+  const config: PromtailConfig = section.promtail_config_file
+    ? loadPromtailConfig(section.promtail_config_file, { expandEnv: section.promtail_config_expand_env })
+    : loadPromtailHelmValues(configFile);
   if (config.clients.length === 0 && ctx.ports?.loki !== undefined) {
     config.clients.push(clientSchema.parse({ url: `http://127.0.0.1:${ctx.ports.loki}/loki/api/v1/push` }));
   }
   if (config.clients.length === 0) logger.warn('no clients configured: lines are read but not shipped');
-  const agent = new Agent({ config, configFile: section.promtail_config_file, registry: ctx.registry, logger, hostname: process.env.HOSTNAME ?? hostname() });
+  const agent = new Agent({ config, configFile, registry: ctx.registry, logger, hostname: process.env.HOSTNAME ?? hostname() });
   let ready = false;
   const ports: Record<string, number> = {};
   let app: ReturnType<typeof createHttpServer> | undefined;

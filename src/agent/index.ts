@@ -6,3 +6,4 @@ export { AgentMetrics } from './agent-metrics.js';
 export { Positions } from './positions/positions.js';
 export { encodePushRequest, labelsString } from './client/push-encoder.js';
 export { startAgent } from './component.js';
+export { loadPromtailHelmValues, promtailConfigFromHelmValues } from './config/helm-values.js';
