@@ -19,7 +19,7 @@ export interface AgentOptions {
   discovery?: Omit<DiscoveryManagerOptions, 'logger'>;
   /** Readers pause while the clients hold more than this many unacknowledged bytes (default 16 MiB or 8 batches). */
   maxBacklogBytes?: number;
-  /** Minimum time between two writes of the positions file (default 0: after every acknowledged batch). */
+  /** Minimum time between two writes of the positions file (default 100 ms; written after acknowledged batches). */
   positionsWriteIntervalMs?: number;
   /** The promtail.yaml the config came from (named in errors). */
   configFile?: string;
@@ -46,10 +46,10 @@ export class Agent {
       filename: cfg.positions.filename,
       ignoreInvalidYaml: cfg.positions.ignore_invalid_yaml,
       readonly: cfg.positions.readonly,
-      minWriteIntervalMs: opts.positionsWriteIntervalMs ?? 0,
+      minWriteIntervalMs: opts.positionsWriteIntervalMs ?? 100,
       onError: (err) => opts.logger.error({ err }, 'error writing positions file'),
     });
-    this.clients = cfg.clients.map((c) => new LokiClient(c, this.metrics, opts.logger.child({ client: c.url }), () => this.positions.flushSync()));
+    this.clients = cfg.clients.map((c) => new LokiClient(c, this.metrics, opts.logger.child({ client: c.url }), () => this.positions.flushIfDue()));
     const maxBatch = Math.max(0, ...cfg.clients.map((c) => c.batchsize));
     this.maxBacklog = opts.maxBacklogBytes ?? Math.max(16 * 1024 * 1024, 8 * maxBatch);
     for (const sc of cfg.scrape_configs) {

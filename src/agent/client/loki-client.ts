@@ -44,7 +44,7 @@ export class LokiClient {
     private readonly metrics: AgentMetrics,
     private readonly logger: Logger,
     /** Called after a batch's entries were released (acknowledged or given up), before the next batch is sent. */
-    private readonly onSettled?: () => void,
+    private readonly onSettled?: () => Promise<void>,
   ) {
     this.host = new URL(cfg.url).host;
     this.externalLabels = cfg.external_labels;
@@ -134,6 +134,7 @@ export class LokiClient {
       const b = this.queue.shift()!;
       await this.sendWithRetries(b);
       this.backlog -= b.bytes;
+      if (this.onSettled) await this.onSettled();
     }
   }
 
@@ -192,7 +193,6 @@ export class LokiClient {
 
   private release(b: Batch): void {
     for (const s of b.streams.values()) for (const e of s.entries) e.ticket?.release();
-    this.onSettled?.();
   }
 
   private pause(ms: number): Promise<void> {

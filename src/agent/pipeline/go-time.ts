@@ -73,6 +73,10 @@ export interface TimeParser {
 /** Compile a layout; `location` is an IANA zone used when the layout has no offset (default UTC). */
 export function compileTimeLayout(layout: string, location?: string): TimeParser {
   if (layout === 'Unix' || layout === 'UnixMs' || layout === 'UnixUs' || layout === 'UnixNs') return unixParser(layout);
+  if (layout === 'RFC3339' || layout === 'RFC3339Nano') {
+    const general = compileTimeLayout('2006-01-02T15:04:05.999999999Z07:00');
+    return { parse: (s) => parseRfc3339(s) ?? general.parse(s) };
+  }
   const l = NAMED[layout] ?? layout;
   let src = '';
   const fields: Field[] = [];
@@ -215,4 +219,53 @@ function unixParser(kind: string): TimeParser {
       return { ms: Number(nsTotal / 1_000_000n), ns: Number(nsTotal % 1_000_000n) };
     },
   };
+}
+
+let lastDayKey = '';
+let lastDayMs = 0;
+
+/** RFC 3339 without a regex (the docker and cri stages parse one per line): undefined when not in the strict form. */
+function parseRfc3339(s: string): ParsedTime | undefined {
+  const n = s.length;
+  if (n < 20 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return undefined;
+  const d = (i: number) => s.charCodeAt(i) - 48;
+  const dayKey = s.slice(0, 10);
+  if (dayKey !== lastDayKey) {
+    const y = d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3);
+    const mo = d(5) * 10 + d(6);
+    const dd = d(8) * 10 + d(9);
+    if (!(y >= 0) || !(mo >= 1 && mo <= 12) || !(dd >= 1 && dd <= 31)) return undefined;
+    lastDayMs = Date.UTC(y, mo - 1, dd);
+    lastDayKey = dayKey;
+  }
+  const hh = d(11) * 10 + d(12);
+  const mm = d(14) * 10 + d(15);
+  const ss = d(17) * 10 + d(18);
+  if (!(hh >= 0 && hh <= 23) || !(mm >= 0 && mm <= 59) || !(ss >= 0 && ss <= 60)) return undefined;
+  let i = 19;
+  let frac = 0;
+  let digits = 0;
+  if (s.charCodeAt(i) === 46) {
+    i++;
+    while (i < n) {
+      const c = s.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) break;
+      if (digits < 9) {
+        frac = frac * 10 + c;
+        digits++;
+      }
+      i++;
+    }
+    if (digits === 0) return undefined;
+    for (let k = digits; k < 9; k++) frac *= 10;
+  }
+  let offsetMin: number;
+  const z = s.charCodeAt(i);
+  if (z === 90 && i + 1 === n) offsetMin = 0;
+  else if ((z === 43 || z === 45) && i + 6 === n && s.charCodeAt(i + 3) === 58) {
+    offsetMin = (d(i + 1) * 10 + d(i + 2)) * 60 + d(i + 4) * 10 + d(i + 5);
+    if (z === 45) offsetMin = -offsetMin;
+  } else return undefined;
+  const ms = lastDayMs + ((hh * 60 + mm - offsetMin) * 60 + ss) * 1000 + Math.floor(frac / 1e6);
+  return { ms, ns: frac % 1e6 };
 }

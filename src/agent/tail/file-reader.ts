@@ -61,7 +61,7 @@ export class FileReader {
   private running: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private sleepTimer: NodeJS.Timeout | undefined;
-  private readonly buf: Buffer;
+  private readonly bufSize: number;
   private lastMs = 0;
   private lastNs = 0;
   private missingPolls = 0;
@@ -69,7 +69,7 @@ export class FileReader {
   private readonly ticketBytes: number;
 
   constructor(private readonly opts: FileReaderOptions) {
-    this.buf = Buffer.allocUnsafe(opts.readBufferBytes ?? 256 * 1024);
+    this.bufSize = opts.readBufferBytes ?? 256 * 1024;
     this.ticketBytes = opts.ticketBytes ?? 16 * 1024;
   }
 
@@ -244,18 +244,24 @@ export class FileReader {
       if (this.stopped) return;
       const wait = this.opts.ready();
       if (wait) await wait;
+      const buf = await acquireBuffer(this.bufSize);
       let n: number;
       try {
-        ({ bytesRead: n } = await g.fh.read(this.buf, 0, this.buf.length, g.offset));
+        ({ bytesRead: n } = await g.fh.read(buf, 0, buf.length, g.offset));
       } catch (e) {
         this.opts.logger.warn({ err: e, path }, 'read failed');
         this.opts.metrics.readErrors.inc({ path, reason: (e as NodeJS.ErrnoException).code ?? 'read' });
+        releaseBuffer(buf);
         return;
       }
-      if (n === 0) return;
+      if (n === 0) {
+        releaseBuffer(buf);
+        return;
+      }
       const start = g.offset;
       g.offset += n;
-      const lines = g.decoder.push(this.buf, n);
+      const lines = g.decoder.push(buf, n);
+      releaseBuffer(buf); // lines are decoded, a partial line copied
       this.opts.metrics.readBytes.inc({ path }, n);
       const consumed = g.decoder.consumedThrough(n);
       if (consumed > 0) {
@@ -273,7 +279,7 @@ export class FileReader {
         }
         if (lines.length === 0) g.tracker.issue(start + consumed).release();
       }
-      if (n < this.buf.length) return;
+      if (n < buf.length) return;
     }
   }
 
@@ -322,4 +328,26 @@ async function findByIdentity(dir: string, id: FileIdentity): Promise<string | u
     if (st && st.isFile() && sameId(id, st)) return p;
   }
   return undefined;
+}
+
+/**
+ * Read buffers shared by all readers, at most `MAX_READS` reads at once (libuv has four threads anyway): a thousand
+ * idle files must not hold a thousand buffers.
+ */
+const MAX_READS = 8;
+const freeBuffers: Buffer[] = [];
+const waiting: Array<() => void> = [];
+let inUse = 0;
+
+async function acquireBuffer(size: number): Promise<Buffer> {
+  while (inUse >= MAX_READS) await new Promise<void>((r) => waiting.push(r));
+  inUse++;
+  const b = freeBuffers.pop();
+  return b && b.length === size ? b : Buffer.allocUnsafeSlow(size);
+}
+
+function releaseBuffer(b: Buffer): void {
+  inUse--;
+  if (freeBuffers.length < MAX_READS) freeBuffers.push(b);
+  waiting.shift()?.();
 }
