@@ -26,9 +26,11 @@ scrape_configs:
   return file;
 }
 
+let agentPort = 0;
+
 async function startAgent(config: string, dataDir: string): Promise<SpawnedSightline> {
   const s = spawnSightline(['--target', 'agent', '--promtail.config', config, '--data-dir', dataDir]);
-  await startedPorts(s, 30_000);
+  agentPort = (await startedPorts(s, 30_000)).agent;
   return s;
 }
 
@@ -100,6 +102,18 @@ describe('agent: kill -9 while shipping', () => {
     appendFileSync(files[1], 'after-restart\n');
     await waitFor(async () => (await allLines(loki.base, '{job="crash"}')).some((l) => l.line === 'after-restart'), 15_000, 'line after restart');
     expect((await allLines(loki.base, '{job="crash"}')).length).toBe(before + 1);
+
+    // Self-monitoring on Promtail's port: /ready, /metrics with Promtail's names, /targets.
+    const base = `http://127.0.0.1:${agentPort}`;
+    expect((await fetch(`${base}/ready`)).status).toBe(200);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    for (const name of ['promtail_read_bytes_total', 'promtail_read_lines_total', 'promtail_sent_entries_total', 'promtail_sent_bytes_total', 'promtail_dropped_entries_total', 'promtail_files_active_total', 'promtail_file_bytes_total', 'promtail_request_duration_seconds_bucket']) {
+      expect(metrics).toContain(name);
+    }
+    expect(metrics).toMatch(/promtail_files_active_total 3/);
+    const targets = (await (await fetch(`${base}/targets`)).json()) as Record<string, Array<{ labels: Record<string, string>; files: Record<string, number> }>>;
+    expect(targets.crash[0].labels).toEqual({ job: 'crash' });
+    expect(Object.keys(targets.crash[0].files).sort()).toEqual([...files].sort());
     agent.child.kill('SIGTERM');
     await agent.exited;
   }, 120_000);

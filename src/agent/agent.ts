@@ -9,6 +9,9 @@ import { ConfigError } from '../config/index.js';
 import { StageBuildError, buildStages } from './pipeline/build.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import { Positions } from './positions/positions.js';
+import { ReadlineLimiter } from './readline-limiter.js';
+import { labelsString } from './client/push-encoder.js';
+import { Counter } from 'prom-client';
 import { FileTargetManager } from './tail/file-target-manager.js';
 
 export interface AgentOptions {
@@ -38,6 +41,10 @@ export class Agent {
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly maxBacklog: number;
   private waiting: Promise<void> | undefined;
+  private readonly limiter: ReadlineLimiter | undefined;
+  private readonly limitDrops: Counter<'reason'>;
+  private readonly streams = new Set<string>();
+  private readonly streamKeys = new WeakMap<Record<string, string>, string>();
 
   constructor(private readonly opts: AgentOptions) {
     const cfg = opts.config;
@@ -64,12 +71,29 @@ export class Agent {
       }
       this.pipelines.set(sc.job_name, new Pipeline(stages, (e) => this.fanOut(e)));
     }
+    const lim = cfg.limits_config;
+    if (lim.readline_rate_enabled) this.limiter = new ReadlineLimiter(lim.readline_rate, lim.readline_burst);
+    this.limitDrops = new Counter({ name: 'promtail_limit_dropped_lines_total', help: 'Lines dropped by limits_config (readline rate, max_streams).', labelNames: ['reason'], registers: [opts.registry] });
     this.targets = new FileTargetManager({
       config: cfg,
       positions: this.positions,
       handlerFor: (job) => {
         const p = this.pipelines.get(job)!;
-        return (e) => p.process(e);
+        const lim = this.limiter;
+        if (!lim) return (e) => p.process(e);
+        if (cfg.limits_config.readline_rate_drop) {
+          return (e) => {
+            if (lim.tryTake()) p.process(e);
+            else {
+              this.limitDrops.inc({ reason: 'readline_rate' });
+              e.ticket?.release();
+            }
+          };
+        }
+        return (e) => {
+          lim.take();
+          p.process(e);
+        };
       },
       ready: () => this.ready(),
       metrics: this.metrics,
@@ -96,6 +120,23 @@ export class Agent {
   /** Hand a pipeline's output to every client; the entry's own ticket reference passes to them. */
   private fanOut(e: LogEntry): void {
     const t = e.ticket;
+    const max = this.opts.config.limits_config.max_streams;
+    if (max > 0) {
+      let key = this.streamKeys.get(e.labels);
+      if (key === undefined) {
+        key = labelsString(e.labels);
+        this.streamKeys.set(e.labels, key);
+      }
+      if (!this.streams.has(key)) {
+        if (this.streams.size >= max) {
+          this.limitDrops.inc({ reason: 'max_streams' });
+          this.metrics.streamLimited.inc({ reason: 'max_streams' });
+          t?.release();
+          return;
+        }
+        this.streams.add(key);
+      }
+    }
     if (this.clients.length === 0) {
       t?.release();
       return;
@@ -111,6 +152,8 @@ export class Agent {
   }
 
   private ready(): Promise<void> | undefined {
+    const debt = this.limiter && !this.opts.config.limits_config.readline_rate_drop ? this.limiter.debtMs() : 0;
+    if (debt > 0) return new Promise((r) => setTimeout(r, debt));
     if (this.backlog() < this.maxBacklog) return undefined;
     this.waiting ??= new Promise<void>((resolve) => {
       const check = () => {
