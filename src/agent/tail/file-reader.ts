@@ -38,7 +38,11 @@ interface Generation {
   decoder: LineDecoder;
   /** Nothing more will be read from it (rotated away, truncated or deleted). */
   ended: boolean;
+  /** The last bytes read (up to TAIL_BYTES): finds the copy a copytruncate made. */
+  tail: Buffer;
 }
+
+const TAIL_BYTES = 64;
 
 function sameId(a: FileIdentity, b: { dev: number; ino: number }): boolean {
   return a.dev === b.dev && a.ino === b.ino;
@@ -137,6 +141,14 @@ export class FileReader {
           }
           if (st.size < cur.offset) {
             this.opts.logger.info({ path: this.opts.path, offset: cur.offset, size: st.size }, 'file truncated; reading from its start');
+            // copytruncate: lines written after our last read live on only in the copy; finish reading it first.
+            const copy = await findCopy(this.opts.path, cur);
+            if (copy) {
+              this.opts.logger.info({ path: this.opts.path, copy: copy.path }, 'reading the rest of the truncated file from its copy');
+              await cur.fh.close().catch(() => {});
+              cur.fh = copy.fh;
+              await this.readToEof(cur);
+            }
             this.endGeneration(cur);
             const fh = await open(this.opts.path, 'r');
             await this.pushGeneration(fh, 0);
@@ -204,6 +216,7 @@ export class FileReader {
       ended: false,
       decoder: new LineDecoder(this.opts.encoding, this.opts.maxLineBytes, this.opts.truncateLongLines),
       tracker: new AckTracker(offset, () => this.commit()),
+      tail: Buffer.alloc(0),
     };
     this.gens.push(g);
     this.commit();
@@ -261,6 +274,7 @@ export class FileReader {
       const start = g.offset;
       g.offset += n;
       const lines = g.decoder.push(buf, n);
+      g.tail = n >= TAIL_BYTES ? Buffer.from(buf.subarray(n - TAIL_BYTES, n)) : Buffer.concat([g.tail, buf.subarray(0, n)]).subarray(-TAIL_BYTES);
       releaseBuffer(buf); // lines are decoded, a partial line copied
       this.opts.metrics.readBytes.inc({ path }, n);
       const consumed = g.decoder.consumedThrough(n);
@@ -313,6 +327,35 @@ export class FileReader {
       }, ms);
     });
   }
+}
+
+/**
+ * The copy a copytruncate rotation made of `path`: a file in the same directory whose name starts with the file's
+ * name, at least as long as what was read, holding the same bytes just before the read offset.
+ */
+async function findCopy(path: string, g: Generation): Promise<{ path: string; fh: FileHandle } | undefined> {
+  if (g.tail.length === 0) return undefined;
+  const dir = dirname(path);
+  const base = path.slice(dir.length + 1);
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return undefined;
+  }
+  const probe = Buffer.allocUnsafe(g.tail.length);
+  for (const n of names) {
+    if (n === base || !n.startsWith(base)) continue;
+    const p = join(dir, n);
+    const st = await stat(p).catch(() => undefined);
+    if (!st || !st.isFile() || st.size < g.offset || sameId(g.id, st)) continue;
+    const fh = await open(p, 'r').catch(() => undefined);
+    if (!fh) continue;
+    const { bytesRead } = await fh.read(probe, 0, probe.length, g.offset - g.tail.length);
+    if (bytesRead === probe.length && probe.equals(g.tail)) return { path: p, fh };
+    await fh.close().catch(() => {});
+  }
+  return undefined;
 }
 
 async function findByIdentity(dir: string, id: FileIdentity): Promise<string | undefined> {
