@@ -107,9 +107,25 @@ export function deriveLabels(e: LogEntry, change: string, apply: (l: Record<stri
   e.ownLabels = false;
 }
 
+let memoBase: Record<string, string> | undefined;
+let memoName = '';
+let memoValue = '';
+let memoResult: Record<string, string> | undefined;
+
 export function setLabel(e: LogEntry, name: string, value: string): void {
   if (e.labels[name] === value) return;
+  // Consecutive entries of one stream get the same change: skip the cache key.
+  if (e.labels === memoBase && name === memoName && value === memoValue) {
+    e.labels = memoResult!;
+    e.ownLabels = false;
+    return;
+  }
+  const base = e.labels;
   deriveLabels(e, `${name}\u0000${value}`, (l) => {
     l[name] = value;
   });
+  memoBase = base;
+  memoName = name;
+  memoValue = value;
+  memoResult = e.labels;
 }

@@ -222,13 +222,18 @@ function unixParser(kind: string): TimeParser {
 }
 
 let lastDayKey = '';
+let digits = '';
+/** The decimal digit at `i` of the string being parsed (a top-level function: no closure per call). */
+function d(i: number): number {
+  return digits.charCodeAt(i) - 48;
+}
 let lastDayMs = 0;
 
 /** RFC 3339 without a regex (the docker and cri stages parse one per line): undefined when not in the strict form. */
 function parseRfc3339(s: string): ParsedTime | undefined {
+  digits = s;
   const n = s.length;
   if (n < 20 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return undefined;
-  const d = (i: number) => s.charCodeAt(i) - 48;
   const dayKey = s.slice(0, 10);
   if (dayKey !== lastDayKey) {
     const y = d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3);
@@ -244,20 +249,20 @@ function parseRfc3339(s: string): ParsedTime | undefined {
   if (!(hh >= 0 && hh <= 23) || !(mm >= 0 && mm <= 59) || !(ss >= 0 && ss <= 60)) return undefined;
   let i = 19;
   let frac = 0;
-  let digits = 0;
+  let nd = 0;
   if (s.charCodeAt(i) === 46) {
     i++;
     while (i < n) {
       const c = s.charCodeAt(i) - 48;
       if (c < 0 || c > 9) break;
-      if (digits < 9) {
+      if (nd < 9) {
         frac = frac * 10 + c;
-        digits++;
+        nd++;
       }
       i++;
     }
-    if (digits === 0) return undefined;
-    for (let k = digits; k < 9; k++) frac *= 10;
+    if (nd === 0) return undefined;
+    for (let k = nd; k < 9; k++) frac *= 10;
   }
   let offsetMin: number;
   const z = s.charCodeAt(i);
