@@ -2,7 +2,10 @@ import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import { labelAllowStage, labelDropStage, labelsStage, outputStage, staticLabelsStage, structuredMetadataStage, tenantStage, timestampStage } from './action-stages.js';
 import { dropStage, matchStage } from './filter-stages.js';
+import { limitStage } from './limit-stage.js';
+import { metricsStage } from './metrics-stage.js';
 import { multilineStage } from './multiline-stage.js';
+import { packStage } from './pack-stage.js';
 import { criStage, decolorizeStage, dockerStage, jsonStage, logfmtStage, regexStage } from './parse-stages.js';
 import type { Stage } from './pipeline.js';
 import type { StageConfig } from './stage-config.js';
@@ -66,5 +69,8 @@ export function buildStage(c: StageConfig, ctx: StageContext, path = 'stage'): S
   if (c.match) return matchStage(c.match, buildStages(c.match.stages, ctx, `${path}.stages`), droppedCounter(ctx.registry));
   if (c.multiline) return multilineStage(c.multiline);
   if ('decolorize' in c) return decolorizeStage();
+  if (c.metrics) return metricsStage(c.metrics, ctx.registry);
+  if (c.pack) return packStage(c.pack);
+  if (c.limit) return limitStage(c.limit, droppedCounter(ctx.registry));
   throw new Error('this stage is not supported by Sightline yet');
 }

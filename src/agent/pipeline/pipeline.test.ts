@@ -15,9 +15,9 @@ interface Out {
 const READ_MS = Date.UTC(2030, 0, 1);
 
 /** Run lines through a pipeline built from YAML; every entry's ticket must settle once all output was taken. */
-function run(stagesYaml: string, lines: string[], labels: Record<string, string> = { job: 'j' }, withTs = true): Out[] {
+function run(stagesYaml: string, lines: string[], labels: Record<string, string> = { job: 'j' }, withTs = true, registry = new Registry()): Out[] {
   const cfg = parsePromtailConfig(`scrape_configs:\n- job_name: j\n  pipeline_stages:\n${stagesYaml.replace(/^/gm, '    ')}\n`);
-  const stages = buildStages(cfg.scrape_configs[0].pipeline_stages, { registry: new Registry(), logger: silentLogger(), job: 'j' });
+  const stages = buildStages(cfg.scrape_configs[0].pipeline_stages, { registry, logger: silentLogger(), job: 'j' });
   const out: LogEntry[] = [];
   const p = new Pipeline(stages, (e) => out.push(e));
   let settled = 0;
@@ -149,5 +149,34 @@ describe('pipeline stages (cases from the Promtail documentation)', () => {
     expect(() => run("- regex: {expression: '(?P<a>x'}", [])).toThrow(/pipeline_stages\[0\]\.regex: error parsing regexp/);
     expect(() => run("- match:\n    selector: '{a=\"b\"}'\n    stages:\n    - regex: {expression: 'no groups'}", [])).toThrow('pipeline_stages[0].match.stages[0].regex: regex expression must contain at least one named capture group');
     expect(() => run('- template: {source: a, template: x}', [])).toThrow('pipeline_stages[0].template: this stage is not supported by Sightline yet');
+  });
+
+  it('metrics: counter, gauge and histogram from extracted data on the registry', async () => {
+    const registry = new Registry();
+    const stages = `- logfmt: {mapping: {level: , dur: }}
+- metrics:
+    log_lines_total: {type: Counter, description: all lines, config: {match_all: true, action: inc}}
+    log_bytes_total: {type: Counter, config: {match_all: true, count_entry_bytes: true, action: add}}
+    errors_total: {type: Counter, source: level, config: {value: error, action: inc}}
+    last_dur: {type: Gauge, source: dur, config: {action: set}}
+    dur_seconds: {type: Histogram, source: dur, config: {buckets: [0.1, 1]}}`;
+    run(stages, ['level=info dur=0.05', 'level=error dur=2', 'level=info dur=0.5'], { job: 'j', __path__: '/x' }, false, registry);
+    const text = await registry.metrics();
+    expect(text).toContain('promtail_custom_log_lines_total{job="j"} 3');
+    expect(text).toContain('promtail_custom_log_bytes_total{job="j"} 54');
+    expect(text).toContain('promtail_custom_errors_total{job="j"} 1');
+    expect(text).toContain('promtail_custom_last_dur{job="j"} 0.5');
+    expect(text).toContain('promtail_custom_dur_seconds_bucket{job="j",le="0.1"} 1');
+    expect(text).toContain('promtail_custom_dur_seconds_bucket{job="j",le="1"} 2');
+    expect(text).toContain('promtail_custom_dur_seconds_bucket{job="j",le="+Inf"} 3');
+    expect(text).toContain('promtail_custom_dur_seconds_sum{job="j"} 2.55');
+    expect(text).toContain('# TYPE promtail_custom_dur_seconds histogram');
+  });
+
+  it('pack: labels into a JSON line with _entry; limit: lines beyond the rate dropped', () => {
+    expect(run('- pack: {labels: [pod, level], ingest_timestamp: false}', ['hello'], { job: 'j', pod: 'p1', level: 'warn' }, false)).toEqual([
+      { line: '{"pod":"p1","level":"warn","_entry":"hello"}', labels: { job: 'j' } },
+    ]);
+    expect(run('- limit: {rate: 0.001, burst: 3, drop: true}', ['1', '2', '3', '4', '5'], { job: 'j' }, false).map((o) => o.line)).toEqual(['1', '2', '3']);
   });
 });
