@@ -98,4 +98,54 @@ describe('agent: tailing files into Sightline Loki', () => {
     expect(pos).toContain(`${a}: "${readFileSync(a).length}"`);
     expect(pos).toContain(`${b}: "${readFileSync(b).length}"`);
   }, 40_000);
+
+  it('rename rotation and copytruncate while writing 10 lines/ms: every line arrives, none twice', async () => {
+    const dir = tempDir('agent-rot-');
+    const logs = join(dir, 'logs');
+    mkdirSync(logs);
+    const a = join(logs, 'a.log');
+    const b = join(logs, 'b.log');
+    writeFileSync(a, '');
+    writeFileSync(b, '');
+    const agent = new Agent({ config: agentConfig(dir, loki.base, 'rot', `${logs}/*.log`), registry: new Registry(), logger: silentLogger() });
+    agent.start();
+    const expected: string[] = [];
+    let seq = 0;
+    const writer = setInterval(() => {
+      let chunkA = '';
+      let chunkB = '';
+      for (let i = 0; i < 10; i++) {
+        const line = `r-${seq++}`;
+        expected.push(line);
+        if (seq % 2 === 0) chunkA += `${line}\n`;
+        else chunkB += `${line}\n`;
+      }
+      appendFileSync(a, chunkA);
+      appendFileSync(b, chunkB);
+    }, 1);
+    const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    await pause(400);
+    renameSync(a, `${a}.1`); // the writer's next append creates a new a.log
+    await pause(300);
+    copyFileSync(b, `${b}.1`);
+    truncateSync(b, 0);
+    await pause(300);
+    renameSync(a, `${a}.2`);
+    copyFileSync(b, `${b}.2`);
+    truncateSync(b, 0);
+    await pause(300);
+    clearInterval(writer);
+    const got = await waitFor(async () => {
+      const all = await allLines(loki.base, '{job="rot"}');
+      return all.length >= expected.length ? all : undefined;
+    }, 20_000, 'all rotated lines').catch(async (e: Error) => {
+      const cmp = compareLines((await allLines(loki.base, '{job="rot"}')).map((l) => l.line), expected);
+      throw new Error(`${e.message}: ${cmp.missing.length} missing of ${expected.length}, e.g. ${cmp.missing.slice(0, 5).join(' ')}`);
+    });
+    await pause(300);
+    const cmp = compareLines((await allLines(loki.base, '{job="rot"}')).map((l) => l.line), expected);
+    expect({ missing: cmp.missing.length, duplicates: cmp.duplicates.length, unexpected: cmp.unexpected.length }).toEqual({ missing: 0, duplicates: 0, unexpected: 0 });
+    expect(got.length).toBe(expected.length);
+    await agent.stop();
+  }, 40_000);
 });

@@ -5,9 +5,13 @@ import { AgentMetrics } from './agent-metrics.js';
 import { LokiClient } from './client/loki-client.js';
 import { UNSUPPORTED_SCRAPE, type PromtailConfig } from './config/promtail-schema.js';
 import type { LogEntry } from './entry.js';
-import { buildStages } from './pipeline/build.js';
+import { ConfigError } from '../config/index.js';
+import { StageBuildError, buildStages } from './pipeline/build.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import { Positions } from './positions/positions.js';
+import { ReadlineLimiter } from './readline-limiter.js';
+import { labelsString } from './client/push-encoder.js';
+import { Counter } from 'prom-client';
 import { FileTargetManager } from './tail/file-target-manager.js';
 
 export interface AgentOptions {
@@ -18,8 +22,10 @@ export interface AgentOptions {
   discovery?: Omit<DiscoveryManagerOptions, 'logger'>;
   /** Readers pause while the clients hold more than this many unacknowledged bytes (default 16 MiB or 8 batches). */
   maxBacklogBytes?: number;
-  /** Minimum time between two writes of the positions file (default 0: after every acknowledged batch). */
+  /** Minimum time between two writes of the positions file (default 100 ms; written after acknowledged batches). */
   positionsWriteIntervalMs?: number;
+  /** The promtail.yaml the config came from (named in errors). */
+  configFile?: string;
 }
 
 /**
@@ -35,6 +41,10 @@ export class Agent {
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly maxBacklog: number;
   private waiting: Promise<void> | undefined;
+  private readonly limiter: ReadlineLimiter | undefined;
+  private readonly limitDrops: Counter<'reason'>;
+  private readonly streams = new Set<string>();
+  private readonly streamKeys = new WeakMap<Record<string, string>, string>();
 
   constructor(private readonly opts: AgentOptions) {
     const cfg = opts.config;
@@ -43,23 +53,47 @@ export class Agent {
       filename: cfg.positions.filename,
       ignoreInvalidYaml: cfg.positions.ignore_invalid_yaml,
       readonly: cfg.positions.readonly,
-      minWriteIntervalMs: opts.positionsWriteIntervalMs ?? 0,
+      minWriteIntervalMs: opts.positionsWriteIntervalMs ?? 100,
       onError: (err) => opts.logger.error({ err }, 'error writing positions file'),
     });
-    this.clients = cfg.clients.map((c) => new LokiClient(c, this.metrics, opts.logger.child({ client: c.url })));
+    this.clients = cfg.clients.map((c) => new LokiClient(c, this.metrics, opts.logger.child({ client: c.url }), () => this.positions.flushIfDue()));
     const maxBatch = Math.max(0, ...cfg.clients.map((c) => c.batchsize));
     this.maxBacklog = opts.maxBacklogBytes ?? Math.max(16 * 1024 * 1024, 8 * maxBatch);
     for (const sc of cfg.scrape_configs) {
       for (const k of UNSUPPORTED_SCRAPE) if (sc[k] !== undefined) opts.logger.warn({ job: sc.job_name, section: k }, 'scrape config section not supported by Sightline; it yields nothing');
       if (sc.journal) opts.logger.warn({ job: sc.job_name }, 'journal scraping is not supported by Sightline; the job yields nothing');
-      this.pipelines.set(sc.job_name, new Pipeline(buildStages(sc.pipeline_stages, { registry: opts.registry, logger: opts.logger, job: sc.job_name }), (e) => this.fanOut(e)));
+      let stages;
+      try {
+        stages = buildStages(sc.pipeline_stages, { registry: opts.registry, logger: opts.logger, job: sc.job_name });
+      } catch (e) {
+        if (e instanceof StageBuildError) throw new ConfigError(opts.configFile ?? 'promtail.yaml', `scrape_configs[${cfg.scrape_configs.indexOf(sc)}].${e.path}`, e.reason);
+        throw e;
+      }
+      this.pipelines.set(sc.job_name, new Pipeline(stages, (e) => this.fanOut(e)));
     }
+    const lim = cfg.limits_config;
+    if (lim.readline_rate_enabled) this.limiter = new ReadlineLimiter(lim.readline_rate, lim.readline_burst);
+    this.limitDrops = new Counter({ name: 'promtail_limit_dropped_lines_total', help: 'Lines dropped by limits_config (readline rate, max_streams).', labelNames: ['reason'], registers: [opts.registry] });
     this.targets = new FileTargetManager({
       config: cfg,
       positions: this.positions,
       handlerFor: (job) => {
         const p = this.pipelines.get(job)!;
-        return (e) => p.process(e);
+        const lim = this.limiter;
+        if (!lim) return (e) => p.process(e);
+        if (cfg.limits_config.readline_rate_drop) {
+          return (e) => {
+            if (lim.tryTake()) p.process(e);
+            else {
+              this.limitDrops.inc({ reason: 'readline_rate' });
+              e.ticket?.release();
+            }
+          };
+        }
+        return (e) => {
+          lim.take();
+          p.process(e);
+        };
       },
       ready: () => this.ready(),
       metrics: this.metrics,
@@ -86,6 +120,23 @@ export class Agent {
   /** Hand a pipeline's output to every client; the entry's own ticket reference passes to them. */
   private fanOut(e: LogEntry): void {
     const t = e.ticket;
+    const max = this.opts.config.limits_config.max_streams;
+    if (max > 0) {
+      let key = this.streamKeys.get(e.labels);
+      if (key === undefined) {
+        key = labelsString(e.labels);
+        this.streamKeys.set(e.labels, key);
+      }
+      if (!this.streams.has(key)) {
+        if (this.streams.size >= max) {
+          this.limitDrops.inc({ reason: 'max_streams' });
+          this.metrics.streamLimited.inc({ reason: 'max_streams' });
+          t?.release();
+          return;
+        }
+        this.streams.add(key);
+      }
+    }
     if (this.clients.length === 0) {
       t?.release();
       return;
@@ -101,6 +152,8 @@ export class Agent {
   }
 
   private ready(): Promise<void> | undefined {
+    const debt = this.limiter && !this.opts.config.limits_config.readline_rate_drop ? this.limiter.debtMs() : 0;
+    if (debt > 0) return new Promise((r) => setTimeout(r, debt));
     if (this.backlog() < this.maxBacklog) return undefined;
     this.waiting ??= new Promise<void>((resolve) => {
       const check = () => {

@@ -85,3 +85,47 @@ export class AckTracker {
     if (moved) this.onSettled(this.settled);
   }
 }
+
+const derived = new WeakMap<Record<string, string>, Map<string, Record<string, string>>>();
+const MAX_DERIVED = 1000;
+
+/**
+ * Change an entry's labels through a cache keyed by the labels object it has and the change: entries of one
+ * stream keep sharing one labels object (so per-stream state and the client's stream key are found by identity,
+ * without building a label string per entry).
+ */
+export function deriveLabels(e: LogEntry, change: string, apply: (l: Record<string, string>) => void): void {
+  let m = derived.get(e.labels);
+  if (!m) derived.set(e.labels, (m = new Map()));
+  let d = m.get(change);
+  if (!d) {
+    d = { ...e.labels };
+    apply(d);
+    if (m.size < MAX_DERIVED) m.set(change, d);
+  }
+  e.labels = d;
+  e.ownLabels = false;
+}
+
+let memoBase: Record<string, string> | undefined;
+let memoName = '';
+let memoValue = '';
+let memoResult: Record<string, string> | undefined;
+
+export function setLabel(e: LogEntry, name: string, value: string): void {
+  if (e.labels[name] === value) return;
+  // Consecutive entries of one stream get the same change: skip the cache key.
+  if (e.labels === memoBase && name === memoName && value === memoValue) {
+    e.labels = memoResult!;
+    e.ownLabels = false;
+    return;
+  }
+  const base = e.labels;
+  deriveLabels(e, `${name}\u0000${value}`, (l) => {
+    l[name] = value;
+  });
+  memoBase = base;
+  memoName = name;
+  memoValue = value;
+  memoResult = e.labels;
+}

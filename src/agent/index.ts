@@ -5,3 +5,5 @@ export { Agent, type AgentOptions } from './agent.js';
 export { AgentMetrics } from './agent-metrics.js';
 export { Positions } from './positions/positions.js';
 export { encodePushRequest, labelsString } from './client/push-encoder.js';
+export { startAgent } from './component.js';
+export { loadPromtailHelmValues, promtailConfigFromHelmValues } from './config/helm-values.js';

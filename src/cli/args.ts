@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 
-export const TARGETS = ['all', 'metrics', 'mimir', 'logs', 'traces', 'otlp', 'ui', 'alertmanager'] as const;
+export const TARGETS = ['all', 'metrics', 'mimir', 'logs', 'traces', 'otlp', 'ui', 'alertmanager', 'agent'] as const;
 export type Target = (typeof TARGETS)[number];
 
 export interface CliOptions {
@@ -8,6 +8,7 @@ export interface CliOptions {
   dataDir: string;
   target: Target;
   prometheusConfig?: string;
+  promtailConfig?: string;
   /** An alertmanager.yml, used unchanged by the built-in Alertmanager. */
   alertmanagerConfig?: string;
   /** Flag overrides in Prometheus's spelling, applied on top of the config file. */
@@ -41,6 +42,7 @@ Flags:
   --data-dir DIR              where all data lives (default ./data)
   --target TARGET             component to run: ${TARGETS.join('|')} (default all)
   --prometheus.config FILE    a Prometheus configuration file, used unchanged
+  --promtail.config FILE      a Promtail configuration file for the log agent, used unchanged
   --alertmanager.config FILE  an Alertmanager configuration file (alertmanager.yml), used unchanged
   --web.listen-address ADDR   Prometheus API listen address (default 127.0.0.1:9090)
   --web.config.file FILE      web configuration (TLS, client certificates, basic auth) for every listener
@@ -67,6 +69,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
         'data-dir': { type: 'string' },
         target: { type: 'string' },
         'prometheus.config': { type: 'string' },
+        'promtail.config': { type: 'string' },
         'alertmanager.config': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
@@ -88,6 +91,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
     dataDir: (v['data-dir'] as string | undefined) ?? './data',
     target: target as Target,
     prometheusConfig: v['prometheus.config'] as string | undefined,
+    promtailConfig: v['promtail.config'] as string | undefined,
     alertmanagerConfig: v['alertmanager.config'] as string | undefined,
     overrides,
     help: v.help === true,

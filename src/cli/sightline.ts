@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { SightlineConfig } from '../config/index.js';
+import { startAgent } from '../agent/index.js';
 import { startAlertmanager } from '../alertmanager/index.js';
 import { startLogs } from '../logs/index.js';
 import { startMetrics } from '../metrics/index.js';
@@ -43,6 +44,8 @@ async function startTarget(target: Target, ctx: ComponentContext, add: <C extend
       add(await startAlertmanager(ctx, { version: version() }));
       add(await startOtlp(ctx, { traces: traces.traces, metrics: metrics.appendable, logs: logs.logs }));
       add(await startUi(ctx));
+      // Tails local files only when a promtail.yaml is configured; ships into the Loki role above.
+      add(await startAgent(ctx));
       return;
     }
     case 'traces': {
@@ -70,6 +73,9 @@ async function startTarget(target: Target, ctx: ComponentContext, add: <C extend
     case 'alertmanager':
       add(await startAlertmanager(ctx, { version: version() }));
       return;
+    case 'agent':
+      add(await startAgent(ctx));
+      return;
   }
 }
 
@@ -83,6 +89,8 @@ const TARGET_SECTIONS: Record<Target, readonly string[]> = {
   logs: ['logs'],
   otlp: ['otlp'],
   ui: ['ui'],
+  // The agent's only listener is Promtail's read-only self-monitoring port from promtail.yaml.
+  agent: [],
 };
 
 /** Start the components of a target in one process. Stops in reverse order. */

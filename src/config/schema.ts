@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { agentSection } from './sections/agent.js';
 import { alertmanagerSection } from './sections/alertmanager.js';
 import { logsSection } from './sections/logs.js';
 import { metricsSection } from './sections/metrics.js';
@@ -22,6 +23,7 @@ export const sightlineConfigSchema = z.strictObject({
   traces: tracesSection.prefault({}),
   otlp: otlpSection.prefault({}),
   ui: uiSection.prefault({}),
+  agent: agentSection.prefault({}),
   alertmanager: alertmanagerSection.prefault({}),
 });
 

@@ -1,10 +1,12 @@
 import { expect } from 'vitest';
 
-/** Every line of a LogQL selector over the last hour, oldest first (query_range in pages of 5000). */
-export async function allLines(base: string, query: string): Promise<Array<{ stream: Record<string, string>; line: string; ts: string }>> {
+/** Every line of a LogQL selector over the last hour (or `sinceMs`), oldest first (query_range in pages of 5000). */
+export async function allLines(base: string, query: string, sinceMs = 3600_000): Promise<Array<{ stream: Record<string, string>; line: string; ts: string }>> {
   const out: Array<{ stream: Record<string, string>; line: string; ts: string }> = [];
-  let start = (BigInt(Date.now() - 3600_000) * 1_000_000n).toString();
+  let start = (BigInt(Date.now() - sinceMs) * 1_000_000n).toString();
   const end = (BigInt(Date.now() + 60_000) * 1_000_000n).toString();
+  const seenAtStart = new Set<string>();
+  const key = (e: { stream: Record<string, string>; ts: string; line: string }) => `${JSON.stringify(e.stream)} ${e.ts} ${e.line}`;
   for (;;) {
     const u = new URL(`${base}/loki/api/v1/query_range`);
     u.searchParams.set('query', query);
@@ -17,9 +19,16 @@ export async function allLines(base: string, query: string): Promise<Array<{ str
     const body = (await r.json()) as { data: { result: Array<{ stream: Record<string, string>; values: string[][] }> } };
     const page = body.data.result.flatMap((s) => s.values.map((v) => ({ stream: s.stream, ts: v[0], line: v[1] })));
     page.sort((a, b) => (BigInt(a.ts) < BigInt(b.ts) ? -1 : BigInt(a.ts) > BigInt(b.ts) ? 1 : 0));
-    out.push(...page);
+    // The next page starts at the last timestamp again (other streams may hold more entries at that instant);
+    // entries of that instant already taken are skipped.
+    const fresh = page.filter((e) => !(e.ts === start && seenAtStart.has(key(e))));
+    out.push(...fresh);
     if (page.length < 5000) return out;
-    start = (BigInt(page[page.length - 1].ts) + 1n).toString();
+    const lastTs = page[page.length - 1].ts;
+    if (lastTs !== start) seenAtStart.clear();
+    for (const e of page) if (e.ts === lastTs) seenAtStart.add(key(e));
+    if (fresh.length === 0) throw new Error(`more than 5000 entries at ${lastTs}`);
+    start = lastTs;
   }
 }
 

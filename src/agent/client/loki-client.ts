@@ -43,6 +43,8 @@ export class LokiClient {
     private readonly cfg: PromtailClientConfig,
     private readonly metrics: AgentMetrics,
     private readonly logger: Logger,
+    /** Called after a batch's entries were released (acknowledged or given up), before the next batch is sent. */
+    private readonly onSettled?: () => Promise<void>,
   ) {
     this.host = new URL(cfg.url).host;
     this.externalLabels = cfg.external_labels;
@@ -132,6 +134,7 @@ export class LokiClient {
       const b = this.queue.shift()!;
       await this.sendWithRetries(b);
       this.backlog -= b.bytes;
+      if (this.onSettled) await this.onSettled();
     }
   }
 

@@ -73,3 +73,15 @@ limits_config: {readline_rate: 100, readline_burst: 200, max_streams: 50}
     expect(() => parseGoDuration('x')).toThrow();
   });
 });
+
+describe("the Helm chart's values", () => {
+  it("maps the seed's values-promtail.yaml (lokiAddress, docker + cri) onto the chart's default config", async () => {
+    const { loadPromtailHelmValues } = await import('./helm-values.js');
+    const c = loadPromtailHelmValues(join(import.meta.dirname, '../../../test/fixtures/seed/values-promtail.yaml'));
+    const chart = parsePromtailConfig(HELM);
+    expect(c.clients.map((x) => x.url)).toEqual(['http://loki.monitoring.svc.cluster.local:3100/loki/api/v1/push']);
+    expect(c.server.http_listen_port).toBe(3101);
+    expect(c.positions.filename).toBe('/run/promtail/positions.yaml');
+    expect(c.scrape_configs).toEqual(chart.scrape_configs);
+  });
+});

@@ -1,4 +1,5 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { mkdir, open, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parse, stringify } from 'yaml';
 
@@ -113,36 +114,49 @@ export class Positions {
     }, wait);
   }
 
-  /** Write the file now if anything changed (waits for a write in progress first). */
+  /** Write the file now if anything changed (waits for a write in progress first). Off the event loop. */
   async flush(): Promise<void> {
     while (this.writing) await this.writing;
     if (!this.dirty || this.opts.readonly) return;
     this.dirty = false;
-    this.writing = new Promise<void>((resolve) => {
-      try {
-        this.writeNow();
-      } catch (e) {
+    this.writing = this.writeNow()
+      .catch((e: unknown) => {
         this.dirty = true;
         this.opts.onError?.(e as Error);
-      }
-      this.lastWrite = Date.now();
-      resolve();
-    }).finally(() => {
-      this.writing = undefined;
-    });
+      })
+      .finally(() => {
+        this.lastWrite = Date.now();
+        this.writing = undefined;
+      });
     await this.writing;
   }
 
-  private writeNow(): void {
+  /**
+   * Write now if anything changed and the last write is at least `minWriteIntervalMs` old (otherwise the pending
+   * timer writes soon). The client awaits this after each acknowledged batch, before sending the next: a crash then
+   * resends at most the batch in flight and what was acknowledged within the interval.
+   */
+  async flushIfDue(): Promise<void> {
+    if (!this.dirty || this.opts.readonly) return;
+    if (Date.now() - this.lastWrite < (this.opts.minWriteIntervalMs ?? 0)) return;
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    await this.flush();
+  }
+
+  private async writeNow(): Promise<void> {
     const positions: Record<string, string> = {};
     for (const [k, v] of this.offsets) positions[k] = String(v);
     const files: Record<string, string> = {};
     for (const [k, v] of this.ids) if (this.offsets.has(k)) files[k] = `${v.dev}:${v.ino}`;
-    mkdirSync(dirname(this.opts.filename), { recursive: true });
+    const dir = dirname(this.opts.filename);
+    await mkdir(dir, { recursive: true });
     // Identities first: a crash between the two writes leaves identities that match positions at least as new.
-    atomicWrite(`${this.opts.filename}.ids`, stringify({ files }));
-    atomicWrite(this.opts.filename, stringify({ positions }));
-    syncDir(dirname(this.opts.filename));
+    await atomicWrite(`${this.opts.filename}.ids`, stringify({ files }));
+    await atomicWrite(this.opts.filename, stringify({ positions }));
+    await syncDir(dir);
   }
 
   async close(): Promise<void> {
@@ -157,25 +171,25 @@ function sameId(a: FileIdentity | undefined, b: FileIdentity): boolean {
   return a !== undefined && a.dev === b.dev && a.ino === b.ino;
 }
 
-function atomicWrite(file: string, text: string): void {
+async function atomicWrite(file: string, text: string): Promise<void> {
   const tmp = `${file}.tmp`;
-  const fd = openSync(tmp, 'w', 0o644);
+  const fh = await open(tmp, 'w', 0o644);
   try {
-    writeSync(fd, text);
-    fsyncSync(fd);
+    await fh.writeFile(text);
+    await fh.sync();
   } finally {
-    closeSync(fd);
+    await fh.close();
   }
-  renameSync(tmp, file);
+  await rename(tmp, file);
 }
 
-function syncDir(dir: string): void {
+async function syncDir(dir: string): Promise<void> {
   try {
-    const fd = openSync(dir, 'r');
+    const fh = await open(dir, 'r');
     try {
-      fsyncSync(fd);
+      await fh.sync();
     } finally {
-      closeSync(fd);
+      await fh.close();
     }
   } catch {
     // Some filesystems refuse fsync on directories; the rename is still atomic.

@@ -21,6 +21,8 @@ export interface FileReaderOptions {
   maxLineBytes: number;
   truncateLongLines: boolean;
   readBufferBytes?: number;
+  /** Lines are acknowledged in groups of about this many bytes (default 16 KiB): a crash resends at most that much. */
+  ticketBytes?: number;
   metrics: AgentMetrics;
   logger: Logger;
   /** Called once the reader ended by itself (file deleted, everything acknowledged). */
@@ -36,7 +38,11 @@ interface Generation {
   decoder: LineDecoder;
   /** Nothing more will be read from it (rotated away, truncated or deleted). */
   ended: boolean;
+  /** The last bytes read (up to TAIL_BYTES): finds the copy a copytruncate made. */
+  tail: Buffer;
 }
+
+const TAIL_BYTES = 64;
 
 function sameId(a: FileIdentity, b: { dev: number; ino: number }): boolean {
   return a.dev === b.dev && a.ino === b.ino;
@@ -59,14 +65,16 @@ export class FileReader {
   private running: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private sleepTimer: NodeJS.Timeout | undefined;
-  private readonly buf: Buffer;
+  private readonly bufSize: number;
   private lastMs = 0;
   private lastNs = 0;
   private missingPolls = 0;
   private finished = false;
+  private readonly ticketBytes: number;
 
   constructor(private readonly opts: FileReaderOptions) {
-    this.buf = Buffer.allocUnsafe(opts.readBufferBytes ?? 256 * 1024);
+    this.bufSize = opts.readBufferBytes ?? 256 * 1024;
+    this.ticketBytes = opts.ticketBytes ?? 16 * 1024;
   }
 
   get path(): string {
@@ -133,6 +141,14 @@ export class FileReader {
           }
           if (st.size < cur.offset) {
             this.opts.logger.info({ path: this.opts.path, offset: cur.offset, size: st.size }, 'file truncated; reading from its start');
+            // copytruncate: lines written after our last read live on only in the copy; finish reading it first.
+            const copy = await findCopy(this.opts.path, cur);
+            if (copy) {
+              this.opts.logger.info({ path: this.opts.path, copy: copy.path }, 'reading the rest of the truncated file from its copy');
+              await cur.fh.close().catch(() => {});
+              cur.fh = copy.fh;
+              await this.readToEof(cur);
+            }
             this.endGeneration(cur);
             const fh = await open(this.opts.path, 'r');
             await this.pushGeneration(fh, 0);
@@ -200,6 +216,7 @@ export class FileReader {
       ended: false,
       decoder: new LineDecoder(this.opts.encoding, this.opts.maxLineBytes, this.opts.truncateLongLines),
       tracker: new AckTracker(offset, () => this.commit()),
+      tail: Buffer.alloc(0),
     };
     this.gens.push(g);
     this.commit();
@@ -240,27 +257,43 @@ export class FileReader {
       if (this.stopped) return;
       const wait = this.opts.ready();
       if (wait) await wait;
+      const buf = await acquireBuffer(this.bufSize);
       let n: number;
       try {
-        ({ bytesRead: n } = await g.fh.read(this.buf, 0, this.buf.length, g.offset));
+        ({ bytesRead: n } = await g.fh.read(buf, 0, buf.length, g.offset));
       } catch (e) {
         this.opts.logger.warn({ err: e, path }, 'read failed');
         this.opts.metrics.readErrors.inc({ path, reason: (e as NodeJS.ErrnoException).code ?? 'read' });
+        releaseBuffer(buf);
         return;
       }
-      if (n === 0) return;
+      if (n === 0) {
+        releaseBuffer(buf);
+        return;
+      }
       const start = g.offset;
       g.offset += n;
-      const lines = g.decoder.push(this.buf, n);
+      const lines = g.decoder.push(buf, n);
+      g.tail = n >= TAIL_BYTES ? Buffer.from(buf.subarray(n - TAIL_BYTES, n)) : Buffer.concat([g.tail, buf.subarray(0, n)]).subarray(-TAIL_BYTES);
+      releaseBuffer(buf); // lines are decoded, a partial line copied
       this.opts.metrics.readBytes.inc({ path }, n);
       const consumed = g.decoder.consumedThrough(n);
       if (consumed > 0) {
         if (lines.length > 0) this.opts.metrics.readLines.inc({ path }, lines.length);
-        const t = g.tracker.issue(start + consumed);
-        for (const line of lines) this.emit(line, t);
-        t.release();
+        // One ticket per `ticketBytes` of lines: a crash resends at most that much beyond what was acknowledged.
+        const ends = g.decoder.ends;
+        let i = 0;
+        while (i < lines.length) {
+          let j = i;
+          while (j + 1 < lines.length && ends[j + 1] - (i === 0 ? 0 : ends[i - 1]) <= this.ticketBytes) j++;
+          const t = g.tracker.issue(start + (j === lines.length - 1 ? consumed : ends[j]));
+          for (let k = i; k <= j; k++) this.emit(lines[k], t);
+          t.release();
+          i = j + 1;
+        }
+        if (lines.length === 0) g.tracker.issue(start + consumed).release();
       }
-      if (n < this.buf.length) return;
+      if (n < buf.length) return;
     }
   }
 
@@ -296,6 +329,35 @@ export class FileReader {
   }
 }
 
+/**
+ * The copy a copytruncate rotation made of `path`: a file in the same directory whose name starts with the file's
+ * name, at least as long as what was read, holding the same bytes just before the read offset.
+ */
+async function findCopy(path: string, g: Generation): Promise<{ path: string; fh: FileHandle } | undefined> {
+  if (g.tail.length === 0) return undefined;
+  const dir = dirname(path);
+  const base = path.slice(dir.length + 1);
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return undefined;
+  }
+  const probe = Buffer.allocUnsafe(g.tail.length);
+  for (const n of names) {
+    if (n === base || !n.startsWith(base)) continue;
+    const p = join(dir, n);
+    const st = await stat(p).catch(() => undefined);
+    if (!st || !st.isFile() || st.size < g.offset || sameId(g.id, st)) continue;
+    const fh = await open(p, 'r').catch(() => undefined);
+    if (!fh) continue;
+    const { bytesRead } = await fh.read(probe, 0, probe.length, g.offset - g.tail.length);
+    if (bytesRead === probe.length && probe.equals(g.tail)) return { path: p, fh };
+    await fh.close().catch(() => {});
+  }
+  return undefined;
+}
+
 async function findByIdentity(dir: string, id: FileIdentity): Promise<string | undefined> {
   let names: string[];
   try {
@@ -309,4 +371,26 @@ async function findByIdentity(dir: string, id: FileIdentity): Promise<string | u
     if (st && st.isFile() && sameId(id, st)) return p;
   }
   return undefined;
+}
+
+/**
+ * Read buffers shared by all readers, at most `MAX_READS` reads at once (libuv has four threads anyway): a thousand
+ * idle files must not hold a thousand buffers.
+ */
+const MAX_READS = 8;
+const freeBuffers: Buffer[] = [];
+const waiting: Array<() => void> = [];
+let inUse = 0;
+
+async function acquireBuffer(size: number): Promise<Buffer> {
+  while (inUse >= MAX_READS) await new Promise<void>((r) => waiting.push(r));
+  inUse++;
+  const b = freeBuffers.pop();
+  return b && b.length === size ? b : Buffer.allocUnsafeSlow(size);
+}
+
+function releaseBuffer(b: Buffer): void {
+  inUse--;
+  if (freeBuffers.length < MAX_READS) freeBuffers.push(b);
+  waiting.shift()?.();
 }

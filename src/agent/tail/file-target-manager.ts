@@ -147,6 +147,8 @@ export class FileTargetManager {
         encoding: j.config.encoding,
         maxLineBytes: limits.max_line_size > 0 ? limits.max_line_size : 64 * 1024 * 1024,
         truncateLongLines: limits.max_line_size_truncate,
+        // Acknowledgement granularity below a batch, so a crash resends little beyond the unacknowledged.
+        ticketBytes: Math.max(512, Math.min(16 * 1024, ...this.opts.config.clients.map((c) => Math.floor(c.batchsize / 4)))),
         decompression: j.config.decompression?.enabled ?? false,
         metrics: this.opts.metrics,
         logger: this.opts.logger.child({ job }),

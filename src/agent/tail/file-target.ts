@@ -18,6 +18,7 @@ export interface FileTargetOptions {
   pollMs: number;
   encoding?: string;
   maxLineBytes: number;
+  ticketBytes?: number;
   truncateLongLines: boolean;
   decompression: boolean;
   metrics: AgentMetrics;
@@ -60,6 +61,7 @@ export class FileTarget {
         pollMs: this.opts.pollMs,
         encoding: this.opts.encoding,
         maxLineBytes: this.opts.maxLineBytes,
+        ticketBytes: this.opts.ticketBytes,
         truncateLongLines: this.opts.truncateLongLines,
         metrics: this.opts.metrics,
         logger: this.opts.logger,

@@ -12,6 +12,8 @@ export class LineDecoder {
   private skipping = false;
   private lastNl = -1;
   droppedLongLines = 0;
+  /** For each line returned by the last `push`, the chunk offset just past its newline. */
+  readonly ends: number[] = [];
   truncatedLongLines = 0;
   private readonly decoder: TextDecoder | undefined;
   private readonly utf8: boolean;
@@ -59,6 +61,7 @@ export class LineDecoder {
     const out: string[] = [];
     let start = 0;
     this.lastNl = -1;
+    this.ends.length = 0;
     for (;;) {
       const nl = this.findNl(b, start, n);
       if (nl < 0) break;
@@ -75,6 +78,7 @@ export class LineDecoder {
         }
       } else if (lineEnd - start > this.maxBytes) this.overLong(out, b.subarray(start, lineEnd));
       else out.push(this.decode(b, start, lineEnd));
+      while (this.ends.length < out.length) this.ends.push(nl + 1);
       this.parts = [];
       this.partBytes = 0;
       start = nl + 1;
@@ -83,6 +87,7 @@ export class LineDecoder {
       if (this.partBytes + (n - start) > this.maxBytes) {
         // Too long to hold: settle it now, skip the rest until its newline.
         this.overLong(out, Buffer.concat([...this.parts, b.subarray(start, n)]));
+        while (this.ends.length < out.length) this.ends.push(n);
         this.parts = [];
         this.partBytes = 0;
         this.skipping = true;

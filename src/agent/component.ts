@@ -1,0 +1,68 @@
+import { hostname } from 'node:os';
+import { createHttpServer, listen, type Component, type ComponentContext } from '../server/index.js';
+import { Agent } from './agent.js';
+import { loadPromtailHelmValues } from './config/helm-values.js';
+import { loadPromtailConfig } from './config/load.js';
+import { clientSchema, type PromtailConfig } from './config/promtail-schema.js';
+
+/**
+ * The log agent role (`--target agent`, or inside the single process when a promtail.yaml is configured): Promtail's
+ * job with its configuration unchanged, self-monitoring on `server.http_listen_port` (`/metrics`, `/ready`,
+ * `/targets`, `/service-discovery`). In the single process a config without clients ships into the Loki role started
+ * before it.
+ */
+export async function startAgent(ctx: ComponentContext): Promise<Component> {
+  const section = ctx.config.agent;
+  const logger = ctx.logger.child({ component: 'agent' });
+  const configFile = section.promtail_config_file ?? section.promtail_helm_values_file;
+  if (configFile === undefined) {
+    return { name: 'agent', ports: {}, stop: async () => {} };
+  }
+  const config: PromtailConfig = section.promtail_config_file
+    ? loadPromtailConfig(section.promtail_config_file, { expandEnv: section.promtail_config_expand_env })
+    : loadPromtailHelmValues(configFile);
+  if (config.clients.length === 0 && ctx.ports?.loki !== undefined) {
+    config.clients.push(clientSchema.parse({ url: `http://127.0.0.1:${ctx.ports.loki}/loki/api/v1/push` }));
+  }
+  if (config.clients.length === 0) logger.warn('no clients configured: lines are read but not shipped');
+  const agent = new Agent({ config, configFile, registry: ctx.registry, logger, hostname: process.env.HOSTNAME ?? hostname() });
+  let ready = false;
+  const ports: Record<string, number> = {};
+  let app: ReturnType<typeof createHttpServer> | undefined;
+  if (!config.server.disable) {
+    app = createHttpServer({ name: 'agent', listenAddress: '', logger, registry: ctx.registry, ready: () => ready });
+    app.get('/targets', async () => targetsJson(agent));
+    app.get('/service-discovery', async () => ({
+      active: targetsJson(agent),
+      dropped: agent.targets.droppedTargets(),
+    }));
+    const addr = section.listen_address ?? `${config.server.http_listen_address === '' ? '0.0.0.0' : config.server.http_listen_address}:${config.server.http_listen_port}`;
+    ports.agent = await listen(app, addr);
+  }
+  agent.start();
+  ready = true;
+  logger.info({ positions: config.positions.filename, clients: config.clients.map((c) => c.url), jobs: config.scrape_configs.map((s) => s.job_name) }, 'log agent started');
+  return {
+    name: 'agent',
+    ports,
+    async stop() {
+      ready = false;
+      await agent.stop();
+      await app?.close();
+    },
+  };
+}
+
+function targetsJson(agent: Agent) {
+  const out: Record<string, Array<{ path: string; labels: Record<string, string>; discoveredLabels: Record<string, string>; ready: boolean; files: Record<string, number> }>> = {};
+  for (const [job, targets] of agent.targets.activeTargets()) {
+    out[job] = targets.map((t) => ({
+      path: t.opts.path,
+      labels: t.labels,
+      discoveredLabels: t.opts.discoveredLabels,
+      ready: true,
+      files: Object.fromEntries([...t.readers.values()].map((r) => [r.path, r.offset])),
+    }));
+  }
+  return out;
+}
