@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 
-export const TARGETS = ['all', 'metrics', 'mimir', 'logs', 'traces', 'otlp', 'ui'] as const;
+export const TARGETS = ['all', 'metrics', 'mimir', 'logs', 'traces', 'otlp', 'collector', 'ui'] as const;
 export type Target = (typeof TARGETS)[number];
 
 export interface CliOptions {
@@ -8,6 +8,8 @@ export interface CliOptions {
   dataDir: string;
   target: Target;
   prometheusConfig?: string;
+  /** An OpenTelemetry Collector configuration file (`--otelcol.config`). */
+  otelcolConfig?: string;
   /** Flag overrides in Prometheus's spelling, applied on top of the config file. */
   overrides: Record<string, string>;
   help: boolean;
@@ -38,6 +40,8 @@ Flags:
   --data-dir DIR              where all data lives (default ./data)
   --target TARGET             component to run: ${TARGETS.join('|')} (default all)
   --prometheus.config FILE    a Prometheus configuration file, used unchanged
+  --otelcol.config FILE       an OpenTelemetry Collector configuration file, used unchanged (--target collector,
+                              or inside all: its pipelines replace the plain OTLP receivers)
   --web.listen-address ADDR   Prometheus API listen address (default 127.0.0.1:9090)
   --storage.tsdb.retention.time DURATION   (default 15d)
   --storage.tsdb.retention.size SIZE       (default 0 = unlimited)
@@ -62,6 +66,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
         'data-dir': { type: 'string' },
         target: { type: 'string' },
         'prometheus.config': { type: 'string' },
+        'otelcol.config': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
         ...overrideOptions,
@@ -82,6 +87,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
     dataDir: (v['data-dir'] as string | undefined) ?? './data',
     target: target as Target,
     prometheusConfig: v['prometheus.config'] as string | undefined,
+    otelcolConfig: v['otelcol.config'] as string | undefined,
     overrides,
     help: v.help === true,
     version: v.version === true,

@@ -7,6 +7,7 @@ import { otlpSection } from './sections/otlp.js';
 import { serverSection } from './sections/server.js';
 import { tracesSection } from './sections/traces.js';
 import { uiSection } from './sections/ui.js';
+import { collectorSection } from './sections/collector.js';
 
 /**
  * Sightline's one configuration file (`--config.file sightline.yaml`). One section per component; every section
@@ -21,6 +22,7 @@ export const sightlineConfigSchema = z.strictObject({
   traces: tracesSection.prefault({}),
   otlp: otlpSection.prefault({}),
   ui: uiSection.prefault({}),
+  collector: collectorSection.prefault({}),
 });
 
 export type SightlineConfig = z.output<typeof sightlineConfigSchema>;
