@@ -10,7 +10,7 @@ import { startCollector } from '../collector/index.js';
 import { ConfigError } from '../config/index.js';
 import { startTraces } from '../traces/index.js';
 import { startUi } from '../ui/index.js';
-import { createSelfMetricsRegistry, type Component, type ComponentContext } from '../server/index.js';
+import { MemoryGuard, createSelfMetricsRegistry, defaultMemoryLimit, setProcessMemoryGuard, type Component, type ComponentContext } from '../server/index.js';
 import type { Target } from './args.js';
 
 export interface StartOptions {
@@ -85,6 +85,9 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
   mkdirSync(dataDir, { recursive: true });
   const bound: Record<string, number> = {};
   const ctx: ComponentContext = { config: opts.config, dataDir, logger: opts.logger, registry: createSelfMetricsRegistry(), ports: bound };
+  const guard = new MemoryGuard({ limitBytes: opts.config.server.memory_limit ?? defaultMemoryLimit(), spikeBytes: opts.config.server.memory_spike_limit });
+  guard.register(ctx.registry);
+  setProcessMemoryGuard(guard);
   const components: Component[] = [];
   const add = <C extends Component>(c: C): C => {
     components.push(c);
@@ -104,6 +107,7 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
     ports,
     stop() {
       stopping ??= (async () => {
+        setProcessMemoryGuard(undefined);
         for (const c of [...components].reverse()) {
           try {
             await c.stop();

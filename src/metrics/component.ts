@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyReply } from 'fastify';
 import { join } from 'node:path';
-import { version } from '../cli/version.js';
+import { version } from '../lib/version.js';
 import type { Component, ComponentContext } from '../server/index.js';
-import type { Appendable } from './storage/index.js';
+import type { Appendable } from './storage-api/index.js';
 import { DEFAULT_TENANT, createHttpServer, listen } from '../server/index.js';
 import { prometheusFlags, registerPrometheusApi, type BuildInfo } from './api/index.js';
 import type { Labels } from '../model/index.js';

@@ -49,7 +49,7 @@ export async function startOtlp(ctx: ComponentContext, sinks: OtlpSinks = {}): P
     handle: handle('grpc'),
   });
   const app = createHttpServer({ name: 'otlp', listenAddress: cfg.http_listen_address, logger: ctx.logger, registry: ctx.registry, bodyLimit: cfg.max_recv_msg_size });
-  await registerOtlpHttpRoutes(app, { tenant, handle: handle('http') });
+  await registerOtlpHttpRoutes(app, { tenant, handle: handle('http'), maxDecompressedSize: cfg.max_recv_msg_size });
   let httpPort: number;
   try {
     httpPort = await listen(app, cfg.http_listen_address);

@@ -1,4 +1,4 @@
-import type { Appendable } from '../metrics/storage/index.js';
+import type { Appendable } from '../metrics/storage-api/index.js';
 import type { ExportTraceServiceRequest } from './proto/types.js';
 import type { LogsPushTarget } from './translate/logs-to-loki.js';
 

@@ -4,7 +4,7 @@ import { encodeTracesData, resourceSpansToJson } from '../../otlp/index.js';
 import { buildTraceView, groupEntries, normalizeTraceId, type AttrValue } from '../model/span-row.js';
 import type { TraceQueryable } from '../store/trace-store.js';
 import { TraceqlParseError, evalQuery, parseTraceql, parseTraceqlDuration, queryRange, searchTraces, type TraceqlQuery } from '../traceql/index.js';
-import { version } from '../../cli/version.js';
+import { version } from '../../lib/version.js';
 import { evalField } from '../traceql/engine.js';
 
 export interface TempoApiOptions {

@@ -1,3 +1,4 @@
+import { compileAnchored, type Regex } from '../../lib/regex/index.js';
 import type { AttrValue } from '../model/span-row.js';
 
 /**
@@ -15,11 +16,11 @@ export interface SpanCondition {
   op: ComparisonOp;
   value: AttrValue;
   /** Compiled for =~ and !~ (anchored, as TraceQL regexes are). */
-  regex?: RegExp;
+  regex?: Regex;
 }
 
 /** TraceQL comparison of two values; values of different kinds never compare (missing → false). */
-export function compareValues(op: ComparisonOp, a: AttrValue | undefined, b: AttrValue, regex?: RegExp): boolean {
+export function compareValues(op: ComparisonOp, a: AttrValue | undefined, b: AttrValue, regex?: Regex): boolean {
   if (a === undefined) return false;
   if (op === '=~' || op === '!~') {
     if (typeof a !== 'string') return false;
@@ -44,12 +45,12 @@ export function compareValues(op: ComparisonOp, a: AttrValue | undefined, b: Att
   return false;
 }
 
-const regexCache = new Map<string, RegExp>();
+const regexCache = new Map<string, Regex>();
 
-export function anchoredRegex(src: string): RegExp {
+export function anchoredRegex(src: string): Regex {
   let r = regexCache.get(src);
   if (!r) {
-    r = new RegExp(`^(?:${src})$`, 's');
+    r = compileAnchored(src);
     if (regexCache.size > 1000) regexCache.clear();
     regexCache.set(src, r);
   }

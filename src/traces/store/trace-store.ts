@@ -7,7 +7,7 @@ import { bytesToHex, decodeTracesRequest, encodeTracesRequest, nanosBetween, nan
 import { decodeSpanBytes, decodeTracesData, spanBytes } from '../../otlp/index.js';
 import type { ExportTraceServiceRequest, InstrumentationScope, PushOutcome, Resource, ResourceSpans, TracesConsumer } from '../../otlp/index.js';
 import { attrMap, entriesOf, type AttrValue, type SpanEntry } from '../model/span-row.js';
-import { RateLimiter } from './rate-limiter.js';
+import { TenantTokenBuckets } from '../../lib/token-bucket.js';
 import { anchoredRegex, compareValues, type SpanCondition } from './span-condition.js';
 import { TraceBlock, writeBlock, type BlockMeta } from './trace-block.js';
 
@@ -110,7 +110,7 @@ export class TraceStore implements TracesConsumer, TraceQueryable {
   private head: Head = newHead();
   private readonly flushing: Snapshot[] = [];
   private readonly blocks = new Map<string, TraceBlock[]>();
-  private readonly limiter: RateLimiter;
+  private readonly limiter: TenantTokenBuckets;
   private lastCutSeg = 0;
   /** Queries in progress, and replaced blocks whose objects are deleted once none is. */
   private readers = 0;
@@ -128,7 +128,7 @@ export class TraceStore implements TracesConsumer, TraceQueryable {
   };
 
   private constructor(private readonly opts: TraceStoreOptions) {
-    this.limiter = new RateLimiter(opts.ingestionRateBytes, opts.ingestionBurstBytes, opts.now);
+    this.limiter = new TenantTokenBuckets(opts.now);
     this.now = opts.now ?? Date.now;
     const r = opts.registry;
     if (r) {
@@ -260,7 +260,7 @@ export class TraceStore implements TracesConsumer, TraceQueryable {
       return { rejected: 0, message: '' };
     }
     let payload = encodeTracesRequest({ resourceSpans: accepted });
-    if (!this.limiter.allow(tenant, payload.length)) {
+    if (this.opts.ingestionRateBytes > 0 && !this.limiter.allow(tenant, payload.length, this.opts.ingestionRateBytes, this.opts.ingestionBurstBytes)) {
       this.m?.discarded.inc({ reason: 'rate_limited', tenant }, spans + rejected);
       throw new HttpError(
         429,

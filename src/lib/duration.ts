@@ -16,13 +16,21 @@ const DURATION_RE = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:
 
 export function parseDuration(s: string): number {
   if (s === '0') return 0;
+  const ms = tryParseDuration(s);
+  if (ms === undefined) throw new Error(`not a valid duration string: ${JSON.stringify(s)}`);
+  if (!Number.isSafeInteger(ms)) throw new Error(`duration out of range: ${JSON.stringify(s)}`);
+  return ms;
+}
+
+/** A duration with at least one unit (`5m`, not `0` or `300`) in ms, or undefined when `s` is not one. */
+export function tryParseDuration(s: string): number | undefined {
+  if (s === '') return undefined;
   const m = DURATION_RE.exec(s);
-  if (!m || s === '') throw new Error(`not a valid duration string: ${JSON.stringify(s)}`);
+  if (!m) return undefined;
   let ms = 0;
   for (let i = 0; i < ORDER.length; i++) {
     if (m[i + 1] !== undefined) ms += Number(m[i + 1]) * UNIT_MS[ORDER[i]];
   }
-  if (!Number.isSafeInteger(ms)) throw new Error(`duration out of range: ${JSON.stringify(s)}`);
   return ms;
 }
 
