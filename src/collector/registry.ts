@@ -13,6 +13,8 @@ import { batchProcessorFactory } from './processors/batch-processor.js';
 import { k8sattributesProcessorFactory } from './processors/k8sattributes-processor.js';
 import { memoryLimiterFactory } from './processors/memory-limiter.js';
 import { resourceProcessorFactory } from './processors/resource-processor.js';
+import { filterProcessorFactory } from './processors/filter-processor.js';
+import { transformProcessorFactory } from './processors/transform-processor.js';
 import { otlpReceiverFactory } from './receivers/otlp-receiver.js';
 
 const byType = <F extends { type: string }>(list: F[]): ReadonlyMap<string, F> => new Map(list.map((f) => [f.type, f]));
@@ -20,7 +22,7 @@ const byType = <F extends { type: string }>(list: F[]): ReadonlyMap<string, F> =
 /** Every component type the collector supports, by kind (what an unknown type's error lists). */
 export const FACTORIES = {
   receivers: byType<ReceiverFactory>([otlpReceiverFactory]),
-  processors: byType<ProcessorFactory>([batchProcessorFactory, memoryLimiterFactory, k8sattributesProcessorFactory, resourceProcessorFactory, attributesProcessorFactory]),
+  processors: byType<ProcessorFactory>([batchProcessorFactory, memoryLimiterFactory, k8sattributesProcessorFactory, resourceProcessorFactory, attributesProcessorFactory, filterProcessorFactory, transformProcessorFactory]),
   exporters: byType<ExporterFactory>([otlpExporterFactory, otlphttpExporterFactory, prometheusRemoteWriteExporterFactory, lokiExporterFactory, debugExporterFactory, sightlineExporterFactory]),
   connectors: byType<ConnectorFactory>([forwardConnectorFactory]),
   extensions: byType<ExtensionFactory>([healthCheckFactory, fileStorageFactory]),
