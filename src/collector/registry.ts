@@ -16,12 +16,14 @@ import { resourceProcessorFactory } from './processors/resource-processor.js';
 import { filterProcessorFactory } from './processors/filter-processor.js';
 import { transformProcessorFactory } from './processors/transform-processor.js';
 import { otlpReceiverFactory } from './receivers/otlp-receiver.js';
+import { prometheusReceiverFactory } from './receivers/prometheus-receiver.js';
+import { jaegerReceiverFactory, zipkinReceiverFactory } from './receivers/trace-protocol-receivers.js';
 
 const byType = <F extends { type: string }>(list: F[]): ReadonlyMap<string, F> => new Map(list.map((f) => [f.type, f]));
 
 /** Every component type the collector supports, by kind (what an unknown type's error lists). */
 export const FACTORIES = {
-  receivers: byType<ReceiverFactory>([otlpReceiverFactory]),
+  receivers: byType<ReceiverFactory>([otlpReceiverFactory, zipkinReceiverFactory, jaegerReceiverFactory, prometheusReceiverFactory]),
   processors: byType<ProcessorFactory>([batchProcessorFactory, memoryLimiterFactory, k8sattributesProcessorFactory, resourceProcessorFactory, attributesProcessorFactory, filterProcessorFactory, transformProcessorFactory]),
   exporters: byType<ExporterFactory>([otlpExporterFactory, otlphttpExporterFactory, prometheusRemoteWriteExporterFactory, lokiExporterFactory, debugExporterFactory, sightlineExporterFactory]),
   connectors: byType<ConnectorFactory>([forwardConnectorFactory]),

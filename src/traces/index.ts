@@ -5,3 +5,5 @@ export type { SpanCondition, ComparisonOp } from './store/span-condition.js';
 export { buildTraceView, entriesOf, groupEntries, normalizeTraceId, type SpanEntry, type SpanRow, type TraceView, type AttrValue } from './model/span-row.js';
 export * from './traceql/index.js';
 export { MetricsGenerator, DEFAULT_BUCKETS, type MetricsGeneratorOptions } from './generator/metrics-generator.js';
+export { registerZipkinRoutes } from './api/zipkin-api.js';
+export { registerJaegerRoutes } from './api/jaeger-api.js';
