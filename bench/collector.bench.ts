@@ -50,6 +50,7 @@ service:
     const u = process.cpuUsage();
     console.log(JSON.stringify({ cpu_ms: (u.user + u.system) / 1000, rss: process.memoryUsage.rss() }));
   });
+  process.on('SIGTERM', () => process.exit(0));
   console.log(JSON.stringify({ http: c.ports.otelcol_otlp_http }));
 }
 
@@ -96,7 +97,7 @@ async function startBackend(): Promise<{ port: number; received: () => number; s
 
 async function run(persistent: boolean): Promise<void> {
   const backend = await startBackend();
-  const child = spawn(process.execPath, ['--import', 'tsx', import.meta.filename, 'server', String(backend.port), String(persistent)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...(process.env.COLLECTOR_BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/otelcol-prof'] : []), '--import', 'tsx', import.meta.filename, 'server', String(backend.port), String(persistent)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! });
   const next = () => new Promise<string>((res) => lines.once('line', res));
   const { http } = JSON.parse(await next()) as { http: number };
@@ -160,7 +161,8 @@ async function run(persistent: boolean): Promise<void> {
     const c3 = await probe();
     console.log(JSON.stringify({ bench: `${label}_10k_spans_per_sec`, seconds: +steadySecs.toFixed(2), collector_cpu_percent: +((100 * (c3.cpu_ms - c2.cpu_ms)) / 1000 / steadySecs).toFixed(1), rss_mb: Math.round(c3.rss / 2 ** 20) }));
   } finally {
-    child.kill('SIGKILL');
+    child.kill('SIGTERM');
+    await new Promise((res) => child.once('exit', res));
     backend.stop();
   }
 }
