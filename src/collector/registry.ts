@@ -14,6 +14,8 @@ import { k8sattributesProcessorFactory } from './processors/k8sattributes-proces
 import { memoryLimiterFactory } from './processors/memory-limiter.js';
 import { resourceProcessorFactory } from './processors/resource-processor.js';
 import { filterProcessorFactory } from './processors/filter-processor.js';
+import { probabilisticSamplerFactory } from './processors/probabilistic-sampler.js';
+import { resourceDetectionFactory } from './processors/resource-detection.js';
 import { transformProcessorFactory } from './processors/transform-processor.js';
 import { otlpReceiverFactory } from './receivers/otlp-receiver.js';
 import { prometheusReceiverFactory } from './receivers/prometheus-receiver.js';
@@ -24,7 +26,7 @@ const byType = <F extends { type: string }>(list: F[]): ReadonlyMap<string, F> =
 /** Every component type the collector supports, by kind (what an unknown type's error lists). */
 export const FACTORIES = {
   receivers: byType<ReceiverFactory>([otlpReceiverFactory, zipkinReceiverFactory, jaegerReceiverFactory, prometheusReceiverFactory]),
-  processors: byType<ProcessorFactory>([batchProcessorFactory, memoryLimiterFactory, k8sattributesProcessorFactory, resourceProcessorFactory, attributesProcessorFactory, filterProcessorFactory, transformProcessorFactory]),
+  processors: byType<ProcessorFactory>([batchProcessorFactory, memoryLimiterFactory, k8sattributesProcessorFactory, resourceProcessorFactory, attributesProcessorFactory, filterProcessorFactory, transformProcessorFactory, probabilisticSamplerFactory, resourceDetectionFactory]),
   exporters: byType<ExporterFactory>([otlpExporterFactory, otlphttpExporterFactory, prometheusRemoteWriteExporterFactory, lokiExporterFactory, debugExporterFactory, sightlineExporterFactory]),
   connectors: byType<ConnectorFactory>([forwardConnectorFactory]),
   extensions: byType<ExtensionFactory>([healthCheckFactory, fileStorageFactory]),
