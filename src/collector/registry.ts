@@ -16,6 +16,7 @@ import { resourceProcessorFactory } from './processors/resource-processor.js';
 import { filterProcessorFactory } from './processors/filter-processor.js';
 import { probabilisticSamplerFactory } from './processors/probabilistic-sampler.js';
 import { resourceDetectionFactory } from './processors/resource-detection.js';
+import { tailSamplingFactory } from './processors/tail-sampling.js';
 import { transformProcessorFactory } from './processors/transform-processor.js';
 import { otlpReceiverFactory } from './receivers/otlp-receiver.js';
 import { prometheusReceiverFactory } from './receivers/prometheus-receiver.js';
@@ -26,7 +27,7 @@ const byType = <F extends { type: string }>(list: F[]): ReadonlyMap<string, F> =
 /** Every component type the collector supports, by kind (what an unknown type's error lists). */
 export const FACTORIES = {
   receivers: byType<ReceiverFactory>([otlpReceiverFactory, zipkinReceiverFactory, jaegerReceiverFactory, prometheusReceiverFactory]),
-  processors: byType<ProcessorFactory>([batchProcessorFactory, memoryLimiterFactory, k8sattributesProcessorFactory, resourceProcessorFactory, attributesProcessorFactory, filterProcessorFactory, transformProcessorFactory, probabilisticSamplerFactory, resourceDetectionFactory]),
+  processors: byType<ProcessorFactory>([batchProcessorFactory, memoryLimiterFactory, k8sattributesProcessorFactory, resourceProcessorFactory, attributesProcessorFactory, filterProcessorFactory, transformProcessorFactory, probabilisticSamplerFactory, resourceDetectionFactory, tailSamplingFactory]),
   exporters: byType<ExporterFactory>([otlpExporterFactory, otlphttpExporterFactory, prometheusRemoteWriteExporterFactory, lokiExporterFactory, debugExporterFactory, sightlineExporterFactory]),
   connectors: byType<ConnectorFactory>([forwardConnectorFactory]),
   extensions: byType<ExtensionFactory>([healthCheckFactory, fileStorageFactory]),
