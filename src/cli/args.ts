@@ -10,6 +10,8 @@ export interface CliOptions {
   prometheusConfig?: string;
   /** An OpenTelemetry Collector configuration file (`--otelcol.config`). */
   otelcolConfig?: string;
+  /** An alertmanager.yml, used unchanged by the built-in Alertmanager. */
+  alertmanagerConfig?: string;
   /** Flag overrides in Prometheus's spelling, applied on top of the config file. */
   overrides: Record<string, string>;
   help: boolean;
@@ -29,6 +31,7 @@ export const FLAG_OVERRIDES: Record<string, string> = {
   'query.max-samples': 'metrics.query.max_samples',
   'query.lookback-delta': 'metrics.query.lookback_delta',
   'log.level': 'server.log_level',
+  'web.config.file': 'server.web_config_file',
 };
 
 export const USAGE = `Usage: sightline [flags]
@@ -42,7 +45,9 @@ Flags:
   --prometheus.config FILE    a Prometheus configuration file, used unchanged
   --otelcol.config FILE       an OpenTelemetry Collector configuration file, used unchanged (--target collector,
                               or inside all: its pipelines replace the plain OTLP receivers)
+  --alertmanager.config FILE  an Alertmanager configuration file (alertmanager.yml), used unchanged
   --web.listen-address ADDR   Prometheus API listen address (default 127.0.0.1:9090)
+  --web.config.file FILE      web configuration (TLS, client certificates, basic auth) for every listener
   --storage.tsdb.retention.time DURATION   (default 15d)
   --storage.tsdb.retention.size SIZE       (default 0 = unlimited)
   --query.timeout DURATION    (default 2m)
@@ -67,6 +72,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
         target: { type: 'string' },
         'prometheus.config': { type: 'string' },
         'otelcol.config': { type: 'string' },
+        'alertmanager.config': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
         ...overrideOptions,
@@ -88,6 +94,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
     target: target as Target,
     prometheusConfig: v['prometheus.config'] as string | undefined,
     otelcolConfig: v['otelcol.config'] as string | undefined,
+    alertmanagerConfig: v['alertmanager.config'] as string | undefined,
     overrides,
     help: v.help === true,
     version: v.version === true,
