@@ -36,7 +36,7 @@ async function server(): Promise<void> {
   });
   const ctx = { config, dataDir: mkdtempSync(join(tmpdir(), 'sightline-traces-bench-')), logger: silentLogger(), registry: createSelfMetricsRegistry() };
   const t = await startTraces(ctx);
-  const o = await startOtlp(ctx);
+  const o = await startOtlp(ctx, { traces: t.traces });
   // Exit cleanly on SIGTERM so `node --cpu-prof` can write its profile.
   process.on('SIGTERM', () => process.exit(0));
   console.log(JSON.stringify({ tempo: t.ports.tempo, otlp: o.ports.otlp_http, dataDir: ctx.dataDir }));

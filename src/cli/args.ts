@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 
-export const TARGETS = ['all', 'metrics', 'mimir', 'logs', 'traces', 'otlp', 'ui', 'alertmanager', 'agent'] as const;
+export const TARGETS = ['all', 'metrics', 'mimir', 'logs', 'traces', 'otlp', 'collector', 'ui', 'alertmanager', 'agent'] as const;
 export type Target = (typeof TARGETS)[number];
 
 export interface CliOptions {
@@ -9,6 +9,8 @@ export interface CliOptions {
   target: Target;
   prometheusConfig?: string;
   promtailConfig?: string;
+  /** An OpenTelemetry Collector configuration file (`--otelcol.config`). */
+  otelcolConfig?: string;
   /** An alertmanager.yml, used unchanged by the built-in Alertmanager. */
   alertmanagerConfig?: string;
   /** Flag overrides in Prometheus's spelling, applied on top of the config file. */
@@ -43,6 +45,8 @@ Flags:
   --target TARGET             component to run: ${TARGETS.join('|')} (default all)
   --prometheus.config FILE    a Prometheus configuration file, used unchanged
   --promtail.config FILE      a Promtail configuration file for the log agent, used unchanged
+  --otelcol.config FILE       an OpenTelemetry Collector configuration file, used unchanged (--target collector,
+                              or inside all: its pipelines replace the plain OTLP receivers)
   --alertmanager.config FILE  an Alertmanager configuration file (alertmanager.yml), used unchanged
   --web.listen-address ADDR   Prometheus API listen address (default 127.0.0.1:9090)
   --web.config.file FILE      web configuration (TLS, client certificates, basic auth) for every listener
@@ -70,6 +74,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
         target: { type: 'string' },
         'prometheus.config': { type: 'string' },
         'promtail.config': { type: 'string' },
+        'otelcol.config': { type: 'string' },
         'alertmanager.config': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
@@ -92,6 +97,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
     target: target as Target,
     prometheusConfig: v['prometheus.config'] as string | undefined,
     promtailConfig: v['promtail.config'] as string | undefined,
+    otelcolConfig: v['otelcol.config'] as string | undefined,
     alertmanagerConfig: v['alertmanager.config'] as string | undefined,
     overrides,
     help: v.help === true,

@@ -42,6 +42,7 @@ export function loadSightlineConfig(opts: CliOptions, env: NodeJS.ProcessEnv = p
   }
   if (opts.prometheusConfig) setPath(raw, 'metrics.prometheus_config_file', opts.prometheusConfig);
   if (opts.promtailConfig) setPath(raw, 'agent.promtail_config_file', opts.promtailConfig);
+  if (opts.otelcolConfig) setPath(raw, 'collector.config_file', opts.otelcolConfig);
   if (opts.alertmanagerConfig) setPath(raw, 'alertmanager.config_file', opts.alertmanagerConfig);
   return validate(sightlineConfigSchema, raw, file);
 }

@@ -8,6 +8,8 @@ import { startLogs } from '../logs/index.js';
 import { startMetrics } from '../metrics/index.js';
 import { startMimir } from '../metrics/mimir/index.js';
 import { startOtlp } from '../otlp/index.js';
+import { startCollector } from '../collector/index.js';
+import { ConfigError } from '../config/index.js';
 import { startTraces } from '../traces/index.js';
 import { startUi } from '../ui/index.js';
 import { MemoryGuard, createSelfMetricsRegistry, defaultMemoryLimit, setProcessMemoryGuard, setProcessWebConfig, type Component, type ComponentContext } from '../server/index.js';
@@ -42,7 +44,12 @@ async function startTarget(target: Target, ctx: ComponentContext, add: <C extend
       const logs = add(await startLogs(ctx));
       const traces = add(await startTraces(ctx, { metrics: metrics.appendable }));
       add(await startAlertmanager(ctx, { version: version() }));
-      add(await startOtlp(ctx, { traces: traces.traces, metrics: metrics.appendable, logs: logs.logs }));
+      const stores = { traces: traces.traces, metrics: metrics.appendable, logs: logs.logs };
+      // A Collector configuration's pipelines take the place of the plain OTLP receivers; its `sightline`
+      // exporter hands data to these stores.
+      const collectorFile = ctx.config.collector.config_file;
+      if (collectorFile) add(await startCollector(ctx, { configFile: collectorFile, inProcess: stores }));
+      else add(await startOtlp(ctx, stores));
       add(await startUi(ctx));
       // Tails local files only when a promtail.yaml is configured; ships into the Loki role above.
       add(await startAgent(ctx));
@@ -67,6 +74,12 @@ async function startTarget(target: Target, ctx: ComponentContext, add: <C extend
       // No store in this process: each signal goes to its configured forwarder.
       add(await startOtlp(ctx));
       return;
+    case 'collector': {
+      const file = ctx.config.collector.config_file;
+      if (!file) throw new ConfigError('<flags>', 'collector.config_file', '--target collector needs --otelcol.config FILE (or collector.config_file)');
+      add(await startCollector(ctx, { configFile: file }));
+      return;
+    }
     case 'ui':
       add(await startUi(ctx));
       return;
@@ -88,6 +101,7 @@ const TARGET_SECTIONS: Record<Target, readonly string[]> = {
   mimir: ['mimir'],
   logs: ['logs'],
   otlp: ['otlp'],
+  collector: ['collector'],
   ui: ['ui'],
   // The agent's only listener is Promtail's read-only self-monitoring port from promtail.yaml.
   agent: [],

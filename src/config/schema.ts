@@ -9,6 +9,7 @@ import { otlpSection } from './sections/otlp.js';
 import { serverSection } from './sections/server.js';
 import { tracesSection } from './sections/traces.js';
 import { uiSection } from './sections/ui.js';
+import { collectorSection } from './sections/collector.js';
 
 /**
  * Sightline's one configuration file (`--config.file sightline.yaml`). One section per component; every section
@@ -24,6 +25,7 @@ export const sightlineConfigSchema = z.strictObject({
   otlp: otlpSection.prefault({}),
   ui: uiSection.prefault({}),
   agent: agentSection.prefault({}),
+  collector: collectorSection.prefault({}),
   alertmanager: alertmanagerSection.prefault({}),
 });
 

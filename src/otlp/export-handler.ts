@@ -39,7 +39,8 @@ export function countSpans(req: ExportTraceServiceRequest): number {
   return n;
 }
 
-function countItems(e: ExportRequest): number {
+/** Spans, data points or log records in a request: the unit the Collector counts in its self-metrics. */
+export function countItems(e: ExportRequest): number {
   if (e.signal === 'traces') return countSpans(e.req);
   if (e.signal === 'metrics') return countDataPoints(e.req);
   let n = 0;

@@ -20,7 +20,21 @@ export interface GrpcReceiverOptions {
   maxRecvMsgSize: number;
   logger: Logger;
   tenant(signal: Signal, metadata: Record<string, string | undefined>): string;
-  handle(e: ExportRequest, tenant: string): Promise<PushOutcome>;
+  handle(e: ExportRequest, tenant: string, client: ClientInfo): Promise<PushOutcome>;
+}
+
+/** Who sent a request: the peer's address (k8sattributes associates pods by it) and its metadata / headers. */
+export interface ClientInfo {
+  address: string;
+  metadata: Record<string, string | string[] | undefined>;
+}
+
+/** The IP of a grpc-js peer string (`ipv4:10.0.0.1:5000`, `ipv6:[::1]:5000`, `10.0.0.1:5000`). */
+export function peerAddress(peer: string): string {
+  const p = peer.replace(/^ipv[46]:/, '');
+  if (p.startsWith('[')) return p.slice(1, p.indexOf(']'));
+  const i = p.lastIndexOf(':');
+  return i < 0 ? p : p.slice(0, i);
 }
 
 function decodeGrpc(signal: Signal, buf: Buffer): ExportRequest {
@@ -59,13 +73,14 @@ export async function startOtlpGrpcServer(opts: GrpcReceiverOptions): Promise<{ 
       Export: (call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>) => {
         void (async () => {
           try {
+            const md = metadataObject(call.metadata);
             const web = processWebConfigInForce();
-            if (web && !(await web.checkBasicAuth(metadataObject(call.metadata).authorization))) {
+            if (web && !(await web.checkBasicAuth(md.authorization))) {
               cb({ code: GrpcStatus.UNAUTHENTICATED, details: 'Unauthorized' });
               return;
             }
-            const tenant = opts.tenant(signal, metadataObject(call.metadata));
-            const out = await opts.handle(decodeOrReject(() => decodeGrpc(signal, call.request)), tenant);
+            const tenant = opts.tenant(signal, md);
+            const out = await opts.handle(decodeOrReject(() => decodeGrpc(signal, call.request)), tenant, { address: peerAddress(call.getPeer()), metadata: md });
             cb(null, Buffer.from(encodeExportResponse(signal, out.rejected, out.message)));
           } catch (e) {
             if (e instanceof OtlpDecodeError) cb({ code: GrpcStatus.INVALID_ARGUMENT, details: e.message });

@@ -17,6 +17,7 @@ import {
 } from './proto/codec.js';
 import type { ExportRequest } from './export-handler.js';
 import type { PushOutcome } from './sinks.js';
+import type { ClientInfo } from './grpc-receiver.js';
 
 /** gRPC status codes used in OTLP/HTTP error bodies (google.rpc.Status.code). */
 export const GRPC_CODE = { OK: 0, INVALID_ARGUMENT: 3, RESOURCE_EXHAUSTED: 8, INTERNAL: 13, UNAVAILABLE: 14, UNAUTHENTICATED: 16 } as const;
@@ -46,7 +47,9 @@ export function decodeHttpExport(signal: Signal, body: Buffer, enc: Encoding): E
 export interface HttpReceiverOptions {
   /** Resolve the tenant of a request for a signal (throws HttpError 401/400). */
   tenant(signal: Signal, headers: FastifyRequest['headers']): string;
-  handle(e: ExportRequest, tenant: string): Promise<PushOutcome>;
+  handle(e: ExportRequest, tenant: string, client: ClientInfo): Promise<PushOutcome>;
+  /** URL paths per signal (default `/v1/traces`, `/v1/metrics`, `/v1/logs`): the Collector's `traces_url_path`, .... */
+  paths?: Partial<Record<Signal, string>>;
   /** Largest body after decompression (the Collector's `max_request_body_size`); default 100 MiB. */
   maxDecompressedSize?: number;
 }
@@ -64,7 +67,7 @@ export async function registerOtlpHttpRoutes(app: FastifyInstance, opts: HttpRec
     inst.removeAllContentTypeParsers();
     inst.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
     for (const signal of ['traces', 'metrics', 'logs'] as const) {
-      inst.post(`/v1/${signal}`, (req, reply) => handle(signal, req, reply, opts));
+      inst.post(opts.paths?.[signal] ?? `/v1/${signal}`, (req, reply) => handle(signal, req, reply, opts));
     }
   });
 }
@@ -99,7 +102,7 @@ async function handle(signal: Signal, req: FastifyRequest, reply: FastifyReply, 
     }
     const tenant = opts.tenant(signal, req.headers);
     const decoded = decodeOrReject(() => decodeHttpExport(signal, body, enc));
-    const out = await opts.handle(decoded, tenant);
+    const out = await opts.handle(decoded, tenant, { address: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '', metadata: req.headers });
     if (enc === 'json') return reply.code(200).type('application/json').send(JSON.stringify(exportResponseObject(signal, out.rejected, out.message)));
     return reply.code(200).type('application/x-protobuf').send(Buffer.from(encodeExportResponse(signal, out.rejected, out.message)));
   } catch (e) {

@@ -9,3 +9,5 @@ export { TracePushError, buildTraceView, entriesOf, groupEntries, normalizeTrace
 export type { AttrValue, ComparisonOp, DiscardReason, ScanOptions, SpanCondition, SpanEntry, SpanRow, TraceQueryable, TraceView } from './model/index.js';
 export * from './traceql/index.js';
 export { MetricsGenerator, DEFAULT_BUCKETS, type MetricsGeneratorOptions } from './generator/index.js';
+export { registerZipkinRoutes } from './api/zipkin-api.js';
+export { registerJaegerRoutes } from './api/jaeger-api.js';

@@ -1,0 +1,133 @@
+import type { Server } from '@grpc/grpc-js';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { countItems, registerOtlpHttpRoutes, startOtlpGrpcServer, type Signal } from '../../otlp/index.js';
+import { HttpError, createHttpServer, listen } from '../../server/index.js';
+import type { ReceiverFactory } from '../components.js';
+import { retryableError, type ClientContext, type Consumer, type ExportRequest } from '../pipeline/consumer.js';
+
+const grpcSchema = z
+  .strictObject({
+    endpoint: z.string().default('localhost:4317'),
+    max_recv_msg_size_mib: z.number().positive().default(4),
+    max_concurrent_streams: z.number().optional(),
+    read_buffer_size: z.number().optional(),
+    write_buffer_size: z.number().optional(),
+    include_metadata: z.boolean().optional(),
+    keepalive: z.looseObject({}).optional(),
+    tls: z.looseObject({}).optional(),
+    auth: z.looseObject({}).optional(),
+    transport: z.string().optional(),
+  })
+  .nullable()
+  .transform((v) => v ?? grpcSchema_default());
+function grpcSchema_default() {
+  return { endpoint: 'localhost:4317', max_recv_msg_size_mib: 4 };
+}
+
+const httpSchema = z
+  .strictObject({
+    endpoint: z.string().default('localhost:4318'),
+    traces_url_path: z.string().default('/v1/traces'),
+    metrics_url_path: z.string().default('/v1/metrics'),
+    logs_url_path: z.string().default('/v1/logs'),
+    cors: z.strictObject({ allowed_origins: z.array(z.string()).default([]), allowed_headers: z.array(z.string()).default([]), max_age: z.number().optional() }).optional(),
+    include_metadata: z.boolean().optional(),
+    max_request_body_size: z.number().int().positive().optional(),
+    tls: z.looseObject({}).optional(),
+    auth: z.looseObject({}).optional(),
+  })
+  .nullable()
+  .transform((v) => v ?? { endpoint: 'localhost:4318', traces_url_path: '/v1/traces', metrics_url_path: '/v1/metrics', logs_url_path: '/v1/logs', cors: undefined, max_request_body_size: undefined });
+
+const schema = z.strictObject({
+  protocols: z.strictObject({ grpc: grpcSchema.optional(), http: httpSchema.optional() }).refine((p) => p.grpc !== undefined || p.http !== undefined, 'must specify at least one protocol when using the OTLP receiver'),
+});
+
+/** `0.0.0.0:4317` / `localhost:4317` / `:4317` as a listen address Sightline's listeners take. */
+export function listenAddressOf(endpoint: string): string {
+  const m = /^(.*):(\d+)$/.exec(endpoint);
+  if (!m) return endpoint;
+  const host = m[1] === '' ? '0.0.0.0' : m[1] === 'localhost' ? '127.0.0.1' : m[1];
+  return `${host}:${m[2]}`;
+}
+
+/**
+ * `otlp`: OTLP/gRPC and OTLP/HTTP (Sightline's OTLP receivers, `src/otlp`), handing each request to the pipelines
+ * of its signal. Answers once the pipelines accepted it: their retryable refusals become 503 / UNAVAILABLE, their
+ * permanent ones 400 / INVALID_ARGUMENT; malformed OTLP gets the OTLP error. CORS for browsers when configured.
+ */
+export const otlpReceiverFactory: ReceiverFactory<typeof schema> = {
+  type: 'otlp',
+  signals: ['traces', 'metrics', 'logs'],
+  schema,
+  create(id, cfg, next, env) {
+    let grpc: { server: Server; port: number } | undefined;
+    let app: FastifyInstance | undefined;
+    const portName = (p: string) => `otelcol_${id.replace(/[^a-zA-Z0-9]/g, '_')}_${p}`;
+    const handle = (transport: 'grpc' | 'http') => async (e: ExportRequest, _tenant: string, client: ClientContext) => {
+      const n = countItems(e);
+      const labels = { receiver: id, transport };
+      const consumer: Consumer | undefined = next[e.signal as Signal];
+      try {
+        if (!consumer) throw new HttpError(404, 'not_found', `no pipeline for ${e.signal} uses receiver ${id}`);
+        if (n > 0) await consumer.consume(e, client);
+        env.telemetry.receiverAccepted[e.signal].inc(labels, n);
+        return { rejected: 0, message: '' };
+      } catch (err) {
+        env.telemetry.receiverRefused[e.signal].inc(labels, n);
+        if (err instanceof HttpError) throw err;
+        throw retryableError((err as Error).message);
+      }
+    };
+    return {
+      async start() {
+        const g = cfg.protocols.grpc;
+        if (g) {
+          grpc = await startOtlpGrpcServer({
+            listenAddress: listenAddressOf(g.endpoint),
+            maxRecvMsgSize: g.max_recv_msg_size_mib * 1024 * 1024,
+            logger: env.logger,
+            tenant: () => 'anonymous',
+            handle: handle('grpc'),
+          });
+          env.ports[portName('grpc')] = grpc.port;
+        }
+        const h = cfg.protocols.http;
+        if (h) {
+          const addr = listenAddressOf(h.endpoint);
+          app = createHttpServer({ name: `otelcol-${id}`, listenAddress: addr, logger: env.logger, registry: env.telemetry.registry, bodyLimit: h.max_request_body_size ?? 20 * 1024 * 1024 });
+          const cors = h.cors;
+          if (cors && cors.allowed_origins.length > 0) {
+            const allowed = cors.allowed_origins.map((o) => new RegExp(`^${o.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`));
+            app.addHook('onRequest', async (req, reply) => {
+              const origin = req.headers.origin;
+              if (!origin || !allowed.some((re) => re.test(origin))) return;
+              reply.header('access-control-allow-origin', origin);
+              reply.header('vary', 'Origin');
+              if (req.method === 'OPTIONS') {
+                reply.header('access-control-allow-methods', 'POST');
+                reply.header('access-control-allow-headers', ['content-type', 'content-encoding', ...cors.allowed_headers].join(', '));
+                if (cors.max_age) reply.header('access-control-max-age', String(cors.max_age));
+                return reply.code(204).send();
+              }
+            });
+            for (const p of [h.traces_url_path, h.metrics_url_path, h.logs_url_path]) app.options(p, async (_req, reply) => reply.code(204).send());
+          }
+          await registerOtlpHttpRoutes(app, { tenant: () => 'anonymous', handle: handle('http'), paths: { traces: h.traces_url_path, metrics: h.metrics_url_path, logs: h.logs_url_path } });
+          try {
+            env.ports[portName('http')] = await listen(app, addr);
+          } catch (e) {
+            grpc?.server.forceShutdown();
+            throw e;
+          }
+        }
+        env.logger.info({ receiver: id, grpc: grpc?.port, http: env.ports[portName('http')] }, 'OTLP receiver started');
+      },
+      async shutdown() {
+        if (grpc) await new Promise<void>((res) => grpc!.server.tryShutdown(() => res()));
+        await app?.close();
+      },
+    };
+  },
+};

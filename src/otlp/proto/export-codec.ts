@@ -1,0 +1,23 @@
+import type protobuf from 'protobufjs';
+import type { ExportRequest } from '../export-handler.js';
+import { Types, decodeLogsRequest, decodeMetricsRequest, decodeTracesRequest, encodeTracesRequest, type Signal } from './codec.js';
+
+/** The gRPC method of each signal's Export service. */
+export function exportServicePath(signal: Signal): string {
+  if (signal === 'traces') return '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+  if (signal === 'metrics') return '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export';
+  return '/opentelemetry.proto.collector.logs.v1.LogsService/Export';
+}
+
+/** The protobuf Export request of a signal (traces reuse the bytes unchanged spans arrived with). */
+export function encodeExportRequest(e: ExportRequest): Uint8Array {
+  if (e.signal === 'traces') return encodeTracesRequest(e.req);
+  if (e.signal === 'metrics') return Types.ExportMetricsServiceRequest.encode(e.req as protobuf.Message).finish();
+  return Types.ExportLogsServiceRequest.encode(e.req as protobuf.Message).finish();
+}
+
+export function decodeExportRequest(signal: Signal, buf: Uint8Array): ExportRequest {
+  if (signal === 'traces') return { signal, req: decodeTracesRequest(buf) };
+  if (signal === 'metrics') return { signal, req: decodeMetricsRequest(buf) };
+  return { signal, req: decodeLogsRequest(buf) };
+}
