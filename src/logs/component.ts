@@ -1,14 +1,12 @@
-import { registerOtlpSinks, unregisterOtlpSink } from '../otlp/index.js';
-import { otlpLogsTarget } from './push/otlp-logs-target.js';
 import { join } from 'node:path';
+import { registerOtlpSinks, unregisterOtlpSink } from '../otlp/index.js';
 import type { Component, ComponentContext } from '../server/index.js';
 import { DEFAULT_TENANT, createHttpServer, listen } from '../server/index.js';
 import { FilesystemObjectStore, type ObjectStore } from '../storage/index.js';
-import { registerLogsRoutes } from './api/routes.js';
-import { attachTail } from './api/tail.js';
-import { LogqlEngine } from './logql/engine.js';
-import { Distributor, createDistributorMetrics } from './push/distributor.js';
-import { LogStore } from './store/log-store.js';
+import { attachTail, otlpLogsTarget, registerLogsRoutes } from './api/index.js';
+import { Distributor, createDistributorMetrics } from './distributor/index.js';
+import { LogStore } from './log-store.js';
+import { LogqlEngine } from './logql/index.js';
 
 export interface LogsDeps {
   /** The object store for chunks and indexes; default: the filesystem under `logs.object_store_dir`. */
@@ -33,13 +31,13 @@ export async function startLogs(ctx: ComponentContext, deps: LogsDeps = {}): Pro
     logger: ctx.logger,
   });
   const engine = new LogqlEngine(store, { maxQuerySeries: (t) => limits(t).max_query_series, timeoutMs: (t) => limits(t).query_timeout });
-  const distributor = new Distributor(store, limits, createDistributorMetrics(ctx.registry));
+  const distributor = new Distributor(store.ingester, limits, createDistributorMetrics(ctx.registry));
   const tenancy = { multiTenant: cfg.auth_enabled, defaultTenant: DEFAULT_TENANT.loki };
   const app = createHttpServer({ name: 'logs', listenAddress: cfg.listen_address, logger: ctx.logger, registry: ctx.registry });
-  registerLogsRoutes(app, { store, engine, distributor, tenancy, limits });
+  registerLogsRoutes(app, { store, flush: () => store.flush(), engine, distributor, tenancy, limits });
   // OTLP logs received by this process go through the same distributor as a Loki push.
   registerOtlpSinks(ctx, { logs: otlpLogsTarget(distributor) });
-  const detachTail = attachTail(app.server, store, engine, tenancy, ctx.logger);
+  const detachTail = attachTail(app.server, store.ingester, engine, tenancy, ctx.logger);
   const port = await listen(app, cfg.listen_address);
 
   const background = async () => {
