@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { Overrides } from '../config/index.js';
 import { registerOtlpSinks, unregisterOtlpSink } from '../otlp/index.js';
 import type { Component, ComponentContext } from '../server/index.js';
 import { DEFAULT_TENANT, createHttpServer, listen } from '../server/index.js';
@@ -16,7 +17,7 @@ export interface LogsDeps {
 /** The Loki role: push and query APIs on `logs.listen_address` (3100), the log store and the LogQL engine. */
 export async function startLogs(ctx: ComponentContext, deps: LogsDeps = {}): Promise<Component> {
   const cfg = ctx.config.logs;
-  const limits = (tenant: string) => ({ ...cfg.limits, ...(cfg.overrides[tenant] ?? {}) });
+  const limits = new Overrides(cfg.limits, cfg.overrides);
   const objects = deps.objects ?? new FilesystemObjectStore(cfg.object_store_dir ?? join(ctx.dataDir, 'objects'));
   const store = await LogStore.open({
     walDir: join(ctx.dataDir, 'logs', 'wal'),
@@ -30,7 +31,7 @@ export async function startLogs(ctx: ComponentContext, deps: LogsDeps = {}): Pro
     outOfOrderWindowNs: BigInt(cfg.out_of_order_window) * 1_000_000n,
     logger: ctx.logger,
   });
-  const engine = new LogqlEngine(store, { maxQuerySeries: (t) => limits(t).max_query_series, timeoutMs: (t) => limits(t).query_timeout });
+  const engine = new LogqlEngine(store, { maxQuerySeries: (t) => limits.forTenant(t).max_query_series, timeoutMs: (t) => limits.forTenant(t).query_timeout });
   const distributor = new Distributor(store.ingester, limits, createDistributorMetrics(ctx.registry));
   const tenancy = { multiTenant: cfg.auth_enabled, defaultTenant: DEFAULT_TENANT.loki };
   const app = createHttpServer({ name: 'logs', listenAddress: cfg.listen_address, logger: ctx.logger, registry: ctx.registry });
@@ -43,7 +44,7 @@ export async function startLogs(ctx: ComponentContext, deps: LogsDeps = {}): Pro
   const background = async () => {
     try {
       await store.flush();
-      if (cfg.retention_enabled) await store.applyRetention(Date.now(), (t) => limits(t).retention_period);
+      if (cfg.retention_enabled) await store.applyRetention(Date.now(), (t) => limits.forTenant(t).retention_period);
     } catch (e) {
       ctx.logger.error({ component: 'logs', err: e }, 'flush failed; will retry');
     }

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { SightlineConfig } from '../../config/index.js';
+import type { LogsLimits, Overrides } from '../../config/index.js';
 import type { Matcher } from '../../model/index.js';
 import { HttpError, resolveTenant, type TenancyOptions } from '../../server/index.js';
 import { decodePushBody } from '../adapters/index.js';
@@ -10,8 +10,6 @@ import { lokiErrorHandler } from './errors.js';
 import { formatValue, queryResponse } from './format.js';
 import { durationParam, goDuration, many, nowNs, one, rangeParams, timeParam, type Params } from './params.js';
 
-type Limits = SightlineConfig['logs']['limits'];
-
 export interface LogsApiDeps {
   store: LogQueryable;
   /** Flush the head to the object store (`POST /flush`). */
@@ -19,7 +17,7 @@ export interface LogsApiDeps {
   engine: LogqlEngine;
   distributor: Distributor;
   tenancy: TenancyOptions;
-  limits: (tenant: string) => Limits;
+  limits: Overrides<LogsLimits>;
 }
 
 function selectorMatchers(q: string): Matcher[] {
@@ -63,11 +61,11 @@ export function registerLogsRoutes(app: FastifyInstance, d: LogsApiDeps): void {
     };
 
     const checkLimit = (tenant: string, limit: number) => {
-      const max = d.limits(tenant).max_entries_limit_per_query;
+      const max = d.limits.forTenant(tenant).max_entries_limit_per_query;
       if (max > 0 && limit > max) throw new HttpError(400, 'bad_data', `max entries limit per query exceeded, limit > max_entries_limit_per_query (${limit} > ${max})`);
     };
     const checkLength = (tenant: string, start: bigint, end: bigint) => {
-      const max = d.limits(tenant).max_query_length;
+      const max = d.limits.forTenant(tenant).max_query_length;
       const len = Number((end - start) / 1_000_000n);
       if (max > 0 && len > max) throw new HttpError(400, 'bad_data', `the query time range exceeds the limit (query length: ${goDuration(len)}, limit: ${goDuration(max)})`);
     };

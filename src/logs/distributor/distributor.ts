@@ -1,11 +1,9 @@
-import type { SightlineConfig } from '../../config/index.js';
+import type { LogsLimits, Overrides } from '../../config/index.js';
 import type { HeadStream, Ingester, StreamWrite } from '../ingester/index.js';
 import { LabelsParseError, formatGoTime, labelsString, parseStreamLabels, type PushRequest } from '../model/index.js';
 import { InvalidEntriesError, RateLimitedError, StreamLimitError } from './errors.js';
 import type { DistributorMetrics } from './metrics.js';
 import { RateLimiter } from './rate-limiter.js';
-
-type Limits = SightlineConfig['logs']['limits'];
 
 /**
  * Validation and tenant limits between the protocol adapters and the store, with Loki's rules and messages:
@@ -21,7 +19,7 @@ export class Distributor {
 
   constructor(
     private readonly ingester: Ingester,
-    private readonly limits: (tenant: string) => Limits,
+    private readonly limits: Overrides<LogsLimits>,
     private readonly metrics: DistributorMetrics,
     private readonly now: () => number = Date.now,
   ) {
@@ -29,7 +27,7 @@ export class Distributor {
   }
 
   push(tenant: string, req: PushRequest): void {
-    const lim = this.limits(tenant);
+    const lim = this.limits.forTenant(tenant);
     const nowMs = this.now();
     const errors: string[] = [];
     const discard = (reason: string, lines: number, bytes: number) => {
@@ -89,10 +87,16 @@ export class Distributor {
       }
       const p: Pending = { labels, ts: [], lines: [], metadata: s.metadata ? [] : undefined };
       for (let i = 0; i < s.lines.length; i++) {
-        const line = s.lines[i];
+        let line = s.lines[i];
         const ts = s.ts[i];
-        const len = Buffer.byteLength(line);
-        if (lim.max_line_size > 0 && len > lim.max_line_size) {
+        let len = Buffer.byteLength(line);
+        if (lim.max_line_size > 0 && len > lim.max_line_size && lim.max_line_size_truncate) {
+          line = truncateUtf8(line, lim.max_line_size);
+          const cut = Buffer.byteLength(line);
+          this.metrics.mutatedSamples.inc({ reason: 'line_too_long', tenant });
+          this.metrics.mutatedBytes.inc({ reason: 'line_too_long', tenant }, len - cut);
+          len = cut;
+        } else if (lim.max_line_size > 0 && len > lim.max_line_size) {
           errors.push(`Max entry size '${lim.max_line_size}' bytes exceeded for stream '${ls}' while adding an entry with length '${len}' bytes`);
           discard('line_too_long', 1, len);
           continue;
@@ -131,8 +135,9 @@ export class Distributor {
     const created: HeadStream[] = [];
     const streamLimitErrors: string[] = [];
     let active = this.ingester.activeStreams(tenant);
+    const maxStreams = streamLimit(lim);
     for (const p of pending) {
-      if (lim.max_global_streams_per_user > 0 && active >= lim.max_global_streams_per_user && !this.ingester.findStream(tenant, p.labels)) {
+      if (maxStreams > 0 && active >= maxStreams && !this.ingester.findStream(tenant, p.labels)) {
         discard('stream_limit', p.lines.length, sumBytes(p.lines));
         streamLimitErrors.push(
           `Maximum active stream limit exceeded when trying to create stream ${labelsString(p.labels)}, reduce the number of active streams (reduce labels or reduce label values), or contact your Loki administrator to see if the limit can be increased, user: '${tenant}'`,
@@ -170,6 +175,26 @@ export class Distributor {
     if (streamLimitErrors.length > 0) throw new StreamLimitError([...streamLimitErrors, ...errors]);
     if (errors.length > 0) throw new InvalidEntriesError(errors);
   }
+}
+
+/**
+ * The active stream limit of a tenant: the smaller of the local (`max_streams_per_user`) and global
+ * (`max_global_streams_per_user`) limits that are set, as Loki's ingester computes it with one ingester and a
+ * replication factor of 1; 0 = unlimited.
+ */
+function streamLimit(lim: LogsLimits): number {
+  const local = lim.max_streams_per_user;
+  const global = lim.max_global_streams_per_user;
+  if (local > 0 && global > 0) return Math.min(local, global);
+  return local > 0 ? local : global;
+}
+
+/** The longest prefix of `s` that is at most `max` bytes in UTF-8 (never splitting a character). */
+function truncateUtf8(s: string, max: number): string {
+  const b = Buffer.from(s, 'utf8');
+  let end = max;
+  while (end > 0 && (b[end] & 0xc0) === 0x80) end--;
+  return b.toString('utf8', 0, end);
 }
 
 function sumBytes(lines: readonly string[]): number {
