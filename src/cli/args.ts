@@ -8,6 +8,8 @@ export interface CliOptions {
   dataDir: string;
   target: Target;
   prometheusConfig?: string;
+  /** An alertmanager.yml, used unchanged by the built-in Alertmanager. */
+  alertmanagerConfig?: string;
   /** Flag overrides in Prometheus's spelling, applied on top of the config file. */
   overrides: Record<string, string>;
   help: boolean;
@@ -38,6 +40,7 @@ Flags:
   --data-dir DIR              where all data lives (default ./data)
   --target TARGET             component to run: ${TARGETS.join('|')} (default all)
   --prometheus.config FILE    a Prometheus configuration file, used unchanged
+  --alertmanager.config FILE  an Alertmanager configuration file (alertmanager.yml), used unchanged
   --web.listen-address ADDR   Prometheus API listen address (default 127.0.0.1:9090)
   --storage.tsdb.retention.time DURATION   (default 15d)
   --storage.tsdb.retention.size SIZE       (default 0 = unlimited)
@@ -62,6 +65,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
         'data-dir': { type: 'string' },
         target: { type: 'string' },
         'prometheus.config': { type: 'string' },
+        'alertmanager.config': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
         ...overrideOptions,
@@ -82,6 +86,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
     dataDir: (v['data-dir'] as string | undefined) ?? './data',
     target: target as Target,
     prometheusConfig: v['prometheus.config'] as string | undefined,
+    alertmanagerConfig: v['alertmanager.config'] as string | undefined,
     overrides,
     help: v.help === true,
     version: v.version === true,

@@ -1,25 +1,34 @@
 import { join } from 'node:path';
 import { Overrides } from '../config/index.js';
-import { registerOtlpSinks, unregisterOtlpSink } from '../otlp/index.js';
+import type { LogsPushTarget } from '../otlp/index.js';
 import type { Component, ComponentContext } from '../server/index.js';
 import { DEFAULT_TENANT, createHttpServer, listen } from '../server/index.js';
-import { FilesystemObjectStore, type ObjectStore } from '../storage/index.js';
+import { closeObjectStore, openObjectStore, type ObjectStore } from '../storage/index.js';
 import { attachTail, otlpLogsTarget, registerLogsRoutes } from './api/index.js';
 import { Distributor, createDistributorMetrics } from './distributor/index.js';
 import { LogStore } from './log-store.js';
 import { LogqlEngine } from './logql/index.js';
 
 export interface LogsDeps {
-  /** The object store for chunks and indexes; default: the filesystem under `logs.object_store_dir`. */
+  /** The object store for chunks and indexes (tests); default: the one `logs.storage` names. */
   objects?: ObjectStore;
 }
 
+/** The running Loki role; `logs` is its distributor seen as the OTLP receivers' log sink. */
+export interface LogsComponent extends Component {
+  readonly engine: LogqlEngine;
+  readonly logs: LogsPushTarget;
+}
+
 /** The Loki role: push and query APIs on `logs.listen_address` (3100), the log store and the LogQL engine. */
-export async function startLogs(ctx: ComponentContext, deps: LogsDeps = {}): Promise<Component> {
+export async function startLogs(ctx: ComponentContext, deps: LogsDeps = {}): Promise<LogsComponent> {
   const cfg = ctx.config.logs;
   const limits = new Overrides(cfg.limits, cfg.overrides);
-  const objects = deps.objects ?? new FilesystemObjectStore(cfg.object_store_dir ?? join(ctx.dataDir, 'objects'));
-  const store = await LogStore.open({
+  // `logs.storage` (filesystem or S3), as every pillar that persists; `object_store_dir` is the older spelling of
+  // `storage.filesystem.dir`. A store handed in by the caller stays the caller's to close.
+  const objects = deps.objects ?? openObjectStore({ ...cfg.storage, filesystem: { dir: cfg.storage.filesystem.dir ?? cfg.object_store_dir } }, join(ctx.dataDir, 'objects'));
+  const ownsObjects = deps.objects === undefined;
+  const opened = LogStore.open({
     walDir: join(ctx.dataDir, 'logs', 'wal'),
     objects,
     prefix: cfg.object_prefix,
@@ -31,13 +40,15 @@ export async function startLogs(ctx: ComponentContext, deps: LogsDeps = {}): Pro
     outOfOrderWindowNs: BigInt(cfg.out_of_order_window) * 1_000_000n,
     logger: ctx.logger,
   });
+  const store = await opened.catch((e: unknown) => {
+    if (ownsObjects) closeObjectStore(objects);
+    throw e;
+  });
   const engine = new LogqlEngine(store, { maxQuerySeries: (t) => limits.forTenant(t).max_query_series, timeoutMs: (t) => limits.forTenant(t).query_timeout });
   const distributor = new Distributor(store.ingester, limits, createDistributorMetrics(ctx.registry));
   const tenancy = { multiTenant: cfg.auth_enabled, defaultTenant: DEFAULT_TENANT.loki };
   const app = createHttpServer({ name: 'logs', listenAddress: cfg.listen_address, logger: ctx.logger, registry: ctx.registry });
   registerLogsRoutes(app, { store, flush: () => store.flush(), engine, distributor, tenancy, limits });
-  // OTLP logs received by this process go through the same distributor as a Loki push.
-  registerOtlpSinks(ctx, { logs: otlpLogsTarget(distributor) });
   const detachTail = attachTail(app.server, store.ingester, engine, tenancy, ctx.logger);
   const port = await listen(app, cfg.listen_address);
 
@@ -56,9 +67,10 @@ export async function startLogs(ctx: ComponentContext, deps: LogsDeps = {}): Pro
     name: 'logs',
     ports: { loki: port },
     engine,
+    // OTLP logs go through the same distributor as a Loki push.
+    logs: otlpLogsTarget(distributor),
     async stop() {
       clearInterval(timer);
-      unregisterOtlpSink(ctx, 'logs');
       detachTail();
       await app.close();
       try {
@@ -67,6 +79,7 @@ export async function startLogs(ctx: ComponentContext, deps: LogsDeps = {}): Pro
         ctx.logger.error({ component: 'logs', err: e }, 'final flush failed; the WAL keeps the data');
       }
       await store.close();
+      if (ownsObjects) closeObjectStore(objects);
     },
-  } as Component & { engine: LogqlEngine };
+  };
 }

@@ -2,7 +2,7 @@ import { Server, ServerCredentials, status as GrpcStatus, type Metadata, type Se
 import type { Logger } from 'pino';
 import { HttpError } from '../server/index.js';
 import { splitHostPort } from '../config/index.js';
-import { OtlpDecodeError, decodeLogsRequest, decodeMetricsRequest, decodeTracesRequest, encodeExportResponse, type Signal } from './proto/codec.js';
+import { OtlpDecodeError, decodeOrReject, decodeLogsRequest, decodeMetricsRequest, decodeTracesRequest, encodeExportResponse, type Signal } from './proto/codec.js';
 import type { ExportRequest } from './export-handler.js';
 import { grpcCodeOf } from './http-receiver.js';
 import type { PushOutcome } from './sinks.js';
@@ -60,14 +60,14 @@ export async function startOtlpGrpcServer(opts: GrpcReceiverOptions): Promise<{ 
         void (async () => {
           try {
             const tenant = opts.tenant(signal, metadataObject(call.metadata));
-            const out = await opts.handle(decodeGrpc(signal, call.request), tenant);
+            const out = await opts.handle(decodeOrReject(() => decodeGrpc(signal, call.request)), tenant);
             cb(null, Buffer.from(encodeExportResponse(signal, out.rejected, out.message)));
           } catch (e) {
             if (e instanceof OtlpDecodeError) cb({ code: GrpcStatus.INVALID_ARGUMENT, details: e.message });
             else if (e instanceof HttpError) cb({ code: grpcCodeOf(e.status), details: e.message });
             else {
               opts.logger.error({ err: e }, 'OTLP gRPC export failed');
-              cb({ code: GrpcStatus.INTERNAL, details: (e as Error).message });
+              cb({ code: GrpcStatus.INTERNAL, details: 'internal error while storing the export' });
             }
           }
         })();

@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { splitHostPort } from '../config/index.js';
+import { requestGuardsHook } from './request-guards.js';
 
 export interface HttpServerOptions {
   name: string;
@@ -25,6 +26,7 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     bodyLimit: opts.bodyLimit ?? 64 * 1024 * 1024,
     forceCloseConnections: true,
   });
+  app.addHook('onRequest', requestGuardsHook);
   const ready = opts.ready ?? (() => true);
   app.get('/-/healthy', async (_req, reply) => reply.type('text/plain').send('Healthy.\n'));
   const readyHandler = async (_req: unknown, reply: FastifyReply) =>

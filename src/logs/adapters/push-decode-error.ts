@@ -13,3 +13,11 @@ export class UnsupportedContentEncodingError extends Error {
     this.name = 'UnsupportedContentEncodingError';
   }
 }
+
+/** A push body larger than `distributor.max_recv_msg_size` once decompressed (Loki answers 413). */
+export class PushTooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`message size too large than ${limit}`);
+    this.name = 'PushTooLargeError';
+  }
+}

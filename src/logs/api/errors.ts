@@ -1,12 +1,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../../server/index.js';
-import { PushDecodeError, UnsupportedContentEncodingError } from '../adapters/index.js';
+import { PushDecodeError, PushTooLargeError, UnsupportedContentEncodingError } from '../adapters/index.js';
 import { InvalidEntriesError, RateLimitedError, StreamLimitError } from '../distributor/index.js';
 import { LogqlEvalError, LogqlParseError, QueryTimeoutError, TemplateError } from '../logql/index.js';
 
 /**
  * The HTTP status and type Loki answers a domain error of the logs pillar with, keeping its message: undecodable
- * bodies, invalid entries and bad queries 400, an unsupported Content-Encoding 415, the ingestion rate and stream
+ * bodies, invalid entries and bad queries 400, a body too large once decompressed 413, an unsupported
+ * Content-Encoding 415, the ingestion rate and stream
  * limits 429, a query timeout 504. Undefined for errors that are not the pillar's.
  */
 export function toHttpError(err: unknown): HttpError | undefined {
@@ -14,6 +15,7 @@ export function toHttpError(err: unknown): HttpError | undefined {
   if (!(err instanceof Error)) return undefined;
   if (err instanceof PushDecodeError || err instanceof InvalidEntriesError) return new HttpError(400, 'bad_data', err.message);
   if (err instanceof UnsupportedContentEncodingError) return new HttpError(415, 'bad_data', err.message);
+  if (err instanceof PushTooLargeError) return new HttpError(413, 'bad_data', err.message);
   if (err instanceof RateLimitedError) return new HttpError(429, 'rate_limited', err.message);
   if (err instanceof StreamLimitError) return new HttpError(429, 'stream_limit', err.message);
   if (err instanceof LogqlParseError || err instanceof TemplateError || err instanceof LogqlEvalError) return new HttpError(400, 'bad_data', err.message);

@@ -1,9 +1,9 @@
 import type { LogsLimits, Overrides } from '../../config/index.js';
+import { TenantTokenBuckets } from '../../lib/token-bucket.js';
 import type { HeadStream, Ingester, StreamWrite } from '../ingester/index.js';
 import { LabelsParseError, formatGoTime, labelsString, parseStreamLabels, type PushRequest } from '../model/index.js';
 import { InvalidEntriesError, RateLimitedError, StreamLimitError } from './errors.js';
 import type { DistributorMetrics } from './metrics.js';
-import { RateLimiter } from './rate-limiter.js';
 
 /**
  * Validation and tenant limits between the protocol adapters and the store, with Loki's rules and messages:
@@ -13,7 +13,7 @@ import { RateLimiter } from './rate-limiter.js';
  * errors joined by newline), the limits as `RateLimitedError` / `StreamLimitError` (429).
  */
 export class Distributor {
-  private readonly limiter: RateLimiter;
+  private readonly limiter: TenantTokenBuckets;
   /** Parsed label sets by the string clients send (the same few strings arrive again and again). */
   private readonly labelsCache = new Map<string, ReturnType<typeof parseStreamLabels>>();
 
@@ -23,7 +23,7 @@ export class Distributor {
     private readonly metrics: DistributorMetrics,
     private readonly now: () => number = Date.now,
   ) {
-    this.limiter = new RateLimiter(now);
+    this.limiter = new TenantTokenBuckets(now);
   }
 
   push(tenant: string, req: PushRequest): void {
