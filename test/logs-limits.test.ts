@@ -94,3 +94,15 @@ describe('logs limits config', () => {
     expect(JSON.stringify(r.error?.issues)).toContain('"overrides","a"');
   });
 });
+
+describe('logs storage config', () => {
+  it('takes logs.storage as every pillar does, keeps object_store_dir valid, and refuses two different directories', () => {
+    const s3 = sightlineConfigSchema.parse({ logs: { storage: { backend: 's3', s3: { bucket: 'loki' } } } });
+    expect(s3.logs.storage).toMatchObject({ backend: 's3', s3: { bucket: 'loki', region: 'us-east-1' } });
+    expect(sightlineConfigSchema.safeParse({ logs: { storage: { backend: 's3' } } }).success).toBe(false);
+    expect(sightlineConfigSchema.parse({ logs: { object_store_dir: '/x' } }).logs.object_store_dir).toBe('/x');
+    const both = sightlineConfigSchema.safeParse({ logs: { object_store_dir: '/x', storage: { filesystem: { dir: '/y' } } } });
+    expect(both.success).toBe(false);
+    expect(JSON.stringify(both.error?.issues)).toContain('object_store_dir');
+  });
+});
