@@ -29,6 +29,7 @@ export const FLAG_OVERRIDES: Record<string, string> = {
   'query.max-samples': 'metrics.query.max_samples',
   'query.lookback-delta': 'metrics.query.lookback_delta',
   'log.level': 'server.log_level',
+  'web.config.file': 'server.web_config_file',
 };
 
 export const USAGE = `Usage: sightline [flags]
@@ -42,6 +43,7 @@ Flags:
   --prometheus.config FILE    a Prometheus configuration file, used unchanged
   --alertmanager.config FILE  an Alertmanager configuration file (alertmanager.yml), used unchanged
   --web.listen-address ADDR   Prometheus API listen address (default 127.0.0.1:9090)
+  --web.config.file FILE      web configuration (TLS, client certificates, basic auth) for every listener
   --storage.tsdb.retention.time DURATION   (default 15d)
   --storage.tsdb.retention.size SIZE       (default 0 = unlimited)
   --query.timeout DURATION    (default 2m)

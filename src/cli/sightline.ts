@@ -8,8 +8,9 @@ import { startMimir } from '../metrics/mimir/index.js';
 import { startOtlp } from '../otlp/index.js';
 import { startTraces } from '../traces/index.js';
 import { startUi } from '../ui/index.js';
-import { MemoryGuard, createSelfMetricsRegistry, defaultMemoryLimit, setProcessMemoryGuard, type Component, type ComponentContext } from '../server/index.js';
+import { MemoryGuard, createSelfMetricsRegistry, defaultMemoryLimit, setProcessMemoryGuard, setProcessWebConfig, type Component, type ComponentContext } from '../server/index.js';
 import type { Target } from './args.js';
+import { checkExposedListeners, loadWebConfig } from './listener-security.js';
 
 export interface StartOptions {
   config: SightlineConfig;
@@ -66,12 +67,26 @@ async function startTarget(target: Target, ctx: ComponentContext, add: <C extend
   }
 }
 
+/** The configuration sections whose listeners a target starts. */
+const TARGET_SECTIONS: Record<Target, readonly string[]> = {
+  all: ['metrics', 'mimir', 'logs', 'traces', 'otlp', 'ui'],
+  traces: ['traces', 'otlp'],
+  metrics: ['metrics'],
+  mimir: ['mimir'],
+  logs: ['logs'],
+  otlp: ['otlp'],
+  ui: ['ui'],
+};
+
 /** Start the components of a target in one process. Stops in reverse order. */
 export async function startSightline(opts: StartOptions): Promise<RunningSightline> {
   const dataDir = resolve(opts.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const bound: Record<string, number> = {};
   const ctx: ComponentContext = { config: opts.config, dataDir, logger: opts.logger, registry: createSelfMetricsRegistry(), ports: bound };
+  const web = loadWebConfig(opts.config);
+  checkExposedListeners(opts.config, TARGET_SECTIONS[opts.target] ?? [], web, (msg, path) => opts.logger.warn({ listener: path }, msg));
+  setProcessWebConfig(web);
   const guard = new MemoryGuard({ limitBytes: opts.config.server.memory_limit ?? defaultMemoryLimit(), spikeBytes: opts.config.server.memory_spike_limit });
   guard.register(ctx.registry);
   setProcessMemoryGuard(guard);
@@ -85,6 +100,8 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
     await startTarget(opts.target, ctx, add);
   } catch (e) {
     for (const c of components.reverse()) await c.stop().catch(() => {});
+    setProcessMemoryGuard(undefined);
+    setProcessWebConfig(undefined);
     throw e;
   }
   const ports = Object.assign({}, ...components.map((c) => c.ports)) as Record<string, number>;
@@ -95,6 +112,7 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
     stop() {
       stopping ??= (async () => {
         setProcessMemoryGuard(undefined);
+        setProcessWebConfig(undefined);
         for (const c of [...components].reverse()) {
           try {
             await c.stop();

@@ -11,3 +11,4 @@ export { DEFAULT_TENANT_LIMITS, tenantLimitsSchema, tenantOverridesSchema, type 
 export { traceLimitsSchema, traceOverridesSchema, type TraceLimits, type TracesConfig } from './sections/traces.js';
 export type { MimirConfig } from './sections/mimir.js';
 export type { AlertmanagerSection } from './sections/alertmanager.js';
+export { CLIENT_AUTH_TYPES, webConfigSchema, type WebConfigFile } from './sections/web-config.js';

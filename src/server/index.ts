@@ -7,3 +7,4 @@ export { Registry, createSelfMetricsRegistry } from './self-metrics.js';
 export { MemoryGuard, defaultMemoryLimit, processMemoryGuard, setProcessMemoryGuard, type MemoryState } from './memory-guard.js';
 export { isWriteRequest } from './request-guards.js';
 export { browserWriteRefusal } from './browser-write-guard.js';
+export { WebConfig, processWebConfigInForce, setProcessWebConfig } from './web-config.js';
