@@ -3,6 +3,7 @@ export { formatDuration, parseByteSize, parseDuration } from '../lib/duration.js
 export { expandEnv, loadYamlConfig, parseYamlConfig, validate, type LoadOptions } from './load.js';
 export { sightlineConfigSchema, type SightlineConfig } from './schema.js';
 export type { MetricsConfig } from './sections/metrics.js';
+export type { LogsConfig, LogsLimits } from './sections/logs.js';
 export { byteSize, durationMs, listenAddress, splitHostPort } from './zod-helpers.js';
 export { Overrides } from './overrides.js';
 export { objectStorageSchema, s3StorageSchema, type ObjectStorageConfig } from './sections/object-storage.js';

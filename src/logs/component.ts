@@ -1,17 +1,16 @@
-import type { LogsPushTarget } from '../otlp/index.js';
-import { otlpLogsTarget } from './push/otlp-logs-target.js';
 import { join } from 'node:path';
+import { Overrides } from '../config/index.js';
+import type { LogsPushTarget } from '../otlp/index.js';
 import type { Component, ComponentContext } from '../server/index.js';
 import { DEFAULT_TENANT, createHttpServer, listen } from '../server/index.js';
-import { FilesystemObjectStore, type ObjectStore } from '../storage/index.js';
-import { registerLogsRoutes } from './api/routes.js';
-import { attachTail } from './api/tail.js';
-import { LogqlEngine } from './logql/engine.js';
-import { Distributor, createDistributorMetrics } from './push/distributor.js';
-import { LogStore } from './store/log-store.js';
+import { closeObjectStore, openObjectStore, type ObjectStore } from '../storage/index.js';
+import { attachTail, otlpLogsTarget, registerLogsRoutes } from './api/index.js';
+import { Distributor, createDistributorMetrics } from './distributor/index.js';
+import { LogStore } from './log-store.js';
+import { LogqlEngine } from './logql/index.js';
 
 export interface LogsDeps {
-  /** The object store for chunks and indexes; default: the filesystem under `logs.object_store_dir`. */
+  /** The object store for chunks and indexes (tests); default: the one `logs.storage` names. */
   objects?: ObjectStore;
 }
 
@@ -24,9 +23,12 @@ export interface LogsComponent extends Component {
 /** The Loki role: push and query APIs on `logs.listen_address` (3100), the log store and the LogQL engine. */
 export async function startLogs(ctx: ComponentContext, deps: LogsDeps = {}): Promise<LogsComponent> {
   const cfg = ctx.config.logs;
-  const limits = (tenant: string) => ({ ...cfg.limits, ...(cfg.overrides[tenant] ?? {}) });
-  const objects = deps.objects ?? new FilesystemObjectStore(cfg.object_store_dir ?? join(ctx.dataDir, 'objects'));
-  const store = await LogStore.open({
+  const limits = new Overrides(cfg.limits, cfg.overrides);
+  // `logs.storage` (filesystem or S3), as every pillar that persists; `object_store_dir` is the older spelling of
+  // `storage.filesystem.dir`. A store handed in by the caller stays the caller's to close.
+  const objects = deps.objects ?? openObjectStore({ ...cfg.storage, filesystem: { dir: cfg.storage.filesystem.dir ?? cfg.object_store_dir } }, join(ctx.dataDir, 'objects'));
+  const ownsObjects = deps.objects === undefined;
+  const opened = LogStore.open({
     walDir: join(ctx.dataDir, 'logs', 'wal'),
     objects,
     prefix: cfg.object_prefix,
@@ -38,18 +40,22 @@ export async function startLogs(ctx: ComponentContext, deps: LogsDeps = {}): Pro
     outOfOrderWindowNs: BigInt(cfg.out_of_order_window) * 1_000_000n,
     logger: ctx.logger,
   });
-  const engine = new LogqlEngine(store, { maxQuerySeries: (t) => limits(t).max_query_series, timeoutMs: (t) => limits(t).query_timeout });
-  const distributor = new Distributor(store, limits, createDistributorMetrics(ctx.registry));
+  const store = await opened.catch((e: unknown) => {
+    if (ownsObjects) closeObjectStore(objects);
+    throw e;
+  });
+  const engine = new LogqlEngine(store, { maxQuerySeries: (t) => limits.forTenant(t).max_query_series, timeoutMs: (t) => limits.forTenant(t).query_timeout });
+  const distributor = new Distributor(store.ingester, limits, createDistributorMetrics(ctx.registry));
   const tenancy = { multiTenant: cfg.auth_enabled, defaultTenant: DEFAULT_TENANT.loki };
   const app = createHttpServer({ name: 'logs', listenAddress: cfg.listen_address, logger: ctx.logger, registry: ctx.registry });
-  registerLogsRoutes(app, { store, engine, distributor, tenancy, limits });
-  const detachTail = attachTail(app.server, store, engine, tenancy, ctx.logger);
+  registerLogsRoutes(app, { store, flush: () => store.flush(), engine, distributor, tenancy, limits });
+  const detachTail = attachTail(app.server, store.ingester, engine, tenancy, ctx.logger);
   const port = await listen(app, cfg.listen_address);
 
   const background = async () => {
     try {
       await store.flush();
-      if (cfg.retention_enabled) await store.applyRetention(Date.now(), (t) => limits(t).retention_period);
+      if (cfg.retention_enabled) await store.applyRetention(Date.now(), (t) => limits.forTenant(t).retention_period);
     } catch (e) {
       ctx.logger.error({ component: 'logs', err: e }, 'flush failed; will retry');
     }
@@ -73,6 +79,7 @@ export async function startLogs(ctx: ComponentContext, deps: LogsDeps = {}): Pro
         ctx.logger.error({ component: 'logs', err: e }, 'final flush failed; the WAL keeps the data');
       }
       await store.close();
+      if (ownsObjects) closeObjectStore(objects);
     },
   };
 }

@@ -1,7 +1,10 @@
-export { startLogs, type LogsDeps, type LogsComponent } from './component.js';
-export { LogqlEngine, type InstantQueryParams, type RangeQueryParams, type LogqlEngineOptions } from './logql/engine.js';
-export { parseLogql, LogqlParseError } from './logql/parser.js';
-export type * from './logql/ast.js';
-export type { LogqlResult, Sample, StreamResult } from './logql/vector.js';
-export type { LogQueryable, EntryBatch, SelectRequest, LineFilterPushdown, IndexStats } from './store/interface.js';
-export { LogStore, type LogStoreOptions } from './store/log-store.js';
+/**
+ * The logs pillar (Loki's job), cut as every pillar: `adapters` (decode) → `distributor` (validation, per-tenant
+ * limits) → `ingester` (WAL, head, flush) → `storage` (chunks and index in the object store, retention) →
+ * `querier` (head + store) → `logql` (the engine) → `api` (HTTP). `LogStore` assembles the store of one process.
+ */
+export { startLogs, type LogsComponent, type LogsDeps } from './component.js';
+export { LogStore, type LogStoreOptions } from './log-store.js';
+export { LogqlEngine, LogqlParseError, parseLogql, type InstantQueryParams, type LogqlEngineOptions, type LogqlResult, type RangeQueryParams, type Sample, type StreamResult } from './logql/index.js';
+export type { Expr, LogSelectorExpr, MetricExpr } from './logql/index.js';
+export type { EntryBatch, IndexStats, LineFilterPushdown, LogQueryable, SelectRequest } from './model/index.js';

@@ -1,7 +1,7 @@
 import { sightlineConfigSchema } from '../config/index.js';
 import { createSelfMetricsRegistry, silentLogger, type Component } from '../server/index.js';
 import { startLogs, type LogsDeps } from './component.js';
-import type { LogqlEngine } from './logql/engine.js';
+import type { LogqlEngine } from './logql/index.js';
 
 export interface RunningLogs {
   component: Component & { engine: LogqlEngine };

@@ -1,35 +1,82 @@
 import { z } from 'zod';
 import { byteSize, durationMs, listenAddress } from '../zod-helpers.js';
+import { objectStorageSchema } from './object-storage.js';
 
-/** Per-tenant limits, named as in Loki's `limits_config`. */
+/**
+ * Per-tenant limits, named and defaulted as Loki's `limits_config` (durations in ms, sizes in bytes). Each tenant
+ * may override any of them under `logs.overrides` (Loki's runtime overrides); read them through `Overrides`.
+ */
+const limitFields = {
+  /** Per-tenant ingestion rate, MB/s (token bucket refill). */
+  ingestion_rate_mb: z.number().positive(),
+  /** Per-tenant burst, MB (bucket size). */
+  ingestion_burst_size_mb: z.number().positive(),
+  /** Longest accepted line; 0 = unlimited. */
+  max_line_size: byteSize,
+  /** Truncate lines over `max_line_size` instead of refusing them. */
+  max_line_size_truncate: z.boolean(),
+  /** Active streams per tenant on this ingester (Loki's local limit; 0 = unlimited). */
+  max_streams_per_user: z.number().int().nonnegative(),
+  /** Active streams per tenant over the cluster (one ingester here; Loki's default 5000; 0 = unlimited). */
+  max_global_streams_per_user: z.number().int().nonnegative(),
+  max_label_names_per_series: z.number().int().positive(),
+  max_label_name_length: z.number().int().positive(),
+  max_label_value_length: z.number().int().positive(),
+  reject_old_samples: z.boolean(),
+  reject_old_samples_max_age: durationMs,
+  creation_grace_period: durationMs,
+  /** Largest `limit` of a log query; 0 = unlimited. */
+  max_entries_limit_per_query: z.number().int().nonnegative(),
+  /** Longest time range of a query; 0 = unlimited. */
+  max_query_length: durationMs,
+  max_query_series: z.number().int().positive(),
+  query_timeout: durationMs,
+  /** Chunks of the tenant older than this are deleted (whole index periods); 0 = keep forever. */
+  retention_period: durationMs,
+};
+
 const limits = z.strictObject({
-  ingestion_rate_mb: z.number().positive().default(4),
-  ingestion_burst_size_mb: z.number().positive().default(6),
-  max_line_size: byteSize.default(256 * 1024),
-  /** Active streams per tenant (Loki's default 5000; 0 = unlimited). */
-  max_global_streams_per_user: z.number().int().nonnegative().default(5000),
-  max_label_names_per_series: z.number().int().positive().default(15),
-  max_label_name_length: z.number().int().positive().default(1024),
-  max_label_value_length: z.number().int().positive().default(2048),
-  reject_old_samples: z.boolean().default(true),
-  reject_old_samples_max_age: durationMs.default(7 * 24 * 3600_000),
-  creation_grace_period: durationMs.default(10 * 60_000),
-  max_entries_limit_per_query: z.number().int().nonnegative().default(5000),
-  /** 0 = unlimited. */
-  max_query_length: durationMs.default(721 * 3600_000),
-  max_query_series: z.number().int().positive().default(500),
-  query_timeout: durationMs.default(60_000),
-  retention_period: durationMs.default(90 * 24 * 3600_000),
+  ingestion_rate_mb: limitFields.ingestion_rate_mb.default(4),
+  ingestion_burst_size_mb: limitFields.ingestion_burst_size_mb.default(6),
+  max_line_size: limitFields.max_line_size.default(256 * 1024),
+  max_line_size_truncate: limitFields.max_line_size_truncate.default(false),
+  max_streams_per_user: limitFields.max_streams_per_user.default(0),
+  max_global_streams_per_user: limitFields.max_global_streams_per_user.default(5000),
+  max_label_names_per_series: limitFields.max_label_names_per_series.default(15),
+  max_label_name_length: limitFields.max_label_name_length.default(1024),
+  max_label_value_length: limitFields.max_label_value_length.default(2048),
+  reject_old_samples: limitFields.reject_old_samples.default(true),
+  reject_old_samples_max_age: limitFields.reject_old_samples_max_age.default(7 * 24 * 3600_000),
+  creation_grace_period: limitFields.creation_grace_period.default(10 * 60_000),
+  max_entries_limit_per_query: limitFields.max_entries_limit_per_query.default(5000),
+  max_query_length: limitFields.max_query_length.default(721 * 3600_000),
+  max_query_series: limitFields.max_query_series.default(500),
+  query_timeout: limitFields.query_timeout.default(60_000),
+  retention_period: limitFields.retention_period.default(90 * 24 * 3600_000),
 });
 
-/** The Loki role: push and query APIs (3100), the log store, LogQL limits. */
+/** A tenant's overrides: any subset of the limits, no defaults filled in (the rest comes from `logs.limits`). */
+const overrides = z.strictObject(limitFields).partial();
+
+/**
+ * The Loki role: push and query APIs (3100), the log store, LogQL limits.
+ *
+ * ```yaml
+ * logs:
+ *   storage: { backend: s3, s3: { endpoint: minio:9000, bucket: loki-data, secret_access_key: ${S3_SECRET}, insecure: true } }
+ *   limits: { ingestion_rate_mb: 8, retention_period: 30d }
+ *   overrides: { team-a: { max_global_streams_per_user: 20000 } }
+ * ```
+ */
 export const logsSection = z.strictObject({
   listen_address: listenAddress.default('127.0.0.1:3100'),
   /** `X-Scope-OrgID` required when on (Loki's `auth_enabled`); tenant `fake` otherwise. */
   auth_enabled: z.boolean().default(false),
-  /** Filesystem object store root (default `<data-dir>/objects`); S3 is configured by the storage section. */
+  /** Where chunks and index files live (Loki's `storage_config`): a directory (default `<data-dir>/objects`) or an S3 bucket. */
+  storage: objectStorageSchema('logs'),
+  /** Older spelling of `storage.filesystem.dir`. */
   object_store_dir: z.string().optional(),
-  /** Object-store prefix (Loki's bucket `loki-data` in the seed). */
+  /** Object-store key prefix (Loki's bucket `loki-data` in the seed). */
   object_prefix: z.string().default('loki-data'),
   wal_fsync_interval: durationMs.default(1000),
   /** Cut a chunk when its uncompressed size reaches this. */
@@ -46,8 +93,11 @@ export const logsSection = z.strictObject({
   out_of_order_window: durationMs.default(3600_000),
   retention_enabled: z.boolean().default(true),
   limits: limits.prefault({}),
-  /** Per-tenant overrides of `limits`. */
-  overrides: z.record(z.string(), limits.partial()).default({}),
+  /** Per-tenant overrides of `limits` (Loki's runtime `overrides`). */
+  overrides: z.record(z.string(), overrides).default({}),
+}).refine((s) => s.object_store_dir === undefined || s.storage.filesystem.dir === undefined || s.object_store_dir === s.storage.filesystem.dir, {
+  message: 'logs.object_store_dir and logs.storage.filesystem.dir name different directories; keep only storage.filesystem.dir',
+  path: ['object_store_dir'],
 });
 
 export type LogsConfig = z.output<typeof logsSection>;

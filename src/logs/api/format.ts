@@ -1,5 +1,5 @@
 import type { Labels } from '../../model/index.js';
-import type { LogqlResult, QueryStats } from '../logql/vector.js';
+import type { LogqlResult, QueryStats } from '../logql/index.js';
 
 /** Go's strconv.FormatFloat(v, 'f', -1, 64) as Prometheus/Loki render sample values. */
 export function formatValue(v: number): string {

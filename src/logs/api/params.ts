@@ -1,5 +1,5 @@
 import { HttpError } from '../../server/index.js';
-import { parseDurationParam, parseTimeParam } from '../time.js';
+import { parseDurationParam, parseTimeParam } from '../model/index.js';
 
 export type Params = Record<string, string | string[] | undefined>;
 

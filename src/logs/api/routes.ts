@@ -1,39 +1,23 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { SightlineConfig } from '../../config/index.js';
+import type { LogsLimits, Overrides } from '../../config/index.js';
 import type { Matcher } from '../../model/index.js';
 import { HttpError, resolveTenant, type TenancyOptions } from '../../server/index.js';
-import type { LogSelectorExpr } from '../logql/ast.js';
-import type { LogqlEngine } from '../logql/engine.js';
-import { LogqlLimitError } from '../logql/errors.js';
-import { LogqlParseError, parseLogql } from '../logql/parser.js';
-import { TemplateError } from '../logql/template.js';
-import type { Distributor } from '../push/distributor.js';
-import type { LogStore } from '../store/log-store.js';
+import { decodePushBody } from '../adapters/index.js';
+import type { Distributor } from '../distributor/index.js';
+import { LogqlParseError, parseLogql, type LogSelectorExpr, type LogqlEngine } from '../logql/index.js';
+import type { LogQueryable } from '../model/index.js';
+import { lokiErrorHandler } from './errors.js';
 import { formatValue, queryResponse } from './format.js';
 import { durationParam, goDuration, many, nowNs, one, rangeParams, timeParam, type Params } from './params.js';
-import { decodePushBody } from './push-handler.js';
-
-type Limits = SightlineConfig['logs']['limits'];
 
 export interface LogsApiDeps {
-  store: LogStore;
+  store: LogQueryable;
+  /** Flush the head to the object store (`POST /flush`). */
+  flush(): Promise<void>;
   engine: LogqlEngine;
   distributor: Distributor;
   tenancy: TenancyOptions;
-  limits: (tenant: string) => Limits;
-}
-
-/** Loki renders errors as plain text with the status code. */
-export function lokiErrorHandler(err: unknown, _req: FastifyRequest, reply: FastifyReply): FastifyReply {
-  let status = 500;
-  let msg = (err as Error).message ?? String(err);
-  if (err instanceof HttpError) status = err.status;
-  else if (err instanceof LogqlParseError || err instanceof TemplateError) status = 400;
-  else if (err instanceof LogqlLimitError) status = err.status;
-  else if (typeof (err as { statusCode?: number }).statusCode === 'number') status = (err as { statusCode: number }).statusCode;
-  if (status >= 500) reply.log.error({ err }, 'logs API error');
-  if (status === 413) msg = `request body too large: ${msg}`;
-  return reply.code(status).type('text/plain; charset=utf-8').send(msg.endsWith('\n') ? msg : `${msg}\n`);
+  limits: Overrides<LogsLimits>;
 }
 
 function selectorMatchers(q: string): Matcher[] {
@@ -77,11 +61,11 @@ export function registerLogsRoutes(app: FastifyInstance, d: LogsApiDeps): void {
     };
 
     const checkLimit = (tenant: string, limit: number) => {
-      const max = d.limits(tenant).max_entries_limit_per_query;
+      const max = d.limits.forTenant(tenant).max_entries_limit_per_query;
       if (max > 0 && limit > max) throw new HttpError(400, 'bad_data', `max entries limit per query exceeded, limit > max_entries_limit_per_query (${limit} > ${max})`);
     };
     const checkLength = (tenant: string, start: bigint, end: bigint) => {
-      const max = d.limits(tenant).max_query_length;
+      const max = d.limits.forTenant(tenant).max_query_length;
       const len = Number((end - start) / 1_000_000n);
       if (max > 0 && len > max) throw new HttpError(400, 'bad_data', `the query time range exceeds the limit (query length: ${goDuration(len)}, limit: ${goDuration(max)})`);
     };
@@ -204,7 +188,7 @@ export function registerLogsRoutes(app: FastifyInstance, d: LogsApiDeps): void {
     });
 
     scope.post('/flush', async (_req, reply) => {
-      await d.store.flush();
+      await d.flush();
       return reply.code(204).send();
     });
     scope.get('/loki/api/v1/status/buildinfo', async () => ({ version: '3.0.0-sightline', revision: '', branch: '', buildUser: '', buildDate: '', goVersion: '' }));

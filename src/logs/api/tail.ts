@@ -3,10 +3,8 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import { HttpError, resolveTenant, type TenancyOptions } from '../../server/index.js';
-import type { LogqlEngine } from '../logql/engine.js';
-import { LogqlParseError, parseLogql } from '../logql/parser.js';
-import { Pipeline, labelsOf, type PipelineEntry } from '../logql/pipeline.js';
-import type { LogStore } from '../store/log-store.js';
+import type { AppendListener } from '../ingester/index.js';
+import { LogqlParseError, Pipeline, labelsOf, parseLogql, type LogqlEngine, type PipelineEntry } from '../logql/index.js';
 import { nowNs, rangeParams, type Params } from './params.js';
 
 const TAIL_PATHS = new Set(['/loki/api/v1/tail', '/api/prom/tail']);
@@ -15,7 +13,12 @@ const TAIL_PATHS = new Set(['/loki/api/v1/tail', '/api/prom/tail']);
  * `GET /loki/api/v1/tail` over WebSocket: first the last `limit` entries since `start`, then every new entry
  * matching the query as it is written, as `{"streams":[{"stream":{...},"values":[["<ns>","<line>"]]}]}` frames.
  */
-export function attachTail(server: Server, store: LogStore, engine: LogqlEngine, tenancy: TenancyOptions, logger: Logger): () => void {
+/** What the tail needs of the ingester: every write once it is durable. */
+export interface AppendSource {
+  onAppend(l: AppendListener): () => void;
+}
+
+export function attachTail(server: Server, store: AppendSource, engine: LogqlEngine, tenancy: TenancyOptions, logger: Logger): () => void {
   const wss = new WebSocketServer({ noServer: true });
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://x');

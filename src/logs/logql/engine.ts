@@ -1,11 +1,10 @@
 import { Labels, compileAnchored, type Matcher } from '../../model/index.js';
-import type { LogQueryable } from '../store/interface.js';
+import { parseGoDuration, type LogQueryable } from '../model/index.js';
 import type { BinaryOp, Expr, Grouping, LogSelectorExpr, MetricExpr } from './ast.js';
-import { LogqlLimitError, seriesLimitError, timeoutError } from './errors.js';
+import { LogqlEvalError, seriesLimitError, timeoutError } from './errors.js';
 import { ERROR_DETAILS_LABEL, ERROR_LABEL, setError } from './label-parsers.js';
 import { parseBytes, parseLogql } from './parser.js';
 import { Pipeline, compileLabelFilter, labelsOf, type PipelineEntry } from './pipeline.js';
-import { parseGoDuration } from '../time.js';
 import type { LogqlResult, QueryStats, Sample, StepValues, StreamResult } from './vector.js';
 
 export interface LogqlEngineOptions {
@@ -99,7 +98,7 @@ export class LogqlEngine {
   async instantQuery(p: InstantQueryParams): Promise<LogqlResult> {
     const expr = typeof p.query === 'string' ? parseLogql(p.query) : p.query;
     if (expr.kind === 'log') {
-      throw new LogqlLimitError(400, 'log queries are not supported as an instant query type, please change your query to a range query type');
+      throw new LogqlEvalError('log queries are not supported as an instant query type, please change your query to a range query type');
     }
     const t0 = performance.now();
     const stats: QueryStats = { totalLinesProcessed: 0, totalBytesProcessed: 0, totalEntriesReturned: 0, execTimeSec: 0 };
@@ -233,7 +232,7 @@ export class LogqlEngine {
           innerExpr = { ...innerExpr, grouping: e.grouping ?? { without: false, labels: [] } };
         }
         const inner = await this.evalMetric(innerExpr, ctx);
-        if (inner.type === 'scalar') throw new LogqlLimitError(400, `parse error : unexpected scalar in ${e.op}`);
+        if (inner.type === 'scalar') throw new LogqlEvalError(`parse error : unexpected scalar in ${e.op}`);
         return { type: 'vector', steps: inner.steps.map((vec) => aggregate(e.op, e.param, e.grouping, vec)) };
       }
       case 'labelReplace': {
@@ -679,7 +678,7 @@ function binary(e: Extract<MetricExpr, { kind: 'binary' }>, l: StepValues, r: St
         const oneBy = new Map<string, Sample>();
         for (const s of one) {
           const k = sig(s.labels);
-          if (oneBy.has(k)) throw new LogqlLimitError(400, 'multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)');
+          if (oneBy.has(k)) throw new LogqlEvalError('multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)');
           oneBy.set(k, s);
         }
         for (const s of many) {
@@ -702,7 +701,7 @@ function binary(e: Extract<MetricExpr, { kind: 'binary' }>, l: StepValues, r: St
       const rBy = new Map<string, Sample>();
       for (const s of rvec) {
         const k = sig(s.labels);
-        if (rBy.has(k)) throw new LogqlLimitError(400, 'found duplicate series for the match group on the right hand-side of the operation; many-to-many matching not allowed: matching labels must be unique on one side');
+        if (rBy.has(k)) throw new LogqlEvalError('found duplicate series for the match group on the right hand-side of the operation; many-to-many matching not allowed: matching labels must be unique on one side');
         rBy.set(k, s);
       }
       const seen = new Set<string>();
@@ -710,7 +709,7 @@ function binary(e: Extract<MetricExpr, { kind: 'binary' }>, l: StepValues, r: St
         const k = sig(s.labels);
         const o = rBy.get(k);
         if (!o) continue;
-        if (seen.has(k)) throw new LogqlLimitError(400, 'found duplicate series for the match group on the left hand-side of the operation; many-to-many matching not allowed: matching labels must be unique on one side');
+        if (seen.has(k)) throw new LogqlEvalError('found duplicate series for the match group on the left hand-side of the operation; many-to-many matching not allowed: matching labels must be unique on one side');
         seen.add(k);
         const v = applyOp(op, s.value, o.value);
         const labels = m ? (m.on ? s.labels.withOnly(...m.labels) : s.labels.without(...m.labels)) : s.labels;

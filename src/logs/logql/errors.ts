@@ -1,14 +1,21 @@
-/** Query-side errors with the HTTP status Loki answers them with. */
-export class LogqlLimitError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
+/** A query Loki refuses while evaluating it (the API answers 400 with the message). */
+export class LogqlEvalError extends Error {
+  constructor(message: string) {
     super(message);
-    this.name = 'LogqlLimitError';
+    this.name = new.target.name;
   }
 }
 
-export const seriesLimitError = (n: number) => new LogqlLimitError(400, `maximum of series (${n}) reached for a single query`);
-export const timeoutError = () =>
-  new LogqlLimitError(504, 'request timed out, decrease the duration of the request or add more label matchers (prefer exact match over regex match) to reduce the amount of data processed');
+/** The query selected more series than the tenant's `max_query_series` (400 in Loki). */
+export class SeriesLimitError extends LogqlEvalError {}
+
+/** The query ran longer than the tenant's `query_timeout` (504 in Loki). */
+export class QueryTimeoutError extends Error {
+  constructor() {
+    super('request timed out, decrease the duration of the request or add more label matchers (prefer exact match over regex match) to reduce the amount of data processed');
+    this.name = 'QueryTimeoutError';
+  }
+}
+
+export const seriesLimitError = (n: number) => new SeriesLimitError(`maximum of series (${n}) reached for a single query`);
+export const timeoutError = () => new QueryTimeoutError();

@@ -3,7 +3,7 @@ import type { SyntaxNode } from '@lezer/common';
 import { Matcher, type MatchType } from '../../model/index.js';
 import { compileAnchored, compileUnanchored } from '../../lib/regex/index.js';
 import { unquoteGo } from '../../lib/go-string.js';
-import { parseDurationParam } from '../time.js';
+import { parseDurationParam } from '../model/index.js';
 import type { BinaryOp, CompareOp, Expr, ExtractionExpr, Grouping, LabelFilter, LineFilterOp, LogSelectorExpr, MetricExpr, RangeOp, Stage, Unwrap, VectorOp } from './ast.js';
 
 /** A LogQL syntax or semantic error; the API answers 400 with the message, as Loki does. */

@@ -1,6 +1,5 @@
 import { Labels, compileUnanchored } from '../../model/index.js';
-import type { LineFilterPushdown } from '../store/interface.js';
-import { parseGoDuration } from '../time.js';
+import { parseGoDuration, type LineFilterPushdown } from '../model/index.js';
 import type { CompareOp, LabelFilter, Stage } from './ast.js';
 import { ERROR_DETAILS_LABEL, ERROR_LABEL, compilePattern, compilePatternParser, compileRegexpParser, jsonParse, logfmtParse, setError, unpack, type LabelMap } from './label-parsers.js';
 import { parseBytes } from './parser.js';

@@ -14,11 +14,3 @@ export interface PushStream {
 export interface PushRequest {
   streams: PushStream[];
 }
-
-/** A push body that cannot be decoded: Loki answers 400 with the decoder's message. */
-export class PushDecodeError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PushDecodeError';
-  }
-}

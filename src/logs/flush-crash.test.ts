@@ -5,9 +5,9 @@
 import { cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Labels } from '../../model/index.js';
-import { FilesystemObjectStore } from '../../storage/index.js';
-import { tempDir } from '../../../test/helpers/process.js';
+import { Labels } from '../model/index.js';
+import { FilesystemObjectStore } from '../storage/index.js';
+import { tempDir } from '../../test/helpers/process.js';
 import { LogStore, type LogStoreOptions } from './log-store.js';
 
 const DAY = 24 * 3600_000;

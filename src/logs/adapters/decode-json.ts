@@ -1,4 +1,5 @@
-import { PushDecodeError, type PushRequest, type PushStream } from './push-request.js';
+import type { PushRequest, PushStream } from '../model/index.js';
+import { PushDecodeError } from './push-decode-error.js';
 
 /**
  * Loki's JSON push body:

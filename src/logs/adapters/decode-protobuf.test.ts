@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodePushRequestProto } from './decode-protobuf.js';
-import { PushDecodeError } from './push-request.js';
+import { PushDecodeError } from './push-decode-error.js';
 
 /** Protobuf bytes written by hand (field tags and varints) for one stream with two entries. */
 function varint(n: number): number[] {

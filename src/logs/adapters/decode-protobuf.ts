@@ -1,5 +1,6 @@
 import { WireReader } from '../../lib/protobuf/index.js';
-import { PushDecodeError, type PushRequest, type PushStream } from './push-request.js';
+import type { PushRequest, PushStream } from '../model/index.js';
+import { PushDecodeError } from './push-decode-error.js';
 
 /**
  * Hand-written decoder of Loki's `logproto.PushRequest` (the body Promtail, Alloy and winston-loki send, after

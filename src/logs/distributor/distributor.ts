@@ -1,39 +1,16 @@
-import { Counter, type Registry } from 'prom-client';
-import { HttpError } from '../../server/index.js';
-import type { SightlineConfig } from '../../config/index.js';
-import type { HeadStream, LogStore, StreamWrite } from '../store/log-store.js';
-import { labelsString } from '../store/labels-string.js';
-import { formatGoTime } from '../time.js';
-import { LabelsParseError, parseStreamLabels } from './parse-labels.js';
-import type { PushRequest } from './push-request.js';
+import type { LogsLimits, Overrides } from '../../config/index.js';
 import { TenantTokenBuckets } from '../../lib/token-bucket.js';
-
-type Limits = SightlineConfig['logs']['limits'];
-
-export interface DistributorMetrics {
-  linesReceived: Counter<'tenant'>;
-  bytesReceived: Counter<'tenant'>;
-  discardedSamples: Counter<'reason' | 'tenant'>;
-  discardedBytes: Counter<'reason' | 'tenant'>;
-  streamsCreated: Counter<'tenant'>;
-}
-
-export function createDistributorMetrics(registry: Registry): DistributorMetrics {
-  const reg = { registers: [registry] };
-  return {
-    linesReceived: new Counter({ name: 'loki_distributor_lines_received_total', help: 'The total number of log lines received.', labelNames: ['tenant'], ...reg }),
-    bytesReceived: new Counter({ name: 'loki_distributor_bytes_received_total', help: 'The total number of uncompressed bytes received.', labelNames: ['tenant'], ...reg }),
-    discardedSamples: new Counter({ name: 'loki_discarded_samples_total', help: 'The total number of samples that were discarded.', labelNames: ['reason', 'tenant'], ...reg }),
-    discardedBytes: new Counter({ name: 'loki_discarded_bytes_total', help: 'The total number of bytes that were discarded.', labelNames: ['reason', 'tenant'], ...reg }),
-    streamsCreated: new Counter({ name: 'loki_ingester_streams_created_total', help: 'The total number of streams created per tenant.', labelNames: ['tenant'], ...reg }),
-  };
-}
+import type { HeadStream, Ingester, StreamWrite } from '../ingester/index.js';
+import { LabelsParseError, formatGoTime, labelsString, parseStreamLabels, type PushRequest } from '../model/index.js';
+import { InvalidEntriesError, RateLimitedError, StreamLimitError } from './errors.js';
+import type { DistributorMetrics } from './metrics.js';
 
 /**
  * Validation and tenant limits between the protocol adapters and the store, with Loki's rules and messages:
  * per stream (labels parse, label count and lengths, duplicates), per entry (line size, too old, too new), the
  * tenant's ingestion rate (429 for the whole request), then per stream order (too far behind). Valid entries of a
- * request are written even when others are refused; the refusals come back as one 400 (errors joined by newline).
+ * request are written even when others are refused; the refusals come back as one `InvalidEntriesError` (a 400 with the
+ * errors joined by newline), the limits as `RateLimitedError` / `StreamLimitError` (429).
  */
 export class Distributor {
   private readonly limiter: TenantTokenBuckets;
@@ -41,8 +18,8 @@ export class Distributor {
   private readonly labelsCache = new Map<string, ReturnType<typeof parseStreamLabels>>();
 
   constructor(
-    private readonly store: LogStore,
-    private readonly limits: (tenant: string) => Limits,
+    private readonly ingester: Ingester,
+    private readonly limits: Overrides<LogsLimits>,
     private readonly metrics: DistributorMetrics,
     private readonly now: () => number = Date.now,
   ) {
@@ -50,7 +27,7 @@ export class Distributor {
   }
 
   push(tenant: string, req: PushRequest): void {
-    const lim = this.limits(tenant);
+    const lim = this.limits.forTenant(tenant);
     const nowMs = this.now();
     const errors: string[] = [];
     const discard = (reason: string, lines: number, bytes: number) => {
@@ -110,10 +87,16 @@ export class Distributor {
       }
       const p: Pending = { labels, ts: [], lines: [], metadata: s.metadata ? [] : undefined };
       for (let i = 0; i < s.lines.length; i++) {
-        const line = s.lines[i];
+        let line = s.lines[i];
         const ts = s.ts[i];
-        const len = Buffer.byteLength(line);
-        if (lim.max_line_size > 0 && len > lim.max_line_size) {
+        let len = Buffer.byteLength(line);
+        if (lim.max_line_size > 0 && len > lim.max_line_size && lim.max_line_size_truncate) {
+          line = truncateUtf8(line, lim.max_line_size);
+          const cut = Buffer.byteLength(line);
+          this.metrics.mutatedSamples.inc({ reason: 'line_too_long', tenant });
+          this.metrics.mutatedBytes.inc({ reason: 'line_too_long', tenant }, len - cut);
+          len = cut;
+        } else if (lim.max_line_size > 0 && len > lim.max_line_size) {
           errors.push(`Max entry size '${lim.max_line_size}' bytes exceeded for stream '${ls}' while adding an entry with length '${len}' bytes`);
           discard('line_too_long', 1, len);
           continue;
@@ -144,25 +127,24 @@ export class Distributor {
     const burst = lim.ingestion_burst_size_mb * 1024 * 1024;
     if (validLines > 0 && !this.limiter.allow(tenant, validBytes, rate, burst)) {
       discard('rate_limited', validLines, validBytes);
-      throw new HttpError(
-        429,
-        'rate_limited',
+      throw new RateLimitedError([
         `Ingestion rate limit exceeded for user ${tenant} (limit: ${Math.floor(rate)} bytes/sec) while attempting to ingest '${validLines}' lines totaling '${validBytes}' bytes, reduce log volume or contact your Loki administrator to see if the limit can be increased`,
-      );
+      ]);
     }
     const writes: StreamWrite[] = [];
     const created: HeadStream[] = [];
     const streamLimitErrors: string[] = [];
-    let active = this.store.activeStreams(tenant);
+    let active = this.ingester.activeStreams(tenant);
+    const maxStreams = streamLimit(lim);
     for (const p of pending) {
-      if (lim.max_global_streams_per_user > 0 && active >= lim.max_global_streams_per_user && !this.store.findStream(tenant, p.labels)) {
+      if (maxStreams > 0 && active >= maxStreams && !this.ingester.findStream(tenant, p.labels)) {
         discard('stream_limit', p.lines.length, sumBytes(p.lines));
         streamLimitErrors.push(
           `Maximum active stream limit exceeded when trying to create stream ${labelsString(p.labels)}, reduce the number of active streams (reduce labels or reduce label values), or contact your Loki administrator to see if the limit can be increased, user: '${tenant}'`,
         );
         continue;
       }
-      const [stream, isNew] = this.store.stream(tenant, p.labels);
+      const [stream, isNew] = this.ingester.stream(tenant, p.labels);
       if (isNew) active++;
       if (isNew) created.push(stream);
       const w: StreamWrite = { stream, ts: [], lines: [], metadata: p.metadata ? [] : undefined };
@@ -173,8 +155,8 @@ export class Distributor {
         const ts = p.ts[i];
         const line = p.lines[i];
         if (ts === newestSeen && line === lastLine) continue;
-        if (ts < newestSeen - this.store.outOfOrderWindowNs) {
-          errors.push(`entry too far behind, entry timestamp is: ${formatRfc3339(ts)}, oldest acceptable timestamp is: ${formatRfc3339(newestSeen - this.store.outOfOrderWindowNs)}`);
+        if (ts < newestSeen - this.ingester.outOfOrderWindowNs) {
+          errors.push(`entry too far behind, entry timestamp is: ${formatRfc3339(ts)}, oldest acceptable timestamp is: ${formatRfc3339(newestSeen - this.ingester.outOfOrderWindowNs)}`);
           discard('too_far_behind', 1, Buffer.byteLength(line));
           continue;
         }
@@ -188,11 +170,31 @@ export class Distributor {
       }
       if (w.lines.length > 0) writes.push(w);
     }
-    this.store.write(tenant, writes);
+    this.ingester.write(tenant, writes);
     for (const _ of created) this.metrics.streamsCreated.inc({ tenant });
-    if (streamLimitErrors.length > 0) throw new HttpError(429, 'stream_limit', [...streamLimitErrors, ...errors].join('\n'));
-    if (errors.length > 0) throw new HttpError(400, 'bad_data', errors.join('\n'));
+    if (streamLimitErrors.length > 0) throw new StreamLimitError([...streamLimitErrors, ...errors]);
+    if (errors.length > 0) throw new InvalidEntriesError(errors);
   }
+}
+
+/**
+ * The active stream limit of a tenant: the smaller of the local (`max_streams_per_user`) and global
+ * (`max_global_streams_per_user`) limits that are set, as Loki's ingester computes it with one ingester and a
+ * replication factor of 1; 0 = unlimited.
+ */
+function streamLimit(lim: LogsLimits): number {
+  const local = lim.max_streams_per_user;
+  const global = lim.max_global_streams_per_user;
+  if (local > 0 && global > 0) return Math.min(local, global);
+  return local > 0 ? local : global;
+}
+
+/** The longest prefix of `s` that is at most `max` bytes in UTF-8 (never splitting a character). */
+function truncateUtf8(s: string, max: number): string {
+  const b = Buffer.from(s, 'utf8');
+  let end = max;
+  while (end > 0 && (b[end] & 0xc0) === 0x80) end--;
+  return b.toString('utf8', 0, end);
 }
 
 function sumBytes(lines: readonly string[]): number {

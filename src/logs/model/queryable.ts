@@ -18,7 +18,7 @@ export interface LogQueryable {
   /** Index statistics as `index/stats` reports them. */
   stats(tenant: string, matchers: readonly Matcher[], start: bigint, end: bigint): Promise<IndexStats>;
   /** Per-stream volume (bytes and entries) in [start, end), for `index/volume`. */
-  streamStats(tenant: string, matchers: readonly Matcher[], start: bigint, end: bigint): Promise<Array<{ labels: Labels; bytes: number; entries: number }>>;
+  streamStats(tenant: string, matchers: readonly Matcher[], start: bigint, end: bigint): Promise<StreamVolume[]>;
 }
 
 export interface SelectRequest {
@@ -57,4 +57,11 @@ export interface IndexStats {
   chunks: number;
   entries: number;
   bytes: number;
+}
+
+/** Bytes and entries of one stream in a time range. */
+export interface StreamVolume {
+  labels: Labels;
+  bytes: number;
+  entries: number;
 }

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Labels } from '../../model/index.js';
-import { FilesystemObjectStore } from '../../storage/index.js';
-import { tempDir } from '../../../test/helpers/process.js';
+import { Labels } from '../model/index.js';
+import { FilesystemObjectStore } from '../storage/index.js';
+import { tempDir } from '../../test/helpers/process.js';
 import { LogStore } from './log-store.js';
 
 const DAY = 24 * 3600_000;

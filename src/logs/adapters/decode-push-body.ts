@@ -1,0 +1,41 @@
+import { CorruptBodyError, DecompressedTooLargeError, UnsupportedEncodingError, decompressBody, decompressSnappyBlock } from '../../lib/decompress/index.js';
+import type { PushRequest } from '../model/index.js';
+import { decodePushRequestJson } from './decode-json.js';
+import { decodePushRequestProto } from './decode-protobuf.js';
+import { PushDecodeError, PushTooLargeError, UnsupportedContentEncodingError } from './push-decode-error.js';
+
+/** Loki's `distributor.max_recv_msg_size` default: the largest push body after decompression. */
+export const DEFAULT_MAX_PUSH_SIZE = 100 << 20;
+
+function pushBodyError(e: unknown, limit: number, enc: string): unknown {
+  if (e instanceof DecompressedTooLargeError) return new PushTooLargeError(limit);
+  if (e instanceof UnsupportedEncodingError) return new UnsupportedContentEncodingError(e.encoding);
+  if (e instanceof CorruptBodyError) return new PushDecodeError(enc === 'gzip' ? 'gzip: invalid header' : enc === 'snappy' ? 'snappy: corrupt input' : e.message);
+  return e;
+}
+
+/**
+ * The body of `/loki/api/v1/push`: Content-Encoding (gzip, deflate), then JSON for `application/json` and
+ * snappy-compressed protobuf otherwise (Loki's default when no Content-Type is set), at most `maxMessageSize`
+ * bytes once decompressed. Decodes only; validation is the distributor's. Throws `PushDecodeError`,
+ * `UnsupportedContentEncodingError` or `PushTooLargeError`.
+ */
+export async function decodePushBody(body: Buffer, contentType: string | undefined, contentEncoding: string | undefined, maxMessageSize = DEFAULT_MAX_PUSH_SIZE): Promise<PushRequest> {
+  let raw: Buffer;
+  const enc = (contentEncoding ?? '').toLowerCase().trim();
+  try {
+    if (enc === 'snappy') throw new UnsupportedEncodingError(enc);
+    raw = await decompressBody(body, enc, maxMessageSize);
+  } catch (e) {
+    throw pushBodyError(e, maxMessageSize, enc);
+  }
+  const ct = (contentType ?? '').split(';')[0].trim().toLowerCase();
+  if (ct === 'application/json') return decodePushRequestJson(raw.toString('utf8'));
+  let pb: Buffer;
+  try {
+    pb = await decompressSnappyBlock(raw, maxMessageSize);
+  } catch (e) {
+    throw pushBodyError(e, maxMessageSize, 'snappy');
+  }
+  return decodePushRequestProto(pb);
+}

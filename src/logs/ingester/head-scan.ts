@@ -1,0 +1,32 @@
+import type { Labels } from '../../model/index.js';
+import type { EntryBatch, LineFilterPushdown } from '../model/index.js';
+import type { MemBlock } from './mem-block.js';
+
+function lowerBound(ts: ArrayLike<bigint>, n: number, t: bigint): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ts[mid] < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The entries of a head block in [start, end) that the pushed-down filter accepts (the block is sorted first). */
+export function scanBlock(labels: Labels, b: MemBlock, start: bigint, end: bigint, filter: LineFilterPushdown | undefined): EntryBatch {
+  b.sort();
+  const lo = lowerBound(b.ts, b.n, start);
+  const hi = lowerBound(b.ts, b.n, end);
+  const ts: bigint[] = [];
+  const lines: string[] = [];
+  const meta = b.metadata ? ([] as (Array<[string, string]> | undefined)[]) : undefined;
+  for (let i = lo; i < hi; i++) {
+    const line = b.lines[i];
+    if (filter && !filter.test(line)) continue;
+    ts.push(b.ts[i]);
+    lines.push(line);
+    if (meta) meta.push(b.metadata![i]);
+  }
+  return { labels, ts, lines, metadata: meta };
+}

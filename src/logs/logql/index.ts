@@ -1,0 +1,8 @@
+/** LogQL: the parser (Grafana's lezer grammar to our AST), log pipelines and the query engine over a `LogQueryable`. */
+export type * from './ast.js';
+export { LogqlEngine, type InstantQueryParams, type LogqlEngineOptions, type RangeQueryParams } from './engine.js';
+export { LogqlEvalError, QueryTimeoutError, SeriesLimitError } from './errors.js';
+export { LogqlParseError, parseLogql } from './parser.js';
+export { Pipeline, labelsOf, type PipelineEntry } from './pipeline.js';
+export { TemplateError } from './template.js';
+export type { LogqlResult, QueryStats, Sample, StreamResult } from './vector.js';
