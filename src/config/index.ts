@@ -7,3 +7,4 @@ export { byteSize, durationMs, listenAddress, splitHostPort } from './zod-helper
 export { Overrides } from './overrides.js';
 export { objectStorageSchema, s3StorageSchema, type ObjectStorageConfig } from './sections/object-storage.js';
 export { DEFAULT_TENANT_LIMITS, tenantLimitsSchema, tenantOverridesSchema, type TenantLimits } from './sections/remote-limits.js';
+export type { RulesConfig } from './sections/rules.js';
