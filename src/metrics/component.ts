@@ -3,7 +3,7 @@ import type { FastifyReply } from 'fastify';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../config/index.js';
-import { RuleLoadError, RuleManager, promqlRuleEngine, validatePromql } from '../rules/index.js';
+import { Notifier, RuleLoadError, RuleManager, promqlRuleEngine, toNotifierAlerts, validatePromql } from '../rules/index.js';
 import { version } from '../cli/version.js';
 import { registerOtlpSinks, unregisterOtlpSink } from '../otlp/index.js';
 import type { Component, ComponentContext } from '../server/index.js';
@@ -46,14 +46,22 @@ export async function startMetrics(ctx: ComponentContext): Promise<Component> {
   // Recording and alerting rules of prometheus.yml's `rule_files`, evaluated by this engine into this TSDB.
   const port0 = Number(cfg.listen_address.slice(cfg.listen_address.lastIndexOf(':') + 1));
   const externalURL = (ctx.config.rules.external_url || `http://${hostname()}:${port0}`).replace(/\/$/, '');
+  const externalLabels = Labels.fromObject(promConfig.global.external_labels);
+  const notifier = new Notifier(promConfig.alerting, {
+    registry: ctx.registry,
+    logger: log.child({ component: 'notifier' }),
+    queueCapacity: ctx.config.rules.notification_queue_capacity,
+    externalLabels,
+  });
   const rules = new RuleManager({
+    notify: (expr, alerts) => notifier.send(toNotifierAlerts(externalURL, expr, alerts)),
     engine: promqlRuleEngine(engine, formatQuery),
     appendable: tsdb,
     queryable: tsdb,
     registry: ctx.registry,
     logger: log.child({ component: 'rules' }),
     validateExpr: validatePromql,
-    externalLabels: Labels.fromObject(promConfig.global.external_labels),
+    externalLabels,
     externalURL,
     evaluationInterval: promConfig.global.evaluation_interval,
     queryOffset: promConfig.global.rule_query_offset,
@@ -71,6 +79,7 @@ export async function startMetrics(ctx: ComponentContext): Promise<Component> {
     await applyRules(promConfig);
   } catch (e) {
     await rules.stop();
+    notifier.stop();
     await tsdb.close();
     if (e instanceof RuleLoadError) throw new ConfigError(configFile ?? '', 'rule_files', `error loading rules:\n  ${e.errors.join('\n  ')}`);
     throw e;
@@ -123,6 +132,7 @@ export async function startMetrics(ctx: ComponentContext): Promise<Component> {
       if (e instanceof RuleLoadError) throw new Error(`error loading rules, previous rule set restored: ${e.errors.join('; ')}`, { cause: e });
       throw e;
     }
+    notifier.applyConfig(next.alerting);
     scrape.applyConfig(next);
     currentYaml = readFileSync(configFile, 'utf8');
     log.info({ file: configFile, jobs: next.scrape_configs.length }, 'reloaded prometheus.yml (scrape configs and rules)');
@@ -148,6 +158,7 @@ export async function startMetrics(ctx: ComponentContext): Promise<Component> {
   } catch (e) {
     process.off('SIGHUP', onHup);
     await rules.stop();
+    notifier.stop();
     await tsdb.close();
     throw e;
   }
@@ -181,6 +192,7 @@ export async function startMetrics(ctx: ComponentContext): Promise<Component> {
       unregisterOtlpSink(ctx, 'metrics');
       await scrape.stop();
       await rules.stop();
+      notifier.stop();
       await Promise.all(senders.map((s) => s.stop()));
       await app.close();
       await tsdb.close();

@@ -8,3 +8,4 @@ export { duplicateRecordingRules, parseRuleFile, parseRuleGroups, type ExprValid
 export { checkRules } from './check-rules.js';
 export { expandPrometheusTemplate, humanize, humanize1024, humanizeDuration } from './template/expander.js';
 export { validatePromql } from './promql-validator.js';
+export { MAX_BATCH_SIZE, Notifier, postableAlertsJson, toNotifierAlerts, type NotifierAlert, type NotifierOptions } from './notifier/notifier.js';

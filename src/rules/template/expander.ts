@@ -1,5 +1,6 @@
 import { compileRegex, replaceAll } from '../../lib/regex/index.js';
 import type { Labels } from '../../model/index.js';
+import { queryEscape } from '../query-escape.js';
 import { BUILTIN_FUNCS, InterfaceMap, executeTemplate, type TemplateFunc } from './exec.js';
 import { formatFloat, formatGoTime, sprintf } from './go-fmt.js';
 import { parseTemplate, type ParsedTemplate } from './parse.js';
@@ -114,7 +115,7 @@ function title(s: string): string {
 }
 
 function queryLink(expr: string, tab: number): string {
-  return `/graph?g0.expr=${encodeURIComponent(expr).replace(/%20/g, '+').replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}&g0.tab=${tab}`;
+  return `/graph?g0.expr=${queryEscape(expr)}&g0.tab=${tab}`;
 }
 
 function splitHostPort(hostPort: string): string {
