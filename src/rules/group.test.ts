@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Engine, formatQuery } from '../metrics/promql/index.js';
-import { MemoryStorage } from '../metrics/storage/index.js';
+import { MemoryStorage } from '../metrics/storage-api/index.js';
 import { Labels, isStaleNaN } from '../model/index.js';
 import { Registry, silentLogger } from '../server/index.js';
 import type { Alert } from './alert.js';

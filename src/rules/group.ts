@@ -1,4 +1,4 @@
-import type { Appendable, Queryable } from '../metrics/storage/index.js';
+import type { Appendable, Queryable } from '../metrics/storage-api/index.js';
 import { xxhash64 } from '../metrics/promql/index.js';
 import type { Labels} from '../model/index.js';
 import { METRIC_NAME, Matcher, STALE_NAN, isStaleNaN } from '../model/index.js';

@@ -1,9 +1,10 @@
 import { FloatHistogram, HistogramOpError, mergeHints, trimHistogram, Labels, LabelsBuilder, histogramFractionNative, histogramQuantileNative, METRIC_NAME, Matcher as MatcherCtor, compileAnchored, expandTemplate, isStaleNaN, type Matcher, type Regex } from '../../model/index.js';
-import type { Querier, SelectHints } from '../storage/index.js';
+import type { Querier, SelectHints } from '../storage-api/index.js';
 import { COMPARISON_OPS, type AggregateExpr, type BinaryExpr, type BinaryOp, type Call, type DurationExpr, type Expr, type MatrixSelector, type SubqueryExpr, type VectorMatching, type VectorSelector } from './ast.js';
 import { KEEPS_METRIC_NAME } from './functions.js';
 import { bucketFraction, bucketQuantile, formatFloatF, goParseFloat, kahanInc, linearRegression, quantileOf, compareValuesNaNFirst, type Bucket } from './math.js';
-import { goQuote, isValidUtf8LabelName, lineCol } from './parser.js';
+import { isValidUtf8LabelName, lineCol } from './parser.js';
+import { goQuote } from '../../lib/go-string.js';
 import { xxhash64 } from './xxhash64.js';
 import { PromqlError } from './types.js';
 import { StepSeries, type RangeVector, type RawSeries, type Value } from './values.js';
