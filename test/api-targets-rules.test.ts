@@ -214,7 +214,7 @@ describe('rules and alerts', () => {
     expect(g[0].rules[1]).toEqual({
       name: 'job:up:sum',
       query: 'sum by (job) (up)',
-      labels: {},
+      // Prometheus's recording-rule JSON has `labels,omitempty` (checked against 2.42 in rules-vs-prometheus).
       health: 'err',
       lastError: 'many-to-many matching not allowed',
       evaluationTime: 0.0002,

@@ -32,6 +32,10 @@ export const FLAG_OVERRIDES: Record<string, string> = {
   'query.max-samples': 'metrics.query.max_samples',
   'query.lookback-delta': 'metrics.query.lookback_delta',
   'log.level': 'server.log_level',
+  'rules.alert.for-outage-tolerance': 'rules.alert.for_outage_tolerance',
+  'rules.alert.for-grace-period': 'rules.alert.for_grace_period',
+  'rules.alert.resend-delay': 'rules.alert.resend_delay',
+  'web.external-url': 'rules.external_url',
   'web.config.file': 'server.web_config_file',
 };
 

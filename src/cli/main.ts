@@ -2,11 +2,13 @@
 import { ConfigError } from '../config/index.js';
 import { createLogger } from '../server/index.js';
 import { USAGE, UsageError, parseCliArgs } from './args.js';
+import { runCheck } from './check.js';
 import { loadSightlineConfig } from './load-config.js';
 import { startSightline } from './sightline.js';
 import { version } from '../lib/version.js';
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'check') return runCheck(argv.slice(1));
   let opts;
   let config;
   try {

@@ -9,6 +9,7 @@ export { Overrides } from './overrides.js';
 export { objectStorageSchema, s3StorageSchema, type ObjectStorageConfig } from './sections/object-storage.js';
 export { DEFAULT_TENANT_LIMITS, tenantLimitsSchema, tenantOverridesSchema, type TenantLimits } from './sections/remote-limits.js';
 export type { AgentSectionConfig } from './sections/agent.js';
+export type { RulesConfig } from './sections/rules.js';
 export { traceLimitsSchema, traceOverridesSchema, type TraceLimits, type TracesConfig } from './sections/traces.js';
 export type { MimirConfig } from './sections/mimir.js';
 export type { AlertmanagerSection } from './sections/alertmanager.js';

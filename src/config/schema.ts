@@ -5,6 +5,7 @@ import { logsSection } from './sections/logs.js';
 import { metricsSection } from './sections/metrics.js';
 import { mimirSection } from './sections/mimir.js';
 import { remoteSection } from './sections/remote.js';
+import { rulesSection } from './sections/rules.js';
 import { otlpSection } from './sections/otlp.js';
 import { serverSection } from './sections/server.js';
 import { tracesSection } from './sections/traces.js';
@@ -19,6 +20,7 @@ export const sightlineConfigSchema = z.strictObject({
   server: serverSection.prefault({}),
   metrics: metricsSection.prefault({}),
   remote: remoteSection.prefault({}),
+  rules: rulesSection.prefault({}),
   mimir: mimirSection.prefault({}),
   logs: logsSection.prefault({}),
   traces: tracesSection.prefault({}),

@@ -1,12 +1,15 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyReply } from 'fastify';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { ConfigError } from '../config/index.js';
+import { Notifier, RuleLoadError, RuleManager, promqlRuleEngine, toNotifierAlerts, validatePromql } from '../rules/index.js';
 import { version } from '../lib/version.js';
 import type { Component, ComponentContext } from '../server/index.js';
 import type { Appendable } from './storage-api/index.js';
 import { DEFAULT_TENANT, createHttpServer, listen } from '../server/index.js';
 import { prometheusFlags, registerPrometheusApi, type BuildInfo } from './api/index.js';
-import type { Labels } from '../model/index.js';
+import { Labels } from '../model/index.js';
 import { buildPrometheusConfig, loadPrometheusConfig, type PrometheusConfig } from './promconfig/index.js';
 import { Engine, formatQuery, parseExpr } from './promql/index.js';
 import { compileRelabels, relabel } from './relabel/index.js';
@@ -45,6 +48,48 @@ export async function startMetrics(ctx: ComponentContext): Promise<MetricsCompon
   });
   const scrape = new ScrapeManager(tsdb, { registry: ctx.registry, logger: log });
 
+  // Recording and alerting rules of prometheus.yml's `rule_files`, evaluated by this engine into this TSDB.
+  const port0 = Number(cfg.listen_address.slice(cfg.listen_address.lastIndexOf(':') + 1));
+  const externalURL = (ctx.config.rules.external_url || `http://${hostname()}:${port0}`).replace(/\/$/, '');
+  const externalLabels = Labels.fromObject(promConfig.global.external_labels);
+  const notifier = new Notifier(promConfig.alerting, {
+    registry: ctx.registry,
+    logger: log.child({ component: 'notifier' }),
+    queueCapacity: ctx.config.rules.notification_queue_capacity,
+    externalLabels,
+  });
+  const rules = new RuleManager({
+    notify: (expr, alerts) => notifier.send(toNotifierAlerts(externalURL, expr, alerts)),
+    engine: promqlRuleEngine(engine, formatQuery),
+    appendable: tsdb,
+    queryable: tsdb,
+    registry: ctx.registry,
+    logger: log.child({ component: 'rules' }),
+    validateExpr: validatePromql,
+    externalLabels,
+    externalURL,
+    evaluationInterval: promConfig.global.evaluation_interval,
+    queryOffset: promConfig.global.rule_query_offset,
+    resendDelay: ctx.config.rules.alert.resend_delay,
+    outageTolerance: ctx.config.rules.alert.for_outage_tolerance,
+    forGracePeriod: ctx.config.rules.alert.for_grace_period,
+  });
+  const applyRules = async (pc: PrometheusConfig) => {
+    const { files, missing } = RuleManager.expandFiles(pc.rule_files);
+    for (const m of missing) log.warn({ file: m }, 'rule file does not exist; skipped (as Prometheus does)');
+    await rules.update(files);
+    return files.length;
+  };
+  try {
+    await applyRules(promConfig);
+  } catch (e) {
+    await rules.stop();
+    notifier.stop();
+    await tsdb.close();
+    if (e instanceof RuleLoadError) throw new ConfigError(configFile ?? '', 'rule_files', `error loading rules:\n  ${e.errors.join('\n  ')}`);
+    throw e;
+  }
+
   let ready = false;
   const app = createHttpServer({ name: 'metrics', listenAddress: cfg.listen_address, logger: ctx.logger, registry: ctx.registry, ready: () => ready });
   registerPrometheusApi(
@@ -61,6 +106,8 @@ export async function startMetrics(ctx: ComponentContext): Promise<MetricsCompon
       configYaml: () => currentYaml,
       flags: () => prometheusFlags(cfg, ctx.dataDir, configFile),
       buildInfo: buildInfo(),
+      rules: () => rules.status(),
+      alerts: () => rules.alerts(),
     },
     { maxConcurrentQueries: cfg.query.max_concurrency, queryTimeoutMs: cfg.query.timeout },
   );
@@ -81,16 +128,23 @@ export async function startMetrics(ctx: ComponentContext): Promise<MetricsCompon
   // Prometheus's lifecycle reload (`POST /-/reload`, SIGHUP): re-read prometheus.yml and re-apply the scrape
   // configuration (unchanged jobs keep their loops). A bad file is refused and the running config stays.
   let currentYaml = configYaml;
-  const reload = (): void => {
+  const reload = async (): Promise<void> => {
     if (!configFile) return;
     const next = loadPrometheusConfig(configFile);
+    try {
+      await applyRules(next);
+    } catch (e) {
+      if (e instanceof RuleLoadError) throw new Error(`error loading rules, previous rule set restored: ${e.errors.join('; ')}`, { cause: e });
+      throw e;
+    }
+    notifier.applyConfig(next.alerting);
     scrape.applyConfig(next);
     currentYaml = readFileSync(configFile, 'utf8');
-    log.info({ file: configFile, jobs: next.scrape_configs.length }, 'reloaded prometheus.yml (scrape configs)');
+    log.info({ file: configFile, jobs: next.scrape_configs.length }, 'reloaded prometheus.yml (scrape configs and rules)');
   };
   const reloadHandler = async (_req: unknown, reply: FastifyReply) => {
     try {
-      reload();
+      await reload();
       return reply.code(200).send();
     } catch (e) {
       return reply.code(500).type('text/plain').send(`failed to reload config: ${(e as Error).message}\n`);
@@ -99,11 +153,7 @@ export async function startMetrics(ctx: ComponentContext): Promise<MetricsCompon
   app.post('/-/reload', reloadHandler);
   app.put('/-/reload', reloadHandler);
   const onHup = () => {
-    try {
-      reload();
-    } catch (e) {
-      log.error({ err: (e as Error).message }, 'reload failed; keeping the running configuration');
-    }
+    reload().catch((e: unknown) => log.error({ err: (e as Error).message }, 'reload failed; keeping the running configuration'));
   };
   process.on('SIGHUP', onHup);
 
@@ -112,6 +162,8 @@ export async function startMetrics(ctx: ComponentContext): Promise<MetricsCompon
     port = await listen(app, cfg.listen_address);
   } catch (e) {
     process.off('SIGHUP', onHup);
+    await rules.stop();
+    notifier.stop();
     await tsdb.close();
     throw e;
   }
@@ -142,6 +194,8 @@ export async function startMetrics(ctx: ComponentContext): Promise<MetricsCompon
       ready = false;
       process.off('SIGHUP', onHup);
       await scrape.stop();
+      await rules.stop();
+      notifier.stop();
       await Promise.all(senders.map((s) => s.stop()));
       await app.close();
       await tsdb.close();

@@ -27,7 +27,8 @@ function alertJson(a: AlertStatus): string {
 function ruleJson(r: RuleStatus, excludeAlerts: boolean): string {
   const lastError = r.lastError ? `,"lastError":${jsonString(r.lastError)}` : '';
   const tail = `,"health":${jsonString(r.health)}${lastError},"evaluationTime":${r.evaluationTime},"lastEvaluation":${jsonString(formatRfc3339(r.lastEvaluation))},"type":${jsonString(r.type)}}`;
-  if (r.type === 'recording') return `{"name":${jsonString(r.name)},"query":${jsonString(r.query)},"labels":${labelsJson(r.labels)}${tail}`;
+  // Prometheus's recording rule JSON has `labels,omitempty`.
+  if (r.type === 'recording') return `{"name":${jsonString(r.name)},"query":${jsonString(r.query)}${r.labels.size > 0 ? `,"labels":${labelsJson(r.labels)}` : ''}${tail}`;
   const alerts = excludeAlerts ? 'null' : `[${r.alerts.map(alertJson).join(',')}]`;
   return (
     `{"state":${jsonString(r.state)},"name":${jsonString(r.name)},"query":${jsonString(r.query)},"duration":${r.duration},"keepFiringFor":${r.keepFiringFor},` +

@@ -4,3 +4,4 @@ export { parseExpr, parseDurationMs } from './parser.js';
 export { formatQuery } from './format.js';
 export { TOO_MANY_SAMPLES } from './evaluator.js';
 export type { Expr } from './ast.js';
+export { xxhash64 } from './xxhash64.js';

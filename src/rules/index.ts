@@ -1,0 +1,11 @@
+export { Alert, type AlertState } from './alert.js';
+export { AlertingRule, RESOLVED_RETENTION_MS } from './alerting-rule.js';
+export { RecordingRule } from './recording-rule.js';
+export { RuleGroup, evalTimestamp, groupHash, type GroupOptions, type NotifyFunc } from './group.js';
+export { RuleManager, RuleLoadError, type RuleManagerOptions } from './manager.js';
+export { promqlRuleEngine, type RuleQueryEngine } from './query-engine.js';
+export { duplicateRecordingRules, parseRuleFile, parseRuleGroups, type ExprValidator, type RuleGroupSpec, type RuleSpec } from './rule-file.js';
+export { checkRules } from './check-rules.js';
+export { expandPrometheusTemplate, humanize, humanize1024, humanizeDuration } from './template/expander.js';
+export { validatePromql } from './promql-validator.js';
+export { MAX_BATCH_SIZE, Notifier, postableAlertsJson, toNotifierAlerts, type NotifierAlert, type NotifierOptions } from './notifier/notifier.js';
