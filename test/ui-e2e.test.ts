@@ -168,6 +168,59 @@ describe.runIf(enabled)('UI end to end in Chromium against sightline --target al
     await shot('signed-in');
   });
 
+  it('navigates the app shell: Home with health and snippets, the menu, breadcrumbs, reload and back/forward', async () => {
+    await page.goto(`${base}/`);
+    const healthy = page.locator('[data-testid=home-health-item].health-OK');
+    await expect.poll(() => healthy.count(), { timeout: 10_000 }).toBe(3);
+    expect(await page.locator('[data-testid=snippet-remote-write] pre').textContent()).toContain(`${promUrl}/api/v1/write`);
+    expect(await page.locator('[data-testid=snippet-loki-push] pre').textContent()).toContain(`${lokiUrl}/loki/api/v1/push`);
+    expect(await page.locator('[data-testid=nav-home]').getAttribute('aria-current')).toBe('page');
+    await shot('home');
+    const crumbs = () => page.locator('[data-testid=breadcrumbs] li').allTextContents();
+    // the Prometheus section, fed through the datasource proxy
+    await page.click('[data-testid=nav-prometheus-status]');
+    await page.waitForURL(/\/prometheus\/status$/);
+    expect(await crumbs()).toEqual(['Home', 'Prometheus', 'Status']);
+    await expect.poll(() => page.locator('[data-testid=buildinfo]').textContent(), { timeout: 10_000 }).toContain('version');
+    await page.click('[data-testid=nav-prometheus-targets]');
+    await page.waitForURL(/\/prometheus\/targets$/);
+    await expect.poll(() => page.locator('[data-testid=targets-page]').textContent(), { timeout: 10_000 }).toContain('No scrape targets');
+    expect(await page.locator('[data-testid=nav-prometheus-targets]').getAttribute('aria-current')).toBe('page');
+    await shot('prometheus-targets');
+    // back/forward and reload keep the page
+    await page.goBack();
+    await page.waitForURL(/\/prometheus\/status$/);
+    await expect.poll(crumbs).toEqual(['Home', 'Prometheus', 'Status']);
+    await page.goForward();
+    await page.waitForURL(/\/prometheus\/targets$/);
+    await page.reload();
+    await expect.poll(crumbs).toEqual(['Home', 'Prometheus', 'Targets']);
+    expect(await page.title()).toBe('Targets - Sightline');
+    // a breadcrumb leads to the section's landing page, which lists its pages
+    await page.click('[data-testid=breadcrumbs] a:text-is("Prometheus")');
+    await page.waitForURL(/\/prometheus$/);
+    expect(await page.locator('[data-testid=section-cards] a').allTextContents()).toEqual(['Targets', 'Rules', 'Alerts', 'Status']);
+    // the other sections
+    await page.click('[data-testid=nav-users]');
+    await expect.poll(() => page.locator('[data-testid=user-list] td').first().textContent(), { timeout: 10_000 }).toBe('admin');
+    expect(await crumbs()).toEqual(['Home', 'Administration', 'Users']);
+    await page.click('[data-testid=nav-dashboards]');
+    await expect.poll(() => page.locator('[data-testid=dashboards-empty]').count()).toBe(1);
+    await page.click('[data-testid=nav-alert-rules]');
+    await expect.poll(() => page.locator('[data-testid=alert-rules-page]').textContent(), { timeout: 10_000 }).toContain('No rules in Prometheus');
+    await page.goto(`${base}/datasources/edit/loki`);
+    await expect.poll(crumbs).toEqual(['Home', 'Connections', 'Data sources', 'Edit']);
+    await page.goto(`${base}/no/such/page`);
+    await expect.poll(crumbs).toEqual(['Home', 'Page not found']);
+    // the menu folds to icons and stays folded across reloads
+    await page.click('[data-testid=nav-fold]');
+    await page.reload();
+    await expect.poll(() => page.locator('[data-testid=sidenav]').getAttribute('class')).toContain('folded');
+    expect(await page.locator('[data-testid=nav-explore] .nav-title').isVisible()).toBe(false);
+    await page.click('[data-testid=nav-fold]');
+    expect(await page.locator('[data-testid=nav-explore] .nav-title').isVisible()).toBe(true);
+  });
+
   it('lists the provisioned datasources and tests one (Save & test)', async () => {
     await page.click('a.nav-link:has-text("Data sources")');
     await page.waitForURL(/\/datasources$/);
