@@ -355,6 +355,60 @@ describe.runIf(enabled)('UI end to end in Chromium against sightline --target al
     await shot(`theme-${after}`);
   });
 
+  it('issue 18 #1: a quick range chosen before the first run keeps the query and legend, and runs them', async () => {
+    const expr = 'sum by (region) (orders_total)';
+    await page.goto(`${base}/explore?ds=prometheus&step=1s`);
+    const editor = page.locator('[data-testid=promql-editor] .cm-content');
+    await editor.click();
+    await page.keyboard.type(expr);
+    await page.keyboard.press('Escape');
+    await page.fill('[data-testid=legend-format]', '{{region}}');
+    await page.click('[data-testid=time-range-button]');
+    await page.click('.trp-quick button:has-text("Last 5 minutes")');
+    await page.waitForURL(/from=now-5m/);
+    expect(await editor.textContent()).toBe(expr);
+    expect(await page.inputValue('[data-testid=legend-format]')).toBe('{{region}}');
+    expect(new URL(page.url()).searchParams.get('expr')).toBe(expr);
+    await expect.poll(() => page.locator('[data-testid=graph-legend] .legend-name').allTextContents(), { timeout: 10_000 }).toEqual(REGIONS);
+    // the same in a Loki pane
+    await page.goto(`${base}/explore?ds=loki`);
+    const logql = page.locator('[data-testid=logql-editor] .cm-content');
+    await logql.click();
+    await page.keyboard.type('{app="shop');
+    await page.keyboard.press('Escape');
+    await page.click('[data-testid=time-range-button]');
+    await page.click('.trp-quick button:has-text("Last 15 minutes")');
+    await page.waitForURL(/from=now-15m/);
+    expect(await logql.textContent()).toBe('{app="shop"}');
+    await expect.poll(() => page.locator('[data-testid=log-rows] li').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+  });
+
+  it('issue 18 #2: the completion popup closes on Shift+Enter and does not open after the editor lost focus', async () => {
+    await page.goto(`${base}/explore?ds=prometheus&from=now-5m&to=now&step=1s`);
+    const editor = page.locator('[data-testid=promql-editor] .cm-content');
+    const popup = page.locator('.cm-tooltip-autocomplete');
+    await editor.click();
+    await page.keyboard.type('orders_tota');
+    await expect.poll(() => popup.count(), { timeout: 10_000 }).toBe(1);
+    await page.keyboard.press('Shift+Enter');
+    await page.waitForURL(/expr=orders_tota/);
+    await expect.poll(() => popup.count()).toBe(0);
+    await expect.poll(() => page.locator('[data-testid=result-meta]').count(), { timeout: 10_000 }).toBe(1);
+    await page.waitForTimeout(300);
+    expect(await popup.count()).toBe(0);
+    // focus leaves right after typing: no popup appears later, over the results
+    await editor.click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('sum(orders_total)', { delay: 5 });
+    await page.locator('[data-testid=legend-format]').focus();
+    await page.waitForTimeout(800);
+    expect(await popup.count()).toBe(0);
+    await page.click('[data-testid=run-query]');
+    await page.click('.seg button:has-text("Table")');
+    await page.waitForTimeout(300);
+    expect(await popup.count()).toBe(0);
+  });
+
   it('runs {namespace="default"} |= "error" over pino-loki lines and follows the derived trace_id link to the waterfall', async () => {
     await page.goto(`${base}/explore?ds=loki&expr=${encodeURIComponent('{namespace="default"} |= "error"')}&from=now-15m&to=now`);
     const rows = page.locator('[data-testid=log-rows] li');
@@ -402,11 +456,68 @@ describe.runIf(enabled)('UI end to end in Chromium against sightline --target al
     // from a span to its logs (tracesToLogs: tags pod, namespace from the span's Kubernetes attributes), in the other pane
     await right.locator('[data-testid=span-row]:has(.span-name:text-is("POST /pay"))').click();
     await right.locator('[data-testid=span-logs]').click();
-    await expect.poll(() => new URL(page.url()).searchParams.get('expr')).toBe(`{pod="${POD}", namespace="default"}`);
-    await expect.poll(() => page.locator('[data-testid=explore-pane-left] [data-testid=log-rows] li').count(), { timeout: 10_000 }).toBe(4);
+    await expect.poll(() => new URL(page.url()).searchParams.get('expr')).toBe(`{pod="${POD}", namespace="default"} |= "${traced.traceId}"`);
+    await expect.poll(() => page.locator('[data-testid=explore-pane-left] [data-testid=log-rows] li').count(), { timeout: 10_000 }).toBe(1);
     await shot('span-to-logs');
     await page.click('[data-testid=split-close]');
     await expect.poll(() => new URL(page.url()).searchParams.has('split')).toBe(false);
+  });
+
+  it('issue 18 #3: log volume counts only the lines the query keeps, by level, on a y-axis from 0', async () => {
+    await page.goto(`${base}/explore?ds=loki&expr=${encodeURIComponent('{app="shop"} |= "error"')}&from=now-15m&to=now`);
+    const rows = page.locator('[data-testid=log-rows] li');
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(3);
+    const volume = page.locator('[data-testid=log-volume]');
+    await expect.poll(() => volume.getAttribute('data-total'), { timeout: 10_000 }).toBe('3');
+    expect(await volume.locator('[data-testid=graph-legend] .legend-name').allTextContents()).toEqual(['error', 'warning', 'info']);
+    expect(await volume.locator('[data-testid=graph]').getAttribute('data-y-min')).toBe('0');
+    await shot('log-volume');
+  });
+
+  it('issue 18 #4, #5: the trace view has a header and minimap, readable duration labels and cut names with an ellipsis; span logs keep to the trace', async () => {
+    const split = new URLSearchParams({ ds: 'tempo', expr: traced.traceId, from: 'now-15m', to: 'now' });
+    await page.goto(`${base}/explore?ds=loki&expr=${encodeURIComponent('{app="shop"}')}&from=now-15m&to=now&split=${encodeURIComponent(split.toString())}`);
+    const right = page.locator('[data-testid=explore-pane-right]');
+    const spanRows = right.locator('[data-testid=span-row]');
+    await expect.poll(() => spanRows.count(), { timeout: 10_000 }).toBe(traced.spans.length);
+    const header = right.locator('[data-testid=trace-header]');
+    expect(await header.textContent()).toContain('shop: POST /pay');
+    expect(await header.locator('[data-testid=trace-span-count]').textContent()).toBe('5');
+    expect(await header.textContent()).not.toMatch(/\d{4}-\d\d-\d\dT/);
+    expect(await right.locator('[data-testid=trace-minimap] [data-testid=minimap-viewport]').count()).toBe(1);
+    // duration labels beside their bars, not over them, and inside the timeline
+    const boxes = (await spanRows.evaluateAll((els) =>
+      els.map((row) => {
+        const r = (sel: string) => row.querySelector(sel)!.getBoundingClientRect();
+        const [bar, dur, line] = [r('.span-bar'), r('.wf-dur'), r('.wf-timeline')];
+        return { bar: [bar.left, bar.right, bar.top, bar.bottom], dur: [dur.left, dur.right, dur.top, dur.bottom], line: [line.left, line.right] };
+      }),
+    )) as { bar: number[]; dur: number[]; line: number[] }[];
+    for (const b of boxes) {
+      // beside the bar, or (a bar across the whole row) wholly inside it, never across its edge
+      const overlaps = b.dur[0]! < b.bar[1]! && b.dur[1]! > b.bar[0]! && b.dur[2]! < b.bar[3]! && b.dur[3]! > b.bar[2]!;
+      const inside = b.dur[0]! >= b.bar[0]! && b.dur[1]! <= b.bar[1]! && b.dur[2]! >= b.bar[2]! - 0.5 && b.dur[3]! <= b.bar[3]! + 0.5;
+      expect(!overlaps || inside, JSON.stringify(b)).toBe(true);
+      expect(b.dur[0]).toBeGreaterThanOrEqual(b.line[0]! - 0.5);
+      expect(b.dur[1]).toBeLessThanOrEqual(b.line[1]! + 0.5);
+    }
+    // a name too long for its column ends in an ellipsis and keeps the full name as a tooltip
+    const names = (await right.locator('[data-testid=span-row] .span-name').evaluateAll((els) =>
+      els.map((e) => ({ overflow: (globalThis as unknown as { getComputedStyle(el: unknown): { textOverflow: string } }).getComputedStyle(e).textOverflow, title: e.getAttribute('title'), text: e.textContent })),
+    )) as { overflow: string; title: string; text: string }[];
+    for (const n of names) expect(n).toEqual({ overflow: 'ellipsis', title: n.text, text: n.text });
+    await shot('trace-view-split');
+    // logs for a span: that trace's lines only, the trace ID marked; the time button shows dates, not epoch ms
+    await right.locator('[data-testid=span-row]:has(.span-name:text-is("POST /pay"))').click();
+    await right.locator('[data-testid=span-logs]').click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('expr')).toBe(`{pod="${POD}", namespace="default"} |= "${traced.traceId}"`);
+    const left = page.locator('[data-testid=explore-pane-left]');
+    await expect.poll(() => left.locator('[data-testid=log-rows] li').count(), { timeout: 10_000 }).toBe(1);
+    expect(await left.locator('[data-testid=log-rows] mark').first().textContent()).toBe(traced.traceId);
+    const button = (await left.locator('[data-testid=time-range-button]').textContent()) ?? '';
+    expect(button).not.toMatch(/\d{12}/);
+    expect(button).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d/);
+    await shot('span-logs');
   });
 
   it('tails logs live over the tail WebSocket as pino-loki pushes them', async () => {

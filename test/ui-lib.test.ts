@@ -6,9 +6,11 @@ import { findRoute, matchPath } from '../ui/src/shell/match.js';
 import { NAV, navTrail, visibleNav, type NavItem } from '../ui/src/shell/nav.js';
 import { compareNs, contextQueries, derivedLinks, detectLevel, detectedFields, flattenStreams, streamSelector } from '../ui/src/lib/logs.js';
 import { buildSelector } from '../ui/src/lib/selector.js';
+import { logVolumeQuery, volumeByLevel, volumeTotal } from '../ui/src/lib/log-volume.js';
+import { lineFilterTerms, splitMatches } from '../ui/src/lib/line-filter.js';
 import { formatValue } from '../ui/src/lib/units.js';
 import { formatRate, layoutServiceGraph, serviceGraphEdges, serviceGraphQueries } from '../ui/src/lib/service-graph.js';
-import { axisTicks, formatMs, traceRows, visibleRows } from '../ui/src/lib/trace.js';
+import { axisTicks, formatMs, labelPlacement, traceRows, visibleRows } from '../ui/src/lib/trace.js';
 import { traceqlTagNames, traceqlValueLiteral } from '../ui/src/lib/traceql.js';
 
 const NOW = Date.UTC(2026, 10, 24, 15, 37, 42, 123);
@@ -249,5 +251,41 @@ describe('time range labels', () => {
     expect(describeRange({ from: 'now-2h', to: 'now-1h' })).toBe('now-2h to now-1h');
     expect(formatAgo(NOW - 5000, NOW)).toBe('5s ago');
     expect(formatAgo(NOW - 7200_000, NOW)).toBe('2h ago');
+  });
+});
+
+describe('log volume and line-filter highlighting', () => {
+  it('counts the whole query by level and merges level spellings, most severe first', () => {
+    expect(logVolumeQuery('{app="shop"} |= "error" ', 60)).toBe('sum by (level) (count_over_time({app="shop"} |= "error" [60s]))');
+    const xs = new Float64Array([0, 60]);
+    const g = volumeByLevel({ xs, series: [
+      { name: '', labels: { level: 'info' }, values: [1, null] },
+      { name: '', labels: { level: 'warn' }, values: [null, 2] },
+      { name: '', labels: { level: 'warning' }, values: [1, 1] },
+      { name: '', labels: {}, values: [0, 4] },
+      { name: '', labels: { level: 'ERROR' }, values: [3, 0] },
+    ] });
+    expect(g.series.map((s) => [s.name, s.values, s.color])).toEqual([
+      ['error', [3, 0], '#e24d42'],
+      ['warning', [1, 3], '#eab308'],
+      ['info', [1, null], '#22c55e'],
+      ['unknown', [0, 4], '#8e8e8e'],
+    ]);
+    expect(volumeTotal(g)).toBe(12);
+  });
+  it('finds |= terms (quoted or raw) and marks them in a line', () => {
+    expect(lineFilterTerms('{a="b"} |= "trace \\"x\\"" != "no" |= `raw` |~ "re.*"')).toEqual(['trace "x"', 'raw']);
+    expect(splitMatches('an error, another error', ['error'])).toEqual([
+      { text: 'an ', match: false },
+      { text: 'error', match: true },
+      { text: ', another ', match: false },
+      { text: 'error', match: true },
+    ]);
+    expect(splitMatches('none', ['x'])).toEqual([{ text: 'none', match: false }]);
+  });
+  it('places a duration label beside its bar, or inside a bar that fills the row', () => {
+    expect(labelPlacement(0.1, 0.3)).toBe('right');
+    expect(labelPlacement(0.5, 0.95)).toBe('left');
+    expect(labelPlacement(0, 1)).toBe('inside');
   });
 });
