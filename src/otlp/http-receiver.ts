@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../server/index.js';
 import {
   OtlpDecodeError,
+  decodeOrReject,
   decodeLogsRequest,
   decodeMetricsRequest,
   decodeTracesRequest,
@@ -97,7 +98,7 @@ async function handle(signal: Signal, req: FastifyRequest, reply: FastifyReply, 
       throw new HttpError(400, 'bad_data', `failed to decompress ${ce} body: ${(e as Error).message}`);
     }
     const tenant = opts.tenant(signal, req.headers);
-    const decoded = decodeHttpExport(signal, body, enc);
+    const decoded = decodeOrReject(() => decodeHttpExport(signal, body, enc));
     const out = await opts.handle(decoded, tenant);
     if (enc === 'json') return reply.code(200).type('application/json').send(JSON.stringify(exportResponseObject(signal, out.rejected, out.message)));
     return reply.code(200).type('application/x-protobuf').send(Buffer.from(encodeExportResponse(signal, out.rejected, out.message)));
@@ -105,6 +106,6 @@ async function handle(signal: Signal, req: FastifyRequest, reply: FastifyReply, 
     if (e instanceof OtlpDecodeError) return sendStatus(reply, enc, 400, e.message);
     if (e instanceof HttpError) return sendStatus(reply, enc, e.status, e.message);
     req.log.error({ err: e }, 'OTLP export failed');
-    return sendStatus(reply, enc, 500, (e as Error).message);
+    return sendStatus(reply, enc, 500, 'internal error while storing the export');
   }
 }

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHttpServer, listen } from './http-server.js';
 import { silentLogger } from './logger.js';
-import { MemoryGuard, isWriteRequest, setProcessMemoryGuard } from './memory-guard.js';
+import { MemoryGuard, setProcessMemoryGuard } from './memory-guard.js';
+import { isWriteRequest } from './request-guards.js';
 import { createSelfMetricsRegistry } from './self-metrics.js';
 
 describe('memory guard', () => {
@@ -46,6 +47,29 @@ describe('memory guard', () => {
       rss = 100; // memory back to baseline: writes flow again
       expect((await push()).status).toBe(204);
       expect(stored).toBe(2);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('browser write guard', () => {
+  it('refuses cross-site writes and CORS-simple content types on ingest paths only', async () => {
+    const registry = createSelfMetricsRegistry();
+    const app = createHttpServer({ name: 't', listenAddress: '127.0.0.1:0', logger: silentLogger(), registry });
+    app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+    app.post('/api/v1/write', async (_req, reply) => reply.code(204).send());
+    app.post('/api/v1/query', async () => ({ status: 'success' }));
+    const port = await listen(app, '127.0.0.1:0');
+    const base = `http://127.0.0.1:${port}`;
+    const post = (path: string, headers: Record<string, string>) => fetch(`${base}${path}`, { method: 'POST', headers, body: 'x' });
+    try {
+      expect((await post('/api/v1/write', { 'content-type': 'application/x-protobuf' })).status).toBe(204);
+      expect((await post('/api/v1/write', { 'content-type': 'text/plain;charset=UTF-8' })).status).toBe(415);
+      expect((await post('/api/v1/write', { 'content-type': 'application/x-www-form-urlencoded' })).status).toBe(415);
+      expect((await post('/api/v1/write', { 'content-type': 'application/x-protobuf', 'sec-fetch-site': 'cross-site' })).status).toBe(403);
+      expect((await post('/api/v1/write', { 'content-type': 'application/x-protobuf', 'sec-fetch-site': 'same-origin' })).status).toBe(204);
+      expect((await post('/api/v1/query', { 'content-type': 'application/x-www-form-urlencoded' })).status).toBe(200);
     } finally {
       await app.close();
     }

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Gauge, Counter, type Registry } from 'prom-client';
 
 /**
@@ -115,25 +114,3 @@ export function processMemoryGuard(): MemoryGuard | undefined {
   return processGuard;
 }
 
-const ALWAYS = new Set(['/-/healthy', '/-/ready', '/ready', '/metrics']);
-const WRITE_PATHS = [/\/api\/v1\/write$/, /\/api\/v1\/push$/, /\/loki\/api\/v1\/push$/, /\/v1\/(traces|metrics|logs)$/, /\/api\/v[12]\/spans$/, /^\/api\/traces$/];
-
-/** Whether a request writes data (an ingest path). */
-export function isWriteRequest(method: string, path: string): boolean {
-  return method === 'POST' && WRITE_PATHS.some((re) => re.test(path));
-}
-
-/** Fastify `onRequest` hook applying the process's guard to a listener. */
-export async function memoryGuardHook(req: FastifyRequest, reply: FastifyReply): Promise<void> {
-  const g = processGuard;
-  if (!g) return;
-  const path = req.url.split('?', 1)[0];
-  if (ALWAYS.has(path)) return;
-  if (isWriteRequest(req.method, path)) {
-    if (g.refuseWrite()) {
-      await reply.code(503).header('retry-after', '1').type('text/plain').send('data refused due to high memory usage\n');
-    }
-    return;
-  }
-  if (g.shedQuery()) await reply.code(503).header('retry-after', '1').type('text/plain').send('request shed due to high memory usage\n');
-}

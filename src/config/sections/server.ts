@@ -12,4 +12,14 @@ export const serverSection = z.strictObject({
   memory_limit: byteSize.optional(),
   /** Headroom below `memory_limit` (default 20% of it), as the Collector's `spike_limit_mib`. */
   memory_spike_limit: byteSize.optional(),
+  /**
+   * A web configuration file (Prometheus's `--web.config.file`: TLS, client certificates, basic auth users with
+   * bcrypt hashes) applied to every listener of the process.
+   */
+  web_config_file: z.string().optional(),
+  /**
+   * Start even though a listener binds a non-loopback address without authentication. Off by default: such a
+   * start is refused, naming the listener.
+   */
+  insecure_no_auth: z.boolean().default(false),
 });

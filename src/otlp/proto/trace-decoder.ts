@@ -244,18 +244,22 @@ function link(r: WireReader): SpanLink {
   return l;
 }
 
-export function keyValue(r: WireReader): KeyValue {
+/** Deepest AnyValue nesting accepted (arrays and maps inside each other); deeper is a decode error, never a stack overflow. */
+export const MAX_ANY_VALUE_DEPTH = 128;
+
+export function keyValue(r: WireReader, depth = 0): KeyValue {
   const kv: KeyValue = { key: '', value: null };
   while (!r.done()) {
     const tag = r.uint32();
     if (tag === ((1 << 3) | 2)) kv.key = r.string();
-    else if (tag === ((2 << 3) | 2)) kv.value = anyValue(r.sub());
+    else if (tag === ((2 << 3) | 2)) kv.value = anyValue(r.sub(), depth + 1);
     else r.skip(tag & 7);
   }
   return kv;
 }
 
-function anyValue(r: WireReader): AnyValue {
+function anyValue(r: WireReader, depth: number): AnyValue {
+  if (depth > MAX_ANY_VALUE_DEPTH) r.fail(`AnyValue nested deeper than ${MAX_ANY_VALUE_DEPTH}`);
   let v: AnyValue = {};
   while (!r.done()) {
     const tag = r.uint32();
@@ -277,7 +281,7 @@ function anyValue(r: WireReader): AnyValue {
         const values: AnyValue[] = [];
         while (!a.done()) {
           const t = a.uint32();
-          if (t === ((1 << 3) | 2)) values.push(anyValue(a.sub()));
+          if (t === ((1 << 3) | 2)) values.push(anyValue(a.sub(), depth + 1));
           else a.skip(t & 7);
         }
         v = { value: 'arrayValue', arrayValue: { values } };
@@ -288,7 +292,7 @@ function anyValue(r: WireReader): AnyValue {
         const values: KeyValue[] = [];
         while (!a.done()) {
           const t = a.uint32();
-          if (t === ((1 << 3) | 2)) values.push(keyValue(a.sub()));
+          if (t === ((1 << 3) | 2)) values.push(keyValue(a.sub(), depth));
           else a.skip(t & 7);
         }
         v = { value: 'kvlistValue', kvlistValue: { values } };

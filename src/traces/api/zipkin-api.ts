@@ -5,7 +5,7 @@ import { DecompressedTooLargeError, decompressBody } from '../../lib/decompress/
 const ZIPKIN_MAX_DECOMPRESSED = 100 << 20;
 import { HttpError, resolveTenant, type TenancyOptions } from '../../server/index.js';
 import { OtlpDecodeError, type TracesConsumer } from '../../otlp/index.js';
-import { ZipkinDecodeError, zipkinToOtlp } from '../receivers/zipkin.js';
+import { ZipkinDecodeError, zipkinToOtlp } from '../adapters/index.js';
 
 /** Zipkin's span intake: `POST /api/v2/spans` with a JSON array (optionally gzip); 202 on success, as Zipkin answers. */
 export function registerZipkinRoutes(app: FastifyInstance, opts: { store: TracesConsumer; tenancy: TenancyOptions }): void {

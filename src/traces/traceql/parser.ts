@@ -1,7 +1,7 @@
 import { parser } from '@grafana/lezer-traceql';
 import type { SyntaxNode } from '@lezer/common';
 import { unquoteGo } from '../../lib/go-string.js';
-import type { ComparisonOp } from '../store/span-condition.js';
+import type { ComparisonOp } from '../model/index.js';
 import { TraceqlParseError, type AggregateFn, type FieldExpr, type Intrinsic, type MetricsFn, type SpansetOp, type Stage, type TraceqlQuery } from './ast.js';
 
 const INTRINSICS: Record<string, Intrinsic> = {

@@ -1,5 +1,5 @@
 import { compileAnchored, type Regex } from '../../lib/regex/index.js';
-import type { AttrValue } from '../model/span-row.js';
+import type { AttrValue } from './span-row.js';
 
 /**
  * A condition on one span that a store can evaluate on its own columns before materialising a trace (TraceQL

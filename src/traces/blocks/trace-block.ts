@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { ObjectStore } from '../../storage/index.js';
 import { anyValueToJs, decodeTracesData, encodeTracesData, nanosBetween, nanosToMillis, stringAttr } from '../../otlp/index.js';
 import type { KeyValue } from '../../otlp/index.js';
-import { entriesOf, groupEntries, type AttrValue, type SpanEntry } from '../model/span-row.js';
+import { anchoredRegex, compareValues, entriesOf, groupEntries, type AttrValue, type SpanCondition, type SpanEntry } from '../model/index.js';
 import { BloomFilter } from './bloom-filter.js';
 import { GrowableF64, GrowableU32, GrowableU8, LazyColumns, StringDict, decodeColumns, encodeColumns } from './columns.js';
-import { anchoredRegex, compareValues, type SpanCondition } from './span-condition.js';
 
 /** What `meta.json` of a block says. */
 export interface BlockMeta {
