@@ -169,6 +169,59 @@ describe.runIf(enabled)('UI end to end in Chromium against sightline --target al
     await shot('signed-in');
   });
 
+  it('navigates the app shell: Home with health and snippets, the menu, breadcrumbs, reload and back/forward', async () => {
+    await page.goto(`${base}/`);
+    const healthy = page.locator('[data-testid=home-health-item].health-OK');
+    await expect.poll(() => healthy.count(), { timeout: 10_000 }).toBe(3);
+    expect(await page.locator('[data-testid=snippet-remote-write] pre').textContent()).toContain(`${promUrl}/api/v1/write`);
+    expect(await page.locator('[data-testid=snippet-loki-push] pre').textContent()).toContain(`${lokiUrl}/loki/api/v1/push`);
+    expect(await page.locator('[data-testid=nav-home]').getAttribute('aria-current')).toBe('page');
+    await shot('home');
+    const crumbs = () => page.locator('[data-testid=breadcrumbs] li').allTextContents();
+    // the Prometheus section, fed through the datasource proxy
+    await page.click('[data-testid=nav-prometheus-status]');
+    await page.waitForURL(/\/prometheus\/status$/);
+    expect(await crumbs()).toEqual(['Home', 'Prometheus', 'Status']);
+    await expect.poll(() => page.locator('[data-testid=buildinfo]').textContent(), { timeout: 10_000 }).toContain('version');
+    await page.click('[data-testid=nav-prometheus-targets]');
+    await page.waitForURL(/\/prometheus\/targets$/);
+    await expect.poll(() => page.locator('[data-testid=targets-page]').textContent(), { timeout: 10_000 }).toContain('No scrape targets');
+    expect(await page.locator('[data-testid=nav-prometheus-targets]').getAttribute('aria-current')).toBe('page');
+    await shot('prometheus-targets');
+    // back/forward and reload keep the page
+    await page.goBack();
+    await page.waitForURL(/\/prometheus\/status$/);
+    await expect.poll(crumbs).toEqual(['Home', 'Prometheus', 'Status']);
+    await page.goForward();
+    await page.waitForURL(/\/prometheus\/targets$/);
+    await page.reload();
+    await expect.poll(crumbs).toEqual(['Home', 'Prometheus', 'Targets']);
+    expect(await page.title()).toBe('Targets - Sightline');
+    // a breadcrumb leads to the section's landing page, which lists its pages
+    await page.click('[data-testid=breadcrumbs] a:text-is("Prometheus")');
+    await page.waitForURL(/\/prometheus$/);
+    expect(await page.locator('[data-testid=section-cards] a').allTextContents()).toEqual(['Targets', 'Rules', 'Alerts', 'Status']);
+    // the other sections
+    await page.click('[data-testid=nav-users]');
+    await expect.poll(() => page.locator('[data-testid=user-list] td').first().textContent(), { timeout: 10_000 }).toBe('admin');
+    expect(await crumbs()).toEqual(['Home', 'Administration', 'Users']);
+    await page.click('[data-testid=nav-dashboards]');
+    await expect.poll(() => page.locator('[data-testid=dashboards-empty]').count()).toBe(1);
+    await page.click('[data-testid=nav-alert-rules]');
+    await expect.poll(() => page.locator('[data-testid=alert-rules-page]').textContent(), { timeout: 10_000 }).toContain('No rules in Prometheus');
+    await page.goto(`${base}/datasources/edit/loki`);
+    await expect.poll(crumbs).toEqual(['Home', 'Connections', 'Data sources', 'Edit']);
+    await page.goto(`${base}/no/such/page`);
+    await expect.poll(crumbs).toEqual(['Home', 'Page not found']);
+    // the menu folds to icons and stays folded across reloads
+    await page.click('[data-testid=nav-fold]');
+    await page.reload();
+    await expect.poll(() => page.locator('[data-testid=sidenav]').getAttribute('class')).toContain('folded');
+    expect(await page.locator('[data-testid=nav-explore] .nav-title').isVisible()).toBe(false);
+    await page.click('[data-testid=nav-fold]');
+    expect(await page.locator('[data-testid=nav-explore] .nav-title').isVisible()).toBe(true);
+  });
+
   it('lists the provisioned datasources and tests one (Save & test)', async () => {
     await page.click('a.nav-link:has-text("Data sources")');
     await page.waitForURL(/\/datasources$/);
@@ -303,6 +356,60 @@ describe.runIf(enabled)('UI end to end in Chromium against sightline --target al
     await shot(`theme-${after}`);
   });
 
+  it('issue 18 #1: a quick range chosen before the first run keeps the query and legend, and runs them', async () => {
+    const expr = 'sum by (region) (orders_total)';
+    await page.goto(`${base}/explore?ds=prometheus&step=1s`);
+    const editor = page.locator('[data-testid=promql-editor] .cm-content');
+    await editor.click();
+    await page.keyboard.type(expr);
+    await page.keyboard.press('Escape');
+    await page.fill('[data-testid=legend-format]', '{{region}}');
+    await page.click('[data-testid=time-range-button]');
+    await page.click('.trp-quick button:has-text("Last 5 minutes")');
+    await page.waitForURL(/from=now-5m/);
+    expect(await editor.textContent()).toBe(expr);
+    expect(await page.inputValue('[data-testid=legend-format]')).toBe('{{region}}');
+    expect(new URL(page.url()).searchParams.get('expr')).toBe(expr);
+    await expect.poll(() => page.locator('[data-testid=graph-legend] .legend-name').allTextContents(), { timeout: 10_000 }).toEqual(REGIONS);
+    // the same in a Loki pane
+    await page.goto(`${base}/explore?ds=loki`);
+    const logql = page.locator('[data-testid=logql-editor] .cm-content');
+    await logql.click();
+    await page.keyboard.type('{app="shop');
+    await page.keyboard.press('Escape');
+    await page.click('[data-testid=time-range-button]');
+    await page.click('.trp-quick button:has-text("Last 15 minutes")');
+    await page.waitForURL(/from=now-15m/);
+    expect(await logql.textContent()).toBe('{app="shop"}');
+    await expect.poll(() => page.locator('[data-testid=log-rows] li').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+  });
+
+  it('issue 18 #2: the completion popup closes on Shift+Enter and does not open after the editor lost focus', async () => {
+    await page.goto(`${base}/explore?ds=prometheus&from=now-5m&to=now&step=1s`);
+    const editor = page.locator('[data-testid=promql-editor] .cm-content');
+    const popup = page.locator('.cm-tooltip-autocomplete');
+    await editor.click();
+    await page.keyboard.type('orders_tota');
+    await expect.poll(() => popup.count(), { timeout: 10_000 }).toBe(1);
+    await page.keyboard.press('Shift+Enter');
+    await page.waitForURL(/expr=orders_tota/);
+    await expect.poll(() => popup.count()).toBe(0);
+    await expect.poll(() => page.locator('[data-testid=result-meta]').count(), { timeout: 10_000 }).toBe(1);
+    await page.waitForTimeout(300);
+    expect(await popup.count()).toBe(0);
+    // focus leaves right after typing: no popup appears later, over the results
+    await editor.click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('sum(orders_total)', { delay: 5 });
+    await page.locator('[data-testid=legend-format]').focus();
+    await page.waitForTimeout(800);
+    expect(await popup.count()).toBe(0);
+    await page.click('[data-testid=run-query]');
+    await page.click('.seg button:has-text("Table")');
+    await page.waitForTimeout(300);
+    expect(await popup.count()).toBe(0);
+  });
+
   it('runs {namespace="default"} |= "error" over pino-loki lines and follows the derived trace_id link to the waterfall', async () => {
     await page.goto(`${base}/explore?ds=loki&expr=${encodeURIComponent('{namespace="default"} |= "error"')}&from=now-15m&to=now`);
     const rows = page.locator('[data-testid=log-rows] li');
@@ -350,11 +457,68 @@ describe.runIf(enabled)('UI end to end in Chromium against sightline --target al
     // from a span to its logs (tracesToLogs: tags pod, namespace from the span's Kubernetes attributes), in the other pane
     await right.locator('[data-testid=span-row]:has(.span-name:text-is("POST /pay"))').click();
     await right.locator('[data-testid=span-logs]').click();
-    await expect.poll(() => new URL(page.url()).searchParams.get('expr')).toBe(`{pod="${POD}", namespace="default"}`);
-    await expect.poll(() => page.locator('[data-testid=explore-pane-left] [data-testid=log-rows] li').count(), { timeout: 10_000 }).toBe(4);
+    await expect.poll(() => new URL(page.url()).searchParams.get('expr')).toBe(`{pod="${POD}", namespace="default"} |= "${traced.traceId}"`);
+    await expect.poll(() => page.locator('[data-testid=explore-pane-left] [data-testid=log-rows] li').count(), { timeout: 10_000 }).toBe(1);
     await shot('span-to-logs');
     await page.click('[data-testid=split-close]');
     await expect.poll(() => new URL(page.url()).searchParams.has('split')).toBe(false);
+  });
+
+  it('issue 18 #3: log volume counts only the lines the query keeps, by level, on a y-axis from 0', async () => {
+    await page.goto(`${base}/explore?ds=loki&expr=${encodeURIComponent('{app="shop"} |= "error"')}&from=now-15m&to=now`);
+    const rows = page.locator('[data-testid=log-rows] li');
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(3);
+    const volume = page.locator('[data-testid=log-volume]');
+    await expect.poll(() => volume.getAttribute('data-total'), { timeout: 10_000 }).toBe('3');
+    expect(await volume.locator('[data-testid=graph-legend] .legend-name').allTextContents()).toEqual(['error', 'warning', 'info']);
+    expect(await volume.locator('[data-testid=graph]').getAttribute('data-y-min')).toBe('0');
+    await shot('log-volume');
+  });
+
+  it('issue 18 #4, #5: the trace view has a header and minimap, readable duration labels and cut names with an ellipsis; span logs keep to the trace', async () => {
+    const split = new URLSearchParams({ ds: 'tempo', expr: traced.traceId, from: 'now-15m', to: 'now' });
+    await page.goto(`${base}/explore?ds=loki&expr=${encodeURIComponent('{app="shop"}')}&from=now-15m&to=now&split=${encodeURIComponent(split.toString())}`);
+    const right = page.locator('[data-testid=explore-pane-right]');
+    const spanRows = right.locator('[data-testid=span-row]');
+    await expect.poll(() => spanRows.count(), { timeout: 10_000 }).toBe(traced.spans.length);
+    const header = right.locator('[data-testid=trace-header]');
+    expect(await header.textContent()).toContain('shop: POST /pay');
+    expect(await header.locator('[data-testid=trace-span-count]').textContent()).toBe('5');
+    expect(await header.textContent()).not.toMatch(/\d{4}-\d\d-\d\dT/);
+    expect(await right.locator('[data-testid=trace-minimap] [data-testid=minimap-viewport]').count()).toBe(1);
+    // duration labels beside their bars, not over them, and inside the timeline
+    const boxes = (await spanRows.evaluateAll((els) =>
+      els.map((row) => {
+        const r = (sel: string) => row.querySelector(sel)!.getBoundingClientRect();
+        const [bar, dur, line] = [r('.span-bar'), r('.wf-dur'), r('.wf-timeline')];
+        return { bar: [bar.left, bar.right, bar.top, bar.bottom], dur: [dur.left, dur.right, dur.top, dur.bottom], line: [line.left, line.right] };
+      }),
+    )) as { bar: number[]; dur: number[]; line: number[] }[];
+    for (const b of boxes) {
+      // beside the bar, or (a bar across the whole row) wholly inside it, never across its edge
+      const overlaps = b.dur[0]! < b.bar[1]! && b.dur[1]! > b.bar[0]! && b.dur[2]! < b.bar[3]! && b.dur[3]! > b.bar[2]!;
+      const inside = b.dur[0]! >= b.bar[0]! && b.dur[1]! <= b.bar[1]! && b.dur[2]! >= b.bar[2]! - 0.5 && b.dur[3]! <= b.bar[3]! + 0.5;
+      expect(!overlaps || inside, JSON.stringify(b)).toBe(true);
+      expect(b.dur[0]).toBeGreaterThanOrEqual(b.line[0]! - 0.5);
+      expect(b.dur[1]).toBeLessThanOrEqual(b.line[1]! + 0.5);
+    }
+    // a name too long for its column ends in an ellipsis and keeps the full name as a tooltip
+    const names = (await right.locator('[data-testid=span-row] .span-name').evaluateAll((els) =>
+      els.map((e) => ({ overflow: (globalThis as unknown as { getComputedStyle(el: unknown): { textOverflow: string } }).getComputedStyle(e).textOverflow, title: e.getAttribute('title'), text: e.textContent })),
+    )) as { overflow: string; title: string; text: string }[];
+    for (const n of names) expect(n).toEqual({ overflow: 'ellipsis', title: n.text, text: n.text });
+    await shot('trace-view-split');
+    // logs for a span: that trace's lines only, the trace ID marked; the time button shows dates, not epoch ms
+    await right.locator('[data-testid=span-row]:has(.span-name:text-is("POST /pay"))').click();
+    await right.locator('[data-testid=span-logs]').click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('expr')).toBe(`{pod="${POD}", namespace="default"} |= "${traced.traceId}"`);
+    const left = page.locator('[data-testid=explore-pane-left]');
+    await expect.poll(() => left.locator('[data-testid=log-rows] li').count(), { timeout: 10_000 }).toBe(1);
+    expect(await left.locator('[data-testid=log-rows] mark').first().textContent()).toBe(traced.traceId);
+    const button = (await left.locator('[data-testid=time-range-button]').textContent()) ?? '';
+    expect(button).not.toMatch(/\d{12}/);
+    expect(button).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d/);
+    await shot('span-logs');
   });
 
   it('tails logs live over the tail WebSocket as pino-loki pushes them', async () => {

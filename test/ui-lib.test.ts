@@ -1,12 +1,16 @@
 /** The web app's pure helpers: Grafana's time notation, step choice, legend formatting and value units. */
 import { describe, expect, it } from 'vitest';
 import { defaultSeriesName, formatLegend, seriesName } from '../ui/src/lib/legend.js';
-import { autoStepMs, parsePromDuration, parseTime, resolveRange } from '../ui/src/lib/time.js';
+import { autoStepMs, describeRange, formatAgo, parsePromDuration, parseTime, resolveRange } from '../ui/src/lib/time.js';
+import { findRoute, matchPath } from '../ui/src/shell/match.js';
+import { NAV, navTrail, visibleNav, type NavItem } from '../ui/src/shell/nav.js';
 import { compareNs, contextQueries, derivedLinks, detectLevel, detectedFields, flattenStreams, streamSelector } from '../ui/src/lib/logs.js';
 import { buildSelector } from '../ui/src/lib/selector.js';
+import { logVolumeQuery, volumeByLevel, volumeTotal } from '../ui/src/lib/log-volume.js';
+import { lineFilterTerms, splitMatches } from '../ui/src/lib/line-filter.js';
 import { formatValue } from '../ui/src/lib/units.js';
 import { formatRate, layoutServiceGraph, serviceGraphEdges, serviceGraphQueries } from '../ui/src/lib/service-graph.js';
-import { axisTicks, formatMs, traceRows, visibleRows } from '../ui/src/lib/trace.js';
+import { axisTicks, formatMs, labelPlacement, traceRows, visibleRows } from '../ui/src/lib/trace.js';
 import { traceqlTagNames, traceqlValueLiteral } from '../ui/src/lib/traceql.js';
 
 const NOW = Date.UTC(2026, 10, 24, 15, 37, 42, 123);
@@ -170,6 +174,8 @@ describe('service graph from traces_service_graph_* series', () => {
       { client: 'shop', server: 'bank', requests: 2, failed: 1, avgMs: 250 },
       { client: 'user', server: 'shop', requests: 4, failed: 0, avgMs: undefined },
     ]);
+    // two rates extrapolated apart can put failures above requests: never more than all of them
+    expect(serviceGraphEdges([v('shop', 'bank', '0.0066')], [v('shop', 'bank', '0.00662')], [])[0]!.failed).toBe(0.0066);
     const nodes = layoutServiceGraph(edges, 100, 10);
     expect(nodes.map((n) => [n.name, n.x, n.requests, n.failed])).toEqual([
       ['bank', 290, 2, 1],
@@ -207,5 +213,79 @@ describe('service graph rates', () => {
     ]);
     expect(serviceGraphQueries(0)[0]).toContain('[1s]');
     expect([0, 0.0022222, 1.23456, 12.345, 1234.5].map(formatRate)).toEqual(['0', '0.00222', '1.23', '12.3', '1235']);
+  });
+});
+
+describe('app shell: routes and navigation', () => {
+  it('matches literal and :param segments, decoding parameters', () => {
+    expect(matchPath('/datasources/edit/:uid', '/datasources/edit/my%20ds')).toEqual({ uid: 'my ds' });
+    expect(matchPath('/datasources/edit/:uid', '/datasources/edit')).toBeUndefined();
+    expect(matchPath('/', '/')).toEqual({});
+    expect(matchPath('/explore', '/explore/')).toEqual({});
+    expect(matchPath('/a/:b', '/a/%E0%A4%A')).toBeUndefined();
+  });
+  it('every route names a nav entry that exists, and every nav entry has a route', () => {
+    const routes = [
+      '/', '/explore', '/dashboards', '/alerting', '/alerting/list', '/prometheus', '/prometheus/targets', '/prometheus/rules', '/prometheus/alerts',
+      '/prometheus/status', '/connections', '/datasources', '/admin', '/admin/users', '/admin/serviceaccounts',
+    ];
+    const flat = (items: NavItem[]): NavItem[] => items.flatMap((i) => [i, ...flat(i.children ?? [])]);
+    for (const item of flat(NAV)) expect(routes).toContain(item.path);
+    expect(findRoute([{ path: '/a' }, { path: '/b/:x' }], '/b/1')).toEqual({ route: { path: '/b/:x' }, params: { x: '1' } });
+  });
+  it('gives the breadcrumb trail of an entry and hides Admin-only entries from others', () => {
+    expect(navTrail('prometheus-targets').map((n) => n.title)).toEqual(['Prometheus', 'Targets']);
+    expect(navTrail('datasources').map((n) => n.title)).toEqual(['Connections', 'Data sources']);
+    expect(navTrail('nope')).toEqual([]);
+    expect(visibleNav(false).map((n) => n.id)).not.toContain('admin');
+    expect(visibleNav(true).find((n) => n.id === 'admin')?.children?.map((c) => c.id)).toEqual(['users', 'serviceaccounts']);
+  });
+});
+
+describe('time range labels', () => {
+  it('shows absolute ends as local date-times, never raw epoch milliseconds', () => {
+    const from = new Date(2026, 10, 24, 15, 36, 0).getTime();
+    const to = new Date(2026, 10, 24, 15, 38, 30, 250).getTime();
+    expect(describeRange({ from: String(from), to: String(to) })).toBe('2026-11-24 15:36 to 15:38:30.250');
+    expect(describeRange({ from: 'now-5m', to: 'now' })).toBe('Last 5 minutes');
+    expect(describeRange({ from: 'now-2h', to: 'now-1h' })).toBe('now-2h to now-1h');
+    expect(formatAgo(NOW - 5000, NOW)).toBe('5s ago');
+    expect(formatAgo(NOW - 7200_000, NOW)).toBe('2h ago');
+  });
+});
+
+describe('log volume and line-filter highlighting', () => {
+  it('counts the whole query by level and merges level spellings, most severe first', () => {
+    expect(logVolumeQuery('{app="shop"} |= "error" ', 60)).toBe('sum by (level) (count_over_time({app="shop"} |= "error" [60s]))');
+    const xs = new Float64Array([0, 60]);
+    const g = volumeByLevel({ xs, series: [
+      { name: '', labels: { level: 'info' }, values: [1, null] },
+      { name: '', labels: { level: 'warn' }, values: [null, 2] },
+      { name: '', labels: { level: 'warning' }, values: [1, 1] },
+      { name: '', labels: {}, values: [0, 4] },
+      { name: '', labels: { level: 'ERROR' }, values: [3, 0] },
+    ] });
+    expect(g.series.map((s) => [s.name, s.values, s.color])).toEqual([
+      ['error', [3, 0], '#e24d42'],
+      ['warning', [1, 3], '#eab308'],
+      ['info', [1, null], '#22c55e'],
+      ['unknown', [0, 4], '#8e8e8e'],
+    ]);
+    expect(volumeTotal(g)).toBe(12);
+  });
+  it('finds |= terms (quoted or raw) and marks them in a line', () => {
+    expect(lineFilterTerms('{a="b"} |= "trace \\"x\\"" != "no" |= `raw` |~ "re.*"')).toEqual(['trace "x"', 'raw']);
+    expect(splitMatches('an error, another error', ['error'])).toEqual([
+      { text: 'an ', match: false },
+      { text: 'error', match: true },
+      { text: ', another ', match: false },
+      { text: 'error', match: true },
+    ]);
+    expect(splitMatches('none', ['x'])).toEqual([{ text: 'none', match: false }]);
+  });
+  it('places a duration label beside its bar, or inside a bar that fills the row', () => {
+    expect(labelPlacement(0.1, 0.3)).toBe('right');
+    expect(labelPlacement(0.5, 0.95)).toBe('left');
+    expect(labelPlacement(0, 1)).toBe('inside');
   });
 });

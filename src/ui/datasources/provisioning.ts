@@ -155,7 +155,7 @@ export function selfDatasources(urls: { prometheus: string; loki: string; tempo:
         access: 'proxy',
         editable: false,
         jsonData: {
-          tracesToLogs: { datasourceUid: 'loki', mapTagNamesEnabled: true, tags: ['pod', 'namespace'] },
+          tracesToLogs: { datasourceUid: 'loki', mapTagNamesEnabled: true, tags: ['pod', 'namespace'], filterByTraceID: true },
           tracesToMetrics: { datasourceUid: 'prometheus' },
           serviceMap: { datasourceUid: 'prometheus' },
           search: { hide: false },

@@ -1,4 +1,4 @@
-import { autocompletion, closeBrackets, closeBracketsKeymap, completionKeymap } from '@codemirror/autocomplete';
+import { autocompletion, closeBrackets, closeBracketsKeymap, closeCompletion, completionKeymap, completionStatus } from '@codemirror/autocomplete';
 import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
 import { bracketMatching, HighlightStyle, syntaxHighlighting } from '@codemirror/language';
 import { EditorState, Prec, type Extension } from '@codemirror/state';
@@ -29,6 +29,7 @@ export function CodeEditor(props: { value: string; language: () => Extension; la
 
   useEffect(() => {
     const run = (v: EditorView) => {
+      closeCompletion(v);
       cb.current.onRun(v.state.doc.toString());
       return true;
     };
@@ -49,6 +50,15 @@ export function CodeEditor(props: { value: string; language: () => Extension; la
           EditorView.lineWrapping,
           EditorView.updateListener.of((u) => {
             if (u.docChanged) cb.current.onChange(u.state.doc.toString());
+            // Completions are fetched asynchronously: an answer that lands after focus left must not open a popup
+            // over the results (CodeMirror closes on blur only what is open then). No dispatch inside an update.
+            if (!u.view.hasFocus && completionStatus(u.state) !== null) queueMicrotask(() => closeCompletion(u.view));
+          }),
+          EditorView.domEventHandlers({
+            blur: (_e, v) => {
+              closeCompletion(v);
+              return false;
+            },
           }),
         ],
       }),

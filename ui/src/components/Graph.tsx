@@ -9,6 +9,22 @@ export interface GraphOptions {
   unit: Unit;
   /** Draw bars instead of lines (log volume). */
   bars?: boolean;
+  /** The y-axis starts at 0 (counts), whatever the data's minimum. */
+  yFromZero?: boolean;
+}
+
+const pad2 = (n: number) => String(n).padStart(2, '0');
+
+/**
+ * One-line time labels (uPlot's default adds a date line under the first tick, which collides with its neighbour
+ * in narrow panes): `15:04` within a day (`15:04:05` for sub-minute spacing), `11-24 15:04` beyond.
+ */
+export function timeTickLabels(splits: number[], rangeSec: number, spacingSec: number): string[] {
+  return splits.map((t) => {
+    const d = new Date(t * 1000);
+    const hm = `${pad2(d.getHours())}:${pad2(d.getMinutes())}${spacingSec < 60 ? `:${pad2(d.getSeconds())}` : ''}`;
+    return rangeSec > 86400 ? `${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${hm}` : hm;
+  });
 }
 
 const EMPTY = new Set<number>();
@@ -49,6 +65,10 @@ export function Graph(props: { data: GraphData; options: GraphOptions; height?: 
   useEffect(() => {
     const el = host.current!;
     const ys = options.stacked ? stack(data, visible) : data.series.map((s) => s.values);
+    // stacked bars: the tallest (cumulative) column is drawn first, so each level's part stays visible above it
+    const order = data.series.map((_, i) => i);
+    if (options.stacked && options.bars) order.reverse();
+    const color = (i: number) => data.series[i]!.color ?? SERIES_COLORS[i % SERIES_COLORS.length]!;
     const styles = getComputedStyle(document.documentElement);
     const axisColor = styles.getPropertyValue('--muted').trim() || '#888';
     const gridColor = styles.getPropertyValue('--grid').trim() || 'rgba(128,128,128,0.2)';
@@ -60,25 +80,33 @@ export function Graph(props: { data: GraphData; options: GraphOptions; height?: 
       legend: { show: false },
       cursor: { focus: { prox: 16 }, points: { size: 6 } },
       focus: { alpha: 0.4 },
-      scales: { x: { time: true } },
+      scales: { x: { time: true }, y: options.yFromZero ? { range: (_u, _min, max) => [0, uPlot.rangeNum(0, max > 0 ? max : 1, 0.1, true)[1]] } : {} },
       axes: [
-        { stroke: axisColor, grid: { stroke: gridColor, width: 1 }, ticks: { stroke: gridColor } },
+        {
+          stroke: axisColor,
+          grid: { stroke: gridColor, width: 1 },
+          ticks: { stroke: gridColor },
+          space: 70,
+          values: (u, splits, _ax, _space, incr) => timeTickLabels(splits, (u.scales.x.max ?? 0) - (u.scales.x.min ?? 0), incr),
+        },
         { stroke: axisColor, grid: { stroke: gridColor, width: 1 }, ticks: { stroke: gridColor }, size: 70, values: (_u, splits) => splits.map(fmt) },
       ],
       series: [
         {},
-        ...data.series.map((s, i) => ({
-          label: s.name,
+        ...order.map((i) => ({
+          label: data.series[i]!.name,
           show: visible[i],
-          stroke: SERIES_COLORS[i % SERIES_COLORS.length],
+          stroke: color(i),
           width: 1.5,
-          fill: options.stacked || options.bars ? SERIES_COLORS[i % SERIES_COLORS.length] + (options.bars ? 'b0' : '40') : undefined,
+          fill: options.stacked || options.bars ? color(i) + (options.bars ? 'b0' : '40') : undefined,
           paths: options.bars ? uPlot.paths.bars!({ size: [0.8, 40] }) : undefined,
           spanGaps: false,
           points: { show: false },
         })),
       ],
       hooks: {
+        // the y-axis range drawn, for layout checks (tests) and the curious
+        setScale: [(u, key) => key === 'y' && el.setAttribute('data-y-min', String(u.scales.y.min))],
         setCursor: [
           (u) => {
             const idx = u.cursor.idx;
@@ -101,7 +129,7 @@ export function Graph(props: { data: GraphData; options: GraphOptions; height?: 
               row.className = 'tt-row';
               const sw = document.createElement('span');
               sw.className = 'swatch';
-              sw.style.background = SERIES_COLORS[r.i % SERIES_COLORS.length];
+              sw.style.background = color(r.i);
               const name = document.createElement('span');
               name.className = 'tt-name';
               name.textContent = r.s.name;
@@ -120,7 +148,7 @@ export function Graph(props: { data: GraphData; options: GraphOptions; height?: 
       },
     };
     plot.current?.destroy();
-    plot.current = new uPlot(opts, [Array.from(data.xs), ...ys] as uPlot.AlignedData, el);
+    plot.current = new uPlot(opts, [Array.from(data.xs), ...order.map((i) => ys[i]!)] as uPlot.AlignedData, el);
     // For measurements (bench/ui.bench.ts) and the browser's performance panel.
     performance.mark('sightline:graph-drawn', { detail: { series: data.series.length, points: data.xs.length } });
     const over = plot.current.over;
@@ -161,7 +189,7 @@ export function Graph(props: { data: GraphData; options: GraphOptions; height?: 
               }
             }}
           >
-            <span className="swatch" style={{ background: SERIES_COLORS[i % SERIES_COLORS.length] }} />
+            <span className="swatch" style={{ background: s.color ?? SERIES_COLORS[i % SERIES_COLORS.length] }} />
             <span className="legend-name">{s.name}</span>
             <span className="legend-last muted">{formatValue(last(s.values), options.unit)}</span>
           </li>

@@ -1,6 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
 import { proxyPath, type Datasource } from '../lib/api';
-import { isMetricQuery, lokiQueryRange, streamSelector } from '../lib/loki';
+import { isMetricQuery, lokiQueryRange } from '../lib/loki';
+import { lineFilterTerms } from '../lib/line-filter';
+import { logVolumeQuery, volumeByLevel, volumeTotal } from '../lib/log-volume';
 import { flattenStreams, type DerivedField, type DerivedLink, type LogRow, type LokiStream } from '../lib/logs';
 import { matrixToGraph, PromQueryError, type GraphData, type PromSeries, type QueryInspection } from '../lib/prometheus';
 import { autoStepMs, resolveRange } from '../lib/time';
@@ -18,7 +20,7 @@ export interface LogsState {
 }
 
 /** Explore for a Loki datasource: LogQL editor, log volume, lines (or a graph for metric queries), derived links. */
-export function LogsPane(props: { ds: Datasource; state: LogsState; refreshTick: number; update: (p: Partial<LogsState>, replace?: boolean) => void; onLink: (l: DerivedLink) => void }) {
+export function LogsPane(props: { ds: Datasource; state: LogsState; refreshTick: number; update: (p: Partial<LogsState>, replace?: boolean) => void; onLink: (l: DerivedLink) => void; onDraft?: (expr: string) => void }) {
   const { ds, state } = props;
   const [draft, setDraft] = useState(state.expr);
   const [rows, setRows] = useState<LogRow[] | undefined>();
@@ -60,18 +62,15 @@ export function LogsPane(props: { ds: Datasource; state: LogsState; refreshTick:
           if (cancelled) return;
           setInspection(inspection);
           setRows(flattenStreams(body.data!.result as LokiStream[], state.dir));
-          // Log volume: lines per step for the stream selector (best effort; the lines are shown either way).
-          const sel = streamSelector(state.expr);
+          // Log volume: the query's own lines per step (its filters too), by level; best effort, the lines show either way.
           const volStep = autoStepMs(end - start, 120);
-          if (sel) {
-            const volStepSec = volStep / 1000;
-            const s0 = Math.floor(start / volStep) * volStepSec;
-            const s1 = Math.floor(end / volStep) * volStepSec;
-            lokiQueryRange(ds.uid, { query: `sum(count_over_time(${sel} [${volStepSec}s]))`, start: ns(s0 * 1000), end: ns(s1 * 1000), step: `${volStepSec}s` }).then(
-              (v) => !cancelled && setVolume(matrixToGraph(v.body.data!.result as PromSeries[], s0, s1, volStepSec, 'lines')),
-              () => {},
-            );
-          }
+          const volStepSec = volStep / 1000;
+          const s0 = Math.floor(start / volStep) * volStepSec;
+          const s1 = Math.floor(end / volStep) * volStepSec;
+          lokiQueryRange(ds.uid, { query: logVolumeQuery(state.expr, volStepSec), start: ns(s0 * 1000), end: ns(s1 * 1000), step: `${volStepSec}s` }).then(
+            (v) => !cancelled && setVolume(volumeByLevel(matrixToGraph(v.body.data!.result as PromSeries[], s0, s1, volStepSec, ''))),
+            () => {},
+          );
         }
       } catch (e) {
         if (cancelled) return;
@@ -122,7 +121,14 @@ export function LogsPane(props: { ds: Datasource; state: LogsState; refreshTick:
   return (
     <>
       <div className="query-row">
-        <LogqlEditor value={draft} datasourceUrl={proxyPath(ds.uid)} onChange={setDraft} onRun={(v) => props.update({ expr: v })} />
+        <LogqlEditor
+          value={draft}
+          datasourceUrl={proxyPath(ds.uid)}
+          onChange={(v) => {
+            setDraft(v);
+            props.onDraft?.(v);
+          }}
+          onRun={(v) => props.update({ expr: v })} />
         <div className="query-options">
           <button className="btn primary" data-testid="run-logs" onClick={() => props.update({ expr: draft })} disabled={running}>
             {running ? 'Running…' : 'Run query'}
@@ -151,7 +157,11 @@ export function LogsPane(props: { ds: Datasource; state: LogsState; refreshTick:
         )}
         {liveError && <div className="alert error">{liveError}</div>}
         {live && <div className="muted" data-testid="live-status">Live: streaming new lines…</div>}
-        {volume && volume.series.length > 0 && <Graph data={volume} options={{ stacked: false, unit: 'short', bars: true }} height={110} />}
+        {volume && volume.series.length > 0 && (
+          <div className="log-volume" data-testid="log-volume" data-total={volumeTotal(volume)}>
+            <Graph data={volume} options={{ stacked: true, unit: 'short', bars: true, yFromZero: true }} height={120} />
+          </div>
+        )}
         {rows && (
           <div className="result-meta muted" data-testid="result-meta">
             {rows.length} lines{rows.length >= maxLines ? ` (limit ${maxLines})` : ''}
@@ -159,7 +169,7 @@ export function LogsPane(props: { ds: Datasource; state: LogsState; refreshTick:
           </div>
         )}
         {rows && rows.length === 0 && <div className="muted">No logs</div>}
-        {rows && rows.length > 0 && <LogsView uid={ds.uid} rows={rows} wrap={state.wrap} derivedFields={derivedFields} onLink={props.onLink} />}
+        {rows && rows.length > 0 && <LogsView uid={ds.uid} rows={rows} wrap={state.wrap} derivedFields={derivedFields} onLink={props.onLink} highlight={lineFilterTerms(state.expr)} />}
         {graph && <Graph data={graph} options={{ stacked: false, unit: 'short' }} />}
         {inspection && (
           <details className="inspector" data-testid="query-inspector">

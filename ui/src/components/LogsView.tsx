@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'react';
 import { LogContext } from './LogContext';
+import { splitMatches } from '../lib/line-filter';
 import { compileDerivedFields, detectedFields, linksFor, type DerivedField, type DerivedLink, type LogRow } from '../lib/logs';
 
 function fmtTime(ms: number): string {
@@ -9,7 +10,7 @@ function fmtTime(ms: number): string {
 }
 
 /** Log lines: time, level colour, the line; a click shows labels, detected fields, derived-field links and "show context". */
-export function LogsView(props: { uid: string; rows: LogRow[]; wrap: boolean; derivedFields: DerivedField[]; onLink: (l: DerivedLink) => void }) {
+export function LogsView(props: { uid: string; rows: LogRow[]; wrap: boolean; derivedFields: DerivedField[]; onLink: (l: DerivedLink) => void; highlight?: string[] }) {
   const [open, setOpen] = useState<number | null>(null);
   const [context, setContext] = useState<LogRow | undefined>();
   const compiled = useMemo(() => compileDerivedFields(props.derivedFields), [props.derivedFields]);
@@ -37,7 +38,7 @@ export function LogsView(props: { uid: string; rows: LogRow[]; wrap: boolean; de
             <li key={`${r.tsNs}-${r.seq}`} className={`log-row level-${r.level}`} data-level={r.level}>
               <div className="log-main" onClick={() => setOpen(open === i ? null : i)}>
                 <span className="log-time">{fmtTime(r.timeMs)}</span>
-                <span className="log-line">{r.line}</span>
+                <span className="log-line">{props.highlight && props.highlight.length > 0 ? splitMatches(r.line, props.highlight).map((p, k) => (p.match ? <mark key={k}>{p.text}</mark> : p.text)) : r.line}</span>
               </div>
               {open === i && (
                 <div className="log-details">

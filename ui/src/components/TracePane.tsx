@@ -69,10 +69,16 @@ export function TracePane(props: {
   to: string;
   update: (p: { expr?: string; tq?: TraceQueryType }) => void;
   onLogs: (datasourceUid: string, expr: string, fromMs: number, toMs: number) => void;
+  /** The TraceQL or trace ID typed but not run yet. */
+  onDraft?: (expr: string) => void;
 }) {
   const t2l = props.ds.jsonData.tracesToLogs as TracesToLogs | undefined;
   const serviceMapUid = (props.ds.jsonData.serviceMap as { datasourceUid?: string } | undefined)?.datasourceUid;
-  const [draft, setDraft] = useState(props.expr);
+  const [draft, setDraftState] = useState(props.expr);
+  const setDraft = (v: string) => {
+    setDraftState(v);
+    props.onDraft?.(v);
+  };
   const [rows, setRows] = useState<SpanRow[] | undefined>();
   const [hits, setHits] = useState<TraceSearchHit[] | undefined>();
   const [running, setRunning] = useState(false);

@@ -1,5 +1,6 @@
-import { useMemo, useState } from 'react';
-import { axisTicks, formatMs, visibleRows, type SpanRow } from '../lib/trace';
+import { useMemo, useRef, useState } from 'react';
+import { formatDateTime } from '../lib/time';
+import { axisTicks, formatMs, labelPlacement, visibleRows, type SpanRow } from '../lib/trace';
 
 function AttrTable(props: { title: string; rows: [string, string][] }) {
   if (props.rows.length === 0) return null;
@@ -78,21 +79,80 @@ function SpanDetails(props: { row: SpanRow; t0: number; logs?: () => void; logsM
 }
 
 /**
- * The trace waterfall: one row per span in tree order (collapsible), its bar on the trace's time axis, errors in
- * red; a click opens the span's details under its row.
+ * The minimap above the waterfall (as Grafana's trace view): every span as a thin line on the whole trace's time, and
+ * the viewport — the part the waterfall shows. Drag across it to zoom to a window, drag the viewport to move it.
+ */
+function Minimap(props: { rows: SpanRow[]; t0: number; total: number; view: [number, number]; setView: (v: [number, number]) => void }) {
+  const box = useRef<HTMLDivElement>(null);
+  const [draft, setDraft] = useState<[number, number] | undefined>();
+  const frac = (clientX: number) => {
+    const r = box.current!.getBoundingClientRect();
+    return Math.min(1, Math.max(0, (clientX - r.left) / r.width));
+  };
+  const drag = (e: React.PointerEvent, mode: 'select' | 'move') => {
+    e.preventDefault();
+    e.stopPropagation();
+    const x0 = frac(e.clientX);
+    const [a0, b0] = props.view;
+    let cur: [number, number] = mode === 'select' ? [x0, x0] : [a0, b0];
+    const onMove = (ev: PointerEvent) => {
+      const x = frac(ev.clientX);
+      if (mode === 'select') cur = [Math.min(x0, x), Math.max(x0, x)];
+      else {
+        const d = Math.min(1 - b0, Math.max(-a0, x - x0));
+        cur = [a0 + d, b0 + d];
+      }
+      setDraft(cur);
+    };
+    const onUp = () => {
+      window.removeEventListener('pointermove', onMove);
+      window.removeEventListener('pointerup', onUp);
+      setDraft(undefined);
+      if (cur[1] - cur[0] > 0.005) props.setView(cur);
+    };
+    window.addEventListener('pointermove', onMove);
+    window.addEventListener('pointerup', onUp);
+  };
+  const [a, b] = draft ?? props.view;
+  const n = props.rows.length;
+  return (
+    <div className="minimap" data-testid="trace-minimap" ref={box} onPointerDown={(e) => drag(e, 'select')} title="Drag to zoom into a part of the trace">
+      {props.rows.map((r, i) => (
+        <span
+          key={r.spanId}
+          className={`mm-span${r.error ? ' error' : ''}`}
+          style={{ left: `${((r.startMs - props.t0) / props.total) * 100}%`, width: `${Math.max((r.durMs / props.total) * 100, 0.3)}%`, top: `${(i / Math.max(n, 1)) * 100}%` }}
+        />
+      ))}
+      <span className="mm-shade" style={{ left: 0, width: `${a * 100}%` }} />
+      <span className="mm-shade" style={{ left: `${b * 100}%`, right: 0 }} />
+      <span className="mm-viewport" data-testid="minimap-viewport" style={{ left: `${a * 100}%`, width: `${(b - a) * 100}%` }} onPointerDown={(e) => drag(e, 'move')} />
+    </div>
+  );
+}
+
+/**
+ * The trace view: Grafana's header (root service and operation, start, duration, services, depth, span count), a
+ * minimap, and the waterfall: one row per span in tree order (collapsible), its bar on the time axis of the window
+ * chosen in the minimap, errors in red; a click opens the span's details under its row.
  */
 export function TraceView(props: { rows: SpanRow[]; logsFor?: (r: SpanRow) => (() => void) | undefined; openTrace: (id: string) => void }) {
   const [collapsed, setCollapsed] = useState<Set<string>>(new Set());
   const [selected, setSelected] = useState<string | undefined>();
+  const [view, setView] = useState<[number, number]>([0, 1]);
   const { t0, total } = useMemo(() => {
     const start = Math.min(...props.rows.map((r) => r.startMs));
     const end = Math.max(...props.rows.map((r) => r.startMs + r.durMs));
     return { t0: start, total: end - start || 1 };
   }, [props.rows]);
   const shown = visibleRows(props.rows, collapsed);
-  const ticks = axisTicks(total);
+  const viewStart = view[0] * total;
+  const viewLen = (view[1] - view[0]) * total || 1;
+  const ticks = axisTicks(viewLen);
   const services = [...new Set(props.rows.map((r) => r.service))];
+  const depth = Math.max(...props.rows.map((r) => r.depth)) + 1;
   const root = props.rows[0];
+  const zoomed = view[0] > 0 || view[1] < 1;
   const toggle = (id: string) => {
     const next = new Set(collapsed);
     if (next.has(id)) next.delete(id);
@@ -101,27 +161,45 @@ export function TraceView(props: { rows: SpanRow[]; logsFor?: (r: SpanRow) => ((
   };
   return (
     <div className="trace-view">
-      <div className="trace-head" data-testid="trace-head">
-        <strong>
+      <div className="trace-header" data-testid="trace-header">
+        <h3 className="trace-title" title={`${root?.service}: ${root?.name}`}>
           {root?.service}: {root?.name}
-        </strong>{' '}
-        <span className="muted">
-          {formatMs(total)} · {props.rows.length} spans · {services.length} services · {new Date(t0).toISOString()}
-        </span>
+        </h3>
+        <dl className="trace-stats">
+          <div><dt>Trace ID</dt><dd className="mono">{root?.traceId}</dd></div>
+          <div><dt>Start</dt><dd>{formatDateTime(t0)}</dd></div>
+          <div><dt>Duration</dt><dd>{formatMs(total)}</dd></div>
+          <div><dt>Services</dt><dd>{services.length}</dd></div>
+          <div><dt>Depth</dt><dd>{depth}</dd></div>
+          <div><dt>Total spans</dt><dd data-testid="trace-span-count">{props.rows.length}</dd></div>
+        </dl>
       </div>
+      <Minimap rows={props.rows} t0={t0} total={total} view={view} setView={setView} />
       <div className="waterfall" data-testid="trace-waterfall">
         <div className="wf-row wf-axis">
-          <div className="wf-name muted">Service &amp; operation</div>
+          <div className="wf-name muted">
+            Service &amp; operation
+            {zoomed && (
+              <button className="link wf-reset" data-testid="minimap-reset" onClick={() => setView([0, 1])}>
+                Reset zoom
+              </button>
+            )}
+          </div>
           <div className="wf-timeline">
             {ticks.map((t) => (
-              <span key={t} className="wf-tick" style={{ left: `${(t / total) * 100}%` }}>
-                {formatMs(t)}
+              <span key={t} className="wf-tick" style={{ left: `${(t / viewLen) * 100}%` }}>
+                {formatMs(viewStart + t)}
               </span>
             ))}
           </div>
         </div>
         {shown.map((r) => {
           const logs = props.logsFor?.(r);
+          const startFrac = (r.startMs - t0 - viewStart) / viewLen;
+          const endFrac = (r.startMs - t0 + r.durMs - viewStart) / viewLen;
+          const place = labelPlacement(Math.max(0, startFrac), Math.min(1, endFrac));
+          const labelStyle: React.CSSProperties =
+            place === 'right' ? { left: `calc(${Math.max(0, endFrac) * 100}% + 4px)` } : place === 'left' ? { right: `calc(${(1 - Math.min(1, startFrac)) * 100}% + 4px)` } : { left: `calc(${Math.max(0, startFrac) * 100}% + 4px)` };
           return (
             <div key={r.spanId}>
               <div className={`wf-row${r.error ? ' span-error' : ''}${selected === r.spanId ? ' selected' : ''}`} data-testid="span-row" data-span-id={r.spanId} onClick={() => setSelected(selected === r.spanId ? undefined : r.spanId)}>
@@ -141,14 +219,17 @@ export function TraceView(props: { rows: SpanRow[]; logsFor?: (r: SpanRow) => ((
                   ) : (
                     <span className="wf-toggle" />
                   )}
-                  <span className="span-service">{r.service}</span> <span className="span-name">{r.name}</span>
+                  <span className="span-service" title={r.service}>{r.service}</span>
+                  <span className="span-name" title={r.name}>{r.name}</span>
                 </div>
                 <div className="wf-timeline">
                   {ticks.map((t) => (
-                    <span key={t} className="wf-grid" style={{ left: `${(t / total) * 100}%` }} />
+                    <span key={t} className="wf-grid" style={{ left: `${(t / viewLen) * 100}%` }} />
                   ))}
-                  <div className="span-bar" style={{ left: `${((r.startMs - t0) / total) * 100}%`, width: `${Math.max((r.durMs / total) * 100, 0.2)}%` }} />
-                  <span className="wf-dur" style={{ left: `${Math.min(((r.startMs - t0 + r.durMs) / total) * 100, 88)}%` }}>
+                  {endFrac >= 0 && startFrac <= 1 && (
+                    <div className="span-bar" style={{ left: `${Math.max(0, startFrac) * 100}%`, width: `${Math.max((Math.min(1, endFrac) - Math.max(0, startFrac)) * 100, 0.2)}%` }} />
+                  )}
+                  <span className={`wf-dur ${place}`} style={labelStyle}>
                     {formatMs(r.durMs)}
                   </span>
                 </div>

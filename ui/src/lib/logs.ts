@@ -27,7 +27,7 @@ const LEVEL_WORDS: [RegExp, LogLevel][] = [
   [/^(trace)$/i, 'trace'],
 ];
 
-function levelOf(word: string): LogLevel | undefined {
+export function levelOf(word: string): LogLevel | undefined {
   for (const [re, l] of LEVEL_WORDS) if (re.test(word)) return l;
   return undefined;
 }

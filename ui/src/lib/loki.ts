@@ -57,3 +57,4 @@ export async function lokiQueryRange(uid: string, params: Record<string, string>
   if (!res.ok || !body || body.status !== 'success') throw new PromQueryError(body?.error ?? (text.trim() || `HTTP ${res.status}`), body?.errorType ?? `http_${res.status}`, inspection);
   return { body, inspection };
 }
+

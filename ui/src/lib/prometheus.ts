@@ -66,7 +66,8 @@ export async function promQuery(uid: string, endpoint: 'query' | 'query_range', 
 export interface GraphData {
   /** Seconds (uPlot's time unit). */
   xs: Float64Array;
-  series: { name: string; labels: Labels; values: (number | null)[] }[];
+  /** `color`: a fixed colour (log levels); otherwise one from the palette by position. */
+  series: { name: string; labels: Labels; values: (number | null)[]; color?: string }[];
 }
 
 /** A matrix as aligned columns over the step grid, one array per series (missing points are null). */

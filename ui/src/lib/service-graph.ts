@@ -54,7 +54,7 @@ export function serviceGraphEdges(requests: Vector, failed: Vector, serverSecond
       const k = key(s.metric);
       const n = Number(s.value?.[1] ?? 0);
       const secs = sec.get(k);
-      return { client: s.metric.client ?? '', server: s.metric.server ?? '', requests: n, failed: f.get(k) ?? 0, avgMs: secs !== undefined && n > 0 ? (secs / n) * 1000 : undefined };
+      return { client: s.metric.client ?? '', server: s.metric.server ?? '', requests: n, failed: Math.min(f.get(k) ?? 0, n), avgMs: secs !== undefined && n > 0 ? (secs / n) * 1000 : undefined };
     })
     .filter((e) => e.client !== '' && e.server !== '' && e.requests > 0)
     .sort((a, b) => (a.client + a.server < b.client + b.server ? -1 : 1));

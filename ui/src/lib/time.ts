@@ -128,7 +128,43 @@ export const QUICK_RANGES: { label: string; from: string; to: string }[] = [
   { label: 'Yesterday', from: 'now-1d/d', to: 'now-1d/d' },
 ];
 
+const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+
+/** A local time as `2026-11-24 15:37:42` (the seconds dropped when zero, `.123` added when there are milliseconds). */
+export function formatDateTime(ms: number): string {
+  const d = new Date(ms);
+  const date = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  const sec = d.getSeconds() || d.getMilliseconds() ? `:${pad(d.getSeconds())}` : '';
+  return date + sec + (d.getMilliseconds() ? `.${pad(d.getMilliseconds(), 3)}` : '');
+}
+
+/** One end of a range for people: `now-…` notation as written, epoch milliseconds and ISO times as a local date-time. */
+function describeTime(expr: string): string {
+  const t = expr.trim();
+  if (t.startsWith('now')) return t;
+  try {
+    return formatDateTime(parseTime(t, Date.now()));
+  } catch {
+    return t;
+  }
+}
+
 export function describeRange(r: TimeRange): string {
   const q = QUICK_RANGES.find((x) => x.from === r.from && x.to === r.to);
-  return q ? q.label : `${r.from} to ${r.to}`;
+  if (q) return q.label;
+  const from = describeTime(r.from);
+  const to = describeTime(r.to);
+  // the same day once: "2026-11-24 15:36 to 15:38:30"
+  const sameDay = from.length > 10 && to.slice(0, 10) === from.slice(0, 10) && /^\d{4}-/.test(from);
+  return `${from} to ${sameDay ? to.slice(11) : to}`;
+}
+
+/** How long ago a moment was: `12s ago`, `3m ago`, `2h ago`, `5d ago` (`never` for an invalid or zero time). */
+export function formatAgo(ms: number, now = Date.now()): string {
+  if (!Number.isFinite(ms) || ms <= 0) return 'never';
+  const s = Math.max(0, Math.round((now - ms) / 1000));
+  if (s < 60) return `${s}s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h ago`;
+  return `${Math.floor(s / 86400)}d ago`;
 }

@@ -178,3 +178,10 @@ export function formatMs(ms: number): string {
   if (ms >= 1) return `${ms.toFixed(ms >= 100 ? 0 : 2)} ms`;
   return `${(ms * 1000).toFixed(0)} µs`;
 }
+
+/** Where a span's duration label goes: right of its bar, left of it, or inside it when the bar fills the row. */
+export function labelPlacement(startFrac: number, endFrac: number): 'right' | 'left' | 'inside' {
+  if (endFrac <= 0.8) return 'right';
+  if (startFrac >= 0.2) return 'left';
+  return 'inside';
+}

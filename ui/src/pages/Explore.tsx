@@ -181,6 +181,11 @@ function ExplorePane(props: PaneProps) {
   const [running, setRunning] = useState(false);
   const [browserOpen, setBrowserOpen] = useState(false);
   const graphBox = useRef<HTMLDivElement>(null);
+  // What the Loki or Tempo (TraceQL, trace ID) editor holds but has not run yet (PromQL's is `draft`).
+  const otherDraft = useRef(state.expr);
+  useEffect(() => {
+    otherDraft.current = state.expr;
+  }, [state.expr]);
   const anyDs = datasources.find((d) => d.uid === state.ds);
   const ds = metricsSources.find((d) => d.uid === state.ds);
 
@@ -272,7 +277,15 @@ function ExplorePane(props: PaneProps) {
           ))}
         </select>
         <span className="spacer" />
-        <TimeRangePicker value={range} onChange={(r) => update({ from: r.from, to: r.to })} />
+        <TimeRangePicker
+          value={range}
+          onChange={(r) => {
+            // as in Grafana, a new range runs what the editor holds (run or not): it must not drop a typed query
+            if (ds) update({ from: r.from, to: r.to, expr: draft, legend: legendDraft, step: stepDraft });
+            else if (anyDs?.type === 'loki' || (anyDs?.type === 'tempo' && (state.tq === 'traceql' || state.tq === 'traceid'))) update({ from: r.from, to: r.to, expr: otherDraft.current });
+            else update({ from: r.from, to: r.to });
+          }}
+        />
         {ds && (
           <button className="btn primary" data-testid="run-query" onClick={() => run()} disabled={running}>
             {running ? 'Running…' : 'Run query'}
@@ -303,6 +316,7 @@ function ExplorePane(props: PaneProps) {
           state={state}
           refreshTick={refreshTick}
           update={update}
+          onDraft={(v) => (otherDraft.current = v)}
           onLink={(l) => l.datasourceUid && props.openLink({ ...state, ds: l.datasourceUid, expr: l.value, legend: '', step: '', refresh: '' })}
         />
       )}
@@ -313,6 +327,7 @@ function ExplorePane(props: PaneProps) {
           from={state.from}
           to={state.to}
           update={(p) => update(p)}
+          onDraft={(v) => (otherDraft.current = v)}
           onLogs={(uid, expr, fromMs, toMs) => props.openLink({ ...state, ds: uid, expr, from: String(Math.floor(fromMs)), to: String(Math.ceil(toMs)), legend: '', step: '', refresh: '' })}
         />}
       {ds && (

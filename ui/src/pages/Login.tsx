@@ -22,7 +22,7 @@ export function LoginPage(props: { onLoggedIn: (u: User) => void }) {
       }
       props.onLoggedIn(me);
       const redirect = new URLSearchParams(location.search).get('redirect');
-      navigate(redirect && redirect.startsWith('/') && !redirect.startsWith('//') ? redirect : '/explore', true);
+      navigate(redirect && redirect.startsWith('/') && !redirect.startsWith('//') ? redirect : '/', true);
     } catch (err) {
       setError(err instanceof ApiError && err.status === 429 ? `${err.message}. Try again later.` : (err as Error).message);
     } finally {

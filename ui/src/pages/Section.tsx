@@ -1,0 +1,33 @@
+import { NAV, navTrail } from '../shell/nav';
+import { Link } from '../shell/Link';
+
+const BLURB: Record<string, string> = {
+  'alert-rules': 'Alerting and recording rules of every Prometheus data source, with their state.',
+  'prometheus-targets': 'Scrape targets of a Prometheus data source: health, last scrape, errors.',
+  'prometheus-rules': 'Rule groups as Prometheus evaluates them.',
+  'prometheus-alerts': 'Alerts firing or pending.',
+  'prometheus-status': 'Build, runtime information and command-line flags.',
+  datasources: 'Prometheus, Loki and Tempo connections: add, edit, test.',
+  users: 'Who can sign in, and their role.',
+  serviceaccounts: 'Accounts for machines, and their API tokens.',
+};
+
+/** A section's landing page (as Grafana's): a card per page in it. */
+export function SectionPage(props: { nav: string }) {
+  const trail = navTrail(props.nav);
+  const item = trail[trail.length - 1];
+  if (!item) return <div className="page">Unknown section</div>;
+  return (
+    <div className="page">
+      <h2>{item.title}</h2>
+      <ul className="section-cards" data-testid="section-cards">
+        {(item.children ?? NAV).map((c) => (
+          <li key={c.id} className="section-card">
+            <Link to={c.path}>{c.title}</Link>
+            <p className="muted">{BLURB[c.id] ?? ''}</p>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}

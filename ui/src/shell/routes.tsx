@@ -1,0 +1,68 @@
+import { lazy, type ComponentType } from 'react';
+import type { User } from '../lib/api';
+import { DatasourceEditPage } from '../pages/DatasourceEdit';
+import { DatasourcesPage } from '../pages/Datasources';
+import { HomePage } from '../pages/Home';
+import { SectionPage } from '../pages/Section';
+
+/** What every page gets from the shell: the signed-in user and the route's `:name` parameters. */
+export interface PageProps {
+  user: User;
+  params: Record<string, string>;
+}
+
+export interface RouteDef {
+  /** `/literal/:param` (see match.ts); the first matching route wins. */
+  path: string;
+  /** The NAV entry this page belongs to: highlighted in the menu, and the breadcrumbs' trail. */
+  nav: string;
+  /** A last breadcrumb below the nav entry (e.g. "Edit"), when the page is not the entry itself. */
+  title?: string;
+  /** Show the time picker in the top bar; the page reads the range with `useUrlTimeRange()` (`from`/`to` in the URL). */
+  timeRange?: boolean;
+  component: ComponentType<PageProps>;
+}
+
+// Pages with heavy dependencies (CodeMirror, uPlot) are lazy chunks, so sign-in and settings stay small.
+const ExplorePage = lazy(() => import('../pages/Explore').then((m) => ({ default: m.ExplorePage })));
+const DashboardsPage = lazy(() => import('../pages/Dashboards').then((m) => ({ default: m.DashboardsPage })));
+const AlertRulesPage = lazy(() => import('../pages/AlertRules').then((m) => ({ default: m.AlertRulesPage })));
+const UsersPage = lazy(() => import('../pages/Users').then((m) => ({ default: m.UsersPage })));
+const ServiceAccountsPage = lazy(() => import('../pages/ServiceAccounts').then((m) => ({ default: m.ServiceAccountsPage })));
+const TargetsPage = lazy(() => import('../pages/prometheus/Targets').then((m) => ({ default: m.TargetsPage })));
+const RulesPage = lazy(() => import('../pages/prometheus/Rules').then((m) => ({ default: m.RulesPage })));
+const AlertsPage = lazy(() => import('../pages/prometheus/Alerts').then((m) => ({ default: m.AlertsPage })));
+const StatusPage = lazy(() => import('../pages/prometheus/Status').then((m) => ({ default: m.StatusPage })));
+
+// One component for "new" and "edit": Save on a new datasource moves to its edit URL and keeps the page (and its test result).
+const DatasourceEditRoute = (p: PageProps) => <DatasourceEditPage user={p.user} uid={p.params.uid} />;
+
+const section = (nav: string): ComponentType<PageProps> => {
+  const Section = () => <SectionPage nav={nav} />;
+  Section.displayName = `Section(${nav})`;
+  return Section;
+};
+
+/**
+ * Every page of the app. Adding one: a line here (path, nav entry, component) and, for a menu item, an entry in
+ * nav.ts. The server answers index.html for any non-API path, so each route survives reload and back/forward.
+ */
+export const ROUTES: RouteDef[] = [
+  { path: '/', nav: 'home', component: HomePage },
+  { path: '/explore', nav: 'explore', component: ExplorePage },
+  { path: '/dashboards', nav: 'dashboards', component: DashboardsPage },
+  { path: '/alerting', nav: 'alerting', component: section('alerting') },
+  { path: '/alerting/list', nav: 'alert-rules', component: AlertRulesPage },
+  { path: '/prometheus', nav: 'prometheus', component: section('prometheus') },
+  { path: '/prometheus/targets', nav: 'prometheus-targets', component: TargetsPage },
+  { path: '/prometheus/rules', nav: 'prometheus-rules', component: RulesPage },
+  { path: '/prometheus/alerts', nav: 'prometheus-alerts', component: AlertsPage },
+  { path: '/prometheus/status', nav: 'prometheus-status', component: StatusPage },
+  { path: '/connections', nav: 'connections', component: section('connections') },
+  { path: '/datasources', nav: 'datasources', component: DatasourcesPage },
+  { path: '/datasources/new', nav: 'datasources', title: 'New', component: DatasourceEditRoute },
+  { path: '/datasources/edit/:uid', nav: 'datasources', title: 'Edit', component: DatasourceEditRoute },
+  { path: '/admin', nav: 'admin', component: section('admin') },
+  { path: '/admin/users', nav: 'users', component: UsersPage },
+  { path: '/admin/serviceaccounts', nav: 'serviceaccounts', component: ServiceAccountsPage },
+];
