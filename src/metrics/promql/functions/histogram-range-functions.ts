@@ -1,7 +1,8 @@
 import { FloatHistogram, HistogramOpError, METRIC_NAME, mergeHints } from '../../../model/index.js';
-import type { Call, Expr } from '../ast.js';
+import type { Call } from '../ast.js';
 import type { Evaluator } from '../evaluator.js';
 import { extendedHistFunc } from './extended-rate.js';
+import { extrapolationFactor, histogramRate } from './rate.js';
 import { rangeFunc } from './window-functions.js';
 import { lowerBound } from '../math.js';
 import { type RangeVector, type RawSeries, StepSeries } from '../values.js';
@@ -87,21 +88,7 @@ export function histRangeSeries(ev: Evaluator, name: string, r: RawSeries, rv: R
           const isCounter = name !== 'delta';
           const h = histogramRate(ev, win, isCounter, metric, arg);
           if (!h) continue;
-          const firstT = r.t[lo];
-          const lastT = r.t[hi - 1];
-          let toStart = (firstT - start) / 1000;
-          let toEnd = (end - lastT) / 1000;
-          const sampled = (lastT - firstT) / 1000;
-          const avg = sampled / (win.length - 1);
-          const threshold = avg * 1.1;
-          if (toStart >= threshold) toStart = avg / 2;
-          if (isCounter && h.count > 0 && win[0].count >= 0) {
-            const toZero = sampled * (win[0].count / h.count);
-            if (toZero < toStart) toStart = toZero;
-          }
-          if (toEnd >= threshold) toEnd = avg / 2;
-          let factor = (sampled + toStart + toEnd) / sampled;
-          if (name === 'rate') factor /= rv.rangeMs / 1000;
+          const factor = extrapolationFactor(r.t[lo], r.t[hi - 1], win.length - 1, start, end, rv.rangeMs, isCounter, name === 'rate', win[0].count, h.count);
           set(h.mul(factor).compact());
           continue;
         }
@@ -178,42 +165,6 @@ export function histRangeSeries(ev: Evaluator, name: string, r: RawSeries, rv: R
     set(rangeFunc(name, Float64Array.from(ft), Float64Array.from(fv), 0, ft.length, start, end, rv.rangeMs, scalars, i, undefined));
   }
   return s.count() ? s : undefined;
-}
-
-/**
- * Prometheus's `histogramRate`: the increase from the first to the last sample with counter resets compensated
- * (for counters: last - first of the first reset-free segment plus the last sample of every later segment, so a
- * change between custom and exponential buckets, itself a reset, needs no subtraction across it); gauge hint.
- */
-export function histogramRate(ev: Evaluator, win: FloatHistogram[], isCounter: boolean, metric: string, arg: Expr): FloatHistogram | undefined {
-  const first = win[0];
-  const last = win[win.length - 1];
-  let minSchema = Infinity;
-  for (const h of win) {
-    if (isCounter && h.hint === 'gauge') ev.warn(`this native histogram metric is not a counter: ${metric}`, arg);
-    if (!h.usesCustomBuckets() && h.schema < minSchema) minSchema = h.schema;
-  }
-  let h: FloatHistogram;
-  if (isCounter) {
-    let segEnd = 0;
-    while (segEnd + 1 < win.length && !win[segEnd + 1].detectReset(win[segEnd])) segEnd++;
-    h = win[segEnd].copy();
-    if (segEnd > 0) h.sub(first);
-    else h.mul(0);
-    for (let k = segEnd + 1; k < win.length; k++) {
-      if (k + 1 < win.length && !win[k + 1].detectReset(win[k])) continue;
-      // win[k] ends a segment that began after a reset.
-      if (h.usesCustomBuckets() !== win[k].usesCustomBuckets() && h.count === 0 && h.pos.every((x) => x === 0) && h.neg.every((x) => x === 0)) h = win[k].copy();
-      else h.add(win[k]);
-    }
-  } else {
-    if (first.usesCustomBuckets() !== last.usesCustomBuckets()) throw new HistogramOpError('mixed');
-    h = last.copy().sub(first);
-    if (first.hint !== 'gauge' || last.hint !== 'gauge') ev.warn(`this native histogram metric is not a gauge: ${metric}`, arg);
-  }
-  if (!h.usesCustomBuckets() && minSchema < h.schema) h = h.copyToSchema(minSchema);
-  h.hint = 'gauge';
-  return h.compact();
 }
 
 /**

@@ -4,7 +4,8 @@ import type { Evaluator } from '../evaluator.js';
 import { KEEPS_METRIC_NAME } from '../functions.js';
 import { extendedRangeFunc } from './extended-rate.js';
 import { histRangeSeries } from './histogram-range-functions.js';
-import { WINDOW_FUNCTIONS, rangeFunc } from './window-functions.js';
+import { countResets, extrapolatedRate } from './rate.js';
+import { WINDOW_FUNCTIONS } from './window-functions.js';
 import type { FunctionCall } from './function-call.js';
 import { formatG } from '../go-format.js';
 import { loadMatrix } from '../matrix-selector.js';
@@ -61,7 +62,10 @@ const rangeFunction: FunctionCall = async (ev, e) => {
     }
   }
   let maxWindow = 0;
-  const fastRate = name === 'rate' || name === 'increase' || name === 'delta';
+  const windowFunction = WINDOW_FUNCTIONS.get(name)!;
+  const rateFamily = name === 'rate' || name === 'increase' || name === 'delta';
+  const isCounter = name !== 'delta';
+  const isRate = name === 'rate';
   for (const r of rv.series) {
     ev.checkTime();
     if (r.h && r.h.some((x) => x !== undefined)) {
@@ -75,8 +79,7 @@ const rangeFunction: FunctionCall = async (ev, e) => {
     // Counter resets so far, per sample: windows without a reset skip the correction loop.
     let resets: Int32Array | undefined;
     if (name === 'rate' || name === 'increase' || name === 'delta') {
-      resets = new Int32Array(r.v.length);
-      for (let k = 1; k < r.v.length; k++) resets[k] = resets[k - 1] + (r.v[k] < r.v[k - 1] ? 1 : 0);
+      resets = countResets(r.v);
     }
     const s = StepSeries.empty(r.labels, steps, dropName || r.dropName);
     let any = 0;
@@ -110,61 +113,26 @@ const rangeFunction: FunctionCall = async (ev, e) => {
         s.has[i] = 1;
         any++;
       }
-    } else if (fastRate && fixedAt === null) {
-      // rate/increase/delta inlined: Prometheus's extrapolatedRate for each step's window.
-      const isCounter = name !== 'delta';
-      const isRate = name === 'rate';
+    } else {
       for (let i = 0; i < steps; i++) {
-        const end = times[i] - offsetMs;
+        const end = (fixedAt ?? times[i]) - offsetMs;
         const start = end - rangeMs;
+        if (fixedAt !== null) {
+          lo = 0;
+          hi = 0;
+        }
         while (lo < len && rt[lo] <= start) lo++;
         if (hi < lo) hi = lo;
         while (hi < len && rt[hi] <= end) hi++;
-        const n = hi - lo;
-        if (n > maxWindow) maxWindow = n;
-        if (n < 2) continue;
-        let result = rvals[hi - 1] - rvals[lo];
-        if (isCounter && resets![hi - 1] !== resets![lo]) {
-          for (let k = lo + 1; k < hi; k++) if (rvals[k] < rvals[k - 1]) result += rvals[k - 1];
-        }
-        const firstT = rt[lo];
-        const lastT = rt[hi - 1];
-        let toStart = (firstT - start) / 1000;
-        let toEnd = (end - lastT) / 1000;
-        const sampled = (lastT - firstT) / 1000;
-        const avg = sampled / (n - 1);
-        const threshold = avg * 1.1;
-        if (toStart >= threshold) toStart = avg / 2;
-        if (isCounter) {
-          let toZero = toStart;
-          if (result > 0 && rvals[lo] >= 0) toZero = sampled * (rvals[lo] / result);
-          if (toZero < toStart) toStart = toZero;
-        }
-        if (toEnd >= threshold) toEnd = avg / 2;
-        let factor = sampled !== 0 ? (sampled + toStart + toEnd) / sampled : 1;
-        if (isRate) factor /= rangeMs / 1000;
-        s.v[i] = result * factor;
+        if (hi === lo) continue;
+        if (hi - lo > maxWindow) maxWindow = hi - lo;
+        // The rate family calls extrapolatedRate directly: a call site of its own, kept monomorphic for speed.
+        const v = rateFamily ? extrapolatedRate(rt, rvals, lo, hi, start, end, rangeMs, isCounter, isRate, resets) : windowFunction(rt, rvals, lo, hi, start, end, rangeMs, scalars, i, resets, times[i]);
+        if (v === undefined) continue;
+        s.v[i] = v;
         s.has[i] = 1;
         any++;
       }
-    } else
-    for (let i = 0; i < steps; i++) {
-      const end = (fixedAt ?? times[i]) - offsetMs;
-      const start = end - rangeMs;
-      if (fixedAt !== null) {
-        lo = 0;
-        hi = 0;
-      }
-      while (lo < len && rt[lo] <= start) lo++;
-      if (hi < lo) hi = lo;
-      while (hi < len && rt[hi] <= end) hi++;
-      if (hi === lo) continue;
-      if (hi - lo > maxWindow) maxWindow = hi - lo;
-      const v = rangeFunc(name, rt, rvals, lo, hi, start, end, rangeMs, scalars, i, resets, times[i]);
-      if (v === undefined) continue;
-      s.v[i] = v;
-      s.has[i] = 1;
-      any++;
     }
     if (any > 0) {
       out.push(s);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Labels } from '../../../model/index.js';
 import { MemoryStorage } from '../../storage/index.js';
 import { Engine } from '../engine.js';
+import { countResets, extrapolatedRate } from './rate.js';
 
 /**
  * Prometheus's extrapolatedRate (promql/functions.go) over float counters: the window is (t - range, t]; a drop
@@ -70,5 +71,36 @@ describe('rate/increase extrapolation with counter resets', () => {
     const e = await counter(points);
     // (0, 60]: 25 - 20 = 5, extrapolated 15 s to the start.
     expect(await instant(e, 'delta(c_total[1m])', 60)).toBeCloseTo((5 * 60) / 45, 9);
+  });
+});
+
+describe('extrapolatedRate', () => {
+  const t = Float64Array.from([0, 15_000, 30_000, 45_000, 60_000, 75_000]);
+  const v = Float64Array.from([10, 20, 5, 15, 25, 35]);
+
+  it('gives the same increase with and without the per-series reset counts, for every window', () => {
+    const resets = countResets(v);
+    for (let lo = 0; lo < v.length; lo++) {
+      for (let hi = lo + 2; hi <= v.length; hi++) {
+        const start = t[lo] - 15_000;
+        const end = t[hi - 1];
+        const a = extrapolatedRate(t, v, lo, hi, start, end, end - start, true, false, resets);
+        const b = extrapolatedRate(t, v, lo, hi, start, end, end - start, true, false, undefined);
+        expect(a, `[${lo}, ${hi})`).toBe(b);
+      }
+    }
+  });
+
+  it('counts the reset inside [lo, hi) and not the one into lo', () => {
+    const resets = countResets(v);
+    expect(Array.from(resets)).toEqual([0, 0, 1, 1, 1, 1]);
+    // [2, 6): 5, 15, 25, 35 with the window starting at the previous sample: increase 30, no extrapolation at the end.
+    expect(extrapolatedRate(t, v, 2, 6, 15_000, 75_000, 60_000, true, false, resets)).toBeCloseTo((30 * 52.5) / 45, 9);
+    // [1, 5): 20, 5, 15, 25: increase 5 + 20.
+    expect(extrapolatedRate(t, v, 1, 5, 0, 60_000, 60_000, true, false, resets)).toBeCloseTo((25 * 60) / 45, 9);
+  });
+
+  it('needs two samples', () => {
+    expect(extrapolatedRate(t, v, 3, 4, 0, 60_000, 60_000, true, true, undefined)).toBeUndefined();
   });
 });

@@ -1,3 +1,4 @@
+import { extrapolatedRate } from './rate.js';
 import { kahanInc, linearRegression, quantileOf } from '../math.js';
 
 /** Kahan compensation scratch (one value, reused). */
@@ -24,32 +25,9 @@ export type WindowFunction = (
 
 /** rate, increase, delta. */
 function rate(name: string): WindowFunction {
-  return (t, v, lo, hi, rangeStart, rangeEnd, rangeMs, _scalars, _step, resets) => {
-    const n = hi - lo;
-    if (n < 2) return undefined;
-    const isCounter = name !== 'delta';
-    let result = v[hi - 1] - v[lo];
-    if (isCounter && (!resets || resets[hi - 1] !== resets[lo])) {
-      for (let i = lo + 1; i < hi; i++) if (v[i] < v[i - 1]) result += v[i - 1];
-    }
-    const firstT = t[lo];
-    const lastT = t[hi - 1];
-    let durationToStart = (firstT - rangeStart) / 1000;
-    let durationToEnd = (rangeEnd - lastT) / 1000;
-    const sampledInterval = (lastT - firstT) / 1000;
-    const avg = sampledInterval / (n - 1);
-    const threshold = avg * 1.1;
-    if (durationToStart >= threshold) durationToStart = avg / 2;
-    if (isCounter) {
-      let durationToZero = durationToStart;
-      if (result > 0 && v[lo] >= 0) durationToZero = sampledInterval * (v[lo] / result);
-      if (durationToZero < durationToStart) durationToStart = durationToZero;
-    }
-    if (durationToEnd >= threshold) durationToEnd = avg / 2;
-    let factor = sampledInterval !== 0 ? (sampledInterval + durationToStart + durationToEnd) / sampledInterval : 1;
-    if (name === 'rate') factor /= rangeMs / 1000;
-    return result * factor;
-  };
+  const isCounter = name !== 'delta';
+  const isRate = name === 'rate';
+  return (t, v, lo, hi, rangeStart, rangeEnd, rangeMs, _scalars, _step, resets) => extrapolatedRate(t, v, lo, hi, rangeStart, rangeEnd, rangeMs, isCounter, isRate, resets);
 }
 
 /** irate, idelta. */
