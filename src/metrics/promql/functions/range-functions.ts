@@ -1,5 +1,5 @@
 import { METRIC_NAME } from '../../../model/index.js';
-import { type Call, type SubqueryExpr, unwrapParen } from '../ast.js';
+import { type Call, unwrapParen } from '../ast.js';
 import type { Evaluator } from '../evaluator.js';
 import { KEEPS_METRIC_NAME } from '../functions.js';
 import { extendedRangeFunc } from './extended-rate.js';
@@ -27,7 +27,8 @@ export async function loadRangeArgument(ev: Evaluator, e: Call): Promise<{ rv: R
   if (matArg.kind === 'matrix' && matArg.vs.smoothed && !['delta', 'increase', 'rate'].includes(name)) {
     ev.fail(`smoothed modifier can only be used with: delta, increase, rate - not with ${name}`);
   }
-  const rv = matArg.kind === 'matrix' ? await loadMatrix(ev, matArg, name) : (await ev.eval(matArg)).type === 'matrix' ? await evalSubquery(ev, matArg as SubqueryExpr) : null;
+  // The range argument is loaded once: a subquery is evaluated by evalSubquery alone.
+  const rv = matArg.kind === 'matrix' ? await loadMatrix(ev, matArg, name) : matArg.kind === 'subquery' ? await evalSubquery(ev, matArg) : null;
   if (!rv) throw new PromqlError('internal', 'expected range vector');
   return { rv, scalars };
 }
