@@ -26,7 +26,7 @@ import { Registry } from 'prom-client';
 import type { Exemplar, Labels, MetricMetadata } from '../src/model/index.js';
 import { buildPrometheusConfig } from '../src/metrics/promconfig/index.js';
 import { ScrapeManager } from '../src/metrics/scrape/index.js';
-import type { Appendable, Appender, SeriesRef } from '../src/metrics/storage/index.js';
+import type { Appendable, Appender, SeriesRef } from '../src/metrics/storage-api/index.js';
 
 const TARGETS = Number(process.env.SCRAPE_BENCH_TARGETS ?? 1000);
 const SERIES = Number(process.env.SCRAPE_BENCH_SERIES ?? 1000);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Labels, type Matcher } from '../src/model/index.js';
 import { Engine, MAX_POINTS_PER_SERIES, PromqlError, TOO_MANY_SAMPLES, formatQuery, parseExpr } from '../src/metrics/promql/index.js';
-import { MemoryStorage, type Queryable, type SelectHints } from '../src/metrics/storage/index.js';
+import { MemoryStorage, type Queryable, type SelectHints } from '../src/metrics/storage-api/index.js';
 import { metricsSection } from '../src/config/sections/metrics.js';
 
 async function storageWith(n: number, points: number, stepMs = 15_000): Promise<MemoryStorage> {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Labels } from '../src/model/index.js';
 import { Engine, type QueryResult } from '../src/metrics/promql/index.js';
-import { MemoryStorage } from '../src/metrics/storage/index.js';
+import { MemoryStorage } from '../src/metrics/storage-api/index.js';
 import { prometheusInstalled, startPrometheusWithData, type PromSample, type RunningPrometheus } from './helpers/prometheus.js';
 
 /**

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerRemoteWriteReceiver } from '../src/metrics/remote/receiver/index.js';
 import { Matcher } from '../src/model/index.js';
-import { MemoryStorage } from '../src/metrics/storage/index.js';
+import { MemoryStorage } from '../src/metrics/storage-api/index.js';
 import { createHttpServer, createSelfMetricsRegistry, listen, silentLogger } from '../src/server/index.js';
 import { tempDir, waitFor } from './helpers/process.js';
 import { prometheusAvailable, startPrometheus, type PrometheusPeer } from './helpers/prometheus-peer.js';

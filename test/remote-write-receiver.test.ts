@@ -4,7 +4,7 @@ import { compressSnappyBody } from '../src/metrics/remote/codec/index.js';
 import { registerRemoteWriteReceiver, type RemoteWriteIngester } from '../src/metrics/remote/receiver/index.js';
 import { Overrides, tenantLimitsSchema, type TenantLimits } from '../src/metrics/limits/index.js';
 import { Matcher } from '../src/model/index.js';
-import { MemoryStorage, type Appendable } from '../src/metrics/storage/index.js';
+import { MemoryStorage, type Appendable } from '../src/metrics/storage-api/index.js';
 import { createHttpServer, createSelfMetricsRegistry, listen, silentLogger, type Registry } from '../src/server/index.js';
 import { buildV2, encodeV1, type PbSeriesV1 } from './helpers/remote-write-protos.js';
 
@@ -211,6 +211,18 @@ describe('remote-write receiver (Mimir behaviour) with MemoryStorage', () => {
     // Existing series keep being accepted; another tenant is not affected.
     expect((await post(s.url, encodeV1([{ labels: lbl([['__name__', 's1']]), samples: [{ value: 2, timestamp: NOW + 1 }] }]), h)).status).toBe(200);
     expect((await post(s.url, one([['__name__', 's3']]), { 'X-Scope-OrgID': 'other' })).status).toBe(200);
+    // One request mixing series over the limit with existing ones: as Mimir, the series over the limit are
+    // rejected and counted, the rest of the request is stored, and the answer is 400 naming the limit.
+    const mixed = encodeV1([
+      { labels: lbl([['__name__', 's4']]), samples: [{ value: 4, timestamp: NOW + 2 }] },
+      { labels: lbl([['__name__', 's1']]), samples: [{ value: 3, timestamp: NOW + 2 }] },
+      { labels: lbl([['__name__', 's5']]), samples: [{ value: 5, timestamp: NOW + 2 }] },
+    ]);
+    r = await post(s.url, mixed, h);
+    expect([r.status, r.text]).toEqual([400, expect.stringMatching(/^per-user series limit of 2 exceeded/)]);
+    expect(await values(s.stores.get('small'), 's1')).toHaveLength(3);
+    expect(await values(s.stores.get('small'), 's4')).toHaveLength(0);
+    expect(await values(s.stores.get('small'), 's5')).toHaveLength(0);
   });
 
   it('answers 429 to a tenant over its ingestion rate, and other tenants are unaffected', async () => {

@@ -7,7 +7,7 @@ import { Labels, Matcher } from '../src/model/index.js';
 import { registerRemoteWriteReceiver } from '../src/metrics/remote/receiver/index.js';
 import { decodeWriteRequestV1, decompressSnappyBody } from '../src/metrics/remote/codec/index.js';
 import { RemoteWriteSender, loadProgress, remoteWriteConfigSchema } from '../src/metrics/remote/sender/index.js';
-import { MemoryStorage } from '../src/metrics/storage/index.js';
+import { MemoryStorage } from '../src/metrics/storage-api/index.js';
 import { createHttpServer, createSelfMetricsRegistry, listen, silentLogger, type Registry } from '../src/server/index.js';
 import { REPO_ROOT, tempDir, waitFor } from './helpers/process.js';
 import { prometheusAvailable, startPrometheus } from './helpers/prometheus-peer.js';

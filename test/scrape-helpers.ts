@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { REPO_ROOT } from './helpers/process.js';
 import type { AddressInfo } from 'node:net';
 import { Matcher, isStaleNaN } from '../src/model/index.js';
-import type { MemoryStorage } from '../src/metrics/storage/index.js';
+import type { MemoryStorage } from '../src/metrics/storage-api/index.js';
 
 export interface Served {
   server: http.Server;

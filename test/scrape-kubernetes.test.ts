@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildPodGroup, type KubePod } from '../src/metrics/discovery/index.js';
 import { loadPrometheusConfig } from '../src/metrics/promconfig/index.js';
 import { ScrapeManager, type TargetStatus } from '../src/metrics/scrape/index.js';
-import { MemoryStorage } from '../src/metrics/storage/index.js';
+import { MemoryStorage } from '../src/metrics/storage-api/index.js';
 import { REPO_ROOT, tempDir, waitFor } from './helpers/process.js';
 import { serve, type Served } from './scrape-helpers.js';
 

@@ -2,7 +2,7 @@ import { Counter, Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parsePrometheusConfig } from '../src/metrics/promconfig/index.js';
 import { ScrapeManager } from '../src/metrics/scrape/index.js';
-import { MemoryStorage } from '../src/metrics/storage/index.js';
+import { MemoryStorage } from '../src/metrics/storage-api/index.js';
 import { waitFor } from './helpers/process.js';
 import { selectSeries, serve } from './scrape-helpers.js';
 

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Registry as SelfRegistry } from '../src/server/index.js';
 import { buildPrometheusConfig, loadPrometheusConfig } from '../src/metrics/promconfig/index.js';
 import { ScrapeManager } from '../src/metrics/scrape/index.js';
-import { MemoryStorage } from '../src/metrics/storage/index.js';
+import { MemoryStorage } from '../src/metrics/storage-api/index.js';
 import type { Exemplar, Labels, MetricMetadata } from '../src/model/index.js';
 import { tempDir, waitFor } from './helpers/process.js';
 import { selectSeries, serve, type Served } from './scrape-helpers.js';

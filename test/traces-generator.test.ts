@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Matcher } from '../src/model/index.js';
-import { MemoryStorage } from '../src/metrics/storage/index.js';
+import { MemoryStorage } from '../src/metrics/storage-api/index.js';
 import { startTracesStack, type TracesStack } from './helpers/traces-stack.js';
 import { body } from './helpers/three-service-trace.js';
 import { waitFor } from './helpers/process.js';

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 /**
  * The UI's Grafana-compatible API over real HTTP, on SQLite and on PostgreSQL (the same suite on both): sign-in,
  * sessions, lockout, roles, tokens, datasource CRUD with encrypted secrets, provisioning of the seed's
@@ -238,6 +239,31 @@ describe.each(kinds)('UI API on %s', (kind) => {
       expect(adminPath.json.message).toMatch(/needs the Admin role/);
       expect((await as('POST', '/api/datasources/proxy/uid/loki/loki/api/v1/push', {})).status).toBe(403);
       expect((await as('GET', '/api/datasources/proxy/uid/prometheus/api/v1/query?query=up')).status).toBe(502);
+      // Paths the URL parser (and the upstream) would resolve into a write or admin endpoint are refused before
+      // they leave: backslashes, fragments, encoded dots and slashes, path parameters, doubled slashes.
+      for (const [method, target] of [
+        ['POST', '/api/datasources/proxy/uid/loki/loki/api/v1/label/..\\push#/values'],
+        ['POST', '/api/datasources/proxy/uid/loki/loki/api/v1/label/%2e%2e/push/values'],
+        ['POST', '/api/datasources/proxy/uid/loki/loki/api/v1/label/..%5cpush/values'],
+        ['POST', '/api/datasources/proxy/uid/mimir/api/v1/label/x;/../../write/values'],
+        ['GET', '/api/datasources/proxy/uid/prometheus/api/v1/label/..\\..\\..\\metrics#/values'],
+        ['GET', '/api/datasources/proxy/uid/prometheus/api/v1//write'],
+        ['POST', '/api/datasources/proxy/uid/loki/api/v1//write'],
+      ]) {
+        const status = await rawStatus(ui.base, method, target, l!, method === 'GET' ? '' : '{"streams":[]}');
+        expect([400, 403], `${method} ${target} -> ${status}`).toContain(status);
+      }
+    }
+    async function rawStatus(base: string, method: string, path: string, cookie: string, body: string): Promise<number> {
+      const u = new URL(base);
+      return new Promise((res, rej) => {
+        const r = httpRequest({ host: u.hostname, port: u.port, method, path, headers: { cookie, 'content-type': 'application/json' } }, (resp) => {
+          resp.resume();
+          resp.on('end', () => res(resp.statusCode ?? 0));
+        });
+        r.on('error', rej);
+        r.end(body);
+      });
     }
     async function login_(u: string, p: string) {
       const l = await login(ui.base, u, p);

@@ -8,6 +8,8 @@ export interface CliOptions {
   dataDir: string;
   target: Target;
   prometheusConfig?: string;
+  /** An alertmanager.yml, used unchanged by the built-in Alertmanager. */
+  alertmanagerConfig?: string;
   /** Flag overrides in Prometheus's spelling, applied on top of the config file. */
   overrides: Record<string, string>;
   help: boolean;
@@ -27,6 +29,7 @@ export const FLAG_OVERRIDES: Record<string, string> = {
   'query.max-samples': 'metrics.query.max_samples',
   'query.lookback-delta': 'metrics.query.lookback_delta',
   'log.level': 'server.log_level',
+  'web.config.file': 'server.web_config_file',
 };
 
 export const USAGE = `Usage: sightline [flags]
@@ -38,7 +41,9 @@ Flags:
   --data-dir DIR              where all data lives (default ./data)
   --target TARGET             component to run: ${TARGETS.join('|')} (default all)
   --prometheus.config FILE    a Prometheus configuration file, used unchanged
+  --alertmanager.config FILE  an Alertmanager configuration file (alertmanager.yml), used unchanged
   --web.listen-address ADDR   Prometheus API listen address (default 127.0.0.1:9090)
+  --web.config.file FILE      web configuration (TLS, client certificates, basic auth) for every listener
   --storage.tsdb.retention.time DURATION   (default 15d)
   --storage.tsdb.retention.size SIZE       (default 0 = unlimited)
   --query.timeout DURATION    (default 2m)
@@ -62,6 +67,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
         'data-dir': { type: 'string' },
         target: { type: 'string' },
         'prometheus.config': { type: 'string' },
+        'alertmanager.config': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
         ...overrideOptions,
@@ -82,6 +88,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
     dataDir: (v['data-dir'] as string | undefined) ?? './data',
     target: target as Target,
     prometheusConfig: v['prometheus.config'] as string | undefined,
+    alertmanagerConfig: v['alertmanager.config'] as string | undefined,
     overrides,
     help: v.help === true,
     version: v.version === true,

@@ -41,5 +41,6 @@ export function loadSightlineConfig(opts: CliOptions, env: NodeJS.ProcessEnv = p
     setPath(raw, FLAG_OVERRIDES[flag], NUMERIC_FLAGS.has(flag) ? Number(value) : value);
   }
   if (opts.prometheusConfig) setPath(raw, 'metrics.prometheus_config_file', opts.prometheusConfig);
+  if (opts.alertmanagerConfig) setPath(raw, 'alertmanager.config_file', opts.alertmanagerConfig);
   return validate(sightlineConfigSchema, raw, file);
 }

@@ -4,7 +4,7 @@ import { createLogger } from '../server/index.js';
 import { USAGE, UsageError, parseCliArgs } from './args.js';
 import { loadSightlineConfig } from './load-config.js';
 import { startSightline } from './sightline.js';
-import { version } from './version.js';
+import { version } from '../lib/version.js';
 
 async function main(argv: string[]): Promise<number> {
   let opts;

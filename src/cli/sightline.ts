@@ -8,8 +8,9 @@ import { startMimir } from '../metrics/mimir/index.js';
 import { startOtlp } from '../otlp/index.js';
 import { startTraces } from '../traces/index.js';
 import { startUi } from '../ui/index.js';
-import { createSelfMetricsRegistry, type Component, type ComponentContext } from '../server/index.js';
+import { MemoryGuard, createSelfMetricsRegistry, defaultMemoryLimit, setProcessMemoryGuard, setProcessWebConfig, type Component, type ComponentContext } from '../server/index.js';
 import type { Target } from './args.js';
+import { checkExposedListeners, loadWebConfig } from './listener-security.js';
 
 export interface StartOptions {
   config: SightlineConfig;
@@ -25,14 +26,56 @@ export interface RunningSightline {
   stop(): Promise<void>;
 }
 
-const STARTERS: Record<Exclude<Target, 'all'>, (ctx: ComponentContext) => Promise<Component>> = {
-  metrics: startMetrics,
-  mimir: startMimir,
-  logs: startLogs,
-  traces: (ctx) => startTraces(ctx),
-  // Last: the receivers hand data to the stores started before them.
-  otlp: startOtlp,
-  ui: startUi,
+/**
+ * Build the components of a target in dependency order, each given what it needs as arguments: the stores first,
+ * then the receivers that hand data to them (OTLP), then the UI. `add` records a started component (for ports
+ * and reverse-order stop) and returns it.
+ */
+async function startTarget(target: Target, ctx: ComponentContext, add: <C extends Component>(c: C) => C): Promise<void> {
+  switch (target) {
+    case 'all': {
+      const metrics = add(await startMetrics(ctx));
+      add(await startMimir(ctx));
+      const logs = add(await startLogs(ctx));
+      const traces = add(await startTraces(ctx, { metrics: metrics.appendable }));
+      add(await startOtlp(ctx, { traces: traces.traces, metrics: metrics.appendable, logs: logs.logs }));
+      add(await startUi(ctx));
+      return;
+    }
+    case 'traces': {
+      // Tempo's distributor has its own OTLP receivers: spans go to this trace store.
+      const traces = add(await startTraces(ctx));
+      add(await startOtlp(ctx, { traces: traces.traces }));
+      return;
+    }
+    case 'metrics':
+      add(await startMetrics(ctx));
+      return;
+    case 'mimir':
+      add(await startMimir(ctx));
+      return;
+    case 'logs':
+      add(await startLogs(ctx));
+      return;
+    case 'otlp':
+      // No store in this process: each signal goes to its configured forwarder.
+      add(await startOtlp(ctx));
+      return;
+    case 'ui':
+      add(await startUi(ctx));
+      return;
+  }
+}
+
+/** The configuration sections whose listeners a target starts. */
+const TARGET_SECTIONS: Record<Target, readonly string[]> = {
+  all: ['metrics', 'mimir', 'logs', 'traces', 'otlp', 'ui'],
+  traces: ['traces', 'otlp'],
+  metrics: ['metrics'],
+  mimir: ['mimir'],
+  logs: ['logs'],
+  otlp: ['otlp'],
+  ui: ['ui'],
 };
 
 /** Start the components of a target in one process. Stops in reverse order. */
@@ -41,16 +84,24 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
   mkdirSync(dataDir, { recursive: true });
   const bound: Record<string, number> = {};
   const ctx: ComponentContext = { config: opts.config, dataDir, logger: opts.logger, registry: createSelfMetricsRegistry(), ports: bound };
-  const names = opts.target === 'all' ? (Object.keys(STARTERS) as Exclude<Target, 'all'>[]) : [opts.target];
+  const web = loadWebConfig(opts.config);
+  checkExposedListeners(opts.config, TARGET_SECTIONS[opts.target] ?? [], web, (msg, path) => opts.logger.warn({ listener: path }, msg));
+  setProcessWebConfig(web);
+  const guard = new MemoryGuard({ limitBytes: opts.config.server.memory_limit ?? defaultMemoryLimit(), spikeBytes: opts.config.server.memory_spike_limit });
+  guard.register(ctx.registry);
+  setProcessMemoryGuard(guard);
   const components: Component[] = [];
+  const add = <C extends Component>(c: C): C => {
+    components.push(c);
+    Object.assign(bound, c.ports);
+    return c;
+  };
   try {
-    for (const n of names) {
-      const c = await STARTERS[n](ctx);
-      components.push(c);
-      Object.assign(bound, c.ports);
-    }
+    await startTarget(opts.target, ctx, add);
   } catch (e) {
     for (const c of components.reverse()) await c.stop().catch(() => {});
+    setProcessMemoryGuard(undefined);
+    setProcessWebConfig(undefined);
     throw e;
   }
   const ports = Object.assign({}, ...components.map((c) => c.ports)) as Record<string, number>;
@@ -60,6 +111,8 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
     ports,
     stop() {
       stopping ??= (async () => {
+        setProcessMemoryGuard(undefined);
+        setProcessWebConfig(undefined);
         for (const c of [...components].reverse()) {
           try {
             await c.stop();

@@ -1,5 +1,5 @@
 export { ConfigError } from './errors.js';
-export { formatDuration, parseByteSize, parseDuration } from './duration.js';
+export { formatDuration, parseByteSize, parseDuration } from '../lib/duration.js';
 export { expandEnv, loadYamlConfig, parseYamlConfig, validate, type LoadOptions } from './load.js';
 export { sightlineConfigSchema, type SightlineConfig } from './schema.js';
 export type { MetricsConfig } from './sections/metrics.js';
@@ -7,3 +7,7 @@ export { byteSize, durationMs, listenAddress, splitHostPort } from './zod-helper
 export { Overrides } from './overrides.js';
 export { objectStorageSchema, s3StorageSchema, type ObjectStorageConfig } from './sections/object-storage.js';
 export { DEFAULT_TENANT_LIMITS, tenantLimitsSchema, tenantOverridesSchema, type TenantLimits } from './sections/remote-limits.js';
+export { traceLimitsSchema, traceOverridesSchema, type TraceLimits, type TracesConfig } from './sections/traces.js';
+export type { MimirConfig } from './sections/mimir.js';
+export type { AlertmanagerSection } from './sections/alertmanager.js';
+export { CLIENT_AUTH_TYPES, webConfigSchema, type WebConfigFile } from './sections/web-config.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { alertmanagerSection } from './sections/alertmanager.js';
 import { logsSection } from './sections/logs.js';
 import { metricsSection } from './sections/metrics.js';
 import { mimirSection } from './sections/mimir.js';
@@ -21,6 +22,7 @@ export const sightlineConfigSchema = z.strictObject({
   traces: tracesSection.prefault({}),
   otlp: otlpSection.prefault({}),
   ui: uiSection.prefault({}),
+  alertmanager: alertmanagerSection.prefault({}),
 });
 
 export type SightlineConfig = z.output<typeof sightlineConfigSchema>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseByteSize, parseDuration } from './duration.js';
+import { parseByteSize, parseDuration } from '../lib/duration.js';
 
 /** A Prometheus duration string, parsed to milliseconds. */
 export const durationMs = z.string().transform((s, ctx) => {

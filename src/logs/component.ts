@@ -1,4 +1,4 @@
-import { registerOtlpSinks, unregisterOtlpSink } from '../otlp/index.js';
+import type { LogsPushTarget } from '../otlp/index.js';
 import { otlpLogsTarget } from './push/otlp-logs-target.js';
 import { join } from 'node:path';
 import type { Component, ComponentContext } from '../server/index.js';
@@ -15,8 +15,14 @@ export interface LogsDeps {
   objects?: ObjectStore;
 }
 
+/** The running Loki role; `logs` is its distributor seen as the OTLP receivers' log sink. */
+export interface LogsComponent extends Component {
+  readonly engine: LogqlEngine;
+  readonly logs: LogsPushTarget;
+}
+
 /** The Loki role: push and query APIs on `logs.listen_address` (3100), the log store and the LogQL engine. */
-export async function startLogs(ctx: ComponentContext, deps: LogsDeps = {}): Promise<Component> {
+export async function startLogs(ctx: ComponentContext, deps: LogsDeps = {}): Promise<LogsComponent> {
   const cfg = ctx.config.logs;
   const limits = (tenant: string) => ({ ...cfg.limits, ...(cfg.overrides[tenant] ?? {}) });
   const objects = deps.objects ?? new FilesystemObjectStore(cfg.object_store_dir ?? join(ctx.dataDir, 'objects'));
@@ -37,8 +43,6 @@ export async function startLogs(ctx: ComponentContext, deps: LogsDeps = {}): Pro
   const tenancy = { multiTenant: cfg.auth_enabled, defaultTenant: DEFAULT_TENANT.loki };
   const app = createHttpServer({ name: 'logs', listenAddress: cfg.listen_address, logger: ctx.logger, registry: ctx.registry });
   registerLogsRoutes(app, { store, engine, distributor, tenancy, limits });
-  // OTLP logs received by this process go through the same distributor as a Loki push.
-  registerOtlpSinks(ctx, { logs: otlpLogsTarget(distributor) });
   const detachTail = attachTail(app.server, store, engine, tenancy, ctx.logger);
   const port = await listen(app, cfg.listen_address);
 
@@ -57,9 +61,10 @@ export async function startLogs(ctx: ComponentContext, deps: LogsDeps = {}): Pro
     name: 'logs',
     ports: { loki: port },
     engine,
+    // OTLP logs go through the same distributor as a Loki push.
+    logs: otlpLogsTarget(distributor),
     async stop() {
       clearInterval(timer);
-      unregisterOtlpSink(ctx, 'logs');
       detachTail();
       await app.close();
       try {
@@ -69,5 +74,5 @@ export async function startLogs(ctx: ComponentContext, deps: LogsDeps = {}): Pro
       }
       await store.close();
     },
-  } as Component & { engine: LogqlEngine };
+  };
 }

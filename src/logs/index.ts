@@ -1,4 +1,4 @@
-export { startLogs, type LogsDeps } from './component.js';
+export { startLogs, type LogsDeps, type LogsComponent } from './component.js';
 export { LogqlEngine, type InstantQueryParams, type RangeQueryParams, type LogqlEngineOptions } from './logql/engine.js';
 export { parseLogql, LogqlParseError } from './logql/parser.js';
 export type * from './logql/ast.js';

@@ -14,7 +14,7 @@ export interface RunningLogs {
 export async function startLogsForTest(dataDir: string, logs: Record<string, unknown> = {}, deps: LogsDeps = {}): Promise<RunningLogs> {
   const config = sightlineConfigSchema.parse({ logs: { listen_address: '127.0.0.1:0', ...logs } });
   const registry = createSelfMetricsRegistry();
-  const component = (await startLogs({ config, dataDir, logger: silentLogger(), registry }, deps)) as Component & { engine: LogqlEngine };
+  const component = await startLogs({ config, dataDir, logger: silentLogger(), registry }, deps);
   return {
     component,
     base: `http://127.0.0.1:${component.ports.loki}`,

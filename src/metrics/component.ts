@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyReply } from 'fastify';
 import { join } from 'node:path';
-import { version } from '../cli/version.js';
-import { registerOtlpSinks, unregisterOtlpSink } from '../otlp/index.js';
+import { version } from '../lib/version.js';
 import type { Component, ComponentContext } from '../server/index.js';
+import type { Appendable } from './storage-api/index.js';
 import { DEFAULT_TENANT, createHttpServer, listen } from '../server/index.js';
 import { prometheusFlags, registerPrometheusApi, type BuildInfo } from './api/index.js';
 import type { Labels } from '../model/index.js';
@@ -19,12 +19,17 @@ export function buildInfo(): BuildInfo {
   return { version: `3.0.0-sightline-${version()}`, revision: '', branch: 'main', buildUser: 'sightline', buildDate: '', goVersion: `node ${process.version}` };
 }
 
+/** The running Prometheus role; `appendable` is its TSDB, where OTLP metrics and generated metrics land. */
+export interface MetricsComponent extends Component {
+  readonly appendable: Appendable;
+}
+
 /**
  * The Prometheus role on one listener (9090): the TSDB under `<data>/metrics`, the PromQL engine over it, the
  * scrape manager fed by prometheus.yml (plus Sightline's own `/metrics`), the remote-write senders of
  * prometheus.yml reading the WAL, the remote-write receiver at `/api/v1/write`, and the Prometheus HTTP API.
  */
-export async function startMetrics(ctx: ComponentContext): Promise<Component> {
+export async function startMetrics(ctx: ComponentContext): Promise<MetricsComponent> {
   const cfg = ctx.config.metrics;
   const log = ctx.logger.child({ component: 'metrics' });
   const configFile = cfg.prometheus_config_file;
@@ -126,18 +131,16 @@ export async function startMetrics(ctx: ComponentContext): Promise<Component> {
 
   if (cfg.scrape_self) scrape.addSelfScrape({ address: `127.0.0.1:${port}`, intervalMs: cfg.self_scrape_interval, jobName: 'sightline' });
   scrape.applyConfig(promConfig);
-  // OTLP metrics received by this process land in this TSDB (queryable on this API).
-  registerOtlpSinks(ctx, { metrics: tsdb });
   ready = true;
   log.info({ address: cfg.listen_address, port, jobs: promConfig.scrape_configs.length, remoteWrites: senders.length }, 'Prometheus API listening');
 
   return {
     name: 'metrics',
     ports: { prometheus: port },
+    appendable: tsdb,
     async stop() {
       ready = false;
       process.off('SIGHUP', onHup);
-      unregisterOtlpSink(ctx, 'metrics');
       await scrape.stop();
       await Promise.all(senders.map((s) => s.stop()));
       await app.close();

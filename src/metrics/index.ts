@@ -1,3 +1,7 @@
-export { startMetrics } from './component.js';
+export { startMetrics, type MetricsComponent } from './component.js';
 export * from '../model/index.js';
-export * from './storage/index.js';
+export * from './storage-api/index.js';
+// Used by the log agent (src/agent): Promtail's scrape configs are Prometheus's discovery and relabeling.
+export { compileRelabels, relabel, processBuilder, type CompiledRelabel } from './relabel/index.js';
+export { relabelConfigSchema, fileSdConfigSchema, kubernetesSdConfigSchema, type RelabelConfig, type FileSdConfig, type KubernetesSdConfig } from './promconfig/index.js';
+export { DiscoveryManager, type DiscoveryHooks, type DiscoveryManagerOptions, type TargetGroup } from './discovery/index.js';

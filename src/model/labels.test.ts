@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Labels } from './labels.js';
 import { Matcher } from './matcher.js';
 import { STALE_NAN, isStaleNaN } from './sample.js';
-import { expandTemplate, compileAnchored } from './regex.js';
+import { expandTemplate, compileAnchored } from '../lib/regex/index.js';
 
 describe('Labels', () => {
   it('sorts by name, drops empty values and compares by content', () => {

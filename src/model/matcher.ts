@@ -1,10 +1,10 @@
-import { compileAnchored } from './regex.js';
+import { compileAnchored, type Regex } from '../lib/regex/index.js';
 
 export type MatchType = '=' | '!=' | '=~' | '!~';
 
 /** A label matcher (`name="v"`, `name!="v"`, `name=~"re"`, `name!~"re"`), with Prometheus's semantics. */
 export class Matcher {
-  private readonly re: RegExp | undefined;
+  private readonly re: Regex | undefined;
 
   constructor(
     readonly type: MatchType,

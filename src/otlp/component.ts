@@ -4,7 +4,7 @@ import type { Signal } from './proto/codec.js';
 import { ReceiverMetrics, dispatchExport, type ExportRequest, type Transport } from './export-handler.js';
 import { startOtlpGrpcServer } from './grpc-receiver.js';
 import { registerOtlpHttpRoutes } from './http-receiver.js';
-import { otlpSinks, type OtlpSinks } from './sinks.js';
+import type { OtlpSinks } from './sinks.js';
 import type { ForwardEndpoint } from './forward/post-with-retry.js';
 import { LokiPushForwarder } from './forward/loki-push-forwarder.js';
 import { OtlpTracesForwarder } from './forward/otlp-traces-forwarder.js';
@@ -15,9 +15,10 @@ const SIGNAL_TENANT: Record<Signal, string> = { traces: DEFAULT_TENANT.tempo, me
 
 /**
  * The OTLP receivers (the Collector's `otlp` receiver): gRPC on 4317 and HTTP on 4318, for traces, metrics and logs.
- * Decoded requests go to the stores registered with `registerOtlpSinks` (trace store, metrics store, log store).
+ * Decoded requests go to `sinks` (the stores of this process, passed by the caller), or, for a signal without a
+ * sink, to the exporter configured under `otlp.exporters`; otherwise that signal is refused with 503.
  */
-export async function startOtlp(ctx: ComponentContext): Promise<Component> {
+export async function startOtlp(ctx: ComponentContext, sinks: OtlpSinks = {}): Promise<Component> {
   const cfg = ctx.config.otlp;
   const metrics = new ReceiverMetrics(ctx.registry);
   const tenant = (signal: Signal, headers: Record<string, string | string[] | undefined>) =>
@@ -33,14 +34,11 @@ export async function startOtlp(ctx: ComponentContext): Promise<Component> {
   const fwdMetrics = ex.metrics ? new RemoteWriteTarget(ep(ex.metrics)) : undefined;
   const fwdLogs = ex.logs ? new LokiPushForwarder(ep(ex.logs)) : undefined;
   // Stores in this process first; configured exporters for the signals whose store runs elsewhere.
-  const sinksFor = (tenantId: string): OtlpSinks => {
-    const local = otlpSinks(ctx);
-    return {
-      traces: local.traces ?? fwdTraces,
-      metrics: local.metrics ?? fwdMetrics?.forTenant(tenantId),
-      logs: local.logs ?? fwdLogs,
-    };
-  };
+  const sinksFor = (tenantId: string): OtlpSinks => ({
+    traces: sinks.traces ?? fwdTraces,
+    metrics: sinks.metrics ?? fwdMetrics?.forTenant(tenantId),
+    logs: sinks.logs ?? fwdLogs,
+  });
   const handle = (transport: Transport) => (e: ExportRequest, t: string) => dispatchExport(e, t, sinksFor(t), metrics, transport);
 
   const grpc = await startOtlpGrpcServer({
@@ -51,7 +49,7 @@ export async function startOtlp(ctx: ComponentContext): Promise<Component> {
     handle: handle('grpc'),
   });
   const app = createHttpServer({ name: 'otlp', listenAddress: cfg.http_listen_address, logger: ctx.logger, registry: ctx.registry, bodyLimit: cfg.max_recv_msg_size });
-  await registerOtlpHttpRoutes(app, { tenant, handle: handle('http') });
+  await registerOtlpHttpRoutes(app, { tenant, handle: handle('http'), maxDecompressedSize: cfg.max_recv_msg_size });
   let httpPort: number;
   try {
     httpPort = await listen(app, cfg.http_listen_address);

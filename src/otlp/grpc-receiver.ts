@@ -1,8 +1,8 @@
 import { Server, ServerCredentials, status as GrpcStatus, type Metadata, type ServerUnaryCall, type sendUnaryData, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { HttpError } from '../server/index.js';
+import { HttpError, processWebConfigInForce } from '../server/index.js';
 import { splitHostPort } from '../config/index.js';
-import { OtlpDecodeError, decodeLogsRequest, decodeMetricsRequest, decodeTracesRequest, encodeExportResponse, type Signal } from './proto/codec.js';
+import { OtlpDecodeError, decodeOrReject, decodeLogsRequest, decodeMetricsRequest, decodeTracesRequest, encodeExportResponse, type Signal } from './proto/codec.js';
 import type { ExportRequest } from './export-handler.js';
 import { grpcCodeOf } from './http-receiver.js';
 import type { PushOutcome } from './sinks.js';
@@ -59,15 +59,20 @@ export async function startOtlpGrpcServer(opts: GrpcReceiverOptions): Promise<{ 
       Export: (call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>) => {
         void (async () => {
           try {
+            const web = processWebConfigInForce();
+            if (web && !(await web.checkBasicAuth(metadataObject(call.metadata).authorization))) {
+              cb({ code: GrpcStatus.UNAUTHENTICATED, details: 'Unauthorized' });
+              return;
+            }
             const tenant = opts.tenant(signal, metadataObject(call.metadata));
-            const out = await opts.handle(decodeGrpc(signal, call.request), tenant);
+            const out = await opts.handle(decodeOrReject(() => decodeGrpc(signal, call.request)), tenant);
             cb(null, Buffer.from(encodeExportResponse(signal, out.rejected, out.message)));
           } catch (e) {
             if (e instanceof OtlpDecodeError) cb({ code: GrpcStatus.INVALID_ARGUMENT, details: e.message });
             else if (e instanceof HttpError) cb({ code: grpcCodeOf(e.status), details: e.message });
             else {
               opts.logger.error({ err: e }, 'OTLP gRPC export failed');
-              cb({ code: GrpcStatus.INTERNAL, details: (e as Error).message });
+              cb({ code: GrpcStatus.INTERNAL, details: 'internal error while storing the export' });
             }
           }
         })();
@@ -77,7 +82,14 @@ export async function startOtlpGrpcServer(opts: GrpcReceiverOptions): Promise<{ 
   }
   const { host, port } = splitHostPort(opts.listenAddress);
   const bound = await new Promise<number>((res, rej) =>
-    server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, ServerCredentials.createInsecure(), (err, p) => (err ? rej(err) : res(p))),
+    server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, grpcCredentials(), (err, p) => (err ? rej(err) : res(p))),
   );
   return { server, port: bound };
+}
+
+/** TLS (and mTLS) from the process's web configuration, plaintext without one. */
+function grpcCredentials(): ServerCredentials {
+  const tls = processWebConfigInForce()?.tlsMaterial();
+  if (!tls) return ServerCredentials.createInsecure();
+  return ServerCredentials.createSsl(tls.ca ?? null, [{ private_key: tls.key, cert_chain: tls.cert }], tls.verifyClient);
 }

@@ -1,8 +1,9 @@
-import { gunzipSync } from 'node:zlib';
+import { DecompressedTooLargeError, UnsupportedEncodingError, decompressBody } from '../lib/decompress/index.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../server/index.js';
 import {
   OtlpDecodeError,
+  decodeOrReject,
   decodeLogsRequest,
   decodeMetricsRequest,
   decodeTracesRequest,
@@ -46,7 +47,11 @@ export interface HttpReceiverOptions {
   /** Resolve the tenant of a request for a signal (throws HttpError 401/400). */
   tenant(signal: Signal, headers: FastifyRequest['headers']): string;
   handle(e: ExportRequest, tenant: string): Promise<PushOutcome>;
+  /** Largest body after decompression (the Collector's `max_request_body_size`); default 100 MiB. */
+  maxDecompressedSize?: number;
 }
+
+const DEFAULT_MAX_DECOMPRESSED = 100 << 20;
 
 /**
  * OTLP/HTTP (https://opentelemetry.io/docs/specs/otlp/#otlphttp): POST `/v1/traces`, `/v1/metrics`, `/v1/logs` with
@@ -85,17 +90,15 @@ async function handle(signal: Signal, req: FastifyRequest, reply: FastifyReply, 
   try {
     let body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const ce = String(req.headers['content-encoding'] ?? '').toLowerCase();
-    if (ce === 'gzip') {
-      try {
-        body = gunzipSync(body);
-      } catch (e) {
-        throw new HttpError(400, 'bad_data', `failed to decompress gzip body: ${(e as Error).message}`);
-      }
-    } else if (ce !== '' && ce !== 'identity') {
-      throw new HttpError(400, 'bad_data', `unsupported Content-Encoding ${JSON.stringify(ce)}`);
+    try {
+      body = await decompressBody(body, ce, opts.maxDecompressedSize ?? DEFAULT_MAX_DECOMPRESSED);
+    } catch (e) {
+      if (e instanceof DecompressedTooLargeError) throw new HttpError(413, 'bad_data', `http: request body too large (limit ${e.limit} bytes after decompression)`);
+      if (e instanceof UnsupportedEncodingError) throw new HttpError(400, 'bad_data', `unsupported Content-Encoding ${JSON.stringify(ce)}`);
+      throw new HttpError(400, 'bad_data', `failed to decompress ${ce} body: ${(e as Error).message}`);
     }
     const tenant = opts.tenant(signal, req.headers);
-    const decoded = decodeHttpExport(signal, body, enc);
+    const decoded = decodeOrReject(() => decodeHttpExport(signal, body, enc));
     const out = await opts.handle(decoded, tenant);
     if (enc === 'json') return reply.code(200).type('application/json').send(JSON.stringify(exportResponseObject(signal, out.rejected, out.message)));
     return reply.code(200).type('application/x-protobuf').send(Buffer.from(encodeExportResponse(signal, out.rejected, out.message)));
@@ -103,6 +106,6 @@ async function handle(signal: Signal, req: FastifyRequest, reply: FastifyReply, 
     if (e instanceof OtlpDecodeError) return sendStatus(reply, enc, 400, e.message);
     if (e instanceof HttpError) return sendStatus(reply, enc, e.status, e.message);
     req.log.error({ err: e }, 'OTLP export failed');
-    return sendStatus(reply, enc, 500, (e as Error).message);
+    return sendStatus(reply, enc, 500, 'internal error while storing the export');
   }
 }

@@ -1,5 +1,5 @@
 export { startOtlp } from './component.js';
-export { registerOtlpSinks, unregisterOtlpSink, otlpSinks, type OtlpSinks, type PushOutcome, type TracesConsumer } from './sinks.js';
+export type { OtlpSinks, PushOutcome, TracesConsumer } from './sinks.js';
 export { countSpans, type ExportRequest } from './export-handler.js';
 export * from './proto/codec.js';
 export type * from './proto/types.js';

@@ -2,6 +2,8 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { splitHostPort } from '../config/index.js';
+import { requestGuardsHook } from './request-guards.js';
+import { processWebConfigInForce, webConfigHook } from './web-config.js';
 
 export interface HttpServerOptions {
   name: string;
@@ -18,13 +20,23 @@ export interface HttpServerOptions {
  * `/metrics`. Components add their routes before `listen`.
  */
 export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
+  const web = processWebConfigInForce();
+  const https = web?.httpsOptions();
   const app = Fastify({
+    ...(https ? { https } : {}),
     loggerInstance: opts.logger.child({ component: opts.name }) as unknown as FastifyBaseLogger,
     // Access logs are off: a push or scrape per second per client would drown everything else.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimit ?? 64 * 1024 * 1024,
     forceCloseConnections: true,
   });
+  // The web configuration (TLS client certificates, basic auth) first: nothing answers an unauthenticated client.
+  app.addHook('onRequest', webConfigHook);
+  app.addHook('onRequest', requestGuardsHook);
+  if (https && web) {
+    const stop = web.watchCertificates((ctx) => (app.server as unknown as { setSecureContext(o: object): void }).setSecureContext({ ...https, ...ctx }));
+    app.addHook('onClose', async () => stop());
+  }
   const ready = opts.ready ?? (() => true);
   app.get('/-/healthy', async (_req, reply) => reply.type('text/plain').send('Healthy.\n'));
   const readyHandler = async (_req: unknown, reply: FastifyReply) =>

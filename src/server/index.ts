@@ -4,3 +4,7 @@ export type { Component, ComponentContext } from './component.js';
 export { createHttpServer, listen, type HttpServerOptions } from './http-server.js';
 export { createLogger, silentLogger, type Logger } from './logger.js';
 export { Registry, createSelfMetricsRegistry } from './self-metrics.js';
+export { MemoryGuard, defaultMemoryLimit, processMemoryGuard, setProcessMemoryGuard, type MemoryState } from './memory-guard.js';
+export { isWriteRequest } from './request-guards.js';
+export { browserWriteRefusal } from './browser-write-guard.js';
+export { WebConfig, processWebConfigInForce, setProcessWebConfig } from './web-config.js';

@@ -1,7 +1,11 @@
-export { startTraces, defaultObjectStore, type TracesStartOptions } from './component.js';
-export { TraceStore, type TraceQueryable, type TraceStoreOptions, type ScanOptions } from './store/trace-store.js';
-export { TraceBlock, writeBlock, type BlockMeta } from './store/trace-block.js';
-export type { SpanCondition, ComparisonOp } from './store/span-condition.js';
-export { buildTraceView, entriesOf, groupEntries, normalizeTraceId, type SpanEntry, type SpanRow, type TraceView, type AttrValue } from './model/span-row.js';
+export { openTracesBucket, startTraces, type TracesComponent, type TracesStartOptions } from './component.js';
+export { TracePipeline, type TracePipelineOptions } from './pipeline.js';
+export { Distributor, type DistributorOptions } from './distributor/index.js';
+export { Ingester, type IngesterOptions } from './ingester/index.js';
+export { BlockList, Compactor, TraceBlock, applyRetention, writeBlock, type BlockMeta } from './blocks/index.js';
+export { Querier } from './querier/index.js';
+export { httpTracesConsumer } from './api/index.js';
+export { TracePushError, buildTraceView, entriesOf, groupEntries, normalizeTraceId } from './model/index.js';
+export type { AttrValue, ComparisonOp, DiscardReason, ScanOptions, SpanCondition, SpanEntry, SpanRow, TraceQueryable, TraceView } from './model/index.js';
 export * from './traceql/index.js';
-export { MetricsGenerator, DEFAULT_BUCKETS, type MetricsGeneratorOptions } from './generator/metrics-generator.js';
+export { MetricsGenerator, DEFAULT_BUCKETS, type MetricsGeneratorOptions } from './generator/index.js';

@@ -1,6 +1,6 @@
 import { sightlineConfigSchema } from '../../src/config/index.js';
 import { createSelfMetricsRegistry, silentLogger, type Component, type ComponentContext } from '../../src/server/index.js';
-import { startOtlp, registerOtlpSinks, type OtlpSinks } from '../../src/otlp/index.js';
+import { startOtlp, type OtlpSinks } from '../../src/otlp/index.js';
 import { startTraces } from '../../src/traces/index.js';
 import { tempDir } from './process.js';
 
@@ -24,9 +24,8 @@ export async function startTracesStack(opts: { dataDir?: string; config?: Record
     otlp: { grpc_listen_address: '127.0.0.1:0', http_listen_address: '127.0.0.1:0', ...(cfgIn.otlp as object) },
   });
   const ctx: ComponentContext = { config, dataDir: opts.dataDir ?? tempDir('sightline-traces-'), logger: silentLogger(), registry: createSelfMetricsRegistry() };
-  const traces = await startTraces(ctx);
-  const otlp = await startOtlp(ctx);
-  if (opts.sinks) registerOtlpSinks(ctx, opts.sinks);
+  const traces = await startTraces(ctx, { metrics: opts.sinks?.metrics });
+  const otlp = await startOtlp(ctx, { traces: traces.traces, ...opts.sinks });
   return {
     ctx,
     tempo: `http://127.0.0.1:${traces.ports.tempo}`,

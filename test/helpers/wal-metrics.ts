@@ -1,7 +1,7 @@
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { Labels, type Exemplar, type MetricMetadata } from '../../src/model/index.js';
-import type { Appendable, Appender, MetricsWalReader, SeriesRef, WalPosition } from '../../src/metrics/storage/index.js';
+import type { Appendable, Appender, MetricsWalReader, SeriesRef, WalPosition } from '../../src/metrics/storage-api/index.js';
 import { WriteAheadLog, listSegments, readFrames, segmentName } from '../../src/storage/index.js';
 
 /**

@@ -1,14 +1,67 @@
 import { z } from 'zod';
 import { byteSize, durationMs, listenAddress } from '../zod-helpers.js';
+import { objectStorageSchema } from './object-storage.js';
+
+/**
+ * Per-tenant limits of the Tempo role, with the names of Tempo's (legacy, flat) `overrides` block. Durations in
+ * ms, sizes in bytes.
+ *
+ * ```yaml
+ * traces:
+ *   limits: { ingestion_rate_limit_bytes: 15MB, max_traces_per_user: 50000 }
+ *   overrides:
+ *     team-a: { max_bytes_per_trace: 20MB, block_retention: 72h }
+ * ```
+ */
+const traceLimitFields = {
+  /** Bytes/s of span data per tenant, token-bucket refill rate; 0 = unlimited. */
+  ingestion_rate_limit_bytes: byteSize,
+  ingestion_burst_size_bytes: byteSize,
+  /**
+   * Traces of the tenant in the ingester's live head; spans of further traces are refused (LIVE_TRACES_EXCEEDED);
+   * 0 = unlimited. Tempo's default is 10,000 with traces leaving the live set after 10 s idle; here the live head
+   * keeps a trace until the next block cut, so the default is 0.
+   */
+  max_traces_per_user: z.number().int().nonnegative(),
+  /** Spans of a trace beyond this size are refused (TRACE_TOO_LARGE); 0 = no limit. */
+  max_bytes_per_trace: byteSize,
+  /** Largest search time range; 0 = `traces.search.max_duration` (Tempo: the query frontend's). */
+  max_search_duration: durationMs,
+  /** Blocks whose newest span is older than this are deleted; 0 = `traces.retention` (Tempo: the compactor's). */
+  block_retention: durationMs,
+};
+
+export const traceLimitsSchema = z.strictObject({
+  ingestion_rate_limit_bytes: traceLimitFields.ingestion_rate_limit_bytes.default(15_000_000),
+  ingestion_burst_size_bytes: traceLimitFields.ingestion_burst_size_bytes.default(20_000_000),
+  max_traces_per_user: traceLimitFields.max_traces_per_user.default(0),
+  max_bytes_per_trace: traceLimitFields.max_bytes_per_trace.default(5_000_000),
+  max_search_duration: traceLimitFields.max_search_duration.default(0),
+  block_retention: traceLimitFields.block_retention.default(0),
+});
+
+/** A tenant's overrides: any subset of the limits, no defaults filled in. */
+export const traceOverridesSchema = z.strictObject(traceLimitFields).partial();
+
+export type TraceLimits = z.output<typeof traceLimitsSchema>;
 
 /** The Tempo role: trace store and Tempo HTTP API (3200). */
 export const tracesSection = z.strictObject({
   listen_address: listenAddress.default('127.0.0.1:3200'),
   /** Require `X-Scope-OrgID`; otherwise everything belongs to `single-tenant`. */
   multitenancy_enabled: z.boolean().default(false),
-  /** Object-store prefix of trace blocks (Tempo's bucket in the seed). */
+  /**
+   * Where trace blocks live (Tempo's `storage.trace`): the filesystem (default `<data-dir>/objects`, shared with
+   * the other pillars in one process) or an S3-compatible bucket.
+   *
+   * ```yaml
+   * storage: { backend: s3, s3: { endpoint: minio:9000, bucket: tempo-traces, secret_access_key: ${S3_SECRET}, insecure: true } }
+   * ```
+   */
+  storage: objectStorageSchema('traces'),
+  /** Key prefix of trace blocks inside the object store (`<bucket>/<tenant>/<block>/`; Tempo's bucket in the seed). */
   bucket: z.string().regex(/^[a-zA-Z0-9._-]+$/).default('tempo-traces'),
-  /** Blocks older than this are deleted (Tempo's compactor `block_retention`). */
+  /** Blocks older than this are deleted (Tempo's compactor `block_retention`); per tenant: `limits.block_retention`. */
   retention: durationMs.default(720 * 3600_000),
   /** Zipkin v2 JSON receiver (`POST /api/v2/spans`), as Tempo's distributor accepts it. */
   zipkin: z
@@ -68,21 +121,16 @@ export const tracesSection = z.strictObject({
       max_input_blocks: z.number().int().min(2).default(8),
     })
     .prefault({}),
-  limits: z
-    .strictObject({
-      /** Per-tenant ingestion rate in bytes/s of span data (Tempo's `ingestion_rate_limit_bytes`). */
-      ingestion_rate_limit_bytes: byteSize.default(15_000_000),
-      ingestion_burst_size_bytes: byteSize.default(20_000_000),
-      /** Spans of a trace beyond this size are refused (Tempo's `max_bytes_per_trace`); 0 = no limit. */
-      max_bytes_per_trace: byteSize.default(5_000_000),
-    })
-    .prefault({}),
+  /** Per-tenant limits, named and defaulted as Tempo's `overrides` (legacy flat form); see `traceLimitsSchema`. */
+  limits: traceLimitsSchema.prefault({}),
+  /** Per-tenant overrides of `limits`: tenant → any subset of the limits. */
+  overrides: z.record(z.string(), traceOverridesSchema).default({}),
   search: z
     .strictObject({
       default_limit: z.number().int().positive().default(20),
       max_limit: z.number().int().nonnegative().default(0),
       default_spans_per_span_set: z.number().int().positive().default(3),
-      /** Largest search time range (0 = unlimited). */
+      /** Largest search time range (0 = unlimited); per tenant: `limits.max_search_duration`. */
       max_duration: durationMs.default(168 * 3600_000),
       /** Memory for cached block search columns; least recently used blocks are evicted beyond it. */
       block_cache_size: byteSize.default(512 * 1024 * 1024),

@@ -1,4 +1,5 @@
 /** LogQL's label parsers: json, logfmt, regexp, pattern, unpack. Each adds labels to a mutable map. */
+import { compileUnanchored } from '../../lib/regex/index.js';
 import type { ExtractionExpr } from './ast.js';
 import { jsonNodeText, scanJson, type JsonNode } from './json-scan.js';
 
@@ -202,7 +203,7 @@ function plainKey(line: string, s: number, e: number): boolean {
 }
 
 export function compileRegexpParser(pattern: string): (line: string, lbs: LabelMap, stream: ReadonlySet<string>) => void {
-  const re = new RegExp(pattern.replace(/\(\?P</g, '(?<'), 's');
+  const re = compileUnanchored(pattern);
   return (line, lbs, stream) => {
     const m = re.exec(line);
     if (!m?.groups) return;

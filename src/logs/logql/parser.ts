@@ -1,6 +1,8 @@
 import { parser } from '@grafana/lezer-logql';
 import type { SyntaxNode } from '@lezer/common';
 import { Matcher, type MatchType } from '../../model/index.js';
+import { compileAnchored, compileUnanchored } from '../../lib/regex/index.js';
+import { unquoteGo } from '../../lib/go-string.js';
 import { parseDurationParam } from '../time.js';
 import type { BinaryOp, CompareOp, Expr, ExtractionExpr, Grouping, LabelFilter, LineFilterOp, LogSelectorExpr, MetricExpr, RangeOp, Stage, Unwrap, VectorOp } from './ast.js';
 
@@ -67,33 +69,15 @@ const kids = (n: SyntaxNode): SyntaxNode[] => {
   return out;
 };
 
-/** Go string literal (interpreted "..." or raw `...`), as strconv.Unquote reads it. */
+/** Go string literal (interpreted "..." or raw `...`), as strconv.Unquote reads it; Loki's message when invalid. */
 export function unquote(s: string): string {
-  if (s.startsWith('`')) return s.slice(1, -1);
-  if (!s.startsWith('"') || !s.endsWith('"') || s.length < 2) throw new LogqlParseError(`invalid quoted string ${s}`);
-  const body = s.slice(1, -1);
-  let out = '';
-  for (let i = 0; i < body.length; i++) {
-    const c = body[i];
-    if (c !== '\\') {
-      out += c;
-      continue;
-    }
-    const e = body[++i];
-    const simple: Record<string, string> = { n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', f: '\f', v: '\v', '\\': '\\', '"': '"', "'": "'" };
-    if (e in simple) out += simple[e];
-    else if (e === 'x' || e === 'u' || e === 'U') {
-      const len = e === 'x' ? 2 : e === 'u' ? 4 : 8;
-      const hex = body.slice(i + 1, i + 1 + len);
-      if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length !== len) throw new LogqlParseError(`invalid quoted string ${s}`);
-      out += String.fromCodePoint(parseInt(hex, 16));
-      i += len;
-    } else if (/[0-7]/.test(e ?? '')) {
-      out += String.fromCharCode(parseInt(body.slice(i, i + 3), 8));
-      i += 2;
-    } else throw new LogqlParseError(`invalid char escape: \\${e ?? ''}`);
+  if (!s.startsWith('`') && !s.startsWith('"')) throw new LogqlParseError(`invalid quoted string ${s}`);
+  try {
+    return unquoteGo(s);
+  } catch {
+    const esc = /\\([^abfnrtvxuU0-7\\"'])/.exec(s);
+    throw new LogqlParseError(esc ? `invalid char escape: \\${esc[1]}` : `invalid quoted string ${s}`);
   }
-  return out;
 }
 
 const BYTE_UNITS: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, pb: 1e15, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4, pib: 1024 ** 5, k: 1e3, m: 1e6, g: 1e9, t: 1e12, ki: 1024, mi: 1024 ** 2, gi: 1024 ** 3, ti: 1024 ** 4 };
@@ -205,7 +189,7 @@ class Builder {
           else if (k.name === 'Regexp') {
             const pattern = unquote(this.text(s!));
             try {
-              new RegExp(pattern.replace(/\(\?P</g, '(?<'));
+              compileUnanchored(pattern);
             } catch (e) {
               throw new LogqlParseError(`parse error : invalid regexp ${pattern}: ${(e as Error).message}`);
             }
@@ -282,7 +266,7 @@ class Builder {
         if (op === '|~' || op === '!~') {
           for (const v of values) {
             try {
-              new RegExp(v.replace(/\(\?P</g, '(?<').replace(/^\(\?[ims]+\)/, ''));
+              compileUnanchored(v);
             } catch (e) {
               throw new LogqlParseError(`parse error : invalid regexp ${v}: ${(e as Error).message}`);
             }
@@ -368,7 +352,7 @@ class Builder {
           .map((k) => unquote(this.text(k)));
         const [dst, replacement, src, regex] = strs;
         try {
-          new RegExp(regex);
+          compileAnchored(regex);
         } catch (e) {
           throw new LogqlParseError(`parse error : invalid regular expression in label_replace(): ${regex}: ${(e as Error).message}`);
         }

@@ -3,6 +3,7 @@
  * `if`/`else if`/`else`/`end`, whitespace trimming `{{-`/`-}}`, and Loki's common template functions (sprig
  * names: upper, lower, title, trim*, replace, default, printf, regexReplaceAll, contains, len, math, ...).
  */
+import { compileUnanchored, replaceAll } from '../../lib/regex/index.js';
 export interface TemplateContext {
   get(name: string): string | undefined;
   line: string;
@@ -287,11 +288,11 @@ function callFn(name: string, a: Val[], ctx: TemplateContext): Val {
       return sprintf(s(a[0]), a.slice(1));
     case 'regexReplaceAll':
       // sprig: regexReplaceAll REGEX STRING REPLACEMENT
-      return s(a[1]).replace(new RegExp(s(a[0]).replace(/\(\?P</g, '(?<'), 'g'), s(a[2]).replace(/\$\{(\d+)\}/g, '$$$1').replace(/\$\{(\w+)\}/g, '$<$1>'));
+      return replaceAll(compileUnanchored(s(a[0])), s(a[1]), s(a[2]));
     case 'regexReplaceAllLiteral':
-      return s(a[1]).replace(new RegExp(s(a[0]), 'g'), () => s(a[2]));
+      return replaceAll(compileUnanchored(s(a[0])), s(a[1]), s(a[2]), { literal: true });
     case 'count':
-      return (s(a[1]).match(new RegExp(s(a[0]), 'g')) ?? []).length;
+      return [...compileUnanchored(s(a[0])).matchAll(s(a[1]))].length;
     case 'len':
       return s(a[0]).length;
     case 'eq':

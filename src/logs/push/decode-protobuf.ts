@@ -1,3 +1,4 @@
+import { WireReader } from '../../lib/protobuf/index.js';
 import { PushDecodeError, type PushRequest, type PushStream } from './push-request.js';
 
 /**
@@ -13,36 +14,34 @@ import { PushDecodeError, type PushRequest, type PushStream } from './push-reque
  * Decodes straight into the columnar `PushStream`; unknown fields are skipped as protobuf requires.
  */
 export function decodePushRequestProto(buf: Uint8Array): PushRequest {
-  const r = new Reader(buf);
+  const r = WireReader.of(buf, protoError);
   const streams: PushStream[] = [];
   while (r.pos < r.end) {
-    const tag = r.varint();
+    const tag = r.uint32();
     if (tag >>> 3 === 1 && (tag & 7) === 2) {
-      const len = r.varint();
-      streams.push(decodeStream(r, r.sub(len)));
+      streams.push(decodeStream(r, r.lengthEnd()));
     } else r.skip(tag & 7);
   }
   return { streams };
 }
 
-function decodeStream(r: Reader, end: number): PushStream {
+function decodeStream(r: WireReader, end: number): PushStream {
   const s: PushStream = { labels: '', ts: [], lines: [] };
   const outer = r.end;
   r.end = end;
   while (r.pos < end) {
-    const tag = r.varint();
+    const tag = r.uint32();
     const field = tag >>> 3;
     if (field === 1 && (tag & 7) === 2) s.labels = r.string();
     else if (field === 2 && (tag & 7) === 2) {
-      const len = r.varint();
-      decodeEntry(r, r.sub(len), s);
+      decodeEntry(r, r.lengthEnd(), s);
     } else r.skip(tag & 7);
   }
   r.end = outer;
   return s;
 }
 
-function decodeEntry(r: Reader, end: number, s: PushStream): void {
+function decodeEntry(r: WireReader, end: number, s: PushStream): void {
   const outer = r.end;
   r.end = end;
   let sec = 0n;
@@ -50,28 +49,28 @@ function decodeEntry(r: Reader, end: number, s: PushStream): void {
   let line = '';
   let meta: Array<[string, string]> | undefined;
   while (r.pos < end) {
-    const tag = r.varint();
+    const tag = r.uint32();
     const field = tag >>> 3;
     if (field === 1 && (tag & 7) === 2) {
-      const tend = r.sub(r.varint());
+      const tend = r.lengthEnd();
       const o2 = r.end;
       r.end = tend;
       while (r.pos < tend) {
-        const t2 = r.varint();
-        if (t2 >>> 3 === 1 && (t2 & 7) === 0) sec = r.varint64();
-        else if (t2 >>> 3 === 2 && (t2 & 7) === 0) nanos = Number(BigInt.asIntN(32, r.varint64()));
+        const t2 = r.uint32();
+        if (t2 >>> 3 === 1 && (t2 & 7) === 0) sec = r.uint64Big();
+        else if (t2 >>> 3 === 2 && (t2 & 7) === 0) nanos = Number(BigInt.asIntN(32, r.uint64Big()));
         else r.skip(t2 & 7);
       }
       r.end = o2;
     } else if (field === 2 && (tag & 7) === 2) line = r.string();
     else if (field === 3 && (tag & 7) === 2) {
-      const pend = r.sub(r.varint());
+      const pend = r.lengthEnd();
       const o2 = r.end;
       r.end = pend;
       let name = '';
       let value = '';
       while (r.pos < pend) {
-        const t2 = r.varint();
+        const t2 = r.uint32();
         if (t2 >>> 3 === 1 && (t2 & 7) === 2) name = r.string();
         else if (t2 >>> 3 === 2 && (t2 & 7) === 2) value = r.string();
         else r.skip(t2 & 7);
@@ -89,73 +88,9 @@ function decodeEntry(r: Reader, end: number, s: PushStream): void {
   } else if (s.metadata) s.metadata.push(undefined);
 }
 
-const utf8 = new TextDecoder('utf-8');
-
-class Reader {
-  pos = 0;
-  end: number;
-  constructor(readonly buf: Uint8Array) {
-    this.end = buf.length;
-  }
-
-  /** A varint that fits in 32 bits (tags, lengths). */
-  varint(): number {
-    let result = 0;
-    let shift = 0;
-    for (;;) {
-      if (this.pos >= this.end) throw new PushDecodeError('proto: unexpected EOF');
-      const b = this.buf[this.pos++];
-      if (shift < 28) result |= (b & 0x7f) << shift;
-      else result += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) return result;
-      shift += 7;
-      if (shift > 63) throw new PushDecodeError('proto: integer overflow');
-    }
-  }
-
-  varint64(): bigint {
-    let result = 0n;
-    let shift = 0n;
-    for (;;) {
-      if (this.pos >= this.end) throw new PushDecodeError('proto: unexpected EOF');
-      const b = this.buf[this.pos++];
-      result |= BigInt(b & 0x7f) << shift;
-      if (b < 0x80) return BigInt.asUintN(64, result);
-      shift += 7n;
-      if (shift > 63n) throw new PushDecodeError('proto: integer overflow');
-    }
-  }
-
-  /** Validate a length-delimited field and return its end offset. */
-  sub(len: number): number {
-    const e = this.pos + len;
-    if (len < 0 || e > this.end) throw new PushDecodeError('proto: unexpected EOF');
-    return e;
-  }
-
-  string(): string {
-    const e = this.sub(this.varint());
-    const s = utf8.decode(this.buf.subarray(this.pos, e));
-    this.pos = e;
-    return s;
-  }
-
-  skip(wire: number): void {
-    switch (wire) {
-      case 0:
-        this.varint64();
-        return;
-      case 1:
-        this.pos = this.sub(8);
-        return;
-      case 2:
-        this.pos = this.sub(this.varint());
-        return;
-      case 5:
-        this.pos = this.sub(4);
-        return;
-      default:
-        throw new PushDecodeError(`proto: illegal wireType ${wire}`);
-    }
-  }
+/** Loki's (gogo protobuf's) messages for a malformed body. */
+function protoError(what: string): PushDecodeError {
+  if (what.startsWith('invalid wire type')) return new PushDecodeError(`proto: illegal wireType ${what.slice('invalid wire type '.length)}`);
+  if (what.startsWith('varint longer')) return new PushDecodeError('proto: integer overflow');
+  return new PushDecodeError('proto: unexpected EOF');
 }

@@ -6,7 +6,7 @@ import { labelsString } from '../store/labels-string.js';
 import { formatGoTime } from '../time.js';
 import { LabelsParseError, parseStreamLabels } from './parse-labels.js';
 import type { PushRequest } from './push-request.js';
-import { RateLimiter } from './rate-limiter.js';
+import { TenantTokenBuckets } from '../../lib/token-bucket.js';
 
 type Limits = SightlineConfig['logs']['limits'];
 
@@ -36,7 +36,7 @@ export function createDistributorMetrics(registry: Registry): DistributorMetrics
  * request are written even when others are refused; the refusals come back as one 400 (errors joined by newline).
  */
 export class Distributor {
-  private readonly limiter: RateLimiter;
+  private readonly limiter: TenantTokenBuckets;
   /** Parsed label sets by the string clients send (the same few strings arrive again and again). */
   private readonly labelsCache = new Map<string, ReturnType<typeof parseStreamLabels>>();
 
@@ -46,7 +46,7 @@ export class Distributor {
     private readonly metrics: DistributorMetrics,
     private readonly now: () => number = Date.now,
   ) {
-    this.limiter = new RateLimiter(now);
+    this.limiter = new TenantTokenBuckets(now);
   }
 
   push(tenant: string, req: PushRequest): void {

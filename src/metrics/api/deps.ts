@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Labels, Matcher } from '../../model/index.js';
 import type { PromqlEngine } from '../promql/types.js';
 import type { TargetsSource } from '../scrape/types.js';
-import type { ExemplarQueryable, MetadataSource, Queryable } from '../storage/interface.js';
+import type { ExemplarQueryable, MetadataSource, Queryable } from '../storage-api/interface.js';
 
 /** `/api/v1/status/buildinfo` (Prometheus's `PrometheusVersion`). */
 export interface BuildInfo {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FloatHistogram, Labels } from '../../model/index.js';
 import { Engine } from '../promql/index.js';
-import { MemoryStorage } from '../storage/index.js';
+import { MemoryStorage } from '../storage-api/index.js';
 import { queryDataJson } from './query-result-json.js';
 
 function hist(count: number): FloatHistogram {

@@ -1,5 +1,5 @@
 import { Labels, compareStrings, type Matcher } from '../../model/index.js';
-import type { Querier, Series } from '../storage/interface.js';
+import type { Querier, Series } from '../storage-api/interface.js';
 import { ApiError, badData, invalidParam } from './api-error.js';
 import type { ApiResult, HandlerContext } from './handler-context.js';
 import { TRUNCATED_WARNING } from './handler-context.js';

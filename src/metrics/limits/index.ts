@@ -1,4 +1,4 @@
-export { IngestionRateLimiter } from './rate-limiter.js';
+export { TenantTokenBuckets as IngestionRateLimiter } from '../../lib/token-bucket.js';
 export { SeriesTracker } from './series-tracker.js';
 export { DEFAULT_TENANT_LIMITS, Overrides, tenantLimitsSchema, tenantOverridesSchema, type TenantLimits } from '../../config/index.js';
 export {

@@ -1,25 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { Labels } from '../../model/index.js';
-import { IngestionRateLimiter } from './rate-limiter.js';
 import { SeriesTracker } from './series-tracker.js';
 import { Overrides, tenantLimitsSchema } from '../../config/index.js';
 import { validateSeriesLabels } from './validation.js';
 
 describe('tenant limits', () => {
-  it('token bucket: burst, refill at the rate, all-or-nothing per request, per tenant', () => {
-    let now = 0;
-    const rl = new IngestionRateLimiter(() => now);
-    expect(rl.allow('a', 8, 2, 10)).toBe(true);
-    expect(rl.allow('a', 3, 2, 10)).toBe(false); // 2 left
-    expect(rl.allow('b', 10, 2, 10)).toBe(true);
-    now = 1000; // +2 tokens
-    expect(rl.allow('a', 4, 2, 10)).toBe(true);
-    expect(rl.allow('a', 11, 2, 10)).toBe(false);
-    now = 100_000;
-    expect(rl.allow('a', 10, 2, 10)).toBe(true); // capped at burst
-    expect(rl.allow('a', 1, 2, 10)).toBe(false);
-  });
-
   it('series tracker counts distinct series per tenant and forgets idle ones', () => {
     const t = new SeriesTracker(1000);
     const a = Labels.fromObject({ __name__: 'a' });

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { MimirConfig } from '../../config/sections/mimir.js';
+import type { MimirConfig } from '../../config/index.js';
 import type { Component, ComponentContext } from '../../server/index.js';
 import { DEFAULT_TENANT, createHttpServer, listen, resolveTenant, type TenancyOptions } from '../../server/index.js';
 import { closeObjectStore, openObjectStore, type ObjectStore } from '../../storage/index.js';
@@ -7,7 +7,7 @@ import { registerPrometheusApi } from '../api/index.js';
 import { buildInfo } from '../component.js';
 import { Overrides } from '../limits/index.js';
 import { Engine, formatQuery, parseExpr } from '../promql/index.js';
-import type { Queryable } from '../storage/interface.js';
+import type { Queryable } from '../storage-api/interface.js';
 import { registerRemoteWriteReceiver } from '../remote/index.js';
 import { BucketCompactor } from './bucket-compactor.js';
 import { mimirMetrics } from './mimir-metrics.js';

@@ -1,5 +1,5 @@
 import { Labels, compareStrings, type Matcher, type SampleBatch } from '../../model/index.js';
-import type { Querier, SelectHints, Series } from '../storage/interface.js';
+import type { Querier, SelectHints, Series } from '../storage-api/interface.js';
 
 /** Two sorted sample batches merged by time; on equal timestamps the first batch (the ingester's) wins. */
 export function mergeSampleBatches(a: SampleBatch, b: SampleBatch): SampleBatch {

@@ -9,6 +9,8 @@ export {
 } from './load.js';
 export {
   DEFAULT_SCRAPE_PROTOCOLS,
+  fileSdConfigSchema,
+  kubernetesSdConfigSchema,
   KUBERNETES_ROLES,
   SCRAPE_PROTOCOLS,
   UNSUPPORTED_SD,

@@ -1,5 +1,5 @@
 import { Labels, type FloatHistogram } from '../../model/index.js';
-import type { Queryable } from '../storage/index.js';
+import type { Queryable } from '../storage-api/index.js';
 import type { Expr } from './ast.js';
 import { Evaluator, type QueryContext } from './evaluator.js';
 import { timeBounds } from './time-bounds.js';

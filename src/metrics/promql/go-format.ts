@@ -1,5 +1,5 @@
 import type { FloatHistogram, Labels } from '../../model/index.js';
-import { goQuote } from './parser.js';
+import { goQuote } from '../../lib/go-string.js';
 
 /** Go's labels.Labels.String(): `{a="b", c="d"}`. */
 export function goLabels(l: Labels): string {

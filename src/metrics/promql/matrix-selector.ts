@@ -1,5 +1,5 @@
 import { isStaleNaN, type FloatHistogram, type Labels, type Matcher } from '../../model/index.js';
-import type { SelectHints } from '../storage/index.js';
+import type { SelectHints } from '../storage-api/index.js';
 import type { MatrixSelector, VectorSelector } from './ast.js';
 import type { Evaluator } from './evaluator.js';
 import { lowerBound } from './math.js';

@@ -1,6 +1,8 @@
 import { parser as lezer } from '@prometheus-io/lezer-promql';
 import type { SyntaxNode } from '@lezer/common';
 import { Matcher, METRIC_NAME, RegexSyntaxError, type MatchType } from '../../model/index.js';
+import { unquoteGo } from '../../lib/go-string.js';
+import { tryParseDuration } from '../../lib/duration.js';
 import { PromqlError } from './types.js';
 import {
   COMPARISON_OPS,
@@ -25,18 +27,34 @@ import { FUNCTIONS, typeName } from './functions.js';
 export interface ParseOptions {
   /** Allow experimental functions (Prometheus's `--enable-feature=promql-experimental-functions`). */
   experimentalFunctions?: boolean;
+  /** Longest accepted query text in bytes (default `DEFAULT_MAX_QUERY_LENGTH`); 0 = no limit. */
+  maxLength?: number;
 }
 
+/**
+ * The default limit on query text: far above any hand-written or generated dashboard query, low enough that the
+ * grammar's error recovery on hostile input (`{` repeated) costs well under a second.
+ */
+export const DEFAULT_MAX_QUERY_LENGTH = 64 * 1024;
+
 export function parseExpr(input: string, opts: ParseOptions = {}): Expr {
-  const { tree, renamed } = parseWithScalarMinMax(input);
-  const top = tree.topNode;
-  checkSyntax(input, top);
-  const root = top.firstChild;
-  if (!root) throw parseError(input, { start: 0, end: input.length }, 'no expression found in input');
-  const p = new Converter(input, opts, renamed);
-  const e = p.expr(root);
-  p.check(e);
-  return e;
+  const max = opts.maxLength ?? DEFAULT_MAX_QUERY_LENGTH;
+  if (max > 0 && input.length > max) throw new PromqlError('bad_data', `parse error: query of ${input.length} bytes is longer than the limit of ${max} bytes`);
+  try {
+    const { tree, renamed } = parseWithScalarMinMax(input);
+    const top = tree.topNode;
+    checkSyntax(input, top);
+    const root = top.firstChild;
+    if (!root) throw parseError(input, { start: 0, end: input.length }, 'no expression found in input');
+    const p = new Converter(input, opts, renamed);
+    const e = p.expr(root);
+    p.check(e);
+    return e;
+  } catch (e) {
+    // Nesting deep enough to exhaust the stack is refused as a parse error, never an internal one.
+    if (e instanceof RangeError) throw new PromqlError('bad_data', 'parse error: expression nested too deeply');
+    throw e;
+  }
 }
 
 export function lineCol(input: string, offset: number): string {
@@ -81,17 +99,9 @@ function checkSyntax(input: string, top: SyntaxNode): void {
   throw parseError(input, { start: e.from, end: Math.max(e.to, e.from + 1) }, `unexpected ${JSON.stringify(tok.split(/\s/)[0])}`);
 }
 
-const DURATION_RE = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
-const UNIT_MS = [365 * 86400_000, 7 * 86400_000, 86400_000, 3600_000, 60_000, 1000, 1];
-
 /** Prometheus duration text (`1h30m`, `5m`, `100ms`) -> ms, or undefined. */
 export function parseDurationMs(s: string): number | undefined {
-  if (s === '' || !/[a-z]$/.test(s)) return undefined;
-  const m = DURATION_RE.exec(s);
-  if (!m) return undefined;
-  let ms = 0;
-  for (let i = 0; i < 7; i++) if (m[i + 1] !== undefined) ms += Number(m[i + 1]) * UNIT_MS[i];
-  return ms;
+  return tryParseDuration(s);
 }
 
 /** A number literal as Prometheus's lexer reads it: float, hex, Inf/NaN, underscores, or a duration (in seconds). */
@@ -112,206 +122,11 @@ export function parseNumber(s: string): number {
   return v;
 }
 
-/** Go's strconv.Unquote for the three PromQL quote styles. */
-export function unquoteString(raw: string): string {
-  const q = raw[0];
-  const body = raw.slice(1, -1);
-  if (q === '`') return body;
-  let out = '';
-  for (let i = 0; i < body.length; i++) {
-    const c = body[i];
-    if (c !== '\\') {
-      out += c;
-      continue;
-    }
-    const n = body[++i];
-    switch (n) {
-      case 'n':
-        out += '\n';
-        break;
-      case 't':
-        out += '\t';
-        break;
-      case 'r':
-        out += '\r';
-        break;
-      case 'a':
-        out += '\x07';
-        break;
-      case 'b':
-        out += '\b';
-        break;
-      case 'f':
-        out += '\f';
-        break;
-      case 'v':
-        out += '\v';
-        break;
-      case '\\':
-      case '"':
-      case "'":
-        if (n !== q && n !== '\\') throw new Error('invalid syntax');
-        out += n;
-        break;
-      case 'x': {
-        const h = body.slice(i + 1, i + 3);
-        if (!/^[0-9a-fA-F]{2}$/.test(h)) throw new Error('invalid syntax');
-        out += decodeByteRun(body, i - 1).str;
-        i = decodeByteRun(body, i - 1).end - 1;
-        break;
-      }
-      case 'u':
-      case 'U': {
-        const len = n === 'u' ? 4 : 8;
-        const h = body.slice(i + 1, i + 1 + len);
-        if (!new RegExp(`^[0-9a-fA-F]{${len}}$`).test(h)) throw new Error('invalid syntax');
-        out += String.fromCodePoint(parseInt(h, 16));
-        i += len;
-        break;
-      }
-      default:
-        if (n !== undefined && /[0-7]/.test(n)) {
-          const run = decodeByteRun(body, i - 1);
-          out += run.str;
-          i = run.end - 1;
-          break;
-        }
-        throw new Error('invalid syntax');
-    }
-  }
-  return out;
-}
-
-/** Consecutive \xNN / \NNN escapes form UTF-8 bytes; decode them together. */
-function decodeByteRun(body: string, start: number): { str: string; end: number } {
-  const bytes: number[] = [];
-  let i = start;
-  for (;;) {
-    if (body[i] !== '\\') break;
-    if (body[i + 1] === 'x' && /^[0-9a-fA-F]{2}$/.test(body.slice(i + 2, i + 4))) {
-      bytes.push(parseInt(body.slice(i + 2, i + 4), 16));
-      i += 4;
-    } else if (/^[0-7]{3}$/.test(body.slice(i + 1, i + 4))) {
-      bytes.push(parseInt(body.slice(i + 1, i + 4), 8));
-      i += 4;
-    } else break;
-  }
-  return { str: decodeUtf8Lossless(bytes), end: i };
-}
-
-/**
- * Go strings may hold invalid UTF-8; JavaScript strings cannot. Invalid bytes are kept as lone surrogates
- * U+DC80..U+DCFF (as Python's surrogateescape does) so that validity checks can still see them.
- */
-function decodeUtf8Lossless(bytes: number[]): string {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(new Uint8Array(bytes));
-  } catch {
-    return bytes.map((b) => (b < 0x80 ? String.fromCharCode(b) : String.fromCharCode(0xdc00 + b))).join('');
-  }
-}
-
 /** A label name is valid in Prometheus 3 when it is non-empty valid UTF-8. */
 export function isValidUtf8LabelName(s: string): boolean {
   return s.length > 0 && !/[\ud800-\udfff]/.test(s.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ''));
 }
 
-/** Go's %q of a string that may hold escaped invalid bytes. */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    if (c >= 0xdc80 && c <= 0xdcff) out += '\\x' + (c - 0xdc00).toString(16).padStart(2, '0');
-    else if (ch === '"' || ch === '\\') out += '\\' + ch;
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\t') out += '\\t';
-    else if (ch === '\r') out += '\\r';
-    else if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
-    else out += ch;
-  }
-  return out + '"';
-}
-
-/**
- * RE2 allows case-insensitivity on a group (`(?i:abc)`, `((?i)abc)`); Node 20's RegExp does not. Rewrite such
- * groups with explicit case classes (`(?:[aA][bB][cC])`). A leading global `(?i)` is left to the model's compiler.
- */
-export function expandInlineCaseFolding(re: string): string {
-  if (!/\(\?i[:)]/.test(re.replace(/^\(\?i\)/, ''))) return re;
-  let out = '';
-  let i = 0;
-  const fold = (body: string): string => {
-    let r = '';
-    let inClass = false;
-    for (let k = 0; k < body.length; k++) {
-      const c = body[k];
-      if (c === '\\') {
-        r += c + (body[k + 1] ?? '');
-        k++;
-        continue;
-      }
-      if (c === '[') inClass = true;
-      else if (c === ']') inClass = false;
-      const lo = c.toLowerCase();
-      const up = c.toUpperCase();
-      if (lo !== up) r += inClass ? lo + up : `[${lo}${up}]`;
-      else r += c;
-    }
-    return r;
-  };
-  const groupEnd = (start: number): number => {
-    let depth = 0;
-    for (let k = start; k < re.length; k++) {
-      if (re[k] === '\\') {
-        k++;
-        continue;
-      }
-      if (re[k] === '(') depth++;
-      if (re[k] === ')') {
-        depth--;
-        if (depth === 0) return k;
-      }
-    }
-    return re.length;
-  };
-  while (i < re.length) {
-    if (re[i] === '\\') {
-      out += re.slice(i, i + 2);
-      i += 2;
-      continue;
-    }
-    if (re.startsWith('(?i:', i)) {
-      const end = groupEnd(i);
-      out += '(?:' + fold(re.slice(i + 4, end)) + ')';
-      i = end + 1;
-      continue;
-    }
-    if (re.startsWith('(?i)', i) && i > 0) {
-      // `(?i)` inside a group applies to the rest of that group.
-      let depth = 0;
-      let end = re.length;
-      for (let k = i + 4; k < re.length; k++) {
-        if (re[k] === '\\') {
-          k++;
-          continue;
-        }
-        if (re[k] === '(') depth++;
-        if (re[k] === ')') {
-          if (depth === 0) {
-            end = k;
-            break;
-          }
-          depth--;
-        }
-      }
-      out += fold(re.slice(i + 4, end));
-      i = end;
-      continue;
-    }
-    out += re[i++];
-  }
-  return out;
-}
 
 const AGG_OPS = new Set<string>(['sum', 'avg', 'count', 'min', 'max', 'group', 'stddev', 'stdvar', 'topk', 'bottomk', 'count_values', 'quantile', 'limitk', 'limit_ratio']);
 
@@ -540,7 +355,7 @@ class Converter {
     const raw = this.text(n);
     if (raw.length < 2 || raw[raw.length - 1] !== raw[0]) this.fail(this.pos(n), 'unterminated quoted string');
     try {
-      return unquoteString(raw);
+      return unquoteGo(raw);
     } catch {
       this.fail(this.pos(n), `invalid syntax`);
     }
@@ -583,7 +398,7 @@ class Converter {
 
   private matcher(op: MatchType, name: string, value: string, pos: PosRange): Matcher {
     try {
-      if (op === '=~' || op === '!~') return new Matcher(op, name, expandInlineCaseFolding(value));
+      if (op === '=~' || op === '!~') return new Matcher(op, name, value);
       return new Matcher(op, name, value);
     } catch (e) {
       if (e instanceof RegexSyntaxError) this.fail(pos, e.message);

@@ -1,4 +1,4 @@
-import type { Querier } from '../storage/index.js';
+import type { Querier } from '../storage-api/index.js';
 
 export const TOO_MANY_SAMPLES = 'query processing would load too many samples into memory in query execution';
 

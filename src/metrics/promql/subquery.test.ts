@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Labels } from '../../model/index.js';
-import { MemoryStorage, type Querier, type Queryable } from '../storage/index.js';
+import { MemoryStorage, type Querier, type Queryable } from '../storage-api/index.js';
 import { Engine } from './engine.js';
 
 /** A Queryable that counts the select calls made on its queriers. */

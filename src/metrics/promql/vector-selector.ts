@@ -1,5 +1,5 @@
 import { type FloatHistogram, HistogramOpError, METRIC_NAME, type Matcher, isStaleNaN } from '../../model/index.js';
-import type { SelectHints } from '../storage/index.js';
+import type { SelectHints } from '../storage-api/index.js';
 import type { VectorSelector } from './ast.js';
 import type { Evaluator } from './evaluator.js';
 import { StepSeries } from './values.js';

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Labels} from '../../model/index.js';
-import { compileAnchored, expandTemplate, isValidLabelName, type LabelsBuilder } from '../../model/index.js';
+import { compileAnchored, expandTemplate, isValidLabelName, type LabelsBuilder, type Regex } from '../../model/index.js';
 import type { RelabelAction, RelabelConfig } from '../promconfig/index.js';
 
 /** A relabel rule with its regex compiled once (Prometheus's `relabel.Config` after unmarshalling). */
 export interface CompiledRelabel {
   readonly sourceLabels: readonly string[];
   readonly separator: string;
-  readonly regex: RegExp;
+  readonly regex: Regex;
   readonly regexSource: string;
   readonly modulus: number;
   readonly targetLabel: string;

@@ -5,7 +5,7 @@ import { tempDir, waitFor } from '../../../test/helpers/process.js';
 import { selectSeries, serve } from '../../../test/scrape-helpers.js';
 import { readTargetFile } from '../discovery/index.js';
 import { buildPrometheusConfig } from '../promconfig/index.js';
-import { MemoryStorage } from '../storage/index.js';
+import { MemoryStorage } from '../storage-api/index.js';
 import { ScrapeManager } from './manager.js';
 
 describe('ScrapeManager', () => {

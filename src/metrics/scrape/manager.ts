@@ -2,7 +2,7 @@ import { Registry } from 'prom-client';
 import type { Logger } from '../../server/index.js';
 import { DiscoveryManager, type SdConfigs, type TargetGroup } from '../discovery/index.js';
 import { buildPrometheusConfig, type PrometheusConfig, type ScrapeConfig } from '../promconfig/index.js';
-import type { Appendable } from '../storage/index.js';
+import type { Appendable } from '../storage-api/index.js';
 import { ScrapeMetrics } from './metrics.js';
 import { ScrapePool } from './scrape-pool.js';
 import type { TargetStatus, TargetsSource } from './types.js';

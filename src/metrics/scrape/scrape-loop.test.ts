@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isStaleNaN, type Exemplar, type Labels, type MetricMetadata } from '../../model/index.js';
 import { parsePrometheusConfig } from '../promconfig/index.js';
 import { compileRelabels } from '../relabel/index.js';
-import { MemoryStorage, type Appendable, type Appender } from '../storage/index.js';
+import { MemoryStorage, type Appendable, type Appender } from '../storage-api/index.js';
 import { selectSeries, serve, type Served } from '../../../test/scrape-helpers.js';
 import { HttpScraper } from './http-scraper.js';
 import { ScrapeMetrics } from './metrics.js';

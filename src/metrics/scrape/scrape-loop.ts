@@ -4,7 +4,7 @@ import type { Labels} from '../../model/index.js';
 import { METRIC_NAME, STALE_NAN, isValidLabelName, isValidMetricName, type MetricMetadata, type MetricType } from '../../model/index.js';
 import type { ScrapeConfig } from '../promconfig/index.js';
 import { processBuilder, type CompiledRelabel } from '../relabel/index.js';
-import { AppendError, type Appendable, type Appender } from '../storage/index.js';
+import { AppendError, type Appendable, type Appender } from '../storage-api/index.js';
 import { Entry, ExpositionParser, isOpenMetricsContentType } from '../textparse/index.js';
 import type { HttpScraper } from './http-scraper.js';
 import type { ScrapeMetrics } from './metrics.js';

@@ -2,7 +2,7 @@ import type { Logger } from '../../server/index.js';
 import { Labels } from '../../model/index.js';
 import type { ScrapeConfig } from '../promconfig/index.js';
 import { compileRelabels, type CompiledRelabel } from '../relabel/index.js';
-import type { Appendable } from '../storage/index.js';
+import type { Appendable } from '../storage-api/index.js';
 import type { TargetGroup } from '../discovery/index.js';
 import { HttpScraper } from './http-scraper.js';
 import type { ScrapeMetrics } from './metrics.js';

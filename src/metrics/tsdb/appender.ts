@@ -1,5 +1,5 @@
 import { METRIC_NAME, type Exemplar, type Labels, type MetricMetadata } from '../../model/index.js';
-import { AppendError, type Appender, type SeriesRef } from '../storage/interface.js';
+import { AppendError, type Appender, type SeriesRef } from '../storage-api/interface.js';
 import type { ExemplarStorage } from './exemplar-storage.js';
 import { sameBits, type Head, type MemSeries } from './head.js';
 import type { MetadataStore } from './metadata-store.js';

@@ -1,6 +1,6 @@
 import { closeSync, fsyncSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { FRAME_HEADER, readFrames, writeFrame } from '../../storage/wal/index.js';
+import { FRAME_HEADER, readFrames, writeFrame } from '../../storage/index.js';
 
 /**
  * WAL checkpoints: `checkpoint.NNNNNNNN` beside the segments holds, framed as WAL records, the series (and metadata)

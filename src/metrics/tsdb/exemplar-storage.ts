@@ -1,5 +1,5 @@
 import type { Exemplar, Labels } from '../../model/index.js';
-import { AppendError } from '../storage/interface.js';
+import { AppendError } from '../storage-api/interface.js';
 
 /** Prometheus's limit on an exemplar's label set: 128 UTF-8 runes of names and values together. */
 export const EXEMPLAR_MAX_LABEL_RUNES = 128;

@@ -1,5 +1,5 @@
 import { Labels, compareStrings, type Matcher, type SampleBatch } from '../../model/index.js';
-import type { Querier, SelectHints, Series } from '../storage/interface.js';
+import type { Querier, SelectHints, Series } from '../storage-api/interface.js';
 import type { Block } from './block.js';
 import type { ChunkRef, Head } from './head.js';
 import { postingsForMatchers } from './postings.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
 import { Labels, Matcher, STALE_NAN, isStaleNaN } from '../../model/index.js';
-import { AppendError } from '../storage/interface.js';
+import { AppendError } from '../storage-api/interface.js';
 import { tempDir } from '../../../test/helpers/process.js';
 import { Tsdb, type TsdbOptions } from './index.js';
 import { dirSize } from './block.js';

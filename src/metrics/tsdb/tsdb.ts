@@ -12,9 +12,9 @@ import type {
   Querier,
   Queryable,
   WalPosition,
-} from '../storage/interface.js';
-import { WriteAheadLog, listSegments, segmentName } from '../../storage/wal/index.js';
-import { silentLogger } from '../../server/logger.js';
+} from '../storage-api/interface.js';
+import { WriteAheadLog, listSegments, lockDir, segmentName } from '../../storage/index.js';
+import { silentLogger } from '../../server/index.js';
 import { TsdbAppender, type AppendBatch, type AppenderHost } from './appender.js';
 import { Block } from './block.js';
 import { writeBlock, type BlockMeta, type ChunkSource, type SeriesToWrite } from './block-writer.js';
@@ -24,7 +24,6 @@ import { compactionRanges, planCompaction } from './compaction-plan.js';
 import { ExemplarStorage } from './exemplar-storage.js';
 import { APPLIED, DUPLICATE_CONFLICT, Head, OUT_OF_ORDER, rangeForTimestamp, type ChunkRef, type MemSeries } from './head.js';
 import { MetadataStore } from './metadata-store.js';
-import { lockDir } from './dir-lock.js';
 import { postingsForMatchers } from './postings.js';
 import { TsdbQuerier } from './querier.js';
 import { TsdbMetrics } from './self-metrics.js';

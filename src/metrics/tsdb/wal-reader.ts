@@ -2,8 +2,8 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Labels } from '../../model/index.js';
-import type { MetricsWalReader, SeriesRef, WalPosition } from '../storage/interface.js';
-import { FRAME_HEADER, listSegments, segmentName } from '../../storage/wal/index.js';
+import type { MetricsWalReader, SeriesRef, WalPosition } from '../storage-api/interface.js';
+import { FRAME_HEADER, listSegments, segmentName } from '../../storage/index.js';
 import { latestCheckpoint, readCheckpoint } from './checkpoint.js';
 import { decodeRecord } from './wal-records.js';
 

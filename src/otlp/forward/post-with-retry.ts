@@ -1,4 +1,4 @@
-import { HttpError } from '../../server/errors.js';
+import { HttpError } from '../../server/index.js';
 
 /** Where a forwarder sends: an endpoint, extra headers, a timeout and retries (the Collector exporters' settings). */
 export interface ForwardEndpoint {

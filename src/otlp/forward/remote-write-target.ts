@@ -1,7 +1,7 @@
 import type { Labels, MetricMetadata } from '../../model/index.js';
 import { METRIC_NAME } from '../../model/index.js';
 import { compressSnappyBody, encodeWriteRequestV1 } from '../../metrics/remote/codec/index.js';
-import type { Appendable, Appender, SeriesRef } from '../../metrics/storage/interface.js';
+import type { Appendable, Appender, SeriesRef } from '../../metrics/storage-api/index.js';
 import { ForwardError, postWithRetry, type ForwardEndpoint } from './post-with-retry.js';
 
 export type RemoteWriteTargetOptions = ForwardEndpoint;

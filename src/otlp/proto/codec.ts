@@ -12,11 +12,11 @@ import type {
   Span,
 } from './types.js';
 
-import { OtlpDecodeError } from './codec-errors.js';
+import { OtlpDecodeError, decodeOrReject } from './codec-errors.js';
 import { decodeResourceSpansList, decodeSpanBytes } from './trace-decoder.js';
 import { encodeResourceSpansList } from './trace-encoder.js';
 
-export { OtlpDecodeError, decodeSpanBytes };
+export { OtlpDecodeError, decodeOrReject, decodeSpanBytes };
 
 /** A span's encoded bytes: the bytes it arrived with, or protobufjs's encoding when it came from JSON. */
 export function spanBytes(s: Span): Uint8Array {
@@ -49,6 +49,7 @@ function decode<M>(type: protobuf.Type, buf: Uint8Array, what: string): M {
   try {
     return type.decode(buf) as unknown as M;
   } catch (e) {
+    if (e instanceof RangeError && /call stack/i.test(e.message)) throw new OtlpDecodeError(`unable to unmarshal ${what}: message nested too deeply`);
     throw new OtlpDecodeError(`unable to unmarshal ${what}: ${(e as Error).message}`);
   }
 }

@@ -1,5 +1,6 @@
 import type { AnyValue, InstrumentationScope, KeyValue, Resource, ResourceSpans, ScopeSpans, Span, SpanEvent, SpanLink } from './types.js';
-import { WireReader } from './wire-reader.js';
+import { WireReader } from '../../lib/protobuf/index.js';
+import { OtlpDecodeError } from './codec-errors.js';
 
 /**
  * Hand-written decoder of `ExportTraceServiceRequest` / `TracesData` (field 1: repeated ResourceSpans) into the same
@@ -8,7 +9,7 @@ import { WireReader } from './wire-reader.js';
  * `OtlpDecodeError`.
  */
 export function decodeResourceSpansList(buf: Uint8Array): ResourceSpans[] {
-  const r = WireReader.of(buf);
+  const r = WireReader.of(buf, otlpError);
   const out: ResourceSpans[] = [];
   while (!r.done()) {
     const tag = r.uint32();
@@ -20,7 +21,7 @@ export function decodeResourceSpansList(buf: Uint8Array): ResourceSpans[] {
 
 /** Decode one encoded `Span` message (e.g. the `raw` bytes a span arrived with). */
 export function decodeSpanBytes(raw: Uint8Array): Span {
-  return span(WireReader.of(raw));
+  return span(WireReader.of(raw, otlpError));
 }
 
 function resourceSpans(r: WireReader): ResourceSpans {
@@ -243,18 +244,22 @@ function link(r: WireReader): SpanLink {
   return l;
 }
 
-export function keyValue(r: WireReader): KeyValue {
+/** Deepest AnyValue nesting accepted (arrays and maps inside each other); deeper is a decode error, never a stack overflow. */
+export const MAX_ANY_VALUE_DEPTH = 128;
+
+export function keyValue(r: WireReader, depth = 0): KeyValue {
   const kv: KeyValue = { key: '', value: null };
   while (!r.done()) {
     const tag = r.uint32();
     if (tag === ((1 << 3) | 2)) kv.key = r.string();
-    else if (tag === ((2 << 3) | 2)) kv.value = anyValue(r.sub());
+    else if (tag === ((2 << 3) | 2)) kv.value = anyValue(r.sub(), depth + 1);
     else r.skip(tag & 7);
   }
   return kv;
 }
 
-function anyValue(r: WireReader): AnyValue {
+function anyValue(r: WireReader, depth: number): AnyValue {
+  if (depth > MAX_ANY_VALUE_DEPTH) r.fail(`AnyValue nested deeper than ${MAX_ANY_VALUE_DEPTH}`);
   let v: AnyValue = {};
   while (!r.done()) {
     const tag = r.uint32();
@@ -266,7 +271,7 @@ function anyValue(r: WireReader): AnyValue {
         v = { value: 'boolValue', boolValue: r.uint32() !== 0 };
         break;
       case 3 << 3:
-        v = { value: 'intValue', intValue: r.int64() };
+        v = { value: 'intValue', intValue: r.int64Long() };
         break;
       case (4 << 3) | 1:
         v = { value: 'doubleValue', doubleValue: r.double() };
@@ -276,7 +281,7 @@ function anyValue(r: WireReader): AnyValue {
         const values: AnyValue[] = [];
         while (!a.done()) {
           const t = a.uint32();
-          if (t === ((1 << 3) | 2)) values.push(anyValue(a.sub()));
+          if (t === ((1 << 3) | 2)) values.push(anyValue(a.sub(), depth + 1));
           else a.skip(t & 7);
         }
         v = { value: 'arrayValue', arrayValue: { values } };
@@ -287,7 +292,7 @@ function anyValue(r: WireReader): AnyValue {
         const values: KeyValue[] = [];
         while (!a.done()) {
           const t = a.uint32();
-          if (t === ((1 << 3) | 2)) values.push(keyValue(a.sub()));
+          if (t === ((1 << 3) | 2)) values.push(keyValue(a.sub(), depth));
           else a.skip(t & 7);
         }
         v = { value: 'kvlistValue', kvlistValue: { values } };
@@ -301,4 +306,8 @@ function anyValue(r: WireReader): AnyValue {
     }
   }
   return v;
+}
+
+function otlpError(what: string, pos: number): OtlpDecodeError {
+  return new OtlpDecodeError(`unable to unmarshal traces request: ${what} at offset ${pos}`);
 }

@@ -1,5 +1,5 @@
 import { Labels, METRIC_NAME, STALE_NAN, type MetricType } from '../../model/index.js';
-import { AppendError, type Appender } from '../../metrics/storage/index.js';
+import { AppendError, type Appender } from '../../metrics/storage-api/index.js';
 import { anyValueToJs, int64ToNumber, nanosToMillis, stringAttr } from '../proto/codec.js';
 import type { ExportMetricsServiceRequest, KeyValue, Metric } from '../proto/types.js';
 import { prometheusLabelName, prometheusMetricName } from './prometheus-names.js';

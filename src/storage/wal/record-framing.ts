@@ -9,6 +9,8 @@ export function frameSize(payloadLength: number): number {
 
 /** Write one framed record into `out` at `offset`; returns the offset after it. */
 export function writeFrame(out: Buffer, offset: number, payload: Uint8Array): number {
+  // An empty record would be indistinguishable from a zero-filled tail (length 0, CRC-32 0).
+  if (payload.length === 0) throw new RangeError('empty WAL record');
   out.writeUInt32LE(payload.length, offset);
   out.writeUInt32LE(crc32(payload), offset + 4);
   out.set(payload, offset + FRAME_HEADER);
@@ -23,19 +25,26 @@ export type FrameReadResult =
 
 /**
  * Call `fn` for every complete, valid record in `buf` from `offset`. Payloads are views into `buf` (copy them to
- * keep them). Stops at the first incomplete or corrupt frame.
+ * keep them). Stops at the first incomplete or corrupt frame, at a zero-filled tail (what a file system leaves
+ * after a crash or fsck: no record is ever empty), or when `fn` returns false (the record did not decode).
  */
-export function readFrames(buf: Buffer, offset: number, fn: (payload: Buffer) => void, maxRecord = 1 << 30): FrameReadResult {
+export function readFrames(buf: Buffer, offset: number, fn: (payload: Buffer) => boolean | void, maxRecord = 1 << 30): FrameReadResult {
   let pos = offset;
   while (pos + FRAME_HEADER <= buf.length) {
     const len = buf.readUInt32LE(pos);
     const sum = buf.readUInt32LE(pos + 4);
+    if (len === 0) return { ok: false, end: pos, reason: isZero(buf, pos) ? 'zero-filled tail' : 'empty record' };
     if (len > maxRecord) return { ok: false, end: pos, reason: `record length ${len} exceeds the limit` };
     if (pos + FRAME_HEADER + len > buf.length) return { ok: true, end: pos };
     const payload = buf.subarray(pos + FRAME_HEADER, pos + FRAME_HEADER + len);
     if (crc32(payload) !== sum) return { ok: false, end: pos, reason: 'checksum mismatch' };
-    fn(payload);
+    if (fn(payload) === false) return { ok: false, end: pos, reason: 'record does not decode' };
     pos += FRAME_HEADER + len;
   }
   return { ok: true, end: pos };
+}
+
+function isZero(buf: Buffer, from: number): boolean {
+  for (let i = from; i < buf.length; i++) if (buf[i] !== 0) return false;
+  return true;
 }

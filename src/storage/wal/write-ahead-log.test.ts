@@ -65,6 +65,32 @@ describe('WriteAheadLog', () => {
     r.wal.close();
   });
 
+  it('ends the log at a zero-filled tail (as left by fsck) and at a record its reader cannot decode', () => {
+    const dir = tempDir();
+    const { wal } = replayAll(dir);
+    wal.append(rec('one'));
+    wal.append(rec('two'));
+    wal.flush();
+    const seg = wal.currentSegment;
+    wal.close();
+    const path = join(dir, segmentName(seg));
+    appendFileSync(path, Buffer.alloc(438));
+    const r = replayAll(dir);
+    expect(r.got).toEqual(['one', 'two']);
+    expect(r.stats.repaired?.reason).toBe('zero-filled tail');
+    expect(readFileSync(path).length).toBe(2 * (8 + 3));
+    r.wal.close();
+    const got: string[] = [];
+    const { wal: w2, stats } = WriteAheadLog.open({ dir }, (p) => {
+      if (p.toString() === 'two') throw new Error('unknown record version');
+      got.push(p.toString());
+    });
+    expect(got).toEqual(['one']);
+    expect(stats.repaired?.reason).toBe('record does not decode: unknown record version');
+    w2.close();
+    expect(() => WriteAheadLog.open({ dir }).wal.append(Buffer.alloc(0))).toThrow('empty WAL record');
+  });
+
   it('rotates segments by size and truncates old ones', () => {
     const dir = tempDir();
     const { wal } = WriteAheadLog.open({ dir, segmentSize: 100 });

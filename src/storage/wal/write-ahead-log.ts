@@ -83,10 +83,19 @@ export class WriteAheadLog {
       const path = join(this.dir, segmentName(segs[i]));
       const buf = readFileSync(path);
       stats.bytes += buf.length;
+      let undecodable: unknown;
       const r = readFrames(buf, 0, (p) => {
+        try {
+          onRecord(p, segs[i]);
+        } catch (e) {
+          // A record that passed its checksum but does not decode is treated like corruption: the log ends here.
+          undecodable = e;
+          return false;
+        }
         stats.records++;
-        onRecord(p, segs[i]);
+        return true;
       });
+      if (undecodable !== undefined && !r.ok) r.reason = `record does not decode: ${(undecodable as Error).message}`;
       if (r.end < buf.length) {
         // Torn write (incomplete frame) or corruption: keep what is valid, drop the rest and any later segments.
         stats.repaired = { segment: segs[i], offset: r.end, reason: r.ok ? 'incomplete record at end of segment' : r.reason };

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { HttpError, resolveTenant, type TenancyOptions } from '../../server/index.js';
 import type { TracesConsumer } from '../../otlp/index.js';
-import { ThriftDecodeError, jaegerThriftToOtlp } from '../receivers/jaeger-thrift.js';
+import { ThriftDecodeError, jaegerThriftToOtlp } from '../adapters/index.js';
 
 /** The Jaeger collector's HTTP intake: `POST /api/traces` with a Thrift binary `Batch`; 202 on success. */
 export function registerJaegerRoutes(app: FastifyInstance, opts: { store: TracesConsumer; tenancy: TenancyOptions }): void {

@@ -1,16 +1,20 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError, resolveTenant, type TenancyOptions } from '../../server/index.js';
 import { encodeTracesData, resourceSpansToJson } from '../../otlp/index.js';
-import { buildTraceView, groupEntries, normalizeTraceId, type AttrValue } from '../model/span-row.js';
-import type { TraceQueryable } from '../store/trace-store.js';
-import { TraceqlParseError, evalQuery, parseTraceql, parseTraceqlDuration, queryRange, searchTraces, type TraceqlQuery } from '../traceql/index.js';
-import { version } from '../../cli/version.js';
-import { evalField } from '../traceql/engine.js';
+import { buildTraceView, groupEntries, normalizeTraceId, type AttrValue, type TraceQueryable } from '../model/index.js';
+import { TraceqlParseError, evalField, evalQuery, parseTraceql, parseTraceqlDuration, queryRange, searchTraces, type TraceqlQuery } from '../traceql/index.js';
+import { version } from '../../lib/version.js';
 
 export interface TempoApiOptions {
   store: TraceQueryable;
   tenancy: TenancyOptions;
-  search: { defaultLimit: number; maxLimit: number; defaultSpss: number; maxDurationMs: number };
+  search: {
+    defaultLimit: number;
+    maxLimit: number;
+    defaultSpss: number;
+    /** Largest search time range of a tenant in ms (0 = unlimited): its `max_search_duration` override. */
+    maxDurationMs: (tenant: string) => number;
+  };
   /** Cut the head into blocks now (`/flush`). */
   flush(): Promise<void>;
 }
@@ -172,7 +176,7 @@ export function registerTempoApi(app: FastifyInstance, opts: TempoApiOptions): v
     if (minDurationNs !== undefined && maxDurationNs !== undefined && maxDurationNs < minDurationNs) {
       throw badRequest('invalid maxDuration: must be greater than minDuration');
     }
-    const { startMs, endMs } = timeRange(q, opts.search.maxDurationMs);
+    const { startMs, endMs } = timeRange(q, opts.search.maxDurationMs(t));
     return searchTraces(store, { tenant: t, query, startMs, endMs, limit, spansPerSpanSet: spss, minDurationNs, maxDurationNs });
   });
 
@@ -246,7 +250,7 @@ export function registerTempoApi(app: FastifyInstance, opts: TempoApiOptions): v
     const filter = q.q && q.q.trim() !== '' && q.q.replace(/\s/g, '') !== '{}' ? parseQuery(q.q) : undefined;
     if (filter) {
       // Values among spans of traces matching the query.
-      const { startMs, endMs } = timeRange(q, opts.search.maxDurationMs);
+      const { startMs, endMs } = timeRange(q, opts.search.maxDurationMs(t));
       const field = parseQuery(`{ ${scope === 'intrinsic' ? key : tag.startsWith('.') || scope !== 'any' ? tag : '.' + tag} != nil }`).stages[0];
       const found = new Map<string, { type: string; value: string }>();
       await store.scan(t, { startMs, endMs, conditions: [] }, (traceId, entries) => {

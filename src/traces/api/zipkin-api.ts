@@ -1,8 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import { gunzipSync } from 'node:zlib';
+import { DecompressedTooLargeError, decompressBody } from '../../lib/decompress/index.js';
+
+/** The largest span batch accepted after decompression. */
+const ZIPKIN_MAX_DECOMPRESSED = 100 << 20;
 import { HttpError, resolveTenant, type TenancyOptions } from '../../server/index.js';
 import { OtlpDecodeError, type TracesConsumer } from '../../otlp/index.js';
-import { ZipkinDecodeError, zipkinToOtlp } from '../receivers/zipkin.js';
+import { ZipkinDecodeError, zipkinToOtlp } from '../adapters/index.js';
 
 /** Zipkin's span intake: `POST /api/v2/spans` with a JSON array (optionally gzip); 202 on success, as Zipkin answers. */
 export function registerZipkinRoutes(app: FastifyInstance, opts: { store: TracesConsumer; tenancy: TenancyOptions }): void {
@@ -16,7 +19,12 @@ export function registerZipkinRoutes(app: FastifyInstance, opts: { store: Traces
     try {
       const tenant = resolveTenant(req.headers, opts.tenancy);
       let body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      if (String(req.headers['content-encoding'] ?? '').toLowerCase() === 'gzip') body = gunzipSync(body);
+      try {
+        body = await decompressBody(body, String(req.headers['content-encoding'] ?? ''), ZIPKIN_MAX_DECOMPRESSED);
+      } catch (e) {
+        if (e instanceof DecompressedTooLargeError) return reply.code(413).type('text/plain').send(`${e.message}\n`);
+        throw new ZipkinDecodeError((e as Error).message);
+      }
       let parsed: unknown;
       try {
         parsed = JSON.parse(body.toString('utf8'));

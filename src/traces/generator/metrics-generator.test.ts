@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import Long from 'long';
 import type { ResourceSpans } from '../../otlp/index.js';
-import { MemoryStorage } from '../../metrics/storage/index.js';
+import { MemoryStorage } from '../../metrics/storage-api/index.js';
 import { MetricsGenerator } from './metrics-generator.js';
 
 const t0 = Long.fromString('1700000000000000000', true);

@@ -1,5 +1,5 @@
 import { Labels, METRIC_NAME, type MetricType } from '../../model/index.js';
-import type { Appendable } from '../../metrics/storage/index.js';
+import type { Appendable } from '../../metrics/storage-api/index.js';
 import { bytesToHex, nanosBetween, stringAttr } from '../../otlp/index.js';
 import type { ResourceSpans } from '../../otlp/index.js';
 

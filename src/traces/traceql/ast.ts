@@ -1,4 +1,4 @@
-import type { ComparisonOp } from '../store/span-condition.js';
+import type { ComparisonOp } from '../model/index.js';
 
 /** TraceQL abstract syntax, built from the `@grafana/lezer-traceql` parse tree by `parseTraceql`. */
 

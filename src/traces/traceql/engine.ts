@@ -1,6 +1,6 @@
 import { SPAN_KIND, STATUS_CODE } from '../../otlp/index.js';
-import type { AttrValue, SpanRow, TraceView } from '../model/span-row.js';
-import { compareValues, type ComparisonOp, type SpanCondition } from '../store/span-condition.js';
+import type { AttrValue, SpanRow, TraceView } from '../model/index.js';
+import { compareValues, type ComparisonOp, type SpanCondition } from '../model/index.js';
 import { TraceqlParseError, type FieldExpr, type Stage, type TraceqlQuery } from './ast.js';
 
 /** A set of spans of one trace produced by a query, with the attributes `by()` grouped it on. */

@@ -1,5 +1,5 @@
-import { buildTraceView, type AttrValue } from '../model/span-row.js';
-import type { TraceQueryable } from '../store/trace-store.js';
+import { buildTraceView, type AttrValue } from '../model/index.js';
+import type { TraceQueryable } from '../model/index.js';
 import { TraceqlParseError, type FieldExpr, type Stage, type TraceqlQuery } from './ast.js';
 import { evalField, evalStages, fieldName, pushdownConditions } from './engine.js';
 import { jsonValue } from './search.js';

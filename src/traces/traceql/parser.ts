@@ -1,6 +1,7 @@
 import { parser } from '@grafana/lezer-traceql';
 import type { SyntaxNode } from '@lezer/common';
-import type { ComparisonOp } from '../store/span-condition.js';
+import { unquoteGo } from '../../lib/go-string.js';
+import type { ComparisonOp } from '../model/index.js';
 import { TraceqlParseError, type AggregateFn, type FieldExpr, type Intrinsic, type MetricsFn, type SpansetOp, type Stage, type TraceqlQuery } from './ast.js';
 
 const INTRINSICS: Record<string, Intrinsic> = {
@@ -262,11 +263,10 @@ function applyUnary(type: 'not' | 'neg', e: FieldExpr): FieldExpr {
 
 function unquote(s: string): string {
   if (s.length >= 2 && (s[0] === '"' || s[0] === '`')) {
-    if (s[0] === '`') return s.slice(1, -1);
     try {
-      return JSON.parse(s) as string;
+      return unquoteGo(s);
     } catch {
-      return s.slice(1, -1);
+      throw new TraceqlParseError(`invalid string literal ${s}`);
     }
   }
   return s;

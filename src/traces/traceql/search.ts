@@ -1,5 +1,5 @@
-import { buildTraceView, type AttrValue, type SpanRow, type TraceView } from '../model/span-row.js';
-import type { TraceQueryable } from '../store/trace-store.js';
+import { buildTraceView, type AttrValue, type SpanRow, type TraceView } from '../model/index.js';
+import type { TraceQueryable } from '../model/index.js';
 import type { FieldExpr, TraceqlQuery } from './ast.js';
 import { evalField, evalQuery, fieldName, pushdownConditions, referencedAttributes, type Spanset } from './engine.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isReadPath } from '../datasources/proxy-paths.js';
-import { upstreamUrl } from '../datasources/upstream.js';
+import { upstreamTarget, upstreamUrl } from '../datasources/upstream.js';
 import { hashPassword, verifyPassword } from './password.js';
 import { SecretBox } from './secret-box.js';
 
@@ -47,5 +47,13 @@ describe('datasource proxy paths', () => {
     expect(() => upstreamUrl('http://m/p', '../admin', '')).toThrow(/invalid proxy path/);
     expect(() => upstreamUrl('http://m/p', '..%2Fadmin', '')).toThrow(/invalid proxy path/);
     expect(() => upstreamUrl('http://m/p', '%2e%2e/admin', '')).toThrow(/invalid proxy path/);
+  });
+  it('judges the path the upstream will serve: backslashes, fragments, encoded dots/slashes and parameters are refused', () => {
+    for (const sub of ['loki/api/v1/label/..\\push#/values', 'api/traces/..\\..\\flush', 'loki/api/v1/label/%2E%2E/push', 'api/v1/label/a%5c..%5cwrite/values', 'api/v1/label/x;/values', 'api/v1//write', 'api/v1/label/%2fwrite/values']) {
+      expect(() => upstreamTarget('http://m:3100/', sub, ''), sub).toThrow(/invalid proxy path/);
+    }
+    const t = upstreamTarget('http://m:3100/loki-base', 'loki/api/v1/label/service.name/values', '?start=1');
+    expect([t.url.href, t.subPath]).toEqual(['http://m:3100/loki-base/loki/api/v1/label/service.name/values?start=1', 'loki/api/v1/label/service.name/values']);
+    expect(isReadPath('loki', t.subPath)).toBe(true);
   });
 });

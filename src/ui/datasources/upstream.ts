@@ -15,16 +15,39 @@ export function upstreamHeaders(ds: DatasourceRow, secrets: Record<string, strin
   return h;
 }
 
-/** Join a datasource base URL and a sub-path, refusing paths that climb out of the base (`..`). */
+/** The upstream URL of a proxied request and its path below the datasource's base, as the upstream will see it. */
+export interface UpstreamTarget {
+  url: URL;
+  /** The resolved path below the base (no leading slash): what the method/path allow-list must judge. */
+  subPath: string;
+}
+
+/**
+ * Join a datasource base URL and a sub-path as the client encoded it. The WHATWG URL parser (and the upstream
+ * behind it) reads `\` as `/`, `#` as the start of a fragment and `.`/`..`/`%2e%2e` as dot segments, so the
+ * path is resolved first and the result judged: anything that climbs out of the base, or that the upstream could
+ * read differently from us (backslashes, fragments, encoded slashes or backslashes, `;` path parameters, empty
+ * segments, control characters), is refused — never silently rewritten into another endpoint.
+ */
 export function upstreamUrl(base: string, subPath: string, search: string): URL {
-  const segments = subPath.split('/');
-  if (segments.some((s) => s === '..' || s === '.' || decodeURIComponentSafe(s).includes('/') || decodeURIComponentSafe(s) === '..')) {
+  return upstreamTarget(base, subPath, search).url;
+}
+
+export function upstreamTarget(base: string, subPath: string, search: string): UpstreamTarget {
+  const raw = subPath.replace(/^\/+/, '');
+  // eslint-disable-next-line no-control-regex -- control characters in a request path are refused on purpose
+  if (/[\\#;\x00-\x1f\x7f]|%(2f|5c|23|3b|00)|\/\/|(^|\/)(\.|%2e){1,2}(\/|$)/i.test(raw)) throw new Error('invalid proxy path');
+  const b = new URL(base.replace(/\/+$/, '') + '/');
+  const u = new URL(raw, b);
+  if (u.origin !== b.origin || !u.pathname.startsWith(b.pathname)) throw new Error('invalid proxy path');
+  const resolved = u.pathname.slice(b.pathname.length);
+  const segments = resolved.split('/');
+  if (segments.some((seg) => seg === '..' || seg === '.' || decodeURIComponentSafe(seg).includes('/') || decodeURIComponentSafe(seg) === '..')) {
     throw new Error('invalid proxy path');
   }
-  const b = base.replace(/\/+$/, '');
-  const u = new URL(`${b}/${subPath.replace(/^\/+/, '')}`);
   u.search = search;
-  return u;
+  u.hash = '';
+  return { url: u, subPath: resolved };
 }
 
 function decodeURIComponentSafe(s: string): string {

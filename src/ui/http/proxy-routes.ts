@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../../server/index.js';
 import type { DatasourceRow } from '../datasources/datasource-store.js';
 import { isReadPath } from '../datasources/proxy-paths.js';
-import { upstreamHeaders, upstreamTimeoutMs, upstreamUrl } from '../datasources/upstream.js';
+import { upstreamHeaders, upstreamTarget, upstreamTimeoutMs } from '../datasources/upstream.js';
 import { parseId, requireRole, type UiRouteContext } from './context.js';
 
 /** Request headers passed on to the datasource; cookies and the caller's credentials never are. */
@@ -28,16 +28,18 @@ export async function registerProxyRoutes(app: FastifyInstance, c: UiRouteContex
       if (row.access !== 'proxy') throw new HttpError(400, 'bad_data', 'Data source is not configured for proxy access');
       // The sub-path as the client encoded it (after /api/datasources/proxy/uid/<uid>/ or /proxy/<id>/).
       const segments = req.url.split('?')[0].split('/');
-      const sub = segments.slice(segments[4] === 'uid' ? 6 : 5).join('/');
-      if (user.role !== 'Admin' && (!SAFE_METHODS.has(req.method) || !isReadPath(row.type, sub))) {
-        throw new HttpError(403, 'forbidden', `Permission denied: ${req.method} /${sub} through the ${row.type} proxy needs the Admin role`);
-      }
+      const rawSub = segments.slice(segments[4] === 'uid' ? 6 : 5).join('/');
       const qi = req.url.indexOf('?');
       let target: URL;
+      let sub: string;
       try {
-        target = upstreamUrl(row.url, sub, qi >= 0 ? req.url.slice(qi) : '');
+        ({ url: target, subPath: sub } = upstreamTarget(row.url, rawSub, qi >= 0 ? req.url.slice(qi) : ''));
       } catch (e) {
         throw new HttpError(400, 'bad_data', (e as Error).message);
+      }
+      // Judged on the path the upstream will serve, after the URL parser resolved it.
+      if (user.role !== 'Admin' && (!SAFE_METHODS.has(req.method) || !isReadPath(row.type, sub))) {
+        throw new HttpError(403, 'forbidden', `Permission denied: ${req.method} /${sub} through the ${row.type} proxy needs the Admin role`);
       }
       const headers = upstreamHeaders(row, c.datasources.secrets(row));
       for (const h of FORWARD_REQUEST) {

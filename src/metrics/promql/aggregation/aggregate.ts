@@ -6,7 +6,8 @@ import type { AggregateExpr } from '../ast.js';
 import type { Evaluator } from '../evaluator.js';
 import { formatG, histogramString } from '../go-format.js';
 import { formatFloatF, quantileOf } from '../math.js';
-import { goQuote, isValidUtf8LabelName } from '../parser.js';
+import { goQuote } from '../../../lib/go-string.js';
+import { isValidUtf8LabelName } from '../parser.js';
 import { StepSeries, type Value } from '../values.js';
 import { evalVectorSelector } from '../vector-selector.js';
 

@@ -1,4 +1,4 @@
-import { METRIC_NAME, compileAnchored, expandTemplate } from '../../../model/index.js';
+import { METRIC_NAME, compileAnchored, expandTemplate, type Regex } from '../../../model/index.js';
 import type { Call } from '../ast.js';
 import type { Evaluator } from '../evaluator.js';
 import { isValidUtf8LabelName } from '../parser.js';
@@ -9,7 +9,7 @@ import type { FunctionCall } from './function-call.js';
 async function labelReplace(ev: Evaluator, e: Call): Promise<StepSeries[]> {
   const vec = await ev.evalVector(e.args[0]);
   const [dst, repl, src, regex] = await Promise.all(e.args.slice(1).map(async (a) => ((await ev.eval(a)) as { v: string }).v));
-  let re: RegExp;
+  let re: Regex;
   try {
     re = compileAnchored(regex);
   } catch {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Labels } from '../../../model/index.js';
-import { MemoryStorage } from '../../storage/index.js';
+import { MemoryStorage } from '../../storage-api/index.js';
 import { Engine } from '../engine.js';
 import { countResets, extrapolatedRate } from './rate.js';
 

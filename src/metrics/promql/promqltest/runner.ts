@@ -1,5 +1,5 @@
 import { CUSTOM_BUCKETS_SCHEMA, FloatHistogram, METRIC_NAME, isStaleNaN, type Labels } from '../../../model/index.js';
-import { MemoryStorage } from '../../storage/index.js';
+import { MemoryStorage } from '../../storage-api/index.js';
 import { Engine, type EngineOptions } from '../engine.js';
 import { PromqlError, type QueryResult } from '../types.js';
 import { hasExplicitHint, parseScript, type EvalCommand, type ExpectMatch, type LoadCommand, type SeqValue } from './script.js';

@@ -1,5 +1,6 @@
 import { CUSTOM_BUCKETS_SCHEMA, FloatHistogram, Labels, METRIC_NAME, STALE_NAN, type CounterResetHint } from '../../../model/index.js';
-import { parseDurationMs, parseNumber, unquoteString } from '../parser.js';
+import { parseDurationMs, parseNumber } from '../parser.js';
+import { unquoteGo as unquoteString } from '../../../lib/go-string.js';
 
 /**
  * The promqltest script language (Prometheus's `promql/promqltest`): `load`, `clear`, `eval instant|range` with

@@ -1,20 +1,9 @@
 import { compressSync, uncompressSync } from 'snappy';
 import { DecodeError } from './decode-error.js';
+import { snappyDeclaredLength } from '../../../lib/decompress/index.js';
 
 /** Mimir's default `-distributor.max-recv-msg-size`: 100 MiB, for the body after decompression as well. */
 export const DEFAULT_MAX_MESSAGE_SIZE = 100 << 20;
-
-/** The uncompressed length a snappy block declares in its preamble (a varint), or -1 when unreadable. */
-export function snappyDeclaredLength(buf: Uint8Array): number {
-  let result = 0;
-  let mul = 1;
-  for (let i = 0; i < 5 && i < buf.length; i++) {
-    result += (buf[i] & 0x7f) * mul;
-    if (buf[i] < 0x80) return result;
-    mul *= 128;
-  }
-  return -1;
-}
 
 /** Decompress a snappy block-format body (not the framed stream format), refusing bodies that would expand past `maxSize`. */
 export function decompressSnappyBody(body: Uint8Array, maxSize = DEFAULT_MAX_MESSAGE_SIZE): Buffer {

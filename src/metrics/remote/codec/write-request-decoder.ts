@@ -1,5 +1,5 @@
 import { DecodeError } from './decode-error.js';
-import { WIRE_FIXED64, WIRE_LEN, WIRE_VARINT, WireReader } from './wire-reader.js';
+import { WIRE_FIXED64, WIRE_LEN, WIRE_VARINT, WireReader } from '../../../lib/protobuf/index.js';
 import { METRIC_TYPES, WriteRequestBatch } from './write-request-batch.js';
 
 /**
@@ -28,7 +28,7 @@ function expectWire(r: WireReader, wt: number, want: number, field: string): voi
 /** Decode a remote write 1.0 `WriteRequest`. */
 export function decodeWriteRequestV1(body: Uint8Array, batch = new WriteRequestBatch(body.length >> 4)): WriteRequestBatch {
   batch.version = 1;
-  const r = new WireReader(body);
+  const r = new WireReader(body, 0, body.length, protobufError);
   const end = body.length;
   while (r.pos < end) {
     const tag = r.uint32(end);
@@ -195,7 +195,7 @@ function decodeMetadataV1(r: WireReader, end: number, batch: WriteRequestBatch):
  */
 export function decodeWriteRequestV2(body: Uint8Array, batch = new WriteRequestBatch(body.length >> 4)): WriteRequestBatch {
   batch.version = 2;
-  const r = new WireReader(body);
+  const r = new WireReader(body, 0, body.length, protobufError);
   const end = body.length;
   const symbols: string[] = [];
   const badSymbols = new Set<string>();
@@ -329,3 +329,7 @@ function decodeMetadataV2(r: WireReader, end: number, symbols: readonly string[]
 }
 
 export { DecodeError };
+
+function protobufError(what: string, pos: number): DecodeError {
+  return new DecodeError('protobuf', `${what} at byte ${pos}`);
+}

@@ -15,7 +15,7 @@ import {
   type ValidationFailure,
 } from '../../limits/index.js';
 import { Labels, METRIC_NAME, type MetricMetadata } from '../../../model/index.js';
-import { AppendError, type Appendable, type SeriesRef } from '../../storage/index.js';
+import { AppendError, type Appendable, type SeriesRef } from '../../storage-api/index.js';
 import {
   DEFAULT_MAX_MESSAGE_SIZE,
   DecodeError,

@@ -1,5 +1,5 @@
 import type { MetricMetadata } from '../../../model/index.js';
-import type { MetadataSource } from '../../storage/index.js';
+import type { MetadataSource } from '../../storage-api/index.js';
 
 /**
  * Metric metadata received by remote write, per tenant (Mimir keeps it in the ingesters beside the TSDB, not in it):

@@ -1,7 +1,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
-import type { WalPosition } from '../../storage/index.js';
+import type { WalPosition } from '../../storage-api/index.js';
 
 /**
  * The sender's durable progress: everything before `position` is delivered (or dropped for a 4xx). While a round

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationMs } from '../../../config/zod-helpers.js';
+import { durationMs } from '../../../config/index.js';
 
 /**
  * One `remote_write` entry of prometheus.yml, with Prometheus's field names and defaults (2.42). Durations in ms.

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Labels } from '../../../model/index.js';
-import type { MetricsWalReader, SeriesRef, WalPosition } from '../../storage/index.js';
+import type { MetricsWalReader, SeriesRef, WalPosition } from '../../storage-api/index.js';
 import { compressSnappyBody, encodeWriteRequestV1, encodeWriteRequestV2 } from '../codec/index.js';
 import { ProgressFile, comparePositions, type SenderProgress } from './read-position-file.js';
 import type { RemoteWriteConfig } from './remote-write-config.js';

@@ -1,0 +1,143 @@
+/**
+ * Robustness under overload (figures as JSON lines): the one-process stack (`--target all`, a real child process)
+ * with `server.memory_limit` set and ingestion limits raised, pushed by concurrent Loki senders with unique line IDs
+ * for ROBUSTNESS_BENCH_SECONDS (default 120) while a simple PromQL query and a simple LogQL query run every 100 ms.
+ * Reports peak RSS against the limit, accepted vs refused pushes (503 + Retry-After are retried as Promtail does),
+ * query p50/p99/max while loading, and then counts every acknowledged line by ID: none may be missing.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSightline, startedPorts, tempDir } from '../test/helpers/process.js';
+
+const SECONDS = Number(process.env.ROBUSTNESS_BENCH_SECONDS ?? 120);
+const LIMIT_MB = Number(process.env.ROBUSTNESS_BENCH_MEMORY_LIMIT_MB ?? 600);
+const SENDERS = 6;
+const LINES_PER_PUSH = 2000;
+const report = (o: Record<string, unknown>) => console.log(JSON.stringify(o));
+
+function rssOf(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : NaN;
+}
+
+async function main() {
+  const dir = tempDir('sightline-robustness-bench-');
+  writeFileSync(
+    join(dir, 'sightline.yaml'),
+    [
+      `server: { memory_limit: ${LIMIT_MB}MB }`,
+      'metrics: { listen_address: 127.0.0.1:0 }',
+      'logs:',
+      '  listen_address: 127.0.0.1:0',
+      '  limits: { ingestion_rate_mb: 100000, ingestion_burst_size_mb: 100000, max_global_streams_per_user: 0 }',
+      'mimir: { listen_address: 127.0.0.1:0 }',
+      'traces: { listen_address: 127.0.0.1:0, zipkin: { listen_address: 127.0.0.1:0 }, jaeger: { listen_address: 127.0.0.1:0 } }',
+      'otlp: { grpc_listen_address: 127.0.0.1:0, http_listen_address: 127.0.0.1:0 }',
+      'ui: { listen_address: 127.0.0.1:0, development_mode: true }',
+      '',
+    ].join('\n'),
+  );
+  const s = spawnSightline(['--config.file', join(dir, 'sightline.yaml'), '--data-dir', join(dir, 'data')]);
+  const ports = await startedPorts(s, 60_000);
+  const pid = s.child.pid!;
+  const base = (n: string) => `http://127.0.0.1:${ports[n]}`;
+  const t0 = Date.now();
+  const end = t0 + SECONDS * 1000;
+  let nextId = 0;
+  const acked: number[] = [];
+  let accepted = 0;
+  let refused = 0;
+  let otherStatus = 0;
+  let peakRss = rssOf(pid);
+  const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, rssOf(pid))), 200);
+
+  const sender = async (k: number) => {
+    let pending: { first: number; body: string } | undefined;
+    while (Date.now() < end) {
+      if (!pending) {
+        const first = nextId;
+        nextId += LINES_PER_PUSH;
+        const ns = BigInt(Date.now()) * 1_000_000n;
+        const values = Array.from({ length: LINES_PER_PUSH }, (_, i) => [String(ns + BigInt(i)), `id=${first + i} sender=${k} ${'x'.repeat(160)}`]);
+        pending = { first, body: JSON.stringify({ streams: [{ stream: { job: 'bench', sender: String(k), shard: String(first % 97) }, values }] }) };
+      }
+      try {
+        const r = await fetch(`${base('loki')}/loki/api/v1/push`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: pending.body });
+        await r.arrayBuffer();
+        if (r.status === 204) {
+          accepted++;
+          acked.push(pending.first);
+          pending = undefined;
+        } else if (r.status === 503 || r.status === 429) {
+          refused++;
+          await new Promise((res) => setTimeout(res, Number(r.headers.get('retry-after') ?? 1) * 1000));
+        } else otherStatus++;
+      } catch {
+        otherStatus++;
+      }
+    }
+  };
+
+  const lat: Record<string, number[]> = { promql: [], logql: [] };
+  const shed = { promql: 0, logql: 0 };
+  const querier = async () => {
+    while (Date.now() < end) {
+      for (const [kind, url] of [
+        ['promql', `${base('prometheus')}/api/v1/query?query=up`],
+        ['logql', `${base('loki')}/loki/api/v1/labels`],
+      ] as const) {
+        const q0 = performance.now();
+        const r = await fetch(url);
+        await r.arrayBuffer();
+        if (r.status === 200) lat[kind].push(performance.now() - q0);
+        else shed[kind]++;
+      }
+      await new Promise((res) => setTimeout(res, 100));
+    }
+  };
+
+  await Promise.all([...Array.from({ length: SENDERS }, (_, k) => sender(k)), querier()]);
+  clearInterval(rssTimer);
+  const rssAfterLoad = rssOf(pid);
+  await new Promise((res) => setTimeout(res, 10_000));
+  const rssSettled = rssOf(pid);
+
+  // Every acknowledged line, counted by ID.
+  const want = new Set<number>();
+  for (const first of acked) for (let i = 0; i < LINES_PER_PUSH; i++) want.add(first + i);
+  const stop = String(BigInt(Date.now()) * 1_000_000n);
+  let seen = 0;
+  for (let shard = 0; shard < 97; shard++) {
+    const q = encodeURIComponent(`sum(count_over_time({job="bench", shard="${shard}"}[1d]))`);
+    const r = (await (await fetch(`${base('loki')}/loki/api/v1/query?query=${q}&time=${stop}`)).json()) as { data: { result: { value: [number, string] }[] } };
+    seen += Number(r.data.result[0]?.value[1] ?? 0);
+  }
+  s.child.kill('SIGTERM');
+  await s.exited;
+  report({
+    bench: 'robustness_overload',
+    seconds: SECONDS,
+    memory_limit_mb: LIMIT_MB,
+    peak_rss_mb: Math.round(peakRss / 2 ** 20),
+    rss_after_load_mb: Math.round(rssAfterLoad / 2 ** 20),
+    rss_settled_mb: Math.round(rssSettled / 2 ** 20),
+    pushes_accepted: accepted,
+    pushes_refused_retryable: refused,
+    pushes_other: otherStatus,
+    lines_acknowledged: want.size,
+    lines_counted: seen,
+    lines_missing: want.size - seen,
+    promql_p50_ms: Math.round(pct(lat.promql, 50)),
+    promql_p99_ms: Math.round(pct(lat.promql, 99)),
+    promql_max_ms: Math.round(Math.max(...lat.promql)),
+    logql_labels_p99_ms: Math.round(pct(lat.logql, 99)),
+    queries_shed: shed,
+  });
+}
+
+await main();

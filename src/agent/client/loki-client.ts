@@ -1,0 +1,219 @@
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { compressSync } from 'snappy';
+import type { AgentMetrics } from '../agent-metrics.js';
+import type { PromtailClientConfig } from '../config/promtail-schema.js';
+import type { LogEntry } from '../entry.js';
+import { encodePushRequest, labelsString, type BatchStream } from './push-encoder.js';
+
+/** Promtail's reserved label: the tenant stage sets it, the client sends the entry as that tenant. */
+export const TENANT_LABEL = '__tenant_id__';
+
+const USER_AGENT = 'promtail/sightline';
+
+interface Batch {
+  tenant: string;
+  streams: Map<string, BatchStream>;
+  bytes: number;
+  entries: number;
+  createdAt: number;
+}
+
+/**
+ * A Loki push client as Promtail's: entries are grouped per tenant into batches of up to `batchsize` bytes (line
+ * bytes) or `batchwait` age, sent one at a time as snappy-compressed protobuf. 429, 5xx and network errors are
+ * retried with exponential backoff (`backoff_config`) up to `max_retries`; other 4xx answers are final. An entry's
+ * ticket is released once its batch was acknowledged (2xx) or given up on (counted in
+ * `promtail_dropped_entries_total`) — never before, so positions cover only entries Loki has.
+ */
+export class LokiClient {
+  private readonly open = new Map<string, Batch>();
+  private readonly queue: Batch[] = [];
+  private readonly keyCache = new WeakMap<Record<string, string>, string>();
+  private backlog = 0;
+  private sending: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private abort = new AbortController();
+  private readonly host: string;
+  private readonly headers: Record<string, string>;
+  private readonly externalLabels: Record<string, string>;
+
+  constructor(
+    private readonly cfg: PromtailClientConfig,
+    private readonly metrics: AgentMetrics,
+    private readonly logger: Logger,
+  ) {
+    this.host = new URL(cfg.url).host;
+    this.externalLabels = cfg.external_labels;
+    this.headers = { 'content-type': 'application/x-protobuf', 'user-agent': USER_AGENT, ...cfg.headers };
+    const ba = cfg.basic_auth;
+    if (ba) {
+      const pw = ba.password ?? (ba.password_file ? readFileSync(ba.password_file, 'utf8').trim() : '');
+      this.headers.authorization = `Basic ${Buffer.from(`${ba.username}:${pw}`).toString('base64')}`;
+    }
+    const bearer = cfg.bearer_token ?? (cfg.bearer_token_file ? readFileSync(cfg.bearer_token_file, 'utf8').trim() : undefined);
+    if (bearer !== undefined) this.headers.authorization = `Bearer ${bearer}`;
+    if (cfg.authorization) {
+      const cred = cfg.authorization.credentials ?? (cfg.authorization.credentials_file ? readFileSync(cfg.authorization.credentials_file, 'utf8').trim() : '');
+      this.headers.authorization = `${cfg.authorization.type} ${cred}`;
+    }
+  }
+
+  get name(): string {
+    return this.cfg.name ?? this.cfg.url;
+  }
+
+  /** Bytes of lines accepted but not yet acknowledged. */
+  get backlogBytes(): number {
+    return this.backlog;
+  }
+
+  /** Take an entry (the caller already holds a ticket reference for this client). */
+  handle(e: LogEntry): void {
+    let key = this.keyCache.get(e.labels);
+    let tenant = this.cfg.tenant_id;
+    const t = e.labels[TENANT_LABEL];
+    if (t !== undefined && t !== '') tenant = t;
+    if (key === undefined) {
+      const merged: Record<string, string> = { ...this.externalLabels };
+      for (const [k, v] of Object.entries(e.labels)) if (!k.startsWith('__')) merged[k] = v;
+      key = labelsString(merged);
+      this.keyCache.set(e.labels, key);
+    }
+    let b = this.open.get(tenant);
+    const size = e.line.length;
+    if (b && b.bytes > 0 && b.bytes + size > this.cfg.batchsize) {
+      this.enqueue(b);
+      b = undefined;
+    }
+    if (!b) {
+      b = { tenant, streams: new Map(), bytes: 0, entries: 0, createdAt: Date.now() };
+      this.open.set(tenant, b);
+      this.arm();
+    }
+    let s = b.streams.get(key);
+    if (!s) {
+      s = { labels: key, entries: [] };
+      b.streams.set(key, s);
+    }
+    s.entries.push(e);
+    b.bytes += size;
+    b.entries++;
+    this.backlog += size;
+  }
+
+  private arm(): void {
+    if (this.timer || this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      const now = Date.now();
+      for (const b of [...this.open.values()]) if (now - b.createdAt >= this.cfg.batchwait) this.enqueue(b);
+      if (this.open.size > 0) this.arm();
+    }, Math.max(1, Math.min(this.cfg.batchwait, 100)));
+  }
+
+  private enqueue(b: Batch): void {
+    if (this.open.get(b.tenant) === b) this.open.delete(b.tenant);
+    this.queue.push(b);
+    this.kick();
+  }
+
+  private kick(): void {
+    this.sending ??= this.drain().finally(() => {
+      this.sending = undefined;
+      if (this.queue.length > 0 && !this.abort.signal.aborted) this.kick();
+    });
+  }
+
+  /** Send queued batches one after another. */
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const b = this.queue.shift()!;
+      await this.sendWithRetries(b);
+      this.backlog -= b.bytes;
+    }
+  }
+
+  private async sendWithRetries(b: Batch): Promise<void> {
+    const streams = [...b.streams.values()];
+    const body = compressSync(encodePushRequest(streams));
+    this.metrics.encodedBytes.inc({ host: this.host }, body.length);
+    const { min_period, max_period, max_retries } = this.cfg.backoff_config;
+    let delay = min_period;
+    let reason = 'ingester_error';
+    for (let attempt = 0; attempt < Math.max(1, max_retries); attempt++) {
+      if (this.abort.signal.aborted) return; // not acknowledged: the positions stay behind these entries
+      const started = performance.now();
+      let status = 0;
+      let text: string;
+      try {
+        const headers = b.tenant !== '' ? { ...this.headers, 'x-scope-orgid': b.tenant } : this.headers;
+        const res = await fetch(this.cfg.url, {
+          method: 'POST',
+          headers,
+          body,
+          signal: AbortSignal.any([AbortSignal.timeout(this.cfg.timeout), this.abort.signal]),
+          redirect: this.cfg.follow_redirects ? 'follow' : 'manual',
+        });
+        status = res.status;
+        text = status >= 300 ? (await res.text()).slice(0, 1024) : '';
+        if (status < 300) await res.body?.cancel();
+      } catch (e) {
+        if (this.abort.signal.aborted) return;
+        text = (e as Error).message;
+      }
+      this.metrics.requestDuration.observe({ status_code: String(status), host: this.host }, (performance.now() - started) / 1000);
+      if (status >= 200 && status < 300) {
+        this.metrics.sentEntries.inc({ host: this.host }, b.entries);
+        this.metrics.sentBytes.inc({ host: this.host }, b.bytes);
+        this.release(b);
+        return;
+      }
+      const retryable = status === 0 || status === 429 || status >= 500;
+      if (status === 429) reason = 'rate_limited';
+      if (!retryable || (status === 429 && this.cfg.drop_rate_limited_batches)) {
+        this.logger.error({ status, error: text, host: this.host }, 'final error sending batch');
+        break;
+      }
+      this.logger.warn({ status, error: text, host: this.host, attempt: attempt + 1 }, 'error sending batch, will retry');
+      if (attempt + 1 >= Math.max(1, max_retries)) break;
+      this.metrics.batchRetries.inc({ host: this.host, tenant: b.tenant });
+      await this.pause(delay * (0.5 + Math.random() * 0.5) + delay * 0.5);
+      delay = Math.min(max_period, delay * 2);
+    }
+    if (this.abort.signal.aborted) return;
+    this.metrics.droppedEntries.inc({ host: this.host, reason, tenant: b.tenant }, b.entries);
+    this.metrics.droppedBytes.inc({ host: this.host, reason, tenant: b.tenant }, b.bytes);
+    this.release(b);
+  }
+
+  private release(b: Batch): void {
+    for (const s of b.streams.values()) for (const e of s.entries) e.ticket?.release();
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.abort.signal.addEventListener('abort', () => {
+        clearTimeout(t);
+        resolve();
+      }, { once: true });
+    });
+  }
+
+  /** Send what is batched, waiting up to `deadlineMs`; whatever is not acknowledged by then stays unacknowledged. */
+  async stop(deadlineMs = 5000): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    for (const b of [...this.open.values()]) this.enqueue(b);
+    const done = (async () => {
+      while (this.sending) await this.sending;
+    })();
+    let t: NodeJS.Timeout | undefined;
+    await Promise.race([done, new Promise<void>((r) => (t = setTimeout(r, deadlineMs)))]);
+    clearTimeout(t);
+    this.abort.abort();
+    await done;
+  }
+}

@@ -1,0 +1,312 @@
+import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Logger } from 'pino';
+import type { AgentMetrics } from '../agent-metrics.js';
+import { AckTracker, type LogEntry, type Ticket } from '../entry.js';
+import type { FileIdentity, Positions } from '../positions/positions.js';
+import { LineDecoder } from './line-decoder.js';
+
+export interface FileReaderOptions {
+  path: string;
+  /** The target's labels with `filename`; shared by every entry (stages copy before changing). */
+  labels: Record<string, string>;
+  positions: Positions;
+  /** Receives each line; takes over the entry's ticket reference. */
+  handle: (e: LogEntry) => void;
+  /** Resolves when the clients can take more (backpressure); undefined when they can now. */
+  ready: () => Promise<void> | undefined;
+  pollMs: number;
+  encoding?: string;
+  /** Longest line held in memory; longer lines are truncated or dropped (`truncateLongLines`). */
+  maxLineBytes: number;
+  truncateLongLines: boolean;
+  readBufferBytes?: number;
+  metrics: AgentMetrics;
+  logger: Logger;
+  /** Called once the reader ended by itself (file deleted, everything acknowledged). */
+  onFinished?: () => void;
+}
+
+/** One file as read: a file handle and its identity, from the first byte not yet read. */
+interface Generation {
+  fh: FileHandle;
+  id: FileIdentity;
+  offset: number;
+  tracker: AckTracker;
+  decoder: LineDecoder;
+  /** Nothing more will be read from it (rotated away, truncated or deleted). */
+  ended: boolean;
+}
+
+function sameId(a: FileIdentity, b: { dev: number; ino: number }): boolean {
+  return a.dev === b.dev && a.ino === b.ino;
+}
+
+/**
+ * Follows one path as Promtail's tailer does, losing nothing it could have read:
+ * - reads from the saved position (only if the positions file recorded this very file; a position of a file that
+ *   was rotated away while the agent was down is resumed in that file, found by inode in the same directory);
+ * - holds a partial last line until its newline arrives;
+ * - rotation by rename: the old file is read to its end, then the new one from its start;
+ * - truncation (copytruncate): restarts from offset 0;
+ * - deletion: reads what is left, then ends.
+ * Positions advance only over entries every client acknowledged; a new generation's position is recorded only once
+ * the previous generation is fully acknowledged.
+ */
+export class FileReader {
+  private readonly gens: Generation[] = [];
+  private stopped = false;
+  private running: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private sleepTimer: NodeJS.Timeout | undefined;
+  private readonly buf: Buffer;
+  private lastMs = 0;
+  private lastNs = 0;
+  private missingPolls = 0;
+  private finished = false;
+
+  constructor(private readonly opts: FileReaderOptions) {
+    this.buf = Buffer.allocUnsafe(opts.readBufferBytes ?? 256 * 1024);
+  }
+
+  get path(): string {
+    return this.opts.path;
+  }
+
+  /** Bytes read so far from the file currently followed. */
+  get offset(): number {
+    return this.gens.length > 0 ? this.gens[this.gens.length - 1].offset : 0;
+  }
+
+  start(): void {
+    this.running = this.run().catch((e: unknown) => {
+      this.opts.logger.error({ err: e, path: this.opts.path }, 'file reader failed');
+      this.opts.metrics.readErrors.inc({ path: this.opts.path, reason: 'error' });
+    });
+  }
+
+  /** Read now instead of waiting for the next poll. */
+  poke(): void {
+    this.wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.running;
+    for (const g of this.gens) await g.fh.close().catch(() => {});
+  }
+
+  private async run(): Promise<void> {
+    const first = await this.openInitial();
+    if (!first) {
+      this.finish(false);
+      return;
+    }
+    this.opts.metrics.filesActive.inc();
+    try {
+      while (!this.stopped) {
+        await this.readToEof(this.current());
+        if (this.stopped) break;
+        const st = await stat(this.opts.path).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? undefined : Promise.reject(e)));
+        const cur = this.current();
+        if (st === undefined) {
+          // Deleted, or renamed with the new file not there yet: read what is left, then end after two quiet polls.
+          if (++this.missingPolls >= 3) {
+            await this.readToEof(cur);
+            this.endGeneration(cur);
+            await this.waitSettled();
+            this.opts.positions.remove(this.opts.path);
+            this.finish(true);
+            return;
+          }
+        } else {
+          this.missingPolls = 0;
+          this.opts.metrics.fileBytes.set({ path: this.opts.path }, st.size);
+          if (!sameId(cur.id, st)) {
+            await this.readToEof(cur);
+            this.endGeneration(cur);
+            this.opts.logger.info({ path: this.opts.path }, 'file rotated; following the new file from its start');
+            const fh = await open(this.opts.path, 'r').catch(() => undefined);
+            if (fh) await this.pushGeneration(fh, 0);
+            continue;
+          }
+          if (st.size < cur.offset) {
+            this.opts.logger.info({ path: this.opts.path, offset: cur.offset, size: st.size }, 'file truncated; reading from its start');
+            this.endGeneration(cur);
+            const fh = await open(this.opts.path, 'r');
+            await this.pushGeneration(fh, 0);
+            continue;
+          }
+        }
+        await this.sleep(this.opts.pollMs);
+      }
+    } finally {
+      this.opts.metrics.filesActive.dec();
+    }
+  }
+
+  private finish(removed: boolean): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (removed) this.opts.metrics.fileBytes.remove({ path: this.opts.path });
+    this.opts.onFinished?.();
+  }
+
+  private current(): Generation {
+    return this.gens[this.gens.length - 1];
+  }
+
+  private async openInitial(): Promise<boolean> {
+    let fh: FileHandle;
+    try {
+      fh = await open(this.opts.path, 'r');
+    } catch (e) {
+      this.opts.logger.warn({ err: e, path: this.opts.path }, 'cannot open file');
+      this.opts.metrics.readErrors.inc({ path: this.opts.path, reason: (e as NodeJS.ErrnoException).code ?? 'open' });
+      return false;
+    }
+    const st = await fh.stat();
+    const known = this.opts.positions.identity(this.opts.path);
+    const saved = this.opts.positions.get(this.opts.path);
+    if (known && !sameId(known, st)) {
+      // Rotated while the agent was down: finish the old file first if it is still around.
+      const old = await findByIdentity(dirname(this.opts.path), known);
+      if (old) {
+        const ofh = await open(old, 'r').catch(() => undefined);
+        if (ofh) {
+          this.opts.logger.info({ path: this.opts.path, rotated: old, offset: saved }, 'resuming the rotated file first');
+          await this.pushGeneration(ofh, saved, known);
+          await this.readToEof(this.current());
+          this.endGeneration(this.current());
+        }
+      }
+      await this.pushGeneration(fh, 0);
+      return true;
+    }
+    await this.pushGeneration(fh, saved <= st.size ? saved : 0);
+    return true;
+  }
+
+  private async pushGeneration(fh: FileHandle, offset: number, id?: FileIdentity): Promise<void> {
+    if (!id) {
+      const st = await fh.stat();
+      id = { dev: st.dev, ino: st.ino };
+    }
+    const g: Generation = {
+      fh,
+      id,
+      offset,
+      ended: false,
+      decoder: new LineDecoder(this.opts.encoding, this.opts.maxLineBytes, this.opts.truncateLongLines),
+      tracker: new AckTracker(offset, () => this.commit()),
+    };
+    this.gens.push(g);
+    this.commit();
+  }
+
+  private endGeneration(g: Generation): void {
+    if (g.ended) return;
+    // A last line without its newline is complete once nothing more can be appended.
+    const rest = g.decoder.flush();
+    if (rest !== undefined) {
+      const t = g.tracker.issue(g.offset);
+      this.emit(rest, t);
+      t.release();
+    }
+    g.ended = true;
+    this.commit();
+  }
+
+  /** Record the position of the oldest generation still owed acknowledgements (or of the current one). */
+  private commit(): void {
+    while (this.gens.length > 1 && this.gens[0].ended && this.gens[0].tracker.outstanding === 0) {
+      const g = this.gens.shift()!;
+      void g.fh.close().catch(() => {});
+    }
+    const g = this.gens[0];
+    if (!g || this.finished) return;
+    this.opts.positions.put(this.opts.path, g.tracker.settled, g.id);
+  }
+
+  private async waitSettled(): Promise<void> {
+    while (!this.stopped && this.gens.some((g) => g.tracker.outstanding > 0)) await this.sleep(50);
+  }
+
+  private async readToEof(g: Generation): Promise<void> {
+    if (g.ended) return;
+    const path = this.opts.path;
+    for (;;) {
+      if (this.stopped) return;
+      const wait = this.opts.ready();
+      if (wait) await wait;
+      let n: number;
+      try {
+        ({ bytesRead: n } = await g.fh.read(this.buf, 0, this.buf.length, g.offset));
+      } catch (e) {
+        this.opts.logger.warn({ err: e, path }, 'read failed');
+        this.opts.metrics.readErrors.inc({ path, reason: (e as NodeJS.ErrnoException).code ?? 'read' });
+        return;
+      }
+      if (n === 0) return;
+      const start = g.offset;
+      g.offset += n;
+      const lines = g.decoder.push(this.buf, n);
+      this.opts.metrics.readBytes.inc({ path }, n);
+      const consumed = g.decoder.consumedThrough(n);
+      if (consumed > 0) {
+        if (lines.length > 0) this.opts.metrics.readLines.inc({ path }, lines.length);
+        const t = g.tracker.issue(start + consumed);
+        for (const line of lines) this.emit(line, t);
+        t.release();
+      }
+      if (n < this.buf.length) return;
+    }
+  }
+
+  private emit(line: string, t: Ticket): void {
+    let ms = Date.now();
+    let ns = 0;
+    if (ms <= this.lastMs) {
+      ms = this.lastMs;
+      ns = this.lastNs + 1;
+      if (ns >= 1_000_000) {
+        ms++;
+        ns = 0;
+      }
+    }
+    this.lastMs = ms;
+    this.lastNs = ns;
+    t.hold();
+    this.opts.handle({ labels: this.opts.labels, ownLabels: false, line, tsMs: ms, tsNs: ns, ticket: t });
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.wake = () => {
+        clearTimeout(this.sleepTimer);
+        this.wake = undefined;
+        resolve();
+      };
+      this.sleepTimer = setTimeout(() => {
+        this.wake = undefined;
+        resolve();
+      }, ms);
+    });
+  }
+}
+
+async function findByIdentity(dir: string, id: FileIdentity): Promise<string | undefined> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return undefined;
+  }
+  for (const n of names) {
+    const p = join(dir, n);
+    const st = await stat(p).catch(() => undefined);
+    if (st && st.isFile() && sameId(id, st)) return p;
+  }
+  return undefined;
+}

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+
+/**
+ * The web configuration file of the Prometheus ecosystem (exporter-toolkit's `web-config.yml`, `--web.config.file`),
+ * applied to every HTTP and gRPC listener of the process: TLS (with client certificates), HTTP headers, and basic
+ * auth users with bcrypt hashes.
+ */
+export const CLIENT_AUTH_TYPES = ['NoClientCert', 'RequestClientCert', 'RequireAnyClientCert', 'VerifyClientCertIfGiven', 'RequireAndVerifyClientCert'] as const;
+
+export const webConfigSchema = z.strictObject({
+  tls_server_config: z
+    .strictObject({
+      cert_file: z.string(),
+      key_file: z.string(),
+      client_ca_file: z.string().optional(),
+      client_auth_type: z.enum(CLIENT_AUTH_TYPES).default('NoClientCert'),
+      min_version: z.enum(['TLS10', 'TLS11', 'TLS12', 'TLS13']).default('TLS12'),
+      max_version: z.enum(['TLS10', 'TLS11', 'TLS12', 'TLS13']).optional(),
+      /** Go cipher suite names are accepted and mapped to OpenSSL's where they exist. */
+      cipher_suites: z.array(z.string()).optional(),
+      prefer_server_cipher_suites: z.boolean().optional(),
+      curve_preferences: z.array(z.string()).optional(),
+    })
+    .refine((t) => t.client_auth_type === 'NoClientCert' || t.client_auth_type === 'RequestClientCert' || t.client_auth_type === 'RequireAnyClientCert' || t.client_ca_file !== undefined, {
+      message: 'client_ca_file is required to verify client certificates',
+      path: ['client_ca_file'],
+    })
+    .optional(),
+  http_server_config: z
+    .strictObject({
+      http2: z.boolean().default(true),
+      headers: z.record(z.string(), z.string()).optional(),
+    })
+    .optional(),
+  /** user name → bcrypt hash of the password. */
+  basic_auth_users: z
+    .record(
+      z.string(),
+      z.string().regex(/^\$2[abxy]?\$\d\d\$[./A-Za-z0-9]{53}$/, 'not a bcrypt hash'),
+    )
+    .optional(),
+});
+
+export type WebConfigFile = z.output<typeof webConfigSchema>;

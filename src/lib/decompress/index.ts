@@ -1,0 +1,1 @@
+export { CorruptBodyError, DecompressedTooLargeError, SUPPORTED_ENCODINGS, UnsupportedEncodingError, decompressBody, decompressSnappyBlock, snappyDeclaredLength } from './decompress.js';

@@ -1,0 +1,64 @@
+/**
+ * Prometheus duration strings (`1h30m`, `15d`, `500ms`, `1y`): units y, w, d, h, m, s, ms, in decreasing order,
+ * each at most once. Returns milliseconds.
+ */
+const UNIT_MS: Record<string, number> = {
+  y: 365 * 24 * 3600_000,
+  w: 7 * 24 * 3600_000,
+  d: 24 * 3600_000,
+  h: 3600_000,
+  m: 60_000,
+  s: 1000,
+  ms: 1,
+};
+const ORDER = ['y', 'w', 'd', 'h', 'm', 's', 'ms'];
+const DURATION_RE = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
+
+export function parseDuration(s: string): number {
+  if (s === '0') return 0;
+  const ms = tryParseDuration(s);
+  if (ms === undefined) throw new Error(`not a valid duration string: ${JSON.stringify(s)}`);
+  if (!Number.isSafeInteger(ms)) throw new Error(`duration out of range: ${JSON.stringify(s)}`);
+  return ms;
+}
+
+/** A duration with at least one unit (`5m`, not `0` or `300`) in ms, or undefined when `s` is not one. */
+export function tryParseDuration(s: string): number | undefined {
+  if (s === '') return undefined;
+  const m = DURATION_RE.exec(s);
+  if (!m) return undefined;
+  let ms = 0;
+  for (let i = 0; i < ORDER.length; i++) {
+    if (m[i + 1] !== undefined) ms += Number(m[i + 1]) * UNIT_MS[ORDER[i]];
+  }
+  return ms;
+}
+
+/** Formats milliseconds the way Prometheus prints durations (`1h30m`, `15s`, `0s`). */
+export function formatDuration(ms: number): string {
+  if (ms === 0) return '0s';
+  let rest = ms;
+  let out = '';
+  if (rest < 0) {
+    out = '-';
+    rest = -rest;
+  }
+  for (const u of ORDER) {
+    const q = Math.floor(rest / UNIT_MS[u]);
+    if (q > 0) {
+      out += `${q}${u}`;
+      rest -= q * UNIT_MS[u];
+    }
+  }
+  return out;
+}
+
+const SIZE_UNITS: Record<string, number> = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, TB: 1024 ** 4, PB: 1024 ** 5, EB: 1024 ** 6 };
+
+/** Prometheus base-2 byte sizes (`512MB`, `1GB`, `0`). */
+export function parseByteSize(s: string): number {
+  if (s === '0') return 0;
+  const m = /^(\d+(?:\.\d+)?)(B|KB|MB|GB|TB|PB|EB)$/i.exec(s.trim());
+  if (!m) throw new Error(`not a valid byte size: ${JSON.stringify(s)}`);
+  return Math.floor(Number(m[1]) * SIZE_UNITS[m[2].toUpperCase()]);
+}

@@ -1,0 +1,2 @@
+export { ZipkinDecodeError, zipkinToOtlp } from './zipkin.js';
+export { ThriftDecodeError, jaegerThriftToOtlp } from './jaeger-thrift.js';

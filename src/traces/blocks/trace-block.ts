@@ -1,0 +1,469 @@
+import { randomUUID } from 'node:crypto';
+import type { ObjectStore } from '../../storage/index.js';
+import { anyValueToJs, decodeTracesData, encodeTracesData, nanosBetween, nanosToMillis, stringAttr } from '../../otlp/index.js';
+import type { KeyValue } from '../../otlp/index.js';
+import { anchoredRegex, compareValues, entriesOf, groupEntries, type AttrValue, type SpanCondition, type SpanEntry } from '../model/index.js';
+import { BloomFilter } from './bloom-filter.js';
+import { GrowableF64, GrowableU32, GrowableU8, LazyColumns, StringDict, decodeColumns, encodeColumns } from './columns.js';
+
+/** What `meta.json` of a block says. */
+export interface BlockMeta {
+  version: 1;
+  blockId: string;
+  tenant: string;
+  minStartMs: number;
+  maxEndMs: number;
+  traces: number;
+  spans: number;
+  dataBytes: number;
+  createdAt: string;
+  /** 0 for a block cut from the head; 1 + the highest input level for a compacted block. */
+  compactionLevel?: number;
+  /** IDs of the blocks a compacted block replaces (deleted after it is written; skipped if still found at open). */
+  compactedFrom?: string[];
+}
+
+/** A trace of the head on its way into a block. */
+export interface TraceToWrite {
+  id: Buffer;
+  hex: string;
+  /** Materialised one trace at a time while writing, so a block cut never holds all decoded spans at once. */
+  entries: () => SpanEntry[];
+}
+
+const ATTR_STRING = 0;
+const ATTR_NUMBER = 1;
+const ATTR_BOOL = 2;
+
+function pushAttrs(kvs: KeyValue[] | undefined, dict: StringDict, key: GrowableU32, type: GrowableU8, val: GrowableF64): void {
+  for (const kv of kvs ?? []) {
+    const v = anyValueToJs(kv.value);
+    if (v === undefined) continue;
+    key.push(dict.id(kv.key));
+    if (typeof v === 'string') {
+      type.push(ATTR_STRING);
+      val.push(dict.id(v));
+    } else if (typeof v === 'number') {
+      type.push(ATTR_NUMBER);
+      val.push(v);
+    } else {
+      type.push(ATTR_BOOL);
+      val.push(v ? 1 : 0);
+    }
+  }
+}
+
+/**
+ * Writes a block: `data` (each trace's OTLP `TracesData`, concatenated in trace-ID order), `index` (sorted trace
+ * IDs with data offsets and time ranges), `bloom` (bloom filter of the IDs), `search` (columnar span data: service,
+ * name, kind, status, duration, start, span and resource attributes) and last `meta.json`, which makes the block
+ * visible. Returns its meta.
+ */
+export async function writeBlock(
+  store: ObjectStore,
+  prefix: string,
+  tenant: string,
+  traces: TraceToWrite[],
+  lineage: Pick<BlockMeta, 'compactionLevel' | 'compactedFrom'> = {},
+): Promise<BlockMeta> {
+  // Lowercase hex sorts like the bytes it encodes, and string comparison is much cheaper than Buffer.compare.
+  traces.sort((a, b) => (a.hex < b.hex ? -1 : a.hex > b.hex ? 1 : 0));
+  const n = traces.length;
+  const ids = new Uint8Array(16 * n);
+  const dataOff = new Float64Array(n);
+  const dataLen = new Float64Array(n);
+  const tStart = new Float64Array(n);
+  const tEnd = new Float64Array(n);
+  const spanOff = new Uint32Array(n + 1);
+  const bloom = BloomFilter.forItems(n);
+  const chunks: Uint8Array[] = [];
+  let off = 0;
+
+  const dict = new StringDict();
+  const sTrace = new GrowableU32();
+  const sService = new GrowableU32();
+  const sName = new GrowableU32();
+  const sKind = new GrowableU8();
+  const sStatus = new GrowableU8();
+  const sDur = new GrowableF64();
+  const sStart = new GrowableF64();
+  const sRes = new GrowableU32();
+  const aOff = new GrowableU32();
+  const aKey = new GrowableU32();
+  const aType = new GrowableU8();
+  const aVal = new GrowableF64();
+  const rOff = new GrowableU32();
+  const rKey = new GrowableU32();
+  const rType = new GrowableU8();
+  const rVal = new GrowableF64();
+  const resIds = new Map<object, number>();
+  let minStart = Infinity;
+  let maxEnd = -Infinity;
+  let spans = 0;
+
+  for (let i = 0; i < n; i++) {
+    const t = traces[i];
+    ids.set(t.id, i * 16);
+    bloom.add(t.id);
+    const entries = t.entries();
+    const bytes = encodeTracesData(groupEntries(entries));
+    chunks.push(bytes);
+    dataOff[i] = off;
+    dataLen[i] = bytes.length;
+    off += bytes.length;
+    spanOff[i] = spans;
+    let ts = Infinity;
+    let te = -Infinity;
+    for (const e of entries) {
+      const s = e.span;
+      const start = nanosToMillis(s.startTimeUnixNano);
+      const durNs = nanosBetween(s.startTimeUnixNano, s.endTimeUnixNano);
+      ts = Math.min(ts, start);
+      te = Math.max(te, start + durNs / 1e6);
+      let r = resIds.get(e.resource);
+      if (r === undefined) {
+        r = resIds.size;
+        resIds.set(e.resource, r);
+        rOff.push(rKey.n);
+        pushAttrs(e.resource.attributes, dict, rKey, rType, rVal);
+      }
+      sTrace.push(i);
+      sService.push(dict.id(stringAttr(e.resource.attributes, 'service.name') ?? ''));
+      sName.push(dict.id(s.name ?? ''));
+      sKind.push(s.kind ?? 0);
+      sStatus.push(s.status?.code ?? 0);
+      sDur.push(durNs);
+      sStart.push(start);
+      sRes.push(r);
+      aOff.push(aKey.n);
+      pushAttrs(s.attributes, dict, aKey, aType, aVal);
+      spans++;
+    }
+    tStart[i] = ts;
+    tEnd[i] = te;
+    minStart = Math.min(minStart, ts);
+    maxEnd = Math.max(maxEnd, te);
+  }
+  spanOff[n] = spans;
+  aOff.push(aKey.n);
+  rOff.push(rKey.n);
+
+  const blockId = randomUUID();
+  const dir = `${prefix}/${tenant}/${blockId}`;
+  const data = Buffer.concat(chunks);
+  await store.put(`${dir}/data`, data);
+  await store.put(`${dir}/index`, encodeColumns({ ids, dataOff, dataLen, tStart, tEnd, spanOff }, []));
+  await store.put(`${dir}/bloom`, bloom.encode());
+  await store.put(
+    `${dir}/search`,
+    encodeColumns(
+      {
+        trace: sTrace.get(),
+        service: sService.get(),
+        name: sName.get(),
+        kind: sKind.get(),
+        status: sStatus.get(),
+        dur: sDur.get(),
+        start: sStart.get(),
+        res: sRes.get(),
+        aOff: aOff.get(),
+        aKey: aKey.get(),
+        aType: aType.get(),
+        aVal: aVal.get(),
+        rOff: rOff.get(),
+        rKey: rKey.get(),
+        rType: rType.get(),
+        rVal: rVal.get(),
+      },
+      dict.strings,
+    ),
+  );
+  const meta: BlockMeta = {
+    version: 1,
+    blockId,
+    tenant,
+    minStartMs: n ? minStart : 0,
+    maxEndMs: n ? maxEnd : 0,
+    traces: n,
+    spans,
+    dataBytes: data.length,
+    createdAt: new Date().toISOString(),
+    ...lineage,
+  };
+  await store.put(`${dir}/meta.json`, Buffer.from(JSON.stringify(meta)));
+  return meta;
+}
+
+interface BlockIndex {
+  ids: Uint8Array;
+  dataOff: Float64Array;
+  dataLen: Float64Array;
+  tStart: Float64Array;
+  tEnd: Float64Array;
+  spanOff: Uint32Array;
+}
+
+interface SearchArrays {
+  trace: Uint32Array;
+  service: Uint32Array;
+  name: Uint32Array;
+  kind: Uint8Array;
+  status: Uint8Array;
+  dur: Float64Array;
+  start: Float64Array;
+  res: Uint32Array;
+  aOff: Uint32Array;
+  aKey: Uint32Array;
+  aType: Uint8Array;
+  aVal: Float64Array;
+  rOff: Uint32Array;
+  rKey: Uint32Array;
+  rType: Uint8Array;
+  rVal: Float64Array;
+}
+
+interface SearchColumns extends SearchArrays {
+  strings: string[];
+  stringIds: Map<string, number>;
+}
+
+const SPAN_ATTR_COLUMNS = ['aOff', 'aKey', 'aType', 'aVal'] as const;
+const RESOURCE_ATTR_COLUMNS = ['res', 'rOff', 'rKey', 'rType', 'rVal'] as const;
+
+/** The columns the conditions read. */
+function columnsFor(conditions: SpanCondition[]): (keyof SearchArrays)[] {
+  const need = new Set<keyof SearchArrays>();
+  for (const c of conditions) {
+    const t = c.target;
+    if (t.kind === 'intrinsic') {
+      if (t.name === 'name' || t.name === 'status' || t.name === 'kind') need.add(t.name);
+      else if (t.name === 'duration') need.add('dur');
+      continue;
+    }
+    if (t.scope !== 'resource') SPAN_ATTR_COLUMNS.forEach((n) => need.add(n));
+    if (t.scope !== 'span') RESOURCE_ATTR_COLUMNS.forEach((n) => need.add(n));
+  }
+  return [...need];
+}
+
+/** A compiled condition over the search columns of one block. */
+type ColumnPredicate = (span: number) => boolean;
+
+/** An immutable block in the object store; index, bloom filter and search columns are loaded lazily and cached. */
+export class TraceBlock {
+  private index?: Promise<BlockIndex>;
+  private bloom?: Promise<BloomFilter>;
+  private search?: Promise<LazyColumns>;
+  /** Bytes of search columns held in memory (0 when not loaded) and when they were last used. */
+  searchBytes = 0;
+  lastUsed = 0;
+
+  constructor(
+    private readonly store: ObjectStore,
+    readonly dir: string,
+    readonly meta: BlockMeta,
+  ) {}
+
+  private loadIndex(): Promise<BlockIndex> {
+    this.index ??= this.store.get(`${this.dir}/index`).then((b) => {
+      const c = decodeColumns(b);
+      return { ids: c.u8('ids'), dataOff: c.f64('dataOff'), dataLen: c.f64('dataLen'), tStart: c.f64('tStart'), tEnd: c.f64('tEnd'), spanOff: c.u32('spanOff') };
+    });
+    this.index.catch(() => (this.index = undefined));
+    return this.index;
+  }
+
+  private loadBloom(): Promise<BloomFilter> {
+    this.bloom ??= this.store.get(`${this.dir}/bloom`).then((b) => BloomFilter.decode(new Uint8Array(b)));
+    this.bloom.catch(() => (this.bloom = undefined));
+    return this.bloom;
+  }
+
+  private loadLazy(): Promise<LazyColumns> {
+    this.lastUsed = Date.now();
+    this.search ??= LazyColumns.open((off, len) => this.store.getRange(`${this.dir}/search`, off, len));
+    this.search.catch(() => (this.search = undefined));
+    return this.search;
+  }
+
+  /** The search columns named (others are left empty); each is read from the object store once, then cached. */
+  async loadSearch(names: readonly (keyof SearchArrays)[]): Promise<SearchColumns> {
+    const lazy = await this.loadLazy();
+    const out = { strings: lazy.strings, stringIds: this.stringIds(lazy) } as SearchColumns;
+    const cols = await Promise.all(names.map((n) => lazy.column(n)));
+    names.forEach((n, i) => ((out as unknown as Record<string, unknown>)[n] = cols[i]));
+    this.searchBytes = lazy.bytes;
+    return out;
+  }
+
+  private ids?: Map<string, number>;
+  private stringIds(lazy: LazyColumns): Map<string, number> {
+    this.ids ??= new Map(lazy.strings.map((x, i) => [x, i]));
+    return this.ids;
+  }
+
+  /** Drop cached search columns (memory pressure). */
+  evict(): void {
+    this.search = undefined;
+    this.ids = undefined;
+    this.searchBytes = 0;
+  }
+
+  private async readTrace(ix: BlockIndex, i: number): Promise<SpanEntry[]> {
+    const buf = await this.store.getRange(`${this.dir}/data`, ix.dataOff[i], ix.dataLen[i]);
+    return entriesOf(decodeTracesData(buf));
+  }
+
+  /**
+   * Every trace of the block as its encoded OTLP `TracesData` (views into one read of the data object), in
+   * trace-ID order: the input of compaction.
+   */
+  async rawTraces(): Promise<{ id: Buffer; hex: string; data: Uint8Array }[]> {
+    const ix = await this.loadIndex();
+    const data = await this.store.get(`${this.dir}/data`);
+    const out: { id: Buffer; hex: string; data: Uint8Array }[] = new Array(this.meta.traces);
+    for (let i = 0; i < this.meta.traces; i++) {
+      const id = Buffer.from(ix.ids.subarray(i * 16, i * 16 + 16));
+      out[i] = { id, hex: id.toString('hex'), data: data.subarray(ix.dataOff[i], ix.dataOff[i] + ix.dataLen[i]) };
+    }
+    return out;
+  }
+
+  /** The spans of a trace in this block, or undefined. `id` is 16 bytes. */
+  async find(id: Uint8Array): Promise<SpanEntry[] | undefined> {
+    if (!(await this.loadBloom()).mayContain(id)) return undefined;
+    const ix = await this.loadIndex();
+    let lo = 0;
+    let hi = this.meta.traces - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const c = Buffer.compare(Buffer.from(ix.ids.buffer, ix.ids.byteOffset + mid * 16, 16), Buffer.from(id.buffer, id.byteOffset, 16));
+      if (c === 0) return this.readTrace(ix, mid);
+      if (c < 0) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
+  }
+
+  /**
+   * Visit traces overlapping [startMs, endMs] that have a span satisfying all `conditions` (all traces when none).
+   * `visit` returns false to stop. Returns the number of traces inspected.
+   */
+  async scan(conditions: SpanCondition[], startMs: number, endMs: number, visit: (traceId: string, entries: SpanEntry[]) => boolean | Promise<boolean>): Promise<number> {
+    if (this.meta.maxEndMs < startMs || this.meta.minStartMs > endMs) return 0;
+    const ix = await this.loadIndex();
+    let preds: ColumnPredicate[] | null = [];
+    let cols: SearchColumns | undefined;
+    if (conditions.length > 0) {
+      cols = await this.loadSearch(columnsFor(conditions));
+      preds = compile(conditions, cols);
+      if (preds === null) return 0; // a condition can never hold in this block
+    }
+    let inspected = 0;
+    for (let i = 0; i < this.meta.traces; i++) {
+      if (ix.tEnd[i] < startMs || ix.tStart[i] > endMs) continue;
+      if (cols && preds.length > 0) {
+        let hit = false;
+        for (let s = ix.spanOff[i]; s < ix.spanOff[i + 1] && !hit; s++) {
+          hit = true;
+          for (const p of preds) if (!p(s)) {
+            hit = false;
+            break;
+          }
+        }
+        if (!hit) continue;
+      }
+      inspected++;
+      const entries = await this.readTrace(ix, i);
+      const id = Buffer.from(ix.ids.buffer, ix.ids.byteOffset + i * 16, 16).toString('hex');
+      if (!(await visit(id, entries))) break;
+    }
+    return inspected;
+  }
+
+  /** Distinct attribute keys by scope. */
+  async tagNames(): Promise<{ span: Set<string>; resource: Set<string> }> {
+    const c = await this.loadSearch(['aKey', 'rKey']);
+    const span = new Set<string>();
+    const resource = new Set<string>();
+    for (let i = 0; i < c.aKey.length; i++) span.add(c.strings[c.aKey[i]]);
+    for (let i = 0; i < c.rKey.length; i++) resource.add(c.strings[c.rKey[i]]);
+    return { span, resource };
+  }
+
+  /** Distinct values of an attribute (scope 'any' = span and resource). */
+  async tagValues(scope: 'span' | 'resource' | 'any', key: string, out: Map<string, AttrValue>): Promise<void> {
+    const c = await this.loadSearch([...SPAN_ATTR_COLUMNS, ...RESOURCE_ATTR_COLUMNS]);
+    const k = c.stringIds.get(key);
+    if (k === undefined) return;
+    const add = (keys: Uint32Array, types: Uint8Array, vals: Float64Array) => {
+      for (let i = 0; i < keys.length; i++) {
+        if (keys[i] !== k) continue;
+        const v: AttrValue = types[i] === ATTR_STRING ? c.strings[vals[i]] : types[i] === ATTR_NUMBER ? vals[i] : vals[i] === 1;
+        out.set(`${typeof v}:${String(v)}`, v);
+      }
+    };
+    if (scope !== 'resource') add(c.aKey, c.aType, c.aVal);
+    if (scope !== 'span') add(c.rKey, c.rType, c.rVal);
+  }
+
+  /** Distinct values of a string intrinsic column ('name'). */
+  async intrinsicValues(name: 'name' | 'service'): Promise<string[]> {
+    const c = await this.loadSearch([name]);
+    const set = new Set<number>(c[name]);
+    return [...set].map((i) => c.strings[i]);
+  }
+}
+
+/** Compile conditions to column predicates; null when one can never be true in this block. */
+function compile(conditions: SpanCondition[], c: SearchColumns): ColumnPredicate[] | null {
+  const out: ColumnPredicate[] = [];
+  for (const cond of conditions) {
+    const t = cond.target;
+    const regex = cond.regex ?? (cond.op === '=~' || cond.op === '!~' ? anchoredRegex(String(cond.value)) : undefined);
+    if (t.kind === 'intrinsic') {
+      if (t.name === 'name') {
+        if (cond.op === '=' && typeof cond.value === 'string') {
+          const id = c.stringIds.get(cond.value);
+          if (id === undefined) return null;
+          out.push((s) => c.name[s] === id);
+        } else {
+          const memo = new Map<number, boolean>();
+          out.push((s) => {
+            const id = c.name[s];
+            let r = memo.get(id);
+            if (r === undefined) memo.set(id, (r = compareValues(cond.op, c.strings[id], cond.value, regex)));
+            return r;
+          });
+        }
+      } else if (t.name === 'status') out.push((s) => compareValues(cond.op, c.status[s], cond.value));
+      else if (t.name === 'kind') out.push((s) => compareValues(cond.op, c.kind[s], cond.value));
+      else if (t.name === 'duration') out.push((s) => compareValues(cond.op, c.dur[s], cond.value));
+      // statusMessage is not a column: no pushdown.
+      continue;
+    }
+    const key = c.stringIds.get(t.key);
+    if (key === undefined) return null; // attribute never present in this block: no span can satisfy the condition
+    const strVal = typeof cond.value === 'string' && (cond.op === '=' || cond.op === '!=') ? c.stringIds.get(cond.value) : undefined;
+    const test = (type: number, raw: number): boolean => {
+      if (type === ATTR_STRING) {
+        if (strVal !== undefined) return cond.op === '=' ? raw === strVal : raw !== strVal;
+        return compareValues(cond.op, c.strings[raw], cond.value, regex);
+      }
+      return compareValues(cond.op, type === ATTR_NUMBER ? raw : raw === 1, cond.value, regex);
+    };
+    const inSpan = (s: number) => {
+      for (let j = c.aOff[s]; j < c.aOff[s + 1]; j++) if (c.aKey[j] === key) return test(c.aType[j], c.aVal[j]);
+      return false;
+    };
+    const inRes = (s: number) => {
+      const r = c.res[s];
+      for (let j = c.rOff[r]; j < c.rOff[r + 1]; j++) if (c.rKey[j] === key) return test(c.rType[j], c.rVal[j]);
+      return false;
+    };
+    if (t.scope === 'span') out.push(inSpan);
+    else if (t.scope === 'resource') out.push(inRes);
+    else out.push((s) => inSpan(s) || inRes(s));
+  }
+  return out;
+}

@@ -1,0 +1,1 @@
+export { Distributor, type DistributorOptions, type IngesterPort } from './distributor.js';

@@ -1,0 +1,1 @@
+export { MetricsGenerator, DEFAULT_BUCKETS, type MetricsGeneratorOptions } from './metrics-generator.js';

@@ -1,0 +1,1 @@
+export { Querier } from './querier.js';

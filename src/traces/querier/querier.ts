@@ -1,0 +1,118 @@
+import { bytesToHex } from '../../otlp/index.js';
+import { attrMap, type AttrValue, type ScanOptions, type SpanEntry, type TraceQueryable } from '../model/index.js';
+import { materialize, mayHold, type Ingester } from '../ingester/index.js';
+import type { BlockList } from '../blocks/index.js';
+
+type Visit = (traceId: string, entries: SpanEntry[]) => boolean | Promise<boolean>;
+
+/**
+ * The querier (Tempo's querier): answers trace-by-ID, searches and tag lookups from the ingester's heads and the
+ * blocks in the object store. Blocks replaced by compaction while a query runs stay readable until it ends.
+ */
+export class Querier implements TraceQueryable {
+  constructor(
+    private readonly ingester: Pick<Ingester, 'heads' | 'headTraces'>,
+    private readonly blocks: BlockList,
+  ) {}
+
+  findTrace(tenant: string, traceIdHex: string): Promise<SpanEntry[] | undefined> {
+    return this.blocks.reading(async () => {
+      const out: SpanEntry[] = [];
+      for (const t of this.ingester.headTraces(tenant, traceIdHex)) out.push(...materialize(t));
+      const id = Buffer.from(traceIdHex, 'hex');
+      for (const b of this.blocks.forTenant(tenant)) {
+        const e = await b.find(id);
+        if (e) out.push(...e);
+      }
+      if (out.length === 0) return undefined;
+      // Deduplicate spans (a replayed WAL may repeat spans already in a block).
+      const seen = new Set<string>();
+      return out.filter((e) => {
+        const k = bytesToHex(e.span.spanId);
+        if (seen.has(k)) return false;
+        seen.add(k);
+        return true;
+      });
+    });
+  }
+
+  scan(tenant: string, opts: ScanOptions, visit: Visit): Promise<{ inspectedTraces: number; inspectedBlocks: number }> {
+    return this.blocks.reading(async () => {
+      let inspectedTraces = 0;
+      let inspectedBlocks = 0;
+      for (const h of this.ingester.heads()) {
+        for (const [id, t] of h.traces.get(tenant) ?? []) {
+          if (t.endMs < opts.startMs || t.startMs > opts.endMs) continue;
+          if (opts.conditions.length > 0 && !t.spans.some((sp) => opts.conditions.every((c) => mayHold(c, sp)))) continue;
+          inspectedTraces++;
+          if (!(await visit(id, materialize(t)))) return { inspectedTraces, inspectedBlocks };
+        }
+      }
+      // Newest blocks first: searches usually want recent traces.
+      const blocks = [...this.blocks.forTenant(tenant)].reverse();
+      for (const b of blocks) {
+        let stop = false;
+        inspectedBlocks++;
+        inspectedTraces += await b.scan(opts.conditions, opts.startMs, opts.endMs, async (id, entries) => {
+          const go = await visit(id, entries);
+          stop = !go;
+          return go;
+        });
+        this.blocks.enforceSearchCache();
+        if (stop) break;
+      }
+      return { inspectedTraces, inspectedBlocks };
+    });
+  }
+
+  tagNames(tenant: string): Promise<{ span: string[]; resource: string[] }> {
+    return this.blocks.reading(async () => {
+      const span = new Set<string>();
+      const resource = new Set<string>();
+      for (const e of this.headEntries(tenant)) {
+        for (const kv of e.span.attributes ?? []) span.add(kv.key);
+        for (const kv of e.resource.attributes ?? []) resource.add(kv.key);
+      }
+      for (const b of this.blocks.forTenant(tenant)) {
+        const n = await b.tagNames();
+        n.span.forEach((k) => span.add(k));
+        n.resource.forEach((k) => resource.add(k));
+      }
+      this.blocks.enforceSearchCache();
+      return { span: [...span].sort(), resource: [...resource].sort() };
+    });
+  }
+
+  tagValues(tenant: string, scope: 'span' | 'resource' | 'any', key: string): Promise<AttrValue[]> {
+    return this.blocks.reading(async () => {
+      const out = new Map<string, AttrValue>();
+      for (const e of this.headEntries(tenant)) {
+        const maps = scope === 'span' ? [e.span.attributes] : scope === 'resource' ? [e.resource.attributes] : [e.span.attributes, e.resource.attributes];
+        for (const kvs of maps) {
+          const v = attrMap(kvs).get(key);
+          if (v !== undefined) out.set(`${typeof v}:${String(v)}`, v);
+        }
+      }
+      for (const b of this.blocks.forTenant(tenant)) await b.tagValues(scope, key, out);
+      return [...out.values()];
+    });
+  }
+
+  intrinsicValues(tenant: string, name: 'name' | 'service'): Promise<string[]> {
+    return this.blocks.reading(async () => {
+      const out = new Set<string>();
+      for (const e of this.headEntries(tenant)) {
+        if (name === 'name') out.add(e.span.name ?? '');
+        else for (const kv of e.resource.attributes ?? []) if (kv.key === 'service.name' && kv.value?.stringValue) out.add(kv.value.stringValue);
+      }
+      for (const b of this.blocks.forTenant(tenant)) for (const v of await b.intrinsicValues(name)) out.add(v);
+      out.delete('');
+      return [...out].sort();
+    });
+  }
+
+  /** Every span of the tenant in the heads, decoded one trace at a time. */
+  private *headEntries(tenant: string): Generator<SpanEntry> {
+    for (const h of this.ingester.heads()) for (const t of h.traces.get(tenant)?.values() ?? []) yield* materialize(t);
+  }
+}
