@@ -114,6 +114,21 @@ const rangeFunction: FunctionCall = async (ev, e) => {
         s.has[i] = 1;
         any++;
       }
+    } else if (rateFamily && fixedAt === null) {
+      // rate/increase/delta: the windows slide forward with the steps; extrapolatedRate per window.
+      for (let i = 0; i < steps; i++) {
+        const end = times[i] - offsetMs;
+        const start = end - rangeMs;
+        while (lo < len && rt[lo] <= start) lo++;
+        if (hi < lo) hi = lo;
+        while (hi < len && rt[hi] <= end) hi++;
+        if (hi - lo > maxWindow) maxWindow = hi - lo;
+        const v = extrapolatedRate(rt, rvals, lo, hi, start, end, rangeMs, isCounter, isRate, resets);
+        if (v === undefined) continue;
+        s.v[i] = v;
+        s.has[i] = 1;
+        any++;
+      }
     } else {
       for (let i = 0; i < steps; i++) {
         const end = (fixedAt ?? times[i]) - offsetMs;
