@@ -176,3 +176,9 @@ export function typeOf(e: Expr): ValueType {
       return typeOf(e.expr);
   }
 }
+
+/** The expression inside any parentheses. */
+export function unwrapParen(e: Expr): Expr {
+  while (e.kind === 'paren') e = e.expr;
+  return e;
+}

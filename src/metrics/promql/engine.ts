@@ -1,10 +1,12 @@
 import { Labels, type FloatHistogram } from '../../model/index.js';
 import type { Queryable } from '../storage-api/index.js';
 import type { Expr } from './ast.js';
-import { Evaluator, METADATA_LABELS, type QueryContext } from './evaluator.js';
+import { Evaluator, type QueryContext } from './evaluator.js';
+import { timeBounds } from './time-bounds.js';
+import { windowAt } from './matrix-selector.js';
 import { parseExpr } from './parser.js';
 import { PromqlError, type InstantSample, type PromqlEngine, type QueryOptions, type QueryResult, type QueryValue, type RangeSeries } from './types.js';
-import type { StepSeries, Value } from './values.js';
+import { METADATA_LABELS, type StepSeries, type Value } from './values.js';
 
 /** Prometheus refuses range queries that would return more points than this per series. */
 export const MAX_POINTS_PER_SERIES = 11_000;
@@ -84,7 +86,7 @@ export class Engine implements PromqlEngine {
     };
     // One querier over exactly the time range the selectors need (ranges, offsets, @, subqueries, lookback).
     const ev = new Evaluator(ctx, start, end, isRange ? step : 1);
-    const [mint, maxt] = ev.timeBounds(ast);
+    const [mint, maxt] = timeBounds(ev, ast);
     const querier = await this.storage.querier(mint, maxt);
     ctx.querier = querier;
     try {
@@ -94,7 +96,7 @@ export class Engine implements PromqlEngine {
         if (v.type !== 'matrix') throw new PromqlError('internal', 'expected range vector');
         const series: RangeSeries[] = [];
         for (const s of v.m.series) {
-          const [lo, hi] = ev.windowAt(v.m, start, s);
+          const [lo, hi] = windowAt(v.m, start, s);
           if (hi <= lo) continue;
           const rs: RangeSeries = { labels: s.dropName ? s.labels.without(...METADATA_LABELS) : s.labels, t: Array.from(s.t.subarray(lo, hi)), v: Array.from(s.v.subarray(lo, hi)) };
           if (s.h) rs.h = s.h.slice(lo, hi);

@@ -242,3 +242,15 @@ export function formatFloatF(v: number): string {
   else out = digits.slice(0, pointPos) + '.' + digits.slice(pointPos);
   return (neg ? '-' : '') + out;
 }
+
+/** The first index of `arr` (ascending) whose value is >= x. */
+export function lowerBound(arr: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = arr.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (arr[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

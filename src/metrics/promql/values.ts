@@ -1,4 +1,7 @@
-import type { FloatHistogram, Labels } from '../../model/index.js';
+import { METRIC_NAME, type FloatHistogram, type Labels } from '../../model/index.js';
+
+/** The labels Prometheus 3 treats as metric metadata and drops together with the name (`__type__`, `__unit__` with type-and-unit labels). */
+export const METADATA_LABELS = [METRIC_NAME, '__type__', '__unit__'];
 
 /**
  * Intermediate values of the evaluator. An instant vector over all steps of the query is a list of step series:
