@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Labels } from '../../model/index.js';
 import { ALERT_TEMPLATE_DEFS, alertTemplateData, expandPrometheusTemplate } from './expander.js';
-import { formatFloat, sprintf } from './go-fmt.js';
+import { formatFloat, sprintf } from '../../lib/go-template/index.js';
 
 const data = alertTemplateData(Labels.fromObject({ pod: 'web-1', instance: 'host.example.com:9100' }), Labels.fromObject({ cluster: 'c1' }), 'http://x:9090', 1234567.891);
 const expand = (t: string, q?: (e: string) => { labels: Labels; v: number }[]) =>

@@ -1,9 +1,7 @@
 import { compileRegex, replaceAll } from '../../lib/regex/index.js';
 import type { Labels } from '../../model/index.js';
 import { queryEscape } from '../query-escape.js';
-import { BUILTIN_FUNCS, InterfaceMap, executeTemplate, type TemplateFunc } from './exec.js';
-import { formatFloat, formatGoTime, sprintf } from './go-fmt.js';
-import { parseTemplate, type ParsedTemplate } from './parse.js';
+import { BUILTIN_FUNCS, InterfaceMap, executeAsync, formatFloat, formatGoTime, parseTemplate, sprintf, type ParsedTemplate, type TemplateFunc } from '../../lib/go-template/index.js';
 
 /**
  * Prometheus's template expander (`template.NewTemplateExpander`): Go text/template with Prometheus's functions —
@@ -227,7 +225,7 @@ export async function expandPrometheusTemplate(name: string, text: string, data:
     throw new Error(`error parsing template ${name}: ${(e as Error).message}`, { cause: e });
   }
   try {
-    return await executeTemplate(t, data, prometheusFuncs(opts));
+    return await executeAsync(t, data, prometheusFuncs(opts));
   } catch (e) {
     throw new Error(`error executing template ${name}: ${(e as Error).message}`, { cause: e });
   }

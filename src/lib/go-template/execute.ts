@@ -4,7 +4,14 @@ import { TemplateError, type Arg, type Cmd, type Node, type ParsedTemplate, type
 /**
  * Executes a parsed Go text/template. Values: strings, float64 (JS numbers), int (bigint), bool, maps (JS `Map`,
  * `map[string]string` semantics: a missing key is ""), `InterfaceMap` (missing key is `<no value>`), slices
- * (arrays) and structs (plain objects with exported field names). Functions may be async (`query`).
+ * (arrays), structs (plain objects with exported field names), methods (function-valued members whose name is
+ * exported, i.e. starts with an upper-case letter, called as Go calls a method: `.Alerts.Firing`,
+ * `.CommonLabels.Remove .GroupLabels.Names`), `Date`s (Go's `time.Time`) and objects that resolve their own
+ * fields (`FIELDS`).
+ *
+ * One executor serves both callers: it is a generator that yields the promises functions return. `execute`
+ * drives it synchronously (a function returning a promise is an error there); `executeAsync` awaits them
+ * (Prometheus's `query`).
  */
 
 export type TemplateFunc = (...args: unknown[]) => unknown;
@@ -12,12 +19,18 @@ export type TemplateFunc = (...args: unknown[]) => unknown;
 /** A `map[string]interface{}` (Prometheus's `args`): a missing key is Go's zero Value. */
 export class InterfaceMap extends Map<string, unknown> {}
 
+/** An object that answers `.Name` itself (LogQL's line context: a label, or "" when absent). */
+export const FIELDS = Symbol('go-template fields');
+export interface FieldSource {
+  [FIELDS](name: string): unknown;
+}
+
 const NO_VALUE = Symbol('no value');
 
 class BreakSignal {}
 class ContinueSignal {}
 
-function truth(v: unknown): boolean {
+export function truth(v: unknown): boolean {
   if (v === undefined || v === null || v === NO_VALUE) return false;
   switch (typeof v) {
     case 'boolean':
@@ -158,13 +171,47 @@ export const BUILTIN_FUNCS: Record<string, TemplateFunc> = {
 };
 
 const SHORT_CIRCUIT = new Set(['and', 'or']);
+const MAX_TEMPLATE_DEPTH = 1000;
 
 interface Scope {
   vars: [string, unknown][];
 }
 
-/** Runs a template against `data` with the given functions; returns the output. */
-export async function executeTemplate(t: ParsedTemplate, data: unknown, funcs: Record<string, TemplateFunc>): Promise<string> {
+/** What the executor yields: a promise a function returned, to be resolved by the driver. */
+type Steps<T> = Generator<Promise<unknown>, T, unknown>;
+
+/** Go's exported-method rule: only names starting with an upper-case letter are callable from a template. */
+const isExported = (name: string): boolean => {
+  const c = name.charCodeAt(0);
+  return c >= 65 && c <= 90;
+};
+
+/** Runs a template against `data` with the given functions; returns the output. Any async function is an error. */
+export function execute(t: ParsedTemplate, data: unknown, funcs: Record<string, TemplateFunc>, defs: ReadonlyMap<string, Node[]> = t.defs): string {
+  const steps = run(t, data, funcs, defs);
+  const r = steps.next();
+  if (!r.done) throw new TemplateError(`template: ${t.name}: a function returned a promise in a synchronous template`);
+  return r.value;
+}
+
+/** Runs a template whose functions may be async (Prometheus's `query`). */
+export async function executeAsync(t: ParsedTemplate, data: unknown, funcs: Record<string, TemplateFunc>, defs: ReadonlyMap<string, Node[]> = t.defs): Promise<string> {
+  const steps = run(t, data, funcs, defs);
+  let r = steps.next();
+  while (!r.done) {
+    let v: unknown;
+    try {
+      v = await r.value;
+    } catch (e) {
+      r = steps.throw(e);
+      continue;
+    }
+    r = steps.next(v);
+  }
+  return r.value;
+}
+
+function* run(t: ParsedTemplate, data: unknown, funcs: Record<string, TemplateFunc>, defs: ReadonlyMap<string, Node[]>): Steps<string> {
   let out = '';
   const fail = (cmd: Cmd | null, line: number, msg: string): never => {
     if (!cmd) throw new TemplateError(`template: ${t.name}:${line}: ${msg}`);
@@ -183,27 +230,32 @@ export async function executeTemplate(t: ParsedTemplate, data: unknown, funcs: R
       }
   };
 
-  const field = (v: unknown, name: string): unknown => {
-    if (v instanceof Map) return v.has(name) ? v.get(name) : v instanceof InterfaceMap ? NO_VALUE : '';
+  /** `.name` on `v`, as Go resolves it: an exported method first, then a map key, then a struct field. */
+  const field = (v: unknown, name: string, args: unknown[] = []): unknown => {
     if (v === undefined || v === null || v === NO_VALUE) throw new Error(`nil pointer evaluating interface {}.${name}`);
-    if (typeof v === 'object' && !Array.isArray(v) && Object.prototype.hasOwnProperty.call(v, name)) return (v as Record<string, unknown>)[name];
+    if (typeof v === 'object' || typeof v === 'function') {
+      const m = (v as Record<string, unknown>)[name];
+      if (typeof m === 'function' && isExported(name)) return (m as TemplateFunc).apply(v, args);
+      if (args.length > 0) throw new Error(`${name} has arguments but cannot be invoked as function`);
+      if (v instanceof Map) return v.has(name) ? v.get(name) : v instanceof InterfaceMap ? NO_VALUE : '';
+      if (FIELDS in v) return (v as FieldSource)[FIELDS](name);
+      if (!Array.isArray(v) && !(v instanceof Date) && Object.prototype.hasOwnProperty.call(v, name)) return m;
+    }
     throw new Error(`can't evaluate field ${name} in type ${Array.isArray(v) ? '[]interface {}' : typeof v === 'object' ? 'struct' : typeof v}`);
   };
+  const fields = (v: unknown, names: string[]): unknown => {
+    for (const n of names) v = field(v, n);
+    return v;
+  };
 
-  const evalArg = async (a: Arg, dot: unknown, s: Scope, cmd: Cmd): Promise<unknown> => {
+  function* evalArg(a: Arg, dot: unknown, s: Scope, cmd: Cmd): Steps<unknown> {
     switch (a.k) {
       case 'dot':
         return dot;
-      case 'field': {
-        let v = dot;
-        for (const n of a.names) v = field(v, n);
-        return v;
-      }
-      case 'var': {
-        let v = lookupVar(s, a.name);
-        for (const n of a.fields) v = field(v, n);
-        return v;
-      }
+      case 'field':
+        return fields(dot, a.names);
+      case 'var':
+        return fields(lookupVar(s, a.name), a.fields);
       case 'str':
       case 'num':
       case 'bool':
@@ -211,99 +263,110 @@ export async function executeTemplate(t: ParsedTemplate, data: unknown, funcs: R
       case 'nil':
         return null;
       case 'ident':
-        return callFunc(a.name, [], dot, s, cmd, undefined);
-      case 'pipe': {
-        let v = await evalPipe(a.pipe, dot, s);
-        for (const n of a.fields) v = field(v, n);
-        return v;
-      }
+        return yield* callFunc(a.name, [], dot, s, cmd, undefined);
+      case 'pipe':
+        return fields(yield* evalPipe(a.pipe, dot, s), a.fields);
     }
-  };
+  }
 
-  const callFunc = async (name: string, argNodes: Arg[], dot: unknown, s: Scope, cmd: Cmd, final: unknown | undefined): Promise<unknown> => {
+  function* callFunc(name: string, argNodes: Arg[], dot: unknown, s: Scope, cmd: Cmd, final: unknown | undefined): Steps<unknown> {
     const fn = funcs[name] ?? BUILTIN_FUNCS[name];
     if (!fn) throw new Error(`"${name}" is not a defined function`);
     if (SHORT_CIRCUIT.has(name)) {
-      const all = final === undefined ? argNodes : [...argNodes, null];
+      const n = final === undefined ? argNodes.length : argNodes.length + 1;
       let last: unknown = undefined;
-      for (let i = 0; i < all.length; i++) {
-        last = i < argNodes.length ? await evalArg(argNodes[i], dot, s, cmd) : final;
+      for (let i = 0; i < n; i++) {
+        last = i < argNodes.length ? yield* evalArg(argNodes[i], dot, s, cmd) : final;
         if (name === 'and' ? !truth(last) : truth(last)) return last;
       }
       return last;
     }
     const args: unknown[] = [];
-    for (const a of argNodes) args.push(await evalArg(a, dot, s, cmd));
+    for (const a of argNodes) args.push(yield* evalArg(a, dot, s, cmd));
     if (final !== undefined) args.push(final);
     try {
-      return await fn(...args);
+      const r = fn(...args);
+      return r instanceof Promise ? yield r : r;
     } catch (e) {
       throw new Error(`error calling ${name}: ${(e as Error).message}`, { cause: e });
     }
-  };
+  }
 
-  const evalCmd = async (cmd: Cmd, dot: unknown, s: Scope, final: unknown | undefined): Promise<unknown> => {
+  /** A method at the end of a chain takes the command's other arguments: `.CommonLabels.Remove .GroupLabels.Names`. */
+  function* callMethod(base: unknown, names: string[], argNodes: Arg[], dot: unknown, s: Scope, cmd: Cmd, final: unknown | undefined): Steps<unknown> {
+    const recv = fields(base, names.slice(0, -1));
+    const args: unknown[] = [];
+    for (const a of argNodes) args.push(yield* evalArg(a, dot, s, cmd));
+    if (final !== undefined) args.push(final);
+    return field(recv, names[names.length - 1], args);
+  }
+
+  function* evalCmd(cmd: Cmd, dot: unknown, s: Scope, final: unknown | undefined): Steps<unknown> {
     const [first, ...rest] = cmd.args;
     try {
-      if (first.k === 'ident') return await callFunc(first.name, rest, dot, s, cmd, final);
+      if (first.k === 'ident') return yield* callFunc(first.name, rest, dot, s, cmd, final);
       if (rest.length > 0 || final !== undefined) {
-        if (first.k === 'field' || first.k === 'var') throw new Error(`can't give argument to non-function ${cmd.src.split(' ')[0]}`);
+        if (first.k === 'field' && first.names.length > 0) return yield* callMethod(dot, first.names, rest, dot, s, cmd, final);
+        if (first.k === 'var' && first.fields.length > 0) return yield* callMethod(lookupVar(s, first.name), first.fields, rest, dot, s, cmd, final);
         throw new Error(`can't give argument to non-function ${cmd.src.split(' ')[0]}`);
       }
-      return await evalArg(first, dot, s, cmd);
+      return yield* evalArg(first, dot, s, cmd);
     } catch (e) {
       if (e instanceof TemplateError) throw e;
       return fail(cmd, 0, (e as Error).message);
     }
-  };
+  }
 
-  const evalPipe = async (p: Pipe, dot: unknown, s: Scope): Promise<unknown> => {
+  function* evalPipe(p: Pipe, dot: unknown, s: Scope): Steps<unknown> {
     let v: unknown = undefined;
-    for (let i = 0; i < p.cmds.length; i++) v = await evalCmd(p.cmds[i], dot, s, i === 0 ? undefined : v);
+    for (let i = 0; i < p.cmds.length; i++) v = yield* evalCmd(p.cmds[i], dot, s, i === 0 ? undefined : v);
     for (const d of p.decl) {
       if (p.assign) setVar(s, d, v);
       else s.vars.push([d, v]);
     }
     return v;
-  };
+  }
 
   const print = (v: unknown) => {
-    if (v === NO_VALUE) out += '<no value>';
-    else if (v === undefined || v === null) out += '<no value>';
+    if (v === NO_VALUE || v === undefined || v === null) out += '<no value>';
     else out += sprintValue(v);
   };
 
-  const walk = async (list: Node[], dot: unknown, s: Scope): Promise<void> => {
+  const rangeEntries = (v: unknown, line: number): [unknown, unknown][] => {
+    if (Array.isArray(v)) return v.map((e, i) => [BigInt(i), e]);
+    if (v instanceof Map) return [...v.keys()].sort().map((k) => [k, v.get(k)]);
+    if (typeof v === 'bigint') return Array.from({ length: Number(v) }, (_, i) => [BigInt(i), BigInt(i)]);
+    if (v !== undefined && v !== null && v !== NO_VALUE) fail(null, line, `range can't iterate over ${sprintValue(v)}`);
+    return [];
+  };
+
+  let depth = 0;
+  function* walk(list: Node[], dot: unknown, s: Scope): Steps<void> {
     for (const n of list) {
       switch (n.k) {
         case 'text':
           out += n.text;
           break;
         case 'action': {
-          const v = await evalPipe(n.pipe, dot, s);
+          const v = yield* evalPipe(n.pipe, dot, s);
           if (n.pipe.decl.length === 0) print(v);
           break;
         }
         case 'if':
         case 'with': {
           const mark = s.vars.length;
-          const v = await evalPipe(n.pipe, dot, s);
-          if (truth(v)) await walk(n.list, n.k === 'with' ? v : dot, s);
-          else if (n.else) await walk(n.else, dot, s);
+          const v = yield* evalPipe(n.pipe, dot, s);
+          if (truth(v)) yield* walk(n.list, n.k === 'with' ? v : dot, s);
+          else if (n.else) yield* walk(n.else, dot, s);
           s.vars.length = mark;
           break;
         }
         case 'range': {
           const mark = s.vars.length;
           const decl = n.pipe.decl;
-          const v = await evalPipe({ ...n.pipe, decl: [] }, dot, s);
-          let entries: [unknown, unknown][] = [];
-          if (Array.isArray(v)) entries = v.map((e, i) => [BigInt(i), e]);
-          else if (v instanceof Map) entries = [...v.keys()].sort().map((k) => [k, v.get(k)]);
-          else if (typeof v === 'bigint') entries = Array.from({ length: Number(v) }, (_, i) => [BigInt(i), BigInt(i)]);
-          else if (v !== undefined && v !== null && v !== NO_VALUE) fail(null, n.line, `range can't iterate over ${sprintValue(v)}`);
+          const entries = rangeEntries(yield* evalPipe({ ...n.pipe, decl: [] }, dot, s), n.line);
           if (entries.length === 0) {
-            if (n.else) await walk(n.else, dot, s);
+            if (n.else) yield* walk(n.else, dot, s);
             break;
           }
           for (const [k, e] of entries) {
@@ -311,7 +374,7 @@ export async function executeTemplate(t: ParsedTemplate, data: unknown, funcs: R
             if (decl.length === 1) s.vars.push([decl[0], e]);
             else if (decl.length === 2) s.vars.push([decl[0], k], [decl[1], e]);
             try {
-              await walk(n.list, e, s);
+              yield* walk(n.list, e, s);
             } catch (x) {
               if (x instanceof BreakSignal) break;
               if (x instanceof ContinueSignal) continue;
@@ -326,16 +389,20 @@ export async function executeTemplate(t: ParsedTemplate, data: unknown, funcs: R
         case 'continue':
           throw new ContinueSignal();
         case 'template': {
-          const body = t.defs.get(n.name);
+          const body = defs.get(n.name);
           if (!body) fail(null, n.line, `no such template ${JSON.stringify(n.name)}`);
-          const d = n.pipe ? await evalPipe(n.pipe, dot, s) : null;
-          await walk(body!, d, { vars: [['$', d]] });
+          // Go stops nested template invocations at 100,000 (maxExecDepth); the JavaScript stack is smaller, so
+          // the limit here is 1,000 — it also stops a template that calls itself forever.
+          if (++depth > MAX_TEMPLATE_DEPTH) fail(null, n.line, `exceeded maximum template depth (${MAX_TEMPLATE_DEPTH})`);
+          const d = n.pipe ? yield* evalPipe(n.pipe, dot, s) : null;
+          yield* walk(body!, d, { vars: [['$', d]] });
+          depth--;
           break;
         }
       }
     }
-  };
+  }
 
-  await walk(t.root, data, { vars: [['$', data]] });
+  yield* walk(t.root, data, { vars: [['$', data]] });
   return out;
 }

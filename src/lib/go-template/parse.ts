@@ -1,3 +1,5 @@
+import { GoUnquoteError, unquoteGo } from '../go-string.js';
+
 /**
  * A parser for Go's text/template language, as Prometheus uses it in alert labels, annotations and console
  * templates: text and actions with trim markers and comments, pipelines with declarations, fields, variables,
@@ -70,63 +72,14 @@ function isSpace(c: string): boolean {
   return c === ' ' || c === '\t' || c === '\r' || c === '\n';
 }
 
+/** A Go string literal's value (`strconv.Unquote`); a bad escape is the template's syntax error. */
 function unquote(s: string, err: (m: string) => never): string {
-  if (s[0] === '`') return s.slice(1, -1);
-  let out = '';
-  for (let i = 1; i < s.length - 1; i++) {
-    const c = s[i];
-    if (c !== '\\') {
-      out += c;
-      continue;
-    }
-    const n = s[++i];
-    switch (n) {
-      case 'n':
-        out += '\n';
-        break;
-      case 't':
-        out += '\t';
-        break;
-      case 'r':
-        out += '\r';
-        break;
-      case 'a':
-        out += '\x07';
-        break;
-      case 'b':
-        out += '\b';
-        break;
-      case 'f':
-        out += '\f';
-        break;
-      case 'v':
-        out += '\v';
-        break;
-      case '\\':
-      case '"':
-      case "'":
-        out += n;
-        break;
-      case 'x':
-        out += String.fromCharCode(parseInt(s.slice(i + 1, i + 3), 16));
-        i += 2;
-        break;
-      case 'u':
-        out += String.fromCodePoint(parseInt(s.slice(i + 1, i + 5), 16));
-        i += 4;
-        break;
-      case 'U':
-        out += String.fromCodePoint(parseInt(s.slice(i + 1, i + 9), 16));
-        i += 8;
-        break;
-      default:
-        if (n >= '0' && n <= '7') {
-          out += String.fromCharCode(parseInt(s.slice(i, i + 3), 8));
-          i += 2;
-        } else err(`invalid syntax`);
-    }
+  try {
+    return unquoteGo(s);
+  } catch (e) {
+    if (e instanceof GoUnquoteError) return err(e.message);
+    throw e;
   }
-  return out;
 }
 
 /** Splits the source into text and actions (tokenised), applying trim markers and dropping comments. */
@@ -219,7 +172,7 @@ function lex(name: string, src: string): Item[] {
           p++;
         }
         p++;
-        const ch = unquote(`"${src.slice(start + 1, p - 1)}"`, err);
+        const ch = unquote(src.slice(start, p), err);
         toks.push({ t: 'char', v: String(ch.codePointAt(0) ?? 0), pos: start });
         continue;
       }
