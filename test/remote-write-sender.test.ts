@@ -61,8 +61,10 @@ async function receiver(overrides?: Overrides<TenantLimits>, multiTenant = false
     types.push(String(req.headers['content-type']));
   });
   // A test gate: when set and it returns true for a request body, the request is answered 503.
-  const ctl: { gate?: (body: Buffer) => boolean } = {};
+  const ctl: { gate?: (body: Buffer) => boolean; hold?: () => Promise<void> } = {};
   app.addHook('preHandler', async (req, reply) => {
+    // A test hold: the request (body fully received) waits for the promise, then is stored and answered as usual.
+    if (ctl.hold) await ctl.hold();
     if (ctl.gate && Buffer.isBuffer(req.body) && ctl.gate(req.body)) return reply.code(503).send('blocked');
   });
   registerRemoteWriteReceiver(app, '/api/v1/push', { appendable: () => store, tenancy: { multiTenant, defaultTenant: 'anonymous' }, overrides, registry });
@@ -150,6 +152,37 @@ describe('remote-write sender → our receiver', () => {
     await waitFor(async () => (await storedCount(rx.store, 'sent_metric')) === 2000, 10_000, 'all 2000 samples');
     expect(await metric(r2, 'prometheus_remote_storage_samples_failed_total')).toBe(0);
     expect(await metric(r2, 'prometheus_remote_storage_samples_total')).toBe(2000 - before);
+  });
+
+  it('stop() lets a request already on the wire finish, so an acknowledged request is not resent after a restart', async () => {
+    const rx = await receiver();
+    const dir = tempDir('rw-sender-stop-');
+    const store = new WalMetricsStore(join(dir, 'wal'));
+    cleanups.push(() => store.close());
+    await writeSamples(store, 20, 0, 10, Date.now() - 600_000);
+    let arrived!: () => void;
+    const onWire = new Promise<void>((r) => (arrived = r));
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    rx.ctl.hold = () => {
+      rx.ctl.hold = undefined;
+      arrived();
+      return held;
+    };
+    const s1 = sender(dir, rx.url, createSelfMetricsRegistry(), { max_shards: 1 });
+    await onWire;
+    const stopped = s1.stop();
+    await new Promise((r) => setTimeout(r, 200));
+    release();
+    await stopped;
+    const before = await storedCount(rx.store, 'sent_metric');
+    expect(before).toBe(50); // the held request was stored by the receiver
+    const r2 = createSelfMetricsRegistry();
+    const s2 = sender(dir, rx.url, r2, { max_shards: 1 });
+    cleanups.push(() => s2.stop());
+    await waitFor(async () => (await metric(r2, 'prometheus_remote_storage_samples_total')) + (await metric(r2, 'prometheus_remote_storage_samples_failed_total')) >= 150, 10_000, 'the rest sent');
+    expect(await metric(r2, 'prometheus_remote_storage_samples_failed_total')).toBe(0);
+    expect(await storedCount(rx.store, 'sent_metric')).toBe(200);
   });
 
   it('drops 4xx batches as failed and carries on; write relabelling drops series before sending', async () => {

@@ -14,6 +14,7 @@ import { buildPrometheusConfig, loadPrometheusConfig, type PrometheusConfig } fr
 import { Engine, formatQuery, parseExpr } from './promql/index.js';
 import { compileRelabels, relabel } from './relabel/index.js';
 import { RemoteWriteSender, registerRemoteWriteReceiver, remoteName } from './remote/index.js';
+import { prometheusReceiverOverrides } from './limits/index.js';
 import { ScrapeManager } from './scrape/index.js';
 import { Tsdb, tsdbOptionsFromConfig } from './tsdb/index.js';
 
@@ -118,6 +119,7 @@ export async function startMetrics(ctx: ComponentContext): Promise<MetricsCompon
       {
         appendable: () => tsdb,
         tenancy: { multiTenant: false, defaultTenant: DEFAULT_TENANT.mimir },
+        overrides: prometheusReceiverOverrides(ctx.config.remote, DEFAULT_TENANT.mimir),
         registry: ctx.registry,
         maxMessageSize: ctx.config.remote.max_recv_msg_size,
       },

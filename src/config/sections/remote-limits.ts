@@ -38,3 +38,25 @@ export const tenantOverridesSchema = z.strictObject(limitFields).partial();
 export type TenantLimits = z.output<typeof tenantLimitsSchema>;
 
 export const DEFAULT_TENANT_LIMITS: TenantLimits = tenantLimitsSchema.parse({});
+
+/**
+ * The Prometheus role's receiver (`/api/v1/write` on the Prometheus port) when `remote.limits` is not configured:
+ * Prometheus's own receiver has no ingestion rate, series or label-length limit and accepts future timestamps, so
+ * none applies (the TSDB head still refuses what it cannot take). `ingestion_rate: Infinity` means "no rate limit".
+ */
+export const PROMETHEUS_RECEIVER_LIMITS: TenantLimits = {
+  ingestion_rate: Number.POSITIVE_INFINITY,
+  ingestion_burst_size: Number.POSITIVE_INFINITY,
+  max_global_series_per_user: 0,
+  max_label_names_per_series: Number.MAX_SAFE_INTEGER,
+  max_label_name_length: Number.MAX_SAFE_INTEGER,
+  max_label_value_length: Number.MAX_SAFE_INTEGER,
+  creation_grace_period: Number.POSITIVE_INFINITY,
+  past_grace_period: 0,
+  out_of_order_time_window: 0,
+};
+
+/** `remote.limits` as written (a subset) over Mimir's defaults. */
+export function mimirTenantLimits(configured: Partial<TenantLimits> | undefined): TenantLimits {
+  return { ...DEFAULT_TENANT_LIMITS, ...(configured ?? {}) };
+}

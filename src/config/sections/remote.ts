@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { tenantLimitsSchema, tenantOverridesSchema } from './remote-limits.js';
+import { tenantOverridesSchema } from './remote-limits.js';
 import { byteSize } from '../zod-helpers.js';
 
 /**
  * The remote-write receiver of the Mimir role (`/api/v1/push` on 8080, `/api/v1/write` on the Prometheus port):
- * tenancy, message size, and per-tenant limits with Mimir's names and defaults.
+ * tenancy, message size, and per-tenant limits with Mimir's names and defaults. The Prometheus port applies
+ * `limits`/`overrides` only when `limits` is configured (Prometheus's receiver has none).
  *
  * ```yaml
  * remote:
@@ -21,7 +22,11 @@ export const remoteSection = z.strictObject({
   max_recv_msg_size: byteSize.default(100 * 1024 * 1024),
   /** Accept remote write on the Prometheus port too (`/api/v1/write`, Prometheus's `--web.enable-remote-write-receiver`). */
   prometheus_receiver_enabled: z.boolean().default(true),
-  limits: tenantLimitsSchema.prefault({}),
+  /**
+   * Defaults for every tenant, over Mimir's defaults (`mimirTenantLimits`). Kept as written so that the Prometheus
+   * port can tell "not configured" (no limits there, as Prometheus) from configured (applied on both ports).
+   */
+  limits: tenantOverridesSchema.optional(),
   overrides: z.record(z.string(), tenantOverridesSchema).default({}),
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Labels } from '../../model/index.js';
 import { SeriesTracker } from './series-tracker.js';
-import { Overrides, tenantLimitsSchema } from '../../config/index.js';
+import { Overrides, mimirTenantLimits, tenantLimitsSchema } from '../../config/index.js';
 import { validateSeriesLabels } from './validation.js';
 
 describe('tenant limits', () => {
@@ -41,9 +41,22 @@ describe('remote config section', () => {
       'x.yaml',
     );
     expect(c.remote.multitenancy_enabled).toBe(true);
-    const o = new Overrides(c.remote.limits, c.remote.overrides);
+    const o = new Overrides(mimirTenantLimits(c.remote.limits), c.remote.overrides);
     expect(o.forTenant('team-a')).toMatchObject({ ingestion_rate: 500, past_grace_period: 7_200_000, max_global_series_per_user: 7 });
     expect(o.forTenant('b').max_global_series_per_user).toBe(150_000);
     expect(() => parseYamlConfig(sightlineConfigSchema, 'remote:\n  limits:\n    ingestion_rte: 1\n', 'x.yaml')).toThrow(/remote\.limits\.ingestion_rte/);
+  });
+});
+
+describe('prometheusReceiverOverrides (the Prometheus port)', () => {
+  it('applies no limit unless remote.limits is configured', async () => {
+    const { prometheusReceiverOverrides } = await import('./prometheus-receiver-overrides.js');
+    const none = prometheusReceiverOverrides({ limits: undefined, overrides: {} }, 'anonymous').forTenant('anonymous');
+    expect(none.ingestion_rate).toBe(Number.POSITIVE_INFINITY);
+    expect(none.max_global_series_per_user).toBe(0);
+    const some = prometheusReceiverOverrides({ limits: { ingestion_rate: 500 }, overrides: {} }, 'anonymous').forTenant('anonymous');
+    expect(some).toMatchObject({ ingestion_rate: 500, ingestion_burst_size: 200_000, max_global_series_per_user: 150_000 });
+    const tenantOnly = prometheusReceiverOverrides({ limits: undefined, overrides: { anonymous: { ingestion_burst_size: 9 } } }, 'anonymous').forTenant('anonymous');
+    expect(tenantOnly).toMatchObject({ ingestion_rate: 10_000, ingestion_burst_size: 9 });
   });
 });

@@ -5,7 +5,7 @@ import { DEFAULT_TENANT, createHttpServer, listen, resolveTenant, type TenancyOp
 import { closeObjectStore, openObjectStore, type ObjectStore } from '../../storage/index.js';
 import { registerPrometheusApi } from '../api/index.js';
 import { buildInfo } from '../component.js';
-import { Overrides } from '../limits/index.js';
+import { Overrides, mimirTenantLimits } from '../limits/index.js';
 import { Engine, formatQuery, parseExpr } from '../promql/index.js';
 import type { Queryable } from '../storage-api/interface.js';
 import { registerRemoteWriteReceiver } from '../remote/index.js';
@@ -82,7 +82,7 @@ export async function startMimir(ctx: ComponentContext): Promise<MimirComponent>
       return s.tsdb;
     },
     tenancy,
-    overrides: new Overrides(ctx.config.remote.limits, ctx.config.remote.overrides),
+    overrides: new Overrides(mimirTenantLimits(ctx.config.remote.limits), ctx.config.remote.overrides),
     registry: ctx.registry,
     maxMessageSize: ctx.config.remote.max_recv_msg_size,
   });

@@ -167,9 +167,9 @@ export class RemoteWriteIngester {
     const validMetadata = batch.metadata.filter((md) => md.family !== '').length;
     m.discardedMetadata.labels('missing_metric_name', tenant).inc(batch.metadata.length - validMetadata);
 
-    // Rate limit on what passed validation: all or nothing.
+    // Rate limit on what passed validation: all or nothing (an infinite rate is no limit: the Prometheus role).
     const items = validSamples + validHistograms + validExemplars + validMetadata;
-    if (items > 0 && !this.rateLimiter.allow(tenant, items, limits.ingestion_rate, limits.ingestion_burst_size)) {
+    if (items > 0 && Number.isFinite(limits.ingestion_rate) && !this.rateLimiter.allow(tenant, items, limits.ingestion_rate, limits.ingestion_burst_size)) {
       discard('rate_limited', validSamples + validHistograms);
       throw tooManyRequests(ingestionRateLimitedMessage(limits.ingestion_rate, limits.ingestion_burst_size));
     }
@@ -192,7 +192,8 @@ export class RemoteWriteIngester {
         let n = 0;
         for (let j = s0; j < s1; j++) n += ok[j];
         if (n === 0) continue;
-        if (!this.seriesTracker.admit(tenant, labels, limits.max_global_series_per_user, now)) {
+        // 0 = unlimited: nothing to count, so the series' key is not kept either (memory of the Prometheus role).
+        if (limits.max_global_series_per_user > 0 && !this.seriesTracker.admit(tenant, labels, limits.max_global_series_per_user, now)) {
           discard('per_user_series_limit', n);
           firstError ??= seriesLimitMessage(limits.max_global_series_per_user);
           seriesLabels[i] = undefined;

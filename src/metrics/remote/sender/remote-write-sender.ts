@@ -24,6 +24,12 @@ export interface RemoteWriteSenderDeps {
   /** fsync the progress file at most this often (default 1000 ms; 0 = on every write). It is renamed into place on every acknowledged request regardless. */
   progressFsyncIntervalMs?: number;
   userAgent?: string;
+  /**
+   * How long `stop()` lets requests already on the wire finish (default 10 s, capped by `remote_timeout`). A request
+   * aborted mid-flight may still be stored by the receiver while counting as unsent here, and then be resent after
+   * a restart; waiting for its answer records it as acknowledged instead.
+   */
+  stopGraceMs?: number;
 }
 
 /** Samples read from the WAL for one round, columnar. */
@@ -82,6 +88,8 @@ export class RemoteWriteSender {
   private readonly m: SenderMetrics;
   private readonly labels: { remote_name: string; url: string };
   private readonly abort = new AbortController();
+  /** Aborts requests in flight: `stopGraceMs` after `stop()`. */
+  private readonly inFlightAbort = new AbortController();
   private reader: MetricsWalReader | undefined;
   private readonly seriesCache = new Map<SeriesRef, Labels | null>();
   private progress: SenderProgress = { position: { segment: 0, offset: 0 } };
@@ -116,7 +124,12 @@ export class RemoteWriteSender {
   /** Stop sending; progress of acknowledged requests is already on disk. */
   async stop(): Promise<void> {
     this.abort.abort();
-    await this.running;
+    const grace = setTimeout(() => this.inFlightAbort.abort(), this.deps.stopGraceMs ?? 10_000);
+    try {
+      await this.running;
+    } finally {
+      clearTimeout(grace);
+    }
     if (this.reader) this.progressFile.save(this.progress, true);
     this.progressFile.close();
     this.reader?.close();
@@ -317,7 +330,8 @@ export class RemoteWriteSender {
           method: 'POST',
           headers: this.headers(),
           body,
-          signal: AbortSignal.any([signal, AbortSignal.timeout(this.deps.config.remote_timeout)]),
+          // Not the stop signal: a request on the wire is answered (or times out) so that its outcome is recorded.
+          signal: AbortSignal.any([this.inFlightAbort.signal, AbortSignal.timeout(this.deps.config.remote_timeout)]),
         });
         status = res.status;
         errText = res.ok ? '' : (await res.text()).slice(0, 512);
@@ -328,6 +342,7 @@ export class RemoteWriteSender {
         if (signal.aborted) return false;
         errText = (e as Error).message;
       }
+      // Stopping: an acknowledged request counts below; anything else is left for the next start.
       if (status >= 200 && status < 300) {
         this.m.samplesTotal.inc(this.labels, batch.length);
         this.m.bytesTotal.inc(this.labels, body.length);
@@ -336,6 +351,7 @@ export class RemoteWriteSender {
         return true;
       }
       const recoverable = status === 0 || status >= 500 || (status === 429 && q.retry_on_http_429);
+      if (recoverable && signal.aborted) return false;
       if (!recoverable) {
         this.m.samplesFailed.inc(this.labels, batch.length);
         this.deps.logger?.error({ remote_name: this.name, status, err: errText }, 'non-recoverable error sending remote write batch; dropped');

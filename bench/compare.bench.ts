@@ -1,0 +1,150 @@
+/**
+ * `npm run bench -- compare`: the remote-write comparison of issue 21, side by side in one run. The same
+ * pre-encoded requests (../shared/peers/rw-load.mjs: 10,000 series × 120 samples, batches of 5,000, 4 senders) go to
+ * a real Prometheus 2.42, a real VictoriaMetrics 1.79, `sightline --target mimir` (`/api/v1/push`, limits raised
+ * so nothing is refused) and `sightline --target all` (`/api/v1/write` on the Prometheus port, default config).
+ * Each receiver starts fresh in an empty directory for every round; 3 rounds, the order rotated every round
+ * (interleaved, so machine noise spreads over all); samples/s and peak RSS (VmHWM of the server process) per run,
+ * then medians and ratios. Env: CMP_ROUNDS, RW_SERIES, RW_SAMPLES, RW_BATCH, RW_CONCURRENCY.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const PEERS = existsSync(resolve(ROOT, '..', '..', 'shared', 'peers', 'rw-load.mjs')) ? resolve(ROOT, '..', '..', 'shared', 'peers') : '/work/shared/peers';
+const LOAD = join(PEERS, 'rw-load.mjs');
+const START = join(PEERS, 'start.sh');
+const ROUNDS = Number(process.env.CMP_ROUNDS ?? 3);
+
+interface Run {
+  receiver: string;
+  samples_per_s: number;
+  failed: number;
+  peak_rss_mb: number;
+  first_error?: string;
+}
+
+function peakMB(pid: number): number {
+  const st = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Math.round(Number(/VmHWM:\s+(\d+)/.exec(st)?.[1] ?? 0) / 1024);
+}
+
+function load(url: string): { samples_per_s: number; failed: number; first_error?: string } {
+  const env = process.env;
+  const out = execFileSync(
+    process.execPath,
+    [LOAD, '--url', url, '--series', env.RW_SERIES ?? '10000', '--samples', env.RW_SAMPLES ?? '120', '--batch', env.RW_BATCH ?? '5000', '--concurrency', env.RW_CONCURRENCY ?? '4'],
+    { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 24 },
+  );
+  return JSON.parse(out.trim().split('\n').at(-1)!) as { samples_per_s: number; failed: number; first_error?: string };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((r) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => r(p));
+    });
+  });
+}
+
+async function waitReady(url: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      /* starting */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`not ready: ${url}`);
+}
+
+/** The real Sightline process with `target`; `yaml(port)` its config, `path` the write endpoint, `ready` its probe. */
+async function sightline(target: 'mimir' | 'all'): Promise<Run> {
+  const dir = mkdtempSync(join(tmpdir(), `cmp-sightline-${target}-`));
+  const port = await freePort();
+  const yaml =
+    target === 'mimir'
+      ? [`mimir: { listen_address: "127.0.0.1:${port}" }`, 'remote:', '  limits: { ingestion_rate: 1000000000000, ingestion_burst_size: 1000000000000, max_global_series_per_user: 0 }', '']
+      : [
+          `metrics: { listen_address: "127.0.0.1:${port}", scrape_self: false }`,
+          ...['mimir', 'logs', 'ui', 'alertmanager'].map((s) => `${s}: { listen_address: "127.0.0.1:0" }`),
+          'traces: { listen_address: "127.0.0.1:0", zipkin: { listen_address: "127.0.0.1:0" }, jaeger: { listen_address: "127.0.0.1:0" } }',
+          'otlp: { grpc_listen_address: "127.0.0.1:0", http_listen_address: "127.0.0.1:0" }',
+          '',
+        ];
+  writeFileSync(join(dir, 'sightline.yaml'), yaml.join('\n'));
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), '--target', target, '--config.file', join(dir, 'sightline.yaml'), '--data-dir', join(dir, 'data'), '--log.level', 'warn'],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  const exited = new Promise((r) => child.on('exit', r));
+  try {
+    await waitReady(target === 'mimir' ? `http://127.0.0.1:${port}/ready` : `http://127.0.0.1:${port}/-/ready`);
+    const r = load(`http://127.0.0.1:${port}${target === 'mimir' ? '/api/v1/push' : '/api/v1/write'}`);
+    return { receiver: `sightline --target ${target}`, ...r, peak_rss_mb: peakMB(child.pid!) };
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function peer(name: 'prometheus' | 'victoria-metrics'): Promise<Run> {
+  const dir = mkdtempSync(join(tmpdir(), `cmp-${name}-`));
+  const port = await freePort();
+  const pid = Number(execFileSync('bash', [START, name, dir, String(port)], { encoding: 'utf8' }).trim());
+  try {
+    const r = load(`http://127.0.0.1:${port}/api/v1/write`);
+    return { receiver: name, ...r, peak_rss_mb: peakMB(pid) };
+  } finally {
+    process.kill(pid, 'SIGTERM');
+    for (let i = 0; i < 100; i++) {
+      try {
+        process.kill(pid, 0);
+      } catch {
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const receivers: [string, () => Promise<Run>][] = [
+  ['prometheus', () => peer('prometheus')],
+  ['victoria-metrics', () => peer('victoria-metrics')],
+  ['sightline --target mimir', () => sightline('mimir')],
+  ['sightline --target all', () => sightline('all')],
+];
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+const runs = new Map<string, Run[]>(receivers.map(([n]) => [n, []]));
+for (let round = 0; round < ROUNDS; round++) {
+  for (let k = 0; k < receivers.length; k++) {
+    const [name, run] = receivers[(k + round) % receivers.length];
+    const r = await run();
+    runs.get(name)!.push(r);
+    console.log(JSON.stringify({ bench: 'compare', round: round + 1, ...r }));
+  }
+}
+const med = new Map([...runs].map(([n, rs]) => [n, { samples_per_s: median(rs.map((r) => r.samples_per_s)), peak_rss_mb: median(rs.map((r) => r.peak_rss_mb)), failed: Math.max(...rs.map((r) => r.failed)) }]));
+for (const [n, m] of med) console.log(JSON.stringify({ bench: 'compare', median_of: ROUNDS, receiver: n, ...m }));
+for (const ours of ['sightline --target mimir', 'sightline --target all']) {
+  const o = med.get(ours)!;
+  for (const p of ['prometheus', 'victoria-metrics']) {
+    const q = med.get(p)!;
+    console.log(
+      JSON.stringify({ bench: 'compare', ratio: `${ours} / ${p}`, throughput: +(o.samples_per_s / q.samples_per_s).toFixed(2), peak_rss: +(o.peak_rss_mb / q.peak_rss_mb).toFixed(2) }),
+    );
+  }
+}
