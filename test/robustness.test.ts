@@ -107,6 +107,9 @@ const CASES: Case[] = [
   { name: 'LogQL: |~ (a+)+b over 5,000-char lines', listener: 'loki', path: q('/loki/api/v1/query_range', '{app="rb"} |~ "(a+)+b"', '&limit=10'), status: 200, budget: 200 },
   { name: 'LogQL: label matcher (a|aa)+c', listener: 'loki', path: q('/loki/api/v1/query_range', '{app=~"(a|aa)+c"}', '&limit=10'), status: 200, budget: 200 },
   { name: 'LogQL: backreference in a line filter', listener: 'loki', path: q('/loki/api/v1/query_range', '{app="rb"} |~ "(a)\\\\1"'), status: 400 },
+  { name: 'LogQL: 1M "{" (POST)', listener: 'loki', path: '/loki/api/v1/query_range', method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `query=${'%7B'.repeat(1 << 20)}`, status: 400, budget: 1000 },
+  { name: 'LogQL: 2,000 nested sum(', listener: 'loki', path: q('/loki/api/v1/query_range', 'sum('.repeat(2000)), status: 400, budget: 1000, text: /nested too deeply/ },
+  { name: 'TraceQL: 3,000 "{"', listener: 'tempo', path: `/api/search?q=${'%7B'.repeat(3000)}`, status: 400, budget: 1000, text: /nested too deeply/ },
   { name: 'TraceQL: =~ (a|aa)+c', listener: 'tempo', path: `/api/search?q=${encodeURIComponent('{ name =~ "(a|aa)+c" }')}`, status: 200, budget: 200 },
   // Garbage on the binary receivers: a clean 4xx, never a 5xx.
   { name: 'remote write: garbage body', listener: 'prometheus', path: '/api/v1/write', method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' }, body: Buffer.from('garbage'), status: 400 },
