@@ -73,6 +73,14 @@ function nestedAnyValue(depth: number): Buffer {
   return out;
 }
 
+/** A Jaeger Batch whose unknown field 9 holds lists nested `depth` deep. */
+function jaegerNestedLists(depth: number): Buffer {
+  const level = Buffer.from([15, 0, 0, 0, 1]);
+  const body = Buffer.alloc(depth * level.length);
+  for (let i = 0; i < depth; i++) level.copy(body, i * level.length);
+  return Buffer.concat([Buffer.from([15, 0, 9]), body, Buffer.from([15, 0, 0, 0, 0, 0])]);
+}
+
 const field = (tag: number, body: Buffer) => Buffer.concat([Buffer.from([tag, ...varint(body.length)]), body]);
 
 /** ExportTraceServiceRequest with one resource attribute whose value nests `depth` deep. */
@@ -94,6 +102,8 @@ const CASES: Case[] = [
   { name: 'Loki push: gzip header on plain text', listener: 'loki', path: '/loki/api/v1/push', method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: '{"streams":[]}', status: 400 },
   { name: 'Loki push: unknown content encoding', listener: 'loki', path: '/loki/api/v1/push', method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'lzma' }, body: '{}', status: 415 },
   { name: 'OTLP/HTTP: gzip bomb', listener: 'otlp_http', path: '/v1/traces', method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' }, body: gzipSync(Buffer.alloc(128 << 20)), status: 413, budget: 2000 },
+  { name: 'Zipkin: "annotations": 5', listener: 'zipkin', path: '/api/v2/spans', method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([{ traceId, id: '0102030405060708', name: 'x', timestamp: 1, duration: 1, annotations: 5 }]), status: 400 },
+  { name: 'Jaeger Thrift: 1M nested lists', listener: 'jaeger', path: '/api/traces', method: 'POST', headers: { 'content-type': 'application/x-thrift' }, body: jaegerNestedLists(1_000_000), status: 400, text: /Depth limit exceeded/ },
   { name: 'Zipkin: gzip bomb', listener: 'zipkin', path: '/api/v2/spans', method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: gzipSync(Buffer.alloc(128 << 20, 0x20)), status: 413, budget: 2000 },
   // Regexes that make a backtracking engine run for minutes: linear time under RE2, or refused as invalid RE2.
   { name: 'PromQL: .*.*.*.*.*.*.*.*.*x over a 2,000-char value', listener: 'prometheus', path: q('/api/v1/query', 'rb_gauge{b=~".*.*.*.*.*.*.*.*.*x"}'), status: 200, budget: 100 },
@@ -107,6 +117,9 @@ const CASES: Case[] = [
   { name: 'LogQL: |~ (a+)+b over 5,000-char lines', listener: 'loki', path: q('/loki/api/v1/query_range', '{app="rb"} |~ "(a+)+b"', '&limit=10'), status: 200, budget: 200 },
   { name: 'LogQL: label matcher (a|aa)+c', listener: 'loki', path: q('/loki/api/v1/query_range', '{app=~"(a|aa)+c"}', '&limit=10'), status: 200, budget: 200 },
   { name: 'LogQL: backreference in a line filter', listener: 'loki', path: q('/loki/api/v1/query_range', '{app="rb"} |~ "(a)\\\\1"'), status: 400 },
+  { name: 'LogQL: 1M "{" (POST)', listener: 'loki', path: '/loki/api/v1/query_range', method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `query=${'%7B'.repeat(1 << 20)}`, status: 400, budget: 1000 },
+  { name: 'LogQL: 2,000 nested sum(', listener: 'loki', path: q('/loki/api/v1/query_range', 'sum('.repeat(2000)), status: 400, budget: 1000, text: /nested too deeply/ },
+  { name: 'TraceQL: 3,000 "{"', listener: 'tempo', path: `/api/search?q=${'%7B'.repeat(3000)}`, status: 400, budget: 1000, text: /nested too deeply/ },
   { name: 'TraceQL: =~ (a|aa)+c', listener: 'tempo', path: `/api/search?q=${encodeURIComponent('{ name =~ "(a|aa)+c" }')}`, status: 200, budget: 200 },
   // Garbage on the binary receivers: a clean 4xx, never a 5xx.
   { name: 'remote write: garbage body', listener: 'prometheus', path: '/api/v1/write', method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' }, body: Buffer.from('garbage'), status: 400 },

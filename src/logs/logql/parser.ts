@@ -5,6 +5,7 @@ import { compileAnchored, compileUnanchored } from '../../lib/regex/index.js';
 import { unquoteGo } from '../../lib/go-string.js';
 import { parseDurationParam } from '../model/index.js';
 import type { BinaryOp, CompareOp, Expr, ExtractionExpr, Grouping, LabelFilter, LineFilterOp, LogSelectorExpr, MetricExpr, RangeOp, Stage, Unwrap, VectorOp } from './ast.js';
+import { MAX_QUERY_NESTING, nestsDeeperThan } from '../../lib/nesting-depth.js';
 
 /** A LogQL syntax or semantic error; the API answers 400 with the message, as Loki does. */
 export class LogqlParseError extends Error {
@@ -14,9 +15,29 @@ export class LogqlParseError extends Error {
   }
 }
 
+/**
+ * The longest accepted query text in bytes: far above any dashboard query, low enough that the grammar's error
+ * recovery on hostile input (`{` repeated) stays well under a second on the shared event loop.
+ */
+export const MAX_LOGQL_QUERY_LENGTH = 64 * 1024;
+
 /** Parse a LogQL query with `@grafana/lezer-logql` into our AST. */
 export function parseLogql(query: string): Expr {
   if (query.trim() === '') throw new LogqlParseError('syntax error: unexpected end of input');
+  if (query.length > MAX_LOGQL_QUERY_LENGTH) {
+    throw new LogqlParseError(`parse error : query of ${query.length} bytes is longer than the limit of ${MAX_LOGQL_QUERY_LENGTH} bytes`);
+  }
+  if (nestsDeeperThan(query, MAX_QUERY_NESTING)) throw new LogqlParseError(`parse error : expression nested too deeply (more than ${MAX_QUERY_NESTING} levels)`);
+  try {
+    return parseChecked(query);
+  } catch (e) {
+    // Nesting deep enough to exhaust the stack is a client mistake (400), never an internal error.
+    if (e instanceof RangeError) throw new LogqlParseError('parse error : expression nested too deeply');
+    throw e;
+  }
+}
+
+function parseChecked(query: string): Expr {
   const tree = parser.parse(query);
   let err: SyntaxNode | undefined;
   tree.iterate({

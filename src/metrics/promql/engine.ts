@@ -11,6 +11,9 @@ import { METADATA_LABELS, type StepSeries, type Value } from './values.js';
 /** Prometheus refuses range queries that would return more points than this per series. */
 export const MAX_POINTS_PER_SERIES = 11_000;
 
+/** Default time slice of query evaluation on the shared event loop (see `EngineOptions.timeSliceMs`). */
+export const DEFAULT_TIME_SLICE_MS = 10;
+
 export interface EngineOptions {
   lookbackDelta?: number;
   maxSamples?: number;
@@ -18,6 +21,8 @@ export interface EngineOptions {
   /** Step of subqueries without an explicit step (Prometheus: the global evaluation interval, 1m). */
   defaultSubqueryStepMs?: number;
   experimentalFunctions?: boolean;
+  /** Longest stretch (ms) a query holds the event loop before yielding to ingest and other requests; 0 never yields. */
+  timeSliceMs?: number;
 }
 
 /** The PromQL engine over any `Queryable`. Defaults are those of `metrics.query` in the config. */
@@ -76,6 +81,7 @@ export class Engine implements PromqlEngine {
       maxSamples: this.maxSamples,
       deadline: Date.now() + timeout,
       signal: opts.signal,
+      slice: (this.opts.timeSliceMs ?? DEFAULT_TIME_SLICE_MS) > 0 ? { ms: this.opts.timeSliceMs ?? DEFAULT_TIME_SLICE_MS, since: performance.now() } : undefined,
       subqueryStep: this.subqueryStep,
       warnings: new Set(),
       infos: new Set(),

@@ -52,6 +52,15 @@ export class Evaluator {
     if (Date.now() > this.ctx.deadline) throw new PromqlError('timeout', 'query timed out in expression evaluation');
   }
 
+  /** Yield to the event loop once this query has held it for its time slice; then check deadline and cancellation. */
+  async pause(): Promise<void> {
+    const slice = this.ctx.slice;
+    if (!slice || performance.now() - slice.since < slice.ms) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    slice.since = performance.now();
+    this.checkNow();
+  }
+
   addSamples(n: number): void {
     this.ctx.currentSamples += n;
     this.ctx.samplesLoaded += n;
@@ -170,6 +179,7 @@ export class Evaluator {
 
   async eval(e: Expr): Promise<Value> {
     this.checkNow();
+    await this.pause();
     switch (e.kind) {
       case 'number':
         return { type: 'scalar', v: new Float64Array(this.steps).fill(e.val) };

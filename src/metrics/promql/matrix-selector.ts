@@ -9,8 +9,10 @@ import type { RangeVector, RawSeries } from './values.js';
 export async function selectSeries(ev: Evaluator, vs: VectorSelector, mint: number, maxt: number, hints: Partial<SelectHints>): Promise<{ labels: Labels; t: Float64Array; v: Float64Array; n: number; h?: readonly (FloatHistogram | undefined)[] }[]> {
   const series = await ev.ctx.querier.select(vs.matchers as Matcher[], { start: mint, end: maxt, step: ev.ctx.isRange ? ev.interval : 0, ...hints }, true);
   const out: { labels: Labels; t: Float64Array; v: Float64Array; n: number; h?: readonly (FloatHistogram | undefined)[] }[] = [];
-  for (const s of series) {
+  for (let i = 0; i < series.length; i++) {
+    const s = series[i];
     ev.checkTime();
+    if ((i & 63) === 0) await ev.pause();
     const b = s.samples(mint, maxt);
     if (b.length === 0) continue;
     out.push({ labels: s.labels, t: b.t, v: b.v, n: b.length, h: b.h });

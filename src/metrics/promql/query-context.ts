@@ -13,6 +13,11 @@ export interface QueryContext {
   maxSamples: number;
   deadline: number;
   signal?: AbortSignal;
+  /**
+   * Cooperative time slicing: evaluation runs on the process's one event loop, so after `sliceMs` of work it
+   * yields (`setImmediate`) to let ingest and other requests run, then checks the deadline and cancellation.
+   */
+  slice?: { ms: number; since: number };
   subqueryStep: number;
   warnings: Set<string>;
   infos: Set<string>;

@@ -19,7 +19,9 @@ export async function evalSubquery(ev: Evaluator, sq: SubqueryExpr): Promise<Ran
     // A child evaluator over the subquery's steps: stats decoding (see statsDecoding) does not reach into subqueries.
     const sub = ev.child(start, last, step);
     const inner = await sub.evalVector(sq.expr);
-    for (const s of inner) {
+    for (let si = 0; si < inner.length; si++) {
+      const s = inner[si];
+      if ((si & 63) === 0) await ev.pause();
       const n = s.count();
       if (n === 0) continue;
       const t = new Float64Array(n);

@@ -25,7 +25,10 @@ export async function evalVectorSelector(ev: Evaluator, vs: VectorSelector, with
   const out: StepSeries[] = [];
   const steps = ev.steps;
   for (let si = 0; si < series.length; si++) {
-    if ((si & 63) === 0) ev.checkNow();
+    if ((si & 63) === 0) {
+      ev.checkNow();
+      await ev.pause();
+    }
     const b = series[si].samples(lo, hi);
     const n = b.length;
     if (n === 0) continue;

@@ -85,7 +85,24 @@ class ThriftReader {
     for (let i = 0; i < n; i++) out.push(item());
     return out;
   }
+  /** Nesting of skipped containers so far; Apache Thrift's default recursion limit is 64. */
+  private skipDepth = 0;
+
   skip(type: number): void {
+    if (type === T_STRUCT || type === T_MAP || type === T_SET || type === T_LIST) {
+      if (this.skipDepth >= MAX_SKIP_DEPTH) throw new ThriftDecodeError('Depth limit exceeded');
+      this.skipDepth++;
+      try {
+        this.skipValue(type);
+      } finally {
+        this.skipDepth--;
+      }
+      return;
+    }
+    this.skipValue(type);
+  }
+
+  private skipValue(type: number): void {
     switch (type) {
       case T_BOOL:
       case T_BYTE:
@@ -253,6 +270,8 @@ function span(r: ThriftReader): Span {
     status,
   };
 }
+
+const MAX_SKIP_DEPTH = 64;
 
 /**
  * A Jaeger `Batch` in Thrift binary encoding (the body of `POST /api/traces` on the Jaeger collector's HTTP port

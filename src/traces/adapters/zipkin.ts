@@ -42,6 +42,20 @@ function micros(v: unknown): number {
 const microsToNanos = (us: number) => Long.fromNumber(us, true).multiply(1000);
 const str = (key: string, value: string): KeyValue => ({ key, value: { value: 'stringValue', stringValue: value } });
 
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** A span's nested fields have the types Zipkin's JSON schema gives them, or the request is a 400 naming the field. */
+function checkShape(raw: ZipkinSpan): void {
+  for (const f of ['tags', 'localEndpoint', 'remoteEndpoint'] as const) {
+    const v: unknown = raw[f];
+    if (v !== undefined && v !== null && !isObject(v)) throw new ZipkinDecodeError(`invalid ${f}: expected an object`);
+  }
+  const a: unknown = raw.annotations;
+  if (a === undefined || a === null) return;
+  if (!Array.isArray(a)) throw new ZipkinDecodeError('invalid annotations: expected an array');
+  for (const x of a) if (!isObject(x)) throw new ZipkinDecodeError('invalid annotations: expected an array of objects');
+}
+
 /**
  * Zipkin v2 JSON spans (`POST /api/v2/spans`) → OTLP resource spans, as the Collector's zipkin receiver maps them:
  * `localEndpoint.serviceName` → `service.name`, kinds, tags → attributes, the `error` tag → error status,
@@ -51,7 +65,8 @@ export function zipkinToOtlp(body: unknown): ResourceSpans[] {
   if (!Array.isArray(body)) throw new ZipkinDecodeError('expected a JSON array of spans');
   const byService = new Map<string, Span[]>();
   for (const raw of body as ZipkinSpan[]) {
-    if (raw === null || typeof raw !== 'object') throw new ZipkinDecodeError('expected a span object');
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ZipkinDecodeError('expected a span object');
+    checkShape(raw);
     const start = micros(raw.timestamp);
     const dur = micros(raw.duration);
     const attributes: KeyValue[] = [];

@@ -3,6 +3,7 @@ import type { SyntaxNode } from '@lezer/common';
 import { unquoteGo } from '../../lib/go-string.js';
 import type { ComparisonOp } from '../model/index.js';
 import { TraceqlParseError, type AggregateFn, type FieldExpr, type Intrinsic, type MetricsFn, type SpansetOp, type Stage, type TraceqlQuery } from './ast.js';
+import { MAX_QUERY_NESTING, nestsDeeperThan } from '../../lib/nesting-depth.js';
 
 const INTRINSICS: Record<string, Intrinsic> = {
   name: 'name',
@@ -52,8 +53,25 @@ export function parseTraceqlDuration(s: string): number {
 }
 
 /** Parse a TraceQL query into our AST. Throws `TraceqlParseError` with the position of the first syntax error. */
+/** The longest accepted TraceQL text in bytes (keeps the grammar's error recovery on hostile input short). */
+export const MAX_TRACEQL_QUERY_LENGTH = 64 * 1024;
+
 export function parseTraceql(q: string): TraceqlQuery {
   if (q.trim() === '') throw new TraceqlParseError('empty query');
+  if (q.length > MAX_TRACEQL_QUERY_LENGTH) {
+    throw new TraceqlParseError(`query of ${q.length} bytes is longer than the limit of ${MAX_TRACEQL_QUERY_LENGTH} bytes`);
+  }
+  if (nestsDeeperThan(q, MAX_QUERY_NESTING)) throw new TraceqlParseError(`expression nested too deeply (more than ${MAX_QUERY_NESTING} levels)`);
+  try {
+    return parseChecked(q);
+  } catch (e) {
+    // Nesting deep enough to exhaust the stack is a client mistake (400), never an internal error.
+    if (e instanceof RangeError) throw new TraceqlParseError('expression nested too deeply');
+    throw e;
+  }
+}
+
+function parseChecked(q: string): TraceqlQuery {
   // Tempo accepts quantiles written `.9`; the lezer grammar wants a leading zero.
   q = q.replace(/(quantile_over_time\([^)]*)/g, (m) => m.replace(/([,(]\s*)\.(\d)/g, '$10.$2'));
   const tree = parser.parse(q);

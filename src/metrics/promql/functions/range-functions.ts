@@ -67,8 +67,10 @@ const rangeFunction: FunctionCall = async (ev, e) => {
   const rateFamily = name === 'rate' || name === 'increase' || name === 'delta';
   const isCounter = name !== 'delta';
   const isRate = name === 'rate';
-  for (const r of rv.series) {
+  for (let ri = 0; ri < rv.series.length; ri++) {
+    const r = rv.series[ri];
     ev.checkTime();
+    if ((ri & 15) === 0) await ev.pause();
     if (r.h && r.h.some((x) => x !== undefined)) {
       const hs = histRangeSeries(ev, name, r, rv, e, dropName, scalars);
       if (hs) {
