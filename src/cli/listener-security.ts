@@ -33,7 +33,7 @@ function listenAddresses(obj: unknown, path: string[] = []): Array<[string, stri
  * `server.insecure_no_auth: true`. Throws a `ConfigError` naming the first exposed listener and both ways out.
  */
 export function checkExposedListeners(config: SightlineConfig, sections: readonly string[], web: WebConfig | undefined, warn: (msg: string, path: string) => void): void {
-  if (web?.authEnabled) return;
+  if (web?.authEnabled || config.server.tenant_tokens.length > 0) return;
   for (const [path, addr] of listenAddresses(config)) {
     const section = path.split('.')[0];
     if (section === 'ui' || !sections.includes(section)) continue;

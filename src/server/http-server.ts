@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { splitHostPort } from '../config/index.js';
 import { requestGuardsHook } from './request-guards.js';
+import { tenantAuthHook } from './tenant-auth.js';
 import { processWebConfigInForce, webConfigHook } from './web-config.js';
 
 export interface HttpServerOptions {
@@ -32,6 +33,8 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   });
   // The web configuration (TLS client certificates, basic auth) first: nothing answers an unauthenticated client.
   app.addHook('onRequest', webConfigHook);
+  // Then tenant tokens (server.tenant_tokens): who the client is, which tenants and scopes it holds.
+  app.addHook('onRequest', tenantAuthHook(opts.name));
   app.addHook('onRequest', requestGuardsHook);
   if (https && web) {
     const stop = web.watchCertificates((ctx) => (app.server as unknown as { setSecureContext(o: object): void }).setSecureContext({ ...https, ...ctx }));
