@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { splitHostPort } from '../config/index.js';
+import { corsHook } from './cors.js';
 import { requestGuardsHook } from './request-guards.js';
 import { tenantAuthHook } from './tenant-auth.js';
 import { processWebConfigInForce, webConfigHook } from './web-config.js';
@@ -35,6 +36,8 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   app.addHook('onRequest', webConfigHook);
   // Then tenant tokens (server.tenant_tokens): who the client is, which tenants and scopes it holds.
   app.addHook('onRequest', tenantAuthHook(opts.name));
+  // CORS (server.cors_origin, default none) on the APIs; the UI is same-origin and answers no cross-origin caller.
+  if (opts.name !== 'ui') app.addHook('onRequest', corsHook);
   app.addHook('onRequest', requestGuardsHook);
   if (https && web) {
     const stop = web.watchCertificates((ctx) => (app.server as unknown as { setSecureContext(o: object): void }).setSecureContext({ ...https, ...ctx }));

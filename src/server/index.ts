@@ -22,3 +22,4 @@ export {
   type TenantScope,
   type TenantTokenEntry,
 } from './tenant-auth.js';
+export { processCorsOrigin, setCorsHeaders, setProcessCorsOrigin, type CorsOrigin } from './cors.js';

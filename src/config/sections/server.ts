@@ -38,6 +38,11 @@ export const serverSection = z.strictObject({
    */
   insecure_no_auth: z.boolean().default(false),
   /**
+   * Origins allowed cross-origin access to the APIs (Prometheus's `--web.cors.origin`: an anchored RE2 regex, `.*`
+   * answered with `*`). Default: none. Ingest endpoints never allow a cross-origin caller.
+   */
+  cors_origin: z.string().optional(),
+  /**
    * Tenant-bound credentials for the metrics, Mimir, Loki, Tempo, OTLP and Alertmanager listeners: each token
    * (stored as its SHA-256, `sightline tokens create` prints one) carries tenants and scopes. With any configured,
    * every request needs a token (`Authorization: Bearer`, or as the basic auth password), its tenant comes from the
