@@ -1,4 +1,5 @@
 import { createServer, request as httpRequest } from 'node:http';
+import { statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 /**
  * The UI's Grafana-compatible API over real HTTP, on SQLite and on PostgreSQL (the same suite on both): sign-in,
@@ -335,6 +336,9 @@ describe.each(kinds)('UI API on %s', (kind) => {
     const l = await login(ui.base, 'admin', ADMIN_PASSWORD);
     const res = await fetch(`${ui.base}/api/datasources`, { method: 'POST', headers: { cookie: l.cookie!, origin: 'http://evil.example', 'content-type': 'application/json' }, body: JSON.stringify({ name: 'csrf', type: 'loki', url: '' }) });
     expect(res.status).toBe(403);
+    const nullOrigin = await fetch(`${ui.base}/api/datasources`, { method: 'POST', headers: { cookie: l.cookie!, origin: 'null', 'content-type': 'application/json' }, body: JSON.stringify({ name: 'csrf-null', type: 'loki', url: '' }) });
+    expect(nullOrigin.status).toBe(403);
+    if (kind === 'sqlite') expect(statSync((dbOpts as { path: string }).path).mode & 0o777).toBe(0o600);
   });
 
   it.runIf(enabled && withProm)('proxies PromQL to a real Prometheus and reports health (Save & test)', async () => {
