@@ -1,4 +1,6 @@
-import { request as httpRequest } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
+import { statSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 /**
  * The UI's Grafana-compatible API over real HTTP, on SQLite and on PostgreSQL (the same suite on both): sign-in,
  * sessions, lockout, roles, tokens, datasource CRUD with encrypted secrets, provisioning of the seed's
@@ -292,10 +294,51 @@ describe.each(kinds)('UI API on %s', (kind) => {
     expect((await api(ui.base, { token: 'glsa_madeup_00000000' })('GET', '/api/datasources')).status).toBe(401);
   });
 
+  it.runIf(enabled)("the proxy sends the datasource's X-Scope-OrgID, never the browser's", async () => {
+    const seen: Array<string | string[] | undefined> = [];
+    const upstream = createServer((req, res) => {
+      seen.push(req.headers['x-scope-orgid']);
+      res.setHeader('content-type', 'application/json');
+      res.end('{"status":"success","data":{"resultType":"vector","result":[]}}');
+    });
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+    try {
+      const port = (upstream.address() as AddressInfo).port;
+      const mk = async (uid: string, header: boolean) =>
+        expect(
+          (
+            await admin('POST', '/api/datasources', {
+              name: uid,
+              uid,
+              type: 'prometheus',
+              url: `http://127.0.0.1:${port}`,
+              ...(header ? { jsonData: { httpHeaderName1: 'X-Scope-OrgID' }, secureJsonData: { httpHeaderValue1: 'team-a' } } : {}),
+            })
+          ).status,
+        ).toBe(200);
+      await mk('tenant-a-ds', true);
+      await mk('no-tenant-ds', false);
+      const cookie = (await login(ui.base, 'admin', ADMIN_PASSWORD)).cookie!;
+      for (const uid of ['tenant-a-ds', 'no-tenant-ds']) {
+        const res = await fetch(`${ui.base}/api/datasources/proxy/uid/${uid}/api/v1/query?query=up`, { headers: { cookie, 'x-scope-orgid': 'team-b' } });
+        expect(res.status).toBe(200);
+        await res.text();
+      }
+      expect(seen).toEqual(['team-a', undefined]);
+    } finally {
+      upstream.close();
+      await admin('DELETE', '/api/datasources/uid/tenant-a-ds');
+      await admin('DELETE', '/api/datasources/uid/no-tenant-ds');
+    }
+  });
+
   it.runIf(enabled)('refuses cookie-authenticated changes from another origin (CSRF)', async () => {
     const l = await login(ui.base, 'admin', ADMIN_PASSWORD);
     const res = await fetch(`${ui.base}/api/datasources`, { method: 'POST', headers: { cookie: l.cookie!, origin: 'http://evil.example', 'content-type': 'application/json' }, body: JSON.stringify({ name: 'csrf', type: 'loki', url: '' }) });
     expect(res.status).toBe(403);
+    const nullOrigin = await fetch(`${ui.base}/api/datasources`, { method: 'POST', headers: { cookie: l.cookie!, origin: 'null', 'content-type': 'application/json' }, body: JSON.stringify({ name: 'csrf-null', type: 'loki', url: '' }) });
+    expect(nullOrigin.status).toBe(403);
+    if (kind === 'sqlite') expect(statSync((dbOpts as { path: string }).path).mode & 0o777).toBe(0o600);
   });
 
   it.runIf(enabled && withProm)('proxies PromQL to a real Prometheus and reports health (Save & test)', async () => {

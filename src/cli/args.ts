@@ -37,6 +37,7 @@ export const FLAG_OVERRIDES: Record<string, string> = {
   'rules.alert.resend-delay': 'rules.alert.resend_delay',
   'web.external-url': 'rules.external_url',
   'web.config.file': 'server.web_config_file',
+  'web.cors.origin': 'server.cors_origin',
 };
 
 export const USAGE = `Usage: sightline [flags]
@@ -54,6 +55,7 @@ Flags:
   --alertmanager.config FILE  an Alertmanager configuration file (alertmanager.yml), used unchanged
   --web.listen-address ADDR   Prometheus API listen address (default 127.0.0.1:9090)
   --web.config.file FILE      web configuration (TLS, client certificates, basic auth) for every listener
+  --web.cors.origin REGEX     origins allowed cross-origin reads of the APIs (anchored; default none)
   --storage.tsdb.retention.time DURATION   (default 15d)
   --storage.tsdb.retention.size SIZE       (default 0 = unlimited)
   --query.timeout DURATION    (default 2m)

@@ -1,6 +1,7 @@
 import { dirname } from 'node:path';
 import { ConfigError, loadYamlConfig, splitHostPort, webConfigSchema, type SightlineConfig } from '../config/index.js';
-import { WebConfig } from '../server/index.js';
+import { compileAnchored, RegexSyntaxError } from '../lib/regex/index.js';
+import { WebConfig, type CorsOrigin } from '../server/index.js';
 
 /** The web configuration of `server.web_config_file`, validated (unknown keys and bad values refused with their path). */
 export function loadWebConfig(config: SightlineConfig): WebConfig | undefined {
@@ -33,7 +34,7 @@ function listenAddresses(obj: unknown, path: string[] = []): Array<[string, stri
  * `server.insecure_no_auth: true`. Throws a `ConfigError` naming the first exposed listener and both ways out.
  */
 export function checkExposedListeners(config: SightlineConfig, sections: readonly string[], web: WebConfig | undefined, warn: (msg: string, path: string) => void): void {
-  if (web?.authEnabled) return;
+  if (web?.authEnabled || config.server.tenant_tokens.length > 0) return;
   for (const [path, addr] of listenAddresses(config)) {
     const section = path.split('.')[0];
     if (section === 'ui' || !sections.includes(section)) continue;
@@ -48,5 +49,17 @@ export function checkExposedListeners(config: SightlineConfig, sections: readonl
       path,
       `${addr} is reachable beyond this machine without authentication; set basic_auth_users in a web configuration file (server.web_config_file / --web.config.file), or server.insecure_no_auth: true to accept the risk`,
     );
+  }
+}
+
+/** `server.cors_origin` compiled (anchored, RE2); a bad pattern is a `ConfigError` before anything listens. */
+export function corsOriginOf(config: SightlineConfig): CorsOrigin | undefined {
+  const p = config.server.cors_origin;
+  if (p === undefined) return undefined;
+  try {
+    return compileAnchored(p);
+  } catch (e) {
+    if (e instanceof RegexSyntaxError) throw new ConfigError('<config>', 'server.cors_origin', e.message);
+    throw e;
   }
 }

@@ -12,9 +12,9 @@ import { startCollector } from '../collector/index.js';
 import { ConfigError } from '../config/index.js';
 import { startTraces } from '../traces/index.js';
 import { startUi } from '../ui/index.js';
-import { MemoryGuard, createSelfMetricsRegistry, defaultMemoryLimit, setProcessMemoryGuard, setProcessWebConfig, type Component, type ComponentContext } from '../server/index.js';
+import { MemoryGuard, createSelfMetricsRegistry, defaultMemoryLimit, setProcessMemoryGuard, setProcessCorsOrigin, setProcessTenantTokens, setProcessWebConfig, TenantTokens, type Component, type ComponentContext } from '../server/index.js';
 import type { Target } from './args.js';
-import { checkExposedListeners, loadWebConfig } from './listener-security.js';
+import { checkExposedListeners, corsOriginOf, loadWebConfig } from './listener-security.js';
 import { version } from '../lib/version.js';
 
 export interface StartOptions {
@@ -116,6 +116,8 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
   const web = loadWebConfig(opts.config);
   checkExposedListeners(opts.config, TARGET_SECTIONS[opts.target] ?? [], web, (msg, path) => opts.logger.warn({ listener: path }, msg));
   setProcessWebConfig(web);
+  setProcessTenantTokens(new TenantTokens(opts.config.server.tenant_tokens));
+  setProcessCorsOrigin(corsOriginOf(opts.config));
   const guard = new MemoryGuard({ limitBytes: opts.config.server.memory_limit ?? defaultMemoryLimit(), spikeBytes: opts.config.server.memory_spike_limit });
   guard.register(ctx.registry);
   setProcessMemoryGuard(guard);
@@ -131,6 +133,8 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
     for (const c of components.reverse()) await c.stop().catch(() => {});
     setProcessMemoryGuard(undefined);
     setProcessWebConfig(undefined);
+    setProcessTenantTokens(undefined);
+    setProcessCorsOrigin(undefined);
     throw e;
   }
   const ports = Object.assign({}, ...components.map((c) => c.ports)) as Record<string, number>;
@@ -142,6 +146,8 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
       stopping ??= (async () => {
         setProcessMemoryGuard(undefined);
         setProcessWebConfig(undefined);
+        setProcessTenantTokens(undefined);
+        setProcessCorsOrigin(undefined);
         for (const c of [...components].reverse()) {
           try {
             await c.stop();

@@ -1,6 +1,6 @@
 import { Server, ServerCredentials, status as GrpcStatus, type Metadata, type ServerUnaryCall, type sendUnaryData, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { HttpError, processWebConfigInForce } from '../server/index.js';
+import { HttpError, authenticateGrpc, bindPrincipal, processWebConfigInForce } from '../server/index.js';
 import { splitHostPort } from '../config/index.js';
 import { OtlpDecodeError, decodeOrReject, decodeLogsRequest, decodeMetricsRequest, decodeTracesRequest, encodeExportResponse, type Signal } from './proto/codec.js';
 import type { ExportRequest } from './export-handler.js';
@@ -79,6 +79,12 @@ export async function startOtlpGrpcServer(opts: GrpcReceiverOptions): Promise<{ 
               cb({ code: GrpcStatus.UNAUTHENTICATED, details: 'Unauthorized' });
               return;
             }
+            const auth = authenticateGrpc(md.authorization, `${signal}:write`);
+            if (auth.code) {
+              cb({ code: auth.code === 'unauthenticated' ? GrpcStatus.UNAUTHENTICATED : GrpcStatus.PERMISSION_DENIED, details: auth.code === 'unauthenticated' ? 'no valid credentials' : `missing scope ${signal}:write` });
+              return;
+            }
+            if (auth.principal) bindPrincipal(md, auth.principal);
             const tenant = opts.tenant(signal, md);
             const out = await opts.handle(decodeOrReject(() => decodeGrpc(signal, call.request)), tenant, { address: peerAddress(call.getPeer()), metadata: md });
             cb(null, Buffer.from(encodeExportResponse(signal, out.rejected, out.message)));

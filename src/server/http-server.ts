@@ -2,8 +2,12 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { splitHostPort } from '../config/index.js';
+import { corsHook } from './cors.js';
 import { requestGuardsHook } from './request-guards.js';
+import { tenantAuthHook } from './tenant-auth.js';
 import { processWebConfigInForce, webConfigHook } from './web-config.js';
+
+const CORS_LISTENERS = new Set(['metrics', 'mimir', 'logs', 'traces', 'zipkin', 'jaeger', 'otlp', 'alertmanager']);
 
 export interface HttpServerOptions {
   name: string;
@@ -32,6 +36,11 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   });
   // The web configuration (TLS client certificates, basic auth) first: nothing answers an unauthenticated client.
   app.addHook('onRequest', webConfigHook);
+  // Then tenant tokens (server.tenant_tokens): who the client is, which tenants and scopes it holds.
+  app.addHook('onRequest', tenantAuthHook(opts.name));
+  // CORS (server.cors_origin, default none) on the stores' APIs. The UI is same-origin; the Collector's receivers
+  // keep their own `cors` setting.
+  if (CORS_LISTENERS.has(opts.name)) app.addHook('onRequest', corsHook);
   app.addHook('onRequest', requestGuardsHook);
   if (https && web) {
     const stop = web.watchCertificates((ctx) => (app.server as unknown as { setSecureContext(o: object): void }).setSecureContext({ ...https, ...ctx }));

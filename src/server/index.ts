@@ -8,3 +8,18 @@ export { MemoryGuard, defaultMemoryLimit, processMemoryGuard, setProcessMemoryGu
 export { isWriteRequest } from './request-guards.js';
 export { browserWriteRefusal } from './browser-write-guard.js';
 export { WebConfig, processWebConfigInForce, setProcessWebConfig } from './web-config.js';
+export {
+  TENANT_SCOPES,
+  TenantTokens,
+  authenticateGrpc,
+  bindPrincipal,
+  hashTenantToken,
+  principalOf,
+  processTenantTokensInForce,
+  requiredScope,
+  setProcessTenantTokens,
+  type TenantPrincipal,
+  type TenantScope,
+  type TenantTokenEntry,
+} from './tenant-auth.js';
+export { processCorsOrigin, setCorsHeaders, setProcessCorsOrigin, type CorsOrigin } from './cors.js';

@@ -162,8 +162,10 @@ export async function createUiServer(opts: UiServerOptions & { staticDir?: strin
     if (isApi) reply.header('cache-control', 'no-store');
     if (user?.authMethod === 'session' && !['GET', 'HEAD', 'OPTIONS'].includes(req.method)) {
       // Cookie-authenticated changes must come from our own pages (CSRF).
+      // `Origin: null` (sandboxed frames, file: pages, some redirects) is never our own page.
       const origin = req.headers.origin;
-      if (origin && origin !== 'null') {
+      if (origin === 'null') throw new HttpError(403, 'forbidden', 'origin not allowed');
+      if (origin) {
         let host = '';
         try {
           host = new URL(origin).host;

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { redactSecretsYaml } from '../../config/index.js';
 import { compileAnchored, type Matcher, type Regex } from '../../model/index.js';
 import { isResolved, newAlert, validateAlert, type Alert } from '../alert.js';
 import type { Alertmanager, AlertStatus } from '../alertmanager.js';
@@ -151,7 +152,8 @@ export function registerV2Routes(app: FastifyInstance, opts: V2Options): void {
     const am = opts.am();
     return {
       cluster: { peers: [], status: 'disabled' },
-      config: { original: am.config.original },
+      // Secrets as Alertmanager shows them: `<secret>`.
+      config: { original: redactSecretsYaml(am.config.original) },
       uptime: apiTime(am.startedAt),
       versionInfo: { branch: 'sightline', buildDate: '', buildUser: 'sightline', goVersion: `node ${process.version}`, revision: opts.version, version: '0.25.0' },
     };

@@ -1,6 +1,21 @@
 import { z } from 'zod';
 import { byteSize } from '../zod-helpers.js';
 
+/** The scopes a tenant token may carry (`src/server/tenant-auth.ts` checks them per route). */
+export const TENANT_SCOPES = [
+  'metrics:read',
+  'metrics:write',
+  'logs:read',
+  'logs:write',
+  'traces:read',
+  'traces:write',
+  'rules:read',
+  'rules:write',
+  'alerts:read',
+  'alerts:write',
+  'admin',
+] as const;
+
 export const serverSection = z.strictObject({
   log_level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   log_format: z.enum(['json', 'logfmt']).default('json'),
@@ -22,4 +37,26 @@ export const serverSection = z.strictObject({
    * start is refused, naming the listener.
    */
   insecure_no_auth: z.boolean().default(false),
+  /**
+   * Origins allowed cross-origin access to the APIs (Prometheus's `--web.cors.origin`: an anchored RE2 regex, `.*`
+   * answered with `*`). Default: none. Ingest endpoints never allow a cross-origin caller.
+   */
+  cors_origin: z.string().optional(),
+  /**
+   * Tenant-bound credentials for the metrics, Mimir, Loki, Tempo, OTLP and Alertmanager listeners: each token
+   * (stored as its SHA-256, `sightline tokens create` prints one) carries tenants and scopes. With any configured,
+   * every request needs a token (`Authorization: Bearer`, or as the basic auth password), its tenant comes from the
+   * token and `X-Scope-OrgID` may only narrow to one of the token's tenants.
+   */
+  tenant_tokens: z
+    .array(
+      z.strictObject({
+        name: z.string().optional(),
+        token_sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be the hex SHA-256 of the token'),
+        tenants: z.array(z.string().regex(/^[a-zA-Z0-9!\-_.*'()]{1,150}$/, 'invalid tenant ID')).min(1),
+        scopes: z.array(z.enum(TENANT_SCOPES)).min(1),
+      }),
+    )
+    .default([]),
 });
+

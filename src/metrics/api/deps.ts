@@ -1,3 +1,4 @@
+import type { CorsOrigin } from '../../server/index.js';
 import type { FastifyRequest } from 'fastify';
 import type { Labels, Matcher } from '../../model/index.js';
 import type { PromqlEngine } from '../promql/types.js';
@@ -148,8 +149,8 @@ export interface PrometheusApiOptions {
   maxConcurrentQueries?: number;
   /** Prometheus's `--query.timeout` (ms, default 2m): the longest a query may run, whatever its `timeout` parameter. */
   queryTimeoutMs?: number;
-  /** Allowed CORS origins (Prometheus's `--web.cors.origin`, anchored); any origin (`*`) when absent. */
-  corsOrigin?: RegExp;
+  /** Allowed CORS origins (Prometheus's `--web.cors.origin`, anchored); the process's `server.cors_origin` when absent. */
+  corsOrigin?: CorsOrigin;
   /** Time source (tests). */
   now?: () => number;
 }

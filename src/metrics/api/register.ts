@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { createGzip, constants as zlibConstants } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { HttpError } from '../../server/index.js';
+import { HttpError, processCorsOrigin, setCorsHeaders } from '../../server/index.js';
 import { PromqlError } from '../promql/types.js';
 import { ApiError } from './api-error.js';
 import { ConcurrencyGate } from './concurrency-gate.js';
@@ -65,18 +65,8 @@ export function registerPrometheusApi(app: FastifyInstance, deps: PrometheusApiD
   const queryTimeoutMs = opts.queryTimeoutMs ?? 120_000;
   const now = opts.now ?? Date.now;
 
-  const cors = opts.corsOrigin;
-  /** Prometheus's `httputil.SetCORS` (`--web.cors.origin`, default `.*`, answered with `*`). */
-  const setCors = (req: FastifyRequest, reply: FastifyReply) => {
-    reply.header('vary', 'Origin');
-    const origin = req.headers.origin;
-    if (!origin) return;
-    reply.header('access-control-allow-headers', 'Accept, Authorization, Content-Type, Origin');
-    reply.header('access-control-allow-methods', 'GET, POST, OPTIONS');
-    reply.header('access-control-expose-headers', 'Date');
-    if (cors === undefined) reply.header('access-control-allow-origin', '*');
-    else if (cors.test(origin)) reply.header('access-control-allow-origin', origin);
-  };
+  /** Prometheus's `httputil.SetCORS` with `--web.cors.origin` (this API's option, else the process's; none by default). */
+  const setCors = (req: FastifyRequest, reply: FastifyReply) => setCorsHeaders(req, reply, opts.corsOrigin ?? processCorsOrigin());
 
   const handle = (handler: Handler) => async (req: FastifyRequest, reply: FastifyReply) => {
     setCors(req, reply);

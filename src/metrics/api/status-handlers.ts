@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { availableParallelism } from 'node:os';
+import { redactSecretsYaml } from '../../config/index.js';
 import { METRIC_NAME, Matcher, compareStrings } from '../../model/index.js';
 import { ApiError, badData } from './api-error.js';
 import type { RuntimeInfo, TsdbStat, TsdbStatus } from './deps.js';
@@ -16,7 +17,8 @@ export async function buildInfo(ctx: HandlerContext): Promise<ApiResult> {
 }
 
 export async function config(ctx: HandlerContext): Promise<ApiResult> {
-  return { data: `{"yaml":${jsonString(ctx.deps.configYaml())}}` };
+  // Secrets as Prometheus shows them: `<secret>`, never the value.
+  return { data: `{"yaml":${jsonString(redactSecretsYaml(ctx.deps.configYaml()))}}` };
 }
 
 export async function flags(ctx: HandlerContext): Promise<ApiResult> {

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
@@ -34,6 +34,10 @@ export async function openUiDatabase(opts: DatabaseOptions): Promise<UiDatabase>
   let db: Kysely<Database>;
   if (opts.type === 'sqlite') {
     mkdirSync(dirname(opts.path), { recursive: true });
+    // Owner-only, like secret.key: the database holds password hashes, sessions and encrypted datasource secrets
+    // (SQLite gives its -wal and -shm files the database file's mode).
+    closeSync(openSync(opts.path, 'a', 0o600));
+    chmodSync(opts.path, 0o600);
     const file = new BetterSqlite3(opts.path);
     file.pragma('journal_mode = WAL');
     file.pragma('foreign_keys = ON');

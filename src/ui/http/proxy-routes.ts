@@ -7,8 +7,8 @@ import { isReadPath } from '../datasources/proxy-paths.js';
 import { upstreamHeaders, upstreamTarget, upstreamTimeoutMs } from '../datasources/upstream.js';
 import { parseId, requireRole, type UiRouteContext } from './context.js';
 
-/** Request headers passed on to the datasource; cookies and the caller's credentials never are. */
-const FORWARD_REQUEST = ['accept', 'content-type', 'x-scope-orgid', 'x-query-tags', 'cache-control'];
+/** Request headers passed on to the datasource; cookies, the caller's credentials and its X-Scope-OrgID never are (the tenant is the datasource's, set by its custom headers). */
+const FORWARD_REQUEST = ['accept', 'content-type', 'x-query-tags', 'cache-control'];
 /** Response headers passed back (body is re-streamed decoded, so no content-encoding/length). */
 const FORWARD_RESPONSE = ['content-type', 'cache-control', 'warning', 'results-cache-gen-number'];
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'POST']);

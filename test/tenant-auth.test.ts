@@ -1,0 +1,173 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compressSnappyBody } from '../src/metrics/remote/codec/index.js';
+import { hashTenantToken } from '../src/server/index.js';
+import { encodeV1 } from './helpers/remote-write-protos.js';
+import { spawnSightline, startedPorts, tempDir, waitFor, type SpawnedSightline } from './helpers/process.js';
+
+// Tenant-bound tokens on the real process: every pillar multi-tenant, tokens for tenants A and B. A's token can
+// neither read nor write B's data on Mimir, Loki or Tempo, whatever X-Scope-OrgID says (one tenant, another, `a|b`).
+
+const dir = tempDir('sightline-tenant-auth-');
+const TOKENS = {
+  a: 'tok-a-0123456789abcdef0123456789abcdef',
+  b: 'tok-b-0123456789abcdef0123456789abcdef',
+  aRead: 'tok-a-read-0123456789abcdef0123456789',
+  both: 'tok-both-0123456789abcdef0123456789ab',
+};
+const ALL = ['metrics:read', 'metrics:write', 'logs:read', 'logs:write', 'traces:read', 'traces:write'];
+
+let s: SpawnedSightline;
+let ports: Record<string, number>;
+
+type Who = keyof typeof TOKENS | undefined;
+
+async function req(port: string, path: string, who: Who, init: { method?: string; body?: Buffer | string; headers?: Record<string, string>; org?: string } = {}) {
+  const res = await fetch(`http://127.0.0.1:${ports[port]}${path}`, {
+    method: init.method ?? 'GET',
+    body: init.body,
+    headers: { ...(who ? { authorization: `Bearer ${TOKENS[who]}` } : {}), ...(init.org !== undefined ? { 'x-scope-orgid': init.org } : {}), ...init.headers },
+  });
+  return { status: res.status, text: await res.text() };
+}
+
+const pushMetric = (who: Who, tenant: string, org?: string) =>
+  req('mimir', '/api/v1/push', who, {
+    method: 'POST',
+    org,
+    headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0' },
+    body: compressSnappyBody(encodeV1([{ labels: [{ name: '__name__', value: 'iso_metric' }, { name: 'owner', value: tenant }], samples: [{ value: 1, timestamp: Date.now() }] }])),
+  });
+
+const pushLog = (who: Who, tenant: string, org?: string) =>
+  req('loki', '/loki/api/v1/push', who, {
+    method: 'POST',
+    org,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ streams: [{ stream: { app: 'iso' }, values: [[`${Date.now()}000000`, `line of ${tenant}`]] }] }),
+  });
+
+const traceId = (tenant: string) => (tenant === 'team-a' ? 'a'.repeat(32) : 'b'.repeat(32));
+const pushTrace = (who: Who, tenant: string, org?: string) =>
+  req('otlp_http', '/v1/traces', who, {
+    method: 'POST',
+    org,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      resourceSpans: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: `svc-${tenant}` } }] },
+          scopeSpans: [{ spans: [{ traceId: traceId(tenant), spanId: '0102030405060708', name: `op-${tenant}`, kind: 1, startTimeUnixNano: `${Date.now() - 1000}000000`, endTimeUnixNano: `${Date.now()}000000` }] }],
+        },
+      ],
+    }),
+  });
+
+describe('tenant-bound tokens', () => {
+  beforeAll(async () => {
+    const tok = (name: string, token: string, tenants: string[], scopes: string[]) =>
+      `    - { name: ${name}, token_sha256: ${hashTenantToken(token)}, tenants: [${tenants.join(', ')}], scopes: [${scopes.join(', ')}] }`;
+    writeFileSync(
+      join(dir, 'sightline.yaml'),
+      [
+        'server:',
+        '  tenant_tokens:',
+        tok('a', TOKENS.a, ['team-a'], ALL),
+        tok('b', TOKENS.b, ['team-b'], ALL),
+        tok('a-read', TOKENS.aRead, ['team-a'], ['metrics:read', 'logs:read', 'traces:read']),
+        tok('both', TOKENS.both, ['team-a', 'team-b'], ALL),
+        'metrics: { listen_address: 127.0.0.1:0, scrape_self: false }',
+        'remote: { multitenancy_enabled: true }',
+        'logs: { listen_address: 127.0.0.1:0, auth_enabled: true }',
+        'mimir: { listen_address: 127.0.0.1:0 }',
+        'traces: { listen_address: 127.0.0.1:0, multitenancy_enabled: true, zipkin: { listen_address: 127.0.0.1:0 }, jaeger: { listen_address: 127.0.0.1:0 } }',
+        'otlp: { grpc_listen_address: 127.0.0.1:0, http_listen_address: 127.0.0.1:0, multitenancy_enabled: true }',
+        'alertmanager: { listen_address: 127.0.0.1:0 }',
+        'ui: { listen_address: 127.0.0.1:0, development_mode: true }',
+        '',
+      ].join('\n'),
+    );
+    s = spawnSightline(['--config.file', join(dir, 'sightline.yaml'), '--data-dir', join(dir, 'data')]);
+    ports = await startedPorts(s, 60_000);
+    for (const [who, tenant] of [['a', 'team-a'], ['b', 'team-b']] as const) {
+      expect((await pushMetric(who, tenant)).status).toBe(200);
+      expect((await pushLog(who, tenant)).status).toBe(204);
+      expect((await pushTrace(who, tenant)).status).toBe(200);
+    }
+  }, 90_000);
+
+  afterAll(async () => {
+    s?.child.kill('SIGTERM');
+    await s?.exited;
+  });
+
+  it('no token is 401 on every pillar, probes stay open', async () => {
+    expect((await req('mimir', '/prometheus/api/v1/query?query=iso_metric', undefined, { org: 'team-a' })).status).toBe(401);
+    expect((await req('loki', '/loki/api/v1/labels', undefined, { org: 'team-a' })).status).toBe(401);
+    expect((await req('tempo', '/api/search/tags', undefined, { org: 'team-a' })).status).toBe(401);
+    expect((await req('prometheus', '/api/v1/query?query=1', undefined)).status).toBe(401);
+    expect((await pushMetric(undefined, 'team-a', 'team-a')).status).toBe(401);
+    expect((await req('mimir', '/api/v1/push', undefined, { method: 'POST', headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+    expect((await req('mimir', '/-/ready', undefined)).status).toBe(200);
+  });
+
+  it("A's token writes only to A: a header naming B, or a|b, is 403; a read-only token cannot write", async () => {
+    expect((await pushMetric('a', 'team-b', 'team-b')).status).toBe(403);
+    expect((await pushMetric('a', 'team-b', 'team-a|team-b')).status).toBe(403);
+    expect((await pushLog('a', 'team-b', 'team-b')).status).toBe(403);
+    expect((await pushTrace('a', 'team-b', 'team-b')).status).toBe(403);
+    expect((await pushMetric('aRead', 'team-a')).status).toBe(403);
+    expect((await pushLog('aRead', 'team-a')).status).toBe(403);
+    expect((await pushTrace('aRead', 'team-a')).status).toBe(403);
+  });
+
+  it('metrics (Mimir): each token reads only its tenant, for every header', async () => {
+    const q = '/prometheus/api/v1/query?query=iso_metric';
+    const owners = async (who: Who, org?: string) => {
+      const r = await req('mimir', q, who, { org });
+      expect(r.status).toBe(200);
+      return (JSON.parse(r.text) as { data: { result: { metric: { owner: string } }[] } }).data.result.map((x) => x.metric.owner);
+    };
+    expect(await owners('a')).toEqual(['team-a']);
+    expect(await owners('a', 'team-a')).toEqual(['team-a']);
+    expect(await owners('aRead')).toEqual(['team-a']);
+    expect(await owners('b')).toEqual(['team-b']);
+    expect(await owners('both', 'team-b')).toEqual(['team-b']);
+    for (const org of ['team-b', 'team-a|team-b', 'team-b|team-a']) expect((await req('mimir', q, 'a', { org })).status).toBe(403);
+    for (const path of ['/prometheus/api/v1/series?match[]=iso_metric', '/prometheus/api/v1/labels', '/prometheus/api/v1/label/owner/values']) {
+      const mine = await req('mimir', path, 'a');
+      expect(mine.status).toBe(200);
+      expect(mine.text).not.toContain('team-b');
+      expect((await req('mimir', path, 'a', { org: 'team-b' })).status).toBe(403);
+    }
+    // a token with two tenants must say which one
+    expect((await req('mimir', q, 'both')).status).toBe(400);
+  });
+
+  it('logs (Loki): each token reads only its tenant', async () => {
+    const q = `/loki/api/v1/query_range?query=${encodeURIComponent('{app="iso"}')}&start=${Date.now() - 3600_000}000000&end=${Date.now() + 60_000}000000`;
+    const a = await waitFor(async () => {
+      const r = await req('loki', q, 'a');
+      return r.status === 200 && r.text.includes('line of team-a') ? r : undefined;
+    });
+    expect(a.text).not.toContain('team-b');
+    const b = await req('loki', q, 'b');
+    expect(b.text).toContain('line of team-b');
+    expect(b.text).not.toContain('team-a');
+    for (const org of ['team-b', 'team-a|team-b']) {
+      expect((await req('loki', q, 'a', { org })).status).toBe(403);
+      expect((await req('loki', '/loki/api/v1/labels', 'a', { org })).status).toBe(403);
+    }
+  });
+
+  it('traces (Tempo): a trace is found only with its tenant', async () => {
+    await waitFor(async () => (await req('tempo', `/api/traces/${traceId('team-a')}`, 'a')).status === 200);
+    expect((await req('tempo', `/api/traces/${traceId('team-b')}`, 'a')).status).toBe(404);
+    expect((await req('tempo', `/api/traces/${traceId('team-b')}`, 'b')).status).toBe(200);
+    expect((await req('tempo', `/api/traces/${traceId('team-b')}`, 'a', { org: 'team-b' })).status).toBe(403);
+    expect((await req('tempo', `/api/traces/${traceId('team-b')}`, 'a', { org: 'team-a|team-b' })).status).toBe(403);
+    const tags = await req('tempo', '/api/search/tag/service.name/values', 'a');
+    expect(tags.text).not.toContain('svc-team-b');
+  });
+});
