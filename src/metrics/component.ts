@@ -8,7 +8,7 @@ import { version } from '../lib/version.js';
 import type { Component, ComponentContext } from '../server/index.js';
 import type { Appendable } from './storage-api/index.js';
 import { DEFAULT_TENANT, createHttpServer, listen } from '../server/index.js';
-import { prometheusFlags, registerPrometheusApi, type BuildInfo } from './api/index.js';
+import { prometheusFlags, registerFederation, registerPrometheusApi, type BuildInfo } from './api/index.js';
 import { Labels } from '../model/index.js';
 import { buildPrometheusConfig, loadPrometheusConfig, type PrometheusConfig } from './promconfig/index.js';
 import { Engine, formatQuery, parseExpr } from './promql/index.js';
@@ -111,6 +111,7 @@ export async function startMetrics(ctx: ComponentContext): Promise<MetricsCompon
     },
     { maxConcurrentQueries: cfg.query.max_concurrency, queryTimeoutMs: cfg.query.timeout },
   );
+  registerFederation(app, { queryable: tsdb, externalLabels, lookbackDeltaMs: cfg.query.lookback_delta });
   if (ctx.config.remote.prometheus_receiver_enabled) {
     registerRemoteWriteReceiver(
       app,
