@@ -108,6 +108,9 @@ export async function startMetrics(ctx: ComponentContext): Promise<MetricsCompon
       buildInfo: buildInfo(),
       rules: () => rules.status(),
       alerts: () => rules.alerts(),
+      snapshot: cfg.enable_admin_api ? (name, skipHead) => tsdb.snapshot(join(tsdb.opts.dir, 'snapshots', name), skipHead) : undefined,
+      walReplay: () => tsdb.walReplayStatus,
+      alertmanagers: () => notifier.alertmanagers(),
     },
     { maxConcurrentQueries: cfg.query.max_concurrency, queryTimeoutMs: cfg.query.timeout },
   );
