@@ -2,6 +2,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSightlineConfig, parseCliArgs } from '../src/cli/index.js';
 import { registerPrometheusApi } from '../src/metrics/api/index.js';
 import { Engine } from '../src/metrics/promql/index.js';
 import { Tsdb } from '../src/metrics/tsdb/index.js';
@@ -101,6 +102,11 @@ describe('POST /api/v1/admin/tsdb/snapshot', () => {
     const res = await fetch(`${url}/api/v1/admin/tsdb/snapshot?skip_head=true`, { method: 'PUT' });
     const { data } = (await res.json()) as { data: { name: string } };
     expect(readdirSync(join(dir, 'snapshots', data.name)).sort()).toEqual(db.blockMetas().map((m) => m.ulid).sort());
+  });
+
+  it('is enabled by --web.enable-admin-api (off by default)', () => {
+    expect(loadSightlineConfig(parseCliArgs(['--web.enable-admin-api']), {}).metrics.enable_admin_api).toBe(true);
+    expect(loadSightlineConfig(parseCliArgs([]), {}).metrics.enable_admin_api).toBe(false);
   });
 
   it('reports the WAL segments replayed', async () => {
