@@ -47,6 +47,7 @@ describe('POST /api/v1/admin/tsdb/snapshot', () => {
       flags: () => ({}),
       buildInfo: { version: '', revision: '', branch: '', buildUser: '', buildDate: '', goVersion: '' },
       walReplay: () => db.walReplayStatus,
+      alertmanagers: () => ['http://127.0.0.1:9093/api/v2/alerts'],
     };
     for (const enabled of [true, false]) {
       const app = createHttpServer({ name: 'metrics', listenAddress: '127.0.0.1:0', logger: silentLogger(), registry: createSelfMetricsRegistry() });
@@ -107,6 +108,14 @@ describe('POST /api/v1/admin/tsdb/snapshot', () => {
   it('is enabled by --web.enable-admin-api (off by default)', () => {
     expect(loadSightlineConfig(parseCliArgs(['--web.enable-admin-api']), {}).metrics.enable_admin_api).toBe(true);
     expect(loadSightlineConfig(parseCliArgs([]), {}).metrics.enable_admin_api).toBe(false);
+  });
+
+  it('lists the notified Alertmanagers', async () => {
+    const res = await fetch(`${url}/api/v1/alertmanagers`);
+    expect(await res.json()).toEqual({
+      status: 'success',
+      data: { activeAlertmanagers: [{ url: 'http://127.0.0.1:9093/api/v2/alerts' }], droppedAlertmanagers: [] },
+    });
   });
 
   it('reports the WAL segments replayed', async () => {
