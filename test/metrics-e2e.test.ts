@@ -78,6 +78,14 @@ describe('metrics: scrape to query through the single process', () => {
     await waitFor(async () => (await query('prometheus_tsdb_head_series{job="sightline"} > 0')).data?.result?.length === 1, 20_000, 'head series > 0');
   });
 
+  it('federates the scraped series at /federate', async () => {
+    const text = await waitFor(async () => {
+      const t = await (await fetch(`${base}/federate?match[]=${encodeURIComponent('app_temperature_celsius')}`)).text();
+      return t.includes('app_temperature_celsius{') ? t : undefined;
+    }, 20_000, 'federated app_temperature_celsius');
+    expect(text).toMatch(new RegExp(`^# TYPE app_temperature_celsius untyped\\napp_temperature_celsius\\{env="test",instance="127\\.0\\.0\\.1:${app.port}",job="app"\\} 21\\.5 \\d+\\n$`));
+  });
+
   it('shows the target in /api/v1/targets', async () => {
     const r = (await (await fetch(`${base}/api/v1/targets`)).json()) as { data: { activeTargets: { labels: Record<string, string>; health: string }[] } };
     const t = r.data.activeTargets.find((x) => x.labels.job === 'app');

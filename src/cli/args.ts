@@ -15,6 +15,8 @@ export interface CliOptions {
   alertmanagerConfig?: string;
   /** Flag overrides in Prometheus's spelling, applied on top of the config file. */
   overrides: Record<string, string>;
+  /** `--web.enable-admin-api`: the Prometheus role's admin endpoints (TSDB snapshot). */
+  enableAdminApi?: boolean;
   help: boolean;
   version: boolean;
 }
@@ -54,6 +56,7 @@ Flags:
                               or inside all: its pipelines replace the plain OTLP receivers)
   --alertmanager.config FILE  an Alertmanager configuration file (alertmanager.yml), used unchanged
   --web.listen-address ADDR   Prometheus API listen address (default 127.0.0.1:9090)
+  --web.enable-admin-api      enable the Prometheus admin endpoints (POST /api/v1/admin/tsdb/snapshot)
   --web.config.file FILE      web configuration (TLS, client certificates, basic auth) for every listener
   --web.cors.origin REGEX     origins allowed cross-origin reads of the APIs (anchored; default none)
   --storage.tsdb.retention.time DURATION   (default 15d)
@@ -82,6 +85,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
         'promtail.config': { type: 'string' },
         'otelcol.config': { type: 'string' },
         'alertmanager.config': { type: 'string' },
+        'web.enable-admin-api': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
         ...overrideOptions,
@@ -106,6 +110,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
     otelcolConfig: v['otelcol.config'] as string | undefined,
     alertmanagerConfig: v['alertmanager.config'] as string | undefined,
     overrides,
+    enableAdminApi: v['web.enable-admin-api'] === true,
     help: v.help === true,
     version: v.version === true,
   };

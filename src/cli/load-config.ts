@@ -41,6 +41,7 @@ export function loadSightlineConfig(opts: CliOptions, env: NodeJS.ProcessEnv = p
     setPath(raw, FLAG_OVERRIDES[flag], NUMERIC_FLAGS.has(flag) ? Number(value) : value);
   }
   if (opts.prometheusConfig) setPath(raw, 'metrics.prometheus_config_file', opts.prometheusConfig);
+  if (opts.enableAdminApi) setPath(raw, 'metrics.enable_admin_api', true);
   if (opts.promtailConfig) setPath(raw, 'agent.promtail_config_file', opts.promtailConfig);
   if (opts.otelcolConfig) setPath(raw, 'collector.config_file', opts.otelcolConfig);
   if (opts.alertmanagerConfig) setPath(raw, 'alertmanager.config_file', opts.alertmanagerConfig);

@@ -8,7 +8,7 @@ import { version } from '../lib/version.js';
 import type { Component, ComponentContext } from '../server/index.js';
 import type { Appendable } from './storage-api/index.js';
 import { DEFAULT_TENANT, createHttpServer, listen } from '../server/index.js';
-import { prometheusFlags, registerPrometheusApi, type BuildInfo } from './api/index.js';
+import { prometheusFlags, registerFederation, registerPrometheusApi, type BuildInfo } from './api/index.js';
 import { Labels } from '../model/index.js';
 import { buildPrometheusConfig, loadPrometheusConfig, type PrometheusConfig } from './promconfig/index.js';
 import { Engine, formatQuery, parseExpr } from './promql/index.js';
@@ -109,9 +109,13 @@ export async function startMetrics(ctx: ComponentContext): Promise<MetricsCompon
       buildInfo: buildInfo(),
       rules: () => rules.status(),
       alerts: () => rules.alerts(),
+      snapshot: cfg.enable_admin_api ? (name, skipHead) => tsdb.snapshot(join(tsdb.opts.dir, 'snapshots', name), skipHead) : undefined,
+      walReplay: () => tsdb.walReplayStatus,
+      alertmanagers: () => notifier.alertmanagers(),
     },
     { maxConcurrentQueries: cfg.query.max_concurrency, queryTimeoutMs: cfg.query.timeout },
   );
+  registerFederation(app, { queryable: tsdb, externalLabels, lookbackDeltaMs: cfg.query.lookback_delta });
   if (ctx.config.remote.prometheus_receiver_enabled) {
     registerRemoteWriteReceiver(
       app,

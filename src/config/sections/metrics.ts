@@ -10,6 +10,8 @@ export const metricsSection = z.strictObject({
   /** Scrape Sightline's own `/metrics` in the single-process stack. */
   scrape_self: z.boolean().default(true),
   self_scrape_interval: durationMs.default(15_000),
+  /** Prometheus's `--web.enable-admin-api`: `admin/tsdb/snapshot` answers (else `admin APIs disabled`). */
+  enable_admin_api: z.boolean().default(false),
   tsdb: z
     .strictObject({
       retention_time: durationMs.default(15 * 24 * 3600_000),

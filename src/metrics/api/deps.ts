@@ -135,6 +135,12 @@ export interface PrometheusApiDeps {
   rules?: () => RuleGroupStatus[];
   /** Defaults to the active alerts of the alerting rules in `rules`. */
   alerts?: () => AlertStatus[];
+  /** `admin/tsdb/snapshot` (present only with the admin API enabled): write snapshot `name`. */
+  snapshot?: (name: string, skipHead: boolean) => Promise<void>;
+  /** `status/walreplay`: WAL segments replayed at start. */
+  walReplay?: () => { min: number; max: number; current: number };
+  /** `alertmanagers`: URLs of the Alertmanagers notified. */
+  alertmanagers?: () => string[];
 }
 
 export interface PrometheusApiOptions {

@@ -67,3 +67,19 @@ export function formatTimestamp(ms: number): string {
   if (frac === 0) return `${sign}${secs}`;
   return `${sign}${secs}.${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}`;
 }
+
+/**
+ * Go's `strconv.FormatFloat(v, 'g', -1, 64)`, as the Prometheus text exposition format writes sample values:
+ * shortest round-trip digits, exponent form (two-digit exponent at least) when the decimal exponent is below -4
+ * or at least 6 (`1e+06`, `1.5e-05`), plain otherwise.
+ */
+export function formatFloatG(v: number): string {
+  if (v !== v) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
+  const e = v.toExponential();
+  const exp = Number(e.slice(e.indexOf('e') + 1));
+  if (exp < -4 || exp >= 6) return goExponent(e);
+  return String(v);
+}

@@ -14,8 +14,9 @@ export type {
   TsdbStatus,
 } from './deps.js';
 export { ApiError, type ApiErrorType } from './api-error.js';
-export { formatFloatF, formatSampleValue, formatTimestamp } from './float-format.js';
+export { formatFloatF, formatFloatG, formatSampleValue, formatTimestamp } from './float-format.js';
 export { MAX_TIME_MS, MIN_TIME_MS, parseDurationNs, parseTime } from './params.js';
 export { SelectorParseError, parseMetricSelector } from './selector-parser.js';
 export { extractSelectors } from './exemplars-handler.js';
 export { prometheusFlags } from './prometheus-flags.js';
+export { registerFederation, federatedSamples, federationText, type FederationDeps } from './federation.js';

@@ -17,6 +17,7 @@ export function prometheusFlags(cfg: MetricsConfig, dataDir: string, configFile 
     'storage.tsdb.min-block-duration': formatDuration(cfg.tsdb.min_block_duration),
     'storage.tsdb.max-block-duration': formatDuration(cfg.tsdb.max_block_duration ?? Math.min(cfg.tsdb.retention_time / 10, 31 * 24 * 3600_000)),
     'storage.tsdb.out-of-order-time-window': formatDuration(cfg.tsdb.out_of_order_time_window),
+    'web.enable-admin-api': String(cfg.enable_admin_api),
     'web.listen-address': cfg.listen_address,
   };
 }

@@ -6,6 +6,7 @@ import { PromqlError } from '../promql/types.js';
 import { ApiError } from './api-error.js';
 import { ConcurrencyGate } from './concurrency-gate.js';
 import type { PrometheusApiDeps, PrometheusApiOptions } from './deps.js';
+import { alertmanagers, snapshot, walReplay } from './admin-handlers.js';
 import { queryExemplars } from './exemplars-handler.js';
 import type { ApiResult, Handler } from './handler-context.js';
 import { jsonString } from './json-encoding.js';
@@ -145,6 +146,10 @@ export function registerPrometheusApi(app: FastifyInstance, deps: PrometheusApiD
       scope.get('/status/flags', handle(flags));
       scope.get('/status/runtimeinfo', handle(runtimeInfo));
       scope.get('/status/tsdb', handle(tsdbStatus));
+      scope.get('/status/walreplay', handle(walReplay));
+      scope.get('/alertmanagers', handle(alertmanagers));
+      scope.post('/admin/tsdb/snapshot', handle(snapshot));
+      scope.put('/admin/tsdb/snapshot', handle(snapshot));
       scope.options('/*', async (req, reply) => {
         setCors(req, reply);
         return reply.code(204).send();

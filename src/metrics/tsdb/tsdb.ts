@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
@@ -100,6 +100,8 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private unlock: () => void = () => {};
+  /** WAL segments replayed at open (`/api/v1/status/walreplay`). */
+  walReplayStatus = { min: 0, max: 0, current: 0 };
 
   private constructor(readonly opts: TsdbOptions) {
     this.walDir = join(opts.dir, 'wal');
@@ -239,6 +241,8 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
       decode(p);
     });
     this.wal = wal;
+    const segs = listSegments(this.walDir);
+    if (segs.length > 0) this.walReplayStatus = { min: segs[0], max: segs[segs.length - 1], current: segs[segs.length - 1] };
     if (stats.repaired) {
       this.metrics.walCorruptions.inc();
       this.logger.warn({ repaired: stats.repaired }, 'WAL had a torn or corrupt tail; it was cut off');
@@ -479,6 +483,34 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
     }
   }
 
+  /**
+   * Prometheus's `DB.Snapshot`: every loaded block hard-linked into `dir/<ULID>/` (no copy of chunk data), and,
+   * unless `skipHead`, the head's data written as one more block there. The result is a TSDB directory that opens
+   * on its own. Waits for a running compaction so that no block disappears half-linked.
+   */
+  async snapshot(dir: string, skipHead = false): Promise<void> {
+    if (this.closed) throw new Error('TSDB is closed');
+    while (this.compacting) await this.compacting;
+    mkdirSync(dir, { recursive: true });
+    for (const b of this.blocks) linkTree(b.dir, join(dir, b.meta.ulid));
+    const h = this.head;
+    if (skipHead || !Number.isFinite(h.minT) || !Number.isFinite(h.maxT)) return;
+    const mint = h.minT;
+    const maxt = h.maxT + 1;
+    const series: MemSeries[] = [];
+    for (const s of h.allSeries()) if (s.minT < maxt) series.push(s);
+    series.sort((a, b) => Labels.compare(a.labels, b.labels));
+    const id = ulid();
+    function* gen(): Generator<SeriesToWrite> {
+      for (const s of series) {
+        const chunks: ChunkSource[] = [];
+        for (const c of s.chunksIn(mint, maxt - 1)) chunks.push(clipChunk(c, mint, maxt));
+        if (chunks.length > 0) yield { labels: s.labels, chunks };
+      }
+    }
+    await writeBlock(dir, id, mint, maxt, gen(), { level: 1, sources: [id] });
+  }
+
   private writeHeadBlock(mint: number, maxt: number): Promise<BlockMeta | null> {
     const series: MemSeries[] = [];
     for (const s of this.head.allSeries()) if (s.minT < maxt) series.push(s);
@@ -679,4 +711,13 @@ function clipChunk(c: ChunkRef, mint: number, maxt: number): ChunkSource {
   const app = new XorChunkAppender();
   for (let i = 0; i < n; i++) if (t[i] >= mint && t[i] < maxt) app.append(t[i], v[i]);
   return { minT: app.minT, maxT: app.maxT, data: app.bytes() };
+}
+
+/** Recreate `src`'s directory tree at `dst` with every file hard-linked. */
+function linkTree(src: string, dst: string): void {
+  mkdirSync(dst, { recursive: true });
+  for (const e of readdirSync(src, { withFileTypes: true })) {
+    if (e.isDirectory()) linkTree(join(src, e.name), join(dst, e.name));
+    else if (e.isFile()) linkSync(join(src, e.name), join(dst, e.name));
+  }
 }
