@@ -13,3 +13,4 @@ export { MAX_BATCH_SIZE, Notifier, postableAlertsJson, toNotifierAlerts, type No
 export { TenantRulers, type TenantNamespaces, type TenantRulersOptions } from './ruler/tenant-rulers.js';
 export { RemoteWriteAppendable, type RemoteWriteTarget } from './ruler/remote-write-appendable.js';
 export { lokiRulerHook, startLokiRuler, type LokiRuler, type LokiRulerDeps } from './ruler/loki-ruler.js';
+export { MimirRuler, registerMimirRulesApi, type MimirRulerDeps } from './ruler/mimir-ruler.js';
