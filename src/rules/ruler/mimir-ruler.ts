@@ -200,7 +200,7 @@ export class MimirRuler {
 
   /** Rule status of a tenant with the namespace as `file`, as Mimir shows it. */
   status(tenant: string) {
-    return this.rulers.status(tenant).map((g) => ({ ...g, file: dec(g.file.slice(g.file.lastIndexOf('/') + 1)) }));
+    return this.rulers.status(tenant);
   }
 
   async stop(): Promise<void> {

@@ -114,9 +114,11 @@ export class TenantRulers {
     return [...this.managers.keys()].sort();
   }
 
-  /** `/prometheus/api/v1/rules` of a tenant (empty for an unknown tenant). */
+  /** `/prometheus/api/v1/rules` of a tenant (empty for an unknown tenant); `file` is the namespace, as Loki and Mimir show it. */
   status(tenant: string): RuleGroupStatus[] {
-    return this.managers.get(tenant)?.status() ?? [];
+    const nsOf = new Map<string, string>();
+    for (const [ns, path] of this.namespaces.get(tenant) ?? []) nsOf.set(path, ns);
+    return (this.managers.get(tenant)?.status() ?? []).map((g) => ({ ...g, file: nsOf.get(g.file) ?? g.file }));
   }
 
   alerts(tenant: string): AlertStatus[] {
