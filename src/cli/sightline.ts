@@ -8,6 +8,7 @@ import { startLogs } from '../logs/index.js';
 import { startMetrics } from '../metrics/index.js';
 import { startMimir } from '../metrics/mimir/index.js';
 import { startOtlp } from '../otlp/index.js';
+import { lokiRulerHook } from '../rules/index.js';
 import { startCollector } from '../collector/index.js';
 import { ConfigError } from '../config/index.js';
 import { startTraces } from '../traces/index.js';
@@ -41,7 +42,7 @@ async function startTarget(target: Target, ctx: ComponentContext, add: <C extend
     case 'all': {
       const metrics = add(await startMetrics(ctx));
       add(await startMimir(ctx));
-      const logs = add(await startLogs(ctx));
+      const logs = add(await startLogs(ctx, { ruler: lokiRulerHook(ctx, metrics.appendable) }));
       const traces = add(await startTraces(ctx, { metrics: metrics.appendable }));
       add(await startAlertmanager(ctx, { version: version() }));
       const stores = { traces: traces.traces, metrics: metrics.appendable, logs: logs.logs };
@@ -68,7 +69,7 @@ async function startTarget(target: Target, ctx: ComponentContext, add: <C extend
       add(await startMimir(ctx));
       return;
     case 'logs':
-      add(await startLogs(ctx));
+      add(await startLogs(ctx, { ruler: lokiRulerHook(ctx) }));
       return;
     case 'otlp':
       // No store in this process: each signal goes to its configured forwarder.

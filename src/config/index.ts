@@ -4,6 +4,7 @@ export { expandEnv, loadYamlConfig, parseYamlConfig, validate, type LoadOptions 
 export { sightlineConfigSchema, type SightlineConfig } from './schema.js';
 export type { MetricsConfig } from './sections/metrics.js';
 export type { LogsConfig, LogsLimits } from './sections/logs.js';
+export type { LokiRulerConfig } from './sections/loki-ruler.js';
 export { byteSize, durationMs, listenAddress, splitHostPort } from './zod-helpers.js';
 export { Overrides } from './overrides.js';
 export { objectStorageSchema, s3StorageSchema, type ObjectStorageConfig } from './sections/object-storage.js';

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { Overrides } from '../config/index.js';
 import type { LogsPushTarget } from '../otlp/index.js';
-import type { Component, ComponentContext } from '../server/index.js';
+import type { FastifyInstance } from 'fastify';
+import type { Component, ComponentContext, TenancyOptions } from '../server/index.js';
 import { DEFAULT_TENANT, createHttpServer, listen } from '../server/index.js';
 import { closeObjectStore, openObjectStore, type ObjectStore } from '../storage/index.js';
 import { attachTail, otlpLogsTarget, registerLogsRoutes } from './api/index.js';
@@ -9,9 +10,18 @@ import { Distributor, createDistributorMetrics } from './distributor/index.js';
 import { LogStore } from './log-store.js';
 import { LogqlEngine } from './logql/index.js';
 
+/** What the ruler hook is given: the Loki API's server (to mount the ruler APIs), the LogQL engine and the tenancy. */
+export interface LogsRulerHost {
+  app: FastifyInstance;
+  engine: LogqlEngine;
+  tenancy: TenancyOptions;
+}
+
 export interface LogsDeps {
   /** The object store for chunks and indexes (tests); default: the one `logs.storage` names. */
   objects?: ObjectStore;
+  /** Loki's ruler (`logs.ruler`), started by the caller (src/rules) on this role's server; stopped with it. */
+  ruler?: (host: LogsRulerHost) => Promise<{ stop(): Promise<void> } | undefined>;
 }
 
 /** The running Loki role; `logs` is its distributor seen as the OTLP receivers' log sink. */
@@ -50,6 +60,7 @@ export async function startLogs(ctx: ComponentContext, deps: LogsDeps = {}): Pro
   const app = createHttpServer({ name: 'logs', listenAddress: cfg.listen_address, logger: ctx.logger, registry: ctx.registry });
   registerLogsRoutes(app, { store, flush: () => store.flush(), engine, distributor, tenancy, limits });
   const detachTail = attachTail(app.server, store.ingester, engine, tenancy, ctx.logger);
+  const ruler = await deps.ruler?.({ app, engine, tenancy });
   const port = await listen(app, cfg.listen_address);
 
   const background = async () => {
@@ -71,6 +82,7 @@ export async function startLogs(ctx: ComponentContext, deps: LogsDeps = {}): Pro
     logs: otlpLogsTarget(distributor),
     async stop() {
       clearInterval(timer);
+      await ruler?.stop();
       detachTail();
       await app.close();
       try {

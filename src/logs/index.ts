@@ -3,7 +3,7 @@
  * limits) → `ingester` (WAL, head, flush) → `storage` (chunks and index in the object store, retention) →
  * `querier` (head + store) → `logql` (the engine) → `api` (HTTP). `LogStore` assembles the store of one process.
  */
-export { startLogs, type LogsComponent, type LogsDeps } from './component.js';
+export { startLogs, type LogsComponent, type LogsDeps, type LogsRulerHost } from './component.js';
 export { LogStore, type LogStoreOptions } from './log-store.js';
 export { LogqlEngine, LogqlParseError, parseLogql, type InstantQueryParams, type LogqlEngineOptions, type LogqlResult, type RangeQueryParams, type Sample, type StreamResult } from './logql/index.js';
 export type { Expr, LogSelectorExpr, MetricExpr } from './logql/index.js';

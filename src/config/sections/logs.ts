@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { byteSize, durationMs, listenAddress } from '../zod-helpers.js';
+import { lokiRulerSection } from './loki-ruler.js';
 import { objectStorageSchema } from './object-storage.js';
 
 /**
@@ -95,6 +96,8 @@ export const logsSection = z.strictObject({
   limits: limits.prefault({}),
   /** Per-tenant overrides of `limits` (Loki's runtime `overrides`). */
   overrides: z.record(z.string(), overrides).default({}),
+  /** Loki's ruler: LogQL rules per tenant from a local directory (off while `storage.local.directory` is empty). */
+  ruler: lokiRulerSection.prefault({}),
 }).refine((s) => s.object_store_dir === undefined || s.storage.filesystem.dir === undefined || s.object_store_dir === s.storage.filesystem.dir, {
   message: 'logs.object_store_dir and logs.storage.filesystem.dir name different directories; keep only storage.filesystem.dir',
   path: ['object_store_dir'],

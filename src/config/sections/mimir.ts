@@ -47,6 +47,15 @@ export const mimirSection = z.strictObject({
     })
     .prefault({}),
   overrides: z.record(z.string(), z.strictObject({ compactor_blocks_retention_period: durationMs.optional() })).default({}),
+  /** Mimir's ruler: per-tenant rule groups in `<data>/mimir/ruler-storage` (Mimir's default filesystem `ruler_storage`), managed with `/prometheus/config/v1/rules`. */
+  ruler: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      evaluation_interval: durationMs.default(60_000),
+      /** The URL alerts link back to (`generatorURL`); default `http://<listen_address>`. */
+      external_url: z.string().default(''),
+    })
+    .prefault({}),
 });
 
 export type MimirConfig = z.output<typeof mimirSection>;

@@ -146,6 +146,8 @@ export interface PrometheusApiDeps {
 export interface PrometheusApiOptions {
   /** Default `/api/v1`; `/prometheus/api/v1` for the Mimir role. */
   prefix?: string;
+  /** Mount only `/rules` and `/alerts` (the Loki and Mimir rulers' API); see `registerRulesApi`. */
+  rulesOnly?: boolean;
   /**
    * Per-request dependencies (the tenant's storage, say); overrides the static ones. May throw an `HttpError`
    * (401 "no org id") that is rendered in Prometheus's error format.

@@ -1,4 +1,4 @@
-export { registerPrometheusApi } from './register.js';
+export { registerPrometheusApi, registerRulesApi, type RulesApiDeps } from './register.js';
 export type {
   AlertStatus,
   AlertingRuleStatus,

@@ -128,6 +128,12 @@ export function registerPrometheusApi(app: FastifyInstance, deps: PrometheusApiD
         scope.get(path, handle(h));
         scope.post(path, handle(h));
       };
+      if (opts.rulesOnly) {
+        scope.get('/rules', handle(rules));
+        scope.get('/alerts', handle(alerts));
+        scope.setNotFoundHandler((_req, reply) => reply.code(404).type('text/plain').send('404 page not found\n'));
+        return;
+      }
       getPost('/query', instantQuery);
       getPost('/query_range', rangeQuery);
       getPost('/query_exemplars', queryExemplars);
@@ -158,4 +164,17 @@ export function registerPrometheusApi(app: FastifyInstance, deps: PrometheusApiD
     },
     { prefix },
   );
+}
+
+/** What the rules-only API reads: the rule groups and alerts (of the request's tenant). */
+export type RulesApiDeps = Pick<PrometheusApiDeps, 'rules' | 'alerts'>;
+
+/**
+ * Only `/rules` and `/alerts` of Prometheus's API, same JSON and filters, under `prefix` (the Loki and Mimir rulers'
+ * `/prometheus/api/v1`). `resolve` may throw an `HttpError` (401 "no org id").
+ */
+export function registerRulesApi(app: FastifyInstance, prefix: string, resolve: (req: FastifyRequest) => RulesApiDeps): void {
+  // Only the rules and alerts handlers are mounted; they read nothing but `rules` and `alerts`.
+  const only = (req: FastifyRequest) => resolve(req) as PrometheusApiDeps;
+  registerPrometheusApi(app, {} as PrometheusApiDeps, { prefix, rulesOnly: true, resolveDeps: only });
 }

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { MimirConfig } from '../../config/index.js';
 import type { Component, ComponentContext } from '../../server/index.js';
 import { DEFAULT_TENANT, createHttpServer, listen, resolveTenant, type TenancyOptions } from '../../server/index.js';
-import { closeObjectStore, openObjectStore, type ObjectStore } from '../../storage/index.js';
+import { FilesystemObjectStore, closeObjectStore, openObjectStore, type ObjectStore } from '../../storage/index.js';
 import { registerPrometheusApi } from '../api/index.js';
 import { buildInfo } from '../component.js';
 import { Overrides, mimirTenantLimits } from '../limits/index.js';
@@ -12,6 +12,7 @@ import { registerRemoteWriteReceiver } from '../remote/index.js';
 import { BucketCompactor } from './bucket-compactor.js';
 import { mimirMetrics } from './mimir-metrics.js';
 import { TenantStores } from './tenant-stores.js';
+import { MimirRuler } from '../../rules/index.js';
 
 export interface MimirComponent extends Component {
   readonly tenants: TenantStores;
@@ -87,6 +88,24 @@ export async function startMimir(ctx: ComponentContext): Promise<MimirComponent>
     maxMessageSize: ctx.config.remote.max_recv_msg_size,
   });
 
+  // Mimir's ruler: groups from the rules configuration API, kept in the ruler storage, evaluated over each tenant's data.
+  const ruler = cfg.ruler.enabled
+    ? new MimirRuler({
+        // Mimir's default `ruler_storage`: a filesystem store of its own (the blocks bucket's top level is tenants).
+        store: new FilesystemObjectStore(join(ctx.dataDir, 'mimir', 'ruler-storage')),
+        localDir: join(ctx.dataDir, 'mimir', 'rules-local'),
+        viewFor: (t) => tenants.forRead(t),
+        appendableFor: async (t) => (await tenants.get(t)).tsdb,
+        formatQuery,
+        tenancy,
+        registry: ctx.registry,
+        logger: log,
+        evaluationInterval: cfg.ruler.evaluation_interval,
+        externalURL: (cfg.ruler.external_url || `http://${cfg.listen_address}`).replace(/\/$/, ''),
+      })
+    : undefined;
+  ruler?.register(app);
+
   // Every request's dependencies come from `resolveDeps` (the tenant's); the static ones are never used.
   const noTenant: Queryable = { querier: () => Promise.reject(new Error('tenant not resolved')) };
   registerPrometheusApi(
@@ -103,7 +122,8 @@ export async function startMimir(ctx: ComponentContext): Promise<MimirComponent>
       maxConcurrentQueries: cfg.query.max_concurrency,
       queryTimeoutMs: cfg.query.timeout,
       resolveDeps: async (req) => {
-        const s = await tenants.forRead(resolveTenant(req.headers, tenancy));
+        const tenant = resolveTenant(req.headers, tenancy);
+        const s = await tenants.forRead(tenant);
         const tsdb = s.tsdb;
         return {
           queryable: s.queryable,
@@ -116,6 +136,8 @@ export async function startMimir(ctx: ComponentContext): Promise<MimirComponent>
           configYaml: () => '',
           flags: () => ({}),
           buildInfo: buildInfo(),
+          rules: ruler ? () => ruler.status(tenant) : undefined,
+          alerts: ruler ? () => ruler.rulers.alerts(tenant) : undefined,
         };
       },
     },
@@ -123,8 +145,10 @@ export async function startMimir(ctx: ComponentContext): Promise<MimirComponent>
 
   let port: number;
   try {
+    await ruler?.sync();
     port = await listen(app, cfg.listen_address);
   } catch (e) {
+    await ruler?.stop();
     await tenants.close();
     throw e;
   }
@@ -142,6 +166,7 @@ export async function startMimir(ctx: ComponentContext): Promise<MimirComponent>
       ready = false;
       if (timer) clearInterval(timer);
       await app.close();
+      await ruler?.stop();
       await compactor.idle();
       await tenants.close();
       closeObjectStore(store);
