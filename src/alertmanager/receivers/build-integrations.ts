@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { ReceiverConfig } from '../config/schema.js';
 import type { Integration } from '../notify/notifier.js';
 import { NotificationTemplate } from '../template/notification-template.js';
+import { EmailIntegration } from './email.js';
 import { PagerdutyIntegration } from './pagerduty.js';
 import { SlackIntegration } from './slack.js';
 import { WebhookIntegration } from './webhook.js';
@@ -15,7 +16,8 @@ export function buildIntegrations(receivers: readonly ReceiverConfig[], logger: 
     r.webhook_configs.forEach((c, i) => list.push(new WebhookIntegration(c, i)));
     r.slack_configs.forEach((c, i) => list.push(new SlackIntegration(c, i, tmpl)));
     r.pagerduty_configs.forEach((c, i) => list.push(new PagerdutyIntegration(c, i, tmpl)));
-    const unsupported = (['opsgenie_configs', 'wechat_configs', 'victorops_configs', 'sns_configs', 'webex_configs', 'discord_configs', 'telegram_configs', 'pushover_configs', 'email_configs'] as const).filter(
+    r.email_configs.forEach((c, i) => list.push(new EmailIntegration(c, i, tmpl)));
+    const unsupported = (['opsgenie_configs', 'wechat_configs', 'victorops_configs', 'sns_configs', 'webex_configs', 'discord_configs', 'telegram_configs', 'pushover_configs'] as const).filter(
       (k) => r[k].length > 0,
     );
     if (unsupported.length > 0) logger.warn({ component: 'alertmanager', receiver: r.name, kinds: unsupported }, 'receiver integrations not supported yet; they will not be notified');
