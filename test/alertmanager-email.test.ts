@@ -141,7 +141,7 @@ receivers:
     expect((await post({ alertname: 'Strict', team: 'strict' })).status).toBe(200);
     const failed = async () => {
       const text = await (await fetch(`${am.url}/metrics`)).text();
-      const m = /^alertmanager_notifications_failed_total\{integration="email"\} (\d+)/m.exec(text);
+      const m = /^alertmanager_notification_requests_failed_total\{integration="email"\} (\d+)/m.exec(text);
       return m ? Number(m[1]) : 0;
     };
     let n = 0;
