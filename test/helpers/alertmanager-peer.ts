@@ -46,6 +46,8 @@ export interface ReceivedNotification {
   path: string;
   at: number;
   body: Record<string, unknown>;
+  /** The request's Authorization header, if any. */
+  authorization?: string;
 }
 
 /** A loopback webhook receiver recording every POST; `failFor` paths answer 500. */
@@ -62,7 +64,7 @@ export async function startWebhookSink(): Promise<{ url: string; received: Recei
         res.end('down');
         return;
       }
-      received.push({ path, at: Date.now(), body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> });
+      received.push({ path, at: Date.now(), body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>, authorization: req.headers.authorization });
       res.end('ok');
     });
   });

@@ -550,6 +550,9 @@ export type WebhookConfig = z.output<typeof webhookConfig>;
 export type EmailConfig = z.output<typeof emailConfig>;
 export type SlackConfig = z.output<typeof slackConfig>;
 export type PagerdutyConfig = z.output<typeof pagerdutyConfig>;
+export type OpsgenieConfig = z.output<typeof opsgenieConfig>;
+export type DiscordConfig = z.output<typeof discordConfig>;
+export type TelegramConfig = z.output<typeof telegramConfig>;
 
 export const globalSchema = z.strictObject({
   resolve_timeout: amDuration.default(5 * 60_000),

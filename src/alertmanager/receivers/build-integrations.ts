@@ -2,8 +2,12 @@ import type { Logger } from 'pino';
 import type { ReceiverConfig } from '../config/schema.js';
 import type { Integration } from '../notify/notifier.js';
 import { NotificationTemplate } from '../template/notification-template.js';
+import { DiscordIntegration } from './discord.js';
+import { EmailIntegration } from './email.js';
+import { OpsgenieIntegration } from './opsgenie.js';
 import { PagerdutyIntegration } from './pagerduty.js';
 import { SlackIntegration } from './slack.js';
+import { TelegramIntegration } from './telegram.js';
 import { WebhookIntegration } from './webhook.js';
 
 /** The integrations of every receiver, by receiver name. Kinds not built here are logged once and skipped. */
@@ -15,7 +19,11 @@ export function buildIntegrations(receivers: readonly ReceiverConfig[], logger: 
     r.webhook_configs.forEach((c, i) => list.push(new WebhookIntegration(c, i)));
     r.slack_configs.forEach((c, i) => list.push(new SlackIntegration(c, i, tmpl)));
     r.pagerduty_configs.forEach((c, i) => list.push(new PagerdutyIntegration(c, i, tmpl)));
-    const unsupported = (['opsgenie_configs', 'wechat_configs', 'victorops_configs', 'sns_configs', 'webex_configs', 'discord_configs', 'telegram_configs', 'pushover_configs', 'email_configs'] as const).filter(
+    r.email_configs.forEach((c, i) => list.push(new EmailIntegration(c, i, tmpl)));
+    r.opsgenie_configs.forEach((c, i) => list.push(new OpsgenieIntegration(c, i, tmpl)));
+    r.discord_configs.forEach((c, i) => list.push(new DiscordIntegration(c, i, tmpl)));
+    r.telegram_configs.forEach((c, i) => list.push(new TelegramIntegration(c, i, tmpl)));
+    const unsupported = (['wechat_configs', 'victorops_configs', 'sns_configs', 'webex_configs', 'pushover_configs'] as const).filter(
       (k) => r[k].length > 0,
     );
     if (unsupported.length > 0) logger.warn({ component: 'alertmanager', receiver: r.name, kinds: unsupported }, 'receiver integrations not supported yet; they will not be notified');

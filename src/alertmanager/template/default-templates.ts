@@ -1,6 +1,6 @@
 /**
  * Alertmanager 0.25's default notification templates (`template/default.tmpl`) for the integrations built here:
- * subjects, Slack and PagerDuty texts, and the plain-text alert list. The e-mail HTML body is Sightline's own
+ * subjects, Slack, PagerDuty, Opsgenie, Telegram and Discord texts, and the plain-text alert list. The e-mail HTML body is Sightline's own
  * (Alertmanager's is a large inlined-CSS page); its subject is Alertmanager's.
  */
 export const DEFAULT_TEMPLATES = `
@@ -32,6 +32,20 @@ export const DEFAULT_TEMPLATES = `
 {{ define "pagerduty.default.client" }}{{ template "__alertmanager" . }}{{ end }}
 {{ define "pagerduty.default.clientURL" }}{{ template "__alertmanagerURL" . }}{{ end }}
 {{ define "pagerduty.default.instances" }}{{ template "__text_alert_list" . }}{{ end }}
+
+{{ define "__text_firing_resolved" }}{{ if gt (len .Alerts.Firing) 0 }}Alerts Firing:
+{{ template "__text_alert_list" .Alerts.Firing }}{{ end }}{{ if gt (len .Alerts.Resolved) 0 }}Alerts Resolved:
+{{ template "__text_alert_list" .Alerts.Resolved }}{{ end }}{{ end }}
+
+{{ define "opsgenie.default.message" }}{{ template "__subject" . }}{{ end }}
+{{ define "opsgenie.default.description" }}{{ .CommonAnnotations.SortedPairs.Values | join " " }}
+{{ template "__text_firing_resolved" . }}{{ end }}
+{{ define "opsgenie.default.source" }}{{ template "__alertmanagerURL" . }}{{ end }}
+
+{{ define "telegram.default.message" }}{{ template "__text_firing_resolved" . }}{{ end }}
+
+{{ define "discord.default.title" }}{{ template "__subject" . }}{{ end }}
+{{ define "discord.default.message" }}{{ template "__text_firing_resolved" . }}{{ end }}
 
 {{ define "email.default.subject" }}{{ template "__subject" . }}{{ end }}
 {{ define "email.default.html" }}<!DOCTYPE html>
