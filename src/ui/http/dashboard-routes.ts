@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HttpError } from '../../server/index.js';
 import { DashboardSaveError, slugify, type DashboardJson, type DashboardRow, type DashboardStore, type FolderRow } from '../dashboards/dashboard-store.js';
 import { applyImportInputs } from '../dashboards/import-inputs.js';
+import { migrateDashboard } from '../dashboards/schema-migrations.js';
 import { requireRole, type UiRouteContext } from './context.js';
 import type { SignedInUser } from './request-user.js';
 
@@ -109,7 +110,8 @@ export function registerDashboardRoutes(app: FastifyInstance, c: UiRouteContext 
     const starred = (await store.starredIds(u.id)).has(row.id);
     const provisionedReadOnly = !!row.provisioned && !row.allow_ui_updates;
     return {
-      dashboard: store.json(row),
+      // Grafana's schema migrations on load: old exports open as they are; the stored JSON stays as saved.
+      dashboard: migrateDashboard(store.json(row), await c.datasources.list()),
       meta: {
         type: 'db',
         canSave: canEdit(u),
