@@ -12,6 +12,7 @@ import { LoginLimiter } from './auth/login-limiter.js';
 import { SecretBox } from './auth/secret-box.js';
 import { SessionStore } from './auth/session-store.js';
 import { UserStore } from './auth/user-store.js';
+import { DashboardProvisioner, readDashboardProviders } from './dashboards/dashboard-provisioning.js';
 import { DashboardStore } from './dashboards/dashboard-store.js';
 import { DatasourceStore } from './datasources/datasource-store.js';
 import { applyProvisioning, readProvisioningFolder, selfDatasources } from './datasources/provisioning.js';
@@ -194,7 +195,14 @@ export async function createUiServer(opts: UiServerOptions & { staticDir?: strin
   registerAuthRoutes(app, c);
   registerDatasourceRoutes(app, c);
   registerAccountRoutes(app, c);
-  registerDashboardRoutes(app, { ...c, dashboards: new DashboardStore(db) });
+  const dashboards = new DashboardStore(db);
+  registerDashboardRoutes(app, { ...c, dashboards });
+  if (cfg.provisioning_path) {
+    const provisioner = new DashboardProvisioner(dashboards, readDashboardProviders(cfg.provisioning_path, env), opts.logger);
+    await provisioner.syncAll();
+    provisioner.start();
+    app.addHook('onClose', async () => provisioner.stop());
+  }
   await registerProxyRoutes(app, c);
   registerWebSocketProxy(app, c);
   registerStaticFiles(app, opts.staticDir ?? cfg.static_dir ?? defaultStaticDir());
