@@ -3,6 +3,7 @@
  * get with meta, versions and restore, search filters, folders, stars, import with __inputs mapped to datasources,
  * home, roles (a Viewer cannot save) and Grafana's bad-request answers.
  */
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,7 +55,14 @@ describe.each(['sqlite', 'postgres'] as const)('dashboard API on %s', (kind) => 
       pgServer = await startPostgres();
       dbOpts = { type: 'postgres', host: pgServer.host, port: pgServer.port, database: pgServer.database, user: pgServer.user, password: pgServer.password };
     }
-    const config = sightlineConfigSchema.parse({ ui: { listen_address: '127.0.0.1:0', provisioning_path: join(REPO_ROOT, 'test/fixtures/ui/provisioning') } }).ui;
+    // The fixture's datasources plus a dashboard provider (disableDeletion) over a folder of JSON files.
+    const prov = tempDir();
+    cpSync(join(REPO_ROOT, 'test/fixtures/ui/provisioning/datasources'), join(prov, 'datasources'), { recursive: true });
+    mkdirSync(join(prov, 'dashboards'));
+    mkdirSync(join(prov, 'json'));
+    writeFileSync(join(prov, 'json', 'ops.json'), JSON.stringify({ uid: 'provisioned-ops', title: 'Ops', tags: ['provisioned'] }));
+    writeFileSync(join(prov, 'dashboards', 'providers.yaml'), `apiVersion: 1\nproviders:\n- name: ops\n  folder: Operations\n  type: file\n  disableDeletion: true\n  options:\n    path: ${join(prov, 'json')}\n`);
+    const config = sightlineConfigSchema.parse({ ui: { listen_address: '127.0.0.1:0', provisioning_path: prov } }).ui;
     db = await openUiDatabase(dbOpts);
     app = await createUiServer({ config, db, secretKey: 'test-secret-key-0123456789', logger: silentLogger(), registry: createSelfMetricsRegistry(), env: { GF_SECURITY_ADMIN_PASSWORD: ADMIN_PASSWORD }, staticDir: tempDir() });
     base = `http://127.0.0.1:${await listen(app, '127.0.0.1:0')}`;
@@ -116,6 +124,15 @@ describe.each(['sqlite', 'postgres'] as const)('dashboard API on %s', (kind) => 
     expect((await viewer('GET', `/api/dashboards/uid/${uid}/versions`)).json[0]).toMatchObject({ version: 4, restoredFrom: 1, message: 'Restored from version 1' });
   });
 
+  it.runIf(enabled)('serves provisioned dashboards in their folder and refuses to delete them (disableDeletion)', async () => {
+    const hit = (await viewer('GET', '/api/search?tag=provisioned')).json;
+    expect(hit).toMatchObject([{ uid: 'provisioned-ops', title: 'Ops', folderTitle: 'Operations' }]);
+    expect((await viewer('GET', '/api/dashboards/uid/provisioned-ops')).json.meta).toMatchObject({ provisioned: true, canDelete: false, canSave: false });
+    const del = await admin('DELETE', '/api/dashboards/uid/provisioned-ops');
+    expect(del.status).toBe(400);
+    expect((await viewer('GET', '/api/dashboards/uid/provisioned-ops')).status).toBe(200);
+  });
+
   it.runIf(enabled)('refuses a Viewer, bad JSON with Grafana\'s message, a missing title, and unknown uids', async () => {
     const denied = await viewer('POST', '/api/dashboards/db', { dashboard: { title: 'Viewer made this' } });
     expect(denied.status).toBe(403);
@@ -149,10 +166,11 @@ describe.each(['sqlite', 'postgres'] as const)('dashboard API on %s', (kind) => 
     const titles = async (q: string) => ((await viewer('GET', '/api/search' + q)).json as { title: string; type: string }[]).map((h) => `${h.type}:${h.title}`);
     expect(await titles('?query=node')).toEqual(['dash-db:Node Exporter', 'dash-db:Node Summary', 'dash-db:Node Summary']);
     expect(await titles('?tag=node&tag=linux')).toEqual(['dash-db:Node Exporter']);
-    expect(await titles('?type=dash-folder')).toEqual(['dash-folder:Team A']);
+    expect(await titles('?type=dash-folder')).toEqual(['dash-folder:Operations', 'dash-folder:Team A']);
     expect(await titles('?folderUIDs=team-a')).toEqual(['dash-db:Loki Logs', 'dash-db:Node Exporter', 'dash-db:Node Summary']);
     expect(await titles('?folderUIDs=general&query=node')).toEqual(['dash-db:Node Summary']);
     const hit = (await viewer('GET', '/api/search?query=Loki')).json[0];
+    const hitOps = (await viewer('GET', '/api/search?query=Ops')).json[0] as { folderUid: unknown };
     expect(hit).toMatchObject({ title: 'Loki Logs', type: 'dash-db', tags: ['logs'], isStarred: false, folderUid: 'team-a', folderTitle: 'Team A', folderUrl: '/dashboards/f/team-a/team-a', uri: 'db/loki-logs' });
 
     expect((await viewer('POST', `/api/user/stars/dashboard/uid/${hit.uid}`)).status).toBe(200);
@@ -163,7 +181,8 @@ describe.each(['sqlite', 'postgres'] as const)('dashboard API on %s', (kind) => 
     const renamed = await editor('PUT', '/api/folders/team-a', { title: 'Team Alpha', version: 1 });
     expect(renamed.json).toMatchObject({ title: 'Team Alpha', version: 2 });
     expect((await editor('PUT', '/api/folders/team-a', { title: 'Team Beta', version: 1 })).status).toBe(412);
-    expect((await viewer('GET', '/api/folders')).json).toEqual([{ id: f.json.id, uid: 'team-a', title: 'Team Alpha' }]);
+    expect((await viewer('GET', '/api/folders')).json).toContainEqual({ id: f.json.id, uid: 'team-a', title: 'Team Alpha' });
+    expect((await editor('DELETE', `/api/folders/${hitOps.folderUid as string}`)).status).toBe(400);
     const del = await editor('DELETE', '/api/folders/team-a');
     expect(del.json).toMatchObject({ message: 'Folder deleted', title: 'Team Alpha' });
     expect(await titles('?query=node')).toEqual(['dash-db:Node Summary']);
