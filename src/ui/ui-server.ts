@@ -12,11 +12,14 @@ import { LoginLimiter } from './auth/login-limiter.js';
 import { SecretBox } from './auth/secret-box.js';
 import { SessionStore } from './auth/session-store.js';
 import { UserStore } from './auth/user-store.js';
+import { DashboardProvisioner, readDashboardProviders } from './dashboards/dashboard-provisioning.js';
+import { DashboardStore } from './dashboards/dashboard-store.js';
 import { DatasourceStore } from './datasources/datasource-store.js';
 import { applyProvisioning, readProvisioningFolder, selfDatasources } from './datasources/provisioning.js';
 import type { UiDatabase } from './db/open.js';
 import { registerAccountRoutes } from './http/account-routes.js';
 import { registerAuthRoutes } from './http/auth-routes.js';
+import { registerDashboardRoutes } from './http/dashboard-routes.js';
 import type { UiRouteContext } from './http/context.js';
 import { readCookie } from './http/cookies.js';
 import { registerDatasourceRoutes } from './http/datasource-routes.js';
@@ -144,8 +147,11 @@ export async function createUiServer(opts: UiServerOptions & { staticDir?: strin
     if (err instanceof HttpError) {
       const retryAfter = (err as HttpError & { retryAfterSeconds?: number }).retryAfterSeconds;
       if (retryAfter) reply.header('retry-after', String(retryAfter));
-      return reply.code(err.status).send({ message: err.message });
+      const grafanaStatus = (err as HttpError & { grafanaStatus?: string }).grafanaStatus;
+      return reply.code(err.status).send(grafanaStatus ? { message: err.message, status: grafanaStatus } : { message: err.message });
     }
+    // Grafana answers an unreadable dashboard/folder body with its binding message.
+    if (err.statusCode === 400 && /^\/api\/(dashboards|folders)(\/|\?|$)/.test(_req.url) && (err instanceof SyntaxError || String((err as { code?: string }).code).startsWith('FST_ERR_CTP'))) return reply.code(400).send({ message: 'bad request data' });
     if (err.statusCode && err.statusCode < 500) return reply.code(err.statusCode).send({ message: err.message });
     opts.logger.error({ component: 'ui', err }, 'request failed');
     return reply.code(500).send({ message: 'Internal server error' });
@@ -191,6 +197,14 @@ export async function createUiServer(opts: UiServerOptions & { staticDir?: strin
   registerAuthRoutes(app, c);
   registerDatasourceRoutes(app, c);
   registerAccountRoutes(app, c);
+  const dashboards = new DashboardStore(db);
+  registerDashboardRoutes(app, { ...c, dashboards });
+  if (cfg.provisioning_path) {
+    const provisioner = new DashboardProvisioner(dashboards, readDashboardProviders(cfg.provisioning_path, env), opts.logger);
+    await provisioner.syncAll();
+    provisioner.start();
+    app.addHook('onClose', async () => provisioner.stop());
+  }
   await registerProxyRoutes(app, c);
   registerWebSocketProxy(app, c);
   registerStaticFiles(app, opts.staticDir ?? cfg.static_dir ?? defaultStaticDir());

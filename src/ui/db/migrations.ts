@@ -1,4 +1,4 @@
-import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import type { ColumnDefinitionBuilder, Kysely, Migration, MigrationProvider } from 'kysely';
 
 export type SqlDialectName = 'sqlite' | 'postgres';
 
@@ -76,6 +76,64 @@ export function uiMigrations(dialect: SqlDialectName): MigrationProvider {
       },
       async down(db: Kysely<unknown>) {
         for (const t of ['login_attempts', 'datasources', 'api_keys', 'sessions', 'users']) await db.schema.dropTable(t).execute();
+      },
+    },
+    '0002_dashboards': {
+      async up(db: Kysely<unknown>) {
+        const id = (c: ColumnDefinitionBuilder) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement());
+        await db.schema
+          .createTable('folders')
+          .addColumn('id', idType, id)
+          .addColumn('uid', 'varchar(40)', (c) => c.notNull().unique())
+          .addColumn('title', 'varchar(190)', (c) => c.notNull().unique())
+          .addColumn('version', 'integer', (c) => c.notNull())
+          .addColumn('created_by', 'varchar(190)', (c) => c.notNull())
+          .addColumn('updated_by', 'varchar(190)', (c) => c.notNull())
+          .addColumn('provisioned', 'varchar(190)', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('dashboards')
+          .addColumn('id', idType, id)
+          .addColumn('uid', 'varchar(40)', (c) => c.notNull().unique())
+          .addColumn('title', 'varchar(255)', (c) => c.notNull())
+          .addColumn('folder_uid', 'varchar(40)', (c) => c.notNull())
+          .addColumn('tags', 'text', (c) => c.notNull())
+          .addColumn('data', 'text', (c) => c.notNull())
+          .addColumn('version', 'integer', (c) => c.notNull())
+          .addColumn('created_by', 'varchar(190)', (c) => c.notNull())
+          .addColumn('updated_by', 'varchar(190)', (c) => c.notNull())
+          .addColumn('provisioned', 'varchar(190)', (c) => c.notNull())
+          .addColumn('provisioned_external_id', 'text', (c) => c.notNull())
+          .addColumn('allow_ui_updates', 'integer', (c) => c.notNull())
+          .addColumn('disable_deletion', 'integer', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('dashboards_folder_uid').on('dashboards').column('folder_uid').execute();
+        await db.schema
+          .createTable('dashboard_versions')
+          .addColumn('id', idType, id)
+          .addColumn('dashboard_id', 'integer', (c) => c.notNull().references('dashboards.id').onDelete('cascade'))
+          .addColumn('version', 'integer', (c) => c.notNull())
+          .addColumn('parent_version', 'integer', (c) => c.notNull())
+          .addColumn('restored_from', 'integer', (c) => c.notNull())
+          .addColumn('message', 'text', (c) => c.notNull())
+          .addColumn('data', 'text', (c) => c.notNull())
+          .addColumn('created_by', 'varchar(190)', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('dashboard_versions_dashboard').on('dashboard_versions').columns(['dashboard_id', 'version']).unique().execute();
+        await db.schema
+          .createTable('stars')
+          .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('dashboard_id', 'integer', (c) => c.notNull().references('dashboards.id').onDelete('cascade'))
+          .addPrimaryKeyConstraint('stars_pk', ['user_id', 'dashboard_id'])
+          .execute();
+      },
+      async down(db: Kysely<unknown>) {
+        for (const t of ['stars', 'dashboard_versions', 'dashboards', 'folders']) await db.schema.dropTable(t).execute();
       },
     },
   };

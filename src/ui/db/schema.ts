@@ -68,7 +68,63 @@ export interface LoginAttemptTable {
   locked_until: number;
 }
 
+export interface FolderTable {
+  id: Generated<number>;
+  uid: string;
+  title: string;
+  version: number;
+  created_by: string;
+  updated_by: string;
+  /** Name of the provisioning provider that owns the folder, '' when made in the UI/API. */
+  provisioned: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface DashboardTable {
+  id: Generated<number>;
+  uid: string;
+  title: string;
+  /** '' = the General folder. */
+  folder_uid: string;
+  /** JSON array of strings. */
+  tags: string;
+  /** The dashboard JSON as saved (without id/uid/version, which are the columns'). */
+  data: string;
+  version: number;
+  created_by: string;
+  updated_by: string;
+  /** Name of the provisioning provider that owns the dashboard, '' otherwise. */
+  provisioned: string;
+  provisioned_external_id: string;
+  allow_ui_updates: number;
+  disable_deletion: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface DashboardVersionTable {
+  id: Generated<number>;
+  dashboard_id: number;
+  version: number;
+  parent_version: number;
+  restored_from: number;
+  message: string;
+  data: string;
+  created_by: string;
+  created_at: number;
+}
+
+export interface StarTable {
+  user_id: number;
+  dashboard_id: number;
+}
+
 export interface Database {
+  folders: FolderTable;
+  dashboards: DashboardTable;
+  dashboard_versions: DashboardVersionTable;
+  stars: StarTable;
   users: UserTable;
   sessions: SessionTable;
   api_keys: ApiKeyTable;

@@ -127,9 +127,4 @@ export function registerAccountRoutes(app: FastifyInstance, c: UiRouteContext): 
     if (!(await c.keys.delete(parseId((req.params as { id: string }).id)))) throw new HttpError(404, 'not_found', 'API key not found');
     return { message: 'API key deleted' };
   });
-
-  app.get('/api/search', async (req) => {
-    requireRole(req, 'Viewer');
-    return [];
-  });
 }
