@@ -16,9 +16,21 @@ describe('memory guard', () => {
     expect(isWriteRequest('GET', '/api/traces')).toBe(false);
   });
 
+  it('reads resident memory at most once per sampling interval', () => {
+    let reads = 0;
+    let rss = 100;
+    const guard = new MemoryGuard({ limitBytes: 1000, readRss: () => (reads++, rss), sampleEveryMs: 60_000 });
+    for (let i = 0; i < 1000; i++) expect(guard.refuseWrite()).toBe(false);
+    rss = 2000; // not seen until the next reading is due
+    expect(guard.refuseWrite()).toBe(false);
+    expect(reads).toBe(1);
+    const every = new MemoryGuard({ limitBytes: 1000, readRss: () => rss, sampleEveryMs: 0 });
+    expect(every.refuseWrite()).toBe(true);
+  });
+
   it('refuses writes above the soft limit and sheds queries above the hard limit, with Retry-After', async () => {
     let rss = 100;
-    const guard = new MemoryGuard({ limitBytes: 1000, spikeBytes: 200, readRss: () => rss });
+    const guard = new MemoryGuard({ limitBytes: 1000, spikeBytes: 200, readRss: () => rss, sampleEveryMs: 0 });
     const registry = createSelfMetricsRegistry();
     guard.register(registry);
     setProcessMemoryGuard(guard);
