@@ -30,11 +30,18 @@ export class ByteWriter {
   uvarint(v: number): void {
     this.ensure(10);
     const b = this.buf;
-    while (v >= 0x80) {
-      b[this.len++] = (v % 0x80) | 0x80;
+    let p = this.len;
+    // Above 2^31 bit operations would truncate: divide until the value fits, then shift.
+    while (v >= 0x80000000) {
+      b[p++] = (v % 0x80) | 0x80;
       v = Math.floor(v / 0x80);
     }
-    b[this.len++] = v;
+    while (v >= 0x80) {
+      b[p++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    b[p++] = v;
+    this.len = p;
   }
 
   varint(v: number): void {
@@ -45,8 +52,18 @@ export class ByteWriter {
   float(v: number): void {
     this.ensure(8);
     f64[0] = v;
-    this.buf.set(f64b, this.len);
-    this.len += 8;
+    const b = this.buf;
+    const p = this.len;
+    // Eight stores beat a typed-array copy call for this size (WAL sample records are mostly floats).
+    b[p] = f64b[0];
+    b[p + 1] = f64b[1];
+    b[p + 2] = f64b[2];
+    b[p + 3] = f64b[3];
+    b[p + 4] = f64b[4];
+    b[p + 5] = f64b[5];
+    b[p + 6] = f64b[6];
+    b[p + 7] = f64b[7];
+    this.len = p + 8;
   }
 
   u32(v: number): void {
@@ -56,6 +73,25 @@ export class ByteWriter {
   }
 
   string(s: string): void {
+    // Label names and values are short and mostly ASCII: copy them byte by byte behind a one-byte length and fall
+    // back to the UTF-8 encoder at the first other character.
+    const sl = s.length;
+    if (sl < 0x80) {
+      this.ensure(1 + sl);
+      const b = this.buf;
+      const start = this.len + 1;
+      let i = 0;
+      for (; i < sl; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        b[start + i] = c;
+      }
+      if (i === sl) {
+        b[this.len] = sl;
+        this.len = start + sl;
+        return;
+      }
+    }
     const n = Buffer.byteLength(s);
     this.uvarint(n);
     this.ensure(n);
