@@ -67,6 +67,13 @@ Flags:
   --log.level LEVEL           debug|info|warn|error
   --help                      show this help
   --version                   print the version
+
+Commands:
+  sightline check rules FILE...        check rule files as promtool does (exit 1 on errors)
+  sightline check config FILE...       check a Prometheus configuration and its rule files
+  sightline tokens create --tenant ID --scope SCOPE [--name NAME]
+                                       a new tenant token and its server.tenant_tokens entry
+  sightline tokens hash < token        the SHA-256 of an existing token
 `;
 
 export function parseCliArgs(argv: string[]): CliOptions {

@@ -1,14 +1,20 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config/index.js';
 import { createLogger } from '../server/index.js';
 import { USAGE, UsageError, parseCliArgs } from './args.js';
 import { runCheck } from './check.js';
+import { runTokens } from './tokens.js';
 import { loadSightlineConfig } from './load-config.js';
 import { startSightline } from './sightline.js';
 import { version } from '../lib/version.js';
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'check') return runCheck(argv.slice(1));
+  if (argv[0] === 'tokens') {
+    const out = { stdout: (s: string) => process.stdout.write(s), stderr: (s: string) => process.stderr.write(s) };
+    return runTokens(argv.slice(1), out, () => readFileSync(0, 'utf8'));
+  }
   let opts;
   let config;
   try {

@@ -1,0 +1,68 @@
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { stringify } from 'yaml';
+import { TENANT_SCOPES } from '../config/index.js';
+import { hashTenantToken } from '../server/index.js';
+
+export interface CliOutput {
+  stdout(s: string): void;
+  stderr(s: string): void;
+}
+
+const TENANT_ID = /^[a-zA-Z0-9!\-_.*'()]{1,150}$/;
+
+const TOKENS_USAGE = `usage: sightline tokens create --tenant ID [--tenant ID...] --scope SCOPE [--scope SCOPE...] [--name NAME]
+       sightline tokens hash < token
+
+  create  prints a new random token once (store it in the client's secret), then the server.tenant_tokens entry
+          holding only its SHA-256 to add to sightline.yaml.
+  hash    prints the SHA-256 of a token read from stdin (to rebuild an entry for an existing token).
+
+scopes: ${TENANT_SCOPES.join(', ')}
+`;
+
+/**
+ * `sightline tokens ...`: tenant-bound tokens for `server.tenant_tokens`. The configuration stores only the token's
+ * SHA-256, so the token itself is shown once, here, and nowhere else. Exit 0 on success, 2 on a usage error.
+ */
+export function runTokens(argv: string[], out: CliOutput, stdin: () => string = () => ''): number {
+  const [cmd, ...rest] = argv;
+  if (cmd === 'hash') {
+    const token = stdin().replace(/\r?\n$/, '');
+    if (token === '') return usage(out, 'no token on stdin');
+    out.stdout(`${hashTenantToken(token)}\n`);
+    return 0;
+  }
+  if (cmd !== 'create') return usage(out, cmd === undefined ? 'missing command' : `unknown command "${cmd}"`);
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: rest,
+      options: { tenant: { type: 'string', multiple: true }, scope: { type: 'string', multiple: true }, name: { type: 'string' } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (e) {
+    return usage(out, (e as Error).message);
+  }
+  const tenants = values.tenant ?? [];
+  const scopes = values.scope ?? [];
+  if (tenants.length === 0) return usage(out, 'at least one --tenant is required');
+  if (scopes.length === 0) return usage(out, 'at least one --scope is required');
+  const badTenant = tenants.find((t) => !TENANT_ID.test(t));
+  if (badTenant !== undefined) return usage(out, `invalid tenant ID "${badTenant}"`);
+  const badScope = scopes.find((s) => !(TENANT_SCOPES as readonly string[]).includes(s));
+  if (badScope !== undefined) return usage(out, `unknown scope "${badScope}"`);
+  // 32 random bytes: guessing is hopeless, so the configuration may keep a fast hash of it.
+  const token = randomBytes(32).toString('base64url');
+  const entry = { ...(values.name ? { name: values.name } : {}), token_sha256: hashTenantToken(token), tenants, scopes };
+  out.stdout(`token: ${token}\n`);
+  out.stdout(`# add to sightline.yaml under server.tenant_tokens (the token above is not stored anywhere):\n`);
+  out.stdout(stringify([entry]));
+  return 0;
+}
+
+function usage(out: CliOutput, why: string): number {
+  out.stderr(`sightline tokens: ${why}\n\n${TOKENS_USAGE}`);
+  return 2;
+}
