@@ -207,4 +207,29 @@ describe.runIf(enabled)('dashboards in Chromium: a public Grafana dashboard impo
     expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
     await shot('04-bad-input');
   });
+
+  it('saves a new title, lists the versions and restores the first', async () => {
+    const title = page.locator('[data-testid=dashboard-title]');
+    await page.click('[data-testid=dashboard-settings-toggle]');
+    const versions = page.locator('[data-testid=dashboard-version]');
+    await expect.poll(() => versions.count(), { timeout: 10_000 }).toBe(1);
+    await page.fill('[data-testid=settings-title]', 'Bad input, renamed');
+    await page.fill('[data-testid=settings-message]', 'rename');
+    await page.click('[data-testid=dashboard-save]');
+    await expect.poll(() => title.textContent(), { timeout: 10_000 }).toBe('Bad input, renamed');
+    await expect.poll(() => versions.count(), { timeout: 10_000 }).toBe(2);
+    expect(await versions.first().textContent()).toContain('rename');
+    await page.reload();
+    await expect.poll(() => title.textContent(), { timeout: 10_000 }).toBe('Bad input, renamed');
+    await page.click('[data-testid=dashboard-settings-toggle]');
+    await expect.poll(() => versions.count(), { timeout: 10_000 }).toBe(2);
+    await page.locator('[data-testid=dashboard-version][data-version="1"] [data-testid=version-restore]').click();
+    await expect.poll(() => title.textContent(), { timeout: 10_000 }).toBe('Bad input');
+    await expect.poll(() => versions.count(), { timeout: 10_000 }).toBe(3);
+    expect(await versions.first().textContent()).toContain('Restored from version 1');
+    await shot('05-versions');
+    // the API holds what the page shows
+    const api = (await (await fetch(`${base}/api/dashboards/uid/bad-input`, { headers: auth })).json()) as { dashboard: { title: string; version: number } };
+    expect(api.dashboard).toMatchObject({ title: 'Bad input', version: 3 });
+  });
 });

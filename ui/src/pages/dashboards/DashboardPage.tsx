@@ -8,6 +8,7 @@ import type { Dashboard, DashboardMeta } from '../../dashboards/model';
 import type { QueryContext } from '../../dashboards/panel-query';
 import { resolveVariables, valuesMap, type VariableState } from '../../dashboards/variables';
 import type { PageProps } from '../../shell/routes';
+import { DashboardSettings } from './DashboardSettings';
 import { PanelView, type PanelState } from './PanelView';
 import { VariableBar } from './VariableBar';
 import './dashboards.css';
@@ -57,11 +58,14 @@ export function DashboardPage(props: PageProps) {
   const gridRef = useRef<HTMLDivElement>(null);
   const panelStates = useRef(new Map<string, PanelState>());
   const [allDrawn, setAllDrawn] = useState(false);
+  const [settings, setSettings] = useState(false);
+  // bumped after a save or restore: the dashboard is loaded again (its new version and JSON)
+  const [generation, setGeneration] = useState(0);
   const t0 = useRef(performance.now());
 
   useEffect(() => {
     let live = true;
-    setLoaded(undefined);
+    if (generation === 0) setLoaded(undefined);
     setStates(undefined);
     setError('');
     t0.current = performance.now();
@@ -72,7 +76,7 @@ export function DashboardPage(props: PageProps) {
     return () => {
       live = false;
     };
-  }, [uid]);
+  }, [uid, generation]);
 
   const dashboard = loaded?.dashboard;
   const range: TimeRange = { from: search.get('from') ?? dashboard?.time?.from ?? 'now-6h', to: search.get('to') ?? dashboard?.time?.to ?? 'now' };
@@ -196,10 +200,16 @@ export function DashboardPage(props: PageProps) {
         <select data-testid="refresh-picker" value={refresh} aria-label="Auto refresh" onChange={(e) => setUrl((p) => (e.target.value ? p.set('refresh', e.target.value) : p.delete('refresh')), true)}>
           {REFRESH_CHOICES.map((r) => <option key={r} value={r}>{r === '' ? 'Off' : r}</option>)}
         </select>
+        {loaded.meta.canEdit !== false && (
+          <button className="btn secondary" data-testid="dashboard-settings-toggle" onClick={() => setSettings(!settings)}>
+            Settings
+          </button>
+        )}
         <button className="btn secondary" data-testid="kiosk-toggle" title="Kiosk mode" onClick={() => setUrl((p) => (kiosk ? p.delete('kiosk') : p.set('kiosk', '')))}>
           {kiosk ? 'Exit kiosk' : 'Kiosk'}
         </button>
       </div>
+      {settings && <DashboardSettings key={dashboard.version} dashboard={dashboard} meta={loaded.meta} onClose={() => setSettings(false)} onSaved={() => setGeneration((g) => g + 1)} />}
       {resolved.error && <div className="alert error">{resolved.error}</div>}
       {states && <VariableBar states={states} onChange={onVariable} />}
       <div
