@@ -1,8 +1,8 @@
 /** Headless Debian Chromium driven by playwright-core (never a downloaded browser), and a fresh build of the web app. */
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
-import { REPO_ROOT, tempDir } from './helpers/process.js';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { REPO_ROOT, spawnSightline, startedPorts, tempDir, type SpawnedSightline } from './helpers/process.js';
 
 export const CHROMIUM = process.env.SIGHTLINE_CHROMIUM ?? '/usr/bin/chromium';
 export const chromiumAvailable = () => existsSync(CHROMIUM);
@@ -34,4 +34,49 @@ export function artifactsDir(name: string): string {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   return dir;
+}
+
+/** Every listener of a one-process stack on port 0, the UI serving `webDir` (a build from `buildWebApp`). */
+export function allInOneConfig(webDir: string): string {
+  return [
+    'metrics: { listen_address: 127.0.0.1:0, scrape_self: false }',
+    'logs: { listen_address: 127.0.0.1:0 }',
+    'mimir: { listen_address: 127.0.0.1:0 }',
+    'traces:',
+    '  listen_address: 127.0.0.1:0',
+    '  zipkin: { listen_address: 127.0.0.1:0 }',
+    '  jaeger: { listen_address: 127.0.0.1:0 }',
+    'otlp: { grpc_listen_address: 127.0.0.1:0, http_listen_address: 127.0.0.1:0 }',
+    'alertmanager: { listen_address: 127.0.0.1:0 }',
+    `ui: { listen_address: 127.0.0.1:0, static_dir: ${JSON.stringify(webDir)} }`,
+    '',
+  ].join('\n');
+}
+
+/** `sightline --target all` with `allInOneConfig`, the admin password set; resolves with its ports once all listen. */
+export async function startAllInOne(webDir: string, adminPassword: string): Promise<{ sightline: SpawnedSightline; ports: Record<string, number> }> {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'sightline.yaml'), allInOneConfig(webDir));
+  const sightline = spawnSightline(['--target', 'all', '--config.file', join(dir, 'sightline.yaml'), '--data-dir', join(dir, 'data')], { GF_SECURITY_ADMIN_PASSWORD: adminPassword });
+  const ports = await startedPorts(sightline, 40_000).catch((e: Error) => {
+    throw new Error(`${e.message}\n${sightline.stderr()}`);
+  });
+  return { sightline, ports };
+}
+
+/** Stop a spawned Sightline with SIGTERM and wait for it to exit (nothing when it already has). */
+export async function stopSightline(s: SpawnedSightline | undefined): Promise<void> {
+  if (s && s.child.exitCode === null) {
+    s.child.kill('SIGTERM');
+    await s.exited;
+  }
+}
+
+/** Sign in through the login form as `admin`. */
+export async function signIn(page: Page, base: string, password: string): Promise<void> {
+  await page.goto(`${base}/login`);
+  await page.fill('input[name=user]', 'admin');
+  await page.fill('input[name=password]', password);
+  await page.click('button[type=submit]');
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
 }

@@ -11,6 +11,13 @@ export interface GraphOptions {
   bars?: boolean;
   /** The y-axis starts at 0 (counts), whatever the data's minimum. */
   yFromZero?: boolean;
+  /** Value formatting overriding `unit` (dashboards: Grafana's units and decimals). */
+  format?: (v: number) => string;
+  /** Fixed ends of the y-axis (dashboards' min/max). */
+  yMin?: number;
+  yMax?: number;
+  /** Hide the legend below the graph. */
+  hideLegend?: boolean;
 }
 
 const pad2 = (n: number) => String(n).padStart(2, '0');
@@ -28,6 +35,18 @@ export function timeTickLabels(splits: number[], rangeSec: number, spacingSec: n
 }
 
 const EMPTY = new Set<number>();
+
+/** The y scale: from zero, or between fixed ends where given (the other end from the data). */
+function yScale(o: GraphOptions): uPlot.Scale {
+  if (o.yMin === undefined && o.yMax === undefined && !o.yFromZero) return {};
+  return {
+    range: (_u, min, max) => {
+      const lo = o.yMin ?? (o.yFromZero ? 0 : min);
+      const hi = o.yMax ?? (max > lo ? max : lo + 1);
+      return o.yMax === undefined ? [lo, uPlot.rangeNum(lo, hi, 0.1, true)[1]] : [lo, hi];
+    },
+  };
+}
 
 /** Cumulative sums for stacking (nulls count as 0 but stay null where the series has no point). */
 function stack(data: GraphData, visible: boolean[]): (number | null)[][] {
@@ -72,7 +91,7 @@ export function Graph(props: { data: GraphData; options: GraphOptions; height?: 
     const styles = getComputedStyle(document.documentElement);
     const axisColor = styles.getPropertyValue('--muted').trim() || '#888';
     const gridColor = styles.getPropertyValue('--grid').trim() || 'rgba(128,128,128,0.2)';
-    const fmt = (v: number) => formatValue(v, options.unit);
+    const fmt = options.format ?? ((v: number) => formatValue(v, options.unit));
     const tip = tooltip.current!;
     const opts: uPlot.Options = {
       width: Math.max(200, el.clientWidth),
@@ -80,7 +99,7 @@ export function Graph(props: { data: GraphData; options: GraphOptions; height?: 
       legend: { show: false },
       cursor: { focus: { prox: 16 }, points: { size: 6 } },
       focus: { alpha: 0.4 },
-      scales: { x: { time: true }, y: options.yFromZero ? { range: (_u, _min, max) => [0, uPlot.rangeNum(0, max > 0 ? max : 1, 0.1, true)[1]] } : {} },
+      scales: { x: { time: true }, y: yScale(options) },
       axes: [
         {
           stroke: axisColor,
@@ -135,7 +154,7 @@ export function Graph(props: { data: GraphData; options: GraphOptions; height?: 
               name.textContent = r.s.name;
               const val = document.createElement('span');
               val.className = 'tt-val';
-              val.textContent = formatValue(r.v, options.unit);
+              val.textContent = fmt(r.v as number);
               row.append(sw, name, val);
               tip.append(row);
             }
@@ -160,7 +179,7 @@ export function Graph(props: { data: GraphData; options: GraphOptions; height?: 
       plot.current?.destroy();
       plot.current = null;
     };
-  }, [data, options.stacked, options.unit, options.bars, visible, props.height]);
+  }, [data, options.stacked, options.unit, options.bars, options.format, options.yMin, options.yMax, visible, props.height]);
 
   const last = (vals: (number | null)[]) => {
     for (let i = vals.length - 1; i >= 0; i--) if (vals[i] !== null) return vals[i];
@@ -171,7 +190,7 @@ export function Graph(props: { data: GraphData; options: GraphOptions; height?: 
     <div className="graph">
       <div ref={host} className="graph-canvas" data-testid="graph" />
       <div ref={tooltip} className="graph-tooltip" style={{ display: 'none' }} data-testid="graph-tooltip" />
-      <ul className="legend" data-testid="graph-legend">
+      {!options.hideLegend && <ul className="legend" data-testid="graph-legend">
         {data.series.map((s, i) => (
           <li
             key={i}
@@ -191,10 +210,10 @@ export function Graph(props: { data: GraphData; options: GraphOptions; height?: 
           >
             <span className="swatch" style={{ background: s.color ?? SERIES_COLORS[i % SERIES_COLORS.length] }} />
             <span className="legend-name">{s.name}</span>
-            <span className="legend-last muted">{formatValue(last(s.values), options.unit)}</span>
+            <span className="legend-last muted">{options.format && last(s.values) !== null ? options.format(last(s.values)!) : formatValue(last(s.values), options.unit)}</span>
           </li>
         ))}
-      </ul>
+      </ul>}
     </div>
   );
 }

@@ -26,6 +26,7 @@ export interface RouteDef {
 // Pages with heavy dependencies (CodeMirror, uPlot) are lazy chunks, so sign-in and settings stay small.
 const ExplorePage = lazy(() => import('../pages/Explore').then((m) => ({ default: m.ExplorePage })));
 const DashboardsPage = lazy(() => import('../pages/Dashboards').then((m) => ({ default: m.DashboardsPage })));
+const DashboardPage = lazy(() => import('../pages/dashboards/DashboardPage').then((m) => ({ default: m.DashboardPage })));
 const AlertRulesPage = lazy(() => import('../pages/AlertRules').then((m) => ({ default: m.AlertRulesPage })));
 const UsersPage = lazy(() => import('../pages/Users').then((m) => ({ default: m.UsersPage })));
 const ServiceAccountsPage = lazy(() => import('../pages/ServiceAccounts').then((m) => ({ default: m.ServiceAccountsPage })));
@@ -51,6 +52,8 @@ export const ROUTES: RouteDef[] = [
   { path: '/', nav: 'home', component: HomePage },
   { path: '/explore', nav: 'explore', component: ExplorePage },
   { path: '/dashboards', nav: 'dashboards', component: DashboardsPage },
+  { path: '/d/:uid', nav: 'dashboards', title: 'Dashboard', component: DashboardPage },
+  { path: '/d/:uid/:slug', nav: 'dashboards', title: 'Dashboard', component: DashboardPage },
   { path: '/alerting', nav: 'alerting', component: section('alerting') },
   { path: '/alerting/list', nav: 'alert-rules', component: AlertRulesPage },
   { path: '/prometheus', nav: 'prometheus', component: section('prometheus') },

@@ -1,0 +1,116 @@
+/**
+ * The parts of Grafana's dashboard JSON the app reads (the server has already applied Grafana's schema migrations,
+ * so `rows` are `gridPos` panels, `graph` is `timeseries`, `singlestat` is `stat`, datasources are `{type, uid}`).
+ */
+
+export interface GridPos {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+export interface DatasourceRef {
+  type?: string;
+  uid?: string;
+}
+
+export interface Target {
+  refId?: string;
+  expr?: string;
+  legendFormat?: string;
+  instant?: boolean;
+  range?: boolean;
+  format?: string;
+  interval?: string;
+  intervalFactor?: number;
+  hide?: boolean;
+  datasource?: DatasourceRef | string | null;
+  queryType?: string;
+  maxLines?: number;
+}
+
+export interface ThresholdStep {
+  value: number | null;
+  color: string;
+}
+
+export interface FieldDefaults {
+  unit?: string;
+  decimals?: number | null;
+  min?: number | null;
+  max?: number | null;
+  displayName?: string;
+  thresholds?: { mode?: string; steps?: ThresholdStep[] };
+  mappings?: unknown[];
+  color?: { mode?: string; fixedColor?: string };
+  custom?: Record<string, unknown>;
+}
+
+export interface Panel {
+  id?: number;
+  type?: string;
+  title?: string;
+  description?: string;
+  gridPos?: GridPos;
+  collapsed?: boolean;
+  panels?: Panel[];
+  targets?: Target[];
+  datasource?: DatasourceRef | string | null;
+  fieldConfig?: { defaults?: FieldDefaults; overrides?: unknown[] };
+  options?: Record<string, unknown>;
+  interval?: string;
+  maxDataPoints?: number;
+  repeat?: string;
+}
+
+export interface VariableOption {
+  text: string;
+  value: string;
+  selected?: boolean;
+}
+
+export interface VariableModel {
+  name: string;
+  type: string;
+  label?: string;
+  /** 0 shown, 1 label hidden, 2 variable hidden. */
+  hide?: number;
+  query?: unknown;
+  definition?: string;
+  datasource?: DatasourceRef | string | null;
+  regex?: string;
+  multi?: boolean;
+  includeAll?: boolean;
+  allValue?: string | null;
+  current?: { text?: string | string[]; value?: string | string[] };
+  options?: VariableOption[];
+  sort?: number;
+  auto?: boolean;
+  auto_count?: number;
+  auto_min?: string;
+}
+
+export interface Dashboard {
+  uid?: string;
+  title?: string;
+  tags?: string[];
+  version?: number;
+  panels?: Panel[];
+  templating?: { list?: VariableModel[] };
+  time?: { from?: string; to?: string };
+  refresh?: string | false;
+  graphTooltip?: number;
+  [k: string]: unknown;
+}
+
+export interface DashboardMeta {
+  canSave?: boolean;
+  canEdit?: boolean;
+  folderTitle?: string;
+  folderUid?: string;
+  version?: number;
+  provisioned?: boolean;
+  slug?: string;
+  url?: string;
+}

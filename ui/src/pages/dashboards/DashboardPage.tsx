@@ -1,0 +1,244 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { TimeRangePicker } from '../../components/TimeRangePicker';
+import { apiFetch, listDatasources, type Datasource } from '../../lib/api';
+import { navigate, useLocation } from '../../lib/router';
+import { parsePromDuration, resolveRange, type TimeRange } from '../../lib/time';
+import { layoutPanels, GAP_PX, CELL_PX, GRID_COLUMNS } from '../../dashboards/layout';
+import type { Dashboard, DashboardMeta } from '../../dashboards/model';
+import type { QueryContext } from '../../dashboards/panel-query';
+import { resolveVariables, valuesMap, type VariableState } from '../../dashboards/variables';
+import type { PageProps } from '../../shell/routes';
+import { DashboardSettings } from './DashboardSettings';
+import { PanelView, type PanelState } from './PanelView';
+import { VariableBar } from './VariableBar';
+import './dashboards.css';
+
+const REFRESH_CHOICES = ['', '5s', '10s', '30s', '1m', '5m', '15m', '30m', '1h'];
+
+/** `var-name` values from the URL (repeated for multi-value variables). */
+function urlVariables(search: URLSearchParams): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const [k, v] of search) if (k.startsWith('var-')) out.set(k.slice(4), [...(out.get(k.slice(4)) ?? []), v]);
+  return out;
+}
+
+/** Set URL parameters, keeping the others (`replace`: no new history entry). */
+function setUrl(update: (p: URLSearchParams) => void, replace = false): void {
+  const p = new URLSearchParams(location.search);
+  update(p);
+  const s = p.toString();
+  navigate(`${location.pathname}${s ? `?${s}` : ''}`, replace);
+}
+
+/** Every variable's value in the URL (`var-name`, repeated for several values; `$__all` for All), as Grafana keeps them. */
+function syncVariablesToUrl(states: VariableState[]): void {
+  setUrl((p) => {
+    for (const s of states) {
+      if (s.model.type === 'constant' || s.error) continue;
+      p.delete(`var-${s.model.name}`);
+      for (const v of s.isAll ? ['$__all'] : s.values) p.append(`var-${s.model.name}`, v);
+    }
+  }, true);
+}
+
+/**
+ * A dashboard (`/d/:uid/:slug`): Grafana's JSON as the server migrated it, panels on the 24-column grid, rows that
+ * collapse, the variable bar, time and refresh pickers, all state in the URL (`from`, `to`, `var-*`, `refresh`,
+ * `kiosk`). Each panel queries on its own, so one slow or failing panel does not hold up the rest.
+ */
+export function DashboardPage(props: PageProps) {
+  const uid = props.params.uid!;
+  const { search } = useLocation();
+  const [loaded, setLoaded] = useState<{ dashboard: Dashboard; meta: DashboardMeta; datasources: Datasource[] } | undefined>();
+  const [error, setError] = useState('');
+  const [states, setStates] = useState<VariableState[] | undefined>();
+  const [collapsed, setCollapsed] = useState<Map<string, boolean>>(new Map());
+  const [tick, setTick] = useState(0);
+  const [gridWidth, setGridWidth] = useState(1200);
+  const gridRef = useRef<HTMLDivElement>(null);
+  const panelStates = useRef(new Map<string, PanelState>());
+  const [allDrawn, setAllDrawn] = useState(false);
+  const [settings, setSettings] = useState(false);
+  // bumped after a save or restore: the dashboard is loaded again (its new version and JSON)
+  const [generation, setGeneration] = useState(0);
+  const t0 = useRef(performance.now());
+
+  useEffect(() => {
+    let live = true;
+    if (generation === 0) setLoaded(undefined);
+    setStates(undefined);
+    setError('');
+    t0.current = performance.now();
+    Promise.all([apiFetch<{ dashboard: Dashboard; meta: DashboardMeta }>(`/api/dashboards/uid/${encodeURIComponent(uid)}`), listDatasources()]).then(
+      ([d, datasources]) => live && setLoaded({ ...d, datasources }),
+      (e: Error) => live && setError(e.message),
+    );
+    return () => {
+      live = false;
+    };
+  }, [uid, generation]);
+
+  const dashboard = loaded?.dashboard;
+  const range: TimeRange = { from: search.get('from') ?? dashboard?.time?.from ?? 'now-6h', to: search.get('to') ?? dashboard?.time?.to ?? 'now' };
+  const refresh = search.get('refresh') ?? (typeof dashboard?.refresh === 'string' ? dashboard.refresh : '');
+  const kiosk = search.has('kiosk');
+
+  const resolved = useMemo(() => {
+    try {
+      return { ...resolveRange(range, Date.now()), error: '' };
+    } catch (e) {
+      return { start: Date.now() - 3600_000, end: Date.now(), error: (e as Error).message };
+    }
+    // tick: relative ranges move on refresh
+  }, [range.from, range.to, tick]);
+
+  // variables: resolved once the dashboard and datasources are in, and again when the range changes
+  const models = useMemo(() => dashboard?.templating?.list ?? [], [dashboard]);
+  const rangeKey = `${range.from}|${range.to}`;
+  useEffect(() => {
+    if (!loaded) return;
+    let live = true;
+    void resolveVariables(models, { datasources: loaded.datasources, fromMs: resolved.start, toMs: resolved.end }, urlVariables(new URLSearchParams(location.search))).then((s) => {
+      if (!live) return;
+      setStates(s);
+      syncVariablesToUrl(s);
+    });
+    return () => {
+      live = false;
+    };
+  }, [loaded, models, rangeKey]);
+
+  const onVariable = (index: number, values: string[], isAll: boolean) => {
+    if (!states || !loaded) return;
+    const next = states.map((s, i) => (i === index ? { ...s, values, isAll } : s));
+    setStates(next);
+    // a new history entry for the change; the chained variables' new values then replace it
+    setUrl(() => undefined);
+    syncVariablesToUrl(next);
+    // variables after this one may depend on it (chained)
+    void resolveVariables(models, { datasources: loaded.datasources, fromMs: resolved.start, toMs: resolved.end }, urlVariables(new URLSearchParams(location.search)), next, index + 1).then((s) => {
+      setStates(s);
+      syncVariablesToUrl(s);
+    });
+  };
+
+  // auto refresh
+  useEffect(() => {
+    const ms = parsePromDuration(refresh);
+    if (!ms) return;
+    const t = setInterval(() => setTick((x) => x + 1), Math.max(1000, ms));
+    return () => clearInterval(t);
+  }, [refresh]);
+
+  useEffect(() => {
+    if (!kiosk) return;
+    document.documentElement.classList.add('kiosk');
+    return () => document.documentElement.classList.remove('kiosk');
+  }, [kiosk]);
+
+  useEffect(() => {
+    const el = gridRef.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => setGridWidth(el.clientWidth || 1200));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [loaded]);
+
+  useEffect(() => {
+    if (dashboard?.title) document.title = `${dashboard.title} - Sightline`;
+  });
+
+  const ctxBase = useMemo<Omit<QueryContext, 'widthPx'> | undefined>(() => {
+    if (!loaded || !states) return undefined;
+    const vctx = { datasources: loaded.datasources, fromMs: resolved.start, toMs: resolved.end };
+    return { datasources: loaded.datasources, vars: valuesMap(states, vctx), fromMs: resolved.start, toMs: resolved.end, dashboardTitle: loaded.dashboard.title ?? '' };
+  }, [loaded, states, resolved]);
+
+  const placed = useMemo(() => layoutPanels(dashboard?.panels ?? [], collapsed), [dashboard, collapsed]);
+  const visibleKeys = placed.filter((p) => p.panel.type !== 'row').map((p) => p.key);
+
+  const contexts = useMemo(() => {
+    const m = new Map<number, QueryContext>();
+    if (!ctxBase) return m;
+    for (const p of placed) if (!m.has(p.pos.w)) m.set(p.pos.w, { ...ctxBase, widthPx: (gridWidth * p.pos.w) / GRID_COLUMNS });
+    return m;
+    // the panel width changes the step only in coarse steps: re-query on a width change of a column's worth
+  }, [ctxBase, placed, Math.round(gridWidth / 100)]);
+
+  const visibleKey = visibleKeys.join(',');
+  const onPanelState = useCallback(
+    (key: string, s: PanelState) => {
+      panelStates.current.set(key, s);
+      const keys = visibleKey.split(',').filter(Boolean);
+      const done = keys.every((k) => {
+        const st = panelStates.current.get(k);
+        return st !== undefined && st !== 'loading';
+      });
+      if (done && keys.length > 0) {
+        performance.mark('sightline:dashboard-drawn', { detail: { panels: keys.length, ms: performance.now() - t0.current } });
+      }
+      setAllDrawn(done);
+    },
+    [visibleKey],
+  );
+  const stateHandlers = useMemo(() => new Map(visibleKeys.map((k) => [k, (s: PanelState) => onPanelState(k, s)])), [visibleKey, onPanelState]);
+
+  if (error) return <div className="page"><div className="alert error" data-testid="dashboard-error">{error}</div></div>;
+  if (!loaded || !dashboard) return <div className="loading">Loading dashboard…</div>;
+
+  const rows = placed.reduce((m, p) => Math.max(m, p.pos.y + p.pos.h), 0);
+  return (
+    <div className="dashboard" data-testid="dashboard" data-uid={dashboard.uid}>
+      <div className="dash-toolbar">
+        <h2 className="dash-title" data-testid="dashboard-title">
+          {loaded.meta.folderTitle && loaded.meta.folderTitle !== 'General' && <span className="muted">{loaded.meta.folderTitle} / </span>}
+          {dashboard.title}
+        </h2>
+        <span className="spacer" />
+        <TimeRangePicker value={range} onChange={(r) => setUrl((p) => { p.set('from', r.from); p.set('to', r.to); })} />
+        <button className="btn secondary" data-testid="dashboard-refresh" title="Refresh" onClick={() => setTick((x) => x + 1)}>⟳</button>
+        <select data-testid="refresh-picker" value={refresh} aria-label="Auto refresh" onChange={(e) => setUrl((p) => (e.target.value ? p.set('refresh', e.target.value) : p.delete('refresh')), true)}>
+          {REFRESH_CHOICES.map((r) => <option key={r} value={r}>{r === '' ? 'Off' : r}</option>)}
+        </select>
+        {loaded.meta.canEdit !== false && (
+          <button className="btn secondary" data-testid="dashboard-settings-toggle" onClick={() => setSettings(!settings)}>
+            Settings
+          </button>
+        )}
+        <button className="btn secondary" data-testid="kiosk-toggle" title="Kiosk mode" onClick={() => setUrl((p) => (kiosk ? p.delete('kiosk') : p.set('kiosk', '')))}>
+          {kiosk ? 'Exit kiosk' : 'Kiosk'}
+        </button>
+      </div>
+      {settings && <DashboardSettings key={dashboard.version} dashboard={dashboard} meta={loaded.meta} onClose={() => setSettings(false)} onSaved={() => setGeneration((g) => g + 1)} />}
+      {resolved.error && <div className="alert error">{resolved.error}</div>}
+      {states && <VariableBar states={states} onChange={onVariable} />}
+      <div
+        ref={gridRef}
+        className="dash-grid"
+        data-testid="dashboard-grid"
+        data-all-drawn={String(allDrawn)}
+        style={{ gridTemplateColumns: `repeat(${GRID_COLUMNS}, minmax(0, 1fr))`, gridTemplateRows: `repeat(${Math.max(1, rows)}, ${CELL_PX}px)`, gap: `${GAP_PX}px` }}
+      >
+        {placed.map((p) => {
+          const style = { gridColumn: `${p.pos.x + 1} / span ${p.pos.w}`, gridRow: `${p.pos.y + 1} / span ${p.pos.h}` };
+          if (p.panel.type === 'row') {
+            const title = ctxBase ? p.panel.title ?? '' : p.panel.title;
+            return (
+              <div key={p.key} className="dash-row" style={style} data-testid="dashboard-row" data-collapsed={String(p.collapsed)}>
+                <button className="link" onClick={() => setCollapsed(new Map(collapsed).set(p.key, !p.collapsed))}>
+                  {p.collapsed ? '▸' : '▾'} {title}
+                </button>
+              </div>
+            );
+          }
+          const ctx = contexts.get(p.pos.w);
+          return (
+            <div key={p.key} style={style} className="dash-cell">
+              {ctx ? <PanelView panel={p.panel} ctx={ctx} h={p.pos.h} onState={stateHandlers.get(p.key)!} /> : <div className="dash-panel loading" data-testid="dashboard-panel" data-state="loading" />}
+            </div>
+          );
+        })}
+      </div>
+    </div>
+  );
+}

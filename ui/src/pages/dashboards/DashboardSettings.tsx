@@ -1,0 +1,99 @@
+import { useEffect, useState } from 'react';
+import { apiFetch } from '../../lib/api';
+import { formatDateTime } from '../../lib/time';
+import type { Dashboard, DashboardMeta } from '../../dashboards/model';
+
+interface VersionInfo {
+  version: number;
+  created: string;
+  createdBy: string;
+  message: string;
+  restoredFrom: number;
+}
+
+/**
+ * Dashboard settings: the title, saved with a message through Grafana's `POST /api/dashboards/db` (the version
+ * check makes a concurrent change fail with Grafana's message), and the version history with restore.
+ */
+export function DashboardSettings(props: { dashboard: Dashboard; meta: DashboardMeta; onSaved: () => void; onClose: () => void }) {
+  const d = props.dashboard;
+  const [title, setTitle] = useState(d.title ?? '');
+  const [message, setMessage] = useState('');
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [versions, setVersions] = useState<VersionInfo[] | undefined>();
+
+  useEffect(() => {
+    let live = true;
+    apiFetch<VersionInfo[]>(`/api/dashboards/uid/${encodeURIComponent(d.uid ?? '')}/versions`).then(
+      (v) => live && setVersions(v),
+      (e: Error) => live && setError(e.message),
+    );
+    return () => {
+      live = false;
+    };
+  }, [d.uid, d.version]);
+
+  const act = async (f: () => Promise<unknown>) => {
+    setBusy(true);
+    setError('');
+    try {
+      await f();
+      props.onSaved();
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const save = () =>
+    act(() => apiFetch('/api/dashboards/db', { method: 'POST', body: JSON.stringify({ dashboard: { ...d, title }, message, folderUid: props.meta.folderUid ?? '', overwrite: false }) }));
+  const restore = (version: number) => act(() => apiFetch(`/api/dashboards/uid/${encodeURIComponent(d.uid ?? '')}/restore`, { method: 'POST', body: JSON.stringify({ version }) }));
+
+  return (
+    <aside className="dash-settings" data-testid="dashboard-settings">
+      <div className="dash-settings-head">
+        <h3>Settings</h3>
+        <button className="btn secondary" onClick={props.onClose} aria-label="Close settings">✕</button>
+      </div>
+      {props.meta.canSave === false && <p className="muted">You cannot save this dashboard{props.meta.provisioned ? ' (provisioned)' : ''}.</p>}
+      <label>
+        Title
+        <input data-testid="settings-title" value={title} onChange={(e) => setTitle(e.target.value)} />
+      </label>
+      <label>
+        Change note
+        <input data-testid="settings-message" value={message} onChange={(e) => setMessage(e.target.value)} placeholder="What changed" />
+      </label>
+      <button className="btn primary" data-testid="dashboard-save" disabled={busy || props.meta.canSave === false || title.trim() === ''} onClick={() => void save()}>
+        Save dashboard
+      </button>
+      {error && <div className="alert error" data-testid="settings-error">{error}</div>}
+      <h4>Versions</h4>
+      <table className="result-table" data-testid="dashboard-versions">
+        <thead>
+          <tr><th>Version</th><th>Date</th><th>By</th><th>Notes</th><th /></tr>
+        </thead>
+        <tbody>
+          {versions?.map((v) => (
+            <tr key={v.version} data-testid="dashboard-version" data-version={v.version}>
+              <td>{v.version}</td>
+              <td>{formatDateTime(Date.parse(v.created))}</td>
+              <td>{v.createdBy}</td>
+              <td>{v.restoredFrom ? `Restored from version ${v.restoredFrom}` : v.message}</td>
+              <td>
+                {v.version === d.version ? (
+                  <span className="muted">Latest</span>
+                ) : (
+                  <button className="btn secondary" data-testid="version-restore" disabled={busy || props.meta.canSave === false} onClick={() => void restore(v.version)}>
+                    Restore
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </aside>
+  );
+}

@@ -1,0 +1,120 @@
+import { useEffect, useState } from 'react';
+import { interpolate } from '../../dashboards/interpolate';
+import { gridHeightPx } from '../../dashboards/layout';
+import type { Panel } from '../../dashboards/model';
+import { runPanelQueries, type PanelData, type QueryContext } from '../../dashboards/panel-query';
+import { BarGaugePanel } from './panels/BarGaugePanel';
+import { hasValues } from './panels/field';
+import { GaugePanel } from './panels/GaugePanel';
+import { LogsPanel } from './panels/LogsPanel';
+import { StatPanel } from './panels/StatPanel';
+import { TablePanel } from './panels/TablePanel';
+import { TextPanel } from './panels/TextPanel';
+import { TimeseriesPanel } from './panels/TimeseriesPanel';
+
+/** Panel types drawn from query data; `text` needs no query; anything else gets the "unsupported" placeholder. */
+const QUERY_TYPES = new Set(['timeseries', 'graph', 'stat', 'singlestat', 'gauge', 'bargauge', 'table', 'table-old', 'logs']);
+const HEADER_PX = 28;
+
+export type PanelState = 'loading' | 'done' | 'error' | 'unsupported';
+
+/**
+ * One panel: header (title with variables, error badge), its queries run whenever the context changes (latest
+ * answer wins), and the body drawn by type. A failing query shows its message in place; other panels are not
+ * affected. `onState` reports when the panel has drawn, for the dashboard's "all panels drawn" mark.
+ */
+export function PanelView(props: { panel: Panel; ctx: QueryContext; h: number; onState: (s: PanelState) => void }) {
+  const { panel, ctx } = props;
+  const type = panel.type ?? 'timeseries';
+  const supported = QUERY_TYPES.has(type) || type === 'text';
+  const [data, setData] = useState<PanelData | undefined>();
+  const [failure, setFailure] = useState<string | undefined>();
+  const { onState } = props;
+
+  useEffect(() => {
+    if (!QUERY_TYPES.has(type)) {
+      onState(supported ? 'done' : 'unsupported');
+      return;
+    }
+    const ac = new AbortController();
+    onState('loading');
+    runPanelQueries(panel, ctx, ac.signal).then(
+      (d) => {
+        if (ac.signal.aborted) return;
+        setData(d);
+        setFailure(undefined);
+        onState(d.errors.length ? 'error' : 'done');
+      },
+      (e: Error) => {
+        if (ac.signal.aborted) return;
+        setFailure(e.message);
+        onState('error');
+      },
+    );
+    return () => ac.abort();
+  }, [panel, ctx, type, supported, onState]);
+
+  const errors = failure ? [failure] : (data?.errors ?? []);
+  const bodyPx = gridHeightPx(props.h) - HEADER_PX - 8;
+  const title = interpolate(panel.title ?? '', ctx.vars, { defaultFormat: 'raw' });
+  const state: PanelState = !supported ? 'unsupported' : errors.length ? 'error' : QUERY_TYPES.has(type) && !data ? 'loading' : 'done';
+  const filled = data ? hasValues(data) : false;
+
+  let body: React.ReactNode = null;
+  if (!supported) {
+    body = (
+      <div className="panel-placeholder" data-testid="panel-unsupported">
+        Unsupported panel type {JSON.stringify(type)}
+      </div>
+    );
+  } else if (type === 'text') {
+    const o = (panel.options ?? {}) as { content?: string; mode?: string };
+    const legacy = panel as { content?: string; mode?: string };
+    body = <TextPanel content={interpolate(o.content ?? legacy.content ?? '', ctx.vars, { defaultFormat: 'raw' })} mode={o.mode ?? legacy.mode ?? 'markdown'} />;
+  } else if (data && !filled && errors.length === 0) {
+    body = <div className="panel-nodata muted">No data</div>;
+  } else if (data && filled) {
+    switch (type) {
+      case 'stat':
+      case 'singlestat':
+        body = <StatPanel panel={panel} data={data} />;
+        break;
+      case 'gauge':
+        body = <GaugePanel panel={panel} data={data} />;
+        break;
+      case 'bargauge':
+        body = <BarGaugePanel panel={panel} data={data} />;
+        break;
+      case 'table':
+      case 'table-old':
+        body = <TablePanel panel={panel} data={data} />;
+        break;
+      case 'logs': {
+        const o = (panel.options ?? {}) as { showTime?: boolean; wrapLogMessage?: boolean };
+        body = <LogsPanel rows={data.logs} showTime={o.showTime !== false} wrap={o.wrapLogMessage === true} />;
+        break;
+      }
+      default:
+        body = <TimeseriesPanel panel={panel} data={data} height={bodyPx} />;
+    }
+  } else if (!data && !failure) {
+    body = <div className="panel-loading muted">Loading…</div>;
+  }
+
+  return (
+    <div className="dash-panel" data-testid="dashboard-panel" data-panel-type={type} data-panel-title={title} data-state={state} data-has-data={String(filled)}>
+      <div className="dash-panel-header" title={panel.description || undefined}>
+        <span className="dash-panel-title">{title}</span>
+        {errors.length > 0 && (
+          <span className="panel-error-badge" data-testid="panel-error" title={errors.join('\n')}>
+            ⚠ Error
+          </span>
+        )}
+      </div>
+      <div className="dash-panel-body" style={{ height: bodyPx }}>
+        {errors.length > 0 && <div className="panel-error-text" data-testid="panel-error-text">{errors.join('\n')}</div>}
+        {body}
+      </div>
+    </div>
+  );
+}

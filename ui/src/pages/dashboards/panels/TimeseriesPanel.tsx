@@ -1,0 +1,37 @@
+import { useMemo } from 'react';
+import { Graph } from '../../../components/Graph';
+import { formatUnit } from '../../../dashboards/display';
+import type { Panel } from '../../../dashboards/model';
+import type { PanelData } from '../../../dashboards/panel-query';
+import { fieldDefaults } from './field';
+
+/** Time series (and migrated graph) panels on the app's uPlot graph: unit/decimals, min/max, stacking, legend. */
+export function TimeseriesPanel(props: { panel: Panel; data: PanelData; height: number }) {
+  const f = fieldDefaults(props.panel);
+  const custom = f.custom ?? {};
+  const stacking = (custom.stacking ?? {}) as { mode?: string };
+  const legend = (props.panel.options?.legend ?? {}) as { showLegend?: boolean; displayMode?: string };
+  const hideLegend = legend.showLegend === false || legend.displayMode === 'hidden';
+  const unit = f.unit;
+  const decimals = f.decimals;
+  const format = useMemo(() => (v: number) => formatUnit(v, unit, decimals), [unit, decimals]);
+  const graphData = useMemo(() => ({ xs: props.data.xs, series: props.data.series.map((s) => ({ name: s.name, labels: s.labels, values: s.values })) }), [props.data]);
+  const legendPx = hideLegend ? 0 : Math.min(Math.round(props.height * 0.35), 22 * Math.ceil(props.data.series.length / 3) + 6);
+  return (
+    <div className="dash-timeseries">
+      <Graph
+        data={graphData}
+        height={Math.max(60, props.height - legendPx)}
+        options={{
+          stacked: stacking.mode === 'normal' || stacking.mode === 'percent',
+          unit: 'short',
+          bars: custom.drawStyle === 'bars',
+          format,
+          ...(typeof f.min === 'number' ? { yMin: f.min } : {}),
+          ...(typeof f.max === 'number' ? { yMax: f.max } : {}),
+          hideLegend,
+        }}
+      />
+    </div>
+  );
+}

@@ -1,0 +1,17 @@
+import { reduce } from '../../../dashboards/display';
+import type { FieldDefaults, Panel } from '../../../dashboards/model';
+import type { PanelData } from '../../../dashboards/panel-query';
+
+/** The panel's field defaults (unit, decimals, min/max, thresholds, mappings). */
+export const fieldDefaults = (p: Panel): FieldDefaults => p.fieldConfig?.defaults ?? {};
+
+/** One reduced value per series, as stat, gauge and bar gauge panels show them (`reduceOptions.calcs[0]`). */
+export function reducedValues(panel: Panel, data: PanelData): { name: string; value: number | null; values: (number | null)[] }[] {
+  const ro = (panel.options?.reduceOptions ?? {}) as { calcs?: string[]; limit?: number };
+  const calc = ro.calcs?.[0] ?? 'lastNotNull';
+  const f = fieldDefaults(panel);
+  const out = data.series.map((s) => ({ name: f.displayName || s.name, value: reduce(s.values, calc), values: s.values }));
+  return ro.limit ? out.slice(0, ro.limit) : out;
+}
+
+export const hasValues = (data: PanelData) => data.series.some((s) => s.values.some((v) => v !== null)) || data.logs.length > 0;
