@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { ConfigError } from '../config/index.js';
 import { createLogger } from '../server/index.js';
 import { USAGE, UsageError, parseCliArgs } from './args.js';
+import { formatBanner, wantBanner } from './banner.js';
 import { runCheck } from './check.js';
 import { runTokens } from './tokens.js';
 import { loadSightlineConfig } from './load-config.js';
@@ -53,6 +55,9 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   logger.info({ version: version(), target: opts.target, dataDir: opts.dataDir, ports: running.ports }, 'Sightline started');
+  if (wantBanner(process.stdout.isTTY)) {
+    process.stdout.write(formatBanner({ config, dataDir: resolve(opts.dataDir), version: version(), ports: running.ports, tls: running.tls }));
+  }
   await new Promise<void>((resolveStop) => {
     const onSignal = (sig: NodeJS.Signals) => {
       logger.info({ signal: sig }, 'shutting down');

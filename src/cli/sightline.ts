@@ -29,6 +29,8 @@ export interface RunningSightline {
   readonly components: readonly Component[];
   /** Bound ports of every listener, e.g. `{ prometheus: 9090 }`. */
   readonly ports: Record<string, number>;
+  /** Whether the listeners serve TLS (`server.web_config_file` with `tls_server_config`). */
+  readonly tls: boolean;
   stop(): Promise<void>;
 }
 
@@ -143,6 +145,7 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
   return {
     components,
     ports,
+    tls: web?.tlsEnabled ?? false,
     stop() {
       stopping ??= (async () => {
         setProcessMemoryGuard(undefined);

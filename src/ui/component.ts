@@ -25,6 +25,11 @@ export function boundListenAddress(listenAddress: string, boundPort: number | un
   return `${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
 }
 
+/** Where a generated admin password is written when none is configured (read by the start-up banner). */
+export function initialAdminPasswordFile(dataDir: string): string {
+  return join(dataDir, 'ui', 'initial-admin-password');
+}
+
 /** The web UI (Grafana's role): the app and its API on port 3000. */
 export async function startUi(ctx: ComponentContext): Promise<Component> {
   const cfg = ctx.config.ui;
@@ -35,7 +40,7 @@ export async function startUi(ctx: ComponentContext): Promise<Component> {
     const app = await createUiServer({ config: cfg, metricsListenAddress: boundListenAddress(ctx.config.metrics.listen_address, ctx.ports?.prometheus),
       logsListenAddress: boundListenAddress(ctx.config.logs.listen_address, ctx.ports?.loki),
       tracesListenAddress: boundListenAddress(ctx.config.traces.listen_address, ctx.ports?.tempo),
-      db, secretKey, initialPasswordFile: join(ctx.dataDir, 'ui', 'initial-admin-password'), logger: ctx.logger, registry: ctx.registry, env });
+      db, secretKey, initialPasswordFile: initialAdminPasswordFile(ctx.dataDir), logger: ctx.logger, registry: ctx.registry, env });
     const port = await listen(app, cfg.listen_address);
     ctx.logger.info({ component: 'ui', address: cfg.listen_address, port, database: db.dialect }, 'web UI listening');
     return {

@@ -1,4 +1,4 @@
-export { startUi, uiDatabaseOptions } from './component.js';
+export { initialAdminPasswordFile, startUi, uiDatabaseOptions } from './component.js';
 export { createUiServer, resolveAdminPassword, UiConfigError, type UiConfig } from './ui-server.js';
 export { openUiDatabase, DatabaseError, type DatabaseOptions, type UiDatabase } from './db/open.js';
 export { hashPassword, verifyPassword } from './auth/password.js';
