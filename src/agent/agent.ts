@@ -13,6 +13,8 @@ import { ReadlineLimiter } from './readline-limiter.js';
 import { labelsString } from './client/push-encoder.js';
 import { Counter } from 'prom-client';
 import { FileTargetManager } from './tail/file-target-manager.js';
+import { PushTarget } from './push/push-target.js';
+import { compileRelabels } from '../metrics/index.js';
 
 export interface AgentOptions {
   config: PromtailConfig;
@@ -26,6 +28,8 @@ export interface AgentOptions {
   positionsWriteIntervalMs?: number;
   /** The promtail.yaml the config came from (named in errors). */
   configFile?: string;
+  /** Overrides a `loki_push_api` job's listen address (tests: `127.0.0.1:0`). */
+  pushListenAddress?: (job: string) => string | undefined;
 }
 
 /**
@@ -37,6 +41,7 @@ export class Agent {
   readonly positions: Positions;
   readonly clients: LokiClient[];
   readonly targets: FileTargetManager;
+  readonly pushTargets: PushTarget[] = [];
   private readonly pipelines = new Map<string, Pipeline>();
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly maxBacklog: number;
@@ -74,27 +79,24 @@ export class Agent {
     const lim = cfg.limits_config;
     if (lim.readline_rate_enabled) this.limiter = new ReadlineLimiter(lim.readline_rate, lim.readline_burst);
     this.limitDrops = new Counter({ name: 'promtail_limit_dropped_lines_total', help: 'Lines dropped by limits_config (readline rate, max_streams).', labelNames: ['reason'], registers: [opts.registry] });
+    for (const sc of cfg.scrape_configs) {
+      if (!sc.loki_push_api) continue;
+      this.pushTargets.push(
+        new PushTarget({
+          job: sc.job_name,
+          config: sc.loki_push_api,
+          relabel: compileRelabels(sc.relabel_configs),
+          handle: this.entryHandler(sc.job_name),
+          ready: () => this.ready(),
+          logger: opts.logger.child({ job: sc.job_name }),
+          listenAddress: opts.pushListenAddress?.(sc.job_name),
+        }),
+      );
+    }
     this.targets = new FileTargetManager({
       config: cfg,
       positions: this.positions,
-      handlerFor: (job) => {
-        const p = this.pipelines.get(job)!;
-        const lim = this.limiter;
-        if (!lim) return (e) => p.process(e);
-        if (cfg.limits_config.readline_rate_drop) {
-          return (e) => {
-            if (lim.tryTake()) p.process(e);
-            else {
-              this.limitDrops.inc({ reason: 'readline_rate' });
-              e.ticket?.release();
-            }
-          };
-        }
-        return (e) => {
-          lim.take();
-          p.process(e);
-        };
-      },
+      handlerFor: (job) => this.entryHandler(job),
       ready: () => this.ready(),
       metrics: this.metrics,
       logger: opts.logger,
@@ -103,8 +105,34 @@ export class Agent {
     });
   }
 
-  start(): void {
+  /** The entry sink of a job: `limits_config.readline_rate` (if enabled), then the job's pipeline. */
+  private entryHandler(job: string): (e: LogEntry) => void {
+    const p = this.pipelines.get(job)!;
+    const lim = this.limiter;
+    if (!lim) return (e) => p.process(e);
+    if (this.opts.config.limits_config.readline_rate_drop) {
+      return (e) => {
+        if (lim.tryTake()) p.process(e);
+        else {
+          this.limitDrops.inc({ reason: 'readline_rate' });
+          e.ticket?.release();
+        }
+      };
+    }
+    return (e) => {
+      lim.take();
+      p.process(e);
+    };
+  }
+
+  /** Start discovery and tailing, and the `loki_push_api` servers (resolves once they listen). */
+  async start(): Promise<void> {
     this.targets.start();
+    this.startFlushTimer();
+    await Promise.all(this.pushTargets.map((t) => t.start()));
+  }
+
+  private startFlushTimer(): void {
     if ([...this.pipelines.values()].some((p) => p.hasHoldingStages)) {
       const tick = () => {
         this.flushTimer = setTimeout(() => {
@@ -171,6 +199,7 @@ export class Agent {
   async stop(): Promise<void> {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     await this.targets.stop();
+    await Promise.all(this.pushTargets.map((t) => t.stop()));
     for (const p of this.pipelines.values()) p.flush(Number.POSITIVE_INFINITY);
     await Promise.all(this.clients.map((c) => c.stop()));
     await this.positions.close();

@@ -39,7 +39,7 @@ export async function startAgent(ctx: ComponentContext): Promise<Component> {
     const addr = section.listen_address ?? `${config.server.http_listen_address === '' ? '0.0.0.0' : config.server.http_listen_address}:${config.server.http_listen_port}`;
     ports.agent = await listen(app, addr);
   }
-  agent.start();
+  await agent.start();
   ready = true;
   logger.info({ positions: config.positions.filename, clients: config.clients.map((c) => c.url), jobs: config.scrape_configs.map((s) => s.job_name) }, 'log agent started');
   return {
