@@ -16,6 +16,18 @@ import { FileTargetManager } from './tail/file-target-manager.js';
 import { PushTarget } from './push/push-target.js';
 import { compileRelabels } from '../metrics/index.js';
 
+/** One target as `/targets` and `/service-discovery` show it. */
+export interface TargetView {
+  type: 'File' | 'Push' | 'Journal';
+  /** The `__path__` glob of a file target. */
+  path?: string;
+  labels: Record<string, string>;
+  discoveredLabels: Record<string, string>;
+  ready: boolean;
+  /** File targets: each file's position; push targets: the port. */
+  details: Record<string, number | string>;
+}
+
 export interface AgentOptions {
   config: PromtailConfig;
   registry: Registry;
@@ -123,6 +135,36 @@ export class Agent {
       lim.take();
       p.process(e);
     };
+  }
+
+  /** Every active target per job (file targets, push receivers). */
+  targetPools(): Map<string, TargetView[]> {
+    const out = new Map<string, TargetView[]>();
+    for (const [job, targets] of this.targets.activeTargets()) {
+      out.set(
+        job,
+        targets.map((t) => ({
+          type: 'File',
+          path: t.opts.path,
+          labels: t.labels,
+          discoveredLabels: t.opts.discoveredLabels,
+          // Promtail: a file target is ready once it tails at least one file.
+          ready: t.readers.size > 0,
+          details: Object.fromEntries([...t.readers.values()].map((r) => [r.path, r.offset])),
+        })),
+      );
+    }
+    for (const p of this.pushTargets) {
+      out.set(p.job, [{ type: 'Push', labels: p.labels, discoveredLabels: {}, ready: p.port !== undefined, details: p.port !== undefined ? { port: p.port } : {} }]);
+    }
+    return out;
+  }
+
+  /** Promtail's readiness (`server.health_check_target`, default on): some target is ready. */
+  isReady(): boolean {
+    if (this.opts.config.server.health_check_target === false) return true;
+    for (const views of this.targetPools().values()) if (views.some((v) => v.ready)) return true;
+    return false;
   }
 
   /** Start discovery and tailing, and the `loki_push_api` servers (resolves once they listen). */
