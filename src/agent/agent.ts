@@ -62,6 +62,8 @@ export class Agent {
   private readonly limitDrops: Counter<'reason'>;
   private readonly streams = new Set<string>();
   private readonly streamKeys = new WeakMap<Record<string, string>, string>();
+  /** Per job, the `limit` stages in wait mode: how long its readers have yet to wait. */
+  private readonly jobWaits = new Map<string, Array<() => number>>();
 
   constructor(private readonly opts: AgentOptions) {
     const cfg = opts.config;
@@ -81,7 +83,9 @@ export class Agent {
       if (sc.journal) opts.logger.warn({ job: sc.job_name }, 'journal scraping is not supported by Sightline; the job yields nothing');
       let stages;
       try {
-        stages = buildStages(sc.pipeline_stages, { registry: opts.registry, logger: opts.logger, job: sc.job_name });
+        const waits: Array<() => number> = [];
+        this.jobWaits.set(sc.job_name, waits);
+        stages = buildStages(sc.pipeline_stages, { registry: opts.registry, logger: opts.logger, job: sc.job_name, onWaitLimiter: (w) => waits.push(w) });
       } catch (e) {
         if (e instanceof StageBuildError) throw new ConfigError(opts.configFile ?? 'promtail.yaml', `scrape_configs[${cfg.scrape_configs.indexOf(sc)}].${e.path}`, e.reason);
         throw e;
@@ -99,7 +103,7 @@ export class Agent {
           config: sc.loki_push_api,
           relabel: compileRelabels(sc.relabel_configs),
           handle: this.entryHandler(sc.job_name),
-          ready: () => this.ready(),
+          ready: () => this.ready(sc.job_name),
           logger: opts.logger.child({ job: sc.job_name }),
           listenAddress: opts.pushListenAddress?.(sc.job_name),
         }),
@@ -109,7 +113,7 @@ export class Agent {
       config: cfg,
       positions: this.positions,
       handlerFor: (job) => this.entryHandler(job),
-      ready: () => this.ready(),
+      ready: (job) => this.ready(job),
       metrics: this.metrics,
       logger: opts.logger,
       hostname: opts.hostname,
@@ -221,8 +225,9 @@ export class Agent {
     return b;
   }
 
-  private ready(): Promise<void> | undefined {
-    const debt = this.limiter && !this.opts.config.limits_config.readline_rate_drop ? this.limiter.debtMs() : 0;
+  private ready(job: string): Promise<void> | undefined {
+    let debt = this.limiter && !this.opts.config.limits_config.readline_rate_drop ? this.limiter.debtMs() : 0;
+    for (const w of this.jobWaits.get(job) ?? []) debt = Math.max(debt, w());
     if (debt > 0) return new Promise((r) => setTimeout(r, debt));
     if (this.backlog() < this.maxBacklog) return undefined;
     this.waiting ??= new Promise<void>((resolve) => {
