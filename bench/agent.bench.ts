@@ -89,7 +89,7 @@ async function throughput(target: 'null' | 'loki'): Promise<void> {
   const agent = new Agent({ config: config(dir, url, `${dir}/logs/*.log`), registry: reg, logger: silentLogger() });
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  agent.start();
+  await agent.start();
   await untilSent(reg, LINES);
   const secs = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
@@ -143,7 +143,7 @@ async function idleFiles(n: number): Promise<void> {
   const reg = new Registry();
   global.gc?.();
   const agent = new Agent({ config: config(dir, sink.url, `${dir}/logs/*.log`), registry: reg, logger: silentLogger() });
-  agent.start();
+  await agent.start();
   await untilSent(reg, n * 10);
   await new Promise((r) => setTimeout(r, 2000));
   global.gc?.();

@@ -42,7 +42,7 @@ describe('agent: bad input', () => {
     writeFileSync(gone, 'gone-0\n');
     const registry = new Registry();
     const agent = new Agent({ config: cfg(dir, loki.base, 'bad', 'limits_config: {max_line_size: 1MB, max_line_size_truncate: true}'), registry, logger: silentLogger() });
-    agent.start();
+    await agent.start();
     try {
       await waitFor(async () => (await allLines(loki.base, '{job="bad"}')).some((l) => l.line === 'gone-0'), 10_000, 'gone-0');
       unlinkSync(gone);
@@ -70,7 +70,7 @@ describe('agent: bad input', () => {
     for (const f of ['a', 'b', 'c']) writeFileSync(join(dir, 'logs', `${f}.log`), `${f}-0\n`);
     const registry = new Registry();
     const agent = new Agent({ config: cfg(dir, loki.base, 'limits', 'limits_config: {max_streams: 2}'), registry, logger: silentLogger() });
-    agent.start();
+    await agent.start();
     try {
       await waitFor(async () => /max_streams"\} 1/.test(await registry.getSingleMetricAsString('promtail_limit_dropped_lines_total')), 10_000, 'a stream limited');
       await waitFor(async () => (await allLines(loki.base, '{job="limits"}')).length === 2, 10_000, 'two streams');
@@ -82,7 +82,7 @@ describe('agent: bad input', () => {
     writeFileSync(join(dir2, 'logs', 'r.log'), Array.from({ length: 100 }, (_, i) => `r-${i}`).join('\n') + '\n');
     const reg2 = new Registry();
     const agent2 = new Agent({ config: cfg(dir2, loki.base, 'rate', 'limits_config: {readline_rate_enabled: true, readline_rate: 1, readline_burst: 10}'), registry: reg2, logger: silentLogger() });
-    agent2.start();
+    await agent2.start();
     try {
       await waitFor(async () => (await allLines(loki.base, '{job="rate"}')).length >= 10, 10_000, 'the burst');
       const n = (await allLines(loki.base, '{job="rate"}')).length;

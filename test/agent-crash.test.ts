@@ -111,7 +111,7 @@ describe('agent: kill -9 while shipping', () => {
       expect(metrics).toContain(name);
     }
     expect(metrics).toMatch(/promtail_files_active_total 3/);
-    const targets = (await (await fetch(`${base}/targets`)).json()) as Record<string, Array<{ labels: Record<string, string>; files: Record<string, number> }>>;
+    const targets = (await (await fetch(`${base}/targets`, { headers: { accept: 'application/json' } })).json()) as Record<string, Array<{ labels: Record<string, string>; files: Record<string, number> }>>;
     expect(targets.crash[0].labels).toEqual({ job: 'crash' });
     expect(Object.keys(targets.crash[0].files).sort()).toEqual([...files].sort());
     agent.child.kill('SIGTERM');

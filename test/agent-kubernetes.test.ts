@@ -99,7 +99,7 @@ describe('agent: Kubernetes pods with the Promtail Helm chart default config', (
       hostname: 'node-a',
       discovery: { env: { KUBERNETES_SERVICE_HOST: api.host, KUBERNETES_SERVICE_PORT: api.port }, inClusterDir: sa, updateIntervalMs: 0 },
     });
-    agent.start();
+    await agent.start();
     try {
       const expected = ['web started', 'a long line, first part; second part', 'proxy ready\n', 'api up', 'migrated', 'later line'];
       await waitFor(async () => (await allLines(loki.base, '{namespace="shop"}', 7 * 86_400_000)).length >= 5, 15_000, 'pod lines').catch((e: Error) => {

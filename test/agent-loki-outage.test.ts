@@ -35,7 +35,7 @@ scrape_configs:
       registry,
       logger: silentLogger(),
     });
-    agent.start();
+    await agent.start();
     const f = join(logs, 'app.log');
     writeFileSync(f, 'before-0\n');
     const expected = ['before-0'];

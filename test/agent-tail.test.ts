@@ -42,7 +42,7 @@ describe('agent: tailing files into Sightline Loki', () => {
     const a = join(logs, 'a.log');
     writeFileSync(a, 'a-0\na-1\n');
     const agent = new Agent({ config: agentConfig(dir, loki.base, 'tail1', `${logs}/**/*.log`), registry: new Registry(), logger: silentLogger() });
-    agent.start();
+    await agent.start();
     const expected = ['a-0', 'a-1'];
     const q = '{job="tail1"}';
     await waitFor(async () => (await allLines(loki.base, q)).length >= 2, 10_000, 'first lines');
@@ -108,7 +108,7 @@ describe('agent: tailing files into Sightline Loki', () => {
     writeFileSync(a, '');
     writeFileSync(b, '');
     const agent = new Agent({ config: agentConfig(dir, loki.base, 'rot', `${logs}/*.log`), registry: new Registry(), logger: silentLogger() });
-    agent.start();
+    await agent.start();
     const expected: string[] = [];
     let seq = 0;
     const writer = setInterval(() => {

@@ -13,6 +13,20 @@ import { ReadlineLimiter } from './readline-limiter.js';
 import { labelsString } from './client/push-encoder.js';
 import { Counter } from 'prom-client';
 import { FileTargetManager } from './tail/file-target-manager.js';
+import { PushTarget } from './push/push-target.js';
+import { compileRelabels } from '../metrics/index.js';
+
+/** One target as `/targets` and `/service-discovery` show it. */
+export interface TargetView {
+  type: 'File' | 'Push' | 'Journal';
+  /** The `__path__` glob of a file target. */
+  path?: string;
+  labels: Record<string, string>;
+  discoveredLabels: Record<string, string>;
+  ready: boolean;
+  /** File targets: each file's position; push targets: the port. */
+  details: Record<string, number | string>;
+}
 
 export interface AgentOptions {
   config: PromtailConfig;
@@ -26,6 +40,8 @@ export interface AgentOptions {
   positionsWriteIntervalMs?: number;
   /** The promtail.yaml the config came from (named in errors). */
   configFile?: string;
+  /** Overrides a `loki_push_api` job's listen address (tests: `127.0.0.1:0`). */
+  pushListenAddress?: (job: string) => string | undefined;
 }
 
 /**
@@ -37,6 +53,7 @@ export class Agent {
   readonly positions: Positions;
   readonly clients: LokiClient[];
   readonly targets: FileTargetManager;
+  readonly pushTargets: PushTarget[] = [];
   private readonly pipelines = new Map<string, Pipeline>();
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly maxBacklog: number;
@@ -45,6 +62,8 @@ export class Agent {
   private readonly limitDrops: Counter<'reason'>;
   private readonly streams = new Set<string>();
   private readonly streamKeys = new WeakMap<Record<string, string>, string>();
+  /** Per job, the `limit` stages in wait mode: how long its readers have yet to wait. */
+  private readonly jobWaits = new Map<string, Array<() => number>>();
 
   constructor(private readonly opts: AgentOptions) {
     const cfg = opts.config;
@@ -64,7 +83,9 @@ export class Agent {
       if (sc.journal) opts.logger.warn({ job: sc.job_name }, 'journal scraping is not supported by Sightline; the job yields nothing');
       let stages;
       try {
-        stages = buildStages(sc.pipeline_stages, { registry: opts.registry, logger: opts.logger, job: sc.job_name });
+        const waits: Array<() => number> = [];
+        this.jobWaits.set(sc.job_name, waits);
+        stages = buildStages(sc.pipeline_stages, { registry: opts.registry, logger: opts.logger, job: sc.job_name, onWaitLimiter: (w) => waits.push(w) });
       } catch (e) {
         if (e instanceof StageBuildError) throw new ConfigError(opts.configFile ?? 'promtail.yaml', `scrape_configs[${cfg.scrape_configs.indexOf(sc)}].${e.path}`, e.reason);
         throw e;
@@ -74,28 +95,25 @@ export class Agent {
     const lim = cfg.limits_config;
     if (lim.readline_rate_enabled) this.limiter = new ReadlineLimiter(lim.readline_rate, lim.readline_burst);
     this.limitDrops = new Counter({ name: 'promtail_limit_dropped_lines_total', help: 'Lines dropped by limits_config (readline rate, max_streams).', labelNames: ['reason'], registers: [opts.registry] });
+    for (const sc of cfg.scrape_configs) {
+      if (!sc.loki_push_api) continue;
+      this.pushTargets.push(
+        new PushTarget({
+          job: sc.job_name,
+          config: sc.loki_push_api,
+          relabel: compileRelabels(sc.relabel_configs),
+          handle: this.entryHandler(sc.job_name),
+          ready: () => this.ready(sc.job_name),
+          logger: opts.logger.child({ job: sc.job_name }),
+          listenAddress: opts.pushListenAddress?.(sc.job_name),
+        }),
+      );
+    }
     this.targets = new FileTargetManager({
       config: cfg,
       positions: this.positions,
-      handlerFor: (job) => {
-        const p = this.pipelines.get(job)!;
-        const lim = this.limiter;
-        if (!lim) return (e) => p.process(e);
-        if (cfg.limits_config.readline_rate_drop) {
-          return (e) => {
-            if (lim.tryTake()) p.process(e);
-            else {
-              this.limitDrops.inc({ reason: 'readline_rate' });
-              e.ticket?.release();
-            }
-          };
-        }
-        return (e) => {
-          lim.take();
-          p.process(e);
-        };
-      },
-      ready: () => this.ready(),
+      handlerFor: (job) => this.entryHandler(job),
+      ready: (job) => this.ready(job),
       metrics: this.metrics,
       logger: opts.logger,
       hostname: opts.hostname,
@@ -103,8 +121,64 @@ export class Agent {
     });
   }
 
-  start(): void {
+  /** The entry sink of a job: `limits_config.readline_rate` (if enabled), then the job's pipeline. */
+  private entryHandler(job: string): (e: LogEntry) => void {
+    const p = this.pipelines.get(job)!;
+    const lim = this.limiter;
+    if (!lim) return (e) => p.process(e);
+    if (this.opts.config.limits_config.readline_rate_drop) {
+      return (e) => {
+        if (lim.tryTake()) p.process(e);
+        else {
+          this.limitDrops.inc({ reason: 'readline_rate' });
+          e.ticket?.release();
+        }
+      };
+    }
+    return (e) => {
+      lim.take();
+      p.process(e);
+    };
+  }
+
+  /** Every active target per job (file targets, push receivers). */
+  targetPools(): Map<string, TargetView[]> {
+    const out = new Map<string, TargetView[]>();
+    for (const [job, targets] of this.targets.activeTargets()) {
+      out.set(
+        job,
+        targets.map((t) => ({
+          type: 'File',
+          path: t.opts.path,
+          labels: t.labels,
+          discoveredLabels: t.opts.discoveredLabels,
+          // Promtail: a file target is ready once it tails at least one file.
+          ready: t.readers.size > 0,
+          details: Object.fromEntries([...t.readers.values()].map((r) => [r.path, r.offset])),
+        })),
+      );
+    }
+    for (const p of this.pushTargets) {
+      out.set(p.job, [{ type: 'Push', labels: p.labels, discoveredLabels: {}, ready: p.port !== undefined, details: p.port !== undefined ? { port: p.port } : {} }]);
+    }
+    return out;
+  }
+
+  /** Promtail's readiness (`server.health_check_target`, default on): some target is ready. */
+  isReady(): boolean {
+    if (this.opts.config.server.health_check_target === false) return true;
+    for (const views of this.targetPools().values()) if (views.some((v) => v.ready)) return true;
+    return false;
+  }
+
+  /** Start discovery and tailing, and the `loki_push_api` servers (resolves once they listen). */
+  async start(): Promise<void> {
     this.targets.start();
+    this.startFlushTimer();
+    await Promise.all(this.pushTargets.map((t) => t.start()));
+  }
+
+  private startFlushTimer(): void {
     if ([...this.pipelines.values()].some((p) => p.hasHoldingStages)) {
       const tick = () => {
         this.flushTimer = setTimeout(() => {
@@ -151,8 +225,9 @@ export class Agent {
     return b;
   }
 
-  private ready(): Promise<void> | undefined {
-    const debt = this.limiter && !this.opts.config.limits_config.readline_rate_drop ? this.limiter.debtMs() : 0;
+  private ready(job: string): Promise<void> | undefined {
+    let debt = this.limiter && !this.opts.config.limits_config.readline_rate_drop ? this.limiter.debtMs() : 0;
+    for (const w of this.jobWaits.get(job) ?? []) debt = Math.max(debt, w());
     if (debt > 0) return new Promise((r) => setTimeout(r, debt));
     if (this.backlog() < this.maxBacklog) return undefined;
     this.waiting ??= new Promise<void>((resolve) => {
@@ -171,6 +246,7 @@ export class Agent {
   async stop(): Promise<void> {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     await this.targets.stop();
+    await Promise.all(this.pushTargets.map((t) => t.stop()));
     for (const p of this.pipelines.values()) p.flush(Number.POSITIVE_INFINITY);
     await Promise.all(this.clients.map((c) => c.stop()));
     await this.positions.close();

@@ -3,6 +3,7 @@ import { createHttpServer, listen, type Component, type ComponentContext } from 
 import { Agent } from './agent.js';
 import { loadPromtailHelmValues } from './config/helm-values.js';
 import { loadPromtailConfig } from './config/load.js';
+import { NOT_READY_BODY, READY_BODY, registerAgentPages } from './web/pages.js';
 import { clientSchema, type PromtailConfig } from './config/promtail-schema.js';
 
 /**
@@ -30,16 +31,18 @@ export async function startAgent(ctx: ComponentContext): Promise<Component> {
   const ports: Record<string, number> = {};
   let app: ReturnType<typeof createHttpServer> | undefined;
   if (!config.server.disable) {
-    app = createHttpServer({ name: 'agent', listenAddress: '', logger, registry: ctx.registry, ready: () => ready });
-    app.get('/targets', async () => targetsJson(agent));
-    app.get('/service-discovery', async () => ({
-      active: targetsJson(agent),
-      dropped: agent.targets.droppedTargets(),
-    }));
+    app = createHttpServer({
+      name: 'agent',
+      listenAddress: '',
+      logger,
+      registry: ctx.registry,
+      readyProbe: () => (ready && agent.isReady() ? { status: 200, body: READY_BODY } : { status: 500, body: NOT_READY_BODY }),
+    });
+    registerAgentPages(app, agent);
     const addr = section.listen_address ?? `${config.server.http_listen_address === '' ? '0.0.0.0' : config.server.http_listen_address}:${config.server.http_listen_port}`;
     ports.agent = await listen(app, addr);
   }
-  agent.start();
+  await agent.start();
   ready = true;
   logger.info({ positions: config.positions.filename, clients: config.clients.map((c) => c.url), jobs: config.scrape_configs.map((s) => s.job_name) }, 'log agent started');
   return {
@@ -51,18 +54,4 @@ export async function startAgent(ctx: ComponentContext): Promise<Component> {
       await app?.close();
     },
   };
-}
-
-function targetsJson(agent: Agent) {
-  const out: Record<string, Array<{ path: string; labels: Record<string, string>; discoveredLabels: Record<string, string>; ready: boolean; files: Record<string, number> }>> = {};
-  for (const [job, targets] of agent.targets.activeTargets()) {
-    out[job] = targets.map((t) => ({
-      path: t.opts.path,
-      labels: t.labels,
-      discoveredLabels: t.opts.discoveredLabels,
-      ready: true,
-      files: Object.fromEntries([...t.readers.values()].map((r) => [r.path, r.offset])),
-    }));
-  }
-  return out;
 }

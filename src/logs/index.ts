@@ -8,3 +8,9 @@ export { LogStore, type LogStoreOptions } from './log-store.js';
 export { LogqlEngine, LogqlParseError, parseLogql, type InstantQueryParams, type LogqlEngineOptions, type LogqlResult, type RangeQueryParams, type Sample, type StreamResult } from './logql/index.js';
 export type { Expr, LogSelectorExpr, MetricExpr } from './logql/index.js';
 export type { EntryBatch, IndexStats, LineFilterPushdown, LogQueryable, SelectRequest } from './model/index.js';
+// Used by the log agent (src/agent): its `loki_push_api` receiver decodes pushes as Loki does; its `template` stage
+// runs Go templates with Loki's functions.
+export { decodePushBody, PushDecodeError, PushTooLargeError, UnsupportedContentEncodingError } from './adapters/index.js';
+export { parseStreamLabels, LabelsParseError } from './model/index.js';
+export type { PushRequest, PushStream } from './model/index.js';
+export { Template, type TemplateContext } from './logql/template.js';

@@ -16,6 +16,8 @@ export interface HttpServerOptions {
   registry: Registry;
   /** Readiness: 503 until it returns true. */
   ready?: () => boolean;
+  /** Replaces `ready` for `/ready` and `/-/ready` when a component answers in its original system's words (the agent: Promtail's). */
+  readyProbe?: () => { status: number; body: string };
   bodyLimit?: number;
 }
 
@@ -48,8 +50,13 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   }
   const ready = opts.ready ?? (() => true);
   app.get('/-/healthy', async (_req, reply) => reply.type('text/plain').send('Healthy.\n'));
-  const readyHandler = async (_req: unknown, reply: FastifyReply) =>
-    ready() ? reply.type('text/plain').send('ready\n') : reply.code(503).type('text/plain').send('not ready\n');
+  const probe = opts.readyProbe;
+  const readyHandler = probe
+    ? async (_req: unknown, reply: FastifyReply) => {
+        const r = probe();
+        return reply.code(r.status).type('text/plain').send(r.body);
+      }
+    : async (_req: unknown, reply: FastifyReply) => (ready() ? reply.type('text/plain').send('ready\n') : reply.code(503).type('text/plain').send('not ready\n'));
   app.get('/-/ready', readyHandler);
   app.get('/ready', readyHandler);
   app.get('/metrics', async (_req, reply) => {

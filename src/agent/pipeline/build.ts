@@ -9,11 +9,14 @@ import { packStage } from './pack-stage.js';
 import { criStage, decolorizeStage, dockerStage, jsonStage, logfmtStage, regexStage } from './parse-stages.js';
 import type { Stage } from './pipeline.js';
 import type { StageConfig } from './stage-config.js';
+import { replaceStage, templateStage } from './transform-stages.js';
 
 export interface StageContext {
   registry: Registry;
   logger: Logger;
   job: string;
+  /** Called by a `limit` stage in wait mode (`drop: false`) with how long the job's readers have yet to wait. */
+  onWaitLimiter?: (waitMs: () => number) => void;
 }
 
 const droppedCounters = new WeakMap<Registry, Counter<'reason'>>();
@@ -71,6 +74,8 @@ export function buildStage(c: StageConfig, ctx: StageContext, path = 'stage'): S
   if ('decolorize' in c) return decolorizeStage();
   if (c.metrics) return metricsStage(c.metrics, ctx.registry);
   if (c.pack) return packStage(c.pack);
-  if (c.limit) return limitStage(c.limit, droppedCounter(ctx.registry));
+  if (c.limit) return limitStage(c.limit, droppedCounter(ctx.registry), ctx.onWaitLimiter);
+  if (c.template) return templateStage(c.template);
+  if (c.replace) return replaceStage(c.replace);
   throw new Error('this stage is not supported by Sightline yet');
 }

@@ -5,12 +5,17 @@ import type { StageConfig } from './stage-config.js';
 
 /**
  * `limit`: a token bucket (`rate` lines/s, `burst`) over the job's lines, or one per value of `by_label_name` (at
- * most `max_distinct_labels`). Lines beyond it are dropped and counted. Promtail's blocking mode (`drop: false`)
- * would stall every file of the job behind one pipeline here, so it is refused at start.
+ * most `max_distinct_labels`). With `drop: true` lines beyond it are dropped and counted
+ * (`logentry_dropped_lines_total{reason="ratelimit_drop_stage"}`). Otherwise (Promtail's default) nothing is
+ * dropped: the line passes taking its token on credit and the job's readers wait until the bucket is out of debt —
+ * Promtail's blocking pipeline, without holding entries in memory. In that mode `onWait` receives the function
+ * telling how long the readers have yet to wait.
  */
-export function limitStage(cfg: NonNullable<StageConfig['limit']>, dropped: Counter<'reason'>): Stage {
-  if (!cfg.drop) throw new Error('only drop: true is supported (rate-limited lines are dropped and counted)');
-  const global = new ReadlineLimiter(cfg.rate, cfg.burst);
+export function limitStage(cfg: NonNullable<StageConfig['limit']>, dropped: Counter<'reason'>, onWait?: (waitMs: () => number) => void): Stage {
+  const mk = () => new ReadlineLimiter(cfg.rate, cfg.burst);
+  let waitUntil = 0;
+  if (!cfg.drop) onWait?.(() => Math.max(0, waitUntil - performance.now()));
+  const global = mk();
   const per = new Map<string, ReadlineLimiter>();
   return {
     name: 'limit',
@@ -25,12 +30,17 @@ export function limitStage(cfg: NonNullable<StageConfig['limit']>, dropped: Coun
         let l = per.get(v);
         if (!l) {
           if (per.size >= cfg.max_distinct_labels) per.clear();
-          l = new ReadlineLimiter(cfg.rate, cfg.burst);
+          l = mk();
           per.set(v, l);
         }
         lim = l;
       }
-      if (lim.tryTake()) emit(e);
+      if (!cfg.drop) {
+        lim.take();
+        const debt = lim.debtMs();
+        if (debt > 0) waitUntil = Math.max(waitUntil, performance.now() + debt);
+        emit(e);
+      } else if (lim.tryTake()) emit(e);
       else {
         dropped.inc({ reason: 'ratelimit_drop_stage' });
         dropEntry(e);

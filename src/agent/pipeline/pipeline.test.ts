@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../server/index.js';
@@ -148,7 +149,7 @@ describe('pipeline stages (cases from the Promtail documentation)', () => {
   it('refuses a bad stage at start with its path', () => {
     expect(() => run("- regex: {expression: '(?P<a>x'}", [])).toThrow(/pipeline_stages\[0\]\.regex: error parsing regexp/);
     expect(() => run("- match:\n    selector: '{a=\"b\"}'\n    stages:\n    - regex: {expression: 'no groups'}", [])).toThrow('pipeline_stages[0].match.stages[0].regex: regex expression must contain at least one named capture group');
-    expect(() => run('- template: {source: a, template: x}', [])).toThrow('pipeline_stages[0].template: this stage is not supported by Sightline yet');
+    expect(() => run("- replace: {expression: '(a'}", [])).toThrow(/pipeline_stages\[0\]\.replace: error parsing regexp/);
   });
 
   it('metrics: counter, gauge and histogram from extracted data on the registry', async () => {
@@ -178,5 +179,61 @@ describe('pipeline stages (cases from the Promtail documentation)', () => {
       { line: '{"pod":"p1","level":"warn","_entry":"hello"}', labels: { job: 'j' } },
     ]);
     expect(run('- limit: {rate: 0.001, burst: 3, drop: true}', ['1', '2', '3', '4', '5'], { job: 'j' }, false).map((o) => o.line)).toEqual(['1', '2', '3']);
+  });
+
+  it('template: the examples of the Promtail documentation', () => {
+    const t = (stages: string, line: string, labels: Record<string, string> = { job: 'j' }) => run(stages, [line], labels, false)[0];
+    const json = "- json: {expressions: {app: , level: , module: }}\n";
+    // A new key from a constant; then shown through `output`.
+    expect(t("- template: {source: new_key, template: 'hello world!'}\n- output: {source: new_key}", 'x').line).toBe('hello world!');
+    expect(t(json + "- template: {source: app, template: '{{ .Value }}_some_suffix'}\n- output: {source: app}", '{"app":"loki"}').line).toBe('loki_some_suffix');
+    expect(t(json + "- template: {source: app, template: '{{ ToLower .Value }}'}\n- output: {source: app}", '{"app":"LOKI"}').line).toBe('loki');
+    expect(t(json + "- template: {source: output_msg, template: '{{ .level }} for app {{ ToUpper .app }}'}\n- output: {source: output_msg}", '{"app":"loki","level":"warn"}').line).toBe('warn for app LOKI');
+    expect(t(json + "- template: {source: app, template: '{{ .level }} for app {{ ToUpper .Value }} in module {{.module}}'}\n- output: {source: app}", '{"app":"loki","level":"warn","module":"test"}').line).toBe('warn for app LOKI in module test');
+    expect(t(json + "- template: {source: app, template: '{{ Replace .Value \"loki\" \"blokey\" 1 }}'}\n- output: {source: app}", '{"app":"loki loki"}').line).toBe('blokey loki');
+    expect(t(json + "- template: {source: level, template: '{{ if eq .Value \"WARN\" }}{{ Replace .Value \"WARN\" \"OK\" -1 }}{{ else }}{{ .Value }}{{ end }}'}\n- labels: {level: }", '{"level":"WARN"}').labels).toEqual({ job: 'j', level: 'OK' });
+    expect(t(json + "- template: {source: app, template: '{{ Trim .Value \"*\" }}|{{ TrimLeft .Value \"*\" }}|{{ TrimRight .Value \"*\" }}|{{ TrimPrefix .Value \"**\" }}|{{ TrimSpace \" x \" }}'}\n- output: {source: app}", '{"app":"**a*b**"}').line).toBe('a*b|a*b**|**a*b|a*b**|x');
+    // Hash(salt, input) is called as {{ Hash .Value "salt" }}: SHA3-256 (Sha2Hash: SHA-256) of the two, hex.
+    expect(t(json + "- template: {source: app, template: '{{ Hash .Value \"salt\" }}'}\n- output: {source: app}", '{"app":"loki"}').line).toBe(createHash('sha3-256').update('lokisalt').digest('hex'));
+    expect(t(json + "- template: {source: app, template: '{{ Sha2Hash .Value \"salt\" }}'}\n- output: {source: app}", '{"app":"loki"}').line).toBe(createHash('sha256').update('lokisalt').digest('hex'));
+    // .Entry is the line; a missing key prints <no value> (Go's map of interfaces); an empty result removes the key.
+    expect(t("- template: {source: m, template: '{{ .Entry }}/{{ .nothing }}'}\n- output: {source: m}", 'the line').line).toBe('the line/<no value>');
+    expect(t(json + "- template: {source: level, template: '{{ if eq .Value \"debug\" }}{{ end }}'}\n- labels: {level: }", '{"level":"debug"}').labels).toEqual({ job: 'j' });
+  });
+
+  it('replace: the examples of the Promtail documentation', () => {
+    const r = (stages: string, line: string) => run(stages, [line], { job: 'j' }, false)[0];
+    expect(r("- replace: {expression: 'password (\\S+)', replace: '****'}", "2019-01-01T01:00:00.000000001Z stderr P i'm a log message who has sensitive information with password xyz!").line).toBe(
+      "2019-01-01T01:00:00.000000001Z stderr P i'm a log message who has sensitive information with password ****",
+    );
+    // Every match, every group.
+    expect(r("- replace: {expression: '(\\d{2}.\\d{2}.\\d{2}.\\d{2}) - (\\S+)', replace: '{{ .Value | ToUpper }}'}", '11.11.11.11 - frank 12.12.12.12 - frank').line).toBe('11.11.11.11 - FRANK 12.12.12.12 - FRANK');
+    // The access-log example: every named group templated, the groups extracted with their replaced values.
+    const access = `- replace:
+    expression: '^(?P<ip>\\S+) (?P<identd>\\S+) (?P<user>\\S+) \\[(?P<timestamp>[\\w:/]+\\s[+\\-]\\d{4})\\] "(?P<action>\\S+)\\s?(?P<path>\\S+)?\\s?(?P<protocol>\\S+)?" (?P<status>\\d{3}|-) (?P<size>\\d+|-)\\s?"?(?P<referer>[^"]*)"?\\s?"?(?P<useragent>[^"]*)?"?$'
+    replace: '{{ if eq .Value "200" }}{{ Replace .Value "200" "HttpStatusOk" -1 }}{{ else }}{{ .Value | ToUpper }}{{ end }}'
+- labels: {user: , status: }`;
+    expect(r(access, '11.11.11.11 - frank [25/Jan/2000:14:00:01 -0500] "GET /1986.js HTTP/1.1" 200 932 "-" "Mozilla/5.0 (Windows; U; Windows NT 5.1; de; rv:1.9.1.7) Gecko/20091221 Firefox/3.5.7 GTB6"')).toEqual({
+      line: '11.11.11.11 - FRANK [25/JAN/2000:14:00:01 -0500] "GET /1986.JS HTTP/1.1" HttpStatusOk 932 "-" "MOZILLA/5.0 (WINDOWS; U; WINDOWS NT 5.1; DE; RV:1.9.1.7) GECKO/20091221 FIREFOX/3.5.7 GTB6"',
+      labels: { job: 'j', user: 'FRANK', status: 'HttpStatusOk' },
+    });
+    // On an extracted value; an empty replacement removes the captured text; no match changes nothing.
+    expect(r("- logfmt: {mapping: {msg: }}\n- replace: {source: msg, expression: '(secret=\\w+)', replace: ''}\n- output: {source: msg}", 'msg="login secret=abc ok"').line).toBe('login  ok');
+    expect(r("- replace: {expression: '(nomatch)', replace: 'x'}", 'unchanged').line).toBe('unchanged');
+  });
+
+  it('limit without drop passes every line and makes the job wait out the debt', () => {
+    const waits: Array<() => number> = [];
+    const cfg = parsePromtailConfig('scrape_configs:\n- job_name: j\n  pipeline_stages:\n  - limit: {rate: 1, burst: 2}\n');
+    const stages = buildStages(cfg.scrape_configs[0].pipeline_stages, { registry: new Registry(), logger: silentLogger(), job: 'j', onWaitLimiter: (w) => waits.push(w) });
+    const out: string[] = [];
+    const p = new Pipeline(stages, (e) => out.push(e.line));
+    expect(waits).toHaveLength(1);
+    expect(waits[0]()).toBe(0);
+    for (let i = 0; i < 5; i++) p.process({ labels: { job: 'j' }, ownLabels: false, line: String(i), tsMs: READ_MS, tsNs: 0, ticket: undefined });
+    expect(out).toEqual(['0', '1', '2', '3', '4']);
+    // 5 lines against a burst of 2 at 1 line/s: 3 s of debt.
+    expect(waits[0]()).toBeGreaterThan(2_900);
+    expect(waits[0]()).toBeLessThanOrEqual(3_000);
   });
 });

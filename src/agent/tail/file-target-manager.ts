@@ -23,7 +23,8 @@ export interface FileTargetManagerOptions {
   positions: Positions;
   /** The entry sink of a job (its pipeline). */
   handlerFor: (job: string) => (e: LogEntry) => void;
-  ready: () => Promise<void> | undefined;
+  /** Back-pressure for a job's readers: a promise to wait on, or undefined to go on. */
+  ready: (job: string) => Promise<void> | undefined;
   metrics: AgentMetrics;
   logger: Logger;
   /** Promtail's host filter: targets whose `__host__` differs are skipped (`HOSTNAME`, else the OS hostname). */
@@ -142,7 +143,7 @@ export class FileTargetManager {
         discoveredLabels: n.discovered,
         positions: this.opts.positions,
         handle: this.opts.handlerFor(job),
-        ready: this.opts.ready,
+        ready: () => this.opts.ready(job),
         pollMs: this.opts.config.global.file_watch_config.min_poll_frequency,
         encoding: j.config.encoding,
         maxLineBytes: limits.max_line_size > 0 ? limits.max_line_size : 64 * 1024 * 1024,

@@ -33,6 +33,11 @@ export interface Regex {
   matchAll(s: string): IterableIterator<RegexMatch>;
   /** Names of the capture groups in order (index 1.. ; unnamed groups are ''). */
   readonly groupNames: readonly string[];
+  /**
+   * Go's FindAllStringSubmatchIndex: per match `[start, end, g1start, g1end, ...]` in UTF-16 units, -1 for a group
+   * that did not take part (the agent's `replace` stage replaces captured groups in place).
+   */
+  allSubmatchIndices(s: string): number[][];
 }
 
 export interface CompileOptions {
@@ -69,6 +74,17 @@ export function compileRegex(pattern: string, opts: CompileOptions = {}): Regex 
     test: fast ?? (anchored ? (s) => re.testExact(s) : (s) => re.test(s)),
     exec: (s) => re.exec(s) as RegexMatch | null,
     matchAll: (s) => re.matchAll(s) as IterableIterator<RegexMatch>,
+    allSubmatchIndices: (s) => {
+      const m = re.matcher(s);
+      const out: number[][] = [];
+      const groups = re.groupCount();
+      while (m.find()) {
+        const row: number[] = [];
+        for (let g = 0; g <= groups; g++) row.push(m.start(g), m.end(g));
+        out.push(row);
+      }
+      return out;
+    },
   };
 }
 

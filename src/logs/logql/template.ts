@@ -3,12 +3,15 @@
  * `if`/`else if`/`else`/`end`, whitespace trimming `{{-`/`-}}`, and Loki's common template functions (sprig
  * names: upper, lower, title, trim*, replace, default, printf, regexReplaceAll, contains, len, math, ...).
  */
+import { createHash } from 'node:crypto';
 import { compileUnanchored, replaceAll } from '../../lib/regex/index.js';
 export interface TemplateContext {
   get(name: string): string | undefined;
   line: string;
   /** Nanoseconds. */
   ts: bigint;
+  /** What a field not found prints (Go prints `<no value>` for a missing key of a map of interfaces); default ''. */
+  missingField?: string;
 }
 
 type Node = { t: 'text'; v: string } | { t: 'action'; p: Pipeline } | { t: 'if'; branches: Array<{ cond: Pipeline | null; body: Node[] }> };
@@ -195,7 +198,7 @@ function evalOperand(o: Operand, ctx: TemplateContext): Val {
   switch (o.t) {
     case 'field': {
       const v = ctx.get(o.name);
-      return v === undefined ? '' : v;
+      return v === undefined ? (ctx.missingField ?? '') : v;
     }
     case 'dot':
       return '';
@@ -249,21 +252,38 @@ function callFn(name: string, a: Val[], ctx: TemplateContext): Val {
       while (cut && v.length && cut.includes(v[v.length - 1])) v = v.slice(0, -1);
       return v;
     }
+    // sprig's trimPrefix/trimSuffix take (affix, s); Go's strings.TrimPrefix/TrimSuffix (Loki's and Promtail's
+    // capitalised names) take (s, affix).
     case 'trimPrefix':
     case 'TrimPrefix': {
-      const v = s(a[1]);
-      return v.startsWith(s(a[0])) ? v.slice(s(a[0]).length) : v;
+      const [v, pre] = name === 'trimPrefix' ? [s(a[1]), s(a[0])] : [s(a[0]), s(a[1])];
+      return v.startsWith(pre) ? v.slice(pre.length) : v;
     }
     case 'trimSuffix':
     case 'TrimSuffix': {
-      const v = s(a[1]);
-      const suf = s(a[0]);
+      const [v, suf] = name === 'trimSuffix' ? [s(a[1]), s(a[0])] : [s(a[0]), s(a[1])];
       return suf && v.endsWith(suf) ? v.slice(0, -suf.length) : v;
     }
     case 'replace':
       return s(a[2]).split(s(a[0])).join(s(a[1]));
-    case 'Replace':
-      return s(a[0]).split(s(a[1])).join(s(a[2]));
+    case 'Replace': {
+      // Go's strings.Replace(s, old, new, n): the first n occurrences, all when n < 0 (or not given).
+      const n = a.length > 3 ? num(a[3]) : -1;
+      const parts = s(a[0]).split(s(a[1]));
+      if (n < 0 || n >= parts.length - 1) return parts.join(s(a[2]));
+      return parts.slice(0, n + 1).join(s(a[2])) + s(a[1]) + parts.slice(n + 1).join(s(a[1]));
+    }
+    case 'Trim':
+      return trimSet(s(a[0]), s(a[1]), true, true);
+    case 'TrimLeft':
+      return trimSet(s(a[0]), s(a[1]), true, false);
+    case 'TrimRight':
+      return trimSet(s(a[0]), s(a[1]), false, true);
+    case 'Hash':
+      // Promtail: hex SHA3-256 of salt + input, called as {{ Hash .Value "salt" }} (salt is the first argument).
+      return createHash('sha3-256').update(s(a[0]) + s(a[1])).digest('hex');
+    case 'Sha2Hash':
+      return createHash('sha256').update(s(a[0]) + s(a[1])).digest('hex');
     case 'substr': {
       const v = s(a[2]);
       const start = num(a[0]);
@@ -372,6 +392,17 @@ function callFn(name: string, a: Val[], ctx: TemplateContext): Val {
     default:
       throw new TemplateError(`template: function "${name}" not defined`);
   }
+}
+
+/** Go's strings.Trim/TrimLeft/TrimRight: remove leading/trailing characters contained in `cut`. */
+function trimSet(v: string, cut: string, left: boolean, right: boolean): string {
+  const set = new Set(cut);
+  const chars = [...v];
+  let i = 0;
+  let j = chars.length;
+  if (left) while (i < j && set.has(chars[i])) i++;
+  if (right) while (j > i && set.has(chars[j - 1])) j--;
+  return chars.slice(i, j).join('');
 }
 
 function cmp(a: Val, b: Val): number {
