@@ -1,5 +1,7 @@
 import type { ConnectorFactory, ExporterFactory, ExtensionFactory, ProcessorFactory, ReceiverFactory } from './components.js';
 import { forwardConnectorFactory } from './connectors/forward-connector.js';
+import { servicegraphConnectorFactory } from './connectors/servicegraph-connector.js';
+import { spanmetricsConnectorFactory } from './connectors/spanmetrics-connector.js';
 import { debugExporterFactory } from './exporters/debug-exporter.js';
 import { lokiExporterFactory } from './exporters/loki-exporter.js';
 import { otlpExporterFactory } from './exporters/otlp-grpc-exporter.js';
@@ -29,7 +31,7 @@ export const FACTORIES = {
   receivers: byType<ReceiverFactory>([otlpReceiverFactory, zipkinReceiverFactory, jaegerReceiverFactory, prometheusReceiverFactory]),
   processors: byType<ProcessorFactory>([batchProcessorFactory, memoryLimiterFactory, k8sattributesProcessorFactory, resourceProcessorFactory, attributesProcessorFactory, filterProcessorFactory, transformProcessorFactory, probabilisticSamplerFactory, resourceDetectionFactory, tailSamplingFactory]),
   exporters: byType<ExporterFactory>([otlpExporterFactory, otlphttpExporterFactory, prometheusRemoteWriteExporterFactory, lokiExporterFactory, debugExporterFactory, sightlineExporterFactory]),
-  connectors: byType<ConnectorFactory>([forwardConnectorFactory]),
+  connectors: byType<ConnectorFactory>([forwardConnectorFactory, spanmetricsConnectorFactory, servicegraphConnectorFactory]),
   extensions: byType<ExtensionFactory>([healthCheckFactory, fileStorageFactory]),
 };
 
