@@ -9,7 +9,7 @@ import { Inhibitor } from './inhibitor.js';
 import type { LabelSet } from './labels.js';
 import { NotificationLog } from './notify/nflog.js';
 import { NotificationPipeline, createPipelineMetrics, type PipelineMetrics } from './notify/pipeline.js';
-import { buildIntegrations } from './receivers/build-integrations.js';
+import { buildIntegrations, type IntegrationEndpoints } from './receivers/build-integrations.js';
 import { Route } from './route.js';
 import { Silences, silenceState } from './silences.js';
 
@@ -27,6 +27,8 @@ export interface AlertmanagerOptions {
   initialBackoffMs?: number;
   /** How often empty aggregation groups are removed (ms). */
   groupMaintenanceMs?: number;
+  /** Service endpoints Alertmanager has fixed (Pushover's API). */
+  endpoints?: IntegrationEndpoints;
 }
 
 export interface AlertStatus {
@@ -123,7 +125,7 @@ export class Alertmanager {
       inhibitor,
       nflog: this.nflog,
       timeIntervals: config.timeIntervals,
-      integrations: buildIntegrations(config.receivers, this.opts.logger, config.templates),
+      integrations: buildIntegrations(config.receivers, this.opts.logger, config.templates, this.opts.endpoints),
       externalUrl: this.opts.externalUrl,
       metrics: this.metrics.pipeline,
       logger: this.opts.logger,

@@ -46,6 +46,7 @@ export async function startAlertmanager(ctx: ComponentContext, deps: { version?:
     logger: ctx.logger,
     registry: ctx.registry,
     initialBackoffMs: deps.initialBackoffMs,
+    endpoints: { pushoverApiUrl: s.pushover_api_url },
   });
   try {
     port = await listen(app, s.listen_address);

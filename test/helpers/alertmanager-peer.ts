@@ -48,6 +48,9 @@ export interface ReceivedNotification {
   body: Record<string, unknown>;
   /** The request's Authorization header, if any. */
   authorization?: string;
+  contentType?: string;
+  /** The body as sent (`body` is it parsed as JSON, or `{}` when it is not JSON). */
+  raw: string;
 }
 
 /** A loopback webhook receiver recording every POST; `failFor` paths answer 500. */
@@ -64,7 +67,14 @@ export async function startWebhookSink(): Promise<{ url: string; received: Recei
         res.end('down');
         return;
       }
-      received.push({ path, at: Date.now(), body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>, authorization: req.headers.authorization });
+      const raw = Buffer.concat(chunks).toString('utf8');
+      let body: Record<string, unknown> = {};
+      try {
+        body = JSON.parse(raw) as Record<string, unknown>;
+      } catch {
+        // not JSON (Pushover sends its parameters in the query string)
+      }
+      received.push({ path, at: Date.now(), body, raw, authorization: req.headers.authorization, contentType: req.headers['content-type'] });
       res.end('ok');
     });
   });

@@ -66,7 +66,7 @@ export function parseAlertmanagerConfig(text: string, file = 'alertmanager.yml')
     if (names.has(rcv.name)) fail(file, `${at}.name`, `notification config name ${JSON.stringify(rcv.name)} is not unique`);
     names.add(rcv.name);
     for (const c of [...rcv.webhook_configs, ...rcv.slack_configs, ...rcv.pagerduty_configs, ...rcv.opsgenie_configs, ...rcv.pushover_configs,
-      ...rcv.victorops_configs, ...rcv.wechat_configs, ...rcv.telegram_configs, ...rcv.discord_configs, ...rcv.webex_configs, ...rcv.sns_configs]) {
+      ...rcv.victorops_configs, ...rcv.wechat_configs, ...rcv.telegram_configs, ...rcv.discord_configs, ...rcv.webex_configs, ...rcv.sns_configs, ...rcv.msteams_configs]) {
       c.http_config ??= g.http_config;
     }
     rcv.email_configs.forEach((ec, j) => {

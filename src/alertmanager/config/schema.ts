@@ -464,6 +464,17 @@ const pushoverConfig = z
     else if (!c.token) ctx.addIssue({ code: 'custom', message: 'missing token in Pushover config' });
   });
 
+/**
+ * `msteams_configs` (Alertmanager 0.26+, with 0.27's `summary` and `webhook_url_file`): an Office 365 connector
+ * webhook receiving a MessageCard.
+ */
+const msteamsConfig = z
+  .strictObject({ ...notifier, webhook_url: amUrl.optional(), webhook_url_file: str.optional(), title: str.optional(), summary: str.optional(), text: str.optional() })
+  .superRefine((c, ctx) => {
+    if (!c.webhook_url && !c.webhook_url_file) ctx.addIssue({ code: 'custom', message: 'one of webhook_url or webhook_url_file must be configured' });
+    else if (c.webhook_url && c.webhook_url_file) ctx.addIssue({ code: 'custom', message: 'at most one of webhook_url & webhook_url_file must be configured' });
+  });
+
 const victoropsConfig = z
   .strictObject({
     ...notifier,
@@ -541,6 +552,7 @@ const receiver = z
     sns_configs: z.array(snsConfig).default([]),
     telegram_configs: z.array(telegramConfig).default([]),
     webex_configs: z.array(webexConfig).default([]),
+    msteams_configs: z.array(msteamsConfig).default([]),
   })
   .superRefine((r, ctx) => {
     if (r.name === '') ctx.addIssue({ code: 'custom', path: ['name'], message: 'missing name in receiver' });
@@ -553,6 +565,8 @@ export type PagerdutyConfig = z.output<typeof pagerdutyConfig>;
 export type OpsgenieConfig = z.output<typeof opsgenieConfig>;
 export type DiscordConfig = z.output<typeof discordConfig>;
 export type TelegramConfig = z.output<typeof telegramConfig>;
+export type PushoverConfig = z.output<typeof pushoverConfig>;
+export type MsteamsConfig = z.output<typeof msteamsConfig>;
 
 export const globalSchema = z.strictObject({
   resolve_timeout: amDuration.default(5 * 60_000),

@@ -4,14 +4,26 @@ import type { Integration } from '../notify/notifier.js';
 import { NotificationTemplate } from '../template/notification-template.js';
 import { DiscordIntegration } from './discord.js';
 import { EmailIntegration } from './email.js';
+import { MsteamsIntegration } from './msteams.js';
 import { OpsgenieIntegration } from './opsgenie.js';
 import { PagerdutyIntegration } from './pagerduty.js';
+import { PushoverIntegration } from './pushover.js';
 import { SlackIntegration } from './slack.js';
 import { TelegramIntegration } from './telegram.js';
 import { WebhookIntegration } from './webhook.js';
 
+/** Endpoints Alertmanager has fixed that Sightline lets the operator move (a relay, a test stand-in). */
+export interface IntegrationEndpoints {
+  pushoverApiUrl?: string;
+}
+
 /** The integrations of every receiver, by receiver name. Kinds not built here are logged once and skipped. */
-export function buildIntegrations(receivers: readonly ReceiverConfig[], logger: Logger, templates: readonly string[] = []): Map<string, Integration[]> {
+export function buildIntegrations(
+  receivers: readonly ReceiverConfig[],
+  logger: Logger,
+  templates: readonly string[] = [],
+  endpoints: IntegrationEndpoints = {},
+): Map<string, Integration[]> {
   const out = new Map<string, Integration[]>();
   const tmpl = new NotificationTemplate(templates);
   for (const r of receivers) {
@@ -23,7 +35,9 @@ export function buildIntegrations(receivers: readonly ReceiverConfig[], logger: 
     r.opsgenie_configs.forEach((c, i) => list.push(new OpsgenieIntegration(c, i, tmpl)));
     r.discord_configs.forEach((c, i) => list.push(new DiscordIntegration(c, i, tmpl)));
     r.telegram_configs.forEach((c, i) => list.push(new TelegramIntegration(c, i, tmpl)));
-    const unsupported = (['wechat_configs', 'victorops_configs', 'sns_configs', 'webex_configs', 'pushover_configs'] as const).filter(
+    r.msteams_configs.forEach((c, i) => list.push(new MsteamsIntegration(c, i, tmpl)));
+    r.pushover_configs.forEach((c, i) => list.push(new PushoverIntegration(c, i, tmpl, endpoints.pushoverApiUrl)));
+    const unsupported = (['wechat_configs', 'victorops_configs', 'sns_configs', 'webex_configs'] as const).filter(
       (k) => r[k].length > 0,
     );
     if (unsupported.length > 0) logger.warn({ component: 'alertmanager', receiver: r.name, kinds: unsupported }, 'receiver integrations not supported yet; they will not be notified');

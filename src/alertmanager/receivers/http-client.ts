@@ -25,20 +25,31 @@ export function authHeaders(cfg: HttpConfig | undefined): Record<string, string>
  * POST a JSON body; a 2xx is success, a 5xx, one of `retryCodes` or a network error a retryable failure, anything
  * else final — Alertmanager's `Retrier` rule for its HTTP integrations.
  */
-export async function postJson(url: string, body: unknown, cfg: HttpConfig | undefined, signal: AbortSignal, retryCodes: readonly number[] = []): Promise<Response> {
+export function postJson(url: string, body: unknown, cfg: HttpConfig | undefined, signal: AbortSignal, retryCodes: readonly number[] = []): Promise<Response> {
+  return post(url, 'application/json', JSON.stringify(body), cfg, signal, retryCodes);
+}
+
+/** POST `body` (none when undefined) with the given content type, judged as {@link postJson} does. */
+export async function post(url: string, contentType: string, body: string | undefined, cfg: HttpConfig | undefined, signal: AbortSignal, retryCodes: readonly number[] = []): Promise<Response> {
   let res: Response;
   try {
     res = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'user-agent': USER_AGENT, ...authHeaders(cfg) },
-      body: JSON.stringify(body),
+      headers: { 'content-type': contentType, 'user-agent': USER_AGENT, ...authHeaders(cfg) },
+      body,
       signal,
       redirect: cfg?.follow_redirects === false ? 'manual' : 'follow',
     });
   } catch (e) {
-    throw new NotifyError(`Post "${url}": ${(e as Error).message}`, true);
+    throw new NotifyError(`Post "${redact(url)}": ${(e as Error).message}`, true);
   }
   if (res.status >= 200 && res.status < 300) return res;
   const text = await res.text().catch(() => '');
-  throw new NotifyError(`unexpected status code ${res.status}: ${url}${text ? `: ${text.slice(0, 1024)}` : ''}`, res.status >= 500 || retryCodes.includes(res.status));
+  throw new NotifyError(`unexpected status code ${res.status}: ${redact(url)}${text ? `: ${text.slice(0, 1024)}` : ''}`, res.status >= 500 || retryCodes.includes(res.status));
+}
+
+/** The URL without its query string, which may carry secrets (Pushover's token and user key). */
+function redact(url: string): string {
+  const q = url.indexOf('?');
+  return q < 0 ? url : `${url.slice(0, q)}?<redacted>`;
 }

@@ -1,6 +1,7 @@
 /**
  * Alertmanager 0.25's default notification templates (`template/default.tmpl`) for the integrations built here:
- * subjects, Slack, PagerDuty, Opsgenie, Telegram and Discord texts, and the plain-text alert list. The e-mail HTML body is Sightline's own
+ * subjects, Slack, PagerDuty, Opsgenie, Telegram, Discord and Pushover texts, and the plain-text alert list; the Microsoft
+ * Teams texts and markdown alert list are those of Alertmanager 0.27 (Teams came after 0.25). The e-mail HTML body is Sightline's own
  * (Alertmanager's is a large inlined-CSS page); its subject is Alertmanager's.
  */
 export const DEFAULT_TEMPLATES = `
@@ -46,6 +47,43 @@ export const DEFAULT_TEMPLATES = `
 
 {{ define "discord.default.title" }}{{ template "__subject" . }}{{ end }}
 {{ define "discord.default.message" }}{{ template "__text_firing_resolved" . }}{{ end }}
+
+{{ define "pushover.default.title" }}{{ template "__subject" . }}{{ end }}
+{{ define "pushover.default.message" }}{{ .CommonAnnotations.SortedPairs.Values | join " " }}
+{{ if gt (len .Alerts.Firing) 0 }}
+Alerts Firing:
+{{ template "__text_alert_list" .Alerts.Firing }}
+{{ end }}
+{{ if gt (len .Alerts.Resolved) 0 }}
+Alerts Resolved:
+{{ template "__text_alert_list" .Alerts.Resolved }}
+{{ end }}
+{{ end }}
+{{ define "pushover.default.url" }}{{ template "__alertmanagerURL" . }}{{ end }}
+
+{{ define "__text_alert_list_markdown" }}{{ range . }}
+Labels:
+{{ range .Labels.SortedPairs }}  - {{ .Name }} = {{ .Value }}
+{{ end }}
+Annotations:
+{{ range .Annotations.SortedPairs }}  - {{ .Name }} = {{ .Value }}
+{{ end }}
+Source: {{ .GeneratorURL }}
+{{ end }}
+{{ end }}
+
+{{ define "msteams.default.summary" }}{{ template "__subject" . }}{{ end }}
+{{ define "msteams.default.title" }}{{ template "__subject" . }}{{ end }}
+{{ define "msteams.default.text" }}
+{{ if gt (len .Alerts.Firing) 0 }}
+# Alerts Firing:
+{{ template "__text_alert_list_markdown" .Alerts.Firing }}
+{{ end }}
+{{ if gt (len .Alerts.Resolved) 0 }}
+# Alerts Resolved:
+{{ template "__text_alert_list_markdown" .Alerts.Resolved }}
+{{ end }}
+{{ end }}
 
 {{ define "email.default.subject" }}{{ template "__subject" . }}{{ end }}
 {{ define "email.default.html" }}<!DOCTYPE html>

@@ -19,6 +19,8 @@ export const alertmanagerSection = z.strictObject({
   maintenance_interval: durationMs.default(15 * 60_000),
   /** fsync the state log at most this often (every write is flushed to the OS before it is acknowledged). */
   wal_fsync_interval: durationMs.default(1000),
+  /** Where `pushover_configs` send (fixed to Pushover's API in Alertmanager; move it to a relay or a stand-in). */
+  pushover_api_url: z.url().default('https://api.pushover.net/1/messages.json'),
 });
 
 export type AlertmanagerSection = z.output<typeof alertmanagerSection>;
