@@ -12,6 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { sightlineEntry } from './sightline-entry.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const PEERS = existsSync(resolve(ROOT, '..', '..', 'shared', 'peers', 'rw-load.mjs')) ? resolve(ROOT, '..', '..', 'shared', 'peers') : '/work/shared/peers';
@@ -80,7 +81,7 @@ async function sightline(target: 'mimir' | 'all'): Promise<Run> {
   writeFileSync(join(dir, 'sightline.yaml'), yaml.join('\n'));
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), '--target', target, '--config.file', join(dir, 'sightline.yaml'), '--data-dir', join(dir, 'data'), '--log.level', 'warn'],
+    [...sightlineEntry(), '--target', target, '--config.file', join(dir, 'sightline.yaml'), '--data-dir', join(dir, 'data'), '--log.level', 'warn'],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const exited = new Promise((r) => child.on('exit', r));

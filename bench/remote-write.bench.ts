@@ -18,6 +18,7 @@ import { compressSnappyBody, decodeWriteRequestV1, decompressSnappyBody, encodeW
 import { RemoteWriteSender, remoteWriteConfigSchema } from '../src/metrics/remote/sender/index.js';
 import { createSelfMetricsRegistry } from '../src/server/index.js';
 import { WalMetricsReader, WalMetricsStore } from '../test/helpers/wal-metrics.js';
+import { sightlineEntry } from './sightline-entry.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const PEERS = resolve(ROOT, '..', '..', 'shared', 'peers');
@@ -65,7 +66,7 @@ async function ours(): Promise<Record<string, unknown>> {
   );
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--max-old-space-size=8192', '--import', 'tsx', join(ROOT, 'src/cli/main.ts'), '--target', 'mimir', '--config.file', join(dir, 'sightline.yaml'), '--data-dir', join(dir, 'data'), '--log.level', 'warn'],
+    ['--max-old-space-size=8192', ...sightlineEntry(), '--target', 'mimir', '--config.file', join(dir, 'sightline.yaml'), '--data-dir', join(dir, 'data'), '--log.level', 'warn'],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
   for (let i = 0; ; i++) {
