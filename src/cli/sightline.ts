@@ -2,17 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { SightlineConfig } from '../config/index.js';
-import { startAgent } from '../agent/index.js';
-import { startAlertmanager } from '../alertmanager/index.js';
-import { startLogs } from '../logs/index.js';
-import { startMetrics } from '../metrics/index.js';
-import { startMimir } from '../metrics/mimir/index.js';
-import { startOtlp } from '../otlp/index.js';
-import { lokiRulerHook } from '../rules/index.js';
-import { startCollector } from '../collector/index.js';
 import { ConfigError } from '../config/index.js';
-import { startTraces } from '../traces/index.js';
-import { startUi } from '../ui/index.js';
 import { MemoryGuard, createSelfMetricsRegistry, defaultMemoryLimit, setProcessMemoryGuard, setProcessCorsOrigin, setProcessTenantTokens, setProcessWebConfig, TenantTokens, type Component, type ComponentContext } from '../server/index.js';
 import type { Target } from './args.js';
 import { checkExposedListeners, corsOriginOf, loadWebConfig } from './listener-security.js';
@@ -35,6 +25,23 @@ export interface RunningSightline {
 }
 
 /**
+ * Each component's module, loaded only when the target runs it: a single-role process does not carry the others'
+ * code and dependencies (measured on import: every area ~138 MB RSS, the Mimir role alone ~100 MB).
+ */
+const load = {
+  metrics: () => import('../metrics/index.js'),
+  mimir: () => import('../metrics/mimir/index.js'),
+  logs: () => import('../logs/index.js'),
+  rules: () => import('../rules/index.js'),
+  traces: () => import('../traces/index.js'),
+  otlp: () => import('../otlp/index.js'),
+  collector: () => import('../collector/index.js'),
+  alertmanager: () => import('../alertmanager/index.js'),
+  ui: () => import('../ui/index.js'),
+  agent: () => import('../agent/index.js'),
+};
+
+/**
  * Build the components of a target in dependency order, each given what it needs as arguments: the stores first,
  * then the receivers that hand data to them (OTLP), then the UI. `add` records a started component (for ports
  * and reverse-order stop) and returns it.
@@ -42,6 +49,8 @@ export interface RunningSightline {
 async function startTarget(target: Target, ctx: ComponentContext, add: <C extends Component>(c: C) => C): Promise<void> {
   switch (target) {
     case 'all': {
+      const [{ startMetrics }, { startMimir }, { startLogs }, { lokiRulerHook }, { startTraces }, { startAlertmanager }, { startUi }, { startAgent }] =
+        await Promise.all([load.metrics(), load.mimir(), load.logs(), load.rules(), load.traces(), load.alertmanager(), load.ui(), load.agent()]);
       const metrics = add(await startMetrics(ctx));
       add(await startMimir(ctx));
       const logs = add(await startLogs(ctx, { ruler: lokiRulerHook(ctx, metrics.appendable) }));
@@ -51,8 +60,8 @@ async function startTarget(target: Target, ctx: ComponentContext, add: <C extend
       // A Collector configuration's pipelines take the place of the plain OTLP receivers; its `sightline`
       // exporter hands data to these stores.
       const collectorFile = ctx.config.collector.config_file;
-      if (collectorFile) add(await startCollector(ctx, { configFile: collectorFile, inProcess: stores }));
-      else add(await startOtlp(ctx, stores));
+      if (collectorFile) add(await (await load.collector()).startCollector(ctx, { configFile: collectorFile, inProcess: stores }));
+      else add(await (await load.otlp()).startOtlp(ctx, stores));
       add(await startUi(ctx));
       // Tails local files only when a promtail.yaml is configured; ships into the Loki role above.
       add(await startAgent(ctx));
@@ -60,37 +69,39 @@ async function startTarget(target: Target, ctx: ComponentContext, add: <C extend
     }
     case 'traces': {
       // Tempo's distributor has its own OTLP receivers: spans go to this trace store.
-      const traces = add(await startTraces(ctx));
-      add(await startOtlp(ctx, { traces: traces.traces }));
+      const traces = add(await (await load.traces()).startTraces(ctx));
+      add(await (await load.otlp()).startOtlp(ctx, { traces: traces.traces }));
       return;
     }
     case 'metrics':
-      add(await startMetrics(ctx));
+      add(await (await load.metrics()).startMetrics(ctx));
       return;
     case 'mimir':
-      add(await startMimir(ctx));
+      add(await (await load.mimir()).startMimir(ctx));
       return;
-    case 'logs':
+    case 'logs': {
+      const [{ startLogs }, { lokiRulerHook }] = await Promise.all([load.logs(), load.rules()]);
       add(await startLogs(ctx, { ruler: lokiRulerHook(ctx) }));
       return;
+    }
     case 'otlp':
       // No store in this process: each signal goes to its configured forwarder.
-      add(await startOtlp(ctx));
+      add(await (await load.otlp()).startOtlp(ctx));
       return;
     case 'collector': {
       const file = ctx.config.collector.config_file;
       if (!file) throw new ConfigError('<flags>', 'collector.config_file', '--target collector needs --otelcol.config FILE (or collector.config_file)');
-      add(await startCollector(ctx, { configFile: file }));
+      add(await (await load.collector()).startCollector(ctx, { configFile: file }));
       return;
     }
     case 'ui':
-      add(await startUi(ctx));
+      add(await (await load.ui()).startUi(ctx));
       return;
     case 'alertmanager':
-      add(await startAlertmanager(ctx, { version: version() }));
+      add(await (await load.alertmanager()).startAlertmanager(ctx, { version: version() }));
       return;
     case 'agent':
-      add(await startAgent(ctx));
+      add(await (await load.agent()).startAgent(ctx));
       return;
   }
 }
