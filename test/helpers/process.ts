@@ -19,7 +19,9 @@ export interface SpawnedSightline {
 
 /** Run the CLI from source (no build needed) as a separate process. */
 export function spawnSightline(args: string[], env: NodeJS.ProcessEnv = {}): SpawnedSightline {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), ...args], {
+  // SIGHTLINE_CHILD_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the child in benches.
+  const nodeArgs = (process.env.SIGHTLINE_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
