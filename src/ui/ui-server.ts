@@ -13,6 +13,7 @@ import { SecretBox } from './auth/secret-box.js';
 import { SessionStore } from './auth/session-store.js';
 import { UserStore } from './auth/user-store.js';
 import { DashboardProvisioner, readDashboardProviders } from './dashboards/dashboard-provisioning.js';
+import { provisionBuiltInDashboards } from './dashboards/builtin-dashboards.js';
 import { DashboardStore } from './dashboards/dashboard-store.js';
 import { DatasourceStore } from './datasources/datasource-store.js';
 import { applyProvisioning, readProvisioningFolder, selfDatasources } from './datasources/provisioning.js';
@@ -199,6 +200,8 @@ export async function createUiServer(opts: UiServerOptions & { staticDir?: strin
   registerAccountRoutes(app, c);
   const dashboards = new DashboardStore(db);
   registerDashboardRoutes(app, { ...c, dashboards });
+  // With the self-provisioned datasources (the single-process default), Sightline's own health dashboard too.
+  if (!cfg.provisioning_path && cfg.provision_self) await provisionBuiltInDashboards(dashboards, opts.logger);
   if (cfg.provisioning_path) {
     const provisioner = new DashboardProvisioner(dashboards, readDashboardProviders(cfg.provisioning_path, env), opts.logger);
     await provisioner.syncAll();
