@@ -1,7 +1,7 @@
 /** Headless Debian Chromium driven by playwright-core (never a downloaded browser), and a fresh build of the web app. */
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { REPO_ROOT, tempDir } from './helpers/process.js';
 
 export const CHROMIUM = process.env.SIGHTLINE_CHROMIUM ?? '/usr/bin/chromium';
@@ -34,4 +34,15 @@ export function artifactsDir(name: string): string {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   return dir;
+}
+
+/** The browser's first page, signed in to the UI at `base` with a password. */
+export async function signIn(browser: BrowserContext, base: string, user: string, password: string): Promise<Page> {
+  const page = browser.pages()[0] ?? (await browser.newPage());
+  await page.goto(`${base}/login`);
+  await page.fill('input[name=user]', user);
+  await page.fill('input[name=password]', password);
+  await page.click('button[type=submit]');
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+  return page;
 }
