@@ -1,7 +1,8 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configHashValue } from '../src/alertmanager/index.js';
 import { startOurAlertmanager } from './helpers/alertmanager-peer.js';
 import { tempDir, waitFor } from './helpers/process.js';
 
@@ -70,6 +71,23 @@ receivers:
       expect(await value(`alertmanager_notification_latency_seconds_count{integration="${integration}"}`)).toBe(0);
     }
     expect(await value('alertmanager_notification_latency_seconds_bucket{le="20",integration="webhook"}')).toBe(0);
+    for (const v of ['v1', 'v2']) {
+      expect(await value(`alertmanager_alerts_invalid_total{version="${v}"}`)).toBe(0);
+      for (const st of ['firing', 'resolved']) expect(await value(`alertmanager_alerts_received_total{status="${st}",version="${v}"}`)).toBe(0);
+    }
+    for (const st of ['active', 'suppressed', 'unprocessed']) expect(await value(`alertmanager_marked_alerts{state="${st}"}`)).toBe(0);
+    expect(await value('alertmanager_cluster_enabled')).toBe(0);
+    expect(await value('alertmanager_receivers')).toBe(2);
+    expect(await value('alertmanager_integrations')).toBe(2);
+    expect(await value('alertmanager_config_last_reload_successful')).toBe(1);
+    expect(Math.abs(Date.now() / 1000 - (await value('alertmanager_config_last_reload_success_timestamp_seconds'))!)).toBeLessThan(60);
+    expect(await value('alertmanager_config_hash')).toBe(configHashValue(readFileSync(join(dir, 'alertmanager.yml'), 'utf8')));
+    expect((await metrics()).some((l) => /^alertmanager_build_info\{.*version="0\.25\.0".*\} 1$/.test(l))).toBe(true);
+  });
+
+  it('computes the config hash as Alertmanager 0.25 does (48 bits of MD5)', () => {
+    // the value the real Alertmanager 0.25 reports for this text
+    expect(configHashValue('route:\n  receiver: r\nreceivers:\n  - name: r\n')).toBe(17996757767074);
   });
 
   it('retries a 5xx with a growing, jittered backoff and counts and times every request; never retries a 4xx', async () => {
@@ -92,5 +110,20 @@ receivers:
     expect(hook.arrivals.get('/bad')).toHaveLength(1);
     expect(await value('alertmanager_notification_requests_total{integration="slack"}')).toBe(1);
     expect(await value('alertmanager_notification_requests_failed_total{integration="slack"}')).toBe(1);
+    expect(await value('alertmanager_alerts_received_total{status="firing",version="v2"}')).toBe(2);
+    expect(await value('alertmanager_marked_alerts{state="active"}')).toBe(2);
+  });
+
+  it('reports a failed reload and, once fixed, the new configuration', async () => {
+    const file = join(dir, 'alertmanager.yml');
+    const good = readFileSync(file, 'utf8');
+    writeFileSync(file, 'route: {}\n');
+    expect((await fetch(`${am.url}/-/reload`, { method: 'POST' })).status).toBe(500);
+    expect(await value('alertmanager_config_last_reload_successful')).toBe(0);
+    writeFileSync(file, `${good}  - name: spare\n`);
+    expect((await fetch(`${am.url}/-/reload`, { method: 'POST' })).status).toBe(200);
+    expect(await value('alertmanager_config_last_reload_successful')).toBe(1);
+    expect(await value('alertmanager_receivers')).toBe(3);
+    expect(await value('alertmanager_config_hash')).toBe(configHashValue(readFileSync(file, 'utf8')));
   });
 });
