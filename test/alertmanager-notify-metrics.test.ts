@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configHashValue } from '../src/alertmanager/index.js';
-import { startOurAlertmanager } from './helpers/alertmanager-peer.js';
+import { alertmanagerAvailable, startOurAlertmanager, startRealAlertmanager } from './helpers/alertmanager-peer.js';
 import { tempDir, waitFor } from './helpers/process.js';
 
 /** A webhook that answers `/flaky` with 503 twice then 200, and `/bad` with 400; it records when each request came. */
@@ -112,6 +112,44 @@ receivers:
     expect(await value('alertmanager_notification_requests_failed_total{integration="slack"}')).toBe(1);
     expect(await value('alertmanager_alerts_received_total{status="firing",version="v2"}')).toBe(2);
     expect(await value('alertmanager_marked_alerts{state="active"}')).toBe(2);
+  });
+
+  it('times queries, GC and snapshots of the silences and the notification log', async () => {
+    const created = await fetch(`${am.url}/api/v2/silences`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ matchers: [{ name: 'alertname', value: 'Nope', isRegex: false }], startsAt: new Date().toISOString(), endsAt: new Date(Date.now() + 3600_000).toISOString(), createdBy: 't', comment: 'c' }),
+    });
+    expect(created.status).toBe(200);
+    expect(await value('alertmanager_silences_snapshot_duration_seconds_count')).toBe(0);
+    am.alertmanager.maintenance();
+    for (const what of ['silences', 'nflog']) {
+      expect(await value(`alertmanager_${what}_snapshot_size_bytes`), what).toBeGreaterThan(50);
+      expect(await value(`alertmanager_${what}_snapshot_duration_seconds_count`)).toBe(1);
+      expect(await value(`alertmanager_${what}_gc_duration_seconds_count`)).toBe(1);
+      expect(await value(`alertmanager_${what}_queries_total`)).toBeGreaterThanOrEqual(1);
+      // read together from the metric objects (a scrape itself queries the silences for the alert gauges)
+      const m = what === 'silences' ? am.alertmanager.silences.metrics! : am.alertmanager.nflog.metrics!;
+      const [queries, duration] = await Promise.all([m.queries.get(), m.queryDuration.get()]);
+      expect(duration.values.find((v) => v.metricName?.endsWith('_count'))?.value).toBe(queries.values[0]!.value);
+      expect(await value(`alertmanager_${what}_query_errors_total`)).toBe(0);
+    }
+    expect(await value('alertmanager_dispatcher_alert_processing_duration_seconds_count')).toBe(2);
+  });
+
+  it.runIf(alertmanagerAvailable())('has every alertmanager_* metric the real Alertmanager 0.25 has, but its HTTP ones', async () => {
+    const names = (text: string) => new Set(text.split('\n').flatMap((l) => /^# TYPE (alertmanager_\w+)/.exec(l)?.[1] ?? []));
+    const real = await startRealAlertmanager(join(dir, 'alertmanager.yml'), dir);
+    let theirs: Set<string>;
+    try {
+      theirs = names(await (await fetch(`${real.url}/metrics`)).text());
+    } finally {
+      await real.stop();
+    }
+    const ours = names((await metrics()).join('\n'));
+    const missing = [...theirs].filter((n) => !ours.has(n) && !n.startsWith('alertmanager_http_'));
+    expect(missing).toEqual([]);
+    expect(theirs.size).toBeGreaterThan(25);
   });
 
   it('reports a failed reload and, once fixed, the new configuration', async () => {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Summary, type Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { isResolved } from './alert.js';
 import { AlertStore } from './alert-store.js';
@@ -13,6 +13,7 @@ import { NotificationPipeline, createPipelineMetrics, type PipelineMetrics } fro
 import { buildIntegrations, type IntegrationEndpoints } from './receivers/build-integrations.js';
 import { Route } from './route.js';
 import { Silences, silenceState } from './silences.js';
+import { StateMetrics } from './state-metrics.js';
 
 export interface AlertmanagerOptions {
   config: AlertmanagerConfig;
@@ -61,6 +62,7 @@ export class Alertmanager {
   dispatcher!: Dispatcher;
   private unsubscribeInhibitor: (() => void) | undefined;
   private readonly gcTimer: NodeJS.Timeout;
+  private readonly processing: Summary;
 
   constructor(private readonly opts: AlertmanagerOptions) {
     this.config = opts.config;
@@ -69,6 +71,9 @@ export class Alertmanager {
     this.nflog = new NotificationLog(opts.retentionMs);
     this.nflog.openLog(join(opts.dataDir, 'nflog'), opts.fsyncIntervalMs);
     const r = opts.registry;
+    this.processing = new Summary({ name: 'alertmanager_dispatcher_alert_processing_duration_seconds', help: 'Summary of latencies for the processing of alerts.', percentiles: [], registers: [r] });
+    this.silences.metrics = new StateMetrics(r, 'silences', 'silence');
+    this.nflog.metrics = new StateMetrics(r, 'nflog', 'notification log');
     this.metrics = {
       received: new Counter({ name: 'alertmanager_alerts_received_total', help: 'The total number of received alerts.', labelNames: ['status', 'version'] as const, registers: [r] }),
       invalid: new Counter({ name: 'alertmanager_alerts_invalid_total', help: 'The total number of received alerts that were invalid.', labelNames: ['version'] as const, registers: [r] }),
@@ -151,7 +156,7 @@ export class Alertmanager {
       logger: this.opts.logger,
       initialBackoffMs: this.opts.initialBackoffMs,
     });
-    this.dispatcher = new Dispatcher(this.route, this.store, pipeline, this.opts.logger, this.opts.registry);
+    this.dispatcher = new Dispatcher(this.route, this.store, pipeline, this.opts.logger, this.opts.registry, this.processing);
     this.dispatcher.start(this.opts.groupMaintenanceMs);
   }
 
