@@ -204,4 +204,29 @@ receivers:
     await page.click('[data-testid=nav-alert-rules]');
     await expect.poll(() => page.locator('[data-testid=alert-rules-page]').textContent(), { timeout: 10_000 }).toContain('No rules in Prometheus');
   });
+
+  it('through the datasource proxy: a Viewer reads the Alertmanager but cannot silence, an Editor can, only an Admin posts alerts', async () => {
+    const adminCookie = (await browser.cookies(base)).filter((c) => c.name === 'sightline_session').map((c) => `${c.name}=${c.value}`)[0]!;
+    const call = (cookie: string, method: string, path: string, body?: unknown) =>
+      fetch(`${base}/api/datasources/proxy/uid/alertmanager${path}`, { method, headers: { cookie, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const as = async (role: string) => {
+      const login = `am-${role.toLowerCase()}`;
+      const created = await fetch(`${base}/api/admin/users`, { method: 'POST', headers: { cookie: adminCookie, 'content-type': 'application/json' }, body: JSON.stringify({ login, password: `${login}-password`, role }) });
+      expect(created.status).toBe(200);
+      const res = await fetch(`${base}/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: login, password: `${login}-password` }) });
+      return (res.headers.get('set-cookie') ?? '').split(';')[0]!;
+    };
+    const silence = { matchers: [{ name: 'alertname', value: 'HighLatency', isRegex: false, isEqual: true }], startsAt: new Date().toISOString(), endsAt: new Date(Date.now() + 60_000).toISOString(), createdBy: 'x', comment: 'y' };
+    const viewer = await as('Viewer');
+    expect((await call(viewer, 'GET', '/api/v2/alerts/groups')).status).toBe(200);
+    expect((await call(viewer, 'POST', '/api/v2/silences', silence)).status).toBe(403);
+    const editor = await as('Editor');
+    const made = await call(editor, 'POST', '/api/v2/silences', silence);
+    expect(made.status).toBe(200);
+    const { silenceID } = (await made.json()) as { silenceID: string };
+    expect((await call(editor, 'DELETE', `/api/v2/silence/${silenceID}`)).status).toBe(200);
+    expect((await call(viewer, 'DELETE', `/api/v2/silence/${silenceID}`)).status).toBe(403);
+    expect((await call(editor, 'POST', '/api/v2/alerts', [{ labels: { alertname: 'Injected' } }])).status).toBe(403);
+    expect((await call(adminCookie, 'POST', '/api/v2/alerts', [{ labels: { alertname: 'ByAdmin' } }])).status).toBe(200);
+  });
 });

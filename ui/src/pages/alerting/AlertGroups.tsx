@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import type { User } from '../../lib/api';
 import { navigate, useLocation } from '../../lib/router';
 import { formatAgo } from '../../lib/time';
 import { useApi } from '../../lib/use-fetch';
@@ -23,7 +24,7 @@ export function silenceFromAlert(a: AmAlert, query: string): string {
   return `/alerting/silence/new?${p.toString()}`;
 }
 
-function AlertRow(p: { alert: AmAlert; query: string }) {
+function AlertRow(p: { alert: AmAlert; query: string; canSilence: boolean }) {
   const a = p.alert;
   const state = a.status.silencedBy.length > 0 ? 'silenced' : a.status.inhibitedBy.length > 0 ? 'inhibited' : a.status.state;
   return (
@@ -41,7 +42,7 @@ function AlertRow(p: { alert: AmAlert; query: string }) {
       <td title={a.startsAt}>{formatAgo(Date.parse(a.startsAt))}</td>
       <td>
         {a.generatorURL && <a href={a.generatorURL} target="_blank" rel="noreferrer">Source</a>}{' '}
-        {state !== 'silenced' && (
+        {p.canSilence && state !== 'silenced' && (
           <Link to={silenceFromAlert(a, p.query)} className="btn secondary small" testId="silence-alert">Silence</Link>
         )}
       </td>
@@ -54,7 +55,7 @@ function AlertRow(p: { alert: AmAlert; query: string }) {
  * each alert's state (active, silenced, inhibited), labels and annotations — filtered by label matchers and
  * state, with a Silence action prefilled from the alert.
  */
-export function AlertGroupsPage() {
+export function AlertGroupsPage(props: { user: User }) {
   const { path, search } = useLocation();
   const filter = search.get('filter') ?? '';
   const showSilenced = search.get('silenced') !== 'false';
@@ -87,14 +88,14 @@ export function AlertGroupsPage() {
             <label className="inline"><input type="checkbox" checked={showSilenced} onChange={(e) => go({ silenced: e.target.checked ? undefined : 'false' })} /> Silenced</label>
             <label className="inline"><input type="checkbox" checked={showInhibited} onChange={(e) => go({ inhibited: e.target.checked ? undefined : 'false' })} /> Inhibited</label>
           </form>
-          <Groups base={base} query={amQuery(ds)} filter={filter} silenced={showSilenced} inhibited={showInhibited} />
+          <Groups base={base} query={amQuery(ds)} filter={filter} silenced={showSilenced} inhibited={showInhibited} canSilence={props.user.role !== 'Viewer'} />
         </>
       )}
     </AlertmanagerPage>
   );
 }
 
-function Groups(p: { base: string; query: string; filter: string; silenced: boolean; inhibited: boolean }) {
+function Groups(p: { base: string; query: string; filter: string; silenced: boolean; inhibited: boolean; canSilence: boolean }) {
   const q = new URLSearchParams();
   for (const m of splitMatchers(p.filter)) q.append('filter', m);
   q.set('silenced', String(p.silenced));
@@ -117,7 +118,7 @@ function Groups(p: { base: string; query: string; filter: string; silenced: bool
               <tr><th>State</th><th>Alert</th><th>Since</th><th></th></tr>
             </thead>
             <tbody>
-              {g.alerts.map((a) => <AlertRow key={a.fingerprint} alert={a} query={p.query} />)}
+              {g.alerts.map((a) => <AlertRow key={a.fingerprint} alert={a} query={p.query} canSilence={p.canSilence} />)}
             </tbody>
           </table>
         </section>

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { apiFetch } from '../../lib/api';
+import { apiFetch, type User } from '../../lib/api';
 import { useLocation } from '../../lib/router';
 import { formatAgo, formatDateTime } from '../../lib/time';
 import { useApi } from '../../lib/use-fetch';
@@ -9,22 +9,23 @@ import { formatMatcher, formatSpan, type AmSilence } from './am';
 
 const ORDER = { active: 0, pending: 1, expired: 2 } as const;
 
-/** Alerting → Silences: every silence of the Alertmanager (active, pending, expired), with Expire, Edit and New. */
-export function SilencesPage() {
+/** Alerting → Silences: every silence of the Alertmanager (active, pending, expired), with Expire, Edit and New (for Editors and Admins). */
+export function SilencesPage(props: { user: User }) {
+  const canEdit = props.user.role !== 'Viewer';
   const { search } = useLocation();
   const am = search.get('alertmanager');
   return (
     <AlertmanagerPage
       title="Silences"
       testId="silences-page"
-      actions={<Link to={`/alerting/silence/new${am ? `?alertmanager=${encodeURIComponent(am)}` : ''}`} className="btn primary" testId="new-silence">New silence</Link>}
+      actions={canEdit && <Link to={`/alerting/silence/new${am ? `?alertmanager=${encodeURIComponent(am)}` : ''}`} className="btn primary" testId="new-silence">New silence</Link>}
     >
-      {(base, ds) => <SilenceList base={base} query={amQuery(ds)} highlight={search.get('silence') ?? undefined} />}
+      {(base, ds) => <SilenceList base={base} query={amQuery(ds)} highlight={search.get('silence') ?? undefined} canEdit={canEdit} />}
     </AlertmanagerPage>
   );
 }
 
-function SilenceList(p: { base: string; query: string; highlight?: string }) {
+function SilenceList(p: { base: string; query: string; highlight?: string; canEdit: boolean }) {
   const [reload, setReload] = useState(0);
   const [actionError, setActionError] = useState('');
   const { data, error, loading } = useApi<AmSilence[]>(`${p.base}/api/v2/silences?r=${reload}`);
@@ -60,13 +61,13 @@ function SilenceList(p: { base: string; query: string; highlight?: string }) {
               <td>{s.createdBy}</td>
               <td>{s.comment}</td>
               <td>
-                {s.status.state !== 'expired' && (
+                {p.canEdit && s.status.state !== 'expired' && (
                   <>
                     <Link to={`/alerting/silence/${encodeURIComponent(s.id)}/edit${p.query}`} className="btn secondary small">Edit</Link>{' '}
                     <button className="btn danger small" data-testid="expire-silence" onClick={() => void expire(s.id)}>Expire</button>
                   </>
                 )}
-                {s.status.state === 'expired' && <Link to={`/alerting/silence/${encodeURIComponent(s.id)}/edit${p.query}${p.query ? '&' : '?'}recreate=1`} className="btn secondary small">Recreate</Link>}
+                {p.canEdit && s.status.state === 'expired' && <Link to={`/alerting/silence/${encodeURIComponent(s.id)}/edit${p.query}${p.query ? '&' : '?'}recreate=1`} className="btn secondary small">Recreate</Link>}
               </td>
             </tr>
           ))}
