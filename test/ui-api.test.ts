@@ -411,11 +411,12 @@ describe('UI admin password', () => {
     // without a provisioning folder: this process's own APIs, linked like the seed's
     const list = (await api(base, { cookie: l.cookie })('GET', '/api/datasources')).json as { uid: string; url: string; isDefault: boolean; jsonData: Record<string, unknown> }[];
     expect(list.map((d) => [d.uid, d.url, d.isDefault])).toEqual([
+      ['alertmanager', 'http://127.0.0.1:9093', false],
       ['loki', 'http://127.0.0.1:3100', false],
       ['prometheus', 'http://127.0.0.1:19090', true],
       ['tempo', 'http://127.0.0.1:3200', false],
     ]);
-    expect(list[0].jsonData.derivedFields).toEqual([{ datasourceUid: 'tempo', matcherRegex: '"trace_id":"(\\w+)"', name: 'TraceID', url: '${__value.raw}' }]);
+    expect(list.find((d) => d.uid === 'loki')!.jsonData.derivedFields).toEqual([{ datasourceUid: 'tempo', matcherRegex: '"trace_id":"(\\w+)"', name: 'TraceID', url: '${__value.raw}' }]);
     await app.close();
     await db.close();
   });

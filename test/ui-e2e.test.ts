@@ -172,7 +172,7 @@ describe.runIf(enabled)('UI end to end in Chromium against sightline --target al
   it('navigates the app shell: Home with health and snippets, the menu, breadcrumbs, reload and back/forward', async () => {
     await page.goto(`${base}/`);
     const healthy = page.locator('[data-testid=home-health-item].health-OK');
-    await expect.poll(() => healthy.count(), { timeout: 10_000 }).toBe(3);
+    await expect.poll(() => healthy.count(), { timeout: 10_000 }).toBe(4);
     expect(await page.locator('[data-testid=snippet-remote-write] pre').textContent()).toContain(`${promUrl}/api/v1/write`);
     expect(await page.locator('[data-testid=snippet-loki-push] pre').textContent()).toContain(`${lokiUrl}/loki/api/v1/push`);
     expect(await page.locator('[data-testid=nav-home]').getAttribute('aria-current')).toBe('page');
@@ -225,7 +225,7 @@ describe.runIf(enabled)('UI end to end in Chromium against sightline --target al
   it('lists the provisioned datasources and tests one (Save & test)', async () => {
     await page.click('a.nav-link:has-text("Data sources")');
     await page.waitForURL(/\/datasources$/);
-    await expect.poll(() => page.locator('[data-testid=datasource-list] .ds-name').allTextContents()).toEqual(['Loki', 'Prometheus', 'Tempo']);
+    await expect.poll(() => page.locator('[data-testid=datasource-list] .ds-name').allTextContents()).toEqual(['Alertmanager', 'Loki', 'Prometheus', 'Tempo']);
     await shot('datasources');
     await page.click('.ds-card a:has-text("Prometheus")');
     await page.waitForURL(/\/datasources\/edit\/prometheus$/);
@@ -245,7 +245,7 @@ describe.runIf(enabled)('UI end to end in Chromium against sightline --target al
     page.once('dialog', (d) => void d.accept());
     await page.click('button:has-text("Delete")');
     await page.waitForURL(/\/datasources$/);
-    await expect.poll(() => page.locator('[data-testid=datasource-list] .ds-name').allTextContents()).toEqual(['Loki', 'Prometheus', 'Tempo']);
+    await expect.poll(() => page.locator('[data-testid=datasource-list] .ds-name').allTextContents()).toEqual(['Alertmanager', 'Loki', 'Prometheus', 'Tempo']);
     await page.goto(`${base}/datasources/edit/loki`);
     await page.click('button:has-text("Test")');
     await expect.poll(() => page.locator('[data-testid=health-result]').textContent()).toBe('Data source successfully connected.');

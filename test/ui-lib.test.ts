@@ -226,7 +226,7 @@ describe('app shell: routes and navigation', () => {
   });
   it('every route names a nav entry that exists, and every nav entry has a route', () => {
     const routes = [
-      '/', '/explore', '/dashboards', '/alerting', '/alerting/list', '/prometheus', '/prometheus/targets', '/prometheus/rules', '/prometheus/alerts',
+      '/', '/explore', '/dashboards', '/alerting', '/alerting/list', '/alerting/groups', '/alerting/silences', '/alerting/notifications', '/alerting/routes', '/prometheus', '/prometheus/targets', '/prometheus/rules', '/prometheus/alerts',
       '/prometheus/status', '/connections', '/datasources', '/admin', '/admin/users', '/admin/serviceaccounts',
     ];
     const flat = (items: NavItem[]): NavItem[] => items.flatMap((i) => [i, ...flat(i.children ?? [])]);

@@ -1,9 +1,10 @@
 import { join } from 'node:path';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Summary, type Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { isResolved } from './alert.js';
 import { AlertStore } from './alert-store.js';
 import type { AlertmanagerConfig } from './config/load-config.js';
+import { ConfigMetrics } from './config-metrics.js';
 import { Dispatcher } from './dispatcher.js';
 import { Inhibitor } from './inhibitor.js';
 import type { LabelSet } from './labels.js';
@@ -12,6 +13,7 @@ import { NotificationPipeline, createPipelineMetrics, type PipelineMetrics } fro
 import { buildIntegrations, type IntegrationEndpoints } from './receivers/build-integrations.js';
 import { Route } from './route.js';
 import { Silences, silenceState } from './silences.js';
+import { StateMetrics } from './state-metrics.js';
 
 export interface AlertmanagerOptions {
   config: AlertmanagerConfig;
@@ -38,9 +40,10 @@ export interface AlertStatus {
 }
 
 export interface AlertmanagerMetrics {
-  received: Counter<'status'>;
-  invalid: Counter;
+  received: Counter<'status' | 'version'>;
+  invalid: Counter<'version'>;
   pipeline: PipelineMetrics;
+  config: ConfigMetrics;
 }
 
 /**
@@ -59,6 +62,7 @@ export class Alertmanager {
   dispatcher!: Dispatcher;
   private unsubscribeInhibitor: (() => void) | undefined;
   private readonly gcTimer: NodeJS.Timeout;
+  private readonly processing: Summary;
 
   constructor(private readonly opts: AlertmanagerOptions) {
     this.config = opts.config;
@@ -67,30 +71,33 @@ export class Alertmanager {
     this.nflog = new NotificationLog(opts.retentionMs);
     this.nflog.openLog(join(opts.dataDir, 'nflog'), opts.fsyncIntervalMs);
     const r = opts.registry;
+    this.processing = new Summary({ name: 'alertmanager_dispatcher_alert_processing_duration_seconds', help: 'Summary of latencies for the processing of alerts.', percentiles: [], registers: [r] });
+    this.silences.metrics = new StateMetrics(r, 'silences', 'silence');
+    this.nflog.metrics = new StateMetrics(r, 'nflog', 'notification log');
     this.metrics = {
-      received: new Counter({ name: 'alertmanager_alerts_received_total', help: 'The total number of received alerts.', labelNames: ['status'] as const, registers: [r] }),
-      invalid: new Counter({ name: 'alertmanager_alerts_invalid_total', help: 'The total number of received alerts that were invalid.', registers: [r] }),
+      received: new Counter({ name: 'alertmanager_alerts_received_total', help: 'The total number of received alerts.', labelNames: ['status', 'version'] as const, registers: [r] }),
+      invalid: new Counter({ name: 'alertmanager_alerts_invalid_total', help: 'The total number of received alerts that were invalid.', labelNames: ['version'] as const, registers: [r] }),
       pipeline: createPipelineMetrics(r),
+      config: new ConfigMetrics(r),
     };
+    // The series Alertmanager 0.25 shows at 0 from the start (v1 is its removed API's).
+    for (const version of ['v1', 'v2']) {
+      this.metrics.invalid.inc({ version }, 0);
+      for (const status of ['firing', 'resolved']) this.metrics.received.inc({ status, version }, 0);
+    }
     new Gauge({
       name: 'alertmanager_alerts',
       help: 'How many alerts by state.',
       labelNames: ['state'] as const,
       registers: [r],
-      collect: () => {
-        let active = 0;
-        let suppressed = 0;
-        const now = Date.now();
-        for (const a of this.store.list()) {
-          if (isResolved(a, now)) continue;
-          if (this.status(a.labels, a.fingerprint).state === 'active') active++;
-          else suppressed++;
-        }
-        const g = r.getSingleMetric('alertmanager_alerts') as Gauge<'state'>;
-        g.set({ state: 'active' }, active);
-        g.set({ state: 'suppressed' }, suppressed);
-        g.set({ state: 'unprocessed' }, 0);
-      },
+      collect: () => this.setStateGauge('alertmanager_alerts', false),
+    });
+    new Gauge({
+      name: 'alertmanager_marked_alerts',
+      help: 'How many alerts by state are currently marked in the Alertmanager regardless of their expiry.',
+      labelNames: ['state'] as const,
+      registers: [r],
+      collect: () => this.setStateGauge('alertmanager_marked_alerts', true),
     });
     new Gauge({
       name: 'alertmanager_silences',
@@ -112,6 +119,22 @@ export class Alertmanager {
     this.gcTimer.unref();
   }
 
+  /** Alerts by state (active or suppressed by a silence or inhibition) into the gauge `name`; resolved ones counted when `withResolved`. */
+  private setStateGauge(name: string, withResolved: boolean): void {
+    let active = 0;
+    let suppressed = 0;
+    const now = Date.now();
+    for (const a of this.store.list()) {
+      if (!withResolved && isResolved(a, now)) continue;
+      if (this.status(a.labels, a.fingerprint).state === 'active') active++;
+      else suppressed++;
+    }
+    const g = this.opts.registry.getSingleMetric(name) as Gauge<'state'>;
+    g.set({ state: 'active' }, active);
+    g.set({ state: 'suppressed' }, suppressed);
+    g.set({ state: 'unprocessed' }, 0);
+  }
+
   private apply(config: AlertmanagerConfig): void {
     this.config = config;
     this.route = new Route(config.route);
@@ -120,18 +143,20 @@ export class Alertmanager {
     for (const a of this.store.list()) inhibitor.observe(a);
     this.unsubscribeInhibitor = this.store.subscribe((a) => inhibitor.observe(a));
     this.inhibitor = inhibitor;
+    const integrations = buildIntegrations(config.receivers, this.opts.logger, config.templates, this.opts.endpoints);
+    this.metrics.config.loaded(config, [...integrations.values()].reduce((n, l) => n + l.length, 0));
     const pipeline = new NotificationPipeline({
       silences: this.silences,
       inhibitor,
       nflog: this.nflog,
       timeIntervals: config.timeIntervals,
-      integrations: buildIntegrations(config.receivers, this.opts.logger, config.templates, this.opts.endpoints),
+      integrations,
       externalUrl: this.opts.externalUrl,
       metrics: this.metrics.pipeline,
       logger: this.opts.logger,
       initialBackoffMs: this.opts.initialBackoffMs,
     });
-    this.dispatcher = new Dispatcher(this.route, this.store, pipeline, this.opts.logger, this.opts.registry);
+    this.dispatcher = new Dispatcher(this.route, this.store, pipeline, this.opts.logger, this.opts.registry, this.processing);
     this.dispatcher.start(this.opts.groupMaintenanceMs);
   }
 

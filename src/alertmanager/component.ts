@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { Gauge } from 'prom-client';
 import { stringify } from 'yaml';
 import type { Component, ComponentContext } from '../server/index.js';
 import { createHttpServer, listen } from '../server/index.js';
@@ -31,7 +32,14 @@ export async function startAlertmanager(ctx: ComponentContext, deps: { version?:
     am: () => am!,
     version: deps.version ?? '',
     reload: async () => {
-      await am!.reload(readConfig(ctx));
+      let config: AlertmanagerConfig;
+      try {
+        config = readConfig(ctx);
+      } catch (e) {
+        am!.metrics.config.failed();
+        throw e;
+      }
+      await am!.reload(config);
       ctx.logger.info({ component: 'alertmanager' }, 'configuration reloaded');
     },
   });
@@ -62,6 +70,12 @@ export async function startAlertmanager(ctx: ComponentContext, deps: { version?:
     }
   }, s.maintenance_interval);
   maintenance.unref();
+  new Gauge({
+    name: 'alertmanager_build_info',
+    help: "A metric with a constant '1' value labeled by version, revision, branch, goversion from which alertmanager was built, and the goos and goarch for the build.",
+    labelNames: ['version', 'revision', 'branch', 'goversion', 'goos', 'goarch'] as const,
+    registers: [ctx.registry],
+  }).set({ version: '0.25.0', revision: deps.version ?? '', branch: 'sightline', goversion: `node ${process.version}`, goos: process.platform, goarch: process.arch === 'x64' ? 'amd64' : process.arch }, 1);
   ctx.logger.info({ component: 'alertmanager', address: s.listen_address, port }, 'Alertmanager API listening');
   const alertmanager = am;
   return {

@@ -1,4 +1,4 @@
-import { Gauge, type Registry } from 'prom-client';
+import { Gauge, type Registry, type Summary } from 'prom-client';
 import type { Logger } from 'pino';
 import { isResolved, type Alert } from './alert.js';
 import type { AlertStore } from './alert-store.js';
@@ -104,13 +104,19 @@ export class Dispatcher {
     private readonly pipeline: NotificationPipeline,
     private readonly logger: Logger,
     registry: Registry,
+    /** `alertmanager_dispatcher_alert_processing_duration_seconds` (kept across reloads by the owner). */
+    private readonly processing?: Summary,
   ) {
     this.groupsGauge = new Gauge({ name: 'alertmanager_dispatcher_aggregation_groups', help: 'Number of active aggregation groups', registers: [registry] });
   }
 
   start(maintenanceMs = 30_000): void {
     for (const a of this.store.list()) this.process(a);
-    this.unsubscribe = this.store.subscribe((a) => this.process(a));
+    this.unsubscribe = this.store.subscribe((a) => {
+      const t0 = performance.now();
+      this.process(a);
+      this.processing?.observe((performance.now() - t0) / 1000);
+    });
     this.maintenance = setInterval(() => this.removeEmpty(), maintenanceMs);
     this.maintenance.unref();
   }

@@ -2,3 +2,4 @@ export { parseAlertmanagerConfig, loadAlertmanagerConfig, type AlertmanagerConfi
 export { parseMatcher, parseMatchers, MatcherParseError } from './config/am-matchers.js';
 export { startAlertmanager, type AlertmanagerComponent } from './component.js';
 export { Alertmanager } from './alertmanager.js';
+export { configHashValue } from './config-metrics.js';

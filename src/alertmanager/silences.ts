@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Matcher, type MatchType } from '../model/index.js';
 import type { LabelSet } from './labels.js';
 import { StateLog } from './state-log.js';
+import type { StateMetrics } from './state-metrics.js';
 
 export interface SilenceMatcher {
   name: string;
@@ -82,6 +83,8 @@ export class Silences {
   private log: StateLog<Silence> | undefined;
   /** Bumped on every change (lets callers cache per-alert results). */
   version = 0;
+  /** Counts and times queries and maintenance when set. */
+  metrics: StateMetrics | undefined;
 
   constructor(
     private readonly retentionMs: number,
@@ -116,7 +119,11 @@ export class Silences {
   }
 
   list(): Silence[] {
-    return [...this.byId.values()].map((e) => e.silence);
+    return this.query(() => [...this.byId.values()].map((e) => e.silence));
+  }
+
+  private query<T>(f: () => T): T {
+    return this.metrics ? this.metrics.query(f) : f();
   }
 
   /** Create or update; returns the id (a new one when the silence had to be replaced). */
@@ -159,6 +166,10 @@ export class Silences {
 
   /** Ids of the active silences that match the label set, sorted. */
   mutedBy(ls: LabelSet): string[] {
+    return this.query(() => this.activeMatching(ls));
+  }
+
+  private activeMatching(ls: LabelSet): string[] {
     const now = this.now();
     const out: string[] = [];
     for (const { silence, matchers } of this.byId.values()) {
@@ -177,9 +188,16 @@ export class Silences {
 
   /** Drop silences expired longer than the retention ago, and rewrite the log with the live ones. */
   maintenance(): void {
-    const cutoff = this.now() - this.retentionMs;
-    for (const [id, e] of this.byId) if (e.silence.endsAt < cutoff) this.byId.delete(id);
-    this.log?.checkpoint(this.list());
+    const gc = () => {
+      const cutoff = this.now() - this.retentionMs;
+      for (const [id, e] of this.byId) if (e.silence.endsAt < cutoff) this.byId.delete(id);
+    };
+    const snapshot = () => this.log?.checkpoint([...this.byId.values()].map((e) => e.silence)) ?? 0;
+    if (this.metrics) this.metrics.maintain(gc, snapshot);
+    else {
+      gc();
+      snapshot();
+    }
   }
 
   close(): void {

@@ -28,13 +28,19 @@ export class StateLog<T> {
     this.wal.flush();
   }
 
-  /** Replace the log by `live` (the complete current state). */
-  checkpoint(live: Iterable<T>): void {
+  /** Replace the log by `live` (the complete current state); returns the bytes of the records written. */
+  checkpoint(live: Iterable<T>): number {
     const seg = this.wal.cut();
-    for (const r of live) this.wal.append(Buffer.from(JSON.stringify(r), 'utf8'));
+    let bytes = 0;
+    for (const r of live) {
+      const b = Buffer.from(JSON.stringify(r), 'utf8');
+      bytes += b.length;
+      this.wal.append(b);
+    }
     this.wal.flush();
     this.wal.sync();
     this.wal.truncateBefore(seg);
+    return bytes;
   }
 
   close(): void {

@@ -40,6 +40,7 @@ export async function startUi(ctx: ComponentContext): Promise<Component> {
     const app = await createUiServer({ config: cfg, metricsListenAddress: boundListenAddress(ctx.config.metrics.listen_address, ctx.ports?.prometheus),
       logsListenAddress: boundListenAddress(ctx.config.logs.listen_address, ctx.ports?.loki),
       tracesListenAddress: boundListenAddress(ctx.config.traces.listen_address, ctx.ports?.tempo),
+      alertmanagerListenAddress: boundListenAddress(ctx.config.alertmanager.listen_address, ctx.ports?.alertmanager),
       db, secretKey, initialPasswordFile: initialAdminPasswordFile(ctx.dataDir), logger: ctx.logger, registry: ctx.registry, env });
     const port = await listen(app, cfg.listen_address);
     ctx.logger.info({ component: 'ui', address: cfg.listen_address, port, database: db.dialect }, 'web UI listening');

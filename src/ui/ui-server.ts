@@ -44,6 +44,7 @@ export interface UiServerOptions {
   metricsListenAddress?: string;
   logsListenAddress?: string;
   tracesListenAddress?: string;
+  alertmanagerListenAddress?: string;
   db: UiDatabase;
   secretKey: string;
   /** Where a generated initial admin password is written (mode 0600) when none is configured. */
@@ -117,7 +118,8 @@ export async function createUiServer(opts: UiServerOptions & { staticDir?: strin
     const prometheus = cfg.self_urls.prometheus ?? localUrl(opts.metricsListenAddress ?? '127.0.0.1:9090');
     const loki = cfg.self_urls.loki ?? localUrl(opts.logsListenAddress ?? '127.0.0.1:3100');
     const tempo = cfg.self_urls.tempo ?? localUrl(opts.tracesListenAddress ?? '127.0.0.1:3200');
-    await applyProvisioning(datasources, selfDatasources({ prometheus, loki, tempo }), opts.logger);
+    const alertmanager = cfg.self_urls.alertmanager ?? localUrl(opts.alertmanagerListenAddress ?? '127.0.0.1:9093');
+    await applyProvisioning(datasources, selfDatasources({ prometheus, loki, tempo, alertmanager }), opts.logger);
   }
 
   const loginAttempts = new Counter({ name: 'sightline_ui_login_attempts_total', help: 'Password sign-ins at /login by result (success, failure, blocked).', labelNames: ['result'], registers: [opts.registry] });

@@ -17,6 +17,15 @@ export interface SpawnedSightline {
   exited: Promise<number | null>;
 }
 
+/** sightline.yaml lines putting every store and receiver listener of `--target all` on port 0 (add `alertmanager`, `ui`). */
+export const STORES_ON_PORT_0 = [
+  'metrics: { listen_address: 127.0.0.1:0, scrape_self: false }',
+  'logs: { listen_address: 127.0.0.1:0 }',
+  'mimir: { listen_address: 127.0.0.1:0 }',
+  'traces: { listen_address: 127.0.0.1:0, zipkin: { listen_address: 127.0.0.1:0 }, jaeger: { listen_address: 127.0.0.1:0 } }',
+  'otlp: { grpc_listen_address: 127.0.0.1:0, http_listen_address: 127.0.0.1:0 }',
+];
+
 /** Run the CLI from source (no build needed) as a separate process. */
 export function spawnSightline(args: string[], env: NodeJS.ProcessEnv = {}): SpawnedSightline {
   // SIGHTLINE_CHILD_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the child in benches.

@@ -192,11 +192,11 @@ export function registerV2Routes(app: FastifyInstance, opts: V2Options): void {
     const valid: Alert[] = [];
     const errors: string[] = [];
     for (const a of alerts) {
-      am.metrics.received.inc({ status: a.endsAt > now ? 'firing' : 'resolved' });
+      am.metrics.received.inc({ status: a.endsAt > now ? 'firing' : 'resolved', version: 'v2' });
       const problem = validateAlert(a);
       if (problem) {
         errors.push(problem);
-        am.metrics.invalid.inc();
+        am.metrics.invalid.inc({ version: 'v2' });
       } else valid.push(a);
     }
     am.store.put(...valid);

@@ -1,4 +1,5 @@
 import { StateLog } from '../state-log.js';
+import type { StateMetrics } from '../state-metrics.js';
 
 /** One notification-log entry: what was last sent for a group to one integration of a receiver. */
 export interface NflogEntry {
@@ -20,6 +21,8 @@ const key = (groupKey: string, receiver: string) => `${groupKey}\u0000${receiver
 export class NotificationLog {
   private readonly entries = new Map<string, NflogEntry>();
   private log: StateLog<NflogEntry> | undefined;
+  /** Counts and times queries and maintenance when set. */
+  metrics: StateMetrics | undefined;
 
   constructor(
     private readonly retentionMs: number,
@@ -35,8 +38,11 @@ export class NotificationLog {
   }
 
   get(groupKey: string, receiver: string): NflogEntry | undefined {
-    const e = this.entries.get(key(groupKey, receiver));
-    return e && e.expiresAt > this.now() ? e : undefined;
+    const f = () => {
+      const e = this.entries.get(key(groupKey, receiver));
+      return e && e.expiresAt > this.now() ? e : undefined;
+    };
+    return this.metrics ? this.metrics.query(f) : f();
   }
 
   record(groupKey: string, receiver: string, firingAlerts: string[], resolvedAlerts: string[], expiryMs = this.retentionMs): void {
@@ -52,9 +58,16 @@ export class NotificationLog {
 
   /** Drop expired entries and rewrite the log with the live ones (Alertmanager's GC + snapshot). */
   maintenance(): void {
-    const now = this.now();
-    for (const [k, e] of this.entries) if (e.expiresAt <= now) this.entries.delete(k);
-    this.log?.checkpoint(this.entries.values());
+    const gc = () => {
+      const now = this.now();
+      for (const [k, e] of this.entries) if (e.expiresAt <= now) this.entries.delete(k);
+    };
+    const snapshot = () => this.log?.checkpoint(this.entries.values()) ?? 0;
+    if (this.metrics) this.metrics.maintain(gc, snapshot);
+    else {
+      gc();
+      snapshot();
+    }
   }
 
   close(): void {

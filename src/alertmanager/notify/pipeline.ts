@@ -20,9 +20,12 @@ export interface PipelineMetrics {
   latency: Histogram<'integration'>;
 }
 
+/** The integrations whose series Alertmanager 0.25 creates at start (at 0), so dashboards see them before any send. */
+const PRESET_INTEGRATIONS = ['email', 'pagerduty', 'wechat', 'pushover', 'slack', 'opsgenie', 'webhook', 'victorops', 'sns', 'telegram'];
+
 export function createPipelineMetrics(r: Registry): PipelineMetrics {
   const c = (name: string, help: string) => new Counter({ name, help, labelNames: ['integration'] as const, registers: [r] });
-  return {
+  const m: PipelineMetrics = {
     notifications: c('alertmanager_notifications_total', 'The total number of attempted notifications.'),
     failed: c('alertmanager_notifications_failed_total', 'The total number of failed notifications.'),
     requests: c('alertmanager_notification_requests_total', 'The total number of attempted notification requests.'),
@@ -35,6 +38,11 @@ export function createPipelineMetrics(r: Registry): PipelineMetrics {
       registers: [r],
     }),
   };
+  for (const integration of PRESET_INTEGRATIONS) {
+    for (const counter of [m.notifications, m.failed, m.requests, m.requestsFailed]) counter.inc({ integration }, 0);
+    m.latency.zero({ integration });
+  }
+  return m;
 }
 
 export interface PipelineDeps {
@@ -118,18 +126,23 @@ export class NotificationPipeline {
     m.notifications.inc({ integration: integ.name });
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), timeoutMs);
-    const started = performance.now();
     let delay = this.d.initialBackoffMs ?? 500;
     let lastErr: Error | undefined;
     try {
       for (let attempt = 1; !abort.signal.aborted; attempt++) {
-        m.requests.inc({ integration: integ.name });
+        // As Alertmanager: every request counted and timed, whatever its outcome.
+        const started = performance.now();
+        const observe = () => {
+          m.latency.observe({ integration: integ.name }, (performance.now() - started) / 1000);
+          m.requests.inc({ integration: integ.name });
+        };
         try {
           await integ.notify({ groupKey, receiver, groupLabels, externalUrl: this.d.externalUrl(), now, signal: abort.signal }, toSend);
-          m.latency.observe({ integration: integ.name }, (performance.now() - started) / 1000);
+          observe();
           this.d.nflog.record(groupKey, nflogReceiver, [...firing], [...resolved]);
           return true;
         } catch (e) {
+          observe();
           m.requestsFailed.inc({ integration: integ.name });
           lastErr = e as Error;
           const retry = !(e instanceof NotifyError) || e.retry;

@@ -67,12 +67,13 @@ export const uiSection = z.strictObject({
    * provisioning folder is given: the single-process default.
    */
   provision_self: z.boolean().default(true),
-  /** URLs of this process's own APIs; by default from `metrics`, `logs` and `traces` `listen_address`. */
+  /** URLs of this process's own APIs; by default from `metrics`, `logs`, `traces` and `alertmanager` `listen_address`. */
   self_urls: z
     .strictObject({
       prometheus: z.string().optional(),
       loki: z.string().optional(),
       tempo: z.string().optional(),
+      alertmanager: z.string().optional(),
     })
     .prefault({}),
   /** The built web app (Vite output); default: `dist/web` of the installation. */

@@ -5,8 +5,8 @@ import type { Database, DatasourceTable } from '../db/schema.js';
 
 export type DatasourceRow = Selectable<DatasourceTable>;
 
-export const DATASOURCE_TYPES = ['prometheus', 'loki', 'tempo'] as const;
-export const TYPE_NAMES: Record<string, string> = { prometheus: 'Prometheus', loki: 'Loki', tempo: 'Tempo' };
+export const DATASOURCE_TYPES = ['prometheus', 'loki', 'tempo', 'alertmanager'] as const;
+export const TYPE_NAMES: Record<string, string> = { prometheus: 'Prometheus', loki: 'Loki', tempo: 'Tempo', alertmanager: 'Alertmanager' };
 
 /** A datasource as the API takes it (Grafana's field names). */
 export interface DatasourceInput {

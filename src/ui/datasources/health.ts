@@ -41,6 +41,11 @@ export async function checkDatasourceHealth(ds: DatasourceRow, secrets: Record<s
         if (r.status === 200) return { status: 'OK', message: 'Data source is working' };
         return { status: 'ERROR', message: `Unable to connect with Tempo. ${r.status}: ${errorDetail(r.body)}` };
       }
+      case 'alertmanager': {
+        const r = await call(ds, secrets, 'api/v2/status', '', timeoutMs);
+        if (r.status === 200) return { status: 'OK', message: 'Health check passed.' };
+        return { status: 'ERROR', message: `Unable to reach the Alertmanager API. ${r.status}: ${errorDetail(r.body)}` };
+      }
       default:
         return { status: 'ERROR', message: `no health check for datasource type ${ds.type}` };
     }

@@ -132,8 +132,8 @@ export async function applyProvisioning(store: DatasourceStore, p: Omit<Provisio
   }
 }
 
-/** The single-process default: datasources for Sightline's own Prometheus, Loki and Tempo APIs, linked together. */
-export function selfDatasources(urls: { prometheus: string; loki: string; tempo: string }): Omit<ProvisionedDatasources, 'files'> {
+/** The single-process default: datasources for Sightline's own Prometheus, Loki, Tempo and Alertmanager APIs, linked together. */
+export function selfDatasources(urls: { prometheus: string; loki: string; tempo: string; alertmanager: string }): Omit<ProvisionedDatasources, 'files'> {
   return {
     delete: [],
     upsert: [
@@ -162,6 +162,7 @@ export function selfDatasources(urls: { prometheus: string; loki: string; tempo:
           nodeGraph: { enabled: true },
         },
       },
+      { uid: 'alertmanager', name: 'Alertmanager', type: 'alertmanager', url: urls.alertmanager, access: 'proxy', editable: false, jsonData: { implementation: 'prometheus', handleGrafanaManagedAlerts: false } },
     ],
   };
 }

@@ -2,8 +2,9 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../../server/index.js';
+import { roleAtLeast } from '../auth/roles.js';
 import type { DatasourceRow } from '../datasources/datasource-store.js';
-import { isReadPath } from '../datasources/proxy-paths.js';
+import { proxyRole } from '../datasources/proxy-paths.js';
 import { upstreamHeaders, upstreamTarget, upstreamTimeoutMs } from '../datasources/upstream.js';
 import { parseId, requireRole, type UiRouteContext } from './context.js';
 
@@ -11,7 +12,6 @@ import { parseId, requireRole, type UiRouteContext } from './context.js';
 const FORWARD_REQUEST = ['accept', 'content-type', 'x-query-tags', 'cache-control'];
 /** Response headers passed back (body is re-streamed decoded, so no content-encoding/length). */
 const FORWARD_RESPONSE = ['content-type', 'cache-control', 'warning', 'results-cache-gen-number'];
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'POST']);
 
 /**
  * `/api/datasources/proxy/uid/<uid>/*` (and the legacy `/proxy/<id>/*`): the server calls the datasource with its
@@ -38,8 +38,9 @@ export async function registerProxyRoutes(app: FastifyInstance, c: UiRouteContex
         throw new HttpError(400, 'bad_data', (e as Error).message);
       }
       // Judged on the path the upstream will serve, after the URL parser resolved it.
-      if (user.role !== 'Admin' && (!SAFE_METHODS.has(req.method) || !isReadPath(row.type, sub))) {
-        throw new HttpError(403, 'forbidden', `Permission denied: ${req.method} /${sub} through the ${row.type} proxy needs the Admin role`);
+      const needed = proxyRole(row.type, req.method, sub);
+      if (!roleAtLeast(user.role, needed)) {
+        throw new HttpError(403, 'forbidden', `Permission denied: ${req.method} /${sub} through the ${row.type} proxy needs the ${needed} role`);
       }
       const headers = upstreamHeaders(row, c.datasources.secrets(row));
       for (const h of FORWARD_REQUEST) {

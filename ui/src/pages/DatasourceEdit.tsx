@@ -97,6 +97,7 @@ export function DatasourceEditPage(props: { user: User; uid?: string }) {
             <option value="prometheus">Prometheus</option>
             <option value="loki">Loki</option>
             <option value="tempo">Tempo</option>
+            <option value="alertmanager">Alertmanager</option>
           </select>
         </label>
         <label>

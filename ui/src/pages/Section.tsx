@@ -3,11 +3,15 @@ import { Link } from '../shell/Link';
 
 const BLURB: Record<string, string> = {
   'alert-rules': 'Alerting and recording rules of every Prometheus data source, with their state.',
+  'am-alerts': "The Alertmanager's alerts by group: state, labels, annotations; filter and silence.",
+  silences: 'Silences: create (from an alert), edit, expire.',
+  'contact-points': "The Alertmanager's receivers and their integrations.",
+  'notification-policies': 'The routing tree: which alerts go to which contact point, grouped and timed how.',
   'prometheus-targets': 'Scrape targets of a Prometheus data source: health, last scrape, errors.',
   'prometheus-rules': 'Rule groups as Prometheus evaluates them.',
   'prometheus-alerts': 'Alerts firing or pending.',
   'prometheus-status': 'Build, runtime information and command-line flags.',
-  datasources: 'Prometheus, Loki and Tempo connections: add, edit, test.',
+  datasources: 'Prometheus, Loki, Tempo and Alertmanager connections: add, edit, test.',
   users: 'Who can sign in, and their role.',
   serviceaccounts: 'Accounts for machines, and their API tokens.',
 };

@@ -23,7 +23,13 @@ export const NAV: NavItem[] = [
     title: 'Alerting',
     path: '/alerting',
     icon: '⚠',
-    children: [{ id: 'alert-rules', title: 'Alert rules', path: '/alerting/list' }],
+    children: [
+      { id: 'alert-rules', title: 'Alert rules', path: '/alerting/list' },
+      { id: 'am-alerts', title: 'Alerts', path: '/alerting/groups' },
+      { id: 'silences', title: 'Silences', path: '/alerting/silences' },
+      { id: 'contact-points', title: 'Contact points', path: '/alerting/notifications' },
+      { id: 'notification-policies', title: 'Notification policies', path: '/alerting/routes' },
+    ],
   },
   {
     id: 'prometheus',

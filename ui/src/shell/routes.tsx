@@ -28,6 +28,11 @@ const ExplorePage = lazy(() => import('../pages/Explore').then((m) => ({ default
 const DashboardsPage = lazy(() => import('../pages/Dashboards').then((m) => ({ default: m.DashboardsPage })));
 const DashboardPage = lazy(() => import('../pages/dashboards/DashboardPage').then((m) => ({ default: m.DashboardPage })));
 const AlertRulesPage = lazy(() => import('../pages/AlertRules').then((m) => ({ default: m.AlertRulesPage })));
+const AlertGroupsPage = lazy(() => import('../pages/alerting/AlertGroups').then((m) => ({ default: m.AlertGroupsPage })));
+const SilencesPage = lazy(() => import('../pages/alerting/Silences').then((m) => ({ default: m.SilencesPage })));
+const SilenceEditorPage = lazy(() => import('../pages/alerting/SilenceEditor').then((m) => ({ default: m.SilenceEditorPage })));
+const ContactPointsPage = lazy(() => import('../pages/alerting/ContactPoints').then((m) => ({ default: m.ContactPointsPage })));
+const NotificationPoliciesPage = lazy(() => import('../pages/alerting/NotificationPolicies').then((m) => ({ default: m.NotificationPoliciesPage })));
 const UsersPage = lazy(() => import('../pages/Users').then((m) => ({ default: m.UsersPage })));
 const ServiceAccountsPage = lazy(() => import('../pages/ServiceAccounts').then((m) => ({ default: m.ServiceAccountsPage })));
 const TargetsPage = lazy(() => import('../pages/prometheus/Targets').then((m) => ({ default: m.TargetsPage })));
@@ -56,6 +61,12 @@ export const ROUTES: RouteDef[] = [
   { path: '/d/:uid/:slug', nav: 'dashboards', title: 'Dashboard', component: DashboardPage },
   { path: '/alerting', nav: 'alerting', component: section('alerting') },
   { path: '/alerting/list', nav: 'alert-rules', component: AlertRulesPage },
+  { path: '/alerting/groups', nav: 'am-alerts', component: AlertGroupsPage },
+  { path: '/alerting/silences', nav: 'silences', component: SilencesPage },
+  { path: '/alerting/silence/new', nav: 'silences', title: 'New', component: SilenceEditorPage },
+  { path: '/alerting/silence/:id/edit', nav: 'silences', title: 'Edit', component: SilenceEditorPage },
+  { path: '/alerting/notifications', nav: 'contact-points', component: ContactPointsPage },
+  { path: '/alerting/routes', nav: 'notification-policies', component: NotificationPoliciesPage },
   { path: '/prometheus', nav: 'prometheus', component: section('prometheus') },
   { path: '/prometheus/targets', nav: 'prometheus-targets', component: TargetsPage },
   { path: '/prometheus/rules', nav: 'prometheus-rules', component: RulesPage },
