@@ -155,6 +155,9 @@ async function idleFiles(n: number): Promise<void> {
 
 if (process.env.AGENT_BENCH_MODE === 'idle') {
   await idleFiles(1000);
+} else if (process.env.AGENT_BENCH_MODE === 'null') {
+  // The agent's own throughput only (for profiling: node --cpu-prof --import tsx bench/agent.bench.ts).
+  await throughput('null');
 } else {
   // Memory of the agent alone, in a fresh process.
   spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', import.meta.filename], { stdio: 'inherit', env: { ...process.env, AGENT_BENCH_MODE: 'idle' } });

@@ -20,7 +20,6 @@ describe('agent: self-monitoring pages', () => {
       `
 server: {http_listen_port: 3101}
 positions: {filename: ${join(dir, 'positions.yaml')}}
-clients: [{url: "http://127.0.0.1:9/loki/api/v1/push"}]
 target_config: {sync_period: 100ms}
 scrape_configs:
   - job_name: files

@@ -16,6 +16,7 @@ export class AgentMetrics {
   readonly readErrors: Counter<'path' | 'reason'>;
   readonly targetsActive: Gauge;
   readonly streamLimited: Counter<'reason'>;
+  readonly journalErrors: Counter<'error'>;
 
   constructor(registry: Registry) {
     const r = [registry];
@@ -48,6 +49,7 @@ export class AgentMetrics {
     });
     this.readErrors = new Counter({ name: 'sightline_agent_read_errors_total', help: 'Files that could not be read, by reason.', labelNames: ['path', 'reason'], registers: r });
     this.targetsActive = new Gauge({ name: 'promtail_targets_active_total', help: 'Number of active total.', registers: r });
+    this.journalErrors = new Counter({ name: 'promtail_journal_target_parsing_errors_total', help: 'Total number of parsing errors while reading journal messages.', labelNames: ['error'], registers: r });
     this.streamLimited = new Counter({ name: 'promtail_stream_limited_entries_total', help: 'Entries dropped by the max_streams limit.', labelNames: ['reason'], registers: r });
   }
 }

@@ -14,6 +14,7 @@ import { labelsString } from './client/push-encoder.js';
 import { Counter } from 'prom-client';
 import { FileTargetManager } from './tail/file-target-manager.js';
 import { PushTarget } from './push/push-target.js';
+import { JournalTarget } from './journal/journal-target.js';
 import { compileRelabels } from '../metrics/index.js';
 
 /** One target as `/targets` and `/service-discovery` show it. */
@@ -42,6 +43,8 @@ export interface AgentOptions {
   configFile?: string;
   /** Overrides a `loki_push_api` job's listen address (tests: `127.0.0.1:0`). */
   pushListenAddress?: (job: string) => string | undefined;
+  /** The journalctl binary journal jobs run (default `journalctl` on PATH). */
+  journalctl?: string;
 }
 
 /**
@@ -54,6 +57,7 @@ export class Agent {
   readonly clients: LokiClient[];
   readonly targets: FileTargetManager;
   readonly pushTargets: PushTarget[] = [];
+  readonly journalTargets: JournalTarget[] = [];
   private readonly pipelines = new Map<string, Pipeline>();
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly maxBacklog: number;
@@ -80,7 +84,6 @@ export class Agent {
     this.maxBacklog = opts.maxBacklogBytes ?? Math.max(16 * 1024 * 1024, 8 * maxBatch);
     for (const sc of cfg.scrape_configs) {
       for (const k of UNSUPPORTED_SCRAPE) if (sc[k] !== undefined) opts.logger.warn({ job: sc.job_name, section: k }, 'scrape config section not supported by Sightline; it yields nothing');
-      if (sc.journal) opts.logger.warn({ job: sc.job_name }, 'journal scraping is not supported by Sightline; the job yields nothing');
       let stages;
       try {
         const waits: Array<() => number> = [];
@@ -106,6 +109,22 @@ export class Agent {
           ready: () => this.ready(sc.job_name),
           logger: opts.logger.child({ job: sc.job_name }),
           listenAddress: opts.pushListenAddress?.(sc.job_name),
+        }),
+      );
+    }
+    for (const sc of cfg.scrape_configs) {
+      if (!sc.journal) continue;
+      this.journalTargets.push(
+        new JournalTarget({
+          job: sc.job_name,
+          config: sc.journal,
+          relabel: compileRelabels(sc.relabel_configs),
+          positions: this.positions,
+          handle: this.entryHandler(sc.job_name),
+          ready: () => this.ready(sc.job_name),
+          logger: opts.logger.child({ job: sc.job_name }),
+          journalctl: opts.journalctl,
+          onError: (error) => this.metrics.journalErrors.inc({ error }),
         }),
       );
     }
@@ -161,6 +180,9 @@ export class Agent {
     for (const p of this.pushTargets) {
       out.set(p.job, [{ type: 'Push', labels: p.labels, discoveredLabels: {}, ready: p.port !== undefined, details: p.port !== undefined ? { port: p.port } : {} }]);
     }
+    for (const j of this.journalTargets) {
+      out.set(j.job, [{ type: 'Journal', labels: j.labels, discoveredLabels: {}, ready: j.running, details: j.lastCursor !== undefined ? { cursor: j.lastCursor } : {} }]);
+    }
     return out;
   }
 
@@ -175,6 +197,7 @@ export class Agent {
   async start(): Promise<void> {
     this.targets.start();
     this.startFlushTimer();
+    for (const j of this.journalTargets) j.start();
     await Promise.all(this.pushTargets.map((t) => t.start()));
   }
 
@@ -246,7 +269,7 @@ export class Agent {
   async stop(): Promise<void> {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     await this.targets.stop();
-    await Promise.all(this.pushTargets.map((t) => t.stop()));
+    await Promise.all([...this.pushTargets.map((t) => t.stop()), ...this.journalTargets.map((t) => t.stop())]);
     for (const p of this.pipelines.values()) p.flush(Number.POSITIVE_INFINITY);
     await Promise.all(this.clients.map((c) => c.stop()));
     await this.positions.close();

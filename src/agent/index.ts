@@ -7,3 +7,5 @@ export { Positions } from './positions/positions.js';
 export { encodePushRequest, labelsString } from './client/push-encoder.js';
 export { startAgent } from './component.js';
 export { loadPromtailHelmValues, promtailConfigFromHelmValues } from './config/helm-values.js';
+export { JournalTarget, type JournalTargetOptions } from './journal/journal-target.js';
+export { PushTarget } from './push/push-target.js';

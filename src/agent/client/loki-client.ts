@@ -3,8 +3,8 @@ import type { Logger } from 'pino';
 import { compressSync } from 'snappy';
 import type { AgentMetrics } from '../agent-metrics.js';
 import type { PromtailClientConfig } from '../config/promtail-schema.js';
-import type { LogEntry } from '../entry.js';
-import { encodePushRequest, labelsString, type BatchStream } from './push-encoder.js';
+import type { LogEntry, Ticket } from '../entry.js';
+import { StreamBuffer, encodeStreams, labelsString } from './push-encoder.js';
 
 /** Promtail's reserved label: the tenant stage sets it, the client sends the entry as that tenant. */
 export const TENANT_LABEL = '__tenant_id__';
@@ -13,7 +13,10 @@ const USER_AGENT = 'promtail/sightline';
 
 interface Batch {
   tenant: string;
-  streams: Map<string, BatchStream>;
+  streams: Map<string, StreamBuffer>;
+  /** The entries' tickets, run-length: `tickets[i]` is held `counts[i]` times. */
+  tickets: Ticket[];
+  counts: number[];
   bytes: number;
   entries: number;
   createdAt: number;
@@ -90,16 +93,26 @@ export class LokiClient {
       b = undefined;
     }
     if (!b) {
-      b = { tenant, streams: new Map(), bytes: 0, entries: 0, createdAt: Date.now() };
+      b = { tenant, streams: new Map(), tickets: [], counts: [], bytes: 0, entries: 0, createdAt: Date.now() };
       this.open.set(tenant, b);
       this.arm();
     }
     let s = b.streams.get(key);
     if (!s) {
-      s = { labels: key, entries: [] };
+      s = new StreamBuffer(key);
       b.streams.set(key, s);
     }
-    s.entries.push(e);
+    // Encoded now: the batch keeps bytes and the ticket, not the entry, until it is acknowledged.
+    s.append(e);
+    const tk = e.ticket;
+    if (tk) {
+      const last = b.tickets.length - 1;
+      if (last >= 0 && b.tickets[last] === tk) b.counts[last]++;
+      else {
+        b.tickets.push(tk);
+        b.counts.push(1);
+      }
+    }
     b.bytes += size;
     b.entries++;
     this.backlog += size;
@@ -140,7 +153,7 @@ export class LokiClient {
 
   private async sendWithRetries(b: Batch): Promise<void> {
     const streams = [...b.streams.values()];
-    const body = compressSync(encodePushRequest(streams));
+    const body = compressSync(encodeStreams(streams));
     this.metrics.encodedBytes.inc({ host: this.host }, body.length);
     const { min_period, max_period, max_retries } = this.cfg.backoff_config;
     let delay = min_period;
@@ -192,7 +205,7 @@ export class LokiClient {
   }
 
   private release(b: Batch): void {
-    for (const s of b.streams.values()) for (const e of s.entries) e.ticket?.release();
+    for (let i = 0; i < b.tickets.length; i++) for (let n = b.counts[i]; n > 0; n--) b.tickets[i].release();
   }
 
   private pause(ms: number): Promise<void> {

@@ -15,87 +15,111 @@ function varintLen(v: number): number {
   return n;
 }
 
+function varintAt(buf: Buffer, p: number, v: number): number {
+  while (v >= 128) {
+    buf[p++] = (v % 128) | 128;
+    v = Math.floor(v / 128);
+  }
+  buf[p++] = v;
+  return p;
+}
+
+function strAt(buf: Buffer, p: number, field: number, s: string, len: number): number {
+  buf[p++] = (field << 3) | 2;
+  p = varintAt(buf, p, len);
+  return p + buf.write(s, p, len, 'utf8');
+}
+
 /**
- * Loki's `logproto.PushRequest` (what Promtail sends, before snappy), written by hand in two passes (sizes, then
- * bytes) into one buffer:
+ * One stream of a batch encoded as entries arrive: the `entries` fields of a `StreamAdapter` written into a growing
+ * buffer, so a batch holds bytes rather than one object per line until it is acknowledged.
+ */
+export class StreamBuffer {
+  private buf: Buffer = Buffer.allocUnsafe(4096);
+  length = 0;
+
+  constructor(readonly labels: string) {}
+
+  /** Append one entry; returns the line's UTF-8 length. */
+  append(e: LogEntry): number {
+    const ll = Buffer.byteLength(e.line);
+    const el = entryLen(e, ll);
+    const need = this.length + 1 + varintLen(el) + el;
+    if (need > this.buf.length) {
+      const nb = Buffer.allocUnsafe(Math.max(this.buf.length * 2, need));
+      this.buf.copy(nb, 0, 0, this.length);
+      this.buf = nb;
+    }
+    const buf = this.buf;
+    let p = this.length;
+    buf[p++] = 0x12;
+    p = varintAt(buf, p, el);
+    const sec = Math.floor(e.tsMs / 1000);
+    const nanos = (e.tsMs - sec * 1000) * 1_000_000 + e.tsNs;
+    buf[p++] = 0x0a;
+    p = varintAt(buf, p, tsLen(sec, nanos));
+    if (sec !== 0) {
+      buf[p++] = 0x08;
+      p = varintAt(buf, p, sec);
+    }
+    if (nanos !== 0) {
+      buf[p++] = 0x10;
+      p = varintAt(buf, p, nanos);
+    }
+    p = strAt(buf, p, 2, e.line, ll);
+    if (e.structuredMetadata) {
+      for (const [n, v] of Object.entries(e.structuredMetadata)) {
+        const nl = Buffer.byteLength(n);
+        const vl = Buffer.byteLength(v);
+        buf[p++] = 0x1a;
+        p = varintAt(buf, p, 1 + varintLen(nl) + nl + 1 + varintLen(vl) + vl);
+        p = strAt(buf, p, 1, n, nl);
+        p = strAt(buf, p, 2, v, vl);
+      }
+    }
+    this.length = p;
+    return ll;
+  }
+
+  /** The encoded entries. */
+  bytes(): Buffer {
+    return this.buf.subarray(0, this.length);
+  }
+}
+
+/**
+ * Loki's `logproto.PushRequest` (what Promtail sends, before snappy) from streams whose entries are already encoded:
  *
  *   PushRequest   { repeated StreamAdapter streams = 1; }
  *   StreamAdapter { string labels = 1; repeated EntryAdapter entries = 2; }
  *   EntryAdapter  { Timestamp timestamp = 1; string line = 2; repeated LabelPairAdapter structuredMetadata = 3; }
  *   Timestamp     { int64 seconds = 1; int32 nanos = 2; }
  */
-export function encodePushRequest(streams: readonly BatchStream[]): Buffer {
+export function encodeStreams(streams: readonly StreamBuffer[]): Buffer {
   let total = 0;
-  let nEntries = 0;
-  for (const s of streams) nEntries += s.entries.length;
-  const lineLens = new Int32Array(nEntries);
-  const entryLens = new Int32Array(nEntries);
-  const streamLens = new Int32Array(streams.length);
-  let k = 0;
-  for (let si = 0; si < streams.length; si++) {
-    const s = streams[si];
-    const lb = Buffer.byteLength(s.labels);
-    let sl = 1 + varintLen(lb) + lb;
-    for (const e of s.entries) {
-      const ll = Buffer.byteLength(e.line);
-      lineLens[k] = ll;
-      const el = entryLen(e, ll);
-      entryLens[k++] = el;
-      sl += 1 + varintLen(el) + el;
-    }
-    streamLens[si] = sl;
-    total += 1 + varintLen(sl) + sl;
-  }
+  const labelLens = streams.map((s) => Buffer.byteLength(s.labels));
+  const streamLens = streams.map((s, i) => 1 + varintLen(labelLens[i]) + labelLens[i] + s.length);
+  for (const sl of streamLens) total += 1 + varintLen(sl) + sl;
   const buf = Buffer.allocUnsafe(total);
   let p = 0;
-  const varint = (v: number) => {
-    while (v >= 128) {
-      buf[p++] = (v % 128) | 128;
-      v = Math.floor(v / 128);
-    }
-    buf[p++] = v;
-  };
-  const str = (field: number, s: string, len: number) => {
-    buf[p++] = (field << 3) | 2;
-    varint(len);
-    p += buf.write(s, p, len, 'utf8');
-  };
-  k = 0;
-  for (let si = 0; si < streams.length; si++) {
-    const s = streams[si];
+  for (let i = 0; i < streams.length; i++) {
     buf[p++] = 0x0a;
-    varint(streamLens[si]);
-    str(1, s.labels, Buffer.byteLength(s.labels));
-    for (const e of s.entries) {
-      buf[p++] = 0x12;
-      varint(entryLens[k]);
-      const sec = Math.floor(e.tsMs / 1000);
-      const nanos = (e.tsMs - sec * 1000) * 1_000_000 + e.tsNs;
-      buf[p++] = 0x0a;
-      varint(tsLen(sec, nanos));
-      if (sec !== 0) {
-        buf[p++] = 0x08;
-        varint(sec);
-      }
-      if (nanos !== 0) {
-        buf[p++] = 0x10;
-        varint(nanos);
-      }
-      str(2, e.line, lineLens[k]);
-      if (e.structuredMetadata) {
-        for (const [n, v] of Object.entries(e.structuredMetadata)) {
-          const nl = Buffer.byteLength(n);
-          const vl = Buffer.byteLength(v);
-          buf[p++] = 0x1a;
-          varint(1 + varintLen(nl) + nl + 1 + varintLen(vl) + vl);
-          str(1, n, nl);
-          str(2, v, vl);
-        }
-      }
-      k++;
-    }
+    p = varintAt(buf, p, streamLens[i]);
+    p = strAt(buf, p, 1, streams[i].labels, labelLens[i]);
+    p += streams[i].bytes().copy(buf, p);
   }
   return buf;
+}
+
+/** A whole PushRequest from entries (tests, and callers that have every entry at hand). */
+export function encodePushRequest(streams: readonly BatchStream[]): Buffer {
+  return encodeStreams(
+    streams.map((s) => {
+      const b = new StreamBuffer(s.labels);
+      for (const e of s.entries) b.append(e);
+      return b;
+    }),
+  );
 }
 
 function tsLen(sec: number, nanos: number): number {

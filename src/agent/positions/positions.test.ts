@@ -29,4 +29,16 @@ describe('Positions', () => {
     expect(() => new Positions({ filename: file, ignoreInvalidYaml: false })).toThrow(/invalid yaml positions file/);
     expect(new Positions({ filename: file, ignoreInvalidYaml: true }).snapshot()).toEqual({});
   });
+
+  it("keeps journal cursors (Promtail's journal-<job> keys) as strings beside file offsets", async () => {
+    const d = mkdtempSync(join(tmpdir(), 'pos-'));
+    const file = join(d, 'positions.yaml');
+    writeFileSync(file, 'positions:\n  /var/log/a.log: "5"\n  journal-systemd: s=8ab;i=3f2;b=1c;m=9;t=5f;x=77\n');
+    const p = new Positions({ filename: file, ignoreInvalidYaml: false });
+    expect(p.getCursor('journal-systemd')).toBe('s=8ab;i=3f2;b=1c;m=9;t=5f;x=77');
+    p.putCursor('journal-systemd', 's=8ab;i=3f3;b=1c;m=a;t=60;x=78');
+    await p.close();
+    expect(readFileSync(file, 'utf8')).toBe('positions:\n  /var/log/a.log: "5"\n  journal-systemd: s=8ab;i=3f3;b=1c;m=a;t=60;x=78\n');
+    expect(new Positions({ filename: file, ignoreInvalidYaml: false }).getCursor('journal-systemd')).toBe('s=8ab;i=3f3;b=1c;m=a;t=60;x=78');
+  });
 });

@@ -24,8 +24,13 @@ export interface PositionsOptions {
  * directory. Beside it, `<filename>.ids` records each path's device and inode (Promtail has no such thing): on
  * restart a position is applied only to the file it was taken from.
  */
+/** Keys of journal cursors in the positions file, as Promtail writes them: `journal-<job_name>`. */
+export const CURSOR_PREFIX = 'journal-';
+
 export class Positions {
   private readonly offsets = new Map<string, number>();
+  /** Journal cursors (`journal-<job>` keys, strings in Promtail's file). */
+  private readonly cursors = new Map<string, string>();
   private readonly ids = new Map<string, FileIdentity>();
   private dirty = false;
   private writing: Promise<void> | undefined;
@@ -55,6 +60,10 @@ export class Positions {
       const pos = (doc as { positions?: unknown } | null)?.positions;
       if (doc !== null && doc !== undefined && (typeof doc !== 'object' || (pos !== undefined && pos !== null && typeof pos !== 'object'))) throw new Error('not a positions file');
       for (const [k, v] of Object.entries((pos ?? {}) as Record<string, unknown>)) {
+        if (k.startsWith(CURSOR_PREFIX) && typeof v === 'string') {
+          this.cursors.set(k, v);
+          continue;
+        }
         const n = Number(v);
         if (!Number.isSafeInteger(n) || n < 0) throw new Error(`invalid position ${JSON.stringify(v)} for ${k}`);
         this.offsets.set(k, n);
@@ -62,6 +71,7 @@ export class Positions {
     } catch (e) {
       if (!this.opts.ignoreInvalidYaml) throw new Error(`invalid yaml positions file [${this.opts.filename}]: ${(e as Error).message}`, { cause: e });
       this.offsets.clear();
+      this.cursors.clear();
       return;
     }
     try {
@@ -97,6 +107,17 @@ export class Positions {
   remove(path: string): void {
     if (!this.offsets.delete(path) && !this.ids.has(path)) return;
     this.ids.delete(path);
+    this.markDirty();
+  }
+
+  /** A journal job's cursor (Promtail's `journal-<job>` key). */
+  getCursor(key: string): string | undefined {
+    return this.cursors.get(key);
+  }
+
+  putCursor(key: string, cursor: string): void {
+    if (this.cursors.get(key) === cursor) return;
+    this.cursors.set(key, cursor);
     this.markDirty();
   }
 
@@ -149,6 +170,7 @@ export class Positions {
   private async writeNow(): Promise<void> {
     const positions: Record<string, string> = {};
     for (const [k, v] of this.offsets) positions[k] = String(v);
+    for (const [k, v] of this.cursors) positions[k] = v;
     const files: Record<string, string> = {};
     for (const [k, v] of this.ids) if (this.offsets.has(k)) files[k] = `${v.dev}:${v.ino}`;
     const dir = dirname(this.opts.filename);

@@ -2,11 +2,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { LabelsParseError, PushDecodeError, PushTooLargeError, UnsupportedContentEncodingError, decodePushBody, parseStreamLabels, type PushStream } from '../../logs/index.js';
-import { relabel, type CompiledRelabel } from '../../metrics/index.js';
-import { Labels } from '../../model/index.js';
+import type { CompiledRelabel } from '../../metrics/index.js';
+import type { Labels } from '../../model/index.js';
 import { createHttpServer, listen } from '../../server/index.js';
 import type { PromtailScrapeConfig } from '../config/promtail-schema.js';
 import type { LogEntry } from '../entry.js';
+import { finishLabels } from '../target-labels.js';
 
 export type PushApiConfig = NonNullable<PromtailScrapeConfig['loki_push_api']>;
 
@@ -87,7 +88,7 @@ export class PushTarget {
         lastErr = e;
         continue;
       }
-      const labels = this.finalLabels({ ...parsed.toObject(), ...this.staticLabels });
+      const labels = finishLabels({ ...parsed.toObject(), ...this.staticLabels }, this.opts.relabel);
       // Promtail answers 204 and skips the rest of the request when a stream is dropped; here only that stream is.
       if (!labels) continue;
       const now = Date.now();
@@ -124,21 +125,6 @@ export class PushTarget {
       this.opts.handle({ labels, ownLabels: false, line, tsMs: Date.now(), tsNs: 0, ticket: undefined });
     }
     return reply.code(204).send();
-  }
-
-  /** Relabel, then drop `__` labels; undefined when relabeling drops the stream or leaves nothing. */
-  private finalLabels(input: Record<string, string>): Record<string, string> | undefined {
-    const out = relabel(Labels.fromObject(input), this.opts.relabel);
-    if (!out) return undefined;
-    const kept: Record<string, string> = {};
-    let n = 0;
-    out.forEach((k, v) => {
-      if (!k.startsWith('__')) {
-        kept[k] = v;
-        n++;
-      }
-    });
-    return n > 0 ? kept : undefined;
   }
 
   async stop(): Promise<void> {
