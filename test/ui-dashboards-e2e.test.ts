@@ -126,7 +126,9 @@ describe.runIf(enabled)('dashboards in Chromium: a public Grafana dashboard impo
     await page.fill('[data-testid=dashboard-search]', 'node exp');
     await expect.poll(() => links.allTextContents()).toEqual(['Node Exporter Full']);
     await page.fill('[data-testid=dashboard-search]', '');
-    await expect.poll(() => links.count()).toBe(2);
+    // the two imported here and the built-in Sightline health dashboard
+    await expect.poll(() => links.allTextContents()).toEqual(expect.arrayContaining(['Node Exporter Full', 'Bad input', 'Sightline health']));
+    await expect.poll(() => links.count()).toBe(3);
     await page.locator('[data-testid=dashboard-tag]', { hasText: 'test' }).click();
     await expect.poll(() => links.allTextContents()).toEqual(['Bad input']);
     expect(page.url()).toContain('tag=test');

@@ -206,7 +206,8 @@ describe.runIf(enabled)('UI end to end in Chromium against sightline --target al
     await expect.poll(() => page.locator('[data-testid=user-list] td').first().textContent(), { timeout: 10_000 }).toBe('admin');
     expect(await crumbs()).toEqual(['Home', 'Administration', 'Users']);
     await page.click('[data-testid=nav-dashboards]');
-    await expect.poll(() => page.locator('[data-testid=dashboards-empty]').count()).toBe(1);
+    // a fresh single-process install has one dashboard: the built-in Sightline health
+    await expect.poll(() => page.locator('[data-testid=dashboard-link]').allTextContents(), { timeout: 10_000 }).toEqual(['Sightline health']);
     await page.click('[data-testid=nav-alert-rules]');
     await expect.poll(() => page.locator('[data-testid=alert-rules-page]').textContent(), { timeout: 10_000 }).toContain('No rules in Prometheus');
     await page.goto(`${base}/datasources/edit/loki`);
