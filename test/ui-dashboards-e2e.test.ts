@@ -179,8 +179,12 @@ describe.runIf(enabled)('dashboards in Chromium: a public Grafana dashboard impo
     const before = await page.locator('[data-testid=dashboard-panel]').count();
     const row = rows.filter({ hasText: 'Memory Meminfo' });
     expect(await row.getAttribute('data-collapsed')).toBe('true');
+    // the graphs drawn so far are marked: expanding a row must not query and redraw them
+    const marked = await page.locator('[data-panel-type=timeseries] canvas').evaluateAll((els) => els.map((e) => e.setAttribute('data-mark', 'before')).length);
     await row.locator('button').click();
     await expect.poll(() => row.getAttribute('data-collapsed')).toBe('false');
+    await expect.poll(() => page.locator('[data-testid=dashboard-grid]').getAttribute('data-all-drawn'), { timeout: 20_000 }).toBe('true');
+    expect(await page.locator('canvas[data-mark=before]').count()).toBe(marked);
     const inRow = FIXTURE.panels.find((p) => (p as { title?: string }).title === 'Memory Meminfo')!.panels!.length;
     expect(await page.locator('[data-testid=dashboard-panel]').count()).toBe(before + inRow);
     await shot('03-row-expanded');

@@ -157,13 +157,16 @@ export function DashboardPage(props: PageProps) {
   const placed = useMemo(() => layoutPanels(dashboard?.panels ?? [], collapsed), [dashboard, collapsed]);
   const visibleKeys = placed.filter((p) => p.panel.type !== 'row').map((p) => p.key);
 
-  const contexts = useMemo(() => {
-    const m = new Map<number, QueryContext>();
-    if (!ctxBase) return m;
-    for (const p of placed) if (!m.has(p.pos.w)) m.set(p.pos.w, { ...ctxBase, widthPx: (gridWidth * p.pos.w) / GRID_COLUMNS });
-    return m;
-    // the panel width changes the step only in coarse steps: re-query on a width change of a column's worth
-  }, [ctxBase, placed, Math.round(gridWidth / 100)]);
+  // one query context per panel width (the width sets maxDataPoints), made when first needed: expanding a row
+  // does not give the other panels a new context, so they do not query again
+  const widthBucket = Math.round(gridWidth / 100);
+  const contexts = useMemo(() => new Map<number, QueryContext>(), [ctxBase, widthBucket]);
+  const contextFor = (w: number): QueryContext | undefined => {
+    if (!ctxBase) return undefined;
+    let c = contexts.get(w);
+    if (!c) contexts.set(w, (c = { ...ctxBase, widthPx: (widthBucket * 100 * w) / GRID_COLUMNS }));
+    return c;
+  };
 
   const visibleKey = visibleKeys.join(',');
   const onPanelState = useCallback(
@@ -231,7 +234,7 @@ export function DashboardPage(props: PageProps) {
               </div>
             );
           }
-          const ctx = contexts.get(p.pos.w);
+          const ctx = contextFor(p.pos.w);
           return (
             <div key={p.key} style={style} className="dash-cell">
               {ctx ? <PanelView panel={p.panel} ctx={ctx} h={p.pos.h} onState={stateHandlers.get(p.key)!} /> : <div className="dash-panel loading" data-testid="dashboard-panel" data-state="loading" />}
