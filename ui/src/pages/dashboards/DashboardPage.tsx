@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { TimeRangePicker } from '../../components/TimeRangePicker';
 import { apiFetch, listDatasources, type Datasource } from '../../lib/api';
 import { navigate, useLocation } from '../../lib/router';
@@ -54,7 +54,9 @@ export function DashboardPage(props: PageProps) {
   const [states, setStates] = useState<VariableState[] | undefined>();
   const [collapsed, setCollapsed] = useState<Map<string, boolean>>(new Map());
   const [tick, setTick] = useState(0);
-  const [gridWidth, setGridWidth] = useState(1200);
+  // the grid's width when panels query (their maxDataPoints); resizing does not query again, as in Grafana
+  const gridWidth = useRef(0);
+  const [measured, setMeasured] = useState(false);
   const gridRef = useRef<HTMLDivElement>(null);
   const panelStates = useRef(new Map<string, PanelState>());
   const [allDrawn, setAllDrawn] = useState(false);
@@ -136,10 +138,12 @@ export function DashboardPage(props: PageProps) {
     return () => document.documentElement.classList.remove('kiosk');
   }, [kiosk]);
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     const el = gridRef.current;
     if (!el) return;
-    const ro = new ResizeObserver(() => setGridWidth(el.clientWidth || 1200));
+    gridWidth.current = el.clientWidth || 1200;
+    setMeasured(true);
+    const ro = new ResizeObserver(() => (gridWidth.current = el.clientWidth || gridWidth.current));
     ro.observe(el);
     return () => ro.disconnect();
   }, [loaded]);
@@ -159,12 +163,11 @@ export function DashboardPage(props: PageProps) {
 
   // one query context per panel width (the width sets maxDataPoints), made when first needed: expanding a row
   // does not give the other panels a new context, so they do not query again
-  const widthBucket = Math.round(gridWidth / 100);
-  const contexts = useMemo(() => new Map<number, QueryContext>(), [ctxBase, widthBucket]);
+  const contexts = useMemo(() => new Map<number, QueryContext>(), [ctxBase]);
   const contextFor = (w: number): QueryContext | undefined => {
-    if (!ctxBase) return undefined;
+    if (!ctxBase || !measured) return undefined;
     let c = contexts.get(w);
-    if (!c) contexts.set(w, (c = { ...ctxBase, widthPx: (widthBucket * 100 * w) / GRID_COLUMNS }));
+    if (!c) contexts.set(w, (c = { ...ctxBase, widthPx: (gridWidth.current * w) / GRID_COLUMNS }));
     return c;
   };
 
