@@ -77,8 +77,14 @@ const BAD_INPUT = {
     { id: 2, type: 'timeseries', title: 'Broken query', gridPos: { x: 8, y: 0, w: 8, h: 6 }, targets: [{ refId: 'A', expr: 'rate(node_load1[' }] },
     { id: 3, type: 'stat', title: 'Load', gridPos: { x: 16, y: 0, w: 8, h: 6 }, targets: [{ refId: 'A', expr: 'sum(node_load1{instance=~"$inst"})' }] },
     { id: 4, type: 'text', title: 'Notes', gridPos: { x: 0, y: 6, w: 24, h: 5 }, options: { mode: 'markdown', content: '## Read me\n\n<img src=x onerror="window.__pwned=1"> **bold** for $inst' } },
+    { id: 5, type: 'stat', title: 'Gone datasource', gridPos: { x: 0, y: 11, w: 8, h: 4 }, datasource: { type: 'prometheus', uid: 'no-such-ds' }, targets: [{ refId: 'A', expr: 'up' }] },
   ],
-  templating: { list: [{ name: 'inst', type: 'query', datasource: null, query: 'label_values(node_load1, instance)', multi: true, includeAll: true, current: {} }] },
+  templating: {
+    list: [
+      { name: 'inst', type: 'query', datasource: null, query: 'label_values(node_load1, instance)', multi: true, includeAll: true, current: {} },
+      { name: 'broken', type: 'query', datasource: null, query: 'query_result(rate(node_load1[)', current: {} },
+    ],
+  },
 };
 
 describe.runIf(enabled)('dashboards in Chromium: a public Grafana dashboard imported unchanged', () => {
@@ -198,6 +204,9 @@ describe.runIf(enabled)('dashboards in Chromium: a public Grafana dashboard impo
     const broken = page.locator('[data-panel-title="Broken query"]');
     expect(await broken.locator('[data-testid=panel-error]').count()).toBe(1);
     expect(await broken.locator('[data-testid=panel-error-text]').textContent()).toMatch(/^A: .*parse error/);
+    expect(await page.locator('[data-panel-title="Gone datasource"] [data-testid=panel-error-text]').textContent()).toBe('A: Datasource no-such-ds was not found');
+    // a variable whose query fails says so next to its picker
+    expect(await page.locator('[data-testid=variable][data-name=broken] [data-testid=variable-error]').textContent()).toMatch(/parse error/);
     // the working stat sums both nodes' load (All expands to both instances)
     expect(await page.locator('[data-panel-title="Load"]').getAttribute('data-has-data')).toBe('true');
     expect(await page.locator('[data-testid=variable][data-name=inst]').getAttribute('data-value')).toBe('$__all');

@@ -5,6 +5,7 @@ import { globalVariables, interpolate, msToDuration, variableNames, type Variabl
 import { gridHeightPx, layoutPanels, visiblePanels } from '../ui/src/dashboards/layout.js';
 import { htmlToText, parseInline, parseMarkdown } from '../ui/src/dashboards/markdown.js';
 import type { Panel } from '../ui/src/dashboards/model.js';
+import { resolveDatasource } from '../ui/src/dashboards/datasource-ref.js';
 import { applyVariableRegex, chooseCurrent, customOptions, parseLokiVariableQuery, parsePromVariableQuery, queryResultText, sortOptions } from '../ui/src/dashboards/variable-query.js';
 
 const vars = (o: Record<string, VariableValue>) => new Map(Object.entries(o));
@@ -155,5 +156,21 @@ describe('Markdown of text panels', () => {
     expect(parseInline('[click](javascript:alert(1))')[0]).toEqual({ tag: 'em', children: ['click'] });
     expect(parseInline('[docs](https://grafana.com/docs)')[0]).toEqual({ tag: 'a', href: 'https://grafana.com/docs', children: ['docs'] });
     expect(htmlToText('<p>Hi <b>there</b></p><script>alert(1)</script>')).toBe('Hi there\n');
+  });
+});
+
+describe('datasource references', () => {
+  const ds = (uid: string, type: string, isDefault = false) => ({ id: 0, uid, name: `${type}-${uid}`, type, typeName: type, url: '', access: 'proxy', isDefault, basicAuth: false, jsonData: {}, readOnly: false });
+  const list = [ds('prom', 'prometheus', true), ds('prom2', 'prometheus'), ds('loki', 'loki')];
+  it('resolves refs, names, variables and the default', () => {
+    expect(resolveDatasource(null, list, new Map()).uid).toBe('prom');
+    expect(resolveDatasource({ type: 'loki', uid: 'loki' }, list, new Map()).uid).toBe('loki');
+    expect(resolveDatasource('prometheus-prom2', list, new Map()).uid).toBe('prom2');
+    expect(resolveDatasource({ type: 'prometheus', uid: '${ds}' }, list, vars({ ds: { value: 'prom2' } })).uid).toBe('prom2');
+    expect(resolveDatasource({ type: 'loki' }, list, new Map()).uid).toBe('loki');
+  });
+  it('falls back to the type default for an unmapped import input, and names a missing datasource', () => {
+    expect(resolveDatasource({ type: 'prometheus', uid: '${DS_PROMETHEUS}' }, list, new Map()).uid).toBe('prom');
+    expect(() => resolveDatasource({ type: 'prometheus', uid: 'gone' }, list, new Map())).toThrow('Datasource gone was not found');
   });
 });

@@ -9,7 +9,8 @@ import { flattenStreams, type LogRow, type LokiStream } from '../lib/logs';
 import { isMetricQuery, lokiQueryRange } from '../lib/loki';
 import { promQuery, type PromSeries } from '../lib/prometheus';
 import { autoStepMs, parsePromDuration } from '../lib/time';
-import { resolveDatasource, scrapeIntervalMs } from './datasources';
+import { resolveDatasource } from './datasource-ref';
+import { scrapeIntervalMs } from './datasources';
 import { globalVariables, interpolate, type VariableValue } from './interpolate';
 import type { Panel, Target } from './model';
 
