@@ -75,7 +75,7 @@ const BAD_INPUT = {
   panels: [
     { id: 1, type: 'grafana-worldmap-panel', title: 'World map', gridPos: { x: 0, y: 0, w: 8, h: 6 } },
     { id: 2, type: 'timeseries', title: 'Broken query', gridPos: { x: 8, y: 0, w: 8, h: 6 }, targets: [{ refId: 'A', expr: 'rate(node_load1[' }] },
-    { id: 3, type: 'stat', title: 'Load', gridPos: { x: 16, y: 0, w: 8, h: 6 }, targets: [{ refId: 'A', expr: 'sum(node_load1{instance=~"$inst"})' }] },
+    { id: 3, type: 'stat', title: 'Load', gridPos: { x: 16, y: 0, w: 8, h: 6 }, timeFrom: '10m', targets: [{ refId: 'A', expr: 'sum(node_load1{instance=~"$inst"})' }] },
     { id: 4, type: 'text', title: 'Notes', gridPos: { x: 0, y: 6, w: 24, h: 5 }, options: { mode: 'markdown', content: '## Read me\n\n<img src=x onerror="window.__pwned=1"> **bold** for $inst' } },
     { id: 5, type: 'stat', title: 'Gone datasource', gridPos: { x: 0, y: 11, w: 8, h: 4 }, datasource: { type: 'prometheus', uid: 'no-such-ds' }, targets: [{ refId: 'A', expr: 'up' }] },
   ],
@@ -209,6 +209,7 @@ describe.runIf(enabled)('dashboards in Chromium: a public Grafana dashboard impo
     expect(await page.locator('[data-testid=variable][data-name=broken] [data-testid=variable-error]').textContent()).toMatch(/parse error/);
     // the working stat sums both nodes' load (All expands to both instances)
     expect(await page.locator('[data-panel-title="Load"]').getAttribute('data-has-data')).toBe('true');
+    expect(await page.locator('[data-panel-title="Load"] [data-testid=panel-time]').textContent()).toBe('Last 10m');
     expect(await page.locator('[data-testid=variable][data-name=inst]').getAttribute('data-value')).toBe('$__all');
     // Markdown rendered, the HTML kept as text and never run
     const text = page.locator('[data-testid=text-panel]');

@@ -1,7 +1,7 @@
 /** The dashboard app's pure parts: variable interpolation and formats, variable queries, grid layout, units, Markdown. */
 import { describe, expect, it } from 'vitest';
 import { formatUnit, reduce, thresholdColor, displayValue } from '../ui/src/dashboards/display.js';
-import { globalVariables, interpolate, msToDuration, variableNames, type VariableValue } from '../ui/src/dashboards/interpolate.js';
+import { globalVariables, interpolate, msToDuration, panelTimeRange, variableNames, type VariableValue } from '../ui/src/dashboards/interpolate.js';
 import { gridHeightPx, layoutPanels, visiblePanels } from '../ui/src/dashboards/layout.js';
 import { htmlToText, parseInline, parseMarkdown } from '../ui/src/dashboards/markdown.js';
 import type { Panel } from '../ui/src/dashboards/model.js';
@@ -50,6 +50,11 @@ describe('interpolation', () => {
     expect(interpolate('rate(x[$__rate_interval]) / $__interval_ms', new Map(), { scoped: g })).toBe('rate(x[1m]) / 30000');
     // $__rate_interval: one scrape interval more than $__interval when that is larger than four scrapes
     expect(globalVariables({ fromMs: 0, toMs: 1, intervalMs: 120_000, scrapeIntervalMs: 15_000 }).__rate_interval).toBe('135s');
+    // a panel's relative time and time shift
+    expect(panelTimeRange(0, 86_400_000, '1h')).toEqual({ fromMs: 82_800_000, toMs: 86_400_000 });
+    expect(panelTimeRange(86_400_000, 172_800_000, undefined, '1d')).toEqual({ fromMs: 0, toMs: 86_400_000 });
+    expect(panelTimeRange(0, 86_400_000, 'now-2h', '1h')).toEqual({ fromMs: 75_600_000, toMs: 82_800_000 });
+    expect(panelTimeRange(5, 10, 'bogus')).toEqual({ fromMs: 5, toMs: 10 });
     expect([msToDuration(90_000), msToDuration(120_000), msToDuration(86_400_000), msToDuration(1500)]).toEqual(['90s', '2m', '1d', '1500ms']);
   });
 });

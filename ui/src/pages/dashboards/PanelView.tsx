@@ -109,6 +109,11 @@ export function PanelView(props: { panel: Panel; ctx: QueryContext; h: number; o
     <div className="dash-panel" data-testid="dashboard-panel" data-panel-type={type} data-panel-title={title} data-state={state} data-has-data={String(filled)}>
       <div className="dash-panel-header" title={panel.description || undefined}>
         <span className="dash-panel-title">{title}</span>
+        {(panel.timeFrom || panel.timeShift) && (
+          <span className="muted dash-panel-time" data-testid="panel-time">
+            {[panel.timeFrom && `Last ${interpolate(panel.timeFrom, ctx.vars, { defaultFormat: 'raw' }).replace(/^now-/, '')}`, panel.timeShift && `timeshift -${interpolate(panel.timeShift, ctx.vars, { defaultFormat: 'raw' })}`].filter(Boolean).join(' ')}
+          </span>
+        )}
         {errors.length > 0 && (
           <span className="panel-error-badge" data-testid="panel-error" title={errors.join('\n')}>
             ⚠ Error
