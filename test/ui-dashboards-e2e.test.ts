@@ -220,6 +220,15 @@ describe.runIf(enabled)('dashboards in Chromium: a public Grafana dashboard impo
     expect(await text.locator('img').count()).toBe(0);
     expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
     await shot('04-bad-input');
+    // refresh picker and kiosk mode live in the URL; kiosk hides the app's menu and top bar
+    await page.selectOption('[data-testid=refresh-picker]', '5s');
+    await expect.poll(() => page.url()).toContain('refresh=5s');
+    await page.click('[data-testid=kiosk-toggle]');
+    await expect.poll(() => page.locator('.topbar').isVisible()).toBe(false);
+    expect(page.url()).toContain('kiosk');
+    await page.click('[data-testid=kiosk-toggle]');
+    await expect.poll(() => page.locator('.topbar').isVisible()).toBe(true);
+    await page.selectOption('[data-testid=refresh-picker]', '');
   });
 
   it('saves a new title, lists the versions and restores the first', async () => {
