@@ -7,14 +7,11 @@
  *   npm run bench -- ui
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { sightlineConfigSchema } from '../src/config/index.js';
-import { createSelfMetricsRegistry, listen, silentLogger } from '../src/server/index.js';
-import { createUiServer, openUiDatabase } from '../src/ui/index.js';
-import { tempDir } from '../test/helpers/process.js';
-import { buildWebApp, launchChromium } from '../test/ui-browser.js';
+import { buildWebApp } from '../test/ui-browser.js';
+import { startBenchUi, startSyntheticUpstream } from './ui-bench-server.js';
 
 const SERIES = 500;
 const POINTS = 1000;
@@ -25,43 +22,37 @@ function median(xs: number[]): number {
 }
 
 /** A synthetic Prometheus API: `big` gives SERIES series on the request's grid, anything else 3 series. */
-const upstream = createServer((req, res) => {
-  let body = '';
-  req.on('data', (d: Buffer) => (body += d.toString()));
-  req.on('end', () => {
-    const u = new URL(req.url ?? '/', 'http://x');
-    const p = new URLSearchParams(body || u.search);
-    if (u.pathname === '/loki/api/v1/query_range') {
-      res.setHeader('content-type', 'application/json');
-      if ((p.get('query') ?? '').includes('count_over_time')) return res.end(JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [] } }));
-      const limit = Number(p.get('limit') ?? 100);
-      const end = BigInt(p.get('end') ?? '0');
-      const streams = [];
-      for (let s = 0; s < 10; s++) {
-        const values: [string, string][] = [];
-        for (let i = s; i < limit; i += 10) values.push([String(end - BigInt(i) * 1_000_000n), `level=${['info', 'warn', 'error', 'debug'][i % 4]} msg="request ${i} done" path=/api/v1/items/${i} duration=${i % 97}ms trace_id=${(i * 7919).toString(16).padStart(16, '0')}`]);
-        streams.push({ stream: { app: 'bench', pod: `pod-${s}` }, values });
-      }
-      return res.end(JSON.stringify({ status: 'success', data: { resultType: 'streams', result: streams } }));
-    }
-    if (!u.pathname.endsWith('/query_range')) {
-      res.setHeader('content-type', 'application/json');
-      return res.end(JSON.stringify({ status: 'success', data: u.pathname.endsWith('/query') ? { resultType: 'vector', result: [] } : [] }));
-    }
-    const start = Number(p.get('start'));
-    const end = Number(p.get('end'));
-    const step = Number(p.get('step'));
-    const n = p.get('query') === 'big' ? SERIES : 3;
-    const parts: string[] = [];
-    for (let s = 0; s < n; s++) {
-      const vals: string[] = [];
-      for (let t = start, i = 0; t <= end; t += step, i++) vals.push(`[${t},"${(Math.sin(i / 50 + s) * 100 + s).toFixed(3)}"]`);
-      parts.push(`{"metric":{"__name__":"synthetic","series":"s${s}"},"values":[${vals.join(',')}]}`);
-    }
+function answer(path: string, p: URLSearchParams, res: ServerResponse): unknown {
+  if (path === '/loki/api/v1/query_range') {
     res.setHeader('content-type', 'application/json');
-    res.end(`{"status":"success","data":{"resultType":"matrix","result":[${parts.join(',')}]}}`);
-  });
-});
+    if ((p.get('query') ?? '').includes('count_over_time')) return res.end(JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [] } }));
+    const limit = Number(p.get('limit') ?? 100);
+    const end = BigInt(p.get('end') ?? '0');
+    const streams = [];
+    for (let s = 0; s < 10; s++) {
+      const values: [string, string][] = [];
+      for (let i = s; i < limit; i += 10) values.push([String(end - BigInt(i) * 1_000_000n), `level=${['info', 'warn', 'error', 'debug'][i % 4]} msg="request ${i} done" path=/api/v1/items/${i} duration=${i % 97}ms trace_id=${(i * 7919).toString(16).padStart(16, '0')}`]);
+      streams.push({ stream: { app: 'bench', pod: `pod-${s}` }, values });
+    }
+    return res.end(JSON.stringify({ status: 'success', data: { resultType: 'streams', result: streams } }));
+  }
+  if (!path.endsWith('/query_range')) {
+    res.setHeader('content-type', 'application/json');
+    return res.end(JSON.stringify({ status: 'success', data: path.endsWith('/query') ? { resultType: 'vector', result: [] } : [] }));
+  }
+  const start = Number(p.get('start'));
+  const end = Number(p.get('end'));
+  const step = Number(p.get('step'));
+  const n = p.get('query') === 'big' ? SERIES : 3;
+  const parts: string[] = [];
+  for (let s = 0; s < n; s++) {
+    const vals: string[] = [];
+    for (let t = start, i = 0; t <= end; t += step, i++) vals.push(`[${t},"${(Math.sin(i / 50 + s) * 100 + s).toFixed(3)}"]`);
+    parts.push(`{"metric":{"__name__":"synthetic","series":"s${s}"},"values":[${vals.join(',')}]}`);
+  }
+  res.setHeader('content-type', 'application/json');
+  res.end(`{"status":"success","data":{"resultType":"matrix","result":[${parts.join(',')}]}}`);
+}
 
 const webDir = await buildWebApp();
 const assets = readdirSync(join(webDir, 'assets'));
@@ -74,19 +65,12 @@ for (const f of [...assets.map((a) => join('assets', a)), 'index.html']) {
 }
 console.log(JSON.stringify({ bench: 'ui', figure: 'bundle_bytes', raw, gzip: gz, files: assets.length + 1 }));
 
-await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', () => r()));
-const upPort = (upstream.address() as { port: number }).port;
-const config = sightlineConfigSchema.parse({ ui: { listen_address: '127.0.0.1:0', admin_password: 'bench-password', provision_self: false } }).ui;
-const db = await openUiDatabase({ type: 'sqlite', path: join(tempDir(), 'ui.db') });
-const app = await createUiServer({ config, db, secretKey: 'bench-secret-key-0000', logger: silentLogger(), registry: createSelfMetricsRegistry(), staticDir: webDir, env: {} });
-const base = `http://127.0.0.1:${await listen(app, '127.0.0.1:0')}`;
-const ctx = await launchChromium();
-const login = await ctx.request.post(`${base}/login`, { data: { user: 'admin', password: 'bench-password' } });
-if (!login.ok()) throw new Error(`login: ${login.status()}`);
-const ds = await ctx.request.post(`${base}/api/datasources`, { data: { name: 'Synthetic', uid: 'synth', type: 'prometheus', url: `http://127.0.0.1:${upPort}`, jsonData: { timeInterval: '1s' } } });
-if (!ds.ok()) throw new Error(`datasource: ${ds.status()} ${await ds.text()}`);
-const lds = await ctx.request.post(`${base}/api/datasources`, { data: { name: 'Synthetic Loki', uid: 'synth-loki', type: 'loki', url: `http://127.0.0.1:${upPort}`, jsonData: { maxLines: 5000 } } });
-if (!lds.ok()) throw new Error(`datasource: ${lds.status()} ${await lds.text()}`);
+const upstream = await startSyntheticUpstream(answer);
+const upPort = upstream.port;
+const { base, ctx, close } = await startBenchUi(webDir, [
+  { name: 'Synthetic', uid: 'synth', type: 'prometheus', url: `http://127.0.0.1:${upPort}`, jsonData: { timeInterval: '1s' } },
+  { name: 'Synthetic Loki', uid: 'synth-loki', type: 'loki', url: `http://127.0.0.1:${upPort}`, jsonData: { maxLines: 5000 } },
+]);
 const page = ctx.pages()[0] ?? (await ctx.newPage());
 
 // Time to interactive Explore: navigation start until the graph of a small query is drawn (warm cache after run 1).
@@ -126,7 +110,5 @@ for (let i = 0; i < 4; i++) {
 }
 console.log(JSON.stringify({ bench: 'ui', figure: 'logs_5000_lines_ms', navigation_to_rows_median: Math.round(median(logs)), runs: logs.length }));
 
-await ctx.close();
-await app.close();
-await db.close();
+await close();
 upstream.close();

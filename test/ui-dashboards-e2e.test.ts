@@ -75,10 +75,16 @@ const BAD_INPUT = {
   panels: [
     { id: 1, type: 'grafana-worldmap-panel', title: 'World map', gridPos: { x: 0, y: 0, w: 8, h: 6 } },
     { id: 2, type: 'timeseries', title: 'Broken query', gridPos: { x: 8, y: 0, w: 8, h: 6 }, targets: [{ refId: 'A', expr: 'rate(node_load1[' }] },
-    { id: 3, type: 'stat', title: 'Load', gridPos: { x: 16, y: 0, w: 8, h: 6 }, targets: [{ refId: 'A', expr: 'sum(node_load1{instance=~"$inst"})' }] },
+    { id: 3, type: 'stat', title: 'Load', gridPos: { x: 16, y: 0, w: 8, h: 6 }, timeFrom: '10m', targets: [{ refId: 'A', expr: 'sum(node_load1{instance=~"$inst"})' }] },
     { id: 4, type: 'text', title: 'Notes', gridPos: { x: 0, y: 6, w: 24, h: 5 }, options: { mode: 'markdown', content: '## Read me\n\n<img src=x onerror="window.__pwned=1"> **bold** for $inst' } },
+    { id: 5, type: 'stat', title: 'Gone datasource', gridPos: { x: 0, y: 11, w: 8, h: 4 }, datasource: { type: 'prometheus', uid: 'no-such-ds' }, targets: [{ refId: 'A', expr: 'up' }] },
   ],
-  templating: { list: [{ name: 'inst', type: 'query', datasource: null, query: 'label_values(node_load1, instance)', multi: true, includeAll: true, current: {} }] },
+  templating: {
+    list: [
+      { name: 'inst', type: 'query', datasource: null, query: 'label_values(node_load1, instance)', multi: true, includeAll: true, current: {} },
+      { name: 'broken', type: 'query', datasource: null, query: 'query_result(rate(node_load1[)', current: {} },
+    ],
+  },
 };
 
 describe.runIf(enabled)('dashboards in Chromium: a public Grafana dashboard imported unchanged', () => {
@@ -181,8 +187,12 @@ describe.runIf(enabled)('dashboards in Chromium: a public Grafana dashboard impo
     const before = await page.locator('[data-testid=dashboard-panel]').count();
     const row = rows.filter({ hasText: 'Memory Meminfo' });
     expect(await row.getAttribute('data-collapsed')).toBe('true');
+    // the graphs drawn so far are marked: expanding a row must not query and redraw them
+    const marked = await page.locator('[data-panel-type=timeseries] canvas').evaluateAll((els) => els.map((e) => e.setAttribute('data-mark', 'before')).length);
     await row.locator('button').click();
     await expect.poll(() => row.getAttribute('data-collapsed')).toBe('false');
+    await expect.poll(() => page.locator('[data-testid=dashboard-grid]').getAttribute('data-all-drawn'), { timeout: 20_000 }).toBe('true');
+    expect(await page.locator('canvas[data-mark=before]').count()).toBe(marked);
     const inRow = FIXTURE.panels.find((p) => (p as { title?: string }).title === 'Memory Meminfo')!.panels!.length;
     expect(await page.locator('[data-testid=dashboard-panel]').count()).toBe(before + inRow);
     await shot('03-row-expanded');
@@ -196,8 +206,12 @@ describe.runIf(enabled)('dashboards in Chromium: a public Grafana dashboard impo
     const broken = page.locator('[data-panel-title="Broken query"]');
     expect(await broken.locator('[data-testid=panel-error]').count()).toBe(1);
     expect(await broken.locator('[data-testid=panel-error-text]').textContent()).toMatch(/^A: .*parse error/);
+    expect(await page.locator('[data-panel-title="Gone datasource"] [data-testid=panel-error-text]').textContent()).toBe('A: Datasource no-such-ds was not found');
+    // a variable whose query fails says so next to its picker
+    expect(await page.locator('[data-testid=variable][data-name=broken] [data-testid=variable-error]').textContent()).toMatch(/parse error/);
     // the working stat sums both nodes' load (All expands to both instances)
     expect(await page.locator('[data-panel-title="Load"]').getAttribute('data-has-data')).toBe('true');
+    expect(await page.locator('[data-panel-title="Load"] [data-testid=panel-time]').textContent()).toBe('Last 10m');
     expect(await page.locator('[data-testid=variable][data-name=inst]').getAttribute('data-value')).toBe('$__all');
     // Markdown rendered, the HTML kept as text and never run
     const text = page.locator('[data-testid=text-panel]');
@@ -208,6 +222,15 @@ describe.runIf(enabled)('dashboards in Chromium: a public Grafana dashboard impo
     expect(await text.locator('img').count()).toBe(0);
     expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
     await shot('04-bad-input');
+    // refresh picker and kiosk mode live in the URL; kiosk hides the app's menu and top bar
+    await page.selectOption('[data-testid=refresh-picker]', '5s');
+    await expect.poll(() => page.url()).toContain('refresh=5s');
+    await page.click('[data-testid=kiosk-toggle]');
+    await expect.poll(() => page.locator('.topbar').isVisible()).toBe(false);
+    expect(page.url()).toContain('kiosk');
+    await page.click('[data-testid=kiosk-toggle]');
+    await expect.poll(() => page.locator('.topbar').isVisible()).toBe(true);
+    await page.selectOption('[data-testid=refresh-picker]', '');
   });
 
   it('saves a new title, lists the versions and restores the first', async () => {

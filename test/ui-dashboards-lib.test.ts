@@ -1,10 +1,11 @@
 /** The dashboard app's pure parts: variable interpolation and formats, variable queries, grid layout, units, Markdown. */
 import { describe, expect, it } from 'vitest';
 import { formatUnit, reduce, thresholdColor, displayValue } from '../ui/src/dashboards/display.js';
-import { globalVariables, interpolate, msToDuration, variableNames, type VariableValue } from '../ui/src/dashboards/interpolate.js';
+import { globalVariables, interpolate, msToDuration, panelTimeRange, variableNames, type VariableValue } from '../ui/src/dashboards/interpolate.js';
 import { gridHeightPx, layoutPanels, visiblePanels } from '../ui/src/dashboards/layout.js';
 import { htmlToText, parseInline, parseMarkdown } from '../ui/src/dashboards/markdown.js';
 import type { Panel } from '../ui/src/dashboards/model.js';
+import { resolveDatasource } from '../ui/src/dashboards/datasource-ref.js';
 import { applyVariableRegex, chooseCurrent, customOptions, parseLokiVariableQuery, parsePromVariableQuery, queryResultText, sortOptions } from '../ui/src/dashboards/variable-query.js';
 
 const vars = (o: Record<string, VariableValue>) => new Map(Object.entries(o));
@@ -49,6 +50,11 @@ describe('interpolation', () => {
     expect(interpolate('rate(x[$__rate_interval]) / $__interval_ms', new Map(), { scoped: g })).toBe('rate(x[1m]) / 30000');
     // $__rate_interval: one scrape interval more than $__interval when that is larger than four scrapes
     expect(globalVariables({ fromMs: 0, toMs: 1, intervalMs: 120_000, scrapeIntervalMs: 15_000 }).__rate_interval).toBe('135s');
+    // a panel's relative time and time shift
+    expect(panelTimeRange(0, 86_400_000, '1h')).toEqual({ fromMs: 82_800_000, toMs: 86_400_000 });
+    expect(panelTimeRange(86_400_000, 172_800_000, undefined, '1d')).toEqual({ fromMs: 0, toMs: 86_400_000 });
+    expect(panelTimeRange(0, 86_400_000, 'now-2h', '1h')).toEqual({ fromMs: 75_600_000, toMs: 82_800_000 });
+    expect(panelTimeRange(5, 10, 'bogus')).toEqual({ fromMs: 5, toMs: 10 });
     expect([msToDuration(90_000), msToDuration(120_000), msToDuration(86_400_000), msToDuration(1500)]).toEqual(['90s', '2m', '1d', '1500ms']);
   });
 });
@@ -155,5 +161,21 @@ describe('Markdown of text panels', () => {
     expect(parseInline('[click](javascript:alert(1))')[0]).toEqual({ tag: 'em', children: ['click'] });
     expect(parseInline('[docs](https://grafana.com/docs)')[0]).toEqual({ tag: 'a', href: 'https://grafana.com/docs', children: ['docs'] });
     expect(htmlToText('<p>Hi <b>there</b></p><script>alert(1)</script>')).toBe('Hi there\n');
+  });
+});
+
+describe('datasource references', () => {
+  const ds = (uid: string, type: string, isDefault = false) => ({ id: 0, uid, name: `${type}-${uid}`, type, typeName: type, url: '', access: 'proxy', isDefault, basicAuth: false, jsonData: {}, readOnly: false });
+  const list = [ds('prom', 'prometheus', true), ds('prom2', 'prometheus'), ds('loki', 'loki')];
+  it('resolves refs, names, variables and the default', () => {
+    expect(resolveDatasource(null, list, new Map()).uid).toBe('prom');
+    expect(resolveDatasource({ type: 'loki', uid: 'loki' }, list, new Map()).uid).toBe('loki');
+    expect(resolveDatasource('prometheus-prom2', list, new Map()).uid).toBe('prom2');
+    expect(resolveDatasource({ type: 'prometheus', uid: '${ds}' }, list, vars({ ds: { value: 'prom2' } })).uid).toBe('prom2');
+    expect(resolveDatasource({ type: 'loki' }, list, new Map()).uid).toBe('loki');
+  });
+  it('falls back to the type default for an unmapped import input, and names a missing datasource', () => {
+    expect(resolveDatasource({ type: 'prometheus', uid: '${DS_PROMETHEUS}' }, list, new Map()).uid).toBe('prom');
+    expect(() => resolveDatasource({ type: 'prometheus', uid: 'gone' }, list, new Map())).toThrow('Datasource gone was not found');
   });
 });

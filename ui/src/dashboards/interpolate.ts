@@ -155,3 +155,26 @@ export function globalVariables(p: { fromMs: number; toMs: number; intervalMs: n
   if (p.dashboard !== undefined) out.__dashboard = p.dashboard;
   return out;
 }
+
+const DURATION_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, M: 2_592_000_000, y: 31_536_000_000 };
+
+/**
+ * A panel's own range, as Grafana's relative time and time shift give it: `timeFrom: "1h"` keeps the last hour up to
+ * the dashboard's end, `timeShift: "1d"` moves the range a day back (both may hold variables, already replaced).
+ */
+export function panelTimeRange(fromMs: number, toMs: number, timeFrom?: string, timeShift?: string): { fromMs: number; toMs: number } {
+  const dur = (s: string | undefined) => {
+    const m = /^\s*(?:now-)?(\d+)(ms|s|m|h|d|w|M|y)\s*$/.exec(s ?? '');
+    return m ? Number(m[1]) * DURATION_MS[m[2]!]! : 0;
+  };
+  let from = fromMs;
+  let to = toMs;
+  const rel = dur(timeFrom);
+  if (rel > 0) from = to - rel;
+  const shift = dur(timeShift);
+  if (shift > 0) {
+    from -= shift;
+    to -= shift;
+  }
+  return { fromMs: from, toMs: to };
+}

@@ -61,6 +61,9 @@ export interface Panel {
   options?: Record<string, unknown>;
   interval?: string;
   maxDataPoints?: number;
+  /** Relative time (`1h`: the last hour up to the dashboard's end) and time shift (`1d`: a day back). */
+  timeFrom?: string;
+  timeShift?: string;
   repeat?: string;
 }
 

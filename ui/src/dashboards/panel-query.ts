@@ -9,8 +9,9 @@ import { flattenStreams, type LogRow, type LokiStream } from '../lib/logs';
 import { isMetricQuery, lokiQueryRange } from '../lib/loki';
 import { promQuery, type PromSeries } from '../lib/prometheus';
 import { autoStepMs, parsePromDuration } from '../lib/time';
-import { resolveDatasource, scrapeIntervalMs } from './datasources';
-import { globalVariables, interpolate, type VariableValue } from './interpolate';
+import { resolveDatasource } from './datasource-ref';
+import { scrapeIntervalMs } from './datasources';
+import { globalVariables, interpolate, panelTimeRange, type VariableValue } from './interpolate';
 import type { Panel, Target } from './model';
 
 export interface PanelSeries {
@@ -60,7 +61,9 @@ function targetDatasource(panel: Panel, t: Target, ctx: QueryContext): Datasourc
 }
 
 /** Run the panel's visible queries; one failing query is reported in `errors` while the others still give data. */
-export async function runPanelQueries(panel: Panel, ctx: QueryContext, signal?: AbortSignal): Promise<PanelData> {
+export async function runPanelQueries(panel: Panel, dashboardCtx: QueryContext, signal?: AbortSignal): Promise<PanelData> {
+  const raw = (s: string | undefined) => (s ? interpolate(s, dashboardCtx.vars, { defaultFormat: 'raw' }) : undefined);
+  const ctx = { ...dashboardCtx, ...panelTimeRange(dashboardCtx.fromMs, dashboardCtx.toMs, raw(panel.timeFrom), raw(panel.timeShift)) };
   const targets = (panel.targets ?? []).filter((t) => t.hide !== true);
   const resolved = targets.map((t) => {
     try {

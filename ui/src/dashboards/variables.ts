@@ -1,7 +1,8 @@
 /** Template variables at run time: options fetched from Prometheus/Loki/datasources, current values, chaining. */
 import type { Datasource } from '../lib/api';
 import { autoStepMs, parsePromDuration } from '../lib/time';
-import { proxyGet, resolveDatasource } from './datasources';
+import { resolveDatasource } from './datasource-ref';
+import { proxyGet } from './datasources';
 import { interpolate, msToDuration, type VariableValue } from './interpolate';
 import type { VariableModel, VariableOption } from './model';
 import {

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { TimeRangePicker } from '../../components/TimeRangePicker';
 import { apiFetch, listDatasources, type Datasource } from '../../lib/api';
 import { navigate, useLocation } from '../../lib/router';
@@ -54,7 +54,9 @@ export function DashboardPage(props: PageProps) {
   const [states, setStates] = useState<VariableState[] | undefined>();
   const [collapsed, setCollapsed] = useState<Map<string, boolean>>(new Map());
   const [tick, setTick] = useState(0);
-  const [gridWidth, setGridWidth] = useState(1200);
+  // the grid's width when panels query (their maxDataPoints); resizing does not query again, as in Grafana
+  const gridWidth = useRef(0);
+  const [measured, setMeasured] = useState(false);
   const gridRef = useRef<HTMLDivElement>(null);
   const panelStates = useRef(new Map<string, PanelState>());
   const [allDrawn, setAllDrawn] = useState(false);
@@ -136,10 +138,12 @@ export function DashboardPage(props: PageProps) {
     return () => document.documentElement.classList.remove('kiosk');
   }, [kiosk]);
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     const el = gridRef.current;
     if (!el) return;
-    const ro = new ResizeObserver(() => setGridWidth(el.clientWidth || 1200));
+    gridWidth.current = el.clientWidth || 1200;
+    setMeasured(true);
+    const ro = new ResizeObserver(() => (gridWidth.current = el.clientWidth || gridWidth.current));
     ro.observe(el);
     return () => ro.disconnect();
   }, [loaded]);
@@ -157,13 +161,15 @@ export function DashboardPage(props: PageProps) {
   const placed = useMemo(() => layoutPanels(dashboard?.panels ?? [], collapsed), [dashboard, collapsed]);
   const visibleKeys = placed.filter((p) => p.panel.type !== 'row').map((p) => p.key);
 
-  const contexts = useMemo(() => {
-    const m = new Map<number, QueryContext>();
-    if (!ctxBase) return m;
-    for (const p of placed) if (!m.has(p.pos.w)) m.set(p.pos.w, { ...ctxBase, widthPx: (gridWidth * p.pos.w) / GRID_COLUMNS });
-    return m;
-    // the panel width changes the step only in coarse steps: re-query on a width change of a column's worth
-  }, [ctxBase, placed, Math.round(gridWidth / 100)]);
+  // one query context per panel width (the width sets maxDataPoints), made when first needed: expanding a row
+  // does not give the other panels a new context, so they do not query again
+  const contexts = useMemo(() => new Map<number, QueryContext>(), [ctxBase]);
+  const contextFor = (w: number): QueryContext | undefined => {
+    if (!ctxBase || !measured) return undefined;
+    let c = contexts.get(w);
+    if (!c) contexts.set(w, (c = { ...ctxBase, widthPx: (gridWidth.current * w) / GRID_COLUMNS }));
+    return c;
+  };
 
   const visibleKey = visibleKeys.join(',');
   const onPanelState = useCallback(
@@ -231,7 +237,7 @@ export function DashboardPage(props: PageProps) {
               </div>
             );
           }
-          const ctx = contexts.get(p.pos.w);
+          const ctx = contextFor(p.pos.w);
           return (
             <div key={p.key} style={style} className="dash-cell">
               {ctx ? <PanelView panel={p.panel} ctx={ctx} h={p.pos.h} onState={stateHandlers.get(p.key)!} /> : <div className="dash-panel loading" data-testid="dashboard-panel" data-state="loading" />}

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { interpolate } from '../../dashboards/interpolate';
 import { gridHeightPx } from '../../dashboards/layout';
 import type { Panel } from '../../dashboards/model';
@@ -29,13 +29,13 @@ export function PanelView(props: { panel: Panel; ctx: QueryContext; h: number; o
   const supported = QUERY_TYPES.has(type) || type === 'text';
   const [data, setData] = useState<PanelData | undefined>();
   const [failure, setFailure] = useState<string | undefined>();
-  const { onState } = props;
+  // the latest callback, without re-running the queries when it changes (a row expanded elsewhere)
+  const onStateRef = useRef(props.onState);
+  onStateRef.current = props.onState;
+  const onState = (s: PanelState) => onStateRef.current(s);
 
   useEffect(() => {
-    if (!QUERY_TYPES.has(type)) {
-      onState(supported ? 'done' : 'unsupported');
-      return;
-    }
+    if (!QUERY_TYPES.has(type)) return;
     const ac = new AbortController();
     onState('loading');
     runPanelQueries(panel, ctx, ac.signal).then(
@@ -43,16 +43,20 @@ export function PanelView(props: { panel: Panel; ctx: QueryContext; h: number; o
         if (ac.signal.aborted) return;
         setData(d);
         setFailure(undefined);
-        onState(d.errors.length ? 'error' : 'done');
       },
       (e: Error) => {
         if (ac.signal.aborted) return;
         setFailure(e.message);
-        onState('error');
       },
     );
     return () => ac.abort();
-  }, [panel, ctx, type, supported, onState]);
+  }, [panel, ctx, type]);
+
+  // Reported after the render that shows the result: the body's own effects (the graph's draw) have run by then.
+  useEffect(() => {
+    if (!QUERY_TYPES.has(type)) onState(supported ? 'done' : 'unsupported');
+    else if (failure !== undefined || data !== undefined) onState(failure !== undefined || (data?.errors.length ?? 0) > 0 ? 'error' : 'done');
+  }, [data, failure, type, supported]);
 
   const errors = failure ? [failure] : (data?.errors ?? []);
   const bodyPx = gridHeightPx(props.h) - HEADER_PX - 8;
@@ -105,6 +109,11 @@ export function PanelView(props: { panel: Panel; ctx: QueryContext; h: number; o
     <div className="dash-panel" data-testid="dashboard-panel" data-panel-type={type} data-panel-title={title} data-state={state} data-has-data={String(filled)}>
       <div className="dash-panel-header" title={panel.description || undefined}>
         <span className="dash-panel-title">{title}</span>
+        {(panel.timeFrom || panel.timeShift) && (
+          <span className="muted dash-panel-time" data-testid="panel-time">
+            {[panel.timeFrom && `Last ${interpolate(panel.timeFrom, ctx.vars, { defaultFormat: 'raw' }).replace(/^now-/, '')}`, panel.timeShift && `timeshift -${interpolate(panel.timeShift, ctx.vars, { defaultFormat: 'raw' })}`].filter(Boolean).join(' ')}
+          </span>
+        )}
         {errors.length > 0 && (
           <span className="panel-error-badge" data-testid="panel-error" title={errors.join('\n')}>
             ⚠ Error
