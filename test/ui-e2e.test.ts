@@ -8,6 +8,8 @@
  * graph. Screenshots of each step go to dist/test-artifacts/ui-e2e/.
  */
 import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
@@ -613,6 +615,48 @@ describe.runIf(enabled)('UI end to end in Chromium against sightline --target al
     expect(Number(edgeLabel.split(' ')[0])).toBeLessThan(1);
     await shot('service-graph');
     void tempoUrl;
+  });
+
+  it('issue 18 #10: adds, edits and removes a scrape job on the Targets page and sees its target up without a restart', async () => {
+    const exposition = createServer((_req, res) => {
+      res.setHeader('content-type', 'text/plain; version=0.0.4');
+      res.end('# TYPE shop_exporter_up gauge\nshop_exporter_up 1\n');
+    });
+    await new Promise<void>((r) => exposition.listen(0, '127.0.0.1', r));
+    const target = `127.0.0.1:${(exposition.address() as AddressInfo).port}`;
+    try {
+      await page.goto(`${base}/prometheus/targets`);
+      await page.click('text=Add scrape job');
+      await page.fill('form[aria-label="Scrape job"] input[name=job_name]', 'shop-exporter');
+      await page.fill('form[aria-label="Scrape job"] input[name=targets]', target);
+      await page.fill('form[aria-label="Scrape job"] input[name=labels]', 'env=dev');
+      await page.fill('form[aria-label="Scrape job"] input[name=scrape_interval]', '1s');
+      await page.click('form[aria-label="Scrape job"] button[type=submit]');
+      await expect.poll(() => page.locator('[data-testid=scrape-job-row]').allTextContents()).toEqual([expect.stringContaining('shop-exporter')]);
+      const pool = page.locator('[data-testid=scrape-pool]:has(h3:text("shop-exporter"))');
+      await expect.poll(() => pool.locator('[data-testid=target-row]').textContent(), { timeout: 15_000 }).toContain('UP');
+      expect(await pool.locator('[data-testid=target-row]').textContent()).toContain('env="dev"');
+      await shot('targets-scrape-job');
+      // a bad job is refused with the reason, and nothing changes
+      await page.click('text=Add scrape job');
+      await page.fill('form[aria-label="Scrape job"] input[name=job_name]', 'slow');
+      await page.fill('form[aria-label="Scrape job"] input[name=targets]', target);
+      await page.fill('form[aria-label="Scrape job"] input[name=scrape_interval]', 'soon');
+      await page.click('form[aria-label="Scrape job"] button[type=submit]');
+      await expect.poll(() => page.locator('[data-testid=scrape-jobs] [role=alert]').textContent()).toContain('scrape_interval');
+      await page.click('form[aria-label="Scrape job"] >> text=Cancel');
+      // edit the label, then remove the job
+      await page.click('[data-testid=scrape-job-row] >> text=Edit');
+      await page.fill('form[aria-label="Scrape job"] input[name=labels]', 'env=prod');
+      await page.click('form[aria-label="Scrape job"] button[type=submit]');
+      await expect.poll(() => pool.locator('[data-testid=target-row]').textContent(), { timeout: 10_000 }).toContain('env="prod"');
+      page.once('dialog', (d) => void d.accept());
+      await page.click('[aria-label="Remove shop-exporter"]');
+      await expect.poll(() => page.locator('[data-testid=scrape-job-row]').count()).toBe(0);
+      await expect.poll(() => pool.count(), { timeout: 10_000 }).toBe(0);
+    } finally {
+      exposition.close();
+    }
   });
 
   it('signs out', async () => {
