@@ -617,6 +617,51 @@ describe.runIf(enabled)('UI end to end in Chromium against sightline --target al
     void tempoUrl;
   });
 
+  it('issue 18 #6: the trace search form is in the URL and restored on reload; a service-graph node opens its spans and rates; the graph uses the width', async () => {
+    await page.goto(`${base}/explore?ds=tempo&tq=search&from=now-15m&to=now`);
+    await expect.poll(() => page.locator('[data-testid=search-service] option').allTextContents(), { timeout: 10_000 }).toEqual(expect.arrayContaining(['bank', 'shop']));
+    await page.selectOption('[data-testid=search-service]', 'bank');
+    await page.fill('[data-testid=search-span]', 'authorize');
+    await page.fill('[data-testid=search-min-duration]', '10ms');
+    await page.click('[data-testid=run-search]');
+    const results = page.locator('[data-testid=trace-results] tbody tr');
+    const traceIds = () => results.locator('td:first-child').allTextContents();
+    await expect.poll(traceIds, { timeout: 10_000 }).toContain(traced.traceId);
+    const found = (await traceIds()).sort();
+    const url = new URL(page.url());
+    expect(url.searchParams.get('tq')).toBe('search');
+    expect(Object.fromEntries(new URLSearchParams(url.searchParams.get('expr') ?? ''))).toEqual({ service: 'bank', span: 'authorize', minDuration: '10ms' });
+    // a reload (or the link opened elsewhere) brings back the form and runs the search
+    await page.reload();
+    await expect.poll(async () => (await traceIds()).sort(), { timeout: 10_000 }).toEqual(found);
+    await expect.poll(() => page.locator('[data-testid=search-service]').inputValue()).toBe('bank');
+    expect(await page.locator('[data-testid=search-span]').inputValue()).toBe('authorize');
+    expect(await page.locator('[data-testid=search-min-duration]').inputValue()).toBe('10ms');
+
+    await page.goto(`${base}/explore?ds=tempo&tq=servicemap&from=now-15m&to=now`);
+    const graph = page.locator('[data-testid=service-graph]');
+    await expect.poll(() => graph.locator('[data-testid=sg-node] .sg-name').allTextContents(), { timeout: 10_000 }).toEqual(['bank', 'shop']);
+    // drawn across the pane, not in a corner: the svg spans the pane and the two columns are far apart
+    const paneWidth = await page.locator('.service-graph-box').evaluate((el) => el.clientWidth);
+    const svgBox = (await graph.boundingBox())!;
+    expect(svgBox.width).toBeGreaterThan(paneWidth * 0.95);
+    const xs = await graph.locator('[data-testid=sg-node] circle.sg-ok').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().x));
+    expect(Math.abs(xs[0] - xs[1])).toBeGreaterThan(paneWidth * 0.6);
+    await graph.locator('[data-testid=sg-node]:has(.sg-name:text-is("bank"))').click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('expr')).toBe('bank');
+    expect(await graph.locator('[data-testid=sg-node]:has(.sg-name:text-is("bank"))').getAttribute('aria-pressed')).toBe('true');
+    const details = page.locator('[data-testid=sg-details]');
+    expect(await details.locator('h3').textContent()).toBe('bank');
+    await expect.poll(() => details.locator('[data-testid=trace-results] tbody tr td:first-child').allTextContents(), { timeout: 10_000 }).toContain(traced.traceId);
+    await expect.poll(() => details.locator('[data-testid=sg-rate-summary]').textContent(), { timeout: 10_000 }).toMatch(/^[\d.e-]+ req\/s, [\d.e-]+ errors\/s/);
+    expect(await details.locator('[data-testid=sg-rates] canvas').count()).toBeGreaterThan(0);
+    await shot('service-graph-selected');
+    await details.locator('text=Open in TraceQL').click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('tq')).toBe('traceql');
+    expect(new URL(page.url()).searchParams.get('expr')).toBe('{resource.service.name="bank"}');
+    await expect.poll(() => results.count(), { timeout: 10_000 }).toBeGreaterThan(0);
+  });
+
   it('issue 18 #10: adds, edits and removes a scrape job on the Targets page and sees its target up without a restart', async () => {
     const exposition = createServer((_req, res) => {
       res.setHeader('content-type', 'text/plain; version=0.0.4');
