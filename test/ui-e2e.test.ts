@@ -704,6 +704,50 @@ describe.runIf(enabled)('UI end to end in Chromium against sightline --target al
     }
   });
 
+  it('issue 18 #8: datasource settings forms for Loki (derived fields with a tester) and Tempo (trace to logs), JSON as an advanced view', async () => {
+    const saved = async (uid: string) => ((await (await page.request.get(`${base}/api/datasources/uid/${uid}`)).json()) as { jsonData: Record<string, unknown> }).jsonData;
+    await page.goto(`${base}/datasources/new`);
+    await page.fill('input[name=name]', 'Logs two');
+    await page.selectOption('select[name=type]', 'loki');
+    await page.fill('input[name=url]', lokiUrl);
+    expect(await page.locator('textarea[name=jsonData]').count()).toBe(0);
+    await page.click('button:has-text("Add derived field")');
+    const field = page.locator('[data-testid=derived-field]');
+    await field.locator('input[name=df-name]').fill('TraceID');
+    await field.locator('input[name=df-regex]').fill('"trace_id":"(\\w+)"');
+    await field.locator('[data-testid=df-datasource]').selectOption('tempo');
+    await field.locator('input[name=df-url]').fill('${__value.raw}');
+    await page.fill('input[name=df-sample]', '{"level":"error","trace_id":"abc123","msg":"x"}');
+    expect(await field.locator('[data-testid=derived-field-test]').textContent()).toBe('TraceID=abc123');
+    await page.fill('input[name=df-sample]', 'no trace here');
+    expect(await field.locator('[data-testid=derived-field-test]').textContent()).toBe('no match in the test line');
+    // the JSON view shows what the form wrote, and an edit there shows in the form
+    await page.check('[data-testid=json-toggle]');
+    const json = JSON.parse(await page.locator('textarea[name=jsonData]').inputValue()) as Record<string, unknown>;
+    expect(json.derivedFields).toEqual([{ name: 'TraceID', matcherRegex: '"trace_id":"(\\w+)"', datasourceUid: 'tempo', url: '${__value.raw}' }]);
+    await page.fill('textarea[name=jsonData]', JSON.stringify({ ...json, maxLines: 500 }));
+    expect(await page.locator('input[name=maxLines]').inputValue()).toBe('500');
+    await shot('datasource-loki-form');
+    await page.click('button:has-text("Save & test")');
+    await expect.poll(() => page.locator('[data-testid=health-result]').textContent()).toBe('Data source successfully connected.');
+    expect(await saved('logs-two')).toEqual({ maxLines: 500, derivedFields: [{ name: 'TraceID', matcherRegex: '"trace_id":"(\\w+)"', datasourceUid: 'tempo', url: '${__value.raw}' }] });
+
+    await page.goto(`${base}/datasources/new`);
+    await page.fill('input[name=name]', 'Traces two');
+    await page.selectOption('select[name=type]', 'tempo');
+    await page.fill('input[name=url]', tempoUrl);
+    await expect.poll(() => page.locator('[data-testid=t2l-datasource] option').allTextContents()).toContain('Logs two');
+    await page.locator('[data-testid=t2l-datasource]').selectOption('loki');
+    await page.fill('input[name=t2l-tags]', 'namespace, pod');
+    await page.check('input[name=t2l-trace]');
+    await page.locator('[data-testid=service-map-datasource]').selectOption('prometheus');
+    await shot('datasource-tempo-form');
+    await page.click('button:has-text("Save & test")');
+    await expect.poll(() => page.locator('[data-testid=health-result]').textContent()).toBe('Data source is working');
+    expect(await saved('traces-two')).toEqual({ tracesToLogs: { datasourceUid: 'loki', tags: [{ key: 'namespace' }, { key: 'pod' }], filterByTraceID: true }, serviceMap: { datasourceUid: 'prometheus' } });
+    for (const uid of ['logs-two', 'traces-two']) expect((await page.request.delete(`${base}/api/datasources/uid/${uid}`, { headers: { origin: base } })).status()).toBe(200);
+  });
+
   it('signs out', async () => {
     await page.goto(`${base}/logout`);
     await page.waitForURL(/\/login/);
