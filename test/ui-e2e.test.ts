@@ -705,7 +705,8 @@ describe.runIf(enabled)('UI end to end in Chromium against sightline --target al
   });
 
   it('issue 18 #8: datasource settings forms for Loki (derived fields with a tester) and Tempo (trace to logs), JSON as an advanced view', async () => {
-    const saved = async (uid: string) => ((await (await page.request.get(`${base}/api/datasources/uid/${uid}`)).json()) as { jsonData: Record<string, unknown> }).jsonData;
+    const stored = async (uid: string) => (await (await page.request.get(`${base}/api/datasources/uid/${uid}`)).json()) as { jsonData: Record<string, unknown>; secureJsonFields?: Record<string, boolean> };
+    const saved = async (uid: string) => (await stored(uid)).jsonData;
     await page.goto(`${base}/datasources/new`);
     await page.fill('input[name=name]', 'Logs two');
     await page.selectOption('select[name=type]', 'loki');
@@ -727,10 +728,14 @@ describe.runIf(enabled)('UI end to end in Chromium against sightline --target al
     expect(json.derivedFields).toEqual([{ name: 'TraceID', matcherRegex: '"trace_id":"(\\w+)"', datasourceUid: 'tempo', url: '${__value.raw}' }]);
     await page.fill('textarea[name=jsonData]', JSON.stringify({ ...json, maxLines: 500 }));
     expect(await page.locator('input[name=maxLines]').inputValue()).toBe('500');
+    await page.click('button:has-text("Add header")');
+    await page.fill('input[name=header-name-1]', 'X-Sightline-Test');
+    await page.fill('input[name=header-value-1]', 'secret-value');
     await shot('datasource-loki-form');
     await page.click('button:has-text("Save & test")');
     await expect.poll(() => page.locator('[data-testid=health-result]').textContent()).toBe('Data source successfully connected.');
-    expect(await saved('logs-two')).toEqual({ maxLines: 500, derivedFields: [{ name: 'TraceID', matcherRegex: '"trace_id":"(\\w+)"', datasourceUid: 'tempo', url: '${__value.raw}' }] });
+    expect((await stored('logs-two')).secureJsonFields).toEqual({ httpHeaderValue1: true });
+    expect(await saved('logs-two')).toEqual({ httpHeaderName1: 'X-Sightline-Test', maxLines: 500, derivedFields: [{ name: 'TraceID', matcherRegex: '"trace_id":"(\\w+)"', datasourceUid: 'tempo', url: '${__value.raw}' }] });
 
     await page.goto(`${base}/datasources/new`);
     await page.fill('input[name=name]', 'Traces two');

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { apiFetch, getDatasource, type Datasource, type User } from '../lib/api';
 import { navigate } from '../lib/router';
-import { DatasourceSettings } from './DatasourceSettings';
+import { CustomHeaders, DatasourceSettings } from './DatasourceSettings';
 
 interface HealthResult {
   status: 'OK' | 'ERROR';
@@ -18,6 +18,8 @@ export function DatasourceEditPage(props: { user: User; uid?: string }) {
   const [advanced, setAdvanced] = useState(false);
   const [jsonError, setJsonError] = useState('');
   const [password, setPassword] = useState('');
+  // New values of custom headers (`secureJsonData.httpHeaderValue<N>`), sent on save; stored ones are never shown.
+  const [headerValues, setHeaderValues] = useState<Record<string, string>>({});
   const [error, setError] = useState('');
   const [health, setHealth] = useState<HealthResult | undefined>();
   const [busy, setBusy] = useState(false);
@@ -57,12 +59,14 @@ export function DatasourceEditPage(props: { user: User; uid?: string }) {
       }
       if (jsonError) throw new Error(`JSON data: ${jsonError}`);
       const jsonData = ds!.jsonData;
-      const body = { ...ds, jsonData, ...(ds!.basicAuth && password ? { secureJsonData: { basicAuthPassword: password } } : {}) };
+      const secureJsonData = { ...headerValues, ...(ds!.basicAuth && password ? { basicAuthPassword: password } : {}) };
+      const body = { ...ds, jsonData, ...(Object.keys(secureJsonData).length ? { secureJsonData } : {}) };
       const r = ds!.id
         ? await apiFetch<{ datasource: Datasource }>(`/api/datasources/uid/${encodeURIComponent(props.uid!)}`, { method: 'PUT', body: JSON.stringify(body) })
         : await apiFetch<{ datasource: Datasource }>('/api/datasources', { method: 'POST', body: JSON.stringify(body) });
       setDs(r.datasource);
       setPassword('');
+      setHeaderValues({});
       if (!ds!.id || r.datasource.uid !== props.uid) navigate(`/datasources/edit/${encodeURIComponent(r.datasource.uid)}`, true);
       await test(r.datasource.uid);
     } catch (e) {
@@ -125,6 +129,16 @@ export function DatasourceEditPage(props: { user: User; uid?: string }) {
             </label>
           </div>
         )}
+        <CustomHeaders
+          jsonData={ds.jsonData}
+          configured={ds.secureJsonFields ?? {}}
+          values={headerValues}
+          onChange={(jsonData, values) => {
+            set({ jsonData });
+            setHeaderValues(values);
+            setJsonText(JSON.stringify(jsonData, null, 2));
+          }}
+        />
         <DatasourceSettings type={ds.type} jsonData={ds.jsonData} onChange={(jsonData) => { set({ jsonData }); setJsonText(JSON.stringify(jsonData, null, 2)); }} />
         <label className="check">
           <input type="checkbox" data-testid="json-toggle" checked={advanced} onChange={(e) => { setAdvanced(e.target.checked); setJsonText(JSON.stringify(ds.jsonData, null, 2)); setJsonError(''); }} /> Advanced: edit the JSON settings

@@ -164,3 +164,46 @@ export function DatasourceSettings(props: FormProps & { type: string }) {
   if (props.type === 'tempo') return <TempoSettings {...props} />;
   return null;
 }
+
+/**
+ * Custom HTTP headers sent to the datasource (Grafana's `jsonData.httpHeaderName<N>` with the value in
+ * `secureJsonData.httpHeaderValue<N>`): a removed header's number is not reused, so stored values stay with their names.
+ */
+export function CustomHeaders(props: { jsonData: Json; configured: Record<string, boolean>; values: Record<string, string>; onChange: (jsonData: Json, values: Record<string, string>) => void }) {
+  const numbers = Object.keys(props.jsonData).map((k) => /^httpHeaderName(\d+)$/.exec(k)?.[1]).filter((n): n is string => n !== undefined).map(Number).sort((a, b) => a - b);
+  const add = () => {
+    const n = Math.max(0, ...numbers) + 1;
+    props.onChange({ ...props.jsonData, [`httpHeaderName${n}`]: '' }, props.values);
+  };
+  const remove = (n: number) => {
+    const { [`httpHeaderName${n}`]: _gone, ...rest } = props.jsonData;
+    void _gone;
+    const { [`httpHeaderValue${n}`]: _v, ...values } = props.values;
+    void _v;
+    props.onChange(rest, values);
+  };
+  return (
+    <fieldset className="form subform" data-testid="custom-headers">
+      <legend>Custom HTTP headers</legend>
+      {numbers.map((n) => (
+        <div key={n} className="row wrap" data-testid="custom-header">
+          <TextField name={`header-name-${n}`} label="Header" placeholder="X-Scope-OrgID" value={str(props.jsonData[`httpHeaderName${n}`])} onChange={(v) => props.onChange({ ...props.jsonData, [`httpHeaderName${n}`]: v }, props.values)} />
+          <label>
+            Value
+            <input
+              name={`header-value-${n}`}
+              type="password"
+              placeholder={props.configured[`httpHeaderValue${n}`] ? 'configured' : ''}
+              value={props.values[`httpHeaderValue${n}`] ?? ''}
+              onChange={(e) => props.onChange(props.jsonData, { ...props.values, [`httpHeaderValue${n}`]: e.target.value })}
+            />
+          </label>
+          <button type="button" className="btn secondary small" onClick={() => remove(n)}>Remove</button>
+        </div>
+      ))}
+      <div>
+        <button type="button" className="btn secondary small" onClick={add}>Add header</button>
+      </div>
+    </fieldset>
+  );
+}
