@@ -8,6 +8,8 @@
  * graph. Screenshots of each step go to dist/test-artifacts/ui-e2e/.
  */
 import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
@@ -614,6 +616,142 @@ describe.runIf(enabled)('UI end to end in Chromium against sightline --target al
     expect(Number(edgeLabel.split(' ')[0])).toBeLessThan(1);
     await shot('service-graph');
     void tempoUrl;
+  });
+
+  it('issue 18 #6: the trace search form is in the URL and restored on reload; a service-graph node opens its spans and rates; the graph uses the width', async () => {
+    await page.goto(`${base}/explore?ds=tempo&tq=search&from=now-15m&to=now`);
+    await expect.poll(() => page.locator('[data-testid=search-service] option').allTextContents(), { timeout: 10_000 }).toEqual(expect.arrayContaining(['bank', 'shop']));
+    await page.selectOption('[data-testid=search-service]', 'bank');
+    await page.fill('[data-testid=search-span]', 'authorize');
+    await page.fill('[data-testid=search-min-duration]', '10ms');
+    await page.click('[data-testid=run-search]');
+    const results = page.locator('[data-testid=trace-results] tbody tr');
+    const traceIds = () => results.locator('td:first-child').allTextContents();
+    await expect.poll(traceIds, { timeout: 10_000 }).toContain(traced.traceId);
+    const found = (await traceIds()).sort();
+    const url = new URL(page.url());
+    expect(url.searchParams.get('tq')).toBe('search');
+    expect(Object.fromEntries(new URLSearchParams(url.searchParams.get('expr') ?? ''))).toEqual({ service: 'bank', span: 'authorize', minDuration: '10ms' });
+    // a reload (or the link opened elsewhere) brings back the form and runs the search
+    await page.reload();
+    await expect.poll(async () => (await traceIds()).sort(), { timeout: 10_000 }).toEqual(found);
+    await expect.poll(() => page.locator('[data-testid=search-service]').inputValue()).toBe('bank');
+    expect(await page.locator('[data-testid=search-span]').inputValue()).toBe('authorize');
+    expect(await page.locator('[data-testid=search-min-duration]').inputValue()).toBe('10ms');
+
+    await page.goto(`${base}/explore?ds=tempo&tq=servicemap&from=now-15m&to=now`);
+    const graph = page.locator('[data-testid=service-graph]');
+    await expect.poll(() => graph.locator('[data-testid=sg-node] .sg-name').allTextContents(), { timeout: 10_000 }).toEqual(['bank', 'shop']);
+    // drawn across the pane, not in a corner: the svg spans the pane and the two columns are far apart
+    const paneWidth = await page.locator('.service-graph-box').evaluate((el) => el.clientWidth);
+    const svgBox = (await graph.boundingBox())!;
+    expect(svgBox.width).toBeGreaterThan(paneWidth * 0.95);
+    const xs = await graph.locator('[data-testid=sg-node] circle.sg-ok').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().x));
+    expect(Math.abs(xs[0] - xs[1])).toBeGreaterThan(paneWidth * 0.6);
+    await graph.locator('[data-testid=sg-node]:has(.sg-name:text-is("bank"))').click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('expr')).toBe('bank');
+    expect(await graph.locator('[data-testid=sg-node]:has(.sg-name:text-is("bank"))').getAttribute('aria-pressed')).toBe('true');
+    const details = page.locator('[data-testid=sg-details]');
+    expect(await details.locator('h3').textContent()).toBe('bank');
+    await expect.poll(() => details.locator('[data-testid=trace-results] tbody tr td:first-child').allTextContents(), { timeout: 10_000 }).toContain(traced.traceId);
+    await expect.poll(() => details.locator('[data-testid=sg-rate-summary]').textContent(), { timeout: 10_000 }).toMatch(/^[\d.e-]+ req\/s, [\d.e-]+ errors\/s/);
+    expect(await details.locator('[data-testid=sg-rates] canvas').count()).toBeGreaterThan(0);
+    await shot('service-graph-selected');
+    await details.locator('text=Open in TraceQL').click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('tq')).toBe('traceql');
+    expect(new URL(page.url()).searchParams.get('expr')).toBe('{resource.service.name="bank"}');
+    await expect.poll(() => results.count(), { timeout: 10_000 }).toBeGreaterThan(0);
+  });
+
+  it('issue 18 #10: adds, edits and removes a scrape job on the Targets page and sees its target up without a restart', async () => {
+    const exposition = createServer((_req, res) => {
+      res.setHeader('content-type', 'text/plain; version=0.0.4');
+      res.end('# TYPE shop_exporter_up gauge\nshop_exporter_up 1\n');
+    });
+    await new Promise<void>((r) => exposition.listen(0, '127.0.0.1', r));
+    const target = `127.0.0.1:${(exposition.address() as AddressInfo).port}`;
+    try {
+      await page.goto(`${base}/prometheus/targets`);
+      await page.click('text=Add scrape job');
+      await page.fill('form[aria-label="Scrape job"] input[name=job_name]', 'shop-exporter');
+      await page.fill('form[aria-label="Scrape job"] input[name=targets]', target);
+      await page.fill('form[aria-label="Scrape job"] input[name=labels]', 'env=dev');
+      await page.fill('form[aria-label="Scrape job"] input[name=scrape_interval]', '1s');
+      await page.click('form[aria-label="Scrape job"] button[type=submit]');
+      await expect.poll(() => page.locator('[data-testid=scrape-job-row]').allTextContents()).toEqual([expect.stringContaining('shop-exporter')]);
+      const pool = page.locator('[data-testid=scrape-pool]:has(h3:text("shop-exporter"))');
+      await expect.poll(() => pool.locator('[data-testid=target-row]').textContent(), { timeout: 15_000 }).toContain('UP');
+      expect(await pool.locator('[data-testid=target-row]').textContent()).toContain('env="dev"');
+      await shot('targets-scrape-job');
+      // a bad job is refused with the reason, and nothing changes
+      await page.click('text=Add scrape job');
+      await page.fill('form[aria-label="Scrape job"] input[name=job_name]', 'slow');
+      await page.fill('form[aria-label="Scrape job"] input[name=targets]', target);
+      await page.fill('form[aria-label="Scrape job"] input[name=scrape_interval]', 'soon');
+      await page.click('form[aria-label="Scrape job"] button[type=submit]');
+      await expect.poll(() => page.locator('[data-testid=scrape-jobs] [role=alert]').textContent()).toContain('scrape_interval');
+      await page.click('form[aria-label="Scrape job"] >> text=Cancel');
+      // edit the label, then remove the job
+      await page.click('[data-testid=scrape-job-row] >> text=Edit');
+      await page.fill('form[aria-label="Scrape job"] input[name=labels]', 'env=prod');
+      await page.click('form[aria-label="Scrape job"] button[type=submit]');
+      await expect.poll(() => pool.locator('[data-testid=target-row]').textContent(), { timeout: 10_000 }).toContain('env="prod"');
+      page.once('dialog', (d) => void d.accept());
+      await page.click('[aria-label="Remove shop-exporter"]');
+      await expect.poll(() => page.locator('[data-testid=scrape-job-row]').count()).toBe(0);
+      await expect.poll(() => pool.count(), { timeout: 10_000 }).toBe(0);
+    } finally {
+      exposition.close();
+    }
+  });
+
+  it('issue 18 #8: datasource settings forms for Loki (derived fields with a tester) and Tempo (trace to logs), JSON as an advanced view', async () => {
+    const stored = async (uid: string) => (await (await page.request.get(`${base}/api/datasources/uid/${uid}`)).json()) as { jsonData: Record<string, unknown>; secureJsonFields?: Record<string, boolean> };
+    const saved = async (uid: string) => (await stored(uid)).jsonData;
+    await page.goto(`${base}/datasources/new`);
+    await page.fill('input[name=name]', 'Logs two');
+    await page.selectOption('select[name=type]', 'loki');
+    await page.fill('input[name=url]', lokiUrl);
+    expect(await page.locator('textarea[name=jsonData]').count()).toBe(0);
+    await page.click('button:has-text("Add derived field")');
+    const field = page.locator('[data-testid=derived-field]');
+    await field.locator('input[name=df-name]').fill('TraceID');
+    await field.locator('input[name=df-regex]').fill('"trace_id":"(\\w+)"');
+    await field.locator('[data-testid=df-datasource]').selectOption('tempo');
+    await field.locator('input[name=df-url]').fill('${__value.raw}');
+    await page.fill('input[name=df-sample]', '{"level":"error","trace_id":"abc123","msg":"x"}');
+    expect(await field.locator('[data-testid=derived-field-test]').textContent()).toBe('TraceID=abc123');
+    await page.fill('input[name=df-sample]', 'no trace here');
+    expect(await field.locator('[data-testid=derived-field-test]').textContent()).toBe('no match in the test line');
+    // the JSON view shows what the form wrote, and an edit there shows in the form
+    await page.check('[data-testid=json-toggle]');
+    const json = JSON.parse(await page.locator('textarea[name=jsonData]').inputValue()) as Record<string, unknown>;
+    expect(json.derivedFields).toEqual([{ name: 'TraceID', matcherRegex: '"trace_id":"(\\w+)"', datasourceUid: 'tempo', url: '${__value.raw}' }]);
+    await page.fill('textarea[name=jsonData]', JSON.stringify({ ...json, maxLines: 500 }));
+    expect(await page.locator('input[name=maxLines]').inputValue()).toBe('500');
+    await page.click('button:has-text("Add header")');
+    await page.fill('input[name=header-name-1]', 'X-Sightline-Test');
+    await page.fill('input[name=header-value-1]', 'secret-value');
+    await shot('datasource-loki-form');
+    await page.click('button:has-text("Save & test")');
+    await expect.poll(() => page.locator('[data-testid=health-result]').textContent()).toBe('Data source successfully connected.');
+    expect((await stored('logs-two')).secureJsonFields).toEqual({ httpHeaderValue1: true });
+    expect(await saved('logs-two')).toEqual({ httpHeaderName1: 'X-Sightline-Test', maxLines: 500, derivedFields: [{ name: 'TraceID', matcherRegex: '"trace_id":"(\\w+)"', datasourceUid: 'tempo', url: '${__value.raw}' }] });
+
+    await page.goto(`${base}/datasources/new`);
+    await page.fill('input[name=name]', 'Traces two');
+    await page.selectOption('select[name=type]', 'tempo');
+    await page.fill('input[name=url]', tempoUrl);
+    await expect.poll(() => page.locator('[data-testid=t2l-datasource] option').allTextContents()).toContain('Logs two');
+    await page.locator('[data-testid=t2l-datasource]').selectOption('loki');
+    await page.fill('input[name=t2l-tags]', 'namespace, pod');
+    await page.check('input[name=t2l-trace]');
+    await page.locator('[data-testid=service-map-datasource]').selectOption('prometheus');
+    await shot('datasource-tempo-form');
+    await page.click('button:has-text("Save & test")');
+    await expect.poll(() => page.locator('[data-testid=health-result]').textContent()).toBe('Data source is working');
+    expect(await saved('traces-two')).toEqual({ tracesToLogs: { datasourceUid: 'loki', tags: [{ key: 'namespace' }, { key: 'pod' }], filterByTraceID: true }, serviceMap: { datasourceUid: 'prometheus' } });
+    for (const uid of ['logs-two', 'traces-two']) expect((await page.request.delete(`${base}/api/datasources/uid/${uid}`, { headers: { origin: base } })).status()).toBe(200);
   });
 
   it('signs out', async () => {

@@ -62,7 +62,7 @@ async function startTarget(target: Target, ctx: ComponentContext, add: <C extend
       const collectorFile = ctx.config.collector.config_file;
       if (collectorFile) add(await (await load.collector()).startCollector(ctx, { configFile: collectorFile, inProcess: stores }));
       else add(await (await load.otlp()).startOtlp(ctx, stores));
-      add(await startUi(ctx));
+      add(await startUi(ctx, { scrapeJobs: metrics.scrapeJobs }));
       // Tails local files only when a promtail.yaml is configured; ships into the Loki role above.
       add(await startAgent(ctx));
       return;

@@ -16,6 +16,7 @@ import { compileRelabels, relabel } from './relabel/index.js';
 import { RemoteWriteSender, registerRemoteWriteReceiver, remoteName } from './remote/index.js';
 import { prometheusReceiverOverrides } from './limits/index.js';
 import { ScrapeManager } from './scrape/index.js';
+import { ExtraScrapeJobs, type ScrapeJobSink } from './extra-scrape-jobs.js';
 import { Tsdb, tsdbOptionsFromConfig } from './tsdb/index.js';
 
 /** Prometheus-compatible build info; Grafana reads the version to pick its Prometheus feature set. */
@@ -26,6 +27,8 @@ export function buildInfo(): BuildInfo {
 /** The running Prometheus role; `appendable` is its TSDB, where OTLP metrics and generated metrics land. */
 export interface MetricsComponent extends Component {
   readonly appendable: Appendable;
+  /** Static scrape jobs from the web UI, merged with prometheus.yml's and applied without a restart. */
+  readonly scrapeJobs: ScrapeJobSink;
 }
 
 /**
@@ -133,27 +136,48 @@ export async function startMetrics(ctx: ComponentContext): Promise<MetricsCompon
 
   // Prometheus's lifecycle reload (`POST /-/reload`, SIGHUP): re-read prometheus.yml and re-apply the scrape
   // configuration (unchanged jobs keep their loops). A bad file is refused and the running config stays.
+  // The web UI's scrape jobs are merged into the file's on every apply (prometheus.yml stays as written).
   let currentYaml = configYaml;
-  const reload = async (): Promise<void> => {
-    if (!configFile) return;
-    const next = loadPrometheusConfig(configFile);
-    try {
-      await applyRules(next);
-    } catch (e) {
-      if (e instanceof RuleLoadError) throw new Error(`error loading rules, previous rule set restored: ${e.errors.join('; ')}`, { cause: e });
-      throw e;
-    }
-    notifier.applyConfig(next.alerting);
-    scrape.applyConfig(next);
-    currentYaml = readFileSync(configFile, 'utf8');
-    log.info({ file: configFile, jobs: next.scrape_configs.length }, 'reloaded prometheus.yml (scrape configs and rules)');
+  let currentConfig = promConfig;
+  const extraJobs = new ExtraScrapeJobs();
+  const applyScrape = (): string[] => {
+    const { config, skipped } = extraJobs.merge(currentConfig);
+    for (const job of skipped) log.warn({ job }, 'scrape job from the UI is shadowed by a prometheus.yml job of the same name; left out');
+    scrape.applyConfig(config);
+    return skipped;
   };
+  /** Re-read prometheus.yml and apply it; returns one line per configuration reloaded (the answer's body). */
+  const reload = async (): Promise<string[]> => {
+    const done: string[] = [];
+    if (configFile) {
+      const next = loadPrometheusConfig(configFile);
+      let ruleFiles: number;
+      try {
+        ruleFiles = await applyRules(next);
+      } catch (e) {
+        if (e instanceof RuleLoadError) throw new Error(`error loading rules, previous rule set restored: ${e.errors.join('; ')}`, { cause: e });
+        throw e;
+      }
+      notifier.applyConfig(next.alerting);
+      currentConfig = next;
+      currentYaml = readFileSync(configFile, 'utf8');
+      const alertmanagers = next.alerting.alertmanagers.length;
+      done.push(`prometheus.yml ${configFile}: ${next.scrape_configs.length} scrape job(s), ${ruleFiles} rule file(s), ${alertmanagers} alertmanager config(s)`);
+      log.info({ file: configFile, jobs: next.scrape_configs.length, ruleFiles, alertmanagers }, 'reloaded prometheus.yml (scrape configs, rules, alerting)');
+    }
+    const skipped = applyScrape();
+    if (extraJobs.count > 0) done.push(`scrape jobs from the UI: ${extraJobs.count - skipped.length} applied${skipped.length ? `, ${skipped.join(', ')} shadowed by prometheus.yml` : ''}`);
+    return done;
+  };
+  // Prometheus answers 200 (its body empty) and 500 with the error text; Sightline's 200 body says what it reloaded,
+  // or that there is nothing to reload (no --prometheus.config and no scrape jobs from the UI).
   const reloadHandler = async (_req: unknown, reply: FastifyReply) => {
     try {
-      await reload();
-      return reply.code(200).send();
+      const done = await reload();
+      const text = done.length ? `reloaded:\n${done.map((d) => `  ${d}\n`).join('')}` : 'nothing to reload: started without --prometheus.config and no scrape jobs were added in the UI\n';
+      return reply.code(200).type('text/plain; charset=utf-8').send(text);
     } catch (e) {
-      return reply.code(500).type('text/plain').send(`failed to reload config: ${(e as Error).message}\n`);
+      return reply.code(500).type('text/plain; charset=utf-8').send(`failed to reload config: ${(e as Error).message}\n`);
     }
   };
   app.post('/-/reload', reloadHandler);
@@ -188,7 +212,7 @@ export async function startMetrics(ctx: ComponentContext): Promise<MetricsCompon
   });
 
   if (cfg.scrape_self) scrape.addSelfScrape({ address: `127.0.0.1:${port}`, intervalMs: cfg.self_scrape_interval, jobName: 'sightline' });
-  scrape.applyConfig(promConfig);
+  applyScrape();
   ready = true;
   log.info({ address: cfg.listen_address, port, jobs: promConfig.scrape_configs.length, remoteWrites: senders.length }, 'Prometheus API listening');
 
@@ -196,6 +220,14 @@ export async function startMetrics(ctx: ComponentContext): Promise<MetricsCompon
     name: 'metrics',
     ports: { prometheus: port },
     appendable: tsdb,
+    scrapeJobs: {
+      set(jobs) {
+        extraJobs.set(currentConfig, jobs);
+        applyScrape();
+        log.info({ jobs: jobs.map((j) => j.job_name) }, 'applied scrape jobs from the UI');
+      },
+      fileJobNames: () => currentConfig.scrape_configs.map((s) => s.job_name),
+    },
     async stop() {
       ready = false;
       process.off('SIGHUP', onHup);

@@ -1,4 +1,5 @@
 export { startMetrics, type MetricsComponent } from './component.js';
+export type { ScrapeJobSink, StaticScrapeJob } from './extra-scrape-jobs.js';
 export * from '../model/index.js';
 export * from './storage-api/index.js';
 export { ScrapeManager } from './scrape/index.js';

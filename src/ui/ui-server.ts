@@ -28,6 +28,8 @@ import { registerProxyRoutes } from './http/proxy-routes.js';
 import './http/request-user.js';
 import { registerStaticFiles } from './http/static-files.js';
 import { registerWebSocketProxy } from './http/websocket-proxy.js';
+import type { ScrapeJobSink } from '../metrics/index.js';
+import { registerScrapeJobRoutes } from './http/scrape-job-routes.js';
 
 export type UiConfig = SightlineConfig['ui'];
 
@@ -52,6 +54,8 @@ export interface UiServerOptions {
   logger: Logger;
   registry: Registry;
   env?: NodeJS.ProcessEnv;
+  /** This process's Prometheus role, which applies the scrape jobs added in the UI (none with `--target ui`). */
+  scrapeJobs?: ScrapeJobSink;
 }
 
 /** Paths reachable without signing in. Everything else under /api/ needs a session or a token. */
@@ -210,6 +214,7 @@ export async function createUiServer(opts: UiServerOptions & { staticDir?: strin
     provisioner.start();
     app.addHook('onClose', async () => provisioner.stop());
   }
+  await registerScrapeJobRoutes(app, c, opts.scrapeJobs);
   await registerProxyRoutes(app, c);
   registerWebSocketProxy(app, c);
   registerStaticFiles(app, opts.staticDir ?? cfg.static_dir ?? defaultStaticDir());

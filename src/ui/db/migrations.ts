@@ -8,6 +8,7 @@ export type SqlDialectName = 'sqlite' | 'postgres';
  */
 export function uiMigrations(dialect: SqlDialectName): MigrationProvider {
   const idType = dialect === 'postgres' ? 'serial' : 'integer';
+  const id = (c: ColumnDefinitionBuilder) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement());
   const migrations: Record<string, Migration> = {
     '0001_initial': {
       async up(db: Kysely<unknown>) {
@@ -80,7 +81,6 @@ export function uiMigrations(dialect: SqlDialectName): MigrationProvider {
     },
     '0002_dashboards': {
       async up(db: Kysely<unknown>) {
-        const id = (c: ColumnDefinitionBuilder) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement());
         await db.schema
           .createTable('folders')
           .addColumn('id', idType, id)
@@ -134,6 +134,23 @@ export function uiMigrations(dialect: SqlDialectName): MigrationProvider {
       },
       async down(db: Kysely<unknown>) {
         for (const t of ['stars', 'dashboard_versions', 'dashboards', 'folders']) await db.schema.dropTable(t).execute();
+      },
+    },
+    // Static scrape jobs added in the UI (merged with prometheus.yml by the Prometheus role of this process).
+    '0003_scrape_jobs': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('scrape_jobs')
+          .addColumn('id', idType, id)
+          .addColumn('job_name', 'varchar(190)', (c) => c.notNull().unique())
+          .addColumn('spec', 'text', (c) => c.notNull())
+          .addColumn('updated_by', 'varchar(190)', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropTable('scrape_jobs').execute();
       },
     },
   };

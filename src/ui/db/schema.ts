@@ -120,7 +120,18 @@ export interface StarTable {
   dashboard_id: number;
 }
 
+/** A static scrape job added in the UI; `spec` is its JSON (`StaticScrapeJob` of the Prometheus role). */
+export interface ScrapeJobTable {
+  id: Generated<number>;
+  job_name: string;
+  spec: string;
+  updated_by: string;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
+  scrape_jobs: ScrapeJobTable;
   folders: FolderTable;
   dashboards: DashboardTable;
   dashboard_versions: DashboardVersionTable;

@@ -1,5 +1,6 @@
-import { useEffect, useState } from 'react';
-import { promQuery, type PromSeries } from '../lib/prometheus';
+import { useEffect, useRef, useState } from 'react';
+import { matrixToGraph, promQuery, type GraphData, type PromSeries } from '../lib/prometheus';
+import { Graph } from './Graph';
 import { formatRate, layoutServiceGraph, serviceGraphEdges, serviceGraphQueries, type GraphEdge } from '../lib/service-graph';
 import { formatMs } from '../lib/trace';
 
@@ -11,9 +12,20 @@ type Vector = { metric: Record<string, string>; value?: [number, string] }[];
  * latency) and arrows (client → server, with request rates). Per-second rates over the selected range, as Grafana
  * does (`rate(…[range])` at the range's end); the mean latency is the ratio of the seconds and request rates.
  */
-export function ServiceGraph(props: { promUid: string; startSec: number; endSec: number }) {
+export function ServiceGraph(props: { promUid: string; startSec: number; endSec: number; selected?: string; onSelect?: (service: string) => void }) {
   const [edges, setEdges] = useState<GraphEdge[] | undefined>();
   const [error, setError] = useState('');
+  // The columns spread over the pane's width (measured, and again when it changes).
+  const box = useRef<HTMLDivElement>(null);
+  const [paneWidth, setPaneWidth] = useState(0);
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => setPaneWidth(el.clientWidth));
+    ro.observe(el);
+    setPaneWidth(el.clientWidth);
+    return () => ro.disconnect();
+  }, [edges !== undefined && edges.length > 0]);
   useEffect(() => {
     setError('');
     const q = (expr: string) => promQuery(props.promUid, 'query', { query: expr, time: String(props.endSec) }, 'GET').then((r) => (r.body.data?.result ?? []) as PromSeries[] as Vector);
@@ -22,12 +34,16 @@ export function ServiceGraph(props: { promUid: string; startSec: number; endSec:
   if (error) return <div className="alert error">{error}</div>;
   if (!edges) return <div className="muted">Loading service graph…</div>;
   if (edges.length === 0) return <div className="alert info" data-testid="service-graph-empty">No service graph data: no traces_service_graph_request_total increase in this time range.</div>;
-  const nodes = layoutServiceGraph(edges);
+  const natural = layoutServiceGraph(edges);
+  const cols = Math.round((Math.max(...natural.map((n) => n.x)) - 90) / 220) + 1;
+  const width = Math.max(paneWidth - 2, cols * 220);
+  // Spread the columns over the width, 90 px in from each side; one column sits in the middle.
+  const nodes = cols > 1 ? layoutServiceGraph(edges, (width - 180) / (cols - 1)) : natural.map((n) => ({ ...n, x: width / 2 }));
   const at = new Map(nodes.map((n) => [n.name, n]));
-  const width = Math.max(...nodes.map((n) => n.x)) + 120;
   const height = Math.max(...nodes.map((n) => n.y)) + 80;
   const R = 34;
   return (
+    <div ref={box} className="service-graph-box">
     <svg className="service-graph" data-testid="service-graph" width={width} height={height} viewBox={`0 0 ${width} ${height}`}>
       <defs>
         <marker id="sg-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse">
@@ -56,7 +72,18 @@ export function ServiceGraph(props: { promUid: string; startSec: number; endSec:
         // the ring: green for successes, red for the failed share
         const c = 2 * Math.PI * R;
         return (
-          <g key={n.name} data-testid="sg-node" transform={`translate(${n.x},${n.y})`}>
+          <g
+            key={n.name}
+            data-testid="sg-node"
+            className={n.name === props.selected ? 'sg-node selected' : 'sg-node'}
+            transform={`translate(${n.x},${n.y})`}
+            role="button"
+            tabIndex={0}
+            aria-pressed={n.name === props.selected}
+            aria-label={`Service ${n.name}: show its spans and rates`}
+            onClick={() => props.onSelect?.(n.name)}
+            onKeyDown={(e) => (e.key === 'Enter' || e.key === ' ') && props.onSelect?.(n.name)}
+          >
             <circle r={R} className="sg-ok" />
             {share > 0 && <circle r={R} className="sg-fail" strokeDasharray={`${share * c} ${c}`} transform="rotate(-90)" />}
             <text y={-4} textAnchor="middle" className="sg-stat">
@@ -77,5 +104,40 @@ export function ServiceGraph(props: { promUid: string; startSec: number; endSec:
         );
       })}
     </svg>
+    </div>
+  );
+}
+
+/** PromQL for a service's requests served and failed per second over time (the node graph's detail view). */
+export function serviceRateQueries(service: string, stepSec: number): [string, string] {
+  const sel = `server=${JSON.stringify(service)}`;
+  const w = `${Math.max(4 * stepSec, 60)}s`;
+  return [`sum(rate(traces_service_graph_request_total{${sel}}[${w}]))`, `sum(rate(traces_service_graph_request_failed_total{${sel}}[${w}]))`];
+}
+
+/** A service's request rate and error rate over the range, as a graph (series "requests" and "errors"). */
+export function ServiceRates(props: { promUid: string; service: string; startSec: number; endSec: number }) {
+  const [graph, setGraph] = useState<GraphData | undefined>();
+  const [error, setError] = useState('');
+  useEffect(() => {
+    setError('');
+    const step = Math.max(1, Math.round((props.endSec - props.startSec) / 200));
+    const range = (expr: string) => promQuery(props.promUid, 'query_range', { query: expr, start: String(props.startSec), end: String(props.endSec), step: String(step) }, 'GET').then((r) => (r.body.data?.result ?? []) as PromSeries[]);
+    const [req, failed] = serviceRateQueries(props.service, step);
+    Promise.all([range(req), range(failed)]).then(([a, b]) => {
+      const g = matrixToGraph([...a.map((s) => ({ ...s, metric: { kind: 'requests' } })), ...b.map((s) => ({ ...s, metric: { kind: 'errors' } }))], props.startSec, props.endSec, step, '{{kind}}');
+      setGraph(g);
+    }, (e: Error) => setError(e.message));
+  }, [props.promUid, props.service, props.startSec, props.endSec]);
+  if (error) return <div className="alert error">{error}</div>;
+  if (!graph) return <div className="muted">Loading rates…</div>;
+  const last = (name: string) => [...(graph.series.find((s) => s.name === name)?.values ?? [])].reverse().find((v) => v !== null) ?? 0;
+  return (
+    <div data-testid="sg-rates">
+      <div className="muted" data-testid="sg-rate-summary">
+        {formatRate(last('requests'))} req/s, {formatRate(last('errors'))} errors/s (latest)
+      </div>
+      <Graph data={graph} options={{ stacked: false, unit: 'reqps', yFromZero: true }} height={180} />
+    </div>
   );
 }

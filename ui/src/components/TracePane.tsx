@@ -2,8 +2,8 @@ import { useEffect, useState } from 'react';
 import { apiFetch, proxyPath, type Datasource } from '../lib/api';
 import { resolveRange } from '../lib/time';
 import { traceRows, type OtlpTrace, type SpanRow } from '../lib/trace';
-import { ServiceGraph } from './ServiceGraph';
-import { searchParams, TraceResults, TraceSearchForm, type SearchFields, type TraceSearchHit } from './TraceSearch';
+import { ServiceGraph, ServiceRates } from './ServiceGraph';
+import { decodeSearch, encodeSearch, searchParams, TraceResults, TraceSearchForm, type SearchFields, type TraceSearchHit } from './TraceSearch';
 import { TraceqlEditor } from './TraceqlEditor';
 import { TraceView } from './TraceView';
 
@@ -35,6 +35,11 @@ export function logsQueryForSpan(cfg: TracesToLogs, tags: Record<string, string>
   }
   if (matchers.length === 0) return undefined;
   return `{${matchers.join(', ')}}${cfg.filterByTraceID ? ` |= "${traceId}"` : ''}`;
+}
+
+/** The TraceQL search for a service's spans, as a service-graph node opens it. */
+export function serviceSpansQuery(service: string): string {
+  return `{resource.service.name=${JSON.stringify(service)}}`;
 }
 
 export type TraceQueryType = 'traceid' | 'search' | 'traceql' | 'servicemap';
@@ -104,6 +109,10 @@ export function TracePane(props: {
       apiFetch<OtlpTrace>(`${base}/api/traces/${encodeURIComponent(props.expr.trim())}`).then((t) => setRows(traceRows(t)), (e: Error) => setError(e.message));
     } else if (props.tq === 'traceql' && props.expr.trim()) {
       search(new URLSearchParams({ q: props.expr, start: String(startSec), end: String(endSec), limit: '20' }));
+    } else if (props.tq === 'search' && props.expr.trim()) {
+      search(searchParams(decodeSearch(props.expr), startSec, endSec));
+    } else if (props.tq === 'servicemap' && props.expr.trim()) {
+      search(new URLSearchParams({ q: serviceSpansQuery(props.expr), start: String(startSec), end: String(endSec), limit: '20' }));
     }
   }, [props.ds.uid, props.expr, props.tq, props.from, props.to]);
 
@@ -150,7 +159,7 @@ export function TracePane(props: {
           </div>
         )}
       </div>
-      {props.tq === 'search' && <TraceSearchForm uid={props.ds.uid} running={running} run={(f: SearchFields) => search(searchParams(f, startSec, endSec))} />}
+      {props.tq === 'search' && <TraceSearchForm key={props.expr} uid={props.ds.uid} initial={decodeSearch(props.expr)} running={running} run={(f: SearchFields) => props.update({ expr: encodeSearch(f) })} />}
       {error && (
         <div className="alert error" role="alert" data-testid="query-error">
           {error}
@@ -158,7 +167,19 @@ export function TracePane(props: {
       )}
       {(props.tq === 'search' || props.tq === 'traceql') && hits && <TraceResults hits={hits} openTrace={openTrace} />}
       {props.tq === 'traceid' && rows && <TraceView key={props.expr} rows={rows} logsFor={logsFor} openTrace={openTrace} />}
-      {props.tq === 'servicemap' && serviceMapUid && <ServiceGraph promUid={serviceMapUid} startSec={startSec} endSec={endSec} />}
+      {props.tq === 'servicemap' && serviceMapUid && <ServiceGraph promUid={serviceMapUid} startSec={startSec} endSec={endSec} selected={props.expr} onSelect={(name) => props.update({ expr: name })} />}
+      {props.tq === 'servicemap' && serviceMapUid && props.expr && (
+        <section className="sg-details" data-testid="sg-details">
+          <div className="editor-row">
+            <h3>{props.expr}</h3>
+            <button className="btn secondary small" onClick={() => props.update({ tq: 'traceql', expr: serviceSpansQuery(props.expr) })}>
+              Open in TraceQL
+            </button>
+          </div>
+          <ServiceRates promUid={serviceMapUid} service={props.expr} startSec={startSec} endSec={endSec} />
+          {hits && <TraceResults hits={hits} openTrace={openTrace} />}
+        </section>
+      )}
     </>
   );
 }

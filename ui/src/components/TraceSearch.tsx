@@ -23,6 +23,24 @@ export interface SearchFields {
   limit: string;
 }
 
+export const EMPTY_SEARCH: SearchFields = { service: '', span: '', tags: '', minDuration: '', maxDuration: '', limit: '20' };
+const FIELD_KEYS = Object.keys(EMPTY_SEARCH) as (keyof SearchFields)[];
+
+/** The form as the `expr` of a search pane (`service=bank&span=authorize`), so a search is in the URL: shareable and kept on reload. */
+export function encodeSearch(f: SearchFields): string {
+  const p = new URLSearchParams();
+  for (const k of FIELD_KEYS) if (f[k].trim() && !(k === 'limit' && f[k] === EMPTY_SEARCH.limit)) p.set(k, f[k].trim());
+  return p.toString() || 'limit=20';
+}
+
+/** The form from a search pane's `expr` (empty fields for anything missing). */
+export function decodeSearch(expr: string): SearchFields {
+  const p = new URLSearchParams(expr);
+  const f = { ...EMPTY_SEARCH };
+  for (const k of FIELD_KEYS) f[k] = p.get(k) ?? f[k];
+  return f;
+}
+
 const quoteIfNeeded = (v: string) => (/^[^\s"=]+$/.test(v) ? v : JSON.stringify(v));
 
 /** `/api/search` query parameters for the form (service and span name become `service.name=` and `name=` tags). */
@@ -86,8 +104,8 @@ export function TraceResults(props: { hits: TraceSearchHit[]; openTrace: (id: st
 }
 
 /** Tempo's search form: service (values from the tag-values API), span name, tags, duration bounds, limit. */
-export function TraceSearchForm(props: { uid: string; run: (f: SearchFields) => void; running: boolean }) {
-  const [f, setF] = useState<SearchFields>({ service: '', span: '', tags: '', minDuration: '', maxDuration: '', limit: '20' });
+export function TraceSearchForm(props: { uid: string; initial: SearchFields; run: (f: SearchFields) => void; running: boolean }) {
+  const [f, setF] = useState<SearchFields>(props.initial);
   const [services, setServices] = useState<string[]>([]);
   const [spanNames, setSpanNames] = useState<string[]>([]);
   const [tagNames, setTagNames] = useState<string[]>([]);
@@ -141,7 +159,7 @@ export function TraceSearchForm(props: { uid: string; run: (f: SearchFields) => 
         </label>
         <label>
           Limit
-          <input size={4} value={f.limit} onChange={set('limit')} onKeyDown={onEnter} />
+          <input data-testid="search-limit" size={4} value={f.limit} onChange={set('limit')} onKeyDown={onEnter} />
         </label>
         <button className="btn primary" data-testid="run-search" disabled={props.running} onClick={() => props.run(f)}>
           Run query

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { apiFetch, getDatasource, type Datasource, type User } from '../lib/api';
 import { navigate } from '../lib/router';
+import { CustomHeaders, DatasourceSettings } from './DatasourceSettings';
 
 interface HealthResult {
   status: 'OK' | 'ERROR';
@@ -12,8 +13,13 @@ const EMPTY: Datasource = { id: 0, uid: '', name: '', type: 'prometheus', typeNa
 /** Edit (or create) a datasource; "Save & test" saves, then runs the type's health check through the server. */
 export function DatasourceEditPage(props: { user: User; uid?: string }) {
   const [ds, setDs] = useState<Datasource | undefined>(props.uid ? undefined : EMPTY);
+  // The settings form and the JSON view (advanced) edit the same jsonData; the text is kept while it does not parse.
   const [jsonText, setJsonText] = useState('{}');
+  const [advanced, setAdvanced] = useState(false);
+  const [jsonError, setJsonError] = useState('');
   const [password, setPassword] = useState('');
+  // New values of custom headers (`secureJsonData.httpHeaderValue<N>`), sent on save; stored ones are never shown.
+  const [headerValues, setHeaderValues] = useState<Record<string, string>>({});
   const [error, setError] = useState('');
   const [health, setHealth] = useState<HealthResult | undefined>();
   const [busy, setBusy] = useState(false);
@@ -51,18 +57,16 @@ export function DatasourceEditPage(props: { user: User; uid?: string }) {
         await test(ds!.uid);
         return;
       }
-      let jsonData: Record<string, unknown>;
-      try {
-        jsonData = JSON.parse(jsonText) as Record<string, unknown>;
-      } catch (e) {
-        throw new Error(`JSON data: ${(e as Error).message}`, { cause: e });
-      }
-      const body = { ...ds, jsonData, ...(ds!.basicAuth && password ? { secureJsonData: { basicAuthPassword: password } } : {}) };
+      if (jsonError) throw new Error(`JSON data: ${jsonError}`);
+      const jsonData = ds!.jsonData;
+      const secureJsonData = { ...headerValues, ...(ds!.basicAuth && password ? { basicAuthPassword: password } : {}) };
+      const body = { ...ds, jsonData, ...(Object.keys(secureJsonData).length ? { secureJsonData } : {}) };
       const r = ds!.id
         ? await apiFetch<{ datasource: Datasource }>(`/api/datasources/uid/${encodeURIComponent(props.uid!)}`, { method: 'PUT', body: JSON.stringify(body) })
         : await apiFetch<{ datasource: Datasource }>('/api/datasources', { method: 'POST', body: JSON.stringify(body) });
       setDs(r.datasource);
       setPassword('');
+      setHeaderValues({});
       if (!ds!.id || r.datasource.uid !== props.uid) navigate(`/datasources/edit/${encodeURIComponent(r.datasource.uid)}`, true);
       await test(r.datasource.uid);
     } catch (e) {
@@ -126,10 +130,43 @@ export function DatasourceEditPage(props: { user: User; uid?: string }) {
             </label>
           </div>
         )}
-        <label>
-          JSON data
-          <textarea name="jsonData" rows={10} spellCheck={false} value={jsonText} onChange={(e) => setJsonText(e.target.value)} />
+        <CustomHeaders
+          jsonData={ds.jsonData}
+          configured={ds.secureJsonFields ?? {}}
+          values={headerValues}
+          onChange={(jsonData, values) => {
+            set({ jsonData });
+            setHeaderValues(values);
+            setJsonText(JSON.stringify(jsonData, null, 2));
+          }}
+        />
+        <DatasourceSettings type={ds.type} jsonData={ds.jsonData} onChange={(jsonData) => { set({ jsonData }); setJsonText(JSON.stringify(jsonData, null, 2)); }} />
+        <label className="check">
+          <input type="checkbox" data-testid="json-toggle" checked={advanced} onChange={(e) => { setAdvanced(e.target.checked); setJsonText(JSON.stringify(ds.jsonData, null, 2)); setJsonError(''); }} /> Advanced: edit the JSON settings
         </label>
+        {advanced && (
+          <label>
+            JSON data
+            <textarea
+              name="jsonData"
+              rows={10}
+              spellCheck={false}
+              value={jsonText}
+              onChange={(e) => {
+                setJsonText(e.target.value);
+                try {
+                  const parsed = JSON.parse(e.target.value) as unknown;
+                  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('an object is expected');
+                  set({ jsonData: parsed as Record<string, unknown> });
+                  setJsonError('');
+                } catch (err) {
+                  setJsonError((err as Error).message);
+                }
+              }}
+            />
+            {jsonError && <span className="error-text">{jsonError}</span>}
+          </label>
+        )}
       </fieldset>
       {error && <div className="alert error">{error}</div>}
       {health && (

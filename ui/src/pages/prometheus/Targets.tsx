@@ -1,5 +1,7 @@
+import { useEffect, useState } from 'react';
 import { formatAgo } from '../../lib/time';
 import { PrometheusPage } from './PrometheusPage';
+import { ScrapeJobsPanel } from './ScrapeJobs';
 
 interface Target {
   discoveredLabels: Record<string, string>;
@@ -14,8 +16,18 @@ interface Target {
 
 /** Prometheus's Targets page: scrape pools, each target's endpoint, state, labels, last scrape and error. */
 export function TargetsPage() {
+  // A scrape job changed: read the targets again now, and once more after its first scrape could have happened.
+  const [generation, setGeneration] = useState(0);
+  const [changed, setChanged] = useState(0);
+  useEffect(() => {
+    if (changed === 0) return;
+    setGeneration((g) => g + 1);
+    const t = setTimeout(() => setGeneration((g) => g + 1), 3000);
+    return () => clearTimeout(t);
+  }, [changed]);
   return (
-    <PrometheusPage<{ activeTargets: Target[] }> title="Targets" api="targets?state=active" testId="targets-page">
+    <>
+    <PrometheusPage<{ activeTargets: Target[] }> key={generation} title="Targets" api="targets?state=active" testId="targets-page">
       {(d) => {
         const pools = new Map<string, Target[]>();
         for (const t of d.activeTargets) pools.set(t.scrapePool, [...(pools.get(t.scrapePool) ?? []), t]);
@@ -46,5 +58,9 @@ export function TargetsPage() {
         ));
       }}
     </PrometheusPage>
+    <div className="page">
+      <ScrapeJobsPanel onChange={() => setChanged((c) => c + 1)} />
+    </div>
+    </>
   );
 }
