@@ -3,9 +3,11 @@ import { forwardConnectorFactory } from './connectors/forward-connector.js';
 import { servicegraphConnectorFactory } from './connectors/servicegraph-connector.js';
 import { spanmetricsConnectorFactory } from './connectors/spanmetrics-connector.js';
 import { debugExporterFactory } from './exporters/debug-exporter.js';
+import { fileExporterFactory } from './exporters/file-exporter.js';
 import { lokiExporterFactory } from './exporters/loki-exporter.js';
 import { otlpExporterFactory } from './exporters/otlp-grpc-exporter.js';
 import { otlphttpExporterFactory } from './exporters/otlphttp-exporter.js';
+import { prometheusExporterFactory } from './exporters/prometheus-exporter.js';
 import { prometheusRemoteWriteExporterFactory } from './exporters/prometheus-remote-write-exporter.js';
 import { sightlineExporterFactory } from './exporters/sightline-exporter.js';
 import { fileStorageFactory } from './extensions/file-storage.js';
@@ -30,7 +32,7 @@ const byType = <F extends { type: string }>(list: F[]): ReadonlyMap<string, F> =
 export const FACTORIES = {
   receivers: byType<ReceiverFactory>([otlpReceiverFactory, zipkinReceiverFactory, jaegerReceiverFactory, prometheusReceiverFactory]),
   processors: byType<ProcessorFactory>([batchProcessorFactory, memoryLimiterFactory, k8sattributesProcessorFactory, resourceProcessorFactory, attributesProcessorFactory, filterProcessorFactory, transformProcessorFactory, probabilisticSamplerFactory, resourceDetectionFactory, tailSamplingFactory]),
-  exporters: byType<ExporterFactory>([otlpExporterFactory, otlphttpExporterFactory, prometheusRemoteWriteExporterFactory, lokiExporterFactory, debugExporterFactory, sightlineExporterFactory]),
+  exporters: byType<ExporterFactory>([otlpExporterFactory, otlphttpExporterFactory, prometheusRemoteWriteExporterFactory, lokiExporterFactory, debugExporterFactory, sightlineExporterFactory, prometheusExporterFactory, fileExporterFactory]),
   connectors: byType<ConnectorFactory>([forwardConnectorFactory, spanmetricsConnectorFactory, servicegraphConnectorFactory]),
   extensions: byType<ExtensionFactory>([healthCheckFactory, fileStorageFactory]),
 };
