@@ -18,6 +18,7 @@ import { k8sattributesProcessorFactory } from './processors/k8sattributes-proces
 import { memoryLimiterFactory } from './processors/memory-limiter.js';
 import { resourceProcessorFactory } from './processors/resource-processor.js';
 import { filterProcessorFactory } from './processors/filter-processor.js';
+import { groupbyattrsProcessorFactory } from './processors/groupbyattrs-processor.js';
 import { probabilisticSamplerFactory } from './processors/probabilistic-sampler.js';
 import { resourceDetectionFactory } from './processors/resource-detection.js';
 import { tailSamplingFactory } from './processors/tail-sampling.js';
@@ -31,7 +32,7 @@ const byType = <F extends { type: string }>(list: F[]): ReadonlyMap<string, F> =
 /** Every component type the collector supports, by kind (what an unknown type's error lists). */
 export const FACTORIES = {
   receivers: byType<ReceiverFactory>([otlpReceiverFactory, zipkinReceiverFactory, jaegerReceiverFactory, prometheusReceiverFactory]),
-  processors: byType<ProcessorFactory>([batchProcessorFactory, memoryLimiterFactory, k8sattributesProcessorFactory, resourceProcessorFactory, attributesProcessorFactory, filterProcessorFactory, transformProcessorFactory, probabilisticSamplerFactory, resourceDetectionFactory, tailSamplingFactory]),
+  processors: byType<ProcessorFactory>([batchProcessorFactory, memoryLimiterFactory, k8sattributesProcessorFactory, resourceProcessorFactory, attributesProcessorFactory, filterProcessorFactory, transformProcessorFactory, probabilisticSamplerFactory, resourceDetectionFactory, tailSamplingFactory, groupbyattrsProcessorFactory]),
   exporters: byType<ExporterFactory>([otlpExporterFactory, otlphttpExporterFactory, prometheusRemoteWriteExporterFactory, lokiExporterFactory, debugExporterFactory, sightlineExporterFactory, prometheusExporterFactory, fileExporterFactory]),
   connectors: byType<ConnectorFactory>([forwardConnectorFactory, spanmetricsConnectorFactory, servicegraphConnectorFactory]),
   extensions: byType<ExtensionFactory>([healthCheckFactory, fileStorageFactory]),
