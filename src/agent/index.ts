@@ -7,3 +7,7 @@ export { Positions } from './positions/positions.js';
 export { encodePushRequest, labelsString } from './client/push-encoder.js';
 export { startAgent } from './component.js';
 export { loadPromtailHelmValues, promtailConfigFromHelmValues } from './config/helm-values.js';
+// Used by the collector's filelog receiver (src/collector): the same tailing (rotation, truncation, positions).
+export { FileReader, type FileReaderOptions } from './tail/file-reader.js';
+export { PathGlob } from './tail/glob.js';
+export type { LogEntry } from './entry.js';

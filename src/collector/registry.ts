@@ -23,6 +23,7 @@ import { probabilisticSamplerFactory } from './processors/probabilistic-sampler.
 import { resourceDetectionFactory } from './processors/resource-detection.js';
 import { tailSamplingFactory } from './processors/tail-sampling.js';
 import { transformProcessorFactory } from './processors/transform-processor.js';
+import { filelogReceiverFactory } from './receivers/filelog-receiver.js';
 import { hostmetricsReceiverFactory } from './receivers/hostmetrics-receiver.js';
 import { otlpReceiverFactory } from './receivers/otlp-receiver.js';
 import { prometheusReceiverFactory } from './receivers/prometheus-receiver.js';
@@ -32,7 +33,7 @@ const byType = <F extends { type: string }>(list: F[]): ReadonlyMap<string, F> =
 
 /** Every component type the collector supports, by kind (what an unknown type's error lists). */
 export const FACTORIES = {
-  receivers: byType<ReceiverFactory>([otlpReceiverFactory, zipkinReceiverFactory, jaegerReceiverFactory, prometheusReceiverFactory, hostmetricsReceiverFactory]),
+  receivers: byType<ReceiverFactory>([otlpReceiverFactory, zipkinReceiverFactory, jaegerReceiverFactory, prometheusReceiverFactory, hostmetricsReceiverFactory, filelogReceiverFactory]),
   processors: byType<ProcessorFactory>([batchProcessorFactory, memoryLimiterFactory, k8sattributesProcessorFactory, resourceProcessorFactory, attributesProcessorFactory, filterProcessorFactory, transformProcessorFactory, probabilisticSamplerFactory, resourceDetectionFactory, tailSamplingFactory, groupbyattrsProcessorFactory]),
   exporters: byType<ExporterFactory>([otlpExporterFactory, otlphttpExporterFactory, prometheusRemoteWriteExporterFactory, lokiExporterFactory, debugExporterFactory, sightlineExporterFactory, prometheusExporterFactory, fileExporterFactory]),
   connectors: byType<ConnectorFactory>([forwardConnectorFactory, spanmetricsConnectorFactory, servicegraphConnectorFactory]),
