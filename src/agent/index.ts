@@ -9,3 +9,7 @@ export { startAgent } from './component.js';
 export { loadPromtailHelmValues, promtailConfigFromHelmValues } from './config/helm-values.js';
 export { JournalTarget, type JournalTargetOptions } from './journal/journal-target.js';
 export { PushTarget } from './push/push-target.js';
+// Used by the collector's filelog receiver (src/collector): the same tailing (rotation, truncation, positions).
+export { FileReader, type FileReaderOptions } from './tail/file-reader.js';
+export { PathGlob } from './tail/glob.js';
+export type { LogEntry } from './entry.js';

@@ -3,9 +3,11 @@ import { forwardConnectorFactory } from './connectors/forward-connector.js';
 import { servicegraphConnectorFactory } from './connectors/servicegraph-connector.js';
 import { spanmetricsConnectorFactory } from './connectors/spanmetrics-connector.js';
 import { debugExporterFactory } from './exporters/debug-exporter.js';
+import { fileExporterFactory } from './exporters/file-exporter.js';
 import { lokiExporterFactory } from './exporters/loki-exporter.js';
 import { otlpExporterFactory } from './exporters/otlp-grpc-exporter.js';
 import { otlphttpExporterFactory } from './exporters/otlphttp-exporter.js';
+import { prometheusExporterFactory } from './exporters/prometheus-exporter.js';
 import { prometheusRemoteWriteExporterFactory } from './exporters/prometheus-remote-write-exporter.js';
 import { sightlineExporterFactory } from './exporters/sightline-exporter.js';
 import { fileStorageFactory } from './extensions/file-storage.js';
@@ -16,10 +18,13 @@ import { k8sattributesProcessorFactory } from './processors/k8sattributes-proces
 import { memoryLimiterFactory } from './processors/memory-limiter.js';
 import { resourceProcessorFactory } from './processors/resource-processor.js';
 import { filterProcessorFactory } from './processors/filter-processor.js';
+import { groupbyattrsProcessorFactory } from './processors/groupbyattrs-processor.js';
 import { probabilisticSamplerFactory } from './processors/probabilistic-sampler.js';
 import { resourceDetectionFactory } from './processors/resource-detection.js';
 import { tailSamplingFactory } from './processors/tail-sampling.js';
 import { transformProcessorFactory } from './processors/transform-processor.js';
+import { filelogReceiverFactory } from './receivers/filelog-receiver.js';
+import { hostmetricsReceiverFactory } from './receivers/hostmetrics-receiver.js';
 import { otlpReceiverFactory } from './receivers/otlp-receiver.js';
 import { prometheusReceiverFactory } from './receivers/prometheus-receiver.js';
 import { jaegerReceiverFactory, zipkinReceiverFactory } from './receivers/trace-protocol-receivers.js';
@@ -28,9 +33,9 @@ const byType = <F extends { type: string }>(list: F[]): ReadonlyMap<string, F> =
 
 /** Every component type the collector supports, by kind (what an unknown type's error lists). */
 export const FACTORIES = {
-  receivers: byType<ReceiverFactory>([otlpReceiverFactory, zipkinReceiverFactory, jaegerReceiverFactory, prometheusReceiverFactory]),
-  processors: byType<ProcessorFactory>([batchProcessorFactory, memoryLimiterFactory, k8sattributesProcessorFactory, resourceProcessorFactory, attributesProcessorFactory, filterProcessorFactory, transformProcessorFactory, probabilisticSamplerFactory, resourceDetectionFactory, tailSamplingFactory]),
-  exporters: byType<ExporterFactory>([otlpExporterFactory, otlphttpExporterFactory, prometheusRemoteWriteExporterFactory, lokiExporterFactory, debugExporterFactory, sightlineExporterFactory]),
+  receivers: byType<ReceiverFactory>([otlpReceiverFactory, zipkinReceiverFactory, jaegerReceiverFactory, prometheusReceiverFactory, hostmetricsReceiverFactory, filelogReceiverFactory]),
+  processors: byType<ProcessorFactory>([batchProcessorFactory, memoryLimiterFactory, k8sattributesProcessorFactory, resourceProcessorFactory, attributesProcessorFactory, filterProcessorFactory, transformProcessorFactory, probabilisticSamplerFactory, resourceDetectionFactory, tailSamplingFactory, groupbyattrsProcessorFactory]),
+  exporters: byType<ExporterFactory>([otlpExporterFactory, otlphttpExporterFactory, prometheusRemoteWriteExporterFactory, lokiExporterFactory, debugExporterFactory, sightlineExporterFactory, prometheusExporterFactory, fileExporterFactory]),
   connectors: byType<ConnectorFactory>([forwardConnectorFactory, spanmetricsConnectorFactory, servicegraphConnectorFactory]),
   extensions: byType<ExtensionFactory>([healthCheckFactory, fileStorageFactory]),
 };

@@ -3,7 +3,7 @@ export type { OtlpSinks, PushOutcome, TracesConsumer } from './sinks.js';
 export { countItems, countSpans, type ExportRequest } from './export-handler.js';
 export { startOtlpGrpcServer, type GrpcReceiverOptions, type ClientInfo } from './grpc-receiver.js';
 export { registerOtlpHttpRoutes, decodeHttpExport, grpcCodeOf, type HttpReceiverOptions } from './http-receiver.js';
-export { encodeExportRequest, decodeExportRequest, exportServicePath } from './proto/export-codec.js';
+export { encodeExportRequest, decodeExportRequest, exportRequestToJson, exportServicePath } from './proto/export-codec.js';
 export * from './proto/codec.js';
 export type * from './proto/types.js';
 export { SPAN_KIND, STATUS_CODE } from './proto/types.js';

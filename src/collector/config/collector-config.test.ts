@@ -75,7 +75,7 @@ service:
 
   it('refuses what the Collector refuses, naming the YAML path', () => {
     expect(refusal(MINIMAL.replace('debug: {}', 'kafka: {}').replace('[debug]', '[kafka]'))).toBe(
-      'otelcol.yaml: exporters.kafka: unknown type: "kafka" for exporter (valid values: [debug loki otlp otlphttp prometheusremotewrite sightline])',
+      'otelcol.yaml: exporters.kafka: unknown type: "kafka" for exporter (valid values: [debug file loki otlp otlphttp prometheus prometheusremotewrite sightline])',
     );
     expect(refusal(MINIMAL.replace('exporters: [debug]', 'processors: [batch], exporters: [debug]'))).toBe(
       'otelcol.yaml: service.pipelines.traces.processors[0]: references processor "batch" which is not configured',

@@ -1,12 +1,11 @@
 import { z } from 'zod';
-import { Labels, type MetricMetadata } from '../../model/index.js';
-import type { Appender, SeriesRef } from '../../metrics/index.js';
 import { RemoteWriteTarget, appendOtlpMetrics } from '../../otlp/index.js';
 import { HttpError } from '../../server/index.js';
 import type { ExporterFactory } from '../components.js';
 import { ExportError } from './export-error.js';
 import { QueuedExporter, exporterHelperShape, itemData } from './exporter-helper.js';
 import { headersSetting, tlsSettings } from './common-settings.js';
+import { decorateAppender, withPointAttributes } from './prometheus-translation.js';
 
 const schema = z.strictObject({
   endpoint: z.url(),
@@ -15,7 +14,8 @@ const schema = z.strictObject({
   namespace: z.string().default(''),
   external_labels: z.record(z.string(), z.string()).nullish().transform((v) => v ?? {}),
   resource_to_telemetry_conversion: z.strictObject({ enabled: z.boolean().default(false) }).prefault({}),
-  add_metric_suffixes: z.boolean().default(true),
+  // Names always carry their unit and type suffixes (the translator of the OTLP metrics path).
+  add_metric_suffixes: z.literal(true).default(true),
   send_metadata: z.boolean().default(false),
   remote_write_queue: z.looseObject({}).optional(),
   target_info: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
@@ -25,25 +25,6 @@ const schema = z.strictObject({
   retry_on_failure: exporterHelperShape.retry_on_failure,
   sending_queue: exporterHelperShape.sending_queue,
 });
-
-/** An appender that adds the namespace prefix and external labels before the remote-write encoder. */
-function decorate(inner: Appender, namespace: string, external: Record<string, string>): Appender {
-  const extra = Object.entries(external);
-  const fix = (l: Labels): Labels => {
-    if (namespace === '' && extra.length === 0) return l;
-    const o = l.toObject();
-    if (namespace !== '' && o.__name__) o.__name__ = `${namespace}_${o.__name__}`;
-    for (const [k, v] of extra) if (o[k] === undefined) o[k] = v;
-    return Labels.fromObject(o);
-  };
-  return {
-    append: (ref: SeriesRef, l: Labels, t: number, v: number) => inner.append(ref, fix(l), t, v),
-    appendExemplar: () => 0,
-    updateMetadata: (ref: SeriesRef, l: Labels, m: MetricMetadata) => inner.updateMetadata(ref, fix(l), m),
-    commit: () => inner.commit(),
-    rollback: () => inner.rollback(),
-  } as Appender;
-}
 
 /**
  * `prometheusremotewrite`: the Collector's OTLP→Prometheus translation (the same as the OTLP metrics path), sent as
@@ -61,8 +42,8 @@ export const prometheusRemoteWriteExporterFactory: ExporterFactory<typeof schema
       async (item) => {
         const data = itemData(item);
         if (data.signal !== 'metrics') throw new ExportError(`exporter ${id} exports metrics only`, true);
-        const app = decorate(target.appender(), cfg.namespace, cfg.external_labels);
-        appendOtlpMetrics(data.req, app);
+        const app = decorateAppender(target.appender(), cfg.namespace, cfg.external_labels, cfg.target_info.enabled);
+        appendOtlpMetrics(cfg.resource_to_telemetry_conversion.enabled ? withPointAttributes(data.req, true) : data.req, app);
         try {
           await app.commit();
         } catch (e) {

@@ -1,8 +1,7 @@
 import http from 'node:http';
 import { z } from 'zod';
-import { splitHostPort } from '../../config/index.js';
 import type { ExtensionFactory } from '../components.js';
-import { listenAddressOf } from '../receivers/otlp-receiver.js';
+import { listenComponent } from '../http-listen.js';
 
 const schema = z.strictObject({
   endpoint: z.string().default('localhost:13133'),
@@ -31,13 +30,7 @@ export const healthCheckFactory: ExtensionFactory<typeof schema> = {
             : (cfg.response_body?.unhealthy ?? JSON.stringify({ status: 'Server not available' }));
           res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(body);
         });
-        const { host, port } = splitHostPort(listenAddressOf(cfg.endpoint));
-        await new Promise<void>((res, rej) => {
-          server!.once('error', rej);
-          server!.listen(port, host, () => res());
-        });
-        const addr = server.address();
-        env.ports[`otelcol_${id.replace(/[^a-zA-Z0-9]/g, '_')}`] = typeof addr === 'object' && addr ? addr.port : port;
+        await listenComponent(server, cfg.endpoint, id, env);
         ready = true;
       },
       async shutdown() {

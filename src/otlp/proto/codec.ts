@@ -271,6 +271,11 @@ function hexIds(v: unknown): unknown {
   return v;
 }
 
+/** A protobuf message as an OTLP/JSON object (hex IDs, 64-bit integers as strings, enums as numbers). */
+export function messageToOtlpJson(type: protobuf.Type, bytes: Uint8Array): Json {
+  return hexIds(type.toObject(type.decode(bytes), { longs: String, enums: Number, bytes: String, defaults: false, oneofs: false })) as Json;
+}
+
 /** Resource spans as OTLP/JSON objects (hex IDs, 64-bit integers as strings, enums as numbers). */
 export function resourceSpansToJson(resourceSpans: ResourceSpans[]): Json[] {
   return resourceSpans.map((rs) => {

@@ -1,6 +1,6 @@
 import type protobuf from 'protobufjs';
 import type { ExportRequest } from '../export-handler.js';
-import { Types, decodeLogsRequest, decodeMetricsRequest, decodeTracesRequest, encodeTracesRequest, type Signal } from './codec.js';
+import { Types, messageToOtlpJson, decodeLogsRequest, decodeMetricsRequest, decodeTracesRequest, encodeTracesRequest, type Signal } from './codec.js';
 
 /** The gRPC method of each signal's Export service. */
 export function exportServicePath(signal: Signal): string {
@@ -20,4 +20,10 @@ export function decodeExportRequest(signal: Signal, buf: Uint8Array): ExportRequ
   if (signal === 'traces') return { signal, req: decodeTracesRequest(buf) };
   if (signal === 'metrics') return { signal, req: decodeMetricsRequest(buf) };
   return { signal, req: decodeLogsRequest(buf) };
+}
+
+/** The Export request of a signal as OTLP/JSON (`{"resourceSpans":[...]}`, hex IDs), as the Collector's JSON marshalers write it. */
+export function exportRequestToJson(e: ExportRequest): Record<string, unknown> {
+  const type = e.signal === 'traces' ? Types.ExportTraceServiceRequest : e.signal === 'metrics' ? Types.ExportMetricsServiceRequest : Types.ExportLogsServiceRequest;
+  return messageToOtlpJson(type, encodeExportRequest(e));
 }
