@@ -4,7 +4,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSightline, startedPorts, tempDir, waitFor, type SpawnedSightline } from './helpers/process.js';
+import { spawnWithPrometheusConfig, tempDir, waitFor, type SpawnedSightline } from './helpers/process.js';
 import { makeTestPki, type TestPki } from './helpers/tls-certs.js';
 
 /**
@@ -86,13 +86,8 @@ describe('tls_config and bearer_token_file in scraping and remote write', () => 
         ],
       }),
     );
-    writeFileSync(
-      join(dir, 'sightline.yaml'),
-      'metrics:\n  listen_address: 127.0.0.1:0\n  scrape_self: false\nmimir:\n  listen_address: 127.0.0.1:0\nlogs:\n  listen_address: 127.0.0.1:0\ntraces:\n  listen_address: 127.0.0.1:0\n  zipkin: { listen_address: 127.0.0.1:0 }\n  jaeger: { listen_address: 127.0.0.1:0 }\notlp:\n  grpc_listen_address: 127.0.0.1:0\n  http_listen_address: 127.0.0.1:0\nui:\n  listen_address: 127.0.0.1:0\n  development_mode: true\nalertmanager:\n  listen_address: 127.0.0.1:0\n',
-    );
-    s = spawnSightline(['--config.file', join(dir, 'sightline.yaml'), '--prometheus.config', join(dir, 'prometheus.yml'), '--data-dir', join(dir, 'data')]);
-    base = `http://127.0.0.1:${(await startedPorts(s)).prometheus}`;
-  }, 30_000);
+    ({ s, base } = await spawnWithPrometheusConfig(dir));
+  }, 60_000);
 
   afterAll(async () => {
     s?.child.kill('SIGTERM');

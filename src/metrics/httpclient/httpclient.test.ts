@@ -1,34 +1,16 @@
 import http from 'node:http';
 import https from 'node:https';
-import net, { type AddressInfo } from 'node:net';
+import type net from 'node:net';
+import { type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeTestPki } from '../../../test/helpers/tls-certs.js';
+import { forwardProxy } from '../../../test/helpers/forward-proxy.js';
 import { tempDir } from '../../../test/helpers/process.js';
 import { HttpClient, noProxyMatcher, sendRequest } from './index.js';
 
 async function listen(server: net.Server): Promise<number> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return (server.address() as AddressInfo).port;
-}
-
-/** A forward proxy: absolute-form GETs are fetched, CONNECT is tunnelled to the fixed `tunnelTo` port. */
-function forwardProxy(log: string[], tunnelTo: () => number): http.Server {
-  const proxy = http.createServer((req, res) => {
-    log.push(`${req.method} ${req.url} ${req.headers['proxy-authorization'] ?? ''}`);
-    const u = new URL(req.url!);
-    http.get({ host: '127.0.0.1', port: u.port, path: u.pathname, headers: { host: u.host } }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-    });
-  });
-  proxy.on('connect', (req: http.IncomingMessage, socket: net.Socket) => {
-    log.push(`CONNECT ${req.url} ${req.headers['proxy-authorization'] ?? ''}`);
-    const up = net.connect(tunnelTo(), '127.0.0.1', () => {
-      socket.write('HTTP/1.1 200 Connection established\r\n\r\n');
-      up.pipe(socket).pipe(up);
-    });
-  });
-  return proxy;
 }
 
 describe('HttpClient transport', () => {
