@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { makeTestPki } from '../../../test/helpers/tls-certs.js';
 import { forwardProxy } from '../../../test/helpers/forward-proxy.js';
 import { tempDir } from '../../../test/helpers/process.js';
+import { tlsConfigSchema } from '../promconfig/index.js';
 import { HttpClient, noProxyMatcher, sendRequest } from './index.js';
 
 async function listen(server: net.Server): Promise<number> {
@@ -41,6 +42,20 @@ describe('HttpClient transport', () => {
     expect(log).toEqual([`GET http://127.0.0.1:${plainPort}/m ${auth}`, `CONNECT origin.test:443 ${auth}`]);
     expect(await get(`http://localhost:${plainPort}/direct`)).toBe(`plain localhost:${plainPort}`);
     expect(log).toHaveLength(2);
+  });
+
+  it('applies min_version, and the schema refuses an unknown TLS version', async () => {
+    const pki = makeTestPki(tempDir('httpclient-'), 'old');
+    const tls12 = https.createServer({ cert: pki.cert, key: pki.key, maxVersion: 'TLSv1.2' }, (_req, res) => res.end('ok'));
+    const port = await listen(tls12);
+    closers.push(() => (tls12.closeAllConnections(), tls12.close()));
+    const get = (c: HttpClient) => sendRequest(c, new URL(`https://127.0.0.1:${port}/`), { method: 'GET', headers: {} });
+    const ok = new HttpClient({ tls_config: { ca: pki.ca.toString(), min_version: 'TLS12' } });
+    const strict = new HttpClient({ tls_config: { ca: pki.ca.toString(), min_version: 'TLS13' } });
+    closers.push(() => ok.close(), () => strict.close());
+    expect((await get(ok)).body.toString()).toBe('ok');
+    await expect(get(strict)).rejects.toThrow(/version|protocol/i);
+    expect(tlsConfigSchema.safeParse({ min_version: 'TLS14' }).success).toBe(false);
   });
 
   it('matches no_proxy as Go does', () => {

@@ -20,8 +20,6 @@ export function tlsConnectionOptions(tls: Partial<TlsConfig> | undefined): Conne
   return o;
 }
 
-export const TLS_VERSION_NAMES = Object.keys(VERSIONS);
-
 const UNKNOWN_AUTHORITY = new Set([
   'SELF_SIGNED_CERT_IN_CHAIN',
   'DEPTH_ZERO_SELF_SIGNED_CERT',
