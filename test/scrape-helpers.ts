@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import { join, resolve } from 'node:path';
 import { REPO_ROOT } from './helpers/process.js';
 import type { AddressInfo } from 'node:net';
@@ -7,14 +8,14 @@ import { Matcher, isStaleNaN } from '../src/model/index.js';
 import type { MemoryStorage } from '../src/metrics/storage-api/index.js';
 
 export interface Served {
-  server: http.Server;
+  server: http.Server | https.Server;
   address: string;
   close(): Promise<void>;
 }
 
-/** Serve `handler` on 127.0.0.1 with an ephemeral port. */
-export async function serve(handler: http.RequestListener): Promise<Served> {
-  const server = http.createServer(handler);
+/** Serve `handler` on 127.0.0.1 with an ephemeral port; over HTTPS when `tls` (certificate and key) is given. */
+export async function serve(handler: http.RequestListener, tls?: { cert: Buffer; key: Buffer }): Promise<Served> {
+  const server = tls ? https.createServer(tls, handler) : http.createServer(handler);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
   return {

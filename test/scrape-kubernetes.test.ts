@@ -1,7 +1,4 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import type http from 'node:http';
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,69 +7,13 @@ import { loadPrometheusConfig } from '../src/metrics/promconfig/index.js';
 import { ScrapeManager, type TargetStatus } from '../src/metrics/scrape/index.js';
 import { MemoryStorage } from '../src/metrics/storage-api/index.js';
 import { REPO_ROOT, tempDir, waitFor } from './helpers/process.js';
-import { serve, type Served } from './scrape-helpers.js';
+import { startFakeKubeApi, type RecordedList } from './helpers/kube-api.js';
 
 const FIXTURE = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures/kubernetes/pods.json'), 'utf8')) as { items: KubePod[]; metadata: { resourceVersion: string } };
 const SEED = parse(readFileSync(join(REPO_ROOT, 'test/fixtures/seed/prometheus.yml'), 'utf8')) as { scrape_configs: { job_name: string; relabel_configs: unknown[] }[] };
 const seedJob = SEED.scrape_configs.find((s) => s.job_name === 'kubernetes-pods')!;
 
-interface FakeApi extends Served {
-  requests: { path: string; auth: string | undefined }[];
-  push(event: { type: string; object: unknown }): void;
-}
-
-/** A Kubernetes API server on loopback answering pod list and watch requests from recorded PodList data. */
-async function startKubeApi(token: string, tls?: { cert: Buffer; key: Buffer }): Promise<FakeApi> {
-  const requests: FakeApi['requests'] = [];
-  const watchers: http.ServerResponse[] = [];
-  const s = await (tls ? serveTls(tls) : serve)((req, res) => {
-    const url = new URL(req.url!, 'http://x');
-    requests.push({ path: req.url!, auth: req.headers.authorization });
-    if (req.headers.authorization !== `Bearer ${token}`) {
-      res.statusCode = 401;
-      res.end(JSON.stringify({ kind: 'Status', status: 'Failure', reason: 'Unauthorized', code: 401 }));
-      return;
-    }
-    const m = /^\/api\/v1\/(?:namespaces\/([^/]+)\/)?pods$/.exec(url.pathname);
-    if (!m) {
-      res.statusCode = 404;
-      res.end();
-      return;
-    }
-    res.setHeader('Content-Type', 'application/json');
-    if (url.searchParams.get('watch') === '1') {
-      res.writeHead(200);
-      res.write('');
-      watchers.push(res);
-      return;
-    }
-    const items = FIXTURE.items.filter((p) => m[1] === undefined || p.metadata.namespace === m[1]);
-    res.end(JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: FIXTURE.metadata, items }));
-  });
-  return Object.assign(s, {
-    requests,
-    push(event: { type: string; object: unknown }) {
-      for (const w of watchers) w.write(`${JSON.stringify(event)}\n`);
-    },
-  });
-}
-
-function serveTls(tls: { cert: Buffer; key: Buffer }) {
-  return async (handler: http.RequestListener): Promise<Served> => {
-    const server = https.createServer(tls, handler);
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const { port } = server.address() as AddressInfo;
-    return {
-      server,
-      address: `127.0.0.1:${port}`,
-      close: () =>
-        new Promise<void>((r) => {
-          server.closeAllConnections();
-          server.close(() => r());
-        }),
-    };
-  };
-}
+const startKubeApi = (token: string, tls?: { cert: Buffer; key: Buffer }) => startFakeKubeApi({ pods: FIXTURE as unknown as RecordedList }, token, tls);
 
 function writeConfig(dir: string, sd: Record<string, unknown>): string {
   const file = join(dir, 'prometheus.yml');
@@ -164,13 +105,13 @@ describe('kubernetes_sd_configs role pod with the seed kubernetes-pods job', () 
     // Watch: api pod deleted, a new annotated pod added.
     await waitFor(() => api.requests.some((r) => r.path.includes('watch=1') && r.path.includes('resourceVersion=184467')), 5000, 'a watch from the list version');
     const apiPod = FIXTURE.items.find((p) => p.metadata.name.startsWith('api-'))!;
-    api.push({ type: 'DELETED', object: apiPod });
+    api.push('pods', { type: 'DELETED', object: apiPod });
     const added: KubePod = {
       metadata: { name: 'metrics-exporter-1', namespace: 'ops', uid: 'u-1', annotations: { 'prometheus.io/scrape': 'true' }, resourceVersion: '184500' },
       spec: { containers: [{ name: 'exporter', image: 'exp:1', ports: [{ name: 'metrics', containerPort: 9100, protocol: 'TCP' }] }] },
       status: { phase: 'Running', podIP: '10.244.3.3', conditions: [{ type: 'Ready', status: 'True' }] },
     };
-    api.push({ type: 'ADDED', object: added });
+    api.push('pods', { type: 'ADDED', object: added });
     await waitFor(() => {
       const urls = summary(mgr.activeTargets()).map((t) => t.url);
       return urls.length === 3 && urls.includes('http://10.244.3.3:9100/metrics') && !urls.includes('http://10.244.2.9:9102/metrics');

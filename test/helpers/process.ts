@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -86,4 +86,17 @@ export async function freePort(): Promise<number> {
       srv.close(() => res(port));
     });
   });
+}
+
+/**
+ * Start Sightline with `<dir>/prometheus.yml` (written by the caller), every listener on an ephemeral loopback port
+ * and no self-scrape; resolves with the process and the Prometheus API base URL.
+ */
+export async function spawnWithPrometheusConfig(dir: string): Promise<{ s: SpawnedSightline; base: string }> {
+  writeFileSync(
+    join(dir, 'sightline.yaml'),
+    'metrics:\n  listen_address: 127.0.0.1:0\n  scrape_self: false\nmimir:\n  listen_address: 127.0.0.1:0\nlogs:\n  listen_address: 127.0.0.1:0\ntraces:\n  listen_address: 127.0.0.1:0\n  zipkin: { listen_address: 127.0.0.1:0 }\n  jaeger: { listen_address: 127.0.0.1:0 }\notlp:\n  grpc_listen_address: 127.0.0.1:0\n  http_listen_address: 127.0.0.1:0\nui:\n  listen_address: 127.0.0.1:0\n  development_mode: true\nalertmanager:\n  listen_address: 127.0.0.1:0\n',
+  );
+  const s = spawnSightline(['--config.file', join(dir, 'sightline.yaml'), '--prometheus.config', join(dir, 'prometheus.yml'), '--data-dir', join(dir, 'data')]);
+  return { s, base: `http://127.0.0.1:${(await startedPorts(s, 45_000)).prometheus}` };
 }

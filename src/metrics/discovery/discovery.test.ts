@@ -46,7 +46,7 @@ describe('discovery helpers', () => {
     );
     const c = resolveKubeConnection(kubernetesSdConfigSchema.parse({ role: 'pod', kubeconfig_file: join(dir, 'kc.yaml') }));
     expect(c.server.href).toBe('https://two:6443/');
-    expect(c.ca?.toString()).toBe('CA PEM');
+    expect(c.client.tlsOptions.ca?.toString()).toBe('CA PEM');
     expect(c.authHeader()).toBe('Bearer from-file');
     expect(c.ownNamespace).toBe('team');
     expect(kubernetesSdConfigSchema.safeParse({ role: 'pod', api_server: 'http://x', kubeconfig_file: 'y' }).error?.issues[0].message).toBe("cannot use 'kubeconfig_file' and 'api_server' simultaneously");

@@ -1,7 +1,11 @@
 export { DiscoveryManager, type DiscoveryHooks, type DiscoveryManagerOptions, type SdConfigs } from './manager.js';
 export { FileDiscoverer, readTargetFile } from './file-sd.js';
 export { StaticDiscoverer } from './static.js';
-export { KubernetesPodDiscoverer, type KubernetesSdHooks } from './kubernetes/kubernetes-sd.js';
-export { buildPodGroup, podSource, type KubePod, type KubeContainer } from './kubernetes/pod.js';
+export { KubernetesDiscoverer, KubernetesPodDiscoverer, type KubernetesSdHooks } from './kubernetes/kubernetes-sd.js';
+export { buildPodGroup, podLabels, podSource, type KubePod, type KubeContainer } from './kubernetes/pod.js';
+export { buildNodeGroup, nodeMetadataLabels, type KubeNode } from './kubernetes/node.js';
+export { buildServiceGroup, type KubeService } from './kubernetes/service.js';
+export { buildEndpointsGroup, buildEndpointSliceGroup, type KubeEndpoints, type KubeEndpointSlice, type KubeLookup } from './kubernetes/endpoints.js';
+export { buildIngressGroup, type KubeIngress } from './kubernetes/ingress.js';
 export { IN_CLUSTER_DIR, KubeConfigError, resolveKubeConnection, type KubeConnection } from './kubernetes/client.js';
 export { sanitizeLabelName, type Discoverer, type TargetGroup } from './target-group.js';

@@ -1,7 +1,7 @@
 import type { Logger } from '../../server/index.js';
 import { UNSUPPORTED_SD, type ScrapeConfig } from '../promconfig/index.js';
 import { FileDiscoverer } from './file-sd.js';
-import { KubernetesPodDiscoverer } from './kubernetes/kubernetes-sd.js';
+import { KubernetesDiscoverer } from './kubernetes/kubernetes-sd.js';
 import { StaticDiscoverer } from './static.js';
 import type { Discoverer, TargetGroup } from './target-group.js';
 
@@ -74,7 +74,7 @@ export class DiscoveryManager {
       for (const f of c.file_sd_configs) discoverers.push(new FileDiscoverer(f, { logger: this.opts.logger, onReadError: h.onFileReadError }));
       for (const k of c.kubernetes_sd_configs) {
         discoverers.push(
-          new KubernetesPodDiscoverer(k, {
+          new KubernetesDiscoverer(k, {
             logger: this.opts.logger,
             onEvent: h.onKubernetesEvent,
             onFailure: h.onKubernetesFailure,

@@ -25,8 +25,8 @@ export const tlsConfig = z.strictObject({
   key_file: z.string().optional(),
   server_name: z.string().optional(),
   insecure_skip_verify: z.boolean().default(false),
-  min_version: z.string().optional(),
-  max_version: z.string().optional(),
+  min_version: z.enum(['TLS10', 'TLS11', 'TLS12', 'TLS13']).optional(),
+  max_version: z.enum(['TLS10', 'TLS11', 'TLS12', 'TLS13']).optional(),
 });
 
 export const basicAuth = z.strictObject({

@@ -30,3 +30,4 @@ export {
 } from './schema.js';
 export { DEFAULT_RELABEL, RELABEL_ACTIONS, relabelConfigSchema, type RelabelAction, type RelabelConfig } from './relabel-config.js';
 export type { Authorization, BasicAuth, HttpClientConfig, TlsConfig } from './common.js';
+export { tlsConfig as tlsConfigSchema } from './common.js';

@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
 import { createGunzip } from 'node:zlib';
+import { HttpClient, authorizationHeader, describeTransportError, readSecret } from '../httpclient/index.js';
 import type { ScrapeConfig } from '../promconfig/index.js';
 import { acceptHeader } from '../textparse/index.js';
 
@@ -19,42 +17,15 @@ export interface ScrapeResponse {
   contentType: string | undefined;
 }
 
-function readSecret(file: string): string {
-  return readFileSync(file, 'utf8').trim();
-}
-
-/** The Authorization header a scrape config asks for; files are read at every scrape so rotations apply. */
-export function authorizationHeader(cfg: Pick<ScrapeConfig, 'basic_auth' | 'authorization' | 'bearer_token' | 'bearer_token_file'>): string | undefined {
-  const b = cfg.basic_auth;
-  if (b) {
-    const user = b.username_file ? readSecret(b.username_file) : b.username;
-    const pw = b.password_file ? readSecret(b.password_file) : (b.password ?? '');
-    return `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}`;
-  }
-  const a = cfg.authorization;
-  if (a) return `${a.type} ${a.credentials_file ? readSecret(a.credentials_file) : (a.credentials ?? '')}`;
-  if (cfg.bearer_token) return `Bearer ${cfg.bearer_token}`;
-  if (cfg.bearer_token_file) return `Bearer ${readSecret(cfg.bearer_token_file)}`;
-  return undefined;
-}
+export { authorizationHeader };
 
 /** Per scrape pool: keep-alive agents and the request headers that do not change between scrapes. */
 export class HttpScraper {
-  private readonly httpAgent: http.Agent;
-  private readonly httpsAgent: https.Agent;
+  private readonly client: HttpClient;
   private readonly accept: string;
 
   constructor(private readonly cfg: ScrapeConfig) {
-    const tls = cfg.tls_config;
-    this.httpAgent = new http.Agent({ keepAlive: true, maxSockets: 1000 });
-    this.httpsAgent = new https.Agent({
-      keepAlive: true,
-      ca: tls.ca ?? (tls.ca_file ? readFileSync(tls.ca_file) : undefined),
-      cert: tls.cert ?? (tls.cert_file ? readFileSync(tls.cert_file) : undefined),
-      key: tls.key ?? (tls.key_file ? readFileSync(tls.key_file) : undefined),
-      servername: tls.server_name,
-      rejectUnauthorized: !tls.insecure_skip_verify,
-    });
+    this.client = new HttpClient({ tls_config: cfg.tls_config, proxy_url: cfg.proxy_url, no_proxy: cfg.no_proxy, proxy_connect_header: cfg.proxy_connect_header }, { keepAlive: true, maxSockets: 1000 });
     this.accept = acceptHeader(cfg.scrape_protocols);
   }
 
@@ -88,7 +59,6 @@ export class HttpScraper {
       if (vals.length > 0) headers[k] = vals.join(', ');
     }
     const limit = cfg.body_size_limit;
-    const isHttps = url.protocol === 'https:';
     return new Promise<ScrapeResponse | string>((resolve, reject) => {
       let done = false;
       const finish = (err: Error | undefined, r?: ScrapeResponse | string) => {
@@ -98,11 +68,11 @@ export class HttpScraper {
         if (err) reject(err);
         else resolve(r!);
       };
-      const req = (isHttps ? https : http).request(url, { method: 'GET', headers, agent: isHttps ? this.httpsAgent : this.httpAgent, signal });
+      const req = this.client.request(url, { method: 'GET', headers, signal });
       const timer = setTimeout(() => {
         req.destroy(new ScrapeHttpError(`Get "${url.href}": context deadline exceeded`));
       }, remainingMs);
-      req.on('error', (e) => finish(e instanceof ScrapeHttpError ? e : new ScrapeHttpError(`Get "${url.href}": ${e.message}`)));
+      req.on('error', (e) => finish(e instanceof ScrapeHttpError ? e : new ScrapeHttpError(`Get "${url.href}": ${describeTransportError(e)}`)));
       req.on('response', (res) => {
         const status = res.statusCode ?? 0;
         if ((status === 301 || status === 302 || status === 303 || status === 307 || status === 308) && res.headers.location) {
@@ -137,7 +107,6 @@ export class HttpScraper {
   }
 
   close(): void {
-    this.httpAgent.destroy();
-    this.httpsAgent.destroy();
+    this.client.close();
   }
 }

@@ -84,6 +84,8 @@ export function populateLabels(merged: Record<string, string>, cfg: ScrapeConfig
 export class Target {
   readonly key: string;
   readonly url: URL;
+  /** The URL as Prometheus prints it (Go's url.URL keeps an explicit default port such as `:443`). */
+  readonly urlString: string;
   readonly intervalMs: number;
   readonly timeoutMs: number;
   /** The labels every series of this target gets: the relabelled labels without `__`-prefixed ones. */
@@ -104,6 +106,7 @@ export class Target {
     });
     const q = params.toString();
     this.url = new URL(`${labels.get(SCHEME_LABEL)}://${labels.get(ADDRESS_LABEL)}${labels.get(METRICS_PATH_LABEL)}${q ? `?${q}` : ''}`);
+    this.urlString = `${this.url.protocol}//${labels.get(ADDRESS_LABEL)}${this.url.pathname}${this.url.search}`;
     const flat: string[] = [];
     labels.forEach((n, v) => {
       if (!n.startsWith('__')) flat.push(n, v);

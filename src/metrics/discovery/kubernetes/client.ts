@@ -1,20 +1,16 @@
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
 import { dirname, isAbsolute, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { HttpClient, authorizationHeader, tlsConnectionOptions } from '../../httpclient/index.js';
 import type { KubernetesSdConfig } from '../../promconfig/index.js';
 
 export const IN_CLUSTER_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
-/** How to reach an API server: its URL, TLS material and a function giving the auth header for each request. */
+/** How to reach an API server: its URL, an HTTP client (TLS, proxy) and a function giving the auth header for each request. */
 export interface KubeConnection {
   server: URL;
-  ca?: Buffer;
-  cert?: Buffer;
-  key?: Buffer;
-  insecureSkipVerify: boolean;
-  serverName?: string;
+  client: HttpClient;
   /** Read at every request, so rotated tokens are picked up. */
   authHeader(): string | undefined;
   /** The namespace of the kubeconfig context or the service account, if known. */
@@ -61,11 +57,15 @@ function fromKubeconfig(file: string): KubeConnection {
   const tokenFile = rel(user.tokenFile);
   return {
     server: new URL(cluster.server),
-    ca: b64(cluster['certificate-authority-data']) ?? readOpt(rel(cluster['certificate-authority'])),
-    cert: b64(user['client-certificate-data']) ?? readOpt(rel(user['client-certificate'])),
-    key: b64(user['client-key-data']) ?? readOpt(rel(user['client-key'])),
-    insecureSkipVerify: cluster['insecure-skip-tls-verify'] === true,
-    serverName: cluster['tls-server-name'],
+    client: new HttpClient({
+      tls: {
+        ca: b64(cluster['certificate-authority-data']) ?? readOpt(rel(cluster['certificate-authority'])),
+        cert: b64(user['client-certificate-data']) ?? readOpt(rel(user['client-certificate'])),
+        key: b64(user['client-key-data']) ?? readOpt(rel(user['client-key'])),
+        rejectUnauthorized: cluster['insecure-skip-tls-verify'] !== true,
+        ...(cluster['tls-server-name'] ? { servername: cluster['tls-server-name'] } : {}),
+      },
+    }),
     ownNamespace: ctx.namespace ?? 'default',
     authHeader: () => {
       if (user.token) return `Bearer ${user.token}`;
@@ -77,30 +77,10 @@ function fromKubeconfig(file: string): KubeConnection {
 }
 
 function fromHttpClientConfig(cfg: KubernetesSdConfig, server: string): KubeConnection {
-  const tls = cfg.tls_config;
   return {
     server: new URL(server),
-    ca: tls.ca !== undefined ? Buffer.from(tls.ca) : readOpt(tls.ca_file),
-    cert: tls.cert !== undefined ? Buffer.from(tls.cert) : readOpt(tls.cert_file),
-    key: tls.key !== undefined ? Buffer.from(tls.key) : readOpt(tls.key_file),
-    insecureSkipVerify: tls.insecure_skip_verify,
-    serverName: tls.server_name,
-    authHeader: () => {
-      const b = cfg.basic_auth;
-      if (b) {
-        const pw = b.password_file ? readFileSync(b.password_file, 'utf8').trim() : (b.password ?? '');
-        const un = b.username_file ? readFileSync(b.username_file, 'utf8').trim() : b.username;
-        return `Basic ${Buffer.from(`${un}:${pw}`).toString('base64')}`;
-      }
-      const a = cfg.authorization;
-      if (a) {
-        const cred = a.credentials_file ? readFileSync(a.credentials_file, 'utf8').trim() : (a.credentials ?? '');
-        return `${a.type} ${cred}`;
-      }
-      if (cfg.bearer_token) return `Bearer ${cfg.bearer_token}`;
-      if (cfg.bearer_token_file) return `Bearer ${readFileSync(cfg.bearer_token_file, 'utf8').trim()}`;
-      return undefined;
-    },
+    client: new HttpClient({ tls_config: cfg.tls_config, proxy_url: cfg.proxy_url, no_proxy: cfg.no_proxy, proxy_connect_header: cfg.proxy_connect_header }),
+    authHeader: () => authorizationHeader(cfg),
   };
 }
 
@@ -121,8 +101,7 @@ export function resolveKubeConnection(cfg: KubernetesSdConfig, env: NodeJS.Proce
   const h = host.includes(':') ? `[${host}]` : host;
   return {
     server: new URL(`https://${h}:${port}`),
-    ca: readOpt(join(inClusterDir, 'ca.crt')),
-    insecureSkipVerify: false,
+    client: new HttpClient({ tls: { ...tlsConnectionOptions(cfg.tls_config), ca: cfg.tls_config.ca ?? readOpt(cfg.tls_config.ca_file ?? join(inClusterDir, 'ca.crt')) } }),
     ownNamespace,
     authHeader: () => `Bearer ${readFileSync(tokenFile, 'utf8').trim()}`,
   };
@@ -135,15 +114,8 @@ export function kubeGet(conn: KubeConnection, path: string, signal: AbortSignal)
   const auth = conn.authHeader();
   if (auth) headers.Authorization = auth;
   return new Promise((resolve, reject) => {
-    const opts: https.RequestOptions = { method: 'GET', headers, signal };
-    if (url.protocol === 'https:') {
-      opts.ca = conn.ca;
-      opts.cert = conn.cert;
-      opts.key = conn.key;
-      opts.rejectUnauthorized = !conn.insecureSkipVerify;
-      if (conn.serverName) opts.servername = conn.serverName;
-    }
-    const req = (url.protocol === 'https:' ? https : http).request(url, opts, resolve);
+    const req = conn.client.request(url, { method: 'GET', headers, signal });
+    req.on('response', resolve);
     req.on('error', reject);
     req.end();
   });

@@ -1,13 +1,19 @@
 import type { Logger } from '../../../server/index.js';
 import type { KubernetesSdConfig } from '../../promconfig/index.js';
 import type { Discoverer, TargetGroup } from '../target-group.js';
-import { IN_CLUSTER_DIR, kubeGet, readBody, resolveKubeConnection, type KubeConnection } from './client.js';
+import { IN_CLUSTER_DIR, resolveKubeConnection, type KubeConnection } from './client.js';
+import { buildEndpointSliceGroup, buildEndpointsGroup, endpointSliceSource, endpointsSource, type KubeEndpointSlice, type KubeEndpoints, type KubeLookup } from './endpoints.js';
+import { buildIngressGroup, ingressSource, type KubeIngress } from './ingress.js';
+import { objectKey, type KubeObject } from './meta.js';
+import { buildNodeGroup, nodeSource, type KubeNode } from './node.js';
 import { buildPodGroup, podSource, type KubePod } from './pod.js';
+import { buildServiceGroup, serviceSource, type KubeService } from './service.js';
+import { RESOURCES, ResourceWatch, type ChangeType, type ResourceKind } from './watch.js';
 
 export interface KubernetesSdHooks {
   logger?: Logger;
-  /** Counts events by kind (`add`, `update`, `delete`), as prometheus_sd_kubernetes_events_total. */
-  onEvent?: (role: string, event: 'add' | 'update' | 'delete') => void;
+  /** Counts events by resource and kind (`add`, `update`, `delete`), as prometheus_sd_kubernetes_events_total. */
+  onEvent?: (role: string, event: ChangeType) => void;
   onFailure?: () => void;
   env?: NodeJS.ProcessEnv;
   inClusterDir?: string;
@@ -15,39 +21,44 @@ export interface KubernetesSdHooks {
   retryDelayMs?: number;
 }
 
-interface PodList {
-  metadata?: { resourceVersion?: string; continue?: string };
-  items?: KubePod[];
-}
+type Role = KubernetesSdConfig['role'];
 
-interface WatchEvent {
-  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
-  object: KubePod & { code?: number; message?: string };
+/** The resources each role watches besides its own: endpoints need their services and pods. */
+function resourcesOf(role: Role, attachNode: boolean): ResourceKind[] {
+  const kinds: ResourceKind[] = [role];
+  if (role === 'endpoints' || role === 'endpointslice') kinds.push('service', 'pod');
+  if (attachNode && (role === 'pod' || role === 'endpoints' || role === 'endpointslice')) kinds.push('node');
+  return kinds;
 }
-
-class GoneError extends Error {}
 
 /**
- * `kubernetes_sd_configs` with `role: pod`: lists pods (per configured namespace, or all), then watches them from the
- * list's resourceVersion, re-listing when the watch expires (410 Gone) or fails. Every change produces the pod's
- * target group (see `buildPodGroup`); a deleted pod produces an empty group.
+ * `kubernetes_sd_configs` for every role (pod, node, service, endpoints, endpointslice, ingress): list + watch of
+ * the role's resource (per configured namespace, or all) and of the resources its targets are enriched from, with
+ * the role's `selectors` applied to each resource of that kind. Groups are sent once every store has been listed,
+ * then for each change; a change to a service, pod or node re-sends the groups built from it.
  */
-export class KubernetesPodDiscoverer implements Discoverer {
+export class KubernetesDiscoverer implements Discoverer {
   private readonly abort = new AbortController();
   private onUpdate: ((g: TargetGroup[]) => void) | undefined;
   private conn: KubeConnection | undefined;
+  private readonly stores = new Map<ResourceKind, Map<string, KubeObject>>();
+  private pendingLists = 0;
+  private readonly lookup: KubeLookup;
 
   constructor(
     private readonly cfg: KubernetesSdConfig,
     private readonly hooks: KubernetesSdHooks = {},
-  ) {}
+  ) {
+    const get = <T>(kind: ResourceKind, key: string) => this.stores.get(kind)?.get(key) as T | undefined;
+    this.lookup = {
+      pod: (ns, name) => get<KubePod>('pod', `${ns}/${name}`),
+      service: (ns, name) => get<KubeService>('service', `${ns}/${name}`),
+      node: cfg.attach_metadata?.node ? (name) => get<KubeNode>('node', name) : undefined,
+    };
+  }
 
   start(onUpdate: (groups: TargetGroup[]) => void): void {
     this.onUpdate = onUpdate;
-    if (this.cfg.role !== 'pod') {
-      this.hooks.logger?.warn({ role: this.cfg.role }, 'kubernetes_sd: only role "pod" is supported; this discovery yields no targets');
-      return;
-    }
     try {
       this.conn = resolveKubeConnection(this.cfg, this.hooks.env ?? process.env, this.hooks.inClusterDir ?? IN_CLUSTER_DIR);
     } catch (e) {
@@ -58,132 +69,82 @@ export class KubernetesPodDiscoverer implements Discoverer {
     const names = new Set(this.cfg.namespaces?.names ?? []);
     if (this.cfg.namespaces?.own_namespace && this.conn.ownNamespace) names.add(this.conn.ownNamespace);
     const namespaces = names.size === 0 ? [''] : [...names];
-    for (const ns of namespaces) void this.runNamespace(ns);
+    const watches: ResourceWatch[] = [];
+    for (const kind of resourcesOf(this.cfg.role, this.cfg.attach_metadata?.node === true)) {
+      this.stores.set(kind, new Map());
+      const sel = this.cfg.selectors.find((s) => s.role === kind);
+      for (const ns of RESOURCES[kind].namespaced ? namespaces : ['']) {
+        let listed = false;
+        this.pendingLists++;
+        watches.push(
+          new ResourceWatch({
+            conn: this.conn,
+            kind,
+            namespace: ns,
+            labelSelector: sel?.label,
+            fieldSelector: sel?.field,
+            signal: this.abort.signal,
+            logger: this.hooks.logger,
+            retryDelayMs: this.hooks.retryDelayMs ?? 5000,
+            onFailure: this.hooks.onFailure,
+            onChange: (type, obj) => this.changed(kind, type, obj),
+            onListed: () => {
+              if (listed) return;
+              listed = true;
+              if (--this.pendingLists === 0) this.onUpdate?.(this.allGroups());
+            },
+          }),
+        );
+      }
+    }
+    for (const w of watches) void w.run();
   }
 
   stop(): void {
     this.abort.abort();
   }
 
-  private podsPath(ns: string, extra: Record<string, string>): string {
-    const q = new URLSearchParams();
-    for (const s of this.cfg.selectors) {
-      if (s.role !== 'pod') continue;
-      if (s.label) q.set('labelSelector', s.label);
-      if (s.field) q.set('fieldSelector', s.field);
+  private changed(kind: ResourceKind, type: ChangeType, obj: KubeObject): void {
+    this.hooks.onEvent?.(kind, type);
+    const store = this.stores.get(kind)!;
+    if (type === 'delete') store.delete(objectKey(obj));
+    else store.set(objectKey(obj), obj);
+    if (this.pendingLists > 0) return;
+    if (kind !== this.cfg.role) {
+      this.onUpdate?.(this.allGroups());
+      return;
     }
-    for (const [k, v] of Object.entries(extra)) q.set(k, v);
-    const base = ns === '' ? '/api/v1/pods' : `/api/v1/namespaces/${encodeURIComponent(ns)}/pods`;
-    const prefix = this.conn!.server.pathname.replace(/\/$/, '');
-    return `${prefix}${base}?${q.toString()}`;
+    this.onUpdate?.([type === 'delete' ? { source: this.sourceOf(obj), targets: [], labels: {} } : this.build(obj)]);
   }
 
-  private async runNamespace(ns: string): Promise<void> {
-    const known = new Set<string>();
-    const signal = this.abort.signal;
-    while (!signal.aborted) {
-      try {
-        const { pods, rv } = await this.list(ns);
-        const groups: TargetGroup[] = [];
-        const now = new Set<string>();
-        for (const p of pods) {
-          const g = buildPodGroup(p);
-          now.add(g.source);
-          groups.push(g);
-          this.hooks.onEvent?.('pod', known.has(g.source) ? 'update' : 'add');
-        }
-        for (const s of known) {
-          if (!now.has(s)) {
-            groups.push({ source: s, targets: [], labels: {} });
-            this.hooks.onEvent?.('pod', 'delete');
-          }
-        }
-        known.clear();
-        for (const s of now) known.add(s);
-        this.onUpdate?.(groups);
-        let version = rv;
-        while (!signal.aborted) version = await this.watch(ns, version, known);
-      } catch (e) {
-        if (signal.aborted) return;
-        if (!(e instanceof GoneError)) {
-          this.hooks.onFailure?.();
-          this.hooks.logger?.error({ err: (e as Error).message, namespace: ns }, 'kubernetes_sd: list/watch failed');
-          await sleep(this.hooks.retryDelayMs ?? 5000, signal);
-        }
-      }
-    }
+  private allGroups(): TargetGroup[] {
+    return [...this.stores.get(this.cfg.role)!.values()].map((o) => this.build(o));
   }
 
-  private async list(ns: string): Promise<{ pods: KubePod[]; rv: string }> {
-    const pods: KubePod[] = [];
-    let cont = '';
-    let rv: string;
-    do {
-      const extra: Record<string, string> = { limit: '500' };
-      if (cont) extra.continue = cont;
-      const res = await kubeGet(this.conn!, this.podsPath(ns, extra), this.abort.signal);
-      const body = await readBody(res);
-      if (res.statusCode !== 200) throw new Error(`listing pods: HTTP ${res.statusCode}: ${body.slice(0, 200)}`);
-      const list = JSON.parse(body) as PodList;
-      pods.push(...(list.items ?? []));
-      rv = list.metadata?.resourceVersion ?? '';
-      cont = list.metadata?.continue ?? '';
-    } while (cont);
-    return { pods, rv };
+  private sourceOf(obj: KubeObject): string {
+    return ROLES[this.cfg.role].source(obj);
   }
 
-  /** Watch from `rv` until the server ends the stream; returns the last resourceVersion seen. */
-  private async watch(ns: string, rv: string, known: Set<string>): Promise<string> {
-    const timeout = 300 + Math.floor(Math.random() * 300);
-    const res = await kubeGet(this.conn!, this.podsPath(ns, { watch: '1', resourceVersion: rv, allowWatchBookmarks: 'true', timeoutSeconds: String(timeout) }), this.abort.signal);
-    if (res.statusCode === 410) {
-      res.resume();
-      throw new GoneError('watch expired');
-    }
-    if (res.statusCode !== 200) {
-      const body = await readBody(res);
-      throw new Error(`watching pods: HTTP ${res.statusCode}: ${body.slice(0, 200)}`);
-    }
-    let buf = '';
-    let version = rv;
-    res.setEncoding('utf8');
-    for await (const chunk of res) {
-      buf += chunk as string;
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl).trim();
-        buf = buf.slice(nl + 1);
-        if (line === '') continue;
-        const ev = JSON.parse(line) as WatchEvent;
-        if (ev.type === 'ERROR') {
-          res.destroy();
-          throw new GoneError(`watch error: ${ev.object.code ?? ''} ${ev.object.message ?? ''}`);
-        }
-        if (ev.object.metadata?.resourceVersion) version = ev.object.metadata.resourceVersion;
-        if (ev.type === 'BOOKMARK') continue;
-        if (ev.type === 'DELETED') {
-          const src = podSource(ev.object);
-          known.delete(src);
-          this.hooks.onEvent?.('pod', 'delete');
-          this.onUpdate?.([{ source: src, targets: [], labels: {} }]);
-          continue;
-        }
-        const g = buildPodGroup(ev.object);
-        this.hooks.onEvent?.('pod', known.has(g.source) ? 'update' : 'add');
-        known.add(g.source);
-        this.onUpdate?.([g]);
-      }
-    }
-    return version;
+  private build(obj: KubeObject): TargetGroup {
+    return ROLES[this.cfg.role].build(obj, this.lookup);
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    });
-  });
-}
+/** How each role names and builds the target group of one of its objects. */
+const ROLES: Record<Role, { source: (o: KubeObject) => string; build: (o: KubeObject, lookup: KubeLookup) => TargetGroup }> = {
+  pod: {
+    source: (o) => podSource(o as KubePod),
+    build: (o, lookup) => {
+      const pod = o as KubePod;
+      return buildPodGroup(pod, lookup.node && pod.spec?.nodeName ? lookup.node(pod.spec.nodeName) : undefined);
+    },
+  },
+  node: { source: (o) => nodeSource(o as KubeNode), build: (o) => buildNodeGroup(o as KubeNode) },
+  service: { source: (o) => serviceSource(o as KubeService), build: (o) => buildServiceGroup(o as KubeService) },
+  endpoints: { source: (o) => endpointsSource(o as KubeEndpoints), build: (o, lookup) => buildEndpointsGroup(o as KubeEndpoints, lookup) },
+  endpointslice: { source: (o) => endpointSliceSource(o as KubeEndpointSlice), build: (o, lookup) => buildEndpointSliceGroup(o as KubeEndpointSlice, lookup) },
+  ingress: { source: (o) => ingressSource(o as KubeIngress), build: (o) => buildIngressGroup(o as KubeIngress) },
+};
+
+/** The former name, when only the pod role existed. */
+export const KubernetesPodDiscoverer = KubernetesDiscoverer;

@@ -1,16 +1,10 @@
-import { sanitizeLabelName, type TargetGroup } from '../target-group.js';
+import type { TargetGroup } from '../target-group.js';
+import { addObjectMetaLabels, joinHostPort, type KubeObjectMeta } from './meta.js';
+import { nodeMetadataLabels, type KubeNode } from './node.js';
 
 /** The parts of a Kubernetes v1 Pod that discovery reads. */
 export interface KubePod {
-  metadata: {
-    name: string;
-    namespace?: string;
-    uid?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    ownerReferences?: { kind?: string; name?: string; controller?: boolean }[];
-    resourceVersion?: string;
-  };
+  metadata: KubeObjectMeta;
   spec?: {
     nodeName?: string;
     containers?: KubeContainer[];
@@ -43,43 +37,35 @@ function podReady(pod: KubePod): string {
   return 'unknown';
 }
 
-function joinHostPort(host: string, port: string): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
-/**
- * A pod as Prometheus's pod role presents it: group labels describe the pod, one target per container port
- * (`__address__` = podIP:port), or one per container without ports (`__address__` = podIP). A pod without an IP yet
- * yields an empty group.
- */
-export function buildPodGroup(pod: KubePod): TargetGroup {
-  const group: TargetGroup = { source: podSource(pod), targets: [], labels: {} };
-  const ip = pod.status?.podIP ?? '';
-  if (ip === '') return group;
-  const l = group.labels;
-  l.__meta_kubernetes_namespace = pod.metadata.namespace ?? '';
+/** The labels describing a pod, shared by the pod role and the pods behind endpoints and endpoint slices. */
+export function podLabels(pod: KubePod): Record<string, string> {
+  const l: Record<string, string> = {};
   l[`${P}name`] = pod.metadata.name;
-  l[`${P}ip`] = ip;
+  l[`${P}ip`] = pod.status?.podIP ?? '';
   l[`${P}ready`] = podReady(pod);
   l[`${P}phase`] = pod.status?.phase ?? '';
   l[`${P}node_name`] = pod.spec?.nodeName ?? '';
   l[`${P}host_ip`] = pod.status?.hostIP ?? '';
   l[`${P}uid`] = pod.metadata.uid ?? '';
-  for (const [k, v] of Object.entries(pod.metadata.labels ?? {})) {
-    const n = sanitizeLabelName(k);
-    l[`${P}label_${n}`] = v;
-    l[`${P}labelpresent_${n}`] = 'true';
-  }
-  for (const [k, v] of Object.entries(pod.metadata.annotations ?? {})) {
-    const n = sanitizeLabelName(k);
-    l[`${P}annotation_${n}`] = v;
-    l[`${P}annotationpresent_${n}`] = 'true';
-  }
+  addObjectMetaLabels(l, pod.metadata, P);
   const owner = (pod.metadata.ownerReferences ?? []).find((o) => o.controller === true);
   if (owner) {
     if (owner.kind) l[`${P}controller_kind`] = owner.kind;
     if (owner.name) l[`${P}controller_name`] = owner.name;
   }
+  return l;
+}
+
+/**
+ * A pod as Prometheus's pod role presents it: group labels describe the pod, one target per container port
+ * (`__address__` = podIP:port), or one per container without ports (`__address__` = podIP). A pod without an IP yet
+ * yields an empty group. With `attach_metadata.node`, the labels of the pod's node are added (`node` given).
+ */
+export function buildPodGroup(pod: KubePod, node?: KubeNode): TargetGroup {
+  const group: TargetGroup = { source: podSource(pod), targets: [], labels: {} };
+  const ip = pod.status?.podIP ?? '';
+  if (ip === '') return group;
+  group.labels = { __meta_kubernetes_namespace: pod.metadata.namespace ?? '', ...podLabels(pod), ...(node ? nodeMetadataLabels(node) : {}) };
   const containers = pod.spec?.containers ?? [];
   const all = [...containers, ...(pod.spec?.initContainers ?? [])];
   all.forEach((c, i) => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationMs } from '../../../config/index.js';
+import { tlsConfigSchema } from '../../promconfig/index.js';
 
 /**
  * One `remote_write` entry of prometheus.yml, with Prometheus's field names and defaults (2.42). Durations in ms.
@@ -42,8 +43,10 @@ export const remoteWriteConfigSchema = z
     bearer_token_file: z.string().optional(),
     queue_config: queueConfigSchema.prefault({}),
     metadata_config: z.record(z.string(), z.unknown()).optional(),
-    tls_config: z.record(z.string(), z.unknown()).optional(),
+    tls_config: tlsConfigSchema.optional(),
     proxy_url: z.string().optional(),
+    no_proxy: z.string().optional(),
+    proxy_connect_header: z.record(z.string(), z.array(z.string())).optional(),
     follow_redirects: z.boolean().optional(),
     enable_http2: z.boolean().optional(),
   })

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Labels } from '../../../model/index.js';
+import { HttpClient, authorizationHeader, describeTransportError, sendRequest } from '../../httpclient/index.js';
 import type { MetricsWalReader, SeriesRef, WalPosition } from '../../storage-api/index.js';
 import { compressSnappyBody, encodeWriteRequestV1, encodeWriteRequestV2 } from '../codec/index.js';
 import { ProgressFile, comparePositions, type SenderProgress } from './read-position-file.js';
@@ -98,9 +98,14 @@ export class RemoteWriteSender {
   private pending = 0;
   private lastFsync = 0;
   private readonly progressFile: ProgressFile;
+  private readonly client: HttpClient;
+  private readonly url: URL;
 
   constructor(private readonly deps: RemoteWriteSenderDeps) {
     this.name = remoteName(deps.config);
+    const c = deps.config;
+    this.url = new URL(c.url);
+    this.client = new HttpClient({ tls_config: c.tls_config, proxy_url: c.proxy_url, no_proxy: c.no_proxy, proxy_connect_header: c.proxy_connect_header }, { keepAlive: true });
     this.m = senderMetrics(deps.registry);
     this.labels = { remote_name: this.name, url: deps.config.url };
     this.progressFile = new ProgressFile(deps.positionFile);
@@ -133,6 +138,7 @@ export class RemoteWriteSender {
     if (this.reader) this.progressFile.save(this.progress, true);
     this.progressFile.close();
     this.reader?.close();
+    this.client.close();
   }
 
   private persist(): void {
@@ -303,15 +309,8 @@ export class RemoteWriteSender {
       'User-Agent': this.deps.userAgent ?? 'Sightline',
       'X-Prometheus-Remote-Write-Version': this.v2 ? '2.0.0' : '0.1.0',
     };
-    if (c.basic_auth) {
-      const pw = c.basic_auth.password ?? (c.basic_auth.password_file ? readFileSync(c.basic_auth.password_file, 'utf8').trim() : '');
-      h.Authorization = `Basic ${Buffer.from(`${c.basic_auth.username}:${pw}`).toString('base64')}`;
-    } else if (c.authorization) {
-      const cred = c.authorization.credentials ?? (c.authorization.credentials_file ? readFileSync(c.authorization.credentials_file, 'utf8').trim() : '');
-      h.Authorization = `${c.authorization.type} ${cred}`;
-    } else if (c.bearer_token !== undefined || c.bearer_token_file !== undefined) {
-      h.Authorization = `Bearer ${c.bearer_token ?? readFileSync(c.bearer_token_file!, 'utf8').trim()}`;
-    }
+    const auth = authorizationHeader(c);
+    if (auth) h.Authorization = auth;
     return h;
   }
 
@@ -326,21 +325,24 @@ export class RemoteWriteSender {
       let retryAfter = 0;
       let errText: string;
       try {
-        const res = await fetch(this.deps.config.url, {
-          method: 'POST',
-          headers: this.headers(),
+        const res = await sendRequest(
+          this.client,
+          this.url,
+          {
+            method: 'POST',
+            headers: this.headers(),
+            // Not the stop signal: a request on the wire is answered (or times out) so that its outcome is recorded.
+            signal: AbortSignal.any([this.inFlightAbort.signal, AbortSignal.timeout(this.deps.config.remote_timeout)]),
+          },
           body,
-          // Not the stop signal: a request on the wire is answered (or times out) so that its outcome is recorded.
-          signal: AbortSignal.any([this.inFlightAbort.signal, AbortSignal.timeout(this.deps.config.remote_timeout)]),
-        });
+        );
         status = res.status;
-        errText = res.ok ? '' : (await res.text()).slice(0, 512);
-        if (res.ok) await res.arrayBuffer().catch(() => undefined);
-        const ra = res.headers.get('retry-after');
+        errText = status >= 200 && status < 300 ? '' : res.body.subarray(0, 512).toString('utf8');
+        const ra = res.headers['retry-after'];
         if (ra) retryAfter = /^\d+$/.test(ra) ? Number(ra) * 1000 : Math.max(0, Date.parse(ra) - Date.now());
       } catch (e) {
         if (signal.aborted) return false;
-        errText = (e as Error).message;
+        errText = describeTransportError(e as Error);
       }
       // Stopping: an acknowledged request counts below; anything else is left for the next start.
       if (status >= 200 && status < 300) {
