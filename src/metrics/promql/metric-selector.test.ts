@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseMetricSelector } from './selector-parser.js';
+import { parseMetricSelector } from './parser.js';
 
 const str = (s: string) => parseMetricSelector(s).map(String);
 
-describe('parseMetricSelector', () => {
+describe('parseMetricSelector (match[] selectors through the PromQL parser)', () => {
   it('parses names, matchers and quotings', () => {
     expect(str('up')).toEqual(['__name__="up"']);
     expect(str(' up { job = "a" , instance!~\'b.*\', x=~`c\\d`, } ')).toEqual(['__name__="up"', 'job="a"', 'instance!~"b.*"', 'x=~"c\\\\d"']);
