@@ -5,6 +5,8 @@ import { unquoteGo } from '../../lib/go-string.js';
 import { tryParseDuration } from '../../lib/duration.js';
 import { PromqlError } from './types.js';
 import { describe, lex, type Token } from './lexer.js';
+import { MAX_QUERY_NESTING, nestsDeeperThan } from '../../lib/nesting-depth.js';
+import { parseBounded } from '../../lib/lezer-recovery.js';
 import {
   COMPARISON_OPS,
   SET_OPS,
@@ -41,8 +43,9 @@ export const DEFAULT_MAX_QUERY_LENGTH = 64 * 1024;
 export function parseExpr(input: string, opts: ParseOptions = {}): Expr {
   const max = opts.maxLength ?? DEFAULT_MAX_QUERY_LENGTH;
   if (max > 0 && input.length > max) throw new PromqlError('bad_data', `parse error: query of ${input.length} bytes is longer than the limit of ${max} bytes`);
+  if (nestsDeeperThan(input, MAX_QUERY_NESTING)) throw new PromqlError('bad_data', `parse error: expression nested too deeply (more than ${MAX_QUERY_NESTING} levels)`);
   try {
-    const { tree, renamed } = parseWithScalarMinMax(input);
+    const { tree, renamed } = parseWithScalarMinMax(grammarInput(input));
     const top = tree.topNode;
     const bad = syntaxError(input, top);
     if (bad) throw bad;
@@ -76,7 +79,8 @@ export function parseMetricSelector(input: string): Matcher[] {
     if (tokens[k]?.val === '}') k++;
   }
   if (lexErr && lexErr.index <= k) throw parseError(input, { start: lexErr.pos, end: lexErr.pos }, lexErr.msg);
-  const tree = lezer.parse(input);
+  if (nestsDeeperThan(input, MAX_QUERY_NESTING)) throw new PromqlError('bad_data', `parse error: expression nested too deeply (more than ${MAX_QUERY_NESTING} levels)`);
+  const tree = parseBounded(lezer, grammarInput(input));
   const root = tree.topNode.firstChild;
   const err = firstErrorNode(tree.topNode);
   if (k === 0 || (tokens[k] && tokens[k].kind !== 'EOF') || !root || root.name !== 'VectorSelector' || (root.nextSibling && root.nextSibling.name !== 'LineComment')) {
@@ -180,6 +184,15 @@ function errorContext(tokens: Token[], k: number): [string, string] | undefined 
   return undefined;
 }
 
+/**
+ * The part of `input` the grammar needs to see: text after a lexer error is never read (as in Prometheus, whose
+ * lexer stops there); lezer's error recovery over it would only cost time.
+ */
+function grammarInput(input: string): string {
+  const { error } = lex(input);
+  return error ? input.slice(0, error.from) : input;
+}
+
 /** Prometheus duration text (`1h30m`, `5m`, `100ms`) -> ms, or undefined. */
 export function parseDurationMs(s: string): number | undefined {
   return tryParseDuration(s);
@@ -263,7 +276,7 @@ function parseWithScalarMinMax(input: string): { text: string; tree: ReturnType<
     }
   }
   for (let attempt = 0; attempt < 16; attempt++) {
-    const tree = lezer.parse(text);
+    const tree = parseBounded(lezer, text);
     let fixAt = -1;
     tree.topNode.cursor().iterate((n) => {
       if (fixAt >= 0) return false;
@@ -277,7 +290,7 @@ function parseWithScalarMinMax(input: string): { text: string; tree: ReturnType<
     renamed.set(fixAt, text.slice(fixAt, fixAt + 6));
     text = text.slice(0, fixAt) + 'minute' + text.slice(fixAt + 6);
   }
-  return { text, tree: lezer.parse(text), renamed };
+  return { text, tree: parseBounded(lezer, text), renamed };
 }
 
 /** Apply `fn` to the parts of `input` outside string literals (lengths must be kept). */
