@@ -49,7 +49,8 @@ describe('PromQL parse and type errors', () => {
       ['rate(x)', 'expected type range vector in call to function "rate", got instant vector', 5],
       ['x[5m] + 1', 'binary expression must contain only scalar and instant vector types', 0],
       ['sum(x[5m])', 'expected type instant vector in aggregation expression, got range vector', 4],
-      ['1 > 2', 'comparisons between scalars must use BOOL modifier', 0],
+      // At the operator, as Prometheus reports it (`1:3: parse error: ...`).
+      ['1 > 2', 'comparisons between scalars must use BOOL modifier', 2],
       ['x and 1', 'set operator "and" not allowed in binary scalar expression', 0],
       ['{a=~".*"}', 'vector selector must contain at least one non-empty matcher', 0],
       ['topk(x)', 'wrong number of arguments for aggregate expression provided, expected 2, got 1', 0],

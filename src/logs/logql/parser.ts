@@ -6,6 +6,7 @@ import { unquoteGo } from '../../lib/go-string.js';
 import { parseDurationParam } from '../model/index.js';
 import type { BinaryOp, CompareOp, Expr, ExtractionExpr, Grouping, LabelFilter, LineFilterOp, LogSelectorExpr, MetricExpr, RangeOp, Stage, Unwrap, VectorOp } from './ast.js';
 import { MAX_QUERY_NESTING, nestsDeeperThan } from '../../lib/nesting-depth.js';
+import { parseBounded } from '../../lib/lezer-recovery.js';
 
 /** A LogQL syntax or semantic error; the API answers 400 with the message, as Loki does. */
 export class LogqlParseError extends Error {
@@ -38,7 +39,7 @@ export function parseLogql(query: string): Expr {
 }
 
 function parseChecked(query: string): Expr {
-  const tree = parser.parse(query);
+  const tree = parseBounded(parser, query);
   let err: SyntaxNode | undefined;
   tree.iterate({
     enter(n) {

@@ -3,7 +3,7 @@ import { parseGoDuration, type LineFilterPushdown } from '../model/index.js';
 import type { CompareOp, LabelFilter, Stage } from './ast.js';
 import { ERROR_DETAILS_LABEL, ERROR_LABEL, compilePattern, compilePatternParser, compileRegexpParser, jsonParse, logfmtParse, setError, unpack, type LabelMap } from './label-parsers.js';
 import { parseBytes } from './parser.js';
-import { Template } from './template.js';
+import { Template, TemplateError } from './template.js';
 
 /** One entry flowing through a pipeline; reused between entries. */
 export interface PipelineEntry {
@@ -153,7 +153,13 @@ function compileStage(s: Stage, needed?: ReadonlySet<string>): StageFn {
     case 'lineFormat': {
       const t = new Template(s.template);
       return (e) => {
-        e.line = t.execute({ get: (n) => e.labels.get(n), line: e.line, ts: e.ts });
+        // Loki keeps the line and marks it when the template fails on it (TemplateFormatErr).
+        try {
+          e.line = t.execute({ get: (n) => e.labels.get(n), line: e.line, ts: e.ts });
+        } catch (err) {
+          if (!(err instanceof TemplateError)) throw err;
+          setError(e.labels, 'TemplateFormatErr', err.message);
+        }
         return true;
       };
     }
@@ -167,7 +173,14 @@ function compileStage(s: Stage, needed?: ReadonlySet<string>): StageFn {
             const v = snapshot.get(it.src);
             if (it.src !== it.dst) e.labels.delete(it.src);
             if (v !== undefined) e.labels.set(it.dst, v);
-          } else e.labels.set(it.dst, it.tpl!.execute(ctx));
+          } else {
+            try {
+              e.labels.set(it.dst, it.tpl!.execute(ctx));
+            } catch (err) {
+              if (!(err instanceof TemplateError)) throw err;
+              setError(e.labels, 'TemplateFormatErr', err.message);
+            }
+          }
         }
         return true;
       };

@@ -1,448 +1,349 @@
 /**
- * The Go `text/template` subset LogQL's `line_format` and `label_format` use: `{{.label}}`, pipelines with `|`,
- * `if`/`else if`/`else`/`end`, whitespace trimming `{{-`/`-}}`, and Loki's common template functions (sprig
- * names: upper, lower, title, trim*, replace, default, printf, regexReplaceAll, contains, len, math, ...).
+ * LogQL's `line_format` and `label_format` templates: Go's text/template (the one implementation in
+ * src/lib/go-template) with Loki's function map — its own functions (`ToLower`, `Replace`, `regexReplaceAll`,
+ * `count`, `urlencode`, `b64enc`, `bytes`, `duration`, `unixEpochMillis`, `unixToTime`, `alignLeft`, ...), the sprig
+ * functions Loki enables (`lower`, `trunc`, `substr`, `contains`, `add`, `divf`, `default`, `date`, `toDate`,
+ * `fromJson`, ...) and, per line, `__line__` and `__timestamp__`. The dot is the line's labels: `.name` is a label's
+ * value, "" when absent (Go's `map[string]string`).
  */
 import { createHash } from 'node:crypto';
+import { FIELDS, InterfaceMap, TemplateError, execute, parseTemplate, type FieldSource, type ParsedTemplate, type TemplateFunc, BUILTIN_FUNCS } from '../../lib/go-template/index.js';
 import { compileUnanchored, replaceAll } from '../../lib/regex/index.js';
+import { parseGoDuration } from '../model/index.js';
+import { parseBytes } from './parser.js';
+
+export { TemplateError };
+
 export interface TemplateContext {
   get(name: string): string | undefined;
   line: string;
   /** Nanoseconds. */
   ts: bigint;
-  /** What a field not found prints (Go prints `<no value>` for a missing key of a map of interfaces); default ''. */
+  /** What a missing field prints: "" for LogQL's label map, `<no value>` for Promtail's extracted map (Go's map[string]interface{}). */
   missingField?: string;
 }
 
-type Node = { t: 'text'; v: string } | { t: 'action'; p: Pipeline } | { t: 'if'; branches: Array<{ cond: Pipeline | null; body: Node[] }> };
-type Operand = { t: 'field'; name: string } | { t: 'dot' } | { t: 'str'; v: string } | { t: 'num'; v: number } | { t: 'ident'; name: string } | { t: 'paren'; p: Pipeline };
-type Command = Operand[];
-type Pipeline = Command[];
+const str = (v: unknown): string => {
+  if (typeof v === 'string') return v;
+  if (v === undefined || v === null) return '';
+  return String(v);
+};
 
-export class TemplateError extends Error {}
+/** spf13/cast's `ToInt64`/`ToFloat64`, which sprig's arithmetic applies to any argument (0 when not a number). */
+function toInt(v: unknown): bigint {
+  if (typeof v === 'bigint') return v;
+  if (typeof v === 'number') return Number.isFinite(v) ? BigInt(Math.trunc(v)) : 0n;
+  if (typeof v === 'boolean') return v ? 1n : 0n;
+  if (typeof v === 'string') {
+    const s = v.replace(/\.0*$/, '');
+    return /^[+-]?(0x[0-9a-f]+|\d+)$/i.test(s) ? BigInt(s.replace(/^\+/, '')) : 0n;
+  }
+  return 0n;
+}
+function toFloat(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (typeof v === 'string') {
+    const n = Number(v);
+    return v.trim() === '' || Number.isNaN(n) ? 0 : n;
+  }
+  return 0;
+}
+
+/** Go's `strings.Trim*` with a cutset. */
+function trimCutset(s: string, cutset: string, left: boolean, right: boolean): string {
+  const chars = [...s];
+  let a = 0;
+  let b = chars.length;
+  while (left && a < b && cutset.includes(chars[a])) a++;
+  while (right && b > a && cutset.includes(chars[b - 1])) b--;
+  return chars.slice(a, b).join('');
+}
+
+function asTime(v: unknown, fn: string): Date {
+  if (v instanceof Date) return v;
+  throw new Error(`wrong type for value; expected time.Time; got ${typeof v === 'string' ? 'string' : typeof v} in call to ${fn}`);
+}
+
+/** Go's reference-time layouts: the tokens Loki's users write in `date`, `toDate` and `toDateInZone`. */
+const LAYOUT = /2006|January|Jan|Monday|Mon|MST|Z07:00|-07:00|-0700|\.0+|\.9+|01|02|_2|15|03|04|05|06|PM|pm|1|2|3|4|5/g;
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+
+function formatLayout(layout: string, d: Date): string {
+  const p2 = (n: number) => String(n).padStart(2, '0');
+  const ms = d.getUTCMilliseconds();
+  return layout.replace(LAYOUT, (t) => {
+    if (t.startsWith('.')) {
+      const digits = `${String(ms).padStart(3, '0')}000000`.slice(0, t.length - 1);
+      return t[1] === '9' ? (digits.replace(/0+$/, '') ? `.${digits.replace(/0+$/, '')}` : '') : `.${digits}`;
+    }
+    const h = d.getUTCHours();
+    const map: Record<string, string> = {
+      '2006': String(d.getUTCFullYear()),
+      '06': p2(d.getUTCFullYear() % 100),
+      January: MONTHS[d.getUTCMonth()],
+      Jan: MONTHS[d.getUTCMonth()].slice(0, 3),
+      '01': p2(d.getUTCMonth() + 1),
+      '1': String(d.getUTCMonth() + 1),
+      Monday: DAYS[d.getUTCDay()],
+      Mon: DAYS[d.getUTCDay()].slice(0, 3),
+      '02': p2(d.getUTCDate()),
+      '2': String(d.getUTCDate()),
+      _2: String(d.getUTCDate()).padStart(2, ' '),
+      '15': p2(h),
+      '03': p2(h % 12 || 12),
+      '3': String(h % 12 || 12),
+      '04': p2(d.getUTCMinutes()),
+      '4': String(d.getUTCMinutes()),
+      '05': p2(d.getUTCSeconds()),
+      '5': String(d.getUTCSeconds()),
+      PM: h < 12 ? 'AM' : 'PM',
+      pm: h < 12 ? 'am' : 'pm',
+      MST: 'UTC',
+      'Z07:00': 'Z',
+      '-07:00': '+00:00',
+      '-0700': '+0000',
+    };
+    return map[t] ?? t;
+  });
+}
+
+/** Go's `time.Parse` for the layouts above, in UTC. */
+function parseLayout(layout: string, value: string): Date {
+  const fields: string[] = [];
+  let re = '';
+  let last = 0;
+  for (const m of layout.matchAll(LAYOUT)) {
+    re += m[0].startsWith('.') ? '' : layout.slice(last, m.index).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    last = m.index + m[0].length;
+    const t = m[0];
+    fields.push(t);
+    if (t.startsWith('.')) re += layout.slice(last - t.length, m.index).replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '(?:\\.(\\d+))?';
+    else if (t === 'January' || t === 'Monday') re += '([A-Za-z]+)';
+    else if (t === 'Jan' || t === 'Mon' || t === 'MST') re += '([A-Za-z]{3})';
+    else if (t === 'Z07:00' || t === '-07:00' || t === '-0700') re += '(Z|[+-]\\d\\d:?\\d\\d)';
+    else if (t === 'PM' || t === 'pm') re += '([AaPp][Mm])';
+    else if (t === '2006') re += '(\\d{4})';
+    else if (t === '_2') re += ' ?(\\d{1,2})';
+    else re += t.length === 2 ? '(\\d{2})' : '(\\d{1,2})';
+  }
+  re += layout.slice(last).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const m = new RegExp(`^${re}$`).exec(value);
+  if (!m) throw new Error(`parsing time ${JSON.stringify(value)} as ${JSON.stringify(layout)}: cannot parse`);
+  let [y, mo, day, h, mi, s, frac, off, pm] = [1, 1, 1, 0, 0, 0, 0, 0, ''];
+  fields.forEach((t, i) => {
+    const v = m[i + 1] ?? '';
+    if (t === '2006') y = Number(v);
+    else if (t === '06') y = 2000 + Number(v) - (Number(v) >= 69 ? 100 : 0);
+    else if (t === 'January' || t === 'Jan') mo = MONTHS.findIndex((x) => x.toLowerCase().startsWith(v.toLowerCase())) + 1;
+    else if (t === '01' || t === '1') mo = Number(v);
+    else if (t === '02' || t === '2' || t === '_2') day = Number(v);
+    else if (t === '15' || t === '03' || t === '3') h = Number(v);
+    else if (t === '04' || t === '4') mi = Number(v);
+    else if (t === '05' || t === '5') s = Number(v);
+    else if (t.startsWith('.')) frac = v ? Number(`0.${v}`) : 0;
+    else if (t === 'PM' || t === 'pm') pm = v.toUpperCase();
+    else if (t === 'Z07:00' || t === '-07:00' || t === '-0700') {
+      if (v !== 'Z') off = (v[0] === '-' ? -1 : 1) * (Number(v.slice(1, 3)) * 60 + Number(v.slice(-2)));
+    }
+  });
+  if (pm === 'PM' && h < 12) h += 12;
+  if (pm === 'AM' && h === 12) h = 0;
+  return new Date(Date.UTC(y, mo - 1, day, h, mi, s) + Math.round(frac * 1000) - off * 60_000);
+}
+
+function jsonValue(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(jsonValue);
+  if (v !== null && typeof v === 'object') return new InterfaceMap(Object.entries(v).map(([k, x]) => [k, jsonValue(x)]));
+  return v;
+}
+
+function align(count: unknown, src: unknown, left: boolean): string {
+  const n = Number(toInt(count));
+  const runes = [...str(src)];
+  if (n < 0 || n === runes.length) return str(src);
+  if (n > runes.length) return left ? str(src) + ' '.repeat(n - runes.length) : ' '.repeat(n - runes.length) + str(src);
+  return (left ? runes.slice(0, n) : runes.slice(runes.length - n)).join('');
+}
+
+const sprigIndent = (spaces: unknown, s: unknown) => {
+  const pad = ' '.repeat(Number(toInt(spaces)));
+  return pad + str(s).replaceAll('\n', `\n${pad}`);
+};
+
+/** Loki's function map (pkg/logql/log/fmt.go) and the sprig functions it enables. */
+const LOKI_FUNCS: Record<string, TemplateFunc> = {
+  ToLower: (s) => str(s).toLowerCase(),
+  ToUpper: (s) => str(s).toUpperCase(),
+  Replace: (s, o, n, c) => {
+    const count = Number(toInt(c));
+    if (count < 0) return str(s).split(str(o)).join(str(n));
+    let out = str(s);
+    let from = 0;
+    for (let i = 0; i < count; i++) {
+      const at = out.indexOf(str(o), from);
+      if (at < 0) break;
+      out = out.slice(0, at) + str(n) + out.slice(at + str(o).length);
+      from = at + str(n).length + (str(o) === '' ? 1 : 0);
+    }
+    return out;
+  },
+  Trim: (s, cut) => trimCutset(str(s), str(cut), true, true),
+  TrimLeft: (s, cut) => trimCutset(str(s), str(cut), true, false),
+  TrimRight: (s, cut) => trimCutset(str(s), str(cut), false, true),
+  TrimPrefix: (s, p) => (str(s).startsWith(str(p)) ? str(s).slice(str(p).length) : str(s)),
+  TrimSuffix: (s, p) => (str(p) !== '' && str(s).endsWith(str(p)) ? str(s).slice(0, -str(p).length) : str(s)),
+  TrimSpace: (s) => str(s).trim(),
+  // Promtail's: hex SHA3-256 / SHA-256 of the input followed by the salt, written {{ Hash .Value "salt" }}.
+  Hash: (s, salt) => createHash('sha3-256').update(str(s) + str(salt)).digest('hex'),
+  Sha2Hash: (s, salt) => createHash('sha256').update(str(s) + str(salt)).digest('hex'),
+  regexReplaceAll: (re, s, repl) => replaceAll(compileUnanchored(str(re)), str(s), str(repl)),
+  regexReplaceAllLiteral: (re, s, repl) => replaceAll(compileUnanchored(str(re)), str(s), str(repl), { literal: true }),
+  count: (re, s) => BigInt([...compileUnanchored(str(re)).matchAll(str(s))].length),
+  urlencode: (s) => encodeURIComponent(str(s)).replace(/%20/g, '+').replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`),
+  urldecode: (s) => decodeURIComponent(str(s).replace(/\+/g, ' ')),
+  b64enc: (s) => Buffer.from(str(s)).toString('base64'),
+  b64dec: (s) => Buffer.from(str(s), 'base64').toString('utf8'),
+  bytes: (s) => {
+    const v = parseBytes(str(s));
+    if (v === undefined) throw new Error(`strconv.ParseFloat: parsing ${JSON.stringify(str(s))}: invalid syntax`);
+    return v;
+  },
+  duration: (s) => goDurationSeconds(s),
+  duration_seconds: (s) => goDurationSeconds(s),
+  unixEpoch: (d) => String(Math.floor(asTime(d, 'unixEpoch').getTime() / 1000)),
+  unixEpochMillis: (d) => String(asTime(d, 'unixEpochMillis').getTime()),
+  unixEpochNanos: (d) => String(BigInt(asTime(d, 'unixEpochNanos').getTime()) * 1_000_000n),
+  unixToTime: (s) => {
+    const v = str(s);
+    if (!/^\d+$/.test(v)) throw new Error(`unable to parse ${JSON.stringify(v)} as a unix timestamp`);
+    const n = BigInt(v);
+    if (v.length <= 10) return new Date(Number(n) * 1000);
+    if (v.length === 13) return new Date(Number(n));
+    if (v.length === 16) return new Date(Number(n / 1000n));
+    if (v.length === 19) return new Date(Number(n / 1_000_000n));
+    throw new Error(`unable to parse ${JSON.stringify(v)} as a unix timestamp`);
+  },
+  toDateInZone: (layout, _zone, s) => parseLayout(str(layout), str(s)),
+  alignLeft: (n, s) => align(n, s, true),
+  alignRight: (n, s) => align(n, s, false),
+  // sprig
+  lower: (s) => str(s).toLowerCase(),
+  upper: (s) => str(s).toUpperCase(),
+  title: (s) => str(s).replace(/(^|[^\p{L}\p{N}_'])(\p{L})/gu, (_m, a: string, c: string) => a + c.toUpperCase()),
+  trunc: (c, s) => {
+    const n = Number(toInt(c));
+    const v = str(s);
+    if (n < 0 && v.length + n > 0) return v.slice(v.length + n);
+    return n >= 0 && v.length > n ? v.slice(0, n) : v;
+  },
+  substr: (a, b, s) => {
+    const v = str(s);
+    const start = Number(toInt(a));
+    const end = Number(toInt(b));
+    if (start < 0) return v.slice(0, end);
+    return end < 0 || end > v.length ? v.slice(start) : v.slice(start, end);
+  },
+  contains: (sub, s) => str(s).includes(str(sub)),
+  hasPrefix: (p, s) => str(s).startsWith(str(p)),
+  hasSuffix: (p, s) => str(s).endsWith(str(p)),
+  indent: sprigIndent,
+  nindent: (n, s) => '\n' + sprigIndent(n, s),
+  replace: (o, n, s) => str(s).split(str(o)).join(str(n)),
+  repeat: (c, s) => str(s).repeat(Math.max(0, Number(toInt(c)))),
+  trim: (s) => str(s).trim(),
+  trimAll: (cut, s) => trimCutset(str(s), str(cut), true, true),
+  trimSuffix: (p, s) => (str(p) !== '' && str(s).endsWith(str(p)) ? str(s).slice(0, -str(p).length) : str(s)),
+  trimPrefix: (p, s) => (str(s).startsWith(str(p)) ? str(s).slice(str(p).length) : str(s)),
+  int: (v) => toInt(v),
+  float64: (v) => toFloat(v),
+  add: (...a) => a.reduce<bigint>((x, y) => x + toInt(y), 0n),
+  sub: (a, b) => toInt(a) - toInt(b),
+  mul: (...a) => a.reduce<bigint>((x, y) => x * toInt(y), 1n),
+  div: (a, b) => {
+    if (toInt(b) === 0n) throw new Error('runtime error: integer divide by zero');
+    return toInt(a) / toInt(b);
+  },
+  mod: (a, b) => {
+    if (toInt(b) === 0n) throw new Error('runtime error: integer divide by zero');
+    return toInt(a) % toInt(b);
+  },
+  addf: (...a) => a.reduce<number>((x, y) => x + toFloat(y), 0),
+  subf: (a, ...rest) => rest.reduce<number>((x, y) => x - toFloat(y), toFloat(a)),
+  mulf: (...a) => a.reduce<number>((x, y) => x * toFloat(y), 1),
+  divf: (a, ...rest) => rest.reduce<number>((x, y) => x / toFloat(y), toFloat(a)),
+  max: (a, ...rest) => rest.reduce<bigint>((x, y) => (toInt(y) > x ? toInt(y) : x), toInt(a)),
+  min: (a, ...rest) => rest.reduce<bigint>((x, y) => (toInt(y) < x ? toInt(y) : x), toInt(a)),
+  maxf: (a, ...rest) => rest.reduce<number>((x, y) => Math.max(x, toFloat(y)), toFloat(a)),
+  minf: (a, ...rest) => rest.reduce<number>((x, y) => Math.min(x, toFloat(y)), toFloat(a)),
+  ceil: (v) => Math.ceil(toFloat(v)),
+  floor: (v) => Math.floor(toFloat(v)),
+  round: (v, p) => {
+    const f = 10 ** Number(toInt(p ?? 0n));
+    return Math.round(toFloat(v) * f) / f;
+  },
+  fromJson: (s) => {
+    try {
+      return jsonValue(JSON.parse(str(s)));
+    } catch {
+      return null;
+    }
+  },
+  date: (layout, d) => formatLayout(str(layout), d instanceof Date ? d : new Date(Number(toInt(d)) * 1000)),
+  toDate: (layout, s) => parseLayout(str(layout), str(s)),
+  now: () => new Date(),
+  default: (d, ...given) => (given.length === 0 || !given[0] || given[0] === '' ? d : given[0]),
+};
+
+function goDurationSeconds(s: unknown): number {
+  const d = parseGoDuration(str(s));
+  if ('error' in d) throw new Error(d.error);
+  return d.ms / 1000;
+}
+
+const NAMES: ReadonlySet<string> = new Set([...Object.keys(BUILTIN_FUNCS), ...Object.keys(LOKI_FUNCS), '__line__', '__timestamp__']);
+
+/** The labels of a line as the template's dot. */
+class LineFields implements FieldSource {
+  ctx: TemplateContext | undefined;
+  [FIELDS](name: string): unknown {
+    return this.ctx?.get(name) ?? this.ctx?.missingField ?? '';
+  }
+}
 
 export class Template {
-  private readonly nodes: Node[];
+  private readonly parsed: ParsedTemplate;
+  private readonly dot = new LineFields();
+  private readonly funcs: Record<string, TemplateFunc>;
+
+  /** Throws `TemplateError` (Loki answers 400) for a template that does not parse. */
   constructor(readonly source: string) {
-    this.nodes = parseTemplate(source);
+    this.parsed = parseTemplate('line', source, NAMES);
+    const dot = this.dot;
+    this.funcs = {
+      ...LOKI_FUNCS,
+      __line__: () => dot.ctx?.line ?? '',
+      __timestamp__: () => new Date(Number((dot.ctx?.ts ?? 0n) / 1_000_000n)),
+    };
   }
 
   /** True when the template uses no action at all (a constant). */
   get isConstant(): boolean {
-    return this.nodes.every((n) => n.t === 'text');
+    return this.parsed.defs.size === 0 && this.parsed.root.every((n) => n.k === 'text');
   }
 
+  /** The text for one line; an execution error throws `TemplateError`. */
   execute(ctx: TemplateContext): string {
-    return run(this.nodes, ctx);
-  }
-}
-
-function parseTemplate(src: string): Node[] {
-  // tokenize into text / action bodies
-  const parts: Array<{ text?: string; action?: string }> = [];
-  let i = 0;
-  while (i < src.length) {
-    const open = src.indexOf('{{', i);
-    if (open < 0) {
-      parts.push({ text: src.slice(i) });
-      break;
-    }
-    let text = src.slice(i, open);
-    let start = open + 2;
-    if (src[start] === '-' && /\s/.test(src[start + 1] ?? '')) {
-      text = text.replace(/\s+$/, '');
-      start += 1;
-    }
-    const close = src.indexOf('}}', start);
-    if (close < 0) throw new TemplateError(`template: unclosed action`);
-    let body = src.slice(start, close);
-    let next = close + 2;
-    if (/\s-$/.test(body)) {
-      body = body.slice(0, -1);
-      const m = /^\s*/.exec(src.slice(next));
-      next += m ? m[0].length : 0;
-    }
-    if (text) parts.push({ text });
-    parts.push({ action: body.trim() });
-    i = next;
-  }
-  let pos = 0;
-  const parseList = (stopAt: string[]): { nodes: Node[]; stop?: string; stopBody?: string } => {
-    const nodes: Node[] = [];
-    while (pos < parts.length) {
-      const p = parts[pos++];
-      if (p.text !== undefined) {
-        nodes.push({ t: 'text', v: p.text });
-        continue;
-      }
-      const a = p.action!;
-      if (a.startsWith('/*')) continue;
-      const kw = /^(if|else if|else|end)\b/.exec(a)?.[1];
-      if (kw && stopAt.includes(kw === 'else if' ? 'else' : kw)) return { nodes, stop: kw, stopBody: a.slice(kw.length).trim() };
-      if (kw === 'if') {
-        const branches: Array<{ cond: Pipeline | null; body: Node[] }> = [];
-        let cond: Pipeline | null = parsePipeline(a.slice(2).trim());
-        for (;;) {
-          const r = parseList(['else', 'end']);
-          branches.push({ cond, body: r.nodes });
-          if (r.stop === 'end') break;
-          if (r.stop === 'else if') cond = parsePipeline(r.stopBody!);
-          else if (r.stop === 'else') cond = null;
-          else throw new TemplateError('template: unexpected EOF in if');
-        }
-        nodes.push({ t: 'if', branches });
-        continue;
-      }
-      if (kw) throw new TemplateError(`template: unexpected {{${kw}}}`);
-      nodes.push({ t: 'action', p: parsePipeline(a) });
-    }
-    if (stopAt.length) throw new TemplateError('template: unexpected EOF');
-    return { nodes };
-  };
-  return parseList([]).nodes;
-}
-
-function parsePipeline(s: string): Pipeline {
-  let i = 0;
-  const ws = () => {
-    while (i < s.length && /\s/.test(s[i])) i++;
-  };
-  const pipeline = (closing?: string): Pipeline => {
-    const cmds: Pipeline = [];
-    let cmd: Command = [];
-    for (;;) {
-      ws();
-      if (i >= s.length || (closing && s[i] === closing)) break;
-      const c = s[i];
-      if (c === '|') {
-        i++;
-        cmds.push(cmd);
-        cmd = [];
-        continue;
-      }
-      if (c === '(') {
-        i++;
-        const p = pipeline(')');
-        if (s[i] !== ')') throw new TemplateError('template: unclosed (');
-        i++;
-        cmd.push({ t: 'paren', p });
-        continue;
-      }
-      if (c === '"' || c === '`') {
-        const q = c;
-        let j = i + 1;
-        while (j < s.length && s[j] !== q) j += s[j] === '\\' && q === '"' ? 2 : 1;
-        const raw = s.slice(i, j + 1);
-        i = j + 1;
-        cmd.push({ t: 'str', v: q === '`' ? raw.slice(1, -1) : (JSON.parse(raw) as string) });
-        continue;
-      }
-      const m = /^(\.[A-Za-z0-9_]*|-?\d+(?:\.\d+)?|[A-Za-z_][A-Za-z0-9_]*)/.exec(s.slice(i));
-      if (!m) throw new TemplateError(`template: unexpected ${JSON.stringify(s.slice(i, i + 10))}`);
-      i += m[0].length;
-      const tok = m[0];
-      if (tok === '.') cmd.push({ t: 'dot' });
-      else if (tok.startsWith('.')) cmd.push({ t: 'field', name: tok.slice(1) });
-      else if (/^-?\d/.test(tok)) cmd.push({ t: 'num', v: Number(tok) });
-      else if (tok === 'true' || tok === 'false') cmd.push({ t: 'str', v: tok === 'true' ? 'true' : '' });
-      else cmd.push({ t: 'ident', name: tok });
-    }
-    if (cmd.length) cmds.push(cmd);
-    return cmds;
-  };
-  const p = pipeline();
-  if (p.length === 0) throw new TemplateError('template: missing value for command');
-  return p;
-}
-
-type Val = string | number | boolean | undefined;
-
-function run(nodes: Node[], ctx: TemplateContext): string {
-  let out = '';
-  for (const n of nodes) {
-    if (n.t === 'text') out += n.v;
-    else if (n.t === 'action') out += str(evalPipeline(n.p, ctx));
-    else {
-      for (const b of n.branches) {
-        if (b.cond === null || truthy(evalPipeline(b.cond, ctx))) {
-          out += run(b.body, ctx);
-          break;
-        }
-      }
+    this.dot.ctx = ctx;
+    try {
+      return execute(this.parsed, this.dot, this.funcs);
+    } catch (e) {
+      if (e instanceof TemplateError) throw e;
+      throw new TemplateError(`template: line: ${(e as Error).message}`);
+    } finally {
+      this.dot.ctx = undefined;
     }
   }
-  return out;
-}
-
-function str(v: Val): string {
-  if (v === undefined) return '<no value>';
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(v);
-  return String(v);
-}
-
-function truthy(v: Val): boolean {
-  return v !== undefined && v !== '' && v !== 0 && v !== false;
-}
-
-function evalPipeline(p: Pipeline, ctx: TemplateContext): Val {
-  let prev: Val;
-  let has = false;
-  for (const cmd of p) {
-    prev = evalCommand(cmd, ctx, has ? prev : undefined, has);
-    has = true;
-  }
-  return prev;
-}
-
-function evalOperand(o: Operand, ctx: TemplateContext): Val {
-  switch (o.t) {
-    case 'field': {
-      const v = ctx.get(o.name);
-      return v === undefined ? (ctx.missingField ?? '') : v;
-    }
-    case 'dot':
-      return '';
-    case 'str':
-      return o.v;
-    case 'num':
-      return o.v;
-    case 'paren':
-      return evalPipeline(o.p, ctx);
-    case 'ident':
-      return callFn(o.name, [], ctx);
-  }
-}
-
-function evalCommand(cmd: Command, ctx: TemplateContext, piped: Val, hasPiped: boolean): Val {
-  const head = cmd[0];
-  if (head.t === 'ident') {
-    const args = cmd.slice(1).map((o) => evalOperand(o, ctx));
-    if (hasPiped) args.push(piped);
-    return callFn(head.name, args, ctx);
-  }
-  if (cmd.length > 1) throw new TemplateError(`template: can't give argument to non-function`);
-  return evalOperand(head, ctx);
-}
-
-const num = (v: Val): number => (typeof v === 'number' ? v : typeof v === 'boolean' ? Number(v) : Number(v ?? 0));
-const s = (v: Val): string => (v === undefined ? '' : String(v));
-
-function callFn(name: string, a: Val[], ctx: TemplateContext): Val {
-  switch (name) {
-    case '__line__':
-      return ctx.line;
-    case '__timestamp__':
-      return new Date(Number(ctx.ts / 1_000_000n)).toISOString();
-    case 'ToLower':
-    case 'lower':
-      return s(a[0]).toLowerCase();
-    case 'ToUpper':
-    case 'upper':
-      return s(a[0]).toUpperCase();
-    case 'title':
-      return s(a[0]).replace(/\b\w/g, (c) => c.toUpperCase());
-    case 'trim':
-    case 'trimSpace':
-    case 'TrimSpace':
-      return s(a[0]).trim();
-    case 'trimAll': {
-      const cut = s(a[0]);
-      let v = s(a[1]);
-      while (cut && v.length && cut.includes(v[0])) v = v.slice(1);
-      while (cut && v.length && cut.includes(v[v.length - 1])) v = v.slice(0, -1);
-      return v;
-    }
-    // sprig's trimPrefix/trimSuffix take (affix, s); Go's strings.TrimPrefix/TrimSuffix (Loki's and Promtail's
-    // capitalised names) take (s, affix).
-    case 'trimPrefix':
-    case 'TrimPrefix': {
-      const [v, pre] = name === 'trimPrefix' ? [s(a[1]), s(a[0])] : [s(a[0]), s(a[1])];
-      return v.startsWith(pre) ? v.slice(pre.length) : v;
-    }
-    case 'trimSuffix':
-    case 'TrimSuffix': {
-      const [v, suf] = name === 'trimSuffix' ? [s(a[1]), s(a[0])] : [s(a[0]), s(a[1])];
-      return suf && v.endsWith(suf) ? v.slice(0, -suf.length) : v;
-    }
-    case 'replace':
-      return s(a[2]).split(s(a[0])).join(s(a[1]));
-    case 'Replace': {
-      // Go's strings.Replace(s, old, new, n): the first n occurrences, all when n < 0 (or not given).
-      const n = a.length > 3 ? num(a[3]) : -1;
-      const parts = s(a[0]).split(s(a[1]));
-      if (n < 0 || n >= parts.length - 1) return parts.join(s(a[2]));
-      return parts.slice(0, n + 1).join(s(a[2])) + s(a[1]) + parts.slice(n + 1).join(s(a[1]));
-    }
-    case 'Trim':
-      return trimSet(s(a[0]), s(a[1]), true, true);
-    case 'TrimLeft':
-      return trimSet(s(a[0]), s(a[1]), true, false);
-    case 'TrimRight':
-      return trimSet(s(a[0]), s(a[1]), false, true);
-    case 'Hash':
-      // Promtail: hex SHA3-256 of salt + input, called as {{ Hash .Value "salt" }} (salt is the first argument).
-      return createHash('sha3-256').update(s(a[0]) + s(a[1])).digest('hex');
-    case 'Sha2Hash':
-      return createHash('sha256').update(s(a[0]) + s(a[1])).digest('hex');
-    case 'substr': {
-      const v = s(a[2]);
-      const start = num(a[0]);
-      const end = num(a[1]);
-      return start < 0 ? v.slice(0, end) : end < 0 || end > v.length ? v.slice(start) : v.slice(start, end);
-    }
-    case 'contains':
-      return s(a[1]).includes(s(a[0]));
-    case 'hasPrefix':
-      return s(a[1]).startsWith(s(a[0]));
-    case 'hasSuffix':
-      return s(a[1]).endsWith(s(a[0]));
-    case 'repeat':
-      return s(a[1]).repeat(Math.max(0, num(a[0])));
-    case 'indent':
-      return s(a[1]).replace(/^/gm, ' '.repeat(num(a[0])));
-    case 'nindent':
-      return '\n' + s(a[1]).replace(/^/gm, ' '.repeat(num(a[0])));
-    case 'default':
-      return a.length < 2 || !truthy(a[1]) ? a[0] : a[1];
-    case 'printf':
-      return sprintf(s(a[0]), a.slice(1));
-    case 'regexReplaceAll':
-      // sprig: regexReplaceAll REGEX STRING REPLACEMENT
-      return replaceAll(compileUnanchored(s(a[0])), s(a[1]), s(a[2]));
-    case 'regexReplaceAllLiteral':
-      return replaceAll(compileUnanchored(s(a[0])), s(a[1]), s(a[2]), { literal: true });
-    case 'count':
-      return [...compileUnanchored(s(a[0])).matchAll(s(a[1]))].length;
-    case 'len':
-      return s(a[0]).length;
-    case 'eq':
-      return a.slice(1).some((x) => s(x) === s(a[0]));
-    case 'ne':
-      return s(a[0]) !== s(a[1]);
-    case 'lt':
-      return cmp(a[0], a[1]) < 0;
-    case 'le':
-      return cmp(a[0], a[1]) <= 0;
-    case 'gt':
-      return cmp(a[0], a[1]) > 0;
-    case 'ge':
-      return cmp(a[0], a[1]) >= 0;
-    case 'and':
-      return a.every(truthy) ? a[a.length - 1] : a.find((x) => !truthy(x));
-    case 'or':
-      return a.find(truthy) ?? a[a.length - 1];
-    case 'not':
-      return !truthy(a[0]);
-    case 'add':
-      return a.reduce<number>((x, y) => Math.trunc(x + num(y)), 0);
-    case 'sub':
-      return Math.trunc(num(a[0]) - num(a[1]));
-    case 'mul':
-      return a.reduce<number>((x, y) => Math.trunc(x * num(y)), 1);
-    case 'div':
-      return Math.trunc(num(a[0]) / num(a[1]));
-    case 'mod':
-      return num(a[0]) % num(a[1]);
-    case 'addf':
-      return a.reduce<number>((x, y) => x + num(y), 0);
-    case 'subf':
-      return num(a[0]) - a.slice(1).reduce<number>((x, y) => x + num(y), 0);
-    case 'mulf':
-      return a.reduce<number>((x, y) => x * num(y), 1);
-    case 'divf':
-      return num(a[0]) / num(a[1]);
-    case 'ceil':
-      return Math.ceil(num(a[0]));
-    case 'floor':
-      return Math.floor(num(a[0]));
-    case 'round':
-      return Number(num(a[0]).toFixed(a.length > 1 ? num(a[1]) : 0));
-    case 'int':
-      return Math.trunc(num(a[0]));
-    case 'float64':
-      return num(a[0]);
-    case 'b64enc':
-      return Buffer.from(s(a[0])).toString('base64');
-    case 'b64dec':
-      return Buffer.from(s(a[0]), 'base64').toString('utf8');
-    case 'urlencode':
-      return encodeURIComponent(s(a[0]));
-    case 'urldecode':
-      return decodeURIComponent(s(a[0]));
-    case 'alignLeft':
-      return s(a[1]).slice(0, num(a[0])).padEnd(num(a[0]));
-    case 'alignRight':
-      return s(a[1]).slice(-num(a[0])).padStart(num(a[0]));
-    case 'unixEpoch':
-      return String(Math.floor(Date.parse(s(a[0])) / 1000));
-    case 'unixEpochMillis':
-      return String(Date.parse(s(a[0])));
-    case 'unixEpochNanos':
-      return String(BigInt(Date.parse(s(a[0]))) * 1_000_000n);
-    case 'unixToTime': {
-      const v = s(a[0]);
-      const n = Number(v);
-      const ms = v.length <= 10 ? n * 1000 : v.length <= 13 ? n : v.length <= 16 ? n / 1000 : n / 1e6;
-      return new Date(ms).toISOString();
-    }
-    case 'now':
-      return new Date().toISOString();
-    case 'fromJson':
-      return s(a[0]);
-    default:
-      throw new TemplateError(`template: function "${name}" not defined`);
-  }
-}
-
-/** Go's strings.Trim/TrimLeft/TrimRight: remove leading/trailing characters contained in `cut`. */
-function trimSet(v: string, cut: string, left: boolean, right: boolean): string {
-  const set = new Set(cut);
-  const chars = [...v];
-  let i = 0;
-  let j = chars.length;
-  if (left) while (i < j && set.has(chars[i])) i++;
-  if (right) while (j > i && set.has(chars[j - 1])) j--;
-  return chars.slice(i, j).join('');
-}
-
-function cmp(a: Val, b: Val): number {
-  const x = Number(a);
-  const y = Number(b);
-  if (!Number.isNaN(x) && !Number.isNaN(y) && s(a) !== '' && s(b) !== '') return x - y;
-  return s(a) < s(b) ? -1 : s(a) > s(b) ? 1 : 0;
-}
-
-function sprintf(fmt: string, args: Val[]): string {
-  let i = 0;
-  return fmt.replace(/%([-+ 0#]*)(\d+)?(?:\.(\d+))?([sdvfqxXtgeo%])/g, (_m, flags: string, width: string | undefined, prec: string | undefined, verb: string) => {
-    if (verb === '%') return '%';
-    const v = args[i++];
-    let out: string;
-    switch (verb) {
-      case 'd':
-        out = String(Math.trunc(num(v)));
-        break;
-      case 'f':
-        out = num(v).toFixed(prec !== undefined ? Number(prec) : 6);
-        break;
-      case 'g':
-      case 'e':
-        out = String(num(v));
-        break;
-      case 'q':
-        out = JSON.stringify(s(v));
-        break;
-      case 'x':
-        out = typeof v === 'number' ? v.toString(16) : Buffer.from(s(v)).toString('hex');
-        break;
-      case 'X':
-        out = (typeof v === 'number' ? v.toString(16) : Buffer.from(s(v)).toString('hex')).toUpperCase();
-        break;
-      default:
-        out = s(v);
-        if (prec !== undefined) out = out.slice(0, Number(prec));
-    }
-    if (width) out = flags.includes('-') ? out.padEnd(Number(width)) : out.padStart(Number(width), flags.includes('0') ? '0' : ' ');
-    return out;
-  });
 }

@@ -1,6 +1,6 @@
 import type { CorsOrigin } from '../../server/index.js';
 import type { FastifyRequest } from 'fastify';
-import type { Labels, Matcher } from '../../model/index.js';
+import type { Labels } from '../../model/index.js';
 import type { PromqlEngine } from '../promql/types.js';
 import type { TargetsSource } from '../scrape/types.js';
 import type { ExemplarQueryable, MetadataSource, Queryable } from '../storage-api/interface.js';
@@ -118,8 +118,6 @@ export interface PrometheusApiDeps {
   formatQuery?: (expr: string) => string;
   /** `parse_query`: the expression's AST as Prometheus's JSON; throws a `PromqlError('bad_data')` on a syntax error. */
   parseQuery?: (expr: string) => unknown;
-  /** Series selectors; defaults to the API's own parser (same messages as Prometheus). */
-  parseMetricSelector?: (selector: string) => Matcher[];
   metadata?: MetadataSource;
   exemplars?: ExemplarQueryable;
   targets?: TargetsSource;

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Labels, METRIC_NAME, compareStrings, isStaleNaN, type Matcher } from '../../model/index.js';
 import type { Queryable, Series } from '../storage-api/interface.js';
 import { formatFloatG } from './float-format.js';
-import { parseMetricSelector } from './selector-parser.js';
+import { parseMetricSelector } from '../promql/index.js';
 
 /** What `/federate` reads. */
 export interface FederationDeps {
@@ -11,7 +11,6 @@ export interface FederationDeps {
   externalLabels: Labels;
   /** `--query.lookback-delta` in ms: the newest sample within it is exposed. */
   lookbackDeltaMs: number;
-  parseMetricSelector?: (selector: string) => Matcher[];
   /** Time source (tests). */
   now?: () => number;
 }
@@ -107,14 +106,13 @@ export function* federationText(samples: readonly FederatedSample[], externalLab
  * text as Prometheus's handler does.
  */
 export function registerFederation(app: FastifyInstance, deps: FederationDeps): void {
-  const parse = deps.parseMetricSelector ?? parseMetricSelector;
   const now = deps.now ?? Date.now;
   app.get('/federate', async (req, reply) => {
     const q = req.url.indexOf('?');
     const params = new URLSearchParams(q >= 0 ? req.url.slice(q + 1) : '');
     const sets: Matcher[][] = [];
     try {
-      for (const sel of params.getAll('match[]')) sets.push(parse(sel));
+      for (const sel of params.getAll('match[]')) sets.push(parseMetricSelector(sel));
     } catch (e) {
       return reply.code(400).type('text/plain; charset=utf-8').send(`${(e as Error).message}\n`);
     }

@@ -16,7 +16,5 @@ export type {
 export { ApiError, type ApiErrorType } from './api-error.js';
 export { formatFloatF, formatFloatG, formatSampleValue, formatTimestamp } from './float-format.js';
 export { MAX_TIME_MS, MIN_TIME_MS, parseDurationNs, parseTime } from './params.js';
-export { SelectorParseError, parseMetricSelector } from './selector-parser.js';
-export { extractSelectors } from './exemplars-handler.js';
 export { prometheusFlags } from './prometheus-flags.js';
 export { registerFederation, federatedSamples, federationText, type FederationDeps } from './federation.js';

@@ -70,7 +70,7 @@ export async function rules(ctx: HandlerContext): Promise<ApiResult> {
   const files = new Set(p.all('file[]'));
   let sets: Matcher[][];
   try {
-    sets = parseMatchers(ctx, p.all('match[]'));
+    sets = parseMatchers(p.all('match[]'));
   } catch (e) {
     throw badData((e as Error).message);
   }

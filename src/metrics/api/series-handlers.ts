@@ -5,12 +5,11 @@ import type { ApiResult, HandlerContext } from './handler-context.js';
 import { TRUNCATED_WARNING } from './handler-context.js';
 import { jsonString, labelsJson } from './json-encoding.js';
 import { MAX_TIME_MS, MIN_TIME_MS, limitParam, timeParam } from './params.js';
-import { parseMetricSelector } from './selector-parser.js';
+import { parseMetricSelector } from '../promql/index.js';
 
 /** Prometheus's `parseMatchersParam`: every set needs a matcher that does not match the empty string. */
-export function parseMatchers(ctx: HandlerContext, selectors: string[]): Matcher[][] {
-  const parse = ctx.deps.parseMetricSelector ?? parseMetricSelector;
-  const sets = selectors.map((s) => parse(s));
+export function parseMatchers(selectors: string[]): Matcher[][] {
+  const sets = selectors.map((s) => parseMetricSelector(s));
   for (const set of sets) {
     if (!set.some((m) => !m.matchesEmpty())) throw new Error('match[] must contain at least one non-empty matcher');
   }
@@ -61,7 +60,7 @@ export async function series(ctx: HandlerContext): Promise<ApiResult> {
   const end = timeParam(p, 'end', MAX_TIME_MS);
   let sets: Matcher[][];
   try {
-    sets = parseMatchers(ctx, selectors);
+    sets = parseMatchers(selectors);
   } catch (e) {
     throw invalidParam('match[]', (e as Error).message);
   }
@@ -107,7 +106,7 @@ function labelQueryParams(ctx: HandlerContext): { limit: number; start: number; 
   const start = timeParam(p, 'start', MIN_TIME_MS);
   const end = timeParam(p, 'end', MAX_TIME_MS);
   try {
-    return { limit, start, end, sets: parseMatchers(ctx, p.all('match[]')) };
+    return { limit, start, end, sets: parseMatchers(p.all('match[]')) };
   } catch (e) {
     throw badData((e as Error).message);
   }

@@ -4,7 +4,7 @@ import type { TargetStatus } from '../scrape/types.js';
 import { invalidParam } from './api-error.js';
 import type { ApiResult, HandlerContext } from './handler-context.js';
 import { numberParam } from './params.js';
-import { parseMetricSelector } from './selector-parser.js';
+import { parseMetricSelector } from '../promql/index.js';
 import { matchLabels, type Matcher } from '../../model/index.js';
 import { jsonString, labelsJson } from './json-encoding.js';
 import { formatRfc3339 } from './time-format.js';
@@ -64,7 +64,7 @@ export async function targetMetadata(ctx: HandlerContext): Promise<ApiResult> {
   let matchers: Matcher[] = [];
   if (matchTarget !== '') {
     try {
-      matchers = (ctx.deps.parseMetricSelector ?? parseMetricSelector)(matchTarget);
+      matchers = parseMetricSelector(matchTarget);
     } catch (e) {
       throw invalidParam('match_target', (e as Error).message);
     }

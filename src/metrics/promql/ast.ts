@@ -123,6 +123,8 @@ export interface BinaryExpr {
   rhs: Expr;
   bool: boolean;
   matching: VectorMatching | null;
+  /** The operator's position (where Prometheus reports the operator's type errors). */
+  opPos?: PosRange;
   pos: PosRange;
 }
 

@@ -4,6 +4,9 @@ import { Matcher, METRIC_NAME, RegexSyntaxError, type MatchType } from '../../mo
 import { unquoteGo } from '../../lib/go-string.js';
 import { tryParseDuration } from '../../lib/duration.js';
 import { PromqlError } from './types.js';
+import { describe, lex, type Token } from './lexer.js';
+import { MAX_QUERY_NESTING, nestsDeeperThan } from '../../lib/nesting-depth.js';
+import { parseBounded } from '../../lib/lezer-recovery.js';
 import {
   COMPARISON_OPS,
   SET_OPS,
@@ -40,10 +43,12 @@ export const DEFAULT_MAX_QUERY_LENGTH = 64 * 1024;
 export function parseExpr(input: string, opts: ParseOptions = {}): Expr {
   const max = opts.maxLength ?? DEFAULT_MAX_QUERY_LENGTH;
   if (max > 0 && input.length > max) throw new PromqlError('bad_data', `parse error: query of ${input.length} bytes is longer than the limit of ${max} bytes`);
+  if (nestsDeeperThan(input, MAX_QUERY_NESTING)) throw new PromqlError('bad_data', `parse error: expression nested too deeply (more than ${MAX_QUERY_NESTING} levels)`);
   try {
-    const { tree, renamed } = parseWithScalarMinMax(input);
+    const { tree, renamed } = parseWithScalarMinMax(grammarInput(input));
     const top = tree.topNode;
-    checkSyntax(input, top);
+    const bad = syntaxError(input, top);
+    if (bad) throw bad;
     const root = top.firstChild;
     if (!root) throw parseError(input, { start: 0, end: input.length }, 'no expression found in input');
     const p = new Converter(input, opts, renamed);
@@ -55,6 +60,35 @@ export function parseExpr(input: string, opts: ParseOptions = {}): Expr {
     if (e instanceof RangeError) throw new PromqlError('bad_data', 'parse error: expression nested too deeply');
     throw e;
   }
+}
+
+/**
+ * A series selector alone (`match[]` of the HTTP API), as Prometheus's `ParseMetricSelector`: `name`,
+ * `name{matchers}` or `{matchers}`, with the messages of Prometheus's parser for anything else. Empty matchers
+ * are allowed here (the API decides whether a set may match everything).
+ */
+export function parseMetricSelector(input: string): Matcher[] {
+  if (input.length > DEFAULT_MAX_QUERY_LENGTH) throw new PromqlError('bad_data', `parse error: selector of ${input.length} bytes is longer than the limit of ${DEFAULT_MAX_QUERY_LENGTH} bytes`);
+  const { tokens, error: lexErr } = lex(input);
+  // The selector's own tokens: a name (any word, keywords included), then `{ ... }`.
+  let k = 0;
+  if (tokens[k] && tokens[k].kind !== 'EOF' && /^[a-zA-Z_:]/.test(tokens[k].val) && tokens[k].kind !== 'STRING') k++;
+  if (tokens[k]?.val === '{' && !tokens[k].inBraces) {
+    k++;
+    while (tokens[k] && tokens[k].inBraces) k++;
+    if (tokens[k]?.val === '}') k++;
+  }
+  if (lexErr && lexErr.index <= k) throw parseError(input, { start: lexErr.pos, end: lexErr.pos }, lexErr.msg);
+  if (nestsDeeperThan(input, MAX_QUERY_NESTING)) throw new PromqlError('bad_data', `parse error: expression nested too deeply (more than ${MAX_QUERY_NESTING} levels)`);
+  const tree = parseBounded(lezer, grammarInput(input));
+  const root = tree.topNode.firstChild;
+  const err = firstErrorNode(tree.topNode);
+  if (k === 0 || (tokens[k] && tokens[k].kind !== 'EOF') || !root || root.name !== 'VectorSelector' || (root.nextSibling && root.nextSibling.name !== 'LineComment')) {
+    if (err && k > 0 && tokens[k]?.kind === 'EOF') throw syntaxError(input, tree.topNode)!;
+    throw unexpectedToken(input, tokens, Math.min(k, tokens.length));
+  }
+  if (err || lexErr) throw syntaxError(input, tree.topNode)!;
+  return new Converter(input, {}).selectorMatchers(root);
 }
 
 export function lineCol(input: string, offset: number): string {
@@ -73,7 +107,7 @@ function parseError(input: string, pos: PosRange, msg: string): PromqlError {
   return new PromqlError('bad_data', `${lineCol(input, pos.start)}: parse error: ${msg}`, pos);
 }
 
-function checkSyntax(input: string, top: SyntaxNode): void {
+function firstErrorNode(top: SyntaxNode): SyntaxNode | null {
   let err: SyntaxNode | null = null;
   top.cursor().iterate((n) => {
     if (err) return false;
@@ -83,20 +117,80 @@ function checkSyntax(input: string, top: SyntaxNode): void {
     }
     return true;
   });
-  if (!err) return;
-  const e = err as SyntaxNode;
-  const prev = e.prevSibling;
-  const text = input.slice(e.from, e.to);
-  if (prev && (prev.name === 'VectorSelector' || prev.name === 'Identifier') && text.startsWith('(')) {
+  return err;
+}
+
+/**
+ * The syntax error Prometheus would report, or nothing when the text is well-formed. Lexer errors (Prometheus's
+ * lexer runs ahead of its parser token by token) win when they come no later than the token the grammar failed on;
+ * otherwise the failing token is named as Prometheus's parser names it, with its context.
+ */
+function syntaxError(input: string, top: SyntaxNode): PromqlError | undefined {
+  const { tokens, error: lexErr } = lex(input);
+  if (!lexErr && tokens.length === 1) return parseError(input, { start: 0, end: input.length }, 'no expression found in input');
+  const err = firstErrorNode(top);
+  if (!err) return lexErr ? parseError(input, { start: lexErr.pos, end: lexErr.pos }, lexErr.msg) : undefined;
+  let k = tokens.findIndex((t) => t.from + Math.max(t.val.length, 1) > err.from);
+  if (k < 0) k = tokens.length;
+  if (lexErr && lexErr.index <= k) return parseError(input, { start: lexErr.pos, end: lexErr.pos }, lexErr.msg);
+  const prev = err.prevSibling;
+  if (prev && (prev.name === 'VectorSelector' || prev.name === 'Identifier') && input.slice(err.from, err.to).startsWith('(')) {
     const name = input.slice(prev.from, prev.to);
-    throw parseError(input, { start: prev.from, end: prev.to }, `unknown function with name ${JSON.stringify(name)}`);
+    return parseError(input, { start: prev.from, end: prev.to }, `unknown function with name ${JSON.stringify(name)}`);
   }
-  if (e.from >= input.trimEnd().length) throw parseError(input, { start: e.from, end: e.to }, 'unexpected end of input');
-  const tok = text.trim() || input.slice(e.from, e.from + 1);
-  if (tok.startsWith('"') || tok.startsWith("'")) {
-    if (!/^(["']).*\1$/s.test(tok)) throw parseError(input, { start: e.from, end: e.to }, 'unterminated quoted string');
+  const tok = tokens[k];
+  if (tok?.kind === 'DURATION' && tryParseDuration(tok.val) === undefined) {
+    return parseError(input, { start: tok.from, end: tok.from + tok.val.length }, `not a valid duration string: ${JSON.stringify(tok.val)}`);
   }
-  throw parseError(input, { start: e.from, end: Math.max(e.to, e.from + 1) }, `unexpected ${JSON.stringify(tok.split(/\s/)[0])}`);
+  return unexpectedToken(input, tokens, k);
+}
+
+/** Prometheus's `unexpected(context, expected)` for the token at `k` (end of input past the last token). */
+function unexpectedToken(input: string, tokens: Token[], k: number): PromqlError {
+  const tok: Token = tokens[k] ?? { kind: 'EOF', from: input.length, val: '', inBraces: false };
+  const ctx = errorContext(tokens, k);
+  const msg = `unexpected ${describe(tok)}${ctx ? ` in ${ctx[0]}, expected ${ctx[1]}` : ''}`;
+  return parseError(input, { start: tok.from, end: tok.from + Math.max(tok.val.length, 1) }, msg);
+}
+
+const GROUPING_KEYWORDS = new Set(['by', 'without', 'on', 'ignoring']);
+const isLabelToken = (t: Token | undefined) => t !== undefined && (t.kind === 'IDENTIFIER' || t.kind === 'KEYWORD' || t.kind === 'AGGREGATOR' || (t.kind === 'OPERATOR' && /^[a-z]/i.test(t.val)) || t.kind === 'STRING');
+
+/** The grammar rule an error falls in, as the error productions of Prometheus's grammar name it. */
+function errorContext(tokens: Token[], k: number): [string, string] | undefined {
+  const tok = tokens[k];
+  const prev = tokens[k - 1];
+  if (!prev) return undefined;
+  if (tok?.inBraces || (prev.inBraces && prev.val !== '}')) {
+    const before = tokens[k - 2];
+    if (prev.val === '{' || prev.val === ',') return ['label matching', 'identifier or "}"'];
+    if (prev.kind === 'OPERATOR') return ['label matching', 'string'];
+    if (prev.kind === 'IDENTIFIER') return ['label matching', 'label matching operator'];
+    if (prev.kind === 'STRING' && before?.kind === 'OPERATOR') return ['label matching', '"," or "}"'];
+    return undefined;
+  }
+  const low = prev.val.toLowerCase();
+  if (prev.kind === 'KEYWORD' && low === 'offset') return ['offset', 'duration'];
+  if (prev.kind === 'OPERATOR' && low === '@') return ['@', 'timestamp'];
+  if (prev.kind === 'KEYWORD' && GROUPING_KEYWORDS.has(low)) return ['grouping opts', '"("'];
+  // Inside the label list of a grouping: `by (a, b)`.
+  let i = k - 1;
+  while (i >= 0 && (isLabelToken(tokens[i]) || tokens[i].val === ',')) i--;
+  const open = tokens[i];
+  const kw = tokens[i - 1];
+  if (open?.val === '(' && kw?.kind === 'KEYWORD' && (GROUPING_KEYWORDS.has(kw.val.toLowerCase()) || /^group_(left|right)$/i.test(kw.val))) {
+    return isLabelToken(prev) ? ['grouping opts', '"," or ")"'] : ['grouping opts', 'label'];
+  }
+  return undefined;
+}
+
+/**
+ * The part of `input` the grammar needs to see: text after a lexer error is never read (as in Prometheus, whose
+ * lexer stops there); lezer's error recovery over it would only cost time.
+ */
+function grammarInput(input: string): string {
+  const { error } = lex(input);
+  return error ? input.slice(0, error.from) : input;
 }
 
 /** Prometheus duration text (`1h30m`, `5m`, `100ms`) -> ms, or undefined. */
@@ -182,7 +276,7 @@ function parseWithScalarMinMax(input: string): { text: string; tree: ReturnType<
     }
   }
   for (let attempt = 0; attempt < 16; attempt++) {
-    const tree = lezer.parse(text);
+    const tree = parseBounded(lezer, text);
     let fixAt = -1;
     tree.topNode.cursor().iterate((n) => {
       if (fixAt >= 0) return false;
@@ -196,7 +290,7 @@ function parseWithScalarMinMax(input: string): { text: string; tree: ReturnType<
     renamed.set(fixAt, text.slice(fixAt, fixAt + 6));
     text = text.slice(0, fixAt) + 'minute' + text.slice(fixAt + 6);
   }
-  return { text, tree: lezer.parse(text), renamed };
+  return { text, tree: parseBounded(lezer, text), renamed };
 }
 
 /** Apply `fn` to the parts of `input` outside string literals (lengths must be kept). */
@@ -265,7 +359,7 @@ class Converter {
         const ch = this.children(n);
         const range = this.durationExpr(ch.find((c) => c.name === 'DurationExpr')!);
         return this.postfix(this.expr(ch[0]), n, (inner) => {
-          if (inner.kind !== 'vector') this.fail(this.pos(n), 'ranges only allowed for vector selectors');
+          if (inner.kind !== 'vector') this.fail(this.bracketPos(n), 'ranges only allowed for vector selectors');
           if (inner.offset || inner.at !== null || inner.atMod) this.fail(this.pos(n), 'no offset modifiers allowed before range');
           return { kind: 'matrix', vs: inner, range, pos: { start: inner.pos.start, end: n.to } };
         });
@@ -336,6 +430,13 @@ class Converter {
     }
   }
 
+  /** The `[` of a range (`sum(x)[5m]`), where Prometheus reports a range on a non-selector. */
+  private bracketPos(n: SyntaxNode): PosRange {
+    const dur = n.getChild('DurationExpr');
+    const at = this.src.lastIndexOf('[', dur ? dur.from : n.to);
+    return at >= n.from ? { start: at, end: n.to } : this.pos(n);
+  }
+
   /** Lezer binds postfix modifiers (`[..]`, `offset`, `@`) loosely; Prometheus binds them to the rightmost operand. */
   private postfix(inner: Expr, n: SyntaxNode, apply: (e: Expr) => Expr): Expr {
     if (inner.kind === 'binary') {
@@ -361,7 +462,12 @@ class Converter {
     }
   }
 
-  private vectorSelector(n: SyntaxNode, bypassEmptyCheck = false): VectorSelector {
+  /** The matchers of a selector node, without the non-empty check (`parseMetricSelector`). */
+  selectorMatchers(n: SyntaxNode): Matcher[] {
+    return this.vectorSelector(n, true, true).matchers;
+  }
+
+  private vectorSelector(n: SyntaxNode, bypassEmptyCheck = false, selectorOnly = false): VectorSelector {
     const id = n.getChild('Identifier');
     const name = id ? this.text(id) : '';
     const matchers: Matcher[] = [];
@@ -375,7 +481,7 @@ class Converter {
           const op = this.text(c.getChild('MatchOp')!) as MatchType;
           const val = this.unquote(c.getChild('StringLiteral', 'MatchOp') ?? c.lastChild!);
           if (label === METRIC_NAME) nameMatcherSet = true;
-          if (label === METRIC_NAME && name !== '') this.fail(this.pos(c), `metric name must not be set twice: ${JSON.stringify(name)} or ${JSON.stringify(val)}`);
+          if (label === METRIC_NAME && name !== '' && !selectorOnly) this.fail(this.pos(n), `metric name must not be set twice: ${JSON.stringify(name)} or ${JSON.stringify(val)}`);
           matchers.push(this.matcher(op, label, val, this.pos(c)));
         } else if (c.name === 'QuotedLabelName') {
           // A bare quoted string in braces is a metric name (UTF-8 syntax).
@@ -552,7 +658,7 @@ class Converter {
       if (!matching) matching = { card: 'one-to-one', on: false, labels: [], include: [], explicit: false };
       matching.fill = fill;
     }
-    return { kind: 'binary', op, lhs, rhs, bool, matching, pos: this.pos(n) };
+    return { kind: 'binary', op, lhs, rhs, bool, matching, pos: this.pos(n), opPos: this.pos(opNode) };
   }
 
   /** Prometheus's `checkAST`: the type rules. */
@@ -615,9 +721,9 @@ class Converter {
         const rt = this.check(e.rhs);
         const isCmp = COMPARISON_OPS.has(e.op);
         const isSet = SET_OPS.has(e.op);
-        if (e.bool && !isCmp) this.fail(e.pos, 'bool modifier can only be used on comparison operators');
+        if (e.bool && !isCmp) this.fail(e.opPos ?? e.pos, 'bool modifier can only be used on comparison operators');
         if ((lt !== 'scalar' && lt !== 'vector') || (rt !== 'scalar' && rt !== 'vector')) this.fail(e.pos, 'binary expression must contain only scalar and instant vector types');
-        if (isCmp && !e.bool && lt === 'scalar' && rt === 'scalar') this.fail(e.pos, 'comparisons between scalars must use BOOL modifier');
+        if (isCmp && !e.bool && lt === 'scalar' && rt === 'scalar') this.fail(e.opPos ?? e.pos, 'comparisons between scalars must use BOOL modifier');
         if ((lt !== 'vector' || rt !== 'vector') && e.matching && (e.matching.labels.length > 0 || e.matching.on)) {
           this.fail(e.pos, 'vector matching only allowed between instant vectors');
         }
@@ -629,7 +735,7 @@ class Converter {
         }
         if (e.matching && e.matching.on) {
           for (const l of e.matching.include) {
-            if (e.matching.labels.includes(l)) this.fail(e.pos, `label ${JSON.stringify(l)} must not occur in ON and GROUP clause at once`);
+            if (e.matching.labels.includes(l)) this.fail(e.opPos ?? e.pos, `label ${JSON.stringify(l)} must not occur in ON and GROUP clause at once`);
           }
         }
         if (lt === 'vector' && rt === 'vector' && !e.matching) e.matching = { card: 'one-to-one', on: false, labels: [], include: [], explicit: false };

@@ -4,6 +4,7 @@ import { unquoteGo } from '../../lib/go-string.js';
 import type { ComparisonOp } from '../model/index.js';
 import { TraceqlParseError, type AggregateFn, type FieldExpr, type Intrinsic, type MetricsFn, type SpansetOp, type Stage, type TraceqlQuery } from './ast.js';
 import { MAX_QUERY_NESTING, nestsDeeperThan } from '../../lib/nesting-depth.js';
+import { parseBounded } from '../../lib/lezer-recovery.js';
 
 const INTRINSICS: Record<string, Intrinsic> = {
   name: 'name',
@@ -74,7 +75,7 @@ export function parseTraceql(q: string): TraceqlQuery {
 function parseChecked(q: string): TraceqlQuery {
   // Tempo accepts quantiles written `.9`; the lezer grammar wants a leading zero.
   q = q.replace(/(quantile_over_time\([^)]*)/g, (m) => m.replace(/([,(]\s*)\.(\d)/g, '$10.$2'));
-  const tree = parser.parse(q);
+  const tree = parseBounded(parser, q);
   let err: SyntaxNode | undefined;
   tree.iterate({
     enter(n) {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseMetricSelector } from './selector-parser.js';
+import { parseMetricSelector } from './parser.js';
 
 const str = (s: string) => parseMetricSelector(s).map(String);
 
-describe('parseMetricSelector', () => {
+describe('parseMetricSelector (match[] selectors through the PromQL parser)', () => {
   it('parses names, matchers and quotings', () => {
     expect(str('up')).toEqual(['__name__="up"']);
     expect(str(' up { job = "a" , instance!~\'b.*\', x=~`c\\d`, } ')).toEqual(['__name__="up"', 'job="a"', 'instance!~"b.*"', 'x=~"c\\\\d"']);
@@ -40,5 +40,16 @@ describe('parseMetricSelector', () => {
 
   it('reports a bad regex at the matcher', () => {
     expect(() => parseMetricSelector('{foo=~"("}')).toThrow(/^1:2: parse error: error parsing regexp: /);
+  });
+});
+
+// Found by the fuzzer (test/fuzz): 20,000 nested parentheses cost the grammar's recovery over a second of the
+// shared event loop; nesting is now refused up front, as the LogQL and TraceQL parsers do.
+describe('hostile nesting', () => {
+  it('is refused before the grammar runs', async () => {
+    const { parseExpr } = await import('./parser.js');
+    expect(() => parseExpr('rate(x' + '('.repeat(20_000))).toThrow('parse error: expression nested too deeply (more than 256 levels)');
+    expect(() => parseMetricSelector('{'.repeat(20_000))).toThrow("1:2: parse error: unexpected left brace '{'");
+    expect(parseExpr('('.repeat(200) + '1' + ')'.repeat(200)).kind).toBe('paren');
   });
 });

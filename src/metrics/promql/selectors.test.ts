@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extractSelectors } from './exemplars-handler.js';
-import { unescapeLabelName } from './series-handlers.js';
+import { extractSelectors } from './selectors.js';
 
 describe('extractSelectors (parser.ExtractSelectors)', () => {
   it('finds every vector selector of an expression', () => {
@@ -11,18 +10,5 @@ describe('extractSelectors (parser.ExtractSelectors)', () => {
   it('refuses empty and broken expressions', () => {
     expect(() => extractSelectors('')).toThrow('1:1: parse error: no expression found in input');
     expect(() => extractSelectors('sum(')).toThrow(/^1:\d+: parse error: /);
-  });
-});
-
-describe('unescapeLabelName (model.UnescapeName, value encoding)', () => {
-  it.each([
-    ['job', 'job'],
-    ['U__service_2e_name', 'service.name'],
-    ['U__a__b', 'a_b'],
-    ['U__caf_e9_', 'café'],
-    ['U__bad_zz_', 'U__bad_zz_'],
-    ['U__open_2e', 'U__open_2e'],
-  ])('%s -> %s', (input, out) => {
-    expect(unescapeLabelName(input)).toBe(out);
   });
 });
