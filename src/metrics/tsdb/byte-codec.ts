@@ -3,6 +3,41 @@
 const f64 = new Float64Array(1);
 const f64b = new Uint8Array(f64.buffer);
 
+/** Unsigned varint of `v` at `p` (capacity ensured by the caller); returns the position after it. */
+export function putUvarint(b: Uint8Array, p: number, v: number): number {
+  // Above 2^31 bit operations would truncate: divide until the value fits, then shift.
+  while (v >= 0x80000000) {
+    b[p++] = (v % 0x80) | 0x80;
+    v = Math.floor(v / 0x80);
+  }
+  while (v >= 0x80) {
+    b[p++] = (v & 0x7f) | 0x80;
+    v >>>= 7;
+  }
+  b[p++] = v;
+  return p;
+}
+
+/** Zig-zag varint of `v` at `p` (capacity ensured by the caller); returns the position after it. */
+export function putVarint(b: Uint8Array, p: number, v: number): number {
+  return putUvarint(b, p, v >= 0 ? v * 2 : -v * 2 - 1);
+}
+
+/** The raw 8 bytes of a float64 at `p` (capacity ensured; NaN payloads kept); returns the position after them. */
+export function putFloat64(b: Uint8Array, p: number, v: number): number {
+  f64[0] = v;
+  // Eight stores beat a typed-array copy call for this size (WAL sample records are mostly floats).
+  b[p] = f64b[0];
+  b[p + 1] = f64b[1];
+  b[p + 2] = f64b[2];
+  b[p + 3] = f64b[3];
+  b[p + 4] = f64b[4];
+  b[p + 5] = f64b[5];
+  b[p + 6] = f64b[6];
+  b[p + 7] = f64b[7];
+  return p + 8;
+}
+
 export class ByteWriter {
   buf: Buffer;
   len = 0;
@@ -29,41 +64,18 @@ export class ByteWriter {
 
   uvarint(v: number): void {
     this.ensure(10);
-    const b = this.buf;
-    let p = this.len;
-    // Above 2^31 bit operations would truncate: divide until the value fits, then shift.
-    while (v >= 0x80000000) {
-      b[p++] = (v % 0x80) | 0x80;
-      v = Math.floor(v / 0x80);
-    }
-    while (v >= 0x80) {
-      b[p++] = (v & 0x7f) | 0x80;
-      v >>>= 7;
-    }
-    b[p++] = v;
-    this.len = p;
+    this.len = putUvarint(this.buf, this.len, v);
   }
 
   varint(v: number): void {
-    this.uvarint(v >= 0 ? v * 2 : -v * 2 - 1);
+    this.ensure(10);
+    this.len = putVarint(this.buf, this.len, v);
   }
 
   /** The raw 8 bytes of a float64 (NaN payloads kept). */
   float(v: number): void {
     this.ensure(8);
-    f64[0] = v;
-    const b = this.buf;
-    const p = this.len;
-    // Eight stores beat a typed-array copy call for this size (WAL sample records are mostly floats).
-    b[p] = f64b[0];
-    b[p + 1] = f64b[1];
-    b[p + 2] = f64b[2];
-    b[p + 3] = f64b[3];
-    b[p + 4] = f64b[4];
-    b[p + 5] = f64b[5];
-    b[p + 6] = f64b[6];
-    b[p + 7] = f64b[7];
-    this.len = p + 8;
+    this.len = putFloat64(this.buf, this.len, v);
   }
 
   u32(v: number): void {

@@ -1,5 +1,5 @@
 import { Labels, type MetricMetadata, type MetricType } from '../../model/index.js';
-import { ByteReader, type ByteWriter } from './byte-codec.js';
+import { ByteReader, putFloat64, putVarint, type ByteWriter } from './byte-codec.js';
 
 /**
  * The metrics WAL's record types (payloads inside the shared WAL's framing), compact binary:
@@ -42,36 +42,9 @@ export function encodeSamples(w: ByteWriter, refs: Uint32Array, ts: Float64Array
   for (let i = from; i < to; i++) {
     p = putVarint(b, p, refs[i] - baseRef);
     p = putVarint(b, p, ts[i] - baseT);
-    f64[0] = vs[i];
-    b[p] = f64b[0];
-    b[p + 1] = f64b[1];
-    b[p + 2] = f64b[2];
-    b[p + 3] = f64b[3];
-    b[p + 4] = f64b[4];
-    b[p + 5] = f64b[5];
-    b[p + 6] = f64b[6];
-    b[p + 7] = f64b[7];
-    p += 8;
+    p = putFloat64(b, p, vs[i]);
   }
   w.len = p;
-}
-
-const f64 = new Float64Array(1);
-const f64b = new Uint8Array(f64.buffer);
-
-/** Zig-zag varint of `v` at `p` (capacity already ensured); returns the new position. */
-function putVarint(b: Buffer, p: number, v: number): number {
-  let z = v >= 0 ? v * 2 : -v * 2 - 1;
-  while (z >= 0x80000000) {
-    b[p++] = (z % 0x80) | 0x80;
-    z = Math.floor(z / 0x80);
-  }
-  while (z >= 0x80) {
-    b[p++] = (z & 0x7f) | 0x80;
-    z >>>= 7;
-  }
-  b[p++] = z;
-  return p;
 }
 
 export function encodeMetadata(w: ByteWriter, entries: readonly { metric: string; meta: MetricMetadata }[]): void {
