@@ -1,15 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
-import { TENANT_SCOPES } from '../config/index.js';
+import { TENANT_ID_RE, TENANT_SCOPES } from '../config/index.js';
 import { hashTenantToken } from '../server/index.js';
 
 export interface CliOutput {
   stdout(s: string): void;
   stderr(s: string): void;
 }
-
-const TENANT_ID = /^[a-zA-Z0-9!\-_.*'()]{1,150}$/;
 
 const TOKENS_USAGE = `usage: sightline tokens create --tenant ID [--tenant ID...] --scope SCOPE [--scope SCOPE...] [--name NAME]
        sightline tokens hash < token
@@ -49,7 +47,7 @@ export function runTokens(argv: string[], out: CliOutput, stdin: () => string = 
   const scopes = values.scope ?? [];
   if (tenants.length === 0) return usage(out, 'at least one --tenant is required');
   if (scopes.length === 0) return usage(out, 'at least one --scope is required');
-  const badTenant = tenants.find((t) => !TENANT_ID.test(t));
+  const badTenant = tenants.find((t) => !TENANT_ID_RE.test(t));
   if (badTenant !== undefined) return usage(out, `invalid tenant ID "${badTenant}"`);
   const badScope = scopes.find((s) => !(TENANT_SCOPES as readonly string[]).includes(s));
   if (badScope !== undefined) return usage(out, `unknown scope "${badScope}"`);

@@ -16,5 +16,5 @@ export { traceLimitsSchema, traceOverridesSchema, type TraceLimits, type TracesC
 export type { MimirConfig } from './sections/mimir.js';
 export type { AlertmanagerSection } from './sections/alertmanager.js';
 export { CLIENT_AUTH_TYPES, webConfigSchema, type WebConfigFile } from './sections/web-config.js';
-export { TENANT_SCOPES } from './sections/server.js';
+export { TENANT_ID_RE, TENANT_SCOPES } from './sections/server.js';
 export { SECRET_PLACEHOLDER, redactSecretsYaml } from './redact-secrets.js';

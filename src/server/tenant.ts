@@ -1,3 +1,4 @@
+import { TENANT_ID_RE } from '../config/index.js';
 import { HttpError } from './errors.js';
 import { principalOf } from './tenant-auth.js';
 
@@ -12,8 +13,6 @@ export interface TenancyOptions {
   /** Used when multi-tenancy is off. */
   defaultTenant: string;
 }
-
-const TENANT_RE = /^[a-zA-Z0-9!\-_.*'()]{1,150}$/;
 
 /**
  * The tenant of a request, as Mimir/Loki/Tempo resolve it: the `X-Scope-OrgID` header when multi-tenancy is on
@@ -38,6 +37,6 @@ export function resolveTenant(headers: Record<string, string | string[] | undefi
   }
   if (id === undefined || id === '') throw new HttpError(401, 'unauthorized', 'no org id');
   if (id.includes('|')) throw new HttpError(400, 'bad_data', 'multiple org IDs are not supported for this request');
-  if (!TENANT_RE.test(id) || id === '.' || id === '..') throw new HttpError(400, 'bad_data', `tenant ID is invalid: ${JSON.stringify(id)}`);
+  if (!TENANT_ID_RE.test(id) || id === '.' || id === '..') throw new HttpError(400, 'bad_data', `tenant ID is invalid: ${JSON.stringify(id)}`);
   return id;
 }

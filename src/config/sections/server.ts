@@ -16,6 +16,9 @@ export const TENANT_SCOPES = [
   'admin',
 ] as const;
 
+/** A tenant ID as Mimir, Loki and Tempo accept it in `X-Scope-OrgID`. */
+export const TENANT_ID_RE = /^[a-zA-Z0-9!\-_.*'()]{1,150}$/;
+
 export const serverSection = z.strictObject({
   log_level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   log_format: z.enum(['json', 'logfmt']).default('json'),
@@ -53,7 +56,7 @@ export const serverSection = z.strictObject({
       z.strictObject({
         name: z.string().optional(),
         token_sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be the hex SHA-256 of the token'),
-        tenants: z.array(z.string().regex(/^[a-zA-Z0-9!\-_.*'()]{1,150}$/, 'invalid tenant ID')).min(1),
+        tenants: z.array(z.string().regex(TENANT_ID_RE, 'invalid tenant ID')).min(1),
         scopes: z.array(z.enum(TENANT_SCOPES)).min(1),
       }),
     )
