@@ -8,6 +8,15 @@ export const METADATA_LABELS = [METRIC_NAME, '__type__', '__unit__'];
  * one label set with one value slot per step (`has` marks the steps where the series has a value). Range vectors
  * (arguments of range functions) keep their raw samples with the window parameters.
  */
+/**
+ * Step values of short series (instant queries: one step each, over up to millions of series) are cut from shared
+ * zeroed slabs instead of two small ArrayBuffers per series; a slab lives as long as any series cut from it.
+ */
+const STEP_SLAB = 1 << 14;
+let stepSlabV = new Float64Array(STEP_SLAB);
+let stepSlabHas = new Uint8Array(STEP_SLAB);
+let stepSlabUsed = 0;
+
 export class StepSeries {
   constructor(
     public labels: Labels,
@@ -33,7 +42,15 @@ export class StepSeries {
   }
 
   static empty(labels: Labels, steps: number, dropName = false): StepSeries {
-    return new StepSeries(labels, new Float64Array(steps), new Uint8Array(steps), dropName);
+    if (steps > STEP_SLAB >> 6) return new StepSeries(labels, new Float64Array(steps), new Uint8Array(steps), dropName);
+    if (stepSlabUsed + steps > STEP_SLAB) {
+      stepSlabV = new Float64Array(STEP_SLAB);
+      stepSlabHas = new Uint8Array(STEP_SLAB);
+      stepSlabUsed = 0;
+    }
+    const a = stepSlabUsed;
+    stepSlabUsed += steps;
+    return new StepSeries(labels, stepSlabV.subarray(a, a + steps), stepSlabHas.subarray(a, a + steps), dropName);
   }
 
   count(): number {

@@ -8,6 +8,7 @@ import { decodeXorChunk } from './xor-chunk.js';
 type ChunkSource = (mint: number, maxt: number) => ChunkRef[];
 
 const EMPTY = new Float64Array(0);
+const NO_CHUNKS: readonly ChunkRef[] = [];
 const SLAB = 1 << 16;
 
 /**
@@ -15,24 +16,36 @@ const SLAB = 1 << 16;
  * 200k small ArrayBuffers. A slab lives as long as any batch cut from it.
  */
 class SampleSlab {
-  private t = new Float64Array(SLAB);
-  private v = new Float64Array(SLAB);
+  t = new Float64Array(SLAB);
+  v = new Float64Array(SLAB);
   private used = 0;
 
-  take(n: number): [Float64Array, Float64Array] {
-    if (n > SLAB >> 2) return [new Float64Array(n), new Float64Array(n)];
-    if (this.used + n > SLAB) {
+  /** Reserve `n` slots; returns their start in `t`/`v` (which may be new arrays after the call). */
+  reserve(n: number): number {
+    if (n > SLAB >> 2) {
+      // Too big to share: a private pair, used from 0 and then abandoned.
+      this.t = new Float64Array(n);
+      this.v = new Float64Array(n);
+      this.used = SLAB;
+      return 0;
+    }
+    if (this.used + n > this.t.length) {
       this.t = new Float64Array(SLAB);
       this.v = new Float64Array(SLAB);
       this.used = 0;
     }
     const a = this.used;
     this.used += n;
-    return [this.t.subarray(a, a + n), this.v.subarray(a, a + n)];
+    return a;
   }
 }
 
 const slab = new SampleSlab();
+
+/** Not labels.key(): that caches the key string on the (long-lived) head series' labels. */
+function seriesKey(labels: Labels): string {
+  return labels.flat.join('\xff');
+}
 
 /**
  * A series seen through the head and any number of blocks. Samples are decoded from the chunks on demand into
@@ -41,12 +54,22 @@ const slab = new SampleSlab();
 export class MergedSeries implements Series {
   constructor(
     readonly labels: Labels,
+    /** Block sources, asked per call. */
     private readonly sources: ChunkSource[],
+    /** The head's chunks, snapshotted when the querier selected the series. */
+    private readonly headChunks: readonly ChunkRef[] = NO_CHUNKS,
   ) {}
 
   samples(mint: number, maxt: number): SampleBatch {
-    const chunks: ChunkRef[] = [];
-    for (const src of this.sources) for (const c of src(mint, maxt)) chunks.push(c);
+    const head = this.headChunks;
+    let chunks: ChunkRef[];
+    if (this.sources.length === 0 && head.length === 1 && head[0].maxT >= mint && head[0].minT <= maxt) {
+      chunks = head as ChunkRef[]; // one open head chunk: the common case of a recent-data query
+    } else {
+      chunks = [];
+      for (const src of this.sources) for (const c of src(mint, maxt)) chunks.push(c);
+      for (const c of head) if (c.maxT >= mint && c.minT <= maxt) chunks.push(c);
+    }
     if (chunks.length === 0) return { t: EMPTY, v: EMPTY, length: 0 };
     if (chunks.length > 1) chunks.sort((a, b) => a.minT - b.minT);
     let total = 0;
@@ -55,19 +78,22 @@ export class MergedSeries implements Series {
       total += chunks[i].n;
       if (i > 0 && chunks[i].minT <= chunks[i - 1].maxT) overlapping = true;
     }
-    let [t, v] = slab.take(total);
-    let off = 0;
+    const base = slab.reserve(total);
+    let t = slab.t;
+    let v = slab.v;
+    let off = base;
     for (const c of chunks) off += decodeXorChunk(c.data, t, v, off, c.n);
+    let lo0 = base;
     let n = off;
     if (overlapping) {
-      const order = new Uint32Array(n);
-      for (let i = 0; i < n; i++) order[i] = i;
+      const order: number[] = [];
+      for (let i = base; i < n; i++) order.push(i);
       const tt = t;
-      const sortedIdx = Array.from(order).sort((a, b) => tt[a] - tt[b] || a - b);
-      const t2 = new Float64Array(n);
-      const v2 = new Float64Array(n);
+      order.sort((a, b) => tt[a] - tt[b] || a - b);
+      const t2 = new Float64Array(order.length);
+      const v2 = new Float64Array(order.length);
       let m = 0;
-      for (const i of sortedIdx) {
+      for (const i of order) {
         if (m > 0 && t2[m - 1] === t[i]) continue;
         t2[m] = t[i];
         v2[m] = v[i];
@@ -75,10 +101,11 @@ export class MergedSeries implements Series {
       }
       t = t2;
       v = v2;
+      lo0 = 0;
       n = m;
     }
     // first index with t >= mint
-    let a = 0;
+    let a = lo0;
     let b = n;
     while (a < b) {
       const mid = (a + b) >>> 1;
@@ -118,14 +145,9 @@ export class TsdbQuerier implements Querier {
   async select(matchers: readonly Matcher[], hints: SelectHints, sorted?: boolean): Promise<Series[]> {
     const mint = this.mint;
     const maxt = this.maxt;
-    const bySeries = new Map<string, { labels: Labels; sources: ChunkSource[] }>();
-    const add = (labels: Labels, src: ChunkSource) => {
-      // Not labels.key(): that caches the key string on the (long-lived) head series' labels.
-      const k = labels.flat.join('\xff');
-      const e = bySeries.get(k);
-      if (e) e.sources.push(src);
-      else bySeries.set(k, { labels, sources: [src] });
-    };
+    // Series from blocks (and the head, when blocks contributed) are merged by their label set; a head-only query
+    // (the common case: recent data) has unique series and skips the keyed map.
+    const bySeries = new Map<string, { labels: Labels; sources: ChunkSource[]; head: readonly ChunkRef[] }>();
     for (const block of this.blocks) {
       const ids = postingsForMatchers(block, matchers);
       if (ids.length === 0) continue;
@@ -134,9 +156,16 @@ export class TsdbQuerier implements Querier {
         let overlaps = false;
         for (let i = 0; i < c.length && !overlaps; i += 4) overlaps = c[i + 1] >= mint && c[i] <= maxt;
         if (!overlaps) continue;
-        add(bs.labels, (lo, hi) => block.chunksIn(bs, Math.max(lo, mint), Math.min(hi, maxt)));
+        const src: ChunkSource = (lo, hi) => block.chunksIn(bs, Math.max(lo, mint), Math.min(hi, maxt));
+        const k = seriesKey(bs.labels);
+        const e = bySeries.get(k);
+        if (e) e.sources.push(src);
+        else bySeries.set(k, { labels: bs.labels, sources: [src], head: NO_CHUNKS });
       }
     }
+    // A head-only query (recent data, the common case) has unique series: no keyed merge needed.
+    let out: MergedSeries[] = [];
+    const fromBlocks = bySeries.size > 0;
     const head = this.head;
     const refs = head ? postingsForMatchers(head, matchers) : [];
     for (let i = 0; i < refs.length; i++) {
@@ -145,10 +174,11 @@ export class TsdbQuerier implements Querier {
       // Snapshot the chunk list now: a later head truncation moves data to a block this querier does not see.
       const snap = s.chunksIn(mint, maxt);
       if (snap.length === 0) continue;
-      add(s.labels, (lo, hi) => snap.filter((c) => c.maxT >= lo && c.minT <= hi));
+      const e = fromBlocks ? bySeries.get(seriesKey(s.labels)) : undefined;
+      if (e) e.head = snap;
+      else out.push(new MergedSeries(s.labels, [], snap));
     }
-    let out: MergedSeries[] = [];
-    for (const e of bySeries.values()) out.push(new MergedSeries(e.labels, e.sources));
+    for (const e of bySeries.values()) out.push(new MergedSeries(e.labels, e.sources, e.head));
     if (sorted || (hints.limit && hints.limit > 0)) out.sort((a, b) => Labels.compare(a.labels, b.labels));
     if (hints.limit && hints.limit > 0 && out.length > hints.limit) out = out.slice(0, hints.limit);
     return out;

@@ -184,21 +184,33 @@ export function chunkNumSamples(chunk: Uint8Array): number {
   return (chunk[0] << 8) | chunk[1];
 }
 
-// Bit reader state of decodeXorChunk, module-level so that a decode allocates nothing (decoding is synchronous).
-let rChunk: Uint8Array = new Uint8Array(0);
-let rPos = 0;
-
-function readBits(bits: number): number {
-  let v = 0;
-  while (bits > 0) {
-    const byte = rChunk[rPos >>> 3];
-    const avail = 8 - (rPos & 7);
-    const take = avail < bits ? avail : bits;
-    v = (v << take) | ((byte >>> (avail - take)) & ((1 << take) - 1));
-    bits -= take;
-    rPos += take;
+/**
+ * The 32 bits of `chunk` starting at bit `pos` (most significant first), as a signed int32; bits past the end read as
+ * zero. Reading by position keeps the decoder's state in locals: no per-bit calls, no shared reader object.
+ */
+function peek32(chunk: Uint8Array, pos: number): number {
+  const i = pos >>> 3;
+  const sh = pos & 7;
+  const len = chunk.length;
+  let w: number;
+  if (i + 4 < len) {
+    w = (chunk[i] << 24) | (chunk[i + 1] << 16) | (chunk[i + 2] << 8) | chunk[i + 3];
+    if (sh !== 0) w = (w << sh) | (chunk[i + 4] >>> (8 - sh));
+  } else {
+    const b0 = i < len ? chunk[i] : 0;
+    const b1 = i + 1 < len ? chunk[i + 1] : 0;
+    const b2 = i + 2 < len ? chunk[i + 2] : 0;
+    const b3 = i + 3 < len ? chunk[i + 3] : 0;
+    const b4 = i + 4 < len ? chunk[i + 4] : 0;
+    w = (b0 << 24) | (b1 << 16) | (b2 << 8) | b3;
+    if (sh !== 0) w = (w << sh) | (b4 >>> (8 - sh));
   }
-  return v >>> 0;
+  return w;
+}
+
+/** `n` (1..32) bits at bit `pos`, unsigned. */
+function bitsAt(chunk: Uint8Array, pos: number, n: number): number {
+  return peek32(chunk, pos) >>> (32 - n);
 }
 
 /**
@@ -208,13 +220,13 @@ function readBits(bits: number): number {
 export function decodeXorChunk(chunk: Uint8Array, outT: Float64Array, outV: Float64Array, offset: number, limit = chunkNumSamples(chunk)): number {
   const n = Math.min(limit, chunkNumSamples(chunk));
   if (n === 0) return 0;
-  rChunk = chunk;
-  rPos = CHUNK_HEADER * 8;
-  u32[1] = readBits(32);
-  u32[0] = readBits(32);
+  let pos = CHUNK_HEADER * 8;
+  u32[1] = bitsAt(chunk, pos, 32);
+  u32[0] = bitsAt(chunk, pos + 32, 32);
   let t = f64[0];
-  let vhi = readBits(32);
-  let vlo = readBits(32);
+  let vhi = bitsAt(chunk, pos + 64, 32);
+  let vlo = bitsAt(chunk, pos + 96, 32);
+  pos += 128;
   u32[1] = vhi;
   u32[0] = vlo;
   outT[offset] = t;
@@ -223,38 +235,55 @@ export function decodeXorChunk(chunk: Uint8Array, outT: Float64Array, outV: Floa
   let leading = 0;
   let trailing = 0;
   for (let i = 1; i < n; i++) {
-    // timestamp
-    let ctrl = 0;
-    while (ctrl < 4 && readBits(1) === 1) ctrl++;
-    let dod: number;
-    if (ctrl === 0) dod = 0;
-    else if (ctrl === 1) dod = signExtend(readBits(5), 5);
-    else if (ctrl === 2) dod = signExtend(readBits(14), 14);
-    else if (ctrl === 3) dod = signExtend(readBits(20), 20);
-    else {
-      u32[1] = readBits(32);
-      u32[0] = readBits(32);
-      dod = f64[0];
+    // timestamp: up to four '1' bits choose the bucket ('0' ends the prefix early)
+    let w = peek32(chunk, pos);
+    if (w >= 0) {
+      pos += 1; // '0': same delta
+    } else {
+      const ones = Math.clz32(~w);
+      let dod: number;
+      if (ones === 1) {
+        dod = signExtend((w >>> 25) & 0x1f, 5);
+        pos += 7;
+      } else if (ones === 2) {
+        dod = signExtend((w >>> 15) & 0x3fff, 14);
+        pos += 17;
+      } else if (ones === 3) {
+        dod = signExtend((w >>> 8) & 0xfffff, 20);
+        pos += 24;
+      } else {
+        u32[1] = bitsAt(chunk, pos + 4, 32);
+        u32[0] = bitsAt(chunk, pos + 36, 32);
+        dod = f64[0];
+        pos += 68;
+      }
+      delta += dod;
     }
-    delta += dod;
     t += delta;
-    // value
-    if (readBits(1) === 1) {
-      if (readBits(1) === 1) {
-        leading = readBits(5);
-        let sig = readBits(6);
+    // value: '0' same bits | '10' previous window | '11' + 5 bits leading + 6 bits count
+    w = peek32(chunk, pos);
+    if (w >= 0) {
+      pos += 1;
+    } else {
+      if ((w & 0x40000000) !== 0) {
+        leading = (w >>> 25) & 0x1f;
+        let sig = (w >>> 19) & 0x3f;
         if (sig === 0) sig = 64;
         trailing = 64 - leading - sig;
+        pos += 13;
+      } else {
+        pos += 2;
       }
       const sig = 64 - leading - trailing;
       let h = 0;
       let l: number;
       if (sig > 32) {
-        h = readBits(sig - 32);
-        l = readBits(32);
+        h = bitsAt(chunk, pos, sig - 32);
+        l = bitsAt(chunk, pos + sig - 32, 32);
       } else {
-        l = readBits(sig);
+        l = bitsAt(chunk, pos, sig);
       }
+      pos += sig;
       let xh: number;
       let xl: number;
       if (trailing === 0) {
