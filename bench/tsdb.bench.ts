@@ -228,22 +228,40 @@ function promtoolBytesPerSample(d: Dataset): { bytes_per_sample: number; blocks:
   }
 }
 
-/** Select every series over the whole range (blocks + head) and decode all samples. */
+/**
+ * Select every series over the whole range (blocks + head) and decode all samples. Five rounds after a warm-up; the
+ * best round is reported, in wall time and in CPU time of this process (the CPU figure holds on a busy machine).
+ */
 async function queryDecodeSpeed(db: Tsdb, d: Dataset): Promise<void> {
   const { Matcher } = await import('../src/model/index.js');
-  for (let round = 0; round < 2; round++) {
+  let best = { wall: Infinity, cpu: Infinity, select: 0, series: 0, n: 0 };
+  for (let round = 0; round < 6; round++) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const q = await db.querier(0, Number.MAX_SAFE_INTEGER);
     const series = await q.select([new Matcher('=', 'job', 'app')], { start: 0, end: Number.MAX_SAFE_INTEGER });
     const tSelect = performance.now() - t0;
     let n = 0;
     for (const s of series) n += s.samples(0, Number.MAX_SAFE_INTEGER).length;
-    const secs = (performance.now() - t0) / 1000;
+    const wall = (performance.now() - t0) / 1000;
+    const c = process.cpuUsage(c0);
+    const cpu = (c.user + c.system) / 1e6;
     q.close();
     if (n !== d.series * d.perSeries) throw new Error(`query returned ${n} samples, want ${d.series * d.perSeries}`);
-    if (round === 1)
-      emit({ figure: 'query_decode', series: series.length, samples: n, select_ms: +tSelect.toFixed(1), seconds: +secs.toFixed(3), samples_per_sec: Math.round(n / secs), from: `${db.blockMetas().length} blocks + head` });
+    if (round > 0 && cpu < best.cpu) best = { wall: Math.min(best.wall, wall), cpu, select: tSelect, series: series.length, n };
+    else if (round > 0) best.wall = Math.min(best.wall, wall);
   }
+  emit({
+    figure: 'query_decode',
+    series: best.series,
+    samples: best.n,
+    select_ms: +best.select.toFixed(1),
+    seconds: +best.wall.toFixed(3),
+    samples_per_sec: Math.round(best.n / best.wall),
+    cpu_seconds: +best.cpu.toFixed(3),
+    samples_per_cpu_sec: Math.round(best.n / best.cpu),
+    from: `${db.blockMetas().length} blocks + head`,
+  });
 }
 
 async function bytesPerSample(jitterMs: number, floatGauges: boolean): Promise<void> {
