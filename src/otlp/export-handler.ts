@@ -5,6 +5,7 @@ import type { Signal } from './proto/codec.js';
 import type { OtlpSinks, PushOutcome } from './sinks.js';
 import { otlpLogsToLokiStreams } from './translate/logs-to-loki.js';
 import { appendOtlpMetrics, countDataPoints } from './translate/metrics-to-prometheus.js';
+import { spanCount } from './proto/trace-decoder.js';
 
 export type Transport = 'grpc' | 'http';
 
@@ -35,7 +36,7 @@ export class ReceiverMetrics {
 
 export function countSpans(req: ExportTraceServiceRequest): number {
   let n = 0;
-  for (const rs of req.resourceSpans ?? []) for (const ss of rs.scopeSpans ?? []) n += ss.spans?.length ?? 0;
+  for (const rs of req.resourceSpans ?? []) for (const ss of rs.scopeSpans ?? []) n += spanCount(ss);
   return n;
 }
 

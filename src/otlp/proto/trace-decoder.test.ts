@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OtlpDecodeError, Types, decodeTracesRequest, encodeTracesRequest, resourceSpansToJson } from './codec.js';
+import { MAX_ANY_VALUE_DEPTH, spanCount, undecodedSpans } from './trace-decoder.js';
 
 const request = {
   resourceSpans: [
@@ -57,4 +58,48 @@ describe('hand-written trace decoder', () => {
     expect(() => decodeTracesRequest(bytes.subarray(0, bytes.length - 3))).toThrow(OtlpDecodeError);
     expect(() => decodeTracesRequest(Uint8Array.from([0x0f, 0x01]))).toThrow(/invalid wire type 7/);
   });
+
+  it('builds spans only when read: counting and re-encoding use the bytes they arrived with', () => {
+    const two = structuredClone(request);
+    const first = two.resourceSpans[0].scopeSpans[0].spans[0];
+    two.resourceSpans[0].scopeSpans[0].spans.push({ ...first, name: 'second' });
+    const bytes = Types.ExportTraceServiceRequest.encode(Types.ExportTraceServiceRequest.fromObject(two)).finish();
+    const ss = decodeTracesRequest(bytes).resourceSpans![0].scopeSpans![0];
+    expect(spanCount(ss)).toBe(2);
+    expect(undecodedSpans(ss)).toHaveLength(2);
+    expect(Buffer.from(encodeTracesRequest(decodeTracesRequest(bytes))).equals(Buffer.from(bytes))).toBe(true);
+    // Reading builds them once; replacing them is what the encoder then writes.
+    expect(ss.spans!.map((s) => s.name)).toEqual(['GET /', 'second']);
+    expect(undecodedSpans(ss)).toBeUndefined();
+    expect(ss.spans).toBe(ss.spans);
+    const req = decodeTracesRequest(bytes);
+    const scope = req.resourceSpans![0].scopeSpans![0];
+    scope.spans = scope.spans!.filter((s) => s.name === 'second');
+    expect(spanCount(scope)).toBe(1);
+    const again = decodeTracesRequest(encodeTracesRequest(req));
+    expect(again.resourceSpans![0].scopeSpans![0].spans!.map((s) => s.name)).toEqual(['second']);
+    // Copies (spread, JSON) see the spans.
+    expect({ ...decodeTracesRequest(bytes).resourceSpans![0].scopeSpans![0] }.spans).toHaveLength(2);
+    expect(JSON.parse(JSON.stringify(decodeTracesRequest(bytes).resourceSpans![0].scopeSpans![0])).spans).toHaveLength(2);
+  });
+
+  it('still refuses a malformed span when the request arrives, before anything reads it', () => {
+    // Built by hand: protobufjs refuses to encode messages this deep.
+    const varint = (n: number): number[] => (n < 0x80 ? [n] : [(n & 0x7f) | 0x80, ...varint(n >>> 7)]);
+    const field = (tag: number, body: number[]): number[] => [tag, ...varint(body.length), ...body];
+    const requestWithAttr = (levels: number): Uint8Array => {
+      let any = field(0x0a, [0x78]); // AnyValue{stringValue: "x"}
+      for (let i = 0; i < levels; i++) any = field(0x2a, field(0x0a, any)); // AnyValue{arrayValue{values: [any]}}
+      const kv = [...field(0x0a, [0x64]), ...field(0x12, any)];
+      return Uint8Array.from(field(0x0a, field(0x12, field(0x12, field(0x4a, kv)))));
+    };
+    // The attribute's value is depth 1; each array level adds one.
+    expect(spanCount(decodeTracesRequest(requestWithAttr(MAX_ANY_VALUE_DEPTH - 1)).resourceSpans![0].scopeSpans![0])).toBe(1);
+    expect(() => decodeTracesRequest(requestWithAttr(MAX_ANY_VALUE_DEPTH))).toThrow(/AnyValue nested deeper than 128/);
+    // An event inside a span whose fixed64 time is cut short; a bad wire type inside a link's attribute.
+    const spanOf = (span: number[]) => Uint8Array.from(field(0x0a, field(0x12, field(0x12, span))));
+    expect(() => decodeTracesRequest(spanOf(field(0x5a, [0x09, 1, 2, 3])))).toThrow(/truncated fixed64/);
+    expect(() => decodeTracesRequest(spanOf(field(0x6a, field(0x22, [0x0f, 0x01]))))).toThrow(/invalid wire type 7/);
+  });
 });
+

@@ -81,16 +81,21 @@ function scope(r: WireReader): InstrumentationScope {
 }
 
 function scopeSpans(r: WireReader): ScopeSpans {
-  const ss: ScopeSpans = { scope: null, spans: [], schemaUrl: '' };
+  const ss: ScopeSpans = { scope: null, schemaUrl: '' };
+  const raws: Uint8Array[] = [];
   while (!r.done()) {
     const tag = r.uint32();
     switch (tag) {
       case (1 << 3) | 2:
         ss.scope = scope(r.sub());
         break;
-      case (2 << 3) | 2:
-        ss.spans!.push(span(r.sub()));
+      case (2 << 3) | 2: {
+        const e = r.lengthEnd();
+        const start = r.pos;
+        checkMessage(r, e, K_SPAN, 0);
+        raws.push(r.buf.subarray(start, e));
         break;
+      }
       case (3 << 3) | 2:
         ss.schemaUrl = r.string();
         break;
@@ -98,7 +103,101 @@ function scopeSpans(r: WireReader): ScopeSpans {
         r.skip(tag & 7);
     }
   }
+  return withLazySpans(ss, raws);
+}
+
+/** The encoded spans of a ScopeSpans whose `spans` were never read (so none was changed), else undefined. */
+const RAW_SPANS = Symbol('encoded spans, not yet decoded');
+type LazyScopeSpans = ScopeSpans & { [RAW_SPANS]?: Uint8Array[] };
+
+/**
+ * Spans are checked when the request arrives (a malformed span fails the whole request, as with eager decoding) but
+ * built only when something reads `spans`: a pipeline that only counts, batches and forwards them (the Collector's
+ * usual `memory_limiter → batch → otlp`) re-sends the bytes they came with and never allocates a span object.
+ */
+function withLazySpans(ss: ScopeSpans, raws: Uint8Array[]): ScopeSpans {
+  const lazy = ss as LazyScopeSpans;
+  let spans: Span[] | undefined;
+  Object.defineProperty(lazy, RAW_SPANS, { value: raws, writable: true, enumerable: false, configurable: true });
+  Object.defineProperty(lazy, 'spans', {
+    enumerable: true,
+    configurable: true,
+    get(): Span[] {
+      if (spans === undefined) {
+        spans = raws.map(decodeSpanBytes);
+        lazy[RAW_SPANS] = undefined;
+      }
+      return spans;
+    },
+    set(v: Span[]) {
+      spans = v;
+      lazy[RAW_SPANS] = undefined;
+    },
+  });
   return ss;
+}
+
+/** The bytes of each span of `ss` as they arrived, when its spans were never read or replaced; else undefined. */
+export function undecodedSpans(ss: ScopeSpans): readonly Uint8Array[] | undefined {
+  return (ss as LazyScopeSpans)[RAW_SPANS];
+}
+
+/** How many spans `ss` holds, without building them. */
+export function spanCount(ss: ScopeSpans): number {
+  return (ss as LazyScopeSpans)[RAW_SPANS]?.length ?? ss.spans?.length ?? 0;
+}
+
+// Message kinds the structural check walks into: exactly the embedded messages the decoder below reads.
+const K_SPAN = 0;
+const K_EVENT = 1;
+const K_LINK = 2;
+const K_STATUS = 3;
+const K_KEY_VALUE = 4;
+const K_ANY_VALUE = 5;
+const K_ARRAY = 6;
+const K_KV_LIST = 7;
+const K_NONE = -1;
+
+/** The kind of the embedded message in field `field` of a `kind` message, or K_NONE for a scalar/bytes field. */
+function nestedKind(kind: number, field: number): number {
+  switch (kind) {
+    case K_SPAN:
+      return field === 9 ? K_KEY_VALUE : field === 11 ? K_EVENT : field === 13 ? K_LINK : field === 15 ? K_STATUS : K_NONE;
+    case K_EVENT:
+      return field === 3 ? K_KEY_VALUE : K_NONE;
+    case K_LINK:
+      return field === 4 ? K_KEY_VALUE : K_NONE;
+    case K_KEY_VALUE:
+      return field === 2 ? K_ANY_VALUE : K_NONE;
+    case K_ANY_VALUE:
+      return field === 5 ? K_ARRAY : field === 6 ? K_KV_LIST : K_NONE;
+    case K_ARRAY:
+      return field === 1 ? K_ANY_VALUE : K_NONE;
+    case K_KV_LIST:
+      return field === 1 ? K_KEY_VALUE : K_NONE;
+    default:
+      return K_NONE;
+  }
+}
+
+/**
+ * Walks the fields of one message in [r.pos, end) without building anything and fails exactly where the decoder
+ * would: truncation, invalid wire types, AnyValue nesting deeper than MAX_ANY_VALUE_DEPTH (counted as the decoder
+ * counts it: a key-value's value one deeper than the key-value, an array element one deeper than its array).
+ */
+function checkMessage(r: WireReader, end: number, kind: number, depth: number): void {
+  if (kind === K_ANY_VALUE && depth > MAX_ANY_VALUE_DEPTH) r.fail(`AnyValue nested deeper than ${MAX_ANY_VALUE_DEPTH}`);
+  while (r.pos < end) {
+    const tag = r.uint32(end);
+    const nested = (tag & 7) === 2 ? nestedKind(kind, tag >>> 3) : K_NONE;
+    if (nested === K_NONE) {
+      r.skip(tag & 7, end);
+      continue;
+    }
+    const e = r.lengthEnd(end);
+    checkMessage(r, e, nested, nested === K_ANY_VALUE ? depth + 1 : depth);
+    r.pos = e;
+  }
 }
 
 const EMPTY = Buffer.alloc(0);

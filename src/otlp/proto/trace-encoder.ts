@@ -1,5 +1,6 @@
 import type protobuf from 'protobufjs';
 import type { InstrumentationScope, Resource, ResourceSpans, Span } from './types.js';
+import { undecodedSpans } from './trace-decoder.js';
 
 /**
  * Encodes `TracesData` / `ExportTraceServiceRequest` (field 1: repeated ResourceSpans) reusing the bytes each
@@ -40,7 +41,7 @@ export function encodeResourceSpansList(list: ResourceSpans[], enc: SubEncoders)
     const schema = rs.schemaUrl ? Buffer.from(rs.schemaUrl) : undefined;
     const scopes = (rs.scopeSpans ?? []).map((ss) => {
       const scope = ss.scope ? bytesOf(ss.scope, enc.scope) : undefined;
-      const spans = (ss.spans ?? []).map((s) => bytesOf(s, enc.span));
+      const spans = undecodedSpans(ss) ?? (ss.spans ?? []).map((s) => bytesOf(s, enc.span));
       const sschema = ss.schemaUrl ? Buffer.from(ss.schemaUrl) : undefined;
       let size = scope ? fieldSize(scope.length) : 0;
       for (const b of spans) size += fieldSize(b.length);
