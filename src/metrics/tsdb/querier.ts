@@ -132,7 +132,7 @@ export class TsdbQuerier implements Querier {
       for (const bs of block.readSeries(ids)) {
         const c = bs.chunks;
         let overlaps = false;
-        for (let i = 0; i < c.length && !overlaps; i += 4) overlaps = c[i + 1] >= mint && c[i] <= maxt;
+        for (let i = 0; i < c.length && !overlaps; i += 3) overlaps = c[i + 1] >= mint && c[i] <= maxt;
         if (!overlaps) continue;
         add(bs.labels, (lo, hi) => block.chunksIn(bs, Math.max(lo, mint), Math.min(hi, maxt)));
       }
