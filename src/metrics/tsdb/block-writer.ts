@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { compareStrings, type Labels } from '../../model/index.js';
 import { ByteWriter } from './byte-codec.js';
 import { crc32c } from './crc32c.js';
+import { fsyncDir, writeFileSynced } from './durable-file.js';
+import { encodeTombstones } from './tombstones.js';
 import { chunkNumSamples } from './xor-chunk.js';
 
 /**
@@ -234,45 +236,7 @@ function encodeIndex(written: { labels: Labels; metas: number[] }[], symbolSet: 
   return w;
 }
 
-/** A `tombstones` file (Prometheus's format: magic, version, per stone series ref, mint, maxt; CRC-32C). */
-export function encodeTombstones(stones: { ref: number; mint: number; maxt: number }[]): Buffer {
-  const w = new ByteWriter(64);
-  w.u32be(TOMBSTONES_MAGIC);
-  w.byte(1);
-  for (const s of stones) {
-    w.uvarint(s.ref);
-    w.varint(s.mint);
-    w.varint(s.maxt);
-  }
-  w.u32be(crc32c(w.buf, 5, w.len));
-  return Buffer.from(w.view());
-}
 
-export const TOMBSTONES_MAGIC = 0x0130ba30;
-
-function writeFileSynced(path: string, data: Uint8Array): void {
-  const fd = openSync(path, 'w');
-  try {
-    let off = 0;
-    while (off < data.length) off += writeSync(fd, data, off, data.length - off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function fsyncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // not supported on every platform
-  }
-}
 
 /**
  * Write `series` (sorted by labels, chunks in time order, all inside [minTime, maxTime)) as a block in `parentDir`.
@@ -321,7 +285,7 @@ export async function writeBlock(
       return null;
     }
     writeFileSynced(join(tmp, 'index'), encodeIndex(written, symbols).view());
-    writeFileSynced(join(tmp, 'tombstones'), encodeTombstones([]));
+    writeFileSynced(join(tmp, 'tombstones'), encodeTombstones(new Map()));
     const meta: BlockMeta = {
       ulid: id,
       minTime,

@@ -4,6 +4,8 @@ import { Labels } from '../../model/index.js';
 import { ByteReader } from './byte-codec.js';
 import { CHUNK_ENCODING_XOR, INDEX_MAGIC, INDEX_VERSION, META_VERSION, OLD_SIGHTLINE_INDEX_MAGIC, TOC_SIZE, type BlockMeta } from './block-writer.js';
 import { crc32c } from './crc32c.js';
+import { replaceFile } from './durable-file.js';
+import { addInterval, chunkWithout, covers, encodeTombstones, overlaps, readTombstones, type TombstoneMap } from './tombstones.js';
 import type { ChunkRef } from './head.js';
 import { EMPTY_POSTINGS, type PostingsIndex } from './postings.js';
 
@@ -91,12 +93,68 @@ export class Block implements PostingsIndex {
   readers = 0;
   private deleteWhenUnused = false;
   readonly size: number;
+  /** Deleted time ranges per series id (the `tombstones` file). */
+  private tombstones: TombstoneMap;
 
   private constructor(
     readonly dir: string,
     readonly meta: BlockMeta,
   ) {
     this.size = dirSize(dir);
+    try {
+      this.tombstones = readTombstones(join(dir, 'tombstones'));
+    } catch (e) {
+      throw new BlockCorruptError(dir, `tombstones: ${(e as Error).message}`);
+    }
+  }
+
+  get hasTombstones(): boolean {
+    return this.tombstones.size > 0;
+  }
+
+  /**
+   * Prometheus's `Block.Delete`: mark [mint, maxt] deleted for the series `ids` that have a chunk in that range;
+   * the `tombstones` file and `meta.json` are replaced atomically. Returns how many series got a tombstone.
+   */
+  addTombstones(ids: Uint32Array, mint: number, maxt: number): number {
+    let n = 0;
+    const next = new Map(this.tombstones);
+    for (const s of this.readSeries(ids)) {
+      let hit = false;
+      for (let i = 0; i < s.chunks.length && !hit; i += 3) hit = s.chunks[i] <= maxt && s.chunks[i + 1] >= mint;
+      if (!hit) continue;
+      next.set(s.id, addInterval(next.get(s.id) ?? [], mint, maxt));
+      n++;
+    }
+    if (n === 0) return 0;
+    replaceFile(join(this.dir, 'tombstones'), encodeTombstones(next));
+    let count = 0;
+    for (const iv of next.values()) count += iv.length / 2;
+    this.meta.stats.numTombstones = count;
+    replaceFile(join(this.dir, 'meta.json'), Buffer.from(JSON.stringify(this.meta, null, 2)));
+    this.tombstones = next;
+    return n;
+  }
+
+  /** True when the series has a chunk overlapping [mint, maxt] that is not deleted entirely. */
+  hasVisibleChunk(s: BlockSeries, mint: number, maxt: number): boolean {
+    const iv = this.tombstones.get(s.id);
+    const c = s.chunks;
+    for (let i = 0; i < c.length; i += 3) if (c[i + 1] >= mint && c[i] <= maxt && !(iv && covers(iv, c[i], c[i + 1]))) return true;
+    return false;
+  }
+
+  /** Every chunk of the series with its deleted samples removed (for compaction and `clean_tombstones`). */
+  chunksWithoutDeleted(s: BlockSeries): ChunkRef[] {
+    const iv = this.tombstones.get(s.id);
+    const out: ChunkRef[] = [];
+    for (let i = 0; i < s.chunks.length; i += 3) {
+      const data = this.readChunk(s.chunks[i + 2]);
+      const c: ChunkRef | null = { data, minT: s.chunks[i], maxT: s.chunks[i + 1], n: (data[0] << 8) | data[1] };
+      const kept = iv ? chunkWithout(c, iv) : c;
+      if (kept) out.push(kept);
+    }
+    return out;
   }
 
   static open(dir: string): Block {
@@ -330,14 +388,18 @@ export class Block implements PostingsIndex {
     return buf.subarray(p + 1, p + 1 + len);
   }
 
-  /** The chunks of a series overlapping [mint, maxt], read from disk. */
+  /** The chunks of a series overlapping [mint, maxt], read from disk, with the series' deleted ranges attached. */
   chunksIn(s: BlockSeries, mint: number, maxt: number): ChunkRef[] {
     const out: ChunkRef[] = [];
     const c = s.chunks;
+    const iv = this.tombstones.get(s.id);
     for (let i = 0; i < c.length; i += 3) {
       if (c[i + 1] < mint || c[i] > maxt) continue;
+      if (iv && covers(iv, c[i], c[i + 1])) continue;
       const data = this.readChunk(c[i + 2]);
-      out.push({ data, minT: c[i], maxT: c[i + 1], n: (data[0] << 8) | data[1] });
+      const ref: ChunkRef = { data, minT: c[i], maxT: c[i + 1], n: (data[0] << 8) | data[1] };
+      if (iv && overlaps(iv, c[i], c[i + 1])) ref.deleted = iv;
+      out.push(ref);
     }
     return out;
   }

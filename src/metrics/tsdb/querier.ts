@@ -3,6 +3,7 @@ import type { Querier, SelectHints, Series } from '../storage-api/interface.js';
 import type { Block } from './block.js';
 import type { ChunkRef, Head } from './head.js';
 import { postingsForMatchers } from './postings.js';
+import { dropDeleted } from './tombstones.js';
 import { decodeXorChunk } from './xor-chunk.js';
 
 type ChunkSource = (mint: number, maxt: number) => ChunkRef[];
@@ -57,7 +58,10 @@ export class MergedSeries implements Series {
     }
     let [t, v] = slab.take(total);
     let off = 0;
-    for (const c of chunks) off += decodeXorChunk(c.data, t, v, off, c.n);
+    for (const c of chunks) {
+      const k = decodeXorChunk(c.data, t, v, off, c.n);
+      off = c.deleted ? dropDeleted(t, v, off, k, c.deleted) : off + k;
+    }
     let n = off;
     if (overlapping) {
       const order = new Uint32Array(n);
@@ -130,10 +134,7 @@ export class TsdbQuerier implements Querier {
       const ids = postingsForMatchers(block, matchers);
       if (ids.length === 0) continue;
       for (const bs of block.readSeries(ids)) {
-        const c = bs.chunks;
-        let overlaps = false;
-        for (let i = 0; i < c.length && !overlaps; i += 3) overlaps = c[i + 1] >= mint && c[i] <= maxt;
-        if (!overlaps) continue;
+        if (!block.hasVisibleChunk(bs, mint, maxt)) continue;
         add(bs.labels, (lo, hi) => block.chunksIn(bs, Math.max(lo, mint), Math.min(hi, maxt)));
       }
     }
