@@ -362,44 +362,80 @@ export class Block implements PostingsIndex {
     return seg;
   }
 
-  /** One chunk's XOR data (`ref` = segment sequence × 2^32 + offset), checksum verified. */
-  readChunk(ref: number): Uint8Array {
-    this.lastUsed = Date.now();
-    const seg = this.segment(Math.floor(ref / 2 ** 32));
-    const off = ref % 2 ** 32;
-    let buf = preadUpTo(seg.fd, Math.min(CHUNK_READ_AHEAD, seg.size - off), off);
+  /**
+   * The chunk at `p` of `buf` (which holds the segment's bytes from `ref - p` on): its XOR data, checksum verified,
+   * or null when the buffer ends before the chunk does.
+   */
+  private parseChunk(buf: Buffer, p: number, ref: number): Uint8Array | null {
     let len = 0;
-    let p = 0;
     let mul = 1;
+    const start = p;
     for (;;) {
-      if (p >= buf.length || p >= 5) throw new BlockCorruptError(this.dir, `chunk ${ref}: bad length`);
+      if (p >= buf.length) return null;
+      if (p - start >= 5) throw new BlockCorruptError(this.dir, `chunk ${ref}: bad length`);
       const b = buf[p++];
       len += (b & 0x7f) * mul;
       if (b < 0x80) break;
       mul *= 0x80;
     }
-    const total = p + 1 + len + 4;
-    if (total > buf.length) {
-      if (off + total > seg.size) throw new BlockCorruptError(this.dir, `chunk ${ref} runs past the end of its segment`);
-      buf = pread(seg.fd, total, off);
-    }
+    if (p + 1 + len + 4 > buf.length) return null;
     if (crc32c(buf, p, p + 1 + len) !== buf.readUInt32BE(p + 1 + len)) throw new BlockCorruptError(this.dir, `chunk ${ref} checksum mismatch`);
     if (buf[p] !== CHUNK_ENCODING_XOR) throw new UnsupportedBlockFormatError(this.dir, `chunk ${ref}: encoding ${buf[p]} (only float XOR chunks are read; native histograms are not)`);
     return buf.subarray(p + 1, p + 1 + len);
   }
 
-  /** The chunks of a series overlapping [mint, maxt], read from disk, with the series' deleted ranges attached. */
+  /** One chunk's XOR data (`ref` = segment sequence × 2^32 + offset), checksum verified. */
+  readChunk(ref: number): Uint8Array {
+    this.lastUsed = Date.now();
+    const seg = this.segment(Math.floor(ref / 2 ** 32));
+    const off = ref % 2 ** 32;
+    const data = this.parseChunk(preadUpTo(seg.fd, Math.min(CHUNK_READ_AHEAD, seg.size - off), off), 0, ref);
+    if (data) return data;
+    // longer than the read-ahead: its length is in the first bytes
+    const head = preadUpTo(seg.fd, Math.min(5, seg.size - off), off);
+    let len = 0;
+    for (let i = 0, mul = 1; i < head.length; i++, mul *= 0x80) {
+      len += (head[i] & 0x7f) * mul;
+      if (head[i] < 0x80) break;
+    }
+    const whole = this.parseChunk(preadUpTo(seg.fd, Math.min(5 + 1 + len + 4, seg.size - off), off), 0, ref);
+    if (!whole) throw new BlockCorruptError(this.dir, `chunk ${ref} runs past the end of its segment`);
+    return whole;
+  }
+
+  /**
+   * The chunks of a series overlapping [mint, maxt], read from disk (a series' chunks lie next to each other in
+   * a segment: one read for all of them), with the series' deleted ranges attached.
+   */
   chunksIn(s: BlockSeries, mint: number, maxt: number): ChunkRef[] {
     const out: ChunkRef[] = [];
     const c = s.chunks;
     const iv = this.tombstones.get(s.id);
+    let buf: Buffer | null = null;
+    let bufRef = 0;
     for (let i = 0; i < c.length; i += 3) {
       if (c[i + 1] < mint || c[i] > maxt) continue;
       if (iv && covers(iv, c[i], c[i + 1])) continue;
-      const data = this.readChunk(c[i + 2]);
-      const ref: ChunkRef = { data, minT: c[i], maxT: c[i + 1], n: (data[0] << 8) | data[1] };
-      if (iv && overlaps(iv, c[i], c[i + 1])) ref.deleted = iv;
-      out.push(ref);
+      const ref = c[i + 2];
+      let data: Uint8Array | null = null;
+      if (buf && ref >= bufRef && ref - bufRef < buf.length && Math.floor(ref / 2 ** 32) === Math.floor(bufRef / 2 ** 32)) data = this.parseChunk(buf, ref - bufRef, ref);
+      if (!data) {
+        // Read from this chunk to the end of the last wanted one (plus read-ahead), when they share the segment.
+        let last = ref;
+        for (let j = i + 3; j < c.length; j += 3) {
+          if (c[j] > maxt) break;
+          if (Math.floor(c[j + 2] / 2 ** 32) === Math.floor(ref / 2 ** 32) && c[j + 2] > last && c[j + 2] - ref < 1 << 20) last = c[j + 2];
+        }
+        this.lastUsed = Date.now();
+        const seg = this.segment(Math.floor(ref / 2 ** 32));
+        const off = ref % 2 ** 32;
+        buf = preadUpTo(seg.fd, Math.min(last - ref + CHUNK_READ_AHEAD, seg.size - off), off);
+        bufRef = ref;
+        data = this.parseChunk(buf, 0, ref) ?? this.readChunk(ref);
+      }
+      const chunk: ChunkRef = { data, minT: c[i], maxT: c[i + 1], n: (data[0] << 8) | data[1] };
+      if (iv && overlaps(iv, c[i], c[i + 1])) chunk.deleted = iv;
+      out.push(chunk);
     }
     return out;
   }
