@@ -113,6 +113,8 @@ export async function startMetrics(ctx: ComponentContext): Promise<MetricsCompon
       rules: () => rules.status(),
       alerts: () => rules.alerts(),
       snapshot: cfg.enable_admin_api ? (name, skipHead) => tsdb.snapshot(join(tsdb.opts.dir, 'snapshots', name), skipHead) : undefined,
+      deleteSeries: cfg.enable_admin_api ? (matchers, start, end) => tsdb.deleteSeries(matchers, start, end) : undefined,
+      cleanTombstones: cfg.enable_admin_api ? () => tsdb.cleanTombstones() : undefined,
       walReplay: () => tsdb.walReplayStatus,
       alertmanagers: () => notifier.alertmanagers(),
     },

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { ApiError, badData } from './api-error.js';
+import type { Matcher } from '../../model/index.js';
+import { parseMetricSelector } from '../promql/index.js';
+import { ApiError, badData, invalidParam } from './api-error.js';
 import type { ApiResult, HandlerContext } from './handler-context.js';
 import { jsonString } from './json-encoding.js';
+import { MAX_TIME_MS, MIN_TIME_MS, timeParam } from './params.js';
 
 const DISABLED = 'admin APIs disabled';
 
@@ -42,6 +45,46 @@ export async function snapshot(ctx: HandlerContext): Promise<ApiResult> {
     throw new ApiError('internal', `create snapshot: ${(e as Error).message}`);
   }
   return { data: `{"name":${jsonString(name)}}` };
+}
+
+/**
+ * `POST|PUT /api/v1/admin/tsdb/delete_series?match[]=…&start=…&end=…`: as Prometheus, every selector's series lose
+ * their samples in [start, end] (default: all time); 204 No Content.
+ */
+export async function deleteSeries(ctx: HandlerContext): Promise<ApiResult> {
+  const del = ctx.deps.deleteSeries;
+  if (!del) throw new ApiError('unavailable', DISABLED);
+  const p = ctx.params;
+  const selectors = p.all('match[]');
+  if (selectors.length === 0) throw badData('no match[] parameter provided');
+  const start = timeParam(p, 'start', MIN_TIME_MS);
+  const end = timeParam(p, 'end', MAX_TIME_MS);
+  for (const sel of selectors) {
+    let matchers: Matcher[];
+    try {
+      matchers = parseMetricSelector(sel);
+    } catch (e) {
+      throw invalidParam('match[]', (e as Error).message);
+    }
+    try {
+      await del(matchers, start, end);
+    } catch (e) {
+      throw new ApiError('internal', (e as Error).message);
+    }
+  }
+  return { data: null };
+}
+
+/** `POST|PUT /api/v1/admin/tsdb/clean_tombstones`: rewrite the blocks with deletions; 204 No Content. */
+export async function cleanTombstones(ctx: HandlerContext): Promise<ApiResult> {
+  const clean = ctx.deps.cleanTombstones;
+  if (!clean) throw new ApiError('unavailable', DISABLED);
+  try {
+    await clean();
+  } catch (e) {
+    throw new ApiError('internal', (e as Error).message);
+  }
+  return { data: null };
 }
 
 /** `/api/v1/status/walreplay`: the WAL segments replayed at start (first, last, last replayed). */

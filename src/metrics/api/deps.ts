@@ -1,6 +1,6 @@
 import type { CorsOrigin } from '../../server/index.js';
 import type { FastifyRequest } from 'fastify';
-import type { Labels } from '../../model/index.js';
+import type { Labels, Matcher } from '../../model/index.js';
 import type { PromqlEngine } from '../promql/types.js';
 import type { TargetsSource } from '../scrape/types.js';
 import type { ExemplarQueryable, MetadataSource, Queryable } from '../storage-api/interface.js';
@@ -135,6 +135,10 @@ export interface PrometheusApiDeps {
   alerts?: () => AlertStatus[];
   /** `admin/tsdb/snapshot` (present only with the admin API enabled): write snapshot `name`. */
   snapshot?: (name: string, skipHead: boolean) => Promise<void>;
+  /** `admin/tsdb/delete_series` (admin API only): delete the samples in [start, end] of the series matching. */
+  deleteSeries?: (matchers: Matcher[], start: number, end: number) => Promise<void>;
+  /** `admin/tsdb/clean_tombstones` (admin API only): rewrite the blocks that have deletions. */
+  cleanTombstones?: () => Promise<void>;
   /** `status/walreplay`: WAL segments replayed at start. */
   walReplay?: () => { min: number; max: number; current: number };
   /** `alertmanagers`: URLs of the Alertmanagers notified. */

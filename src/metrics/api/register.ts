@@ -6,7 +6,7 @@ import { PromqlError } from '../promql/types.js';
 import { ApiError } from './api-error.js';
 import { ConcurrencyGate } from './concurrency-gate.js';
 import type { PrometheusApiDeps, PrometheusApiOptions } from './deps.js';
-import { alertmanagers, snapshot, walReplay } from './admin-handlers.js';
+import { alertmanagers, cleanTombstones, deleteSeries, snapshot, walReplay } from './admin-handlers.js';
 import { queryExemplars } from './exemplars-handler.js';
 import type { ApiResult, Handler } from './handler-context.js';
 import { jsonString } from './json-encoding.js';
@@ -156,6 +156,10 @@ export function registerPrometheusApi(app: FastifyInstance, deps: PrometheusApiD
       scope.get('/alertmanagers', handle(alertmanagers));
       scope.post('/admin/tsdb/snapshot', handle(snapshot));
       scope.put('/admin/tsdb/snapshot', handle(snapshot));
+      scope.post('/admin/tsdb/delete_series', handle(deleteSeries));
+      scope.put('/admin/tsdb/delete_series', handle(deleteSeries));
+      scope.post('/admin/tsdb/clean_tombstones', handle(cleanTombstones));
+      scope.put('/admin/tsdb/clean_tombstones', handle(cleanTombstones));
       scope.options('/*', async (req, reply) => {
         setCors(req, reply);
         return reply.code(204).send();

@@ -1,4 +1,7 @@
-/** Varint/float/string encoding used by WAL records and the block index. Integers up to 2^53. */
+/**
+ * Varint/float/string encoding used by WAL records and the block files (Go's encoding/binary varints; the block
+ * files' fixed-width integers are big-endian, `u32be`/`u64be`). Integers up to 2^53.
+ */
 
 const f64 = new Float64Array(1);
 const f64b = new Uint8Array(f64.buffer);
@@ -72,6 +75,21 @@ export class ByteWriter {
     this.len = putVarint(this.buf, this.len, v);
   }
 
+  /**
+   * A signed integer written as Go writes `uint64(int64 value)` with PutUvarint: a negative value wraps to its
+   * two's complement (10 bytes). Prometheus's index stores chunk time deltas this way.
+   */
+  int64AsUvarint(v: number): void {
+    if (v >= 0) return this.uvarint(v);
+    let u = BigInt.asUintN(64, BigInt(v));
+    this.ensure(10);
+    while (u >= 0x80n) {
+      this.buf[this.len++] = Number(u & 0x7fn) | 0x80;
+      u >>= 7n;
+    }
+    this.buf[this.len++] = Number(u);
+  }
+
   /** The raw 8 bytes of a float64 (NaN payloads kept). */
   float(v: number): void {
     this.ensure(8);
@@ -82,6 +100,30 @@ export class ByteWriter {
     this.ensure(4);
     this.buf.writeUInt32LE(v >>> 0, this.len);
     this.len += 4;
+  }
+
+  u32be(v: number): void {
+    this.ensure(4);
+    this.buf.writeUInt32BE(v >>> 0, this.len);
+    this.len += 4;
+  }
+
+  /** Overwrite the big-endian u32 at `pos` (a length field filled in once the section is written). */
+  patchU32be(pos: number, v: number): void {
+    this.buf.writeUInt32BE(v >>> 0, pos);
+  }
+
+  u64be(v: number): void {
+    this.ensure(8);
+    const hi = Math.floor(v / 2 ** 32);
+    this.buf.writeUInt32BE(hi >>> 0, this.len);
+    this.buf.writeUInt32BE((v - hi * 2 ** 32) >>> 0, this.len + 4);
+    this.len += 8;
+  }
+
+  /** Zero bytes up to the next multiple of `n`. */
+  align(n: number): void {
+    while (this.len % n !== 0) this.byte(0);
   }
 
   string(s: string): void {
@@ -153,6 +195,16 @@ export class ByteReader {
     }
   }
 
+  /** The reverse of `ByteWriter.int64AsUvarint`: a uvarint read as uint64 and returned as the signed int64. */
+  int64FromUvarint(): number {
+    const start = this.pos;
+    const v = this.uvarint();
+    if (v < 2 ** 53) return v;
+    let u = 0n;
+    for (let i = this.pos - 1; i >= start; i--) u = (u << 7n) | BigInt(this.buf[i] & 0x7f);
+    return Number(BigInt.asIntN(64, u));
+  }
+
   varint(): number {
     const z = this.uvarint();
     return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
@@ -171,6 +223,14 @@ export class ByteReader {
     const p = this.pos;
     this.pos += 4;
     return (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0;
+  }
+
+  u32be(): number {
+    if (this.pos + 4 > this.end) throw new RangeError('record truncated');
+    const b = this.buf;
+    const p = this.pos;
+    this.pos += 4;
+    return ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0;
   }
 
   string(): string {

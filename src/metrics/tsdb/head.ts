@@ -1,6 +1,7 @@
 import { Labels, METRIC_NAME, compareStrings } from '../../model/index.js';
 import { EMPTY_POSTINGS, PostingsList, type PostingsIndex } from './postings.js';
-import { SAMPLES_PER_CHUNK, XorChunkAppender } from './xor-chunk.js';
+import { chunkWithout, type Intervals } from './tombstones.js';
+import { SAMPLES_PER_CHUNK, XorChunkAppender, decodeXorChunk } from './xor-chunk.js';
 
 /** A complete, immutable chunk of the head (or a snapshot of the open one). */
 export interface ChunkRef {
@@ -9,6 +10,8 @@ export interface ChunkRef {
   maxT: number;
   /** Samples to decode (a snapshot of the open chunk may hold fewer than the buffer later does). */
   n: number;
+  /** Deleted time ranges (a block's tombstones) to leave out when decoding. */
+  deleted?: Intervals;
 }
 
 const scratch = new Float64Array(2);
@@ -203,6 +206,44 @@ export class Head implements PostingsIndex {
     if (t < this.minT) this.minT = t;
     if (t > this.maxT) this.maxT = t;
     return APPLIED;
+  }
+
+  /**
+   * Delete the series' samples in [mint, maxt] from memory (the head's part of `delete_series`): affected chunks
+   * are re-encoded without them. Chunk lists handed to queriers are replaced, never changed. The series' newest
+   * time stays, so appends keep their order rules. Returns true when a sample was removed.
+   */
+  deleteRange(s: MemSeries, mint: number, maxt: number): boolean {
+    if (s.minT > maxt || s.maxT < mint) return false;
+    const iv = [mint, maxt];
+    let changed = false;
+    const kept: ChunkRef[] = [];
+    for (const c of s.chunks) {
+      const k = chunkWithout(c, iv);
+      if (k !== c) changed = true;
+      if (k) kept.push(k);
+      else {
+        this.numChunks--;
+        this.chunksRemoved++;
+      }
+    }
+    s.chunks = kept;
+    const a = s.app;
+    if (a !== null && a.numSamples > 0 && a.maxT >= mint && a.minT <= maxt) {
+      changed = true;
+      const t = new Float64Array(a.numSamples);
+      const v = new Float64Array(a.numSamples);
+      const n = decodeXorChunk(a.bytes(), t, v, 0, a.numSamples);
+      const next = new XorChunkAppender();
+      for (let i = 0; i < n; i++) if (t[i] < mint || t[i] > maxt) next.append(t[i], v[i]);
+      if (next.numSamples > 0) s.app = next;
+      else {
+        s.app = null;
+        this.numChunks--;
+        this.chunksRemoved++;
+      }
+    }
+    return changed;
   }
 
   /** Drop every chunk that ends before `mint` and every series left without chunks (after a block was written). */

@@ -3,6 +3,7 @@ import type { Querier, SelectHints, Series } from '../storage-api/interface.js';
 import type { Block } from './block.js';
 import type { ChunkRef, Head } from './head.js';
 import { postingsForMatchers } from './postings.js';
+import { dropDeleted } from './tombstones.js';
 import { decodeXorChunk } from './xor-chunk.js';
 
 type ChunkSource = (mint: number, maxt: number) => ChunkRef[];
@@ -82,7 +83,10 @@ export class MergedSeries implements Series {
     let t = slab.t;
     let v = slab.v;
     let off = base;
-    for (const c of chunks) off += decodeXorChunk(c.data, t, v, off, c.n);
+    for (const c of chunks) {
+      const k = decodeXorChunk(c.data, t, v, off, c.n);
+      off = c.deleted ? dropDeleted(t, v, off, k, c.deleted) : off + k;
+    }
     let lo0 = base;
     let n = off;
     if (overlapping) {
@@ -152,10 +156,7 @@ export class TsdbQuerier implements Querier {
       const ids = postingsForMatchers(block, matchers);
       if (ids.length === 0) continue;
       for (const bs of block.readSeries(ids)) {
-        const c = bs.chunks;
-        let overlaps = false;
-        for (let i = 0; i < c.length && !overlaps; i += 4) overlaps = c[i + 1] >= mint && c[i] <= maxt;
-        if (!overlaps) continue;
+        if (!block.hasVisibleChunk(bs, mint, maxt)) continue;
         const src: ChunkSource = (lo, hi) => block.chunksIn(bs, Math.max(lo, mint), Math.min(hi, maxt));
         const k = seriesKey(bs.labels);
         const e = bySeries.get(k);

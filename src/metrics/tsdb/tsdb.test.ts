@@ -165,7 +165,7 @@ describe('Tsdb durability and blocks', () => {
     expect(metas.some((m) => m.compaction.level > 1)).toBe(true);
     for (const m of metas) {
       expect(m.stats.numSamples).toBeGreaterThan(0);
-      expect(readdirSync(join(dir, m.ulid)).sort()).toEqual(['chunks', 'index', 'meta.json']);
+      expect(readdirSync(join(dir, m.ulid)).sort()).toEqual(['chunks', 'index', 'meta.json', 'tombstones']);
     }
     const total = metas.reduce((n, m) => n + m.stats.numSamples, 0);
     expect(total).toBeGreaterThan(0);

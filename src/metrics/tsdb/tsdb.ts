@@ -16,7 +16,7 @@ import type {
 import { WriteAheadLog, listSegments, lockDir, segmentName } from '../../storage/index.js';
 import { silentLogger } from '../../server/index.js';
 import { TsdbAppender, type AppendBatch, type AppenderHost } from './appender.js';
-import { Block } from './block.js';
+import { Block, type BlockSeries } from './block.js';
 import { writeBlock, type BlockMeta, type ChunkSource, type SeriesToWrite } from './block-writer.js';
 import { ByteWriter } from './byte-codec.js';
 import { latestCheckpoint, readCheckpoint, writeCheckpoint } from './checkpoint.js';
@@ -29,7 +29,7 @@ import { TsdbQuerier } from './querier.js';
 import { TsdbMetrics } from './self-metrics.js';
 import { ULID_RE, ulid } from './ulid.js';
 import { TsdbWalReader } from './wal-reader.js';
-import { decodeRecord, encodeExemplars, encodeMetadata, encodeSamples, encodeSeries, type RecordHandlers } from './wal-records.js';
+import { decodeRecord, encodeExemplars, encodeMetadata, encodeSamples, encodeSeries, encodeTombstoneRecord, type RecordHandlers } from './wal-records.js';
 import { XorChunkAppender, decodeXorChunk } from './xor-chunk.js';
 
 export interface TsdbOptions {
@@ -212,6 +212,11 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
         this.segMaxT.set(seg, maxT);
       },
       metadata: (metric, meta) => this.metadataStore.set(metric, meta),
+      // A deletion applies to the samples replayed before it, as it did to the head when it was made.
+      tombstone: (ref, mint, maxt) => {
+        const s = refMap.get(ref);
+        if (s !== undefined) head.deleteRange(s, mint, maxt);
+      },
       exemplar: (ref, labels, value, ts) => {
         const s = refMap.get(ref);
         if (s === undefined) return;
@@ -526,16 +531,66 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
     return writeBlock(this.opts.dir, id, mint, maxt, gen(), { level: 1, sources: [id] });
   }
 
-  private async mergeBlocks(group: Block[]): Promise<void> {
+  /**
+   * Prometheus's `DB.Delete` (`/api/v1/admin/tsdb/delete_series`): the series matching `matchers` lose their
+   * samples in [mint, maxt]. Blocks get tombstones (left out at query time and by compaction, removed for good by
+   * `cleanTombstones`); the head's samples are deleted from memory, after a WAL record that replays the deletion.
+   */
+  async deleteSeries(matchers: readonly Matcher[], mint: number, maxt: number): Promise<void> {
+    if (this.closed) throw new Error('TSDB is closed');
+    // The API's default range is Prometheus's min/max time, beyond exact integers here; ±2^52 ms (±142,000 years)
+    // still zig-zag encodes exactly in the WAL and the tombstones file.
+    mint = Math.max(mint, -(2 ** 52));
+    maxt = Math.min(maxt, 2 ** 52);
+    while (this.compacting) await this.compacting;
+    for (const b of this.blocks) {
+      if (b.maxTime <= mint || b.minTime > maxt) continue;
+      const ids = postingsForMatchers(b, matchers);
+      if (ids.length > 0) b.addTombstones(ids, mint, maxt);
+    }
+    const head = this.head;
+    const refs = postingsForMatchers(head, matchers);
+    const hit: { ref: number; mint: number; maxt: number }[] = [];
+    for (const ref of refs) {
+      const s = head.get(ref);
+      if (s !== undefined && s.walLogged && s.minT <= maxt && s.maxT >= mint) hit.push({ ref, mint, maxt });
+    }
+    if (hit.length === 0) return;
+    for (let i = 0; i < hit.length; i += SERIES_PER_RECORD) {
+      this.w.reset();
+      encodeTombstoneRecord(this.w, hit.slice(i, i + SERIES_PER_RECORD));
+      this.wal.append(this.w.view());
+    }
+    this.wal.flush();
+    for (const e of hit) head.deleteRange(head.get(e.ref)!, mint, maxt);
+  }
+
+  /**
+   * Prometheus's `DB.CleanTombstones` (`/api/v1/admin/tsdb/clean_tombstones`): every block with tombstones is
+   * rewritten without the deleted samples (same level and sources, the old block as parent) and the old one removed.
+   */
+  async cleanTombstones(): Promise<void> {
+    if (this.closed) throw new Error('TSDB is closed');
+    while (this.compacting) await this.compacting;
+    this.compacting = (async () => {
+      for (const b of this.blocks.filter((x) => x.hasTombstones)) {
+        if (this.closed) return;
+        await this.mergeBlocks([b], { level: b.meta.compaction.level, sources: b.meta.compaction.sources });
+      }
+    })().finally(() => (this.compacting = null));
+    return this.compacting;
+  }
+
+  private async mergeBlocks(group: Block[], keep?: { level: number; sources: string[] }): Promise<void> {
     const started = Date.now();
-    const byKey = new Map<string, { labels: Labels; parts: { block: Block; chunks: Float64Array }[] }>();
+    const byKey = new Map<string, { labels: Labels; parts: { block: Block; series: BlockSeries }[] }>();
     for (const b of group) {
       b.acquire();
       for (const bs of b.readSeries(b.allPostings())) {
         const k = bs.labels.key();
         let e = byKey.get(k);
         if (!e) byKey.set(k, (e = { labels: bs.labels, parts: [] }));
-        e.parts.push({ block: b, chunks: bs.chunks });
+        e.parts.push({ block: b, series: bs });
       }
     }
     try {
@@ -548,16 +603,15 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
         for (const e of entries) {
           const chunks: ChunkSource[] = [];
           for (const p of e.parts) {
-            const c = p.chunks;
-            for (let i = 0; i < c.length; i += 4) chunks.push({ minT: c[i], maxT: c[i + 1], data: p.block.readChunk(c[i + 2], c[i + 3]) });
+            for (const c of p.block.chunksWithoutDeleted(p.series)) chunks.push(c);
           }
           if (e.parts.length > 1) chunks.sort((a, b) => a.minT - b.minT);
           yield { labels: e.labels, chunks };
         }
       }
-      const sources = [...new Set(group.flatMap((b) => b.meta.compaction.sources))].sort();
+      const sources = keep?.sources ?? [...new Set(group.flatMap((b) => b.meta.compaction.sources))].sort();
       const meta = await writeBlock(this.opts.dir, id, mint, maxt, gen(), {
-        level: Math.max(...group.map((b) => b.meta.compaction.level)) + 1,
+        level: keep?.level ?? Math.max(...group.map((b) => b.meta.compaction.level)) + 1,
         sources,
         parents: group.map((b) => ({ ulid: b.meta.ulid, minTime: b.minTime, maxTime: b.maxTime })),
       });

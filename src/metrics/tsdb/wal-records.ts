@@ -7,11 +7,13 @@ import { ByteReader, putFloat64, putVarint, type ByteWriter } from './byte-codec
  *   2 samples:   count, base ref, base t, then per sample: ref - base (varint), t - base (varint), raw float64
  *   3 metadata:  count, then per entry: metric name, type, unit, help
  *   4 exemplars: count, then per exemplar: ref, t (raw float64, NaN = none), raw float64 value, label count, strings
+ *   5 tombstones: count, then per deletion: ref, mint (varint), maxt (varint) — `delete_series` on the head
  */
 export const REC_SERIES = 1;
 export const REC_SAMPLES = 2;
 export const REC_METADATA = 3;
 export const REC_EXEMPLARS = 4;
+export const REC_TOMBSTONES = 5;
 
 const TYPES: MetricType[] = ['unknown', 'counter', 'gauge', 'histogram', 'gaugehistogram', 'summary', 'info', 'stateset'];
 
@@ -71,12 +73,23 @@ export function encodeExemplars(w: ByteWriter, entries: readonly { ref: number; 
   }
 }
 
+export function encodeTombstoneRecord(w: ByteWriter, entries: readonly { ref: number; mint: number; maxt: number }[]): void {
+  w.byte(REC_TOMBSTONES);
+  w.uvarint(entries.length);
+  for (const e of entries) {
+    w.uvarint(e.ref);
+    w.varint(e.mint);
+    w.varint(e.maxt);
+  }
+}
+
 export interface RecordHandlers {
   series?(ref: number, labels: Labels): void;
   /** Columnar sample batch; the arrays are reused between calls. */
   samples?(refs: Float64Array, ts: Float64Array, vs: Float64Array, n: number): void;
   metadata?(metric: string, meta: MetricMetadata): void;
   exemplar?(ref: number, labels: Labels, value: number, ts: number): void;
+  tombstone?(ref: number, mint: number, maxt: number): void;
 }
 
 let scratchRefs = new Float64Array(1024);
@@ -136,6 +149,14 @@ export function decodeRecord(payload: Uint8Array, h: RecordHandlers): void {
         const value = r.float();
         const labels = readLabels(r);
         h.exemplar?.(ref, labels, value, ts);
+      }
+      return;
+    case REC_TOMBSTONES:
+      for (let i = 0; i < count; i++) {
+        const ref = r.uvarint();
+        const mint = r.varint();
+        const maxt = r.varint();
+        h.tombstone?.(ref, mint, maxt);
       }
       return;
     default:

@@ -35,10 +35,10 @@ describe('XOR chunk', () => {
 
   it('round-trips irregular intervals of every dod bucket, negative times and huge jumps', () => {
     const ts = [-5000, -4999, 0, 10, 20, 8200, 8201, 80_000, 80_001, 700_000, 700_001, 1e12, 1e12 + 1, 2 ** 52, 2 ** 52 + 7];
-    // delta-of-delta exactly at each bucket's edges: 0, -15/16, 17/-16, -8191/8192, 8193/-8192, 524288, 524289
+    // delta-of-delta at each of Prometheus's bucket edges (14, 17, 20 bits, then 64), both signs
     let t = 2 ** 52 + 7;
-    let d = 7;
-    for (const dod of [0, -15, 16, 17, -16, -8191, 8192, 8193, -8192, 524288, -524287, 524289, -524288]) {
+    let d = 1_000_000;
+    for (const dod of [0, -8191, 8192, 8193, -8192, -65535, 65536, 65537, -65536, 524288, -524287, 524289, -524288, 2 ** 40, -(2 ** 40) - 3]) {
       d += dod;
       t += d;
       ts.push(t);

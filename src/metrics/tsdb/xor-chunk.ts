@@ -3,11 +3,13 @@
  * delta-of-delta in variable bit buckets, values as the XOR with the previous value's raw bits. Values are stored
  * as raw IEEE-754 bits, so NaN payloads (the staleness marker) survive.
  *
- * Byte layout: u16 big-endian sample count, then the bit stream:
- *   sample 0: t as the 64 bits of its float64, v as 64 raw bits
- *   sample n>0: dod = (t - t[n-1]) - (t[n-1] - t[n-2]) (the delta before sample 1 is 0), as
- *     '0' (dod 0) | '10' + 5 bits | '110' + 14 bits | '1110' + 20 bits | '1111' + the 64 bits of dod as a float64
- *     (Prometheus uses 14/17/20-bit buckets; the 5-bit one makes the few milliseconds of scrape jitter cheap)
+ * Byte layout, bit for bit Prometheus's XOR chunk (tsdb/docs/format/chunks.md, chunk encoding 1), so that blocks
+ * are readable by Prometheus and promtool and theirs by us. Timestamps are integer milliseconds.
+ *   u16 big-endian sample count, then the bit stream:
+ *   sample 0: t as a zig-zag varint, v as 64 raw bits
+ *   sample 1: t - t[0] as a uvarint, v as below
+ *   sample n>1: dod = (t - t[n-1]) - (t[n-1] - t[n-2]), as
+ *     '0' (dod 0) | '10' + 14 bits | '110' + 17 bits | '1110' + 20 bits | '1111' + dod as a 64-bit two's complement
  *   value: '0' same bits | '10' + meaningful bits in the previous window | '11' + 5 bits leading zeros +
  *     6 bits significant-bit count (64 written as 0) + the significant bits
  */
@@ -21,8 +23,8 @@ if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('the T
 export const CHUNK_HEADER = 2;
 /** Prometheus cuts a head chunk at 120 samples. */
 export const SAMPLES_PER_CHUNK = 120;
-/** Worst case bits of one sample: 4 + 64 for the time, 2 + 5 + 6 + 64 for the value. */
-const MAX_SAMPLE_BYTES = 19;
+/** Worst case of one sample: a 10-byte varint time (sample 0/1) or 4 + 64 bits, plus 2 + 5 + 6 + 64 bits for the value. */
+const MAX_SAMPLE_BYTES = 21;
 
 function ctz32(x: number): number {
   return 31 - Math.clz32(x & -x);
@@ -75,15 +77,18 @@ export class XorChunkAppender {
     const lo = i32[0];
     const n = this.numSamples;
     if (n === 0) {
-      f64[0] = t;
-      this.writeBits(u32[1], 32);
-      this.writeBits(u32[0], 32);
+      this.writeVarint(t >= 0 ? t * 2 : -t * 2 - 1);
       this.writeBits(hi, 32);
       this.writeBits(lo, 32);
       this.minT = t;
+    } else if (n === 1) {
+      const delta = t - this.maxT;
+      this.writeVarint(delta);
+      this.delta = delta;
+      this.writeValue(hi, lo);
     } else {
       const delta = t - this.maxT;
-      this.writeDod(delta - (n === 1 ? 0 : this.delta));
+      this.writeDod(delta - this.delta);
       this.delta = delta;
       this.writeValue(hi, lo);
     }
@@ -95,23 +100,32 @@ export class XorChunkAppender {
     this.buf[1] = (n + 1) & 0xff;
   }
 
+  /** A Go uvarint (7 bits a byte, low group first) of a non-negative integer up to 2^53, byte by byte into the bit stream. */
+  private writeVarint(v: number): void {
+    while (v >= 0x80) {
+      this.writeBits((v % 0x80) | 0x80, 8);
+      v = Math.floor(v / 0x80);
+    }
+    this.writeBits(v, 8);
+  }
+
   private writeDod(dod: number): void {
     if (dod === 0) {
       this.writeBits(0, 1);
-    } else if (dod >= -15 && dod <= 16) {
-      this.writeBits(0b10, 2);
-      this.writeBits(dod & 0x1f, 5);
     } else if (dod >= -8191 && dod <= 8192) {
-      this.writeBits(0b110, 3);
+      this.writeBits(0b10, 2);
       this.writeBits(dod & 0x3fff, 14);
+    } else if (dod >= -65535 && dod <= 65536) {
+      this.writeBits(0b110, 3);
+      this.writeBits(dod & 0x1ffff, 17);
     } else if (dod >= -524287 && dod <= 524288) {
       this.writeBits(0b1110, 4);
       this.writeBits(dod & 0xfffff, 20);
     } else {
       this.writeBits(0b1111, 4);
-      f64[0] = dod;
-      this.writeBits(u32[1], 32);
-      this.writeBits(u32[0], 32);
+      const hi = Math.floor(dod / 2 ** 32);
+      this.writeBits(hi, 32);
+      this.writeBits(dod - hi * 2 ** 32, 32);
     }
   }
 
@@ -213,6 +227,24 @@ function bitsAt(chunk: Uint8Array, pos: number, n: number): number {
   return peek32(chunk, pos) >>> (32 - n);
 }
 
+// Position after the last uvarint read by uvarintAt (decoding is synchronous, so one module-level slot suffices).
+let varintEnd = 0;
+
+/** An unsigned varint (up to 2^53) starting at bit `pos`; sets `varintEnd`. */
+function uvarintAt(chunk: Uint8Array, pos: number): number {
+  let v = 0;
+  let mul = 1;
+  for (;;) {
+    const b = bitsAt(chunk, pos, 8);
+    pos += 8;
+    v += (b & 0x7f) * mul;
+    if (b < 0x80) break;
+    mul *= 0x80;
+  }
+  varintEnd = pos;
+  return v;
+}
+
 /**
  * Decode a whole chunk into `outT`/`outV` starting at `offset`; returns the number of samples written. Decodes at
  * most `limit` samples (default: the count in the header), which lets a reader use a snapshot of a growing chunk.
@@ -220,13 +252,12 @@ function bitsAt(chunk: Uint8Array, pos: number, n: number): number {
 export function decodeXorChunk(chunk: Uint8Array, outT: Float64Array, outV: Float64Array, offset: number, limit = chunkNumSamples(chunk)): number {
   const n = Math.min(limit, chunkNumSamples(chunk));
   if (n === 0) return 0;
-  let pos = CHUNK_HEADER * 8;
-  u32[1] = bitsAt(chunk, pos, 32);
-  u32[0] = bitsAt(chunk, pos + 32, 32);
-  let t = f64[0];
-  let vhi = bitsAt(chunk, pos + 64, 32);
-  let vlo = bitsAt(chunk, pos + 96, 32);
-  pos += 128;
+  const z = uvarintAt(chunk, CHUNK_HEADER * 8);
+  let pos = varintEnd;
+  let t = z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+  let vhi = bitsAt(chunk, pos, 32);
+  let vlo = bitsAt(chunk, pos + 32, 32);
+  pos += 64;
   u32[1] = vhi;
   u32[0] = vlo;
   outT[offset] = t;
@@ -235,29 +266,31 @@ export function decodeXorChunk(chunk: Uint8Array, outT: Float64Array, outV: Floa
   let leading = 0;
   let trailing = 0;
   for (let i = 1; i < n; i++) {
-    // timestamp: up to four '1' bits choose the bucket ('0' ends the prefix early)
-    let w = peek32(chunk, pos);
-    if (w >= 0) {
-      pos += 1; // '0': same delta
+    // timestamp: the first delta as a uvarint, then delta-of-delta behind up to four '1' bits ('0' ends the prefix)
+    let w: number;
+    if (i === 1) {
+      delta = uvarintAt(chunk, pos);
+      pos = varintEnd;
     } else {
-      const ones = Math.clz32(~w);
-      let dod: number;
-      if (ones === 1) {
-        dod = signExtend((w >>> 25) & 0x1f, 5);
-        pos += 7;
-      } else if (ones === 2) {
-        dod = signExtend((w >>> 15) & 0x3fff, 14);
-        pos += 17;
-      } else if (ones === 3) {
-        dod = signExtend((w >>> 8) & 0xfffff, 20);
-        pos += 24;
+      w = peek32(chunk, pos);
+      if (w >= 0) {
+        pos += 1; // '0': same delta
       } else {
-        u32[1] = bitsAt(chunk, pos + 4, 32);
-        u32[0] = bitsAt(chunk, pos + 36, 32);
-        dod = f64[0];
-        pos += 68;
+        const ones = Math.clz32(~w);
+        if (ones === 1) {
+          delta += signExtend((w >>> 16) & 0x3fff, 14);
+          pos += 16;
+        } else if (ones === 2) {
+          delta += signExtend((w >>> 12) & 0x1ffff, 17);
+          pos += 20;
+        } else if (ones === 3) {
+          delta += signExtend((w >>> 8) & 0xfffff, 20);
+          pos += 24;
+        } else {
+          delta += (bitsAt(chunk, pos + 4, 32) | 0) * 2 ** 32 + bitsAt(chunk, pos + 36, 32);
+          pos += 68;
+        }
       }
-      delta += dod;
     }
     t += delta;
     // value: '0' same bits | '10' previous window | '11' + 5 bits leading + 6 bits count
