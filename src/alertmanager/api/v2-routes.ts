@@ -162,6 +162,8 @@ export function registerV2Routes(app: FastifyInstance, opts: V2Options): void {
   app.get('/api/v2/receivers', async () => opts.am().config.receivers.map((r) => ({ name: r.name })));
 
   app.post('/api/v2/alerts', async (req, reply) => {
+    // Answered already (--web.timeout passed while the body was arriving): not taken, as in Alertmanager.
+    if (reply.sent) return reply;
     const am = opts.am();
     let alerts: Alert[];
     try {
