@@ -1,4 +1,4 @@
-import { Gauge, type Registry, type Summary } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { isResolved, type Alert } from './alert.js';
 import type { AlertStore } from './alert-store.js';
@@ -6,6 +6,7 @@ import { fingerprint, type LabelSet } from './labels.js';
 import type { NotificationPipeline } from './notify/pipeline.js';
 import { compareAlerts } from './notify/template-data.js';
 import { groupKey, type Route } from './route.js';
+import type { SumCountSummary } from './sum-count-summary.js';
 
 /**
  * One aggregation group: the alerts of one route with the same group labels. The first flush waits `group_wait`
@@ -105,7 +106,7 @@ export class Dispatcher {
     private readonly logger: Logger,
     registry: Registry,
     /** `alertmanager_dispatcher_alert_processing_duration_seconds` (kept across reloads by the owner). */
-    private readonly processing?: Summary,
+    private readonly processing?: SumCountSummary,
   ) {
     this.groupsGauge = new Gauge({ name: 'alertmanager_dispatcher_aggregation_groups', help: 'Number of active aggregation groups', registers: [registry] });
   }

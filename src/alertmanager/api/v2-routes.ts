@@ -5,7 +5,7 @@ import { isResolved, newAlert, validateAlert, type Alert } from '../alert.js';
 import type { Alertmanager, AlertStatus } from '../alertmanager.js';
 import { MatcherParseError, parseMatcher } from '../config/am-matchers.js';
 import { compareAlerts, labelSetBefore } from '../notify/template-data.js';
-import type { LabelSet } from '../labels.js';
+import { wellFormed, type LabelSet } from '../labels.js';
 import { SilenceError, silenceState, type Silence, type SilenceMatcher } from '../silences.js';
 
 /**
@@ -40,9 +40,12 @@ function labelSet(v: unknown, path: string): LabelSet {
   if (v === undefined || v === null) return {};
   if (typeof v !== 'object' || Array.isArray(v)) throw new SchemaError(400, 400, `parsing alerts body from "" failed, because json: cannot unmarshal into Go struct field ${path} of type models.LabelSet`);
   const out: LabelSet = {};
-  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+  const o = v as Record<string, unknown>;
+  for (const k in o) {
+    const x = o[k];
     if (typeof x !== 'string') throw new SchemaError(400, 400, `parsing alerts body from "" failed, because json: cannot unmarshal ${typeof x} into Go struct field ${path} of type string`);
-    out[k] = x;
+    // Lone surrogates (`"\ud800"`) become U+FFFD, as Go's JSON decoder makes them.
+    out[wellFormed(k)] = wellFormed(x);
   }
   return out;
 }
