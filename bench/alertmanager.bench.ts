@@ -10,7 +10,8 @@
  *    `group_wait: 0s`, timed from the POST until the webhook receives it → median, p90 and max ms;
  * 3. memory: RSS once ALERTS_BENCH_MEMORY_ALERTS (default 100k) alerts are active (500 groups).
  *
- * SIGHTLINE_CHILD_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") is passed to Sightline's Node.
+ * SIGHTLINE_CHILD_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") is passed to Sightline's Node;
+ * ALERTS_BENCH_VERBOSE=1 prints every probe's latency.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -104,6 +105,7 @@ async function latency(url: string, sink: Sink, system: string): Promise<{ media
     const t0 = performance.now();
     await post(url, JSON.stringify([{ labels: { alertname: `Probe${i}`, probe: id }, startsAt: new Date().toISOString() }]));
     ms.push((await received) - t0);
+    if (process.env.ALERTS_BENCH_VERBOSE) console.error(`probe ${i}: ${(ms.at(-1)!).toFixed(1)} ms`);
     await sleep(100);
   }
   const r = (x: number) => Math.round(x * 10) / 10;
