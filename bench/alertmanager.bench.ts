@@ -1,6 +1,6 @@
 /**
  * Alertmanager figures (JSON lines), Sightline's `--target alertmanager` (the built CLI, a child process) and the
- * real Alertmanager 0.25 (when installed) on the same input, one after the other:
+ * real Alertmanager 0.25 (when installed) on the same input, both running, taking turns:
  *
  * 1. ingest: `POST /api/v2/alerts` of ALERTS_BENCH_ALERTS (default 10k) alerts in 500 groups, re-sent
  *    ALERTS_BENCH_ROUNDS times (as a rule evaluator re-sends firing alerts) in batches of 256 by 4 concurrent
@@ -97,56 +97,80 @@ async function startSink() {
 type Sink = Awaited<ReturnType<typeof startSink>>;
 const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
 
-async function latency(url: string, sink: Sink, system: string): Promise<{ median_ms: number; p90_ms: number; max_ms: number }> {
-  const ms: number[] = [];
-  for (let i = 0; i < PROBES; i++) {
-    const id = `${system}-${i}`;
-    const received = sink.until(id);
-    const t0 = performance.now();
-    await post(url, JSON.stringify([{ labels: { alertname: `Probe${i}`, probe: id }, startsAt: new Date().toISOString() }]));
-    ms.push((await received) - t0);
-    if (process.env.ALERTS_BENCH_VERBOSE) console.error(`probe ${i}: ${(ms.at(-1)!).toFixed(1)} ms`);
-    await sleep(100);
-  }
-  const r = (x: number) => Math.round(x * 10) / 10;
-  return { median_ms: r(percentile(ms, 0.5)), p90_ms: r(percentile(ms, 0.9)), max_ms: r(Math.max(...ms)) };
+interface System {
+  name: string;
+  url: string;
+  pid: number;
+  idleRss: number;
+  ingestMs: number;
+  latencies: number[];
 }
 
-/** Every figure for one running Alertmanager. */
-async function measure(system: string, url: string, pid: number, sink: Sink): Promise<Record<string, number>> {
-  const idle = rssOf(pid);
-  const bodies = batches(0, ALERTS);
-  const t0 = performance.now();
-  for (let r = 0; r < ROUNDS; r++) await send(url, bodies);
-  const alertsPerSec = Math.round((ALERTS * ROUNDS) / ((performance.now() - t0) / 1000));
-  report({ bench: 'alertmanager-ingest', system, alerts: ALERTS, groups: GROUPS, rounds: ROUNDS, alerts_per_sec: alertsPerSec });
-  // Let the 500 groups pass group_wait, so that they are flushing every group_interval while probes go in.
-  await sleep(1500);
-  const lat = await latency(url, sink, system);
-  report({ bench: 'alertmanager-notification-latency', system, active_alerts: ALERTS, groups: GROUPS, probes: PROBES, ...lat });
-  await send(url, batches(ALERTS, MEMORY_ALERTS));
-  await sleep(2000);
-  const rss = rssOf(pid);
-  report({ bench: 'alertmanager-memory', system, active_alerts: MEMORY_ALERTS, groups: GROUPS, idle_rss_mb: mb(idle), rss_mb: mb(rss) });
-  return { alerts_per_sec: alertsPerSec, latency_median_ms: lat.median_ms, latency_p90_ms: lat.p90_ms, rss_mb: mb(rss) };
-}
-
-async function ours(dir: string, amYml: string, sink: Sink): Promise<Record<string, number>> {
+/** Sightline's `--target alertmanager` from the built CLI; resolves once ready. */
+async function startSightline(dir: string, amYml: string): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
   writeFileSync(join(dir, 'sightline.yaml'), `alertmanager:\n  listen_address: 127.0.0.1:${port}\n`);
   const nodeArgs = (process.env.SIGHTLINE_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const args = [...nodeArgs, ...sightlineEntry(), '--target', 'alertmanager', '--config.file', join(dir, 'sightline.yaml'), '--alertmanager.config', amYml, '--data-dir', join(dir, 'data'), '--log.level', 'warn'];
   const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
-  try {
-    for (let i = 0; !(await fetch(`${url}/-/ready`).catch(() => undefined))?.ok; i++) {
-      if (i > 300) throw new Error('sightline did not become ready');
-      await sleep(100);
+  for (let i = 0; !(await fetch(`${url}/-/ready`).catch(() => undefined))?.ok; i++) {
+    if (i > 300) throw new Error('sightline did not become ready');
+    await sleep(100);
+  }
+  return { url, child };
+}
+
+/** Probe `i` into one system: POST → webhook, in ms. */
+async function probe(sys: System, sink: Sink, i: number): Promise<number> {
+  const id = `${sys.name}-${i}`;
+  const received = sink.until(id);
+  const t0 = performance.now();
+  await post(sys.url, JSON.stringify([{ labels: { alertname: `Probe${i}`, probe: id }, startsAt: new Date().toISOString() }]));
+  const ms = (await received) - t0;
+  if (process.env.ALERTS_BENCH_VERBOSE) console.error(`${sys.name} probe ${i}: ${ms.toFixed(1)} ms`);
+  return ms;
+}
+
+/**
+ * Both systems run at once and take turns (ingest round by round, probe by probe), so that the load other
+ * processes put on the machine falls on both alike.
+ */
+async function measure(systems: System[], sink: Sink): Promise<void> {
+  const bodies = batches(0, ALERTS);
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const sys of r % 2 ? [...systems].reverse() : systems) {
+      const t0 = performance.now();
+      await send(sys.url, bodies);
+      sys.ingestMs += performance.now() - t0;
     }
-    return await measure('sightline', url, child.pid!, sink);
-  } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.on('exit', r));
+  }
+  for (const sys of systems) report({ bench: 'alertmanager-ingest', system: sys.name, alerts: ALERTS, groups: GROUPS, rounds: ROUNDS, alerts_per_sec: Math.round((ALERTS * ROUNDS) / (sys.ingestMs / 1000)) });
+  // Let the 500 groups pass group_wait, so that they are flushing every group_interval while probes go in.
+  await sleep(1500);
+  for (let i = 0; i < PROBES; i++) {
+    for (const sys of i % 2 ? [...systems].reverse() : systems) sys.latencies.push(await probe(sys, sink, i));
+    await sleep(100);
+  }
+  const r1 = (x: number) => Math.round(x * 10) / 10;
+  for (const sys of systems) {
+    report({ bench: 'alertmanager-notification-latency', system: sys.name, active_alerts: ALERTS, groups: GROUPS, probes: PROBES, median_ms: r1(percentile(sys.latencies, 0.5)), p90_ms: r1(percentile(sys.latencies, 0.9)), max_ms: r1(Math.max(...sys.latencies)) });
+  }
+  const more = batches(ALERTS, MEMORY_ALERTS);
+  for (const sys of systems) await send(sys.url, more);
+  await sleep(2000);
+  const rss = systems.map((sys) => rssOf(sys.pid));
+  systems.forEach((sys, i) => report({ bench: 'alertmanager-memory', system: sys.name, active_alerts: MEMORY_ALERTS, groups: GROUPS, idle_rss_mb: mb(sys.idleRss), rss_mb: mb(rss[i]!) }));
+  if (systems.length === 2) {
+    const [s, a] = systems as [System, System];
+    const ratio = (x: number, y: number) => Number((x / y).toFixed(2));
+    report({
+      bench: 'alertmanager-sightline-vs-0.25',
+      alerts_per_sec: ratio(a.ingestMs, s.ingestMs),
+      latency_median: ratio(percentile(s.latencies, 0.5), percentile(a.latencies, 0.5)),
+      latency_p90: ratio(percentile(s.latencies, 0.9), percentile(a.latencies, 0.9)),
+      rss_at_100k: ratio(rss[0]!, rss[1]!),
+    });
   }
 }
 
@@ -176,19 +200,15 @@ async function main() {
       '',
     ].join('\n'),
   );
+  const ours = await startSightline(dir, amYml);
+  const real = alertmanagerAvailable() ? await startRealAlertmanager(amYml, dir) : undefined;
+  const system = (name: string, url: string, pid: number): System => ({ name, url, pid, idleRss: rssOf(pid), ingestMs: 0, latencies: [] });
   try {
-    const s = await ours(dir, amYml, sink);
-    if (!alertmanagerAvailable()) return;
-    const real = await startRealAlertmanager(amYml, dir);
-    let r: Record<string, number>;
-    try {
-      r = await measure('alertmanager-0.25', real.url, real.pid, sink);
-    } finally {
-      await real.stop();
-    }
-    const ratio = (k: string) => Number((s[k]! / r[k]!).toFixed(2));
-    report({ bench: 'alertmanager-vs-0.25', alerts_per_sec: ratio('alerts_per_sec'), latency_median: ratio('latency_median_ms'), latency_p90: ratio('latency_p90_ms'), rss: ratio('rss_mb') });
+    await measure([system('sightline', ours.url, ours.child.pid!), ...(real ? [system('alertmanager-0.25', real.url, real.pid)] : [])], sink);
   } finally {
+    ours.child.kill('SIGTERM');
+    await new Promise((r) => ours.child.on('exit', r));
+    await real?.stop();
     await sink.close();
   }
 }

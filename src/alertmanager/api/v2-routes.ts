@@ -196,14 +196,17 @@ export function registerV2Routes(app: FastifyInstance, opts: V2Options): void {
     const now = Date.now();
     const valid: Alert[] = [];
     const errors: string[] = [];
+    let firing = 0;
     for (const a of alerts) {
-      am.metrics.received.inc({ status: a.endsAt > now ? 'firing' : 'resolved', version: 'v2' });
+      if (a.endsAt > now) firing++;
       const problem = validateAlert(a);
-      if (problem) {
-        errors.push(problem);
-        am.metrics.invalid.inc({ version: 'v2' });
-      } else valid.push(a);
+      if (problem) errors.push(problem);
+      else valid.push(a);
     }
+    // Counted once per request (the same totals as Alertmanager's per-alert increments).
+    if (firing > 0) am.metrics.received.inc({ status: 'firing', version: 'v2' }, firing);
+    if (alerts.length > firing) am.metrics.received.inc({ status: 'resolved', version: 'v2' }, alerts.length - firing);
+    if (errors.length > 0) am.metrics.invalid.inc({ version: 'v2' }, errors.length);
     am.store.put(...valid);
     if (errors.length > 0) return text400(reply, errors.join('; '));
     return reply.code(200).send('');
