@@ -17,6 +17,8 @@ export class AggregationGroup {
   readonly alerts = new Map<string, Alert>();
   readonly key: string;
   private timer: NodeJS.Timeout | undefined;
+  /** A due flush (`group_wait: 0s`, or an alert older than `group_wait`) runs on the next turn, not a 1 ms timer later. */
+  private immediate: NodeJS.Immediate | undefined;
   private hasFlushed = false;
   private flushing: Promise<void> | undefined;
   private flushAgain = false;
@@ -34,9 +36,21 @@ export class AggregationGroup {
 
   private schedule(ms: number): void {
     if (this.stopped) return;
-    clearTimeout(this.timer);
+    this.clearTimers();
+    if (ms <= 0) {
+      this.immediate = setImmediate(() => this.tick());
+      this.immediate.unref();
+      return;
+    }
     this.timer = setTimeout(() => this.tick(), ms);
     this.timer.unref();
+  }
+
+  private clearTimers(): void {
+    clearTimeout(this.timer);
+    clearImmediate(this.immediate);
+    this.timer = undefined;
+    this.immediate = undefined;
   }
 
   insert(a: Alert): void {
@@ -82,7 +96,7 @@ export class AggregationGroup {
 
   stop(): void {
     this.stopped = true;
-    clearTimeout(this.timer);
+    this.clearTimers();
   }
 
   /** Waits for a running flush (tests and shutdown). */
