@@ -99,6 +99,7 @@ describe.skipIf(!HAVE)('API v2 against the real Alertmanager 0.25', () => {
   it.each([
     ['POST', '/api/v2/alerts', '[{"labels":{"alert-name":"A"}},{"labels":{}},{"labels":{"a":"b"},"startsAt":"2030-01-01T00:00:00Z","endsAt":"2020-01-01T00:00:00Z"}]'],
     ['POST', '/api/v2/alerts', '[{"annotations":{}}]'],
+    ['POST', '/api/v2/alerts', '[{"labels":{"b\\udc00":"1"}}]'],
     ['POST', '/api/v2/alerts', '[{'],
     ['POST', '/api/v2/silences', '{"matchers":[],"startsAt":"2020-01-01T00:00:00Z","endsAt":"2030-01-01T00:00:00Z","createdBy":"me","comment":"c"}'],
     ['POST', '/api/v2/silences', '{"matchers":[{"name":"a","value":"","isRegex":false}],"startsAt":"2020-01-01T00:00:00Z","endsAt":"2030-01-01T00:00:00Z","createdBy":"me","comment":"c"}'],
@@ -153,5 +154,13 @@ describe.skipIf(!HAVE)('API v2 against the real Alertmanager 0.25', () => {
     expect((await amt('alert', 'query', 'alertname=DiskFull')).stdout).toContain('DiskFull');
     const json = JSON.parse((await amt('-o', 'json', 'alert', 'query')).stdout) as unknown[];
     expect(json.length).toBeGreaterThan(0);
+  });
+
+  it('a lone surrogate in a label or annotation becomes U+FFFD (as Go decodes JSON), not an error', async () => {
+    const r = await both('POST', '/api/v2/alerts', '[{"labels":{"alertname":"Surrogate","v":"x\\ud800y"},"annotations":{"s":"\\udfff"}}]');
+    expect(r.ours.status).toBe(r.real.status);
+    const got = await both('GET', '/api/v2/alerts?filter=alertname%3D%22Surrogate%22');
+    expect(normalize(JSON.parse(got.ours.text))).toEqual(normalize(JSON.parse(got.real.text)));
+    expect(got.ours.text).toContain('x\ufffdy');
   });
 });

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Counter, Gauge, Summary, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { isResolved } from './alert.js';
 import { AlertStore } from './alert-store.js';
@@ -14,6 +14,7 @@ import { buildIntegrations, type IntegrationEndpoints } from './receivers/build-
 import { Route } from './route.js';
 import { Silences, silenceState } from './silences.js';
 import { StateMetrics } from './state-metrics.js';
+import { SumCountSummary } from './sum-count-summary.js';
 
 export interface AlertmanagerOptions {
   config: AlertmanagerConfig;
@@ -62,7 +63,7 @@ export class Alertmanager {
   dispatcher!: Dispatcher;
   private unsubscribeInhibitor: (() => void) | undefined;
   private readonly gcTimer: NodeJS.Timeout;
-  private readonly processing: Summary;
+  private readonly processing: SumCountSummary;
 
   constructor(private readonly opts: AlertmanagerOptions) {
     this.config = opts.config;
@@ -71,7 +72,7 @@ export class Alertmanager {
     this.nflog = new NotificationLog(opts.retentionMs);
     this.nflog.openLog(join(opts.dataDir, 'nflog'), opts.fsyncIntervalMs);
     const r = opts.registry;
-    this.processing = new Summary({ name: 'alertmanager_dispatcher_alert_processing_duration_seconds', help: 'Summary of latencies for the processing of alerts.', percentiles: [], registers: [r] });
+    this.processing = new SumCountSummary('alertmanager_dispatcher_alert_processing_duration_seconds', 'Summary of latencies for the processing of alerts.', r);
     this.silences.metrics = new StateMetrics(r, 'silences', 'silence');
     this.nflog.metrics = new StateMetrics(r, 'nflog', 'notification log');
     this.metrics = {

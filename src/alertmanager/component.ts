@@ -5,6 +5,7 @@ import type { Component, ComponentContext } from '../server/index.js';
 import { createHttpServer, listen } from '../server/index.js';
 import { Alertmanager } from './alertmanager.js';
 import { registerV2Routes } from './api/v2-routes.js';
+import { installWebLimits } from './api/web-limits.js';
 import { loadAlertmanagerConfig, parseAlertmanagerConfig, type AlertmanagerConfig } from './config/load-config.js';
 
 /** With no alertmanager.yml: every alert goes to one receiver without integrations. */
@@ -28,6 +29,7 @@ export async function startAlertmanager(ctx: ComponentContext, deps: { version?:
   const app = createHttpServer({ name: 'alertmanager', listenAddress: s.listen_address, logger: ctx.logger, registry: ctx.registry });
   // eslint-disable-next-line prefer-const -- assigned below, read only by request handlers after listening
   let am: Alertmanager | undefined;
+  installWebLimits(app, ctx.registry, { getConcurrency: s.web_get_concurrency, timeoutMs: s.web_timeout });
   registerV2Routes(app, {
     am: () => am!,
     version: deps.version ?? '',

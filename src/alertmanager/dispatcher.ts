@@ -1,4 +1,4 @@
-import { Gauge, type Registry, type Summary } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { isResolved, type Alert } from './alert.js';
 import type { AlertStore } from './alert-store.js';
@@ -6,6 +6,7 @@ import { fingerprint, type LabelSet } from './labels.js';
 import type { NotificationPipeline } from './notify/pipeline.js';
 import { compareAlerts } from './notify/template-data.js';
 import { groupKey, type Route } from './route.js';
+import type { SumCountSummary } from './sum-count-summary.js';
 
 /**
  * One aggregation group: the alerts of one route with the same group labels. The first flush waits `group_wait`
@@ -16,6 +17,8 @@ export class AggregationGroup {
   readonly alerts = new Map<string, Alert>();
   readonly key: string;
   private timer: NodeJS.Timeout | undefined;
+  /** A due flush (`group_wait: 0s`, or an alert older than `group_wait`) runs on the next turn, not a 1 ms timer later. */
+  private immediate: NodeJS.Immediate | undefined;
   private hasFlushed = false;
   private flushing: Promise<void> | undefined;
   private flushAgain = false;
@@ -33,9 +36,21 @@ export class AggregationGroup {
 
   private schedule(ms: number): void {
     if (this.stopped) return;
-    clearTimeout(this.timer);
+    this.clearTimers();
+    if (ms <= 0) {
+      this.immediate = setImmediate(() => this.tick());
+      this.immediate.unref();
+      return;
+    }
     this.timer = setTimeout(() => this.tick(), ms);
     this.timer.unref();
+  }
+
+  private clearTimers(): void {
+    clearTimeout(this.timer);
+    clearImmediate(this.immediate);
+    this.timer = undefined;
+    this.immediate = undefined;
   }
 
   insert(a: Alert): void {
@@ -81,7 +96,7 @@ export class AggregationGroup {
 
   stop(): void {
     this.stopped = true;
-    clearTimeout(this.timer);
+    this.clearTimers();
   }
 
   /** Waits for a running flush (tests and shutdown). */
@@ -105,7 +120,7 @@ export class Dispatcher {
     private readonly logger: Logger,
     registry: Registry,
     /** `alertmanager_dispatcher_alert_processing_duration_seconds` (kept across reloads by the owner). */
-    private readonly processing?: Summary,
+    private readonly processing?: SumCountSummary,
   ) {
     this.groupsGauge = new Gauge({ name: 'alertmanager_dispatcher_aggregation_groups', help: 'Number of active aggregation groups', registers: [registry] });
   }

@@ -2,61 +2,90 @@
 export type LabelSet = Record<string, string>;
 
 const SEP = 0xff;
+/**
+ * FNV-1a 64 state as four 16-bit limbs, least significant first: every product stays a small integer, which V8
+ * keeps in registers (no BigInt, no doubles on the ingest path).
+ */
+let v0 = 0;
+let v1 = 0;
+let v2 = 0;
+let v3 = 0;
+
+function fnvByte(b: number): void {
+  v0 ^= b;
+  // × 0x100000001b3 (2⁴⁰ + 0x1b3) mod 2⁶⁴: 0x1b3 times each limb, plus limbs 0 and 1 shifted up by 40 bits.
+  const t0 = v0 * 0x1b3;
+  let t1 = v1 * 0x1b3;
+  let t2 = v2 * 0x1b3 + (v0 << 8);
+  const t3 = v3 * 0x1b3 + (v1 << 8);
+  t1 += t0 >>> 16;
+  t2 += t1 >>> 16;
+  v0 = t0 & 0xffff;
+  v1 = t1 & 0xffff;
+  v2 = t2 & 0xffff;
+  v3 = (t3 + (t2 >>> 16)) & 0xffff;
+}
+
+function fnvString(s: string): void {
+  for (let i = 0; i < s.length; i++) {
+    let c = s.charCodeAt(i);
+    if (c < 0x80) {
+      fnvByte(c);
+      continue;
+    }
+    // UTF-8 encode (surrogate pairs combined).
+    if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d < 0xe000) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+        i++;
+      }
+    }
+    if (c < 0x800) {
+      fnvByte(0xc0 | (c >> 6));
+    } else if (c < 0x10000) {
+      fnvByte(0xe0 | (c >> 12));
+      fnvByte(0x80 | ((c >> 6) & 0x3f));
+    } else {
+      fnvByte(0xf0 | (c >> 18));
+      fnvByte(0x80 | ((c >> 12) & 0x3f));
+      fnvByte(0x80 | ((c >> 6) & 0x3f));
+    }
+    fnvByte(0x80 | (c & 0x3f));
+  }
+}
+
+const hex4 = (n: number) => n.toString(16).padStart(4, '0');
 
 /**
  * Prometheus's `LabelSet.Fingerprint`: FNV-1a 64 over the sorted names and values, each followed by 0xff. Returned
- * as the 16-digit lower-case hex Alertmanager shows. Computed on two 32-bit halves (no BigInt on this path).
+ * as the 16-digit lower-case hex Alertmanager shows.
  */
 export function fingerprint(ls: LabelSet): string {
-  let hi = 0xcbf29ce4;
-  let lo = 0x84222325;
-  const add = (b: number) => {
-    lo ^= b;
-    const l = (lo >>> 0) * 0x1b3;
-    const h = hi * 0x1b3 + ((lo << 8) >>> 0) + Math.floor(l / 4294967296);
-    lo = l >>> 0;
-    hi = h >>> 0;
-  };
-  const addString = (s: string) => {
-    for (let i = 0; i < s.length; i++) {
-      let c = s.charCodeAt(i);
-      if (c < 0x80) add(c);
-      else {
-        // UTF-8 encode (surrogate pairs combined).
-        if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length) {
-          const d = s.charCodeAt(i + 1);
-          if (d >= 0xdc00 && d < 0xe000) {
-            c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-            i++;
-          }
-        }
-        if (c < 0x800) {
-          add(0xc0 | (c >> 6));
-          add(0x80 | (c & 0x3f));
-        } else if (c < 0x10000) {
-          add(0xe0 | (c >> 12));
-          add(0x80 | ((c >> 6) & 0x3f));
-          add(0x80 | (c & 0x3f));
-        } else {
-          add(0xf0 | (c >> 18));
-          add(0x80 | ((c >> 12) & 0x3f));
-          add(0x80 | ((c >> 6) & 0x3f));
-          add(0x80 | (c & 0x3f));
-        }
-      }
-    }
-  };
+  v3 = 0xcbf2;
+  v2 = 0x9ce4;
+  v1 = 0x8422;
+  v0 = 0x2325;
   for (const name of sortedNames(ls)) {
-    addString(name);
-    add(SEP);
-    addString(ls[name]);
-    add(SEP);
+    fnvString(name);
+    fnvByte(SEP);
+    fnvString(ls[name]);
+    fnvByte(SEP);
   }
-  return (hi >>> 0).toString(16).padStart(8, '0') + (lo >>> 0).toString(16).padStart(8, '0');
+  return hex4(v3) + hex4(v2) + hex4(v1) + hex4(v0);
+}
+
+const SURROGATE = /[\ud800-\udfff]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** The string as Go's JSON decoder yields it: each lone UTF-16 surrogate replaced by U+FFFD. */
+export function wellFormed(s: string): string {
+  return SURROGATE.test(s) ? s.replace(LONE_SURROGATE, '\ufffd') : s;
 }
 
 export function sortedNames(ls: LabelSet): string[] {
-  return Object.keys(ls).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  // Default sort: by UTF-16 code units, as `<` compares (label names are ASCII).
+  return Object.keys(ls).sort();
 }
 
 /** Go's `%q` of a string, as far as label values need it. */

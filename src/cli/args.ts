@@ -40,6 +40,8 @@ export const FLAG_OVERRIDES: Record<string, string> = {
   'web.external-url': 'rules.external_url',
   'web.config.file': 'server.web_config_file',
   'web.cors.origin': 'server.cors_origin',
+  'web.get-concurrency': 'alertmanager.web_get_concurrency',
+  'web.timeout': 'alertmanager.web_timeout',
 };
 
 export const USAGE = `Usage: sightline [flags]
@@ -59,6 +61,8 @@ Flags:
   --web.enable-admin-api      enable the Prometheus admin endpoints (POST /api/v1/admin/tsdb/snapshot)
   --web.config.file FILE      web configuration (TLS, client certificates, basic auth) for every listener
   --web.cors.origin REGEX     origins allowed cross-origin reads of the APIs (anchored; default none)
+  --web.get-concurrency N     Alertmanager: concurrent GET requests allowed (default 0 = CPUs, at least 8)
+  --web.timeout DURATION      Alertmanager: per-request timeout (default 0 = none)
   --storage.tsdb.retention.time DURATION   (default 15d)
   --storage.tsdb.retention.size SIZE       (default 0 = unlimited)
   --query.timeout DURATION    (default 2m)

@@ -15,18 +15,19 @@ export interface RealAlertmanager {
   stop(): Promise<void>;
 }
 
-/** The real Alertmanager 0.25 on loopback with the given config file. */
-export async function startRealAlertmanager(configFile: string, dataDir: string): Promise<RealAlertmanager> {
+/** The real Alertmanager 0.25 on loopback with the given config file (and extra flags, e.g. `--web.timeout=1s`). */
+export async function startRealAlertmanager(configFile: string, dataDir: string, extraArgs: string[] = []): Promise<RealAlertmanager & { pid: number }> {
   const port = await freePort();
   const child: ChildProcess = spawn(
     'prometheus-alertmanager',
-    [`--config.file=${configFile}`, `--storage.path=${join(dataDir, 'real-am')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=', `--web.external-url=http://am.example:9093`],
+    [`--config.file=${configFile}`, `--storage.path=${join(dataDir, 'real-am')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=', `--web.external-url=http://am.example:9093`, ...extraArgs],
     { stdio: 'ignore' },
   );
   const url = `http://127.0.0.1:${port}`;
   await waitFor(async () => (await fetch(`${url}/-/ready`).catch(() => undefined))?.ok, 15_000, 'real alertmanager ready');
   return {
     url,
+    pid: child.pid!,
     stop: () =>
       new Promise<void>((resolve) => {
         child.once('exit', () => resolve());

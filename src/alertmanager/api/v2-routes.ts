@@ -5,7 +5,7 @@ import { isResolved, newAlert, validateAlert, type Alert } from '../alert.js';
 import type { Alertmanager, AlertStatus } from '../alertmanager.js';
 import { MatcherParseError, parseMatcher } from '../config/am-matchers.js';
 import { compareAlerts, labelSetBefore } from '../notify/template-data.js';
-import type { LabelSet } from '../labels.js';
+import { wellFormed, type LabelSet } from '../labels.js';
 import { SilenceError, silenceState, type Silence, type SilenceMatcher } from '../silences.js';
 
 /**
@@ -40,9 +40,12 @@ function labelSet(v: unknown, path: string): LabelSet {
   if (v === undefined || v === null) return {};
   if (typeof v !== 'object' || Array.isArray(v)) throw new SchemaError(400, 400, `parsing alerts body from "" failed, because json: cannot unmarshal into Go struct field ${path} of type models.LabelSet`);
   const out: LabelSet = {};
-  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+  const o = v as Record<string, unknown>;
+  for (const k in o) {
+    const x = o[k];
     if (typeof x !== 'string') throw new SchemaError(400, 400, `parsing alerts body from "" failed, because json: cannot unmarshal ${typeof x} into Go struct field ${path} of type string`);
-    out[k] = x;
+    // Lone surrogates (`"\ud800"`) become U+FFFD, as Go's JSON decoder makes them.
+    out[wellFormed(k)] = wellFormed(x);
   }
   return out;
 }
@@ -162,6 +165,8 @@ export function registerV2Routes(app: FastifyInstance, opts: V2Options): void {
   app.get('/api/v2/receivers', async () => opts.am().config.receivers.map((r) => ({ name: r.name })));
 
   app.post('/api/v2/alerts', async (req, reply) => {
+    // Answered already (--web.timeout passed while the body was arriving): not taken, as in Alertmanager.
+    if (reply.sent) return reply;
     const am = opts.am();
     let alerts: Alert[];
     try {
@@ -191,14 +196,17 @@ export function registerV2Routes(app: FastifyInstance, opts: V2Options): void {
     const now = Date.now();
     const valid: Alert[] = [];
     const errors: string[] = [];
+    let firing = 0;
     for (const a of alerts) {
-      am.metrics.received.inc({ status: a.endsAt > now ? 'firing' : 'resolved', version: 'v2' });
+      if (a.endsAt > now) firing++;
       const problem = validateAlert(a);
-      if (problem) {
-        errors.push(problem);
-        am.metrics.invalid.inc({ version: 'v2' });
-      } else valid.push(a);
+      if (problem) errors.push(problem);
+      else valid.push(a);
     }
+    // Counted once per request (the same totals as Alertmanager's per-alert increments).
+    if (firing > 0) am.metrics.received.inc({ status: 'firing', version: 'v2' }, firing);
+    if (alerts.length > firing) am.metrics.received.inc({ status: 'resolved', version: 'v2' }, alerts.length - firing);
+    if (errors.length > 0) am.metrics.invalid.inc({ version: 'v2' }, errors.length);
     am.store.put(...valid);
     if (errors.length > 0) return text400(reply, errors.join('; '));
     return reply.code(200).send('');

@@ -21,6 +21,10 @@ export const alertmanagerSection = z.strictObject({
   wal_fsync_interval: durationMs.default(1000),
   /** Where `pushover_configs` send (fixed to Pushover's API in Alertmanager; move it to a relay or a stand-in). */
   pushover_api_url: z.url().default('https://api.pushover.net/1/messages.json'),
+  /** `--web.get-concurrency`: concurrent GET requests allowed (0: the number of CPUs, at least 8); more get 503. */
+  web_get_concurrency: z.number().int().default(0),
+  /** `--web.timeout`: a request not answered in this time gets 503 (0: no timeout). */
+  web_timeout: durationMs.default(0),
 });
 
 export type AlertmanagerSection = z.output<typeof alertmanagerSection>;

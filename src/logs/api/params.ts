@@ -48,14 +48,4 @@ export function durationParam(p: Params, name: string): number | undefined {
   return d;
 }
 
-/** Go's time.Duration.String(): `721h0m0s`, `1m30s`, `500ms`. */
-export function goDuration(ms: number): string {
-  if (ms === 0) return '0s';
-  if (ms < 1000) return `${ms}ms`;
-  const h = Math.floor(ms / 3600_000);
-  const m = Math.floor((ms % 3600_000) / 60_000);
-  const s = (ms % 60_000) / 1000;
-  if (h > 0) return `${h}h${m}m${s}s`;
-  if (m > 0) return `${m}m${s}s`;
-  return `${s}s`;
-}
+export { goDuration } from '../../lib/duration.js';
