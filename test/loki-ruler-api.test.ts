@@ -167,8 +167,9 @@ describe('Loki ruler on the Loki role', () => {
     // 15 lines a second: a 1m window ending at the group's aligned evaluation time (≤ 1 s after the push) holds 840-900.
     expect(rec.v[0]).toBeGreaterThanOrEqual(840);
     expect(rec.v[0]).toBeLessThanOrEqual(900);
-    const alertsSeries = written.flatMap((w) => w.series).find((s) => s.labels.__name__ === 'ALERTS' && s.labels.alertname === 'HighErrorLogRate');
-    expect(alertsSeries?.labels.alertstate).toBe('pending');
+    // ALERTS are written once the group's `for` state has been restored (after its second evaluation), as Prometheus.
+    const alertsSeries = await waitFor(async () => written.flatMap((w) => w.series).find((s) => s.labels.__name__ === 'ALERTS' && s.labels.alertname === 'HighErrorLogRate'));
+    expect(alertsSeries.labels.alertstate).toBe('pending');
     expect(ruler?.rulers.tenants()).toEqual(['team-a']);
   });
 });

@@ -61,9 +61,11 @@ export async function startLokiRuler(app: FastifyInstance, deps: LokiRulerDeps):
     externalLabels,
     externalURL,
     evaluationInterval: cfg.evaluation_interval,
-    resendDelay: 60_000,
-    outageTolerance: 3600_000,
-    forGracePeriod: 600_000,
+    resendDelay: cfg.resend_delay,
+    outageTolerance: cfg.for_outage_tolerance,
+    forGracePeriod: cfg.for_grace_period,
+    // Loki keeps no ALERTS_FOR_STATE to read back: after a restart the rules are evaluated back over their `for`.
+    replayForState: true,
   });
   const dir = cfg.storage.local.directory;
   const poll = () => rulers.sync(TenantRulers.scanDirectory(dir));
