@@ -2,6 +2,7 @@
  * `sightline --target all` with no Alertmanager named anywhere: the Prometheus rules of prometheus.yml, the Loki
  * ruler's LogQL rules and a Mimir-ruler group posted with the rules API all send their alerts to the built-in
  * Alertmanager (port 0 here), which routes them to a webhook receiver on loopback: each alert arrives end to end.
+ * The Prometheus rule's state is also visible as `ALERTS` through PromQL.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -85,6 +86,12 @@ describe('--target all: every ruler sends to the built-in Alertmanager by defaul
     const a = await arrived('PrometheusRuleAlert');
     expect(a.status).toBe('firing');
     expect(a.labels).toEqual({ alertname: 'PrometheusRuleAlert', ruler: 'prometheus' });
+    // The rule state is visible through PromQL in the one-process default.
+    const q = await waitFor(async () => {
+      const r = (await (await fetch(`http://127.0.0.1:${ports.prometheus}/api/v1/query?query=${encodeURIComponent('ALERTS{alertname="PrometheusRuleAlert"}')}`)).json()) as { data: { result: Array<{ metric: Record<string, string> }> } };
+      return r.data.result.length > 0 ? r.data.result : undefined;
+    }, 10_000, 'ALERTS through PromQL');
+    expect(q[0].metric).toEqual({ __name__: 'ALERTS', alertname: 'PrometheusRuleAlert', alertstate: 'firing', ruler: 'prometheus' });
   });
 
   it('a Loki ruler alert (no alertmanager_url) reaches the webhook', async () => {
