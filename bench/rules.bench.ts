@@ -19,6 +19,8 @@
  *   alert_latency_s: per probe, the time from its condition turning true to the fake Alertmanager receiving it
  *     (mostly the wait for the group's next 15 s slot); after_eval_slot_s: the part after that slot.
  * Prints one JSON line with both and the CPU ratio. Env: RULES_BENCH_SCALE (default 1) scales the series count.
+ * Figures (2026-12-06, three runs on the loaded 2-core machine): docs/performance.md — Sightline 1.995–2.673 CPU s
+ * per interval, Prometheus 1.360–2.088, ratio 0.96–1.97 (median 1.44).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
