@@ -55,6 +55,7 @@ describe('Loki ruler on the Loki role', () => {
   let am: { server: Server; url: string };
   let rw: { server: Server; url: string };
   const amAlerts: Array<{ labels: Record<string, string> }> = [];
+  const amTenants: string[] = [];
   const written: Array<{ tenant: string; series: Array<{ labels: Record<string, string>; v: number[] }> }> = [];
 
   beforeAll(async () => {
@@ -68,7 +69,9 @@ describe('Loki ruler on the Loki role', () => {
         '  - alert: AnyProductionErrors\n    expr: sum(count_over_time({namespace="production"} |= "error" [1m])) > 0\n    labels: {severity: info}\n',
     );
     am = await listenOn((req, b) => {
-      if (req.url === '/api/v2/alerts') amAlerts.push(...(JSON.parse(b.toString()) as Array<{ labels: Record<string, string> }>));
+      if (req.url !== '/api/v2/alerts') return;
+      amAlerts.push(...(JSON.parse(b.toString()) as Array<{ labels: Record<string, string> }>));
+      amTenants.push(String(req.headers['x-scope-orgid']));
     });
     rw = await listenOn((req, b) => {
       const batch = decodeWriteRequestV1(decompressSnappyBody(b));
@@ -154,6 +157,8 @@ describe('Loki ruler on the Loki role', () => {
   it('a firing alert reaches the Alertmanager; recording-rule results are remote-written as the tenant', async () => {
     await waitFor(async () => (amAlerts.some((a) => a.labels.alertname === 'AnyProductionErrors') ? true : undefined));
     expect(amAlerts.find((a) => a.labels.alertname === 'AnyProductionErrors')?.labels).toEqual({ alertname: 'AnyProductionErrors', severity: 'info' });
+    // Posted as the tenant (Loki's ruler injects X-Scope-OrgID for a multi-tenant Alertmanager).
+    expect(new Set(amTenants)).toEqual(new Set(['team-a']));
     // Pending alerts are never sent.
     expect(amAlerts.some((a) => a.labels.alertname === 'HighErrorLogRate')).toBe(false);
     const rec = await waitFor(async () => written.flatMap((w) => w.series.map((s) => ({ ...s, tenant: w.tenant }))).find((s) => s.labels.__name__ === 'namespace:error_lines:count1m'));
@@ -162,8 +167,9 @@ describe('Loki ruler on the Loki role', () => {
     // 15 lines a second: a 1m window ending at the group's aligned evaluation time (≤ 1 s after the push) holds 840-900.
     expect(rec.v[0]).toBeGreaterThanOrEqual(840);
     expect(rec.v[0]).toBeLessThanOrEqual(900);
-    const alertsSeries = written.flatMap((w) => w.series).find((s) => s.labels.__name__ === 'ALERTS' && s.labels.alertname === 'HighErrorLogRate');
-    expect(alertsSeries?.labels.alertstate).toBe('pending');
+    // ALERTS are written once the group's `for` state has been restored (after its second evaluation), as Prometheus.
+    const alertsSeries = await waitFor(async () => written.flatMap((w) => w.series).find((s) => s.labels.__name__ === 'ALERTS' && s.labels.alertname === 'HighErrorLogRate'));
+    expect(alertsSeries.labels.alertstate).toBe('pending');
     expect(ruler?.rulers.tenants()).toEqual(['team-a']);
   });
 });

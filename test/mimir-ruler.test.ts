@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { sightlineConfigSchema } from '../src/config/index.js';
@@ -11,6 +13,8 @@ import { tempDir } from './helpers/process.js';
  * Mimir's ruler: a group posted with the rules configuration API (YAML, X-Scope-OrgID) is evaluated over that
  * tenant's remote-written data, its recording-rule results land in that tenant (queryable there, not elsewhere),
  * /prometheus/api/v1/rules and /alerts are per tenant, and the groups survive a restart; DELETE removes them.
+ * Alerts go to `ruler.alertmanager_url` as Mimir sends them to its multi-tenant Alertmanager: the URL's path as the
+ * API prefix (`/alertmanager/api/v2/alerts`) and the tenant in `X-Scope-OrgID`.
  */
 const GROUP = `name: team_rules
 interval: 1s
@@ -54,10 +58,23 @@ async function rules(tenant: string) {
   return ((await res.json()) as { data: { groups: Array<{ name: string; file: string; rules: Array<{ name: string; health: string; state?: string; lastEvaluation: string }> }> } }).data.groups;
 }
 
+const amPosts: Array<{ path: string; tenant: string; alerts: Array<{ labels: Record<string, string> }> }> = [];
+let am: Server;
+
 describe('Mimir ruler', () => {
   beforeAll(async () => {
+    am = createServer((req, res) => {
+      let b = '';
+      req.on('data', (c: Buffer) => (b += c.toString()));
+      req.on('end', () => {
+        amPosts.push({ path: req.url ?? '', tenant: String(req.headers['x-scope-orgid']), alerts: JSON.parse(b) as Array<{ labels: Record<string, string> }> });
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => am.listen(0, '127.0.0.1', r));
+    const amUrl = `http://127.0.0.1:${(am.address() as AddressInfo).port}/alertmanager`;
     dataDir = tempDir('mimir-ruler');
-    config = sightlineConfigSchema.parse({ remote: { multitenancy_enabled: true }, mimir: { listen_address: '127.0.0.1:0', ruler: { evaluation_interval: '1s' } } });
+    config = sightlineConfigSchema.parse({ remote: { multitenancy_enabled: true }, mimir: { listen_address: '127.0.0.1:0', ruler: { evaluation_interval: '1s', alertmanager_url: amUrl } } });
     await start();
     const now = Date.now();
     const body = compressSnappyBody(
@@ -69,6 +86,7 @@ describe('Mimir ruler', () => {
 
   afterAll(async () => {
     await mimir?.stop();
+    am?.close();
   });
 
   it('refuses an invalid group with 400 and stores nothing', async () => {
@@ -97,6 +115,14 @@ describe('Mimir ruler', () => {
     expect(await rules('team-b')).toEqual([]);
     expect(await query('team-b', 'job:up_metric:sum')).toEqual([]);
     expect((await fetch(`${base}/prometheus/config/v1/rules`, { headers: h('team-b') })).status).toBe(404);
+  });
+
+  it('the firing alert reaches the Alertmanager at ruler.alertmanager_url under /alertmanager with the tenant as X-Scope-OrgID', async () => {
+    const post = await waitFor(async () => amPosts.find((p) => p.alerts.some((a) => a.labels.alertname === 'UpMetricHigh')));
+    expect(post.path).toBe('/alertmanager/api/v2/alerts');
+    expect(post.tenant).toBe('team-a');
+    expect(post.alerts.map((a) => a.labels)).toEqual([{ alertname: 'UpMetricHigh', job: 'api', severity: 'page' }]);
+    expect(amPosts.every((p) => p.tenant === 'team-a')).toBe(true);
   });
 
   it('groups survive a restart; DELETE of the namespace removes them', async () => {

@@ -51,11 +51,12 @@ async function startTarget(target: Target, ctx: ComponentContext, add: <C extend
     case 'all': {
       const [{ startMetrics }, { startMimir }, { startLogs }, { lokiRulerHook }, { startTraces }, { startAlertmanager }, { startUi }, { startAgent }] =
         await Promise.all([load.metrics(), load.mimir(), load.logs(), load.rules(), load.traces(), load.alertmanager(), load.ui(), load.agent()]);
+      // The Alertmanager first: the rule evaluators (Prometheus rules, Loki and Mimir rulers) send to it by default.
+      add(await startAlertmanager(ctx, { version: version() }));
       const metrics = add(await startMetrics(ctx));
       add(await startMimir(ctx));
       const logs = add(await startLogs(ctx, { ruler: lokiRulerHook(ctx, metrics.appendable) }));
       const traces = add(await startTraces(ctx, { metrics: metrics.appendable }));
-      add(await startAlertmanager(ctx, { version: version() }));
       const stores = { traces: traces.traces, metrics: metrics.appendable, logs: logs.logs };
       // A Collector configuration's pipelines take the place of the plain OTLP receivers; its `sightline`
       // exporter hands data to these stores.

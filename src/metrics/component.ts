@@ -3,7 +3,7 @@ import type { FastifyReply } from 'fastify';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../config/index.js';
-import { Notifier, RuleLoadError, RuleManager, promqlRuleEngine, toNotifierAlerts, validatePromql } from '../rules/index.js';
+import { Notifier, RuleLoadError, alertingOrBuiltin, builtinAlertmanagerUrl, RuleManager, promqlRuleEngine, toNotifierAlerts, validatePromql } from '../rules/index.js';
 import { version } from '../lib/version.js';
 import type { Component, ComponentContext } from '../server/index.js';
 import type { Appendable } from './storage-api/index.js';
@@ -56,7 +56,9 @@ export async function startMetrics(ctx: ComponentContext): Promise<MetricsCompon
   const port0 = Number(cfg.listen_address.slice(cfg.listen_address.lastIndexOf(':') + 1));
   const externalURL = (ctx.config.rules.external_url || `http://${hostname()}:${port0}`).replace(/\/$/, '');
   const externalLabels = Labels.fromObject(promConfig.global.external_labels);
-  const notifier = new Notifier(promConfig.alerting, {
+  // In `--target all` with no `alerting:` in prometheus.yml, alerts go to the built-in Alertmanager.
+  const builtinAm = builtinAlertmanagerUrl(ctx);
+  const notifier = new Notifier(alertingOrBuiltin(promConfig.alerting, builtinAm), {
     registry: ctx.registry,
     logger: log.child({ component: 'notifier' }),
     queueCapacity: ctx.config.rules.notification_queue_capacity,
@@ -160,7 +162,7 @@ export async function startMetrics(ctx: ComponentContext): Promise<MetricsCompon
         if (e instanceof RuleLoadError) throw new Error(`error loading rules, previous rule set restored: ${e.errors.join('; ')}`, { cause: e });
         throw e;
       }
-      notifier.applyConfig(next.alerting);
+      notifier.applyConfig(alertingOrBuiltin(next.alerting, builtinAm));
       currentConfig = next;
       currentYaml = readFileSync(configFile, 'utf8');
       const alertmanagers = next.alerting.alertmanagers.length;

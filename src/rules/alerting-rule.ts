@@ -64,37 +64,44 @@ export class AlertingRule implements RuleBase {
     return [...this.active.values()].filter((a) => a.state !== 'inactive');
   }
 
-  async eval(engine: RuleQueryEngine, ts: number, limit: number): Promise<RuleOutput> {
+  /** Expands a label or annotation template for one sample at `ts`; a failure yields Prometheus's error text. */
+  private async expand(engine: RuleQueryEngine, text: string, data: unknown, ts: number): Promise<string> {
+    if (!text.includes('{{')) return text;
+    try {
+      return await expandPrometheusTemplate(`__alert_${this.name}`, ALERT_TEMPLATE_DEFS + text, data, {
+        time: ts,
+        externalURL: this.opts.externalURL,
+        query: async (q, t) => (await engine.query(q, t)).map((s) => ({ labels: s.labels, v: s.v })),
+      });
+    } catch (e) {
+      const msg = (e as Error).message;
+      this.opts.onTemplateError?.(this.name, msg);
+      return `<error expanding template: ${msg}>`;
+    }
+  }
+
+  /** The alerts the expression yields at `ts` (labels and, unless `labelsOnly`, annotations expanded), by label key. */
+  async alertsAt(engine: RuleQueryEngine, ts: number, labelsOnly = false): Promise<Map<string, Alert>> {
     const res = await engine.query(this.expr, ts);
     const fresh = new Map<string, Alert>();
-    const tmplName = `__alert_${this.name}`;
-    const expand = async (text: string, data: unknown): Promise<string> => {
-      if (!text.includes('{{')) return text;
-      try {
-        return await expandPrometheusTemplate(tmplName, ALERT_TEMPLATE_DEFS + text, data, {
-          time: ts,
-          externalURL: this.opts.externalURL,
-          query: async (q, t) => (await engine.query(q, t)).map((s) => ({ labels: s.labels, v: s.v })),
-        });
-      } catch (e) {
-        const msg = (e as Error).message;
-        this.opts.onTemplateError?.(this.name, msg);
-        return `<error expanding template: ${msg}>`;
-      }
-    };
     for (const smpl of res) {
       const data = alertTemplateData(smpl.labels, this.opts.externalLabels, this.opts.externalURL, smpl.v);
       const lb = smpl.labels.builder();
       lb.del(METRIC_NAME);
-      for (let i = 0; i < this.labels.size; i++) lb.set(this.labels.name(i), await expand(this.labels.value(i), data));
+      for (let i = 0; i < this.labels.size; i++) lb.set(this.labels.name(i), await this.expand(engine, this.labels.value(i), data, ts));
       lb.set('alertname', this.name);
       const ann: [string, string][] = [];
-      for (let i = 0; i < this.annotations.size; i++) ann.push([this.annotations.name(i), await expand(this.annotations.value(i), data)]);
+      if (!labelsOnly) for (let i = 0; i < this.annotations.size; i++) ann.push([this.annotations.name(i), await this.expand(engine, this.annotations.value(i), data, ts)]);
       const lbs = lb.labels();
       const h = lbs.key();
       if (fresh.has(h)) throw new Error('vector contains metrics with the same labelset after applying alert labels');
       fresh.set(h, new Alert(lbs, Labels.fromPairs(ann), smpl.v, ts));
     }
+    return fresh;
+  }
+
+  async eval(engine: RuleQueryEngine, ts: number, limit: number): Promise<RuleOutput> {
+    const fresh = await this.alertsAt(engine, ts);
     for (const [h, a] of fresh) {
       const cur = this.active.get(h);
       if (cur && cur.state !== 'inactive') {

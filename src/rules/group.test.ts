@@ -229,4 +229,40 @@ describe('group alignment', () => {
     const off = Number(g.hash() % 200_000_000n) / 1e6;
     for (const t of out[0].t) expect(Math.abs((((t - Math.floor(off)) % 200) + 200) % 200)).toBeLessThanOrEqual(1);
   });
+
+  it('an evaluation slower than the interval skips slots and counts them as missed, as Prometheus', async () => {
+    const registry = new Registry();
+    let evals = 0;
+    const slow = {
+      async query() {
+        evals++;
+        await new Promise((r) => setTimeout(r, 450));
+        return [];
+      },
+      format: (e: string) => e,
+    };
+    const mgr = new RuleManager({
+      engine: slow,
+      appendable: new MemoryStorage(),
+      registry,
+      logger: silentLogger(),
+      validateExpr: validatePromql,
+      externalLabels: Labels.EMPTY,
+      externalURL: 'http://prom:9090',
+      evaluationInterval: 200,
+      resendDelay: 60_000,
+      outageTolerance: 3600_000,
+      forGracePeriod: 600_000,
+    });
+    const { groups } = parseRuleGroups('groups:\n- name: slow\n  rules:\n  - record: r\n    expr: vector(1)\n', { validateExpr: validatePromql });
+    const g = mgr.buildGroup('rules.yml', groups[0]);
+    g.start();
+    await new Promise((r) => setTimeout(r, 1800));
+    await g.stop();
+    const value = async (name: string) => (await registry.getSingleMetric(name)!.get()).values.find((v) => v.labels.rule_group === 'rules.yml;slow')?.value ?? 0;
+    const missed = await value('prometheus_rule_group_iterations_missed_total');
+    expect(missed).toBeGreaterThanOrEqual(2);
+    // Every slot is counted once: evaluated or missed.
+    expect(await value('prometheus_rule_group_iterations_total')).toBe(evals + missed);
+  });
 });

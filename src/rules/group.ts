@@ -1,4 +1,4 @@
-import type { Appendable, Queryable } from '../metrics/storage-api/index.js';
+import type { Appendable, Querier, Queryable } from '../metrics/storage-api/index.js';
 import { xxhash64 } from '../metrics/promql/index.js';
 import type { Labels} from '../model/index.js';
 import { METRIC_NAME, Matcher, STALE_NAN, isStaleNaN } from '../model/index.js';
@@ -17,6 +17,11 @@ export interface GroupOptions {
   appendable: Appendable;
   /** For restoring `for` state from `ALERTS_FOR_STATE`; no restore when absent. */
   queryable?: Queryable;
+  /**
+   * Restore `for` state without stored `ALERTS_FOR_STATE` (Loki's ruler, which keeps no TSDB: its `MemStore`
+   * re-evaluates the rule): how long an alert has been active is found by evaluating its rule back over its `for`.
+   */
+  replayForState?: boolean;
   notify?: NotifyFunc;
   /** ms (`--rules.alert.resend-delay`, 1m). */
   resendDelay: number;
@@ -219,29 +224,28 @@ export class RuleGroup {
 
   /** Prometheus's `RestoreForState`: pending alerts resume their `for` progress from `ALERTS_FOR_STATE`. */
   async restoreForState(now: number): Promise<void> {
-    const q = this.opts.queryable ? await this.opts.queryable.querier(now - this.opts.outageTolerance, now) : undefined;
+    const replay = this.opts.replayForState === true;
+    const q = !replay && this.opts.queryable ? await this.opts.queryable.querier(now - this.opts.outageTolerance, now) : undefined;
     try {
       for (const rule of this.rules) {
         if (!(rule instanceof AlertingRule)) continue;
         const hold = rule.holdDuration;
-        if (hold < this.opts.forGracePeriod || !q) {
+        if (hold < this.opts.forGracePeriod || (!q && !replay)) {
           rule.restored = true;
           continue;
         }
+        const replayed = replay ? await this.replayActiveSince(rule) : undefined;
         for (const a of rule.active.values()) {
-          const ms: Matcher[] = [new Matcher('=', METRIC_NAME, 'ALERTS_FOR_STATE')];
-          a.labels.forEach((n, v) => ms.push(new Matcher('=', n, v)));
-          const series = await q.select(ms, { start: now - this.opts.outageTolerance, end: now });
-          // Exactly the alert's labels plus the name.
-          const s = series.find((x) => x.labels.size === a.labels.size + 1);
-          if (!s) continue;
-          const b = s.samples(now - this.opts.outageTolerance, now);
-          if (b.length === 0) continue;
-          const t = b.t[b.length - 1];
-          const v = b.v[b.length - 1];
-          if (isStaleNaN(v)) continue;
-          const downAt = Math.floor(t / 1000) * 1000;
-          let restoredActiveAt = Math.floor(v) * 1000;
+          let last: { t: number; v: number } | undefined;
+          if (replayed) {
+            const since = replayed.get(a.labels.key());
+            if (since !== undefined) last = { t: now, v: since / 1000 };
+          } else if (q) {
+            last = await this.storedForState(q, a, now);
+          }
+          if (!last || isStaleNaN(last.v)) continue;
+          const downAt = Math.floor(last.t / 1000) * 1000;
+          let restoredActiveAt = Math.floor(last.v) * 1000;
           const remaining = hold - (downAt - restoredActiveAt);
           if (remaining <= 0) {
             // Was firing when it went down; the next evaluation decides.
@@ -257,6 +261,46 @@ export class RuleGroup {
     } finally {
       q?.close();
     }
+  }
+
+  /** The newest `ALERTS_FOR_STATE` sample of exactly the alert's labels within the outage tolerance. */
+  private async storedForState(q: Querier, a: Alert, now: number): Promise<{ t: number; v: number } | undefined> {
+    const ms: Matcher[] = [new Matcher('=', METRIC_NAME, 'ALERTS_FOR_STATE')];
+    a.labels.forEach((n, v) => ms.push(new Matcher('=', n, v)));
+    const series = await q.select(ms, { start: now - this.opts.outageTolerance, end: now });
+    // Exactly the alert's labels plus the name.
+    const s = series.find((x) => x.labels.size === a.labels.size + 1);
+    if (!s) return undefined;
+    const b = s.samples(now - this.opts.outageTolerance, now);
+    if (b.length === 0) return undefined;
+    return { t: b.t[b.length - 1], v: b.v[b.length - 1] };
+  }
+
+  /**
+   * For each active alert of `rule` that its expression also yielded at earlier slots of this group's grid, the
+   * earliest slot of that unbroken run (ms), looking back at most the rule's `for`. An evaluation error ends the look.
+   */
+  private async replayActiveSince(rule: AlertingRule): Promise<Map<string, number>> {
+    const since = new Map<string, number>();
+    let open = new Set(rule.active.keys());
+    const steps = Math.ceil(rule.holdDuration / this.interval);
+    for (let k = 1; k <= steps && open.size > 0; k++) {
+      const t = this.lastEvalTimestamp - k * this.interval;
+      let at: Map<string, Alert>;
+      try {
+        at = await rule.alertsAt(this.opts.engine, t - this.queryOffset, true);
+      } catch {
+        break;
+      }
+      const still = new Set<string>();
+      for (const key of open) {
+        if (!at.has(key)) continue;
+        since.set(key, t);
+        still.add(key);
+      }
+      open = still;
+    }
+    return since;
   }
 
   /** Carries state over from the group this one replaces on reload (Prometheus's `CopyState`). */

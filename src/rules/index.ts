@@ -10,6 +10,8 @@ export { checkRules } from './check-rules.js';
 export { expandPrometheusTemplate, humanize, humanize1024, humanizeDuration } from './template/expander.js';
 export { validatePromql } from './promql-validator.js';
 export { MAX_BATCH_SIZE, Notifier, postableAlertsJson, toNotifierAlerts, type NotifierAlert, type NotifierOptions } from './notifier/notifier.js';
+export { TenantNotifiers, alertingFromUrls } from './notifier/tenant-notifiers.js';
+export { alertingOrBuiltin, builtinAlertmanagerUrl } from './notifier/builtin-alertmanager.js';
 export { TenantRulers, type TenantNamespaces, type TenantRulersOptions } from './ruler/tenant-rulers.js';
 export { RemoteWriteAppendable, type RemoteWriteTarget } from './ruler/remote-write-appendable.js';
 export { lokiRulerHook, startLokiRuler, type LokiRuler, type LokiRulerDeps } from './ruler/loki-ruler.js';

@@ -103,7 +103,7 @@ export class RuleManager {
         old.delete(g.key);
         continue;
       }
-      g.shouldRestore = !this.restoredOnce && this.opts.queryable !== undefined;
+      g.shouldRestore = !this.restoredOnce && (this.opts.queryable !== undefined || this.opts.replayForState === true);
       if (!g.shouldRestore) for (const r of g.rules) if (r instanceof AlertingRule) r.restored = true;
       if (prev) {
         old.delete(g.key);

@@ -61,7 +61,7 @@ interface RuleNode {
   expr: { value: string; pos: Pos | null };
 }
 
-const GROUP_FIELDS = new Set(['name', 'interval', 'query_offset', 'limit', 'rules']);
+const GROUP_FIELDS = new Set(['name', 'interval', 'query_offset', 'limit', 'labels', 'rules']);
 const RULE_FIELDS = new Set(['record', 'alert', 'expr', 'for', 'keep_firing_for', 'labels', 'annotations']);
 
 function scalarText(n: Scalar): string {
@@ -183,6 +183,8 @@ export function parseRuleGroups(content: string, opts: ParseOptions): { groups: 
                 if (isScalar(ln) && typeof ln.value === 'number' && Number.isInteger(ln.value)) limit = ln.value;
                 else typeError(ln, 'int');
               }
+              // Group `labels` (Prometheus 3) go to every rule of the group; a rule's own label of the same name wins.
+              const groupLabels = stringMap(f.get('labels'));
               const spec: RuleGroupSpec = { name, interval, limit, rules: [] };
               if (queryOffset !== undefined) spec.queryOffset = queryOffset;
               const st = f.get('source_tenants');
@@ -211,7 +213,7 @@ export function parseRuleGroups(content: string, opts: ParseOptions): { groups: 
                       expr: expr.value,
                       for: durationOf(rf.get('for')),
                       keepFiringFor: durationOf(rf.get('keep_firing_for')),
-                      labels: stringMap(rf.get('labels')),
+                      labels: { ...groupLabels, ...stringMap(rf.get('labels')) },
                       annotations: stringMap(rf.get('annotations')),
                     };
                     if (record.value !== '') rs.record = record.value;

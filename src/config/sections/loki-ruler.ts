@@ -31,6 +31,12 @@ export const lokiRulerSection = z.strictObject({
   external_labels: z.record(z.string(), z.string()).default({}),
   evaluation_interval: durationMs.default(60_000),
   poll_interval: durationMs.default(60_000),
+  /** Loki's `for_outage_tolerance`: longest outage after which alerts' `for` progress is still restored. */
+  for_outage_tolerance: durationMs.default(3600_000),
+  /** Loki's `for_grace_period`: minimum time left before a restored alert may fire (rules with a shorter `for` are not restored). */
+  for_grace_period: durationMs.default(600_000),
+  /** Loki's `resend_delay`: firing alerts are re-sent this often. */
+  resend_delay: durationMs.default(60_000),
   /** Loki's `enable_api`: `/loki/api/v1/rules`, `/prometheus/api/v1/rules` and `/prometheus/api/v1/alerts`. */
   enable_api: z.boolean().default(true),
   remote_write: z

@@ -54,6 +54,8 @@ export const mimirSection = z.strictObject({
       evaluation_interval: durationMs.default(60_000),
       /** The URL alerts link back to (`generatorURL`); default `http://<listen_address>`. */
       external_url: z.string().default(''),
+      /** Mimir's `ruler.alertmanager_url`: comma-separated Alertmanager URLs (a path such as `/alertmanager` is the API prefix); each tenant's alerts carry its `X-Scope-OrgID`. Empty: the built-in Alertmanager in `--target all`, else none. */
+      alertmanager_url: z.string().default(''),
     })
     .prefault({}),
 });

@@ -12,7 +12,7 @@ import { registerRemoteWriteReceiver } from '../remote/index.js';
 import { BucketCompactor } from './bucket-compactor.js';
 import { mimirMetrics } from './mimir-metrics.js';
 import { TenantStores } from './tenant-stores.js';
-import { MimirRuler } from '../../rules/index.js';
+import { MimirRuler, builtinAlertmanagerUrl } from '../../rules/index.js';
 
 export interface MimirComponent extends Component {
   readonly tenants: TenantStores;
@@ -102,6 +102,7 @@ export async function startMimir(ctx: ComponentContext): Promise<MimirComponent>
         logger: log,
         evaluationInterval: cfg.ruler.evaluation_interval,
         externalURL: (cfg.ruler.external_url || `http://${cfg.listen_address}`).replace(/\/$/, ''),
+        alertmanagerUrl: cfg.ruler.alertmanager_url || builtinAlertmanagerUrl(ctx),
       })
     : undefined;
   ruler?.register(app);

@@ -35,6 +35,9 @@ export function alertmanagersFromGroups(cfg: AlertmanagerConfig, groups: TargetG
 export class AlertmanagerDiscovery {
   private readonly sets = new Map<string, AlertmanagerTarget[]>();
   private readonly dm: DiscoveryManager;
+  private markReady: () => void = () => undefined;
+  /** Settles once every entry has had its first discovery update (alerts sent before then would find no target). */
+  readonly ready: Promise<void>;
 
   constructor(
     private configs: AlertmanagerConfig[],
@@ -44,7 +47,10 @@ export class AlertmanagerDiscovery {
       const i = Number(job.slice('config-'.length));
       const cfg = this.configs[i];
       if (cfg) this.sets.set(job, alertmanagersFromGroups(cfg, groups));
+      if (this.sets.size >= this.configs.length) this.markReady();
     }, { logger, updateIntervalMs: 5000 });
+    this.ready = new Promise((r) => (this.markReady = r));
+    if (configs.length === 0) this.markReady();
     this.apply(configs);
   }
 

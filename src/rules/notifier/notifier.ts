@@ -27,6 +27,8 @@ export interface NotifierOptions {
   queueCapacity: number;
   externalLabels: Labels;
   userAgent?: string;
+  /** Extra request headers (the multi-tenant rulers send `X-Scope-OrgID`, as Loki's and Mimir's do). */
+  headers?: Record<string, string>;
 }
 
 function labelsJson(l: Labels): Record<string, string> {
@@ -147,6 +149,8 @@ export class Notifier {
     if (this.sending || this.stopped) return;
     this.sending = true;
     try {
+      // A notifier created just now (a ruler's first alert of a tenant) waits for its first discovery, at most 5 s.
+      if (this.discovery) await Promise.race([this.discovery.ready, new Promise((r) => setTimeout(r, 5000).unref())]);
       while (this.queue.length > 0 && !this.stopped) {
         const batch = this.queue.splice(0, MAX_BATCH_SIZE);
         this.m.queueLength.set(this.queue.length);
@@ -198,7 +202,7 @@ export class Notifier {
   }
 
   private async post(url: string, body: string, cfg: AlertmanagerConfig): Promise<void> {
-    const headers: Record<string, string> = { 'Content-Type': 'application/json', 'User-Agent': this.opts.userAgent ?? 'Prometheus/2.42.0' };
+    const headers: Record<string, string> = { 'Content-Type': 'application/json', 'User-Agent': this.opts.userAgent ?? 'Prometheus/2.42.0', ...this.opts.headers };
     const auth = authorizationHeader(cfg);
     if (auth) headers.Authorization = auth;
     const start = performance.now();

@@ -3,12 +3,12 @@ import { stringify as toYaml } from 'yaml';
 import type { LokiRulerConfig } from '../../config/index.js';
 import type { LogqlEngine, LogsDeps } from '../../logs/index.js';
 import { registerRulesApi } from '../../metrics/api/index.js';
-import { prometheusConfigSchema } from '../../metrics/promconfig/index.js';
 import type { Appendable } from '../../metrics/storage-api/index.js';
 import { Labels } from '../../model/index.js';
+import { builtinAlertmanagerUrl } from '../notifier/builtin-alertmanager.js';
 import { resolveTenant, type ComponentContext, type Logger, type Registry, type TenancyOptions } from '../../server/index.js';
 import { logqlRuleEngine, validateLogql } from '../logql-rule-engine.js';
-import { Notifier, toNotifierAlerts } from '../notifier/notifier.js';
+import { TenantNotifiers } from '../notifier/tenant-notifiers.js';
 import { RemoteWriteAppendable } from './remote-write-appendable.js';
 import { TenantRulers } from './tenant-rulers.js';
 
@@ -20,6 +20,8 @@ export interface LokiRulerDeps {
   logger: Logger;
   /** The Loki API's own URL, for `generatorURL` when `external_url` is unset. */
   selfURL: string;
+  /** The built-in Alertmanager of this process (`--target all`), used when `alertmanager_url` is empty. */
+  builtinAlertmanagerUrl?: string;
   /** Where results go when `remote_write` is off (the local TSDB in the one-process default); else discarded, as Loki. */
   localAppendable?: Appendable;
 }
@@ -36,19 +38,6 @@ const DISCARD: Appendable = {
   appender: () => ({ append: () => 0, appendExemplar: () => 0, updateMetadata: () => 0, commit: async () => undefined, rollback: () => undefined }),
 };
 
-/** Alertmanager URLs (comma-separated, Loki's `alertmanager_url`) as Prometheus's `alerting` section. */
-function alertingFromUrls(urls: string) {
-  const alertmanagers = urls
-    .split(',')
-    .map((u) => u.trim())
-    .filter((u) => u !== '')
-    .map((u) => {
-      const url = new URL(u);
-      return { scheme: url.protocol.replace(':', ''), path_prefix: url.pathname || '/', static_configs: [{ targets: [url.host] }] };
-    });
-  return prometheusConfigSchema.parse({ alerting: { alertmanagers } }).alerting;
-}
-
 /**
  * Loki's ruler on the Loki role: the one rule engine (`TenantRulers` → `RuleManager` → `RuleGroup`) evaluating each
  * tenant's LogQL rules from the local rule directory through the LogQL engine; alerts to `alertmanager_url`;
@@ -60,22 +49,23 @@ export async function startLokiRuler(app: FastifyInstance, deps: LokiRulerDeps):
   const log = deps.logger.child({ component: 'ruler' });
   const externalURL = (cfg.external_url || deps.selfURL).replace(/\/$/, '');
   const externalLabels = Labels.fromObject(cfg.external_labels);
-  const notifier = cfg.alertmanager_url
-    ? new Notifier(alertingFromUrls(cfg.alertmanager_url), { registry: deps.registry, logger: log, queueCapacity: 10_000, externalLabels })
-    : undefined;
+  const amUrl = cfg.alertmanager_url || deps.builtinAlertmanagerUrl || '';
+  const notifier = amUrl ? new TenantNotifiers(amUrl, { registry: deps.registry, logger: log, externalLabels, externalURL }) : undefined;
   const rulers = new TenantRulers({
     engineFor: (tenant) => logqlRuleEngine(deps.engine, tenant),
     appendableFor: (tenant) => (cfg.remote_write.enabled ? new RemoteWriteAppendable({ url: cfg.remote_write.client.url, headers: cfg.remote_write.client.headers, tenant }, log) : (deps.localAppendable ?? DISCARD)),
     validateExpr: validateLogql,
-    notify: notifier ? (_tenant, expr, alerts) => notifier.send(toNotifierAlerts(externalURL, expr, alerts)) : undefined,
+    notify: notifier?.notify,
     registry: deps.registry,
     logger: log,
     externalLabels,
     externalURL,
     evaluationInterval: cfg.evaluation_interval,
-    resendDelay: 60_000,
-    outageTolerance: 3600_000,
-    forGracePeriod: 600_000,
+    resendDelay: cfg.resend_delay,
+    outageTolerance: cfg.for_outage_tolerance,
+    forGracePeriod: cfg.for_grace_period,
+    // Loki keeps no ALERTS_FOR_STATE to read back: after a restart the rules are evaluated back over their `for`.
+    replayForState: true,
   });
   const dir = cfg.storage.local.directory;
   const poll = () => rulers.sync(TenantRulers.scanDirectory(dir));
@@ -131,5 +121,6 @@ export function lokiRulerHook(ctx: ComponentContext, localAppendable?: Appendabl
       logger: ctx.logger,
       selfURL: `http://${ctx.config.logs.listen_address}`,
       localAppendable,
+      builtinAlertmanagerUrl: builtinAlertmanagerUrl(ctx),
     });
 }

@@ -11,6 +11,7 @@ import type { ObjectStore } from '../../storage/index.js';
 import { validatePromql } from '../promql-validator.js';
 import { promqlRuleEngine } from '../query-engine.js';
 import { parseRuleGroups } from '../rule-file.js';
+import { TenantNotifiers } from '../notifier/tenant-notifiers.js';
 import { TenantRulers, type TenantNamespaces } from './tenant-rulers.js';
 
 export interface MimirRulerDeps {
@@ -29,6 +30,8 @@ export interface MimirRulerDeps {
   /** ms. */
   evaluationInterval: number;
   externalURL: string;
+  /** Mimir's `ruler.alertmanager_url` (comma-separated; each tenant's alerts posted with its `X-Scope-OrgID`); none when empty. */
+  alertmanagerUrl?: string;
 }
 
 const PREFIX = 'rules/';
@@ -87,14 +90,20 @@ function lazyAppendable(deps: MimirRulerDeps, tenant: string): Appendable {
  */
 export class MimirRuler {
   readonly rulers: TenantRulers;
+  private readonly notifiers: TenantNotifiers | undefined;
 
   constructor(private readonly deps: MimirRulerDeps) {
+    const logger = deps.logger.child({ component: 'ruler' });
+    this.notifiers = deps.alertmanagerUrl ? new TenantNotifiers(deps.alertmanagerUrl, { registry: deps.registry, logger, externalLabels: Labels.EMPTY, externalURL: deps.externalURL }) : undefined;
     this.rulers = new TenantRulers({
       engineFor: (tenant) => lazyEngine(deps, tenant),
       appendableFor: (tenant) => lazyAppendable(deps, tenant),
+      // `for` state restored from the tenant's own ALERTS_FOR_STATE, as Mimir's ruler does.
+      queryableFor: (tenant) => ({ querier: async (mint, maxt) => (await deps.viewFor(tenant)).queryable.querier(mint, maxt) }),
+      notify: this.notifiers?.notify,
       validateExpr: validatePromql,
       registry: deps.registry,
-      logger: deps.logger.child({ component: 'ruler' }),
+      logger,
       externalLabels: Labels.EMPTY,
       externalURL: deps.externalURL,
       evaluationInterval: deps.evaluationInterval,
@@ -205,6 +214,7 @@ export class MimirRuler {
 
   async stop(): Promise<void> {
     await this.rulers.stop();
+    this.notifiers?.stop();
   }
 }
 

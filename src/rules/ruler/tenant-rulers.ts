@@ -17,6 +17,8 @@ export interface TenantRulersOptions {
   appendableFor: (tenant: string) => Appendable;
   /** For restoring `for` state; none when absent. */
   queryableFor?: (tenant: string) => Queryable | undefined;
+  /** Restore `for` state by re-evaluating the rules (Loki's ruler) instead of from stored `ALERTS_FOR_STATE`. */
+  replayForState?: boolean;
   validateExpr: ExprValidator;
   notify?: (tenant: string, expr: string, alerts: Alert[]) => void;
   registry: Registry;
@@ -97,6 +99,7 @@ export class TenantRulers {
       engine: o.engineFor(tenant),
       appendable: o.appendableFor(tenant),
       queryable: o.queryableFor?.(tenant),
+      replayForState: o.replayForState,
       notify: o.notify ? (expr, alerts) => o.notify?.(tenant, expr, alerts) : undefined,
       registry: o.registry,
       logger: o.logger.child({ tenant }),
