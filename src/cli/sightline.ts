@@ -55,14 +55,14 @@ async function startTarget(target: Target, ctx: ComponentContext, add: <C extend
       add(await startMimir(ctx));
       const logs = add(await startLogs(ctx, { ruler: lokiRulerHook(ctx, metrics.appendable) }));
       const traces = add(await startTraces(ctx, { metrics: metrics.appendable }));
-      add(await startAlertmanager(ctx, { version: version() }));
+      const am = add(await startAlertmanager(ctx, { version: version() }));
       const stores = { traces: traces.traces, metrics: metrics.appendable, logs: logs.logs };
       // A Collector configuration's pipelines take the place of the plain OTLP receivers; its `sightline`
       // exporter hands data to these stores.
       const collectorFile = ctx.config.collector.config_file;
       if (collectorFile) add(await (await load.collector()).startCollector(ctx, { configFile: collectorFile, inProcess: stores }));
       else add(await (await load.otlp()).startOtlp(ctx, stores));
-      add(await startUi(ctx, { scrapeJobs: metrics.scrapeJobs }));
+      add(await startUi(ctx, { scrapeJobs: metrics.scrapeJobs, alertmanager: am.alertmanager }));
       // Tails local files only when a promtail.yaml is configured; ships into the Loki role above.
       add(await startAgent(ctx));
       return;
