@@ -50,20 +50,17 @@ export function AlertRulesPage() {
     return () => clearTimeout(t);
   }, [tick]);
   useEffect(() => {
-    (async () => {
-      const sources = (await listDatasources()).filter((d) => d.type === 'prometheus' || d.type === 'loki');
-      const out = await Promise.all(
-        sources.map(async (d) => {
-          try {
-            const r = await apiFetch<{ data: { groups: RuleGroup[] } }>(`${proxyPath(d.uid)}${rulesPath(d.type)}`);
-            return { name: d.name, groups: r.data.groups.map((g) => ({ ...g, rules: g.rules.filter((x) => x.type === 'alerting') })).filter((g) => g.rules.length > 0) };
-          } catch (e) {
-            return { name: d.name, error: (e as Error).message };
-          }
-        }),
-      );
-      setBySource(out);
-    })().catch((e: Error) => setBySource([{ name: '', error: e.message }]));
+    // Each source shows as soon as it answers (a slow ruler does not hold back the others).
+    listDatasources().then((all) => {
+      const sources = all.filter((d) => d.type === 'prometheus' || d.type === 'loki');
+      setBySource([]);
+      for (const d of sources) {
+        apiFetch<{ data: { groups: RuleGroup[] } }>(`${proxyPath(d.uid)}${rulesPath(d.type)}`).then(
+          (r) => ({ name: d.name, groups: r.data.groups.map((g) => ({ ...g, rules: g.rules.filter((x) => x.type === 'alerting') })).filter((g) => g.rules.length > 0) }),
+          (e: Error) => ({ name: d.name, error: e.message }),
+        ).then((entry: { name: string; groups?: RuleGroup[]; error?: string }) => setBySource((cur) => [...(cur ?? []), entry].sort((a, b) => a.name.localeCompare(b.name))));
+      }
+    }, (e: Error) => setBySource([{ name: '', error: e.message }]));
   }, []);
   return (
     <div className="page" data-testid="alert-rules-page">
