@@ -83,6 +83,10 @@ describe('Grafana-managed alert rules, contact points, policies and mute timings
     // Applied to the running Alertmanager.
     const receivers = (await (await fetch(`${amUrl}/api/v2/receivers`)).json()) as { name: string }[];
     expect(receivers.map((r) => r.name)).toContain('oncall-hook');
+    // Made through the API, it cannot be changed as a provenance-less (UI) object.
+    const asUi = await fetch(`${base}/api/v1/provisioning/contact-points/${cp.json.uid}`, { method: 'PUT', headers: { cookie, 'content-type': 'application/json', 'x-disable-provenance': 'true' }, body: JSON.stringify({ name: 'oncall-hook', type: 'webhook', settings: { url: hook.url } }) });
+    expect(asUi.status).toBe(403);
+    expect(((await asUi.json()) as { message: string }).message).toContain("provenance status 'api'");
     // A contact point a policy uses is not deleted.
     expect((await call('DELETE', `/api/v1/provisioning/contact-points/${cp.json.uid}`)).status).toBe(409);
   });
@@ -134,6 +138,7 @@ describe('Grafana-managed alert rules, contact points, policies and mute timings
     expect(firing.receiver).toBe('oncall-hook');
     expect(firing.alerts[0].labels).toMatchObject({ alertname: 'QueueBacklog', team: 'checkout', severity: 'page', grafana_folder: 'checkout', __alert_rule_uid__: uid });
     expect(firing.alerts[0].annotations.summary).toBe('queue depth is 12');
+    expect(firing.alerts[0]).toMatchObject({ generatorURL: expect.stringMatching(new RegExp(`/alerting/grafana/${uid}/view$`)) });
 
     app.queueDepth.set(1);
     const resolved = await waitFor(() => hook.messages.find((m) => m.status === 'resolved' && m.commonLabels.alertname === 'QueueBacklog'), 15_000, 'webhook resolved');

@@ -12,7 +12,7 @@ import { STORES_ON_PORT_0, spawnSightline, startedPorts, tempDir, type SpawnedSi
 export interface WebhookMessage {
   receiver: string;
   status: string;
-  alerts: { status: string; labels: Record<string, string>; annotations: Record<string, string> }[];
+  alerts: { status: string; labels: Record<string, string>; annotations: Record<string, string>; generatorURL: string }[];
   commonLabels: Record<string, string>;
 }
 

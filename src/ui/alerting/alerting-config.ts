@@ -4,6 +4,7 @@ import { parse, stringify } from 'yaml';
 import { parseAlertmanagerConfig, type AlertmanagerConfig } from '../../alertmanager/index.js';
 import type { Database } from '../db/schema.js';
 import { fromReceiverConfigs, toReceiverConfig, validateContactPoint, type ContactPoint } from './contact-points.js';
+import { checkProvenance } from './provenance.js';
 
 /** An alertmanager.yml as a JS object; receivers may hold Grafana integrations in `grafana_managed_receiver_configs`. */
 export type AlertingDocument = Record<string, unknown> & {
@@ -11,6 +12,8 @@ export type AlertingDocument = Record<string, unknown> & {
   receivers?: ReceiverNode[];
   time_intervals?: MuteTiming[];
   mute_time_intervals?: MuteTiming[];
+  /** Provenance of the notification policy tree (not part of the Alertmanager configuration). */
+  policies_provenance?: string;
 };
 export type ReceiverNode = Record<string, unknown> & { name: string; grafana_managed_receiver_configs?: ContactPoint[] };
 export type RouteNode = Record<string, unknown> & { receiver?: string; routes?: RouteNode[]; matchers?: string[]; mute_time_intervals?: string[]; active_time_intervals?: string[] };
@@ -34,6 +37,7 @@ export class AlertingConfigError extends Error {
 /** The Alertmanager YAML of a document: Grafana integrations turned into their `*_configs`, provenance dropped. */
 export function toAlertmanagerYaml(doc: AlertingDocument): string {
   const out: Record<string, unknown> = structuredClone(doc);
+  delete out.policies_provenance;
   out.receivers = (doc.receivers ?? []).map((r) => {
     const { grafana_managed_receiver_configs: gm, ...rest } = r;
     const native: Record<string, unknown> = structuredClone(rest);
@@ -154,24 +158,34 @@ export class AlertingConfigStore {
   static updateContactPoint(doc: AlertingDocument, uid: string, cp: Omit<ContactPoint, 'uid'>): ContactPoint {
     validateContactPoint(cp);
     const { r, i } = AlertingConfigStore.locate(doc, uid);
+    const to = cp.provenance ?? '';
+    checkProvenance(r.grafana_managed_receiver_configs![i].provenance, to);
     if (cp.name === r.name) {
-      const next: ContactPoint = { ...cp, uid, provenance: cp.provenance ?? r.grafana_managed_receiver_configs![i].provenance ?? '' };
+      const next: ContactPoint = { ...cp, uid, provenance: to };
       r.grafana_managed_receiver_configs![i] = next;
       return next;
     }
-    AlertingConfigStore.deleteContactPoint(doc, uid, true);
+    AlertingConfigStore.deleteContactPoint(doc, uid, to, true);
     return AlertingConfigStore.addContactPoint(doc, { ...cp, uid });
   }
 
   /** Removes an integration; its receiver too when that is left empty and no policy uses it (else 409, as Grafana). */
-  static deleteContactPoint(doc: AlertingDocument, uid: string, keepReceiver = false): void {
+  static deleteContactPoint(doc: AlertingDocument, uid: string, provenance: string, keepReceiver = false): void {
     const { r, i } = AlertingConfigStore.locate(doc, uid);
+    checkProvenance(r.grafana_managed_receiver_configs![i].provenance, provenance);
     r.grafana_managed_receiver_configs!.splice(i, 1);
     if (keepReceiver || r.grafana_managed_receiver_configs!.length > 0 || fromReceiverConfigs(r).length > 0) return;
     let used = false;
     walkRoutes(doc.route, (n) => (used ||= n.receiver === r.name));
     if (used) throw new AlertingConfigError(`contact point '${r.name}' is currently used by a notification policy`, 409);
     doc.receivers = doc.receivers!.filter((x) => x !== r);
+  }
+
+  /** Replaces the policy tree. */
+  static setPolicies(doc: AlertingDocument, route: RouteNode, provenance: string): void {
+    checkProvenance(doc.policies_provenance, provenance);
+    doc.route = route;
+    doc.policies_provenance = provenance;
   }
 
   // --- mute timings ---------------------------------------------------------------------------------------------
@@ -186,6 +200,7 @@ export class AlertingConfigStore {
     if (mode === 'create' && exists(t.name)) throw new AlertingConfigError(`a mute timing with name '${t.name}' already exists`, 409);
     if (mode === 'update' && !exists(oldName)) throw new AlertingConfigError('mute timing not found', 404);
     if (mode === 'update') {
+      checkProvenance(AlertingConfigStore.muteTimings(doc).find((x) => x.name === oldName)?.provenance, t.provenance ?? '');
       for (const l of lists) {
         const i = l.findIndex((x) => x.name === oldName);
         if (i >= 0) l[i] = t;
@@ -196,7 +211,8 @@ export class AlertingConfigStore {
     return t;
   }
 
-  static deleteMuteTiming(doc: AlertingDocument, name: string): void {
+  static deleteMuteTiming(doc: AlertingDocument, name: string, provenance: string): void {
+    checkProvenance(AlertingConfigStore.muteTimings(doc).find((x) => x.name === name)?.provenance, provenance);
     let used = false;
     walkRoutes(doc.route, (n) => (used ||= [...(n.mute_time_intervals ?? []), ...(n.active_time_intervals ?? [])].includes(name)));
     if (used) throw new AlertingConfigError(`mute time interval '${name}' is currently used by a notification policy`, 409);

@@ -6,6 +6,10 @@ export interface GrafanaRoute {
   receiver?: string;
   group_by?: string[];
   object_matchers?: [string, string, string][];
+  /** Alertmanager's text matchers and the deprecated maps, accepted on input. */
+  matchers?: string[];
+  match?: Record<string, string>;
+  match_re?: Record<string, string>;
   continue?: boolean;
   group_wait?: string;
   group_interval?: string;
@@ -22,6 +26,9 @@ export const grafanaRouteSchema: z.ZodType<GrafanaRoute> = z.lazy(() =>
     group_by: z.array(z.string()).optional(),
     object_matchers: z.array(z.tuple([z.string(), z.enum(['=', '!=', '=~', '!~']), z.string()])).optional(),
     matchers: z.array(z.string()).optional(),
+    // Deprecated in Alertmanager, still accepted by Grafana's API.
+    match: z.record(z.string(), z.string()).optional(),
+    match_re: z.record(z.string(), z.string()).optional(),
     continue: z.boolean().optional(),
     group_wait: z.string().optional(),
     group_interval: z.string().optional(),
@@ -64,8 +71,10 @@ export function toGrafanaRoute(r: RouteNode): GrafanaRoute {
 }
 
 /** Grafana's route JSON as an alertmanager.yml route (object matchers as `matchers`). */
-export function fromGrafanaRoute(g: GrafanaRoute & { matchers?: string[] }): RouteNode {
+export function fromGrafanaRoute(g: GrafanaRoute): RouteNode {
   const out: RouteNode = {};
+  if (g.match) out.match = g.match;
+  if (g.match_re) out.match_re = g.match_re;
   for (const k of SIMPLE_KEYS) if (g[k] !== undefined && !(Array.isArray(g[k]) && g[k].length === 0 && k !== 'group_by')) (out as Record<string, unknown>)[k] = g[k];
   const ms = [...(g.matchers ?? []), ...(g.object_matchers ?? []).map(matcherText)];
   if (ms.length > 0) out.matchers = ms;

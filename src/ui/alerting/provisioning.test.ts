@@ -85,7 +85,14 @@ describe('alerting provisioning files', () => {
     expect(planRule(rule!)).toEqual({ datasourceUid: 'prometheus', expr: '(sum(rate(http_errors_total[5m]))) > 0.5' });
 
     // The mute timing is in use: deleting it is refused.
-    await expect(config.update((d) => AlertingConfigStore.deleteMuteTiming(d, 'nights'))).rejects.toThrow(/used by a notification policy/);
+    await expect(config.update((d) => AlertingConfigStore.deleteMuteTiming(d, 'nights', 'file'))).rejects.toThrow(/used by a notification policy/);
+    // Provisioned objects cannot be changed as provenance-less ones (the UI), as in Grafana.
+    await expect(config.update((d) => AlertingConfigStore.updateContactPoint(d, 'ops-hook', { name: 'ops', type: 'webhook', settings: { url: 'http://x/' }, disableResolveMessage: false }))).rejects.toThrow(
+      "Resource with provenance status 'file' cannot be changed to 'none'",
+    );
+    await expect(rules.delete('high-errors', '')).rejects.toThrow(/provenance status 'file'/);
+    expect((await config.load()).policies_provenance).toBe('file');
+    expect(await rules.delete('high-errors', 'file')).toBe(true);
   });
 
   it('refuses a file with its path and reason', () => {

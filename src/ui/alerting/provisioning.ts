@@ -77,13 +77,13 @@ export async function applyAlertingProvisioning(files: { file: string; content: 
   if (files.length === 0) return;
   await config.update((doc) => {
     for (const { content: c } of files) {
-      for (const d of c.deleteMuteTimes) AlertingConfigStore.deleteMuteTiming(doc, d.name);
+      for (const d of c.deleteMuteTimes) AlertingConfigStore.deleteMuteTiming(doc, d.name, 'file');
       for (const t of c.muteTimes) {
         const exists = AlertingConfigStore.muteTimings(doc).some((x) => x.name === t.name);
         AlertingConfigStore.putMuteTiming(doc, { name: t.name, time_intervals: t.time_intervals, provenance: 'file' }, exists ? 'update' : 'create');
       }
       for (const d of c.deleteContactPoints) {
-        if (AlertingConfigStore.contactPoints(doc).some((x) => x.uid === d.uid)) AlertingConfigStore.deleteContactPoint(doc, d.uid, true);
+        if (AlertingConfigStore.contactPoints(doc).some((x) => x.uid === d.uid)) AlertingConfigStore.deleteContactPoint(doc, d.uid, 'file', true);
       }
       for (const cp of c.contactPoints) {
         for (const r of cp.receivers) {
@@ -92,16 +92,16 @@ export async function applyAlertingProvisioning(files: { file: string; content: 
           else AlertingConfigStore.addContactPoint(doc, { ...body, uid: r.uid });
         }
       }
-      if (c.resetPolicies.length > 0 && doc.receivers?.[0]) doc.route = { receiver: doc.receivers[0].name, group_by: ['grafana_folder', 'alertname'] };
+      if (c.resetPolicies.length > 0 && doc.receivers?.[0]) AlertingConfigStore.setPolicies(doc, { receiver: doc.receivers[0].name, group_by: ['grafana_folder', 'alertname'] }, '');
       for (const p of c.policies) {
         const r = grafanaRouteSchema.safeParse(p);
         if (!r.success) throw issue('policies', r.error);
-        doc.route = fromGrafanaRoute(r.data);
+        AlertingConfigStore.setPolicies(doc, fromGrafanaRoute(r.data), 'file');
       }
     }
   });
   for (const { file, content: c } of files) {
-    for (const d of c.deleteRules) await rules.delete(d.uid);
+    for (const d of c.deleteRules) await rules.delete(d.uid, 'file');
     for (const g of c.groups) {
       for (const rule of g.rules) await rules.save(alertRuleSchema.parse({ folderUID: g.folder, ruleGroup: g.name, ...rule, intervalSeconds: g.interval }), 'file');
     }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
+import { checkProvenance } from './provenance.js';
 import { planRule, type AlertRule, type AlertRuleInput } from './rule-model.js';
 
 /** Grafana's default group interval (its base interval is 10s; Sightline allows any whole second). */
@@ -47,6 +48,7 @@ export class AlertRuleStore {
   async save(input: AlertRuleInput, provenance: string, uid?: string): Promise<AlertRule> {
     planRule(input);
     const id = uid ?? input.uid ?? randomBytes(9).toString('base64url');
+    checkProvenance((await this.get(id))?.provenance, provenance);
     const interval = input.intervalSeconds ?? (await this.groupInterval(input.folderUID, input.ruleGroup)) ?? DEFAULT_INTERVAL_SECONDS;
     const now = Date.now();
     const rule: AlertRule = { ...input, uid: id, orgID: 1, intervalSeconds: interval, updated: new Date(now).toISOString(), provenance };
@@ -76,14 +78,15 @@ export class AlertRuleStore {
     for (const r of rules) planRule(r);
     const keep = new Set(rules.map((r) => r.uid).filter((u): u is string => !!u));
     const old = await this.db.selectFrom('alert_rules').select('uid').where('folder_uid', '=', folderUid).where('rule_group', '=', group).execute();
-    for (const o of old) if (!keep.has(o.uid)) await this.db.deleteFrom('alert_rules').where('uid', '=', o.uid).execute();
+    for (const o of old) if (!keep.has(o.uid)) await this.delete(o.uid, provenance);
     const out: AlertRule[] = [];
     for (const r of rules) out.push(await this.save({ ...r, folderUID: folderUid, ruleGroup: group, intervalSeconds }, provenance));
     this.changed();
     return out;
   }
 
-  async delete(uid: string): Promise<boolean> {
+  async delete(uid: string, provenance: string): Promise<boolean> {
+    checkProvenance((await this.get(uid))?.provenance, provenance);
     const r = await this.db.deleteFrom('alert_rules').where('uid', '=', uid).executeTakeFirst();
     const n = Number(r.numDeletedRows);
     if (n > 0) this.changed();

@@ -4,6 +4,7 @@ import { HttpError } from '../../server/index.js';
 import { AlertingConfigError, AlertingConfigStore, type MuteTiming } from '../alerting/alerting-config.js';
 import { contactPointSchema, ContactPointError, type ContactPoint } from '../alerting/contact-points.js';
 import { fromGrafanaRoute, grafanaRouteSchema, toGrafanaRoute } from '../alerting/policies.js';
+import { ProvenanceError } from '../alerting/provenance.js';
 import { alertRuleSchema, RuleDefinitionError } from '../alerting/rule-model.js';
 import { RuleConflictError, type AlertRuleStore } from '../alerting/rule-store.js';
 import type { GrafanaRuleScheduler } from '../alerting/scheduler.js';
@@ -38,6 +39,7 @@ async function grafanaErrors<T>(f: () => Promise<T>): Promise<T> {
     if (e instanceof AlertingConfigError) throw new HttpError(e.status, 'bad_data', e.message);
     if (e instanceof RuleDefinitionError || e instanceof ContactPointError) throw new HttpError(400, 'bad_data', e.message);
     if (e instanceof RuleConflictError) throw new HttpError(409, 'conflict', e.message);
+    if (e instanceof ProvenanceError) throw new HttpError(403, 'forbidden', e.message);
     throw e;
   }
 }
@@ -74,7 +76,7 @@ export function registerAlertingRoutes(app: FastifyInstance, c: UiRouteContext, 
   });
   app.delete<{ Params: { uid: string } }>(`${P}/alert-rules/:uid`, async (req, reply) => {
     requireRole(req, 'Editor');
-    await d.rules.delete(req.params.uid);
+    await grafanaErrors(() => d.rules.delete(req.params.uid, provenance(req)));
     return reply.code(204).send();
   });
   app.get<{ Params: { folder: string; group: string } }>(`${P}/folder/:folder/rule-groups/:group`, async (req) => {
@@ -125,7 +127,7 @@ export function registerAlertingRoutes(app: FastifyInstance, c: UiRouteContext, 
   });
   app.delete<{ Params: { uid: string } }>(`${P}/contact-points/:uid`, async (req, reply) => {
     requireRole(req, 'Editor');
-    await grafanaErrors(() => d.config.update((doc) => AlertingConfigStore.deleteContactPoint(doc, req.params.uid)));
+    await grafanaErrors(() => d.config.update((doc) => AlertingConfigStore.deleteContactPoint(doc, req.params.uid, provenance(req))));
     return reply.code(202).send({ message: 'contactpoint deleted' });
   });
   app.post('/api/alertmanager/grafana/config/api/v1/receivers/test', async (req, reply) => {
@@ -156,23 +158,26 @@ export function registerAlertingRoutes(app: FastifyInstance, c: UiRouteContext, 
   app.get(`${P}/policies`, async (req) => {
     requireRole(req, 'Viewer');
     const doc = await d.config.load();
-    return toGrafanaRoute(doc.route ?? {});
+    const tree = toGrafanaRoute(doc.route ?? {});
+    return doc.policies_provenance ? { ...tree, provenance: doc.policies_provenance } : tree;
   });
   app.put(`${P}/policies`, async (req, reply) => {
     requireRole(req, 'Editor');
     const body = parseBody(grafanaRouteSchema, req.body);
     if (!body.receiver) throw new HttpError(400, 'bad_data', 'invalid object specification: root route must specify a default receiver');
-    await grafanaErrors(() => d.config.update((doc) => void (doc.route = fromGrafanaRoute(body))));
+    await grafanaErrors(() => d.config.update((doc) => AlertingConfigStore.setPolicies(doc, fromGrafanaRoute(body), provenance(req))));
     return reply.code(202).send({ message: 'policies updated' });
   });
   app.delete(`${P}/policies`, async (req, reply) => {
+    // Grafana's reset leaves the default tree without provenance (its provenance rule still applies).
     requireRole(req, 'Editor');
     // Grafana's reset: the default policy to the first contact point, grouped by folder and alert name.
     await grafanaErrors(() =>
       d.config.update((doc) => {
         const receiver = doc.receivers?.[0]?.name;
         if (!receiver) throw new AlertingConfigError('no contact point to route to', 400);
-        doc.route = { receiver, group_by: ['grafana_folder', 'alertname'] };
+        AlertingConfigStore.setPolicies(doc, { receiver, group_by: ['grafana_folder', 'alertname'] }, provenance(req));
+        delete doc.policies_provenance;
       }),
     );
     return reply.code(202).send({ message: 'policies reset' });
@@ -196,16 +201,16 @@ export function registerAlertingRoutes(app: FastifyInstance, c: UiRouteContext, 
     await grafanaErrors(() => d.config.update((doc) => AlertingConfigStore.putMuteTiming(doc, t, 'create')));
     return reply.code(201).send(t);
   });
-  app.put<{ Params: { name: string } }>(`${P}/mute-timings/:name`, async (req) => {
+  app.put<{ Params: { name: string } }>(`${P}/mute-timings/:name`, async (req, reply) => {
     requireRole(req, 'Editor');
     const body = parseBody(muteTimingSchema, req.body);
     const t: MuteTiming = { ...body, provenance: provenance(req) };
     await grafanaErrors(() => d.config.update((doc) => AlertingConfigStore.putMuteTiming(doc, t, 'update', req.params.name)));
-    return t;
+    return reply.code(202).send(t);
   });
   app.delete<{ Params: { name: string } }>(`${P}/mute-timings/:name`, async (req, reply) => {
     requireRole(req, 'Editor');
-    await grafanaErrors(() => d.config.update((doc) => AlertingConfigStore.deleteMuteTiming(doc, req.params.name)));
+    await grafanaErrors(() => d.config.update((doc) => AlertingConfigStore.deleteMuteTiming(doc, req.params.name, provenance(req))));
     return reply.code(204).send();
   });
 }

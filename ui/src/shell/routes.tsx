@@ -73,6 +73,8 @@ export const ROUTES: RouteDef[] = [
   { path: '/alerting/routes', nav: 'notification-policies', component: NotificationPoliciesPage },
   { path: '/alerting/new', nav: 'alert-rules', title: 'New', component: RuleEditorPage },
   { path: '/alerting/grafana/:uid/edit', nav: 'alert-rules', title: 'Edit', component: RuleEditorPage },
+  // Where a Grafana-managed alert's generatorURL points.
+  { path: '/alerting/grafana/:uid/view', nav: 'alert-rules', title: 'Rule', component: RuleEditorPage },
   { path: '/alerting/notifications/receivers/new', nav: 'contact-points', title: 'New', component: ContactPointEditorPage },
   { path: '/alerting/notifications/receivers/:uid/edit', nav: 'contact-points', title: 'Edit', component: ContactPointEditorPage },
   { path: '/alerting/routes/edit', nav: 'notification-policies', title: 'Edit', component: PolicyEditorPage },

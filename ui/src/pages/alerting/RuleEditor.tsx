@@ -86,7 +86,7 @@ function Preview(p: { ds?: Datasource; expr: string; threshold?: number }) {
 /** Alerting → New/Edit alert rule: a Grafana-managed rule from a PromQL or LogQL query, its condition, evaluation and details. */
 export function RuleEditorPage() {
   const { path } = useLocation();
-  const uid = /^\/alerting\/grafana\/([^/]+)\/edit$/.exec(path)?.[1];
+  const uid = /^\/alerting\/grafana\/([^/]+)\/(edit|view)$/.exec(path)?.[1];
   const [form, setForm] = useState<Form | undefined>(uid ? undefined : EMPTY);
   const [sources, setSources] = useState<Datasource[]>([]);
   const [error, setError] = useState('');
