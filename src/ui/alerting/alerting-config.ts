@@ -55,7 +55,7 @@ export function toAlertmanagerYaml(doc: AlertingDocument): string {
   return stringify(out, { version: '1.1' });
 }
 
-/** Every receiver name the route tree uses. */
+/** Calls `f` on every policy of the tree. */
 function walkRoutes(r: RouteNode | undefined, f: (r: RouteNode) => void): void {
   if (!r) return;
   f(r);
@@ -165,16 +165,24 @@ export class AlertingConfigStore {
       r.grafana_managed_receiver_configs![i] = next;
       return next;
     }
-    AlertingConfigStore.deleteContactPoint(doc, uid, to, true);
+    // Renamed: the integration moves to the receiver of the new name; a receiver left empty goes, and the
+    // policies that used it follow the new name (as Grafana renames a contact point).
+    r.grafana_managed_receiver_configs!.splice(i, 1);
+    if (r.grafana_managed_receiver_configs!.length === 0 && fromReceiverConfigs(r).length === 0) {
+      walkRoutes(doc.route, (n) => {
+        if (n.receiver === r.name) n.receiver = cp.name;
+      });
+      doc.receivers = doc.receivers!.filter((x) => x !== r);
+    }
     return AlertingConfigStore.addContactPoint(doc, { ...cp, uid });
   }
 
   /** Removes an integration; its receiver too when that is left empty and no policy uses it (else 409, as Grafana). */
-  static deleteContactPoint(doc: AlertingDocument, uid: string, provenance: string, keepReceiver = false): void {
+  static deleteContactPoint(doc: AlertingDocument, uid: string, provenance: string): void {
     const { r, i } = AlertingConfigStore.locate(doc, uid);
     checkProvenance(r.grafana_managed_receiver_configs![i].provenance, provenance);
     r.grafana_managed_receiver_configs!.splice(i, 1);
-    if (keepReceiver || r.grafana_managed_receiver_configs!.length > 0 || fromReceiverConfigs(r).length > 0) return;
+    if (r.grafana_managed_receiver_configs!.length > 0 || fromReceiverConfigs(r).length > 0) return;
     let used = false;
     walkRoutes(doc.route, (n) => (used ||= n.receiver === r.name));
     if (used) throw new AlertingConfigError(`contact point '${r.name}' is currently used by a notification policy`, 409);

@@ -83,7 +83,7 @@ export async function applyAlertingProvisioning(files: { file: string; content: 
         AlertingConfigStore.putMuteTiming(doc, { name: t.name, time_intervals: t.time_intervals, provenance: 'file' }, exists ? 'update' : 'create');
       }
       for (const d of c.deleteContactPoints) {
-        if (AlertingConfigStore.contactPoints(doc).some((x) => x.uid === d.uid)) AlertingConfigStore.deleteContactPoint(doc, d.uid, 'file', true);
+        if (AlertingConfigStore.contactPoints(doc).some((x) => x.uid === d.uid)) AlertingConfigStore.deleteContactPoint(doc, d.uid, 'file');
       }
       for (const cp of c.contactPoints) {
         for (const r of cp.receivers) {
