@@ -104,6 +104,44 @@ describe('Grafana-managed alert rules, contact points, policies and mute timings
     expect((await call('GET', '/api/v1/provisioning/mute-timings/weekends')).status).toBe(404);
   });
 
+  it("handles no data and query errors by the rule's noDataState and execErrState", async () => {
+    const rule = (title: string, expr: string, extra: object) => ({
+      folderUID: 'edge',
+      ruleGroup: 'states',
+      title,
+      condition: 'C',
+      intervalSeconds: 1,
+      for: '0s',
+      data: [
+        { refId: 'A', datasourceUid: 'prometheus', model: { expr } },
+        { refId: 'C', datasourceUid: '__expr__', model: { type: 'threshold', expression: 'A', conditions: [{ evaluator: { type: 'gt', params: [0] } }] } },
+      ],
+      ...extra,
+    });
+    const made = await Promise.all([
+      call('POST', '/api/v1/provisioning/alert-rules', rule('NoDataAlerts', 'metric_that_does_not_exist', { noDataState: 'Alerting' })),
+      call('POST', '/api/v1/provisioning/alert-rules', rule('NoDataOk', 'metric_that_does_not_exist', { noDataState: 'OK' })),
+      call('POST', '/api/v1/provisioning/alert-rules', rule('BrokenQuery', 'rate(', { execErrState: 'Error' })),
+      call('POST', '/api/v1/provisioning/alert-rules', rule('BrokenQueryAlerts', 'rate(', { execErrState: 'Alerting' })),
+    ]);
+    expect(made.map((m) => m.status)).toEqual([201, 201, 201, 201]);
+    const states = async () => {
+      const r = await call('GET', '/api/prometheus/grafana/api/v1/rules');
+      const rules = r.json.data.groups.flatMap((g: { rules: unknown[] }) => g.rules) as { name: string; state: string; health: string; lastError: string }[];
+      return Object.fromEntries(rules.filter((x) => ['NoDataAlerts', 'NoDataOk', 'BrokenQuery', 'BrokenQueryAlerts'].includes(x.name)).map((x) => [x.name, x]));
+    };
+    const s = await waitFor(async () => {
+      const cur = await states();
+      return Object.values(cur).every((x) => x.health !== 'unknown') && cur.NoDataAlerts?.state === 'firing' && cur.BrokenQueryAlerts?.state === 'firing' ? cur : undefined;
+    }, 10_000, 'no-data and error states');
+    expect(s.NoDataOk).toMatchObject({ state: 'inactive', health: 'ok' });
+    expect(s.BrokenQuery).toMatchObject({ state: 'inactive', health: 'err' });
+    expect(s.BrokenQuery.lastError).toContain('parse error');
+    // Turned into Alerting, the error is still shown.
+    expect(s.BrokenQueryAlerts.lastError).toContain('parse error');
+    for (const m of made) expect((await call('DELETE', `/api/v1/provisioning/alert-rules/${m.json.uid}`)).status).toBe(204);
+  });
+
   it('evaluates a threshold rule on a scraped metric: pending, firing, delivered, resolved', async () => {
     const rule = {
       folderUID: 'checkout',

@@ -82,7 +82,7 @@ describe('alerting provisioning files', () => {
 
     const rule = await rules.get('high-errors');
     expect(rule).toMatchObject({ folderUID: 'services', ruleGroup: 'api', intervalSeconds: 30, for: '5m', provenance: 'file' });
-    expect(planRule(rule!)).toEqual({ datasourceUid: 'prometheus', expr: '(sum(rate(http_errors_total[5m]))) > 0.5' });
+    expect(planRule(rule!)).toEqual({ datasourceUid: 'prometheus', expr: '(sum(rate(http_errors_total[5m]))) > 0.5', query: 'sum(rate(http_errors_total[5m]))' });
 
     // The mute timing is in use: deleting it is refused.
     await expect(config.update((d) => AlertingConfigStore.deleteMuteTiming(d, 'nights', 'file'))).rejects.toThrow(/used by a notification policy/);

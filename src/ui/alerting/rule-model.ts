@@ -83,7 +83,10 @@ function thresholdExpr(expr: string, ev: z.output<typeof evaluator>): string {
 /** Where a rule's condition is evaluated: one datasource and one PromQL/LogQL expression. */
 export interface RuleQueryPlan {
   datasourceUid: string;
+  /** The condition. */
   expr: string;
+  /** The datasource query under it (no series from it is Grafana's "no data"). */
+  query: string;
 }
 
 /**
@@ -100,7 +103,7 @@ export function planRule(rule: Pick<AlertRuleInput, 'condition' | 'data'>): Rule
     if (depth > 10) throw new RuleDefinitionError('expression nodes refer to each other in a cycle');
     if (q.datasourceUid !== EXPRESSION_DATASOURCE_UID) {
       if (!q.model.expr || q.model.expr.trim() === '') throw new RuleDefinitionError(`query ${q.refId} has no expr`);
-      return { datasourceUid: q.datasourceUid, expr: q.model.expr };
+      return { datasourceUid: q.datasourceUid, expr: q.model.expr, query: q.model.expr };
     }
     const type = q.model.type;
     if (type === 'reduce') {
@@ -111,13 +114,13 @@ export function planRule(rule: Pick<AlertRuleInput, 'condition' | 'data'>): Rule
       const ev = q.model.conditions?.[0]?.evaluator;
       if (!q.model.expression || !ev) throw new RuleDefinitionError(`threshold ${q.refId} needs an expression and an evaluator`);
       const inner = resolve(q.model.expression, depth + 1);
-      return { datasourceUid: inner.datasourceUid, expr: thresholdExpr(inner.expr, ev) };
+      return { ...inner, expr: thresholdExpr(inner.expr, ev) };
     }
     if (type === 'math') {
       const m = /^\s*\$\{?([A-Za-z0-9_]+)\}?\s*(>=|<=|==|!=|>|<)\s*(-?[0-9.eE+-]+)\s*$/.exec(q.model.expression ?? '');
       if (!m) throw new RuleDefinitionError(`math ${q.refId}: only "$REF <op> number" is supported`);
       const inner = resolve(m[1], depth + 1);
-      return { datasourceUid: inner.datasourceUid, expr: `(${inner.expr}) ${m[2]} ${Number(m[3])}` };
+      return { ...inner, expr: `(${inner.expr}) ${m[2]} ${Number(m[3])}` };
     }
     throw new RuleDefinitionError(`expression type ${String(type)} is not supported`);
   };

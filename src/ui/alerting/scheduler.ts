@@ -11,8 +11,29 @@ import type { AlertRuleStore } from './rule-store.js';
 
 type Samples = Awaited<ReturnType<RuleQueryEngine['query']>>;
 
-/** Separates the datasource uid from the expression inside the engine's expression text. */
+/** Separates the parts of a rule's expression text inside the engine (see `encodeRule`). */
 const SEP = '\u0000';
+
+interface EncodedRule {
+  datasourceUid?: string;
+  noDataState: string;
+  execErrState: string;
+  query: string;
+  expr: string;
+}
+
+/** What the engine needs of a rule, as the one expression string the rules engine carries. */
+function encodeRule(r: AlertRule): string {
+  const plan = planRule(r);
+  return [plan.datasourceUid, r.noDataState, r.execErrState, plan.query, plan.expr].join(SEP);
+}
+
+/** A rule's expression text; a plain expression (a template's `query`) runs on the default Prometheus. */
+function decodeRule(text: string): EncodedRule {
+  const p = text.split(SEP);
+  if (p.length !== 5) return { noDataState: 'OK', execErrState: 'Error', query: text, expr: text };
+  return { datasourceUid: p[0], noDataState: p[1], execErrState: p[2], query: p[3], expr: p[4] };
+}
 
 /** Grafana's label carrying the rule uid on every alert instance. */
 export const RULE_UID_LABEL = '__alert_rule_uid__';
@@ -91,20 +112,35 @@ export interface GrafanaRuleStatus {
 export class GrafanaRuleScheduler {
   private readonly manager: RuleManager;
   private byUid = new Map<string, AlertingRule>();
+  /** The last query error of a rule whose `execErrState` turned it into a state, by its expression text. */
+  private handledErrors = new Map<string, string>();
   private syncing: Promise<void> = Promise.resolve();
   private stopped = false;
 
   constructor(private readonly opts: SchedulerOptions) {
     const engine: RuleQueryEngine = {
-      query: async (expr, ts, signal) => {
-        const i = expr.indexOf(SEP);
-        const uid = i >= 0 ? expr.slice(0, i) : undefined;
-        const q = i >= 0 ? expr.slice(i + 1) : expr;
-        const ds = uid ? await opts.datasources.byUid(uid) : (await opts.datasources.list()).find((d) => d.type === 'prometheus');
-        if (!ds) throw new Error(`datasource ${uid ?? '(default prometheus)'} not found`);
-        return queryDatasource(ds, opts.datasources.secrets(ds), q, ts, opts.queryTimeoutMs, signal);
+      query: async (text, ts, signal) => {
+        const k = decodeRule(text);
+        const ds = k.datasourceUid ? await opts.datasources.byUid(k.datasourceUid) : (await opts.datasources.list()).find((d) => d.type === 'prometheus');
+        const run = (q: string) => {
+          if (!ds) throw new Error(`datasource ${k.datasourceUid ?? '(default prometheus)'} not found`);
+          return queryDatasource(ds, opts.datasources.secrets(ds), q, ts, opts.queryTimeoutMs, signal);
+        };
+        // Grafana's no-data and error handling: `Alerting` makes one alert of the rule's labels, `OK` none.
+        const alerting: Samples = [{ labels: Labels.EMPTY, t: ts, v: NaN }];
+        try {
+          const out = await run(k.expr);
+          this.handledErrors.delete(text);
+          if (out.length > 0 || k.noDataState !== 'Alerting') return out;
+          return (k.query === k.expr ? out : await run(k.query)).length === 0 ? alerting : out;
+        } catch (err) {
+          if (k.execErrState !== 'Error') this.handledErrors.set(text, (err as Error).message);
+          if (k.execErrState === 'OK') return [];
+          if (k.execErrState === 'Alerting') return alerting;
+          throw err;
+        }
       },
-      format: (expr) => expr.slice(expr.indexOf(SEP) + 1),
+      format: (text) => decodeRule(text).expr,
     };
     this.manager = new RuleManager({
       engine,
@@ -150,8 +186,7 @@ export class GrafanaRuleScheduler {
       for (const list of groups.values()) {
         const specs = list.flatMap((r) => {
           try {
-            const plan = planRule(r);
-            return [{ r, spec: { alert: r.title, expr: `${plan.datasourceUid}${SEP}${plan.expr}`, for: parseDuration(r.for), keepFiringFor: 0, labels: { ...r.labels, [RULE_UID_LABEL]: r.uid, grafana_folder: r.folderUID }, annotations: r.annotations } }];
+            return [{ r, spec: { alert: r.title, expr: encodeRule(r), for: parseDuration(r.for), keepFiringFor: 0, labels: { ...r.labels, [RULE_UID_LABEL]: r.uid, grafana_folder: r.folderUID }, annotations: r.annotations } }];
           } catch (err) {
             this.opts.logger.warn({ component: 'ui', rule: r.uid, err: (err as Error).message }, 'alert rule cannot be evaluated');
             return [];
@@ -183,7 +218,7 @@ export class GrafanaRuleScheduler {
         query: run?.query ?? '',
         state: run ? run.state() : 'inactive',
         health: r.isPaused ? 'paused' : (run?.health ?? 'unknown'),
-        lastError: run?.lastError ?? '',
+        lastError: run ? run.lastError || (this.handledErrors.get(run.expr) ?? '') : '',
         lastEvaluation: iso(run?.lastEvaluation ?? 0),
         evaluationTime: run?.evaluationTime ?? 0,
         duration: parseDuration(r.for) / 1000,
