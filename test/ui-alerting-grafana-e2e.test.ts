@@ -102,7 +102,11 @@ describe.runIf(enabled)('Grafana-managed alerting in Chromium: rule â†’ firing â
     expect(firing.alerts[0].annotations.summary).toBe('queue depth is 12');
     await page.reload();
     await expect.poll(() => row.locator('[data-testid=rule-state]').textContent(), { timeout: 10_000 }).toBe('Firing');
+    expect(await row.locator('[data-testid=grafana-rule-alert]').textContent()).toContain('team=checkout');
     await shot('rule-firing');
+    // The firing rule links to its query in Explore.
+    await row.locator('[data-testid=rule-explore]').click();
+    await page.waitForURL(/\/explore\?ds=prometheus&expr=checkout_queue_depth/);
 
     // 5. Silenced from the alert in the UI: the repeats stop.
     await page.goto(`${base}/alerting/groups?filter=${encodeURIComponent('alertname="QueueBacklog"')}`);

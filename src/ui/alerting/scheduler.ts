@@ -92,6 +92,9 @@ export interface GrafanaRuleStatus {
   folderUid: string;
   group: string;
   query: string;
+  /** The datasource and query A under the condition (for Explore links). */
+  datasourceUid: string;
+  dataQuery: string;
   state: 'inactive' | 'pending' | 'firing';
   health: string;
   lastError: string;
@@ -209,6 +212,12 @@ export class GrafanaRuleScheduler {
     const rules = await this.opts.rules.list();
     return rules.map((r) => {
       const run = this.byUid.get(r.uid);
+      let plan: { datasourceUid: string; query: string } = { datasourceUid: '', query: '' };
+      try {
+        plan = planRule(r);
+      } catch {
+        // shown as never evaluated
+      }
       const iso = (ms: number) => (ms > 0 ? new Date(ms).toISOString() : '0001-01-01T00:00:00Z');
       return {
         uid: r.uid,
@@ -216,6 +225,8 @@ export class GrafanaRuleScheduler {
         folderUid: r.folderUID,
         group: r.ruleGroup,
         query: run?.query ?? '',
+        datasourceUid: plan.datasourceUid,
+        dataQuery: plan.query,
         state: run ? run.state() : 'inactive',
         health: r.isPaused ? 'paused' : (run?.health ?? 'unknown'),
         lastError: run ? run.lastError || (this.handledErrors.get(run.expr) ?? '') : '',

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { apiFetch, listDatasources, proxyPath } from '../lib/api';
 import { navigate } from '../lib/router';
+import { Link } from '../shell/Link';
 import { grafanaApi, type RuleState } from './alerting/grafana-api';
 import { RuleGroups, type RuleGroup } from './prometheus/RuleGroups';
 
@@ -20,12 +21,22 @@ function GrafanaRules(p: { rules: RuleState[]; reload: () => void }) {
         {p.rules.map((r) => (
           <tr key={r.uid} data-testid="grafana-rule" data-state={r.state}>
             <td><span className={`state state-${r.state}`} data-testid="rule-state">{STATE_NAME[r.state] ?? r.state}</span>{r.alerts.length > 0 && <span className="muted"> ({r.alerts.length})</span>}</td>
-            <td><strong>{r.name}</strong><div className="mono muted">{r.query}</div></td>
+            <td>
+              <strong>{r.name}</strong>
+              <div className="mono muted">{r.query}</div>
+              {r.alerts.map((a) => (
+                <div key={JSON.stringify(a.labels)} data-testid="grafana-rule-alert" className="muted">
+                  <span className={`state state-${a.state === 'Alerting' ? 'firing' : 'pending'}`}>{a.state === 'Alerting' ? 'Firing' : a.state}</span>{' '}
+                  {Object.entries(a.labels).filter(([k]) => !k.startsWith('__')).map(([k, v]) => <span key={k} className="label-chip">{k}={v}</span>)} value {a.value} since {new Date(a.activeAt).toLocaleTimeString()}
+                </div>
+              ))}
+            </td>
             <td>{r.folderUid} / {r.group}</td>
             <td>{Object.entries(r.labels).map(([k, v]) => <span key={k} className="label-chip">{k}={v}</span>)}</td>
             <td>{r.lastEvaluation.startsWith('0001') ? 'never' : new Date(r.lastEvaluation).toLocaleTimeString()}</td>
             <td>{r.health}{r.lastError && <div className="alert error" data-testid="rule-error">{r.lastError}</div>}</td>
             <td className="actions">
+              {r.datasourceUid && <Link className="btn secondary small" testId="rule-explore" to={`/explore?${new URLSearchParams({ ds: r.datasourceUid, expr: r.dataQuery, from: 'now-1h', to: 'now' })}`}>Explore</Link>}
               <button type="button" onClick={() => navigate(`/alerting/grafana/${encodeURIComponent(r.uid)}/edit`)}>Edit</button>
               <button type="button" onClick={() => void grafanaApi.deleteRule(r.uid).then(p.reload)}>Delete</button>
             </td>

@@ -32,6 +32,8 @@ export interface RuleState {
   folderUid: string;
   group: string;
   query: string;
+  datasourceUid: string;
+  dataQuery: string;
   state: 'inactive' | 'pending' | 'firing';
   health: string;
   lastError: string;
