@@ -14,6 +14,7 @@ describe('Grafana-managed alert rules, contact points, policies and mute timings
   let sightline: SpawnedSightline;
   let base: string;
   let amUrl: string;
+  let lokiUrl: string;
   let app: Awaited<ReturnType<typeof startInstrumentedApp>>;
   let hook: Awaited<ReturnType<typeof startWebhook>>;
   let cookie: string;
@@ -31,6 +32,7 @@ describe('Grafana-managed alert rules, contact points, policies and mute timings
     sightline = s.sightline;
     base = `http://127.0.0.1:${s.ports.ui}`;
     amUrl = `http://127.0.0.1:${s.ports.alertmanager}`;
+    lokiUrl = `http://127.0.0.1:${s.ports.loki}`;
     // One sign-in (password hashing is deliberately slow), then the session cookie.
     const login = await fetch(`${base}/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: 'admin', password: PASSWORD }) });
     cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
@@ -140,6 +142,40 @@ describe('Grafana-managed alert rules, contact points, policies and mute timings
     // Turned into Alerting, the error is still shown.
     expect(s.BrokenQueryAlerts.lastError).toContain('parse error');
     for (const m of made) expect((await call('DELETE', `/api/v1/provisioning/alert-rules/${m.json.uid}`)).status).toBe(204);
+  });
+
+  it('evaluates a LogQL rule on the Loki datasource, and replaces a rule group with its interval', async () => {
+    const now = BigInt(Date.now()) * 1_000_000n;
+    const push = await fetch(`${lokiUrl}/loki/api/v1/push`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ streams: [{ stream: { app: 'checkout' }, values: [0n, 1n, 2n].map((i) => [String(now + i), `level=error msg="payment declined ${i}"`]) }] }),
+    });
+    expect(push.status).toBe(204);
+    const group = await call('PUT', '/api/v1/provisioning/folder/logs/rule-groups/errors', {
+      interval: 1,
+      rules: [
+        {
+          uid: 'log-errors',
+          title: 'PaymentErrors',
+          condition: 'A',
+          for: '0s',
+          labels: { team: 'payments' },
+          data: [{ refId: 'A', datasourceUid: 'loki', model: { expr: 'sum by (app) (count_over_time({app="checkout"} |= "declined" [5m])) > 2' } }],
+        },
+      ],
+    });
+    expect(group.status).toBe(200);
+    expect(group.json).toMatchObject({ title: 'errors', folderUid: 'logs', interval: 1, rules: [{ uid: 'log-errors', ruleGroup: 'errors' }] });
+    const rule = async () => {
+      const r = await call('GET', '/api/prometheus/grafana/api/v1/rules');
+      return r.json.data.groups.flatMap((g: { rules: unknown[] }) => g.rules).find((x: { uid: string }) => x.uid === 'log-errors') as { state: string; alerts: { labels: Record<string, string>; value: string }[] };
+    };
+    const firing = await waitFor(async () => ((await rule())?.state === 'firing' ? rule() : undefined), 10_000, 'LogQL rule firing');
+    expect(firing.alerts[0]).toMatchObject({ labels: { app: 'checkout', team: 'payments', alertname: 'PaymentErrors' }, value: '3' });
+    // An empty group removes its rules.
+    expect((await call('PUT', '/api/v1/provisioning/folder/logs/rule-groups/errors', { interval: 1, rules: [] })).status).toBe(200);
+    expect((await call('GET', '/api/v1/provisioning/alert-rules/log-errors')).status).toBe(404);
   });
 
   it('evaluates a threshold rule on a scraped metric: pending, firing, delivered, resolved', async () => {

@@ -31,6 +31,7 @@ export async function startAlerting(app: FastifyInstance, c: UiRouteContext, o: 
   const am = o.alertmanager;
   const config = new AlertingConfigStore(db, () => am?.config.original ?? EMPTY_CONFIG, am ? (cfg) => am.reload(cfg) : undefined);
   await config.init();
+  if (!am) c.logger.warn({ component: 'ui' }, 'no Alertmanager in this process: contact points, policies and mute timings changed in the UI are stored but not applied (change the Alertmanager\'s alertmanager.yml instead)');
   const scheduler = new GrafanaRuleScheduler({
     rules,
     datasources: c.datasources,
