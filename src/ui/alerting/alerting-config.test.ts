@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertmanagerConfig } from '../../alertmanager/index.js';
 import { openUiDatabase, type UiDatabase } from '../db/open.js';
 import { AlertingConfigStore } from './alerting-config.js';
+import { REDACTED, redactContactPoint } from './contact-points.js';
 
 const BASE = `route: { receiver: ops }
 receivers:
@@ -48,6 +49,14 @@ describe('the alerting configuration document', () => {
     expect(AlertingConfigStore.contactPoints(doc).find((c) => c.uid === cp.uid)?.name).toBe('chat-2');
     expect(doc.receivers?.map((r) => r.name)).toEqual(['ops', 'chat-2']);
     expect(doc.route?.routes?.[0].receiver).toBe('chat-2');
+  });
+
+  it('shows secrets redacted; a redacted value sent back keeps the stored secret', async () => {
+    const cp = await store.update((d) => AlertingConfigStore.addContactPoint(d, { name: 'pager', type: 'pagerduty', settings: { integrationKey: 'key-123', severity: 'critical' }, disableResolveMessage: false }));
+    expect(redactContactPoint(cp).settings).toEqual({ integrationKey: REDACTED, severity: 'critical' });
+    await store.update((d) => AlertingConfigStore.updateContactPoint(d, cp.uid, { name: 'pager', type: 'pagerduty', settings: { integrationKey: REDACTED, severity: 'warning' }, disableResolveMessage: false }));
+    expect(applied.at(-1)!.receivers.find((r) => r.name === 'pager')?.pagerduty_configs[0]).toMatchObject({ routing_key: 'key-123', severity: 'warning' });
+    await store.update((d) => AlertingConfigStore.deleteContactPoint(d, cp.uid, ''));
   });
 
   it('re-applies the stored document after a restart', async () => {

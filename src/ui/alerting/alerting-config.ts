@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { parse, stringify } from 'yaml';
 import { parseAlertmanagerConfig, type AlertmanagerConfig } from '../../alertmanager/index.js';
 import type { Database } from '../db/schema.js';
-import { fromReceiverConfigs, toReceiverConfig, validateContactPoint, type ContactPoint } from './contact-points.js';
+import { fromReceiverConfigs, keepSecrets, toReceiverConfig, validateContactPoint, type ContactPoint } from './contact-points.js';
 import { checkProvenance } from './provenance.js';
 
 /** An alertmanager.yml as a JS object; receivers may hold Grafana integrations in `grafana_managed_receiver_configs`. */
@@ -155,9 +155,10 @@ export class AlertingConfigStore {
     throw new AlertingConfigError('contact point not found', 404);
   }
 
-  static updateContactPoint(doc: AlertingDocument, uid: string, cp: Omit<ContactPoint, 'uid'>): ContactPoint {
-    validateContactPoint(cp);
+  static updateContactPoint(doc: AlertingDocument, uid: string, update: Omit<ContactPoint, 'uid'>): ContactPoint {
     const { r, i } = AlertingConfigStore.locate(doc, uid);
+    const cp = { ...update, settings: keepSecrets(update.settings, update.type, r.grafana_managed_receiver_configs![i]) };
+    validateContactPoint(cp);
     const to = cp.provenance ?? '';
     checkProvenance(r.grafana_managed_receiver_configs![i].provenance, to);
     if (cp.name === r.name) {

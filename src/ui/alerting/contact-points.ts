@@ -84,3 +84,32 @@ export function fromReceiverConfigs(receiver: Record<string, unknown>): ContactP
   }
   return out;
 }
+
+/** Grafana's placeholder for a secret setting in an answer; sent back unchanged, it keeps the stored value. */
+export const REDACTED = '[REDACTED]';
+
+/** The settings Grafana keeps secret, by integration type. */
+const SECRET_SETTINGS: Record<string, string[]> = {
+  webhook: ['password'],
+  slack: ['url', 'token'],
+  pagerduty: ['integrationKey'],
+  telegram: ['bottoken'],
+  opsgenie: ['apiKey'],
+  pushover: ['userKey', 'apiToken'],
+};
+
+/** The contact point as the API shows it: secrets replaced by `[REDACTED]`. */
+export function redactContactPoint(cp: ContactPoint): ContactPoint {
+  const settings = { ...cp.settings };
+  for (const k of SECRET_SETTINGS[cp.type] ?? []) if (settings[k] !== undefined && settings[k] !== '') settings[k] = REDACTED;
+  return { ...cp, settings };
+}
+
+/** New settings with every `[REDACTED]` (or left-out secret) taken from the stored ones of the same type. */
+export function keepSecrets(settings: Record<string, unknown>, type: string, stored: ContactPoint | undefined): Record<string, unknown> {
+  const out = { ...settings };
+  for (const k of SECRET_SETTINGS[type] ?? []) {
+    if ((out[k] === REDACTED || out[k] === undefined) && stored?.type === type && stored.settings[k] !== undefined) out[k] = stored.settings[k];
+  }
+  return out;
+}

@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { HttpError } from '../../server/index.js';
 import { AlertingConfigError, AlertingConfigStore, type MuteTiming } from '../alerting/alerting-config.js';
-import { contactPointSchema, ContactPointError, type ContactPoint } from '../alerting/contact-points.js';
+import { contactPointSchema, ContactPointError, keepSecrets, redactContactPoint, type ContactPoint } from '../alerting/contact-points.js';
+import { roleAtLeast } from '../auth/roles.js';
 import { fromGrafanaRoute, grafanaRouteSchema, toGrafanaRoute } from '../alerting/policies.js';
 import { ProvenanceError } from '../alerting/provenance.js';
 import { alertRuleSchema, RuleDefinitionError } from '../alerting/rule-model.js';
@@ -108,16 +109,17 @@ export function registerAlertingRoutes(app: FastifyInstance, c: UiRouteContext, 
   });
 
   // --- contact points -----------------------------------------------------------------------------------------
-  app.get<{ Querystring: { name?: string } }>(`${P}/contact-points`, async (req) => {
-    requireRole(req, 'Viewer');
-    const all = AlertingConfigStore.contactPoints(await d.config.load());
-    return req.query.name ? all.filter((cp) => cp.name === req.query.name) : all;
+  app.get<{ Querystring: { name?: string; decrypt?: string } }>(`${P}/contact-points`, async (req) => {
+    const user = requireRole(req, 'Viewer');
+    const all = AlertingConfigStore.contactPoints(await d.config.load()).filter((cp) => !req.query.name || cp.name === req.query.name);
+    // Secrets only for Admins asking for them (Grafana's `decrypt=true`).
+    return req.query.decrypt === 'true' && roleAtLeast(user.role, 'Admin') ? all : all.map(redactContactPoint);
   });
   app.post(`${P}/contact-points`, async (req, reply) => {
     requireRole(req, 'Editor');
     const body = parseBody(contactPointSchema, req.body);
     const cp = await grafanaErrors(() => d.config.update((doc) => AlertingConfigStore.addContactPoint(doc, { ...body, uid: body.uid || undefined, provenance: provenance(req) })));
-    return reply.code(202).send(cp);
+    return reply.code(202).send(redactContactPoint(cp));
   });
   app.put<{ Params: { uid: string } }>(`${P}/contact-points/:uid`, async (req, reply) => {
     requireRole(req, 'Editor');
@@ -141,9 +143,9 @@ export function registerAlertingRoutes(app: FastifyInstance, c: UiRouteContext, 
           name: r.name,
           grafana_managed_receiver_configs: await Promise.all(
             r.grafana_managed_receiver_configs.map((cfg) => {
-              // Secrets left out of the form are those of the saved integration.
+              // Secrets left out of the form, or sent back redacted, are those of the saved integration.
               const saved = existing.find((x) => x.uid === cfg.uid);
-              const cp: ContactPoint = { uid: cfg.uid || 'test', name: r.name, type: cfg.type, settings: { ...saved?.settings, ...cfg.settings }, disableResolveMessage: cfg.disableResolveMessage };
+              const cp: ContactPoint = { uid: cfg.uid || 'test', name: r.name, type: cfg.type, settings: keepSecrets(cfg.settings, cfg.type, saved), disableResolveMessage: cfg.disableResolveMessage };
               return testContactPoint(doc, cp, c.logger, d.rootUrl(), body.alert);
             }),
           ),
