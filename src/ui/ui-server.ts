@@ -224,6 +224,7 @@ export async function createUiServer(opts: UiServerOptions & { staticDir?: strin
     alertmanagerUrl: opts.alertmanager && opts.alertmanagerListenAddress ? localUrl(opts.alertmanagerListenAddress) : undefined,
     provisioningPath: cfg.provisioning_path,
     env,
+    secretKey: opts.secretKey,
     rootUrl: () => {
       const a = app.server.address();
       return a && typeof a === 'object' ? `http://localhost:${a.port}` : localUrl(cfg.listen_address);

@@ -6,6 +6,7 @@ import type { AlertmanagerConfig } from '../../alertmanager/index.js';
 import { openUiDatabase, type UiDatabase } from '../db/open.js';
 import { AlertingConfigStore } from './alerting-config.js';
 import { REDACTED, redactContactPoint } from './contact-points.js';
+import { SecretBox } from '../auth/secret-box.js';
 
 const BASE = `route: { receiver: ops }
 receivers:
@@ -19,7 +20,7 @@ describe('the alerting configuration document', () => {
   let store: AlertingConfigStore;
   beforeAll(async () => {
     db = await openUiDatabase({ type: 'sqlite', path: join(mkdtempSync(join(tmpdir(), 'alerting-cfg-')), 'ui.db') });
-    store = new AlertingConfigStore(db.db, () => BASE, async (c) => void applied.push(c));
+    store = new AlertingConfigStore(db.db, () => BASE, async (c) => void applied.push(c), new SecretBox('test-secret-key-0123456789'));
   });
   afterAll(async () => db?.close());
 
@@ -56,12 +57,16 @@ describe('the alerting configuration document', () => {
     expect(redactContactPoint(cp).settings).toEqual({ integrationKey: REDACTED, severity: 'critical' });
     await store.update((d) => AlertingConfigStore.updateContactPoint(d, cp.uid, { name: 'pager', type: 'pagerduty', settings: { integrationKey: REDACTED, severity: 'warning' }, disableResolveMessage: false }));
     expect(applied.at(-1)!.receivers.find((r) => r.name === 'pager')?.pagerduty_configs[0]).toMatchObject({ routing_key: 'key-123', severity: 'warning' });
+    // Sealed in the database, whole again when read.
+    const row = await db.db.selectFrom('alert_configuration').select('configuration').executeTakeFirstOrThrow();
+    expect(row.configuration).not.toContain('key-123');
+    expect(AlertingConfigStore.contactPoints(await store.load()).find((c) => c.uid === cp.uid)?.settings.integrationKey).toBe('key-123');
     await store.update((d) => AlertingConfigStore.deleteContactPoint(d, cp.uid, ''));
   });
 
   it('re-applies the stored document after a restart', async () => {
     const after: AlertmanagerConfig[] = [];
-    const restarted = new AlertingConfigStore(db.db, () => BASE, async (c) => void after.push(c));
+    const restarted = new AlertingConfigStore(db.db, () => BASE, async (c) => void after.push(c), new SecretBox('test-secret-key-0123456789'));
     await restarted.init();
     expect(after).toHaveLength(1);
     expect(after[0].receivers.map((r) => r.name)).toEqual(['ops', 'chat-2']);

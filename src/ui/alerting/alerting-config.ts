@@ -3,7 +3,8 @@ import type { Kysely } from 'kysely';
 import { parse, stringify } from 'yaml';
 import { parseAlertmanagerConfig, type AlertmanagerConfig } from '../../alertmanager/index.js';
 import type { Database } from '../db/schema.js';
-import { fromReceiverConfigs, keepSecrets, toReceiverConfig, validateContactPoint, type ContactPoint } from './contact-points.js';
+import type { SecretBox } from '../auth/secret-box.js';
+import { fromReceiverConfigs, keepSecrets, secretSettings, toReceiverConfig, validateContactPoint, type ContactPoint } from './contact-points.js';
 import { checkProvenance } from './provenance.js';
 
 /** An alertmanager.yml as a JS object; receivers may hold Grafana integrations in `grafana_managed_receiver_configs`. */
@@ -74,12 +75,43 @@ export class AlertingConfigStore {
     private readonly db: Kysely<Database>,
     private readonly base: () => string,
     private readonly apply?: (cfg: AlertmanagerConfig) => Promise<void>,
+    /** Seals the integrations' secret settings in the database (as datasource secrets are). */
+    private readonly box?: SecretBox,
   ) {}
+
+  /** The document as stored: each integration's secret settings sealed into `secureSettings`. */
+  private seal(doc: AlertingDocument): AlertingDocument {
+    if (!this.box) return doc;
+    const out = structuredClone(doc);
+    for (const r of out.receivers ?? []) {
+      for (const cp of r.grafana_managed_receiver_configs ?? []) {
+        const secrets: Record<string, string> = {};
+        for (const k of secretSettings(cp.type)) {
+          if (cp.settings[k] === undefined) continue;
+          secrets[k] = String(cp.settings[k]);
+          delete cp.settings[k];
+        }
+        if (Object.keys(secrets).length > 0) (cp as ContactPoint & { secureSettings?: string }).secureSettings = this.box.seal(secrets);
+      }
+    }
+    return out;
+  }
+
+  private unseal(doc: AlertingDocument): AlertingDocument {
+    for (const r of doc.receivers ?? []) {
+      for (const cp of r.grafana_managed_receiver_configs ?? []) {
+        const sealed = cp as ContactPoint & { secureSettings?: string };
+        if (sealed.secureSettings === undefined || !this.box) continue;
+        Object.assign(cp.settings, this.box.open(sealed.secureSettings));
+        delete sealed.secureSettings;
+      }
+    }
+    return doc;
+  }
 
   /** Re-applies a stored document after a restart (the file config is what the Alertmanager started with). */
   async init(): Promise<void> {
-    const row = await this.row();
-    if (row && this.apply) await this.apply(this.validate(JSON.parse(row.configuration) as AlertingDocument));
+    if ((await this.row()) && this.apply) await this.apply(this.validate(await this.load()));
   }
 
   private row() {
@@ -88,7 +120,7 @@ export class AlertingConfigStore {
 
   async load(): Promise<AlertingDocument> {
     const row = await this.row();
-    if (row) return JSON.parse(row.configuration) as AlertingDocument;
+    if (row) return this.unseal(JSON.parse(row.configuration) as AlertingDocument);
     return ((parse(this.base()) as AlertingDocument | null) ?? {}) satisfies AlertingDocument;
   }
 
@@ -107,7 +139,7 @@ export class AlertingConfigStore {
       const result = change(doc);
       const cfg = this.validate(doc);
       const now = Date.now();
-      const configuration = JSON.stringify(doc);
+      const configuration = JSON.stringify(this.seal(doc));
       const cur = await this.row();
       if (cur) await this.db.updateTable('alert_configuration').set({ configuration, updated_at: now }).where('id', '=', 1).execute();
       else await this.db.insertInto('alert_configuration').values({ id: 1, configuration, updated_at: now }).execute();

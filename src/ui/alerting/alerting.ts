@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Alertmanager } from '../../alertmanager/index.js';
 import { registerAlertingRoutes } from '../http/alerting-routes.js';
 import type { UiRouteContext } from '../http/context.js';
+import { SecretBox } from '../auth/secret-box.js';
 import { AlertingConfigStore } from './alerting-config.js';
 import { applyAlertingProvisioning, readAlertingProvisioning } from './provisioning.js';
 import { AlertRuleStore } from './rule-store.js';
@@ -18,6 +19,8 @@ export interface AlertingOptions {
   env: NodeJS.ProcessEnv;
   rootUrl: () => string;
   resendDelayMs?: number;
+  /** Seals contact point secrets in the database. */
+  secretKey: string;
 }
 
 /**
@@ -29,7 +32,7 @@ export async function startAlerting(app: FastifyInstance, c: UiRouteContext, o: 
   const { db } = c.db;
   const rules = new AlertRuleStore(db);
   const am = o.alertmanager;
-  const config = new AlertingConfigStore(db, () => am?.config.original ?? EMPTY_CONFIG, am ? (cfg) => am.reload(cfg) : undefined);
+  const config = new AlertingConfigStore(db, () => am?.config.original ?? EMPTY_CONFIG, am ? (cfg) => am.reload(cfg) : undefined, new SecretBox(o.secretKey));
   await config.init();
   if (!am) c.logger.warn({ component: 'ui' }, 'no Alertmanager in this process: contact points, policies and mute timings changed in the UI are stored but not applied (change the Alertmanager\'s alertmanager.yml instead)');
   const scheduler = new GrafanaRuleScheduler({

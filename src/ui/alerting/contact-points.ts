@@ -98,6 +98,9 @@ const SECRET_SETTINGS: Record<string, string[]> = {
   pushover: ['userKey', 'apiToken'],
 };
 
+/** The names of the secret settings of an integration type. */
+export const secretSettings = (type: string): readonly string[] => SECRET_SETTINGS[type] ?? [];
+
 /** The contact point as the API shows it: secrets replaced by `[REDACTED]`. */
 export function redactContactPoint(cp: ContactPoint): ContactPoint {
   const settings = { ...cp.settings };
