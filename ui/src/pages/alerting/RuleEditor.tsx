@@ -145,7 +145,7 @@ export function RuleEditorPage() {
       <label>Evaluate every (seconds) <input name="interval" type="number" min="1" required value={form.interval} onChange={set('interval')} /></label>
       <label>Pending period <input name="for" value={form.pending} onChange={set('pending')} placeholder="5m" /></label>
       <h3>4. Labels and notifications</h3>
-      <label>Labels (one <span className="mono">name=value</span> a line) <textarea name="labels" className="mono" rows={3} value={form.labels} onChange={set('labels')} /></label>
+      <label>Labels (one name=value per line) <textarea name="labels" className="mono" rows={3} value={form.labels} onChange={set('labels')} /></label>
       <h3>5. Annotations</h3>
       <label>Summary <input name="summary" value={form.summary} onChange={set('summary')} /></label>
       <label>Description <textarea name="description" rows={2} value={form.description} onChange={set('description')} /></label>
