@@ -3,3 +3,5 @@ export { parseMatcher, parseMatchers, MatcherParseError } from './config/am-matc
 export { startAlertmanager, type AlertmanagerComponent } from './component.js';
 export { Alertmanager } from './alertmanager.js';
 export { configHashValue } from './config-metrics.js';
+export { buildIntegrations } from './receivers/build-integrations.js';
+export { newAlert } from './alert.js';

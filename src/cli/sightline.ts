@@ -52,7 +52,7 @@ async function startTarget(target: Target, ctx: ComponentContext, add: <C extend
       const [{ startMetrics }, { startMimir }, { startLogs }, { lokiRulerHook }, { startTraces }, { startAlertmanager }, { startUi }, { startAgent }] =
         await Promise.all([load.metrics(), load.mimir(), load.logs(), load.rules(), load.traces(), load.alertmanager(), load.ui(), load.agent()]);
       // The Alertmanager first: the rule evaluators (Prometheus rules, Loki and Mimir rulers) send to it by default.
-      add(await startAlertmanager(ctx, { version: version() }));
+      const am = add(await startAlertmanager(ctx, { version: version() }));
       const metrics = add(await startMetrics(ctx));
       add(await startMimir(ctx));
       const logs = add(await startLogs(ctx, { ruler: lokiRulerHook(ctx, metrics.appendable) }));
@@ -63,7 +63,7 @@ async function startTarget(target: Target, ctx: ComponentContext, add: <C extend
       const collectorFile = ctx.config.collector.config_file;
       if (collectorFile) add(await (await load.collector()).startCollector(ctx, { configFile: collectorFile, inProcess: stores }));
       else add(await (await load.otlp()).startOtlp(ctx, stores));
-      add(await startUi(ctx, { scrapeJobs: metrics.scrapeJobs }));
+      add(await startUi(ctx, { scrapeJobs: metrics.scrapeJobs, alertmanager: am.alertmanager }));
       // Tails local files only when a promtail.yaml is configured; ships into the Loki role above.
       add(await startAgent(ctx));
       return;

@@ -90,7 +90,11 @@ export class RuleManager {
 
   /** Replaces the running groups with those of `files` (already expanded). On error nothing changes. */
   async update(files: string[]): Promise<void> {
-    const next = this.loadGroups(files);
+    await this.updateGroups(this.loadGroups(files));
+  }
+
+  /** Replaces the running groups with `next` (built by `buildGroup`; a group's key is its file and name). */
+  async updateGroups(next: RuleGroup[]): Promise<void> {
     const old = this.groups;
     const fresh = new Map<string, RuleGroup>();
     const starts: RuleGroup[] = [];

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { splitHostPort } from '../config/index.js';
+import type { Alertmanager } from '../alertmanager/index.js';
 import type { ScrapeJobSink } from '../metrics/index.js';
 import type { Component, ComponentContext } from '../server/index.js';
 import { listen } from '../server/index.js';
@@ -32,7 +33,7 @@ export function initialAdminPasswordFile(dataDir: string): string {
 }
 
 /** The web UI (Grafana's role): the app and its API on port 3000. */
-export async function startUi(ctx: ComponentContext, deps: { scrapeJobs?: ScrapeJobSink } = {}): Promise<Component> {
+export async function startUi(ctx: ComponentContext, deps: { scrapeJobs?: ScrapeJobSink; alertmanager?: Alertmanager } = {}): Promise<Component> {
   const cfg = ctx.config.ui;
   const env = process.env;
   const secretKey = loadOrCreateSecretKey(cfg.secret_key ?? env.GF_SECURITY_SECRET_KEY ?? env.SIGHTLINE_SECRET_KEY, join(ctx.dataDir, 'ui', 'secret.key'));
@@ -42,7 +43,7 @@ export async function startUi(ctx: ComponentContext, deps: { scrapeJobs?: Scrape
       logsListenAddress: boundListenAddress(ctx.config.logs.listen_address, ctx.ports?.loki),
       tracesListenAddress: boundListenAddress(ctx.config.traces.listen_address, ctx.ports?.tempo),
       alertmanagerListenAddress: boundListenAddress(ctx.config.alertmanager.listen_address, ctx.ports?.alertmanager),
-      db, secretKey, initialPasswordFile: initialAdminPasswordFile(ctx.dataDir), logger: ctx.logger, registry: ctx.registry, env, scrapeJobs: deps.scrapeJobs });
+      db, secretKey, initialPasswordFile: initialAdminPasswordFile(ctx.dataDir), logger: ctx.logger, registry: ctx.registry, env, scrapeJobs: deps.scrapeJobs, alertmanager: deps.alertmanager });
     const port = await listen(app, cfg.listen_address);
     ctx.logger.info({ component: 'ui', address: cfg.listen_address, port, database: db.dialect }, 'web UI listening');
     return {

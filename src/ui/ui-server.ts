@@ -30,6 +30,8 @@ import { registerStaticFiles } from './http/static-files.js';
 import { registerWebSocketProxy } from './http/websocket-proxy.js';
 import type { ScrapeJobSink } from '../metrics/index.js';
 import { registerScrapeJobRoutes } from './http/scrape-job-routes.js';
+import type { Alertmanager } from '../alertmanager/index.js';
+import { startAlerting } from './alerting/alerting.js';
 
 export type UiConfig = SightlineConfig['ui'];
 
@@ -56,6 +58,8 @@ export interface UiServerOptions {
   env?: NodeJS.ProcessEnv;
   /** This process's Prometheus role, which applies the scrape jobs added in the UI (none with `--target ui`). */
   scrapeJobs?: ScrapeJobSink;
+  /** This process's Alertmanager: the UI's alerting configuration is applied to it (none with `--target ui`). */
+  alertmanager?: Alertmanager;
 }
 
 /** Paths reachable without signing in. Everything else under /api/ needs a session or a token. */
@@ -215,6 +219,17 @@ export async function createUiServer(opts: UiServerOptions & { staticDir?: strin
     app.addHook('onClose', async () => provisioner.stop());
   }
   await registerScrapeJobRoutes(app, c, opts.scrapeJobs);
+  await startAlerting(app, c, {
+    alertmanager: opts.alertmanager,
+    alertmanagerUrl: opts.alertmanager && opts.alertmanagerListenAddress ? localUrl(opts.alertmanagerListenAddress) : undefined,
+    provisioningPath: cfg.provisioning_path,
+    env,
+    secretKey: opts.secretKey,
+    rootUrl: () => {
+      const a = app.server.address();
+      return a && typeof a === 'object' ? `http://localhost:${a.port}` : localUrl(cfg.listen_address);
+    },
+  });
   await registerProxyRoutes(app, c);
   registerWebSocketProxy(app, c);
   registerStaticFiles(app, opts.staticDir ?? cfg.static_dir ?? defaultStaticDir());

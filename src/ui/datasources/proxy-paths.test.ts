@@ -17,3 +17,11 @@ describe('proxyRole', () => {
     expect(proxyRole('loki', 'POST', 'loki/api/v1/push')).toBe('Admin');
   });
 });
+
+describe('the Loki ruler through the proxy', () => {
+  it('lets a Viewer read the rule state the alert list shows, not change rules', () => {
+    expect(proxyRole('loki', 'GET', 'prometheus/api/v1/rules')).toBe('Viewer');
+    expect(proxyRole('loki', 'GET', 'prometheus/api/v1/alerts')).toBe('Viewer');
+    expect(proxyRole('loki', 'POST', 'loki/api/v1/rules/ns')).toBe('Admin');
+  });
+});

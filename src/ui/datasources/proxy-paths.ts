@@ -6,7 +6,7 @@
 const READ_PATHS: Record<string, RegExp> = {
   prometheus:
     /^api\/v1\/(query|query_range|query_exemplars|series|labels|label\/[^/]+\/values|metadata|targets|targets\/metadata|rules|alerts|status\/(buildinfo|runtimeinfo|config|flags|tsdb)|format_query|parse_query)$/,
-  loki: /^(loki\/api\/v1\/(query|query_range|labels|label\/[^/]+\/values|series|index\/stats|index\/volume|index\/volume_range|patterns|detected_fields|detected_labels|detected_field\/[^/]+\/values|format_query|tail)|loki\/api\/v1\/status\/buildinfo|ready)$/,
+  loki: /^(prometheus\/api\/v1\/(rules|alerts)|loki\/api\/v1\/(query|query_range|labels|label\/[^/]+\/values|series|index\/stats|index\/volume|index\/volume_range|patterns|detected_fields|detected_labels|detected_field\/[^/]+\/values|format_query|tail)|loki\/api\/v1\/status\/buildinfo|ready)$/,
   tempo: /^(api\/(traces\/[^/]+|v2\/traces\/[^/]+|search|search\/tags|v2\/search\/tags|search\/tag\/[^/]+\/values|v2\/search\/tag\/[^/]+\/values|echo|metrics\/query|metrics\/query_range|status\/buildinfo)|ready)$/,
 };
 

@@ -153,6 +153,32 @@ export function uiMigrations(dialect: SqlDialectName): MigrationProvider {
         await db.schema.dropTable('scrape_jobs').execute();
       },
     },
+    // Grafana-managed alerting: rules (their JSON in `data`) and the Alertmanager configuration document.
+    '0004_alerting': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('alert_rules')
+          .addColumn('uid', 'varchar(40)', (c) => c.primaryKey())
+          .addColumn('title', 'varchar(190)', (c) => c.notNull())
+          .addColumn('folder_uid', 'varchar(190)', (c) => c.notNull())
+          .addColumn('rule_group', 'varchar(190)', (c) => c.notNull())
+          .addColumn('interval_seconds', 'integer', (c) => c.notNull())
+          .addColumn('data', 'text', (c) => c.notNull())
+          .addColumn('provenance', 'varchar(20)', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('alert_rules_folder_title').on('alert_rules').columns(['folder_uid', 'title']).unique().execute();
+        await db.schema
+          .createTable('alert_configuration')
+          .addColumn('id', 'integer', (c) => c.primaryKey())
+          .addColumn('configuration', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+      },
+      async down(db: Kysely<unknown>) {
+        for (const t of ['alert_configuration', 'alert_rules']) await db.schema.dropTable(t).execute();
+      },
+    },
   };
   return { getMigrations: async () => migrations };
 }

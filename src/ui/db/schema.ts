@@ -130,7 +130,28 @@ export interface ScrapeJobTable {
   updated_at: number;
 }
 
+/** A Grafana-managed alert rule; `data` is its JSON (`AlertRule` of src/ui/alerting). */
+export interface AlertRuleTable {
+  uid: string;
+  title: string;
+  folder_uid: string;
+  rule_group: string;
+  interval_seconds: number;
+  data: string;
+  provenance: string;
+  updated_at: number;
+}
+
+/** The one Alertmanager configuration document edited in the UI (id 1). */
+export interface AlertConfigurationTable {
+  id: number;
+  configuration: string;
+  updated_at: number;
+}
+
 export interface Database {
+  alert_rules: AlertRuleTable;
+  alert_configuration: AlertConfigurationTable;
   scrape_jobs: ScrapeJobTable;
   folders: FolderTable;
   dashboards: DashboardTable;

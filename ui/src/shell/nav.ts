@@ -29,6 +29,7 @@ export const NAV: NavItem[] = [
       { id: 'silences', title: 'Silences', path: '/alerting/silences' },
       { id: 'contact-points', title: 'Contact points', path: '/alerting/notifications' },
       { id: 'notification-policies', title: 'Notification policies', path: '/alerting/routes' },
+      { id: 'mute-timings', title: 'Mute timings', path: '/alerting/timings' },
     ],
   },
   {

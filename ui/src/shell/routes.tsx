@@ -32,6 +32,10 @@ const AlertGroupsPage = lazy(() => import('../pages/alerting/AlertGroups').then(
 const SilencesPage = lazy(() => import('../pages/alerting/Silences').then((m) => ({ default: m.SilencesPage })));
 const SilenceEditorPage = lazy(() => import('../pages/alerting/SilenceEditor').then((m) => ({ default: m.SilenceEditorPage })));
 const ContactPointsPage = lazy(() => import('../pages/alerting/ContactPoints').then((m) => ({ default: m.ContactPointsPage })));
+const RuleEditorPage = lazy(() => import('../pages/alerting/RuleEditor').then((m) => ({ default: m.RuleEditorPage })));
+const ContactPointEditorPage = lazy(() => import('../pages/alerting/ContactPointEditor').then((m) => ({ default: m.ContactPointEditorPage })));
+const PolicyEditorPage = lazy(() => import('../pages/alerting/PolicyEditor').then((m) => ({ default: m.PolicyEditorPage })));
+const MuteTimingsPage = lazy(() => import('../pages/alerting/MuteTimings').then((m) => ({ default: m.MuteTimingsPage })));
 const NotificationPoliciesPage = lazy(() => import('../pages/alerting/NotificationPolicies').then((m) => ({ default: m.NotificationPoliciesPage })));
 const UsersPage = lazy(() => import('../pages/Users').then((m) => ({ default: m.UsersPage })));
 const ServiceAccountsPage = lazy(() => import('../pages/ServiceAccounts').then((m) => ({ default: m.ServiceAccountsPage })));
@@ -67,6 +71,14 @@ export const ROUTES: RouteDef[] = [
   { path: '/alerting/silence/:id/edit', nav: 'silences', title: 'Edit', component: SilenceEditorPage },
   { path: '/alerting/notifications', nav: 'contact-points', component: ContactPointsPage },
   { path: '/alerting/routes', nav: 'notification-policies', component: NotificationPoliciesPage },
+  { path: '/alerting/new', nav: 'alert-rules', title: 'New', component: RuleEditorPage },
+  { path: '/alerting/grafana/:uid/edit', nav: 'alert-rules', title: 'Edit', component: RuleEditorPage },
+  // Where a Grafana-managed alert's generatorURL points.
+  { path: '/alerting/grafana/:uid/view', nav: 'alert-rules', title: 'Rule', component: RuleEditorPage },
+  { path: '/alerting/notifications/receivers/new', nav: 'contact-points', title: 'New', component: ContactPointEditorPage },
+  { path: '/alerting/notifications/receivers/:uid/edit', nav: 'contact-points', title: 'Edit', component: ContactPointEditorPage },
+  { path: '/alerting/routes/edit', nav: 'notification-policies', title: 'Edit', component: PolicyEditorPage },
+  { path: '/alerting/timings', nav: 'mute-timings', component: MuteTimingsPage },
   { path: '/prometheus', nav: 'prometheus', component: section('prometheus') },
   { path: '/prometheus/targets', nav: 'prometheus-targets', component: TargetsPage },
   { path: '/prometheus/rules', nav: 'prometheus-rules', component: RulesPage },

@@ -1,4 +1,7 @@
+import { useEffect, useState } from 'react';
+import { navigate } from '../../lib/router';
 import { useApi } from '../../lib/use-fetch';
+import { grafanaApi, type ContactPoint } from './grafana-api';
 import { AlertmanagerPage } from './AlertmanagerPage';
 import { integrationTarget, parseAmConfig, type AmReceiver } from './config';
 import type { AmStatus } from './am';
@@ -26,11 +29,49 @@ function Receiver(p: { r: AmReceiver }) {
   );
 }
 
-/** Alerting → Contact points: the receivers of the loaded alertmanager.yml and their integrations (read-only). */
+/** The contact points made in the UI or by provisioning (editable) and those of alertmanager.yml (read-only). */
+function GrafanaContactPoints() {
+  const [list, setList] = useState<ContactPoint[] | undefined>();
+  const [error, setError] = useState('');
+  const load = () => grafanaApi.contactPoints().then(setList, (e: Error) => setError(e.message));
+  useEffect(() => void load(), []);
+  const editable = (list ?? []).filter((c) => c.provenance !== 'file');
+  return (
+    <>
+      {error && <div className="alert error" role="alert">{error}</div>}
+      {editable.length > 0 && (
+        <table className="result-table wrap" data-testid="grafana-contact-points">
+          <thead>
+            <tr><th>Contact point</th><th>Integration</th><th /></tr>
+          </thead>
+          <tbody>
+            {editable.map((c) => (
+              <tr key={c.uid} data-testid="grafana-contact-point">
+                <td><strong>{c.name}</strong></td>
+                <td><span className="label-chip">{c.type}</span> <span className="mono">{String(c.settings.url ?? c.settings.addresses ?? '')}</span></td>
+                <td className="actions">
+                  <button type="button" onClick={() => navigate(`/alerting/notifications/receivers/${encodeURIComponent(c.uid)}/edit`)}>Edit</button>
+                  <button type="button" onClick={() => void grafanaApi.deleteContactPoint(c.uid).then(load, (e: Error) => setError(e.message))}>Delete</button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}
+
+/** Alerting → Contact points: those made here (create, edit, test, delete) and the Alertmanager's receivers as loaded. */
 export function ContactPointsPage() {
   return (
-    <AlertmanagerPage title="Contact points" testId="contact-points-page">
-      {(base) => <Receivers base={base} />}
+    <AlertmanagerPage title="Contact points" testId="contact-points-page" actions={<button type="button" className="primary" data-testid="add-contact-point" onClick={() => navigate('/alerting/notifications/receivers/new')}>Add contact point</button>}>
+      {(base) => (
+        <>
+          <GrafanaContactPoints />
+          <Receivers base={base} />
+        </>
+      )}
     </AlertmanagerPage>
   );
 }
@@ -42,7 +83,7 @@ function Receivers(p: { base: string }) {
   const cfg = parseAmConfig(data.config.original);
   return (
     <>
-      <p className="muted">From the Alertmanager's configuration file; change it there and reload (<span className="mono">/-/reload</span>).</p>
+      <p className="muted">As the Alertmanager runs them (its configuration file with the changes made here).</p>
       <table className="result-table wrap">
         <thead>
           <tr><th>Contact point</th><th>Integrations</th></tr>

@@ -1,3 +1,4 @@
+import { navigate } from '../../lib/router';
 import { useApi } from '../../lib/use-fetch';
 import { AlertmanagerPage } from './AlertmanagerPage';
 import { parseAmConfig, routeMatchers, type AmConfig, type AmRoute } from './config';
@@ -70,7 +71,7 @@ function MuteTimings(p: { cfg: AmConfig }) {
  */
 export function NotificationPoliciesPage() {
   return (
-    <AlertmanagerPage title="Notification policies" testId="policies-page">
+    <AlertmanagerPage title="Notification policies" testId="policies-page" actions={<button type="button" className="primary" data-testid="edit-policies" onClick={() => navigate('/alerting/routes/edit')}>Edit policies</button>}>
       {(base) => <Tree base={base} />}
     </AlertmanagerPage>
   );

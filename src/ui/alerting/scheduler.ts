@@ -1,0 +1,249 @@
+import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
+import { parseDuration } from '../../lib/duration.js';
+import { Labels } from '../../model/index.js';
+import { AlertingRule, RuleManager, postableAlertsJson, toNotifierAlerts, type RuleGroup, type RuleQueryEngine } from '../../rules/index.js';
+import type { Appendable, Appender } from '../../metrics/storage-api/index.js';
+import type { DatasourceRow, DatasourceStore } from '../datasources/datasource-store.js';
+import { upstreamHeaders, upstreamUrl } from '../datasources/upstream.js';
+import { planRule, type AlertRule } from './rule-model.js';
+import type { AlertRuleStore } from './rule-store.js';
+
+type Samples = Awaited<ReturnType<RuleQueryEngine['query']>>;
+
+/** Separates the parts of a rule's expression text inside the engine (see `encodeRule`). */
+const SEP = '\u0000';
+
+interface EncodedRule {
+  datasourceUid?: string;
+  noDataState: string;
+  execErrState: string;
+  query: string;
+  expr: string;
+}
+
+/** What the engine needs of a rule, as the one expression string the rules engine carries. */
+function encodeRule(r: AlertRule): string {
+  const plan = planRule(r);
+  return [plan.datasourceUid, r.noDataState, r.execErrState, plan.query, plan.expr].join(SEP);
+}
+
+/** A rule's expression text; a plain expression (a template's `query`) runs on the default Prometheus. */
+function decodeRule(text: string): EncodedRule {
+  const p = text.split(SEP);
+  if (p.length !== 5) return { noDataState: 'OK', execErrState: 'Error', query: text, expr: text };
+  return { datasourceUid: p[0], noDataState: p[1], execErrState: p[2], query: p[3], expr: p[4] };
+}
+
+/** Grafana's label carrying the rule uid on every alert instance. */
+export const RULE_UID_LABEL = '__alert_rule_uid__';
+
+/** Grafana-managed rules write no series: evaluation results only make alerts. */
+const DISCARD: Appendable = {
+  appender: (): Appender => ({ append: () => 0, appendExemplar: () => 0, updateMetadata: () => 0, commit: async () => undefined, rollback: () => undefined }),
+};
+
+interface PromResponse {
+  status?: string;
+  error?: string;
+  data?: { resultType: string; result: unknown };
+}
+
+/** An instant query against a Prometheus-compatible or Loki datasource's HTTP API, as the rules engine's vector. */
+export async function queryDatasource(ds: DatasourceRow, secrets: Record<string, string>, expr: string, ts: number, timeoutMs: number, signal?: AbortSignal): Promise<Samples> {
+  const path = ds.type === 'loki' ? 'loki/api/v1/query' : 'api/v1/query';
+  if (ds.type !== 'loki' && ds.type !== 'prometheus') throw new Error(`datasource ${ds.name} (${ds.type}) cannot evaluate alert rules`);
+  const url = upstreamUrl(ds.url, path, '?' + new URLSearchParams({ query: expr, time: String(ts / 1000) }).toString());
+  const res = await fetch(url, { headers: upstreamHeaders(ds, secrets), signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs) });
+  const text = await res.text();
+  let body: PromResponse;
+  try {
+    body = JSON.parse(text) as PromResponse;
+  } catch {
+    throw new Error(`${ds.name}: ${res.status} ${text.slice(0, 200)}`);
+  }
+  if (!res.ok || body.status !== 'success' || !body.data) throw new Error(`${ds.name}: ${body.error ?? `HTTP ${res.status}`}`);
+  const d = body.data;
+  if (d.resultType === 'scalar') {
+    const [t, v] = d.result as [number, string];
+    return [{ labels: Labels.EMPTY, t: t * 1000, v: Number(v) }];
+  }
+  if (d.resultType !== 'vector') throw new Error(`rule result is a ${d.resultType}, not a vector or scalar`);
+  return (d.result as { metric: Record<string, string>; value: [number, string] }[]).map((s) => ({ labels: Labels.fromObject(s.metric), t: s.value[0] * 1000, v: Number(s.value[1]) }));
+}
+
+export interface SchedulerOptions {
+  rules: AlertRuleStore;
+  datasources: DatasourceStore;
+  /** Base URL of the Alertmanager that receives the alerts (undefined: none; alerts are only shown). */
+  alertmanagerUrl: () => Promise<string | undefined>;
+  /** The UI's root URL, for each alert's `generatorURL`. */
+  rootUrl: () => string;
+  logger: Logger;
+  queryTimeoutMs: number;
+  /** ms between re-sends of a still-firing alert (Grafana's resend delay, 1m). */
+  resendDelayMs?: number;
+}
+
+/** Rule state as the alert list shows it (Prometheus's `/api/v1/rules` JSON with Grafana's extras). */
+export interface GrafanaRuleStatus {
+  uid: string;
+  name: string;
+  folderUid: string;
+  group: string;
+  query: string;
+  /** The datasource and query A under the condition (for Explore links). */
+  datasourceUid: string;
+  dataQuery: string;
+  state: 'inactive' | 'pending' | 'firing';
+  health: string;
+  lastError: string;
+  lastEvaluation: string;
+  evaluationTime: number;
+  duration: number;
+  isPaused: boolean;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  alerts: { labels: Record<string, string>; annotations: Record<string, string>; state: string; activeAt: string; value: string }[];
+}
+
+/**
+ * Evaluates the Grafana-managed rules with the rules engine (src/rules): one `RuleGroup` per folder and group,
+ * each rule's condition planned into its datasource's language and queried over HTTP; alerts posted to the
+ * Alertmanager as Grafana posts to its internal one. Re-reads the store after each change.
+ */
+export class GrafanaRuleScheduler {
+  private readonly manager: RuleManager;
+  private byUid = new Map<string, AlertingRule>();
+  /** The last query error of a rule whose `execErrState` turned it into a state, by its expression text. */
+  private handledErrors = new Map<string, string>();
+  private syncing: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(private readonly opts: SchedulerOptions) {
+    const engine: RuleQueryEngine = {
+      query: async (text, ts, signal) => {
+        const k = decodeRule(text);
+        const ds = k.datasourceUid ? await opts.datasources.byUid(k.datasourceUid) : (await opts.datasources.list()).find((d) => d.type === 'prometheus');
+        const run = (q: string) => {
+          if (!ds) throw new Error(`datasource ${k.datasourceUid ?? '(default prometheus)'} not found`);
+          return queryDatasource(ds, opts.datasources.secrets(ds), q, ts, opts.queryTimeoutMs, signal);
+        };
+        // Grafana's no-data and error handling: `Alerting` makes one alert of the rule's labels, `OK` none.
+        const alerting: Samples = [{ labels: Labels.EMPTY, t: ts, v: NaN }];
+        try {
+          const out = await run(k.expr);
+          this.handledErrors.delete(text);
+          if (out.length > 0 || k.noDataState !== 'Alerting') return out;
+          return (k.query === k.expr ? out : await run(k.query)).length === 0 ? alerting : out;
+        } catch (err) {
+          if (k.execErrState !== 'Error') this.handledErrors.set(text, (err as Error).message);
+          if (k.execErrState === 'OK') return [];
+          if (k.execErrState === 'Alerting') return alerting;
+          throw err;
+        }
+      },
+      format: (text) => decodeRule(text).expr,
+    };
+    this.manager = new RuleManager({
+      engine,
+      appendable: DISCARD,
+      registry: new Registry(),
+      validateExpr: () => null,
+      externalLabels: Labels.EMPTY,
+      externalURL: '',
+      evaluationInterval: 60_000,
+      resendDelay: opts.resendDelayMs ?? 60_000,
+      outageTolerance: 3600_000,
+      forGracePeriod: 600_000,
+      logger: opts.logger.child({ component: 'ui', subsystem: 'alerting' }),
+      notify: (_expr, alerts) => void this.send(alerts),
+    });
+    opts.rules.onChange(() => void this.sync());
+  }
+
+  private async send(alerts: Parameters<typeof toNotifierAlerts>[2]): Promise<void> {
+    const url = await this.opts.alertmanagerUrl();
+    if (!url) return;
+    const root = this.opts.rootUrl();
+    const out = toNotifierAlerts(root, '', alerts).map((a) => ({ ...a, generatorURL: `${root}/alerting/grafana/${a.labels.get(RULE_UID_LABEL)}/view` }));
+    try {
+      const res = await fetch(`${url.replace(/\/$/, '')}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: postableAlertsJson(out), signal: AbortSignal.timeout(10_000) });
+      if (!res.ok) throw new Error(`HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`);
+    } catch (err) {
+      this.opts.logger.warn({ component: 'ui', err: (err as Error).message, alertmanager: url }, 'sending Grafana-managed alerts failed');
+    }
+  }
+
+  /** Rebuilds the running groups from the store (unchanged groups keep running and keep their alert state). */
+  sync(): Promise<void> {
+    const run = async () => {
+      if (this.stopped) return;
+      const rules = (await this.opts.rules.list()).filter((r) => !r.isPaused);
+      const groups = new Map<string, AlertRule[]>();
+      for (const r of rules) {
+        const k = `${r.folderUID}\u0000${r.ruleGroup}`;
+        groups.set(k, [...(groups.get(k) ?? []), r]);
+      }
+      const built: RuleGroup[] = [];
+      for (const list of groups.values()) {
+        const specs = list.flatMap((r) => {
+          try {
+            return [{ r, spec: { alert: r.title, expr: encodeRule(r), for: parseDuration(r.for), keepFiringFor: 0, labels: { ...r.labels, [RULE_UID_LABEL]: r.uid, grafana_folder: r.folderUID }, annotations: r.annotations } }];
+          } catch (err) {
+            this.opts.logger.warn({ component: 'ui', rule: r.uid, err: (err as Error).message }, 'alert rule cannot be evaluated');
+            return [];
+          }
+        });
+        const g = this.manager.buildGroup(list[0].folderUID, { name: list[0].ruleGroup, interval: list[0].intervalSeconds * 1000, limit: 0, rules: specs.map((s) => s.spec) });
+        built.push(g);
+      }
+      await this.manager.updateGroups(built);
+      // Running groups that were kept hold the previous rule objects.
+      this.byUid = new Map();
+      for (const g of this.manager.ruleGroups()) for (const rule of g.rules) if (rule instanceof AlertingRule) this.byUid.set(rule.labels.get(RULE_UID_LABEL) ?? '', rule);
+    };
+    this.syncing = this.syncing.then(run, run).catch((err: unknown) => this.opts.logger.error({ component: 'ui', err }, 'alert rule scheduler update failed'));
+    return this.syncing;
+  }
+
+  /** Every stored rule with its evaluation state (paused or unplannable rules are `inactive` without evaluations). */
+  async status(): Promise<GrafanaRuleStatus[]> {
+    const rules = await this.opts.rules.list();
+    return rules.map((r) => {
+      const run = this.byUid.get(r.uid);
+      let plan: { datasourceUid: string; query: string } = { datasourceUid: '', query: '' };
+      try {
+        plan = planRule(r);
+      } catch {
+        // shown as never evaluated
+      }
+      const iso = (ms: number) => (ms > 0 ? new Date(ms).toISOString() : '0001-01-01T00:00:00Z');
+      return {
+        uid: r.uid,
+        name: r.title,
+        folderUid: r.folderUID,
+        group: r.ruleGroup,
+        query: run?.query ?? '',
+        datasourceUid: plan.datasourceUid,
+        dataQuery: plan.query,
+        state: run ? run.state() : 'inactive',
+        health: r.isPaused ? 'paused' : (run?.health ?? 'unknown'),
+        lastError: run ? run.lastError || (this.handledErrors.get(run.expr) ?? '') : '',
+        lastEvaluation: iso(run?.lastEvaluation ?? 0),
+        evaluationTime: run?.evaluationTime ?? 0,
+        duration: parseDuration(r.for) / 1000,
+        isPaused: r.isPaused,
+        labels: r.labels,
+        annotations: r.annotations,
+        alerts: (run?.activeAlerts() ?? []).map((a) => ({ labels: a.labels.toObject(), annotations: a.annotations.toObject(), state: a.state === 'firing' ? 'Alerting' : 'Pending', activeAt: iso(a.activeAt), value: String(a.value) })),
+      };
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.syncing;
+    await this.manager.stop();
+  }
+}
