@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
-import { listDatasources, type Datasource } from '../lib/api';
+import { listDatasources, proxyPath, type Datasource } from '../lib/api';
+import { formatAgo } from '../lib/time';
 import { Link } from '../shell/Link';
 
 interface Health {
@@ -52,6 +53,91 @@ function Snippet(props: { id: string; title: string; text: string }) {
   );
 }
 
+/** Per-second ingest of each pillar, from the stack's self-scrape (job `sightline`, `metrics.scrape_self`). */
+const INGEST: { id: string; title: string; unit: string; expr: string }[] = [
+  { id: 'samples', title: 'Metric samples', unit: 'samples/s', expr: 'sum(rate(prometheus_tsdb_head_samples_appended_total{job="sightline"}[1m]))' },
+  { id: 'lines', title: 'Log lines', unit: 'lines/s', expr: 'sum(rate(loki_distributor_lines_received_total{job="sightline"}[1m]))' },
+  { id: 'spans', title: 'Spans', unit: 'spans/s', expr: 'sum(rate(tempo_distributor_spans_received_total{job="sightline"}[1m]))' },
+];
+
+interface PromVector {
+  status: string;
+  data?: { result: { value: [number, string] }[] };
+}
+
+interface RuleAlert {
+  labels: Record<string, string>;
+  annotations?: Record<string, string>;
+  state: string;
+  activeAt?: string;
+}
+
+const fmtRate = (v: number) => (v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(v >= 10 ? 1 : 2));
+
+/** Ingest rates and the active alerts of the first Prometheus datasource (nothing shown without one). */
+function Activity(props: { prom: Datasource }) {
+  const [rates, setRates] = useState<Record<string, number | null>>({});
+  const [alerts, setAlerts] = useState<RuleAlert[] | undefined>();
+  const [error, setError] = useState('');
+  useEffect(() => {
+    const base = proxyPath(props.prom.uid);
+    const load = () => {
+      for (const q of INGEST) {
+        fetch(`${base}/api/v1/query?query=${encodeURIComponent(q.expr)}`, { credentials: 'same-origin' })
+          .then((r) => r.json() as Promise<PromVector>)
+          .then((b) => {
+            const v = b.data?.result[0]?.value[1];
+            setRates((r) => ({ ...r, [q.id]: v === undefined ? null : Number(v) }));
+          }, (e: Error) => setError(e.message));
+      }
+      fetch(`${base}/api/v1/alerts`, { credentials: 'same-origin' })
+        .then((r) => r.json() as Promise<{ data?: { alerts: RuleAlert[] } }>)
+        .then((b) => setAlerts([...(b.data?.alerts ?? [])].sort((a, b2) => (b2.activeAt ?? '').localeCompare(a.activeAt ?? '')).slice(0, 8)), (e: Error) => setError(e.message));
+    };
+    load();
+    const t = setInterval(load, 15_000);
+    return () => clearInterval(t);
+  }, [props.prom.uid]);
+  return (
+    <>
+      <section>
+        <h3>Ingest</h3>
+        {error && <div className="alert error">{error}</div>}
+        <ul className="ingest-list" data-testid="home-ingest">
+          {INGEST.map((q) => {
+            const v = rates[q.id];
+            return (
+              <li key={q.id} className="ingest-item" data-testid={`ingest-${q.id}`}>
+                <span className="ingest-title">{q.title}</span>
+                <span className="ingest-value">{v === undefined ? '…' : v === null ? 'no data' : fmtRate(v)}</span>
+                <span className="muted">{q.unit} (last minute)</span>
+              </li>
+            );
+          })}
+        </ul>
+        {Object.values(rates).every((v) => v === null) && Object.keys(rates).length === INGEST.length && (
+          <p className="muted">No self-scrape data yet: rates come from the stack's own metrics (job “sightline”, <code>metrics.scrape_self</code>).</p>
+        )}
+      </section>
+      <section>
+        <h3>Recent alerts</h3>
+        <ul className="alert-list" data-testid="home-alerts">
+          {alerts?.map((a, i) => (
+            <li key={i}>
+              <span className={`state state-${a.state}`}>{a.state}</span>
+              <span className="alert-name">{a.labels.alertname}</span>
+              <span className="muted">{a.annotations?.summary ?? Object.entries(a.labels).filter(([k]) => k !== 'alertname').map(([k, v]) => `${k}=${v}`).join(', ')}</span>
+              {a.activeAt && <span className="muted alert-since">active {formatAgo(Date.parse(a.activeAt))}</span>}
+            </li>
+          ))}
+          {alerts?.length === 0 && <li className="muted">No pending or firing alerts.</li>}
+        </ul>
+        <Link to="/prometheus/alerts">All alerts</Link>
+      </section>
+    </>
+  );
+}
+
 /** Home: what is running (each datasource's health check) and how to send data to it. */
 export function HomePage() {
   const [sources, setSources] = useState<Datasource[] | undefined>();
@@ -92,6 +178,7 @@ export function HomePage() {
           })}
         </ul>
       </section>
+      {sources?.some((d) => d.type === 'prometheus') && <Activity prom={sources.find((d) => d.type === 'prometheus')!} />}
       <section>
         <h3>Send data</h3>
         <div className="snippets">{sources && snippets(sources).map((s) => <Snippet key={s.id} {...s} />)}</div>
