@@ -9,7 +9,7 @@ interface Health {
 }
 
 /** Copyable configuration for sending data to this stack, from the datasources' URLs. */
-function snippets(sources: Datasource[]): { id: string; title: string; text: string }[] {
+function snippets(sources: Datasource[], otlpHttp: string | null): { id: string; title: string; text: string }[] {
   const url = (type: string) => sources.find((d) => d.type === type)?.url.replace(/\/+$/, '');
   const prom = url('prometheus');
   const loki = url('loki');
@@ -20,10 +20,14 @@ function snippets(sources: Datasource[]): { id: string; title: string; text: str
   out.push({
     id: 'otlp',
     title: 'OpenTelemetry SDK (environment)',
-    text: `OTEL_EXPORTER_OTLP_ENDPOINT=http://${host(tempo ?? prom)}:4318\nOTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf\nOTEL_SERVICE_NAME=my-service\n`,
+    text: `OTEL_EXPORTER_OTLP_ENDPOINT=${otlpHttp ?? `http://${host(tempo ?? prom)}:4318`}\nOTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf\nOTEL_SERVICE_NAME=my-service\n`,
   });
   if (loki) {
-    out.push({ id: 'promtail', title: 'Promtail (clients)', text: `clients:\n  - url: ${loki}/loki/api/v1/push\n` });
+    out.push({
+      id: 'promtail',
+      title: 'Sightline agent / Promtail (promtail.yaml)',
+      text: `server:\n  http_listen_port: 9080\npositions:\n  filename: /tmp/positions.yaml\nclients:\n  - url: ${loki}/loki/api/v1/push\nscrape_configs:\n  - job_name: app\n    static_configs:\n      - targets: [localhost]\n        labels:\n          app: my-app\n          __path__: /var/log/my-app/*.log\n`,
+    });
     out.push({
       id: 'loki-push',
       title: 'Loki push API (curl)',
@@ -143,7 +147,11 @@ export function HomePage() {
   const [sources, setSources] = useState<Datasource[] | undefined>();
   const [health, setHealth] = useState<Record<string, Health>>({});
   const [error, setError] = useState('');
+  const [otlpHttp, setOtlpHttp] = useState<string | null>(null);
   useEffect(() => {
+    fetch('/api/sightline/ingest-endpoints', { credentials: 'same-origin' })
+      .then((r) => r.json() as Promise<{ otlpHttp: string | null }>)
+      .then((b) => setOtlpHttp(b.otlpHttp), () => setOtlpHttp(null));
     listDatasources().then((list) => {
       setSources(list);
       for (const d of list) {
@@ -181,7 +189,7 @@ export function HomePage() {
       {sources?.some((d) => d.type === 'prometheus') && <Activity prom={sources.find((d) => d.type === 'prometheus')!} />}
       <section>
         <h3>Send data</h3>
-        <div className="snippets">{sources && snippets(sources).map((s) => <Snippet key={s.id} {...s} />)}</div>
+        <div className="snippets">{sources && snippets(sources, otlpHttp).map((s) => <Snippet key={s.id} {...s} />)}</div>
       </section>
     </div>
   );
