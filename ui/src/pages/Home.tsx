@@ -52,7 +52,8 @@ function Snippet(props: { id: string; title: string; text: string }) {
           {copied ? 'Copied' : 'Copy'}
         </button>
       </figcaption>
-      <pre>{props.text}</pre>
+      {/* focusable: a long line scrolls sideways, and keyboard users must be able to scroll it */}
+      <pre tabIndex={0} aria-label={props.title}>{props.text}</pre>
     </figure>
   );
 }

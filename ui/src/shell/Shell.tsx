@@ -10,10 +10,17 @@ import { findRoute } from './match';
 import { SideNav } from './SideNav';
 import { NAV, navTrail, visibleNav } from './nav';
 import { ROUTES } from './routes';
-import { keySequenceMatcher, shiftRange, SHORTCUTS, typingInto, zoomOutRange } from './shortcuts';
+import { keySequenceMatcher, shiftRange, SHORTCUTS, zoomOutRange } from './shortcuts';
 import { useUrlTimeRange } from './time-range';
 
 const FOLD_KEY = 'sightline.nav.folded';
+
+/** True when the key went to something that takes text (typing `t` in a query editor is not a shortcut). */
+function typingInto(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  return target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName) || target.closest('.cm-editor') !== null;
+}
+
 
 /** The app around every signed-in page: left menu, top bar (breadcrumbs, time picker where the page has one, theme, user) and the page. */
 export function Shell(props: { user: User }) {

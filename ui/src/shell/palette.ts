@@ -1,4 +1,4 @@
-import type { NavItem } from './nav';
+import type { NavItem } from './nav.js';
 
 /** One entry of the command palette: a page, a dashboard, a data source's settings or Explore on it. */
 export interface PaletteItem {

@@ -1,4 +1,4 @@
-import { parseTime, type TimeRange } from '../lib/time';
+import { parseTime, type TimeRange } from '../lib/time.js';
 
 /** One keyboard shortcut: a sequence of keys typed within a second of each other (`['t', 'z']`), as in Grafana. */
 export interface Shortcut {
@@ -61,10 +61,4 @@ export function shiftRange(r: TimeRange, now: number, direction: -1 | 1): TimeRa
   const span = to - from;
   const end = Math.min(now, to + (direction * span) / 2);
   return { from: String(Math.round(end - span)), to: String(Math.round(end)) };
-}
-
-/** True when the key went to something that takes text (typing `t` in a query editor is not a shortcut). */
-export function typingInto(target: EventTarget | null): boolean {
-  if (!(target instanceof HTMLElement)) return false;
-  return target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName) || target.closest('.cm-editor') !== null;
 }
