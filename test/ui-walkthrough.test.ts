@@ -35,6 +35,7 @@ describe.runIf(enabled)('issue 18 walk-through: empty data dir → banner → si
   let browser: BrowserContext;
   let page: Page;
   let ui: string;
+  let promApi: string;
   let password: string;
   let app: Server;
   let prometheus: PrometheusPeer | undefined;
@@ -75,6 +76,7 @@ describe.runIf(enabled)('issue 18 walk-through: empty data dir → banner → si
     await waitFor(() => out.includes('Ctrl+C'), 40_000, 'the banner');
     const banner = out.slice(out.indexOf('Sightline '), out.indexOf('Ctrl+C'));
     ui = /Web UI\s+(http:\/\/localhost:\d+)/.exec(banner)![1]!;
+    promApi = /Prometheus API\s+(http:\/\/localhost:\d+)/.exec(banner)![1]!;
     expect(banner).toMatch(/OTLP HTTP\s+http:\/\/localhost:\d+/);
     expect(banner).toContain('Sign in as "admin"');
     const file = /Password: generated at first start, in (\S+)/.exec(banner)![1]!;
@@ -152,6 +154,10 @@ describe.runIf(enabled)('issue 18 walk-through: empty data dir → banner → si
     await page.click('form[aria-label="Scrape job"] button[type=submit]');
     const pool = page.locator('[data-testid=scrape-pool]:has(h3:text("shop-exporter"))');
     await expect.poll(() => pool.locator('[data-testid=target-row]').textContent(), { timeout: 15_000 }).toContain('UP');
+    // /-/reload says what it reloaded: no prometheus.yml here, the UI's job kept
+    const reload = await fetch(`${promApi}/-/reload`, { method: 'POST' });
+    expect(reload.status).toBe(200);
+    expect(await reload.text()).toContain('scrape jobs from the UI: 1 applied');
   });
 
   it('queries in Explore: the remote-written and scraped series; a quick range keeps the query (#1); no popup over results (#2); t z zooms out', async () => {
