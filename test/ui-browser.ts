@@ -36,16 +36,20 @@ export function artifactsDir(name: string): string {
   return dir;
 }
 
-/** Every listener of a one-process stack on port 0, the UI serving `webDir` (a build from `buildWebApp`). */
-export function allInOneConfig(webDir: string): string {
+/**
+ * Every listener of a one-process stack on port 0, the UI serving `webDir` (a build from `buildWebApp`); optionally
+ * the self-scrape on a short interval (Home's ingest rates) and the service-graph generator on short intervals.
+ */
+export function allInOneConfig(webDir: string, opts: { selfScrapeInterval?: string; serviceGraphs?: boolean } = {}): string {
   return [
-    'metrics: { listen_address: 127.0.0.1:0, scrape_self: false }',
+    opts.selfScrapeInterval ? `metrics: { listen_address: 127.0.0.1:0, self_scrape_interval: ${opts.selfScrapeInterval} }` : 'metrics: { listen_address: 127.0.0.1:0, scrape_self: false }',
     'logs: { listen_address: 127.0.0.1:0 }',
     'mimir: { listen_address: 127.0.0.1:0 }',
     'traces:',
     '  listen_address: 127.0.0.1:0',
     '  zipkin: { listen_address: 127.0.0.1:0 }',
     '  jaeger: { listen_address: 127.0.0.1:0 }',
+    ...(opts.serviceGraphs ? ['  metrics_generator: { collection_interval: 300ms, service_graphs_wait: 1s }'] : []),
     'otlp: { grpc_listen_address: 127.0.0.1:0, http_listen_address: 127.0.0.1:0 }',
     'alertmanager: { listen_address: 127.0.0.1:0 }',
     `ui: { listen_address: 127.0.0.1:0, static_dir: ${JSON.stringify(webDir)} }`,
@@ -54,9 +58,9 @@ export function allInOneConfig(webDir: string): string {
 }
 
 /** `sightline --target all` with `allInOneConfig`, the admin password set; resolves with its ports once all listen. */
-export async function startAllInOne(webDir: string, adminPassword: string): Promise<{ sightline: SpawnedSightline; ports: Record<string, number> }> {
+export async function startAllInOne(webDir: string, adminPassword: string, opts: Parameters<typeof allInOneConfig>[1] = {}): Promise<{ sightline: SpawnedSightline; ports: Record<string, number> }> {
   const dir = tempDir();
-  writeFileSync(join(dir, 'sightline.yaml'), allInOneConfig(webDir));
+  writeFileSync(join(dir, 'sightline.yaml'), allInOneConfig(webDir, opts));
   const sightline = spawnSightline(['--target', 'all', '--config.file', join(dir, 'sightline.yaml'), '--data-dir', join(dir, 'data')], { GF_SECURITY_ADMIN_PASSWORD: adminPassword });
   const ports = await startedPorts(sightline, 40_000).catch((e: Error) => {
     throw new Error(`${e.message}\n${sightline.stderr()}`);

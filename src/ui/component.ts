@@ -43,6 +43,7 @@ export async function startUi(ctx: ComponentContext, deps: { scrapeJobs?: Scrape
       logsListenAddress: boundListenAddress(ctx.config.logs.listen_address, ctx.ports?.loki),
       tracesListenAddress: boundListenAddress(ctx.config.traces.listen_address, ctx.ports?.tempo),
       alertmanagerListenAddress: boundListenAddress(ctx.config.alertmanager.listen_address, ctx.ports?.alertmanager),
+      otlpHttpListenAddress: ctx.ports?.otlp_http === undefined ? undefined : boundListenAddress(ctx.config.otlp.http_listen_address, ctx.ports.otlp_http),
       db, secretKey, initialPasswordFile: initialAdminPasswordFile(ctx.dataDir), logger: ctx.logger, registry: ctx.registry, env, scrapeJobs: deps.scrapeJobs, alertmanager: deps.alertmanager });
     const port = await listen(app, cfg.listen_address);
     ctx.logger.info({ component: 'ui', address: cfg.listen_address, port, database: db.dialect }, 'web UI listening');

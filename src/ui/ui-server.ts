@@ -49,6 +49,8 @@ export interface UiServerOptions {
   logsListenAddress?: string;
   tracesListenAddress?: string;
   alertmanagerListenAddress?: string;
+  /** This process's OTLP/HTTP receiver, shown in Home's OTLP snippet (none when OTLP runs elsewhere). */
+  otlpHttpListenAddress?: string;
   db: UiDatabase;
   secretKey: string;
   /** Where a generated initial admin password is written (mode 0600) when none is configured. */
@@ -204,6 +206,9 @@ export async function createUiServer(opts: UiServerOptions & { staticDir?: strin
     }
     return reply.code(database === 'ok' ? 200 : 503).send({ commit: 'unknown', database, version: '0.1.0' });
   });
+
+  // Where this process receives pushed data that no datasource URL tells (Home's "Send data" snippets).
+  app.get('/api/sightline/ingest-endpoints', async () => ({ otlpHttp: opts.otlpHttpListenAddress ? localUrl(opts.otlpHttpListenAddress) : null }));
 
   registerAuthRoutes(app, c);
   registerDatasourceRoutes(app, c);

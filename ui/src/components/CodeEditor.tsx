@@ -48,6 +48,8 @@ export function CodeEditor(props: { value: string; language: () => Extension; la
           keymap.of([...closeBracketsKeymap, ...defaultKeymap, ...historyKeymap, ...completionKeymap]),
           cb.current.language(),
           EditorView.lineWrapping,
+          // the editable region is a textbox to assistive technology: it needs a name (axe aria-input-field-name)
+          EditorView.contentAttributes.of({ 'aria-label': cb.current.placeholder }),
           EditorView.updateListener.of((u) => {
             if (u.docChanged) cb.current.onChange(u.state.doc.toString());
             // Completions are fetched asynchronously: an answer that lands after focus left must not open a popup

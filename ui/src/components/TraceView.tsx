@@ -201,7 +201,7 @@ export function TraceView(props: { rows: SpanRow[]; logsFor?: (r: SpanRow) => ((
           const labelStyle: React.CSSProperties =
             place === 'right' ? { left: `calc(${Math.max(0, endFrac) * 100}% + 4px)` } : place === 'left' ? { right: `calc(${(1 - Math.min(1, startFrac)) * 100}% + 4px)` } : { left: `calc(${Math.max(0, startFrac) * 100}% + 4px)` };
           return (
-            <div key={r.spanId}>
+            <div key={r.spanId} className="wf-item">
               <div className={`wf-row${r.error ? ' span-error' : ''}${selected === r.spanId ? ' selected' : ''}`} data-testid="span-row" data-span-id={r.spanId} onClick={() => setSelected(selected === r.spanId ? undefined : r.spanId)}>
                 <div className="wf-name" style={{ paddingLeft: 4 + r.depth * 16 }}>
                   {r.hasChildren ? (

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
-import { listDatasources, type Datasource } from '../lib/api';
+import { listDatasources, proxyPath, type Datasource } from '../lib/api';
+import { formatAgo } from '../lib/time';
 import { Link } from '../shell/Link';
 
 interface Health {
@@ -8,7 +9,7 @@ interface Health {
 }
 
 /** Copyable configuration for sending data to this stack, from the datasources' URLs. */
-function snippets(sources: Datasource[]): { id: string; title: string; text: string }[] {
+function snippets(sources: Datasource[], otlpHttp: string | null): { id: string; title: string; text: string }[] {
   const url = (type: string) => sources.find((d) => d.type === type)?.url.replace(/\/+$/, '');
   const prom = url('prometheus');
   const loki = url('loki');
@@ -19,10 +20,14 @@ function snippets(sources: Datasource[]): { id: string; title: string; text: str
   out.push({
     id: 'otlp',
     title: 'OpenTelemetry SDK (environment)',
-    text: `OTEL_EXPORTER_OTLP_ENDPOINT=http://${host(tempo ?? prom)}:4318\nOTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf\nOTEL_SERVICE_NAME=my-service\n`,
+    text: `OTEL_EXPORTER_OTLP_ENDPOINT=${otlpHttp ?? `http://${host(tempo ?? prom)}:4318`}\nOTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf\nOTEL_SERVICE_NAME=my-service\n`,
   });
   if (loki) {
-    out.push({ id: 'promtail', title: 'Promtail (clients)', text: `clients:\n  - url: ${loki}/loki/api/v1/push\n` });
+    out.push({
+      id: 'promtail',
+      title: 'Sightline agent / Promtail (promtail.yaml)',
+      text: `server:\n  http_listen_port: 9080\npositions:\n  filename: /tmp/positions.yaml\nclients:\n  - url: ${loki}/loki/api/v1/push\nscrape_configs:\n  - job_name: app\n    static_configs:\n      - targets: [localhost]\n        labels:\n          app: my-app\n          __path__: /var/log/my-app/*.log\n`,
+    });
     out.push({
       id: 'loki-push',
       title: 'Loki push API (curl)',
@@ -47,8 +52,94 @@ function Snippet(props: { id: string; title: string; text: string }) {
           {copied ? 'Copied' : 'Copy'}
         </button>
       </figcaption>
-      <pre>{props.text}</pre>
+      {/* focusable: a long line scrolls sideways, and keyboard users must be able to scroll it */}
+      <pre tabIndex={0} aria-label={props.title}>{props.text}</pre>
     </figure>
+  );
+}
+
+/** Per-second ingest of each pillar, from the stack's self-scrape (job `sightline`, `metrics.scrape_self`). */
+const INGEST: { id: string; title: string; unit: string; expr: string }[] = [
+  { id: 'samples', title: 'Metric samples', unit: 'samples/s', expr: 'sum(rate(prometheus_tsdb_head_samples_appended_total{job="sightline"}[1m]))' },
+  { id: 'lines', title: 'Log lines', unit: 'lines/s', expr: 'sum(rate(loki_distributor_lines_received_total{job="sightline"}[1m]))' },
+  { id: 'spans', title: 'Spans', unit: 'spans/s', expr: 'sum(rate(tempo_distributor_spans_received_total{job="sightline"}[1m]))' },
+];
+
+interface PromVector {
+  status: string;
+  data?: { result: { value: [number, string] }[] };
+}
+
+interface RuleAlert {
+  labels: Record<string, string>;
+  annotations?: Record<string, string>;
+  state: string;
+  activeAt?: string;
+}
+
+const fmtRate = (v: number) => (v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(v >= 10 ? 1 : 2));
+
+/** Ingest rates and the active alerts of the first Prometheus datasource (nothing shown without one). */
+function Activity(props: { prom: Datasource }) {
+  const [rates, setRates] = useState<Record<string, number | null>>({});
+  const [alerts, setAlerts] = useState<RuleAlert[] | undefined>();
+  const [error, setError] = useState('');
+  useEffect(() => {
+    const base = proxyPath(props.prom.uid);
+    const load = () => {
+      for (const q of INGEST) {
+        fetch(`${base}/api/v1/query?query=${encodeURIComponent(q.expr)}`, { credentials: 'same-origin' })
+          .then((r) => r.json() as Promise<PromVector>)
+          .then((b) => {
+            const v = b.data?.result[0]?.value[1];
+            setRates((r) => ({ ...r, [q.id]: v === undefined ? null : Number(v) }));
+          }, (e: Error) => setError(e.message));
+      }
+      fetch(`${base}/api/v1/alerts`, { credentials: 'same-origin' })
+        .then((r) => r.json() as Promise<{ data?: { alerts: RuleAlert[] } }>)
+        .then((b) => setAlerts([...(b.data?.alerts ?? [])].sort((a, b2) => (b2.activeAt ?? '').localeCompare(a.activeAt ?? '')).slice(0, 8)), (e: Error) => setError(e.message));
+    };
+    load();
+    const t = setInterval(load, 15_000);
+    return () => clearInterval(t);
+  }, [props.prom.uid]);
+  return (
+    <>
+      <section>
+        <h3>Ingest</h3>
+        {error && <div className="alert error">{error}</div>}
+        <ul className="ingest-list" data-testid="home-ingest">
+          {INGEST.map((q) => {
+            const v = rates[q.id];
+            return (
+              <li key={q.id} className="ingest-item" data-testid={`ingest-${q.id}`}>
+                <span className="ingest-title">{q.title}</span>
+                <span className="ingest-value">{v === undefined ? '…' : v === null ? 'no data' : fmtRate(v)}</span>
+                <span className="muted">{q.unit} (last minute)</span>
+              </li>
+            );
+          })}
+        </ul>
+        {Object.values(rates).every((v) => v === null) && Object.keys(rates).length === INGEST.length && (
+          <p className="muted">No self-scrape data yet: rates come from the stack's own metrics (job “sightline”, <code>metrics.scrape_self</code>).</p>
+        )}
+      </section>
+      <section>
+        <h3>Recent alerts</h3>
+        <ul className="alert-list" data-testid="home-alerts">
+          {alerts?.map((a, i) => (
+            <li key={i}>
+              <span className={`state state-${a.state}`}>{a.state}</span>
+              <span className="alert-name">{a.labels.alertname}</span>
+              <span className="muted">{a.annotations?.summary ?? Object.entries(a.labels).filter(([k]) => k !== 'alertname').map(([k, v]) => `${k}=${v}`).join(', ')}</span>
+              {a.activeAt && <span className="muted alert-since">active {formatAgo(Date.parse(a.activeAt))}</span>}
+            </li>
+          ))}
+          {alerts?.length === 0 && <li className="muted">No pending or firing alerts.</li>}
+        </ul>
+        <Link to="/prometheus/alerts">All alerts</Link>
+      </section>
+    </>
   );
 }
 
@@ -57,7 +148,11 @@ export function HomePage() {
   const [sources, setSources] = useState<Datasource[] | undefined>();
   const [health, setHealth] = useState<Record<string, Health>>({});
   const [error, setError] = useState('');
+  const [otlpHttp, setOtlpHttp] = useState<string | null>(null);
   useEffect(() => {
+    fetch('/api/sightline/ingest-endpoints', { credentials: 'same-origin' })
+      .then((r) => r.json() as Promise<{ otlpHttp: string | null }>)
+      .then((b) => setOtlpHttp(b.otlpHttp), () => setOtlpHttp(null));
     listDatasources().then((list) => {
       setSources(list);
       for (const d of list) {
@@ -92,9 +187,10 @@ export function HomePage() {
           })}
         </ul>
       </section>
+      {sources?.some((d) => d.type === 'prometheus') && <Activity prom={sources.find((d) => d.type === 'prometheus')!} />}
       <section>
         <h3>Send data</h3>
-        <div className="snippets">{sources && snippets(sources).map((s) => <Snippet key={s.id} {...s} />)}</div>
+        <div className="snippets">{sources && snippets(sources, otlpHttp).map((s) => <Snippet key={s.id} {...s} />)}</div>
       </section>
     </div>
   );
