@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { TENANT_ID_RE, TENANT_SCOPES } from '../config/index.js';
-import { hashTenantToken } from '../server/index.js';
+import { hashTenantToken, newTenantToken } from '../server/index.js';
 
 export interface CliOutput {
   stdout(s: string): void;
@@ -51,9 +50,8 @@ export function runTokens(argv: string[], out: CliOutput, stdin: () => string = 
   if (badTenant !== undefined) return usage(out, `invalid tenant ID "${badTenant}"`);
   const badScope = scopes.find((s) => !(TENANT_SCOPES as readonly string[]).includes(s));
   if (badScope !== undefined) return usage(out, `unknown scope "${badScope}"`);
-  // 32 random bytes: guessing is hopeless, so the configuration may keep a fast hash of it.
-  const token = randomBytes(32).toString('base64url');
-  const entry = { ...(values.name ? { name: values.name } : {}), token_sha256: hashTenantToken(token), tenants, scopes };
+  const { token, sha256 } = newTenantToken();
+  const entry = { ...(values.name ? { name: values.name } : {}), token_sha256: sha256, tenants, scopes };
   out.stdout(`token: ${token}\n`);
   out.stdout(`# add to sightline.yaml under server.tenant_tokens (the token above is not stored anywhere):\n`);
   out.stdout(stringify([entry]));

@@ -5,8 +5,11 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { splitHostPort, type SightlineConfig } from '../config/index.js';
-import { createHttpServer, HttpError } from '../server/index.js';
+import { createHttpServer, HttpError, setTenantTokenSource } from '../server/index.js';
 import { ApiKeyStore } from './auth/api-key-store.js';
+import { AuditLog } from './audit/audit-log.js';
+import { TenantTokenStore } from './auth/tenant-token-store.js';
+import { registerAuditHook, registerSecurityRoutes } from './http/security-routes.js';
 import { Authenticator } from './auth/authenticator.js';
 import { LoginLimiter } from './auth/login-limiter.js';
 import { SecretBox } from './auth/secret-box.js';
@@ -217,6 +220,19 @@ export async function createUiServer(opts: UiServerOptions & { staticDir?: strin
     return reply.code(database === 'ok' ? 200 : 503).send({ commit: 'unknown', database, version: '0.1.0' });
   });
 
+  // The audit log sees every route's answer (hook first, then the routes).
+  const audit = new AuditLog(db);
+  registerAuditHook(app, c, audit);
+  const tenantTokens = new TenantTokenStore(db);
+  await tenantTokens.publish();
+  // Another replica (shared PostgreSQL) may have added or revoked one.
+  const tokenRefresh = setInterval(() => tenantTokens.publish().catch((err: unknown) => opts.logger.warn({ component: 'ui', err }, 'reloading tenant tokens failed')), 30_000);
+  tokenRefresh.unref();
+  app.addHook('onClose', async () => {
+    clearInterval(tokenRefresh);
+    setTenantTokenSource('ui', undefined);
+  });
+  registerSecurityRoutes(app, tenantTokens, audit);
   registerAuthRoutes(app, c);
   registerDatasourceRoutes(app, c);
   registerAccountRoutes(app, c);
