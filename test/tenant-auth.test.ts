@@ -170,4 +170,29 @@ describe('tenant-bound tokens', () => {
     const tags = await req('tempo', '/api/search/tag/service.name/values', 'a');
     expect(tags.text).not.toContain('svc-team-b');
   });
+
+  it("OTLP metrics land in the sender's tenant store (Mimir), never in the shared Prometheus store", async () => {
+    const gauge = (tenant: string) =>
+      JSON.stringify({
+        resourceMetrics: [
+          {
+            resource: { attributes: [{ key: 'service.name', value: { stringValue: `svc-${tenant}` } }] },
+            scopeMetrics: [{ metrics: [{ name: 'otlp_iso_gauge', gauge: { dataPoints: [{ asDouble: 1, timeUnixNano: `${Date.now()}000000`, attributes: [{ key: 'owner', value: { stringValue: tenant } }] }] } }] }],
+          },
+        ],
+      });
+    for (const [who, tenant] of [['a', 'team-a'], ['b', 'team-b']] as const) {
+      expect((await req('otlp_http', '/v1/metrics', who, { method: 'POST', headers: { 'content-type': 'application/json' }, body: gauge(tenant) })).status).toBe(200);
+    }
+    const owners = async (port: string, path: string, who: Who) => {
+      const r = await req(port, path, who);
+      expect(r.status).toBe(200);
+      return (JSON.parse(r.text) as { data: { result: { metric: { owner: string } }[] } }).data.result.map((x) => x.metric.owner);
+    };
+    await waitFor(async () => (await owners('mimir', '/prometheus/api/v1/query?query=otlp_iso_gauge', 'a')).length > 0);
+    expect(await owners('mimir', '/prometheus/api/v1/query?query=otlp_iso_gauge', 'a')).toEqual(['team-a']);
+    expect(await owners('mimir', '/prometheus/api/v1/query?query=otlp_iso_gauge', 'b')).toEqual(['team-b']);
+    // The shared store (9090) has none of it, whoever asks.
+    expect(await owners('prometheus', '/api/v1/query?query=otlp_iso_gauge', 'both')).toEqual([]);
+  });
 });

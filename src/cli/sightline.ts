@@ -52,11 +52,12 @@ async function startTarget(target: Target, ctx: ComponentContext, add: <C extend
       const [{ startMetrics }, { startMimir }, { startLogs }, { lokiRulerHook }, { startTraces }, { startAlertmanager }, { startUi }, { startAgent }] =
         await Promise.all([load.metrics(), load.mimir(), load.logs(), load.rules(), load.traces(), load.alertmanager(), load.ui(), load.agent()]);
       const metrics = add(await startMetrics(ctx));
-      add(await startMimir(ctx));
+      const mimir = add(await startMimir(ctx));
       const logs = add(await startLogs(ctx, { ruler: lokiRulerHook(ctx, metrics.appendable) }));
       const traces = add(await startTraces(ctx, { metrics: metrics.appendable }));
       add(await startAlertmanager(ctx, { version: version() }));
-      const stores = { traces: traces.traces, metrics: metrics.appendable, logs: logs.logs };
+      // Multi-tenant OTLP metrics go to the tenant's Mimir store, never into the shared Prometheus one (issue 19).
+      const stores = { traces: traces.traces, metrics: metrics.appendable, metricsForTenant: async (t: string) => (await mimir.tenants.get(t)).tsdb, logs: logs.logs };
       // A Collector configuration's pipelines take the place of the plain OTLP receivers; its `sightline`
       // exporter hands data to these stores.
       const collectorFile = ctx.config.collector.config_file;
