@@ -53,11 +53,12 @@ async function startTarget(target: Target, ctx: ComponentContext, add: <C extend
         await Promise.all([load.metrics(), load.mimir(), load.logs(), load.rules(), load.traces(), load.alertmanager(), load.ui(), load.agent()]);
       const metrics = add(await startMetrics(ctx));
       const mimir = add(await startMimir(ctx));
+      // Multi-tenant OTLP metrics and span metrics go to the tenant's Mimir store, never into the shared Prometheus one (issue 19).
+      const metricsForTenant = async (t: string) => (await mimir.tenants.get(t)).tsdb;
       const logs = add(await startLogs(ctx, { ruler: lokiRulerHook(ctx, metrics.appendable) }));
-      const traces = add(await startTraces(ctx, { metrics: metrics.appendable }));
+      const traces = add(await startTraces(ctx, { metrics: metrics.appendable, metricsForTenant }));
       add(await startAlertmanager(ctx, { version: version() }));
-      // Multi-tenant OTLP metrics go to the tenant's Mimir store, never into the shared Prometheus one (issue 19).
-      const stores = { traces: traces.traces, metrics: metrics.appendable, metricsForTenant: async (t: string) => (await mimir.tenants.get(t)).tsdb, logs: logs.logs };
+      const stores = { traces: traces.traces, metrics: metrics.appendable, metricsForTenant, logs: logs.logs };
       // A Collector configuration's pipelines take the place of the plain OTLP receivers; its `sightline`
       // exporter hands data to these stores.
       const collectorFile = ctx.config.collector.config_file;
