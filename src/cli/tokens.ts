@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import bcrypt from 'bcryptjs';
 import { stringify } from 'yaml';
 import { TENANT_ID_RE, TENANT_SCOPES } from '../config/index.js';
 import { hashTenantToken, newTenantToken } from '../server/index.js';
@@ -10,10 +11,13 @@ export interface CliOutput {
 
 const TOKENS_USAGE = `usage: sightline tokens create --tenant ID [--tenant ID...] --scope SCOPE [--scope SCOPE...] [--name NAME]
        sightline tokens hash < token
+       sightline tokens bcrypt [--user NAME] [--cost N] < password
 
   create  prints a new random token once (store it in the client's secret), then the server.tenant_tokens entry
           holding only its SHA-256 to add to sightline.yaml.
   hash    prints the SHA-256 of a token read from stdin (to rebuild an entry for an existing token).
+  bcrypt  prints a bcrypt hash of a password read from stdin for the web configuration's basic_auth_users; the
+          default cost is the smallest whose check takes at least 50 ms on this machine (about 50-150 ms).
 
 scopes: ${TENANT_SCOPES.join(', ')}
 `;
@@ -30,6 +34,7 @@ export function runTokens(argv: string[], out: CliOutput, stdin: () => string = 
     out.stdout(`${hashTenantToken(token)}\n`);
     return 0;
   }
+  if (cmd === 'bcrypt') return runBcrypt(rest, out, stdin);
   if (cmd !== 'create') return usage(out, cmd === undefined ? 'missing command' : `unknown command "${cmd}"`);
   let values;
   try {
@@ -61,4 +66,39 @@ export function runTokens(argv: string[], out: CliOutput, stdin: () => string = 
 function usage(out: CliOutput, why: string): number {
   out.stderr(`sightline tokens: ${why}\n\n${TOKENS_USAGE}`);
   return 2;
+}
+
+/** The smallest bcrypt cost whose hash takes at least `minMs` here: each step doubles the work, so 50-100+ ms. */
+export function calibrateBcryptCost(minMs = 50): number {
+  const probe = 6;
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    bcrypt.hashSync('calibration', probe);
+    times.push(performance.now() - t0);
+  }
+  let est = times.sort((a, b) => a - b)[1];
+  let cost = probe;
+  while (est < minMs && cost < 31) {
+    cost++;
+    est *= 2;
+  }
+  return cost;
+}
+
+function runBcrypt(args: string[], out: CliOutput, stdin: () => string): number {
+  let values;
+  try {
+    ({ values } = parseArgs({ args, options: { cost: { type: 'string' }, user: { type: 'string' } }, strict: true, allowPositionals: false }));
+  } catch (e) {
+    return usage(out, (e as Error).message);
+  }
+  const password = stdin().replace(/\r?\n$/, '');
+  if (password === '') return usage(out, 'no password on stdin');
+  const cost = values.cost === undefined ? calibrateBcryptCost() : Number(values.cost);
+  if (!Number.isInteger(cost) || cost < 4 || cost > 31) return usage(out, `--cost must be an integer from 4 to 31`);
+  const hash = bcrypt.hashSync(password, cost);
+  out.stdout(values.user ? `${stringify({ [values.user]: hash })}` : `${hash}\n`);
+  if (values.cost === undefined) out.stderr(`# bcrypt cost ${cost}: the smallest whose check takes at least 50 ms here\n`);
+  return 0;
 }
