@@ -81,7 +81,7 @@ describe('tenant-bound tokens', () => {
         'remote: { multitenancy_enabled: true }',
         'logs: { listen_address: 127.0.0.1:0, auth_enabled: true }',
         'mimir: { listen_address: 127.0.0.1:0 }',
-        'traces: { listen_address: 127.0.0.1:0, multitenancy_enabled: true, zipkin: { listen_address: 127.0.0.1:0 }, jaeger: { listen_address: 127.0.0.1:0 } }',
+        'traces: { listen_address: 127.0.0.1:0, multitenancy_enabled: true, metrics_generator: { collection_interval: 1s }, zipkin: { listen_address: 127.0.0.1:0 }, jaeger: { listen_address: 127.0.0.1:0 } }',
         'otlp: { grpc_listen_address: 127.0.0.1:0, http_listen_address: 127.0.0.1:0, multitenancy_enabled: true }',
         'alertmanager: { listen_address: 127.0.0.1:0 }',
         'ui: { listen_address: 127.0.0.1:0, development_mode: true }',
@@ -169,5 +169,43 @@ describe('tenant-bound tokens', () => {
     expect((await req('tempo', `/api/traces/${traceId('team-b')}`, 'a', { org: 'team-a|team-b' })).status).toBe(403);
     const tags = await req('tempo', '/api/search/tag/service.name/values', 'a');
     expect(tags.text).not.toContain('svc-team-b');
+  });
+
+  it("OTLP metrics land in the sender's tenant store (Mimir), never in the shared Prometheus store", async () => {
+    const gauge = (tenant: string) =>
+      JSON.stringify({
+        resourceMetrics: [
+          {
+            resource: { attributes: [{ key: 'service.name', value: { stringValue: `svc-${tenant}` } }] },
+            scopeMetrics: [{ metrics: [{ name: 'otlp_iso_gauge', gauge: { dataPoints: [{ asDouble: 1, timeUnixNano: `${Date.now()}000000`, attributes: [{ key: 'owner', value: { stringValue: tenant } }] }] } }] }],
+          },
+        ],
+      });
+    for (const [who, tenant] of [['a', 'team-a'], ['b', 'team-b']] as const) {
+      expect((await req('otlp_http', '/v1/metrics', who, { method: 'POST', headers: { 'content-type': 'application/json' }, body: gauge(tenant) })).status).toBe(200);
+    }
+    const owners = async (port: string, path: string, who: Who) => {
+      const r = await req(port, path, who);
+      expect(r.status).toBe(200);
+      return (JSON.parse(r.text) as { data: { result: { metric: { owner: string } }[] } }).data.result.map((x) => x.metric.owner);
+    };
+    await waitFor(async () => (await owners('mimir', '/prometheus/api/v1/query?query=otlp_iso_gauge', 'a')).length > 0);
+    expect(await owners('mimir', '/prometheus/api/v1/query?query=otlp_iso_gauge', 'a')).toEqual(['team-a']);
+    expect(await owners('mimir', '/prometheus/api/v1/query?query=otlp_iso_gauge', 'b')).toEqual(['team-b']);
+    // The shared store (9090) has none of it, whoever asks.
+    expect(await owners('prometheus', '/api/v1/query?query=otlp_iso_gauge', 'both')).toEqual([]);
+  });
+
+  it("span metrics generated from a tenant's traces land in that tenant's store only", async () => {
+    const services = async (port: string, path: string, who: Who) => {
+      const r = await req(port, path, who);
+      expect(r.status).toBe(200);
+      return (JSON.parse(r.text) as { data: { result: { metric: { service: string } }[] } }).data.result.map((x) => x.metric.service);
+    };
+    const q = '/prometheus/api/v1/query?query=traces_spanmetrics_calls_total';
+    await waitFor(async () => (await services('mimir', q, 'a')).length > 0 && (await services('mimir', q, 'b')).length > 0, 20_000, 'span metrics');
+    expect(await services('mimir', q, 'a')).toEqual(['svc-team-a']);
+    expect(await services('mimir', q, 'b')).toEqual(['svc-team-b']);
+    expect(await services('prometheus', '/api/v1/query?query=traces_spanmetrics_calls_total', 'both')).toEqual([]);
   });
 });

@@ -78,6 +78,8 @@ Commands:
   sightline tokens create --tenant ID --scope SCOPE [--name NAME]
                                        a new tenant token and its server.tenant_tokens entry
   sightline tokens hash < token        the SHA-256 of an existing token
+  sightline tokens bcrypt [--user NAME] [--cost N] < password
+                                       a bcrypt hash for the web configuration's basic_auth_users
 `;
 
 export function parseCliArgs(argv: string[]): CliOptions {

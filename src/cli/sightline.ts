@@ -54,10 +54,12 @@ async function startTarget(target: Target, ctx: ComponentContext, add: <C extend
       // The Alertmanager first: the rule evaluators (Prometheus rules, Loki and Mimir rulers) send to it by default.
       const am = add(await startAlertmanager(ctx, { version: version() }));
       const metrics = add(await startMetrics(ctx));
-      add(await startMimir(ctx));
+      const mimir = add(await startMimir(ctx));
+      // Multi-tenant OTLP metrics and span metrics go to the tenant's Mimir store, never into the shared Prometheus one (issue 19).
+      const metricsForTenant = async (t: string) => (await mimir.tenants.get(t)).tsdb;
       const logs = add(await startLogs(ctx, { ruler: lokiRulerHook(ctx, metrics.appendable) }));
-      const traces = add(await startTraces(ctx, { metrics: metrics.appendable }));
-      const stores = { traces: traces.traces, metrics: metrics.appendable, logs: logs.logs };
+      const traces = add(await startTraces(ctx, { metrics: metrics.appendable, metricsForTenant }));
+      const stores = { traces: traces.traces, metrics: metrics.appendable, metricsForTenant, logs: logs.logs };
       // A Collector configuration's pipelines take the place of the plain OTLP receivers; its `sightline`
       // exporter hands data to these stores.
       const collectorFile = ctx.config.collector.config_file;

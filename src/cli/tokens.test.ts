@@ -1,8 +1,8 @@
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { sightlineConfigSchema } from '../config/index.js';
-import { TenantTokens } from '../server/index.js';
-import { runTokens } from './tokens.js';
+import { sightlineConfigSchema, webConfigSchema } from '../config/index.js';
+import { TenantTokens, WebConfig } from '../server/index.js';
+import { calibrateBcryptCost, runTokens } from './tokens.js';
 
 function run(argv: string[], stdin = '') {
   let stdout = '';
@@ -38,6 +38,20 @@ describe('sightline tokens', () => {
     expect(r.stdout.trim()).toBe('930bbdc51b6aed5c2a5678fd6e28dee7a05e8a4b643cfc0b4427c3efb86c0d94'); // printf secret-token | sha256sum
     const tokens = new TenantTokens([{ token_sha256: r.stdout.trim(), tenants: ['t'], scopes: ['admin'] }]);
     expect(tokens.authenticate('Basic ' + Buffer.from('any:secret-token').toString('base64'))?.tenants).toEqual(['t']);
+  });
+
+  it('bcrypt prints a hash the web configuration accepts and checks, at the given or calibrated cost', async () => {
+    const r = run(['bcrypt', '--cost', '4', '--user', 'alice'], 'wonderland\n');
+    expect(r.code).toBe(0);
+    const users = parse(r.stdout) as Record<string, string>;
+    expect(users.alice).toMatch(/^\$2[aby]\$04\$/);
+    const web = new WebConfig(webConfigSchema.parse({ basic_auth_users: users }));
+    expect(await web.checkBasicAuth('Basic ' + Buffer.from('alice:wonderland').toString('base64'))).toBe(true);
+    expect(await web.checkBasicAuth('Basic ' + Buffer.from('alice:wonderlanD').toString('base64'))).toBe(false);
+    const cost = calibrateBcryptCost();
+    expect(cost).toBeGreaterThanOrEqual(6);
+    expect(run(['bcrypt', '--cost', '3'], 'pw\n').code).toBe(2);
+    expect(run(['bcrypt'], '').code).toBe(2);
   });
 
   it.each([

@@ -34,12 +34,18 @@ export async function startOtlp(ctx: ComponentContext, sinks: OtlpSinks = {}): P
   const fwdMetrics = ex.metrics ? new RemoteWriteTarget(ep(ex.metrics)) : undefined;
   const fwdLogs = ex.logs ? new LokiPushForwarder(ep(ex.logs)) : undefined;
   // Stores in this process first; configured exporters for the signals whose store runs elsewhere.
-  const sinksFor = (tenantId: string): OtlpSinks => ({
+  // Multi-tenant metrics go to the tenant's store (or the forwarder, as the tenant); with none, they are refused
+  // rather than mixed into the shared store.
+  const tenantMetrics = async (tenantId: string) => {
+    if (sinks.metricsForTenant) return sinks.metricsForTenant(tenantId);
+    return fwdMetrics?.forTenant(tenantId);
+  };
+  const sinksFor = async (signal: Signal, tenantId: string): Promise<OtlpSinks> => ({
     traces: sinks.traces ?? fwdTraces,
-    metrics: sinks.metrics ?? fwdMetrics?.forTenant(tenantId),
+    metrics: signal !== 'metrics' ? undefined : cfg.multitenancy_enabled ? await tenantMetrics(tenantId) : (sinks.metrics ?? fwdMetrics?.forTenant(tenantId)),
     logs: sinks.logs ?? fwdLogs,
   });
-  const handle = (transport: Transport) => (e: ExportRequest, t: string) => dispatchExport(e, t, sinksFor(t), metrics, transport);
+  const handle = (transport: Transport) => async (e: ExportRequest, t: string) => dispatchExport(e, t, await sinksFor(e.signal, t), metrics, transport);
 
   const grpc = await startOtlpGrpcServer({
     listenAddress: cfg.grpc_listen_address,

@@ -23,5 +23,10 @@ export interface TracesConsumer {
 export interface OtlpSinks {
   traces?: TracesConsumer;
   metrics?: Appendable;
+  /**
+   * The tenant's own metrics store (Mimir's per-tenant TSDB). With `otlp.multitenancy_enabled`, metrics go there,
+   * never into the shared single-tenant `metrics` store, which any reader of the Prometheus API would see.
+   */
+  metricsForTenant?: (tenant: string) => Promise<Appendable>;
   logs?: LogsPushTarget;
 }

@@ -19,6 +19,8 @@ export interface HttpServerOptions {
   /** Replaces `ready` for `/ready` and `/-/ready` when a component answers in its original system's words (the agent: Promtail's). */
   readyProbe?: () => { status: number; body: string };
   bodyLimit?: number;
+  /** Peers (IPs or CIDRs) whose `X-Forwarded-For` sets `req.ip`; from anyone else it is ignored. */
+  trustedProxies?: readonly string[];
 }
 
 /**
@@ -35,6 +37,7 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimit ?? 64 * 1024 * 1024,
     forceCloseConnections: true,
+    ...(opts.trustedProxies?.length ? { trustProxy: [...opts.trustedProxies] } : {}),
   });
   // The web configuration (TLS client certificates, basic auth) first: nothing answers an unauthenticated client.
   app.addHook('onRequest', webConfigHook);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { TENANT_SCOPES } from '../config/index.js';
 
@@ -26,6 +26,17 @@ export function hashTenantToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
+/** A new random token and its SHA-256 (32 random bytes: guessing is hopeless, so a fast hash may be stored). */
+export function newTenantToken(): { token: string; sha256: string } {
+  const token = randomBytes(32).toString('base64url');
+  return { token, sha256: hashTenantToken(token) };
+}
+
+/** Whether tenant auth is on for the process's listeners (at least one `server.tenant_tokens` entry). */
+export function tenantAuthInForce(): boolean {
+  return processTokens !== undefined;
+}
+
 /**
  * The tenant-bound tokens of the process (`server.tenant_tokens`). A request presents its token as
  * `Authorization: Bearer <token>` or as the password of basic auth (any user name), as Grafana Cloud clients do.
@@ -34,9 +45,7 @@ export class TenantTokens {
   private readonly byHash = new Map<string, TenantPrincipal>();
 
   constructor(entries: readonly TenantTokenEntry[]) {
-    entries.forEach((e, i) =>
-      this.byHash.set(e.token_sha256.toLowerCase(), { name: e.name ?? `token-${i}`, tenants: [...e.tenants], scopes: new Set(e.scopes) }),
-    );
+    indexEntries(this.byHash, entries, 'token-');
   }
 
   get size(): number {
@@ -49,8 +58,36 @@ export class TenantTokens {
     if (token === undefined || token === '') return undefined;
     const h = hashTenantToken(token);
     // looked up by hash: the lookup's timing reveals nothing about the token itself
-    return this.byHash.get(h);
+    const configured = this.byHash.get(h);
+    if (configured) return configured;
+    for (const source of extraSources.values()) {
+      const p = source.get(h);
+      if (p) return p;
+    }
+    return undefined;
   }
+}
+
+function indexEntries(into: Map<string, TenantPrincipal>, entries: readonly TenantTokenEntry[], unnamed: string): void {
+  entries.forEach((e, i) => into.set(e.token_sha256.toLowerCase(), { name: e.name ?? `${unnamed}${i}`, tenants: [...e.tenants], scopes: new Set(e.scopes) }));
+}
+
+/** Tokens kept elsewhere than the configuration (the UI's Administration → Tokens), by source name. */
+const extraSources = new Map<string, Map<string, TenantPrincipal>>();
+
+/**
+ * Replace the tokens of one source (e.g. `ui`), honoured next to `server.tenant_tokens` from the next request on,
+ * without a restart; undefined removes the source. They take effect while tenant auth is on (at least one
+ * configured token): adding one never turns authentication on for listeners that had none.
+ */
+export function setTenantTokenSource(source: string, entries: readonly TenantTokenEntry[] | undefined): void {
+  if (!entries) {
+    extraSources.delete(source);
+    return;
+  }
+  const m = new Map<string, TenantPrincipal>();
+  indexEntries(m, entries, `${source}-token-`);
+  extraSources.set(source, m);
 }
 
 function tokenOf(authorization: string | undefined): string | undefined {

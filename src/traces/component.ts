@@ -15,6 +15,11 @@ export interface TracesStartOptions {
   objectStore?: ObjectStore;
   /** Where the metrics generator writes (the metrics store of this process); default: its remote write, if any. */
   metrics?: Appendable;
+  /**
+   * With `traces.multitenancy_enabled`: the tenant's own metrics store (Mimir's per-tenant TSDB), where that
+   * tenant's span metrics go (else remote write as the tenant); never the shared `metrics` store.
+   */
+  metricsForTenant?: (tenant: string) => Promise<Appendable>;
 }
 
 /** The running Tempo role; `traces` is its distributor, what the OTLP receivers hand spans to. */
@@ -34,9 +39,13 @@ export function openTracesBucket(cfg: TracesConfig['storage'], dataDir: string):
 export async function startTraces(ctx: ComponentContext, opts: TracesStartOptions = {}): Promise<TracesComponent> {
   const cfg = ctx.config.traces;
   const log = ctx.logger.child({ component: 'traces' });
-  const generator = cfg.metrics_generator.enabled
-    ? new MetricsGenerator({ waitMs: cfg.metrics_generator.service_graphs_wait, maxPendingEdges: cfg.metrics_generator.max_pending_edges })
-    : undefined;
+  // One generator per tenant: a tenant's span metrics and service graph are built from its spans only.
+  const generators = new Map<string, MetricsGenerator>();
+  const generatorFor = (tenant: string) => {
+    let g = generators.get(tenant);
+    if (!g) generators.set(tenant, (g = new MetricsGenerator({ waitMs: cfg.metrics_generator.service_graphs_wait, maxPendingEdges: cfg.metrics_generator.max_pending_edges })));
+    return g;
+  };
   const overrides = new Overrides(cfg.limits, cfg.overrides);
   const objectStore = opts.objectStore ?? openTracesBucket(cfg.storage, ctx.dataDir);
   const releaseStore = () => {
@@ -45,7 +54,7 @@ export async function startTraces(ctx: ComponentContext, opts: TracesStartOption
   let pipeline: TracePipeline;
   try {
     pipeline = await TracePipeline.open({
-      onAccepted: generator ? (_tenant, rs) => generator.observe(rs) : undefined,
+      onAccepted: cfg.metrics_generator.enabled ? (tenant, rs) => generatorFor(tenant).observe(rs) : undefined,
       walDir: join(ctx.dataDir, 'traces', 'wal'),
       objectStore,
       bucket: cfg.bucket,
@@ -141,11 +150,18 @@ export async function startTraces(ctx: ComponentContext, opts: TracesStartOption
     ? new RemoteWriteTarget({ url: rw.url, headers: rw.headers, timeoutMs: rw.remote_timeout, maxRetries: rw.max_retries })
     : undefined;
   const collect = async () => {
-    // The metrics store in this process when there is one; otherwise remote write, when configured.
-    const target = opts.metrics ?? remote;
-    if (generator && target) await generator.collect(target).catch((e) => log.warn({ err: e }, 'writing generated metrics failed'));
+    for (const [tenant, generator] of generators) {
+      try {
+        // Single-tenant: the metrics store in this process when there is one, otherwise remote write. Multi-tenant:
+        // the tenant's store, otherwise remote write as the tenant.
+        const target = cfg.multitenancy_enabled ? (opts.metricsForTenant ? await opts.metricsForTenant(tenant) : remote?.forTenant(tenant)) : (opts.metrics ?? remote);
+        if (target) await generator.collect(target);
+      } catch (e) {
+        log.warn({ err: e, tenant }, 'writing generated metrics failed');
+      }
+    }
   };
-  const genTimer = generator ? setInterval(() => void collect(), cfg.metrics_generator.collection_interval) : undefined;
+  const genTimer = cfg.metrics_generator.enabled ? setInterval(() => void collect(), cfg.metrics_generator.collection_interval) : undefined;
   genTimer?.unref();
   log.info({ address: cfg.listen_address, port }, 'Tempo API listening');
   return {

@@ -1,12 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { splitHostPort, type SightlineConfig } from '../config/index.js';
-import { createHttpServer, HttpError } from '../server/index.js';
+import { createHttpServer, HttpError, setTenantTokenSource } from '../server/index.js';
 import { ApiKeyStore } from './auth/api-key-store.js';
+import { AuditLog } from './audit/audit-log.js';
+import { TenantTokenStore } from './auth/tenant-token-store.js';
+import { registerAuditHook, registerSecurityRoutes } from './http/security-routes.js';
 import { Authenticator } from './auth/authenticator.js';
 import { LoginLimiter } from './auth/login-limiter.js';
 import { SecretBox } from './auth/secret-box.js';
@@ -16,6 +19,7 @@ import { DashboardProvisioner, readDashboardProviders } from './dashboards/dashb
 import { provisionBuiltInDashboards } from './dashboards/builtin-dashboards.js';
 import { DashboardStore } from './dashboards/dashboard-store.js';
 import { DatasourceStore } from './datasources/datasource-store.js';
+import { DatasourceUrlPolicy } from './datasources/url-policy.js';
 import { applyProvisioning, readProvisioningFolder, selfDatasources } from './datasources/provisioning.js';
 import type { UiDatabase } from './db/open.js';
 import { registerAccountRoutes } from './http/account-routes.js';
@@ -62,6 +66,21 @@ export interface UiServerOptions {
   scrapeJobs?: ScrapeJobSink;
   /** This process's Alertmanager: the UI's alerting configuration is applied to it (none with `--target ui`). */
   alertmanager?: Alertmanager;
+}
+
+/**
+ * The app's scripts, styles and API calls are all same-origin; nothing may frame it (clickjacking), and other sites
+ * learn no path from the Referer. Styles allow inline `style` attributes (charts set them).
+ */
+const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+function securityHeaders(reply: FastifyReply, tls: boolean): void {
+  reply.header('x-content-type-options', 'nosniff');
+  reply.header('content-security-policy', CSP);
+  reply.header('x-frame-options', 'DENY');
+  reply.header('referrer-policy', 'same-origin');
+  // Only over TLS: on plain HTTP the header is ignored anyway, and a localhost answer must not pin other ports.
+  if (tls) reply.header('strict-transport-security', 'max-age=31536000');
 }
 
 /** Paths reachable without signing in. Everything else under /api/ needs a session or a token. */
@@ -141,8 +160,8 @@ export async function createUiServer(opts: UiServerOptions & { staticDir?: strin
     registers: [opts.registry],
   });
 
-  const app = createHttpServer({ name: 'ui', listenAddress: cfg.listen_address, logger: opts.logger, registry: opts.registry, bodyLimit: 4 * 1024 * 1024 });
-  const c: UiRouteContext = { db: opts.db, users, keys, datasources, auth, logger: opts.logger, cookieName: cfg.cookie_name, cookieSecure: cfg.cookie_secure && !cfg.development_mode, proxyTimeoutMs: cfg.proxy_timeout, observeProxy: (type, code, seconds) => proxyRequests.observe({ datasource_type: type, code: String(code) }, seconds) };
+  const app = createHttpServer({ name: 'ui', listenAddress: cfg.listen_address, logger: opts.logger, registry: opts.registry, bodyLimit: 4 * 1024 * 1024, trustedProxies: cfg.trusted_proxies });
+  const c: UiRouteContext = { db: opts.db, users, keys, datasources, auth, logger: opts.logger, cookieName: cfg.cookie_name, cookieSecure: cfg.cookie_secure && !cfg.development_mode, proxyTimeoutMs: cfg.proxy_timeout, urlPolicy: new DatasourceUrlPolicy(cfg.datasource_proxy.allowed_hosts), observeProxy: (type, code, seconds) => proxyRequests.observe({ datasource_type: type, code: String(code) }, seconds) };
 
   app.addHook('onResponse', async (req, reply) => {
     if (req.method === 'POST' && (req.url === '/login' || req.url === '/api/login')) {
@@ -172,7 +191,7 @@ export async function createUiServer(opts: UiServerOptions & { staticDir?: strin
 
   app.addHook('onRequest', async (req, reply) => {
     const path = req.url.split('?')[0];
-    reply.header('x-content-type-options', 'nosniff');
+    securityHeaders(reply, req.protocol === 'https');
     const isApi = path.startsWith('/api/');
     // Static files need no user; only the API, /login and /logout do.
     if (!isApi && path !== '/login' && path !== '/logout') return;
@@ -210,6 +229,19 @@ export async function createUiServer(opts: UiServerOptions & { staticDir?: strin
   // Where this process receives pushed data that no datasource URL tells (Home's "Send data" snippets).
   app.get('/api/sightline/ingest-endpoints', async () => ({ otlpHttp: opts.otlpHttpListenAddress ? localUrl(opts.otlpHttpListenAddress) : null }));
 
+  // The audit log sees every route's answer (hook first, then the routes).
+  const audit = new AuditLog(db);
+  registerAuditHook(app, c, audit);
+  const tenantTokens = new TenantTokenStore(db);
+  await tenantTokens.publish();
+  // Another replica (shared PostgreSQL) may have added or revoked one.
+  const tokenRefresh = setInterval(() => tenantTokens.publish().catch((err: unknown) => opts.logger.warn({ component: 'ui', err }, 'reloading tenant tokens failed')), 30_000);
+  tokenRefresh.unref();
+  app.addHook('onClose', async () => {
+    clearInterval(tokenRefresh);
+    setTenantTokenSource('ui', undefined);
+  });
+  registerSecurityRoutes(app, tenantTokens, audit);
   registerAuthRoutes(app, c);
   registerDatasourceRoutes(app, c);
   registerAccountRoutes(app, c);

@@ -80,6 +80,20 @@ export const uiSection = z.strictObject({
   static_dir: z.string().optional(),
   /** Upstream timeout of the datasource proxy unless a datasource sets `jsonData.timeout` (seconds). */
   proxy_timeout: durationMs.default(30_000),
+  /**
+   * Reverse proxies (IP addresses or CIDR ranges) whose `X-Forwarded-For` names the client; from any other peer
+   * the header is ignored, so login rate limiting keys on the real address. Default: none.
+   */
+  trusted_proxies: z.array(z.string().min(1)).default([]),
+  datasource_proxy: z
+    .strictObject({
+      /**
+       * Hosts (names, IP addresses or CIDR ranges) a datasource may reach although they are link-local or cloud
+       * metadata addresses (169.254.0.0/16, fe80::/10, fd00:ec2::/32), refused otherwise.
+       */
+      allowed_hosts: z.array(z.string().min(1)).default([]),
+    })
+    .prefault({}),
 });
 
 export type UiConfig = z.output<typeof uiSection>;

@@ -34,7 +34,9 @@ export class Authenticator {
 
   /** Check a password. 429 while blocked (even for the right password), 401 when wrong. */
   async checkPassword(login: string, password: string, clientIp: string): Promise<UserRow> {
-    const keys = [`user:${login.toLowerCase()}`, `ip:${clientIp}`];
+    // Keyed by user *and* address (and by address alone, more leniently): a stranger failing as `admin` delays only
+    // their own address, never the admin signing in from elsewhere.
+    const keys = [`user:${login.toLowerCase()}@${clientIp}`, `ip:${clientIp}`];
     const blockedMs = await this.limiter.blockedFor(keys);
     if (blockedMs > 0) throw Object.assign(new HttpError(429, 'too_many_requests', LOGIN_BLOCKED), { retryAfterSeconds: Math.ceil(blockedMs / 1000) });
     const user = login === '' ? undefined : await this.users.byLoginOrEmail(login);
@@ -55,6 +57,10 @@ export class Authenticator {
 
   async endSession(token: string) {
     await this.sessions.revoke(token);
+  }
+
+  async endAllSessions(userId: number) {
+    await this.sessions.revokeUser(userId);
   }
 
   /** The user of a request, from the session cookie, a Bearer token or Basic credentials; undefined when none. */

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 
 export interface LoginLimiterOptions {
-  /** Per user; a client address gets four times as many (several people may share one). */
+  /** Per user and address; a client address alone gets four times as many (several people may share one). */
   maxAttempts: number;
   lockoutMs: number;
   maxLockoutMs: number;
@@ -10,8 +10,9 @@ export interface LoginLimiterOptions {
 
 /**
  * Brute-force protection for password sign-in, kept in the database so it holds across restarts and replicas.
- * Failures are counted per user and per client address; after `maxAttempts` consecutive failures the key is
- * blocked for `lockoutMs`, doubling with every further failure up to `maxLockoutMs`. A success clears the user key.
+ * Failures are counted per user-and-address pair and per client address; after `maxAttempts` consecutive failures
+ * the key is delayed for `lockoutMs`, doubling with every further failure up to `maxLockoutMs` (an exponential
+ * delay, no hard lock of the account). A success clears the pair's key.
  */
 export class LoginLimiter {
   constructor(

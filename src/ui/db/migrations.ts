@@ -179,6 +179,38 @@ export function uiMigrations(dialect: SqlDialectName): MigrationProvider {
         for (const t of ['alert_configuration', 'alert_rules']) await db.schema.dropTable(t).execute();
       },
     },
+    // Issue 19: the audit log of admin actions and the tenant tokens managed in Administration → Tokens.
+    '0005_security': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('audit_log')
+          .addColumn('id', idType, id)
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .addColumn('user_id', 'integer', (c) => c.notNull())
+          .addColumn('user_login', 'varchar(190)', (c) => c.notNull())
+          .addColumn('client_ip', 'varchar(64)', (c) => c.notNull())
+          .addColumn('action', 'varchar(16)', (c) => c.notNull())
+          .addColumn('resource', 'varchar(40)', (c) => c.notNull())
+          .addColumn('resource_id', 'varchar(255)', (c) => c.notNull())
+          .addColumn('path', 'text', (c) => c.notNull())
+          .addColumn('status', 'integer', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('audit_log_at').on('audit_log').column('at').execute();
+        await db.schema
+          .createTable('tenant_tokens')
+          .addColumn('id', idType, id)
+          .addColumn('name', 'varchar(190)', (c) => c.notNull().unique())
+          .addColumn('token_sha256', 'varchar(64)', (c) => c.notNull().unique())
+          .addColumn('tenants', 'text', (c) => c.notNull())
+          .addColumn('scopes', 'text', (c) => c.notNull())
+          .addColumn('created_by', 'varchar(190)', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .execute();
+      },
+      async down(db: Kysely<unknown>) {
+        for (const t of ['tenant_tokens', 'audit_log']) await db.schema.dropTable(t).execute();
+      },
+    },
   };
   return { getMigrations: async () => migrations };
 }

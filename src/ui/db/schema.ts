@@ -149,9 +149,38 @@ export interface AlertConfigurationTable {
   updated_at: number;
 }
 
+/** One admin action (a successful change through the API): who, from where, what, on which resource. */
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: number;
+  user_id: number;
+  user_login: string;
+  client_ip: string;
+  /** The HTTP method: POST, PUT, PATCH or DELETE. */
+  action: string;
+  /** datasource, dashboard, folder, user, serviceaccount, token, tenant-token, rule, ... */
+  resource: string;
+  resource_id: string;
+  path: string;
+  status: number;
+}
+
+/** A tenant token made in Administration → Tokens: only its SHA-256 is kept. `tenants`/`scopes` are JSON arrays. */
+export interface TenantTokenTable {
+  id: Generated<number>;
+  name: string;
+  token_sha256: string;
+  tenants: string;
+  scopes: string;
+  created_by: string;
+  created_at: number;
+}
+
 export interface Database {
   alert_rules: AlertRuleTable;
   alert_configuration: AlertConfigurationTable;
+  audit_log: AuditLogTable;
+  tenant_tokens: TenantTokenTable;
   scrape_jobs: ScrapeJobTable;
   folders: FolderTable;
   dashboards: DashboardTable;

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { HttpError } from '../../server/index.js';
 import { verifyPassword } from '../auth/password.js';
-import { serializeCookie } from './cookies.js';
+import { readCookie, serializeCookie } from './cookies.js';
 import { requireRole, type UiRouteContext } from './context.js';
 import { parseBody } from './validation.js';
 
@@ -14,6 +14,9 @@ export function registerAuthRoutes(app: FastifyInstance, c: UiRouteContext): voi
   const login = async (req: FastifyRequest, reply: FastifyReply) => {
     const body = parseBody(loginBody, req.body);
     const user = await c.auth.checkPassword(body.user, body.password, req.ip);
+    // Session rotation: whatever session the browser held before (another user's, or one an attacker planted) ends.
+    const previous = readCookie(req.headers.cookie, c.cookieName);
+    if (previous) await c.auth.endSession(previous);
     const s = await c.auth.startSession(user, req.ip, String(req.headers['user-agent'] ?? ''));
     reply.header('set-cookie', serializeCookie(c.cookieName, s.token, { secure: c.cookieSecure, maxAgeSeconds: (s.expiresAt - Date.now()) / 1000 }));
     c.logger.info({ component: 'ui', user: user.login, ip: req.ip }, 'user signed in');
@@ -27,11 +30,19 @@ export function registerAuthRoutes(app: FastifyInstance, c: UiRouteContext): voi
   app.post('/api/login', login);
 
   const logout = async (req: FastifyRequest, reply: FastifyReply, redirect: boolean) => {
-    if (req.uiUser?.sessionToken) await c.auth.endSession(req.uiUser.sessionToken);
+    // The cookie's session ends even when it no longer authenticates anyone (expired user, disabled account).
+    const token = req.uiUser?.sessionToken ?? readCookie(req.headers.cookie, c.cookieName);
+    if (token) await c.auth.endSession(token);
     reply.header('set-cookie', serializeCookie(c.cookieName, '', { secure: c.cookieSecure, maxAgeSeconds: 0 }));
-    return redirect ? reply.redirect('/login') : { message: 'Logged out' };
+    return redirect ? reply.redirect('/login', 303) : { message: 'Logged out' };
   };
-  app.get('/logout', (req, reply) => logout(req, reply, true));
+  // Sign-out is a state change: POST only (the CSRF origin check applies), never a link another site can embed.
+  // A plain HTML form posts it as application/x-www-form-urlencoded, accepted (and ignored) on this route only.
+  void app.register(async (scope) => {
+    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, _body, done) => done(null, {}));
+    scope.post('/logout', (req, reply) => logout(req, reply, true));
+  });
+  app.get('/logout', async (_req, reply) => reply.code(405).header('allow', 'POST').send({ message: 'Sign out with POST /logout' }));
   app.post('/api/logout', (req, reply) => logout(req, reply, false));
 
   app.get('/api/user', async (req) => {
@@ -53,13 +64,19 @@ export function registerAuthRoutes(app: FastifyInstance, c: UiRouteContext): voi
     };
   });
 
-  app.put('/api/user/password', async (req) => {
+  app.put('/api/user/password', async (req, reply) => {
     const u = requireRole(req, 'Viewer');
     if (u.isServiceAccount) throw new HttpError(403, 'forbidden', 'Service accounts have no password');
     const body = parseBody(passwordBody, req.body);
     const row = await c.users.byId(u.id);
     if (!row || !(await verifyPassword(body.oldPassword, row.password_hash))) throw new HttpError(401, 'unauthorized', 'Invalid old password');
     await c.users.setPassword(u.id, body.newPassword);
+    // Every other session of the user ends with the old password; this browser gets a fresh one.
+    await c.auth.endAllSessions(u.id);
+    if (u.sessionToken) {
+      const s = await c.auth.startSession(row, req.ip, String(req.headers['user-agent'] ?? ''));
+      reply.header('set-cookie', serializeCookie(c.cookieName, s.token, { secure: c.cookieSecure, maxAgeSeconds: (s.expiresAt - Date.now()) / 1000 }));
+    }
     return { message: 'User password changed' };
   });
 }

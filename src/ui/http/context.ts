@@ -6,6 +6,7 @@ import type { Authenticator } from '../auth/authenticator.js';
 import { roleAtLeast, type Role } from '../auth/roles.js';
 import type { UserStore } from '../auth/user-store.js';
 import type { DatasourceStore } from '../datasources/datasource-store.js';
+import type { DatasourceUrlPolicy } from '../datasources/url-policy.js';
 import type { UiDatabase } from '../db/open.js';
 import type { SignedInUser } from './request-user.js';
 
@@ -20,6 +21,8 @@ export interface UiRouteContext {
   cookieName: string;
   cookieSecure: boolean;
   proxyTimeoutMs: number;
+  /** Which datasource URLs server-side calls may reach (`ui.datasource_proxy.allowed_hosts`). */
+  urlPolicy: DatasourceUrlPolicy;
   /** Records one proxied request (seconds until the upstream's headers). */
   observeProxy: (datasourceType: string, code: number, seconds: number) => void;
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { HttpError } from '../../server/index.js';
 import { DATASOURCE_TYPES, DatasourceConflictError, UID_RE, type DatasourceRow } from '../datasources/datasource-store.js';
 import { checkDatasourceHealth } from '../datasources/health.js';
+import { DatasourceUrlError } from '../datasources/url-policy.js';
 import { upstreamTimeoutMs } from '../datasources/upstream.js';
 import { parseId, requireRole, type UiRouteContext } from './context.js';
 import { parseBody } from './validation.js';
@@ -46,6 +47,17 @@ export function registerDatasourceRoutes(app: FastifyInstance, c: UiRouteContext
     }
   };
 
+  /** A URL the server may never call (metadata address, other scheme) is refused when saved, not only when used. */
+  const checkUrl = <T extends { url: string }>(body: T): T => {
+    try {
+      if (body.url !== '') c.urlPolicy.checkSyntax(body.url);
+    } catch (e) {
+      if (e instanceof DatasourceUrlError) throw new HttpError(400, 'bad_data', e.message);
+      throw e;
+    }
+    return body;
+  };
+
   app.get('/api/datasources', async (req) => {
     requireRole(req, 'Viewer');
     const rows = await store.list();
@@ -68,7 +80,7 @@ export function registerDatasourceRoutes(app: FastifyInstance, c: UiRouteContext
 
   app.post('/api/datasources', async (req) => {
     requireRole(req, 'Admin');
-    const body = parseBody(datasourceBody, req.body);
+    const body = checkUrl(parseBody(datasourceBody, req.body));
     const row = await conflict(() => store.create({ ...body, uid: body.uid || undefined }));
     c.logger.info({ component: 'ui', datasource: row.name, user: req.uiUser?.login }, 'datasource added');
     return { datasource: store.view(row), id: row.id, message: 'Datasource added', name: row.name };
@@ -78,7 +90,7 @@ export function registerDatasourceRoutes(app: FastifyInstance, c: UiRouteContext
     requireRole(req, 'Admin');
     const cur = await find(req, by);
     if (cur.read_only) throw new HttpError(403, 'forbidden', 'Cannot update read-only data source');
-    const body = parseBody(datasourceBody, req.body);
+    const body = checkUrl(parseBody(datasourceBody, req.body));
     const row = await conflict(() => store.update(cur.id, { ...body, uid: body.uid || cur.uid }, { expectedVersion: body.version }));
     return { datasource: store.view(row), id: row.id, message: 'Datasource updated', name: row.name };
   };
@@ -99,7 +111,7 @@ export function registerDatasourceRoutes(app: FastifyInstance, c: UiRouteContext
   const health = async (req: FastifyRequest, reply: FastifyReply, by: 'id' | 'uid') => {
     requireRole(req, 'Viewer');
     const row = await find(req, by);
-    const r = await checkDatasourceHealth(row, store.secrets(row), upstreamTimeoutMs(row, c.proxyTimeoutMs));
+    const r = await checkDatasourceHealth(row, store.secrets(row), upstreamTimeoutMs(row, c.proxyTimeoutMs), c.urlPolicy);
     return reply.code(r.status === 'OK' ? 200 : 400).send(r);
   };
   app.get('/api/datasources/uid/:uid/health', (req, reply) => health(req, reply, 'uid'));

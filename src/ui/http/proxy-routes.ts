@@ -5,6 +5,7 @@ import { HttpError } from '../../server/index.js';
 import { roleAtLeast } from '../auth/roles.js';
 import type { DatasourceRow } from '../datasources/datasource-store.js';
 import { proxyRole } from '../datasources/proxy-paths.js';
+import { DatasourceUrlError } from '../datasources/url-policy.js';
 import { upstreamHeaders, upstreamTarget, upstreamTimeoutMs } from '../datasources/upstream.js';
 import { parseId, requireRole, type UiRouteContext } from './context.js';
 
@@ -33,8 +34,10 @@ export async function registerProxyRoutes(app: FastifyInstance, c: UiRouteContex
       let target: URL;
       let sub: string;
       try {
+        await c.urlPolicy.check(row.url);
         ({ url: target, subPath: sub } = upstreamTarget(row.url, rawSub, qi >= 0 ? req.url.slice(qi) : ''));
       } catch (e) {
+        if (e instanceof DatasourceUrlError) throw new HttpError(400, 'bad_data', e.message);
         throw new HttpError(400, 'bad_data', (e as Error).message);
       }
       // Judged on the path the upstream will serve, after the URL parser resolved it.

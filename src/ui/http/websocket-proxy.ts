@@ -45,6 +45,7 @@ export function registerWebSocketProxy(app: FastifyInstance, c: UiRouteContext):
       if (user.role !== 'Admin' && !isReadPath(row.type, m[2])) return refuse(socket, 403, 'Forbidden');
       let target: URL;
       try {
+        await c.urlPolicy.check(row.url);
         target = upstreamUrl(row.url, m[2], url.search);
       } catch {
         return refuse(socket, 400, 'Bad Request');

@@ -123,7 +123,9 @@ export function Shell(props: { user: User }) {
         <span className="user" data-testid="current-user">
           {props.user.login} ({props.user.role})
         </span>
-        <a className="btn secondary" href="/logout">Sign out</a>
+        <form method="post" action="/logout" className="sign-out">
+          <button type="submit" className="btn secondary">Sign out</button>
+        </form>
       </header>
       <div className="app-body">
         <SideNav items={visible} trail={trail.map((t) => t.id)} folded={folded} />

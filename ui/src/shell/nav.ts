@@ -59,6 +59,8 @@ export const NAV: NavItem[] = [
     children: [
       { id: 'users', title: 'Users', path: '/admin/users', adminOnly: true },
       { id: 'serviceaccounts', title: 'Service accounts', path: '/admin/serviceaccounts', adminOnly: true },
+      { id: 'tokens', title: 'Tokens', path: '/admin/tokens', adminOnly: true },
+      { id: 'audit', title: 'Audit log', path: '/admin/audit', adminOnly: true },
     ],
   },
 ];

@@ -39,6 +39,8 @@ const MuteTimingsPage = lazy(() => import('../pages/alerting/MuteTimings').then(
 const NotificationPoliciesPage = lazy(() => import('../pages/alerting/NotificationPolicies').then((m) => ({ default: m.NotificationPoliciesPage })));
 const UsersPage = lazy(() => import('../pages/Users').then((m) => ({ default: m.UsersPage })));
 const ServiceAccountsPage = lazy(() => import('../pages/ServiceAccounts').then((m) => ({ default: m.ServiceAccountsPage })));
+const TokensPage = lazy(() => import('../pages/Tokens').then((m) => ({ default: m.TokensPage })));
+const AuditLogPage = lazy(() => import('../pages/AuditLog').then((m) => ({ default: m.AuditLogPage })));
 const TargetsPage = lazy(() => import('../pages/prometheus/Targets').then((m) => ({ default: m.TargetsPage })));
 const RulesPage = lazy(() => import('../pages/prometheus/Rules').then((m) => ({ default: m.RulesPage })));
 const AlertsPage = lazy(() => import('../pages/prometheus/Alerts').then((m) => ({ default: m.AlertsPage })));
@@ -91,4 +93,6 @@ export const ROUTES: RouteDef[] = [
   { path: '/admin', nav: 'admin', component: section('admin') },
   { path: '/admin/users', nav: 'users', component: UsersPage },
   { path: '/admin/serviceaccounts', nav: 'serviceaccounts', component: ServiceAccountsPage },
+  { path: '/admin/tokens', nav: 'tokens', component: TokensPage },
+  { path: '/admin/audit', nav: 'audit', component: AuditLogPage },
 ];
