@@ -26,6 +26,8 @@ export function TimeseriesPanel(props: { panel: Panel; data: PanelData; height: 
           stacked: stacking.mode === 'normal' || stacking.mode === 'percent',
           unit: 'short',
           bars: custom.drawStyle === 'bars',
+          // bars stand on zero (a count that is 1 in every bucket still shows as bars, not as a flat line on the axis)
+          yFromZero: custom.drawStyle === 'bars',
           format,
           ...(typeof f.min === 'number' ? { yMin: f.min } : {}),
           ...(typeof f.max === 'number' ? { yMax: f.max } : {}),

@@ -1,0 +1,159 @@
+/**
+ * The seed guide's two grafana.com dashboards in a real browser, imported unchanged through `/api/dashboards/import`:
+ * 315 (Kubernetes cluster monitoring via Prometheus: a schemaVersion 12 export with `rows`, `singlestat` and `graph`
+ * panels and a `${DS_PROMETHEUS}` input) against 30 minutes of cAdvisor series replayed from an exposition fixture
+ * (test/fixtures/dashboards/cadvisor-exposition.txt, the label names the dashboard filters on), and 13639 (Logs / App,
+ * a Loki bar graph and logs panel with a `label_values(job)` variable and a textbox) against pushed logfmt lines.
+ * Every panel, also inside the rows that open collapsed, must be drawn with data and no error badge; the variables
+ * populate. Screenshots go to dist/test-artifacts/ui-dashboards/.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Entry, ExpositionParser } from '../src/metrics/textparse/index.js';
+import { REPO_ROOT, type SpawnedSightline } from './helpers/process.js';
+import type { PbSeriesV1 } from './helpers/remote-write-protos.js';
+import { artifactsDir, chromiumAvailable, stopSightline } from './ui-browser.js';
+import { startDashboardStack } from './ui-dashboards-stack.js';
+import { requirePeer } from './ui-peers.js';
+
+const PASSWORD = 'dash-seed-password';
+const enabled = requirePeer('Chromium', chromiumAvailable(), 'chromium');
+const fixture = (name: string) => readFileSync(join(REPO_ROOT, 'test/fixtures/dashboards', name), 'utf8');
+
+interface Rows315 {
+  rows: { collapse: boolean; panels: { title: string }[] }[];
+}
+const K8S = JSON.parse(fixture('kubernetes-cluster-monitoring-315.json')) as Rows315;
+const LOKI_APPS = JSON.parse(fixture('logs-app-13639.json')) as Record<string, unknown>;
+
+/** The counters of the exposition are read as three days of steady growth; gauges hold their value. */
+const UPTIME_S = 3 * 86400;
+
+/** 30 minutes (15 s apart) of every series of the cAdvisor exposition fixture, ending at `now`. */
+function cadvisorSeries(now: number): PbSeriesV1[] {
+  const times = Array.from({ length: 121 }, (_, i) => now - (120 - i) * 15_000);
+  const parser = new ExpositionParser(fixture('cadvisor-exposition.txt'), false);
+  const out: PbSeriesV1[] = [];
+  for (let e = parser.next(); e !== Entry.EOF; e = parser.next()) {
+    if (e !== Entry.Series) continue;
+    const labels = Object.entries(parser.labels().toObject()).map(([name, value]) => ({ name, value }));
+    const last = parser.value;
+    const counter = parser.metricName().endsWith('_total');
+    out.push({ labels, samples: times.map((t) => ({ timestamp: t, value: counter ? last * (1 - (now - t) / 1000 / UPTIME_S) : last })) });
+  }
+  return out;
+}
+
+/** Two apps writing logfmt lines, one a minute for 30 minutes; every tenth line of `checkout` is an error. */
+function lokiStreams(now: number) {
+  const values = (app: string) =>
+    Array.from({ length: 30 }, (_, i) => {
+      const error = app === 'checkout' && i % 10 === 0;
+      return [String((now - (29 - i) * 60_000) * 1e6), `level=${error ? 'error' : 'info'} app=${app} msg="${error ? 'payment declined' : 'request served'}" duration_ms=${10 + i}`];
+    });
+  return { streams: ['checkout', 'frontend'].map((job) => ({ stream: { job, namespace: 'shop' }, values: values(job) })) };
+}
+
+describe.runIf(enabled)('dashboards in Chromium: the seed guide’s grafana.com 315 and 13639', () => {
+  let sightline: SpawnedSightline;
+  let base: string;
+  let browser: BrowserContext;
+  let page: Page;
+  const urls: Record<string, string> = {};
+  const shots = artifactsDir('ui-dashboards');
+  const grid = () => page.locator('[data-testid=dashboard-grid]');
+  const panels = () => page.locator('[data-testid=dashboard-panel]');
+  const variable = (name: string) => page.locator(`[data-testid=variable][data-name=${name}]`);
+  const allDrawn = () => expect.poll(() => grid().getAttribute('data-all-drawn'), { timeout: 20_000 }).toBe('true');
+
+  /** Titles of panels in error or without data (empty when every panel is drawn with data). */
+  const badPanels = () =>
+    panels().evaluateAll((els) =>
+      els
+        .filter((e) => e.querySelector('[data-testid=panel-error]') !== null || e.getAttribute('data-has-data') !== 'true')
+        .map((e) => `${e.getAttribute('data-panel-title')}: ${e.querySelector('[data-testid=panel-error]')?.getAttribute('title') ?? 'no data'}`),
+    );
+
+  beforeAll(async () => {
+    const now = Date.now() - 5_000;
+    const pushLogs = async (ports: Record<string, number>) => {
+      const push = await fetch(`http://127.0.0.1:${ports.loki}/loki/api/v1/push`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(lokiStreams(now)) });
+      expect(push.status, await push.text()).toBe(204);
+    };
+    let imported: string[];
+    ({ sightline, browser, page, base, urls: imported } = await startDashboardStack(PASSWORD, cadvisorSeries(now), [K8S, LOKI_APPS], pushLogs));
+    [urls['315'], urls['13639']] = imported;
+  }, 90_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stopSightline(sightline);
+  });
+
+  it('315: every panel of the open rows is drawn with data, the Node variable lists both nodes', async () => {
+    await page.goto(`${base}${urls['315']}?from=now-30m&to=now`);
+    await allDrawn();
+    expect(await badPanels()).toEqual([]);
+    const open = K8S.rows.filter((r) => !r.collapse).flatMap((r) => r.panels);
+    expect(await panels().count()).toBe(open.length);
+    expect(await panels().evaluateAll((els) => els.map((e) => e.getAttribute('data-panel-title')))).toEqual(open.map((p) => p.title));
+    // graph → time series, singlestat → stat or gauge (Grafana's migration of the old panels)
+    const types = await panels().evaluateAll((els) => els.map((e) => e.getAttribute('data-panel-type')));
+    expect(new Set(types)).toEqual(new Set(['timeseries', 'gauge', 'stat']));
+    expect(await variable('Node').getAttribute('data-options')).toBe('2'); // node-a, node-b (and All)
+    expect(await variable('Node').getAttribute('data-value')).toBe('$__all');
+    // the cluster's totals, in the panel's units, from the fixture: 4 + 8 cores, 16 + 32 GiB
+    const stats = await page.locator('[data-panel-title=Total] [data-testid=stat-value]').allTextContents();
+    expect(stats).toEqual(['48.00 GiB', '12.00 cores', '300.00 GiB']);
+    // the export's `height: "1px"` stats still get room to show their value (Grafana's three-cell minimum)
+    for (const box of await page.locator('[data-panel-title=Used] [data-testid=stat-value]').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().height))) expect(box).toBeGreaterThan(10);
+    await page.screenshot({ path: join(shots, '10-k8s-315.png'), fullPage: true });
+  });
+
+  it('315: the collapsed rows open with data in every panel', async () => {
+    const collapsed = page.locator('[data-testid=dashboard-row][data-collapsed=true]');
+    const hidden = K8S.rows.filter((r) => r.collapse).flatMap((r) => r.panels);
+    expect(await collapsed.count()).toBe(K8S.rows.filter((r) => r.collapse).length);
+    while ((await collapsed.count()) > 0) {
+      await collapsed.first().locator('button').click();
+      await allDrawn();
+    }
+    expect(await panels().count()).toBe(K8S.rows.flatMap((r) => r.panels).length);
+    expect(await badPanels()).toEqual([]);
+    expect(hidden.length).toBeGreaterThan(0);
+    // a node picked: the panels re-query for it alone
+    await page.selectOption('[data-testid=var-Node]', 'node-b');
+    await expect.poll(() => page.url()).toContain('var-Node=node-b');
+    await allDrawn();
+    expect(await badPanels()).toEqual([]);
+    await expect.poll(() => page.locator('[data-panel-title=Total] [data-testid=stat-value]').allTextContents()).toEqual(['32.00 GiB', '8.00 cores', '200.00 GiB']);
+    await page.screenshot({ path: join(shots, '11-k8s-315-expanded.png'), fullPage: true });
+  });
+
+  it('13639: the app variable lists the pushed jobs, the bar graph and the logs show them, the search filters', async () => {
+    await page.goto(`${base}${urls['13639']}?from=now-1h&to=now`);
+    await allDrawn();
+    expect(await badPanels()).toEqual([]);
+    expect(await panels().count()).toBe(2);
+    expect(await variable('app').getAttribute('data-options')).toBe('2');
+    expect(await variable('app').getAttribute('data-value')).toBe('checkout');
+    expect(await page.locator('[data-panel-type=timeseries] canvas').count()).toBe(1);
+    const rows = page.locator('[data-testid=panel-logs] li');
+    await expect.poll(() => rows.count()).toBe(30);
+    expect(await rows.first().textContent()).toContain('app=checkout');
+    await page.fill('[data-testid=var-search]', 'payment declined');
+    await page.press('[data-testid=var-search]', 'Enter');
+    await expect.poll(() => page.url()).toContain('var-search=payment');
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(3);
+    await allDrawn();
+    expect(await badPanels()).toEqual([]);
+    await page.selectOption('[data-testid=var-app]', 'frontend');
+    await page.fill('[data-testid=var-search]', '');
+    await page.press('[data-testid=var-search]', 'Enter');
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(30);
+    expect(await rows.first().textContent()).toContain('app=frontend');
+    await page.screenshot({ path: join(shots, '12-logs-app-13639.png'), fullPage: true });
+  });
+});
