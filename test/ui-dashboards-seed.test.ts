@@ -11,11 +11,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Entry, ExpositionParser } from '../src/metrics/textparse/index.js';
 import { REPO_ROOT, type SpawnedSightline } from './helpers/process.js';
-import type { PbSeriesV1 } from './helpers/remote-write-protos.js';
 import { artifactsDir, chromiumAvailable, stopSightline } from './ui-browser.js';
-import { startDashboardStack } from './ui-dashboards-stack.js';
+import { cadvisorSeries, startDashboardStack } from './ui-dashboards-stack.js';
 import { requirePeer } from './ui-peers.js';
 
 const PASSWORD = 'dash-seed-password';
@@ -27,24 +25,6 @@ interface Rows315 {
 }
 const K8S = JSON.parse(fixture('kubernetes-cluster-monitoring-315.json')) as Rows315;
 const LOKI_APPS = JSON.parse(fixture('logs-app-13639.json')) as Record<string, unknown>;
-
-/** The counters of the exposition are read as three days of steady growth; gauges hold their value. */
-const UPTIME_S = 3 * 86400;
-
-/** 30 minutes (15 s apart) of every series of the cAdvisor exposition fixture, ending at `now`. */
-function cadvisorSeries(now: number): PbSeriesV1[] {
-  const times = Array.from({ length: 121 }, (_, i) => now - (120 - i) * 15_000);
-  const parser = new ExpositionParser(fixture('cadvisor-exposition.txt'), false);
-  const out: PbSeriesV1[] = [];
-  for (let e = parser.next(); e !== Entry.EOF; e = parser.next()) {
-    if (e !== Entry.Series) continue;
-    const labels = Object.entries(parser.labels().toObject()).map(([name, value]) => ({ name, value }));
-    const last = parser.value;
-    const counter = parser.metricName().endsWith('_total');
-    out.push({ labels, samples: times.map((t) => ({ timestamp: t, value: counter ? last * (1 - (now - t) / 1000 / UPTIME_S) : last })) });
-  }
-  return out;
-}
 
 /** Two apps writing logfmt lines, one a minute for 30 minutes; every tenth line of `checkout` is an error. */
 function lokiStreams(now: number) {
