@@ -74,6 +74,8 @@ Commands:
   sightline tokens create --tenant ID --scope SCOPE [--name NAME]
                                        a new tenant token and its server.tenant_tokens entry
   sightline tokens hash < token        the SHA-256 of an existing token
+  sightline export dashboards DIR [--url URL]
+                                       every dashboard as Grafana JSON files (backup)
 `;
 
 export function parseCliArgs(argv: string[]): CliOptions {
