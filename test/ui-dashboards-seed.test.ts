@@ -36,6 +36,44 @@ function lokiStreams(now: number) {
   return { streams: ['checkout', 'frontend'].map((job) => ({ stream: { job, namespace: 'shop' }, values: values(job) })) };
 }
 
+/**
+ * Panels over the same cAdvisor data with Grafana's transformations and overrides, as kubernetes-mixin style
+ * tables use them: two instant queries merged on their labels, organized and filtered; a stat with overrides.
+ */
+const TRANSFORMED = {
+  uid: 'pods-table',
+  title: 'Pods table',
+  schemaVersion: 39,
+  time: { from: 'now-30m', to: 'now' },
+  panels: [
+    {
+      id: 1,
+      type: 'table',
+      title: 'Pods',
+      gridPos: { x: 0, y: 0, w: 16, h: 8 },
+      targets: [
+        { refId: 'A', expr: 'sum by (io_kubernetes_pod_name, kubernetes_io_hostname) (rate(container_cpu_usage_seconds_total{name=~"^k8s_.*"}[5m]))', format: 'table', instant: true },
+        { refId: 'B', expr: 'sum by (io_kubernetes_pod_name, kubernetes_io_hostname) (container_memory_working_set_bytes{name=~"^k8s_.*"})', format: 'table', instant: true },
+      ],
+      transformations: [
+        { id: 'merge', options: {} },
+        { id: 'organize', options: { excludeByName: { kubernetes_io_hostname: true }, indexByName: { io_kubernetes_pod_name: 0, 'Value #B': 1, 'Value #A': 2 }, renameByName: { io_kubernetes_pod_name: 'Pod', 'Value #A': 'CPU', 'Value #B': 'Memory' } } },
+        { id: 'filterByValue', options: { type: 'exclude', match: 'any', filters: [{ fieldName: 'Memory', config: { id: 'lower', options: { value: 100 * 2 ** 20 } } }] } },
+      ],
+      fieldConfig: { defaults: { decimals: 2 }, overrides: [{ matcher: { id: 'byName', options: 'Memory' }, properties: [{ id: 'unit', value: 'bytes' }, { id: 'decimals', value: 0 }] }] },
+    },
+    {
+      id: 2,
+      type: 'stat',
+      title: 'Memory per node',
+      gridPos: { x: 16, y: 0, w: 8, h: 8 },
+      targets: [{ refId: 'A', expr: 'sum by (kubernetes_io_hostname) (machine_memory_bytes)', legendFormat: '{{kubernetes_io_hostname}}', instant: true }],
+      fieldConfig: { defaults: { unit: 'bytes', decimals: 0 }, overrides: [{ matcher: { id: 'byRegexp', options: '/node-b/' }, properties: [{ id: 'displayName', value: 'Big node' }, { id: 'unit', value: 'decbytes' }] }] },
+      options: { textMode: 'value_and_name', reduceOptions: { calcs: ['lastNotNull'] } },
+    },
+  ],
+};
+
 describe.runIf(enabled)('dashboards in Chromium: the seed guide’s grafana.com 315 and 13639', () => {
   let sightline: SpawnedSightline;
   let base: string;
@@ -63,8 +101,8 @@ describe.runIf(enabled)('dashboards in Chromium: the seed guide’s grafana.com 
       expect(push.status, await push.text()).toBe(204);
     };
     let imported: string[];
-    ({ sightline, browser, page, base, urls: imported } = await startDashboardStack(PASSWORD, cadvisorSeries(now), [K8S, LOKI_APPS], pushLogs));
-    [urls['315'], urls['13639']] = imported;
+    ({ sightline, browser, page, base, urls: imported } = await startDashboardStack(PASSWORD, cadvisorSeries(now), [K8S, LOKI_APPS, TRANSFORMED], pushLogs));
+    [urls['315'], urls['13639'], urls.pods] = imported;
   }, 90_000);
 
   afterAll(async () => {
@@ -135,5 +173,22 @@ describe.runIf(enabled)('dashboards in Chromium: the seed guide’s grafana.com 
     await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(30);
     expect(await rows.first().textContent()).toContain('app=frontend');
     await page.screenshot({ path: join(shots, '12-logs-app-13639.png'), fullPage: true });
+  });
+
+  it('a table merges, organizes and filters two queries; overrides set units and names by field', async () => {
+    await page.goto(`${base}${urls.pods}?from=now-30m&to=now`);
+    await allDrawn();
+    expect(await badPanels()).toEqual([]);
+    const table = page.locator('[data-panel-title=Pods] [data-testid=panel-table]');
+    expect(await table.locator('th').allTextContents()).toEqual(['Pod', 'Memory', 'CPU']);
+    // cache-0 (901 MiB), sightline-0 (2 GiB), web-6c7d9 (421 MiB) with their pause containers; none under 100 MiB
+    const rows = await table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    expect(rows.map((r) => r[0]).sort()).toEqual(['cache-0', 'sightline-0', 'web-6c7d9']);
+    expect(rows.find((r) => r[0] === 'sightline-0')?.[1]).toBe('2 GiB');
+    expect(rows.every((r) => /^\d+\.\d\d$/.test(r[2] ?? ''))).toBe(true);
+    const stat = page.locator('[data-panel-title="Memory per node"] [data-testid=stat-value]');
+    expect(await stat.locator('.stat-name').allTextContents()).toEqual(['node-a', 'Big node']);
+    expect(await stat.locator('.stat-value').allTextContents()).toEqual(['16 GiB', '34 GB']);
+    await page.screenshot({ path: join(shots, '13-transformations.png'), fullPage: true });
   });
 });

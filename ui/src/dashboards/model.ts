@@ -3,6 +3,8 @@
  * so `rows` are `gridPos` panels, `graph` is `timeseries`, `singlestat` is `stat`, datasources are `{type, uid}`).
  */
 
+import type { Transformation } from './transformations.js';
+
 export interface GridPos {
   x: number;
   y: number;
@@ -65,6 +67,7 @@ export interface Panel {
   timeFrom?: string;
   timeShift?: string;
   repeat?: string;
+  transformations?: Transformation[];
 }
 
 export interface VariableOption {
