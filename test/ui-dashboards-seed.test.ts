@@ -71,6 +71,17 @@ const TRANSFORMED = {
       fieldConfig: { defaults: { unit: 'bytes', decimals: 0 }, overrides: [{ matcher: { id: 'byRegexp', options: '/node-b/' }, properties: [{ id: 'displayName', value: 'Big node' }, { id: 'unit', value: 'decbytes' }] }] },
       options: { textMode: 'value_and_name', reduceOptions: { calcs: ['lastNotNull'] } },
     },
+    { id: 3, type: 'heatmap', title: 'Container CPU heatmap', gridPos: { x: 0, y: 8, w: 12, h: 8 }, targets: [{ refId: 'A', expr: 'rate(container_cpu_usage_seconds_total{id!="/"}[1m])' }], options: { calculate: true, calculation: { yBuckets: { value: '5' } } } },
+    {
+      id: 4,
+      type: 'state-timeline',
+      title: 'Node size',
+      gridPos: { x: 12, y: 8, w: 12, h: 8 },
+      targets: [{ refId: 'A', expr: 'machine_cpu_cores > bool 4', legendFormat: '{{kubernetes_io_hostname}}' }],
+      fieldConfig: { defaults: { mappings: [{ type: 'value', options: { '0': { text: 'small', color: 'blue' }, '1': { text: 'large', color: 'purple' } } }] } },
+    },
+    { id: 5, type: 'piechart', title: 'Memory by pod', gridPos: { x: 0, y: 16, w: 12, h: 8 }, targets: [{ refId: 'A', expr: 'sum by (io_kubernetes_pod_name) (container_memory_working_set_bytes{name=~"^k8s_.*"})', legendFormat: '{{io_kubernetes_pod_name}}', instant: true }], fieldConfig: { defaults: { unit: 'bytes' } }, options: { pieType: 'donut', reduceOptions: { calcs: ['lastNotNull'] } } },
+    { id: 6, type: 'barchart', title: 'Cores per node', gridPos: { x: 12, y: 16, w: 12, h: 8 }, targets: [{ refId: 'A', expr: 'machine_cpu_cores', legendFormat: '{{kubernetes_io_hostname}}', instant: true, format: 'table' }], options: { orientation: 'horizontal' } },
   ],
 };
 
@@ -175,7 +186,7 @@ describe.runIf(enabled)('dashboards in Chromium: the seed guide’s grafana.com 
     await page.screenshot({ path: join(shots, '12-logs-app-13639.png'), fullPage: true });
   });
 
-  it('a table merges, organizes and filters two queries; overrides set units and names by field', async () => {
+  it('a table merges, organizes and filters two queries; overrides set units and names; heatmap, state timeline, pie and bar charts draw', async () => {
     await page.goto(`${base}${urls.pods}?from=now-30m&to=now`);
     await allDrawn();
     expect(await badPanels()).toEqual([]);
@@ -189,6 +200,14 @@ describe.runIf(enabled)('dashboards in Chromium: the seed guide’s grafana.com 
     const stat = page.locator('[data-panel-title="Memory per node"] [data-testid=stat-value]');
     expect(await stat.locator('.stat-name').allTextContents()).toEqual(['node-a', 'Big node']);
     expect(await stat.locator('.stat-value').allTextContents()).toEqual(['16 GiB', '34 GB']);
+    // heatmap, state timeline, pie and bar charts over the same data
+    expect(Number(await page.locator('[data-testid=panel-heatmap]').getAttribute('data-rows'))).toBe(5);
+    expect(Number(await page.locator('[data-testid=panel-heatmap]').getAttribute('data-max'))).toBeGreaterThan(0);
+    expect(await page.locator('[data-testid=state-row]').count()).toBe(2);
+    expect(await page.locator('[data-testid=state-span]').allTextContents()).toEqual(['small', 'large']);
+    expect(await page.locator('[data-testid=pie-slice]').count()).toBe(3);
+    expect(await page.locator('[data-panel-title="Memory by pod"] .legend-name').allTextContents()).toEqual(['sightline-0', 'cache-0', 'web-6c7d9']);
+    expect(await page.locator('[data-testid=bar] .barchart-value').allTextContents()).toEqual(['4', '8']);
     await page.screenshot({ path: join(shots, '13-transformations.png'), fullPage: true });
   });
 });

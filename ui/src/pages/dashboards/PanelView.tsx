@@ -3,17 +3,21 @@ import { interpolate } from '../../dashboards/interpolate';
 import { gridHeightPx } from '../../dashboards/layout';
 import type { Panel } from '../../dashboards/model';
 import { runPanelQueries, type PanelData, type QueryContext } from '../../dashboards/panel-query';
+import { BarChartPanel } from './panels/BarChartPanel';
 import { BarGaugePanel } from './panels/BarGaugePanel';
 import { hasValues } from './panels/field';
 import { GaugePanel } from './panels/GaugePanel';
+import { HeatmapPanel } from './panels/HeatmapPanel';
 import { LogsPanel } from './panels/LogsPanel';
+import { PieChartPanel } from './panels/PieChartPanel';
+import { StateTimelinePanel } from './panels/StateTimelinePanel';
 import { StatPanel } from './panels/StatPanel';
 import { TablePanel } from './panels/TablePanel';
 import { TextPanel } from './panels/TextPanel';
 import { TimeseriesPanel } from './panels/TimeseriesPanel';
 
 /** Panel types drawn from query data; `text` needs no query; anything else gets the "unsupported" placeholder. */
-const QUERY_TYPES = new Set(['timeseries', 'graph', 'stat', 'singlestat', 'gauge', 'bargauge', 'table', 'table-old', 'logs']);
+const QUERY_TYPES = new Set(['timeseries', 'graph', 'stat', 'singlestat', 'gauge', 'bargauge', 'table', 'table-old', 'logs', 'heatmap', 'state-timeline', 'piechart', 'barchart']);
 const HEADER_PX = 28;
 
 export type PanelState = 'loading' | 'done' | 'error' | 'unsupported';
@@ -92,6 +96,18 @@ export function PanelView(props: { panel: Panel; ctx: QueryContext; h: number; o
       case 'table':
       case 'table-old':
         body = <TablePanel panel={panel} data={data} />;
+        break;
+      case 'heatmap':
+        body = <HeatmapPanel panel={panel} data={data} height={bodyPx} />;
+        break;
+      case 'state-timeline':
+        body = <StateTimelinePanel panel={panel} data={data} />;
+        break;
+      case 'piechart':
+        body = <PieChartPanel panel={panel} data={data} />;
+        break;
+      case 'barchart':
+        body = <BarChartPanel panel={panel} data={data} />;
         break;
       case 'logs': {
         const o = (panel.options ?? {}) as { showTime?: boolean; wrapLogMessage?: boolean };

@@ -1,6 +1,7 @@
 import { reduce } from '../../../dashboards/display';
 import type { FieldDefaults, Panel } from '../../../dashboards/model';
 import { fieldConfigFor } from '../../../dashboards/overrides';
+import { SERIES_COLORS } from '../../../lib/theme';
 import type { PanelData } from '../../../dashboards/panel-query';
 
 /** The panel's field defaults (unit, decimals, min/max, thresholds, mappings). */
@@ -21,3 +22,6 @@ export function reducedValues(panel: Panel, data: PanelData): { name: string; va
 }
 
 export const hasValues = (data: PanelData) => data.series.some((s) => s.values.some((v) => v !== null)) || data.logs.length > 0;
+
+/** The app's series palette (the same colours the graphs use). */
+export const seriesColor = (i: number) => SERIES_COLORS[i % SERIES_COLORS.length]!;
