@@ -1,9 +1,8 @@
 /** The data shapes behind the heatmap, state timeline, pie chart and bar chart panels (pure module). */
 import { describe, expect, it } from 'vitest';
-import type { PanelSeries } from '../ui/src/dashboards/panel-query.js';
-import { heatmapOf, pieSlices, slicePath, stateSpans } from '../ui/src/dashboards/panel-shapes.js';
+import { heatmapOf, pieSlices, slicePath, stateSpans, type PanelSeries } from '../ui/src/dashboards/panel-shapes.js';
 
-const s = (labels: Record<string, string>, values: (number | null)[]): PanelSeries => ({ refId: 'A', name: JSON.stringify(labels), labels, values });
+const s = (labels: Record<string, string>, values: (number | null)[]): PanelSeries => ({ labels, values });
 
 describe('heatmap', () => {
   it('turns cumulative Prometheus `le` buckets into per-bucket counts, rows ordered by bound, instances summed', () => {

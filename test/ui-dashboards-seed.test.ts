@@ -81,8 +81,10 @@ const TRANSFORMED = {
       fieldConfig: { defaults: { mappings: [{ type: 'value', options: { '0': { text: 'small', color: 'blue' }, '1': { text: 'large', color: 'purple' } } }] } },
     },
     { id: 5, type: 'piechart', title: 'Memory by pod', gridPos: { x: 0, y: 16, w: 12, h: 8 }, targets: [{ refId: 'A', expr: 'sum by (io_kubernetes_pod_name) (container_memory_working_set_bytes{name=~"^k8s_.*"})', legendFormat: '{{io_kubernetes_pod_name}}', instant: true }], fieldConfig: { defaults: { unit: 'bytes' } }, options: { pieType: 'donut', reduceOptions: { calcs: ['lastNotNull'] } } },
+    { id: 7, type: 'stat', title: 'Cores on $node', repeat: 'node', repeatDirection: 'h', gridPos: { x: 0, y: 24, w: 6, h: 4 }, targets: [{ refId: 'A', expr: 'machine_cpu_cores{kubernetes_io_hostname=~"$node"}', instant: true }] },
     { id: 6, type: 'barchart', title: 'Cores per node', gridPos: { x: 12, y: 16, w: 12, h: 8 }, targets: [{ refId: 'A', expr: 'machine_cpu_cores', legendFormat: '{{kubernetes_io_hostname}}', instant: true, format: 'table' }], options: { orientation: 'horizontal' } },
   ],
+  templating: { list: [{ name: 'node', type: 'query', datasource: null, query: 'label_values(machine_cpu_cores, kubernetes_io_hostname)', multi: true, includeAll: true, current: { text: 'All', value: '$__all' } }] },
 };
 
 describe.runIf(enabled)('dashboards in Chromium: the seed guide’s grafana.com 315 and 13639', () => {
@@ -208,6 +210,12 @@ describe.runIf(enabled)('dashboards in Chromium: the seed guide’s grafana.com 
     expect(await page.locator('[data-testid=pie-slice]').count()).toBe(3);
     expect(await page.locator('[data-panel-title="Memory by pod"] .legend-name').allTextContents()).toEqual(['sightline-0', 'cache-0', 'web-6c7d9']);
     expect(await page.locator('[data-testid=bar] .barchart-value').allTextContents()).toEqual(['4', '8']);
+    // a stat repeated for each node of the All selection, each copy querying its own node
+    const repeated = page.locator('[data-testid=dashboard-panel][data-panel-title^="Cores on"]');
+    expect(await repeated.evaluateAll((els) => els.map((e) => [e.getAttribute('data-panel-title'), e.querySelector('[data-testid=stat-value]')?.textContent]))).toEqual([
+      ['Cores on node-a', '4'],
+      ['Cores on node-b', '8'],
+    ]);
     await page.screenshot({ path: join(shots, '13-transformations.png'), fullPage: true });
   });
 });

@@ -1,20 +1,16 @@
 /** Grafana's transformations on data frames and field overrides, as the dashboard app applies them (pure modules). */
 import { describe, expect, it } from 'vitest';
 import { fieldConfigFor } from '../ui/src/dashboards/overrides.js';
-import type { PanelData } from '../ui/src/dashboards/panel-query.js';
-import { applyTransformations, seriesFrames, tableFrames, type Frame } from '../ui/src/dashboards/transformations.js';
+import { applyTransformations, seriesFrames, tableFrames, type Frame, type SeriesData } from '../ui/src/dashboards/transformations.js';
 
 /** Two series of query A (two pods) and one of query B, three points 15 s apart. */
-const DATA: PanelData = {
+const DATA: SeriesData = {
   xs: Float64Array.from([1000, 1015, 1030]),
   series: [
     { refId: 'A', name: 'web', labels: { pod: 'web', namespace: 'shop' }, values: [1, 2, 3] },
     { refId: 'A', name: 'db', labels: { pod: 'db', namespace: 'shop' }, values: [10, null, 30] },
     { refId: 'B', name: 'web limit', labels: { pod: 'web', namespace: 'shop' }, values: [4, 4, 4] },
   ],
-  logs: [],
-  errors: [],
-  queries: [],
 };
 
 /** A frame's fields as `{name: values}`, in order. */

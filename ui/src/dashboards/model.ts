@@ -67,6 +67,11 @@ export interface Panel {
   timeFrom?: string;
   timeShift?: string;
   repeat?: string;
+  repeatDirection?: string;
+  maxPerRow?: number;
+  /** Set on the copies of a repeated panel: the repeat variable's one value for this copy. */
+  scopedVars?: Record<string, string>;
+  repeatPanelId?: number;
   transformations?: Transformation[];
 }
 

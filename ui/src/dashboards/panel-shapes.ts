@@ -8,7 +8,12 @@
  * - Pie and bar charts: one reduced value per series.
  */
 import { reduce } from './display.js';
-import type { PanelSeries } from './panel-query.js';
+
+/** A query series as these shapes need it. */
+export interface PanelSeries {
+  labels: Record<string, string>;
+  values: (number | null)[];
+}
 
 export interface Heatmap {
   /** Row labels, lowest bucket first (`le` bounds, or the value range's lower bounds). */

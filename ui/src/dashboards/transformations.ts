@@ -4,7 +4,12 @@
  * results become one frame per series (Time + its value field carrying the labels). Pure: no React, no fetching.
  */
 import { reduce } from './display.js';
-import type { PanelData } from './panel-query.js';
+
+/** The query results transformations start from (a panel's data: series aligned with `xs`, in seconds). */
+export interface SeriesData {
+  xs: ArrayLike<number>;
+  series: { refId: string; name: string; labels: Record<string, string>; values: (number | null)[] }[];
+}
 
 export type FieldValue = number | string | null;
 export type FieldType = 'time' | 'number' | 'string';
@@ -31,7 +36,7 @@ const rowCount = (f: Frame) => f.fields[0]?.values.length ?? 0;
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** One frame per series: `Time` (ms) and the series' values named by its legend, with its labels. */
-export function seriesFrames(data: PanelData): Frame[] {
+export function seriesFrames(data: SeriesData): Frame[] {
   const times = Array.from(data.xs, (x) => x * 1000);
   return data.series.map((s) => ({ refId: s.refId, fields: [{ name: 'Time', type: 'time', values: times }, { name: s.name, type: 'number', values: [...s.values], labels: s.labels }] }));
 }
@@ -40,7 +45,7 @@ export function seriesFrames(data: PanelData): Frame[] {
  * Grafana's Prometheus "table" format: one frame per query, a row per series with its labels as columns and its
  * last value as `Value` (`Value #A` when the panel has several queries).
  */
-export function tableFrames(data: PanelData): Frame[] {
+export function tableFrames(data: SeriesData): Frame[] {
   const refIds = [...new Set(data.series.map((s) => s.refId))];
   return refIds.map((refId) => {
     const series = data.series.filter((s) => s.refId === refId);

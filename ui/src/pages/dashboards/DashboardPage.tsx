@@ -4,6 +4,7 @@ import { apiFetch, listDatasources, type Datasource } from '../../lib/api';
 import { navigate, useLocation } from '../../lib/router';
 import { parsePromDuration, resolveRange, type TimeRange } from '../../lib/time';
 import { layoutPanels, GAP_PX, CELL_PX, GRID_COLUMNS } from '../../dashboards/layout';
+import { expandRepeats } from '../../dashboards/repeats';
 import type { Dashboard, DashboardMeta } from '../../dashboards/model';
 import type { QueryContext } from '../../dashboards/panel-query';
 import { resolveVariables, valuesMap, type VariableState } from '../../dashboards/variables';
@@ -158,7 +159,8 @@ export function DashboardPage(props: PageProps) {
     return { datasources: loaded.datasources, vars: valuesMap(states, vctx), fromMs: resolved.start, toMs: resolved.end, dashboardTitle: loaded.dashboard.title ?? '' };
   }, [loaded, states, resolved]);
 
-  const placed = useMemo(() => layoutPanels(dashboard?.panels ?? [], collapsed), [dashboard, collapsed]);
+  // repeated panels expand for the variables' current values
+  const placed = useMemo(() => layoutPanels(expandRepeats(dashboard?.panels ?? [], ctxBase?.vars), collapsed), [dashboard, collapsed, ctxBase]);
   const visibleKeys = placed.filter((p) => p.panel.type !== 'row').map((p) => p.key);
 
   // one query context per panel width (the width sets maxDataPoints), made when first needed: expanding a row

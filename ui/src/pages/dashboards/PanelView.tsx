@@ -1,7 +1,8 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { interpolate } from '../../dashboards/interpolate';
 import { gridHeightPx } from '../../dashboards/layout';
 import type { Panel } from '../../dashboards/model';
+import { scopedValue } from '../../dashboards/repeats';
 import { runPanelQueries, type PanelData, type QueryContext } from '../../dashboards/panel-query';
 import { BarChartPanel } from './panels/BarChartPanel';
 import { BarGaugePanel } from './panels/BarGaugePanel';
@@ -28,7 +29,12 @@ export type PanelState = 'loading' | 'done' | 'error' | 'unsupported';
  * affected. `onState` reports when the panel has drawn, for the dashboard's "all panels drawn" mark.
  */
 export function PanelView(props: { panel: Panel; ctx: QueryContext; h: number; onState: (s: PanelState) => void }) {
-  const { panel, ctx } = props;
+  const { panel } = props;
+  // a repeated panel's copy sees the repeat variable as its one value
+  const ctx = useMemo(
+    () => (panel.scopedVars ? { ...props.ctx, vars: new Map([...props.ctx.vars, ...Object.entries(panel.scopedVars).map(([k, v]) => [k, scopedValue(v)] as const)]) } : props.ctx),
+    [props.ctx, panel],
+  );
   const type = panel.type ?? 'timeseries';
   const supported = QUERY_TYPES.has(type) || type === 'text';
   const [data, setData] = useState<PanelData | undefined>();
