@@ -185,6 +185,14 @@ describe.runIf(enabled)('dashboards in Chromium: the seed guide’s grafana.com 
     await page.press('[data-testid=var-search]', 'Enter');
     await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(30);
     expect(await rows.first().textContent()).toContain('app=frontend');
+    // the dashboard's links, with the variables and the time range they ask for
+    const links = page.locator('[data-testid=dashboard-link-item]');
+    expect(await links.allTextContents()).toEqual(['View In Explore', 'Learn LogQL']);
+    const explore = new URL((await links.first().getAttribute('href'))!, base);
+    expect(explore.searchParams.get('var-app')).toBe('frontend');
+    expect(explore.searchParams.get('from')).toBe('now-1h');
+    expect(explore.searchParams.get('left')).toContain('{job=\\"frontend\\"}');
+    expect(await links.nth(1).getAttribute('href')).toBe('https://grafana.com/docs/loki/latest/logql/');
     await page.screenshot({ path: join(shots, '12-logs-app-13639.png'), fullPage: true });
   });
 
@@ -217,5 +225,16 @@ describe.runIf(enabled)('dashboards in Chromium: the seed guide’s grafana.com 
       ['Cores on node-b', '8'],
     ]);
     await page.screenshot({ path: join(shots, '13-transformations.png'), fullPage: true });
+    // panel inspect: the data, the queries as sent, the panel's JSON
+    await page.locator('[data-panel-title=Pods] [data-testid=panel-inspect-open]').click();
+    const inspect = page.locator('[data-testid=panel-inspect]');
+    expect(await inspect.locator('[data-testid=inspect-data] thead th').count()).toBe(1 + 6); // Time + a series per pod and query
+    await inspect.locator('[data-testid=inspect-tab-query]').click();
+    expect(await inspect.locator('[data-testid=inspect-queries] pre').allTextContents()).toEqual(TRANSFORMED.panels[0]!.targets!.map((t) => t.expr));
+    await inspect.locator('[data-testid=inspect-tab-json]').click();
+    expect(JSON.parse((await inspect.locator('[data-testid=inspect-json]').textContent())!)).toMatchObject({ id: 1, type: 'table', transformations: TRANSFORMED.panels[0]!.transformations });
+    await page.screenshot({ path: join(shots, '14-inspect.png') });
+    await inspect.locator('[data-testid=inspect-close]').click();
+    expect(await inspect.count()).toBe(0);
   });
 });

@@ -73,6 +73,8 @@ export interface Panel {
   scopedVars?: Record<string, string>;
   repeatPanelId?: number;
   transformations?: Transformation[];
+  /** Panel links (Grafana's `links`: title, url, targetBlank). */
+  links?: { title?: string; url?: string; targetBlank?: boolean; includeVars?: boolean; keepTime?: boolean }[];
 }
 
 export interface VariableOption {

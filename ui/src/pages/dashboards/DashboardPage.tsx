@@ -5,6 +5,8 @@ import { navigate, useLocation } from '../../lib/router';
 import { parsePromDuration, resolveRange, type TimeRange } from '../../lib/time';
 import { layoutPanels, GAP_PX, CELL_PX, GRID_COLUMNS } from '../../dashboards/layout';
 import { expandRepeats } from '../../dashboards/repeats';
+import type { DashboardLink } from '../../dashboards/links';
+import { DashboardLinks } from './DashboardLinks';
 import type { Dashboard, DashboardMeta } from '../../dashboards/model';
 import type { QueryContext } from '../../dashboards/panel-query';
 import { resolveVariables, valuesMap, type VariableState } from '../../dashboards/variables';
@@ -220,6 +222,7 @@ export function DashboardPage(props: PageProps) {
       {settings && <DashboardSettings key={dashboard.version} dashboard={dashboard} meta={loaded.meta} onClose={() => setSettings(false)} onSaved={() => setGeneration((g) => g + 1)} />}
       {resolved.error && <div className="alert error">{resolved.error}</div>}
       {states && <VariableBar states={states} onChange={onVariable} />}
+      {ctxBase && Array.isArray(dashboard.links) && <DashboardLinks links={dashboard.links as DashboardLink[]} vars={ctxBase.vars} variableNames={models.map((m) => m.name)} range={range} self={dashboard.uid} />}
       <div
         ref={gridRef}
         className="dash-grid"

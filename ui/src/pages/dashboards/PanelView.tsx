@@ -3,6 +3,8 @@ import { interpolate } from '../../dashboards/interpolate';
 import { gridHeightPx } from '../../dashboards/layout';
 import type { Panel } from '../../dashboards/model';
 import { scopedValue } from '../../dashboards/repeats';
+import { linkUrl } from '../../dashboards/links';
+import { PanelInspect } from './PanelInspect';
 import { runPanelQueries, type PanelData, type QueryContext } from '../../dashboards/panel-query';
 import { BarChartPanel } from './panels/BarChartPanel';
 import { BarGaugePanel } from './panels/BarGaugePanel';
@@ -39,6 +41,7 @@ export function PanelView(props: { panel: Panel; ctx: QueryContext; h: number; o
   const supported = QUERY_TYPES.has(type) || type === 'text';
   const [data, setData] = useState<PanelData | undefined>();
   const [failure, setFailure] = useState<string | undefined>();
+  const [inspect, setInspect] = useState(false);
   // the latest callback, without re-running the queries when it changes (a row expanded elsewhere)
   const onStateRef = useRef(props.onState);
   onStateRef.current = props.onState;
@@ -141,7 +144,18 @@ export function PanelView(props: { panel: Panel; ctx: QueryContext; h: number; o
             ⚠ Error
           </span>
         )}
+        {(panel.links ?? []).map((l, i) => (
+          <a key={i} className="dash-panel-link" data-testid="panel-link" href={linkUrl(l, ctx.vars, [...ctx.vars.keys()], { from: String(ctx.fromMs), to: String(ctx.toMs) })} target={l.targetBlank ? '_blank' : undefined} rel={l.targetBlank ? 'noreferrer' : undefined} title={l.title}>
+            ↗
+          </a>
+        ))}
+        {supported && type !== 'text' && (
+          <button className="link dash-panel-inspect" data-testid="panel-inspect-open" title="Inspect" onClick={() => setInspect(true)}>
+            ⓘ
+          </button>
+        )}
       </div>
+      {inspect && <PanelInspect panel={panel} data={data} title={title} onClose={() => setInspect(false)} />}
       <div className="dash-panel-body" style={{ height: bodyPx }}>
         {errors.length > 0 && <div className="panel-error-text" data-testid="panel-error-text">{errors.join('\n')}</div>}
         {body}
