@@ -241,4 +241,22 @@ describe.runIf(enabled)('dashboards in Chromium: a public Grafana dashboard impo
     const api = (await (await fetch(`${base}/api/dashboards/uid/bad-input`, { headers: auth })).json()) as { dashboard: { title: string; version: number } };
     expect(api.dashboard).toMatchObject({ title: 'Bad input', version: 3 });
   });
+
+  it('saves a copy under a new title and deletes it', async () => {
+    await page.fill('[data-testid=settings-copy-title]', 'Bad input copy');
+    await page.click('[data-testid=dashboard-save-copy]');
+    await page.waitForURL((u) => u.pathname.endsWith('/bad-input-copy') && !u.pathname.startsWith('/d/bad-input/'));
+    await expect.poll(() => page.locator('[data-testid=dashboard-title]').textContent(), { timeout: 10_000 }).toBe('Bad input copy');
+    const copyUid = new URL(page.url()).pathname.split('/')[2]!;
+    const copy = (await (await fetch(`${base}/api/dashboards/uid/${copyUid}`, { headers: auth })).json()) as { dashboard: { panels: unknown[]; version: number } };
+    expect(copy.dashboard.version).toBe(1);
+    expect(copy.dashboard.panels).toEqual(BAD_INPUT.panels);
+    // the original is untouched
+    expect(((await (await fetch(`${base}/api/dashboards/uid/bad-input`, { headers: auth })).json()) as { dashboard: { title: string } }).dashboard.title).toBe('Bad input');
+    page.once('dialog', (d) => void d.accept());
+    await page.click('[data-testid=dashboard-delete]');
+    await page.waitForURL((u) => u.pathname === '/dashboards');
+    expect((await fetch(`${base}/api/dashboards/uid/${copyUid}`, { headers: auth })).status).toBe(404);
+    await expect.poll(() => page.locator('[data-testid=dashboard-link]').allTextContents(), { timeout: 10_000 }).not.toContain('Bad input copy');
+  });
 });

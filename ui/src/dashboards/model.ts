@@ -119,6 +119,7 @@ export interface Dashboard {
 
 export interface DashboardMeta {
   canSave?: boolean;
+  canDelete?: boolean;
   canEdit?: boolean;
   folderTitle?: string;
   folderUid?: string;
