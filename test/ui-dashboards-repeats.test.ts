@@ -44,4 +44,31 @@ describe('panel repeats', () => {
     expect(expandRepeats(plain, vars({}))).toEqual(plain);
     expect(expandRepeats(plain, undefined)).toBe(plain);
   });
+
+  it('copies a repeated row with the panels under it, each copy scoped to its value, and moves what follows', () => {
+    const panels: Panel[] = [
+      { id: 1, type: 'row', title: 'Node $n', repeat: 'n', gridPos: { x: 0, y: 0, w: 24, h: 1 } },
+      { id: 2, type: 'stat', title: 'Load', gridPos: { x: 0, y: 1, w: 12, h: 4 } },
+      { id: 3, type: 'stat', title: 'Memory', gridPos: { x: 12, y: 1, w: 12, h: 4 } },
+      { id: 4, type: 'row', title: 'Other', gridPos: { x: 0, y: 5, w: 24, h: 1 } },
+      { id: 5, type: 'timeseries', gridPos: { x: 0, y: 6, w: 24, h: 6 } },
+    ];
+    const out = expandRepeats(panels, vars({ n: all }));
+    expect(out.map((p) => [p.id, p.title, p.scopedVars?.n, p.gridPos?.y])).toEqual([
+      [1, 'Node $n', 'x', 0],
+      [2, 'Load', 'x', 1],
+      [3, 'Memory', 'x', 1],
+      [6, 'Node $n', 'y', 5],
+      [7, 'Load', 'y', 6],
+      [8, 'Memory', 'y', 6],
+      [4, 'Other', undefined, 10],
+      [5, undefined, undefined, 11],
+    ]);
+    // a collapsed repeated row carries scoped copies of its panels
+    const collapsed = expandRepeats([{ id: 1, type: 'row', collapsed: true, repeat: 'n', gridPos: { x: 0, y: 0, w: 24, h: 1 }, panels: [{ id: 2, gridPos: { x: 0, y: 1, w: 24, h: 3 } }] }], vars({ n: all }));
+    expect(collapsed.map((r) => [r.gridPos?.y, r.panels?.map((c) => [c.id, c.scopedVars?.n, c.gridPos?.y])])).toEqual([
+      [0, [[2, 'x', 1]]],
+      [1, [[4, 'y', 2]]],
+    ]);
+  });
 });

@@ -82,6 +82,8 @@ const TRANSFORMED = {
     },
     { id: 5, type: 'piechart', title: 'Memory by pod', gridPos: { x: 0, y: 16, w: 12, h: 8 }, targets: [{ refId: 'A', expr: 'sum by (io_kubernetes_pod_name) (container_memory_working_set_bytes{name=~"^k8s_.*"})', legendFormat: '{{io_kubernetes_pod_name}}', instant: true }], fieldConfig: { defaults: { unit: 'bytes' } }, options: { pieType: 'donut', reduceOptions: { calcs: ['lastNotNull'] } } },
     { id: 7, type: 'stat', title: 'Cores on $node', repeat: 'node', repeatDirection: 'h', gridPos: { x: 0, y: 24, w: 6, h: 4 }, targets: [{ refId: 'A', expr: 'machine_cpu_cores{kubernetes_io_hostname=~"$node"}', instant: true }] },
+    { id: 8, type: 'row', title: 'Node $node', repeat: 'node', collapsed: false, gridPos: { x: 0, y: 28, w: 24, h: 1 }, panels: [] },
+    { id: 9, type: 'stat', title: 'Memory of $node', gridPos: { x: 0, y: 29, w: 8, h: 4 }, targets: [{ refId: 'A', expr: 'machine_memory_bytes{kubernetes_io_hostname=~"$node"}', instant: true }], fieldConfig: { defaults: { unit: 'bytes' } } },
     { id: 6, type: 'barchart', title: 'Cores per node', gridPos: { x: 12, y: 16, w: 12, h: 8 }, targets: [{ refId: 'A', expr: 'machine_cpu_cores', legendFormat: '{{kubernetes_io_hostname}}', instant: true, format: 'table' }], options: { orientation: 'horizontal' } },
   ],
   templating: { list: [{ name: 'node', type: 'query', datasource: null, query: 'label_values(machine_cpu_cores, kubernetes_io_hostname)', multi: true, includeAll: true, current: { text: 'All', value: '$__all' } }] },
@@ -223,6 +225,12 @@ describe.runIf(enabled)('dashboards in Chromium: the seed guide’s grafana.com 
     expect(await repeated.evaluateAll((els) => els.map((e) => [e.getAttribute('data-panel-title'), e.querySelector('[data-testid=stat-value]')?.textContent]))).toEqual([
       ['Cores on node-a', '4'],
       ['Cores on node-b', '8'],
+    ]);
+    // a row repeated per node, its stat scoped to the row's node
+    expect(await page.locator('[data-testid=dashboard-row]').allTextContents()).toEqual(['▾ Node node-a', '▾ Node node-b']);
+    expect(await page.locator('[data-panel-title^="Memory of"]').evaluateAll((els) => els.map((e) => [e.getAttribute('data-panel-title'), e.querySelector('[data-testid=stat-value]')?.textContent]))).toEqual([
+      ['Memory of node-a', '16 GiB'],
+      ['Memory of node-b', '32 GiB'],
     ]);
     await page.screenshot({ path: join(shots, '13-transformations.png'), fullPage: true });
     // panel inspect: the data, the queries as sent, the panel's JSON

@@ -2,7 +2,8 @@
  * Grafana's panel repeats: a panel with `repeat: "var"` is drawn once per selected value of the variable (every
  * option for All), each copy seeing the variable as that one value (`scopedVars`). Copies go across
  * (`repeatDirection: "h"`, at most `maxPerRow` per line, 4 by default, wrapping) or down (`"v"`); the panels below
- * move down by the lines added. Pure.
+ * move down by the lines added. A row with `repeat` is copied with the panels under it (or the ones it carries when
+ * collapsed), each copy's panels seeing that row's value. Pure.
  */
 import type { VariableValue } from './interpolate.js';
 import type { Panel } from './model.js';
@@ -31,8 +32,8 @@ function expandList(panels: Panel[], vars: ReadonlyMap<string, VariableValue>, n
   const ordered = [...panels].sort((a, b) => (a.gridPos?.y ?? 0) - (b.gridPos?.y ?? 0) || (a.gridPos?.x ?? 0) - (b.gridPos?.x ?? 0));
   for (const original of ordered) {
     const p = shifted(original);
-    if (p.type === 'row' && p.panels?.length) {
-      out.push({ ...p, panels: expandList(p.panels, vars, nextId) });
+    if (p.type === 'row') {
+      out.push(p.panels?.length ? { ...p, panels: expandList(p.panels, vars, nextId) } : p);
       continue;
     }
     const values = p.repeat ? repeatValues(vars.get(p.repeat)) : [];
@@ -60,9 +61,43 @@ function expandList(panels: Panel[], vars: ReadonlyMap<string, VariableValue>, n
   return out;
 }
 
-/** The dashboard's panels with every repeated panel expanded for the variables' current values. */
+const bottom = (ps: Panel[]) => Math.max(0, ...ps.map((p) => (p.gridPos?.y ?? 0) + (p.gridPos?.h ?? 0)));
+const moved = (p: Panel, dy: number): Panel => (p.gridPos && dy ? { ...p, gridPos: { ...p.gridPos, y: p.gridPos.y + dy } } : p);
+
+/** Repeated rows: each row with `repeat` and its section copied per value, the sections below moved down. */
+function expandRows(panels: Panel[], vars: ReadonlyMap<string, VariableValue>, nextId: { id: number }): Panel[] {
+  const ordered = [...panels].sort((a, b) => (a.gridPos?.y ?? 0) - (b.gridPos?.y ?? 0) || (a.gridPos?.x ?? 0) - (b.gridPos?.x ?? 0));
+  const sections: { row?: Panel; members: Panel[] }[] = [{ members: [] }];
+  for (const p of ordered) {
+    if (p.type === 'row') sections.push({ row: p, members: [] });
+    else sections[sections.length - 1]!.members.push(p);
+  }
+  const out: Panel[] = [];
+  let shift = 0;
+  for (const { row, members } of sections) {
+    const values = row?.repeat ? repeatValues(vars.get(row.repeat)) : [];
+    if (!row || values.length === 0) {
+      if (row) out.push(moved(row, shift));
+      out.push(...members.map((p) => moved(p, shift)));
+      continue;
+    }
+    const y = row.gridPos?.y ?? 0;
+    const height = Math.max(1, bottom([row, ...members]) - y);
+    values.forEach((value, i) => {
+      const scope = (p: Panel): Panel => ({ ...p, id: i === 0 ? p.id : nextId.id++, scopedVars: { ...(p.scopedVars ?? {}), [row.repeat!]: value } });
+      const dy = shift + i * height;
+      out.push(moved({ ...scope(row), ...(row.panels ? { panels: row.panels.map((c) => moved(scope(c), i * height)) } : {}) }, dy));
+      out.push(...members.map((p) => moved(scope(p), dy)));
+    });
+    shift += (values.length - 1) * height;
+  }
+  return out;
+}
+
+/** The dashboard's panels with every repeated row and panel expanded for the variables' current values. */
 export function expandRepeats(panels: Panel[], vars: ReadonlyMap<string, VariableValue> | undefined): Panel[] {
   if (!vars || !panels.some((p) => p.repeat || p.panels?.some((c) => c.repeat))) return panels;
   const ids = panels.flatMap((p) => [p.id ?? 0, ...(p.panels ?? []).map((c) => c.id ?? 0)]);
-  return expandList(panels, vars, { id: Math.max(0, ...ids) + 1 });
+  const nextId = { id: Math.max(0, ...ids) + 1 };
+  return expandList(expandRows(panels, vars, nextId), vars, nextId);
 }

@@ -5,6 +5,7 @@ import { navigate, useLocation } from '../../lib/router';
 import { parsePromDuration, resolveRange, type TimeRange } from '../../lib/time';
 import { layoutPanels, GAP_PX, CELL_PX, GRID_COLUMNS } from '../../dashboards/layout';
 import { expandRepeats } from '../../dashboards/repeats';
+import { interpolate } from '../../dashboards/interpolate';
 import type { DashboardLink } from '../../dashboards/links';
 import { DashboardLinks } from './DashboardLinks';
 import type { Dashboard, DashboardMeta } from '../../dashboards/model';
@@ -233,7 +234,7 @@ export function DashboardPage(props: PageProps) {
         {placed.map((p) => {
           const style = { gridColumn: `${p.pos.x + 1} / span ${p.pos.w}`, gridRow: `${p.pos.y + 1} / span ${p.pos.h}` };
           if (p.panel.type === 'row') {
-            const title = ctxBase ? p.panel.title ?? '' : p.panel.title;
+            const title = ctxBase ? interpolate(p.panel.title ?? '', ctxBase.vars, { defaultFormat: 'raw', ...(p.panel.scopedVars ? { scoped: p.panel.scopedVars } : {}) }) : p.panel.title;
             return (
               <div key={p.key} className="dash-row" style={style} data-testid="dashboard-row" data-collapsed={String(p.collapsed)}>
                 <button className="link" onClick={() => setCollapsed(new Map(collapsed).set(p.key, !p.collapsed))}>
