@@ -84,8 +84,16 @@ const TRANSFORMED = {
     { id: 7, type: 'stat', title: 'Cores on $node', repeat: 'node', repeatDirection: 'h', gridPos: { x: 0, y: 24, w: 6, h: 4 }, targets: [{ refId: 'A', expr: 'machine_cpu_cores{kubernetes_io_hostname=~"$node"}', instant: true }] },
     { id: 8, type: 'row', title: 'Node $node', repeat: 'node', collapsed: false, gridPos: { x: 0, y: 28, w: 24, h: 1 }, panels: [] },
     { id: 9, type: 'stat', title: 'Memory of $node', gridPos: { x: 0, y: 29, w: 8, h: 4 }, targets: [{ refId: 'A', expr: 'machine_memory_bytes{kubernetes_io_hostname=~"$node"}', instant: true }], fieldConfig: { defaults: { unit: 'bytes' } } },
+    { id: 10, type: 'timeseries', title: 'Pod memory', gridPos: { x: 8, y: 29, w: 16, h: 6 }, targets: [{ refId: 'A', expr: 'sum by (io_kubernetes_pod_name) (container_memory_working_set_bytes{name=~"^k8s_.*"})' }] },
     { id: 6, type: 'barchart', title: 'Cores per node', gridPos: { x: 12, y: 16, w: 12, h: 8 }, targets: [{ refId: 'A', expr: 'machine_cpu_cores', legendFormat: '{{kubernetes_io_hostname}}', instant: true, format: 'table' }], options: { orientation: 'horizontal' } },
   ],
+  annotations: {
+    list: [
+      { builtIn: 1, datasource: '-- Grafana --', enable: true, hide: true, name: 'Annotations & Alerts', type: 'dashboard' },
+      { name: 'Big nodes', enable: true, datasource: null, expr: 'machine_cpu_cores > 6', titleFormat: '{{kubernetes_io_hostname}}', iconColor: 'purple' },
+      { name: 'Declined payments', enable: true, datasource: { type: 'loki', uid: 'loki' }, expr: '{job="checkout"} |= "payment declined"', iconColor: 'red' },
+    ],
+  },
   templating: { list: [{ name: 'node', type: 'query', datasource: null, query: 'label_values(machine_cpu_cores, kubernetes_io_hostname)', multi: true, includeAll: true, current: { text: 'All', value: '$__all' } }] },
 };
 
@@ -232,6 +240,9 @@ describe.runIf(enabled)('dashboards in Chromium: the seed guide’s grafana.com 
       ['Memory of node-a', '16 GiB'],
       ['Memory of node-b', '32 GiB'],
     ]);
+    // query annotations on the graphs: node-b's cores over 6 all along (one region) and the 3 declined payments
+    // (the graph sits in the repeated row: once per node)
+    await expect.poll(() => page.locator('[data-panel-title="Pod memory"] [data-annotations]').evaluateAll((els) => els.map((e) => e.getAttribute('data-annotations'))), { timeout: 10_000 }).toEqual(['4', '4']);
     await page.screenshot({ path: join(shots, '13-transformations.png'), fullPage: true });
     // panel inspect: the data, the queries as sent, the panel's JSON
     await page.locator('[data-panel-title=Pods] [data-testid=panel-inspect-open]').click();

@@ -5,6 +5,8 @@ import { navigate, useLocation } from '../../lib/router';
 import { parsePromDuration, resolveRange, type TimeRange } from '../../lib/time';
 import { layoutPanels, GAP_PX, CELL_PX, GRID_COLUMNS } from '../../dashboards/layout';
 import { expandRepeats } from '../../dashboards/repeats';
+import { runPanelQueries } from '../../dashboards/panel-query';
+import { annotationEvents, annotationPanel, isQueryAnnotation, type AnnotationEvent, type AnnotationQuery } from '../../dashboards/annotations';
 import { interpolate } from '../../dashboards/interpolate';
 import type { DashboardLink } from '../../dashboards/links';
 import { DashboardLinks } from './DashboardLinks';
@@ -163,6 +165,19 @@ export function DashboardPage(props: PageProps) {
   }, [loaded, states, resolved]);
 
   // repeated panels expand for the variables' current values
+  // query annotations (Prometheus regions, Loki lines), run with the dashboard's context and drawn on its graphs
+  const [annotations, setAnnotations] = useState<AnnotationEvent[]>([]);
+  useEffect(() => {
+    const list = ((dashboard?.annotations as { list?: AnnotationQuery[] } | undefined)?.list ?? []).filter(isQueryAnnotation);
+    if (!ctxBase || list.length === 0) return setAnnotations([]);
+    const ac = new AbortController();
+    const ctx = { ...ctxBase, widthPx: gridWidth.current };
+    void Promise.all(list.map((a) => runPanelQueries(annotationPanel(a), ctx, ac.signal).then((d) => annotationEvents(a, d), () => [] as AnnotationEvent[]))).then((all) => {
+      if (!ac.signal.aborted) setAnnotations(all.flat());
+    });
+    return () => ac.abort();
+  }, [dashboard, ctxBase]);
+
   const placed = useMemo(() => layoutPanels(expandRepeats(dashboard?.panels ?? [], ctxBase?.vars), collapsed), [dashboard, collapsed, ctxBase]);
   const visibleKeys = placed.filter((p) => p.panel.type !== 'row').map((p) => p.key);
 
@@ -246,7 +261,7 @@ export function DashboardPage(props: PageProps) {
           const ctx = contextFor(p.pos.w);
           return (
             <div key={p.key} style={style} className="dash-cell">
-              {ctx ? <PanelView panel={p.panel} ctx={ctx} h={p.pos.h} onState={stateHandlers.get(p.key)!} /> : <div className="dash-panel loading" data-testid="dashboard-panel" data-state="loading" />}
+              {ctx ? <PanelView panel={p.panel} ctx={ctx} h={p.pos.h} onState={stateHandlers.get(p.key)!} annotations={annotations} /> : <div className="dash-panel loading" data-testid="dashboard-panel" data-state="loading" />}
             </div>
           );
         })}

@@ -4,6 +4,7 @@ import { gridHeightPx } from '../../dashboards/layout';
 import type { Panel } from '../../dashboards/model';
 import { scopedValue } from '../../dashboards/repeats';
 import { linkUrl } from '../../dashboards/links';
+import type { AnnotationEvent } from '../../dashboards/annotations';
 import { PanelInspect } from './PanelInspect';
 import { runPanelQueries, type PanelData, type QueryContext } from '../../dashboards/panel-query';
 import { BarChartPanel } from './panels/BarChartPanel';
@@ -30,7 +31,7 @@ export type PanelState = 'loading' | 'done' | 'error' | 'unsupported';
  * answer wins), and the body drawn by type. A failing query shows its message in place; other panels are not
  * affected. `onState` reports when the panel has drawn, for the dashboard's "all panels drawn" mark.
  */
-export function PanelView(props: { panel: Panel; ctx: QueryContext; h: number; onState: (s: PanelState) => void }) {
+export function PanelView(props: { panel: Panel; ctx: QueryContext; h: number; onState: (s: PanelState) => void; annotations?: AnnotationEvent[] }) {
   const { panel } = props;
   // a repeated panel's copy sees the repeat variable as its one value
   const ctx = useMemo(
@@ -124,7 +125,7 @@ export function PanelView(props: { panel: Panel; ctx: QueryContext; h: number; o
         break;
       }
       default:
-        body = <TimeseriesPanel panel={panel} data={data} height={bodyPx} />;
+        body = <TimeseriesPanel panel={panel} data={data} height={bodyPx} annotations={props.annotations} />;
     }
   } else if (!data && !failure) {
     body = <div className="panel-loading muted">Loading…</div>;
