@@ -5,13 +5,21 @@
  * Prometheus API answering query_range from the request's grid (`series:N` gives N series), so the figure is the
  * app's cost (queries through the datasource proxy, parsing, layout, drawing), not a query engine's.
  *
+ * Then grafana.com dashboard 315 (test/fixtures/dashboards), imported unchanged into the real all-in-one Sightline
+ * over the cAdvisor fixture replayed as 30 minutes of samples: first graph and all panels drawn, first load and
+ * reload, and the server's CPU time per dashboard refresh (the refresh button: every panel's query through the
+ * datasource proxy and the query engine), read from /proc/<pid>/stat of the Sightline process.
+ *
  *   npm run bench -- dashboards
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { buildWebApp } from '../test/ui-browser.js';
+import type { Page } from 'playwright-core';
+import { REPO_ROOT } from '../test/helpers/process.js';
+import { buildWebApp, stopSightline } from '../test/ui-browser.js';
+import { cadvisorSeries, startDashboardStack } from '../test/ui-dashboards-stack.js';
 import { startBenchUi, startSyntheticUpstream } from './ui-bench-server.js';
 
 const RUNS = 5;
@@ -78,16 +86,29 @@ const saved = await ctx.request.post(`${base}/api/dashboards/db`, { data: { dash
 if (!saved.ok()) throw new Error(`save: ${saved.status()} ${await saved.text()}`);
 const page = ctx.pages()[0] ?? (await ctx.newPage());
 
-/** Milliseconds from navigation start to the first graph drawn and to every panel drawn (with the panel and series counts checked). */
-async function measure(load: () => Promise<unknown>): Promise<{ first: number; all: number }> {
-  received = 0;
+interface Drawn {
+  all: number;
+  first: number;
+  panels: number;
+  errors: number;
+  legends: number;
+}
+
+/** Milliseconds from navigation start to the first graph drawn and to every panel drawn, with what the page shows. */
+async function drawn(on: Page, load: () => Promise<unknown>): Promise<Drawn> {
   await load();
-  await page.waitForFunction(`document.querySelector('[data-testid=dashboard-grid]')?.getAttribute('data-all-drawn') === 'true'`, undefined, { timeout: 60_000 });
-  const m = (await page.evaluate(`(() => {
+  await on.waitForFunction(`document.querySelector('[data-testid=dashboard-grid]')?.getAttribute('data-all-drawn') === 'true'`, undefined, { timeout: 60_000 });
+  return (await on.evaluate(`(() => {
     const all = performance.getEntriesByName('sightline:dashboard-drawn')[0];
     const first = performance.getEntriesByName('sightline:graph-drawn')[0];
     return { all: all.startTime, first: first.startTime, panels: all.detail.panels, errors: document.querySelectorAll('[data-testid=panel-error]').length, legends: document.querySelectorAll('[data-testid=graph-legend] li').length };
-  })()`)) as { all: number; first: number; panels: number; errors: number; legends: number };
+  })()`)) as Drawn;
+}
+
+/** As `drawn`, checking the 30-panel dashboard's panel, legend and query counts. */
+async function measure(load: () => Promise<unknown>): Promise<{ first: number; all: number }> {
+  received = 0;
+  const m = await drawn(page, load);
   if (m.panels !== 30 || m.errors !== 0 || m.legends !== 24 * 40 || received !== 30) throw new Error(`unexpected dashboard state: ${JSON.stringify({ ...m, received })}`);
   return { first: m.first, all: m.all };
 }
@@ -107,3 +128,46 @@ console.log(
 
 await close();
 upstream.close();
+
+// Dashboard 315 on the real stack.
+const k8s = JSON.parse(readFileSync(join(REPO_ROOT, 'test/fixtures/dashboards/kubernetes-cluster-monitoring-315.json'), 'utf8')) as unknown;
+const stack = await startDashboardStack('bench-password', cadvisorSeries(Date.now() - 5_000), [k8s]);
+const url = `${stack.base}${stack.urls[0]}?from=now-30m&to=now&refresh=`;
+const check = (m: Drawn) => {
+  if (m.panels !== 13 || m.errors !== 0) throw new Error(`unexpected 315 state: ${JSON.stringify(m)}`);
+  return m;
+};
+const k8sCold = check(await drawn(stack.page, () => stack.page.goto(url)));
+const k8sWarm: Drawn[] = [];
+for (let i = 0; i < RUNS; i++) k8sWarm.push(check(await drawn(stack.page, () => stack.page.reload())));
+
+/** utime + stime of the Sightline process, in milliseconds (clock ticks of 10 ms). */
+const cpuMs = () => {
+  const fields = readFileSync(`/proc/${stack.sightline.child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+};
+const REFRESHES = 20;
+const marks = () => stack.page.evaluate(`performance.getEntriesByName('sightline:dashboard-drawn').length`) as Promise<number>;
+const cpu0 = cpuMs();
+const t0 = performance.now();
+for (let i = 0; i < REFRESHES; i++) {
+  const before = await marks();
+  await stack.page.click('[data-testid=dashboard-refresh]');
+  await stack.page.waitForFunction(`performance.getEntriesByName('sightline:dashboard-drawn').length > ${before} && document.querySelector('[data-testid=dashboard-grid]')?.getAttribute('data-all-drawn') === 'true'`, undefined, { timeout: 60_000 });
+}
+const wall = performance.now() - t0;
+const cpu = cpuMs() - cpu0;
+console.log(
+  JSON.stringify({
+    bench: 'dashboards',
+    figure: 'dashboard_315_kubernetes_ms',
+    panels: k8sCold.panels,
+    first_load: { first_graph: Math.round(k8sCold.first), all_panels: Math.round(k8sCold.all) },
+    reload_median: { first_graph: Math.round(median(k8sWarm.map((w) => w.first))), all_panels: Math.round(median(k8sWarm.map((w) => w.all))) },
+    goal_all_panels_ms: 1500,
+    runs: RUNS,
+  }),
+);
+console.log(JSON.stringify({ bench: 'dashboards', figure: 'dashboard_315_server_cpu_per_refresh_ms', cpu_ms: Math.round(cpu / REFRESHES), wall_ms: Math.round(wall / REFRESHES), refreshes: REFRESHES }));
+await stack.browser.close();
+await stopSightline(stack.sightline);

@@ -11,10 +11,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compressSnappyBody } from '../src/metrics/remote/codec/index.js';
 import { REPO_ROOT, type SpawnedSightline } from './helpers/process.js';
-import { encodeV1, type PbSeriesV1 } from './helpers/remote-write-protos.js';
-import { artifactsDir, buildWebApp, chromiumAvailable, launchChromium, signIn, startAllInOne, stopSightline } from './ui-browser.js';
+import type { PbSeriesV1 } from './helpers/remote-write-protos.js';
+import { artifactsDir, chromiumAvailable, stopSightline } from './ui-browser.js';
+import { startDashboardStack } from './ui-dashboards-stack.js';
 import { requirePeer } from './ui-peers.js';
 
 const PASSWORD = 'dash-e2e-password';
@@ -92,31 +92,15 @@ describe.runIf(enabled)('dashboards in Chromium: a public Grafana dashboard impo
   let base: string;
   let browser: BrowserContext;
   let page: Page;
-  let nodeUrl: string;
+  let nodeUrl = '';
   const shots = artifactsDir('ui-dashboards');
-  const auth = { authorization: `Basic ${Buffer.from(`admin:${PASSWORD}`).toString('base64')}`, 'content-type': 'application/json' };
+  let auth: Record<string, string>;
   const shot = (name: string) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
 
   beforeAll(async () => {
-    const [webDir, b] = await Promise.all([buildWebApp(), launchChromium()]);
-    browser = b;
-    let ports: Record<string, number>;
-    ({ sightline, ports } = await startAllInOne(webDir, PASSWORD));
-    base = `http://127.0.0.1:${ports.ui}`;
-    const write = await fetch(`http://127.0.0.1:${ports.prometheus}/api/v1/write`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0' },
-      body: compressSnappyBody(encodeV1(nodeSeries(Date.now() - 5_000))),
-    });
-    expect(write.status, await write.text()).toBe(204);
-    for (const dashboard of [FIXTURE, BAD_INPUT]) {
-      const res = await fetch(`${base}/api/dashboards/import`, { method: 'POST', headers: auth, body: JSON.stringify({ dashboard, overwrite: true, inputs: [] }) });
-      const body = (await res.json()) as { importedUrl: string };
-      expect(res.status, JSON.stringify(body)).toBe(200);
-      if (dashboard === FIXTURE) nodeUrl = body.importedUrl;
-    }
-    page = browser.pages()[0] ?? (await browser.newPage());
-    await signIn(page, base, PASSWORD);
+    let urls: string[];
+    ({ sightline, browser, page, base, auth, urls } = await startDashboardStack(PASSWORD, nodeSeries(Date.now() - 5_000), [FIXTURE, BAD_INPUT]));
+    nodeUrl = urls[0]!;
   }, 90_000);
 
   afterAll(async () => {
@@ -256,5 +240,23 @@ describe.runIf(enabled)('dashboards in Chromium: a public Grafana dashboard impo
     // the API holds what the page shows
     const api = (await (await fetch(`${base}/api/dashboards/uid/bad-input`, { headers: auth })).json()) as { dashboard: { title: string; version: number } };
     expect(api.dashboard).toMatchObject({ title: 'Bad input', version: 3 });
+  });
+
+  it('saves a copy under a new title and deletes it', async () => {
+    await page.fill('[data-testid=settings-copy-title]', 'Bad input copy');
+    await page.click('[data-testid=dashboard-save-copy]');
+    await page.waitForURL((u) => u.pathname.endsWith('/bad-input-copy') && !u.pathname.startsWith('/d/bad-input/'));
+    await expect.poll(() => page.locator('[data-testid=dashboard-title]').textContent(), { timeout: 10_000 }).toBe('Bad input copy');
+    const copyUid = new URL(page.url()).pathname.split('/')[2]!;
+    const copy = (await (await fetch(`${base}/api/dashboards/uid/${copyUid}`, { headers: auth })).json()) as { dashboard: { panels: unknown[]; version: number } };
+    expect(copy.dashboard.version).toBe(1);
+    expect(copy.dashboard.panels).toEqual(BAD_INPUT.panels);
+    // the original is untouched
+    expect(((await (await fetch(`${base}/api/dashboards/uid/bad-input`, { headers: auth })).json()) as { dashboard: { title: string } }).dashboard.title).toBe('Bad input');
+    page.once('dialog', (d) => void d.accept());
+    await page.click('[data-testid=dashboard-delete]');
+    await page.waitForURL((u) => u.pathname === '/dashboards');
+    expect((await fetch(`${base}/api/dashboards/uid/${copyUid}`, { headers: auth })).status).toBe(404);
+    await expect.poll(() => page.locator('[data-testid=dashboard-link]').allTextContents(), { timeout: 10_000 }).not.toContain('Bad input copy');
   });
 });

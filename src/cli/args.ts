@@ -80,6 +80,8 @@ Commands:
   sightline tokens hash < token        the SHA-256 of an existing token
   sightline tokens bcrypt [--user NAME] [--cost N] < password
                                        a bcrypt hash for the web configuration's basic_auth_users
+  sightline export dashboards DIR [--url URL]
+                                       every dashboard as Grafana JSON files (backup)
 `;
 
 export function parseCliArgs(argv: string[]): CliOptions {

@@ -7,6 +7,7 @@ import { USAGE, UsageError, parseCliArgs } from './args.js';
 import { formatBanner, wantBanner } from './banner.js';
 import { runCheck } from './check.js';
 import { runTokens } from './tokens.js';
+import { runExport } from './export.js';
 import { loadSightlineConfig } from './load-config.js';
 import { startSightline } from './sightline.js';
 import { version } from '../lib/version.js';
@@ -17,6 +18,7 @@ async function main(argv: string[]): Promise<number> {
     const out = { stdout: (s: string) => process.stdout.write(s), stderr: (s: string) => process.stderr.write(s) };
     return runTokens(argv.slice(1), out, () => readFileSync(0, 'utf8'));
   }
+  if (argv[0] === 'export') return runExport(argv.slice(1), { stdout: (s: string) => process.stdout.write(s), stderr: (s: string) => process.stderr.write(s) });
   let opts;
   let config;
   try {

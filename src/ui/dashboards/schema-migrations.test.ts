@@ -29,6 +29,11 @@ describe('rowsToPanels', () => {
     expect(new Set(panels.map((p) => p.id)).size).toBe(panels.length);
   });
 
+  it('gives an old panel of a few pixels (315\'s `height: "1px"` singlestats) at least three cells, as Grafana does', () => {
+    const panels = rowsToPanels([{ height: '250px', panels: [{ id: 1, span: 4, height: '180px' }, { id: 2, span: 2, height: '1px' }] }]);
+    expect(panels.map((p) => p.gridPos)).toEqual([{ x: 0, y: 0, w: 8, h: 5 }, { x: 8, y: 0, w: 4, h: 3 }]);
+  });
+
   it('adds no row panel for a single untitled row', () => {
     const panels = rowsToPanels([{ height: 250, panels: [{ id: 1, span: 12 }] }]);
     expect(panels).toEqual([{ id: 1, gridPos: { x: 0, y: 0, w: 24, h: 7 } }]);
@@ -71,6 +76,15 @@ describe('migrateDashboard', () => {
     expect((d.templating as { list: unknown[] }).list[0]).toMatchObject({ datasource: { type: 'loki', uid: 'loki-uid' } });
     // the input is left as it was
     expect(old.rows).toHaveLength(1);
+  });
+
+  it('keeps a unitless singlestat\'s postfix or prefix as a custom unit', () => {
+    const old = {
+      schemaVersion: 12,
+      rows: [{ panels: [{ id: 1, span: 4, type: 'singlestat', format: 'none', postfix: ' cores' }, { id: 2, span: 4, type: 'singlestat', prefix: '$' }, { id: 3, span: 4, type: 'singlestat', format: 'bytes', postfix: ' used' }] }],
+    };
+    const units = (migrateDashboard(old, DS).panels as { fieldConfig: { defaults: { unit?: string } } }[]).map((p) => p.fieldConfig.defaults.unit);
+    expect(units).toEqual(['suffix: cores', 'prefix:$', 'bytes']);
   });
 
   it('leaves a current dashboard alone and migrates panels nested in collapsed rows', () => {

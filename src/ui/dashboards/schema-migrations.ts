@@ -26,6 +26,10 @@ export interface DatasourceRef {
 const GRID_COLUMNS = 24;
 const CELL_PX = 30 + 8;
 const DEFAULT_ROW_PX = 250;
+/** Grafana's migration gives no panel less than three cells (an old `height: "1px"` still shows its value). */
+const MIN_PANEL_PX = 30 * 3;
+/** Grid cells for an old pixel height. */
+const cells = (height: unknown): number => Math.ceil(Math.max(MIN_PANEL_PX, num(height, DEFAULT_ROW_PX)) / CELL_PX);
 
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const num = (v: unknown, d: number): number => {
@@ -41,7 +45,7 @@ export function rowsToPanels(rows: Json[]): Panel[] {
   // One row without a visible title and not collapsed needs no row panel (Grafana's rule).
   const showRows = rows.length > 1 || rows.some((r) => r.showTitle === true || r.collapse === true);
   for (const row of rows) {
-    const h = Math.ceil(num(row.height, DEFAULT_ROW_PX) / CELL_PX);
+    const h = cells(row.height);
     const collapsed = row.collapse === true;
     const rowPanel: Panel | undefined = showRows ? { id: nextId++, type: 'row', title: typeof row.title === 'string' ? row.title : '', collapsed, gridPos: { x: 0, y, w: GRID_COLUMNS, h: 1 }, panels: [] } : undefined;
     if (rowPanel) {
@@ -53,7 +57,7 @@ export function rowsToPanels(rows: Json[]): Panel[] {
     let lineH = 0;
     for (const p of Array.isArray(row.panels) ? row.panels.filter(isObj) : []) {
       const w = Math.min(GRID_COLUMNS, Math.max(1, Math.round(num(p.span, 12) * 2)));
-      const ph = p.height !== undefined ? Math.ceil(num(p.height, DEFAULT_ROW_PX) / CELL_PX) : h;
+      const ph = p.height !== undefined ? cells(p.height) : h;
       if (x + w > GRID_COLUMNS) {
         x = 0;
         y += lineH;
@@ -100,6 +104,9 @@ function migrateSinglestat(p: Panel): Panel {
   const gauge = isObj(p.gauge) && p.gauge.show === true;
   const defaults: Json = { thresholds: singlestatThresholds(p.thresholds, p.colors), mappings: [] };
   if (typeof p.format === 'string' && p.format !== 'none') defaults.unit = p.format;
+  // a unitless singlestat's text around the value (`postfix: " cores"`) becomes a custom unit, as Grafana migrates it
+  else if (typeof p.postfix === 'string' && p.postfix.trim() !== '') defaults.unit = `suffix:${p.postfix}`;
+  else if (typeof p.prefix === 'string' && p.prefix.trim() !== '') defaults.unit = `prefix:${p.prefix}`;
   if (typeof p.decimals === 'number') defaults.decimals = p.decimals;
   if (gauge && isObj(p.gauge)) {
     if (typeof p.gauge.minValue === 'number') defaults.min = p.gauge.minValue;

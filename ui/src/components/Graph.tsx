@@ -18,6 +18,8 @@ export interface GraphOptions {
   yMax?: number;
   /** Hide the legend below the graph. */
   hideLegend?: boolean;
+  /** Marks on the time axis (dashboards' annotations): a line at `time`, a band to `end`; milliseconds. */
+  annotations?: { time: number; end?: number; color: string; title: string; text: string }[];
 }
 
 const pad2 = (n: number) => String(n).padStart(2, '0');
@@ -124,6 +126,34 @@ export function Graph(props: { data: GraphData; options: GraphOptions; height?: 
         })),
       ],
       hooks: {
+        draw: [
+          (u) => {
+            const marks = options.annotations ?? [];
+            const { left, top, width, height } = u.bbox;
+            let drawn = 0;
+            for (const a of marks) {
+              const x0 = u.valToPos(a.time / 1000, 'x', true);
+              const x1 = a.end !== undefined ? u.valToPos(a.end / 1000, 'x', true) : x0;
+              if (x1 < left || x0 > left + width) continue;
+              drawn++;
+              u.ctx.save();
+              u.ctx.fillStyle = a.color;
+              u.ctx.strokeStyle = a.color;
+              if (x1 > x0) {
+                u.ctx.globalAlpha = 0.15;
+                u.ctx.fillRect(Math.max(left, x0), top, Math.min(left + width, x1) - Math.max(left, x0), height);
+                u.ctx.globalAlpha = 1;
+              }
+              u.ctx.setLineDash([4, 3]);
+              u.ctx.beginPath();
+              u.ctx.moveTo(x0, top);
+              u.ctx.lineTo(x0, top + height);
+              u.ctx.stroke();
+              u.ctx.restore();
+            }
+            el.setAttribute('data-annotations', String(drawn));
+          },
+        ],
         // the y-axis range drawn, for layout checks (tests) and the curious
         setScale: [(u, key) => key === 'y' && el.setAttribute('data-y-min', String(u.scales.y.min))],
         setCursor: [
@@ -179,7 +209,7 @@ export function Graph(props: { data: GraphData; options: GraphOptions; height?: 
       plot.current?.destroy();
       plot.current = null;
     };
-  }, [data, options.stacked, options.unit, options.bars, options.format, options.yMin, options.yMax, visible, props.height]);
+  }, [data, options.stacked, options.unit, options.bars, options.format, options.yMin, options.yMax, options.annotations, visible, props.height]);
 
   const last = (vals: (number | null)[]) => {
     for (let i = vals.length - 1; i >= 0; i--) if (vals[i] !== null) return vals[i];

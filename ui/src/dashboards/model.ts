@@ -3,6 +3,8 @@
  * so `rows` are `gridPos` panels, `graph` is `timeseries`, `singlestat` is `stat`, datasources are `{type, uid}`).
  */
 
+import type { Transformation } from './transformations.js';
+
 export interface GridPos {
   x: number;
   y: number;
@@ -65,6 +67,14 @@ export interface Panel {
   timeFrom?: string;
   timeShift?: string;
   repeat?: string;
+  repeatDirection?: string;
+  maxPerRow?: number;
+  /** Set on the copies of a repeated panel: the repeat variable's one value for this copy. */
+  scopedVars?: Record<string, string>;
+  repeatPanelId?: number;
+  transformations?: Transformation[];
+  /** Panel links (Grafana's `links`: title, url, targetBlank). */
+  links?: { title?: string; url?: string; targetBlank?: boolean; includeVars?: boolean; keepTime?: boolean }[];
 }
 
 export interface VariableOption {
@@ -109,6 +119,7 @@ export interface Dashboard {
 
 export interface DashboardMeta {
   canSave?: boolean;
+  canDelete?: boolean;
   canEdit?: boolean;
   folderTitle?: string;
   folderUid?: string;

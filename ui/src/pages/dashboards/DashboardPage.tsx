@@ -4,6 +4,12 @@ import { apiFetch, listDatasources, type Datasource } from '../../lib/api';
 import { navigate, useLocation } from '../../lib/router';
 import { parsePromDuration, resolveRange, type TimeRange } from '../../lib/time';
 import { layoutPanels, GAP_PX, CELL_PX, GRID_COLUMNS } from '../../dashboards/layout';
+import { expandRepeats } from '../../dashboards/repeats';
+import { runPanelQueries } from '../../dashboards/panel-query';
+import { annotationEvents, annotationPanel, isQueryAnnotation, type AnnotationEvent, type AnnotationQuery } from '../../dashboards/annotations';
+import { interpolate } from '../../dashboards/interpolate';
+import type { DashboardLink } from '../../dashboards/links';
+import { DashboardLinks } from './DashboardLinks';
 import type { Dashboard, DashboardMeta } from '../../dashboards/model';
 import type { QueryContext } from '../../dashboards/panel-query';
 import { resolveVariables, valuesMap, type VariableState } from '../../dashboards/variables';
@@ -158,7 +164,21 @@ export function DashboardPage(props: PageProps) {
     return { datasources: loaded.datasources, vars: valuesMap(states, vctx), fromMs: resolved.start, toMs: resolved.end, dashboardTitle: loaded.dashboard.title ?? '' };
   }, [loaded, states, resolved]);
 
-  const placed = useMemo(() => layoutPanels(dashboard?.panels ?? [], collapsed), [dashboard, collapsed]);
+  // repeated panels expand for the variables' current values
+  // query annotations (Prometheus regions, Loki lines), run with the dashboard's context and drawn on its graphs
+  const [annotations, setAnnotations] = useState<AnnotationEvent[]>([]);
+  useEffect(() => {
+    const list = ((dashboard?.annotations as { list?: AnnotationQuery[] } | undefined)?.list ?? []).filter(isQueryAnnotation);
+    if (!ctxBase || list.length === 0) return setAnnotations([]);
+    const ac = new AbortController();
+    const ctx = { ...ctxBase, widthPx: gridWidth.current };
+    void Promise.all(list.map((a) => runPanelQueries(annotationPanel(a), ctx, ac.signal).then((d) => annotationEvents(a, d), () => [] as AnnotationEvent[]))).then((all) => {
+      if (!ac.signal.aborted) setAnnotations(all.flat());
+    });
+    return () => ac.abort();
+  }, [dashboard, ctxBase]);
+
+  const placed = useMemo(() => layoutPanels(expandRepeats(dashboard?.panels ?? [], ctxBase?.vars), collapsed), [dashboard, collapsed, ctxBase]);
   const visibleKeys = placed.filter((p) => p.panel.type !== 'row').map((p) => p.key);
 
   // one query context per panel width (the width sets maxDataPoints), made when first needed: expanding a row
@@ -218,6 +238,7 @@ export function DashboardPage(props: PageProps) {
       {settings && <DashboardSettings key={dashboard.version} dashboard={dashboard} meta={loaded.meta} onClose={() => setSettings(false)} onSaved={() => setGeneration((g) => g + 1)} />}
       {resolved.error && <div className="alert error">{resolved.error}</div>}
       {states && <VariableBar states={states} onChange={onVariable} />}
+      {ctxBase && Array.isArray(dashboard.links) && <DashboardLinks links={dashboard.links as DashboardLink[]} vars={ctxBase.vars} variableNames={models.map((m) => m.name)} range={range} self={dashboard.uid} />}
       <div
         ref={gridRef}
         className="dash-grid"
@@ -228,7 +249,7 @@ export function DashboardPage(props: PageProps) {
         {placed.map((p) => {
           const style = { gridColumn: `${p.pos.x + 1} / span ${p.pos.w}`, gridRow: `${p.pos.y + 1} / span ${p.pos.h}` };
           if (p.panel.type === 'row') {
-            const title = ctxBase ? p.panel.title ?? '' : p.panel.title;
+            const title = ctxBase ? interpolate(p.panel.title ?? '', ctxBase.vars, { defaultFormat: 'raw', ...(p.panel.scopedVars ? { scoped: p.panel.scopedVars } : {}) }) : p.panel.title;
             return (
               <div key={p.key} className="dash-row" style={style} data-testid="dashboard-row" data-collapsed={String(p.collapsed)}>
                 <button className="link" onClick={() => setCollapsed(new Map(collapsed).set(p.key, !p.collapsed))}>
@@ -240,7 +261,7 @@ export function DashboardPage(props: PageProps) {
           const ctx = contextFor(p.pos.w);
           return (
             <div key={p.key} style={style} className="dash-cell">
-              {ctx ? <PanelView panel={p.panel} ctx={ctx} h={p.pos.h} onState={stateHandlers.get(p.key)!} /> : <div className="dash-panel loading" data-testid="dashboard-panel" data-state="loading" />}
+              {ctx ? <PanelView panel={p.panel} ctx={ctx} h={p.pos.h} onState={stateHandlers.get(p.key)!} annotations={annotations} /> : <div className="dash-panel loading" data-testid="dashboard-panel" data-state="loading" />}
             </div>
           );
         })}

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { apiFetch } from '../../lib/api';
+import { navigate } from '../../lib/router';
 import { formatDateTime } from '../../lib/time';
 import type { Dashboard, DashboardMeta } from '../../dashboards/model';
 
@@ -22,6 +23,7 @@ export function DashboardSettings(props: { dashboard: Dashboard; meta: Dashboard
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
   const [versions, setVersions] = useState<VersionInfo[] | undefined>();
+  const [copyTitle, setCopyTitle] = useState(`${d.title ?? ''} Copy`);
 
   useEffect(() => {
     let live = true;
@@ -48,6 +50,20 @@ export function DashboardSettings(props: { dashboard: Dashboard; meta: Dashboard
   };
   const save = () =>
     act(() => apiFetch('/api/dashboards/db', { method: 'POST', body: JSON.stringify({ dashboard: { ...d, title }, message, folderUid: props.meta.folderUid ?? '', overwrite: false }) }));
+  /** Grafana's "Save as": a new dashboard (no id, uid or version) with the copy's title, in the same folder; then opened. */
+  const saveCopy = () =>
+    act(async () => {
+      const { id: _id, uid: _uid, version: _v, ...rest } = d;
+      const r = await apiFetch<{ url: string }>('/api/dashboards/db', { method: 'POST', body: JSON.stringify({ dashboard: { ...rest, title: copyTitle }, folderUid: props.meta.folderUid ?? '', overwrite: false, message: `Copy of ${d.title ?? ''}` }) });
+      navigate(r.url);
+    });
+  const remove = () => {
+    if (!window.confirm(`Delete dashboard "${d.title ?? ''}"?`)) return;
+    void act(async () => {
+      await apiFetch(`/api/dashboards/uid/${encodeURIComponent(d.uid ?? '')}`, { method: 'DELETE' });
+      navigate('/dashboards');
+    });
+  };
   const restore = (version: number) => act(() => apiFetch(`/api/dashboards/uid/${encodeURIComponent(d.uid ?? '')}/restore`, { method: 'POST', body: JSON.stringify({ version }) }));
 
   return (
@@ -68,6 +84,18 @@ export function DashboardSettings(props: { dashboard: Dashboard; meta: Dashboard
       <button className="btn primary" data-testid="dashboard-save" disabled={busy || props.meta.canSave === false || title.trim() === ''} onClick={() => void save()}>
         Save dashboard
       </button>
+      <label>
+        Copy title
+        <input data-testid="settings-copy-title" value={copyTitle} onChange={(e) => setCopyTitle(e.target.value)} />
+      </label>
+      <div className="dash-settings-actions">
+        <button className="btn secondary" data-testid="dashboard-save-copy" disabled={busy || props.meta.canEdit === false || copyTitle.trim() === ''} onClick={() => void saveCopy()}>
+          Save as copy
+        </button>
+        <button className="btn danger" data-testid="dashboard-delete" disabled={busy || props.meta.canDelete === false} onClick={remove}>
+          Delete dashboard
+        </button>
+      </div>
       {error && <div className="alert error" data-testid="settings-error">{error}</div>}
       <h4>Versions</h4>
       <table className="result-table" data-testid="dashboard-versions">

@@ -1,19 +1,27 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { interpolate } from '../../dashboards/interpolate';
 import { gridHeightPx } from '../../dashboards/layout';
 import type { Panel } from '../../dashboards/model';
+import { scopedValue } from '../../dashboards/repeats';
+import { linkUrl } from '../../dashboards/links';
+import type { AnnotationEvent } from '../../dashboards/annotations';
+import { PanelInspect } from './PanelInspect';
 import { runPanelQueries, type PanelData, type QueryContext } from '../../dashboards/panel-query';
+import { BarChartPanel } from './panels/BarChartPanel';
 import { BarGaugePanel } from './panels/BarGaugePanel';
 import { hasValues } from './panels/field';
 import { GaugePanel } from './panels/GaugePanel';
+import { HeatmapPanel } from './panels/HeatmapPanel';
 import { LogsPanel } from './panels/LogsPanel';
+import { PieChartPanel } from './panels/PieChartPanel';
+import { StateTimelinePanel } from './panels/StateTimelinePanel';
 import { StatPanel } from './panels/StatPanel';
 import { TablePanel } from './panels/TablePanel';
 import { TextPanel } from './panels/TextPanel';
 import { TimeseriesPanel } from './panels/TimeseriesPanel';
 
 /** Panel types drawn from query data; `text` needs no query; anything else gets the "unsupported" placeholder. */
-const QUERY_TYPES = new Set(['timeseries', 'graph', 'stat', 'singlestat', 'gauge', 'bargauge', 'table', 'table-old', 'logs']);
+const QUERY_TYPES = new Set(['timeseries', 'graph', 'stat', 'singlestat', 'gauge', 'bargauge', 'table', 'table-old', 'logs', 'heatmap', 'state-timeline', 'piechart', 'barchart']);
 const HEADER_PX = 28;
 
 export type PanelState = 'loading' | 'done' | 'error' | 'unsupported';
@@ -23,12 +31,18 @@ export type PanelState = 'loading' | 'done' | 'error' | 'unsupported';
  * answer wins), and the body drawn by type. A failing query shows its message in place; other panels are not
  * affected. `onState` reports when the panel has drawn, for the dashboard's "all panels drawn" mark.
  */
-export function PanelView(props: { panel: Panel; ctx: QueryContext; h: number; onState: (s: PanelState) => void }) {
-  const { panel, ctx } = props;
+export function PanelView(props: { panel: Panel; ctx: QueryContext; h: number; onState: (s: PanelState) => void; annotations?: AnnotationEvent[] }) {
+  const { panel } = props;
+  // a repeated panel's copy sees the repeat variable as its one value
+  const ctx = useMemo(
+    () => (panel.scopedVars ? { ...props.ctx, vars: new Map([...props.ctx.vars, ...Object.entries(panel.scopedVars).map(([k, v]) => [k, scopedValue(v)] as const)]) } : props.ctx),
+    [props.ctx, panel],
+  );
   const type = panel.type ?? 'timeseries';
   const supported = QUERY_TYPES.has(type) || type === 'text';
   const [data, setData] = useState<PanelData | undefined>();
   const [failure, setFailure] = useState<string | undefined>();
+  const [inspect, setInspect] = useState(false);
   // the latest callback, without re-running the queries when it changes (a row expanded elsewhere)
   const onStateRef = useRef(props.onState);
   onStateRef.current = props.onState;
@@ -93,13 +107,25 @@ export function PanelView(props: { panel: Panel; ctx: QueryContext; h: number; o
       case 'table-old':
         body = <TablePanel panel={panel} data={data} />;
         break;
+      case 'heatmap':
+        body = <HeatmapPanel panel={panel} data={data} height={bodyPx} />;
+        break;
+      case 'state-timeline':
+        body = <StateTimelinePanel panel={panel} data={data} />;
+        break;
+      case 'piechart':
+        body = <PieChartPanel panel={panel} data={data} />;
+        break;
+      case 'barchart':
+        body = <BarChartPanel panel={panel} data={data} />;
+        break;
       case 'logs': {
         const o = (panel.options ?? {}) as { showTime?: boolean; wrapLogMessage?: boolean };
         body = <LogsPanel rows={data.logs} showTime={o.showTime !== false} wrap={o.wrapLogMessage === true} />;
         break;
       }
       default:
-        body = <TimeseriesPanel panel={panel} data={data} height={bodyPx} />;
+        body = <TimeseriesPanel panel={panel} data={data} height={bodyPx} annotations={props.annotations} />;
     }
   } else if (!data && !failure) {
     body = <div className="panel-loading muted">Loading…</div>;
@@ -119,7 +145,18 @@ export function PanelView(props: { panel: Panel; ctx: QueryContext; h: number; o
             ⚠ Error
           </span>
         )}
+        {(panel.links ?? []).map((l, i) => (
+          <a key={i} className="dash-panel-link" data-testid="panel-link" href={linkUrl(l, ctx.vars, [...ctx.vars.keys()], { from: String(ctx.fromMs), to: String(ctx.toMs) })} target={l.targetBlank ? '_blank' : undefined} rel={l.targetBlank ? 'noreferrer' : undefined} title={l.title}>
+            ↗
+          </a>
+        ))}
+        {supported && type !== 'text' && (
+          <button className="link dash-panel-inspect" data-testid="panel-inspect-open" title="Inspect" onClick={() => setInspect(true)}>
+            ⓘ
+          </button>
+        )}
       </div>
+      {inspect && <PanelInspect panel={panel} data={data} title={title} onClose={() => setInspect(false)} />}
       <div className="dash-panel-body" style={{ height: bodyPx }}>
         {errors.length > 0 && <div className="panel-error-text" data-testid="panel-error-text">{errors.join('\n')}</div>}
         {body}

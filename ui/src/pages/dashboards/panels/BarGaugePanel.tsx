@@ -12,7 +12,7 @@ export function BarGaugePanel(props: { panel: Panel; data: PanelData }) {
   return (
     <div className="bargauge">
       {values.map((v, i) => {
-        const shown = displayValue(v.value, f);
+        const shown = displayValue(v.value, v.config);
         const pct = v.value === null ? 0 : Math.min(100, Math.max(0, ((v.value - min) / (max - min || 1)) * 100));
         return (
           <div key={i} className="bargauge-row" data-testid="bargauge-value">

@@ -25,7 +25,7 @@ export function GaugePanel(props: { panel: Panel; data: PanelData }) {
   return (
     <div className="gauge-grid">
       {values.map((v, i) => {
-        const shown = displayValue(v.value, f);
+        const shown = displayValue(v.value, v.config);
         const bands = steps.map((s, k) => ({ from: s.value === null ? 0 : frac(f.thresholds?.mode === 'percentage' ? min + ((max - min) * s.value) / 100 : s.value), to: k + 1 < steps.length ? frac(f.thresholds?.mode === 'percentage' ? min + ((max - min) * (steps[k + 1]!.value ?? 0)) / 100 : (steps[k + 1]!.value ?? min)) : 1, color: thresholdColor(s.value ?? min, steps, 'absolute') }));
         return (
           <div key={i} className="gauge-item" data-testid="gauge-value">

@@ -1,7 +1,7 @@
 import { displayValue } from '../../../dashboards/display';
 import type { Panel } from '../../../dashboards/model';
 import type { PanelData } from '../../../dashboards/panel-query';
-import { fieldDefaults, reducedValues } from './field';
+import { reducedValues } from './field';
 
 /** A small sparkline of the series behind a stat value. */
 function Sparkline(props: { values: (number | null)[]; color: string }) {
@@ -21,14 +21,13 @@ function Sparkline(props: { values: (number | null)[]; color: string }) {
 
 /** Stat panels: one big value per series (reduced as `reduceOptions` says), coloured by thresholds or mappings. */
 export function StatPanel(props: { panel: Panel; data: PanelData }) {
-  const f = fieldDefaults(props.panel);
   const o = (props.panel.options ?? {}) as { colorMode?: string; graphMode?: string; textMode?: string };
   const values = reducedValues(props.panel, props.data);
   const showName = o.textMode === 'value_and_name' || o.textMode === 'name' || (o.textMode !== 'value' && values.length > 1);
   return (
     <div className="stat-grid">
       {values.map((v, i) => {
-        const shown = displayValue(v.value, f);
+        const shown = displayValue(v.value, v.config);
         const bg = o.colorMode === 'background' || o.colorMode === 'background_solid';
         return (
           <div key={i} className="stat-item" data-testid="stat-value" style={bg ? { background: shown.color } : undefined}>

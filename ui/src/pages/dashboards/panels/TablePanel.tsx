@@ -1,40 +1,55 @@
-import { formatUnit, reduce } from '../../../dashboards/display';
+import { displayValue } from '../../../dashboards/display';
 import type { Panel } from '../../../dashboards/model';
+import { fieldConfigFor } from '../../../dashboards/overrides';
 import type { PanelData } from '../../../dashboards/panel-query';
-import { fieldDefaults } from './field';
+import { applyTransformations, seriesFrames, tableFrames, type Field, type Frame } from '../../../dashboards/transformations';
 
 /**
- * Table panels: one row per label set, the labels as columns and one value column per query (`Value #A`, or
- * `Value` for one query), as Grafana's table format and merge show Prometheus results. Range data is reduced to
- * its last value.
+ * The frame a table panel shows. Without transformations: one row per label set, the labels as columns and one
+ * value column per query (`Value #A`, or `Value` for one query), as Grafana's table format and merge show
+ * Prometheus results. With transformations: they run on the queries' frames (the table format's frames when the
+ * targets ask for `table` or are instant, else a frame per series) and the first resulting frame is shown.
  */
+export function tableFrame(panel: Panel, data: PanelData): { frame: Frame | undefined; unsupported: string[] } {
+  const list = panel.transformations ?? [];
+  if (!list.some((t) => !t.disabled)) return { frame: applyTransformations(tableFrames(data), [{ id: 'merge' }]).frames[0], unsupported: [] };
+  const tabular = (panel.targets ?? []).every((t) => t.format === 'table' || t.instant === true);
+  const { frames, unsupported } = applyTransformations(tabular ? tableFrames(data) : seriesFrames(data), list);
+  return { frame: frames[0], unsupported };
+}
+
+function cellText(panel: Panel, field: Field, frame: Frame, v: Field['values'][number]): { text: string; color?: string } {
+  if (v === null) return { text: '' };
+  if (field.type === 'time') return { text: new Date(Number(v)).toLocaleString() };
+  if (typeof v === 'string') return { text: v };
+  const config = fieldConfigFor(panel.fieldConfig, { name: field.name, refId: frame.refId, type: field.type });
+  const shown = displayValue(v, config);
+  const colored = (config.custom as { displayMode?: string; cellOptions?: { type?: string } } | undefined) ?? {};
+  return { text: shown.text, ...(colored.displayMode === 'color-text' || colored.cellOptions?.type === 'color-text' ? { color: shown.color } : {}) };
+}
+
+/** Table panels: the frame above, numbers with each column's unit, mappings and overrides. */
 export function TablePanel(props: { panel: Panel; data: PanelData }) {
-  const f = fieldDefaults(props.panel);
-  const refIds = [...new Set(props.data.series.map((s) => s.refId))];
-  const valueCol = (r: string) => (refIds.length > 1 ? `Value #${r}` : 'Value');
-  const labelCols = [...new Set(props.data.series.flatMap((s) => Object.keys(s.labels)))].sort();
-  const rows = new Map<string, { labels: Record<string, string>; values: Record<string, number | null> }>();
-  for (const s of props.data.series) {
-    const key = labelCols.map((c) => s.labels[c] ?? '').join('\u0000');
-    const row = rows.get(key) ?? { labels: s.labels, values: {} };
-    row.values[valueCol(s.refId)] = reduce(s.values, 'lastNotNull');
-    rows.set(key, row);
-  }
-  const valueCols = refIds.map(valueCol);
+  const { frame, unsupported } = tableFrame(props.panel, props.data);
+  const fields = frame?.fields ?? [];
+  const rows = fields[0]?.values.length ?? 0;
+  const title = (f: Field) => fieldConfigFor(props.panel.fieldConfig, { name: f.name, refId: frame?.refId, type: f.type }).displayName || f.name;
   return (
     <div className="dash-table">
+      {unsupported.length > 0 && <div className="panel-note" data-testid="panel-unsupported-transform">Transformation not supported: {unsupported.join(', ')}</div>}
       <table className="result-table" data-testid="panel-table">
         <thead>
           <tr>
-            {labelCols.map((c) => <th key={c}>{c}</th>)}
-            {valueCols.map((c) => <th key={c} className="num">{c}</th>)}
+            {fields.map((f, i) => <th key={i} className={f.type === 'number' ? 'num' : undefined}>{title(f)}</th>)}
           </tr>
         </thead>
         <tbody>
-          {[...rows.values()].map((r, i) => (
-            <tr key={i}>
-              {labelCols.map((c) => <td key={c}>{r.labels[c] ?? ''}</td>)}
-              {valueCols.map((c) => <td key={c} className="num">{r.values[c] === undefined ? '' : formatUnit(r.values[c], f.unit, f.decimals)}</td>)}
+          {Array.from({ length: rows }, (_, r) => (
+            <tr key={r}>
+              {fields.map((f, i) => {
+                const c = cellText(props.panel, f, frame!, f.values[r] ?? null);
+                return <td key={i} className={f.type === 'number' ? 'num' : undefined} style={c.color ? { color: c.color } : undefined}>{c.text}</td>;
+              })}
             </tr>
           ))}
         </tbody>

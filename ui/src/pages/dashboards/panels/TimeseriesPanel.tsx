@@ -1,12 +1,13 @@
 import { useMemo } from 'react';
 import { Graph } from '../../../components/Graph';
 import { formatUnit } from '../../../dashboards/display';
+import type { AnnotationEvent } from '../../../dashboards/annotations';
 import type { Panel } from '../../../dashboards/model';
 import type { PanelData } from '../../../dashboards/panel-query';
 import { fieldDefaults } from './field';
 
 /** Time series (and migrated graph) panels on the app's uPlot graph: unit/decimals, min/max, stacking, legend. */
-export function TimeseriesPanel(props: { panel: Panel; data: PanelData; height: number }) {
+export function TimeseriesPanel(props: { panel: Panel; data: PanelData; height: number; annotations?: AnnotationEvent[] }) {
   const f = fieldDefaults(props.panel);
   const custom = f.custom ?? {};
   const stacking = (custom.stacking ?? {}) as { mode?: string };
@@ -26,10 +27,13 @@ export function TimeseriesPanel(props: { panel: Panel; data: PanelData; height: 
           stacked: stacking.mode === 'normal' || stacking.mode === 'percent',
           unit: 'short',
           bars: custom.drawStyle === 'bars',
+          // bars stand on zero (a count that is 1 in every bucket still shows as bars, not as a flat line on the axis)
+          yFromZero: custom.drawStyle === 'bars',
           format,
           ...(typeof f.min === 'number' ? { yMin: f.min } : {}),
           ...(typeof f.max === 'number' ? { yMax: f.max } : {}),
           hideLegend,
+          ...(props.annotations?.length ? { annotations: props.annotations } : {}),
         }}
       />
     </div>
