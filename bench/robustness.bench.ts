@@ -4,15 +4,24 @@
  * for ROBUSTNESS_BENCH_SECONDS (default 120) while a simple PromQL query and a simple LogQL query run every 100 ms.
  * Reports peak RSS against the limit, accepted vs refused pushes (503 + Retry-After are retried as Promtail does),
  * query p50/p99/max while loading, and then counts every acknowledged line by ID: none may be missing.
+ *
+ * Before that, the full-size rows of the hostile-input table (test/hostile/cases.ts: 4 GB gzip, 1 GB bombs,
+ * 500 MB snappy, 200k series, and 4x the fuzzed bodies of `npm test`) against a fresh stack, one JSON line per
+ * case with its status, time, slowest probe of another listener, RSS growth and violations.
+ * ROBUSTNESS_BENCH_PARTS=hostile,overload picks the parts (default both).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSightline, startedPorts, tempDir } from '../test/helpers/process.js';
+import { hostileCases, prepareBigBodies } from '../test/hostile/cases.js';
+import { violations } from '../test/hostile/check.js';
+import { HostileStack } from '../test/hostile/stack.js';
 
 const SECONDS = Number(process.env.ROBUSTNESS_BENCH_SECONDS ?? 120);
 const LIMIT_MB = Number(process.env.ROBUSTNESS_BENCH_MEMORY_LIMIT_MB ?? 600);
 const SENDERS = 6;
 const LINES_PER_PUSH = 2000;
+const PARTS = (process.env.ROBUSTNESS_BENCH_PARTS ?? 'hostile,overload').split(',');
 const report = (o: Record<string, unknown>) => console.log(JSON.stringify(o));
 
 function rssOf(pid: number): number {
@@ -25,7 +34,29 @@ function pct(xs: number[], p: number): number {
   return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : NaN;
 }
 
-async function main() {
+/** The hostile-input table at full size: every row once, with its figures. */
+async function hostile() {
+  await prepareBigBodies();
+  const cases = hostileCases({ big: true, fuzzPerTarget: 20, seed: 2020 });
+  const stack = new HostileStack();
+  await stack.start();
+  await stack.seed();
+  let failed = 0;
+  let worstProbe = 0;
+  let worstRss = 0;
+  for (const c of cases) {
+    const r = await stack.run(c);
+    const bad = violations(c, r);
+    if (bad.length) failed++;
+    worstProbe = Math.max(worstProbe, r.worstProbeMs);
+    worstRss = Math.max(worstRss, r.rssGrowthMb);
+    if (c.big || bad.length) report({ bench: 'robustness_hostile_case', case: c.name, status: r.grpcCode !== undefined ? `grpc ${r.grpcCode}` : r.status, ms: Math.round(r.ms), worst_probe_ms: Math.round(r.worstProbeMs), worst_probe: r.worstProbe, rss_growth_mb: Math.round(r.rssGrowthMb), violations: bad });
+  }
+  await stack.stop();
+  report({ bench: 'robustness_hostile', cases: cases.length, failed, worst_probe_ms: Math.round(worstProbe), worst_rss_growth_mb: Math.round(worstRss) });
+}
+
+async function overload() {
   const dir = tempDir('sightline-robustness-bench-');
   writeFileSync(
     join(dir, 'sightline.yaml'),
@@ -140,4 +171,5 @@ async function main() {
   });
 }
 
-await main();
+if (PARTS.includes('hostile')) await hostile();
+if (PARTS.includes('overload')) await overload();

@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { compressSync } from 'snappy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSightline, startedPorts, tempDir, waitFor, type SpawnedSightline } from './helpers/process.js';
+import { deepLogsRequest, deepTraceRequest, jaegerNestedLists } from './hostile/bodies.js';
 
 // Hostile input against the whole one-process stack: each case gets its expected status within its budget, and
 // every other listener keeps answering meanwhile (they share one event loop). Then acknowledged data survives
@@ -45,53 +46,6 @@ const longLine = 'a'.repeat(5000);
 
 function q(path: string, query: string, extra = ''): string {
   return `${path}?query=${encodeURIComponent(query)}${extra}`;
-}
-
-function varint(n: number): number[] {
-  const out: number[] = [];
-  while (n >= 0x80) {
-    out.push((n & 0x7f) | 0x80);
-    n >>>= 7;
-  }
-  out.push(n);
-  return out;
-}
-
-/** An AnyValue holding an array holding an AnyValue ... `depth` times, built in one pass. */
-function nestedAnyValue(depth: number): Buffer {
-  const a = [0];
-  const r: number[] = [];
-  for (let i = 0; i < depth; i++) {
-    r.push(1 + varint(a[i]).length + a[i]);
-    a.push(1 + varint(r[i]).length + r[i]);
-  }
-  const out = Buffer.alloc(a[depth]);
-  let p = 0;
-  for (let i = depth; i >= 1; i--) {
-    for (const b of [0x2a, ...varint(r[i - 1]), 0x0a, ...varint(a[i - 1])]) out[p++] = b;
-  }
-  return out;
-}
-
-/** A Jaeger Batch whose unknown field 9 holds lists nested `depth` deep. */
-function jaegerNestedLists(depth: number): Buffer {
-  const level = Buffer.from([15, 0, 0, 0, 1]);
-  const body = Buffer.alloc(depth * level.length);
-  for (let i = 0; i < depth; i++) level.copy(body, i * level.length);
-  return Buffer.concat([Buffer.from([15, 0, 9]), body, Buffer.from([15, 0, 0, 0, 0, 0])]);
-}
-
-const field = (tag: number, body: Buffer) => Buffer.concat([Buffer.from([tag, ...varint(body.length)]), body]);
-
-/** ExportTraceServiceRequest with one resource attribute whose value nests `depth` deep. */
-function deepTraceRequest(depth: number): Buffer {
-  const kv = Buffer.concat([field(0x0a, Buffer.from('k')), field(0x12, nestedAnyValue(depth))]);
-  return field(0x0a, field(0x0a, field(0x0a, kv)));
-}
-
-/** ExportLogsServiceRequest with one log record whose body nests `depth` deep. */
-function deepLogsRequest(depth: number): Buffer {
-  return field(0x0a, field(0x12, field(0x12, field(0x2a, nestedAnyValue(depth)))));
 }
 
 const CASES: Case[] = [

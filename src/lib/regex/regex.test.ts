@@ -49,3 +49,15 @@ describe('RE2 regexes', () => {
     expect(replaceAll(re, 'a@b c@d', '$2', { literal: true })).toBe('$2 $2');
   });
 });
+
+describe('fast-path patterns build the automaton only when asked for matches', () => {
+  it('matches literal alternatives by set and still gives exec/matchAll results', () => {
+    const alts = Array.from({ length: 10_000 }, (_, i) => `x${i}`);
+    const r = compileAnchored(alts.join('|'));
+    expect(r.test('x9999')).toBe(true);
+    expect(r.test('x10000')).toBe(false);
+    expect(r.groupNames).toEqual([]);
+    expect(compileAnchored('foo|bar').exec('bar')?.[0]).toBe('bar');
+    expect([...compileAnchored('ab.*').matchAll('abc')].map((m) => m[0])).toEqual(['abc']);
+  });
+});

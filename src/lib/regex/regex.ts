@@ -56,25 +56,35 @@ export function compileRegex(pattern: string, opts: CompileOptions = {}): Regex 
   let flags = 0;
   if (dotAll) flags |= RE2JS.DOTALL;
   if (ci) flags |= RE2JS.CASE_INSENSITIVE;
-  let re: RE2JS;
-  try {
-    // Validate the pattern as written, so the message quotes the user's text and not our wrapping.
-    RE2JS.compile(pattern);
-    re = RE2JS.compile(anchored ? `^(?:${pattern})$` : pattern, flags);
-  } catch (e) {
-    throw new RegexSyntaxError(pattern, (e as Error).message);
-  }
-  const names: string[] = new Array<string>(re.groupCount()).fill('');
-  const named = re.namedGroups() as Record<string, number>;
-  for (const [n, i] of Object.entries(named)) names[i - 1] = n;
   const fast = anchored && !ci ? anchoredFastPath(pattern, dotAll) : undefined;
+  const compile = (): RE2JS => {
+    try {
+      // Validate the pattern as written, so the message quotes the user's text and not our wrapping.
+      RE2JS.compile(pattern);
+      return RE2JS.compile(anchored ? `^(?:${pattern})$` : pattern, flags);
+    } catch (e) {
+      throw new RegexSyntaxError(pattern, (e as Error).message);
+    }
+  };
+  // A fast-path pattern (a literal, literal alternatives, a literal with .* around it) is valid RE2 without groups:
+  // the automaton is built only if something asks for matches. Building it for 10,000 alternatives takes seconds.
+  let compiled = fast ? undefined : compile();
+  const automaton = () => (compiled ??= compile());
+  const names: string[] = [];
+  if (compiled) {
+    names.length = compiled.groupCount();
+    names.fill('');
+    const named = compiled.namedGroups() as Record<string, number>;
+    for (const [n, i] of Object.entries(named)) names[i - 1] = n;
+  }
   return {
     source: pattern,
     groupNames: names,
-    test: fast ?? (anchored ? (s) => re.testExact(s) : (s) => re.test(s)),
-    exec: (s) => re.exec(s) as RegexMatch | null,
-    matchAll: (s) => re.matchAll(s) as IterableIterator<RegexMatch>,
+    test: fast ?? (anchored ? (s) => automaton().testExact(s) : (s) => automaton().test(s)),
+    exec: (s) => automaton().exec(s) as RegexMatch | null,
+    matchAll: (s) => automaton().matchAll(s) as IterableIterator<RegexMatch>,
     allSubmatchIndices: (s) => {
+      const re = automaton();
       const m = re.matcher(s);
       const out: number[][] = [];
       const groups = re.groupCount();

@@ -195,6 +195,13 @@ export function registerLogsRoutes(app: FastifyInstance, d: LogsApiDeps): void {
   });
 }
 
+/**
+ * A logfmt `key=value` starting a token. The key must follow the start of the line or whitespace: without that,
+ * every position inside a long token would retry the key and backtrack over the rest of it (quadratic, seconds on
+ * one 5,000-character line).
+ */
+const LOGFMT_PAIR = /(?<!\S)([A-Za-z_][\w.]*)=("(?:[^"\\]|\\.)*"|\S*)/g;
+
 /** `detected_fields`: fields found by json/logfmt in recent lines, with their type and cardinality. */
 async function detectFields(engine: LogqlEngine, tenant: string, expr: LogSelectorExpr, start: bigint, end: bigint, lineLimit: number) {
   const r = await engine.rangeQuery({ tenant, query: expr, start, end, stepMs: 1000, limit: lineLimit, direction: 'backward' });
@@ -220,7 +227,7 @@ async function detectFields(engine: LogqlEngine, tenant: string, expr: LogSelect
           pairs = [];
         }
       } else {
-        for (const m of line.matchAll(/([A-Za-z_][\w.]*)=("(?:[^"\\]|\\.)*"|\S*)/g)) pairs.push([m[1], m[2].replace(/^"|"$/g, '')]);
+        for (const m of line.matchAll(LOGFMT_PAIR)) pairs.push([m[1], m[2].replace(/^"|"$/g, '')]);
       }
       for (const [k, v] of pairs) {
         let f = fields.get(k);

@@ -18,6 +18,8 @@ import { buildInfo, config, flags, metadata, runtimeInfo, tsdbStatus } from './s
 import { targetMetadata, targets } from './targets-handler.js';
 
 const FORM = 'application/x-www-form-urlencoded';
+/** Go's `net/http` maxFormSize: the largest urlencoded POST body `ParseForm` reads. */
+const MAX_FORM_SIZE = 10 << 20;
 const JSON_TYPE = 'application/json';
 
 /** Whether an Accept-Encoding header allows gzip (listed without `q=0`). */
@@ -114,6 +116,8 @@ export function registerPrometheusApi(app: FastifyInstance, deps: PrometheusApiD
       // Go's ParseForm reads url-encoded bodies and ignores any other body; so do we (no 415, no JSON parsing).
       scope.removeAllContentTypeParsers();
       scope.addContentTypeParser(FORM, { parseAs: 'string' }, (_req, body, done) => {
+        // Go's ParseForm limit: a larger form is refused before it is parsed (parsing 10 MB holds the loop ~0.3 s).
+        if ((body as string).length > MAX_FORM_SIZE) return done(Object.assign(new Error('http: POST too large'), { statusCode: 400 }), undefined);
         done(null, new URLSearchParams(body as string));
       });
       scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, _body, done) => done(null, undefined));

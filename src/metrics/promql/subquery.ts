@@ -1,5 +1,7 @@
 import type { FloatHistogram } from '../../model/index.js';
 import type { SubqueryExpr } from './ast.js';
+import { PromqlError } from './types.js';
+import { TOO_MANY_SAMPLES } from './query-context.js';
 import type { Evaluator } from './evaluator.js';
 import type { RangeVector, RawSeries } from './values.js';
 
@@ -15,6 +17,9 @@ export async function evalSubquery(ev: Evaluator, sq: SubqueryExpr): Promise<Ran
   let start = step * Math.trunc(first / step);
   if (start <= first) start += step;
   const series: RawSeries[] = [];
+  // Each step of the subquery is at least one sample for any series it yields: more steps than the sample limit can
+  // only end in Prometheus's too-many-samples error, so refuse before the step arrays are allocated ([1y:1ms]).
+  if (start <= last && Math.floor((last - start) / step) + 1 > ev.ctx.maxSamples) throw new PromqlError('execution', TOO_MANY_SAMPLES);
   if (start <= last) {
     // A child evaluator over the subquery's steps: stats decoding (see statsDecoding) does not reach into subqueries.
     const sub = ev.child(start, last, step);

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { RegexSyntaxError } from '../../lib/regex/index.js';
 import { HttpError, resolveTenant, type TenancyOptions } from '../../server/index.js';
 import { encodeTracesData, resourceSpansToJson } from '../../otlp/index.js';
 import { buildTraceView, groupEntries, normalizeTraceId, type AttrValue, type TraceQueryable } from '../model/index.js';
@@ -116,6 +117,8 @@ export function registerTempoApi(app: FastifyInstance, opts: TempoApiOptions): v
 
   app.setErrorHandler((err, req, reply) => {
     if (err instanceof HttpError) return reply.code(err.status).type('text/plain; charset=utf-8').send(err.message + '\n');
+    // A TraceQL `=~` pattern that is not RE2 is found when the query is compiled for a search: the client's fault.
+    if (err instanceof RegexSyntaxError) return reply.code(400).type('text/plain; charset=utf-8').send(`invalid TraceQL query: ${err.message}\n`);
     const e = err as Error & { statusCode?: number };
     if (e.statusCode && e.statusCode < 500) return reply.code(e.statusCode).type('text/plain; charset=utf-8').send(e.message + '\n');
     req.log.error({ err }, 'request failed');

@@ -1,0 +1,49 @@
+import type { HostileCase } from './cases.js';
+import type { CaseResult } from './stack.js';
+
+/** Probes of the other listeners must answer within this while a case runs. */
+export const PROBE_BUDGET_MS = 200;
+/**
+ * Bound for the OTLP/gRPC probe. A grpc-js call takes several event-loop turns on each side (HTTP/2 frames,
+ * resolver and picker hops), so while ingest work runs in slices that yield between them, its latency is a
+ * multiple of the slice length where an HTTP/1 probe needs one turn: measured 200-900 ms on a loaded 2-core
+ * machine during 128 MiB bombs and 10,000-label pushes while the HTTP probes stayed under 200 ms. Known gap.
+ */
+export const GRPC_PROBE_BUDGET_MS = 1000;
+/** RSS growth allowed beyond the limit a case may legitimately fill. */
+export const RSS_SLACK_MB = 64;
+
+/** Everything wrong with a case's outcome (empty when it passed). */
+export function violations(c: HostileCase, r: CaseResult, opts: { probeBudgetMs?: number; budgetScale?: number } = {}): string[] {
+  const bad: string[] = [];
+  const show = `${r.status}${r.grpcCode !== undefined ? ` grpc=${r.grpcCode}` : ''}: ${r.text.slice(0, 200)}`;
+  if (c.grpc) {
+    if (!(c.grpcCodes ?? [0]).includes(r.grpcCode ?? -1)) bad.push(`gRPC code ${show}`);
+  } else {
+    const want = c.status;
+    const ok = want === 'client' ? r.status >= 400 && r.status < 500 : want === 'handled' ? r.status >= 200 && r.status < 500 : (Array.isArray(want) ? want : [want]).includes(r.status);
+    if (!ok) bad.push(`status ${show}`);
+    if (r.status >= 500) bad.push(`5xx ${show}`);
+    if (r.status >= 400 && r.status < 500 && c.format === 'prometheus') {
+      try {
+        const j = JSON.parse(r.text) as { status?: string; errorType?: string; error?: string };
+        if (j.status !== 'error' || !j.errorType || typeof j.error !== 'string') bad.push(`not Prometheus's error format: ${r.text.slice(0, 200)}`);
+      } catch {
+        bad.push(`not JSON: ${r.text.slice(0, 200)}`);
+      }
+    }
+    if (r.status >= 400 && r.status < 500 && c.format === 'grafana' && !/"message"/.test(r.text)) bad.push(`not Grafana's error format: ${r.text.slice(0, 200)}`);
+  }
+  if (c.text && !c.text.test(r.text)) bad.push(`body does not match ${c.text}: ${r.text.slice(0, 200)}`);
+  if (r.text.includes('Maximum call stack') || /\bat \S+ \(.*:\d+:\d+\)/.test(r.text)) bad.push(`internals in the body: ${r.text.slice(0, 200)}`);
+  const budget = (c.budgetMs ?? 1000) * (opts.budgetScale ?? 1);
+  if (r.ms > budget) bad.push(`took ${Math.round(r.ms)} ms > ${budget} ms`);
+  const probeBudget = opts.probeBudgetMs ?? PROBE_BUDGET_MS;
+  for (const [l, ms] of Object.entries(r.probes)) {
+    const bound = l === 'otlp_grpc' ? Math.max(probeBudget, GRPC_PROBE_BUDGET_MS) : probeBudget;
+    if (ms > bound) bad.push(`probe of ${l} took ${ms} ms > ${bound} ms`);
+  }
+  const rssBound = (c.limitMb ?? 0) + RSS_SLACK_MB;
+  if (r.rssGrowthMb > rssBound) bad.push(`RSS grew ${Math.round(r.rssGrowthMb)} MB > ${rssBound} MB`);
+  return bad;
+}
