@@ -6,7 +6,7 @@ import { findRoute, matchPath } from '../ui/src/shell/match.js';
 import { NAV, navTrail, visibleNav, type NavItem } from '../ui/src/shell/nav.js';
 import { compareNs, contextQueries, derivedLinks, detectLevel, detectedFields, flattenStreams, streamSelector } from '../ui/src/lib/logs.js';
 import { buildSelector } from '../ui/src/lib/selector.js';
-import { logVolumeQuery, volumeByLevel, volumeTotal } from '../ui/src/lib/log-volume.js';
+import { countAxisTicks, logVolumeQuery, volumeByLevel, volumeTotal } from '../ui/src/lib/log-volume.js';
 import { lineFilterTerms, splitMatches } from '../ui/src/lib/line-filter.js';
 import { formatValue } from '../ui/src/lib/units.js';
 import { formatRate, layoutServiceGraph, serviceGraphEdges, serviceGraphQueries } from '../ui/src/lib/service-graph.js';
@@ -161,6 +161,14 @@ describe('trace rows (Tempo OTLP-JSON → waterfall)', () => {
 
   it('puts round ticks on the time axis and formats durations', () => {
     expect(axisTicks(159)).toEqual([0, 50, 100, 150]);
+    // count axes (log volume): whole numbers from 0 up to at least the maximum, never 2.5
+    expect(countAxisTicks(0)).toEqual([0, 1]);
+    expect(countAxisTicks(3)).toEqual([0, 1, 2, 3]);
+    expect(countAxisTicks(4.4)).toEqual([0, 2, 4, 6]);
+    expect(countAxisTicks(5)).toEqual([0, 2, 4, 6]);
+    expect(countAxisTicks(9)).toEqual([0, 5, 10]);
+    expect(countAxisTicks(87)).toEqual([0, 25, 50, 75, 100]);
+    expect(countAxisTicks(1234)).toEqual([0, 500, 1000, 1500]);
     expect(axisTicks(10)).toEqual([0, 2, 4, 6, 8, 10]);
     expect([formatMs(0.25), formatMs(27.97), formatMs(159), formatMs(2500)]).toEqual(['250 µs', '27.97 ms', '159 ms', '2.50 s']);
   });
@@ -226,8 +234,9 @@ describe('app shell: routes and navigation', () => {
   });
   it('every route names a nav entry that exists, and every nav entry has a route', () => {
     const routes = [
-      '/', '/explore', '/dashboards', '/alerting', '/alerting/list', '/alerting/groups', '/alerting/silences', '/alerting/notifications', '/alerting/routes', '/prometheus', '/prometheus/targets', '/prometheus/rules', '/prometheus/alerts',
+      '/', '/explore', '/dashboards', '/alerting', '/alerting/list', '/alerting/groups', '/alerting/silences', '/alerting/notifications', '/alerting/routes', '/alerting/timings', '/prometheus', '/prometheus/targets', '/prometheus/rules', '/prometheus/alerts',
       '/prometheus/status', '/connections', '/datasources', '/admin', '/admin/users', '/admin/serviceaccounts',
+      '/admin/tokens', '/admin/audit',
     ];
     const flat = (items: NavItem[]): NavItem[] => items.flatMap((i) => [i, ...flat(i.children ?? [])]);
     for (const item of flat(NAV)) expect(routes).toContain(item.path);
@@ -238,7 +247,7 @@ describe('app shell: routes and navigation', () => {
     expect(navTrail('datasources').map((n) => n.title)).toEqual(['Connections', 'Data sources']);
     expect(navTrail('nope')).toEqual([]);
     expect(visibleNav(false).map((n) => n.id)).not.toContain('admin');
-    expect(visibleNav(true).find((n) => n.id === 'admin')?.children?.map((c) => c.id)).toEqual(['users', 'serviceaccounts']);
+    expect(visibleNav(true).find((n) => n.id === 'admin')?.children?.map((c) => c.id)).toEqual(['users', 'serviceaccounts', 'tokens', 'audit']);
   });
 });
 

@@ -2,9 +2,9 @@
  * The visual and accessibility bar of issue 18, on one running stack with realistic data (OpenTelemetry SDK
  * metrics and traces, pino-loki logs, a scrape job, the self-scrape): axe-core finds no serious or critical
  * violations on Home, Explore (Prometheus, Loki, Tempo), Data sources and Targets; and every page, in both themes at
- * 1400×900 and 1920×1080, is saved as a screenshot (dist/test-artifacts/ui-screenshots/, outside git) and passes the
- * layout checks of ui-layout.ts (no overlapping or clipped text, no raw epoch-ms times), with the log volume's
- * count axis starting at 0.
+ * 1400×900 (and 1920×1080 with SIGHTLINE_UI_SCREENSHOTS_FULL=1), is saved as a screenshot
+ * (dist/test-artifacts/ui-screenshots/, outside git) and passes the layout checks of ui-layout.ts (no overlapping or
+ * clipped text, no raw epoch-ms times, whole-number ticks on count axes), with the log volume's count axis from 0.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,10 +20,12 @@ import { pushLogs, pushMetrics, pushTrace } from './ui-seed.js';
 
 const PASSWORD = 'quality-admin-password';
 const enabled = requirePeer('Chromium', chromiumAvailable(), 'chromium');
-const VIEWPORTS = [
-  { width: 1400, height: 900 },
-  { width: 1920, height: 1080 },
-];
+/**
+ * `npm test` draws every page at 1400×900 in both themes; SIGHTLINE_UI_SCREENSHOTS_FULL=1 adds the 1920×1080 set
+ * (the full 100-picture suite, about a minute more on a 2-core machine; see docs/ui.md).
+ */
+const FULL = process.env.SIGHTLINE_UI_SCREENSHOTS_FULL === '1';
+const VIEWPORTS = [{ width: 1400, height: 900 }, ...(FULL ? [{ width: 1920, height: 1080 }] : [])];
 
 describe.runIf(enabled)('UI quality: accessibility and screenshots with layout checks', () => {
   let sightline: SpawnedSightline;
@@ -105,7 +107,7 @@ describe.runIf(enabled)('UI quality: accessibility and screenshots with layout c
     expect(found).toEqual([]);
   }, 90_000);
 
-  it('screenshots every page in both themes at 1400×900 and 1920×1080, with no overlapping or clipped text and no epoch-ms times', async () => {
+  it(`screenshots every page in both themes at ${VIEWPORTS.map((v) => `${v.width}×${v.height}`).join(' and ')}, with no overlapping or clipped text, no epoch-ms times, whole-number count ticks`, async () => {
     const shots = artifactsDir('ui-screenshots');
     const pages: [string, string][] = [
       ['home', '/'],
@@ -147,15 +149,20 @@ describe.runIf(enabled)('UI quality: accessibility and screenshots with layout c
             await page.waitForTimeout(120);
           }
           const at = `${name} ${theme} ${vp.width}x${vp.height}`;
-          for (const p of await layoutProblems(page)) problems.push(`${at}: ${p}`);
-          if (name === 'explore-loki') expect(await page.locator('[data-testid=log-volume] [data-testid=graph]').getAttribute('data-y-min'), at).toBe('0');
           await page.screenshot({ path: join(shots, `${name}-${theme}-${vp.width}x${vp.height}.png`) });
+          for (const p of await layoutProblems(page)) problems.push(`${at}: ${p}`);
+          if (name === 'explore-loki') {
+            const volume = page.locator('[data-testid=log-volume] [data-testid=graph]');
+            expect(await volume.getAttribute('data-y-min'), at).toBe('0');
+            // the ticks the layout checks read are there (whole numbers from 0)
+            expect(await volume.getAttribute('data-y-ticks'), `${at} ${await volume.getAttribute('data-y-max')}`).toMatch(/^0(,\d+)+$/);
+          }
           count++;
         }
       }
     }
     await page.setViewportSize(VIEWPORTS[0]!);
-    expect(count).toBe(pages.length * 4);
+    expect(count).toBe(pages.length * 2 * VIEWPORTS.length);
     expect(problems).toEqual([]);
   }, 150_000);
 });
