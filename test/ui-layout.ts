@@ -1,6 +1,6 @@
 /**
  * Layout checks run in the page (plain JavaScript: the tests' TypeScript has no DOM types): overlapping text,
- * clipped labels, raw epoch-millisecond times. Each problem is a short description naming the elements.
+ * clipped labels, raw epoch-millisecond times, fractional ticks on count axes. Each problem is a short description naming the elements.
  */
 import type { Page } from 'playwright-core';
 
@@ -72,6 +72,15 @@ const SCRIPT = String.raw`(() => {
   const own = boxes.filter((b) => !b.el.closest('.log-line,pre,code,.cm-editor,.log-details,.span-details')).map((b) => b.full).join('\n');
   const raw = /(^|[^\w.])(1[0-9]{12})(?![\w.])/.exec(own);
   if (raw) problems.push('raw epoch-ms time in the text: ' + raw[2]);
+  // Count axes (the log volume's, and any graph drawn as one) tick at whole numbers only: no "2.5 lines".
+  for (const g of document.querySelectorAll('[data-testid=log-volume] [data-testid=graph]')) {
+    if (g.dataset.countAxis !== 'true') problems.push('the log volume graph is not drawn with a count axis');
+  }
+  for (const g of document.querySelectorAll('[data-testid=graph][data-count-axis=true]')) {
+    const ticks = (g.dataset.yTicks || '').split(',').filter((t) => t !== '').map(Number);
+    const odd = ticks.filter((t) => !Number.isInteger(t));
+    if (odd.length) problems.push('fractional ticks on a count axis: ' + odd.join(', ') + ' (' + name(g) + ')');
+  }
   return problems;
 })()`;
 

@@ -7,7 +7,7 @@ import { findRoute, matchPath } from '../ui/src/shell/match.js';
 import { NAV, navTrail, visibleNav, type NavItem } from '../ui/src/shell/nav.js';
 import { compareNs, contextQueries, derivedLinks, detectLevel, detectedFields, flattenStreams, streamSelector } from '../ui/src/lib/logs.js';
 import { buildSelector } from '../ui/src/lib/selector.js';
-import { logVolumeQuery, volumeByLevel, volumeTotal } from '../ui/src/lib/log-volume.js';
+import { countAxisTicks, logVolumeQuery, volumeByLevel, volumeTotal } from '../ui/src/lib/log-volume.js';
 import { lineFilterTerms, splitMatches } from '../ui/src/lib/line-filter.js';
 import { formatValue } from '../ui/src/lib/units.js';
 import { formatRate, layoutServiceGraph, serviceGraphEdges, serviceGraphQueries } from '../ui/src/lib/service-graph.js';
@@ -162,6 +162,14 @@ describe('trace rows (Tempo OTLP-JSON → waterfall)', () => {
 
   it('puts round ticks on the time axis and formats durations', () => {
     expect(axisTicks(159)).toEqual([0, 50, 100, 150]);
+    // count axes (log volume): whole numbers from 0 up to at least the maximum, never 2.5
+    expect(countAxisTicks(0)).toEqual([0, 1]);
+    expect(countAxisTicks(3)).toEqual([0, 1, 2, 3]);
+    expect(countAxisTicks(4.4)).toEqual([0, 2, 4, 6]);
+    expect(countAxisTicks(5)).toEqual([0, 2, 4, 6]);
+    expect(countAxisTicks(9)).toEqual([0, 5, 10]);
+    expect(countAxisTicks(87)).toEqual([0, 25, 50, 75, 100]);
+    expect(countAxisTicks(1234)).toEqual([0, 500, 1000, 1500]);
     expect(axisTicks(10)).toEqual([0, 2, 4, 6, 8, 10]);
     expect([formatMs(0.25), formatMs(27.97), formatMs(159), formatMs(2500)]).toEqual(['250 µs', '27.97 ms', '159 ms', '2.50 s']);
   });

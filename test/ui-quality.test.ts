@@ -2,9 +2,9 @@
  * The visual and accessibility bar of issue 18, on one running stack with realistic data (OpenTelemetry SDK
  * metrics and traces, pino-loki logs, a scrape job, the self-scrape): axe-core finds no serious or critical
  * violations on Home, Explore (Prometheus, Loki, Tempo), Data sources and Targets; and every page, in both themes at
- * 1400×900 and 1920×1080, is saved as a screenshot (dist/test-artifacts/ui-screenshots/, outside git) and passes the
- * layout checks of ui-layout.ts (no overlapping or clipped text, no raw epoch-ms times), with the log volume's
- * count axis starting at 0.
+ * 1400×900 (and 1920×1080 with SIGHTLINE_UI_SCREENSHOTS_FULL=1), is saved as a screenshot
+ * (dist/test-artifacts/ui-screenshots/, outside git) and passes the layout checks of ui-layout.ts (no overlapping or
+ * clipped text, no raw epoch-ms times, whole-number ticks on count axes), with the log volume's count axis from 0.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,10 +20,12 @@ import { pushLogs, pushMetrics, pushTrace } from './ui-seed.js';
 
 const PASSWORD = 'quality-admin-password';
 const enabled = requirePeer('Chromium', chromiumAvailable(), 'chromium');
-const VIEWPORTS = [
-  { width: 1400, height: 900 },
-  { width: 1920, height: 1080 },
-];
+/**
+ * `npm test` draws every page at 1400×900 in both themes; SIGHTLINE_UI_SCREENSHOTS_FULL=1 adds the 1920×1080 set
+ * (the full 100-picture suite, about a minute more on a 2-core machine; see docs/ui.md).
+ */
+const FULL = process.env.SIGHTLINE_UI_SCREENSHOTS_FULL === '1';
+const VIEWPORTS = [{ width: 1400, height: 900 }, ...(FULL ? [{ width: 1920, height: 1080 }] : [])];
 
 describe.runIf(enabled)('UI quality: accessibility and screenshots with layout checks', () => {
   let sightline: SpawnedSightline;
@@ -79,6 +81,34 @@ describe.runIf(enabled)('UI quality: accessibility and screenshots with layout c
     await page.waitForLoadState('networkidle', { timeout: 10_000 }).catch(() => undefined);
     await page.waitForTimeout(150);
   };
+  /** Requests in flight in the page (websockets are not requests), and when that last changed. */
+  let inflight = 0;
+  let changed = Date.now();
+  const track = () => {
+    const done = () => {
+      inflight = Math.max(0, inflight - 1);
+      changed = Date.now();
+    };
+    page.on('request', () => {
+      inflight++;
+      changed = Date.now();
+    });
+    page.on('requestfinished', done);
+    page.on('requestfailed', done);
+  };
+  /**
+   * Go to a page inside the loaded app as a click on a link does (the History API and the router's event), then wait
+   * until no request has been in flight for 300 ms: no reload of the bundle for each of the 25 pages. Explore keeps
+   * its state across its own URLs, so Explore pages are loaded afresh.
+   */
+  const visit = async (path: string, fresh: boolean) => {
+    if (fresh || path.startsWith('/explore')) return open(path);
+    await page.evaluate(`history.pushState(null, '', ${JSON.stringify(path)}); dispatchEvent(new Event('sightline:navigate'))`);
+    const end = Date.now() + 10_000;
+    await page.waitForTimeout(50);
+    while (Date.now() < end && (inflight > 0 || Date.now() - changed < 300)) await page.waitForTimeout(50);
+    await page.waitForTimeout(150);
+  };
 
   it('axe-core: no serious or critical violations on Home, Explore (Prometheus, Loki, Tempo), Data sources and Targets, in both themes', async () => {
     const pages: [string, string, string][] = [
@@ -90,23 +120,40 @@ describe.runIf(enabled)('UI quality: accessibility and screenshots with layout c
       ['Data sources', '/datasources', '[data-testid=datasource-list]'],
       ['Targets', '/prometheus/targets', '[data-testid=target-row]'],
     ];
-    const found: string[] = [];
-    for (const theme of ['dark', 'light']) {
+    // the two themes' page backgrounds, as a fresh load in each draws them (the switch below must give the same)
+    const background = async (theme: string) => {
       await page.evaluate(`localStorage.setItem('sightline.theme', '${theme}')`);
-      for (const [title, path, ready] of pages) {
-        await open(path);
-        await page.waitForSelector(ready, { timeout: 10_000 });
+      await open('/datasources');
+      return (await page.evaluate('getComputedStyle(document.body).backgroundColor')) as string;
+    };
+    const darkBg = await background('dark');
+    const lightBg = await background('light');
+    expect(darkBg).not.toBe(lightBg);
+    const found: string[] = [];
+    let checked = 0;
+    // one load per page: the theme is CSS on <html data-theme> (what the theme switch sets), so each page is checked
+    // dark, then switched to light and checked again
+    for (const [title, path, ready] of pages) {
+      await page.evaluate(`localStorage.setItem('sightline.theme', 'dark')`);
+      await open(path);
+      await page.waitForSelector(ready, { timeout: 10_000 });
+      for (const theme of ['dark', 'light']) {
+        await page.evaluate(`document.documentElement.dataset.theme = '${theme}'`);
+        expect(await page.evaluate('getComputedStyle(document.body).backgroundColor')).toBe(theme === 'dark' ? darkBg : lightBg);
         const { violations } = await new AxeBuilder({ page }).analyze();
+        checked++;
         for (const v of violations.filter((x) => x.impact === 'serious' || x.impact === 'critical')) {
           found.push(`${title} (${theme}): ${v.id} [${v.impact}] ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
         }
       }
     }
+    expect(checked).toBe(pages.length * 2);
     expect(found).toEqual([]);
   }, 90_000);
 
-  it('screenshots every page in both themes at 1400×900 and 1920×1080, with no overlapping or clipped text and no epoch-ms times', async () => {
+  it(`screenshots every page in both themes at ${VIEWPORTS.map((v) => `${v.width}×${v.height}`).join(' and ')}, with no overlapping or clipped text, no epoch-ms times, whole-number count ticks`, async () => {
     const shots = artifactsDir('ui-screenshots');
+    track();
     const pages: [string, string][] = [
       ['home', '/'],
       ['explore-prometheus', explore('prometheus', 'sum by (region) (orders_total)', '&step=1s')],
@@ -140,22 +187,28 @@ describe.runIf(enabled)('UI quality: accessibility and screenshots with layout c
       await page.evaluate(`localStorage.setItem('sightline.theme', '${theme}')`);
       for (const [name, path] of pages) {
         await page.setViewportSize(VIEWPORTS[0]!);
-        await open(path);
+        // the first page of a theme is a fresh load: the app reads the theme at start
+        await visit(path, path === pages[0]![1]);
         for (const vp of VIEWPORTS) {
           if (vp !== VIEWPORTS[0]) {
             await page.setViewportSize(vp);
             await page.waitForTimeout(120);
           }
           const at = `${name} ${theme} ${vp.width}x${vp.height}`;
-          for (const p of await layoutProblems(page)) problems.push(`${at}: ${p}`);
-          if (name === 'explore-loki') expect(await page.locator('[data-testid=log-volume] [data-testid=graph]').getAttribute('data-y-min'), at).toBe('0');
           await page.screenshot({ path: join(shots, `${name}-${theme}-${vp.width}x${vp.height}.png`) });
+          for (const p of await layoutProblems(page)) problems.push(`${at}: ${p}`);
+          if (name === 'explore-loki') {
+            const volume = page.locator('[data-testid=log-volume] [data-testid=graph]');
+            expect(await volume.getAttribute('data-y-min'), at).toBe('0');
+            // the ticks the layout checks read are there (whole numbers from 0)
+            expect(await volume.getAttribute('data-y-ticks'), `${at} ${await volume.getAttribute('data-y-max')}`).toMatch(/^0(,\d+)+$/);
+          }
           count++;
         }
       }
     }
     await page.setViewportSize(VIEWPORTS[0]!);
-    expect(count).toBe(pages.length * 4);
+    expect(count).toBe(pages.length * 2 * VIEWPORTS.length);
     expect(problems).toEqual([]);
   }, 150_000);
 });

@@ -3,13 +3,14 @@
  * with no admin password, so its banner names the UI's URL and the generated password file; Chromium signs in with
  * that password and finds Home with its snippets; each snippet sends data as written (a real Prometheus with the
  * remote_write block, the OpenTelemetry SDK configured by the OTLP environment, pino-loki at the agent config's client
- * URL and the Loki curl command run by `sh`); a scrape job is added on the Targets page and its target comes up;
+ * URL, the Loki curl command run by `sh`, and the Sightline agent run with the promtail.yaml snippet tailing a file);
+ * a scrape job is added on the Targets page and its target comes up (and reached from the Prometheus port's pages);
  * Explore queries the data; a log line's trace_id leads to the trace and the span back to only that trace's lines;
  * the service graph is clicked through. On the way, the shell (palette, shortcuts, breadcrumbs) and the fixes of
  * defects 1–10 are asserted (each has its detailed test in ui-e2e.test.ts; these assertions tie them together).
  */
 import { execFile, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -20,8 +21,8 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { prometheusAvailable, startPrometheus, type PrometheusPeer } from './helpers/prometheus-peer.js';
-import { REPO_ROOT, tempDir, waitFor } from './helpers/process.js';
-import { allInOneConfig, buildWebApp, chromiumAvailable, launchChromium } from './ui-browser.js';
+import { REPO_ROOT, spawnSightline, tempDir, waitFor, type SpawnedSightline } from './helpers/process.js';
+import { allInOneConfig, buildWebApp, chromiumAvailable, launchChromium, stopSightline } from './ui-browser.js';
 import { requirePeer } from './ui-peers.js';
 import { POD, pushTrace } from './ui-seed.js';
 
@@ -39,6 +40,8 @@ describe.runIf(enabled)('issue 18 walk-through: empty data dir → banner → si
   let password: string;
   let app: Server;
   let prometheus: PrometheusPeer | undefined;
+  let agent: SpawnedSightline | undefined;
+  let agentLog: string;
   let traced: { traceId: string; spans: string[] };
   const snippets: Record<string, string> = {};
 
@@ -65,6 +68,7 @@ describe.runIf(enabled)('issue 18 walk-through: empty data dir → banner → si
   afterAll(async () => {
     await browser?.close();
     await prometheus?.stop();
+    await stopSightline(agent);
     app?.close();
     const pid = /PID=(\d+)/.exec(out)?.[1];
     if (pid) process.kill(Number(pid), 'SIGTERM');
@@ -142,6 +146,19 @@ describe.runIf(enabled)('issue 18 walk-through: empty data dir → banner → si
     await new Promise<void>((r) => stream.end(r));
     // the Loki curl command, run by the shell exactly as shown
     await promisify(execFile)('sh', ['-c', snippets['loki-push']!]);
+    // the Sightline agent with the promtail.yaml snippet, changed only where a user must: the log path (and, to share
+    // the machine with other tests, its self-monitoring port and positions file); it tails a file this test writes
+    const agentDir = tempDir();
+    mkdirSync(join(agentDir, 'log'));
+    agentLog = join(agentDir, 'log', 'my-app.log');
+    writeFileSync(agentLog, 'agent line 1: started\n');
+    const yaml = snippets.promtail!
+      .replace('http_listen_port: 9080', 'http_listen_port: 0')
+      .replace('/tmp/positions.yaml', join(agentDir, 'positions.yaml'))
+      .replace('/var/log/my-app/*.log', join(agentDir, 'log', '*.log'));
+    expect(yaml).not.toBe(snippets.promtail);
+    writeFileSync(join(agentDir, 'promtail.yaml'), yaml);
+    agent = spawnSightline(['--target', 'agent', '--promtail.config', join(agentDir, 'promtail.yaml'), '--data-dir', join(agentDir, 'data')]);
   }, 30_000);
 
   it('adds a scrape job on the Targets page and sees its target up, without a restart (#7, #10)', async () => {
@@ -158,6 +175,15 @@ describe.runIf(enabled)('issue 18 walk-through: empty data dir → banner → si
     const reload = await fetch(`${promApi}/-/reload`, { method: 'POST' });
     expect(reload.status).toBe(200);
     expect(await reload.text()).toContain('scrape jobs from the UI: 1 applied');
+    // Prometheus's own page paths on its port lead to these pages (#7): / to Explore, /targets here
+    const redirect = await fetch(`${promApi}/targets`, { redirect: 'manual' });
+    expect(redirect.status).toBe(302);
+    expect(redirect.headers.get('location')).toBe(`${ui}/prometheus/targets`);
+    await page.goto(`${promApi}/`);
+    await page.waitForURL(`${ui}/explore?ds=prometheus`);
+    await expect.poll(() => page.locator('[data-testid=promql-editor]').count(), { timeout: 10_000 }).toBe(1);
+    await page.goto(`${promApi}/targets`);
+    await expect.poll(() => pool.locator('[data-testid=target-row]').textContent(), { timeout: 10_000 }).toContain('UP');
   });
 
   it('queries in Explore: the remote-written and scraped series; a quick range keeps the query (#1); no popup over results (#2); t z zooms out', async () => {
@@ -214,7 +240,20 @@ describe.runIf(enabled)('issue 18 walk-through: empty data dir → banner → si
     // the curl snippet's line arrived too
     await page.goto(`${ui}/explore?ds=loki&expr=${encodeURIComponent('{app="hello"}')}&from=now-15m&to=now`);
     await expect.poll(() => page.locator('[data-testid=log-rows] .log-line').allTextContents(), { timeout: 10_000 }).toEqual(['hello world']);
-  });
+    // and the agent's: the line written before it started and one appended while it tails (newest first)
+    appendFileSync(agentLog, 'agent line 2: order placed\n');
+    const agentLines = async () => {
+      await page.goto(`${ui}/explore?ds=loki&expr=${encodeURIComponent('{app="my-app"}')}&from=now-15m&to=now`);
+      await page.waitForSelector('[data-testid=log-rows], [data-testid=logs-empty], .empty, .error', { timeout: 10_000 }).catch(() => undefined);
+      const got = await page.locator('[data-testid=log-rows] .log-line').allTextContents();
+      return got.length === 2 ? got : undefined;
+    };
+    const got = await waitFor(agentLines, 20_000, 'the agent\'s lines in Explore').catch((e: Error) => {
+      throw new Error(`${e.message}\nagent stderr:\n${agent!.stderr().slice(-2000)}\nstdout:\n${agent!.stdout().slice(-2000)}`);
+    });
+    expect(got).toEqual(['agent line 2: order placed', 'agent line 1: started']);
+    expect(await page.locator('[data-testid=log-volume] [data-testid=graph]').getAttribute('data-y-ticks')).toMatch(/^0,1(,2)?$/);
+  }, 40_000);
 
   it('opens the service graph and clicks through a node to its spans and rates (#6)', async () => {
     await pushTrace();

@@ -2,13 +2,13 @@ import { readFileSync } from 'node:fs';
 import type { FastifyReply } from 'fastify';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError } from '../config/index.js';
+import { ConfigError, splitHostPort } from '../config/index.js';
 import { Notifier, RuleLoadError, alertingOrBuiltin, builtinAlertmanagerUrl, RuleManager, promqlRuleEngine, toNotifierAlerts, validatePromql } from '../rules/index.js';
 import { version } from '../lib/version.js';
 import type { Component, ComponentContext } from '../server/index.js';
 import type { Appendable } from './storage-api/index.js';
 import { DEFAULT_TENANT, createHttpServer, listen } from '../server/index.js';
-import { prometheusFlags, registerFederation, registerPrometheusApi, type BuildInfo } from './api/index.js';
+import { prometheusFlags, registerFederation, registerPrometheusApi, registerWebPages, type BuildInfo } from './api/index.js';
 import { Labels } from '../model/index.js';
 import { buildPrometheusConfig, loadPrometheusConfig, type PrometheusConfig } from './promconfig/index.js';
 import { Engine, formatQuery, parseExpr } from './promql/index.js';
@@ -186,6 +186,8 @@ export async function startMetrics(ctx: ComponentContext): Promise<MetricsCompon
   };
   app.post('/-/reload', reloadHandler);
   app.put('/-/reload', reloadHandler);
+  // Prometheus's page paths (`/`, `/targets`, ...): to the web UI's pages when it runs here, else a page naming the API.
+  registerWebPages(app, { uiPort: () => ctx.ports?.ui, uiHost: splitHostPort(ctx.config.ui.listen_address).host });
   const onHup = () => {
     reload().catch((e: unknown) => log.error({ err: (e as Error).message }, 'reload failed; keeping the running configuration'));
   };

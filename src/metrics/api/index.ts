@@ -18,3 +18,4 @@ export { formatFloatF, formatFloatG, formatSampleValue, formatTimestamp } from '
 export { MAX_TIME_MS, MIN_TIME_MS, parseDurationNs, parseTime } from './params.js';
 export { prometheusFlags } from './prometheus-flags.js';
 export { registerFederation, federatedSamples, federationText, type FederationDeps } from './federation.js';
+export { registerWebPages, type WebPagesOptions } from './web-pages.js';

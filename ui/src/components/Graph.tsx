@@ -2,6 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import type { GraphData } from '../lib/prometheus';
 import { SERIES_COLORS } from '../lib/theme';
+import { countAxisTicks } from '../lib/log-volume';
 import { formatValue, type Unit } from '../lib/units';
 
 export interface GraphOptions {
@@ -11,6 +12,8 @@ export interface GraphOptions {
   bars?: boolean;
   /** The y-axis starts at 0 (counts), whatever the data's minimum. */
   yFromZero?: boolean;
+  /** The y-axis counts things: ticks only at whole numbers (no 2.5 lines). */
+  countAxis?: boolean;
   /** Value formatting overriding `unit` (dashboards: Grafana's units and decimals). */
   format?: (v: number) => string;
   /** Fixed ends of the y-axis (dashboards' min/max). */
@@ -40,6 +43,8 @@ const EMPTY = new Set<number>();
 
 /** The y scale: from zero, or between fixed ends where given (the other end from the data). */
 function yScale(o: GraphOptions): uPlot.Scale {
+  // a count axis ends at its top whole-number tick
+  if (o.countAxis && o.yMin === undefined && o.yMax === undefined) return { range: (_u, _min, max) => [0, countAxisTicks(max).at(-1)!] };
   if (o.yMin === undefined && o.yMax === undefined && !o.yFromZero) return {};
   return {
     range: (_u, min, max) => {
@@ -110,7 +115,18 @@ export function Graph(props: { data: GraphData; options: GraphOptions; height?: 
           space: 70,
           values: (u, splits, _ax, _space, incr) => timeTickLabels(splits, (u.scales.x.max ?? 0) - (u.scales.x.min ?? 0), incr),
         },
-        { stroke: axisColor, grid: { stroke: gridColor, width: 1 }, ticks: { stroke: gridColor }, size: 70, values: (_u, splits) => splits.map(fmt) },
+        {
+          stroke: axisColor,
+          grid: { stroke: gridColor, width: 1 },
+          ticks: { stroke: gridColor },
+          size: 70,
+          ...(options.countAxis ? { splits: (u: uPlot) => countAxisTicks(u.scales.y.max ?? 0) } : {}),
+          values: (_u, splits) => {
+            // the ticks drawn, for layout checks (tests): the canvas has no text to read
+            el.setAttribute('data-y-ticks', splits.join(','));
+            return splits.map(fmt);
+          },
+        },
       ],
       series: [
         {},
@@ -155,7 +171,13 @@ export function Graph(props: { data: GraphData; options: GraphOptions; height?: 
           },
         ],
         // the y-axis range drawn, for layout checks (tests) and the curious
-        setScale: [(u, key) => key === 'y' && el.setAttribute('data-y-min', String(u.scales.y.min))],
+        setScale: [
+          (u, key) => {
+            if (key !== 'y') return;
+            el.setAttribute('data-y-min', String(u.scales.y.min));
+            el.setAttribute('data-y-max', String(u.scales.y.max));
+          },
+        ],
         setCursor: [
           (u) => {
             const idx = u.cursor.idx;
@@ -209,7 +231,7 @@ export function Graph(props: { data: GraphData; options: GraphOptions; height?: 
       plot.current?.destroy();
       plot.current = null;
     };
-  }, [data, options.stacked, options.unit, options.bars, options.format, options.yMin, options.yMax, options.annotations, visible, props.height]);
+  }, [data, options.stacked, options.unit, options.bars, options.countAxis, options.format, options.yMin, options.yMax, options.annotations, visible, props.height]);
 
   const last = (vals: (number | null)[]) => {
     for (let i = vals.length - 1; i >= 0; i--) if (vals[i] !== null) return vals[i];
@@ -218,7 +240,7 @@ export function Graph(props: { data: GraphData; options: GraphOptions; height?: 
 
   return (
     <div className="graph">
-      <div ref={host} className="graph-canvas" data-testid="graph" />
+      <div ref={host} className="graph-canvas" data-testid="graph" data-count-axis={options.countAxis ? 'true' : undefined} />
       <div ref={tooltip} className="graph-tooltip" style={{ display: 'none' }} data-testid="graph-tooltip" />
       {!options.hideLegend && <ul className="legend" data-testid="graph-legend">
         {data.series.map((s, i) => (

@@ -159,7 +159,7 @@ export function LogsPane(props: { ds: Datasource; state: LogsState; refreshTick:
         {live && <div className="muted" data-testid="live-status">Live: streaming new lines…</div>}
         {volume && volume.series.length > 0 && (
           <div className="log-volume" data-testid="log-volume" data-total={volumeTotal(volume)}>
-            <Graph data={volume} options={{ stacked: true, unit: 'short', bars: true, yFromZero: true }} height={120} />
+            <Graph data={volume} options={{ stacked: true, unit: 'short', bars: true, yFromZero: true, countAxis: true }} height={120} />
           </div>
         )}
         {rows && (

@@ -52,3 +52,21 @@ export function volumeTotal(g: GraphData): number {
   for (const s of g.series) for (const v of s.values) n += v ?? 0;
   return n;
 }
+
+/**
+ * Ticks of a count axis (log volume: lines per bucket) from 0 to at least `max`: whole numbers only, at most five,
+ * spaced 1, 2, 5, 10, 20, 25, 50, ... (uPlot's own spacing gives 0, 0.5, 1, ... or 0, 2.5, 5 for small counts).
+ */
+export function countAxisTicks(max: number): number[] {
+  const top = Math.max(1, max);
+  let incr = 1;
+  for (let e = 0; ; e++) {
+    const step = [1, 2, 5, 10, 20, 25, 50].map((m) => m * 10 ** e).find((s) => Math.ceil(top / s) <= 4);
+    if (step !== undefined) {
+      incr = step;
+      break;
+    }
+  }
+  const n = Math.ceil(top / incr);
+  return Array.from({ length: n + 1 }, (_, i) => i * incr);
+}
