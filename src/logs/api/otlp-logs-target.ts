@@ -13,7 +13,7 @@ export function otlpLogsTarget(distributor: Distributor): LogsPushTarget {
   return {
     async push(tenant: string, streams: LogStreamPush[]) {
       try {
-        distributor.push(tenant, pushRequestFromOtlp(streams));
+        await distributor.push(tenant, pushRequestFromOtlp(streams));
       } catch (e) {
         if (e instanceof InvalidEntriesError) return { rejected: e.errors.length, message: e.message };
         throw toHttpError(e) ?? e;

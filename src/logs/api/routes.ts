@@ -37,7 +37,7 @@ export function registerLogsRoutes(app: FastifyInstance, d: LogsApiDeps): void {
       const tenant = resolveTenant(req.headers, d.tenancy);
       const body = (req.body as Buffer | undefined) ?? Buffer.alloc(0);
       const request = await decodePushBody(body, req.headers['content-type'], req.headers['content-encoding'] as string | undefined);
-      d.distributor.push(tenant, request);
+      await d.distributor.push(tenant, request);
       return reply.code(204).send();
     };
     scope.post('/loki/api/v1/push', push);

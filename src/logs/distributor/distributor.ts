@@ -1,4 +1,5 @@
 import type { LogsLimits, Overrides } from '../../config/index.js';
+import { TimeSlicer } from '../../lib/time-slice.js';
 import { TenantTokenBuckets } from '../../lib/token-bucket.js';
 import type { HeadStream, Ingester, StreamWrite } from '../ingester/index.js';
 import { LabelsParseError, formatGoTime, labelsString, parseStreamLabels, type PushRequest } from '../model/index.js';
@@ -16,6 +17,8 @@ export class Distributor {
   private readonly limiter: TenantTokenBuckets;
   /** Parsed label sets by the string clients send (the same few strings arrive again and again). */
   private readonly labelsCache = new Map<string, ReturnType<typeof parseStreamLabels>>();
+  /** The last push of each tenant in its stream-planning and write step (see `exclusive`). */
+  private readonly tenantTurns = new Map<string, Promise<void>>();
 
   constructor(
     private readonly ingester: Ingester,
@@ -26,7 +29,14 @@ export class Distributor {
     this.limiter = new TenantTokenBuckets(now);
   }
 
-  push(tenant: string, req: PushRequest): void {
+  /**
+   * Validate and store one push. The validation pass yields to the event loop every few milliseconds (a push of
+   * 10,000 streams must not stall the other listeners); it changes nothing but counters. The limits and the write
+   * that follow run in one synchronous step, so a request refused by a limit stores nothing and concurrent pushes
+   * see each other's streams and rate.
+   */
+  async push(tenant: string, req: PushRequest): Promise<void> {
+    const slicer = new TimeSlicer();
     const lim = this.limits.forTenant(tenant);
     const nowMs = this.now();
     const errors: string[] = [];
@@ -42,6 +52,7 @@ export class Distributor {
     let validLines = 0;
     let validBytes = 0;
     for (const s of req.streams) {
+      if (slicer.due()) await slicer.yieldNow();
       const streamBytes = sumBytes(s.lines);
       let parsed = this.labelsCache.get(s.labels);
       try {
@@ -87,6 +98,7 @@ export class Distributor {
       }
       const p: Pending = { labels, ts: [], lines: [], metadata: s.metadata ? [] : undefined };
       for (let i = 0; i < s.lines.length; i++) {
+        if (slicer.due()) await slicer.yieldNow();
         let line = s.lines[i];
         const ts = s.ts[i];
         let len = Buffer.byteLength(line);
@@ -131,49 +143,83 @@ export class Distributor {
         `Ingestion rate limit exceeded for user ${tenant} (limit: ${Math.floor(rate)} bytes/sec) while attempting to ingest '${validLines}' lines totaling '${validBytes}' bytes, reduce log volume or contact your Loki administrator to see if the limit can be increased`,
       ]);
     }
-    const writes: StreamWrite[] = [];
-    const created: HeadStream[] = [];
-    const streamLimitErrors: string[] = [];
-    let active = this.ingester.activeStreams(tenant);
-    const maxStreams = streamLimit(lim);
-    for (const p of pending) {
-      if (maxStreams > 0 && active >= maxStreams && !this.ingester.findStream(tenant, p.labels)) {
-        discard('stream_limit', p.lines.length, sumBytes(p.lines));
-        streamLimitErrors.push(
-          `Maximum active stream limit exceeded when trying to create stream ${labelsString(p.labels)}, reduce the number of active streams (reduce labels or reduce label values), or contact your Loki administrator to see if the limit can be increased, user: '${tenant}'`,
-        );
-        continue;
-      }
-      const [stream, isNew] = this.ingester.stream(tenant, p.labels);
-      if (isNew) active++;
-      if (isNew) created.push(stream);
-      const w: StreamWrite = { stream, ts: [], lines: [], metadata: p.metadata ? [] : undefined };
-      // Order checks see entries of this request that come before (the stream's newest moves as we go).
-      let newestSeen = stream.newest;
-      let lastLine = stream.lastLine;
-      for (let i = 0; i < p.lines.length; i++) {
-        const ts = p.ts[i];
-        const line = p.lines[i];
-        if (ts === newestSeen && line === lastLine) continue;
-        if (ts < newestSeen - this.ingester.outOfOrderWindowNs) {
-          errors.push(`entry too far behind, entry timestamp is: ${formatRfc3339(ts)}, oldest acceptable timestamp is: ${formatRfc3339(newestSeen - this.ingester.outOfOrderWindowNs)}`);
-          discard('too_far_behind', 1, Buffer.byteLength(line));
-          continue;
+    // Streams, limits and order checks are planned (yielding) while no other push of this tenant runs, then the
+    // streams are created and the entries written in one synchronous step.
+    await this.exclusive(tenant, async () => {
+      type Planned = { labels: Pending['labels']; ts: bigint[]; lines: string[]; metadata?: (Array<[string, string]> | undefined)[] };
+      const plans: Planned[] = [];
+      const streamLimitErrors: string[] = [];
+      /** Streams this request touches: the head's, or null for one it will create. */
+      const seen = new Map<string, HeadStream | null>();
+      let active = this.ingester.activeStreams(tenant);
+      const maxStreams = streamLimit(lim);
+      for (const p of pending) {
+        if (slicer.due()) await slicer.yieldNow();
+        const key = p.labels.key();
+        let stream = seen.get(key);
+        if (stream === undefined) {
+          stream = this.ingester.findStream(tenant, p.labels) ?? null;
+          if (stream === null) {
+            if (maxStreams > 0 && active >= maxStreams) {
+              discard('stream_limit', p.lines.length, sumBytes(p.lines));
+              streamLimitErrors.push(
+                `Maximum active stream limit exceeded when trying to create stream ${labelsString(p.labels)}, reduce the number of active streams (reduce labels or reduce label values), or contact your Loki administrator to see if the limit can be increased, user: '${tenant}'`,
+              );
+              continue;
+            }
+            active++;
+          }
+          seen.set(key, stream);
         }
-        if (ts >= newestSeen) {
-          newestSeen = ts;
-          lastLine = line;
+        const w: Planned = { labels: p.labels, ts: [], lines: [], metadata: p.metadata ? [] : undefined };
+        // Order checks see entries of this request that come before (the stream's newest moves as we go).
+        let newestSeen = stream ? stream.newest : NO_ENTRY;
+        let lastLine = stream ? stream.lastLine : '';
+        for (let i = 0; i < p.lines.length; i++) {
+          const ts = p.ts[i];
+          const line = p.lines[i];
+          if (ts === newestSeen && line === lastLine) continue;
+          if (ts < newestSeen - this.ingester.outOfOrderWindowNs) {
+            errors.push(`entry too far behind, entry timestamp is: ${formatRfc3339(ts)}, oldest acceptable timestamp is: ${formatRfc3339(newestSeen - this.ingester.outOfOrderWindowNs)}`);
+            discard('too_far_behind', 1, Buffer.byteLength(line));
+            continue;
+          }
+          if (ts >= newestSeen) {
+            newestSeen = ts;
+            lastLine = line;
+          }
+          w.ts.push(ts);
+          w.lines.push(line);
+          if (w.metadata) w.metadata.push(p.metadata![i]);
         }
-        w.ts.push(ts);
-        w.lines.push(line);
-        if (w.metadata) w.metadata.push(p.metadata![i]);
+        if (w.lines.length > 0) plans.push(w);
       }
-      if (w.lines.length > 0) writes.push(w);
-    }
-    this.ingester.write(tenant, writes);
-    for (const _ of created) this.metrics.streamsCreated.inc({ tenant });
-    if (streamLimitErrors.length > 0) throw new StreamLimitError([...streamLimitErrors, ...errors]);
+      let created = 0;
+      const writes: StreamWrite[] = plans.map((w) => {
+        const [stream, isNew] = this.ingester.stream(tenant, w.labels);
+        if (isNew) created++;
+        return { stream, ts: w.ts, lines: w.lines, metadata: w.metadata };
+      });
+      this.ingester.write(tenant, writes);
+      if (created > 0) this.metrics.streamsCreated.inc({ tenant }, created);
+      if (streamLimitErrors.length > 0) throw new StreamLimitError([...streamLimitErrors, ...errors]);
+    });
     if (errors.length > 0) throw new InvalidEntriesError(errors);
+  }
+
+  /** Run `fn` after every earlier `exclusive` call of the tenant has finished (pushes of one tenant in turn). */
+  private async exclusive(tenant: string, fn: () => Promise<void>): Promise<void> {
+    const prev = this.tenantTurns.get(tenant);
+    let done!: () => void;
+    const mine = new Promise<void>((resolve) => (done = resolve));
+    this.tenantTurns.set(tenant, mine);
+    try {
+      if (prev) await prev;
+      await fn();
+    } finally {
+      done();
+      if (this.tenantTurns.get(tenant) === mine) this.tenantTurns.delete(tenant);
+    }
   }
 }
 
@@ -182,6 +228,9 @@ export class Distributor {
  * (`max_global_streams_per_user`) limits that are set, as Loki's ingester computes it with one ingester and a
  * replication factor of 1; 0 = unlimited.
  */
+/** The newest timestamp of a stream that has no entry yet. */
+const NO_ENTRY = -(2n ** 63n);
+
 function streamLimit(lim: LogsLimits): number {
   const local = lim.max_streams_per_user;
   const global = lim.max_global_streams_per_user;

@@ -1,4 +1,5 @@
 import type { Registry } from 'prom-client';
+import { TimeSlicer } from '../../../lib/time-slice.js';
 import { HttpError, tooManyRequests, type TenancyOptions } from '../../../server/index.js';
 import {
   DEFAULT_TENANT_LIMITS,
@@ -132,12 +133,20 @@ export class RemoteWriteIngester {
       firstError ??= f.message;
     };
 
-    // Validation (distributor): series labels, then each sample's time. `ok` marks samples that passed.
+    // Validation (distributor): series labels, then each sample's time. `ok` marks samples that passed. It changes
+    // nothing but counters, so it yields to the event loop every ~10 ms (a 200k-series request must not stall the
+    // other listeners). The rate limit follows at once; appends also yield between series (nothing is stored before
+    // `commit`, which runs in one step), unless a series repeats in the request: an appender keeps a series' pending
+    // state only until another appender touches it, so a series appended twice must not see a yield in between.
+    const slicer = new TimeSlicer();
+    const distinct = new Set<string>();
+    let repeats = false;
     const seriesLabels: (Labels | undefined)[] = new Array(batch.seriesCount);
     const ok = new Uint8Array(batch.sampleCount);
     let validSamples = 0;
     let validHistograms = 0;
     for (let i = 0; i < batch.seriesCount; i++) {
+      if (slicer.due()) await slicer.yieldNow();
       const s0 = batch.sampleStart(i);
       const s1 = batch.sampleEnd[i];
       const h = batch.histogramEnd[i] - batch.histogramStart(i);
@@ -147,8 +156,14 @@ export class RemoteWriteIngester {
         continue;
       }
       seriesLabels[i] = res;
+      if (!repeats) {
+        const key = res.key();
+        if (distinct.has(key)) repeats = true;
+        else distinct.add(key);
+      }
       validHistograms += h;
       for (let j = s0; j < s1; j++) {
+        if (slicer.due()) await slicer.yieldNow();
         const f = validateSampleTime(batch.t[j], now, limits, res);
         if (f) fail(f, 1);
         else {
@@ -157,6 +172,7 @@ export class RemoteWriteIngester {
         }
       }
     }
+    distinct.clear();
     const exemplarOk = batch.exemplars.map((e) => {
       if (seriesLabels[e.series] === undefined) return false;
       const reason = exemplarProblem(e.labels, e.ts);
@@ -185,6 +201,7 @@ export class RemoteWriteIngester {
     let exemplarsWritten = 0;
     try {
       for (let i = 0; i < batch.seriesCount; i++) {
+        if (!repeats && slicer.due()) await slicer.yieldNow();
         const labels = seriesLabels[i];
         if (!labels) continue;
         const s0 = batch.sampleStart(i);
