@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ALL_LISTENERS_ON_LOOPBACK } from './helpers/loopback-config.js';
 import { spawnSightline, startedPorts, tempDir, type SpawnedSightline } from './helpers/process.js';
 
 // Secrets planted in prometheus.yml and alertmanager.yml never come back from a config or status endpoint (they
@@ -64,16 +65,7 @@ describe('secrets never shown', () => {
     writeFileSync(join(dir, 'alertmanager.yml'), ALERTMANAGER_YML);
     writeFileSync(
       join(dir, 'sightline.yaml'),
-      [
-        'metrics: { listen_address: 127.0.0.1:0, scrape_self: false }',
-        'logs: { listen_address: 127.0.0.1:0 }',
-        'mimir: { listen_address: 127.0.0.1:0 }',
-        'traces: { listen_address: 127.0.0.1:0, zipkin: { listen_address: 127.0.0.1:0 }, jaeger: { listen_address: 127.0.0.1:0 } }',
-        'otlp: { grpc_listen_address: 127.0.0.1:0, http_listen_address: 127.0.0.1:0 }',
-        'alertmanager: { listen_address: 127.0.0.1:0 }',
-        'ui: { listen_address: 127.0.0.1:0, development_mode: true }',
-        '',
-      ].join('\n'),
+      [...ALL_LISTENERS_ON_LOOPBACK, ''].join('\n'),
     );
     s = spawnSightline([
       '--config.file',

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Metadata, credentials, makeGenericClientConstructor, status as GrpcStatus } from '@grpc/grpc-js';
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ALL_LISTENERS_ON_LOOPBACK } from './helpers/loopback-config.js';
 import { spawnSightline, startedPorts, tempDir, type SpawnedSightline } from './helpers/process.js';
 
 // The web configuration (Prometheus's --web.config.file) on every listener of the real process: TLS with a CA,
@@ -55,15 +56,7 @@ function call(url: string, opts: { auth?: string; client?: boolean; method?: str
   });
 }
 
-const PORTS0 = [
-  'metrics: { listen_address: 127.0.0.1:0, scrape_self: false }',
-  'logs: { listen_address: 127.0.0.1:0 }',
-  'mimir: { listen_address: 127.0.0.1:0 }',
-  'traces: { listen_address: 127.0.0.1:0, zipkin: { listen_address: 127.0.0.1:0 }, jaeger: { listen_address: 127.0.0.1:0 } }',
-  'otlp: { grpc_listen_address: 127.0.0.1:0, http_listen_address: 127.0.0.1:0 }',
-  'alertmanager: { listen_address: 127.0.0.1:0 }',
-  'ui: { listen_address: 127.0.0.1:0, development_mode: true }',
-];
+const PORTS0 = ALL_LISTENERS_ON_LOOPBACK;
 
 describe('web configuration on every listener', () => {
   let s: SpawnedSightline;

@@ -7,7 +7,7 @@ export { Registry, createSelfMetricsRegistry } from './self-metrics.js';
 export { MemoryGuard, defaultMemoryLimit, processMemoryGuard, setProcessMemoryGuard, type MemoryState } from './memory-guard.js';
 export { isWriteRequest } from './request-guards.js';
 export { browserWriteRefusal } from './browser-write-guard.js';
-export { WebConfig, processWebConfigInForce, setProcessWebConfig } from './web-config.js';
+export { WebConfig, authorizeUpgrade, processWebConfigInForce, setProcessWebConfig } from './web-config.js';
 export {
   TENANT_SCOPES,
   TenantTokens,
@@ -21,6 +21,7 @@ export {
   setTenantTokenSource,
   newTenantToken,
   tenantAuthInForce,
+  type AuthDenial,
   type TenantPrincipal,
   type TenantScope,
   type TenantTokenEntry,

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { TENANT_SCOPES } from '../config/index.js';
 
@@ -171,22 +172,36 @@ export function requiredScope(listener: string, method: string, path: string): T
  */
 export function tenantAuthHook(listener: string): (req: FastifyRequest, reply: FastifyReply) => Promise<void> {
   return async (req, reply) => {
-    const tokens = processTokens;
-    if (!tokens || !(listener in LISTENER_SIGNAL)) return;
-    const path = req.url.split('?', 1)[0];
-    if (PROBES.has(path)) return;
-    const principal = tokens.authenticate(req.headers.authorization);
-    if (!principal) {
-      await reply.code(401).header('www-authenticate', 'Bearer').type('text/plain').send('no valid credentials\n');
-      return;
-    }
-    const need = requiredScope(listener, req.method, path);
-    if (need && !principal.scopes.has('admin') && !principal.scopes.has(need)) {
-      await reply.code(403).type('text/plain').send(`credential ${JSON.stringify(principal.name)} lacks scope ${need}\n`);
-      return;
-    }
-    principals.set(req.headers, principal);
+    const denied = checkTenantToken(listener, req.method, req.url, req.headers);
+    if (!denied) return;
+    if (denied.status === 401) reply.header('www-authenticate', 'Bearer');
+    await reply.code(denied.status).type('text/plain').send(denied.message);
   };
+}
+
+/** A refusal: HTTP status (401/403) and a plain-text body. */
+export interface AuthDenial {
+  status: number;
+  message: string;
+}
+
+/**
+ * The tenant-token check of `tenantAuthHook` on raw request parts, for requests that never reach Fastify's hooks
+ * (WebSocket upgrades such as the Loki tail): binds the principal to `headers` and answers undefined, or the refusal.
+ */
+export function checkTenantToken(listener: string, method: string, url: string, headers: IncomingHttpHeaders): AuthDenial | undefined {
+  const tokens = processTokens;
+  if (!tokens || !(listener in LISTENER_SIGNAL)) return undefined;
+  const path = url.split('?', 1)[0];
+  if (PROBES.has(path)) return undefined;
+  const principal = tokens.authenticate(headers.authorization);
+  if (!principal) return { status: 401, message: 'no valid credentials\n' };
+  const need = requiredScope(listener, method, path);
+  if (need && !principal.scopes.has('admin') && !principal.scopes.has(need)) {
+    return { status: 403, message: `credential ${JSON.stringify(principal.name)} lacks scope ${need}\n` };
+  }
+  principals.set(headers, principal);
+  return undefined;
 }
 
 /** Tokens for the gRPC listener (OTLP 4317): the principal of `authorization` metadata, checked for `scope`. */

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import type { SecureContextOptions, TLSSocket } from 'node:tls';
 import bcrypt from 'bcryptjs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { WebConfigFile } from '../config/index.js';
+import { checkTenantToken, type AuthDenial } from './tenant-auth.js';
 
 /**
  * The process's web configuration (`server.web_config_file`, Prometheus's `--web.config.file`) in force: TLS
@@ -157,4 +159,17 @@ export async function webConfigHook(req: FastifyRequest, reply: FastifyReply): P
   if (!(await w.checkBasicAuth(req.headers.authorization))) {
     await reply.code(401).header('www-authenticate', 'Basic').type('text/plain').send('Unauthorized\n');
   }
+}
+
+/**
+ * The checks of `webConfigHook` then `tenantAuthHook` for a WebSocket upgrade on `listener` (upgrades bypass Fastify's
+ * hooks): undefined when the request may proceed (its tenant principal bound), otherwise the refusal.
+ */
+export async function authorizeUpgrade(listener: string, req: IncomingMessage): Promise<AuthDenial | undefined> {
+  const w = processWebConfig;
+  if (w) {
+    if (w.tlsEnabled && !w.clientCertAcceptable(req.socket as TLSSocket)) return { status: 403, message: 'client certificate required\n' };
+    if (!(await w.checkBasicAuth(req.headers.authorization))) return { status: 401, message: 'Unauthorized\n' };
+  }
+  return checkTenantToken(listener, req.method ?? 'GET', req.url ?? '/', req.headers);
 }

@@ -2,7 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
-import { HttpError, resolveTenant, type TenancyOptions } from '../../server/index.js';
+import { HttpError, authorizeUpgrade, resolveTenant, type TenancyOptions } from '../../server/index.js';
 import type { AppendListener } from '../ingester/index.js';
 import { LogqlParseError, Pipeline, labelsOf, parseLogql, type LogqlEngine, type PipelineEntry } from '../logql/index.js';
 import { nowNs, rangeParams, type Params } from './params.js';
@@ -26,6 +26,15 @@ export function attachTail(server: Server, store: AppendSource, engine: LogqlEng
       socket.destroy();
       return;
     }
+    void authorizeUpgrade('logs', req).then(
+      (denied) => {
+        if (denied) socket.end(`HTTP/1.1 ${denied.status} ${denied.status === 401 ? 'Unauthorized' : 'Forbidden'}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${denied.message}`);
+        else upgrade(req, socket, head, url);
+      },
+      () => socket.destroy(),
+    );
+  };
+  const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL) => {
     const params: Params = Object.fromEntries(url.searchParams);
     let tenant: string;
     let expr;
