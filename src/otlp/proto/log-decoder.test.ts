@@ -39,6 +39,7 @@ describe('hand-written logs decoder', () => {
     expect(logRecordCount(sl)).toBe(2);
     expect(undecodedItems(sl)).toHaveLength(2);
     expect(Buffer.from(encodeLogsRequest(req)).equals(Buffer.from(bytes))).toBe(true);
+    expect(undecodedItems(sl)).toHaveLength(2); // encoding did not build them
     expect(req.resourceLogs![0].resource!.attributes![0].value!.stringValue).toBe('svc');
     expect(sl.scope!.name).toBe('lib');
   });

@@ -57,8 +57,8 @@ export function encodeResourceList(list: readonly ResourceGroup[], enc: SubEncod
     const groups = (rs as unknown as Record<string, ScopeGroup[] | undefined>)[enc.groups] ?? [];
     const scopes = groups.map((ss) => {
       const scope = ss.scope ? bytesOf(ss.scope, enc.scope) : undefined;
-      const items = (ss as unknown as Record<string, { raw?: Uint8Array }[] | undefined>)[enc.items];
-      const spans = undecodedItems(ss) ?? (items ?? []).map((s) => bytesOf(s, enc.item));
+      // Only read the items property when the bytes are gone: reading it builds the items.
+      const spans = undecodedItems(ss) ?? ((ss as unknown as Record<string, { raw?: Uint8Array }[] | undefined>)[enc.items] ?? []).map((s) => bytesOf(s, enc.item));
       const sschema = ss.schemaUrl ? Buffer.from(ss.schemaUrl) : undefined;
       let size = scope ? fieldSize(scope.length) : 0;
       for (const b of spans) size += fieldSize(b.length);
