@@ -6,6 +6,7 @@ import type { OtlpSinks, PushOutcome } from './sinks.js';
 import { otlpLogsToLokiStreams } from './translate/logs-to-loki.js';
 import { appendOtlpMetrics, countDataPoints } from './translate/metrics-to-prometheus.js';
 import { spanCount } from './proto/trace-decoder.js';
+import { logRecordCount } from './proto/log-decoder.js';
 
 export type Transport = 'grpc' | 'http';
 
@@ -45,7 +46,7 @@ export function countItems(e: ExportRequest): number {
   if (e.signal === 'traces') return countSpans(e.req);
   if (e.signal === 'metrics') return countDataPoints(e.req);
   let n = 0;
-  for (const rl of e.req.resourceLogs ?? []) for (const sl of rl.scopeLogs ?? []) n += sl.logRecords?.length ?? 0;
+  for (const rl of e.req.resourceLogs ?? []) for (const sl of rl.scopeLogs ?? []) n += logRecordCount(sl);
   return n;
 }
 

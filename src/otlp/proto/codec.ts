@@ -14,7 +14,8 @@ import type {
 
 import { OtlpDecodeError, decodeOrReject } from './codec-errors.js';
 import { decodeResourceSpansList, decodeSpanBytes } from './trace-decoder.js';
-import { encodeResourceSpansList } from './trace-encoder.js';
+import { encodeResourceList } from './otlp-encoder.js';
+import { decodeResourceLogsList } from './log-decoder.js';
 
 export { OtlpDecodeError, decodeOrReject, decodeSpanBytes };
 
@@ -41,9 +42,11 @@ export const Types = {
   Resource: T('Resource'),
   InstrumentationScope: T('InstrumentationScope'),
   Span: T('Span'),
+  LogRecord: T('LogRecord'),
 };
 
-const SUB_ENCODERS = { resource: Types.Resource, scope: Types.InstrumentationScope, span: Types.Span };
+const SPAN_ENCODERS = { resource: Types.Resource, scope: Types.InstrumentationScope, item: Types.Span, groups: 'scopeSpans', items: 'spans' };
+const LOG_ENCODERS = { resource: Types.Resource, scope: Types.InstrumentationScope, item: Types.LogRecord, groups: 'scopeLogs', items: 'logRecords' };
 
 function decode<M>(type: protobuf.Type, buf: Uint8Array, what: string): M {
   try {
@@ -57,15 +60,21 @@ function decode<M>(type: protobuf.Type, buf: Uint8Array, what: string): M {
 /** ExportTraceServiceRequest and TracesData share the wire format (field 1: repeated ResourceSpans). */
 export const decodeTracesRequest = (buf: Uint8Array): ExportTraceServiceRequest => ({ resourceSpans: decodeResourceSpansList(buf) });
 export const decodeMetricsRequest = (buf: Uint8Array) => decode<ExportMetricsServiceRequest>(Types.ExportMetricsServiceRequest, buf, 'metrics request');
-export const decodeLogsRequest = (buf: Uint8Array) => decode<ExportLogsServiceRequest>(Types.ExportLogsServiceRequest, buf, 'logs request');
+/** Log records are checked on arrival and built on first read of `ScopeLogs.logRecords` (see log-decoder.ts). */
+export const decodeLogsRequest = (buf: Uint8Array): ExportLogsServiceRequest => ({ resourceLogs: decodeResourceLogsList(buf) });
+
+/** The logs request, re-sending the bytes of log records that were never read. */
+export function encodeLogsRequest(req: ExportLogsServiceRequest): Uint8Array {
+  return encodeResourceList(req.resourceLogs ?? [], LOG_ENCODERS);
+}
 
 export function encodeTracesRequest(req: ExportTraceServiceRequest): Uint8Array {
-  return encodeResourceSpansList(req.resourceSpans ?? [], SUB_ENCODERS);
+  return encodeResourceList(req.resourceSpans ?? [], SPAN_ENCODERS);
 }
 
 /** `TracesData` (= Tempo's `tempopb.Trace`: field 1 repeated ResourceSpans) of one trace. */
 export function encodeTracesData(resourceSpans: ResourceSpans[]): Uint8Array {
-  return encodeResourceSpansList(resourceSpans, SUB_ENCODERS);
+  return encodeResourceList(resourceSpans, SPAN_ENCODERS);
 }
 
 export function decodeTracesData(buf: Uint8Array): ResourceSpans[] {

@@ -1,6 +1,6 @@
 import type protobuf from 'protobufjs';
 import type { ExportRequest } from '../export-handler.js';
-import { Types, messageToOtlpJson, decodeLogsRequest, decodeMetricsRequest, decodeTracesRequest, encodeTracesRequest, type Signal } from './codec.js';
+import { Types, messageToOtlpJson, decodeLogsRequest, decodeMetricsRequest, decodeTracesRequest, encodeLogsRequest, encodeTracesRequest, type Signal } from './codec.js';
 
 /** The gRPC method of each signal's Export service. */
 export function exportServicePath(signal: Signal): string {
@@ -9,11 +9,11 @@ export function exportServicePath(signal: Signal): string {
   return '/opentelemetry.proto.collector.logs.v1.LogsService/Export';
 }
 
-/** The protobuf Export request of a signal (traces reuse the bytes unchanged spans arrived with). */
+/** The protobuf Export request of a signal (traces and logs reuse the bytes unchanged spans and log records arrived with). */
 export function encodeExportRequest(e: ExportRequest): Uint8Array {
   if (e.signal === 'traces') return encodeTracesRequest(e.req);
   if (e.signal === 'metrics') return Types.ExportMetricsServiceRequest.encode(e.req as protobuf.Message).finish();
-  return Types.ExportLogsServiceRequest.encode(e.req as protobuf.Message).finish();
+  return encodeLogsRequest(e.req);
 }
 
 export function decodeExportRequest(signal: Signal, buf: Uint8Array): ExportRequest {

@@ -166,6 +166,7 @@ export interface LogRecord {
   severityText?: string;
   body?: AnyValue | null;
   attributes?: KeyValue[];
+  droppedAttributesCount?: number;
   flags?: number;
   traceId?: Uint8Array;
   spanId?: Uint8Array;
@@ -175,11 +176,13 @@ export interface LogRecord {
 export interface ScopeLogs {
   scope?: InstrumentationScope | null;
   logRecords?: LogRecord[];
+  schemaUrl?: string;
 }
 
 export interface ResourceLogs {
   resource?: Resource | null;
   scopeLogs?: ScopeLogs[];
+  schemaUrl?: string;
 }
 
 export interface ExportLogsServiceRequest {

@@ -1,16 +1,31 @@
 import type protobuf from 'protobufjs';
-import type { InstrumentationScope, Resource, ResourceSpans, Span } from './types.js';
-import { undecodedSpans } from './trace-decoder.js';
+import type { InstrumentationScope, Resource } from './types.js';
+import { undecodedItems } from './otlp-wire.js';
 
 /**
- * Encodes `TracesData` / `ExportTraceServiceRequest` (field 1: repeated ResourceSpans) reusing the bytes each
- * resource, scope and span arrived with (`raw`), so re-grouping spans per trace costs copies, not re-encoding.
- * Messages without `raw` (from OTLP/JSON or Zipkin) are encoded with protobufjs.
+ * Encodes `field 1: repeated Resource<Items>` (`TracesData` / `ExportTraceServiceRequest`, the logs request — all
+ * share the layout resource = 1, scope groups = 2, schema_url = 3; scope = 1, items = 2, schema_url = 3) reusing the
+ * bytes each resource, scope and item arrived with: items never read are re-sent as they came (`undecodedItems`),
+ * messages with `raw` are copied, so re-grouping costs copies, not re-encoding. Messages without `raw` (from
+ * OTLP/JSON, Zipkin, or changed by a processor) are encoded with protobufjs.
  */
 export interface SubEncoders {
   resource: protobuf.Type;
   scope: protobuf.Type;
-  span: protobuf.Type;
+  /** The item message (Span, LogRecord). */
+  item: protobuf.Type;
+  /** Property of a resource group holding its scope groups (`scopeSpans`) and of a scope group holding its items (`spans`). */
+  groups: string;
+  items: string;
+}
+
+interface ResourceGroup {
+  resource?: Resource | null;
+  schemaUrl?: string;
+}
+interface ScopeGroup {
+  scope?: InstrumentationScope | null;
+  schemaUrl?: string;
 }
 
 function varintSize(v: number): number {
@@ -33,15 +48,17 @@ function writeVarint(buf: Buffer, pos: number, v: number): number {
 
 const fieldSize = (len: number) => 1 + varintSize(len) + len;
 
-export function encodeResourceSpansList(list: ResourceSpans[], enc: SubEncoders): Buffer {
-  const bytesOf = (m: Resource | InstrumentationScope | Span, t: protobuf.Type): Uint8Array => m.raw ?? t.encode(m as protobuf.Message).finish();
+export function encodeResourceList(list: readonly ResourceGroup[], enc: SubEncoders): Buffer {
+  const bytesOf = (m: { raw?: Uint8Array }, t: protobuf.Type): Uint8Array => m.raw ?? t.encode(m as protobuf.Message).finish();
   // Pass 1: sub-message bytes and sizes.
   const plan = list.map((rs) => {
     const res = rs.resource ? bytesOf(rs.resource, enc.resource) : undefined;
     const schema = rs.schemaUrl ? Buffer.from(rs.schemaUrl) : undefined;
-    const scopes = (rs.scopeSpans ?? []).map((ss) => {
+    const groups = (rs as unknown as Record<string, ScopeGroup[] | undefined>)[enc.groups] ?? [];
+    const scopes = groups.map((ss) => {
       const scope = ss.scope ? bytesOf(ss.scope, enc.scope) : undefined;
-      const spans = undecodedSpans(ss) ?? (ss.spans ?? []).map((s) => bytesOf(s, enc.span));
+      // Only read the items property when the bytes are gone: reading it builds the items.
+      const spans = undecodedItems(ss) ?? ((ss as unknown as Record<string, { raw?: Uint8Array }[] | undefined>)[enc.items] ?? []).map((s) => bytesOf(s, enc.item));
       const sschema = ss.schemaUrl ? Buffer.from(ss.schemaUrl) : undefined;
       let size = scope ? fieldSize(scope.length) : 0;
       for (const b of spans) size += fieldSize(b.length);
