@@ -161,7 +161,11 @@ export class GrafanaRuleScheduler {
       evaluationInterval: 60_000,
       resendDelay: opts.resendDelayMs ?? 60_000,
       outageTolerance: 3600_000,
-      forGracePeriod: 600_000,
+      // After a restart each rule's pending `for` progress and firing alerts come back (Grafana keeps them in its
+      // database; here the rule is evaluated back over its `for` on the datasource, as the Loki ruler restores).
+      // No grace period: Grafana resumes exactly where it was.
+      replayForState: true,
+      forGracePeriod: 0,
       logger: opts.logger.child({ component: 'ui', subsystem: 'alerting' }),
       notify: (_expr, alerts) => void this.send(alerts),
     });
