@@ -125,8 +125,10 @@ describe('Grafana-managed alert rules, contact points, policies and mute timings
       call('POST', '/api/v1/provisioning/alert-rules', rule('NoDataOk', 'metric_that_does_not_exist', { noDataState: 'OK' })),
       call('POST', '/api/v1/provisioning/alert-rules', rule('BrokenQuery', 'rate(', { execErrState: 'Error' })),
       call('POST', '/api/v1/provisioning/alert-rules', rule('BrokenQueryAlerts', 'rate(', { execErrState: 'Alerting' })),
+      // Grafana's defaults (noDataState NoData): a DatasourceNoData alert with the rule's labels.
+      call('POST', '/api/v1/provisioning/alert-rules', rule('NoDataDefault', 'another_metric_that_does_not_exist', { labels: { team: 'edge' } })),
     ]);
-    expect(made.map((m) => m.status)).toEqual([201, 201, 201, 201]);
+    expect(made.map((m) => m.status)).toEqual([201, 201, 201, 201, 201]);
     const states = async () => {
       const r = await call('GET', '/api/prometheus/grafana/api/v1/rules');
       const rules = r.json.data.groups.flatMap((g: { rules: unknown[] }) => g.rules) as { name: string; state: string; health: string; lastError: string }[];
@@ -141,7 +143,19 @@ describe('Grafana-managed alert rules, contact points, policies and mute timings
     expect(s.BrokenQuery.lastError).toContain('parse error');
     // Turned into Alerting, the error is still shown.
     expect(s.BrokenQueryAlerts.lastError).toContain('parse error');
+    // The Alertmanager got Grafana's DatasourceNoData (default noDataState) and DatasourceError (execErrState Error).
+    type AmAlert = { labels: Record<string, string>; annotations: Record<string, string>; status: { state: string } };
+    const special = async () => ((await (await fetch(`${amUrl}/api/v2/alerts?active=true`)).json()) as AmAlert[]).filter((a) => a.labels.alertname.startsWith('Datasource'));
+    const got = await waitFor(async () => {
+      const list = await special();
+      return list.some((a) => a.labels.alertname === 'DatasourceNoData') && list.some((a) => a.labels.alertname === 'DatasourceError') ? list : undefined;
+    }, 10_000, 'DatasourceNoData and DatasourceError alerts');
+    expect(got.map((a) => `${a.labels.alertname}/${a.labels.rulename}`).sort()).toEqual(['DatasourceError/BrokenQuery', 'DatasourceNoData/NoDataDefault']);
+    expect(got.find((a) => a.labels.alertname === 'DatasourceNoData')!.labels).toMatchObject({ team: 'edge', grafana_folder: 'edge' });
+    expect(got.find((a) => a.labels.alertname === 'DatasourceError')!.annotations.Error).toContain('parse error');
     for (const m of made) expect((await call('DELETE', `/api/v1/provisioning/alert-rules/${m.json.uid}`)).status).toBe(204);
+    // Deleting the rules resolves them.
+    await waitFor(async () => ((await special()).length === 0 ? true : undefined), 10_000, 'Datasource* alerts resolved');
   });
 
   it('evaluates a LogQL rule on the Loki datasource, and replaces a rule group with its interval', async () => {

@@ -58,6 +58,10 @@ export class Alertmanager {
   readonly metrics: AlertmanagerMetrics;
   readonly startedAt = Date.now();
   config: AlertmanagerConfig;
+  /** The configuration read from alertmanager.yml (or the default); `config` is the overlay's when one is set. */
+  fileConfig: AlertmanagerConfig;
+  /** The configuration edited in the UI: in force over the file until cleared, kept across file reloads. */
+  private overlay: AlertmanagerConfig | undefined;
   route!: Route;
   inhibitor!: Inhibitor;
   dispatcher!: Dispatcher;
@@ -67,6 +71,7 @@ export class Alertmanager {
 
   constructor(private readonly opts: AlertmanagerOptions) {
     this.config = opts.config;
+    this.fileConfig = opts.config;
     this.silences = new Silences(opts.retentionMs);
     this.silences.openLog(join(opts.dataDir, 'silences'), opts.fsyncIntervalMs);
     this.nflog = new NotificationLog(opts.retentionMs);
@@ -161,7 +166,19 @@ export class Alertmanager {
     this.dispatcher.start(this.opts.groupMaintenanceMs);
   }
 
-  /** Swap in a new configuration (`/-/reload`). */
+  /** A file reload (`/-/reload`, SIGHUP): the file's configuration applies unless an overlay is set, which stays in force. */
+  async reloadFile(config: AlertmanagerConfig): Promise<void> {
+    this.fileConfig = config;
+    await this.reload(this.overlay ?? config);
+  }
+
+  /** Sets (or with `undefined` clears) the overlay configuration, as the UI does with its stored document, and applies it. */
+  async setOverlay(config: AlertmanagerConfig | undefined): Promise<void> {
+    this.overlay = config;
+    await this.reload(config ?? this.fileConfig);
+  }
+
+  /** Swap in a new configuration. */
   async reload(config: AlertmanagerConfig): Promise<void> {
     const old = this.dispatcher;
     this.opts.registry.removeSingleMetric('alertmanager_dispatcher_aggregation_groups');

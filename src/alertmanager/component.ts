@@ -30,21 +30,22 @@ export async function startAlertmanager(ctx: ComponentContext, deps: { version?:
   // eslint-disable-next-line prefer-const -- assigned below, read only by request handlers after listening
   let am: Alertmanager | undefined;
   installWebLimits(app, ctx.registry, { getConcurrency: s.web_get_concurrency, timeoutMs: s.web_timeout });
-  registerV2Routes(app, {
-    am: () => am!,
-    version: deps.version ?? '',
-    reload: async () => {
-      let config: AlertmanagerConfig;
-      try {
-        config = readConfig(ctx);
-      } catch (e) {
-        am!.metrics.config.failed();
-        throw e;
-      }
-      await am!.reload(config);
-      ctx.logger.info({ component: 'alertmanager' }, 'configuration reloaded');
-    },
-  });
+  // `/-/reload` and SIGHUP re-read the file; a configuration set by the UI (the overlay) stays in force.
+  const reload = async () => {
+    let config: AlertmanagerConfig;
+    try {
+      config = readConfig(ctx);
+    } catch (e) {
+      am!.metrics.config.failed();
+      throw e;
+    }
+    await am!.reloadFile(config);
+    ctx.logger.info({ component: 'alertmanager' }, 'configuration reloaded');
+  };
+  registerV2Routes(app, { am: () => am!, version: deps.version ?? '', reload });
+  const onHup = () => {
+    reload().catch((e: unknown) => ctx.logger.error({ component: 'alertmanager', err: (e as Error).message }, 'reload failed; keeping the running configuration'));
+  };
   let port = 0;
   const host = s.listen_address.replace(/:\d+$/, '') || 'localhost';
   am = new Alertmanager({
@@ -64,6 +65,7 @@ export async function startAlertmanager(ctx: ComponentContext, deps: { version?:
     await am.stop();
     throw e;
   }
+  process.on('SIGHUP', onHup);
   const maintenance = setInterval(() => {
     try {
       am!.maintenance();
@@ -86,6 +88,7 @@ export async function startAlertmanager(ctx: ComponentContext, deps: { version?:
     alertmanager,
     async stop() {
       clearInterval(maintenance);
+      process.off('SIGHUP', onHup);
       await app.close();
       await alertmanager.stop();
     },

@@ -5,3 +5,4 @@ export { Alertmanager } from './alertmanager.js';
 export { configHashValue } from './config-metrics.js';
 export { buildIntegrations } from './receivers/build-integrations.js';
 export { newAlert } from './alert.js';
+export { MultitenantAlertmanager, type MultitenantOptions } from './multitenant.js';

@@ -49,9 +49,8 @@ export async function startWebhook(): Promise<{ url: string; messages: WebhookMe
 }
 
 /** `sightline --target all` scraping `appPort` every second; `extraUi` adds keys to the `ui` section. */
-export async function startAlertingStack(appPort: number, adminPassword: string, extraUi = '', provisioningPath?: string): Promise<{ sightline: SpawnedSightline; ports: Record<string, number> }> {
-  const dir = tempDir();
-  mkdirSync(join(dir, 'data'));
+export async function startAlertingStack(appPort: number, adminPassword: string, extraUi = '', provisioningPath?: string, dir = tempDir()): Promise<{ sightline: SpawnedSightline; ports: Record<string, number> }> {
+  mkdirSync(join(dir, 'data'), { recursive: true });
   writeFileSync(join(dir, 'prometheus.yml'), `global: { scrape_interval: 1s, evaluation_interval: 1s }\nscrape_configs:\n  - job_name: checkout\n    static_configs: [{ targets: ['127.0.0.1:${appPort}'] }]\n`);
   writeFileSync(
     join(dir, 'sightline.yaml'),

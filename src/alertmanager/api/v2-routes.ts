@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { redactSecretsYaml } from '../../config/index.js';
 import { compileAnchored, type Matcher, type Regex } from '../../model/index.js';
 import { isResolved, newAlert, validateAlert, type Alert } from '../alert.js';
@@ -114,7 +114,8 @@ function gettableSilence(s: Silence, now: number) {
 const STATE_ORDER = { active: 1, pending: 2, expired: 3 } as const;
 
 export interface V2Options {
-  am: () => Alertmanager;
+  /** The Alertmanager answering `req` (one per tenant on the Mimir role). */
+  am: (req: FastifyRequest) => Alertmanager;
   version: string;
   reload?: () => Promise<void>;
 }
@@ -151,8 +152,8 @@ export function registerV2Routes(app: FastifyInstance, opts: V2Options): void {
     });
   }
 
-  app.get('/api/v2/status', async () => {
-    const am = opts.am();
+  app.get('/api/v2/status', async (req) => {
+    const am = opts.am(req);
     return {
       cluster: { peers: [], status: 'disabled' },
       // Secrets as Alertmanager shows them: `<secret>`.
@@ -162,12 +163,12 @@ export function registerV2Routes(app: FastifyInstance, opts: V2Options): void {
     };
   });
 
-  app.get('/api/v2/receivers', async () => opts.am().config.receivers.map((r) => ({ name: r.name })));
+  app.get('/api/v2/receivers', async (req) => opts.am(req).config.receivers.map((r) => ({ name: r.name })));
 
   app.post('/api/v2/alerts', async (req, reply) => {
     // Answered already (--web.timeout passed while the body was arriving): not taken, as in Alertmanager.
     if (reply.sent) return reply;
-    const am = opts.am();
+    const am = opts.am(req);
     let alerts: Alert[];
     try {
       const body = parseBody(String(req.body ?? ''), 'alerts');
@@ -250,7 +251,7 @@ export function registerV2Routes(app: FastifyInstance, opts: V2Options): void {
   };
 
   app.get('/api/v2/alerts', async (req, reply) => {
-    const am = opts.am();
+    const am = opts.am(req);
     const q = req.query as Record<string, unknown>;
     const f = filters(q, reply);
     if (!f) return reply;
@@ -269,7 +270,7 @@ export function registerV2Routes(app: FastifyInstance, opts: V2Options): void {
   });
 
   app.get('/api/v2/alerts/groups', async (req, reply) => {
-    const am = opts.am();
+    const am = opts.am(req);
     const q = req.query as Record<string, unknown>;
     const f = filters(q, reply);
     if (!f) return reply;
@@ -303,7 +304,7 @@ export function registerV2Routes(app: FastifyInstance, opts: V2Options): void {
   });
 
   app.get('/api/v2/silences', async (req, reply) => {
-    const am = opts.am();
+    const am = opts.am(req);
     const q = req.query as Record<string, unknown>;
     const matchers: Matcher[] = [];
     try {
@@ -333,7 +334,7 @@ export function registerV2Routes(app: FastifyInstance, opts: V2Options): void {
   app.get('/api/v2/silence/:id', async (req, reply) => {
     const { id } = req.params as { id: string };
     if (!UUID.test(id)) return reply.code(422).send({ code: 601, message: `silenceID in path must be of type uuid: ${JSON.stringify(id)}` });
-    const s = opts.am().silences.get(id);
+    const s = opts.am(req).silences.get(id);
     if (!s) return reply.code(404).send('');
     return gettableSilence(s, Date.now());
   });
@@ -342,7 +343,7 @@ export function registerV2Routes(app: FastifyInstance, opts: V2Options): void {
     const { id } = req.params as { id: string };
     if (!UUID.test(id)) return reply.code(422).send({ code: 601, message: `silenceID in path must be of type uuid: ${JSON.stringify(id)}` });
     try {
-      opts.am().silences.expire(id);
+      opts.am(req).silences.expire(id);
     } catch (e) {
       if (e instanceof SilenceError) return text400(reply, e.message, 500);
       throw e;
@@ -351,7 +352,7 @@ export function registerV2Routes(app: FastifyInstance, opts: V2Options): void {
   });
 
   app.post('/api/v2/silences', async (req, reply) => {
-    const am = opts.am();
+    const am = opts.am(req);
     let input: { id?: string; matchers: SilenceMatcher[]; startsAt: number; endsAt: number; createdBy: string; comment: string };
     try {
       const body = parseBody(String(req.body ?? ''), 'silence');

@@ -13,6 +13,7 @@ import { BucketCompactor } from './bucket-compactor.js';
 import { mimirMetrics } from './mimir-metrics.js';
 import { TenantStores } from './tenant-stores.js';
 import { MimirRuler, builtinAlertmanagerUrl } from '../../rules/index.js';
+import { MultitenantAlertmanager } from '../../alertmanager/index.js';
 
 export interface MimirComponent extends Component {
   readonly tenants: TenantStores;
@@ -107,6 +108,15 @@ export async function startMimir(ctx: ComponentContext): Promise<MimirComponent>
     : undefined;
   ruler?.register(app);
 
+  // Mimir's multi-tenant Alertmanager: per-tenant configs at /api/v1/alerts, the tenant's API v2 under /alertmanager.
+  const alertmanagers = new MultitenantAlertmanager({
+    dataDir: join(ctx.dataDir, 'mimir', 'alertmanager'),
+    tenancy,
+    logger: log,
+    externalUrl: () => `http://${cfg.listen_address}/alertmanager`,
+  });
+  alertmanagers.register(app);
+
   // Every request's dependencies come from `resolveDeps` (the tenant's); the static ones are never used.
   const noTenant: Queryable = { querier: () => Promise.reject(new Error('tenant not resolved')) };
   registerPrometheusApi(
@@ -168,6 +178,7 @@ export async function startMimir(ctx: ComponentContext): Promise<MimirComponent>
       if (timer) clearInterval(timer);
       await app.close();
       await ruler?.stop();
+      await alertmanagers.stop();
       await compactor.idle();
       await tenants.close();
       closeObjectStore(store);

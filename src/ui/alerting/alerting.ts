@@ -32,7 +32,7 @@ export async function startAlerting(app: FastifyInstance, c: UiRouteContext, o: 
   const { db } = c.db;
   const rules = new AlertRuleStore(db);
   const am = o.alertmanager;
-  const config = new AlertingConfigStore(db, () => am?.config.original ?? EMPTY_CONFIG, am ? (cfg) => am.reload(cfg) : undefined, new SecretBox(o.secretKey));
+  const config = new AlertingConfigStore(db, () => am?.fileConfig.original ?? EMPTY_CONFIG, am ? (cfg) => am.setOverlay(cfg) : undefined, new SecretBox(o.secretKey));
   await config.init();
   if (!am) c.logger.warn({ component: 'ui' }, 'no Alertmanager in this process: contact points, policies and mute timings changed in the UI are stored but not applied (change the Alertmanager\'s alertmanager.yml instead)');
   const scheduler = new GrafanaRuleScheduler({

@@ -117,6 +117,10 @@ export class GrafanaRuleScheduler {
   private byUid = new Map<string, AlertingRule>();
   /** The last query error of a rule whose `execErrState` turned it into a state, by its expression text. */
   private handledErrors = new Map<string, string>();
+  /** Each rule's title and labels by its expression text (for Grafana's DatasourceNoData / DatasourceError alerts). */
+  private ruleByText = new Map<string, { title: string; labels: Record<string, string> }>();
+  /** The DatasourceNoData / DatasourceError alert a rule currently has, by its expression text, with its start. */
+  private datasourceAlerts = new Map<string, { alertname: string; startsAt: string; error?: string }>();
   private syncing: Promise<void> = Promise.resolve();
   private stopped = false;
 
@@ -134,9 +138,11 @@ export class GrafanaRuleScheduler {
         try {
           const out = await run(k.expr);
           this.handledErrors.delete(text);
-          if (out.length > 0 || k.noDataState !== 'Alerting') return out;
-          return (k.query === k.expr ? out : await run(k.query)).length === 0 ? alerting : out;
+          const noData = out.length === 0 && k.noDataState !== 'OK' && (k.query === k.expr ? out : await run(k.query)).length === 0;
+          this.datasourceAlert(text, noData && k.noDataState === 'NoData' ? 'DatasourceNoData' : undefined);
+          return noData && k.noDataState === 'Alerting' ? alerting : out;
         } catch (err) {
+          this.datasourceAlert(text, k.execErrState === 'Error' ? 'DatasourceError' : undefined, (err as Error).message);
           if (k.execErrState !== 'Error') this.handledErrors.set(text, (err as Error).message);
           if (k.execErrState === 'OK') return [];
           if (k.execErrState === 'Alerting') return alerting;
@@ -155,20 +161,53 @@ export class GrafanaRuleScheduler {
       evaluationInterval: 60_000,
       resendDelay: opts.resendDelayMs ?? 60_000,
       outageTolerance: 3600_000,
-      forGracePeriod: 600_000,
+      // After a restart each rule's pending `for` progress and firing alerts come back (Grafana keeps them in its
+      // database; here the rule is evaluated back over its `for` on the datasource, as the Loki ruler restores).
+      // No grace period: Grafana resumes exactly where it was.
+      replayForState: true,
+      forGracePeriod: 0,
       logger: opts.logger.child({ component: 'ui', subsystem: 'alerting' }),
       notify: (_expr, alerts) => void this.send(alerts),
     });
     opts.rules.onChange(() => void this.sync());
   }
 
+  /**
+   * Grafana's `noDataState: NoData` / `execErrState: Error`: the rule sends an alert named DatasourceNoData /
+   * DatasourceError with its labels and `rulename`, while the condition holds; resolved when it stops.
+   */
+  private datasourceAlert(text: string, alertname: string | undefined, error?: string): void {
+    const rule = this.ruleByText.get(text);
+    const cur = this.datasourceAlerts.get(text);
+    if (!rule || (!alertname && !cur)) return;
+    const now = new Date().toISOString();
+    const active = alertname && cur?.alertname === alertname ? cur : alertname ? { alertname, startsAt: now, error } : undefined;
+    const post = (a: { alertname: string; startsAt: string; error?: string }, endsAt?: string) => ({
+      labels: { ...rule.labels, alertname: a.alertname, rulename: rule.title },
+      annotations: a.error ? { Error: a.error } : {},
+      startsAt: a.startsAt,
+      ...(endsAt ? { endsAt } : {}),
+      generatorURL: `${this.opts.rootUrl()}/alerting/grafana/${rule.labels[RULE_UID_LABEL]}/view`,
+    });
+    const body = [];
+    if (cur && cur !== active) body.push(post(cur, now));
+    if (active) body.push(post(active));
+    if (active) this.datasourceAlerts.set(text, active);
+    else this.datasourceAlerts.delete(text);
+    void this.post(JSON.stringify(body));
+  }
+
   private async send(alerts: Parameters<typeof toNotifierAlerts>[2]): Promise<void> {
-    const url = await this.opts.alertmanagerUrl();
-    if (!url) return;
     const root = this.opts.rootUrl();
     const out = toNotifierAlerts(root, '', alerts).map((a) => ({ ...a, generatorURL: `${root}/alerting/grafana/${a.labels.get(RULE_UID_LABEL)}/view` }));
+    await this.post(postableAlertsJson(out));
+  }
+
+  private async post(body: string): Promise<void> {
+    const url = await this.opts.alertmanagerUrl();
+    if (!url) return;
     try {
-      const res = await fetch(`${url.replace(/\/$/, '')}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: postableAlertsJson(out), signal: AbortSignal.timeout(10_000) });
+      const res = await fetch(`${url.replace(/\/$/, '')}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(10_000) });
       if (!res.ok) throw new Error(`HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`);
     } catch (err) {
       this.opts.logger.warn({ component: 'ui', err: (err as Error).message, alertmanager: url }, 'sending Grafana-managed alerts failed');
@@ -186,10 +225,14 @@ export class GrafanaRuleScheduler {
         groups.set(k, [...(groups.get(k) ?? []), r]);
       }
       const built: RuleGroup[] = [];
+      const previous = this.ruleByText;
+      this.ruleByText = new Map();
       for (const list of groups.values()) {
         const specs = list.flatMap((r) => {
           try {
-            return [{ r, spec: { alert: r.title, expr: encodeRule(r), for: parseDuration(r.for), keepFiringFor: 0, labels: { ...r.labels, [RULE_UID_LABEL]: r.uid, grafana_folder: r.folderUID }, annotations: r.annotations } }];
+            const expr = encodeRule(r);
+            this.ruleByText.set(expr, { title: r.title, labels: { ...r.labels, [RULE_UID_LABEL]: r.uid, grafana_folder: r.folderUID } });
+            return [{ r, spec: { alert: r.title, expr, for: parseDuration(r.for), keepFiringFor: 0, labels: { ...r.labels, [RULE_UID_LABEL]: r.uid, grafana_folder: r.folderUID }, annotations: r.annotations } }];
           } catch (err) {
             this.opts.logger.warn({ component: 'ui', rule: r.uid, err: (err as Error).message }, 'alert rule cannot be evaluated');
             return [];
@@ -199,6 +242,13 @@ export class GrafanaRuleScheduler {
         built.push(g);
       }
       await this.manager.updateGroups(built);
+      // A removed (or changed) rule's DatasourceNoData / DatasourceError alert resolves.
+      for (const text of [...this.datasourceAlerts.keys()]) {
+        if (this.ruleByText.has(text)) continue;
+        this.ruleByText.set(text, previous.get(text)!);
+        this.datasourceAlert(text, undefined);
+        this.ruleByText.delete(text);
+      }
       // Running groups that were kept hold the previous rule objects.
       this.byUid = new Map();
       for (const g of this.manager.ruleGroups()) for (const rule of g.rules) if (rule instanceof AlertingRule) this.byUid.set(rule.labels.get(RULE_UID_LABEL) ?? '', rule);
