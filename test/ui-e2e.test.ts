@@ -564,6 +564,22 @@ describe.runIf(enabled)('UI end to end in Chromium against sightline --target al
     expect(svgBox.width).toBeGreaterThan(paneWidth * 0.95);
     const xs = await graph.locator('[data-testid=sg-node] circle.sg-ok').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().x));
     expect(Math.abs(xs[0] - xs[1])).toBeGreaterThan(paneWidth * 0.6);
+    // zoom and pan, as Grafana's node graph: the buttons and the wheel scale the nodes, dragging the background moves them
+    const nodeBox = () => graph.locator('[data-testid=sg-node] circle.sg-ok').first().evaluate((e) => { const r = e.getBoundingClientRect(); return { x: r.x, w: r.width }; });
+    const before = await nodeBox();
+    await page.locator('[data-testid=sg-zoom-in]').click();
+    await expect.poll(async () => (await nodeBox()).w).toBeGreaterThan(before.w * 1.2);
+    await graph.hover({ position: { x: 20, y: 20 } });
+    await page.mouse.wheel(0, 300);
+    await expect.poll(async () => (await nodeBox()).w).toBeLessThan(before.w * 1.1);
+    await page.locator('[data-testid=sg-zoom-reset]').click();
+    await expect.poll(() => graph.getAttribute('data-view')).toBe('0.0,0.0,1.000');
+    await page.mouse.move(svgBox.x + 10, svgBox.y + 10);
+    await page.mouse.down();
+    await page.mouse.move(svgBox.x + 60, svgBox.y + 30, { steps: 5 });
+    await page.mouse.up();
+    await expect.poll(async () => (await nodeBox()).x).toBeGreaterThan(before.x + 40);
+    await page.locator('[data-testid=sg-zoom-reset]').click();
     await graph.locator('[data-testid=sg-node]:has(.sg-name:text-is("bank"))').click();
     await expect.poll(() => new URL(page.url()).searchParams.get('expr')).toBe('bank');
     expect(await graph.locator('[data-testid=sg-node]:has(.sg-name:text-is("bank"))').getAttribute('aria-pressed')).toBe('true');

@@ -10,7 +10,7 @@ import { buildSelector } from '../ui/src/lib/selector.js';
 import { countAxisTicks, logVolumeQuery, volumeByLevel, volumeTotal } from '../ui/src/lib/log-volume.js';
 import { lineFilterTerms, splitMatches } from '../ui/src/lib/line-filter.js';
 import { formatValue } from '../ui/src/lib/units.js';
-import { formatRate, layoutServiceGraph, serviceGraphEdges, serviceGraphQueries } from '../ui/src/lib/service-graph.js';
+import { IDENTITY_VIEW, formatRate, layoutServiceGraph, panBy, serviceGraphEdges, serviceGraphQueries, zoomAt } from '../ui/src/lib/service-graph.js';
 import { axisTicks, formatMs, labelPlacement, traceRows, visibleRows } from '../ui/src/lib/trace.js';
 import { traceqlTagNames, traceqlValueLiteral } from '../ui/src/lib/traceql.js';
 
@@ -298,5 +298,18 @@ describe('log volume and line-filter highlighting', () => {
     expect(labelPlacement(0.1, 0.3)).toBe('right');
     expect(labelPlacement(0.5, 0.95)).toBe('left');
     expect(labelPlacement(0, 1)).toBe('inside');
+  });
+});
+
+describe('service graph zoom and pan', () => {
+  it('zooms about the pointer (the point under it stays put), within 0.25x..4x, and pans by the drag', () => {
+    const v = zoomAt(IDENTITY_VIEW, 2, 100, 50);
+    expect(v).toEqual({ k: 2, x: -100, y: -50 });
+    // graph point (100, 50) is still at screen (100, 50)
+    expect(100 * v.k + v.x).toBe(100);
+    expect(50 * v.k + v.y).toBe(50);
+    expect(zoomAt(v, 10, 0, 0).k).toBe(4);
+    expect(zoomAt(IDENTITY_VIEW, 0.01, 0, 0).k).toBe(0.25);
+    expect(panBy(v, 30, -10)).toEqual({ k: 2, x: -70, y: -60 });
   });
 });

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { matrixToGraph, promQuery, type GraphData, type PromSeries } from '../lib/prometheus';
 import { Graph } from './Graph';
-import { formatRate, layoutServiceGraph, serviceGraphEdges, serviceGraphQueries, type GraphEdge } from '../lib/service-graph';
+import { IDENTITY_VIEW, formatRate, layoutServiceGraph, panBy, serviceGraphEdges, serviceGraphQueries, zoomAt, type GraphEdge, type GraphView } from '../lib/service-graph';
 import { formatMs } from '../lib/trace';
 
 type Vector = { metric: Record<string, string>; value?: [number, string] }[];
@@ -11,6 +11,7 @@ type Vector = { metric: Record<string, string>; value?: [number, string] }[];
  * in the Tempo datasource's `serviceMap`, drawn as nodes (services, with requests served, failure share and mean
  * latency) and arrows (client → server, with request rates). Per-second rates over the selected range, as Grafana
  * does (`rate(…[range])` at the range's end); the mean latency is the ratio of the seconds and request rates.
+ * Zoom with the wheel (at the pointer) or the +/− buttons, pan by dragging the background, 1:1 resets.
  */
 export function ServiceGraph(props: { promUid: string; startSec: number; endSec: number; selected?: string; onSelect?: (service: string) => void }) {
   const [edges, setEdges] = useState<GraphEdge[] | undefined>();
@@ -18,6 +19,21 @@ export function ServiceGraph(props: { promUid: string; startSec: number; endSec:
   // The columns spread over the pane's width (measured, and again when it changes).
   const box = useRef<HTMLDivElement>(null);
   const [paneWidth, setPaneWidth] = useState(0);
+  const [view, setView] = useState<GraphView>(IDENTITY_VIEW);
+  const drag = useRef<{ x: number; y: number; moved: boolean } | null>(null);
+  const svgRef = useRef<SVGSVGElement>(null);
+  // The wheel zooms the graph, not the page: a non-passive listener so that preventDefault is honoured.
+  useEffect(() => {
+    const svg = svgRef.current;
+    if (!svg) return;
+    const onWheel = (e: WheelEvent) => {
+      e.preventDefault();
+      const r = svg.getBoundingClientRect();
+      setView((v) => zoomAt(v, e.deltaY < 0 ? 1.2 : 1 / 1.2, e.clientX - r.left, e.clientY - r.top));
+    };
+    svg.addEventListener('wheel', onWheel, { passive: false });
+    return () => svg.removeEventListener('wheel', onWheel);
+  });
   useEffect(() => {
     const el = box.current;
     if (!el) return;
@@ -44,7 +60,40 @@ export function ServiceGraph(props: { promUid: string; startSec: number; endSec:
   const R = 34;
   return (
     <div ref={box} className="service-graph-box">
-    <svg className="service-graph" data-testid="service-graph" width={width} height={height} viewBox={`0 0 ${width} ${height}`}>
+    <div className="sg-zoom" role="group" aria-label="Zoom the service graph">
+      <button type="button" className="btn small" data-testid="sg-zoom-in" aria-label="Zoom in" onClick={() => setView((v) => zoomAt(v, 1.25, width / 2, height / 2))}>+</button>
+      <button type="button" className="btn small" data-testid="sg-zoom-out" aria-label="Zoom out" onClick={() => setView((v) => zoomAt(v, 1 / 1.25, width / 2, height / 2))}>−</button>
+      <button type="button" className="btn small" data-testid="sg-zoom-reset" aria-label="Reset zoom and position" onClick={() => setView(IDENTITY_VIEW)}>1:1</button>
+    </div>
+    <svg
+      ref={svgRef}
+      className={drag.current?.moved ? 'service-graph dragging' : 'service-graph'}
+      data-testid="service-graph"
+      data-view={`${view.x.toFixed(1)},${view.y.toFixed(1)},${view.k.toFixed(3)}`}
+      width={width}
+      height={height}
+      viewBox={`0 0 ${width} ${height}`}
+      onPointerDown={(e) => {
+        if ((e.target as Element).closest('[data-testid=sg-node]')) return; // a node click selects, it does not pan
+        drag.current = { x: e.clientX, y: e.clientY, moved: false };
+        (e.currentTarget as SVGSVGElement).setPointerCapture?.(e.pointerId);
+      }}
+      onPointerMove={(e) => {
+        const d = drag.current;
+        if (!d) return;
+        const dx = e.clientX - d.x;
+        const dy = e.clientY - d.y;
+        if (!d.moved && Math.hypot(dx, dy) < 3) return;
+        d.moved = true;
+        d.x = e.clientX;
+        d.y = e.clientY;
+        setView((v) => panBy(v, dx, dy));
+      }}
+      onPointerUp={() => (drag.current = null)}
+      onPointerCancel={() => (drag.current = null)}
+    >
+      <rect className="sg-background" width={width} height={height} fill="transparent" />
+      <g transform={`translate(${view.x},${view.y}) scale(${view.k})`}>
       <defs>
         <marker id="sg-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse">
           <path d="M 0 0 L 10 5 L 0 10 z" className="sg-arrowhead" />
@@ -103,6 +152,7 @@ export function ServiceGraph(props: { promUid: string; startSec: number; endSec:
           </g>
         );
       })}
+      </g>
     </svg>
     </div>
   );

@@ -95,3 +95,26 @@ export function layoutServiceGraph(edges: GraphEdge[], colWidth = 220, rowHeight
     return { name, requests, failed, avgMs, x: 90 + col * colWidth, y: 70 + row * rowHeight };
   });
 }
+
+/** Pan and zoom of the service graph: screen = graph × k + (x, y). */
+export interface GraphView {
+  x: number;
+  y: number;
+  k: number;
+}
+
+export const IDENTITY_VIEW: GraphView = { x: 0, y: 0, k: 1 };
+const MIN_ZOOM = 0.25;
+const MAX_ZOOM = 4;
+
+/** Zoom by `factor` keeping the graph point under (px, py) where it is (wheel or +/- at the pointer or centre). */
+export function zoomAt(view: GraphView, factor: number, px: number, py: number): GraphView {
+  const k = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, view.k * factor));
+  const f = k / view.k;
+  return { k, x: px - (px - view.x) * f, y: py - (py - view.y) * f };
+}
+
+/** Move the view by a drag of (dx, dy) screen pixels. */
+export function panBy(view: GraphView, dx: number, dy: number): GraphView {
+  return { ...view, x: view.x + dx, y: view.y + dy };
+}
