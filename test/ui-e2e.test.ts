@@ -375,6 +375,11 @@ describe.runIf(enabled)('UI end to end in Chromium against sightline --target al
     await expect.poll(() => spanNames.count()).toBe(traced.spans.length);
     // from a span to its logs (tracesToLogs: tags pod, namespace from the span's Kubernetes attributes), in the other pane
     await right.locator('[data-testid=span-row]:has(.span-name:text-is("POST /pay"))').click();
+    // tracesToMetrics of the provisioned Tempo datasource (no queries: Grafana's default latency query) is offered too
+    expect(await right.locator('[data-testid=span-metrics]').allTextContents()).toEqual(['Request latency']);
+    await right.locator('[data-testid=span-metrics]').click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('ds')).toBe('prometheus');
+    expect(new URL(page.url()).searchParams.get('expr')).toBe('histogram_quantile(0.9, sum(rate(traces_spanmetrics_latency_bucket{}[5m])) by (le))');
     await right.locator('[data-testid=span-logs]').click();
     await expect.poll(() => new URL(page.url()).searchParams.get('expr')).toBe(`{pod="${POD}", namespace="default"} |= "${traced.traceId}"`);
     await expect.poll(() => page.locator('[data-testid=explore-pane-left] [data-testid=log-rows] li').count(), { timeout: 10_000 }).toBe(1);
@@ -429,6 +434,11 @@ describe.runIf(enabled)('UI end to end in Chromium against sightline --target al
     await shot('trace-view-split');
     // logs for a span: that trace's lines only, the trace ID marked; the time button shows dates, not epoch ms
     await right.locator('[data-testid=span-row]:has(.span-name:text-is("POST /pay"))').click();
+    // tracesToMetrics of the provisioned Tempo datasource (no queries: Grafana's default latency query) is offered too
+    expect(await right.locator('[data-testid=span-metrics]').allTextContents()).toEqual(['Request latency']);
+    await right.locator('[data-testid=span-metrics]').click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('ds')).toBe('prometheus');
+    expect(new URL(page.url()).searchParams.get('expr')).toBe('histogram_quantile(0.9, sum(rate(traces_spanmetrics_latency_bucket{}[5m])) by (le))');
     await right.locator('[data-testid=span-logs]').click();
     await expect.poll(() => new URL(page.url()).searchParams.get('expr')).toBe(`{pod="${POD}", namespace="default"} |= "${traced.traceId}"`);
     const left = page.locator('[data-testid=explore-pane-left]');
@@ -679,10 +689,19 @@ describe.runIf(enabled)('UI end to end in Chromium against sightline --target al
     await page.fill('input[name=t2l-tags]', 'namespace, pod');
     await page.check('input[name=t2l-trace]');
     await page.locator('[data-testid=service-map-datasource]').selectOption('prometheus');
+    await page.locator('[data-testid=t2m-datasource]').selectOption('prometheus');
+    await page.fill('input[name=t2m-tags]', 'service.name=service');
+    await page.click('[data-testid=traces-to-metrics] button:has-text("Add query")');
+    await page.fill('input[name=t2m-query-name-0]', 'Request rate');
+    await page.fill('input[name=t2m-query-0]', 'sum(rate(traces_spanmetrics_calls_total{$__tags}[5m]))');
     await shot('datasource-tempo-form');
     await page.click('button:has-text("Save & test")');
     await expect.poll(() => page.locator('[data-testid=health-result]').textContent()).toBe('Data source is working');
-    expect(await saved('traces-two')).toEqual({ tracesToLogs: { datasourceUid: 'loki', tags: [{ key: 'namespace' }, { key: 'pod' }], filterByTraceID: true }, serviceMap: { datasourceUid: 'prometheus' } });
+    expect(await saved('traces-two')).toEqual({
+      tracesToLogs: { datasourceUid: 'loki', tags: [{ key: 'namespace' }, { key: 'pod' }], filterByTraceID: true },
+      serviceMap: { datasourceUid: 'prometheus' },
+      tracesToMetrics: { datasourceUid: 'prometheus', tags: [{ key: 'service.name', value: 'service' }], queries: [{ name: 'Request rate', query: 'sum(rate(traces_spanmetrics_calls_total{$__tags}[5m]))' }] },
+    });
     for (const uid of ['logs-two', 'traces-two']) expect((await page.request.delete(`${base}/api/datasources/uid/${uid}`, { headers: { origin: base } })).status()).toBe(200);
   });
 

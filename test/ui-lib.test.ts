@@ -1,5 +1,6 @@
 /** The web app's pure helpers: Grafana's time notation, step choice, legend formatting and value units. */
 import { readFileSync } from 'node:fs';
+import { DEFAULT_METRICS_QUERY, metricsQueriesForSpan, spanTagMatchers } from '../ui/src/lib/traces-to-metrics.js';
 import { describe, expect, it } from 'vitest';
 import { defaultSeriesName, formatLegend, seriesName } from '../ui/src/lib/legend.js';
 import { autoStepMs, describeRange, formatAgo, parsePromDuration, parseTime, resolveRange } from '../ui/src/lib/time.js';
@@ -313,3 +314,18 @@ describe('service graph zoom and pan', () => {
     expect(panBy(v, 30, -10)).toEqual({ k: 2, x: -70, y: -60 });
   });
 });
+
+describe('traces to metrics', () => {
+  it('fills $__tags with the span tags configured (mapped names, OpenTelemetry names for service/namespace/pod)', () => {
+    const tags = { 'service.name': 'shop', 'http.method': 'POST', 'k8s.namespace.name': 'default', q: 'a"b' };
+    const cfg = { datasourceUid: 'prometheus', tags: [{ key: 'service' }, { key: 'http.method', value: 'method' }, 'namespace', 'q', 'absent'], queries: [{ name: 'Rate', query: 'sum(rate(traces_spanmetrics_calls_total{$__tags}[5m]))' }, { name: '', query: 'up{$__tags}' }, { name: 'empty', query: ' ' }] };
+    expect(spanTagMatchers(cfg, tags)).toBe('service="shop", method="POST", namespace="default", q="a\\"b"');
+    expect(metricsQueriesForSpan(cfg, tags)).toEqual([
+      { name: 'Rate', expr: 'sum(rate(traces_spanmetrics_calls_total{service="shop", method="POST", namespace="default", q="a\\"b"}[5m]))' },
+      { name: 'Query 2', expr: 'up{service="shop", method="POST", namespace="default", q="a\\"b"}' },
+    ]);
+    // no queries: Grafana's default latency query; no tags: an empty selector
+    expect(metricsQueriesForSpan({ datasourceUid: 'prometheus' }, tags)).toEqual([{ name: 'Request latency', expr: DEFAULT_METRICS_QUERY.replace('$__tags', '') }]);
+  });
+});
+

@@ -2,6 +2,8 @@ import { useEffect, useState } from 'react';
 import { apiFetch, proxyPath, type Datasource } from '../lib/api';
 import { resolveRange } from '../lib/time';
 import { traceRows, type OtlpTrace, type SpanRow } from '../lib/trace';
+import { metricsQueriesForSpan, type TracesToMetrics } from '../lib/traces-to-metrics';
+import { parsePromDuration } from '../lib/time';
 import { ServiceGraph, ServiceRates } from './ServiceGraph';
 import { decodeSearch, encodeSearch, searchParams, TraceResults, TraceSearchForm, type SearchFields, type TraceSearchHit } from './TraceSearch';
 import { TraceqlEditor } from './TraceqlEditor';
@@ -78,6 +80,7 @@ export function TracePane(props: {
   onDraft?: (expr: string) => void;
 }) {
   const t2l = props.ds.jsonData.tracesToLogs as TracesToLogs | undefined;
+  const t2m = props.ds.jsonData.tracesToMetrics as TracesToMetrics | undefined;
   const serviceMapUid = (props.ds.jsonData.serviceMap as { datasourceUid?: string } | undefined)?.datasourceUid;
   const [draft, setDraftState] = useState(props.expr);
   const setDraft = (v: string) => {
@@ -123,6 +126,21 @@ export function TracePane(props: {
       }
     : undefined;
 
+  // Related metrics (Grafana's tracesToMetrics): each query over the span's time, widened by the configured shifts (±2m).
+  const shift = (v: string | undefined, dflt: number) => {
+    if (!v) return dflt;
+    const neg = v.startsWith('-');
+    const ms = parsePromDuration(neg ? v.slice(1) : v);
+    return ms === undefined ? dflt : neg ? -ms : ms;
+  };
+  const metricsFor = t2m?.datasourceUid
+    ? (r: SpanRow) =>
+        metricsQueriesForSpan(t2m, r.tags).map((q) => ({
+          name: q.name,
+          open: () => props.onLogs(t2m.datasourceUid!, q.expr, r.startMs + shift(t2m.spanStartTimeShift, -120_000), r.startMs + r.durMs + shift(t2m.spanEndTimeShift, 120_000)),
+        }))
+    : undefined;
+
   return (
     <>
       <div className="query-row">
@@ -166,7 +184,7 @@ export function TracePane(props: {
         </div>
       )}
       {(props.tq === 'search' || props.tq === 'traceql') && hits && <TraceResults hits={hits} openTrace={openTrace} />}
-      {props.tq === 'traceid' && rows && <TraceView key={props.expr} rows={rows} logsFor={logsFor} openTrace={openTrace} />}
+      {props.tq === 'traceid' && rows && <TraceView key={props.expr} rows={rows} logsFor={logsFor} metricsFor={metricsFor} openTrace={openTrace} />}
       {props.tq === 'servicemap' && serviceMapUid && <ServiceGraph promUid={serviceMapUid} startSec={startSec} endSec={endSec} selected={props.expr} onSelect={(name) => props.update({ expr: name })} />}
       {props.tq === 'servicemap' && serviceMapUid && props.expr && (
         <section className="sg-details" data-testid="sg-details">

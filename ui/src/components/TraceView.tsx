@@ -22,7 +22,7 @@ function AttrTable(props: { title: string; rows: [string, string][] }) {
 }
 
 /** What one span is: times, status, attributes (span and resource), events, links, and the way to its logs. */
-function SpanDetails(props: { row: SpanRow; t0: number; logs?: () => void; logsMissing: boolean; openTrace: (id: string) => void }) {
+function SpanDetails(props: { row: SpanRow; t0: number; logs?: () => void; logsMissing: boolean; metrics?: { name: string; open: () => void }[]; openTrace: (id: string) => void }) {
   const r = props.row;
   return (
     <div className="span-details" data-testid="span-details">
@@ -39,6 +39,11 @@ function SpanDetails(props: { row: SpanRow; t0: number; logs?: () => void; logsM
         ) : (
           props.logsMissing && <span className="muted"> (no tags for logs)</span>
         )}
+        {props.metrics?.map((m) => (
+          <button key={m.name} className="btn secondary" data-testid="span-metrics" onClick={m.open}>
+            {m.name}
+          </button>
+        ))}
       </div>
       {r.error && (
         <div className="alert error" data-testid="span-status">
@@ -136,7 +141,7 @@ function Minimap(props: { rows: SpanRow[]; t0: number; total: number; view: [num
  * minimap, and the waterfall: one row per span in tree order (collapsible), its bar on the time axis of the window
  * chosen in the minimap, errors in red; a click opens the span's details under its row.
  */
-export function TraceView(props: { rows: SpanRow[]; logsFor?: (r: SpanRow) => (() => void) | undefined; openTrace: (id: string) => void }) {
+export function TraceView(props: { rows: SpanRow[]; logsFor?: (r: SpanRow) => (() => void) | undefined; metricsFor?: (r: SpanRow) => { name: string; open: () => void }[]; openTrace: (id: string) => void }) {
   const [collapsed, setCollapsed] = useState<Set<string>>(new Set());
   const [selected, setSelected] = useState<string | undefined>();
   const [view, setView] = useState<[number, number]>([0, 1]);
@@ -234,7 +239,7 @@ export function TraceView(props: { rows: SpanRow[]; logsFor?: (r: SpanRow) => ((
                   </span>
                 </div>
               </div>
-              {selected === r.spanId && <SpanDetails row={r} t0={t0} logs={logs} logsMissing={props.logsFor !== undefined} openTrace={props.openTrace} />}
+              {selected === r.spanId && <SpanDetails row={r} t0={t0} logs={logs} logsMissing={props.logsFor !== undefined} metrics={props.metricsFor?.(r)} openTrace={props.openTrace} />}
             </div>
           );
         })}

@@ -149,11 +149,57 @@ function TempoSettings({ jsonData, onChange }: FormProps) {
           <input type="checkbox" name="t2l-span" checked={t2l.filterBySpanID === true} onChange={(e) => setT2l('filterBySpanID', e.target.checked || undefined)} /> Filter by span ID
         </label>
       </fieldset>
+      <TracesToMetricsForm jsonData={jsonData} onChange={onChange} />
       <fieldset className="form subform">
         <legend>Service graph</legend>
         <DatasourceSelect label="Prometheus data source" type="prometheus" testId="service-map-datasource" value={str(obj(jsonData.serviceMap).datasourceUid)} onChange={(uid) => onChange(put(jsonData, 'serviceMap', uid ? { datasourceUid: uid } : undefined))} />
       </fieldset>
     </>
+  );
+}
+
+/** A comma-separated `key` or `key=label` list, kept as typed (a trailing comma or `=` survives) and parsed on each change. */
+function TagListField(props: { name: string; label: string; placeholder: string; initial: string; onChange: (list: { key: string; value?: string }[]) => void }) {
+  const [text, setText] = useState(props.initial);
+  return (
+    <TextField
+      name={props.name}
+      label={props.label}
+      placeholder={props.placeholder}
+      value={text}
+      onChange={(v) => {
+        setText(v);
+        props.onChange(v.split(',').map((x) => x.trim()).filter(Boolean).map((kv) => { const [key, value] = kv.split('=').map((x) => x.trim()); return value ? { key, value } : { key }; }));
+      }}
+    />
+  );
+}
+
+/** Tempo's trace to metrics (Grafana's `tracesToMetrics`): a Prometheus datasource, span tags as labels, named queries with `$__tags`. */
+function TracesToMetricsForm({ jsonData, onChange }: FormProps) {
+  const t2m = obj(jsonData.tracesToMetrics);
+  const setT2m = (key: string, value: unknown) => onChange(put(jsonData, 'tracesToMetrics', put(t2m, key, value)));
+  const tags = (Array.isArray(t2m.tags) ? t2m.tags : []).map((t) => (typeof t === 'string' ? t : obj(t).value ? `${str(obj(t).key)}=${str(obj(t).value)}` : str(obj(t).key))).join(', ');
+  const queries = (Array.isArray(t2m.queries) ? t2m.queries : []).map((q) => ({ name: str(obj(q).name), query: str(obj(q).query) }));
+  const setQuery = (i: number, key: 'name' | 'query', v: string) => setT2m('queries', queries.map((q, j) => (j === i ? { ...q, [key]: v } : q)));
+  return (
+    <fieldset className="form subform" data-testid="traces-to-metrics">
+      <legend>Trace to metrics</legend>
+      <DatasourceSelect label="Data source" type="prometheus" testId="t2m-datasource" value={str(t2m.datasourceUid)} onChange={(uid) => setT2m('datasourceUid', uid)} />
+      <TagListField name="t2m-tags" label="Tags (span attributes as metric labels, comma-separated; key=label to rename)" placeholder="service.name=service" initial={tags} onChange={(list) => setT2m('tags', list)} />
+      {queries.map((q, i) => (
+        <div className="row" key={i}>
+          <TextField name={`t2m-query-name-${i}`} label="Link label" placeholder="Request rate" value={q.name} onChange={(v) => setQuery(i, 'name', v)} />
+          <TextField name={`t2m-query-${i}`} label="Query ($__tags is replaced by the span's labels)" placeholder="sum(rate(traces_spanmetrics_calls_total{$__tags}[5m]))" value={q.query} onChange={(v) => setQuery(i, 'query', v)} />
+          <button type="button" className="btn secondary small" aria-label={`Remove query ${i + 1}`} onClick={() => setT2m('queries', queries.filter((_, j) => j !== i))}>
+            Remove
+          </button>
+        </div>
+      ))}
+      <button type="button" className="btn secondary small" onClick={() => setT2m('queries', [...queries, { name: '', query: '' }])}>
+        Add query
+      </button>
+    </fieldset>
   );
 }
 
