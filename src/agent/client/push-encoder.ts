@@ -1,4 +1,5 @@
 import type { LogEntry } from '../entry.js';
+import { putUvarint, uvarintSize } from '../../lib/protobuf/index.js';
 
 /** One stream of a batch: its label string (`{a="b"}`) and entries in arrival order. */
 export interface BatchStream {
@@ -6,27 +7,9 @@ export interface BatchStream {
   entries: LogEntry[];
 }
 
-function varintLen(v: number): number {
-  let n = 1;
-  while (v >= 128) {
-    v = Math.floor(v / 128);
-    n++;
-  }
-  return n;
-}
-
-function varintAt(buf: Buffer, p: number, v: number): number {
-  while (v >= 128) {
-    buf[p++] = (v % 128) | 128;
-    v = Math.floor(v / 128);
-  }
-  buf[p++] = v;
-  return p;
-}
-
 function strAt(buf: Buffer, p: number, field: number, s: string, len: number): number {
   buf[p++] = (field << 3) | 2;
-  p = varintAt(buf, p, len);
+  p = putUvarint(buf, p, len);
   return p + buf.write(s, p, len, 'utf8');
 }
 
@@ -44,7 +27,7 @@ export class StreamBuffer {
   append(e: LogEntry): number {
     const ll = Buffer.byteLength(e.line);
     const el = entryLen(e, ll);
-    const need = this.length + 1 + varintLen(el) + el;
+    const need = this.length + 1 + uvarintSize(el) + el;
     if (need > this.buf.length) {
       const nb = Buffer.allocUnsafe(Math.max(this.buf.length * 2, need));
       this.buf.copy(nb, 0, 0, this.length);
@@ -53,18 +36,18 @@ export class StreamBuffer {
     const buf = this.buf;
     let p = this.length;
     buf[p++] = 0x12;
-    p = varintAt(buf, p, el);
+    p = putUvarint(buf, p, el);
     const sec = Math.floor(e.tsMs / 1000);
     const nanos = (e.tsMs - sec * 1000) * 1_000_000 + e.tsNs;
     buf[p++] = 0x0a;
-    p = varintAt(buf, p, tsLen(sec, nanos));
+    p = putUvarint(buf, p, tsLen(sec, nanos));
     if (sec !== 0) {
       buf[p++] = 0x08;
-      p = varintAt(buf, p, sec);
+      p = putUvarint(buf, p, sec);
     }
     if (nanos !== 0) {
       buf[p++] = 0x10;
-      p = varintAt(buf, p, nanos);
+      p = putUvarint(buf, p, nanos);
     }
     p = strAt(buf, p, 2, e.line, ll);
     if (e.structuredMetadata) {
@@ -72,7 +55,7 @@ export class StreamBuffer {
         const nl = Buffer.byteLength(n);
         const vl = Buffer.byteLength(v);
         buf[p++] = 0x1a;
-        p = varintAt(buf, p, 1 + varintLen(nl) + nl + 1 + varintLen(vl) + vl);
+        p = putUvarint(buf, p, 1 + uvarintSize(nl) + nl + 1 + uvarintSize(vl) + vl);
         p = strAt(buf, p, 1, n, nl);
         p = strAt(buf, p, 2, v, vl);
       }
@@ -98,13 +81,13 @@ export class StreamBuffer {
 export function encodeStreams(streams: readonly StreamBuffer[]): Buffer {
   let total = 0;
   const labelLens = streams.map((s) => Buffer.byteLength(s.labels));
-  const streamLens = streams.map((s, i) => 1 + varintLen(labelLens[i]) + labelLens[i] + s.length);
-  for (const sl of streamLens) total += 1 + varintLen(sl) + sl;
+  const streamLens = streams.map((s, i) => 1 + uvarintSize(labelLens[i]) + labelLens[i] + s.length);
+  for (const sl of streamLens) total += 1 + uvarintSize(sl) + sl;
   const buf = Buffer.allocUnsafe(total);
   let p = 0;
   for (let i = 0; i < streams.length; i++) {
     buf[p++] = 0x0a;
-    p = varintAt(buf, p, streamLens[i]);
+    p = putUvarint(buf, p, streamLens[i]);
     p = strAt(buf, p, 1, streams[i].labels, labelLens[i]);
     p += streams[i].bytes().copy(buf, p);
   }
@@ -123,20 +106,20 @@ export function encodePushRequest(streams: readonly BatchStream[]): Buffer {
 }
 
 function tsLen(sec: number, nanos: number): number {
-  return (sec !== 0 ? 1 + varintLen(sec) : 0) + (nanos !== 0 ? 1 + varintLen(nanos) : 0);
+  return (sec !== 0 ? 1 + uvarintSize(sec) : 0) + (nanos !== 0 ? 1 + uvarintSize(nanos) : 0);
 }
 
 function entryLen(e: LogEntry, lineLen: number): number {
   const sec = Math.floor(e.tsMs / 1000);
   const nanos = (e.tsMs - sec * 1000) * 1_000_000 + e.tsNs;
   const tl = tsLen(sec, nanos);
-  let n = 1 + varintLen(tl) + tl + 1 + varintLen(lineLen) + lineLen;
+  let n = 1 + uvarintSize(tl) + tl + 1 + uvarintSize(lineLen) + lineLen;
   if (e.structuredMetadata) {
     for (const [k, v] of Object.entries(e.structuredMetadata)) {
       const kl = Buffer.byteLength(k);
       const vl = Buffer.byteLength(v);
-      const pl = 1 + varintLen(kl) + kl + 1 + varintLen(vl) + vl;
-      n += 1 + varintLen(pl) + pl;
+      const pl = 1 + uvarintSize(kl) + kl + 1 + uvarintSize(vl) + vl;
+      n += 1 + uvarintSize(pl) + pl;
     }
   }
   return n;

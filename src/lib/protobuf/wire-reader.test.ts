@@ -28,3 +28,15 @@ describe('WireReader', () => {
     expect(() => WireReader.of(Uint8Array.from([0x80, 0x80]), custom).uint32()).toThrow(/truncated varint/);
   });
 });
+
+describe('unsigned varints', () => {
+  it('writes what the reader reads, in the size it says, up to 2^53', async () => {
+    const { putUvarint, uvarintSize } = await import('./varint.js');
+    for (const v of [0, 1, 127, 128, 300, 2 ** 31 - 1, 2 ** 31, 2 ** 32 + 5, 2 ** 53 - 1]) {
+      const b = new Uint8Array(10);
+      const end = putUvarint(b, 0, v);
+      expect(end).toBe(uvarintSize(v));
+      expect(new WireReader(b, 0, end).int64(end, false)).toBe(v);
+    }
+  });
+});

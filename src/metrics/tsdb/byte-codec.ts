@@ -3,23 +3,12 @@
  * files' fixed-width integers are big-endian, `u32be`/`u64be`). Integers up to 2^53.
  */
 
+import { putUvarint } from '../../lib/protobuf/index.js';
+
+export { putUvarint };
+
 const f64 = new Float64Array(1);
 const f64b = new Uint8Array(f64.buffer);
-
-/** Unsigned varint of `v` at `p` (capacity ensured by the caller); returns the position after it. */
-export function putUvarint(b: Uint8Array, p: number, v: number): number {
-  // Above 2^31 bit operations would truncate: divide until the value fits, then shift.
-  while (v >= 0x80000000) {
-    b[p++] = (v % 0x80) | 0x80;
-    v = Math.floor(v / 0x80);
-  }
-  while (v >= 0x80) {
-    b[p++] = (v & 0x7f) | 0x80;
-    v >>>= 7;
-  }
-  b[p++] = v;
-  return p;
-}
 
 /** Zig-zag varint of `v` at `p` (capacity ensured by the caller); returns the position after it. */
 export function putVarint(b: Uint8Array, p: number, v: number): number {

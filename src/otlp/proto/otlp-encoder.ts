@@ -1,6 +1,7 @@
 import type protobuf from 'protobufjs';
 import type { InstrumentationScope, Resource } from './types.js';
 import { undecodedItems } from './otlp-wire.js';
+import { putUvarint, uvarintSize } from '../../lib/protobuf/index.js';
 
 /**
  * Encodes `field 1: repeated Resource<Items>` (`TracesData` / `ExportTraceServiceRequest`, the logs request — all
@@ -28,25 +29,7 @@ interface ScopeGroup {
   schemaUrl?: string;
 }
 
-function varintSize(v: number): number {
-  let n = 1;
-  while (v >= 0x80) {
-    v = Math.floor(v / 128);
-    n++;
-  }
-  return n;
-}
-
-function writeVarint(buf: Buffer, pos: number, v: number): number {
-  while (v >= 0x80) {
-    buf[pos++] = (v & 0x7f) | 0x80;
-    v = Math.floor(v / 128);
-  }
-  buf[pos++] = v;
-  return pos;
-}
-
-const fieldSize = (len: number) => 1 + varintSize(len) + len;
+const fieldSize = (len: number) => 1 + uvarintSize(len) + len;
 
 export function encodeResourceList(list: readonly ResourceGroup[], enc: SubEncoders): Buffer {
   const bytesOf = (m: { raw?: Uint8Array }, t: protobuf.Type): Uint8Array => m.raw ?? t.encode(m as protobuf.Message).finish();
@@ -77,17 +60,17 @@ export function encodeResourceList(list: readonly ResourceGroup[], enc: SubEncod
   let pos = 0;
   const put = (tag: number, b: Uint8Array) => {
     out[pos++] = tag;
-    pos = writeVarint(out, pos, b.length);
+    pos = putUvarint(out, pos, b.length);
     out.set(b, pos);
     pos += b.length;
   };
   for (const p of plan) {
     out[pos++] = 0x0a;
-    pos = writeVarint(out, pos, p.size);
+    pos = putUvarint(out, pos, p.size);
     if (p.res) put(0x0a, p.res);
     for (const s of p.scopes) {
       out[pos++] = 0x12;
-      pos = writeVarint(out, pos, s.size);
+      pos = putUvarint(out, pos, s.size);
       if (s.scope) put(0x0a, s.scope);
       for (const b of s.spans) put(0x12, b);
       if (s.sschema) put(0x1a, s.sschema);

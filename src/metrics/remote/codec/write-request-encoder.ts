@@ -1,5 +1,6 @@
 import type { Labels, MetricMetadata } from '../../../model/index.js';
 import { METRIC_TYPES } from './write-request-batch.js';
+import { uvarintSize } from '../../../lib/protobuf/index.js';
 
 /**
  * Encoders of remote-write requests from columnar input (the shape the sender batches in): series `i` has `labels[i]`
@@ -16,14 +17,9 @@ export interface EncodeInput {
   metadata?: readonly (MetricMetadata & { family: string })[];
 }
 
+/** Bytes of an int64 varint: ten for a negative value (two's complement), else the unsigned size. */
 function varintSize(n: number): number {
-  if (n < 0) return 10;
-  let size = 1;
-  while (n >= 128) {
-    n = Math.floor(n / 128);
-    size++;
-  }
-  return size;
+  return n < 0 ? 10 : uvarintSize(n);
 }
 
 class Writer {
