@@ -3,6 +3,7 @@ import { apiFetch, proxyPath, type Datasource } from '../lib/api';
 import { resolveRange } from '../lib/time';
 import { traceRows, type OtlpTrace, type SpanRow } from '../lib/trace';
 import { metricsQueriesForSpan, type TracesToMetrics } from '../lib/traces-to-metrics';
+import { quoteLabelValue, spanTagValue } from '../lib/span-tags';
 import { parsePromDuration } from '../lib/time';
 import { ServiceGraph, ServiceRates } from './ServiceGraph';
 import { decodeSearch, encodeSearch, searchParams, TraceResults, TraceSearchForm, type SearchFields, type TraceSearchHit } from './TraceSearch';
@@ -19,9 +20,6 @@ interface TracesToLogs {
   filterByTraceID?: boolean;
 }
 
-/** Where the span's attribute may be found for a Loki label (OpenTelemetry's Kubernetes names first). */
-const OTEL_NAMES: Record<string, string[]> = { pod: ['k8s.pod.name'], namespace: ['k8s.namespace.name'], container: ['k8s.container.name'], cluster: ['k8s.cluster.name'], job: ['service.name'], service_name: ['service.name'] };
-
 /**
  * Grafana's `tracesToLogs`: a Loki selector from the span's tags (each configured tag, looked up as itself, its
  * OpenTelemetry name, named as mapped), to be run over the span's time widened by a minute on each side.
@@ -32,8 +30,8 @@ export function logsQueryForSpan(cfg: TracesToLogs, tags: Record<string, string>
     const key = typeof t === 'string' ? t : t.key;
     const label = typeof t === 'string' ? t : t.value || t.key;
     const mapped = cfg.mappedTags?.find((m) => m.key === key)?.value;
-    const value = tags[key] ?? OTEL_NAMES[key]?.map((k) => tags[k]).find((v) => v !== undefined);
-    if (value !== undefined) matchers.push(`${mapped || label}="${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`);
+    const value = spanTagValue(tags, key);
+    if (value !== undefined) matchers.push(`${mapped || label}=${quoteLabelValue(value)}`);
   }
   if (matchers.length === 0) return undefined;
   return `{${matchers.join(', ')}}${cfg.filterByTraceID ? ` |= "${traceId}"` : ''}`;

@@ -1,3 +1,5 @@
+import { quoteLabelValue, spanTagValue } from './span-tags';
+
 /**
  * Grafana's `tracesToMetrics` for the Tempo datasource: from a span to metric queries on a Prometheus datasource.
  * Each configured query has `$__tags` replaced by label matchers built from the span's tags (each configured tag
@@ -14,21 +16,14 @@ export interface TracesToMetrics {
 
 export const DEFAULT_METRICS_QUERY = 'histogram_quantile(0.9, sum(rate(traces_spanmetrics_latency_bucket{$__tags}[5m])) by (le))';
 
-/** Where a tag may be found on an OpenTelemetry span when the configured key is a Prometheus-style label. */
-const OTEL_NAMES: Record<string, string[]> = { service: ['service.name'], job: ['service.name'], namespace: ['k8s.namespace.name'], pod: ['k8s.pod.name'] };
-
-function escapeLabelValue(v: string): string {
-  return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-}
-
 /** The `$__tags` matchers for a span: `label="value"` for each configured tag the span has, comma-separated. */
 export function spanTagMatchers(cfg: TracesToMetrics, tags: Record<string, string>): string {
   const out: string[] = [];
   for (const t of cfg.tags ?? []) {
     const key = typeof t === 'string' ? t : t.key;
     const label = (typeof t === 'string' ? '' : t.value) || key.replace(/[^a-zA-Z0-9_]/g, '_');
-    const value = tags[key] ?? OTEL_NAMES[key]?.map((k) => tags[k]).find((v) => v !== undefined);
-    if (value !== undefined) out.push(`${label}="${escapeLabelValue(value)}"`);
+    const value = spanTagValue(tags, key);
+    if (value !== undefined) out.push(`${label}=${quoteLabelValue(value)}`);
   }
   return out.join(', ');
 }
