@@ -1,4 +1,4 @@
-import { quoteLabelValue, spanTagValue } from './span-tags';
+import { quoteLabelValue, spanTagValue } from './span-tags.js';
 
 /**
  * Grafana's `tracesToMetrics` for the Tempo datasource: from a span to metric queries on a Prometheus datasource.
