@@ -1,3 +1,4 @@
+import { TimeSlicer } from '../../lib/time-slice.js';
 import { Labels, type FloatHistogram } from '../../model/index.js';
 import type { Queryable } from '../storage-api/index.js';
 import type { Expr } from './ast.js';
@@ -81,7 +82,8 @@ export class Engine implements PromqlEngine {
       maxSamples: this.maxSamples,
       deadline: Date.now() + timeout,
       signal: opts.signal,
-      slice: (this.opts.timeSliceMs ?? DEFAULT_TIME_SLICE_MS) > 0 ? { ms: this.opts.timeSliceMs ?? DEFAULT_TIME_SLICE_MS, since: performance.now() } : undefined,
+      // every=1: the evaluator's callers already call pause() only every so many series.
+      slice: (this.opts.timeSliceMs ?? DEFAULT_TIME_SLICE_MS) > 0 ? new TimeSlicer(this.opts.timeSliceMs ?? DEFAULT_TIME_SLICE_MS, 1) : undefined,
       subqueryStep: this.subqueryStep,
       warnings: new Set(),
       infos: new Set(),

@@ -55,9 +55,8 @@ export class Evaluator {
   /** Yield to the event loop once this query has held it for its time slice; then check deadline and cancellation. */
   async pause(): Promise<void> {
     const slice = this.ctx.slice;
-    if (!slice || performance.now() - slice.since < slice.ms) return;
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    slice.since = performance.now();
+    if (!slice?.due()) return;
+    await slice.yieldNow();
     this.checkNow();
   }
 

@@ -1,3 +1,4 @@
+import type { TimeSlicer } from '../../lib/time-slice.js';
 import type { Querier } from '../storage-api/index.js';
 
 export const TOO_MANY_SAMPLES = 'query processing would load too many samples into memory in query execution';
@@ -17,7 +18,7 @@ export interface QueryContext {
    * Cooperative time slicing: evaluation runs on the process's one event loop, so after `sliceMs` of work it
    * yields (`setImmediate`) to let ingest and other requests run, then checks the deadline and cancellation.
    */
-  slice?: { ms: number; since: number };
+  slice?: TimeSlicer;
   subqueryStep: number;
   warnings: Set<string>;
   infos: Set<string>;
