@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TimeSlicer } from './time-slice.js';
+import { TimeSlicer, YieldLane } from './time-slice.js';
 
 describe('TimeSlicer', () => {
   it('is not due within its slice and due once the slice is used up', () => {
@@ -26,5 +26,42 @@ describe('TimeSlicer', () => {
     await s.yieldNow();
     expect(fired).toBe(true);
     expect(s.due()).toBe(false);
+  });
+
+  /**
+   * Five loops burn 2 ms slices while a timer re-arms itself; the log records which ran between two timer ticks.
+   * Through one lane, at most one slice runs between ticks; on bare setImmediate every waiting loop runs back to back.
+   */
+  async function slicesBetweenTicks(lane: YieldLane | null): Promise<number> {
+    const log: string[] = [];
+    let stop = false;
+    const tick = () => {
+      log.push('T');
+      if (!stop) setTimeout(tick, 0);
+    };
+    setTimeout(tick, 0);
+    const loop = async (id: number) => {
+      const s = new TimeSlicer(2, 1, lane);
+      for (let slice = 0; slice < 8; slice++) {
+        log.push(`L${id}`);
+        while (!s.due());
+        await s.yieldNow();
+      }
+    };
+    await Promise.all([0, 1, 2, 3, 4].map(loop));
+    stop = true;
+    await new Promise((r) => setTimeout(r, 5));
+    let worst = 0;
+    let run = 0;
+    for (const e of log.slice(log.indexOf('T'))) {
+      run = e === 'T' ? 0 : run + 1;
+      worst = Math.max(worst, run);
+    }
+    return worst;
+  }
+
+  it('lets loops sharing a lane resume one per event-loop turn, so timers and I/O wait at most one slice', async () => {
+    expect(await slicesBetweenTicks(new YieldLane())).toBeLessThanOrEqual(1);
+    expect(await slicesBetweenTicks(null)).toBeGreaterThanOrEqual(4);
   });
 });

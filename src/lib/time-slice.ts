@@ -2,10 +2,57 @@
 export const DEFAULT_INGEST_SLICE_MS = 10;
 
 /**
+ * Where sliced loops wait their turn. Loops that yield through one lane resume one per event-loop turn, in the
+ * order they yielded, so I/O (a query arriving, a probe) is served after at most one slice however many loops are
+ * waiting. Yielding with a bare `setImmediate` would not do that: every loop that yielded during a turn resumes in
+ * the same check phase, back to back, so twenty concurrent 10 ms pushes hold the loop for 200 ms between polls.
+ */
+export class YieldLane {
+  private readonly waiting: Array<() => void> = [];
+  private scheduled = false;
+
+  /** Resolves when it is this caller's turn (never within the current event-loop turn). */
+  wait(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.waiting.push(resolve);
+      this.schedule();
+    });
+  }
+
+  /** Loops waiting for a turn (for self-metrics and tests). */
+  get length(): number {
+    return this.waiting.length;
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.waiting.length === 0) return;
+    this.scheduled = true;
+    setImmediate(this.resumeNext);
+  }
+
+  // Runs in the check phase; the resumed loop continues in the microtasks after this callback. The next resume is
+  // queued from inside the check phase, so it runs in the next turn, after timers and I/O.
+  private readonly resumeNext = (): void => {
+    this.scheduled = false;
+    this.waiting.shift()?.();
+    this.schedule();
+  };
+}
+
+/** The lane every ingest path's validation/append loops share (Loki push, remote write, ...). */
+export const INGEST_LANE = new YieldLane();
+
+/** The lane query evaluation shares, apart from ingest: a turn runs at most one ingest and one query slice. */
+export const QUERY_LANE = new YieldLane();
+
+/**
  * Cooperative time slicing for long synchronous loops on the one event loop every listener shares (as PromQL's
  * evaluator does with its `pause`): call `due()` once per item (cheap: a counter, and a clock read every `every`
  * items); when it says the slice is used up, `await yieldNow()` lets other requests run before the loop goes on.
  * Only loops whose state another request cannot change in between may yield (validation before anything is written).
+ * Ingest loops yield through the shared `INGEST_LANE` (one slice per turn between them) and query evaluation through
+ * `QUERY_LANE`, so queries never queue behind ingest nor ingest behind queries; `lane: null` resumes on a bare
+ * `setImmediate`.
  */
 export class TimeSlicer {
   private since = performance.now();
@@ -14,6 +61,7 @@ export class TimeSlicer {
   constructor(
     private readonly ms = DEFAULT_INGEST_SLICE_MS,
     private readonly every = 64,
+    private readonly lane: YieldLane | null = INGEST_LANE,
   ) {}
 
   /** True when the loop has held the event loop for its slice (checked every `every` calls). */
@@ -25,7 +73,8 @@ export class TimeSlicer {
 
   /** Yield to the event loop (I/O callbacks and timers run), then start a new slice. */
   async yieldNow(): Promise<void> {
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (this.lane) await this.lane.wait();
+    else await new Promise<void>((resolve) => setImmediate(resolve));
     this.since = performance.now();
   }
 }

@@ -1,4 +1,4 @@
-import { TimeSlicer } from '../../lib/time-slice.js';
+import { QUERY_LANE, TimeSlicer } from '../../lib/time-slice.js';
 import { Labels, type FloatHistogram } from '../../model/index.js';
 import type { Queryable } from '../storage-api/index.js';
 import type { Expr } from './ast.js';
@@ -83,7 +83,7 @@ export class Engine implements PromqlEngine {
       deadline: Date.now() + timeout,
       signal: opts.signal,
       // every=1: the evaluator's callers already call pause() only every so many series.
-      slice: (this.opts.timeSliceMs ?? DEFAULT_TIME_SLICE_MS) > 0 ? new TimeSlicer(this.opts.timeSliceMs ?? DEFAULT_TIME_SLICE_MS, 1) : undefined,
+      slice: (this.opts.timeSliceMs ?? DEFAULT_TIME_SLICE_MS) > 0 ? new TimeSlicer(this.opts.timeSliceMs ?? DEFAULT_TIME_SLICE_MS, 1, QUERY_LANE) : undefined,
       subqueryStep: this.subqueryStep,
       warnings: new Set(),
       infos: new Set(),
