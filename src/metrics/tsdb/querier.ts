@@ -72,7 +72,8 @@ export class MergedSeries implements Series {
       for (const c of head) if (c.maxT >= mint && c.minT <= maxt) chunks.push(c);
     }
     if (chunks.length === 0) return { t: EMPTY, v: EMPTY, length: 0 };
-    if (chunks.length > 1) chunks.sort((a, b) => a.minT - b.minT);
+    // Out-of-order head chunks after the in-order ones: the first sample decoded wins a timestamp tie.
+    if (chunks.length > 1) chunks.sort((a, b) => (a.ooo ? 1 : 0) - (b.ooo ? 1 : 0) || a.minT - b.minT);
     let total = 0;
     let overlapping = false;
     for (let i = 0; i < chunks.length; i++) {
@@ -171,9 +172,10 @@ export class TsdbQuerier implements Querier {
     const refs = head ? postingsForMatchers(head, matchers) : [];
     for (let i = 0; i < refs.length; i++) {
       const s = head!.get(refs[i]);
-      if (s === undefined || s.minT > maxt || s.maxT < mint) continue;
+      if (s === undefined || ((s.minT > maxt || s.maxT < mint) && s.ooo === null)) continue;
       // Snapshot the chunk list now: a later head truncation moves data to a block this querier does not see.
       const snap = s.chunksIn(mint, maxt);
+      s.ooo?.chunksIn(mint, maxt, snap);
       if (snap.length === 0) continue;
       const e = fromBlocks ? bySeries.get(seriesKey(s.labels)) : undefined;
       if (e) e.head = snap;
