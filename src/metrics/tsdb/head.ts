@@ -13,7 +13,7 @@ export interface ChunkRef {
   n: number;
   /** Deleted time ranges (a block's tombstones) to leave out when decoding. */
   deleted?: Intervals;
-  /** An out-of-order head chunk: loses a timestamp tie against in-order chunks when merged. */
+  /** An out-of-order head chunk: wins a timestamp tie against in-order chunks when merged (as Prometheus 2.42). */
   ooo?: boolean;
 }
 

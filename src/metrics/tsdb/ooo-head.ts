@@ -7,7 +7,8 @@ export const OOO_CAP_MAX = 32;
 /**
  * A series' out-of-order samples, kept as Prometheus's head keeps them: one open chunk of up to 32 samples sorted
  * by time (inserted in place), then encoded as an XOR chunk and kept in memory (Prometheus mmaps it; not needed
- * here). Closed chunks may overlap each other and the series' in-order chunks; queries and compaction merge them.
+ * here). Closed chunks may overlap each other and the series' in-order chunks; queries and compaction merge them
+ * (an out-of-order sample wins a timestamp tie with an in-order one, as in Prometheus 2.42's answers).
  */
 export class OooSeriesChunks {
   private t = new Float64Array(OOO_CAP_MAX);

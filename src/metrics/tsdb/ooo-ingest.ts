@@ -46,7 +46,7 @@ export interface OutOfOrderOptions {
  * Out-of-order ingestion as Prometheus 2.42 does it (`storage.tsdb.out_of_order_time_window`): a sample older than
  * its series' newest one (or than the head's in-order limit) but not older than `head maxTime − window` goes to the
  * series' out-of-order chunks, and is logged in the write-behind log before the commit returns; older ones are
- * refused as "too old sample". Queries see the out-of-order chunks beside the in-order ones (in-order wins a tie);
+ * refused as "too old sample". Queries see the out-of-order chunks beside the in-order ones (out-of-order wins a tie);
  * after each head compaction the whole out-of-order head is written into blocks of the block range (marked
  * `from-out-of-order`), which overlap the in-order blocks and are merged with them by vertical compaction.
  */

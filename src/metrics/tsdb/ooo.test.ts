@@ -93,7 +93,7 @@ describe('out-of-order ingestion (storage.tsdb.out_of_order_time_window)', () =>
     expect(existsSync(join(db.opts.dir, 'wbl'))).toBe(false);
   });
 
-  it('sorts out of order samples within one commit, and an in-order sample wins a timestamp tie', async () => {
+  it('sorts out of order samples within one commit, and an out-of-order sample wins a timestamp tie (as Prometheus 2.42)', async () => {
     const db = await openDb(tempDir());
     const app = db.appender();
     for (const t of [100, 50, 70, 60, 100]) app.append(0, X, t * 1000, t);
@@ -104,6 +104,7 @@ describe('out-of-order ingestion (storage.tsdb.out_of_order_time_window)', () =>
     app2.append(0, Y, 200_000, 2);
     await app2.commit();
     expect(await append(db, Y, 150_000, 3)).toBeNull();
+    expect(await append(db, Y, 100_000, 4)).toBeNull(); // the time of an in-order sample
     expect(await samples(db)).toEqual([
       [50_000, 50],
       [60_000, 60],
@@ -111,7 +112,7 @@ describe('out-of-order ingestion (storage.tsdb.out_of_order_time_window)', () =>
       [100_000, 100],
     ]);
     expect(await samples(db, Y)).toEqual([
-      [100_000, 1],
+      [100_000, 4],
       [150_000, 3],
       [200_000, 2],
     ]);
@@ -119,6 +120,7 @@ describe('out-of-order ingestion (storage.tsdb.out_of_order_time_window)', () =>
     for (let i = 0; i < 100; i++) expect(await append(db, Y, 100_000 + ((i * 37) % 100) * 1000 + 1, i)).toBeNull();
     const got = await samples(db, Y);
     expect(got.length).toBe(103);
+    expect(got[0]).toEqual([100_000, 4]);
     for (let i = 1; i < got.length; i++) expect(got[i][0]).toBeGreaterThan(got[i - 1][0]);
   });
 
@@ -148,9 +150,11 @@ describe('out-of-order ingestion (storage.tsdb.out_of_order_time_window)', () =>
       app.append(0, X, t, t / MIN);
       await app.commit();
       if (t >= 30 * MIN && t % (10 * MIN) === 0) expect(await append(db, X, t - 25 * MIN + 30_000, -1)).toBeNull();
+      if (t === 60 * MIN) expect(await append(db, X, 40 * MIN, -2)).toBeNull(); // at the time of an in-order sample
     }
     const all = await samples(db);
     expect(all.length).toBe(230 + 20);
+    expect(all.find(([t]) => t === 40 * MIN)).toEqual([40 * MIN, -2]);
     await db.compactHead();
     const metas = db.blockMetas();
     // the in-order block [0, 2h) and the out-of-order one of that range merged by vertical compaction; the

@@ -72,8 +72,9 @@ export class MergedSeries implements Series {
       for (const c of head) if (c.maxT >= mint && c.minT <= maxt) chunks.push(c);
     }
     if (chunks.length === 0) return { t: EMPTY, v: EMPTY, length: 0 };
-    // Out-of-order head chunks after the in-order ones: the first sample decoded wins a timestamp tie.
-    if (chunks.length > 1) chunks.sort((a, b) => (a.ooo ? 1 : 0) - (b.ooo ? 1 : 0) || a.minT - b.minT);
+    // Out-of-order head chunks before the in-order ones: the first sample decoded wins a timestamp tie, and as in
+    // Prometheus 2.42 the out-of-order sample is the one a query returns.
+    if (chunks.length > 1) chunks.sort((a, b) => (b.ooo ? 1 : 0) - (a.ooo ? 1 : 0) || a.minT - b.minT);
     let total = 0;
     let overlapping = false;
     for (let i = 0; i < chunks.length; i++) {

@@ -636,9 +636,10 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
   private async mergeBlocks(group: Block[], keep?: { level: number; sources: string[] }): Promise<void> {
     const started = Date.now();
     const byKey = new Map<string, { labels: Labels; parts: { block: Block; series: BlockSeries }[] }>();
-    // Blocks cut from the out-of-order head last: an in-order sample wins a timestamp tie in the merge.
+    // Blocks cut from the out-of-order head first: their sample wins a timestamp tie in the merge, as the
+    // out-of-order sample wins it in queries of the head (what Prometheus 2.42 answers).
     const isOoo = (b: Block) => (b.meta.compaction.hints?.includes(FROM_OUT_OF_ORDER) ? 1 : 0);
-    for (const b of [...group].sort((x, y) => isOoo(x) - isOoo(y))) {
+    for (const b of [...group].sort((x, y) => isOoo(y) - isOoo(x))) {
       b.acquire();
       for (const bs of b.readSeries(b.allPostings())) {
         const k = bs.labels.key();
