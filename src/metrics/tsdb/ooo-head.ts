@@ -172,3 +172,12 @@ export function chunksOverlap(chunks: readonly { minT: number; maxT: number }[])
   }
   return false;
 }
+
+/**
+ * The chunks of one series gathered from the blocks being merged (in block order: the first block wins a timestamp
+ * tie) as the merged block holds them: sorted by time, and re-encoded in order when they overlap.
+ */
+export function chunksForMergedBlock<C extends { minT: number; maxT: number; data: Uint8Array }>(inBlockOrder: C[]): (C | { minT: number; maxT: number; data: Uint8Array })[] {
+  const sorted = inBlockOrder.slice().sort((a, b) => a.minT - b.minT);
+  return chunksOverlap(sorted) ? mergeOverlappingChunks(inBlockOrder) : sorted;
+}

@@ -22,6 +22,15 @@ import { WriteBehindLog } from './wbl.js';
 /** The compaction hint Prometheus puts in `meta.json` of a block cut from the out-of-order head. */
 export const FROM_OUT_OF_ORDER = 'from-out-of-order';
 
+export function isOutOfOrderBlock(meta: BlockMeta): boolean {
+  return meta.compaction.hints?.includes(FROM_OUT_OF_ORDER) ?? false;
+}
+
+/** Blocks to merge with the ones cut from the out-of-order head first (their samples win a timestamp tie). */
+export function outOfOrderBlocksFirst<B extends { meta: BlockMeta }>(group: readonly B[]): B[] {
+  return [...group].sort((x, y) => Number(isOutOfOrderBlock(y.meta)) - Number(isOutOfOrderBlock(x.meta)));
+}
+
 /** A committed batch as the appender hands it over (see `AppendBatch`). */
 export interface OooCommit {
   series: MemSeries[];

@@ -24,8 +24,8 @@ import { compactionRanges, planCompaction } from './compaction-plan.js';
 import { ExemplarStorage } from './exemplar-storage.js';
 import { APPLIED, DUPLICATE_CONFLICT, Head, OUT_OF_ORDER, rangeForTimestamp, type ChunkRef, type MemSeries } from './head.js';
 import { MetadataStore } from './metadata-store.js';
-import { chunksOverlap, mergeOverlappingChunks, type OooAppendContext } from './ooo-head.js';
-import { FROM_OUT_OF_ORDER, OutOfOrderIngest } from './ooo-ingest.js';
+import { chunksForMergedBlock, type OooAppendContext } from './ooo-head.js';
+import { OutOfOrderIngest, isOutOfOrderBlock, outOfOrderBlocksFirst } from './ooo-ingest.js';
 import { postingsForMatchers } from './postings.js';
 import { TsdbQuerier } from './querier.js';
 import { TsdbMetrics } from './self-metrics.js';
@@ -192,7 +192,7 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
     });
     this.sortBlocks();
     // Blocks cut from the out-of-order head do not limit in-order appends (Prometheus's `inOrderBlocksMaxTime`).
-    this.head.minValidTime = this.blocks.reduce((m, b) => (b.meta.compaction.hints?.includes(FROM_OUT_OF_ORDER) ? m : Math.max(m, b.maxTime)), -Infinity);
+    this.head.minValidTime = this.blocks.reduce((m, b) => (isOutOfOrderBlock(b.meta) ? m : Math.max(m, b.maxTime)), -Infinity);
     this.metrics.reloads.inc();
   }
 
@@ -638,8 +638,7 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
     const byKey = new Map<string, { labels: Labels; parts: { block: Block; series: BlockSeries }[] }>();
     // Blocks cut from the out-of-order head first: their sample wins a timestamp tie in the merge, as the
     // out-of-order sample wins it in queries of the head (what Prometheus 2.42 answers).
-    const isOoo = (b: Block) => (b.meta.compaction.hints?.includes(FROM_OUT_OF_ORDER) ? 1 : 0);
-    for (const b of [...group].sort((x, y) => isOoo(y) - isOoo(x))) {
+    for (const b of outOfOrderBlocksFirst(group)) {
       b.acquire();
       for (const bs of b.readSeries(b.allPostings())) {
         const k = bs.labels.key();
@@ -656,17 +655,12 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
       const maxt = Math.max(...group.map((b) => b.maxTime));
       function* gen(): Generator<SeriesToWrite> {
         for (const e of entries) {
-          let chunks: ChunkSource[] = [];
+          const chunks: ChunkSource[] = [];
           for (const p of e.parts) {
             for (const c of p.block.chunksWithoutDeleted(p.series)) chunks.push(c);
           }
-          if (e.parts.length > 1) {
-            const inPartOrder = chunks.slice();
-            chunks.sort((a, b) => a.minT - b.minT);
-            // Overlapping blocks (vertical compaction): the samples re-encoded in order, one per timestamp.
-            if (chunksOverlap(chunks)) chunks = mergeOverlappingChunks(inPartOrder);
-          }
-          yield { labels: e.labels, chunks };
+          // Overlapping blocks (vertical compaction): the samples re-encoded in order, one per timestamp.
+          yield { labels: e.labels, chunks: e.parts.length > 1 ? chunksForMergedBlock(chunks) : chunks };
         }
       }
       const sources = keep?.sources ?? [...new Set(group.flatMap((b) => b.meta.compaction.sources))].sort();
