@@ -3,6 +3,7 @@ import type { Querier, SelectHints, Series } from '../storage-api/interface.js';
 import type { Block } from './block.js';
 import type { ChunkRef, Head } from './head.js';
 import { postingsForMatchers } from './postings.js';
+import { isOutOfOrderBlock } from './ooo-ingest.js';
 import { dropDeleted } from './tombstones.js';
 import { decodeXorChunk } from './xor-chunk.js';
 
@@ -42,6 +43,10 @@ class SampleSlab {
 }
 
 const slab = new SampleSlab();
+
+function markOutOfOrder(src: ChunkSource): ChunkSource {
+  return (lo, hi) => src(lo, hi).map((c) => ({ ...c, ooo: true }));
+}
 
 /** Not labels.key(): that caches the key string on the (long-lived) head series' labels. */
 function seriesKey(labels: Labels): string {
@@ -159,7 +164,9 @@ export class TsdbQuerier implements Querier {
       if (ids.length === 0) continue;
       for (const bs of block.readSeries(ids)) {
         if (!block.hasVisibleChunk(bs, mint, maxt)) continue;
-        const src: ChunkSource = (lo, hi) => block.chunksIn(bs, Math.max(lo, mint), Math.min(hi, maxt));
+        let src: ChunkSource = (lo, hi) => block.chunksIn(bs, Math.max(lo, mint), Math.min(hi, maxt));
+        // A block cut from the out-of-order head: its chunks win a timestamp tie, as the out-of-order head's do.
+        if (isOutOfOrderBlock(block.meta)) src = markOutOfOrder(src);
         const k = seriesKey(bs.labels);
         const e = bySeries.get(k);
         if (e) e.sources.push(src);
