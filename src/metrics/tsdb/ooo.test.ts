@@ -93,6 +93,22 @@ describe('out-of-order ingestion (storage.tsdb.out_of_order_time_window)', () =>
     expect(existsSync(join(db.opts.dir, 'wbl'))).toBe(false);
   });
 
+  it('takes a window set at runtime (a prometheus.yml reload, a tenant limit), and back to 0', async () => {
+    const dir = tempDir();
+    const db = await openDb(dir, { outOfOrderWindowMs: 0 });
+    await append(db, X, HOUR, 1);
+    expect(await append(db, X, HOUR - MIN, 2)).toBe('out of order sample');
+    db.setOutOfOrderWindow(30 * MIN);
+    expect(await append(db, X, HOUR - MIN, 2)).toBeNull();
+    expect(readdirSync(join(dir, 'wbl')).length).toBeGreaterThan(0);
+    db.setOutOfOrderWindow(0);
+    expect(await append(db, X, HOUR - 2 * MIN, 3)).toBe('out of order sample');
+    expect(await samples(db)).toEqual([
+      [HOUR - MIN, 2],
+      [HOUR, 1],
+    ]);
+  });
+
   it('sorts out of order samples within one commit, and an out-of-order sample wins a timestamp tie (as Prometheus 2.42)', async () => {
     const db = await openDb(tempDir());
     const app = db.appender();
