@@ -5,6 +5,9 @@
  *  - bytes per sample on disk after compaction, on realistic data (counters increasing irregularly, gauges
  *    random-walking, 15 s interval, 5 h of data cut into 2 h blocks), side by side with Prometheus's own blocks for
  *    the same data (`promtool tsdb create-blocks-from openmetrics`) when promtool is installed
+ *  - out-of-order ingest cost (`TSDB_BENCH=ooo`): CPU per sample for the same samples delivered in order and with
+ *    every second scrape arriving after the next one (half the samples out of order, into the OOO head + WBL),
+ *    both with a 30m out_of_order_time_window, rounds interleaved
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeSync } from 'node:fs';
@@ -308,7 +311,66 @@ async function bytesPerSample(jitterMs: number, floatGauges: boolean): Promise<v
   });
 }
 
+/** One round: 1000 series × 400 scrapes at 15 s, scrape pairs swapped when `late`; CPU µs per sample. */
+async function oooRound(late: boolean): Promise<{ cpuUsPerSample: number; wblBytes: number; oooSamples: number }> {
+  const dir = tmp();
+  const db = await Tsdb.open({ dir, retentionMs: 0, retentionBytes: 0, minBlockDurationMs: 2 * 3600_000, compactionIntervalMs: 0, outOfOrderWindowMs: 30 * 60_000 });
+  const SERIES = 1000;
+  const SCRAPES = 400;
+  const labels = Array.from({ length: SERIES }, (_, i) => Labels.fromObject({ __name__: `metric_${i % 100}`, instance: 'host-1:9100', job: 'node', idx: String(i) }));
+  const refs = new Array<number>(SERIES).fill(0);
+  const t0 = 1_700_000_000_000;
+  const value = (i: number, s: number) => (i % 2 === 0 ? s * (i + 1) : Math.sin(s / 10 + i));
+  // first scrape creates the series (not measured)
+  let app = db.appender();
+  for (let i = 0; i < SERIES; i++) refs[i] = app.append(0, labels[i], t0, value(i, 0));
+  await app.commit();
+  const order: number[] = [];
+  for (let s = 1; s <= SCRAPES; s += 2) order.push(...(late ? [s + 1, s] : [s, s + 1]));
+  settle();
+  const cpu0 = process.cpuUsage();
+  for (const s of order) {
+    app = db.appender();
+    for (let i = 0; i < SERIES; i++) refs[i] = app.append(refs[i], labels[i], t0 + s * 15_000, value(i, s));
+    await app.commit();
+  }
+  const cpu = process.cpuUsage(cpu0);
+  const oooSamples = Number((await db.registry.getSingleMetric('prometheus_tsdb_head_out_of_order_samples_appended_total')!.get()).values[0]?.value ?? 0);
+  await db.close();
+  const wblBytes = dirSize(join(dir, 'wbl'));
+  rmSync(dir, { recursive: true, force: true });
+  return { cpuUsPerSample: (cpu.user + cpu.system) / (SCRAPES * SERIES), wblBytes, oooSamples };
+}
+
+async function oooIngestCost(): Promise<void> {
+  const inOrder: number[] = [];
+  const outOfOrder: number[] = [];
+  let last = { wblBytes: 0, oooSamples: 0 };
+  await oooRound(false); // warm-up
+  for (let r = 0; r < 5; r++) {
+    inOrder.push((await oooRound(false)).cpuUsPerSample);
+    const o = await oooRound(true);
+    outOfOrder.push(o.cpuUsPerSample);
+    last = o;
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+  const ratios = inOrder.map((x, i) => outOfOrder[i] / x);
+  emit({
+    figure: 'ooo_ingest_cost',
+    samples_per_round: 400_000,
+    in_order_cpu_us_per_sample: +median(inOrder).toFixed(3),
+    half_out_of_order_cpu_us_per_sample: +median(outOfOrder).toFixed(3),
+    ratio_median: +median(ratios).toFixed(2),
+    ratios: ratios.map((x) => +x.toFixed(2)),
+    ooo_samples_per_round: last.oooSamples,
+    wbl_bytes_per_ooo_sample: +(last.wblBytes / Math.max(1, last.oooSamples)).toFixed(2),
+    loadavg: (await import('node:os')).loadavg().map((x) => +x.toFixed(2)),
+    note: 'same samples and commits; late: every second scrape arrives after the next one (OOO head insert + WBL record + flush)',
+  });
+}
+
 const only = process.env.TSDB_BENCH;
+if (only === 'ooo') await oooIngestCost();
 if (!only || only === 'append') await appendThroughput();
 if (!only || only === 'bytes') {
   await bytesPerSample(0, true);

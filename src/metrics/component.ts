@@ -43,7 +43,9 @@ export async function startMetrics(ctx: ComponentContext): Promise<MetricsCompon
   const promConfig: PrometheusConfig = configFile ? loadPrometheusConfig(configFile) : buildPrometheusConfig({});
   const configYaml = configFile ? readFileSync(configFile, 'utf8') : '';
 
-  const tsdb = await Tsdb.open(tsdbOptionsFromConfig(cfg.tsdb, ctx.dataDir, ctx.registry, log));
+  // prometheus.yml's `storage.tsdb.out_of_order_time_window`, when given, wins over `metrics.tsdb` (and reloads).
+  const oooWindow = (c: PrometheusConfig) => c.storage.tsdb?.out_of_order_time_window ?? cfg.tsdb.out_of_order_time_window;
+  const tsdb = await Tsdb.open({ ...tsdbOptionsFromConfig(cfg.tsdb, ctx.dataDir, ctx.registry, log), outOfOrderWindowMs: oooWindow(promConfig) });
   const engine = new Engine(tsdb, {
     lookbackDelta: cfg.query.lookback_delta,
     maxSamples: cfg.query.max_samples,
@@ -163,6 +165,7 @@ export async function startMetrics(ctx: ComponentContext): Promise<MetricsCompon
         throw e;
       }
       notifier.applyConfig(alertingOrBuiltin(next.alerting, builtinAm));
+      tsdb.setOutOfOrderWindow(oooWindow(next));
       currentConfig = next;
       currentYaml = readFileSync(configFile, 'utf8');
       const alertmanagers = next.alerting.alertmanagers.length;

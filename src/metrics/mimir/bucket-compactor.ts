@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ObjectStore } from '../../storage/index.js';
 import { Labels } from '../../model/index.js';
-import { planCompaction, ulid, writeBlock, type Block, type BlockMeta, type ChunkSource, type SeriesToWrite } from '../tsdb/index.js';
+import { chunksForMergedBlock, outOfOrderBlocksFirst, planCompaction, ulid, writeBlock, type Block, type BlockMeta, type ChunkSource, type SeriesToWrite } from '../tsdb/index.js';
 import { deleteBlock, uploadBlock } from './block-shipper.js';
 import type { BucketBlocks } from './bucket-blocks.js';
 import type { MimirMetrics } from './mimir-metrics.js';
@@ -88,7 +88,8 @@ export class BucketCompactor {
     let meta: BlockMeta | null = null;
     try {
       const byKey = new Map<string, { labels: Labels; parts: { block: Block; chunks: Float64Array }[] }>();
-      for (const b of blocks) {
+      // Blocks cut from an out-of-order head first: their sample wins a timestamp tie, as in the ingester's queries.
+      for (const b of outOfOrderBlocksFirst(blocks)) {
         for (const bs of b.readSeries(b.allPostings())) {
           const k = bs.labels.key();
           let e = byKey.get(k);
@@ -104,8 +105,8 @@ export class BucketCompactor {
             const c = p.chunks;
             for (let i = 0; i < c.length; i += 3) chunks.push({ minT: c[i], maxT: c[i + 1], data: p.block.readChunk(c[i + 2]) });
           }
-          if (e.parts.length > 1) chunks.sort((a, b) => a.minT - b.minT);
-          yield { labels: e.labels, chunks };
+          // Overlapping blocks (an out-of-order block and the in-order one of its range): re-encoded in order.
+          yield { labels: e.labels, chunks: e.parts.length > 1 ? chunksForMergedBlock(chunks) : chunks };
         }
       }
       const id = ulid();

@@ -37,7 +37,10 @@ export async function startMimir(ctx: ComponentContext): Promise<MimirComponent>
   const log = ctx.logger.child({ component: 'mimir' });
   const store = openMimirBucket(cfg.storage, ctx.dataDir);
   const metrics = mimirMetrics(ctx.registry);
-  const tenants = new TenantStores({ config: cfg, dataDir: ctx.dataDir, store, metrics, logger: log });
+  const overrides = new Overrides(mimirTenantLimits(ctx.config.remote.limits), ctx.config.remote.overrides);
+  // The tenant's `out_of_order_time_window` limit, applied to its TSDB when it opens.
+  const outOfOrderWindowFor = (tenant: string) => overrides.forTenant(tenant).out_of_order_time_window;
+  const tenants = new TenantStores({ config: cfg, dataDir: ctx.dataDir, store, metrics, logger: log, outOfOrderWindowFor });
   const tenancy: TenancyOptions = { multiTenant: ctx.config.remote.multitenancy_enabled, defaultTenant: DEFAULT_TENANT.mimir };
   const retentionFor = (tenant: string) => cfg.overrides[tenant]?.compactor_blocks_retention_period ?? cfg.compactor.blocks_retention_period;
   const compactor = new BucketCompactor({
@@ -84,7 +87,7 @@ export async function startMimir(ctx: ComponentContext): Promise<MimirComponent>
       return s.tsdb;
     },
     tenancy,
-    overrides: new Overrides(mimirTenantLimits(ctx.config.remote.limits), ctx.config.remote.overrides),
+    overrides,
     registry: ctx.registry,
     maxMessageSize: ctx.config.remote.max_recv_msg_size,
   });

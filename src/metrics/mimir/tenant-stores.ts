@@ -38,6 +38,8 @@ export interface TenantStoresOptions {
   store: ObjectStore;
   metrics: MimirMetrics;
   logger: Logger;
+  /** A tenant's `out_of_order_time_window` limit (0 = out-of-order samples refused). */
+  outOfOrderWindowFor?: (tenant: string) => number;
 }
 
 /**
@@ -155,6 +157,7 @@ export class TenantStores {
       maxBlockDurationMs: c.block_duration,
       walFsyncIntervalMs: c.wal_fsync_interval,
       compactionIntervalMs: c.head_compaction_interval,
+      outOfOrderWindowMs: this.opts.outOfOrderWindowFor?.(tenant) ?? 0,
       logger: log,
       onBlockWritten: ship,
       // Local retention never deletes a block cut from the head before it is in the bucket.

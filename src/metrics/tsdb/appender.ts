@@ -3,6 +3,7 @@ import { AppendError, type Appender, type SeriesRef } from '../storage-api/inter
 import type { ExemplarStorage } from './exemplar-storage.js';
 import { sameBits, type Head, type MemSeries } from './head.js';
 import type { MetadataStore } from './metadata-store.js';
+import { OOO_DUPLICATE_CONFLICT, OOO_DUPLICATE_SAME, OOO_TOO_OLD, oooAppendable, type OooAppendContext } from './ooo-head.js';
 
 /** What an appender hands to the TSDB on commit: columnar samples (series by index into `series`). */
 export interface AppendBatch {
@@ -13,6 +14,8 @@ export interface AppendBatch {
   n: number;
   exemplars: { s: MemSeries; labels: Labels; value: number; ts: number }[];
   metadata: { metric: string; meta: MetricMetadata }[];
+  /** Set when the TSDB has an out-of-order window (`ooo-ingest.ts` applies the batch). */
+  ooo: OooAppendContext | null;
 }
 
 export interface AppenderHost {
@@ -21,6 +24,9 @@ export interface AppenderHost {
   readonly metadataStore: MetadataStore;
   countOutOfOrder(): void;
   countOutOfBounds(): void;
+  /** The out-of-order window's limits for a new appender, or null without a window. */
+  oooContext(): OooAppendContext | null;
+  countTooOld(): void;
   commitBatch(b: AppendBatch): void;
 }
 
@@ -42,8 +48,11 @@ export class TsdbAppender implements Appender {
   private exemplars: AppendBatch['exemplars'] = [];
   private metadata: AppendBatch['metadata'] = [];
   private done = false;
+  private readonly ooo: OooAppendContext | null;
 
-  constructor(private readonly host: AppenderHost) {}
+  constructor(private readonly host: AppenderHost) {
+    this.ooo = host.oooContext();
+  }
 
   private seriesFor(ref: SeriesRef, labels: Labels): MemSeries {
     const head = this.host.head;
@@ -67,12 +76,21 @@ export class TsdbAppender implements Appender {
   append(ref: SeriesRef, labels: Labels, t: number, v: number): SeriesRef {
     if (this.done) throw new Error('appender already committed or rolled back');
     const s = this.seriesFor(ref, labels);
-    if (t < this.host.head.appendableMinValidTime()) {
+    if (this.ooo !== null) {
+      // With an out-of-order window: Prometheus's checks against the committed samples; commit sorts out the rest.
+      const verdict = oooAppendable(this.ooo, s, t, v);
+      if (verdict === OOO_DUPLICATE_SAME) return s.ref;
+      if (verdict === OOO_DUPLICATE_CONFLICT) throw new AppendError('duplicate_sample', 'duplicate sample for timestamp');
+      if (verdict === OOO_TOO_OLD) {
+        this.host.countTooOld();
+        throw new AppendError('too_old', 'too old sample');
+      }
+    } else if (t < this.host.head.appendableMinValidTime()) {
       this.host.countOutOfBounds();
       throw new AppendError('out_of_bounds', 'out of bounds');
     }
     const lastT = s.pendOwner === this.id ? s.pendT : s.maxT;
-    if (t <= lastT) {
+    if (this.ooo === null && t <= lastT) {
       if (t < lastT) {
         this.host.countOutOfOrder();
         throw new AppendError('out_of_order', 'out of order sample');
@@ -126,7 +144,7 @@ export class TsdbAppender implements Appender {
     this.done = true;
     try {
       if (this.n > 0 || this.exemplars.length > 0 || this.metadata.length > 0) {
-        this.host.commitBatch({ series: this.series, sidx: this.sidx, t: this.t, v: this.v, n: this.n, exemplars: this.exemplars, metadata: this.metadata });
+        this.host.commitBatch({ series: this.series, sidx: this.sidx, t: this.t, v: this.v, n: this.n, exemplars: this.exemplars, metadata: this.metadata, ooo: this.ooo });
       }
     } finally {
       this.release();

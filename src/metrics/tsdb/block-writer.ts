@@ -34,7 +34,7 @@ export interface BlockMeta {
   /** Exclusive, as in Prometheus. */
   maxTime: number;
   stats: { numSamples: number; numSeries: number; numChunks: number; numTombstones?: number };
-  compaction: { level: number; sources: string[]; parents?: { ulid: string; minTime: number; maxTime: number }[] };
+  compaction: { level: number; sources: string[]; parents?: { ulid: string; minTime: number; maxTime: number }[]; hints?: string[] };
   version: number;
 }
 

@@ -49,7 +49,10 @@ export function splitByRange<T extends BlockRange>(ds: readonly T[], tr: number)
  */
 export function planCompaction<T extends BlockRange>(blocks: readonly T[], ranges: readonly number[]): T[] | null {
   if (ranges.length < 2 || blocks.length < 2) return null;
-  const ds = [...blocks].sort((a, b) => a.minTime - b.minTime).slice(0, -1);
+  const sorted = [...blocks].sort((a, b) => a.minTime - b.minTime);
+  const overlapping = selectOverlapping(sorted);
+  if (overlapping) return overlapping;
+  const ds = sorted.slice(0, -1);
   if (ds.length === 0) return null;
   const highTime = ds[ds.length - 1].minTime;
   for (const r of ranges.slice(1)) {
@@ -60,4 +63,23 @@ export function planCompaction<T extends BlockRange>(blocks: readonly T[], range
     }
   }
   return null;
+}
+
+/**
+ * The first run of overlapping blocks (sorted by minTime), or null: merged before anything else (Prometheus's
+ * vertical compaction, `selectOverlappingDirs`), e.g. a block cut from the out-of-order head and the in-order
+ * block of the same range.
+ */
+export function selectOverlapping<T extends BlockRange>(sorted: readonly T[]): T[] | null {
+  const out: T[] = [];
+  let globalMaxt = sorted.length > 0 ? sorted[0].maxTime : 0;
+  for (let i = 1; i < sorted.length; i++) {
+    const d = sorted[i];
+    if (d.minTime < globalMaxt) {
+      if (out.length === 0) out.push(sorted[i - 1]);
+      out.push(d);
+    } else if (out.length > 0) break;
+    if (d.maxTime > globalMaxt) globalMaxt = d.maxTime;
+  }
+  return out.length > 0 ? out : null;
 }

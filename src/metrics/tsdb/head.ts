@@ -1,5 +1,6 @@
 import { Labels, METRIC_NAME, compareStrings } from '../../model/index.js';
 import { EMPTY_POSTINGS, PostingsList, type PostingsIndex } from './postings.js';
+import type { OooSeriesChunks } from './ooo-head.js';
 import { chunkWithout, type Intervals } from './tombstones.js';
 import { SAMPLES_PER_CHUNK, XorChunkAppender, decodeXorChunk } from './xor-chunk.js';
 
@@ -12,6 +13,8 @@ export interface ChunkRef {
   n: number;
   /** Deleted time ranges (a block's tombstones) to leave out when decoding. */
   deleted?: Intervals;
+  /** An out-of-order head chunk: wins a timestamp tie against in-order chunks when merged (as Prometheus 2.42). */
+  ooo?: boolean;
 }
 
 const scratch = new Float64Array(2);
@@ -45,6 +48,8 @@ export class MemSeries {
   /** A series record for this ref is in the WAL. */
   walLogged = false;
   deleted = false;
+  /** Out-of-order samples (`ooo-head.ts`), when the TSDB has an out-of-order window. */
+  ooo: OooSeriesChunks | null = null;
 
   constructor(
     readonly ref: number,
@@ -266,7 +271,7 @@ export class Head implements PostingsIndex {
       }
       const first = s.chunks.length > 0 ? s.chunks[0].minT : s.app !== null && s.app.numSamples > 0 ? s.app.minT : Infinity;
       s.minT = first;
-      if (first === Infinity && s.pendOwner === 0) dead.push(s);
+      if (first === Infinity && s.pendOwner === 0 && s.ooo === null) dead.push(s);
       else if (first < newMin) newMin = first;
     }
     this.removeSeries(dead);

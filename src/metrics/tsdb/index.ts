@@ -9,3 +9,5 @@ export { MergedSeries, TsdbQuerier } from './querier.js';
 export { postingsForMatchers } from './postings.js';
 export { ulid } from './ulid.js';
 export { planCompaction, compactionRanges } from './compaction-plan.js';
+export { chunksForMergedBlock } from './ooo-head.js';
+export { outOfOrderBlocksFirst } from './ooo-ingest.js';

@@ -3,6 +3,7 @@ import type { Querier, SelectHints, Series } from '../storage-api/interface.js';
 import type { Block } from './block.js';
 import type { ChunkRef, Head } from './head.js';
 import { postingsForMatchers } from './postings.js';
+import { isOutOfOrderBlock } from './ooo-ingest.js';
 import { dropDeleted } from './tombstones.js';
 import { decodeXorChunk } from './xor-chunk.js';
 
@@ -43,6 +44,10 @@ class SampleSlab {
 
 const slab = new SampleSlab();
 
+function markOutOfOrder(src: ChunkSource): ChunkSource {
+  return (lo, hi) => src(lo, hi).map((c) => ({ ...c, ooo: true }));
+}
+
 /** Not labels.key(): that caches the key string on the (long-lived) head series' labels. */
 function seriesKey(labels: Labels): string {
   return labels.flat.join('\xff');
@@ -72,7 +77,9 @@ export class MergedSeries implements Series {
       for (const c of head) if (c.maxT >= mint && c.minT <= maxt) chunks.push(c);
     }
     if (chunks.length === 0) return { t: EMPTY, v: EMPTY, length: 0 };
-    if (chunks.length > 1) chunks.sort((a, b) => a.minT - b.minT);
+    // Out-of-order head chunks before the in-order ones: the first sample decoded wins a timestamp tie, and as in
+    // Prometheus 2.42 the out-of-order sample is the one a query returns.
+    if (chunks.length > 1) chunks.sort((a, b) => (b.ooo ? 1 : 0) - (a.ooo ? 1 : 0) || a.minT - b.minT);
     let total = 0;
     let overlapping = false;
     for (let i = 0; i < chunks.length; i++) {
@@ -157,7 +164,9 @@ export class TsdbQuerier implements Querier {
       if (ids.length === 0) continue;
       for (const bs of block.readSeries(ids)) {
         if (!block.hasVisibleChunk(bs, mint, maxt)) continue;
-        const src: ChunkSource = (lo, hi) => block.chunksIn(bs, Math.max(lo, mint), Math.min(hi, maxt));
+        let src: ChunkSource = (lo, hi) => block.chunksIn(bs, Math.max(lo, mint), Math.min(hi, maxt));
+        // A block cut from the out-of-order head: its chunks win a timestamp tie, as the out-of-order head's do.
+        if (isOutOfOrderBlock(block.meta)) src = markOutOfOrder(src);
         const k = seriesKey(bs.labels);
         const e = bySeries.get(k);
         if (e) e.sources.push(src);
@@ -171,9 +180,10 @@ export class TsdbQuerier implements Querier {
     const refs = head ? postingsForMatchers(head, matchers) : [];
     for (let i = 0; i < refs.length; i++) {
       const s = head!.get(refs[i]);
-      if (s === undefined || s.minT > maxt || s.maxT < mint) continue;
+      if (s === undefined || ((s.minT > maxt || s.maxT < mint) && s.ooo === null)) continue;
       // Snapshot the chunk list now: a later head truncation moves data to a block this querier does not see.
       const snap = s.chunksIn(mint, maxt);
+      s.ooo?.chunksIn(mint, maxt, snap);
       if (snap.length === 0) continue;
       const e = fromBlocks ? bySeries.get(seriesKey(s.labels)) : undefined;
       if (e) e.head = snap;

@@ -24,6 +24,8 @@ import { compactionRanges, planCompaction } from './compaction-plan.js';
 import { ExemplarStorage } from './exemplar-storage.js';
 import { APPLIED, DUPLICATE_CONFLICT, Head, OUT_OF_ORDER, rangeForTimestamp, type ChunkRef, type MemSeries } from './head.js';
 import { MetadataStore } from './metadata-store.js';
+import { chunksForMergedBlock, type OooAppendContext } from './ooo-head.js';
+import { OutOfOrderIngest, isOutOfOrderBlock, outOfOrderBlocksFirst } from './ooo-ingest.js';
 import { postingsForMatchers } from './postings.js';
 import { TsdbQuerier } from './querier.js';
 import { TsdbMetrics } from './self-metrics.js';
@@ -43,7 +45,10 @@ export interface TsdbOptions {
   minBlockDurationMs: number;
   /** Largest merged block; default 10% of the retention, at most 31 days. */
   maxBlockDurationMs?: number;
-  /** Only 0 (out-of-order samples refused) is supported. */
+  /**
+   * Out-of-order samples up to this much older than the head's newest are accepted (`ooo-ingest.ts`); 0 refuses
+   * them (Prometheus's `storage.tsdb.out_of_order_time_window`).
+   */
   outOfOrderWindowMs?: number;
   walFsyncIntervalMs?: number;
   walSegmentSize?: number;
@@ -100,6 +105,8 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private unlock: () => void = () => {};
+  /** Out-of-order head and write-behind log, when a window is set or a WBL is left to replay. */
+  private ooo: OutOfOrderIngest | null = null;
   /** WAL segments replayed at open (`/api/v1/status/walreplay`). */
   walReplayStatus = { min: 0, max: 0, current: 0 };
 
@@ -111,6 +118,10 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
     this.logger = (opts.logger ?? silentLogger()).child({ component: 'tsdb' });
     const maxBlock = opts.maxBlockDurationMs ?? (opts.retentionMs > 0 ? Math.min(opts.retentionMs / 10, MAX_BLOCK_DURATION_CAP) : MAX_BLOCK_DURATION_CAP);
     this.ranges = compactionRanges(opts.minBlockDurationMs, Math.max(maxBlock, opts.minBlockDurationMs));
+    const window = opts.outOfOrderWindowMs ?? 0;
+    if (OutOfOrderIngest.wanted(opts.dir, window)) {
+      this.ooo = new OutOfOrderIngest(this.head, { dir: opts.dir, windowMs: window, registry: this.registry, logger: this.logger, walFsyncIntervalMs: opts.walFsyncIntervalMs, walSegmentSize: opts.walSegmentSize });
+    }
     this.metrics = new TsdbMetrics(this.registry, {
       headSeries: () => this.head.numSeries,
       headChunks: () => this.head.numChunks,
@@ -141,7 +152,6 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
       unlock();
       throw e;
     }
-    if ((opts.outOfOrderWindowMs ?? 0) > 0) db.logger.warn({ outOfOrderWindowMs: opts.outOfOrderWindowMs }, 'out-of-order ingestion is not supported; out-of-order samples are refused');
     const interval = opts.compactionIntervalMs ?? 60_000;
     if (interval > 0) {
       db.timer = setInterval(() => {
@@ -181,7 +191,8 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
       return false;
     });
     this.sortBlocks();
-    this.head.minValidTime = this.blocks.reduce((m, b) => Math.max(m, b.maxTime), -Infinity);
+    // Blocks cut from the out-of-order head do not limit in-order appends (Prometheus's `inOrderBlocksMaxTime`).
+    this.head.minValidTime = this.blocks.reduce((m, b) => (isOutOfOrderBlock(b.meta) ? m : Math.max(m, b.maxTime)), -Infinity);
     this.metrics.reloads.inc();
   }
 
@@ -252,6 +263,7 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
       this.metrics.walCorruptions.inc();
       this.logger.warn({ repaired: stats.repaired }, 'WAL had a torn or corrupt tail; it was cut off');
     }
+    this.ooo?.open(refMap);
     // Series that received no sample (or only samples already in blocks) are dropped.
     head.truncate(head.minValidTime);
     this.logger.info({ segments: stats.segments, records: stats.records, series: head.numSeries, durationMs: Date.now() - started }, 'WAL replay completed');
@@ -270,6 +282,22 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
 
   countOutOfBounds(): void {
     this.metrics.outOfBounds.inc({ type: 'float' });
+  }
+
+  countTooOld(): void {
+    this.ooo?.metrics.tooOld.inc({ type: 'float' });
+  }
+
+  oooContext(): OooAppendContext | null {
+    return this.ooo?.context() ?? null;
+  }
+
+  /** Change the out-of-order window (a tenant's limit); from 0 to more it starts the write-behind log. */
+  setOutOfOrderWindow(ms: number): void {
+    if (this.ooo === null && ms > 0) {
+      this.ooo = new OutOfOrderIngest(this.head, { dir: this.opts.dir, windowMs: ms, registry: this.registry, logger: this.logger, walFsyncIntervalMs: this.opts.walFsyncIntervalMs, walSegmentSize: this.opts.walSegmentSize });
+      this.ooo.open(new Map());
+    } else if (this.ooo !== null) this.ooo.windowMs = ms;
   }
 
   /** Write the batch to the WAL, flush (durable against a process crash), then apply it to the head. */
@@ -333,10 +361,15 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
     }
     let appended = 0;
     let outOfOrder = 0;
-    for (let i = 0; i < b.n; i++) {
-      const r = head.appendSample(b.series[b.sidx[i]], b.t[i], b.v[i]);
-      if (r === APPLIED) appended++;
-      else if (r === OUT_OF_ORDER || r === DUPLICATE_CONFLICT) outOfOrder++;
+    if (b.ooo !== null && this.ooo !== null) {
+      // Out-of-order window: in order, into the out-of-order head (and the WBL), or refused (ooo-ingest.ts).
+      appended = this.ooo.apply({ series: b.series, sidx: b.sidx, t: b.t, v: b.v, n: b.n, ooo: b.ooo });
+    } else {
+      for (let i = 0; i < b.n; i++) {
+        const r = head.appendSample(b.series[b.sidx[i]], b.t[i], b.v[i]);
+        if (r === APPLIED) appended++;
+        else if (r === OUT_OF_ORDER || r === DUPLICATE_CONFLICT) outOfOrder++;
+      }
     }
     for (const m of b.metadata) this.metadataStore.set(m.metric, m.meta);
     for (const e of b.exemplars) {
@@ -447,7 +480,9 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
 
   private async runCompaction(): Promise<void> {
     try {
+      let headCut = false;
       while (this.headCompactable() && !this.closed) {
+        headCut = true;
         const mint = this.head.minT;
         const maxt = rangeForTimestamp(mint, this.head.chunkRange);
         this.head.minValidTime = Math.max(this.head.minValidTime, maxt);
@@ -474,6 +509,8 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
         this.truncateWal(maxt);
         await new Promise((r) => setImmediate(r));
       }
+      // After a head compaction the whole out-of-order head goes into blocks too (Prometheus's `compactOOOHead`).
+      if (headCut && this.ooo !== null && !this.closed) await this.ooo.compact(this.head.chunkRange, (meta) => this.oooBlockWritten(meta));
       for (;;) {
         if (this.closed) return;
         const group = planCompaction(this.blocks, this.ranges);
@@ -485,6 +522,21 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
     } catch (e) {
       this.metrics.compactionsFailed.inc();
       throw e;
+    }
+  }
+
+  private async oooBlockWritten(meta: BlockMeta): Promise<void> {
+    this.blocks.push(Block.open(join(this.opts.dir, meta.ulid)));
+    this.sortBlocks();
+    this.metrics.compactions.inc();
+    this.metrics.reloads.inc();
+    this.logger.info({ ulid: meta.ulid, minTime: meta.minTime, maxTime: meta.maxTime, stats: meta.stats }, 'write out-of-order block');
+    if (this.opts.onBlockWritten) {
+      try {
+        await this.opts.onBlockWritten(meta, join(this.opts.dir, meta.ulid));
+      } catch (e) {
+        this.logger.error({ err: e, ulid: meta.ulid }, 'onBlockWritten hook failed');
+      }
     }
   }
 
@@ -584,7 +636,9 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
   private async mergeBlocks(group: Block[], keep?: { level: number; sources: string[] }): Promise<void> {
     const started = Date.now();
     const byKey = new Map<string, { labels: Labels; parts: { block: Block; series: BlockSeries }[] }>();
-    for (const b of group) {
+    // Blocks cut from the out-of-order head first: their sample wins a timestamp tie in the merge, as the
+    // out-of-order sample wins it in queries of the head (what Prometheus 2.42 answers).
+    for (const b of outOfOrderBlocksFirst(group)) {
       b.acquire();
       for (const bs of b.readSeries(b.allPostings())) {
         const k = bs.labels.key();
@@ -605,8 +659,8 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
           for (const p of e.parts) {
             for (const c of p.block.chunksWithoutDeleted(p.series)) chunks.push(c);
           }
-          if (e.parts.length > 1) chunks.sort((a, b) => a.minT - b.minT);
-          yield { labels: e.labels, chunks };
+          // Overlapping blocks (vertical compaction): the samples re-encoded in order, one per timestamp.
+          yield { labels: e.labels, chunks: e.parts.length > 1 ? chunksForMergedBlock(chunks) : chunks };
         }
       }
       const sources = keep?.sources ?? [...new Set(group.flatMap((b) => b.meta.compaction.sources))].sort();
@@ -743,6 +797,7 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
     if (this.compacting) await this.compacting.catch(() => {});
     this.closed = true;
     this.wal.close();
+    this.ooo?.close();
     for (const b of this.blocks) b.release();
     this.unlock();
   }
