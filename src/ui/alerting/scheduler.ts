@@ -2,11 +2,12 @@ import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { parseDuration } from '../../lib/duration.js';
 import { Labels } from '../../model/index.js';
-import { AlertingRule, RuleManager, postableAlertsJson, toNotifierAlerts, type RuleGroup, type RuleQueryEngine } from '../../rules/index.js';
+import { Alert, AlertingRule, RuleManager, postableAlertsJson, toNotifierAlerts, type RuleGroup, type RuleQueryEngine } from '../../rules/index.js';
 import type { Appendable, Appender } from '../../metrics/storage-api/index.js';
 import type { DatasourceRow, DatasourceStore } from '../datasources/datasource-store.js';
 import { upstreamHeaders, upstreamUrl } from '../datasources/upstream.js';
 import { planRule, type AlertRule } from './rule-model.js';
+import type { AlertInstanceStore } from './instance-store.js';
 import type { AlertRuleStore } from './rule-store.js';
 
 type Samples = Awaited<ReturnType<RuleQueryEngine['query']>>;
@@ -74,6 +75,8 @@ export async function queryDatasource(ds: DatasourceRow, secrets: Record<string,
 
 export interface SchedulerOptions {
   rules: AlertRuleStore;
+  /** Where alert instances are saved after each evaluation and read back at start (Grafana's `alert_instance`). */
+  instances: AlertInstanceStore;
   datasources: DatasourceStore;
   /** Base URL of the Alertmanager that receives the alerts (undefined: none; alerts are only shown). */
   alertmanagerUrl: () => Promise<string | undefined>;
@@ -123,6 +126,10 @@ export class GrafanaRuleScheduler {
   private datasourceAlerts = new Map<string, { alertname: string; startsAt: string; error?: string }>();
   private syncing: Promise<void> = Promise.resolve();
   private stopped = false;
+  /** The stored instances, until the first sync has put them back into their rules. */
+  private toRestore: Map<string, Alert[]> | undefined;
+  /** Instance writes, one after another. */
+  private saving: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: SchedulerOptions) {
     const engine: RuleQueryEngine = {
@@ -161,11 +168,11 @@ export class GrafanaRuleScheduler {
       evaluationInterval: 60_000,
       resendDelay: opts.resendDelayMs ?? 60_000,
       outageTolerance: 3600_000,
-      // After a restart each rule's pending `for` progress and firing alerts come back (Grafana keeps them in its
-      // database; here the rule is evaluated back over its `for` on the datasource, as the Loki ruler restores).
-      // No grace period: Grafana resumes exactly where it was.
-      replayForState: true,
+      // After a restart each rule's alert instances come back from the UI database (as Grafana's `alert_instance`),
+      // before the first evaluation: no replay over the datasource, no grace period, nothing re-sent early.
+      replayForState: false,
       forGracePeriod: 0,
+      onEvaluated: (g) => this.saveInstances(g),
       logger: opts.logger.child({ component: 'ui', subsystem: 'alerting' }),
       notify: (_expr, alerts) => void this.send(alerts),
     });
@@ -195,6 +202,16 @@ export class GrafanaRuleScheduler {
     if (active) this.datasourceAlerts.set(text, active);
     else this.datasourceAlerts.delete(text);
     void this.post(JSON.stringify(body));
+  }
+
+  /** Save the alert instances of the group's rules (each rule's rows replaced) after its evaluation. */
+  private saveInstances(g: RuleGroup): void {
+    const evaluatedAt = g.lastEvaluation;
+    const snapshot = g.rules.flatMap((r) => (r instanceof AlertingRule ? [{ uid: r.labels.get(RULE_UID_LABEL) ?? '', alerts: [...r.active.values()].map((a) => Object.assign(new Alert(a.labels, a.annotations, a.value, a.activeAt), a)) }] : []));
+    const run = async () => {
+      for (const { uid, alerts } of snapshot) await this.opts.instances.save(uid, alerts, evaluatedAt);
+    };
+    this.saving = this.saving.then(run).catch((err: unknown) => this.opts.logger.error({ component: 'ui', err }, 'saving alert instances failed'));
   }
 
   private async send(alerts: Parameters<typeof toNotifierAlerts>[2]): Promise<void> {
@@ -241,6 +258,16 @@ export class GrafanaRuleScheduler {
         const g = this.manager.buildGroup(list[0].folderUID, { name: list[0].ruleGroup, interval: list[0].intervalSeconds * 1000, limit: 0, rules: specs.map((s) => s.spec) });
         built.push(g);
       }
+      // At start: each rule's instances as they were saved, before its first evaluation.
+      this.toRestore ??= await this.opts.instances.load();
+      for (const g of built) {
+        for (const rule of g.rules) {
+          if (!(rule instanceof AlertingRule)) continue;
+          for (const a of this.toRestore.get(rule.labels.get(RULE_UID_LABEL) ?? '') ?? []) rule.active.set(a.labels.key(), a);
+        }
+      }
+      this.toRestore = new Map();
+      await this.opts.instances.retainOnly(rules.map((r) => r.uid));
       await this.manager.updateGroups(built);
       // A removed (or changed) rule's DatasourceNoData / DatasourceError alert resolves.
       for (const text of [...this.datasourceAlerts.keys()]) {
@@ -295,5 +322,6 @@ export class GrafanaRuleScheduler {
     this.stopped = true;
     await this.syncing;
     await this.manager.stop();
+    await this.saving;
   }
 }
