@@ -111,7 +111,9 @@ export class MultitenantAlertmanager {
       registry,
     });
     this.tenants.set(tenant, { am, registry });
-    const restored = am.silences.list().length === 0 && am.nflog.size === 0 ? this.restoreState(tenant, am) : Promise.resolve();
+    const restored = (am.silences.list().length === 0 && am.nflog.size === 0 ? this.restoreState(tenant, am) : Promise.resolve()).catch((e: unknown) =>
+      this.opts.logger.error({ err: e, tenant }, 'restoring the tenant\'s alertmanager state failed'),
+    );
     return { am, restored };
   }
 
