@@ -126,6 +126,9 @@ export class GrafanaRuleScheduler {
   private datasourceAlerts = new Map<string, { alertname: string; startsAt: string; error?: string }>();
   private syncing: Promise<void> = Promise.resolve();
   private stopped = false;
+  /** Each rule's last non-empty result, by its expression text, and each rule's interval (ms). */
+  private lastSeries = new Map<string, { ts: number; samples: Samples }>();
+  private intervalByText = new Map<string, number>();
   /** The stored instances, until the first sync has put them back into their rules. */
   private toRestore: Map<string, Alert[]> | undefined;
   /** Instance writes, one after another. */
@@ -147,6 +150,8 @@ export class GrafanaRuleScheduler {
           this.handledErrors.delete(text);
           const noData = out.length === 0 && k.noDataState !== 'OK' && (k.query === k.expr ? out : await run(k.query)).length === 0;
           this.datasourceAlert(text, noData && k.noDataState === 'NoData' ? 'DatasourceNoData' : undefined);
+          if (noData && k.noDataState === 'NoData') return this.heldSeries(text, ts);
+          if (out.length > 0) this.lastSeries.set(text, { ts, samples: out });
           return noData && k.noDataState === 'Alerting' ? alerting : out;
         } catch (err) {
           this.datasourceAlert(text, k.execErrState === 'Error' ? 'DatasourceError' : undefined, (err as Error).message);
@@ -204,6 +209,17 @@ export class GrafanaRuleScheduler {
     void this.post(JSON.stringify(body));
   }
 
+  /**
+   * Grafana's stale instances: when a rule's query has no data at all, its instances are not dropped at once but
+   * kept as they were until they have been missing for two evaluation intervals (the last result stands in). This
+   * also bridges the first evaluations after a restart, before the datasource has fresh samples.
+   */
+  private heldSeries(text: string, ts: number): Samples {
+    const held = this.lastSeries.get(text);
+    if (!held || ts - held.ts > 2 * (this.intervalByText.get(text) ?? 60_000)) return [];
+    return held.samples.map((x) => ({ ...x, t: ts }));
+  }
+
   /** Save the alert instances of the group's rules (each rule's rows replaced) after its evaluation. */
   private saveInstances(g: RuleGroup): void {
     const evaluatedAt = g.lastEvaluation;
@@ -249,6 +265,7 @@ export class GrafanaRuleScheduler {
           try {
             const expr = encodeRule(r);
             this.ruleByText.set(expr, { title: r.title, labels: { ...r.labels, [RULE_UID_LABEL]: r.uid, grafana_folder: r.folderUID } });
+            this.intervalByText.set(expr, r.intervalSeconds * 1000);
             return [{ r, spec: { alert: r.title, expr, for: parseDuration(r.for), keepFiringFor: 0, labels: { ...r.labels, [RULE_UID_LABEL]: r.uid, grafana_folder: r.folderUID }, annotations: r.annotations } }];
           } catch (err) {
             this.opts.logger.warn({ component: 'ui', rule: r.uid, err: (err as Error).message }, 'alert rule cannot be evaluated');
@@ -264,9 +281,13 @@ export class GrafanaRuleScheduler {
         for (const rule of g.rules) {
           if (!(rule instanceof AlertingRule)) continue;
           for (const a of this.toRestore.get(rule.labels.get(RULE_UID_LABEL) ?? '') ?? []) rule.active.set(a.labels.key(), a);
+          const restored = [...rule.active.values()].filter((a) => a.state !== 'inactive');
+          // Until the datasource answers with data again, the restored instances are what the rule last saw.
+          if (restored.length > 0) this.lastSeries.set(rule.expr, { ts: Date.now(), samples: restored.map((a) => ({ labels: a.labels, t: 0, v: a.value })) });
         }
       }
       this.toRestore = new Map();
+      for (const m of [this.lastSeries, this.intervalByText]) for (const text of [...m.keys()]) if (!this.ruleByText.has(text)) m.delete(text);
       await this.opts.instances.retainOnly(rules.map((r) => r.uid));
       await this.manager.updateGroups(built);
       // A removed (or changed) rule's DatasourceNoData / DatasourceError alert resolves.
