@@ -149,7 +149,7 @@ export class Alertmanager {
     for (const a of this.store.list()) inhibitor.observe(a);
     this.unsubscribeInhibitor = this.store.subscribe((a) => inhibitor.observe(a));
     this.inhibitor = inhibitor;
-    const integrations = buildIntegrations(config.receivers, this.opts.logger, config.templates, this.opts.endpoints);
+    const integrations = buildIntegrations(config, this.opts.logger, this.opts.endpoints);
     this.metrics.config.loaded(config, [...integrations.values()].reduce((n, l) => n + l.length, 0));
     const pipeline = new NotificationPipeline({
       silences: this.silences,

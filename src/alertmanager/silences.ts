@@ -114,6 +114,17 @@ export class Silences {
     this.apply(s);
   }
 
+  /**
+   * Take in silences from elsewhere (a state snapshot in the object store): each one newer than what is here by
+   * `updatedAt`, or unknown here, is logged and applied. Returns how many were taken.
+   */
+  merge(silences: readonly Silence[]): number {
+    const newer = silences.filter((s) => s.updatedAt > (this.byId.get(s.id)?.silence.updatedAt ?? -Infinity));
+    if (newer.length > 0) this.log?.write(...newer);
+    for (const s of newer) this.apply(s);
+    return newer.length;
+  }
+
   get(id: string): Silence | undefined {
     return this.byId.get(id)?.silence;
   }

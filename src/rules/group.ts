@@ -23,6 +23,8 @@ export interface GroupOptions {
    */
   replayForState?: boolean;
   notify?: NotifyFunc;
+  /** Called after each scheduled evaluation of a group (Grafana-managed alerting saves its alert instances). */
+  onEvaluated?: (group: RuleGroup) => void;
   /** ms (`--rules.alert.resend-delay`, 1m). */
   resendDelay: number;
   /** ms (`--rules.alert.for-outage-tolerance`, 1h). */
@@ -144,6 +146,7 @@ export class RuleGroup {
     this.lastEvalTimestamp = ts;
     m.lastDuration.set({ rule_group: this.key }, took);
     m.lastEvaluation.set({ rule_group: this.key }, start / 1000);
+    this.opts.onEvaluated?.(this);
   }
 
   /** Evaluates every rule at `ts` (Prometheus's `Group.Eval`). */

@@ -10,6 +10,7 @@ import {
   type RouteConfig,
 } from './schema.js';
 import type { TimeInterval } from './time-interval.js';
+import type { TemplateFileSource } from '../template/notification-template.js';
 
 /** A loaded, validated `alertmanager.yml`: globals filled into receivers as Alertmanager 0.25 does. */
 export interface AlertmanagerConfig {
@@ -19,6 +20,8 @@ export interface AlertmanagerConfig {
   receivers: ReceiverConfig[];
   /** Template file globs, relative paths resolved against the config file's directory. */
   templates: string[];
+  /** Where `templates` are read: the disk when unset, a tenant's uploaded `template_files` in Mimir's Alertmanager. */
+  templateFiles?: TemplateFileSource;
   /** `time_intervals` and the deprecated `mute_time_intervals`, by name. */
   timeIntervals: Map<string, TimeInterval[]>;
   /** The text the config was read from (served by `/api/v2/status`). */

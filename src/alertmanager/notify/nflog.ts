@@ -52,6 +52,19 @@ export class NotificationLog {
     this.entries.set(key(groupKey, receiver), e);
   }
 
+  /** The live entries (the state that a snapshot holds). */
+  list(): NflogEntry[] {
+    return [...this.entries.values()];
+  }
+
+  /** Take in entries from elsewhere (a state snapshot in the object store), each kept when newer than the one here. */
+  merge(entries: readonly NflogEntry[]): number {
+    const newer = entries.filter((e) => e.timestamp > (this.entries.get(key(e.groupKey, e.receiver))?.timestamp ?? -Infinity));
+    if (newer.length > 0) this.log?.write(...newer);
+    for (const e of newer) this.entries.set(key(e.groupKey, e.receiver), e);
+    return newer.length;
+  }
+
   get size(): number {
     return this.entries.size;
   }

@@ -1,3 +1,4 @@
+import { TemplateError } from '../../lib/go-template/index.js';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { isResolved, type Alert } from '../alert.js';
@@ -145,7 +146,8 @@ export class NotificationPipeline {
           observe();
           m.requestsFailed.inc({ integration: integ.name });
           lastErr = e as Error;
-          const retry = !(e instanceof NotifyError) || e.retry;
+          // A template that fails to render fails the same way again: Alertmanager does not retry it.
+          const retry = e instanceof NotifyError ? e.retry : !(e instanceof TemplateError);
           this.d.logger.warn({ component: 'alertmanager', receiver, integration: `${integ.name}[${integ.index}]`, attempt, err: lastErr.message }, 'Notify attempt failed');
           if (!retry) break;
           await sleep(delay * (0.5 + Math.random()), abort.signal);

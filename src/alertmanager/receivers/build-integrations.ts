@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ReceiverConfig } from '../config/schema.js';
+import type { AlertmanagerConfig } from '../config/load-config.js';
 import type { Integration } from '../notify/notifier.js';
 import { NotificationTemplate } from '../template/notification-template.js';
 import { DiscordIntegration } from './discord.js';
@@ -17,16 +17,18 @@ export interface IntegrationEndpoints {
   pushoverApiUrl?: string;
 }
 
-/** The integrations of every receiver, by receiver name. Kinds not built here are logged once and skipped. */
+/**
+ * The integrations of every receiver, by receiver name, with the configuration's templates (read from its
+ * template source: the disk, or a tenant's uploaded files). Kinds not built here are logged once and skipped.
+ */
 export function buildIntegrations(
-  receivers: readonly ReceiverConfig[],
+  config: Pick<AlertmanagerConfig, 'receivers' | 'templates' | 'templateFiles'>,
   logger: Logger,
-  templates: readonly string[] = [],
   endpoints: IntegrationEndpoints = {},
 ): Map<string, Integration[]> {
   const out = new Map<string, Integration[]>();
-  const tmpl = new NotificationTemplate(templates);
-  for (const r of receivers) {
+  const tmpl = new NotificationTemplate(config.templates, config.templateFiles);
+  for (const r of config.receivers) {
     const list: Integration[] = [];
     r.webhook_configs.forEach((c, i) => list.push(new WebhookIntegration(c, i)));
     r.slack_configs.forEach((c, i) => list.push(new SlackIntegration(c, i, tmpl)));

@@ -1,5 +1,5 @@
 import { readFileSync, readdirSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, isAbsolute, join, posix } from 'node:path';
 import { compileUnanchored, replaceAll } from '../../lib/regex/index.js';
 import type { TemplateData } from '../notify/template-data.js';
 import { DEFAULT_TEMPLATES } from './default-templates.js';
@@ -46,11 +46,16 @@ export function goTemplateData(d: TemplateData): Record<string, unknown> {
   };
 }
 
+/** A `templates:` glob (`*`, `?` and `[...]` in the last path element) as an anchored regular expression. */
+function globRegExp(glob: string): RegExp {
+  return new RegExp(`^${glob.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`);
+}
+
 function globFiles(pattern: string): string[] {
   const dir = dirname(pattern);
   const base = basename(pattern);
   if (!/[*?[]/.test(base)) return [pattern];
-  const re = new RegExp(`^${base.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`);
+  const re = globRegExp(base);
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -60,14 +65,42 @@ function globFiles(pattern: string): string[] {
   return names.filter((n) => re.test(n)).sort().map((n) => join(dir, n));
 }
 
+/** A template file's name and text. */
+export interface TemplateFile {
+  name: string;
+  text: string;
+}
+
+/** Where the `templates:` patterns of a configuration are looked up (the files matching one pattern, sorted). */
+export type TemplateFileSource = (pattern: string) => TemplateFile[];
+
+/** Alertmanager's: `templates:` globs name files on disk. */
+export const diskTemplateFiles: TemplateFileSource = (pattern) => globFiles(pattern).map((f) => ({ name: f, text: readFileSync(f, 'utf8') }));
+
+/**
+ * Mimir's per-tenant templates: the `template_files` uploaded with the tenant's configuration, `templates:` globs
+ * matched against their names. A pattern reaching outside the tenant's files (absolute, `..`) is refused as Mimir
+ * refuses it; nothing on disk is read, so a tenant sees only its own templates.
+ */
+export function uploadedTemplateFiles(files: Readonly<Record<string, string>>): TemplateFileSource {
+  return (pattern) => {
+    const p = posix.normalize(pattern);
+    if (isAbsolute(pattern) || p === '..' || p.startsWith('../')) {
+      throw new Error(`invalid template name ${JSON.stringify(pattern)}: the template filepath is escaping the per-tenant local directory`);
+    }
+    const re = globRegExp(p);
+    return Object.keys(files).filter((n) => re.test(posix.normalize(n))).sort().map((n) => ({ name: n, text: files[n]! }));
+  };
+}
+
 /** The default templates plus the user's `templates:` files; expands notification fields. */
 export class NotificationTemplate {
   private readonly set = new TemplateSet(FUNCS);
   private readonly parsed = new Map<string, string>();
 
-  constructor(templateGlobs: readonly string[] = []) {
+  constructor(templateGlobs: readonly string[] = [], source: TemplateFileSource = diskTemplateFiles) {
     this.set.parse('__default', DEFAULT_TEMPLATES);
-    for (const g of templateGlobs) for (const f of globFiles(g)) this.set.parse(f, readFileSync(f, 'utf8'));
+    for (const g of templateGlobs) for (const f of source(g)) this.set.parse(f.name, f.text);
   }
 
   /** Alertmanager's `ExecuteTextString`: parse `text` against the defined templates and run it on the data. */

@@ -47,6 +47,20 @@ export const mimirSection = z.strictObject({
     })
     .prefault({}),
   overrides: z.record(z.string(), z.strictObject({ compactor_blocks_retention_period: durationMs.optional() })).default({}),
+  /**
+   * Mimir's multi-tenant Alertmanager: tenant configurations (`alerts/<tenant>`) and state
+   * (`alertmanager/<tenant>/fullstate`) in this store (Mimir's `alertmanager_storage`; default the directory
+   * `<data>/mimir/alertmanager-storage`), so every process on the same bucket serves them.
+   */
+  alertmanager: z
+    .strictObject({
+      storage: objectStorageSchema('mimir.alertmanager'),
+      /** How often the store is read for configurations written by other processes (Mimir's `-alertmanager.configs.poll-interval`). */
+      poll_interval: durationMs.default(15_000),
+      /** How often each tenant's silences and notification log are copied to the store (Mimir's `-alertmanager.persist-interval`); also on shutdown. */
+      persist_interval: durationMs.default(15 * 60_000),
+    })
+    .prefault({}),
   /** Mimir's ruler: per-tenant rule groups in `<data>/mimir/ruler-storage` (Mimir's default filesystem `ruler_storage`), managed with `/prometheus/config/v1/rules`. */
   ruler: z
     .strictObject({

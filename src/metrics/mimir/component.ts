@@ -112,11 +112,16 @@ export async function startMimir(ctx: ComponentContext): Promise<MimirComponent>
   ruler?.register(app);
 
   // Mimir's multi-tenant Alertmanager: per-tenant configs at /api/v1/alerts, the tenant's API v2 under /alertmanager.
+  const amStore = openObjectStore(cfg.alertmanager.storage, join(ctx.dataDir, 'mimir', 'alertmanager-storage'));
   const alertmanagers = new MultitenantAlertmanager({
     dataDir: join(ctx.dataDir, 'mimir', 'alertmanager'),
+    store: amStore,
     tenancy,
     logger: log,
     externalUrl: () => `http://${cfg.listen_address}/alertmanager`,
+    registry: ctx.registry,
+    pollIntervalMs: cfg.alertmanager.poll_interval,
+    persistIntervalMs: cfg.alertmanager.persist_interval,
   });
   alertmanagers.register(app);
 
@@ -160,8 +165,11 @@ export async function startMimir(ctx: ComponentContext): Promise<MimirComponent>
   let port: number;
   try {
     await ruler?.sync();
+    await alertmanagers.start();
     port = await listen(app, cfg.listen_address);
   } catch (e) {
+    await alertmanagers.stop();
+    closeObjectStore(amStore);
     await ruler?.stop();
     await tenants.close();
     throw e;
@@ -182,6 +190,7 @@ export async function startMimir(ctx: ComponentContext): Promise<MimirComponent>
       await app.close();
       await ruler?.stop();
       await alertmanagers.stop();
+      closeObjectStore(amStore);
       await compactor.idle();
       await tenants.close();
       closeObjectStore(store);

@@ -5,6 +5,7 @@ import type { UiRouteContext } from '../http/context.js';
 import { SecretBox } from '../auth/secret-box.js';
 import { AlertingConfigStore } from './alerting-config.js';
 import { applyAlertingProvisioning, readAlertingProvisioning } from './provisioning.js';
+import { AlertInstanceStore } from './instance-store.js';
 import { AlertRuleStore } from './rule-store.js';
 import { GrafanaRuleScheduler } from './scheduler.js';
 
@@ -37,6 +38,7 @@ export async function startAlerting(app: FastifyInstance, c: UiRouteContext, o: 
   if (!am) c.logger.warn({ component: 'ui' }, 'no Alertmanager in this process: contact points, policies and mute timings changed in the UI are stored but not applied (change the Alertmanager\'s alertmanager.yml instead)');
   const scheduler = new GrafanaRuleScheduler({
     rules,
+    instances: new AlertInstanceStore(db),
     datasources: c.datasources,
     alertmanagerUrl: async () => o.alertmanagerUrl ?? (await c.datasources.list()).find((d) => d.type === 'alertmanager')?.url,
     rootUrl: o.rootUrl,

@@ -2,11 +2,12 @@ import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { parseDuration } from '../../lib/duration.js';
 import { Labels } from '../../model/index.js';
-import { AlertingRule, RuleManager, postableAlertsJson, toNotifierAlerts, type RuleGroup, type RuleQueryEngine } from '../../rules/index.js';
+import { Alert, AlertingRule, RuleManager, postableAlertsJson, toNotifierAlerts, type RuleGroup, type RuleQueryEngine } from '../../rules/index.js';
 import type { Appendable, Appender } from '../../metrics/storage-api/index.js';
 import type { DatasourceRow, DatasourceStore } from '../datasources/datasource-store.js';
 import { upstreamHeaders, upstreamUrl } from '../datasources/upstream.js';
 import { planRule, type AlertRule } from './rule-model.js';
+import type { AlertInstanceStore } from './instance-store.js';
 import type { AlertRuleStore } from './rule-store.js';
 
 type Samples = Awaited<ReturnType<RuleQueryEngine['query']>>;
@@ -74,6 +75,8 @@ export async function queryDatasource(ds: DatasourceRow, secrets: Record<string,
 
 export interface SchedulerOptions {
   rules: AlertRuleStore;
+  /** Where alert instances are saved after each evaluation and read back at start (Grafana's `alert_instance`). */
+  instances: AlertInstanceStore;
   datasources: DatasourceStore;
   /** Base URL of the Alertmanager that receives the alerts (undefined: none; alerts are only shown). */
   alertmanagerUrl: () => Promise<string | undefined>;
@@ -123,6 +126,13 @@ export class GrafanaRuleScheduler {
   private datasourceAlerts = new Map<string, { alertname: string; startsAt: string; error?: string }>();
   private syncing: Promise<void> = Promise.resolve();
   private stopped = false;
+  /** Each rule's last non-empty result, by its expression text, and each rule's interval (ms). */
+  private lastSeries = new Map<string, { ts: number; samples: Samples }>();
+  private intervalByText = new Map<string, number>();
+  /** The stored instances, until the first sync has put them back into their rules. */
+  private toRestore: Map<string, Alert[]> | undefined;
+  /** Instance writes, one after another. */
+  private saving: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: SchedulerOptions) {
     const engine: RuleQueryEngine = {
@@ -140,6 +150,8 @@ export class GrafanaRuleScheduler {
           this.handledErrors.delete(text);
           const noData = out.length === 0 && k.noDataState !== 'OK' && (k.query === k.expr ? out : await run(k.query)).length === 0;
           this.datasourceAlert(text, noData && k.noDataState === 'NoData' ? 'DatasourceNoData' : undefined);
+          if (noData && k.noDataState === 'NoData') return this.heldSeries(text, ts);
+          if (out.length > 0) this.lastSeries.set(text, { ts, samples: out });
           return noData && k.noDataState === 'Alerting' ? alerting : out;
         } catch (err) {
           this.datasourceAlert(text, k.execErrState === 'Error' ? 'DatasourceError' : undefined, (err as Error).message);
@@ -161,11 +173,11 @@ export class GrafanaRuleScheduler {
       evaluationInterval: 60_000,
       resendDelay: opts.resendDelayMs ?? 60_000,
       outageTolerance: 3600_000,
-      // After a restart each rule's pending `for` progress and firing alerts come back (Grafana keeps them in its
-      // database; here the rule is evaluated back over its `for` on the datasource, as the Loki ruler restores).
-      // No grace period: Grafana resumes exactly where it was.
-      replayForState: true,
+      // After a restart each rule's alert instances come back from the UI database (as Grafana's `alert_instance`),
+      // before the first evaluation: no replay over the datasource, no grace period, nothing re-sent early.
+      replayForState: false,
       forGracePeriod: 0,
+      onEvaluated: (g) => this.saveInstances(g),
       logger: opts.logger.child({ component: 'ui', subsystem: 'alerting' }),
       notify: (_expr, alerts) => void this.send(alerts),
     });
@@ -195,6 +207,27 @@ export class GrafanaRuleScheduler {
     if (active) this.datasourceAlerts.set(text, active);
     else this.datasourceAlerts.delete(text);
     void this.post(JSON.stringify(body));
+  }
+
+  /**
+   * Grafana's stale instances: when a rule's query has no data at all, its instances are not dropped at once but
+   * kept as they were until they have been missing for two evaluation intervals (the last result stands in). This
+   * also bridges the first evaluations after a restart, before the datasource has fresh samples.
+   */
+  private heldSeries(text: string, ts: number): Samples {
+    const held = this.lastSeries.get(text);
+    if (!held || ts - held.ts > 2 * (this.intervalByText.get(text) ?? 60_000)) return [];
+    return held.samples.map((x) => ({ ...x, t: ts }));
+  }
+
+  /** Save the alert instances of the group's rules (each rule's rows replaced) after its evaluation. */
+  private saveInstances(g: RuleGroup): void {
+    const evaluatedAt = g.lastEvaluation;
+    const snapshot = g.rules.flatMap((r) => (r instanceof AlertingRule ? [{ uid: r.labels.get(RULE_UID_LABEL) ?? '', alerts: [...r.active.values()].map((a) => Object.assign(new Alert(a.labels, a.annotations, a.value, a.activeAt), a)) }] : []));
+    const run = async () => {
+      for (const { uid, alerts } of snapshot) await this.opts.instances.save(uid, alerts, evaluatedAt);
+    };
+    this.saving = this.saving.then(run).catch((err: unknown) => this.opts.logger.error({ component: 'ui', err }, 'saving alert instances failed'));
   }
 
   private async send(alerts: Parameters<typeof toNotifierAlerts>[2]): Promise<void> {
@@ -232,6 +265,7 @@ export class GrafanaRuleScheduler {
           try {
             const expr = encodeRule(r);
             this.ruleByText.set(expr, { title: r.title, labels: { ...r.labels, [RULE_UID_LABEL]: r.uid, grafana_folder: r.folderUID } });
+            this.intervalByText.set(expr, r.intervalSeconds * 1000);
             return [{ r, spec: { alert: r.title, expr, for: parseDuration(r.for), keepFiringFor: 0, labels: { ...r.labels, [RULE_UID_LABEL]: r.uid, grafana_folder: r.folderUID }, annotations: r.annotations } }];
           } catch (err) {
             this.opts.logger.warn({ component: 'ui', rule: r.uid, err: (err as Error).message }, 'alert rule cannot be evaluated');
@@ -241,6 +275,20 @@ export class GrafanaRuleScheduler {
         const g = this.manager.buildGroup(list[0].folderUID, { name: list[0].ruleGroup, interval: list[0].intervalSeconds * 1000, limit: 0, rules: specs.map((s) => s.spec) });
         built.push(g);
       }
+      // At start: each rule's instances as they were saved, before its first evaluation.
+      this.toRestore ??= await this.opts.instances.load();
+      for (const g of built) {
+        for (const rule of g.rules) {
+          if (!(rule instanceof AlertingRule)) continue;
+          for (const a of this.toRestore.get(rule.labels.get(RULE_UID_LABEL) ?? '') ?? []) rule.active.set(a.labels.key(), a);
+          const restored = [...rule.active.values()].filter((a) => a.state !== 'inactive');
+          // Until the datasource answers with data again, the restored instances are what the rule last saw.
+          if (restored.length > 0) this.lastSeries.set(rule.expr, { ts: Date.now(), samples: restored.map((a) => ({ labels: a.labels, t: 0, v: a.value })) });
+        }
+      }
+      this.toRestore = new Map();
+      for (const m of [this.lastSeries, this.intervalByText]) for (const text of [...m.keys()]) if (!this.ruleByText.has(text)) m.delete(text);
+      await this.opts.instances.retainOnly(rules.map((r) => r.uid));
       await this.manager.updateGroups(built);
       // A removed (or changed) rule's DatasourceNoData / DatasourceError alert resolves.
       for (const text of [...this.datasourceAlerts.keys()]) {
@@ -295,5 +343,6 @@ export class GrafanaRuleScheduler {
     this.stopped = true;
     await this.syncing;
     await this.manager.stop();
+    await this.saving;
   }
 }

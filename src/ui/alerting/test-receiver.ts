@@ -18,7 +18,7 @@ export async function testContactPoint(doc: AlertingDocument, cp: ContactPoint, 
   const name = cp.name;
   const testDoc: AlertingDocument = { global: doc.global, templates: doc.templates, route: { receiver: name }, receivers: [{ name, grafana_managed_receiver_configs: [cp] }] };
   const cfg = parseAlertmanagerConfig(toAlertmanagerYaml(testDoc), 'contact point test');
-  const [integ] = buildIntegrations(cfg.receivers, logger, cfg.templates).get(name) ?? [];
+  const [integ] = buildIntegrations(cfg, logger).get(name) ?? [];
   const now = Date.now();
   const labels = { alertname: 'TestAlert', instance: 'Grafana', ...alert?.labels };
   const a = newAlert({

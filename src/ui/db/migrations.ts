@@ -211,6 +211,24 @@ export function uiMigrations(dialect: SqlDialectName): MigrationProvider {
         for (const t of ['tenant_tokens', 'audit_log']) await db.schema.dropTable(t).execute();
       },
     },
+    // Issue 13: Grafana-managed alert instances, so a restart keeps their state (Grafana's alert_instance).
+    '0006_alert_instance': {
+      async up(db: Kysely<unknown>) {
+        let t = db.schema
+          .createTable('alert_instance')
+          .addColumn('rule_uid', 'varchar(40)', (c) => c.notNull())
+          .addColumn('labels_hash', 'varchar(64)', (c) => c.notNull())
+          .addColumn('labels', 'text', (c) => c.notNull())
+          .addColumn('annotations', 'text', (c) => c.notNull())
+          .addColumn('state', 'varchar(16)', (c) => c.notNull())
+          .addColumn('value', 'varchar(64)', (c) => c.notNull());
+        for (const col of ['active_at', 'fired_at', 'resolved_at', 'last_sent_at', 'valid_until', 'keep_firing_since', 'last_eval']) t = t.addColumn(col, 'bigint', (c) => c.notNull());
+        await t.addPrimaryKeyConstraint('alert_instance_pk', ['rule_uid', 'labels_hash']).execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropTable('alert_instance').execute();
+      },
+    },
   };
   return { getMigrations: async () => migrations };
 }

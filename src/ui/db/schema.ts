@@ -142,6 +142,29 @@ export interface AlertRuleTable {
   updated_at: number;
 }
 
+/**
+ * One alert instance of a Grafana-managed rule (Grafana's `alert_instance`): written after each evaluation of its
+ * rule and read back at start, so a restart keeps `activeAt` and what was sent. Times are ms (0 = never);
+ * `labels`/`annotations` are JSON objects; `value` is the sample as text (NaN kept).
+ */
+export interface AlertInstanceTable {
+  rule_uid: string;
+  /** SHA-256 of the labels' canonical text: the key within the rule. */
+  labels_hash: string;
+  labels: string;
+  annotations: string;
+  /** pending, firing or inactive (resolved, kept 15 minutes and re-sent as resolved). */
+  state: string;
+  active_at: number;
+  fired_at: number;
+  resolved_at: number;
+  last_sent_at: number;
+  valid_until: number;
+  keep_firing_since: number;
+  value: string;
+  last_eval: number;
+}
+
 /** The one Alertmanager configuration document edited in the UI (id 1). */
 export interface AlertConfigurationTable {
   id: number;
@@ -179,6 +202,7 @@ export interface TenantTokenTable {
 export interface Database {
   alert_rules: AlertRuleTable;
   alert_configuration: AlertConfigurationTable;
+  alert_instance: AlertInstanceTable;
   audit_log: AuditLogTable;
   tenant_tokens: TenantTokenTable;
   scrape_jobs: ScrapeJobTable;
