@@ -7,7 +7,8 @@
  * The collector runs in a child process (this file with `server <persistent>`); the client and the gRPC backend
  * (which decodes and counts every span) run here, so their work does not count against it.
  * Env: COLLECTOR_BENCH_SPANS (default 300,000), COLLECTOR_BENCH_ITEMS (logs and points, default 100,000),
- * COLLECTOR_BENCH_CONCURRENCY (default 4).
+ * COLLECTOR_BENCH_CONCURRENCY (default 4), COLLECTOR_BENCH_SIGNALS (default `traces,logs,metrics`), COLLECTOR_BENCH_QUEUE
+ * (`memory`, `persistent` or both, the default), COLLECTOR_BENCH_PROF (write the collector's CPU profile to /tmp/otelcol-prof).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -21,6 +22,8 @@ import { Types, countItems, decodeExportRequest, encodeTracesRequest, exportServ
 const SPANS = Number(process.env.COLLECTOR_BENCH_SPANS ?? 300_000);
 const ITEMS = Number(process.env.COLLECTOR_BENCH_ITEMS ?? 100_000);
 const CONCURRENCY = Number(process.env.COLLECTOR_BENCH_CONCURRENCY ?? 4);
+const SIGNALS = (process.env.COLLECTOR_BENCH_SIGNALS ?? 'traces,logs,metrics').split(',') as Signal[];
+const QUEUES = (process.env.COLLECTOR_BENCH_QUEUE ?? 'memory,persistent').split(',');
 
 async function server(backendPort: number, persistent: boolean): Promise<void> {
   const { startCollector } = await import('../src/collector/index.js');
@@ -136,7 +139,7 @@ async function run(persistent: boolean): Promise<void> {
   const prefix = persistent ? 'collector_persistent_queue' : 'collector';
   const UNIT: Record<Signal, string> = { traces: 'spans', logs: 'logs', metrics: 'points' };
   try {
-    for (const signal of ['traces', 'logs', 'metrics'] as const) {
+    for (const signal of SIGNALS) {
       const url = `http://127.0.0.1:${http}/v1/${signal}`;
       const bodies = Array.from({ length: 8 }, () => makeBody(signal));
       const post = async (i: number) => {
@@ -218,6 +221,6 @@ async function run(persistent: boolean): Promise<void> {
 
 if (process.argv[2] === 'server') await server(Number(process.argv[3]), process.argv[4] === 'true');
 else {
-  await run(false);
-  await run(true);
+  if (QUEUES.includes('memory')) await run(false);
+  if (QUEUES.includes('persistent')) await run(true);
 }

@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sightlineConfigSchema } from '../config/index.js';
-import type { ExportTraceServiceRequest } from '../otlp/index.js';
+import { Types, type ExportTraceServiceRequest } from '../otlp/index.js';
 import { createSelfMetricsRegistry, silentLogger } from '../server/index.js';
 import { startCollector } from './component.js';
 import { memoryLimiterFactory, memoryLimits } from './processors/memory-limiter.js';
@@ -73,5 +73,45 @@ service:
     await p.shutdown?.();
     expect(passed).toBe(0);
     expect((await telemetry.registry.getSingleMetric('otelcol_processor_refused_spans')!.get()).values[0].value).toBe(1);
+  });
+
+  it('OTLP metrics: a malformed request gets the OTLP error; points changed by a processor are exported changed, the others as they came', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'otelcol-svc-'));
+    const file = join(dir, 'c.yaml');
+    const out = join(dir, 'out.jsonl');
+    writeFileSync(
+      file,
+      `
+receivers: { otlp: { protocols: { http: { endpoint: 127.0.0.1:0 } } } }
+processors:
+  attributes: { include: { match_type: strict, services: [] }, actions: [{ key: stage, value: seen, action: insert }] }
+exporters: { file: { path: ${out} } }
+service:
+  telemetry: { metrics: { level: none } }
+  pipelines:
+    metrics/changed: { receivers: [otlp], processors: [attributes], exporters: [file] }
+    metrics/as-is: { receivers: [otlp], exporters: [file] }
+`.replace("include: { match_type: strict, services: [] }, ", ''),
+    );
+    const c = await startCollector(ctx(dir), { configFile: file });
+    try {
+      const url = `http://127.0.0.1:${c.ports.otelcol_otlp_http}/v1/metrics`;
+      const post = (body: Uint8Array) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body });
+      const bad = await post(Uint8Array.from([0x0a, 0x06, 0x12, 0x04, 0x12, 0x02, 0x2a, 0x05]));
+      expect(bad.status).toBe(400);
+      const status = Types.RpcStatus.decode(new Uint8Array(await bad.arrayBuffer())) as unknown as { message: string };
+      expect(status.message).toMatch(/^unable to unmarshal metrics request: length 5 runs past the end/);
+      const req = { resourceMetrics: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'svc' } }] }, scopeMetrics: [{ metrics: [{ name: 'm', gauge: { dataPoints: [{ asInt: 3, attributes: [{ key: 'k', value: { stringValue: 'v' } }] }, { asDouble: 1.5 }] } }] }] }] };
+      const ok = await post(Types.ExportMetricsServiceRequest.encode(Types.ExportMetricsServiceRequest.fromObject(req)).finish());
+      expect(ok.status).toBe(200);
+      const lines = () => (existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter(Boolean) : []);
+      for (let i = 0; i < 100 && lines().length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+      const points = lines().map((l) => (JSON.parse(l) as { resourceMetrics: { scopeMetrics: { metrics: { gauge: { dataPoints: { asInt?: string; asDouble?: number; attributes?: { key: string }[] }[] } }[] }[] }[] }).resourceMetrics[0].scopeMetrics[0].metrics[0].gauge.dataPoints);
+      const keys = points.map((ps) => ps.map((p) => (p.attributes ?? []).map((a) => a.key).join(',')).join('|')).sort();
+      expect(keys).toEqual(['k,stage|stage', 'k|']);
+      expect(points.map((ps) => [ps[0].asInt, ps[1].asDouble])).toEqual([['3', 1.5], ['3', 1.5]]);
+    } finally {
+      await c.stop();
+    }
   });
 });

@@ -11,3 +11,4 @@ export * from './traceql/index.js';
 export { MetricsGenerator, DEFAULT_BUCKETS, type MetricsGeneratorOptions } from './generator/index.js';
 export { registerZipkinRoutes } from './api/zipkin-api.js';
 export { registerJaegerRoutes } from './api/jaeger-api.js';
+export { JaegerProtoDecodeError, jaegerPostSpansToOtlp } from './adapters/index.js';

@@ -164,7 +164,14 @@ function otlpTarget(signal: 'traces' | 'metrics' | 'logs'): FuzzTarget<Uint8Arra
   return {
     name: `OTLP protobuf ${signal}`,
     seeds: [otlpSeed(signal), new Uint8Array(0)],
-    run: (body) => decodeHttpExport(signal, Buffer.from(body), 'protobuf'),
+    // Items are checked on arrival and built on first read: a request accepted on arrival must build without error.
+    run: (body) => {
+      const e = decodeHttpExport(signal, Buffer.from(body), 'protobuf');
+      const groups = ((e.signal === 'traces' ? e.req.resourceSpans : e.signal === 'metrics' ? e.req.resourceMetrics : e.req.resourceLogs) ?? []) as unknown as Record<string, Record<string, unknown>[] | undefined>[];
+      const [scopes, items] = signal === 'traces' ? ['scopeSpans', 'spans'] : signal === 'metrics' ? ['scopeMetrics', 'metrics'] : ['scopeLogs', 'logRecords'];
+      for (const g of groups) for (const sc of g[scopes] ?? []) void sc[items];
+      return e;
+    },
     isClientError: (e) => e instanceof OtlpDecodeError,
   };
 }

@@ -30,6 +30,9 @@ export function grpcTarget(endpoint: string): { target: string; secure: boolean 
   return { target: endpoint, secure: true };
 }
 
+/** A Buffer over the same bytes (no copy). */
+const asBuffer = (b: Uint8Array): Buffer => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+
 /** `otlp`: the OTLP gRPC Export services (as the seed's `otlp/tempo`), gzip by default; retryable codes are retried. */
 export const otlpExporterFactory: ExporterFactory<typeof schema> = {
   type: 'otlp',
@@ -50,7 +53,7 @@ export const otlpExporterFactory: ExporterFactory<typeof schema> = {
           const md = new Metadata();
           for (const [k, v] of Object.entries(cfg.headers)) md.set(k, v);
           const deadline = new Date(Date.now() + (cfg.timeout > 0 ? cfg.timeout : 3_600_000));
-          const call = client.makeUnaryRequest(exportServicePath(item.signal), identity, identity, Buffer.from(itemBytes(item)), md, { deadline }, (err: ServiceError | null) => {
+          const call = client.makeUnaryRequest(exportServicePath(item.signal), identity, identity, asBuffer(itemBytes(item)), md, { deadline }, (err: ServiceError | null) => {
             signal.removeEventListener('abort', onAbort);
             if (!err) return resolve();
             reject(new ExportError(`${target}: ${GrpcStatus[err.code] ?? err.code}: ${err.details}`, !RETRYABLE.has(err.code)));

@@ -12,8 +12,10 @@ export class FanOut implements Consumer {
   async consume(data: ExportRequest, client: ClientContext): Promise<void> {
     const cs = this.consumers;
     if (cs.length === 1) return cs[0].consume(data, client);
-    // The last mutating consumer may take the original; every other mutating one gets a copy.
-    let originalTaken = false;
+    // A consumer that does not change data may still hold it past `consume` (an exporter's in-memory queue encodes
+    // it when it sends), so while any such reader shares the original no mutating consumer may take it. Without
+    // readers the last mutating consumer takes the original; every other mutating one gets a copy.
+    let originalTaken = cs.some((c) => !c.mutates);
     const inputs = new Array<ExportRequest>(cs.length);
     for (let i = cs.length - 1; i >= 0; i--) {
       if (!cs[i].mutates) inputs[i] = data;
@@ -22,7 +24,6 @@ export class FanOut implements Consumer {
         originalTaken = true;
       } else inputs[i] = cloneRequest(data);
     }
-    // Readers see the data before a mutating consumer may change it: start them first.
     const results = await Promise.allSettled(cs.map((c, i) => c.consume(inputs[i], client)));
     for (const r of results) if (r.status === 'rejected') throw r.reason;
   }

@@ -1,8 +1,10 @@
+import { Server, ServerCredentials, status as GrpcStatus, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { countSpans, type ExportTraceServiceRequest, type TracesConsumer } from '../../otlp/index.js';
+import { countSpans, grpcCodeOf, type ExportTraceServiceRequest, type TracesConsumer } from '../../otlp/index.js';
 import { HttpError, createHttpServer, listen } from '../../server/index.js';
-import { registerJaegerRoutes, registerZipkinRoutes } from '../../traces/index.js';
+import { splitHostPort } from '../../config/index.js';
+import { JaegerProtoDecodeError, jaegerPostSpansToOtlp, registerJaegerRoutes, registerZipkinRoutes } from '../../traces/index.js';
 import type { BuildEnv, ReceiverFactory } from '../components.js';
 import { retryableError, type Consumer } from '../pipeline/consumer.js';
 import { listenAddressOf } from './otlp-receiver.js';
@@ -55,34 +57,81 @@ export const zipkinReceiverFactory: ReceiverFactory<typeof zipkinSchema> = {
   },
 };
 
+const endpointOf = (fallback: string) => z.strictObject({ endpoint: z.string().default(fallback) }).nullable().optional();
+
 const jaegerSchema = z.strictObject({
   protocols: z
     .strictObject({
-      thrift_http: z.strictObject({ endpoint: z.string().default('localhost:14268') }).nullable().optional(),
-      grpc: z.unknown().optional(),
+      thrift_http: endpointOf('localhost:14268'),
+      grpc: endpointOf('localhost:14250'),
       thrift_compact: z.unknown().optional(),
       thrift_binary: z.unknown().optional(),
     })
     .superRefine((p, ctx) => {
-      for (const k of ['grpc', 'thrift_compact', 'thrift_binary'] as const)
-        if (p[k] !== undefined) ctx.addIssue({ code: 'custom', path: [k], message: `the jaeger receiver's ${k} protocol is not supported (supported: thrift_http)` });
-      if (p.thrift_http === undefined) ctx.addIssue({ code: 'custom', message: 'must specify at least one protocol when using the Jaeger receiver' });
+      for (const k of ['thrift_compact', 'thrift_binary'] as const)
+        if (p[k] !== undefined) ctx.addIssue({ code: 'custom', path: [k], message: `the jaeger receiver's ${k} protocol is not supported (supported: grpc, thrift_http)` });
+      if (p.thrift_http === undefined && p.grpc === undefined) ctx.addIssue({ code: 'custom', message: 'must specify at least one protocol when using the Jaeger receiver' });
     }),
 });
 
-/** `jaeger`: Jaeger Thrift over HTTP at `POST /api/traces` (Sightline's Jaeger adapter), into the traces pipelines. */
+const identity = (b: Buffer) => b;
+
+/** `jaeger.api_v2.CollectorService/PostSpans` (the Jaeger collector's gRPC port, 14250) handing spans to `store`. */
+async function serveJaegerGrpc(endpoint: string, store: TracesConsumer): Promise<{ server: Server; port: number }> {
+  const server = new Server();
+  const method = { path: '/jaeger.api_v2.CollectorService/PostSpans', requestStream: false, responseStream: false, requestSerialize: identity, requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity, originalName: 'postSpans' };
+  server.addService(
+    { PostSpans: method },
+    {
+      PostSpans: (call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>) => {
+        void (async () => {
+          try {
+            await store.pushTraces('anonymous', { resourceSpans: jaegerPostSpansToOtlp(call.request) });
+            cb(null, Buffer.alloc(0)); // PostSpansResponse {}
+          } catch (e) {
+            if (e instanceof JaegerProtoDecodeError) cb({ code: GrpcStatus.INVALID_ARGUMENT, details: e.message });
+            else if (e instanceof HttpError) cb({ code: grpcCodeOf(e.status), details: e.message });
+            else cb({ code: GrpcStatus.INTERNAL, details: (e as Error).message });
+          }
+        })();
+      },
+    },
+  );
+  const { host, port } = splitHostPort(listenAddressOf(endpoint));
+  const bound = await new Promise<number>((res, rej) => server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, ServerCredentials.createInsecure(), (err, p) => (err ? rej(err) : res(p))));
+  return { server, port: bound };
+}
+
+/**
+ * `jaeger`: Jaeger Thrift over HTTP at `POST /api/traces` (Sightline's Jaeger adapter) and `jaeger.api_v2` protobuf
+ * over gRPC (`CollectorService/PostSpans`), into the traces pipelines.
+ */
 export const jaegerReceiverFactory: ReceiverFactory<typeof jaegerSchema> = {
   type: 'jaeger',
   signals: ['traces'],
   schema: jaegerSchema,
   create(id, cfg, next, env) {
     let app: FastifyInstance | undefined;
+    let grpc: { server: Server; port: number } | undefined;
     return {
       async start() {
-        const store = pipelineAsTraces(id, 'thrift_http', next.traces, env);
-        app = await serve(id, '_thrift_http', cfg.protocols.thrift_http?.endpoint ?? 'localhost:14268', env, (a) => registerJaegerRoutes(a, { store, tenancy: { multiTenant: false, defaultTenant: 'anonymous' } }));
+        const { thrift_http: thrift, grpc: g } = cfg.protocols;
+        if (g !== undefined) {
+          grpc = await serveJaegerGrpc(g?.endpoint ?? 'localhost:14250', pipelineAsTraces(id, 'grpc', next.traces, env));
+          env.ports[`otelcol_${id.replace(/[^a-zA-Z0-9]/g, '_')}_grpc`] = grpc.port;
+        }
+        if (thrift !== undefined) {
+          const store = pipelineAsTraces(id, 'thrift_http', next.traces, env);
+          try {
+            app = await serve(id, '_thrift_http', thrift?.endpoint ?? 'localhost:14268', env, (a) => registerJaegerRoutes(a, { store, tenancy: { multiTenant: false, defaultTenant: 'anonymous' } }));
+          } catch (e) {
+            grpc?.server.forceShutdown();
+            throw e;
+          }
+        }
       },
       async shutdown() {
+        if (grpc) await new Promise<void>((res) => grpc!.server.tryShutdown(() => res()));
         await app?.close();
       },
     };

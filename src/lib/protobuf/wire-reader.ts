@@ -88,6 +88,12 @@ export class WireReader {
     return l.high >= -0x200000 && l.high < 0x200000 ? l.toNumber() : l;
   }
 
+  /** A 64-bit varint as an unsigned `Long` (exact; protobufjs's uint64). */
+  uint64Long(end = this.end): Long {
+    const [lo, hi] = this.varint64Parts(end);
+    return new Long(lo | 0, hi | 0, true);
+  }
+
   /** A 64-bit varint as an unsigned bigint (exact). */
   uint64Big(end = this.end): bigint {
     const [lo, hi] = this.varint64Parts(end);
@@ -130,12 +136,13 @@ export class WireReader {
     return v;
   }
 
-  fixed64(end = this.end): Long {
+  /** A fixed64 as an unsigned `Long`, or a signed one (sfixed64) when `signed`. */
+  fixed64(end = this.end, signed = false): Long {
     if (this.pos + 8 > end) this.fail('truncated fixed64');
     const lo = this.buf.readInt32LE(this.pos);
     const hi = this.buf.readInt32LE(this.pos + 4);
     this.pos += 8;
-    return new Long(lo, hi, true);
+    return new Long(lo, hi, !signed);
   }
 
   double(end = this.end): number {

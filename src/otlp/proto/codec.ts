@@ -16,6 +16,7 @@ import { OtlpDecodeError, decodeOrReject } from './codec-errors.js';
 import { decodeResourceSpansList, decodeSpanBytes } from './trace-decoder.js';
 import { encodeResourceList } from './otlp-encoder.js';
 import { decodeResourceLogsList } from './log-decoder.js';
+import { decodeResourceMetricsList } from './metric-decoder.js';
 
 export { OtlpDecodeError, decodeOrReject, decodeSpanBytes };
 
@@ -43,29 +44,28 @@ export const Types = {
   InstrumentationScope: T('InstrumentationScope'),
   Span: T('Span'),
   LogRecord: T('LogRecord'),
+  Metric: T('Metric'),
 };
 
 const SPAN_ENCODERS = { resource: Types.Resource, scope: Types.InstrumentationScope, item: Types.Span, groups: 'scopeSpans', items: 'spans' };
 const LOG_ENCODERS = { resource: Types.Resource, scope: Types.InstrumentationScope, item: Types.LogRecord, groups: 'scopeLogs', items: 'logRecords' };
-
-function decode<M>(type: protobuf.Type, buf: Uint8Array, what: string): M {
-  try {
-    return type.decode(buf) as unknown as M;
-  } catch (e) {
-    if (e instanceof RangeError && /call stack/i.test(e.message)) throw new OtlpDecodeError(`unable to unmarshal ${what}: message nested too deeply`);
-    throw new OtlpDecodeError(`unable to unmarshal ${what}: ${(e as Error).message}`);
-  }
-}
+const METRIC_ENCODERS = { resource: Types.Resource, scope: Types.InstrumentationScope, item: Types.Metric, groups: 'scopeMetrics', items: 'metrics' };
 
 /** ExportTraceServiceRequest and TracesData share the wire format (field 1: repeated ResourceSpans). */
 export const decodeTracesRequest = (buf: Uint8Array): ExportTraceServiceRequest => ({ resourceSpans: decodeResourceSpansList(buf) });
-export const decodeMetricsRequest = (buf: Uint8Array) => decode<ExportMetricsServiceRequest>(Types.ExportMetricsServiceRequest, buf, 'metrics request');
+/** Metrics are checked on arrival and built on first read of `ScopeMetrics.metrics` (see metric-decoder.ts). */
+export const decodeMetricsRequest = (buf: Uint8Array): ExportMetricsServiceRequest => ({ resourceMetrics: decodeResourceMetricsList(buf) });
 /** Log records are checked on arrival and built on first read of `ScopeLogs.logRecords` (see log-decoder.ts). */
 export const decodeLogsRequest = (buf: Uint8Array): ExportLogsServiceRequest => ({ resourceLogs: decodeResourceLogsList(buf) });
 
 /** The logs request, re-sending the bytes of log records that were never read. */
 export function encodeLogsRequest(req: ExportLogsServiceRequest): Uint8Array {
   return encodeResourceList(req.resourceLogs ?? [], LOG_ENCODERS);
+}
+
+/** The metrics request, re-sending the bytes of metrics that were never read. */
+export function encodeMetricsRequest(req: ExportMetricsServiceRequest): Uint8Array {
+  return encodeResourceList(req.resourceMetrics ?? [], METRIC_ENCODERS);
 }
 
 export function encodeTracesRequest(req: ExportTraceServiceRequest): Uint8Array {

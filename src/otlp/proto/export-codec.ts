@@ -1,6 +1,5 @@
-import type protobuf from 'protobufjs';
 import type { ExportRequest } from '../export-handler.js';
-import { Types, messageToOtlpJson, decodeLogsRequest, decodeMetricsRequest, decodeTracesRequest, encodeLogsRequest, encodeTracesRequest, type Signal } from './codec.js';
+import { Types, messageToOtlpJson, decodeLogsRequest, decodeMetricsRequest, decodeTracesRequest, encodeLogsRequest, encodeMetricsRequest, encodeTracesRequest, type Signal } from './codec.js';
 
 /** The gRPC method of each signal's Export service. */
 export function exportServicePath(signal: Signal): string {
@@ -9,10 +8,10 @@ export function exportServicePath(signal: Signal): string {
   return '/opentelemetry.proto.collector.logs.v1.LogsService/Export';
 }
 
-/** The protobuf Export request of a signal (traces and logs reuse the bytes unchanged spans and log records arrived with). */
+/** The protobuf Export request of a signal (reusing the bytes unread spans, log records and metrics arrived with). */
 export function encodeExportRequest(e: ExportRequest): Uint8Array {
   if (e.signal === 'traces') return encodeTracesRequest(e.req);
-  if (e.signal === 'metrics') return Types.ExportMetricsServiceRequest.encode(e.req as protobuf.Message).finish();
+  if (e.signal === 'metrics') return encodeMetricsRequest(e.req);
   return encodeLogsRequest(e.req);
 }
 

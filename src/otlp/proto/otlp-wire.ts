@@ -6,7 +6,7 @@ import { OtlpDecodeError } from './codec-errors.js';
  * The parts every hand-written OTLP decoder shares: `Resource*` / `Scope*` grouping (the same wire layout for spans,
  * log records and metrics: resource = 1, scope groups = 2, schema_url = 3; scope = 1, items = 2, schema_url = 3),
  * resources and scopes with the `raw` bytes they arrived with, key-values and AnyValues, a structural check of items
- * that allocates nothing, and items built lazily on first read.
+ * (spans, log records, metrics) that allocates nothing, and items built lazily on first read.
  */
 
 /** The error of a malformed request of one signal (`traces request`, `logs request`). */
@@ -26,6 +26,22 @@ const K_ANY_VALUE = 5;
 const K_ARRAY = 6;
 const K_KV_LIST = 7;
 export const K_LOG_RECORD = 8;
+export const K_METRIC = 9;
+const K_NUMBER_DATA = 10; // Gauge, Sum
+const K_HISTOGRAM = 11;
+const K_EXP_HISTOGRAM = 12;
+const K_SUMMARY = 13;
+// The data points, consecutive: the check counts them.
+const K_NUMBER_POINT = 14;
+const K_HISTOGRAM_POINT = 15;
+const K_EXP_HISTOGRAM_POINT = 16;
+const K_SUMMARY_POINT = 17;
+const K_EXEMPLAR = 18;
+const K_BUCKETS = 19;
+const K_QUANTILE = 20;
+// Packed repeated scalars the decoders read element by element.
+const K_PACKED_FIXED64 = 21;
+const K_PACKED_VARINT = 22;
 const K_NONE = -1;
 
 /** The kind of the embedded message in field `field` of a `kind` message, or K_NONE for a scalar/bytes field. */
@@ -47,6 +63,42 @@ function nestedKind(kind: number, field: number): number {
       return field === 1 ? K_ANY_VALUE : K_NONE;
     case K_KV_LIST:
       return field === 1 ? K_KEY_VALUE : K_NONE;
+    case K_METRIC:
+      switch (field) {
+        case 5:
+        case 7:
+          return K_NUMBER_DATA;
+        case 9:
+          return K_HISTOGRAM;
+        case 10:
+          return K_EXP_HISTOGRAM;
+        case 11:
+          return K_SUMMARY;
+        case 12:
+          return K_KEY_VALUE;
+        default:
+          return K_NONE;
+      }
+    case K_NUMBER_DATA:
+      return field === 1 ? K_NUMBER_POINT : K_NONE;
+    case K_HISTOGRAM:
+      return field === 1 ? K_HISTOGRAM_POINT : K_NONE;
+    case K_EXP_HISTOGRAM:
+      return field === 1 ? K_EXP_HISTOGRAM_POINT : K_NONE;
+    case K_SUMMARY:
+      return field === 1 ? K_SUMMARY_POINT : K_NONE;
+    case K_NUMBER_POINT:
+      return field === 7 ? K_KEY_VALUE : field === 5 ? K_EXEMPLAR : K_NONE;
+    case K_HISTOGRAM_POINT:
+      return field === 9 ? K_KEY_VALUE : field === 8 ? K_EXEMPLAR : field === 6 || field === 7 ? K_PACKED_FIXED64 : K_NONE;
+    case K_EXP_HISTOGRAM_POINT:
+      return field === 1 ? K_KEY_VALUE : field === 8 || field === 9 ? K_BUCKETS : field === 11 ? K_EXEMPLAR : K_NONE;
+    case K_SUMMARY_POINT:
+      return field === 7 ? K_KEY_VALUE : field === 6 ? K_QUANTILE : K_NONE;
+    case K_EXEMPLAR:
+      return field === 7 ? K_KEY_VALUE : K_NONE;
+    case K_BUCKETS:
+      return field === 2 ? K_PACKED_VARINT : K_NONE;
     default:
       return K_NONE;
   }
@@ -55,10 +107,13 @@ function nestedKind(kind: number, field: number): number {
 /**
  * Walks the fields of one message in [r.pos, end) without building anything and fails exactly where the decoder
  * would: truncation, invalid wire types, AnyValue nesting deeper than MAX_ANY_VALUE_DEPTH (counted as the decoder
- * counts it: a key-value's value or a log body one deeper than its holder, an array element one deeper than its array).
+ * counts it: a key-value's value or a log body one deeper than its holder, an array element one deeper than its array),
+ * packed fixed64/double runs that are not whole, packed varints that do not end. Returns how many metric data points
+ * it walked (0 for spans and log records).
  */
-export function checkMessage(r: WireReader, end: number, kind: number, depth: number): void {
+export function checkMessage(r: WireReader, end: number, kind: number, depth: number): number {
   if (kind === K_ANY_VALUE && depth > MAX_ANY_VALUE_DEPTH) r.fail(`AnyValue nested deeper than ${MAX_ANY_VALUE_DEPTH}`);
+  let points = kind >= K_NUMBER_POINT && kind <= K_SUMMARY_POINT ? 1 : 0;
   while (r.pos < end) {
     const tag = r.uint32(end);
     const nested = (tag & 7) === 2 ? nestedKind(kind, tag >>> 3) : K_NONE;
@@ -67,9 +122,14 @@ export function checkMessage(r: WireReader, end: number, kind: number, depth: nu
       continue;
     }
     const e = r.lengthEnd(end);
-    checkMessage(r, e, nested, nested === K_ANY_VALUE ? depth + 1 : depth);
+    if (nested === K_PACKED_FIXED64) {
+      if ((e - r.pos) % 8 !== 0) r.fail('truncated fixed64');
+    } else if (nested === K_PACKED_VARINT) {
+      while (r.pos < e) r.skip(0, e);
+    } else points += checkMessage(r, e, nested, nested === K_ANY_VALUE ? depth + 1 : depth);
     r.pos = e;
   }
+  return points;
 }
 
 /** How one signal's items are laid out and built: `resourceSpans[].scopeSpans[].spans[]` and the like. */
@@ -121,6 +181,7 @@ function resourceGroup(r: WireReader, layout: ItemLayout<unknown>): Record<strin
 function scopeGroup(r: WireReader, layout: ItemLayout<unknown>): Record<string, unknown> {
   const g: Record<string, unknown> = { scope: null, schemaUrl: '' };
   const raws: Uint8Array[] = [];
+  let units = 0;
   while (!r.done()) {
     const tag = r.uint32();
     switch (tag) {
@@ -130,7 +191,7 @@ function scopeGroup(r: WireReader, layout: ItemLayout<unknown>): Record<string, 
       case (2 << 3) | 2: {
         const e = r.lengthEnd();
         const start = r.pos;
-        checkMessage(r, e, layout.kind, 0);
+        units += checkMessage(r, e, layout.kind, 0);
         raws.push(r.buf.subarray(start, e));
         break;
       }
@@ -141,22 +202,30 @@ function scopeGroup(r: WireReader, layout: ItemLayout<unknown>): Record<string, 
         r.skip(tag & 7);
     }
   }
-  return withLazyItems(g, layout, raws);
+  return withLazyItems(g, layout, { raws, units });
 }
 
-/** The encoded items of a scope group whose items were never read (so none was changed), else undefined. */
+/**
+ * The encoded items of a scope group whose items were never read (so none was changed), else undefined; with the
+ * data points the check counted in them (metrics).
+ */
 const RAW_ITEMS = Symbol('encoded items, not yet decoded');
-type LazyGroup = Record<string, unknown> & { [RAW_ITEMS]?: Uint8Array[] };
+interface RawItems {
+  raws: Uint8Array[];
+  units: number;
+}
+type LazyGroup = Record<string, unknown> & { [RAW_ITEMS]?: RawItems };
 
 /**
  * Items are checked when the request arrives (a malformed one fails the whole request, as with eager decoding) but
  * built only when something reads the items property: a pipeline that only counts, batches and forwards them (the
  * Collector's usual `memory_limiter → batch → otlp`) re-sends the bytes they came with and never allocates an item.
  */
-function withLazyItems(g: Record<string, unknown>, layout: ItemLayout<unknown>, raws: Uint8Array[]): Record<string, unknown> {
+function withLazyItems(g: Record<string, unknown>, layout: ItemLayout<unknown>, raw: RawItems): Record<string, unknown> {
   const lazy = g as LazyGroup;
+  const raws = raw.raws;
   let items: unknown[] | undefined;
-  Object.defineProperty(lazy, RAW_ITEMS, { value: raws, writable: true, enumerable: false, configurable: true });
+  Object.defineProperty(lazy, RAW_ITEMS, { value: raw, writable: true, enumerable: false, configurable: true });
   Object.defineProperty(lazy, layout.items, {
     enumerable: true,
     configurable: true,
@@ -177,12 +246,17 @@ function withLazyItems(g: Record<string, unknown>, layout: ItemLayout<unknown>, 
 
 /** The bytes of each item of a scope group as they arrived, when its items were never read or replaced; else undefined. */
 export function undecodedItems(group: object): readonly Uint8Array[] | undefined {
-  return (group as LazyGroup)[RAW_ITEMS];
+  return (group as LazyGroup)[RAW_ITEMS]?.raws;
+}
+
+/** How many metric data points the check counted in a scope group's items, when they were never read; else undefined. */
+export function undecodedPointCount(group: object): number | undefined {
+  return (group as LazyGroup)[RAW_ITEMS]?.units;
 }
 
 /** How many items a scope group holds under `key`, without building them. */
 export function itemCount(group: object, key: string): number {
-  return (group as LazyGroup)[RAW_ITEMS]?.length ?? (group as Record<string, unknown[] | undefined>)[key]?.length ?? 0;
+  return (group as LazyGroup)[RAW_ITEMS]?.raws.length ?? (group as Record<string, unknown[] | undefined>)[key]?.length ?? 0;
 }
 
 export function resource(r: WireReader): Resource {

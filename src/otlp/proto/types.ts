@@ -92,13 +92,26 @@ export interface ExportTraceServiceRequest {
   resourceSpans?: ResourceSpans[];
 }
 
+export interface Exemplar {
+  filteredAttributes?: KeyValue[];
+  timeUnixNano?: Int64;
+  asDouble?: number;
+  asInt?: Int64;
+  /** Which of asDouble / asInt is set. */
+  value?: string;
+  spanId?: Uint8Array;
+  traceId?: Uint8Array;
+}
+
 export interface NumberDataPoint {
   attributes?: KeyValue[];
   startTimeUnixNano?: Int64;
   timeUnixNano?: Int64;
   asDouble?: number;
   asInt?: Int64;
+  /** Which of asDouble / asInt is set. */
   value?: string;
+  exemplars?: Exemplar[];
   flags?: number;
 }
 
@@ -110,6 +123,7 @@ export interface HistogramDataPoint {
   sum?: number | null;
   bucketCounts?: Int64[];
   explicitBounds?: number[];
+  exemplars?: Exemplar[];
   flags?: number;
   min?: number | null;
   max?: number | null;
@@ -125,11 +139,26 @@ export interface SummaryDataPoint {
   flags?: number;
 }
 
+export interface ExponentialHistogramBuckets {
+  offset?: number;
+  bucketCounts?: Int64[];
+}
+
 export interface ExponentialHistogramDataPoint {
   attributes?: KeyValue[];
+  startTimeUnixNano?: Int64;
   timeUnixNano?: Int64;
   count?: Int64;
+  sum?: number | null;
+  scale?: number;
+  zeroCount?: Int64;
+  positive?: ExponentialHistogramBuckets | null;
+  negative?: ExponentialHistogramBuckets | null;
   flags?: number;
+  exemplars?: Exemplar[];
+  min?: number | null;
+  max?: number | null;
+  zeroThreshold?: number;
 }
 
 export interface Metric {
@@ -142,17 +171,20 @@ export interface Metric {
   exponentialHistogram?: { dataPoints?: ExponentialHistogramDataPoint[]; aggregationTemporality?: number } | null;
   summary?: { dataPoints?: SummaryDataPoint[] } | null;
   /** protobufjs virtual oneof property: which data field is set. */
-  data?: string;
+  data?: 'gauge' | 'sum' | 'histogram' | 'exponentialHistogram' | 'summary';
+  metadata?: KeyValue[];
 }
 
 export interface ScopeMetrics {
   scope?: InstrumentationScope | null;
   metrics?: Metric[];
+  schemaUrl?: string;
 }
 
 export interface ResourceMetrics {
   resource?: Resource | null;
   scopeMetrics?: ScopeMetrics[];
+  schemaUrl?: string;
 }
 
 export interface ExportMetricsServiceRequest {

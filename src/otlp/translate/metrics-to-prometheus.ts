@@ -2,6 +2,7 @@ import { Labels, METRIC_NAME, STALE_NAN, type MetricType } from '../../model/ind
 import { AppendError, type Appender } from '../../metrics/storage-api/index.js';
 import { anyValueToJs, int64ToNumber, nanosToMillis, stringAttr } from '../proto/codec.js';
 import type { ExportMetricsServiceRequest, KeyValue, Metric } from '../proto/types.js';
+import { dataPointCount } from '../proto/metric-decoder.js';
 import { prometheusLabelName, prometheusMetricName } from './prometheus-names.js';
 
 const CUMULATIVE = 2;
@@ -182,11 +183,6 @@ function appendMetric(
 /** Number of data points in a request (for the receiver's accepted/refused counters). */
 export function countDataPoints(req: ExportMetricsServiceRequest): number {
   let n = 0;
-  for (const rm of req.resourceMetrics ?? [])
-    for (const sm of rm.scopeMetrics ?? [])
-      for (const m of sm.metrics ?? []) {
-        const d = m.data ? (m as unknown as Record<string, { dataPoints?: unknown[] } | null>)[m.data] : null;
-        n += d?.dataPoints?.length ?? 0;
-      }
+  for (const rm of req.resourceMetrics ?? []) for (const sm of rm.scopeMetrics ?? []) n += dataPointCount(sm);
   return n;
 }

@@ -1,5 +1,6 @@
 import Long from 'long';
-import type { KeyValue, ResourceSpans, Span, SpanEvent, SpanLink } from '../../otlp/index.js';
+import type { KeyValue, ResourceSpans, Span } from '../../otlp/index.js';
+import { jaegerResourceSpans, jaegerSpanToOtlp, jaegerTag, type JaegerSpan, type JaegerTagValue } from './jaeger-model.js';
 
 /** A Jaeger Thrift body that cannot be decoded: 400. */
 export class ThriftDecodeError extends Error {
@@ -148,37 +149,25 @@ class ThriftReader {
   }
 }
 
+const THRIFT_TAG_TYPES: JaegerTagValue['type'][] = ['string', 'float64', 'bool', 'int64', 'binary'];
+
 function tag(r: ThriftReader): KeyValue {
   let key = '';
-  let vType = 0;
-  let str = '';
-  let dbl = 0;
-  let bool = false;
-  let lng: Long | undefined;
-  let bin: Buffer | undefined;
+  const v: JaegerTagValue = { type: 'string', str: '', bool: false, int: 0, dbl: 0, bin: Buffer.alloc(0) };
   r.struct((id, type) => {
     if (id === 1 && type === T_STRING) key = r.string();
-    else if (id === 2 && type === T_I32) vType = r.i32();
-    else if (id === 3 && type === T_STRING) str = r.string();
-    else if (id === 4 && type === T_DOUBLE) dbl = r.double();
-    else if (id === 5 && type === T_BOOL) bool = r.byte() !== 0;
-    else if (id === 6 && type === T_I64) lng = r.i64();
-    else if (id === 7 && type === T_STRING) bin = r.binary();
+    else if (id === 2 && type === T_I32) v.type = THRIFT_TAG_TYPES[r.i32()] ?? 'string';
+    else if (id === 3 && type === T_STRING) v.str = r.string();
+    else if (id === 4 && type === T_DOUBLE) v.dbl = r.double();
+    else if (id === 5 && type === T_BOOL) v.bool = r.byte() !== 0;
+    else if (id === 6 && type === T_I64) {
+      const lng = r.i64();
+      v.int = lng.high >= -0x200000 && lng.high < 0x200000 ? lng.toNumber() : lng;
+    } else if (id === 7 && type === T_STRING) v.bin = r.binary();
     else return false;
     return true;
   });
-  switch (vType) {
-    case 1:
-      return { key, value: { value: 'doubleValue', doubleValue: dbl } };
-    case 2:
-      return { key, value: { value: 'boolValue', boolValue: bool } };
-    case 3:
-      return { key, value: { value: 'intValue', intValue: lng && lng.high >= -0x200000 && lng.high < 0x200000 ? lng.toNumber() : (lng ?? 0) } };
-    case 4:
-      return { key, value: { value: 'bytesValue', bytesValue: bin ?? Buffer.alloc(0) } };
-    default:
-      return { key, value: { value: 'stringValue', stringValue: str } };
-  }
+  return jaegerTag(key, v);
 }
 
 const idBytes = (hi: Long, lo: Long) => Buffer.concat([Buffer.from(hi.toBytesBE()), Buffer.from(lo.toBytesBE())]);
@@ -194,8 +183,8 @@ function span(r: ThriftReader): Span {
   let duration = Long.ZERO;
   let flags = 0;
   let tags: KeyValue[] = [];
-  const events: SpanEvent[] = [];
-  const links: SpanLink[] = [];
+  const logs: JaegerSpan['logs'] = [];
+  const references: JaegerSpan['references'] = [];
   r.struct((id, type) => {
     if (id === 1 && type === T_I64) traceLo = r.i64();
     else if (id === 2 && type === T_I64) traceHi = r.i64();
@@ -216,7 +205,7 @@ function span(r: ThriftReader): Span {
           else return false;
           return true;
         });
-        links.push({ traceId: idBytes(hi, lo), spanId: Buffer.from(sid.toBytesBE()), attributes: [{ key: 'opentracing.ref_type', value: { value: 'stringValue', stringValue: refType === 1 ? 'follows_from' : 'child_of' } }] });
+        references.push({ traceId: idBytes(hi, lo), spanId: Buffer.from(sid.toBytesBE()), followsFrom: refType === 1 });
       });
     else if (id === 7 && type === T_I32) flags = r.i32();
     else if (id === 8 && type === T_I64) start = r.i64();
@@ -232,51 +221,30 @@ function span(r: ThriftReader): Span {
           else return false;
           return true;
         });
-        const ev = fields.find((f) => f.key === 'event');
-        events.push({ timeUnixNano: microsToNanos(ts), name: ev?.value?.stringValue ?? 'log', attributes: fields.filter((f) => f !== ev) });
+        logs.push({ timeUnixNano: microsToNanos(ts), fields });
       });
     else return false;
     return true;
   });
-  // Jaeger's conventions: span.kind and error tags become OTLP kind and status.
-  let kind = 1;
-  let status = null as { code: number; message: string } | null;
-  const attributes: KeyValue[] = [];
-  for (const t of tags) {
-    const v = t.value?.stringValue;
-    if (t.key === 'span.kind') kind = ({ server: 2, client: 3, producer: 4, consumer: 5, internal: 1 } as Record<string, number>)[v ?? ''] ?? 1;
-    else if (t.key === 'error' && (t.value?.boolValue === true || v === 'true')) status = { code: 2, message: '' };
-    else if (t.key === 'otel.status_code') status = { code: v === 'ERROR' ? 2 : v === 'OK' ? 1 : 0, message: status?.message ?? '' };
-    else if (t.key === 'otel.status_description') status = { code: status?.code ?? 2, message: v ?? '' };
-    else attributes.push(t);
-  }
-  // A child_of reference to a span of the same trace is the parent when parentSpanId is not set.
-  let parentId = parent.isZero() ? Buffer.alloc(0) : Buffer.from(parent.toBytesBE());
-  const traceId = idBytes(traceHi, traceLo);
-  const sameTraceChild = links.find((l) => parentId.length === 0 && Buffer.from(l.traceId!).equals(traceId) && l.attributes![0].value!.stringValue === 'child_of');
-  if (sameTraceChild) parentId = Buffer.from(sameTraceChild.spanId!);
-  return {
-    traceId,
+  return jaegerSpanToOtlp({
+    traceId: idBytes(traceHi, traceLo),
     spanId: Buffer.from(spanId.toBytesBE()),
-    parentSpanId: parentId,
-    flags,
+    parentSpanId: parent.isZero() ? Buffer.alloc(0) : Buffer.from(parent.toBytesBE()),
     name,
-    kind,
-    startTimeUnixNano: microsToNanos(start),
-    endTimeUnixNano: microsToNanos(start.add(duration)),
-    attributes,
-    events,
-    links: links.filter((l) => l !== sameTraceChild),
-    status,
-  };
+    references,
+    flags,
+    startUnixNano: microsToNanos(start),
+    endUnixNano: microsToNanos(start.add(duration)),
+    tags,
+    logs,
+  });
 }
 
 const MAX_SKIP_DEPTH = 64;
 
 /**
  * A Jaeger `Batch` in Thrift binary encoding (the body of `POST /api/traces` on the Jaeger collector's HTTP port
- * 14268) → OTLP resource spans, following the Collector's jaeger receiver: process service name and tags → resource,
- * `span.kind` / `error` tags → kind / status, logs → events, references → parent or links.
+ * 14268) → OTLP resource spans, mapped as the Collector's jaeger receiver does (jaeger-model.ts).
  */
 export function jaegerThriftToOtlp(body: Buffer): ResourceSpans[] {
   const r = new ThriftReader(body);
@@ -295,6 +263,5 @@ export function jaegerThriftToOtlp(body: Buffer): ResourceSpans[] {
     else return false;
     return true;
   });
-  const attributes: KeyValue[] = [{ key: 'service.name', value: { value: 'stringValue', stringValue: service } }, ...processTags];
-  return [{ resource: { attributes }, scopeSpans: [{ scope: { name: 'jaeger' }, spans }] }];
+  return [jaegerResourceSpans({ serviceName: service, tags: processTags }, spans)];
 }
