@@ -12,6 +12,8 @@ export interface ChunkRef {
   n: number;
   /** Deleted time ranges (a block's tombstones) to leave out when decoding. */
   deleted?: Intervals;
+  /** Chunk encoding when not XOR: 2 integer histogram, 3 float histogram (histogram-chunk.ts). */
+  encoding?: number;
 }
 
 const scratch = new Float64Array(2);
