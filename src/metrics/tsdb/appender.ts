@@ -1,4 +1,5 @@
-import { METRIC_NAME, type Exemplar, type Labels, type MetricMetadata } from '../../model/index.js';
+import { METRIC_NAME, type Exemplar, type FloatHistogram, type Labels, type MetricMetadata } from '../../model/index.js';
+import { lastHistogram, sameHistogram } from './head-histograms.js';
 import { AppendError, type Appender, type SeriesRef } from '../storage-api/interface.js';
 import type { ExemplarStorage } from './exemplar-storage.js';
 import { sameBits, type Head, type MemSeries } from './head.js';
@@ -13,14 +14,16 @@ export interface AppendBatch {
   n: number;
   exemplars: { s: MemSeries; labels: Labels; value: number; ts: number }[];
   metadata: { metric: string; meta: MetricMetadata }[];
+  /** Native histogram samples (applied after the float samples). */
+  histograms?: { s: MemSeries; t: number; h: FloatHistogram }[];
 }
 
 export interface AppenderHost {
   readonly head: Head;
   readonly exemplarStorage: ExemplarStorage;
   readonly metadataStore: MetadataStore;
-  countOutOfOrder(): void;
-  countOutOfBounds(): void;
+  countOutOfOrder(type?: 'float' | 'histogram'): void;
+  countOutOfBounds(type?: 'float' | 'histogram'): void;
   commitBatch(b: AppendBatch): void;
 }
 
@@ -41,6 +44,9 @@ export class TsdbAppender implements Appender {
   private n = 0;
   private exemplars: AppendBatch['exemplars'] = [];
   private metadata: AppendBatch['metadata'] = [];
+  private histograms: NonNullable<AppendBatch['histograms']> = [];
+  /** The newest pending histogram per series (duplicate checks). */
+  private pendingHistogram = new Map<MemSeries, FloatHistogram>();
   private done = false;
 
   constructor(private readonly host: AppenderHost) {}
@@ -92,6 +98,32 @@ export class TsdbAppender implements Appender {
     return s.ref;
   }
 
+  /** As `append`, for a native histogram sample (counted with type="histogram"). */
+  appendHistogram(ref: SeriesRef, labels: Labels, t: number, h: FloatHistogram): SeriesRef {
+    if (this.done) throw new Error('appender already committed or rolled back');
+    const s = this.seriesFor(ref, labels);
+    if (t < this.host.head.appendableMinValidTime()) {
+      this.host.countOutOfBounds('histogram');
+      throw new AppendError('out_of_bounds', 'out of bounds');
+    }
+    const pending = s.pendOwner === this.id;
+    const lastT = pending ? s.pendT : s.maxT;
+    if (t <= lastT) {
+      if (t < lastT) {
+        this.host.countOutOfOrder('histogram');
+        throw new AppendError('out_of_order', 'out of order sample');
+      }
+      const last = pending ? this.pendingHistogram.get(s) : lastHistogram(s);
+      if (last && sameHistogram(last, h)) return s.ref;
+      throw new AppendError('duplicate_sample', 'duplicate sample for timestamp');
+    }
+    this.touch(s);
+    s.pendT = t;
+    this.pendingHistogram.set(s, h);
+    this.histograms.push({ s, t, h });
+    return s.ref;
+  }
+
   private grow(): void {
     const cap = this.t.length * 2;
     const sidx = new Uint32Array(cap);
@@ -125,8 +157,9 @@ export class TsdbAppender implements Appender {
     if (this.done) return;
     this.done = true;
     try {
-      if (this.n > 0 || this.exemplars.length > 0 || this.metadata.length > 0) {
-        this.host.commitBatch({ series: this.series, sidx: this.sidx, t: this.t, v: this.v, n: this.n, exemplars: this.exemplars, metadata: this.metadata });
+      if (this.n > 0 || this.exemplars.length > 0 || this.metadata.length > 0 || this.histograms.length > 0) {
+        const histograms = this.histograms;
+        this.host.commitBatch({ series: this.series, sidx: this.sidx, t: this.t, v: this.v, n: this.n, exemplars: this.exemplars, metadata: this.metadata, histograms });
       }
     } finally {
       this.release();
@@ -144,6 +177,8 @@ export class TsdbAppender implements Appender {
     this.series = [];
     this.exemplars = [];
     this.metadata = [];
+    this.histograms = [];
+    this.pendingHistogram.clear();
     this.n = 0;
   }
 }

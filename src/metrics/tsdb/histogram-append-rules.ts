@@ -38,8 +38,9 @@ export function newHistogramAppender(float: boolean, header: CounterResetHeader)
 /** Where `h` (encoding `float`, hint `hint`) goes relative to the open chunk `app`. */
 export function decideHistogramAppend(app: HistogramChunkAppenderAny | undefined, h: SpanHistogram, float: boolean, hint: CounterResetHint): AppendDecision {
   const gauge = hint === 'gauge';
-  if (!app || app.numSamples === 0) return { kind: 'cut', header: gauge ? CounterResetHeader.GaugeType : CounterResetHeader.Unknown };
-  if ((app instanceof FloatHistogramChunkAppender) !== float) return { kind: 'cut', header: gauge ? CounterResetHeader.GaugeType : CounterResetHeader.Unknown };
+  const fresh = gauge ? CounterResetHeader.GaugeType : hint === 'reset' ? CounterResetHeader.CounterReset : CounterResetHeader.Unknown;
+  if (!app || app.numSamples === 0) return { kind: 'cut', header: fresh };
+  if ((app instanceof FloatHistogramChunkAppender) !== float) return { kind: 'cut', header: fresh };
   const last = app.last!;
   const layout = app.layout!;
   if (gauge) {

@@ -48,11 +48,16 @@ export function toSpanHistogram(fh: FloatHistogram): SpanHistogram {
   return h;
 }
 
+/** Dense buckets from sparse ones, without empty buckets at either end (a chunk's layout may carry such). */
 function dense(idx: readonly number[], values: readonly number[]): [number, number[]] {
-  if (idx.length === 0) return [0, []];
-  const off = idx[0];
-  const out = new Array<number>(idx[idx.length - 1] - off + 1).fill(0);
-  for (let i = 0; i < idx.length; i++) out[idx[i] - off] = values[i];
+  let a = 0;
+  let b = idx.length - 1;
+  while (a <= b && values[a] === 0) a++;
+  while (b >= a && values[b] === 0) b--;
+  if (a > b) return [0, []];
+  const off = idx[a];
+  const out = new Array<number>(idx[b] - off + 1).fill(0);
+  for (let i = a; i <= b; i++) out[idx[i] - off] = values[i];
   return [off, out];
 }
 

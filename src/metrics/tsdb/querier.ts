@@ -5,6 +5,7 @@ import type { ChunkRef, Head } from './head.js';
 import { postingsForMatchers } from './postings.js';
 import { dropDeleted } from './tombstones.js';
 import { decodeXorChunk } from './xor-chunk.js';
+import { samplesWithHistograms } from './histogram-samples.js';
 
 type ChunkSource = (mint: number, maxt: number) => ChunkRef[];
 
@@ -73,6 +74,7 @@ export class MergedSeries implements Series {
     }
     if (chunks.length === 0) return { t: EMPTY, v: EMPTY, length: 0 };
     if (chunks.length > 1) chunks.sort((a, b) => a.minT - b.minT);
+    for (const c of chunks) if (c.encoding !== undefined) return samplesWithHistograms(chunks, mint, maxt);
     let total = 0;
     let overlapping = false;
     for (let i = 0; i < chunks.length; i++) {

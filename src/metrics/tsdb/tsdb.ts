@@ -22,6 +22,8 @@ import { ByteWriter } from './byte-codec.js';
 import { latestCheckpoint, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { compactionRanges, planCompaction } from './compaction-plan.js';
 import { ExemplarStorage } from './exemplar-storage.js';
+import { filterHistogramChunk } from './head-histograms.js';
+import { applyHistograms, replayHistogram, writeHistogramRecords } from './histogram-commit.js';
 import { APPLIED, DUPLICATE_CONFLICT, Head, OUT_OF_ORDER, rangeForTimestamp, type ChunkRef, type MemSeries } from './head.js';
 import { MetadataStore } from './metadata-store.js';
 import { postingsForMatchers } from './postings.js';
@@ -212,6 +214,10 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
         this.segMaxT.set(seg, maxT);
       },
       metadata: (metric, meta) => this.metadataStore.set(metric, meta),
+      histogram: (x) => {
+        if (x.t > (this.segMaxT.get(seg) ?? -Infinity)) this.segMaxT.set(seg, x.t);
+        replayHistogram(head, refMap.get(x.ref), x);
+      },
       // A deletion applies to the samples replayed before it, as it did to the head when it was made.
       tombstone: (ref, mint, maxt) => {
         const s = refMap.get(ref);
@@ -264,12 +270,12 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
     return new TsdbAppender(this);
   }
 
-  countOutOfOrder(): void {
-    this.metrics.outOfOrder.inc({ type: 'float' });
+  countOutOfOrder(type: 'float' | 'histogram' = 'float'): void {
+    this.metrics.outOfOrder.inc({ type });
   }
 
-  countOutOfBounds(): void {
-    this.metrics.outOfBounds.inc({ type: 'float' });
+  countOutOfBounds(type: 'float' | 'histogram' = 'float'): void {
+    this.metrics.outOfBounds.inc({ type });
   }
 
   /** Write the batch to the WAL, flush (durable against a process crash), then apply it to the head. */
@@ -309,6 +315,8 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
           wal.append(w.view());
         }
       }
+      // Native histograms (histogram-commit.ts).
+      maxT = Math.max(maxT, writeHistogramRecords(w, b, head, (p) => wal.append(p)));
       if (b.metadata.length > 0) {
         w.reset();
         encodeMetadata(w, b.metadata);
@@ -337,6 +345,11 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
       const r = head.appendSample(b.series[b.sidx[i]], b.t[i], b.v[i]);
       if (r === APPLIED) appended++;
       else if (r === OUT_OF_ORDER || r === DUPLICATE_CONFLICT) outOfOrder++;
+    }
+    if (b.histograms && b.histograms.length > 0) {
+      const r = applyHistograms(head, b);
+      if (r.appended > 0) this.metrics.samplesAppended.inc({ type: 'histogram' }, r.appended);
+      if (r.outOfOrder > 0) this.metrics.outOfOrder.inc({ type: 'histogram' }, r.outOfOrder);
     }
     for (const m of b.metadata) this.metadataStore.set(m.metric, m.meta);
     for (const e of b.exemplars) {
@@ -758,7 +771,8 @@ function segmentSizeOf(dir: string, segment: number): number {
 
 /** The part of a chunk inside [mint, maxt); re-encoded only when it sticks out (chunks are normally aligned). */
 function clipChunk(c: ChunkRef, mint: number, maxt: number): ChunkSource {
-  if (c.minT >= mint && c.maxT < maxt) return { minT: c.minT, maxT: c.maxT, data: c.data };
+  if (c.minT >= mint && c.maxT < maxt) return { minT: c.minT, maxT: c.maxT, data: c.data, encoding: c.encoding };
+  if (c.encoding !== undefined) return filterHistogramChunk(c, (t) => t >= mint && t < maxt)[0] ?? { minT: mint, maxT: mint, data: c.data.subarray(0, 0) };
   const t = new Float64Array(c.n);
   const v = new Float64Array(c.n);
   const n = decodeXorChunk(c.data, t, v, 0, c.n);
