@@ -36,17 +36,39 @@ export function writeHistogramRecords(w: ByteWriter, b: AppendBatch, head: Head,
   return maxT;
 }
 
-/** Apply the batch's histograms to the head; counts as the float path does. */
-export function applyHistograms(head: Head, b: AppendBatch): { appended: number; outOfOrder: number } {
-  let appended = 0;
-  let outOfOrder = 0;
-  for (const x of b.histograms ?? []) {
-    const s = x.s.deleted ? head.getOrCreate(x.s.labels).series : x.s;
-    const r = appendHistogramToHead(head, s, x.t, x.h);
-    if (r === APPLIED) appended++;
-    else if (r === OUT_OF_ORDER || r === DUPLICATE_CONFLICT) outOfOrder++;
+/**
+ * Apply a batch that has histograms: its float samples and histograms merged by time (a series may change from
+ * one to the other within a batch), counted per type as the float path counts.
+ */
+export function applyWithHistograms(head: Head, b: AppendBatch): { floats: Counts; histograms: Counts } {
+  const floats = { appended: 0, outOfOrder: 0 };
+  const histograms = { appended: 0, outOfOrder: 0 };
+  const hs = b.histograms ?? [];
+  // Float i as i, histogram j as n + j; both lists are in append order, so a stable sort by time merges them.
+  const order: number[] = [];
+  for (let i = 0; i < b.n + hs.length; i++) order.push(i);
+  const tOf = (k: number) => (k < b.n ? b.t[k] : hs[k - b.n].t);
+  order.sort((x, y) => tOf(x) - tOf(y));
+  for (const k of order) {
+    let r: number;
+    let c: Counts;
+    if (k < b.n) {
+      r = head.appendSample(b.series[b.sidx[k]], b.t[k], b.v[k]);
+      c = floats;
+    } else {
+      const x = hs[k - b.n];
+      r = appendHistogramToHead(head, x.s.deleted ? head.getOrCreate(x.s.labels).series : x.s, x.t, x.h);
+      c = histograms;
+    }
+    if (r === APPLIED) c.appended++;
+    else if (r === OUT_OF_ORDER || r === DUPLICATE_CONFLICT) c.outOfOrder++;
   }
-  return { appended, outOfOrder };
+  return { floats, histograms };
+}
+
+interface Counts {
+  appended: number;
+  outOfOrder: number;
 }
 
 /** A histogram sample read back from the WAL at open. */

@@ -23,7 +23,7 @@ import { latestCheckpoint, readCheckpoint, writeCheckpoint } from './checkpoint.
 import { compactionRanges, planCompaction } from './compaction-plan.js';
 import { ExemplarStorage } from './exemplar-storage.js';
 import { filterHistogramChunk } from './head-histograms.js';
-import { applyHistograms, replayHistogram, writeHistogramRecords } from './histogram-commit.js';
+import { applyWithHistograms, replayHistogram, writeHistogramRecords } from './histogram-commit.js';
 import { APPLIED, DUPLICATE_CONFLICT, Head, OUT_OF_ORDER, rangeForTimestamp, type ChunkRef, type MemSeries } from './head.js';
 import { MetadataStore } from './metadata-store.js';
 import { postingsForMatchers } from './postings.js';
@@ -341,15 +341,18 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
     }
     let appended = 0;
     let outOfOrder = 0;
-    for (let i = 0; i < b.n; i++) {
-      const r = head.appendSample(b.series[b.sidx[i]], b.t[i], b.v[i]);
-      if (r === APPLIED) appended++;
-      else if (r === OUT_OF_ORDER || r === DUPLICATE_CONFLICT) outOfOrder++;
-    }
     if (b.histograms && b.histograms.length > 0) {
-      const r = applyHistograms(head, b);
-      if (r.appended > 0) this.metrics.samplesAppended.inc({ type: 'histogram' }, r.appended);
-      if (r.outOfOrder > 0) this.metrics.outOfOrder.inc({ type: 'histogram' }, r.outOfOrder);
+      // With native histograms: floats and histograms in time order (histogram-commit.ts).
+      const r = applyWithHistograms(head, b);
+      [appended, outOfOrder] = [r.floats.appended, r.floats.outOfOrder];
+      if (r.histograms.appended > 0) this.metrics.samplesAppended.inc({ type: 'histogram' }, r.histograms.appended);
+      if (r.histograms.outOfOrder > 0) this.metrics.outOfOrder.inc({ type: 'histogram' }, r.histograms.outOfOrder);
+    } else {
+      for (let i = 0; i < b.n; i++) {
+        const r = head.appendSample(b.series[b.sidx[i]], b.t[i], b.v[i]);
+        if (r === APPLIED) appended++;
+        else if (r === OUT_OF_ORDER || r === DUPLICATE_CONFLICT) outOfOrder++;
+      }
     }
     for (const m of b.metadata) this.metadataStore.set(m.metric, m.meta);
     for (const e of b.exemplars) {
