@@ -411,6 +411,12 @@ export class Block implements PostingsIndex {
     return whole;
   }
 
+  /** `readChunk` with the chunk's encoding (1 XOR, 2 histogram, 3 float histogram), for copying it elsewhere. */
+  readChunkWithEncoding(ref: number): { data: Uint8Array; encoding: number } {
+    const data = this.readChunk(ref);
+    return { data, encoding: lastChunkEncoding };
+  }
+
   /**
    * The chunks of a series overlapping [mint, maxt], read from disk (a series' chunks lie next to each other in
    * a segment: one read for all of them), with the series' deleted ranges attached.
