@@ -101,9 +101,13 @@ describe('remote-write receiver (Mimir behaviour) with MemoryStorage', () => {
     const r = await post(s.url, body, { 'Content-Type': 'application/x-protobuf;proto=io.prometheus.write.v2.Request', 'X-Prometheus-Remote-Write-Version': '2.0.0' });
     expect(r.status).toBe(200);
     expect(r.headers.get('x-prometheus-remote-write-samples-written')).toBe('1');
-    // Native histograms are accepted and counted, but MemoryStorage has no histogram support: none written.
-    expect(r.headers.get('x-prometheus-remote-write-histograms-written')).toBe('0');
-    expect(await metric(s.registry, 'cortex_discarded_samples_total', { reason: 'native_histogram_unsupported' })).toBe(1);
+    // Native histograms are stored (MemoryStorage has appendHistogram, as the TSDB).
+    expect(r.headers.get('x-prometheus-remote-write-histograms-written')).toBe('1');
+    expect(await metric(s.registry, 'cortex_discarded_samples_total', { reason: 'native_histogram_unsupported' })).toBe(0);
+    const q = await s.stores.get('anonymous')!.querier(0, Number.MAX_SAFE_INTEGER);
+    const [lat] = await q.select([new Matcher('=', '__name__', 'lat')], { start: 0, end: Number.MAX_SAFE_INTEGER });
+    const b = lat.samples(0, Number.MAX_SAFE_INTEGER);
+    expect([b.t[0], b.h?.[0]?.count, b.h?.[0]?.sum]).toEqual([NOW - 500, 2, 1]);
     expect(await values(s.stores.get('anonymous'), 'temp')).toEqual([['temp{room="a"}', NOW - 500, 21.5]]);
     const bad = await post(s.url, body, { 'Content-Type': 'application/x-protobuf;proto=io.prometheus.write.v9.Request' });
     expect(bad.status).toBe(415);

@@ -5,11 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { Matcher } from '../src/model/index.js';
 import { Tsdb } from '../src/metrics/tsdb/index.js';
 import { REPO_ROOT, tempDir, waitFor } from './helpers/process.js';
+import { crashHistogram } from './helpers/crash-histogram.js';
 
 const SERIES = 50;
 
-async function runAndKill(dir: string, firstBatch: number, minBatches: number): Promise<number> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'test/tsdb-crash-writer.child.ts'), dir, String(SERIES), String(firstBatch)], {
+async function runAndKill(dir: string, firstBatch: number, minBatches: number, mode = ''): Promise<number> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'test/tsdb-crash-writer.child.ts'), dir, String(SERIES), String(firstBatch), mode], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -32,8 +33,8 @@ async function runAndKill(dir: string, firstBatch: number, minBatches: number): 
   return lastCommitted();
 }
 
-/** `runs`: [first batch, last committed batch] of each run. */
-async function check(dir: string, runs: [number, number][]): Promise<void> {
+/** `runs`: [first batch, last committed batch] of each run; `histograms`: check `crash_hist` too. */
+async function check(dir: string, runs: [number, number][], histograms = false): Promise<void> {
   const want: number[] = [];
   for (const [from, to] of runs) for (let k = from; k <= to; k++) want.push(k);
   const db = await Tsdb.open({ dir, retentionMs: 0, retentionBytes: 0, minBlockDurationMs: 20_000, compactionIntervalMs: 0 });
@@ -50,6 +51,19 @@ async function check(dir: string, runs: [number, number][]): Promise<void> {
       for (const k of want) {
         while (j < b.length && b.t[j] < k * 1000) j++;
         if (b.t[j] !== k * 1000 || b.v[j] !== k * 1000 + i) throw new Error(`series ${i}: batch ${k} missing or wrong (found t=${b.t[j]} v=${b.v[j]})`);
+      }
+    }
+    if (histograms) {
+      const [h] = await q.select([new Matcher('=', '__name__', 'crash_hist')], { start: 0, end: Number.MAX_SAFE_INTEGER });
+      const b = h.samples(0, Number.MAX_SAFE_INTEGER);
+      let j = 0;
+      for (const k of want) {
+        while (j < b.length && b.t[j] < k * 1000) j++;
+        const got = b.h?.[j];
+        const exp = crashHistogram(k).compact();
+        if (b.t[j] !== k * 1000 || !got || got.toString() !== exp.toString().replace('}}', got.hint === 'unknown' ? '}}' : ` counter_reset_hint:${got.hint}}}`)) {
+          throw new Error(`histogram of batch ${k} missing or wrong (found t=${b.t[j]} ${got?.toString()})`);
+        }
       }
     }
     q.close();
@@ -72,5 +86,22 @@ describe('TSDB survives kill -9', () => {
       [0, first],
       [start2, second],
     ]);
+  });
+
+  it('native histograms committed before SIGKILL are queryable after reopening (WAL records 7, blocks with histogram chunks)', async () => {
+    const dir = tempDir('sightline-tsdb-kill-hist-');
+    const first = await runAndKill(dir, 0, 120, 'histograms');
+    expect(readdirSync(dir).filter((n) => /^[0-9A-Z]{26}$/.test(n)).length).toBeGreaterThan(0);
+    await check(dir, [[0, first]], true);
+    const start2 = first + 2;
+    const second = await runAndKill(dir, start2, 60, 'histograms');
+    await check(
+      dir,
+      [
+        [0, first],
+        [start2, second],
+      ],
+      true,
+    );
   });
 });

@@ -25,7 +25,7 @@ export interface PrometheusPeer {
  * Start a real Prometheus on loopback with `config` as prometheus.yml, its remote-write receiver on (the flags of
  * ../shared/peers/start.sh, repeated here so tests need only the Debian package), and wait until it is ready.
  */
-export async function startPrometheus(dir: string, config: string, port?: number): Promise<PrometheusPeer> {
+export async function startPrometheus(dir: string, config: string, port?: number, extraFlags: string[] = []): Promise<PrometheusPeer> {
   writeFileSync(join(dir, 'prometheus.yml'), config);
   const p = port ?? (await freePort());
   const log = openSync(join(dir, 'server.log'), 'a');
@@ -37,6 +37,7 @@ export async function startPrometheus(dir: string, config: string, port?: number
       `--web.listen-address=127.0.0.1:${p}`,
       '--web.enable-remote-write-receiver',
       '--web.enable-lifecycle',
+      ...extraFlags,
     ],
     { stdio: ['ignore', log, log], detached: false },
   );

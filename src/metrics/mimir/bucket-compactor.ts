@@ -103,7 +103,7 @@ export class BucketCompactor {
           const chunks: ChunkSource[] = [];
           for (const p of e.parts) {
             const c = p.chunks;
-            for (let i = 0; i < c.length; i += 3) chunks.push({ minT: c[i], maxT: c[i + 1], data: p.block.readChunk(c[i + 2]) });
+            for (let i = 0; i < c.length; i += 3) chunks.push({ minT: c[i], maxT: c[i + 1], ...p.block.readChunkWithEncoding(c[i + 2]) });
           }
           // Overlapping blocks (an out-of-order block and the in-order one of its range): re-encoded in order.
           yield { labels: e.labels, chunks: e.parts.length > 1 ? chunksForMergedBlock(chunks) : chunks };

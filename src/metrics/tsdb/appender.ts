@@ -1,4 +1,5 @@
-import { METRIC_NAME, type Exemplar, type Labels, type MetricMetadata } from '../../model/index.js';
+import { METRIC_NAME, type Exemplar, type FloatHistogram, type Labels, type MetricMetadata } from '../../model/index.js';
+import { lastHistogram, sameHistogram } from './head-histograms.js';
 import { AppendError, type Appender, type SeriesRef } from '../storage-api/interface.js';
 import type { ExemplarStorage } from './exemplar-storage.js';
 import { sameBits, type Head, type MemSeries } from './head.js';
@@ -16,14 +17,16 @@ export interface AppendBatch {
   metadata: { metric: string; meta: MetricMetadata }[];
   /** Set when the TSDB has an out-of-order window (`ooo-ingest.ts` applies the batch). */
   ooo: OooAppendContext | null;
+  /** Native histogram samples (applied after the float samples). */
+  histograms?: { s: MemSeries; t: number; h: FloatHistogram }[];
 }
 
 export interface AppenderHost {
   readonly head: Head;
   readonly exemplarStorage: ExemplarStorage;
   readonly metadataStore: MetadataStore;
-  countOutOfOrder(): void;
-  countOutOfBounds(): void;
+  countOutOfOrder(type?: 'float' | 'histogram'): void;
+  countOutOfBounds(type?: 'float' | 'histogram'): void;
   /** The out-of-order window's limits for a new appender, or null without a window. */
   oooContext(): OooAppendContext | null;
   countTooOld(): void;
@@ -47,6 +50,9 @@ export class TsdbAppender implements Appender {
   private n = 0;
   private exemplars: AppendBatch['exemplars'] = [];
   private metadata: AppendBatch['metadata'] = [];
+  private histograms: NonNullable<AppendBatch['histograms']> = [];
+  /** The newest pending histogram per series (duplicate checks). */
+  private pendingHistogram = new Map<MemSeries, FloatHistogram>();
   private done = false;
   private readonly ooo: OooAppendContext | null;
 
@@ -110,6 +116,32 @@ export class TsdbAppender implements Appender {
     return s.ref;
   }
 
+  /** As `append`, for a native histogram sample (counted with type="histogram"). */
+  appendHistogram(ref: SeriesRef, labels: Labels, t: number, h: FloatHistogram): SeriesRef {
+    if (this.done) throw new Error('appender already committed or rolled back');
+    const s = this.seriesFor(ref, labels);
+    if (t < this.host.head.appendableMinValidTime()) {
+      this.host.countOutOfBounds('histogram');
+      throw new AppendError('out_of_bounds', 'out of bounds');
+    }
+    const pending = s.pendOwner === this.id;
+    const lastT = pending ? s.pendT : s.maxT;
+    if (t <= lastT) {
+      if (t < lastT) {
+        this.host.countOutOfOrder('histogram');
+        throw new AppendError('out_of_order', 'out of order sample');
+      }
+      const last = pending ? this.pendingHistogram.get(s) : lastHistogram(s);
+      if (last && sameHistogram(last, h)) return s.ref;
+      throw new AppendError('duplicate_sample', 'duplicate sample for timestamp');
+    }
+    this.touch(s);
+    s.pendT = t;
+    this.pendingHistogram.set(s, h);
+    this.histograms.push({ s, t, h });
+    return s.ref;
+  }
+
   private grow(): void {
     const cap = this.t.length * 2;
     const sidx = new Uint32Array(cap);
@@ -143,8 +175,9 @@ export class TsdbAppender implements Appender {
     if (this.done) return;
     this.done = true;
     try {
-      if (this.n > 0 || this.exemplars.length > 0 || this.metadata.length > 0) {
-        this.host.commitBatch({ series: this.series, sidx: this.sidx, t: this.t, v: this.v, n: this.n, exemplars: this.exemplars, metadata: this.metadata, ooo: this.ooo });
+      if (this.n > 0 || this.exemplars.length > 0 || this.metadata.length > 0 || this.histograms.length > 0) {
+        const histograms = this.histograms;
+        this.host.commitBatch({ series: this.series, sidx: this.sidx, t: this.t, v: this.v, n: this.n, exemplars: this.exemplars, metadata: this.metadata, ooo: this.ooo, histograms });
       }
     } finally {
       this.release();
@@ -162,6 +195,8 @@ export class TsdbAppender implements Appender {
     this.series = [];
     this.exemplars = [];
     this.metadata = [];
+    this.histograms = [];
+    this.pendingHistogram.clear();
     this.n = 0;
   }
 }

@@ -41,8 +41,10 @@ export interface BlockMeta {
 export interface ChunkSource {
   minT: number;
   maxT: number;
-  /** Encoded XOR chunk (header + bit stream). */
+  /** Encoded chunk (header + bit stream). */
   data: Uint8Array;
+  /** Chunk encoding: 1 XOR (the default), 2 integer histogram, 3 float histogram. */
+  encoding?: number;
 }
 
 export interface SeriesToWrite {
@@ -78,7 +80,7 @@ class ChunkSegmentWriter {
    * Returns the chunk's reference: segment sequence × 2^32 + offset. Stored as `uvarint length, encoding byte,
    * data, CRC-32C (big-endian) of encoding and data`.
    */
-  write(data: Uint8Array): number {
+  write(data: Uint8Array, encoding = CHUNK_ENCODING_XOR): number {
     if (this.fd < 0 || this.off + this.buf.len + data.length + 15 > MAX_SEGMENT) {
       this.drain();
       this.open();
@@ -87,7 +89,7 @@ class ChunkSegmentWriter {
     const ref = this.seq * 2 ** 32 + this.off + b.len;
     b.uvarint(data.length);
     const encAt = b.len;
-    b.byte(CHUNK_ENCODING_XOR);
+    b.byte(encoding);
     b.bytes(data);
     b.u32be(crc32c(b.buf, encAt, b.len));
     if (b.len >= 1 << 20) this.drain();
@@ -268,7 +270,7 @@ export async function writeBlock(
       for (const c of s.chunks) {
         const n = chunkNumSamples(c.data);
         if (n === 0) continue;
-        metas.push(c.minT, c.maxT, chunkWriter.write(c.data));
+        metas.push(c.minT, c.maxT, chunkWriter.write(c.data, c.encoding));
         numSamples += n;
         numChunks++;
       }

@@ -4,6 +4,8 @@ import { Labels } from '../../model/index.js';
 import { ByteReader } from './byte-codec.js';
 import { CHUNK_ENCODING_XOR, INDEX_MAGIC, INDEX_VERSION, META_VERSION, OLD_SIGHTLINE_INDEX_MAGIC, TOC_SIZE, type BlockMeta } from './block-writer.js';
 import { crc32c } from './crc32c.js';
+import { ENC_FLOAT_HISTOGRAM } from './float-histogram-chunk.js';
+import { ENC_HISTOGRAM } from './histogram-chunk.js';
 import { replaceFile } from './durable-file.js';
 import { addInterval, chunkWithout, covers, encodeTombstones, overlaps, readTombstones, type TombstoneMap } from './tombstones.js';
 import type { ChunkRef } from './head.js';
@@ -75,6 +77,9 @@ function readSection(fd: number, at: number, what: string): Buffer {
   if (crc32c(buf, 0, len) !== buf.readUInt32BE(len)) throw new RangeError(`${what} checksum mismatch`);
   return buf.subarray(0, len);
 }
+
+/** The encoding byte of the chunk parseChunk returned last (reads are synchronous: one slot suffices). */
+let lastChunkEncoding = CHUNK_ENCODING_XOR;
 
 /** Bytes read ahead for one series record or chunk; a longer one costs a second read. */
 const SERIES_READ_AHEAD = 1024;
@@ -380,7 +385,10 @@ export class Block implements PostingsIndex {
     }
     if (p + 1 + len + 4 > buf.length) return null;
     if (crc32c(buf, p, p + 1 + len) !== buf.readUInt32BE(p + 1 + len)) throw new BlockCorruptError(this.dir, `chunk ${ref} checksum mismatch`);
-    if (buf[p] !== CHUNK_ENCODING_XOR) throw new UnsupportedBlockFormatError(this.dir, `chunk ${ref}: encoding ${buf[p]} (only float XOR chunks are read; native histograms are not)`);
+    if (buf[p] !== CHUNK_ENCODING_XOR && buf[p] !== ENC_HISTOGRAM && buf[p] !== ENC_FLOAT_HISTOGRAM) {
+      throw new UnsupportedBlockFormatError(this.dir, `chunk ${ref}: unknown chunk encoding ${buf[p]}`);
+    }
+    lastChunkEncoding = buf[p];
     return buf.subarray(p + 1, p + 1 + len);
   }
 
@@ -401,6 +409,12 @@ export class Block implements PostingsIndex {
     const whole = this.parseChunk(preadUpTo(seg.fd, Math.min(5 + 1 + len + 4, seg.size - off), off), 0, ref);
     if (!whole) throw new BlockCorruptError(this.dir, `chunk ${ref} runs past the end of its segment`);
     return whole;
+  }
+
+  /** `readChunk` with the chunk's encoding (1 XOR, 2 histogram, 3 float histogram), for copying it elsewhere. */
+  readChunkWithEncoding(ref: number): { data: Uint8Array; encoding: number } {
+    const data = this.readChunk(ref);
+    return { data, encoding: lastChunkEncoding };
   }
 
   /**
@@ -434,6 +448,7 @@ export class Block implements PostingsIndex {
         data = this.parseChunk(buf, 0, ref) ?? this.readChunk(ref);
       }
       const chunk: ChunkRef = { data, minT: c[i], maxT: c[i + 1], n: (data[0] << 8) | data[1] };
+      if (lastChunkEncoding !== CHUNK_ENCODING_XOR) chunk.encoding = lastChunkEncoding;
       if (iv && overlaps(iv, c[i], c[i + 1])) chunk.deleted = iv;
       out.push(chunk);
     }

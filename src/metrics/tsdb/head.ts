@@ -15,6 +15,8 @@ export interface ChunkRef {
   deleted?: Intervals;
   /** An out-of-order head chunk: wins a timestamp tie against in-order chunks when merged (as Prometheus 2.42). */
   ooo?: boolean;
+  /** Chunk encoding when not XOR: 2 integer histogram, 3 float histogram (histogram-chunk.ts). */
+  encoding?: number;
 }
 
 const scratch = new Float64Array(2);

@@ -6,6 +6,7 @@ import { postingsForMatchers } from './postings.js';
 import { isOutOfOrderBlock } from './ooo-ingest.js';
 import { dropDeleted } from './tombstones.js';
 import { decodeXorChunk } from './xor-chunk.js';
+import { samplesWithHistograms } from './histogram-samples.js';
 
 type ChunkSource = (mint: number, maxt: number) => ChunkRef[];
 
@@ -80,6 +81,7 @@ export class MergedSeries implements Series {
     // Out-of-order head chunks before the in-order ones: the first sample decoded wins a timestamp tie, and as in
     // Prometheus 2.42 the out-of-order sample is the one a query returns.
     if (chunks.length > 1) chunks.sort((a, b) => (b.ooo ? 1 : 0) - (a.ooo ? 1 : 0) || a.minT - b.minT);
+    for (const c of chunks) if (c.encoding !== undefined) return samplesWithHistograms(chunks, mint, maxt);
     let total = 0;
     let overlapping = false;
     for (let i = 0; i < chunks.length; i++) {

@@ -69,6 +69,7 @@ export class TsdbMetrics {
     this.samplesAppended.inc({ type: 'float' }, 0);
     this.outOfOrder.inc({ type: 'float' }, 0);
     this.outOfBounds.inc({ type: 'float' }, 0);
+    for (const c of [this.samplesAppended, this.outOfOrder, this.outOfBounds]) c.inc({ type: 'histogram' }, 0);
     gauge('prometheus_tsdb_head_series', 'Total number of series in the head block.', src.headSeries);
     gauge('prometheus_tsdb_head_chunks', 'Total number of chunks in the head block.', src.headChunks);
     gauge('prometheus_tsdb_head_min_time', 'Minimum time bound of the head block. The unit is decided by the library consumer.', src.headMinTime);

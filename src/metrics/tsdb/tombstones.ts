@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { ByteReader, ByteWriter } from './byte-codec.js';
 import { crc32c } from './crc32c.js';
 import type { ChunkRef } from './head.js';
+import { filterHistogramChunk } from './head-histograms.js';
 import { XorChunkAppender, decodeXorChunk } from './xor-chunk.js';
 
 /**
@@ -72,6 +73,8 @@ export function dropDeleted(t: Float64Array, v: Float64Array, from: number, n: n
 export function chunkWithout(c: ChunkRef, iv: Intervals): ChunkRef | null {
   if (!overlaps(iv, c.minT, c.maxT)) return c;
   if (covers(iv, c.minT, c.maxT)) return null;
+  // Dropping samples from a histogram chunk leaves the rest appendable: one chunk comes back.
+  if (c.encoding !== undefined) return filterHistogramChunk(c, (t) => !isDeleted(iv, t))[0] ?? null;
   const t = new Float64Array(c.n);
   const v = new Float64Array(c.n);
   const n = dropDeleted(t, v, 0, decodeXorChunk(c.data, t, v, 0, c.n), iv);

@@ -1,22 +1,15 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
 import { Labels, Matcher, STALE_NAN, isStaleNaN } from '../../model/index.js';
 import { AppendError } from '../storage-api/interface.js';
 import { tempDir } from '../../../test/helpers/process.js';
-import { Tsdb, type TsdbOptions } from './index.js';
+import { tsdbOpener } from '../../../test/helpers/tsdb.js';
+import { Tsdb } from './index.js';
 import { dirSize } from './block.js';
 
-const open: Tsdb[] = [];
-async function openDb(dir: string, extra: Partial<TsdbOptions> = {}): Promise<Tsdb> {
-  const db = await Tsdb.open({ dir, retentionMs: 0, retentionBytes: 0, minBlockDurationMs: 100_000, compactionIntervalMs: 0, ...extra });
-  open.push(db);
-  return db;
-}
-afterEach(async () => {
-  for (const db of open.splice(0)) await db.close();
-});
+const { openDb } = tsdbOpener();
 
 const L = (o: Record<string, string>) => Labels.fromObject(o);
 

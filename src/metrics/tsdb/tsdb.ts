@@ -22,6 +22,8 @@ import { ByteWriter } from './byte-codec.js';
 import { latestCheckpoint, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { compactionRanges, planCompaction } from './compaction-plan.js';
 import { ExemplarStorage } from './exemplar-storage.js';
+import { filterHistogramChunk } from './head-histograms.js';
+import { applyWithHistograms, replayHistogram, writeHistogramRecords } from './histogram-commit.js';
 import { APPLIED, DUPLICATE_CONFLICT, Head, OUT_OF_ORDER, rangeForTimestamp, type ChunkRef, type MemSeries } from './head.js';
 import { MetadataStore } from './metadata-store.js';
 import { chunksForMergedBlock, type OooAppendContext } from './ooo-head.js';
@@ -223,6 +225,10 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
         this.segMaxT.set(seg, maxT);
       },
       metadata: (metric, meta) => this.metadataStore.set(metric, meta),
+      histogram: (x) => {
+        if (x.t > (this.segMaxT.get(seg) ?? -Infinity)) this.segMaxT.set(seg, x.t);
+        replayHistogram(head, refMap.get(x.ref), x);
+      },
       // A deletion applies to the samples replayed before it, as it did to the head when it was made.
       tombstone: (ref, mint, maxt) => {
         const s = refMap.get(ref);
@@ -276,12 +282,12 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
     return new TsdbAppender(this);
   }
 
-  countOutOfOrder(): void {
-    this.metrics.outOfOrder.inc({ type: 'float' });
+  countOutOfOrder(type: 'float' | 'histogram' = 'float'): void {
+    this.metrics.outOfOrder.inc({ type });
   }
 
-  countOutOfBounds(): void {
-    this.metrics.outOfBounds.inc({ type: 'float' });
+  countOutOfBounds(type: 'float' | 'histogram' = 'float'): void {
+    this.metrics.outOfBounds.inc({ type });
   }
 
   countTooOld(): void {
@@ -337,6 +343,8 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
           wal.append(w.view());
         }
       }
+      // Native histograms (histogram-commit.ts).
+      maxT = Math.max(maxT, writeHistogramRecords(w, b, head, (p) => wal.append(p)));
       if (b.metadata.length > 0) {
         w.reset();
         encodeMetadata(w, b.metadata);
@@ -361,9 +369,20 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
     }
     let appended = 0;
     let outOfOrder = 0;
+    const countHistograms = (r: ReturnType<typeof applyWithHistograms>) => {
+      if (r.histograms.appended > 0) this.metrics.samplesAppended.inc({ type: 'histogram' }, r.histograms.appended);
+      if (r.histograms.outOfOrder > 0) this.metrics.outOfOrder.inc({ type: 'histogram' }, r.histograms.outOfOrder);
+    };
     if (b.ooo !== null && this.ooo !== null) {
-      // Out-of-order window: in order, into the out-of-order head (and the WBL), or refused (ooo-ingest.ts).
+      // Out-of-order window (floats; Prometheus 2.42 has no out-of-order native histograms): in order, into the
+      // out-of-order head (and the WBL), or refused (ooo-ingest.ts). Histograms of the batch follow, in order only.
       appended = this.ooo.apply({ series: b.series, sidx: b.sidx, t: b.t, v: b.v, n: b.n, ooo: b.ooo });
+      if (b.histograms && b.histograms.length > 0) countHistograms(applyWithHistograms(head, { ...b, n: 0 }));
+    } else if (b.histograms && b.histograms.length > 0) {
+      // With native histograms: floats and histograms in time order (histogram-commit.ts).
+      const r = applyWithHistograms(head, b);
+      [appended, outOfOrder] = [r.floats.appended, r.floats.outOfOrder];
+      countHistograms(r);
     } else {
       for (let i = 0; i < b.n; i++) {
         const r = head.appendSample(b.series[b.sidx[i]], b.t[i], b.v[i]);
@@ -813,7 +832,8 @@ function segmentSizeOf(dir: string, segment: number): number {
 
 /** The part of a chunk inside [mint, maxt); re-encoded only when it sticks out (chunks are normally aligned). */
 function clipChunk(c: ChunkRef, mint: number, maxt: number): ChunkSource {
-  if (c.minT >= mint && c.maxT < maxt) return { minT: c.minT, maxT: c.maxT, data: c.data };
+  if (c.minT >= mint && c.maxT < maxt) return { minT: c.minT, maxT: c.maxT, data: c.data, encoding: c.encoding };
+  if (c.encoding !== undefined) return filterHistogramChunk(c, (t) => t >= mint && t < maxt)[0] ?? { minT: mint, maxT: mint, data: c.data.subarray(0, 0) };
   const t = new Float64Array(c.n);
   const v = new Float64Array(c.n);
   const n = decodeXorChunk(c.data, t, v, 0, c.n);

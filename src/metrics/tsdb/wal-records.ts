@@ -1,5 +1,6 @@
 import { Labels, type MetricMetadata, type MetricType } from '../../model/index.js';
 import { ByteReader, putFloat64, putVarint, type ByteWriter } from './byte-codec.js';
+import { REC_FLOAT_HISTOGRAM_SAMPLES, REC_HISTOGRAM_SAMPLES, decodeHistogramSamples, type HistogramRecordSample } from './wal-histogram-records.js';
 
 /**
  * The metrics WAL's record types (payloads inside the shared WAL's framing), compact binary:
@@ -8,6 +9,7 @@ import { ByteReader, putFloat64, putVarint, type ByteWriter } from './byte-codec
  *   3 metadata:  count, then per entry: metric name, type, unit, help
  *   4 exemplars: count, then per exemplar: ref, t (raw float64, NaN = none), raw float64 value, label count, strings
  *   5 tombstones: count, then per deletion: ref, mint (varint), maxt (varint) — `delete_series` on the head
+ *   7, 8 integer / float histogram samples: see wal-histogram-records.ts
  */
 export const REC_SERIES = 1;
 export const REC_SAMPLES = 2;
@@ -90,6 +92,8 @@ export interface RecordHandlers {
   metadata?(metric: string, meta: MetricMetadata): void;
   exemplar?(ref: number, labels: Labels, value: number, ts: number): void;
   tombstone?(ref: number, mint: number, maxt: number): void;
+  /** Native histogram samples (record types 7 and 8, wal-histogram-records.ts). */
+  histogram?(s: HistogramRecordSample, float: boolean): void;
 }
 
 let scratchRefs = new Float64Array(1024);
@@ -158,6 +162,10 @@ export function decodeRecord(payload: Uint8Array, h: RecordHandlers): void {
         const maxt = r.varint();
         h.tombstone?.(ref, mint, maxt);
       }
+      return;
+    case REC_HISTOGRAM_SAMPLES:
+    case REC_FLOAT_HISTOGRAM_SAMPLES:
+      if (h.histogram) decodeHistogramSamples(r, type === REC_FLOAT_HISTOGRAM_SAMPLES, count, h.histogram);
       return;
     default:
       throw new RangeError(`unknown WAL record type ${type}`);

@@ -1,2 +1,2 @@
-export { runScript, almostEqual, type CaseResult } from './runner.js';
+export { runScript, almostEqual, type CaseResult, type ScriptStorage } from './runner.js';
 export { parseScript, parseSeriesDesc, type Command, type EvalCommand, type LoadCommand } from './script.js';

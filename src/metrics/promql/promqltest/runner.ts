@@ -1,5 +1,5 @@
 import { CUSTOM_BUCKETS_SCHEMA, FloatHistogram, METRIC_NAME, isStaleNaN, type Labels } from '../../../model/index.js';
-import { MemoryStorage } from '../../storage-api/index.js';
+import { MemoryStorage, type Appendable, type Queryable } from '../../storage-api/index.js';
 import { Engine, type EngineOptions } from '../engine.js';
 import { PromqlError, type QueryResult } from '../types.js';
 import { hasExplicitHint, parseScript, type EvalCommand, type ExpectMatch, type LoadCommand, type SeqValue } from './script.js';
@@ -26,16 +26,23 @@ export function almostEqual(a: number, b: number, eps = EPSILON): boolean {
   return diff / Math.min(absSum, Number.MAX_VALUE) < eps;
 }
 
-/** Run a promqltest script on a fresh in-memory storage; returns one result per `eval`. */
-export async function runScript(text: string, opts: EngineOptions = {}): Promise<CaseResult[]> {
+/** A store the runner loads scripts into; `clear` empties it (the script's `clear` command). */
+export interface ScriptStorage extends Queryable, Appendable {
+  clear(): void | Promise<void>;
+}
+
+/**
+ * Run a promqltest script on a fresh storage (in-memory unless `storage` is given, e.g. TSDB-backed); returns one
+ * result per `eval`.
+ */
+export async function runScript(text: string, opts: EngineOptions = {}, storage: ScriptStorage = new MemoryStorage()): Promise<CaseResult[]> {
   const cmds = parseScript(text);
-  const storage = new MemoryStorage();
   const engine = new Engine(storage, { lookbackDelta: 300_000, experimentalFunctions: true, ...opts });
   const results: CaseResult[] = [];
   let nativeLoaded = false;
   for (const c of cmds) {
     if (c.kind === 'clear') {
-      storage.clear();
+      await storage.clear();
       nativeLoaded = false;
       continue;
     }

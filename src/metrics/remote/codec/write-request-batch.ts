@@ -1,4 +1,4 @@
-import type { MetricType } from '../../../model/index.js';
+import type { FloatHistogram, MetricType } from '../../../model/index.js';
 
 /** Protobuf enum order of `MetricMetadata.MetricType` (1.0) and `Metadata.MetricType` (2.0); they agree. */
 export const METRIC_TYPES: readonly MetricType[] = ['unknown', 'counter', 'gauge', 'histogram', 'gaugehistogram', 'summary', 'info', 'stateset'];
@@ -24,8 +24,8 @@ export interface DecodedMetadata {
 /**
  * A decoded remote-write request, columnar: series `i` has raw labels `labels[i]` (flat name/value pairs in wire
  * order, so validation can see unsorted or duplicate names), its float samples at indices
- * [sampleStart(i), sampleEnd[i]) of `t`/`v`, and `histogramEnd[i]` likewise into `histogramT` (native histograms are
- * decoded only as far as their timestamps: enough to validate and count them). Exemplars and metadata are rare and
+ * [sampleStart(i), sampleEnd[i]) of `t`/`v`, and `histogramEnd[i]` likewise into `histogramT` / `histograms` (native
+ * histograms, decoded into the query model's FloatHistogram). Exemplars and metadata are rare and
  * kept as small objects.
  */
 export class WriteRequestBatch {
@@ -39,6 +39,8 @@ export class WriteRequestBatch {
   sampleCount = 0;
   histogramT: Float64Array;
   histogramCount = 0;
+  /** The native histograms, parallel to `histogramT`. */
+  histograms: FloatHistogram[] = [];
   /** Series with a label that was not valid UTF-8 on the wire (Mimir refuses them: `label_value_invalid`). */
   invalidUtf8 = new Set<number>();
   exemplars: DecodedExemplar[] = [];
@@ -84,10 +86,11 @@ export class WriteRequestBatch {
     this.sampleEnd[series] = this.sampleCount;
   }
 
-  pushHistogram(series: number, t: number): void {
+  pushHistogram(series: number, t: number, h: FloatHistogram): void {
     const n = this.histogramCount++;
     if (n === this.histogramT.length) this.histogramT = grow64(this.histogramT);
     this.histogramT[n] = t;
+    this.histograms[n] = h;
     this.histogramEnd[series] = this.histogramCount;
   }
 }

@@ -1,3 +1,4 @@
+import { decodeHistogram } from './histogram-decoder.js';
 import { DecodeError } from './decode-error.js';
 import { WIRE_FIXED64, WIRE_LEN, WIRE_VARINT, WireReader } from '../../../lib/protobuf/index.js';
 import { METRIC_TYPES, WriteRequestBatch } from './write-request-batch.js';
@@ -71,7 +72,10 @@ function decodeTimeSeriesV1(r: WireReader, end: number, batch: WriteRequestBatch
       }
       case 4: {
         expectWire(r, wt, WIRE_LEN, 'TimeSeries.histograms');
-        batch.pushHistogram(s, decodeHistogramTimestamp(r, r.lengthEnd(end)));
+        {
+          const d = decodeHistogram(r, r.lengthEnd(end));
+          batch.pushHistogram(s, d.t, d.h);
+        }
         break;
       }
       case 0:
@@ -147,21 +151,6 @@ function decodeExemplarV1(r: WireReader, end: number, batch: WriteRequestBatch, 
 }
 
 /** Native histograms (both versions put the timestamp in field 15): read the timestamp, skip the rest. */
-function decodeHistogramTimestamp(r: WireReader, end: number): number {
-  let ts = 0;
-  while (r.pos < end) {
-    const tag = r.uint32(end);
-    const field = tag >>> 3;
-    const wt = tag & 7;
-    if (field === 15) {
-      expectWire(r, wt, WIRE_VARINT, 'Histogram.timestamp');
-      ts = r.int64(end, true);
-    } else if (field === 0) r.fail('field number 0');
-    else r.skip(wt, end);
-  }
-  return ts;
-}
-
 function decodeMetadataV1(r: WireReader, end: number, batch: WriteRequestBatch): void {
   let type = 0;
   let family = '';
@@ -258,7 +247,10 @@ function decodeTimeSeriesV2(r: WireReader, end: number, batch: WriteRequestBatch
         break;
       case 3:
         expectWire(r, wt, WIRE_LEN, 'TimeSeries.histograms');
-        batch.pushHistogram(s, decodeHistogramTimestamp(r, r.lengthEnd(end)));
+        {
+          const d = decodeHistogram(r, r.lengthEnd(end));
+          batch.pushHistogram(s, d.t, d.h);
+        }
         break;
       case 4:
         expectWire(r, wt, WIRE_LEN, 'TimeSeries.exemplars');

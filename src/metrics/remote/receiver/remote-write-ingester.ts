@@ -59,8 +59,8 @@ const FAMILY_SUFFIXES = ['', '_total', '_bucket', '_count', '_sum', '_created', 
  * tenant's limits, append to the tenant's storage and commit — nothing is reported written before `commit()`
  * resolved. Malformed bodies are `HttpError` 400, an over-rate tenant 429 (nothing stored), storage faults 500.
  * Metadata is kept per tenant beside the storage (`metadata(tenant)`, as Mimir's ingesters do) and also handed to
- * the `Appender` for series of the same request. Native histograms are decoded and counted, but no `Appendable` stores them yet: they are discarded with reason
- * `native_histogram_unsupported` and reported as 0 written.
+ * the `Appender` for series of the same request. Native histograms are appended with `appendHistogram` (the TSDB
+ * stores them); an `Appendable` without it discards them with reason `native_histogram_unsupported`.
  */
 export class RemoteWriteIngester {
   readonly metrics: ReceiverMetrics;
@@ -143,6 +143,7 @@ export class RemoteWriteIngester {
     let repeats = false;
     const seriesLabels: (Labels | undefined)[] = new Array(batch.seriesCount);
     const ok = new Uint8Array(batch.sampleCount);
+    const hok = new Uint8Array(batch.histogramCount);
     let validSamples = 0;
     let validHistograms = 0;
     for (let i = 0; i < batch.seriesCount; i++) {
@@ -161,7 +162,14 @@ export class RemoteWriteIngester {
         if (distinct.has(key)) repeats = true;
         else distinct.add(key);
       }
-      validHistograms += h;
+      for (let j = batch.histogramStart(i); j < batch.histogramEnd[i]; j++) {
+        const f = validateSampleTime(batch.histogramT[j], now, limits, res);
+        if (f) fail(f, 1);
+        else {
+          hok[j] = 1;
+          validHistograms++;
+        }
+      }
       for (let j = s0; j < s1; j++) {
         if (slicer.due()) await slicer.yieldNow();
         const f = validateSampleTime(batch.t[j], now, limits, res);
@@ -199,6 +207,7 @@ export class RemoteWriteIngester {
     let written = 0;
     let failedAppends = 0;
     let exemplarsWritten = 0;
+    let histogramsWritten = 0;
     try {
       for (let i = 0; i < batch.seriesCount; i++) {
         if (!repeats && slicer.due()) await slicer.yieldNow();
@@ -208,6 +217,9 @@ export class RemoteWriteIngester {
         const s1 = batch.sampleEnd[i];
         let n = 0;
         for (let j = s0; j < s1; j++) n += ok[j];
+        const h0 = batch.histogramStart(i);
+        const h1 = batch.histogramEnd[i];
+        for (let j = h0; j < h1; j++) n += hok[j];
         if (n === 0) continue;
         // 0 = unlimited: nothing to count, so the series' key is not kept either (memory of the Prometheus role).
         if (limits.max_global_series_per_user > 0 && !this.seriesTracker.admit(tenant, labels, limits.max_global_series_per_user, now)) {
@@ -218,6 +230,7 @@ export class RemoteWriteIngester {
         }
         let ref: SeriesRef = 0;
         const before = written;
+        const histogramsBefore = histogramsWritten;
         for (let j = s0; j < s1; j++) {
           if (ok[j] === 0) continue;
           try {
@@ -230,7 +243,22 @@ export class RemoteWriteIngester {
             failedAppends++;
           }
         }
-        if (written === before) this.seriesTracker.forget(tenant, labels);
+        for (let j = h0; j < h1; j++) {
+          if (hok[j] === 0) continue;
+          if (!app.appendHistogram) {
+            discard('native_histogram_unsupported', 1);
+            continue;
+          }
+          try {
+            ref = app.appendHistogram(ref, labels, batch.histogramT[j], batch.histograms[j]);
+            histogramsWritten++;
+          } catch (e) {
+            if (!(e instanceof AppendError)) throw e;
+            fail(appendErrorFailure(e.kind, batch.histogramT[j], labels), 1);
+            failedAppends++;
+          }
+        }
+        if (written === before && histogramsWritten === histogramsBefore) this.seriesTracker.forget(tenant, labels);
         refs[i] = ref;
       }
       for (let k = 0; k < batch.exemplars.length; k++) {
@@ -259,11 +287,10 @@ export class RemoteWriteIngester {
       app.rollback();
       throw new HttpError(500, 'internal', `failed to store the samples: ${(e as Error).message}`);
     }
-    m.ingestedSamples.labels(tenant).inc(written);
+    m.ingestedSamples.labels(tenant).inc(written + histogramsWritten);
     if (failedAppends > 0) m.ingestedSamplesFailures.labels(tenant).inc(failedAppends);
     m.ingestedExemplars.labels(tenant).inc(exemplarsWritten);
-    discard('native_histogram_unsupported', validHistograms);
-    return { samplesWritten: written, histogramsWritten: 0, exemplarsWritten, partialError: firstError };
+    return { samplesWritten: written, histogramsWritten, exemplarsWritten, partialError: firstError };
   }
 }
 
