@@ -5,7 +5,7 @@ import { splitHostPort } from '../config/index.js';
 import { corsHook } from './cors.js';
 import { requestGuardsHook } from './request-guards.js';
 import { tenantAuthHook } from './tenant-auth.js';
-import { processWebConfigInForce, webConfigHook } from './web-config.js';
+import { webConfigFor, webConfigHook } from './web-config.js';
 
 const CORS_LISTENERS = new Set(['metrics', 'mimir', 'logs', 'traces', 'zipkin', 'jaeger', 'otlp', 'alertmanager']);
 
@@ -28,7 +28,8 @@ export interface HttpServerOptions {
  * `/metrics`. Components add their routes before `listen`.
  */
 export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
-  const web = processWebConfigInForce();
+  // The listener's own web configuration (`<section>.web_config_file` / `web_config`), else the global one.
+  const web = webConfigFor(opts.name);
   const https = web?.httpsOptions();
   const app = Fastify({
     ...(https ? { https } : {}),
@@ -40,7 +41,7 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     ...(opts.trustedProxies?.length ? { trustProxy: [...opts.trustedProxies] } : {}),
   });
   // The web configuration (TLS client certificates, basic auth) first: nothing answers an unauthenticated client.
-  app.addHook('onRequest', webConfigHook);
+  app.addHook('onRequest', webConfigHook(opts.name));
   // Then tenant tokens (server.tenant_tokens): who the client is, which tenants and scopes it holds.
   app.addHook('onRequest', tenantAuthHook(opts.name));
   // CORS (server.cors_origin, default none) on the stores' APIs. The UI is same-origin; the Collector's receivers

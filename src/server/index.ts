@@ -7,7 +7,7 @@ export { Registry, createSelfMetricsRegistry } from './self-metrics.js';
 export { MemoryGuard, defaultMemoryLimit, processMemoryGuard, setProcessMemoryGuard, type MemoryState } from './memory-guard.js';
 export { isWriteRequest } from './request-guards.js';
 export { browserWriteRefusal } from './browser-write-guard.js';
-export { WebConfig, authorizeUpgrade, processWebConfigInForce, setProcessWebConfig } from './web-config.js';
+export { WebConfig, authorizeUpgrade, setProcessWebConfig, webConfigFor } from './web-config.js';
 export {
   TENANT_SCOPES,
   TenantTokens,
