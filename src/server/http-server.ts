@@ -23,6 +23,16 @@ export interface HttpServerOptions {
   trustedProxies?: readonly string[];
 }
 
+const routesByListener = new Map<string, Set<string>>();
+
+/**
+ * Every route (`METHOD /url`, Fastify's pattern) registered on each listener name in this process, for diagnostics
+ * and for the test that walks every route of every data listener through the tenant-auth check.
+ */
+export function registeredRoutes(): ReadonlyMap<string, ReadonlySet<string>> {
+  return routesByListener;
+}
+
 /**
  * A Fastify listener with the endpoints every Sightline component serves: `/-/healthy`, `/-/ready`, `/ready`,
  * `/metrics`. Components add their routes before `listen`.
@@ -39,6 +49,11 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     bodyLimit: opts.bodyLimit ?? 64 * 1024 * 1024,
     forceCloseConnections: true,
     ...(opts.trustedProxies?.length ? { trustProxy: [...opts.trustedProxies] } : {}),
+  });
+  const routes = routesByListener.get(opts.name) ?? new Set<string>();
+  routesByListener.set(opts.name, routes);
+  app.addHook('onRoute', (r) => {
+    for (const m of [r.method].flat()) routes.add(`${m} ${r.url}`);
   });
   // The web configuration (TLS client certificates, basic auth) first: nothing answers an unauthenticated client.
   app.addHook('onRequest', webConfigHook(opts.name));

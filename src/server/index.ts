@@ -1,7 +1,7 @@
 export { HttpError, badRequest, notFound, tooManyRequests, unauthorized } from './errors.js';
 export { DEFAULT_TENANT, TENANT_HEADER, resolveTenant, type TenancyOptions } from './tenant.js';
 export type { Component, ComponentContext } from './component.js';
-export { createHttpServer, listen, type HttpServerOptions } from './http-server.js';
+export { createHttpServer, listen, registeredRoutes, type HttpServerOptions } from './http-server.js';
 export { createLogger, silentLogger, type Logger } from './logger.js';
 export { Registry, createSelfMetricsRegistry } from './self-metrics.js';
 export { MemoryGuard, defaultMemoryLimit, processMemoryGuard, setProcessMemoryGuard, type MemoryState } from './memory-guard.js';
