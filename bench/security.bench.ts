@@ -116,7 +116,7 @@ async function start(name: string, web: Record<string, unknown> | undefined, aut
 }
 
 /** One request; resolves with the status. `fresh` opens a new connection (and TLS handshake) for it. */
-function send(t: Target, port: number, method: string, path: string, body?: Buffer, headers: Record<string, string> = {}, fresh = false, as = t.auth): Promise<number> {
+function sendOnce(t: Target, port: number, method: string, path: string, body?: Buffer, headers: Record<string, string> = {}, fresh = false, as = t.auth): Promise<number> {
   const h: Record<string, string> = { ...headers, ...(as ? { authorization: as } : {}) };
   if (body) h['content-length'] = String(body.length);
   const opts = { host: '127.0.0.1', port, method, path, headers: h, agent: fresh ? false : t.agent, ...(t.tls ? { ca: t.ca } : {}) };
@@ -126,6 +126,7 @@ function send(t: Target, port: number, method: string, path: string, body?: Buff
       res.on('data', (d: Buffer) => {
         if (text.length < 500) text += d.toString();
       });
+      res.on('error', reject);
       res.on('end', () => {
         if ((res.statusCode ?? 0) >= 300 && method === 'POST') console.error(`${t.name} ${path}: ${res.statusCode} ${text}`);
         resolve(res.statusCode ?? 0);
@@ -134,6 +135,16 @@ function send(t: Target, port: number, method: string, path: string, body?: Buff
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/** `sendOnce`, retried once when a kept-alive connection was reset under it (a remote write or export may repeat). */
+async function send(...args: Parameters<typeof sendOnce>): Promise<number> {
+  try {
+    return await sendOnce(...args);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ECONNRESET') throw e;
+    return sendOnce(...args);
+  }
 }
 
 /** One batch of requests: items per second (wall) and the server's CPU seconds per 1,000 requests. */
