@@ -20,6 +20,7 @@ import type { Page } from 'playwright-core';
 import { REPO_ROOT } from '../test/helpers/process.js';
 import { buildWebApp, stopSightline } from '../test/ui-browser.js';
 import { cadvisorSeries, startDashboardStack } from '../test/ui-dashboards-stack.js';
+import { processCpuSeconds } from './process-cpu.js';
 import { startBenchUi, startSyntheticUpstream } from './ui-bench-server.js';
 
 const RUNS = 5;
@@ -142,10 +143,7 @@ const k8sWarm: Drawn[] = [];
 for (let i = 0; i < RUNS; i++) k8sWarm.push(check(await drawn(stack.page, () => stack.page.reload())));
 
 /** utime + stime of the Sightline process, in milliseconds (clock ticks of 10 ms). */
-const cpuMs = () => {
-  const fields = readFileSync(`/proc/${stack.sightline.child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-};
+const cpuMs = () => processCpuSeconds(stack.sightline.child.pid!) * 1000;
 const REFRESHES = 20;
 const marks = () => stack.page.evaluate(`performance.getEntriesByName('sightline:dashboard-drawn').length`) as Promise<number>;
 const cpu0 = cpuMs();

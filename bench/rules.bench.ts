@@ -35,6 +35,7 @@ import { Notifier, RuleManager, evalTimestamp, groupHash, promqlRuleEngine, toNo
 import { Registry, silentLogger } from '../src/server/index.js';
 import { freePort } from '../test/helpers/prometheus.js';
 import { tempDir, waitFor } from '../test/helpers/process.js';
+import { processCpuSeconds } from './process-cpu.js';
 
 const SCALE = Number(process.env.RULES_BENCH_SCALE ?? '1');
 const N_SERIES = Math.round(100_000 * SCALE);
@@ -196,10 +197,7 @@ async function runPrometheus(amPort: number, firstSeen: Map<string, number>): Pr
   writeFileSync(promYml, `global: { evaluation_interval: 15s }\nalerting:\n  alertmanagers: [{ static_configs: [{ targets: ['127.0.0.1:${amPort}'] }] }]\n`);
   const prom = spawn('prometheus', [`--config.file=${promYml}`, `--storage.tsdb.path=${join(dir, 'prom-tsdb')}`, `--web.listen-address=127.0.0.1:${port}`, '--storage.tsdb.retention.time=100y', '--web.enable-lifecycle'], { stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}`;
-  const cpu = () => {
-    const f = readFileSync(`/proc/${prom.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, clock ticks of 1/100 s
-  };
+  const cpu = () => processCpuSeconds(prom.pid!);
   const metrics = async () => (await fetch(`${url}/metrics`)).text();
   try {
     await waitFor(async () => (await fetch(`${url}/-/ready`)).ok, 120_000, 'prometheus ready');

@@ -15,7 +15,8 @@
  * Prometheus also writes its TSDB head and WAL, so the ratio favours Prometheus less than it looks.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { processCpuSeconds } from './process-cpu.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import http from 'node:http';
@@ -193,13 +194,6 @@ function freePort(): Promise<number> {
   });
 }
 
-function procCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(spawnSync('getconf', ['CLK_TCK']).stdout.toString().trim() || 100);
-  return (Number(fields[11]) + Number(fields[12])) / ticks;
-}
-
 async function promCounter(port: number, name: string): Promise<number> {
   const text = await new Promise<string>((resolve, reject) => {
     http.get(`http://127.0.0.1:${port}/metrics`, (res) => {
@@ -232,12 +226,12 @@ async function runReference(address: string): Promise<Record<string, unknown>> {
     }
     console.error(`prometheus warm-up: ${((Date.now() - warmStart) / 1000).toFixed(1)} s`);
     const t0 = Date.now();
-    let cpu = procCpuSeconds(prom.pid!);
+    let cpu = processCpuSeconds(prom.pid!);
     let appended = await promCounter(port, 'prometheus_tsdb_head_samples_appended_total').catch(() => 0);
     const cycles: { cycle: number; cpuSeconds: number; samples: number }[] = [];
     for (let c = 1; c <= CYCLES; c++) {
       await new Promise((r) => setTimeout(r, t0 + c * INTERVAL_MS - Date.now()));
-      const now = procCpuSeconds(prom.pid!);
+      const now = processCpuSeconds(prom.pid!);
       const a = await promCounter(port, 'prometheus_tsdb_head_samples_appended_total').catch(() => NaN);
       cycles.push({ cycle: c, cpuSeconds: +(now - cpu).toFixed(3), samples: a - appended });
       console.error(`prometheus cycle ${c}: ${(now - cpu).toFixed(3)} CPU s, ${a - appended} samples appended`);

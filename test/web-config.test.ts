@@ -91,11 +91,13 @@ describe('web configuration on every listener', () => {
     await expect(fetch(`http://127.0.0.1:${ports[listener]}${path}`)).rejects.toThrow();
   });
 
-  it('OTLP/HTTP ingest over TLS needs the credentials', async () => {
+  it('OTLP/HTTP (4318) ingest over TLS needs the credentials: right password 200, wrong 401, none 401, plain HTTP refused', async () => {
     const url = `https://127.0.0.1:${ports.otlp_http}/v1/traces`;
     const opts = { method: 'POST', body: '{"resourceSpans":[]}', headers: { 'content-type': 'application/json' } };
     expect((await call(url, { ...opts, auth: 'alice:wonderland' })).status).toBe(200);
+    expect((await call(url, { ...opts, auth: 'alice:wrong' })).status).toBe(401);
     expect((await call(url, opts)).status).toBe(401);
+    await expect(fetch(`http://127.0.0.1:${ports.otlp_http}/v1/traces`, { method: 'POST', body: opts.body, headers: opts.headers })).rejects.toThrow();
   });
 
   it('OTLP gRPC (4317) speaks TLS and checks basic auth in the metadata', async () => {
@@ -115,8 +117,18 @@ describe('web configuration on every listener', () => {
     const good = new Metadata();
     good.set('authorization', 'Basic ' + Buffer.from('alice:wonderland').toString('base64'));
     expect(await exportSpans(good)).toBe(GrpcStatus.OK);
+    const wrong = new Metadata();
+    wrong.set('authorization', 'Basic ' + Buffer.from('alice:wrong').toString('base64'));
+    expect(await exportSpans(wrong)).toBe(GrpcStatus.UNAUTHENTICATED);
     expect(await exportSpans(new Metadata())).toBe(GrpcStatus.UNAUTHENTICATED);
     client.close();
+    // A plaintext client does not get through a TLS listener.
+    const plain = new Client(`127.0.0.1:${ports.otlp_grpc}`, credentials.createInsecure());
+    const status = await new Promise<number>((res) =>
+      plain.makeUnaryRequest('/opentelemetry.proto.collector.trace.v1.TraceService/Export', (b: Buffer) => b, (b: Buffer) => b, Buffer.alloc(0), good, { deadline: Date.now() + 5000 }, (err) => res(err ? (err.code ?? -1) : GrpcStatus.OK)),
+    );
+    expect(status).not.toBe(GrpcStatus.OK);
+    plain.close();
   });
 });
 

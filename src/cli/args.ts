@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { LISTENER_SECTIONS } from '../config/index.js';
 
 export const TARGETS = ['all', 'metrics', 'mimir', 'logs', 'traces', 'otlp', 'collector', 'ui', 'alertmanager', 'agent'] as const;
 export type Target = (typeof TARGETS)[number];
@@ -40,6 +41,10 @@ export const FLAG_OVERRIDES: Record<string, string> = {
   'web.external-url': 'rules.external_url',
   'web.config.file': 'server.web_config_file',
   'web.cors.origin': 'server.cors_origin',
+  // One component's own web configuration, replacing --web.config.file for its listeners.
+  ...Object.fromEntries(
+    Object.entries(LISTENER_SECTIONS).map(([listener, section]) => [`${listener}.web.config.file`, `${section}.web_config_file`]),
+  ),
   'web.get-concurrency': 'alertmanager.web_get_concurrency',
   'web.timeout': 'alertmanager.web_timeout',
 };
@@ -60,6 +65,9 @@ Flags:
   --web.listen-address ADDR   Prometheus API listen address (default 127.0.0.1:9090)
   --web.enable-admin-api      enable the Prometheus admin endpoints (POST /api/v1/admin/tsdb/snapshot)
   --web.config.file FILE      web configuration (TLS, client certificates, basic auth) for every listener
+  --COMPONENT.web.config.file FILE
+                              a component's own web configuration, replacing --web.config.file for its
+                              listeners (COMPONENT: metrics|mimir|logs|traces|zipkin|jaeger|otlp|alertmanager|ui)
   --web.cors.origin REGEX     origins allowed cross-origin reads of the APIs (anchored; default none)
   --web.get-concurrency N     Alertmanager: concurrent GET requests allowed (default 0 = CPUs, at least 8)
   --web.timeout DURATION      Alertmanager: per-request timeout (default 0 = none)

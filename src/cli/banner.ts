@@ -40,7 +40,8 @@ export interface BannerInput {
   version: string;
   /** Bound ports by listener name, as the components report them. */
   ports: Readonly<Record<string, number>>;
-  tls: boolean;
+  /** Whether the listener of a port name serves TLS. */
+  tls: (port: string) => boolean;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -49,7 +50,6 @@ export interface BannerInput {
  * in to the UI (the admin user and the file holding the generated password, or where the password comes from).
  */
 export function formatBanner(b: BannerInput): string {
-  const scheme = b.tls ? 'https' : 'http';
   const rows: Array<[string, string]> = [];
   const known = Object.keys(LISTENERS).filter((k) => b.ports[k] !== undefined);
   const others = Object.keys(b.ports).filter((k) => !(k in LISTENERS)).sort();
@@ -57,7 +57,7 @@ export function formatBanner(b: BannerInput): string {
     const info = LISTENERS[name] as ListenerInfo | undefined;
     const host = displayHost(info?.address(b.config));
     const hostPort = `${host}:${b.ports[name]}`;
-    rows.push([info?.label ?? name, info?.plain ? hostPort : `${scheme}://${hostPort}${info?.path ?? ''}`]);
+    rows.push([info?.label ?? name, info?.plain ? hostPort : `${b.tls(name) ? 'https' : 'http'}://${hostPort}${info?.path ?? ''}`]);
   }
   const width = Math.max(0, ...rows.map(([l]) => l.length));
   const lines = [`Sightline ${b.version} is running.`, ''];

@@ -5,7 +5,7 @@ import type { SightlineConfig } from '../config/index.js';
 import { ConfigError } from '../config/index.js';
 import { MemoryGuard, createSelfMetricsRegistry, defaultMemoryLimit, setProcessMemoryGuard, setProcessCorsOrigin, setProcessTenantTokens, setProcessWebConfig, TenantTokens, type Component, type ComponentContext } from '../server/index.js';
 import type { Target } from './args.js';
-import { checkExposedListeners, corsOriginOf, loadWebConfig } from './listener-security.js';
+import { checkExposedListeners, corsOriginOf, loadWebConfigs, webConfigOfListener } from './listener-security.js';
 import { version } from '../lib/version.js';
 
 export interface StartOptions {
@@ -19,8 +19,8 @@ export interface RunningSightline {
   readonly components: readonly Component[];
   /** Bound ports of every listener, e.g. `{ prometheus: 9090 }`. */
   readonly ports: Record<string, number>;
-  /** Whether the listeners serve TLS (`server.web_config_file` with `tls_server_config`). */
-  readonly tls: boolean;
+  /** Whether the listener bound as `ports[port]` serves TLS (its web configuration has `tls_server_config`). */
+  tls(port: string): boolean;
   stop(): Promise<void>;
 }
 
@@ -124,15 +124,18 @@ const TARGET_SECTIONS: Record<Target, readonly string[]> = {
   agent: [],
 };
 
+/** The listener (`webConfigFor`'s name) behind each port name components report, where the two differ. */
+const PORT_LISTENER: Record<string, string> = { prometheus: 'metrics', loki: 'logs', tempo: 'traces', otlp_grpc: 'otlp', otlp_http: 'otlp' };
+
 /** Start the components of a target in one process. Stops in reverse order. */
 export async function startSightline(opts: StartOptions): Promise<RunningSightline> {
   const dataDir = resolve(opts.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const bound: Record<string, number> = {};
   const ctx: ComponentContext = { config: opts.config, dataDir, logger: opts.logger, registry: createSelfMetricsRegistry(), ports: bound };
-  const web = loadWebConfig(opts.config);
+  const web = loadWebConfigs(opts.config);
   checkExposedListeners(opts.config, TARGET_SECTIONS[opts.target] ?? [], web, (msg, path) => opts.logger.warn({ listener: path }, msg));
-  setProcessWebConfig(web);
+  setProcessWebConfig(web.global, web.perListener);
   setProcessTenantTokens(new TenantTokens(opts.config.server.tenant_tokens));
   setProcessCorsOrigin(corsOriginOf(opts.config));
   const guard = new MemoryGuard({ limitBytes: opts.config.server.memory_limit ?? defaultMemoryLimit(), spikeBytes: opts.config.server.memory_spike_limit });
@@ -159,7 +162,7 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
   return {
     components,
     ports,
-    tls: web?.tlsEnabled ?? false,
+    tls: (port) => webConfigOfListener(web, PORT_LISTENER[port] ?? port)?.tlsEnabled ?? false,
     stop() {
       stopping ??= (async () => {
         setProcessMemoryGuard(undefined);

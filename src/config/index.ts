@@ -15,6 +15,6 @@ export type { RulesConfig } from './sections/rules.js';
 export { traceLimitsSchema, traceOverridesSchema, type TraceLimits, type TracesConfig } from './sections/traces.js';
 export type { MimirConfig } from './sections/mimir.js';
 export type { AlertmanagerSection } from './sections/alertmanager.js';
-export { CLIENT_AUTH_TYPES, webConfigSchema, type WebConfigFile } from './sections/web-config.js';
+export { CLIENT_AUTH_TYPES, LISTENER_SECTIONS, webConfigSchema, type WebConfigFile } from './sections/web-config.js';
 export { TENANT_ID_RE, TENANT_SCOPES } from './sections/server.js';
 export { SECRET_PLACEHOLDER, redactSecretsYaml } from './redact-secrets.js';

@@ -1,9 +1,10 @@
-import { Server, ServerCredentials, status as GrpcStatus, type Metadata, type ServerUnaryCall, type sendUnaryData, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { Server, status as GrpcStatus, type Metadata, type ServerUnaryCall, type sendUnaryData, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { HttpError, authenticateGrpc, bindPrincipal, processWebConfigInForce } from '../server/index.js';
+import { HttpError, authenticateGrpc, bindPrincipal, webConfigFor } from '../server/index.js';
 import { splitHostPort } from '../config/index.js';
 import { OtlpDecodeError, decodeOrReject, decodeLogsRequest, decodeMetricsRequest, decodeTracesRequest, encodeExportResponse, type Signal } from './proto/codec.js';
 import type { ExportRequest } from './export-handler.js';
+import { grpcServerCredentials } from './grpc-credentials.js';
 import { grpcCodeOf } from './http-receiver.js';
 import type { PushOutcome } from './sinks.js';
 
@@ -17,6 +18,8 @@ const identity = (b: Buffer) => b;
 
 export interface GrpcReceiverOptions {
   listenAddress: string;
+  /** Whose web configuration applies (`webConfigFor`): `otlp` for the OTLP section's receiver (the default). */
+  listener?: string;
   maxRecvMsgSize: number;
   logger: Logger;
   tenant(signal: Signal, metadata: Record<string, string | undefined>): string;
@@ -55,6 +58,7 @@ function metadataObject(md: Metadata): Record<string, string | undefined> {
  * RESOURCE_EXHAUSTED; no store → UNAVAILABLE.
  */
 export async function startOtlpGrpcServer(opts: GrpcReceiverOptions): Promise<{ server: Server; port: number }> {
+  const listener = opts.listener ?? 'otlp';
   const server = new Server({ 'grpc.max_receive_message_length': opts.maxRecvMsgSize });
   for (const signal of ['traces', 'metrics', 'logs'] as const) {
     const definition = {
@@ -74,7 +78,7 @@ export async function startOtlpGrpcServer(opts: GrpcReceiverOptions): Promise<{ 
         void (async () => {
           try {
             const md = metadataObject(call.metadata);
-            const web = processWebConfigInForce();
+            const web = webConfigFor(listener);
             if (web && !(await web.checkBasicAuth(md.authorization))) {
               cb({ code: GrpcStatus.UNAUTHENTICATED, details: 'Unauthorized' });
               return;
@@ -103,14 +107,7 @@ export async function startOtlpGrpcServer(opts: GrpcReceiverOptions): Promise<{ 
   }
   const { host, port } = splitHostPort(opts.listenAddress);
   const bound = await new Promise<number>((res, rej) =>
-    server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, grpcCredentials(), (err, p) => (err ? rej(err) : res(p))),
+    server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, grpcServerCredentials(webConfigFor(listener)), (err, p) => (err ? rej(err) : res(p))),
   );
   return { server, port: bound };
-}
-
-/** TLS (and mTLS) from the process's web configuration, plaintext without one. */
-function grpcCredentials(): ServerCredentials {
-  const tls = processWebConfigInForce()?.tlsMaterial();
-  if (!tls) return ServerCredentials.createInsecure();
-  return ServerCredentials.createSsl(tls.ca ?? null, [{ private_key: tls.key, cert_chain: tls.cert }], tls.verifyClient);
 }

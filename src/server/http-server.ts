@@ -5,7 +5,7 @@ import { splitHostPort } from '../config/index.js';
 import { corsHook } from './cors.js';
 import { requestGuardsHook } from './request-guards.js';
 import { tenantAuthHook } from './tenant-auth.js';
-import { processWebConfigInForce, webConfigHook } from './web-config.js';
+import { webConfigFor, webConfigHook } from './web-config.js';
 
 const CORS_LISTENERS = new Set(['metrics', 'mimir', 'logs', 'traces', 'zipkin', 'jaeger', 'otlp', 'alertmanager']);
 
@@ -23,12 +23,23 @@ export interface HttpServerOptions {
   trustedProxies?: readonly string[];
 }
 
+const routesByListener = new Map<string, Set<string>>();
+
+/**
+ * Every route (`METHOD /url`, Fastify's pattern) registered on each listener name in this process, for diagnostics
+ * and for the test that walks every route of every data listener through the tenant-auth check.
+ */
+export function registeredRoutes(): ReadonlyMap<string, ReadonlySet<string>> {
+  return routesByListener;
+}
+
 /**
  * A Fastify listener with the endpoints every Sightline component serves: `/-/healthy`, `/-/ready`, `/ready`,
  * `/metrics`. Components add their routes before `listen`.
  */
 export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
-  const web = processWebConfigInForce();
+  // The listener's own web configuration (`<section>.web_config_file` / `web_config`), else the global one.
+  const web = webConfigFor(opts.name);
   const https = web?.httpsOptions();
   const app = Fastify({
     ...(https ? { https } : {}),
@@ -39,8 +50,13 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     forceCloseConnections: true,
     ...(opts.trustedProxies?.length ? { trustProxy: [...opts.trustedProxies] } : {}),
   });
+  const routes = routesByListener.get(opts.name) ?? new Set<string>();
+  routesByListener.set(opts.name, routes);
+  app.addHook('onRoute', (r) => {
+    for (const m of [r.method].flat()) routes.add(`${m} ${r.url}`);
+  });
   // The web configuration (TLS client certificates, basic auth) first: nothing answers an unauthenticated client.
-  app.addHook('onRequest', webConfigHook);
+  app.addHook('onRequest', webConfigHook(opts.name));
   // Then tenant tokens (server.tenant_tokens): who the client is, which tenants and scopes it holds.
   app.addHook('onRequest', tenantAuthHook(opts.name));
   // CORS (server.cors_origin, default none) on the stores' APIs. The UI is same-origin; the Collector's receivers

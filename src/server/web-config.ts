@@ -8,8 +8,8 @@ import type { WebConfigFile } from '../config/index.js';
 import { checkTenantToken, type AuthDenial } from './tenant-auth.js';
 
 /**
- * The process's web configuration (`server.web_config_file`, Prometheus's `--web.config.file`) in force: TLS
- * options for every listener, certificates reloaded when their files change, and basic auth checked with bcrypt
+ * A web configuration (`server.web_config_file`, Prometheus's `--web.config.file`, or a component's own) in force:
+ * TLS options for its listeners, certificates reloaded when their files change, and basic auth checked with bcrypt
  * (successful checks cached, so authenticated ingest does not pay bcrypt per request).
  */
 export class WebConfig {
@@ -136,29 +136,50 @@ function goCipherToOpenSsl(name: string): string {
   return map[name] ?? name;
 }
 
-let processWebConfig: WebConfig | undefined;
-
-/** Install the process's web configuration (the CLI does, before any listener starts); undefined removes it. */
-export function setProcessWebConfig(w: WebConfig | undefined): void {
-  processWebConfig = w;
+/** The global web configuration and the listeners that have their own (`<section>.web_config_file` / `web_config`). */
+interface ProcessWebConfigs {
+  global: WebConfig | undefined;
+  perListener: ReadonlyMap<string, WebConfig | undefined>;
 }
 
-export function processWebConfigInForce(): WebConfig | undefined {
-  return processWebConfig;
+let processWebConfigs: ProcessWebConfigs = { global: undefined, perListener: new Map() };
+
+/**
+ * Install the process's web configurations (the CLI does, before any listener starts): `global` for every listener
+ * not in `perListener`; a listener mapped to undefined serves plain without basic auth. No arguments removes them.
+ */
+export function setProcessWebConfig(global: WebConfig | undefined, perListener: ReadonlyMap<string, WebConfig | undefined> = new Map()): void {
+  processWebConfigs = { global, perListener };
 }
 
-/** Fastify `onRequest` hook: client certificate policy, then basic auth (401 with a challenge), then headers. */
-export async function webConfigHook(req: FastifyRequest, reply: FastifyReply): Promise<void> {
-  const w = processWebConfig;
-  if (!w) return;
-  for (const [k, v] of Object.entries(w.file.http_server_config?.headers ?? {})) reply.header(k, v);
-  if (w.tlsEnabled && !w.clientCertAcceptable(req.socket as TLSSocket)) {
-    await reply.code(403).type('text/plain').send('client certificate required\n');
-    return;
-  }
-  if (!(await w.checkBasicAuth(req.headers.authorization))) {
-    await reply.code(401).header('www-authenticate', 'Basic').type('text/plain').send('Unauthorized\n');
-  }
+/** The web configuration in force for the listener named `listener` (`createHttpServer`'s `name`), if any. */
+export function webConfigFor(listener: string): WebConfig | undefined {
+  const { global, perListener } = processWebConfigs;
+  return perListener.has(listener) ? perListener.get(listener) : global;
+}
+
+/** Client certificate policy, then basic auth: undefined when `w` lets the request through, otherwise the refusal. */
+async function checkWebConfig(w: WebConfig, req: IncomingMessage): Promise<AuthDenial | undefined> {
+  if (w.tlsEnabled && !w.clientCertAcceptable(req.socket as TLSSocket)) return { status: 403, message: 'client certificate required\n' };
+  if (!(await w.checkBasicAuth(req.headers.authorization))) return { status: 401, message: 'Unauthorized\n' };
+  return undefined;
+}
+
+/**
+ * Fastify `onRequest` hook of the listener named `listener`: its web configuration's headers, client certificate
+ * policy, then basic auth (401 with a challenge). The configuration is looked up per request, so it follows
+ * `setProcessWebConfig`.
+ */
+export function webConfigHook(listener: string): (req: FastifyRequest, reply: FastifyReply) => Promise<void> {
+  return async (req, reply) => {
+    const w = webConfigFor(listener);
+    if (!w) return;
+    for (const [k, v] of Object.entries(w.file.http_server_config?.headers ?? {})) reply.header(k, v);
+    const denied = await checkWebConfig(w, req.raw);
+    if (!denied) return;
+    if (denied.status === 401) reply.header('www-authenticate', 'Basic');
+    await reply.code(denied.status).type('text/plain').send(denied.message);
+  };
 }
 
 /**
@@ -166,10 +187,7 @@ export async function webConfigHook(req: FastifyRequest, reply: FastifyReply): P
  * hooks): undefined when the request may proceed (its tenant principal bound), otherwise the refusal.
  */
 export async function authorizeUpgrade(listener: string, req: IncomingMessage): Promise<AuthDenial | undefined> {
-  const w = processWebConfig;
-  if (w) {
-    if (w.tlsEnabled && !w.clientCertAcceptable(req.socket as TLSSocket)) return { status: 403, message: 'client certificate required\n' };
-    if (!(await w.checkBasicAuth(req.headers.authorization))) return { status: 401, message: 'Unauthorized\n' };
-  }
-  return checkTenantToken(listener, req.method ?? 'GET', req.url ?? '/', req.headers);
+  const w = webConfigFor(listener);
+  const denied = w && (await checkWebConfig(w, req));
+  return denied ?? checkTenantToken(listener, req.method ?? 'GET', req.url ?? '/', req.headers);
 }

@@ -30,3 +30,12 @@ export function makeTestPki(dir: string, name: string, sans: string[] = ['IP:127
   const keyFile = join(dir, `${name}.key`);
   return { caFile, certFile, keyFile, ca: readFileSync(caFile), cert: readFileSync(certFile), key: readFileSync(keyFile) };
 }
+
+/** A client certificate (`<client>.crt`/`<client>.key`, clientAuth) signed by the CA `makeTestPki(dir, caName)` made. */
+export function makeClientCert(dir: string, caName: string, client: string): { cert: Buffer; key: Buffer } {
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  openssl(['req', '-new', ...ec, '-keyout', `${client}.key`, '-out', `${client}.csr`, '-subj', `/CN=${client}`], dir);
+  writeFileSync(join(dir, `${client}.ext`), 'extendedKeyUsage=clientAuth\n');
+  openssl(['x509', '-req', '-in', `${client}.csr`, '-CA', `${caName}-ca.crt`, '-CAkey', `${caName}-ca.key`, '-CAcreateserial', '-out', `${client}.crt`, '-days', '1', '-extfile', `${client}.ext`], dir);
+  return { cert: readFileSync(join(dir, `${client}.crt`)), key: readFileSync(join(dir, `${client}.key`)) };
+}

@@ -86,6 +86,7 @@ export const otlpReceiverFactory: ReceiverFactory<typeof schema> = {
         if (g) {
           grpc = await startOtlpGrpcServer({
             listenAddress: listenAddressOf(g.endpoint),
+            listener: `otelcol-${id}`,
             maxRecvMsgSize: g.max_recv_msg_size_mib * 1024 * 1024,
             logger: env.logger,
             tenant: () => 'anonymous',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationMs, listenAddress } from '../zod-helpers.js';
+import { listenerSecurityFields } from './web-config.js';
 
 /**
  * The built-in Alertmanager (9093). Its routing, receivers and inhibition come from an unchanged `alertmanager.yml`
@@ -8,6 +9,7 @@ import { durationMs, listenAddress } from '../zod-helpers.js';
  */
 export const alertmanagerSection = z.strictObject({
   listen_address: listenAddress.default('127.0.0.1:9093'),
+  ...listenerSecurityFields,
   config_file: z.string().optional(),
   /** alertmanager.yml inline (same schema, validated when the component starts). */
   config: z.record(z.string(), z.unknown()).optional(),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { byteSize, durationMs, listenAddress } from '../zod-helpers.js';
 import { lokiRulerSection } from './loki-ruler.js';
 import { objectStorageSchema } from './object-storage.js';
+import { listenerSecurityFields } from './web-config.js';
 
 /**
  * Per-tenant limits, named and defaulted as Loki's `limits_config` (durations in ms, sizes in bytes). Each tenant
@@ -71,6 +72,7 @@ const overrides = z.strictObject(limitFields).partial();
  */
 export const logsSection = z.strictObject({
   listen_address: listenAddress.default('127.0.0.1:3100'),
+  ...listenerSecurityFields,
   /** `X-Scope-OrgID` required when on (Loki's `auth_enabled`); tenant `fake` otherwise. */
   auth_enabled: z.boolean().default(false),
   /** Where chunks and index files live (Loki's `storage_config`): a directory (default `<data-dir>/objects`) or an S3 bucket. */

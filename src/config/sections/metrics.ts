@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { byteSize, durationMs, listenAddress } from '../zod-helpers.js';
+import { listenerSecurityFields } from './web-config.js';
 
 /** The Prometheus role: its HTTP API listener, the TSDB and the PromQL engine limits. */
 export const metricsSection = z.strictObject({
   /** Prometheus HTTP API, `/metrics`, `/-/ready`. */
   listen_address: listenAddress.default('127.0.0.1:9090'),
+  ...listenerSecurityFields,
   /** A prometheus.yml, accepted unchanged (also `--prometheus.config`). */
   prometheus_config_file: z.string().optional(),
   /** Scrape Sightline's own `/metrics` in the single-process stack. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { byteSize, durationMs, listenAddress } from '../zod-helpers.js';
 import { objectStorageSchema } from './object-storage.js';
+import { listenerSecurityFields } from './web-config.js';
 
 
 /**
@@ -16,6 +17,7 @@ import { objectStorageSchema } from './object-storage.js';
  */
 export const mimirSection = z.strictObject({
   listen_address: listenAddress.default('127.0.0.1:8080'),
+  ...listenerSecurityFields,
   /** Block range of the per-tenant TSDB heads (Mimir's `-blocks-storage.tsdb.block-ranges-period`, 2h). */
   block_duration: durationMs.default(2 * 3600_000),
   /** Local blocks older than this (relative to the newest local block) are deleted once shipped. */

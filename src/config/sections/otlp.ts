@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { byteSize, durationMs, listenAddress } from '../zod-helpers.js';
+import { listenerSecurityFields } from './web-config.js';
 
 /** A next hop of the receivers when the store of a signal is not in this process. */
 const forwardEndpoint = z.strictObject({
@@ -14,6 +15,7 @@ const forwardEndpoint = z.strictObject({
 export const otlpSection = z.strictObject({
   grpc_listen_address: listenAddress.default('127.0.0.1:4317'),
   http_listen_address: listenAddress.default('127.0.0.1:4318'),
+  ...listenerSecurityFields,
   /** Largest accepted request (gRPC message, or HTTP body before and after decompression). */
   max_recv_msg_size: byteSize.default(16 * 1024 * 1024),
   /** Require `X-Scope-OrgID` (HTTP header or gRPC metadata) on every export. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { byteSize, durationMs, listenAddress } from '../zod-helpers.js';
 import { objectStorageSchema } from './object-storage.js';
+import { listenerSecurityFields } from './web-config.js';
 
 /**
  * Per-tenant limits of the Tempo role, with the names of Tempo's (legacy, flat) `overrides` block. Durations in
@@ -48,6 +49,7 @@ export type TraceLimits = z.output<typeof traceLimitsSchema>;
 /** The Tempo role: trace store and Tempo HTTP API (3200). */
 export const tracesSection = z.strictObject({
   listen_address: listenAddress.default('127.0.0.1:3200'),
+  ...listenerSecurityFields,
   /** Require `X-Scope-OrgID`; otherwise everything belongs to `single-tenant`. */
   multitenancy_enabled: z.boolean().default(false),
   /**
@@ -68,6 +70,7 @@ export const tracesSection = z.strictObject({
     .strictObject({
       enabled: z.boolean().default(true),
       listen_address: listenAddress.default('127.0.0.1:9411'),
+      ...listenerSecurityFields,
     })
     .prefault({}),
   /** Jaeger Thrift over HTTP (`POST /api/traces`, the Jaeger collector's port). */
@@ -75,6 +78,7 @@ export const tracesSection = z.strictObject({
     .strictObject({
       enabled: z.boolean().default(true),
       listen_address: listenAddress.default('127.0.0.1:14268'),
+      ...listenerSecurityFields,
     })
     .prefault({}),
   /** Span metrics and service graphs written to the metrics store (Tempo's metrics-generator). */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationMs, listenAddress } from '../zod-helpers.js';
+import { listenerSecurityFields } from './web-config.js';
 
 /**
  * PostgreSQL connection, in the shape of the seed's Grafana `postgresql.external` block (`host`, `port`, `database`,
@@ -21,6 +22,7 @@ const postgresqlBlock = z.strictObject({
 /** The web UI (Grafana's role): listener, sign-in, sessions, its database and datasource provisioning. */
 export const uiSection = z.strictObject({
   listen_address: listenAddress.default('127.0.0.1:3000'),
+  ...listenerSecurityFields,
   /**
    * Development mode: allows the well-known `admin`/`admin` password when no admin password is configured and
    * non-secure cookies. Never use it on a shared machine.

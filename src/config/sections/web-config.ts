@@ -42,3 +42,31 @@ export const webConfigSchema = z.strictObject({
 });
 
 export type WebConfigFile = z.output<typeof webConfigSchema>;
+
+/** Listener name (`createHttpServer`'s `name`, `webConfigFor`) → the configuration section holding its settings. */
+export const LISTENER_SECTIONS: Readonly<Record<string, string>> = {
+  metrics: 'metrics',
+  mimir: 'mimir',
+  logs: 'logs',
+  traces: 'traces',
+  zipkin: 'traces.zipkin',
+  jaeger: 'traces.jaeger',
+  otlp: 'otlp',
+  alertmanager: 'alertmanager',
+  ui: 'ui',
+};
+
+/**
+ * The per-listener security settings every listener section (`metrics`, `mimir`, `logs`, `traces`,
+ * `traces.zipkin`, `traces.jaeger`, `otlp`, `alertmanager`, `ui`) accepts, overriding `server.*` for that
+ * component: its own web configuration, as a file or inline (either one replaces the global file as a whole;
+ * an empty inline block `{}` serves that listener plain), and its own `insecure_no_auth`.
+ */
+export const listenerSecurityFields = {
+  /** A web configuration file for this component's listeners only (replaces `server.web_config_file`). */
+  web_config_file: z.string().optional(),
+  /** The same web configuration inline; relative paths in it are resolved against the working directory. */
+  web_config: webConfigSchema.optional(),
+  /** Accept this component's listeners bound beyond loopback without authentication (overrides `server.insecure_no_auth`). */
+  insecure_no_auth: z.boolean().optional(),
+};

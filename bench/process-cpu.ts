@@ -1,0 +1,16 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+let ticksPerSecond: number | undefined;
+
+/**
+ * CPU time (user + system, every thread, including threads that have exited) a process has used so far, in
+ * seconds, from `/proc/<pid>/stat` (resolution one clock tick, usually 10 ms). Benchmarks on this shared machine
+ * compare CPU time rather than wall time.
+ */
+export function processCpuSeconds(pid: number): number {
+  ticksPerSecond ??= Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim() || 100);
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+}
