@@ -33,19 +33,19 @@ function criLine(i: number): string {
   return (head + body + 'abcdef0123456789'.repeat(8)).slice(0, 199);
 }
 
-/** `files` files of CRI lines (`lines` in all, 200 bytes each with the newline); returns the bytes written. */
-function writeFiles(dir: string, files: number, lines: number): number {
+/** `files` files of CRI lines (`lines` in all, 200 bytes each with the newline); returns each file's size. */
+function writeFiles(dir: string, files: number, lines: number): number[] {
   mkdirSync(dir, { recursive: true });
-  let bytes = 0;
+  const sizes: number[] = [];
   const per = Math.ceil(lines / files);
   for (let f = 0; f < files; f++) {
     const parts: string[] = [];
     for (let i = 0; i < per && f * per + i < lines; i++) parts.push(criLine(f * per + i));
     const text = parts.join('\n') + '\n';
-    bytes += Buffer.byteLength(text);
+    sizes.push(Buffer.byteLength(text));
     writeFileSync(join(dir, `c${f}.log`), text);
   }
-  return bytes;
+  return sizes;
 }
 
 /** CPU seconds (user + system) and resident memory of a process, from /proc. */
@@ -113,18 +113,31 @@ scrape_configs:
   return startSightline(['--target', 'agent', '--promtail.config', file, '--data-dir', join(dir, 'agent-data')], AGENT_NODE_ARGS);
 }
 
-async function sentEntries(agentPort: number): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${agentPort}/metrics`)).text();
-  let n = 0;
-  for (const line of text.split('\n')) if (line.startsWith('promtail_sent_entries_total{')) n += Number(line.slice(line.lastIndexOf(' ') + 1));
-  return n;
+/**
+ * Bytes acknowledged per file, from the agent's positions file (written only after Loki acknowledged): watching it
+ * costs the agent nothing, where polling its /metrics would (prom-client's default metrics on every scrape).
+ */
+function acknowledged(positionsFile: string): Map<string, number> {
+  const out = new Map<string, number>();
+  let text: string;
+  try {
+    text = readFileSync(positionsFile, 'utf8');
+  } catch {
+    return out;
+  }
+  for (const m of text.matchAll(/^\s+"?([^":]+)"?: "?(\d+)"?$/gm)) out.set(m[1], Number(m[2]));
+  return out;
 }
 
-async function untilSent(agentPort: number, n: number, timeoutMs = 900_000): Promise<void> {
+async function untilAcknowledged(positionsFile: string, dir: string, files: number, bytesPerFile: (f: number) => number, timeoutMs = 900_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while ((await sentEntries(agentPort)) < n) {
-    if (Date.now() > deadline) throw new Error(`only ${await sentEntries(agentPort)} of ${n} sent`);
-    await sleep(50);
+  for (;;) {
+    const pos = acknowledged(positionsFile);
+    let done = 0;
+    for (let f = 0; f < files; f++) if (pos.get(join(dir, `c${f}.log`)) === bytesPerFile(f)) done++;
+    if (done === files) return;
+    if (Date.now() > deadline) throw new Error(`only ${done} of ${files} files acknowledged`);
+    await sleep(20);
   }
 }
 
@@ -142,7 +155,8 @@ async function throughput(): Promise<void> {
   const staging = join(dir, 'staging');
   const logs = join(dir, 'logs');
   mkdirSync(logs);
-  const bytes = writeFiles(staging, FILES, LINES);
+  const sizes = writeFiles(staging, FILES, LINES);
+  const bytes = sizes.reduce((a, b) => a + b, 0);
   const loki = await startLoki(dir);
   const agent = await startAgent(dir, loki.ports.loki, `${logs}/*.log`);
   try {
@@ -154,7 +168,7 @@ async function throughput(): Promise<void> {
     for (let f = 0; f < FILES; f++) renameSync(join(staging, `c${f}.log`), join(logs, `c${f}.log`));
     let peak = a0.peakMB;
     const sampler = setInterval(() => (peak = Math.max(peak, procStats(agent.child.pid!).peakMB)), 200);
-    await untilSent(agent.ports.agent, LINES);
+    await untilAcknowledged(join(dir, 'positions.yaml'), logs, FILES, (f) => sizes[f]);
     clearInterval(sampler);
     const secs = (performance.now() - t0) / 1000;
     const a1 = procStats(agent.child.pid!);
@@ -202,11 +216,11 @@ async function throughput(): Promise<void> {
 async function idleFiles(n: number): Promise<void> {
   const dir = tempDir('agent-bench-idle-');
   const logs = join(dir, 'logs');
-  writeFiles(logs, n, n * 10);
+  const sizes = writeFiles(logs, n, n * 10);
   const loki = await startLoki(dir);
   const agent = await startAgent(dir, loki.ports.loki, `${logs}/*.log`);
   try {
-    await untilSent(agent.ports.agent, n * 10);
+    await untilAcknowledged(join(dir, 'positions.yaml'), logs, n, (f) => sizes[f]);
     await sleep(3000);
     const s = procStats(agent.child.pid!);
     report({ bench: 'agent_rss_files_tailed', files: n, rss_mb: s.rssMB, peak_rss_mb: s.peakMB, note: 'sightline --target agent in its own process, every file read and shipped, then idle-tailed; from /proc' });

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { compressSync } from 'snappy';
 import type { AgentMetrics } from '../agent-metrics.js';
 import type { PromtailClientConfig } from '../config/promtail-schema.js';
-import type { LogEntry, Ticket } from '../entry.js';
+import type { LogEntry, RawEntry, Ticket } from '../entry.js';
 import { StreamBuffer, encodeStreams, labelsString } from './push-encoder.js';
 
 /** Promtail's reserved label: the tenant stage sets it, the client sends the entry as that tenant. */
@@ -76,18 +76,30 @@ export class LokiClient {
 
   /** Take an entry (the caller already holds a ticket reference for this client). */
   handle(e: LogEntry): void {
-    let key = this.keyCache.get(e.labels);
+    this.streamFor(e.labels, e.line.length, e.ticket).append(e);
+  }
+
+  /** Take an entry whose line is still bytes (copied into the batch now; the caller holds a ticket reference). */
+  handleRaw(e: RawEntry): void {
+    this.streamFor(e.labels, e.end - e.start, e.ticket).appendBytes(e.tsMs, e.tsNs, e.buf, e.start, e.end);
+  }
+
+  /**
+   * The stream of the open batch (of the labels' tenant) that takes an entry of `size` bytes with this ticket: a
+   * full batch is queued first. Entries are encoded at once: a batch keeps bytes and tickets, not entries.
+   */
+  private streamFor(labels: Record<string, string>, size: number, tk: Ticket | undefined): StreamBuffer {
+    let key = this.keyCache.get(labels);
     let tenant = this.cfg.tenant_id;
-    const t = e.labels[TENANT_LABEL];
+    const t = labels[TENANT_LABEL];
     if (t !== undefined && t !== '') tenant = t;
     if (key === undefined) {
       const merged: Record<string, string> = { ...this.externalLabels };
-      for (const [k, v] of Object.entries(e.labels)) if (!k.startsWith('__')) merged[k] = v;
+      for (const [k, v] of Object.entries(labels)) if (!k.startsWith('__')) merged[k] = v;
       key = labelsString(merged);
-      this.keyCache.set(e.labels, key);
+      this.keyCache.set(labels, key);
     }
     let b = this.open.get(tenant);
-    const size = e.line.length;
     if (b && b.bytes > 0 && b.bytes + size > this.cfg.batchsize) {
       this.enqueue(b);
       b = undefined;
@@ -102,9 +114,6 @@ export class LokiClient {
       s = new StreamBuffer(key);
       b.streams.set(key, s);
     }
-    // Encoded now: the batch keeps bytes and the ticket, not the entry, until it is acknowledged.
-    s.append(e);
-    const tk = e.ticket;
     if (tk) {
       const last = b.tickets.length - 1;
       if (last >= 0 && b.tickets[last] === tk) b.counts[last]++;
@@ -116,6 +125,7 @@ export class LokiClient {
     b.bytes += size;
     b.entries++;
     this.backlog += size;
+    return s;
   }
 
   private arm(): void {

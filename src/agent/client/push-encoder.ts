@@ -27,29 +27,9 @@ export class StreamBuffer {
   append(e: LogEntry): number {
     const ll = Buffer.byteLength(e.line);
     const el = entryLen(e, ll);
-    const need = this.length + 1 + uvarintSize(el) + el;
-    if (need > this.buf.length) {
-      const nb = Buffer.allocUnsafe(Math.max(this.buf.length * 2, need));
-      this.buf.copy(nb, 0, 0, this.length);
-      this.buf = nb;
-    }
+    let p = this.entryStart(e.tsMs, e.tsNs, el, ll);
     const buf = this.buf;
-    let p = this.length;
-    buf[p++] = 0x12;
-    p = putUvarint(buf, p, el);
-    const sec = Math.floor(e.tsMs / 1000);
-    const nanos = (e.tsMs - sec * 1000) * 1_000_000 + e.tsNs;
-    buf[p++] = 0x0a;
-    p = putUvarint(buf, p, tsLen(sec, nanos));
-    if (sec !== 0) {
-      buf[p++] = 0x08;
-      p = putUvarint(buf, p, sec);
-    }
-    if (nanos !== 0) {
-      buf[p++] = 0x10;
-      p = putUvarint(buf, p, nanos);
-    }
-    p = strAt(buf, p, 2, e.line, ll);
+    p += buf.write(e.line, p, ll, 'utf8');
     if (e.structuredMetadata) {
       for (const [n, v] of Object.entries(e.structuredMetadata)) {
         const nl = Buffer.byteLength(n);
@@ -62,6 +42,49 @@ export class StreamBuffer {
     }
     this.length = p;
     return ll;
+  }
+
+  /** Append one entry whose line is the UTF-8 bytes `src[start..end)` (copied: no string is made). */
+  appendBytes(tsMs: number, tsNs: number, src: Buffer, start: number, end: number): void {
+    const ll = end - start;
+    const sec = Math.floor(tsMs / 1000);
+    const nanos = (tsMs - sec * 1000) * 1_000_000 + tsNs;
+    const tl = tsLen(sec, nanos);
+    const el = 1 + uvarintSize(tl) + tl + 1 + uvarintSize(ll) + ll;
+    const p = this.entryStart(tsMs, tsNs, el, ll);
+    src.copy(this.buf, p, start, end);
+    this.length = p + ll;
+  }
+
+  /**
+   * Room for an entry of `el` bytes, then its tag, length, timestamp and the line's tag and length: returns where
+   * the line's bytes go.
+   */
+  private entryStart(tsMs: number, tsNs: number, el: number, ll: number): number {
+    const need = this.length + 1 + uvarintSize(el) + el;
+    if (need > this.buf.length) {
+      const nb = Buffer.allocUnsafe(Math.max(this.buf.length * 2, need));
+      this.buf.copy(nb, 0, 0, this.length);
+      this.buf = nb;
+    }
+    const buf = this.buf;
+    let p = this.length;
+    buf[p++] = 0x12;
+    p = putUvarint(buf, p, el);
+    const sec = Math.floor(tsMs / 1000);
+    const nanos = (tsMs - sec * 1000) * 1_000_000 + tsNs;
+    buf[p++] = 0x0a;
+    p = putUvarint(buf, p, tsLen(sec, nanos));
+    if (sec !== 0) {
+      buf[p++] = 0x08;
+      p = putUvarint(buf, p, sec);
+    }
+    if (nanos !== 0) {
+      buf[p++] = 0x10;
+      p = putUvarint(buf, p, nanos);
+    }
+    buf[p++] = 0x12;
+    return putUvarint(buf, p, ll);
   }
 
   /** The encoded entries. */
