@@ -8,6 +8,7 @@
  *    directory once the agent is idle, so start-up is not counted. Reported: agent CPU seconds per GB and MB per
  *    agent CPU second (= MB/s on one core), wall MB/s and lines/s (bounded by Loki and the machine's load), agent
  *    peak RSS (VmHWM);
+ *    The same run once more with a pipeline that makes every line a string entry (`path: entries`), for comparison;
  *  - latency from a write to the line being queryable in Loki (batchwait 1s, Promtail's default);
  *  - resident memory of an agent tailing 1000 files.
  * AGENT_BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") is passed to the agent's node (profiling).
@@ -96,7 +97,17 @@ async function startLoki(dir: string): Promise<Proc> {
   return startSightline(['--target', 'logs', '--config.file', cfg, '--data-dir', join(dir, 'loki-data')], ['--max-old-space-size=8192']);
 }
 
-async function startAgent(dir: string, lokiPort: number, glob: string): Promise<Proc> {
+/**
+ * The pipeline: `cri` + `labels`, which runs on lines as bytes; `entries` adds a stage that changes nothing but
+ * has no byte form (`labeldrop` of an absent label), so every line becomes a string entry — the path any other
+ * pipeline takes, measured beside the byte path in the same run.
+ */
+const PIPELINES = {
+  bytes: '[{cri: {}}, {labels: {stream: }}]',
+  entries: '[{cri: {}}, {labels: {stream: }}, {labeldrop: [__bench_absent__]}]',
+};
+
+async function startAgent(dir: string, lokiPort: number, glob: string, pipeline: keyof typeof PIPELINES = 'bytes'): Promise<Proc> {
   const file = join(dir, 'promtail.yaml');
   writeFileSync(
     file,
@@ -106,7 +117,7 @@ clients: [{url: "http://127.0.0.1:${lokiPort}/loki/api/v1/push", batchwait: 1s, 
 target_config: {sync_period: 500ms}
 scrape_configs:
   - job_name: bench
-    pipeline_stages: [{cri: {}}, {labels: {stream: }}]
+    pipeline_stages: ${PIPELINES[pipeline]}
     static_configs: [{labels: {job: bench, __path__: "${glob}"}}]
 `,
   );
@@ -150,7 +161,7 @@ async function queryable(lokiPort: number, marker: string): Promise<boolean> {
   return body.data.result.length > 0;
 }
 
-async function throughput(): Promise<void> {
+async function throughput(pipeline: keyof typeof PIPELINES): Promise<void> {
   const dir = tempDir('agent-bench-');
   const staging = join(dir, 'staging');
   const logs = join(dir, 'logs');
@@ -158,7 +169,7 @@ async function throughput(): Promise<void> {
   const sizes = writeFiles(staging, FILES, LINES);
   const bytes = sizes.reduce((a, b) => a + b, 0);
   const loki = await startLoki(dir);
-  const agent = await startAgent(dir, loki.ports.loki, `${logs}/*.log`);
+  const agent = await startAgent(dir, loki.ports.loki, `${logs}/*.log`, pipeline);
   try {
     await sleep(1000);
     const a0 = procStats(agent.child.pid!);
@@ -176,6 +187,7 @@ async function throughput(): Promise<void> {
     const agentCpu = a1.cpu - a0.cpu;
     report({
       bench: 'agent_tail_ship_loki',
+      path: pipeline,
       files: FILES,
       lines: LINES,
       line_bytes: 200,
@@ -195,6 +207,7 @@ async function throughput(): Promise<void> {
       load_average_1m: [+load0.toFixed(2), +loadavg()[0].toFixed(2)],
       note: 'agent (sightline --target agent) and Loki (sightline --target logs) in separate processes; CPU from /proc',
     });
+    if (pipeline !== 'bytes') return;
     // Latency: a line appended now, until a query in Loki sees it.
     const lat: number[] = [];
     for (let k = 0; k < 5; k++) {
@@ -231,5 +244,8 @@ async function idleFiles(n: number): Promise<void> {
   }
 }
 
-if (process.env.AGENT_BENCH_MODE !== 'idle') await throughput();
+if (process.env.AGENT_BENCH_MODE !== 'idle') {
+  await throughput('bytes');
+  if (process.env.AGENT_BENCH_MODE !== 'throughput') await throughput('entries');
+}
 if (process.env.AGENT_BENCH_MODE !== 'throughput') await idleFiles(IDLE_FILES);

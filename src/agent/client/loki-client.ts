@@ -4,6 +4,7 @@ import { compressSync } from 'snappy';
 import type { AgentMetrics } from '../agent-metrics.js';
 import type { PromtailClientConfig } from '../config/promtail-schema.js';
 import type { LogEntry, RawEntry, Ticket } from '../entry.js';
+import { BufferPool } from './buffer-pool.js';
 import { StreamBuffer, encodeStreams, labelsString } from './push-encoder.js';
 
 /** Promtail's reserved label: the tenant stage sets it, the client sends the entry as that tenant. */
@@ -41,6 +42,8 @@ export class LokiClient {
   private readonly host: string;
   private readonly headers: Record<string, string>;
   private readonly externalLabels: Record<string, string>;
+  /** Batch buffers for reuse: about two batches' worth. */
+  private readonly pool: BufferPool;
 
   constructor(
     private readonly cfg: PromtailClientConfig,
@@ -50,6 +53,7 @@ export class LokiClient {
     private readonly onSettled?: () => Promise<void>,
   ) {
     this.host = new URL(cfg.url).host;
+    this.pool = new BufferPool(Math.max(4 * 1024 * 1024, 2 * cfg.batchsize));
     this.externalLabels = cfg.external_labels;
     this.headers = { 'content-type': 'application/x-protobuf', 'user-agent': USER_AGENT, ...cfg.headers };
     const ba = cfg.basic_auth;
@@ -111,7 +115,7 @@ export class LokiClient {
     }
     let s = b.streams.get(key);
     if (!s) {
-      s = new StreamBuffer(key);
+      s = new StreamBuffer(key, this.pool);
       b.streams.set(key, s);
     }
     if (tk) {
@@ -163,7 +167,13 @@ export class LokiClient {
 
   private async sendWithRetries(b: Batch): Promise<void> {
     const streams = [...b.streams.values()];
-    const body = compressSync(encodeStreams(streams));
+    const raw = encodeStreams(streams, this.pool);
+    // From here the batch is one compressed body: the stream buffers and the uncompressed request go back to
+    // the pool (a batch is never held twice while it waits for Loki).
+    for (const s of streams) s.recycle();
+    b.streams.clear();
+    const body = compressSync(raw);
+    this.pool.release(Buffer.from(raw.buffer, raw.byteOffset, raw.buffer.byteLength - raw.byteOffset));
     this.metrics.encodedBytes.inc({ host: this.host }, body.length);
     const { min_period, max_period, max_retries } = this.cfg.backoff_config;
     let delay = min_period;

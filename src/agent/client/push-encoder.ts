@@ -1,5 +1,8 @@
 import type { LogEntry } from '../entry.js';
 import { putUvarint, uvarintSize } from '../../lib/protobuf/index.js';
+import type { BufferPool } from './buffer-pool.js';
+
+const EMPTY = Buffer.alloc(0);
 
 /** One stream of a batch: its label string (`{a="b"}`) and entries in arrival order. */
 export interface BatchStream {
@@ -18,10 +21,22 @@ function strAt(buf: Buffer, p: number, field: number, s: string, len: number): n
  * buffer, so a batch holds bytes rather than one object per line until it is acknowledged.
  */
 export class StreamBuffer {
-  private buf: Buffer = Buffer.allocUnsafe(4096);
+  private buf: Buffer;
   length = 0;
 
-  constructor(readonly labels: string) {}
+  constructor(
+    readonly labels: string,
+    private readonly pool?: BufferPool,
+  ) {
+    this.buf = pool ? pool.acquire(4096) : Buffer.allocUnsafe(4096);
+  }
+
+  /** Give the buffer back to the pool: the stream is encoded and no longer used. */
+  recycle(): void {
+    this.pool?.release(this.buf);
+    this.buf = EMPTY;
+    this.length = 0;
+  }
 
   /** Append one entry; returns the line's UTF-8 length. */
   append(e: LogEntry): number {
@@ -52,7 +67,10 @@ export class StreamBuffer {
     const tl = tsLen(sec, nanos);
     const el = 1 + uvarintSize(tl) + tl + 1 + uvarintSize(ll) + ll;
     const p = this.entryStart(tsMs, tsNs, el, ll);
-    src.copy(this.buf, p, start, end);
+    const dst = this.buf;
+    // Log lines are short: a loop beats Buffer#copy's per-call cost.
+    if (ll <= 512) for (let i = 0; i < ll; i++) dst[p + i] = src[start + i];
+    else src.copy(dst, p, start, end);
     this.length = p + ll;
   }
 
@@ -63,8 +81,10 @@ export class StreamBuffer {
   private entryStart(tsMs: number, tsNs: number, el: number, ll: number): number {
     const need = this.length + 1 + uvarintSize(el) + el;
     if (need > this.buf.length) {
-      const nb = Buffer.allocUnsafe(Math.max(this.buf.length * 2, need));
+      const size = Math.max(this.buf.length * 2, need);
+      const nb = this.pool ? this.pool.acquire(size) : Buffer.allocUnsafe(size);
       this.buf.copy(nb, 0, 0, this.length);
+      this.pool?.release(this.buf);
       this.buf = nb;
     }
     const buf = this.buf;
@@ -101,12 +121,12 @@ export class StreamBuffer {
  *   EntryAdapter  { Timestamp timestamp = 1; string line = 2; repeated LabelPairAdapter structuredMetadata = 3; }
  *   Timestamp     { int64 seconds = 1; int32 nanos = 2; }
  */
-export function encodeStreams(streams: readonly StreamBuffer[]): Buffer {
+export function encodeStreams(streams: readonly StreamBuffer[], pool?: BufferPool): Buffer {
   let total = 0;
   const labelLens = streams.map((s) => Buffer.byteLength(s.labels));
   const streamLens = streams.map((s, i) => 1 + uvarintSize(labelLens[i]) + labelLens[i] + s.length);
   for (const sl of streamLens) total += 1 + uvarintSize(sl) + sl;
-  const buf = Buffer.allocUnsafe(total);
+  const buf = pool ? pool.acquire(total).subarray(0, total) : Buffer.allocUnsafe(total);
   let p = 0;
   for (let i = 0; i < streams.length; i++) {
     buf[p++] = 0x0a;
