@@ -1,25 +1,32 @@
 /**
- * Log agent benchmarks (figures as JSON lines):
- *  - tail + ship throughput: AGENT_BENCH_FILES files (default 100) of 200-byte CRI lines, AGENT_BENCH_LINES in
- *    all (default 300000), pipeline `cri` + `labels`, to a receiver that only acknowledges (the agent's own cost:
- *    lines/s, MB/s, CPU seconds per GB) and into Sightline's Loki in the same process (end to end, until queryable);
- *  - latency from a write to the line being queryable in Loki;
- *  - resident memory with 1000 files tailed.
+ * Log agent benchmarks, as the goal states them (figures as JSON lines): the agent in its own process
+ * (`sightline --target agent --promtail.config promtail.yaml`, the built dist/cli/main.js as `npm start` runs it)
+ * shipping to Sightline's Loki in another process (`sightline --target logs`). Both processes' CPU time and memory
+ * are read from /proc, so the figures are the agent's alone even on a loaded machine:
+ *  - tail + ship: AGENT_BENCH_FILES files (default 100) of 200-byte CRI lines, AGENT_BENCH_LINES in all (default
+ *    1,000,000 = 200 MB), pipeline `cri` + `labels`. The files are written beforehand and renamed into the watched
+ *    directory once the agent is idle, so start-up is not counted. Reported: agent CPU seconds per GB and MB per
+ *    agent CPU second (= MB/s on one core), wall MB/s and lines/s (bounded by Loki and the machine's load), agent
+ *    peak RSS (VmHWM);
+ *    The same run once more with a pipeline that makes every line a string entry (`path: entries`), for comparison;
+ *  - latency from a write to the line being queryable in Loki (batchwait 1s, Promtail's default);
+ *  - resident memory of an agent tailing 1000 files.
+ * AGENT_BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") is passed to the agent's node (profiling).
  */
-import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { Registry } from 'prom-client';
-import { Agent, parsePromtailConfig, type PromtailConfig } from '../src/agent/index.js';
-import { startLogsForTest } from '../src/logs/testing.js';
-import { silentLogger } from '../src/server/index.js';
 import { tempDir } from '../test/helpers/process.js';
+import { sightlineEntry } from './sightline-entry.js';
 
 const FILES = Number(process.env.AGENT_BENCH_FILES ?? 100);
-const LINES = Number(process.env.AGENT_BENCH_LINES ?? 300_000);
+const LINES = Number(process.env.AGENT_BENCH_LINES ?? 1_000_000);
+const IDLE_FILES = Number(process.env.AGENT_BENCH_IDLE_FILES ?? 1000);
+const AGENT_NODE_ARGS = (process.env.AGENT_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const CLK_TCK = 100;
 const report = (o: Record<string, unknown>) => console.log(JSON.stringify(o));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function criLine(i: number): string {
   const head = `2026-12-05T10:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}.${String(i % 1_000_000_000).padStart(9, '0')}Z stdout F `;
@@ -27,140 +34,218 @@ function criLine(i: number): string {
   return (head + body + 'abcdef0123456789'.repeat(8)).slice(0, 199);
 }
 
-function writeFiles(dir: string, files: number, lines: number): number {
+/** `files` files of CRI lines (`lines` in all, 200 bytes each with the newline); returns each file's size. */
+function writeFiles(dir: string, files: number, lines: number): number[] {
   mkdirSync(dir, { recursive: true });
-  let bytes = 0;
+  const sizes: number[] = [];
   const per = Math.ceil(lines / files);
   for (let f = 0; f < files; f++) {
     const parts: string[] = [];
     for (let i = 0; i < per && f * per + i < lines; i++) parts.push(criLine(f * per + i));
     const text = parts.join('\n') + '\n';
-    bytes += Buffer.byteLength(text);
+    sizes.push(Buffer.byteLength(text));
     writeFileSync(join(dir, `c${f}.log`), text);
   }
-  return bytes;
+  return sizes;
 }
 
-function config(dir: string, url: string, glob: string): PromtailConfig {
-  return parsePromtailConfig(`
-positions: {filename: ${join(dir, 'positions.yaml')}}
-clients: [{url: "${url}", batchwait: 1s, batchsize: 1048576}]
-target_config: {sync_period: 1s}
-scrape_configs:
-  - job_name: bench
-    pipeline_stages: [{cri: {}}, {labels: {stream: }}]
-    static_configs: [{labels: {job: bench, __path__: "${glob}"}}]
-`);
+/** CPU seconds (user + system) and resident memory of a process, from /proc. */
+function procStats(pid: number): { cpu: number; rssMB: number; peakMB: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields 14 and 15 (utime, stime) are at 11 and 12 after the command name.
+  const cpu = (Number(f[11]) + Number(f[12])) / CLK_TCK;
+  const st = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(st)?.[1] ?? 0);
+  return { cpu, rssMB: Math.round(kb('VmRSS') / 1024), peakMB: Math.round(kb('VmHWM') / 1024) };
 }
 
-async function sent(reg: Registry): Promise<number> {
-  const m = await reg.getSingleMetric('promtail_sent_entries_total')!.get();
-  return m.values.reduce((a, v) => a + v.value, 0);
+interface Proc {
+  child: ChildProcess;
+  ports: Record<string, number>;
+  stop(): Promise<void>;
 }
 
-async function untilSent(reg: Registry, n: number, timeoutMs = 600_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while ((await sent(reg)) < n) {
-    if (Date.now() > deadline) throw new Error(`only ${await sent(reg)} of ${n} sent`);
-    await new Promise((r) => setTimeout(r, 20));
+async function startSightline(args: string[], nodeArgs: string[] = []): Promise<Proc> {
+  const child = spawn(process.execPath, [...nodeArgs, ...sightlineEntry(), ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<void>((r) => child.on('exit', () => r()));
+  for (let i = 0; ; i++) {
+    for (const line of err.split('\n')) {
+      if (!line.startsWith('{')) continue;
+      const rec = JSON.parse(line) as { msg?: string; ports?: Record<string, number> };
+      if (rec.msg === 'Sightline started' && rec.ports) {
+        return {
+          child,
+          ports: rec.ports,
+          stop: async () => {
+            child.kill('SIGTERM');
+            await exited;
+          },
+        };
+      }
+    }
+    if (i > 600 || child.exitCode !== null) throw new Error(`sightline ${args.join(' ')} did not start: ${err.slice(-2000)}`);
+    await sleep(100);
   }
 }
 
-/** A push endpoint that reads the body and answers 204: the agent's cost alone. */
-async function nullReceiver(): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = http.createServer((req, res) => {
-    req.on('data', () => {});
-    req.on('end', () => {
-      res.statusCode = 204;
-      res.end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/loki/api/v1/push`, close: () => new Promise((r) => server.close(() => r())) };
+async function startLoki(dir: string): Promise<Proc> {
+  const cfg = join(dir, 'sightline.yaml');
+  writeFileSync(cfg, 'logs: { listen_address: 127.0.0.1:0, limits: { ingestion_rate_mb: 4096, ingestion_burst_size_mb: 4096 } }\nserver: { log_level: info }\n');
+  return startSightline(['--target', 'logs', '--config.file', cfg, '--data-dir', join(dir, 'loki-data')], ['--max-old-space-size=8192']);
 }
 
-async function throughput(target: 'null' | 'loki'): Promise<void> {
+/**
+ * The pipeline: `cri` + `labels`, which runs on lines as bytes; `entries` adds a stage that changes nothing but
+ * has no byte form (`labeldrop` of an absent label), so every line becomes a string entry — the path any other
+ * pipeline takes, measured beside the byte path in the same run.
+ */
+const PIPELINES = {
+  bytes: '[{cri: {}}, {labels: {stream: }}]',
+  entries: '[{cri: {}}, {labels: {stream: }}, {labeldrop: [__bench_absent__]}]',
+};
+
+async function startAgent(dir: string, lokiPort: number, glob: string, pipeline: keyof typeof PIPELINES = 'bytes'): Promise<Proc> {
+  const file = join(dir, 'promtail.yaml');
+  writeFileSync(
+    file,
+    `server: {http_listen_address: 127.0.0.1, http_listen_port: 0, log_level: warn}
+positions: {filename: ${join(dir, 'positions.yaml')}}
+clients: [{url: "http://127.0.0.1:${lokiPort}/loki/api/v1/push", batchwait: 1s, batchsize: 1048576}]
+target_config: {sync_period: 500ms}
+scrape_configs:
+  - job_name: bench
+    pipeline_stages: ${PIPELINES[pipeline]}
+    static_configs: [{labels: {job: bench, __path__: "${glob}"}}]
+`,
+  );
+  return startSightline(['--target', 'agent', '--promtail.config', file, '--data-dir', join(dir, 'agent-data')], AGENT_NODE_ARGS);
+}
+
+/**
+ * Bytes acknowledged per file, from the agent's positions file (written only after Loki acknowledged): watching it
+ * costs the agent nothing, where polling its /metrics would (prom-client's default metrics on every scrape).
+ */
+function acknowledged(positionsFile: string): Map<string, number> {
+  const out = new Map<string, number>();
+  let text: string;
+  try {
+    text = readFileSync(positionsFile, 'utf8');
+  } catch {
+    return out;
+  }
+  for (const m of text.matchAll(/^\s+"?([^":]+)"?: "?(\d+)"?$/gm)) out.set(m[1], Number(m[2]));
+  return out;
+}
+
+async function untilAcknowledged(positionsFile: string, dir: string, files: number, bytesPerFile: (f: number) => number, timeoutMs = 900_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const pos = acknowledged(positionsFile);
+    let done = 0;
+    for (let f = 0; f < files; f++) if (pos.get(join(dir, `c${f}.log`)) === bytesPerFile(f)) done++;
+    if (done === files) return;
+    if (Date.now() > deadline) throw new Error(`only ${done} of ${files} files acknowledged`);
+    await sleep(20);
+  }
+}
+
+async function queryable(lokiPort: number, marker: string): Promise<boolean> {
+  const u = new URL(`http://127.0.0.1:${lokiPort}/loki/api/v1/query_range`);
+  u.searchParams.set('query', `{job="bench"} |= "${marker}"`);
+  u.searchParams.set('start', String(Date.UTC(2026, 11, 5) * 1e6));
+  u.searchParams.set('limit', '1');
+  const body = (await (await fetch(u)).json()) as { data: { result: unknown[] } };
+  return body.data.result.length > 0;
+}
+
+async function throughput(pipeline: keyof typeof PIPELINES): Promise<void> {
   const dir = tempDir('agent-bench-');
-  const bytes = writeFiles(join(dir, 'logs'), FILES, LINES);
-  const sink = target === 'null' ? await nullReceiver() : undefined;
-  const loki = target === 'loki' ? await startLogsForTest(tempDir('agent-bench-loki-'), { limits: { ingestion_rate_mb: 1024, ingestion_burst_size_mb: 1024 } }) : undefined;
-  const url = sink?.url ?? `${loki!.base}/loki/api/v1/push`;
-  const reg = new Registry();
-  const agent = new Agent({ config: config(dir, url, `${dir}/logs/*.log`), registry: reg, logger: silentLogger() });
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  await agent.start();
-  await untilSent(reg, LINES);
-  const secs = (performance.now() - t0) / 1000;
-  const cpu = process.cpuUsage(cpu0);
-  const cpuSecs = (cpu.user + cpu.system) / 1e6;
-  report({
-    bench: `agent_tail_ship_${target}`,
-    files: FILES,
-    lines: LINES,
-    line_bytes: 200,
-    pipeline: 'cri+labels',
-    seconds: +secs.toFixed(2),
-    lines_per_sec: Math.round(LINES / secs),
-    mb_per_sec: +(bytes / 1e6 / secs).toFixed(1),
-    cpu_seconds: +cpuSecs.toFixed(2),
-    cpu_seconds_per_gb: +((cpuSecs / bytes) * 1e9).toFixed(1),
-    mb_per_cpu_second: +(bytes / 1e6 / cpuSecs).toFixed(1),
-    rss_mb: Math.round(process.memoryUsage().rss / 1e6),
-    note: target === 'null' ? 'agent only (receiver acknowledges without storing)' : 'agent and Sightline Loki in one process',
-  });
-  if (loki) {
-    // Latency: a line written now, until a query sees it.
-    const f = join(dir, 'logs', 'c0.log');
+  const staging = join(dir, 'staging');
+  const logs = join(dir, 'logs');
+  mkdirSync(logs);
+  const sizes = writeFiles(staging, FILES, LINES);
+  const bytes = sizes.reduce((a, b) => a + b, 0);
+  const loki = await startLoki(dir);
+  const agent = await startAgent(dir, loki.ports.loki, `${logs}/*.log`, pipeline);
+  try {
+    await sleep(1000);
+    const a0 = procStats(agent.child.pid!);
+    const l0 = procStats(loki.child.pid!);
+    const load0 = loadavg()[0];
+    const t0 = performance.now();
+    for (let f = 0; f < FILES; f++) renameSync(join(staging, `c${f}.log`), join(logs, `c${f}.log`));
+    let peak = a0.peakMB;
+    const sampler = setInterval(() => (peak = Math.max(peak, procStats(agent.child.pid!).peakMB)), 200);
+    await untilAcknowledged(join(dir, 'positions.yaml'), logs, FILES, (f) => sizes[f]);
+    clearInterval(sampler);
+    const secs = (performance.now() - t0) / 1000;
+    const a1 = procStats(agent.child.pid!);
+    const l1 = procStats(loki.child.pid!);
+    const agentCpu = a1.cpu - a0.cpu;
+    report({
+      bench: 'agent_tail_ship_loki',
+      path: pipeline,
+      files: FILES,
+      lines: LINES,
+      line_bytes: 200,
+      mb: +(bytes / 1e6).toFixed(1),
+      pipeline: 'cri+labels',
+      agent_cpu_seconds: +agentCpu.toFixed(2),
+      agent_cpu_seconds_per_gb: +((agentCpu / bytes) * 1e9).toFixed(2),
+      agent_mb_per_cpu_second: +(bytes / 1e6 / agentCpu).toFixed(1),
+      wall_seconds: +secs.toFixed(2),
+      wall_mb_per_sec: +(bytes / 1e6 / secs).toFixed(1),
+      wall_lines_per_sec: Math.round(LINES / secs),
+      agent_rss_mb_idle_before: a0.rssMB,
+      agent_rss_mb_after: a1.rssMB,
+      agent_peak_rss_mb: Math.max(peak, a1.peakMB),
+      loki_cpu_seconds: +(l1.cpu - l0.cpu).toFixed(2),
+      loki_rss_mb: l1.rssMB,
+      load_average_1m: [+load0.toFixed(2), +loadavg()[0].toFixed(2)],
+      note: 'agent (sightline --target agent) and Loki (sightline --target logs) in separate processes; CPU from /proc',
+    });
+    if (pipeline !== 'bytes') return;
+    // Latency: a line appended now, until a query in Loki sees it.
     const lat: number[] = [];
     for (let k = 0; k < 5; k++) {
-      const marker = `2026-12-05T10:00:00Z stdout F latency-marker-${k}`;
+      const marker = `latency-marker-${k}`;
       const w = performance.now();
-      appendFileSync(f, `${marker}\n`);
-      for (;;) {
-        const u = new URL(`${loki.base}/loki/api/v1/query_range`);
-        u.searchParams.set('query', `{job="bench"} |= "latency-marker-${k}"`);
-        u.searchParams.set('start', String(Date.UTC(2026, 11, 5) * 1e6));
-        u.searchParams.set('limit', '1');
-        const body = (await (await fetch(u)).json()) as { data: { result: unknown[] } };
-        if (body.data.result.length > 0) break;
-        await new Promise((r) => setTimeout(r, 10));
-      }
+      appendFileSync(join(logs, 'c0.log'), `2026-12-05T10:00:00Z stdout F ${marker}\n`);
+      while (!(await queryable(loki.ports.loki, marker))) await sleep(10);
       lat.push(performance.now() - w);
     }
     lat.sort((a, b) => a - b);
-    report({ bench: 'agent_write_to_queryable_ms', batchwait_ms: 1000, poll_ms: 250, p50: Math.round(lat[2]), max: Math.round(lat[4]) });
+    report({ bench: 'agent_write_to_queryable_ms', batchwait_ms: 1000, poll_ms: 250, query_poll_ms: 10, p50: Math.round(lat[2]), max: Math.round(lat[4]) });
+  } finally {
+    await agent.stop();
+    await loki.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
-  await agent.stop();
-  await sink?.close();
-  await loki?.stop();
 }
 
 async function idleFiles(n: number): Promise<void> {
   const dir = tempDir('agent-bench-idle-');
-  writeFiles(join(dir, 'logs'), n, n * 10);
-  const sink = await nullReceiver();
-  const reg = new Registry();
-  global.gc?.();
-  const agent = new Agent({ config: config(dir, sink.url, `${dir}/logs/*.log`), registry: reg, logger: silentLogger() });
-  await agent.start();
-  await untilSent(reg, n * 10);
-  await new Promise((r) => setTimeout(r, 2000));
-  global.gc?.();
-  const mu = process.memoryUsage();
-  report({ bench: 'agent_rss_files_tailed', files: n, rss_mb: Math.round(mu.rss / 1e6), heap_used_mb: Math.round(mu.heapUsed / 1e6), heap_total_mb: Math.round(mu.heapTotal / 1e6), external_mb: Math.round(mu.external / 1e6), array_buffers_mb: Math.round(mu.arrayBuffers / 1e6), note: 'agent alone in a fresh process (plus tsx and a loopback receiver)' });
-  await agent.stop();
-  await sink.close();
+  const logs = join(dir, 'logs');
+  const sizes = writeFiles(logs, n, n * 10);
+  const loki = await startLoki(dir);
+  const agent = await startAgent(dir, loki.ports.loki, `${logs}/*.log`);
+  try {
+    await untilAcknowledged(join(dir, 'positions.yaml'), logs, n, (f) => sizes[f]);
+    await sleep(3000);
+    const s = procStats(agent.child.pid!);
+    report({ bench: 'agent_rss_files_tailed', files: n, rss_mb: s.rssMB, peak_rss_mb: s.peakMB, note: 'sightline --target agent in its own process, every file read and shipped, then idle-tailed; from /proc' });
+  } finally {
+    await agent.stop();
+    await loki.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
-if (process.env.AGENT_BENCH_MODE === 'idle') {
-  await idleFiles(1000);
-} else if (process.env.AGENT_BENCH_MODE === 'null') {
-  // The agent's own throughput only (for profiling: node --cpu-prof --import tsx bench/agent.bench.ts).
-  await throughput('null');
-} else {
-  // Memory of the agent alone, in a fresh process.
-  spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', import.meta.filename], { stdio: 'inherit', env: { ...process.env, AGENT_BENCH_MODE: 'idle' } });
-  await throughput('null');
-  await throughput('loki');
+if (process.env.AGENT_BENCH_MODE !== 'idle') {
+  await throughput('bytes');
+  if (process.env.AGENT_BENCH_MODE !== 'throughput') await throughput('entries');
 }
+if (process.env.AGENT_BENCH_MODE !== 'throughput') await idleFiles(IDLE_FILES);

@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { DiscoveryManagerOptions } from '../metrics/index.js';
+import type { DiscoveryManagerOptions } from '../metrics/discovery/index.js';
 import { AgentMetrics } from './agent-metrics.js';
 import { LokiClient } from './client/loki-client.js';
 import { UNSUPPORTED_SCRAPE, type PromtailConfig } from './config/promtail-schema.js';
-import type { LogEntry } from './entry.js';
+import type { LogEntry, RawEntry } from './entry.js';
 import { ConfigError } from '../config/index.js';
 import { StageBuildError, buildStages } from './pipeline/build.js';
 import { Pipeline } from './pipeline/pipeline.js';
@@ -15,7 +15,7 @@ import { Counter } from 'prom-client';
 import { FileTargetManager } from './tail/file-target-manager.js';
 import { PushTarget } from './push/push-target.js';
 import { JournalTarget } from './journal/journal-target.js';
-import { compileRelabels } from '../metrics/index.js';
+import { compileRelabels } from '../metrics/relabel/index.js';
 
 /** One target as `/targets` and `/service-discovery` show it. */
 export interface TargetView {
@@ -132,6 +132,7 @@ export class Agent {
       config: cfg,
       positions: this.positions,
       handlerFor: (job) => this.entryHandler(job),
+      rawHandlerFor: (job) => this.rawEntryHandler(job),
       ready: (job) => this.ready(job),
       metrics: this.metrics,
       logger: opts.logger,
@@ -158,6 +159,17 @@ export class Agent {
       lim.take();
       p.process(e);
     };
+  }
+
+  /**
+   * The sink of a job for lines still in bytes: only when every stage of its pipeline can take them so and no
+   * `limits_config.readline_rate` applies (that path stays on entries).
+   */
+  private rawEntryHandler(job: string): ((e: RawEntry) => void) | undefined {
+    const p = this.pipelines.get(job)!;
+    if (this.limiter || !p.rawCapable) return undefined;
+    const out = (e: RawEntry) => this.fanOutRaw(e);
+    return (e) => p.processRaw(e, out);
   }
 
   /** Every active target per job (file targets, push receivers). */
@@ -216,30 +228,43 @@ export class Agent {
 
   /** Hand a pipeline's output to every client; the entry's own ticket reference passes to them. */
   private fanOut(e: LogEntry): void {
+    if (this.admitToClients(e)) for (const c of this.clients) c.handle(e);
+  }
+
+  /** `fanOut` for a line still in bytes: each client copies it into its batch now. */
+  private fanOutRaw(e: RawEntry): void {
+    if (this.admitToClients(e)) for (const c of this.clients) c.handleRaw(e);
+  }
+
+  /**
+   * Whether an entry goes to the clients (its stream within `max_streams`, some client configured): then its
+   * ticket is held once per client; otherwise it is released.
+   */
+  private admitToClients(e: LogEntry | RawEntry): boolean {
     const t = e.ticket;
-    const max = this.opts.config.limits_config.max_streams;
-    if (max > 0) {
-      let key = this.streamKeys.get(e.labels);
-      if (key === undefined) {
-        key = labelsString(e.labels);
-        this.streamKeys.set(e.labels, key);
-      }
-      if (!this.streams.has(key)) {
-        if (this.streams.size >= max) {
-          this.limitDrops.inc({ reason: 'max_streams' });
-          this.metrics.streamLimited.inc({ reason: 'max_streams' });
-          t?.release();
-          return;
-        }
-        this.streams.add(key);
-      }
-    }
-    if (this.clients.length === 0) {
+    if ((this.opts.config.limits_config.max_streams > 0 && !this.admitStream(e.labels)) || this.clients.length === 0) {
       t?.release();
-      return;
+      return false;
     }
     if (t) t.hold(this.clients.length - 1);
-    for (const c of this.clients) c.handle(e);
+    return true;
+  }
+
+  /** `limits_config.max_streams`: whether the labels' stream is known or still fits (counted when refused). */
+  private admitStream(labels: Record<string, string>): boolean {
+    let key = this.streamKeys.get(labels);
+    if (key === undefined) {
+      key = labelsString(labels);
+      this.streamKeys.set(labels, key);
+    }
+    if (this.streams.has(key)) return true;
+    if (this.streams.size >= this.opts.config.limits_config.max_streams) {
+      this.limitDrops.inc({ reason: 'max_streams' });
+      this.metrics.streamLimited.inc({ reason: 'max_streams' });
+      return false;
+    }
+    this.streams.add(key);
+    return true;
   }
 
   private backlog(): number {

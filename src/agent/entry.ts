@@ -17,6 +17,79 @@ export interface LogEntry {
   structuredMetadata?: Record<string, string>;
 }
 
+/**
+ * A line still as bytes (`buf[start..end)`, UTF-8), for pipelines whose every stage can work on bytes (`cri`,
+ * `labels`, `static_labels`...): no string and no object per line. One RawEntry is reused for every line of a
+ * reader, so a stage must not keep it; a stage that cannot take a line as bytes has the pipeline turn it into a
+ * `LogEntry` (`toLogEntry`) and run the rest on that. Extracted values are kept as byte ranges (or strings) and
+ * made into strings only when a stage asks for one.
+ */
+export class RawEntry {
+  labels: Record<string, string> = {};
+  ownLabels = false;
+  buf: Buffer = Buffer.alloc(0);
+  start = 0;
+  end = 0;
+  tsMs = 0;
+  tsNs = 0;
+  ticket: Ticket | undefined;
+  /** Extracted values: names, and each one's string or (if undefined) its byte range in `buf`. */
+  private readonly exNames: string[] = [];
+  private readonly exStrings: Array<string | undefined> = [];
+  private readonly exStarts: number[] = [];
+  private readonly exEnds: number[] = [];
+  private exCount = 0;
+
+  /** Point at a new line (extracted values cleared). */
+  reset(labels: Record<string, string>, buf: Buffer, start: number, end: number, tsMs: number, tsNs: number, ticket: Ticket | undefined): void {
+    this.labels = labels;
+    this.ownLabels = false;
+    this.buf = buf;
+    this.start = start;
+    this.end = end;
+    this.tsMs = tsMs;
+    this.tsNs = tsNs;
+    this.ticket = ticket;
+    this.exCount = 0;
+  }
+
+  /** Set an extracted value: a string, or the bytes `buf[start..end)`. */
+  extract(name: string, value: string | undefined, start = 0, end = 0): void {
+    let i = 0;
+    while (i < this.exCount && this.exNames[i] !== name) i++;
+    if (i === this.exCount) this.exCount++;
+    this.exNames[i] = name;
+    this.exStrings[i] = value;
+    this.exStarts[i] = start;
+    this.exEnds[i] = end;
+  }
+
+  /** An extracted value as a string, falling back to the label of that name (as `extractedValue` does). */
+  extractedString(name: string): string | undefined {
+    for (let i = 0; i < this.exCount; i++) {
+      if (this.exNames[i] === name) return this.exStrings[i] ?? this.buf.toString('utf8', this.exStarts[i], this.exEnds[i]);
+    }
+    return this.labels[name];
+  }
+
+  /** The same line as a `LogEntry` (its own object: stages may keep it). */
+  toLogEntry(): LogEntry {
+    const e: LogEntry = { labels: this.labels, ownLabels: this.ownLabels, line: this.buf.toString('utf8', this.start, this.end), tsMs: this.tsMs, tsNs: this.tsNs, ticket: this.ticket };
+    if (this.exCount > 0) {
+      const x: Record<string, unknown> = {};
+      for (let i = 0; i < this.exCount; i++) x[this.exNames[i]] = this.exStrings[i] ?? this.buf.toString('utf8', this.exStarts[i], this.exEnds[i]);
+      e.extracted = x;
+    }
+    return e;
+  }
+}
+
+/** What label-changing helpers need of an entry (a `LogEntry` or a `RawEntry`). */
+export interface Labelled {
+  labels: Record<string, string>;
+  ownLabels: boolean;
+}
+
 export function mutableLabels(e: LogEntry): Record<string, string> {
   if (!e.ownLabels) {
     e.labels = { ...e.labels };
@@ -94,7 +167,7 @@ const MAX_DERIVED = 1000;
  * stream keep sharing one labels object (so per-stream state and the client's stream key are found by identity,
  * without building a label string per entry).
  */
-export function deriveLabels(e: LogEntry, change: string, apply: (l: Record<string, string>) => void): void {
+export function deriveLabels(e: Labelled, change: string, apply: (l: Record<string, string>) => void): void {
   let m = derived.get(e.labels);
   if (!m) derived.set(e.labels, (m = new Map()));
   let d = m.get(change);
@@ -112,7 +185,7 @@ let memoName = '';
 let memoValue = '';
 let memoResult: Record<string, string> | undefined;
 
-export function setLabel(e: LogEntry, name: string, value: string): void {
+export function setLabel(e: Labelled, name: string, value: string): void {
   if (e.labels[name] === value) return;
   // Consecutive entries of one stream get the same change: skip the cache key.
   if (e.labels === memoBase && name === memoName && value === memoValue) {

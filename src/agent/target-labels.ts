@@ -1,4 +1,4 @@
-import { relabel, type CompiledRelabel } from '../metrics/index.js';
+import { relabel, type CompiledRelabel } from '../metrics/relabel/index.js';
 import { Labels } from '../model/index.js';
 
 /**

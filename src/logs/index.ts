@@ -13,4 +13,4 @@ export type { EntryBatch, IndexStats, LineFilterPushdown, LogQueryable, SelectRe
 export { decodePushBody, PushDecodeError, PushTooLargeError, UnsupportedContentEncodingError } from './adapters/index.js';
 export { parseStreamLabels, LabelsParseError } from './model/index.js';
 export type { PushRequest, PushStream } from './model/index.js';
-export { Template, type TemplateContext } from './logql/template.js';
+export { Template, type TemplateContext } from './logql/index.js';

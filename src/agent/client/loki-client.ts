@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import { compressSync } from 'snappy';
 import type { AgentMetrics } from '../agent-metrics.js';
 import type { PromtailClientConfig } from '../config/promtail-schema.js';
-import type { LogEntry, Ticket } from '../entry.js';
+import type { LogEntry, RawEntry, Ticket } from '../entry.js';
+import { BufferPool } from './buffer-pool.js';
 import { StreamBuffer, encodeStreams, labelsString } from './push-encoder.js';
 
 /** Promtail's reserved label: the tenant stage sets it, the client sends the entry as that tenant. */
@@ -41,6 +42,8 @@ export class LokiClient {
   private readonly host: string;
   private readonly headers: Record<string, string>;
   private readonly externalLabels: Record<string, string>;
+  /** Batch buffers for reuse: about two batches' worth. */
+  private readonly pool: BufferPool;
 
   constructor(
     private readonly cfg: PromtailClientConfig,
@@ -50,6 +53,7 @@ export class LokiClient {
     private readonly onSettled?: () => Promise<void>,
   ) {
     this.host = new URL(cfg.url).host;
+    this.pool = new BufferPool(Math.max(4 * 1024 * 1024, 2 * cfg.batchsize));
     this.externalLabels = cfg.external_labels;
     this.headers = { 'content-type': 'application/x-protobuf', 'user-agent': USER_AGENT, ...cfg.headers };
     const ba = cfg.basic_auth;
@@ -76,18 +80,30 @@ export class LokiClient {
 
   /** Take an entry (the caller already holds a ticket reference for this client). */
   handle(e: LogEntry): void {
-    let key = this.keyCache.get(e.labels);
+    this.streamFor(e.labels, e.line.length, e.ticket).append(e);
+  }
+
+  /** Take an entry whose line is still bytes (copied into the batch now; the caller holds a ticket reference). */
+  handleRaw(e: RawEntry): void {
+    this.streamFor(e.labels, e.end - e.start, e.ticket).appendBytes(e.tsMs, e.tsNs, e.buf, e.start, e.end);
+  }
+
+  /**
+   * The stream of the open batch (of the labels' tenant) that takes an entry of `size` bytes with this ticket: a
+   * full batch is queued first. Entries are encoded at once: a batch keeps bytes and tickets, not entries.
+   */
+  private streamFor(labels: Record<string, string>, size: number, tk: Ticket | undefined): StreamBuffer {
+    let key = this.keyCache.get(labels);
     let tenant = this.cfg.tenant_id;
-    const t = e.labels[TENANT_LABEL];
+    const t = labels[TENANT_LABEL];
     if (t !== undefined && t !== '') tenant = t;
     if (key === undefined) {
       const merged: Record<string, string> = { ...this.externalLabels };
-      for (const [k, v] of Object.entries(e.labels)) if (!k.startsWith('__')) merged[k] = v;
+      for (const [k, v] of Object.entries(labels)) if (!k.startsWith('__')) merged[k] = v;
       key = labelsString(merged);
-      this.keyCache.set(e.labels, key);
+      this.keyCache.set(labels, key);
     }
     let b = this.open.get(tenant);
-    const size = e.line.length;
     if (b && b.bytes > 0 && b.bytes + size > this.cfg.batchsize) {
       this.enqueue(b);
       b = undefined;
@@ -99,12 +115,9 @@ export class LokiClient {
     }
     let s = b.streams.get(key);
     if (!s) {
-      s = new StreamBuffer(key);
+      s = new StreamBuffer(key, this.pool);
       b.streams.set(key, s);
     }
-    // Encoded now: the batch keeps bytes and the ticket, not the entry, until it is acknowledged.
-    s.append(e);
-    const tk = e.ticket;
     if (tk) {
       const last = b.tickets.length - 1;
       if (last >= 0 && b.tickets[last] === tk) b.counts[last]++;
@@ -116,6 +129,7 @@ export class LokiClient {
     b.bytes += size;
     b.entries++;
     this.backlog += size;
+    return s;
   }
 
   private arm(): void {
@@ -153,7 +167,13 @@ export class LokiClient {
 
   private async sendWithRetries(b: Batch): Promise<void> {
     const streams = [...b.streams.values()];
-    const body = compressSync(encodeStreams(streams));
+    const raw = encodeStreams(streams, this.pool);
+    // From here the batch is one compressed body: the stream buffers and the uncompressed request go back to
+    // the pool (a batch is never held twice while it waits for Loki).
+    for (const s of streams) s.recycle();
+    b.streams.clear();
+    const body = compressSync(raw);
+    this.pool.release(Buffer.from(raw.buffer, raw.byteOffset, raw.buffer.byteLength - raw.byteOffset));
     this.metrics.encodedBytes.inc({ host: this.host }, body.length);
     const { min_period, max_period, max_retries } = this.cfg.backoff_config;
     let delay = min_period;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { fileSdConfigSchema, kubernetesSdConfigSchema, relabelConfigSchema } from '../../metrics/index.js';
+import { fileSdConfigSchema, kubernetesSdConfigSchema, relabelConfigSchema } from '../../metrics/promconfig/index.js';
 import { stageSchema } from '../pipeline/stage-config.js';
 import { goDuration } from './go-duration.js';
 

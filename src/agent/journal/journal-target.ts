@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Logger } from 'pino';
-import type { CompiledRelabel } from '../../metrics/index.js';
+import type { CompiledRelabel } from '../../metrics/relabel/index.js';
 import type { PromtailScrapeConfig } from '../config/promtail-schema.js';
 import { AckTracker, type LogEntry, type Ticket } from '../entry.js';
 import { CURSOR_PREFIX, type Positions } from '../positions/positions.js';

@@ -16,6 +16,13 @@ export function labelsStage(cfg: Record<string, string>): Stage {
   checkNames(pairs.map(([n]) => n), 'labels');
   return {
     name: 'labels',
+    processRaw(e) {
+      for (const [name, src] of pairs) {
+        const v = e.extractedString(src);
+        if (v !== undefined) setLabel(e, name, v);
+      }
+      return true;
+    },
     process(e, emit) {
       for (const [name, src] of pairs) {
         const v = valueToString(extractedValue(e, src));
@@ -31,6 +38,10 @@ export function staticLabelsStage(cfg: Record<string, string | null>): Stage {
   checkNames(pairs.map(([n]) => n), 'static_labels');
   return {
     name: 'static_labels',
+    processRaw(e) {
+      for (const [k, v] of pairs) setLabel(e, k, v);
+      return true;
+    },
     process(e, emit) {
       for (const [k, v] of pairs) setLabel(e, k, v);
       emit(e);

@@ -1,5 +1,5 @@
 import type { Counter } from 'prom-client';
-import { parseLogql } from '../../logs/index.js';
+import { parseLogql } from '../../logs/logql/index.js';
 import { compileAnchored, compileUnanchored, type Regex } from '../../model/index.js';
 import type { LogEntry } from '../entry.js';
 import { extractedValue, valueToString } from './extracted.js';

@@ -74,8 +74,7 @@ export interface TimeParser {
 export function compileTimeLayout(layout: string, location?: string): TimeParser {
   if (layout === 'Unix' || layout === 'UnixMs' || layout === 'UnixUs' || layout === 'UnixNs') return unixParser(layout);
   if (layout === 'RFC3339' || layout === 'RFC3339Nano') {
-    const general = compileTimeLayout('2006-01-02T15:04:05.999999999Z07:00');
-    return { parse: (s) => parseRfc3339(s) ?? general.parse(s) };
+    return { parse: (s) => parseRfc3339(s) ?? RFC3339_GENERAL.parse(s) };
   }
   const l = NAMED[layout] ?? layout;
   let src = '';
@@ -221,39 +220,47 @@ function unixParser(kind: string): TimeParser {
   };
 }
 
-let lastDayKey = '';
-let digits = '';
-/** The decimal digit at `i` of the string being parsed (a top-level function: no closure per call). */
-function d(i: number): number {
-  return digits.charCodeAt(i) - 48;
+/** The text being parsed: a string, or bytes `src[srcOff..)` (ASCII) — module state, so no closure per call. */
+let srcStr = '';
+let srcBuf: Uint8Array | undefined;
+let srcOff = 0;
+function code(i: number): number {
+  return srcBuf !== undefined ? srcBuf[srcOff + i] : srcStr.charCodeAt(i);
 }
+/** The decimal digit at `i` (NaN-free: a non-digit gives a value outside 0..9). */
+function d(i: number): number {
+  return code(i) - 48;
+}
+let lastDay = -1;
 let lastDayMs = 0;
+/** The result of the last successful `strictRfc3339` (no object per parse). */
+let parsedMs = 0;
+let parsedNs = 0;
 
-/** RFC 3339 without a regex (the docker and cri stages parse one per line): undefined when not in the strict form. */
-function parseRfc3339(s: string): ParsedTime | undefined {
-  digits = s;
-  const n = s.length;
-  if (n < 20 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return undefined;
-  const dayKey = s.slice(0, 10);
-  if (dayKey !== lastDayKey) {
-    const y = d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3);
-    const mo = d(5) * 10 + d(6);
-    const dd = d(8) * 10 + d(9);
-    if (!(y >= 0) || !(mo >= 1 && mo <= 12) || !(dd >= 1 && dd <= 31)) return undefined;
+/** RFC 3339 in the strict form (`YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`) of the source set above, `n` long. */
+function strictRfc3339(n: number): boolean {
+  if (n < 20 || code(4) !== 45 || code(7) !== 45 || code(10) !== 84 || code(13) !== 58 || code(16) !== 58) return false;
+  const y = d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3);
+  const mo = d(5) * 10 + d(6);
+  const dd = d(8) * 10 + d(9);
+  const day = y * 10000 + mo * 100 + dd;
+  if (day !== lastDay) {
+    if (!(y >= 0 && y <= 9999) || !(mo >= 1 && mo <= 12) || !(dd >= 1 && dd <= 31)) return false;
+    for (const k of [0, 1, 2, 3, 5, 6, 8, 9]) if (d(k) < 0 || d(k) > 9) return false;
     lastDayMs = Date.UTC(y, mo - 1, dd);
-    lastDayKey = dayKey;
+    lastDay = day;
   }
   const hh = d(11) * 10 + d(12);
   const mm = d(14) * 10 + d(15);
   const ss = d(17) * 10 + d(18);
-  if (!(hh >= 0 && hh <= 23) || !(mm >= 0 && mm <= 59) || !(ss >= 0 && ss <= 60)) return undefined;
+  if (!(hh >= 0 && hh <= 23) || !(mm >= 0 && mm <= 59) || !(ss >= 0 && ss <= 60)) return false;
   let i = 19;
   let frac = 0;
   let nd = 0;
-  if (s.charCodeAt(i) === 46) {
+  if (code(i) === 46) {
     i++;
     while (i < n) {
-      const c = s.charCodeAt(i) - 48;
+      const c = code(i) - 48;
       if (c < 0 || c > 9) break;
       if (nd < 9) {
         frac = frac * 10 + c;
@@ -261,16 +268,46 @@ function parseRfc3339(s: string): ParsedTime | undefined {
       }
       i++;
     }
-    if (nd === 0) return undefined;
+    if (nd === 0) return false;
     for (let k = nd; k < 9; k++) frac *= 10;
   }
   let offsetMin: number;
-  const z = s.charCodeAt(i);
+  const z = code(i);
   if (z === 90 && i + 1 === n) offsetMin = 0;
-  else if ((z === 43 || z === 45) && i + 6 === n && s.charCodeAt(i + 3) === 58) {
+  else if ((z === 43 || z === 45) && i + 6 === n && code(i + 3) === 58) {
     offsetMin = (d(i + 1) * 10 + d(i + 2)) * 60 + d(i + 4) * 10 + d(i + 5);
     if (z === 45) offsetMin = -offsetMin;
-  } else return undefined;
-  const ms = lastDayMs + ((hh * 60 + mm - offsetMin) * 60 + ss) * 1000 + Math.floor(frac / 1e6);
-  return { ms, ns: frac % 1e6 };
+  } else return false;
+  parsedMs = lastDayMs + ((hh * 60 + mm - offsetMin) * 60 + ss) * 1000 + Math.floor(frac / 1e6);
+  parsedNs = frac % 1e6;
+  return true;
 }
+
+/** RFC 3339 without a regex (the docker and cri stages parse one per line): undefined when not in the strict form. */
+function parseRfc3339(s: string): ParsedTime | undefined {
+  srcStr = s;
+  srcBuf = undefined;
+  return strictRfc3339(s.length) ? { ms: parsedMs, ns: parsedNs } : undefined;
+}
+
+/**
+ * RFC 3339 (Go's RFC3339Nano layout) from bytes `b[start..end)` without making a string: the strict form is parsed
+ * in place; anything else goes through the general layout parser. Undefined when it is no such time.
+ */
+export function parseRfc3339Bytes(b: Uint8Array, start: number, end: number): ParsedTime | undefined {
+  srcBuf = b;
+  srcOff = start;
+  const ok = strictRfc3339(end - start);
+  srcBuf = undefined;
+  if (ok) {
+    bytesResult.ms = parsedMs;
+    bytesResult.ns = parsedNs;
+    return bytesResult;
+  }
+  return RFC3339_GENERAL.parse(Buffer.from(b.buffer, b.byteOffset + start, end - start).toString('utf8'));
+}
+/** Reused by `parseRfc3339Bytes` (read at once by the caller). */
+const bytesResult: ParsedTime = { ms: 0, ns: 0 };
+
+/** Go's RFC3339Nano layout through the general layout parser (forms the strict fast path does not take). */
+const RFC3339_GENERAL = compileTimeLayout('2006-01-02T15:04:05.999999999Z07:00');

@@ -1,7 +1,7 @@
 import jmespath from 'jmespath';
 import { compileUnanchored, type Regex } from '../../model/index.js';
-import { setLabel, type LogEntry } from '../entry.js';
-import { compileTimeLayout } from './go-time.js';
+import { setLabel, type LogEntry, type RawEntry } from '../entry.js';
+import { compileTimeLayout, parseRfc3339Bytes } from './go-time.js';
 import { extractedValue, setExtracted, valueToString } from './extracted.js';
 import { dropEntry, type Emit, type Stage } from './pipeline.js';
 import type { StageConfig } from './stage-config.js';
@@ -48,6 +48,47 @@ export function dockerStage(): Stage {
 
 const CRI_RE = /^(\S+?) (stdout|stderr) (\S+?) ([\s\S]*)$/;
 
+function isSpaceByte(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
+
+/** Bytes `b[from..)` up to `end` start with `word`. */
+function bytesAre(b: Buffer, from: number, end: number, word: Uint8Array): boolean {
+  if (from + word.length > end) return false;
+  for (let i = 0; i < word.length; i++) if (b[from + i] !== word[i]) return false;
+  return true;
+}
+
+const STDOUT = Buffer.from('stdout ');
+const STDERR = Buffer.from('stderr ');
+
+/** Where CRI_RE's groups lie in bytes (the same match, without a string): set by `matchCriBytes`. */
+const cri = { timeEnd: 0, stream: '', flagsStart: 0, flagsEnd: 0, partial: false };
+
+/** `CRI_RE` on `b[start..end)`: the time up to the first space, `stdout|stderr`, the flags up to the next space. */
+function matchCriBytes(b: Buffer, start: number, end: number): boolean {
+  let i = start;
+  while (i < end && !isSpaceByte(b[i])) i++;
+  if (i === start || i >= end || b[i] !== 32) return false;
+  cri.timeEnd = i;
+  i++;
+  if (bytesAre(b, i, end, STDOUT)) cri.stream = 'stdout';
+  else if (bytesAre(b, i, end, STDERR)) cri.stream = 'stderr';
+  else return false;
+  i += 7;
+  const fs = i;
+  let partial = false;
+  while (i < end && !isSpaceByte(b[i])) {
+    if (b[i] === 80) partial = true; // 'P'
+    i++;
+  }
+  if (i === fs || i >= end || b[i] !== 32) return false;
+  cri.flagsStart = fs;
+  cri.flagsEnd = i;
+  cri.partial = partial;
+  return true;
+}
+
 /**
  * `cri`: `<time> <stream> <flags> <content>` → line `content`, label `stream`, timestamp `time`. Lines flagged `P`
  * (partial) are held per stream and joined with the following ones up to the `F` line (or `max_partial_lines`).
@@ -63,6 +104,24 @@ export function criStage(cfg: NonNullable<StageConfig['cri']>): Stage {
   };
   return {
     name: 'cri',
+    processRaw(e: RawEntry): boolean {
+      const b = e.buf;
+      if (!matchCriBytes(b, e.start, e.end)) return true; // not CRI: handed on unchanged
+      // Partial lines are held and joined as strings.
+      if (cri.partial || (held.size > 0 && held.has(e.labels))) return false;
+      const t = parseRfc3339Bytes(b, e.start, cri.timeEnd);
+      if (t) {
+        e.tsMs = t.ms;
+        e.tsNs = t.ns;
+      }
+      e.extract('time', undefined, e.start, cri.timeEnd);
+      e.extract('stream', cri.stream);
+      e.extract('flags', cri.flagsEnd - cri.flagsStart === 1 && b[cri.flagsStart] === 70 ? 'F' : undefined, cri.flagsStart, cri.flagsEnd);
+      e.extract('content', undefined, cri.flagsEnd + 1, e.end);
+      setLabel(e, 'stream', cri.stream);
+      e.start = cri.flagsEnd + 1;
+      return true;
+    },
     process(e, emit) {
       const m = CRI_RE.exec(e.line);
       if (!m) {

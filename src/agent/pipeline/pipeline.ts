@@ -1,4 +1,4 @@
-import type { LogEntry } from '../entry.js';
+import type { LogEntry, RawEntry } from '../entry.js';
 
 /** Where a stage hands an entry on. */
 export type Emit = (e: LogEntry) => void;
@@ -12,6 +12,12 @@ export type Emit = (e: LogEntry) => void;
 export interface Stage {
   readonly name: string;
   process(e: LogEntry, emit: Emit): void;
+  /**
+   * The same on a line still in bytes (a reused object: never kept). False when this line needs the string form
+   * (e.g. a CRI partial line to hold): then the stage must not have changed the entry, and the pipeline runs this
+   * stage and the rest on `e.toLogEntry()`.
+   */
+  processRaw?(e: RawEntry): boolean;
   /** Hand on whatever is held (at stop, or when `max_wait_time` passed). */
   flush?(emit: Emit, now: number): void;
 }
@@ -42,6 +48,23 @@ export class Pipeline {
 
   process(e: LogEntry): void {
     this.chain[0](e);
+  }
+
+  /** Every stage can take lines as bytes (`processRaw`): readers may hand lines on without making strings. */
+  get rawCapable(): boolean {
+    return this.stages.every((s) => s.processRaw !== undefined);
+  }
+
+  /** Run a line in bytes through the stages (only when `rawCapable`); `rawOut` receives it if it stays in bytes. */
+  processRaw(e: RawEntry, rawOut: (e: RawEntry) => void): void {
+    const stages = this.stages;
+    for (let i = 0; i < stages.length; i++) {
+      if (!stages[i].processRaw!(e)) {
+        this.chain[i](e.toLogEntry());
+        return;
+      }
+    }
+    rawOut(e);
   }
 
   /** Flush stages that hold entries (in order, so what one releases passes through the rest). */

@@ -1,4 +1,4 @@
-import { Template } from '../../logs/index.js';
+import { Template } from '../../logs/logql/index.js';
 import { compileUnanchored, type Regex } from '../../model/index.js';
 import type { LogEntry } from '../entry.js';
 import { extractedValue, setExtracted, valueToString } from './extracted.js';

@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
-import { LabelsParseError, PushDecodeError, PushTooLargeError, UnsupportedContentEncodingError, decodePushBody, parseStreamLabels, type PushStream } from '../../logs/index.js';
-import type { CompiledRelabel } from '../../metrics/index.js';
+import { PushDecodeError, PushTooLargeError, UnsupportedContentEncodingError, decodePushBody } from '../../logs/adapters/index.js';
+import { LabelsParseError, parseStreamLabels, type PushStream } from '../../logs/model/index.js';
+import type { CompiledRelabel } from '../../metrics/relabel/index.js';
 import type { Labels } from '../../model/index.js';
 import { createHttpServer, listen } from '../../server/index.js';
 import type { PromtailScrapeConfig } from '../config/promtail-schema.js';

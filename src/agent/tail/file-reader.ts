@@ -2,7 +2,7 @@ import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { AgentMetrics } from '../agent-metrics.js';
-import { AckTracker, type LogEntry, type Ticket } from '../entry.js';
+import { AckTracker, RawEntry, type LogEntry, type Ticket } from '../entry.js';
 import type { FileIdentity, Positions } from '../positions/positions.js';
 import { LineDecoder } from './line-decoder.js';
 
@@ -13,6 +13,11 @@ export interface FileReaderOptions {
   positions: Positions;
   /** Receives each line; takes over the entry's ticket reference. */
   handle: (e: LogEntry) => void;
+  /**
+   * Receives lines still in bytes instead (UTF-8 files), when the pipeline can take them so: one reused RawEntry,
+   * consumed before the call returns. Takes over the entry's ticket reference.
+   */
+  handleRaw?: (e: RawEntry) => void;
   /** Resolves when the clients can take more (backpressure); undefined when they can now. */
   ready: () => Promise<void> | undefined;
   pollMs: number;
@@ -71,6 +76,7 @@ export class FileReader {
   private missingPolls = 0;
   private finished = false;
   private readonly ticketBytes: number;
+  private readonly raw = new RawEntry();
 
   constructor(private readonly opts: FileReaderOptions) {
     this.bufSize = opts.readBufferBytes ?? 256 * 1024;
@@ -273,31 +279,37 @@ export class FileReader {
       }
       const start = g.offset;
       g.offset += n;
-      const lines = g.decoder.push(buf, n);
+      const raw = this.opts.handleRaw !== undefined && g.decoder.isUtf8;
+      const dec = g.decoder;
+      const count = raw ? dec.pushRanges(buf, n) : 0;
+      const lines = raw ? undefined : dec.push(buf, n);
+      const nLines = lines ? lines.length : count;
       g.tail = n >= TAIL_BYTES ? Buffer.from(buf.subarray(n - TAIL_BYTES, n)) : Buffer.concat([g.tail, buf.subarray(0, n)]).subarray(-TAIL_BYTES);
-      releaseBuffer(buf); // lines are decoded, a partial line copied
       this.opts.metrics.readBytes.inc({ path }, n);
-      const consumed = g.decoder.consumedThrough(n);
+      const consumed = dec.consumedThrough(n);
       if (consumed > 0) {
-        if (lines.length > 0) this.opts.metrics.readLines.inc({ path }, lines.length);
+        if (nLines > 0) this.opts.metrics.readLines.inc({ path }, nLines);
         // One ticket per `ticketBytes` of lines: a crash resends at most that much beyond what was acknowledged.
-        const ends = g.decoder.ends;
+        const ends = dec.ends;
         let i = 0;
-        while (i < lines.length) {
+        while (i < nLines) {
           let j = i;
-          while (j + 1 < lines.length && ends[j + 1] - (i === 0 ? 0 : ends[i - 1]) <= this.ticketBytes) j++;
-          const t = g.tracker.issue(start + (j === lines.length - 1 ? consumed : ends[j]));
-          for (let k = i; k <= j; k++) this.emit(lines[k], t);
+          while (j + 1 < nLines && ends[j + 1] - (i === 0 ? 0 : ends[i - 1]) <= this.ticketBytes) j++;
+          const t = g.tracker.issue(start + (j === nLines - 1 ? consumed : ends[j]));
+          if (lines) for (let k = i; k <= j; k++) this.emit(lines[k], t);
+          else for (let k = i; k <= j; k++) this.emitRaw(dec.lineBufs[k], dec.lineStarts[k], dec.lineEnds[k], t);
           t.release();
           i = j + 1;
         }
-        if (lines.length === 0) g.tracker.issue(start + consumed).release();
+        if (nLines === 0) g.tracker.issue(start + consumed).release();
       }
+      releaseBuffer(buf); // every line handed on (as strings or copied by the clients), a partial line copied
       if (n < buf.length) return;
     }
   }
 
-  private emit(line: string, t: Ticket): void {
+  /** The read time of the next line: now, or 1 ns after the previous line's if the clock has not moved on. */
+  private stamp(): void {
     let ms = Date.now();
     let ns = 0;
     if (ms <= this.lastMs) {
@@ -310,8 +322,19 @@ export class FileReader {
     }
     this.lastMs = ms;
     this.lastNs = ns;
+  }
+
+  private emitRaw(b: Buffer, start: number, end: number, t: Ticket): void {
+    this.stamp();
     t.hold();
-    this.opts.handle({ labels: this.opts.labels, ownLabels: false, line, tsMs: ms, tsNs: ns, ticket: t });
+    this.raw.reset(this.opts.labels, b, start, end, this.lastMs, this.lastNs, t);
+    this.opts.handleRaw!(this.raw);
+  }
+
+  private emit(line: string, t: Ticket): void {
+    this.stamp();
+    t.hold();
+    this.opts.handle({ labels: this.opts.labels, ownLabels: false, line, tsMs: this.lastMs, tsNs: this.lastNs, ticket: t });
   }
 
   private sleep(ms: number): Promise<void> {

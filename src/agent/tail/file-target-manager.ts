@@ -1,10 +1,11 @@
 import { hostname as osHostname } from 'node:os';
 import type { Logger } from 'pino';
-import { DiscoveryManager, compileRelabels, relabel, type CompiledRelabel, type DiscoveryManagerOptions, type TargetGroup } from '../../metrics/index.js';
+import { DiscoveryManager, type DiscoveryManagerOptions, type TargetGroup } from '../../metrics/discovery/index.js';
+import { compileRelabels, relabel, type CompiledRelabel } from '../../metrics/relabel/index.js';
 import { Labels } from '../../model/index.js';
 import type { AgentMetrics } from '../agent-metrics.js';
 import type { PromtailConfig, PromtailScrapeConfig } from '../config/promtail-schema.js';
-import type { LogEntry } from '../entry.js';
+import type { LogEntry, RawEntry } from '../entry.js';
 import type { Positions } from '../positions/positions.js';
 import { FileTarget } from './file-target.js';
 
@@ -23,6 +24,8 @@ export interface FileTargetManagerOptions {
   positions: Positions;
   /** The entry sink of a job (its pipeline). */
   handlerFor: (job: string) => (e: LogEntry) => void;
+  /** A job's sink for lines still in bytes, when its pipeline can take them so (utf-8 files only). */
+  rawHandlerFor?: (job: string) => ((e: RawEntry) => void) | undefined;
   /** Back-pressure for a job's readers: a promise to wait on, or undefined to go on. */
   ready: (job: string) => Promise<void> | undefined;
   metrics: AgentMetrics;
@@ -143,6 +146,7 @@ export class FileTargetManager {
         discoveredLabels: n.discovered,
         positions: this.opts.positions,
         handle: this.opts.handlerFor(job),
+        handleRaw: this.opts.rawHandlerFor?.(job),
         ready: () => this.opts.ready(job),
         pollMs: this.opts.config.global.file_watch_config.min_poll_frequency,
         encoding: j.config.encoding,

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { AgentMetrics } from '../agent-metrics.js';
-import type { LogEntry } from '../entry.js';
+import type { LogEntry, RawEntry } from '../entry.js';
 import type { Positions } from '../positions/positions.js';
 import { isCompressedFile } from './compressed.js';
 import { FileReader } from './file-reader.js';
@@ -14,6 +14,7 @@ export interface FileTargetOptions {
   discoveredLabels: Record<string, string>;
   positions: Positions;
   handle: (e: LogEntry) => void;
+  handleRaw?: (e: RawEntry) => void;
   ready: () => Promise<void> | undefined;
   pollMs: number;
   encoding?: string;
@@ -57,6 +58,7 @@ export class FileTarget {
         labels,
         positions: this.opts.positions,
         handle: this.opts.handle,
+        handleRaw: this.opts.handleRaw,
         ready: this.opts.ready,
         pollMs: this.opts.pollMs,
         encoding: this.opts.encoding,

@@ -12,8 +12,13 @@ export class LineDecoder {
   private skipping = false;
   private lastNl = -1;
   droppedLongLines = 0;
-  /** For each line returned by the last `push`, the chunk offset just past its newline. */
+  /** For each line of the last `push`/`pushRanges`, the chunk offset just past its newline. */
   readonly ends: number[] = [];
+  /** The lines of the last `pushRanges` (see there). */
+  readonly lineBufs: Buffer[] = [];
+  readonly lineStarts: number[] = [];
+  readonly lineEnds: number[] = [];
+  private count = 0;
   truncatedLongLines = 0;
   private readonly decoder: TextDecoder | undefined;
   private readonly utf8: boolean;
@@ -32,11 +37,20 @@ export class LineDecoder {
     this.wide = resolved === 'utf-16le' ? 1 : resolved === 'utf-16be' ? 2 : 0;
   }
 
-  private decode(b: Buffer, start: number, end: number): string {
+  /** `end` without a trailing `\r` of the line `b[start..end)`. */
+  private withoutCR(b: Buffer, start: number, end: number): number {
     const unit = this.wide === 0 ? 1 : 2;
-    if (end - start >= unit && this.isCR(b, end - unit)) end -= unit;
+    return end - start >= unit && this.isCR(b, end - unit) ? end - unit : end;
+  }
+
+  private text(b: Buffer, start: number, end: number): string {
     if (this.utf8) return b.toString('utf8', start, end);
     return this.decoder!.decode(b.subarray(start, end));
+  }
+
+  /** Lines are UTF-8: `lineBufs` ranges can be shipped as they are, without decoding. */
+  get isUtf8(): boolean {
+    return this.utf8;
   }
 
   private isCR(b: Buffer, i: number): boolean {
@@ -56,12 +70,23 @@ export class LineDecoder {
     return -1;
   }
 
-  /** Lines completed by `b[0..n)`. */
+  /** Lines completed by `b[0..n)`, as strings. */
   push(b: Buffer, n: number): string[] {
-    const out: string[] = [];
+    const count = this.pushRanges(b, n);
+    const out = new Array<string>(count);
+    for (let i = 0; i < count; i++) out[i] = this.text(this.lineBufs[i], this.lineStarts[i], this.lineEnds[i]);
+    return out;
+  }
+
+  /**
+   * Lines completed by `b[0..n)`, as byte ranges (no string made): line `i` is `lineBufs[i][lineStarts[i]..
+   * lineEnds[i])` — in `b` itself unless it was joined from earlier chunks — and `ends[i]` is the chunk offset just
+   * past its newline. Valid until the next call (and `b` until it is reused). Returns the number of lines.
+   */
+  pushRanges(b: Buffer, n: number): number {
     let start = 0;
     this.lastNl = -1;
-    this.ends.length = 0;
+    this.count = 0;
     for (;;) {
       const nl = this.findNl(b, start, n);
       if (nl < 0) break;
@@ -70,15 +95,11 @@ export class LineDecoder {
       if (this.skipping) {
         this.skipping = false;
       } else if (this.partBytes > 0) {
-        const len = this.partBytes + (lineEnd - start);
-        if (len > this.maxBytes) this.overLong(out, Buffer.concat([...this.parts, b.subarray(start, lineEnd)]));
-        else {
-          const whole = Buffer.concat([...this.parts, b.subarray(start, lineEnd)]);
-          out.push(this.decode(whole, 0, whole.length));
-        }
-      } else if (lineEnd - start > this.maxBytes) this.overLong(out, b.subarray(start, lineEnd));
-      else out.push(this.decode(b, start, lineEnd));
-      while (this.ends.length < out.length) this.ends.push(nl + 1);
+        const whole = Buffer.concat([...this.parts, b.subarray(start, lineEnd)]);
+        if (whole.length > this.maxBytes) this.overLong(whole, 0, whole.length, nl + 1);
+        else this.add(whole, 0, whole.length, nl + 1);
+      } else if (lineEnd - start > this.maxBytes) this.overLong(b, start, lineEnd, nl + 1);
+      else this.add(b, start, lineEnd, nl + 1);
       this.parts = [];
       this.partBytes = 0;
       start = nl + 1;
@@ -86,8 +107,8 @@ export class LineDecoder {
     if (start < n && !this.skipping) {
       if (this.partBytes + (n - start) > this.maxBytes) {
         // Too long to hold: settle it now, skip the rest until its newline.
-        this.overLong(out, Buffer.concat([...this.parts, b.subarray(start, n)]));
-        while (this.ends.length < out.length) this.ends.push(n);
+        const whole = Buffer.concat([...this.parts, b.subarray(start, n)]);
+        this.overLong(whole, 0, whole.length, n);
         this.parts = [];
         this.partBytes = 0;
         this.skipping = true;
@@ -96,13 +117,21 @@ export class LineDecoder {
         this.partBytes += n - start;
       }
     }
-    return out;
+    return this.count;
   }
 
-  private overLong(out: string[], whole: Buffer): void {
+  private add(b: Buffer, start: number, end: number, nlEnd: number): void {
+    const i = this.count++;
+    this.lineBufs[i] = b;
+    this.lineStarts[i] = start;
+    this.lineEnds[i] = this.withoutCR(b, start, end);
+    this.ends[i] = nlEnd;
+  }
+
+  private overLong(b: Buffer, start: number, end: number, nlEnd: number): void {
     if (this.truncate) {
       this.truncatedLongLines++;
-      out.push(this.decode(whole, 0, Math.min(whole.length, this.maxBytes)));
+      this.add(b, start, Math.min(end, start + this.maxBytes), nlEnd);
     } else this.droppedLongLines++;
   }
 
@@ -121,6 +150,6 @@ export class LineDecoder {
     const whole = Buffer.concat(this.parts);
     this.parts = [];
     this.partBytes = 0;
-    return this.decode(whole, 0, whole.length);
+    return this.text(whole, 0, this.withoutCR(whole, 0, whole.length));
   }
 }

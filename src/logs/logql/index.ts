@@ -4,5 +4,5 @@ export { LogqlEngine, type InstantQueryParams, type LogqlEngineOptions, type Ran
 export { LogqlEvalError, QueryTimeoutError, SeriesLimitError } from './errors.js';
 export { LogqlParseError, parseLogql } from './parser.js';
 export { Pipeline, labelsOf, type PipelineEntry } from './pipeline.js';
-export { TemplateError } from './template.js';
+export { Template, TemplateError, type TemplateContext } from './template.js';
 export type { LogqlResult, QueryStats, Sample, StreamResult } from './vector.js';
