@@ -99,7 +99,7 @@ describe.runIf(enabled)('UI end to end in Chromium against sightline --target al
     // the Prometheus section, fed through the datasource proxy
     await page.click('[data-testid=nav-prometheus-status]');
     await page.waitForURL(/\/prometheus\/status$/);
-    expect(await crumbs()).toEqual(['Home', 'Prometheus', 'Status']);
+    expect(await crumbs()).toEqual(['Home', 'Prometheus', 'Runtime & build info']);
     await expect.poll(() => page.locator('[data-testid=buildinfo]').textContent(), { timeout: 10_000 }).toContain('version');
     await page.click('[data-testid=nav-prometheus-targets]');
     await page.waitForURL(/\/prometheus\/targets$/);
@@ -109,7 +109,7 @@ describe.runIf(enabled)('UI end to end in Chromium against sightline --target al
     // back/forward and reload keep the page
     await page.goBack();
     await page.waitForURL(/\/prometheus\/status$/);
-    await expect.poll(crumbs).toEqual(['Home', 'Prometheus', 'Status']);
+    await expect.poll(crumbs).toEqual(['Home', 'Prometheus', 'Runtime & build info']);
     await page.goForward();
     await page.waitForURL(/\/prometheus\/targets$/);
     await page.reload();
@@ -118,7 +118,7 @@ describe.runIf(enabled)('UI end to end in Chromium against sightline --target al
     // a breadcrumb leads to the section's landing page, which lists its pages
     await page.click('[data-testid=breadcrumbs] a:text-is("Prometheus")');
     await page.waitForURL(/\/prometheus$/);
-    expect(await page.locator('[data-testid=section-cards] a').allTextContents()).toEqual(['Targets', 'Rules', 'Alerts', 'Status']);
+    expect(await page.locator('[data-testid=section-cards] a').allTextContents()).toEqual(['Targets', 'Service discovery', 'Rules', 'Alerts', 'Configuration', 'Flags', 'TSDB status', 'Runtime & build info']);
     // the other sections
     await page.click('[data-testid=nav-users]');
     await expect.poll(() => page.locator('[data-testid=user-list] td').first().textContent(), { timeout: 10_000 }).toBe('admin');
