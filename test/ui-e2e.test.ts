@@ -450,6 +450,47 @@ describe.runIf(enabled)('UI end to end in Chromium against sightline --target al
     await shot('span-logs');
   });
 
+  it('draws only the waterfall rows in view for a 1,500-span trace, the others as spacers; scrolling brings them in', async () => {
+    const SPANS = 1500;
+    const traceId = 'b16b16b16b16b16b16b16b16b16b16b1';
+    const t0 = BigInt(Date.now() - 30_000) * 1_000_000n;
+    const id = (i: number) => (i + 1).toString(16).padStart(16, '0');
+    const spans = Array.from({ length: SPANS }, (_, i) => ({
+      traceId,
+      spanId: id(i),
+      ...(i === 0 ? {} : { parentSpanId: id(Math.floor((i - 1) / 4)) }),
+      name: `step-${i}`,
+      kind: 1,
+      startTimeUnixNano: String(t0 + BigInt(i) * 1_000_000n),
+      endTimeUnixNano: String(t0 + BigInt(i) * 1_000_000n + 500_000n),
+    }));
+    const r = await fetch(`${otlpHttp}/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'big' } }] }, scopeSpans: [{ scope: { name: 'e2e' }, spans }] }] }),
+    });
+    expect(r.status).toBe(200);
+    await page.goto(`${base}/explore?ds=tempo&expr=${traceId}&from=now-15m&to=now`);
+    const waterfall = page.locator('[data-testid=trace-waterfall]');
+    await expect.poll(() => waterfall.getAttribute('data-rows'), { timeout: 15_000 }).toBe(String(SPANS));
+    const rows = page.locator('[data-testid=span-row]');
+    const drawn = await rows.count();
+    expect(drawn).toBeGreaterThan(10);
+    expect(drawn).toBeLessThan(200);
+    // the page is as tall as every row: the spacers stand for the rows not drawn
+    const listHeight = await page.locator('[data-testid=wf-rows]').evaluate((el) => el.getBoundingClientRect().height);
+    expect(listHeight).toBeGreaterThanOrEqual(SPANS * 26);
+    // the last row comes in when scrolled to the end (tree order: the last span is a leaf of the last branch)
+    await page.evaluate('window.scrollTo(0, document.documentElement.scrollHeight)');
+    await expect.poll(() => rows.last().getAttribute('data-row-index')).toBe(String(SPANS - 1));
+    expect(await rows.count()).toBeLessThan(200);
+    expect(await rows.first().getAttribute('data-row-index')).not.toBe('0');
+    // a span selected down there opens its details in place
+    await rows.last().click();
+    await expect.poll(() => page.locator('[data-testid=span-details]').count()).toBe(1);
+    expect(await page.locator('[data-testid=span-details]').textContent()).toContain('step-');
+  });
+
   it('tails logs live over the tail WebSocket as pino-loki pushes them', async () => {
     await page.goto(`${base}/explore?ds=loki&expr=${encodeURIComponent(`{app="shop"}`)}&from=now-15m&to=now`);
     await page.click('[data-testid=live-tail]');
