@@ -8,6 +8,10 @@
  * query engine's.
  *
  *   npm run bench -- ui
+ *   SIGHTLINE_UI_BENCH_ONLY=trace npm run bench -- ui   (sections: routes, tti, graph, logs, trace)
+ *
+ * The waterfall's figures include the page's main-thread task time (CDP `Performance.getMetrics` TaskDuration), which
+ * a loaded machine distorts less than wall-clock latency.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
@@ -47,6 +51,9 @@ function bigTrace(): unknown {
   }
   return { batches };
 }
+
+const ONLY = (process.env.SIGHTLINE_UI_BENCH_ONLY ?? '').split(',').filter(Boolean);
+const want = (section: string) => ONLY.length === 0 || ONLY.includes(section);
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -123,7 +130,7 @@ const ROUTES: [string, string, string][] = [
   ['alerting', '/alerting/list', '[data-testid=breadcrumbs]'],
   ['targets', '/prometheus/targets', '[data-testid=breadcrumbs]'],
 ];
-for (const [route, path, ready] of ROUTES) {
+for (const [route, path, ready] of want('routes') ? ROUTES : []) {
   await clearCache();
   const files = new Set<string>();
   const onResponse = (r: { url(): string }) => {
@@ -145,7 +152,7 @@ for (const [route, path, ready] of ROUTES) {
 }
 
 // Time to interactive of Home (health list drawn) and Explore (graph drawn): first load with an empty cache, then cached.
-for (const [name, path, ready] of [ROUTES[1]!, ROUTES[2]!]) {
+for (const [name, path, ready] of want('tti') ? [ROUTES[1]!, ROUTES[2]!] : []) {
   const cold: number[] = [];
   const warm: number[] = [];
   for (let i = 0; i < 4; i++) {
@@ -159,6 +166,18 @@ for (const [name, path, ready] of [ROUTES[1]!, ROUTES[2]!]) {
     }
   }
   console.log(JSON.stringify({ bench: 'ui', figure: `${name}_time_to_interactive_ms`, first_load_median: Math.round(median(cold)), cached_median: Math.round(median(warm)), runs: cold.length }));
+}
+
+/**
+ * Poll the JS expression `expr` in the page until it is truthy (every 20 ms). Not `page.waitForFunction`: it evaluates
+ * its string with `eval`, which the UI's Content-Security-Policy (`script-src 'self'`) refuses.
+ */
+async function waitUntil(expr: string, _arg?: undefined, opts: { timeout?: number; polling?: number } = {}): Promise<void> {
+  const end = Date.now() + (opts.timeout ?? 30_000);
+  while (!(await page.evaluate(expr))) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${expr}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 /** Click the element `element` (a JS expression) and time until `done` holds and the next frame is painted. */
@@ -175,67 +194,80 @@ async function clickLatency(element: string, done: string): Promise<number> {
 
 // Time to interactive Explore: navigation start until the graph of a small query is drawn (warm cache after run 1).
 const tti: number[] = [];
-for (let i = 0; i < 6; i++) {
+for (let i = 0; i < (want('tti') ? 6 : 0); i++) {
   await page.goto(`${base}/explore?ds=synth&expr=small&from=now-1h&to=now`);
   await page.waitForSelector('[data-testid=graph-legend] li');
   const ms = (await page.evaluate(`performance.getEntriesByName('sightline:graph-drawn')[0].startTime`)) as number;
   tti.push(ms);
 }
-console.log(JSON.stringify({ bench: 'ui', figure: 'explore_time_to_graph_ms', cold: Math.round(tti[0]), warm_median: Math.round(median(tti.slice(1))) }));
+if (tti.length) console.log(JSON.stringify({ bench: 'ui', figure: 'explore_time_to_graph_ms', cold: Math.round(tti[0]), warm_median: Math.round(median(tti.slice(1))) }));
 
 // 500 series × 1,000 points: fetch + parse, then draw.
 const total: number[] = [];
 const draw: number[] = [];
-for (let i = 0; i < 4; i++) {
+for (let i = 0; i < (want('graph') ? 4 : 0); i++) {
   await page.goto(`${base}/explore?ds=synth&expr=small&from=now-1h&to=now`);
   await page.waitForSelector('[data-testid=graph-legend] li');
   await page.evaluate(`performance.clearMarks()`);
   const t0 = (await page.evaluate('performance.now()')) as number;
   await page.evaluate(`history.pushState(null, '', '/explore?ds=synth&expr=big&step=1s&from=now-999s&to=now'); window.dispatchEvent(new Event('sightline:navigate'))`);
-  await page.waitForFunction(`document.querySelectorAll('[data-testid=graph-legend] li').length === ${SERIES} && performance.getEntriesByName('sightline:graph-drawn').length > 0`, undefined, { timeout: 60_000 });
+  await waitUntil(`document.querySelectorAll('[data-testid=graph-legend] li').length === ${SERIES} && performance.getEntriesByName('sightline:graph-drawn').length > 0`, undefined, { timeout: 60_000 });
   const m = (await page.evaluate(`(() => { const q = performance.getEntriesByName('sightline:query-done')[0]; const g = performance.getEntriesByName('sightline:graph-drawn')[0]; return { q: q.startTime, g: g.startTime, pts: g.detail.points, draws: performance.getEntriesByName('sightline:graph-drawn').length }; })()`)) as { q: number; g: number; pts: number; draws: number };
   if (m.draws !== 1) throw new Error(`graph drawn ${m.draws} times for one result`);
   if (m.pts !== POINTS) throw new Error(`expected ${POINTS} points, got ${m.pts}`);
   total.push(m.g - t0);
   draw.push(m.g - m.q);
 }
-console.log(JSON.stringify({ bench: 'ui', figure: 'graph_500x1000_ms', fetch_parse_draw_median: Math.round(median(total)), draw_after_data_median: Math.round(median(draw)), runs: total.length }));
+if (total.length) console.log(JSON.stringify({ bench: 'ui', figure: 'graph_500x1000_ms', fetch_parse_draw_median: Math.round(median(total)), draw_after_data_median: Math.round(median(draw)), runs: total.length }));
 
 // A log view of 5,000 lines: navigation until all rows are in the page.
 const logs: number[] = [];
-for (let i = 0; i < 4; i++) {
+for (let i = 0; i < (want('logs') ? 4 : 0); i++) {
   await page.goto(`${base}/explore?ds=synth-loki&expr=${encodeURIComponent('{app="bench"}')}&from=now-1h&to=now`);
-  await page.waitForFunction(`document.querySelectorAll('[data-testid=log-rows] li').length === 5000`, undefined, { timeout: 60_000 });
+  await waitUntil(`document.querySelectorAll('[data-testid=log-rows] li').length === 5000`, undefined, { timeout: 60_000 });
   logs.push((await page.evaluate('performance.now()')) as number);
 }
-console.log(JSON.stringify({ bench: 'ui', figure: 'logs_5000_lines_ms', navigation_to_rows_median: Math.round(median(logs)), runs: logs.length }));
+if (logs.length) console.log(JSON.stringify({ bench: 'ui', figure: 'logs_5000_lines_ms', navigation_to_rows_median: Math.round(median(logs)), runs: logs.length }));
 
 // Log view, 5,000 lines: expanding a line's details and wrapping all lines.
 const expand: number[] = [];
 const wrap: number[] = [];
-for (let i = 0; i < 4; i++) {
+for (let i = 0; i < (want('logs') ? 4 : 0); i++) {
   await page.goto(`${base}/explore?ds=synth-loki&expr=${encodeURIComponent('{app="bench"}')}&from=now-1h&to=now`);
-  await page.waitForFunction(`document.querySelectorAll('[data-testid=log-rows] li').length === 5000`, undefined, { timeout: 60_000 });
+  await waitUntil(`document.querySelectorAll('[data-testid=log-rows] li').length === 5000`, undefined, { timeout: 60_000 });
   expand.push(await clickLatency(`document.querySelector('[data-testid=log-rows] li:nth-child(2500) .log-main')`, `document.querySelector('.log-details')`));
   wrap.push(await clickLatency(`document.querySelector('label:has(input[type=checkbox]) input[type=checkbox]')`, `document.querySelector('.log-rows.wrap')`));
 }
-console.log(JSON.stringify({ bench: 'ui', figure: 'logs_5000_interaction_ms', expand_line_median: Math.round(median(expand)), wrap_lines_median: Math.round(median(wrap)), runs: expand.length }));
+if (expand.length) console.log(JSON.stringify({ bench: 'ui', figure: 'logs_5000_interaction_ms', expand_line_median: Math.round(median(expand)), wrap_lines_median: Math.round(median(wrap)), runs: expand.length }));
 
-// Trace waterfall, 5,000 spans: navigation until every row is drawn, then collapse the root, expand it, select a span.
+// Trace waterfall, 5,000 spans: navigation until the waterfall is drawn, then collapse the root, expand it, scroll to
+// the middle and select a span there. The conditions hold for a waterfall that draws every row and for one that draws
+// only the rows in view (`data-rows` is its row count).
+const rowsShown = `(document.querySelector('[data-testid=trace-waterfall]')?.dataset.rows ?? String(document.querySelectorAll('[data-testid=span-row]').length))`;
+const taskSeconds = async () => ((await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration')?.value ?? 0);
 const load: number[] = [];
 const collapse: number[] = [];
 const reopen: number[] = [];
 const select: number[] = [];
-for (let i = 0; i < 4; i++) {
+const task: number[] = [];
+if (want('trace')) await cdp.send('Performance.enable');
+for (let i = 0; i < (want('trace') ? 4 : 0); i++) {
+  await page.goto('about:blank');
+  const cpu0 = await taskSeconds();
   const t0 = Date.now();
   await page.goto(`${base}/explore?ds=synth-tempo&expr=${TRACE_ID}&from=now-1h&to=now`);
-  await page.waitForFunction(`document.querySelectorAll('[data-testid=span-row]').length === ${TRACE_SPANS}`, undefined, { timeout: 60_000, polling: 50 });
+  await waitUntil(`document.querySelector('[data-testid=span-row]') && ${rowsShown} === '${TRACE_SPANS}'`, undefined, { timeout: 60_000, polling: 50 });
   load.push(Date.now() - t0);
   collapse.push(await clickLatency(`document.querySelector('[data-testid=span-toggle]')`, `document.querySelectorAll('[data-testid=span-row]').length === 1`));
-  reopen.push(await clickLatency(`document.querySelector('[data-testid=span-toggle]')`, `document.querySelectorAll('[data-testid=span-row]').length === ${TRACE_SPANS}`));
-  select.push(await clickLatency(`document.querySelectorAll('[data-testid=span-row]')[2499]`, `document.querySelector('[data-testid=span-details]')`));
+  reopen.push(await clickLatency(`document.querySelector('[data-testid=span-toggle]')`, `${rowsShown} === '${TRACE_SPANS}' && document.querySelectorAll('[data-testid=span-row]').length > 1`));
+  // the 2,500th row scrolled into view (the page scrolls), then selected
+  await page.evaluate(`(() => { const r = document.querySelectorAll('[data-testid=span-row]'); const h = r[1].getBoundingClientRect().top - r[0].getBoundingClientRect().top; scrollTo(0, r[0].getBoundingClientRect().top + scrollY + 2499 * h - 300); })()`);
+  const row2500 = `(document.querySelector('[data-testid=span-row][data-row-index="2499"]') ?? (document.querySelector('[data-testid=span-row][data-row-index]') ? null : document.querySelectorAll('[data-testid=span-row]')[2499]))`;
+  await waitUntil(`!!${row2500}`, undefined, { timeout: 10_000, polling: 50 });
+  select.push(await clickLatency(row2500, `document.querySelector('[data-testid=span-details]')`));
+  task.push((await taskSeconds()) - cpu0);
 }
-console.log(JSON.stringify({ bench: 'ui', figure: 'trace_5000_spans_ms', navigation_to_rows_median: Math.round(median(load)), collapse_root_median: Math.round(median(collapse)), expand_root_median: Math.round(median(reopen)), select_span_median: Math.round(median(select)), runs: load.length }));
+if (load.length) console.log(JSON.stringify({ bench: 'ui', figure: 'trace_5000_spans_ms', navigation_to_rows_median: Math.round(median(load)), collapse_root_median: Math.round(median(collapse)), expand_root_median: Math.round(median(reopen)), select_span_median: Math.round(median(select)), main_thread_task_ms_median: Math.round(median(task) * 1000), runs: load.length }));
 
 await close();
 upstream.close();

@@ -57,11 +57,19 @@ export function allInOneConfig(webDir: string, opts: { selfScrapeInterval?: stri
   ].join('\n');
 }
 
-/** `sightline --target all` with `allInOneConfig`, the admin password set; resolves with its ports once all listen. */
-export async function startAllInOne(webDir: string, adminPassword: string, opts: Parameters<typeof allInOneConfig>[1] = {}): Promise<{ sightline: SpawnedSightline; ports: Record<string, number> }> {
+/**
+ * `sightline --target all` with `allInOneConfig`, the admin password set, and `prometheusConfig` (when given) as its
+ * `--prometheus.config` file; resolves with its ports once all listen.
+ */
+export async function startAllInOne(webDir: string, adminPassword: string, opts: Parameters<typeof allInOneConfig>[1] & { prometheusConfig?: string } = {}): Promise<{ sightline: SpawnedSightline; ports: Record<string, number> }> {
   const dir = tempDir();
   writeFileSync(join(dir, 'sightline.yaml'), allInOneConfig(webDir, opts));
-  const sightline = spawnSightline(['--target', 'all', '--config.file', join(dir, 'sightline.yaml'), '--data-dir', join(dir, 'data')], { GF_SECURITY_ADMIN_PASSWORD: adminPassword });
+  const args = ['--target', 'all', '--config.file', join(dir, 'sightline.yaml'), '--data-dir', join(dir, 'data')];
+  if (opts.prometheusConfig !== undefined) {
+    writeFileSync(join(dir, 'prometheus.yml'), opts.prometheusConfig);
+    args.push('--prometheus.config', join(dir, 'prometheus.yml'));
+  }
+  const sightline = spawnSightline(args, { GF_SECURITY_ADMIN_PASSWORD: adminPassword });
   const ports = await startedPorts(sightline, 40_000).catch((e: Error) => {
     throw new Error(`${e.message}\n${sightline.stderr()}`);
   });

@@ -99,7 +99,7 @@ describe.runIf(enabled)('UI end to end in Chromium against sightline --target al
     // the Prometheus section, fed through the datasource proxy
     await page.click('[data-testid=nav-prometheus-status]');
     await page.waitForURL(/\/prometheus\/status$/);
-    expect(await crumbs()).toEqual(['Home', 'Prometheus', 'Status']);
+    expect(await crumbs()).toEqual(['Home', 'Prometheus', 'Runtime & build info']);
     await expect.poll(() => page.locator('[data-testid=buildinfo]').textContent(), { timeout: 10_000 }).toContain('version');
     await page.click('[data-testid=nav-prometheus-targets]');
     await page.waitForURL(/\/prometheus\/targets$/);
@@ -109,7 +109,7 @@ describe.runIf(enabled)('UI end to end in Chromium against sightline --target al
     // back/forward and reload keep the page
     await page.goBack();
     await page.waitForURL(/\/prometheus\/status$/);
-    await expect.poll(crumbs).toEqual(['Home', 'Prometheus', 'Status']);
+    await expect.poll(crumbs).toEqual(['Home', 'Prometheus', 'Runtime & build info']);
     await page.goForward();
     await page.waitForURL(/\/prometheus\/targets$/);
     await page.reload();
@@ -118,7 +118,7 @@ describe.runIf(enabled)('UI end to end in Chromium against sightline --target al
     // a breadcrumb leads to the section's landing page, which lists its pages
     await page.click('[data-testid=breadcrumbs] a:text-is("Prometheus")');
     await page.waitForURL(/\/prometheus$/);
-    expect(await page.locator('[data-testid=section-cards] a').allTextContents()).toEqual(['Targets', 'Rules', 'Alerts', 'Status']);
+    expect(await page.locator('[data-testid=section-cards] a').allTextContents()).toEqual(['Targets', 'Service discovery', 'Rules', 'Alerts', 'Configuration', 'Flags', 'TSDB status', 'Runtime & build info']);
     // the other sections
     await page.click('[data-testid=nav-users]');
     await expect.poll(() => page.locator('[data-testid=user-list] td').first().textContent(), { timeout: 10_000 }).toBe('admin');
@@ -450,6 +450,47 @@ describe.runIf(enabled)('UI end to end in Chromium against sightline --target al
     await shot('span-logs');
   });
 
+  it('draws only the waterfall rows in view for a 1,500-span trace, the others as spacers; scrolling brings them in', async () => {
+    const SPANS = 1500;
+    const traceId = 'b16b16b16b16b16b16b16b16b16b16b1';
+    const t0 = BigInt(Date.now() - 30_000) * 1_000_000n;
+    const id = (i: number) => (i + 1).toString(16).padStart(16, '0');
+    const spans = Array.from({ length: SPANS }, (_, i) => ({
+      traceId,
+      spanId: id(i),
+      ...(i === 0 ? {} : { parentSpanId: id(Math.floor((i - 1) / 4)) }),
+      name: `step-${i}`,
+      kind: 1,
+      startTimeUnixNano: String(t0 + BigInt(i) * 1_000_000n),
+      endTimeUnixNano: String(t0 + BigInt(i) * 1_000_000n + 500_000n),
+    }));
+    const r = await fetch(`${otlpHttp}/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'big' } }] }, scopeSpans: [{ scope: { name: 'e2e' }, spans }] }] }),
+    });
+    expect(r.status).toBe(200);
+    await page.goto(`${base}/explore?ds=tempo&expr=${traceId}&from=now-15m&to=now`);
+    const waterfall = page.locator('[data-testid=trace-waterfall]');
+    await expect.poll(() => waterfall.getAttribute('data-rows'), { timeout: 15_000 }).toBe(String(SPANS));
+    const rows = page.locator('[data-testid=span-row]');
+    const drawn = await rows.count();
+    expect(drawn).toBeGreaterThan(10);
+    expect(drawn).toBeLessThan(200);
+    // the page is as tall as every row: the spacers stand for the rows not drawn
+    const listHeight = await page.locator('[data-testid=wf-rows]').evaluate((el) => el.getBoundingClientRect().height);
+    expect(listHeight).toBeGreaterThanOrEqual(SPANS * 26);
+    // the last row comes in when scrolled to the end (tree order: the last span is a leaf of the last branch)
+    await page.evaluate('window.scrollTo(0, document.documentElement.scrollHeight)');
+    await expect.poll(() => rows.last().getAttribute('data-row-index')).toBe(String(SPANS - 1));
+    expect(await rows.count()).toBeLessThan(200);
+    expect(await rows.first().getAttribute('data-row-index')).not.toBe('0');
+    // a span selected down there opens its details in place
+    await rows.last().click();
+    await expect.poll(() => page.locator('[data-testid=span-details]').count()).toBe(1);
+    expect(await page.locator('[data-testid=span-details]').textContent()).toContain('step-');
+  });
+
   it('tails logs live over the tail WebSocket as pino-loki pushes them', async () => {
     await page.goto(`${base}/explore?ds=loki&expr=${encodeURIComponent(`{app="shop"}`)}&from=now-15m&to=now`);
     await page.click('[data-testid=live-tail]');
@@ -661,10 +702,15 @@ describe.runIf(enabled)('UI end to end in Chromium against sightline --target al
     await field.locator('input[name=df-regex]').fill('"trace_id":"(\\w+)"');
     await field.locator('[data-testid=df-datasource]').selectOption('tempo');
     await field.locator('input[name=df-url]').fill('${__value.raw}');
+    // a new datasource has no lines yet: a pasted line is tested
+    const tester = page.locator('[data-testid=df-tester]');
+    expect(await tester.textContent()).toContain('Save the data source');
+    const results = (row: number) => tester.locator('[data-testid=df-test-line]').nth(row).locator('[data-testid=df-test-result]').allTextContents();
     await page.fill('input[name=df-sample]', '{"level":"error","trace_id":"abc123","msg":"x"}');
-    expect(await field.locator('[data-testid=derived-field-test]').textContent()).toBe('TraceID=abc123');
+    expect(await results(0)).toEqual(['abc123 Tempo: abc123']);
     await page.fill('input[name=df-sample]', 'no trace here');
-    expect(await field.locator('[data-testid=derived-field-test]').textContent()).toBe('no match in the test line');
+    expect(await results(0)).toEqual(['no match']);
+    await page.fill('input[name=df-sample]', '');
     // the JSON view shows what the form wrote, and an edit there shows in the form
     await page.check('[data-testid=json-toggle]');
     const json = JSON.parse(await page.locator('textarea[name=jsonData]').inputValue()) as Record<string, unknown>;
@@ -679,6 +725,39 @@ describe.runIf(enabled)('UI end to end in Chromium against sightline --target al
     await expect.poll(() => page.locator('[data-testid=health-result]').textContent()).toBe('Data source successfully connected.');
     expect((await stored('logs-two')).secureJsonFields).toEqual({ httpHeaderValue1: true });
     expect(await saved('logs-two')).toEqual({ httpHeaderName1: 'X-Sightline-Test', maxLines: 500, derivedFields: [{ name: 'TraceID', matcherRegex: '"trace_id":"(\\w+)"', datasourceUid: 'tempo', url: '${__value.raw}' }] });
+
+    // saved: the tester reads the datasource's recent lines (first the first stream of the last hour, then a selector
+    // typed here), and shows per line which field matches and the link it makes — lines pushed through Loki's API
+    await expect.poll(() => tester.locator('[data-testid=df-tester-query]').textContent(), { timeout: 10_000 }).toMatch(/The last 10 lines of \{\w+="[^"]+"\}/);
+    expect(await tester.locator('[data-testid=df-test-line]').count()).toBeGreaterThan(0);
+    const nowNs = BigInt(Date.now()) * 1_000_000n;
+    const pushed = ['{"level":"info","msg":"cart ok"}', '{"level":"error","trace_id":"4bf92f3577b34da6","msg":"declined","ticket":"T-77"}', 'plain line ticket=T-78'];
+    const push = await fetch(`${lokiUrl}/loki/api/v1/push`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ streams: [{ stream: { app: 'df-tester' }, values: pushed.map((l, i) => [String(nowNs - BigInt(3 - i) * 1_000_000_000n), l]) }] }),
+    });
+    expect(push.status).toBe(204);
+    await page.click('button:has-text("Add derived field")');
+    const ticket = page.locator('[data-testid=derived-field]').nth(1);
+    await ticket.locator('input[name=df-name]').fill('Ticket');
+    await ticket.locator('input[name=df-regex]').fill('ticket"?[=:]"?([\\w-]+)');
+    await ticket.locator('input[name=df-url]').fill('https://tickets.example/browse/${__value.raw}');
+    await page.fill('input[name=df-selector]', '{app="df-tester"}');
+    await page.click('button:has-text("Fetch recent lines")');
+    await expect.poll(() => tester.locator('[data-testid=df-test-line]').count(), { timeout: 10_000 }).toBe(3);
+    // newest first
+    expect(await tester.locator('[data-testid=df-test-line] .mono').allTextContents()).toEqual([...pushed].reverse());
+    expect(await results(0)).toEqual(['no match', 'T-78 https://tickets.example/browse/T-78']);
+    expect(await results(1)).toEqual(['4bf92f3577b34da6 Tempo: 4bf92f3577b34da6', 'T-77 https://tickets.example/browse/T-77']);
+    expect(await results(2)).toEqual(['no match', 'no match']);
+    expect(await tester.locator('[data-testid=df-test-line]').nth(0).locator('a[data-testid=df-test-link]').getAttribute('href')).toBe('https://tickets.example/browse/T-78');
+    // a pasted line is tested beside them; a broken regex says so
+    await page.fill('input[name=df-sample]', 'ticket=T-1');
+    expect(await results(0)).toEqual(['no match', 'T-1 https://tickets.example/browse/T-1']);
+    await ticket.locator('input[name=df-regex]').fill('ticket=(');
+    expect(await results(0)).toEqual(['no match', 'invalid regex']);
+    await shot('datasource-loki-tester');
 
     await page.goto(`${base}/datasources/new`);
     await page.fill('input[name=name]', 'Traces two');

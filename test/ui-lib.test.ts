@@ -8,6 +8,7 @@ import { findRoute, matchPath } from '../ui/src/shell/match.js';
 import { NAV, navTrail, visibleNav, type NavItem } from '../ui/src/shell/nav.js';
 import { compareNs, contextQueries, derivedLinks, detectLevel, detectedFields, flattenStreams, streamSelector } from '../ui/src/lib/logs.js';
 import { buildSelector } from '../ui/src/lib/selector.js';
+import { rowWindow } from '../ui/src/lib/row-window.js';
 import { countAxisTicks, logVolumeQuery, volumeByLevel, volumeTotal } from '../ui/src/lib/log-volume.js';
 import { lineFilterTerms, splitMatches } from '../ui/src/lib/line-filter.js';
 import { formatValue } from '../ui/src/lib/units.js';
@@ -329,3 +330,24 @@ describe('traces to metrics', () => {
   });
 });
 
+
+describe('row windowing (the trace waterfall)', () => {
+  it('draws the rows in the visible band plus overscan, spacers standing for the rest', () => {
+    // 5,000 rows of 27 px, the band 1,000..1,900 px: rows 37..70 visible, 10 more each side
+    expect(rowWindow(5000, 27, 1000, 1900, 10)).toEqual({ first: 27, last: 81, before: 27 * 27, after: (5000 - 81) * 27 });
+    // the band above the list (the list further down the page): the first rows only; below it: none
+    expect(rowWindow(5000, 27, -2000, -1100, 10)).toEqual({ first: 0, last: 0, before: 0, after: 5000 * 27 });
+    expect(rowWindow(5000, 27, -500, 400, 5)).toEqual({ first: 0, last: 20, before: 0, after: 4980 * 27 });
+    expect(rowWindow(50, 27, 5000, 6000, 5)).toEqual({ first: 50, last: 50, before: 50 * 27, after: 0 });
+    expect(rowWindow(50, 27, 1300, 2200, 5)).toEqual({ first: 43, last: 50, before: 43 * 27, after: 0 });
+    expect(rowWindow(0, 27, 0, 900, 5)).toEqual({ first: 0, last: 0, before: 0, after: 0 });
+  });
+
+  it('counts an open row\'s extra height: rows after it start lower', () => {
+    // row 2 has 50 px of details under it: it spans 20..80, row 3 starts at 80
+    expect(rowWindow(100, 10, 50, 55, 0, { index: 2, height: 50 })).toMatchObject({ first: 2, last: 3, before: 20 });
+    expect(rowWindow(100, 10, 80, 95, 0, { index: 2, height: 50 })).toEqual({ first: 3, last: 5, before: 80, after: 95 * 10 });
+    // the open row above the band: the spacer above includes its details
+    expect(rowWindow(100, 10, 500, 520, 0, { index: 2, height: 50 })).toEqual({ first: 45, last: 48, before: 500, after: 52 * 10 });
+  });
+});

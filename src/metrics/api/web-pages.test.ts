@@ -16,13 +16,13 @@ describe('Prometheus page paths on the Prometheus listener', () => {
       ['/', '/explore?ds=prometheus'],
       ['/graph?g0.expr=up%7Bjob%3D%22a%22%7D&g0.tab=0', '/explore?ds=prometheus&expr=up%7Bjob%3D%22a%22%7D'],
       ['/targets', '/prometheus/targets'],
-      ['/service-discovery', '/prometheus/targets'],
+      ['/service-discovery', '/prometheus/service-discovery'],
       ['/rules', '/prometheus/rules'],
       ['/alerts', '/prometheus/alerts'],
       ['/status', '/prometheus/status'],
-      ['/config', '/prometheus/status'],
-      ['/flags', '/prometheus/status'],
-      ['/tsdb-status', '/prometheus/status'],
+      ['/config', '/prometheus/config'],
+      ['/flags', '/prometheus/flags'],
+      ['/tsdb-status', '/prometheus/tsdb-status'],
     ];
     for (const [path, to] of cases) {
       const r = await a.inject({ url: path, headers: { host: 'localhost:9090' } });

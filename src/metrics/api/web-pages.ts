@@ -10,13 +10,13 @@ const PAGES: Record<string, string> = {
   '/graph': '/explore?ds=prometheus',
   '/query': '/explore?ds=prometheus',
   '/targets': '/prometheus/targets',
-  '/service-discovery': '/prometheus/targets',
+  '/service-discovery': '/prometheus/service-discovery',
   '/rules': '/prometheus/rules',
   '/alerts': '/prometheus/alerts',
   '/status': '/prometheus/status',
-  '/config': '/prometheus/status',
-  '/flags': '/prometheus/status',
-  '/tsdb-status': '/prometheus/status',
+  '/config': '/prometheus/config',
+  '/flags': '/prometheus/flags',
+  '/tsdb-status': '/prometheus/tsdb-status',
 };
 
 /** The API endpoints listed on the page answered when no web UI runs in the process. */
@@ -29,6 +29,9 @@ const ENDPOINTS: Array<[string, string]> = [
   ['/api/v1/rules', 'recording and alerting rules'],
   ['/api/v1/alerts', 'active alerts'],
   ['/api/v1/status/config', 'the loaded configuration'],
+  ['/api/v1/status/flags', 'command-line flags'],
+  ['/api/v1/status/tsdb', 'head block cardinality'],
+  ['/api/v1/status/runtimeinfo', 'runtime information'],
   ['/api/v1/status/buildinfo', 'version'],
   ['/api/v1/write', 'remote-write receiver (POST)'],
   ['/federate', 'federation (match[]=)'],

@@ -1,4 +1,5 @@
-import { useMemo, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { rowWindow } from '../lib/row-window';
 import { formatDateTime } from '../lib/time';
 import { axisTicks, formatMs, labelPlacement, visibleRows, type SpanRow } from '../lib/trace';
 
@@ -136,10 +137,46 @@ function Minimap(props: { rows: SpanRow[]; t0: number; total: number; view: [num
   );
 }
 
+/** Rows drawn beyond the visible band on each side (scrolling shows drawn rows before the next frame fills in more). */
+const OVERSCAN = 20;
+/** A row's height before one is measured (`.wf-row`: 26 px and a 1 px border). */
+const ROW_HEIGHT = 27;
+
+/**
+ * The visible band of the element `ref` (px from its top: the part inside the window), followed as anything scrolls
+ * (one capturing listener on the window sees every scroll container) or the window is resized; at most once a frame.
+ */
+function useVisibleBand(ref: React.RefObject<HTMLElement | null>): [number, number] {
+  const [band, setBand] = useState<[number, number]>([0, typeof window === 'undefined' ? 1000 : window.innerHeight]);
+  useEffect(() => {
+    let frame = 0;
+    const measure = () => {
+      frame = 0;
+      const el = ref.current;
+      if (!el) return;
+      const top = -el.getBoundingClientRect().top;
+      setBand((b) => (b[0] === top && b[1] === top + window.innerHeight ? b : [top, top + window.innerHeight]));
+    };
+    const schedule = () => {
+      if (!frame) frame = requestAnimationFrame(measure);
+    };
+    measure();
+    window.addEventListener('scroll', schedule, { capture: true, passive: true });
+    window.addEventListener('resize', schedule);
+    return () => {
+      window.removeEventListener('scroll', schedule, { capture: true });
+      window.removeEventListener('resize', schedule);
+      if (frame) cancelAnimationFrame(frame);
+    };
+  }, [ref]);
+  return band;
+}
+
 /**
  * The trace view: Grafana's header (root service and operation, start, duration, services, depth, span count), a
  * minimap, and the waterfall: one row per span in tree order (collapsible), its bar on the time axis of the window
- * chosen in the minimap, errors in red; a click opens the span's details under its row.
+ * chosen in the minimap, errors in red; a click opens the span's details under its row. Only the rows in view (and
+ * OVERSCAN more each side) are in the page — spacers stand for the others — so a 5,000-span trace stays quick.
  */
 export function TraceView(props: { rows: SpanRow[]; logsFor?: (r: SpanRow) => (() => void) | undefined; metricsFor?: (r: SpanRow) => { name: string; open: () => void }[]; openTrace: (id: string) => void }) {
   const [collapsed, setCollapsed] = useState<Set<string>>(new Set());
@@ -151,6 +188,23 @@ export function TraceView(props: { rows: SpanRow[]; logsFor?: (r: SpanRow) => ((
     return { t0: start, total: end - start || 1 };
   }, [props.rows]);
   const shown = visibleRows(props.rows, collapsed);
+  const list = useRef<HTMLDivElement>(null);
+  const [top, bottom] = useVisibleBand(list);
+  // measured once rows are drawn: a row's height and the open details' height under the selected row
+  const [rowHeight, setRowHeight] = useState(ROW_HEIGHT);
+  const [detailsHeight, setDetailsHeight] = useState(0);
+  const selectedIndex = selected === undefined ? -1 : shown.findIndex((r) => r.spanId === selected);
+  // a waterfall below the fold draws its first screenful (what scrolling down or a test's locator meets first)
+  const win = rowWindow(shown.length, rowHeight, Math.max(0, top), Math.max(bottom, window.innerHeight), OVERSCAN, selectedIndex >= 0 ? { index: selectedIndex, height: detailsHeight } : undefined);
+  useLayoutEffect(() => {
+    const el = list.current;
+    if (!el) return;
+    const row = el.querySelector<HTMLElement>('.wf-item:not(.open)');
+    if (row && row.offsetHeight > 0 && row.offsetHeight !== rowHeight) setRowHeight(row.offsetHeight);
+    const open = el.querySelector<HTMLElement>('.wf-item.open');
+    const extra = open ? Math.max(0, open.offsetHeight - (row?.offsetHeight ?? rowHeight)) : 0;
+    if (open && extra !== detailsHeight) setDetailsHeight(extra);
+  });
   const viewStart = view[0] * total;
   const viewLen = (view[1] - view[0]) * total || 1;
   const ticks = axisTicks(viewLen);
@@ -180,7 +234,7 @@ export function TraceView(props: { rows: SpanRow[]; logsFor?: (r: SpanRow) => ((
         </dl>
       </div>
       <Minimap rows={props.rows} t0={t0} total={total} view={view} setView={setView} />
-      <div className="waterfall" data-testid="trace-waterfall">
+      <div className="waterfall" data-testid="trace-waterfall" data-rows={shown.length}>
         <div className="wf-row wf-axis">
           <div className="wf-name muted">
             Service &amp; operation
@@ -198,7 +252,9 @@ export function TraceView(props: { rows: SpanRow[]; logsFor?: (r: SpanRow) => ((
             ))}
           </div>
         </div>
-        {shown.map((r) => {
+        <div ref={list} data-testid="wf-rows">
+        <div className="wf-spacer" style={{ height: win.before }} />
+        {shown.slice(win.first, win.last).map((r, k) => {
           const logs = props.logsFor?.(r);
           const startFrac = (r.startMs - t0 - viewStart) / viewLen;
           const endFrac = (r.startMs - t0 + r.durMs - viewStart) / viewLen;
@@ -206,8 +262,8 @@ export function TraceView(props: { rows: SpanRow[]; logsFor?: (r: SpanRow) => ((
           const labelStyle: React.CSSProperties =
             place === 'right' ? { left: `calc(${Math.max(0, endFrac) * 100}% + 4px)` } : place === 'left' ? { right: `calc(${(1 - Math.min(1, startFrac)) * 100}% + 4px)` } : { left: `calc(${Math.max(0, startFrac) * 100}% + 4px)` };
           return (
-            <div key={r.spanId} className="wf-item">
-              <div className={`wf-row${r.error ? ' span-error' : ''}${selected === r.spanId ? ' selected' : ''}`} data-testid="span-row" data-span-id={r.spanId} onClick={() => setSelected(selected === r.spanId ? undefined : r.spanId)}>
+            <div key={r.spanId} className={`wf-item${selected === r.spanId ? ' open' : ''}`}>
+              <div className={`wf-row${r.error ? ' span-error' : ''}${selected === r.spanId ? ' selected' : ''}`} data-testid="span-row" data-span-id={r.spanId} data-row-index={win.first + k} onClick={() => setSelected(selected === r.spanId ? undefined : r.spanId)}>
                 <div className="wf-name" style={{ paddingLeft: 4 + r.depth * 16 }}>
                   {r.hasChildren ? (
                     <button
@@ -243,6 +299,8 @@ export function TraceView(props: { rows: SpanRow[]; logsFor?: (r: SpanRow) => ((
             </div>
           );
         })}
+        <div className="wf-spacer" style={{ height: win.after }} />
+        </div>
       </div>
     </div>
   );

@@ -140,7 +140,7 @@ export function DatasourceEditPage(props: { user: User; uid?: string }) {
             setJsonText(JSON.stringify(jsonData, null, 2));
           }}
         />
-        <DatasourceSettings type={ds.type} jsonData={ds.jsonData} onChange={(jsonData) => { set({ jsonData }); setJsonText(JSON.stringify(jsonData, null, 2)); }} />
+        <DatasourceSettings type={ds.type} jsonData={ds.jsonData} savedUid={ds.id ? props.uid : undefined} onChange={(jsonData) => { set({ jsonData }); setJsonText(JSON.stringify(jsonData, null, 2)); }} />
         <label className="check">
           <input type="checkbox" data-testid="json-toggle" checked={advanced} onChange={(e) => { setAdvanced(e.target.checked); setJsonText(JSON.stringify(ds.jsonData, null, 2)); setJsonError(''); }} /> Advanced: edit the JSON settings
         </label>

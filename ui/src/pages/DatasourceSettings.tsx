@@ -1,20 +1,15 @@
 import { useEffect, useState } from 'react';
 import { listDatasources, type Datasource } from '../lib/api';
+import type { DerivedField } from '../lib/logs';
+import { DerivedFieldsTester } from './DerivedFieldsTester';
 
 type Json = Record<string, unknown>;
-
-/** A Loki derived field as Grafana stores it: a regex over the line, its first group feeding a link or query. */
-export interface DerivedField {
-  name: string;
-  matcherRegex: string;
-  url: string;
-  datasourceUid?: string;
-  urlDisplayLabel?: string;
-}
 
 interface FormProps {
   jsonData: Json;
   onChange: (jsonData: Json) => void;
+  /** The saved datasource's uid (none while it is new): what the Loki form's tester reads recent lines from. */
+  savedUid?: string;
 }
 
 const str = (v: unknown) => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
@@ -76,20 +71,10 @@ function PrometheusSettings({ jsonData, onChange }: FormProps) {
   );
 }
 
-/** The first group of `regex` in `line` (the whole match without groups); undefined when it does not match or is invalid. */
-export function derivedValue(regex: string, line: string): string | undefined {
-  try {
-    const m = new RegExp(regex).exec(line);
-    return m ? (m[1] ?? m[0]) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Loki settings: maximum lines, and derived fields with a tester over a sample line. */
-function LokiSettings({ jsonData, onChange }: FormProps) {
+/** Loki settings: maximum lines, and derived fields with a live tester over the datasource's recent lines. */
+function LokiSettings({ jsonData, onChange, savedUid }: FormProps) {
   const fields = (Array.isArray(jsonData.derivedFields) ? jsonData.derivedFields : []) as DerivedField[];
-  const [sample, setSample] = useState('');
+  const tempo = useDatasources('tempo');
   const setFields = (next: DerivedField[]) => onChange(put(jsonData, 'derivedFields', next.length ? next : undefined));
   const setField = (i: number, patch: Partial<DerivedField>) => setFields(fields.map((f, j) => (j === i ? Object.fromEntries(Object.entries({ ...f, ...patch }).filter(([, v]) => v !== '')) as unknown as DerivedField : f)));
   return (
@@ -105,23 +90,12 @@ function LokiSettings({ jsonData, onChange }: FormProps) {
             <DatasourceSelect label="Internal link (Tempo)" type="tempo" testId="df-datasource" value={f.datasourceUid ?? ''} onChange={(uid) => setField(i, { datasourceUid: uid })} />
             <TextField name="df-label" label="URL label" value={f.urlDisplayLabel ?? ''} onChange={(v) => setField(i, { urlDisplayLabel: v })} />
             <button type="button" className="btn secondary small" aria-label={`Remove derived field ${f.name}`} onClick={() => setFields(fields.filter((_, j) => j !== i))}>Remove</button>
-            {sample && (
-              <span className="muted" data-testid="derived-field-test">
-                {(() => {
-                  const v = derivedValue(f.matcherRegex ?? '', sample);
-                  return v === undefined ? 'no match in the test line' : `${f.name}=${v}`;
-                })()}
-              </span>
-            )}
           </div>
         ))}
         <div>
           <button type="button" className="btn secondary small" onClick={() => setFields([...fields, { name: '', matcherRegex: '', url: '' }])}>Add derived field</button>
         </div>
-        <label>
-          Test line (each field's value in it is shown above)
-          <input name="df-sample" value={sample} onChange={(e) => setSample(e.target.value)} placeholder={'{"level":"error","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736"}'} />
-        </label>
+        {fields.length > 0 && <DerivedFieldsTester uid={savedUid} fields={fields} datasources={tempo} />}
       </fieldset>
     </>
   );

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { CopyButton } from '../components/CopyButton';
 import { listDatasources, proxyPath, type Datasource } from '../lib/api';
 import { formatAgo } from '../lib/time';
 import { Link } from '../shell/Link';
@@ -38,19 +39,11 @@ function snippets(sources: Datasource[], otlpHttp: string | null): { id: string;
 }
 
 function Snippet(props: { id: string; title: string; text: string }) {
-  const [copied, setCopied] = useState(false);
   return (
     <figure className="snippet" data-testid={`snippet-${props.id}`}>
       <figcaption>
         {props.title}
-        <button
-          className="btn secondary small"
-          onClick={() => {
-            void navigator.clipboard?.writeText(props.text).then(() => setCopied(true), () => setCopied(false));
-          }}
-        >
-          {copied ? 'Copied' : 'Copy'}
-        </button>
+        <CopyButton text={props.text} />
       </figcaption>
       {/* focusable: a long line scrolls sideways, and keyboard users must be able to scroll it */}
       <pre tabIndex={0} aria-label={props.title}>{props.text}</pre>

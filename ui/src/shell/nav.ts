@@ -39,9 +39,13 @@ export const NAV: NavItem[] = [
     icon: '⚙',
     children: [
       { id: 'prometheus-targets', title: 'Targets', path: '/prometheus/targets' },
+      { id: 'prometheus-service-discovery', title: 'Service discovery', path: '/prometheus/service-discovery' },
       { id: 'prometheus-rules', title: 'Rules', path: '/prometheus/rules' },
       { id: 'prometheus-alerts', title: 'Alerts', path: '/prometheus/alerts' },
-      { id: 'prometheus-status', title: 'Status', path: '/prometheus/status' },
+      { id: 'prometheus-config', title: 'Configuration', path: '/prometheus/config' },
+      { id: 'prometheus-flags', title: 'Flags', path: '/prometheus/flags' },
+      { id: 'prometheus-tsdb-status', title: 'TSDB status', path: '/prometheus/tsdb-status' },
+      { id: 'prometheus-status', title: 'Runtime & build info', path: '/prometheus/status' },
     ],
   },
   {

@@ -45,6 +45,10 @@ const TargetsPage = lazy(() => import('../pages/prometheus/Targets').then((m) =>
 const RulesPage = lazy(() => import('../pages/prometheus/Rules').then((m) => ({ default: m.RulesPage })));
 const AlertsPage = lazy(() => import('../pages/prometheus/Alerts').then((m) => ({ default: m.AlertsPage })));
 const StatusPage = lazy(() => import('../pages/prometheus/Status').then((m) => ({ default: m.StatusPage })));
+const ServiceDiscoveryPage = lazy(() => import('../pages/prometheus/ServiceDiscovery').then((m) => ({ default: m.ServiceDiscoveryPage })));
+const ConfigurationPage = lazy(() => import('../pages/prometheus/Configuration').then((m) => ({ default: m.ConfigurationPage })));
+const FlagsPage = lazy(() => import('../pages/prometheus/Flags').then((m) => ({ default: m.FlagsPage })));
+const TsdbStatusPage = lazy(() => import('../pages/prometheus/TsdbStatus').then((m) => ({ default: m.TsdbStatusPage })));
 
 // One component for "new" and "edit": Save on a new datasource moves to its edit URL and keeps the page (and its test result).
 const DatasourceEditRoute = (p: PageProps) => <DatasourceEditPage user={p.user} uid={p.params.uid} />;
@@ -85,6 +89,10 @@ export const ROUTES: RouteDef[] = [
   { path: '/prometheus/targets', nav: 'prometheus-targets', component: TargetsPage },
   { path: '/prometheus/rules', nav: 'prometheus-rules', component: RulesPage },
   { path: '/prometheus/alerts', nav: 'prometheus-alerts', component: AlertsPage },
+  { path: '/prometheus/service-discovery', nav: 'prometheus-service-discovery', component: ServiceDiscoveryPage },
+  { path: '/prometheus/config', nav: 'prometheus-config', component: ConfigurationPage },
+  { path: '/prometheus/flags', nav: 'prometheus-flags', component: FlagsPage },
+  { path: '/prometheus/tsdb-status', nav: 'prometheus-tsdb-status', component: TsdbStatusPage },
   { path: '/prometheus/status', nav: 'prometheus-status', component: StatusPage },
   { path: '/connections', nav: 'connections', component: section('connections') },
   { path: '/datasources', nav: 'datasources', component: DatasourcesPage },

@@ -9,7 +9,7 @@ interface PromEnvelope<T> {
 }
 
 /**
- * The frame of a Prometheus page (Targets, Rules, Alerts, Status): a title, a picker of the Prometheus-type
+ * The frame of a Prometheus page (Targets, Service discovery, Rules, Alerts, Configuration, Flags, TSDB status, Status): a title, a picker of the Prometheus-type
  * datasources (`?ds=<uid>`, the default one otherwise), and the body given the chosen datasource's `api/v1/<api>`
  * answer, read through the datasource proxy.
  */
