@@ -36,6 +36,12 @@ describe('transformations', () => {
     expect(cols(t!)).toEqual({ CPU: [3, 30], Pod: ['web', 'db'] });
   });
 
+  it('merge joins a row to an earlier one that agrees on every text column the row has (one more column on the earlier side)', () => {
+    const a: Frame = { refId: 'A', fields: [{ name: 'job', type: 'string', values: ['prom', 'am'] }, { name: 'version', type: 'string', values: ['2.42', '0.25'] }, { name: 'Value #A', type: 'number', values: [1, 1] }] };
+    const b: Frame = { refId: 'B', fields: [{ name: 'job', type: 'string', values: ['am', 'node'] }, { name: 'Value #B', type: 'number', values: [60, 90] }] };
+    expect(cols(run([a, b], 'merge')[0]!)).toEqual({ job: ['prom', 'am', 'node'], version: ['2.42', '0.25', null], 'Value #A': [1, 1, null], 'Value #B': [null, 60, 90] });
+  });
+
   it('merge joins the tables of several queries on their shared text columns', () => {
     const merged = run(tableFrames(DATA), 'merge');
     expect(merged).toHaveLength(1);

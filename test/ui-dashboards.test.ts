@@ -208,6 +208,10 @@ describe.each(['sqlite', 'postgres'] as const)('dashboard API on %s', (kind) => 
     // the import put the uid in the string; the load-time migration made the string a reference
     expect(got.panels[0].targets[0].datasource).toEqual({ type: 'prometheus', uid: prom!.uid });
     expect(got.__inputs).toBeUndefined();
+    // an export from another Grafana keeps the numeric id it had there (go-runtime-mixin has "id": 2): ignored on import
+    const withId = await editor('POST', '/api/dashboards/import', { dashboard: { ...exported, id: 4711, uid: 'imported-3', title: 'Imported 3' }, overwrite: true, inputs: [{ name: 'DS_PROMETHEUS', type: 'datasource', pluginId: 'prometheus', value: prom!.name }] });
+    expect(withId.status, JSON.stringify(withId.json)).toBe(200);
+    expect((await viewer('GET', '/api/dashboards/uid/imported-3')).json.dashboard.title).toBe('Imported 3');
 
     const unknown = await editor('POST', '/api/dashboards/import', { dashboard: { ...exported, uid: 'imported-2', title: 'Imported 2' }, inputs: [{ name: 'DS_PROMETHEUS', type: 'datasource', pluginId: 'prometheus', value: 'no-such-datasource' }] });
     expect(unknown.status).toBe(400);

@@ -205,7 +205,8 @@ export function registerDashboardRoutes(app: FastifyInstance, c: UiRouteContext 
     const inputs = Array.isArray(b.inputs) ? b.inputs.filter(isObject) : [];
     const dashboard = await saving(async () => applyImportInputs(b.dashboard, inputs, await c.datasources.list()));
     const folderUid = await folderUidOf(b);
-    const row = await saving(() => store.save({ dashboard, folderUid, message: '', overwrite: bool(b.overwrite), user: u.login }));
+    // An export carries the numeric id it had where it came from: an import matches by uid (or title), never by that id.
+    const row = await saving(() => store.save({ dashboard: { ...dashboard, id: null }, folderUid, message: '', overwrite: bool(b.overwrite), user: u.login }));
     const f = folderUid ? await store.folderByUid(folderUid) : undefined;
     return {
       uid: row.uid,

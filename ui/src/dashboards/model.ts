@@ -30,6 +30,10 @@ export interface Target {
   datasource?: DatasourceRef | string | null;
   queryType?: string;
   maxLines?: number;
+  /** Tempo: the trace ID or TraceQL query. */
+  query?: string;
+  /** Tempo: most traces a search returns. */
+  limit?: number;
 }
 
 export interface ThresholdStep {

@@ -3,12 +3,13 @@
  * interval, Grafana's global variables (`$__interval`, `$__rate_interval`, `$__range`, ...), template variables with
  * each datasource's formatting, then Prometheus `query`/`query_range` or Loki `query_range` through the proxy.
  */
-import type { Datasource } from '../lib/api';
+import { apiFetch, proxyPath, type Datasource } from '../lib/api';
 import { seriesName, type Labels } from '../lib/legend';
 import { flattenStreams, type LogRow, type LokiStream } from '../lib/logs';
 import { isMetricQuery, lokiQueryRange } from '../lib/loki';
 import { promQuery, type PromSeries } from '../lib/prometheus';
 import { autoStepMs, parsePromDuration } from '../lib/time';
+import type { OtlpTrace } from '../lib/trace';
 import { resolveDatasource } from './datasource-ref';
 import { scrapeIntervalMs } from './datasources';
 import { globalVariables, interpolate, panelTimeRange, type VariableValue } from './interpolate';
@@ -22,6 +23,24 @@ export interface PanelSeries {
   values: (number | null)[];
 }
 
+/** A trace found by a Tempo search (the fields of Tempo's `/api/search` answer the panels show). */
+export interface TraceHit {
+  traceID: string;
+  rootServiceName?: string;
+  rootTraceName?: string;
+  startTimeUnixNano?: string;
+  durationMs?: number;
+}
+
+/** What Tempo queries gave: traces by ID, search hits, and the service graphs asked for. */
+export interface PanelTraces {
+  /** Trace-by-ID results, with the datasource that answered (for opening linked traces). */
+  traces: { datasourceUid: string; trace: OtlpTrace }[];
+  hits: { datasourceUid: string; hit: TraceHit }[];
+  /** Service graph queries: the Prometheus datasource of the Tempo datasource's `serviceMap` and the range. */
+  serviceMaps: { promUid: string; startSec: number; endSec: number }[];
+}
+
 export interface PanelData {
   /** Seconds. */
   xs: Float64Array;
@@ -31,7 +50,11 @@ export interface PanelData {
   errors: string[];
   /** The queries as sent, for inspection. */
   queries: { refId: string; datasource: string; expr: string }[];
+  tempo: PanelTraces;
 }
+
+/** A Tempo query that is a trace ID (16 or 32 hex digits) rather than TraceQL. */
+export const isTraceId = (q: string) => /^[0-9a-f]{16}([0-9a-f]{16})?$/i.test(q.trim());
 
 export interface QueryContext {
   datasources: Datasource[];
@@ -85,6 +108,7 @@ export async function runPanelQueries(panel: Panel, dashboardCtx: QueryContext, 
   const series: PanelSeries[] = [];
   const logs: LogRow[] = [];
   const queries: PanelData['queries'] = [];
+  const tempo: PanelTraces = { traces: [], hits: [], serviceMaps: [] };
 
   const toSeries = (refId: string, result: PromSeries[], legend: string) => {
     for (const s of result) {
@@ -110,10 +134,16 @@ export async function runPanelQueries(panel: Panel, dashboardCtx: QueryContext, 
       }
       const ds = r.ds;
       const scoped = globalVariables({ fromMs: ctx.fromMs, toMs: ctx.toMs, intervalMs: stepMs, scrapeIntervalMs: scrapeIntervalMs(ds), dashboard: ctx.dashboardTitle });
-      const expr = interpolate(r.t.expr ?? '', ctx.vars, { defaultFormat: ds.type === 'loki' ? 'loki' : 'prometheus', scoped });
+      const expr = interpolate((ds.type === 'tempo' ? r.t.query : r.t.expr) ?? '', ctx.vars, { defaultFormat: ds.type === 'loki' ? 'loki' : 'prometheus', scoped });
       // `__auto`: Grafana's automatic legend, the series' own name
       const legend = r.t.legendFormat === '__auto' ? '' : interpolate(r.t.legendFormat ?? '', ctx.vars, { defaultFormat: 'raw', scoped });
       queries.push({ refId, datasource: ds.name, expr });
+      if (ds.type === 'tempo' && r.t.queryType === 'serviceMap') {
+        const promUid = (ds.jsonData.serviceMap as { datasourceUid?: string } | undefined)?.datasourceUid;
+        if (promUid) tempo.serviceMaps.push({ promUid, startSec: Math.floor(ctx.fromMs / 1000), endSec });
+        else errors.push(`${refId}: the Tempo datasource ${ds.name} has no service graph datasource (serviceMap) set`);
+        return;
+      }
       if (expr.trim() === '') return;
       try {
         if (signal?.aborted) return;
@@ -139,6 +169,14 @@ export async function runPanelQueries(panel: Panel, dashboardCtx: QueryContext, 
           const { body } = await lokiQueryRange(ds.uid, params);
           if (body.data?.resultType === 'streams') logs.push(...flattenStreams(body.data.result as LokiStream[], 'backward'));
           else toSeries(refId, (body.data?.result ?? []) as PromSeries[], legend);
+        } else if (ds.type === 'tempo') {
+          const base = proxyPath(ds.uid);
+          if (isTraceId(expr)) tempo.traces.push({ datasourceUid: ds.uid, trace: await apiFetch<OtlpTrace>(`${base}/api/traces/${encodeURIComponent(expr.trim())}`, { signal }) });
+          else {
+            const params = new URLSearchParams({ q: expr, start: String(Math.floor(ctx.fromMs / 1000)), end: String(endSec), limit: String(r.t.limit ?? 20) });
+            const found = await apiFetch<{ traces?: TraceHit[] }>(`${base}/api/search?${params.toString()}`, { signal });
+            tempo.hits.push(...(found.traces ?? []).map((hit) => ({ datasourceUid: ds.uid, hit })));
+          }
         } else {
           errors.push(`${refId}: datasource type ${ds.type} is not supported in dashboards yet`);
         }
@@ -151,5 +189,5 @@ export async function runPanelQueries(panel: Panel, dashboardCtx: QueryContext, 
   const order = new Map(targets.map((t, i) => [t.refId ?? String.fromCharCode(65 + i), i]));
   series.sort((a, b) => (order.get(a.refId) ?? 0) - (order.get(b.refId) ?? 0));
   errors.sort();
-  return { xs, series, logs, errors, queries };
+  return { xs, series, logs, errors, queries, tempo };
 }

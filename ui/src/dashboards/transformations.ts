@@ -86,19 +86,24 @@ function merge(frames: Frame[]): Frame[] {
       }
     }
   }
-  const keyFields = fields.filter((f) => f.type !== 'number').map((f) => f.name);
   const rows: Map<string, FieldValue>[] = [];
-  const rowByKey = new Map<string, Map<string, FieldValue>>();
   for (const fr of frames) {
+    // a row joins an earlier one that has every text/time column of this frame with the same values, and none of
+    // its numbers yet (a query without `version` joins the row of one with it on cluster, job, instance)
+    const keys = fr.fields.filter((f) => f.type !== 'number').map((f) => f.name);
+    const keyOf = (row: Map<string, FieldValue>) => (keys.every((k) => row.has(k)) ? JSON.stringify(keys.map((k) => row.get(k) ?? null)) : undefined);
+    const earlier = new Map<string, Map<string, FieldValue>>();
+    for (const row of rows) {
+      const key = keyOf(row);
+      if (key !== undefined && !earlier.has(key)) earlier.set(key, row);
+    }
     for (let r = 0; r < rowCount(fr); r++) {
       const row = new Map(fr.fields.map((f) => [f.name, f.values[r] ?? null] as const));
-      const key = JSON.stringify(keyFields.map((k) => row.get(k) ?? null));
-      const existing = rowByKey.get(key);
+      const existing = earlier.get(keyOf(row)!);
       if (existing && fr.fields.every((f) => f.type !== 'number' || existing.get(f.name) === undefined || existing.get(f.name) === null)) {
         for (const [k, v] of row) if (v !== null) existing.set(k, v);
       } else {
         rows.push(row);
-        if (!existing) rowByKey.set(key, row);
       }
     }
   }

@@ -19,9 +19,11 @@ import { StatPanel } from './panels/StatPanel';
 import { TablePanel } from './panels/TablePanel';
 import { TextPanel } from './panels/TextPanel';
 import { TimeseriesPanel } from './panels/TimeseriesPanel';
+import { TracesPanel } from './panels/TracesPanel';
+import { ServiceGraph } from '../../components/ServiceGraph';
 
 /** Panel types drawn from query data; `text` needs no query; anything else gets the "unsupported" placeholder. */
-const QUERY_TYPES = new Set(['timeseries', 'graph', 'stat', 'singlestat', 'gauge', 'bargauge', 'table', 'table-old', 'logs', 'heatmap', 'state-timeline', 'piechart', 'barchart']);
+const QUERY_TYPES = new Set(['timeseries', 'graph', 'stat', 'singlestat', 'gauge', 'bargauge', 'table', 'table-old', 'logs', 'heatmap', 'state-timeline', 'piechart', 'barchart', 'traces', 'nodeGraph']);
 const HEADER_PX = 28;
 
 export type PanelState = 'loading' | 'done' | 'error' | 'unsupported';
@@ -122,6 +124,15 @@ export function PanelView(props: { panel: Panel; ctx: QueryContext; h: number; o
       case 'logs': {
         const o = (panel.options ?? {}) as { showTime?: boolean; wrapLogMessage?: boolean };
         body = <LogsPanel rows={data.logs} showTime={o.showTime !== false} wrap={o.wrapLogMessage === true} />;
+        break;
+      }
+      case 'traces':
+        body = <TracesPanel tempo={data.tempo} />;
+        break;
+      case 'nodeGraph': {
+        // Explore's service graph, from the Prometheus datasource the Tempo datasource names (first serviceMap query)
+        const m = data.tempo.serviceMaps[0];
+        body = m ? <div className="dash-nodegraph" data-testid="panel-nodegraph"><ServiceGraph promUid={m.promUid} startSec={m.startSec} endSec={m.endSec} /></div> : <div className="panel-nodata muted">Node graph needs a Tempo service graph query</div>;
         break;
       }
       default:

@@ -31,7 +31,12 @@ function cellText(panel: Panel, field: Field, frame: Frame, v: Field['values'][n
 /** Table panels: the frame above, numbers with each column's unit, mappings and overrides. */
 export function TablePanel(props: { panel: Panel; data: PanelData }) {
   const { frame, unsupported } = tableFrame(props.panel, props.data);
-  const fields = frame?.fields ?? [];
+  // columns an override hides (`custom.hidden`, which old exports write as the string "true")
+  const hidden = (f: Field) => {
+    const h = (fieldConfigFor(props.panel.fieldConfig, { name: f.name, refId: frame?.refId, type: f.type }).custom as { hidden?: unknown } | undefined)?.hidden;
+    return h === true || h === 'true';
+  };
+  const fields = (frame?.fields ?? []).filter((f) => !hidden(f));
   const rows = fields[0]?.values.length ?? 0;
   const title = (f: Field) => fieldConfigFor(props.panel.fieldConfig, { name: f.name, refId: frame?.refId, type: f.type }).displayName || f.name;
   return (

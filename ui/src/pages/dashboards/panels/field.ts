@@ -21,7 +21,8 @@ export function reducedValues(panel: Panel, data: PanelData): { name: string; va
   return ro.limit ? out.slice(0, ro.limit) : out;
 }
 
-export const hasValues = (data: PanelData) => data.series.some((s) => s.values.some((v) => v !== null)) || data.logs.length > 0;
+export const hasValues = (data: PanelData) =>
+  data.series.some((s) => s.values.some((v) => v !== null)) || data.logs.length > 0 || data.tempo.traces.length > 0 || data.tempo.hits.length > 0 || data.tempo.serviceMaps.length > 0;
 
 /** The app's series palette (the same colours the graphs use). */
 export const seriesColor = (i: number) => SERIES_COLORS[i % SERIES_COLORS.length]!;
