@@ -26,12 +26,15 @@ interface Rows315 {
 const K8S = JSON.parse(fixture('kubernetes-cluster-monitoring-315.json')) as Rows315;
 const LOKI_APPS = JSON.parse(fixture('logs-app-13639.json')) as Record<string, unknown>;
 
-/** Two apps writing logfmt lines, one a minute for 30 minutes; every tenth line of `checkout` is an error. */
+/**
+ * Two apps writing logfmt lines, 30 each, 55 s apart (the oldest 26.6 minutes before `now`, so a slow start under
+ * load still leaves every line inside the dashboards' last 30 minutes); every tenth line of `checkout` is an error.
+ */
 function lokiStreams(now: number) {
   const values = (app: string) =>
     Array.from({ length: 30 }, (_, i) => {
       const error = app === 'checkout' && i % 10 === 0;
-      return [String((now - (29 - i) * 60_000) * 1e6), `level=${error ? 'error' : 'info'} app=${app} msg="${error ? 'payment declined' : 'request served'}" duration_ms=${10 + i}`];
+      return [String((now - (29 - i) * 55_000) * 1e6), `level=${error ? 'error' : 'info'} app=${app} msg="${error ? 'payment declined' : 'request served'}" duration_ms=${10 + i}`];
     });
   return { streams: ['checkout', 'frontend'].map((job) => ({ stream: { job, namespace: 'shop' }, values: values(job) })) };
 }
