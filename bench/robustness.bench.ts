@@ -159,7 +159,15 @@ async function overload() {
   let duplicates = 0;
   for (let shard = 0; shard < 97; shard++) {
     const q = encodeURIComponent(`{job="bench", shard="${shard}"}`);
-    const r = (await (await fetch(`${base('loki')}/loki/api/v1/query_range?query=${q}&start=${start}&end=${stop}&limit=1000000&direction=forward`)).json()) as { data: { result: { values: [string, string][] }[] } };
+    const url = `${base('loki')}/loki/api/v1/query_range?query=${q}&start=${start}&end=${stop}&limit=1000000&direction=forward`;
+    let res = await fetch(url);
+    for (let attempt = 0; res.status === 503 && attempt < 30; attempt++) {
+      await res.arrayBuffer();
+      await new Promise((r) => setTimeout(r, 1000));
+      res = await fetch(url);
+    }
+    if (res.status !== 200) throw new Error(`reading shard ${shard} back: ${res.status} ${(await res.text()).slice(0, 300)}`);
+    const r = (await res.json()) as { data: { result: { values: [string, string][] }[] } };
     for (const st of r.data.result)
       for (const [, line] of st.values) {
         const id = Number(/^id=(\d+) /.exec(line)?.[1]);

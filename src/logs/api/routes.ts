@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { LogsLimits, Overrides } from '../../config/index.js';
 import type { Matcher } from '../../model/index.js';
+import { INGEST_LANE } from '../../lib/time-slice.js';
 import { HttpError, resolveTenant, type TenancyOptions } from '../../server/index.js';
 import { decodePushBody } from '../adapters/index.js';
 import type { Distributor } from '../distributor/index.js';
@@ -36,6 +37,8 @@ export function registerLogsRoutes(app: FastifyInstance, d: LogsApiDeps): void {
     const push = async (req: FastifyRequest, reply: FastifyReply) => {
       const tenant = resolveTenant(req.headers, d.tenancy);
       const body = (req.body as Buffer | undefined) ?? Buffer.alloc(0);
+      // Decoding is one synchronous piece: take a turn of the ingest lane so concurrent pushes decode in turns.
+      await INGEST_LANE.wait();
       const request = await decodePushBody(body, req.headers['content-type'], req.headers['content-encoding'] as string | undefined);
       await d.distributor.push(tenant, request);
       return reply.code(204).send();

@@ -1,5 +1,5 @@
 import type { LogsLimits, Overrides } from '../../config/index.js';
-import { TimeSlicer } from '../../lib/time-slice.js';
+import { INGEST_LANE, TimeSlicer } from '../../lib/time-slice.js';
 import { TenantTokenBuckets } from '../../lib/token-bucket.js';
 import type { HeadStream, Ingester, StreamWrite } from '../ingester/index.js';
 import { LabelsParseError, formatGoTime, labelsString, parseStreamLabels, type PushRequest } from '../model/index.js';
@@ -215,6 +215,9 @@ export class Distributor {
     this.tenantTurns.set(tenant, mine);
     try {
       if (prev) await prev;
+      // The previous push's turn ended in this event-loop turn: start in a turn of our own (ingest lane), so the
+      // synchronous write steps of queued pushes do not run back to back.
+      await INGEST_LANE.wait();
       await fn();
     } finally {
       done();
