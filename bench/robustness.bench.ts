@@ -72,6 +72,7 @@ async function overload() {
       'traces: { listen_address: 127.0.0.1:0, zipkin: { listen_address: 127.0.0.1:0 }, jaeger: { listen_address: 127.0.0.1:0 } }',
       'otlp: { grpc_listen_address: 127.0.0.1:0, http_listen_address: 127.0.0.1:0 }',
       'ui: { listen_address: 127.0.0.1:0, development_mode: true }',
+      'alertmanager: { listen_address: 127.0.0.1:0 }',
       '',
     ].join('\n'),
   );
