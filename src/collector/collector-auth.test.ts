@@ -204,5 +204,6 @@ service:
     await expect(unknown).rejects.toThrow(/receivers\.otlp\.protocols\.grpc\.auth\.authenticator.*basicauth\/in.*not found/);
     await expect(startCollector(ctx(dir), { configFile: write('"basicauth/in": { htpasswd: { inline: "a:b" } }', '') })).rejects.toThrow(/receivers\.otlp\.protocols\.grpc\.auth\.authenticator.*not enabled in service\.extensions/);
     await expect(startCollector(ctx(dir), { configFile: write('"bearertokenauth/x": {}', '') })).rejects.toThrow(/extensions\.bearertokenauth\/x.*token or filename/);
+    await expect(startCollector(ctx(dir), { configFile: write('"basicauth/x": { htpasswd: { inline: "a:b" }, client_auth: { username: a, password: b } }', '') })).rejects.toThrow(/extensions\.basicauth\/x.*not both/);
   });
 });

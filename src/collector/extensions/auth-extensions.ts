@@ -11,10 +11,12 @@ const first = (v: string | string[] | undefined): string | undefined => (Array.i
 const digest = (s: string) => createHash('sha256').update(s).digest();
 const sameSecret = (a: string, b: string) => timingSafeEqual(digest(a), digest(b));
 
-const basicSchema = z.strictObject({
-  htpasswd: z.strictObject({ file: z.string().optional(), inline: z.string().optional() }).optional(),
-  client_auth: z.strictObject({ username: z.string(), password: z.string() }).optional(),
-});
+const basicSchema = z
+  .strictObject({
+    htpasswd: z.strictObject({ file: z.string().optional(), inline: z.string().optional() }).optional(),
+    client_auth: z.strictObject({ username: z.string(), password: z.string() }).optional(),
+  })
+  .refine((c) => !(c.htpasswd && c.client_auth), 'either client_auth or htpasswd must be specified, not both');
 
 /** `user:secret` lines of an htpasswd file; the secret is a bcrypt hash (`$2y$...`) or the plain password. */
 function parseHtpasswd(text: string): Map<string, string> {
@@ -30,7 +32,7 @@ function parseHtpasswd(text: string): Map<string, string> {
 
 /**
  * `basicauth`: as a server authenticator, `Authorization: Basic` checked against `htpasswd` (`file` and `inline`
- * lines, plain passwords or bcrypt hashes; successful bcrypt checks cached); as a client authenticator, the
+ * lines, plain passwords or bcrypt hashes, `inline` taking precedence; successful bcrypt checks cached); as a client authenticator, the
  * `client_auth` user name and password sent with every export.
  */
 export const basicAuthFactory: ExtensionFactory<typeof basicSchema> = {
