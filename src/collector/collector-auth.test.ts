@@ -207,3 +207,53 @@ service:
     await expect(startCollector(ctx(dir), { configFile: write('"basicauth/x": { htpasswd: { inline: "a:b" }, client_auth: { username: a, password: b } }', '') })).rejects.toThrow(/extensions\.basicauth\/x.*not both/);
   });
 });
+
+describe('collector mutual TLS', () => {
+  it('a receiver with client_ca_file refuses a client without a certificate and takes exporters presenting cert_file/key_file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'otelcol-mtls-'));
+    const srv = makeTestPki(dir, 'srv');
+    const cli = makeTestPki(dir, 'cli', ['DNS:client'], 'serverAuth,clientAuth');
+    const tls = `{ cert_file: ${srv.certFile}, key_file: ${srv.keyFile}, client_ca_file: ${cli.caFile} }`;
+    const backendFile = join(dir, 'backend.yaml');
+    writeFileSync(
+      backendFile,
+      `
+receivers: { otlp: { protocols: { http: { endpoint: 127.0.0.1:0, tls: ${tls} }, grpc: { endpoint: 127.0.0.1:0, tls: ${tls} } } } }
+exporters: { sightline: {} }
+service:
+  telemetry: { metrics: { level: none } }
+  pipelines: { traces: { receivers: [otlp], exporters: [sightline] } }
+`,
+    );
+    const got: string[] = [];
+    const backend = await startCollector(ctx(dir), { configFile: backendFile, inProcess: sink(got) });
+    let front: Awaited<ReturnType<typeof startCollector>> | undefined;
+    try {
+      const url = `https://127.0.0.1:${backend.ports.otelcol_otlp_http}/v1/traces`;
+      await expect(httpsPost(url, srv.ca, { 'content-type': 'application/json' }, JSON.stringify(spans('anonymous')))).rejects.toThrow();
+      expect(await grpcExport(backend.ports.otelcol_otlp_grpc, srv.ca, undefined, 'anonymous-grpc')).not.toBeNull();
+      const client = `{ ca_file: ${srv.caFile}, cert_file: ${cli.certFile}, key_file: ${cli.keyFile} }`;
+      const frontFile = join(dir, 'front.yaml');
+      writeFileSync(
+        frontFile,
+        `
+receivers: { otlp: { protocols: { http: { endpoint: 127.0.0.1:0 } } } }
+exporters:
+  otlphttp: { endpoint: "https://localhost:${backend.ports.otelcol_otlp_http}", tls: ${client}, sending_queue: { enabled: false }, retry_on_failure: { enabled: false } }
+  otlp: { endpoint: "localhost:${backend.ports.otelcol_otlp_grpc}", tls: ${client}, sending_queue: { enabled: false }, retry_on_failure: { enabled: false } }
+service:
+  telemetry: { metrics: { level: none } }
+  pipelines: { traces: { receivers: [otlp], exporters: [otlphttp, otlp] } }
+`,
+      );
+      front = await startCollector(ctx(dir), { configFile: frontFile });
+      const r = await fetch(`http://127.0.0.1:${front.ports.otelcol_otlp_http}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spans('mtls')) });
+      expect(r.status).toBe(200);
+      await waitFor(() => got.filter((n) => n === 'mtls').length === 2);
+      expect(got.filter((n) => n.startsWith('anonymous'))).toEqual([]);
+    } finally {
+      await front?.stop();
+      await backend.stop();
+    }
+  });
+});
