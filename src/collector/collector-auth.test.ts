@@ -54,6 +54,25 @@ function sink(got: string[]) {
   };
 }
 
+/** A collector whose otlp receiver (`protocols`, YAML flow) hands spans to an in-process sink collecting their names. */
+async function startBackend(dir: string, protocols: string, extensions = '{}', enabled = '[]') {
+  const file = join(dir, 'backend.yaml');
+  writeFileSync(
+    file,
+    `
+extensions: ${extensions}
+receivers: { otlp: { protocols: ${protocols} } }
+exporters: { sightline: {} }
+service:
+  extensions: ${enabled}
+  telemetry: { metrics: { level: none } }
+  pipelines: { traces: { receivers: [otlp], exporters: [sightline] } }
+`,
+  );
+  const got: string[] = [];
+  return { got, backend: await startCollector(ctx(dir), { configFile: file, inProcess: sink(got) }) };
+}
+
 describe('collector TLS and authentication', () => {
   it('receivers: OTLP/HTTP over TLS with basicauth (plain and bcrypt htpasswd), OTLP/gRPC over TLS with a bearer token; exporters with auth and tls.ca_file reach them', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'otelcol-auth-'));
@@ -61,27 +80,13 @@ describe('collector TLS and authentication', () => {
     const hash = bcrypt.hashSync('hunter2', 4).replace(/^\$2b\$/, '$2y$');
     writeFileSync(join(dir, 'token'), 'grpc-token\n');
     // The backend collector: TLS and authentication on both OTLP protocols.
-    const backendFile = join(dir, 'backend.yaml');
-    writeFileSync(
-      backendFile,
-      `
-extensions:
-  basicauth/in: { htpasswd: { inline: "alice:secret\\nbob:${hash}\\n" } }
-  bearertokenauth/in: { filename: ${join(dir, 'token')} }
-receivers:
-  otlp:
-    protocols:
-      http: { endpoint: 127.0.0.1:0, tls: { cert_file: ${pki.certFile}, key_file: ${pki.keyFile}, min_version: "1.2" }, auth: { authenticator: basicauth/in } }
-      grpc: { endpoint: 127.0.0.1:0, tls: { cert_file: ${pki.certFile}, key_file: ${pki.keyFile} }, auth: { authenticator: bearertokenauth/in } }
-exporters: { sightline: {} }
-service:
-  extensions: [basicauth/in, bearertokenauth/in]
-  telemetry: { metrics: { level: none } }
-  pipelines: { traces: { receivers: [otlp], exporters: [sightline] } }
-`,
+    const tlsFiles = `cert_file: ${pki.certFile}, key_file: ${pki.keyFile}`;
+    const { got, backend } = await startBackend(
+      dir,
+      `{ http: { endpoint: 127.0.0.1:0, tls: { ${tlsFiles}, min_version: "1.2" }, auth: { authenticator: basicauth/in } }, grpc: { endpoint: 127.0.0.1:0, tls: { ${tlsFiles} }, auth: { authenticator: bearertokenauth/in } } }`,
+      `{ basicauth/in: { htpasswd: { inline: "alice:secret\\nbob:${hash}\\n" } }, bearertokenauth/in: { filename: ${join(dir, 'token')} } }`,
+      '[basicauth/in, bearertokenauth/in]',
     );
-    const got: string[] = [];
-    const backend = await startCollector(ctx(dir), { configFile: backendFile, inProcess: sink(got) });
     let front: Awaited<ReturnType<typeof startCollector>> | undefined;
     try {
       const httpUrl = `https://127.0.0.1:${backend.ports.otelcol_otlp_http}/v1/traces`;
@@ -214,19 +219,7 @@ describe('collector mutual TLS', () => {
     const srv = makeTestPki(dir, 'srv');
     const cli = makeTestPki(dir, 'cli', ['DNS:client'], 'serverAuth,clientAuth');
     const tls = `{ cert_file: ${srv.certFile}, key_file: ${srv.keyFile}, client_ca_file: ${cli.caFile} }`;
-    const backendFile = join(dir, 'backend.yaml');
-    writeFileSync(
-      backendFile,
-      `
-receivers: { otlp: { protocols: { http: { endpoint: 127.0.0.1:0, tls: ${tls} }, grpc: { endpoint: 127.0.0.1:0, tls: ${tls} } } } }
-exporters: { sightline: {} }
-service:
-  telemetry: { metrics: { level: none } }
-  pipelines: { traces: { receivers: [otlp], exporters: [sightline] } }
-`,
-    );
-    const got: string[] = [];
-    const backend = await startCollector(ctx(dir), { configFile: backendFile, inProcess: sink(got) });
+    const { got, backend } = await startBackend(dir, `{ http: { endpoint: 127.0.0.1:0, tls: ${tls} }, grpc: { endpoint: 127.0.0.1:0, tls: ${tls} } }`);
     let front: Awaited<ReturnType<typeof startCollector>> | undefined;
     try {
       const url = `https://127.0.0.1:${backend.ports.otelcol_otlp_http}/v1/traces`;
