@@ -250,3 +250,54 @@ service:
     }
   });
 });
+
+describe('zipkin and jaeger receivers with TLS and auth', () => {
+  it('zipkin over TLS with basicauth, jaeger gRPC with a bearer token', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'otelcol-zj-'));
+    const pki = makeTestPki(dir, 'zj');
+    const file = join(dir, 'c.yaml');
+    writeFileSync(
+      file,
+      `
+extensions:
+  basicauth/z: { htpasswd: { inline: "zed:pw" } }
+  bearertokenauth/j: { token: jt }
+receivers:
+  zipkin: { endpoint: 127.0.0.1:0, tls: { cert_file: ${pki.certFile}, key_file: ${pki.keyFile} }, auth: { authenticator: basicauth/z } }
+  jaeger: { protocols: { grpc: { endpoint: 127.0.0.1:0, auth: { authenticator: bearertokenauth/j } } } }
+exporters: { sightline: {} }
+service:
+  extensions: [basicauth/z, bearertokenauth/j]
+  telemetry: { metrics: { level: none } }
+  pipelines: { traces: { receivers: [zipkin, jaeger], exporters: [sightline] } }
+`,
+    );
+    const got: string[] = [];
+    const c = await startCollector(ctx(dir), { configFile: file, inProcess: sink(got) });
+    try {
+      const url = `https://127.0.0.1:${c.ports.otelcol_zipkin}/api/v2/spans`;
+      const body = JSON.stringify([{ traceId: '0af7651916cd43dd8448eb211c80319c', id: 'b7ad6b7169203331', name: 'zipkin-op', timestamp: Date.now() * 1000, duration: 10, localEndpoint: { serviceName: 'svc' } }]);
+      const json = { 'content-type': 'application/json' };
+      expect((await httpsPost(url, pki.ca, json, body)).status).toBe(401);
+      expect((await httpsPost(url, pki.ca, { ...json, authorization: `Basic ${Buffer.from('zed:pw').toString('base64')}` }, body)).status).toBe(202);
+      expect(got).toEqual(['zipkin-op']);
+
+      const post = (token: string | undefined) => {
+        const client = new Client(`127.0.0.1:${c.ports.otelcol_jaeger_grpc}`, credentials.createInsecure());
+        const md = new Metadata();
+        if (token) md.set('authorization', `Bearer ${token}`);
+        return new Promise<ServiceError | null>((resolve) =>
+          client.makeUnaryRequest('/jaeger.api_v2.CollectorService/PostSpans', (b: Buffer) => b, (b: Buffer) => b, Buffer.alloc(0), md, (err) => {
+            client.close();
+            resolve(err);
+          }),
+        );
+      };
+      expect((await post(undefined))?.code).toBe(GrpcStatus.UNAUTHENTICATED);
+      expect((await post('nope'))?.code).toBe(GrpcStatus.UNAUTHENTICATED);
+      expect((await post('jt'))?.code ?? GrpcStatus.OK).not.toBe(GrpcStatus.UNAUTHENTICATED);
+    } finally {
+      await c.stop();
+    }
+  });
+});
