@@ -3,6 +3,8 @@ import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Metadata, credentials, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import bcrypt from 'bcryptjs';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../test/helpers/process.js';
@@ -298,6 +300,39 @@ service:
       expect((await post('jt'))?.code ?? GrpcStatus.OK).not.toBe(GrpcStatus.UNAUTHENTICATED);
     } finally {
       await c.stop();
+    }
+  });
+});
+
+describe('the OpenTelemetry JS SDK as a client', () => {
+  it('its OTLP/HTTP exporter over TLS with basic auth is accepted; with a wrong password the export fails', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'otelcol-sdk-'));
+    const pki = makeTestPki(dir, 'sdk');
+    const { got, backend } = await startBackend(
+      dir,
+      `{ http: { endpoint: 127.0.0.1:0, tls: { cert_file: ${pki.certFile}, key_file: ${pki.keyFile} }, auth: { authenticator: basicauth/in } } }`,
+      '{ basicauth/in: { htpasswd: { inline: "app:s3cret" } } }',
+      '[basicauth/in]',
+    );
+    try {
+      const memory = new InMemorySpanExporter();
+      const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(memory)] });
+      provider.getTracer('t').startSpan('sdk-span').end();
+      const finished: ReadableSpan[] = memory.getFinishedSpans();
+      const send = (password: string) => {
+        const exporter = new OTLPTraceExporter({
+          url: `https://localhost:${backend.ports.otelcol_otlp_http}/v1/traces`,
+          headers: { authorization: `Basic ${Buffer.from(`app:${password}`).toString('base64')}` },
+          httpAgentOptions: { ca: pki.ca },
+        });
+        return new Promise<number>((resolve) => exporter.export(finished, (r) => resolve(r.code))).finally(() => exporter.shutdown());
+      };
+      expect(await send('wrong')).toBe(1); // ExportResultCode.FAILED
+      expect(got).toEqual([]);
+      expect(await send('s3cret')).toBe(0); // ExportResultCode.SUCCESS
+      expect(got).toEqual(['sdk-span']);
+    } finally {
+      await backend.stop();
     }
   });
 });
