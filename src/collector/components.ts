@@ -12,6 +12,14 @@ export interface StorageExtension {
   readonly fsyncIntervalMs: number;
 }
 
+/** An authenticator extension (`basicauth`, `bearertokenauth`), referred to by `auth.authenticator`. */
+export interface AuthExtension {
+  /** Server side: whether a request's headers (HTTP) or metadata (gRPC), names lower-cased, authenticate it. */
+  authenticate(headers: Record<string, string | string[] | undefined>): Promise<boolean>;
+  /** Client side: the headers an exporter sends. */
+  clientHeaders(): Record<string, string>;
+}
+
 /** What every component is built with. */
 export interface BuildEnv {
   logger: Logger;
@@ -19,6 +27,8 @@ export interface BuildEnv {
   dataDir: string;
   /** Storage extensions by id (`file_storage`, `file_storage/queue`). */
   storage(id: string): StorageExtension | undefined;
+  /** Authenticator extensions by id (`basicauth/in`); the plan checked every reference. */
+  authenticator?(id: string): AuthExtension | undefined;
   /** Sightline's stores in this process (the one-process default): the `sightline` exporter hands data to them. */
   inProcess?: OtlpSinks;
   /** Ports bound by the components, by listener name (`otelcol_otlp_grpc`, ...). */
@@ -59,5 +69,5 @@ export interface ConnectorFactory<S extends z.ZodType = z.ZodType> extends Facto
 }
 
 export interface ExtensionFactory<S extends z.ZodType = z.ZodType> extends FactoryBase<S> {
-  create(id: string, cfg: z.output<S>, env: BuildEnv): Extension & { storage?: StorageExtension };
+  create(id: string, cfg: z.output<S>, env: BuildEnv): Extension & { storage?: StorageExtension; auth?: AuthExtension };
 }

@@ -10,6 +10,7 @@ import { otlphttpExporterFactory } from './exporters/otlphttp-exporter.js';
 import { prometheusExporterFactory } from './exporters/prometheus-exporter.js';
 import { prometheusRemoteWriteExporterFactory } from './exporters/prometheus-remote-write-exporter.js';
 import { sightlineExporterFactory } from './exporters/sightline-exporter.js';
+import { basicAuthFactory, bearerTokenAuthFactory } from './extensions/auth-extensions.js';
 import { fileStorageFactory } from './extensions/file-storage.js';
 import { healthCheckFactory } from './extensions/health-check.js';
 import { attributesProcessorFactory } from './processors/attributes-processor.js';
@@ -37,7 +38,7 @@ export const FACTORIES = {
   processors: byType<ProcessorFactory>([batchProcessorFactory, memoryLimiterFactory, k8sattributesProcessorFactory, resourceProcessorFactory, attributesProcessorFactory, filterProcessorFactory, transformProcessorFactory, probabilisticSamplerFactory, resourceDetectionFactory, tailSamplingFactory, groupbyattrsProcessorFactory]),
   exporters: byType<ExporterFactory>([otlpExporterFactory, otlphttpExporterFactory, prometheusRemoteWriteExporterFactory, lokiExporterFactory, debugExporterFactory, sightlineExporterFactory, prometheusExporterFactory, fileExporterFactory]),
   connectors: byType<ConnectorFactory>([forwardConnectorFactory, spanmetricsConnectorFactory, servicegraphConnectorFactory]),
-  extensions: byType<ExtensionFactory>([healthCheckFactory, fileStorageFactory]),
+  extensions: byType<ExtensionFactory>([healthCheckFactory, fileStorageFactory, basicAuthFactory, bearerTokenAuthFactory]),
 };
 
 export type ComponentKind = keyof typeof FACTORIES;

@@ -1,5 +1,6 @@
 import { ConfigError } from '../config/index.js';
-import type { BuildEnv, ConnectorFactory, Exporter, Extension, Receiver, StorageExtension } from './components.js';
+import { checkAuthenticators } from './auth-references.js';
+import type { AuthExtension, BuildEnv, ConnectorFactory, Exporter, Extension, Receiver, StorageExtension } from './components.js';
 import { parseComponentId } from './config/component-id.js';
 import type { CollectorConfig } from './config/collector-config.js';
 import type { Consumer, Lifecycle, Signal } from './pipeline/consumer.js';
@@ -112,6 +113,7 @@ export function planCollector(config: CollectorConfig, file: string): CollectorP
     if (!from || !to) fail(`connectors.${c}`, `connector ${JSON.stringify(c)} used as ${from ? 'exporter' : 'receiver'} in a pipeline but not used as ${from ? 'receiver' : 'exporter'} in any pipeline`);
     for (const a of from!) if (!to!.some((b) => f.pairs.some(([x, y]) => x === a && y === b))) fail(`connectors.${c}`, `connector ${JSON.stringify(c)} cannot connect ${a} to ${to!.join('/')}`);
   }
+  checkAuthenticators(components, extensions, fail);
   return { components, pipelines, extensions };
 }
 
@@ -127,14 +129,16 @@ export interface CollectorService {
  * feeds all its exporters, several pipelines may share an exporter (fan-in). Started exporters first, receivers
  * last; shut down in the opposite order.
  */
-export function buildCollector(plan: CollectorPlan, env: Omit<BuildEnv, 'storage'>): CollectorService {
+export function buildCollector(plan: CollectorPlan, env: Omit<BuildEnv, 'storage' | 'authenticator'>): CollectorService {
   const storages = new Map<string, StorageExtension>();
-  const fullEnv: BuildEnv = { ...env, storage: (id) => storages.get(id) };
+  const auths = new Map<string, AuthExtension>();
+  const fullEnv: BuildEnv = { ...env, storage: (id) => storages.get(id), authenticator: (id) => auths.get(id) };
   const extensions: Extension[] = [];
   for (const id of plan.extensions) {
     const v = plan.components.extensions.get(id)!;
     const ext = FACTORIES.extensions.get(v.type)!.create(id, v.cfg, fullEnv);
     if (ext.storage) storages.set(id, ext.storage);
+    if (ext.auth) auths.set(id, ext.auth);
     extensions.push(ext);
   }
   // Storage extensions are usable by exporters even when only configured (the Collector requires listing them).

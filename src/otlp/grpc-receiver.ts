@@ -1,4 +1,4 @@
-import { Server, status as GrpcStatus, type Metadata, type ServerUnaryCall, type sendUnaryData, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { Server, status as GrpcStatus, type ServerCredentials, type Metadata, type ServerUnaryCall, type sendUnaryData, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { HttpError, authenticateGrpc, bindPrincipal, webConfigFor } from '../server/index.js';
 import { splitHostPort } from '../config/index.js';
@@ -24,6 +24,10 @@ export interface GrpcReceiverOptions {
   logger: Logger;
   tenant(signal: Signal, metadata: Record<string, string | undefined>): string;
   handle(e: ExportRequest, tenant: string, client: ClientInfo): Promise<PushOutcome>;
+  /** The listener's own credentials (a collector receiver's `tls`) instead of the process's web configuration. */
+  credentials?: ServerCredentials;
+  /** A further check of each call's metadata (a collector receiver's `auth`): false answers UNAUTHENTICATED. */
+  authenticate?(metadata: Record<string, string | undefined>): Promise<boolean>;
 }
 
 /** Who sent a request: the peer's address (k8sattributes associates pods by it) and its metadata / headers. */
@@ -79,7 +83,7 @@ export async function startOtlpGrpcServer(opts: GrpcReceiverOptions): Promise<{ 
           try {
             const md = metadataObject(call.metadata);
             const web = webConfigFor(listener);
-            if (web && !(await web.checkBasicAuth(md.authorization))) {
+            if ((web && !(await web.checkBasicAuth(md.authorization))) || (opts.authenticate && !(await opts.authenticate(md)))) {
               cb({ code: GrpcStatus.UNAUTHENTICATED, details: 'Unauthorized' });
               return;
             }
@@ -107,7 +111,7 @@ export async function startOtlpGrpcServer(opts: GrpcReceiverOptions): Promise<{ 
   }
   const { host, port } = splitHostPort(opts.listenAddress);
   const bound = await new Promise<number>((res, rej) =>
-    server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, grpcServerCredentials(webConfigFor(listener)), (err, p) => (err ? rej(err) : res(p))),
+    server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, opts.credentials ?? grpcServerCredentials(webConfigFor(listener)), (err, p) => (err ? rej(err) : res(p))),
   );
   return { server, port: bound };
 }

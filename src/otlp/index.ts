@@ -11,6 +11,7 @@ export { appendOtlpMetrics, type MetricsTranslation } from './translate/metrics-
 export { prometheusLabelName, prometheusMetricName } from './translate/prometheus-names.js';
 export { DEFAULT_INDEX_LABELS, otlpLogsToLokiStreams, type LogEntryPush, type LogStreamPush, type LogsPushTarget } from './translate/logs-to-loki.js';
 export { ForwardError, postWithRetry, type ForwardEndpoint } from './forward/post-with-retry.js';
+export { fetchWithTls, type ClientTls } from './forward/tls-fetch.js';
 export { RemoteWriteTarget, RemoteWriteError, type RemoteWriteTargetOptions } from './forward/remote-write-target.js';
 export { OtlpTracesForwarder } from './forward/otlp-traces-forwarder.js';
 export { LokiPushForwarder } from './forward/loki-push-forwarder.js';

@@ -5,7 +5,7 @@ import { splitHostPort } from '../config/index.js';
 import { corsHook } from './cors.js';
 import { requestGuardsHook } from './request-guards.js';
 import { tenantAuthHook } from './tenant-auth.js';
-import { webConfigFor, webConfigHook } from './web-config.js';
+import { webConfigFor, webConfigHook, type WebConfig } from './web-config.js';
 
 const CORS_LISTENERS = new Set(['metrics', 'mimir', 'logs', 'traces', 'zipkin', 'jaeger', 'otlp', 'alertmanager']);
 
@@ -19,6 +19,8 @@ export interface HttpServerOptions {
   /** Replaces `ready` for `/ready` and `/-/ready` when a component answers in its original system's words (the agent: Promtail's). */
   readyProbe?: () => { status: number; body: string };
   bodyLimit?: number;
+  /** This listener's own TLS (a collector receiver's `tls`), instead of the process's web configuration. */
+  tls?: WebConfig;
   /** Peers (IPs or CIDRs) whose `X-Forwarded-For` sets `req.ip`; from anyone else it is ignored. */
   trustedProxies?: readonly string[];
 }
@@ -38,8 +40,9 @@ export function registeredRoutes(): ReadonlyMap<string, ReadonlySet<string>> {
  * `/metrics`. Components add their routes before `listen`.
  */
 export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
-  // The listener's own web configuration (`<section>.web_config_file` / `web_config`), else the global one.
-  const web = webConfigFor(opts.name);
+  // A receiver's own TLS (collector `tls:`), else the listener's web configuration (`<section>.web_config_file` /
+  // `web_config`), else the global one.
+  const web = opts.tls ?? webConfigFor(opts.name);
   const https = web?.httpsOptions();
   const app = Fastify({
     ...(https ? { https } : {}),

@@ -1,6 +1,10 @@
 import { z } from 'zod';
+import { authSchema } from '../transport-security.js';
 
-/** `tls`: `insecure` is honoured (plain text); certificates are accepted in the config for compatibility. */
+/** `auth.authenticator`: a client authenticator extension (`basicauth/...`, `bearertokenauth/...`). */
+export const authSetting = authSchema.optional();
+
+/** `tls` (configtls.ClientConfig): `insecure` (plain text), `ca_file`, `cert_file`/`key_file`, `insecure_skip_verify`, `server_name_override`. */
 export const tlsSettings = z
   .strictObject({
     insecure: z.boolean().default(false),

@@ -1,15 +1,17 @@
 import { gzipSync } from 'node:zlib';
 import { z } from 'zod';
-import { anyValueToJs, anyValueToJson, bytesToHex, int64ToBigInt, type ExportLogsServiceRequest, type KeyValue } from '../../otlp/index.js';
+import { fetchWithTls, anyValueToJs, anyValueToJson, bytesToHex, int64ToBigInt, type ExportLogsServiceRequest, type KeyValue } from '../../otlp/index.js';
 import type { ExporterFactory } from '../components.js';
 import { ExportError, httpStatusError } from './export-error.js';
 import { QueuedExporter, exporterHelperShape, itemData } from './exporter-helper.js';
-import { headersSetting, tlsSettings } from './common-settings.js';
+import { authSetting, headersSetting, tlsSettings } from './common-settings.js';
+import { clientTlsOptions, exporterAuthHeaders } from '../transport-security.js';
 
 const schema = z.strictObject({
   endpoint: z.url(),
   headers: headersSetting,
   tls: tlsSettings,
+  auth: authSetting,
   compression: z.enum(['gzip', 'none', '']).default('none'),
   default_labels_enabled: z.record(z.string(), z.boolean()).nullish().transform((v) => v ?? {}),
   ...exporterHelperShape,
@@ -119,6 +121,8 @@ export const lokiExporterFactory: ExporterFactory<typeof schema> = {
   signals: ['logs'],
   schema,
   create(id, cfg, env) {
+    const tls = clientTlsOptions(cfg.tls);
+    const authHeaders = exporterAuthHeaders(env, cfg.auth);
     return new QueuedExporter(
       id,
       cfg,
@@ -127,14 +131,14 @@ export const lokiExporterFactory: ExporterFactory<typeof schema> = {
         if (data.signal !== 'logs') throw new ExportError(`exporter ${id} exports logs only`, true);
         const { streams } = otlpLogsToLokiPush(data.req, cfg.default_labels_enabled);
         let body: Uint8Array = Buffer.from(JSON.stringify({ streams }));
-        const headers: Record<string, string> = { ...cfg.headers, 'content-type': 'application/json' };
+        const headers: Record<string, string> = { ...cfg.headers, ...authHeaders(), 'content-type': 'application/json' };
         if (cfg.compression === 'gzip') {
           body = gzipSync(body);
           headers['content-encoding'] = 'gzip';
         }
         let res: Response;
         try {
-          res = await fetch(cfg.endpoint, { method: 'POST', headers, body, signal });
+          res = await fetchWithTls(cfg.endpoint, { method: 'POST', headers, body, signal }, tls);
         } catch (e) {
           throw new ExportError(`sending to ${cfg.endpoint} failed: ${(e as Error).message}`, false);
         }

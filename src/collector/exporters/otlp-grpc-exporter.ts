@@ -4,13 +4,15 @@ import { exportServicePath } from '../../otlp/index.js';
 import type { ExporterFactory } from '../components.js';
 import { ExportError } from './export-error.js';
 import { QueuedExporter, exporterHelperShape, itemBytes } from './exporter-helper.js';
-import { compressionSetting, headersSetting, tlsSettings } from './common-settings.js';
+import { authSetting, compressionSetting, headersSetting, tlsSettings } from './common-settings.js';
+import { clientTlsOptions, exporterAuthHeaders } from '../transport-security.js';
 
 const schema = z.strictObject({
   endpoint: z.string(),
   headers: headersSetting,
   compression: compressionSetting,
   tls: tlsSettings,
+  auth: authSetting,
   balancer_name: z.string().optional(),
   authority: z.string().optional(),
   keepalive: z.looseObject({}).optional(),
@@ -41,7 +43,13 @@ export const otlpExporterFactory: ExporterFactory<typeof schema> = {
   create(id, cfg, env) {
     const { target, secure } = grpcTarget(cfg.endpoint);
     const useTls = secure && !cfg.tls.insecure;
-    const client = new Client(target, useTls ? credentials.createSsl() : credentials.createInsecure(), {
+    const tls = useTls ? clientTlsOptions(cfg.tls) : undefined;
+    const authHeaders = exporterAuthHeaders(env, cfg.auth);
+    const creds = !useTls
+      ? credentials.createInsecure()
+      : credentials.createSsl(tls?.ca ?? null, tls?.key ?? null, tls?.cert ?? null, tls && !tls.rejectUnauthorized ? { rejectUnauthorized: false, checkServerIdentity: () => undefined } : undefined);
+    const client = new Client(target, creds, {
+      ...(tls?.servername ? { 'grpc.ssl_target_name_override': tls.servername, 'grpc.default_authority': tls.servername } : {}),
       'grpc.max_send_message_length': -1,
       ...(cfg.compression === 'gzip' ? { 'grpc.default_compression_algorithm': 2 } : {}),
     });
@@ -51,7 +59,7 @@ export const otlpExporterFactory: ExporterFactory<typeof schema> = {
       (item, signal) =>
         new Promise<void>((resolve, reject) => {
           const md = new Metadata();
-          for (const [k, v] of Object.entries(cfg.headers)) md.set(k, v);
+          for (const [k, v] of Object.entries({ ...cfg.headers, ...authHeaders() })) md.set(k, v);
           const deadline = new Date(Date.now() + (cfg.timeout > 0 ? cfg.timeout : 3_600_000));
           const call = client.makeUnaryRequest(exportServicePath(item.signal), identity, identity, asBuffer(itemBytes(item)), md, { deadline }, (err: ServiceError | null) => {
             signal.removeEventListener('abort', onAbort);

@@ -3,7 +3,9 @@ import { z } from 'zod';
 import type { ExporterFactory } from '../components.js';
 import { ExportError, httpStatusError } from './export-error.js';
 import { QueuedExporter, exporterHelperShape, itemBytes } from './exporter-helper.js';
-import { compressionSetting, headersSetting, tlsSettings } from './common-settings.js';
+import { authSetting, compressionSetting, headersSetting, tlsSettings } from './common-settings.js';
+import { fetchWithTls } from '../../otlp/index.js';
+import { clientTlsOptions, exporterAuthHeaders } from '../transport-security.js';
 
 const schema = z.strictObject({
   endpoint: z.string().optional(),
@@ -14,6 +16,7 @@ const schema = z.strictObject({
   compression: compressionSetting,
   encoding: z.enum(['proto']).default('proto'),
   tls: tlsSettings,
+  auth: authSetting,
   ...exporterHelperShape,
 });
 
@@ -26,6 +29,8 @@ export const otlphttpExporterFactory: ExporterFactory<typeof schema> = {
   signals: ['traces', 'metrics', 'logs'],
   schema,
   create(id, cfg, env) {
+    const tls = clientTlsOptions(cfg.tls);
+    const authHeaders = exporterAuthHeaders(env, cfg.auth);
     const urlFor = (signal: 'traces' | 'metrics' | 'logs'): string => {
       const explicit = cfg[`${signal}_endpoint`];
       if (explicit) return explicit;
@@ -38,14 +43,14 @@ export const otlphttpExporterFactory: ExporterFactory<typeof schema> = {
       async (item, signal) => {
         const url = urlFor(item.signal);
         let body: Uint8Array = itemBytes(item);
-        const headers: Record<string, string> = { ...cfg.headers, 'content-type': 'application/x-protobuf' };
+        const headers: Record<string, string> = { ...cfg.headers, ...authHeaders(), 'content-type': 'application/x-protobuf' };
         if (cfg.compression === 'gzip') {
           body = gzipSync(body);
           headers['content-encoding'] = 'gzip';
         }
         let res: Response;
         try {
-          res = await fetch(url, { method: 'POST', headers, body, signal });
+          res = await fetchWithTls(url, { method: 'POST', headers, body, signal }, tls);
         } catch (e) {
           throw new ExportError(`sending to ${url} failed: ${(e as Error).message}`, false);
         }

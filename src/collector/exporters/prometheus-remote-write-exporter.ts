@@ -4,13 +4,15 @@ import { HttpError } from '../../server/index.js';
 import type { ExporterFactory } from '../components.js';
 import { ExportError } from './export-error.js';
 import { QueuedExporter, exporterHelperShape, itemData } from './exporter-helper.js';
-import { headersSetting, tlsSettings } from './common-settings.js';
+import { authSetting, headersSetting, tlsSettings } from './common-settings.js';
+import { clientTlsOptions, exporterAuthHeaders } from '../transport-security.js';
 import { decorateAppender, withPointAttributes } from './prometheus-translation.js';
 
 const schema = z.strictObject({
   endpoint: z.url(),
   headers: headersSetting,
   tls: tlsSettings,
+  auth: authSetting,
   namespace: z.string().default(''),
   external_labels: z.record(z.string(), z.string()).nullish().transform((v) => v ?? {}),
   resource_to_telemetry_conversion: z.strictObject({ enabled: z.boolean().default(false) }).prefault({}),
@@ -35,7 +37,8 @@ export const prometheusRemoteWriteExporterFactory: ExporterFactory<typeof schema
   signals: ['metrics'],
   schema,
   create(id, cfg, env) {
-    const target = new RemoteWriteTarget({ url: cfg.endpoint, headers: cfg.headers, timeoutMs: cfg.timeout > 0 ? cfg.timeout : 30_000, maxRetries: 0 });
+    // The authenticator's headers as of start (a bearer token file rotated later is not re-read by this exporter).
+    const target = new RemoteWriteTarget({ url: cfg.endpoint, headers: { ...cfg.headers, ...exporterAuthHeaders(env, cfg.auth)() }, timeoutMs: cfg.timeout > 0 ? cfg.timeout : 30_000, maxRetries: 0, tls: clientTlsOptions(cfg.tls) });
     return new QueuedExporter(
       id,
       cfg,

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { countItems, registerOtlpHttpRoutes, startOtlpGrpcServer, type Signal } from '../../otlp/index.js';
 import { HttpError, createHttpServer, listen } from '../../server/index.js';
 import type { ReceiverFactory } from '../components.js';
+import { authSchema, receiverGrpcCredentials, receiverWebConfig, requireAuth, resolveAuthenticator, serverTlsSchema } from '../transport-security.js';
 import { retryableError, type ClientContext, type Consumer, type ExportRequest } from '../pipeline/consumer.js';
 
 const grpcSchema = z
@@ -15,14 +16,14 @@ const grpcSchema = z
     write_buffer_size: z.number().optional(),
     include_metadata: z.boolean().optional(),
     keepalive: z.looseObject({}).optional(),
-    tls: z.looseObject({}).optional(),
-    auth: z.looseObject({}).optional(),
+    tls: serverTlsSchema.optional(),
+    auth: authSchema.optional(),
     transport: z.string().optional(),
   })
   .nullable()
   .transform((v) => v ?? grpcSchema_default());
 function grpcSchema_default() {
-  return { endpoint: 'localhost:4317', max_recv_msg_size_mib: 4 };
+  return { endpoint: 'localhost:4317', max_recv_msg_size_mib: 4, tls: undefined, auth: undefined };
 }
 
 const httpSchema = z
@@ -34,11 +35,11 @@ const httpSchema = z
     cors: z.strictObject({ allowed_origins: z.array(z.string()).default([]), allowed_headers: z.array(z.string()).default([]), max_age: z.number().optional() }).optional(),
     include_metadata: z.boolean().optional(),
     max_request_body_size: z.number().int().positive().optional(),
-    tls: z.looseObject({}).optional(),
-    auth: z.looseObject({}).optional(),
+    tls: serverTlsSchema.optional(),
+    auth: authSchema.optional(),
   })
   .nullable()
-  .transform((v) => v ?? { endpoint: 'localhost:4318', traces_url_path: '/v1/traces', metrics_url_path: '/v1/metrics', logs_url_path: '/v1/logs', cors: undefined, max_request_body_size: undefined });
+  .transform((v) => v ?? { endpoint: 'localhost:4318', traces_url_path: '/v1/traces', metrics_url_path: '/v1/metrics', logs_url_path: '/v1/logs', cors: undefined, max_request_body_size: undefined, tls: undefined, auth: undefined });
 
 const schema = z.strictObject({
   protocols: z.strictObject({ grpc: grpcSchema.optional(), http: httpSchema.optional() }).refine((p) => p.grpc !== undefined || p.http !== undefined, 'must specify at least one protocol when using the OTLP receiver'),
@@ -84,7 +85,10 @@ export const otlpReceiverFactory: ReceiverFactory<typeof schema> = {
       async start() {
         const g = cfg.protocols.grpc;
         if (g) {
+          const auth = resolveAuthenticator(env, g.auth);
           grpc = await startOtlpGrpcServer({
+            credentials: receiverGrpcCredentials(receiverWebConfig(g.tls)),
+            authenticate: auth ? (md) => auth.authenticate(md) : undefined,
             listenAddress: listenAddressOf(g.endpoint),
             listener: `otelcol-${id}`,
             maxRecvMsgSize: g.max_recv_msg_size_mib * 1024 * 1024,
@@ -97,7 +101,7 @@ export const otlpReceiverFactory: ReceiverFactory<typeof schema> = {
         const h = cfg.protocols.http;
         if (h) {
           const addr = listenAddressOf(h.endpoint);
-          app = createHttpServer({ name: `otelcol-${id}`, listenAddress: addr, logger: env.logger, registry: env.telemetry.registry, bodyLimit: h.max_request_body_size ?? 20 * 1024 * 1024 });
+          app = createHttpServer({ name: `otelcol-${id}`, listenAddress: addr, logger: env.logger, registry: env.telemetry.registry, bodyLimit: h.max_request_body_size ?? 20 * 1024 * 1024, tls: receiverWebConfig(h.tls) });
           const cors = h.cors;
           if (cors && cors.allowed_origins.length > 0) {
             const allowed = cors.allowed_origins.map((o) => new RegExp(`^${o.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`));
@@ -115,6 +119,7 @@ export const otlpReceiverFactory: ReceiverFactory<typeof schema> = {
             });
             for (const p of [h.traces_url_path, h.metrics_url_path, h.logs_url_path]) app.options(p, async (_req, reply) => reply.code(204).send());
           }
+          requireAuth(app, resolveAuthenticator(env, h.auth));
           await registerOtlpHttpRoutes(app, { tenant: () => 'anonymous', handle: handle('http'), paths: { traces: h.traces_url_path, metrics: h.metrics_url_path, logs: h.logs_url_path } });
           try {
             env.ports[portName('http')] = await listen(app, addr);

@@ -1,4 +1,4 @@
-import { Server, ServerCredentials, status as GrpcStatus, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
+import { Server, status as GrpcStatus, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { countSpans, grpcCodeOf, type ExportTraceServiceRequest, type TracesConsumer } from '../../otlp/index.js';
@@ -8,6 +8,7 @@ import { JaegerProtoDecodeError, jaegerPostSpansToOtlp, registerJaegerRoutes, re
 import type { BuildEnv, ReceiverFactory } from '../components.js';
 import { retryableError, type Consumer } from '../pipeline/consumer.js';
 import { listenAddressOf } from './otlp-receiver.js';
+import { authSchema, receiverGrpcCredentials, receiverWebConfig, requireAuth, resolveAuthenticator, serverTlsSchema, type AuthSetting, type ServerTls } from '../transport-security.js';
 
 /** The pipeline seen as the trace distributor the Zipkin and Jaeger adapters of `src/traces` push to. */
 function pipelineAsTraces(id: string, transport: string, next: Consumer | undefined, env: BuildEnv): TracesConsumer {
@@ -28,15 +29,22 @@ function pipelineAsTraces(id: string, transport: string, next: Consumer | undefi
   };
 }
 
-async function serve(id: string, name: string, endpoint: string, env: BuildEnv, register: (app: FastifyInstance) => void): Promise<FastifyInstance> {
-  const addr = listenAddressOf(endpoint);
-  const app = createHttpServer({ name: `otelcol-${id}`, listenAddress: addr, logger: env.logger, registry: env.telemetry.registry });
+interface Listener {
+  endpoint: string;
+  tls?: ServerTls;
+  auth?: AuthSetting;
+}
+
+async function serve(id: string, name: string, l: Listener, env: BuildEnv, register: (app: FastifyInstance) => void): Promise<FastifyInstance> {
+  const addr = listenAddressOf(l.endpoint);
+  const app = createHttpServer({ name: `otelcol-${id}`, listenAddress: addr, logger: env.logger, registry: env.telemetry.registry, tls: receiverWebConfig(l.tls) });
+  requireAuth(app, resolveAuthenticator(env, l.auth));
   register(app);
   env.ports[`otelcol_${id.replace(/[^a-zA-Z0-9]/g, '_')}${name}`] = await listen(app, addr);
   return app;
 }
 
-const zipkinSchema = z.strictObject({ endpoint: z.string().default('localhost:9411'), parse_string_tags: z.boolean().default(false), tls: z.looseObject({}).optional() });
+const zipkinSchema = z.strictObject({ endpoint: z.string().default('localhost:9411'), parse_string_tags: z.boolean().default(false), tls: serverTlsSchema.optional(), auth: authSchema.optional() });
 
 /** `zipkin`: Zipkin v2 JSON spans at `POST /api/v2/spans` (Sightline's Zipkin adapter), into the traces pipelines. */
 export const zipkinReceiverFactory: ReceiverFactory<typeof zipkinSchema> = {
@@ -48,7 +56,7 @@ export const zipkinReceiverFactory: ReceiverFactory<typeof zipkinSchema> = {
     return {
       async start() {
         const store = pipelineAsTraces(id, 'http', next.traces, env);
-        app = await serve(id, '', cfg.endpoint, env, (a) => registerZipkinRoutes(a, { store, tenancy: { multiTenant: false, defaultTenant: 'anonymous' } }));
+        app = await serve(id, '', cfg, env, (a) => registerZipkinRoutes(a, { store, tenancy: { multiTenant: false, defaultTenant: 'anonymous' } }));
       },
       async shutdown() {
         await app?.close();
@@ -57,7 +65,7 @@ export const zipkinReceiverFactory: ReceiverFactory<typeof zipkinSchema> = {
   },
 };
 
-const endpointOf = (fallback: string) => z.strictObject({ endpoint: z.string().default(fallback) }).nullable().optional();
+const endpointOf = (fallback: string) => z.strictObject({ endpoint: z.string().default(fallback), tls: serverTlsSchema.optional(), auth: authSchema.optional() }).nullable().optional();
 
 const jaegerSchema = z.strictObject({
   protocols: z
@@ -77,7 +85,8 @@ const jaegerSchema = z.strictObject({
 const identity = (b: Buffer) => b;
 
 /** `jaeger.api_v2.CollectorService/PostSpans` (the Jaeger collector's gRPC port, 14250) handing spans to `store`. */
-async function serveJaegerGrpc(endpoint: string, store: TracesConsumer): Promise<{ server: Server; port: number }> {
+async function serveJaegerGrpc(l: Listener, store: TracesConsumer, env: BuildEnv): Promise<{ server: Server; port: number }> {
+  const auth = resolveAuthenticator(env, l.auth);
   const server = new Server();
   const method = { path: '/jaeger.api_v2.CollectorService/PostSpans', requestStream: false, responseStream: false, requestSerialize: identity, requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity, originalName: 'postSpans' };
   server.addService(
@@ -86,6 +95,10 @@ async function serveJaegerGrpc(endpoint: string, store: TracesConsumer): Promise
       PostSpans: (call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>) => {
         void (async () => {
           try {
+            if (auth && !(await auth.authenticate(call.metadata.getMap() as Record<string, string>))) {
+              cb({ code: GrpcStatus.UNAUTHENTICATED, details: 'Unauthorized' });
+              return;
+            }
             await store.pushTraces('anonymous', { resourceSpans: jaegerPostSpansToOtlp(call.request) });
             cb(null, Buffer.alloc(0)); // PostSpansResponse {}
           } catch (e) {
@@ -97,8 +110,8 @@ async function serveJaegerGrpc(endpoint: string, store: TracesConsumer): Promise
       },
     },
   );
-  const { host, port } = splitHostPort(listenAddressOf(endpoint));
-  const bound = await new Promise<number>((res, rej) => server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, ServerCredentials.createInsecure(), (err, p) => (err ? rej(err) : res(p))));
+  const { host, port } = splitHostPort(listenAddressOf(l.endpoint));
+  const bound = await new Promise<number>((res, rej) => server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, receiverGrpcCredentials(receiverWebConfig(l.tls)), (err, p) => (err ? rej(err) : res(p))));
   return { server, port: bound };
 }
 
@@ -117,13 +130,13 @@ export const jaegerReceiverFactory: ReceiverFactory<typeof jaegerSchema> = {
       async start() {
         const { thrift_http: thrift, grpc: g } = cfg.protocols;
         if (g !== undefined) {
-          grpc = await serveJaegerGrpc(g?.endpoint ?? 'localhost:14250', pipelineAsTraces(id, 'grpc', next.traces, env));
+          grpc = await serveJaegerGrpc(g ?? { endpoint: 'localhost:14250' }, pipelineAsTraces(id, 'grpc', next.traces, env), env);
           env.ports[`otelcol_${id.replace(/[^a-zA-Z0-9]/g, '_')}_grpc`] = grpc.port;
         }
         if (thrift !== undefined) {
           const store = pipelineAsTraces(id, 'thrift_http', next.traces, env);
           try {
-            app = await serve(id, '_thrift_http', thrift?.endpoint ?? 'localhost:14268', env, (a) => registerJaegerRoutes(a, { store, tenancy: { multiTenant: false, defaultTenant: 'anonymous' } }));
+            app = await serve(id, '_thrift_http', thrift ?? { endpoint: 'localhost:14268' }, env, (a) => registerJaegerRoutes(a, { store, tenancy: { multiTenant: false, defaultTenant: 'anonymous' } }));
           } catch (e) {
             grpc?.server.forceShutdown();
             throw e;

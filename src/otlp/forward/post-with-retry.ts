@@ -1,4 +1,5 @@
 import { HttpError } from '../../server/index.js';
+import { fetchWithTls, type ClientTls } from './tls-fetch.js';
 
 /** Where a forwarder sends: an endpoint, extra headers, a timeout and retries (the Collector exporters' settings). */
 export interface ForwardEndpoint {
@@ -9,6 +10,8 @@ export interface ForwardEndpoint {
   maxRetries?: number;
   /** First back-off; doubled per retry. */
   backoffMs?: number;
+  /** TLS beyond the system's defaults (a private CA, a client certificate). */
+  tls?: ClientTls;
 }
 
 /**
@@ -33,7 +36,7 @@ export async function postWithRetry(ep: ForwardEndpoint, body: Uint8Array, heade
     if (attempt > 0) await new Promise((r) => setTimeout(r, backoffMs * 2 ** (attempt - 1)));
     let res: Response;
     try {
-      res = await fetch(url, { method: 'POST', headers: { ...ep.headers, ...headers }, body, signal: AbortSignal.timeout(timeoutMs) });
+      res = await fetchWithTls(url, { method: 'POST', headers: { ...ep.headers, ...headers }, body, signal: AbortSignal.timeout(timeoutMs) }, ep.tls);
     } catch (e) {
       last = (e as Error).message;
       continue;
