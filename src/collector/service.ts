@@ -1,3 +1,4 @@
+import { MemoryPressure } from './pipeline/memory-pressure.js';
 import { ConfigError } from '../config/index.js';
 import type { BuildEnv, ConnectorFactory, Exporter, Extension, Receiver, StorageExtension } from './components.js';
 import { parseComponentId } from './config/component-id.js';
@@ -129,7 +130,7 @@ export interface CollectorService {
  */
 export function buildCollector(plan: CollectorPlan, env: Omit<BuildEnv, 'storage'>): CollectorService {
   const storages = new Map<string, StorageExtension>();
-  const fullEnv: BuildEnv = { ...env, storage: (id) => storages.get(id) };
+  const fullEnv: BuildEnv = { ...env, storage: (id) => storages.get(id), memoryPressure: env.memoryPressure ?? new MemoryPressure() };
   const extensions: Extension[] = [];
   for (const id of plan.extensions) {
     const v = plan.components.extensions.get(id)!;
