@@ -114,3 +114,69 @@ service:
     console.log(`acknowledged ${acked.size} spans over 3 kill -9 rounds (${refused} requests cut by the kills); received ${backend.seen.size}, none twice`);
   }, 120_000);
 });
+
+describe('the in-memory sending queue', () => {
+  it('on kill -9 loses at most queue_size requests, exactly what otelcol_exporter_queue_size said was held', async () => {
+    const dir = tempDir('sightline-collector-memqueue-');
+    const backendPort = await freePort();
+    const queueSize = 20;
+    const perRequest = 10;
+    writeFileSync(
+      join(dir, 'otelcol.yaml'),
+      `
+receivers: { otlp: { protocols: { http: { endpoint: 127.0.0.1:0 } } } }
+exporters:
+  otlphttp:
+    endpoint: http://127.0.0.1:${backendPort}
+    timeout: 1s
+    sending_queue: { queue_size: ${queueSize}, num_consumers: 2 }
+    retry_on_failure: { initial_interval: 50ms, max_interval: 200ms, max_elapsed_time: 0 }
+service:
+  telemetry: { metrics: { address: 127.0.0.1:0 } }
+  pipelines: { traces: { receivers: [otlp], exporters: [otlphttp] } }
+`,
+    );
+    const start = async () => {
+      const c = spawnSightline(['--target', 'collector', '--otelcol.config', join(dir, 'otelcol.yaml'), '--data-dir', join(dir, 'data')]);
+      return { c, ports: await startedPorts(c, 30_000) };
+    };
+    const send = (port: number, n: number) => {
+      const { body, ids } = spansRequest(n);
+      return fetch(`http://127.0.0.1:${port}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then((r) => ({ status: r.status, ids }));
+    };
+    const first = await start();
+    const acked: string[] = [];
+    const statuses: number[] = [];
+    // The backend is down: the queue fills to queue_size, then requests are refused (retryable) and counted.
+    for (let i = 0; i < 2 * queueSize; i++) {
+      const r = await send(first.ports.otelcol_otlp_http, perRequest);
+      statuses.push(r.status);
+      if (r.status === 200) acked.push(...r.ids);
+    }
+    const metrics = await (await fetch(`http://127.0.0.1:${first.ports.otelcol_metrics}/metrics`)).text();
+    const held = Number(/otelcol_exporter_queue_size\{exporter="otlphttp",data_type="traces"\} (\d+)/.exec(metrics)?.[1]);
+    const enqueueFailed = Number(/otelcol_exporter_enqueue_failed_spans\{exporter="otlphttp"\} (\d+)/.exec(metrics)?.[1]);
+    first.c.child.kill('SIGKILL');
+    await first.c.exited;
+
+    const backend = await startBackend(backendPort);
+    const second = await start();
+    try {
+      const marker = await send(second.ports.otelcol_otlp_http, 1);
+      expect(marker.status).toBe(200);
+      await waitFor(() => backend.seen.has(marker.ids[0]), 15_000, 'the restarted collector delivering');
+      const lost = acked.filter((id) => !backend.seen.has(id)).length;
+      console.log(`in-memory queue: ${acked.length} spans acknowledged, ${held} requests held at kill -9 (queue_size ${queueSize}), ${enqueueFailed} spans refused as queue full, ${lost} lost`);
+      expect(statuses.filter((s) => s !== 200 && s !== 503)).toEqual([]);
+      expect(held).toBe(queueSize);
+      expect(enqueueFailed).toBe((2 * queueSize - acked.length / perRequest) * perRequest);
+      // Bounded by the queue and counted: what was lost is what the queue held when the process died.
+      expect(lost).toBeLessThanOrEqual(queueSize * perRequest);
+      expect(lost).toBe(held * perRequest);
+    } finally {
+      second.c.child.kill('SIGTERM');
+      await second.c.exited;
+      await backend.close();
+    }
+  }, 120_000);
+});

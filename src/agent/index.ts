@@ -13,3 +13,4 @@ export { PushTarget } from './push/push-target.js';
 export { FileReader, type FileReaderOptions } from './tail/file-reader.js';
 export { PathGlob } from './tail/glob.js';
 export type { LogEntry } from './entry.js';
+export { compileTimeLayout, type ParsedTime, type TimeParser } from './pipeline/go-time.js';

@@ -1,3 +1,4 @@
+import type { MemoryPressure } from './pipeline/memory-pressure.js';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { OtlpSinks } from '../otlp/index.js';
@@ -33,6 +34,8 @@ export interface BuildEnv {
   inProcess?: OtlpSinks;
   /** Ports bound by the components, by listener name (`otelcol_otlp_grpc`, ...). */
   ports: Record<string, number>;
+  /** Set by the `memory_limiter`s, read by receivers to refuse before decoding (one per service). */
+  memoryPressure?: MemoryPressure;
 }
 
 interface FactoryBase<S extends z.ZodType> {

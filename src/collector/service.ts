@@ -1,3 +1,4 @@
+import { MemoryPressure } from './pipeline/memory-pressure.js';
 import { ConfigError } from '../config/index.js';
 import { checkAuthenticators } from './auth-references.js';
 import type { AuthExtension, BuildEnv, ConnectorFactory, Exporter, Extension, Receiver, StorageExtension } from './components.js';
@@ -132,7 +133,7 @@ export interface CollectorService {
 export function buildCollector(plan: CollectorPlan, env: Omit<BuildEnv, 'storage' | 'authenticator'>): CollectorService {
   const storages = new Map<string, StorageExtension>();
   const auths = new Map<string, AuthExtension>();
-  const fullEnv: BuildEnv = { ...env, storage: (id) => storages.get(id), authenticator: (id) => auths.get(id) };
+  const fullEnv: BuildEnv = { ...env, storage: (id) => storages.get(id), authenticator: (id) => auths.get(id), memoryPressure: env.memoryPressure ?? new MemoryPressure() };
   const extensions: Extension[] = [];
   for (const id of plan.extensions) {
     const v = plan.components.extensions.get(id)!;

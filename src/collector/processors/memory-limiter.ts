@@ -1,5 +1,7 @@
 import { totalmem } from 'node:os';
 import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { z } from 'zod';
 import { countItems } from '../../otlp/index.js';
 import type { ProcessorFactory } from '../components.js';
@@ -13,6 +15,8 @@ const schema = z
     spike_limit_mib: z.number().int().nonnegative().default(0),
     limit_percentage: z.number().int().min(0).max(100).default(0),
     spike_limit_percentage: z.number().int().min(0).max(100).default(0),
+    min_gc_interval_when_soft_limited: goDurationMs.default(10_000),
+    min_gc_interval_when_hard_limited: goDurationMs.default(0),
   })
   .superRefine((c, ctx) => {
     if (c.check_interval <= 0) ctx.addIssue({ code: 'custom', path: ['check_interval'], message: 'checkInterval must be greater than zero' });
@@ -34,8 +38,25 @@ export function availableMemory(): number {
   return totalmem();
 }
 
+let forceGc: (() => void) | undefined | null = null;
+/** The runtime's full garbage collection (`--expose-gc`, else enabled at run time), as the Collector's `runtime.GC()`. */
+function fullGc(): (() => void) | undefined {
+  if (forceGc === null) {
+    forceGc = (globalThis as { gc?: () => void }).gc;
+    if (!forceGc) {
+      try {
+        setFlagsFromString('--expose-gc');
+        forceGc = runInNewContext('gc') as () => void;
+      } catch {
+        forceGc = undefined;
+      }
+    }
+  }
+  return forceGc;
+}
+
 /** The hard and soft limits in bytes, as the Collector computes them (spike default: 20% of the limit). */
-export function memoryLimits(c: z.output<typeof schema>, total = availableMemory()): { hard: number; soft: number } {
+export function memoryLimits(c: Pick<z.output<typeof schema>, 'limit_mib' | 'spike_limit_mib' | 'limit_percentage' | 'spike_limit_percentage'> & { check_interval?: number }, total = availableMemory()): { hard: number; soft: number } {
   const MiB = 1024 * 1024;
   const hard = c.limit_mib > 0 ? c.limit_mib * MiB : (total * c.limit_percentage) / 100;
   const spike = c.limit_mib > 0 ? (c.spike_limit_mib > 0 ? c.spike_limit_mib * MiB : hard / 5) : c.spike_limit_percentage > 0 ? (total * c.spike_limit_percentage) / 100 : hard / 5;
@@ -45,23 +66,37 @@ export function memoryLimits(c: z.output<typeof schema>, total = availableMemory
 /**
  * `memory_limiter`: every `check_interval` reads the process's memory (RSS); above the soft limit (limit − spike)
  * data is refused with a retryable error (receivers answer 503 / UNAVAILABLE, clients back off) until usage drops;
- * above the hard limit a garbage collection is forced when the runtime allows it.
+ * a full garbage collection is forced above the hard limit (every `min_gc_interval_when_hard_limited`) and above
+ * the soft one (every `min_gc_interval_when_soft_limited`). While it refuses, the OTLP/HTTP receiver answers 503
+ * before reading a body (`MemoryPressure`).
  */
 export const memoryLimiterFactory: ProcessorFactory<typeof schema> = {
   type: 'memory_limiter',
   signals: ['traces', 'metrics', 'logs'],
   schema,
-  create(id, cfg, _signal, next, env) {
+  create(id, cfg, signal, next, env) {
     const { hard, soft } = memoryLimits(cfg);
     let refusing = false;
     let timer: NodeJS.Timeout | undefined;
     const log = env.logger.child({ kind: 'processor', name: id });
+    let lastGc = 0;
+    const gc = () => {
+      const run = fullGc();
+      if (!run) return process.memoryUsage.rss();
+      run();
+      lastGc = Date.now();
+      return process.memoryUsage.rss();
+    };
     const check = () => {
-      const used = process.memoryUsage.rss();
-      if (used > hard) (globalThis as { gc?: () => void }).gc?.();
+      let used = process.memoryUsage.rss();
+      // As the Collector: above the hard limit a GC at most every min_gc_interval_when_hard_limited, above the soft
+      // limit every min_gc_interval_when_soft_limited, then the usage read again (freed pages return to the system).
+      if (used > hard && Date.now() - lastGc >= cfg.min_gc_interval_when_hard_limited) used = gc();
+      else if (used > soft && Date.now() - lastGc >= cfg.min_gc_interval_when_soft_limited) used = gc();
       const over = used > soft;
       if (over !== refusing) {
         refusing = over;
+        env.memoryPressure?.set(`${id}/${signal}`, over);
         if (over) log.warn({ cur_mem_mib: Math.round(used / 1048576), soft_limit_mib: Math.round(soft / 1048576) }, 'Memory usage is above soft limit. Refusing data.');
         else log.info({ cur_mem_mib: Math.round(used / 1048576) }, 'Memory usage back within limits. Resuming normal operation.');
       }
@@ -75,6 +110,7 @@ export const memoryLimiterFactory: ProcessorFactory<typeof schema> = {
       },
       async shutdown() {
         if (timer) clearInterval(timer);
+        env.memoryPressure?.set(`${id}/${signal}`, false);
       },
       consume(data, client) {
         if (refusing) {

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,17 +13,21 @@ const obj = (a: KeyValue[] | undefined) => Object.fromEntries((a ?? []).map((kv)
 
 function harness(dir: string, cfg: object, storage?: StorageExtension) {
   const got: { body: unknown; attributes: Record<string, unknown>; resource: Record<string, unknown> }[] = [];
+  const meta: { severity?: number; text?: string; time?: string; rest: number }[] = [];
   const env = { logger: silentLogger(), telemetry: new CollectorMetrics(), dataDir: dir, storage: () => storage, ports: {} };
   const next = {
     logs: {
       consume: async (d: ExportRequest) => {
         if (d.signal !== 'logs') return;
-        for (const rl of d.req.resourceLogs ?? []) for (const sl of rl.scopeLogs ?? []) for (const l of sl.logRecords ?? []) got.push({ body: anyValueToJson(l.body), attributes: obj(l.attributes), resource: obj(rl.resource?.attributes) });
+        for (const rl of d.req.resourceLogs ?? []) for (const sl of rl.scopeLogs ?? []) for (const l of sl.logRecords ?? []) {
+          meta.push({ severity: l.severityNumber, text: l.severityText, time: l.timeUnixNano?.toString(), rest: 0 });
+          got.push({ body: anyValueToJson(l.body), attributes: obj(l.attributes), resource: obj(rl.resource?.attributes) });
+        }
       },
     },
   };
   const r = filelogReceiverFactory.create('filelog', filelogReceiverFactory.schema.parse(cfg), next, env);
-  return { r, got };
+  return { r, got, meta };
 }
 
 async function until(cond: () => boolean, ms = 5000): Promise<void> {
@@ -109,6 +113,40 @@ describe('filelog receiver', () => {
       expect([...first.got, ...second.got].map((g) => g.body)).toEqual(['1', '2', '3']);
     } finally {
       await second.r.shutdown?.();
+    }
+  });
+
+  it('container, recombine, severity_parser and time_parser set the records\' body, timestamp and severity; a held batch is flushed after force_flush_period', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'filelog-'));
+    const file = join(dir, 'ns_pod-1_0a1b-2c_x', 'app', '0.log');
+    mkdirSync(join(dir, 'ns_pod-1_0a1b-2c_x', 'app'), { recursive: true });
+    writeFileSync(file, '2024-05-01T10:00:00.5Z stdout P level=ERROR part one,\n2024-05-01T10:00:01Z stdout F  part two\n');
+    appendFileSync(file, '{"log":"[2024-05-01 12:00:00] warn trailing\\n","stream":"stderr","time":"2024-05-01T10:00:02Z"}\n');
+    const { r, got, meta } = harness(dir, {
+      include: [join(dir, '*', '*', '*.log')],
+      start_at: 'beginning',
+      include_file_path: true,
+      poll_interval: '50ms',
+      operators: [
+        { type: 'container', add_metadata_from_filepath: false },
+        { type: 'router', routes: [{ expr: 'attributes["log.iostream"] == "stderr"', output: 'stamp' }], default: 'lvl' },
+        { id: 'stamp', type: 'regex_parser', regex: '^\\[(?P<ts>[^\\]]+)\\] (?P<level>\\w+)' },
+        { type: 'time_parser', parse_from: 'attributes.ts', layout: '%Y-%m-%d %H:%M:%S', output: 'sev' },
+        { id: 'lvl', type: 'regex_parser', regex: 'level=(?P<level>\\w+)' },
+        { id: 'sev', type: 'severity_parser', parse_from: 'attributes.level' },
+        { type: 'recombine', combine_field: 'body', is_first_entry: 'body startsWith "["', force_flush_period: '300ms', source_identifier: 'attributes.none' },
+      ],
+    });
+    await r.start?.();
+    try {
+      await until(() => got.length >= 2);
+      expect(got.map((g) => g.body)).toEqual(['level=ERROR part one, part two', '[2024-05-01 12:00:00] warn trailing']);
+      expect(meta).toMatchObject([
+        { severity: 17, text: 'ERROR', time: String(BigInt(Date.UTC(2024, 4, 1, 10, 0, 0, 500)) * 1_000_000n) },
+        { severity: 13, text: 'warn', time: String(BigInt(Date.UTC(2024, 4, 1, 12)) * 1_000_000n) },
+      ]);
+    } finally {
+      await r.shutdown?.();
     }
   });
 

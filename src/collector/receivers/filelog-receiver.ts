@@ -56,8 +56,10 @@ const toKvs = (o: Record<string, unknown>): KeyValue[] => Object.entries(o).map(
 interface Pending {
   record: LogRecord;
   resource: Record<string, unknown>;
-  entry: LogEntry;
+  held: StanzaEntry['held'];
 }
+
+const nanos = (t: { ms: number; ns: number }) => Long.fromNumber(t.ms, true).multiply(1_000_000).add(t.ns);
 
 /**
  * `filelog`: tails the files matching `include` (minus `exclude`) with the log agent's reader (rotation, truncation,
@@ -70,7 +72,6 @@ export const filelogReceiverFactory: ReceiverFactory<typeof schema> = {
   signals: ['logs'],
   schema,
   create(id, cfg, next, env) {
-    const operators = compileOperators(cfg.operators);
     const log = env.logger.child({ kind: 'receiver', name: id });
     const labels = { receiver: id, transport: '' };
     const includes = cfg.include.map((p) => new PathGlob(p));
@@ -107,7 +108,7 @@ export const filelogReceiverFactory: ReceiverFactory<typeof schema> = {
           await new Promise((res) => setTimeout(res, Math.min(5000, 100 * 2 ** attempt)));
         }
       }
-      for (const p of items) p.entry.ticket?.release();
+      for (const p of items) for (const h of p.held) h.release();
     };
     const flush = () => {
       clearTimeout(flushTimer);
@@ -120,21 +121,31 @@ export const filelogReceiverFactory: ReceiverFactory<typeof schema> = {
         if (batch.length > 0) flush();
       });
     };
+    const operators = compileOperators(
+      cfg.operators,
+      (entry) => {
+        const record: LogRecord = {
+          observedTimeUnixNano: nanos({ ms: Date.now(), ns: 0 }),
+          body: entry.body === undefined ? null : jsToAnyValue(entry.body),
+          attributes: toKvs(entry.attributes),
+        };
+        if (entry.timestamp) record.timeUnixNano = nanos(entry.timestamp);
+        if (entry.severity) record.severityNumber = entry.severity;
+        if (entry.severityText !== undefined) record.severityText = entry.severityText;
+        batch.push({ record, resource: entry.resource, held: entry.held });
+        if (batch.length >= 1000) flush();
+        else flushTimer ??= setTimeout(flush, 100);
+      },
+      (entry) => {
+        for (const h of entry.held) h.release();
+      },
+    );
     const handle = (e: LogEntry) => {
       const path = e.labels.filename;
       const attributes: Record<string, unknown> = { ...cfg.attributes };
       if (cfg.include_file_name) attributes['log.file.name'] = basename(path);
       if (cfg.include_file_path) attributes['log.file.path'] = path;
-      const entry: StanzaEntry = { body: e.line, attributes, resource: { ...cfg.resource } };
-      for (const op of operators)
-        if (!op(entry)) {
-          e.ticket?.release();
-          return;
-        }
-      const now = Long.fromNumber(Date.now(), true).multiply(1_000_000);
-      batch.push({ record: { observedTimeUnixNano: now, body: entry.body === undefined ? null : jsToAnyValue(entry.body), attributes: toKvs(entry.attributes) }, resource: entry.resource, entry: e });
-      if (batch.length >= 1000) flush();
-      else flushTimer ??= setTimeout(flush, 100);
+      operators.process({ body: e.line, attributes, resource: { ...cfg.resource }, held: e.ticket ? [e.ticket] : [] });
     };
     const ready = () => (batch.length >= 5000 && inflight ? inflight : undefined);
 
@@ -177,12 +188,16 @@ export const filelogReceiverFactory: ReceiverFactory<typeof schema> = {
         if (!storage && existsSync(file)) rmSync(file);
         positions = new Positions({ filename: file, ignoreInvalidYaml: true, minWriteIntervalMs: 1000, onError: (err) => log.warn({ err }, 'cannot write offsets') });
         sync();
-        timer = setInterval(sync, Math.max(50, cfg.poll_interval));
+        timer = setInterval(() => {
+          sync();
+          operators.flush(Date.now());
+        }, Math.max(50, cfg.poll_interval));
         timer.unref();
         return Promise.resolve();
       },
       async shutdown() {
         clearInterval(timer);
+        operators.flush(Number.POSITIVE_INFINITY);
         flush();
         await inflight;
         await Promise.all([...readers.values()].map((r) => r.stop()));

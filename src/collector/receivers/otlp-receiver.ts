@@ -102,6 +102,11 @@ export const otlpReceiverFactory: ReceiverFactory<typeof schema> = {
         if (h) {
           const addr = listenAddressOf(h.endpoint);
           app = createHttpServer({ name: `otelcol-${id}`, listenAddress: addr, logger: env.logger, registry: env.telemetry.registry, bodyLimit: h.max_request_body_size ?? 20 * 1024 * 1024, tls: receiverWebConfig(h.tls) });
+          // A memory_limiter refusing: 503 before the body is read and decoded (the Collector's retryable answer).
+          app.addHook('onRequest', async (req, reply) => {
+            if (req.method !== 'POST' || !env.memoryPressure?.refusing) return;
+            return reply.code(503).header('retry-after', '1').type('application/json').send({ code: 14, message: 'data refused due to high memory usage' });
+          });
           const cors = h.cors;
           if (cors && cors.allowed_origins.length > 0) {
             const allowed = cors.allowed_origins.map((o) => new RegExp(`^${o.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`));
