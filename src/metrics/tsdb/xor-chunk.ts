@@ -14,6 +14,8 @@
  *     6 bits significant-bit count (64 written as 0) + the significant bits
  */
 
+import { BitWriter } from './bit-stream.js';
+
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
 /** Signed view of the same bits: keeps the appender's per-series state in small integers (no heap numbers). */
@@ -26,37 +28,24 @@ export const SAMPLES_PER_CHUNK = 120;
 /** Worst case of one sample: a 10-byte varint time (sample 0/1) or 4 + 64 bits, plus 2 + 5 + 6 + 64 bits for the value. */
 const MAX_SAMPLE_BYTES = 21;
 
-function ctz32(x: number): number {
-  return 31 - Math.clz32(x & -x);
-}
-
-/** Appends samples to one chunk. A new buffer is allocated whenever it grows, so handed-out views stay valid. */
-export class XorChunkAppender {
-  buf: Uint8Array;
-  bitPos = CHUNK_HEADER * 8;
+/**
+ * Appends samples to one chunk: a BitWriter (bit-stream.ts, shared with the histogram chunks) with the XOR
+ * chunk's timestamp codes. A new buffer is allocated whenever it grows, so handed-out views stay valid. The previous
+ * value's bits are kept as signed 32-bit halves (small integers, no heap numbers per series); `leading`/`trailing`
+ * are its XOR window.
+ */
+export class XorChunkAppender extends BitWriter {
   numSamples = 0;
   minT = 0;
   maxT = 0;
+  leading = 0xff;
+  trailing = 0;
   private delta = 0;
   private vhi = 0;
   private vlo = 0;
-  private leading = 0xff;
-  private trailing = 0;
 
   constructor(initialBytes = 32) {
-    this.buf = Buffer.allocUnsafe(Math.max(initialBytes, CHUNK_HEADER + MAX_SAMPLE_BYTES));
-    this.buf[0] = 0;
-    this.buf[1] = 0;
-  }
-
-  /** Bytes used so far. */
-  get byteLength(): number {
-    return (this.bitPos + 7) >>> 3;
-  }
-
-  /** The encoded chunk so far as a view (valid forever: the buffer is only ever replaced, never rewritten). */
-  bytes(): Uint8Array {
-    return this.buf.subarray(0, this.byteLength);
+    super(CHUNK_HEADER, Math.max(initialBytes, CHUNK_HEADER + MAX_SAMPLE_BYTES));
   }
 
   /** An exact-size copy, for a chunk that is complete. */
@@ -67,11 +56,7 @@ export class XorChunkAppender {
   }
 
   append(t: number, v: number): void {
-    if (this.buf.length - (this.bitPos >>> 3) < MAX_SAMPLE_BYTES + 1) {
-      const next = Buffer.allocUnsafe(this.buf.length * 2);
-      next.set(this.buf.subarray(0, this.byteLength));
-      this.buf = next;
-    }
+    this.reserve(MAX_SAMPLE_BYTES + 1);
     f64[0] = v;
     const hi = i32[1];
     const lo = i32[0];
@@ -85,12 +70,12 @@ export class XorChunkAppender {
       const delta = t - this.maxT;
       this.writeVarint(delta);
       this.delta = delta;
-      this.writeValue(hi, lo);
+      this.writeXor((hi ^ this.vhi) >>> 0, (lo ^ this.vlo) >>> 0, this);
     } else {
       const delta = t - this.maxT;
       this.writeDod(delta - this.delta);
       this.delta = delta;
-      this.writeValue(hi, lo);
+      this.writeXor((hi ^ this.vhi) >>> 0, (lo ^ this.vlo) >>> 0, this);
     }
     this.vhi = hi;
     this.vlo = lo;
@@ -127,70 +112,6 @@ export class XorChunkAppender {
       this.writeBits(hi, 32);
       this.writeBits(dod - hi * 2 ** 32, 32);
     }
-  }
-
-  private writeValue(hi: number, lo: number): void {
-    const xhi = hi ^ this.vhi;
-    const xlo = lo ^ this.vlo;
-    if (xhi === 0 && xlo === 0) {
-      this.writeBits(0, 1);
-      return;
-    }
-    let lead = xhi !== 0 ? Math.clz32(xhi) : 32 + Math.clz32(xlo);
-    const trail = xlo !== 0 ? ctz32(xlo) : 32 + ctz32(xhi);
-    if (lead > 31) lead = 31;
-    if (this.leading !== 0xff && lead >= this.leading && trail >= this.trailing) {
-      this.writeBits(0b10, 2);
-      this.writeShifted(xhi, xlo, this.trailing, 64 - this.leading - this.trailing);
-      return;
-    }
-    this.leading = lead;
-    this.trailing = trail;
-    const sig = 64 - lead - trail;
-    this.writeBits(0b11, 2);
-    this.writeBits(lead, 5);
-    this.writeBits(sig & 63, 6);
-    this.writeShifted(xhi, xlo, trail, sig);
-  }
-
-  /** Write the low `nbits` of (hi:lo) >> shift. */
-  private writeShifted(hi: number, lo: number, shift: number, nbits: number): void {
-    let h: number;
-    let l: number;
-    if (shift === 0) {
-      h = hi;
-      l = lo;
-    } else if (shift >= 32) {
-      h = 0;
-      l = hi >>> (shift - 32);
-    } else {
-      l = ((lo >>> shift) | (hi << (32 - shift))) >>> 0;
-      h = hi >>> shift;
-    }
-    if (nbits > 32) {
-      this.writeBits(h, nbits - 32);
-      this.writeBits(l, 32);
-    } else {
-      this.writeBits(l, nbits);
-    }
-  }
-
-  /** Write the low `n` (<= 32) bits of `value`, most significant first. */
-  private writeBits(value: number, n: number): void {
-    const buf = this.buf;
-    let pos = this.bitPos;
-    while (n > 0) {
-      const idx = pos >>> 3;
-      const used = pos & 7;
-      const free = 8 - used;
-      const take = free < n ? free : n;
-      const bits = (value >>> (n - take)) & ((1 << take) - 1);
-      if (used === 0) buf[idx] = bits << (free - take);
-      else buf[idx] |= bits << (free - take);
-      n -= take;
-      pos += take;
-    }
-    this.bitPos = pos;
   }
 }
 
