@@ -34,6 +34,13 @@ export class BitWriter {
     return this.buf.subarray(0, this.byteLength);
   }
 
+  /** An exact-size copy (the buffer is a Buffer: `slice` would be a view). */
+  seal(): Uint8Array {
+    const out = Buffer.allocUnsafe(this.byteLength);
+    out.set(this.buf.subarray(0, this.byteLength));
+    return out;
+  }
+
   /**
    * Make room for `bytes` more bytes (a new buffer: views handed out stay valid). An appender that knows its worst
    * case per item reserves once per item, so writeBits's own check never fires on its hot path.

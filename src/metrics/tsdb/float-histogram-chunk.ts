@@ -10,61 +10,31 @@
  * A staleness marker writes t, count 0 and zero count 0 (XORed), the sum, no buckets.
  */
 import { isStaleNaN } from '../../model/index.js';
-import { BitReader, BitWriter, xorState, xorStateValue, type XorState } from './bit-stream.js';
+import { BitReader, xorState, xorStateValue, type XorState } from './bit-stream.js';
+import { HistogramAppenderBase } from './histogram-appender-base.js';
 import { counterResetHintOf, type DecodedHistogram } from './histogram-chunk-hint.js';
+import type {
+  CounterResetHeader} from './histogram-chunk-layout.js';
 import {
-  CounterResetHeader,
   HISTOGRAM_CHUNK_HEADER,
   histogramChunkNumSamples,
   readChunkLayout,
-  setCounterResetHeader,
   spanBucketCount,
   writeChunkLayout,
-  type ChunkLayout,
   type SpanHistogram,
 } from './histogram-chunk-layout.js';
 import { staleHistogram } from './histogram-chunk.js';
 
 export const ENC_FLOAT_HISTOGRAM = 3;
 
-export class FloatHistogramChunkAppender {
+export class FloatHistogramChunkAppender extends HistogramAppenderBase {
   readonly encoding = ENC_FLOAT_HISTOGRAM;
-  private w = new BitWriter(HISTOGRAM_CHUNK_HEADER, 128);
-  numSamples = 0;
-  minT = 0;
-  maxT = 0;
-  layout: ChunkLayout | undefined;
-  last: SpanHistogram | undefined;
   private tDelta = 0;
   private cnt: XorState = xorState(0);
   private zCnt: XorState = xorState(0);
   private sum: XorState = xorState(0);
   private pBuckets: XorState[] = [];
   private nBuckets: XorState[] = [];
-
-  constructor(header: CounterResetHeader = CounterResetHeader.Unknown) {
-    setCounterResetHeader(this.w.buf, header);
-  }
-
-  get header(): CounterResetHeader {
-    return (this.w.buf[2] & 0b11000000) as CounterResetHeader;
-  }
-
-  set header(h: CounterResetHeader) {
-    setCounterResetHeader(this.w.buf, h);
-  }
-
-  get byteLength(): number {
-    return this.w.byteLength;
-  }
-
-  bytes(): Uint8Array {
-    return this.w.bytes();
-  }
-
-  seal(): Uint8Array {
-    return this.w.bytes().slice();
-  }
 
   append(t: number, h: SpanHistogram): void {
     const w = this.w;

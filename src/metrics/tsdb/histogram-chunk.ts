@@ -11,18 +11,19 @@
  * A staleness marker (sum = StaleNaN) writes t, two zero dods and the sum, no buckets.
  */
 import { isStaleNaN } from '../../model/index.js';
-import { BitReader, BitWriter, xorState, xorStateValue, type XorState } from './bit-stream.js';
+import { BitReader, xorState, xorStateValue, type XorState } from './bit-stream.js';
+import type {
+  CounterResetHeader} from './histogram-chunk-layout.js';
 import {
-  CounterResetHeader,
   HISTOGRAM_CHUNK_HEADER,
   histogramChunkNumSamples,
   readChunkLayout,
-  setCounterResetHeader,
   spanBucketCount,
   writeChunkLayout,
   type ChunkLayout,
   type SpanHistogram,
 } from './histogram-chunk-layout.js';
+import { HistogramAppenderBase } from './histogram-appender-base.js';
 import { counterResetHintOf, type DecodedHistogram } from './histogram-chunk-hint.js';
 
 export const ENC_HISTOGRAM = 2;
@@ -38,15 +39,8 @@ function bucketDeltas(abs: readonly number[]): number[] {
   return out;
 }
 
-export class HistogramChunkAppender {
+export class HistogramChunkAppender extends HistogramAppenderBase {
   readonly encoding = ENC_HISTOGRAM;
-  private w = new BitWriter(HISTOGRAM_CHUNK_HEADER, 128);
-  numSamples = 0;
-  minT = 0;
-  maxT = 0;
-  layout: ChunkLayout | undefined;
-  /** The last appended sample (absolute buckets), for the appendable checks. */
-  last: SpanHistogram | undefined;
   private tDelta = 0;
   private cnt = 0;
   private zCnt = 0;
@@ -57,31 +51,6 @@ export class HistogramChunkAppender {
   private pBucketsDelta: number[] = [];
   private nBucketsDelta: number[] = [];
   private sum: XorState = xorState(0);
-
-  constructor(header: CounterResetHeader = CounterResetHeader.Unknown) {
-    setCounterResetHeader(this.w.buf, header);
-  }
-
-  get header(): CounterResetHeader {
-    return (this.w.buf[2] & 0b11000000) as CounterResetHeader;
-  }
-
-  set header(h: CounterResetHeader) {
-    setCounterResetHeader(this.w.buf, h);
-  }
-
-  get byteLength(): number {
-    return this.w.byteLength;
-  }
-
-  /** The chunk so far (a view; copy it with `seal` for a complete chunk). */
-  bytes(): Uint8Array {
-    return this.w.bytes();
-  }
-
-  seal(): Uint8Array {
-    return this.w.bytes().slice();
-  }
 
   /** Append `h`, whose spans must be the chunk's layout (any layout for the first sample), unless it is stale. */
   append(t: number, h: SpanHistogram): void {

@@ -48,13 +48,6 @@ export class XorChunkAppender extends BitWriter {
     super(CHUNK_HEADER, Math.max(initialBytes, CHUNK_HEADER + MAX_SAMPLE_BYTES));
   }
 
-  /** An exact-size copy, for a chunk that is complete. */
-  seal(): Uint8Array {
-    const out = Buffer.allocUnsafe(this.byteLength);
-    out.set(this.buf.subarray(0, this.byteLength));
-    return out;
-  }
-
   append(t: number, v: number): void {
     this.reserve(MAX_SAMPLE_BYTES + 1);
     f64[0] = v;
