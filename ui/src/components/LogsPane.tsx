@@ -66,7 +66,8 @@ export function LogsPane(props: { ds: Datasource; state: LogsState; refreshTick:
           const volStep = autoStepMs(end - start, 120);
           const volStepSec = volStep / 1000;
           const s0 = Math.floor(start / volStep) * volStepSec;
-          const s1 = Math.floor(end / volStep) * volStepSec;
+          // the last step ends at or after `end`: lines of the last few seconds are counted too (a floor left them out)
+          const s1 = Math.ceil(end / volStep) * volStepSec;
           lokiQueryRange(ds.uid, { query: logVolumeQuery(state.expr, volStepSec), start: ns(s0 * 1000), end: ns(s1 * 1000), step: `${volStepSec}s` }).then(
             (v) => !cancelled && setVolume(volumeByLevel(matrixToGraph(v.body.data!.result as PromSeries[], s0, s1, volStepSec, ''))),
             () => {},

@@ -123,7 +123,7 @@ export function DerivedFieldsTester(props: { uid?: string; fields: DerivedField[
               const links = linksFor(l.line, compiled);
               return (
                 <tr key={i} data-testid="df-test-line" data-matches={links.length}>
-                  <td className="df-test-text"><span className="muted">{l.source}</span> <span className="mono">{l.line}</span></td>
+                  <td className="df-test-text"><span className="muted">{l.source}</span> <code className="mono">{l.line}</code></td>
                   {named.map((f, j) => {
                     const link = links.find((x) => x.name === f.name);
                     const invalid = !compiled.some((c) => c.field === f);
@@ -133,7 +133,7 @@ export function DerivedFieldsTester(props: { uid?: string; fields: DerivedField[
                           <span className="error-text">invalid regex</span>
                         ) : link ? (
                           <>
-                            <strong>{link.value}</strong> <LinkShown link={link} datasources={props.datasources} />
+                            <code><strong>{link.value}</strong></code> <LinkShown link={link} datasources={props.datasources} />
                           </>
                         ) : (
                           <span className="muted">no match</span>
