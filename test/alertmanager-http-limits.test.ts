@@ -103,21 +103,29 @@ describe.skipIf(!HAVE)('HTTP metrics, GET concurrency limit and timeout as Alert
     });
   });
 
+  /** Both peers with the given flags, holding 2,000 alerts of 10 kB: a GET /api/v2/alerts answer (20 MB) far larger than the loopback socket buffers. */
+  async function withBigAnswer(prefix: string, flags: string[], ours: Record<string, unknown>): Promise<Peer[]> {
+    const peers = await both(tempDir(prefix), flags, ours);
+    const big = 'x'.repeat(10_000);
+    for (let b = 0; b < 20; b++) {
+      const body = JSON.stringify(Array.from({ length: 100 }, (_, i) => ({ labels: { alertname: 'Big', i: String(b * 100 + i) }, annotations: { big } })));
+      for (const p of peers) {
+        const r = await fetch(`${p.url}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        expect(`${p.name} ${r.status} ${await r.text()}`).toBe(`${p.name} 200 `);
+      }
+    }
+    return peers;
+  }
+
+  /** A client that asks for every alert and does not read the answer. */
+  const stuckGet = (p: Peer) => rawRequest(p.url, `GET /api/v2/alerts HTTP/1.1\r\nHost: ${new URL(p.url).host}\r\n\r\n`);
+
   describe('limits', () => {
     let peers: Peer[] = [];
     beforeAll(async () => {
-      // A long timeout here: the stuck GET must hold its slot however slowly a loaded machine runs this test.
-      peers = await both(tempDir('sightline-am-limits-'), ['--web.get-concurrency=1', '--web.timeout=30s'], { web_get_concurrency: 1, web_timeout: '30s' });
-      // 2,000 alerts of 10 kB: a GET /api/v2/alerts answer far larger than the loopback socket buffers.
-      const big = 'x'.repeat(10_000);
-      for (let b = 0; b < 20; b++) {
-        const body = JSON.stringify(Array.from({ length: 100 }, (_, i) => ({ labels: { alertname: 'Big', i: String(b * 100 + i) }, annotations: { big } })));
-        for (const p of peers) {
-          const r = await fetch(`${p.url}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-          expect(`${p.name} ${r.status} ${await r.text()}`).toBe(`${p.name} 200 `);
-        }
-      }
-    }, 30_000);
+      // No --web.timeout: only then does a GET hold its slot while its answer is written (see the next describe).
+      peers = await withBigAnswer('sightline-am-limits-', ['--web.get-concurrency=1'], { web_get_concurrency: 1 });
+    }, 60_000);
     afterAll(async () => {
       for (const p of peers) await p.stop();
     });
@@ -125,9 +133,8 @@ describe.skipIf(!HAVE)('HTTP metrics, GET concurrency limit and timeout as Alert
     it('a GET beyond --web.get-concurrency gets 503 with the same message while POSTs go on; counted in the metrics', async () => {
       const answers = [];
       for (const p of peers) {
-        const host = new URL(p.url).host;
-        // A client that asks for every alert and does not read the answer holds the one GET slot.
-        const stuck = await rawRequest(p.url, `GET /api/v2/alerts HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+        // The stuck GET holds the one slot for as long as its answer cannot be written.
+        const stuck = await stuckGet(p);
         // Until the stuck GET holds the slot (on a loaded machine it may take a while to be read and served).
         let refused!: Response;
         let body = '';
@@ -144,7 +151,29 @@ describe.skipIf(!HAVE)('HTTP metrics, GET concurrency limit and timeout as Alert
       expect(answers[0]).toEqual({ status: 503, type: 'text/plain; charset=utf-8', body: 'Limit of concurrent GET requests reached (1), try again later.\n\n', post: 200, exceeded: true });
       expect(answers[1]).toEqual(answers[0]);
     });
+  });
 
+  describe('limits with a timeout', () => {
+    let peers: Peer[] = [];
+    beforeAll(async () => {
+      peers = await withBigAnswer('sightline-am-limits-timeout-', ['--web.get-concurrency=1', '--web.timeout=60s'], { web_get_concurrency: 1, web_timeout: '60s' });
+    }, 60_000);
+    afterAll(async () => {
+      for (const p of peers) await p.stop();
+    });
+
+    it('a GET whose answer is produced gives its slot back while a client that does not read it is still connected', async () => {
+      for (const p of peers) {
+        // Go's TimeoutHandler wraps the limiter and buffers the answer, so the slot is free once the answer exists.
+        const stuck = await stuckGet(p);
+        // Its answer has begun to arrive (the first bytes, then the client stops reading): the GET was served.
+        await new Promise((resolve) => stuck.once('data', resolve));
+        stuck.pause();
+        const free = await waitFor(async () => (await fetch(`${p.url}/api/v2/status`)).status === 200, 15_000, `${p.name}: GET slot given back`);
+        expect(`${p.name} ${free} ${stuck.destroyed}`).toBe(`${p.name} true false`);
+        stuck.destroy();
+      }
+    });
   });
 
   describe('timeout', () => {

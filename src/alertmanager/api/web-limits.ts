@@ -6,9 +6,11 @@ import { goDuration } from '../../lib/duration.js';
 /**
  * Alertmanager 0.25's HTTP layer around its API: a limit on concurrent GET requests (`--web.get-concurrency`,
  * 0 = GOMAXPROCS or 8, whichever is larger; 503 when reached), a per-request timeout (`--web.timeout`, 0 = none;
- * 503 when exceeded), and its HTTP metrics. Like Alertmanager's, the duration and response-size histograms carry
- * a `handler` label only for the routes of its router (`/-/healthy`, `/-/ready`, `/-/reload`, `/metrics`, `/`);
- * the API v2 goes through the limit but is not instrumented there.
+ * 503 when exceeded), and its HTTP metrics. Without a timeout a GET holds its slot until its answer is written;
+ * with one, until its answer is produced (Go's TimeoutHandler buffers it outside the limit). Like Alertmanager's,
+ * the duration and response-size histograms carry a `handler` label only for the routes of its router
+ * (`/-/healthy`, `/-/ready`, `/-/reload`, `/metrics`, `/`); the API v2 goes through the limit but is not
+ * instrumented there.
  */
 export interface WebLimits {
   /** Maximum concurrent GETs; 0 or negative: the number of CPUs, at least 8. */
@@ -28,6 +30,8 @@ export function effectiveGetConcurrency(flag: number): number {
 interface RequestState {
   start: number;
   timer?: NodeJS.Timeout;
+  /** Gives back a GET's slot (once). */
+  release?: () => void;
 }
 
 /** Installs the limit, the timeout and the metrics on the Alertmanager listener (before its routes' own hooks). */
@@ -80,16 +84,28 @@ export function installWebLimits(app: FastifyInstance, registry: Registry, limit
       }
       gets++;
       inFlight.inc({ method: 'get' });
-      reply.raw.once('close', () => {
+      let held = true;
+      state.release = () => {
+        if (!held) return;
+        held = false;
         gets--;
         inFlight.dec({ method: 'get' });
-      });
+      };
+      reply.raw.once('close', state.release);
     }
     if (limits.timeoutMs > 0) {
       state.timer = setTimeout(() => refuse(reply, `Exceeded configured timeout of ${goDuration(limits.timeoutMs)}.\n`), limits.timeoutMs);
       reply.raw.once('close', () => clearTimeout(state.timer));
     }
   });
+
+  if (limits.timeoutMs > 0) {
+    // With a timeout, Go's http.TimeoutHandler wraps the limiter and buffers the answer: the slot is given back
+    // once the answer is produced, before it is written, so a client that does not read it holds no slot.
+    app.addHook('onSend', async (req) => {
+      states.get(req)?.release?.();
+    });
+  }
 
   app.addHook('onResponse', async (req, reply) => {
     const handler = req.routeOptions.url;
