@@ -1,8 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { FloatHistogram} from '../src/model/index.js';
-import { Labels } from '../src/model/index.js';
+import { FloatHistogram, Labels } from '../src/model/index.js';
 import { decodeWriteRequestV1, decodeWriteRequestV2, decompressSnappyBody, type WriteRequestBatch } from '../src/metrics/remote/codec/index.js';
 import { RemoteWriteSender, remoteWriteConfigSchema } from '../src/metrics/remote/sender/index.js';
 import { createSelfMetricsRegistry, type Registry } from '../src/server/index.js';
@@ -13,7 +12,7 @@ import { tsdbOpener } from './helpers/tsdb.js';
 
 /**
  * The remote-write sender reads native histograms from the TSDB's WAL (record types 7 and 8) and sends them as
- * remote-write Histogram messages — integer ones as integers, float ones as floats, hints kept — next to the float
+ * remote-write Histogram messages — integer ones as integers, float ones as floats, hints and custom bounds kept — next to the float
  * samples, in 1.0 and 2.0; without `send_native_histograms` it sends the float samples only (as Prometheus).
  * Real Prometheus as the receiver: test/remote-write-native-histograms-prometheus.test.ts.
  */
@@ -23,6 +22,17 @@ afterEach(async () => {
   for (const c of cleanups.reverse()) await c();
   cleanups.length = 0;
 });
+
+/** A custom-buckets (schema -53) counter histogram: bounds 0.1, 0.5, 1, 5 and +Inf. */
+function customHist(k: number): FloatHistogram {
+  const h = new FloatHistogram();
+  h.schema = -53;
+  h.customValues = [0.1, 0.5, 1, 5];
+  h.pos = [k, 0, 2 * k + 1, k, 1];
+  h.count = h.pos.reduce((a, b) => a + b, 0);
+  h.sum = 2.5 * k;
+  return h;
+}
 
 /** The helper's counter histogram at step k (a new bucket at 3, a reset at 8), with a hint. */
 function hist(k: number, float: boolean, hint: FloatHistogram['hint'] = 'unknown'): FloatHistogram {
@@ -34,6 +44,7 @@ function hist(k: number, float: boolean, hint: FloatHistogram['hint'] = 'unknown
 const INT = Labels.fromObject({ __name__: 'h_int', job: 'x' });
 const FLT = Labels.fromObject({ __name__: 'h_float', job: 'x' });
 const GAUGE = Labels.fromObject({ __name__: 'h_gauge', job: 'x' });
+const CUSTOM = Labels.fromObject({ __name__: 'h_custom', job: 'x' });
 const PLAIN = Labels.fromObject({ __name__: 'plain', job: 'x' });
 const N = 12;
 
@@ -44,6 +55,7 @@ async function ingest(db: Tsdb): Promise<void> {
     app.appendHistogram!(0, INT, t, hist(k, false));
     app.appendHistogram!(0, FLT, t, hist(k, true));
     app.appendHistogram!(0, GAUGE, t, hist(N - k, true, 'gauge'));
+    app.appendHistogram!(0, CUSTOM, t, customHist(k));
     app.append(0, PLAIN, t, k * 2);
     await app.commit();
   }
@@ -100,14 +112,14 @@ describe('remote-write sender: native histograms from the TSDB WAL', () => {
     ['1.0', 'prometheus.WriteRequest'],
     ['2.0', 'io.prometheus.write.v2.Request'],
   ] as const) {
-    it(`sends integer, float and gauge histograms with the float samples (remote write ${version})`, async () => {
+    it(`sends integer, float, gauge and custom-bucket histograms with the float samples (remote write ${version})`, async () => {
       const dir = tempDir('sightline-rw-hist-');
       const db = await openDb(join(dir, 'tsdb'));
       await ingest(db);
       const rx = await capture();
       const registry = createSelfMetricsRegistry();
       startSender(db, dir, rx.url, registry, { send_native_histograms: true, protobuf_message: message });
-      await waitFor(() => { const r = received(rx.batches); return ['h_int', 'h_float', 'h_gauge'].every((n) => (r.get(n)?.hists.length ?? 0) >= N) && (r.get('plain')?.samples.length ?? 0) >= N; }, 20_000, 'everything sent');
+      await waitFor(() => { const r = received(rx.batches); return ['h_int', 'h_float', 'h_gauge', 'h_custom'].every((n) => (r.get(n)?.hists.length ?? 0) >= N) && (r.get('plain')?.samples.length ?? 0) >= N; }, 20_000, 'everything sent');
       const r = received(rx.batches);
       expect(r.get('plain')!.samples).toEqual(Array.from({ length: N }, (_, k) => [1_700_000_000_000 + k * 10_000, k * 2]));
       expect(r.get('plain')!.hists).toEqual([]);
@@ -115,14 +127,16 @@ describe('remote-write sender: native histograms from the TSDB WAL', () => {
         ['h_int', (k: number) => hist(k, false)],
         ['h_float', (k: number) => hist(k, true)],
         ['h_gauge', (k: number) => hist(N - k, true, 'gauge')],
+        ['h_custom', customHist],
       ] as const) {
         const got = r.get(name)!;
         expect(got.samples, name).toEqual([]);
         expect(got.hists.map((x) => x.t)).toEqual(Array.from({ length: N }, (_, k) => 1_700_000_000_000 + k * 10_000));
         got.hists.forEach(({ h }, k) => {
           const want = make(k).compact();
-          const view = (x: FloatHistogram) => ({ schema: x.schema, zt: x.zeroThreshold, zc: x.zeroCount, count: x.count, sum: x.sum, pOff: x.pOff, pos: x.pos, nOff: x.nOff, neg: x.neg });
-          expect(view(h), `${name}[${k}]`).toEqual(view(want));
+          const view = (x: FloatHistogram) => ({ schema: x.schema, zt: x.zeroThreshold, zc: x.zeroCount, count: x.count, sum: x.sum, pOff: x.pOff, pos: x.pos, nOff: x.nOff, neg: x.neg, cv: x.customValues });
+          // Custom buckets are kept from index 0 (empty ones included), as the model holds them.
+          expect(view(h), `${name}[${k}]`).toEqual(view(name === 'h_custom' ? make(k) : want));
           // Gauge histograms keep their hint; counters go out with the hint the TSDB stored (never "gauge").
           if (name === 'h_gauge') expect(h.hint).toBe('gauge');
           else expect(h.hint).not.toBe('gauge');
@@ -130,7 +144,7 @@ describe('remote-write sender: native histograms from the TSDB WAL', () => {
       }
       // Integer histograms travel as integers (count_int), float ones as floats: a receiver keeps the distinction.
       expect(Number.isInteger(r.get('h_int')!.hists[5].h.count)).toBe(true);
-      expect(await counter(registry, 'prometheus_remote_storage_histograms_total')).toBe(3 * N);
+      expect(await counter(registry, 'prometheus_remote_storage_histograms_total')).toBe(4 * N);
       expect(await counter(registry, 'prometheus_remote_storage_samples_total')).toBe(N);
     }, 40_000);
   }
