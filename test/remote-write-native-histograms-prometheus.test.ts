@@ -50,13 +50,19 @@ const EXPRS = [
  */
 const QUANTILES = ['nh_request_duration_seconds', 'nh_float_payload_bytes'];
 
-/** The quantile of a histogram in the API's JSON, by Prometheus 2.42's rule ('linear') or Prometheus 3's ('exponential'). */
+/**
+ * The quantile of a histogram in the API's JSON, by Prometheus 2.42's rule ('linear': buckets summed from the
+ * lowest) or Prometheus 3's ('exponential': for q >= 0.5 summed from the highest, which decides ties at a bucket
+ * boundary the other way, then exponential interpolation outside the zero bucket).
+ */
 function quantileOf(q: number, h: Hist, rule: 'linear' | 'exponential'): number {
   const buckets = (h.buckets ?? []).map(([, lo, hi, c]) => ({ lo: Number(lo), hi: Number(hi), c: Number(c) }));
-  const rank = q * Number(h.count);
+  const forward = rule === 'linear' || q < 0.5;
+  let rank = (forward ? q : 1 - q) * Number(h.count);
   let cum = 0;
   let b = buckets[0];
-  for (b of buckets) {
+  for (const x of forward ? buckets : [...buckets].reverse()) {
+    b = x;
     cum += b.c;
     if (cum >= rank) break;
   }
@@ -66,7 +72,8 @@ function quantileOf(q: number, h: Hist, rule: 'linear' | 'exponential'): number 
   let hi = b.hi;
   if (lo < 0 && hi > 0 && !hasNeg && hasPos) lo = 0;
   if (lo < 0 && hi > 0 && hasNeg && !hasPos) hi = 0;
-  const fraction = (rank - (cum - b.c)) / b.c;
+  rank = forward ? rank - (cum - b.c) : cum - rank;
+  const fraction = rank / b.c;
   if (rule === 'linear' || (lo <= 0 && hi >= 0)) return lo + (hi - lo) * fraction;
   const [a, z] = [Math.log2(Math.abs(lo)), Math.log2(Math.abs(hi))];
   return Math.sign(hi) * 2 ** (a + (z - a) * fraction);
