@@ -102,13 +102,17 @@ export interface WalPosition {
 export interface MetricsWalReader {
   /**
    * Read committed records after the current position, up to about `maxSamples` samples. `onSeries` is called for
-   * series first seen, `onSamples` with columnar batches (series refs, timestamps, values). Returns the number of
-   * samples read (0 = nothing new yet). Segments removed by a checkpoint are skipped to the next available data.
+   * series first seen, `onSamples` with columnar batches (series refs, timestamps, values), `onHistogram` (when
+   * given) with each native histogram sample in WAL order — `float` tells a float histogram record from an integer
+   * one, `h.hint` is the stored counter-reset hint; without it histogram records are skipped. Returns the number of
+   * samples (and histograms, when read) read (0 = nothing new yet). Segments removed by a checkpoint are skipped
+   * to the next available data.
    */
   read(
     onSeries: (ref: SeriesRef, labels: Labels) => void,
     onSamples: (refs: Float64Array, t: Float64Array, v: Float64Array, n: number) => void,
     maxSamples: number,
+    onHistogram?: (ref: SeriesRef, t: number, h: FloatHistogram, float: boolean) => void,
   ): number;
   /** Position after the last record returned by `read`. */
   position(): WalPosition;

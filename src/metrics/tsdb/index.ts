@@ -11,3 +11,4 @@ export { ulid } from './ulid.js';
 export { planCompaction, compactionRanges } from './compaction-plan.js';
 export { chunksForMergedBlock } from './ooo-head.js';
 export { outOfOrderBlocksFirst } from './ooo-ingest.js';
+export { toSpanHistogram } from './histogram-conversion.js';

@@ -1,10 +1,11 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import type { Labels } from '../../model/index.js';
+import type { FloatHistogram, Labels } from '../../model/index.js';
 import type { MetricsWalReader, SeriesRef, WalPosition } from '../storage-api/interface.js';
 import { FRAME_HEADER, listSegments, segmentName } from '../../storage/index.js';
 import { latestCheckpoint, readCheckpoint } from './checkpoint.js';
+import { fromSpanHistogram } from './histogram-conversion.js';
 import { decodeRecord } from './wal-records.js';
 
 const READ_SIZE = 4 << 20;
@@ -83,6 +84,7 @@ export class TsdbWalReader implements MetricsWalReader {
     onSeries: (ref: SeriesRef, labels: Labels) => void,
     onSamples: (refs: Float64Array, t: Float64Array, v: Float64Array, n: number) => void,
     maxSamples: number,
+    onHistogram?: (ref: SeriesRef, t: number, h: FloatHistogram, float: boolean) => void,
   ): number {
     if (this.closed) return 0;
     let total = 0;
@@ -120,6 +122,12 @@ export class TsdbWalReader implements MetricsWalReader {
             total += n;
             onSamples(refs, t, v, n);
           },
+          histogram: onHistogram
+            ? (s, float) => {
+                total++;
+                onHistogram(s.ref, s.t, fromSpanHistogram(s.h, s.hint), float);
+              }
+            : undefined,
         });
         return total < maxSamples;
       });

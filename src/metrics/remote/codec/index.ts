@@ -4,3 +4,4 @@ export { snappyDeclaredLength } from '../../../lib/decompress/index.js';
 export { METRIC_TYPES, WriteRequestBatch, type DecodedExemplar, type DecodedMetadata } from './write-request-batch.js';
 export { decodeWriteRequestV1, decodeWriteRequestV2 } from './write-request-decoder.js';
 export { encodeWriteRequestV1, encodeWriteRequestV2, type EncodeInput } from './write-request-encoder.js';
+export { encodeHistogram, type EncodeHistogram } from './histogram-encoder.js';

@@ -1,6 +1,7 @@
 import type { Labels, MetricMetadata } from '../../../model/index.js';
 import { METRIC_TYPES } from './write-request-batch.js';
-import { uvarintSize } from '../../../lib/protobuf/index.js';
+import { encodeHistogram, type EncodeHistogram } from './histogram-encoder.js';
+import { ProtoWriter, varintSize } from './proto-writer.js';
 
 /**
  * Encoders of remote-write requests from columnar input (the shape the sender batches in): series `i` has `labels[i]`
@@ -13,53 +14,39 @@ export interface EncodeInput {
   sampleEnd: ArrayLike<number>;
   t: ArrayLike<number>;
   v: ArrayLike<number>;
+  /** Native histograms: series `i` has [histEnd[i-1], histEnd[i]) of `histograms` (absent: none). */
+  histEnd?: ArrayLike<number>;
+  histograms?: readonly EncodeHistogram[];
   /** Remote write 1.0 metadata, per metric family. */
   metadata?: readonly (MetricMetadata & { family: string })[];
 }
 
-/** Bytes of an int64 varint: ten for a negative value (two's complement), else the unsigned size. */
-function varintSize(n: number): number {
-  return n < 0 ? 10 : uvarintSize(n);
+/** Each series' histogram message bodies and the bytes they take in its TimeSeries (tag, length, body). */
+function histogramBodies(input: EncodeInput): { bodies: Buffer[][]; sizes: number[] } {
+  const bodies: Buffer[][] = [];
+  const sizes: number[] = [];
+  for (let i = 0; i < input.seriesCount; i++) {
+    const list: Buffer[] = [];
+    let size = 0;
+    if (input.histEnd && input.histograms) {
+      for (let j = i === 0 ? 0 : input.histEnd[i - 1]; j < input.histEnd[i]; j++) {
+        const b = encodeHistogram(input.histograms[j]);
+        list.push(b);
+        size += 1 + varintSize(b.length) + b.length;
+      }
+    }
+    bodies.push(list);
+    sizes.push(size);
+  }
+  return { bodies, sizes };
 }
 
-class Writer {
-  pos = 0;
-  constructor(readonly buf: Buffer) {}
-
-  varint(n: number): void {
-    if (n < 0) {
-      // int64 two's complement: ten bytes.
-      const lo = n % 4294967296 >>> 0;
-      let hi = Math.floor(n / 4294967296) >>> 0;
-      let l = lo;
-      for (let i = 0; i < 4; i++) {
-        this.buf[this.pos++] = (l & 0x7f) | 0x80;
-        l >>>= 7;
-      }
-      this.buf[this.pos++] = (l & 0x0f) | ((hi & 0x07) << 4) | 0x80;
-      hi >>>= 3;
-      for (let i = 0; i < 5; i++) {
-        this.buf[this.pos++] = i === 4 ? hi & 0x01 : (hi & 0x7f) | 0x80;
-        hi >>>= 7;
-      }
-      return;
-    }
-    while (n >= 128) {
-      this.buf[this.pos++] = (n % 128) | 0x80;
-      n = Math.floor(n / 128);
-    }
-    this.buf[this.pos++] = n;
-  }
-
-  double(v: number): void {
-    this.buf.writeDoubleLE(v, this.pos);
-    this.pos += 8;
-  }
-
-  string(tag: number, s: string, byteLen: number): void {
-    this.buf[this.pos++] = tag;
-    this.varint(byteLen);
-    this.pos += this.buf.write(s, this.pos, byteLen, 'utf8');
+function writeHistograms(w: ProtoWriter, tag: number, bodies: readonly Buffer[]): void {
+  for (const b of bodies) {
+    w.buf[w.pos++] = tag;
+    w.varint(b.length);
+    b.copy(w.buf, w.pos);
+    w.pos += b.length;
   }
 }
 
@@ -70,6 +57,7 @@ export function encodeWriteRequestV1(input: EncodeInput): Buffer {
   const { seriesCount, labels, sampleEnd, t, v } = input;
   const tsSizes = new Uint32Array(seriesCount);
   const labelBytes: number[][] = [];
+  const hist = histogramBodies(input);
   let total = 0;
   for (let i = 0; i < seriesCount; i++) {
     let size = 0;
@@ -87,6 +75,7 @@ export function encodeWriteRequestV1(input: EncodeInput): Buffer {
       const ss = sampleSize(t[j]);
       size += 1 + varintSize(ss) + ss;
     }
+    size += hist.sizes[i];
     tsSizes[i] = size;
     total += 1 + varintSize(size) + size;
   }
@@ -99,7 +88,7 @@ export function encodeWriteRequestV1(input: EncodeInput): Buffer {
     metaSizes.push(size);
     total += 1 + varintSize(size) + size;
   }
-  const w = new Writer(Buffer.allocUnsafe(total));
+  const w = new ProtoWriter(Buffer.allocUnsafe(total));
   for (let i = 0; i < seriesCount; i++) {
     w.buf[w.pos++] = 0x0a; // timeseries = 1
     w.varint(tsSizes[i]);
@@ -121,6 +110,7 @@ export function encodeWriteRequestV1(input: EncodeInput): Buffer {
       w.buf[w.pos++] = 0x10; // timestamp = 2, varint
       w.varint(t[j]);
     }
+    writeHistograms(w, 0x22, hist.bodies[i]); // histograms = 4
   }
   (input.metadata ?? []).forEach((m, k) => {
     w.buf[w.pos++] = 0x1a; // metadata = 3
@@ -162,6 +152,7 @@ export function encodeWriteRequestV2(input: EncodeInput): Buffer {
   for (const b of symbolBytes) total += 1 + varintSize(b) + b;
   const tsSizes = new Uint32Array(seriesCount);
   const refSizes = new Uint32Array(seriesCount);
+  const hist = histogramBodies(input);
   for (let i = 0; i < seriesCount; i++) {
     let rs = 0;
     for (const r of refsOf[i]) rs += varintSize(r);
@@ -171,10 +162,11 @@ export function encodeWriteRequestV2(input: EncodeInput): Buffer {
       const ss = sampleSize(t[j]);
       size += 1 + varintSize(ss) + ss;
     }
+    size += hist.sizes[i];
     tsSizes[i] = size;
     total += 1 + varintSize(size) + size;
   }
-  const w = new Writer(Buffer.allocUnsafe(total));
+  const w = new ProtoWriter(Buffer.allocUnsafe(total));
   for (const [s, r] of symbols) w.string(0x22, s, symbolBytes[r]); // symbols = 4
   for (let i = 0; i < seriesCount; i++) {
     w.buf[w.pos++] = 0x2a; // timeseries = 5
@@ -192,6 +184,7 @@ export function encodeWriteRequestV2(input: EncodeInput): Buffer {
       w.buf[w.pos++] = 0x10;
       w.varint(t[j]);
     }
+    writeHistograms(w, 0x1a, hist.bodies[i]); // histograms = 3
   }
   if (w.pos !== total) throw new Error(`encoder size mismatch: wrote ${w.pos}, computed ${total}`);
   return w.buf;

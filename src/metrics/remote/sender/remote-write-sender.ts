@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { Labels } from '../../../model/index.js';
+import type { FloatHistogram, Labels } from '../../../model/index.js';
 import { HttpClient, authorizationHeader, describeTransportError, sendRequest } from '../../httpclient/index.js';
 import type { MetricsWalReader, SeriesRef, WalPosition } from '../../storage-api/index.js';
-import { compressSnappyBody, encodeWriteRequestV1, encodeWriteRequestV2 } from '../codec/index.js';
+import { compressSnappyBody, encodeWriteRequestV1, encodeWriteRequestV2, type EncodeHistogram } from '../codec/index.js';
 import { ProgressFile, comparePositions, type SenderProgress } from './read-position-file.js';
 import type { RemoteWriteConfig } from './remote-write-config.js';
 import { senderMetrics, type SenderMetrics } from './sender-metrics.js';
@@ -32,12 +32,29 @@ export interface RemoteWriteSenderDeps {
   stopGraceMs?: number;
 }
 
-/** Samples read from the WAL for one round, columnar. */
+/** Samples read from the WAL for one round, columnar; a native histogram sample is an entry whose value is in `hist`. */
 class Chunk {
   refs = new Float64Array(1024);
   t = new Float64Array(1024);
   v = new Float64Array(1024);
   n = 0;
+  /** Entry index -> its histogram (integer or float record). */
+  readonly hist = new Map<number, { h: FloatHistogram; float: boolean }>();
+
+  pushHistogram(ref: SeriesRef, t: number, h: FloatHistogram, float: boolean): void {
+    ONE_REF[0] = ref;
+    ONE_T[0] = t;
+    this.hist.set(this.n, { h, float });
+    this.push(ONE_REF, ONE_T, ONE_V, 1);
+  }
+
+  /** How many of these entry indices are histograms. */
+  histogramsIn(idx: readonly number[]): number {
+    if (this.hist.size === 0) return 0;
+    let k = 0;
+    for (const i of idx) if (this.hist.has(i)) k++;
+    return k;
+  }
 
   push(refs: Float64Array, t: Float64Array, v: Float64Array, n: number): void {
     if (this.n + n > this.refs.length) {
@@ -54,6 +71,10 @@ class Chunk {
     this.n += n;
   }
 }
+
+const ONE_REF = new Float64Array(1);
+const ONE_T = new Float64Array(1);
+const ONE_V = new Float64Array([NaN]);
 
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -77,7 +98,8 @@ export function remoteName(cfg: RemoteWriteConfig): string {
 }
 
 /**
- * A `remote_write` queue: follows the metrics WAL, sends snappy-compressed remote write 1.0 requests with
+ * A `remote_write` queue: follows the metrics WAL, sends snappy-compressed remote write 1.0 (or 2.0) requests — float
+ * samples, and native histograms with `send_native_histograms` — with
  * `min_shards`..`max_shards` parallel shards (a series always goes to the same shard, so its samples stay in order),
  * retries 5xx, 429 and network errors with exponential backoff from `min_backoff` to `max_backoff` (honouring
  * Retry-After), drops other 4xx as failed. Progress is persisted after every acknowledged request, so a restart or
@@ -205,13 +227,24 @@ export class RemoteWriteSender {
         chunk.push(refs, t, v, n);
         let hi = 0;
         for (let i = 0; i < n; i++) if (t[i] > hi) hi = t[i];
-        if (hi / 1000 > (this.highestIn ?? 0)) {
-          this.highestIn = hi / 1000;
-          this.m.highestTimestampIn.set(this.highestIn);
-        }
+        this.sawTimestamp(hi);
       },
       Math.max(1, max),
+      // As Prometheus: native histograms are sent only with `send_native_histograms: true`.
+      this.deps.config.send_native_histograms
+        ? (ref, t, h, float) => {
+            chunk.pushHistogram(ref, t, h, float);
+            this.sawTimestamp(t);
+          }
+        : undefined,
     );
+  }
+
+  private sawTimestamp(t: number): void {
+    if (t / 1000 > (this.highestIn ?? 0)) {
+      this.highestIn = t / 1000;
+      this.m.highestTimestampIn.set(this.highestIn);
+    }
   }
   private highestIn: number | undefined;
 
@@ -244,15 +277,18 @@ export class RemoteWriteSender {
     const end = this.reader!.position();
     const perShard: number[][] = Array.from({ length: shards }, () => []);
     let dropped = 0;
+    let droppedHist = 0;
     for (let i = 0; i < chunk.n; i++) {
       const ref = chunk.refs[i];
       if (this.labelsOf(ref) === null) {
-        dropped++;
+        if (chunk.hist.has(i)) droppedHist++;
+        else dropped++;
         continue;
       }
       perShard[shardOf(ref, shards)].push(i);
     }
     if (dropped > 0) this.m.samplesDropped.inc(this.labels, dropped);
+    if (droppedHist > 0) this.m.histogramsDropped.inc(this.labels, droppedHist);
     this.pending = perShard.reduce((a, s, k) => a + Math.max(0, s.length - acked[k]), 0);
     this.m.samplesPending.set(this.labels, this.pending);
     this.progress = { position: this.progress.position, round: { end, shards, acked } };
@@ -276,26 +312,39 @@ export class RemoteWriteSender {
     this.persist();
   }
 
-  /** Encode one batch grouped by series (stable: per-series order kept). */
+  /** Encode one batch grouped by series (stable: per-series order kept; histograms after the float samples). */
   private encode(chunk: Chunk, batch: number[]): { body: Buffer; highest: number } {
     const order = batch.slice().sort((a, b) => chunk.refs[a] - chunk.refs[b] || a - b);
     const labels: Labels[] = [];
     const sampleEnd: number[] = [];
+    const histEnd: number[] = [];
+    const histograms: EncodeHistogram[] = [];
     const t = new Float64Array(order.length);
     const v = new Float64Array(order.length);
+    let n = 0;
     let highest = 0;
     for (let j = 0; j < order.length; j++) {
       const i = order[j];
       if (j === 0 || chunk.refs[i] !== chunk.refs[order[j - 1]]) {
-        if (j > 0) sampleEnd.push(j);
+        if (j > 0) {
+          sampleEnd.push(n);
+          histEnd.push(histograms.length);
+        }
         labels.push(this.labelsOf(chunk.refs[i])!);
       }
-      t[j] = chunk.t[i];
-      v[j] = chunk.v[i];
-      if (t[j] > highest) highest = t[j];
+      const hist = chunk.hist.get(i);
+      if (hist) histograms.push({ t: chunk.t[i], h: hist.h, float: hist.float });
+      else {
+        t[n] = chunk.t[i];
+        v[n++] = chunk.v[i];
+      }
+      if (chunk.t[i] > highest) highest = chunk.t[i];
     }
-    if (order.length > 0) sampleEnd.push(order.length);
-    const input = { seriesCount: labels.length, labels, sampleEnd, t, v };
+    if (order.length > 0) {
+      sampleEnd.push(n);
+      histEnd.push(histograms.length);
+    }
+    const input = { seriesCount: labels.length, labels, sampleEnd, t, v, histEnd, histograms };
     const raw = this.v2 ? encodeWriteRequestV2(input) : encodeWriteRequestV1(input);
     return { body: compressSnappyBody(raw), highest };
   }
@@ -317,6 +366,7 @@ export class RemoteWriteSender {
   /** Send until delivered or dropped (true), or the queue stops (false). */
   private async sendBatch(chunk: Chunk, batch: number[]): Promise<boolean> {
     const { body, highest } = this.encode(chunk, batch);
+    const hist = chunk.histogramsIn(batch);
     const q = this.deps.config.queue_config;
     const signal = this.abort.signal;
     let backoff = q.min_backoff;
@@ -346,7 +396,8 @@ export class RemoteWriteSender {
       }
       // Stopping: an acknowledged request counts below; anything else is left for the next start.
       if (status >= 200 && status < 300) {
-        this.m.samplesTotal.inc(this.labels, batch.length);
+        this.m.samplesTotal.inc(this.labels, batch.length - hist);
+        if (hist > 0) this.m.histogramsTotal.inc(this.labels, hist);
         this.m.bytesTotal.inc(this.labels, body.length);
         this.m.queueHighestSent.set(this.labels, Math.max(highest / 1000, (this.lastSent ?? 0)));
         this.lastSent = Math.max(highest / 1000, this.lastSent ?? 0);
@@ -355,11 +406,13 @@ export class RemoteWriteSender {
       const recoverable = status === 0 || status >= 500 || (status === 429 && q.retry_on_http_429);
       if (recoverable && signal.aborted) return false;
       if (!recoverable) {
-        this.m.samplesFailed.inc(this.labels, batch.length);
+        this.m.samplesFailed.inc(this.labels, batch.length - hist);
+        if (hist > 0) this.m.histogramsFailed.inc(this.labels, hist);
         this.deps.logger?.error({ remote_name: this.name, status, err: errText }, 'non-recoverable error sending remote write batch; dropped');
         return true;
       }
-      this.m.samplesRetried.inc(this.labels, batch.length);
+      this.m.samplesRetried.inc(this.labels, batch.length - hist);
+      if (hist > 0) this.m.histogramsRetried.inc(this.labels, hist);
       this.deps.logger?.warn({ remote_name: this.name, status, err: errText, backoff }, 'failed to send batch, retrying');
       await sleep(Math.min(q.max_backoff, Math.max(backoff, retryAfter)), signal);
       backoff = Math.min(q.max_backoff, backoff * 2);

@@ -10,6 +10,10 @@ export interface SenderMetrics {
   samplesRetried: Counter<L>;
   samplesDropped: Counter<L>;
   samplesPending: Gauge<L>;
+  histogramsTotal: Counter<L>;
+  histogramsFailed: Counter<L>;
+  histogramsRetried: Counter<L>;
+  histogramsDropped: Counter<L>;
   bytesTotal: Counter<L>;
   highestTimestampIn: Gauge<never>;
   queueHighestSent: Gauge<L>;
@@ -28,6 +32,10 @@ export function senderMetrics(r: Registry): SenderMetrics {
     samplesRetried: counter(r, 'prometheus_remote_storage_samples_retried_total', 'Total number of samples which failed on send to remote storage but were retried because the send error was recoverable.', l),
     samplesDropped: counter(r, 'prometheus_remote_storage_samples_dropped_total', 'Total number of samples which were dropped after being read from the WAL before being sent via remote write, either via relabelling or unintentionally because of an unknown reference ID.', l),
     samplesPending: gauge(r, 'prometheus_remote_storage_samples_pending', 'The number of samples pending in the queues shards to be sent to the remote storage.', l),
+    histogramsTotal: counter(r, 'prometheus_remote_storage_histograms_total', 'Total number of histograms sent to remote storage.', l),
+    histogramsFailed: counter(r, 'prometheus_remote_storage_histograms_failed_total', 'Total number of histograms which failed on send to remote storage, non-recoverable errors.', l),
+    histogramsRetried: counter(r, 'prometheus_remote_storage_histograms_retried_total', 'Total number of histograms which failed on send to remote storage but were retried because the send error was recoverable.', l),
+    histogramsDropped: counter(r, 'prometheus_remote_storage_histograms_dropped_total', 'Total number of histograms which were dropped after being read from the WAL before being sent via remote write, either via relabelling or unintentionally because of an unknown reference ID.', l),
     bytesTotal: counter(r, 'prometheus_remote_storage_bytes_total', 'The total number of bytes of data (not metadata) sent by the queue after compression.', l),
     highestTimestampIn: gauge(r, 'prometheus_remote_storage_highest_timestamp_in_seconds', 'Highest timestamp that has come into the remote storage via the Appender interface, in seconds since epoch.', []),
     queueHighestSent: gauge(r, 'prometheus_remote_storage_queue_highest_sent_timestamp_seconds', 'Timestamp from a WAL sample, the highest timestamp successfully sent by this queue, in seconds since epoch.', l),
