@@ -28,6 +28,22 @@ describe('WriteAheadLog', () => {
     r.wal.close();
   });
 
+  it('writes records given in parts without copying large parts, reading back as whole records in order', () => {
+    const dir = tempDir();
+    const { wal } = replayAll(dir);
+    const big = Buffer.alloc(10_000, 'x');
+    wal.append(rec('first'));
+    wal.appendParts([rec('head:'), big, rec(':tail')]);
+    wal.append(rec('between'));
+    wal.appendParts([big, big]);
+    wal.appendParts([rec('small'), rec('parts')]);
+    wal.flush();
+    wal.close();
+    const r = replayAll(dir);
+    expect(r.got).toEqual(['first', `head:${big}:tail`, 'between', `${big}${big}`, 'smallparts']);
+    r.wal.close();
+  });
+
   it('does not persist records that were never flushed', () => {
     const dir = tempDir();
     const { wal } = replayAll(dir);
