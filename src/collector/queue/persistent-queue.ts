@@ -60,7 +60,7 @@ export class PersistentQueue implements BoundedQueue {
     private readonly opts: PersistentQueueOptions,
   ) {
     const puts = new Map<number, { item: QueueItem; segment: number }>();
-    const { wal } = WriteAheadLog.open({ dir: opts.dir, fsyncIntervalMs: opts.fsyncIntervalMs ?? 0, segmentSize: opts.segmentSize ?? 16 << 20 }, (p, segment) => {
+    const { wal } = WriteAheadLog.open({ dir: opts.dir, fsyncIntervalMs: opts.fsyncIntervalMs ?? 0, segmentSize: opts.segmentSize ?? 16 << 20, backgroundSync: true }, (p, segment) => {
       const id = p.readUIntLE(1, 6);
       if (id >= this.nextId) this.nextId = id + 1;
       if (p[0] === PUT) {

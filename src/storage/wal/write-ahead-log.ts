@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeSync, writevSync } from 'node:fs';
+import { close, closeSync, fsync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import { FRAME_HEADER, readFrames, writeFrame, writeFrameHeader } from './record-framing.js';
 
@@ -11,6 +11,12 @@ export interface WalOptions {
    * process crash (`kill -9`); fsync protects against a machine crash. 0 = fsync on every flush.
    */
   fsyncIntervalMs?: number;
+  /**
+   * Run the interval's fsyncs, and that of a segment being closed, on the thread pool instead of blocking the caller
+   * (only with `fsyncIntervalMs` > 0: those syncs guard against a machine crash, nobody waits for them). A failed
+   * background fsync is thrown by the next `flush`.
+   */
+  backgroundSync?: boolean;
 }
 
 export interface ReplayStats {
@@ -68,10 +74,16 @@ export class WriteAheadLog {
   private closed = false;
   readonly segmentSize: number;
   readonly fsyncIntervalMs: number;
+  private readonly backgroundSync: boolean;
+  /** Files with background fsyncs running (how many), those to close when theirs end, and a failure to report. */
+  private readonly syncsRunning = new Map<number, number>();
+  private readonly closeAfterSync = new Set<number>();
+  private syncError: Error | undefined;
 
   private constructor(readonly dir: string, opts: WalOptions) {
     this.segmentSize = opts.segmentSize ?? 128 * 1024 * 1024;
     this.fsyncIntervalMs = opts.fsyncIntervalMs ?? 1000;
+    this.backgroundSync = (opts.backgroundSync ?? false) && this.fsyncIntervalMs > 0;
   }
 
   /** Open (creating if needed), replay existing records through `onRecord`, and start a fresh segment. */
@@ -118,8 +130,9 @@ export class WriteAheadLog {
 
   private openSegment(n: number): void {
     if (this.fd >= 0) {
-      fsyncSync(this.fd);
-      closeSync(this.fd);
+      if (this.backgroundSync) this.syncInBackground(this.fd);
+      else fsyncSync(this.fd);
+      this.closeFile(this.fd);
     }
     this.segment = n;
     this.fd = openSync(join(this.dir, segmentName(n)), 'a');
@@ -173,6 +186,12 @@ export class WriteAheadLog {
 
   /** Write buffered records to the segment file (one write or writev); fsync if the interval has passed. */
   flush(): void {
+    if (this.syncError) {
+      const e = this.syncError;
+      this.syncError = undefined;
+      this.clearPending();
+      throw e;
+    }
     const total = this.pendingBytes;
     if (total === 0) return;
     if (this.segmentBytes > 0 && this.segmentBytes + total > this.segmentSize) this.openSegment(this.segment + 1);
@@ -207,9 +226,30 @@ export class WriteAheadLog {
 
   sync(): void {
     if (!this.dirty || this.fd < 0) return;
-    fsyncSync(this.fd);
+    if (this.backgroundSync) {
+      // One at a time: while one runs the log stays dirty and the next flush starts another once it ended.
+      if (this.syncsRunning.has(this.fd)) return;
+      this.syncInBackground(this.fd);
+    } else fsyncSync(this.fd);
     this.dirty = false;
     this.lastSync = Date.now();
+  }
+
+  private syncInBackground(fd: number): void {
+    this.syncsRunning.set(fd, (this.syncsRunning.get(fd) ?? 0) + 1);
+    fsync(fd, (err) => {
+      if (err) this.syncError ??= err;
+      const left = this.syncsRunning.get(fd)! - 1;
+      if (left > 0) return void this.syncsRunning.set(fd, left);
+      this.syncsRunning.delete(fd);
+      if (this.closeAfterSync.delete(fd)) close(fd, () => {});
+    });
+  }
+
+  /** Close a segment file now, or once the background fsyncs using it have ended. */
+  private closeFile(fd: number): void {
+    if (this.syncsRunning.has(fd)) this.closeAfterSync.add(fd);
+    else closeSync(fd);
   }
 
   /** Start a new segment now (e.g. before a checkpoint); returns its number. Earlier segments are then complete. */
@@ -236,9 +276,8 @@ export class WriteAheadLog {
   close(): void {
     if (this.closed) return;
     this.flush();
-    this.dirty = true;
-    this.sync();
-    closeSync(this.fd);
+    fsyncSync(this.fd);
+    this.closeFile(this.fd);
     this.fd = -1;
     this.closed = true;
   }
