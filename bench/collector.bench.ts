@@ -8,7 +8,8 @@
  * (which decodes and counts every span) run here, so their work does not count against it.
  * Env: COLLECTOR_BENCH_SPANS (default 300,000), COLLECTOR_BENCH_ITEMS (logs and points, default 100,000),
  * COLLECTOR_BENCH_CONCURRENCY (default 4), COLLECTOR_BENCH_SIGNALS (default `traces,logs,metrics`), COLLECTOR_BENCH_QUEUE
- * (`memory`, `persistent` or both, the default), COLLECTOR_BENCH_PROF (write the collector's CPU profile to /tmp/otelcol-prof).
+ * (`memory`, `persistent` or both, the default; `queue-only`: only the persistent queue's own cost, see `queueOnly`),
+ * COLLECTOR_BENCH_PROF (write the collector's CPU profile to /tmp/otelcol-prof).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -219,8 +220,32 @@ async function run(persistent: boolean): Promise<void> {
   }
 }
 
+/**
+ * The persistent queue alone, in this process: offer, poll and done of 8,000-span requests (eight 1,000-span bodies
+ * concatenated: one protobuf message) until 1M spans went through, as the exporter drives it after a batch. Its CPU
+ * per 1M spans is the queue's cost, which the end-to-end runs above cannot resolve on a loaded machine.
+ */
+async function queueOnly(): Promise<void> {
+  const { PersistentQueue } = await import('../src/collector/queue/persistent-queue.js');
+  const bytes = Buffer.concat(Array.from({ length: 8 }, () => makeTracesBody()));
+  const q = new PersistentQueue({ dir: mkdtempSync(join(tmpdir(), 'sightline-queue-bench-')), capacity: 1000, fsyncIntervalMs: 1000 });
+  const spans = 1_000_000;
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (let n = 0; n < spans; n += 8000) {
+    await q.offer({ signal: 'traces', count: 8000, bytes });
+    q.done((await q.poll())!.id);
+  }
+  const u = process.cpuUsage(c0);
+  const secs = (performance.now() - t0) / 1000;
+  q.release();
+  const mb = ((spans / 8000) * bytes.length) / 1e6;
+  console.log(JSON.stringify({ bench: 'collector_persistent_queue_only', spans, written_mb: Math.round(mb), cpu_seconds_per_1m_spans: +((u.user + u.system) / 1e6).toFixed(3), user_s: +(u.user / 1e6).toFixed(3), system_s: +(u.system / 1e6).toFixed(3), seconds: +secs.toFixed(2) }));
+}
+
 if (process.argv[2] === 'server') await server(Number(process.argv[3]), process.argv[4] === 'true');
 else {
   if (QUEUES.includes('memory')) await run(false);
   if (QUEUES.includes('persistent')) await run(true);
+  if (QUEUES.includes('persistent') || QUEUES.includes('queue-only')) await queueOnly();
 }

@@ -44,7 +44,7 @@ describe('memory_limiter under a flood', () => {
     for (const c of children) if (c.child.exitCode === null) c.child.kill('SIGKILL');
   });
 
-  it('keeps RSS near limit_mib, answers retryable 503s, stays alive and accepts data again after the flood', async () => {
+  it('keeps RSS under limit_mib, answers retryable 503s, stays alive and accepts data again after the flood', async () => {
     const dir = tempDir('sightline-memlimit-');
     const backendPort = await freePort();
     const backend = await startSlowBackend(backendPort);
@@ -96,8 +96,9 @@ service:
     expect([...statuses.keys()].filter((k) => k !== 200 && k !== 503), summary).toEqual([]);
     expect(statuses.get(503) ?? 0, summary).toBeGreaterThan(0);
     expect(statuses.get(200) ?? 0, summary).toBeGreaterThan(0);
-    // Over the limit by at most the margin: the check runs every 100 ms and requests in flight are already parsed.
-    expect(maxRss, summary).toBeLessThan(LIMIT_MIB * 1.25);
+    // Under the limit: receivers check the soft limit against the RSS of the moment plus the requests being read and
+    // decoded before they read a body, so the requests accepted between two periodic checks cannot take it past.
+    expect(maxRss, summary).toBeLessThan(LIMIT_MIB);
     expect(c.child.exitCode).toBeNull();
     // Once the flood stops the queue drains to the backend and a request is accepted again.
     await waitFor(async () => (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: spansBody(10) })).status === 200, 60_000, 'data accepted after the flood');

@@ -28,6 +28,13 @@ export interface GrpcReceiverOptions {
   credentials?: ServerCredentials;
   /** A further check of each call's metadata (a collector receiver's `auth`): false answers UNAUTHENTICATED. */
   authenticate?(metadata: Record<string, string | undefined>): Promise<boolean>;
+  /**
+   * Admission before the message is decoded (a collector's `memory_limiter`): given the message's size, undefined
+   * refuses the call with UNAVAILABLE (`refusedMessage`), as the Collector's receiver answers a refusing limiter;
+   * otherwise the returned function is called once the call is answered.
+   */
+  admit?(messageBytes: number): (() => void) | undefined;
+  refusedMessage?: string;
 }
 
 /** Who sent a request: the peer's address (k8sattributes associates pods by it) and its metadata / headers. */
@@ -94,8 +101,17 @@ export async function startOtlpGrpcServer(opts: GrpcReceiverOptions): Promise<{ 
             }
             if (auth.principal) bindPrincipal(md, auth.principal);
             const tenant = opts.tenant(signal, md);
-            const out = await opts.handle(decodeOrReject(() => decodeGrpc(signal, call.request)), tenant, { address: peerAddress(call.getPeer()), metadata: md });
-            cb(null, Buffer.from(encodeExportResponse(signal, out.rejected, out.message)));
+            const release = opts.admit ? opts.admit(call.request.length) : undefined;
+            if (opts.admit && !release) {
+              cb({ code: GrpcStatus.UNAVAILABLE, details: opts.refusedMessage ?? 'refused' });
+              return;
+            }
+            try {
+              const out = await opts.handle(decodeOrReject(() => decodeGrpc(signal, call.request)), tenant, { address: peerAddress(call.getPeer()), metadata: md });
+              cb(null, Buffer.from(encodeExportResponse(signal, out.rejected, out.message)));
+            } finally {
+              release?.();
+            }
           } catch (e) {
             if (e instanceof OtlpDecodeError) cb({ code: GrpcStatus.INVALID_ARGUMENT, details: e.message });
             else if (e instanceof HttpError) cb({ code: grpcCodeOf(e.status), details: e.message });

@@ -1,11 +1,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../server/index.js';
-import { listSegments } from '../../storage/index.js';
+import { listSegments, segmentName } from '../../storage/index.js';
 import type { BuildEnv } from '../components.js';
 import type { ExportRequest } from '../pipeline/consumer.js';
 import { PersistentQueue } from '../queue/persistent-queue.js';
@@ -94,42 +94,56 @@ describe('the exporter helper', () => {
 });
 
 describe('the persistent queue', () => {
-  it('replays what was put and not acked, in order, and deletes fully acked segments', () => {
+  it('replays what was put and not acked, in order, and deletes fully acked segments', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pq-'));
     const q = new PersistentQueue({ dir, capacity: 100, segmentSize: 64 });
-    for (let i = 0; i < 10; i++) expect(q.offer({ signal: i % 2 ? 'logs' : 'traces', count: i, bytes: Buffer.from(`req-${i}`) })).toBe(true);
-    let taken: number[] = [];
-    void (async () => {
-      for (let i = 0; i < 4; i++) taken.push((await q.poll())!.id);
-    })();
-    return new Promise<void>((resolve) =>
-      setImmediate(() => {
-        const before = listSegments(dir).length;
-        for (const id of taken) q.done(id);
-        expect(listSegments(dir).length).toBeLessThan(before);
-        // "crash": reopen without close
-        const q2 = new PersistentQueue({ dir, capacity: 100, segmentSize: 64 });
-        expect(q2.recovered).toBe(6);
-        taken = [];
-        void (async () => {
-          const items = [];
-          for (let i = 0; i < 6; i++) items.push((await q2.poll())!.item);
-          expect(items.map((it) => Buffer.from(it.bytes!).toString())).toEqual(['req-4', 'req-5', 'req-6', 'req-7', 'req-8', 'req-9']);
-          expect(items.map((it) => it.signal)).toEqual(['traces', 'logs', 'traces', 'logs', 'traces', 'logs']);
-          expect(items.map((it) => it.count)).toEqual([4, 5, 6, 7, 8, 9]);
-          expect(q2.offer({ signal: 'traces', count: 1, bytes: Buffer.from('x') })).toBe(true);
-          q2.release();
-          resolve();
-        })();
-      }),
-    );
+    // One at a time: each put is its own write, so each starts a segment of its own (64 bytes).
+    for (let i = 0; i < 10; i++) expect(await q.offer({ signal: i % 2 ? 'logs' : 'traces', count: i, bytes: Buffer.from(`req-${i}`) })).toBe(true);
+    const taken: number[] = [];
+    for (let i = 0; i < 4; i++) taken.push((await q.poll())!.id);
+    const before = listSegments(dir).length;
+    for (const id of taken) q.done(id);
+    await new Promise((res) => setImmediate(res));
+    expect(listSegments(dir).length).toBeLessThan(before);
+    // "crash": reopen without close
+    const q2 = new PersistentQueue({ dir, capacity: 100, segmentSize: 64 });
+    expect(q2.recovered).toBe(6);
+    const items = [];
+    for (let i = 0; i < 6; i++) items.push((await q2.poll())!.item);
+    expect(items.map((it) => Buffer.from(it.bytes!).toString())).toEqual(['req-4', 'req-5', 'req-6', 'req-7', 'req-8', 'req-9']);
+    expect(items.map((it) => it.signal)).toEqual(['traces', 'logs', 'traces', 'logs', 'traces', 'logs']);
+    expect(items.map((it) => it.count)).toEqual([4, 5, 6, 7, 8, 9]);
+    expect(await q2.offer({ signal: 'traces', count: 1, bytes: Buffer.from('x') })).toBe(true);
+    q2.release();
   });
 
-  it('refuses offers beyond its capacity', () => {
+  it('writes the puts of one turn together (group commit) and resolves each only once it is on disk', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pq-'));
+    const q = new PersistentQueue({ dir, capacity: 100, segmentSize: 64 });
+    const onDisk = () => listSegments(dir).map((s) => readFileSync(join(dir, segmentName(s))).toString('latin1')).join('');
+    const big = 'b'.repeat(8192);
+    const offers = ['one', 'two', big].map((s) => q.offer({ signal: 'traces', count: 1, bytes: Buffer.from(s) }));
+    // Buffered, not yet written: nothing acknowledged, nothing handed to a sender.
+    expect(onDisk()).not.toContain('one');
+    expect(q.size).toBe(3);
+    expect(await Promise.all(offers)).toEqual([true, true, true]);
+    const written = onDisk();
+    for (const s of ['one', 'two', big]) expect(written).toContain(s);
+    // One write: the three records share one segment although each alone would fill a 64-byte segment.
+    expect(listSegments(dir).filter((s) => readFileSync(join(dir, segmentName(s))).length > 0)).toHaveLength(1);
+    const e = (await q.poll())!;
+    expect(Buffer.from(e.item.bytes!).toString()).toBe('one');
+    q.done(e.id);
+    q.release();
+    expect(new PersistentQueue({ dir, capacity: 100, segmentSize: 64 }).recovered).toBe(2);
+  });
+
+  it('refuses offers beyond its capacity, counting puts not yet written', async () => {
     const q = new PersistentQueue({ dir: mkdtempSync(join(tmpdir(), 'pq-')), capacity: 2 });
-    expect(q.offer({ signal: 'traces', count: 1, bytes: Buffer.from('a') })).toBe(true);
-    expect(q.offer({ signal: 'traces', count: 1, bytes: Buffer.from('b') })).toBe(true);
-    expect(q.offer({ signal: 'traces', count: 1, bytes: Buffer.from('c') })).toBe(false);
+    const a = q.offer({ signal: 'traces', count: 1, bytes: Buffer.from('a') });
+    const b = q.offer({ signal: 'traces', count: 1, bytes: Buffer.from('b') });
+    expect(await q.offer({ signal: 'traces', count: 1, bytes: Buffer.from('c') })).toBe(false);
+    expect(await Promise.all([a, b])).toEqual([true, true]);
     q.release();
   });
 });

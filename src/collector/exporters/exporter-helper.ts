@@ -115,7 +115,7 @@ export class QueuedExporter implements Consumer, Lifecycle {
       return;
     }
     const item: QueueItem = this.cfg.sending_queue.storage ? { signal: data.signal, count, bytes: encodeExportRequest(data) } : { signal: data.signal, count, data };
-    if (!queue.offer(item)) {
+    if (!(await queue.offer(item))) {
       this.env.telemetry.exporterEnqueueFailed[data.signal].inc(labels, count);
       throw retryableError(`sending queue is full (${queue.capacity} requests) for exporter ${this.id}`);
     }

@@ -18,7 +18,8 @@ const schema = z.strictObject({
 /**
  * `file_storage`: a directory where persistent sending queues keep their write-ahead logs, one subdirectory per
  * client (`exporter_<id>_<signal>`). Every enqueued request is written before it is acknowledged (survives
- * `kill -9`); `fsync: true` also syncs each write (survives a machine crash), otherwise syncs once a second.
+ * `kill -9`); `fsync: true` also syncs each write (survives a machine crash), otherwise syncs once a second on the
+ * thread pool (the event loop does not wait for it).
  */
 export const fileStorageFactory: ExtensionFactory<typeof schema> = {
   type: 'file_storage',

@@ -67,8 +67,9 @@ export function memoryLimits(c: Pick<z.output<typeof schema>, 'limit_mib' | 'spi
  * `memory_limiter`: every `check_interval` reads the process's memory (RSS); above the soft limit (limit − spike)
  * data is refused with a retryable error (receivers answer 503 / UNAVAILABLE, clients back off) until usage drops;
  * a full garbage collection is forced above the hard limit (every `min_gc_interval_when_hard_limited`) and above
- * the soft one (every `min_gc_interval_when_soft_limited`). While it refuses, the OTLP/HTTP receiver answers 503
- * before reading a body (`MemoryPressure`).
+ * the soft one (every `min_gc_interval_when_soft_limited`). Receivers also check its soft limit against the RSS of
+ * the moment and the requests being read before they read or decode a body (`MemoryPressure`), so a flood is
+ * refused between two checks too.
  */
 export const memoryLimiterFactory: ProcessorFactory<typeof schema> = {
   type: 'memory_limiter',
@@ -104,6 +105,7 @@ export const memoryLimiterFactory: ProcessorFactory<typeof schema> = {
     return {
       mutates: false,
       async start() {
+        env.memoryPressure?.limit(`${id}/${signal}`, soft);
         check();
         timer = setInterval(check, cfg.check_interval);
         timer.unref();
@@ -111,6 +113,7 @@ export const memoryLimiterFactory: ProcessorFactory<typeof schema> = {
       async shutdown() {
         if (timer) clearInterval(timer);
         env.memoryPressure?.set(`${id}/${signal}`, false);
+        env.memoryPressure?.limit(`${id}/${signal}`, undefined);
       },
       consume(data, client) {
         if (refusing) {

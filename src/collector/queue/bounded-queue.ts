@@ -19,8 +19,8 @@ export interface BoundedQueue {
   readonly capacity: number;
   /** Requests held (waiting or being sent). */
   readonly size: number;
-  /** Add a request; false when the queue is full. Persistent queues make it durable before returning. */
-  offer(item: QueueItem): boolean;
+  /** Add a request; false when the queue is full. A persistent queue resolves once the request is durable. */
+  offer(item: QueueItem): boolean | Promise<boolean>;
   /** The next request to send; undefined once the queue is closed. */
   poll(): Promise<QueueEntry | undefined>;
   /** The request was sent (or dropped for good): forget it. */

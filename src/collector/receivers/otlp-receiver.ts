@@ -6,6 +6,7 @@ import { HttpError, createHttpServer, listen } from '../../server/index.js';
 import type { ReceiverFactory } from '../components.js';
 import { authSchema, receiverGrpcCredentials, receiverWebConfig, requireAuth, resolveAuthenticator, serverTlsSchema } from '../transport-security.js';
 import { retryableError, type ClientContext, type Consumer, type ExportRequest } from '../pipeline/consumer.js';
+import { JSON_COST_PER_BODY_BYTE, REQUEST_COST_PER_BODY_BYTE } from '../pipeline/memory-pressure.js';
 
 const grpcSchema = z
   .strictObject({
@@ -44,6 +45,17 @@ const httpSchema = z
 const schema = z.strictObject({
   protocols: z.strictObject({ grpc: grpcSchema.optional(), http: httpSchema.optional() }).refine((p) => p.grpc !== undefined || p.http !== undefined, 'must specify at least one protocol when using the OTLP receiver'),
 });
+
+const MEMORY_REFUSED = 'data refused due to high memory usage';
+/** A gzip body is counted as this many times its length (decompressed OTLP is several times larger). */
+const GZIP_EXPANSION = 4;
+
+/** What a request's body will take once read and decompressed, from its headers (undefined: not said). */
+function bodyBytesOf(headers: Record<string, string | string[] | undefined>): number | undefined {
+  const len = Number(headers['content-length']);
+  if (!headers['content-length'] || !Number.isFinite(len)) return undefined;
+  return headers['content-encoding'] === 'gzip' ? len * GZIP_EXPANSION : len;
+}
 
 /** `0.0.0.0:4317` / `localhost:4317` / `:4317` as a listen address Sightline's listeners take. */
 export function listenAddressOf(endpoint: string): string {
@@ -95,6 +107,8 @@ export const otlpReceiverFactory: ReceiverFactory<typeof schema> = {
             logger: env.logger,
             tenant: () => 'anonymous',
             handle: handle('grpc'),
+            admit: env.memoryPressure ? (bytes) => env.memoryPressure!.admit(bytes) : undefined,
+            refusedMessage: MEMORY_REFUSED,
           });
           env.ports[portName('grpc')] = grpc.port;
         }
@@ -102,10 +116,13 @@ export const otlpReceiverFactory: ReceiverFactory<typeof schema> = {
         if (h) {
           const addr = listenAddressOf(h.endpoint);
           app = createHttpServer({ name: `otelcol-${id}`, listenAddress: addr, logger: env.logger, registry: env.telemetry.registry, bodyLimit: h.max_request_body_size ?? 20 * 1024 * 1024, tls: receiverWebConfig(h.tls) });
-          // A memory_limiter refusing: 503 before the body is read and decoded (the Collector's retryable answer).
+          // Over a memory_limiter's soft limit (now, or with this body): 503 before the body is read and decoded.
           app.addHook('onRequest', async (req, reply) => {
-            if (req.method !== 'POST' || !env.memoryPressure?.refusing) return;
-            return reply.code(503).header('retry-after', '1').type('application/json').send({ code: 14, message: 'data refused due to high memory usage' });
+            if (req.method !== 'POST' || !env.memoryPressure) return;
+            const json = /^application\/json\b/i.test(req.headers['content-type'] ?? '');
+            const release = env.memoryPressure.admit(bodyBytesOf(req.headers), json ? JSON_COST_PER_BODY_BYTE : REQUEST_COST_PER_BODY_BYTE);
+            if (!release) return reply.code(503).header('retry-after', '1').type('application/json').send({ code: 14, message: MEMORY_REFUSED });
+            reply.raw.once('close', release);
           });
           const cors = h.cors;
           if (cors && cors.allowed_origins.length > 0) {

@@ -17,6 +17,23 @@ export function writeFrame(out: Buffer, offset: number, payload: Uint8Array): nu
   return offset + FRAME_HEADER + payload.length;
 }
 
+/**
+ * Write the frame header of a record whose payload is `parts` concatenated (the CRC-32 runs over the parts in
+ * order, so the frame reads back exactly as if written by `writeFrame`); returns the offset after the header.
+ */
+export function writeFrameHeader(out: Buffer, offset: number, parts: readonly Uint8Array[]): number {
+  let len = 0;
+  let sum = 0;
+  for (const p of parts) {
+    len += p.length;
+    sum = crc32(p, sum);
+  }
+  if (len === 0) throw new RangeError('empty WAL record');
+  out.writeUInt32LE(len, offset);
+  out.writeUInt32LE(sum, offset + 4);
+  return offset + FRAME_HEADER;
+}
+
 export type FrameReadResult =
   /** All bytes consumed, or stopped at an incomplete frame at the end (a torn write, or one still being written). */
   | { ok: true; end: number }

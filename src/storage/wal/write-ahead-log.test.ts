@@ -1,4 +1,4 @@
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/helpers/process.js';
@@ -25,6 +25,43 @@ describe('WriteAheadLog', () => {
     const r = replayAll(dir);
     expect(r.got).toEqual(['a', 'b', 'c']);
     expect(r.stats.records).toBe(3);
+    r.wal.close();
+  });
+
+  it('writes records given in parts without copying large parts, reading back as whole records in order', () => {
+    const dir = tempDir();
+    const { wal } = replayAll(dir);
+    const big = Buffer.alloc(10_000, 'x');
+    wal.append(rec('first'));
+    wal.appendParts([rec('head:'), big, rec(':tail')]);
+    wal.append(rec('between'));
+    wal.appendParts([big, big]);
+    wal.appendParts([rec('small'), rec('parts')]);
+    wal.flush();
+    wal.close();
+    const r = replayAll(dir);
+    expect(r.got).toEqual(['first', `head:${big}:tail`, 'between', `${big}${big}`, 'smallparts']);
+    r.wal.close();
+  });
+
+  it('with background sync, rolls and closes segments once their fsyncs end, leaking no file and losing no record', async () => {
+    const dir = tempDir();
+    const fds = () => readdirSync('/proc/self/fd').length;
+    const before = fds();
+    const { wal } = WriteAheadLog.open({ dir, fsyncIntervalMs: 1, segmentSize: 64, backgroundSync: true });
+    const want: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      want.push(`record-${i}-${'x'.repeat(40)}`);
+      wal.append(rec(want[i]));
+      wal.flush();
+      if (i % 5 === 4) await new Promise((res) => setTimeout(res, 2));
+    }
+    expect(listSegments(dir).length).toBeGreaterThan(10);
+    wal.close();
+    await new Promise((res) => setTimeout(res, 100));
+    expect(fds()).toBe(before);
+    const r = replayAll(dir);
+    expect(r.got).toEqual(want);
     r.wal.close();
   });
 

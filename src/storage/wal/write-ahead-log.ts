@@ -1,6 +1,6 @@
-import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeSync } from 'node:fs';
+import { close, closeSync, fsync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
-import { FRAME_HEADER, readFrames, writeFrame } from './record-framing.js';
+import { FRAME_HEADER, readFrames, writeFrame, writeFrameHeader } from './record-framing.js';
 
 export interface WalOptions {
   dir: string;
@@ -11,6 +11,12 @@ export interface WalOptions {
    * process crash (`kill -9`); fsync protects against a machine crash. 0 = fsync on every flush.
    */
   fsyncIntervalMs?: number;
+  /**
+   * Run the interval's fsyncs, and that of a segment being closed, on the thread pool instead of blocking the caller
+   * (only with `fsyncIntervalMs` > 0: those syncs guard against a machine crash, nobody waits for them). A failed
+   * background fsync is thrown by the next `flush`.
+   */
+  backgroundSync?: boolean;
 }
 
 export interface ReplayStats {
@@ -55,15 +61,29 @@ export class WriteAheadLog {
   private segmentBytes = 0;
   private pending: Buffer = Buffer.allocUnsafe(1 << 16);
   private pendingLen = 0;
+  /**
+   * What `flush` writes, in order, when `appendParts` referenced large parts instead of copying them: views of
+   * `pending` up to `sealedTo`, and the caller's parts. Empty when everything is in `pending`.
+   */
+  private chunks: Uint8Array[] = [];
+  private sealedTo = 0;
+  /** Bytes buffered in all: `pending` and the referenced parts. */
+  private pendingBytes = 0;
   private lastSync = Date.now();
   private dirty = false;
   private closed = false;
   readonly segmentSize: number;
   readonly fsyncIntervalMs: number;
+  private readonly backgroundSync: boolean;
+  /** Files with background fsyncs running (how many), those to close when theirs end, and a failure to report. */
+  private readonly syncsRunning = new Map<number, number>();
+  private readonly closeAfterSync = new Set<number>();
+  private syncError: Error | undefined;
 
   private constructor(readonly dir: string, opts: WalOptions) {
     this.segmentSize = opts.segmentSize ?? 128 * 1024 * 1024;
     this.fsyncIntervalMs = opts.fsyncIntervalMs ?? 1000;
+    this.backgroundSync = (opts.backgroundSync ?? false) && this.fsyncIntervalMs > 0;
   }
 
   /** Open (creating if needed), replay existing records through `onRecord`, and start a fresh segment. */
@@ -110,8 +130,9 @@ export class WriteAheadLog {
 
   private openSegment(n: number): void {
     if (this.fd >= 0) {
-      fsyncSync(this.fd);
-      closeSync(this.fd);
+      if (this.backgroundSync) this.syncInBackground(this.fd);
+      else fsyncSync(this.fd);
+      this.closeFile(this.fd);
     }
     this.segment = n;
     this.fd = openSync(join(this.dir, segmentName(n)), 'a');
@@ -127,40 +148,108 @@ export class WriteAheadLog {
   append(payload: Uint8Array): void {
     if (this.closed) throw new Error('write-ahead log is closed');
     const need = FRAME_HEADER + payload.length;
-    if (this.pendingLen + need > this.pending.length) {
-      const next = Buffer.allocUnsafe(Math.max(this.pending.length * 2, this.pendingLen + need));
-      this.pending.copy(next, 0, 0, this.pendingLen);
-      this.pending = next;
-    }
+    this.reserve(need);
     this.pendingLen = writeFrame(this.pending, this.pendingLen, payload);
+    this.pendingBytes += need;
   }
 
-  /** Write buffered records to the segment file (one write); fsync if the interval has passed. */
+  /**
+   * Buffer one record whose payload is `parts` concatenated. Parts of 4 KiB and more are not copied: `flush`
+   * writes them from the caller's memory (one `writev`), so they must not change until it returns.
+   */
+  appendParts(parts: readonly Uint8Array[]): void {
+    if (this.closed) throw new Error('write-ahead log is closed');
+    this.reserve(FRAME_HEADER);
+    this.pendingLen = writeFrameHeader(this.pending, this.pendingLen, parts);
+    this.pendingBytes += FRAME_HEADER;
+    for (const p of parts) {
+      this.pendingBytes += p.length;
+      if (p.length < 4096) {
+        this.reserve(p.length);
+        this.pending.set(p, this.pendingLen);
+        this.pendingLen += p.length;
+        continue;
+      }
+      if (this.pendingLen > this.sealedTo) this.chunks.push(this.pending.subarray(this.sealedTo, this.pendingLen));
+      this.sealedTo = this.pendingLen;
+      this.chunks.push(p);
+    }
+  }
+
+  /** Room for `n` more bytes in `pending` (views already sealed keep the old buffer alive). */
+  private reserve(n: number): void {
+    if (this.pendingLen + n <= this.pending.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.pending.length * 2, this.pendingLen + n));
+    this.pending.copy(next, 0, 0, this.pendingLen);
+    this.pending = next;
+  }
+
+  /** Write buffered records to the segment file (one write or writev); fsync if the interval has passed. */
   flush(): void {
-    if (this.pendingLen === 0) return;
-    if (this.segmentBytes > 0 && this.segmentBytes + this.pendingLen > this.segmentSize) this.openSegment(this.segment + 1);
+    if (this.syncError) {
+      const e = this.syncError;
+      this.syncError = undefined;
+      this.clearPending();
+      throw e;
+    }
+    const total = this.pendingBytes;
+    if (total === 0) return;
+    if (this.segmentBytes > 0 && this.segmentBytes + total > this.segmentSize) this.openSegment(this.segment + 1);
     let off = 0;
     try {
-      while (off < this.pendingLen) off += writeSync(this.fd, this.pending, off, this.pendingLen - off);
+      if (this.chunks.length === 0) while (off < total) off += writeSync(this.fd, this.pending, off, total - off);
+      else {
+        if (this.pendingLen > this.sealedTo) this.chunks.push(this.pending.subarray(this.sealedTo, this.pendingLen));
+        off = writeAllv(this.fd, this.chunks, total);
+      }
     } catch (e) {
       // The caller reports this batch as failed; it must not be written later with another batch. Cut any partial
       // frame off so the segment stays readable.
-      this.pendingLen = 0;
-      if (off > 0) ftruncateSync(this.fd, this.segmentBytes);
+      const partial = off > 0 || this.chunks.length > 0;
+      this.clearPending();
+      if (partial) ftruncateSync(this.fd, this.segmentBytes);
       throw e;
     }
-    this.segmentBytes += this.pendingLen;
-    this.pendingLen = 0;
+    this.segmentBytes += total;
+    this.clearPending();
     this.dirty = true;
     if (this.fsyncIntervalMs === 0 || Date.now() - this.lastSync >= this.fsyncIntervalMs) this.sync();
     if (this.pending.length > 1 << 24) this.pending = Buffer.allocUnsafe(1 << 16);
   }
 
+  private clearPending(): void {
+    this.pendingLen = 0;
+    this.pendingBytes = 0;
+    this.sealedTo = 0;
+    this.chunks = [];
+  }
+
   sync(): void {
     if (!this.dirty || this.fd < 0) return;
-    fsyncSync(this.fd);
+    if (this.backgroundSync) {
+      // One at a time: while one runs the log stays dirty and the next flush starts another once it ended.
+      if (this.syncsRunning.has(this.fd)) return;
+      this.syncInBackground(this.fd);
+    } else fsyncSync(this.fd);
     this.dirty = false;
     this.lastSync = Date.now();
+  }
+
+  private syncInBackground(fd: number): void {
+    this.syncsRunning.set(fd, (this.syncsRunning.get(fd) ?? 0) + 1);
+    fsync(fd, (err) => {
+      if (err) this.syncError ??= err;
+      const left = this.syncsRunning.get(fd)! - 1;
+      if (left > 0) return void this.syncsRunning.set(fd, left);
+      this.syncsRunning.delete(fd);
+      if (this.closeAfterSync.delete(fd)) close(fd, () => {});
+    });
+  }
+
+  /** Close a segment file now, or once the background fsyncs using it have ended. */
+  private closeFile(fd: number): void {
+    if (this.syncsRunning.has(fd)) this.closeAfterSync.add(fd);
+    else closeSync(fd);
   }
 
   /** Start a new segment now (e.g. before a checkpoint); returns its number. Earlier segments are then complete. */
@@ -187,10 +276,22 @@ export class WriteAheadLog {
   close(): void {
     if (this.closed) return;
     this.flush();
-    this.dirty = true;
-    this.sync();
-    closeSync(this.fd);
+    fsyncSync(this.fd);
+    this.closeFile(this.fd);
     this.fd = -1;
     this.closed = true;
   }
+}
+
+/** `writev` every byte of `chunks` (`total` bytes), going on after partial writes; returns the bytes written. */
+function writeAllv(fd: number, chunks: Uint8Array[], total: number): number {
+  let off = writevSync(fd, chunks);
+  while (off < total) {
+    // Resume from the first chunk not fully written.
+    let i = 0;
+    let into = off;
+    while (into >= chunks[i].length) into -= chunks[i++].length;
+    off += writevSync(fd, [chunks[i].subarray(into), ...chunks.slice(i + 1)]);
+  }
+  return off;
 }
