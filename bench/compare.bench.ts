@@ -7,7 +7,8 @@
  * (interleaved, so machine noise spreads over all); samples/s and peak RSS (VmHWM of the server process) per run,
  * then medians and ratios; also the server's CPU seconds per million samples during the load (/proc/<pid>/stat),
  * which the load of other processes on the machine distorts far less than samples/s. Env: CMP_ROUNDS, CMP_ONLY
- * (comma-separated substrings of receiver names), RW_SERIES, RW_SAMPLES, RW_BATCH, RW_CONCURRENCY.
+ * (comma-separated substrings of receiver names), CMP_BASELINE (the directory of an earlier build to run beside this
+ * one), RW_SERIES, RW_SAMPLES, RW_BATCH, RW_CONCURRENCY.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -75,7 +76,7 @@ async function waitReady(url: string): Promise<void> {
 }
 
 /** The real Sightline process with `target`; `yaml(port)` its config, `path` the write endpoint, `ready` its probe. */
-async function sightline(target: 'mimir' | 'all'): Promise<Run> {
+async function sightline(target: 'mimir' | 'all', entry = sightlineEntry, label = ''): Promise<Run> {
   const dir = mkdtempSync(join(tmpdir(), `cmp-sightline-${target}-`));
   const port = await freePort();
   const yaml =
@@ -91,14 +92,14 @@ async function sightline(target: 'mimir' | 'all'): Promise<Run> {
   writeFileSync(join(dir, 'sightline.yaml'), yaml.join('\n'));
   const child = spawn(
     process.execPath,
-    [...sightlineEntry(), '--target', target, '--config.file', join(dir, 'sightline.yaml'), '--data-dir', join(dir, 'data'), '--log.level', 'warn'],
+    [...entry(), '--target', target, '--config.file', join(dir, 'sightline.yaml'), '--data-dir', join(dir, 'data'), '--log.level', 'warn'],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const exited = new Promise((r) => child.on('exit', r));
   try {
     await waitReady(target === 'mimir' ? `http://127.0.0.1:${port}/ready` : `http://127.0.0.1:${port}/-/ready`);
     const r = load(`http://127.0.0.1:${port}${target === 'mimir' ? '/api/v1/push' : '/api/v1/write'}`, child.pid!);
-    return { receiver: `sightline --target ${target}`, ...r, peak_rss_mb: peakMB(child.pid!) };
+    return { receiver: `sightline --target ${target}${label}`, ...r, peak_rss_mb: peakMB(child.pid!) };
   } finally {
     child.kill('SIGTERM');
     await exited;
@@ -129,12 +130,21 @@ async function peer(name: 'prometheus' | 'victoria-metrics'): Promise<Run> {
 
 // CMP_ONLY=mimir,all (substrings of the receiver names) runs only those receivers (before/after figures of one change).
 const only = process.env.CMP_ONLY?.split(',').filter(Boolean);
+// CMP_BASELINE=DIR: also run `DIR/dist/cli/main.js` (an earlier build) as "(baseline)", interleaved with this one.
+const baseline = process.env.CMP_BASELINE;
+const baselineEntry = () => [join(resolve(baseline ?? ''), 'dist/cli/main.js')];
 const receivers = (
   [
     ['prometheus', () => peer('prometheus')],
     ['victoria-metrics', () => peer('victoria-metrics')],
     ['sightline --target mimir', () => sightline('mimir')],
     ['sightline --target all', () => sightline('all')],
+    ...(baseline
+      ? ([
+          ['sightline --target mimir (baseline)', () => sightline('mimir', baselineEntry, ' (baseline)')],
+          ['sightline --target all (baseline)', () => sightline('all', baselineEntry, ' (baseline)')],
+        ] as const)
+      : []),
   ] as [string, () => Promise<Run>][]
 ).filter(([n]) => !only || only.some((o) => n.includes(o)));
 
