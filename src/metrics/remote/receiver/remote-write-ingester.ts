@@ -178,7 +178,7 @@ export class RemoteWriteIngester {
     // state only until another appender touches it, so a series appended twice must not see a yield in between.
     const slicer = new TimeSlicer();
     const distinct = new Set<string>();
-    const stamp = interner.nextStamp();
+    const seenIds = new Set<number>();
     let repeats = false;
     const seriesLabels: (Labels | undefined)[] = new Array(batch.seriesCount);
     /** Per series: its interner entry, -1 when not interned. */
@@ -211,8 +211,9 @@ export class RemoteWriteIngester {
       seriesLabels[i] = res;
       if (!repeats) {
         if (id >= 0) {
-          if (interner.stamps[id] === stamp) repeats = true;
-          else interner.stamps[id] = stamp;
+          // A set of this request's own (other requests interleave at the yields, so no mark on the shared entry).
+          if (seenIds.has(id)) repeats = true;
+          else seenIds.add(id);
         } else {
           const key = res.key();
           if (distinct.has(key)) repeats = true;
@@ -238,6 +239,7 @@ export class RemoteWriteIngester {
       }
     }
     distinct.clear();
+    seenIds.clear();
     const exemplarOk = batch.exemplars.map((e) => {
       if (seriesLabels[e.series] === undefined) return false;
       const reason = exemplarProblem(e.labels, e.ts);

@@ -18,8 +18,6 @@ export class SeriesInterner {
   readonly labels: Labels[] = [];
   readonly limits: object[] = [];
   refs = new Float64Array(1024);
-  /** Per entry: the request stamp that last used it (repeats within one request). */
-  stamps = new Uint32Array(1024);
   private chunkOf: Uint8Array[] = [];
   private offOf = new Uint32Array(1024);
   private lenOf = new Uint32Array(1024);
@@ -27,16 +25,9 @@ export class SeriesInterner {
   private arena: Uint8Array = new Uint8Array(ARENA_CHUNK);
   private arenaPos = 0;
   private arenaBytes = 0;
-  private stamp = 0;
 
   get size(): number {
     return this.labels.length;
-  }
-
-  /** A fresh stamp for one request. */
-  nextStamp(): number {
-    this.stamp = (this.stamp + 1) >>> 0 || 1;
-    return this.stamp;
   }
 
   /** The entry whose label bytes equal `raw[a, b)`, or -1. */
@@ -65,7 +56,6 @@ export class SeriesInterner {
     this.offOf[id] = this.arenaPos;
     this.lenOf[id] = len;
     this.refs[id] = 0;
-    this.stamps[id] = 0;
     this.arenaPos += len;
     this.arenaBytes += len;
     const h = hashBytes(raw, a, b);
@@ -108,7 +98,6 @@ export class SeriesInterner {
   private grow(): void {
     const n = this.refs.length * 2;
     this.refs = widened(this.refs, new Float64Array(n));
-    this.stamps = widened(this.stamps, new Uint32Array(n));
     this.offOf = widened(this.offOf, new Uint32Array(n));
     this.lenOf = widened(this.lenOf, new Uint32Array(n));
   }
