@@ -5,13 +5,17 @@
  * so nothing is refused) and `sightline --target all` (`/api/v1/write` on the Prometheus port, default config).
  * Each receiver starts fresh in an empty directory for every round; 3 rounds, the order rotated every round
  * (interleaved, so machine noise spreads over all); samples/s and peak RSS (VmHWM of the server process) per run,
- * then medians and ratios. Env: CMP_ROUNDS, RW_SERIES, RW_SAMPLES, RW_BATCH, RW_CONCURRENCY.
+ * then medians and ratios; also the server's CPU seconds per million samples during the load (/proc/<pid>/stat),
+ * which the load of other processes on the machine distorts far less than samples/s. Env: CMP_ROUNDS, CMP_ONLY
+ * (comma-separated substrings of receiver names), CMP_BASELINE (the directory of an earlier build to run beside this
+ * one), RW_SERIES, RW_SAMPLES, RW_BATCH, RW_CONCURRENCY.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { processCpuSeconds } from './process-cpu.js';
 import { sightlineEntry } from './sightline-entry.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -25,6 +29,8 @@ interface Run {
   samples_per_s: number;
   failed: number;
   peak_rss_mb: number;
+  /** CPU seconds (user + system, all threads) of the server process per million samples sent, during the load only. */
+  cpu_s_per_m: number;
   first_error?: string;
 }
 
@@ -33,14 +39,19 @@ function peakMB(pid: number): number {
   return Math.round(Number(/VmHWM:\s+(\d+)/.exec(st)?.[1] ?? 0) / 1024);
 }
 
-function load(url: string): { samples_per_s: number; failed: number; first_error?: string } {
+/** Run the load against `url`; the server's CPU seconds per million samples (pid `pid`) are measured around it. */
+function load(url: string, pid: number): { samples_per_s: number; failed: number; cpu_s_per_m: number; first_error?: string } {
   const env = process.env;
+  const cpu0 = processCpuSeconds(pid);
   const out = execFileSync(
     process.execPath,
     [LOAD, '--url', url, '--series', env.RW_SERIES ?? '10000', '--samples', env.RW_SAMPLES ?? '120', '--batch', env.RW_BATCH ?? '5000', '--concurrency', env.RW_CONCURRENCY ?? '4'],
     { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 24 },
   );
-  return JSON.parse(out.trim().split('\n').at(-1)!) as { samples_per_s: number; failed: number; first_error?: string };
+  const cpu = processCpuSeconds(pid) - cpu0;
+  const r = JSON.parse(out.trim().split('\n').at(-1)!) as { samples_per_s: number; failed: number; first_error?: string };
+  const samples = Number(env.RW_SERIES ?? 10000) * Number(env.RW_SAMPLES ?? 120);
+  return { ...r, cpu_s_per_m: +((cpu * 1e6) / samples).toFixed(3) };
 }
 
 function freePort(): Promise<number> {
@@ -65,7 +76,7 @@ async function waitReady(url: string): Promise<void> {
 }
 
 /** The real Sightline process with `target`; `yaml(port)` its config, `path` the write endpoint, `ready` its probe. */
-async function sightline(target: 'mimir' | 'all'): Promise<Run> {
+async function sightline(target: 'mimir' | 'all', entry = sightlineEntry, label = ''): Promise<Run> {
   const dir = mkdtempSync(join(tmpdir(), `cmp-sightline-${target}-`));
   const port = await freePort();
   const yaml =
@@ -81,14 +92,14 @@ async function sightline(target: 'mimir' | 'all'): Promise<Run> {
   writeFileSync(join(dir, 'sightline.yaml'), yaml.join('\n'));
   const child = spawn(
     process.execPath,
-    [...sightlineEntry(), '--target', target, '--config.file', join(dir, 'sightline.yaml'), '--data-dir', join(dir, 'data'), '--log.level', 'warn'],
+    [...entry(), '--target', target, '--config.file', join(dir, 'sightline.yaml'), '--data-dir', join(dir, 'data'), '--log.level', 'warn'],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const exited = new Promise((r) => child.on('exit', r));
   try {
     await waitReady(target === 'mimir' ? `http://127.0.0.1:${port}/ready` : `http://127.0.0.1:${port}/-/ready`);
-    const r = load(`http://127.0.0.1:${port}${target === 'mimir' ? '/api/v1/push' : '/api/v1/write'}`);
-    return { receiver: `sightline --target ${target}`, ...r, peak_rss_mb: peakMB(child.pid!) };
+    const r = load(`http://127.0.0.1:${port}${target === 'mimir' ? '/api/v1/push' : '/api/v1/write'}`, child.pid!);
+    return { receiver: `sightline --target ${target}${label}`, ...r, peak_rss_mb: peakMB(child.pid!) };
   } finally {
     child.kill('SIGTERM');
     await exited;
@@ -101,7 +112,7 @@ async function peer(name: 'prometheus' | 'victoria-metrics'): Promise<Run> {
   const port = await freePort();
   const pid = Number(execFileSync('bash', [START, name, dir, String(port)], { encoding: 'utf8' }).trim());
   try {
-    const r = load(`http://127.0.0.1:${port}/api/v1/write`);
+    const r = load(`http://127.0.0.1:${port}/api/v1/write`, pid);
     return { receiver: name, ...r, peak_rss_mb: peakMB(pid) };
   } finally {
     process.kill(pid, 'SIGTERM');
@@ -117,12 +128,25 @@ async function peer(name: 'prometheus' | 'victoria-metrics'): Promise<Run> {
   }
 }
 
-const receivers: [string, () => Promise<Run>][] = [
-  ['prometheus', () => peer('prometheus')],
-  ['victoria-metrics', () => peer('victoria-metrics')],
-  ['sightline --target mimir', () => sightline('mimir')],
-  ['sightline --target all', () => sightline('all')],
-];
+// CMP_ONLY=mimir,all (substrings of the receiver names) runs only those receivers (before/after figures of one change).
+const only = process.env.CMP_ONLY?.split(',').filter(Boolean);
+// CMP_BASELINE=DIR: also run `DIR/dist/cli/main.js` (an earlier build) as "(baseline)", interleaved with this one.
+const baseline = process.env.CMP_BASELINE;
+const baselineEntry = () => [join(resolve(baseline ?? ''), 'dist/cli/main.js')];
+const receivers = (
+  [
+    ['prometheus', () => peer('prometheus')],
+    ['victoria-metrics', () => peer('victoria-metrics')],
+    ['sightline --target mimir', () => sightline('mimir')],
+    ['sightline --target all', () => sightline('all')],
+    ...(baseline
+      ? ([
+          ['sightline --target mimir (baseline)', () => sightline('mimir', baselineEntry, ' (baseline)')],
+          ['sightline --target all (baseline)', () => sightline('all', baselineEntry, ' (baseline)')],
+        ] as const)
+      : []),
+  ] as [string, () => Promise<Run>][]
+).filter(([n]) => !only || only.some((o) => n.includes(o)));
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -138,14 +162,22 @@ for (let round = 0; round < ROUNDS; round++) {
     console.log(JSON.stringify({ bench: 'compare', round: round + 1, ...r }));
   }
 }
-const med = new Map([...runs].map(([n, rs]) => [n, { samples_per_s: median(rs.map((r) => r.samples_per_s)), peak_rss_mb: median(rs.map((r) => r.peak_rss_mb)), failed: Math.max(...rs.map((r) => r.failed)) }]));
+const med = new Map([...runs].map(([n, rs]) => [n, { samples_per_s: median(rs.map((r) => r.samples_per_s)), peak_rss_mb: median(rs.map((r) => r.peak_rss_mb)), cpu_s_per_m: median(rs.map((r) => r.cpu_s_per_m)), failed: Math.max(...rs.map((r) => r.failed)) }]));
 for (const [n, m] of med) console.log(JSON.stringify({ bench: 'compare', median_of: ROUNDS, receiver: n, ...m }));
 for (const ours of ['sightline --target mimir', 'sightline --target all']) {
-  const o = med.get(ours)!;
+  const o = med.get(ours);
   for (const p of ['prometheus', 'victoria-metrics']) {
-    const q = med.get(p)!;
+    const q = med.get(p);
+    if (!o || !q) continue;
+    const ratio = (a: number, b: number) => +(a / b).toFixed(2);
     console.log(
-      JSON.stringify({ bench: 'compare', ratio: `${ours} / ${p}`, throughput: +(o.samples_per_s / q.samples_per_s).toFixed(2), peak_rss: +(o.peak_rss_mb / q.peak_rss_mb).toFixed(2) }),
+      JSON.stringify({
+        bench: 'compare',
+        ratio: `${ours} / ${p}`,
+        throughput: ratio(o.samples_per_s, q.samples_per_s),
+        peak_rss: ratio(o.peak_rss_mb, q.peak_rss_mb),
+        cpu_per_sample: ratio(o.cpu_s_per_m, q.cpu_s_per_m),
+      }),
     );
   }
 }

@@ -77,6 +77,8 @@ export interface Appender {
 
 export interface Appendable {
   appender(): Appender;
+  /** The stored labels of a series ref (one copy of the strings, shared with the store), when the store keeps them. */
+  labelsOf?(ref: SeriesRef): Labels | undefined;
 }
 
 export interface MetadataSource {

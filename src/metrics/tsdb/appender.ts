@@ -35,6 +35,18 @@ export interface AppenderHost {
 
 let nextAppenderId = 1;
 
+/** Sample columns of one appender, reused by later appenders (a remote-write request must not allocate them anew). */
+interface Columns {
+  sidx: Uint32Array;
+  t: Float64Array;
+  v: Float64Array;
+}
+const EMPTY_COLUMNS: Columns = { sidx: new Uint32Array(0), t: new Float64Array(0), v: new Float64Array(0) };
+const freeColumns: Columns[] = [];
+/** Kept for reuse: at most this many sets, each at most this many samples (a rare huge batch is not kept). */
+const MAX_FREE_COLUMNS = 8;
+const MAX_KEPT_SAMPLES = 1 << 16;
+
 /**
  * Validates and buffers samples as Prometheus's head appender does: older than the head allows -> "out of bounds";
  * older than the series' newest sample -> "out of order sample"; same timestamp with other value bits ->
@@ -44,9 +56,9 @@ let nextAppenderId = 1;
 export class TsdbAppender implements Appender {
   private readonly id = nextAppenderId++;
   private series: MemSeries[] = [];
-  private sidx = new Uint32Array(1024);
-  private t = new Float64Array(1024);
-  private v = new Float64Array(1024);
+  private sidx = EMPTY_COLUMNS.sidx;
+  private t = EMPTY_COLUMNS.t;
+  private v = EMPTY_COLUMNS.v;
   private n = 0;
   private exemplars: AppendBatch['exemplars'] = [];
   private metadata: AppendBatch['metadata'] = [];
@@ -143,6 +155,13 @@ export class TsdbAppender implements Appender {
   }
 
   private grow(): void {
+    if (this.t.length === 0) {
+      const c = freeColumns.pop() ?? { sidx: new Uint32Array(1024), t: new Float64Array(1024), v: new Float64Array(1024) };
+      this.sidx = c.sidx;
+      this.t = c.t;
+      this.v = c.v;
+      return;
+    }
     const cap = this.t.length * 2;
     const sidx = new Uint32Array(cap);
     sidx.set(this.sidx);
@@ -192,6 +211,11 @@ export class TsdbAppender implements Appender {
 
   private release(): void {
     for (const s of this.series) if (s.pendOwner === this.id) s.pendOwner = 0;
+    // commitBatch has applied the columns (synchronously): hand them to the next appender.
+    if (this.t.length > 0 && this.t.length <= MAX_KEPT_SAMPLES && freeColumns.length < MAX_FREE_COLUMNS) freeColumns.push({ sidx: this.sidx, t: this.t, v: this.v });
+    this.sidx = EMPTY_COLUMNS.sidx;
+    this.t = EMPTY_COLUMNS.t;
+    this.v = EMPTY_COLUMNS.v;
     this.series = [];
     this.exemplars = [];
     this.metadata = [];

@@ -10,6 +10,7 @@ import type {
   MetadataSource,
   MetricsWalReader,
   Querier,
+  SeriesRef,
   Queryable,
   WalPosition,
 } from '../storage-api/interface.js';
@@ -276,6 +277,11 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
   }
 
   // --- append
+
+  labelsOf(ref: SeriesRef): Labels | undefined {
+    const s = this.head.get(ref);
+    return s === undefined || s.deleted ? undefined : s.labels;
+  }
 
   appender(): Appender {
     if (this.closed) throw new Error('TSDB is closed');

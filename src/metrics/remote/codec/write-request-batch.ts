@@ -45,13 +45,47 @@ export class WriteRequestBatch {
   invalidUtf8 = new Set<number>();
   exemplars: DecodedExemplar[] = [];
   metadata: DecodedMetadata[] = [];
+  /**
+   * Series interning (1.0 only): when `lookup` is set, the decoder hands it the raw bytes of each series' label
+   * fields `[labelStart[i], labelEnd[i])` of `raw` (contiguous fields only; an empty range otherwise); a known
+   * series (`interned[i] >= 0`, the lookup's answer) gets no decoded labels (`labels[i]` is empty).
+   */
+  lookup: ((raw: Uint8Array, a: number, b: number) => number) | null = null;
+  raw: Uint8Array = new Uint8Array(0);
+  labelStart: Uint32Array;
+  labelEnd: Uint32Array;
+  interned: Int32Array;
 
   constructor(expectedSamples = 1024, expectedSeries = 128) {
     this.t = new Float64Array(Math.max(16, expectedSamples));
     this.v = new Float64Array(Math.max(16, expectedSamples));
     this.sampleEnd = new Uint32Array(Math.max(16, expectedSeries));
     this.histogramEnd = new Uint32Array(Math.max(16, expectedSeries));
+    this.labelStart = new Uint32Array(this.sampleEnd.length);
+    this.labelEnd = new Uint32Array(this.sampleEnd.length);
+    this.interned = new Int32Array(this.sampleEnd.length);
     this.histogramT = new Float64Array(16);
+  }
+
+  /** Empty again, keeping the typed columns' capacity (a receiver reuses batches between requests). */
+  reset(): this {
+    this.version = 1;
+    this.seriesCount = 0;
+    this.sampleCount = 0;
+    this.histogramCount = 0;
+    this.labels = [];
+    this.histograms = [];
+    this.invalidUtf8.clear();
+    this.exemplars = [];
+    this.metadata = [];
+    this.lookup = null;
+    this.raw = new Uint8Array(0);
+    return this;
+  }
+
+  /** Samples the typed columns hold without growing. */
+  get capacity(): number {
+    return this.t.length;
   }
 
   sampleStart(i: number): number {
@@ -68,8 +102,16 @@ export class WriteRequestBatch {
     if (i === this.sampleEnd.length) {
       this.sampleEnd = grow32(this.sampleEnd);
       this.histogramEnd = grow32(this.histogramEnd);
+      this.labelStart = grow32(this.labelStart);
+      this.labelEnd = grow32(this.labelEnd);
+      const interned = new Int32Array(this.sampleEnd.length);
+      interned.set(this.interned);
+      this.interned = interned;
     }
     this.labels[i] = [];
+    this.labelStart[i] = 0;
+    this.labelEnd[i] = 0;
+    this.interned[i] = -1;
     this.sampleEnd[i] = this.sampleCount;
     this.histogramEnd[i] = this.histogramCount;
     return i;

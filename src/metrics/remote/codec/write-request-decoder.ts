@@ -29,6 +29,7 @@ function expectWire(r: WireReader, wt: number, want: number, field: string): voi
 /** Decode a remote write 1.0 `WriteRequest`. */
 export function decodeWriteRequestV1(body: Uint8Array, batch = new WriteRequestBatch(body.length >> 4)): WriteRequestBatch {
   batch.version = 1;
+  batch.raw = body;
   const r = new WireReader(body, 0, body.length, protobufError);
   const end = body.length;
   while (r.pos < end) {
@@ -51,13 +52,36 @@ function decodeTimeSeriesV1(r: WireReader, end: number, batch: WriteRequestBatch
   const s = batch.beginSeries();
   const labels = batch.labels[s];
   r.sawInvalidUtf8 = false;
+  // The contiguous run of label fields [a, b) once found (b < 0: not yet), for interning.
+  let a = 0;
+  let b = -1;
   while (r.pos < end) {
+    const at = r.pos;
     const tag = r.uint32(end);
     const field = tag >>> 3;
     const wt = tag & 7;
     switch (field) {
       case 1:
         expectWire(r, wt, WIRE_LEN, 'TimeSeries.labels');
+        if (b < 0 && batch.lookup !== null) {
+          a = at;
+          b = labelRunEnd(r, at, end);
+          const id = batch.lookup(batch.raw, a, b);
+          batch.labelStart[s] = a;
+          batch.labelEnd[s] = b;
+          if (id >= 0) {
+            batch.interned[s] = id;
+            r.pos = b;
+            break;
+          }
+          r.pos = at;
+          r.uint32(end);
+        } else if (b >= 0 && at >= b) {
+          // Labels after other fields: not one run of bytes, so not interned; decode the run skipped on a hit.
+          if (batch.interned[s] >= 0) decodeLabelRun(r, a, b, labels);
+          batch.interned[s] = -1;
+          batch.labelEnd[s] = batch.labelStart[s];
+        }
         decodeLabel(r, r.lengthEnd(end), labels);
         break;
       case 2: {
@@ -87,6 +111,35 @@ function decodeTimeSeriesV1(r: WireReader, end: number, batch: WriteRequestBatch
   }
   if (r.pos !== end) r.fail('TimeSeries overran its length');
   if (r.sawInvalidUtf8) batch.invalidUtf8.add(s);
+}
+
+/** The end of the run of label fields (field 1, length-delimited) that starts at `at`; leaves `r.pos` anywhere. */
+function labelRunEnd(r: WireReader, at: number, end: number): number {
+  r.pos = at;
+  let b = at;
+  while (r.pos < end && r.uint32(end) === 0x0a) {
+    r.pos = r.lengthEnd(end);
+    b = r.pos;
+  }
+  return b;
+}
+
+/** The flat name/value pairs of the label fields in `raw[a, b)` (a series the interner recognised, decoded after all). */
+export function decodeLabelFields(raw: Uint8Array, a: number, b: number): string[] {
+  const out: string[] = [];
+  decodeLabelRun(new WireReader(raw, a, b, protobufError), a, b, out);
+  return out;
+}
+
+/** Decode the label fields in `[a, b)` into `out`, then continue where the reader was. */
+function decodeLabelRun(r: WireReader, a: number, b: number, out: string[]): void {
+  const back = r.pos;
+  r.pos = a;
+  while (r.pos < b) {
+    r.uint32(b);
+    decodeLabel(r, r.lengthEnd(b), out);
+  }
+  r.pos = back;
 }
 
 function decodeLabel(r: WireReader, end: number, out: string[]): void {

@@ -21,11 +21,13 @@ import {
   DEFAULT_MAX_MESSAGE_SIZE,
   DecodeError,
   WriteRequestBatch,
+  decodeLabelFields,
   decodeWriteRequestV1,
   decodeWriteRequestV2,
   decompressSnappyBody,
 } from '../codec/index.js';
 import { receiverMetrics, type ReceiverMetrics } from './receiver-metrics.js';
+import { SeriesInterner } from './series-interner.js';
 import { TenantMetadata } from './tenant-metadata.js';
 
 export interface RemoteWriteDeps {
@@ -52,6 +54,10 @@ export interface PushResult {
   partialError?: string;
 }
 
+/** Decoded batches kept for reuse: at most this many, each at most this many samples. */
+const MAX_FREE_BATCHES = 8;
+const MAX_KEPT_BATCH_SAMPLES = 1 << 20;
+
 const FAMILY_SUFFIXES = ['', '_total', '_bucket', '_count', '_sum', '_created', '_info'];
 
 /**
@@ -70,6 +76,9 @@ export class RemoteWriteIngester {
   readonly maxMessageSize: number;
   private readonly now: () => number;
   private readonly metadataByTenant = new Map<string, TenantMetadata>();
+  /** Series seen before, per storage instance (their refs belong to it). */
+  private readonly interners = new WeakMap<Appendable, SeriesInterner>();
+  private readonly freeBatches: WriteRequestBatch[] = [];
 
   constructor(readonly deps: RemoteWriteDeps) {
     this.metrics = receiverMetrics(deps.registry);
@@ -87,7 +96,8 @@ export class RemoteWriteIngester {
     return m;
   }
 
-  decode(body: Buffer, version: 1 | 2): WriteRequestBatch {
+  /** Decode a body; with `interner`, series it knows are recognised by their label bytes and not decoded again. */
+  decode(body: Buffer, version: 1 | 2, interner?: SeriesInterner): WriteRequestBatch {
     if (body.length > this.maxMessageSize) {
       throw new HttpError(
         413,
@@ -97,7 +107,10 @@ export class RemoteWriteIngester {
     }
     try {
       const raw = decompressSnappyBody(body, this.maxMessageSize);
-      return version === 2 ? decodeWriteRequestV2(raw, new WriteRequestBatch(raw.length >> 4)) : decodeWriteRequestV1(raw, new WriteRequestBatch(raw.length >> 4));
+      if (version === 2) return decodeWriteRequestV2(raw, this.takeBatch(raw.length));
+      const batch = this.takeBatch(raw.length);
+      if (interner) batch.lookup = (r, a, b) => interner.lookup(r, a, b);
+      return decodeWriteRequestV1(raw, batch);
     } catch (e) {
       if (e instanceof DecodeError && e.kind === 'too_large') {
         throw new HttpError(
@@ -114,12 +127,35 @@ export class RemoteWriteIngester {
     }
   }
 
+  /** A batch for a body of `rawLength` bytes: a reused one (its typed columns grow when needed) or a new one. */
+  private takeBatch(rawLength: number): WriteRequestBatch {
+    return this.freeBatches.pop()?.reset() ?? new WriteRequestBatch(rawLength >> 4, rawLength >> 7);
+  }
+
+  /** The batch's request is answered and nothing refers to its columns: keep it for the next request. */
+  private releaseBatch(batch: WriteRequestBatch): void {
+    if (this.freeBatches.length < MAX_FREE_BATCHES && batch.capacity <= MAX_KEPT_BATCH_SAMPLES) this.freeBatches.push(batch.reset());
+  }
+
   async push(tenant: string, body: Buffer, version: 1 | 2): Promise<PushResult> {
     const m = this.metrics;
     m.requestsIn.labels(tenant).inc();
     // Decoding is one synchronous piece: take a turn of the ingest lane so concurrent requests decode in turns.
     await INGEST_LANE.wait();
-    const batch = this.decode(body, version);
+    const store = this.deps.appendable(tenant);
+    let interner = this.interners.get(store);
+    if (!interner) this.interners.set(store, (interner = new SeriesInterner()));
+    const batch = this.decode(body, version, interner);
+    try {
+      return await this.ingest(tenant, batch, store, interner);
+    } finally {
+      this.releaseBatch(batch);
+    }
+  }
+
+  /** Validate, rate-limit and append a decoded request (the columns of `batch` are not kept past the return). */
+  private async ingest(tenant: string, batch: WriteRequestBatch, store: Appendable, interner: SeriesInterner): Promise<PushResult> {
+    const m = this.metrics;
     const limits = this.overrides.forTenant(tenant);
     const now = this.now();
     m.samplesIn.labels(tenant).inc(batch.sampleCount + batch.histogramCount);
@@ -142,8 +178,11 @@ export class RemoteWriteIngester {
     // state only until another appender touches it, so a series appended twice must not see a yield in between.
     const slicer = new TimeSlicer();
     const distinct = new Set<string>();
+    const seenIds = new Set<number>();
     let repeats = false;
     const seriesLabels: (Labels | undefined)[] = new Array(batch.seriesCount);
+    /** Per series: its interner entry, -1 when not interned. */
+    const entry = batch.interned;
     const ok = new Uint8Array(batch.sampleCount);
     const hok = new Uint8Array(batch.histogramCount);
     let validSamples = 0;
@@ -153,16 +192,33 @@ export class RemoteWriteIngester {
       const s0 = batch.sampleStart(i);
       const s1 = batch.sampleEnd[i];
       const h = batch.histogramEnd[i] - batch.histogramStart(i);
-      const res = batch.invalidUtf8.has(i) ? invalidLabelValueFailure(batch.labels[i]) : validateSeriesLabels(batch.labels[i], limits);
+      let id = entry[i];
+      let res: Labels | ValidationFailure;
+      if (id >= 0 && interner.limits[id] === limits) res = interner.labels[id];
+      else {
+        // Labels decoded: validate; a valid series whose label bytes are one run is remembered.
+        if (id >= 0) batch.labels[i] = decodeLabelFields(batch.raw, batch.labelStart[i], batch.labelEnd[i]);
+        res = batch.invalidUtf8.has(i) ? invalidLabelValueFailure(batch.labels[i]) : validateSeriesLabels(batch.labels[i], limits);
+        if (res instanceof Labels) {
+          if (id >= 0) interner.revalidated(id, res, limits);
+          else if (batch.labelEnd[i] > batch.labelStart[i]) entry[i] = id = interner.add(batch.raw, batch.labelStart[i], batch.labelEnd[i], res, limits);
+        } else entry[i] = id = -1;
+      }
       if (!(res instanceof Labels)) {
         fail(res, s1 - s0 + h);
         continue;
       }
       seriesLabels[i] = res;
       if (!repeats) {
-        const key = res.key();
-        if (distinct.has(key)) repeats = true;
-        else distinct.add(key);
+        if (id >= 0) {
+          // A set of this request's own (other requests interleave at the yields, so no mark on the shared entry).
+          if (seenIds.has(id)) repeats = true;
+          else seenIds.add(id);
+        } else {
+          const key = res.key();
+          if (distinct.has(key)) repeats = true;
+          else distinct.add(key);
+        }
       }
       for (let j = batch.histogramStart(i); j < batch.histogramEnd[i]; j++) {
         const f = validateSampleTime(batch.histogramT[j], now, limits, res);
@@ -183,6 +239,7 @@ export class RemoteWriteIngester {
       }
     }
     distinct.clear();
+    seenIds.clear();
     const exemplarOk = batch.exemplars.map((e) => {
       if (seriesLabels[e.series] === undefined) return false;
       const reason = exemplarProblem(e.labels, e.ts);
@@ -204,7 +261,7 @@ export class RemoteWriteIngester {
     m.receivedMetadata.labels(tenant).inc(validMetadata);
 
     // Ingestion: series limit, append, commit.
-    const app = this.deps.appendable(tenant).appender();
+    const app = store.appender();
     const refs = new Float64Array(batch.seriesCount);
     let written = 0;
     let failedAppends = 0;
@@ -230,7 +287,8 @@ export class RemoteWriteIngester {
           seriesLabels[i] = undefined;
           continue;
         }
-        let ref: SeriesRef = 0;
+        const id = entry[i];
+        let ref: SeriesRef = id >= 0 ? interner.refs[id] : 0;
         const before = written;
         const histogramsBefore = histogramsWritten;
         for (let j = s0; j < s1; j++) {
@@ -262,6 +320,12 @@ export class RemoteWriteIngester {
         }
         if (written === before && histogramsWritten === histogramsBefore) this.seriesTracker.forget(tenant, labels);
         refs[i] = ref;
+        if (id >= 0 && interner.refs[id] !== ref) {
+          // A new ref: keep the store's copy of the labels, not a second one decoded from this request.
+          interner.setRef(id, ref);
+          const stored = store.labelsOf?.(ref);
+          if (stored) interner.revalidated(id, stored, limits);
+        }
       }
       for (let k = 0; k < batch.exemplars.length; k++) {
         const e = batch.exemplars[k];
