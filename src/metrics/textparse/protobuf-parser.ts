@@ -29,14 +29,18 @@ const T_GAUGE_HISTOGRAM = 5;
 const maxIndex = (schema: number) => Math.ceil(1077 * 2 ** schema);
 
 interface Series {
+  /** Series identity for the scrape cache: name and label pairs as exposed, NUL-separated. */
+  key: string;
   name: string;
   /** Label name/value pairs as exposed (unsorted), without `__name__`. */
   pairs: string[];
   value: number;
   timestamp: number;
   histogram: FloatHistogram | undefined;
-  exemplars: Exemplar[];
+  exemplars: readonly Exemplar[];
 }
+
+const NO_EXEMPLARS: readonly Exemplar[] = [];
 
 interface RawBucket {
   upper: number;
@@ -99,7 +103,7 @@ export class ProtobufParser {
       if (this.qi < this.queue.length) {
         const s = this.queue[this.qi++];
         this.cur = s;
-        this.seriesKey = seriesKeyOf(s);
+        this.seriesKey = s.key;
         this.value = s.value;
         this.timestamp = s.timestamp;
         this.histogram = s.histogram;
@@ -135,7 +139,7 @@ export class ProtobufParser {
 
   /** The exemplars of the current series (counters, classic buckets, native histograms). */
   exemplars(): readonly Exemplar[] {
-    return this.cur?.exemplars ?? [];
+    return this.cur?.exemplars ?? NO_EXEMPLARS;
   }
 
   exemplar(): Exemplar | undefined {
@@ -226,7 +230,13 @@ export class ProtobufParser {
         ts = v === 0 ? NaN : v;
       } else this.skip(tag, end);
     }
-    const push = (n: string, p: string[], v: number, h?: FloatHistogram, ex: Exemplar[] = []) => this.queue.push({ name: n, pairs: p, value: v, timestamp: ts, histogram: h, exemplars: ex });
+    let baseKey = '';
+    for (let i = 0; i < pairs.length; i++) baseKey += `\u0000${pairs[i]}`;
+    const push = (n: string, p: string[], v: number, h?: FloatHistogram, ex: readonly Exemplar[] = NO_EXEMPLARS) => {
+      let key = n + baseKey;
+      for (let i = pairs.length; i < p.length; i++) key += `\u0000${p[i]}`;
+      this.queue.push({ key: h ? `${key}\u0001` : key, name: n, pairs: p, value: v, timestamp: ts, histogram: h, exemplars: ex });
+    };
     if (type === T_SUMMARY) {
       const q = summary ? this.readSummary(summary) : { count: 0, sum: 0, quantiles: [] };
       push(`${name}_count`, pairs, q.count);
@@ -502,20 +512,22 @@ function denseOf(spans: readonly [number, number][], values: readonly number[], 
   return [first, dense];
 }
 
-/** Series identity for the scrape cache: name and label pairs as exposed, NUL-separated. */
-function seriesKeyOf(s: Series): string {
-  let k = s.name;
-  for (let i = 0; i < s.pairs.length; i++) k += `\u0000${s.pairs[i]}`;
-  return s.histogram ? `${k}\u0001` : k;
-}
+const formatted = new Map<number, string>();
 
 /** Prometheus's formatOpenMetricsFloat (Go's %g with `.0` on integers): the `le` and `quantile` label values. */
 export function formatOpenMetricsFloat(v: number): string {
   if (v !== v) return 'NaN';
   if (v === Infinity) return '+Inf';
   if (v === -Infinity) return '-Inf';
-  const s = goFloatG(v);
-  return /[e.]/.test(s) ? s : `${s}.0`;
+  // Bucket bounds repeat scrape after scrape: remembered (a bounded number of them).
+  let f = formatted.get(v);
+  if (f === undefined) {
+    const s = goFloatG(v);
+    f = /[e.]/.test(s) ? s : `${s}.0`;
+    if (formatted.size >= 4096) formatted.clear();
+    formatted.set(v, f);
+  }
+  return f;
 }
 
 /** Go's strconv.FormatFloat(v, 'g', -1, 64): shortest digits, exponent form when the decimal exponent is < -4 or >= 6 (the
