@@ -32,8 +32,11 @@ interface Series {
   /** Series identity for the scrape cache: name and label pairs as exposed, NUL-separated. */
   key: string;
   name: string;
-  /** Label name/value pairs as exposed (unsorted), without `__name__`. */
+  /** Label name/value pairs as exposed (unsorted), without `__name__`; shared by a metric's series. */
   pairs: string[];
+  /** The `le` or `quantile` label of a bucket or quantile series ('' for none). */
+  extraName: string;
+  extraValue: string;
   value: number;
   timestamp: number;
   histogram: FloatHistogram | undefined;
@@ -128,12 +131,13 @@ export class ProtobufParser {
     const s = this.cur!;
     const seen = new Set<string>([METRIC_NAME]);
     const pairs: [string, string][] = [[METRIC_NAME, s.name]];
-    for (let i = 0; i < s.pairs.length; i += 2) {
-      const n = s.pairs[i];
+    const add = (n: string, v: string) => {
       if (seen.has(n)) throw new ProtobufParseError(`label name ${JSON.stringify(n)} is not unique: invalid sample`);
       seen.add(n);
-      pairs.push([n, s.pairs[i + 1]]);
-    }
+      pairs.push([n, v]);
+    };
+    for (let i = 0; i < s.pairs.length; i += 2) add(s.pairs[i], s.pairs[i + 1]);
+    if (s.extraName !== '') add(s.extraName, s.extraValue);
     return Labels.fromPairs(pairs);
   }
 
@@ -232,37 +236,45 @@ export class ProtobufParser {
     }
     let baseKey = '';
     for (let i = 0; i < pairs.length; i++) baseKey += `\u0000${pairs[i]}`;
-    const push = (n: string, p: string[], v: number, h?: FloatHistogram, ex: readonly Exemplar[] = NO_EXEMPLARS) => {
-      let key = n + baseKey;
-      for (let i = pairs.length; i < p.length; i++) key += `\u0000${p[i]}`;
-      this.queue.push({ key: h ? `${key}\u0001` : key, name: n, pairs: p, value: v, timestamp: ts, histogram: h, exemplars: ex });
-    };
+    this.mPairs = pairs;
+    this.mKey = baseKey;
+    this.mTs = ts;
+    const push = this.pushBound;
     if (type === T_SUMMARY) {
       const q = summary ? this.readSummary(summary) : { count: 0, sum: 0, quantiles: [] };
-      push(`${name}_count`, pairs, q.count);
-      push(`${name}_sum`, pairs, q.sum);
-      for (const [qq, v] of q.quantiles) push(name, [...pairs, 'quantile', formatOpenMetricsFloat(qq)], v);
+      push(`${name}_count`, '', '', q.count);
+      push(`${name}_sum`, '', '', q.sum);
+      for (const [qq, v] of q.quantiles) push(name, 'quantile', formatOpenMetricsFloat(qq), v);
       return;
     }
     if (type === T_HISTOGRAM || type === T_GAUGE_HISTOGRAM) {
       const h = this.readHistogram(hist ?? [end, end]);
       const native = this.opts.nativeHistograms !== false && isNative(h);
-      if (native) push(name, pairs, 0, this.nativeHistogram(h, type === T_GAUGE_HISTOGRAM), h.exemplars.length > 0 ? h.exemplars : h.buckets.flatMap((b) => (b.exemplar ? [b.exemplar] : [])));
+      if (native) push(name, '', '', 0, this.nativeHistogram(h, type === T_GAUGE_HISTOGRAM), h.exemplars.length > 0 ? h.exemplars : h.buckets.flatMap((b) => (b.exemplar ? [b.exemplar] : [])));
       if (native && !(this.opts.classicHistograms && h.buckets.length > 0)) return;
       const count = h.countFloat > 0 ? h.countFloat : h.count;
-      push(`${name}_count`, pairs, count);
-      push(`${name}_sum`, pairs, h.sum);
+      push(`${name}_count`, '', '', count);
+      push(`${name}_sum`, '', '', h.sum);
       let sawInf = false;
       for (const b of h.buckets) {
         if (b.upper === Infinity) sawInf = true;
-        push(`${name}_bucket`, [...pairs, 'le', formatOpenMetricsFloat(b.upper)], b.count, undefined, b.exemplar ? [b.exemplar] : []);
+        push(`${name}_bucket`, 'le', formatOpenMetricsFloat(b.upper), b.count, undefined, b.exemplar ? [b.exemplar] : NO_EXEMPLARS);
         if (sawInf) break;
       }
-      if (!sawInf && h.buckets.length > 0) push(`${name}_bucket`, [...pairs, 'le', '+Inf'], count);
+      if (!sawInf && h.buckets.length > 0) push(`${name}_bucket`, 'le', '+Inf', count);
       return;
     }
-    push(name, pairs, value, undefined, exemplar && type === T_COUNTER ? [exemplar] : []);
+    push(name, '', '', value, undefined, exemplar && type === T_COUNTER ? [exemplar] : NO_EXEMPLARS);
   }
+
+  // The metric being read (no closure per metric: they cost more than the series they push).
+  private mPairs: string[] = [];
+  private mKey = '';
+  private mTs = NaN;
+  private readonly pushBound = (n: string, extraName: string, extraValue: string, v: number, h?: FloatHistogram, ex: readonly Exemplar[] = NO_EXEMPLARS): void => {
+    const key = extraName === '' ? n + this.mKey : `${n}${this.mKey}\u0000${extraName}\u0000${extraValue}`;
+    this.queue.push({ key: h ? `${key}\u0001` : key, name: n, pairs: this.mPairs, extraName, extraValue, value: v, timestamp: this.mTs, histogram: h, exemplars: ex });
+  };
 
   private readLabelPair(end: number, out: string[]): void {
     const r = this.r;
