@@ -303,15 +303,7 @@ export class ProtobufParser {
       } else if (t === ((2 << 3) | 1)) value = r.double(end);
       else if (t === ((3 << 3) | WIRE_LEN)) {
         // google.protobuf.Timestamp { int64 seconds = 1; int32 nanos = 2; }
-        const e = r.lengthEnd(end);
-        let sec = 0;
-        let nanos = 0;
-        while (r.pos < e) {
-          const tt = r.uint32(e);
-          if (tt === 1 << 3) sec = r.int64(e);
-          else if (tt === 2 << 3) nanos = r.int64(e);
-          else this.skip(tt, e);
-        }
+        const [sec, nanos] = this.twoFields(r.lengthEnd(end), 0, (e) => r.int64(e));
         ts = sec * 1000 + Math.floor(nanos / 1e6);
       } else this.skip(t, end);
     }
@@ -328,18 +320,8 @@ export class ProtobufParser {
       const t = r.uint32(end);
       if (t === 1 << 3) count = r.int64(end, false);
       else if (t === ((2 << 3) | 1)) sum = r.double(end);
-      else if (t === ((3 << 3) | WIRE_LEN)) {
-        const e = r.lengthEnd(end);
-        let q = 0;
-        let v = 0;
-        while (r.pos < e) {
-          const tt = r.uint32(e);
-          if (tt === ((1 << 3) | 1)) q = r.double(e);
-          else if (tt === ((2 << 3) | 1)) v = r.double(e);
-          else this.skip(tt, e);
-        }
-        quantiles.push([q, v]);
-      } else this.skip(t, end);
+      else if (t === ((3 << 3) | WIRE_LEN)) quantiles.push(this.twoFields(r.lengthEnd(end), 1, (e) => r.double(e)));
+      else this.skip(t, end);
     }
     return { count, sum, quantiles };
   }
@@ -440,17 +422,23 @@ export class ProtobufParser {
     return b;
   }
 
+  /** BucketSpan { sint32 offset = 1; uint32 length = 2; } */
   private readSpan(end: number): [number, number] {
     const r = this.r;
-    let offset = 0;
-    let length = 0;
+    return this.twoFields(end, 0, (e) => r.sint64(e), (e) => r.uint32(e));
+  }
+
+  /** A message of two numeric fields 1 and 2 of wire type `wt` (Timestamp, Quantile, BucketSpan). */
+  private twoFields(end: number, wt: number, first: (end: number) => number, second = first): [number, number] {
+    const r = this.r;
+    const out: [number, number] = [0, 0];
     while (r.pos < end) {
       const t = r.uint32(end);
-      if (t === 1 << 3) offset = r.sint64(end);
-      else if (t === 2 << 3) length = r.uint32(end);
+      if (t === ((1 << 3) | wt)) out[0] = first(end);
+      else if (t === ((2 << 3) | wt)) out[1] = second(end);
       else this.skip(t, end);
     }
-    return [offset, length];
+    return out;
   }
 
   /** The dense FloatHistogram of a native histogram; integer deltas are summed into absolute counts. */
