@@ -92,13 +92,15 @@ describe.runIf(prometheusAvailable())('protobuf scraping of native histograms: S
 
   beforeAll(async () => {
     // A sample every second, stamped with its slot; each scraper (every 500 ms) sees every slot at least once.
-    // Values start moving at \`slot0\` (both scrapers are up by then) and counters reset 5 slots later.
-    slot0 = Math.floor(Date.now() / SLOT_MS) * SLOT_MS + 14 * SLOT_MS;
-    exp = await startNativeHistogramExporter({ slotMs: SLOT_MS, startMs: slot0, resetAt: 5 });
+    // Values start moving at `slot0`, set once both scrapers are up; counters reset 5 slots later.
+    exp = await startNativeHistogramExporter({ slotMs: SLOT_MS, startMs: Date.now() + 3_600_000, resetAt: 5 });
     const yml = `global:\n  scrape_interval: 500ms\n  scrape_timeout: 500ms\nscrape_configs:\n  - job_name: nh\n    static_configs:\n      - targets: ['${new URL(exp.url).host}']\n`;
     dir = tempDir('nh-scrape-');
     writeFileSync(join(dir, 'prometheus.yml'), yml);
     [prom] = await Promise.all([startPrometheus(tempDir('prom-nh-scrape-'), yml, undefined, ['--enable-feature=native-histograms']), start('2h')]);
+    // Prometheus syncs new targets every 5 s: its first scrape may be that late.
+    slot0 = Math.floor(Date.now() / SLOT_MS) * SLOT_MS + 8 * SLOT_MS;
+    exp.setStart(slot0);
   }, 90_000);
 
   afterAll(async () => {

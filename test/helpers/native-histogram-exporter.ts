@@ -117,11 +117,13 @@ export interface NativeHistogramExporter {
   url: string;
   /** Accept headers of the scrapes so far. */
   accepts: string[];
+  /** Move slot 0 (before it, every scrape serves slot 0's values, stamped with the current slot's time). */
+  setStart(startMs: number): void;
   close(): Promise<void>;
 }
 
 export async function startNativeHistogramExporter(opts: { slotMs: number; startMs?: number; resetAt?: number }): Promise<NativeHistogramExporter> {
-  const start = opts.startMs ?? Math.floor(Date.now() / opts.slotMs) * opts.slotMs;
+  let start = opts.startMs ?? Math.floor(Date.now() / opts.slotMs) * opts.slotMs;
   const accepts: string[] = [];
   const server: Server = createServer((req, res) => {
     accepts.push(String(req.headers.accept ?? ''));
@@ -135,6 +137,9 @@ export async function startNativeHistogramExporter(opts: { slotMs: number; start
   return {
     url: `http://127.0.0.1:${addr.port}/metrics`,
     accepts,
+    setStart: (ms: number) => {
+      start = ms;
+    },
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }
