@@ -24,10 +24,9 @@ import type { AddressInfo } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { Registry } from 'prom-client';
-import type { Exemplar, Labels, MetricMetadata } from '../src/model/index.js';
 import { buildPrometheusConfig } from '../src/metrics/promconfig/index.js';
 import { ScrapeManager } from '../src/metrics/scrape/index.js';
-import type { Appendable, Appender, SeriesRef } from '../src/metrics/storage-api/index.js';
+import { CountingSink } from './counting-sink.js';
 
 const TARGETS = Number(process.env.SCRAPE_BENCH_TARGETS ?? 1000);
 const SERIES = Number(process.env.SCRAPE_BENCH_SERIES ?? 1000);
@@ -69,42 +68,6 @@ function serveTargets(): void {
   server.listen(0, '127.0.0.1', () => {
     process.stdout.write(`${(server.address() as AddressInfo).port}\n`);
   });
-}
-
-/** Stand-in Appendable for the bench: resolves refs by labels on first sight (as a head does), counts samples. */
-class CountingSink implements Appendable {
-  samples = 0;
-  commits = 0;
-  private readonly refs = new Map<string, number>();
-  appender(): Appender {
-    let pending = 0;
-    const resolve = (ref: SeriesRef, labels: Labels): SeriesRef => {
-      if (ref > 0) return ref;
-      const k = labels.key();
-      let r = this.refs.get(k);
-      if (r === undefined) {
-        r = this.refs.size + 1;
-        this.refs.set(k, r);
-      }
-      return r;
-    };
-    return {
-      append: (ref, labels, _t, _v) => {
-        pending++;
-        return resolve(ref, labels);
-      },
-      appendExemplar: (ref: SeriesRef, labels: Labels, _e: Exemplar) => resolve(ref, labels),
-      updateMetadata: (ref: SeriesRef, labels: Labels, _m: MetricMetadata) => resolve(ref, labels),
-      commit: async () => {
-        this.samples += pending;
-        this.commits++;
-        pending = 0;
-      },
-      rollback: () => {
-        pending = 0;
-      },
-    };
-  }
 }
 
 async function main(): Promise<void> {

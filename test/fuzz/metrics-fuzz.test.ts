@@ -1,7 +1,7 @@
 import { describe } from 'vitest';
 import { fuzzCases } from './run-targets.js';
-import { exposition, promql, remoteWrite } from './targets.js';
+import { exposition, promql, protobufExposition, remoteWrite } from './targets.js';
 
 describe('fuzz: metrics decoders and parsers', () => {
-  fuzzCases([remoteWrite, exposition, promql] as never);
+  fuzzCases([remoteWrite, exposition, protobufExposition, promql] as never);
 });

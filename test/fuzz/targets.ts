@@ -1,7 +1,8 @@
 import { compressSync } from 'snappy';
 import { Labels } from '../../src/model/index.js';
 import { DecodeError, decodeWriteRequestV1, decodeWriteRequestV2, decompressSnappyBody, encodeWriteRequestV1, encodeWriteRequestV2 } from '../../src/metrics/remote/index.js';
-import { ExpositionParseError, ExpositionParser } from '../../src/metrics/textparse/index.js';
+import { ExpositionParseError, ExpositionParser, ProtobufParseError, ProtobufParser } from '../../src/metrics/textparse/index.js';
+import { encodeFamilies, familiesAt } from '../helpers/native-histogram-exporter.js';
 import { PromqlError, parseExpr, parseMetricSelector } from '../../src/metrics/promql/index.js';
 import { OtlpDecodeError, Types, decodeHttpExport } from '../../src/otlp/index.js';
 import { PushDecodeError, PushTooLargeError, decodePushBody } from '../../src/logs/adapters/index.js';
@@ -84,6 +85,23 @@ export const exposition: FuzzTarget<string> = {
   },
   isClientError: (e) => e instanceof ExpositionParseError,
   tokens: ['# HELP ', '# TYPE ', '# UNIT ', '# EOF\n', ' counter', ' histogram', ' gaugehistogram', '{', '}', '="', '"', ',', ' ', '\n', '_bucket', '_total', 'le', '+Inf', 'NaN', ' # {', '\\', '\\n', '1e308', '-0'],
+};
+
+export const protobufExposition: FuzzTarget<Uint8Array> = {
+  name: 'exposition (Prometheus protobuf, delimited MetricFamily)',
+  seeds: [encodeFamilies(familiesAt(5), 1_000_000), encodeFamilies(familiesAt(0))],
+  run(body) {
+    for (const classicHistograms of [false, true]) {
+      const p = new ProtobufParser(body, { classicHistograms });
+      for (let e = p.next(), n = 0; e !== 0 && n < 1e6; e = p.next(), n++) {
+        if (e === 1 || e === 6) {
+          p.labels();
+          p.exemplars();
+        }
+      }
+    }
+  },
+  isClientError: (e) => e instanceof ProtobufParseError,
 };
 
 // ---- query languages -----------------------------------------------------------------------------------------

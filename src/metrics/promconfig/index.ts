@@ -8,6 +8,7 @@ export {
   type PromConfigLoadOptions,
 } from './load.js';
 export {
+  DEFAULT_PROTO_FIRST_SCRAPE_PROTOCOLS,
   DEFAULT_SCRAPE_PROTOCOLS,
   fileSdConfigSchema,
   kubernetesSdConfigSchema,

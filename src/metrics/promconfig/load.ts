@@ -4,6 +4,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, expandEnv, validate } from '../../config/index.js';
 import {
+  DEFAULT_PROTO_FIRST_SCRAPE_PROTOCOLS,
   DEFAULT_SCRAPE_PROTOCOLS,
   prometheusConfigSchema,
   scrapeConfigSchema,
@@ -11,6 +12,7 @@ import {
   type PrometheusConfig,
   type RawConfig,
   type ScrapeConfig,
+  type ScrapeProtocol,
 } from './schema.js';
 
 export interface PromConfigLoadOptions {
@@ -52,6 +54,11 @@ export function parsePrometheusConfig(text: string, file: string, opts: PromConf
   return finalize(raw, file, opts);
 }
 
+/** Native histograms are scraped unless `scrape_native_histograms: false`; then the text formats come first. */
+function defaultProtocols(nativeHistograms: boolean | undefined): ScrapeProtocol[] {
+  return nativeHistograms === false ? DEFAULT_SCRAPE_PROTOCOLS : DEFAULT_PROTO_FIRST_SCRAPE_PROTOCOLS;
+}
+
 /** Apply the cross-section defaults and resolve paths; also loads `scrape_config_files`. */
 export function finalize(raw: RawConfig, file: string, opts: PromConfigLoadOptions = {}): PrometheusConfig {
   const dir = file === '' ? process.cwd() : dirname(resolve(file));
@@ -60,7 +67,7 @@ export function finalize(raw: RawConfig, file: string, opts: PromConfigLoadOptio
   let timeout = g.scrape_timeout ?? DEFAULT_SCRAPE_TIMEOUT;
   if (g.scrape_timeout === undefined && timeout > interval) timeout = interval;
   if (timeout > interval) throw new ConfigError(file, 'global.scrape_timeout', 'global scrape timeout greater than scrape interval');
-  const global: GlobalConfig = { ...g, scrape_interval: interval, scrape_timeout: timeout, scrape_protocols: g.scrape_protocols ?? DEFAULT_SCRAPE_PROTOCOLS };
+  const global: GlobalConfig = { ...g, scrape_interval: interval, scrape_timeout: timeout, scrape_protocols: g.scrape_protocols ?? defaultProtocols(g.scrape_native_histograms) };
 
   const rawScrapes = [...raw.scrape_configs];
   const extraFiles = raw.scrape_config_files.map((p) => resolvePath(dir, p));
@@ -92,7 +99,7 @@ export function finalize(raw: RawConfig, file: string, opts: PromConfigLoadOptio
       ...s,
       scrape_interval: si,
       scrape_timeout: st,
-      scrape_protocols: s.scrape_protocols ?? global.scrape_protocols,
+      scrape_protocols: s.scrape_protocols ?? g.scrape_protocols ?? defaultProtocols(s.scrape_native_histograms ?? g.scrape_native_histograms),
       body_size_limit: s.body_size_limit ?? g.body_size_limit ?? 0,
       sample_limit: s.sample_limit ?? g.sample_limit ?? 0,
       label_limit: s.label_limit ?? g.label_limit ?? 0,

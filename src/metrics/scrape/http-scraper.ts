@@ -13,7 +13,8 @@ export class ScrapeHttpError extends Error {
 }
 
 export interface ScrapeResponse {
-  body: string;
+  /** The (decompressed) body bytes: text formats are decoded as UTF-8 by the loop, protobuf read as is. */
+  body: Buffer;
   contentType: string | undefined;
 }
 
@@ -100,7 +101,7 @@ export class HttpScraper {
         });
         stream.on('error', (e: Error) => finish(new ScrapeHttpError(gz ? `error decompressing gzip body: ${e.message}` : e.message)));
         res.on('aborted', () => finish(new ScrapeHttpError('response aborted')));
-        stream.on('end', () => finish(undefined, { body: Buffer.concat(chunks, size).toString('utf8'), contentType: res.headers['content-type'] }));
+        stream.on('end', () => finish(undefined, { body: Buffer.concat(chunks, size), contentType: res.headers['content-type'] }));
       });
       req.end();
     });

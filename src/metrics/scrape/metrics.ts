@@ -6,6 +6,7 @@ export class ScrapeMetrics {
   readonly exceededSampleLimit: Counter;
   readonly exceededBodySizeLimit: Counter;
   readonly exceededLabelLimits: Counter;
+  readonly exceededBucketLimit: Counter;
   readonly sampleOutOfOrder: Counter;
   readonly sampleDuplicate: Counter;
   readonly sampleOutOfBounds: Counter;
@@ -37,6 +38,7 @@ export class ScrapeMetrics {
     this.exceededSampleLimit = counter('prometheus_target_scrapes_exceeded_sample_limit_total', 'Total number of scrapes that hit the sample limit and were rejected.');
     this.exceededBodySizeLimit = counter('prometheus_target_scrapes_exceeded_body_size_limit_total', 'Total number of scrapes that hit the body size limit');
     this.exceededLabelLimits = counter('prometheus_target_scrapes_exceeded_label_limits_total', 'Total number of scrapes that hit the label limits and were rejected.');
+    this.exceededBucketLimit = counter('prometheus_target_scrapes_exceeded_native_histogram_bucket_limit_total', 'Total number of scrapes that hit the native histogram bucket limit and were rejected.');
     this.sampleOutOfOrder = counter('prometheus_target_scrapes_sample_out_of_order_total', 'Total number of samples rejected due to not being out of the expected order.');
     this.sampleDuplicate = counter('prometheus_target_scrapes_sample_duplicate_timestamp_total', 'Total number of samples rejected due to duplicate timestamps but different values.');
     this.sampleOutOfBounds = counter('prometheus_target_scrapes_sample_out_of_bounds_total', 'Total number of samples rejected due to timestamp falling outside of the time bounds.');

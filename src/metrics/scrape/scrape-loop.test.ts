@@ -1,7 +1,8 @@
 import { gzipSync } from 'node:zlib';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isStaleNaN, type Exemplar, type Labels, type MetricMetadata } from '../../model/index.js';
+import { isStaleNaN, type Exemplar, type FloatHistogram, type Labels, type MetricMetadata } from '../../model/index.js';
+import { PROTOBUF_CONTENT_TYPE, encodeFamilies, familiesAt } from '../../../test/helpers/native-histogram-exporter.js';
 import { parsePrometheusConfig } from '../promconfig/index.js';
 import { compileRelabels } from '../relabel/index.js';
 import { MemoryStorage, type Appendable, type Appender } from '../storage-api/index.js';
@@ -15,10 +16,15 @@ import { Target, populateLabels } from './target.js';
 class RecordingStorage extends MemoryStorage implements Appendable {
   metadata = new Map<string, MetricMetadata>();
   exemplars: { series: string; ex: Exemplar }[] = [];
+  histograms: { series: string; t: number; h: FloatHistogram }[] = [];
   override appender(): Appender {
     const inner = super.appender();
     return {
       append: (r, l, t, v) => inner.append(r, l, t, v),
+      appendHistogram: (r: number, l: Labels, t: number, h: FloatHistogram) => {
+        this.histograms.push({ series: l.toString(), t, h });
+        return inner.appendHistogram!(r, l, t, h);
+      },
       appendExemplar: (r: number, l: Labels, ex: Exemplar) => {
         this.exemplars.push({ series: l.toString(), ex });
         return inner.appendExemplar(r, l, ex);
@@ -34,7 +40,7 @@ class RecordingStorage extends MemoryStorage implements Appendable {
 }
 
 interface Fixture {
-  body: string;
+  body: string | Buffer;
   contentType?: string;
   gzip?: boolean;
   lastHeaders?: Record<string, string | string[] | undefined>;
@@ -191,5 +197,46 @@ describe('scrape loop', () => {
     const r = await loop.scrapeAndReport();
     expect(fx.lastHeaders!.authorization).toBe(`Basic ${Buffer.from('u:p').toString('base64')}`);
     expect(r.error).toBe('non-compliant scrape target sending blank Content-Type and no fallback_scrape_protocol specified for target');
+  });
+
+  it('scrapes the protobuf format: native histograms, classic series, exemplars, bucket limits', async () => {
+    const fx: Fixture = { contentType: PROTOBUF_CONTENT_TYPE, body: encodeFamilies(familiesAt(5), 1_000_000) };
+    const { loop, storage } = await setup('  scrape_classic_histograms: true\n  static_configs: []\n', fx);
+    const r = await loop.scrapeAndReport();
+    expect(r.error).toBe('');
+    expect(fx.lastHeaders!.accept).toMatch(/^application\/vnd\.google\.protobuf;proto=io\.prometheus\.client\.MetricFamily;encoding=delimited;q=0\.6,/);
+    const hs = new Map(storage.histograms.map((x) => [x.series.replace(/instance="[^"]*", /, ''), x]));
+    const ih = hs.get('nh_request_duration_seconds{job="j", path="/a", zone="z1"}')!;
+    expect([ih.t, ih.h.schema, ih.h.count, ih.h.pos]).toEqual([1_000_000, 1, 43, [8, 15, 0, 0, 6, 0, 2]]);
+    expect(hs.get('nh_float_payload_bytes{job="j", zone="z1"}')!.h.count).toBe(12.125);
+    // scrape_classic_histograms: the classic buckets of the native histogram are series too.
+    const b = await selectSeries(storage, { __name__: 'nh_request_duration_seconds_bucket', le: '4.0' });
+    expect(b.map((s) => s.v)).toEqual([[41]]);
+    expect(storage.metadata.get('nh_classic_seconds_bucket')).toEqual({ type: 'histogram', help: 'classic histogram', unit: 'seconds' });
+    expect(storage.exemplars.map((e) => [e.series.replace(/instance="[^"]*", /, ''), e.ex.ts])).toEqual([
+      ['nh_classic_seconds_bucket{job="j", le="1.0", path="/c", zone="z1"}', 1_700_000_005_005],
+      ['nh_events_total{job="j", zone="z1"}', 1_000_000],
+    ]);
+  });
+
+  it('lowers the schema to fit native_histogram_bucket_limit and min_bucket_factor, fails the scrape when it cannot', async () => {
+    const fx: Fixture = { contentType: PROTOBUF_CONTENT_TYPE, body: encodeFamilies(familiesAt(5), 1_000_000) };
+    const { loop, storage } = await setup('  native_histogram_bucket_limit: 3\n  static_configs: []\n', fx);
+    expect((await loop.scrapeAndReport()).error).toBe('');
+    const ih = storage.histograms.find((x) => x.series.includes('nh_request_duration_seconds'))!.h;
+    // Schema 1 buckets -1, 0, 3, 5 (+1 negative) → schema 0: 0, 2, 3 → schema -1: 0, 1, 2 (each 3 + 1 > 3)
+    // → schema -2: 0, 1 (2 + 1 buckets fit).
+    expect(ih.schema).toBe(-2);
+    expect([ih.count, ih.pos.reduce((a, v) => a + v, 0), ih.neg]).toEqual([43, 31, [5]]);
+    const fx2: Fixture = { contentType: PROTOBUF_CONTENT_TYPE, body: encodeFamilies(familiesAt(5), 1_000_000) };
+    const two = await setup('  native_histogram_min_bucket_factor: 1.5\n  static_configs: []\n', fx2);
+    expect((await two.loop.scrapeAndReport()).error).toBe('');
+    // factor 1.5 → schema floor(-log2(log2 1.5)) = 0.
+    expect(two.storage.histograms.find((x) => x.series.includes('nh_request_duration_seconds'))!.h.schema).toBe(0);
+    const fx3: Fixture = { contentType: PROTOBUF_CONTENT_TYPE, body: encodeFamilies(familiesAt(5), 1_000_000) };
+    const three = await setup('  native_histogram_bucket_limit: 1\n  static_configs: []\n', fx3);
+    expect((await three.loop.scrapeAndReport()).error).toBe('histogram bucket limit exceeded');
+    expect(three.storage.histograms.length).toBe(0);
+    expect((await three.registry.getSingleMetric('prometheus_target_scrapes_exceeded_native_histogram_bucket_limit_total')!.get()).values[0].value).toBe(1);
   });
 });

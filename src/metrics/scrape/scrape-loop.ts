@@ -1,11 +1,12 @@
 import type { Logger } from '../../server/index.js';
 import { formatDuration } from '../../config/index.js';
-import type { Labels} from '../../model/index.js';
+import type { Exemplar, FloatHistogram, Labels } from '../../model/index.js';
 import { METRIC_NAME, STALE_NAN, isValidLabelName, isValidMetricName, type MetricMetadata, type MetricType } from '../../model/index.js';
 import type { ScrapeConfig } from '../promconfig/index.js';
 import { processBuilder, type CompiledRelabel } from '../relabel/index.js';
 import { AppendError, type Appendable, type Appender } from '../storage-api/index.js';
-import { Entry, ExpositionParser, isOpenMetricsContentType } from '../textparse/index.js';
+import { Entry, ExpositionParser, ProtobufParser, scrapeFormat } from '../textparse/index.js';
+import { BucketLimitError, fitHistogram, pickSchema } from './histogram-limits.js';
 import type { HttpScraper } from './http-scraper.js';
 import type { ScrapeMetrics } from './metrics.js';
 import type { Target } from './target.js';
@@ -31,6 +32,8 @@ function ownString(s: string): string {
   return s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
 }
 
+const EMPTY = Buffer.alloc(0);
+
 export class ScrapeFailure extends Error {
   constructor(message: string) {
     super(message);
@@ -44,6 +47,7 @@ const E_SERIES: number = Entry.Series;
 const E_TYPE: number = Entry.Type;
 const E_HELP: number = Entry.Help;
 const E_UNIT: number = Entry.Unit;
+const E_HISTOGRAM: number = Entry.Histogram;
 
 const REPORT_NAMES = ['up', 'scrape_duration_seconds', 'scrape_samples_scraped', 'scrape_samples_post_metric_relabeling', 'scrape_series_added'] as const;
 const FAMILY_SUFFIXES = ['_bucket', '_count', '_sum', '_total', '_created', '_info', '_gcount', '_gsum'];
@@ -88,6 +92,7 @@ export class ScrapeLoop {
   private stopped = false;
   private lastStart = 0;
   private readonly intervalLabel: string;
+  private readonly maxSchema: number;
 
   constructor(
     readonly target: Target,
@@ -95,6 +100,7 @@ export class ScrapeLoop {
   ) {
     this.reportLabels = REPORT_NAMES.map((n) => target.seriesLabels.builder().set(METRIC_NAME, n).labels());
     this.intervalLabel = formatDuration(target.intervalMs);
+    this.maxSchema = pickSchema(o.cfg.native_histogram_min_bucket_factor ?? 0);
   }
 
   /** Carry the series cache over from a loop of the same target (config reload), so staleness continues. */
@@ -147,7 +153,7 @@ export class ScrapeLoop {
     if (this.lastStart > 0) this.o.metrics.intervalLength.observe({ interval: this.intervalLabel }, (start - this.lastStart) / 1000);
     this.lastStart = start;
     this.iter++;
-    let body = '';
+    let body: Buffer = EMPTY;
     let contentType: string | undefined;
     let error = '';
     try {
@@ -219,10 +225,15 @@ export class ScrapeLoop {
   }
 
   /** Parse `body` and append its samples; throws (leaving the appender to be rolled back) when the scrape must fail. */
-  private append(app: Appender, body: string, contentType: string | undefined, ts: number): ScrapeResult {
+  private append(app: Appender, body: Buffer, contentType: string | undefined, ts: number): ScrapeResult {
     const cfg = this.o.cfg;
-    const om = isOpenMetricsContentType(contentType, cfg.fallback_scrape_protocol);
-    const p = new ExpositionParser(body, om);
+    const format = scrapeFormat(contentType, cfg.fallback_scrape_protocol);
+    const om = format === 'openmetrics';
+    const proto = format === 'protobuf';
+    const p = proto
+      ? new ProtobufParser(body, { classicHistograms: cfg.scrape_classic_histograms === true || cfg.always_scrape_classic_histograms === true, nativeHistograms: cfg.scrape_native_histograms !== false })
+      : new ExpositionParser(body.toString('utf8'), om);
+    const bucketLimit = cfg.native_histogram_bucket_limit ?? 0;
     const iter = this.iter;
     const honorTs = cfg.honor_timestamps;
     const trackTsStaleness = cfg.track_timestamps_staleness;
@@ -232,7 +243,7 @@ export class ScrapeLoop {
     let post = 0;
     let added = 0;
     for (let e: number = p.next(); e !== E_EOF; e = p.next()) {
-      if (e !== E_SERIES) {
+      if (e !== E_SERIES && e !== E_HISTOGRAM) {
         if (e === E_TYPE) this.setMeta(p.family, 'type', p.metricType);
         else if (e === E_HELP) this.setMeta(p.family, 'help', p.help);
         else if (e === E_UNIT) this.setMeta(p.family, 'unit', p.unit);
@@ -262,8 +273,10 @@ export class ScrapeLoop {
       }
       let appended = true;
       try {
-        ce.ref = app.append(ce.ref, ce.labels, t, p.value);
+        if (e === E_HISTOGRAM) ce.ref = this.appendHistogram(app, ce, t, (p as ProtobufParser).histogram!, bucketLimit);
+        else ce.ref = app.append(ce.ref, ce.labels, t, p.value);
       } catch (err) {
+        if (err instanceof ScrapeFailure) throw err;
         this.countAppendError(err);
         appended = false;
       }
@@ -272,13 +285,10 @@ export class ScrapeLoop {
         if (ce.seen !== iter && (!explicitTs || trackTsStaleness)) cur.push(ce);
         if (om) {
           const ex = p.exemplar();
-          if (ex) {
-            try {
-              app.appendExemplar(ce.ref, ce.labels, ex);
-            } catch {
-              // exemplar refused: not fatal
-            }
-          }
+          if (ex) this.appendExemplar(app, ce, ex);
+        } else if (proto) {
+          // A protobuf exemplar without a timestamp is the sample's (Prometheus's scrape loop).
+          for (const ex of (p as ProtobufParser).exemplars()) this.appendExemplar(app, ce, ex.ts === ex.ts ? ex : { ...ex, ts: t });
         }
       }
       ce.seen = iter;
@@ -307,6 +317,28 @@ export class ScrapeLoop {
       for (const [k, c] of this.cache) if (c.seen < iter - 1) this.cache.delete(k);
     }
     return { scraped, postRelabel: post, added, error: '' };
+  }
+
+  private appendExemplar(app: Appender, ce: CacheEntry, ex: Exemplar): void {
+    try {
+      app.appendExemplar(ce.ref, ce.labels!, ex);
+    } catch {
+      // exemplar refused: not fatal
+    }
+  }
+
+  /** A native histogram within the job's schema and bucket limits; a histogram that cannot fit fails the scrape. */
+  private appendHistogram(app: Appender, ce: CacheEntry, t: number, h: FloatHistogram, bucketLimit: number): number {
+    let fitted: FloatHistogram;
+    try {
+      fitted = fitHistogram(h, this.maxSchema, bucketLimit);
+    } catch (e) {
+      if (!(e instanceof BucketLimitError)) throw e;
+      this.o.metrics.exceededBucketLimit.inc();
+      throw new ScrapeFailure(e.message);
+    }
+    if (!app.appendHistogram) throw new AppendError('invalid_labels', 'native histograms are not supported by this storage');
+    return app.appendHistogram(ce.ref, ce.labels!, t, fitted);
   }
 
   private setMeta(family: string, field: 'type' | 'help' | 'unit', value: string): void {

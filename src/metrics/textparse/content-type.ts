@@ -11,13 +11,12 @@ export const SCRAPE_PROTOCOL_HEADERS: Record<ScrapeProtocol, string> = {
 
 /**
  * The Accept header Prometheus 3 sends for a list of protocols in preference order: weights from q=0.6 down, the
- * escaping parameter on the 1.0.0 formats, and `*\/*` last. The protobuf format is not offered (not parsed here).
+ * escaping parameter on the 1.0.0 text formats, and `*\/*` last.
  */
 export function acceptHeader(protocols: readonly ScrapeProtocol[]): string {
   const vals: string[] = [];
   let weight = Object.keys(SCRAPE_PROTOCOL_HEADERS).length + 1;
   for (const p of protocols) {
-    if (p === 'PrometheusProto') continue;
     let v = SCRAPE_PROTOCOL_HEADERS[p];
     if (p === 'PrometheusText1.0.0' || p === 'OpenMetricsText1.0.0') v += ';escaping=underscores';
     vals.push(`${v};q=0.${weight}`);
@@ -34,15 +33,22 @@ export class UnsupportedContentTypeError extends Error {
   }
 }
 
-/** Which parser a response's Content-Type selects: true for OpenMetrics, false for the text format. */
-export function isOpenMetricsContentType(contentType: string | undefined, fallback?: ScrapeProtocol): boolean {
+export type ScrapeFormat = 'text' | 'openmetrics' | 'protobuf';
+
+/** Which parser a response's Content-Type selects (Prometheus's `textparse.New`), else `fallback_scrape_protocol`'s. */
+export function scrapeFormat(contentType: string | undefined, fallback?: ScrapeProtocol): ScrapeFormat {
   const mediaType = (contentType ?? '').split(';')[0].trim().toLowerCase();
-  if (mediaType === 'application/openmetrics-text') return true;
-  if (mediaType === 'text/plain') return false;
-  if (fallback !== undefined) {
-    if (fallback === 'PrometheusProto') throw new UnsupportedContentTypeError('fallback_scrape_protocol PrometheusProto is not supported');
-    return fallback.startsWith('OpenMetrics');
-  }
+  if (mediaType === 'application/openmetrics-text') return 'openmetrics';
+  if (mediaType === 'text/plain') return 'text';
+  if (mediaType === 'application/vnd.google.protobuf') return 'protobuf';
+  if (fallback !== undefined) return fallback === 'PrometheusProto' ? 'protobuf' : fallback.startsWith('OpenMetrics') ? 'openmetrics' : 'text';
   if (mediaType === '') throw new UnsupportedContentTypeError('non-compliant scrape target sending blank Content-Type and no fallback_scrape_protocol specified for target');
   throw new UnsupportedContentTypeError(`received unsupported Content-Type ${JSON.stringify(contentType)} and no fallback_scrape_protocol specified for target`);
+}
+
+/** Whether a text response is OpenMetrics (true) or the Prometheus text format (false); protobuf is refused here. */
+export function isOpenMetricsContentType(contentType: string | undefined, fallback?: ScrapeProtocol): boolean {
+  const f = scrapeFormat(contentType, fallback);
+  if (f === 'protobuf') throw new UnsupportedContentTypeError('the protobuf exposition format is not a text format');
+  return f === 'openmetrics';
 }

@@ -13,6 +13,8 @@ export const enum Entry {
   Help = 3,
   Unit = 4,
   Comment = 5,
+  /** A native histogram sample (protobuf format only). */
+  Histogram = 6,
 }
 
 export class ExpositionParseError extends Error {

@@ -154,8 +154,10 @@ export class Block implements PostingsIndex {
     const iv = this.tombstones.get(s.id);
     const out: ChunkRef[] = [];
     for (let i = 0; i < s.chunks.length; i += 3) {
-      const data = this.readChunk(s.chunks[i + 2]);
-      const c: ChunkRef | null = { data, minT: s.chunks[i], maxT: s.chunks[i + 1], n: (data[0] << 8) | data[1] };
+      const { data, encoding } = this.readChunkWithEncoding(s.chunks[i + 2]);
+      const c: ChunkRef = { data, minT: s.chunks[i], maxT: s.chunks[i + 1], n: (data[0] << 8) | data[1] };
+      // Histogram chunks keep their encoding: a merged block writes them as they are, not as XOR chunks.
+      if (encoding !== CHUNK_ENCODING_XOR) c.encoding = encoding;
       const kept = iv ? chunkWithout(c, iv) : c;
       if (kept) out.push(kept);
     }

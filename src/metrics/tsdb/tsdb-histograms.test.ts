@@ -102,6 +102,23 @@ describe('native histograms in the TSDB', () => {
     expect(await dump(db)).toEqual(after);
   });
 
+  it('keeps histogram chunks as histogram chunks when blocks are merged, and a reset inside a clipped chunk', async () => {
+    const dir = tempDir();
+    let db = await openDb(dir, { minBlockDurationMs: 7200_000 });
+    await ingest(db, 0, 12);
+    await db.close();
+    forget();
+    // A 20 s block range: the replayed head (one chunk per series, the reset at k = 8 inside it) is cut into
+    // blocks, which are then merged into a 60 s block (the merge copies chunks as they are).
+    db = await openDb(dir, { minBlockDurationMs: 20_000 });
+    await db.compactHead();
+    expect(db.blockMetas().some((m) => m.compaction.level > 1)).toBe(true);
+    const counts = (rows: [number, string][]) => rows.map(([t, h]) => [t, /count:([^,]+)/.exec(h)?.[1] ?? h]);
+    const got = await dump(db);
+    const want = expected(12, 20_000);
+    for (const k of Object.keys(want)) expect(counts(got[k]), k).toEqual(counts(want[k]));
+  });
+
   it('refuses out-of-order and conflicting histograms, ignores an identical repeat, counts type="histogram"', async () => {
     const registry = new Registry();
     const db = await openDb(tempDir(), { registry });

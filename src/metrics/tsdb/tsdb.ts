@@ -586,7 +586,7 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
     function* gen(): Generator<SeriesToWrite> {
       for (const s of series) {
         const chunks: ChunkSource[] = [];
-        for (const c of s.chunksIn(mint, maxt - 1)) chunks.push(clipChunk(c, mint, maxt));
+        for (const c of s.chunksIn(mint, maxt - 1)) chunks.push(...clipChunk(c, mint, maxt));
         if (chunks.length > 0) yield { labels: s.labels, chunks };
       }
     }
@@ -601,7 +601,7 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
     function* gen(): Generator<SeriesToWrite> {
       for (const s of series) {
         const chunks: ChunkSource[] = [];
-        for (const c of s.chunksIn(mint, maxt - 1)) chunks.push(clipChunk(c, mint, maxt));
+        for (const c of s.chunksIn(mint, maxt - 1)) chunks.push(...clipChunk(c, mint, maxt));
         yield { labels: s.labels, chunks };
       }
     }
@@ -837,15 +837,16 @@ function segmentSizeOf(dir: string, segment: number): number {
 }
 
 /** The part of a chunk inside [mint, maxt); re-encoded only when it sticks out (chunks are normally aligned). */
-function clipChunk(c: ChunkRef, mint: number, maxt: number): ChunkSource {
-  if (c.minT >= mint && c.maxT < maxt) return { minT: c.minT, maxT: c.maxT, data: c.data, encoding: c.encoding };
-  if (c.encoding !== undefined) return filterHistogramChunk(c, (t) => t >= mint && t < maxt)[0] ?? { minT: mint, maxT: mint, data: c.data.subarray(0, 0) };
+function clipChunk(c: ChunkRef, mint: number, maxt: number): ChunkSource[] {
+  if (c.minT >= mint && c.maxT < maxt) return [{ minT: c.minT, maxT: c.maxT, data: c.data, encoding: c.encoding }];
+  // A histogram chunk's samples in range may re-encode as more than one chunk (a counter reset among them).
+  if (c.encoding !== undefined) return filterHistogramChunk(c, (t) => t >= mint && t < maxt);
   const t = new Float64Array(c.n);
   const v = new Float64Array(c.n);
   const n = decodeXorChunk(c.data, t, v, 0, c.n);
   const app = new XorChunkAppender();
   for (let i = 0; i < n; i++) if (t[i] >= mint && t[i] < maxt) app.append(t[i], v[i]);
-  return { minT: app.minT, maxT: app.maxT, data: app.bytes() };
+  return [{ minT: app.minT, maxT: app.maxT, data: app.bytes() }];
 }
 
 /** Recreate `src`'s directory tree at `dst` with every file hard-linked. */
