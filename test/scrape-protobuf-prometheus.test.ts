@@ -96,7 +96,8 @@ describe.runIf(prometheusAvailable())('protobuf scraping of native histograms: S
     exp = await startNativeHistogramExporter({ slotMs: SLOT_MS, startMs: Date.now() + 3_600_000, resetAt: 5 });
     const yml = `global:\n  scrape_interval: 500ms\n  scrape_timeout: 500ms\nscrape_configs:\n  - job_name: nh\n    static_configs:\n      - targets: ['${new URL(exp.url).host}']\n`;
     dir = tempDir('nh-scrape-');
-    writeFileSync(join(dir, 'prometheus.yml'), yml);
+    // Ours with native histograms on (Prometheus 3's setting; 2.42 has the feature flag and would refuse the key).
+    writeFileSync(join(dir, 'prometheus.yml'), yml.replace('global:\n', 'global:\n  scrape_native_histograms: true\n'));
     [prom] = await Promise.all([startPrometheus(tempDir('prom-nh-scrape-'), yml, undefined, ['--enable-feature=native-histograms']), start('2h')]);
     // Prometheus syncs new targets every 5 s: its first scrape may be that late.
     slot0 = Math.floor(Date.now() / SLOT_MS) * SLOT_MS + 8 * SLOT_MS;
@@ -122,7 +123,7 @@ describe.runIf(prometheusAvailable())('protobuf scraping of native histograms: S
       const r = await query(base, 'nh_up_gauge[30s]', end);
       expect(r[0].values![0][0] * 1000, base).toBeLessThanOrEqual(evalTimes[0] - 8 * SLOT_MS);
     }
-    // Both asked for protobuf first (Prometheus 2.42's fixed header; ours from scrape_protocols' default).
+    // Both asked for protobuf first (Prometheus 2.42's fixed header; ours from scrape_protocols' default with scrape_native_histograms).
     const protoFirst = /^application\/vnd\.google\.protobuf;proto=io\.prometheus\.client\.MetricFamily;encoding=delimited/;
     expect(exp.accepts.every((a) => protoFirst.test(a))).toBe(true);
     expect(await compare('head')).toBeGreaterThan(QUERIES.length * 2);

@@ -54,9 +54,9 @@ export function parsePrometheusConfig(text: string, file: string, opts: PromConf
   return finalize(raw, file, opts);
 }
 
-/** Native histograms are scraped unless `scrape_native_histograms: false`; then the text formats come first. */
+/** As Prometheus: the text formats, or protobuf first when native histograms are scraped (`scrape_native_histograms: true`). */
 function defaultProtocols(nativeHistograms: boolean | undefined): ScrapeProtocol[] {
-  return nativeHistograms === false ? DEFAULT_SCRAPE_PROTOCOLS : DEFAULT_PROTO_FIRST_SCRAPE_PROTOCOLS;
+  return nativeHistograms === true ? DEFAULT_PROTO_FIRST_SCRAPE_PROTOCOLS : DEFAULT_SCRAPE_PROTOCOLS;
 }
 
 /** Apply the cross-section defaults and resolve paths; also loads `scrape_config_files`. */
@@ -99,6 +99,7 @@ export function finalize(raw: RawConfig, file: string, opts: PromConfigLoadOptio
       ...s,
       scrape_interval: si,
       scrape_timeout: st,
+      scrape_native_histograms: s.scrape_native_histograms ?? g.scrape_native_histograms ?? false,
       scrape_protocols: s.scrape_protocols ?? g.scrape_protocols ?? defaultProtocols(s.scrape_native_histograms ?? g.scrape_native_histograms),
       body_size_limit: s.body_size_limit ?? g.body_size_limit ?? 0,
       sample_limit: s.sample_limit ?? g.sample_limit ?? 0,

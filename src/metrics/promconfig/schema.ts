@@ -11,7 +11,7 @@ import { relabelConfigSchema } from './relabel-config.js';
 export const SCRAPE_PROTOCOLS = ['PrometheusProto', 'OpenMetricsText0.0.1', 'OpenMetricsText1.0.0', 'PrometheusText0.0.4', 'PrometheusText1.0.0'] as const;
 export type ScrapeProtocol = (typeof SCRAPE_PROTOCOLS)[number];
 export const DEFAULT_SCRAPE_PROTOCOLS: ScrapeProtocol[] = ['OpenMetricsText1.0.0', 'OpenMetricsText0.0.1', 'PrometheusText1.0.0', 'PrometheusText0.0.4'];
-/** The default while native histograms are scraped (`scrape_native_histograms`, on unless set false): protobuf first. */
+/** The default while native histograms are scraped (`scrape_native_histograms: true`; off by default, as in Prometheus): protobuf first. */
 export const DEFAULT_PROTO_FIRST_SCRAPE_PROTOCOLS: ScrapeProtocol[] = ['PrometheusProto', ...DEFAULT_SCRAPE_PROTOCOLS];
 
 const scrapeProtocols = z.array(z.enum(SCRAPE_PROTOCOLS)).superRefine((a, ctx) => {

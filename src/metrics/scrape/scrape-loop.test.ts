@@ -94,7 +94,9 @@ describe('scrape loop', () => {
       { __name__: 'a_total', instance: expect.any(String), job: 'j', x: '2', zone: 'z1' },
     ]);
     expect(storage.metadata.get('a_total')).toEqual({ type: 'counter', help: 'Things.', unit: '' });
-    expect(fx.lastHeaders!.accept).toContain('application/openmetrics-text;version=1.0.0');
+    // Prometheus's default: the text formats, OpenMetrics first, no protobuf (native histograms are off by default).
+    expect(fx.lastHeaders!.accept).toMatch(/^application\/openmetrics-text;version=1\.0\.0;escaping=underscores;q=0\.6,/);
+    expect(fx.lastHeaders!.accept).not.toContain('protobuf');
     expect(fx.lastHeaders!['x-prometheus-scrape-timeout-seconds']).toBe('10');
     fx.body = 'a_total{x="2"} 7\n';
     await new Promise((res) => setTimeout(res, 5));
@@ -201,7 +203,7 @@ describe('scrape loop', () => {
 
   it('scrapes the protobuf format: native histograms, classic series, exemplars, bucket limits', async () => {
     const fx: Fixture = { contentType: PROTOBUF_CONTENT_TYPE, body: encodeFamilies(familiesAt(5), 1_000_000) };
-    const { loop, storage } = await setup('  scrape_classic_histograms: true\n  static_configs: []\n', fx);
+    const { loop, storage } = await setup('  scrape_native_histograms: true\n  scrape_classic_histograms: true\n  static_configs: []\n', fx);
     const r = await loop.scrapeAndReport();
     expect(r.error).toBe('');
     expect(fx.lastHeaders!.accept).toMatch(/^application\/vnd\.google\.protobuf;proto=io\.prometheus\.client\.MetricFamily;encoding=delimited;q=0\.6,/);
@@ -221,7 +223,7 @@ describe('scrape loop', () => {
 
   it('lowers the schema to fit native_histogram_bucket_limit and min_bucket_factor, fails the scrape when it cannot', async () => {
     const fx: Fixture = { contentType: PROTOBUF_CONTENT_TYPE, body: encodeFamilies(familiesAt(5), 1_000_000) };
-    const { loop, storage } = await setup('  native_histogram_bucket_limit: 3\n  static_configs: []\n', fx);
+    const { loop, storage } = await setup('  scrape_native_histograms: true\n  native_histogram_bucket_limit: 3\n  static_configs: []\n', fx);
     expect((await loop.scrapeAndReport()).error).toBe('');
     const ih = storage.histograms.find((x) => x.series.includes('nh_request_duration_seconds'))!.h;
     // Schema 1 buckets -1, 0, 3, 5 (+1 negative) → schema 0: 0, 2, 3 → schema -1: 0, 1, 2 (each 3 + 1 > 3)
@@ -229,12 +231,12 @@ describe('scrape loop', () => {
     expect(ih.schema).toBe(-2);
     expect([ih.count, ih.pos.reduce((a, v) => a + v, 0), ih.neg]).toEqual([43, 31, [5]]);
     const fx2: Fixture = { contentType: PROTOBUF_CONTENT_TYPE, body: encodeFamilies(familiesAt(5), 1_000_000) };
-    const two = await setup('  native_histogram_min_bucket_factor: 1.5\n  static_configs: []\n', fx2);
+    const two = await setup('  scrape_native_histograms: true\n  native_histogram_min_bucket_factor: 1.5\n  static_configs: []\n', fx2);
     expect((await two.loop.scrapeAndReport()).error).toBe('');
     // factor 1.5 → schema floor(-log2(log2 1.5)) = 0.
     expect(two.storage.histograms.find((x) => x.series.includes('nh_request_duration_seconds'))!.h.schema).toBe(0);
     const fx3: Fixture = { contentType: PROTOBUF_CONTENT_TYPE, body: encodeFamilies(familiesAt(5), 1_000_000) };
-    const three = await setup('  native_histogram_bucket_limit: 1\n  static_configs: []\n', fx3);
+    const three = await setup('  scrape_native_histograms: true\n  native_histogram_bucket_limit: 1\n  static_configs: []\n', fx3);
     expect((await three.loop.scrapeAndReport()).error).toBe('histogram bucket limit exceeded');
     expect(three.storage.histograms.length).toBe(0);
     expect((await three.registry.getSingleMetric('prometheus_target_scrapes_exceeded_native_histogram_bucket_limit_total')!.get()).values[0].value).toBe(1);

@@ -231,7 +231,7 @@ export class ScrapeLoop {
     const om = format === 'openmetrics';
     const proto = format === 'protobuf';
     const p = proto
-      ? new ProtobufParser(body, { classicHistograms: cfg.scrape_classic_histograms === true || cfg.always_scrape_classic_histograms === true, nativeHistograms: cfg.scrape_native_histograms !== false })
+      ? new ProtobufParser(body, { classicHistograms: cfg.scrape_classic_histograms === true || cfg.always_scrape_classic_histograms === true, nativeHistograms: cfg.scrape_native_histograms === true })
       : new ExpositionParser(body.toString('utf8'), om);
     const bucketLimit = cfg.native_histogram_bucket_limit ?? 0;
     const iter = this.iter;
