@@ -37,7 +37,10 @@ export interface AgentOptions {
   discovery?: Omit<DiscoveryManagerOptions, 'logger'>;
   /** Readers pause while the clients hold more than this many unacknowledged bytes (default 16 MiB or 8 batches). */
   maxBacklogBytes?: number;
-  /** Minimum time between two writes of the positions file (default 100 ms; written after acknowledged batches). */
+  /**
+   * Minimum time between two writes of the positions file once the clients are idle (default 100 ms); while they
+   * are busy, `positions.sync_period` applies.
+   */
   positionsWriteIntervalMs?: number;
   /** The promtail.yaml the config came from (named in errors). */
   configFile?: string;
@@ -77,9 +80,11 @@ export class Agent {
       ignoreInvalidYaml: cfg.positions.ignore_invalid_yaml,
       readonly: cfg.positions.readonly,
       minWriteIntervalMs: opts.positionsWriteIntervalMs ?? 100,
+      syncPeriodMs: cfg.positions.sync_period,
+      busy: () => this.clients.some((c) => !c.idle),
       onError: (err) => opts.logger.error({ err }, 'error writing positions file'),
     });
-    this.clients = cfg.clients.map((c) => new LokiClient(c, this.metrics, opts.logger.child({ client: c.url }), () => this.positions.flushIfDue()));
+    this.clients = cfg.clients.map((c) => new LokiClient(c, this.metrics, opts.logger.child({ client: c.url }), () => this.positions.schedule()));
     const maxBatch = Math.max(0, ...cfg.clients.map((c) => c.batchsize));
     this.maxBacklog = opts.maxBacklogBytes ?? Math.max(16 * 1024 * 1024, 8 * maxBatch);
     for (const sc of cfg.scrape_configs) {

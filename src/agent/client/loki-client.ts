@@ -50,7 +50,7 @@ export class LokiClient {
     private readonly metrics: AgentMetrics,
     private readonly logger: Logger,
     /** Called after a batch's entries were released (acknowledged or given up), before the next batch is sent. */
-    private readonly onSettled?: () => Promise<void>,
+    private readonly onSettled?: () => void,
   ) {
     this.host = new URL(cfg.url).host;
     this.pool = new BufferPool(Math.max(4 * 1024 * 1024, 2 * cfg.batchsize));
@@ -76,6 +76,11 @@ export class LokiClient {
   /** Bytes of lines accepted but not yet acknowledged. */
   get backlogBytes(): number {
     return this.backlog;
+  }
+
+  /** Nothing batched and nothing queued behind the batch in flight (if any). */
+  get idle(): boolean {
+    return this.open.size === 0 && this.queue.length === 0;
   }
 
   /** Take an entry (the caller already holds a ticket reference for this client). */
@@ -161,7 +166,7 @@ export class LokiClient {
       const b = this.queue.shift()!;
       await this.sendWithRetries(b);
       this.backlog -= b.bytes;
-      if (this.onSettled) await this.onSettled();
+      this.onSettled?.();
     }
   }
 
