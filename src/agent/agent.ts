@@ -35,7 +35,7 @@ export interface AgentOptions {
   logger: Logger;
   hostname?: string;
   discovery?: Omit<DiscoveryManagerOptions, 'logger'>;
-  /** Readers pause while the clients hold more than this many unacknowledged bytes (default 16 MiB or 8 batches). */
+  /** Readers pause while the clients hold more than this many unacknowledged bytes (default 4 MiB or 4 batches: one in flight, one being filled, two queued). */
   maxBacklogBytes?: number;
   /**
    * Minimum time between two writes of the positions file once the clients are idle (default 100 ms); while they
@@ -86,7 +86,7 @@ export class Agent {
     });
     this.clients = cfg.clients.map((c) => new LokiClient(c, this.metrics, opts.logger.child({ client: c.url }), () => this.positions.schedule()));
     const maxBatch = Math.max(0, ...cfg.clients.map((c) => c.batchsize));
-    this.maxBacklog = opts.maxBacklogBytes ?? Math.max(16 * 1024 * 1024, 8 * maxBatch);
+    this.maxBacklog = opts.maxBacklogBytes ?? Math.max(4 * 1024 * 1024, 4 * maxBatch);
     for (const sc of cfg.scrape_configs) {
       for (const k of UNSUPPORTED_SCRAPE) if (sc[k] !== undefined) opts.logger.warn({ job: sc.job_name, section: k }, 'scrape config section not supported by Sightline; it yields nothing');
       let stages;
