@@ -1,5 +1,4 @@
 import { hostname } from 'node:os';
-import { setFlagsFromString } from 'node:v8';
 import { createHttpServer, listen, type Component, type ComponentContext } from '../server/index.js';
 import { Agent } from './agent.js';
 import { loadPromtailHelmValues } from './config/helm-values.js';
@@ -13,9 +12,8 @@ import { clientSchema, type PromtailConfig } from './config/promtail-schema.js';
  * `/targets`, `/service-discovery`). In the single process a config without clients ships into the Loki role started
  * before it.
  */
-export async function startAgent(ctx: ComponentContext, opts: { ownProcess?: boolean } = {}): Promise<Component> {
+export async function startAgent(ctx: ComponentContext): Promise<Component> {
   const section = ctx.config.agent;
-  if (opts.ownProcess) limitYoungGeneration();
   const logger = ctx.logger.child({ component: 'agent' });
   const configFile = section.promtail_config_file ?? section.promtail_helm_values_file;
   if (configFile === undefined) {
@@ -56,17 +54,4 @@ export async function startAgent(ctx: ComponentContext, opts: { ownProcess?: boo
       await app?.close();
     },
   };
-}
-
-/**
- * In its own process (`--target agent`, a DaemonSet on every node) the agent keeps V8's young generation at its
- * initial size (`--semi-space-growth-factor=1`, which V8 reads whenever it would grow the new space, so setting it
- * at run time works where `--max-semi-space-size` is read only at start-up): the default lets it grow to 2 × 16 MiB
- * under allocation, resident memory a node agent should not hold. The agent allocates little per line (lines stay
- * bytes), so the extra scavenges cost little CPU (docs/agent.md, Figures). The single process, whose other roles
- * allocate far more, keeps V8's default.
- */
-function limitYoungGeneration(): void {
-  if (process.execArgv.some((a) => a.startsWith('--semi-space-growth-factor') || a.startsWith('--max-semi-space-size'))) return;
-  setFlagsFromString('--semi-space-growth-factor=1');
 }
