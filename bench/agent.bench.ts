@@ -11,10 +11,11 @@
  *    The same run once more with a pipeline that makes every line a string entry (`path: entries`), for comparison;
  *  - latency from a write to the line being queryable in Loki (batchwait 1s, Promtail's default);
  *  - resident memory of an agent tailing 1000 files.
- * AGENT_BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") is passed to the agent's node (profiling).
+ * AGENT_BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") is passed to the agent's node (profiling);
+ * AGENT_BENCH_STDOUT names a file that receives the agent's stdout (e.g. with "--trace-gc").
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { tempDir } from '../test/helpers/process.js';
@@ -66,8 +67,9 @@ interface Proc {
   stop(): Promise<void>;
 }
 
-async function startSightline(args: string[], nodeArgs: string[] = []): Promise<Proc> {
-  const child = spawn(process.execPath, [...nodeArgs, ...sightlineEntry(), ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+async function startSightline(args: string[], nodeArgs: string[] = [], stdoutFile?: string): Promise<Proc> {
+  const out = stdoutFile ? openSync(stdoutFile, 'a') : 'ignore';
+  const child = spawn(process.execPath, [...nodeArgs, ...sightlineEntry(), ...args], { stdio: ['ignore', out, 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<void>((r) => child.on('exit', () => r()));
@@ -121,7 +123,7 @@ scrape_configs:
     static_configs: [{labels: {job: bench, __path__: "${glob}"}}]
 `,
   );
-  return startSightline(['--target', 'agent', '--promtail.config', file, '--data-dir', join(dir, 'agent-data')], AGENT_NODE_ARGS);
+  return startSightline(['--target', 'agent', '--promtail.config', file, '--data-dir', join(dir, 'agent-data')], AGENT_NODE_ARGS, process.env.AGENT_BENCH_STDOUT);
 }
 
 /**

@@ -35,9 +35,12 @@ export interface AgentOptions {
   logger: Logger;
   hostname?: string;
   discovery?: Omit<DiscoveryManagerOptions, 'logger'>;
-  /** Readers pause while the clients hold more than this many unacknowledged bytes (default 16 MiB or 8 batches). */
+  /** Readers pause while the clients hold more than this many unacknowledged bytes (default 4 MiB or 4 batches: one in flight, one being filled, two queued). */
   maxBacklogBytes?: number;
-  /** Minimum time between two writes of the positions file (default 100 ms; written after acknowledged batches). */
+  /**
+   * Minimum time between two writes of the positions file once the clients are idle (default 100 ms); while they
+   * are busy, `positions.sync_period` applies.
+   */
   positionsWriteIntervalMs?: number;
   /** The promtail.yaml the config came from (named in errors). */
   configFile?: string;
@@ -77,11 +80,13 @@ export class Agent {
       ignoreInvalidYaml: cfg.positions.ignore_invalid_yaml,
       readonly: cfg.positions.readonly,
       minWriteIntervalMs: opts.positionsWriteIntervalMs ?? 100,
+      syncPeriodMs: cfg.positions.sync_period,
+      busy: () => this.clients.some((c) => !c.idle),
       onError: (err) => opts.logger.error({ err }, 'error writing positions file'),
     });
-    this.clients = cfg.clients.map((c) => new LokiClient(c, this.metrics, opts.logger.child({ client: c.url }), () => this.positions.flushIfDue()));
+    this.clients = cfg.clients.map((c) => new LokiClient(c, this.metrics, opts.logger.child({ client: c.url }), () => this.positions.schedule()));
     const maxBatch = Math.max(0, ...cfg.clients.map((c) => c.batchsize));
-    this.maxBacklog = opts.maxBacklogBytes ?? Math.max(16 * 1024 * 1024, 8 * maxBatch);
+    this.maxBacklog = opts.maxBacklogBytes ?? Math.max(4 * 1024 * 1024, 4 * maxBatch);
     for (const sc of cfg.scrape_configs) {
       for (const k of UNSUPPORTED_SCRAPE) if (sc[k] !== undefined) opts.logger.warn({ job: sc.job_name, section: k }, 'scrape config section not supported by Sightline; it yields nothing');
       let stages;

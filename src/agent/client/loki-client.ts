@@ -5,7 +5,7 @@ import type { AgentMetrics } from '../agent-metrics.js';
 import type { PromtailClientConfig } from '../config/promtail-schema.js';
 import type { LogEntry, RawEntry, Ticket } from '../entry.js';
 import { BufferPool } from './buffer-pool.js';
-import { StreamBuffer, encodeStreams, labelsString } from './push-encoder.js';
+import { BatchBuffer, labelsString } from './push-encoder.js';
 
 /** Promtail's reserved label: the tenant stage sets it, the client sends the entry as that tenant. */
 export const TENANT_LABEL = '__tenant_id__';
@@ -14,7 +14,8 @@ const USER_AGENT = 'promtail/sightline';
 
 interface Batch {
   tenant: string;
-  streams: Map<string, StreamBuffer>;
+  /** The entries, encoded. */
+  buf: BatchBuffer;
   /** The entries' tickets, run-length: `tickets[i]` is held `counts[i]` times. */
   tickets: Ticket[];
   counts: number[];
@@ -42,18 +43,23 @@ export class LokiClient {
   private readonly host: string;
   private readonly headers: Record<string, string>;
   private readonly externalLabels: Record<string, string>;
-  /** Batch buffers for reuse: about two batches' worth. */
+  /** Batch buffers for reuse: the stream buffers of the batches a client holds, and one encoded request. */
   private readonly pool: BufferPool;
+  /** Encoded size of the last batch: the next batch's buffer starts that large. */
+  private lastBatchBytes = 64 * 1024;
 
   constructor(
     private readonly cfg: PromtailClientConfig,
     private readonly metrics: AgentMetrics,
     private readonly logger: Logger,
     /** Called after a batch's entries were released (acknowledged or given up), before the next batch is sent. */
-    private readonly onSettled?: () => Promise<void>,
+    private readonly onSettled?: () => void,
   ) {
     this.host = new URL(cfg.url).host;
-    this.pool = new BufferPool(Math.max(4 * 1024 * 1024, 2 * cfg.batchsize));
+    // Enough for the buffers of the batches the agent's backlog allows (four, and what readers add beyond it) plus
+    // the encoded request, so batches do not allocate (external memory that the garbage collector reclaims only by
+    // full collections).
+    this.pool = new BufferPool(Math.max(4 * 1024 * 1024, 10 * cfg.batchsize));
     this.externalLabels = cfg.external_labels;
     this.headers = { 'content-type': 'application/x-protobuf', 'user-agent': USER_AGENT, ...cfg.headers };
     const ba = cfg.basic_auth;
@@ -78,6 +84,11 @@ export class LokiClient {
     return this.backlog;
   }
 
+  /** Nothing batched and nothing queued behind the batch in flight (if any). */
+  get idle(): boolean {
+    return this.open.size === 0 && this.queue.length === 0;
+  }
+
   /** Take an entry (the caller already holds a ticket reference for this client). */
   handle(e: LogEntry): void {
     this.streamFor(e.labels, e.line.length, e.ticket).append(e);
@@ -92,7 +103,7 @@ export class LokiClient {
    * The stream of the open batch (of the labels' tenant) that takes an entry of `size` bytes with this ticket: a
    * full batch is queued first. Entries are encoded at once: a batch keeps bytes and tickets, not entries.
    */
-  private streamFor(labels: Record<string, string>, size: number, tk: Ticket | undefined): StreamBuffer {
+  private streamFor(labels: Record<string, string>, size: number, tk: Ticket | undefined): BatchBuffer {
     let key = this.keyCache.get(labels);
     let tenant = this.cfg.tenant_id;
     const t = labels[TENANT_LABEL];
@@ -109,15 +120,11 @@ export class LokiClient {
       b = undefined;
     }
     if (!b) {
-      b = { tenant, streams: new Map(), tickets: [], counts: [], bytes: 0, entries: 0, createdAt: Date.now() };
+      b = { tenant, buf: new BatchBuffer(this.pool, this.lastBatchBytes + (this.lastBatchBytes >> 3)), tickets: [], counts: [], bytes: 0, entries: 0, createdAt: Date.now() };
       this.open.set(tenant, b);
       this.arm();
     }
-    let s = b.streams.get(key);
-    if (!s) {
-      s = new StreamBuffer(key, this.pool);
-      b.streams.set(key, s);
-    }
+    b.buf.stream(key);
     if (tk) {
       const last = b.tickets.length - 1;
       if (last >= 0 && b.tickets[last] === tk) b.counts[last]++;
@@ -129,7 +136,7 @@ export class LokiClient {
     b.bytes += size;
     b.entries++;
     this.backlog += size;
-    return s;
+    return b.buf;
   }
 
   private arm(): void {
@@ -161,17 +168,16 @@ export class LokiClient {
       const b = this.queue.shift()!;
       await this.sendWithRetries(b);
       this.backlog -= b.bytes;
-      if (this.onSettled) await this.onSettled();
+      this.onSettled?.();
     }
   }
 
   private async sendWithRetries(b: Batch): Promise<void> {
-    const streams = [...b.streams.values()];
-    const raw = encodeStreams(streams, this.pool);
-    // From here the batch is one compressed body: the stream buffers and the uncompressed request go back to
-    // the pool (a batch is never held twice while it waits for Loki).
-    for (const s of streams) s.recycle();
-    b.streams.clear();
+    const raw = b.buf.encode();
+    this.lastBatchBytes = b.buf.bytes;
+    // From here the batch is one compressed body: its buffer and the uncompressed request go back to the pool (a
+    // batch is never held twice while it waits for Loki).
+    b.buf.recycle();
     const body = compressSync(raw);
     this.pool.release(Buffer.from(raw.buffer, raw.byteOffset, raw.buffer.byteLength - raw.byteOffset));
     this.metrics.encodedBytes.inc({ host: this.host }, body.length);

@@ -1,7 +1,8 @@
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 import type { LogEntry } from '../entry.js';
-import { encodePushRequest, labelsString } from './push-encoder.js';
+import { BufferPool } from './buffer-pool.js';
+import { BatchBuffer, encodePushRequest, labelsString } from './push-encoder.js';
 
 const root = protobuf.parse(`
 syntax = "proto3";
@@ -29,5 +30,26 @@ describe('encodePushRequest', () => {
     expect(msg.streams[0].entries[1].structuredMetadata).toEqual([{ name: 'trace_id', value: 'abc' }]);
     expect(msg.streams[1].labels).toBe('{a="1", z="q\\"x"}');
     expect(msg.streams[1].entries[0]).toEqual({ timestamp: { seconds: 0, nanos: 0 }, line: '', structuredMetadata: [] });
+  });
+
+  it('groups interleaved entries by stream, in arrival order within each, across buffer growth', () => {
+    const pool = new BufferPool(1 << 20);
+    const b = new BatchBuffer(pool, 64);
+    const expected = new Map<string, string[]>();
+    for (let i = 0; i < 500; i++) {
+      const labels = `{s="${[0, 0, 1, 2, 1][i % 5]}"}`;
+      const line = `line ${i} ${'x'.repeat(i % 37)}`;
+      b.stream(labels);
+      if (i % 2 === 0) b.append(entry(line, 1_700_000_000_000 + i, i));
+      else {
+        const src = Buffer.from(`##${line}##`);
+        b.appendBytes(1_700_000_000_000 + i, i, src, 2, src.length - 2);
+      }
+      expected.set(labels, [...(expected.get(labels) ?? []), line]);
+    }
+    const msg = PushRequest.toObject(PushRequest.decode(b.encode()), { longs: Number }) as { streams: Array<{ labels: string; entries: Array<{ line: string; timestamp: { seconds: number; nanos: number } }> }> };
+    expect(msg.streams.map((s) => s.labels)).toEqual(['{s="0"}', '{s="1"}', '{s="2"}']);
+    for (const s of msg.streams) expect(s.entries.map((e) => e.line)).toEqual(expected.get(s.labels));
+    expect(msg.streams[2].entries[0].timestamp).toEqual({ seconds: 1_700_000_000, nanos: 3_000_003 });
   });
 });

@@ -17,28 +17,76 @@ function strAt(buf: Buffer, p: number, field: number, s: string, len: number): n
 }
 
 /**
- * One stream of a batch encoded as entries arrive: the `entries` fields of a `StreamAdapter` written into a growing
- * buffer, so a batch holds bytes rather than one object per line until it is acknowledged.
+ * A batch encoded as entries arrive: each entry's `EntryAdapter` (tag, length, timestamp, line, structured metadata)
+ * is appended to one buffer in arrival order, and the buffer's runs of consecutive entries of one stream are
+ * recorded. `encode` then writes the `PushRequest` with each stream's runs copied behind its labels. A batch holds
+ * bytes rather than one object per line, in one buffer of a single size class (reused through the pool: batches
+ * of many streams do not grow a buffer per stream).
  */
-export class StreamBuffer {
+export class BatchBuffer {
   private buf: Buffer;
-  length = 0;
+  private length = 0;
+  /** Streams in order of first entry: label strings, encoded entry bytes, first and last run. */
+  private readonly labels: string[] = [];
+  private readonly index = new Map<string, number>();
+  private readonly streamBytes: number[] = [];
+  private readonly firstRun: number[] = [];
+  private readonly lastRun: number[] = [];
+  /** Runs: stream, byte range in `buf`, the stream's next run (-1: none). */
+  private readonly runStream: number[] = [];
+  private readonly runStart: number[] = [];
+  private readonly runEnd: number[] = [];
+  private readonly runNext: number[] = [];
+  private current = -1;
 
   constructor(
-    readonly labels: string,
     private readonly pool?: BufferPool,
+    size = 4096,
   ) {
-    this.buf = pool ? pool.acquire(4096) : Buffer.allocUnsafe(4096);
+    this.buf = pool ? pool.acquire(size) : Buffer.allocUnsafe(size);
   }
 
-  /** Give the buffer back to the pool: the stream is encoded and no longer used. */
+  /** Entry bytes appended so far. */
+  get bytes(): number {
+    return this.length;
+  }
+
+  get streamCount(): number {
+    return this.labels.length;
+  }
+
+  /** Give the buffer back to the pool: the batch is encoded and no longer used. */
   recycle(): void {
     this.pool?.release(this.buf);
     this.buf = EMPTY;
     this.length = 0;
   }
 
-  /** Append one entry; returns the line's UTF-8 length. */
+  /** Entries appended next belong to the stream with this label string (`{a="b"}`). */
+  stream(labels: string): void {
+    let i = this.index.get(labels);
+    if (i === undefined) {
+      i = this.labels.length;
+      this.labels.push(labels);
+      this.index.set(labels, i);
+      this.streamBytes.push(0);
+      this.firstRun.push(-1);
+      this.lastRun.push(-1);
+    }
+    if (this.current >= 0 && this.runStream[this.current] === i) return;
+    if (this.current >= 0) this.runEnd[this.current] = this.length;
+    const r = this.runStream.length;
+    this.runStream.push(i);
+    this.runStart.push(this.length);
+    this.runEnd.push(this.length);
+    this.runNext.push(-1);
+    if (this.lastRun[i] >= 0) this.runNext[this.lastRun[i]] = r;
+    else this.firstRun[i] = r;
+    this.lastRun[i] = r;
+    this.current = r;
+  }
+
+  /** Append one entry of the current stream; returns the line's UTF-8 length. */
   append(e: LogEntry): number {
     const ll = Buffer.byteLength(e.line);
     const el = entryLen(e, ll);
@@ -55,11 +103,11 @@ export class StreamBuffer {
         p = strAt(buf, p, 2, v, vl);
       }
     }
-    this.length = p;
+    this.advance(p);
     return ll;
   }
 
-  /** Append one entry whose line is the UTF-8 bytes `src[start..end)` (copied: no string is made). */
+  /** Append one entry of the current stream whose line is the UTF-8 bytes `src[start..end)` (copied). */
   appendBytes(tsMs: number, tsNs: number, src: Buffer, start: number, end: number): void {
     const ll = end - start;
     const sec = Math.floor(tsMs / 1000);
@@ -71,7 +119,12 @@ export class StreamBuffer {
     // Log lines are short: a loop beats Buffer#copy's per-call cost.
     if (ll <= 512) for (let i = 0; i < ll; i++) dst[p + i] = src[start + i];
     else src.copy(dst, p, start, end);
-    this.length = p + ll;
+    this.advance(p + ll);
+  }
+
+  private advance(p: number): void {
+    this.streamBytes[this.runStream[this.current]] += p - this.length;
+    this.length = p;
   }
 
   /**
@@ -107,45 +160,45 @@ export class StreamBuffer {
     return putUvarint(buf, p, ll);
   }
 
-  /** The encoded entries. */
-  bytes(): Buffer {
-    return this.buf.subarray(0, this.length);
+  /**
+   * Loki's `logproto.PushRequest` (what Promtail sends, before snappy), in a buffer from the pool (give it back
+   * once compressed):
+   *
+   *   PushRequest   { repeated StreamAdapter streams = 1; }
+   *   StreamAdapter { string labels = 1; repeated EntryAdapter entries = 2; }
+   *   EntryAdapter  { Timestamp timestamp = 1; string line = 2; repeated LabelPairAdapter structuredMetadata = 3; }
+   *   Timestamp     { int64 seconds = 1; int32 nanos = 2; }
+   */
+  encode(): Buffer {
+    if (this.current >= 0) this.runEnd[this.current] = this.length;
+    const n = this.labels.length;
+    const labelLens = this.labels.map((l) => Buffer.byteLength(l));
+    let total = 0;
+    const streamLens = new Array<number>(n);
+    for (let i = 0; i < n; i++) {
+      streamLens[i] = 1 + uvarintSize(labelLens[i]) + labelLens[i] + this.streamBytes[i];
+      total += 1 + uvarintSize(streamLens[i]) + streamLens[i];
+    }
+    const out = this.pool ? this.pool.acquire(total) : Buffer.allocUnsafe(total);
+    let p = 0;
+    for (let i = 0; i < n; i++) {
+      out[p++] = 0x0a;
+      p = putUvarint(out, p, streamLens[i]);
+      p = strAt(out, p, 1, this.labels[i], labelLens[i]);
+      for (let r = this.firstRun[i]; r >= 0; r = this.runNext[r]) p += this.buf.copy(out, p, this.runStart[r], this.runEnd[r]);
+    }
+    return out.subarray(0, p);
   }
-}
-
-/**
- * Loki's `logproto.PushRequest` (what Promtail sends, before snappy) from streams whose entries are already encoded:
- *
- *   PushRequest   { repeated StreamAdapter streams = 1; }
- *   StreamAdapter { string labels = 1; repeated EntryAdapter entries = 2; }
- *   EntryAdapter  { Timestamp timestamp = 1; string line = 2; repeated LabelPairAdapter structuredMetadata = 3; }
- *   Timestamp     { int64 seconds = 1; int32 nanos = 2; }
- */
-export function encodeStreams(streams: readonly StreamBuffer[], pool?: BufferPool): Buffer {
-  let total = 0;
-  const labelLens = streams.map((s) => Buffer.byteLength(s.labels));
-  const streamLens = streams.map((s, i) => 1 + uvarintSize(labelLens[i]) + labelLens[i] + s.length);
-  for (const sl of streamLens) total += 1 + uvarintSize(sl) + sl;
-  const buf = pool ? pool.acquire(total).subarray(0, total) : Buffer.allocUnsafe(total);
-  let p = 0;
-  for (let i = 0; i < streams.length; i++) {
-    buf[p++] = 0x0a;
-    p = putUvarint(buf, p, streamLens[i]);
-    p = strAt(buf, p, 1, streams[i].labels, labelLens[i]);
-    p += streams[i].bytes().copy(buf, p);
-  }
-  return buf;
 }
 
 /** A whole PushRequest from entries (tests, and callers that have every entry at hand). */
 export function encodePushRequest(streams: readonly BatchStream[]): Buffer {
-  return encodeStreams(
-    streams.map((s) => {
-      const b = new StreamBuffer(s.labels);
-      for (const e of s.entries) b.append(e);
-      return b;
-    }),
-  );
+  const b = new BatchBuffer();
+  for (const s of streams) {
+    b.stream(s.labels);
+    for (const e of s.entries) b.append(e);
+  }
+  return b.encode();
 }
 
 function tsLen(sec: number, nanos: number): number {

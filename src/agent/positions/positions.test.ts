@@ -41,4 +41,34 @@ describe('Positions', () => {
     expect(readFileSync(file, 'utf8')).toBe('positions:\n  /var/log/a.log: "5"\n  journal-systemd: s=8ab;i=3f3;b=1c;m=a;t=60;x=78\n');
     expect(new Positions({ filename: file, ignoreInvalidYaml: false }).getCursor('journal-systemd')).toBe('s=8ab;i=3f3;b=1c;m=a;t=60;x=78');
   });
+
+  it('while the clients are busy writes once per sync_period; once they are idle, within the short interval', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'pos-'));
+    const file = join(d, 'positions.yaml');
+    let busy = true;
+    const p = new Positions({ filename: file, ignoreInvalidYaml: false, minWriteIntervalMs: 10, syncPeriodMs: 60_000, busy: () => busy });
+    const written = () => {
+      try {
+        return readFileSync(file, 'utf8');
+      } catch {
+        return '';
+      }
+    };
+    p.put('/a.log', 1);
+    await new Promise((r) => setTimeout(r, 50));
+    p.put('/a.log', 2);
+    await new Promise((r) => setTimeout(r, 300));
+    // Busy since the start (last write at 0): the sync period has passed once, so the first change is written...
+    expect(written()).toContain('/a.log: "');
+    const first = written();
+    p.put('/a.log', 3);
+    await new Promise((r) => setTimeout(r, 300));
+    // ...but the next one waits for the sync period while busy.
+    expect(written()).toBe(first);
+    busy = false;
+    p.schedule();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(written()).toContain('/a.log: "3"');
+    await p.close();
+  });
 });

@@ -15,6 +15,13 @@ export interface PositionsOptions {
   readonly?: boolean;
   /** Wait at least this long between two writes (the writes are coalesced). */
   minWriteIntervalMs?: number;
+  /**
+   * Promtail's `positions.sync_period`: while `busy()` (entries are still on their way to the clients), write at
+   * most this often; once the clients are idle, write within `minWriteIntervalMs`. Without `busy`, every change is
+   * written within `minWriteIntervalMs`.
+   */
+  syncPeriodMs?: number;
+  busy?: () => boolean;
   onError?: (err: Error) => void;
 }
 
@@ -35,6 +42,8 @@ export class Positions {
   private dirty = false;
   private writing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** When the pending timer fires. */
+  private timerDue = 0;
   private lastWrite = 0;
   private closed = false;
 
@@ -127,12 +136,33 @@ export class Positions {
 
   private markDirty(): void {
     this.dirty = true;
-    if (this.timer || this.closed || this.opts.readonly) return;
-    const wait = Math.max(0, this.lastWrite + (this.opts.minWriteIntervalMs ?? 0) - Date.now());
+    this.schedule();
+  }
+
+  /**
+   * Schedule the next write of a change: `sync_period` after the last write while the clients are busy, within
+   * `minWriteIntervalMs` once they are idle. The clients call this after each settled batch, so the change that
+   * leaves them idle is written promptly (a `kill -9` between batches then resends nothing), while a steady stream
+   * of batches costs one write per `sync_period` instead of one per batch.
+   */
+  schedule(): void {
+    if (!this.dirty || this.closed || this.opts.readonly) return;
+    const busy = this.opts.busy?.() ?? false;
+    const due = this.lastWrite + (busy ? (this.opts.syncPeriodMs ?? 0) : (this.opts.minWriteIntervalMs ?? 0));
+    if (this.timer) {
+      if (this.timerDue <= due) return;
+      clearTimeout(this.timer);
+    }
+    this.timerDue = due;
     this.timer = setTimeout(() => {
       this.timer = undefined;
+      // Busy again since scheduled: the sync period applies.
+      if ((this.opts.busy?.() ?? false) && Date.now() < this.lastWrite + (this.opts.syncPeriodMs ?? 0)) {
+        this.schedule();
+        return;
+      }
       void this.flush();
-    }, wait);
+    }, Math.max(0, due - Date.now()));
   }
 
   /** Write the file now if anything changed (waits for a write in progress first). Off the event loop. */
@@ -150,21 +180,6 @@ export class Positions {
         this.writing = undefined;
       });
     await this.writing;
-  }
-
-  /**
-   * Write now if anything changed and the last write is at least `minWriteIntervalMs` old (otherwise the pending
-   * timer writes soon). The client awaits this after each acknowledged batch, before sending the next: a crash then
-   * resends at most the batch in flight and what was acknowledged within the interval.
-   */
-  async flushIfDue(): Promise<void> {
-    if (!this.dirty || this.opts.readonly) return;
-    if (Date.now() - this.lastWrite < (this.opts.minWriteIntervalMs ?? 0)) return;
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-    }
-    await this.flush();
   }
 
   private async writeNow(): Promise<void> {

@@ -261,9 +261,7 @@ export class FileReader {
     const path = this.opts.path;
     for (;;) {
       if (this.stopped) return;
-      const wait = this.opts.ready();
-      if (wait) await wait;
-      const buf = await acquireBuffer(this.bufSize);
+      const buf = await this.readyBuffer();
       let n: number;
       try {
         ({ bytesRead: n } = await g.fh.read(buf, 0, buf.length, g.offset));
@@ -305,6 +303,20 @@ export class FileReader {
       }
       releaseBuffer(buf); // every line handed on (as strings or copied by the clients), a partial line copied
       if (n < buf.length) return;
+    }
+  }
+
+  /**
+   * A read buffer once the clients can take more: asked again once the buffer is ours, since a hundred readers
+   * waiting for a buffer would otherwise all read on a backlog they saw empty before they queued.
+   */
+  private async readyBuffer(): Promise<Buffer> {
+    for (;;) {
+      const wait = this.opts.ready();
+      if (wait) await wait;
+      const buf = await acquireBuffer(this.bufSize);
+      if (this.opts.ready() === undefined) return buf;
+      releaseBuffer(buf);
     }
   }
 

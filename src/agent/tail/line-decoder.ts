@@ -1,4 +1,11 @@
 import { TextDecoder } from 'node:util';
+
+/**
+ * The per-call outputs of every decoder: valid only until the next `push`/`pushRanges` of any decoder, which the
+ * reader consumes before it awaits anything. Shared, so a thousand idle files do not each keep arrays as long as
+ * their largest read.
+ */
+const SHARED = { ends: [] as number[], lineBufs: [] as Buffer[], lineStarts: [] as number[], lineEnds: [] as number[] };
 /**
  * Splits a byte stream into lines: complete lines are decoded from the chunk they end in, a trailing partial line is
  * kept until its newline arrives. A trailing `\r` is removed. Lines longer than `maxBytes` are truncated to
@@ -12,12 +19,15 @@ export class LineDecoder {
   private skipping = false;
   private lastNl = -1;
   droppedLongLines = 0;
-  /** For each line of the last `push`/`pushRanges`, the chunk offset just past its newline. */
-  readonly ends: number[] = [];
-  /** The lines of the last `pushRanges` (see there). */
-  readonly lineBufs: Buffer[] = [];
-  readonly lineStarts: number[] = [];
-  readonly lineEnds: number[] = [];
+  /**
+   * For each line of the last `push`/`pushRanges`, the chunk offset just past its newline (shared by all decoders:
+   * read before the next call of any decoder).
+   */
+  readonly ends = SHARED.ends;
+  /** The lines of the last `pushRanges` (see there; shared as `ends`). */
+  readonly lineBufs = SHARED.lineBufs;
+  readonly lineStarts = SHARED.lineStarts;
+  readonly lineEnds = SHARED.lineEnds;
   private count = 0;
   truncatedLongLines = 0;
   private readonly decoder: TextDecoder | undefined;
@@ -81,7 +91,8 @@ export class LineDecoder {
   /**
    * Lines completed by `b[0..n)`, as byte ranges (no string made): line `i` is `lineBufs[i][lineStarts[i]..
    * lineEnds[i])` — in `b` itself unless it was joined from earlier chunks — and `ends[i]` is the chunk offset just
-   * past its newline. Valid until the next call (and `b` until it is reused). Returns the number of lines.
+   * past its newline. Valid until the next call of any decoder (and `b` until it is reused). Returns the number
+   * of lines.
    */
   pushRanges(b: Buffer, n: number): number {
     let start = 0;
