@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runScript } from '../src/metrics/promql/promqltest/index.js';
-import { PooledEngine, QueryPool } from '../src/metrics/promql/pool/index.js';
+import { PooledEngine, QueryPool } from '../src/metrics/promql/index.js';
 
 /**
  * Prometheus's PromQL corpus evaluated in the query pool's worker threads (storage in this thread, evaluation in a
