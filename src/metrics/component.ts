@@ -55,7 +55,7 @@ export async function startMetrics(ctx: ComponentContext): Promise<MetricsCompon
   const engine = new Engine(tsdb, engineOptions);
   // API queries run in worker threads (the TSDB stays here and answers their selects), so no query holds the
   // event loop ingest shares; rules stay on this engine (time-sliced).
-  const queryPool = cfg.query.workers > 0 ? new QueryPool({ workers: cfg.query.workers, onWorkerExit: (reason) => log.warn({ reason }, 'PromQL query worker replaced') }) : undefined;
+  const queryPool = cfg.query.workers > 0 ? new QueryPool({ workers: cfg.query.workers, registry: ctx.registry, onWorkerExit: (reason) => log.warn({ reason }, 'PromQL query worker replaced') }) : undefined;
   const apiEngine = queryPool ? new PooledEngine(queryPool, tsdb, engineOptions) : engine;
   const scrape = new ScrapeManager(tsdb, { registry: ctx.registry, logger: log });
 

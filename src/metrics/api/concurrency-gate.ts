@@ -13,13 +13,13 @@ export class ConcurrencyGate {
       // A component restarted in the same process (tests) takes its gauges over.
       if (registry.getSingleMetric(name)) registry.removeSingleMetric(name);
     }
-    const gate = this;
+    const waitingOrRunning = () => this.inUse + this.queued;
     new Gauge({
       name: 'prometheus_engine_queries',
       help: 'The current number of queries being executed or waiting.',
       registers: [registry],
       collect() {
-        this.set(gate.inUse + gate.queued);
+        this.set(waitingOrRunning());
       },
     });
     new Gauge({ name: 'prometheus_engine_queries_concurrent_max', help: 'The max number of concurrent queries.', registers: [registry] }).set(this.limit);

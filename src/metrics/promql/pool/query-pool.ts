@@ -1,4 +1,5 @@
 import type { Worker } from 'node:worker_threads';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { startModuleWorker } from '../../../lib/module-worker.js';
 import { DEFAULT_INGEST_SLICE_MS, QUERY_LANE, TimeSlicer } from '../../../lib/time-slice.js';
 import type { Querier, Queryable } from '../../storage-api/index.js';
@@ -7,7 +8,7 @@ import type { FromWorker, RunMessage, StorageCall, StorageReply, ToWorker } from
 import { errorFromWire, errorToWire, matchersFromWire, resultFromWire, selectionToWire } from './wire.js';
 
 /** How long a worker may take to stop a canceled query at its next yield before it is terminated. */
-export const DEFAULT_CANCEL_GRACE_MS = 250;
+export const DEFAULT_CANCEL_GRACE_MS = 1000;
 
 export interface QueryPoolOptions {
   /** Worker threads (at least 1); they are started when the first queries need them. */
@@ -18,6 +19,25 @@ export interface QueryPoolOptions {
   maxWorkerHeapMb?: number;
   /** Told when a worker is terminated or dies (for the log). */
   onWorkerExit?: (reason: string) => void;
+  /** Where the pool's self-metrics go (`sightline_promql_worker_*`). */
+  registry?: Registry;
+}
+
+/** How a query ended in its worker, as the worker reported it ('lost': its worker was ended or died). */
+type Outcome = 'ok' | 'error' | 'canceled' | 'timeout' | 'lost';
+
+function poolMetrics(registry: Registry, pool: QueryPool) {
+  const fresh = (name: string) => {
+    // A pool recreated in the same process (a restarted component in tests) takes its metrics over.
+    if (registry.getSingleMetric(name)) registry.removeSingleMetric(name);
+    return name;
+  };
+  new Gauge({ name: fresh('sightline_promql_workers'), help: 'PromQL query worker threads running.', registers: [registry], collect() { this.set(pool.workers); } });
+  new Gauge({ name: fresh('sightline_promql_worker_queries'), help: 'Queries being evaluated in PromQL query workers.', registers: [registry], collect() { this.set(pool.running); } });
+  return {
+    queries: new Counter({ name: fresh('sightline_promql_worker_queries_total'), help: 'Queries evaluated in PromQL query workers, by how they ended.', labelNames: ['outcome'], registers: [registry] }),
+    exits: new Counter({ name: fresh('sightline_promql_worker_exits_total'), help: 'PromQL query workers ended (a canceled query that did not stop in time, or a crash).', registers: [registry] }),
+  };
 }
 
 export type PoolQuery = Omit<RunMessage, 'type' | 'id'>;
@@ -60,10 +80,16 @@ export class QueryPool {
   private closed = false;
   readonly size: number;
   private readonly graceMs: number;
+  private readonly metrics: ReturnType<typeof poolMetrics> | undefined;
 
   constructor(private readonly opts: QueryPoolOptions) {
     this.size = Math.max(1, Math.floor(opts.workers));
     this.graceMs = opts.cancelGraceMs ?? DEFAULT_CANCEL_GRACE_MS;
+    this.metrics = opts.registry ? poolMetrics(opts.registry, this) : undefined;
+  }
+
+  private count(outcome: Outcome): void {
+    this.metrics?.queries.inc({ outcome });
   }
 
   /** Workers running now. */
@@ -163,6 +189,7 @@ export class QueryPool {
       return;
     }
     slot.tasks.delete(m.id);
+    this.count(!m.error ? 'ok' : m.error.errType === 'timeout' || m.error.errType === 'canceled' ? m.error.errType : 'error');
     if (m.error) task.reject(task.canceled && m.error.errType !== 'timeout' && m.error.errType !== 'canceled' ? abortError(task.canceled) : errorFromWire(m.error));
     else task.resolve(resultFromWire(m.result!));
   }
@@ -186,10 +213,12 @@ export class QueryPool {
     this.slots.splice(i, 1);
     const reason = slot.terminating ?? why;
     this.opts.onWorkerExit?.(reason);
+    this.metrics?.exits.inc();
     const tasks = [...slot.tasks.values()];
     slot.tasks.clear();
     void slot.worker.terminate();
     for (const t of tasks) {
+      this.count('lost');
       for (const p of t.queriers.values()) p.then((x) => x.close()).catch(() => {});
       t.queriers.clear();
       if (t.canceled) t.reject(abortError(t.canceled));
