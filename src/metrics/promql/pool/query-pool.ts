@@ -143,6 +143,11 @@ export class QueryPool {
     });
   }
 
+  /** Start a worker now (it loads the engine's modules), so that the first query does not wait for it. */
+  warm(): void {
+    if (!this.closed && this.slots.length === 0) this.spawn();
+  }
+
   /** Terminate every worker; running queries fail. */
   async close(): Promise<void> {
     this.closed = true;
