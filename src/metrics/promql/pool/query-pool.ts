@@ -46,7 +46,11 @@ interface Task {
   id: number;
   msg: RunMessage;
   storage: Queryable;
+  /** The storage queriers opened for this query (by range), closed once it is settled and no call reads them. */
   queriers: Map<string, Promise<Querier>>;
+  /** Storage calls being answered now. */
+  inflight: number;
+  settled: boolean;
   resolve: (r: QueryResult) => void;
   reject: (e: unknown) => void;
   /** Set once the query is canceled (its reason); the worker then has `cancelGraceMs` to answer. */
@@ -60,6 +64,13 @@ interface Slot {
   tasks: Map<number, Task>;
   /** Set when the pool terminated the worker itself (a query did not stop in time). */
   terminating?: string;
+}
+
+/** Close a settled query's queriers once no storage call is reading them. */
+function closeQueriers(task: Task): void {
+  if (!task.settled || task.inflight > 0) return;
+  for (const p of task.queriers.values()) p.then((x) => x.close()).catch(() => {});
+  task.queriers.clear();
 }
 
 function abortError(reason: 'timeout' | 'canceled'): PromqlError {
@@ -120,14 +131,16 @@ export class QueryPool {
       const settle = () => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
-        for (const p of task.queriers.values()) p.then((x) => x.close()).catch(() => {});
-        task.queriers.clear();
+        task.settled = true;
+        closeQueriers(task);
       };
       const task: Task = {
         id,
         msg: { type: 'run', id, ...q },
         storage,
         queriers: new Map(),
+        inflight: 0,
+        settled: false,
         attempts: 0,
         resolve: (r) => {
           settle();
@@ -224,8 +237,6 @@ export class QueryPool {
     void slot.worker.terminate();
     for (const t of tasks) {
       this.count('lost');
-      for (const p of t.queriers.values()) p.then((x) => x.close()).catch(() => {});
-      t.queriers.clear();
       if (t.canceled) t.reject(abortError(t.canceled));
       else if (this.closed || t.attempts >= 2) t.reject(new PromqlError('internal', reason));
       else this.dispatch(t);
@@ -236,6 +247,9 @@ export class QueryPool {
   private async storageCall(slot: Slot, task: Task, m: StorageCall): Promise<void> {
     const reply: StorageReply = { type: 'storage', id: m.id, call: m.call };
     const transfer: ArrayBuffer[] = [];
+    task.inflight++;
+    // Stop reading once the query is canceled, settled, or its worker is gone.
+    const gone = () => task.canceled !== undefined || task.settled || slot.tasks.get(task.id) !== task;
     try {
       const key = `${m.mint}:${m.maxt}`;
       let qp = task.queriers.get(key);
@@ -244,11 +258,12 @@ export class QueryPool {
       const matchers = matchersFromWire(m.matchers);
       if (m.op === 'select') {
         const series = await querier.select(matchers, m.hints, m.sorted);
+        if (gone()) throw abortError(task.canceled ?? 'canceled');
         const slicer = new TimeSlicer(DEFAULT_INGEST_SLICE_MS, 1, QUERY_LANE);
         const sel = await selectionToWire(series, m.hints.start, m.hints.end, async (i) => {
           if ((i & 63) !== 63 || !slicer.due()) return;
           await slicer.yieldNow();
-          if (task.canceled) throw abortError(task.canceled);
+          if (gone()) throw abortError(task.canceled ?? 'canceled');
         });
         reply.selection = sel;
         transfer.push(sel.t.buffer as ArrayBuffer, sel.v.buffer as ArrayBuffer, sel.offsets.buffer as ArrayBuffer);
@@ -260,6 +275,9 @@ export class QueryPool {
     } catch (e) {
       reply.error = errorToWire(e);
       transfer.length = 0;
+    } finally {
+      task.inflight--;
+      closeQueriers(task);
     }
     if (slot.tasks.get(task.id) !== task) return;
     this.post(slot, reply, transfer);
