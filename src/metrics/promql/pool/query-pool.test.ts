@@ -77,7 +77,8 @@ describe('PromQL query pool', () => {
     const heavy = ticksDuring(() => stubborn.rangeQuery(HEAVY, 0, HOUR, 15_000, { signal: ac.signal }));
     // A query behind it on the same (only) worker: started again on the replacement worker.
     const other = normal.instantQuery('heavy{i="3"}', HOUR);
-    setTimeout(() => ac.abort('canceled'), 300);
+    // Well after its one select (tens of ms) and well before its end (seconds): the worker is in evaluation.
+    setTimeout(() => ac.abort('canceled'), 1000);
     const r = await heavy;
     expect(r.error).toBeInstanceOf(PromqlError);
     expect((r.error as PromqlError).type).toBe('canceled');
