@@ -180,6 +180,8 @@ export class QueryPool {
     if (!slot || (slot.tasks.size > 0 && this.slots.length < this.size)) slot = this.spawn();
     slot.tasks.set(task.id, task);
     task.slot = slot;
+    // A worker with queries keeps the process alive until they are answered; an idle one does not.
+    slot.worker.ref();
     this.post(slot, task.msg);
   }
 
@@ -207,6 +209,7 @@ export class QueryPool {
       return;
     }
     slot.tasks.delete(m.id);
+    if (slot.tasks.size === 0) slot.worker.unref();
     this.count(!m.error ? 'ok' : m.error.errType === 'timeout' || m.error.errType === 'canceled' ? m.error.errType : 'error');
     if (m.error) task.reject(task.canceled && m.error.errType !== 'timeout' && m.error.errType !== 'canceled' ? abortError(task.canceled) : errorFromWire(m.error));
     else task.resolve(resultFromWire(m.result!));
