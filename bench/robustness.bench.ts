@@ -14,7 +14,8 @@
  * pathological range queries (2 clients back to back, each query seconds of CPU) for ROBUSTNESS_BENCH_QUERY_SECONDS
  * (default 30) while a remote write of one sample, `/-/ready` and the `up` query are probed every 50 ms from their
  * own thread; then the server's CPU per normal query (process CPU over 200 sequential queries, 5 rounds, median).
- * Run with `metrics.query.workers` 0 (evaluation on the event loop, time-sliced) and 2 (the pool).
+ * Run with `metrics.query.workers` 0 (evaluation on the event loop, time-sliced) and 2 (the pool); other counts with
+ * ROBUSTNESS_BENCH_QUERY_WORKERS=0,1,2.
  *
  * ROBUSTNESS_BENCH_PARTS=hostile,overload,queries picks the parts (default all).
  */
@@ -336,4 +337,4 @@ async function queriesWith(workers: number) {
 
 if (PARTS.includes('hostile')) await hostile();
 if (PARTS.includes('overload')) await overload();
-if (PARTS.includes('queries')) for (const w of [0, 2]) await queriesWith(w);
+if (PARTS.includes('queries')) for (const w of (process.env.ROBUSTNESS_BENCH_QUERY_WORKERS ?? '0,2').split(',').map(Number)) await queriesWith(w);

@@ -34,9 +34,9 @@ export const metricsSection = z.strictObject({
       max_concurrency: z.number().int().positive().default(20),
       /**
        * Worker threads that evaluate API queries off the event loop ingest shares (0: evaluate on the event loop,
-       * time-sliced). Default: the CPUs, at most 4.
+       * time-sliced). Default: the CPUs but one (left to the event loop), at least 1 and at most 4.
        */
-      workers: z.number().int().min(0).default(Math.min(4, availableParallelism())),
+      workers: z.number().int().min(0).default(Math.max(1, Math.min(4, availableParallelism() - 1))),
     })
     .prefault({}),
 });
