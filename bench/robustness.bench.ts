@@ -9,12 +9,23 @@
  * Before that, the full-size rows of the hostile-input table (test/hostile/cases.ts: 4 GB gzip, 1 GB bombs,
  * 500 MB snappy, 200k series, and 4x the fuzzed bodies of `npm test`) against a fresh stack, one JSON line per
  * case with its status, time, slowest probe of another listener, RSS growth and violations.
- * ROBUSTNESS_BENCH_PARTS=hostile,overload picks the parts (default both).
+ *
+ * `queries`: the PromQL worker pool against the event loop. A stack with 2,000 series x 1 h is loaded with
+ * pathological range queries (2 clients back to back, each query seconds of CPU) for ROBUSTNESS_BENCH_QUERY_SECONDS
+ * (default 30) while a remote write of one sample, `/-/ready` and the `up` query are probed every 50 ms from their
+ * own thread; then the server's CPU per normal query (process CPU over 200 sequential queries, 5 rounds, median).
+ * Run with `metrics.query.workers` 0 (evaluation on the event loop, time-sliced) and 2 (the pool); other counts with
+ * ROBUSTNESS_BENCH_QUERY_WORKERS=0,1,2.
+ *
+ * ROBUSTNESS_BENCH_PARTS=hostile,overload,queries picks the parts (default all).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { compressSync } from 'snappy';
+import { encodeV1, type PbSeriesV1 } from '../test/helpers/remote-write-protos.js';
 import { spawnSightline, startedPorts, tempDir } from '../test/helpers/process.js';
+import { processCpuSeconds } from './process-cpu.js';
 import { hostileCases, prepareBigBodies } from '../test/hostile/cases.js';
 import { violations } from '../test/hostile/check.js';
 import { HostileStack } from '../test/hostile/stack.js';
@@ -23,7 +34,8 @@ const SECONDS = Number(process.env.ROBUSTNESS_BENCH_SECONDS ?? 120);
 const LIMIT_MB = Number(process.env.ROBUSTNESS_BENCH_MEMORY_LIMIT_MB ?? 600);
 const SENDERS = 6;
 const LINES_PER_PUSH = 2000;
-const PARTS = (process.env.ROBUSTNESS_BENCH_PARTS ?? 'hostile,overload').split(',');
+const PARTS = (process.env.ROBUSTNESS_BENCH_PARTS ?? 'hostile,overload,queries').split(',');
+const QUERY_SECONDS = Number(process.env.ROBUSTNESS_BENCH_QUERY_SECONDS ?? 30);
 const report = (o: Record<string, unknown>) => console.log(JSON.stringify(o));
 
 function rssOf(pid: number): number {
@@ -202,5 +214,127 @@ async function overload() {
   });
 }
 
+const HEAVY_QUERY = 'quantile_over_time(0.5, heavy[1h:15s])';
+const NORMAL_QUERY = 'sum by (job) (rate(heavy{i=~"1.."}[5m]))';
+
+/** Probe latencies (ms) of each URL while `end` is ahead, every 50 ms, from a thread of its own. */
+function probe(end: number, probes: [string, string][]): Promise<Record<string, number[]>> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(
+      `const { workerData, parentPort } = require('node:worker_threads');
+      (async () => {
+        const lat = {};
+        while (Date.now() < workerData.end) {
+          for (const [name, url] of workerData.probes) {
+            const q0 = performance.now();
+            const r = await fetch(url);
+            await r.arrayBuffer();
+            if (r.status < 300) (lat[name] ??= []).push(performance.now() - q0);
+          }
+          await new Promise((res) => setTimeout(res, 50));
+        }
+        parentPort.postMessage(lat);
+      })();`,
+      { eval: true, workerData: { end, probes } },
+    );
+    w.once('message', resolve);
+    w.once('error', reject);
+  });
+}
+
+async function queriesWith(workers: number) {
+  const dir = tempDir('sightline-robustness-queries-');
+  writeFileSync(join(dir, 'sightline.yaml'), `metrics: { listen_address: 127.0.0.1:0, scrape_self: false, query: { workers: ${workers} } }\n`);
+  const s = spawnSightline(['--target', 'metrics', '--config.file', join(dir, 'sightline.yaml'), '--data-dir', join(dir, 'data')]);
+  const ports = await startedPorts(s, 60_000);
+  const pid = s.child.pid!;
+  const base = `http://127.0.0.1:${ports.prometheus}`;
+  const now = Date.now() - 60_000;
+  // 2,000 series x 1 h at 15 s, in requests of 100 series.
+  for (let first = 0; first < 2000; first += 100) {
+    const ts: PbSeriesV1[] = [];
+    for (let i = first; i < first + 100; i++) {
+      const samples = [];
+      for (let t = now - 3_600_000; t <= now; t += 15_000) samples.push({ value: (t / 1000) * (i % 7), timestamp: t });
+      ts.push({ labels: [{ name: '__name__', value: 'heavy' }, { name: 'i', value: String(i) }, { name: 'job', value: `j${i % 5}` }], samples });
+    }
+    const r = await fetch(`${base}/api/v1/write`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' }, body: compressSync(encodeV1(ts)) });
+    if (r.status >= 300) throw new Error(`seeding: ${r.status} ${await r.text()}`);
+  }
+  const q = (expr: string, extra = '') => `${base}/api/v1/query?query=${encodeURIComponent(expr)}&time=${now / 1000}${extra}`;
+  const range = (expr: string) => `${base}/api/v1/query_range?query=${encodeURIComponent(expr)}&start=${(now - 3_600_000) / 1000}&end=${now / 1000}&step=60&timeout=20s`;
+  for (let i = 0; i < 20; i++) await (await fetch(q(NORMAL_QUERY))).arrayBuffer();
+
+  // CPU per normal query: server CPU over 200 sequential queries, 5 rounds.
+  const cpuPerQuery: number[] = [];
+  const wallPerQuery: number[] = [];
+  for (let round = 0; round < 5; round++) {
+    const c0 = processCpuSeconds(pid);
+    const w0 = performance.now();
+    for (let i = 0; i < 200; i++) {
+      const r = await fetch(q(NORMAL_QUERY));
+      if (r.status !== 200) throw new Error(`normal query: ${r.status}`);
+      await r.arrayBuffer();
+    }
+    cpuPerQuery.push(((processCpuSeconds(pid) - c0) / 200) * 1000);
+    wallPerQuery.push((performance.now() - w0) / 200);
+  }
+
+  // Pathological load: 2 clients, each running the heavy query back to back.
+  const end = Date.now() + QUERY_SECONDS * 1000;
+  const probes = probe(end, [
+    ['ready', `${base}/-/ready`],
+    ['up_query', q('up')],
+  ]);
+  // Remote write probes with increasing timestamps, from this thread (the body changes every time).
+  const rwLat: number[] = [];
+  const rwProbe = (async () => {
+    while (Date.now() < end) {
+      const body = compressSync(encodeV1([{ labels: [{ name: '__name__', value: 'probe_rw' }], samples: [{ value: 1, timestamp: Date.now() }] }]));
+      const t0 = performance.now();
+      const r = await fetch(`${base}/api/v1/write`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' }, body });
+      await r.arrayBuffer();
+      if (r.status < 300) rwLat.push(performance.now() - t0);
+      await new Promise((res) => setTimeout(res, 50));
+    }
+  })();
+  let heavyDone = 0;
+  let heavyFailed = 0;
+  const heavyCpu0 = processCpuSeconds(pid);
+  const client = async () => {
+    while (Date.now() < end) {
+      const r = await fetch(range(HEAVY_QUERY));
+      await r.arrayBuffer();
+      if (r.status === 200) heavyDone++;
+      else heavyFailed++;
+    }
+  };
+  await Promise.all([client(), client(), rwProbe]);
+  const heavyCpu = processCpuSeconds(pid) - heavyCpu0;
+  const lat = await probes;
+  s.child.kill('SIGTERM');
+  await s.exited;
+  const med = (xs: number[]) => pct(xs, 50);
+  report({
+    bench: 'robustness_queries',
+    query_workers: workers,
+    seconds: QUERY_SECONDS,
+    heavy_queries_done: heavyDone,
+    heavy_queries_failed: heavyFailed,
+    heavy_load_cpu_s: Math.round(heavyCpu * 10) / 10,
+    remote_write_p50_ms: Math.round(pct(rwLat, 50)),
+    remote_write_p99_ms: Math.round(pct(rwLat, 99)),
+    remote_write_max_ms: Math.round(Math.max(...rwLat)),
+    ready_p99_ms: Math.round(pct(lat.ready ?? [], 99)),
+    ready_max_ms: Math.round(Math.max(...(lat.ready ?? []))),
+    up_query_p50_ms: Math.round(pct(lat.up_query ?? [], 50)),
+    up_query_p99_ms: Math.round(pct(lat.up_query ?? [], 99)),
+    normal_query_cpu_ms_median: Math.round(med(cpuPerQuery) * 100) / 100,
+    normal_query_cpu_ms_rounds: cpuPerQuery.map((x) => Math.round(x * 100) / 100),
+    normal_query_wall_ms_median: Math.round(med(wallPerQuery) * 100) / 100,
+  });
+}
+
 if (PARTS.includes('hostile')) await hostile();
 if (PARTS.includes('overload')) await overload();
+if (PARTS.includes('queries')) for (const w of (process.env.ROBUSTNESS_BENCH_QUERY_WORKERS ?? '0,2').split(',').map(Number)) await queriesWith(w);

@@ -34,6 +34,7 @@ export const FLAG_OVERRIDES: Record<string, string> = {
   'query.timeout': 'metrics.query.timeout',
   'query.max-samples': 'metrics.query.max_samples',
   'query.lookback-delta': 'metrics.query.lookback_delta',
+  'query.max-concurrency': 'metrics.query.max_concurrency',
   'log.level': 'server.log_level',
   'rules.alert.for-outage-tolerance': 'rules.alert.for_outage_tolerance',
   'rules.alert.for-grace-period': 'rules.alert.for_grace_period',
@@ -76,6 +77,7 @@ Flags:
   --query.timeout DURATION    (default 2m)
   --query.max-samples N       (default 50000000)
   --query.lookback-delta DURATION          (default 5m)
+  --query.max-concurrency N   queries evaluated at once; others wait in a queue (default 20)
   --log.level LEVEL           debug|info|warn|error
   --help                      show this help
   --version                   print the version

@@ -3,7 +3,7 @@ import { parseDocument } from 'yaml';
 import { ConfigError, expandEnv, sightlineConfigSchema, validate, type SightlineConfig } from '../config/index.js';
 import { FLAG_OVERRIDES, type CliOptions } from './args.js';
 
-const NUMERIC_FLAGS = new Set(['query.max-samples', 'web.get-concurrency']);
+const NUMERIC_FLAGS = new Set(['query.max-samples', 'query.max-concurrency', 'web.get-concurrency']);
 
 function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {
   const parts = path.split('.');

@@ -11,7 +11,7 @@ import { DEFAULT_TENANT, createHttpServer, listen } from '../server/index.js';
 import { prometheusFlags, registerFederation, registerPrometheusApi, registerWebPages, type BuildInfo } from './api/index.js';
 import { Labels } from '../model/index.js';
 import { buildPrometheusConfig, loadPrometheusConfig, type PrometheusConfig } from './promconfig/index.js';
-import { Engine, formatQuery, parseExpr } from './promql/index.js';
+import { Engine, PooledEngine, QueryPool, formatQuery, parseExpr } from './promql/index.js';
 import { compileRelabels, relabel } from './relabel/index.js';
 import { RemoteWriteSender, registerRemoteWriteReceiver, remoteName } from './remote/index.js';
 import { prometheusReceiverOverrides } from './limits/index.js';
@@ -46,12 +46,17 @@ export async function startMetrics(ctx: ComponentContext): Promise<MetricsCompon
   // prometheus.yml's `storage.tsdb.out_of_order_time_window`, when given, wins over `metrics.tsdb` (and reloads).
   const oooWindow = (c: PrometheusConfig) => c.storage.tsdb?.out_of_order_time_window ?? cfg.tsdb.out_of_order_time_window;
   const tsdb = await Tsdb.open({ ...tsdbOptionsFromConfig(cfg.tsdb, ctx.dataDir, ctx.registry, log), outOfOrderWindowMs: oooWindow(promConfig) });
-  const engine = new Engine(tsdb, {
+  const engineOptions = {
     lookbackDelta: cfg.query.lookback_delta,
     maxSamples: cfg.query.max_samples,
     timeoutMs: cfg.query.timeout,
     defaultSubqueryStepMs: promConfig.global.evaluation_interval,
-  });
+  };
+  const engine = new Engine(tsdb, engineOptions);
+  // API queries run in worker threads (the TSDB stays here and answers their selects), so no query holds the
+  // event loop ingest shares; rules stay on this engine (time-sliced).
+  const queryPool = cfg.query.workers > 0 ? new QueryPool({ workers: cfg.query.workers, registry: ctx.registry, onWorkerExit: (reason) => log.warn({ reason }, 'PromQL query worker replaced') }) : undefined;
+  const apiEngine = queryPool ? new PooledEngine(queryPool, tsdb, engineOptions) : engine;
   const scrape = new ScrapeManager(tsdb, { registry: ctx.registry, logger: log });
 
   // Recording and alerting rules of prometheus.yml's `rule_files`, evaluated by this engine into this TSDB.
@@ -93,6 +98,7 @@ export async function startMetrics(ctx: ComponentContext): Promise<MetricsCompon
   } catch (e) {
     await rules.stop();
     notifier.stop();
+    await queryPool?.close();
     await tsdb.close();
     if (e instanceof RuleLoadError) throw new ConfigError(configFile ?? '', 'rule_files', `error loading rules:\n  ${e.errors.join('\n  ')}`);
     throw e;
@@ -104,7 +110,7 @@ export async function startMetrics(ctx: ComponentContext): Promise<MetricsCompon
     app,
     {
       queryable: tsdb,
-      engine,
+      engine: apiEngine,
       formatQuery,
       parseQuery: (q) => parseExpr(q),
       metadata: tsdb,
@@ -122,7 +128,7 @@ export async function startMetrics(ctx: ComponentContext): Promise<MetricsCompon
       walReplay: () => tsdb.walReplayStatus,
       alertmanagers: () => notifier.alertmanagers(),
     },
-    { maxConcurrentQueries: cfg.query.max_concurrency, queryTimeoutMs: cfg.query.timeout },
+    { maxConcurrentQueries: cfg.query.max_concurrency, queryTimeoutMs: cfg.query.timeout, registry: ctx.registry },
   );
   registerFederation(app, { queryable: tsdb, externalLabels, lookbackDeltaMs: cfg.query.lookback_delta });
   if (ctx.config.remote.prometheus_receiver_enabled) {
@@ -203,6 +209,7 @@ export async function startMetrics(ctx: ComponentContext): Promise<MetricsCompon
     process.off('SIGHUP', onHup);
     await rules.stop();
     notifier.stop();
+    await queryPool?.close();
     await tsdb.close();
     throw e;
   }
@@ -220,6 +227,7 @@ export async function startMetrics(ctx: ComponentContext): Promise<MetricsCompon
     }).start();
   });
 
+  queryPool?.warm();
   if (cfg.scrape_self) scrape.addSelfScrape({ address: `127.0.0.1:${port}`, intervalMs: cfg.self_scrape_interval, jobName: 'sightline' });
   applyScrape();
   ready = true;
@@ -245,6 +253,7 @@ export async function startMetrics(ctx: ComponentContext): Promise<MetricsCompon
       notifier.stop();
       await Promise.all(senders.map((s) => s.stop()));
       await app.close();
+      await queryPool?.close();
       await tsdb.close();
     },
   };

@@ -1,15 +1,14 @@
 import type { HostileCase } from './cases.js';
 import type { CaseResult } from './stack.js';
 
-/** Probes of the other listeners must answer within this while a case runs. */
-export const PROBE_BUDGET_MS = 200;
 /**
- * Bound for the OTLP/gRPC probe. A grpc-js call takes several event-loop turns on each side (HTTP/2 frames,
- * resolver and picker hops), so while ingest work runs in slices that yield between them, its latency is a
- * multiple of the slice length where an HTTP/1 probe needs one turn: measured 200-900 ms on a loaded 2-core
- * machine during 128 MiB bombs and 10,000-label pushes while the HTTP probes stayed under 200 ms. Known gap.
+ * Probes of the other listeners (HTTP, and an empty OTLP/gRPC export) must answer within this while a case runs.
+ * The gRPC probe once had 1 s (a grpc-js call takes a few event-loop turns on each side; it was measured at
+ * 200-900 ms during 128 MiB bombs and 10,000-label pushes). In three full runs of the suite on the shared 2-core
+ * machine (load 7-9, PromQL in worker threads) no row had the gRPC probe alone over 200 ms: where it was over, in the
+ * 20,000-series remote write row, every HTTP probe was too (235-307 ms against 252-362 ms).
  */
-export const GRPC_PROBE_BUDGET_MS = 1000;
+export const PROBE_BUDGET_MS = 200;
 /** RSS growth allowed beyond the limit a case may legitimately fill. */
 export const RSS_SLACK_MB = 64;
 
@@ -40,8 +39,7 @@ export function violations(c: HostileCase, r: CaseResult, opts: { probeBudgetMs?
   if (r.ms > budget) bad.push(`took ${Math.round(r.ms)} ms > ${budget} ms`);
   const probeBudget = opts.probeBudgetMs ?? PROBE_BUDGET_MS;
   for (const [l, ms] of Object.entries(r.probes)) {
-    const bound = l === 'otlp_grpc' ? Math.max(probeBudget, GRPC_PROBE_BUDGET_MS) : probeBudget;
-    if (ms > bound) bad.push(`probe of ${l} took ${ms} ms > ${bound} ms`);
+    if (ms > probeBudget) bad.push(`probe of ${l} took ${ms} ms > ${probeBudget} ms`);
   }
   const rssBound = (c.limitMb ?? 0) + RSS_SLACK_MB;
   if (r.rssGrowthMb > rssBound) bad.push(`RSS grew ${Math.round(r.rssGrowthMb)} MB > ${rssBound} MB`);

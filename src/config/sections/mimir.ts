@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { byteSize, durationMs, listenAddress } from '../zod-helpers.js';
 import { objectStorageSchema } from './object-storage.js';
@@ -46,6 +47,8 @@ export const mimirSection = z.strictObject({
       max_samples: z.number().int().positive().default(50_000_000),
       lookback_delta: durationMs.default(300_000),
       max_concurrency: z.number().int().positive().default(20),
+      /** Worker threads evaluating tenant queries off the event loop (0: on it, time-sliced); as `metrics.query.workers`. */
+      workers: z.number().int().min(0).default(Math.max(1, Math.min(4, availableParallelism() - 1))),
     })
     .prefault({}),
   overrides: z.record(z.string(), z.strictObject({ compactor_blocks_retention_period: durationMs.optional() })).default({}),

@@ -1,9 +1,29 @@
+import { Gauge, type Registry } from 'prom-client';
+
 /** At most `limit` holders at a time; others wait in order (Prometheus's `--query.max-concurrency`). */
 export class ConcurrencyGate {
   private active = 0;
   private readonly waiting: { resolve: () => void; reject: (e: unknown) => void; signal?: AbortSignal; onAbort: () => void }[] = [];
 
-  constructor(private readonly limit: number) {}
+  constructor(readonly limit: number) {}
+
+  /** Prometheus's engine gauges for this gate: queries running or waiting, and the limit. */
+  registerMetrics(registry: Registry): void {
+    for (const name of ['prometheus_engine_queries', 'prometheus_engine_queries_concurrent_max']) {
+      // A component restarted in the same process (tests) takes its gauges over.
+      if (registry.getSingleMetric(name)) registry.removeSingleMetric(name);
+    }
+    const waitingOrRunning = () => this.inUse + this.queued;
+    new Gauge({
+      name: 'prometheus_engine_queries',
+      help: 'The current number of queries being executed or waiting.',
+      registers: [registry],
+      collect() {
+        this.set(waitingOrRunning());
+      },
+    });
+    new Gauge({ name: 'prometheus_engine_queries_concurrent_max', help: 'The max number of concurrent queries.', registers: [registry] }).set(this.limit);
+  }
 
   get inUse(): number {
     return this.active;

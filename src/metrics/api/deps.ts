@@ -1,5 +1,6 @@
 import type { CorsOrigin } from '../../server/index.js';
 import type { FastifyRequest } from 'fastify';
+import type { Registry } from 'prom-client';
 import type { Labels, Matcher } from '../../model/index.js';
 import type { PromqlEngine } from '../promql/types.js';
 import type { TargetsSource } from '../scrape/types.js';
@@ -157,6 +158,8 @@ export interface PrometheusApiOptions {
   resolveDeps?: (req: FastifyRequest) => PrometheusApiDeps | Promise<PrometheusApiDeps>;
   /** Concurrent `query`/`query_range` evaluations (Prometheus's `--query.max-concurrency`, default 20); others wait. */
   maxConcurrentQueries?: number;
+  /** Where the query gauges (`prometheus_engine_queries`, `prometheus_engine_queries_concurrent_max`) go; none when absent. */
+  registry?: Registry;
   /** Prometheus's `--query.timeout` (ms, default 2m): the longest a query may run, whatever its `timeout` parameter. */
   queryTimeoutMs?: number;
   /** Allowed CORS origins (Prometheus's `--web.cors.origin`, anchored); the process's `server.cors_origin` when absent. */

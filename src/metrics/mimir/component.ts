@@ -6,7 +6,7 @@ import { FilesystemObjectStore, closeObjectStore, openObjectStore, type ObjectSt
 import { registerPrometheusApi } from '../api/index.js';
 import { buildInfo } from '../component.js';
 import { Overrides, mimirTenantLimits } from '../limits/index.js';
-import { Engine, formatQuery, parseExpr } from '../promql/index.js';
+import { Engine, PooledEngine, QueryPool, formatQuery, parseExpr } from '../promql/index.js';
 import type { Queryable } from '../storage-api/interface.js';
 import { registerRemoteWriteReceiver } from '../remote/index.js';
 import { BucketCompactor } from './bucket-compactor.js';
@@ -125,6 +125,10 @@ export async function startMimir(ctx: ComponentContext): Promise<MimirComponent>
   });
   alertmanagers.register(app);
 
+  // Tenant queries of the API run in worker threads (started on first use; the ruler keeps the tenant's engine).
+  const q = cfg.query;
+  const queryPool = q.workers > 0 ? new QueryPool({ workers: q.workers, onWorkerExit: (reason) => log.warn({ reason }, 'PromQL query worker replaced') }) : undefined;
+  const engineOptions = { lookbackDelta: q.lookback_delta, maxSamples: q.max_samples, timeoutMs: q.timeout };
   // Every request's dependencies come from `resolveDeps` (the tenant's); the static ones are never used.
   const noTenant: Queryable = { querier: () => Promise.reject(new Error('tenant not resolved')) };
   registerPrometheusApi(
@@ -146,7 +150,7 @@ export async function startMimir(ctx: ComponentContext): Promise<MimirComponent>
         const tsdb = s.tsdb;
         return {
           queryable: s.queryable,
-          engine: s.engine,
+          engine: queryPool ? new PooledEngine(queryPool, s.queryable, engineOptions) : s.engine,
           formatQuery,
           parseQuery: (q: string) => parseExpr(q),
           metadata: tsdb,
@@ -171,6 +175,7 @@ export async function startMimir(ctx: ComponentContext): Promise<MimirComponent>
     await alertmanagers.stop();
     closeObjectStore(amStore);
     await ruler?.stop();
+    await queryPool?.close();
     await tenants.close();
     throw e;
   }
@@ -192,6 +197,7 @@ export async function startMimir(ctx: ComponentContext): Promise<MimirComponent>
       await alertmanagers.stop();
       closeObjectStore(amStore);
       await compactor.idle();
+      await queryPool?.close();
       await tenants.close();
       closeObjectStore(store);
     },

@@ -48,7 +48,11 @@ export class Evaluator {
   }
 
   checkNow(): void {
-    if (this.ctx.signal?.aborted) throw new PromqlError('canceled', 'query was canceled in expression evaluation');
+    if (this.ctx.signal?.aborted) {
+      // The API aborts with 'timeout' when the query's deadline passes, with anything else when its client went away.
+      if (this.ctx.signal.reason === 'timeout') throw new PromqlError('timeout', 'query timed out in expression evaluation');
+      throw new PromqlError('canceled', 'query was canceled in expression evaluation');
+    }
     if (Date.now() > this.ctx.deadline) throw new PromqlError('timeout', 'query timed out in expression evaluation');
   }
 

@@ -70,7 +70,8 @@ const rangeFunction: FunctionCall = async (ev, e) => {
   for (let ri = 0; ri < rv.series.length; ri++) {
     const r = rv.series[ri];
     ev.checkTime();
-    if ((ri & 15) === 0) await ev.pause();
+    // Every series: one series' windows can cost milliseconds (quantile_over_time sorts each window).
+    await ev.pause();
     if (r.h && r.h.some((x) => x !== undefined)) {
       const hs = histRangeSeries(ev, name, r, rv, e, dropName, scalars);
       if (hs) {

@@ -1,7 +1,7 @@
 import { CUSTOM_BUCKETS_SCHEMA, FloatHistogram, METRIC_NAME, isStaleNaN, type Labels } from '../../../model/index.js';
 import { MemoryStorage, type Appendable, type Queryable } from '../../storage-api/index.js';
 import { Engine, type EngineOptions } from '../engine.js';
-import { PromqlError, type QueryResult } from '../types.js';
+import { PromqlError, type PromqlEngine, type QueryResult } from '../types.js';
 import { hasExplicitHint, parseScript, type EvalCommand, type ExpectMatch, type LoadCommand, type SeqValue } from './script.js';
 
 /** The outcome of one `eval` command of a script. */
@@ -33,11 +33,16 @@ export interface ScriptStorage extends Queryable, Appendable {
 
 /**
  * Run a promqltest script on a fresh storage (in-memory unless `storage` is given, e.g. TSDB-backed); returns one
- * result per `eval`.
+ * result per `eval`. `makeEngine` evaluates elsewhere than on this thread's `Engine` (the query pool's workers).
  */
-export async function runScript(text: string, opts: EngineOptions = {}, storage: ScriptStorage = new MemoryStorage()): Promise<CaseResult[]> {
+export async function runScript(
+  text: string,
+  opts: EngineOptions = {},
+  storage: ScriptStorage = new MemoryStorage(),
+  makeEngine: (storage: Queryable, opts: EngineOptions) => PromqlEngine = (s, o) => new Engine(s, o),
+): Promise<CaseResult[]> {
   const cmds = parseScript(text);
-  const engine = new Engine(storage, { lookbackDelta: 300_000, experimentalFunctions: true, ...opts });
+  const engine = makeEngine(storage, { lookbackDelta: 300_000, experimentalFunctions: true, ...opts });
   const results: CaseResult[] = [];
   let nativeLoaded = false;
   for (const c of cmds) {
@@ -76,7 +81,7 @@ export async function runScript(text: string, opts: EngineOptions = {}, storage:
   return results;
 }
 
-async function runEval(engine: Engine, c: EvalCommand): Promise<string | undefined> {
+async function runEval(engine: PromqlEngine, c: EvalCommand): Promise<string | undefined> {
   let res: QueryResult;
   try {
     if (c.instant && c.expectRange) res = await engine.instantQuery(c.expr, c.expectRange.end);

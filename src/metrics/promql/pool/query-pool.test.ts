@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FloatHistogram, Labels } from '../../../model/index.js';
+import { MemoryStorage } from '../../storage-api/index.js';
+import { Engine } from '../engine.js';
+import { PromqlError, type QueryResult } from '../types.js';
+import { PooledEngine } from './pooled-engine.js';
+import { QueryPool } from './query-pool.js';
+
+// Queries evaluated in worker threads: the main thread (storage, ingest, every listener) stays free while they run,
+// and a canceled query stops — at its next yield, or by the end of its worker when it does not yield.
+
+const SERIES = 2000;
+const HOUR = 3_600_000;
+const storage = new MemoryStorage();
+/** A quantile over 240 points at each of 240 steps of 2,000 series: seconds of evaluation. */
+const HEAVY = 'quantile_over_time(0.5, heavy[1h:15s])';
+
+/** A result with labels as text and columns as arrays, without stats (timings). */
+function plain(r: QueryResult): unknown {
+  const { stats: _stats, ...rest } = r;
+  return JSON.parse(JSON.stringify(rest, (_k, v: unknown) => (v instanceof Labels ? v.toString() : ArrayBuffer.isView(v) ? Array.from(v as Float64Array) : v)));
+}
+
+const exits: string[] = [];
+const pool = new QueryPool({ workers: 1, cancelGraceMs: 250, onWorkerExit: (r) => exits.push(r) });
+
+beforeAll(async () => {
+  const a = storage.appender();
+  for (let i = 0; i < SERIES; i++) {
+    const l = Labels.fromObject({ __name__: 'heavy', i: String(i) });
+    for (let t = 0; t <= HOUR; t += 15_000) a.append(0, l, t, (t / 1000) * (i % 7));
+  }
+  const h = new FloatHistogram();
+  h.count = 3;
+  h.sum = 4.5;
+  h.pos = [1, 2];
+  a.appendHistogram!(0, Labels.fromObject({ __name__: 'hist' }), 0, h);
+  await a.commit();
+  // Start the worker (module loading is not what these tests measure).
+  await new PooledEngine(pool, storage).instantQuery('1', 0);
+}, 60_000);
+
+afterAll(() => pool.close());
+
+/** Runs `run` while a 1 ms interval ticks; how many ticks happened before it settled, and how it settled. */
+async function ticksDuring(run: () => Promise<unknown>): Promise<{ ticks: number; error: unknown; value: unknown }> {
+  let ticks = 0;
+  const iv = setInterval(() => ticks++, 1);
+  try {
+    const value = await run();
+    return { ticks, value, error: undefined };
+  } catch (e) {
+    return { ticks, error: e, value: undefined };
+  } finally {
+    clearInterval(iv);
+  }
+}
+
+describe('PromQL query pool', () => {
+  it('answers like the in-thread engine, histograms and labels included', async () => {
+    const pooled = new PooledEngine(pool, storage);
+    const local = new Engine(storage);
+    for (const q of ['sum by (i) (heavy{i=~"1.?"})', 'hist', 'histogram_count(hist)', 'heavy{i="3"}[1m]', 'topk(2, heavy)']) {
+      expect(plain(await pooled.instantQuery(q, HOUR)), q).toEqual(plain(await local.instantQuery(q, HOUR)));
+    }
+    const range = 'rate(heavy{i=~"5|6"}[5m])';
+    expect(plain(await pooled.rangeQuery(range, 0, HOUR, 60_000))).toEqual(plain(await local.rangeQuery(range, 0, HOUR, 60_000)));
+  });
+
+  it('keeps the main thread free while a query that never yields runs, and ends its worker when it is canceled', async () => {
+    // timeSliceMs 0: the worker's evaluation never yields, so only terminating the worker can stop it.
+    const stubborn = new PooledEngine(pool, storage, { timeSliceMs: 0 });
+    const normal = new PooledEngine(pool, storage);
+    const ac = new AbortController();
+    const before = exits.length;
+    const started = performance.now();
+    const heavy = ticksDuring(() => stubborn.rangeQuery(HEAVY, 0, HOUR, 15_000, { signal: ac.signal }));
+    // A query behind it on the same (only) worker: started again on the replacement worker.
+    const other = normal.instantQuery('heavy{i="3"}', HOUR);
+    // Well after its one select (tens of ms) and well before its end (seconds): the worker is in evaluation.
+    setTimeout(() => ac.abort('canceled'), 1000);
+    const r = await heavy;
+    expect(r.error).toBeInstanceOf(PromqlError);
+    expect((r.error as PromqlError).type).toBe('canceled');
+    // The main thread ran its timers throughout (in-thread, such a query runs with zero ticks).
+    expect(r.ticks).toBeGreaterThan(50);
+    expect(performance.now() - started).toBeLessThan(20_000);
+    expect(exits.slice(before)).toEqual([expect.stringContaining('did not stop within 250 ms')]);
+    const o = await other;
+    expect((plain(o) as { value: unknown }).value).toEqual({ type: 'vector', samples: [{ labels: 'heavy{i="3"}', t: HOUR, v: 3 * 3600 }] });
+  }, 60_000);
+
+  it('stops a yielding query at its next yield when canceled, without ending the worker', async () => {
+    const engine = new PooledEngine(pool, storage);
+    await engine.instantQuery('1', 0);
+    const before = exits.length;
+    const ac = new AbortController();
+    setTimeout(() => ac.abort('canceled'), 300);
+    const r = await ticksDuring(() => engine.rangeQuery(HEAVY, 0, HOUR, 15_000, { signal: ac.signal }));
+    expect((r.error as PromqlError).type).toBe('canceled');
+    expect(exits.length).toBe(before);
+    expect((await engine.instantQuery('vector(1)', 0)).value.type).toBe('vector');
+  }, 60_000);
+
+  it('stops a query at its timeout', async () => {
+    const engine = new PooledEngine(pool, storage);
+    const r = await ticksDuring(() => engine.rangeQuery(HEAVY, 0, HOUR, 15_000, { timeoutMs: 200 }));
+    expect((r.error as PromqlError).type).toBe('timeout');
+    expect((r.error as PromqlError).message).toBe('query timed out in expression evaluation');
+  }, 60_000);
+
+  it('passes parse and execution errors through with their type and message', async () => {
+    const engine = new PooledEngine(pool, storage);
+    await expect(engine.instantQuery('sum(', 0)).rejects.toMatchObject({ type: 'bad_data', message: expect.stringContaining('unclosed left parenthesis') });
+    await expect(engine.instantQuery('heavy{i=~"(a)\\\\1"}', 0)).rejects.toMatchObject({ type: 'bad_data', message: expect.stringContaining('invalid escape sequence') });
+    await expect(engine.rangeQuery('heavy', 10, 0, 1)).rejects.toMatchObject({ type: 'bad_data', message: 'end timestamp must not be before start time' });
+  });
+});
