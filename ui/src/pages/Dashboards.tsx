@@ -53,6 +53,9 @@ export function DashboardsPage() {
     <div className="page" data-testid="dashboards-page">
       <div className="page-header">
         <h2>Dashboards</h2>
+        <Link className="btn primary" to="/dashboard/new" testId="dashboard-new">
+          New dashboard
+        </Link>
       </div>
       <div className="dash-browse-filters">
         <input data-testid="dashboard-search" placeholder="Search dashboards by name" value={typed} onChange={(e) => setTyped(e.target.value)} aria-label="Search dashboards" />

@@ -10,7 +10,9 @@ import { annotationEvents, annotationPanel, isQueryAnnotation, type AnnotationEv
 import { interpolate } from '../../dashboards/interpolate';
 import type { DashboardLink } from '../../dashboards/links';
 import { DashboardLinks } from './DashboardLinks';
-import type { Dashboard, DashboardMeta } from '../../dashboards/model';
+import type { Dashboard, DashboardMeta, Panel } from '../../dashboards/model';
+import { addPanel, newDashboard, removePanel, replacePanel } from '../../dashboards/editing';
+import { PanelEditor } from './PanelEditor';
 import type { QueryContext } from '../../dashboards/panel-query';
 import { resolveVariables, valuesMap, type VariableState } from '../../dashboards/variables';
 import type { PageProps } from '../../shell/routes';
@@ -53,7 +55,8 @@ function syncVariablesToUrl(states: VariableState[]): void {
  * `kiosk`). Each panel queries on its own, so one slow or failing panel does not hold up the rest.
  */
 export function DashboardPage(props: PageProps) {
-  const uid = props.params.uid!;
+  // no uid: a new dashboard (`/dashboard/new`), kept in the page until its first save
+  const uid = props.params.uid;
   const { search } = useLocation();
   const [loaded, setLoaded] = useState<{ dashboard: Dashboard; meta: DashboardMeta; datasources: Datasource[] } | undefined>();
   const [error, setError] = useState('');
@@ -70,6 +73,10 @@ export function DashboardPage(props: PageProps) {
   // bumped after a save or restore: the dashboard is loaded again (its new version and JSON)
   const [generation, setGeneration] = useState(0);
   const t0 = useRef(performance.now());
+  // edit mode (add, edit and remove panels); the panel open in the panel editor
+  const [editMode, setEditMode] = useState(uid === undefined);
+  const [editing, setEditing] = useState<Panel | undefined>();
+  const [dirty, setDirty] = useState(false);
 
   useEffect(() => {
     let live = true;
@@ -77,7 +84,10 @@ export function DashboardPage(props: PageProps) {
     setStates(undefined);
     setError('');
     t0.current = performance.now();
-    Promise.all([apiFetch<{ dashboard: Dashboard; meta: DashboardMeta }>(`/api/dashboards/uid/${encodeURIComponent(uid)}`), listDatasources()]).then(
+    setDirty(false);
+    setEditing(undefined);
+    const fresh = Promise.resolve({ dashboard: newDashboard(), meta: { canSave: true, canEdit: true, canDelete: false, folderUid: '' } as DashboardMeta });
+    Promise.all([uid === undefined ? fresh : apiFetch<{ dashboard: Dashboard; meta: DashboardMeta }>(`/api/dashboards/uid/${encodeURIComponent(uid)}`), listDatasources()]).then(
       ([d, datasources]) => live && setLoaded({ ...d, datasources }),
       (e: Error) => live && setError(e.message),
     );
@@ -209,6 +219,23 @@ export function DashboardPage(props: PageProps) {
   );
   const stateHandlers = useMemo(() => new Map(visibleKeys.map((k) => [k, (s: PanelState) => onPanelState(k, s)])), [visibleKey, onPanelState]);
 
+  /** The dashboard as edited (panels, variables): drawn at once, kept until saved or the page is left. */
+  const change = (d: Dashboard) => {
+    if (!loaded) return;
+    setLoaded({ ...loaded, dashboard: d });
+    setDirty(true);
+  };
+  const newPanel = (): Panel => {
+    const ds = loaded?.datasources.find((d) => d.isDefault && (d.type === 'prometheus' || d.type === 'loki')) ?? loaded?.datasources.find((d) => d.type === 'prometheus');
+    const ref = ds ? { type: ds.type, uid: ds.uid } : undefined;
+    return { type: 'timeseries', title: 'Panel Title', gridPos: { x: 0, y: 0, w: 12, h: 8 }, ...(ref ? { datasource: ref } : {}), targets: [{ refId: 'A', expr: '', ...(ref ? { datasource: ref } : {}) }], fieldConfig: { defaults: {}, overrides: [] }, options: {} };
+  };
+  const applyPanel = (p: Panel) => {
+    if (!dashboard) return;
+    change(p.id === undefined ? addPanel(dashboard, p).dashboard : replacePanel(dashboard, p));
+    setEditing(undefined);
+  };
+
   if (error) return <div className="page"><div className="alert error" data-testid="dashboard-error">{error}</div></div>;
   if (!loaded || !dashboard) return <div className="loading">Loading dashboard…</div>;
 
@@ -226,21 +253,36 @@ export function DashboardPage(props: PageProps) {
         <select data-testid="refresh-picker" value={refresh} aria-label="Auto refresh" onChange={(e) => setUrl((p) => (e.target.value ? p.set('refresh', e.target.value) : p.delete('refresh')), true)}>
           {REFRESH_CHOICES.map((r) => <option key={r} value={r}>{r === '' ? 'Off' : r}</option>)}
         </select>
+        {loaded.meta.canEdit !== false && editMode && (
+          <button className="btn secondary" data-testid="dashboard-add-panel" disabled={!ctxBase} onClick={() => setEditing(newPanel())}>
+            Add panel
+          </button>
+        )}
+        {loaded.meta.canEdit !== false && (
+          <button className={`btn ${editMode ? 'primary' : 'secondary'}`} data-testid="dashboard-edit-toggle" aria-pressed={editMode} onClick={() => setEditMode(!editMode)}>
+            {editMode ? 'Exit edit' : 'Edit'}
+          </button>
+        )}
         {loaded.meta.canEdit !== false && (
           <button className="btn secondary" data-testid="dashboard-settings-toggle" onClick={() => setSettings(!settings)}>
-            Settings
+            {dirty ? 'Save…' : 'Settings'}
           </button>
         )}
         <button className="btn secondary" data-testid="kiosk-toggle" title="Kiosk mode" onClick={() => setUrl((p) => (kiosk ? p.delete('kiosk') : p.set('kiosk', '')))}>
           {kiosk ? 'Exit kiosk' : 'Kiosk'}
         </button>
       </div>
-      {settings && <DashboardSettings key={dashboard.version} dashboard={dashboard} meta={loaded.meta} onClose={() => setSettings(false)} onSaved={() => setGeneration((g) => g + 1)} />}
+      {settings && <DashboardSettings key={dashboard.version} dashboard={dashboard} meta={loaded.meta} datasources={loaded.datasources} onChange={change} onClose={() => setSettings(false)} onSaved={() => setGeneration((g) => g + 1)} />}
+      {dirty && <div className="muted dash-unsaved" data-testid="dashboard-unsaved">Unsaved changes: save them in Settings.</div>}
       {resolved.error && <div className="alert error">{resolved.error}</div>}
       {states && <VariableBar states={states} onChange={onVariable} />}
       {ctxBase && Array.isArray(dashboard.links) && <DashboardLinks links={dashboard.links as DashboardLink[]} vars={ctxBase.vars} variableNames={models.map((m) => m.name)} range={range} self={dashboard.uid} />}
+      {editing && ctxBase && (
+        <PanelEditor panel={editing} datasources={loaded.datasources} ctx={contextFor(editing.gridPos?.w ?? 12) ?? { ...ctxBase, widthPx: 800 }} onApply={applyPanel} onDiscard={() => setEditing(undefined)} />
+      )}
       <div
         ref={gridRef}
+        hidden={editing !== undefined}
         className="dash-grid"
         data-testid="dashboard-grid"
         data-all-drawn={String(allDrawn)}
@@ -261,7 +303,16 @@ export function DashboardPage(props: PageProps) {
           const ctx = contextFor(p.pos.w);
           return (
             <div key={p.key} style={style} className="dash-cell">
-              {ctx ? <PanelView panel={p.panel} ctx={ctx} h={p.pos.h} onState={stateHandlers.get(p.key)!} annotations={annotations} /> : <div className="dash-panel loading" data-testid="dashboard-panel" data-state="loading" />}
+              {ctx ? (
+                <PanelView
+                  panel={p.panel}
+                  ctx={ctx}
+                  h={p.pos.h}
+                  onState={stateHandlers.get(p.key)!}
+                  annotations={annotations}
+                  {...(editMode && p.panel.id !== undefined && p.panel.repeatPanelId === undefined ? { onEdit: () => setEditing(p.panel), onRemove: () => change(removePanel(dashboard, p.panel.id!)) } : {})}
+                />
+              ) : <div className="dash-panel loading" data-testid="dashboard-panel" data-state="loading" />}
             </div>
           );
         })}

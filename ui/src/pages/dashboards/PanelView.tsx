@@ -33,7 +33,7 @@ export type PanelState = 'loading' | 'done' | 'error' | 'unsupported';
  * answer wins), and the body drawn by type. A failing query shows its message in place; other panels are not
  * affected. `onState` reports when the panel has drawn, for the dashboard's "all panels drawn" mark.
  */
-export function PanelView(props: { panel: Panel; ctx: QueryContext; h: number; onState: (s: PanelState) => void; annotations?: AnnotationEvent[] }) {
+export function PanelView(props: { panel: Panel; ctx: QueryContext; h: number; onState: (s: PanelState) => void; annotations?: AnnotationEvent[]; onEdit?: () => void; onRemove?: () => void }) {
   const { panel } = props;
   // a repeated panel's copy sees the repeat variable as its one value
   const ctx = useMemo(
@@ -161,6 +161,16 @@ export function PanelView(props: { panel: Panel; ctx: QueryContext; h: number; o
             ↗
           </a>
         ))}
+        {props.onEdit && (
+          <button className="link" data-testid="panel-edit" title="Edit panel" onClick={props.onEdit}>
+            Edit
+          </button>
+        )}
+        {props.onRemove && (
+          <button className="link" data-testid="panel-remove" title="Remove panel" onClick={props.onRemove}>
+            Remove
+          </button>
+        )}
         {supported && type !== 'text' && (
           <button className="link dash-panel-inspect" data-testid="panel-inspect-open" title="Inspect" onClick={() => setInspect(true)}>
             ⓘ

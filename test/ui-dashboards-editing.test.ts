@@ -1,0 +1,223 @@
+/**
+ * Editing a dashboard in a real browser (Debian's Chromium), from nothing: "New dashboard", a query variable over
+ * Prometheus label values, a time series and a stat panel built in the panel editor (PromQL editor, visualization
+ * picker, title, unit), saved, reloaded (panels and variable come back), changed and saved again, the two versions
+ * listed and the first restored: what the API then holds is what was saved first. Screenshots go to
+ * dist/test-artifacts/ui-dashboards-editing/.
+ */
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SpawnedSightline } from './helpers/process.js';
+import type { PbSeriesV1 } from './helpers/remote-write-protos.js';
+import { artifactsDir, chromiumAvailable, stopSightline } from './ui-browser.js';
+import { startDashboardStack } from './ui-dashboards-stack.js';
+import { requirePeer } from './ui-peers.js';
+
+const PASSWORD = 'dash-edit-password';
+const enabled = requirePeer('Chromium', chromiumAvailable(), 'chromium');
+
+/** `shop_requests_total` for two jobs × two instances: counters rising 2, 4, 6, 8 per second (30 min, 15 s apart). */
+function series(now: number): PbSeriesV1[] {
+  const times = Array.from({ length: 121 }, (_, i) => now - (120 - i) * 15_000);
+  const out: PbSeriesV1[] = [];
+  let rate = 0;
+  for (const job of ['api', 'web']) {
+    for (const instance of ['a:80', 'b:80']) {
+      const r = (rate += 2);
+      out.push({
+        labels: [{ name: '__name__', value: 'shop_requests_total' }, { name: 'instance', value: instance }, { name: 'job', value: job }],
+        samples: times.map((t, i) => ({ timestamp: t, value: i * 15 * r })),
+      });
+    }
+  }
+  return out;
+}
+
+/** The number of a stat shown in `req/s` (the rate at the range's end may cover the window partly: not exact). */
+function reqps(text: string | null): number {
+  const m = /^([\d.]+) req\/s$/.exec(text ?? '');
+  if (!m) throw new Error(`not a req/s value: ${text}`);
+  return Number(m[1]);
+}
+
+interface Saved {
+  dashboard: { uid: string; title: string; version: number; panels: { id: number; type: string; title: string; gridPos: unknown; targets: { expr: string }[]; fieldConfig: { defaults: { unit?: string } } }[]; templating: { list: { name: string; type: string; query: unknown; datasource: unknown }[] } };
+}
+
+describe.runIf(enabled)('dashboards in Chromium: the editing round trip', () => {
+  let sightline: SpawnedSightline;
+  let base: string;
+  let browser: BrowserContext;
+  let page: Page;
+  let auth: Record<string, string>;
+  let uid = '';
+  let first: Saved | undefined;
+  const shots = artifactsDir('ui-dashboards-editing');
+  const shot = (name: string) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  const grid = () => page.locator('[data-testid=dashboard-grid]');
+  const panels = () => page.locator('[data-testid=dashboard-panel]');
+  const versions = () => page.locator('[data-testid=dashboard-version]');
+  const getDashboard = async () => (await (await fetch(`${base}/api/dashboards/uid/${uid}`, { headers: auth })).json()) as Saved;
+
+  /** Type into the panel editor's PromQL editor (Explore's CodeMirror editor), replacing what is there. */
+  const typeQuery = async (q: string) => {
+    await page.locator('[data-testid=panel-editor] [data-testid=promql-editor] .cm-content').click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type(q);
+    await page.keyboard.press('Escape');
+  };
+
+  /** Add a panel through the editor: visualization, title, query, unit; the preview must draw data first. */
+  const addPanel = async (type: string, title: string, query: string, unit: string) => {
+    await page.click('[data-testid=dashboard-add-panel]');
+    await page.locator('[data-testid=panel-editor]').waitFor();
+    await page.selectOption('[data-testid=panel-type]', type);
+    await page.fill('[data-testid=panel-title]', title);
+    await typeQuery(query);
+    await page.fill('[data-testid=panel-unit]', unit);
+    await page.click('[data-testid=panel-run-queries]');
+    const preview = page.locator(`[data-testid=panel-editor-preview] [data-testid=dashboard-panel][data-panel-type=${type}]`);
+    await expect.poll(() => preview.getAttribute('data-has-data'), { timeout: 15_000 }).toBe('true');
+    expect(await preview.getAttribute('data-panel-title')).toBe(title);
+    await shot(`editor-${type}`);
+    await page.click('[data-testid=panel-editor-apply]');
+    await page.locator('[data-testid=panel-editor]').waitFor({ state: 'detached' });
+  };
+
+  beforeAll(async () => {
+    ({ sightline, browser, page, base, auth } = await startDashboardStack(PASSWORD, series(Date.now() - 5_000), []));
+  }, 90_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stopSightline(sightline);
+  });
+
+  it('creates a dashboard with a query variable, a time series and a stat panel, and saves it', async () => {
+    await page.goto(`${base}/dashboards?from=now-30m`);
+    await page.click('[data-testid=dashboard-new]');
+    await page.waitForURL((u) => u.pathname === '/dashboard/new');
+    expect(await page.locator('[data-testid=dashboard-title]').textContent()).toBe('New dashboard');
+    // the variable: label values of a Prometheus label
+    await page.click('[data-testid=dashboard-settings-toggle]');
+    await page.click('[data-testid=variable-new]');
+    await page.fill('[data-testid=variable-name]', 'job');
+    await page.selectOption('[data-testid=variable-type]', 'query');
+    await page.fill('[data-testid=variable-query]', 'label_values(shop_requests_total, job)');
+    await page.click('[data-testid=variable-apply]');
+    const job = page.locator('[data-testid=variable][data-name=job]');
+    await expect.poll(() => job.getAttribute('data-options'), { timeout: 10_000 }).toBe('2');
+    expect(await job.getAttribute('data-value')).toBe('api');
+    // a bad name is refused with Grafana's message
+    await page.click('[data-testid=variable-new]');
+    await page.fill('[data-testid=variable-name]', 'job');
+    await page.click('[data-testid=variable-apply]');
+    expect(await page.locator('[data-testid=variable-form-error]').textContent()).toBe('Variable with the same name already exists');
+    await page.click('[aria-label="Close settings"]');
+
+    await page.goto(`${base}/dashboard/new?from=now-30m&to=now`).catch(() => undefined);
+    // (going to the URL again starts over: the unsaved dashboard lives in the page only)
+    await expect.poll(() => page.locator('[data-testid=variable]').count()).toBe(0);
+    await page.click('[data-testid=dashboard-settings-toggle]');
+    await page.click('[data-testid=variable-new]');
+    await page.fill('[data-testid=variable-name]', 'job');
+    await page.fill('[data-testid=variable-query]', 'label_values(shop_requests_total, job)');
+    await page.click('[data-testid=variable-apply]');
+    await expect.poll(() => job.getAttribute('data-options'), { timeout: 10_000 }).toBe('2');
+    await page.click('[aria-label="Close settings"]');
+
+    await addPanel('timeseries', 'Request rate', 'sum by (instance) (rate(shop_requests_total{job="$job"}[5m]))', 'reqps');
+    await addPanel('stat', 'Requests per second', 'sum(rate(shop_requests_total{job="$job"}[5m]))', 'reqps');
+    await expect.poll(() => grid().getAttribute('data-all-drawn'), { timeout: 20_000 }).toBe('true');
+    expect(await panels().evaluateAll((els) => els.map((e) => [e.getAttribute('data-panel-type'), e.getAttribute('data-panel-title'), e.getAttribute('data-has-data')]))).toEqual([
+      ['timeseries', 'Request rate', 'true'],
+      ['stat', 'Requests per second', 'true'],
+    ]);
+    // job="api": instances a and b rise 2 and 4 per second
+    const api = reqps(await page.locator('[data-panel-title="Requests per second"] [data-testid=stat-value]').textContent());
+    expect(api).toBeGreaterThan(5);
+    expect(api).toBeLessThanOrEqual(6.05);
+    expect(await page.locator('[data-testid=dashboard-unsaved]').count()).toBe(1);
+    await shot('01-built');
+
+    await page.click('[data-testid=dashboard-settings-toggle]');
+    await page.fill('[data-testid=settings-title]', 'Shop traffic');
+    await page.fill('[data-testid=settings-message]', 'first');
+    await page.click('[data-testid=dashboard-save]');
+    await page.waitForURL((u) => u.pathname.startsWith('/d/') && u.pathname.endsWith('/shop-traffic'));
+    uid = new URL(page.url()).pathname.split('/')[2]!;
+    first = await getDashboard();
+    expect(first.dashboard.version).toBe(1);
+    expect(first.dashboard.title).toBe('Shop traffic');
+    expect(first.dashboard.panels.map((p) => [p.type, p.title, p.fieldConfig.defaults.unit, p.targets[0]!.expr])).toEqual([
+      ['timeseries', 'Request rate', 'reqps', 'sum by (instance) (rate(shop_requests_total{job="$job"}[5m]))'],
+      ['stat', 'Requests per second', 'reqps', 'sum(rate(shop_requests_total{job="$job"}[5m]))'],
+    ]);
+    // side by side on the grid, each half the width
+    expect(first.dashboard.panels.map((p) => p.gridPos)).toEqual([
+      { x: 0, y: 0, w: 12, h: 8 },
+      { x: 12, y: 0, w: 12, h: 8 },
+    ]);
+    expect(first.dashboard.templating.list.map((v) => [v.name, v.type, v.query])).toEqual([['job', 'query', 'label_values(shop_requests_total, job)']]);
+  });
+
+  it('comes back after a reload: panels, variable and values', async () => {
+    await page.goto(`${base}/d/${uid}/shop-traffic?from=now-30m&to=now&var-job=web`);
+    await expect.poll(() => grid().getAttribute('data-all-drawn'), { timeout: 20_000 }).toBe('true');
+    expect(await panels().evaluateAll((els) => els.map((e) => [e.getAttribute('data-panel-type'), e.getAttribute('data-panel-title'), e.getAttribute('data-has-data'), e.getAttribute('data-state')]))).toEqual([
+      ['timeseries', 'Request rate', 'true', 'done'],
+      ['stat', 'Requests per second', 'true', 'done'],
+    ]);
+    const job = page.locator('[data-testid=variable][data-name=job]');
+    expect(await job.getAttribute('data-options')).toBe('2');
+    expect(await job.getAttribute('data-value')).toBe('web');
+    // job="web": 6 + 8 per second
+    expect(reqps(await page.locator('[data-panel-title="Requests per second"] [data-testid=stat-value]').textContent())).toBeGreaterThan(12);
+    expect(reqps(await page.locator('[data-panel-title="Requests per second"] [data-testid=stat-value]').textContent())).toBeLessThanOrEqual(14.05);
+    expect(await page.locator('[data-panel-title="Request rate"] canvas').count()).toBeGreaterThan(0);
+    await shot('02-reloaded');
+  });
+
+  it('changes a panel, saves again, lists two versions and restores the first', async () => {
+    await page.click('[data-testid=dashboard-edit-toggle]');
+    await page.locator('[data-panel-title="Requests per second"] [data-testid=panel-edit]').click();
+    await page.locator('[data-testid=panel-editor]').waitFor();
+    await page.fill('[data-testid=panel-title]', 'Requests in the window');
+    await page.selectOption('[data-testid=panel-type]', 'gauge');
+    await typeQuery('sum(increase(shop_requests_total{job="$job"}[5m]))');
+    await page.fill('[data-testid=panel-unit]', 'short');
+    await page.fill('[data-testid=panel-grid-w]', '8');
+    await page.click('[data-testid=panel-editor-apply]');
+    await expect.poll(() => grid().getAttribute('data-all-drawn'), { timeout: 20_000 }).toBe('true');
+    expect(await page.locator('[data-panel-title="Requests in the window"]').getAttribute('data-panel-type')).toBe('gauge');
+    await page.click('[data-testid=dashboard-settings-toggle]');
+    await page.fill('[data-testid=settings-message]', 'second');
+    await page.click('[data-testid=dashboard-save]');
+    await expect.poll(() => versions().count(), { timeout: 10_000 }).toBe(2);
+    const second = await getDashboard();
+    expect(second.dashboard.version).toBe(2);
+    expect(second.dashboard.panels[1]).toMatchObject({ type: 'gauge', title: 'Requests in the window', gridPos: { x: 12, y: 0, w: 8, h: 8 }, fieldConfig: { defaults: { unit: 'short' } } });
+    expect(await versions().evaluateAll((els) => els.map((e) => [e.getAttribute('data-version'), e.querySelectorAll('td')[3]?.textContent]))).toEqual([
+      ['2', 'second'],
+      ['1', 'first'],
+    ]);
+    await shot('03-versions');
+
+    await page.locator('[data-testid=dashboard-version][data-version="1"] [data-testid=version-restore]').click();
+    await expect.poll(() => versions().count(), { timeout: 10_000 }).toBe(3);
+    await expect.poll(() => page.locator('[data-panel-title="Requests per second"]').count(), { timeout: 10_000 }).toBe(1);
+    const restored = await getDashboard();
+    expect(restored.dashboard.version).toBe(3);
+    const { version: _a, ...was } = first!.dashboard;
+    const { version: _b, ...now } = restored.dashboard;
+    expect(now).toEqual(was);
+    await page.reload();
+    await expect.poll(() => grid().getAttribute('data-all-drawn'), { timeout: 20_000 }).toBe('true');
+    expect(await panels().evaluateAll((els) => els.map((e) => [e.getAttribute('data-panel-type'), e.getAttribute('data-panel-title')]))).toEqual([
+      ['timeseries', 'Request rate'],
+      ['stat', 'Requests per second'],
+    ]);
+    await shot('04-restored');
+  });
+});
