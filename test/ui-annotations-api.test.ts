@@ -4,14 +4,9 @@
  * the time-range overlap, dashboard/panel/tag filters (all or any), limit and newest first, PUT/PATCH/DELETE, a
  * Viewer reading but not writing, and Grafana's bad-request answers.
  */
-import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sightlineConfigSchema } from '../src/config/index.js';
-import { createSelfMetricsRegistry, listen, silentLogger } from '../src/server/index.js';
-import { createUiServer, openUiDatabase, type DatabaseOptions, type UiDatabase } from '../src/ui/index.js';
-import { tempDir } from './helpers/process.js';
-import { pgAvailable, requirePeer, startPostgres, type PostgresServer } from './ui-peers.js';
+import { startUiApiServer, type UiApiServer } from './ui-api-server.js';
+import { pgAvailable, requirePeer } from './ui-peers.js';
 
 const ADMIN_PASSWORD = 'annotations admin password';
 
@@ -30,24 +25,15 @@ const client =
 
 describe.each(['sqlite', 'postgres'] as const)('annotations API on %s', (kind) => {
   const enabled = kind === 'sqlite' || requirePeer('PostgreSQL', pgAvailable(), 'postgresql');
-  let pgServer: PostgresServer | undefined;
-  let app: FastifyInstance;
-  let db: UiDatabase;
+  let server: UiApiServer | undefined;
   let admin: Call;
   let viewer: Call;
   let dash = { uid: '', id: 0 };
 
   beforeAll(async () => {
     if (!enabled) return;
-    let dbOpts: DatabaseOptions = { type: 'sqlite', path: join(tempDir(), 'ui.db') };
-    if (kind === 'postgres') {
-      pgServer = await startPostgres();
-      dbOpts = { type: 'postgres', host: pgServer.host, port: pgServer.port, database: pgServer.database, user: pgServer.user, password: pgServer.password };
-    }
-    const config = sightlineConfigSchema.parse({ ui: { listen_address: '127.0.0.1:0' } }).ui;
-    db = await openUiDatabase(dbOpts);
-    app = await createUiServer({ config, db, secretKey: 'test-secret-key-0123456789', logger: silentLogger(), registry: createSelfMetricsRegistry(), env: { GF_SECURITY_ADMIN_PASSWORD: ADMIN_PASSWORD }, staticDir: tempDir() });
-    const base = `http://127.0.0.1:${await listen(app, '127.0.0.1:0')}`;
+    server = await startUiApiServer(kind, ADMIN_PASSWORD);
+    const base = server.base;
     admin = client(base, 'admin', ADMIN_PASSWORD);
     expect((await admin('POST', '/api/admin/users', { login: 'vera', password: 'password-of-vera', role: 'Viewer' })).status).toBe(200);
     viewer = client(base, 'vera', 'password-of-vera');
@@ -55,9 +41,7 @@ describe.each(['sqlite', 'postgres'] as const)('annotations API on %s', (kind) =
     dash = { uid: saved.json.uid, id: saved.json.id };
   }, 60_000);
   afterAll(async () => {
-    await app?.close();
-    await db?.close();
-    await pgServer?.stop();
+    await server?.stop();
   });
 
   it.runIf(enabled)('adds events and regions and answers them in Grafana\'s shape, filtered by range, dashboard, panel and tags', async () => {
