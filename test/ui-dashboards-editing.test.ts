@@ -220,4 +220,41 @@ describe.runIf(enabled)('dashboards in Chromium: the editing round trip', () => 
     ]);
     await shot('04-restored');
   });
+
+  it('adds an annotation with Ctrl+click on a graph; the built-in annotations show stored ones on their panels', async () => {
+    const graph = page.locator('[data-panel-title="Request rate"] [data-testid=graph]');
+    const marks = graph.locator('[data-testid=annotation-mark]');
+    expect(await marks.count()).toBe(0);
+    const box = (await page.locator('[data-panel-title="Request rate"] .u-over').boundingBox())!;
+    const before = Date.now();
+    // the middle of the last 30 minutes
+    await page.locator('[data-panel-title="Request rate"] .u-over').click({ modifiers: ['Control'], position: { x: box.width / 2, y: box.height / 2 } });
+    await page.locator('[data-testid=annotation-form]').waitFor();
+    await page.fill('[data-testid=annotation-text]', 'Deployed shop v2');
+    await page.fill('[data-testid=annotation-tags]', 'deploy, shop');
+    await page.click('[data-testid=annotation-save]');
+    await page.locator('[data-testid=annotation-form]').waitFor({ state: 'detached' });
+    await expect.poll(() => marks.count(), { timeout: 10_000 }).toBe(1);
+    expect(await marks.first().getAttribute('title')).toBe('Deployed shop v2\ndeploy, shop');
+    await shot('05-annotation');
+    const stored = (await (await fetch(`${base}/api/annotations?dashboardUID=${uid}`, { headers: auth })).json()) as { panelId: number; time: number; timeEnd: number; text: string; tags: string[] }[];
+    expect(stored).toHaveLength(1);
+    expect(stored[0]).toMatchObject({ panelId: 1, text: 'Deployed shop v2', tags: ['deploy', 'shop'] });
+    // the click was in the middle of the range: about 15 minutes ago
+    expect(stored[0]!.time).toBeGreaterThan(before - 25 * 60_000);
+    expect(stored[0]!.time).toBeLessThan(before - 5 * 60_000);
+    expect(stored[0]!.timeEnd).toBe(stored[0]!.time);
+
+    // through the API: a dashboard-wide region shows on the graph; one made on another panel does not
+    const post = (b: object) => fetch(`${base}/api/annotations`, { method: 'POST', headers: auth, body: JSON.stringify({ dashboardUID: uid, ...b }) });
+    expect((await post({ time: before - 10 * 60_000, timeEnd: before - 8 * 60_000, text: 'Maintenance' })).status).toBe(200);
+    expect((await post({ panelId: 2, time: before - 12 * 60_000, text: 'On the stat only' })).status).toBe(200);
+    await page.reload();
+    await expect.poll(() => marks.count(), { timeout: 15_000 }).toBe(2);
+    const titles = await marks.evaluateAll((els) => els.map((e) => [e.getAttribute('title'), e.getAttribute('data-end') !== null]));
+    expect(titles.sort()).toEqual([
+      ['Deployed shop v2\ndeploy, shop', false],
+      ['Maintenance', true],
+    ]);
+  });
 });

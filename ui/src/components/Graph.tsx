@@ -23,6 +23,8 @@ export interface GraphOptions {
   hideLegend?: boolean;
   /** Marks on the time axis (dashboards' annotations): a line at `time`, a band to `end`; milliseconds. */
   annotations?: { time: number; end?: number; color: string; title: string; text: string }[];
+  /** Ctrl/Cmd+click on the plot: the time clicked, in milliseconds (dashboards: add an annotation there). */
+  onAnnotate?: (timeMs: number) => void;
 }
 
 const pad2 = (n: number) => String(n).padStart(2, '0');
@@ -74,6 +76,9 @@ export function Graph(props: { data: GraphData; options: GraphOptions; height?: 
   const tooltip = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const { data, options } = props;
+  // the latest handler, without drawing again when it changes
+  const annotate = useRef(options.onAnnotate);
+  annotate.current = options.onAnnotate;
   // Hidden series belong to one result: new data shows everything again (without a second draw).
   const [hiddenFor, setHiddenFor] = useState<{ data: GraphData; hidden: Set<number> }>({ data, hidden: new Set() });
   const hidden = hiddenFor.data === data ? hiddenFor.hidden : EMPTY;
@@ -100,6 +105,9 @@ export function Graph(props: { data: GraphData; options: GraphOptions; height?: 
     const gridColor = styles.getPropertyValue('--grid').trim() || 'rgba(128,128,128,0.2)';
     const fmt = options.format ?? ((v: number) => formatValue(v, options.unit));
     const tip = tooltip.current!;
+    // each mark also as an element over the plot: its text as a tooltip, and something tests can read
+    const markLayer = document.createElement('div');
+    markLayer.className = 'anno-marks';
     const opts: uPlot.Options = {
       width: Math.max(200, el.clientWidth),
       height: props.height ?? 300,
@@ -147,6 +155,7 @@ export function Graph(props: { data: GraphData; options: GraphOptions; height?: 
             const marks = options.annotations ?? [];
             const { left, top, width, height } = u.bbox;
             let drawn = 0;
+            markLayer.replaceChildren();
             for (const a of marks) {
               const x0 = u.valToPos(a.time / 1000, 'x', true);
               const x1 = a.end !== undefined ? u.valToPos(a.end / 1000, 'x', true) : x0;
@@ -166,6 +175,15 @@ export function Graph(props: { data: GraphData; options: GraphOptions; height?: 
               u.ctx.lineTo(x0, top + height);
               u.ctx.stroke();
               u.ctx.restore();
+              const m = document.createElement('div');
+              m.className = 'anno-mark';
+              m.dataset.testid = 'annotation-mark';
+              m.dataset.time = String(a.time);
+              if (a.end !== undefined) m.dataset.end = String(a.end);
+              m.style.left = `${u.valToPos(a.time / 1000, 'x')}px`;
+              m.style.borderBottomColor = a.color;
+              m.title = a.text ? `${a.title}\n${a.text}` : a.title;
+              markLayer.append(m);
             }
             el.setAttribute('data-annotations', String(drawn));
           },
@@ -224,10 +242,18 @@ export function Graph(props: { data: GraphData; options: GraphOptions; height?: 
     performance.mark('sightline:graph-drawn', { detail: { series: data.series.length, points: data.xs.length } });
     const over = plot.current.over;
     const leave = () => (tip.style.display = 'none');
+    const click = (e: MouseEvent) => {
+      if (!(e.ctrlKey || e.metaKey) || !annotate.current || !plot.current) return;
+      e.preventDefault();
+      annotate.current(plot.current.posToVal(e.clientX - over.getBoundingClientRect().left, 'x') * 1000);
+    };
     over.addEventListener('mouseleave', leave);
+    over.addEventListener('click', click);
     over.appendChild(tip);
+    over.appendChild(markLayer);
     return () => {
       over.removeEventListener('mouseleave', leave);
+      over.removeEventListener('click', click);
       plot.current?.destroy();
       plot.current = null;
     };

@@ -3,12 +3,13 @@
  * the grid, replaced or removed by id, and template variables added or replaced by name. Each function returns a new
  * dashboard and leaves its input unchanged, so the page can keep the last saved JSON next to the draft.
  */
+import { BUILT_IN_ANNOTATION } from './annotations.js';
 import { GRID_COLUMNS } from './layout.js';
 import type { Dashboard, GridPos, Panel, VariableModel } from './model.js';
 
-/** Grafana's new dashboard: no uid (the server gives one on the first save), the last 6 hours, no panels. */
+/** Grafana's new dashboard: no uid (the server gives one on the first save), the last 6 hours, no panels, the built-in annotations. */
 export function newDashboard(): Dashboard {
-  return { title: 'New dashboard', uid: '', editable: true, schemaVersion: 39, tags: [], time: { from: 'now-6h', to: 'now' }, refresh: '', panels: [], templating: { list: [] }, annotations: { list: [] } };
+  return { title: 'New dashboard', uid: '', editable: true, schemaVersion: 39, tags: [], time: { from: 'now-6h', to: 'now' }, refresh: '', panels: [], templating: { list: [] }, annotations: { list: [BUILT_IN_ANNOTATION] } };
 }
 
 /** Every panel of the dashboard, with those inside collapsed rows. */

@@ -6,7 +6,8 @@ import { parsePromDuration, resolveRange, type TimeRange } from '../../lib/time'
 import { layoutPanels, GAP_PX, CELL_PX, GRID_COLUMNS } from '../../dashboards/layout';
 import { expandRepeats } from '../../dashboards/repeats';
 import { runPanelQueries } from '../../dashboards/panel-query';
-import { annotationEvents, annotationPanel, isQueryAnnotation, type AnnotationEvent, type AnnotationQuery } from '../../dashboards/annotations';
+import { annotationEvents, annotationPanel, builtInAnnotation, builtInEvents, isQueryAnnotation, type AnnotationEvent, type AnnotationQuery, type StoredAnnotation } from '../../dashboards/annotations';
+import { AnnotationForm } from './AnnotationForm';
 import { interpolate } from '../../dashboards/interpolate';
 import type { DashboardLink } from '../../dashboards/links';
 import { DashboardLinks } from './DashboardLinks';
@@ -188,6 +189,27 @@ export function DashboardPage(props: PageProps) {
     return () => ac.abort();
   }, [dashboard, ctxBase]);
 
+  // the built-in "Annotations & Alerts": what `/api/annotations` holds for this dashboard in the range
+  const [stored, setStored] = useState<AnnotationEvent[]>([]);
+  const [storedGen, setStoredGen] = useState(0);
+  const [annotating, setAnnotating] = useState<{ panelId: number | undefined; time: number } | undefined>();
+  useEffect(() => {
+    const b = builtInAnnotation((dashboard?.annotations as { list?: AnnotationQuery[] } | undefined)?.list ?? []);
+    if (!b || !dashboard?.uid || !ctxBase) return setStored([]);
+    let live = true;
+    const q = new URLSearchParams({ from: String(Math.floor(ctxBase.fromMs)), to: String(Math.ceil(ctxBase.toMs)), limit: '100', matchAny: 'false', dashboardUID: dashboard.uid });
+    apiFetch<StoredAnnotation[]>(`/api/annotations?${q}`).then(
+      (items) => live && setStored(builtInEvents(b, items)),
+      () => live && setStored([]),
+    );
+    return () => {
+      live = false;
+    };
+  }, [dashboard, ctxBase, storedGen]);
+  const allAnnotations = useMemo(() => (stored.length ? [...annotations, ...stored] : annotations), [annotations, stored]);
+  const canAnnotate = Boolean(dashboard?.uid) && loaded?.meta.canEdit !== false;
+  const onAnnotate = useCallback((panelId: number | undefined, time: number) => setAnnotating({ panelId, time }), []);
+
   const placed = useMemo(() => layoutPanels(expandRepeats(dashboard?.panels ?? [], ctxBase?.vars), collapsed), [dashboard, collapsed, ctxBase]);
   const visibleKeys = placed.filter((p) => p.panel.type !== 'row').map((p) => p.key);
 
@@ -277,6 +299,9 @@ export function DashboardPage(props: PageProps) {
       {resolved.error && <div className="alert error">{resolved.error}</div>}
       {states && <VariableBar states={states} onChange={onVariable} />}
       {ctxBase && Array.isArray(dashboard.links) && <DashboardLinks links={dashboard.links as DashboardLink[]} vars={ctxBase.vars} variableNames={models.map((m) => m.name)} range={range} self={dashboard.uid} />}
+      {annotating && dashboard.uid && (
+        <AnnotationForm dashboardUid={dashboard.uid} panelId={annotating.panelId} time={annotating.time} onClose={() => setAnnotating(undefined)} onSaved={() => { setAnnotating(undefined); setStoredGen((g) => g + 1); }} />
+      )}
       {editing && ctxBase && (
         <PanelEditor panel={editing} datasources={loaded.datasources} ctx={contextFor(editing.gridPos?.w ?? 12) ?? { ...ctxBase, widthPx: 800 }} onApply={applyPanel} onDiscard={() => setEditing(undefined)} />
       )}
@@ -309,7 +334,8 @@ export function DashboardPage(props: PageProps) {
                   ctx={ctx}
                   h={p.pos.h}
                   onState={stateHandlers.get(p.key)!}
-                  annotations={annotations}
+                  annotations={allAnnotations}
+                  {...(canAnnotate ? { onAnnotate } : {})}
                   {...(editMode && p.panel.id !== undefined && p.panel.repeatPanelId === undefined ? { onEdit: () => setEditing(p.panel), onRemove: () => change(removePanel(dashboard, p.panel.id!)) } : {})}
                 />
               ) : <div className="dash-panel loading" data-testid="dashboard-panel" data-state="loading" />}

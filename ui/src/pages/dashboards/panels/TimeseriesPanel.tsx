@@ -7,7 +7,7 @@ import type { PanelData } from '../../../dashboards/panel-query';
 import { fieldDefaults } from './field';
 
 /** Time series (and migrated graph) panels on the app's uPlot graph: unit/decimals, min/max, stacking, legend. */
-export function TimeseriesPanel(props: { panel: Panel; data: PanelData; height: number; annotations?: AnnotationEvent[] }) {
+export function TimeseriesPanel(props: { panel: Panel; data: PanelData; height: number; annotations?: AnnotationEvent[]; onAnnotate?: (timeMs: number) => void }) {
   const f = fieldDefaults(props.panel);
   const custom = f.custom ?? {};
   const stacking = (custom.stacking ?? {}) as { mode?: string };
@@ -34,6 +34,7 @@ export function TimeseriesPanel(props: { panel: Panel; data: PanelData; height: 
           ...(typeof f.max === 'number' ? { yMax: f.max } : {}),
           hideLegend,
           ...(props.annotations?.length ? { annotations: props.annotations } : {}),
+          ...(props.onAnnotate ? { onAnnotate: props.onAnnotate } : {}),
         }}
       />
     </div>
