@@ -257,4 +257,53 @@ describe.runIf(enabled)('dashboards in Chromium: the editing round trip', () => 
       ['Maintenance', true],
     ]);
   });
+
+  it('narrows every Prometheus query with an ad hoc filter, kept in the URL', async () => {
+    const dashboard = {
+      uid: 'adhoc-shop',
+      title: 'Ad hoc shop',
+      time: { from: 'now-30m', to: 'now' },
+      panels: [
+        { id: 1, type: 'stat', title: 'All requests', gridPos: { x: 0, y: 0, w: 12, h: 6 }, fieldConfig: { defaults: { unit: 'reqps' } }, targets: [{ refId: 'A', expr: 'sum(rate(shop_requests_total[5m]))' }] },
+        { id: 2, type: 'stat', title: 'Series', gridPos: { x: 12, y: 0, w: 12, h: 6 }, targets: [{ refId: 'A', expr: 'count(shop_requests_total)' }] },
+      ],
+      templating: { list: [{ name: 'filters', type: 'adhoc', datasource: { type: 'prometheus' }, filters: [] }] },
+    };
+    const res = await fetch(`${base}/api/dashboards/db`, { method: 'POST', headers: auth, body: JSON.stringify({ dashboard, overwrite: true }) });
+    expect(res.status).toBe(200);
+    await page.goto(`${base}/d/adhoc-shop/ad-hoc-shop`);
+    await expect.poll(() => grid().getAttribute('data-all-drawn'), { timeout: 20_000 }).toBe('true');
+    const value = (title: string) => page.locator(`[data-panel-title="${title}"] [data-testid=stat-value]`).textContent();
+    expect(await value('Series')).toBe('4');
+    // 2 + 4 + 6 + 8 per second
+    expect(reqps(await value('All requests'))).toBeGreaterThan(17);
+    const addFilter = async (key: string, operator: string, v: string) => {
+      await page.click('[data-testid=adhoc-add]');
+      await page.fill('[data-testid=adhoc-key]', key);
+      await page.selectOption('[data-testid=adhoc-operator]', operator);
+      await page.fill('[data-testid=adhoc-value]', v);
+      await page.click('[data-testid=adhoc-apply]');
+    };
+    await addFilter('instance', '=', 'a:80');
+    // instance a:80 of both jobs: 2 + 6 per second, two series
+    await expect.poll(() => value('Series'), { timeout: 15_000 }).toBe('2');
+    await expect.poll(async () => reqps(await value('All requests')), { timeout: 15_000 }).toBeLessThanOrEqual(8.05);
+    expect(reqps(await value('All requests'))).toBeGreaterThan(6.5);
+    expect(new URL(page.url()).searchParams.getAll('var-filters')).toEqual(['instance|=|a:80']);
+    await shot('06-adhoc');
+    // a second filter narrows further; the URL keeps both across a reload
+    await addFilter('job', '!=', 'api');
+    await expect.poll(() => value('Series'), { timeout: 15_000 }).toBe('1');
+    await page.reload();
+    await expect.poll(() => grid().getAttribute('data-all-drawn'), { timeout: 20_000 }).toBe('true');
+    expect(await value('Series')).toBe('1');
+    expect(await page.locator('[data-testid=adhoc-filter]').evaluateAll((els) => els.map((e) => e.getAttribute('data-filter')))).toEqual(['instance=a:80', 'job!=api']);
+    // removing them all brings every series back (and stays so on reload: the URL says "no filters")
+    await page.locator('[data-testid=adhoc-remove]').first().click();
+    await page.locator('[data-testid=adhoc-remove]').first().click();
+    await expect.poll(() => value('Series'), { timeout: 15_000 }).toBe('4');
+    await page.reload();
+    await expect.poll(() => grid().getAttribute('data-all-drawn'), { timeout: 20_000 }).toBe('true');
+    expect(await value('Series')).toBe('4');
+  });
 });

@@ -13,7 +13,8 @@ import type { OtlpTrace } from '../lib/trace';
 import { resolveDatasource } from './datasource-ref';
 import { scrapeIntervalMs } from './datasources';
 import { globalVariables, interpolate, panelTimeRange, type VariableValue } from './interpolate';
-import type { Panel, Target } from './model';
+import { applyAdhocFilters } from './adhoc';
+import type { AdhocFilter, Panel, Target } from './model';
 
 export interface PanelSeries {
   refId: string;
@@ -64,6 +65,8 @@ export interface QueryContext {
   /** The panel's width in pixels: Grafana's default maxDataPoints. */
   widthPx: number;
   dashboardTitle?: string;
+  /** Ad hoc filters by datasource uid, added to every selector of that datasource's Prometheus/Loki queries. */
+  adhoc?: readonly { datasourceUid: string; filters: AdhocFilter[] }[];
 }
 
 const MIXED = '-- Mixed --';
@@ -134,7 +137,7 @@ export async function runPanelQueries(panel: Panel, dashboardCtx: QueryContext, 
       }
       const ds = r.ds;
       const scoped = globalVariables({ fromMs: ctx.fromMs, toMs: ctx.toMs, intervalMs: stepMs, scrapeIntervalMs: scrapeIntervalMs(ds), dashboard: ctx.dashboardTitle });
-      const expr = interpolate((ds.type === 'tempo' ? r.t.query : r.t.expr) ?? '', ctx.vars, { defaultFormat: ds.type === 'loki' ? 'loki' : 'prometheus', scoped });
+      const expr = applyAdhocFilters(interpolate((ds.type === 'tempo' ? r.t.query : r.t.expr) ?? '', ctx.vars, { defaultFormat: ds.type === 'loki' ? 'loki' : 'prometheus', scoped }), ds, ctx.adhoc);
       // `__auto`: Grafana's automatic legend, the series' own name
       const legend = r.t.legendFormat === '__auto' ? '' : interpolate(r.t.legendFormat ?? '', ctx.vars, { defaultFormat: 'raw', scoped });
       queries.push({ refId, datasource: ds.name, expr });

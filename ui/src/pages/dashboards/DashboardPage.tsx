@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { TimeRangePicker } from '../../components/TimeRangePicker';
 import { apiFetch, listDatasources, type Datasource } from '../../lib/api';
 import { navigate, useLocation } from '../../lib/router';
@@ -13,7 +13,12 @@ import type { DashboardLink } from '../../dashboards/links';
 import { DashboardLinks } from './DashboardLinks';
 import type { Dashboard, DashboardMeta, Panel } from '../../dashboards/model';
 import { addPanel, newDashboard, removePanel, replacePanel } from '../../dashboards/editing';
-import { PanelEditor } from './PanelEditor';
+import { adhocUrlValue } from '../../dashboards/adhoc';
+import { resolveDatasource } from '../../dashboards/datasource-ref';
+import type { AdhocFilter } from '../../dashboards/model';
+
+// the editor brings CodeMirror and the query editors: loaded when a panel is first edited
+const PanelEditor = lazy(() => import('./PanelEditor').then((m) => ({ default: m.PanelEditor })));
 import type { QueryContext } from '../../dashboards/panel-query';
 import { resolveVariables, valuesMap, type VariableState } from '../../dashboards/variables';
 import type { PageProps } from '../../shell/routes';
@@ -45,6 +50,11 @@ function syncVariablesToUrl(states: VariableState[]): void {
     for (const s of states) {
       if (s.model.type === 'constant' || s.error) continue;
       p.delete(`var-${s.model.name}`);
+      if (s.model.type === 'adhoc') {
+        // Grafana's key|operator|value, one per filter; an empty value keeps "no filters" over the model's
+        for (const f of s.filters?.length ? s.filters : [undefined]) p.append(`var-${s.model.name}`, f ? adhocUrlValue(f) : '');
+        continue;
+      }
       for (const v of s.isAll ? ['$__all'] : s.values) p.append(`var-${s.model.name}`, v);
     }
   }, true);
@@ -141,6 +151,14 @@ export function DashboardPage(props: PageProps) {
     });
   };
 
+  const onAdhoc = (index: number, filters: AdhocFilter[]) => {
+    if (!states) return;
+    const next = states.map((s, i) => (i === index ? { ...s, filters } : s));
+    setStates(next);
+    setUrl(() => undefined);
+    syncVariablesToUrl(next);
+  };
+
   // auto refresh
   useEffect(() => {
     const ms = parsePromDuration(refresh);
@@ -172,7 +190,17 @@ export function DashboardPage(props: PageProps) {
   const ctxBase = useMemo<Omit<QueryContext, 'widthPx'> | undefined>(() => {
     if (!loaded || !states) return undefined;
     const vctx = { datasources: loaded.datasources, fromMs: resolved.start, toMs: resolved.end };
-    return { datasources: loaded.datasources, vars: valuesMap(states, vctx), fromMs: resolved.start, toMs: resolved.end, dashboardTitle: loaded.dashboard.title ?? '' };
+    const vars = valuesMap(states, vctx);
+    // ad hoc filters by the uid of their datasource (a variable naming a missing datasource filters nothing)
+    const adhoc = states.flatMap((s) => {
+      if (s.model.type !== 'adhoc' || !s.filters?.length) return [];
+      try {
+        return [{ datasourceUid: resolveDatasource(s.model.datasource, loaded.datasources, vars).uid, filters: s.filters }];
+      } catch {
+        return [];
+      }
+    });
+    return { datasources: loaded.datasources, vars, fromMs: resolved.start, toMs: resolved.end, dashboardTitle: loaded.dashboard.title ?? '', adhoc };
   }, [loaded, states, resolved]);
 
   // repeated panels expand for the variables' current values
@@ -297,13 +325,15 @@ export function DashboardPage(props: PageProps) {
       {settings && <DashboardSettings key={dashboard.version} dashboard={dashboard} meta={loaded.meta} datasources={loaded.datasources} onChange={change} onClose={() => setSettings(false)} onSaved={() => setGeneration((g) => g + 1)} />}
       {dirty && <div className="muted dash-unsaved" data-testid="dashboard-unsaved">Unsaved changes: save them in Settings.</div>}
       {resolved.error && <div className="alert error">{resolved.error}</div>}
-      {states && <VariableBar states={states} onChange={onVariable} />}
+      {states && <VariableBar states={states} onChange={onVariable} onAdhoc={onAdhoc} datasources={loaded.datasources} vars={ctxBase?.vars} />}
       {ctxBase && Array.isArray(dashboard.links) && <DashboardLinks links={dashboard.links as DashboardLink[]} vars={ctxBase.vars} variableNames={models.map((m) => m.name)} range={range} self={dashboard.uid} />}
       {annotating && dashboard.uid && (
         <AnnotationForm dashboardUid={dashboard.uid} panelId={annotating.panelId} time={annotating.time} onClose={() => setAnnotating(undefined)} onSaved={() => { setAnnotating(undefined); setStoredGen((g) => g + 1); }} />
       )}
       {editing && ctxBase && (
-        <PanelEditor panel={editing} datasources={loaded.datasources} ctx={contextFor(editing.gridPos?.w ?? 12) ?? { ...ctxBase, widthPx: 800 }} onApply={applyPanel} onDiscard={() => setEditing(undefined)} />
+        <Suspense fallback={<div className="loading">Loading the panel editor…</div>}>
+          <PanelEditor panel={editing} datasources={loaded.datasources} ctx={contextFor(editing.gridPos?.w ?? 12) ?? { ...ctxBase, widthPx: 800 }} onApply={applyPanel} onDiscard={() => setEditing(undefined)} />
+        </Suspense>
       )}
       <div
         ref={gridRef}
