@@ -306,4 +306,31 @@ describe.runIf(enabled)('dashboards in Chromium: the editing round trip', () => 
     await expect.poll(() => grid().getAttribute('data-all-drawn'), { timeout: 20_000 }).toBe('true');
     expect(await value('Series')).toBe('4');
   });
+
+  it('draws a time series panel with field overrides: names, colours, negative-Y and a right axis', async () => {
+    const overrides = [
+      { matcher: { id: 'byName', options: 'web' }, properties: [{ id: 'custom.transform', value: 'negative-Y' }, { id: 'color', value: { mode: 'fixed', fixedColor: 'red' } }, { id: 'displayName', value: 'web (mirrored)' }] },
+      { matcher: { id: 'byFrameRefID', options: 'B' }, properties: [{ id: 'custom.axisPlacement', value: 'right' }, { id: 'unit', value: 'short' }, { id: 'custom.drawStyle', value: 'bars' }] },
+    ];
+    const targets = [
+      { refId: 'A', expr: 'sum by (job) (rate(shop_requests_total[5m]))', legendFormat: '{{job}}' },
+      { refId: 'B', expr: 'count(shop_requests_total)', legendFormat: 'series' },
+    ];
+    const traffic = { id: 1, type: 'timeseries', title: 'Traffic', gridPos: { x: 0, y: 0, w: 24, h: 10 }, fieldConfig: { defaults: { unit: 'reqps' }, overrides }, targets };
+    const dashboard = { uid: 'overrides-shop', title: 'Overrides shop', time: { from: 'now-30m', to: 'now' }, panels: [traffic] };
+    expect((await fetch(`${base}/api/dashboards/db`, { method: 'POST', headers: auth, body: JSON.stringify({ dashboard, overwrite: true }) })).status).toBe(200);
+    await page.goto(`${base}/d/overrides-shop/overrides-shop`);
+    await expect.poll(() => grid().getAttribute('data-all-drawn'), { timeout: 20_000 }).toBe('true');
+    const legend = page.locator('[data-panel-title=Traffic] .legend-item');
+    expect(await legend.locator('.legend-name').allTextContents()).toEqual(['api', 'web (mirrored)', 'series']);
+    // Grafana's named red, and values in the legend as they are (positive) in each series' unit
+    expect(await legend.nth(1).locator('.swatch').evaluate((e) => (globalThis as unknown as { getComputedStyle: (el: unknown) => { backgroundColor: string } }).getComputedStyle(e).backgroundColor)).toBe('rgb(242, 73, 92)');
+    expect(await legend.nth(1).locator('.legend-last').textContent()).toMatch(/^1[0-4](\.\d+)? req\/s$/);
+    expect(await legend.nth(2).locator('.legend-last').textContent()).toBe('4');
+    const graph = page.locator('[data-panel-title=Traffic] [data-testid=graph]');
+    // web is drawn below zero; the series count has its own axis on the right
+    expect(Number(await graph.getAttribute('data-y-min'))).toBeLessThan(-10);
+    expect(await graph.getAttribute('data-y2-ticks')).toBeTruthy();
+    await shot('07-overrides');
+  });
 });
