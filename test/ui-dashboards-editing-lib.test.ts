@@ -1,6 +1,6 @@
 /** Editing a dashboard's JSON (pure): new dashboard, panels placed on the grid, replaced and removed, variables. */
 import { describe, expect, it } from 'vitest';
-import { addPanel, freePosition, newDashboard, nextPanelId, putVariable, removePanel, removeVariable, replacePanel, variableNameError } from '../ui/src/dashboards/editing.js';
+import { addPanel, freePosition, movePanel, newDashboard, nextPanelId, putVariable, removePanel, removeVariable, replacePanel, variableNameError } from '../ui/src/dashboards/editing.js';
 import type { Dashboard } from '../ui/src/dashboards/model.js';
 
 describe('dashboard editing', () => {
@@ -36,5 +36,28 @@ describe('dashboard editing', () => {
     expect(variableNameError(d, '__x')).toMatch(/reserved/);
     expect(variableNameError(d, 'a b')).toBe('Only word characters are allowed in variable names');
     expect(removeVariable(d, 'env').templating?.list?.map((v) => v.name)).toEqual(['service']);
+  });
+
+  it('moves and resizes a panel, pushing the panels it covers down (and what they cover in turn)', () => {
+    const d: Dashboard = {
+      panels: [
+        { id: 1, gridPos: { x: 0, y: 0, w: 12, h: 8 } },
+        { id: 2, gridPos: { x: 12, y: 0, w: 12, h: 8 } },
+        { id: 3, gridPos: { x: 12, y: 8, w: 12, h: 4 } },
+        { id: 4, gridPos: { x: 0, y: 8, w: 6, h: 4 } },
+      ],
+    };
+    const pos = (x: Dashboard) => x.panels?.map((p) => [p.id, p.gridPos]);
+    // panel 1 grows to the full width: 2 goes below it, 3 below 2; 4 below 1
+    expect(pos(movePanel(d, 1, { x: 0, y: 0, w: 24, h: 8 }))).toEqual([
+      [1, { x: 0, y: 0, w: 24, h: 8 }],
+      [2, { x: 12, y: 8, w: 12, h: 8 }],
+      [3, { x: 12, y: 16, w: 12, h: 4 }],
+      [4, { x: 0, y: 8, w: 6, h: 4 }],
+    ]);
+    // a move to free space touches nothing else; positions are kept inside the grid
+    expect(pos(movePanel(d, 4, { x: 30, y: 20, w: 6, h: 4 }))?.[3]).toEqual([4, { x: 18, y: 20, w: 6, h: 4 }]);
+    expect(pos(movePanel(d, 4, { x: 30, y: 20, w: 6, h: 4 }))?.slice(0, 3)).toEqual(pos(d)?.slice(0, 3));
+    expect(d.panels?.[0]?.gridPos).toEqual({ x: 0, y: 0, w: 12, h: 8 });
   });
 });

@@ -333,4 +333,37 @@ describe.runIf(enabled)('dashboards in Chromium: the editing round trip', () => 
     expect(await graph.getAttribute('data-y2-ticks')).toBeTruthy();
     await shot('07-overrides');
   });
+
+  it('resizes and moves panels on the grid with the pointer, pushing the others down, and saves the layout', async () => {
+    await page.goto(`${base}/d/adhoc-shop/ad-hoc-shop`);
+    await expect.poll(() => grid().getAttribute('data-all-drawn'), { timeout: 20_000 }).toBe('true');
+    await page.click('[data-testid=dashboard-edit-toggle]');
+    const cells = page.locator('[data-testid=dashboard-cell]');
+    expect(await cells.evaluateAll((els) => els.map((e) => e.getAttribute('data-grid')))).toEqual(['0,0,12,6', '12,0,12,6']);
+    const gridBox = (await grid().boundingBox())!;
+    const col = (gridBox.width + 8) / 24;
+    const drag = async (handle: string, cell: number, dx: number, dy: number) => {
+      const b = (await cells.nth(cell).locator(`[data-testid=${handle}]`).boundingBox())!;
+      await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2);
+      await page.mouse.down();
+      // in steps, as a hand moves
+      await page.mouse.move(b.x + b.width / 2 + dx / 2, b.y + b.height / 2 + dy / 2, { steps: 4 });
+      await page.mouse.move(b.x + b.width / 2 + dx, b.y + b.height / 2 + dy, { steps: 4 });
+      await page.mouse.up();
+    };
+    // "All requests" 12 columns wider and 2 rows taller: "Series" is pushed below it
+    await drag('panel-resize', 0, 12 * col, 2 * 38);
+    await expect.poll(() => cells.evaluateAll((els) => els.map((e) => e.getAttribute('data-grid')))).toEqual(['0,0,24,8', '12,8,12,6']);
+    // "Series" moved to the left edge
+    await drag('panel-move', 1, -12 * col, 0);
+    await expect.poll(() => cells.evaluateAll((els) => els.map((e) => e.getAttribute('data-grid')))).toEqual(['0,0,24,8', '0,8,12,6']);
+    await shot('08-grid-moved');
+    await page.click('[data-testid=dashboard-settings-toggle]');
+    await page.fill('[data-testid=settings-message]', 'layout');
+    await page.click('[data-testid=dashboard-save]');
+    await expect.poll(async () => ((await (await fetch(`${base}/api/dashboards/uid/adhoc-shop`, { headers: auth })).json()) as Saved).dashboard.panels.map((p) => p.gridPos), { timeout: 10_000 }).toEqual([
+      { x: 0, y: 0, w: 24, h: 8 },
+      { x: 0, y: 8, w: 12, h: 6 },
+    ]);
+  });
 });

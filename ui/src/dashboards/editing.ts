@@ -78,3 +78,29 @@ export function variableNameError(d: Dashboard, name: string, previous?: string)
   if (name !== previous && (d.templating?.list ?? []).some((x) => x.name === name)) return 'Variable with the same name already exists';
   return '';
 }
+
+const overlaps = (a: GridPos, b: GridPos) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+
+/**
+ * The dashboard with panel `id` moved or resized to `pos` (kept inside the 24 columns), and the panels it now
+ * covers pushed down below it, those in turn pushing what they cover, as Grafana's grid does. Panels inside
+ * collapsed rows are not on the grid and stay as they are.
+ */
+export function movePanel(d: Dashboard, id: number, pos: GridPos): Dashboard {
+  const w = Math.min(GRID_COLUMNS, Math.max(1, Math.round(pos.w)));
+  const moved: GridPos = { x: Math.min(GRID_COLUMNS - w, Math.max(0, Math.round(pos.x))), y: Math.max(0, Math.round(pos.y)), w, h: Math.max(1, Math.round(pos.h)) };
+  const panels = (d.panels ?? []).map((p) => (p.id === id ? { ...p, gridPos: moved } : p));
+  // settle from the top, the moved panel first: each panel that overlaps one already settled goes just below it
+  const settled: GridPos[] = [];
+  const out = new Map<Panel, Panel>();
+  const queue = [...panels].sort((a, b) => (a.id === id ? -1 : b.id === id ? 1 : (a.gridPos?.y ?? 0) - (b.gridPos?.y ?? 0) || (a.gridPos?.x ?? 0) - (b.gridPos?.x ?? 0)));
+  for (const p of queue) {
+    if (!p.gridPos) continue;
+    let g = p.gridPos;
+    for (let hit = settled.find((s) => overlaps(s, g)); hit; hit = settled.find((s) => overlaps(s, g))) g = { ...g, y: hit.y + hit.h };
+    settled.push(g);
+    if (g !== p.gridPos) out.set(p, { ...p, gridPos: g });
+  }
+  // the dashboard's order of panels is kept
+  return { ...d, panels: panels.map((p) => out.get(p) ?? p) };
+}

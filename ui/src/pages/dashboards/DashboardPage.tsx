@@ -12,7 +12,8 @@ import { interpolate } from '../../dashboards/interpolate';
 import type { DashboardLink } from '../../dashboards/links';
 import { DashboardLinks } from './DashboardLinks';
 import type { Dashboard, DashboardMeta, Panel } from '../../dashboards/model';
-import { addPanel, newDashboard, removePanel, replacePanel } from '../../dashboards/editing';
+import { addPanel, movePanel, newDashboard, removePanel, replacePanel } from '../../dashboards/editing';
+import type { GridPos } from '../../dashboards/model';
 import { adhocUrlValue } from '../../dashboards/adhoc';
 import { resolveDatasource } from '../../dashboards/datasource-ref';
 import type { AdhocFilter } from '../../dashboards/model';
@@ -88,6 +89,8 @@ export function DashboardPage(props: PageProps) {
   const [editMode, setEditMode] = useState(uid === undefined);
   const [editing, setEditing] = useState<Panel | undefined>();
   const [dirty, setDirty] = useState(false);
+  // a panel being moved (its header's handle) or resized (its corner) with the pointer: where it would go
+  const [drag, setDrag] = useState<{ id: number; mode: 'move' | 'resize'; x: number; y: number; from: GridPos; pos: GridPos } | undefined>();
 
   useEffect(() => {
     let live = true;
@@ -286,10 +289,35 @@ export function DashboardPage(props: PageProps) {
     setEditing(undefined);
   };
 
+  /** Pointer handlers of a panel's move or resize handle: whole grid cells, applied (others pushed down) on release. */
+  const dragHandle = (panel: Panel, mode: 'move' | 'resize') => ({
+    onPointerDown: (e: React.PointerEvent) => {
+      if (!panel.gridPos || panel.id === undefined) return;
+      e.preventDefault();
+      (e.currentTarget as Element).setPointerCapture(e.pointerId);
+      setDrag({ id: panel.id, mode, x: e.clientX, y: e.clientY, from: panel.gridPos, pos: panel.gridPos });
+    },
+    onPointerMove: (e: React.PointerEvent) => {
+      if (!drag || drag.id !== panel.id) return;
+      const colPx = (gridWidth.current + GAP_PX) / GRID_COLUMNS;
+      const dx = Math.round((e.clientX - drag.x) / colPx);
+      const dy = Math.round((e.clientY - drag.y) / (CELL_PX + GAP_PX));
+      const f = drag.from;
+      const pos = mode === 'move' ? { ...f, x: Math.min(GRID_COLUMNS - f.w, Math.max(0, f.x + dx)), y: Math.max(0, f.y + dy) } : { ...f, w: Math.min(GRID_COLUMNS - f.x, Math.max(1, f.w + dx)), h: Math.max(1, f.h + dy) };
+      if (pos.x !== drag.pos.x || pos.y !== drag.pos.y || pos.w !== drag.pos.w || pos.h !== drag.pos.h) setDrag({ ...drag, pos });
+    },
+    onPointerUp: () => {
+      if (!drag || drag.id !== panel.id || !dashboard) return;
+      const { from, pos } = drag;
+      setDrag(undefined);
+      if (pos.x !== from.x || pos.y !== from.y || pos.w !== from.w || pos.h !== from.h) change(movePanel(dashboard, drag.id, pos));
+    },
+  });
+
   if (error) return <div className="page"><div className="alert error" data-testid="dashboard-error">{error}</div></div>;
   if (!loaded || !dashboard) return <div className="loading">Loading dashboard…</div>;
 
-  const rows = placed.reduce((m, p) => Math.max(m, p.pos.y + p.pos.h), 0);
+  const rows = placed.reduce((m, p) => Math.max(m, p.pos.y + p.pos.h), drag ? drag.pos.y + drag.pos.h : 0);
   return (
     <div className="dashboard" data-testid="dashboard" data-uid={dashboard.uid}>
       <div className="dash-toolbar">
@@ -356,8 +384,22 @@ export function DashboardPage(props: PageProps) {
             );
           }
           const ctx = contextFor(p.pos.w);
+          const dragged = drag && drag.id === p.panel.id ? drag.pos : undefined;
+          const movable = editMode && p.panel.id !== undefined && p.panel.repeatPanelId === undefined && p.panel.gridPos !== undefined;
           return (
-            <div key={p.key} style={style} className="dash-cell">
+            <div
+              key={p.key}
+              style={dragged ? { gridColumn: `${dragged.x + 1} / span ${dragged.w}`, gridRow: `${dragged.y + 1} / span ${dragged.h}` } : style}
+              className={`dash-cell${movable ? ' editable' : ''}${dragged ? ' dragging' : ''}`}
+              data-testid="dashboard-cell"
+              data-grid={`${(dragged ?? p.pos).x},${(dragged ?? p.pos).y},${(dragged ?? p.pos).w},${(dragged ?? p.pos).h}`}
+            >
+              {movable && (
+                <>
+                  <span className="dash-move" data-testid="panel-move" title="Drag to move" {...dragHandle(p.panel, 'move')}>⠿</span>
+                  <span className="dash-resize" data-testid="panel-resize" title="Drag to resize" {...dragHandle(p.panel, 'resize')} />
+                </>
+              )}
               {ctx ? (
                 <PanelView
                   panel={p.panel}
