@@ -1,6 +1,7 @@
 /** Ad hoc filters injected into PromQL and LogQL through the languages' parsers (pure). */
 import { describe, expect, it } from 'vitest';
-import { addLogqlFilters, addPromqlFilters, adhocUrlValue, applyAdhocFilters, parseAdhocUrlValue } from '../ui/src/dashboards/adhoc.js';
+import { addLogqlFilters, addPromqlFilters, applyAdhocFilters } from '../ui/src/dashboards/adhoc.js';
+import { adhocUrlValue, parseAdhocUrlValue } from '../ui/src/dashboards/adhoc-url.js';
 import { extractSelectors } from '../src/metrics/promql/index.js';
 
 const f = (key: string, operator: string, value: string) => ({ key, operator, value });

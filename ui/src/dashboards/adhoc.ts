@@ -10,8 +10,7 @@ import { parser as promqlParser, Identifier, LabelMatchers, LabelName, MatchOp, 
 import type { SyntaxNode, Tree } from '@lezer/common';
 import type { AdhocFilter } from './model.js';
 
-const OPERATORS = new Set(['=', '!=', '=~', '!~']);
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+import { ADHOC_LABEL_NAME as LABEL_NAME, ADHOC_OPERATORS as OPERATORS } from './adhoc-url.js';
 
 /** The filters that can be written as matchers (a label name, one of the four operators). */
 export const validFilters = (filters: AdhocFilter[]): AdhocFilter[] => filters.filter((f) => LABEL_NAME.test(f.key) && OPERATORS.has(f.operator));
@@ -120,17 +119,4 @@ export function applyAdhocFilters(expr: string, ds: { type: string; uid: string 
   if (ds.type === 'prometheus') return addPromqlFilters(expr, filters);
   if (ds.type === 'loki') return addLogqlFilters(expr, filters);
   return expr;
-}
-
-/**
- * Grafana's URL form of one filter: `key|operator|value` (`var-<name>`, repeated), a `|` inside a part written
- * `__gfp__`.
- */
-export const adhocUrlValue = (f: AdhocFilter): string => [f.key, f.operator, f.value].map((p) => p.replace(/\|/g, '__gfp__')).join('|');
-
-export function parseAdhocUrlValue(s: string): AdhocFilter | undefined {
-  const parts = s.split('|').map((p) => p.replace(/__gfp__/g, '|'));
-  if (parts.length !== 3) return undefined;
-  const [key, operator, value] = parts as [string, string, string];
-  return LABEL_NAME.test(key) && OPERATORS.has(operator) ? { key, operator, value } : undefined;
 }

@@ -4,7 +4,7 @@ import { autoStepMs, parsePromDuration } from '../lib/time';
 import { resolveDatasource } from './datasource-ref';
 import { proxyGet } from './datasources';
 import { interpolate, msToDuration, type VariableValue } from './interpolate';
-import { parseAdhocUrlValue } from './adhoc';
+import { parseAdhocUrlValue } from './adhoc-url';
 import type { AdhocFilter, VariableModel, VariableOption } from './model';
 import {
   applyVariableRegex,

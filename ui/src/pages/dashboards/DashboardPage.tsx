@@ -14,7 +14,7 @@ import { DashboardLinks } from './DashboardLinks';
 import type { Dashboard, DashboardMeta, Panel } from '../../dashboards/model';
 import { addPanel, movePanel, newDashboard, removePanel, replacePanel } from '../../dashboards/editing';
 import type { GridPos } from '../../dashboards/model';
-import { adhocUrlValue } from '../../dashboards/adhoc';
+import { adhocUrlValue } from '../../dashboards/adhoc-url';
 import { resolveDatasource } from '../../dashboards/datasource-ref';
 import type { AdhocFilter } from '../../dashboards/model';
 
