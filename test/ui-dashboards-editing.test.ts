@@ -181,6 +181,15 @@ describe.runIf(enabled)('dashboards in Chromium: the editing round trip', () => 
 
   it('changes a panel, saves again, lists two versions and restores the first', async () => {
     await page.click('[data-testid=dashboard-edit-toggle]');
+    // the query editor follows the datasource: Explore's LogQL and TraceQL editors; Discard keeps the panel as it was
+    await page.locator('[data-panel-title="Request rate"] [data-testid=panel-edit]').click();
+    const uidOf = (name: string) => page.locator('[data-testid=panel-datasource] option', { hasText: name }).getAttribute('value');
+    await page.selectOption('[data-testid=panel-datasource]', (await uidOf('Loki'))!);
+    await page.locator('[data-testid=panel-editor] [data-testid=logql-editor]').waitFor();
+    await page.selectOption('[data-testid=panel-datasource]', (await uidOf('Tempo'))!);
+    await page.locator('[data-testid=panel-editor] [data-testid=traceql-editor]').waitFor();
+    await page.click('[data-testid=panel-editor-discard]');
+    await expect.poll(() => page.locator('[data-panel-title="Request rate"]').getAttribute('data-has-data')).toBe('true');
     await page.locator('[data-panel-title="Requests per second"] [data-testid=panel-edit]').click();
     await page.locator('[data-testid=panel-editor]').waitFor();
     await page.fill('[data-testid=panel-title]', 'Requests in the window');

@@ -1,6 +1,7 @@
 import { useMemo, useState } from 'react';
 import { LogqlEditor } from '../../components/LogqlEditor';
 import { PromqlEditor } from '../../components/PromqlEditor';
+import { TraceqlEditor } from '../../components/TraceqlEditor';
 import { proxyPath, type Datasource } from '../../lib/api';
 import { GRID_COLUMNS } from '../../dashboards/layout';
 import type { FieldDefaults, Panel, Target } from '../../dashboards/model';
@@ -36,11 +37,12 @@ function panelDatasource(panel: Panel, list: Datasource[]): Datasource | undefin
   return byRef ?? list.find((d) => d.isDefault && QUERY_DATASOURCES.has(d.type)) ?? list.find((d) => QUERY_DATASOURCES.has(d.type));
 }
 
-/** One query's expression editor: Explore's PromQL or LogQL editor for those datasources, a text box otherwise. */
+/** One query's expression editor: Explore's PromQL, LogQL or TraceQL editor by the datasource, a text box otherwise. */
 function QueryField(props: { ds: Datasource | undefined; value: string; onChange: (v: string) => void; onRun: () => void }) {
   const url = props.ds ? proxyPath(props.ds.uid) : '';
   if (props.ds?.type === 'prometheus') return <PromqlEditor value={props.value} datasourceUrl={url} onChange={props.onChange} onRun={props.onRun} />;
   if (props.ds?.type === 'loki') return <LogqlEditor value={props.value} datasourceUrl={url} onChange={props.onChange} onRun={props.onRun} />;
+  if (props.ds?.type === 'tempo') return <TraceqlEditor value={props.value} datasourceUrl={url} onChange={props.onChange} onRun={props.onRun} />;
   return <textarea data-testid="query-text" value={props.value} onChange={(e) => props.onChange(e.target.value)} rows={2} />;
 }
 
