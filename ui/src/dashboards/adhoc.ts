@@ -66,50 +66,65 @@ function existingMatchers(expr: string, nodes: SyntaxNode[], name: (n: SyntaxNod
   });
 }
 
-/** The PromQL expression with the filters added to every vector selector. */
-export function addPromqlFilters(expr: string, filters: AdhocFilter[]): string {
+/** A selector found in the tree: the matchers it has, and where and how the missing ones are written. */
+interface SelectorSite {
+  have: AdhocFilter[];
+  insert: (text: string[]) => { at: number; text: string } | undefined;
+}
+
+/**
+ * The query with the filters that each selector lacks added there; `sites` finds the selectors in the parsed tree.
+ * Nothing to add, an empty query or one that does not parse: the query as written.
+ */
+function inject(expr: string, filters: AdhocFilter[], parse: (s: string) => Tree, sites: (top: SyntaxNode) => SelectorSite[]): string {
   const add = validFilters(filters);
   if (add.length === 0 || expr.trim() === '') return expr;
-  const tree = promqlParser.parse(expr);
+  const tree = parse(expr);
   if (hasErrors(tree)) return expr;
-  const inserts: { at: number; text: string }[] = [];
-  for (const sel of nodesOf(tree.topNode, VectorSelector)) {
-    const braces = sel.getChild(LabelMatchers);
-    const matcherNodes = braces ? [...nodesOf(braces, UnquotedLabelMatcher), ...nodesOf(braces, QuotedLabelMatcher)] : [];
-    const have = existingMatchers(expr, matcherNodes, (m) => m.getChild(LabelName) ?? m.getChild(StringLiteral), (m) => m.getChild(MatchOp), (m) => m.getChild(StringLiteral, MatchOp));
-    const missing = add.filter((f) => !have.some((h) => sameMatcher(h, f)));
-    if (missing.length === 0) continue;
-    const text = missing.map(matcherText).join(',');
-    if (braces) {
-      // before the closing brace; after a comma when there are matchers already (a trailing comma is allowed)
-      const inner = expr.slice(braces.from + 1, braces.to - 1).trim();
-      inserts.push({ at: braces.to - 1, text: inner === '' || inner.endsWith(',') ? text : `,${text}` });
-    } else {
-      const name = sel.getChild(Identifier);
-      if (name) inserts.push({ at: name.to, text: `{${text}}` });
-    }
-  }
+  const inserts = sites(tree.topNode).flatMap((site) => {
+    const missing = add.filter((f) => !site.have.some((h) => sameMatcher(h, f)));
+    const i = missing.length > 0 ? site.insert(missing.map(matcherText)) : undefined;
+    return i ? [i] : [];
+  });
   return splice(expr, inserts);
+}
+
+/** The PromQL expression with the filters added to every vector selector. */
+export function addPromqlFilters(expr: string, filters: AdhocFilter[]): string {
+  return inject(expr, filters, (s) => promqlParser.parse(s), (top) =>
+    nodesOf(top, VectorSelector).map((sel) => {
+      const braces = sel.getChild(LabelMatchers);
+      const matcherNodes = braces ? [...nodesOf(braces, UnquotedLabelMatcher), ...nodesOf(braces, QuotedLabelMatcher)] : [];
+      return {
+        have: existingMatchers(expr, matcherNodes, (m) => m.getChild(LabelName) ?? m.getChild(StringLiteral), (m) => m.getChild(MatchOp), (m) => m.getChild(StringLiteral, MatchOp)),
+        insert: (texts) => {
+          const text = texts.join(',');
+          if (!braces) {
+            const name = sel.getChild(Identifier);
+            return name ? { at: name.to, text: `{${text}}` } : undefined;
+          }
+          // before the closing brace; after a comma when there are matchers already (a trailing comma is allowed)
+          const inner = expr.slice(braces.from + 1, braces.to - 1).trim();
+          return { at: braces.to - 1, text: inner === '' || inner.endsWith(',') ? text : `,${text}` };
+        },
+      };
+    }),
+  );
 }
 
 /** The LogQL query with the filters added to every stream selector. */
 export function addLogqlFilters(expr: string, filters: AdhocFilter[]): string {
-  const add = validFilters(filters);
-  if (add.length === 0 || expr.trim() === '') return expr;
-  const tree = logqlParser.parse(expr);
-  if (hasErrors(tree)) return expr;
-  const inserts: { at: number; text: string }[] = [];
-  for (const sel of nodesOf(tree.topNode, LogqlSelectorNode)) {
-    const matchers = sel.getChild(LogqlMatchersNode);
-    const nodes = matchers ? nodesOf(matchers, LogqlMatcherNode) : [];
-    // a Matcher is Identifier, operator, String
-    const have = existingMatchers(expr, nodes, (m) => m.firstChild, (m) => m.firstChild?.nextSibling ?? null, (m) => m.lastChild);
-    const missing = add.filter((f) => !have.some((h) => sameMatcher(h, f)));
-    if (missing.length === 0) continue;
-    const text = missing.map(matcherText).join(', ');
-    inserts.push({ at: sel.to - 1, text: nodes.length > 0 ? `, ${text}` : text });
-  }
-  return splice(expr, inserts);
+  return inject(expr, filters, (s) => logqlParser.parse(s), (top) =>
+    nodesOf(top, LogqlSelectorNode).map((sel) => {
+      const matchers = sel.getChild(LogqlMatchersNode);
+      const nodes = matchers ? nodesOf(matchers, LogqlMatcherNode) : [];
+      return {
+        // a Matcher is Identifier, operator, String
+        have: existingMatchers(expr, nodes, (m) => m.firstChild, (m) => m.firstChild?.nextSibling ?? null, (m) => m.lastChild),
+        insert: (texts) => ({ at: sel.to - 1, text: `${nodes.length > 0 ? ', ' : ''}${texts.join(', ')}` }),
+      };
+    }),
+  );
 }
 
 /** The query with the filters of the ad hoc variables on this datasource (by uid) added, by its language. */
