@@ -1,6 +1,6 @@
 /** Grafana's query annotations: Prometheus regions where a series is non-zero, Loki lines as events (pure). */
 import { describe, expect, it } from 'vitest';
-import { annotationEvents, annotationPanel, isQueryAnnotation } from '../ui/src/dashboards/annotations.js';
+import { annotationEvents, annotationPanel, BUILT_IN_ANNOTATION, builtInAnnotation, builtInEvents, isQueryAnnotation, panelAnnotations, withBuiltIn } from '../ui/src/dashboards/annotations.js';
 
 describe('query annotations', () => {
   it('runs enabled entries with an expression, not the built-in one, as a one-query panel', () => {
@@ -31,5 +31,22 @@ describe('query annotations', () => {
     ]);
     const plain = annotationEvents({ name: 'Logs' }, { xs: [], series: [], logs: [{ tsNs: '1', timeMs: 1, line: 'hello', labels: {}, level: 'unknown', seq: 0 }] });
     expect(plain).toEqual([{ time: 1, title: 'Logs', text: 'hello', color: 'rgba(0, 211, 255, 1)' }]);
+  });
+
+  it('adds the built-in entry when missing, and shows stored annotations on their panel or every panel', () => {
+    expect(withBuiltIn([{ name: 'Deploys', expr: 'x' }])).toEqual([BUILT_IN_ANNOTATION, { name: 'Deploys', expr: 'x' }]);
+    const own = { builtIn: 1, name: 'Mine', iconColor: 'red', enable: true };
+    expect(withBuiltIn([own])).toEqual([own]);
+    expect(builtInAnnotation([{ ...own, enable: false }])).toBeUndefined();
+    const events = builtInEvents(builtInAnnotation([own])!, [
+      { id: 1, dashboardUID: 'd', panelId: 2, time: 200, timeEnd: 200, text: 'on panel 2', tags: ['a', 'b'] },
+      { id: 2, dashboardUID: 'd', panelId: 0, time: 100, timeEnd: 150, text: 'everywhere', tags: [] },
+    ]);
+    expect(events).toEqual([
+      { time: 100, end: 150, title: 'everywhere', text: '', color: 'red', tags: [] },
+      { time: 200, title: 'on panel 2', text: 'a, b', color: 'red', panelId: 2, tags: ['a', 'b'] },
+    ]);
+    expect(panelAnnotations(events, 2).map((e) => e.title)).toEqual(['everywhere', 'on panel 2']);
+    expect(panelAnnotations(events, 3).map((e) => e.title)).toEqual(['everywhere']);
   });
 });

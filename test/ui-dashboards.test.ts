@@ -5,13 +5,10 @@
  */
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sightlineConfigSchema } from '../src/config/index.js';
-import { createSelfMetricsRegistry, listen, silentLogger } from '../src/server/index.js';
-import { createUiServer, openUiDatabase, type DatabaseOptions, type UiDatabase } from '../src/ui/index.js';
 import { REPO_ROOT, tempDir } from './helpers/process.js';
-import { pgAvailable, requirePeer, startPostgres, type PostgresServer } from './ui-peers.js';
+import { startUiApiServer, type UiApiServer } from './ui-api-server.js';
+import { pgAvailable, requirePeer } from './ui-peers.js';
 
 const ADMIN_PASSWORD = 'correct horse battery staple';
 
@@ -40,9 +37,7 @@ async function api(base: string, user: string, password: string): Promise<Api> {
 
 describe.each(['sqlite', 'postgres'] as const)('dashboard API on %s', (kind) => {
   const enabled = kind === 'sqlite' || requirePeer('PostgreSQL', pgAvailable(), 'postgresql');
-  let pgServer: PostgresServer | undefined;
-  let app: FastifyInstance;
-  let db: UiDatabase;
+  let server: UiApiServer | undefined;
   let admin: Api;
   let viewer: Api;
   let editor: Api;
@@ -50,11 +45,6 @@ describe.each(['sqlite', 'postgres'] as const)('dashboard API on %s', (kind) => 
 
   beforeAll(async () => {
     if (!enabled) return;
-    let dbOpts: DatabaseOptions = { type: 'sqlite', path: join(tempDir(), 'ui.db') };
-    if (kind === 'postgres') {
-      pgServer = await startPostgres();
-      dbOpts = { type: 'postgres', host: pgServer.host, port: pgServer.port, database: pgServer.database, user: pgServer.user, password: pgServer.password };
-    }
     // The fixture's datasources plus a dashboard provider (disableDeletion) over a folder of JSON files.
     const prov = tempDir();
     cpSync(join(REPO_ROOT, 'test/fixtures/ui/provisioning/datasources'), join(prov, 'datasources'), { recursive: true });
@@ -62,10 +52,8 @@ describe.each(['sqlite', 'postgres'] as const)('dashboard API on %s', (kind) => 
     mkdirSync(join(prov, 'json'));
     writeFileSync(join(prov, 'json', 'ops.json'), JSON.stringify({ uid: 'provisioned-ops', title: 'Ops', tags: ['provisioned'] }));
     writeFileSync(join(prov, 'dashboards', 'providers.yaml'), `apiVersion: 1\nproviders:\n- name: ops\n  folder: Operations\n  type: file\n  disableDeletion: true\n  options:\n    path: ${join(prov, 'json')}\n`);
-    const config = sightlineConfigSchema.parse({ ui: { listen_address: '127.0.0.1:0', provisioning_path: prov } }).ui;
-    db = await openUiDatabase(dbOpts);
-    app = await createUiServer({ config, db, secretKey: 'test-secret-key-0123456789', logger: silentLogger(), registry: createSelfMetricsRegistry(), env: { GF_SECURITY_ADMIN_PASSWORD: ADMIN_PASSWORD }, staticDir: tempDir() });
-    base = `http://127.0.0.1:${await listen(app, '127.0.0.1:0')}`;
+    server = await startUiApiServer(kind, ADMIN_PASSWORD, { provisioning_path: prov });
+    base = server.base;
     admin = await api(base, 'admin', ADMIN_PASSWORD);
     for (const [login, role] of [
       ['vera', 'Viewer'],
@@ -77,9 +65,7 @@ describe.each(['sqlite', 'postgres'] as const)('dashboard API on %s', (kind) => 
     editor = await api(base, 'ed', 'password-of-ed');
   }, 60_000);
   afterAll(async () => {
-    await app?.close();
-    await db?.close();
-    await pgServer?.stop();
+    await server?.stop();
   });
 
   it.runIf(enabled)('creates, reads with meta, updates with version checks (412) and overwrite, and keeps versions', async () => {

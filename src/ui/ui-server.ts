@@ -25,6 +25,8 @@ import type { UiDatabase } from './db/open.js';
 import { registerAccountRoutes } from './http/account-routes.js';
 import { registerAuthRoutes } from './http/auth-routes.js';
 import { registerDashboardRoutes } from './http/dashboard-routes.js';
+import { registerAnnotationRoutes } from './http/annotation-routes.js';
+import { AnnotationStore } from './dashboards/annotation-store.js';
 import type { UiRouteContext } from './http/context.js';
 import { readCookie } from './http/cookies.js';
 import { registerDatasourceRoutes } from './http/datasource-routes.js';
@@ -247,6 +249,7 @@ export async function createUiServer(opts: UiServerOptions & { staticDir?: strin
   registerAccountRoutes(app, c);
   const dashboards = new DashboardStore(db);
   registerDashboardRoutes(app, { ...c, dashboards });
+  registerAnnotationRoutes(app, { ...c, dashboards, annotations: new AnnotationStore(db) });
   // With the self-provisioned datasources (the single-process default), Sightline's own health dashboard too.
   if (!cfg.provisioning_path && cfg.provision_self) await provisionBuiltInDashboards(dashboards, opts.logger);
   if (cfg.provisioning_path) {

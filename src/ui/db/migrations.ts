@@ -229,6 +229,31 @@ export function uiMigrations(dialect: SqlDialectName): MigrationProvider {
         await db.schema.dropTable('alert_instance').execute();
       },
     },
+    // Issue 14: Grafana's annotations (`/api/annotations`): events and regions on a dashboard, a panel, or the org.
+    '0007_annotations': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('annotations')
+          .addColumn('id', idType, id)
+          .addColumn('dashboard_uid', 'varchar(40)', (c) => c.notNull())
+          .addColumn('panel_id', 'integer', (c) => c.notNull())
+          .addColumn('user_id', 'integer', (c) => c.notNull())
+          .addColumn('login', 'varchar(190)', (c) => c.notNull())
+          .addColumn('email', 'varchar(190)', (c) => c.notNull())
+          .addColumn('epoch', 'bigint', (c) => c.notNull())
+          .addColumn('epoch_end', 'bigint', (c) => c.notNull())
+          .addColumn('text', 'text', (c) => c.notNull())
+          .addColumn('tags', 'text', (c) => c.notNull())
+          .addColumn('data', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('annotations_dashboard_epoch').on('annotations').columns(['dashboard_uid', 'epoch']).execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropTable('annotations').execute();
+      },
+    },
   };
   return { getMigrations: async () => migrations };
 }

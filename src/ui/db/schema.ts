@@ -199,7 +199,27 @@ export interface TenantTokenTable {
   created_at: number;
 }
 
+/** Grafana's annotations: `dashboard_uid` '' and `panel_id` 0 for organization-wide ones; `tags` a JSON array. */
+export interface AnnotationTable {
+  id: Generated<number>;
+  dashboard_uid: string;
+  panel_id: number;
+  user_id: number;
+  login: string;
+  email: string;
+  /** Start and end (= start for an event), Unix milliseconds. */
+  epoch: number;
+  epoch_end: number;
+  text: string;
+  tags: string;
+  /** JSON object (Grafana's `data`). */
+  data: string;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
+  annotations: AnnotationTable;
   alert_rules: AlertRuleTable;
   alert_configuration: AlertConfigurationTable;
   alert_instance: AlertInstanceTable;

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import type { GraphData } from '../lib/prometheus';
+import { withAlpha } from '../lib/color';
 import { SERIES_COLORS } from '../lib/theme';
 import { countAxisTicks } from '../lib/log-volume';
 import { formatValue, type Unit } from '../lib/units';
@@ -23,6 +24,14 @@ export interface GraphOptions {
   hideLegend?: boolean;
   /** Marks on the time axis (dashboards' annotations): a line at `time`, a band to `end`; milliseconds. */
   annotations?: { time: number; end?: number; color: string; title: string; text: string }[];
+  /**
+   * Per-series drawing, by index (dashboards' field overrides): a second y-axis on the right or none, bars or points,
+   * a fill under the line (0..1), drawn below zero (negative-Y; tooltip and legend show the values as they are), and
+   * a value format of its own.
+   */
+  seriesStyles?: { axis?: 'left' | 'right' | 'hidden'; draw?: 'line' | 'bars' | 'points'; fillOpacity?: number; negativeY?: boolean; format?: (v: number) => string }[];
+  /** Ctrl/Cmd+click on the plot: the time clicked, in milliseconds (dashboards: add an annotation there). */
+  onAnnotate?: (timeMs: number) => void;
 }
 
 const pad2 = (n: number) => String(n).padStart(2, '0');
@@ -74,6 +83,9 @@ export function Graph(props: { data: GraphData; options: GraphOptions; height?: 
   const tooltip = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const { data, options } = props;
+  // the latest handler, without drawing again when it changes
+  const annotate = useRef(options.onAnnotate);
+  annotate.current = options.onAnnotate;
   // Hidden series belong to one result: new data shows everything again (without a second draw).
   const [hiddenFor, setHiddenFor] = useState<{ data: GraphData; hidden: Set<number> }>({ data, hidden: new Set() });
   const hidden = hiddenFor.data === data ? hiddenFor.hidden : EMPTY;
@@ -90,7 +102,9 @@ export function Graph(props: { data: GraphData; options: GraphOptions; height?: 
 
   useEffect(() => {
     const el = host.current!;
-    const ys = options.stacked ? stack(data, visible) : data.series.map((s) => s.values);
+    const looks = options.seriesStyles ?? [];
+    const plotted = looks.some((st) => st?.negativeY) ? { ...data, series: data.series.map((s, i) => (looks[i]?.negativeY ? { ...s, values: s.values.map((v) => (v === null ? null : -v)) } : s)) } : data;
+    const ys = options.stacked ? stack(plotted, visible) : plotted.series.map((s) => s.values);
     // stacked bars: the tallest (cumulative) column is drawn first, so each level's part stays visible above it
     const order = data.series.map((_, i) => i);
     if (options.stacked && options.bars) order.reverse();
@@ -99,14 +113,21 @@ export function Graph(props: { data: GraphData; options: GraphOptions; height?: 
     const axisColor = styles.getPropertyValue('--muted').trim() || '#888';
     const gridColor = styles.getPropertyValue('--grid').trim() || 'rgba(128,128,128,0.2)';
     const fmt = options.format ?? ((v: number) => formatValue(v, options.unit));
+    const fmtOf = (i: number) => looks[i]?.format ?? fmt;
+    // series placed on the right share a second axis, formatted as the first of them; hidden ones get a scale of their own
+    const right = looks.findIndex((st) => st?.axis === 'right');
+    const scaleOf = (i: number) => (looks[i]?.axis === 'right' ? 'y2' : looks[i]?.axis === 'hidden' ? 'yh' : 'y');
     const tip = tooltip.current!;
+    // each mark also as an element over the plot: its text as a tooltip, and something tests can read
+    const markLayer = document.createElement('div');
+    markLayer.className = 'anno-marks';
     const opts: uPlot.Options = {
       width: Math.max(200, el.clientWidth),
       height: props.height ?? 300,
       legend: { show: false },
       cursor: { focus: { prox: 16 }, points: { size: 6 } },
       focus: { alpha: 0.4 },
-      scales: { x: { time: true }, y: yScale(options) },
+      scales: { x: { time: true }, y: yScale(options), ...(right >= 0 ? { y2: {} } : {}), yh: {} },
       axes: [
         {
           stroke: axisColor,
@@ -127,19 +148,41 @@ export function Graph(props: { data: GraphData; options: GraphOptions; height?: 
             return splits.map(fmt);
           },
         },
+        ...(right >= 0
+          ? [
+              {
+                scale: 'y2',
+                side: 1,
+                stroke: axisColor,
+                grid: { show: false },
+                ticks: { stroke: gridColor },
+                size: 70,
+                values: (_u: uPlot, splits: number[]) => {
+                  el.setAttribute('data-y2-ticks', splits.join(','));
+                  return splits.map(fmtOf(right));
+                },
+              } satisfies uPlot.Axis,
+            ]
+          : []),
       ],
       series: [
         {},
-        ...order.map((i) => ({
-          label: data.series[i]!.name,
-          show: visible[i],
-          stroke: color(i),
-          width: 1.5,
-          fill: options.stacked || options.bars ? color(i) + (options.bars ? 'b0' : '40') : undefined,
-          paths: options.bars ? uPlot.paths.bars!({ size: [0.8, 40] }) : undefined,
-          spanGaps: false,
-          points: { show: false },
-        })),
+        ...order.map((i) => {
+          const st = looks[i];
+          const bars = options.bars || st?.draw === 'bars';
+          const fill = st?.fillOpacity ? withAlpha(color(i), st.fillOpacity) : options.stacked || bars ? withAlpha(color(i), bars ? 0.7 : 0.25) : undefined;
+          return {
+            label: data.series[i]!.name,
+            show: visible[i],
+            scale: scaleOf(i),
+            stroke: color(i),
+            width: 1.5,
+            fill,
+            paths: bars ? uPlot.paths.bars!({ size: [0.8, 40] }) : st?.draw === 'points' ? () => null : undefined,
+            spanGaps: false,
+            points: st?.draw === 'points' ? { show: true, size: 5, fill: color(i) } : { show: false },
+          };
+        }),
       ],
       hooks: {
         draw: [
@@ -147,6 +190,7 @@ export function Graph(props: { data: GraphData; options: GraphOptions; height?: 
             const marks = options.annotations ?? [];
             const { left, top, width, height } = u.bbox;
             let drawn = 0;
+            markLayer.replaceChildren();
             for (const a of marks) {
               const x0 = u.valToPos(a.time / 1000, 'x', true);
               const x1 = a.end !== undefined ? u.valToPos(a.end / 1000, 'x', true) : x0;
@@ -166,6 +210,15 @@ export function Graph(props: { data: GraphData; options: GraphOptions; height?: 
               u.ctx.lineTo(x0, top + height);
               u.ctx.stroke();
               u.ctx.restore();
+              const m = document.createElement('div');
+              m.className = 'anno-mark';
+              m.dataset.testid = 'annotation-mark';
+              m.dataset.time = String(a.time);
+              if (a.end !== undefined) m.dataset.end = String(a.end);
+              m.style.left = `${u.valToPos(a.time / 1000, 'x')}px`;
+              m.style.borderBottomColor = a.color;
+              m.title = a.text ? `${a.title}\n${a.text}` : a.title;
+              markLayer.append(m);
             }
             el.setAttribute('data-annotations', String(drawn));
           },
@@ -206,7 +259,7 @@ export function Graph(props: { data: GraphData; options: GraphOptions; height?: 
               name.textContent = r.s.name;
               const val = document.createElement('span');
               val.className = 'tt-val';
-              val.textContent = fmt(r.v as number);
+              val.textContent = fmtOf(r.i)(r.v as number);
               row.append(sw, name, val);
               tip.append(row);
             }
@@ -224,14 +277,22 @@ export function Graph(props: { data: GraphData; options: GraphOptions; height?: 
     performance.mark('sightline:graph-drawn', { detail: { series: data.series.length, points: data.xs.length } });
     const over = plot.current.over;
     const leave = () => (tip.style.display = 'none');
+    const click = (e: MouseEvent) => {
+      if (!(e.ctrlKey || e.metaKey) || !annotate.current || !plot.current) return;
+      e.preventDefault();
+      annotate.current(plot.current.posToVal(e.clientX - over.getBoundingClientRect().left, 'x') * 1000);
+    };
     over.addEventListener('mouseleave', leave);
+    over.addEventListener('click', click);
     over.appendChild(tip);
+    over.appendChild(markLayer);
     return () => {
       over.removeEventListener('mouseleave', leave);
+      over.removeEventListener('click', click);
       plot.current?.destroy();
       plot.current = null;
     };
-  }, [data, options.stacked, options.unit, options.bars, options.countAxis, options.format, options.yMin, options.yMax, options.annotations, visible, props.height]);
+  }, [data, options.stacked, options.unit, options.bars, options.countAxis, options.format, options.yMin, options.yMax, options.annotations, options.seriesStyles, visible, props.height]);
 
   const last = (vals: (number | null)[]) => {
     for (let i = vals.length - 1; i >= 0; i--) if (vals[i] !== null) return vals[i];
@@ -262,7 +323,7 @@ export function Graph(props: { data: GraphData; options: GraphOptions; height?: 
           >
             <span className="swatch" style={{ background: s.color ?? SERIES_COLORS[i % SERIES_COLORS.length] }} />
             <span className="legend-name">{s.name}</span>
-            <span className="legend-last muted">{options.format && last(s.values) !== null ? options.format(last(s.values)!) : formatValue(last(s.values), options.unit)}</span>
+            <span className="legend-last muted">{last(s.values) === null ? formatValue(null, options.unit) : (options.seriesStyles?.[i]?.format ?? options.format ?? ((v: number) => formatValue(v, options.unit)))(last(s.values)!)}</span>
           </li>
         ))}
       </ul>}

@@ -106,6 +106,17 @@ export interface VariableModel {
   auto?: boolean;
   auto_count?: number;
   auto_min?: string;
+  /** Query variables: 1 on dashboard load, 2 on time range change. */
+  refresh?: number;
+  /** Ad hoc filters (`type: adhoc`): label matchers added to every query of the variable's datasource. */
+  filters?: AdhocFilter[];
+}
+
+/** One ad hoc filter as Grafana stores it (`operator` is `=`, `!=`, `=~` or `!~`). */
+export interface AdhocFilter {
+  key: string;
+  operator: string;
+  value: string;
 }
 
 export interface Dashboard {

@@ -13,7 +13,7 @@ import type { OtlpTrace } from '../lib/trace';
 import { resolveDatasource } from './datasource-ref';
 import { scrapeIntervalMs } from './datasources';
 import { globalVariables, interpolate, panelTimeRange, type VariableValue } from './interpolate';
-import type { Panel, Target } from './model';
+import type { AdhocFilter, Panel, Target } from './model';
 
 export interface PanelSeries {
   refId: string;
@@ -64,6 +64,8 @@ export interface QueryContext {
   /** The panel's width in pixels: Grafana's default maxDataPoints. */
   widthPx: number;
   dashboardTitle?: string;
+  /** Ad hoc filters by datasource uid, added to every selector of that datasource's Prometheus/Loki queries. */
+  adhoc?: readonly { datasourceUid: string; filters: AdhocFilter[] }[];
 }
 
 const MIXED = '-- Mixed --';
@@ -95,6 +97,8 @@ export async function runPanelQueries(panel: Panel, dashboardCtx: QueryContext, 
       return { t, error: (e as Error).message };
     }
   });
+  // the ad hoc filter injection brings the PromQL and LogQL grammars: loaded only when there are filters
+  const adhoc = ctx.adhoc?.some((a) => a.filters.length > 0) ? await import('./adhoc') : undefined;
   const errors: string[] = [];
   // one time grid for the panel: the largest step any of its queries needs
   let stepMs = 1000;
@@ -134,7 +138,7 @@ export async function runPanelQueries(panel: Panel, dashboardCtx: QueryContext, 
       }
       const ds = r.ds;
       const scoped = globalVariables({ fromMs: ctx.fromMs, toMs: ctx.toMs, intervalMs: stepMs, scrapeIntervalMs: scrapeIntervalMs(ds), dashboard: ctx.dashboardTitle });
-      const expr = interpolate((ds.type === 'tempo' ? r.t.query : r.t.expr) ?? '', ctx.vars, { defaultFormat: ds.type === 'loki' ? 'loki' : 'prometheus', scoped });
+      const expr = (adhoc ? adhoc.applyAdhocFilters : (e: string) => e)(interpolate((ds.type === 'tempo' ? r.t.query : r.t.expr) ?? '', ctx.vars, { defaultFormat: ds.type === 'loki' ? 'loki' : 'prometheus', scoped }), ds, ctx.adhoc);
       // `__auto`: Grafana's automatic legend, the series' own name
       const legend = r.t.legendFormat === '__auto' ? '' : interpolate(r.t.legendFormat ?? '', ctx.vars, { defaultFormat: 'raw', scoped });
       queries.push({ refId, datasource: ds.name, expr });

@@ -4,7 +4,8 @@ import { autoStepMs, parsePromDuration } from '../lib/time';
 import { resolveDatasource } from './datasource-ref';
 import { proxyGet } from './datasources';
 import { interpolate, msToDuration, type VariableValue } from './interpolate';
-import type { VariableModel, VariableOption } from './model';
+import { parseAdhocUrlValue } from './adhoc-url';
+import type { AdhocFilter, VariableModel, VariableOption } from './model';
 import {
   applyVariableRegex,
   chooseCurrent,
@@ -25,6 +26,8 @@ export interface VariableState {
   values: string[];
   isAll: boolean;
   error?: string;
+  /** Ad hoc filters (`type: adhoc`): from the URL (`var-name=key|op|value`), else the model's. */
+  filters?: AdhocFilter[];
 }
 
 export interface VariableContext {
@@ -142,6 +145,11 @@ export async function resolveVariables(models: VariableModel[], ctx: VariableCon
     try {
       const options = await loadOptions(model, vars, ctx);
       const fromUrl = urlValues.get(model.name);
+      if (model.type === 'adhoc') {
+        const filters = fromUrl ? fromUrl.map(parseAdhocUrlValue).filter((f): f is AdhocFilter => f !== undefined) : (model.filters ?? []);
+        out.push({ model, options, values: [], isAll: false, filters });
+        continue;
+      }
       if (model.type === 'textbox') {
         const value = fromUrl?.[0] ?? (typeof model.current?.value === 'string' ? model.current.value : undefined) ?? (typeof model.query === 'string' ? model.query : '');
         out.push({ model, options, values: [value], isAll: false });

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { navigate, useLocation } from '../lib/router';
 import { useApi } from '../lib/use-fetch';
 import { Link } from '../shell/Link';
+import type { PageProps } from '../shell/routes';
 
 interface SearchHit {
   uid: string;
@@ -23,7 +24,7 @@ function browseUrl(query: string, tags: string[]): string {
 }
 
 /** Dashboards from Grafana's search API (`GET /api/search`), grouped by folder, with a search box and tag filters. */
-export function DashboardsPage() {
+export function DashboardsPage(props: Partial<PageProps>) {
   const { search } = useLocation();
   const query = search.get('query') ?? '';
   const tags = search.getAll('tag');
@@ -53,6 +54,11 @@ export function DashboardsPage() {
     <div className="page" data-testid="dashboards-page">
       <div className="page-header">
         <h2>Dashboards</h2>
+        {props.user?.role !== 'Viewer' && (
+          <Link className="btn primary" to="/dashboard/new" testId="dashboard-new">
+            New dashboard
+          </Link>
+        )}
       </div>
       <div className="dash-browse-filters">
         <input data-testid="dashboard-search" placeholder="Search dashboards by name" value={typed} onChange={(e) => setTyped(e.target.value)} aria-label="Search dashboards" />

@@ -67,6 +67,7 @@ export const ROUTES: RouteDef[] = [
   { path: '/', nav: 'home', component: HomePage },
   { path: '/explore', nav: 'explore', component: ExplorePage },
   { path: '/dashboards', nav: 'dashboards', component: DashboardsPage },
+  { path: '/dashboard/new', nav: 'dashboards', title: 'New dashboard', component: DashboardPage },
   { path: '/d/:uid', nav: 'dashboards', title: 'Dashboard', component: DashboardPage },
   { path: '/d/:uid/:slug', nav: 'dashboards', title: 'Dashboard', component: DashboardPage },
   { path: '/alerting', nav: 'alerting', component: section('alerting') },

@@ -2,7 +2,9 @@ import { useEffect, useState } from 'react';
 import { apiFetch } from '../../lib/api';
 import { navigate } from '../../lib/router';
 import { formatDateTime } from '../../lib/time';
+import type { Datasource } from '../../lib/api';
 import type { Dashboard, DashboardMeta } from '../../dashboards/model';
+import { VariablesEditor } from './VariablesEditor';
 
 interface VersionInfo {
   version: number;
@@ -16,7 +18,7 @@ interface VersionInfo {
  * Dashboard settings: the title, saved with a message through Grafana's `POST /api/dashboards/db` (the version
  * check makes a concurrent change fail with Grafana's message), and the version history with restore.
  */
-export function DashboardSettings(props: { dashboard: Dashboard; meta: DashboardMeta; onSaved: () => void; onClose: () => void }) {
+export function DashboardSettings(props: { dashboard: Dashboard; meta: DashboardMeta; datasources: Datasource[]; onChange: (d: Dashboard) => void; onSaved: () => void; onClose: () => void }) {
   const d = props.dashboard;
   const [title, setTitle] = useState(d.title ?? '');
   const [message, setMessage] = useState('');
@@ -25,7 +27,9 @@ export function DashboardSettings(props: { dashboard: Dashboard; meta: Dashboard
   const [versions, setVersions] = useState<VersionInfo[] | undefined>();
   const [copyTitle, setCopyTitle] = useState(`${d.title ?? ''} Copy`);
 
+  const isNew = !d.uid;
   useEffect(() => {
+    if (isNew) return setVersions([]);
     let live = true;
     apiFetch<VersionInfo[]>(`/api/dashboards/uid/${encodeURIComponent(d.uid ?? '')}/versions`).then(
       (v) => live && setVersions(v),
@@ -48,8 +52,12 @@ export function DashboardSettings(props: { dashboard: Dashboard; meta: Dashboard
       setBusy(false);
     }
   };
+  // a new dashboard gets its uid from the server and is then opened at its URL
   const save = () =>
-    act(() => apiFetch('/api/dashboards/db', { method: 'POST', body: JSON.stringify({ dashboard: { ...d, title }, message, folderUid: props.meta.folderUid ?? '', overwrite: false }) }));
+    act(async () => {
+      const r = await apiFetch<{ url: string }>('/api/dashboards/db', { method: 'POST', body: JSON.stringify({ dashboard: { ...d, title }, message, folderUid: props.meta.folderUid ?? '', overwrite: false }) });
+      if (isNew) navigate(r.url);
+    });
   /** Grafana's "Save as": a new dashboard (no id, uid or version) with the copy's title, in the same folder; then opened. */
   const saveCopy = () =>
     act(async () => {
@@ -89,14 +97,15 @@ export function DashboardSettings(props: { dashboard: Dashboard; meta: Dashboard
         <input data-testid="settings-copy-title" value={copyTitle} onChange={(e) => setCopyTitle(e.target.value)} />
       </label>
       <div className="dash-settings-actions">
-        <button className="btn secondary" data-testid="dashboard-save-copy" disabled={busy || props.meta.canEdit === false || copyTitle.trim() === ''} onClick={() => void saveCopy()}>
+        <button className="btn secondary" data-testid="dashboard-save-copy" disabled={busy || isNew || props.meta.canEdit === false || copyTitle.trim() === ''} onClick={() => void saveCopy()}>
           Save as copy
         </button>
-        <button className="btn danger" data-testid="dashboard-delete" disabled={busy || props.meta.canDelete === false} onClick={remove}>
+        <button className="btn danger" data-testid="dashboard-delete" disabled={busy || isNew || props.meta.canDelete === false} onClick={remove}>
           Delete dashboard
         </button>
       </div>
       {error && <div className="alert error" data-testid="settings-error">{error}</div>}
+      <VariablesEditor dashboard={d} datasources={props.datasources} onChange={props.onChange} />
       <h4>Versions</h4>
       <table className="result-table" data-testid="dashboard-versions">
         <thead>

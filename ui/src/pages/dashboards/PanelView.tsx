@@ -4,7 +4,7 @@ import { gridHeightPx } from '../../dashboards/layout';
 import type { Panel } from '../../dashboards/model';
 import { scopedValue } from '../../dashboards/repeats';
 import { linkUrl } from '../../dashboards/links';
-import type { AnnotationEvent } from '../../dashboards/annotations';
+import { panelAnnotations, type AnnotationEvent } from '../../dashboards/annotations';
 import { PanelInspect } from './PanelInspect';
 import { runPanelQueries, type PanelData, type QueryContext } from '../../dashboards/panel-query';
 import { BarChartPanel } from './panels/BarChartPanel';
@@ -33,7 +33,7 @@ export type PanelState = 'loading' | 'done' | 'error' | 'unsupported';
  * answer wins), and the body drawn by type. A failing query shows its message in place; other panels are not
  * affected. `onState` reports when the panel has drawn, for the dashboard's "all panels drawn" mark.
  */
-export function PanelView(props: { panel: Panel; ctx: QueryContext; h: number; onState: (s: PanelState) => void; annotations?: AnnotationEvent[] }) {
+export function PanelView(props: { panel: Panel; ctx: QueryContext; h: number; onState: (s: PanelState) => void; annotations?: AnnotationEvent[]; onEdit?: () => void; onRemove?: () => void; onAnnotate?: (panelId: number | undefined, timeMs: number) => void }) {
   const { panel } = props;
   // a repeated panel's copy sees the repeat variable as its one value
   const ctx = useMemo(
@@ -41,6 +41,11 @@ export function PanelView(props: { panel: Panel; ctx: QueryContext; h: number; o
     [props.ctx, panel],
   );
   const type = panel.type ?? 'timeseries';
+  // a repeated panel's copies show the annotations made on the panel they copy
+  const panelId = panel.repeatPanelId ?? panel.id;
+  const annotations = useMemo(() => panelAnnotations(props.annotations ?? [], panelId), [props.annotations, panelId]);
+  const onAnnotate = props.onAnnotate;
+  const annotate = useMemo(() => (onAnnotate ? (t: number) => onAnnotate(panelId, t) : undefined), [onAnnotate, panelId]);
   const supported = QUERY_TYPES.has(type) || type === 'text';
   const [data, setData] = useState<PanelData | undefined>();
   const [failure, setFailure] = useState<string | undefined>();
@@ -136,7 +141,7 @@ export function PanelView(props: { panel: Panel; ctx: QueryContext; h: number; o
         break;
       }
       default:
-        body = <TimeseriesPanel panel={panel} data={data} height={bodyPx} annotations={props.annotations} />;
+        body = <TimeseriesPanel panel={panel} data={data} height={bodyPx} annotations={annotations} {...(annotate ? { onAnnotate: annotate } : {})} />;
     }
   } else if (!data && !failure) {
     body = <div className="panel-loading muted">Loading…</div>;
@@ -161,6 +166,16 @@ export function PanelView(props: { panel: Panel; ctx: QueryContext; h: number; o
             ↗
           </a>
         ))}
+        {props.onEdit && (
+          <button className="link" data-testid="panel-edit" title="Edit panel" onClick={props.onEdit}>
+            Edit
+          </button>
+        )}
+        {props.onRemove && (
+          <button className="link" data-testid="panel-remove" title="Remove panel" onClick={props.onRemove}>
+            Remove
+          </button>
+        )}
         {supported && type !== 'text' && (
           <button className="link dash-panel-inspect" data-testid="panel-inspect-open" title="Inspect" onClick={() => setInspect(true)}>
             ⓘ

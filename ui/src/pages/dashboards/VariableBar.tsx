@@ -1,5 +1,9 @@
 import { useState } from 'react';
+import type { Datasource } from '../../lib/api';
+import type { VariableValue } from '../../dashboards/interpolate';
+import type { AdhocFilter } from '../../dashboards/model';
 import type { VariableState } from '../../dashboards/variables';
+import { AdhocFilters } from './AdhocFilters';
 
 const ALL = '$__all';
 
@@ -52,15 +56,25 @@ function VariablePicker(props: { state: VariableState; onChange: (values: string
 }
 
 /** The variable bar at the top of a dashboard; hidden variables (hide: 2) and constants are not shown. */
-export function VariableBar(props: { states: VariableState[]; onChange: (index: number, values: string[], isAll: boolean) => void }) {
-  const shown = props.states.map((s, i) => ({ s, i })).filter(({ s }) => s.model.hide !== 2 && s.model.type !== 'constant' && s.model.type !== 'adhoc');
+export function VariableBar(props: {
+  states: VariableState[];
+  onChange: (index: number, values: string[], isAll: boolean) => void;
+  onAdhoc: (index: number, filters: AdhocFilter[]) => void;
+  datasources: Datasource[];
+  vars: ReadonlyMap<string, VariableValue> | undefined;
+}) {
+  const shown = props.states.map((s, i) => ({ s, i })).filter(({ s }) => s.model.hide !== 2 && s.model.type !== 'constant');
   if (shown.length === 0) return null;
   return (
     <div className="var-bar" data-testid="variable-bar">
       {shown.map(({ s, i }) => (
-        <div key={s.model.name} className="var-item" data-testid="variable" data-name={s.model.name} data-options={s.options.length} data-value={s.isAll ? ALL : s.values.join(',')}>
+        <div key={s.model.name} className="var-item" data-testid="variable" data-name={s.model.name} data-options={s.options.length} data-value={s.isAll ? ALL : s.values.join(',')} data-filters={s.filters?.length}>
           {s.model.hide !== 1 && <span className="var-label">{s.model.label || s.model.name}</span>}
-          <VariablePicker key={s.values.join(',')} state={s} onChange={(v, all) => props.onChange(i, v, all)} />
+          {s.model.type === 'adhoc' ? (
+            <AdhocFilters state={s} datasources={props.datasources} vars={props.vars ?? new Map()} onChange={(f) => props.onAdhoc(i, f)} />
+          ) : (
+            <VariablePicker key={s.values.join(',')} state={s} onChange={(v, all) => props.onChange(i, v, all)} />
+          )}
           {s.error && (
             <span className="panel-error-badge" data-testid="variable-error" title={s.error}>
               ⚠ {s.error}
