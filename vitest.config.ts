@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // expect.poll's own default (1 s) is too short for a browser page or a spawned process on a loaded 2-core CI machine.
+    expect: { poll: { timeout: 10_000 } },
   },
 });
