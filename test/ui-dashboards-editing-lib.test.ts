@@ -1,6 +1,7 @@
 /** Editing a dashboard's JSON (pure): new dashboard, panels placed on the grid, replaced and removed, variables. */
 import { describe, expect, it } from 'vitest';
-import { addPanel, freePosition, movePanel, newDashboard, nextPanelId, putVariable, removePanel, removeVariable, replacePanel, variableNameError } from '../ui/src/dashboards/editing.js';
+import { addPanel, freePosition, moveLink, movePanel, newDashboard, nextPanelId, putLink, putVariable, removeLink, removePanel, removeVariable, replacePanel, variableNameError } from '../ui/src/dashboards/editing.js';
+import { jsonModelText, parseJsonModel } from '../ui/src/dashboards/json-model.js';
 import type { Dashboard } from '../ui/src/dashboards/model.js';
 
 describe('dashboard editing', () => {
@@ -59,5 +60,38 @@ describe('dashboard editing', () => {
     expect(pos(movePanel(d, 4, { x: 30, y: 20, w: 6, h: 4 }))?.[3]).toEqual([4, { x: 18, y: 20, w: 6, h: 4 }]);
     expect(pos(movePanel(d, 4, { x: 30, y: 20, w: 6, h: 4 }))?.slice(0, 3)).toEqual(pos(d)?.slice(0, 3));
     expect(d.panels?.[0]?.gridPos).toEqual({ x: 0, y: 0, w: 12, h: 8 });
+  });
+
+  it('adds, replaces, removes and reorders dashboard links, keeping the input unchanged', () => {
+    const a = { type: 'link', title: 'A', url: '/a' };
+    const b = { type: 'link', title: 'B', url: '/b' };
+    const c = { type: 'dashboards', title: 'C', tags: ['x'] };
+    const d0 = newDashboard();
+    const d = putLink(putLink(putLink(d0, a), b), c);
+    expect(d0.links).toBeUndefined();
+    expect((d.links as { title: string }[]).map((l) => l.title)).toEqual(['A', 'B', 'C']);
+    expect((putLink(d, { ...b, title: 'B2' }, 1).links as { title: string }[]).map((l) => l.title)).toEqual(['A', 'B2', 'C']);
+    expect((removeLink(d, 0).links as { title: string }[]).map((l) => l.title)).toEqual(['B', 'C']);
+    expect((moveLink(d, 2, -1).links as { title: string }[]).map((l) => l.title)).toEqual(['A', 'C', 'B']);
+    expect((moveLink(d, 0, 1).links as { title: string }[]).map((l) => l.title)).toEqual(['B', 'A', 'C']);
+    // past either end: unchanged
+    expect(moveLink(d, 0, -1)).toBe(d);
+    expect(moveLink(d, 2, 1)).toBe(d);
+  });
+
+  it('reads the JSON model back through the load migrations, or says why it cannot', () => {
+    const ds = [{ uid: 'prom1', name: 'Prometheus', type: 'prometheus', isDefault: true }];
+    const d: Dashboard = { ...newDashboard(), uid: 'u1', title: 'T', panels: [{ id: 1, type: 'stat', title: 'S', gridPos: { x: 0, y: 0, w: 6, h: 4 } }] };
+    expect(parseJsonModel(jsonModelText(d), ds)).toEqual({ dashboard: d });
+    expect(parseJsonModel('{"title": "T",', ds).error).toMatch(/^Invalid JSON: /);
+    expect(parseJsonModel('[1]', ds).error).toBe('The dashboard JSON must be an object');
+    expect(parseJsonModel('{"panels": {}}', ds).error).toBe('"panels" must be an array');
+    expect(parseJsonModel('{"title": 3}', ds).error).toBe('"title" must be a string');
+    // an old panel type and a datasource by name come out as the app loads them
+    const old = parseJsonModel(JSON.stringify({ title: 'Old', schemaVersion: 30, panels: [{ id: 1, type: 'singlestat', datasource: 'Prometheus', gridPos: { x: 0, y: 0, w: 6, h: 4 }, targets: [{ expr: 'up' }] }] }), ds);
+    expect(old.error).toBeUndefined();
+    const p = (old as { dashboard: Dashboard }).dashboard.panels![0]!;
+    expect(p.type).toBe('stat');
+    expect(p.datasource).toEqual({ type: 'prometheus', uid: 'prom1' });
   });
 });

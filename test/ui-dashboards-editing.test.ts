@@ -2,7 +2,8 @@
  * Editing a dashboard in a real browser (Debian's Chromium), from nothing: "New dashboard", a query variable over
  * Prometheus label values, a time series and a stat panel built in the panel editor (PromQL editor, visualization
  * picker, title, unit), saved, reloaded (panels and variable come back), changed and saved again, the two versions
- * listed and the first restored: what the API then holds is what was saved first. Screenshots go to
+ * listed and the first restored: what the API then holds is what was saved first; the JSON model edited and the
+ * dashboard's links added in settings, saved and reloaded. Screenshots go to
  * dist/test-artifacts/ui-dashboards-editing/.
  */
 import { join } from 'node:path';
@@ -374,5 +375,70 @@ describe.runIf(enabled)('dashboards in Chromium: the editing round trip', () => 
       { x: 0, y: 0, w: 24, h: 8 },
       { x: 0, y: 8, w: 12, h: 6 },
     ]);
+  });
+
+  it('edits the JSON model and the links in settings: applied to the page, invalid JSON refused, kept after save and reload', async () => {
+    await page.goto(`${base}/d/${uid}/shop-traffic?from=now-30m&to=now`);
+    await expect.poll(() => grid().getAttribute('data-all-drawn'), { timeout: 20_000 }).toBe('true');
+    await page.click('[data-testid=dashboard-settings-toggle]');
+    const json = page.locator('[data-testid=json-model]');
+    const model = JSON.parse(await json.inputValue()) as Saved['dashboard'];
+    expect(model.uid).toBe(uid);
+    expect(model.panels.map((p) => p.title)).toEqual(['Request rate', 'Requests per second']);
+    model.title = 'Shop traffic from JSON';
+    model.panels[0]!.title = 'Rate from JSON';
+    await json.fill(JSON.stringify(model, null, 2));
+    await page.click('[data-testid=json-model-apply]');
+    await expect.poll(() => page.locator('[data-testid=dashboard-title]').textContent()).toBe('Shop traffic from JSON');
+    await expect.poll(() => panels().evaluateAll((els) => els.map((e) => e.getAttribute('data-panel-title')))).toEqual(['Rate from JSON', 'Requests per second']);
+    expect(await page.locator('[data-testid=settings-title]').inputValue()).toBe('Shop traffic from JSON');
+    expect(await page.locator('[data-testid=json-model-error]').count()).toBe(0);
+    await shot('09-json-model');
+
+    // invalid JSON: the reason is shown and nothing changes
+    await json.fill('{"title": "Broken",');
+    await page.click('[data-testid=json-model-apply]');
+    expect(await page.locator('[data-testid=json-model-error]').textContent()).toMatch(/^Invalid JSON: /);
+    expect(await page.locator('[data-testid=dashboard-title]').textContent()).toBe('Shop traffic from JSON');
+    expect(await panels().evaluateAll((els) => els.map((e) => e.getAttribute('data-panel-title')))).toEqual(['Rate from JSON', 'Requests per second']);
+    await shot('10-json-invalid');
+    await page.click('[data-testid=json-model-reset]');
+    expect(JSON.parse(await json.inputValue())).toMatchObject({ title: 'Shop traffic from JSON' });
+
+    // links: a link keeping the time range, then a second one moved above it
+    const addLink = async (title: string, url: string, keepTime: boolean) => {
+      await page.click('[data-testid=link-new]');
+      await page.fill('[data-testid=link-title]', title);
+      await page.fill('[data-testid=link-url]', url);
+      if (keepTime) await page.check('[data-testid=link-keepTime]');
+      await page.click('[data-testid=link-apply]');
+    };
+    const bar = page.locator('[data-testid=dashboard-links] [data-testid=dashboard-link-item]');
+    await addLink('Ad hoc shop', '/d/adhoc-shop/ad-hoc-shop', true);
+    await expect.poll(() => bar.allTextContents()).toEqual(['Ad hoc shop']);
+    expect(await bar.first().getAttribute('href')).toBe('/d/adhoc-shop/ad-hoc-shop?from=now-30m&to=now');
+    await addLink('Docs', 'https://example.com/docs', false);
+    await page.locator('[data-testid=links-editor-item][data-title=Docs] [data-testid=link-up]').click();
+    await expect.poll(() => bar.allTextContents()).toEqual(['Docs', 'Ad hoc shop']);
+    // the JSON model follows
+    expect((JSON.parse(await json.inputValue()) as { links: { title: string }[] }).links.map((l) => l.title)).toEqual(['Docs', 'Ad hoc shop']);
+    await shot('11-links');
+
+    await page.fill('[data-testid=settings-message]', 'json model and links');
+    await page.click('[data-testid=dashboard-save]');
+    const saved = () => getDashboard().then((r) => r.dashboard as Saved['dashboard'] & { links?: { type: string; title: string; url: string; keepTime: boolean }[] });
+    await expect.poll(async () => (await saved()).title, { timeout: 10_000 }).toBe('Shop traffic from JSON');
+    const after = await saved();
+    expect(after.panels.map((p) => p.title)).toEqual(['Rate from JSON', 'Requests per second']);
+    expect(after.links?.map((l) => [l.type, l.title, l.url, l.keepTime])).toEqual([
+      ['link', 'Docs', 'https://example.com/docs', false],
+      ['link', 'Ad hoc shop', '/d/adhoc-shop/ad-hoc-shop', true],
+    ]);
+    await page.reload();
+    await expect.poll(() => grid().getAttribute('data-all-drawn'), { timeout: 20_000 }).toBe('true');
+    expect(await page.locator('[data-testid=dashboard-title]').textContent()).toBe('Shop traffic from JSON');
+    expect(await bar.allTextContents()).toEqual(['Docs', 'Ad hoc shop']);
+    expect(await panels().evaluateAll((els) => els.map((e) => e.getAttribute('data-panel-title')))).toEqual(['Rate from JSON', 'Requests per second']);
+    await shot('12-links-reloaded');
   });
 });

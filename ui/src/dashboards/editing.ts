@@ -5,6 +5,7 @@
  */
 import { BUILT_IN_ANNOTATION } from './annotations.js';
 import { GRID_COLUMNS } from './layout.js';
+import type { DashboardLink } from './links.js';
 import type { Dashboard, GridPos, Panel, VariableModel } from './model.js';
 
 /** Grafana's new dashboard: no uid (the server gives one on the first save), the last 6 hours, no panels, the built-in annotations. */
@@ -77,6 +78,32 @@ export function variableNameError(d: Dashboard, name: string, previous?: string)
   if (name.startsWith('__')) return "Variable names cannot begin with '__', that is reserved for Grafana's global variables";
   if (name !== previous && (d.templating?.list ?? []).some((x) => x.name === name)) return 'Variable with the same name already exists';
   return '';
+}
+
+/** The dashboard's links (Grafana's `links`), or none when it has no list. */
+export function dashboardLinks(d: Dashboard): DashboardLink[] {
+  return Array.isArray(d.links) ? (d.links as DashboardLink[]) : [];
+}
+
+/** The dashboard with link `index` replaced by `link`, or `link` appended when `index` is past the end. */
+export function putLink(d: Dashboard, link: DashboardLink, index = Infinity): Dashboard {
+  const list = dashboardLinks(d);
+  return { ...d, links: index < list.length ? list.map((l, i) => (i === index ? link : l)) : [...list, link] };
+}
+
+/** The dashboard without link `index`. */
+export function removeLink(d: Dashboard, index: number): Dashboard {
+  return { ...d, links: dashboardLinks(d).filter((_, i) => i !== index) };
+}
+
+/** The dashboard with link `index` moved `by` places (−1 up, +1 down), kept inside the list. */
+export function moveLink(d: Dashboard, index: number, by: number): Dashboard {
+  const list = [...dashboardLinks(d)];
+  const to = Math.min(list.length - 1, Math.max(0, index + by));
+  if (index < 0 || index >= list.length || to === index) return d;
+  const [l] = list.splice(index, 1);
+  list.splice(to, 0, l!);
+  return { ...d, links: list };
 }
 
 const overlaps = (a: GridPos, b: GridPos) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;

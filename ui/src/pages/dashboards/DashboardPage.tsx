@@ -9,10 +9,9 @@ import { runPanelQueries } from '../../dashboards/panel-query';
 import { annotationEvents, annotationPanel, builtInAnnotation, builtInEvents, isQueryAnnotation, type AnnotationEvent, type AnnotationQuery, type StoredAnnotation } from '../../dashboards/annotations';
 import { AnnotationForm } from './AnnotationForm';
 import { interpolate } from '../../dashboards/interpolate';
-import type { DashboardLink } from '../../dashboards/links';
 import { DashboardLinks } from './DashboardLinks';
 import type { Dashboard, DashboardMeta, Panel } from '../../dashboards/model';
-import { addPanel, movePanel, newDashboard, removePanel, replacePanel } from '../../dashboards/editing';
+import { addPanel, dashboardLinks, movePanel, newDashboard, removePanel, replacePanel } from '../../dashboards/editing';
 import type { GridPos } from '../../dashboards/model';
 import { adhocUrlValue } from '../../dashboards/adhoc-url';
 import { resolveDatasource } from '../../dashboards/datasource-ref';
@@ -354,7 +353,7 @@ export function DashboardPage(props: PageProps) {
       {dirty && <div className="muted dash-unsaved" data-testid="dashboard-unsaved">Unsaved changes: save them in Settings.</div>}
       {resolved.error && <div className="alert error">{resolved.error}</div>}
       {states && <VariableBar states={states} onChange={onVariable} onAdhoc={onAdhoc} datasources={loaded.datasources} vars={ctxBase?.vars} />}
-      {ctxBase && Array.isArray(dashboard.links) && <DashboardLinks links={dashboard.links as DashboardLink[]} vars={ctxBase.vars} variableNames={models.map((m) => m.name)} range={range} self={dashboard.uid} />}
+      {ctxBase && <DashboardLinks links={dashboardLinks(dashboard)} vars={ctxBase.vars} variableNames={models.map((m) => m.name)} range={range} self={dashboard.uid} />}
       {annotating && dashboard.uid && (
         <AnnotationForm dashboardUid={dashboard.uid} panelId={annotating.panelId} time={annotating.time} onClose={() => setAnnotating(undefined)} onSaved={() => { setAnnotating(undefined); setStoredGen((g) => g + 1); }} />
       )}

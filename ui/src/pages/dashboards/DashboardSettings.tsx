@@ -4,6 +4,8 @@ import { navigate } from '../../lib/router';
 import { formatDateTime } from '../../lib/time';
 import type { Datasource } from '../../lib/api';
 import type { Dashboard, DashboardMeta } from '../../dashboards/model';
+import { JsonModelEditor } from './JsonModelEditor';
+import { LinksEditor } from './LinksEditor';
 import { VariablesEditor } from './VariablesEditor';
 
 interface VersionInfo {
@@ -16,7 +18,8 @@ interface VersionInfo {
 
 /**
  * Dashboard settings: the title, saved with a message through Grafana's `POST /api/dashboards/db` (the version
- * check makes a concurrent change fail with Grafana's message), and the version history with restore.
+ * check makes a concurrent change fail with Grafana's message), the variables, links and JSON model being edited,
+ * and the version history with restore.
  */
 export function DashboardSettings(props: { dashboard: Dashboard; meta: DashboardMeta; datasources: Datasource[]; onChange: (d: Dashboard) => void; onSaved: () => void; onClose: () => void }) {
   const d = props.dashboard;
@@ -106,6 +109,17 @@ export function DashboardSettings(props: { dashboard: Dashboard; meta: Dashboard
       </div>
       {error && <div className="alert error" data-testid="settings-error">{error}</div>}
       <VariablesEditor dashboard={d} datasources={props.datasources} onChange={props.onChange} />
+      <LinksEditor dashboard={d} onChange={props.onChange} />
+      <JsonModelEditor
+        dashboard={d}
+        datasources={props.datasources}
+        readOnly={props.meta.canEdit === false}
+        onChange={(next) => {
+          // the title field follows the JSON's title (Save sends the field's title)
+          setTitle(next.title ?? '');
+          props.onChange(next);
+        }}
+      />
       <h4>Versions</h4>
       <table className="result-table" data-testid="dashboard-versions">
         <thead>
