@@ -70,8 +70,8 @@ export function histogramMetric(name: string, unit: string, points: HistogramDat
   return { name, unit, histogram: { dataPoints: points, aggregationTemporality: temporality }, data: 'histogram' };
 }
 
-// The Collector's `pdatautil.GetAttributeValue` and pdata's `Value.AsString`, shared with the service graph store.
-export { asString, findAttr } from '../../traces/index.js';
+// The Collector's `pdatautil.GetAttributeValue` and pdata's `Value.AsString` (shared with the service graph store).
+export { asString, findAttr } from '../../otlp/index.js';
 
 /** A Go duration list (`[2ms, 1s]`) in the connector's unit (ms → ms, s → seconds). */
 export function durationsIn(ms: readonly number[], unit: 'ms' | 's'): number[] {
