@@ -107,7 +107,7 @@ export class MetricsGenerator {
           m.calls++;
           m.latency.observe(seconds);
 
-          this.graph.observe(service, s, resAttrs);
+          this.graph.observe(service, s, resAttrs, seconds);
         }
     }
   }

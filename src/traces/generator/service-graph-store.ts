@@ -13,17 +13,35 @@ export interface GraphEdge {
   /** Either side's status was an error. */
   failed: boolean;
   /** `client_<dimension>` / `server_<dimension>` → value, for the configured dimensions found on each side. */
-  dimensions: Map<string, string>;
+  dimensions: ReadonlyMap<string, string>;
   /** Which side is the virtual node, when the edge expired into one. */
   virtualNode?: 'client' | 'server';
 }
 
-interface PendingEdge extends GraphEdge {
+/** The dimensions of every edge while none is configured or found (replaced by a Map on the first one set). */
+const NO_DIMENSIONS: Map<string, string> = new Map();
+
+/** An edge waiting for its other side (a class: one stable object shape for the many of them). */
+class PendingEdge implements GraphEdge {
+  clientService = '';
+  serverService = '';
+  connectionType: ConnectionType = '';
+  clientSeconds = 0;
+  serverSeconds = 0;
+  failed = false;
+  dimensions = NO_DIMENSIONS;
+  virtualNode: 'client' | 'server' | undefined = undefined;
   /** The first configured peer attribute found on the client span (names the virtual server node). */
-  peer?: string;
-  /** A server span without a parent (its client is the user). */
-  rootServer: boolean;
-  expiresAt: number;
+  peer: string | undefined = undefined;
+  /** In the store (and the expiry queue) — not yet while the first span's side is being set. */
+  stored = false;
+  expiresAt = 0;
+
+  constructor(
+    readonly key: string,
+    /** A server span without a parent (its client is the user). */
+    readonly rootServer: boolean,
+  ) {}
 }
 
 export interface ServiceGraphStoreOptions {
@@ -54,7 +72,7 @@ export interface ServiceGraphStoreOptions {
 export class ServiceGraphStore {
   private readonly pending = new Map<string, PendingEdge>();
   /** Pending edges in expiry order, a FIFO with a moving head; an entry whose edge left the Map is skipped. */
-  private queue: { key: string; edge: PendingEdge }[] = [];
+  private queue: PendingEdge[] = [];
   private queueHead = 0;
   private readonly now: () => number;
   droppedSpans = 0;
@@ -68,80 +86,95 @@ export class ServiceGraphStore {
     return this.pending.size;
   }
 
-  /** Feed one span of a resource whose `service.name` is `service`; spans of other kinds are ignored. */
-  observe(service: string, span: Span, resourceAttributes: readonly KeyValue[] | undefined): void {
+  /**
+   * Feed one span of a resource whose `service.name` is `service`; spans of other kinds are ignored. `seconds`, the
+   * span's duration, when the caller has worked it out already.
+   */
+  observe(service: string, span: Span, resourceAttributes: readonly KeyValue[] | undefined, seconds?: number): void {
     const kind = span.kind ?? 0;
     if (kind !== 2 && kind !== 3 && kind !== 4 && kind !== 5) return;
-    const seconds = nanosBetween(span.startTimeUnixNano, span.endTimeUnixNano) / 1e9;
+    seconds ??= nanosBetween(span.startTimeUnixNano, span.endTimeUnixNano) / 1e9;
     const failed = span.status?.code === 2;
     const o = this.opts;
     if (kind === 3 || kind === 4) {
-      this.upsert(`${bytesToHex(span.traceId)}:${bytesToHex(span.spanId)}`, false, (e) => {
-        e.connectionType = kind === 4 ? 'messaging_system' : '';
-        e.clientService = service;
-        e.clientSeconds = seconds;
-        e.failed ||= failed;
-        this.addDimensions('client', e, resourceAttributes, span.attributes);
-        for (const p of o.virtualNodePeerAttributes) {
-          const v = findAttr(p, span.attributes);
-          if (v) {
-            e.peer = asString(v);
-            break;
-          }
+      const key = `${bytesToHex(span.traceId)}:${bytesToHex(span.spanId)}`;
+      const e = this.edgeFor(key, false);
+      if (!e) return;
+      e.connectionType = kind === 4 ? 'messaging_system' : '';
+      e.clientService = service;
+      e.clientSeconds = seconds;
+      e.failed ||= failed;
+      if (o.dimensions.length > 0) this.addDimensions('client', e, resourceAttributes, span.attributes);
+      for (const p of o.virtualNodePeerAttributes) {
+        const v = findAttr(p, span.attributes);
+        if (v) {
+          e.peer = asString(v);
+          break;
         }
-        // A database call has one span: the server side is the database the client span names.
-        for (const a of o.databaseNameAttributes) {
-          const db = findAttr(a, resourceAttributes, span.attributes);
-          if (db) {
-            e.connectionType = 'database';
-            e.serverService = asString(db);
-            e.serverSeconds = seconds;
-            break;
-          }
+      }
+      // A database call has one span: the server side is the database the client span names.
+      for (const a of o.databaseNameAttributes) {
+        const db = findAttr(a, resourceAttributes) ?? findAttr(a, span.attributes);
+        if (db) {
+          e.connectionType = 'database';
+          e.serverService = asString(db);
+          e.serverSeconds = seconds;
+          break;
         }
-      });
+      }
+      this.settle(key, e);
     } else {
-      const parent = span.parentSpanId && span.parentSpanId.length > 0 ? bytesToHex(span.parentSpanId) : '';
-      const root = parent === '' || /^0+$/.test(parent);
+      const parent = span.parentSpanId;
+      let root = true;
+      if (parent) for (let i = 0; i < parent.length && root; i++) root = parent[i] === 0;
       // A root server span only waits to become a request from the `user` virtual node.
       if (root && o.virtualNodePeerAttributes.length === 0) return;
-      this.upsert(`${bytesToHex(span.traceId)}:${parent}`, root, (e) => {
-        e.connectionType = kind === 5 ? 'messaging_system' : '';
-        e.serverService = service;
-        e.serverSeconds = seconds;
-        e.failed ||= failed;
-        this.addDimensions('server', e, resourceAttributes, span.attributes);
-      });
+      const key = `${bytesToHex(span.traceId)}:${parent && parent.length > 0 ? bytesToHex(parent) : ''}`;
+      const e = this.edgeFor(key, root);
+      if (!e) return;
+      e.connectionType = kind === 5 ? 'messaging_system' : '';
+      e.serverService = service;
+      e.serverSeconds = seconds;
+      e.failed ||= failed;
+      if (o.dimensions.length > 0) this.addDimensions('server', e, resourceAttributes, span.attributes);
+      this.settle(key, e);
     }
   }
 
   private addDimensions(side: 'client' | 'server', e: PendingEdge, resAttrs: readonly KeyValue[] | undefined, spanAttrs: readonly KeyValue[] | undefined): void {
     for (const d of this.opts.dimensions) {
       const v = findAttr(d, resAttrs, spanAttrs);
-      if (v) e.dimensions.set(`${side}_${d}`, asString(v));
+      if (v) {
+        if (e.dimensions === NO_DIMENSIONS) e.dimensions = new Map();
+        e.dimensions.set(`${side}_${d}`, asString(v));
+      }
     }
   }
 
-  private upsert(key: string, rootServer: boolean, update: (e: PendingEdge) => void): void {
-    let e = this.pending.get(key);
-    if (e) {
-      update(e);
-      if (this.complete(e)) this.pending.delete(key);
-      return;
-    }
+  /** The pending edge under `key`, a new one (not stored yet), or undefined when the store is full and drops. */
+  private edgeFor(key: string, rootServer: boolean): PendingEdge | undefined {
+    const e = this.pending.get(key);
+    if (e) return e;
     if (this.pending.size >= this.opts.maxItems) {
       if (this.opts.whenFull === 'drop') {
         this.droppedSpans++;
-        return;
+        return undefined;
       }
       this.expireHead(true);
     }
-    const now = this.now();
-    e = { clientService: '', serverService: '', connectionType: '', clientSeconds: 0, serverSeconds: 0, failed: false, dimensions: new Map(), rootServer, expiresAt: now + this.opts.ttlMs };
-    update(e);
-    if (this.complete(e)) return;
-    this.pending.set(key, e);
-    this.queue.push({ key, edge: e });
+    return new PendingEdge(key, rootServer);
+  }
+
+  /** After a side was set: report a complete edge (and forget it), or keep a new incomplete one waiting. */
+  private settle(key: string, e: PendingEdge): void {
+    if (this.complete(e)) {
+      if (e.stored) this.pending.delete(key);
+    } else if (!e.stored) {
+      e.stored = true;
+      e.expiresAt = this.now() + this.opts.ttlMs;
+      this.pending.set(key, e);
+      this.queue.push(e);
+    }
   }
 
   private complete(e: PendingEdge): boolean {
@@ -163,7 +196,8 @@ export class ServiceGraphStore {
   /** Expire the oldest pending edge (if its time has come, or `force`); false when there is none to expire. */
   private expireHead(force: boolean, now = 0): boolean {
     while (this.queueHead < this.queue.length) {
-      const { key, edge } = this.queue[this.queueHead];
+      const edge = this.queue[this.queueHead];
+      const key = edge.key;
       if (this.pending.get(key) !== edge) {
         this.queueHead++; // completed (or replaced) since
         continue;
