@@ -103,8 +103,6 @@ export class ServiceGraphStore {
       e.connectionType = kind === 4 ? 'messaging_system' : '';
       e.clientService = service;
       e.clientSeconds = seconds;
-      e.failed ||= failed;
-      if (o.dimensions.length > 0) this.addDimensions('client', e, resourceAttributes, span.attributes);
       for (const p of o.virtualNodePeerAttributes) {
         const v = findAttr(p, span.attributes);
         if (v) {
@@ -122,7 +120,7 @@ export class ServiceGraphStore {
           break;
         }
       }
-      this.settle(key, e);
+      this.settle(key, e, 'client', failed, resourceAttributes, span.attributes);
     } else {
       const parent = span.parentSpanId;
       let root = true;
@@ -135,9 +133,7 @@ export class ServiceGraphStore {
       e.connectionType = kind === 5 ? 'messaging_system' : '';
       e.serverService = service;
       e.serverSeconds = seconds;
-      e.failed ||= failed;
-      if (o.dimensions.length > 0) this.addDimensions('server', e, resourceAttributes, span.attributes);
-      this.settle(key, e);
+      this.settle(key, e, 'server', failed, resourceAttributes, span.attributes);
     }
   }
 
@@ -165,8 +161,10 @@ export class ServiceGraphStore {
     return new PendingEdge(key, rootServer);
   }
 
-  /** After a side was set: report a complete edge (and forget it), or keep a new incomplete one waiting. */
-  private settle(key: string, e: PendingEdge): void {
+  /** After a side was set: its status and dimensions; then report a complete edge (and forget it), or keep a new one waiting. */
+  private settle(key: string, e: PendingEdge, side: 'client' | 'server', failed: boolean, resAttrs: readonly KeyValue[] | undefined, spanAttrs: readonly KeyValue[] | undefined): void {
+    e.failed ||= failed;
+    if (this.opts.dimensions.length > 0) this.addDimensions(side, e, resAttrs, spanAttrs);
     if (this.complete(e)) {
       if (e.stored) this.pending.delete(key);
     } else if (!e.stored) {
