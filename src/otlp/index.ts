@@ -7,6 +7,7 @@ export { encodeExportRequest, decodeExportRequest, exportRequestToJson, exportSe
 export * from './proto/codec.js';
 export type * from './proto/types.js';
 export { SPAN_KIND, STATUS_CODE } from './proto/types.js';
+export { asString, findAttr } from './attribute-values.js';
 export { appendOtlpMetrics, type MetricsTranslation } from './translate/metrics-to-prometheus.js';
 export { prometheusLabelName, prometheusMetricName } from './translate/prometheus-names.js';
 export { DEFAULT_INDEX_LABELS, otlpLogsToLokiStreams, type LogEntryPush, type LogStreamPush, type LogsPushTarget } from './translate/logs-to-loki.js';

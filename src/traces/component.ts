@@ -43,7 +43,7 @@ export async function startTraces(ctx: ComponentContext, opts: TracesStartOption
   const generators = new Map<string, MetricsGenerator>();
   const generatorFor = (tenant: string) => {
     let g = generators.get(tenant);
-    if (!g) generators.set(tenant, (g = new MetricsGenerator({ waitMs: cfg.metrics_generator.service_graphs_wait, maxPendingEdges: cfg.metrics_generator.max_pending_edges })));
+    if (!g) generators.set(tenant, (g = new MetricsGenerator({ waitMs: cfg.metrics_generator.service_graphs_wait, maxPendingEdges: cfg.metrics_generator.max_pending_edges, peerAttributes: cfg.metrics_generator.service_graphs_peer_attributes })));
     return g;
   };
   const overrides = new Overrides(cfg.limits, cfg.overrides);

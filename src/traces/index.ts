@@ -8,7 +8,7 @@ export { httpTracesConsumer } from './api/index.js';
 export { TracePushError, buildTraceView, entriesOf, groupEntries, normalizeTraceId } from './model/index.js';
 export type { AttrValue, ComparisonOp, DiscardReason, ScanOptions, SpanCondition, SpanEntry, SpanRow, TraceQueryable, TraceView } from './model/index.js';
 export * from './traceql/index.js';
-export { MetricsGenerator, DEFAULT_BUCKETS, type MetricsGeneratorOptions } from './generator/index.js';
+export { MetricsGenerator, DEFAULT_BUCKETS, ServiceGraphStore, type MetricsGeneratorOptions, type ConnectionType, type GraphEdge, type ServiceGraphStoreOptions } from './generator/index.js';
 export { registerZipkinRoutes } from './api/zipkin-api.js';
 export { registerJaegerRoutes } from './api/jaeger-api.js';
 export { JaegerProtoDecodeError, jaegerPostSpansToOtlp } from './adapters/index.js';

@@ -1,5 +1,5 @@
 import Long from 'long';
-import type { AnyValue, ExportMetricsServiceRequest, HistogramDataPoint, KeyValue, Metric, NumberDataPoint, ResourceSpans } from '../../otlp/index.js';
+import type { ExportMetricsServiceRequest, HistogramDataPoint, KeyValue, Metric, NumberDataPoint, ResourceSpans } from '../../otlp/index.js';
 import type { BuildEnv } from '../components.js';
 import type { Consumer, ExportRequest, Lifecycle, Signal } from '../pipeline/consumer.js';
 
@@ -70,32 +70,8 @@ export function histogramMetric(name: string, unit: string, points: HistogramDat
   return { name, unit, histogram: { dataPoints: points, aggregationTemporality: temporality }, data: 'histogram' };
 }
 
-/** The value of `key` in the first attribute list that has it (the Collector's `pdatautil.GetAttributeValue`). */
-export function findAttr(key: string, ...lists: (KeyValue[] | undefined | null)[]): AnyValue | undefined {
-  for (const l of lists) {
-    if (!l) continue;
-    for (const kv of l) if (kv.key === key && kv.value) return kv.value;
-  }
-  return undefined;
-}
-
-/** An AnyValue as pdata's `Value.AsString` renders it (scalars; arrays and maps as JSON). */
-export function asString(v: AnyValue): string {
-  switch (v.value) {
-    case 'stringValue':
-      return v.stringValue ?? '';
-    case 'boolValue':
-      return v.boolValue ? 'true' : 'false';
-    case 'intValue':
-      return String(v.intValue ?? 0);
-    case 'doubleValue':
-      return String(v.doubleValue ?? 0);
-    case 'bytesValue':
-      return Buffer.from(v.bytesValue ?? []).toString('base64');
-    default:
-      return JSON.stringify(v.arrayValue ?? v.kvlistValue ?? null);
-  }
-}
+// The Collector's `pdatautil.GetAttributeValue` and pdata's `Value.AsString` (shared with the service graph store).
+export { asString, findAttr } from '../../otlp/index.js';
 
 /** A Go duration list (`[2ms, 1s]`) in the connector's unit (ms → ms, s → seconds). */
 export function durationsIn(ms: readonly number[], unit: 'ms' | 's'): number[] {

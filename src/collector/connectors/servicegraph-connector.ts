@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { bytesToHex, nanosBetween, type ExportMetricsServiceRequest, type KeyValue, type Metric, type ResourceSpans } from '../../otlp/index.js';
+import type { ExportMetricsServiceRequest, KeyValue, Metric, ResourceSpans } from '../../otlp/index.js';
+import { ServiceGraphStore, type GraphEdge } from '../../traces/index.js';
 import type { ConnectorFactory } from '../components.js';
 import { goDurationMs } from '../config/go-duration.js';
 import { toAnyValue } from '../pipeline/otlp-data.js';
@@ -26,23 +27,6 @@ export const SERVICEGRAPH_DEFAULT_BUCKETS = [0.002, 0.004, 0.006, 0.008, 0.01, 0
 /** Series not updated for this long are dropped by the cache loop. */
 const STALE_SERIES_MS = 15 * 60_000;
 
-type ConnectionType = '' | 'virtual_node' | 'messaging_system' | 'database';
-
-interface Edge {
-  clientService: string;
-  serverService: string;
-  connectionType: ConnectionType;
-  clientSeconds: number;
-  serverSeconds: number;
-  failed: boolean;
-  dimensions: Map<string, string>;
-  peer: Map<string, string>;
-  /** A server span without a parent (its client is the user). */
-  rootServer: boolean;
-  virtualNode?: 'client' | 'server';
-  expiresAt: number;
-}
-
 interface Series {
   attributes: KeyValue[];
   total: number;
@@ -58,12 +42,10 @@ interface Series {
  * services, an expired one becomes a request from `user` or to a virtual node (the peer attribute, else `unknown`).
  */
 export class ServiceGraph {
-  private readonly store = new Map<string, Edge>();
+  private readonly store: ServiceGraphStore;
   private readonly series = new Map<string, Series>();
   private readonly bounds: number[];
   private readonly startMs: number;
-  droppedSpans = 0;
-  expiredEdges = 0;
 
   constructor(
     private readonly cfg: ServiceGraphConfig,
@@ -71,36 +53,26 @@ export class ServiceGraph {
   ) {
     this.bounds = cfg.latency_histogram_buckets ? cfg.latency_histogram_buckets.map((ms) => ms / 1000) : SERVICEGRAPH_DEFAULT_BUCKETS;
     this.startMs = now();
+    this.store = new ServiceGraphStore({
+      ttlMs: cfg.store.ttl,
+      maxItems: cfg.store.max_items,
+      whenFull: 'drop',
+      virtualNodePeerAttributes: cfg.virtual_node_peer_attributes,
+      databaseNameAttributes: cfg.database_name_attributes,
+      dimensions: cfg.dimensions,
+      onEdge: (e) => this.record(e),
+      now,
+    });
   }
 
-  private upsert(key: string, rootServer: boolean, update: (e: Edge) => void): void {
-    let e = this.store.get(key);
-    if (!e) {
-      if (this.store.size >= this.cfg.store.max_items) {
-        this.droppedSpans++;
-        return;
-      }
-      e = { clientService: '', serverService: '', connectionType: '', clientSeconds: 0, serverSeconds: 0, failed: false, dimensions: new Map(), peer: new Map(), rootServer, expiresAt: this.now() + this.cfg.store.ttl };
-      update(e);
-      if (this.complete(e)) return;
-      this.store.set(key, e);
-      return;
-    }
-    update(e);
-    if (this.complete(e)) this.store.delete(key);
+  /** Spans refused because the store was full (`max_items`). */
+  get droppedSpans(): number {
+    return this.store.droppedSpans;
   }
 
-  private complete(e: Edge): boolean {
-    if (e.clientService === '' || e.serverService === '') return false;
-    this.record(e);
-    return true;
-  }
-
-  private upsertDimensions(kind: 'client' | 'server', e: Edge, resAttrs: KeyValue[] | undefined, spanAttrs: KeyValue[] | undefined): void {
-    for (const d of this.cfg.dimensions) {
-      const v = findAttr(d, resAttrs, spanAttrs);
-      if (v) e.dimensions.set(`${kind}_${d}`, asString(v));
-    }
+  /** Edges that expired before their other side came. */
+  get expiredEdges(): number {
+    return this.store.expiredEdges;
   }
 
   observe(resourceSpans: readonly ResourceSpans[]): void {
@@ -109,83 +81,16 @@ export class ServiceGraph {
       const serviceValue = findAttr('service.name', resAttrs);
       if (!serviceValue) continue;
       const service = asString(serviceValue);
-      for (const ss of rs.scopeSpans ?? [])
-        for (const span of ss.spans ?? []) {
-          const kind = span.kind ?? 0;
-          const seconds = nanosBetween(span.startTimeUnixNano, span.endTimeUnixNano) / 1e9;
-          const failed = span.status?.code === 2;
-          if (kind === 3 || kind === 4) {
-            const connectionType: ConnectionType = kind === 4 ? 'messaging_system' : '';
-            this.upsert(`${bytesToHex(span.traceId)}:${bytesToHex(span.spanId)}`, false, (e) => {
-              e.connectionType = connectionType;
-              e.clientService = service;
-              e.clientSeconds = seconds;
-              e.failed ||= failed;
-              this.upsertDimensions('client', e, resAttrs, span.attributes);
-              for (const p of this.cfg.virtual_node_peer_attributes) {
-                const v = findAttr(p, span.attributes);
-                if (v) {
-                  e.peer.set(p, asString(v));
-                  break;
-                }
-              }
-              // A database call has one span: the server side is the database named by the client span.
-              for (const a of this.cfg.database_name_attributes) {
-                const db = findAttr(a, resAttrs, span.attributes);
-                if (db) {
-                  e.connectionType = 'database';
-                  e.serverService = asString(db);
-                  e.serverSeconds = seconds;
-                  break;
-                }
-              }
-            });
-          } else if (kind === 2 || kind === 5) {
-            const parent = span.parentSpanId && span.parentSpanId.length > 0 ? bytesToHex(span.parentSpanId) : '';
-            const connectionType: ConnectionType = kind === 5 ? 'messaging_system' : '';
-            this.upsert(`${bytesToHex(span.traceId)}:${parent}`, parent === '' || /^0+$/.test(parent), (e) => {
-              e.connectionType = connectionType;
-              e.serverService = service;
-              e.serverSeconds = seconds;
-              e.failed ||= failed;
-              this.upsertDimensions('server', e, resAttrs, span.attributes);
-            });
-          }
-        }
+      for (const ss of rs.scopeSpans ?? []) for (const span of ss.spans ?? []) this.store.observe(service, span, resAttrs);
     }
   }
 
   /** Expire edges older than the store's `ttl`: their missing side becomes a virtual node. */
   expire(): void {
-    const now = this.now();
-    for (const [k, e] of this.store) {
-      if (e.expiresAt > now) break; // insertion order is expiry order
-      this.store.delete(k);
-      this.expiredEdges++;
-      if (this.cfg.virtual_node_peer_attributes.length === 0) continue;
-      e.connectionType = 'virtual_node';
-      if (e.clientService === '' && e.rootServer) {
-        e.clientService = 'user';
-        if (this.cfg.virtual_node_extra_label) e.virtualNode = 'client';
-        this.complete(e);
-      }
-      if (e.serverService === '') {
-        let peer = 'unknown';
-        for (const p of this.cfg.virtual_node_peer_attributes) {
-          const v = e.peer.get(p);
-          if (v !== undefined) {
-            peer = v;
-            break;
-          }
-        }
-        e.serverService = peer;
-        if (this.cfg.virtual_node_extra_label) e.virtualNode = 'server';
-        this.complete(e);
-      }
-    }
+    this.store.expire();
   }
 
-  private record(e: Edge): void {
+  private record(e: GraphEdge): void {
     const dimParts: string[] = [];
     for (const d of this.cfg.dimensions)
       for (const kind of ['client', 'server']) {

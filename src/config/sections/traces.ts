@@ -89,6 +89,13 @@ export const tracesSection = z.strictObject({
       service_graphs_wait: durationMs.default(10_000),
       max_pending_edges: z.number().int().positive().default(10_000),
       /**
+       * Tempo's service-graphs `peer_attributes`: client span attributes naming the virtual server node of an edge whose
+       * server never came within `service_graphs_wait`; a root server span then becomes a request from `user`
+       * (`connection_type="virtual_node"`). Empty (the default here; Tempo's is peer.service, db.name, db.system):
+       * unpaired spans are dropped.
+       */
+      service_graphs_peer_attributes: z.array(z.string().min(1)).default([]),
+      /**
        * Where generated series go when no metrics store runs in this process (Tempo's
        * `metrics_generator.storage.remote_write`): a remote-write 1.0 endpoint and extra headers.
        */

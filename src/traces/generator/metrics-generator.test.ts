@@ -1,17 +1,28 @@
 import { describe, expect, it } from 'vitest';
 import Long from 'long';
 import type { ResourceSpans } from '../../otlp/index.js';
+import { Matcher } from '../../model/index.js';
 import { MemoryStorage } from '../../metrics/storage-api/index.js';
 import { MetricsGenerator } from './metrics-generator.js';
 
 const t0 = Long.fromString('1700000000000000000', true);
-function rs(service: string, kind: number, spanId: string, parent = ''): ResourceSpans[] {
+function rs(service: string, kind: number, spanId: string, parent = '', attrs: Record<string, string> = {}): ResourceSpans[] {
+  const attributes = Object.entries(attrs).map(([key, v]) => ({ key, value: { value: 'stringValue' as const, stringValue: v } }));
   return [
     {
       resource: { attributes: [{ key: 'service.name', value: { value: 'stringValue', stringValue: service } }] },
-      scopeSpans: [{ spans: [{ traceId: Buffer.alloc(16, 1), spanId: Buffer.from(spanId, 'hex'), parentSpanId: Buffer.from(parent, 'hex'), kind, name: 'op', startTimeUnixNano: t0, endTimeUnixNano: t0.add(1_000_000) }] }],
+      scopeSpans: [{ spans: [{ traceId: Buffer.alloc(16, 1), spanId: Buffer.from(spanId, 'hex'), parentSpanId: Buffer.from(parent, 'hex'), kind, name: 'op', startTimeUnixNano: t0, endTimeUnixNano: t0.add(1_000_000), attributes }] }],
     },
   ];
+}
+
+async function edgeTotals(g: MetricsGenerator): Promise<Record<string, string>[]> {
+  const storage = new MemoryStorage();
+  await g.collect(storage, 1000);
+  const q = await storage.querier(0, 2000);
+  const ss = await q.select([new Matcher('=', '__name__', 'traces_service_graph_request_total')], { start: 0, end: 2000 }, true);
+  const rows: Record<string, string>[] = ss.map((s) => ({ ...s.labels.toObject(), value: String(s.samples(0, 2000).v[0]) }));
+  return rows.sort((a, b) => a.server.localeCompare(b.server));
 }
 
 describe('MetricsGenerator', () => {
@@ -30,5 +41,33 @@ describe('MetricsGenerator', () => {
     const q = await storage.querier(0, 2000);
     const edges = await q.labelValues('server', []);
     expect(edges).toEqual(['b']);
+  });
+
+  it('a direct request keeps the {client, server} label set; database and messaging requests carry connection_type', async () => {
+    const g = new MetricsGenerator({ now: () => 0 });
+    g.observe(rs('a', 3, '0000000000000001'));
+    g.observe(rs('b', 2, '0000000000000002', '0000000000000001'));
+    g.observe(rs('b', 3, '0000000000000003', '0000000000000002', { 'db.name': 'orders' }));
+    g.observe(rs('p', 4, '0000000000000004'));
+    g.observe(rs('q', 5, '0000000000000005', '0000000000000004'));
+    expect(await edgeTotals(g)).toEqual([
+      { __name__: 'traces_service_graph_request_total', client: 'a', server: 'b', value: '1' },
+      { __name__: 'traces_service_graph_request_total', client: 'b', server: 'orders', connection_type: 'database', value: '1' },
+      { __name__: 'traces_service_graph_request_total', client: 'p', server: 'q', connection_type: 'messaging_system', value: '1' },
+    ]);
+  });
+
+  it('with peer attributes, expired edges become requests from `user` and to the peer (virtual nodes)', async () => {
+    let now = 0;
+    const g = new MetricsGenerator({ waitMs: 10, now: () => now, peerAttributes: ['peer.service'] });
+    g.observe(rs('web', 2, '0000000000000001')); // a root server span
+    g.observe(rs('web', 3, '0000000000000002', '0000000000000001', { 'peer.service': 'payments' }));
+    now = 11;
+    g.observe([]); // expiry runs as spans come in
+    expect(g.expiredEdges).toBe(2);
+    expect(await edgeTotals(g)).toEqual([
+      { __name__: 'traces_service_graph_request_total', client: 'web', server: 'payments', connection_type: 'virtual_node', value: '1' },
+      { __name__: 'traces_service_graph_request_total', client: 'user', server: 'web', connection_type: 'virtual_node', value: '1' },
+    ]);
   });
 });

@@ -1,7 +1,8 @@
 import { Labels, METRIC_NAME, type MetricType } from '../../model/index.js';
 import type { Appendable } from '../../metrics/storage-api/index.js';
-import { bytesToHex, nanosBetween, stringAttr } from '../../otlp/index.js';
+import { nanosBetween, stringAttr } from '../../otlp/index.js';
 import type { ResourceSpans } from '../../otlp/index.js';
+import { ServiceGraphStore, type GraphEdge } from './service-graph-store.js';
 
 const KIND_NAMES = ['SPAN_KIND_UNSPECIFIED', 'SPAN_KIND_INTERNAL', 'SPAN_KIND_SERVER', 'SPAN_KIND_CLIENT', 'SPAN_KIND_PRODUCER', 'SPAN_KIND_CONSUMER'];
 const STATUS_NAMES = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'];
@@ -37,57 +38,60 @@ interface EdgeSeries {
   client: Histogram;
 }
 
-interface PendingSide {
-  service: string;
-  seconds: number;
-  failed: boolean;
-}
-
-interface PendingEdge {
-  client?: PendingSide;
-  server?: PendingSide;
-  expires: number;
-}
-
 export interface MetricsGeneratorOptions {
   buckets?: number[];
   /** How long a client or server span waits for its counterpart (Tempo's service-graphs `wait`). */
   waitMs?: number;
   maxPendingEdges?: number;
+  /**
+   * Client span attributes naming the virtual server node of an edge that expired without its server side (Tempo's
+   * `peer_attributes`); a root server span then also becomes a request from `user`. Empty (the default here): expired
+   * edges are dropped.
+   */
+  peerAttributes?: readonly string[];
+  /** Attributes of a client span naming the database it calls (Tempo's `database_name_attributes`). */
+  databaseNameAttributes?: readonly string[];
   now?: () => number;
 }
 
 /**
  * Tempo's metrics generator: span metrics (`traces_spanmetrics_calls_total`, `traces_spanmetrics_latency` histogram by
  * service, span_name, span_kind, status_code) and service graphs (`traces_service_graph_request_total`,
- * `..._request_failed_total`, `..._request_server_seconds`, `..._request_client_seconds` by client and server, from
- * client/server span pairs found within a wait window). Values are cumulative; `collect` writes them to an Appendable.
+ * `..._request_failed_total`, `..._request_server_seconds`, `..._request_client_seconds` by client, server and
+ * connection_type, from client/server span pairs found within a wait window by the shared ServiceGraphStore). Values are cumulative; `collect` writes them to an Appendable.
  */
 export class MetricsGenerator {
   private readonly spanMetrics = new Map<string, SpanMetricsSeries>();
   private readonly edges = new Map<string, EdgeSeries>();
-  private readonly pending = new Map<string, PendingEdge>();
-  /** Keys of pending edges in expiry order (a FIFO with a moving head; iterating a Map with many deletions is O(n)). */
-  private queue: string[] = [];
-  private queueHead = 0;
+  private readonly graph: ServiceGraphStore;
   private readonly buckets: number[];
-  private readonly waitMs: number;
-  private readonly maxPending: number;
   private readonly now: () => number;
-  expiredEdges = 0;
 
   constructor(opts: MetricsGeneratorOptions = {}) {
     this.buckets = opts.buckets ?? DEFAULT_BUCKETS;
-    this.waitMs = opts.waitMs ?? 10_000;
-    this.maxPending = opts.maxPendingEdges ?? 10_000;
     this.now = opts.now ?? Date.now;
+    this.graph = new ServiceGraphStore({
+      ttlMs: opts.waitMs ?? 10_000,
+      maxItems: opts.maxPendingEdges ?? 10_000,
+      whenFull: 'expire-oldest',
+      virtualNodePeerAttributes: opts.peerAttributes ?? [],
+      databaseNameAttributes: opts.databaseNameAttributes ?? ['db.name'],
+      dimensions: [],
+      onEdge: (e) => this.recordEdge(e),
+      now: this.now,
+    });
+  }
+
+  /** Pending edges that expired (into a virtual node, or dropped). */
+  get expiredEdges(): number {
+    return this.graph.expiredEdges;
   }
 
   observe(resourceSpans: ResourceSpans[]): void {
-    const now = this.now();
-    this.expire(now, false);
+    this.graph.expire();
     for (const rs of resourceSpans) {
-      const service = stringAttr(rs.resource?.attributes, 'service.name') ?? '';
+      const resAttrs = rs.resource?.attributes;
+      const service = stringAttr(resAttrs, 'service.name') ?? '';
       for (const ss of rs.scopeSpans ?? [])
         for (const s of ss.spans ?? []) {
           const kind = s.kind ?? 0;
@@ -103,64 +107,23 @@ export class MetricsGenerator {
           m.calls++;
           m.latency.observe(seconds);
 
-          // Service graph: a client (or producer) span and the server (or consumer) span that is its child.
-          const side: PendingSide = { service, seconds, failed: code === 2 };
-          let edgeKey: string | undefined;
-          let role: 'client' | 'server' | undefined;
-          if (kind === 3 || kind === 4) {
-            edgeKey = `${bytesToHex(s.traceId)}:${bytesToHex(s.spanId)}`;
-            role = 'client';
-          } else if ((kind === 2 || kind === 5) && s.parentSpanId && s.parentSpanId.length > 0) {
-            edgeKey = `${bytesToHex(s.traceId)}:${bytesToHex(s.parentSpanId)}`;
-            role = 'server';
-          }
-          if (edgeKey && role) {
-            let p = this.pending.get(edgeKey);
-            if (!p) {
-              if (this.pending.size >= this.maxPending) this.expire(now, true);
-              p = { expires: now + this.waitMs };
-              this.pending.set(edgeKey, p);
-              this.queue.push(edgeKey);
-            }
-            p[role] = side;
-            if (p.client && p.server) {
-              this.pending.delete(edgeKey);
-              this.recordEdge(p.client, p.server);
-            }
-          }
+          this.graph.observe(service, s, resAttrs, seconds);
         }
     }
   }
 
-  private recordEdge(client: PendingSide, server: PendingSide): void {
-    const key = `${client.service}\xff${server.service}`;
+  private recordEdge(edge: GraphEdge): void {
+    const key = `${edge.clientService}\xff${edge.serverService}\xff${edge.connectionType}`;
     let e = this.edges.get(key);
     if (!e) {
-      e = { labels: { client: client.service, server: server.service }, total: 0, failed: 0, server: new Histogram(this.buckets), client: new Histogram(this.buckets) };
+      // An empty connection_type is no label: a direct request keeps the {client, server} label set.
+      e = { labels: { client: edge.clientService, server: edge.serverService, connection_type: edge.connectionType }, total: 0, failed: 0, server: new Histogram(this.buckets), client: new Histogram(this.buckets) };
       this.edges.set(key, e);
     }
     e.total++;
-    if (client.failed || server.failed) e.failed++;
-    e.server.observe(server.seconds);
-    e.client.observe(client.seconds);
-  }
-
-  private expire(now: number, force: boolean): void {
-    while (this.queueHead < this.queue.length) {
-      const k = this.queue[this.queueHead];
-      const p = this.pending.get(k);
-      if (p && !force && p.expires > now) break; // queue order = expiry order
-      this.queueHead++;
-      if (p) {
-        this.pending.delete(k);
-        this.expiredEdges++;
-        if (force) break;
-      }
-    }
-    if (this.queueHead > 4096 && this.queueHead * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.queueHead);
-      this.queueHead = 0;
-    }
+    if (edge.failed) e.failed++;
+    e.server.observe(edge.serverSeconds);
+    e.client.observe(edge.clientSeconds);
   }
 
   /** Append the current cumulative values at `t` (ms) and commit. */

@@ -1,0 +1,227 @@
+import { asString, bytesToHex, findAttr, nanosBetween, type KeyValue, type Span } from '../../otlp/index.js';
+
+/** How two services are connected: a direct request (''), through a queue, to a database, or to/from a virtual node. */
+export type ConnectionType = '' | 'virtual_node' | 'messaging_system' | 'database';
+
+/** A request between two services, complete (both sides seen) or completed with a virtual node when it expired. */
+export interface GraphEdge {
+  clientService: string;
+  serverService: string;
+  connectionType: ConnectionType;
+  clientSeconds: number;
+  serverSeconds: number;
+  /** Either side's status was an error. */
+  failed: boolean;
+  /** `client_<dimension>` / `server_<dimension>` → value, for the configured dimensions found on each side. */
+  dimensions: ReadonlyMap<string, string>;
+  /** Which side is the virtual node, when the edge expired into one. */
+  virtualNode?: 'client' | 'server';
+}
+
+/** The dimensions of every edge while none is configured or found (replaced by a Map on the first one set). */
+const NO_DIMENSIONS: Map<string, string> = new Map();
+
+/** An edge waiting for its other side (a class: one stable object shape for the many of them). */
+class PendingEdge implements GraphEdge {
+  clientService = '';
+  serverService = '';
+  connectionType: ConnectionType = '';
+  clientSeconds = 0;
+  serverSeconds = 0;
+  failed = false;
+  dimensions = NO_DIMENSIONS;
+  virtualNode: 'client' | 'server' | undefined = undefined;
+  /** The first configured peer attribute found on the client span (names the virtual server node). */
+  peer: string | undefined = undefined;
+  /** In the store (and the expiry queue) — not yet while the first span's side is being set. */
+  stored = false;
+  expiresAt = 0;
+
+  constructor(
+    readonly key: string,
+    /** A server span without a parent (its client is the user). */
+    readonly rootServer: boolean,
+  ) {}
+}
+
+export interface ServiceGraphStoreOptions {
+  /** How long a side waits for its counterpart (Tempo's `wait`, the connector's `store.ttl`). */
+  ttlMs: number;
+  /** Pending edges at most (`max_items`). */
+  maxItems: number;
+  /** At `maxItems`: drop the new span (the connector, counted in `droppedSpans`) or expire the oldest pending edge. */
+  whenFull: 'drop' | 'expire-oldest';
+  /** Client span attributes naming the virtual server node of an expired edge, in order; empty: expired edges are dropped. */
+  virtualNodePeerAttributes: readonly string[];
+  /** Attributes (resource, then span) of a client span naming the database it calls: the edge is complete at once. */
+  databaseNameAttributes: readonly string[];
+  /** Attributes (resource, then span) recorded per side as `client_<name>` / `server_<name>`. */
+  dimensions: readonly string[];
+  /** Called for each request found: a pair, a database call, or an expired edge completed with a virtual node. */
+  onEdge: (e: GraphEdge) => void;
+  now?: () => number;
+}
+
+/**
+ * The span pairing of service graphs, shared by Tempo's metrics generator and the Collector's `servicegraph`
+ * connector: a client (producer) span waits under `traceId:spanId`, a server (consumer) span under
+ * `traceId:parentSpanId`; when both sides are there the edge is reported. A client span naming a database completes
+ * at once. Pending edges expire after `ttlMs` in a FIFO (insertion order is expiry order; no Map iteration per span),
+ * into a virtual node (`user` for a root server span, the peer attribute or `unknown` for a client span) or dropped.
+ */
+export class ServiceGraphStore {
+  private readonly pending = new Map<string, PendingEdge>();
+  /** Pending edges in expiry order, a FIFO with a moving head; an entry whose edge left the Map is skipped. */
+  private queue: PendingEdge[] = [];
+  private queueHead = 0;
+  private readonly now: () => number;
+  droppedSpans = 0;
+  expiredEdges = 0;
+
+  constructor(private readonly opts: ServiceGraphStoreOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /**
+   * Feed one span of a resource whose `service.name` is `service`; spans of other kinds are ignored. `seconds`, the
+   * span's duration, when the caller has worked it out already.
+   */
+  observe(service: string, span: Span, resourceAttributes: readonly KeyValue[] | undefined, seconds?: number): void {
+    const kind = span.kind ?? 0;
+    if (kind !== 2 && kind !== 3 && kind !== 4 && kind !== 5) return;
+    seconds ??= nanosBetween(span.startTimeUnixNano, span.endTimeUnixNano) / 1e9;
+    const failed = span.status?.code === 2;
+    const o = this.opts;
+    if (kind === 3 || kind === 4) {
+      const key = `${bytesToHex(span.traceId)}:${bytesToHex(span.spanId)}`;
+      const e = this.edgeFor(key, false);
+      if (!e) return;
+      e.connectionType = kind === 4 ? 'messaging_system' : '';
+      e.clientService = service;
+      e.clientSeconds = seconds;
+      for (const p of o.virtualNodePeerAttributes) {
+        const v = findAttr(p, span.attributes);
+        if (v) {
+          e.peer = asString(v);
+          break;
+        }
+      }
+      // A database call has one span: the server side is the database the client span names.
+      for (const a of o.databaseNameAttributes) {
+        const db = findAttr(a, resourceAttributes) ?? findAttr(a, span.attributes);
+        if (db) {
+          e.connectionType = 'database';
+          e.serverService = asString(db);
+          e.serverSeconds = seconds;
+          break;
+        }
+      }
+      this.settle(key, e, 'client', failed, resourceAttributes, span.attributes);
+    } else {
+      const parent = span.parentSpanId;
+      let root = true;
+      if (parent) for (let i = 0; i < parent.length && root; i++) root = parent[i] === 0;
+      // A root server span only waits to become a request from the `user` virtual node.
+      if (root && o.virtualNodePeerAttributes.length === 0) return;
+      const key = `${bytesToHex(span.traceId)}:${parent && parent.length > 0 ? bytesToHex(parent) : ''}`;
+      const e = this.edgeFor(key, root);
+      if (!e) return;
+      e.connectionType = kind === 5 ? 'messaging_system' : '';
+      e.serverService = service;
+      e.serverSeconds = seconds;
+      this.settle(key, e, 'server', failed, resourceAttributes, span.attributes);
+    }
+  }
+
+  private addDimensions(side: 'client' | 'server', e: PendingEdge, resAttrs: readonly KeyValue[] | undefined, spanAttrs: readonly KeyValue[] | undefined): void {
+    for (const d of this.opts.dimensions) {
+      const v = findAttr(d, resAttrs, spanAttrs);
+      if (v) {
+        if (e.dimensions === NO_DIMENSIONS) e.dimensions = new Map();
+        e.dimensions.set(`${side}_${d}`, asString(v));
+      }
+    }
+  }
+
+  /** The pending edge under `key`, a new one (not stored yet), or undefined when the store is full and drops. */
+  private edgeFor(key: string, rootServer: boolean): PendingEdge | undefined {
+    const e = this.pending.get(key);
+    if (e) return e;
+    if (this.pending.size >= this.opts.maxItems) {
+      if (this.opts.whenFull === 'drop') {
+        this.droppedSpans++;
+        return undefined;
+      }
+      this.expireHead(true);
+    }
+    return new PendingEdge(key, rootServer);
+  }
+
+  /** After a side was set: its status and dimensions; then report a complete edge (and forget it), or keep a new one waiting. */
+  private settle(key: string, e: PendingEdge, side: 'client' | 'server', failed: boolean, resAttrs: readonly KeyValue[] | undefined, spanAttrs: readonly KeyValue[] | undefined): void {
+    e.failed ||= failed;
+    if (this.opts.dimensions.length > 0) this.addDimensions(side, e, resAttrs, spanAttrs);
+    if (this.complete(e)) {
+      if (e.stored) this.pending.delete(key);
+    } else if (!e.stored) {
+      e.stored = true;
+      e.expiresAt = this.now() + this.opts.ttlMs;
+      this.pending.set(key, e);
+      this.queue.push(e);
+    }
+  }
+
+  private complete(e: PendingEdge): boolean {
+    if (e.clientService === '' || e.serverService === '') return false;
+    this.opts.onEdge(e);
+    return true;
+  }
+
+  /** Expire the pending edges whose wait is over (each becomes a virtual-node edge, or is dropped). */
+  expire(): void {
+    const now = this.now();
+    while (this.expireHead(false, now));
+    if (this.queueHead > 4096 && this.queueHead * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.queueHead);
+      this.queueHead = 0;
+    }
+  }
+
+  /** Expire the oldest pending edge (if its time has come, or `force`); false when there is none to expire. */
+  private expireHead(force: boolean, now = 0): boolean {
+    while (this.queueHead < this.queue.length) {
+      const edge = this.queue[this.queueHead];
+      const key = edge.key;
+      if (this.pending.get(key) !== edge) {
+        this.queueHead++; // completed (or replaced) since
+        continue;
+      }
+      if (!force && edge.expiresAt > now) return false;
+      this.queueHead++;
+      this.pending.delete(key);
+      this.expiredEdges++;
+      this.toVirtualNode(edge);
+      return true;
+    }
+    return false;
+  }
+
+  private toVirtualNode(e: PendingEdge): void {
+    const peers = this.opts.virtualNodePeerAttributes;
+    if (peers.length === 0) return;
+    e.connectionType = 'virtual_node';
+    if (e.clientService === '' && e.rootServer) {
+      e.clientService = 'user';
+      e.virtualNode = 'client';
+      this.complete(e);
+    } else if (e.serverService === '' && e.clientService !== '') {
+      e.serverService = e.peer ?? 'unknown';
+      e.virtualNode = 'server';
+      this.complete(e);
+    }
+  }
+}
