@@ -24,7 +24,18 @@ export async function startRealAlertmanager(configFile: string, dataDir: string,
     { stdio: 'ignore' },
   );
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${url}/-/ready`).catch(() => undefined))?.ok, 15_000, 'real alertmanager ready');
+  // A peer that could not bind its port exits: then /-/ready could be answered by another test's Alertmanager.
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  await waitFor(
+    async () => {
+      if (exited) throw new Error(`prometheus-alertmanager exited (port ${port})`);
+      return (await fetch(`${url}/-/ready`).catch(() => undefined))?.ok;
+    },
+    15_000,
+    'real alertmanager ready',
+  );
+  if (exited) throw new Error(`prometheus-alertmanager exited (port ${port})`);
   return {
     url,
     pid: child.pid!,

@@ -75,17 +75,30 @@ export async function startedPorts(s: SpawnedSightline, timeoutMs = 20_000): Pro
   );
 }
 
-/** A TCP port on 127.0.0.1 that was free a moment ago (for peers that cannot bind port 0 and report it). */
-export async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
+/** Whether a TCP port on 127.0.0.1 can be bound right now. */
+function canBind(port: number): Promise<boolean> {
+  return new Promise((res) => {
     const srv = createServer();
-    srv.once('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => res(port));
-    });
+    srv.once('error', () => res(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => res(true)));
   });
+}
+
+// Ports handed out by freePort come from a block of its own for each vitest worker, below the kernel's ephemeral
+// range (32768-60999), and each call moves on to the next port: a port the kernel picked for `listen(0)` could be
+// handed to a test file in another worker in the moment between our check and the peer's own bind (two files did
+// get one port, and each talked to the other's Alertmanager).
+const PORT_BLOCK = 700;
+const PORT_BASE = 20_000 + (Number(process.env.VITEST_POOL_ID ?? process.env.VITEST_WORKER_ID ?? 0) % 16) * PORT_BLOCK;
+let nextPort = Math.floor(Math.random() * PORT_BLOCK);
+
+/** A TCP port on 127.0.0.1 that was free a moment ago and that no other test worker is given (for peers that cannot bind port 0 and report it). */
+export async function freePort(): Promise<number> {
+  for (let tries = 0; tries < PORT_BLOCK; tries++) {
+    const port = PORT_BASE + (nextPort++ % PORT_BLOCK);
+    if (await canBind(port)) return port;
+  }
+  throw new Error(`no free port in ${PORT_BASE}-${PORT_BASE + PORT_BLOCK - 1}`);
 }
 
 /**
