@@ -6,6 +6,7 @@ export { createLogger, silentLogger, type Logger } from './logger.js';
 export { Registry, createSelfMetricsRegistry } from './self-metrics.js';
 export { MemoryGuard, defaultMemoryLimit, processMemoryGuard, setProcessMemoryGuard, type MemoryState } from './memory-guard.js';
 export { isWriteRequest } from './request-guards.js';
+export { refuseUnread } from './refuse-unread.js';
 export { browserWriteRefusal } from './browser-write-guard.js';
 export { WebConfig, authorizeUpgrade, setProcessWebConfig, webConfigFor } from './web-config.js';
 export {

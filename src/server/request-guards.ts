@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { browserWriteRefusal } from './browser-write-guard.js';
 import { processMemoryGuard } from './memory-guard.js';
+import { refuseUnread } from './refuse-unread.js';
 
 /**
  * The guards every listener applies before a request reaches its route: ingest paths refuse writes from web pages
@@ -30,7 +31,7 @@ export async function requestGuardsHook(req: FastifyRequest, reply: FastifyReply
   if (!g) return;
   if (write) {
     if (g.refuseWrite()) {
-      await reply.code(503).header('retry-after', '1').type('text/plain').send('data refused due to high memory usage\n');
+      await refuseUnread(req, reply, 503, { 'retry-after': '1', 'content-type': 'text/plain; charset=utf-8' }, 'data refused due to high memory usage\n');
     }
     return;
   }

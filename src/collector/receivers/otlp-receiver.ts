@@ -2,7 +2,7 @@ import type { Server } from '@grpc/grpc-js';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { countItems, registerOtlpHttpRoutes, startOtlpGrpcServer, type Signal } from '../../otlp/index.js';
-import { HttpError, createHttpServer, listen } from '../../server/index.js';
+import { HttpError, createHttpServer, listen, refuseUnread } from '../../server/index.js';
 import type { ReceiverFactory } from '../components.js';
 import { authSchema, receiverGrpcCredentials, receiverWebConfig, requireAuth, resolveAuthenticator, serverTlsSchema } from '../transport-security.js';
 import { retryableError, type ClientContext, type Consumer, type ExportRequest } from '../pipeline/consumer.js';
@@ -121,7 +121,7 @@ export const otlpReceiverFactory: ReceiverFactory<typeof schema> = {
             if (req.method !== 'POST' || !env.memoryPressure) return;
             const json = /^application\/json\b/i.test(req.headers['content-type'] ?? '');
             const release = env.memoryPressure.admit(bodyBytesOf(req.headers), json ? JSON_COST_PER_BODY_BYTE : REQUEST_COST_PER_BODY_BYTE);
-            if (!release) return reply.code(503).header('retry-after', '1').type('application/json').send({ code: 14, message: MEMORY_REFUSED });
+            if (!release) return refuseUnread(req, reply, 503, { 'retry-after': '1', 'content-type': 'application/json' }, JSON.stringify({ code: 14, message: MEMORY_REFUSED }));
             reply.raw.once('close', release);
           });
           const cors = h.cors;
