@@ -181,7 +181,10 @@ export class LokiClient {
     // From here the batch is one compressed body: its buffer and the uncompressed request go back to the pool (a
     // batch is never held twice while it waits for Loki).
     b.buf.recycle();
-    const body = compressSync(raw);
+    // Copied out of snappy's own buffer: without the copy each body keeps the native output vector at its worst-case
+    // size (~1.17 × the request, whatever it compressed to) until a garbage collection, ~100 MB of resident memory
+    // at 15 MB/s.
+    const body = compressSync(raw, { copyOutputData: true });
     this.pool.release(Buffer.from(raw.buffer, raw.byteOffset, raw.buffer.byteLength - raw.byteOffset));
     this.metrics.encodedBytes.inc({ host: this.host }, body.length);
     const { min_period, max_period, max_retries } = this.cfg.backoff_config;
