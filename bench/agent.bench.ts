@@ -13,13 +13,15 @@
  *  - resident memory of an agent tailing 1000 files.
  * AGENT_BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") is passed to the agent's node (profiling);
  * AGENT_BENCH_STDOUT names a file that receives the agent's stdout (e.g. with "--trace-gc").
+ * AGENT_BENCH_AGENT_MAIN runs the agent from another build's main.js (e.g. a copy of dist/ from an earlier commit),
+ * so before/after figures can be taken interleaved in one session; Loki always runs from this build.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { tempDir } from '../test/helpers/process.js';
-import { sightlineEntry } from './sightline-entry.js';
+import { NODE_FLAGS, sightlineEntry } from './sightline-entry.js';
 
 const FILES = Number(process.env.AGENT_BENCH_FILES ?? 100);
 const LINES = Number(process.env.AGENT_BENCH_LINES ?? 1_000_000);
@@ -67,9 +69,10 @@ interface Proc {
   stop(): Promise<void>;
 }
 
-async function startSightline(args: string[], nodeArgs: string[] = [], stdoutFile?: string): Promise<Proc> {
+async function startSightline(args: string[], nodeArgs: string[] = [], stdoutFile?: string, main?: string): Promise<Proc> {
   const out = stdoutFile ? openSync(stdoutFile, 'a') : 'ignore';
-  const child = spawn(process.execPath, [...nodeArgs, ...sightlineEntry(), ...args], { stdio: ['ignore', out, 'pipe'] });
+  const entry = main === undefined ? sightlineEntry() : [...NODE_FLAGS, main];
+  const child = spawn(process.execPath, [...nodeArgs, ...entry, ...args], { stdio: ['ignore', out, 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<void>((r) => child.on('exit', () => r()));
@@ -123,7 +126,7 @@ scrape_configs:
     static_configs: [{labels: {job: bench, __path__: "${glob}"}}]
 `,
   );
-  return startSightline(['--target', 'agent', '--promtail.config', file, '--data-dir', join(dir, 'agent-data')], AGENT_NODE_ARGS, process.env.AGENT_BENCH_STDOUT);
+  return startSightline(['--target', 'agent', '--promtail.config', file, '--data-dir', join(dir, 'agent-data')], AGENT_NODE_ARGS, process.env.AGENT_BENCH_STDOUT, process.env.AGENT_BENCH_AGENT_MAIN);
 }
 
 /**

@@ -1,10 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Registry } from 'prom-client';
+import bcrypt from 'bcryptjs';
+import { Counter, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { startAgent } from '../src/agent/index.js';
 import { sightlineConfigSchema } from '../src/config/index.js';
-import { silentLogger } from '../src/server/index.js';
+import { WebConfig, setProcessWebConfig, silentLogger } from '../src/server/index.js';
 import { freePort, tempDir, waitFor } from './helpers/process.js';
 
 /** The agent's own server as Promtail's: `/ready` by target readiness, `/targets` and `/service-discovery` pages. */
@@ -83,6 +84,34 @@ scrape_configs:
       expect(r.status).toBe(500);
       expect(await r.text()).toBe('Not ready: Unable to find any logs to tail. Please verify permissions, volumes, scrape_config, etc.');
     } finally {
+      await comp.stop();
+    }
+  });
+
+  it("answers /metrics, 404 elsewhere, and applies the process's web configuration (basic auth) as the other listeners do", async () => {
+    const dir = tempDir('agent-web-auth-');
+    const file = join(dir, 'promtail.yaml');
+    writeFileSync(file, `positions: {filename: ${join(dir, 'positions.yaml')}}\nscrape_configs: []\n`);
+    const config = sightlineConfigSchema.parse({ agent: { promtail_config_file: file, listen_address: '127.0.0.1:0' } });
+    const registry = new Registry();
+    new Counter({ name: 'agent_web_test_total', help: 'a counter of this test', registers: [registry] }).inc(3);
+    setProcessWebConfig(new WebConfig({ basic_auth_users: { admin: bcrypt.hashSync('secret', 4) } }));
+    const comp = await startAgent({ config, dataDir: dir, logger: silentLogger(), registry });
+    const base = `http://127.0.0.1:${comp.ports.agent}`;
+    const auth = { authorization: `Basic ${Buffer.from('admin:secret').toString('base64')}` };
+    try {
+      const denied = await fetch(`${base}/metrics`);
+      expect(denied.status).toBe(401);
+      expect(denied.headers.get('www-authenticate')).toBe('Basic');
+      expect((await fetch(`${base}/targets`, { headers: { authorization: `Basic ${Buffer.from('admin:wrong').toString('base64')}` } })).status).toBe(401);
+      const m = await fetch(`${base}/metrics`, { headers: auth });
+      expect(m.status).toBe(200);
+      expect(m.headers.get('content-type')).toContain('text/plain');
+      expect(await m.text()).toContain('agent_web_test_total 3');
+      expect((await fetch(`${base}/nothing-here`, { headers: auth })).status).toBe(404);
+      expect((await fetch(`${base}/targets`, { method: 'POST', headers: auth })).status).toBe(404);
+    } finally {
+      setProcessWebConfig(undefined);
       await comp.stop();
     }
   });

@@ -1,9 +1,10 @@
 import { hostname } from 'node:os';
-import { createHttpServer, listen, type Component, type ComponentContext } from '../server/index.js';
+import type { Component, ComponentContext } from '../server/index.js';
 import { Agent } from './agent.js';
 import { loadPromtailHelmValues } from './config/helm-values.js';
 import { loadPromtailConfig } from './config/load.js';
-import { NOT_READY_BODY, READY_BODY, registerAgentPages } from './web/pages.js';
+import { NOT_READY_BODY, READY_BODY, agentRoutes } from './web/pages.js';
+import { AgentServer } from './web/server.js';
 import { clientSchema, type PromtailConfig } from './config/promtail-schema.js';
 
 /**
@@ -29,18 +30,17 @@ export async function startAgent(ctx: ComponentContext): Promise<Component> {
   const agent = new Agent({ config, configFile, registry: ctx.registry, logger, hostname: process.env.HOSTNAME ?? hostname() });
   let ready = false;
   const ports: Record<string, number> = {};
-  let app: ReturnType<typeof createHttpServer> | undefined;
+  let app: AgentServer | undefined;
   if (!config.server.disable) {
-    app = createHttpServer({
+    app = new AgentServer({
       name: 'agent',
-      listenAddress: '',
-      logger,
       registry: ctx.registry,
       readyProbe: () => (ready && agent.isReady() ? { status: 200, body: READY_BODY } : { status: 500, body: NOT_READY_BODY }),
+      routes: agentRoutes(agent),
     });
-    registerAgentPages(app, agent);
     const addr = section.listen_address ?? `${config.server.http_listen_address === '' ? '0.0.0.0' : config.server.http_listen_address}:${config.server.http_listen_port}`;
-    ports.agent = await listen(app, addr);
+    ports.agent = await app.listen(addr);
+    logger.info({ address: addr, port: ports.agent }, 'agent server listening');
   }
   await agent.start();
   ready = true;

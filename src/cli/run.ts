@@ -3,21 +3,20 @@ import { resolve } from 'node:path';
 import { ConfigError } from '../config/index.js';
 import { createLogger } from '../server/index.js';
 import { USAGE, UsageError, parseCliArgs } from './args.js';
-import { formatBanner, wantBanner } from './banner.js';
-import { runCheck } from './check.js';
-import { runTokens } from './tokens.js';
-import { runExport } from './export.js';
+import { wantBanner } from './banner-wanted.js';
 import { loadSightlineConfig } from './load-config.js';
 import { startSightline } from './sightline.js';
 import { version } from '../lib/version.js';
 
 async function main(argv: string[]): Promise<number> {
-  if (argv[0] === 'check') return runCheck(argv.slice(1));
+  // The subcommands and the banner are imported when used: `check` loads the rules engine, the banner the UI's
+  // account store; a node agent (`--target agent`) should not hold either (docs/agent.md, Figures).
+  if (argv[0] === 'check') return (await import('./check.js')).runCheck(argv.slice(1));
   if (argv[0] === 'tokens') {
     const out = { stdout: (s: string) => process.stdout.write(s), stderr: (s: string) => process.stderr.write(s) };
-    return runTokens(argv.slice(1), out, () => readFileSync(0, 'utf8'));
+    return (await import('./tokens.js')).runTokens(argv.slice(1), out, () => readFileSync(0, 'utf8'));
   }
-  if (argv[0] === 'export') return runExport(argv.slice(1), { stdout: (s: string) => process.stdout.write(s), stderr: (s: string) => process.stderr.write(s) });
+  if (argv[0] === 'export') return (await import('./export.js')).runExport(argv.slice(1), { stdout: (s: string) => process.stdout.write(s), stderr: (s: string) => process.stderr.write(s) });
   let opts;
   let config;
   try {
@@ -57,6 +56,7 @@ async function main(argv: string[]): Promise<number> {
   }
   logger.info({ version: version(), target: opts.target, dataDir: opts.dataDir, ports: running.ports }, 'Sightline started');
   if (wantBanner(process.stdout.isTTY)) {
+    const { formatBanner } = await import('./banner.js');
     process.stdout.write(formatBanner({ config, dataDir: resolve(opts.dataDir), version: version(), ports: running.ports, tls: running.tls }));
   }
   await new Promise<void>((resolveStop) => {

@@ -1,4 +1,6 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import { createRequire } from 'node:module';
+import type * as FastifyModule from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { splitHostPort } from '../config/index.js';
@@ -6,6 +8,15 @@ import { corsHook } from './cors.js';
 import { requestGuardsHook } from './request-guards.js';
 import { tenantAuthHook } from './tenant-auth.js';
 import { webConfigFor, webConfigHook, type WebConfig } from './web-config.js';
+
+/**
+ * Fastify (CommonJS) is required on first use rather than imported: a process whose listeners do not use it (the
+ * log agent's self-monitoring server is `node:http`) does not hold its ~17 MB of resident memory for importing this
+ * module's siblings.
+ */
+const require = createRequire(import.meta.url);
+let fastifyModule: typeof FastifyModule | undefined;
+const fastify = (): typeof FastifyModule => (fastifyModule ??= require('fastify') as typeof FastifyModule);
 
 const CORS_LISTENERS = new Set(['metrics', 'mimir', 'logs', 'traces', 'zipkin', 'jaeger', 'otlp', 'alertmanager']);
 
@@ -44,6 +55,7 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   // `web_config`), else the global one.
   const web = opts.tls ?? webConfigFor(opts.name);
   const https = web?.httpsOptions();
+  const { default: Fastify, LogController } = fastify();
   const app = Fastify({
     ...(https ? { https } : {}),
     loggerInstance: opts.logger.child({ component: opts.name }) as unknown as FastifyBaseLogger,

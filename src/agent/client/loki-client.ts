@@ -5,6 +5,7 @@ import type { AgentMetrics } from '../agent-metrics.js';
 import type { PromtailClientConfig } from '../config/promtail-schema.js';
 import type { LogEntry, RawEntry, Ticket } from '../entry.js';
 import { BufferPool } from './buffer-pool.js';
+import { HttpPoster } from './http-post.js';
 import { BatchBuffer, labelsString } from './push-encoder.js';
 
 /** Promtail's reserved label: the tenant stage sets it, the client sends the entry as that tenant. */
@@ -47,6 +48,7 @@ export class LokiClient {
   private readonly pool: BufferPool;
   /** Encoded size of the last batch: the next batch's buffer starts that large. */
   private lastBatchBytes = 64 * 1024;
+  private readonly poster: HttpPoster;
 
   constructor(
     private readonly cfg: PromtailClientConfig,
@@ -56,6 +58,7 @@ export class LokiClient {
     private readonly onSettled?: () => void,
   ) {
     this.host = new URL(cfg.url).host;
+    this.poster = new HttpPoster(cfg.follow_redirects);
     // Enough for the buffers of the batches the agent's backlog allows (four, and what readers add beyond it) plus
     // the encoded request, so batches do not allocate (external memory that the garbage collector reclaims only by
     // full collections).
@@ -178,7 +181,10 @@ export class LokiClient {
     // From here the batch is one compressed body: its buffer and the uncompressed request go back to the pool (a
     // batch is never held twice while it waits for Loki).
     b.buf.recycle();
-    const body = compressSync(raw);
+    // Copied out of snappy's own buffer: without the copy each body keeps the native output vector at its worst-case
+    // size (~1.17 × the request, whatever it compressed to) until a garbage collection, ~100 MB of resident memory
+    // at 15 MB/s.
+    const body = compressSync(raw, { copyOutputData: true });
     this.pool.release(Buffer.from(raw.buffer, raw.byteOffset, raw.buffer.byteLength - raw.byteOffset));
     this.metrics.encodedBytes.inc({ host: this.host }, body.length);
     const { min_period, max_period, max_retries } = this.cfg.backoff_config;
@@ -191,16 +197,7 @@ export class LokiClient {
       let text: string;
       try {
         const headers = b.tenant !== '' ? { ...this.headers, 'x-scope-orgid': b.tenant } : this.headers;
-        const res = await fetch(this.cfg.url, {
-          method: 'POST',
-          headers,
-          body,
-          signal: AbortSignal.any([AbortSignal.timeout(this.cfg.timeout), this.abort.signal]),
-          redirect: this.cfg.follow_redirects ? 'follow' : 'manual',
-        });
-        status = res.status;
-        text = status >= 300 ? (await res.text()).slice(0, 1024) : '';
-        if (status < 300) await res.body?.cancel();
+        ({ status, text } = await this.poster.post(this.cfg.url, headers, body, this.cfg.timeout, this.abort.signal));
       } catch (e) {
         if (this.abort.signal.aborted) return;
         text = (e as Error).message;
@@ -257,5 +254,6 @@ export class LokiClient {
     clearTimeout(t);
     this.abort.abort();
     await done;
+    this.poster.close();
   }
 }

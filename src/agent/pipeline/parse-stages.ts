@@ -1,4 +1,5 @@
-import jmespath from 'jmespath';
+import { createRequire } from 'node:module';
+import type JmesPath from 'jmespath';
 import { compileUnanchored, type Regex } from '../../model/index.js';
 import { setLabel, type LogEntry, type RawEntry } from '../entry.js';
 import { compileTimeLayout, parseRfc3339Bytes } from './go-time.js';
@@ -7,6 +8,11 @@ import { dropEntry, type Emit, type Stage } from './pipeline.js';
 import type { StageConfig } from './stage-config.js';
 
 const RFC3339NANO = compileTimeLayout('RFC3339Nano');
+
+/** JMESPath (CommonJS) is required when a `json` stage is built: an agent without one does not load it (~5 MB). */
+const require = createRequire(import.meta.url);
+let jmespathModule: typeof JmesPath | undefined;
+const jmespath = (): typeof JmesPath => (jmespathModule ??= require('jmespath') as typeof JmesPath);
 
 function sourceText(e: LogEntry, source: string | undefined): string | undefined {
   if (source === undefined) return e.line;
@@ -174,9 +180,10 @@ export function criStage(cfg: NonNullable<StageConfig['cri']>): Stage {
 
 /** `json`: JMESPath expressions over the line (or an extracted value) into the extracted map. */
 export function jsonStage(cfg: NonNullable<StageConfig['json']>): Stage {
+  const jp = jmespath();
   const exprs = Object.entries(cfg.expressions).map(([name, expr]) => {
     const src = expr === '' ? name : expr;
-    (jmespath as unknown as { compile(e: string): unknown }).compile(src); // refuses a bad expression at start
+    (jp as unknown as { compile(e: string): unknown }).compile(src); // refuses a bad expression at start
     return [name, src] as const;
   });
   return {
@@ -194,7 +201,7 @@ export function jsonStage(cfg: NonNullable<StageConfig['json']>): Stage {
         return;
       }
       for (const [name, expr] of exprs) {
-        const v: unknown = jmespath.search(obj as never, expr);
+        const v: unknown = jp.search(obj as never, expr);
         if (v !== null && v !== undefined) setExtracted(e, name, v);
       }
       emit(e);

@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
-import { PushDecodeError, PushTooLargeError, UnsupportedContentEncodingError, decodePushBody } from '../../logs/adapters/index.js';
-import { LabelsParseError, parseStreamLabels, type PushStream } from '../../logs/model/index.js';
+import type * as LokiAdapters from '../../logs/adapters/index.js';
+import type * as LokiModel from '../../logs/model/index.js';
+import type { PushStream } from '../../logs/model/index.js';
 import type { CompiledRelabel } from '../../metrics/relabel/index.js';
 import type { Labels } from '../../model/index.js';
 import { createHttpServer, listen } from '../../server/index.js';
@@ -38,6 +39,9 @@ export class PushTarget {
   private app: FastifyInstance | undefined;
   port: number | undefined;
   private readonly staticLabels: Record<string, string>;
+  /** Loki's push decoders and label parser, imported by `start`: an agent without a push receiver does not load them. */
+  private adapters!: typeof LokiAdapters;
+  private model!: typeof LokiModel;
 
   constructor(private readonly opts: PushTargetOptions) {
     this.staticLabels = { ...opts.config.labels };
@@ -53,6 +57,7 @@ export class PushTarget {
   }
 
   async start(): Promise<number> {
+    [this.adapters, this.model] = await Promise.all([import('../../logs/adapters/index.js'), import('../../logs/model/index.js')]);
     const app = createHttpServer({ name: 'agent-push', listenAddress: '', logger: this.opts.logger, registry: new Registry() });
     void app.register(async (scope) => {
       scope.removeAllContentTypeParsers();
@@ -69,6 +74,8 @@ export class PushTarget {
   }
 
   private async handleLoki(req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+    const { PushDecodeError, PushTooLargeError, UnsupportedContentEncodingError, decodePushBody } = this.adapters;
+    const { LabelsParseError, parseStreamLabels } = this.model;
     let streams: PushStream[];
     try {
       streams = (await decodePushBody((req.body as Buffer | undefined) ?? Buffer.alloc(0), req.headers['content-type'], req.headers['content-encoding'] as string | undefined)).streams;

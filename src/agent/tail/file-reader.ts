@@ -119,9 +119,13 @@ export class FileReader {
     }
     this.opts.metrics.filesActive.inc();
     try {
+      // Read only when the last stat showed the file grew: an idle file costs one stat per poll, not a read too.
+      let read = true;
       while (!this.stopped) {
-        await this.readToEof(this.current());
+        const didRead = read;
+        if (read) await this.readToEof(this.current());
         if (this.stopped) break;
+        read = true;
         const st = await stat(this.opts.path).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? undefined : Promise.reject(e)));
         const cur = this.current();
         if (st === undefined) {
@@ -160,6 +164,8 @@ export class FileReader {
             await this.pushGeneration(fh, 0);
             continue;
           }
+          if (st.size > cur.offset && !didRead) continue; // grew while we slept: read it now
+          read = st.size > cur.offset;
         }
         await this.sleep(this.opts.pollMs);
       }

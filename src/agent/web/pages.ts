@@ -1,5 +1,5 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Agent, TargetView } from '../agent.js';
+import type { AgentResponse, AgentRoute } from './server.js';
 
 /** Promtail's answers on `/ready` (text and status as Promtail's server writes them). */
 export const READY_BODY = 'Ready';
@@ -22,10 +22,8 @@ ${body}
 `;
 }
 
-function wantsJson(req: FastifyRequest): boolean {
-  const q = req.query as Record<string, string | undefined>;
-  return q.format === 'json' || (req.headers.accept ?? '').includes('application/json');
-}
+const HTML = 'text/html; charset=utf-8';
+const json = (v: unknown): AgentResponse => ({ status: 200, type: 'application/json; charset=utf-8', body: JSON.stringify(v) });
 
 function detailsCell(t: TargetView): string {
   const rows = Object.entries(t.details);
@@ -80,10 +78,12 @@ ${drop
  * Promtail's pages on the agent's server: `/` redirects to `/targets`; `/targets` and `/service-discovery` are HTML,
  * or JSON with `Accept: application/json` (or `?format=json`).
  */
-export function registerAgentPages(app: FastifyInstance, agent: Agent): void {
-  app.get('/', async (_req, reply) => reply.code(303).redirect('targets'));
-  app.get('/targets', async (req, reply: FastifyReply) => (wantsJson(req) ? reply.send(targetsJson(agent)) : reply.type('text/html; charset=utf-8').send(renderTargets(agent))));
-  app.get('/service-discovery', async (req, reply: FastifyReply) =>
-    wantsJson(req) ? reply.send({ active: targetsJson(agent), dropped: agent.targets.droppedTargets() }) : reply.type('text/html; charset=utf-8').send(renderServiceDiscovery(agent)),
-  );
+export function agentRoutes(agent: Agent): Record<string, AgentRoute> {
+  const wantsJson: (url: URL, req: { headers: { accept?: string } }) => boolean = (url, req) => url.searchParams.get('format') === 'json' || (req.headers.accept ?? '').includes('application/json');
+  return {
+    '/': () => ({ status: 303, location: 'targets', body: '' }),
+    '/targets': (url, req) => (wantsJson(url, req) ? json(targetsJson(agent)) : { status: 200, type: HTML, body: renderTargets(agent) }),
+    '/service-discovery': (url, req) =>
+      wantsJson(url, req) ? json({ active: targetsJson(agent), dropped: agent.targets.droppedTargets() }) : { status: 200, type: HTML, body: renderServiceDiscovery(agent) },
+  };
 }
