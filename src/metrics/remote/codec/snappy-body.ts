@@ -17,6 +17,11 @@ export function decompressSnappyBody(body: Uint8Array, maxSize = DEFAULT_MAX_MES
   }
 }
 
+/**
+ * Snappy block compression. The output is copied out of the binding's worst-case-size buffer (`copyOutputData`):
+ * without the copy every compressed body kept a buffer of about its uncompressed size alive until collected, and
+ * bodies wait in send queues.
+ */
 export function compressSnappyBody(body: Uint8Array): Buffer {
-  return compressSync(Buffer.isBuffer(body) ? body : Buffer.from(body));
+  return compressSync(Buffer.isBuffer(body) ? body : Buffer.from(body), { copyOutputData: true });
 }
