@@ -11,7 +11,8 @@
  * to wall time, and grep's CPU seconds (user + sys, from /usr/bin/time) next to its wall time.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createWriteStream, rmSync, statSync } from 'node:fs';
+import { createWriteStream, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import protobuf from 'protobufjs';
 import { compressSync } from 'snappy';
@@ -25,6 +26,21 @@ const PUSH_LINES = Number(process.env.LOGS_BENCH_PUSH_LINES ?? 500_000);
 const SCAN_MB = Number(process.env.LOGS_BENCH_SCAN_MB ?? 256);
 const ONLY = process.env.LOGS_BENCH_ONLY ?? '';
 const ROUNDS = Math.max(1, Number(process.env.LOGS_BENCH_ROUNDS ?? 1));
+/** With LOGS_BENCH_PROFILE=<dir>: a CPU profile of the measured window only, written as <dir>/<name>.cpuprofile. */
+async function startProfile(): Promise<((name: string) => Promise<void>) | undefined> {
+  const out = process.env.LOGS_BENCH_PROFILE;
+  if (!out) return undefined;
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async (name) => {
+    const { profile } = await session.post('Profiler.stop');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, `${name}-${Date.now()}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+  };
+}
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 /** CPU seconds (user + system) of this process since `from`. */
 const cpuSec = (from: NodeJS.CpuUsage) => {
@@ -78,6 +94,7 @@ async function pushRound(bodies: Buffer[], n: number, rawBytes: number, STREAMS:
   const dir = tempDir('sightline-logs-bench-push-');
   const loki = await startLogsForTest(dir, { limits: { ingestion_rate_mb: 100_000, ingestion_burst_size_mb: 100_000, max_global_streams_per_user: 0 }, flush_interval: '1h' });
   global.gc?.();
+  const prof = await startProfile();
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   let inflight = 0;
@@ -101,6 +118,7 @@ async function pushRound(bodies: Buffer[], n: number, rawBytes: number, STREAMS:
   });
   const sec = (performance.now() - t0) / 1000;
   const cpu = cpuSec(c0);
+  await prof?.('push');
   global.gc?.();
   const rss = process.memoryUsage().rss;
   report({ bench: 'logs_push', lines: n, streams: STREAMS, seconds: +sec.toFixed(2), lines_per_sec: Math.round(n / sec), mb_per_sec: +(rawBytes / 1e6 / sec).toFixed(1), rss_mb: Math.round(rss / 1e6), cpu_seconds: +cpu.toFixed(3), mb_per_cpu_sec: +(rawBytes / 1e6 / cpu).toFixed(1), note: 'client and server in one process' });
@@ -170,11 +188,13 @@ async function benchScan() {
     store = await open();
     const engine = new LogqlEngine(store, { maxQuerySeries: () => 500, timeoutMs: () => 600_000 });
     for (const pass of ['cold', 'warm']) {
+      const prof = pass === 'cold' ? await startProfile() : undefined;
       const c0 = process.cpuUsage();
       t = performance.now();
       const r = await engine.rangeQuery({ tenant: 'fake', query: '{job="x"} |= "needle"', start, end, stepMs: 1000, limit: 1_000_000, direction: 'forward' });
       const s = (performance.now() - t) / 1000;
       const cpu = cpuSec(c0);
+      await prof?.('needle');
       if (pass === 'cold') needleCpus.push(cpu);
       const count = r.resultType === 'streams' ? r.streams.reduce((a, x) => a + x.lines.length, 0) : -1;
       report({ bench: 'logs_scan_line_filter', pass, matches: count, seconds: +s.toFixed(3), cpu_seconds: +cpu.toFixed(3), gb_per_cpu_sec: +(raw / 1e9 / cpu).toFixed(2), cpu_vs_grep_cpu: +(cpu / grepCpus[grepCpus.length - 1]).toFixed(2) });
@@ -182,11 +202,13 @@ async function benchScan() {
     await store.close();
     store = await open();
     const engine2 = new LogqlEngine(store, { maxQuerySeries: () => 500, timeoutMs: () => 600_000 });
+    const prof = await startProfile();
     const c0 = process.cpuUsage();
     t = performance.now();
     const m = await engine2.rangeQuery({ tenant: 'fake', query: 'sum by (level) (count_over_time({job="x"} | logfmt [1m]))', start: BigInt(t0ms) * 1_000_000n, end: BigInt(t0ms + 3 * 3600_000) * 1_000_000n, stepMs: 60_000, limit: 100, direction: 'forward' });
     const ms = (performance.now() - t) / 1000;
     const cpu = cpuSec(c0);
+    await prof?.('logfmt');
     logfmtCpus.push(cpu);
     const total = m.resultType === 'matrix' ? m.series.reduce((a, x) => a + x.points.reduce((b, p) => b + p[1], 0), 0) : -1;
     report({ bench: 'logs_scan_logfmt_count', pass: 'cold', series: m.resultType === 'matrix' ? m.series.length : -1, sum_of_points: total, seconds: +ms.toFixed(3), cpu_seconds: +cpu.toFixed(3), gb_per_cpu_sec: +(raw / 1e9 / cpu).toFixed(3) });

@@ -78,39 +78,85 @@ export class RawRangePlan<S extends RawSeries> {
     const scanner = this.scanner;
     // A grouping label that is a stream label keeps the stream's value (logfmt's key becomes `<name>_extracted`).
     const fromStream = names.map((n) => b.labels.has(n));
-    // Series per grouping values as raw bytes, for this batch (stream values are fixed within it).
-    const byValues = new Map<string, S>();
-    let lastKey = '';
-    let last: S | undefined;
+    // Series per grouping values, found by a hash of their bytes (checked byte for byte): no string per line.
+    // Per batch, since the values taken from the stream's labels are fixed within it.
+    const byHash = new Map<number, Array<{ vals: (Buffer | undefined)[]; sr: S }>>();
+    let lastHash = -1;
+    let last: { vals: (Buffer | undefined)[]; sr: S } | undefined;
     for (let i = lo; i < hi; i++) {
       const found = scanner.scan(data, offsets[i], offsets[i + 1]);
-      let key = '';
+      let h = 0x811c9dc5;
       for (let q = 0; q < names.length; q++) {
         if (fromStream[q]) continue;
-        // latin1 maps bytes one to one, and the separator U+0100 cannot occur in it
-        if (found & (1 << q)) key += data.toString('latin1', scanner.start[q], scanner.end[q]);
-        key += '\u0100';
+        if (found & (1 << q)) for (let k = scanner.start[q], e = scanner.end[q]; k < e; k++) h = Math.imul(h ^ data[k], 16777619);
+        h = Math.imul(h ^ 0x100, 16777619);
       }
-      let sr = key === lastKey ? last : byValues.get(key);
-      if (!sr) {
-        const obj: Record<string, string> = {};
-        for (let q = 0; q < names.length; q++) obj[names[q]] = fromStream[q] ? b.labels.get(names[q]) : found & (1 << q) ? scanner.value(data, q) : '';
-        sr = this.seriesOf(Labels.fromObject(obj));
-        byValues.set(key, sr);
+      h >>>= 0;
+      let hit = h === lastHash && last && this.same(last.vals, data, found, fromStream) ? last : undefined;
+      if (!hit) {
+        const cands = byHash.get(h);
+        hit = cands?.find((c) => this.same(c.vals, data, found, fromStream));
+        if (!hit) {
+          const obj: Record<string, string> = {};
+          const vals: (Buffer | undefined)[] = [];
+          for (let q = 0; q < names.length; q++) {
+            const has = !fromStream[q] && (found & (1 << q)) !== 0;
+            vals.push(has ? Buffer.from(data.subarray(scanner.start[q], scanner.end[q])) : undefined);
+            obj[names[q]] = fromStream[q] ? b.labels.get(names[q]) : has ? scanner.value(data, q) : '';
+          }
+          hit = { vals, sr: this.seriesOf(Labels.fromObject(obj)) };
+          if (cands) cands.push(hit);
+          else byHash.set(h, [hit]);
+        }
       }
-      lastKey = key;
-      last = sr;
-      this.put((sr.acc ??= this.newAcc()), tsMs[i - lo], this.bytesOp ? offsets[i + 1] - offsets[i] : 1);
+      lastHash = h;
+      last = hit;
+      this.put((hit.sr.acc ??= this.newAcc()), tsMs[i - lo], this.bytesOp ? offsets[i + 1] - offsets[i] : 1);
     }
     return offsets[hi] - offsets[lo];
+  }
+
+  /** Whether the values the scanner found are the bytes `vals` holds (undefined = no value). */
+  private same(vals: readonly (Buffer | undefined)[], data: Buffer, found: number, fromStream: readonly boolean[]): boolean {
+    const sc = this.scanner!;
+    for (let q = 0; q < vals.length; q++) {
+      if (fromStream[q]) continue;
+      const v = vals[q];
+      if (!(found & (1 << q))) {
+        if (v !== undefined) return false;
+        continue;
+      }
+      const s = sc.start[q];
+      if (v === undefined || v.length !== sc.end[q] - s) return false;
+      for (let k = 0; k < v.length; k++) if (v[k] !== data[s + k]) return false;
+    }
+    return true;
   }
 
   private newAcc(): StepAcc {
     return { count: new Float64Array(this.n + 1), sum: new Float64Array(this.n + 1) };
   }
 
+  /** Step span [spanA, spanZ] of the last time put, valid for times in (spanLo, spanHi]. */
+  private spanLo = Infinity;
+  private spanHi = -Infinity;
+  private spanA = 0;
+  private spanZ = -1;
+
   /** Add a line at t (ms) to every step whose window (step - offset - range, step - offset] holds it. */
   private put(acc: StepAcc, t: number, v: number): void {
+    if (!(t > this.spanLo && t <= this.spanHi)) this.span(t);
+    const a = this.spanA;
+    const z = this.spanZ;
+    if (a > z) return;
+    acc.count[a] += 1;
+    acc.count[z + 1] -= 1;
+    acc.sum[a] += v;
+    acc.sum[z + 1] -= v;
+  }
+
+  /** The steps whose windows hold t, and the interval of times that have the same ones. */
+  private span(t: number): void {
     const { steps, n, step, first } = this;
     const off = this.e.offsetMs;
     const range = this.e.rangeMs;
@@ -120,11 +166,11 @@ export class RawRangePlan<S extends RawSeries> {
     let z = Math.min(n - 1, Math.ceil((t + off + range - first) / step) - 1);
     while (z + 1 < n && steps[z + 1] - off - range < t) z++;
     while (z >= 0 && steps[z] - off - range >= t) z--;
-    if (a > z) return;
-    acc.count[a] += 1;
-    acc.count[z + 1] -= 1;
-    acc.sum[a] += v;
-    acc.sum[z + 1] -= v;
+    this.spanA = a;
+    this.spanZ = z;
+    // a holds while steps[a-1] - off < t <= steps[a] - off; z while steps[z] - off - range < t <= steps[z+1] - off - range
+    this.spanLo = Math.max(a > 0 ? steps[a - 1] - off : -Infinity, z >= 0 ? steps[z] - off - range : -Infinity);
+    this.spanHi = Math.min(a < n ? steps[a] - off : Infinity, z + 1 < n ? steps[z + 1] - off - range : Infinity);
   }
 }
 
