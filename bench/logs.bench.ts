@@ -5,21 +5,51 @@
  *  - scan speed of `{job="x"} |= "needle"` and `sum by (level) (count_over_time({job="x"} | logfmt [1m]))`,
  *    next to `grep -F` over the same uncompressed file
  *  - time to first line of a `limit=100` backward query
- * Sizes: LOGS_BENCH_PUSH_LINES (default 500000), LOGS_BENCH_SCAN_MB (default 256).
+ * Sizes: LOGS_BENCH_PUSH_LINES (default 500000), LOGS_BENCH_SCAN_MB (default 256). LOGS_BENCH_ONLY=push|scan runs one
+ * half; LOGS_BENCH_ROUNDS (default 1) repeats the push and the cold queries (store reopened each round) and reports
+ * each round and the median. Server CPU seconds (process.cpuUsage: main thread and the zlib pool) are reported next
+ * to wall time, and grep's CPU seconds (user + sys, from /usr/bin/time) next to its wall time.
  */
-import { execFileSync } from 'node:child_process';
-import { createWriteStream, rmSync, statSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createWriteStream, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import protobuf from 'protobufjs';
 import { compressSync } from 'snappy';
 import { Labels } from '../src/model/index.js';
 import { LogStore, LogqlEngine } from '../src/logs/index.js';
+import type { ChunkEncodingName } from '../src/logs/storage/index.js';
 import { startLogsForTest } from '../src/logs/testing.js';
 import { FilesystemObjectStore } from '../src/storage/index.js';
 import { tempDir } from '../test/helpers/process.js';
 
 const PUSH_LINES = Number(process.env.LOGS_BENCH_PUSH_LINES ?? 500_000);
 const SCAN_MB = Number(process.env.LOGS_BENCH_SCAN_MB ?? 256);
+const ONLY = process.env.LOGS_BENCH_ONLY ?? '';
+/** Chunk encoding of the scan store (default deflate, as the default configuration). */
+const CHUNK_ENCODING = (process.env.LOGS_BENCH_CHUNK_ENCODING ?? 'deflate') as ChunkEncodingName;
+const ROUNDS = Math.max(1, Number(process.env.LOGS_BENCH_ROUNDS ?? 1));
+/** With LOGS_BENCH_PROFILE=<dir>: a CPU profile of the measured window only, written as <dir>/<name>.cpuprofile. */
+async function startProfile(): Promise<((name: string) => Promise<void>) | undefined> {
+  const out = process.env.LOGS_BENCH_PROFILE;
+  if (!out) return undefined;
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async (name) => {
+    const { profile } = await session.post('Profiler.stop');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, `${name}-${Date.now()}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+/** CPU seconds (user + system) of this process since `from`. */
+const cpuSec = (from: NodeJS.CpuUsage) => {
+  const d = process.cpuUsage(from);
+  return (d.user + d.system) / 1e6;
+};
 const report = (o: Record<string, unknown>) => console.log(JSON.stringify(o));
 
 const PushRequest = protobuf
@@ -41,8 +71,6 @@ function line200(i: number, needleEvery = 0): string {
 }
 
 async function benchPush() {
-  const dir = tempDir('sightline-logs-bench-push-');
-  const loki = await startLogsForTest(dir, { limits: { ingestion_rate_mb: 100_000, ingestion_burst_size_mb: 100_000, max_global_streams_per_user: 0 }, flush_interval: '1h' });
   const STREAMS = 10_000;
   const PER_REQ = 2000;
   const STREAMS_PER_REQ = 100;
@@ -60,7 +88,17 @@ async function benchPush() {
     bodies.push(compressSync(Buffer.from(PushRequest.encode(PushRequest.fromObject({ streams })).finish())));
   }
   const rawBytes = n * 200;
+  const cpus: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) cpus.push(await pushRound(bodies, n, rawBytes, STREAMS));
+  if (ROUNDS > 1) report({ bench: 'logs_push_median', rounds: ROUNDS, cpu_seconds: +median(cpus).toFixed(3), mb_per_cpu_sec: +(rawBytes / 1e6 / median(cpus)).toFixed(1) });
+}
+
+async function pushRound(bodies: Buffer[], n: number, rawBytes: number, STREAMS: number): Promise<number> {
+  const dir = tempDir('sightline-logs-bench-push-');
+  const loki = await startLogsForTest(dir, { limits: { ingestion_rate_mb: 100_000, ingestion_burst_size_mb: 100_000, max_global_streams_per_user: 0 }, flush_interval: '1h' });
   global.gc?.();
+  const prof = await startProfile();
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   let inflight = 0;
   let next = 0;
@@ -82,18 +120,21 @@ async function benchPush() {
     pump();
   });
   const sec = (performance.now() - t0) / 1000;
+  const cpu = cpuSec(c0);
+  await prof?.('push');
   global.gc?.();
   const rss = process.memoryUsage().rss;
-  report({ bench: 'logs_push', lines: n, streams: STREAMS, seconds: +sec.toFixed(2), lines_per_sec: Math.round(n / sec), mb_per_sec: +(rawBytes / 1e6 / sec).toFixed(1), rss_mb: Math.round(rss / 1e6), note: 'client and server in one process on one core' });
+  report({ bench: 'logs_push', lines: n, streams: STREAMS, seconds: +sec.toFixed(2), lines_per_sec: Math.round(n / sec), mb_per_sec: +(rawBytes / 1e6 / sec).toFixed(1), rss_mb: Math.round(rss / 1e6), cpu_seconds: +cpu.toFixed(3), mb_per_cpu_sec: +(rawBytes / 1e6 / cpu).toFixed(1), note: 'client and server in one process' });
   await loki.stop();
   rmSync(dir, { recursive: true, force: true });
+  return cpu;
 }
 
 async function benchScan() {
   const dir = tempDir('sightline-logs-bench-scan-');
   const objects = new FilesystemObjectStore(join(dir, 'objects'));
   const open = () =>
-    LogStore.open({ walDir: join(dir, 'wal'), objects, prefix: 'loki-data', chunkTargetSize: 1536 * 1024, fsyncIntervalMs: 60_000, indexPeriodMs: 24 * 3600_000, outOfOrderWindowNs: 3600_000_000_000n });
+    LogStore.open({ walDir: join(dir, 'wal'), objects, prefix: 'loki-data', chunkTargetSize: 1536 * 1024, fsyncIntervalMs: 60_000, indexPeriodMs: 24 * 3600_000, outOfOrderWindowNs: 3600_000_000_000n, chunkEncoding: CHUNK_ENCODING });
   let store = await open();
   const lines = Math.floor((SCAN_MB * 1e6) / 201);
   const rawFile = join(dir, 'raw.log');
@@ -123,30 +164,61 @@ async function benchScan() {
   const raw = statSync(rawFile).size;
   let compressed = 0;
   for (const k of await objects.list('loki-data/chunks/')) compressed += await objects.size(k);
-  report({ bench: 'logs_compression', raw_mb: +(raw / 1e6).toFixed(1), compressed_mb: +(compressed / 1e6).toFixed(1), compressed_per_raw: +(compressed / raw).toFixed(3), codec: 'deflate (default chunk_encoding)' });
+  report({ bench: 'logs_compression', raw_mb: +(raw / 1e6).toFixed(1), compressed_mb: +(compressed / 1e6).toFixed(1), compressed_per_raw: +(compressed / raw).toFixed(3), codec: CHUNK_ENCODING });
 
-  // grep -F on the uncompressed file (page cache warm after one run)
+  // grep -F on the uncompressed file (page cache warm after one run); its CPU time from /usr/bin/time
   execFileSync('grep', ['-cF', 'needle', rawFile]);
-  let t = performance.now();
-  const grepCount = Number(execFileSync('grep', ['-cF', 'needle', rawFile]).toString().trim());
-  const grepSec = (performance.now() - t) / 1000;
-  report({ bench: 'grep_F', matches: grepCount, seconds: +grepSec.toFixed(3), gb_per_sec: +(raw / 1e9 / grepSec).toFixed(2) });
+  const grepCpus: number[] = [];
+  const grepWalls: number[] = [];
+  let grepCount = 0;
+  const grepRound = () => {
+    const t = performance.now();
+    const r = spawnSync('/usr/bin/time', ['-f', '%U %S', 'grep', '-cF', 'needle', rawFile], { encoding: 'utf8' });
+    grepWalls.push((performance.now() - t) / 1000);
+    grepCount = Number(r.stdout.trim());
+    const [u, sy] = r.stderr.trim().split(/\s+/).slice(-2).map(Number);
+    grepCpus.push(u + sy);
+    report({ bench: 'grep_F', matches: grepCount, seconds: +grepWalls[grepWalls.length - 1].toFixed(3), cpu_seconds: +(u + sy).toFixed(3) });
+  };
 
-  store = await open();
-  const engine = new LogqlEngine(store, { maxQuerySeries: () => 500, timeoutMs: () => 600_000 });
+  let t: number;
   const start = BigInt(t0ms - 60_000) * 1_000_000n;
   const end = BigInt(Date.now()) * 1_000_000n;
-  for (const pass of ['cold', 'warm']) {
+  const needleCpus: number[] = [];
+  const logfmtCpus: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    grepRound();
+    store = await open();
+    const engine = new LogqlEngine(store, { maxQuerySeries: () => 500, timeoutMs: () => 600_000 });
+    for (const pass of ['cold', 'warm']) {
+      const prof = pass === 'cold' ? await startProfile() : undefined;
+      const c0 = process.cpuUsage();
+      t = performance.now();
+      const r = await engine.rangeQuery({ tenant: 'fake', query: '{job="x"} |= "needle"', start, end, stepMs: 1000, limit: 1_000_000, direction: 'forward' });
+      const s = (performance.now() - t) / 1000;
+      const cpu = cpuSec(c0);
+      await prof?.('needle');
+      if (pass === 'cold') needleCpus.push(cpu);
+      const count = r.resultType === 'streams' ? r.streams.reduce((a, x) => a + x.lines.length, 0) : -1;
+      report({ bench: 'logs_scan_line_filter', pass, matches: count, seconds: +s.toFixed(3), cpu_seconds: +cpu.toFixed(3), gb_per_cpu_sec: +(raw / 1e9 / cpu).toFixed(2), cpu_vs_grep_cpu: +(cpu / grepCpus[grepCpus.length - 1]).toFixed(2) });
+    }
+    await store.close();
+    store = await open();
+    const engine2 = new LogqlEngine(store, { maxQuerySeries: () => 500, timeoutMs: () => 600_000 });
+    const prof = await startProfile();
+    const c0 = process.cpuUsage();
     t = performance.now();
-    const r = await engine.rangeQuery({ tenant: 'fake', query: '{job="x"} |= "needle"', start, end, stepMs: 1000, limit: 1_000_000, direction: 'forward' });
-    const s = (performance.now() - t) / 1000;
-    const count = r.resultType === 'streams' ? r.streams.reduce((a, x) => a + x.lines.length, 0) : -1;
-    report({ bench: 'logs_scan_line_filter', pass, matches: count, seconds: +s.toFixed(3), gb_per_sec: +(raw / 1e9 / s).toFixed(2), vs_grep: +(s / grepSec).toFixed(2) });
+    const m = await engine2.rangeQuery({ tenant: 'fake', query: 'sum by (level) (count_over_time({job="x"} | logfmt [1m]))', start: BigInt(t0ms) * 1_000_000n, end: BigInt(t0ms + 3 * 3600_000) * 1_000_000n, stepMs: 60_000, limit: 100, direction: 'forward' });
+    const ms = (performance.now() - t) / 1000;
+    const cpu = cpuSec(c0);
+    await prof?.('logfmt');
+    logfmtCpus.push(cpu);
+    const total = m.resultType === 'matrix' ? m.series.reduce((a, x) => a + x.points.reduce((b, p) => b + p[1], 0), 0) : -1;
+    report({ bench: 'logs_scan_logfmt_count', pass: 'cold', series: m.resultType === 'matrix' ? m.series.length : -1, sum_of_points: total, seconds: +ms.toFixed(3), cpu_seconds: +cpu.toFixed(3), gb_per_cpu_sec: +(raw / 1e9 / cpu).toFixed(3) });
+    if (round < ROUNDS - 1) await store.close();
   }
-  t = performance.now();
-  const m = await engine.rangeQuery({ tenant: 'fake', query: 'sum by (level) (count_over_time({job="x"} | logfmt [1m]))', start: BigInt(t0ms) * 1_000_000n, end: BigInt(t0ms + 3 * 3600_000) * 1_000_000n, stepMs: 60_000, limit: 100, direction: 'forward' });
-  const ms = (performance.now() - t) / 1000;
-  report({ bench: 'logs_scan_logfmt_count', series: m.resultType === 'matrix' ? m.series.length : -1, seconds: +ms.toFixed(3), gb_per_sec: +(raw / 1e9 / ms).toFixed(3) });
+  const engine = new LogqlEngine(store, { maxQuerySeries: () => 500, timeoutMs: () => 600_000 });
+  report({ bench: 'logs_scan_median', rounds: ROUNDS, raw_mb: +(raw / 1e6).toFixed(1), grep_cpu: +median(grepCpus).toFixed(3), needle_cold_cpu: +median(needleCpus).toFixed(3), needle_vs_grep: +(median(needleCpus) / median(grepCpus)).toFixed(2), logfmt_count_cpu: +median(logfmtCpus).toFixed(3), logfmt_gb_per_cpu_sec: +(raw / 1e9 / median(logfmtCpus)).toFixed(3) });
   t = performance.now();
   const b = await engine.rangeQuery({ tenant: 'fake', query: '{job="x"}', start, end, stepMs: 1000, limit: 100, direction: 'backward' });
   report({ bench: 'logs_backward_limit_100', lines: b.resultType === 'streams' ? b.streams.reduce((a, x) => a + x.lines.length, 0) : -1, seconds: +((performance.now() - t) / 1000).toFixed(3) });
@@ -154,5 +226,5 @@ async function benchScan() {
   rmSync(dir, { recursive: true, force: true });
 }
 
-await benchPush();
-await benchScan();
+if (ONLY !== 'scan') await benchPush();
+if (ONLY !== 'push') await benchScan();

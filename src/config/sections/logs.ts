@@ -84,8 +84,8 @@ export const logsSection = z.strictObject({
   wal_fsync_interval: durationMs.default(1000),
   /** Cut a chunk when its uncompressed size reaches this. */
   chunk_target_size: byteSize.default(1536 * 1024),
-  /** Chunk compression (Loki's `chunk_encoding`): deflate (default; fastest to scan here), snappy, gzip. */
-  chunk_encoding: z.enum(['deflate', 'snappy', 'gzip']).default('deflate'),
+  /** Chunk compression (Loki's `chunk_encoding`): deflate (default; fastest to scan here), snappy, gzip, none (no compression: ~13x the bytes, cold scans skip decompression). */
+  chunk_encoding: z.enum(['deflate', 'snappy', 'gzip', 'none']).default('deflate'),
   /** Cut a chunk when it would span more than this (Loki's `max_chunk_age`). */
   max_chunk_age: durationMs.default(2 * 3600_000),
   /** Flush the head to the object store this often (and on shutdown). */

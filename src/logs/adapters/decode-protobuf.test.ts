@@ -33,6 +33,29 @@ describe('PushRequest protobuf decoder', () => {
     expect(s.metadata).toEqual([[['trace_id', 't1']], undefined]);
   });
 
+  it('decodes negative seconds and nanos (int64 / int32 two\'s complement) and seconds shared by entries', () => {
+    const neg64 = (n: bigint) => {
+      const out: number[] = [];
+      let u = BigInt.asUintN(64, n);
+      while (u >= 0x80n) {
+        out.push(Number(u & 0x7fn) | 0x80);
+        u >>= 7n;
+      }
+      out.push(Number(u));
+      return out;
+    };
+    const entry = (sec: number[], nanos: number[], line: string) => msg(2, [...msg(1, [0x08, ...sec, 0x10, ...nanos]), ...str(2, line)]);
+    const stream = msg(1, [
+      ...str(1, '{job="x"}'),
+      ...entry(neg64(-5n), neg64(-7n), 'a'),
+      ...entry(varint(1_700_000_000), varint(5), 'b'),
+      ...entry(varint(1_700_000_000), varint(999_999_999), 'c'),
+      ...entry(neg64(2n ** 62n), varint(1), 'd'),
+    ]);
+    const s = decodePushRequestProto(Uint8Array.from(stream)).streams[0];
+    expect(s.ts).toEqual([-5_000_000_007n, 1_700_000_000_000_000_005n, 1_700_000_000_999_999_999n, 2n ** 62n * 1_000_000_000n + 1n]);
+  });
+
   it('rejects truncated messages', () => {
     expect(() => decodePushRequestProto(Uint8Array.from([0x0a, 0x10, 0x0a]))).toThrow(PushDecodeError);
     expect(() => decodePushRequestProto(Uint8Array.from([0x0f]))).toThrow('proto: illegal wireType 7');

@@ -30,22 +30,33 @@ function decodeStream(r: WireReader, end: number): PushStream {
   const s: PushStream = { labels: '', ts: [], lines: [] };
   const outer = r.end;
   r.end = end;
+  const secs: SecondsCache = { sec: NaN, ns: 0n };
   while (r.pos < end) {
     const tag = r.uint32();
     const field = tag >>> 3;
     if (field === 1 && (tag & 7) === 2) s.labels = r.string();
     else if (field === 2 && (tag & 7) === 2) {
-      decodeEntry(r, r.lengthEnd(), s);
+      decodeEntry(r, r.lengthEnd(), s, secs);
     } else r.skip(tag & 7);
   }
   r.end = outer;
   return s;
 }
 
-function decodeEntry(r: WireReader, end: number, s: PushStream): void {
+/**
+ * The last whole second seen in a stream as nanoseconds: entries of a stream mostly share their second, so the
+ * timestamp costs one bigint addition instead of a bigint per varint and a multiplication.
+ */
+interface SecondsCache {
+  sec: number;
+  ns: bigint;
+}
+
+function decodeEntry(r: WireReader, end: number, s: PushStream, secs: SecondsCache): void {
   const outer = r.end;
   r.end = end;
-  let sec = 0n;
+  let sec = 0;
+  let secBig: bigint | undefined;
   let nanos = 0;
   let line = '';
   let meta: Array<[string, string]> | undefined;
@@ -58,8 +69,16 @@ function decodeEntry(r: WireReader, end: number, s: PushStream): void {
       r.end = tend;
       while (r.pos < tend) {
         const t2 = r.uint32();
-        if (t2 >>> 3 === 1 && (t2 & 7) === 0) sec = r.uint64Big();
-        else if (t2 >>> 3 === 2 && (t2 & 7) === 0) nanos = Number(BigInt.asIntN(32, r.uint64Big()));
+        if (t2 >>> 3 === 1 && (t2 & 7) === 0) {
+          const at = r.pos;
+          sec = r.int64();
+          secBig = undefined;
+          // beyond 2^53 seconds a number is not exact: read the int64 again as a bigint
+          if (!Number.isSafeInteger(sec)) {
+            r.pos = at;
+            secBig = BigInt.asIntN(64, r.uint64Big());
+          }
+        } else if (t2 >>> 3 === 2 && (t2 & 7) === 0) nanos = r.uint32() | 0; // int32: the low 32 bits, signed
         else r.skip(t2 & 7);
       }
       r.end = o2;
@@ -81,7 +100,16 @@ function decodeEntry(r: WireReader, end: number, s: PushStream): void {
     } else r.skip(tag & 7);
   }
   r.end = outer;
-  s.ts.push(BigInt.asIntN(64, sec) * 1_000_000_000n + BigInt(nanos));
+  let base: bigint;
+  if (secBig !== undefined) base = secBig * 1_000_000_000n;
+  else {
+    if (sec !== secs.sec) {
+      secs.sec = sec;
+      secs.ns = BigInt(sec) * 1_000_000_000n;
+    }
+    base = secs.ns;
+  }
+  s.ts.push(nanos === 0 ? base : base + BigInt(nanos));
   s.lines.push(line);
   if (meta) {
     s.metadata ??= new Array(s.lines.length - 1).fill(undefined);

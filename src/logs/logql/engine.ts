@@ -5,6 +5,7 @@ import { LogqlEvalError, seriesLimitError, timeoutError } from './errors.js';
 import { ERROR_DETAILS_LABEL, ERROR_LABEL, setError } from './label-parsers.js';
 import { parseBytes, parseLogql } from './parser.js';
 import { Pipeline, compileLabelFilter, labelsOf, type PipelineEntry } from './pipeline.js';
+import { RawRangePlan, accContribution, stepTotals, type RawSeries } from './raw-range.js';
 import type { LogqlResult, QueryStats, Sample, StepValues, StreamResult } from './vector.js';
 
 export interface LogqlEngineOptions {
@@ -270,17 +271,23 @@ export class LogqlEngine {
     const byLabels = e.grouping && !e.grouping.without ? e.grouping.labels : undefined;
     const pipeline = new Pipeline(e.log.stages, byLabels && !e.unwrap ? byLabels : undefined);
     const postFilters = (e.unwrap?.post ?? []).map(compileLabelFilter);
-    const series = new Map<string, { labels: Labels; ts: number[]; vals: number[]; sorted: boolean }>();
+    const series = new Map<string, RangeSeries>();
     const entry: PipelineEntry = { line: '', ts: 0n, labels: new Map(), stream: new Set() };
     const bytesOp = e.op === 'bytes_over_time' || e.op === 'bytes_rate';
     const unwrap = e.unwrap;
     const byOnly = e.grouping && !e.grouping.without ? e.grouping.labels : undefined;
-    const byKey = new Map<string, { labels: Labels; ts: number[]; vals: number[]; sorted: boolean }>();
-    for await (const b of this.store.select(ctx.tenant, { matchers: e.log.matchers, start, end, filter: pipeline.pushdown })) {
+    const byKey = new Map<string, RangeSeries>();
+    const rawPlan = RawRangePlan.plan(e, steps, getSeries, group);
+    for await (const b of this.store.select(ctx.tenant, { matchers: e.log.matchers, start, end, filter: pipeline.pushdown, raw: rawPlan !== undefined })) {
       if (Date.now() > ctx.deadline) throw timeoutError();
+      if (b.raw) {
+        ctx.stats.totalLinesProcessed += b.raw.hi - b.raw.lo;
+        ctx.stats.totalBytesProcessed += rawPlan!.add(b);
+        continue;
+      }
       const baseNames = new Set(b.labels.names());
       const simple = pipeline.isNoop && !b.metadata && !unwrap && !e.grouping;
-      let baseSeries: { labels: Labels; ts: number[]; vals: number[]; sorted: boolean } | undefined;
+      let baseSeries: RangeSeries | undefined;
       const tsMs = b.tsMs;
       for (let i = 0; i < b.lines.length; i++) {
         ctx.stats.totalLinesProcessed++;
@@ -354,7 +361,7 @@ export class LogqlEngine {
         sr.vals.push(value);
       }
     }
-    function getSeries(l: Labels) {
+    function getSeries(l: Labels): RangeSeries {
       const k = l.key();
       let s = series.get(k);
       if (!s) {
@@ -399,6 +406,8 @@ export class LogqlEngine {
       return { type: 'vector', steps: out };
     }
     for (const s of series.values()) {
+      // Lines counted from raw batches: per-step totals added to what the samples give (linear ops only).
+      const acc = s.acc ? stepTotals(s.acc, steps.length) : undefined;
       let a = 0;
       let z = 0;
       for (let si = 0; si < steps.length; si++) {
@@ -407,14 +416,24 @@ export class LogqlEngine {
         while (a < s.ts.length && s.ts[a] <= lo) a++;
         if (z < a) z = a;
         while (z < s.ts.length && s.ts[z] <= hi) z++;
-        if (z <= a) continue;
-        const v = rangeValue(e.op, e.param, s.vals, s.ts, a, z, rangeSec, lo, hi);
+        const accN = acc ? acc.count[si] : 0;
+        if (z <= a && accN === 0) continue;
+        let v = z > a ? rangeValue(e.op, e.param, s.vals, s.ts, a, z, rangeSec, lo, hi) : 0;
         if (v === undefined) continue;
+        if (accN > 0) v += accContribution(e.op, accN, acc!.sum[si], rangeSec);
         out[si].push({ labels: s.labels, value: v });
       }
     }
     return { type: 'vector', steps: out };
   }
+}
+
+/** A series of a range aggregation: its samples, and the step accumulators of lines counted from raw batches. */
+interface RangeSeries extends RawSeries {
+  labels: Labels;
+  ts: number[];
+  vals: number[];
+  sorted: boolean;
 }
 
 const LINEAR_RANGE_OPS = new Set(['count_over_time', 'rate', 'bytes_over_time', 'bytes_rate', 'sum_over_time']);

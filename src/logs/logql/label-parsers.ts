@@ -162,7 +162,7 @@ export function logfmtParse(
         }
         if (!skip) {
           const raw = line.slice(vs, Math.max(vs, i - 1));
-          value = esc ? raw.replace(/\\(.)/g, (_m, e: string) => (e === 'n' ? '\n' : e === 't' ? '\t' : e === 'r' ? '\r' : e)) : raw;
+          value = esc ? unescapeLogfmt(raw) : raw;
         }
       } else {
         const vs = i;
@@ -176,6 +176,11 @@ export function logfmtParse(
     addExtracted(lbs, stream, name!, value);
     if (hit >= 0 && (foundMask |= 1 << hit) === allMask) return;
   }
+}
+
+/** A quoted logfmt value's escapes (`\n`, `\t`, `\r`, `\x` = x). */
+export function unescapeLogfmt(raw: string): string {
+  return raw.replace(/\\(.)/g, (_m, e: string) => (e === 'n' ? '\n' : e === 't' ? '\t' : e === 'r' ? '\r' : e));
 }
 
 const suffixCache = new WeakMap<ReadonlySet<string>, boolean>();

@@ -3,6 +3,6 @@
  * stream notation, Loki's time formats and the contract between the stores and the query engine.
  */
 export type { PushRequest, PushStream } from './push-request.js';
-export type { EntryBatch, IndexStats, LineFilterPushdown, LogQueryable, SelectRequest, StreamVolume } from './queryable.js';
+export type { EntryBatch, IndexStats, LineFilterPushdown, LogQueryable, RawLines, SelectRequest, StreamVolume } from './queryable.js';
 export { LabelsParseError, labelsString, parseStreamLabels } from './stream-labels.js';
 export { formatGoTime, parseDurationParam, parseGoDuration, parseTimeParam } from './time.js';

@@ -28,6 +28,19 @@ export interface SelectRequest {
   filter?: LineFilterPushdown;
   /** Order hint: batches come newest chunk first for `backward`, oldest first otherwise. */
   direction?: 'forward' | 'backward';
+  /**
+   * The caller reads `EntryBatch.raw` when present (metric queries that only need times and line bytes): a store
+   * holding lines as contiguous bytes may then answer without a string or a bigint per entry.
+   */
+  raw?: boolean;
+}
+
+/** A batch's lines as contiguous UTF-8 bytes: entry k of the batch is line `lo + k`, `data[offsets[lo+k], offsets[lo+k+1])`. */
+export interface RawLines {
+  data: Buffer;
+  offsets: Uint32Array;
+  lo: number;
+  hi: number;
 }
 
 /** A line filter the store applies while decoding chunks. */
@@ -41,6 +54,11 @@ export interface LineFilterPushdown {
 /** Entries of one stream from one chunk; columns, not an object per entry. */
 export interface EntryBatch {
   labels: Labels;
+  /**
+   * Set only when the request asked for `raw` and no line filter applied: the lines as bytes, with `tsMs` holding
+   * every entry's time; `ts` and `lines` are then empty.
+   */
+  raw?: RawLines;
   ts: ArrayLike<bigint>;
   lines: string[];
   /** The timestamps in milliseconds (fractional), when the store has them at hand (saves a bigint per entry). */

@@ -61,7 +61,7 @@ export class Querier implements LogQueryable {
         prefetch(j);
         const d = await inflight.get(j)!;
         inflight.delete(j);
-        b = scanChunk(c.labels, d, start, end, filter);
+        b = scanChunk(c.labels, d, start, end, filter, req.raw);
       } else b = scanBlock(c.labels, c.blk!, start, end, filter);
       b.minT = c.minT;
       b.maxT = c.maxT;

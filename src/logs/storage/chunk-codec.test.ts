@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ENCODING_DEFLATE, ENCODING_GZIP, ENCODING_SNAPPY, chunkTs, decodeChunk, encodeChunk } from './chunk-codec.js';
+import { ENCODING_DEFLATE, ENCODING_GZIP, ENCODING_NONE, ENCODING_SNAPPY, chunkTs, decodeChunk, encodeChunk } from './chunk-codec.js';
 
 describe('chunk codec', () => {
-  it('round-trips timestamps (including out-of-order deltas), lines and metadata with deflate (default), snappy and gzip', async () => {
+  it('round-trips timestamps (including out-of-order deltas), lines and metadata with deflate (default), snappy, gzip and none', async () => {
     const ts = [1_700_000_000_000_000_001n, 1_700_000_000_000_000_500n, 1_699_999_999_000_000_000n, 1_700_000_100_000_000_000n];
     const lines = ['first', 'ünïcödé ✓', '', 'x'.repeat(1000)];
     const metadata = [undefined, [['trace_id', 'abc']] as Array<[string, string]>, undefined, undefined];
-    for (const enc of [undefined, ENCODING_SNAPPY, ENCODING_GZIP]) {
+    for (const enc of [undefined, ENCODING_SNAPPY, ENCODING_GZIP, ENCODING_NONE]) {
       const buf = await encodeChunk({ ts, lines, metadata }, enc);
       expect(buf[5]).toBe(enc ?? ENCODING_DEFLATE);
       const d = await decodeChunk(buf);

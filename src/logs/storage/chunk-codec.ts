@@ -10,7 +10,7 @@ const inflateRawAsync = promisify(inflateRaw);
 /**
  * The immutable chunk format. An object in the store is:
  *
- *   magic "SLCK" | u8 version=1 | u8 encoding (1 snappy, 2 gzip, 3 raw deflate) | compressed payload
+ *   magic "SLCK" | u8 version=1 | u8 encoding (1 snappy, 2 gzip, 3 raw deflate, 4 none) | compressed payload
  *
  * (for raw deflate the compressed payload starts with the u32 uncompressed length, so it inflates in one step)
  *
@@ -29,9 +29,14 @@ export const ENCODING_GZIP = 2;
  * binding decompresses snappy (which bounds scan speed), and it is about half the size; it costs more CPU to write.
  */
 export const ENCODING_DEFLATE = 3;
+/**
+ * Uncompressed (Loki's `none`): 13-14x the bytes of deflate on typical logs, but a scan reads the stored bytes as
+ * they are — no decompression, which otherwise bounds the speed of a cold scan.
+ */
+export const ENCODING_NONE = 4;
 
-export type ChunkEncodingName = 'snappy' | 'gzip' | 'deflate';
-export const CHUNK_ENCODINGS: Record<ChunkEncodingName, number> = { snappy: ENCODING_SNAPPY, gzip: ENCODING_GZIP, deflate: ENCODING_DEFLATE };
+export type ChunkEncodingName = 'snappy' | 'gzip' | 'deflate' | 'none';
+export const CHUNK_ENCODINGS: Record<ChunkEncodingName, number> = { snappy: ENCODING_SNAPPY, gzip: ENCODING_GZIP, deflate: ENCODING_DEFLATE, none: ENCODING_NONE };
 
 export interface ChunkColumns {
   ts: ArrayLike<bigint>;
@@ -83,7 +88,7 @@ export async function encodeChunk(c: ChunkColumns, encoding = ENCODING_DEFLATE):
   for (let i = 0; i < n; i++) w.uvarint(lineBufs[i].length);
   w.u32(metaBuf.length);
   const payload = Buffer.concat([w.finish(), metaBuf, ...lineBufs], 0 + w.length + metaBuf.length + lineBytes);
-  const compressed = encoding === ENCODING_GZIP ? await gzipAsync(payload, { level: 1 }) : encoding === ENCODING_DEFLATE ? await deflateWithLength(payload) : await compress(payload);
+  const compressed = encoding === ENCODING_GZIP ? await gzipAsync(payload, { level: 1 }) : encoding === ENCODING_DEFLATE ? await deflateWithLength(payload) : encoding === ENCODING_NONE ? payload : await compress(payload);
   return Buffer.concat([CHUNK_MAGIC, Buffer.from([1, encoding]), compressed]);
 }
 
@@ -91,7 +96,7 @@ export async function decodeChunk(buf: Buffer): Promise<DecodedChunk> {
   if (buf.length < 6 || !buf.subarray(0, 4).equals(CHUNK_MAGIC)) throw new Error('not a log chunk (bad magic)');
   const enc = buf[5];
   const body = buf.subarray(6);
-  const p = enc === ENCODING_GZIP ? await gunzipAsync(body) : enc === ENCODING_DEFLATE ? await inflateWithLength(body) : enc === ENCODING_SNAPPY ? ((await uncompress(body)) as Buffer) : unknownEncoding(enc);
+  const p = enc === ENCODING_GZIP ? await gunzipAsync(body) : enc === ENCODING_DEFLATE ? await inflateWithLength(body) : enc === ENCODING_NONE ? body : enc === ENCODING_SNAPPY ? ((await uncompress(body)) as Buffer) : unknownEncoding(enc);
   let pos = 0;
   const n = p.readUInt32LE(pos);
   pos += 4;

@@ -19,11 +19,13 @@ function lowerBoundOff(off: Float64Array, n: number, rel: bigint): number {
 
 /**
  * The entries of a decoded chunk in [start, end) that the pushed-down filter accepts. With required literals the
- * contiguous line bytes are searched first and only lines containing the literal are decoded.
+ * contiguous line bytes are searched first and only lines containing the literal are decoded. With `raw` and no
+ * filter nothing is decoded: the batch points at the chunk's line bytes and carries the times in milliseconds.
  */
-export function scanChunk(labels: Labels, d: DecodedChunk, start: bigint, end: bigint, filter: LineFilterPushdown | undefined): EntryBatch {
+export function scanChunk(labels: Labels, d: DecodedChunk, start: bigint, end: bigint, filter: LineFilterPushdown | undefined, raw = false): EntryBatch {
   const lo = lowerBoundOff(d.off, d.n, start - d.base);
   const hi = lowerBoundOff(d.off, d.n, end - d.base);
+  if (raw && !filter && !d.metadata) return rawBatch(labels, d, lo, hi);
   const ts: bigint[] = [];
   const lines: string[] = [];
   const meta = d.metadata ? ([] as (Array<[string, string]> | undefined)[]) : undefined;
@@ -74,4 +76,13 @@ export function scanChunk(labels: Labels, d: DecodedChunk, start: bigint, end: b
     }
   }
   return { labels, ts, lines, tsMs: tsMs.subarray(0, ts.length), metadata: meta };
+}
+
+/** Milliseconds (fractional) of entries [lo, hi) without a bigint per entry: whole ms of the base plus (its ns remainder + offset) / 1e6. */
+function rawBatch(labels: Labels, d: DecodedChunk, lo: number, hi: number): EntryBatch {
+  const baseMs = Number(d.base / 1_000_000n);
+  const baseRem = Number(d.base % 1_000_000n);
+  const tsMs = new Float64Array(hi - lo);
+  for (let i = lo; i < hi; i++) tsMs[i - lo] = baseMs + (baseRem + d.off[i]) / 1e6;
+  return { labels, ts: [], lines: [], tsMs, raw: { data: d.data, offsets: d.offsets, lo, hi } };
 }
