@@ -136,8 +136,11 @@ export class WorkerPool<Req, Res, WireRes = unknown> {
     return n;
   }
 
-  /** Run `req` in a worker; `host` answers its calls. Canceled when `signal` aborts and, regardless, after its timeout. */
-  run<Call, Reply>(req: Req, host: TaskHost<Call, Reply>, opts: RunOptions): Promise<Res> {
+  /**
+   * Run `req` in a worker; `host` answers its calls. Canceled when `signal` aborts and, regardless, after its
+   * timeout. A language's pool (a subclass) offers it under its own terms.
+   */
+  protected submit<Call, Reply>(req: Req, host: TaskHost<Call, Reply>, opts: RunOptions): Promise<Res> {
     const { signal } = opts;
     if (this.closed) return Promise.reject(this.spec.internalError('the query pool is closed'));
     if (signal?.aborted) return Promise.reject(this.spec.abortError(signal.reason === 'timeout' ? 'timeout' : 'canceled'));
@@ -174,7 +177,7 @@ export class WorkerPool<Req, Res, WireRes = unknown> {
     });
   }
 
-  /** Start a worker now (it loads the language's modules), so that the first task does not wait for it. */
+  /** Start a worker now (it loads the language's modules), so that the first query does not wait for it. */
   warm(): void {
     if (!this.closed && this.slots.length === 0) this.spawn();
   }

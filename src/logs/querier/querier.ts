@@ -1,12 +1,20 @@
 import { Labels, type Matcher } from '../../model/index.js';
 import type { Head, MemBlock } from '../ingester/index.js';
-import { scanBlock } from '../ingester/index.js';
+import { blockAsChunk, scanBlock } from '../ingester/index.js';
 import type { EntryBatch, IndexStats, LogQueryable, SelectRequest, StreamVolume } from '../model/index.js';
 import { scanChunk, type ChunkRef, type ChunkStore, type DecodedChunk } from '../storage/index.js';
 
 export interface QuerierOptions {
   /** Chunks decompressed ahead of the one being scanned (default 2). */
   prefetchChunks?: number;
+}
+
+/** A chunk or head block of one stream, decoded, with its time bounds (what a query worker scans). */
+export interface DecodedSource {
+  labels: Labels;
+  minT: bigint;
+  maxT: bigint;
+  chunk: DecodedChunk;
 }
 
 /** A chunk or head block a query reads. */
@@ -30,10 +38,32 @@ export class Querier implements LogQueryable {
   ) {}
 
   async *select(tenant: string, req: SelectRequest): AsyncIterable<EntryBatch> {
+    const { start, end, filter } = req;
+    for await (const { c, d } of this.loaded(tenant, req)) {
+      const b = d ? scanChunk(c.labels, d, start, end, filter) : scanBlock(c.labels, c.blk!, start, end, filter);
+      b.minT = c.minT;
+      b.maxT = c.maxT;
+      yield b;
+    }
+  }
+
+  /**
+   * What `select` reads, unscanned: each chunk or head block of the matching streams overlapping [start, end), in
+   * the same order, as a decoded chunk (a head block's entries in the range, sorted, in the same columns) — for a
+   * query worker to scan and filter off the main thread.
+   */
+  async *decoded(tenant: string, req: Omit<SelectRequest, 'filter'>): AsyncIterable<DecodedSource> {
+    for await (const { c, d } of this.loaded(tenant, req)) {
+      yield { labels: c.labels, minT: c.minT, maxT: c.maxT, chunk: d ?? blockAsChunk(c.blk!, req.start, req.end) };
+    }
+  }
+
+  /** The candidates of a select in its order, chunks decompressed (a few ahead, on the libuv pool). */
+  private async *loaded(tenant: string, req: Omit<SelectRequest, 'filter'>): AsyncIterable<{ c: Candidate; d?: DecodedChunk }> {
     const stored = this.chunks.streams(tenant);
     const inHead = this.head.streams(tenant);
     if (!stored && !inHead) return;
-    const { start, end, filter } = req;
+    const { start, end } = req;
     const cands: Candidate[] = [];
     for (const ss of stored?.select(req.matchers) ?? []) {
       for (const ref of ss.chunks) if (ref.maxT >= start && ref.minT < end) cands.push({ labels: ss.labels, minT: ref.minT, maxT: ref.maxT, ref });
@@ -56,16 +86,12 @@ export class Querier implements LogQueryable {
     for (let j = 0; j < cands.length; j++) {
       const c = cands[j];
       for (let k = 1; k <= ahead; k++) prefetch(j + k);
-      let b: EntryBatch;
       if (c.ref) {
         prefetch(j);
         const d = await inflight.get(j)!;
         inflight.delete(j);
-        b = scanChunk(c.labels, d, start, end, filter);
-      } else b = scanBlock(c.labels, c.blk!, start, end, filter);
-      b.minT = c.minT;
-      b.maxT = c.maxT;
-      yield b;
+        yield { c, d };
+      } else yield { c };
     }
   }
 

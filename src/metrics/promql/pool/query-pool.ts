@@ -1,6 +1,5 @@
-import type { Registry } from 'prom-client';
 import { DEFAULT_INGEST_SLICE_MS, QUERY_LANE, TimeSlicer } from '../../../lib/time-slice.js';
-import { WorkerPool, type TaskHost } from '../../../lib/worker-pool/index.js';
+import { WorkerPool, type TaskHost, type WorkerPoolOptions } from '../../../lib/worker-pool/index.js';
 import type { Querier, Queryable } from '../../storage-api/index.js';
 import { PromqlError, type QueryResult } from '../types.js';
 import type { PoolQuery, StorageCall, StorageReply } from './protocol.js';
@@ -9,18 +8,8 @@ import { errorFromWire, errorToWire, matchersFromWire, resultFromWire, selection
 export { DEFAULT_CANCEL_GRACE_MS } from '../../../lib/worker-pool/index.js';
 export type { PoolQuery };
 
-export interface QueryPoolOptions {
-  /** Worker threads (at least 1); they are started when the first queries need them. */
-  workers: number;
-  /** See `DEFAULT_CANCEL_GRACE_MS`. */
-  cancelGraceMs?: number;
-  /** Heap limit of each worker (MB): a query that exceeds it ends its worker, not the process. */
-  maxWorkerHeapMb?: number;
-  /** Told when a worker is terminated or dies (for the log). */
-  onWorkerExit?: (reason: string) => void;
-  /** Where the pool's self-metrics go (`sightline_promql_worker_*`). */
-  registry?: Registry;
-}
+/** The pool's workers, grace time, heap limit, exit hook and registry (self-metrics `sightline_promql_worker_*`). */
+export type QueryPoolOptions = WorkerPoolOptions;
 
 function abortError(reason: 'timeout' | 'canceled'): PromqlError {
   return reason === 'timeout' ? new PromqlError('timeout', 'query timed out in expression evaluation') : new PromqlError('canceled', 'query was canceled in expression evaluation');
@@ -58,15 +47,14 @@ function storageHost(storage: Queryable): TaskHost<StorageCall, StorageReply> {
 }
 
 /**
- * PromQL evaluation in a `WorkerPool` (src/lib/worker-pool): the TSDB stays here, and workers ask for the series
+ * PromQL evaluation in a `WorkerPool` (src/lib/worker-pool), so that no query can hold the event loop ingest and
+ * every listener share: the TSDB stays here, and workers ask for the series
  * of each selector and get their samples in one message (columns transferred, not copied), read in time slices on
  * the query lane.
  */
-export class QueryPool {
-  private readonly pool: WorkerPool<PoolQuery, QueryResult, WireResult>;
-
+export class QueryPool extends WorkerPool<PoolQuery, QueryResult, WireResult> {
   constructor(opts: QueryPoolOptions) {
-    this.pool = new WorkerPool(
+    super(
       {
         entry: new URL('./worker.js', import.meta.url),
         callerUrl: import.meta.url,
@@ -82,35 +70,11 @@ export class QueryPool {
     );
   }
 
-  get size(): number {
-    return this.pool.size;
-  }
-
-  /** Workers running now. */
-  get workers(): number {
-    return this.pool.workers;
-  }
-
-  /** Queries running in workers now. */
-  get running(): number {
-    return this.pool.running;
-  }
-
   /**
    * Evaluate a query in a worker over `storage`. It is canceled when `signal` aborts (reason 'timeout' or anything
    * else for 'canceled') and, whatever the engine does, at its timeout.
    */
   run(storage: Queryable, q: PoolQuery, signal?: AbortSignal): Promise<QueryResult> {
-    return this.pool.run(q, storageHost(storage), { signal, timeoutMs: q.timeoutMs ?? q.engine.timeoutMs ?? 120_000 });
-  }
-
-  /** Start a worker now (it loads the engine's modules), so that the first query does not wait for it. */
-  warm(): void {
-    this.pool.warm();
-  }
-
-  /** Terminate every worker; running queries fail. */
-  close(): Promise<void> {
-    return this.pool.close();
+    return this.submit(q, storageHost(storage), { signal, timeoutMs: q.timeoutMs ?? q.engine.timeoutMs ?? 120_000 });
   }
 }

@@ -1,0 +1,62 @@
+import { serveTasks, type TaskContext } from '../../../lib/worker-pool/index.js';
+import { matchersToWire } from '../../../model/index.js';
+import type { EntryBatch, LogQueryable, SelectRequest } from '../../model/index.js';
+import { scanChunk } from '../../storage/index.js';
+import { LogqlEngine } from '../engine.js';
+import { abortError } from '../errors.js';
+import type { LogqlTask, SelectCall, SelectPage } from './protocol.js';
+import { errorFromWire, errorToWire, resultToWire, sourceFromWire, type WireLogqlResult } from './wire.js';
+
+/**
+ * A LogQL query worker: runs the unchanged `LogqlEngine` over a store whose `select` reads pages of decoded chunks
+ * and head blocks from the main thread and scans them here (pushed-down line filters included). The next page is
+ * asked for while this one is scanned; a canceled query stops at its next batch.
+ */
+
+type Ctx = TaskContext<SelectCall, SelectPage>;
+
+function remoteStore(ctx: Ctx): Pick<LogQueryable, 'select'> {
+  return {
+    async *select(tenant: string, req: SelectRequest): AsyncIterable<EntryBatch> {
+      let page = await ctx.call({ op: 'open', tenant, matchers: matchersToWire(req.matchers), start: req.start, end: req.end, direction: req.direction });
+      let done = page.done;
+      try {
+        for (;;) {
+          const next = done ? undefined : ctx.call({ op: 'next', cursor: page.cursor });
+          next?.catch(() => {});
+          for (const w of page.sources) {
+            if (ctx.signal.aborted) throw abortError(ctx.signal.reason);
+            const s = sourceFromWire(w);
+            const b = scanChunk(s.labels, s.chunk, req.start, req.end, req.filter);
+            b.minT = s.minT;
+            b.maxT = s.maxT;
+            yield b;
+          }
+          if (!next) return;
+          page = await next;
+          done = page.done;
+        }
+      } finally {
+        // The engine stopped early (its limit was reached): the main thread stops reading.
+        if (!done && !ctx.signal.aborted) ctx.call({ op: 'close', cursor: page.cursor }).catch(() => {});
+      }
+    },
+  };
+}
+
+serveTasks<LogqlTask, SelectCall, SelectPage, WireLogqlResult>({
+  async run(t, ctx) {
+    const engine = new LogqlEngine(remoteStore(ctx), { maxQuerySeries: () => t.maxQuerySeries, timeoutMs: () => t.timeoutMs });
+    const common = { tenant: t.tenant, query: t.query, limit: t.limit, direction: t.direction, signal: ctx.signal };
+    const result = t.kind === 'range' ? await engine.rangeQuery({ ...common, start: t.start, end: t.end, stepMs: t.stepMs, intervalMs: t.intervalMs }) : await engine.instantQuery({ ...common, time: t.start });
+    const transfer: ArrayBuffer[] = [];
+    return { result: resultToWire(result, transfer), transfer };
+  },
+  // An untyped failure of a canceled query (a rejected call, say) is reported as the cancellation.
+  errorToWire: (e, signal) => {
+    const w = errorToWire(e);
+    return signal.aborted && w.errType === null ? errorToWire(abortError(signal.reason)) : w;
+  },
+  errorFromWire,
+  abortError,
+});
