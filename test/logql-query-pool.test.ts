@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HEAVY_LOGQL, pushLines, seedHeavyLogs } from './helpers/logql-load.js';
 import { spawnSightline, startedPorts, tempDir, waitFor, type SpawnedSightline } from './helpers/process.js';
 
 /**
@@ -8,8 +9,6 @@ import { spawnSightline, startedPorts, tempDir, waitFor, type SpawnedSightline }
  * a push and `/ready` are answered while a query of seconds (logfmt, line_format and a regex over every line) runs,
  * a second query waits for the slot, and a client that disconnects stops its query in the worker so the next runs.
  */
-const LINES = 120_000;
-const HEAVY = 'sum by (user) (count_over_time({app="heavy"} | logfmt | line_format "{{.msg}} {{.path}} {{.msg}} {{.path}}" |~ "(\\\\w+\\\\s?)+items/\\\\d*9( |$)" [1h]))';
 
 describe('LogQL query pool in the process', () => {
   const dir = tempDir();
@@ -17,12 +16,6 @@ describe('LogQL query pool in the process', () => {
   let base: string;
   const nowMs = Date.now();
   const gauge = async (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(await (await fetch(`${base}/metrics`)).text())?.[1] ?? NaN);
-  const push = (app: string, lines: [number, string][]) =>
-    fetch(`${base}/loki/api/v1/push`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ streams: [{ stream: { app }, values: lines.map(([t, l]) => [String(BigInt(t) * 1_000_000n), l]) }] }),
-    });
   const queryUrl = (q: string) => `${base}/loki/api/v1/query_range?query=${encodeURIComponent(q)}&start=${(nowMs - 3_600_000) * 1e6}&end=${(nowMs + 60_000) * 1e6}&step=60s`;
 
   beforeAll(async () => {
@@ -32,13 +25,7 @@ describe('LogQL query pool in the process', () => {
     );
     s = spawnSightline(['--target', 'logs', '--config.file', join(dir, 'sightline.yaml'), '--data-dir', join(dir, 'data')]);
     base = `http://127.0.0.1:${(await startedPorts(s, 60_000)).loki}`;
-    for (let first = 0; first < LINES; first += 10_000) {
-      const lines: [number, string][] = [];
-      for (let i = first; i < first + 10_000; i++) {
-        lines.push([nowMs - 3_000_000 + Math.floor(i / 100), `level=info msg="request number ${i} handled fine" user=u${i % 50} duration=${i % 1000}ms path=/api/v1/items/${i}`]);
-      }
-      expect((await push('heavy', lines)).status).toBe(204);
-    }
+    await seedHeavyLogs(base, nowMs, 120_000);
   }, 120_000);
 
   afterAll(async () => {
@@ -50,13 +37,13 @@ describe('LogQL query pool in the process', () => {
     expect(await gauge('sightline_logql_queries_concurrent_max')).toBe(1);
     const first = new AbortController();
     let firstSettled = false;
-    const heavy = fetch(queryUrl(HEAVY), { signal: first.signal }).then(
+    const heavy = fetch(queryUrl(HEAVY_LOGQL), { signal: first.signal }).then(
       () => (firstSettled = true),
       () => (firstSettled = true),
     );
     await waitFor(async () => (await gauge('sightline_logql_worker_queries')) === 1, 20_000, 'the heavy query to run in the worker');
     // Ingest and the readiness probe are answered while the query runs.
-    expect((await push('during', [[Date.now(), 'pushed during the query']])).status).toBe(204);
+    expect(await pushLines(base, 'during', [[Date.now(), 'pushed during the query']])).toBe(204);
     expect((await fetch(`${base}/ready`)).status).toBe(200);
     // The next query waits for the slot (max_concurrent 1).
     const second = fetch(queryUrl('{app="during"}')).then(async (r) => ({ status: r.status, json: (await r.json()) as { data: { result: { values: [string, string][] }[] } } }));

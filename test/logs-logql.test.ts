@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Labels } from '../src/model/index.js';
-import { LogqlEngine, LogqlPool, LogStore, LogqlParseError, PooledLogqlEngine, type LogqlEngineOptions, type LogqlQueries, type LogqlResult } from '../src/logs/index.js';
+import { LogqlEngine, LogqlPool, LogStore, LogqlParseError, PooledLogqlEngine, QueryCanceledError, QueryTimeoutError, type LogqlEngineOptions, type LogqlQueries, type LogqlResult } from '../src/logs/index.js';
 import { FilesystemObjectStore } from '../src/storage/index.js';
 import { join } from 'node:path';
 import { tempDir } from './helpers/process.js';
@@ -268,6 +268,15 @@ describe.each<Mode>(['in-thread', 'worker pool'])('%s', (m) => {
     it('gives up with Loki timeout message when the deadline passes', async () => {
       const slow = makeEngine({ maxQuerySeries: () => 500, timeoutMs: () => -1 });
       await expect(slow.rangeQuery({ tenant: 'fake', query: '{env="prod"}', start: ns(T), end: ns(T + 60_000), stepMs: 1000, limit: 10, direction: 'forward' })).rejects.toThrow(/^request timed out/);
+    });
+
+    it('stops a query whose signal aborts: a gone client cancels it, a deadline times it out', async () => {
+      const gone = new AbortController();
+      gone.abort('canceled');
+      await expect(engine.rangeQuery({ tenant: 'fake', query: '{env="prod"} | logfmt', start: ns(T), end: ns(T + 60_000), stepMs: 1000, limit: 10, direction: 'forward', signal: gone.signal })).rejects.toBeInstanceOf(QueryCanceledError);
+      const late = new AbortController();
+      late.abort('timeout');
+      await expect(engine.instantQuery({ tenant: 'fake', query: 'count_over_time({env="prod"}[1m])', time: ns(T + 59_000), limit: 10, direction: 'backward', signal: late.signal })).rejects.toBeInstanceOf(QueryTimeoutError);
     });
   });
 });

@@ -1,6 +1,6 @@
 import { Labels, type Matcher } from '../../model/index.js';
 import type { Head, MemBlock } from '../ingester/index.js';
-import { blockAsChunk, scanBlock } from '../ingester/index.js';
+import { scanBlock, sliceBlock, type BlockSlice } from '../ingester/index.js';
 import type { EntryBatch, IndexStats, LogQueryable, SelectRequest, StreamVolume } from '../model/index.js';
 import { scanChunk, type ChunkRef, type ChunkStore, type DecodedChunk } from '../storage/index.js';
 
@@ -9,12 +9,13 @@ export interface QuerierOptions {
   prefetchChunks?: number;
 }
 
-/** A chunk or head block of one stream, decoded, with its time bounds (what a query worker scans). */
+/** A chunk (decoded) or the part of a head block in the range, of one stream, with its time bounds: what a query worker scans. */
 export interface DecodedSource {
   labels: Labels;
   minT: bigint;
   maxT: bigint;
-  chunk: DecodedChunk;
+  chunk?: DecodedChunk;
+  block?: BlockSlice;
 }
 
 /** A chunk or head block a query reads. */
@@ -48,13 +49,12 @@ export class Querier implements LogQueryable {
   }
 
   /**
-   * What `select` reads, unscanned: each chunk or head block of the matching streams overlapping [start, end), in
-   * the same order, as a decoded chunk (a head block's entries in the range, sorted, in the same columns) — for a
-   * query worker to scan and filter off the main thread.
+   * What `select` reads, unscanned: each chunk (decoded) or head block (its entries in [start, end)) of the matching
+   * streams, in the same order — for a query worker to scan and filter off the main thread.
    */
   async *decoded(tenant: string, req: Omit<SelectRequest, 'filter'>): AsyncIterable<DecodedSource> {
     for await (const { c, d } of this.loaded(tenant, req)) {
-      yield { labels: c.labels, minT: c.minT, maxT: c.maxT, chunk: d ?? blockAsChunk(c.blk!, req.start, req.end) };
+      yield d ? { labels: c.labels, minT: c.minT, maxT: c.maxT, chunk: d } : { labels: c.labels, minT: c.minT, maxT: c.maxT, block: sliceBlock(c.blk!, req.start, req.end) };
     }
   }
 

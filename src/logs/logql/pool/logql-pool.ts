@@ -51,7 +51,7 @@ function selectHost(store: DecodedLogSource): TaskHost<SelectCall, SelectPage> {
           return { body: { cursor, sources, done: true }, transfer };
         }
         sources.push(sourceToWire(r.value, transfer));
-        bytes += r.value.chunk.data.length;
+        bytes += r.value.chunk?.data.length ?? r.value.block!.lines.reduce((n, l) => n + l.length, 0);
         if (bytes >= PAGE_BYTES || sources.length >= PAGE_SOURCES) return { body: { cursor, sources, done: false }, transfer };
       }
     },

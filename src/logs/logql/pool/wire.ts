@@ -12,32 +12,45 @@ import type { LogqlResult, QueryStats } from '../vector.js';
  * transferred, not copied, and not as an object per line; results travel as columns too.
  */
 
-export interface WireSource {
-  labels: WireLabels;
-  minT: bigint;
-  maxT: bigint;
-  n: number;
-  base: bigint;
-  off: Float64Array;
-  offsets: Uint32Array;
-  data: Uint8Array;
-  metadata?: (Array<[string, string]> | undefined)[];
-}
+/**
+ * A chunk as its decoded columns (line bytes back to back, their offsets, timestamps as offsets from `base`), or a
+ * head block's entries as one string of the lines back to back, their end offsets and their timestamps.
+ */
+export type WireSource = { labels: WireLabels; minT: bigint; maxT: bigint; metadata?: (Array<[string, string]> | undefined)[] } & (
+  | { kind: 'chunk'; n: number; base: bigint; off: Float64Array; offsets: Uint32Array; data: Uint8Array }
+  | { kind: 'block'; ts: BigInt64Array; text: string; ends: Uint32Array }
+);
 
 /**
- * A source as a message, with its buffers added to `transfer`. The columns are copied first: a decoded chunk may
- * be the chunk cache's, and a small Buffer shares Node's allocation pool (a transfer would detach either).
+ * A source as a message, with its buffers added to `transfer`. A chunk's columns are copied first (a decoded chunk
+ * may be the chunk cache's, and its bytes may share an allocation pool: a transfer would detach them); a head
+ * block's lines are joined into one string (one copy, cloned as one) instead of a string per line.
  */
 export function sourceToWire(s: DecodedSource, transfer: ArrayBuffer[]): WireSource {
-  const d = s.chunk;
-  const w: WireSource = { labels: labelsToWire(s.labels), minT: s.minT, maxT: s.maxT, n: d.n, base: d.base, off: d.off.slice(), offsets: d.offsets.slice(), data: new Uint8Array(d.data), metadata: d.metadata };
-  transfer.push(w.off.buffer as ArrayBuffer, w.offsets.buffer as ArrayBuffer, w.data.buffer as ArrayBuffer);
+  const common = { labels: labelsToWire(s.labels), minT: s.minT, maxT: s.maxT };
+  if (s.block) {
+    const { ts, lines, metadata } = s.block;
+    const ends = new Uint32Array(lines.length);
+    for (let i = 0, k = 0; i < lines.length; i++) ends[i] = k += lines[i].length;
+    transfer.push(ts.buffer as ArrayBuffer, ends.buffer);
+    return { ...common, kind: 'block', ts, text: lines.join(''), ends, metadata };
+  }
+  const d = s.chunk!;
+  const w = { ...common, kind: 'chunk' as const, n: d.n, base: d.base, off: d.off.slice(), offsets: d.offsets.slice(), data: new Uint8Array(d.data), metadata: d.metadata };
+  transfer.push(w.off.buffer, w.offsets.buffer, w.data.buffer);
   return w;
 }
 
+/** A source as the worker scans it: a decoded chunk, or a head block (lines cut from the joined text). */
 export function sourceFromWire(w: WireSource): DecodedSource {
+  const common = { labels: labelsFromWire(w.labels), minT: w.minT, maxT: w.maxT };
+  if (w.kind === 'block') {
+    const lines = new Array<string>(w.ends.length);
+    for (let i = 0, a = 0; i < lines.length; a = w.ends[i++]) lines[i] = w.text.slice(a, w.ends[i]);
+    return { ...common, block: { ts: w.ts, lines, metadata: w.metadata } };
+  }
   const data = Buffer.from(w.data.buffer, w.data.byteOffset, w.data.byteLength);
-  return { labels: labelsFromWire(w.labels), minT: w.minT, maxT: w.maxT, chunk: { n: w.n, base: w.base, off: w.off, offsets: w.offsets, data, metadata: w.metadata } };
+  return { ...common, chunk: { n: w.n, base: w.base, off: w.off, offsets: w.offsets, data, metadata: w.metadata } };
 }
 
 export type WireLogqlResult =

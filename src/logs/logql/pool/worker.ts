@@ -1,6 +1,7 @@
 import { serveTasks, type TaskContext } from '../../../lib/worker-pool/index.js';
 import { matchersToWire } from '../../../model/index.js';
 import type { EntryBatch, LogQueryable, SelectRequest } from '../../model/index.js';
+import { MemBlock, scanBlock, type BlockSlice } from '../../ingester/index.js';
 import { scanChunk } from '../../storage/index.js';
 import { LogqlEngine } from '../engine.js';
 import { abortError } from '../errors.js';
@@ -15,6 +16,20 @@ import { errorFromWire, errorToWire, resultToWire, sourceFromWire, type WireLogq
 
 type Ctx = TaskContext<SelectCall, SelectPage>;
 
+/** Work between turns of the worker's event loop (ms). */
+const SLICE_MS = 10;
+let sliceStart = performance.now();
+
+/** A head block's entries (sorted, in range) as a block to scan. */
+function asBlock(s: BlockSlice): MemBlock {
+  const b = new MemBlock();
+  b.ts = s.ts;
+  b.lines = s.lines;
+  b.metadata = s.metadata;
+  b.n = s.lines.length;
+  return b;
+}
+
 function remoteStore(ctx: Ctx): Pick<LogQueryable, 'select'> {
   return {
     async *select(tenant: string, req: SelectRequest): AsyncIterable<EntryBatch> {
@@ -25,9 +40,14 @@ function remoteStore(ctx: Ctx): Pick<LogQueryable, 'select'> {
           const next = done ? undefined : ctx.call({ op: 'next', cursor: page.cursor });
           next?.catch(() => {});
           for (const w of page.sources) {
+            // Every slice, a turn of this thread's event loop: a cancel is seen, and other queries here get a turn.
+            if (performance.now() - sliceStart > SLICE_MS) {
+              await new Promise((res) => setImmediate(res));
+              sliceStart = performance.now();
+            }
             if (ctx.signal.aborted) throw abortError(ctx.signal.reason);
             const s = sourceFromWire(w);
-            const b = scanChunk(s.labels, s.chunk, req.start, req.end, req.filter);
+            const b = s.chunk ? scanChunk(s.labels, s.chunk, req.start, req.end, req.filter) : scanBlock(s.labels, asBlock(s.block!), req.start, req.end, req.filter);
             b.minT = s.minT;
             b.maxT = s.maxT;
             yield b;
