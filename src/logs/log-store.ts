@@ -3,7 +3,7 @@ import type { Labels, Matcher } from '../model/index.js';
 import type { ObjectStore } from '../storage/index.js';
 import { Ingester, type AppendListener, type HeadStream, type StreamWrite } from './ingester/index.js';
 import type { EntryBatch, IndexStats, LogQueryable, SelectRequest, StreamVolume } from './model/index.js';
-import { Querier, type DecodedSource } from './querier/index.js';
+import { Querier, type DecodedRequest, type DecodedSource } from './querier/index.js';
 import { ChunkStore, type ChunkEncodingName } from './storage/index.js';
 
 export interface LogStoreOptions {
@@ -88,7 +88,7 @@ export class LogStore implements LogQueryable {
   }
 
   /** What `select` reads, unscanned (for LogQL query workers). */
-  decoded(tenant: string, req: Omit<SelectRequest, 'filter'>): AsyncIterable<DecodedSource> {
+  decoded(tenant: string, req: DecodedRequest): AsyncIterable<DecodedSource> {
     return this.querier.decoded(tenant, req);
   }
 

@@ -9,6 +9,9 @@ export interface QuerierOptions {
   prefetchChunks?: number;
 }
 
+/** A select without its filter, but with the filter's required literals (`LineFilterPushdown.required`). */
+export type DecodedRequest = Omit<SelectRequest, 'filter'> & { required?: readonly string[] };
+
 /** A chunk (decoded) or the part of a head block in the range, of one stream, with its time bounds: what a query worker scans. */
 export interface DecodedSource {
   labels: Labels;
@@ -49,12 +52,12 @@ export class Querier implements LogQueryable {
   }
 
   /**
-   * What `select` reads, unscanned: each chunk (decoded) or head block (its entries in [start, end)) of the matching
-   * streams, in the same order — for a query worker to scan and filter off the main thread.
+   * What `select` reads, unscanned: each chunk (decoded) or head block (its entries in [start, end) that contain
+   * every `required` literal) of the matching streams, in the same order — for a query worker to scan and filter.
    */
-  async *decoded(tenant: string, req: Omit<SelectRequest, 'filter'>): AsyncIterable<DecodedSource> {
+  async *decoded(tenant: string, req: DecodedRequest): AsyncIterable<DecodedSource> {
     for await (const { c, d } of this.loaded(tenant, req)) {
-      yield d ? { labels: c.labels, minT: c.minT, maxT: c.maxT, chunk: d } : { labels: c.labels, minT: c.minT, maxT: c.maxT, block: sliceBlock(c.blk!, req.start, req.end) };
+      yield d ? { labels: c.labels, minT: c.minT, maxT: c.maxT, chunk: d } : { labels: c.labels, minT: c.minT, maxT: c.maxT, block: sliceBlock(c.blk!, req.start, req.end, req.required) };
     }
   }
 

@@ -1,7 +1,7 @@
 import { DEFAULT_INGEST_SLICE_MS, QUERY_LANE, TimeSlicer } from '../../../lib/time-slice.js';
 import { WorkerPool, type TaskHost, type WorkerPoolOptions } from '../../../lib/worker-pool/index.js';
 import { matchersFromWire } from '../../../model/index.js';
-import type { DecodedSource } from '../../querier/index.js';
+import type { DecodedRequest, DecodedSource } from '../../querier/index.js';
 import { abortError } from '../errors.js';
 import type { LogqlResult } from '../vector.js';
 import type { LogqlTask, SelectCall, SelectPage } from './protocol.js';
@@ -9,7 +9,7 @@ import { errorFromWire, errorToWire, resultFromWire, sourceToWire, type WireLogq
 
 /** The log store as the pool reads it for a worker: what a select would scan, unscanned (src/logs/querier). */
 export interface DecodedLogSource {
-  decoded(tenant: string, req: { matchers: ReturnType<typeof matchersFromWire>; start: bigint; end: bigint; direction?: 'forward' | 'backward' }): AsyncIterable<DecodedSource>;
+  decoded(tenant: string, req: DecodedRequest): AsyncIterable<DecodedSource>;
 }
 
 /** A page of a cursor holds at least one source and stops after this many line bytes (or `PAGE_SOURCES` sources). */
@@ -25,7 +25,7 @@ function selectHost(store: DecodedLogSource): TaskHost<SelectCall, SelectPage> {
       let cursor: number;
       if (m.op === 'open') {
         cursor = nextCursor++;
-        const it = store.decoded(m.tenant, { matchers: matchersFromWire(m.matchers), start: m.start, end: m.end, direction: m.direction })[Symbol.asyncIterator]();
+        const it = store.decoded(m.tenant, { matchers: matchersFromWire(m.matchers), start: m.start, end: m.end, direction: m.direction, required: m.required })[Symbol.asyncIterator]();
         cursors.set(cursor, it);
       } else cursor = m.cursor;
       const it = cursors.get(cursor);

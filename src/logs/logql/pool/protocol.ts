@@ -15,10 +15,11 @@ export type LogqlTask = Omit<RangeQueryParams, 'query' | 'signal'> & {
 
 /**
  * Worker → pool: open a cursor over what a select reads (the main thread selects the streams and their chunks and
- * head blocks; the worker scans them), read its next page, or close it early.
+ * head blocks, keeping of a head block only lines with every `required` literal; the worker scans them), read its
+ * next page, or close it early.
  */
 export type SelectCall =
-  | { op: 'open'; tenant: string; matchers: WireMatcher[]; start: bigint; end: bigint; direction?: 'forward' | 'backward' }
+  | { op: 'open'; tenant: string; matchers: WireMatcher[]; start: bigint; end: bigint; direction?: 'forward' | 'backward'; required?: readonly string[] }
   | { op: 'next'; cursor: number }
   | { op: 'close'; cursor: number };
 

@@ -1,7 +1,10 @@
 import { serveTasks, type TaskContext } from '../../../lib/worker-pool/index.js';
 import { matchersToWire } from '../../../model/index.js';
 import type { EntryBatch, LogQueryable, SelectRequest } from '../../model/index.js';
-import { MemBlock, scanBlock, type BlockSlice } from '../../ingester/index.js';
+// The two ingester modules themselves, not its index: that pulls in the WAL and with it `fs-ext`, a native addon that
+// cannot be loaded in a second thread (the process aborts).
+import { scanBlock, type BlockSlice } from '../../ingester/head-scan.js';
+import { MemBlock } from '../../ingester/mem-block.js';
 import { scanChunk } from '../../storage/index.js';
 import { LogqlEngine } from '../engine.js';
 import { abortError } from '../errors.js';
@@ -33,7 +36,7 @@ function asBlock(s: BlockSlice): MemBlock {
 function remoteStore(ctx: Ctx): Pick<LogQueryable, 'select'> {
   return {
     async *select(tenant: string, req: SelectRequest): AsyncIterable<EntryBatch> {
-      let page = await ctx.call({ op: 'open', tenant, matchers: matchersToWire(req.matchers), start: req.start, end: req.end, direction: req.direction });
+      let page = await ctx.call({ op: 'open', tenant, matchers: matchersToWire(req.matchers), start: req.start, end: req.end, direction: req.direction, required: req.filter?.required });
       let done = page.done;
       try {
         for (;;) {
