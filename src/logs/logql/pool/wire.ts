@@ -7,33 +7,33 @@ import { LogqlParseError } from '../parser.js';
 import type { LogqlResult, QueryStats } from '../vector.js';
 
 /**
- * What crosses the thread boundary between the LogQL pool (main thread: the log store) and its workers. A chunk or
- * head block travels as its decoded columns — line bytes back to back, their offsets and timestamps — in buffers
- * transferred, not copied, and not as an object per line; results travel as columns too.
+ * What crosses the thread boundary between the LogQL pool (main thread: the log store) and its workers. A chunk
+ * travels as its decoded columns — line bytes back to back, their offsets and timestamps — in transferred buffers,
+ * not as an object per line; a head block as its timestamps and line strings; results travel as columns too.
  */
 
 /**
  * A chunk as its decoded columns (line bytes back to back, their offsets, timestamps as offsets from `base`), or a
- * head block's entries as one string of the lines back to back, their end offsets and their timestamps.
+ * head block's entries: their timestamps and their lines as the strings they are.
  */
 export type WireSource = { labels: WireLabels; minT: bigint; maxT: bigint; metadata?: (Array<[string, string]> | undefined)[] } & (
   | { kind: 'chunk'; n: number; base: bigint; off: Float64Array; offsets: Uint32Array; data: Uint8Array }
-  | { kind: 'block'; ts: BigInt64Array; text: string; ends: Uint32Array }
+  | { kind: 'block'; ts: BigInt64Array; lines: string[] }
 );
 
 /**
  * A source as a message, with its buffers added to `transfer`. A chunk's columns are copied first (a decoded chunk
- * may be the chunk cache's, and its bytes may share an allocation pool: a transfer would detach them); a head
- * block's lines are joined into one string (one copy, cloned as one) instead of a string per line.
+ * may be the chunk cache's, and its bytes may share an allocation pool: a transfer would detach them). A head
+ * block's lines are JS strings on this thread's heap: they cross as an array of strings, which the structured clone
+ * copies in one pass (measured: 10 ms for 120,000 lines of 100 bytes, against 24 ms to join them into one string
+ * with end offsets and clone that).
  */
 export function sourceToWire(s: DecodedSource, transfer: ArrayBuffer[]): WireSource {
   const common = { labels: labelsToWire(s.labels), minT: s.minT, maxT: s.maxT };
   if (s.block) {
     const { ts, lines, metadata } = s.block;
-    const ends = new Uint32Array(lines.length);
-    for (let i = 0, k = 0; i < lines.length; i++) ends[i] = k += lines[i].length;
-    transfer.push(ts.buffer as ArrayBuffer, ends.buffer);
-    return { ...common, kind: 'block', ts, text: lines.join(''), ends, metadata };
+    transfer.push(ts.buffer as ArrayBuffer);
+    return { ...common, kind: 'block', ts, lines, metadata };
   }
   const d = s.chunk!;
   const w = { ...common, kind: 'chunk' as const, n: d.n, base: d.base, off: d.off.slice(), offsets: d.offsets.slice(), data: new Uint8Array(d.data), metadata: d.metadata };
@@ -41,14 +41,10 @@ export function sourceToWire(s: DecodedSource, transfer: ArrayBuffer[]): WireSou
   return w;
 }
 
-/** A source as the worker scans it: a decoded chunk, or a head block (lines cut from the joined text). */
+/** A source as the worker scans it: a decoded chunk, or a head block's entries. */
 export function sourceFromWire(w: WireSource): DecodedSource {
   const common = { labels: labelsFromWire(w.labels), minT: w.minT, maxT: w.maxT };
-  if (w.kind === 'block') {
-    const lines = new Array<string>(w.ends.length);
-    for (let i = 0, a = 0; i < lines.length; a = w.ends[i++]) lines[i] = w.text.slice(a, w.ends[i]);
-    return { ...common, block: { ts: w.ts, lines, metadata: w.metadata } };
-  }
+  if (w.kind === 'block') return { ...common, block: { ts: w.ts, lines: w.lines, metadata: w.metadata } };
   const data = Buffer.from(w.data.buffer, w.data.byteOffset, w.data.byteLength);
   return { ...common, chunk: { n: w.n, base: w.base, off: w.off, offsets: w.offsets, data, metadata: w.metadata } };
 }
