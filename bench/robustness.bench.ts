@@ -17,13 +17,20 @@
  * Run with `metrics.query.workers` 0 (evaluation on the event loop, time-sliced) and 2 (the pool); other counts with
  * ROBUSTNESS_BENCH_QUERY_WORKERS=0,1,2.
  *
- * ROBUSTNESS_BENCH_PARTS=hostile,overload,queries picks the parts (default all).
+ * `logql`: the LogQL worker pool against the event loop, alike. A `--target logs` stack with 120,000 logfmt lines
+ * (test/helpers/logql-load.ts) is loaded with a query that parses, reformats and regex-matches every line (2 clients
+ * back to back) for ROBUSTNESS_BENCH_QUERY_SECONDS while a push of one line, `/ready` and a small LogQL query are
+ * probed every 50 ms; then the server's CPU per normal LogQL query (all threads, 50 sequential queries, 5 rounds,
+ * median). `logs.query.workers` from ROBUSTNESS_BENCH_LOGQL_WORKERS (default 0,1).
+ *
+ * ROBUSTNESS_BENCH_PARTS=hostile,overload,queries,logql picks the parts (default all).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { compressSync } from 'snappy';
 import { encodeV1, type PbSeriesV1 } from '../test/helpers/remote-write-protos.js';
+import { HEAVY_LOGQL, pushLines, seedHeavyLogs } from '../test/helpers/logql-load.js';
 import { spawnSightline, startedPorts, tempDir } from '../test/helpers/process.js';
 import { processCpuSeconds } from './process-cpu.js';
 import { hostileCases, prepareBigBodies } from '../test/hostile/cases.js';
@@ -34,7 +41,7 @@ const SECONDS = Number(process.env.ROBUSTNESS_BENCH_SECONDS ?? 120);
 const LIMIT_MB = Number(process.env.ROBUSTNESS_BENCH_MEMORY_LIMIT_MB ?? 600);
 const SENDERS = 6;
 const LINES_PER_PUSH = 2000;
-const PARTS = (process.env.ROBUSTNESS_BENCH_PARTS ?? 'hostile,overload,queries').split(',');
+const PARTS = (process.env.ROBUSTNESS_BENCH_PARTS ?? 'hostile,overload,queries,logql').split(',');
 const QUERY_SECONDS = Number(process.env.ROBUSTNESS_BENCH_QUERY_SECONDS ?? 30);
 const report = (o: Record<string, unknown>) => console.log(JSON.stringify(o));
 
@@ -242,6 +249,24 @@ function probe(end: number, probes: [string, string][]): Promise<Record<string, 
   });
 }
 
+/** Server CPU (all threads) and wall time per request, ms, over `n` sequential GETs of `url`: 5 rounds. */
+async function perRequest(pid: number, url: string, n: number): Promise<{ cpu: number[]; wall: number[] }> {
+  const cpu: number[] = [];
+  const wall: number[] = [];
+  for (let round = 0; round < 5; round++) {
+    const c0 = processCpuSeconds(pid);
+    const w0 = performance.now();
+    for (let i = 0; i < n; i++) {
+      const r = await fetch(url);
+      if (r.status !== 200) throw new Error(`${url}: ${r.status}`);
+      await r.arrayBuffer();
+    }
+    cpu.push(((processCpuSeconds(pid) - c0) / n) * 1000);
+    wall.push((performance.now() - w0) / n);
+  }
+  return { cpu, wall };
+}
+
 async function queriesWith(workers: number) {
   const dir = tempDir('sightline-robustness-queries-');
   writeFileSync(join(dir, 'sightline.yaml'), `metrics: { listen_address: 127.0.0.1:0, scrape_self: false, query: { workers: ${workers} } }\n`);
@@ -266,19 +291,7 @@ async function queriesWith(workers: number) {
   for (let i = 0; i < 20; i++) await (await fetch(q(NORMAL_QUERY))).arrayBuffer();
 
   // CPU per normal query: server CPU over 200 sequential queries, 5 rounds.
-  const cpuPerQuery: number[] = [];
-  const wallPerQuery: number[] = [];
-  for (let round = 0; round < 5; round++) {
-    const c0 = processCpuSeconds(pid);
-    const w0 = performance.now();
-    for (let i = 0; i < 200; i++) {
-      const r = await fetch(q(NORMAL_QUERY));
-      if (r.status !== 200) throw new Error(`normal query: ${r.status}`);
-      await r.arrayBuffer();
-    }
-    cpuPerQuery.push(((processCpuSeconds(pid) - c0) / 200) * 1000);
-    wallPerQuery.push((performance.now() - w0) / 200);
-  }
+  const { cpu: cpuPerQuery, wall: wallPerQuery } = await perRequest(pid, q(NORMAL_QUERY), 200);
 
   // Pathological load: 2 clients, each running the heavy query back to back.
   const end = Date.now() + QUERY_SECONDS * 1000;
@@ -335,6 +348,79 @@ async function queriesWith(workers: number) {
   });
 }
 
+const NORMAL_LOGQL = 'sum(count_over_time({app="heavy"} |= "number 4711" [1h]))';
+
+/** The LogQL pool (`logs.query.workers`) against the event loop: probes during heavy queries, CPU per normal query. */
+async function logqlQueriesWith(workers: number) {
+  const dir = tempDir('sightline-robustness-logql-');
+  writeFileSync(
+    join(dir, 'sightline.yaml'),
+    `logs: { listen_address: 127.0.0.1:0, query: { workers: ${workers} }, limits: { ingestion_rate_mb: 1000, ingestion_burst_size_mb: 1000 } }\n`,
+  );
+  const s = spawnSightline(['--target', 'logs', '--config.file', join(dir, 'sightline.yaml'), '--data-dir', join(dir, 'data')]);
+  const ports = await startedPorts(s, 60_000);
+  const pid = s.child.pid!;
+  const base = `http://127.0.0.1:${ports.loki}`;
+  const nowMs = Date.now();
+  await seedHeavyLogs(base, nowMs, 120_000);
+  const range = (q: string) => `${base}/loki/api/v1/query_range?query=${encodeURIComponent(q)}&start=${(nowMs - 3_600_000) * 1e6}&end=${(nowMs + 60_000) * 1e6}&step=60s`;
+  for (let i = 0; i < 5; i++) await (await fetch(range(NORMAL_LOGQL))).arrayBuffer();
+
+  const { cpu: cpuPerQuery, wall: wallPerQuery } = await perRequest(pid, range(NORMAL_LOGQL), 50);
+
+  const end = Date.now() + QUERY_SECONDS * 1000;
+  const probes = probe(end, [
+    ['ready', `${base}/ready`],
+    ['small_query', `${base}/loki/api/v1/query?query=${encodeURIComponent('sum(count_over_time({app="probe"}[1m]))')}`],
+  ]);
+  const pushLat: number[] = [];
+  const pushProbe = (async () => {
+    while (Date.now() < end) {
+      const t0 = performance.now();
+      if ((await pushLines(base, 'probe', [[Date.now(), 'probe line']])) < 300) pushLat.push(performance.now() - t0);
+      await new Promise((res) => setTimeout(res, 50));
+    }
+  })();
+  let heavyDone = 0;
+  let heavyFailed = 0;
+  const heavyMs: number[] = [];
+  const client = async () => {
+    while (Date.now() < end) {
+      const t0 = performance.now();
+      const r = await fetch(range(HEAVY_LOGQL));
+      await r.arrayBuffer();
+      if (r.status === 200) {
+        heavyDone++;
+        heavyMs.push(performance.now() - t0);
+      } else heavyFailed++;
+    }
+  };
+  await Promise.all([client(), client(), pushProbe]);
+  const lat = await probes;
+  s.child.kill('SIGTERM');
+  await s.exited;
+  report({
+    bench: 'robustness_logql_queries',
+    logql_query_workers: workers,
+    seconds: QUERY_SECONDS,
+    heavy_queries_done: heavyDone,
+    heavy_queries_failed: heavyFailed,
+    heavy_query_p50_ms: Math.round(pct(heavyMs, 50)),
+    push_p50_ms: Math.round(pct(pushLat, 50)),
+    push_p99_ms: Math.round(pct(pushLat, 99)),
+    push_max_ms: Math.round(Math.max(...pushLat)),
+    ready_p50_ms: Math.round(pct(lat.ready ?? [], 50)),
+    ready_p99_ms: Math.round(pct(lat.ready ?? [], 99)),
+    ready_max_ms: Math.round(Math.max(...(lat.ready ?? []))),
+    small_query_p50_ms: Math.round(pct(lat.small_query ?? [], 50)),
+    small_query_p99_ms: Math.round(pct(lat.small_query ?? [], 99)),
+    normal_query_cpu_ms_median: Math.round(pct(cpuPerQuery, 50) * 100) / 100,
+    normal_query_cpu_ms_rounds: cpuPerQuery.map((x) => Math.round(x * 100) / 100),
+    normal_query_wall_ms_median: Math.round(pct(wallPerQuery, 50) * 100) / 100,
+  });
+}
+
 if (PARTS.includes('hostile')) await hostile();
 if (PARTS.includes('overload')) await overload();
 if (PARTS.includes('queries')) for (const w of (process.env.ROBUSTNESS_BENCH_QUERY_WORKERS ?? '0,2').split(',').map(Number)) await queriesWith(w);
+if (PARTS.includes('logql')) for (const w of (process.env.ROBUSTNESS_BENCH_LOGQL_WORKERS ?? '0,1').split(',').map(Number)) await logqlQueriesWith(w);

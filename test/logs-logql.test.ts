@@ -1,10 +1,11 @@
 /**
- * Table-driven LogQL tests: a fixed data set written through the real store (WAL + head), queries evaluated by the
- * engine, expected results written out by hand from Loki's documented semantics.
+ * Table-driven LogQL tests: a fixed data set written through the real store (flushed chunks and the head), queries
+ * evaluated by the engine, expected results written out by hand from Loki's documented semantics. Every table runs
+ * twice: on this thread, and in a LogQL query worker (the pool hands over decoded chunks and head blocks).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Labels } from '../src/model/index.js';
-import { LogqlEngine, LogStore, LogqlParseError, type LogqlResult } from '../src/logs/index.js';
+import { LogqlEngine, LogqlPool, LogStore, LogqlParseError, PooledLogqlEngine, QueryCanceledError, QueryTimeoutError, type LogqlEngineOptions, type LogqlQueries, type LogqlResult } from '../src/logs/index.js';
 import { FilesystemObjectStore } from '../src/storage/index.js';
 import { join } from 'node:path';
 import { tempDir } from './helpers/process.js';
@@ -40,7 +41,16 @@ const DATA: Array<{ labels: Record<string, string>; entries: Array<[number, stri
 ];
 
 let store: LogStore;
-let engine: LogqlEngine;
+let engine: LogqlQueries;
+const pool = new LogqlPool({ workers: 1 });
+const DEFAULT_OPTS: LogqlEngineOptions = { maxQuerySeries: () => 500, timeoutMs: () => 60_000 };
+type Mode = 'in-thread' | 'worker pool';
+let mode: Mode = 'in-thread';
+/** The engine of the current mode with `opts`. */
+function makeEngine(opts: LogqlEngineOptions = DEFAULT_OPTS): LogqlQueries {
+  const local = new LogqlEngine(store, opts);
+  return mode === 'in-thread' ? local : new PooledLogqlEngine(pool, store, local, opts);
+}
 
 beforeAll(async () => {
   const dir = tempDir('sightline-logql-');
@@ -53,13 +63,15 @@ beforeAll(async () => {
     indexPeriodMs: 24 * 3600_000,
     outOfOrderWindowNs: ns(3600_000),
   });
-  for (const s of DATA) {
+  for (const [i, s] of DATA.entries()) {
+    // The first two streams are read from flushed chunks, the others from the head.
+    if (i === 2) await store.flush();
     const [stream] = store.stream('fake', Labels.fromObject(s.labels));
     store.write('fake', [{ stream, ts: s.entries.map(([t]) => ns(T + t * 1000)), lines: s.entries.map(([, l]) => l) }]);
   }
-  engine = new LogqlEngine(store);
-});
+}, 60_000);
 afterAll(async () => {
+  await pool.close();
   await store.close();
 });
 
@@ -89,161 +101,182 @@ const A = DATA[0].entries.map((e) => e[1]);
 const B = DATA[1].entries.map((e) => e[1]);
 const C = DATA[2].entries.map((e) => e[1]);
 
-describe('LogQL log queries', () => {
-  const cases: Array<[string, string[]]> = [
-    ['{env="prod"}', [A[0], B[0], A[1], B[1], A[2], B[2]]],
-    ['{env="prod"} |= "error"', [A[1], B[1]]],
-    ['{app="api"} != "info" != "warn"', [A[1]]],
-    ['{app="api"} |~ "status=(2|5)00" !~ "slow"', [A[0], A[1]]],
-    ['{app="api"} |~ "(?i)LEVEL=ERROR"', [A[1]]],
-    ['{app="api"} |= "timeout" or "slow"', [A[1], A[2]]],
-    ['{app="api"} |> "<_> msg=\\"<_>\\" duration=<_>ms <_>"', [A[0], A[2]]],
-    ['{app="api"} !> "<_>level=info<_>"', [A[1], A[2]]],
-    ['{app="api"} | logfmt | level="error"', [A[1]]],
-    ['{app="api"} | logfmt | duration > 100ms', [A[1], A[2]]],
-    ['{app="api"} | logfmt | status >= 500 or level="warn"', [A[1], A[2]]],
-    ['{app="api"} | logfmt | bytes > 1000B', [A[1]]],
-    ['{app="api"} | logfmt | status == 200 and duration < 100ms', [A[0]]],
-    ['{app="api"} | logfmt | status=200, msg=~"req.*"', [A[0]]],
-    ['{app="web"} | json | user_name="bob"', [B[1]]],
-    ['{app="web"} | json | latency > 1', [B[1]]],
-    ['{app="web"} | json | __error__=""', [B[0], B[1]]],
-    ['{app="web"} | json | __error__="JSONParserErr"', [B[2]]],
-    ['{app="web"} | json u="user.id", p="path" | __error__="" | line_format "{{.u}} {{.p | upper}}"', ['u1 /HOME', 'u2 /API']],
-    ['{app="db"} | decolorize', ['ERROR 10.0.0.5 GET /users 404', C[1]]],
-    ['{app="db"} | decolorize | pattern "<level> <ip> <method> <path> <status>" | level="ERROR" | line_format "{{.method}} {{.path}}"', ['GET /users']],
-    ['{app="db"} | regexp "(?P<method>GET|POST) (?P<path>\\\\S+)" | method="POST" | line_format "{{.path}}"', ['/login']],
-    ['{app="db"} |= ip("10.0.0.0/8")', [C[0]]],
-    ['{app="db"} | pattern "<_> <ip> <_>" | ip = ip("192.168.1.0/24")', [C[1]]],
-    ['{app="packed"} | unpack | pod="p1"', ['original line']],
-    [
-      '{app="api"} | logfmt | line_format "{{ if eq .level \\"error\\" }}E{{ else }}{{ .level | ToUpper | printf \\"%-5s\\" }}{{ end }}|{{ trimSuffix \\"ms\\" .duration }}"',
-      ['INFO |12', 'E|1.5s', 'WARN |250'],
-    ],
-    ['{app="api"} | logfmt | line_format "{{ .status | replace \\"00\\" \\"xx\\" }} {{ default \\"none\\" .missing }} {{ len .msg }}"', ['2xx none 10', '5xx none 10', '2xx none 4']],
-  ];
-  it.each(cases)('%s', async (q, expected) => {
-    expect(await lines(q)).toEqual(expected);
+describe.each<Mode>(['in-thread', 'worker pool'])('%s', (m) => {
+  beforeAll(() => {
+    mode = m;
+    engine = makeEngine();
   });
 
-  it('parsers add labels; label_format renames and templates; keep and drop select labels', async () => {
-    let r = await logs('{app="api"} | logfmt | level="error"');
-    expect(r.streams[0].labels.toObject()).toEqual({ app: 'api', env: 'prod', level: 'error', msg: 'db timeout', duration: '1.5s', status: '500', bytes: '2KB' });
-    r = await logs('{app="api"} | logfmt | label_format lvl=level, summary="{{.level}}:{{.status}}" | keep lvl, summary, app');
-    expect(r.streams.map((s) => s.labels.toObject())).toEqual([
-      { app: 'api', lvl: 'info', summary: 'info:200' },
-      { app: 'api', lvl: 'error', summary: 'error:500' },
-      { app: 'api', lvl: 'warn', summary: 'warn:200' },
-    ]);
-    r = await logs('{app="api"} | logfmt | drop msg, duration, bytes, status, level="info"');
-    expect(r.streams.map((s) => s.labels.toObject())).toEqual([{ app: 'api', env: 'prod' }, { app: 'api', env: 'prod', level: 'error' }, { app: 'api', env: 'prod', level: 'warn' }]);
-    r = await logs('{app="web"} | json | __error__!="" | drop __error__, __error_details__');
-    expect(r.streams[0].labels.toObject()).toEqual({ app: 'web', env: 'prod' });
-    // a parsed label clashing with a stream label gets the _extracted suffix
-    r = await logs('{app="api"} | logfmt | label_format app="{{.level}}" | line_format "{{.app}}"');
-    expect(r.streams.map((s) => s.lines[0])).toEqual(['info', 'error', 'warn']);
+  afterAll(() => {
+    // The pool mode's queries ran in the worker (and the in-thread mode's did not start one).
+    expect(pool.workers).toBe(m === 'in-thread' ? 0 : 1);
   });
 
-  it('limit and direction pick the newest entries first when backward', async () => {
-    const r = await logs('{env="prod"}', { limit: 2, direction: 'backward' });
-    const got = r.streams.flatMap((s) => s.lines).sort();
-    expect(got).toEqual([A[2], B[2]].sort());
-    const f = await logs('{env="prod"}', { limit: 2, direction: 'forward' });
-    expect(f.streams.flatMap((s) => s.lines).sort()).toEqual([A[0], B[0]].sort());
-  });
-});
-
-describe('LogQL metric queries', () => {
-  const k = (o: Record<string, string>) => JSON.stringify(o);
-  const cases: Array<[string, Record<string, number>]> = [
-    ['count_over_time({env="prod"}[1m])', { [k({ app: 'api', env: 'prod' })]: 3, [k({ app: 'web', env: 'prod' })]: 3 }],
-    ['sum(count_over_time({env="prod"}[1m]))', { [k({})]: 6 }],
-    ['rate({app="api"}[1m])', { [k({ app: 'api', env: 'prod' })]: 0.05 }],
-    ['bytes_over_time({app="db"}[1m])', { [k({ app: 'db', env: 'dev' })]: 70 }],
-    ['bytes_rate({app="db"}[1m])', { [k({ app: 'db', env: 'dev' })]: 70 / 60 }],
-    ['sum by (level) (count_over_time({app="api"} | logfmt [1m]))', { [k({ level: 'error' })]: 1, [k({ level: 'info' })]: 1, [k({ level: 'warn' })]: 1 }],
-    ['sum without (env) (count_over_time({env="prod"}[1m]))', { [k({ app: 'api' })]: 3, [k({ app: 'web' })]: 3 }],
-    ['sum(rate({env="prod"} |= "error" [1m]))', { [k({})]: 2 / 60 }],
-    ['sum_over_time({app="api"} | logfmt | unwrap duration(duration) [1m]) by (app)', { [k({ app: 'api' })]: 1.762 }],
-    ['max_over_time({app="api"} | logfmt | unwrap bytes(bytes) [1m]) by (app)', { [k({ app: 'api' })]: 2000 }],
-    ['avg_over_time({app="web"} | json | __error__="" | unwrap latency [1m]) by (app)', { [k({ app: 'web' })]: 1.5 }],
-    ['min_over_time({app="web"} | json | __error__="" | unwrap latency [1m]) by (app)', { [k({ app: 'web' })]: 0.5 }],
-    ['first_over_time({app="web"} | json | __error__="" | unwrap latency [1m]) by (app)', { [k({ app: 'web' })]: 0.5 }],
-    ['last_over_time({app="web"} | json | __error__="" | unwrap latency [1m]) by (app)', { [k({ app: 'web' })]: 2.5 }],
-    ['stddev_over_time({app="web"} | json | __error__="" | unwrap latency [1m]) by (app)', { [k({ app: 'web' })]: 1 }],
-    ['stdvar_over_time({app="web"} | json | __error__="" | unwrap latency [1m]) by (app)', { [k({ app: 'web' })]: 1 }],
-    ['quantile_over_time(0.5, {app="web"} | json | __error__="" | unwrap latency [1m]) by (app)', { [k({ app: 'web' })]: 1.5 }],
-    ['rate({app="web"} | json | __error__="" | unwrap latency [1m]) by (app)', { [k({ app: 'web' })]: 3 / 60 }],
-    ['rate_counter({app="web"} | json | __error__="" | unwrap latency [1m]) by (app)', { [k({ app: 'web' })]: 3.5 / 60 }],
-    ['absent_over_time({app="nope"}[1m])', { [k({ app: 'nope' })]: 1 }],
-    ['absent_over_time({app="api"}[1m])', {}],
-    ['count_over_time({app="api"}[1m] offset 50s)', { [k({ app: 'api', env: 'prod' })]: 1 }],
-    ['bottomk(1, count_over_time({env=~".+"}[1m]))', { [k({ app: 'packed', env: 'dev' })]: 1 }],
-    ['topk(1, sum by (env) (count_over_time({env=~".+"}[1m])))', { [k({ env: 'prod' })]: 6 }],
-    ['sum by (env) (count_over_time({env=~".+"}[1m])) > 4', { [k({ env: 'prod' })]: 6 }],
-    ['sum by (env) (count_over_time({env=~".+"}[1m])) > bool 4', { [k({ env: 'prod' })]: 1, [k({ env: 'dev' })]: 0 }],
-    ['sum(count_over_time({env="prod"}[1m])) * 2 + 1', { [k({})]: 13 }],
-    ['1 + 2 * 3', { scalar: 7 }],
-    ['2 ^ 3 ^ 2', { scalar: 512 }],
-    ['vector(2) / 4', { [k({})]: 0.5 }],
-    ['sum by (env) (count_over_time({env=~".+"}[1m])) / on (env) sum by (env) (count_over_time({app=~"api|db"}[1m]))', { [k({ env: 'prod' })]: 2, [k({ env: 'dev' })]: 1.5 }],
-    ['sum by (env) (count_over_time({env=~".+"}[1m])) and on (env) sum by (env) (count_over_time({app="db"}[1m]))', { [k({ env: 'dev' })]: 3 }],
-    ['sum by (env) (count_over_time({env=~".+"}[1m])) unless sum by (env) (count_over_time({app="db"}[1m]))', { [k({ env: 'prod' })]: 6 }],
-    [
-      'label_replace(sum by (app) (count_over_time({app="api"}[1m])), "svc", "service-$1", "app", "(.*)")',
-      { [k({ app: 'api', svc: 'service-api' })]: 3 },
-    ],
-    ['avg(count_over_time({env=~".+"}[1m]))', { [k({})]: 9 / 4 }],
-    ['max(count_over_time({env=~".+"}[1m]))', { [k({})]: 3 }],
-    ['min(count_over_time({env=~".+"}[1m]))', { [k({})]: 1 }],
-    ['count(count_over_time({env=~".+"}[1m]))', { [k({})]: 4 }],
-    ['vector(5)', { [k({})]: 5 }],
-  ];
-  it.each(cases)('%s', async (q, expected) => {
-    const got = await instant(q);
-    expect(Object.keys(got).sort()).toEqual(Object.keys(expected).sort());
-    for (const [key, v] of Object.entries(expected)) expect(got[key]).toBeCloseTo(v, 9);
-  });
-
-  it('sort and sort_desc order the vector', async () => {
-    const r = await engine.instantQuery({ tenant: 'fake', query: 'sort(sum by (app) (count_over_time({env=~".+"}[1m])))', time: ns(T + 59_000), limit: 100, direction: 'backward' });
-    if (r.resultType !== 'vector') throw new Error('vector expected');
-    expect(r.samples.map((s) => s.value)).toEqual([1, 2, 3, 3]);
-    const d = await engine.instantQuery({ tenant: 'fake', query: 'sort_desc(sum by (app) (count_over_time({env=~".+"}[1m])))', time: ns(T + 59_000), limit: 100, direction: 'backward' });
-    if (d.resultType !== 'vector') throw new Error('vector expected');
-    expect(d.samples.map((s) => s.value)).toEqual([3, 3, 2, 1]);
-  });
-
-  it('query_range evaluates at every step with left-open windows', async () => {
-    const r = await engine.rangeQuery({ tenant: 'fake', query: 'sum(count_over_time({env="prod"}[30s]))', start: ns(T), end: ns(T + 60_000), stepMs: 30_000, limit: 100, direction: 'backward' });
-    if (r.resultType !== 'matrix') throw new Error('matrix expected');
-    expect(r.series.map((s) => s.points)).toEqual([
+  describe('LogQL log queries', () => {
+    const cases: Array<[string, string[]]> = [
+      ['{env="prod"}', [A[0], B[0], A[1], B[1], A[2], B[2]]],
+      ['{env="prod"} |= "error"', [A[1], B[1]]],
+      ['{app="api"} != "info" != "warn"', [A[1]]],
+      ['{app="api"} |~ "status=(2|5)00" !~ "slow"', [A[0], A[1]]],
+      ['{app="api"} |~ "(?i)LEVEL=ERROR"', [A[1]]],
+      ['{app="api"} |= "timeout" or "slow"', [A[1], A[2]]],
+      ['{app="api"} |> "<_> msg=\\"<_>\\" duration=<_>ms <_>"', [A[0], A[2]]],
+      ['{app="api"} !> "<_>level=info<_>"', [A[1], A[2]]],
+      ['{app="api"} | logfmt | level="error"', [A[1]]],
+      ['{app="api"} | logfmt | duration > 100ms', [A[1], A[2]]],
+      ['{app="api"} | logfmt | status >= 500 or level="warn"', [A[1], A[2]]],
+      ['{app="api"} | logfmt | bytes > 1000B', [A[1]]],
+      ['{app="api"} | logfmt | status == 200 and duration < 100ms', [A[0]]],
+      ['{app="api"} | logfmt | status=200, msg=~"req.*"', [A[0]]],
+      ['{app="web"} | json | user_name="bob"', [B[1]]],
+      ['{app="web"} | json | latency > 1', [B[1]]],
+      ['{app="web"} | json | __error__=""', [B[0], B[1]]],
+      ['{app="web"} | json | __error__="JSONParserErr"', [B[2]]],
+      ['{app="web"} | json u="user.id", p="path" | __error__="" | line_format "{{.u}} {{.p | upper}}"', ['u1 /HOME', 'u2 /API']],
+      ['{app="db"} | decolorize', ['ERROR 10.0.0.5 GET /users 404', C[1]]],
+      ['{app="db"} | decolorize | pattern "<level> <ip> <method> <path> <status>" | level="ERROR" | line_format "{{.method}} {{.path}}"', ['GET /users']],
+      ['{app="db"} | regexp "(?P<method>GET|POST) (?P<path>\\\\S+)" | method="POST" | line_format "{{.path}}"', ['/login']],
+      ['{app="db"} |= ip("10.0.0.0/8")', [C[0]]],
+      ['{app="db"} | pattern "<_> <ip> <_>" | ip = ip("192.168.1.0/24")', [C[1]]],
+      ['{app="packed"} | unpack | pod="p1"', ['original line']],
       [
-        [T, 1],
-        [T + 30_000, 5],
+        '{app="api"} | logfmt | line_format "{{ if eq .level \\"error\\" }}E{{ else }}{{ .level | ToUpper | printf \\"%-5s\\" }}{{ end }}|{{ trimSuffix \\"ms\\" .duration }}"',
+        ['INFO |12', 'E|1.5s', 'WARN |250'],
       ],
-    ]);
+      ['{app="api"} | logfmt | line_format "{{ .status | replace \\"00\\" \\"xx\\" }} {{ default \\"none\\" .missing }} {{ len .msg }}"', ['2xx none 10', '5xx none 10', '2xx none 4']],
+    ];
+    it.each(cases)('%s', async (q, expected) => {
+      expect(await lines(q)).toEqual(expected);
+    });
+
+    it('parsers add labels; label_format renames and templates; keep and drop select labels', async () => {
+      let r = await logs('{app="api"} | logfmt | level="error"');
+      expect(r.streams[0].labels.toObject()).toEqual({ app: 'api', env: 'prod', level: 'error', msg: 'db timeout', duration: '1.5s', status: '500', bytes: '2KB' });
+      r = await logs('{app="api"} | logfmt | label_format lvl=level, summary="{{.level}}:{{.status}}" | keep lvl, summary, app');
+      expect(r.streams.map((s) => s.labels.toObject())).toEqual([
+        { app: 'api', lvl: 'info', summary: 'info:200' },
+        { app: 'api', lvl: 'error', summary: 'error:500' },
+        { app: 'api', lvl: 'warn', summary: 'warn:200' },
+      ]);
+      r = await logs('{app="api"} | logfmt | drop msg, duration, bytes, status, level="info"');
+      expect(r.streams.map((s) => s.labels.toObject())).toEqual([{ app: 'api', env: 'prod' }, { app: 'api', env: 'prod', level: 'error' }, { app: 'api', env: 'prod', level: 'warn' }]);
+      r = await logs('{app="web"} | json | __error__!="" | drop __error__, __error_details__');
+      expect(r.streams[0].labels.toObject()).toEqual({ app: 'web', env: 'prod' });
+      // a parsed label clashing with a stream label gets the _extracted suffix
+      r = await logs('{app="api"} | logfmt | label_format app="{{.level}}" | line_format "{{.app}}"');
+      expect(r.streams.map((s) => s.lines[0])).toEqual(['info', 'error', 'warn']);
+    });
+
+    it('limit and direction pick the newest entries first when backward', async () => {
+      const r = await logs('{env="prod"}', { limit: 2, direction: 'backward' });
+      const got = r.streams.flatMap((s) => s.lines).sort();
+      expect(got).toEqual([A[2], B[2]].sort());
+      const f = await logs('{env="prod"}', { limit: 2, direction: 'forward' });
+      expect(f.streams.flatMap((s) => s.lines).sort()).toEqual([A[0], B[0]].sort());
+    });
   });
 
-  it('unparsable or invalid queries are parse errors', async () => {
-    for (const q of ['sum(', '{app="api"', 'count_over_time({app="api"} | unwrap x [1m])', '{app=~".*"}', 'sum_over_time({app="api"}[1m])', 'topk(0, rate({a="b"}[1m]))']) {
-      await expect(engine.rangeQuery({ tenant: 'fake', query: q, start: ns(T), end: ns(T + 1000), stepMs: 1000, limit: 10, direction: 'forward' }), q).rejects.toBeInstanceOf(LogqlParseError);
-    }
+  describe('LogQL metric queries', () => {
+    const k = (o: Record<string, string>) => JSON.stringify(o);
+    const cases: Array<[string, Record<string, number>]> = [
+      ['count_over_time({env="prod"}[1m])', { [k({ app: 'api', env: 'prod' })]: 3, [k({ app: 'web', env: 'prod' })]: 3 }],
+      ['sum(count_over_time({env="prod"}[1m]))', { [k({})]: 6 }],
+      ['rate({app="api"}[1m])', { [k({ app: 'api', env: 'prod' })]: 0.05 }],
+      ['bytes_over_time({app="db"}[1m])', { [k({ app: 'db', env: 'dev' })]: 70 }],
+      ['bytes_rate({app="db"}[1m])', { [k({ app: 'db', env: 'dev' })]: 70 / 60 }],
+      ['sum by (level) (count_over_time({app="api"} | logfmt [1m]))', { [k({ level: 'error' })]: 1, [k({ level: 'info' })]: 1, [k({ level: 'warn' })]: 1 }],
+      ['sum without (env) (count_over_time({env="prod"}[1m]))', { [k({ app: 'api' })]: 3, [k({ app: 'web' })]: 3 }],
+      ['sum(rate({env="prod"} |= "error" [1m]))', { [k({})]: 2 / 60 }],
+      ['sum_over_time({app="api"} | logfmt | unwrap duration(duration) [1m]) by (app)', { [k({ app: 'api' })]: 1.762 }],
+      ['max_over_time({app="api"} | logfmt | unwrap bytes(bytes) [1m]) by (app)', { [k({ app: 'api' })]: 2000 }],
+      ['avg_over_time({app="web"} | json | __error__="" | unwrap latency [1m]) by (app)', { [k({ app: 'web' })]: 1.5 }],
+      ['min_over_time({app="web"} | json | __error__="" | unwrap latency [1m]) by (app)', { [k({ app: 'web' })]: 0.5 }],
+      ['first_over_time({app="web"} | json | __error__="" | unwrap latency [1m]) by (app)', { [k({ app: 'web' })]: 0.5 }],
+      ['last_over_time({app="web"} | json | __error__="" | unwrap latency [1m]) by (app)', { [k({ app: 'web' })]: 2.5 }],
+      ['stddev_over_time({app="web"} | json | __error__="" | unwrap latency [1m]) by (app)', { [k({ app: 'web' })]: 1 }],
+      ['stdvar_over_time({app="web"} | json | __error__="" | unwrap latency [1m]) by (app)', { [k({ app: 'web' })]: 1 }],
+      ['quantile_over_time(0.5, {app="web"} | json | __error__="" | unwrap latency [1m]) by (app)', { [k({ app: 'web' })]: 1.5 }],
+      ['rate({app="web"} | json | __error__="" | unwrap latency [1m]) by (app)', { [k({ app: 'web' })]: 3 / 60 }],
+      ['rate_counter({app="web"} | json | __error__="" | unwrap latency [1m]) by (app)', { [k({ app: 'web' })]: 3.5 / 60 }],
+      ['absent_over_time({app="nope"}[1m])', { [k({ app: 'nope' })]: 1 }],
+      ['absent_over_time({app="api"}[1m])', {}],
+      ['count_over_time({app="api"}[1m] offset 50s)', { [k({ app: 'api', env: 'prod' })]: 1 }],
+      ['bottomk(1, count_over_time({env=~".+"}[1m]))', { [k({ app: 'packed', env: 'dev' })]: 1 }],
+      ['topk(1, sum by (env) (count_over_time({env=~".+"}[1m])))', { [k({ env: 'prod' })]: 6 }],
+      ['sum by (env) (count_over_time({env=~".+"}[1m])) > 4', { [k({ env: 'prod' })]: 6 }],
+      ['sum by (env) (count_over_time({env=~".+"}[1m])) > bool 4', { [k({ env: 'prod' })]: 1, [k({ env: 'dev' })]: 0 }],
+      ['sum(count_over_time({env="prod"}[1m])) * 2 + 1', { [k({})]: 13 }],
+      ['1 + 2 * 3', { scalar: 7 }],
+      ['2 ^ 3 ^ 2', { scalar: 512 }],
+      ['vector(2) / 4', { [k({})]: 0.5 }],
+      ['sum by (env) (count_over_time({env=~".+"}[1m])) / on (env) sum by (env) (count_over_time({app=~"api|db"}[1m]))', { [k({ env: 'prod' })]: 2, [k({ env: 'dev' })]: 1.5 }],
+      ['sum by (env) (count_over_time({env=~".+"}[1m])) and on (env) sum by (env) (count_over_time({app="db"}[1m]))', { [k({ env: 'dev' })]: 3 }],
+      ['sum by (env) (count_over_time({env=~".+"}[1m])) unless sum by (env) (count_over_time({app="db"}[1m]))', { [k({ env: 'prod' })]: 6 }],
+      [
+        'label_replace(sum by (app) (count_over_time({app="api"}[1m])), "svc", "service-$1", "app", "(.*)")',
+        { [k({ app: 'api', svc: 'service-api' })]: 3 },
+      ],
+      ['avg(count_over_time({env=~".+"}[1m]))', { [k({})]: 9 / 4 }],
+      ['max(count_over_time({env=~".+"}[1m]))', { [k({})]: 3 }],
+      ['min(count_over_time({env=~".+"}[1m]))', { [k({})]: 1 }],
+      ['count(count_over_time({env=~".+"}[1m]))', { [k({})]: 4 }],
+      ['vector(5)', { [k({})]: 5 }],
+    ];
+    it.each(cases)('%s', async (q, expected) => {
+      const got = await instant(q);
+      expect(Object.keys(got).sort()).toEqual(Object.keys(expected).sort());
+      for (const [key, v] of Object.entries(expected)) expect(got[key]).toBeCloseTo(v, 9);
+    });
+
+    it('sort and sort_desc order the vector', async () => {
+      const r = await engine.instantQuery({ tenant: 'fake', query: 'sort(sum by (app) (count_over_time({env=~".+"}[1m])))', time: ns(T + 59_000), limit: 100, direction: 'backward' });
+      if (r.resultType !== 'vector') throw new Error('vector expected');
+      expect(r.samples.map((s) => s.value)).toEqual([1, 2, 3, 3]);
+      const d = await engine.instantQuery({ tenant: 'fake', query: 'sort_desc(sum by (app) (count_over_time({env=~".+"}[1m])))', time: ns(T + 59_000), limit: 100, direction: 'backward' });
+      if (d.resultType !== 'vector') throw new Error('vector expected');
+      expect(d.samples.map((s) => s.value)).toEqual([3, 3, 2, 1]);
+    });
+
+    it('query_range evaluates at every step with left-open windows', async () => {
+      const r = await engine.rangeQuery({ tenant: 'fake', query: 'sum(count_over_time({env="prod"}[30s]))', start: ns(T), end: ns(T + 60_000), stepMs: 30_000, limit: 100, direction: 'backward' });
+      if (r.resultType !== 'matrix') throw new Error('matrix expected');
+      expect(r.series.map((s) => s.points)).toEqual([
+        [
+          [T, 1],
+          [T + 30_000, 5],
+        ],
+      ]);
+    });
+
+    it('unparsable or invalid queries are parse errors', async () => {
+      for (const q of ['sum(', '{app="api"', 'count_over_time({app="api"} | unwrap x [1m])', '{app=~".*"}', 'sum_over_time({app="api"}[1m])', 'topk(0, rate({a="b"}[1m]))']) {
+        await expect(engine.rangeQuery({ tenant: 'fake', query: q, start: ns(T), end: ns(T + 1000), stepMs: 1000, limit: 10, direction: 'forward' }), q).rejects.toBeInstanceOf(LogqlParseError);
+      }
+    });
+
+    it('refuses log queries as instant queries, as Loki does', async () => {
+      await expect(engine.instantQuery({ tenant: 'fake', query: '{app="api"}', time: ns(T), limit: 10, direction: 'backward' })).rejects.toThrow('log queries are not supported as an instant query type');
+    });
+
+    it('enforces max_query_series', async () => {
+      const limited = makeEngine({ maxQuerySeries: () => 2, timeoutMs: () => 10_000 });
+      await expect(limited.instantQuery({ tenant: 'fake', query: 'count_over_time({env=~".+"}[1m])', time: ns(T + 59_000), limit: 10, direction: 'backward' })).rejects.toThrow('maximum of series (2) reached for a single query');
+    });
   });
 
-  it('refuses log queries as instant queries, as Loki does', async () => {
-    await expect(engine.instantQuery({ tenant: 'fake', query: '{app="api"}', time: ns(T), limit: 10, direction: 'backward' })).rejects.toThrow('log queries are not supported as an instant query type');
-  });
+  describe('LogQL query timeout', () => {
+    it('gives up with Loki timeout message when the deadline passes', async () => {
+      const slow = makeEngine({ maxQuerySeries: () => 500, timeoutMs: () => -1 });
+      await expect(slow.rangeQuery({ tenant: 'fake', query: '{env="prod"}', start: ns(T), end: ns(T + 60_000), stepMs: 1000, limit: 10, direction: 'forward' })).rejects.toThrow(/^request timed out/);
+    });
 
-  it('enforces max_query_series', async () => {
-    const limited = new LogqlEngine(store, { maxQuerySeries: () => 2, timeoutMs: () => 10_000 });
-    await expect(limited.instantQuery({ tenant: 'fake', query: 'count_over_time({env=~".+"}[1m])', time: ns(T + 59_000), limit: 10, direction: 'backward' })).rejects.toThrow('maximum of series (2) reached for a single query');
-  });
-});
-
-describe('LogQL query timeout', () => {
-  it('gives up with Loki timeout message when the deadline passes', async () => {
-    const slow = new LogqlEngine(store, { maxQuerySeries: () => 500, timeoutMs: () => -1 });
-    await expect(slow.rangeQuery({ tenant: 'fake', query: '{env="prod"}', start: ns(T), end: ns(T + 60_000), stepMs: 1000, limit: 10, direction: 'forward' })).rejects.toThrow(/^request timed out/);
+    it('stops a query whose signal aborts: a gone client cancels it, a deadline times it out', async () => {
+      const gone = new AbortController();
+      gone.abort('canceled');
+      await expect(engine.rangeQuery({ tenant: 'fake', query: '{env="prod"} | logfmt', start: ns(T), end: ns(T + 60_000), stepMs: 1000, limit: 10, direction: 'forward', signal: gone.signal })).rejects.toBeInstanceOf(QueryCanceledError);
+      const late = new AbortController();
+      late.abort('timeout');
+      await expect(engine.instantQuery({ tenant: 'fake', query: 'count_over_time({env="prod"}[1m])', time: ns(T + 59_000), limit: 10, direction: 'backward', signal: late.signal })).rejects.toBeInstanceOf(QueryTimeoutError);
+    });
   });
 });

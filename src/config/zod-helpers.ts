@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { parseByteSize, parseDuration } from '../lib/duration.js';
 
@@ -31,3 +32,9 @@ export function splitHostPort(addr: string): { host: string; port: number } {
   if (host.startsWith('[')) host = host.slice(1, -1);
   return { host: host === '' ? '0.0.0.0' : host, port: Number(addr.slice(i + 1)) };
 }
+
+/**
+ * Query worker threads that evaluate API queries off the event loop ingest shares (0: evaluate on the event loop).
+ * Default: the CPUs but one (left to the event loop), at least 1 and at most 4.
+ */
+export const queryWorkers = z.number().int().min(0).default(Math.max(1, Math.min(4, availableParallelism() - 1)));

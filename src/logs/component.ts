@@ -8,7 +8,8 @@ import { closeObjectStore, openObjectStore, type ObjectStore } from '../storage/
 import { attachTail, otlpLogsTarget, registerLogsRoutes } from './api/index.js';
 import { Distributor, createDistributorMetrics } from './distributor/index.js';
 import { LogStore } from './log-store.js';
-import { LogqlEngine } from './logql/index.js';
+import { ConcurrencyGate } from '../lib/worker-pool/index.js';
+import { LogqlEngine, LogqlPool, PooledLogqlEngine, type LogqlEngineOptions, type LogqlQueries } from './logql/index.js';
 
 /** What the ruler hook is given: the Loki API's server (to mount the ruler APIs), the LogQL engine and the tenancy. */
 export interface LogsRulerHost {
@@ -54,14 +55,27 @@ export async function startLogs(ctx: ComponentContext, deps: LogsDeps = {}): Pro
     if (ownsObjects) closeObjectStore(objects);
     throw e;
   });
-  const engine = new LogqlEngine(store, { maxQuerySeries: (t) => limits.forTenant(t).max_query_series, timeoutMs: (t) => limits.forTenant(t).query_timeout });
+  const engineOptions: LogqlEngineOptions = { maxQuerySeries: (t) => limits.forTenant(t).max_query_series, timeoutMs: (t) => limits.forTenant(t).query_timeout };
+  const engine = new LogqlEngine(store, engineOptions);
+  // API queries run in worker threads (`logs.query.workers`), admitted `logs.query.max_concurrent` at a time; the
+  // ruler, tail and detected_fields use the engine here.
+  const log = ctx.logger.child({ component: 'logs' });
+  const queryPool = cfg.query.workers > 0 ? new LogqlPool({ workers: cfg.query.workers, registry: ctx.registry, onWorkerExit: (reason) => log.warn({ reason }, 'LogQL query worker replaced') }) : undefined;
+  const queries: LogqlQueries = queryPool ? new PooledLogqlEngine(queryPool, store, engine, engineOptions) : engine;
+  const gate = new ConcurrencyGate(cfg.query.max_concurrent);
+  gate.registerMetrics(ctx.registry, {
+    queries: ['sightline_logql_queries', 'LogQL API queries being evaluated or waiting for a slot.'],
+    max: ['sightline_logql_queries_concurrent_max', 'LogQL API queries evaluated at once (logs.query.max_concurrent).'],
+  });
   const distributor = new Distributor(store.ingester, limits, createDistributorMetrics(ctx.registry));
   const tenancy = { multiTenant: cfg.auth_enabled, defaultTenant: DEFAULT_TENANT.loki };
   const app = createHttpServer({ name: 'logs', listenAddress: cfg.listen_address, logger: ctx.logger, registry: ctx.registry });
-  registerLogsRoutes(app, { store, flush: () => store.flush(), engine, distributor, tenancy, limits });
+  registerLogsRoutes(app, { store, flush: () => store.flush(), engine, queries, gate, distributor, tenancy, limits });
   const detachTail = attachTail(app.server, store.ingester, engine, tenancy, ctx.logger);
   const ruler = await deps.ruler?.({ app, engine, tenancy });
   const port = await listen(app, cfg.listen_address);
+  // The first worker starts now (it loads the engine's modules), not on the first query.
+  queryPool?.warm();
 
   const background = async () => {
     try {
@@ -85,6 +99,7 @@ export async function startLogs(ctx: ComponentContext, deps: LogsDeps = {}): Pro
       await ruler?.stop();
       detachTail();
       await app.close();
+      await queryPool?.close();
       try {
         await store.flush();
       } catch (e) {

@@ -3,7 +3,7 @@ import type { Labels, Matcher } from '../model/index.js';
 import type { ObjectStore } from '../storage/index.js';
 import { Ingester, type AppendListener, type HeadStream, type StreamWrite } from './ingester/index.js';
 import type { EntryBatch, IndexStats, LogQueryable, SelectRequest, StreamVolume } from './model/index.js';
-import { Querier } from './querier/index.js';
+import { Querier, type DecodedRequest, type DecodedSource } from './querier/index.js';
 import { ChunkStore, type ChunkEncodingName } from './storage/index.js';
 
 export interface LogStoreOptions {
@@ -85,6 +85,11 @@ export class LogStore implements LogQueryable {
 
   select(tenant: string, req: SelectRequest): AsyncIterable<EntryBatch> {
     return this.querier.select(tenant, req);
+  }
+
+  /** What `select` reads, unscanned (for LogQL query workers). */
+  decoded(tenant: string, req: DecodedRequest): AsyncIterable<DecodedSource> {
+    return this.querier.decoded(tenant, req);
   }
 
   series(tenant: string, matchers: readonly Matcher[], start: bigint, end: bigint): Promise<Labels[]> {

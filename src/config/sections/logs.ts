@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { byteSize, durationMs, listenAddress } from '../zod-helpers.js';
+import { byteSize, durationMs, listenAddress, queryWorkers } from '../zod-helpers.js';
 import { lokiRulerSection } from './loki-ruler.js';
 import { objectStorageSchema } from './object-storage.js';
 import { listenerSecurityFields } from './web-config.js';
@@ -95,6 +95,15 @@ export const logsSection = z.strictObject({
   /** How far behind the newest entry of a stream an entry may be (Loki: max_chunk_age / 2). */
   out_of_order_window: durationMs.default(3600_000),
   retention_enabled: z.boolean().default(true),
+  /** Query evaluation of the API (`query`, `query_range`). */
+  query: z
+    .strictObject({
+      /** LogQL query workers: scan, filter, parse and aggregate off the event loop (0: on the event loop); see `queryWorkers`. */
+      workers: queryWorkers,
+      /** Queries evaluated at once; others wait in order (Loki's `-querier.max-concurrent`, default 4). */
+      max_concurrent: z.number().int().positive().default(4),
+    })
+    .prefault({}),
   limits: limits.prefault({}),
   /** Per-tenant overrides of `limits` (Loki's runtime `overrides`). */
   overrides: z.record(z.string(), overrides).default({}),

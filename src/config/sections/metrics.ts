@@ -1,6 +1,5 @@
-import { availableParallelism } from 'node:os';
 import { z } from 'zod';
-import { byteSize, durationMs, listenAddress } from '../zod-helpers.js';
+import { byteSize, durationMs, listenAddress, queryWorkers } from '../zod-helpers.js';
 import { listenerSecurityFields } from './web-config.js';
 
 /** The Prometheus role: its HTTP API listener, the TSDB and the PromQL engine limits. */
@@ -32,11 +31,8 @@ export const metricsSection = z.strictObject({
       max_samples: z.number().int().positive().default(50_000_000),
       lookback_delta: durationMs.default(300_000),
       max_concurrency: z.number().int().positive().default(20),
-      /**
-       * Worker threads that evaluate API queries off the event loop ingest shares (0: evaluate on the event loop,
-       * time-sliced). Default: the CPUs but one (left to the event loop), at least 1 and at most 4.
-       */
-      workers: z.number().int().min(0).default(Math.max(1, Math.min(4, availableParallelism() - 1))),
+      /** PromQL query workers (0: evaluate on the event loop, time-sliced); see `queryWorkers`. */
+      workers: queryWorkers,
     })
     .prefault({}),
 });

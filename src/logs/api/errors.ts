@@ -2,13 +2,13 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../../server/index.js';
 import { PushDecodeError, PushTooLargeError, UnsupportedContentEncodingError } from '../adapters/index.js';
 import { InvalidEntriesError, RateLimitedError, StreamLimitError } from '../distributor/index.js';
-import { LogqlEvalError, LogqlParseError, QueryTimeoutError, TemplateError } from '../logql/index.js';
+import { LogqlEvalError, LogqlParseError, QueryCanceledError, QueryTimeoutError, TemplateError } from '../logql/index.js';
 
 /**
  * The HTTP status and type Loki answers a domain error of the logs pillar with, keeping its message: undecodable
  * bodies, invalid entries and bad queries 400, a body too large once decompressed 413, an unsupported
  * Content-Encoding 415, the ingestion rate and stream
- * limits 429, a query timeout 504. Undefined for errors that are not the pillar's.
+ * limits 429, a canceled query 499, a query timeout 504. Undefined for errors that are not the pillar's.
  */
 export function toHttpError(err: unknown): HttpError | undefined {
   if (err instanceof HttpError) return err;
@@ -20,6 +20,8 @@ export function toHttpError(err: unknown): HttpError | undefined {
   if (err instanceof StreamLimitError) return new HttpError(429, 'stream_limit', err.message);
   if (err instanceof LogqlParseError || err instanceof TemplateError || err instanceof LogqlEvalError) return new HttpError(400, 'bad_data', err.message);
   if (err instanceof QueryTimeoutError) return new HttpError(504, 'timeout', err.message);
+  // A client that went away (nobody reads the answer): Loki's 499 for a canceled context.
+  if (err instanceof QueryCanceledError) return new HttpError(499, 'canceled', err.message);
   return undefined;
 }
 

@@ -5,7 +5,8 @@ import { INGEST_LANE } from '../../lib/time-slice.js';
 import { HttpError, resolveTenant, type TenancyOptions } from '../../server/index.js';
 import { decodePushBody } from '../adapters/index.js';
 import type { Distributor } from '../distributor/index.js';
-import { LogqlParseError, parseLogql, type LogSelectorExpr, type LogqlEngine } from '../logql/index.js';
+import type { ConcurrencyGate } from '../../lib/worker-pool/index.js';
+import { LogqlParseError, abortError, parseLogql, type LogSelectorExpr, type LogqlEngine, type LogqlQueries } from '../logql/index.js';
 import type { LogQueryable } from '../model/index.js';
 import { lokiErrorHandler } from './errors.js';
 import { formatValue, queryResponse } from './format.js';
@@ -15,7 +16,12 @@ export interface LogsApiDeps {
   store: LogQueryable;
   /** Flush the head to the object store (`POST /flush`). */
   flush(): Promise<void>;
+  /** The engine on this thread (`detected_fields`). */
   engine: LogqlEngine;
+  /** What runs `query` and `query_range`: the engine, or the engine in query workers. */
+  queries: LogqlQueries;
+  /** Admits `query`/`query_range` evaluations (Loki's `-querier.max-concurrent`); others wait. */
+  gate: ConcurrencyGate;
   distributor: Distributor;
   tenancy: TenancyOptions;
   limits: Overrides<LogsLimits>;
@@ -25,6 +31,29 @@ function selectorMatchers(q: string): Matcher[] {
   const e = parseLogql(q);
   if (e.kind !== 'log') throw new LogqlParseError('only stream selectors are allowed here');
   return e.matchers;
+}
+
+/**
+ * Run a query under the gate with a signal that aborts when the client goes away (the query stops: in a worker at
+ * its next batch, or with its worker).
+ */
+async function admitted<T>(gate: ConcurrencyGate, reply: FastifyReply, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const ac = new AbortController();
+  const onClose = () => {
+    if (!reply.raw.writableFinished) ac.abort('canceled');
+  };
+  reply.raw.once('close', onClose);
+  let acquired = false;
+  try {
+    await gate.acquire(ac.signal).catch(() => {
+      throw abortError(ac.signal.reason);
+    });
+    acquired = true;
+    return await run(ac.signal);
+  } finally {
+    reply.raw.off('close', onClose);
+    if (acquired) gate.release();
+  }
 }
 
 export function registerLogsRoutes(app: FastifyInstance, d: LogsApiDeps): void {
@@ -86,7 +115,7 @@ export function registerLogsRoutes(app: FastifyInstance, d: LogsApiDeps): void {
       return v;
     };
 
-    both('/loki/api/v1/query_range', async (req) => {
+    both('/loki/api/v1/query_range', async (req, reply) => {
       const tenant = resolveTenant(req.headers, d.tenancy);
       const p = params(req);
       const query = one(p, 'query') ?? '';
@@ -99,11 +128,12 @@ export function registerLogsRoutes(app: FastifyInstance, d: LogsApiDeps): void {
       const stepMs = durationParam(p, 'step') ?? Math.max(1, Math.ceil(rangeSec / 250)) * 1000;
       if (stepMs <= 0) throw new HttpError(400, 'bad_data', 'zero or negative query resolution step widths are not accepted. Try a positive integer');
       if (rangeSec / (stepMs / 1000) > 11000) throw new HttpError(400, 'bad_data', 'exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
-      const r = await d.engine.rangeQuery({ tenant, query, start, end, stepMs, intervalMs: durationParam(p, 'interval'), limit, direction });
+      const intervalMs = durationParam(p, 'interval');
+      const r = await admitted(d.gate, reply, (signal) => d.queries.rangeQuery({ tenant, query, start, end, stepMs, intervalMs, limit, direction, signal }));
       return queryResponse(r, direction);
     });
 
-    both('/loki/api/v1/query', async (req) => {
+    both('/loki/api/v1/query', async (req, reply) => {
       const tenant = resolveTenant(req.headers, d.tenancy);
       const p = params(req);
       const query = one(p, 'query') ?? '';
@@ -111,7 +141,7 @@ export function registerLogsRoutes(app: FastifyInstance, d: LogsApiDeps): void {
       const limit = limitParam(p);
       const direction = directionParam(p);
       checkLimit(tenant, limit);
-      const r = await d.engine.instantQuery({ tenant, query, time, limit, direction });
+      const r = await admitted(d.gate, reply, (signal) => d.queries.instantQuery({ tenant, query, time, limit, direction, signal }));
       return queryResponse(r, direction);
     });
 

@@ -30,3 +30,32 @@ export function scanBlock(labels: Labels, b: MemBlock, start: bigint, end: bigin
   }
   return { labels, ts, lines, metadata: meta };
 }
+
+/** A head block's entries in [start, end), sorted: timestamps copied, lines and metadata shared. */
+export interface BlockSlice {
+  ts: BigInt64Array;
+  lines: string[];
+  metadata?: (Array<[string, string]> | undefined)[];
+}
+
+/**
+ * The entries of a head block in [start, end) (the block is sorted first) that contain every `required` literal: for
+ * a query worker to scan. Only the literal check runs here (cheap, linear); the rest of the filter runs in the worker.
+ */
+export function sliceBlock(b: MemBlock, start: bigint, end: bigint, required: readonly string[] = []): BlockSlice {
+  b.sort();
+  const lo = lowerBound(b.ts, b.n, start);
+  const hi = lowerBound(b.ts, b.n, end);
+  if (required.length === 0) return { ts: b.ts.slice(lo, hi), lines: b.lines.slice(lo, hi), metadata: b.metadata?.slice(lo, hi) };
+  const ts: bigint[] = [];
+  const lines: string[] = [];
+  const meta = b.metadata ? ([] as (Array<[string, string]> | undefined)[]) : undefined;
+  for (let i = lo; i < hi; i++) {
+    const line = b.lines[i];
+    if (!required.every((r) => line.includes(r))) continue;
+    ts.push(b.ts[i]);
+    lines.push(line);
+    if (meta) meta.push(b.metadata![i]);
+  }
+  return { ts: BigInt64Array.from(ts), lines, metadata: meta };
+}

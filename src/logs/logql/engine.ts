@@ -1,7 +1,7 @@
 import { Labels, compileAnchored, type Matcher } from '../../model/index.js';
 import { parseGoDuration, type LogQueryable } from '../model/index.js';
 import type { BinaryOp, Expr, Grouping, LogSelectorExpr, MetricExpr } from './ast.js';
-import { LogqlEvalError, seriesLimitError, timeoutError } from './errors.js';
+import { LogqlEvalError, abortError, seriesLimitError, timeoutError } from './errors.js';
 import { ERROR_DETAILS_LABEL, ERROR_LABEL, setError } from './label-parsers.js';
 import { parseBytes, parseLogql } from './parser.js';
 import { Pipeline, compileLabelFilter, labelsOf, type PipelineEntry } from './pipeline.js';
@@ -26,6 +26,8 @@ export interface RangeQueryParams {
   intervalMs?: number;
   limit: number;
   direction: 'forward' | 'backward';
+  /** Stops the query (at its next batch of entries): reason 'timeout' for a deadline, anything else for a gone client. */
+  signal?: AbortSignal;
 }
 
 export interface InstantQueryParams {
@@ -34,6 +36,19 @@ export interface InstantQueryParams {
   time: bigint;
   limit: number;
   direction: 'forward' | 'backward';
+  signal?: AbortSignal;
+}
+
+/** What runs LogQL queries: the engine here, or the engine in a query worker (`PooledLogqlEngine`). */
+export interface LogqlQueries {
+  rangeQuery(p: RangeQueryParams): Promise<LogqlResult>;
+  instantQuery(p: InstantQueryParams): Promise<LogqlResult>;
+}
+
+/** Throw once `deadline` (ms since the epoch) passed or `signal` aborted. */
+function checkStop(deadline: number, signal: AbortSignal | undefined): void {
+  if (Date.now() > deadline) throw timeoutError();
+  if (signal?.aborted) throw abortError(signal.reason);
 }
 
 const NS_PER_MS = 1_000_000n;
@@ -44,6 +59,7 @@ interface EvalCtx {
   steps: number[];
   stats: QueryStats;
   deadline: number;
+  signal?: AbortSignal;
   maxSeries: number;
 }
 
@@ -51,9 +67,9 @@ interface EvalCtx {
  * The LogQL engine: log queries (streams) and metric queries (matrix / vector), over any `LogQueryable`. The
  * ruler calls `instantQuery` for rule evaluation, as it calls the PromQL engine.
  */
-export class LogqlEngine {
+export class LogqlEngine implements LogqlQueries {
   constructor(
-    private readonly store: LogQueryable,
+    private readonly store: Pick<LogQueryable, 'select'>,
     private readonly opts: LogqlEngineOptions = { maxQuerySeries: () => 500, timeoutMs: () => 60_000 },
   ) {}
 
@@ -67,7 +83,7 @@ export class LogqlEngine {
     const stats: QueryStats = { totalLinesProcessed: 0, totalBytesProcessed: 0, totalEntriesReturned: 0, execTimeSec: 0 };
     const deadline = Date.now() + this.opts.timeoutMs(p.tenant);
     if (expr.kind === 'log') {
-      const streams = await this.selectLogs(p.tenant, expr, p.start, p.end, p.limit, p.direction, stats, deadline, p.intervalMs);
+      const streams = await this.selectLogs(p.tenant, expr, p.start, p.end, p.limit, p.direction, stats, deadline, p.intervalMs, p.signal);
       stats.execTimeSec = (performance.now() - t0) / 1000;
       return { resultType: 'streams', streams, stats };
     }
@@ -76,7 +92,7 @@ export class LogqlEngine {
     const step = Math.max(1, p.stepMs);
     const steps: number[] = [];
     for (let t = startMs; t <= endMs; t += step) steps.push(t);
-    const ctx: EvalCtx = { tenant: p.tenant, steps, stats, deadline, maxSeries: this.opts.maxQuerySeries(p.tenant) };
+    const ctx: EvalCtx = { tenant: p.tenant, steps, stats, deadline, signal: p.signal, maxSeries: this.opts.maxQuerySeries(p.tenant) };
     const v = await this.evalMetric(expr, ctx);
     stats.execTimeSec = (performance.now() - t0) / 1000;
     if (v.type === 'scalar') {
@@ -104,7 +120,7 @@ export class LogqlEngine {
     const t0 = performance.now();
     const stats: QueryStats = { totalLinesProcessed: 0, totalBytesProcessed: 0, totalEntriesReturned: 0, execTimeSec: 0 };
     const t = Number(p.time / NS_PER_MS);
-    const ctx: EvalCtx = { tenant: p.tenant, steps: [t], stats, deadline: Date.now() + this.opts.timeoutMs(p.tenant), maxSeries: this.opts.maxQuerySeries(p.tenant) };
+    const ctx: EvalCtx = { tenant: p.tenant, steps: [t], stats, deadline: Date.now() + this.opts.timeoutMs(p.tenant), signal: p.signal, maxSeries: this.opts.maxQuerySeries(p.tenant) };
     const v = await this.evalMetric(expr, ctx);
     stats.execTimeSec = (performance.now() - t0) / 1000;
     if (v.type === 'scalar') return { resultType: 'scalar', t, value: v.steps[0], stats };
@@ -127,6 +143,7 @@ export class LogqlEngine {
     stats: QueryStats,
     deadline: number,
     intervalMs?: number,
+    signal?: AbortSignal,
   ): Promise<StreamResult[]> {
     const pipeline = new Pipeline(expr.stages);
     const keys = new Map<string, number>();
@@ -147,7 +164,7 @@ export class LogqlEngine {
     const entry: PipelineEntry = { line: '', ts: 0n, labels: new Map(), stream: new Set() };
     let boundary: bigint | undefined;
     for await (const b of this.store.select(tenant, { matchers: expr.matchers, start, end, filter: pipeline.pushdown, direction })) {
-      if (Date.now() > deadline) throw timeoutError();
+      checkStop(deadline, signal);
       // Batches come in time order of their chunks: once `limit` entries are better than anything left, stop.
       if (boundary !== undefined && b.maxT !== undefined && b.minT !== undefined && (backward ? b.maxT < boundary : b.minT > boundary)) break;
       const base = b.labels;
@@ -279,7 +296,7 @@ export class LogqlEngine {
     const byKey = new Map<string, RangeSeries>();
     const rawPlan = RawRangePlan.plan(e, steps, getSeries, group);
     for await (const b of this.store.select(ctx.tenant, { matchers: e.log.matchers, start, end, filter: pipeline.pushdown, raw: rawPlan !== undefined })) {
-      if (Date.now() > ctx.deadline) throw timeoutError();
+      checkStop(ctx.deadline, ctx.signal);
       if (b.raw) {
         ctx.stats.totalLinesProcessed += b.raw.hi - b.raw.lo;
         ctx.stats.totalBytesProcessed += rawPlan!.add(b);

@@ -17,5 +17,16 @@ export class QueryTimeoutError extends Error {
   }
 }
 
+/** The query was canceled: its client went away (Loki answers 499). */
+export class QueryCanceledError extends Error {
+  constructor() {
+    super('context canceled');
+    this.name = 'QueryCanceledError';
+  }
+}
+
 export const seriesLimitError = (n: number) => new SeriesLimitError(`maximum of series (${n}) reached for a single query`);
 export const timeoutError = () => new QueryTimeoutError();
+
+/** The error of a query stopped by an abort signal: `reason` 'timeout' for its deadline, anything else for a gone client. */
+export const abortError = (reason: unknown): Error => (reason === 'timeout' ? timeoutError() : new QueryCanceledError());

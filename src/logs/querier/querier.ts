@@ -1,12 +1,24 @@
 import { Labels, type Matcher } from '../../model/index.js';
 import type { Head, MemBlock } from '../ingester/index.js';
-import { scanBlock } from '../ingester/index.js';
+import { scanBlock, sliceBlock, type BlockSlice } from '../ingester/index.js';
 import type { EntryBatch, IndexStats, LogQueryable, SelectRequest, StreamVolume } from '../model/index.js';
 import { scanChunk, type ChunkRef, type ChunkStore, type DecodedChunk } from '../storage/index.js';
 
 export interface QuerierOptions {
   /** Chunks decompressed ahead of the one being scanned (default 2). */
   prefetchChunks?: number;
+}
+
+/** A select without its filter, but with the filter's required literals (`LineFilterPushdown.required`). */
+export type DecodedRequest = Omit<SelectRequest, 'filter'> & { required?: readonly string[] };
+
+/** A chunk (decoded) or the part of a head block in the range, of one stream, with its time bounds: what a query worker scans. */
+export interface DecodedSource {
+  labels: Labels;
+  minT: bigint;
+  maxT: bigint;
+  chunk?: DecodedChunk;
+  block?: BlockSlice;
 }
 
 /** A chunk or head block a query reads. */
@@ -30,10 +42,31 @@ export class Querier implements LogQueryable {
   ) {}
 
   async *select(tenant: string, req: SelectRequest): AsyncIterable<EntryBatch> {
+    const { start, end, filter } = req;
+    for await (const { c, d } of this.loaded(tenant, req)) {
+      const b = d ? scanChunk(c.labels, d, start, end, filter, req.raw) : scanBlock(c.labels, c.blk!, start, end, filter);
+      b.minT = c.minT;
+      b.maxT = c.maxT;
+      yield b;
+    }
+  }
+
+  /**
+   * What `select` reads, unscanned: each chunk (decoded) or head block (its entries in [start, end) that contain
+   * every `required` literal) of the matching streams, in the same order — for a query worker to scan and filter.
+   */
+  async *decoded(tenant: string, req: DecodedRequest): AsyncIterable<DecodedSource> {
+    for await (const { c, d } of this.loaded(tenant, req)) {
+      yield d ? { labels: c.labels, minT: c.minT, maxT: c.maxT, chunk: d } : { labels: c.labels, minT: c.minT, maxT: c.maxT, block: sliceBlock(c.blk!, req.start, req.end, req.required) };
+    }
+  }
+
+  /** The candidates of a select in its order, chunks decompressed (a few ahead, on the libuv pool). */
+  private async *loaded(tenant: string, req: Omit<SelectRequest, 'filter'>): AsyncIterable<{ c: Candidate; d?: DecodedChunk }> {
     const stored = this.chunks.streams(tenant);
     const inHead = this.head.streams(tenant);
     if (!stored && !inHead) return;
-    const { start, end, filter } = req;
+    const { start, end } = req;
     const cands: Candidate[] = [];
     for (const ss of stored?.select(req.matchers) ?? []) {
       for (const ref of ss.chunks) if (ref.maxT >= start && ref.minT < end) cands.push({ labels: ss.labels, minT: ref.minT, maxT: ref.maxT, ref });
@@ -56,16 +89,12 @@ export class Querier implements LogQueryable {
     for (let j = 0; j < cands.length; j++) {
       const c = cands[j];
       for (let k = 1; k <= ahead; k++) prefetch(j + k);
-      let b: EntryBatch;
       if (c.ref) {
         prefetch(j);
         const d = await inflight.get(j)!;
         inflight.delete(j);
-        b = scanChunk(c.labels, d, start, end, filter, req.raw);
-      } else b = scanBlock(c.labels, c.blk!, start, end, filter);
-      b.minT = c.minT;
-      b.maxT = c.maxT;
-      yield b;
+        yield { c, d };
+      } else yield { c };
     }
   }
 

@@ -1,5 +1,5 @@
 import type { PrometheusApiDeps } from './deps.js';
-import type { ConcurrencyGate } from './concurrency-gate.js';
+import type { ConcurrencyGate } from '../../lib/worker-pool/index.js';
 import type { Params } from './params.js';
 
 /** What a handler gets for one request. */

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError, processCorsOrigin, setCorsHeaders } from '../../server/index.js';
 import { PromqlError } from '../promql/types.js';
 import { ApiError } from './api-error.js';
-import { ConcurrencyGate } from './concurrency-gate.js';
+import { ConcurrencyGate } from '../../lib/worker-pool/index.js';
 import type { PrometheusApiDeps, PrometheusApiOptions } from './deps.js';
 import { alertmanagers, cleanTombstones, deleteSeries, snapshot, walReplay } from './admin-handlers.js';
 import { queryExemplars } from './exemplars-handler.js';

@@ -1,13 +1,11 @@
 import type { SelectHints } from '../../storage-api/index.js';
 import type { EngineOptions } from '../engine.js';
-import type { WireError, WireMatcher, WireResult, WireSelection } from './wire.js';
+import type { WireMatcher, WireResult, WireSelection } from './wire.js';
 
-/** Messages between the query pool (main thread) and a query worker. Ids are the pool's query ids. */
+/** The payloads of the PromQL pool's messages (the framing is src/lib/worker-pool's). */
 
 /** Pool → worker: evaluate `expr` (an instant query at `start`, or a range query). */
-export interface RunMessage {
-  type: 'run';
-  id: number;
+export interface PoolQuery {
   kind: 'instant' | 'range';
   expr: string;
   start: number;
@@ -18,38 +16,17 @@ export interface RunMessage {
   timeoutMs?: number;
 }
 
-/** Pool → worker: stop query `id` (its timeout passed, or its client went away). */
-export interface CancelMessage {
-  type: 'cancel';
-  id: number;
-  reason: 'timeout' | 'canceled';
-}
-
-/** Pool → worker: the answer to a storage call. */
-export interface StorageReply {
-  type: 'storage';
-  id: number;
-  call: number;
-  selection?: WireSelection;
-  strings?: string[];
-  error?: WireError;
-}
-
-export type ToWorker = RunMessage | CancelMessage | StorageReply;
-
-/** Worker → pool: a storage call of query `id` over a querier of [mint, maxt]. */
-export type StorageCall = { type: 'storage'; id: number; call: number; mint: number; maxt: number } & (
+/** Worker → pool: a storage call over a querier of [mint, maxt]. */
+export type StorageCall = { mint: number; maxt: number } & (
   | { op: 'select'; matchers: WireMatcher[]; hints: SelectHints; sorted: boolean }
   | { op: 'labelNames'; matchers: WireMatcher[]; limit?: number }
   | { op: 'labelValues'; name: string; matchers: WireMatcher[]; limit?: number }
 );
 
-/** Worker → pool: query `id` finished. */
-export interface DoneMessage {
-  type: 'done';
-  id: number;
-  result?: WireResult;
-  error?: WireError;
+/** Pool → worker: the answer to a storage call. */
+export interface StorageReply {
+  selection?: WireSelection;
+  strings?: string[];
 }
 
-export type FromWorker = StorageCall | DoneMessage;
+export type { WireResult };

@@ -1,34 +1,18 @@
-import { FloatHistogram, Labels, Matcher, type MatchType, type SampleBatch } from '../../../model/index.js';
+import { FloatHistogram, labelsFromWire, labelsToWire, matchersFromWire, matchersToWire, type SampleBatch, type WireLabels, type WireMatcher } from '../../../model/index.js';
 import type { SelectHints, Series } from '../../storage-api/index.js';
 import { PromqlError, type PromqlErrorType, type QueryResult, type QueryValue, type RangeSeries } from '../types.js';
 
 /**
  * What crosses the thread boundary between the query pool (main thread: storage) and its workers (evaluation).
- * Structured clone keeps plain data only, so classes travel as their fields: labels as their sorted flat array,
- * histograms as their own properties, matchers as [type, name, value]. Sample columns travel as one transferred
+ * Structured clone keeps plain data only, so classes travel as their fields: labels and matchers as src/model/wire
+ * has them, histograms as their own properties. Sample columns travel as one transferred
  * Float64Array per select (no copy).
  */
 
-export type WireLabels = readonly string[];
-export type WireMatcher = [MatchType, string, string];
+export { labelsFromWire, labelsToWire, matchersFromWire, matchersToWire, type WireLabels, type WireMatcher };
+
 /** A histogram's own fields (what structured clone keeps of a `FloatHistogram`). */
 export type WireHistogram = Record<string, unknown>;
-
-export function labelsToWire(l: Labels): WireLabels {
-  return l.flat;
-}
-
-export function labelsFromWire(w: WireLabels): Labels {
-  return w.length === 0 ? Labels.EMPTY : Labels.fromSortedFlat(w);
-}
-
-export function matchersToWire(ms: readonly Matcher[]): WireMatcher[] {
-  return ms.map((m) => [m.type, m.name, m.value]);
-}
-
-export function matchersFromWire(ms: readonly WireMatcher[]): Matcher[] {
-  return ms.map(([type, name, value]) => new Matcher(type, name, value));
-}
 
 export function histogramFromWire(w: WireHistogram): FloatHistogram {
   return Object.assign(new FloatHistogram(), w);

@@ -1,28 +1,42 @@
 import { Gauge, type Registry } from 'prom-client';
 
-/** At most `limit` holders at a time; others wait in order (Prometheus's `--query.max-concurrency`). */
+/** Names and help of a gate's two gauges (running or waiting; the limit). Prometheus's engine gauges by default. */
+export interface GateGaugeNames {
+  queries: [name: string, help: string];
+  max: [name: string, help: string];
+}
+
+const PROMETHEUS_GAUGES: GateGaugeNames = {
+  queries: ['prometheus_engine_queries', 'The current number of queries being executed or waiting.'],
+  max: ['prometheus_engine_queries_concurrent_max', 'The max number of concurrent queries.'],
+};
+
+/**
+ * At most `limit` holders at a time; others wait in order (Prometheus's `--query.max-concurrency`, Loki's
+ * `-querier.max-concurrent`): the admission queue in front of a query pool.
+ */
 export class ConcurrencyGate {
   private active = 0;
   private readonly waiting: { resolve: () => void; reject: (e: unknown) => void; signal?: AbortSignal; onAbort: () => void }[] = [];
 
   constructor(readonly limit: number) {}
 
-  /** Prometheus's engine gauges for this gate: queries running or waiting, and the limit. */
-  registerMetrics(registry: Registry): void {
-    for (const name of ['prometheus_engine_queries', 'prometheus_engine_queries_concurrent_max']) {
+  /** Gauges for this gate: queries running or waiting, and the limit (Prometheus's engine gauges unless named). */
+  registerMetrics(registry: Registry, names: GateGaugeNames = PROMETHEUS_GAUGES): void {
+    for (const [name] of [names.queries, names.max]) {
       // A component restarted in the same process (tests) takes its gauges over.
       if (registry.getSingleMetric(name)) registry.removeSingleMetric(name);
     }
     const waitingOrRunning = () => this.inUse + this.queued;
     new Gauge({
-      name: 'prometheus_engine_queries',
-      help: 'The current number of queries being executed or waiting.',
+      name: names.queries[0],
+      help: names.queries[1],
       registers: [registry],
       collect() {
         this.set(waitingOrRunning());
       },
     });
-    new Gauge({ name: 'prometheus_engine_queries_concurrent_max', help: 'The max number of concurrent queries.', registers: [registry] }).set(this.limit);
+    new Gauge({ name: names.max[0], help: names.max[1], registers: [registry] }).set(this.limit);
   }
 
   get inUse(): number {

@@ -1,0 +1,82 @@
+/**
+ * The LogQL worker pool's price in one process, without HTTP: CPU per query (process.cpuUsage, all threads) and the
+ * main thread's event-loop active time per query, in-thread engine against the pooled one (one worker), in
+ * interleaved rounds (5 rounds of 20 queries, medians), over 120,000 logfmt lines in the head and, in a second
+ * store, the same lines flushed to chunks. Queries: a `|=` literal count (LOGQL_POOL_BENCH_QUERIES to change them,
+ * separated by `;;`).
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { LogqlEngine, LogqlPool, LogStore, PooledLogqlEngine, type LogqlQueries } from '../src/logs/index.js';
+import { Labels } from '../src/model/index.js';
+import { FilesystemObjectStore } from '../src/storage/index.js';
+
+const LINES = 120_000;
+const ROUNDS = 5;
+const PER_ROUND = 20;
+const QUERIES = (process.env.LOGQL_POOL_BENCH_QUERIES ?? 'sum(count_over_time({app="heavy"} |= "number 4711" [1h]));;sum by (level) (count_over_time({app="heavy"} | logfmt [1h]))').split(';;');
+const nowMs = Date.now();
+const opts = { maxQuerySeries: () => 500, timeoutMs: () => 120_000 };
+
+async function openStore(flushed: boolean): Promise<LogStore> {
+  const dir = mkdtempSync(join(tmpdir(), 'sightline-logql-pool-bench-'));
+  const store = await LogStore.open({ walDir: join(dir, 'wal'), objects: new FilesystemObjectStore(join(dir, 'objects')), prefix: 'loki-data', chunkTargetSize: 1536 * 1024, fsyncIntervalMs: 1000, indexPeriodMs: 24 * 3600_000, outOfOrderWindowNs: 3600_000n * 1_000_000n });
+  const [stream] = store.stream('fake', Labels.fromObject({ app: 'heavy' }));
+  for (let first = 0; first < LINES; first += 10_000) {
+    const ts: bigint[] = [];
+    const lines: string[] = [];
+    for (let i = first; i < first + 10_000; i++) {
+      ts.push(BigInt(nowMs - 3_000_000 + Math.floor(i / 100)) * 1_000_000n);
+      lines.push(JSON.parse(JSON.stringify(`level=${i % 7 ? 'info' : 'error'} msg="request number ${i} handled fine" user=u${i % 50} duration=${i % 1000}ms path=/api/v1/items/${i}`)) as string);
+    }
+    store.write('fake', [{ stream, ts, lines }]);
+  }
+  if (flushed) await store.flush();
+  return store;
+}
+
+const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const round2 = (x: number) => Math.round(x * 100) / 100;
+const pool = new LogqlPool({ workers: 1 });
+for (const flushed of [false, true]) {
+  const store = await openStore(flushed);
+  const local = new LogqlEngine(store, opts);
+  const engines: [string, LogqlQueries][] = [
+    ['in_thread', local],
+    ['pool', new PooledLogqlEngine(pool, store, local, opts)],
+  ];
+  for (const query of QUERIES) {
+    const p = { tenant: 'fake', query, start: BigInt(nowMs - 3_600_000) * 1_000_000n, end: BigInt(nowMs + 60_000) * 1_000_000n, stepMs: 60_000, limit: 100, direction: 'backward' as const };
+    for (const [, e] of engines) for (let i = 0; i < 3; i++) await e.rangeQuery(p);
+    const cpu: Record<string, number[]> = { in_thread: [], pool: [] };
+    const active: Record<string, number[]> = { in_thread: [], pool: [] };
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const [name, e] of engines) {
+        const c0 = process.cpuUsage();
+        const e0 = performance.eventLoopUtilization();
+        for (let i = 0; i < PER_ROUND; i++) await e.rangeQuery(p);
+        const c = process.cpuUsage(c0);
+        cpu[name].push((c.user + c.system) / 1000 / PER_ROUND);
+        active[name].push(performance.eventLoopUtilization(e0).active / PER_ROUND);
+      }
+    }
+    console.log(
+      JSON.stringify({
+        bench: 'logql_pool_query_cost',
+        data: flushed ? 'chunks' : 'head',
+        lines: LINES,
+        query,
+        cpu_ms_in_thread: round2(med(cpu.in_thread)),
+        cpu_ms_pool: round2(med(cpu.pool)),
+        main_thread_active_ms_in_thread: round2(med(active.in_thread)),
+        main_thread_active_ms_pool: round2(med(active.pool)),
+        rounds: ROUNDS,
+        queries_per_round: PER_ROUND,
+      }),
+    );
+  }
+  await store.close();
+}
+await pool.close();

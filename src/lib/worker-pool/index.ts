@@ -1,0 +1,4 @@
+export { WorkerPool, DEFAULT_CANCEL_GRACE_MS, type RunOptions, type TaskHost, type WorkerPoolOptions, type WorkerPoolSpec } from './worker-pool.js';
+export { serveTasks, type ServeTasksOptions, type TaskContext } from './serve-tasks.js';
+export { ConcurrencyGate, type GateGaugeNames } from './concurrency-gate.js';
+export type { AbortReason, WireError } from './protocol.js';

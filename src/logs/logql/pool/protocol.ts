@@ -1,0 +1,31 @@
+import type { WireMatcher } from '../../../model/index.js';
+import type { RangeQueryParams } from '../engine.js';
+import type { WireSource } from './wire.js';
+
+/** The payloads of the LogQL pool's messages (the framing is src/lib/worker-pool's). */
+
+/** Pool → worker: a range query (`start`..`end` by `stepMs`) or an instant query at `start`. */
+export type LogqlTask = Omit<RangeQueryParams, 'query' | 'signal'> & {
+  kind: 'range' | 'instant';
+  query: string;
+  /** The tenant's limits, resolved on the main thread. */
+  maxQuerySeries: number;
+  timeoutMs: number;
+};
+
+/**
+ * Worker → pool: open a cursor over what a select reads (the main thread selects the streams and their chunks and
+ * head blocks, keeping of a head block only lines with every `required` literal; the worker scans them), read its
+ * next page, or close it early.
+ */
+export type SelectCall =
+  | { op: 'open'; tenant: string; matchers: WireMatcher[]; start: bigint; end: bigint; direction?: 'forward' | 'backward'; required?: readonly string[] }
+  | { op: 'next'; cursor: number }
+  | { op: 'close'; cursor: number };
+
+/** Pool → worker: a page of a cursor's sources, in the select's order; `done` once there are no more. */
+export interface SelectPage {
+  cursor: number;
+  sources: WireSource[];
+  done: boolean;
+}

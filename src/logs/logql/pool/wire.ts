@@ -1,0 +1,120 @@
+import { TemplateError } from '../../../lib/go-template/index.js';
+import type { WireError } from '../../../lib/worker-pool/index.js';
+import { labelsFromWire, labelsToWire, type WireLabels } from '../../../model/index.js';
+import type { DecodedSource } from '../../querier/index.js';
+import { LogqlEvalError, QueryCanceledError, QueryTimeoutError, SeriesLimitError, timeoutError } from '../errors.js';
+import { LogqlParseError } from '../parser.js';
+import type { LogqlResult, QueryStats } from '../vector.js';
+
+/**
+ * What crosses the thread boundary between the LogQL pool (main thread: the log store) and its workers. A chunk
+ * travels as its decoded columns — line bytes back to back, their offsets and timestamps — in transferred buffers,
+ * not as an object per line; a head block as its timestamps and line strings; results travel as columns too.
+ */
+
+/**
+ * A chunk as its decoded columns (line bytes back to back, their offsets, timestamps as offsets from `base`), or a
+ * head block's entries: their timestamps and their lines as the strings they are.
+ */
+export type WireSource = { labels: WireLabels; minT: bigint; maxT: bigint; metadata?: (Array<[string, string]> | undefined)[] } & (
+  | { kind: 'chunk'; n: number; base: bigint; off: Float64Array; offsets: Uint32Array; data: Uint8Array }
+  | { kind: 'block'; ts: BigInt64Array; lines: string[] }
+);
+
+/**
+ * A source as a message, with its buffers added to `transfer`. A chunk's columns are copied first (a decoded chunk
+ * may be the chunk cache's, and its bytes may share an allocation pool: a transfer would detach them). A head
+ * block's lines are JS strings on this thread's heap: they cross as an array of strings, which the structured clone
+ * copies in one pass (measured: 10 ms for 120,000 lines of 100 bytes, against 24 ms to join them into one string
+ * with end offsets and clone that).
+ */
+export function sourceToWire(s: DecodedSource, transfer: ArrayBuffer[]): WireSource {
+  const common = { labels: labelsToWire(s.labels), minT: s.minT, maxT: s.maxT };
+  if (s.block) {
+    const { ts, lines, metadata } = s.block;
+    transfer.push(ts.buffer as ArrayBuffer);
+    return { ...common, kind: 'block', ts, lines, metadata };
+  }
+  const d = s.chunk!;
+  const w = { ...common, kind: 'chunk' as const, n: d.n, base: d.base, off: d.off.slice(), offsets: d.offsets.slice(), data: new Uint8Array(d.data), metadata: d.metadata };
+  transfer.push(w.off.buffer, w.offsets.buffer, w.data.buffer);
+  return w;
+}
+
+/** A source as the worker scans it: a decoded chunk, or a head block's entries. */
+export function sourceFromWire(w: WireSource): DecodedSource {
+  const common = { labels: labelsFromWire(w.labels), minT: w.minT, maxT: w.maxT };
+  if (w.kind === 'block') return { ...common, block: { ts: w.ts, lines: w.lines, metadata: w.metadata } };
+  const data = Buffer.from(w.data.buffer, w.data.byteOffset, w.data.byteLength);
+  return { ...common, chunk: { n: w.n, base: w.base, off: w.off, offsets: w.offsets, data, metadata: w.metadata } };
+}
+
+export type WireLogqlResult =
+  | { resultType: 'streams'; streams: { labels: WireLabels; ts: BigInt64Array; lines: string[] }[]; stats: QueryStats }
+  | { resultType: 'matrix'; series: { labels: WireLabels; t: Float64Array; v: Float64Array }[]; stats: QueryStats }
+  | { resultType: 'vector'; samples: { labels: WireLabels; t: number; value: number }[]; stats: QueryStats }
+  | { resultType: 'scalar'; t: number; value: number; stats: QueryStats };
+
+/** A result as a message, with its column buffers added to `transfer`. */
+export function resultToWire(r: LogqlResult, transfer: ArrayBuffer[]): WireLogqlResult {
+  switch (r.resultType) {
+    case 'streams':
+      return {
+        ...r,
+        streams: r.streams.map((s) => {
+          const ts = BigInt64Array.from(s.ts);
+          transfer.push(ts.buffer);
+          return { labels: labelsToWire(s.labels), ts, lines: s.lines };
+        }),
+      };
+    case 'matrix':
+      return {
+        ...r,
+        series: r.series.map((s) => {
+          const t = Float64Array.from(s.points, (p) => p[0]);
+          const v = Float64Array.from(s.points, (p) => p[1]);
+          transfer.push(t.buffer, v.buffer);
+          return { labels: labelsToWire(s.labels), t, v };
+        }),
+      };
+    case 'vector':
+      return { ...r, samples: r.samples.map((s) => ({ labels: labelsToWire(s.labels), t: s.t, value: s.value })) };
+    default:
+      return r;
+  }
+}
+
+export function resultFromWire(w: WireLogqlResult): LogqlResult {
+  switch (w.resultType) {
+    case 'streams':
+      return { ...w, streams: w.streams.map((s) => ({ labels: labelsFromWire(s.labels), ts: Array.from(s.ts), lines: s.lines })) };
+    case 'matrix':
+      return { ...w, series: w.series.map((s) => ({ labels: labelsFromWire(s.labels), points: Array.from(s.t, (t, i) => [t, s.v[i]] as [number, number]) })) };
+    case 'vector':
+      return { ...w, samples: w.samples.map((s) => ({ labels: labelsFromWire(s.labels), t: s.t, value: s.value })) };
+    default:
+      return w;
+  }
+}
+
+/** LogQL's errors by wire type: each comes back as its class (the API maps classes to Loki's status codes). */
+const ERROR_TYPES: [string, new (message: string) => Error][] = [
+  ['parse', LogqlParseError],
+  ['template', TemplateError],
+  ['series_limit', SeriesLimitError],
+  ['eval', LogqlEvalError],
+];
+
+export function errorToWire(e: unknown): WireError {
+  if (e instanceof QueryTimeoutError) return { errType: 'timeout', message: e.message };
+  if (e instanceof QueryCanceledError) return { errType: 'canceled', message: e.message };
+  for (const [errType, cls] of ERROR_TYPES) if (e instanceof cls) return { errType, message: (e as Error).message };
+  return { errType: null, message: e instanceof Error ? e.message : String(e) };
+}
+
+export function errorFromWire(w: WireError): Error {
+  if (w.errType === 'timeout') return timeoutError();
+  if (w.errType === 'canceled') return new QueryCanceledError();
+  const cls = ERROR_TYPES.find(([t]) => t === w.errType)?.[1];
+  return cls ? new cls(w.message) : new Error(w.message);
+}

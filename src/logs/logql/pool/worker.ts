@@ -1,0 +1,85 @@
+import { serveTasks, type TaskContext } from '../../../lib/worker-pool/index.js';
+import { matchersToWire } from '../../../model/index.js';
+import type { EntryBatch, LogQueryable, SelectRequest } from '../../model/index.js';
+// The two ingester modules themselves, not its index: that pulls in the WAL and with it `fs-ext`, a native addon that
+// cannot be loaded in a second thread (the process aborts).
+import { scanBlock, type BlockSlice } from '../../ingester/head-scan.js';
+import { MemBlock } from '../../ingester/mem-block.js';
+import { scanChunk } from '../../storage/index.js';
+import { LogqlEngine } from '../engine.js';
+import { abortError } from '../errors.js';
+import type { LogqlTask, SelectCall, SelectPage } from './protocol.js';
+import { errorFromWire, errorToWire, resultToWire, sourceFromWire, type WireLogqlResult } from './wire.js';
+
+/**
+ * A LogQL query worker: runs the unchanged `LogqlEngine` over a store whose `select` reads pages of decoded chunks
+ * and head blocks from the main thread and scans them here (pushed-down line filters included). The next page is
+ * asked for while this one is scanned; a canceled query stops at its next batch.
+ */
+
+type Ctx = TaskContext<SelectCall, SelectPage>;
+
+/** Work between turns of the worker's event loop (ms). */
+const SLICE_MS = 10;
+let sliceStart = performance.now();
+
+/** A head block's entries (sorted, in range) as a block to scan. */
+function asBlock(s: BlockSlice): MemBlock {
+  const b = new MemBlock();
+  b.ts = s.ts;
+  b.lines = s.lines;
+  b.metadata = s.metadata;
+  b.n = s.lines.length;
+  return b;
+}
+
+function remoteStore(ctx: Ctx): Pick<LogQueryable, 'select'> {
+  return {
+    async *select(tenant: string, req: SelectRequest): AsyncIterable<EntryBatch> {
+      let page = await ctx.call({ op: 'open', tenant, matchers: matchersToWire(req.matchers), start: req.start, end: req.end, direction: req.direction, required: req.filter?.required });
+      let done = page.done;
+      try {
+        for (;;) {
+          const next = done ? undefined : ctx.call({ op: 'next', cursor: page.cursor });
+          next?.catch(() => {});
+          for (const w of page.sources) {
+            // Every slice, a turn of this thread's event loop: a cancel is seen, and other queries here get a turn.
+            if (performance.now() - sliceStart > SLICE_MS) {
+              await new Promise((res) => setImmediate(res));
+              sliceStart = performance.now();
+            }
+            if (ctx.signal.aborted) throw abortError(ctx.signal.reason);
+            const s = sourceFromWire(w);
+            const b = s.chunk ? scanChunk(s.labels, s.chunk, req.start, req.end, req.filter, req.raw) : scanBlock(s.labels, asBlock(s.block!), req.start, req.end, req.filter);
+            b.minT = s.minT;
+            b.maxT = s.maxT;
+            yield b;
+          }
+          if (!next) return;
+          page = await next;
+          done = page.done;
+        }
+      } finally {
+        // The engine stopped early (its limit was reached): the main thread stops reading.
+        if (!done && !ctx.signal.aborted) ctx.call({ op: 'close', cursor: page.cursor }).catch(() => {});
+      }
+    },
+  };
+}
+
+serveTasks<LogqlTask, SelectCall, SelectPage, WireLogqlResult>({
+  async run(t, ctx) {
+    const engine = new LogqlEngine(remoteStore(ctx), { maxQuerySeries: () => t.maxQuerySeries, timeoutMs: () => t.timeoutMs });
+    const common = { tenant: t.tenant, query: t.query, limit: t.limit, direction: t.direction, signal: ctx.signal };
+    const result = t.kind === 'range' ? await engine.rangeQuery({ ...common, start: t.start, end: t.end, stepMs: t.stepMs, intervalMs: t.intervalMs }) : await engine.instantQuery({ ...common, time: t.start });
+    const transfer: ArrayBuffer[] = [];
+    return { result: resultToWire(result, transfer), transfer };
+  },
+  // An untyped failure of a canceled query (a rejected call, say) is reported as the cancellation.
+  errorToWire: (e, signal) => {
+    const w = errorToWire(e);
+    return signal.aborted && w.errType === null ? errorToWire(abortError(signal.reason)) : w;
+  },
+  errorFromWire,
+  abortError,
+});
