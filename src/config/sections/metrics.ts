@@ -37,6 +37,11 @@ export const metricsSection = z.strictObject({
        * time-sliced). Default: the CPUs but one (left to the event loop), at least 1 and at most 4.
        */
       workers: z.number().int().min(0).default(Math.max(1, Math.min(4, availableParallelism() - 1))),
+      /**
+       * Heap limit of each query worker (V8's old generation): a query that needs more fails with 422 and its worker
+       * is replaced; the process lives. Default: half of `server.memory_limit` shared by the workers, at least 64 MiB.
+       */
+      worker_heap_limit: byteSize.optional(),
     })
     .prefault({}),
 });

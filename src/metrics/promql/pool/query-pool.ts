@@ -64,6 +64,8 @@ interface Slot {
   tasks: Map<number, Task>;
   /** Set when the pool terminated the worker itself (a query did not stop in time). */
   terminating?: string;
+  /** Set when the worker ended because its heap passed `maxWorkerHeapMb`. */
+  outOfMemory?: boolean;
 }
 
 /** Close a settled query's queriers once no storage call is reading them. */
@@ -71,6 +73,11 @@ function closeQueriers(task: Task): void {
   if (!task.settled || task.inflight > 0) return;
   for (const p of task.queriers.values()) p.then((x) => x.close()).catch(() => {});
   task.queriers.clear();
+}
+
+/** What a query that ended its worker by passing the heap limit answers: an execution error (422), as the samples limit. */
+export function outOfMemoryError(heapMb: number | undefined): PromqlError {
+  return new PromqlError('execution', `query processing would use more memory than a query worker may hold (heap limit ${heapMb ?? 'default'} MiB); the worker was replaced`);
 }
 
 function abortError(reason: 'timeout' | 'canceled'): PromqlError {
@@ -196,7 +203,10 @@ export class QueryPool {
     this.slots.push(slot);
     worker.unref();
     worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
-    worker.on('error', (e) => this.onExit(slot, `query worker failed: ${e.message}`));
+    worker.on('error', (e) => {
+      if ((e as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY') slot.outOfMemory = true;
+      this.onExit(slot, `query worker failed: ${e.message}`);
+    });
     worker.on('exit', (code) => this.onExit(slot, `query worker exited with code ${code}`));
     return slot;
   }
@@ -241,6 +251,9 @@ export class QueryPool {
     for (const t of tasks) {
       this.count('lost');
       if (t.canceled) t.reject(abortError(t.canceled));
+      // Out of memory: a query alone in its worker did it, so it is not started again; of several, each gets one
+      // more try (the one that did it runs out again).
+      else if (slot.outOfMemory && (tasks.length === 1 || t.attempts >= 2)) t.reject(outOfMemoryError(this.opts.maxWorkerHeapMb));
       else if (this.closed || t.attempts >= 2) t.reject(new PromqlError('internal', reason));
       else this.dispatch(t);
     }
