@@ -239,8 +239,9 @@ async function runSightline(amPort: number, firstSeen: Map<string, number>): Pro
   const cfg = loadPrometheusConfig(promYml);
   const notifier = new Notifier(cfg.alerting, { registry, logger: silentLogger(), queueCapacity: 10_000, externalLabels: Labels.EMPTY });
   const pool = WORKERS > 0 ? new QueryPool({ workers: WORKERS }) : undefined;
-  pool?.warm();
   const engine = pool ? new PooledEngine(pool, tsdb, { lookbackDelta: 300_000 }) : new Engine(tsdb, { lookbackDelta: 300_000 });
+  // The worker loads its modules now, not in the idle measurement.
+  await engine.instantQuery('1', 0);
   const mgr = new RuleManager({
     engine: promqlRuleEngine(engine, formatQuery),
     appendable: tsdb,

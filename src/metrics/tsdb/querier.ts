@@ -2,7 +2,7 @@ import { Labels, compareStrings, type Matcher, type SampleBatch } from '../../mo
 import type { Querier, SelectHints, Series } from '../storage-api/interface.js';
 import type { Block } from './block.js';
 import type { ChunkRef, Head } from './head.js';
-import { postingsForMatchers } from './postings.js';
+import { postingsForMatchersSliced } from './postings.js';
 import { isOutOfOrderBlock } from './ooo-ingest.js';
 import { dropDeleted } from './tombstones.js';
 import { decodeXorChunk } from './xor-chunk.js';
@@ -172,7 +172,7 @@ export class TsdbQuerier implements Querier {
     // (the common case: recent data) has unique series and skips the keyed map.
     const bySeries = new Map<string, { labels: Labels; sources: ChunkSource[]; head: readonly ChunkRef[] }>();
     for (const block of this.blocks) {
-      const ids = postingsForMatchers(block, matchers);
+      const ids = await postingsForMatchersSliced(block, matchers, slicer);
       if (ids.length === 0) continue;
       for (const bs of block.readSeries(ids)) {
         if (slicer.due()) await slicer.yieldNow();
@@ -190,7 +190,7 @@ export class TsdbQuerier implements Querier {
     let out: MergedSeries[] = [];
     const fromBlocks = bySeries.size > 0;
     const head = this.head;
-    const refs = head ? postingsForMatchers(head, matchers) : [];
+    const refs = head ? await postingsForMatchersSliced(head, matchers, slicer) : [];
     for (let i = 0; i < refs.length; i++) {
       if (slicer.due()) await slicer.yieldNow();
       const s = head!.get(refs[i]);
