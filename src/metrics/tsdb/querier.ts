@@ -165,6 +165,16 @@ export class TsdbQuerier implements Querier {
    * series already were.
    */
   async select(matchers: readonly Matcher[], hints: SelectHints, sorted?: boolean): Promise<Series[]> {
+    // The head is not truncated until this selection has snapshotted every series' chunks (see `pendingReaders`).
+    if (this.head) this.head.pendingReaders++;
+    try {
+      return await this.selectSliced(matchers, hints, sorted);
+    } finally {
+      if (this.head) this.head.pendingReaders--;
+    }
+  }
+
+  private async selectSliced(matchers: readonly Matcher[], hints: SelectHints, sorted?: boolean): Promise<Series[]> {
     const mint = this.mint;
     const maxt = this.maxt;
     const slicer = new TimeSlicer(DEFAULT_INGEST_SLICE_MS, 64, QUERY_LANE);
