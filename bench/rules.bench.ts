@@ -18,7 +18,9 @@
  *   eval_wall_s_per_interval: sum over the groups of `prometheus_rule_group_last_duration_seconds`;
  *   alert_latency_s: per probe, the time from its condition turning true to the fake Alertmanager receiving it
  *     (mostly the wait for the group's next 15 s slot); after_eval_slot_s: the part after that slot.
- * Prints one JSON line with both and the CPU ratio. Env: RULES_BENCH_SCALE (default 1) scales the series count.
+ * Prints one JSON line with both and the CPU ratio. Env: RULES_BENCH_SCALE (default 1) scales the series count;
+ * RULES_BENCH_WORKERS (default 0) evaluates Sightline's rules in a PromQL query pool of that many workers, as the
+ * process does by default (process.cpuUsage counts the workers' threads too); RULES_BENCH_PROMETHEUS=0 skips Prometheus.
  * Figures (2026-12-06, three runs on the loaded 2-core machine): docs/performance.md — Sightline 1.995–2.673 CPU s
  * per interval, Prometheus 1.360–2.088, ratio 0.96–1.97 (median 1.44).
  */
@@ -28,7 +30,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { loadPrometheusConfig } from '../src/metrics/promconfig/index.js';
-import { Engine, formatQuery } from '../src/metrics/promql/index.js';
+import { Engine, PooledEngine, QueryPool, formatQuery } from '../src/metrics/promql/index.js';
 import { Tsdb } from '../src/metrics/tsdb/index.js';
 import { Labels } from '../src/model/index.js';
 import { Notifier, RuleManager, evalTimestamp, groupHash, promqlRuleEngine, toNotifierAlerts, validatePromql } from '../src/rules/index.js';
@@ -38,6 +40,7 @@ import { tempDir, waitFor } from '../test/helpers/process.js';
 import { processCpuSeconds } from './process-cpu.js';
 
 const SCALE = Number(process.env.RULES_BENCH_SCALE ?? '1');
+const WORKERS = Number(process.env.RULES_BENCH_WORKERS ?? '0');
 const N_SERIES = Math.round(100_000 * SCALE);
 const N_JOBS = 1000;
 const N_RULES = 1000;
@@ -235,7 +238,10 @@ async function runSightline(amPort: number, firstSeen: Map<string, number>): Pro
   writeFileSync(promYml, `global: { evaluation_interval: 15s }\nrule_files: [${JSON.stringify(rulesFile)}]\nalerting:\n  alertmanagers: [{ static_configs: [{ targets: ['127.0.0.1:${amPort}'] }] }]\n`);
   const cfg = loadPrometheusConfig(promYml);
   const notifier = new Notifier(cfg.alerting, { registry, logger: silentLogger(), queueCapacity: 10_000, externalLabels: Labels.EMPTY });
-  const engine = new Engine(tsdb, { lookbackDelta: 300_000 });
+  const pool = WORKERS > 0 ? new QueryPool({ workers: WORKERS }) : undefined;
+  const engine = pool ? new PooledEngine(pool, tsdb, { lookbackDelta: 300_000 }) : new Engine(tsdb, { lookbackDelta: 300_000 });
+  // The worker loads its modules now, not in the idle measurement.
+  await engine.instantQuery('1', 0);
   const mgr = new RuleManager({
     engine: promqlRuleEngine(engine, formatQuery),
     appendable: tsdb,
@@ -262,13 +268,14 @@ async function runSightline(amPort: number, firstSeen: Map<string, number>): Pro
   } finally {
     await mgr.stop();
     notifier.stop();
+    await pool?.close();
     await tsdb.close();
   }
 }
 
 async function main(): Promise<void> {
   const promAm = await startFakeAlertmanager();
-  const prometheus = await runPrometheus(promAm.port, promAm.firstSeen);
+  const prometheus = process.env.RULES_BENCH_PROMETHEUS === '0' ? 'skipped' : await runPrometheus(promAm.port, promAm.firstSeen);
   promAm.close();
   const oursAm = await startFakeAlertmanager();
   const sightline = await runSightline(oursAm.port, oursAm.firstSeen);
@@ -280,6 +287,7 @@ async function main(): Promise<void> {
       rules: N_RULES,
       groups: GROUPS,
       series: N_SERIES,
+      sightline_rule_workers: WORKERS,
       interval_seconds: INTERVAL / 1000,
       sightline,
       prometheus,

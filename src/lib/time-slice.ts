@@ -78,3 +78,17 @@ export class TimeSlicer {
     this.since = performance.now();
   }
 }
+
+/** Pieces of `parts` joined into chunks of about `chunkChars`, yielding through `slicer` when a slice is used up. */
+export async function* slicedChunks(parts: Iterable<string>, slicer: TimeSlicer, chunkChars = 64 * 1024): AsyncGenerator<string> {
+  let buf = '';
+  for (const p of parts) {
+    buf += p;
+    if (buf.length >= chunkChars) {
+      yield buf;
+      buf = '';
+    }
+    if (slicer.due()) await slicer.yieldNow();
+  }
+  if (buf !== '') yield buf;
+}

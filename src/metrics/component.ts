@@ -7,11 +7,11 @@ import { Notifier, RuleLoadError, alertingOrBuiltin, builtinAlertmanagerUrl, Rul
 import { version } from '../lib/version.js';
 import type { Component, ComponentContext } from '../server/index.js';
 import type { Appendable } from './storage-api/index.js';
-import { DEFAULT_TENANT, createHttpServer, listen } from '../server/index.js';
+import { DEFAULT_TENANT, createHttpServer, defaultMemoryLimit, listen } from '../server/index.js';
 import { prometheusFlags, registerFederation, registerPrometheusApi, registerWebPages, type BuildInfo } from './api/index.js';
 import { Labels } from '../model/index.js';
 import { buildPrometheusConfig, loadPrometheusConfig, type PrometheusConfig } from './promconfig/index.js';
-import { Engine, PooledEngine, QueryPool, formatQuery, parseExpr } from './promql/index.js';
+import { Engine, PooledEngine, QueryPool, formatQuery, parseExpr, workerHeapMb } from './promql/index.js';
 import { compileRelabels, relabel } from './relabel/index.js';
 import { RemoteWriteSender, registerRemoteWriteReceiver, remoteName } from './remote/index.js';
 import { prometheusReceiverOverrides } from './limits/index.js';
@@ -53,9 +53,17 @@ export async function startMetrics(ctx: ComponentContext): Promise<MetricsCompon
     defaultSubqueryStepMs: promConfig.global.evaluation_interval,
   };
   const engine = new Engine(tsdb, engineOptions);
-  // API queries run in worker threads (the TSDB stays here and answers their selects), so no query holds the
-  // event loop ingest shares; rules stay on this engine (time-sliced).
-  const queryPool = cfg.query.workers > 0 ? new QueryPool({ workers: cfg.query.workers, registry: ctx.registry, onWorkerExit: (reason) => log.warn({ reason }, 'PromQL query worker replaced') }) : undefined;
+  // API and rule queries run in worker threads (the TSDB stays here and answers their selects), so no query holds
+  // the event loop ingest shares; with `workers: 0` both use this engine (time-sliced).
+  const queryPool =
+    cfg.query.workers > 0
+      ? new QueryPool({
+          workers: cfg.query.workers,
+          maxWorkerHeapMb: workerHeapMb(cfg.query.worker_heap_limit, ctx.config.server.memory_limit ?? defaultMemoryLimit(), cfg.query.workers),
+          registry: ctx.registry,
+          onWorkerExit: (reason) => log.warn({ reason }, 'PromQL query worker replaced'),
+        })
+      : undefined;
   const apiEngine = queryPool ? new PooledEngine(queryPool, tsdb, engineOptions) : engine;
   const scrape = new ScrapeManager(tsdb, { registry: ctx.registry, logger: log });
 
@@ -73,7 +81,7 @@ export async function startMetrics(ctx: ComponentContext): Promise<MetricsCompon
   });
   const rules = new RuleManager({
     notify: (expr, alerts) => notifier.send(toNotifierAlerts(externalURL, expr, alerts)),
-    engine: promqlRuleEngine(engine, formatQuery),
+    engine: promqlRuleEngine(apiEngine, formatQuery),
     appendable: tsdb,
     queryable: tsdb,
     registry: ctx.registry,

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { Engine, formatQuery } from '../metrics/promql/index.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Engine, PooledEngine, QueryPool, formatQuery, type PromqlEngine } from '../metrics/promql/index.js';
 import { MemoryStorage } from '../metrics/storage-api/index.js';
 import { Labels, isStaleNaN } from '../model/index.js';
 import { Registry, silentLogger } from '../server/index.js';
@@ -14,9 +14,9 @@ import { validatePromql } from './promql-validator.js';
 
 const T0 = 1_700_000_000_000;
 
-function setup(yaml: string, extra: { notify?: (expr: string, a: Alert[]) => void } = {}) {
+function setup(yaml: string, extra: { notify?: (expr: string, a: Alert[]) => void; engine?: (s: MemoryStorage) => PromqlEngine } = {}) {
   const storage = new MemoryStorage();
-  const engine = promqlRuleEngine(new Engine(storage, { lookbackDelta: 300_000 }), formatQuery);
+  const engine = promqlRuleEngine(extra.engine?.(storage) ?? new Engine(storage, { lookbackDelta: 300_000 }), formatQuery);
   const mgr = new RuleManager({
     engine,
     appendable: storage,
@@ -201,6 +201,66 @@ describe('rule group evaluation', () => {
     // Pending 5 of 20 minutes before going down at T0+5m; down 1 minute: ActiveAt moves 1 minute later.
     expect(rule.activeAlerts()[0].activeAt).toBe(T0 + 60_000);
     expect(rule.restored).toBe(true);
+  });
+});
+
+describe('rule groups evaluated in the PromQL query pool', () => {
+  const pool = new QueryPool({ workers: 1 });
+  afterAll(() => pool.close());
+
+  it("a group's later rules see the recording results and ALERTS of its earlier rules at the same evaluation, as in-thread", async () => {
+    const yaml = [
+      'groups:',
+      '- name: g',
+      '  rules:',
+      '  - record: job:x:sum',
+      '    expr: sum by (job) (x)',
+      '  - alert: High',
+      '    expr: job:x:sum > 1',
+      '    labels: {severity: page}',
+      '  - record: high:count',
+      '    expr: count(ALERTS{alertname="High", alertstate="firing"})',
+      '  - record: chain',
+      '    expr: high:count * on() group_left sum(job:x:sum)',
+      '',
+    ].join('\n');
+    const outputs = [];
+    for (const engine of [undefined, (s: MemoryStorage) => new PooledEngine(pool, s, { lookbackDelta: 300_000 })]) {
+      const { group, write, raw } = setup(yaml, { engine });
+      await write('x', { job: 'a' }, T0, 1);
+      await write('x', { job: 'b' }, T0, 2);
+      await write('x', { job: 'c' }, T0, 5);
+      await group.eval(T0);
+      await write('x', { job: 'a' }, T0 + 15_000, 3);
+      await group.eval(T0 + 15_000);
+      expect(group.rules.map((r) => [r.name, r.health, r.lastError])).toEqual([
+        ['job:x:sum', 'ok', ''],
+        ['High', 'ok', ''],
+        ['high:count', 'ok', ''],
+        ['chain', 'ok', ''],
+      ]);
+      outputs.push({ count: await raw('high:count'), chain: await raw('chain'), alerts: await raw('ALERTS') });
+    }
+    // Two jobs over 1 at the first evaluation, three at the second; the chain multiplies by the sum recorded just before.
+    expect(outputs[0].count.map((s) => s.v)).toEqual([[2, 3]]);
+    expect(outputs[0].chain.map((s) => s.v)).toEqual([[16, 30]]);
+    expect(outputs[1]).toEqual(outputs[0]);
+  });
+
+  it('an evaluation error keeps its Prometheus message in the pool', async () => {
+    // Dropping the distinguishing label leaves two series with one label set: an error at evaluation, not at load.
+    const yaml = 'groups:\n- name: g\n  rules:\n  - record: r\n    expr: label_replace(x, "job", "same", "", "")\n';
+    const errors = [];
+    for (const engine of [undefined, (s: MemoryStorage) => new PooledEngine(pool, s, { lookbackDelta: 300_000 })]) {
+      const { group, write } = setup(yaml, { engine });
+      await write('x', { job: 'a' }, T0, 1);
+      await write('x', { job: 'b' }, T0, 2);
+      await group.eval(T0);
+      expect(group.rules[0].health).toBe('err');
+      errors.push(group.rules[0].lastError);
+    }
+    expect(errors[0]).toMatch(/vector cannot contain metrics with the same labelset/);
+    expect(errors[1]).toBe(errors[0]);
   });
 });
 

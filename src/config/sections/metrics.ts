@@ -33,6 +33,11 @@ export const metricsSection = z.strictObject({
       max_concurrency: z.number().int().positive().default(20),
       /** PromQL query workers (0: evaluate on the event loop, time-sliced); see `queryWorkers`. */
       workers: queryWorkers,
+      /**
+       * Heap limit of each query worker (V8's old generation): a query that needs more fails with 422 and its worker
+       * is replaced; the process lives. Default: half of `server.memory_limit` shared by the workers, at least 64 MiB.
+       */
+      worker_heap_limit: byteSize.optional(),
     })
     .prefault({}),
 });

@@ -49,6 +49,11 @@ export const mimirSection = z.strictObject({
       max_concurrency: z.number().int().positive().default(20),
       /** Worker threads evaluating tenant queries off the event loop (0: on it, time-sliced); as `metrics.query.workers`. */
       workers: z.number().int().min(0).default(Math.max(1, Math.min(4, availableParallelism() - 1))),
+      /**
+       * Heap limit of each query worker (V8's old generation): a query that needs more fails with 422 and its worker
+       * is replaced; the process lives. Default: half of `server.memory_limit` shared by the workers, at least 64 MiB.
+       */
+      worker_heap_limit: byteSize.optional(),
     })
     .prefault({}),
   overrides: z.record(z.string(), z.strictObject({ compactor_blocks_retention_period: durationMs.optional() })).default({}),

@@ -19,6 +19,8 @@ export interface WorkerPoolSpec<Res, WireRes> {
   abortError(reason: AbortReason): Error;
   /** The error of a task the pool could not run (closed pool, lost worker). */
   internalError(message: string): Error;
+  /** The error of a task that ended its worker by passing the heap limit (default: `internalError`). */
+  outOfMemoryError?(heapMb: number | undefined): Error;
   errorFromWire(w: WireError): Error;
   errorToWire(e: unknown): WireError;
   resultFromWire(w: WireRes): Res;
@@ -79,6 +81,8 @@ interface Slot<Req, Res> {
   tasks: Map<number, Task<Req, Res>>;
   /** Set when the pool terminated the worker itself (a task did not stop in time). */
   terminating?: string;
+  /** Set when the worker ended because its heap passed `maxWorkerHeapMb`. */
+  outOfMemory?: boolean;
 }
 
 function poolMetrics(registry: Registry, name: string, language: string, pool: { workers: number; running: number }) {
@@ -217,7 +221,10 @@ export class WorkerPool<Req, Res, WireRes = unknown> {
     this.slots.push(slot);
     worker.unref();
     worker.on('message', (m: FromWorker<unknown, WireRes>) => this.onMessage(slot, m));
-    worker.on('error', (e) => this.onExit(slot, `query worker failed: ${e.message}`));
+    worker.on('error', (e) => {
+      if ((e as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY') slot.outOfMemory = true;
+      this.onExit(slot, `query worker failed: ${e.message}`);
+    });
     worker.on('exit', (code) => this.onExit(slot, `query worker exited with code ${code}`));
     return slot;
   }
@@ -263,6 +270,9 @@ export class WorkerPool<Req, Res, WireRes = unknown> {
     for (const t of tasks) {
       this.count('lost');
       if (t.canceled) t.reject(this.spec.abortError(t.canceled));
+      // Out of memory: a task alone in its worker did it, so it is not started again; of several, each gets one
+      // more try (the one that did it runs out again).
+      else if (slot.outOfMemory && (tasks.length === 1 || t.attempts >= 2)) t.reject(this.spec.outOfMemoryError?.(this.opts.maxWorkerHeapMb) ?? this.spec.internalError(reason));
       else if (this.closed || t.attempts >= 2) t.reject(this.spec.internalError(reason));
       else this.dispatch(t);
     }

@@ -1,4 +1,7 @@
+import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
+import { sortSliced } from '../../lib/sliced-sort.js';
+import { DEFAULT_INGEST_SLICE_MS, QUERY_LANE, TimeSlicer, slicedChunks } from '../../lib/time-slice.js';
 import { Labels, METRIC_NAME, compareStrings, isStaleNaN, type Matcher } from '../../model/index.js';
 import type { Queryable, Series } from '../storage-api/interface.js';
 import { formatFloatG } from './float-format.js';
@@ -42,25 +45,36 @@ function newestSample(s: Series, mint: number, maxt: number): FederatedSample | 
 
 /**
  * Collect the newest sample of every series matching any `match[]` set within the lookback window, ordered by
- * metric name (series order within a name kept), as Prometheus's federation handler does.
+ * metric name (series order within a name kept), as Prometheus's federation handler does. Every step over the
+ * series takes turns with other requests on the query lane (100k series are seconds of work).
  */
 export async function federatedSamples(deps: FederationDeps, matcherSets: Matcher[][], nowMs: number): Promise<FederatedSample[]> {
   const maxt = nowMs;
   const mint = nowMs - deps.lookbackDeltaMs;
+  const slicer = new TimeSlicer(DEFAULT_INGEST_SLICE_MS, 64, QUERY_LANE);
   const q = await deps.queryable.querier(mint, maxt);
   try {
-    const byKey = new Map<string, Series>();
-    for (const set of matcherSets) {
-      for (const s of await q.select(set, { start: mint, end: maxt }, true)) byKey.set(s.labels.key(), s);
+    let series: Series[];
+    if (matcherSets.length === 1) {
+      series = await q.select(matcherSets[0], { start: mint, end: maxt }, true);
+    } else {
+      const byKey = new Map<string, Series>();
+      for (const set of matcherSets) {
+        for (const s of await q.select(set, { start: mint, end: maxt }, true)) {
+          byKey.set(s.labels.key(), s);
+          if (slicer.due()) await slicer.yieldNow();
+        }
+      }
+      series = await sortSliced([...byKey.values()], (a, b) => Labels.compare(a.labels, b.labels), slicer);
     }
-    const series = [...byKey.values()].sort((a, b) => Labels.compare(a.labels, b.labels));
     const out: FederatedSample[] = [];
     for (const s of series) {
       const sample = newestSample(s, mint, maxt);
       if (sample) out.push(sample);
+      if (slicer.due()) await slicer.yieldNow();
     }
-    // Array.prototype.sort is stable: same-name series stay in label order.
-    return out.sort((a, b) => compareStrings(a.labels.get(METRIC_NAME), b.labels.get(METRIC_NAME)));
+    // A stable sort: same-name series stay in label order.
+    return await sortSliced(out, (a, b) => compareStrings(a.labels.get(METRIC_NAME), b.labels.get(METRIC_NAME)), slicer);
   } finally {
     q.close();
   }
@@ -122,6 +136,8 @@ export function registerFederation(app: FastifyInstance, deps: FederationDeps): 
     } catch (e) {
       return reply.code(500).type('text/plain; charset=utf-8').send(`${(e as Error).message}\n`);
     }
-    return reply.code(200).type(TEXT_FORMAT).send([...federationText(samples, deps.externalLabels)].join(''));
+    // Rendered while it is sent, in chunks that take turns with other requests on the query lane.
+    const text = slicedChunks(federationText(samples, deps.externalLabels), new TimeSlicer(DEFAULT_INGEST_SLICE_MS, 64, QUERY_LANE));
+    return reply.code(200).type(TEXT_FORMAT).send(Readable.from(text, { objectMode: false }));
   });
 }

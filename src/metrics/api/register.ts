@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { createGzip, constants as zlibConstants } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError, processCorsOrigin, setCorsHeaders } from '../../server/index.js';
+import { DEFAULT_INGEST_SLICE_MS, QUERY_LANE, TimeSlicer, slicedChunks } from '../../lib/time-slice.js';
 import { PromqlError } from '../promql/types.js';
 import { ApiError } from './api-error.js';
 import { ConcurrencyGate } from '../../lib/worker-pool/index.js';
@@ -103,13 +104,15 @@ export function registerPrometheusApi(app: FastifyInstance, deps: PrometheusApiD
     const data = result.data;
     reply.code(200).type(JSON_TYPE);
     const body = successBody({ ...result, data });
+    // Rendered while it is sent (100k series are seconds of JSON), in chunks that take turns on the query lane.
+    const stream = () => Readable.from(slicedChunks(body, new TimeSlicer(DEFAULT_INGEST_SLICE_MS, 64, QUERY_LANE)), { objectMode: false });
     // Like Prometheus's CompressionHandler: gzip when the client accepts it; streamed either way.
     if (acceptsGzip(req.headers['accept-encoding'])) {
       reply.header('content-encoding', 'gzip');
-      return reply.send(Readable.from(body, { objectMode: false }).pipe(createGzip({ level: zlibConstants.Z_BEST_SPEED })));
+      return reply.send(stream().pipe(createGzip({ level: zlibConstants.Z_BEST_SPEED })));
     }
     if (typeof data === 'string') return reply.send([...body].join(''));
-    return reply.send(Readable.from(body, { objectMode: false }));
+    return reply.send(stream());
   };
 
   app.register(

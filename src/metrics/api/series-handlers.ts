@@ -1,4 +1,6 @@
 import { Labels, compareStrings, type Matcher } from '../../model/index.js';
+import { sortSliced } from '../../lib/sliced-sort.js';
+import { DEFAULT_INGEST_SLICE_MS, QUERY_LANE, TimeSlicer } from '../../lib/time-slice.js';
 import type { Querier, Series } from '../storage-api/interface.js';
 import { ApiError, badData, invalidParam } from './api-error.js';
 import type { ApiResult, HandlerContext } from './handler-context.js';
@@ -70,12 +72,16 @@ export async function series(ctx: HandlerContext): Promise<ApiResult> {
     if (sets.length === 1) {
       found = await q.select(sets[0], hints, true);
     } else {
+      const slicer = new TimeSlicer(DEFAULT_INGEST_SLICE_MS, 64, QUERY_LANE);
       const byKey = new Map<string, Series>();
       for (const set of sets) {
         ctx.signal.throwIfAborted();
-        for (const s of await q.select(set, hints, true)) byKey.set(s.labels.key(), s);
+        for (const s of await q.select(set, hints, true)) {
+          byKey.set(s.labels.key(), s);
+          if (slicer.due()) await slicer.yieldNow();
+        }
       }
-      found = [...byKey.values()].sort((a, b) => Labels.compare(a.labels, b.labels));
+      found = await sortSliced([...byKey.values()], (a, b) => Labels.compare(a.labels, b.labels), slicer);
     }
     const warnings: string[] = [];
     let n = found.length;

@@ -1,17 +1,17 @@
 import { join } from 'node:path';
 import type { MimirConfig } from '../../config/index.js';
 import type { Component, ComponentContext } from '../../server/index.js';
-import { DEFAULT_TENANT, createHttpServer, listen, resolveTenant, type TenancyOptions } from '../../server/index.js';
+import { DEFAULT_TENANT, createHttpServer, defaultMemoryLimit, listen, resolveTenant, type TenancyOptions } from '../../server/index.js';
 import { FilesystemObjectStore, closeObjectStore, openObjectStore, type ObjectStore } from '../../storage/index.js';
 import { registerPrometheusApi } from '../api/index.js';
 import { buildInfo } from '../component.js';
 import { Overrides, mimirTenantLimits } from '../limits/index.js';
-import { Engine, PooledEngine, QueryPool, formatQuery, parseExpr } from '../promql/index.js';
+import { Engine, PooledEngine, QueryPool, formatQuery, parseExpr, workerHeapMb } from '../promql/index.js';
 import type { Queryable } from '../storage-api/interface.js';
 import { registerRemoteWriteReceiver } from '../remote/index.js';
 import { BucketCompactor } from './bucket-compactor.js';
 import { mimirMetrics } from './mimir-metrics.js';
-import { TenantStores } from './tenant-stores.js';
+import { TenantStores, type TenantView } from './tenant-stores.js';
 import { MimirRuler, builtinAlertmanagerUrl } from '../../rules/index.js';
 import { MultitenantAlertmanager } from '../../alertmanager/index.js';
 
@@ -92,13 +92,30 @@ export async function startMimir(ctx: ComponentContext): Promise<MimirComponent>
     maxMessageSize: ctx.config.remote.max_recv_msg_size,
   });
 
+  // Tenant queries of the API and of the ruler run in worker threads (started on first use).
+  const q = cfg.query;
+  const queryPool =
+    q.workers > 0
+      ? new QueryPool({
+          workers: q.workers,
+          maxWorkerHeapMb: workerHeapMb(q.worker_heap_limit, ctx.config.server.memory_limit ?? defaultMemoryLimit(), q.workers),
+          onWorkerExit: (reason) => log.warn({ reason }, 'PromQL query worker replaced'),
+        })
+      : undefined;
+  const engineOptions = { lookbackDelta: q.lookback_delta, maxSamples: q.max_samples, timeoutMs: q.timeout };
+  /** The tenant's engine: in the pool's workers, else the tenant's own (the same options either way). */
+  const tenantEngine = (s: TenantView) => (queryPool ? new PooledEngine(queryPool, s.queryable, engineOptions) : s.engine);
+
   // Mimir's ruler: groups from the rules configuration API, kept in the ruler storage, evaluated over each tenant's data.
   const ruler = cfg.ruler.enabled
     ? new MimirRuler({
         // Mimir's default `ruler_storage`: a filesystem store of its own (the blocks bucket's top level is tenants).
         store: new FilesystemObjectStore(join(ctx.dataDir, 'mimir', 'ruler-storage')),
         localDir: join(ctx.dataDir, 'mimir', 'rules-local'),
-        viewFor: (t) => tenants.forRead(t),
+        viewFor: async (t) => {
+          const s = await tenants.forRead(t);
+          return { engine: tenantEngine(s), queryable: s.queryable };
+        },
         appendableFor: async (t) => (await tenants.get(t)).tsdb,
         formatQuery,
         tenancy,
@@ -125,10 +142,6 @@ export async function startMimir(ctx: ComponentContext): Promise<MimirComponent>
   });
   alertmanagers.register(app);
 
-  // Tenant queries of the API run in worker threads (started on first use; the ruler keeps the tenant's engine).
-  const q = cfg.query;
-  const queryPool = q.workers > 0 ? new QueryPool({ workers: q.workers, onWorkerExit: (reason) => log.warn({ reason }, 'PromQL query worker replaced') }) : undefined;
-  const engineOptions = { lookbackDelta: q.lookback_delta, maxSamples: q.max_samples, timeoutMs: q.timeout };
   // Every request's dependencies come from `resolveDeps` (the tenant's); the static ones are never used.
   const noTenant: Queryable = { querier: () => Promise.reject(new Error('tenant not resolved')) };
   registerPrometheusApi(
@@ -150,7 +163,7 @@ export async function startMimir(ctx: ComponentContext): Promise<MimirComponent>
         const tsdb = s.tsdb;
         return {
           queryable: s.queryable,
-          engine: queryPool ? new PooledEngine(queryPool, s.queryable, engineOptions) : s.engine,
+          engine: tenantEngine(s),
           formatQuery,
           parseQuery: (q: string) => parseExpr(q),
           metadata: tsdb,

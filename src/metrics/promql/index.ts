@@ -6,4 +6,4 @@ export { extractSelectors } from './selectors.js';
 export { TOO_MANY_SAMPLES } from './evaluator.js';
 export type { Expr } from './ast.js';
 export { xxhash64 } from './xxhash64.js';
-export { QueryPool, PooledEngine, type QueryPoolOptions } from './pool/index.js';
+export { QueryPool, PooledEngine, workerHeapMb, type QueryPoolOptions } from './pool/index.js';

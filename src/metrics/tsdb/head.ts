@@ -123,8 +123,27 @@ export class Head implements PostingsIndex {
   chunksCreated = 0;
   chunksRemoved = 0;
   numChunks = 0;
+  /**
+   * Selections reading the head across yields (a sliced `select`): the head is not truncated while any runs, so
+   * that series visited after a yield still have the chunks a new block (which that querier does not see) took over
+   * (Prometheus's `WaitForPendingReadersInTimeRange`).
+   */
+  pendingReaders = 0;
 
   constructor(readonly chunkRange: number) {}
+
+  /**
+   * Resolves once no sliced selection is reading the head (polled: selections always finish), or after `maxMs`
+   * (selections one after another without a gap must not keep the head from being truncated forever).
+   */
+  async waitForPendingReaders(maxMs = 10_000): Promise<boolean> {
+    const until = performance.now() + maxMs;
+    while (this.pendingReaders > 0) {
+      if (performance.now() >= until) return false;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    return true;
+  }
 
   /** The oldest timestamp an append may have (Prometheus's `appendableMinValidTime`). */
   appendableMinValidTime(): number {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Labels, Matcher } from '../../model/index.js';
 import { Head } from './head.js';
-import { PostingsList, intersect, postingsForMatchers, subtract, union } from './postings.js';
+import { TimeSlicer } from '../../lib/time-slice.js';
+import { PostingsList, intersect, postingsForMatchers, postingsForMatchersSliced, subtract, union } from './postings.js';
 
 describe('postings', () => {
   it('intersects, subtracts and unions sorted lists', () => {
@@ -20,6 +21,11 @@ describe('postings', () => {
     p.removeWhere((id) => id === 3 || id === 9);
     expect(Array.from(p.view())).toEqual([1, 5, 7]);
     expect(Array.from(before)).toEqual([1, 3, 5, 7, 9]);
+    // An id inserted below the end leaves earlier views as they were (a sliced selection holds them across yields).
+    const view = p.view();
+    p.add(2);
+    expect(Array.from(p.view())).toEqual([1, 2, 5, 7]);
+    expect(Array.from(view)).toEqual([1, 5, 7]);
   });
 });
 
@@ -50,6 +56,20 @@ describe('selection by matchers (head index)', () => {
     expect(sel(new Matcher('=', '__name__', 'up'), new Matcher('!~', 'env', '.+'))).toEqual([c]);
     expect(sel(new Matcher('=~', 'env', '.+'))).toEqual([a, b, d]);
     expect(sel(new Matcher('!=', 'env', ''))).toEqual([a, b, d]);
+  });
+
+  it('the sliced selection yields while it scans and selects the same series', async () => {
+    let yields = 0;
+    const slicer = new (class extends TimeSlicer {
+      override yieldNow() {
+        yields++;
+        return super.yieldNow();
+      }
+    })(0, 1, null);
+    const sets = [[new Matcher('=', '__name__', 'up'), new Matcher('=~', 'job', 'a.*|w.*')], [new Matcher('!=', 'env', 'prod')], [new Matcher('=~', 'job', '.*')]];
+    for (const ms of sets) expect(Array.from(await postingsForMatchersSliced(head, ms, slicer)).sort((x, y) => x - y)).toEqual(sel(...ms));
+    // One turn per label value looked at (a 0 ms slice).
+    expect(yields).toBeGreaterThanOrEqual(3);
   });
 
   it('starts from all series when every matcher matches the empty string', () => {

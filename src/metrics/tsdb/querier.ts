@@ -2,11 +2,13 @@ import { Labels, compareStrings, type Matcher, type SampleBatch } from '../../mo
 import type { Querier, SelectHints, Series } from '../storage-api/interface.js';
 import type { Block } from './block.js';
 import type { ChunkRef, Head } from './head.js';
-import { postingsForMatchers } from './postings.js';
+import { postingsForMatchersSliced } from './postings.js';
 import { isOutOfOrderBlock } from './ooo-ingest.js';
 import { dropDeleted } from './tombstones.js';
 import { decodeXorChunk } from './xor-chunk.js';
 import { samplesWithHistograms } from './histogram-samples.js';
+import { DEFAULT_INGEST_SLICE_MS, QUERY_LANE, TimeSlicer } from '../../lib/time-slice.js';
+import { sortSliced } from '../../lib/sliced-sort.js';
 
 type ChunkSource = (mint: number, maxt: number) => ChunkRef[];
 
@@ -155,16 +157,35 @@ export class TsdbQuerier implements Querier {
     if (acquireBlocks) for (const b of blocks) b.acquire();
   }
 
+  /**
+   * The series matching `matchers` with data in the querier's range. A selection of many series (federation of
+   * everything, a `{__name__=~".+"}` query) takes turns with ingest and other requests: it yields on the query lane
+   * every slice, between series and in its sort. Each series' chunks are snapshotted when it is visited, so appends
+   * committed during a yield are seen in the series visited after it, as samples appended while a query reads its
+   * series already were.
+   */
   async select(matchers: readonly Matcher[], hints: SelectHints, sorted?: boolean): Promise<Series[]> {
+    // The head is not truncated until this selection has snapshotted every series' chunks (see `pendingReaders`).
+    if (this.head) this.head.pendingReaders++;
+    try {
+      return await this.selectSliced(matchers, hints, sorted);
+    } finally {
+      if (this.head) this.head.pendingReaders--;
+    }
+  }
+
+  private async selectSliced(matchers: readonly Matcher[], hints: SelectHints, sorted?: boolean): Promise<Series[]> {
     const mint = this.mint;
     const maxt = this.maxt;
+    const slicer = new TimeSlicer(DEFAULT_INGEST_SLICE_MS, 64, QUERY_LANE);
     // Series from blocks (and the head, when blocks contributed) are merged by their label set; a head-only query
     // (the common case: recent data) has unique series and skips the keyed map.
     const bySeries = new Map<string, { labels: Labels; sources: ChunkSource[]; head: readonly ChunkRef[] }>();
     for (const block of this.blocks) {
-      const ids = postingsForMatchers(block, matchers);
+      const ids = await postingsForMatchersSliced(block, matchers, slicer);
       if (ids.length === 0) continue;
       for (const bs of block.readSeries(ids)) {
+        if (slicer.due()) await slicer.yieldNow();
         if (!block.hasVisibleChunk(bs, mint, maxt)) continue;
         let src: ChunkSource = (lo, hi) => block.chunksIn(bs, Math.max(lo, mint), Math.min(hi, maxt));
         // A block cut from the out-of-order head: its chunks win a timestamp tie, as the out-of-order head's do.
@@ -179,8 +200,9 @@ export class TsdbQuerier implements Querier {
     let out: MergedSeries[] = [];
     const fromBlocks = bySeries.size > 0;
     const head = this.head;
-    const refs = head ? postingsForMatchers(head, matchers) : [];
+    const refs = head ? await postingsForMatchersSliced(head, matchers, slicer) : [];
     for (let i = 0; i < refs.length; i++) {
+      if (slicer.due()) await slicer.yieldNow();
       const s = head!.get(refs[i]);
       if (s === undefined || ((s.minT > maxt || s.maxT < mint) && s.ooo === null)) continue;
       // Snapshot the chunk list now: a later head truncation moves data to a block this querier does not see.
@@ -192,7 +214,7 @@ export class TsdbQuerier implements Querier {
       else out.push(new MergedSeries(s.labels, [], snap));
     }
     for (const e of bySeries.values()) out.push(new MergedSeries(e.labels, e.sources, e.head));
-    if (sorted || (hints.limit && hints.limit > 0)) out.sort((a, b) => Labels.compare(a.labels, b.labels));
+    if (sorted || (hints.limit && hints.limit > 0)) out = await sortSliced(out, (a, b) => Labels.compare(a.labels, b.labels), slicer);
     if (hints.limit && hints.limit > 0 && out.length > hints.limit) out = out.slice(0, hints.limit);
     return out;
   }

@@ -527,7 +527,8 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
             }
           }
         }
-        // The block is durable: only now drop the data from memory and the WAL.
+        // The block is durable: only now drop the data from memory and the WAL, once no selection reads the head.
+        if (!(await this.head.waitForPendingReaders())) this.logger.warn({ readers: this.head.pendingReaders }, 'head truncated while selections were still reading it');
         this.head.truncate(maxt);
         this.metrics.headTruncations.inc();
         this.syncSeriesCounters();

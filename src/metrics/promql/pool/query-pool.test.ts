@@ -109,6 +109,30 @@ describe('PromQL query pool', () => {
     expect((r.error as PromqlError).message).toBe('query timed out in expression evaluation');
   }, 60_000);
 
+  it('a query past the worker heap limit fails with 422 execution; the worker is replaced and the next query answers', async () => {
+    const small: string[] = [];
+    const limited = new QueryPool({ workers: 1, maxWorkerHeapMb: 48, onWorkerExit: (r) => small.push(r) });
+    try {
+      const engine = new PooledEngine(limited, storage);
+      expect((await engine.instantQuery('count(heavy)', HOUR)).value).toMatchObject({ type: 'vector', samples: [{ v: SERIES }] });
+      // A label of ~24 KB on each of 2,000 series: ~100 MB of strings on the heap (sample columns are ArrayBuffers,
+      // outside the V8 heap the limit bounds), more than the 48 MiB the worker may hold.
+      const err = await engine.instantQuery(`label_join(heavy, "big", "-"${', "i"'.repeat(6000)})`, HOUR).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(PromqlError);
+      expect(err).toMatchObject({ type: 'execution', message: expect.stringContaining('heap limit 48 MiB') });
+      expect(small).toEqual([expect.stringContaining('out of memory')]);
+      // Not started again on another worker: one worker ended.
+      expect(limited.workers).toBe(0);
+      expect((await engine.instantQuery('count(heavy)', HOUR)).value).toMatchObject({ type: 'vector', samples: [{ v: SERIES }] });
+      expect(limited.workers).toBe(1);
+    } finally {
+      await limited.close();
+    }
+  }, 60_000);
+
   it('passes parse and execution errors through with their type and message', async () => {
     const engine = new PooledEngine(pool, storage);
     await expect(engine.instantQuery('sum(', 0)).rejects.toMatchObject({ type: 'bad_data', message: expect.stringContaining('unclosed left parenthesis') });

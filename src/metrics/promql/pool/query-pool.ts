@@ -11,6 +11,11 @@ export type { PoolQuery };
 /** The pool's workers, grace time, heap limit, exit hook and registry (self-metrics `sightline_promql_worker_*`). */
 export type QueryPoolOptions = WorkerPoolOptions;
 
+/** What a query that ended its worker by passing the heap limit answers: an execution error (422), as the samples limit. */
+export function outOfMemoryError(heapMb: number | undefined): PromqlError {
+  return new PromqlError('execution', `query processing would use more memory than a query worker may hold (heap limit ${heapMb ?? 'default'} MiB); the worker was replaced`);
+}
+
 function abortError(reason: 'timeout' | 'canceled'): PromqlError {
   return reason === 'timeout' ? new PromqlError('timeout', 'query timed out in expression evaluation') : new PromqlError('canceled', 'query was canceled in expression evaluation');
 }
@@ -62,6 +67,7 @@ export class QueryPool extends WorkerPool<PoolQuery, QueryResult, WireResult> {
         language: 'PromQL',
         abortError,
         internalError: (message) => new PromqlError('internal', message),
+        outOfMemoryError,
         errorFromWire: (w) => errorFromWire(w as PromqlWireError),
         errorToWire,
         resultFromWire,
