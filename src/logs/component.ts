@@ -3,12 +3,12 @@ import { Overrides } from '../config/index.js';
 import type { LogsPushTarget } from '../otlp/index.js';
 import type { FastifyInstance } from 'fastify';
 import type { Component, ComponentContext, TenancyOptions } from '../server/index.js';
-import { DEFAULT_TENANT, createHttpServer, listen } from '../server/index.js';
+import { DEFAULT_TENANT, createHttpServer, defaultMemoryLimit, listen } from '../server/index.js';
 import { closeObjectStore, openObjectStore, type ObjectStore } from '../storage/index.js';
 import { attachTail, otlpLogsTarget, registerLogsRoutes } from './api/index.js';
 import { Distributor, createDistributorMetrics } from './distributor/index.js';
 import { LogStore } from './log-store.js';
-import { ConcurrencyGate } from '../lib/worker-pool/index.js';
+import { ConcurrencyGate, workerHeapMb } from '../lib/worker-pool/index.js';
 import { LogqlEngine, LogqlPool, PooledLogqlEngine, type LogqlEngineOptions, type LogqlQueries } from './logql/index.js';
 
 /** What the ruler hook is given: the Loki API's server (to mount the ruler APIs), the LogQL engine and the tenancy. */
@@ -60,7 +60,7 @@ export async function startLogs(ctx: ComponentContext, deps: LogsDeps = {}): Pro
   // API queries run in worker threads (`logs.query.workers`), admitted `logs.query.max_concurrent` at a time; the
   // ruler, tail and detected_fields use the engine here.
   const log = ctx.logger.child({ component: 'logs' });
-  const queryPool = cfg.query.workers > 0 ? new LogqlPool({ workers: cfg.query.workers, registry: ctx.registry, onWorkerExit: (reason) => log.warn({ reason }, 'LogQL query worker replaced') }) : undefined;
+  const queryPool = cfg.query.workers > 0 ? new LogqlPool({ workers: cfg.query.workers, maxWorkerHeapMb: workerHeapMb(cfg.query.worker_heap_limit, ctx.config.server.memory_limit ?? defaultMemoryLimit(), cfg.query.workers), registry: ctx.registry, onWorkerExit: (reason) => log.warn({ reason }, 'LogQL query worker replaced') }) : undefined;
   const queries: LogqlQueries = queryPool ? new PooledLogqlEngine(queryPool, store, engine, engineOptions) : engine;
   const gate = new ConcurrencyGate(cfg.query.max_concurrent);
   gate.registerMetrics(ctx.registry, {

@@ -102,6 +102,11 @@ export const logsSection = z.strictObject({
       workers: queryWorkers,
       /** Queries evaluated at once; others wait in order (Loki's `-querier.max-concurrent`, default 4). */
       max_concurrent: z.number().int().positive().default(4),
+      /**
+       * Heap limit of each LogQL query worker: a query that needs more fails with 400 and its worker is replaced.
+       * Default: half of `server.memory_limit` shared by the workers, at least 64 MiB.
+       */
+      worker_heap_limit: byteSize.optional(),
     })
     .prefault({}),
   limits: limits.prefault({}),

@@ -1,4 +1,5 @@
 export { WorkerPool, DEFAULT_CANCEL_GRACE_MS, type RunOptions, type TaskHost, type WorkerPoolOptions, type WorkerPoolSpec } from './worker-pool.js';
 export { serveTasks, type ServeTasksOptions, type TaskContext } from './serve-tasks.js';
 export { ConcurrencyGate, type GateGaugeNames } from './concurrency-gate.js';
+export { workerHeapMb, MIN_WORKER_HEAP_MB } from './worker-heap.js';
 export type { AbortReason, WireError } from './protocol.js';

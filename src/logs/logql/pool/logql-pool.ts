@@ -2,7 +2,7 @@ import { DEFAULT_INGEST_SLICE_MS, QUERY_LANE, TimeSlicer } from '../../../lib/ti
 import { WorkerPool, type TaskHost, type WorkerPoolOptions } from '../../../lib/worker-pool/index.js';
 import { matchersFromWire } from '../../../model/index.js';
 import type { DecodedRequest, DecodedSource } from '../../querier/index.js';
-import { abortError } from '../errors.js';
+import { LogqlEvalError, abortError } from '../errors.js';
 import type { LogqlResult } from '../vector.js';
 import type { LogqlTask, SelectCall, SelectPage } from './protocol.js';
 import { errorFromWire, errorToWire, resultFromWire, sourceToWire, type WireLogqlResult, type WireSource } from './wire.js';
@@ -77,6 +77,7 @@ export class LogqlPool extends WorkerPool<LogqlTask, LogqlResult, WireLogqlResul
         language: 'LogQL',
         abortError,
         internalError: (message) => new Error(message),
+        outOfMemoryError: (heapMb) => new LogqlEvalError(`query processing would use more memory than a query worker may hold (heap limit ${heapMb ?? 'default'} MiB); the worker was replaced`),
         errorFromWire,
         errorToWire,
         resultFromWire,

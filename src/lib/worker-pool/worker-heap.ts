@@ -4,7 +4,7 @@ const MIB = 1024 * 1024;
 export const MIN_WORKER_HEAP_MB = 64;
 
 /**
- * The heap limit (MiB) of each PromQL query worker: the configured size when given, else half of the process's
+ * The heap limit (MiB) of each query worker of a pool (PromQL, LogQL): the configured size when given, else half of the process's
  * memory limit shared by the workers (the other half is the main thread's: the TSDB head, ingest, every listener),
  * at least `MIN_WORKER_HEAP_MB`.
  */
