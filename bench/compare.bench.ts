@@ -16,7 +16,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { processCpuSeconds } from './process-cpu.js';
-import { sightlineEntry } from './sightline-entry.js';
+import { NODE_FLAGS, sightlineEntry } from './sightline-entry.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const PEERS = existsSync(resolve(ROOT, '..', '..', 'shared', 'peers', 'rw-load.mjs')) ? resolve(ROOT, '..', '..', 'shared', 'peers') : '/work/shared/peers';
@@ -132,7 +132,7 @@ async function peer(name: 'prometheus' | 'victoria-metrics'): Promise<Run> {
 const only = process.env.CMP_ONLY?.split(',').filter(Boolean);
 // CMP_BASELINE=DIR: also run `DIR/dist/cli/main.js` (an earlier build) as "(baseline)", interleaved with this one.
 const baseline = process.env.CMP_BASELINE;
-const baselineEntry = () => [join(resolve(baseline ?? ''), 'dist/cli/main.js')];
+const baselineEntry = () => [...NODE_FLAGS, join(resolve(baseline ?? ''), 'dist/cli/main.js')];
 const receivers = (
   [
     ['prometheus', () => peer('prometheus')],

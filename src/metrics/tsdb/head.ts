@@ -2,7 +2,8 @@ import { Labels, METRIC_NAME, compareStrings } from '../../model/index.js';
 import { EMPTY_POSTINGS, PostingsList, type PostingsIndex } from './postings.js';
 import type { OooSeriesChunks } from './ooo-head.js';
 import { chunkWithout, type Intervals } from './tombstones.js';
-import { SAMPLES_PER_CHUNK, XorChunkAppender, chunkNumSamples, decodeXorChunk } from './xor-chunk.js';
+import { SeriesNumbers, defineNumberFields, slotOf } from './series-numbers.js';
+import { SAMPLES_PER_CHUNK, XOR_SAMPLE_ROOM, XorChunkAppender, chunkNumSamples, decodeXorChunk } from './xor-chunk.js';
 
 /** A complete, immutable chunk of the head (or a snapshot of the open one). */
 export interface ChunkRef {
@@ -52,26 +53,41 @@ export class MemSeries {
    */
   chunks: ChunkRef[] = NO_CHUNKS;
   app: XorChunkAppender | null = null;
-  /** Samples at or after this time start a new chunk, so chunks never cross a block boundary. */
-  nextAt = -Infinity;
-  minT = Infinity;
-  maxT = -Infinity;
-  lastV = 0;
-  /** The appender id that has uncommitted samples for this series, and the newest of them. */
+  /** The appender id that has uncommitted samples for this series (its newest is pendT/pendV), and its index there. */
   pendOwner = 0;
-  pendT = -Infinity;
-  pendV = 0;
   pendIdx = 0;
   /** A series record for this ref is in the WAL. */
   walLogged = false;
   deleted = false;
   /** Out-of-order samples (`ooo-head.ts`), when the TSDB has an out-of-order window. */
   ooo: OooSeriesChunks | null = null;
+  /** The head's page of per-series numbers (series-numbers.ts) and this series' slot in it. */
+  readonly num: Float64Array;
+  readonly at: number;
+  /** Samples at or after this time start a new chunk, so chunks never cross a block boundary. */
+  declare nextAt: number;
+  declare minT: number;
+  declare maxT: number;
+  /** The newest committed value. */
+  declare lastV: number;
+  /** The newest uncommitted sample of the appender `pendOwner`. */
+  declare pendT: number;
+  declare pendV: number;
 
   constructor(
     readonly ref: number,
     readonly labels: Labels,
-  ) {}
+    numbers: SeriesNumbers,
+  ) {
+    this.num = numbers.claim(ref);
+    this.at = slotOf(ref);
+    this.nextAt = -Infinity;
+    this.minT = Infinity;
+    this.maxT = -Infinity;
+    this.lastV = 0;
+    this.pendT = -Infinity;
+    this.pendV = 0;
+  }
 
   get numChunks(): number {
     let n = this.chunks.length + (this.app && this.app.numSamples > 0 ? 1 : 0);
@@ -181,6 +197,8 @@ export class MemSeries {
   }
 }
 
+defineNumberFields(MemSeries.prototype);
+
 interface LabelIndexEntry {
   name: string;
   values: Map<string, ValuePostings>;
@@ -221,6 +239,7 @@ export class Head implements PostingsIndex {
   private readonly index = new Map<string, LabelIndexEntry>();
   private sortedNames: string[] | null = null;
   private readonly all = new PostingsList();
+  private readonly numbers = new SeriesNumbers();
   private nextRef = 1;
   numSeries = 0;
   minT = Infinity;
@@ -266,7 +285,7 @@ export class Head implements PostingsIndex {
     }
     if (ref === 0 || this.byRef[ref] !== undefined) ref = this.nextRef;
     if (ref >= this.nextRef) this.nextRef = ref + 1;
-    const s = new MemSeries(ref, this.intern(labels, ref));
+    const s = new MemSeries(ref, this.intern(labels, ref), this.numbers);
     this.byRef[ref] = s;
     if (e === undefined) this.byHash.set(h, s);
     else if (e instanceof MemSeries) this.byHash.set(h, [e, s]);
@@ -309,8 +328,10 @@ export class Head implements PostingsIndex {
     }
     let a = s.app;
     if (a === null || a.numSamples >= SAMPLES_PER_CHUNK || t >= s.nextAt) {
+      // A series' chunks are alike: the next one starts with the room the last full one took (no regrowth, no slack).
+      const room = a !== null && a.numSamples >= SAMPLES_PER_CHUNK ? a.byteLength + XOR_SAMPLE_ROOM : undefined;
       if (a !== null && a.numSamples > 0) s.closeXor(a);
-      a = s.app = new XorChunkAppender();
+      a = s.app = new XorChunkAppender(room);
       s.nextAt = rangeForTimestamp(t, this.chunkRange);
       this.chunksCreated++;
       this.numChunks++;
@@ -396,6 +417,7 @@ export class Head implements PostingsIndex {
       s.deleted = true;
       deadRefs.add(s.ref);
       this.byRef[s.ref] = undefined;
+      this.numbers.release(s.ref);
       const h = hashLabels(s.labels);
       const e = this.byHash.get(h);
       if (e === s) this.byHash.delete(h);
