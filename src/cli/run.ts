@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { ConfigError } from '../config/index.js';
 import { createLogger } from '../server/index.js';
 import { USAGE, UsageError, parseCliArgs } from './args.js';
-import { formatBanner, wantBanner } from './banner.js';
+import { formatBanner, uiLogin, wantBanner } from './banner.js';
 import { runCheck } from './check.js';
 import { runTokens } from './tokens.js';
 import { runExport } from './export.js';
@@ -57,7 +57,9 @@ async function main(argv: string[]): Promise<number> {
   }
   logger.info({ version: version(), target: opts.target, dataDir: opts.dataDir, ports: running.ports }, 'Sightline started');
   if (wantBanner(process.stdout.isTTY)) {
-    process.stdout.write(formatBanner({ config, dataDir: resolve(opts.dataDir), version: version(), ports: running.ports, tls: running.tls }));
+    const dataDir = resolve(opts.dataDir);
+    const login = running.ports.ui !== undefined ? await uiLogin(config, dataDir) : undefined;
+    process.stdout.write(formatBanner({ config, dataDir, version: version(), ports: running.ports, tls: running.tls, uiLogin: login }));
   }
   await new Promise<void>((resolveStop) => {
     const onSignal = (sig: NodeJS.Signals) => {
