@@ -7,16 +7,16 @@
  * (interleaved, so machine noise spreads over all); samples/s and peak RSS (VmHWM of the server process) per run,
  * then medians and ratios; also the server's CPU seconds per million samples during the load (/proc/<pid>/stat),
  * which the load of other processes on the machine distorts far less than samples/s. Env: CMP_ROUNDS, CMP_ONLY
- * (comma-separated substrings of receiver names), CMP_BASELINE (the directory of an earlier build to run beside this
- * one), RW_SERIES, RW_SAMPLES, RW_BATCH, RW_CONCURRENCY.
+ * (comma-separated substrings of receiver names), CMP_BASELINE (directories of earlier builds to run beside this
+ * one, comma-separated), RW_SERIES, RW_SAMPLES, RW_BATCH, RW_CONCURRENCY.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { processCpuSeconds } from './process-cpu.js';
-import { sightlineEntry } from './sightline-entry.js';
+import { NODE_FLAGS, sightlineEntry } from './sightline-entry.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const PEERS = existsSync(resolve(ROOT, '..', '..', 'shared', 'peers', 'rw-load.mjs')) ? resolve(ROOT, '..', '..', 'shared', 'peers') : '/work/shared/peers';
@@ -130,21 +130,20 @@ async function peer(name: 'prometheus' | 'victoria-metrics'): Promise<Run> {
 
 // CMP_ONLY=mimir,all (substrings of the receiver names) runs only those receivers (before/after figures of one change).
 const only = process.env.CMP_ONLY?.split(',').filter(Boolean);
-// CMP_BASELINE=DIR: also run `DIR/dist/cli/main.js` (an earlier build) as "(baseline)", interleaved with this one.
-const baseline = process.env.CMP_BASELINE;
-const baselineEntry = () => [join(resolve(baseline ?? ''), 'dist/cli/main.js')];
+// CMP_BASELINE=DIR[,DIR...]: also run each `DIR/dist/cli/main.js` (earlier builds) as "(DIR's name)", interleaved
+// with this one.
+const baselines = (process.env.CMP_BASELINE ?? '').split(',').filter(Boolean).map((d) => resolve(d));
+const builds = baselines.map((dir) => ({ label: ` (${basename(dir)})`, entry: () => [...NODE_FLAGS, join(dir, 'dist/cli/main.js')] }));
 const receivers = (
   [
     ['prometheus', () => peer('prometheus')],
     ['victoria-metrics', () => peer('victoria-metrics')],
     ['sightline --target mimir', () => sightline('mimir')],
     ['sightline --target all', () => sightline('all')],
-    ...(baseline
-      ? ([
-          ['sightline --target mimir (baseline)', () => sightline('mimir', baselineEntry, ' (baseline)')],
-          ['sightline --target all (baseline)', () => sightline('all', baselineEntry, ' (baseline)')],
-        ] as const)
-      : []),
+    ...builds.flatMap(({ label, entry }) => [
+      [`sightline --target mimir${label}`, () => sightline('mimir', entry, label)],
+      [`sightline --target all${label}`, () => sightline('all', entry, label)],
+    ]),
   ] as [string, () => Promise<Run>][]
 ).filter(([n]) => !only || only.some((o) => n.includes(o)));
 

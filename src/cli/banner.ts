@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { splitHostPort, type SightlineConfig } from '../config/index.js';
-import { initialAdminPasswordFile, resolveAdminPassword } from '../ui/index.js';
 
 /** A listener's human name, the configuration address it was bound from, and what a user opens on it. */
 interface ListenerInfo {
@@ -42,7 +41,21 @@ export interface BannerInput {
   ports: Readonly<Record<string, number>>;
   /** Whether the listener of a port name serves TLS. */
   tls: (port: string) => boolean;
-  env?: NodeJS.ProcessEnv;
+  /** How to sign in to the UI, when it runs (`uiLogin` reads it from the UI module, which only UI targets load). */
+  uiLogin?: UiLogin;
+}
+
+export interface UiLogin {
+  /** The file the generated admin password is written to at first start. */
+  passwordFile: string;
+  /** A password is configured (ui.admin_password, the environment, or development mode). */
+  configured: boolean;
+}
+
+/** The UI's sign-in facts for the banner; imports the UI module (its database drivers and all) only when asked. */
+export async function uiLogin(config: SightlineConfig, dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<UiLogin> {
+  const { initialAdminPasswordFile, resolveAdminPassword } = await import('../ui/index.js');
+  return { passwordFile: initialAdminPasswordFile(dataDir), configured: resolveAdminPassword(config.ui, env) !== undefined };
 }
 
 /**
@@ -62,10 +75,9 @@ export function formatBanner(b: BannerInput): string {
   const width = Math.max(0, ...rows.map(([l]) => l.length));
   const lines = [`Sightline ${b.version} is running.`, ''];
   for (const [label, url] of rows) lines.push(`  ${label.padEnd(width)}  ${url}`);
-  if (b.ports.ui !== undefined) {
+  if (b.ports.ui !== undefined && b.uiLogin) {
     const ui = b.config.ui;
-    const file = initialAdminPasswordFile(b.dataDir);
-    const configured = resolveAdminPassword(ui, b.env ?? process.env) !== undefined;
+    const { passwordFile: file, configured } = b.uiLogin;
     lines.push('', `  Sign in as "${ui.admin_user}"`);
     if (configured && ui.development_mode) lines.push('  Password: "admin" (development mode)');
     else if (configured) lines.push('  Password: as configured (ui.admin_password or GF_SECURITY_ADMIN_PASSWORD)');

@@ -56,8 +56,10 @@ async function main(argv: string[]): Promise<number> {
   }
   logger.info({ version: version(), target: opts.target, dataDir: opts.dataDir, ports: running.ports }, 'Sightline started');
   if (wantBanner(process.stdout.isTTY)) {
-    const { formatBanner } = await import('./banner.js');
-    process.stdout.write(formatBanner({ config, dataDir: resolve(opts.dataDir), version: version(), ports: running.ports, tls: running.tls }));
+    const { formatBanner, uiLogin } = await import('./banner.js');
+    const dataDir = resolve(opts.dataDir);
+    const login = running.ports.ui !== undefined ? await uiLogin(config, dataDir) : undefined;
+    process.stdout.write(formatBanner({ config, dataDir, version: version(), ports: running.ports, tls: running.tls, uiLogin: login }));
   }
   await new Promise<void>((resolveStop) => {
     const onSignal = (sig: NodeJS.Signals) => {

@@ -21,7 +21,8 @@ export async function evalVectorSelector(ev: Evaluator, vs: VectorSelector, with
   const lo = Math.min(mint, ts[ts.length - 1] - lb + 1);
   const hi = Math.max(maxt, ts[0]) + (vs.smoothed ? lb : 0);
   if (vs.smoothed) return smoothedSelector(ev, vs, ts, lo, hi);
-  const series = await ev.ctx.querier.select(vs.matchers as Matcher[], { start: lo, end: hi, step: ev.ctx.isRange ? ev.interval : 0, ...extraHints }, true);
+  // Unsorted, as Prometheus's engine selects (matrix-selector.ts).
+  const series = await ev.ctx.querier.select(vs.matchers as Matcher[], { start: lo, end: hi, step: ev.ctx.isRange ? ev.interval : 0, ...extraHints }, false);
   const out: StepSeries[] = [];
   const steps = ev.steps;
   for (let si = 0; si < series.length; si++) {
@@ -62,7 +63,7 @@ export async function evalVectorSelector(ev: Evaluator, vs: VectorSelector, with
 /** `x smoothed`: the value at each step interpolated between the samples around it (within the lookback delta). */
 async function smoothedSelector(ev: Evaluator, vs: VectorSelector, ts: Float64Array, lo: number, hi: number): Promise<StepSeries[]> {
   const lb = ev.ctx.lookbackDelta;
-  const series = await ev.ctx.querier.select(vs.matchers as Matcher[], { start: lo, end: hi, step: ev.ctx.isRange ? ev.interval : 0 }, true);
+  const series = await ev.ctx.querier.select(vs.matchers as Matcher[], { start: lo, end: hi, step: ev.ctx.isRange ? ev.interval : 0 }, false);
   const out: StepSeries[] = [];
   for (const ser of series) {
     const b = ser.samples(lo, hi);

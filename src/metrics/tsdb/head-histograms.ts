@@ -52,7 +52,7 @@ export function appendHistogramToHead(head: Head, s: MemSeries, t: number, fh: F
   // An open float chunk ends here; the histogram chunk comes after it.
   const xor = s.app;
   if (xor !== null) {
-    if (xor.numSamples > 0) s.chunks.push({ data: xor.seal(), minT: xor.minT, maxT: xor.maxT, n: xor.numSamples });
+    if (xor.numSamples > 0) s.closeXor(xor);
     s.app = null;
   }
   let o = open.get(s);
@@ -65,7 +65,7 @@ export function appendHistogramToHead(head: Head, s: MemSeries, t: number, fh: F
   const r = appendHistogramSample(o?.app, t, h, float, fh.hint, forceCut);
   if (r.cut) {
     if (o) s.chunks[s.chunks.length - 1] = refOf(o.app, true);
-    s.chunks.push(refOf(r.app, false));
+    s.addChunk(refOf(r.app, false));
     s.nextAt = rangeForTimestamp(t, head.chunkRange);
     head.chunksCreated++;
     head.numChunks++;

@@ -2,7 +2,8 @@ import { Labels, METRIC_NAME, compareStrings } from '../../model/index.js';
 import { EMPTY_POSTINGS, PostingsList, type PostingsIndex } from './postings.js';
 import type { OooSeriesChunks } from './ooo-head.js';
 import { chunkWithout, type Intervals } from './tombstones.js';
-import { SAMPLES_PER_CHUNK, XorChunkAppender, decodeXorChunk } from './xor-chunk.js';
+import { SeriesNumbers, defineNumberFields, slotOf } from './series-numbers.js';
+import { SAMPLES_PER_CHUNK, XOR_SAMPLE_ROOM, XorChunkAppender, chunkNumSamples, decodeXorChunk } from './xor-chunk.js';
 
 /** A complete, immutable chunk of the head (or a snapshot of the open one). */
 export interface ChunkRef {
@@ -33,44 +34,170 @@ export function rangeForTimestamp(t: number, width: number): number {
   return Math.floor(t / width) * width + width;
 }
 
+/** Bytes before each packed chunk: its minT and maxT (float64 LE) and its byte length (uint32 LE). */
+const PACKED_HEADER = 20;
+const NO_PACKED: Buffer = Buffer.alloc(0);
+const NO_CHUNKS: ChunkRef[] = [];
+
 /** One series in the head: labels, closed chunks and the chunk being appended to. No object per sample. */
 export class MemSeries {
-  chunks: ChunkRef[] = [];
+  /**
+   * Closed float (XOR) chunks, oldest first, packed into one buffer: per chunk PACKED_HEADER bytes, then the chunk.
+   * No object per closed chunk (a ChunkRef, its two heap numbers and a Buffer view cost ~190 bytes each); ChunkRefs
+   * are made when a query asks. Replaced on every change, never written in place, so views handed out stay valid.
+   */
+  private packed: Buffer = NO_PACKED;
+  /**
+   * Closed chunks after the packed ones (histogram chunks, the open histogram chunk's snapshot, chunks re-encoded by
+   * a deletion, and every chunk after one of those). Shared and empty until the first; add with `addChunk`.
+   */
+  chunks: ChunkRef[] = NO_CHUNKS;
   app: XorChunkAppender | null = null;
-  /** Samples at or after this time start a new chunk, so chunks never cross a block boundary. */
-  nextAt = -Infinity;
-  minT = Infinity;
-  maxT = -Infinity;
-  lastV = 0;
-  /** The appender id that has uncommitted samples for this series, and the newest of them. */
+  /** The appender id that has uncommitted samples for this series (its newest is pendT/pendV), and its index there. */
   pendOwner = 0;
-  pendT = -Infinity;
-  pendV = 0;
   pendIdx = 0;
   /** A series record for this ref is in the WAL. */
   walLogged = false;
   deleted = false;
   /** Out-of-order samples (`ooo-head.ts`), when the TSDB has an out-of-order window. */
   ooo: OooSeriesChunks | null = null;
+  /** The head's page of per-series numbers (series-numbers.ts) and this series' slot in it. */
+  readonly num: Float64Array;
+  readonly at: number;
+  /** Samples at or after this time start a new chunk, so chunks never cross a block boundary. */
+  declare nextAt: number;
+  declare minT: number;
+  declare maxT: number;
+  /** The newest committed value. */
+  declare lastV: number;
+  /** The newest uncommitted sample of the appender `pendOwner`. */
+  declare pendT: number;
+  declare pendV: number;
 
   constructor(
     readonly ref: number,
     readonly labels: Labels,
-  ) {}
+    numbers: SeriesNumbers,
+  ) {
+    this.num = numbers.claim(ref);
+    this.at = slotOf(ref);
+    this.nextAt = -Infinity;
+    this.minT = Infinity;
+    this.maxT = -Infinity;
+    this.lastV = 0;
+    this.pendT = -Infinity;
+    this.pendV = 0;
+  }
 
   get numChunks(): number {
-    return this.chunks.length + (this.app && this.app.numSamples > 0 ? 1 : 0);
+    let n = this.chunks.length + (this.app && this.app.numSamples > 0 ? 1 : 0);
+    const p = this.packed;
+    for (let o = 0; o < p.length; o += PACKED_HEADER + p.readUInt32LE(o + 16)) n++;
+    return n;
+  }
+
+  /** Append a closed chunk after all others. */
+  addChunk(c: ChunkRef): void {
+    if (this.chunks === NO_CHUNKS) this.chunks = [];
+    this.chunks.push(c);
+  }
+
+  /** Close the open float chunk `a`: its bytes are copied (views of its buffer stay valid). */
+  closeXor(a: XorChunkAppender): void {
+    if (this.chunks.length > 0) {
+      this.addChunk({ data: a.seal(), minT: a.minT, maxT: a.maxT, n: a.numSamples });
+      return;
+    }
+    const old = this.packed;
+    const len = a.byteLength;
+    const next = Buffer.allocUnsafe(old.length + PACKED_HEADER + len);
+    next.set(old, 0);
+    const o = old.length;
+    next.writeDoubleLE(a.minT, o);
+    next.writeDoubleLE(a.maxT, o + 8);
+    next.writeUInt32LE(len, o + 16);
+    next.set(a.buf.subarray(0, len), o + PACKED_HEADER);
+    this.packed = next;
+  }
+
+  /** The oldest closed chunk's minT (Infinity without one). */
+  firstClosedMinT(): number {
+    if (this.packed.length > 0) return this.packed.readDoubleLE(0);
+    return this.chunks.length > 0 ? this.chunks[0].minT : Infinity;
+  }
+
+  /** Push the packed chunks overlapping [mint, maxt] onto `out` as ChunkRefs (views of the packed buffer). */
+  private packedIn(mint: number, maxt: number, out: ChunkRef[]): void {
+    const p = this.packed;
+    for (let o = 0; o < p.length; ) {
+      const start = o + PACKED_HEADER;
+      const end = start + p.readUInt32LE(o + 16);
+      const minT = p.readDoubleLE(o);
+      const maxT = p.readDoubleLE(o + 8);
+      if (maxT >= mint && minT <= maxt) {
+        const data = p.subarray(start, end);
+        out.push({ data, minT, maxT, n: chunkNumSamples(data) });
+      }
+      o = end;
+    }
+  }
+
+  /** Every closed chunk as a ChunkRef list of its own: the packed ones move to `chunks` (before a rewrite of them). */
+  unpack(): ChunkRef[] {
+    if (this.packed.length > 0) {
+      const all: ChunkRef[] = [];
+      this.packedIn(-Infinity, Infinity, all);
+      for (const c of this.chunks) all.push(c);
+      this.chunks = all;
+      this.packed = NO_PACKED;
+    }
+    return this.chunks;
+  }
+
+  /** Drop the closed chunks that end before `mint`; returns how many were dropped. */
+  dropClosedBefore(mint: number): number {
+    let dropped = 0;
+    const p = this.packed;
+    if (p.length > 0 && p.readDoubleLE(8) < mint) {
+      const kept: [number, number][] = [];
+      let size = 0;
+      for (let o = 0; o < p.length; ) {
+        const end = o + PACKED_HEADER + p.readUInt32LE(o + 16);
+        if (p.readDoubleLE(o + 8) < mint) dropped++;
+        else {
+          kept.push([o, end]);
+          size += end - o;
+        }
+        o = end;
+      }
+      const next = size === 0 ? NO_PACKED : Buffer.allocUnsafe(size);
+      let at = 0;
+      for (const [from, to] of kept) {
+        next.set(p.subarray(from, to), at);
+        at += to - from;
+      }
+      this.packed = next;
+    }
+    if (this.chunks.length > 0 && this.chunks[0].maxT < mint) {
+      const keep = this.chunks.filter((c) => c.maxT >= mint);
+      dropped += this.chunks.length - keep.length;
+      this.chunks = keep.length > 0 ? keep : NO_CHUNKS;
+    }
+    return dropped;
   }
 
   /** Chunks overlapping [mint, maxt], the open one as a snapshot. */
   chunksIn(mint: number, maxt: number): ChunkRef[] {
     const out: ChunkRef[] = [];
+    if (this.packed.length > 0) this.packedIn(mint, maxt, out);
     for (const c of this.chunks) if (c.maxT >= mint && c.minT <= maxt) out.push(c);
     const a = this.app;
     if (a && a.numSamples > 0 && a.maxT >= mint && a.minT <= maxt) out.push({ data: a.bytes(), minT: a.minT, maxT: a.maxT, n: a.numSamples });
     return out;
   }
 }
+
+defineNumberFields(MemSeries.prototype);
 
 interface LabelIndexEntry {
   name: string;
@@ -112,6 +239,7 @@ export class Head implements PostingsIndex {
   private readonly index = new Map<string, LabelIndexEntry>();
   private sortedNames: string[] | null = null;
   private readonly all = new PostingsList();
+  private readonly numbers = new SeriesNumbers();
   private nextRef = 1;
   numSeries = 0;
   minT = Infinity;
@@ -176,7 +304,7 @@ export class Head implements PostingsIndex {
     }
     if (ref === 0 || this.byRef[ref] !== undefined) ref = this.nextRef;
     if (ref >= this.nextRef) this.nextRef = ref + 1;
-    const s = new MemSeries(ref, this.intern(labels, ref));
+    const s = new MemSeries(ref, this.intern(labels, ref), this.numbers);
     this.byRef[ref] = s;
     if (e === undefined) this.byHash.set(h, s);
     else if (e instanceof MemSeries) this.byHash.set(h, [e, s]);
@@ -219,8 +347,10 @@ export class Head implements PostingsIndex {
     }
     let a = s.app;
     if (a === null || a.numSamples >= SAMPLES_PER_CHUNK || t >= s.nextAt) {
-      if (a !== null && a.numSamples > 0) s.chunks.push({ data: a.seal(), minT: a.minT, maxT: a.maxT, n: a.numSamples });
-      a = s.app = new XorChunkAppender();
+      // A series' chunks are alike: the next one starts with the room the last full one took (no regrowth, no slack).
+      const room = a !== null && a.numSamples >= SAMPLES_PER_CHUNK ? a.byteLength + XOR_SAMPLE_ROOM : undefined;
+      if (a !== null && a.numSamples > 0) s.closeXor(a);
+      a = s.app = new XorChunkAppender(room);
       s.nextAt = rangeForTimestamp(t, this.chunkRange);
       this.chunksCreated++;
       this.numChunks++;
@@ -244,7 +374,7 @@ export class Head implements PostingsIndex {
     const iv = [mint, maxt];
     let changed = false;
     const kept: ChunkRef[] = [];
-    for (const c of s.chunks) {
+    for (const c of s.unpack()) {
       const k = chunkWithout(c, iv);
       if (k !== c) changed = true;
       if (k) kept.push(k);
@@ -279,18 +409,16 @@ export class Head implements PostingsIndex {
     for (let r = 1; r < this.byRef.length; r++) {
       const s = this.byRef[r];
       if (s === undefined) continue;
-      if (s.chunks.length > 0 && s.chunks[0].maxT < mint) {
-        const keep = s.chunks.filter((c) => c.maxT >= mint);
-        this.numChunks -= s.chunks.length - keep.length;
-        this.chunksRemoved += s.chunks.length - keep.length;
-        s.chunks = keep;
-      }
+      const dropped = s.dropClosedBefore(mint);
+      this.numChunks -= dropped;
+      this.chunksRemoved += dropped;
       if (s.app !== null && s.app.numSamples > 0 && s.app.maxT < mint) {
         s.app = null;
         this.numChunks--;
         this.chunksRemoved++;
       }
-      const first = s.chunks.length > 0 ? s.chunks[0].minT : s.app !== null && s.app.numSamples > 0 ? s.app.minT : Infinity;
+      const closed = s.firstClosedMinT();
+      const first = closed !== Infinity ? closed : s.app !== null && s.app.numSamples > 0 ? s.app.minT : Infinity;
       s.minT = first;
       if (first === Infinity && s.pendOwner === 0 && s.ooo === null) dead.push(s);
       else if (first < newMin) newMin = first;
@@ -308,6 +436,7 @@ export class Head implements PostingsIndex {
       s.deleted = true;
       deadRefs.add(s.ref);
       this.byRef[s.ref] = undefined;
+      this.numbers.release(s.ref);
       const h = hashLabels(s.labels);
       const e = this.byHash.get(h);
       if (e === s) this.byHash.delete(h);

@@ -27,6 +27,26 @@ describe('postings', () => {
     expect(Array.from(p.view())).toEqual([1, 2, 5, 7]);
     expect(Array.from(view)).toEqual([1, 5, 7]);
   });
+
+  it('holds one id without an array, then grows into one', () => {
+    const p = new PostingsList();
+    expect(Array.from(p.view())).toEqual([]);
+    p.add(8);
+    p.add(8);
+    expect(Array.from(p.view())).toEqual([8]);
+    p.removeWhere((id) => id === 3);
+    expect(Array.from(p.view())).toEqual([8]);
+    p.add(2);
+    p.add(11);
+    expect(Array.from(p.view())).toEqual([2, 8, 11]);
+    const q = new PostingsList();
+    q.add(4);
+    q.removeWhere((id) => id === 4);
+    expect(p.n + q.n).toBe(3);
+    expect(Array.from(q.view())).toEqual([]);
+    q.add(6);
+    expect(Array.from(q.view())).toEqual([6]);
+  });
 });
 
 describe('selection by matchers (head index)', () => {

@@ -8,55 +8,78 @@ import type { Matcher } from '../../model/index.js';
 
 export const EMPTY_POSTINGS = new Uint32Array(0);
 
-/** A growable sorted postings list (ids are appended in increasing order). */
+/**
+ * A growable sorted postings list (ids are appended in increasing order). A list of one id keeps it in a field and
+ * has no array: most label values of a high-cardinality label (an instance, a series id) belong to one series, and
+ * a typed array per value cost ~150 bytes more per series.
+ */
 export class PostingsList {
-  ids: Uint32Array = new Uint32Array(2);
+  private ids: Uint32Array | null = null;
+  /** The only id while `ids` is null and `n` is 1. */
+  private one = 0;
   n = 0;
 
   add(id: number): void {
-    if (this.n > 0 && this.ids[this.n - 1] >= id) {
-      this.insertSorted(id);
+    let ids = this.ids;
+    if (ids === null) {
+      if (this.n === 0) {
+        this.one = id;
+        this.n = 1;
+        return;
+      }
+      if (this.one === id) return;
+      ids = this.ids = new Uint32Array(4);
+      ids[0] = this.one;
+    }
+    if (this.n > 0 && ids[this.n - 1] >= id) {
+      this.insertSorted(ids, id);
       return;
     }
-    if (this.n === this.ids.length) this.grow();
-    this.ids[this.n++] = id;
+    if (this.n === ids.length) ids = this.grow(ids);
+    ids[this.n++] = id;
   }
 
-  private insertSorted(id: number): void {
+  private insertSorted(ids: Uint32Array, id: number): void {
     let lo = 0;
     let hi = this.n;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.ids[mid] < id) lo = mid + 1;
+      if (ids[mid] < id) lo = mid + 1;
       else hi = mid;
     }
-    if (this.ids[lo] === id) return;
-    // Into a new array (as `removeWhere`), so that views taken before stay as they were.
-    const next = new Uint32Array(this.n === this.ids.length ? this.ids.length * 2 : this.ids.length);
-    next.set(this.ids.subarray(0, lo));
+    if (ids[lo] === id) return;
+    // Into a new array (as `removeWhere`), so that views taken before (a paused sliced read) stay as they were.
+    const next = new Uint32Array(this.n === ids.length ? ids.length * 2 : ids.length);
+    next.set(ids.subarray(0, lo));
     next[lo] = id;
-    next.set(this.ids.subarray(lo, this.n), lo + 1);
+    next.set(ids.subarray(lo, this.n), lo + 1);
     this.ids = next;
     this.n++;
   }
 
-  private grow(): void {
-    const next = new Uint32Array(this.ids.length * 2);
-    next.set(this.ids);
-    this.ids = next;
+  private grow(ids: Uint32Array): Uint32Array {
+    const next = new Uint32Array(ids.length * 2);
+    next.set(ids);
+    return (this.ids = next);
   }
 
   /** Remove every id for which `dead` is true; replaces the array so earlier views stay intact. */
   removeWhere(dead: (id: number) => boolean): void {
+    const ids = this.ids;
+    if (ids === null) {
+      if (this.n === 1 && dead(this.one)) this.n = 0;
+      return;
+    }
     const next = new Uint32Array(Math.max(2, this.n));
     let m = 0;
-    for (let i = 0; i < this.n; i++) if (!dead(this.ids[i])) next[m++] = this.ids[i];
+    for (let i = 0; i < this.n; i++) if (!dead(ids[i])) next[m++] = ids[i];
     this.ids = next;
     this.n = m;
   }
 
   /** A view of the current contents (stable: the array is replaced, never rewritten below `n`). */
   view(): Uint32Array {
+    if (this.ids === null) return this.n === 0 ? EMPTY_POSTINGS : Uint32Array.of(this.one);
     return this.ids.subarray(0, this.n);
   }
 }

@@ -27,6 +27,8 @@ export const CHUNK_HEADER = 2;
 export const SAMPLES_PER_CHUNK = 120;
 /** Worst case of one sample: a 10-byte varint time (sample 0/1) or 4 + 64 bits, plus 2 + 5 + 6 + 64 bits for the value. */
 const MAX_SAMPLE_BYTES = 21;
+/** The room past its last byte an appender keeps (it reserves for a worst-case sample before each append). */
+export const XOR_SAMPLE_ROOM = MAX_SAMPLE_BYTES + 3;
 
 /**
  * Appends samples to one chunk: a BitWriter (bit-stream.ts, shared with the histogram chunks) with the XOR
