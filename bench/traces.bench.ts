@@ -4,13 +4,17 @@
  * `{ resource.service.name = "x" && duration > 500ms }` once everything is in blocks in the object store.
  *
  * The server runs in a child process (this file with `server`), so the client's work does not count against it.
- * Env: TRACES_BENCH_SPANS (default 1,000,000), TRACES_BENCH_CONCURRENCY (default 4).
+ * Ingest is reported as wall spans/s and as spans per server CPU-second (the child's user + system time, every
+ * thread), the figure that holds on a shared machine.
+ * Env: TRACES_BENCH_SPANS (default 1,000,000), TRACES_BENCH_CONCURRENCY (default 4); SIGHTLINE_CHILD_NODE_ARGS
+ * (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") is passed to the server's Node.
  */
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { Types, encodeTracesRequest } from '../src/otlp/index.js';
+import { processCpuSeconds } from './process-cpu.js';
 
 const SPANS = Number(process.env.TRACES_BENCH_SPANS ?? 1_000_000);
 const CONCURRENCY = Number(process.env.TRACES_BENCH_CONCURRENCY ?? 4);
@@ -93,7 +97,7 @@ async function rss(tempo: string): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const child = spawn(process.execPath, ['--max-old-space-size=8192', '--import', 'tsx', import.meta.filename, 'server'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...(process.env.SIGHTLINE_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean), '--max-old-space-size=8192', '--import', 'tsx', import.meta.filename, 'server'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((res) => createInterface({ input: child.stdout! }).once('line', res));
   const { tempo, otlp, dataDir } = JSON.parse(line) as { tempo: number; otlp: number; dataDir: string };
   const T = `http://127.0.0.1:${tempo}`;
@@ -105,6 +109,7 @@ async function main(): Promise<void> {
     let sent = 0;
     let counter = 0;
     let retries = 0;
+    const cpu0 = processCpuSeconds(child.pid!);
     const t0 = performance.now();
     const worker = async () => {
       while (sent < SPANS) {
@@ -128,8 +133,9 @@ async function main(): Promise<void> {
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
     const secs = (performance.now() - t0) / 1000;
+    const cpu = processCpuSeconds(child.pid!) - cpu0;
     const ingestRss = await rss(T);
-    console.log(JSON.stringify({ bench: 'traces_ingest_otlp_http_protobuf', spans: sent, seconds: +secs.toFixed(2), spans_per_sec: Math.round(sent / secs), retried_batches: retries, server_rss_mb: Math.round(ingestRss / 2 ** 20) }));
+    console.log(JSON.stringify({ bench: 'traces_ingest_otlp_http_protobuf', spans: sent, seconds: +secs.toFixed(2), spans_per_sec: Math.round(sent / secs), server_cpu_s: +cpu.toFixed(2), spans_per_server_cpu_s: Math.round(sent / cpu), retried_batches: retries, server_rss_mb: Math.round(ingestRss / 2 ** 20) }));
 
     const f0 = performance.now();
     const fr = await fetch(`${T}/flush`, { method: 'POST' });
@@ -160,8 +166,11 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ bench: 'traces_server_rss_after_queries', server_rss_mb: Math.round((await rss(T)) / 2 ** 20) }));
   } finally {
     const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((res) => child.once('exit', res));
-    child.kill('SIGKILL');
+    // SIGTERM lets a profiled server write its profile; SIGKILL if it does not exit.
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
     await exited;
+    clearTimeout(timer);
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -1,21 +1,14 @@
 import { bytesToHex, decodeSpanBytes, nanosBetween, nanosToMillis, spanBytes } from '../../otlp/index.js';
-import type { InstrumentationScope, Resource, ResourceSpans } from '../../otlp/index.js';
+import type { ResourceSpans } from '../../otlp/index.js';
+import type { SpanToWrite } from '../blocks/index.js';
 import { anchoredRegex, attrMap, compareValues, entriesOf, type AttrValue, type SpanCondition, type SpanEntry } from '../model/index.js';
 
 /**
- * A span in the head: its resource and scope (decoded, shared by the spans of a request) and the span's encoded
- * bytes. Spans are decoded again only when queried or written to a block, so the head costs about the wire size.
+ * A span in the head: its resource and scope (decoded, shared by the spans of a request), the span's encoded bytes
+ * and its intrinsics — what a block needs, so cutting a block decodes no span again. Spans are decoded only when
+ * queried, so the head costs about the wire size.
  */
-export interface HeadSpan {
-  resource: Resource;
-  scope: InstrumentationScope;
-  raw: Uint8Array;
-  /** Intrinsics kept decoded so searches can skip head traces without decoding their spans. */
-  name: string;
-  kind: number;
-  status: number;
-  durationNs: number;
-}
+export type HeadSpan = SpanToWrite;
 
 /** A trace in the head: its spans so far, their estimated encoded size and time range. */
 export interface HeadTrace {
@@ -53,6 +46,8 @@ export function appendToHead(head: Head, tenant: string, resourceSpans: Resource
       t = { id: Buffer.from(e.span.traceId), spans: [], bytes: 0, startMs: Infinity, endMs: -Infinity };
       traces.set(id, t);
     }
+    const startMs = nanosToMillis(e.span.startTimeUnixNano);
+    const durationNs = nanosBetween(e.span.startTimeUnixNano, e.span.endTimeUnixNano);
     t.spans.push({
       resource: e.resource,
       scope: e.scope,
@@ -60,13 +55,12 @@ export function appendToHead(head: Head, tenant: string, resourceSpans: Resource
       name: e.span.name ?? '',
       kind: e.span.kind ?? 0,
       status: e.span.status?.code ?? 0,
-      durationNs: nanosBetween(e.span.startTimeUnixNano, e.span.endTimeUnixNano),
+      startMs,
+      durationNs,
     });
     t.bytes += perSpan;
-    const start = nanosToMillis(e.span.startTimeUnixNano);
-    const dur = nanosBetween(e.span.startTimeUnixNano, e.span.endTimeUnixNano) / 1e6;
-    t.startMs = Math.min(t.startMs, start);
-    t.endMs = Math.max(t.endMs, start + Math.max(0, dur));
+    t.startMs = Math.min(t.startMs, startMs);
+    t.endMs = Math.max(t.endMs, startMs + durationNs / 1e6);
   }
   head.bytes += bytes;
   return traces.size;
