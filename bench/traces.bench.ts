@@ -4,16 +4,25 @@
  * `{ resource.service.name = "x" && duration > 500ms }` once everything is in blocks in the object store.
  *
  * The server runs in a child process (this file with `server`), so the client's work does not count against it.
- * Env: TRACES_BENCH_SPANS (default 1,000,000), TRACES_BENCH_CONCURRENCY (default 4).
+ * Ingest is reported as wall spans/s and as spans per server CPU-second (the child's user + system time, every
+ * thread), the figure that holds on a shared machine.
+ * Env: TRACES_BENCH_SPANS (default 1,000,000), TRACES_BENCH_CONCURRENCY (default 4), TRACES_BENCH_TRANSPORT (`http`,
+ * the default, or `grpc`: the same bytes as unary `TraceService/Export` calls), TRACES_BENCH_HEAP_MB (the server's V8
+ * old-space limit, default 8192); SIGHTLINE_CHILD_NODE_ARGS
+ * (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") is passed to the server's Node.
  */
 import { spawn } from 'node:child_process';
+import { Client, credentials, status as grpcStatus } from '@grpc/grpc-js';
 import { rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { Types, encodeTracesRequest } from '../src/otlp/index.js';
+import { processCpuSeconds } from './process-cpu.js';
 
 const SPANS = Number(process.env.TRACES_BENCH_SPANS ?? 1_000_000);
 const CONCURRENCY = Number(process.env.TRACES_BENCH_CONCURRENCY ?? 4);
+const TRANSPORT = process.env.TRACES_BENCH_TRANSPORT ?? 'http';
+const HEAP_MB = Number(process.env.TRACES_BENCH_HEAP_MB ?? 8192);
 
 async function server(): Promise<void> {
   const { sightlineConfigSchema } = await import('../src/config/index.js');
@@ -39,7 +48,7 @@ async function server(): Promise<void> {
   const o = await startOtlp(ctx, { traces: t.traces });
   // Exit cleanly on SIGTERM so `node --cpu-prof` can write its profile.
   process.on('SIGTERM', () => process.exit(0));
-  console.log(JSON.stringify({ tempo: t.ports.tempo, otlp: o.ports.otlp_http, dataDir: ctx.dataDir }));
+  console.log(JSON.stringify({ tempo: t.ports.tempo, otlp: o.ports.otlp_http, otlpGrpc: o.ports.otlp_grpc, dataDir: ctx.dataDir }));
 }
 
 interface Body {
@@ -93,11 +102,25 @@ async function rss(tempo: string): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const child = spawn(process.execPath, ['--max-old-space-size=8192', '--import', 'tsx', import.meta.filename, 'server'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...(process.env.SIGHTLINE_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean), `--max-old-space-size=${HEAP_MB}`, '--import', 'tsx', import.meta.filename, 'server'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((res) => createInterface({ input: child.stdout! }).once('line', res));
-  const { tempo, otlp, dataDir } = JSON.parse(line) as { tempo: number; otlp: number; dataDir: string };
+  const { tempo, otlp, otlpGrpc, dataDir } = JSON.parse(line) as { tempo: number; otlp: number; otlpGrpc: number; dataDir: string };
   const T = `http://127.0.0.1:${tempo}`;
   const O = `http://127.0.0.1:${otlp}/v1/traces`;
+  const grpc = TRANSPORT === 'grpc' ? new Client(`127.0.0.1:${otlpGrpc}`, credentials.createInsecure(), { 'grpc.max_send_message_length': -1 }) : undefined;
+  /** Send one request; its status as HTTP would say it (200, 429/503 retryable, anything else fails the bench). */
+  const send = async (body: Buffer): Promise<number> => {
+    if (!grpc) {
+      const r = await fetch(O, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body });
+      await r.arrayBuffer();
+      return r.status;
+    }
+    return new Promise((res) =>
+      grpc.makeUnaryRequest('/opentelemetry.proto.collector.trace.v1.TraceService/Export', (b: Buffer) => b, (b: Buffer) => b, body, (err) =>
+        res(!err ? 200 : err.code === grpcStatus.RESOURCE_EXHAUSTED ? 429 : err.code === grpcStatus.UNAVAILABLE ? 503 : 500 + err.code),
+      ),
+    );
+  };
   try {
     const bodies = Array.from({ length: 16 }, makeBody);
     console.error(`request size ${bodies[0].buf.length} bytes for 1000 spans`);
@@ -105,6 +128,7 @@ async function main(): Promise<void> {
     let sent = 0;
     let counter = 0;
     let retries = 0;
+    const cpu0 = processCpuSeconds(child.pid!);
     const t0 = performance.now();
     const worker = async () => {
       while (sent < SPANS) {
@@ -115,11 +139,10 @@ async function main(): Promise<void> {
         for (const off of b.idOffsets) b.buf.writeUInt32BE(stamp, off);
         const body = Buffer.from(b.buf);
         for (;;) {
-          const r = await fetch(O, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body });
-          await r.arrayBuffer();
-          if (r.status === 200) break;
+          const st = await send(body);
+          if (st === 200) break;
           // 429/503 are retryable, as OTLP exporters treat them: back off and send the same batch again.
-          if (r.status !== 429 && r.status !== 503) throw new Error(`push failed: ${r.status}`);
+          if (st !== 429 && st !== 503) throw new Error(`push failed: ${st}`);
           retries++;
           await new Promise((res) => setTimeout(res, 100));
         }
@@ -128,13 +151,17 @@ async function main(): Promise<void> {
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
     const secs = (performance.now() - t0) / 1000;
+    const cpu = processCpuSeconds(child.pid!) - cpu0;
     const ingestRss = await rss(T);
-    console.log(JSON.stringify({ bench: 'traces_ingest_otlp_http_protobuf', spans: sent, seconds: +secs.toFixed(2), spans_per_sec: Math.round(sent / secs), retried_batches: retries, server_rss_mb: Math.round(ingestRss / 2 ** 20) }));
+    console.log(JSON.stringify({ bench: `traces_ingest_otlp_${TRANSPORT}_protobuf`, spans: sent, seconds: +secs.toFixed(2), spans_per_sec: Math.round(sent / secs), server_cpu_s: +cpu.toFixed(2), spans_per_server_cpu_s: Math.round(sent / cpu), retried_batches: retries, server_rss_mb: Math.round(ingestRss / 2 ** 20) }));
 
     const f0 = performance.now();
+    const fcpu0 = processCpuSeconds(child.pid!);
     const fr = await fetch(`${T}/flush`, { method: 'POST' });
     if (fr.status !== 204) throw new Error(`flush failed ${fr.status}`);
-    console.log(JSON.stringify({ bench: 'traces_flush_to_blocks', seconds: +((performance.now() - f0) / 1000).toFixed(2) }));
+    const fcpu = processCpuSeconds(child.pid!) - fcpu0;
+    // Ingest and flush together: every span decoded, made durable, and written into blocks.
+    console.log(JSON.stringify({ bench: 'traces_flush_to_blocks', seconds: +((performance.now() - f0) / 1000).toFixed(2), server_cpu_s: +fcpu.toFixed(2), spans_per_server_cpu_s_with_flush: Math.round(sent / (cpu + fcpu)) }));
 
     const byId: number[] = [];
     for (let i = 0; i < 300; i++) {
@@ -159,9 +186,13 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ bench: 'traces_traceql_search', query: '{ resource.service.name = "x" && duration > 500ms }', limit: 20, found, p50_ms: +pct(search, 50).toFixed(1), p99_ms: +pct(search, 99).toFixed(1), first_ms: +search[0].toFixed(1) }));
     console.log(JSON.stringify({ bench: 'traces_server_rss_after_queries', server_rss_mb: Math.round((await rss(T)) / 2 ** 20) }));
   } finally {
+    grpc?.close();
     const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((res) => child.once('exit', res));
-    child.kill('SIGKILL');
+    // SIGTERM lets a profiled server write its profile; SIGKILL if it does not exit.
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
     await exited;
+    clearTimeout(timer);
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

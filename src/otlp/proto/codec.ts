@@ -9,16 +9,17 @@ import type {
   Int64,
   KeyValue,
   ResourceSpans,
+  ScopeSpans,
   Span,
 } from './types.js';
 
 import { OtlpDecodeError, decodeOrReject } from './codec-errors.js';
-import { decodeResourceSpansList, decodeSpanBytes } from './trace-decoder.js';
+import { decodeAnyValueBytes, forEachSpanAttribute, decodeResourceSpansList, decodeSpanBytes, decodeSpanHead, spanAttribute, spanHeads } from './trace-decoder.js';
 import { encodeResourceList } from './otlp-encoder.js';
 import { decodeResourceLogsList } from './log-decoder.js';
 import { decodeResourceMetricsList } from './metric-decoder.js';
 
-export { OtlpDecodeError, decodeOrReject, decodeSpanBytes };
+export { OtlpDecodeError, decodeAnyValueBytes, forEachSpanAttribute, decodeOrReject, decodeSpanBytes, decodeSpanHead, spanAttribute, spanHeads };
 
 /** A span's encoded bytes: the bytes it arrived with, or protobufjs's encoding when it came from JSON. */
 export function spanBytes(s: Span): Uint8Array {
@@ -72,8 +73,15 @@ export function encodeTracesRequest(req: ExportTraceServiceRequest): Uint8Array 
   return encodeResourceList(req.resourceSpans ?? [], SPAN_ENCODERS);
 }
 
+/** Resource spans to encode whose spans may be only the bytes each arrived with (`{ raw }`). */
+export interface ResourceSpansToEncode {
+  resource?: ResourceSpans['resource'];
+  scopeSpans?: { scope?: ScopeSpans['scope']; spans?: readonly (Span | { raw: Uint8Array })[]; schemaUrl?: string }[];
+  schemaUrl?: string;
+}
+
 /** `TracesData` (= Tempo's `tempopb.Trace`: field 1 repeated ResourceSpans) of one trace. */
-export function encodeTracesData(resourceSpans: ResourceSpans[]): Uint8Array {
+export function encodeTracesData(resourceSpans: readonly ResourceSpansToEncode[]): Uint8Array {
   return encodeResourceList(resourceSpans, SPAN_ENCODERS);
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OtlpDecodeError, Types, decodeTracesRequest, encodeTracesRequest, resourceSpansToJson } from './codec.js';
-import { MAX_ANY_VALUE_DEPTH, spanCount, undecodedSpans } from './trace-decoder.js';
+import { MAX_ANY_VALUE_DEPTH, spanAttribute, spanCount, spanHeads, undecodedSpans } from './trace-decoder.js';
 
 const request = {
   resourceSpans: [
@@ -101,5 +101,28 @@ describe('hand-written trace decoder', () => {
     expect(() => decodeTracesRequest(spanOf(field(0x5a, [0x09, 1, 2, 3])))).toThrow(/truncated fixed64/);
     expect(() => decodeTracesRequest(spanOf(field(0x6a, field(0x22, [0x0f, 0x01]))))).toThrow(/invalid wire type 7/);
   });
-});
 
+  it('span heads: scalar fields decoded, attributes, events and links only when read, attributes found in the bytes', () => {
+    const bytes = Types.ExportTraceServiceRequest.encode(Types.ExportTraceServiceRequest.fromObject(request)).finish();
+    const ss = decodeTracesRequest(bytes).resourceSpans![0].scopeSpans![0];
+    const [head] = spanHeads(ss);
+    expect(undecodedSpans(ss)).toHaveLength(1); // the group's spans are still undecoded
+    const full = decodeTracesRequest(bytes).resourceSpans![0].scopeSpans![0].spans![0];
+    for (const k of ['traceId', 'spanId', 'parentSpanId', 'traceState', 'flags', 'name', 'kind', 'status'] as const) expect(head[k]).toEqual(full[k]);
+    expect(head.startTimeUnixNano!.toString()).toBe('1700000000123456789');
+    expect(head.endTimeUnixNano!.toString()).toBe('1700000000223456789');
+    // Found in the bytes, equal to what the decoder builds; an absent key is undefined.
+    for (const kv of full.attributes!) expect(spanAttribute(head, kv.key)).toEqual(kv.value);
+    expect(spanAttribute(head, 'nope')).toBeUndefined();
+    expect(spanAttribute(full, 'b')).toEqual({ value: 'boolValue', boolValue: true });
+    // Reading the lists decodes them once.
+    expect(head.attributes).toEqual(full.attributes);
+    expect(head.attributes).toBe(head.attributes);
+    expect(head.events).toEqual(full.events);
+    expect(head.links).toEqual(full.links);
+    expect(spanAttribute(head, 's')).toEqual({ value: 'stringValue', stringValue: 'x' });
+    // Re-encoding a group of heads writes the bytes they arrived with.
+    ss.spans = spanHeads(ss);
+    expect(Buffer.from(encodeTracesRequest({ resourceSpans: [{ ...decodeTracesRequest(bytes).resourceSpans![0], scopeSpans: [ss] }] })).equals(Buffer.from(bytes))).toBe(true);
+  });
+});

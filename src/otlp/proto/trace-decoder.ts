@@ -1,6 +1,8 @@
-import type { ResourceSpans, ScopeSpans, Span, SpanEvent, SpanLink } from './types.js';
+import type Long from 'long';
+import type { AnyValue, KeyValue, ResourceSpans, ScopeSpans, Span, SpanEvent, SpanLink } from './types.js';
 import { WireReader } from '../../lib/protobuf/index.js';
-import { EMPTY, K_SPAN, decodeResourceList, itemCount, keyValue, otlpErrorFor, undecodedItems, type ItemLayout } from './otlp-wire.js';
+import { findAttr } from '../attribute-values.js';
+import { EMPTY, K_SPAN, anyValue, decodeResourceList, itemCount, keyValue, otlpErrorFor, undecodedItems, type ItemLayout } from './otlp-wire.js';
 
 export { MAX_ANY_VALUE_DEPTH, keyValue } from './otlp-wire.js';
 
@@ -16,9 +18,191 @@ export function decodeResourceSpansList(buf: Uint8Array): ResourceSpans[] {
   return decodeResourceList<ResourceSpans>(buf, SPANS, otlpError);
 }
 
+/** Decode one encoded attribute `AnyValue` (the value of a span's key-value). */
+export function decodeAnyValueBytes(raw: Uint8Array): AnyValue {
+  return anyValue(WireReader.of(raw, otlpError), 1);
+}
+
 /** Decode one encoded `Span` message (e.g. the `raw` bytes a span arrived with). */
 export function decodeSpanBytes(raw: Uint8Array): Span {
   return span(WireReader.of(raw, otlpError));
+}
+
+/**
+ * A span with its scalar fields decoded and its attributes, events and links left in `raw` until first read (then
+ * decoded together, once). A store that keeps span bytes and reads IDs, name, kind, status and times on ingest
+ * (the trace store's distributor, head and metrics generator) never builds the attribute objects it does not look
+ * at. The three lists are accessors on the prototype: do not spread or JSON-serialise a `SpanHead`.
+ */
+class SpanHead implements Span {
+  traceId: Uint8Array = EMPTY;
+  spanId: Uint8Array = EMPTY;
+  traceState = '';
+  parentSpanId: Uint8Array = EMPTY;
+  flags = 0;
+  name = '';
+  kind = 0;
+  startTimeUnixNano: Long | number = 0;
+  endTimeUnixNano: Long | number = 0;
+  droppedAttributesCount = 0;
+  droppedEventsCount = 0;
+  droppedLinksCount = 0;
+  status: { message: string; code: number } | null = null;
+  private rest: Span | undefined;
+
+  constructor(readonly raw: Uint8Array) {}
+
+  private decoded(): Span {
+    return (this.rest ??= decodeSpanBytes(this.raw));
+  }
+
+  /** The value of the first attribute named `key` that has a value, read from `raw` while the lists are not decoded. */
+  attribute(key: string): AnyValue | undefined {
+    if (this.rest) return findAttr(key, this.rest.attributes);
+    const want = keyBytes(key);
+    let found: AnyValue | undefined;
+    forEachSpanAttribute(this.raw, (buf, ks, ke, vs, ve) => {
+      if (vs < 0 || ke - ks !== want.length || buf.compare(want, 0, want.length, ks, ke) !== 0) return false;
+      found = anyValue(new WireReader(buf, vs, ve, otlpError), 1);
+      return true;
+    });
+    return found;
+  }
+  get attributes(): KeyValue[] {
+    return this.decoded().attributes!;
+  }
+  set attributes(v: KeyValue[]) {
+    this.decoded().attributes = v;
+  }
+  get events(): SpanEvent[] {
+    return this.decoded().events!;
+  }
+  set events(v: SpanEvent[]) {
+    this.decoded().events = v;
+  }
+  get links(): SpanLink[] {
+    return this.decoded().links!;
+  }
+  set links(v: SpanLink[]) {
+    this.decoded().links = v;
+  }
+}
+
+/**
+ * Walks the attributes (field 9) of an encoded `Span` without decoding them: `visit` gets each key-value's key and
+ * value byte ranges in `buf` (value range -1, -1 when it has no value; the last occurrence of a field wins) and
+ * returns true to stop. The span must be well-formed (checked on arrival).
+ */
+export function forEachSpanAttribute(raw: Uint8Array, visit: (buf: Buffer, keyStart: number, keyEnd: number, valStart: number, valEnd: number) => boolean | void): void {
+  const r = WireReader.of(raw, otlpError);
+  const end = r.end;
+  while (r.pos < end) {
+    const tag = r.uint32(end);
+    if (tag !== ((9 << 3) | 2)) {
+      r.skip(tag & 7, end);
+      continue;
+    }
+    const kvEnd = r.lengthEnd(end);
+    let ks = 0;
+    let ke = 0;
+    let vs = -1;
+    let ve = -1;
+    while (r.pos < kvEnd) {
+      const t = r.uint32(kvEnd);
+      if (t === ((1 << 3) | 2)) [ks, ke] = r.delimited(kvEnd);
+      else if (t === ((2 << 3) | 2)) [vs, ve] = r.delimited(kvEnd);
+      else r.skip(t & 7, kvEnd);
+    }
+    if (visit(r.buf, ks, ke, vs, ve) === true) return;
+    r.pos = kvEnd;
+  }
+}
+
+const keyCache = new Map<string, Buffer>();
+function keyBytes(key: string): Buffer {
+  let b = keyCache.get(key);
+  if (!b) {
+    b = Buffer.from(key);
+    if (keyCache.size < 1024) keyCache.set(key, b);
+  }
+  return b;
+}
+
+/**
+ * The value of `span`'s first attribute named `key` (as `findAttr`): a `SpanHead` whose attributes were never
+ * read finds it in the bytes without decoding the others.
+ */
+export function spanAttribute(span: Span, key: string): AnyValue | undefined {
+  return span instanceof SpanHead ? span.attribute(key) : findAttr(key, span.attributes);
+}
+
+/** Decode one encoded `Span` without its attributes, events and links (see `SpanHead`); `raw` must be well-formed (checked on arrival). */
+export function decodeSpanHead(raw: Uint8Array): Span {
+  const s = new SpanHead(raw);
+  const r = WireReader.of(raw, otlpError);
+  while (!r.done()) {
+    const tag = r.uint32();
+    if (!spanScalarField(s, r, tag)) r.skip(tag & 7);
+  }
+  return s;
+}
+
+/** Reads `tag`'s field into `s` when it is one of the span's scalar fields (all but attributes, events, links). */
+function spanScalarField(s: Span, r: WireReader, tag: number): boolean {
+  switch (tag) {
+    case (1 << 3) | 2:
+      s.traceId = r.bytes();
+      return true;
+    case (2 << 3) | 2:
+      s.spanId = r.bytes();
+      return true;
+    case (3 << 3) | 2:
+      s.traceState = r.string();
+      return true;
+    case (4 << 3) | 2:
+      s.parentSpanId = r.bytes();
+      return true;
+    case (16 << 3) | 5:
+      s.flags = r.fixed32();
+      return true;
+    case (5 << 3) | 2:
+      s.name = r.string();
+      return true;
+    case 6 << 3:
+      s.kind = r.uint32() | 0;
+      return true;
+    case (7 << 3) | 1:
+      s.startTimeUnixNano = r.fixed64();
+      return true;
+    case (8 << 3) | 1:
+      s.endTimeUnixNano = r.fixed64();
+      return true;
+    case 10 << 3:
+      s.droppedAttributesCount = r.uint32();
+      return true;
+    case 12 << 3:
+      s.droppedEventsCount = r.uint32();
+      return true;
+    case 14 << 3:
+      s.droppedLinksCount = r.uint32();
+      return true;
+    case (15 << 3) | 2:
+      s.status = status(r.sub());
+      return true;
+    default:
+      return false;
+  }
+}
+
+function status(st: WireReader): { message: string; code: number } {
+  const out = { message: '', code: 0 };
+  while (!st.done()) {
+    const t = st.uint32();
+    if (t === ((2 << 3) | 2)) out.message = st.string();
+    else if (t === 3 << 3) out.code = st.uint32() | 0;
+    else st.skip(t & 7);
+  }
+  return out;
 }
 
 const SPANS: ItemLayout<Span> = { groups: 'scopeSpans', items: 'spans', kind: K_SPAN, decode: decodeSpanBytes };
@@ -26,6 +210,15 @@ const SPANS: ItemLayout<Span> = { groups: 'scopeSpans', items: 'spans', kind: K_
 /** The bytes of each span of `ss` as they arrived, when its spans were never read or replaced; else undefined. */
 export function undecodedSpans(ss: ScopeSpans): readonly Uint8Array[] | undefined {
   return undecodedItems(ss);
+}
+
+/**
+ * The spans of `ss` for a reader of their scalar fields: `SpanHead`s over the bytes they arrived with when they
+ * were never built, else the spans as they are. Leaves `ss` as it was (its spans still undecoded).
+ */
+export function spanHeads(ss: ScopeSpans): Span[] {
+  const raws = undecodedItems(ss);
+  return raws ? raws.map(decodeSpanHead) : (ss.spans ?? []);
 }
 
 /** How many spans `ss` holds, without building them. */
@@ -55,67 +248,11 @@ function span(r: WireReader): Span {
   };
   while (!r.done()) {
     const tag = r.uint32();
-    switch (tag) {
-      case (1 << 3) | 2:
-        s.traceId = r.bytes();
-        break;
-      case (2 << 3) | 2:
-        s.spanId = r.bytes();
-        break;
-      case (3 << 3) | 2:
-        s.traceState = r.string();
-        break;
-      case (4 << 3) | 2:
-        s.parentSpanId = r.bytes();
-        break;
-      case (16 << 3) | 5:
-        s.flags = r.fixed32();
-        break;
-      case (5 << 3) | 2:
-        s.name = r.string();
-        break;
-      case 6 << 3:
-        s.kind = r.uint32() | 0;
-        break;
-      case (7 << 3) | 1:
-        s.startTimeUnixNano = r.fixed64();
-        break;
-      case (8 << 3) | 1:
-        s.endTimeUnixNano = r.fixed64();
-        break;
-      case (9 << 3) | 2:
-        s.attributes!.push(keyValue(r.sub()));
-        break;
-      case 10 << 3:
-        s.droppedAttributesCount = r.uint32();
-        break;
-      case (11 << 3) | 2:
-        s.events!.push(event(r.sub()));
-        break;
-      case 12 << 3:
-        s.droppedEventsCount = r.uint32();
-        break;
-      case (13 << 3) | 2:
-        s.links!.push(link(r.sub()));
-        break;
-      case 14 << 3:
-        s.droppedLinksCount = r.uint32();
-        break;
-      case (15 << 3) | 2: {
-        const st = r.sub();
-        const status = { message: '', code: 0 };
-        while (!st.done()) {
-          const t = st.uint32();
-          if (t === ((2 << 3) | 2)) status.message = st.string();
-          else if (t === 3 << 3) status.code = st.uint32() | 0;
-          else st.skip(t & 7);
-        }
-        s.status = status;
-        break;
-      }
-      default:
-        r.skip(tag & 7);
-    }
+    if (spanScalarField(s, r, tag)) continue;
+    if (tag === ((9 << 3) | 2)) s.attributes!.push(keyValue(r.sub()));
+    else if (tag === ((11 << 3) | 2)) s.events!.push(event(r.sub()));
+    else if (tag === ((13 << 3) | 2)) s.links!.push(link(r.sub()));
+    else r.skip(tag & 7);
   }
   return s;
 }

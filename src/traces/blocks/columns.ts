@@ -132,10 +132,22 @@ export class GrowableU8 {
   }
 }
 
-/** Interns strings to dictionary indexes. */
+/** Whether `a` equals `b[start, start + a.length)`; a loop beats `Buffer#compare`'s native call for short strings. */
+function sameBytes(a: Uint8Array, b: Uint8Array, start: number): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[start + i]) return false;
+  return true;
+}
+
+/**
+ * Interns strings to dictionary indexes. `idOfUtf8` interns a string given as UTF-8 bytes, decoding it only the
+ * first time those bytes are seen (attribute keys and values repeat across spans).
+ */
 export class StringDict {
   readonly strings: string[] = [];
   private readonly ids = new Map<string, number>();
+  /** FNV-1a hash of UTF-8 bytes → [bytes, id] pairs with that hash. */
+  private readonly byBytes = new Map<number, { bytes: Uint8Array; id: number }[]>();
+
   id(s: string): number {
     let i = this.ids.get(s);
     if (i === undefined) {
@@ -144,6 +156,20 @@ export class StringDict {
       this.ids.set(s, i);
     }
     return i;
+  }
+
+  /** The index of the string `buf[start, end)` encodes (valid UTF-8 or not: decoded as `Buffer#toString` does). */
+  idOfUtf8(buf: Buffer, start: number, end: number): number {
+    let h = 0x811c9dc5;
+    for (let p = start; p < end; p++) h = Math.imul(h ^ buf[p], 0x01000193);
+    let list = this.byBytes.get(h);
+    if (list) {
+      const len = end - start;
+      for (const c of list) if (c.bytes.length === len && sameBytes(c.bytes, buf, start)) return c.id;
+    } else this.byBytes.set(h, (list = []));
+    const id = this.id(buf.toString('utf8', start, end));
+    list.push({ bytes: buf.subarray(start, end), id });
+    return id;
   }
 }
 

@@ -1,9 +1,9 @@
 import { Counter, type Registry } from 'prom-client';
 import type { Logger } from 'pino';
-import { bytesToHex, decodeTracesData } from '../../otlp/index.js';
+import { bytesToHex, decodeTracesData, spanHeads } from '../../otlp/index.js';
 import { entriesOf } from '../model/index.js';
 import type { BlockList } from './block-list.js';
-import type { TraceBlock } from './trace-block.js';
+import { spanToWrite, type SpanToWrite, type TraceBlock } from './trace-block.js';
 
 export interface CompactorOptions {
   blocks: BlockList;
@@ -80,16 +80,20 @@ export class Compactor {
     const toWrite = [...traces].map(([hex, t]) => ({
       id: t.id,
       hex,
-      entries: () => {
-        const all = t.parts.flatMap((p) => entriesOf(decodeTracesData(p)));
-        if (t.parts.length === 1) return all;
+      // Span heads: attributes stay encoded (the block writer reads them from the bytes).
+      spans: () => {
+        const all = t.parts.flatMap((p) => entriesOf(decodeTracesData(p), spanHeads));
         const seen = new Set<string>();
-        return all.filter((e) => {
-          const k = bytesToHex(e.span.spanId);
-          if (seen.has(k)) return false;
-          seen.add(k);
-          return true;
-        });
+        const out: SpanToWrite[] = [];
+        for (const e of all) {
+          if (t.parts.length > 1) {
+            const k = bytesToHex(e.span.spanId);
+            if (seen.has(k)) continue;
+            seen.add(k);
+          }
+          out.push(spanToWrite(e));
+        }
+        return out;
       },
     }));
     const level = 1 + Math.max(...inputs.map((b) => b.meta.compactionLevel ?? 0));

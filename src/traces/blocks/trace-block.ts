@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { ObjectStore } from '../../storage/index.js';
-import { anyValueToJs, decodeTracesData, encodeTracesData, nanosBetween, nanosToMillis, stringAttr } from '../../otlp/index.js';
-import type { KeyValue } from '../../otlp/index.js';
-import { anchoredRegex, compareValues, entriesOf, groupEntries, type AttrValue, type SpanCondition, type SpanEntry } from '../model/index.js';
+import { decodeTracesData, encodeTracesData, nanosBetween, nanosToMillis, spanBytes, stringAttr } from '../../otlp/index.js';
+import type { InstrumentationScope, Resource } from '../../otlp/index.js';
+import { anchoredRegex, compareValues, entriesOf, groupByResource, type AttrValue, type SpanCondition, type SpanEntry } from '../model/index.js';
+import { ATTR_NUMBER, ATTR_STRING, AttributeColumns } from './attribute-columns.js';
 import { BloomFilter } from './bloom-filter.js';
 import { GrowableF64, GrowableU32, GrowableU8, LazyColumns, StringDict, decodeColumns, encodeColumns } from './columns.js';
 
@@ -23,34 +24,42 @@ export interface BlockMeta {
   compactedFrom?: string[];
 }
 
-/** A trace of the head on its way into a block. */
+/**
+ * A span on its way into a block: the resource and scope it came with, its encoded bytes (attributes are read from
+ * them) and the intrinsics the search columns keep, worked out when it arrived.
+ */
+export interface SpanToWrite {
+  resource: Resource;
+  scope: InstrumentationScope;
+  raw: Uint8Array;
+  name: string;
+  kind: number;
+  status: number;
+  startMs: number;
+  durationNs: number;
+}
+
+/** The `SpanToWrite` of a decoded span (compaction input). */
+export function spanToWrite(e: SpanEntry): SpanToWrite {
+  const s = e.span;
+  return {
+    resource: e.resource,
+    scope: e.scope,
+    raw: spanBytes(s),
+    name: s.name ?? '',
+    kind: s.kind ?? 0,
+    status: s.status?.code ?? 0,
+    startMs: nanosToMillis(s.startTimeUnixNano),
+    durationNs: nanosBetween(s.startTimeUnixNano, s.endTimeUnixNano),
+  };
+}
+
+/** A trace on its way into a block. */
 export interface TraceToWrite {
   id: Buffer;
   hex: string;
-  /** Materialised one trace at a time while writing, so a block cut never holds all decoded spans at once. */
-  entries: () => SpanEntry[];
-}
-
-const ATTR_STRING = 0;
-const ATTR_NUMBER = 1;
-const ATTR_BOOL = 2;
-
-function pushAttrs(kvs: KeyValue[] | undefined, dict: StringDict, key: GrowableU32, type: GrowableU8, val: GrowableF64): void {
-  for (const kv of kvs ?? []) {
-    const v = anyValueToJs(kv.value);
-    if (v === undefined) continue;
-    key.push(dict.id(kv.key));
-    if (typeof v === 'string') {
-      type.push(ATTR_STRING);
-      val.push(dict.id(v));
-    } else if (typeof v === 'number') {
-      type.push(ATTR_NUMBER);
-      val.push(v);
-    } else {
-      type.push(ATTR_BOOL);
-      val.push(v ? 1 : 0);
-    }
-  }
+  /** Read one trace at a time while writing. */
+  spans: () => readonly SpanToWrite[];
 }
 
 /**
@@ -89,14 +98,11 @@ export async function writeBlock(
   const sStart = new GrowableF64();
   const sRes = new GrowableU32();
   const aOff = new GrowableU32();
-  const aKey = new GrowableU32();
-  const aType = new GrowableU8();
-  const aVal = new GrowableF64();
+  const attrs = new AttributeColumns(dict);
   const rOff = new GrowableU32();
-  const rKey = new GrowableU32();
-  const rType = new GrowableU8();
-  const rVal = new GrowableF64();
-  const resIds = new Map<object, number>();
+  const resAttrs = new AttributeColumns(dict);
+  // Per resource object: its row in the resource columns and its service name's dictionary ID.
+  const resIds = new Map<object, { row: number; service: number }>();
   let minStart = Infinity;
   let maxEnd = -Infinity;
   let spans = 0;
@@ -105,8 +111,8 @@ export async function writeBlock(
     const t = traces[i];
     ids.set(t.id, i * 16);
     bloom.add(t.id);
-    const entries = t.entries();
-    const bytes = encodeTracesData(groupEntries(entries));
+    const list = t.spans();
+    const bytes = encodeTracesData(groupByResource(list, (s) => s));
     chunks.push(bytes);
     dataOff[i] = off;
     dataLen[i] = bytes.length;
@@ -114,29 +120,26 @@ export async function writeBlock(
     spanOff[i] = spans;
     let ts = Infinity;
     let te = -Infinity;
-    for (const e of entries) {
-      const s = e.span;
-      const start = nanosToMillis(s.startTimeUnixNano);
-      const durNs = nanosBetween(s.startTimeUnixNano, s.endTimeUnixNano);
-      ts = Math.min(ts, start);
-      te = Math.max(te, start + durNs / 1e6);
-      let r = resIds.get(e.resource);
+    for (const s of list) {
+      ts = Math.min(ts, s.startMs);
+      te = Math.max(te, s.startMs + s.durationNs / 1e6);
+      let r = resIds.get(s.resource);
       if (r === undefined) {
-        r = resIds.size;
-        resIds.set(e.resource, r);
-        rOff.push(rKey.n);
-        pushAttrs(e.resource.attributes, dict, rKey, rType, rVal);
+        r = { row: resIds.size, service: dict.id(stringAttr(s.resource.attributes, 'service.name') ?? '') };
+        resIds.set(s.resource, r);
+        rOff.push(resAttrs.length);
+        resAttrs.addDecoded(s.resource.attributes);
       }
       sTrace.push(i);
-      sService.push(dict.id(stringAttr(e.resource.attributes, 'service.name') ?? ''));
-      sName.push(dict.id(s.name ?? ''));
-      sKind.push(s.kind ?? 0);
-      sStatus.push(s.status?.code ?? 0);
-      sDur.push(durNs);
-      sStart.push(start);
-      sRes.push(r);
-      aOff.push(aKey.n);
-      pushAttrs(s.attributes, dict, aKey, aType, aVal);
+      sService.push(r.service);
+      sName.push(dict.id(s.name));
+      sKind.push(s.kind);
+      sStatus.push(s.status);
+      sDur.push(s.durationNs);
+      sStart.push(s.startMs);
+      sRes.push(r.row);
+      aOff.push(attrs.length);
+      attrs.addFromSpanBytes(s.raw);
       spans++;
     }
     tStart[i] = ts;
@@ -145,8 +148,8 @@ export async function writeBlock(
     maxEnd = Math.max(maxEnd, te);
   }
   spanOff[n] = spans;
-  aOff.push(aKey.n);
-  rOff.push(rKey.n);
+  aOff.push(attrs.length);
+  rOff.push(resAttrs.length);
 
   const blockId = randomUUID();
   const dir = `${prefix}/${tenant}/${blockId}`;
@@ -167,13 +170,13 @@ export async function writeBlock(
         start: sStart.get(),
         res: sRes.get(),
         aOff: aOff.get(),
-        aKey: aKey.get(),
-        aType: aType.get(),
-        aVal: aVal.get(),
+        aKey: attrs.key.get(),
+        aType: attrs.type.get(),
+        aVal: attrs.val.get(),
         rOff: rOff.get(),
-        rKey: rKey.get(),
-        rType: rType.get(),
-        rVal: rVal.get(),
+        rKey: resAttrs.key.get(),
+        rType: resAttrs.type.get(),
+        rVal: resAttrs.val.get(),
       },
       dict.strings,
     ),

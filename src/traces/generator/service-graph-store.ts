@@ -1,4 +1,4 @@
-import { asString, bytesToHex, findAttr, nanosBetween, type KeyValue, type Span } from '../../otlp/index.js';
+import { asString, bytesToHex, findAttr, nanosBetween, spanAttribute, type KeyValue, type Span } from '../../otlp/index.js';
 
 /** How two services are connected: a direct request (''), through a queue, to a database, or to/from a virtual node. */
 export type ConnectionType = '' | 'virtual_node' | 'messaging_system' | 'database';
@@ -104,7 +104,7 @@ export class ServiceGraphStore {
       e.clientService = service;
       e.clientSeconds = seconds;
       for (const p of o.virtualNodePeerAttributes) {
-        const v = findAttr(p, span.attributes);
+        const v = spanAttribute(span, p);
         if (v) {
           e.peer = asString(v);
           break;
@@ -112,7 +112,7 @@ export class ServiceGraphStore {
       }
       // A database call has one span: the server side is the database the client span names.
       for (const a of o.databaseNameAttributes) {
-        const db = findAttr(a, resourceAttributes) ?? findAttr(a, span.attributes);
+        const db = findAttr(a, resourceAttributes) ?? spanAttribute(span, a);
         if (db) {
           e.connectionType = 'database';
           e.serverService = asString(db);
@@ -120,7 +120,7 @@ export class ServiceGraphStore {
           break;
         }
       }
-      this.settle(key, e, 'client', failed, resourceAttributes, span.attributes);
+      this.settle(key, e, 'client', failed, resourceAttributes, span);
     } else {
       const parent = span.parentSpanId;
       let root = true;
@@ -133,7 +133,7 @@ export class ServiceGraphStore {
       e.connectionType = kind === 5 ? 'messaging_system' : '';
       e.serverService = service;
       e.serverSeconds = seconds;
-      this.settle(key, e, 'server', failed, resourceAttributes, span.attributes);
+      this.settle(key, e, 'server', failed, resourceAttributes, span);
     }
   }
 
@@ -162,9 +162,10 @@ export class ServiceGraphStore {
   }
 
   /** After a side was set: its status and dimensions; then report a complete edge (and forget it), or keep a new one waiting. */
-  private settle(key: string, e: PendingEdge, side: 'client' | 'server', failed: boolean, resAttrs: readonly KeyValue[] | undefined, spanAttrs: readonly KeyValue[] | undefined): void {
+  private settle(key: string, e: PendingEdge, side: 'client' | 'server', failed: boolean, resAttrs: readonly KeyValue[] | undefined, span: Span): void {
     e.failed ||= failed;
-    if (this.opts.dimensions.length > 0) this.addDimensions(side, e, resAttrs, spanAttrs);
+    // Span attributes are read only when dimensions ask for them (reading them may decode them).
+    if (this.opts.dimensions.length > 0) this.addDimensions(side, e, resAttrs, span.attributes);
     if (this.complete(e)) {
       if (e.stored) this.pending.delete(key);
     } else if (!e.stored) {

@@ -1,2 +1,2 @@
 export { Ingester, type IngesterOptions } from './ingester.js';
-export { materialize, mayHold, type Head, type HeadSpan, type HeadTrace } from './head.js';
+export { HeadBatch, materialize, mayMatch, type Head, type HeadTrace } from './head.js';

@@ -4,7 +4,7 @@ import { WriteAheadLog } from '../../storage/index.js';
 import { decodeTracesRequest, type ResourceSpans } from '../../otlp/index.js';
 import { TracePushError } from '../model/index.js';
 import type { BlockList } from '../blocks/index.js';
-import { appendToHead, materialize, newHead, type Head, type HeadTrace } from './head.js';
+import { appendToHead, newHead, spansToWrite, type Head, type HeadTrace } from './head.js';
 import { decodeWalRecord, encodeWalRecord } from './wal-record.js';
 
 export interface IngesterOptions {
@@ -130,7 +130,7 @@ export class Ingester {
   /** Spans currently in the heads (all tenants). */
   headSpanCount(): number {
     let n = 0;
-    for (const h of this.heads()) for (const m of h.traces.values()) for (const t of m.values()) n += t.spans.length;
+    for (const h of this.heads()) for (const m of h.traces.values()) for (const t of m.values()) n += t.index.length;
     return n;
   }
 
@@ -155,7 +155,7 @@ export class Ingester {
         if (traces.size === 0) continue;
         const block = await this.opts.blocks.write(
           tenant,
-          [...traces].map(([hex, t]) => ({ id: t.id, hex, entries: () => materialize(t) })),
+          [...traces].map(([hex, t]) => ({ id: t.id, hex, spans: () => spansToWrite(t) })),
         );
         snap.head.traces.delete(tenant);
         this.m?.flushed.inc();

@@ -1,4 +1,4 @@
-export { attrMap, buildTraceView, entriesOf, groupEntries, normalizeTraceId } from './span-row.js';
+export { attrMap, buildTraceView, entriesOf, groupByResource, groupEntries, normalizeTraceId, type SpanGroup } from './span-row.js';
 export type { AttrMap, AttrValue, SpanEntry, SpanRow, TraceView } from './span-row.js';
 export { anchoredRegex, compareValues, type ComparisonOp, type ConditionTarget, type SpanCondition } from './span-condition.js';
 export type { ScanOptions, TraceQueryable } from './trace-queryable.js';

@@ -1,5 +1,5 @@
 import { anyValueToJs, bytesToHex, int64ToBigInt, nanosBetween, nanosToMillis, stringAttr } from '../../otlp/index.js';
-import type { InstrumentationScope, KeyValue, Resource, ResourceSpans, Span } from '../../otlp/index.js';
+import type { InstrumentationScope, KeyValue, Resource, ResourceSpans, ScopeSpans, Span } from '../../otlp/index.js';
 
 export type AttrValue = string | number | boolean;
 export type AttrMap = Map<string, AttrValue>;
@@ -58,14 +58,17 @@ export interface SpanEntry {
   span: Span;
 }
 
-/** Flatten resource spans into entries (resource and scope objects shared, not copied). */
-export function entriesOf(resourceSpans: ResourceSpans[]): SpanEntry[] {
+/**
+ * Flatten resource spans into entries (resource and scope objects shared, not copied); `spansOf` reads a scope
+ * group's spans (`spanHeads` to leave their attributes encoded).
+ */
+export function entriesOf(resourceSpans: ResourceSpans[], spansOf: (ss: ScopeSpans) => Span[] = (ss) => ss.spans ?? []): SpanEntry[] {
   const out: SpanEntry[] = [];
   for (const rs of resourceSpans) {
     const resource = rs.resource ?? {};
     for (const ss of rs.scopeSpans ?? []) {
       const scope = ss.scope ?? {};
-      for (const span of ss.spans ?? []) out.push({ resource, scope, span });
+      for (const span of spansOf(ss)) out.push({ resource, scope, span });
     }
   }
   return out;
@@ -84,26 +87,46 @@ function contentKey(o: Resource | InstrumentationScope): string {
   return k;
 }
 
-/** Regroup entries into resource spans (one group per distinct resource, then per distinct scope). */
-export function groupEntries(entries: SpanEntry[]): ResourceSpans[] {
-  const byRes = new Map<string, { rs: ResourceSpans; byScope: Map<string, Span[]> }>();
+/** Spans of any shape grouped by resource, then by scope. */
+export interface SpanGroup<S> {
+  resource: Resource;
+  scopeSpans: { scope: InstrumentationScope; spans: S[] }[];
+}
+
+/** Regroup spans (one group per distinct resource, then per distinct scope); `spanOf` picks what goes in a group. */
+export function groupByResource<E extends { resource: Resource; scope: InstrumentationScope }, S>(entries: readonly E[], spanOf: (e: E) => S): SpanGroup<S>[] {
+  const byRes = new Map<string, { rs: SpanGroup<S>; byScope: Map<string, S[]> }>();
+  // Consecutive spans usually share their resource and scope objects: skip the lookups then.
+  let lastRes: object | undefined;
+  let lastScope: object | undefined;
+  let spans: S[] = [];
   for (const e of entries) {
-    const rk = contentKey(e.resource);
-    let g = byRes.get(rk);
-    if (!g) {
-      g = { rs: { resource: e.resource, scopeSpans: [] }, byScope: new Map() };
-      byRes.set(rk, g);
+    if (e.resource !== lastRes || e.scope !== lastScope) {
+      const rk = contentKey(e.resource);
+      let g = byRes.get(rk);
+      if (!g) {
+        g = { rs: { resource: e.resource, scopeSpans: [] }, byScope: new Map() };
+        byRes.set(rk, g);
+      }
+      const sk = contentKey(e.scope);
+      const found = g.byScope.get(sk);
+      if (found) spans = found;
+      else {
+        spans = [];
+        g.byScope.set(sk, spans);
+        g.rs.scopeSpans.push({ scope: e.scope, spans });
+      }
+      lastRes = e.resource;
+      lastScope = e.scope;
     }
-    const sk = contentKey(e.scope);
-    let spans = g.byScope.get(sk);
-    if (!spans) {
-      spans = [];
-      g.byScope.set(sk, spans);
-      g.rs.scopeSpans!.push({ scope: e.scope, spans });
-    }
-    spans.push(e.span);
+    spans.push(spanOf(e));
   }
   return [...byRes.values()].map((g) => g.rs);
+}
+
+/** Regroup entries into resource spans (one group per distinct resource, then per distinct scope). */
+export function groupEntries(entries: SpanEntry[]): ResourceSpans[] {
+  return groupByResource(entries, (e) => e.span);
 }
 
 const resCache = new WeakMap<object, { attrs: AttrMap; service: string }>();

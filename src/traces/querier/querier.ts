@@ -1,6 +1,6 @@
 import { bytesToHex } from '../../otlp/index.js';
 import { attrMap, type AttrValue, type ScanOptions, type SpanEntry, type TraceQueryable } from '../model/index.js';
-import { materialize, mayHold, type Ingester } from '../ingester/index.js';
+import { materialize, mayMatch, type Ingester } from '../ingester/index.js';
 import type { BlockList } from '../blocks/index.js';
 
 type Visit = (traceId: string, entries: SpanEntry[]) => boolean | Promise<boolean>;
@@ -43,7 +43,7 @@ export class Querier implements TraceQueryable {
       for (const h of this.ingester.heads()) {
         for (const [id, t] of h.traces.get(tenant) ?? []) {
           if (t.endMs < opts.startMs || t.startMs > opts.endMs) continue;
-          if (opts.conditions.length > 0 && !t.spans.some((sp) => opts.conditions.every((c) => mayHold(c, sp)))) continue;
+          if (opts.conditions.length > 0 && !mayMatch(t, opts.conditions)) continue;
           inspectedTraces++;
           if (!(await visit(id, materialize(t)))) return { inspectedTraces, inspectedBlocks };
         }
