@@ -26,3 +26,12 @@ export async function seedHeavyLogs(base: string, nowMs: number, count: number):
     if (status !== 204) throw new Error(`seeding the heavy logs: ${status}`);
   }
 }
+
+/** Queries a LogQL query worker answered, from a registry's exposition (`undefined` without a pool: workers 0). */
+export function pooledQueries(metrics: string): number | undefined {
+  const m = /^sightline_logql_worker_queries_total\{outcome="ok"\} (\S+)$/m.exec(metrics);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** The Loki ruler's tests run in both modes: rule queries on the main thread (workers 0) and in a query worker. */
+export const RULER_MODES = [{ workers: 0 }, { workers: 1 }];
