@@ -3,7 +3,8 @@
  * main thread's event-loop active time per query, in-thread engine against the pooled one (one worker), in
  * interleaved rounds (5 rounds of 20 queries, medians), over 120,000 logfmt lines in the head and, in a second
  * store, the same lines flushed to chunks. Queries: a `|=` literal count (LOGQL_POOL_BENCH_QUERIES to change them,
- * separated by `;;`).
+ * separated by `;;`). LOGQL_POOL_BENCH_INSTANT=1 runs them as instant queries at the end of the range, as the Loki
+ * ruler evaluates a rule (its windows should then reach back over the data: `[1h]`).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,7 @@ const ROUNDS = 5;
 const PER_ROUND = 20;
 const QUERIES = (process.env.LOGQL_POOL_BENCH_QUERIES ?? 'sum(count_over_time({app="heavy"} |= "number 4711" [1h]));;sum by (level) (count_over_time({app="heavy"} | logfmt [1h]))').split(';;');
 const nowMs = Date.now();
+const INSTANT = process.env.LOGQL_POOL_BENCH_INSTANT === '1';
 const opts = { maxQuerySeries: () => 500, timeoutMs: () => 120_000 };
 
 async function openStore(flushed: boolean): Promise<LogStore> {
@@ -49,14 +51,15 @@ for (const flushed of [false, true]) {
   ];
   for (const query of QUERIES) {
     const p = { tenant: 'fake', query, start: BigInt(nowMs - 3_600_000) * 1_000_000n, end: BigInt(nowMs + 60_000) * 1_000_000n, stepMs: 60_000, limit: 100, direction: 'backward' as const };
-    for (const [, e] of engines) for (let i = 0; i < 3; i++) await e.rangeQuery(p);
+    const run = (e: LogqlQueries) => (INSTANT ? e.instantQuery({ tenant: p.tenant, query, time: p.end, limit: p.limit, direction: p.direction }) : e.rangeQuery(p));
+    for (const [, e] of engines) for (let i = 0; i < 3; i++) await run(e);
     const cpu: Record<string, number[]> = { in_thread: [], pool: [] };
     const active: Record<string, number[]> = { in_thread: [], pool: [] };
     for (let r = 0; r < ROUNDS; r++) {
       for (const [name, e] of engines) {
         const c0 = process.cpuUsage();
         const e0 = performance.eventLoopUtilization();
-        for (let i = 0; i < PER_ROUND; i++) await e.rangeQuery(p);
+        for (let i = 0; i < PER_ROUND; i++) await run(e);
         const c = process.cpuUsage(c0);
         cpu[name].push((c.user + c.system) / 1000 / PER_ROUND);
         active[name].push(performance.eventLoopUtilization(e0).active / PER_ROUND);
@@ -68,6 +71,7 @@ for (const flushed of [false, true]) {
         data: flushed ? 'chunks' : 'head',
         lines: LINES,
         query,
+        kind: INSTANT ? 'instant' : 'range',
         cpu_ms_in_thread: round2(med(cpu.in_thread)),
         cpu_ms_pool: round2(med(cpu.pool)),
         main_thread_active_ms_in_thread: round2(med(active.in_thread)),

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HEAVY_LOGQL, pushLines, seedHeavyLogs } from './helpers/logql-load.js';
-import { spawnSightline, startedPorts, tempDir, waitFor, type SpawnedSightline } from './helpers/process.js';
+import { metricValue, spawnSightline, startedPorts, tempDir, waitFor, type SpawnedSightline } from './helpers/process.js';
 
 /**
  * Loki API queries run in the LogQL worker pool of a real process (`--target logs`, `logs.query.max_concurrent: 1`):
@@ -15,7 +15,7 @@ describe('LogQL query pool in the process', () => {
   let s: SpawnedSightline;
   let base: string;
   const nowMs = Date.now();
-  const gauge = async (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(await (await fetch(`${base}/metrics`)).text())?.[1] ?? NaN);
+  const gauge = (name: string) => metricValue(base, name);
   const queryUrl = (q: string) => `${base}/loki/api/v1/query_range?query=${encodeURIComponent(q)}&start=${(nowMs - 3_600_000) * 1e6}&end=${(nowMs + 60_000) * 1e6}&step=60s`;
 
   beforeAll(async () => {

@@ -10,6 +10,7 @@ import { startLogsForTest, type RunningLogs } from '../src/logs/testing.js';
 import { decodeWriteRequestV1, decompressSnappyBody } from '../src/metrics/remote/index.js';
 import { startLokiRuler, type LokiRuler } from '../src/rules/index.js';
 import { Registry, silentLogger } from '../src/server/index.js';
+import { RULER_MODES, pooledQueries } from './helpers/logql-load.js';
 
 /**
  * Loki's ruler on the Loki role: rules from `<directory>/<tenant>/`, the seed's loki-alerts.yml unchanged, evaluated
@@ -48,7 +49,7 @@ async function waitFor<T>(f: () => Promise<T | undefined>, ms = 10_000): Promise
   }
 }
 
-describe('Loki ruler on the Loki role', () => {
+describe.each(RULER_MODES)('Loki ruler on the Loki role (workers $workers)', ({ workers }) => {
   let dir: string;
   let loki: RunningLogs;
   let ruler: LokiRuler | undefined;
@@ -97,10 +98,10 @@ describe('Loki ruler on the Loki role', () => {
     }).logs.ruler;
     loki = await startLogsForTest(
       join(dir, 'data'),
-      { auth_enabled: true },
+      { auth_enabled: true, query: { workers } },
       {
         ruler: async (host) => {
-          ruler = await startLokiRuler(host.app, { config: rulerCfg, engine: host.engine, tenancy: host.tenancy, registry: new Registry(), logger: silentLogger(), selfURL: 'http://loki:3100' });
+          ruler = await startLokiRuler(host.app, { config: rulerCfg, engine: host.queries, tenancy: host.tenancy, registry: new Registry(), logger: silentLogger(), selfURL: 'http://loki:3100' });
           return ruler;
         },
       },
@@ -171,5 +172,9 @@ describe('Loki ruler on the Loki role', () => {
     const alertsSeries = await waitFor(async () => written.flatMap((w) => w.series).find((s) => s.labels.__name__ === 'ALERTS' && s.labels.alertname === 'HighErrorLogRate'));
     expect(alertsSeries.labels.alertstate).toBe('pending');
     expect(ruler?.rulers.tenants()).toEqual(['team-a']);
+    // With a query worker, the rules were evaluated there.
+    const pooled = pooledQueries(await loki.metrics());
+    if (workers > 0) expect(pooled).toBeGreaterThan(0);
+    else expect(pooled).toBeNaN();
   });
 });

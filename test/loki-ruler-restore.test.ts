@@ -11,6 +11,7 @@ import { sightlineConfigSchema } from '../src/config/index.js';
 import { startLogsForTest, type RunningLogs } from '../src/logs/testing.js';
 import { startLokiRuler } from '../src/rules/index.js';
 import { Registry, silentLogger } from '../src/server/index.js';
+import { RULER_MODES, pooledQueries } from './helpers/logql-load.js';
 import { tempDir, waitFor } from './helpers/process.js';
 
 const FOR_MS = 12_000;
@@ -21,7 +22,7 @@ interface ApiAlert {
   activeAt: string;
 }
 
-describe('Loki ruler restores `for` progress after a restart', () => {
+describe.each(RULER_MODES)('Loki ruler restores `for` progress after a restart (workers $workers)', ({ workers }) => {
   let dir: string;
   let loki: RunningLogs | undefined;
   const rulerCfg = () =>
@@ -29,8 +30,8 @@ describe('Loki ruler restores `for` progress after a restart', () => {
       logs: { ruler: { storage: { local: { directory: join(dir, 'rules') } }, evaluation_interval: '1s', poll_interval: '1m', for_grace_period: '1s' } },
     }).logs.ruler;
   const start = async () => {
-    loki = await startLogsForTest(join(dir, 'data'), {}, {
-      ruler: (host) => startLokiRuler(host.app, { config: rulerCfg(), engine: host.engine, tenancy: host.tenancy, registry: new Registry(), logger: silentLogger(), selfURL: 'http://loki:3100' }),
+    loki = await startLogsForTest(join(dir, 'data'), { query: { workers } }, {
+      ruler: (host) => startLokiRuler(host.app, { config: rulerCfg(), engine: host.queries, tenancy: host.tenancy, registry: new Registry(), logger: silentLogger(), selfURL: 'http://loki:3100' }),
     });
   };
   const alert = async (): Promise<ApiAlert | undefined> => {
@@ -82,5 +83,8 @@ describe('Loki ruler restores `for` progress after a restart', () => {
     // Fired `for` after the first activeAt (plus at most two evaluation slots), well before `for` after the restart.
     expect(firing).toBeLessThanOrEqual(activeAt + FOR_MS + 2500);
     expect(firing).toBeLessThan(restartedAt + FOR_MS - 2000);
+    const pooled = pooledQueries(await loki!.metrics());
+    if (workers > 0) expect(pooled).toBeGreaterThan(0);
+    else expect(pooled).toBeNaN();
   }, 45_000);
 });

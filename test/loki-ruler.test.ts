@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLogsForTest, type RunningLogs } from '../src/logs/testing.js';
+import { RULER_MODES, pooledQueries } from './helpers/logql-load.js';
 import { MemoryStorage } from '../src/metrics/storage-api/index.js';
 import { Labels, Matcher } from '../src/model/index.js';
 import type { AlertingRule} from '../src/rules/index.js';
@@ -12,19 +13,20 @@ import { Registry, silentLogger } from '../src/server/index.js';
 /**
  * The Loki ruler's evaluation path: the seed's loki-alerts.yml, loaded unchanged, evaluated by the one rule engine
  * through the LogQL engine over logs pushed to a real logs component (HTTP push API). It goes pending when error
- * lines arrive faster than 10/s, fires after its `for: 5m`, and resolves when they stop.
+ * lines arrive faster than 10/s, fires after its `for: 5m`, and resolves when they stop. Both with the rule queries on
+ * the main thread (`logs.query.workers: 0`) and in a LogQL query worker: same states, values and order.
  */
 const SEED = '/work/shared/seed/loki-alerts.yml';
 const MIN = 60_000;
 
-describe('Loki ruler: the seed loki-alerts.yml over pushed logs', () => {
+describe.each(RULER_MODES)('Loki ruler: the seed loki-alerts.yml over pushed logs (workers $workers)', ({ workers }) => {
   let dir: string;
   let loki: RunningLogs;
   const T = Math.floor((Date.now() - 30 * MIN) / 1000) * 1000;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'loki-ruler-'));
-    loki = await startLogsForTest(dir);
+    loki = await startLogsForTest(dir, { query: { workers } });
     // 12 error lines a second in production over [T-5m, T+5m]; 50 info lines a second elsewhere (must not count).
     const prod: Array<[string, string]> = [];
     const other: Array<[string, string]> = [];
@@ -51,7 +53,7 @@ describe('Loki ruler: the seed loki-alerts.yml over pushed logs', () => {
     const storage = new MemoryStorage();
     const sent: Alert[][] = [];
     const mgr = new RuleManager({
-      engine: logqlRuleEngine(loki.component.engine, 'fake'),
+      engine: logqlRuleEngine(loki.component.queries, 'fake'),
       appendable: storage,
       registry: new Registry(),
       logger: silentLogger(),
@@ -91,6 +93,8 @@ describe('Loki ruler: the seed loki-alerts.yml over pushed logs', () => {
     const alerts = await q.select([new Matcher('=', '__name__', 'ALERTS')], { start: 0, end: Number.MAX_SAFE_INTEGER });
     const states = alerts.map((s) => s.labels.get('alertstate')).sort();
     expect(states).toEqual(['firing', 'pending']);
+    // The three evaluations ran in the query worker when there is one.
+    expect(pooledQueries(await loki.metrics())).toBe(workers > 0 ? 3 : NaN);
   });
 
   it('a log (stream) query or bad LogQL is refused at load as Loki refuses it', () => {

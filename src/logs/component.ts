@@ -11,10 +11,13 @@ import { LogStore } from './log-store.js';
 import { ConcurrencyGate, workerHeapMb } from '../lib/worker-pool/index.js';
 import { LogqlEngine, LogqlPool, PooledLogqlEngine, type LogqlEngineOptions, type LogqlQueries } from './logql/index.js';
 
-/** What the ruler hook is given: the Loki API's server (to mount the ruler APIs), the LogQL engine and the tenancy. */
+/**
+ * What the ruler hook is given: the Loki API's server (to mount the ruler APIs), what runs LogQL queries (the query
+ * workers when `logs.query.workers > 0`, else the engine on this thread) and the tenancy.
+ */
 export interface LogsRulerHost {
   app: FastifyInstance;
-  engine: LogqlEngine;
+  queries: LogqlQueries;
   tenancy: TenancyOptions;
 }
 
@@ -28,6 +31,8 @@ export interface LogsDeps {
 /** The running Loki role; `logs` is its distributor seen as the OTLP receivers' log sink. */
 export interface LogsComponent extends Component {
   readonly engine: LogqlEngine;
+  /** What runs API and rule queries: `engine`, or the engine in the query workers (`logs.query.workers > 0`). */
+  readonly queries: LogqlQueries;
   readonly logs: LogsPushTarget;
 }
 
@@ -57,8 +62,8 @@ export async function startLogs(ctx: ComponentContext, deps: LogsDeps = {}): Pro
   });
   const engineOptions: LogqlEngineOptions = { maxQuerySeries: (t) => limits.forTenant(t).max_query_series, timeoutMs: (t) => limits.forTenant(t).query_timeout };
   const engine = new LogqlEngine(store, engineOptions);
-  // API queries run in worker threads (`logs.query.workers`), admitted `logs.query.max_concurrent` at a time; the
-  // ruler, tail and detected_fields use the engine here.
+  // API and rule queries run in worker threads (`logs.query.workers`); API queries are admitted
+  // `logs.query.max_concurrent` at a time. Tail and detected_fields use the engine here.
   const log = ctx.logger.child({ component: 'logs' });
   const queryPool = cfg.query.workers > 0 ? new LogqlPool({ workers: cfg.query.workers, maxWorkerHeapMb: workerHeapMb(cfg.query.worker_heap_limit, ctx.config.server.memory_limit ?? defaultMemoryLimit(), cfg.query.workers), registry: ctx.registry, onWorkerExit: (reason) => log.warn({ reason }, 'LogQL query worker replaced') }) : undefined;
   const queries: LogqlQueries = queryPool ? new PooledLogqlEngine(queryPool, store, engine, engineOptions) : engine;
@@ -72,7 +77,7 @@ export async function startLogs(ctx: ComponentContext, deps: LogsDeps = {}): Pro
   const app = createHttpServer({ name: 'logs', listenAddress: cfg.listen_address, logger: ctx.logger, registry: ctx.registry });
   registerLogsRoutes(app, { store, flush: () => store.flush(), engine, queries, gate, distributor, tenancy, limits });
   const detachTail = attachTail(app.server, store.ingester, engine, tenancy, ctx.logger);
-  const ruler = await deps.ruler?.({ app, engine, tenancy });
+  const ruler = await deps.ruler?.({ app, queries, tenancy });
   const port = await listen(app, cfg.listen_address);
   // The first worker starts now (it loads the engine's modules), not on the first query.
   queryPool?.warm();
@@ -92,6 +97,7 @@ export async function startLogs(ctx: ComponentContext, deps: LogsDeps = {}): Pro
     name: 'logs',
     ports: { loki: port },
     engine,
+    queries,
     // OTLP logs go through the same distributor as a Loki push.
     logs: otlpLogsTarget(distributor),
     async stop() {

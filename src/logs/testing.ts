@@ -1,10 +1,10 @@
 import { sightlineConfigSchema } from '../config/index.js';
 import { createSelfMetricsRegistry, silentLogger, type Component } from '../server/index.js';
 import { startLogs, type LogsDeps } from './component.js';
-import type { LogqlEngine } from './logql/index.js';
+import type { LogqlEngine, LogqlQueries } from './logql/index.js';
 
 export interface RunningLogs {
-  component: Component & { engine: LogqlEngine };
+  component: Component & { engine: LogqlEngine; queries: LogqlQueries };
   base: string;
   metrics(): Promise<string>;
   stop(): Promise<void>;

@@ -1,14 +1,14 @@
 import type { InstantSample } from '../metrics/promql/index.js';
-import { parseLogql, type LogqlEngine } from '../logs/index.js';
+import { parseLogql, type LogqlQueries } from '../logs/index.js';
 import { Labels } from '../model/index.js';
 import type { ExprValidator } from './rule-file.js';
 import type { RuleQueryEngine } from './query-engine.js';
 
 /**
  * The LogQL side of the one rule engine (Loki's ruler): an instant metric query of one tenant at the evaluation
- * time. As Loki's ruler, a scalar becomes a one-sample vector without labels; a log (stream) query is an error.
+ * time, on the engine or in the LogQL query workers. As Loki's ruler, a scalar becomes a one-sample vector without labels; a log (stream) query is an error.
  */
-export function logqlRuleEngine(engine: LogqlEngine, tenant: string): RuleQueryEngine {
+export function logqlRuleEngine(engine: LogqlQueries, tenant: string): RuleQueryEngine {
   return {
     async query(expr, ts): Promise<InstantSample[]> {
       const res = await engine.instantQuery({ tenant, query: expr, time: BigInt(Math.floor(ts)) * 1_000_000n, limit: 0, direction: 'backward' });

@@ -59,6 +59,16 @@ export async function waitFor<T>(fn: () => Promise<T | undefined | false> | T | 
   throw new Error(`timed out waiting for ${what}${lastErr ? `: ${(lastErr as Error).message}` : ''}`);
 }
 
+/** A sample's value in a Prometheus text exposition (`name` a regex: escape a label set's braces); NaN when absent. */
+export function sampleValue(exposition: string, name: string): number {
+  return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(exposition)?.[1] ?? NaN);
+}
+
+/** A sample's value on the `/metrics` of the server at `base`; NaN when absent. */
+export async function metricValue(base: string, name: string): Promise<number> {
+  return sampleValue(await (await fetch(`${base}/metrics`)).text(), name);
+}
+
 /** Find the port a spawned Sightline bound for a listener, from its JSON "Sightline started" log line. */
 export async function startedPorts(s: SpawnedSightline, timeoutMs = 20_000): Promise<Record<string, number>> {
   return waitFor(

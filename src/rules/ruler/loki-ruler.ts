@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { stringify as toYaml } from 'yaml';
 import type { LokiRulerConfig } from '../../config/index.js';
-import type { LogqlEngine, LogsDeps } from '../../logs/index.js';
+import type { LogqlQueries, LogsDeps } from '../../logs/index.js';
 import { registerRulesApi } from '../../metrics/api/index.js';
 import type { Appendable } from '../../metrics/storage-api/index.js';
 import { Labels } from '../../model/index.js';
@@ -14,7 +14,8 @@ import { TenantRulers } from './tenant-rulers.js';
 
 export interface LokiRulerDeps {
   config: LokiRulerConfig;
-  engine: LogqlEngine;
+  /** What runs the rules' queries: the LogQL engine, or the engine in the query workers (`logs.query.workers`). */
+  engine: LogqlQueries;
   tenancy: TenancyOptions;
   registry: Registry;
   logger: Logger;
@@ -40,7 +41,8 @@ const DISCARD: Appendable = {
 
 /**
  * Loki's ruler on the Loki role: the one rule engine (`TenantRulers` → `RuleManager` → `RuleGroup`) evaluating each
- * tenant's LogQL rules from the local rule directory through the LogQL engine; alerts to `alertmanager_url`;
+ * tenant's LogQL rules from the local rule directory through the LogQL engine (in the query workers when
+ * `logs.query.workers > 0`; a group's rules still run one after the other); alerts to `alertmanager_url`;
  * recording rules and `ALERTS` remote-written as the tenant when `remote_write` is on. With `enable_api`, mounts
  * `/loki/api/v1/rules[/{namespace}]` (YAML, as Loki) and `/prometheus/api/v1/rules|alerts` (Prometheus's JSON).
  */
@@ -115,7 +117,7 @@ export function lokiRulerHook(ctx: ComponentContext, localAppendable?: Appendabl
   return async (host) =>
     startLokiRuler(host.app, {
       config: cfg,
-      engine: host.engine,
+      engine: host.queries,
       tenancy: host.tenancy,
       registry: ctx.registry,
       logger: ctx.logger,
