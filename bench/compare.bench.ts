@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { processCpuSeconds } from './process-cpu.js';
 import { NODE_FLAGS, sightlineEntry } from './sightline-entry.js';
+import { waitReady } from './wait-ready.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const PEERS = existsSync(resolve(ROOT, '..', '..', 'shared', 'peers', 'rw-load.mjs')) ? resolve(ROOT, '..', '..', 'shared', 'peers') : '/work/shared/peers';
@@ -61,18 +62,6 @@ function freePort(): Promise<number> {
       s.close(() => r(p));
     });
   });
-}
-
-async function waitReady(url: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      /* starting */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`not ready: ${url}`);
 }
 
 /** The real Sightline process with `target`; `yaml(port)` its config, `path` the write endpoint, `ready` its probe. */

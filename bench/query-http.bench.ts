@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { NODE_FLAGS, sightlineEntry } from './sightline-entry.js';
 import { freePort } from '../test/helpers/prometheus.js';
+import { waitReady } from './wait-ready.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const PEERS = existsSync(resolve(ROOT, '..', '..', 'shared', 'peers', 'rw-load.mjs')) ? resolve(ROOT, '..', '..', 'shared', 'peers') : '/work/shared/peers';
@@ -34,18 +35,6 @@ function loadInto(url: string): void {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-}
-
-async function waitReady(url: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      /* starting */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`not ready: ${url}`);
 }
 
 /** One instant query: wall milliseconds to the full body, and the number of series returned. */
