@@ -346,20 +346,19 @@ export class TraceBlock {
   }
 
   /**
-   * Visit traces overlapping [startMs, endMs] that have a span satisfying all `conditions` (all traces when none).
-   * `visit` returns false to stop. Returns the number of traces inspected.
+   * The traces overlapping [startMs, endMs] that have a span satisfying all `conditions` (all traces when none), in
+   * trace-ID order, as their encoded bytes (a view of the object store's answer: copy before transferring it).
    */
-  async scan(conditions: SpanCondition[], startMs: number, endMs: number, visit: (traceId: string, entries: SpanEntry[]) => boolean | Promise<boolean>): Promise<number> {
-    if (this.meta.maxEndMs < startMs || this.meta.minStartMs > endMs) return 0;
+  async *candidates(conditions: SpanCondition[], startMs: number, endMs: number): AsyncGenerator<{ id: string; data: Uint8Array }> {
+    if (this.meta.maxEndMs < startMs || this.meta.minStartMs > endMs) return;
     const ix = await this.loadIndex();
     let preds: ColumnPredicate[] | null = [];
     let cols: SearchColumns | undefined;
     if (conditions.length > 0) {
       cols = await this.loadSearch(columnsFor(conditions));
       preds = compile(conditions, cols);
-      if (preds === null) return 0; // a condition can never hold in this block
+      if (preds === null) return; // a condition can never hold in this block
     }
-    let inspected = 0;
     for (let i = 0; i < this.meta.traces; i++) {
       if (ix.tEnd[i] < startMs || ix.tStart[i] > endMs) continue;
       if (cols && preds.length > 0) {
@@ -373,12 +372,9 @@ export class TraceBlock {
         }
         if (!hit) continue;
       }
-      inspected++;
-      const entries = await this.readTrace(ix, i);
-      const id = Buffer.from(ix.ids.buffer, ix.ids.byteOffset + i * 16, 16).toString('hex');
-      if (!(await visit(id, entries))) break;
+      const data = await this.store.getRange(`${this.dir}/data`, ix.dataOff[i], ix.dataLen[i]);
+      yield { id: Buffer.from(ix.ids.buffer, ix.ids.byteOffset + i * 16, 16).toString('hex'), data };
     }
-    return inspected;
   }
 
   /** Distinct attribute keys by scope. */
