@@ -22,6 +22,11 @@ export interface PagedCursorOptions<Open, Item, W> {
   /** A page holds at least one item and stops after `pageBytes` bytes or `pageItems` items. */
   pageBytes: number;
   pageItems: number;
+  /**
+   * Items of a cursor's first page (default `pageItems`); each next page may hold twice as many, up to `pageItems`:
+   * a task that stops early (a search's limit) has little read for it in vain.
+   */
+  firstPageItems?: number;
 }
 
 /**
@@ -29,17 +34,18 @@ export interface PagedCursorOptions<Open, Item, W> {
  * lane; the task's `check` is called after each read so a canceled task stops reading.
  */
 export function pagedCursorHost<Open, Item, W>(o: PagedCursorOptions<Open, Item, W>): TaskHost<CursorCall<Open>, CursorPage<W>> {
-  const cursors = new Map<number, AsyncIterator<Item>>();
+  const cursors = new Map<number, { it: AsyncIterator<Item>; pageItems: number }>();
   let nextCursor = 1;
   return {
     async serve(m, check) {
       let cursor: number;
       if (m.op === 'open') {
         cursor = nextCursor++;
-        cursors.set(cursor, o.open(m)[Symbol.asyncIterator]());
+        cursors.set(cursor, { it: o.open(m)[Symbol.asyncIterator](), pageItems: o.firstPageItems ?? o.pageItems });
       } else cursor = m.cursor;
-      const it = cursors.get(cursor);
-      if (m.op === 'close' || !it) {
+      const c = cursors.get(cursor);
+      const it = c?.it;
+      if (m.op === 'close' || !c || !it) {
         cursors.delete(cursor);
         await it?.return?.();
         return { body: { cursor, items: [], done: true } };
@@ -48,6 +54,8 @@ export function pagedCursorHost<Open, Item, W>(o: PagedCursorOptions<Open, Item,
       const transfer: ArrayBuffer[] = [];
       const slicer = new TimeSlicer(DEFAULT_INGEST_SLICE_MS, 1, QUERY_LANE);
       let bytes = 0;
+      const pageItems = c.pageItems;
+      c.pageItems = Math.min(o.pageItems, pageItems * 2);
       for (;;) {
         if (slicer.due()) {
           await slicer.yieldNow();
@@ -62,11 +70,11 @@ export function pagedCursorHost<Open, Item, W>(o: PagedCursorOptions<Open, Item,
         const w = o.toWire(r.value, transfer);
         items.push(w.wire);
         bytes += w.bytes;
-        if (bytes >= o.pageBytes || items.length >= o.pageItems) return { body: { cursor, items, done: false }, transfer };
+        if (bytes >= o.pageBytes || items.length >= pageItems) return { body: { cursor, items, done: false }, transfer };
       }
     },
     release() {
-      for (const it of cursors.values()) void it.return?.()?.catch(() => {});
+      for (const { it } of cursors.values()) void it.return?.()?.catch(() => {});
       cursors.clear();
     },
   };

@@ -246,6 +246,10 @@ function columnsFor(conditions: SpanCondition[]): (keyof SearchArrays)[] {
   return [...need];
 }
 
+/** A scan reads runs of matching traces of at most this many bytes, across gaps of unmatched ones up to READ_GAP_BYTES. */
+const READ_RUN_BYTES = 1 << 20;
+const READ_GAP_BYTES = 16 << 10;
+
 /** A compiled condition over the search columns of one block. */
 type ColumnPredicate = (span: number) => boolean;
 
@@ -359,21 +363,39 @@ export class TraceBlock {
       preds = compile(conditions, cols);
       if (preds === null) return; // a condition can never hold in this block
     }
-    for (let i = 0; i < this.meta.traces; i++) {
-      if (ix.tEnd[i] < startMs || ix.tStart[i] > endMs) continue;
-      if (cols && preds.length > 0) {
-        let hit = false;
-        for (let s = ix.spanOff[i]; s < ix.spanOff[i + 1] && !hit; s++) {
-          hit = true;
-          for (const p of preds) if (!p(s)) {
-            hit = false;
-            break;
-          }
+    const matches = (i: number): boolean => {
+      if (ix.tEnd[i] < startMs || ix.tStart[i] > endMs) return false;
+      if (!cols || preds!.length === 0) return true;
+      for (let s = ix.spanOff[i]; s < ix.spanOff[i + 1]; s++) {
+        let all = true;
+        for (const p of preds!) if (!p(s)) {
+          all = false;
+          break;
         }
-        if (!hit) continue;
+        if (all) return true;
       }
-      const data = await this.store.getRange(`${this.dir}/data`, ix.dataOff[i], ix.dataLen[i]);
-      yield { id: Buffer.from(ix.ids.buffer, ix.ids.byteOffset + i * 16, 16).toString('hex'), data };
+      return false;
+    };
+    // Matching traces close together in the data object are read together (one range read for a run of them, at
+    // most READ_RUN_BYTES, skipping gaps up to READ_GAP_BYTES): a full scan is a few reads, not one per trace.
+    let i = 0;
+    while (i < this.meta.traces) {
+      if (!matches(i)) {
+        i++;
+        continue;
+      }
+      const run = [i];
+      const from = ix.dataOff[i];
+      let to = from + ix.dataLen[i];
+      for (i++; i < this.meta.traces && ix.dataOff[i] + ix.dataLen[i] - from <= READ_RUN_BYTES && ix.dataOff[i] - to <= READ_GAP_BYTES; i++) {
+        if (!matches(i)) continue;
+        run.push(i);
+        to = ix.dataOff[i] + ix.dataLen[i];
+      }
+      const buf = await this.store.getRange(`${this.dir}/data`, from, to - from);
+      for (const j of run) {
+        yield { id: Buffer.from(ix.ids.buffer, ix.ids.byteOffset + j * 16, 16).toString('hex'), data: buf.subarray(ix.dataOff[j] - from, ix.dataOff[j] - from + ix.dataLen[j]) };
+      }
     }
   }
 

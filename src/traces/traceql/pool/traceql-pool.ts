@@ -1,6 +1,6 @@
 import { WorkerPool, pagedCursorHost, type WorkerPoolOptions } from '../../../lib/worker-pool/index.js';
 import { BLOCK_START, type ScanItem, type ScanOptions, type SpanCondition, type TraceCandidate } from '../../model/index.js';
-import { encodeTracesData, type InstrumentationScope, type Resource, type ResourceSpans, type Span } from '../../../otlp/index.js';
+import { Types, encodeTracesData, type InstrumentationScope, type Resource, type ResourceSpans, type Span } from '../../../otlp/index.js';
 import { TraceqlLimitError, traceqlAbortError } from '../errors.js';
 import type { ScanOpen, ScanPage, TraceqlTask, TraceqlTaskResult, WireCandidate } from './protocol.js';
 import { errorFromWire, errorToWire } from './protocol.js';
@@ -8,6 +8,15 @@ import { errorFromWire, errorToWire } from './protocol.js';
 /** The trace store as the pool reads it for a worker: what a scan would visit, still encoded (src/traces/querier). */
 export interface TraceCandidateSource {
   candidates(tenant: string, opts: ScanOptions): AsyncIterable<ScanItem>;
+}
+
+/** Encoded resources and scopes of head spans (shared by the spans of a request), as the encoder takes them. */
+const encodedCache = new WeakMap<object, { raw: Uint8Array }>();
+function encoded(m: { raw?: Uint8Array }, type: { encode(m: never): { finish(): Uint8Array } }): { raw: Uint8Array } {
+  if (m.raw) return m as { raw: Uint8Array };
+  let e = encodedCache.get(m);
+  if (!e) encodedCache.set(m, (e = { raw: type.encode(m as never).finish() }));
+  return e;
 }
 
 /**
@@ -19,7 +28,7 @@ function candidateToWire(c: TraceCandidate, transfer: ArrayBuffer[]): WireCandid
   let data: Uint8Array;
   if ('data' in c) data = new Uint8Array(c.data);
   else {
-    // Spans of one request share their resource and scope objects: group by them.
+    // Spans of one request share their resource and scope objects: group by them, each encoded once per request.
     const byResource = new Map<Resource, Map<InstrumentationScope, Span[]>>();
     for (const s of c.spans) {
       let scopes = byResource.get(s.resource);
@@ -28,7 +37,10 @@ function candidateToWire(c: TraceCandidate, transfer: ArrayBuffer[]): WireCandid
       if (!spans) scopes.set(s.scope, (spans = []));
       spans.push({ raw: s.raw } as Span);
     }
-    const rs: ResourceSpans[] = [...byResource].map(([resource, scopes]) => ({ resource, scopeSpans: [...scopes].map(([scope, spans]) => ({ scope, spans })) }));
+    const rs: ResourceSpans[] = [...byResource].map(([resource, scopes]) => ({
+      resource: encoded(resource, Types.Resource) as Resource,
+      scopeSpans: [...scopes].map(([scope, spans]) => ({ scope: encoded(scope, Types.InstrumentationScope) as InstrumentationScope, spans })),
+    }));
     data = new Uint8Array(encodeTracesData(rs));
   }
   transfer.push(data.buffer as ArrayBuffer);
@@ -74,6 +86,7 @@ export class TraceqlPool extends WorkerPool<TraceqlTask, TraceqlTaskResult, Trac
       },
       pageBytes: 4 << 20,
       pageItems: 256,
+      firstPageItems: 32,
     });
     return this.submit(task, host, { signal, timeoutMs: task.timeoutMs });
   }
