@@ -141,6 +141,10 @@ describe.each([0, 1])('TraceQL over a three-service trace (query workers: %i)', 
     const instant = (await (await fetch(`${stack.tempo}/api/metrics/query?q=${encodeURIComponent('{ } | count_over_time()')}&start=1700000000&end=1700000010`)).json()) as { series: { value: number }[] };
     expect(instant.series[0].value).toBe(7);
     expect((await fetch(`${stack.tempo}/api/metrics/query_range?q=${encodeURIComponent('{ }')}`)).status).toBe(400);
+    // Found while evaluating (in the worker, with query workers): still a 400 with the engine's message.
+    const fine = await fetch(`${stack.tempo}/api/metrics/query_range?q=${encodeURIComponent('{ } | rate()')}&start=1700000000&end=1700003600&step=100ms`);
+    expect(fine.status).toBe(400);
+    expect(await fine.text()).toMatch(/exceeded maximum resolution of 11,000 points/);
   });
 
   it('refuses unparsable TraceQL with 400 and keeps serving', async () => {
