@@ -33,7 +33,7 @@ describe('TraceQL query pool in the process', () => {
     const ports = await startedPorts(s, 60_000);
     tempo = `http://127.0.0.1:${ports.tempo}`;
     otlp = `http://127.0.0.1:${ports.otlp_http}`;
-    await seedHeavyTraces(otlp, nowMs, Number(process.env.TRACEQL_LOAD_TRACES ?? 20_000));
+    await seedHeavyTraces(otlp, nowMs, Number(process.env.TRACEQL_LOAD_TRACES ?? 50_000));
   }, 120_000);
 
   afterAll(async () => {
