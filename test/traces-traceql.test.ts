@@ -5,7 +5,8 @@ import { T1, T2, body, id } from './helpers/three-service-trace.js';
 /**
  * A three-service trace (client → frontend → backend, with error spans) and a second small trace, pushed as OTLP/JSON,
  * then a table of TraceQL queries through /api/search — once from the head, once after the head was flushed into a
- * block in the object store (where filters are pushed down to the columnar span data).
+ * block in the object store (where filters are pushed down to the columnar span data); evaluated on the event loop
+ * and in a query worker.
  */
 // query → trace ID → names of the spans in its spansets (each spanset sorted; spansets in order)
 const TABLE: [string, Record<string, string[][]>][] = [
@@ -71,17 +72,18 @@ async function runTable(): Promise<void> {
   }
 }
 
-beforeAll(async () => {
-  stack = await startTracesStack();
-  const r = await fetch(`${stack.otlpHttp}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  expect(r.status).toBe(200);
-  expect(await r.json()).toEqual({});
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+// Once evaluated on the event loop (`traces.query.workers: 0`), once in a TraceQL query worker: the same answers.
+describe.each([0, 1])('TraceQL over a three-service trace (query workers: %i)', (workers) => {
+  beforeAll(async () => {
+    stack = await startTracesStack({ config: { traces: { query: { workers } } } });
+    const r = await fetch(`${stack.otlpHttp}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect(r.status).toBe(200);
+    expect(await r.json()).toEqual({});
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
 
-describe('TraceQL over a three-service trace', () => {
   it('answers the table from the head', async () => {
     await runTable();
   });
@@ -139,6 +141,10 @@ describe('TraceQL over a three-service trace', () => {
     const instant = (await (await fetch(`${stack.tempo}/api/metrics/query?q=${encodeURIComponent('{ } | count_over_time()')}&start=1700000000&end=1700000010`)).json()) as { series: { value: number }[] };
     expect(instant.series[0].value).toBe(7);
     expect((await fetch(`${stack.tempo}/api/metrics/query_range?q=${encodeURIComponent('{ }')}`)).status).toBe(400);
+    // Found while evaluating (in the worker, with query workers): still a 400 with the engine's message.
+    const fine = await fetch(`${stack.tempo}/api/metrics/query_range?q=${encodeURIComponent('{ } | rate()')}&start=1700000000&end=1700003600&step=100ms`);
+    expect(fine.status).toBe(400);
+    expect(await fine.text()).toMatch(/exceeded maximum resolution of 11,000 points/);
   });
 
   it('refuses unparsable TraceQL with 400 and keeps serving', async () => {

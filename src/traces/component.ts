@@ -2,13 +2,15 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Overrides, type TracesConfig } from '../config/index.js';
 import type { Component, ComponentContext } from '../server/index.js';
-import { DEFAULT_TENANT, createHttpServer, listen } from '../server/index.js';
+import { DEFAULT_TENANT, createHttpServer, defaultMemoryLimit, listen } from '../server/index.js';
+import { ConcurrencyGate, workerHeapMb } from '../lib/worker-pool/index.js';
 import { closeObjectStore, openObjectStore, type ObjectStore } from '../storage/index.js';
 import { RemoteWriteTarget, type TracesConsumer } from '../otlp/index.js';
 import type { Appendable } from '../metrics/index.js';
 import { httpTracesConsumer, registerJaegerRoutes, registerTempoApi, registerZipkinRoutes } from './api/index.js';
 import { MetricsGenerator } from './generator/index.js';
 import { TracePipeline } from './pipeline.js';
+import { TraceqlPool, localTraceql, pooledTraceql } from './traceql/index.js';
 
 export interface TracesStartOptions {
   /** The object store for blocks, owned by the caller (default: the one `traces.storage` names, owned here). */
@@ -74,9 +76,19 @@ export async function startTraces(ctx: ComponentContext, opts: TracesStartOption
     throw e;
   }
   const shutdown = async () => {
+    await queryPool?.close();
     await pipeline.close();
     releaseStore();
   };
+  // TraceQL searches and metrics queries run in worker threads (`traces.query.workers`), admitted
+  // `traces.query.max_concurrent` at a time; trace-by-ID lookups and tag lookups stay on this thread.
+  const q = cfg.query;
+  const queryPool = q.workers > 0 ? new TraceqlPool({ workers: q.workers, maxWorkerHeapMb: workerHeapMb(q.worker_heap_limit, ctx.config.server.memory_limit ?? defaultMemoryLimit(), q.workers), registry: ctx.registry, onWorkerExit: (reason) => log.warn({ reason }, 'TraceQL query worker replaced') }) : undefined;
+  const gate = new ConcurrencyGate(q.max_concurrent);
+  gate.registerMetrics(ctx.registry, {
+    queries: ['sightline_traceql_queries', 'TraceQL API queries being evaluated or waiting for a slot.'],
+    max: ['sightline_traceql_queries_concurrent_max', 'TraceQL API queries evaluated at once (traces.query.max_concurrent).'],
+  });
   const sink = httpTracesConsumer(pipeline.distributor);
   const tenancy = { multiTenant: cfg.multitenancy_enabled, defaultTenant: DEFAULT_TENANT.tempo };
   const app = createHttpServer({ name: 'traces', listenAddress: cfg.listen_address, logger: ctx.logger, registry: ctx.registry });
@@ -90,6 +102,8 @@ export async function startTraces(ctx: ComponentContext, opts: TracesStartOption
       maxDurationMs: (tenant) => overrides.forTenant(tenant).max_search_duration || cfg.search.max_duration,
     },
     flush: () => pipeline.ingester.cutBlocks(true),
+    traceql: queryPool ? pooledTraceql(queryPool, pipeline.querier, q.timeout) : localTraceql(pipeline.querier),
+    gate,
   });
   let port: number;
   try {
@@ -163,6 +177,8 @@ export async function startTraces(ctx: ComponentContext, opts: TracesStartOption
   };
   const genTimer = cfg.metrics_generator.enabled ? setInterval(() => void collect(), cfg.metrics_generator.collection_interval) : undefined;
   genTimer?.unref();
+  // The first worker starts now (it loads the engine's modules), not on the first query.
+  queryPool?.warm();
   log.info({ address: cfg.listen_address, port }, 'Tempo API listening');
   return {
     name: 'traces',

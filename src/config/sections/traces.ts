@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { byteSize, durationMs, listenAddress } from '../zod-helpers.js';
+import { byteSize, durationMs, listenAddress, queryWorkers } from '../zod-helpers.js';
 import { objectStorageSchema } from './object-storage.js';
 import { listenerSecurityFields } from './web-config.js';
 
@@ -136,6 +136,22 @@ export const tracesSection = z.strictObject({
   limits: traceLimitsSchema.prefault({}),
   /** Per-tenant overrides of `limits`: tenant → any subset of the limits. */
   overrides: z.record(z.string(), traceOverridesSchema).default({}),
+  /** TraceQL evaluation of the API (`/api/search` with `q=`, `/api/metrics/query_range`, `/api/metrics/query`). */
+  query: z
+    .strictObject({
+      /** TraceQL query workers: decode spans and evaluate off the event loop (0: on the event loop); see `queryWorkers`. */
+      workers: queryWorkers,
+      /** Queries evaluated at once; others wait in order (Tempo's querier `max_concurrent_queries`, default 20). */
+      max_concurrent: z.number().int().positive().default(20),
+      /** A query in a worker is stopped after this long (504); queries on the event loop (workers 0) are not. */
+      timeout: durationMs.default(30_000),
+      /**
+       * Heap limit of each TraceQL query worker: a query that needs more fails with 400 and its worker is replaced.
+       * Default: half of `server.memory_limit` shared by the workers, at least 64 MiB.
+       */
+      worker_heap_limit: byteSize.optional(),
+    })
+    .prefault({}),
   search: z
     .strictObject({
       default_limit: z.number().int().positive().default(20),

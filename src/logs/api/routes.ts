@@ -5,7 +5,7 @@ import { INGEST_LANE } from '../../lib/time-slice.js';
 import { HttpError, resolveTenant, type TenancyOptions } from '../../server/index.js';
 import { decodePushBody } from '../adapters/index.js';
 import type { Distributor } from '../distributor/index.js';
-import type { ConcurrencyGate } from '../../lib/worker-pool/index.js';
+import { admitted, type ConcurrencyGate } from '../../lib/worker-pool/index.js';
 import { LogqlParseError, abortError, parseLogql, type LogSelectorExpr, type LogqlEngine, type LogqlQueries } from '../logql/index.js';
 import type { LogQueryable } from '../model/index.js';
 import { lokiErrorHandler } from './errors.js';
@@ -31,36 +31,6 @@ function selectorMatchers(q: string): Matcher[] {
   const e = parseLogql(q);
   if (e.kind !== 'log') throw new LogqlParseError('only stream selectors are allowed here');
   return e.matchers;
-}
-
-/** The longest delay a timer takes (a longer one fires at once): a deadline beyond it is no deadline. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/**
- * Run a query under the gate with a signal that aborts when the client goes away or when `timeoutMs` (the tenant's
- * `query_timeout`) has passed since the request came, as Loki's request deadline: a query still waiting for a slot
- * then fails with the timeout (504) and leaves the queue; a running one stops (in a worker at its next batch, or
- * with its worker).
- */
-async function admitted<T>(gate: ConcurrencyGate, reply: FastifyReply, timeoutMs: number, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const ac = new AbortController();
-  const onClose = () => {
-    if (!reply.raw.writableFinished) ac.abort('canceled');
-  };
-  reply.raw.once('close', onClose);
-  const timer = timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS ? setTimeout(() => ac.abort('timeout'), timeoutMs) : undefined;
-  let acquired = false;
-  try {
-    await gate.acquire(ac.signal).catch(() => {
-      throw abortError(ac.signal.reason);
-    });
-    acquired = true;
-    return await run(ac.signal);
-  } finally {
-    clearTimeout(timer);
-    reply.raw.off('close', onClose);
-    if (acquired) gate.release();
-  }
 }
 
 export function registerLogsRoutes(app: FastifyInstance, d: LogsApiDeps): void {
@@ -136,7 +106,7 @@ export function registerLogsRoutes(app: FastifyInstance, d: LogsApiDeps): void {
       if (stepMs <= 0) throw new HttpError(400, 'bad_data', 'zero or negative query resolution step widths are not accepted. Try a positive integer');
       if (rangeSec / (stepMs / 1000) > 11000) throw new HttpError(400, 'bad_data', 'exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
       const intervalMs = durationParam(p, 'interval');
-      const r = await admitted(d.gate, reply, d.limits.forTenant(tenant).query_timeout, (signal) => d.queries.rangeQuery({ tenant, query, start, end, stepMs, intervalMs, limit, direction, signal }));
+      const r = await admitted(d.gate, reply, abortError, (signal) => d.queries.rangeQuery({ tenant, query, start, end, stepMs, intervalMs, limit, direction, signal }), d.limits.forTenant(tenant).query_timeout);
       return queryResponse(r, direction);
     });
 
@@ -148,7 +118,7 @@ export function registerLogsRoutes(app: FastifyInstance, d: LogsApiDeps): void {
       const limit = limitParam(p);
       const direction = directionParam(p);
       checkLimit(tenant, limit);
-      const r = await admitted(d.gate, reply, d.limits.forTenant(tenant).query_timeout, (signal) => d.queries.instantQuery({ tenant, query, time, limit, direction, signal }));
+      const r = await admitted(d.gate, reply, abortError, (signal) => d.queries.instantQuery({ tenant, query, time, limit, direction, signal }), d.limits.forTenant(tenant).query_timeout);
       return queryResponse(r, direction);
     });
 

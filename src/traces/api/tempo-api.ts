@@ -3,7 +3,8 @@ import { RegexSyntaxError } from '../../lib/regex/index.js';
 import { HttpError, resolveTenant, type TenancyOptions } from '../../server/index.js';
 import { encodeTracesData, resourceSpansToJson } from '../../otlp/index.js';
 import { buildTraceView, groupEntries, normalizeTraceId, type AttrValue, type TraceQueryable } from '../model/index.js';
-import { TraceqlParseError, evalField, evalQuery, parseTraceql, parseTraceqlDuration, queryRange, searchTraces, type TraceqlQuery } from '../traceql/index.js';
+import { TraceqlCanceledError, TraceqlLimitError, TraceqlParseError, TraceqlTimeoutError, evalField, evalQuery, localTraceql, parseTraceql, parseTraceqlDuration, traceqlAbortError, type TraceqlQueries, type TraceqlQuery } from '../traceql/index.js';
+import { ConcurrencyGate, admitted } from '../../lib/worker-pool/index.js';
 import { version } from '../../lib/version.js';
 
 export interface TempoApiOptions {
@@ -18,6 +19,10 @@ export interface TempoApiOptions {
   };
   /** Cut the head into blocks now (`/flush`). */
   flush(): Promise<void>;
+  /** What evaluates TraceQL searches and metrics queries (default: `store`, on this thread). */
+  traceql?: TraceqlQueries;
+  /** Admits TraceQL evaluations (Tempo's querier `max_concurrent_queries`); others wait. Default: no limit. */
+  gate?: ConcurrencyGate;
 }
 
 type Query = Record<string, string | undefined>;
@@ -113,10 +118,16 @@ const STATIC_INTRINSIC_VALUES: Record<string, { type: string; value: string }[]>
 /** The Tempo HTTP API (port 3200) with Tempo's response shapes. Errors are plain text, as Tempo writes them. */
 export function registerTempoApi(app: FastifyInstance, opts: TempoApiOptions): void {
   const { store } = opts;
+  const traceql = opts.traceql ?? localTraceql(store);
+  const gate = opts.gate ?? new ConcurrencyGate(Infinity);
   const tenant = (req: FastifyRequest) => resolveTenant(req.headers, opts.tenancy);
 
   app.setErrorHandler((err, req, reply) => {
     if (err instanceof HttpError) return reply.code(err.status).type('text/plain; charset=utf-8').send(err.message + '\n');
+    // A query in a worker: past its deadline, its client gone, or past the worker's heap limit.
+    if (err instanceof TraceqlTimeoutError) return reply.code(504).type('text/plain; charset=utf-8').send(err.message + '\n');
+    if (err instanceof TraceqlCanceledError) return reply.code(499).type('text/plain; charset=utf-8').send(err.message + '\n');
+    if (err instanceof TraceqlLimitError) return reply.code(400).type('text/plain; charset=utf-8').send(err.message + '\n');
     // A TraceQL `=~` pattern that is not RE2 is found when the query is compiled for a search: the client's fault.
     if (err instanceof RegexSyntaxError) return reply.code(400).type('text/plain; charset=utf-8').send(`invalid TraceQL query: ${err.message}\n`);
     const e = err as Error & { statusCode?: number };
@@ -163,13 +174,13 @@ export function registerTempoApi(app: FastifyInstance, opts: TempoApiOptions): v
   app.get('/api/traces/:id', traceById(false));
   app.get('/api/v2/traces/:id', traceById(true));
 
-  app.get('/api/search', async (req) => {
+  app.get('/api/search', async (req, reply) => {
     const t = tenant(req);
     const q = req.query as Query;
-    let traceql = q.q;
-    if ((traceql === undefined || traceql.trim() === '') && q.tags) traceql = tagsToTraceql(q.tags);
-    if (traceql === undefined || traceql.trim() === '') traceql = '{}';
-    const query = parseQuery(traceql);
+    let traceqlText = q.q;
+    if ((traceqlText === undefined || traceqlText.trim() === '') && q.tags) traceqlText = tagsToTraceql(q.tags);
+    if (traceqlText === undefined || traceqlText.trim() === '') traceqlText = '{}';
+    const query = parseQuery(traceqlText);
     if (hasMetricsStage(query.stages)) throw badRequest('invalid TraceQL query: metrics functions like rate() are only supported by /api/metrics/query_range and /api/metrics/query');
     const limitRaw = intParam(q, 'limit') ?? opts.search.defaultLimit;
     const limit = limitRaw === 0 ? opts.search.defaultLimit : opts.search.maxLimit > 0 ? Math.min(limitRaw, opts.search.maxLimit) : limitRaw;
@@ -180,7 +191,7 @@ export function registerTempoApi(app: FastifyInstance, opts: TempoApiOptions): v
       throw badRequest('invalid maxDuration: must be greater than minDuration');
     }
     const { startMs, endMs } = timeRange(q, opts.search.maxDurationMs(t));
-    return searchTraces(store, { tenant: t, query, startMs, endMs, limit, spansPerSpanSet: spss, minDurationNs, maxDurationNs });
+    return admitted(gate, reply, traceqlAbortError, (signal) => traceql.search({ tenant: t, query, q: traceqlText, startMs, endMs, limit, spansPerSpanSet: spss, minDurationNs, maxDurationNs }, signal));
   });
 
   /** Tempo accepts start/end as unix seconds, nanoseconds or RFC 3339. Returns ms. */
@@ -193,7 +204,7 @@ export function registerTempoApi(app: FastifyInstance, opts: TempoApiOptions): v
     if (Number.isNaN(t)) throw badRequest(`invalid ${name}: ${JSON.stringify(v)}`);
     return t;
   };
-  const metricsQuery = async (req: FastifyRequest, instant: boolean) => {
+  const metricsQuery = async (req: FastifyRequest, reply: FastifyReply, instant: boolean) => {
     const t = tenant(req);
     const q = req.query as Query;
     if (!q.q) throw badRequest('invalid TraceQL query: q is required');
@@ -204,7 +215,7 @@ export function registerTempoApi(app: FastifyInstance, opts: TempoApiOptions): v
     let stepMs = instant ? endMs - startMs : (durationParam(q, 'step') ?? 0) / 1e6;
     if (!stepMs) stepMs = Math.max(1000, Math.ceil((endMs - startMs) / 100 / 1000) * 1000);
     try {
-      const res = await queryRange(store, { tenant: t, query, startMs, endMs, stepMs, align: !instant });
+      const res = await admitted(gate, reply, traceqlAbortError, (signal) => traceql.metrics({ tenant: t, query, q: q.q!, startMs, endMs, stepMs, align: !instant }, signal));
       if (!instant) return { ...res, metrics: { inspectedBytes: '0' } };
       return { series: res.series.map((s) => ({ labels: s.labels, promLabels: s.promLabels, value: s.samples.reduce((a, x) => a + x.value, 0) })) };
     } catch (e) {
@@ -212,8 +223,8 @@ export function registerTempoApi(app: FastifyInstance, opts: TempoApiOptions): v
       throw e;
     }
   };
-  app.get('/api/metrics/query_range', (req) => metricsQuery(req, false));
-  app.get('/api/metrics/query', (req) => metricsQuery(req, true));
+  app.get('/api/metrics/query_range', (req, reply) => metricsQuery(req, reply, false));
+  app.get('/api/metrics/query', (req, reply) => metricsQuery(req, reply, true));
 
   app.get('/api/search/tags', async (req) => {
     const t = tenant(req);

@@ -74,13 +74,24 @@ export class BlockList {
 
   /** Run a query; blocks replaced meanwhile keep their objects until no query is running. */
   async reading<T>(fn: () => Promise<T>): Promise<T> {
-    this.readers++;
+    const release = this.hold();
     try {
       return await fn();
     } finally {
+      release();
+    }
+  }
+
+  /** As `reading`, for a read that is not one call (a scan handed out page by page): call the result once it ends. */
+  hold(): () => void {
+    this.readers++;
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
       this.readers--;
       if (this.readers === 0 && this.doomed.length > 0) void this.deleteDoomed();
-    }
+    };
   }
 
   /** Write a block of `traces` for `tenant` to the object store and add it. */

@@ -249,6 +249,10 @@ function columnsFor(conditions: SpanCondition[]): (keyof SearchArrays)[] {
   return [...need];
 }
 
+/** A scan reads runs of matching traces of at most this many bytes, across gaps of unmatched ones up to READ_GAP_BYTES. */
+const READ_RUN_BYTES = 1 << 20;
+const READ_GAP_BYTES = 16 << 10;
+
 /** A compiled condition over the search columns of one block. */
 type ColumnPredicate = (span: number) => boolean;
 
@@ -349,39 +353,53 @@ export class TraceBlock {
   }
 
   /**
-   * Visit traces overlapping [startMs, endMs] that have a span satisfying all `conditions` (all traces when none).
-   * `visit` returns false to stop. Returns the number of traces inspected.
+   * The traces overlapping [startMs, endMs] that have a span satisfying all `conditions` (all traces when none), in
+   * trace-ID order, as their encoded bytes (a view of the object store's answer: copy before transferring it).
    */
-  async scan(conditions: SpanCondition[], startMs: number, endMs: number, visit: (traceId: string, entries: SpanEntry[]) => boolean | Promise<boolean>): Promise<number> {
-    if (this.meta.maxEndMs < startMs || this.meta.minStartMs > endMs) return 0;
+  async *candidates(conditions: SpanCondition[], startMs: number, endMs: number): AsyncGenerator<{ id: string; data: Uint8Array }> {
+    if (this.meta.maxEndMs < startMs || this.meta.minStartMs > endMs) return;
     const ix = await this.loadIndex();
     let preds: ColumnPredicate[] | null = [];
     let cols: SearchColumns | undefined;
     if (conditions.length > 0) {
       cols = await this.loadSearch(columnsFor(conditions));
       preds = compile(conditions, cols);
-      if (preds === null) return 0; // a condition can never hold in this block
+      if (preds === null) return; // a condition can never hold in this block
     }
-    let inspected = 0;
-    for (let i = 0; i < this.meta.traces; i++) {
-      if (ix.tEnd[i] < startMs || ix.tStart[i] > endMs) continue;
-      if (cols && preds.length > 0) {
-        let hit = false;
-        for (let s = ix.spanOff[i]; s < ix.spanOff[i + 1] && !hit; s++) {
-          hit = true;
-          for (const p of preds) if (!p(s)) {
-            hit = false;
-            break;
-          }
+    const matches = (i: number): boolean => {
+      if (ix.tEnd[i] < startMs || ix.tStart[i] > endMs) return false;
+      if (!cols || preds!.length === 0) return true;
+      for (let s = ix.spanOff[i]; s < ix.spanOff[i + 1]; s++) {
+        let all = true;
+        for (const p of preds!) if (!p(s)) {
+          all = false;
+          break;
         }
-        if (!hit) continue;
+        if (all) return true;
       }
-      inspected++;
-      const entries = await this.readTrace(ix, i);
-      const id = Buffer.from(ix.ids.buffer, ix.ids.byteOffset + i * 16, 16).toString('hex');
-      if (!(await visit(id, entries))) break;
+      return false;
+    };
+    // Matching traces close together in the data object are read together (one range read for a run of them, at
+    // most READ_RUN_BYTES, skipping gaps up to READ_GAP_BYTES): a full scan is a few reads, not one per trace.
+    let i = 0;
+    while (i < this.meta.traces) {
+      if (!matches(i)) {
+        i++;
+        continue;
+      }
+      const run = [i];
+      const from = ix.dataOff[i];
+      let to = from + ix.dataLen[i];
+      for (i++; i < this.meta.traces && ix.dataOff[i] + ix.dataLen[i] - from <= READ_RUN_BYTES && ix.dataOff[i] - to <= READ_GAP_BYTES; i++) {
+        if (!matches(i)) continue;
+        run.push(i);
+        to = ix.dataOff[i] + ix.dataLen[i];
+      }
+      const buf = await this.store.getRange(`${this.dir}/data`, from, to - from);
+      for (const j of run) {
+        yield { id: Buffer.from(ix.ids.buffer, ix.ids.byteOffset + j * 16, 16).toString('hex'), data: buf.subarray(ix.dataOff[j] - from, ix.dataOff[j] - from + ix.dataLen[j]) };
+      }
     }
-    return inspected;
   }
 
   /** Distinct attribute keys by scope. */

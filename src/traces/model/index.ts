@@ -3,3 +3,4 @@ export type { AttrMap, AttrValue, SpanEntry, SpanRow, TraceView } from './span-r
 export { anchoredRegex, compareValues, type ComparisonOp, type ConditionTarget, type SpanCondition } from './span-condition.js';
 export type { ScanOptions, TraceQueryable } from './trace-queryable.js';
 export { TracePushError, type DiscardReason } from './push-error.js';
+export { BLOCK_START, decodeCandidate, visitCandidates, type ScanItem, type TraceCandidate } from './trace-candidate.js';

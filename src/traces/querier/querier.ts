@@ -1,5 +1,5 @@
 import { bytesToHex } from '../../otlp/index.js';
-import { attrMap, type AttrValue, type ScanOptions, type SpanEntry, type TraceQueryable } from '../model/index.js';
+import { BLOCK_START, attrMap, visitCandidates, type AttrValue, type ScanItem, type ScanOptions, type SpanEntry, type TraceQueryable } from '../model/index.js';
 import { materialize, mayMatch, type Ingester } from '../ingester/index.js';
 import type { BlockList } from '../blocks/index.js';
 
@@ -37,32 +37,34 @@ export class Querier implements TraceQueryable {
   }
 
   scan(tenant: string, opts: ScanOptions, visit: Visit): Promise<{ inspectedTraces: number; inspectedBlocks: number }> {
-    return this.blocks.reading(async () => {
-      let inspectedTraces = 0;
-      let inspectedBlocks = 0;
+    return visitCandidates(this.candidates(tenant, opts), visit);
+  }
+
+  /**
+   * What a scan reads, in order, still encoded: the heads' traces in range with a span the conditions may hold on,
+   * then, newest block first (searches usually want recent traces), each block's start and its matching traces.
+   * Blocks replaced by compaction stay readable until the generator is done or closed.
+   */
+  async *candidates(tenant: string, opts: ScanOptions): AsyncGenerator<ScanItem> {
+    const release = this.blocks.hold();
+    try {
       for (const h of this.ingester.heads()) {
         for (const [id, t] of h.traces.get(tenant) ?? []) {
           if (t.endMs < opts.startMs || t.startMs > opts.endMs) continue;
           if (opts.conditions.length > 0 && !mayMatch(t, opts.conditions)) continue;
-          inspectedTraces++;
-          if (!(await visit(id, materialize(t)))) return { inspectedTraces, inspectedBlocks };
+          yield { id, spans: t.index.map((i, k) => ({ resource: t.batches[k].resource(i), scope: t.batches[k].scope(i), raw: t.batches[k].raw(i) })) };
         }
       }
-      // Newest blocks first: searches usually want recent traces.
       const blocks = [...this.blocks.forTenant(tenant)].reverse();
       for (const b of blocks) {
-        let stop = false;
-        inspectedBlocks++;
-        inspectedTraces += await b.scan(opts.conditions, opts.startMs, opts.endMs, async (id, entries) => {
-          const go = await visit(id, entries);
-          stop = !go;
-          return go;
-        });
+        yield BLOCK_START;
+        yield* b.candidates(opts.conditions, opts.startMs, opts.endMs);
         this.blocks.enforceSearchCache();
-        if (stop) break;
       }
-      return { inspectedTraces, inspectedBlocks };
-    });
+    } finally {
+      this.blocks.enforceSearchCache();
+      release();
+    }
   }
 
   tagNames(tenant: string): Promise<{ span: string[]; resource: string[] }> {

@@ -23,7 +23,8 @@ export interface MetricsSeries {
 
 const DURATION_FIELDS = new Set(['duration', 'traceDuration']);
 
-function splitMetricsStage(q: TraceqlQuery): { pre: Stage[]; m: Extract<Stage, { type: 'metrics' }> } {
+/** A metrics query's stages before its metrics function, and that function. */
+export function splitMetricsStage(q: TraceqlQuery): { pre: Stage[]; m: Extract<Stage, { type: 'metrics' }> } {
   const last = q.stages.at(-1);
   if (!last || last.type !== 'metrics') throw new TraceqlParseError('a metrics query must end with a metrics function such as rate() or count_over_time()');
   return { pre: q.stages.slice(0, -1), m: last };
@@ -38,7 +39,7 @@ function quantile(sorted: number[], q: number): number {
 }
 
 /** Evaluate a TraceQL metrics query: one series per `by()` group (and per quantile / histogram bucket). */
-export async function queryRange(store: TraceQueryable, req: MetricsRequest): Promise<{ series: MetricsSeries[] }> {
+export async function queryRange(store: Pick<TraceQueryable, 'scan'>, req: MetricsRequest): Promise<{ series: MetricsSeries[] }> {
   const { pre, m } = splitMetricsStage(req.query);
   const start = req.align === false ? req.startMs : Math.floor(req.startMs / req.stepMs) * req.stepMs;
   const steps = Math.max(1, Math.ceil((req.endMs - start) / req.stepMs));

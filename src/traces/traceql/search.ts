@@ -80,7 +80,7 @@ function spansetOut(ss: Spanset, t: TraceView, referenced: FieldExpr[], spss: nu
 }
 
 /** TraceQL search over a store: the traces whose spans match, with their matching spansets, most recent first. */
-export async function searchTraces(store: TraceQueryable, req: SearchRequest): Promise<SearchResponse> {
+export async function searchTraces(store: Pick<TraceQueryable, 'scan'>, req: SearchRequest): Promise<SearchResponse> {
   const conditions = pushdownConditions(req.query.stages);
   const referenced = referencedAttributes(req.query.stages);
   const found = new Map<string, TraceSearchMetadata>();

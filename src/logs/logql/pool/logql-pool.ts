@@ -1,65 +1,14 @@
-import { DEFAULT_INGEST_SLICE_MS, QUERY_LANE, TimeSlicer } from '../../../lib/time-slice.js';
-import { WorkerPool, type TaskHost, type WorkerPoolOptions } from '../../../lib/worker-pool/index.js';
+import { WorkerPool, pagedCursorHost, type WorkerPoolOptions } from '../../../lib/worker-pool/index.js';
 import { matchersFromWire } from '../../../model/index.js';
 import type { DecodedRequest, DecodedSource } from '../../querier/index.js';
 import { LogqlEvalError, abortError } from '../errors.js';
 import type { LogqlResult } from '../vector.js';
-import type { LogqlTask, SelectCall, SelectPage } from './protocol.js';
+import type { LogqlTask, SelectOpen } from './protocol.js';
 import { errorFromWire, errorToWire, resultFromWire, sourceToWire, type WireLogqlResult, type WireSource } from './wire.js';
 
 /** The log store as the pool reads it for a worker: what a select would scan, unscanned (src/logs/querier). */
 export interface DecodedLogSource {
   decoded(tenant: string, req: DecodedRequest): AsyncIterable<DecodedSource>;
-}
-
-/** A page of a cursor holds at least one source and stops after this many line bytes (or `PAGE_SOURCES` sources). */
-const PAGE_BYTES = 4 << 20;
-const PAGE_SOURCES = 64;
-
-/** The main thread's side of one query: cursors over the store's decoded sources, read a page per call. */
-function selectHost(store: DecodedLogSource): TaskHost<SelectCall, SelectPage> {
-  const cursors = new Map<number, AsyncIterator<DecodedSource>>();
-  let nextCursor = 1;
-  return {
-    async serve(m, check) {
-      let cursor: number;
-      if (m.op === 'open') {
-        cursor = nextCursor++;
-        const it = store.decoded(m.tenant, { matchers: matchersFromWire(m.matchers), start: m.start, end: m.end, direction: m.direction, required: m.required })[Symbol.asyncIterator]();
-        cursors.set(cursor, it);
-      } else cursor = m.cursor;
-      const it = cursors.get(cursor);
-      if (m.op === 'close' || !it) {
-        cursors.delete(cursor);
-        await it?.return?.();
-        return { body: { cursor, sources: [], done: true } };
-      }
-      const sources: WireSource[] = [];
-      const transfer: ArrayBuffer[] = [];
-      // Selecting and decompressing stay here; the per-source work is a copy of its columns. Slices of the query lane.
-      const slicer = new TimeSlicer(DEFAULT_INGEST_SLICE_MS, 1, QUERY_LANE);
-      let bytes = 0;
-      for (;;) {
-        if (slicer.due()) {
-          await slicer.yieldNow();
-          check();
-        }
-        const r = await it.next();
-        check();
-        if (r.done) {
-          cursors.delete(cursor);
-          return { body: { cursor, sources, done: true }, transfer };
-        }
-        sources.push(sourceToWire(r.value, transfer));
-        bytes += r.value.chunk?.data.length ?? r.value.block!.lines.reduce((n, l) => n + l.length, 0);
-        if (bytes >= PAGE_BYTES || sources.length >= PAGE_SOURCES) return { body: { cursor, sources, done: false }, transfer };
-      }
-    },
-    release() {
-      for (const it of cursors.values()) void it.return?.()?.catch(() => {});
-      cursors.clear();
-    },
-  };
 }
 
 /**
@@ -88,6 +37,13 @@ export class LogqlPool extends WorkerPool<LogqlTask, LogqlResult, WireLogqlResul
 
   /** Evaluate a query in a worker over `store`; canceled when `signal` aborts and, regardless, after its timeout. */
   run(store: DecodedLogSource, task: LogqlTask, signal?: AbortSignal): Promise<LogqlResult> {
-    return this.submit(task, selectHost(store), { signal, timeoutMs: task.timeoutMs });
+    // Selecting and decompressing stay on this thread; the per-source work is a copy of its columns.
+    const host = pagedCursorHost<SelectOpen, DecodedSource, WireSource>({
+      open: (m) => store.decoded(m.tenant, { matchers: matchersFromWire(m.matchers), start: m.start, end: m.end, direction: m.direction, required: m.required }),
+      toWire: (s, transfer) => ({ wire: sourceToWire(s, transfer), bytes: s.chunk?.data.length ?? s.block!.lines.reduce((n, l) => n + l.length, 0) }),
+      pageBytes: 4 << 20,
+      pageItems: 64,
+    });
+    return this.submit(task, host, { signal, timeoutMs: task.timeoutMs });
   }
 }

@@ -1,3 +1,4 @@
+import type { CursorCall, CursorPage } from '../../../lib/worker-pool/index.js';
 import type { WireMatcher } from '../../../model/index.js';
 import type { RangeQueryParams } from '../engine.js';
 import type { WireSource } from './wire.js';
@@ -18,14 +19,8 @@ export type LogqlTask = Omit<RangeQueryParams, 'query' | 'signal'> & {
  * head blocks, keeping of a head block only lines with every `required` literal; the worker scans them), read its
  * next page, or close it early.
  */
-export type SelectCall =
-  | { op: 'open'; tenant: string; matchers: WireMatcher[]; start: bigint; end: bigint; direction?: 'forward' | 'backward'; required?: readonly string[] }
-  | { op: 'next'; cursor: number }
-  | { op: 'close'; cursor: number };
+export type SelectOpen = { tenant: string; matchers: WireMatcher[]; start: bigint; end: bigint; direction?: 'forward' | 'backward'; required?: readonly string[] };
+export type SelectCall = CursorCall<SelectOpen>;
 
 /** Pool → worker: a page of a cursor's sources, in the select's order; `done` once there are no more. */
-export interface SelectPage {
-  cursor: number;
-  sources: WireSource[];
-  done: boolean;
-}
+export type SelectPage = CursorPage<WireSource>;

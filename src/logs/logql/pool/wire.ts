@@ -1,8 +1,8 @@
 import { TemplateError } from '../../../lib/go-template/index.js';
-import type { WireError } from '../../../lib/worker-pool/index.js';
+import { errorCodec } from '../../../lib/worker-pool/index.js';
 import { labelsFromWire, labelsToWire, type WireLabels } from '../../../model/index.js';
 import type { DecodedSource } from '../../querier/index.js';
-import { LogqlEvalError, QueryCanceledError, QueryTimeoutError, SeriesLimitError, timeoutError } from '../errors.js';
+import { LogqlEvalError, QueryCanceledError, QueryTimeoutError, SeriesLimitError, abortError } from '../errors.js';
 import { LogqlParseError } from '../parser.js';
 import type { LogqlResult, QueryStats } from '../vector.js';
 
@@ -98,23 +98,13 @@ export function resultFromWire(w: WireLogqlResult): LogqlResult {
 }
 
 /** LogQL's errors by wire type: each comes back as its class (the API maps classes to Loki's status codes). */
-const ERROR_TYPES: [string, new (message: string) => Error][] = [
-  ['parse', LogqlParseError],
-  ['template', TemplateError],
-  ['series_limit', SeriesLimitError],
-  ['eval', LogqlEvalError],
-];
-
-export function errorToWire(e: unknown): WireError {
-  if (e instanceof QueryTimeoutError) return { errType: 'timeout', message: e.message };
-  if (e instanceof QueryCanceledError) return { errType: 'canceled', message: e.message };
-  for (const [errType, cls] of ERROR_TYPES) if (e instanceof cls) return { errType, message: (e as Error).message };
-  return { errType: null, message: e instanceof Error ? e.message : String(e) };
-}
-
-export function errorFromWire(w: WireError): Error {
-  if (w.errType === 'timeout') return timeoutError();
-  if (w.errType === 'canceled') return new QueryCanceledError();
-  const cls = ERROR_TYPES.find(([t]) => t === w.errType)?.[1];
-  return cls ? new cls(w.message) : new Error(w.message);
-}
+export const { toWire: errorToWire, fromWire: errorFromWire } = errorCodec(
+  [
+    ['parse', LogqlParseError],
+    ['template', TemplateError],
+    ['series_limit', SeriesLimitError],
+    ['eval', LogqlEvalError],
+  ],
+  abortError,
+  (e) => (e instanceof QueryTimeoutError ? 'timeout' : e instanceof QueryCanceledError ? 'canceled' : undefined),
+);

@@ -1,4 +1,4 @@
-import { serveTasks, type TaskContext } from '../../../lib/worker-pool/index.js';
+import { readCursor, serveTasks, type TaskContext } from '../../../lib/worker-pool/index.js';
 import { matchersToWire } from '../../../model/index.js';
 import type { EntryBatch, LogQueryable, SelectRequest } from '../../model/index.js';
 // The two ingester modules themselves, not its index: that pulls in the WAL and with it `fs-ext`, a native addon that
@@ -19,10 +19,6 @@ import { errorFromWire, errorToWire, resultToWire, sourceFromWire, type WireLogq
 
 type Ctx = TaskContext<SelectCall, SelectPage>;
 
-/** Work between turns of the worker's event loop (ms). */
-const SLICE_MS = 10;
-let sliceStart = performance.now();
-
 /** A head block's entries (sorted, in range) as a block to scan. */
 function asBlock(s: BlockSlice): MemBlock {
   const b = new MemBlock();
@@ -36,32 +32,13 @@ function asBlock(s: BlockSlice): MemBlock {
 function remoteStore(ctx: Ctx): Pick<LogQueryable, 'select'> {
   return {
     async *select(tenant: string, req: SelectRequest): AsyncIterable<EntryBatch> {
-      let page = await ctx.call({ op: 'open', tenant, matchers: matchersToWire(req.matchers), start: req.start, end: req.end, direction: req.direction, required: req.filter?.required });
-      let done = page.done;
-      try {
-        for (;;) {
-          const next = done ? undefined : ctx.call({ op: 'next', cursor: page.cursor });
-          next?.catch(() => {});
-          for (const w of page.sources) {
-            // Every slice, a turn of this thread's event loop: a cancel is seen, and other queries here get a turn.
-            if (performance.now() - sliceStart > SLICE_MS) {
-              await new Promise((res) => setImmediate(res));
-              sliceStart = performance.now();
-            }
-            if (ctx.signal.aborted) throw abortError(ctx.signal.reason);
-            const s = sourceFromWire(w);
-            const b = s.chunk ? scanChunk(s.labels, s.chunk, req.start, req.end, req.filter, req.raw) : scanBlock(s.labels, asBlock(s.block!), req.start, req.end, req.filter);
-            b.minT = s.minT;
-            b.maxT = s.maxT;
-            yield b;
-          }
-          if (!next) return;
-          page = await next;
-          done = page.done;
-        }
-      } finally {
-        // The engine stopped early (its limit was reached): the main thread stops reading.
-        if (!done && !ctx.signal.aborted) ctx.call({ op: 'close', cursor: page.cursor }).catch(() => {});
+      const open = { tenant, matchers: matchersToWire(req.matchers), start: req.start, end: req.end, direction: req.direction, required: req.filter?.required };
+      for await (const w of readCursor(ctx, open, abortError)) {
+        const s = sourceFromWire(w);
+        const b = s.chunk ? scanChunk(s.labels, s.chunk, req.start, req.end, req.filter, req.raw) : scanBlock(s.labels, asBlock(s.block!), req.start, req.end, req.filter);
+        b.minT = s.minT;
+        b.maxT = s.maxT;
+        yield b;
       }
     },
   };

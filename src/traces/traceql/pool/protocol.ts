@@ -1,0 +1,40 @@
+import { errorCodec, type CursorCall, type CursorPage } from '../../../lib/worker-pool/index.js';
+import { TraceqlParseError } from '../ast.js';
+import { TraceqlCanceledError, TraceqlLimitError, TraceqlTimeoutError, traceqlAbortError } from '../errors.js';
+import type { MetricsRequest, MetricsSeries } from '../metrics.js';
+import type { SearchRequest, SearchResponse } from '../search.js';
+
+/** The payloads of the TraceQL pool's messages (the framing is src/lib/worker-pool's). */
+
+/** Pool → worker: a search or a metrics query, as its text (the worker parses it again). */
+export type TraceqlTask = { q: string; timeoutMs: number } & (
+  | { kind: 'search'; req: Omit<SearchRequest, 'query'> }
+  | { kind: 'metrics'; req: Omit<MetricsRequest, 'query'> }
+);
+
+export type TraceqlTaskResult = SearchResponse | { series: MetricsSeries[] };
+
+/**
+ * Worker → pool: open the scan of a tenant's traces in a time range (the main thread applies the pushed-down
+ * conditions of the query it parsed), read its next page, or close it early.
+ */
+export type ScanOpen = { tenant: string; startMs: number; endMs: number };
+export type ScanCall = CursorCall<ScanOpen>;
+
+/** A candidate as it crosses: its trace as encoded OTLP `TracesData` (a head trace is encoded so on the main thread). */
+export interface WireCandidate {
+  id: string;
+  data: Uint8Array;
+}
+
+/** Pool → worker: a page of the scan's items in order (`block` marks a block's start); `done` once there are no more. */
+export type ScanPage = CursorPage<WireCandidate | 'block'>;
+
+export const { toWire: errorToWire, fromWire: errorFromWire } = errorCodec(
+  [
+    ['parse', TraceqlParseError],
+    ['limit', TraceqlLimitError],
+  ],
+  traceqlAbortError,
+  (e) => (e instanceof TraceqlTimeoutError ? 'timeout' : e instanceof TraceqlCanceledError ? 'canceled' : undefined),
+);
