@@ -153,6 +153,10 @@ describe.each([0, 1])('TraceQL over a three-service trace (query workers: %i)', 
       expect(r.status, q).toBe(400);
       expect(await r.text()).toMatch(/invalid TraceQL query|metrics/);
     }
+    // A regex RE2 refuses (a backreference) is found while evaluating — in the worker with query workers: still 400.
+    const backref = await fetch(`${stack.tempo}/api/search?q=${encodeURIComponent('{ name =~ "(a)\\\\1" }')}`);
+    expect(backref.status).toBe(400);
+    expect(await backref.text()).toMatch(/invalid TraceQL query: error parsing regexp: invalid escape sequence/);
     expect((await fetch(`${stack.tempo}/api/search?minDuration=abc`)).status).toBe(400);
     expect((await fetch(`${stack.tempo}/api/search?start=10&end=5`)).status).toBe(400);
     expect((await search('{ }')).traces.length).toBe(2);

@@ -1,3 +1,4 @@
+import { RegexSyntaxError } from '../../../lib/regex/index.js';
 import { errorCodec, type CursorCall, type CursorPage } from '../../../lib/worker-pool/index.js';
 import { TraceqlParseError } from '../ast.js';
 import { TraceqlCanceledError, TraceqlLimitError, TraceqlTimeoutError, traceqlAbortError } from '../errors.js';
@@ -34,6 +35,8 @@ export const { toWire: errorToWire, fromWire: errorFromWire } = errorCodec(
   [
     ['parse', TraceqlParseError],
     ['limit', TraceqlLimitError],
+    // A regex the worker refused (invalid RE2): its message already names the pattern; the API answers 400.
+    ['regex', RegexSyntaxError, (message) => new RegexSyntaxError('', message)],
   ],
   traceqlAbortError,
   (e) => (e instanceof TraceqlTimeoutError ? 'timeout' : e instanceof TraceqlCanceledError ? 'canceled' : undefined),
