@@ -165,10 +165,14 @@ describe.skipIf(!havePeers)('rules: Sightline and Prometheus 2.42 side by side',
       await waitFor(async () => JSON.stringify(await get(`${base}/api/v1/alerts`)).includes('"alertname":"HighMemFast"},"annotations"') || (await get(`${base}/api/v1/alerts`)), 30_000, `alerts on ${base}`);
       await waitFor(async () => ((await get(`${base}/api/v1/alerts`)).data as { alerts: Json[] }).alerts.some((a) => (a.labels as Json).alertname === 'HighMemFast' && a.state === 'firing'), 30_000, `HighMemFast firing on ${base}`);
     }
-    // Both have evaluated every group at least once: a 30 s group's first slot may fall between the two starts, and
-    // until the later one has run it, only one side shows its alerts (HighPodMemory pending in ours alone, seen in CI).
-    const allEvaluated = async (base: string) => ((await get(`${base}/api/v1/rules`)).data as { groups: Json[] }).groups.every((g) => typeof g.lastEvaluation === 'string' && !g.lastEvaluation.startsWith('0001-'));
-    for (const base of [promUrl, ours]) await waitFor(() => allEvaluated(base), 45_000, `every group evaluated on ${base}`);
+    // Both have evaluated every group since both had the app's data: a 30 s group's first slot may fall between the
+    // two starts, or before one side's first scrape, and until its next slot only one side shows its alerts
+    // (HighPodMemory pending in ours alone, seen in CI twice).
+    const scraped = async (base: string) => ((await get(`${base}/api/v1/query?query=${encodeURIComponent('up{job="app"}')}`)).data as { result: { value: [number, string] }[] }).result.some((r) => r.value[1] === '1');
+    for (const base of [promUrl, ours]) await waitFor(() => scraped(base), 30_000, `the app scraped by ${base}`);
+    const dataSince = Date.now();
+    const allEvaluated = async (base: string) => ((await get(`${base}/api/v1/rules`)).data as { groups: Json[] }).groups.every((g) => typeof g.lastEvaluation === 'string' && Date.parse(g.lastEvaluation) > dataSince);
+    for (const base of [promUrl, ours]) await waitFor(() => allEvaluated(base), 75_000, `every group evaluated on ${base} after both had the data`);
   }, 150_000);
 
   afterAll(async () => {
