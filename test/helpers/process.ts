@@ -39,7 +39,14 @@ export function spawnSightline(args: string[], env: NodeJS.ProcessEnv = {}): Spa
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  const exited = new Promise<number | null>((res) =>
+    child.on('exit', (code, signal) => {
+      // A child that ended by itself with a failure or a signal: its last words go to the test log (a crash seen
+      // only in CI is otherwise a bare "fetch failed" in the test that talked to it next).
+      if (!child.killed && (signal !== null || (code !== null && code !== 0))) process.stderr.write(`[sightline child ${child.pid} exited: code ${code}, signal ${signal}]\n${err.slice(-4000)}\n`);
+      res(code);
+    }),
+  );
   return { child, stdout: () => out, stderr: () => err, exited };
 }
 
