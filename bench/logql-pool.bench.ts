@@ -9,10 +9,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { LogqlEngine, LogqlPool, LogStore, PooledLogqlEngine, type LogqlQueries } from '../src/logs/index.js';
 import { Labels } from '../src/model/index.js';
 import { FilesystemObjectStore } from '../src/storage/index.js';
+import { measurePoolCost } from './pool-cost.js';
 
 const LINES = 120_000;
 const ROUNDS = 5;
@@ -39,32 +39,16 @@ async function openStore(flushed: boolean): Promise<LogStore> {
   return store;
 }
 
-const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const round2 = (x: number) => Math.round(x * 100) / 100;
 const pool = new LogqlPool({ workers: 1 });
 for (const flushed of [false, true]) {
   const store = await openStore(flushed);
   const local = new LogqlEngine(store, opts);
-  const engines: [string, LogqlQueries][] = [
-    ['in_thread', local],
-    ['pool', new PooledLogqlEngine(pool, store, local, opts)],
-  ];
+  const engines = { in_thread: local as LogqlQueries, pool: new PooledLogqlEngine(pool, store, local, opts) as LogqlQueries };
   for (const query of QUERIES) {
     const p = { tenant: 'fake', query, start: BigInt(nowMs - 3_600_000) * 1_000_000n, end: BigInt(nowMs + 60_000) * 1_000_000n, stepMs: 60_000, limit: 100, direction: 'backward' as const };
     const run = (e: LogqlQueries) => (INSTANT ? e.instantQuery({ tenant: p.tenant, query, time: p.end, limit: p.limit, direction: p.direction }) : e.rangeQuery(p));
-    for (const [, e] of engines) for (let i = 0; i < 3; i++) await run(e);
-    const cpu: Record<string, number[]> = { in_thread: [], pool: [] };
-    const active: Record<string, number[]> = { in_thread: [], pool: [] };
-    for (let r = 0; r < ROUNDS; r++) {
-      for (const [name, e] of engines) {
-        const c0 = process.cpuUsage();
-        const e0 = performance.eventLoopUtilization();
-        for (let i = 0; i < PER_ROUND; i++) await run(e);
-        const c = process.cpuUsage(c0);
-        cpu[name].push((c.user + c.system) / 1000 / PER_ROUND);
-        active[name].push(performance.eventLoopUtilization(e0).active / PER_ROUND);
-      }
-    }
+    for (const e of [engines.in_thread, engines.pool]) for (let i = 0; i < 3; i++) await run(e);
+    const cost = await measurePoolCost(engines, run, ROUNDS, PER_ROUND);
     console.log(
       JSON.stringify({
         bench: 'logql_pool_query_cost',
@@ -72,10 +56,7 @@ for (const flushed of [false, true]) {
         lines: LINES,
         query,
         kind: INSTANT ? 'instant' : 'range',
-        cpu_ms_in_thread: round2(med(cpu.in_thread)),
-        cpu_ms_pool: round2(med(cpu.pool)),
-        main_thread_active_ms_in_thread: round2(med(active.in_thread)),
-        main_thread_active_ms_pool: round2(med(active.pool)),
+        ...cost,
         rounds: ROUNDS,
         queries_per_round: PER_ROUND,
       }),

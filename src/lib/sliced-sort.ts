@@ -6,7 +6,7 @@ const RUN = 512;
 /**
  * A stable sort that yields through `slicer` between steps, for arrays large enough that one `Array.sort` would
  * hold the event loop for hundreds of milliseconds (100k label sets). Runs of `RUN` items are sorted by
- * `Array.prototype.sort`, then merged bottom-up; the slicer is consulted after every run and every merged item.
+ * `Array.prototype.sort`, then merged bottom-up; the slicer is consulted after every run and every 1,024 merged items.
  * Returns a new sorted array; `items` is left as it was.
  */
 export async function sortSliced<T>(items: readonly T[], cmp: (a: T, b: T) => number, slicer: TimeSlicer): Promise<T[]> {
@@ -29,7 +29,8 @@ export async function sortSliced<T>(items: readonly T[], cmp: (a: T, b: T) => nu
       while (i < mid && j < hi) {
         // `<= 0` takes the left run first on ties: stable.
         dst[k++] = cmp(src[i], src[j]) <= 0 ? src[i++] : src[j++];
-        if (slicer.due()) await slicer.yieldNow();
+        // The clock is read every 1,024 merged items, not every one (a clock read costs about a comparison).
+        if ((k & 1023) === 0 && slicer.due()) await slicer.yieldNow();
       }
       while (i < mid) dst[k++] = src[i++];
       while (j < hi) dst[k++] = src[j++];
