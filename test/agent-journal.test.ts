@@ -33,10 +33,14 @@ pump();
 setInterval(pump, 50);
 `;
 
+/** Entries are written 10 minutes ago (whole seconds): the test reads Loki's last day, and Loki refuses old samples. */
+const BASE_MS = Math.floor((Date.now() - 10 * 60_000) / 1000) * 1000;
+const entryNs = (i: number): string => (BigInt(BASE_MS + i * 1000) * 1_000_000n + BigInt(i) * 1000n).toString();
+
 let n = 0;
 function record(fields: Record<string, unknown>): string {
   n++;
-  const us = BigInt(Date.UTC(2026, 11, 6, 1, 0, n)) * 1000n + BigInt(n);
+  const us = BigInt(BASE_MS + n * 1000) * 1000n + BigInt(n);
   return `${JSON.stringify({ __CURSOR: `s=ab;i=${n}`, __REALTIME_TIMESTAMP: us.toString(), __MONOTONIC_TIMESTAMP: '5', _BOOT_ID: 'b1', ...fields })}\n`;
 }
 
@@ -87,9 +91,9 @@ scrape_configs:
         return all.length >= 3 ? all : undefined;
       }, 15_000, 'journal lines');
       expect(got.map((l) => [l.line, l.stream, l.ts])).toEqual([
-        ['Started nginx.', { job: 'systemd-journal', unit: 'nginx.service', level: 'info' }, (BigInt(Date.UTC(2026, 11, 6, 1, 0, 1)) * 1_000_000n + 1000n).toString()],
-        ['hi\né', { job: 'systemd-journal', unit: 'nginx.service', level: 'error' }, (BigInt(Date.UTC(2026, 11, 6, 1, 0, 2)) * 1_000_000n + 2000n).toString()],
-        ['kernel: oom', { job: 'systemd-journal', level: 'crit', transport: 'kernel' }, (BigInt(Date.UTC(2026, 11, 6, 1, 0, 4)) * 1_000_000n + 4000n).toString()],
+        ['Started nginx.', { job: 'systemd-journal', unit: 'nginx.service', level: 'info' }, entryNs(1)],
+        ['hi\né', { job: 'systemd-journal', unit: 'nginx.service', level: 'error' }, entryNs(2)],
+        ['kernel: oom', { job: 'systemd-journal', level: 'crit', transport: 'kernel' }, entryNs(4)],
       ]);
       // The entry without MESSAGE is skipped by the first job and counted (the json job ships it).
       expect(await registry.getSingleMetricAsString('promtail_journal_target_parsing_errors_total')).toContain('promtail_journal_target_parsing_errors_total{error="no_message"} 1');
