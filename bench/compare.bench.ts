@@ -4,8 +4,9 @@
  * a real Prometheus 2.42, a real VictoriaMetrics 1.79, `sightline --target mimir` (`/api/v1/push`, limits raised
  * so nothing is refused) and `sightline --target all` (`/api/v1/write` on the Prometheus port, default config).
  * Each receiver starts fresh in an empty directory for every round; 3 rounds, the order rotated every round
- * (interleaved, so machine noise spreads over all); samples/s and peak RSS (VmHWM of the server process) per run,
- * then medians and ratios; also the server's CPU seconds per million samples during the load (/proc/<pid>/stat),
+ * (interleaved, so machine noise spreads over all); the load starts once the process logged 'Sightline started'
+ * (in `--target all` the Prometheus port is ready before the other pillars are); samples/s and peak RSS (VmHWM of
+ * the server process) per run, then medians and ratios; also the server's CPU seconds per million samples during the load (/proc/<pid>/stat),
  * which the load of other processes on the machine distorts far less than samples/s. Env: CMP_ROUNDS, CMP_ONLY
  * (comma-separated substrings of receiver names), CMP_BASELINE (directories of earlier builds to run beside this
  * one, comma-separated), RW_SERIES, RW_SAMPLES, RW_BATCH, RW_CONCURRENCY.
@@ -15,6 +16,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { processCpuSeconds } from './process-cpu.js';
 import { NODE_FLAGS, sightlineEntry } from './sightline-entry.js';
 import { waitReady } from './wait-ready.js';
@@ -81,12 +84,17 @@ async function sightline(target: 'mimir' | 'all', entry = sightlineEntry, label 
   writeFileSync(join(dir, 'sightline.yaml'), yaml.join('\n'));
   const child = spawn(
     process.execPath,
-    [...entry(), '--target', target, '--config.file', join(dir, 'sightline.yaml'), '--data-dir', join(dir, 'data'), '--log.level', 'warn'],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
+    [...entry(), '--target', target, '--config.file', join(dir, 'sightline.yaml'), '--data-dir', join(dir, 'data'), '--log.level', 'info'],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   const exited = new Promise((r) => child.on('exit', r));
+  const started = untilStarted(child.stderr!);
   try {
     await waitReady(target === 'mimir' ? `http://127.0.0.1:${port}/ready` : `http://127.0.0.1:${port}/-/ready`);
+    // The whole process, not only the write path's listener: in `--target all` the Prometheus port answers ready
+    // while the other pillars still start, and that start-up's CPU is not the receiver's (the peers' ready is the
+    // end of their start-up).
+    await started;
     const r = load(`http://127.0.0.1:${port}${target === 'mimir' ? '/api/v1/push' : '/api/v1/write'}`, child.pid!);
     return { receiver: `sightline --target ${target}${label}`, ...r, peak_rss_mb: peakMB(child.pid!) };
   } finally {
@@ -94,6 +102,22 @@ async function sightline(target: 'mimir' | 'all', entry = sightlineEntry, label 
     await exited;
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Resolves at the process's 'Sightline started' log line (every component started); lines at warn and above are
+ * passed on to this process's stderr.
+ */
+function untilStarted(stderr: Readable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    createInterface({ input: stderr })
+      .on('line', (line) => {
+        const rec = line.startsWith('{') ? (JSON.parse(line) as { level?: number; msg?: string }) : { level: 50 };
+        if (rec.msg === 'Sightline started') resolve();
+        if ((rec.level ?? 0) >= 40) process.stderr.write(line + '\n');
+      })
+      .on('close', () => reject(new Error('sightline ended before it started')));
+  });
 }
 
 async function peer(name: 'prometheus' | 'victoria-metrics'): Promise<Run> {

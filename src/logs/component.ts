@@ -79,8 +79,6 @@ export async function startLogs(ctx: ComponentContext, deps: LogsDeps = {}): Pro
   const detachTail = attachTail(app.server, store.ingester, engine, tenancy, ctx.logger);
   const ruler = await deps.ruler?.({ app, queries, tenancy });
   const port = await listen(app, cfg.listen_address);
-  // The first worker starts now (it loads the engine's modules), not on the first query.
-  queryPool?.warm();
 
   const background = async () => {
     try {

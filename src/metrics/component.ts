@@ -235,7 +235,6 @@ export async function startMetrics(ctx: ComponentContext): Promise<MetricsCompon
     }).start();
   });
 
-  queryPool?.warm();
   if (cfg.scrape_self) scrape.addSelfScrape({ address: `127.0.0.1:${port}`, intervalMs: cfg.self_scrape_interval, jobName: 'sightline' });
   applyScrape();
   ready = true;

@@ -177,8 +177,6 @@ export async function startTraces(ctx: ComponentContext, opts: TracesStartOption
   };
   const genTimer = cfg.metrics_generator.enabled ? setInterval(() => void collect(), cfg.metrics_generator.collection_interval) : undefined;
   genTimer?.unref();
-  // The first worker starts now (it loads the engine's modules), not on the first query.
-  queryPool?.warm();
   log.info({ address: cfg.listen_address, port }, 'Tempo API listening');
   return {
     name: 'traces',

@@ -53,4 +53,9 @@ export interface DoneMessage<Res> {
   error?: WireError;
 }
 
-export type FromWorker<Call, Res> = CallMessage<Call> | DoneMessage<Res>;
+/** Worker → pool: the worker has loaded its modules and takes tasks (sent once, first). */
+export interface ReadyMessage {
+  type: 'ready';
+}
+
+export type FromWorker<Call, Res> = CallMessage<Call> | DoneMessage<Res> | ReadyMessage;

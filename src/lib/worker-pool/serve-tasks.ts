@@ -86,4 +86,6 @@ export function serveTasks<Req, Call, Reply, Res>(opts: ServeTasksOptions<Req, C
       }
     }
   });
+  // The pool's backstop timers of the tasks sent here start now, not while this worker loaded its modules.
+  post({ type: 'ready' });
 }

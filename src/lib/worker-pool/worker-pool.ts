@@ -74,11 +74,16 @@ interface Task<Req, Res> {
   canceled?: AbortReason;
   attempts: number;
   slot?: Slot<Req, Res>;
+  /** The task's timeout; the backstop `timer` is armed with it once the task's worker is ready. */
+  timeoutMs: number;
+  timer?: NodeJS.Timeout;
 }
 
 interface Slot<Req, Res> {
   worker: Worker;
   tasks: Map<number, Task<Req, Res>>;
+  /** Set when the worker has loaded its modules (its first message). */
+  ready?: boolean;
   /** Set when the pool terminated the worker itself (a task did not stop in time). */
   terminating?: string;
   /** Set when the worker ended because its heap passed `maxWorkerHeapMb`. */
@@ -150,11 +155,9 @@ export class WorkerPool<Req, Res, WireRes = unknown> {
     if (signal?.aborted) return Promise.reject(this.spec.abortError(signal.reason === 'timeout' ? 'timeout' : 'canceled'));
     const id = this.nextId++;
     return new Promise<Res>((resolve, reject) => {
-      // The worker stops itself at its deadline; this is the backstop for one that cannot.
-      const timer = setTimeout(() => this.cancel(task, 'timeout'), opts.timeoutMs + this.graceMs);
       const onAbort = () => this.cancel(task, signal!.reason === 'timeout' ? 'timeout' : 'canceled');
       const settle = () => {
-        clearTimeout(timer);
+        clearTimeout(task.timer);
         signal?.removeEventListener('abort', onAbort);
         task.settled = true;
         release(task);
@@ -167,6 +170,7 @@ export class WorkerPool<Req, Res, WireRes = unknown> {
         settled: false,
         released: false,
         attempts: 0,
+        timeoutMs: opts.timeoutMs,
         resolve: (r) => {
           settle();
           resolve(r);
@@ -179,11 +183,6 @@ export class WorkerPool<Req, Res, WireRes = unknown> {
       signal?.addEventListener('abort', onAbort, { once: true });
       this.dispatch(task);
     });
-  }
-
-  /** Start a worker now (it loads the language's modules), so that the first query does not wait for it. */
-  warm(): void {
-    if (!this.closed && this.slots.length === 0) this.spawn();
   }
 
   /** Terminate every worker; running tasks fail. */
@@ -205,9 +204,21 @@ export class WorkerPool<Req, Res, WireRes = unknown> {
     if (!slot || (slot.tasks.size > 0 && this.slots.length < this.size)) slot = this.spawn();
     slot.tasks.set(task.id, task);
     task.slot = slot;
+    if (slot.ready) this.arm(task);
     // A worker with tasks keeps the process alive until they are answered; an idle one does not.
     slot.worker.ref();
     this.post(slot, { type: 'run', id: task.id, req: task.req });
+  }
+
+  /**
+   * The backstop of a task whose worker is ready: the worker stops the task itself at its deadline; this cancels it
+   * (and terminates a worker that does not stop) `graceMs` later. Armed once, when the first worker the task was
+   * sent to has loaded its modules: a worker's start (hundreds of milliseconds on a loaded machine) is not the
+   * task's time.
+   */
+  private arm(task: Task<Req, Res>): void {
+    if (task.timer || task.settled) return;
+    task.timer = setTimeout(() => this.cancel(task, 'timeout'), task.timeoutMs + this.graceMs);
   }
 
   private post(slot: Slot<Req, Res>, msg: ToWorker<Req, unknown>, transfer: ArrayBuffer[] = []): void {
@@ -230,6 +241,11 @@ export class WorkerPool<Req, Res, WireRes = unknown> {
   }
 
   private onMessage(slot: Slot<Req, Res>, m: FromWorker<unknown, WireRes>): void {
+    if (m.type === 'ready') {
+      slot.ready = true;
+      for (const t of slot.tasks.values()) this.arm(t);
+      return;
+    }
     const task = slot.tasks.get(m.id);
     if (!task) return;
     if (m.type === 'call') {

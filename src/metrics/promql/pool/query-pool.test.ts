@@ -133,6 +133,20 @@ describe('PromQL query pool', () => {
     }
   }, 60_000);
 
+  it('starts no worker before the first query, and a short timeout does not count the worker\'s start', async () => {
+    // A worker's start (module loading: about a second from source) is longer than this query's timeout and the
+    // grace together; the backstop runs from when the worker is ready, so the first query answers.
+    const cold = new QueryPool({ workers: 1, cancelGraceMs: 300 });
+    try {
+      expect(cold.workers).toBe(0);
+      const r = await new PooledEngine(cold, storage).instantQuery('count(heavy{i="3"})', HOUR, { timeoutMs: 300 });
+      expect(r.value).toMatchObject({ type: 'vector', samples: [{ v: 1 }] });
+      expect(cold.workers).toBe(1);
+    } finally {
+      await cold.close();
+    }
+  }, 60_000);
+
   it('passes parse and execution errors through with their type and message', async () => {
     const engine = new PooledEngine(pool, storage);
     await expect(engine.instantQuery('sum(', 0)).rejects.toMatchObject({ type: 'bad_data', message: expect.stringContaining('unclosed left parenthesis') });
