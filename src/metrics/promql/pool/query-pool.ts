@@ -3,7 +3,7 @@ import { WorkerPool, type TaskHost, type WorkerPoolOptions } from '../../../lib/
 import type { Querier, Queryable } from '../../storage-api/index.js';
 import { PromqlError, type QueryResult } from '../types.js';
 import type { PoolQuery, StorageCall, StorageReply } from './protocol.js';
-import { errorFromWire, errorToWire, matchersFromWire, resultFromWire, selectionToWire, type WireError as PromqlWireError, type WireResult } from './wire.js';
+import { errorFromWire, errorToWire, matchersFromWire, resultFromWire, selectionToWire, selectionTransferList, type WireError as PromqlWireError, type WireResult } from './wire.js';
 
 export { DEFAULT_CANCEL_GRACE_MS } from '../../../lib/worker-pool/index.js';
 export type { PoolQuery };
@@ -42,7 +42,7 @@ function storageHost(storage: Queryable): TaskHost<StorageCall, StorageReply> {
         await slicer.yieldNow();
         check();
       });
-      return { body: { selection: sel }, transfer: [sel.t.buffer as ArrayBuffer, sel.v.buffer as ArrayBuffer, sel.offsets.buffer as ArrayBuffer] };
+      return { body: { selection: sel }, transfer: selectionTransferList(sel) };
     },
     release() {
       for (const p of queriers.values()) p.then((x) => x.close()).catch(() => {});
