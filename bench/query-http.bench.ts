@@ -3,8 +3,8 @@
  * The same remote-write load (../shared/peers/rw-load.mjs: QH_SERIES series, default 50,000, × QH_SAMPLES samples
  * every 10 s, default 60; labels `__name__` bench_metric_{i % 20}, `instance` host{i % 100}, `job` bench, `series` i)
  * goes to a real Prometheus 2.42 and to `sightline --target metrics` (the built CLI, as `npm start` runs it); then
- * each query below runs as an instant query at the newest sample's time, QH_RUNS times (default 7), taking turns
- * between the servers query by query, after one warm-up run each. Prints the median latency (client wall time,
+ * each query below runs as an instant query at the newest sample's time, QH_RUNS rounds (default 7) of QH_BURST
+ * requests in a row (default 3), taking turns between the servers round by round, after one warm-up run each. Prints the median latency (client wall time,
  * request to full body) per server, the ratio Sightline / Prometheus, how many series each returned, and each
  * server's median CPU time per query (user + system, every thread, /proc/<pid>/stat: what a shared machine's load
  * does not distort).
@@ -29,6 +29,7 @@ const PEERS = existsSync(resolve(ROOT, '..', '..', 'shared', 'peers', 'rw-load.m
 const SERIES = Number(process.env.QH_SERIES ?? 50_000);
 const SAMPLES = Number(process.env.QH_SAMPLES ?? 60);
 const RUNS = Number(process.env.QH_RUNS ?? 7);
+const BURST = Number(process.env.QH_BURST ?? 3);
 const ONLY = process.env.QH_ONLY?.split(',');
 const EXTRA_NODE_ARGS = process.env.QH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
 
@@ -79,7 +80,7 @@ async function startSightline(name: string, entry: string[]): Promise<Server> {
   const port = await freePort();
   writeFileSync(join(dir, `${name}.yaml`), `metrics: { listen_address: "127.0.0.1:${port}", scrape_self: false }\n`);
   const child = spawn(process.execPath, [...EXTRA_NODE_ARGS, ...entry, '--target', 'metrics', '--config.file', join(dir, `${name}.yaml`), '--data-dir', join(dir, name), '--log.level', 'warn'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', process.env.QH_SERVER_STDOUT ? 'inherit' : 'ignore', 'inherit'],
   });
   const exited = new Promise((r) => child.on('exit', r));
   const url = `http://127.0.0.1:${port}`;
@@ -106,10 +107,10 @@ try {
       // Each round starts with the next server: every server goes first, middle and last equally often.
       for (let j = 0; j < servers.length; j++) {
         const s = servers[(i + j) % servers.length];
+        // BURST requests in a row: CPU time has a 10 ms resolution, a small query takes about that.
         const c0 = processCpuSeconds(s.pid);
-        const r = await query(s.url, q, time);
-        (cpu[s.name] ??= []).push((processCpuSeconds(s.pid) - c0) * 1000);
-        (ms[s.name] ??= []).push(r.ms);
+        for (let b = 0; b < BURST; b++) (ms[s.name] ??= []).push((await query(s.url, q, time)).ms);
+        (cpu[s.name] ??= []).push(((processCpuSeconds(s.pid) - c0) * 1000) / BURST);
       }
     }
     if (process.env.QH_MARKS) appendFileSync(process.env.QH_MARKS, JSON.stringify({ case: name, startUs, endUs: Number(process.hrtime.bigint() / 1000n) }) + '\n');
@@ -121,6 +122,7 @@ try {
       if (s.name !== 'prometheus') out[`${s.name}_ratio`] = +(median(ms[s.name]) / p).toFixed(2);
     }
     out.series = series;
+    out.burst = BURST;
     console.log(JSON.stringify(out));
   }
 } finally {

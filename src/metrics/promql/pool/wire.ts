@@ -1,6 +1,7 @@
 import { FloatHistogram, labelsFromWire, labelsToWire, matchersFromWire, matchersToWire, type Labels, type SampleBatch, type WireLabels, type WireMatcher } from '../../../model/index.js';
 import type { SelectHints, Series, XorChunk } from '../../storage-api/index.js';
 import { decodeXorChunk } from '../../tsdb/xor-chunk.js';
+import type { LabelSetDefs, LabelSetIds, WorkerLabelSets } from './label-sets.js';
 import { PromqlError, type PromqlErrorType, type QueryResult, type QueryValue, type RangeSeries } from '../types.js';
 
 /**
@@ -28,17 +29,18 @@ function histogramsToWire(hs: readonly (FloatHistogram | undefined)[] | undefine
 }
 
 /**
- * The series a select returned, with their samples in [start, end]. Labels as a table of distinct strings and
- * references into it (a label value shared by many series crosses once). Samples either as XOR chunk bytes, decoded
- * by the worker (a float sample is ~1–2 bytes there against 16 decoded), or, for a series whose chunks cannot simply
- * be decoded one after the other (histograms, out-of-order data, tombstones), decoded here into t/v columns.
+ * The series a select returned, with their samples in [start, end]. Labels as ids of the label sets the worker
+ * holds (`label-sets.ts`). Samples either as XOR chunk bytes, decoded by the worker (a float sample is ~1–2 bytes
+ * there against 16 decoded), or, for a series whose chunks cannot simply be decoded one after the other
+ * (histograms, out-of-order data, tombstones), decoded here into t/v columns.
  */
 export interface WireSelection {
-  /** Every distinct label name and value of the selection. */
-  strings: string[];
-  /** Series i's labels (flat, sorted name/value pairs) are strings[labelRefs[k]] for k in [labelOffsets[i], labelOffsets[i+1]). */
-  labelOffsets: Int32Array;
-  labelRefs: Int32Array;
+  /** The series' label sets, on the main thread until the answer is posted (then `labelIds`, `labelDefs`). */
+  labelSets?: readonly Labels[];
+  /** Series i's labels are the worker's label set labelIds[i]. */
+  labelIds?: Int32Array;
+  /** Label sets new to the worker, learned before the ids are read. */
+  labelDefs?: LabelSetDefs;
   /** Series i's decoded samples are t/v[offsets[i], offsets[i+1]) (none when its samples travel as chunks). */
   offsets: Int32Array;
   t: Float64Array;
@@ -53,31 +55,18 @@ export interface WireSelection {
   chunkBytes: Uint8Array;
 }
 
-/** The buffers of a selection, to transfer instead of copy. */
+/** The sample buffers of a selection, to transfer instead of copy. */
 export function selectionTransferList(w: WireSelection): ArrayBuffer[] {
-  return [w.labelOffsets, w.labelRefs, w.offsets, w.t, w.v, w.chunkOffsets, w.chunkStart, w.chunkSamples, w.chunkBytes].map((a) => a.buffer as ArrayBuffer);
+  return [w.offsets, w.t, w.v, w.chunkOffsets, w.chunkStart, w.chunkSamples, w.chunkBytes].map((a) => a.buffer as ArrayBuffer);
 }
 
-/** Each selected series' labels as references into one table of distinct strings. */
-function labelsToTable(series: readonly Series[]): Pick<WireSelection, 'strings' | 'labelOffsets' | 'labelRefs'> {
-  const labelOffsets = new Int32Array(series.length + 1);
-  for (let i = 0; i < series.length; i++) labelOffsets[i + 1] = labelOffsets[i] + series[i].labels.flat.length;
-  const labelRefs = new Int32Array(labelOffsets[series.length]);
-  const ids = new Map<string, number>();
-  const strings: string[] = [];
-  let k = 0;
-  for (const s of series) {
-    for (const x of s.labels.flat) {
-      let id = ids.get(x);
-      if (id === undefined) {
-        id = strings.length;
-        ids.set(x, id);
-        strings.push(x);
-      }
-      labelRefs[k++] = id;
-    }
-  }
-  return { strings, labelOffsets, labelRefs };
+/** Right before a selection is posted to `ids`' worker: its label sets as ids, with those new to the worker; the buffers to transfer. */
+export function encodeSelectionLabels(w: WireSelection, ids: LabelSetIds): ArrayBuffer[] {
+  const { ids: labelIds, defs } = ids.encode(w.labelSets ?? []);
+  delete w.labelSets;
+  w.labelIds = labelIds;
+  w.labelDefs = defs;
+  return (defs ? [labelIds, defs.offsets, defs.refs] : [labelIds]).map((a) => a.buffer as ArrayBuffer);
 }
 
 /** Read every selected series' chunks (or samples) in [start, end] into one selection (`pause` is awaited between series). */
@@ -139,7 +128,7 @@ export async function selectionToWire(series: readonly Series[], start: number, 
   offsets[series.length] = k;
   chunkOffsets[series.length] = c;
   chunkStart[c] = at;
-  return { ...labelsToTable(series), offsets, t, v, h, chunkOffsets, chunkStart, chunkSamples, chunkBytes };
+  return { labelSets: series.map((x) => x.labels), offsets, t, v, h, chunkOffsets, chunkStart, chunkSamples, chunkBytes };
 }
 
 /** A selected series' samples: t/v[lo, hi) are its samples in [hints.start, hints.end]. */
@@ -179,23 +168,21 @@ function upperBound(t: Float64Array, lo: number, hi: number, x: number): number 
 }
 
 /**
- * The selection as `Series` again, in the worker, chunks decoded here (into two columns for the whole selection). A
+ * The selection as `Series` again, in the worker (its label sets already learned), chunks decoded here (into two columns for the whole selection). A
  * series answers for the range it was selected with: asking for a wider one is a programming error (the samples
  * outside were never fetched), a narrower one is cut from the fetched.
  */
-export function selectionFromWire(w: WireSelection, hints: SelectHints): Series[] {
+export function selectionFromWire(w: WireSelection, hints: SelectHints, labelSets: WorkerLabelSets): Series[] {
   const hs = w.h ? new Map(w.h.map(([i, h]) => [i, histogramFromWire(h)])) : undefined;
   let decoded = 0;
   for (let j = 0; j < w.chunkSamples.length; j++) decoded += w.chunkSamples[j];
   const ct = new Float64Array(decoded);
   const cv = new Float64Array(decoded);
   let at = 0;
-  const n = w.labelOffsets.length - 1;
-  const out: Series[] = new Array(n);
-  for (let i = 0; i < n; i++) {
-    const flat = new Array<string>(w.labelOffsets[i + 1] - w.labelOffsets[i]);
-    for (let k = 0, r = w.labelOffsets[i]; k < flat.length; k++, r++) flat[k] = w.strings[w.labelRefs[r]];
-    const labels = labelsFromWire(flat);
+  const ids = w.labelIds!;
+  const out: Series[] = new Array(ids.length);
+  for (let i = 0; i < ids.length; i++) {
+    const labels = labelSets.get(ids[i]);
     const c0 = w.chunkOffsets[i];
     const c1 = w.chunkOffsets[i + 1];
     if (c1 > c0) {
