@@ -4,10 +4,11 @@
  * every 10 s, default 60; labels `__name__` bench_metric_{i % 20}, `instance` host{i % 100}, `job` bench, `series` i)
  * goes to a real Prometheus 2.42 and to `sightline --target metrics` (the built CLI, as `npm start` runs it); then
  * each query below runs as an instant query at the newest sample's time, QH_RUNS rounds (default 7) of QH_BURST
- * requests in a row (default 3), taking turns between the servers round by round, after one warm-up run each. Prints the median latency (client wall time,
- * request to full body) per server, the ratio Sightline / Prometheus, how many series each returned, and each
- * server's median CPU time per query (user + system, every thread, /proc/<pid>/stat: what a shared machine's load
- * does not distort).
+ * requests in a row (default 3), taking turns between the servers round by round, after one warm-up run each.
+ * Prints the median latency (client wall time, request to full body) per server, the ratio Sightline / Prometheus,
+ * how many series each returned, and each server's median CPU time per query (user + system, every thread,
+ * /proc/<pid>/stat, over a burst: what a shared machine's load does not distort). QH_SERVER_STDOUT=1 shows
+ * Sightline's stdout (e.g. with QH_NODE_ARGS=--trace-gc).
  *
  * QH_BASELINE=DIR also runs that build's `dist/cli/main.js` (an earlier commit's, with node_modules reachable from
  * DIR) as a third server with the same load, taking turns with the other two: an interleaved before/after.

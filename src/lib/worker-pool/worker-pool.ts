@@ -25,12 +25,6 @@ export interface WorkerPoolSpec<Res, WireRes> {
   errorToWire(e: unknown): WireError;
   resultFromWire(w: WireRes): Res;
   /**
-   * The workers' young generation (MB; V8's default when absent). A worker's default is small (semi-spaces of
-   * ~1 MB), so a task that keeps what it allocates for its whole run (a query's selected series) is copied by
-   * scavenge after scavenge.
-   */
-  youngGenerationMb?: number;
-  /**
    * Finish a call's answer for `worker` right before it is posted (posts to one worker are delivered in order, so
    * state shared with that worker — what it already holds — can be kept in step here); returns more buffers to
    * transfer. The worker side sees every answer in the same order (`ServeTasksOptions.onReply`).
@@ -227,10 +221,7 @@ export class WorkerPool<Req, Res, WireRes = unknown> {
   }
 
   private spawn(): Slot<Req, Res> {
-    const resourceLimits = {
-      ...(this.opts.maxWorkerHeapMb ? { maxOldGenerationSizeMb: this.opts.maxWorkerHeapMb } : {}),
-      ...(this.spec.youngGenerationMb ? { maxYoungGenerationSizeMb: this.spec.youngGenerationMb } : {}),
-    };
+    const resourceLimits = this.opts.maxWorkerHeapMb ? { maxOldGenerationSizeMb: this.opts.maxWorkerHeapMb } : undefined;
     const worker = startModuleWorker(this.spec.entry, this.spec.callerUrl, { resourceLimits, name: this.spec.name });
     const slot: Slot<Req, Res> = { worker, tasks: new Map() };
     this.slots.push(slot);

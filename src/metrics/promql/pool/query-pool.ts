@@ -76,9 +76,6 @@ export class QueryPool extends WorkerPool<PoolQuery, QueryResult, WireResult> {
         errorFromWire: (w) => errorFromWire(w as PromqlWireError),
         errorToWire,
         resultFromWire,
-        // Semi-spaces of 8 MB: a query's selected series live until it ends; with V8's default for a worker, every
-        // scavenge copied them again (40–50% of the worker's time in GC).
-        youngGenerationMb: 24,
         encodeReply: (body, worker) => {
           const sel = (body as StorageReply).selection;
           if (!sel) return undefined;
