@@ -3,15 +3,25 @@
  * The same remote-write load (../shared/peers/rw-load.mjs: QH_SERIES series, default 50,000, × QH_SAMPLES samples
  * every 10 s, default 60; labels `__name__` bench_metric_{i % 20}, `instance` host{i % 100}, `job` bench, `series` i)
  * goes to a real Prometheus 2.42 and to `sightline --target metrics` (the built CLI, as `npm start` runs it); then
- * each query below runs as an instant query at the newest sample's time, QH_RUNS times (default 7), taking turns
- * between the two servers query by query, after one warm-up run each. Prints the median latency (client wall time,
- * request to full body) per server, the ratio Sightline / Prometheus, and how many series each returned.
+ * each query below runs as an instant query at the newest sample's time, QH_RUNS rounds (default 7) of QH_BURST
+ * requests in a row (default 3), taking turns between the servers round by round, after one warm-up run each.
+ * Prints the median latency (client wall time, request to full body) per server, the ratio Sightline / Prometheus,
+ * how many series each returned, and each server's median CPU time per query (user + system, every thread,
+ * /proc/<pid>/stat, over a burst: what a shared machine's load does not distort). QH_SERVER_STDOUT=1 shows
+ * Sightline's stdout (e.g. with QH_NODE_ARGS=--trace-gc).
+ *
+ * QH_BASELINE=DIR also runs that build's `dist/cli/main.js` (an earlier commit's, with node_modules reachable from
+ * DIR) as a third server with the same load, taking turns with the other two: an interleaved before/after.
+ * QH_NODE_ARGS adds Node flags to Sightline's process (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`);
+ * QH_ONLY=name,name runs only those cases. QH_MARKS=FILE writes each case's start and end (CLOCK_MONOTONIC µs, the
+ * clock of V8's CPU profiles) as JSON lines, to cut a server profile into cases.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { NODE_FLAGS, sightlineEntry } from './sightline-entry.js';
+import { processCpuSeconds } from './process-cpu.js';
 import { freePort } from '../test/helpers/prometheus.js';
 import { waitReady } from './wait-ready.js';
 
@@ -20,6 +30,9 @@ const PEERS = existsSync(resolve(ROOT, '..', '..', 'shared', 'peers', 'rw-load.m
 const SERIES = Number(process.env.QH_SERIES ?? 50_000);
 const SAMPLES = Number(process.env.QH_SAMPLES ?? 60);
 const RUNS = Number(process.env.QH_RUNS ?? 7);
+const BURST = Number(process.env.QH_BURST ?? 3);
+const ONLY = process.env.QH_ONLY?.split(',');
+const EXTRA_NODE_ARGS = process.env.QH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
 
 const QUERIES: { name: string; query: string }[] = [
   { name: 'sum_by_instance_rate_2500', query: 'sum by (instance) (rate(bench_metric_0[5m]))' },
@@ -54,41 +67,66 @@ const median = (xs: number[]) => {
 
 const dir = mkdtempSync(join(tmpdir(), 'query-http-'));
 const promPort = await freePort();
-const ourPort = await freePort();
 const promPid = Number(execFileSync('bash', [join(PEERS, 'start.sh'), 'prometheus', join(dir, 'prom'), String(promPort)], { encoding: 'utf8' }).trim());
-writeFileSync(join(dir, 'sightline.yaml'), `metrics: { listen_address: "127.0.0.1:${ourPort}", scrape_self: false }\n`);
-// QH_BUILD=DIR runs that build's `dist/cli/main.js` (e.g. an earlier one) instead of this tree's.
-const entry = process.env.QH_BUILD ? [...NODE_FLAGS, join(resolve(process.env.QH_BUILD), 'dist/cli/main.js')] : sightlineEntry();
-const ours = spawn(process.execPath, [...entry, '--target', 'metrics', '--config.file', join(dir, 'sightline.yaml'), '--data-dir', join(dir, 'data'), '--log.level', 'warn'], {
-  stdio: ['ignore', 'ignore', 'inherit'],
-});
-const exited = new Promise((r) => ours.on('exit', r));
+
+interface Server {
+  name: string;
+  url: string;
+  pid: number;
+  stop: () => Promise<unknown>;
+}
+
+/** `sightline --target metrics` from `entry` (Node arguments up to the CLI script), on a fresh port and data dir. */
+async function startSightline(name: string, entry: string[]): Promise<Server> {
+  const port = await freePort();
+  writeFileSync(join(dir, `${name}.yaml`), `metrics: { listen_address: "127.0.0.1:${port}", scrape_self: false }\n`);
+  const child = spawn(process.execPath, [...EXTRA_NODE_ARGS, ...entry, '--target', 'metrics', '--config.file', join(dir, `${name}.yaml`), '--data-dir', join(dir, name), '--log.level', 'warn'], {
+    stdio: ['ignore', process.env.QH_SERVER_STDOUT ? 'inherit' : 'ignore', 'inherit'],
+  });
+  const exited = new Promise((r) => child.on('exit', r));
+  const url = `http://127.0.0.1:${port}`;
+  await waitReady(`${url}/-/ready`);
+  return { name, url, pid: child.pid!, stop: () => (child.kill('SIGTERM'), exited) };
+}
+
+const servers: Server[] = [{ name: 'prometheus', url: `http://127.0.0.1:${promPort}`, pid: promPid, stop: async () => process.kill(promPid, 'SIGTERM') }];
 try {
-  const prom = `http://127.0.0.1:${promPort}`;
-  const sl = `http://127.0.0.1:${ourPort}`;
-  await waitReady(`${sl}/-/ready`);
-  loadInto(`${prom}/api/v1/write`);
-  loadInto(`${sl}/api/v1/write`);
-  // rw-load's newest sample is 60 s before it started; query just after the newest sample of both loads.
+  // QH_BUILD=DIR runs that build's `dist/cli/main.js` instead of this tree's.
+  servers.push(await startSightline('sightline', process.env.QH_BUILD ? [...NODE_FLAGS, join(resolve(process.env.QH_BUILD), 'dist/cli/main.js')] : sightlineEntry()));
+  if (process.env.QH_BASELINE) servers.push(await startSightline('baseline', [...NODE_FLAGS, join(resolve(process.env.QH_BASELINE), 'dist/cli/main.js')]));
+  for (const s of servers) loadInto(`${s.url}/api/v1/write`);
+  // rw-load's newest sample is 60 s before it started; query just after the newest sample of all loads.
   const time = Math.floor(Date.now() / 1000) * 1000 - 55_000;
   for (const { name, query: q } of QUERIES) {
-    const a = await query(prom, q, time);
-    const b = await query(sl, q, time);
-    const ms: { prometheus: number[]; sightline: number[] } = { prometheus: [], sightline: [] };
+    if (ONLY && !ONLY.includes(name)) continue;
+    const series: Record<string, number> = {};
+    for (const s of servers) series[s.name] = (await query(s.url, q, time)).series;
+    const ms: Record<string, number[]> = {};
+    const cpu: Record<string, number[]> = {};
+    const startUs = Number(process.hrtime.bigint() / 1000n);
     for (let i = 0; i < RUNS; i++) {
-      const [first, second] = i % 2 === 0 ? (['prometheus', 'sightline'] as const) : (['sightline', 'prometheus'] as const);
-      ms[first].push((await query(first === 'prometheus' ? prom : sl, q, time)).ms);
-      ms[second].push((await query(second === 'prometheus' ? prom : sl, q, time)).ms);
+      // Each round starts with the next server: every server goes first, middle and last equally often.
+      for (let j = 0; j < servers.length; j++) {
+        const s = servers[(i + j) % servers.length];
+        // BURST requests in a row: CPU time has a 10 ms resolution, a small query takes about that.
+        const c0 = processCpuSeconds(s.pid);
+        for (let b = 0; b < BURST; b++) (ms[s.name] ??= []).push((await query(s.url, q, time)).ms);
+        (cpu[s.name] ??= []).push(((processCpuSeconds(s.pid) - c0) * 1000) / BURST);
+      }
     }
+    if (process.env.QH_MARKS) appendFileSync(process.env.QH_MARKS, JSON.stringify({ case: name, startUs, endUs: Number(process.hrtime.bigint() / 1000n) }) + '\n');
     const p = median(ms.prometheus);
-    const s = median(ms.sightline);
-    console.log(
-      JSON.stringify({ bench: 'query-http', case: name, query: q, runs: RUNS, prometheus_ms: +p.toFixed(1), sightline_ms: +s.toFixed(1), ratio: +(s / p).toFixed(2), series: { prometheus: a.series, sightline: b.series } }),
-    );
+    const out: Record<string, unknown> = { bench: 'query-http', case: name, query: q, runs: RUNS };
+    for (const s of servers) {
+      out[`${s.name}_ms`] = +median(ms[s.name]).toFixed(1);
+      out[`${s.name}_cpu_ms`] = +median(cpu[s.name]).toFixed(0);
+      if (s.name !== 'prometheus') out[`${s.name}_ratio`] = +(median(ms[s.name]) / p).toFixed(2);
+    }
+    out.series = series;
+    out.burst = BURST;
+    console.log(JSON.stringify(out));
   }
 } finally {
-  ours.kill('SIGTERM');
-  process.kill(promPid, 'SIGTERM');
-  await exited;
+  for (const s of servers) await s.stop();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -18,6 +18,8 @@ export interface ServeTasksOptions<Req, Call, Reply, Res> {
   errorFromWire(w: WireError): Error;
   /** The error pending calls of a canceled task reject with. */
   abortError(reason: AbortReason): Error;
+  /** Every answer as it arrives, in the order the pool posted them, whether or not its task still runs (see `WorkerPoolSpec.encodeReply`). */
+  onReply?(body: Reply): void;
 }
 
 interface Running {
@@ -76,6 +78,7 @@ export function serveTasks<Req, Call, Reply, Res>(opts: ServeTasksOptions<Req, C
         return;
       }
       case 'reply': {
+        if (m.body !== undefined) opts.onReply?.(m.body);
         const task = running.get(m.id);
         const p = task?.calls.get(m.call);
         if (!p) return;

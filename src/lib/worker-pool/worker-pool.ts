@@ -24,6 +24,12 @@ export interface WorkerPoolSpec<Res, WireRes> {
   errorFromWire(w: WireError): Error;
   errorToWire(e: unknown): WireError;
   resultFromWire(w: WireRes): Res;
+  /**
+   * Finish a call's answer for `worker` right before it is posted (posts to one worker are delivered in order, so
+   * state shared with that worker — what it already holds — can be kept in step here); returns more buffers to
+   * transfer. The worker side sees every answer in the same order (`ServeTasksOptions.onReply`).
+   */
+  encodeReply?(body: unknown, worker: Worker): ArrayBuffer[] | undefined;
 }
 
 export interface WorkerPoolOptions {
@@ -314,6 +320,7 @@ export class WorkerPool<Req, Res, WireRes = unknown> {
       release(task);
     }
     if (slot.tasks.get(task.id) !== task) return;
+    if (reply.type === 'reply' && reply.body !== undefined && this.spec.encodeReply) transfer.push(...(this.spec.encodeReply(reply.body, slot.worker) ?? []));
     this.post(slot, reply, transfer);
   }
 }

@@ -27,6 +27,19 @@ export interface Series {
   readonly labels: Labels;
   /** Samples within [mint, maxt] (inclusive), time-ordered, staleness markers included. */
   samples(mint: number, maxt: number): SampleBatch;
+  /**
+   * The series' float samples overlapping [mint, maxt] as whole XOR chunks (Prometheus's encoding), in time order,
+   * not overlapping, nothing deleted: decoding them one after the other and dropping the samples outside [mint, maxt]
+   * gives `samples(mint, maxt)`. Undefined when that does not hold (histograms, out-of-order or overlapping chunks,
+   * tombstones); callers then read `samples`. Lets a query worker decode the compact chunk bytes itself.
+   */
+  xorChunks?(mint: number, maxt: number): readonly XorChunk[] | undefined;
+}
+
+/** One XOR-encoded chunk: its bytes and how many of its samples to decode (an open chunk's snapshot may hold fewer). */
+export interface XorChunk {
+  readonly data: Uint8Array;
+  readonly n: number;
 }
 
 export interface Querier {

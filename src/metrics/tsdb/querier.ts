@@ -69,7 +69,8 @@ export class MergedSeries implements Series {
     private readonly headChunks: readonly ChunkRef[] = NO_CHUNKS,
   ) {}
 
-  samples(mint: number, maxt: number): SampleBatch {
+  /** The chunks overlapping [mint, maxt], in decoding order. */
+  private chunksIn(mint: number, maxt: number): ChunkRef[] {
     const head = this.headChunks;
     let chunks: ChunkRef[];
     if (this.sources.length === 0 && head.length === 1 && head[0].maxT >= mint && head[0].minT <= maxt) {
@@ -79,10 +80,24 @@ export class MergedSeries implements Series {
       for (const src of this.sources) for (const c of src(mint, maxt)) chunks.push(c);
       for (const c of head) if (c.maxT >= mint && c.minT <= maxt) chunks.push(c);
     }
-    if (chunks.length === 0) return { t: EMPTY, v: EMPTY, length: 0 };
     // Out-of-order head chunks before the in-order ones: the first sample decoded wins a timestamp tie, and as in
     // Prometheus 2.42 the out-of-order sample is the one a query returns.
     if (chunks.length > 1) chunks.sort((a, b) => (b.ooo ? 1 : 0) - (a.ooo ? 1 : 0) || a.minT - b.minT);
+    return chunks;
+  }
+
+  xorChunks(mint: number, maxt: number): readonly ChunkRef[] | undefined {
+    const chunks = this.chunksIn(mint, maxt);
+    for (let i = 0; i < chunks.length; i++) {
+      const c = chunks[i];
+      if (c.encoding !== undefined || c.deleted || c.ooo || (i > 0 && c.minT <= chunks[i - 1].maxT)) return undefined;
+    }
+    return chunks;
+  }
+
+  samples(mint: number, maxt: number): SampleBatch {
+    const chunks = this.chunksIn(mint, maxt);
+    if (chunks.length === 0) return { t: EMPTY, v: EMPTY, length: 0 };
     for (const c of chunks) if (c.encoding !== undefined) return samplesWithHistograms(chunks, mint, maxt);
     let total = 0;
     let overlapping = false;

@@ -67,6 +67,7 @@ const rangeFunction: FunctionCall = async (ev, e) => {
   const rateFamily = name === 'rate' || name === 'increase' || name === 'delta';
   const isCounter = name !== 'delta';
   const isRate = name === 'rate';
+  const counterNamesSeen = new Set<string>();
   for (let ri = 0; ri < rv.series.length; ri++) {
     const r = rv.series[ri];
     ev.checkTime();
@@ -80,11 +81,9 @@ const rangeFunction: FunctionCall = async (ev, e) => {
       }
       continue;
     }
-    // Counter resets so far, per sample: windows without a reset skip the correction loop.
-    let resets: Int32Array | undefined;
-    if (name === 'rate' || name === 'increase' || name === 'delta') {
-      resets = countResets(r.v);
-    }
+    // Counter resets so far, per sample: windows without a reset skip the correction loop. With one step (an
+    // instant query) there is one window, which that loop reads once anyway.
+    const resets = rateFamily && steps > 1 ? countResets(r.v) : undefined;
     const s = StepSeries.empty(r.labels, steps, dropName || r.dropName);
     let any = 0;
     let lo = 0;
@@ -158,7 +157,11 @@ const rangeFunction: FunctionCall = async (ev, e) => {
       ev.addSamples(any);
       if (isCounterFunc) {
         const mn = r.labels.get(METRIC_NAME);
-        if (mn !== '' && !/_(total|sum|count|bucket)$/.test(mn)) ev.info(`metric might not be a counter, name does not end in _total/_sum/_count/_bucket: ${JSON.stringify(mn)}`, e.args[0]);
+        // Once per metric name (many series share one).
+        if (mn !== '' && !counterNamesSeen.has(mn)) {
+          counterNamesSeen.add(mn);
+          if (!/_(total|sum|count|bucket)$/.test(mn)) ev.info(`metric might not be a counter, name does not end in _total/_sum/_count/_bucket: ${JSON.stringify(mn)}`, e.args[0]);
+        }
       }
     }
   }

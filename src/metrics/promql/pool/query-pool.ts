@@ -2,8 +2,10 @@ import { DEFAULT_INGEST_SLICE_MS, QUERY_LANE, TimeSlicer } from '../../../lib/ti
 import { WorkerPool, type TaskHost, type WorkerPoolOptions } from '../../../lib/worker-pool/index.js';
 import type { Querier, Queryable } from '../../storage-api/index.js';
 import { PromqlError, type QueryResult } from '../types.js';
+import type { Worker } from 'node:worker_threads';
+import { LabelSetIds, workerLabelSetLimit } from './label-sets.js';
 import type { PoolQuery, StorageCall, StorageReply } from './protocol.js';
-import { errorFromWire, errorToWire, matchersFromWire, resultFromWire, selectionToWire, type WireError as PromqlWireError, type WireResult } from './wire.js';
+import { errorFromWire, errorToWire, matchersFromWire, encodeSelectionLabels, resultFromWire, selectionToWire, selectionTransferList, type WireError as PromqlWireError, type WireResult } from './wire.js';
 
 export { DEFAULT_CANCEL_GRACE_MS } from '../../../lib/worker-pool/index.js';
 export type { PoolQuery };
@@ -42,7 +44,7 @@ function storageHost(storage: Queryable): TaskHost<StorageCall, StorageReply> {
         await slicer.yieldNow();
         check();
       });
-      return { body: { selection: sel }, transfer: [sel.t.buffer as ArrayBuffer, sel.v.buffer as ArrayBuffer, sel.offsets.buffer as ArrayBuffer] };
+      return { body: { selection: sel }, transfer: selectionTransferList(sel) };
     },
     release() {
       for (const p of queriers.values()) p.then((x) => x.close()).catch(() => {});
@@ -57,6 +59,9 @@ function storageHost(storage: Queryable): TaskHost<StorageCall, StorageReply> {
  * of each selector and get their samples in one message (columns transferred, not copied), read in time slices on
  * the query lane.
  */
+/** Per worker: the label sets it holds (label-sets.ts). */
+const labelSetIds = new WeakMap<Worker, LabelSetIds>();
+
 export class QueryPool extends WorkerPool<PoolQuery, QueryResult, WireResult> {
   constructor(opts: QueryPoolOptions) {
     super(
@@ -71,6 +76,13 @@ export class QueryPool extends WorkerPool<PoolQuery, QueryResult, WireResult> {
         errorFromWire: (w) => errorFromWire(w as PromqlWireError),
         errorToWire,
         resultFromWire,
+        encodeReply: (body, worker) => {
+          const sel = (body as StorageReply).selection;
+          if (!sel) return undefined;
+          let ids = labelSetIds.get(worker);
+          if (!ids) labelSetIds.set(worker, (ids = new LabelSetIds(workerLabelSetLimit(opts.maxWorkerHeapMb))));
+          return encodeSelectionLabels(sel, ids);
+        },
       },
       opts,
     );

@@ -1,12 +1,14 @@
-import { FloatHistogram, labelsFromWire, labelsToWire, matchersFromWire, matchersToWire, type SampleBatch, type WireLabels, type WireMatcher } from '../../../model/index.js';
-import type { SelectHints, Series } from '../../storage-api/index.js';
+import { FloatHistogram, labelsFromWire, labelsToWire, matchersFromWire, matchersToWire, type Labels, type SampleBatch, type WireLabels, type WireMatcher } from '../../../model/index.js';
+import type { SelectHints, Series, XorChunk } from '../../storage-api/index.js';
+import { decodeXorChunk } from '../../tsdb/xor-chunk.js';
+import type { LabelSetDefs, LabelSetIds, WorkerLabelSets } from './label-sets.js';
 import { PromqlError, type PromqlErrorType, type QueryResult, type QueryValue, type RangeSeries } from '../types.js';
 
 /**
  * What crosses the thread boundary between the query pool (main thread: storage) and its workers (evaluation).
  * Structured clone keeps plain data only, so classes travel as their fields: labels and matchers as src/model/wire
- * has them, histograms as their own properties. Sample columns travel as one transferred
- * Float64Array per select (no copy).
+ * has them, histograms as their own properties. A select's samples travel as transferred buffers (no copy): the
+ * XOR chunk bytes, decoded in the worker, and decoded columns only for series that need them (`WireSelection`).
  */
 
 export { labelsFromWire, labelsToWire, matchersFromWire, matchersToWire, type WireLabels, type WireMatcher };
@@ -26,35 +28,93 @@ function histogramsToWire(hs: readonly (FloatHistogram | undefined)[] | undefine
   return hs?.map((h) => (h ? { ...h } : null));
 }
 
-/** The series a select returned, with their samples in [start, end]: columns of all series back to back. */
+/**
+ * The series a select returned, with their samples in [start, end]. Labels as ids of the label sets the worker
+ * holds (`label-sets.ts`). Samples either as XOR chunk bytes, decoded by the worker (a float sample is ~1–2 bytes
+ * there against 16 decoded), or, for a series whose chunks cannot simply be decoded one after the other
+ * (histograms, out-of-order data, tombstones), decoded here into t/v columns.
+ */
 export interface WireSelection {
-  labels: WireLabels[];
-  /** Series i's samples are t/v[offsets[i], offsets[i+1]). */
+  /** The series' label sets, on the main thread until the answer is posted (then `labelIds`, `labelDefs`). */
+  labelSets?: readonly Labels[];
+  /** Series i's labels are the worker's label set labelIds[i]. */
+  labelIds?: Int32Array;
+  /** Label sets new to the worker, learned before the ids are read. */
+  labelDefs?: LabelSetDefs;
+  /** Series i's decoded samples are t/v[offsets[i], offsets[i+1]) (none when its samples travel as chunks). */
   offsets: Int32Array;
   t: Float64Array;
   v: Float64Array;
   /** Histogram samples by absolute index into t/v (absent when the selection has none). */
   h?: [number, WireHistogram][];
+  /** Series i's chunks are [chunkOffsets[i], chunkOffsets[i+1]); chunk j is chunkBytes[chunkStart[j], chunkStart[j+1]). */
+  chunkOffsets: Int32Array;
+  chunkStart: Int32Array;
+  /** Samples to decode from chunk j. */
+  chunkSamples: Int32Array;
+  chunkBytes: Uint8Array;
 }
 
-/** Read every selected series' samples in [start, end] into one selection (`pause` is awaited between series). */
+/** The sample buffers of a selection, to transfer instead of copy. */
+export function selectionTransferList(w: WireSelection): ArrayBuffer[] {
+  return [w.offsets, w.t, w.v, w.chunkOffsets, w.chunkStart, w.chunkSamples, w.chunkBytes].map((a) => a.buffer as ArrayBuffer);
+}
+
+/** Right before a selection is posted to `ids`' worker: its label sets as ids, with those new to the worker; the buffers to transfer. */
+export function encodeSelectionLabels(w: WireSelection, ids: LabelSetIds): ArrayBuffer[] {
+  const { ids: labelIds, defs } = ids.encode(w.labelSets ?? []);
+  delete w.labelSets;
+  w.labelIds = labelIds;
+  w.labelDefs = defs;
+  return (defs ? [labelIds, defs.offsets, defs.refs] : [labelIds]).map((a) => a.buffer as ArrayBuffer);
+}
+
+/** Read every selected series' chunks (or samples) in [start, end] into one selection (`pause` is awaited between series). */
 export async function selectionToWire(series: readonly Series[], start: number, end: number, pause: (i: number) => Promise<void>): Promise<WireSelection> {
-  const batches: SampleBatch[] = [];
+  const batches: (SampleBatch | undefined)[] = new Array(series.length);
+  const chunkLists: (readonly XorChunk[] | undefined)[] = new Array(series.length);
   let total = 0;
+  let chunks = 0;
+  let bytes = 0;
   for (let i = 0; i < series.length; i++) {
     await pause(i);
-    const b = series[i].samples(start, end);
-    batches.push(b);
+    const s = series[i];
+    const cs = s.xorChunks?.(start, end);
+    if (cs) {
+      chunkLists[i] = cs;
+      chunks += cs.length;
+      for (const c of cs) bytes += c.data.length;
+      continue;
+    }
+    const b = s.samples(start, end);
+    batches[i] = b;
     total += b.length;
   }
   const offsets = new Int32Array(series.length + 1);
   const t = new Float64Array(total);
   const v = new Float64Array(total);
+  const chunkOffsets = new Int32Array(series.length + 1);
+  const chunkStart = new Int32Array(chunks + 1);
+  const chunkSamples = new Int32Array(chunks);
+  const chunkBytes = new Uint8Array(bytes);
   let h: [number, WireHistogram][] | undefined;
   let k = 0;
-  for (let i = 0; i < batches.length; i++) {
-    const b = batches[i];
+  let c = 0;
+  let at = 0;
+  for (let i = 0; i < series.length; i++) {
     offsets[i] = k;
+    chunkOffsets[i] = c;
+    const cs = chunkLists[i];
+    if (cs) {
+      for (const x of cs) {
+        chunkStart[c] = at;
+        chunkSamples[c++] = x.n;
+        chunkBytes.set(x.data, at);
+        at += x.data.length;
+      }
+      continue;
+    }
+    const b = batches[i]!;
     t.set(b.t.subarray(0, b.length), k);
     v.set(b.v.subarray(0, b.length), k);
     if (b.h) {
@@ -65,22 +125,76 @@ export async function selectionToWire(series: readonly Series[], start: number, 
     }
     k += b.length;
   }
-  offsets[batches.length] = k;
-  return { labels: series.map((s) => labelsToWire(s.labels)), offsets, t, v, h };
+  offsets[series.length] = k;
+  chunkOffsets[series.length] = c;
+  chunkStart[c] = at;
+  return { labelSets: series.map((x) => x.labels), offsets, t, v, h, chunkOffsets, chunkStart, chunkSamples, chunkBytes };
+}
+
+/** A selected series' samples: t/v[lo, hi) are its samples in [hints.start, hints.end]. */
+function selectedSeries(labels: Labels, t: Float64Array, v: Float64Array, h: (FloatHistogram | undefined)[] | undefined, hints: SelectHints): Series {
+  return {
+    labels,
+    samples(mint: number, maxt: number): SampleBatch {
+      if (mint < hints.start || maxt > hints.end) {
+        throw new PromqlError('internal', `samples [${mint}, ${maxt}] asked outside the selected range [${hints.start}, ${hints.end}]`);
+      }
+      if (mint === hints.start && maxt === hints.end) return { t, v, length: t.length, h };
+      const a = lowerBound(t, 0, t.length, mint);
+      const b = upperBound(t, a, t.length, maxt);
+      return { t: t.subarray(a, b), v: v.subarray(a, b), length: b - a, h: h?.slice(a, b) };
+    },
+  };
+}
+
+/** The first index in [lo, hi) of sorted `t` with t >= x. */
+function lowerBound(t: Float64Array, lo: number, hi: number, x: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (t[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The first index in [lo, hi) of sorted `t` with t > x. */
+function upperBound(t: Float64Array, lo: number, hi: number, x: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (t[mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**
- * The selection as `Series` again, in the worker. A series answers for the range it was selected with: asking for a
- * wider one is a programming error (the samples outside were never fetched), a narrower one is cut from the fetched.
+ * The selection as `Series` again, in the worker (its label sets already learned), chunks decoded here (into two columns for the whole selection). A
+ * series answers for the range it was selected with: asking for a wider one is a programming error (the samples
+ * outside were never fetched), a narrower one is cut from the fetched.
  */
-export function selectionFromWire(w: WireSelection, hints: SelectHints): Series[] {
+export function selectionFromWire(w: WireSelection, hints: SelectHints, labelSets: WorkerLabelSets): Series[] {
   const hs = w.h ? new Map(w.h.map(([i, h]) => [i, histogramFromWire(h)])) : undefined;
-  const out: Series[] = [];
-  for (let i = 0; i < w.labels.length; i++) {
+  let decoded = 0;
+  for (let j = 0; j < w.chunkSamples.length; j++) decoded += w.chunkSamples[j];
+  const ct = new Float64Array(decoded);
+  const cv = new Float64Array(decoded);
+  let at = 0;
+  const ids = w.labelIds!;
+  const out: Series[] = new Array(ids.length);
+  for (let i = 0; i < ids.length; i++) {
+    const labels = labelSets.get(ids[i]);
+    const c0 = w.chunkOffsets[i];
+    const c1 = w.chunkOffsets[i + 1];
+    if (c1 > c0) {
+      const first = at;
+      for (let j = c0; j < c1; j++) at += decodeXorChunk(w.chunkBytes.subarray(w.chunkStart[j], w.chunkStart[j + 1]), ct, cv, at, w.chunkSamples[j]);
+      const lo = lowerBound(ct, first, at, hints.start);
+      const hi = upperBound(ct, lo, at, hints.end);
+      out[i] = selectedSeries(labels, ct.subarray(lo, hi), cv.subarray(lo, hi), undefined, hints);
+      continue;
+    }
     const lo = w.offsets[i];
     const hi = w.offsets[i + 1];
-    const t = w.t.subarray(lo, hi);
-    const v = w.v.subarray(lo, hi);
     let h: (FloatHistogram | undefined)[] | undefined;
     if (hs) {
       for (let j = lo; j < hi; j++) {
@@ -88,20 +202,7 @@ export function selectionFromWire(w: WireSelection, hints: SelectHints): Series[
         if (x) (h ??= new Array<FloatHistogram | undefined>(hi - lo).fill(undefined))[j - lo] = x;
       }
     }
-    out.push({
-      labels: labelsFromWire(w.labels[i]),
-      samples(mint: number, maxt: number): SampleBatch {
-        if (mint < hints.start || maxt > hints.end) {
-          throw new PromqlError('internal', `samples [${mint}, ${maxt}] asked outside the selected range [${hints.start}, ${hints.end}]`);
-        }
-        if (mint === hints.start && maxt === hints.end) return { t, v, length: t.length, h };
-        let a = 0;
-        while (a < t.length && t[a] < mint) a++;
-        let b = a;
-        while (b < t.length && t[b] <= maxt) b++;
-        return { t: t.subarray(a, b), v: v.subarray(a, b), length: b - a, h: h?.slice(a, b) };
-      },
-    });
+    out[i] = selectedSeries(labels, w.t.subarray(lo, hi), w.v.subarray(lo, hi), h, hints);
   }
   return out;
 }

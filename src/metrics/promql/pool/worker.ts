@@ -3,6 +3,7 @@ import { serveTasks, type TaskContext } from '../../../lib/worker-pool/index.js'
 import type { Querier, Queryable, SelectHints, Series } from '../../storage-api/index.js';
 import { Engine } from '../engine.js';
 import { PromqlError } from '../types.js';
+import { WorkerLabelSets } from './label-sets.js';
 import type { PoolQuery, StorageCall, StorageReply } from './protocol.js';
 import { errorFromWire, errorToWire, matchersToWire, resultToWire, resultTransferList, selectionFromWire, type WireError as PromqlWireError, type WireResult } from './wire.js';
 
@@ -25,7 +26,7 @@ class RemoteQuerier implements Querier {
 
   async select(matchers: readonly Matcher[], hints: SelectHints, sorted = false): Promise<Series[]> {
     const r = await this.ctx.call({ op: 'select', mint: this.mint, maxt: this.maxt, matchers: matchersToWire(matchers), hints, sorted });
-    return selectionFromWire(r.selection!, hints);
+    return selectionFromWire(r.selection!, hints, labelSets);
   }
 
   async labelNames(matchers: readonly Matcher[], limit?: number): Promise<string[]> {
@@ -45,7 +46,14 @@ function abortError(reason: unknown): PromqlError {
   return reason === 'timeout' ? new PromqlError('timeout', 'query timed out in expression evaluation') : new PromqlError('canceled', 'query was canceled in expression evaluation');
 }
 
+/** The label sets this worker holds (label-sets.ts), learned from every answer in the order they arrive. */
+const labelSets = new WorkerLabelSets();
+
 serveTasks<PoolQuery, StorageCall, StorageReply, WireResult>({
+  onReply(body) {
+    const defs = body.selection?.labelDefs;
+    if (defs) labelSets.define(defs);
+  },
   async run(m, ctx) {
     const storage: Queryable = { querier: async (mint, maxt) => new RemoteQuerier(ctx, mint, maxt) };
     const engine = new Engine(storage, m.engine);
