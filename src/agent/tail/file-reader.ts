@@ -71,16 +71,16 @@ export class FileReader {
   private running: Promise<void> | undefined;
   /** Ends the current `sleep` (a poke, a stop or the timer); undefined while not sleeping. */
   private wakeSleeper: (() => void) | undefined;
-  /** One timer per reader and interval, re-armed with `refresh()`: a poll allocates no timer. */
-  private readonly sleepTimers = new Map<number, NodeJS.Timeout>();
+  /** The reader's timer, re-armed with `refresh()` while `sleepMs` stays the same: a poll allocates no timer. */
+  private sleepTimer: NodeJS.Timeout | undefined;
+  private sleepMs = 0;
   private readonly onSleepTimer = (): void => {
-    if (this.quietSleep && this.stillQuiet()) this.sleepTimers.get(this.opts.pollMs)!.refresh();
+    if (this.quietSleep && this.stillQuiet()) this.sleepTimer!.refresh();
     else this.wake();
   };
   /** The current sleep is a poll: it ends only when the file shows a change. */
   private quietSleep = false;
-  /** `promtail_file_bytes_total{path}`, set when the size changed. */
-  private sizeGauge: { set(v: number): void } | undefined;
+  /** The size last set in `promtail_file_bytes_total{path}`. */
   private lastSize = -1;
   private readonly bufSize: number;
   private lastMs = 0;
@@ -120,7 +120,7 @@ export class FileReader {
     this.stopped = true;
     this.wake();
     await this.running;
-    for (const t of this.sleepTimers.values()) clearTimeout(t);
+    clearTimeout(this.sleepTimer);
     for (const g of this.gens) await g.fh.close().catch(() => {});
   }
 
@@ -193,7 +193,7 @@ export class FileReader {
   private finish(removed: boolean): void {
     if (this.finished) return;
     this.finished = true;
-    for (const t of this.sleepTimers.values()) clearTimeout(t);
+    clearTimeout(this.sleepTimer);
     if (removed) this.opts.metrics.fileBytes.remove({ path: this.opts.path });
     this.opts.onFinished?.();
   }
@@ -375,7 +375,7 @@ export class FileReader {
   private setSize(size: number): void {
     if (size === this.lastSize) return;
     this.lastSize = size;
-    (this.sizeGauge ??= this.opts.metrics.fileBytes.labels({ path: this.opts.path })).set(size);
+    this.opts.metrics.fileBytes.set({ path: this.opts.path }, size);
   }
 
   /**
@@ -406,9 +406,12 @@ export class FileReader {
     return new Promise((resolve) => {
       this.wakeSleeper = resolve;
       this.quietSleep = whileQuiet;
-      const t = this.sleepTimers.get(ms);
-      if (t === undefined) this.sleepTimers.set(ms, setTimeout(this.onSleepTimer, ms));
-      else t.refresh();
+      if (this.sleepTimer !== undefined && this.sleepMs === ms) this.sleepTimer.refresh();
+      else {
+        clearTimeout(this.sleepTimer);
+        this.sleepMs = ms;
+        this.sleepTimer = setTimeout(this.onSleepTimer, ms);
+      }
     });
   }
 
