@@ -4,10 +4,12 @@ import { setFlagsFromString } from 'node:v8';
  * Imported first by `main.ts` (before any other module loads): when the process runs
  * the agent alone (`--target agent`, a DaemonSet on every node), V8's young generation stays at its initial size
  * (`--semi-space-growth-factor=1`, which V8 reads whenever it would grow the new space, so it can be set at run
- * time where `--max-semi-space-size` is read only at start-up). By default it grows to 2 × 16 MiB while modules load
- * and lines are shipped: ~30 MB of resident memory a node agent should not hold. The agent allocates little per
- * line (lines stay bytes), so the extra scavenges cost little CPU (docs/agent.md, Figures). Every other target, and
- * a node started with its own semi-space flags, keeps V8's behaviour.
+ * time where `--max-semi-space-size` is read only at start-up). Otherwise it grows while modules load and lines are
+ * shipped, up to the 4 MiB semi-spaces that `npm start` and the `sightline` command's shebang allow every target
+ * (`--max-semi-space-size=4`, a ceiling: the agent stays under it): 6 MB of resident memory a node agent should not
+ * hold. The agent allocates little per line (lines stay bytes), so the extra scavenges cost little CPU
+ * (docs/agent.md, Figures). Every other target keeps V8's behaviour, and so does an agent whose node is given its own
+ * `--semi-space-growth-factor` (command line or NODE_OPTIONS).
  */
 export function isAgentTarget(argv: readonly string[]): boolean {
   for (let i = 0; i < argv.length; i++) {
@@ -16,6 +18,12 @@ export function isAgentTarget(argv: readonly string[]): boolean {
   return false;
 }
 
-if (isAgentTarget(process.argv.slice(2)) && !process.execArgv.some((a) => a.startsWith('--semi-space-growth-factor') || a.startsWith('--max-semi-space-size'))) {
+/** Whether to pin the young generation: the agent target, unless node's own flags set its growth. */
+export function pinsYoungGeneration(argv: readonly string[], execArgv: readonly string[], nodeOptions = ''): boolean {
+  const own = [...execArgv, ...nodeOptions.split(/\s+/)].some((a) => a.startsWith('--semi-space-growth-factor'));
+  return isAgentTarget(argv) && !own;
+}
+
+if (pinsYoungGeneration(process.argv.slice(2), process.execArgv, process.env.NODE_OPTIONS)) {
   setFlagsFromString('--semi-space-growth-factor=1');
 }
