@@ -4,16 +4,18 @@ import { TraceqlParseError } from '../ast.js';
 import { TraceqlCanceledError, TraceqlLimitError, TraceqlTimeoutError, traceqlAbortError } from '../errors.js';
 import type { MetricsRequest, MetricsSeries } from '../metrics.js';
 import type { SearchRequest, SearchResponse } from '../search.js';
+import type { TagValue, TagValuesRequest } from '../tag-values.js';
 
 /** The payloads of the TraceQL pool's messages (the framing is src/lib/worker-pool's). */
 
-/** Pool → worker: a search or a metrics query, as its text (the worker parses it again). */
+/** Pool → worker: a search, a metrics query or a filtered tag-values lookup, as its text (the worker parses it again). */
 export type TraceqlTask = { q: string; timeoutMs: number } & (
   | { kind: 'search'; req: Omit<SearchRequest, 'query'> }
   | { kind: 'metrics'; req: Omit<MetricsRequest, 'query'> }
+  | { kind: 'tagValues'; req: Omit<TagValuesRequest, 'query'> }
 );
 
-export type TraceqlTaskResult = SearchResponse | { series: MetricsSeries[] };
+export type TraceqlTaskResult = SearchResponse | { series: MetricsSeries[] } | TagValue[];
 
 /**
  * Worker → pool: open the scan of a tenant's traces in a time range (the main thread applies the pushed-down

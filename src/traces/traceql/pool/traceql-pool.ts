@@ -1,14 +1,11 @@
 import { WorkerPool, pagedCursorHost, type WorkerPoolOptions } from '../../../lib/worker-pool/index.js';
-import { BLOCK_START, type ScanItem, type ScanOptions, type SpanCondition, type TraceCandidate } from '../../model/index.js';
+import { BLOCK_START, type ScanItem, type SpanCondition, type TraceCandidate, type TraceCandidateSource } from '../../model/index.js';
 import { Types, encodeTracesData, type InstrumentationScope, type Resource, type ResourceSpans, type Span } from '../../../otlp/index.js';
 import { TraceqlLimitError, traceqlAbortError } from '../errors.js';
 import type { ScanOpen, ScanPage, TraceqlTask, TraceqlTaskResult, WireCandidate } from './protocol.js';
 import { errorFromWire, errorToWire } from './protocol.js';
 
-/** The trace store as the pool reads it for a worker: what a scan would visit, still encoded (src/traces/querier). */
-export interface TraceCandidateSource {
-  candidates(tenant: string, opts: ScanOptions): AsyncIterable<ScanItem>;
-}
+export type { TraceCandidateSource };
 
 /** Encoded resources and scopes of head spans (shared by the spans of a request), as the encoder takes them. */
 const encodedCache = new WeakMap<object, { raw: Uint8Array }>();
