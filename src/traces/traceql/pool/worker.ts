@@ -7,6 +7,7 @@ import { queryRange } from '../metrics.js';
 import { parseTraceql } from '../parser.js';
 import { searchTraces } from '../search.js';
 import { filteredTagValues } from '../tag-values.js';
+import { candidatesFromWire } from './candidate-wire.js';
 import { errorFromWire, errorToWire, type ScanCall, type ScanPage, type TraceqlTask, type TraceqlTaskResult } from './protocol.js';
 
 /**
@@ -19,7 +20,7 @@ type Ctx = TaskContext<ScanCall, ScanPage>;
 
 function remoteStore(ctx: Ctx): Pick<TraceQueryable, 'scan'> {
   return {
-    scan: (tenant: string, opts: ScanOptions, visit: (traceId: string, entries: SpanEntry[]) => boolean | Promise<boolean>) => visitCandidates(readCursor(ctx, { tenant, startMs: opts.startMs, endMs: opts.endMs }, traceqlAbortError), visit),
+    scan: (tenant: string, opts: ScanOptions, visit: (traceId: string, entries: SpanEntry[]) => boolean | Promise<boolean>) => visitCandidates(candidatesFromWire(readCursor(ctx, { tenant, startMs: opts.startMs, endMs: opts.endMs }, traceqlAbortError)), visit),
   };
 }
 

@@ -1,0 +1,74 @@
+import { BLOCK_START, type ScanItem, type TraceCandidate } from '../../model/index.js';
+import { decodeTracesData, encodeTracesData, type InstrumentationScope, type Resource } from '../../../otlp/index.js';
+import type { WireCandidate } from './protocol.js';
+
+/**
+ * Scan items as they cross to a TraceQL worker and back, per cursor. A block's trace crosses as its bytes; a head
+ * trace as its spans' received bytes with their (resource, scope) groups, defined once per cursor: the main thread
+ * copies bytes, encodes nothing per trace, and the worker decodes only the spans, as the event loop's evaluation does.
+ */
+
+type Group = { resource: Resource; scope: InstrumentationScope };
+
+/** The main thread's side: numbers the groups a cursor has sent. */
+export class CandidateEncoder {
+  private readonly groups = new Map<Resource, Map<InstrumentationScope, number>>();
+  private next = 0;
+
+  /** `c` as a message, its buffers added to `transfer`. */
+  toWire(c: TraceCandidate, transfer: ArrayBuffer[]): { wire: WireCandidate; bytes: number } {
+    if ('data' in c) {
+      // A block read may be a view of a larger buffer, which a transfer would detach and a clone would copy whole.
+      const data = new Uint8Array(c.data);
+      transfer.push(data.buffer);
+      return { wire: { id: c.id, data }, bytes: data.length };
+    }
+    let total = 0;
+    for (const s of c.spans) total += s.raw.length;
+    const spans = new Uint8Array(total);
+    const meta = new Uint32Array(c.spans.length * 2);
+    let defs: { n: number; data: Uint8Array }[] | undefined;
+    let off = 0;
+    for (let i = 0; i < c.spans.length; i++) {
+      const s = c.spans[i];
+      spans.set(s.raw, off);
+      off += s.raw.length;
+      meta[2 * i] = s.raw.length;
+      let scopes = this.groups.get(s.resource);
+      if (!scopes) this.groups.set(s.resource, (scopes = new Map()));
+      let n = scopes.get(s.scope);
+      if (n === undefined) {
+        scopes.set(s.scope, (n = this.next++));
+        (defs ??= []).push({ n, data: new Uint8Array(encodeTracesData([{ resource: s.resource, scopeSpans: [{ scope: s.scope, spans: [] }] }])) });
+      }
+      meta[2 * i + 1] = n;
+    }
+    transfer.push(spans.buffer, meta.buffer);
+    return { wire: defs ? { id: c.id, spans, meta, groups: defs } : { id: c.id, spans, meta }, bytes: total };
+  }
+}
+
+/** The worker's side of one cursor: its wire items as scan items, each group decoded once. */
+export async function* candidatesFromWire(items: AsyncIterable<WireCandidate | typeof BLOCK_START>): AsyncGenerator<ScanItem> {
+  const groups: Group[] = [];
+  for await (const w of items) {
+    if (w === BLOCK_START || 'data' in w) {
+      yield w;
+      continue;
+    }
+    for (const g of w.groups ?? []) {
+      const rs = decodeTracesData(g.data)[0];
+      groups[g.n] = { resource: rs?.resource ?? {}, scope: rs?.scopeSpans?.[0]?.scope ?? {} };
+    }
+    const n = w.meta.length / 2;
+    const spans = new Array<{ resource: Resource; scope: InstrumentationScope; raw: Uint8Array }>(n);
+    let off = 0;
+    for (let i = 0; i < n; i++) {
+      const len = w.meta[2 * i];
+      const g = groups[w.meta[2 * i + 1]];
+      spans[i] = { resource: g.resource, scope: g.scope, raw: w.spans.subarray(off, off + len) };
+      off += len;
+    }
+    yield { id: w.id, spans };
+  }
+}
