@@ -77,6 +77,18 @@ describe('Tempo query limits with TraceQL on the event loop', () => {
     return query;
   }
 
+  it('answers tag names and values from the head, reading the spans without decoding them', async () => {
+    const json = async <T>(path: string) => (await (await fetch(`${stack.tempo}${path}`)).json()) as T;
+    const scopes = (await json<{ scopes: { name: string; tags: string[] }[] }>('/api/v2/search/tags')).scopes;
+    expect(scopes.find((x) => x.name === 'span')?.tags).toEqual(['payload', 'step']);
+    expect(scopes.find((x) => x.name === 'resource')?.tags).toEqual(['service.name']);
+    const values = async (tag: string) => (await json<{ tagValues: { type: string; value: string }[] }>(`/api/v2/search/tag/${tag}/values`)).tagValues;
+    expect(await values('span.step')).toEqual(Array.from({ length: 10 }, (_, i) => ({ type: 'int', value: String(i) })).sort((a, b) => (a.value < b.value ? -1 : 1)));
+    expect(await values('name')).toHaveLength(10);
+    expect(await values('rootServiceName')).toEqual([{ type: 'string', value: 'heavy' }]);
+    expect((await json<{ tagValues: string[] }>('/api/search/tag/service.name/values')).tagValues).toEqual(['heavy']);
+  }, 30_000);
+
   it('stops a search at traces.query.timeout (504) and answers other requests meanwhile', async () => {
     const r = await whileRunning(`${stack.tempo}/api/search?q=${encodeURIComponent(HEAVY_TRACEQL)}&${range}`);
     expect(r).toEqual({ status: 504, text: 'query timed out\n' });

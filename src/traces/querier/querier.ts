@@ -1,9 +1,9 @@
 import { abortableSlices } from '../../lib/time-slice.js';
-import { bytesToHex, decodeTracesData } from '../../otlp/index.js';
+import { bytesToHex, decodeAnyValueBytes, decodeTracesData, forEachSpanAttribute, type Resource } from '../../otlp/index.js';
 import { BLOCK_START, attrMap, entriesOf, visitCandidates, type AttrValue, type FindTraceOptions, type FoundTrace, type LookupOptions, type ScanItem, type ScanOptions, type SpanEntry, type TraceQueryable } from '../model/index.js';
 // The error types only (no engine): a lookup past its deadline fails as a TraceQL query does (504), or 499.
 import { traceqlAbortError } from '../traceql/errors.js';
-import { materialize, mayMatch, type Ingester } from '../ingester/index.js';
+import { materialize, mayMatch, type HeadTrace, type Ingester } from '../ingester/index.js';
 import type { BlockList } from '../blocks/index.js';
 
 type Visit = (traceId: string, entries: SpanEntry[]) => boolean | Promise<boolean>;
@@ -100,10 +100,16 @@ export class Querier implements TraceQueryable {
       const step = abortableSlices(opts.signal, traceqlAbortError);
       const span = new Set<string>();
       const resource = new Set<string>();
-      for await (const e of this.headEntries(tenant, step)) {
-        for (const kv of e.span.attributes ?? []) span.add(kv.key);
-        for (const kv of e.resource.attributes ?? []) resource.add(kv.key);
+      // Head spans stay encoded: their attribute keys are read from the bytes, each resource's once.
+      const resources = new Set<Resource>();
+      for await (const t of this.headTraces(tenant, step)) {
+        t.index.forEach((i, k) => {
+          const b = t.batches[k];
+          forEachSpanAttribute(b.raw(i), (buf, ks, ke) => void span.add(buf.toString('utf8', ks, ke)));
+          resources.add(b.resource(i));
+        });
       }
+      for (const r of resources) for (const kv of r.attributes ?? []) resource.add(kv.key);
       for (const b of this.blocks.forTenant(tenant)) {
         await step();
         const n = await b.tagNames();
@@ -119,13 +125,20 @@ export class Querier implements TraceQueryable {
     return this.blocks.reading(async () => {
       const step = abortableSlices(opts.signal, traceqlAbortError);
       const out = new Map<string, AttrValue>();
-      for await (const e of this.headEntries(tenant, step)) {
-        const maps = scope === 'span' ? [e.span.attributes] : scope === 'resource' ? [e.resource.attributes] : [e.span.attributes, e.resource.attributes];
-        for (const kvs of maps) {
-          const v = attrMap(kvs).get(key);
-          if (v !== undefined) out.set(`${typeof v}:${String(v)}`, v);
-        }
+      const add = (v: AttrValue | undefined) => {
+        if (v !== undefined) out.set(`${typeof v}:${String(v)}`, v);
+      };
+      // Head spans stay encoded: only the attribute named `key` is decoded; each resource is read once.
+      const resources = new Set<Resource>();
+      const read = attributeReader(key);
+      for await (const t of this.headTraces(tenant, step)) {
+        t.index.forEach((i, k) => {
+          const b = t.batches[k];
+          if (scope !== 'resource') add(read(b.raw(i)));
+          if (scope !== 'span') resources.add(b.resource(i));
+        });
       }
+      for (const r of resources) add(attrMap(r.attributes).get(key));
       for (const b of this.blocks.forTenant(tenant)) {
         await step();
         await b.tagValues(scope, key, out);
@@ -138,10 +151,15 @@ export class Querier implements TraceQueryable {
     return this.blocks.reading(async () => {
       const step = abortableSlices(opts.signal, traceqlAbortError);
       const out = new Set<string>();
-      for await (const e of this.headEntries(tenant, step)) {
-        if (name === 'name') out.add(e.span.name ?? '');
-        else for (const kv of e.resource.attributes ?? []) if (kv.key === 'service.name' && kv.value?.stringValue) out.add(kv.value.stringValue);
+      // Span names are a head column; services are read from each resource once.
+      const resources = new Set<Resource>();
+      for await (const t of this.headTraces(tenant, step)) {
+        t.index.forEach((i, k) => {
+          if (name === 'name') out.add(t.batches[k].names[i]);
+          else resources.add(t.batches[k].resource(i));
+        });
       }
+      for (const r of resources) for (const kv of r.attributes ?? []) if (kv.key === 'service.name' && kv.value?.stringValue) out.add(kv.value.stringValue);
       for (const b of this.blocks.forTenant(tenant)) {
         await step();
         for (const v of await b.intrinsicValues(name)) out.add(v);
@@ -151,13 +169,28 @@ export class Querier implements TraceQueryable {
     });
   }
 
-  /** Every span of the tenant in the heads, decoded one trace at a time, `step` awaited before each trace. */
-  private async *headEntries(tenant: string, step: () => Promise<void>): AsyncGenerator<SpanEntry> {
+  /** The tenant's traces in the heads, `step` awaited before each (a slice of the query lane; the lookup's abort). */
+  private async *headTraces(tenant: string, step: () => Promise<void>): AsyncGenerator<HeadTrace> {
     for (const h of this.ingester.heads()) {
       for (const t of h.traces.get(tenant)?.values() ?? []) {
         await step();
-        yield* materialize(t);
+        yield t;
       }
     }
   }
+
+}
+
+/** Reads an encoded span's attribute `key` (the last one, as a decoded span's map has it), decoding no other. */
+function attributeReader(key: string): (raw: Uint8Array) => AttrValue | undefined {
+  const want = Buffer.from(key);
+  return (raw) => {
+    let found: AttrValue | undefined;
+    forEachSpanAttribute(raw, (buf, ks, ke, vs, ve) => {
+      if (vs < 0 || ke - ks !== want.length || buf.compare(want, 0, want.length, ks, ke) !== 0) return;
+      const v = attrMap([{ key, value: decodeAnyValueBytes(buf.subarray(vs, ve)) }]).get(key);
+      if (v !== undefined) found = v;
+    });
+    return found;
+  };
 }
