@@ -1,5 +1,5 @@
 import { abortableSlices } from '../../lib/time-slice.js';
-import { visitCandidates, type ScanItem, type TraceCandidateSource, type TraceQueryable } from '../model/index.js';
+import { visitCandidates, type TraceCandidateSource, type TraceQueryable } from '../model/index.js';
 import { traceqlAbortError } from './errors.js';
 import { queryRange, type MetricsRequest, type MetricsSeries } from './metrics.js';
 import { searchTraces, type SearchRequest, type SearchResponse } from './search.js';
@@ -13,18 +13,20 @@ export interface TraceqlQueries {
   tagValues(req: TagValuesRequest & { q: string }, signal?: AbortSignal): Promise<TagValue[]>;
 }
 
-/** A scan's items, in slices of the query lane; stops (with the abort error) once `signal` aborts. */
-async function* sliced(items: AsyncIterable<ScanItem>, signal: AbortSignal | undefined): AsyncGenerator<ScanItem> {
-  const step = abortableSlices(signal, traceqlAbortError);
-  for await (const item of items) {
-    await step();
-    yield item;
-  }
-}
-
-/** `store` as the engine scans it: decoded a trace at a time, yielding the event loop every slice, stopped by `signal`. */
+/**
+ * `store` as the engine scans it: decoded a trace at a time, each visit a step of the query lane's slices (other
+ * requests run between slices), stopped with the abort error once `signal` aborts.
+ */
 function slicedStore(store: TraceCandidateSource, signal: AbortSignal | undefined): Pick<TraceQueryable, 'scan'> {
-  return { scan: (tenant, opts, visit) => visitCandidates(sliced(store.candidates(tenant, opts), signal), visit) };
+  return {
+    scan: (tenant, opts, visit) => {
+      const step = abortableSlices(signal, traceqlAbortError);
+      return visitCandidates(store.candidates(tenant, opts), async (traceId, entries) => {
+        await step();
+        return visit(traceId, entries);
+      });
+    },
+  };
 }
 
 /**
