@@ -10,12 +10,34 @@ import type { WireCandidate } from './protocol.js';
 
 type Group = { resource: Resource; scope: InstrumentationScope };
 
-/** The main thread's side: numbers the groups a cursor has sent. */
+/** Bytes of the buffers head candidates of a page are written into (one transfer for many traces). */
+const ARENA_BYTES = 256 * 1024;
+
+/**
+ * The main thread's side: numbers the groups a cursor has sent, and writes the head traces of a page into shared
+ * arenas (a page is one `transfer` list), so a page transfers a few buffers rather than two per trace.
+ */
 export class CandidateEncoder {
   private readonly groups = new Map<Resource, Map<InstrumentationScope, number>>();
   private next = 0;
+  private page: ArrayBuffer[] | undefined;
+  private arena = new ArrayBuffer(0);
+  private used = 0;
 
-  /** `c` as a message, its buffers added to `transfer`. */
+  /** `n` bytes in the current page's arena, 4-aligned (a new arena when it is full). */
+  private alloc(n: number, transfer: ArrayBuffer[]): { buffer: ArrayBuffer; offset: number } {
+    if (transfer !== this.page || this.used + n > this.arena.byteLength) {
+      this.page = transfer;
+      this.arena = new ArrayBuffer(Math.max(ARENA_BYTES, n));
+      this.used = 0;
+      transfer.push(this.arena);
+    }
+    const offset = this.used;
+    this.used += (n + 3) & ~3;
+    return { buffer: this.arena, offset };
+  }
+
+  /** `c` as a message, its buffers added to `transfer` (the page's list). */
   toWire(c: TraceCandidate, transfer: ArrayBuffer[]): { wire: WireCandidate; bytes: number } {
     if ('data' in c) {
       // A block read may be a view of a larger buffer, which a transfer would detach and a clone would copy whole.
@@ -25,25 +47,26 @@ export class CandidateEncoder {
     }
     let total = 0;
     for (const s of c.spans) total += s.raw.length;
-    const spans = new Uint8Array(total);
-    const meta = new Uint32Array(c.spans.length * 2);
+    const n = c.spans.length;
+    const a = this.alloc(n * 8 + total, transfer);
+    const meta = new Uint32Array(a.buffer, a.offset, n * 2);
+    const spans = new Uint8Array(a.buffer, a.offset + n * 8, total);
     let defs: { n: number; data: Uint8Array }[] | undefined;
     let off = 0;
-    for (let i = 0; i < c.spans.length; i++) {
+    for (let i = 0; i < n; i++) {
       const s = c.spans[i];
       spans.set(s.raw, off);
       off += s.raw.length;
       meta[2 * i] = s.raw.length;
       let scopes = this.groups.get(s.resource);
       if (!scopes) this.groups.set(s.resource, (scopes = new Map()));
-      let n = scopes.get(s.scope);
-      if (n === undefined) {
-        scopes.set(s.scope, (n = this.next++));
-        (defs ??= []).push({ n, data: new Uint8Array(encodeTracesData([{ resource: s.resource, scopeSpans: [{ scope: s.scope, spans: [] }] }])) });
+      let g = scopes.get(s.scope);
+      if (g === undefined) {
+        scopes.set(s.scope, (g = this.next++));
+        (defs ??= []).push({ n: g, data: new Uint8Array(encodeTracesData([{ resource: s.resource, scopeSpans: [{ scope: s.scope, spans: [] }] }])) });
       }
-      meta[2 * i + 1] = n;
+      meta[2 * i + 1] = g;
     }
-    transfer.push(spans.buffer, meta.buffer);
     return { wire: defs ? { id: c.id, spans, meta, groups: defs } : { id: c.id, spans, meta }, bytes: total };
   }
 }
