@@ -10,12 +10,12 @@ import type { WireCandidate } from './protocol.js';
 
 type Group = { resource: Resource; scope: InstrumentationScope };
 
-/** Bytes of the buffers head candidates of a page are written into (one transfer for many traces). */
+/** Bytes of the buffers the candidates of a page are written into (one transfer for many traces). */
 const ARENA_BYTES = 256 * 1024;
 
 /**
- * The main thread's side: numbers the groups a cursor has sent, and writes the head traces of a page into shared
- * arenas (a page is one `transfer` list), so a page transfers a few buffers rather than two per trace.
+ * The main thread's side: numbers the groups a cursor has sent, and writes the candidates of a page into shared
+ * arenas (a page is one `transfer` list), so a page transfers a few buffers rather than one or two per trace.
  */
 export class CandidateEncoder {
   private readonly groups = new Map<Resource, Map<InstrumentationScope, number>>();
@@ -40,9 +40,10 @@ export class CandidateEncoder {
   /** `c` as a message, its buffers added to `transfer` (the page's list). */
   toWire(c: TraceCandidate, transfer: ArrayBuffer[]): { wire: WireCandidate; bytes: number } {
     if ('data' in c) {
-      // A block read may be a view of a larger buffer, which a transfer would detach and a clone would copy whole.
-      const data = new Uint8Array(c.data);
-      transfer.push(data.buffer);
+      // A block read is a view of a larger buffer (a range read), which a transfer would detach: copied.
+      const a = this.alloc(c.data.length, transfer);
+      const data = new Uint8Array(a.buffer, a.offset, c.data.length);
+      data.set(c.data);
       return { wire: { id: c.id, data }, bytes: data.length };
     }
     let total = 0;
