@@ -123,6 +123,27 @@ describe.each([0, 1])('TraceQL over a three-service trace (query workers: %i)', 
     expect(window.traces.map((t) => t.traceID)).toEqual([T2]);
   });
 
+  it('lists tag values among the spans a TraceQL filter matches (evaluated where searches are)', async () => {
+    const values = async (tag: string, q: string) => {
+      const r = await fetch(`${stack.tempo}/api/v2/search/tag/${tag}/values?q=${encodeURIComponent(q)}`);
+      expect(r.status).toBe(200);
+      return ((await r.json()) as { tagValues: { type: string; value: string }[] }).tagValues;
+    };
+    expect(await values('name', '{ resource.service.name = "backend" }')).toEqual([
+      { type: 'string', value: 'POST /charge' },
+      { type: 'string', value: 'db.query' },
+    ]);
+    expect(await values('span.http.status_code', '{ kind = server && name = "GET /checkout" }')).toEqual([{ type: 'int', value: '500' }]);
+    expect(await values('name', '{ resource.service.name = "nobody" }')).toEqual([]);
+  });
+
+  it("refuses more spans per span set than max_spans_per_span_set with Tempo's message", async () => {
+    const r = await fetch(`${stack.tempo}/api/search?q=${encodeURIComponent('{ }')}&spss=101`);
+    expect(r.status).toBe(400);
+    expect(await r.text()).toBe('spans per span set exceeds 100. received 101\n');
+    expect((await fetch(`${stack.tempo}/api/search?q=${encodeURIComponent('{ }')}&spss=100`)).status).toBe(200);
+  });
+
   it('computes TraceQL metrics over time', async () => {
     const range = (q: string, step = '10s') => fetch(`${stack.tempo}/api/metrics/query_range?q=${encodeURIComponent(q)}&start=1700000000&end=1700000010&step=${step}`).then((r) => r.json());
     const counts = (await range('{ } | count_over_time() by (resource.service.name)')) as { series: { labels: { key: string; value: { stringValue: string } }[]; samples: { timestampMs: string; value: number }[] }[] };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TimeSlicer, YieldLane } from './time-slice.js';
+import { TimeSlicer, YieldLane, abortableSlices } from './time-slice.js';
 
 describe('TimeSlicer', () => {
   it('is not due within its slice and due once the slice is used up', () => {
@@ -63,5 +63,21 @@ describe('TimeSlicer', () => {
   it('lets loops sharing a lane resume one per event-loop turn, so timers and I/O wait at most one slice', async () => {
     expect(await slicesBetweenTicks(new YieldLane())).toBeLessThanOrEqual(1);
     expect(await slicesBetweenTicks(null)).toBeGreaterThanOrEqual(4);
+  });
+});
+
+describe('abortableSlices', () => {
+  it('yields once its slice is used up and throws the abort error once the signal aborted', async () => {
+    const ac = new AbortController();
+    const step = abortableSlices(ac.signal, (r) => new Error(`stopped: ${String(r)}`), new TimeSlicer(0, 1, null));
+    let fired = false;
+    setTimeout(() => (fired = true), 0);
+    const t0 = performance.now();
+    while (performance.now() - t0 < 2);
+    await step();
+    await step();
+    expect(fired).toBe(true);
+    ac.abort('timeout');
+    await expect(step()).rejects.toThrow('stopped: timeout');
   });
 });

@@ -92,3 +92,19 @@ export async function* slicedChunks(parts: Iterable<string>, slicer: TimeSlicer,
   }
   if (buf !== '') yield buf;
 }
+
+/**
+ * The per-item step of a sliced query loop that can be stopped: yields through the slicer (the query lane by
+ * default) when its slice is used up, then throws `abortError(signal.reason)` once `signal` has aborted (the query's
+ * deadline passed, or its client went away). Await it once per item.
+ */
+export function abortableSlices(
+  signal: AbortSignal | undefined,
+  abortError: (reason: unknown) => Error,
+  slicer = new TimeSlicer(DEFAULT_INGEST_SLICE_MS, 1, QUERY_LANE),
+): () => Promise<void> {
+  return async () => {
+    if (slicer.due()) await slicer.yieldNow();
+    if (signal?.aborted) throw abortError(signal.reason);
+  };
+}

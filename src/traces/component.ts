@@ -80,8 +80,9 @@ export async function startTraces(ctx: ComponentContext, opts: TracesStartOption
     await pipeline.close();
     releaseStore();
   };
-  // TraceQL searches and metrics queries run in worker threads (`traces.query.workers`), admitted
-  // `traces.query.max_concurrent` at a time; trace-by-ID lookups and tag lookups stay on this thread.
+  // TraceQL searches, metrics queries and filtered tag values run in worker threads (`traces.query.workers`),
+  // admitted `traces.query.max_concurrent` at a time; trace-by-ID and tag lookups stay on this thread, time-sliced.
+  // All have the deadline `traces.query.timeout`.
   const q = cfg.query;
   const queryPool = q.workers > 0 ? new TraceqlPool({ workers: q.workers, maxWorkerHeapMb: workerHeapMb(q.worker_heap_limit, ctx.config.server.memory_limit ?? defaultMemoryLimit(), q.workers), registry: ctx.registry, onWorkerExit: (reason) => log.warn({ reason }, 'TraceQL query worker replaced') }) : undefined;
   const gate = new ConcurrencyGate(q.max_concurrent);
@@ -99,11 +100,14 @@ export async function startTraces(ctx: ComponentContext, opts: TracesStartOption
       defaultLimit: cfg.search.default_limit,
       maxLimit: cfg.search.max_limit,
       defaultSpss: cfg.search.default_spans_per_span_set,
+      maxSpss: cfg.search.max_spans_per_span_set,
       maxDurationMs: (tenant) => overrides.forTenant(tenant).max_search_duration || cfg.search.max_duration,
     },
     flush: () => pipeline.ingester.cutBlocks(true),
     traceql: queryPool ? pooledTraceql(queryPool, pipeline.querier, q.timeout) : localTraceql(pipeline.querier),
     gate,
+    timeoutMs: q.timeout,
+    maxBytesPerTrace: (tenant) => overrides.forTenant(tenant).max_bytes_per_trace,
   });
   let port: number;
   try {

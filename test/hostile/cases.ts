@@ -290,6 +290,8 @@ function queryRows(): HostileCase[] {
     { name: 'Tempo: v2 trace ID with %00', listener: 'tempo', path: '/api/v2/traces/%00', status: [400, 404] },
     { name: 'Tempo: tag values of a 10 KB tag', listener: 'tempo', path: `/api/v2/search/tag/${'a'.repeat(10_000)}/values`, status: 'client' },
     { name: 'Tempo: tag values with a bad q', listener: 'tempo', path: `/api/v2/search/tag/name/values?q=${encodeURIComponent('{{{')}`, status: [200, 400] },
+    { name: 'Tempo: tag values with a regex-heavy q', listener: 'tempo', path: `/api/v2/search/tag/name/values?q=${encodeURIComponent('{ name =~ "(a|aa)+c" } >> { resource.service.name =~ ".*.*.*.*x" }')}`, status: 200, budgetMs: 1000 },
+    { name: 'TraceQL: spss over max_spans_per_span_set', listener: 'tempo', path: `/api/search?q=${encodeURIComponent('{}')}&spss=1000000`, status: 400, text: /spans per span set exceeds 100/ },
     // UI / Grafana
     { name: 'UI: datasource proxy to an unknown datasource', listener: 'ui', path: '/api/datasources/proxy/uid/none/api/v1/query?query=1', status: [400, 401, 403, 404], format: 'grafana' },
     { name: 'UI: login with wrong content type', listener: 'ui', path: '/api/login', headers: { 'content-type': 'text/plain' }, body: 'user=admin', status: [400, 401, 415] },

@@ -143,7 +143,7 @@ export const tracesSection = z.strictObject({
       workers: queryWorkers,
       /** Queries evaluated at once; others wait in order (Tempo's querier `max_concurrent_queries`, default 20). */
       max_concurrent: z.number().int().positive().default(20),
-      /** A query in a worker is stopped after this long (504); queries on the event loop (workers 0) are not. */
+      /** A query or lookup is stopped this long after it arrived (504), in a worker or on the event loop (workers 0). */
       timeout: durationMs.default(30_000),
       /**
        * Heap limit of each TraceQL query worker: a query that needs more fails with 400 and its worker is replaced.
@@ -157,6 +157,8 @@ export const tracesSection = z.strictObject({
       default_limit: z.number().int().positive().default(20),
       max_limit: z.number().int().nonnegative().default(0),
       default_spans_per_span_set: z.number().int().positive().default(3),
+      /** Largest `spss` a search may ask for (400 beyond it; 0 = unlimited), as Tempo's query frontend. */
+      max_spans_per_span_set: z.number().int().nonnegative().default(100),
       /** Largest search time range (0 = unlimited); per tenant: `limits.max_search_duration`. */
       max_duration: durationMs.default(168 * 3600_000),
       /** Memory for cached block search columns; least recently used blocks are evicted beyond it. */

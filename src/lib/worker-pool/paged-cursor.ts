@@ -17,8 +17,8 @@ export interface CursorPage<W> {
 export interface PagedCursorOptions<Open, Item, W> {
   /** The items an `open` call reads, in order. */
   open(m: Open): AsyncIterable<Item>;
-  /** An item as a message (its buffers added to `transfer`) and the bytes it counts for the page. */
-  toWire(item: Item, transfer: ArrayBuffer[]): { wire: W; bytes: number };
+  /** An item of cursor `cursor` as a message (its buffers added to `transfer`) and the bytes it counts for the page. */
+  toWire(item: Item, transfer: ArrayBuffer[], cursor: number): { wire: W; bytes: number };
   /** A page holds at least one item and stops after `pageBytes` bytes or `pageItems` items. */
   pageBytes: number;
   pageItems: number;
@@ -67,7 +67,7 @@ export function pagedCursorHost<Open, Item, W>(o: PagedCursorOptions<Open, Item,
           cursors.delete(cursor);
           return { body: { cursor, items, done: true }, transfer };
         }
-        const w = o.toWire(r.value, transfer);
+        const w = o.toWire(r.value, transfer, cursor);
         items.push(w.wire);
         bytes += w.bytes;
         if (bytes >= o.pageBytes || items.length >= pageItems) return { body: { cursor, items, done: false }, transfer };

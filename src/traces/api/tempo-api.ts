@@ -2,8 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RegexSyntaxError } from '../../lib/regex/index.js';
 import { HttpError, resolveTenant, type TenancyOptions } from '../../server/index.js';
 import { encodeTracesData, resourceSpansToJson } from '../../otlp/index.js';
-import { buildTraceView, groupEntries, normalizeTraceId, type AttrValue, type TraceQueryable } from '../model/index.js';
-import { TraceqlCanceledError, TraceqlLimitError, TraceqlParseError, TraceqlTimeoutError, evalField, evalQuery, localTraceql, parseTraceql, parseTraceqlDuration, traceqlAbortError, type TraceqlQueries, type TraceqlQuery } from '../traceql/index.js';
+import { buildTraceView, groupEntries, normalizeTraceId, type SpanEntry, type TraceQueryable } from '../model/index.js';
+import { TraceqlCanceledError, TraceqlLimitError, TraceqlParseError, TraceqlTimeoutError, parseTraceql, parseTraceqlDuration, tagValueType, traceqlAbortError, type TagValue, type TraceqlQueries, type TraceqlQuery } from '../traceql/index.js';
 import { ConcurrencyGate, admitted } from '../../lib/worker-pool/index.js';
 import { version } from '../../lib/version.js';
 
@@ -14,15 +14,24 @@ export interface TempoApiOptions {
     defaultLimit: number;
     maxLimit: number;
     defaultSpss: number;
+    /** Largest `spss` a search may ask for (0 = unlimited): Tempo's `max_spans_per_span_set`. */
+    maxSpss: number;
     /** Largest search time range of a tenant in ms (0 = unlimited): its `max_search_duration` override. */
     maxDurationMs: (tenant: string) => number;
   };
   /** Cut the head into blocks now (`/flush`). */
   flush(): Promise<void>;
-  /** What evaluates TraceQL searches and metrics queries (default: `store`, on this thread). */
-  traceql?: TraceqlQueries;
+  /** What evaluates TraceQL searches, metrics queries and filtered tag values: on this thread, or in query workers. */
+  traceql: TraceqlQueries;
   /** Admits TraceQL evaluations (Tempo's querier `max_concurrent_queries`); others wait. Default: no limit. */
   gate?: ConcurrencyGate;
+  /**
+   * Deadline of every query and lookup from its arrival (`traces.query.timeout`, 0 = none): past it the work stops
+   * (at its next trace or block, on this thread or in a worker) and the API answers 504.
+   */
+  timeoutMs: number;
+  /** A tenant's `max_bytes_per_trace` (0 = unlimited): trace-by-ID gathers no more of a trace. */
+  maxBytesPerTrace: (tenant: string) => number;
 }
 
 type Query = Record<string, string | undefined>;
@@ -95,12 +104,6 @@ function timeRange(q: Query, maxDurationMs: number): { startMs: number; endMs: n
   return { startMs: start !== undefined ? start * 1000 : 0, endMs: end !== undefined ? end * 1000 + 999 : Number.MAX_SAFE_INTEGER };
 }
 
-function typeOf(v: AttrValue): string {
-  if (typeof v === 'string') return 'string';
-  if (typeof v === 'boolean') return 'bool';
-  return Number.isInteger(v) ? 'int' : 'float';
-}
-
 /** Split a v2 tag name (`resource.service.name`, `span.http.method`, `.foo`, `name`) into scope and key. */
 function scopedTag(tag: string): { scope: 'span' | 'resource' | 'any' | 'intrinsic'; key: string } {
   if (tag.startsWith('resource.')) return { scope: 'resource', key: tag.slice(9) };
@@ -118,8 +121,11 @@ const STATIC_INTRINSIC_VALUES: Record<string, { type: string; value: string }[]>
 /** The Tempo HTTP API (port 3200) with Tempo's response shapes. Errors are plain text, as Tempo writes them. */
 export function registerTempoApi(app: FastifyInstance, opts: TempoApiOptions): void {
   const { store } = opts;
-  const traceql = opts.traceql ?? localTraceql(store);
+  const { traceql, timeoutMs } = opts;
   const gate = opts.gate ?? new ConcurrencyGate(Infinity);
+  // Lookups that read no TraceQL (by ID, tag names and values) wait for no slot, but have the same deadline.
+  const ungated = new ConcurrencyGate(Infinity);
+  const lookup = <T>(reply: FastifyReply, run: (signal: AbortSignal) => Promise<T>) => admitted(ungated, reply, traceqlAbortError, run, timeoutMs);
   const tenant = (req: FastifyRequest) => resolveTenant(req.headers, opts.tenancy);
 
   app.setErrorHandler((err, req, reply) => {
@@ -151,25 +157,36 @@ export function registerTempoApi(app: FastifyInstance, opts: TempoApiOptions): v
     const id = normalizeTraceId(raw);
     if (!id) throw badRequest(`invalid TraceID: ${JSON.stringify(raw)}`);
     const q = req.query as Query;
-    const entries = await store.findTrace(t, id);
-    let found = entries;
-    if (found && (q.start || q.end)) {
+    const maxBytes = opts.maxBytesPerTrace(t);
+    const result = await lookup(reply, (signal) => store.lookupTrace(t, id, { signal, maxBytes }));
+    let found: SpanEntry[] | undefined = result?.entries;
+    if (found && found.length > 0 && (q.start || q.end)) {
       const { startMs, endMs } = timeRange(q, 0);
       const view = buildTraceView(id, found);
       if (view.startMs > endMs || view.startMs + view.durationNs / 1e6 < startMs) found = undefined;
     }
     if (!found) throw new HttpError(404, 'not_found', `trace not found: ${id}`);
+    // Over max_bytes_per_trace: Tempo's v1 endpoint fails (its query frontend answers 500), v2 answers the part
+    // that fits with status PARTIAL.
+    const partial = result!.partial;
+    if (partial && !v2) throw new HttpError(500, 'internal', `trace exceeds max size (max bytes: ${maxBytes})`);
+    const message = partial ? `Trace exceeds maximum size of ${maxBytes} bytes, a partial trace is returned` : '';
     const rs = groupEntries(found);
     const accept = String(req.headers.accept ?? '');
     if (accept.includes('application/protobuf') || accept.includes('application/x-protobuf')) {
       const trace = Buffer.from(encodeTracesData(rs));
       if (!v2) return reply.type('application/protobuf').send(trace);
-      // tempopb.TraceByIDResponse { Trace trace = 1; ... }: the trace as an embedded message.
-      const header = lengthDelimitedHeader(1, trace.length);
-      return reply.type('application/protobuf').send(Buffer.concat([header, trace]));
+      // tempopb.TraceByIDResponse { Trace trace = 1; ...; PartialStatus status = 3; string message = 4 }.
+      const parts = [lengthDelimitedHeader(1, trace.length), trace];
+      if (partial) {
+        const msg = Buffer.from(message);
+        parts.push(Buffer.from([3 << 3, 1]), lengthDelimitedHeader(4, msg.length), msg);
+      }
+      return reply.type('application/protobuf').send(Buffer.concat(parts));
     }
     const json = resourceSpansToJson(rs);
-    return reply.type('application/json').send(v2 ? { trace: { resourceSpans: json } } : { batches: json });
+    if (!v2) return reply.type('application/json').send({ batches: json });
+    return reply.type('application/json').send(partial ? { trace: { resourceSpans: json }, status: 'PARTIAL', message } : { trace: { resourceSpans: json } });
   };
   app.get('/api/traces/:id', traceById(false));
   app.get('/api/v2/traces/:id', traceById(true));
@@ -185,13 +202,14 @@ export function registerTempoApi(app: FastifyInstance, opts: TempoApiOptions): v
     const limitRaw = intParam(q, 'limit') ?? opts.search.defaultLimit;
     const limit = limitRaw === 0 ? opts.search.defaultLimit : opts.search.maxLimit > 0 ? Math.min(limitRaw, opts.search.maxLimit) : limitRaw;
     const spss = intParam(q, 'spss') ?? opts.search.defaultSpss;
+    if (opts.search.maxSpss > 0 && spss > opts.search.maxSpss) throw badRequest(`spans per span set exceeds ${opts.search.maxSpss}. received ${spss}`);
     const minDurationNs = durationParam(q, 'minDuration');
     const maxDurationNs = durationParam(q, 'maxDuration');
     if (minDurationNs !== undefined && maxDurationNs !== undefined && maxDurationNs < minDurationNs) {
       throw badRequest('invalid maxDuration: must be greater than minDuration');
     }
     const { startMs, endMs } = timeRange(q, opts.search.maxDurationMs(t));
-    return admitted(gate, reply, traceqlAbortError, (signal) => traceql.search({ tenant: t, query, q: traceqlText, startMs, endMs, limit, spansPerSpanSet: spss, minDurationNs, maxDurationNs }, signal));
+    return admitted(gate, reply, traceqlAbortError, (signal) => traceql.search({ tenant: t, query, q: traceqlText, startMs, endMs, limit, spansPerSpanSet: spss, minDurationNs, maxDurationNs }, signal), timeoutMs);
   });
 
   /** Tempo accepts start/end as unix seconds, nanoseconds or RFC 3339. Returns ms. */
@@ -215,7 +233,7 @@ export function registerTempoApi(app: FastifyInstance, opts: TempoApiOptions): v
     let stepMs = instant ? endMs - startMs : (durationParam(q, 'step') ?? 0) / 1e6;
     if (!stepMs) stepMs = Math.max(1000, Math.ceil((endMs - startMs) / 100 / 1000) * 1000);
     try {
-      const res = await admitted(gate, reply, traceqlAbortError, (signal) => traceql.metrics({ tenant: t, query, q: q.q!, startMs, endMs, stepMs, align: !instant }, signal));
+      const res = await admitted(gate, reply, traceqlAbortError, (signal) => traceql.metrics({ tenant: t, query, q: q.q!, startMs, endMs, stepMs, align: !instant }, signal), timeoutMs);
       if (!instant) return { ...res, metrics: { inspectedBytes: '0' } };
       return { series: res.series.map((s) => ({ labels: s.labels, promLabels: s.promLabels, value: s.samples.reduce((a, x) => a + x.value, 0) })) };
     } catch (e) {
@@ -226,21 +244,21 @@ export function registerTempoApi(app: FastifyInstance, opts: TempoApiOptions): v
   app.get('/api/metrics/query_range', (req, reply) => metricsQuery(req, reply, false));
   app.get('/api/metrics/query', (req, reply) => metricsQuery(req, reply, true));
 
-  app.get('/api/search/tags', async (req) => {
+  app.get('/api/search/tags', async (req, reply) => {
     const t = tenant(req);
     const scope = (req.query as Query).scope ?? 'all';
-    const names = await store.tagNames(t);
+    const names = await lookup(reply, (signal) => store.tagNames(t, { signal }));
     const out = new Set<string>();
     if (scope === 'all' || scope === 'span') names.span.forEach((n) => out.add(n));
     if (scope === 'all' || scope === 'resource') names.resource.forEach((n) => out.add(n));
     return { tagNames: [...out].sort() };
   });
 
-  app.get('/api/v2/search/tags', async (req) => {
+  app.get('/api/v2/search/tags', async (req, reply) => {
     const t = tenant(req);
     const scope = (req.query as Query).scope ?? 'all';
     if (!['all', 'span', 'resource', 'intrinsic', 'event', 'link', 'instrumentation', ''].includes(scope)) throw badRequest(`invalid scope: ${scope}`);
-    const names = await store.tagNames(t);
+    const names = await lookup(reply, (signal) => store.tagNames(t, { signal }));
     const scopes: { name: string; tags: string[] }[] = [];
     if (scope === 'all' || scope === '' || scope === 'span') scopes.push({ name: 'span', tags: names.span });
     if (scope === 'all' || scope === '' || scope === 'resource') scopes.push({ name: 'resource', tags: names.resource });
@@ -248,44 +266,32 @@ export function registerTempoApi(app: FastifyInstance, opts: TempoApiOptions): v
     return { scopes };
   });
 
-  app.get('/api/search/tag/:tag/values', async (req) => {
+  app.get('/api/search/tag/:tag/values', async (req, reply) => {
     const t = tenant(req);
     const tag = (req.params as { tag: string }).tag;
-    const vals = await store.tagValues(t, 'any', tag);
+    const vals = await lookup(reply, (signal) => store.tagValues(t, 'any', tag, { signal }));
     return { tagValues: [...new Set(vals.map(String))].sort() };
   });
 
-  app.get('/api/v2/search/tag/:tag/values', async (req) => {
+  app.get('/api/v2/search/tag/:tag/values', async (req, reply) => {
     const t = tenant(req);
     const tag = (req.params as { tag: string }).tag;
     const q = req.query as Query;
     const { scope, key } = scopedTag(tag);
-    let values: { type: string; value: string }[];
+    let values: TagValue[];
     const filter = q.q && q.q.trim() !== '' && q.q.replace(/\s/g, '') !== '{}' ? parseQuery(q.q) : undefined;
     if (filter) {
-      // Values among spans of traces matching the query.
+      // Values among spans of traces matching the query: TraceQL, evaluated as a search is (in a query worker).
       const { startMs, endMs } = timeRange(q, opts.search.maxDurationMs(t));
-      const field = parseQuery(`{ ${scope === 'intrinsic' ? key : tag.startsWith('.') || scope !== 'any' ? tag : '.' + tag} != nil }`).stages[0];
-      const found = new Map<string, { type: string; value: string }>();
-      await store.scan(t, { startMs, endMs, conditions: [] }, (traceId, entries) => {
-        const view = buildTraceView(traceId, entries);
-        for (const ss of evalQuery(filter, view)) {
-          for (const s of ss.spans) {
-            if (field.type !== 'filter' || field.expr?.type !== 'binary') continue;
-            const v = evalField(field.expr.left, s, view);
-            if (v === undefined || v === null || Array.isArray(v)) continue;
-            found.set(`${typeof v}:${v}`, { type: typeOf(v), value: String(v) });
-          }
-        }
-        return found.size < 1000;
-      });
-      values = [...found.values()];
+      const field = scope === 'intrinsic' ? key : tag.startsWith('.') || scope !== 'any' ? tag : '.' + tag;
+      parseQuery(`{ ${field} != nil }`);
+      values = await admitted(gate, reply, traceqlAbortError, (signal) => traceql.tagValues({ tenant: t, query: filter, q: q.q!, field, startMs, endMs }, signal), timeoutMs);
     } else if (scope === 'intrinsic') {
-      if (key === 'name') values = (await store.intrinsicValues(t, 'name')).map((value) => ({ type: 'string', value }));
-      else if (key === 'rootServiceName') values = (await store.intrinsicValues(t, 'service')).map((value) => ({ type: 'string', value }));
+      if (key === 'name') values = (await lookup(reply, (signal) => store.intrinsicValues(t, 'name', { signal }))).map((value) => ({ type: 'string', value }));
+      else if (key === 'rootServiceName') values = (await lookup(reply, (signal) => store.intrinsicValues(t, 'service', { signal }))).map((value) => ({ type: 'string', value }));
       else values = STATIC_INTRINSIC_VALUES[key] ?? [];
     } else {
-      values = (await store.tagValues(t, scope, key)).map((v) => ({ type: typeOf(v), value: String(v) }));
+      values = (await lookup(reply, (signal) => store.tagValues(t, scope, key, { signal }))).map((v) => ({ type: tagValueType(v), value: String(v) }));
     }
     values.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
     return { tagValues: values, metrics: { inspectedBytes: '0' } };

@@ -316,10 +316,6 @@ export class TraceBlock {
     this.searchBytes = 0;
   }
 
-  private async readTrace(ix: BlockIndex, i: number): Promise<SpanEntry[]> {
-    const buf = await this.store.getRange(`${this.dir}/data`, ix.dataOff[i], ix.dataLen[i]);
-    return entriesOf(decodeTracesData(buf));
-  }
 
   /**
    * Every trace of the block as its encoded OTLP `TracesData` (views into one read of the data object), in
@@ -338,6 +334,12 @@ export class TraceBlock {
 
   /** The spans of a trace in this block, or undefined. `id` is 16 bytes. */
   async find(id: Uint8Array): Promise<SpanEntry[] | undefined> {
+    const data = await this.findEncoded(id);
+    return data && entriesOf(decodeTracesData(data));
+  }
+
+  /** A trace of this block as its encoded OTLP `TracesData` (decoded by the caller, who may count its bytes first), or undefined. */
+  async findEncoded(id: Uint8Array): Promise<Uint8Array | undefined> {
     if (!(await this.loadBloom()).mayContain(id)) return undefined;
     const ix = await this.loadIndex();
     let lo = 0;
@@ -345,7 +347,7 @@ export class TraceBlock {
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
       const c = Buffer.compare(Buffer.from(ix.ids.buffer, ix.ids.byteOffset + mid * 16, 16), Buffer.from(id.buffer, id.byteOffset, 16));
-      if (c === 0) return this.readTrace(ix, mid);
+      if (c === 0) return this.store.getRange(`${this.dir}/data`, ix.dataOff[mid], ix.dataLen[mid]);
       if (c < 0) lo = mid + 1;
       else hi = mid - 1;
     }

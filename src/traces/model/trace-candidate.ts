@@ -1,6 +1,7 @@
 import { decodeSpanBytes, decodeTracesData } from '../../otlp/index.js';
 import type { InstrumentationScope, Resource } from '../../otlp/index.js';
 import { entriesOf, type SpanEntry } from './span-row.js';
+import type { ScanOptions } from './trace-queryable.js';
 
 /**
  * A trace a scan picked (its time range and pushed-down conditions may hold), still encoded: a block's trace as
@@ -14,6 +15,11 @@ export type TraceCandidate =
 /** What a scan yields in order: candidates, and a marker where it starts reading a block (for the stats). */
 export type ScanItem = TraceCandidate | typeof BLOCK_START;
 export const BLOCK_START = 'block' as const;
+
+/** The trace store as a query reads it: what a scan would visit, still encoded (src/traces/querier). */
+export interface TraceCandidateSource {
+  candidates(tenant: string, opts: ScanOptions): AsyncIterable<ScanItem>;
+}
 
 /** The spans of a candidate, decoded. */
 export function decodeCandidate(c: TraceCandidate): SpanEntry[] {

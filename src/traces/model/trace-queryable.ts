@@ -9,11 +9,29 @@ export interface ScanOptions {
   conditions: SpanCondition[];
 }
 
+/** Options of a lookup (trace by ID, tag names and values): it stops when `signal` aborts (its deadline, its client gone). */
+export interface LookupOptions {
+  signal?: AbortSignal;
+}
+
+export interface FindTraceOptions extends LookupOptions {
+  /** Most encoded bytes of the trace to gather (0 or absent: all): parts beyond it are left out (Tempo's `max_bytes_per_trace`). */
+  maxBytes?: number;
+}
+
+/** A trace found by ID: its spans, and whether parts of it were left out for `maxBytes`. */
+export interface FoundTrace {
+  entries: SpanEntry[];
+  partial: boolean;
+}
+
 /** What the TraceQL engine and the API read: a tenant's traces, in the ingesters' heads and in blocks. */
 export interface TraceQueryable {
   findTrace(tenant: string, traceIdHex: string): Promise<SpanEntry[] | undefined>;
+  /** The trace by ID, its parts (the head's, each block's) gathered while they fit in `maxBytes`. */
+  lookupTrace(tenant: string, traceIdHex: string, opts?: FindTraceOptions): Promise<FoundTrace | undefined>;
   scan(tenant: string, opts: ScanOptions, visit: (traceId: string, entries: SpanEntry[]) => boolean | Promise<boolean>): Promise<{ inspectedTraces: number; inspectedBlocks: number }>;
-  tagNames(tenant: string): Promise<{ span: string[]; resource: string[] }>;
-  tagValues(tenant: string, scope: 'span' | 'resource' | 'any', key: string): Promise<AttrValue[]>;
-  intrinsicValues(tenant: string, name: 'name' | 'service'): Promise<string[]>;
+  tagNames(tenant: string, opts?: LookupOptions): Promise<{ span: string[]; resource: string[] }>;
+  tagValues(tenant: string, scope: 'span' | 'resource' | 'any', key: string, opts?: LookupOptions): Promise<AttrValue[]>;
+  intrinsicValues(tenant: string, name: 'name' | 'service', opts?: LookupOptions): Promise<string[]>;
 }

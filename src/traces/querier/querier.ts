@@ -1,6 +1,9 @@
-import { bytesToHex } from '../../otlp/index.js';
-import { BLOCK_START, attrMap, visitCandidates, type AttrValue, type ScanItem, type ScanOptions, type SpanEntry, type TraceQueryable } from '../model/index.js';
-import { materialize, mayMatch, type Ingester } from '../ingester/index.js';
+import { abortableSlices } from '../../lib/time-slice.js';
+import { bytesToHex, decodeAnyValueBytes, decodeTracesData, forEachSpanAttribute, type Resource } from '../../otlp/index.js';
+import { BLOCK_START, attrMap, entriesOf, visitCandidates, type AttrValue, type FindTraceOptions, type FoundTrace, type LookupOptions, type ScanItem, type ScanOptions, type SpanEntry, type TraceQueryable } from '../model/index.js';
+// The error types only (no engine): a lookup past its deadline fails as a TraceQL query does (504), or 499.
+import { traceqlAbortError } from '../traceql/errors.js';
+import { materialize, mayMatch, type HeadTrace, type Ingester } from '../ingester/index.js';
 import type { BlockList } from '../blocks/index.js';
 
 type Visit = (traceId: string, entries: SpanEntry[]) => boolean | Promise<boolean>;
@@ -16,23 +19,48 @@ export class Querier implements TraceQueryable {
   ) {}
 
   findTrace(tenant: string, traceIdHex: string): Promise<SpanEntry[] | undefined> {
+    return this.lookupTrace(tenant, traceIdHex).then((t) => t?.entries);
+  }
+
+  /**
+   * The trace's parts — its spans in the heads, then its spans in each block — while they fit in `maxBytes` (a part
+   * that does not is left out and the trace is partial, as Tempo's combiner does), in slices of the query lane: a
+   * lookup over thousands of blocks does not hold the event loop, and stops when `signal` aborts.
+   */
+  lookupTrace(tenant: string, traceIdHex: string, opts: FindTraceOptions = {}): Promise<FoundTrace | undefined> {
     return this.blocks.reading(async () => {
+      const step = abortableSlices(opts.signal, traceqlAbortError);
+      const maxBytes = opts.maxBytes || Infinity;
       const out: SpanEntry[] = [];
-      for (const t of this.ingester.headTraces(tenant, traceIdHex)) out.push(...materialize(t));
+      let bytes = 0;
+      let partial = false;
+      let found = false;
+      const fits = (n: number) => {
+        found = true;
+        if (bytes + n > maxBytes) return !(partial = true);
+        bytes += n;
+        return true;
+      };
+      for (const t of this.ingester.headTraces(tenant, traceIdHex)) {
+        await step();
+        if (fits(t.bytes)) out.push(...materialize(t));
+      }
       const id = Buffer.from(traceIdHex, 'hex');
       for (const b of this.blocks.forTenant(tenant)) {
-        const e = await b.find(id);
-        if (e) out.push(...e);
+        await step();
+        const data = await b.findEncoded(id);
+        if (data && fits(data.length)) out.push(...entriesOf(decodeTracesData(data)));
       }
-      if (out.length === 0) return undefined;
+      if (!found) return undefined;
       // Deduplicate spans (a replayed WAL may repeat spans already in a block).
       const seen = new Set<string>();
-      return out.filter((e) => {
+      const entries = out.filter((e) => {
         const k = bytesToHex(e.span.spanId);
         if (seen.has(k)) return false;
         seen.add(k);
         return true;
       });
+      return { entries, partial };
     });
   }
 
@@ -67,15 +95,23 @@ export class Querier implements TraceQueryable {
     }
   }
 
-  tagNames(tenant: string): Promise<{ span: string[]; resource: string[] }> {
+  tagNames(tenant: string, opts: LookupOptions = {}): Promise<{ span: string[]; resource: string[] }> {
     return this.blocks.reading(async () => {
+      const step = abortableSlices(opts.signal, traceqlAbortError);
       const span = new Set<string>();
       const resource = new Set<string>();
-      for (const e of this.headEntries(tenant)) {
-        for (const kv of e.span.attributes ?? []) span.add(kv.key);
-        for (const kv of e.resource.attributes ?? []) resource.add(kv.key);
+      // Head spans stay encoded: their attribute keys are read from the bytes, each resource's once.
+      const resources = new Set<Resource>();
+      for await (const t of this.headTraces(tenant, step)) {
+        t.index.forEach((i, k) => {
+          const b = t.batches[k];
+          forEachSpanAttribute(b.raw(i), (buf, ks, ke) => void span.add(buf.toString('utf8', ks, ke)));
+          resources.add(b.resource(i));
+        });
       }
+      for (const r of resources) for (const kv of r.attributes ?? []) resource.add(kv.key);
       for (const b of this.blocks.forTenant(tenant)) {
+        await step();
         const n = await b.tagNames();
         n.span.forEach((k) => span.add(k));
         n.resource.forEach((k) => resource.add(k));
@@ -85,36 +121,76 @@ export class Querier implements TraceQueryable {
     });
   }
 
-  tagValues(tenant: string, scope: 'span' | 'resource' | 'any', key: string): Promise<AttrValue[]> {
+  tagValues(tenant: string, scope: 'span' | 'resource' | 'any', key: string, opts: LookupOptions = {}): Promise<AttrValue[]> {
     return this.blocks.reading(async () => {
+      const step = abortableSlices(opts.signal, traceqlAbortError);
       const out = new Map<string, AttrValue>();
-      for (const e of this.headEntries(tenant)) {
-        const maps = scope === 'span' ? [e.span.attributes] : scope === 'resource' ? [e.resource.attributes] : [e.span.attributes, e.resource.attributes];
-        for (const kvs of maps) {
-          const v = attrMap(kvs).get(key);
-          if (v !== undefined) out.set(`${typeof v}:${String(v)}`, v);
-        }
+      const add = (v: AttrValue | undefined) => {
+        if (v !== undefined) out.set(`${typeof v}:${String(v)}`, v);
+      };
+      // Head spans stay encoded: only the attribute named `key` is decoded; each resource is read once.
+      const resources = new Set<Resource>();
+      const read = attributeReader(key);
+      for await (const t of this.headTraces(tenant, step)) {
+        t.index.forEach((i, k) => {
+          const b = t.batches[k];
+          if (scope !== 'resource') add(read(b.raw(i)));
+          if (scope !== 'span') resources.add(b.resource(i));
+        });
       }
-      for (const b of this.blocks.forTenant(tenant)) await b.tagValues(scope, key, out);
+      for (const r of resources) add(attrMap(r.attributes).get(key));
+      for (const b of this.blocks.forTenant(tenant)) {
+        await step();
+        await b.tagValues(scope, key, out);
+      }
       return [...out.values()];
     });
   }
 
-  intrinsicValues(tenant: string, name: 'name' | 'service'): Promise<string[]> {
+  intrinsicValues(tenant: string, name: 'name' | 'service', opts: LookupOptions = {}): Promise<string[]> {
     return this.blocks.reading(async () => {
+      const step = abortableSlices(opts.signal, traceqlAbortError);
       const out = new Set<string>();
-      for (const e of this.headEntries(tenant)) {
-        if (name === 'name') out.add(e.span.name ?? '');
-        else for (const kv of e.resource.attributes ?? []) if (kv.key === 'service.name' && kv.value?.stringValue) out.add(kv.value.stringValue);
+      // Span names are a head column; services are read from each resource once.
+      const resources = new Set<Resource>();
+      for await (const t of this.headTraces(tenant, step)) {
+        t.index.forEach((i, k) => {
+          if (name === 'name') out.add(t.batches[k].names[i]);
+          else resources.add(t.batches[k].resource(i));
+        });
       }
-      for (const b of this.blocks.forTenant(tenant)) for (const v of await b.intrinsicValues(name)) out.add(v);
+      for (const r of resources) for (const kv of r.attributes ?? []) if (kv.key === 'service.name' && kv.value?.stringValue) out.add(kv.value.stringValue);
+      for (const b of this.blocks.forTenant(tenant)) {
+        await step();
+        for (const v of await b.intrinsicValues(name)) out.add(v);
+      }
       out.delete('');
       return [...out].sort();
     });
   }
 
-  /** Every span of the tenant in the heads, decoded one trace at a time. */
-  private *headEntries(tenant: string): Generator<SpanEntry> {
-    for (const h of this.ingester.heads()) for (const t of h.traces.get(tenant)?.values() ?? []) yield* materialize(t);
+  /** The tenant's traces in the heads, `step` awaited before each (a slice of the query lane; the lookup's abort). */
+  private async *headTraces(tenant: string, step: () => Promise<void>): AsyncGenerator<HeadTrace> {
+    for (const h of this.ingester.heads()) {
+      for (const t of h.traces.get(tenant)?.values() ?? []) {
+        await step();
+        yield t;
+      }
+    }
   }
+
+}
+
+/** Reads an encoded span's attribute `key` (the last one, as a decoded span's map has it), decoding no other. */
+function attributeReader(key: string): (raw: Uint8Array) => AttrValue | undefined {
+  const want = Buffer.from(key);
+  return (raw) => {
+    let found: AttrValue | undefined;
+    forEachSpanAttribute(raw, (buf, ks, ke, vs, ve) => {
+      if (vs < 0 || ke - ks !== want.length || buf.compare(want, 0, want.length, ks, ke) !== 0) return;
+      const v = attrMap([{ key, value: decodeAnyValueBytes(buf.subarray(vs, ve)) }]).get(key);
+      if (v !== undefined) found = v;
+    });
+    return found;
+  };
 }

@@ -2,6 +2,7 @@ import { pushdownConditions } from '../engine.js';
 import { splitMetricsStage, type MetricsSeries } from '../metrics.js';
 import type { TraceqlQueries } from '../queries.js';
 import type { SearchResponse } from '../search.js';
+import type { TagValue } from '../tag-values.js';
 import type { TraceCandidateSource, TraceqlPool } from './traceql-pool.js';
 
 /**
@@ -13,5 +14,6 @@ export function pooledTraceql(pool: TraceqlPool, store: TraceCandidateSource, ti
     search: async ({ query, q, ...req }, signal) => (await pool.run(store, { kind: 'search', q, req, timeoutMs }, pushdownConditions(query.stages), signal)) as SearchResponse,
     metrics: async ({ query, q, ...req }, signal) =>
       (await pool.run(store, { kind: 'metrics', q, req, timeoutMs }, pushdownConditions(splitMetricsStage(query).pre), signal)) as { series: MetricsSeries[] },
+    tagValues: async ({ query, q, ...req }, signal) => (await pool.run(store, { kind: 'tagValues', q, req, timeoutMs }, pushdownConditions(query.stages), signal)) as TagValue[],
   };
 }

@@ -4,16 +4,18 @@ import { TraceqlParseError } from '../ast.js';
 import { TraceqlCanceledError, TraceqlLimitError, TraceqlTimeoutError, traceqlAbortError } from '../errors.js';
 import type { MetricsRequest, MetricsSeries } from '../metrics.js';
 import type { SearchRequest, SearchResponse } from '../search.js';
+import type { TagValue, TagValuesRequest } from '../tag-values.js';
 
 /** The payloads of the TraceQL pool's messages (the framing is src/lib/worker-pool's). */
 
-/** Pool → worker: a search or a metrics query, as its text (the worker parses it again). */
+/** Pool → worker: a search, a metrics query or a filtered tag-values lookup, as its text (the worker parses it again). */
 export type TraceqlTask = { q: string; timeoutMs: number } & (
   | { kind: 'search'; req: Omit<SearchRequest, 'query'> }
   | { kind: 'metrics'; req: Omit<MetricsRequest, 'query'> }
+  | { kind: 'tagValues'; req: Omit<TagValuesRequest, 'query'> }
 );
 
-export type TraceqlTaskResult = SearchResponse | { series: MetricsSeries[] };
+export type TraceqlTaskResult = SearchResponse | { series: MetricsSeries[] } | TagValue[];
 
 /**
  * Worker → pool: open the scan of a tenant's traces in a time range (the main thread applies the pushed-down
@@ -22,11 +24,26 @@ export type TraceqlTaskResult = SearchResponse | { series: MetricsSeries[] };
 export type ScanOpen = { tenant: string; startMs: number; endMs: number };
 export type ScanCall = CursorCall<ScanOpen>;
 
-/** A candidate as it crosses: its trace as encoded OTLP `TracesData` (a head trace is encoded so on the main thread). */
-export interface WireCandidate {
+/** A block's candidate as it crosses: its trace as the encoded OTLP `TracesData` the block holds. */
+export interface WireBlockCandidate {
   id: string;
   data: Uint8Array;
 }
+
+/**
+ * A head candidate as it crosses: its spans' bytes as they arrived, back to back (`spans`), with each span's length
+ * and group (`meta`: length, group, length, group, ...). A group is a resource and scope pair, numbered per cursor;
+ * the first candidate of a cursor using one carries its definition (`groups`: its number and a `TracesData` of the
+ * resource and scope with no spans), so a worker decodes each once per query, and nothing is re-encoded.
+ */
+export interface WireHeadCandidate {
+  id: string;
+  spans: Uint8Array;
+  meta: Uint32Array;
+  groups?: { n: number; data: Uint8Array }[];
+}
+
+export type WireCandidate = WireBlockCandidate | WireHeadCandidate;
 
 /** Pool → worker: a page of the scan's items in order (`block` marks a block's start); `done` once there are no more. */
 export type ScanPage = CursorPage<WireCandidate | 'block'>;

@@ -1,0 +1,69 @@
+/**
+ * The Tempo API's lookups that stay on the event loop (time-sliced, not in the TraceQL pool): CPU per lookup
+ * (process.cpuUsage) and the longest the event loop was held meanwhile (the largest gap of a 1 ms timer), medians of
+ * ROUNDS rounds — tag names and tag values over 20,000 traces of 10 spans in the head (every span decoded), and
+ * trace by ID over BLOCKS blocks (a bloom filter and a binary search per block). An in-process traces role.
+ */
+import { startTracesStack } from '../test/helpers/traces-stack.js';
+import { pushTraces, seedHeavyTraces, tracesJson } from '../test/helpers/traceql-load.js';
+
+const TRACES = 20_000;
+const BLOCKS = Number(process.env.TEMPO_LOOKUPS_BENCH_BLOCKS ?? 400);
+const ROUNDS = 5;
+const nowMs = Date.now();
+const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
+const stack = await startTracesStack({ config: { traces: { query: { workers: 1, timeout: '10m' }, limits: { ingestion_rate_limit_bytes: '1GB', ingestion_burst_size_bytes: '1GB' } } } });
+
+/** CPU of `call` and the longest gap of a 1 ms timer while it ran (ms). */
+async function measure(call: () => Promise<unknown>): Promise<{ cpu: number; stall: number }> {
+  let last = performance.now();
+  let stall = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    stall = Math.max(stall, now - last);
+    last = now;
+  }, 1);
+  const c0 = process.cpuUsage();
+  await call();
+  const c = process.cpuUsage(c0);
+  clearInterval(timer);
+  stall = Math.max(stall, performance.now() - last);
+  return { cpu: (c.user + c.system) / 1000, stall };
+}
+
+async function report(name: string, call: () => Promise<unknown>, extra: Record<string, unknown>): Promise<void> {
+  await call();
+  const cpu: number[] = [];
+  const stall: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const m = await measure(call);
+    cpu.push(m.cpu);
+    stall.push(m.stall);
+  }
+  console.log(JSON.stringify({ bench: 'tempo_lookup', lookup: name, ...extra, cpu_ms: round1(med(cpu)), longest_event_loop_hold_ms: round1(med(stall)), rounds: ROUNDS }));
+}
+
+const get = async (path: string) => {
+  const r = await fetch(`${stack.tempo}${path}`);
+  if (r.status !== 200) throw new Error(`${path}: ${r.status} ${await r.text()}`);
+  await r.arrayBuffer();
+};
+
+await seedHeavyTraces(stack.otlpHttp, nowMs, TRACES);
+await report('tag names (v2)', () => get('/api/v2/search/tags'), { head_traces: TRACES, head_spans: TRACES * 10 });
+await report('tag values (v2, span.step)', () => get('/api/v2/search/tag/span.step/values'), { head_traces: TRACES, head_spans: TRACES * 10 });
+await fetch(`${stack.tempo}/flush`, { method: 'POST' });
+// One trace with a span in each of BLOCKS blocks.
+for (let b = 0; b < BLOCKS; b++) {
+  const body = JSON.parse(tracesJson('blocks', [7_000_000], 1, nowMs + b)) as { resourceSpans: { scopeSpans: { spans: { spanId: string }[] }[] }[] };
+  body.resourceSpans[0].scopeSpans[0].spans[0].spanId = (b + 1).toString(16).padStart(16, '0');
+  if ((await pushTraces(stack.otlpHttp, JSON.stringify(body))) !== 200) throw new Error('push failed');
+  await fetch(`${stack.tempo}/flush`, { method: 'POST' });
+}
+const id = (7_000_000 + 1).toString(16).padStart(32, '0');
+await report('trace by ID (v2)', () => get(`/api/v2/traces/${id}`), { blocks: BLOCKS + 1 });
+await report('trace by ID, absent', () => fetch(`${stack.tempo}/api/v2/traces/${'f'.repeat(32)}`).then((r) => r.arrayBuffer()), { blocks: BLOCKS + 1 });
+await report('tag names (v2), blocks', () => get('/api/v2/search/tags'), { blocks: BLOCKS + 1 });
+await stack.stop();
