@@ -60,7 +60,12 @@ export async function startLogs(ctx: ComponentContext, deps: LogsDeps = {}): Pro
     if (ownsObjects) closeObjectStore(objects);
     throw e;
   });
-  const engineOptions: LogqlEngineOptions = { maxQuerySeries: (t) => limits.forTenant(t).max_query_series, timeoutMs: (t) => limits.forTenant(t).query_timeout };
+  const engineOptions: LogqlEngineOptions = {
+    maxQuerySeries: (t) => limits.forTenant(t).max_query_series,
+    timeoutMs: (t) => limits.forTenant(t).query_timeout,
+    maxQueryBytesRead: (t) => limits.forTenant(t).max_query_bytes_read,
+    maxQuerierBytesRead: (t) => limits.forTenant(t).max_querier_bytes_read,
+  };
   const engine = new LogqlEngine(store, engineOptions);
   // API and rule queries run in worker threads (`logs.query.workers`); API queries are admitted
   // `logs.query.max_concurrent` at a time. Tail and detected_fields use the engine here.

@@ -29,7 +29,16 @@ export class PooledLogqlEngine implements LogqlQueries {
     q: { kind: 'range' | 'instant'; query: string; start: bigint; end: bigint; stepMs: number; intervalMs?: number },
     p: { tenant: string; limit: number; direction: 'forward' | 'backward'; signal?: AbortSignal },
   ): Promise<LogqlResult> {
-    const task = { ...q, tenant: p.tenant, limit: p.limit, direction: p.direction, maxQuerySeries: this.opts.maxQuerySeries(p.tenant), timeoutMs: this.opts.timeoutMs(p.tenant) };
+    const task = {
+      ...q,
+      tenant: p.tenant,
+      limit: p.limit,
+      direction: p.direction,
+      maxQuerySeries: this.opts.maxQuerySeries(p.tenant),
+      timeoutMs: this.opts.timeoutMs(p.tenant),
+      maxQueryBytesRead: this.opts.maxQueryBytesRead?.(p.tenant) ?? 0,
+      maxQuerierBytesRead: this.opts.maxQuerierBytesRead?.(p.tenant) ?? 0,
+    };
     return this.pool.run(this.store, task, p.signal);
   }
 }

@@ -12,6 +12,8 @@ export type LogqlTask = Omit<RangeQueryParams, 'query' | 'signal'> & {
   /** The tenant's limits, resolved on the main thread. */
   maxQuerySeries: number;
   timeoutMs: number;
+  maxQueryBytesRead: number;
+  maxQuerierBytesRead: number;
 };
 
 /**

@@ -16,7 +16,7 @@ import type { LogqlResult, QueryStats } from '../vector.js';
  * A chunk as its decoded columns (line bytes back to back, their offsets, timestamps as offsets from `base`), or a
  * head block's entries: their timestamps and their lines as the strings they are.
  */
-export type WireSource = { labels: WireLabels; minT: bigint; maxT: bigint; metadata?: (Array<[string, string]> | undefined)[] } & (
+export type WireSource = { labels: WireLabels; minT: bigint; maxT: bigint; bytes: number; metadata?: (Array<[string, string]> | undefined)[] } & (
   | { kind: 'chunk'; n: number; base: bigint; off: Float64Array; offsets: Uint32Array; data: Uint8Array }
   | { kind: 'block'; ts: BigInt64Array; lines: string[] }
 );
@@ -29,7 +29,7 @@ export type WireSource = { labels: WireLabels; minT: bigint; maxT: bigint; metad
  * with end offsets and clone that).
  */
 export function sourceToWire(s: DecodedSource, transfer: ArrayBuffer[]): WireSource {
-  const common = { labels: labelsToWire(s.labels), minT: s.minT, maxT: s.maxT };
+  const common = { labels: labelsToWire(s.labels), minT: s.minT, maxT: s.maxT, bytes: s.bytes };
   if (s.block) {
     const { ts, lines, metadata } = s.block;
     transfer.push(ts.buffer as ArrayBuffer);
@@ -43,7 +43,7 @@ export function sourceToWire(s: DecodedSource, transfer: ArrayBuffer[]): WireSou
 
 /** A source as the worker scans it: a decoded chunk, or a head block's entries. */
 export function sourceFromWire(w: WireSource): DecodedSource {
-  const common = { labels: labelsFromWire(w.labels), minT: w.minT, maxT: w.maxT };
+  const common = { labels: labelsFromWire(w.labels), minT: w.minT, maxT: w.maxT, bytes: w.bytes };
   if (w.kind === 'block') return { ...common, block: { ts: w.ts, lines: w.lines, metadata: w.metadata } };
   const data = Buffer.from(w.data.buffer, w.data.byteOffset, w.data.byteLength);
   return { ...common, chunk: { n: w.n, base: w.base, off: w.off, offsets: w.offsets, data, metadata: w.metadata } };

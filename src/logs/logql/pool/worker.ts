@@ -38,6 +38,7 @@ function remoteStore(ctx: Ctx): Pick<LogQueryable, 'select'> {
         const b = s.chunk ? scanChunk(s.labels, s.chunk, req.start, req.end, req.filter, req.raw) : scanBlock(s.labels, asBlock(s.block!), req.start, req.end, req.filter);
         b.minT = s.minT;
         b.maxT = s.maxT;
+        b.bytesRead = w.bytes;
         yield b;
       }
     },
@@ -46,7 +47,12 @@ function remoteStore(ctx: Ctx): Pick<LogQueryable, 'select'> {
 
 serveTasks<LogqlTask, SelectCall, SelectPage, WireLogqlResult>({
   async run(t, ctx) {
-    const engine = new LogqlEngine(remoteStore(ctx), { maxQuerySeries: () => t.maxQuerySeries, timeoutMs: () => t.timeoutMs });
+    const engine = new LogqlEngine(remoteStore(ctx), {
+      maxQuerySeries: () => t.maxQuerySeries,
+      timeoutMs: () => t.timeoutMs,
+      maxQueryBytesRead: () => t.maxQueryBytesRead,
+      maxQuerierBytesRead: () => t.maxQuerierBytesRead,
+    });
     const common = { tenant: t.tenant, query: t.query, limit: t.limit, direction: t.direction, signal: ctx.signal };
     const result = t.kind === 'range' ? await engine.rangeQuery({ ...common, start: t.start, end: t.end, stepMs: t.stepMs, intervalMs: t.intervalMs }) : await engine.instantQuery({ ...common, time: t.start });
     const transfer: ArrayBuffer[] = [];
