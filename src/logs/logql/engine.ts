@@ -1,9 +1,11 @@
 import { Labels, compileAnchored, type Matcher } from '../../model/index.js';
 import { parseGoDuration, type LogQueryable } from '../model/index.js';
+import type { DecodedRequest, DecodedSource } from '../querier/index.js';
+import { detectFields, type DetectedField } from './detected-fields.js';
 import type { BinaryOp, Expr, Grouping, LogSelectorExpr, MetricExpr } from './ast.js';
 import { LogqlEvalError, abortError, seriesLimitError, timeoutError } from './errors.js';
 import { ERROR_DETAILS_LABEL, ERROR_LABEL, setError } from './label-parsers.js';
-import { parseBytes, parseLogql } from './parser.js';
+import { LogqlParseError, parseBytes, parseLogql } from './parser.js';
 import { Pipeline, compileLabelFilter, labelsOf, type PipelineEntry } from './pipeline.js';
 import { ReadBudget } from './read-budget.js';
 import { RawRangePlan, accContribution, stepTotals, type RawSeries } from './raw-range.js';
@@ -43,10 +45,26 @@ export interface InstantQueryParams {
   signal?: AbortSignal;
 }
 
+/** `detected_fields`: the fields of the newest `lineLimit` lines a log query returns over [start, end]. */
+export interface DetectedFieldsParams {
+  tenant: string;
+  query: string;
+  start: bigint;
+  end: bigint;
+  lineLimit: number;
+  signal?: AbortSignal;
+}
+
+/** What a query reads: selects on this thread, or (for a query worker) what they would scan, unscanned. */
+export type LogSource = Pick<LogQueryable, 'select'> & { decoded(tenant: string, req: DecodedRequest): AsyncIterable<DecodedSource> };
+
 /** What runs LogQL queries: the engine here, or the engine in a query worker (`PooledLogqlEngine`). */
 export interface LogqlQueries {
   rangeQuery(p: RangeQueryParams): Promise<LogqlResult>;
   instantQuery(p: InstantQueryParams): Promise<LogqlResult>;
+  detectedFields(p: DetectedFieldsParams): Promise<DetectedField[]>;
+  /** The same evaluation (here or in the workers) over another source: the entries a tail has just received. */
+  over(source: LogSource): LogqlQueries;
 }
 
 /** Throw once `deadline` (ms since the epoch) passed or `signal` aborted. */
@@ -134,6 +152,17 @@ export class LogqlEngine implements LogqlQueries {
     if (vec.length > ctx.maxSeries) throw seriesLimitError(ctx.maxSeries);
     const sorted = isSortExpr(expr) ? vec : [...vec].sort((a, b) => Labels.compare(a.labels, b.labels));
     return { resultType: 'vector', samples: sorted.map((s) => ({ labels: s.labels, t, value: s.value })), stats };
+  }
+
+  async detectedFields(p: DetectedFieldsParams): Promise<DetectedField[]> {
+    const expr = parseLogql(p.query);
+    if (expr.kind !== 'log') throw new LogqlParseError('detected_fields requires a log query');
+    const r = await this.rangeQuery({ tenant: p.tenant, query: expr, start: p.start, end: p.end, stepMs: 1000, limit: p.lineLimit, direction: 'backward', signal: p.signal });
+    return detectFields(r);
+  }
+
+  over(source: LogSource): LogqlEngine {
+    return new LogqlEngine(source, this.opts);
   }
 
   /** The query's bytes-read budget under the tenant's limits, if any applies. */

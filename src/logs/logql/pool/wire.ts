@@ -4,6 +4,7 @@ import { labelsFromWire, labelsToWire, type WireLabels } from '../../../model/in
 import type { DecodedSource } from '../../querier/index.js';
 import { LogqlEvalError, QueryCanceledError, QueryTimeoutError, SeriesLimitError, abortError } from '../errors.js';
 import { LogqlParseError } from '../parser.js';
+import type { DetectedField } from '../detected-fields.js';
 import type { LogqlResult, QueryStats } from '../vector.js';
 
 /**
@@ -53,10 +54,17 @@ export type WireLogqlResult =
   | { resultType: 'streams'; streams: { labels: WireLabels; ts: BigInt64Array; lines: string[] }[]; stats: QueryStats }
   | { resultType: 'matrix'; series: { labels: WireLabels; t: Float64Array; v: Float64Array }[]; stats: QueryStats }
   | { resultType: 'vector'; samples: { labels: WireLabels; t: number; value: number }[]; stats: QueryStats }
-  | { resultType: 'scalar'; t: number; value: number; stats: QueryStats };
+  | { resultType: 'scalar'; t: number; value: number; stats: QueryStats }
+  | LogqlFields;
+
+/** What a `detected_fields` task answers. */
+export type LogqlFields = { resultType: 'fields'; fields: DetectedField[] };
+
+/** What a task answers: a query's result, or detected fields. */
+export type LogqlTaskResult = LogqlResult | LogqlFields;
 
 /** A result as a message, with its column buffers added to `transfer`. */
-export function resultToWire(r: LogqlResult, transfer: ArrayBuffer[]): WireLogqlResult {
+export function resultToWire(r: LogqlTaskResult, transfer: ArrayBuffer[]): WireLogqlResult {
   switch (r.resultType) {
     case 'streams':
       return {
@@ -84,7 +92,7 @@ export function resultToWire(r: LogqlResult, transfer: ArrayBuffer[]): WireLogql
   }
 }
 
-export function resultFromWire(w: WireLogqlResult): LogqlResult {
+export function resultFromWire(w: WireLogqlResult): LogqlTaskResult {
   switch (w.resultType) {
     case 'streams':
       return { ...w, streams: w.streams.map((s) => ({ labels: labelsFromWire(s.labels), ts: Array.from(s.ts), lines: s.lines })) };

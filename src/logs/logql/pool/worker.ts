@@ -54,7 +54,12 @@ serveTasks<LogqlTask, SelectCall, SelectPage, WireLogqlResult>({
       maxQuerierBytesRead: () => t.maxQuerierBytesRead,
     });
     const common = { tenant: t.tenant, query: t.query, limit: t.limit, direction: t.direction, signal: ctx.signal };
-    const result = t.kind === 'range' ? await engine.rangeQuery({ ...common, start: t.start, end: t.end, stepMs: t.stepMs, intervalMs: t.intervalMs }) : await engine.instantQuery({ ...common, time: t.start });
+    const result =
+      t.kind === 'range'
+        ? await engine.rangeQuery({ ...common, start: t.start, end: t.end, stepMs: t.stepMs, intervalMs: t.intervalMs })
+        : t.kind === 'instant'
+          ? await engine.instantQuery({ ...common, time: t.start })
+          : { resultType: 'fields' as const, fields: await engine.detectedFields({ ...common, start: t.start, end: t.end, lineLimit: t.limit }) };
     const transfer: ArrayBuffer[] = [];
     return { result: resultToWire(result, transfer), transfer };
   },
