@@ -7,7 +7,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { sightlineConfigSchema } from '../src/config/index.js';
 import { startLogsForTest, type RunningLogs } from '../src/logs/testing.js';
+import { startLokiRuler } from '../src/rules/index.js';
+import { Registry, silentLogger } from '../src/server/index.js';
 import { tempDir } from './helpers/process.js';
 
 /** A generous bound for a probe on a loaded 2-core machine; the same work on the event loop takes seconds. */
@@ -42,10 +47,10 @@ function query(tenant: string, path: string, params: Record<string, string>): Pr
 }
 
 /** Push `n` lines of 2,000 characters (line i ends with its number) at consecutive nanoseconds from `t0`. */
-async function pushHeavy(tenant: string, n: number, t0: bigint): Promise<void> {
+async function pushHeavy(tenant: string, n: number, t0: bigint, to: RunningLogs = loki): Promise<void> {
   const body = 'k=v '.repeat(500);
   const values = Array.from({ length: n }, (_, i) => [String(t0 + BigInt(i)), `${body}${i}`]);
-  const r = await fetch(`${loki.base}/loki/api/v1/push`, { method: 'POST', headers: { 'content-type': 'application/json', 'X-Scope-OrgID': tenant }, body: JSON.stringify({ streams: [{ stream: { job: 'heavy' }, values }] }) });
+  const r = await fetch(`${to.base}/loki/api/v1/push`, { method: 'POST', headers: { 'content-type': 'application/json', 'X-Scope-OrgID': tenant }, body: JSON.stringify({ streams: [{ stream: { job: 'heavy' }, values }] }) });
   expect(r.status).toBe(204);
 }
 
@@ -125,4 +130,36 @@ describe('Loki bytes-read limits over the API', () => {
     expect((await query('small', '/loki/api/v1/query_range', { ...range, query: '{job="heavy"}' })).status).toBe(200);
     expect((await query('heavy', '/loki/api/v1/query_range', { ...range, query: 'count_over_time({job="heavy"}[1m])' })).status).toBe(200);
   });
+});
+
+describe('Loki ruler queries and the query gate', () => {
+  it('a rule query waits for a slot of logs.query.max_concurrent as an API query does', async () => {
+    const dir = tempDir('sightline-logs-rule-gate-');
+    mkdirSync(join(dir, 'rules', 'heavy'), { recursive: true });
+    writeFileSync(join(dir, 'rules', 'heavy', 'r.yml'), 'groups:\n- name: g\n  rules:\n  - record: heavy:lines:count1m\n    expr: sum(count_over_time({job="heavy"}[1m]))\n');
+    const config = sightlineConfigSchema.parse({ logs: { ruler: { storage: { type: 'local', local: { directory: join(dir, 'rules') } }, evaluation_interval: '1s', poll_interval: '1m' } } }).logs.ruler;
+    const gated = await startLogsForTest(
+      join(dir, 'data'),
+      { auth_enabled: true, query: { workers: 1, max_concurrent: 1 }, limits: { ingestion_rate_mb: 100, ingestion_burst_size_mb: 100 } },
+      { ruler: (host) => startLokiRuler(host.app, { config, engine: host.queries, gate: host.gate, tenancy: host.tenancy, registry: new Registry(), logger: silentLogger(), selfURL: 'http://loki:3100' }) },
+    );
+    try {
+      const t0 = BigInt(Date.now() - 30_000) * 1_000_000n;
+      await pushHeavy('heavy', 8000, t0, gated);
+      // One slow API query holds the only slot; the rule evaluated every second then waits: running + waiting = 2.
+      const slow = fetch(`${gated.base}/loki/api/v1/detected_fields?${new URLSearchParams({ query: HEAVY.replace(' | c="7777"', ''), start: String(t0 - 1n), end: String(t0 + 10_000n), line_limit: '8000' })}`, { headers: { 'X-Scope-OrgID': 'heavy' } });
+      let most = 0;
+      let done = false;
+      void slow.finally(() => (done = true));
+      while (!done) {
+        const m = /^sightline_logql_queries (\d+)$/m.exec(await gated.metrics());
+        most = Math.max(most, Number(m?.[1] ?? 0));
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect((await slow).status).toBe(200);
+      expect(most).toBe(2);
+    } finally {
+      await gated.stop();
+    }
+  }, 60_000);
 });

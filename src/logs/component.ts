@@ -18,6 +18,8 @@ import { LogqlEngine, LogqlPool, PooledLogqlEngine, type LogqlEngineOptions, typ
 export interface LogsRulerHost {
   app: FastifyInstance;
   queries: LogqlQueries;
+  /** The API's query gate (`logs.query.max_concurrent`), which rule queries share. */
+  gate: ConcurrencyGate;
   tenancy: TenancyOptions;
 }
 
@@ -82,7 +84,7 @@ export async function startLogs(ctx: ComponentContext, deps: LogsDeps = {}): Pro
   const app = createHttpServer({ name: 'logs', listenAddress: cfg.listen_address, logger: ctx.logger, registry: ctx.registry });
   registerLogsRoutes(app, { store, flush: () => store.flush(), queries, gate, distributor, tenancy, limits });
   const detachTail = attachTail(app.server, store.ingester, queries, tenancy, ctx.logger);
-  const ruler = await deps.ruler?.({ app, queries, tenancy });
+  const ruler = await deps.ruler?.({ app, queries, gate, tenancy });
   const port = await listen(app, cfg.listen_address);
   // The first worker starts now (it loads the engine's modules), not on the first query.
   queryPool?.warm();
