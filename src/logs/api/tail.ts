@@ -29,9 +29,9 @@ type Frame = { stream: Record<string, string>; values: string[][] };
  * matching the query as it is written, as `{"streams":[{"stream":{...},"values":[["<ns>","<line>"]]}]}` frames.
  * Only the stream selector is checked as entries are written; they gather for `BATCH_DELAY_MS` and each batch runs
  * the query's pipeline through `queries` — in the LogQL query workers when there are any — one batch at a time per
- * tail, each bounded by the tenant's `query_timeout` as any query. Entries beyond `MAX_PENDING_ENTRIES` while a batch runs are
- * dropped and listed in the next frame's `dropped_entries`, as Loki does for a tail that cannot keep up. A batch
- * that fails closes the socket with 1011 and the error, as Loki's tail.
+ * tail, each bounded by the tenant's `query_timeout` as any query. Entries beyond `MAX_PENDING_ENTRIES` while a
+ * batch runs are dropped and listed in the next frame's `dropped_entries`, as Loki does for a tail that cannot keep
+ * up. A batch that fails closes the socket with 1011 and the error, as Loki's tail.
  */
 export function attachTail(server: Server, store: AppendSource, queries: LogqlQueries, tenancy: TenancyOptions, logger: Logger): () => void {
   const wss = new WebSocketServer({ noServer: true });
