@@ -33,8 +33,8 @@ export type WireSource = { labels: WireLabels; minT: bigint; maxT: bigint; bytes
  * A source as a message, with its buffers added to `transfer`. A chunk's columns are copied first (a decoded chunk
  * may be the chunk cache's, and its bytes may share an allocation pool: a transfer would detach them). A head
  * block's lines, JS strings on this thread's heap, are written as UTF-8 into one buffer with their offsets, which is
- * transferred: one encoding pass here instead of a structured clone of every string here and its copy there, and
- * the worker reads bytes as it does for chunks (bench/logql-pool.bench.ts: a `| logfmt` count over head lines went
+ * transferred: one copy here instead of a structured clone of every string here and the strings made again there,
+ * and the worker reads bytes as it does for chunks (bench/logql-pool.bench.ts: a `| logfmt` count over head lines went
  * from ~2x to about the in-thread CPU).
  */
 export function sourceToWire(s: DecodedSource, transfer: ArrayBuffer[]): WireSource {
@@ -48,12 +48,9 @@ function chunkCopy(d: DecodedChunk) {
   return { kind: 'chunk' as const, n: d.n, base: d.base, off: d.off.slice(), offsets: d.offsets.slice(), data: new Uint8Array(d.data), metadata: d.metadata };
 }
 
-const encoder = new TextEncoder();
-
 /**
  * A head block's entries (sorted) as a chunk's columns, in a buffer of its own (never Node's shared allocation pool,
- * so it can be transferred): ASCII lines joined and encoded in one pass (a call per line costs more than the
- * structured clone it replaces), others line by line.
+ * so it can be transferred), each line written as UTF-8 straight into it: one copy, no joined string to collect.
  */
 function blockColumns(b: BlockSlice) {
   const n = b.lines.length;
@@ -61,21 +58,24 @@ function blockColumns(b: BlockSlice) {
   const off = new Float64Array(n);
   for (let i = 0; i < n; i++) off[i] = Number(b.ts[i] - base);
   const offsets = new Uint32Array(n + 1);
-  const joined = b.lines.join('');
-  let data: Uint8Array;
-  if (Buffer.byteLength(joined, 'utf8') === joined.length) {
-    // Every character one byte: one encoding pass, offsets from the lines' lengths.
-    data = new Uint8Array(joined.length);
-    encoder.encodeInto(joined, data);
-    for (let i = 0, pos = 0; i < n; i++) offsets[i + 1] = pos += b.lines[i].length;
-  } else {
-    // Line by line (two lines' halves of a surrogate pair must not join).
-    for (let i = 0, pos = 0; i < n; i++) offsets[i + 1] = pos += Buffer.byteLength(b.lines[i], 'utf8');
-    data = new Uint8Array(offsets[n]);
-    const buf = Buffer.from(data.buffer);
-    for (let i = 0; i < n; i++) buf.write(b.lines[i], offsets[i], 'utf8');
+  let chars = 0;
+  for (let i = 0; i < n; i++) chars += b.lines[i].length;
+  // A character takes at most 3 UTF-8 bytes: room for that is made before each line (rarely more than ASCII's).
+  let data = new Uint8Array(chars + 65536);
+  let buf = Buffer.from(data.buffer);
+  let pos = 0;
+  for (let i = 0; i < n; i++) {
+    const line = b.lines[i];
+    if (data.length - pos < line.length * 3) {
+      const next = new Uint8Array(Math.max(data.length * 2, pos + line.length * 3));
+      next.set(data.subarray(0, pos));
+      data = next;
+      buf = Buffer.from(data.buffer);
+    }
+    pos += buf.write(line, pos, 'utf8');
+    offsets[i + 1] = pos;
   }
-  return { n, base, off, offsets, data, metadata: b.metadata };
+  return { n, base, off, offsets, data: data.subarray(0, pos), metadata: b.metadata };
 }
 
 /** A source as the worker scans it: a decoded chunk, or a head block's entries. */
