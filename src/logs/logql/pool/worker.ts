@@ -20,6 +20,10 @@ function remoteStore(ctx: Ctx): Pick<LogQueryable, 'select'> {
     async *select(tenant: string, req: SelectRequest): AsyncIterable<EntryBatch> {
       const open = { tenant, matchers: matchersToWire(req.matchers), start: req.start, end: req.end, direction: req.direction, required: req.filter?.required };
       for await (const w of readCursor(ctx, open, abortError)) {
+        // A page's sources come without a wait between them: let a cancel message in before each (a source of the
+        // head can hold seconds of a heavy pipeline's work).
+        await new Promise((r) => setImmediate(r));
+        if (ctx.signal.aborted) throw abortError(ctx.signal.reason);
         const s = sourceFromWire(w);
         const b = scanChunk(s.labels, s.chunk!, req.start, req.end, req.filter, req.raw);
         b.minT = s.minT;
