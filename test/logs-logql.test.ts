@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Labels } from '../src/model/index.js';
-import { LogqlEngine, LogqlPool, LogStore, LogqlParseError, PooledLogqlEngine, QueryCanceledError, QueryTimeoutError, type LogqlEngineOptions, type LogqlQueries, type LogqlResult } from '../src/logs/index.js';
+import { LogqlEngine, LogqlEvalError, LogqlPool, LogStore, LogqlParseError, PooledLogqlEngine, QueryCanceledError, QueryTimeoutError, type LogqlEngineOptions, type LogqlQueries, type LogqlResult } from '../src/logs/index.js';
 import { FilesystemObjectStore } from '../src/storage/index.js';
 import { join } from 'node:path';
 import { tempDir } from './helpers/process.js';
@@ -261,6 +261,27 @@ describe.each<Mode>(['in-thread', 'worker pool'])('%s', (m) => {
     it('enforces max_query_series', async () => {
       const limited = makeEngine({ maxQuerySeries: () => 2, timeoutMs: () => 10_000 });
       await expect(limited.instantQuery({ tenant: 'fake', query: 'count_over_time({env=~".+"}[1m])', time: ns(T + 59_000), limit: 10, direction: 'backward' })).rejects.toThrow('maximum of series (2) reached for a single query');
+    });
+  });
+
+  describe('LogQL bytes-read limits', () => {
+    const opts = (maxQuery: number, maxQuerier = 0): LogqlEngineOptions => ({ ...DEFAULT_OPTS, maxQueryBytesRead: () => maxQuery, maxQuerierBytesRead: () => maxQuerier });
+    const range = (e: LogqlQueries, query: string) => e.rangeQuery({ tenant: 'fake', query, start: ns(T), end: ns(T + 60_000), stepMs: 10_000, limit: 1000, direction: 'forward' });
+
+    it('stops a metric query or a filtered log query past max_query_bytes_read with Loki message', async () => {
+      const e = makeEngine(opts(100));
+      await expect(range(e, 'count_over_time({env=~".+"}[1m])')).rejects.toThrow(/^the query would read too many bytes \(query: \d+ B, limit: 100 B\); consider adding more specific stream selectors or reduce the time range of the query$/);
+      await expect(range(e, '{env=~".+"} |= "e"')).rejects.toThrow(LogqlEvalError);
+      await expect(e.instantQuery({ tenant: 'fake', query: 'sum(count_over_time({env=~".+"}[1m]))', time: ns(T + 59_000), limit: 10, direction: 'backward' })).rejects.toThrow('the query would read too many bytes');
+    });
+
+    it('applies max_querier_bytes_read with its own message, and neither to a log query without filters', async () => {
+      const e = makeEngine(opts(0, 100));
+      await expect(range(e, 'count_over_time({env=~".+"}[1m])')).rejects.toThrow(/^query too large to execute on a single querier: \(query: \d+ B, limit: 100 B\); consider adding/);
+      const r = await range(e, '{env=~".+"}');
+      expect(r.resultType).toBe('streams');
+      // Under the limit, the same queries answer.
+      expect((await range(makeEngine(opts(1 << 20, 1 << 20)), 'count_over_time({env=~".+"}[1m])')).resultType).toBe('matrix');
     });
   });
 

@@ -18,6 +18,8 @@ import { LogqlEngine, LogqlPool, PooledLogqlEngine, type LogqlEngineOptions, typ
 export interface LogsRulerHost {
   app: FastifyInstance;
   queries: LogqlQueries;
+  /** The API's query gate (`logs.query.max_concurrent`), which rule queries share. */
+  gate: ConcurrencyGate;
   tenancy: TenancyOptions;
 }
 
@@ -60,10 +62,15 @@ export async function startLogs(ctx: ComponentContext, deps: LogsDeps = {}): Pro
     if (ownsObjects) closeObjectStore(objects);
     throw e;
   });
-  const engineOptions: LogqlEngineOptions = { maxQuerySeries: (t) => limits.forTenant(t).max_query_series, timeoutMs: (t) => limits.forTenant(t).query_timeout };
+  const engineOptions: LogqlEngineOptions = {
+    maxQuerySeries: (t) => limits.forTenant(t).max_query_series,
+    timeoutMs: (t) => limits.forTenant(t).query_timeout,
+    maxQueryBytesRead: (t) => limits.forTenant(t).max_query_bytes_read,
+    maxQuerierBytesRead: (t) => limits.forTenant(t).max_querier_bytes_read,
+  };
   const engine = new LogqlEngine(store, engineOptions);
-  // API and rule queries run in worker threads (`logs.query.workers`); API queries are admitted
-  // `logs.query.max_concurrent` at a time. Tail and detected_fields use the engine here.
+  // API queries (`query`, `query_range`, `detected_fields`), the tail's batches and rule queries run in worker threads
+  // (`logs.query.workers`); API and rule queries are admitted `logs.query.max_concurrent` at a time.
   const log = ctx.logger.child({ component: 'logs' });
   const queryPool = cfg.query.workers > 0 ? new LogqlPool({ workers: cfg.query.workers, maxWorkerHeapMb: workerHeapMb(cfg.query.worker_heap_limit, ctx.config.server.memory_limit ?? defaultMemoryLimit(), cfg.query.workers), registry: ctx.registry, onWorkerExit: (reason) => log.warn({ reason }, 'LogQL query worker replaced') }) : undefined;
   const queries: LogqlQueries = queryPool ? new PooledLogqlEngine(queryPool, store, engine, engineOptions) : engine;
@@ -75,9 +82,9 @@ export async function startLogs(ctx: ComponentContext, deps: LogsDeps = {}): Pro
   const distributor = new Distributor(store.ingester, limits, createDistributorMetrics(ctx.registry));
   const tenancy = { multiTenant: cfg.auth_enabled, defaultTenant: DEFAULT_TENANT.loki };
   const app = createHttpServer({ name: 'logs', listenAddress: cfg.listen_address, logger: ctx.logger, registry: ctx.registry });
-  registerLogsRoutes(app, { store, flush: () => store.flush(), engine, queries, gate, distributor, tenancy, limits });
-  const detachTail = attachTail(app.server, store.ingester, engine, tenancy, ctx.logger);
-  const ruler = await deps.ruler?.({ app, queries, tenancy });
+  registerLogsRoutes(app, { store, flush: () => store.flush(), queries, gate, distributor, tenancy, limits });
+  const detachTail = attachTail(app.server, store.ingester, queries, tenancy, ctx.logger);
+  const ruler = await deps.ruler?.({ app, queries, gate, tenancy });
   const port = await listen(app, cfg.listen_address);
 
   const background = async () => {

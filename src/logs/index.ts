@@ -5,7 +5,7 @@
  */
 export { startLogs, type LogsComponent, type LogsDeps, type LogsRulerHost } from './component.js';
 export { LogStore, type LogStoreOptions } from './log-store.js';
-export { LogqlEngine, LogqlParseError, LogqlPool, PooledLogqlEngine, QueryCanceledError, QueryTimeoutError, parseLogql, type InstantQueryParams, type LogqlEngineOptions, type LogqlQueries, type LogqlResult, type RangeQueryParams, type Sample, type StreamResult } from './logql/index.js';
+export { LogqlEngine, LogqlEvalError, LogqlParseError, LogqlPool, PooledLogqlEngine, QueryCanceledError, QueryTimeoutError, parseLogql, type InstantQueryParams, type LogqlEngineOptions, type LogqlQueries, type LogqlResult, type RangeQueryParams, type Sample, type StreamResult } from './logql/index.js';
 export type { Expr, LogSelectorExpr, MetricExpr } from './logql/index.js';
 export type { EntryBatch, IndexStats, LineFilterPushdown, LogQueryable, SelectRequest } from './model/index.js';
 // Used by the log agent (src/agent): its `loki_push_api` receiver decodes pushes as Loki does; its `template` stage

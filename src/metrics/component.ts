@@ -3,8 +3,9 @@ import type { FastifyReply } from 'fastify';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, splitHostPort } from '../config/index.js';
-import { Notifier, RuleLoadError, alertingOrBuiltin, builtinAlertmanagerUrl, RuleManager, promqlRuleEngine, toNotifierAlerts, validatePromql } from '../rules/index.js';
+import { Notifier, RuleLoadError, alertingOrBuiltin, builtinAlertmanagerUrl, RuleManager, gatedRuleEngine, promqlRuleEngine, toNotifierAlerts, validatePromql } from '../rules/index.js';
 import { version } from '../lib/version.js';
+import { ConcurrencyGate } from '../lib/worker-pool/index.js';
 import type { Component, ComponentContext } from '../server/index.js';
 import type { Appendable } from './storage-api/index.js';
 import { DEFAULT_TENANT, createHttpServer, defaultMemoryLimit, listen } from '../server/index.js';
@@ -65,6 +66,7 @@ export async function startMetrics(ctx: ComponentContext): Promise<MetricsCompon
         })
       : undefined;
   const apiEngine = queryPool ? new PooledEngine(queryPool, tsdb, engineOptions) : engine;
+  const gate = new ConcurrencyGate(cfg.query.max_concurrency);
   const scrape = new ScrapeManager(tsdb, { registry: ctx.registry, logger: log });
 
   // Recording and alerting rules of prometheus.yml's `rule_files`, evaluated by this engine into this TSDB.
@@ -81,7 +83,8 @@ export async function startMetrics(ctx: ComponentContext): Promise<MetricsCompon
   });
   const rules = new RuleManager({
     notify: (expr, alerts) => notifier.send(toNotifierAlerts(externalURL, expr, alerts)),
-    engine: promqlRuleEngine(apiEngine, formatQuery),
+    // Rule queries take slots of `--query.max-concurrency` as API queries do (Prometheus's engine counts both).
+    engine: gatedRuleEngine(promqlRuleEngine(apiEngine, formatQuery), gate),
     appendable: tsdb,
     queryable: tsdb,
     registry: ctx.registry,
@@ -136,7 +139,7 @@ export async function startMetrics(ctx: ComponentContext): Promise<MetricsCompon
       walReplay: () => tsdb.walReplayStatus,
       alertmanagers: () => notifier.alertmanagers(),
     },
-    { maxConcurrentQueries: cfg.query.max_concurrency, queryTimeoutMs: cfg.query.timeout, registry: ctx.registry },
+    { gate, queryTimeoutMs: cfg.query.timeout, registry: ctx.registry },
   );
   registerFederation(app, { queryable: tsdb, externalLabels, lookbackDeltaMs: cfg.query.lookback_delta });
   if (ctx.config.remote.prometheus_receiver_enabled) {

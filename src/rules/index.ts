@@ -4,7 +4,7 @@ export { RecordingRule } from './recording-rule.js';
 export { RuleGroup, evalTimestamp, groupHash, type GroupOptions, type NotifyFunc } from './group.js';
 export { RuleManager, RuleLoadError, type RuleManagerOptions } from './manager.js';
 export { logqlRuleEngine, validateLogql } from './logql-rule-engine.js';
-export { promqlRuleEngine, type RuleQueryEngine } from './query-engine.js';
+export { gatedRuleEngine, promqlRuleEngine, type RuleQueryEngine } from './query-engine.js';
 export { duplicateRecordingRules, parseRuleFile, parseRuleGroups, type ExprValidator, type RuleGroupSpec, type RuleSpec } from './rule-file.js';
 export { checkRules } from './check-rules.js';
 export { expandPrometheusTemplate, humanize, humanize1024, humanizeDuration } from './template/expander.js';

@@ -1,3 +1,4 @@
+import type { ConcurrencyGate } from '../lib/worker-pool/index.js';
 import type { InstantSample, PromqlEngine } from '../metrics/promql/index.js';
 import { Labels } from '../model/index.js';
 
@@ -28,5 +29,16 @@ export function promqlRuleEngine(engine: PromqlEngine, format: (expr: string) =>
         return expr;
       }
     },
+  };
+}
+
+/**
+ * Rule queries counted with the API's in `gate`: as Prometheus's engine admits every query — API and rule
+ * evaluations alike — through its ActiveQueryTracker (`--query.max-concurrency`), a rule waits for a slot.
+ */
+export function gatedRuleEngine(engine: RuleQueryEngine, gate: ConcurrencyGate): RuleQueryEngine {
+  return {
+    query: (expr, ts, signal) => gate.hold(() => engine.query(expr, ts, signal), signal),
+    format: (expr) => engine.format(expr),
   };
 }

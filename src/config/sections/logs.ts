@@ -32,6 +32,10 @@ const limitFields = {
   /** Longest time range of a query; 0 = unlimited. */
   max_query_length: durationMs,
   max_query_series: z.number().int().positive(),
+  /** Bytes of lines a metric query or filtered log query may read (Loki's; 0 = unlimited, its default). */
+  max_query_bytes_read: byteSize,
+  /** The same for what one querier runs (Loki: after splitting and sharding; here the whole query); default 150GB. */
+  max_querier_bytes_read: byteSize,
   query_timeout: durationMs,
   /** Chunks of the tenant older than this are deleted (whole index periods); 0 = keep forever. */
   retention_period: durationMs,
@@ -53,6 +57,9 @@ const limits = z.strictObject({
   max_entries_limit_per_query: limitFields.max_entries_limit_per_query.default(5000),
   max_query_length: limitFields.max_query_length.default(721 * 3600_000),
   max_query_series: limitFields.max_query_series.default(500),
+  max_query_bytes_read: limitFields.max_query_bytes_read.default(0),
+  // Loki's "150GB", which Go's humanize reads as decimal gigabytes.
+  max_querier_bytes_read: limitFields.max_querier_bytes_read.default(150e9),
   query_timeout: limitFields.query_timeout.default(60_000),
   retention_period: limitFields.retention_period.default(90 * 24 * 3600_000),
 });

@@ -70,6 +70,16 @@ export class ConcurrencyGate {
     });
   }
 
+  /** Run `fn` holding a slot (waiting for one first; rejects with the signal's reason if it aborts meanwhile). */
+  async hold<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    await this.acquire(signal);
+    try {
+      return await fn();
+    } finally {
+      this.release();
+    }
+  }
+
   release(): void {
     const next = this.waiting.shift();
     if (next) {

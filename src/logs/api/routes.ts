@@ -6,7 +6,7 @@ import { HttpError, resolveTenant, type TenancyOptions } from '../../server/inde
 import { decodePushBody } from '../adapters/index.js';
 import type { Distributor } from '../distributor/index.js';
 import { admitted, type ConcurrencyGate } from '../../lib/worker-pool/index.js';
-import { LogqlParseError, abortError, parseLogql, type LogSelectorExpr, type LogqlEngine, type LogqlQueries } from '../logql/index.js';
+import { LogqlParseError, abortError, parseLogql, type LogqlQueries } from '../logql/index.js';
 import type { LogQueryable } from '../model/index.js';
 import { lokiErrorHandler } from './errors.js';
 import { formatValue, queryResponse } from './format.js';
@@ -16,9 +16,7 @@ export interface LogsApiDeps {
   store: LogQueryable;
   /** Flush the head to the object store (`POST /flush`). */
   flush(): Promise<void>;
-  /** The engine on this thread (`detected_fields`). */
-  engine: LogqlEngine;
-  /** What runs `query` and `query_range`: the engine, or the engine in query workers. */
+  /** What runs `query`, `query_range` and `detected_fields`: the engine, or the engine in query workers. */
   queries: LogqlQueries;
   /** Admits `query`/`query_range` evaluations (Loki's `-querier.max-concurrent`); others wait. */
   gate: ConcurrencyGate;
@@ -186,15 +184,15 @@ export function registerLogsRoutes(app: FastifyInstance, d: LogsApiDeps): void {
       return { status: 'success', data: { resultType: 'vector', result } };
     });
 
-    both('/loki/api/v1/detected_fields', async (req) => {
+    both('/loki/api/v1/detected_fields', async (req, reply) => {
       const tenant = resolveTenant(req.headers, d.tenancy);
       const p = params(req);
       const { start, end } = rangeParams(p);
       const query = one(p, 'query') ?? '';
-      const expr = parseLogql(query);
-      if (expr.kind !== 'log') throw new LogqlParseError('detected_fields requires a log query');
       const lineLimit = Number(one(p, 'line_limit') ?? 1000);
-      return { fields: await detectFields(d.engine, tenant, expr, start, end, lineLimit), limit: Number(one(p, 'limit') ?? 1000) };
+      // Its pipeline and the field detection run as a query does: admitted by the gate, in a worker if any.
+      const fields = await admitted(d.gate, reply, abortError, (signal) => d.queries.detectedFields({ tenant, query, start, end, lineLimit, signal }), d.limits.forTenant(tenant).query_timeout);
+      return { fields, limit: Number(one(p, 'limit') ?? 1000) };
     });
 
     scope.post('/flush', async (_req, reply) => {
@@ -203,51 +201,4 @@ export function registerLogsRoutes(app: FastifyInstance, d: LogsApiDeps): void {
     });
     scope.get('/loki/api/v1/status/buildinfo', async () => ({ version: '3.0.0-sightline', revision: '', branch: '', buildUser: '', buildDate: '', goVersion: '' }));
   });
-}
-
-/**
- * A logfmt `key=value` starting a token. The key must follow the start of the line or whitespace: without that,
- * every position inside a long token would retry the key and backtrack over the rest of it (quadratic, seconds on
- * one 5,000-character line).
- */
-const LOGFMT_PAIR = /(?<!\S)([A-Za-z_][\w.]*)=("(?:[^"\\]|\\.)*"|\S*)/g;
-
-/** `detected_fields`: fields found by json/logfmt in recent lines, with their type and cardinality. */
-async function detectFields(engine: LogqlEngine, tenant: string, expr: LogSelectorExpr, start: bigint, end: bigint, lineLimit: number) {
-  const r = await engine.rangeQuery({ tenant, query: expr, start, end, stepMs: 1000, limit: lineLimit, direction: 'backward' });
-  const fields = new Map<string, { values: Set<string>; type: string; parsers: Set<string> }>();
-  if (r.resultType !== 'streams') return [];
-  for (const s of r.streams) {
-    for (const line of s.lines) {
-      let pairs: Array<[string, string]> = [];
-      let parser = 'logfmt';
-      const t = line.trimStart();
-      if (t.startsWith('{')) {
-        try {
-          const obj = JSON.parse(t) as Record<string, unknown>;
-          parser = 'json';
-          const walk = (o: Record<string, unknown>, pre: string) => {
-            for (const [k, v] of Object.entries(o)) {
-              if (v !== null && typeof v === 'object' && !Array.isArray(v)) walk(v as Record<string, unknown>, `${pre}${k}_`);
-              else if (!Array.isArray(v) && v !== null) pairs.push([`${pre}${k}`, String(v)]);
-            }
-          };
-          walk(obj, '');
-        } catch {
-          pairs = [];
-        }
-      } else {
-        for (const m of line.matchAll(LOGFMT_PAIR)) pairs.push([m[1], m[2].replace(/^"|"$/g, '')]);
-      }
-      for (const [k, v] of pairs) {
-        let f = fields.get(k);
-        if (!f) fields.set(k, (f = { values: new Set(), type: '', parsers: new Set() }));
-        f.values.add(v);
-        f.parsers.add(parser);
-        const type = /^-?\d+$/.test(v) ? 'int' : /^-?\d*\.\d+$/.test(v) ? 'float' : /^(true|false)$/i.test(v) ? 'boolean' : /^\d+(\.\d+)?(ns|us|ms|s|m|h)$/.test(v) ? 'duration' : /^\d+(\.\d+)?\s?[KMGT]i?B$/i.test(v) ? 'bytes' : 'string';
-        f.type = f.type === '' || f.type === type ? type : 'string';
-      }
-    }
-  }
-  return [...fields].map(([label, f]) => ({ label, type: f.type, cardinality: f.values.size, parsers: [...f.parsers] }));
 }

@@ -4,21 +4,36 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import { HttpError, authorizeUpgrade, resolveTenant, type TenancyOptions } from '../../server/index.js';
 import type { AppendListener } from '../ingester/index.js';
-import { LogqlParseError, Pipeline, labelsOf, parseLogql, type LogqlEngine, type PipelineEntry } from '../logql/index.js';
+import { LogqlParseError, parseLogql, type LogqlQueries } from '../logql/index.js';
+import { EntryBuffer } from '../querier/index.js';
 import { nowNs, rangeParams, type Params } from './params.js';
 
 const TAIL_PATHS = new Set(['/loki/api/v1/tail', '/api/prom/tail']);
 
-/**
- * `GET /loki/api/v1/tail` over WebSocket: first the last `limit` entries since `start`, then every new entry
- * matching the query as it is written, as `{"streams":[{"stream":{...},"values":[["<ns>","<line>"]]}]}` frames.
- */
+/** New entries a tail holds while its previous batch is evaluated; past this they are dropped and reported. */
+const MAX_PENDING_ENTRIES = 10_000;
+/** Dropped entries reported in one frame (each as its labels and timestamp). */
+const MAX_REPORTED_DROPS = 1000;
+/** How long new entries gather before a batch is evaluated. */
+const BATCH_DELAY_MS = 50;
+
 /** What the tail needs of the ingester: every write once it is durable. */
 export interface AppendSource {
   onAppend(l: AppendListener): () => void;
 }
 
-export function attachTail(server: Server, store: AppendSource, engine: LogqlEngine, tenancy: TenancyOptions, logger: Logger): () => void {
+type Frame = { stream: Record<string, string>; values: string[][] };
+
+/**
+ * `GET /loki/api/v1/tail` over WebSocket: first the last `limit` entries since `start`, then every new entry
+ * matching the query as it is written, as `{"streams":[{"stream":{...},"values":[["<ns>","<line>"]]}]}` frames.
+ * Only the stream selector is checked as entries are written; they gather for `BATCH_DELAY_MS` and each batch runs
+ * the query's pipeline through `queries` — in the LogQL query workers when there are any — one batch at a time per
+ * tail, each bounded by the tenant's `query_timeout` as any query. Entries beyond `MAX_PENDING_ENTRIES` while a
+ * batch runs are dropped and listed in the next frame's `dropped_entries`, as Loki does for a tail that cannot keep
+ * up. A batch that fails closes the socket with 1011 and the error, as Loki's tail.
+ */
+export function attachTail(server: Server, store: AppendSource, queries: LogqlQueries, tenancy: TenancyOptions, logger: Logger): () => void {
   const wss = new WebSocketServer({ noServer: true });
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -38,81 +53,94 @@ export function attachTail(server: Server, store: AppendSource, engine: LogqlEng
     const params: Params = Object.fromEntries(url.searchParams);
     let tenant: string;
     let expr;
+    const query = (params.query as string | undefined) ?? '';
     try {
       tenant = resolveTenant(req.headers, tenancy);
-      expr = parseLogql(params.query as string);
+      expr = parseLogql(query);
       if (expr.kind !== 'log') throw new LogqlParseError('tail requires a log query');
     } catch (e) {
       const status = e instanceof HttpError ? e.status : 400;
       socket.end(`HTTP/1.1 ${status} Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${(e as Error).message}\n`);
       return;
     }
-    const logExpr = expr;
+    const matchers = expr.matchers;
     wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-      const pipeline = new Pipeline(logExpr.stages);
-      const entry: PipelineEntry = { line: '', ts: 0n, labels: new Map(), stream: new Set() };
-      const queue: Array<{ stream: Record<string, string>; values: string[][] }> = [];
+      // Canceled when the client goes: the running batch (or history) stops in its worker.
+      const closed = new AbortController();
+      let pending = new EntryBuffer();
+      let dropped: Array<{ labels: Record<string, string>; timestamp: string }> = [];
       let timer: NodeJS.Timeout | undefined;
+      let running = false;
       // Live entries wait until the history is out; those the history already carried are dropped then.
       let historySent = false;
-      const send = () => {
+      let seen: Set<string> | undefined;
+      const fail = (e: unknown) => {
+        logger.warn({ component: 'logs', err: e }, 'tail query failed');
+        if (ws.readyState === ws.OPEN) ws.close(1011, Buffer.from((e as Error).message).subarray(0, 123).toString());
+      };
+      const schedule = () => {
+        timer ??= setTimeout(() => void evaluate(), BATCH_DELAY_MS);
+      };
+      const evaluate = async () => {
         timer = undefined;
-        if (!historySent || queue.length === 0 || ws.readyState !== ws.OPEN) return;
-        ws.send(JSON.stringify({ streams: queue.splice(0), dropped_entries: null }));
+        if (!historySent || running || (pending.n === 0 && dropped.length === 0) || ws.readyState !== ws.OPEN) return;
+        const batch = pending;
+        const drops = dropped;
+        pending = new EntryBuffer();
+        dropped = [];
+        running = true;
+        try {
+          let streams: Frame[] = [];
+          if (batch.n > 0) {
+            const r = await queries.over(batch).rangeQuery({ tenant, query, start: batch.minT, end: batch.maxT + 1n, stepMs: 1000, limit: batch.n, direction: 'forward', signal: closed.signal });
+            if (r.resultType === 'streams') streams = r.streams.map((s) => ({ stream: s.labels.toObject(), values: s.ts.map((t, i) => [String(t), s.lines[i]]) }));
+            if (seen) streams = unseen(streams, seen);
+            seen = undefined;
+          }
+          if (ws.readyState === ws.OPEN && (streams.length > 0 || drops.length > 0)) ws.send(JSON.stringify({ streams, dropped_entries: drops.length ? drops : null }));
+        } catch (e) {
+          fail(e);
+          return;
+        } finally {
+          running = false;
+        }
+        if (pending.n > 0 || dropped.length > 0) schedule();
       };
       const unsubscribe = store.onAppend((t, stream, w) => {
         if (t !== tenant) return;
-        for (const m of logExpr.matchers) if (!m.matches(stream.labels.get(m.name))) return;
-        const byKey = new Map<string, { stream: Record<string, string>; values: string[][] }>();
+        for (const m of matchers) if (!m.matches(stream.labels.get(m.name))) return;
         for (let i = 0; i < w.lines.length; i++) {
-          entry.line = w.lines[i];
-          entry.ts = w.ts[i];
-          if (pipeline.pushdown && !pipeline.pushdown.test(entry.line)) continue;
-          entry.labels = new Map();
-          stream.labels.forEach((n, v) => entry.labels.set(n, v));
-          const meta = w.metadata?.[i];
-          if (meta) for (const [n, v] of meta) entry.labels.set(n, v);
-          entry.stream = new Set(stream.labels.names());
-          if (!pipeline.process(entry)) continue;
-          const l = labelsOf(entry.labels);
-          const k = l.key();
-          let s = byKey.get(k);
-          if (!s) byKey.set(k, (s = { stream: l.toObject(), values: [] }));
-          s.values.push([String(entry.ts), entry.line]);
+          if (pending.n < MAX_PENDING_ENTRIES) pending.add(stream.key, stream.labels, w.ts[i], w.lines[i], w.metadata?.[i]);
+          else if (dropped.length < MAX_REPORTED_DROPS) dropped.push({ labels: stream.labels.toObject(), timestamp: String(w.ts[i]) });
         }
-        queue.push(...byKey.values());
-        timer ??= setTimeout(send, 50);
+        schedule();
       });
       ws.on('close', () => {
         unsubscribe();
+        closed.abort('canceled');
         if (timer) clearTimeout(timer);
       });
       // history first
       const limit = Number(params.limit ?? 100);
       const { start } = rangeParams({ ...params, end: undefined, since: params.since ?? '1h' });
-      engine
-        .rangeQuery({ tenant, query: logExpr, start, end: nowNs(), stepMs: 1000, limit, direction: 'backward' })
+      queries
+        .rangeQuery({ tenant, query, start, end: nowNs(), stepMs: 1000, limit, direction: 'backward', signal: closed.signal })
         .then((r) => {
           if (r.resultType !== 'streams' || ws.readyState !== ws.OPEN) return;
-          const seen = new Set<string>();
+          seen = new Set<string>();
           const streams = r.streams.map((s) => {
             const stream = s.labels.toObject();
             const k = JSON.stringify(stream);
             const values = s.ts.map((t, i) => [String(t), s.lines[i]] as string[]).reverse();
-            for (const v of values) seen.add(`${k}\u0000${v[0]}\u0000${v[1]}`);
+            for (const v of values) seen!.add(`${k}\u0000${v[0]}\u0000${v[1]}`);
             return { stream, values };
           });
           if (streams.length) ws.send(JSON.stringify({ streams, dropped_entries: null }));
-          for (const q of queue) {
-            const k = JSON.stringify(q.stream);
-            q.values = q.values.filter((v) => !seen.has(`${k}\u0000${v[0]}\u0000${v[1]}`));
-          }
-          queue.splice(0, queue.length, ...queue.filter((q) => q.values.length > 0));
         })
         .catch((e: unknown) => logger.warn({ component: 'logs', err: e }, 'tail history failed'))
         .finally(() => {
           historySent = true;
-          send();
+          void evaluate();
         });
     });
   };
@@ -122,4 +150,14 @@ export function attachTail(server: Server, store: AppendSource, engine: LogqlEng
     for (const c of wss.clients) c.terminate();
     wss.close();
   };
+}
+
+/** Frames without the entries the history already sent. */
+function unseen(streams: Frame[], seen: Set<string>): Frame[] {
+  return streams
+    .map((f) => {
+      const k = JSON.stringify(f.stream);
+      return { stream: f.stream, values: f.values.filter((v) => !seen.has(`${k}\u0000${v[0]}\u0000${v[1]}`)) };
+    })
+    .filter((f) => f.values.length > 0);
 }

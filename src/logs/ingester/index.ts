@@ -2,4 +2,4 @@
 export { Head, type HeadStream, type SealedBlocks, type StreamWrite } from './head.js';
 export { scanBlock, sliceBlock, type BlockSlice } from './head-scan.js';
 export { Ingester, type AppendListener, type IngesterOptions } from './ingester.js';
-export type { MemBlock } from './mem-block.js';
+export { MemBlock } from './mem-block.js';

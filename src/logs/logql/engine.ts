@@ -1,10 +1,13 @@
 import { Labels, compileAnchored, type Matcher } from '../../model/index.js';
 import { parseGoDuration, type LogQueryable } from '../model/index.js';
+import type { DecodedRequest, DecodedSource } from '../querier/index.js';
+import { detectFields, type DetectedField } from './detected-fields.js';
 import type { BinaryOp, Expr, Grouping, LogSelectorExpr, MetricExpr } from './ast.js';
 import { LogqlEvalError, abortError, seriesLimitError, timeoutError } from './errors.js';
 import { ERROR_DETAILS_LABEL, ERROR_LABEL, setError } from './label-parsers.js';
-import { parseBytes, parseLogql } from './parser.js';
+import { LogqlParseError, parseBytes, parseLogql } from './parser.js';
 import { Pipeline, compileLabelFilter, labelsOf, type PipelineEntry } from './pipeline.js';
+import { ReadBudget } from './read-budget.js';
 import { RawRangePlan, accContribution, stepTotals, type RawSeries } from './raw-range.js';
 import type { LogqlResult, QueryStats, Sample, StepValues, StreamResult } from './vector.js';
 
@@ -13,6 +16,9 @@ export interface LogqlEngineOptions {
   maxQuerySeries: (tenant: string) => number;
   /** Query timeout in ms. */
   timeoutMs: (tenant: string) => number;
+  /** Bytes of lines a query may read (Loki's `max_query_bytes_read`, `max_querier_bytes_read`; 0 = unlimited). */
+  maxQueryBytesRead?: (tenant: string) => number;
+  maxQuerierBytesRead?: (tenant: string) => number;
 }
 
 export interface RangeQueryParams {
@@ -39,10 +45,26 @@ export interface InstantQueryParams {
   signal?: AbortSignal;
 }
 
+/** `detected_fields`: the fields of the newest `lineLimit` lines a log query returns over [start, end]. */
+export interface DetectedFieldsParams {
+  tenant: string;
+  query: string;
+  start: bigint;
+  end: bigint;
+  lineLimit: number;
+  signal?: AbortSignal;
+}
+
+/** What a query reads: selects on this thread, or (for a query worker) what they would scan, unscanned. */
+export type LogSource = Pick<LogQueryable, 'select'> & { decoded(tenant: string, req: DecodedRequest): AsyncIterable<DecodedSource> };
+
 /** What runs LogQL queries: the engine here, or the engine in a query worker (`PooledLogqlEngine`). */
 export interface LogqlQueries {
   rangeQuery(p: RangeQueryParams): Promise<LogqlResult>;
   instantQuery(p: InstantQueryParams): Promise<LogqlResult>;
+  detectedFields(p: DetectedFieldsParams): Promise<DetectedField[]>;
+  /** The same evaluation (here or in the workers) over another source: the entries a tail has just received. */
+  over(source: LogSource): LogqlQueries;
 }
 
 /** Throw once `deadline` (ms since the epoch) passed or `signal` aborted. */
@@ -61,6 +83,7 @@ interface EvalCtx {
   deadline: number;
   signal?: AbortSignal;
   maxSeries: number;
+  budget?: ReadBudget;
 }
 
 /**
@@ -82,8 +105,9 @@ export class LogqlEngine implements LogqlQueries {
     const t0 = performance.now();
     const stats: QueryStats = { totalLinesProcessed: 0, totalBytesProcessed: 0, totalEntriesReturned: 0, execTimeSec: 0 };
     const deadline = Date.now() + this.opts.timeoutMs(p.tenant);
+    const budget = this.budget(expr, p.tenant);
     if (expr.kind === 'log') {
-      const streams = await this.selectLogs(p.tenant, expr, p.start, p.end, p.limit, p.direction, stats, deadline, p.intervalMs, p.signal);
+      const streams = await this.selectLogs(p.tenant, expr, p.start, p.end, p.limit, p.direction, stats, deadline, p.intervalMs, p.signal, budget);
       stats.execTimeSec = (performance.now() - t0) / 1000;
       return { resultType: 'streams', streams, stats };
     }
@@ -92,7 +116,7 @@ export class LogqlEngine implements LogqlQueries {
     const step = Math.max(1, p.stepMs);
     const steps: number[] = [];
     for (let t = startMs; t <= endMs; t += step) steps.push(t);
-    const ctx: EvalCtx = { tenant: p.tenant, steps, stats, deadline, signal: p.signal, maxSeries: this.opts.maxQuerySeries(p.tenant) };
+    const ctx: EvalCtx = { tenant: p.tenant, steps, stats, deadline, signal: p.signal, maxSeries: this.opts.maxQuerySeries(p.tenant), budget };
     const v = await this.evalMetric(expr, ctx);
     stats.execTimeSec = (performance.now() - t0) / 1000;
     if (v.type === 'scalar') {
@@ -120,7 +144,7 @@ export class LogqlEngine implements LogqlQueries {
     const t0 = performance.now();
     const stats: QueryStats = { totalLinesProcessed: 0, totalBytesProcessed: 0, totalEntriesReturned: 0, execTimeSec: 0 };
     const t = Number(p.time / NS_PER_MS);
-    const ctx: EvalCtx = { tenant: p.tenant, steps: [t], stats, deadline: Date.now() + this.opts.timeoutMs(p.tenant), signal: p.signal, maxSeries: this.opts.maxQuerySeries(p.tenant) };
+    const ctx: EvalCtx = { tenant: p.tenant, steps: [t], stats, deadline: Date.now() + this.opts.timeoutMs(p.tenant), signal: p.signal, maxSeries: this.opts.maxQuerySeries(p.tenant), budget: this.budget(expr, p.tenant) };
     const v = await this.evalMetric(expr, ctx);
     stats.execTimeSec = (performance.now() - t0) / 1000;
     if (v.type === 'scalar') return { resultType: 'scalar', t, value: v.steps[0], stats };
@@ -128,6 +152,22 @@ export class LogqlEngine implements LogqlQueries {
     if (vec.length > ctx.maxSeries) throw seriesLimitError(ctx.maxSeries);
     const sorted = isSortExpr(expr) ? vec : [...vec].sort((a, b) => Labels.compare(a.labels, b.labels));
     return { resultType: 'vector', samples: sorted.map((s) => ({ labels: s.labels, t, value: s.value })), stats };
+  }
+
+  async detectedFields(p: DetectedFieldsParams): Promise<DetectedField[]> {
+    const expr = parseLogql(p.query);
+    if (expr.kind !== 'log') throw new LogqlParseError('detected_fields requires a log query');
+    const r = await this.rangeQuery({ tenant: p.tenant, query: expr, start: p.start, end: p.end, stepMs: 1000, limit: p.lineLimit, direction: 'backward', signal: p.signal });
+    return detectFields(r);
+  }
+
+  over(source: LogSource): LogqlEngine {
+    return new LogqlEngine(source, this.opts);
+  }
+
+  /** The query's bytes-read budget under the tenant's limits, if any applies. */
+  private budget(expr: Expr, tenant: string): ReadBudget | undefined {
+    return ReadBudget.for(expr, this.opts.maxQueryBytesRead?.(tenant) ?? 0, this.opts.maxQuerierBytesRead?.(tenant) ?? 0);
   }
 
   // ---- log queries ----
@@ -144,6 +184,7 @@ export class LogqlEngine implements LogqlQueries {
     deadline: number,
     intervalMs?: number,
     signal?: AbortSignal,
+    budget?: ReadBudget,
   ): Promise<StreamResult[]> {
     const pipeline = new Pipeline(expr.stages);
     const keys = new Map<string, number>();
@@ -167,6 +208,7 @@ export class LogqlEngine implements LogqlQueries {
       checkStop(deadline, signal);
       // Batches come in time order of their chunks: once `limit` entries are better than anything left, stop.
       if (boundary !== undefined && b.maxT !== undefined && b.minT !== undefined && (backward ? b.maxT < boundary : b.minT > boundary)) break;
+      budget?.add(b.bytesRead ?? 0);
       const base = b.labels;
       const baseNames = new Set(base.names());
       let baseIdx = -1;
@@ -297,6 +339,7 @@ export class LogqlEngine implements LogqlQueries {
     const rawPlan = RawRangePlan.plan(e, steps, getSeries, group);
     for await (const b of this.store.select(ctx.tenant, { matchers: e.log.matchers, start, end, filter: pipeline.pushdown, raw: rawPlan !== undefined })) {
       checkStop(ctx.deadline, ctx.signal);
+      ctx.budget?.add(b.bytesRead ?? 0);
       if (b.raw) {
         ctx.stats.totalLinesProcessed += b.raw.hi - b.raw.lo;
         ctx.stats.totalBytesProcessed += rawPlan!.add(b);

@@ -68,6 +68,8 @@ export interface EntryBatch {
   /** Time bounds of the chunk the batch came from (every later batch lies beyond them in the requested order). */
   minT?: bigint;
   maxT?: bigint;
+  /** Bytes of lines of the chunk or head block the batch was read from, before any filter (the bytes-read limits). */
+  bytesRead?: number;
 }
 
 export interface IndexStats {

@@ -19,6 +19,8 @@ export interface DecodedSource {
   maxT: bigint;
   chunk?: DecodedChunk;
   block?: BlockSlice;
+  /** Bytes of lines of the whole chunk or head block (what the bytes-read limits count). */
+  bytes: number;
 }
 
 /** A chunk or head block a query reads. */
@@ -47,6 +49,7 @@ export class Querier implements LogQueryable {
       const b = d ? scanChunk(c.labels, d, start, end, filter, req.raw) : scanBlock(c.labels, c.blk!, start, end, filter);
       b.minT = c.minT;
       b.maxT = c.maxT;
+      b.bytesRead = d ? d.data.length : c.blk!.bytes;
       yield b;
     }
   }
@@ -57,7 +60,8 @@ export class Querier implements LogQueryable {
    */
   async *decoded(tenant: string, req: DecodedRequest): AsyncIterable<DecodedSource> {
     for await (const { c, d } of this.loaded(tenant, req)) {
-      yield d ? { labels: c.labels, minT: c.minT, maxT: c.maxT, chunk: d } : { labels: c.labels, minT: c.minT, maxT: c.maxT, block: sliceBlock(c.blk!, req.start, req.end, req.required) };
+      const common = { labels: c.labels, minT: c.minT, maxT: c.maxT, bytes: d ? d.data.length : c.blk!.bytes };
+      yield d ? { ...common, chunk: d } : { ...common, block: sliceBlock(c.blk!, req.start, req.end, req.required) };
     }
   }
 

@@ -1,4 +1,5 @@
 import type { CorsOrigin } from '../../server/index.js';
+import type { ConcurrencyGate } from '../../lib/worker-pool/index.js';
 import type { FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Labels, Matcher } from '../../model/index.js';
@@ -158,6 +159,8 @@ export interface PrometheusApiOptions {
   resolveDeps?: (req: FastifyRequest) => PrometheusApiDeps | Promise<PrometheusApiDeps>;
   /** Concurrent `query`/`query_range` evaluations (Prometheus's `--query.max-concurrency`, default 20); others wait. */
   maxConcurrentQueries?: number;
+  /** The gate itself, when others share it (the rule evaluations, as Prometheus's engine counts every query); else one of `maxConcurrentQueries`. */
+  gate?: ConcurrencyGate;
   /** Where the query gauges (`prometheus_engine_queries`, `prometheus_engine_queries_concurrent_max`) go; none when absent. */
   registry?: Registry;
   /** Prometheus's `--query.timeout` (ms, default 2m): the longest a query may run, whatever its `timeout` parameter. */

@@ -65,7 +65,7 @@ function* successBody(result: ApiResult & { data: string | Iterable<string> }): 
  */
 export function registerPrometheusApi(app: FastifyInstance, deps: PrometheusApiDeps, opts: PrometheusApiOptions = {}): void {
   const prefix = opts.prefix ?? '/api/v1';
-  const gate = new ConcurrencyGate(opts.maxConcurrentQueries ?? 20);
+  const gate = opts.gate ?? new ConcurrencyGate(opts.maxConcurrentQueries ?? 20);
   if (opts.registry) gate.registerMetrics(opts.registry);
   const queryTimeoutMs = opts.queryTimeoutMs ?? 120_000;
   const now = opts.now ?? Date.now;

@@ -8,6 +8,8 @@ import { Labels } from '../../model/index.js';
 import { builtinAlertmanagerUrl } from '../notifier/builtin-alertmanager.js';
 import { resolveTenant, type ComponentContext, type Logger, type Registry, type TenancyOptions } from '../../server/index.js';
 import { logqlRuleEngine, validateLogql } from '../logql-rule-engine.js';
+import { gatedRuleEngine } from '../query-engine.js';
+import type { ConcurrencyGate } from '../../lib/worker-pool/index.js';
 import { TenantNotifiers } from '../notifier/tenant-notifiers.js';
 import { RemoteWriteAppendable } from './remote-write-appendable.js';
 import { TenantRulers } from './tenant-rulers.js';
@@ -16,6 +18,8 @@ export interface LokiRulerDeps {
   config: LokiRulerConfig;
   /** What runs the rules' queries: the LogQL engine, or the engine in the query workers (`logs.query.workers`). */
   engine: LogqlQueries;
+  /** The Loki API's query gate (`logs.query.max_concurrent`): each rule query waits for a slot, as an API query. */
+  gate?: ConcurrencyGate;
   tenancy: TenancyOptions;
   registry: Registry;
   logger: Logger;
@@ -54,7 +58,7 @@ export async function startLokiRuler(app: FastifyInstance, deps: LokiRulerDeps):
   const amUrl = cfg.alertmanager_url || deps.builtinAlertmanagerUrl || '';
   const notifier = amUrl ? new TenantNotifiers(amUrl, { registry: deps.registry, logger: log, externalLabels, externalURL }) : undefined;
   const rulers = new TenantRulers({
-    engineFor: (tenant) => logqlRuleEngine(deps.engine, tenant),
+    engineFor: (tenant) => (deps.gate ? gatedRuleEngine(logqlRuleEngine(deps.engine, tenant), deps.gate) : logqlRuleEngine(deps.engine, tenant)),
     appendableFor: (tenant) => (cfg.remote_write.enabled ? new RemoteWriteAppendable({ url: cfg.remote_write.client.url, headers: cfg.remote_write.client.headers, tenant }, log) : (deps.localAppendable ?? DISCARD)),
     validateExpr: validateLogql,
     notify: notifier?.notify,
@@ -118,6 +122,7 @@ export function lokiRulerHook(ctx: ComponentContext, localAppendable?: Appendabl
     startLokiRuler(host.app, {
       config: cfg,
       engine: host.queries,
+      gate: host.gate,
       tenancy: host.tenancy,
       registry: ctx.registry,
       logger: ctx.logger,

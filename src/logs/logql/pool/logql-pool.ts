@@ -2,9 +2,8 @@ import { WorkerPool, pagedCursorHost, type WorkerPoolOptions } from '../../../li
 import { matchersFromWire } from '../../../model/index.js';
 import type { DecodedRequest, DecodedSource } from '../../querier/index.js';
 import { LogqlEvalError, abortError } from '../errors.js';
-import type { LogqlResult } from '../vector.js';
 import type { LogqlTask, SelectOpen } from './protocol.js';
-import { errorFromWire, errorToWire, resultFromWire, sourceToWire, type WireLogqlResult, type WireSource } from './wire.js';
+import { errorFromWire, errorToWire, resultFromWire, sourceToWire, type LogqlTaskResult, type WireLogqlResult, type WireSource } from './wire.js';
 
 /** The log store as the pool reads it for a worker: what a select would scan, unscanned (src/logs/querier). */
 export interface DecodedLogSource {
@@ -16,7 +15,7 @@ export interface DecodedLogSource {
  * chunks and head blocks as decoded columns (buffers transferred); the worker scans them — line filters, parsers,
  * label formatting, metric aggregation — so a heavy `|~`, `| json` or `| logfmt` cannot hold the event loop.
  */
-export class LogqlPool extends WorkerPool<LogqlTask, LogqlResult, WireLogqlResult> {
+export class LogqlPool extends WorkerPool<LogqlTask, LogqlTaskResult, WireLogqlResult> {
   constructor(opts: WorkerPoolOptions) {
     super(
       {
@@ -36,7 +35,7 @@ export class LogqlPool extends WorkerPool<LogqlTask, LogqlResult, WireLogqlResul
   }
 
   /** Evaluate a query in a worker over `store`; canceled when `signal` aborts and, regardless, after its timeout. */
-  run(store: DecodedLogSource, task: LogqlTask, signal?: AbortSignal): Promise<LogqlResult> {
+  run(store: DecodedLogSource, task: LogqlTask, signal?: AbortSignal): Promise<LogqlTaskResult> {
     // Selecting and decompressing stay on this thread; the per-source work is a copy of its columns.
     const host = pagedCursorHost<SelectOpen, DecodedSource, WireSource>({
       open: (m) => store.decoded(m.tenant, { matchers: matchersFromWire(m.matchers), start: m.start, end: m.end, direction: m.direction, required: m.required }),

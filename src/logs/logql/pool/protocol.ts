@@ -5,13 +5,18 @@ import type { WireSource } from './wire.js';
 
 /** The payloads of the LogQL pool's messages (the framing is src/lib/worker-pool's). */
 
-/** Pool → worker: a range query (`start`..`end` by `stepMs`) or an instant query at `start`. */
+/**
+ * Pool → worker: a range query (`start`..`end` by `stepMs`), an instant query at `start`, or `detected_fields` over
+ * the newest `limit` lines of a log query in `start`..`end`.
+ */
 export type LogqlTask = Omit<RangeQueryParams, 'query' | 'signal'> & {
-  kind: 'range' | 'instant';
+  kind: 'range' | 'instant' | 'detected_fields';
   query: string;
   /** The tenant's limits, resolved on the main thread. */
   maxQuerySeries: number;
   timeoutMs: number;
+  maxQueryBytesRead: number;
+  maxQuerierBytesRead: number;
 };
 
 /**

@@ -1,10 +1,6 @@
 import { readCursor, serveTasks, type TaskContext } from '../../../lib/worker-pool/index.js';
 import { matchersToWire } from '../../../model/index.js';
 import type { EntryBatch, LogQueryable, SelectRequest } from '../../model/index.js';
-// The two ingester modules themselves, not its index: that pulls in the WAL and with it `fs-ext`, a native addon that
-// cannot be loaded in a second thread (the process aborts).
-import { scanBlock, type BlockSlice } from '../../ingester/head-scan.js';
-import { MemBlock } from '../../ingester/mem-block.js';
 import { scanChunk } from '../../storage/index.js';
 import { LogqlEngine } from '../engine.js';
 import { abortError } from '../errors.js';
@@ -13,31 +9,26 @@ import { errorFromWire, errorToWire, resultToWire, sourceFromWire, type WireLogq
 
 /**
  * A LogQL query worker: runs the unchanged `LogqlEngine` over a store whose `select` reads pages of decoded chunks
- * and head blocks from the main thread and scans them here (pushed-down line filters included). The next page is
+ * and head blocks (as chunk columns) from the main thread and scans them here (pushed-down line filters included). The next page is
  * asked for while this one is scanned; a canceled query stops at its next batch.
  */
 
 type Ctx = TaskContext<SelectCall, SelectPage>;
-
-/** A head block's entries (sorted, in range) as a block to scan. */
-function asBlock(s: BlockSlice): MemBlock {
-  const b = new MemBlock();
-  b.ts = s.ts;
-  b.lines = s.lines;
-  b.metadata = s.metadata;
-  b.n = s.lines.length;
-  return b;
-}
 
 function remoteStore(ctx: Ctx): Pick<LogQueryable, 'select'> {
   return {
     async *select(tenant: string, req: SelectRequest): AsyncIterable<EntryBatch> {
       const open = { tenant, matchers: matchersToWire(req.matchers), start: req.start, end: req.end, direction: req.direction, required: req.filter?.required };
       for await (const w of readCursor(ctx, open, abortError)) {
+        // A page's sources come without a wait between them: let a cancel message in before each (a source of the
+        // head can hold seconds of a heavy pipeline's work).
+        await new Promise((r) => setImmediate(r));
+        if (ctx.signal.aborted) throw abortError(ctx.signal.reason);
         const s = sourceFromWire(w);
-        const b = s.chunk ? scanChunk(s.labels, s.chunk, req.start, req.end, req.filter, req.raw) : scanBlock(s.labels, asBlock(s.block!), req.start, req.end, req.filter);
+        const b = scanChunk(s.labels, s.chunk!, req.start, req.end, req.filter, req.raw);
         b.minT = s.minT;
         b.maxT = s.maxT;
+        b.bytesRead = w.bytes;
         yield b;
       }
     },
@@ -46,9 +37,19 @@ function remoteStore(ctx: Ctx): Pick<LogQueryable, 'select'> {
 
 serveTasks<LogqlTask, SelectCall, SelectPage, WireLogqlResult>({
   async run(t, ctx) {
-    const engine = new LogqlEngine(remoteStore(ctx), { maxQuerySeries: () => t.maxQuerySeries, timeoutMs: () => t.timeoutMs });
+    const engine = new LogqlEngine(remoteStore(ctx), {
+      maxQuerySeries: () => t.maxQuerySeries,
+      timeoutMs: () => t.timeoutMs,
+      maxQueryBytesRead: () => t.maxQueryBytesRead,
+      maxQuerierBytesRead: () => t.maxQuerierBytesRead,
+    });
     const common = { tenant: t.tenant, query: t.query, limit: t.limit, direction: t.direction, signal: ctx.signal };
-    const result = t.kind === 'range' ? await engine.rangeQuery({ ...common, start: t.start, end: t.end, stepMs: t.stepMs, intervalMs: t.intervalMs }) : await engine.instantQuery({ ...common, time: t.start });
+    const result =
+      t.kind === 'range'
+        ? await engine.rangeQuery({ ...common, start: t.start, end: t.end, stepMs: t.stepMs, intervalMs: t.intervalMs })
+        : t.kind === 'instant'
+          ? await engine.instantQuery({ ...common, time: t.start })
+          : { resultType: 'fields' as const, fields: await engine.detectedFields({ ...common, start: t.start, end: t.end, lineLimit: t.limit }) };
     const transfer: ArrayBuffer[] = [];
     return { result: resultToWire(result, transfer), transfer };
   },
