@@ -55,6 +55,11 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** The task's deadline: the worker stops itself there; the pool cancels it `cancelGraceMs` later regardless. */
   timeoutMs: number;
+  /**
+   * Buffers of the request to transfer, not copy. They are gone from this thread once posted, so a task that
+   * loses its worker is not started again: it fails.
+   */
+  transfer?: ArrayBuffer[];
 }
 
 /** How a task ended in its worker, as the worker reported it ('lost': its worker was ended or died). */
@@ -74,6 +79,7 @@ interface Task<Req, Res> {
   canceled?: AbortReason;
   attempts: number;
   slot?: Slot<Req, Res>;
+  transfer?: ArrayBuffer[];
 }
 
 interface Slot<Req, Res> {
@@ -167,6 +173,7 @@ export class WorkerPool<Req, Res, WireRes = unknown> {
         settled: false,
         released: false,
         attempts: 0,
+        transfer: opts.transfer,
         resolve: (r) => {
           settle();
           resolve(r);
@@ -207,7 +214,7 @@ export class WorkerPool<Req, Res, WireRes = unknown> {
     task.slot = slot;
     // A worker with tasks keeps the process alive until they are answered; an idle one does not.
     slot.worker.ref();
-    this.post(slot, { type: 'run', id: task.id, req: task.req });
+    this.post(slot, { type: 'run', id: task.id, req: task.req }, task.transfer);
   }
 
   private post(slot: Slot<Req, Res>, msg: ToWorker<Req, unknown>, transfer: ArrayBuffer[] = []): void {
@@ -273,7 +280,7 @@ export class WorkerPool<Req, Res, WireRes = unknown> {
       // Out of memory: a task alone in its worker did it, so it is not started again; of several, each gets one
       // more try (the one that did it runs out again).
       else if (slot.outOfMemory && (tasks.length === 1 || t.attempts >= 2)) t.reject(this.spec.outOfMemoryError?.(this.opts.maxWorkerHeapMb) ?? this.spec.internalError(reason));
-      else if (this.closed || t.attempts >= 2) t.reject(this.spec.internalError(reason));
+      else if (this.closed || t.attempts >= 2 || t.transfer) t.reject(this.spec.internalError(reason));
       else this.dispatch(t);
     }
   }

@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import { bytesToHex, decodeTracesData, spanHeads } from '../../otlp/index.js';
 import { entriesOf } from '../model/index.js';
 import type { BlockList } from './block-list.js';
-import { spanToWrite, type SpanToWrite, type TraceBlock } from './trace-block.js';
+import type { TraceBlock } from './trace-block.js';
+import { spanToWrite, type SpanToWrite } from './block-encoder.js';
 
 export interface CompactorOptions {
   blocks: BlockList;
