@@ -29,7 +29,7 @@ export interface TracePipelineOptions {
   now?: () => number;
   /** Called with the spans of every acknowledged push (after the WAL), e.g. by the metrics generator. */
   onAccepted?: (tenant: string, resourceSpans: ResourceSpans[]) => void;
-  /** Encode the blocks of head cuts in a worker thread (default: on the event loop). */
+  /** Encode the blocks of head cuts and compactions in a worker thread (default: on the event loop). */
   blockWorker?: boolean;
   /** Told when the block writer's worker is replaced (for the log). */
   onBlockWorkerExit?: (reason: string) => void;
@@ -68,7 +68,7 @@ export class TracePipeline {
       now: o.now,
     });
     const distributor = new Distributor({ ingester, overrides: o.overrides, registry: o.registry, now: o.now, onAccepted: o.onAccepted });
-    const compactor = new Compactor({ blocks, logger: o.logger, registry: o.registry, maxBlockBytes: o.compactionMaxBlockBytes, maxInputBlocks: o.compactionMaxInputBlocks });
+    const compactor = new Compactor({ blocks, logger: o.logger, registry: o.registry, maxBlockBytes: o.compactionMaxBlockBytes, maxInputBlocks: o.compactionMaxInputBlocks, encodeMerge: blockWriter && ((input) => blockWriter.merge(input)) });
     const retentionFor = (tenant: string) => o.overrides.forTenant(tenant).block_retention || o.retentionMs;
     return new TracePipeline(blocks, ingester, distributor, new Querier(ingester, blocks), compactor, retentionFor, o.now ?? Date.now, blockWriter);
   }

@@ -60,7 +60,8 @@ export interface EncodedBlock {
  * Encodes a block: `data` (each trace's OTLP `TracesData`, concatenated in trace-ID order), `index` (sorted trace
  * IDs with data offsets and time ranges), `bloom` (bloom filter of the IDs) and `search` (columnar span data:
  * service, name, kind, status, duration, start, span and resource attributes). CPU only: it runs in the block
- * writer's worker thread for head cuts (see block-input.ts), on the calling thread for compaction.
+ * writer's worker thread (head cuts and compactions, whose inputs cross as block-input.ts describes), or on the
+ * calling thread when there is none; `storeBlock` puts the result in the object store.
  */
 export function encodeBlock(traces: TraceToWrite[]): EncodedBlock {
   // Lowercase hex sorts like the bytes it encodes, and string comparison is much cheaper than Buffer.compare.

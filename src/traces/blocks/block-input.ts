@@ -1,7 +1,8 @@
 // The codec alone, not the OTLP index (see src/otlp/proto/index.ts): this module runs in worker threads too.
-import { decodeTracesRequest } from '../../otlp/proto/index.js';
+import { bytesToHex, decodeTracesData, decodeTracesRequest, spanHeads } from '../../otlp/proto/index.js';
+import { entriesOf } from '../model/index.js';
 import type { InstrumentationScope, Resource } from '../../otlp/index.js';
-import type { SpanToWrite, TraceToWrite } from './block-encoder.js';
+import { spanToWrite, type SpanToWrite, type TraceToWrite } from './block-encoder.js';
 
 /**
  * The traces of a head cut as they cross to the block writer's worker: typed arrays and one buffer of span bytes,
@@ -35,14 +36,7 @@ export function blockInputBuffers(b: BlockInput): ArrayBuffer[] {
 /** The traces of an input as the block encoder takes them (spans are views of `raw`). */
 export function tracesOfInput(b: BlockInput): TraceToWrite[] {
   const groups = (decodeTracesRequest(b.groups).resourceSpans ?? []).map((rs) => ({ resource: rs.resource ?? ({} as Resource), scope: rs.scopeSpans?.[0]?.scope ?? ({} as InstrumentationScope) }));
-  const n = b.traceSpans.length - 1;
-  const out: TraceToWrite[] = new Array(n);
-  for (let t = 0; t < n; t++) {
-    const id = Buffer.from(b.ids.buffer, b.ids.byteOffset + 16 * t, 16);
-    out[t] = {
-      id,
-      hex: id.toString('hex'),
-      spans: () => {
+  return traceList(b.ids, (t) => {
         const list: SpanToWrite[] = [];
         for (let i = b.traceSpans[t]; i < b.traceSpans[t + 1]; i++) {
           const g = groups[b.group[i]];
@@ -58,8 +52,63 @@ export function tracesOfInput(b: BlockInput): TraceToWrite[] {
           });
         }
         return list;
-      },
-    };
+  });
+}
+
+/** One `TraceToWrite` per 16-byte ID of `ids`, its spans read by `spansOf(trace index)` when the encoder asks. */
+function traceList(ids: Uint8Array, spansOf: (t: number) => SpanToWrite[]): TraceToWrite[] {
+  const out: TraceToWrite[] = new Array(ids.length / 16);
+  for (let t = 0; t < out.length; t++) {
+    const id = Buffer.from(ids.buffer, ids.byteOffset + 16 * t, 16);
+    out[t] = { id, hex: id.toString('hex'), spans: () => spansOf(t) };
   }
   return out;
 }
+
+/**
+ * The traces of blocks being compacted as they cross to the block writer's worker: the input blocks' data objects
+ * and, per output trace (in ID order), the parts of it that each input holds.
+ */
+export interface MergeInput {
+  /** The data object of each input block. */
+  datas: Uint8Array[];
+  /** 16 bytes per trace. */
+  ids: Uint8Array;
+  /** Per trace, where its parts start in `parts` (one more entry: the part count). */
+  traceParts: Uint32Array;
+  /** Per part, three numbers: the input (index into `datas`), and offset and length of its `TracesData` there. */
+  parts: Float64Array;
+}
+
+export function mergeInputBuffers(m: MergeInput): ArrayBuffer[] {
+  return [...m.datas, m.ids, m.traceParts, m.parts].map((a) => a.buffer as ArrayBuffer);
+}
+
+/**
+ * The traces of a merge as the block encoder takes them: a trace's parts decoded (span heads: attributes stay
+ * encoded) and, when it has several, spans with the same span ID kept once.
+ */
+export function tracesOfMerge(m: MergeInput): TraceToWrite[] {
+  return traceList(m.ids, (t) => {
+        const from = m.traceParts[t];
+        const to = m.traceParts[t + 1];
+        const seen = new Set<string>();
+        const list: SpanToWrite[] = [];
+        for (let p = from; p < to; p++) {
+          const data = m.datas[m.parts[3 * p]];
+          const off = m.parts[3 * p + 1];
+          for (const e of entriesOf(decodeTracesData(data.subarray(off, off + m.parts[3 * p + 2])), spanHeads)) {
+            if (to - from > 1) {
+              const k = bytesToHex(e.span.spanId);
+              if (seen.has(k)) continue;
+              seen.add(k);
+            }
+            list.push(spanToWrite(e));
+          }
+        }
+        return list;
+  });
+}
+
+/** What the block writer's worker is asked to do. */
+export type BlockTask = { cut: BlockInput } | { merge: MergeInput };

@@ -1,8 +1,8 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { ObjectStore } from '../../storage/index.js';
-import { TraceBlock, storeBlock, writeBlock, type BlockMeta } from './trace-block.js';
-import type { EncodedBlock, TraceToWrite } from './block-encoder.js';
+import { TraceBlock, storeBlock, type BlockMeta } from './trace-block.js';
+import type { EncodedBlock } from './block-encoder.js';
 
 export interface BlockListOptions {
   objectStore: ObjectStore;
@@ -95,14 +95,9 @@ export class BlockList {
     };
   }
 
-  /** Write a block of `traces` for `tenant` to the object store and add it. */
-  async write(tenant: string, traces: TraceToWrite[], lineage: Pick<BlockMeta, 'compactionLevel' | 'compactedFrom'> = {}): Promise<TraceBlock> {
-    return this.added(await writeBlock(this.opts.objectStore, this.opts.bucket, tenant, traces, lineage));
-  }
-
-  /** Store a block encoded elsewhere (the block writer's worker) for `tenant` and add it. */
-  async writeEncoded(tenant: string, encoded: EncodedBlock): Promise<TraceBlock> {
-    return this.added(await storeBlock(this.opts.objectStore, this.opts.bucket, tenant, encoded));
+  /** Store an encoded block (a head cut, a compaction; see `encodeBlock`) for `tenant` and add it. */
+  async writeEncoded(tenant: string, encoded: EncodedBlock, lineage: Pick<BlockMeta, 'compactionLevel' | 'compactedFrom'> = {}): Promise<TraceBlock> {
+    return this.added(await storeBlock(this.opts.objectStore, this.opts.bucket, tenant, encoded, lineage));
   }
 
   private added(meta: BlockMeta): TraceBlock {

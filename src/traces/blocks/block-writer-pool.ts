@@ -1,16 +1,16 @@
 import { WorkerPool, type WorkerPoolOptions } from '../../lib/worker-pool/index.js';
 import type { EncodedBlock } from './block-encoder.js';
-import { blockInputBuffers, type BlockInput } from './block-input.js';
+import { blockInputBuffers, mergeInputBuffers, type BlockInput, type BlockTask, type MergeInput } from './block-input.js';
 
 /** How long a block encoding may take in the worker before it is given up (the cut is tried again later). */
 const ENCODE_TIMEOUT_MS = 10 * 60_000;
 
 /**
- * Encodes the blocks of head cuts in a worker thread (src/lib/worker-pool), so that the second core does it while
+ * Encodes the blocks of head cuts and compactions in a worker thread (src/lib/worker-pool), so that the second core does it while
  * the event loop keeps taking pushes and queries: the input's buffers are transferred there, the block's objects
  * transferred back; storing them stays on this thread.
  */
-export class BlockWriterPool extends WorkerPool<BlockInput, EncodedBlock, EncodedBlock> {
+export class BlockWriterPool extends WorkerPool<BlockTask, EncodedBlock, EncodedBlock> {
   constructor(opts: Omit<WorkerPoolOptions, 'workers'>) {
     super(
       {
@@ -28,8 +28,17 @@ export class BlockWriterPool extends WorkerPool<BlockInput, EncodedBlock, Encode
     );
   }
 
-  /** Encode a block from `input` (whose buffers are transferred: unusable here afterwards). */
+  /** Encode the block of a head cut (the input's buffers are transferred: unusable here afterwards). */
   encode(input: BlockInput): Promise<EncodedBlock> {
-    return this.submit(input, { serve: () => Promise.reject(new Error('the block writer makes no calls')) }, { timeoutMs: ENCODE_TIMEOUT_MS, transfer: blockInputBuffers(input) });
+    return this.run({ cut: input }, blockInputBuffers(input));
+  }
+
+  /** Merge blocks being compacted into one and encode it (the input's buffers are transferred). */
+  merge(input: MergeInput): Promise<EncodedBlock> {
+    return this.run({ merge: input }, mergeInputBuffers(input));
+  }
+
+  private run(task: BlockTask, transfer: ArrayBuffer[]): Promise<EncodedBlock> {
+    return this.submit(task, { serve: () => Promise.reject(new Error('the block writer makes no calls')) }, { timeoutMs: ENCODE_TIMEOUT_MS, transfer });
   }
 }

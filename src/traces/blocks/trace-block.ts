@@ -5,7 +5,7 @@ import { anchoredRegex, compareValues, entriesOf, type AttrValue, type SpanCondi
 import { ATTR_NUMBER, ATTR_STRING } from './attribute-columns.js';
 import { BloomFilter } from './bloom-filter.js';
 import { LazyColumns, decodeColumns } from './columns.js';
-import { encodeBlock, type EncodedBlock, type TraceToWrite } from './block-encoder.js';
+import type { EncodedBlock } from './block-encoder.js';
 
 /** What `meta.json` of a block says. */
 export interface BlockMeta {
@@ -25,20 +25,9 @@ export interface BlockMeta {
 }
 
 /**
- * Writes a block (encoded by `encodeBlock`): `data`, `index`, `bloom`, `search` and last `meta.json`, which makes the
- * block visible. Returns its meta.
+ * Put the objects of an encoded block (see `encodeBlock`) in the store: `data`, `index`, `bloom`, `search` and last
+ * `meta.json`, which makes the block visible. Returns its meta.
  */
-export async function writeBlock(
-  store: ObjectStore,
-  prefix: string,
-  tenant: string,
-  traces: TraceToWrite[],
-  lineage: Pick<BlockMeta, 'compactionLevel' | 'compactedFrom'> = {},
-): Promise<BlockMeta> {
-  return storeBlock(store, prefix, tenant, encodeBlock(traces), lineage);
-}
-
-/** Put the objects of an encoded block in the store, `meta.json` last; returns its meta. */
 export async function storeBlock(
   store: ObjectStore,
   prefix: string,
@@ -193,18 +182,18 @@ export class TraceBlock {
   }
 
   /**
-   * Every trace of the block as its encoded OTLP `TracesData` (views into one read of the data object), in
-   * trace-ID order: the input of compaction.
+   * The block's data object and, per trace in trace-ID order, its ID and where its encoded OTLP `TracesData` is in
+   * it: the input of compaction.
    */
-  async rawTraces(): Promise<{ id: Buffer; hex: string; data: Uint8Array }[]> {
+  async rawTraces(): Promise<{ data: Buffer; traces: { id: Uint8Array; hex: string; off: number; len: number }[] }> {
     const ix = await this.loadIndex();
     const data = await this.store.get(`${this.dir}/data`);
-    const out: { id: Buffer; hex: string; data: Uint8Array }[] = new Array(this.meta.traces);
+    const traces: { id: Uint8Array; hex: string; off: number; len: number }[] = new Array(this.meta.traces);
     for (let i = 0; i < this.meta.traces; i++) {
-      const id = Buffer.from(ix.ids.subarray(i * 16, i * 16 + 16));
-      out[i] = { id, hex: id.toString('hex'), data: data.subarray(ix.dataOff[i], ix.dataOff[i] + ix.dataLen[i]) };
+      const id = ix.ids.subarray(i * 16, i * 16 + 16);
+      traces[i] = { id, hex: Buffer.from(id.buffer, id.byteOffset, 16).toString('hex'), off: ix.dataOff[i], len: ix.dataLen[i] };
     }
-    return out;
+    return { data, traces };
   }
 
   /** The spans of a trace in this block, or undefined. `id` is 16 bytes. */
