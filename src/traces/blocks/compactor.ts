@@ -76,8 +76,10 @@ export class Compactor {
     for (const b of inputs) {
       const raw = await b.rawTraces();
       const d = datas.length;
-      // A copy of exactly the data object, which can be transferred (a read may be a view of a larger buffer).
-      datas.push(new Uint8Array(raw.data));
+      // Transferred to the worker: the object store's answer when it is a buffer of its own (a fresh read, unshared),
+      // else a copy of exactly the data object (transferring a view would detach the buffer it is a view of).
+      const own = raw.data.byteOffset === 0 && raw.data.byteLength === raw.data.buffer.byteLength;
+      datas.push(own ? raw.data : new Uint8Array(raw.data));
       for (const t of raw.traces) {
         const e = traces.get(t.hex);
         if (e) e.parts.push(d, t.off, t.len);
