@@ -9,8 +9,18 @@ let ticksPerSecond: number | undefined;
  * compare CPU time rather than wall time.
  */
 export function processCpuSeconds(pid: number): number {
+  return statCpuSeconds(`/proc/${pid}/stat`);
+}
+
+/** User + system time in a `/proc/.../stat` file, in seconds. */
+function statCpuSeconds(path: string): number {
   ticksPerSecond ??= Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim() || 100);
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const stat = readFileSync(path, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+}
+
+/** As `processCpuSeconds`, for one thread of the process (`tid` = `pid`: its main thread, the event loop). */
+export function threadCpuSeconds(pid: number, tid = pid): number {
+  return statCpuSeconds(`/proc/${pid}/task/${tid}/stat`);
 }

@@ -70,6 +70,8 @@ export async function startTraces(ctx: ComponentContext, opts: TracesStartOption
       searchCacheBytes: cfg.search.block_cache_size,
       compactionMaxBlockBytes: cfg.compactor.max_block_bytes,
       compactionMaxInputBlocks: cfg.compactor.max_input_blocks,
+      blockWorker: true,
+      onBlockWorkerExit: (reason) => log.warn({ reason }, 'trace block writer worker replaced'),
     });
   } catch (e) {
     releaseStore();

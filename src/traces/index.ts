@@ -2,7 +2,7 @@ export { openTracesBucket, startTraces, type TracesComponent, type TracesStartOp
 export { TracePipeline, type TracePipelineOptions } from './pipeline.js';
 export { Distributor, type DistributorOptions } from './distributor/index.js';
 export { Ingester, type IngesterOptions } from './ingester/index.js';
-export { BlockList, Compactor, TraceBlock, applyRetention, writeBlock, type BlockMeta } from './blocks/index.js';
+export { BlockList, Compactor, TraceBlock, applyRetention, type BlockMeta } from './blocks/index.js';
 export { Querier } from './querier/index.js';
 export { httpTracesConsumer } from './api/index.js';
 export { TracePushError, buildTraceView, entriesOf, groupEntries, normalizeTraceId } from './model/index.js';

@@ -1,13 +1,11 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FilesystemObjectStore } from '../storage/index.js';
-import { silentLogger } from '../server/index.js';
 import { Types } from '../otlp/index.js';
 import type { ExportTraceServiceRequest } from '../otlp/index.js';
 import { tempDir } from '../../test/helpers/process.js';
-import { Overrides, traceLimitsSchema } from '../config/index.js';
-import { TracePipeline } from './pipeline.js';
+import { openTracePipeline } from '../../test/helpers/trace-pipeline.js';
+import type { TracePipelineOptions } from './pipeline.js';
 import { pushErrorToHttp } from './api/index.js';
 
 function request(traceHex: string, service: string, startMs: number): ExportTraceServiceRequest {
@@ -22,20 +20,7 @@ function request(traceHex: string, service: string, startMs: number): ExportTrac
   }) as unknown as ExportTraceServiceRequest;
 }
 
-async function open(dir: string, now: () => number, extra: Partial<Parameters<typeof TracePipeline.open>[0]> = {}) {
-  return TracePipeline.open({
-    walDir: join(dir, 'wal'),
-    objectStore: new FilesystemObjectStore(join(dir, 'objects')),
-    bucket: 'tempo-traces',
-    logger: silentLogger(),
-    retentionMs: 3600_000,
-    maxBlockDurationMs: 60_000,
-    maxBlockBytes: 1 << 30,
-    overrides: new Overrides(traceLimitsSchema.parse({ ingestion_rate_limit_bytes: 0, max_bytes_per_trace: 0 })),
-    now,
-    ...extra,
-  });
-}
+const open = (dir: string, now: () => number, extra: Partial<TracePipelineOptions> = {}) => openTracePipeline(dir, { now, ...extra });
 
 describe('TracePipeline', () => {
   it('cuts blocks when due, truncates the WAL, evicts search columns beyond the budget and applies retention', async () => {

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Overrides, TraceLimits } from '../config/index.js';
 import type { ObjectStore } from '../storage/index.js';
 import type { ResourceSpans } from '../otlp/index.js';
-import { BlockList, Compactor, applyRetention } from './blocks/index.js';
+import { BlockList, BlockWriterPool, Compactor, applyRetention } from './blocks/index.js';
 import { Distributor } from './distributor/index.js';
 import { Ingester } from './ingester/index.js';
 import { Querier } from './querier/index.js';
@@ -29,6 +29,10 @@ export interface TracePipelineOptions {
   now?: () => number;
   /** Called with the spans of every acknowledged push (after the WAL), e.g. by the metrics generator. */
   onAccepted?: (tenant: string, resourceSpans: ResourceSpans[]) => void;
+  /** Encode the blocks of head cuts and compactions in a worker thread (default: on the event loop). */
+  blockWorker?: boolean;
+  /** Told when the block writer's worker is replaced (for the log). */
+  onBlockWorkerExit?: (reason: string) => void;
 }
 
 /**
@@ -45,12 +49,15 @@ export class TracePipeline {
     readonly compactor: Compactor,
     private readonly retentionFor: (tenant: string) => number,
     private readonly now: () => number,
+    private readonly blockWriter: BlockWriterPool | undefined,
   ) {}
 
   /** Load the block metas from the object store, replay the WAL, and wire the parts. */
   static async open(o: TracePipelineOptions): Promise<TracePipeline> {
     const blocks = await BlockList.open({ objectStore: o.objectStore, bucket: o.bucket, logger: o.logger, registry: o.registry, searchCacheBytes: o.searchCacheBytes });
+    const blockWriter = o.blockWorker ? new BlockWriterPool({ registry: o.registry, onWorkerExit: o.onBlockWorkerExit }) : undefined;
     const ingester = Ingester.open({
+      encodeBlock: blockWriter && ((input) => blockWriter.encode(input)),
       walDir: o.walDir,
       walFsyncIntervalMs: o.walFsyncIntervalMs,
       blocks,
@@ -61,9 +68,9 @@ export class TracePipeline {
       now: o.now,
     });
     const distributor = new Distributor({ ingester, overrides: o.overrides, registry: o.registry, now: o.now, onAccepted: o.onAccepted });
-    const compactor = new Compactor({ blocks, logger: o.logger, registry: o.registry, maxBlockBytes: o.compactionMaxBlockBytes, maxInputBlocks: o.compactionMaxInputBlocks });
+    const compactor = new Compactor({ blocks, logger: o.logger, registry: o.registry, maxBlockBytes: o.compactionMaxBlockBytes, maxInputBlocks: o.compactionMaxInputBlocks, encodeMerge: blockWriter && ((input) => blockWriter.merge(input)) });
     const retentionFor = (tenant: string) => o.overrides.forTenant(tenant).block_retention || o.retentionMs;
-    return new TracePipeline(blocks, ingester, distributor, new Querier(ingester, blocks), compactor, retentionFor, o.now ?? Date.now);
+    return new TracePipeline(blocks, ingester, distributor, new Querier(ingester, blocks), compactor, retentionFor, o.now ?? Date.now, blockWriter);
   }
 
   /** Delete blocks past their tenant's retention; returns how many. */
@@ -74,6 +81,7 @@ export class TracePipeline {
   /** Finish queued cuts and compactions, delete replaced blocks no query reads, close the WAL. */
   async close(): Promise<void> {
     await this.ingester.close();
+    await this.blockWriter?.close();
     await this.blocks.close();
   }
 }

@@ -61,6 +61,11 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** The task's deadline: the worker stops itself there; the pool cancels it `cancelGraceMs` later regardless. */
   timeoutMs: number;
+  /**
+   * Buffers of the request to transfer, not copy. They are gone from this thread once posted, so a task that
+   * loses its worker is not started again: it fails.
+   */
+  transfer?: ArrayBuffer[];
 }
 
 /** How a task ended in its worker, as the worker reported it ('lost': its worker was ended or died). */
@@ -83,6 +88,7 @@ interface Task<Req, Res> {
   /** The task's timeout; the backstop `timer` is armed with it once the task's worker is ready. */
   timeoutMs: number;
   timer?: NodeJS.Timeout;
+  transfer?: ArrayBuffer[];
 }
 
 interface Slot<Req, Res> {
@@ -177,6 +183,7 @@ export class WorkerPool<Req, Res, WireRes = unknown> {
         released: false,
         attempts: 0,
         timeoutMs: opts.timeoutMs,
+        transfer: opts.transfer,
         resolve: (r) => {
           settle();
           resolve(r);
@@ -213,7 +220,7 @@ export class WorkerPool<Req, Res, WireRes = unknown> {
     if (slot.ready) this.arm(task);
     // A worker with tasks keeps the process alive until they are answered; an idle one does not.
     slot.worker.ref();
-    this.post(slot, { type: 'run', id: task.id, req: task.req });
+    this.post(slot, { type: 'run', id: task.id, req: task.req }, task.transfer);
   }
 
   /**
@@ -295,7 +302,7 @@ export class WorkerPool<Req, Res, WireRes = unknown> {
       // Out of memory: a task alone in its worker did it, so it is not started again; of several, each gets one
       // more try (the one that did it runs out again).
       else if (slot.outOfMemory && (tasks.length === 1 || t.attempts >= 2)) t.reject(this.spec.outOfMemoryError?.(this.opts.maxWorkerHeapMb) ?? this.spec.internalError(reason));
-      else if (this.closed || t.attempts >= 2) t.reject(this.spec.internalError(reason));
+      else if (this.closed || t.attempts >= 2 || t.transfer) t.reject(this.spec.internalError(reason));
       else this.dispatch(t);
     }
   }

@@ -1,5 +1,7 @@
+// The codec alone, not the OTLP index (see src/otlp/proto/index.ts): this module runs in worker threads too.
 import { WireReader } from '../../lib/protobuf/index.js';
-import { anyValueToJs, decodeAnyValueBytes, forEachSpanAttribute, type KeyValue } from '../../otlp/index.js';
+import { anyValueToJs, decodeAnyValueBytes, forEachSpanAttribute } from '../../otlp/proto/index.js';
+import type { KeyValue } from '../../otlp/index.js';
 import { GrowableF64, GrowableU32, GrowableU8, type StringDict } from './columns.js';
 
 export const ATTR_STRING = 0;

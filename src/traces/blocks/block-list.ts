@@ -1,7 +1,8 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { ObjectStore } from '../../storage/index.js';
-import { TraceBlock, writeBlock, type BlockMeta, type TraceToWrite } from './trace-block.js';
+import { TraceBlock, storeBlock, type BlockMeta } from './trace-block.js';
+import type { EncodedBlock } from './block-encoder.js';
 
 export interface BlockListOptions {
   objectStore: ObjectStore;
@@ -94,10 +95,13 @@ export class BlockList {
     };
   }
 
-  /** Write a block of `traces` for `tenant` to the object store and add it. */
-  async write(tenant: string, traces: TraceToWrite[], lineage: Pick<BlockMeta, 'compactionLevel' | 'compactedFrom'> = {}): Promise<TraceBlock> {
-    const meta = await writeBlock(this.opts.objectStore, this.opts.bucket, tenant, traces, lineage);
-    const block = new TraceBlock(this.opts.objectStore, `${this.opts.bucket}/${tenant}/${meta.blockId}`, meta);
+  /** Store an encoded block (a head cut, a compaction; see `encodeBlock`) for `tenant` and add it. */
+  async writeEncoded(tenant: string, encoded: EncodedBlock, lineage: Pick<BlockMeta, 'compactionLevel' | 'compactedFrom'> = {}): Promise<TraceBlock> {
+    return this.added(await storeBlock(this.opts.objectStore, this.opts.bucket, tenant, encoded, lineage));
+  }
+
+  private added(meta: BlockMeta): TraceBlock {
+    const block = new TraceBlock(this.opts.objectStore, `${this.opts.bucket}/${meta.tenant}/${meta.blockId}`, meta);
     this.add(block);
     return block;
   }

@@ -2,12 +2,11 @@ import { cpSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FilesystemObjectStore } from '../../storage/index.js';
-import { silentLogger } from '../../server/index.js';
 import { Types, bytesToHex } from '../../otlp/index.js';
 import type { ExportTraceServiceRequest } from '../../otlp/index.js';
 import { tempDir, waitFor } from '../../../test/helpers/process.js';
-import { Overrides, traceLimitsSchema } from '../../config/index.js';
-import { TracePipeline } from '../pipeline.js';
+import { openTracePipeline } from '../../../test/helpers/trace-pipeline.js';
+import type { TracePipeline } from '../pipeline.js';
 
 const A = 'aa'.repeat(16);
 const B = 'bb'.repeat(16);
@@ -38,19 +37,7 @@ class SlowRangeReads extends FilesystemObjectStore {
 }
 
 const open = (dir: string, now: number, objectStore = new SlowRangeReads(join(dir, 'objects'))) =>
-  TracePipeline.open({
-    walDir: join(dir, 'wal'),
-    objectStore,
-    bucket: 'tempo-traces',
-    logger: silentLogger(),
-    retentionMs: 3600_000,
-    maxBlockDurationMs: 60_000,
-    maxBlockBytes: 1 << 30,
-    overrides: new Overrides(traceLimitsSchema.parse({ ingestion_rate_limit_bytes: 0, max_bytes_per_trace: 0 })),
-    now: () => now,
-    compactionMaxBlockBytes: 1 << 20,
-    compactionMaxInputBlocks: 8,
-  });
+  openTracePipeline(dir, { objectStore, now: () => now, compactionMaxBlockBytes: 1 << 20, compactionMaxInputBlocks: 8 });
 
 /** Per trace ID: the span IDs each visit of a search saw. */
 async function searchVisits(store: TracePipeline): Promise<Map<string, string[][]>> {
@@ -133,19 +120,7 @@ describe('trace block compaction', () => {
   it('respects the size target and input count: big blocks are left alone, groups are bounded', async () => {
     const dir = tempDir();
     const now = 1_700_000_000_000;
-    const store = await TracePipeline.open({
-      walDir: join(dir, 'wal'),
-      objectStore: new FilesystemObjectStore(join(dir, 'objects')),
-      bucket: 'tempo-traces',
-      logger: silentLogger(),
-      retentionMs: 3600_000,
-      maxBlockDurationMs: 60_000,
-      maxBlockBytes: 1 << 30,
-      overrides: new Overrides(traceLimitsSchema.parse({ ingestion_rate_limit_bytes: 0, max_bytes_per_trace: 0 })),
-      now: () => now,
-      compactionMaxBlockBytes: 1 << 20,
-      compactionMaxInputBlocks: 2,
-    });
+    const store = await openTracePipeline(dir, { now: () => now, compactionMaxBlockBytes: 1 << 20, compactionMaxInputBlocks: 2 });
     for (let i = 0; i < 5; i++) {
       await store.distributor.pushTraces('t', request(String(i + 1).padStart(32, '0'), '000000000000000' + String(i + 1), 's', now + i));
       await store.ingester.cutBlocks(true);

@@ -1,9 +1,9 @@
 import { Counter, type Registry } from 'prom-client';
 import type { Logger } from 'pino';
-import { bytesToHex, decodeTracesData, spanHeads } from '../../otlp/index.js';
-import { entriesOf } from '../model/index.js';
 import type { BlockList } from './block-list.js';
-import { spanToWrite, type SpanToWrite, type TraceBlock } from './trace-block.js';
+import type { TraceBlock } from './trace-block.js';
+import { encodeBlock, type EncodedBlock } from './block-encoder.js';
+import { tracesOfMerge, type MergeInput } from './block-input.js';
 
 export interface CompactorOptions {
   blocks: BlockList;
@@ -13,6 +13,8 @@ export interface CompactorOptions {
   maxBlockBytes?: number;
   /** At most this many blocks merged at once (default 8). */
   maxInputBlocks?: number;
+  /** Merges and encodes the output block (default: on this thread); e.g. `BlockWriterPool.merge`, in a worker thread. */
+  encodeMerge?: (input: MergeInput) => Promise<EncodedBlock>;
 }
 
 /**
@@ -69,35 +71,35 @@ export class Compactor {
   }
 
   private async merge(tenant: string, inputs: TraceBlock[]): Promise<void> {
-    const traces = new Map<string, { id: Buffer; parts: Uint8Array[] }>();
+    const datas: Uint8Array[] = [];
+    const traces = new Map<string, { id: Uint8Array; parts: number[] }>();
     for (const b of inputs) {
-      for (const t of await b.rawTraces()) {
+      const raw = await b.rawTraces();
+      const d = datas.length;
+      // Transferred to the worker: the object store's answer when it is a buffer of its own (a fresh read, unshared),
+      // else a copy of exactly the data object (transferring a view would detach the buffer it is a view of).
+      const own = raw.data.byteOffset === 0 && raw.data.byteLength === raw.data.buffer.byteLength;
+      datas.push(own ? raw.data : new Uint8Array(raw.data));
+      for (const t of raw.traces) {
         const e = traces.get(t.hex);
-        if (e) e.parts.push(t.data);
-        else traces.set(t.hex, { id: t.id, parts: [t.data] });
+        if (e) e.parts.push(d, t.off, t.len);
+        else traces.set(t.hex, { id: t.id, parts: [d, t.off, t.len] });
       }
     }
-    const toWrite = [...traces].map(([hex, t]) => ({
-      id: t.id,
-      hex,
-      // Span heads: attributes stay encoded (the block writer reads them from the bytes).
-      spans: () => {
-        const all = t.parts.flatMap((p) => entriesOf(decodeTracesData(p), spanHeads));
-        const seen = new Set<string>();
-        const out: SpanToWrite[] = [];
-        for (const e of all) {
-          if (t.parts.length > 1) {
-            const k = bytesToHex(e.span.spanId);
-            if (seen.has(k)) continue;
-            seen.add(k);
-          }
-          out.push(spanToWrite(e));
-        }
-        return out;
-      },
-    }));
+    const sorted = [...traces].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const ids = new Uint8Array(16 * sorted.length);
+    const traceParts = new Uint32Array(sorted.length + 1);
+    const parts: number[] = [];
+    sorted.forEach(([, t], i) => {
+      ids.set(t.id, 16 * i);
+      traceParts[i] = parts.length / 3;
+      for (const x of t.parts) parts.push(x);
+    });
+    traceParts[sorted.length] = parts.length / 3;
+    const input: MergeInput = { datas, ids, traceParts, parts: new Float64Array(parts) };
+    const encoded = this.opts.encodeMerge ? await this.opts.encodeMerge(input) : encodeBlock(tracesOfMerge(input));
     const level = 1 + Math.max(...inputs.map((b) => b.meta.compactionLevel ?? 0));
-    const out = await this.opts.blocks.write(tenant, toWrite, { compactionLevel: level, compactedFrom: inputs.map((b) => b.meta.blockId) });
+    const out = await this.opts.blocks.writeEncoded(tenant, encoded, { compactionLevel: level, compactedFrom: inputs.map((b) => b.meta.blockId) });
     this.opts.blocks.replace(tenant, inputs);
     this.compacted?.inc(inputs.length);
     const m = out.meta;

@@ -1,4 +1,7 @@
 export { BlockList, type BlockListOptions } from './block-list.js';
 export { Compactor, type CompactorOptions } from './compactor.js';
 export { applyRetention } from './retention.js';
-export { TraceBlock, writeBlock, type BlockMeta, type SpanToWrite, type TraceToWrite } from './trace-block.js';
+export { TraceBlock, storeBlock, type BlockMeta } from './trace-block.js';
+export { encodeBlock, type EncodedBlock, type SpanToWrite, type TraceToWrite } from './block-encoder.js';
+export { tracesOfInput, tracesOfMerge, type BlockInput, type MergeInput } from './block-input.js';
+export { BlockWriterPool } from './block-writer-pool.js';

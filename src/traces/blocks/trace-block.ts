@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { ObjectStore } from '../../storage/index.js';
-import { decodeTracesData, encodeTracesData, nanosBetween, nanosToMillis, spanBytes, stringAttr } from '../../otlp/index.js';
-import type { InstrumentationScope, Resource } from '../../otlp/index.js';
-import { anchoredRegex, compareValues, entriesOf, groupByResource, type AttrValue, type SpanCondition, type SpanEntry } from '../model/index.js';
-import { ATTR_NUMBER, ATTR_STRING, AttributeColumns } from './attribute-columns.js';
+import { decodeTracesData } from '../../otlp/index.js';
+import { anchoredRegex, compareValues, entriesOf, type AttrValue, type SpanCondition, type SpanEntry } from '../model/index.js';
+import { ATTR_NUMBER, ATTR_STRING } from './attribute-columns.js';
 import { BloomFilter } from './bloom-filter.js';
-import { GrowableF64, GrowableU32, GrowableU8, LazyColumns, StringDict, decodeColumns, encodeColumns } from './columns.js';
+import { LazyColumns, decodeColumns } from './columns.js';
+import type { EncodedBlock } from './block-encoder.js';
 
 /** What `meta.json` of a block says. */
 export interface BlockMeta {
@@ -25,171 +25,31 @@ export interface BlockMeta {
 }
 
 /**
- * A span on its way into a block: the resource and scope it came with, its encoded bytes (attributes are read from
- * them) and the intrinsics the search columns keep, worked out when it arrived.
+ * Put the objects of an encoded block (see `encodeBlock`) in the store: `data`, `index`, `bloom`, `search` and last
+ * `meta.json`, which makes the block visible. Returns its meta.
  */
-export interface SpanToWrite {
-  resource: Resource;
-  scope: InstrumentationScope;
-  raw: Uint8Array;
-  name: string;
-  kind: number;
-  status: number;
-  startMs: number;
-  durationNs: number;
-}
-
-/** The `SpanToWrite` of a decoded span (compaction input). */
-export function spanToWrite(e: SpanEntry): SpanToWrite {
-  const s = e.span;
-  return {
-    resource: e.resource,
-    scope: e.scope,
-    raw: spanBytes(s),
-    name: s.name ?? '',
-    kind: s.kind ?? 0,
-    status: s.status?.code ?? 0,
-    startMs: nanosToMillis(s.startTimeUnixNano),
-    durationNs: nanosBetween(s.startTimeUnixNano, s.endTimeUnixNano),
-  };
-}
-
-/** A trace on its way into a block. */
-export interface TraceToWrite {
-  id: Buffer;
-  hex: string;
-  /** Read one trace at a time while writing. */
-  spans: () => readonly SpanToWrite[];
-}
-
-/**
- * Writes a block: `data` (each trace's OTLP `TracesData`, concatenated in trace-ID order), `index` (sorted trace
- * IDs with data offsets and time ranges), `bloom` (bloom filter of the IDs), `search` (columnar span data: service,
- * name, kind, status, duration, start, span and resource attributes) and last `meta.json`, which makes the block
- * visible. Returns its meta.
- */
-export async function writeBlock(
+export async function storeBlock(
   store: ObjectStore,
   prefix: string,
   tenant: string,
-  traces: TraceToWrite[],
+  b: EncodedBlock,
   lineage: Pick<BlockMeta, 'compactionLevel' | 'compactedFrom'> = {},
 ): Promise<BlockMeta> {
-  // Lowercase hex sorts like the bytes it encodes, and string comparison is much cheaper than Buffer.compare.
-  traces.sort((a, b) => (a.hex < b.hex ? -1 : a.hex > b.hex ? 1 : 0));
-  const n = traces.length;
-  const ids = new Uint8Array(16 * n);
-  const dataOff = new Float64Array(n);
-  const dataLen = new Float64Array(n);
-  const tStart = new Float64Array(n);
-  const tEnd = new Float64Array(n);
-  const spanOff = new Uint32Array(n + 1);
-  const bloom = BloomFilter.forItems(n);
-  const chunks: Uint8Array[] = [];
-  let off = 0;
-
-  const dict = new StringDict();
-  const sTrace = new GrowableU32();
-  const sService = new GrowableU32();
-  const sName = new GrowableU32();
-  const sKind = new GrowableU8();
-  const sStatus = new GrowableU8();
-  const sDur = new GrowableF64();
-  const sStart = new GrowableF64();
-  const sRes = new GrowableU32();
-  const aOff = new GrowableU32();
-  const attrs = new AttributeColumns(dict);
-  const rOff = new GrowableU32();
-  const resAttrs = new AttributeColumns(dict);
-  // Per resource object: its row in the resource columns and its service name's dictionary ID.
-  const resIds = new Map<object, { row: number; service: number }>();
-  let minStart = Infinity;
-  let maxEnd = -Infinity;
-  let spans = 0;
-
-  for (let i = 0; i < n; i++) {
-    const t = traces[i];
-    ids.set(t.id, i * 16);
-    bloom.add(t.id);
-    const list = t.spans();
-    const bytes = encodeTracesData(groupByResource(list, (s) => s));
-    chunks.push(bytes);
-    dataOff[i] = off;
-    dataLen[i] = bytes.length;
-    off += bytes.length;
-    spanOff[i] = spans;
-    let ts = Infinity;
-    let te = -Infinity;
-    for (const s of list) {
-      ts = Math.min(ts, s.startMs);
-      te = Math.max(te, s.startMs + s.durationNs / 1e6);
-      let r = resIds.get(s.resource);
-      if (r === undefined) {
-        r = { row: resIds.size, service: dict.id(stringAttr(s.resource.attributes, 'service.name') ?? '') };
-        resIds.set(s.resource, r);
-        rOff.push(resAttrs.length);
-        resAttrs.addDecoded(s.resource.attributes);
-      }
-      sTrace.push(i);
-      sService.push(r.service);
-      sName.push(dict.id(s.name));
-      sKind.push(s.kind);
-      sStatus.push(s.status);
-      sDur.push(s.durationNs);
-      sStart.push(s.startMs);
-      sRes.push(r.row);
-      aOff.push(attrs.length);
-      attrs.addFromSpanBytes(s.raw);
-      spans++;
-    }
-    tStart[i] = ts;
-    tEnd[i] = te;
-    minStart = Math.min(minStart, ts);
-    maxEnd = Math.max(maxEnd, te);
-  }
-  spanOff[n] = spans;
-  aOff.push(attrs.length);
-  rOff.push(resAttrs.length);
-
   const blockId = randomUUID();
   const dir = `${prefix}/${tenant}/${blockId}`;
-  const data = Buffer.concat(chunks);
-  await store.put(`${dir}/data`, data);
-  await store.put(`${dir}/index`, encodeColumns({ ids, dataOff, dataLen, tStart, tEnd, spanOff }, []));
-  await store.put(`${dir}/bloom`, bloom.encode());
-  await store.put(
-    `${dir}/search`,
-    encodeColumns(
-      {
-        trace: sTrace.get(),
-        service: sService.get(),
-        name: sName.get(),
-        kind: sKind.get(),
-        status: sStatus.get(),
-        dur: sDur.get(),
-        start: sStart.get(),
-        res: sRes.get(),
-        aOff: aOff.get(),
-        aKey: attrs.key.get(),
-        aType: attrs.type.get(),
-        aVal: attrs.val.get(),
-        rOff: rOff.get(),
-        rKey: resAttrs.key.get(),
-        rType: resAttrs.type.get(),
-        rVal: resAttrs.val.get(),
-      },
-      dict.strings,
-    ),
-  );
+  await store.put(`${dir}/data`, b.data);
+  await store.put(`${dir}/index`, b.index);
+  await store.put(`${dir}/bloom`, b.bloom);
+  await store.put(`${dir}/search`, b.search);
   const meta: BlockMeta = {
     version: 1,
     blockId,
     tenant,
-    minStartMs: n ? minStart : 0,
-    maxEndMs: n ? maxEnd : 0,
-    traces: n,
-    spans,
-    dataBytes: data.length,
+    minStartMs: b.minStartMs,
+    maxEndMs: b.maxEndMs,
+    traces: b.traces,
+    spans: b.spans,
+    dataBytes: b.data.length,
     createdAt: new Date().toISOString(),
     ...lineage,
   };
@@ -318,18 +178,18 @@ export class TraceBlock {
 
 
   /**
-   * Every trace of the block as its encoded OTLP `TracesData` (views into one read of the data object), in
-   * trace-ID order: the input of compaction.
+   * The block's data object and, per trace in trace-ID order, its ID and where its encoded OTLP `TracesData` is in
+   * it: the input of compaction.
    */
-  async rawTraces(): Promise<{ id: Buffer; hex: string; data: Uint8Array }[]> {
+  async rawTraces(): Promise<{ data: Buffer; traces: { id: Uint8Array; hex: string; off: number; len: number }[] }> {
     const ix = await this.loadIndex();
     const data = await this.store.get(`${this.dir}/data`);
-    const out: { id: Buffer; hex: string; data: Uint8Array }[] = new Array(this.meta.traces);
+    const traces: { id: Uint8Array; hex: string; off: number; len: number }[] = new Array(this.meta.traces);
     for (let i = 0; i < this.meta.traces; i++) {
-      const id = Buffer.from(ix.ids.subarray(i * 16, i * 16 + 16));
-      out[i] = { id, hex: id.toString('hex'), data: data.subarray(ix.dataOff[i], ix.dataOff[i] + ix.dataLen[i]) };
+      const id = ix.ids.subarray(i * 16, i * 16 + 16);
+      traces[i] = { id, hex: Buffer.from(id.buffer, id.byteOffset, 16).toString('hex'), off: ix.dataOff[i], len: ix.dataLen[i] };
     }
-    return out;
+    return { data, traces };
   }
 
   /** The spans of a trace in this block, or undefined. `id` is 16 bytes. */

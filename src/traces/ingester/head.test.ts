@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Types, decodeTracesRequest, spanHeads, type ResourceSpans } from '../../otlp/index.js';
-import { appendToHead, materialize, mayMatch, newHead, spansToWrite } from './head.js';
+import { tracesOfInput } from '../blocks/index.js';
+import { appendToHead, blockInput, materialize, mayMatch, newHead } from './head.js';
 
 const traceA = Buffer.alloc(16, 0xa1);
 const traceB = Buffer.alloc(16, 0xb2);
@@ -44,11 +45,15 @@ describe('trace head', () => {
         ['a1', 'front', 1],
         ['a3', 'back', 3],
       ]);
-      expect(spansToWrite(a).map((s) => [s.name, s.kind, s.status, s.durationNs])).toEqual([
-        ['a1', 2, 0, 5e6],
-        ['a3', 2, 0, 20e6],
+      // As the block writer gets them (across threads): traces in ID order, spans with their resource, scope, bytes and intrinsics.
+      const [wa, wb] = tracesOfInput(blockInput(head.traces.get('t')!));
+      expect([wa.hex, wb.hex]).toEqual([traceA.toString('hex'), traceB.toString('hex')]);
+      expect(wa.spans().map((s) => [s.name, s.kind, s.status, s.durationNs, s.resource.attributes![0].value!.stringValue, s.scope.name])).toEqual([
+        ['a1', 2, 0, 5e6, 'front', 's'],
+        ['a3', 2, 0, 20e6, 'back', 's'],
       ]);
-      expect(spansToWrite(b)[0].status).toBe(2);
+      expect(wa.spans().map((s) => Buffer.from(s.raw).toString('hex'))).toEqual(entries.map((e) => Buffer.from(e.span.raw ?? []).toString('hex')));
+      expect(wb.spans()[0].status).toBe(2);
       expect(a.endMs - a.startMs).toBeCloseTo(22, 2); // a1 starts at +1 ms, a3 ends at +3 + 20 ms
       const long = { target: { kind: 'intrinsic', name: 'duration' } as const, op: '>' as const, value: 500e6 };
       const back = { target: { kind: 'attr', scope: 'resource', key: 'service.name' } as const, op: '=' as const, value: 'back' };

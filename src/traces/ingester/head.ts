@@ -1,6 +1,7 @@
 import { bytesToHex, decodeSpanBytes, nanosBetween, nanosToMillis, spanBytes } from '../../otlp/index.js';
 import type { InstrumentationScope, Resource, ResourceSpans } from '../../otlp/index.js';
-import type { SpanToWrite } from '../blocks/index.js';
+import { encodeTracesRequest } from '../../otlp/index.js';
+import type { BlockInput } from '../blocks/index.js';
 import { anchoredRegex, attrMap, compareValues, entriesOf, type AttrValue, type SpanCondition, type SpanEntry } from '../model/index.js';
 
 /**
@@ -12,8 +13,9 @@ export class HeadBatch {
   private readonly buf: Uint8Array;
   private readonly off: Uint32Array;
   private readonly len: Uint32Array;
-  private readonly group: Uint32Array;
-  private readonly groups: { resource: Resource; scope: InstrumentationScope }[] = [];
+  readonly group: Uint32Array;
+  /** The distinct (resource, scope) pairs of the push, in order; `group[i]` is span `i`'s. */
+  readonly groups: { resource: Resource; scope: InstrumentationScope }[] = [];
   readonly names: string[];
   readonly kind: Uint8Array;
   readonly status: Uint8Array;
@@ -65,9 +67,14 @@ export class HeadBatch {
     return this.buf.subarray(this.off[i], this.off[i] + this.len[i]);
   }
 
-  spanToWrite(i: number): SpanToWrite {
-    const g = this.groups[this.group[i]];
-    return { resource: g.resource, scope: g.scope, raw: this.raw(i), name: this.names[i], kind: this.kind[i], status: this.status[i], startMs: this.startMs[i], durationNs: this.durationNs[i] };
+  rawLength(i: number): number {
+    return this.len[i];
+  }
+
+  /** Copy span `i`'s bytes into `out` at `pos`; returns the position after them. */
+  copyRaw(i: number, out: Uint8Array, pos: number): number {
+    out.set(this.buf.subarray(this.off[i], this.off[i] + this.len[i]), pos);
+    return pos + this.len[i];
   }
 }
 
@@ -120,9 +127,68 @@ export function appendToHead(head: Head, tenant: string, resourceSpans: Resource
   return traces.size;
 }
 
-/** The spans of a head trace as a block writer takes them. */
-export function spansToWrite(t: HeadTrace): SpanToWrite[] {
-  return t.index.map((i, k) => t.batches[k].spanToWrite(i));
+/**
+ * The traces of a head cut (one tenant's) as the block writer takes them: typed arrays and one copy of the span
+ * bytes, traces in ID order (the head keeps its own bytes: it answers queries until the block is written).
+ */
+export function blockInput(traces: Map<string, HeadTrace>): BlockInput {
+  // Lowercase hex sorts like the bytes it encodes, and string comparison is much cheaper than Buffer.compare.
+  const list = [...traces].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, t]) => t);
+  let spans = 0;
+  let bytes = 0;
+  for (const t of list) {
+    spans += t.index.length;
+    for (let k = 0; k < t.index.length; k++) bytes += t.batches[k].rawLength(t.index[k]);
+  }
+  const n = list.length;
+  const ids = new Uint8Array(16 * n);
+  const traceSpans = new Uint32Array(n + 1);
+  const raw = new Uint8Array(bytes);
+  const spanEnd = new Uint32Array(spans);
+  const group = new Uint32Array(spans);
+  const nameId = new Uint32Array(spans);
+  const kind = new Uint8Array(spans);
+  const status = new Uint8Array(spans);
+  const startMs = new Float64Array(spans);
+  const durationNs = new Float64Array(spans);
+  const names: string[] = [];
+  const nameIds = new Map<string, number>();
+  // Each batch's groups once, at the offset where its first span seen put them.
+  const groupBase = new Map<HeadBatch, number>();
+  const groups: { resource: Resource; scope: InstrumentationScope }[] = [];
+  let s = 0;
+  let pos = 0;
+  for (let t = 0; t < n; t++) {
+    const tr = list[t];
+    ids.set(tr.id, 16 * t);
+    traceSpans[t] = s;
+    for (let k = 0; k < tr.index.length; k++, s++) {
+      const b = tr.batches[k];
+      const i = tr.index[k];
+      let base = groupBase.get(b);
+      if (base === undefined) {
+        groupBase.set(b, (base = groups.length));
+        groups.push(...b.groups);
+      }
+      pos = b.copyRaw(i, raw, pos);
+      spanEnd[s] = pos;
+      group[s] = base + b.group[i];
+      const name = b.names[i];
+      let id = nameIds.get(name);
+      if (id === undefined) {
+        nameIds.set(name, (id = names.length));
+        names.push(name);
+      }
+      nameId[s] = id;
+      kind[s] = b.kind[i];
+      status[s] = b.status[i];
+      startMs[s] = b.startMs[i];
+      durationNs[s] = b.durationNs[i];
+    }
+  }
+  traceSpans[n] = s;
+  const encodedGroups = encodeTracesRequest({ resourceSpans: groups.map((g) => ({ resource: g.resource, scopeSpans: [{ scope: g.scope, spans: [] }] })) });
+  return { ids, traceSpans, raw, spanEnd, group, nameId, kind, status, startMs, durationNs, names, groups: new Uint8Array(encodedGroups) };
 }
 
 /** The spans of a head trace, decoded. */

@@ -3,15 +3,17 @@ import type { Logger } from 'pino';
 import { WriteAheadLog } from '../../storage/index.js';
 import { decodeTracesRequest, type ResourceSpans } from '../../otlp/index.js';
 import { TracePushError } from '../model/index.js';
-import type { BlockList } from '../blocks/index.js';
-import { appendToHead, newHead, spansToWrite, type Head, type HeadTrace } from './head.js';
-import { decodeWalRecord, encodeWalRecord } from './wal-record.js';
+import { encodeBlock, tracesOfInput, type BlockInput, type BlockList, type EncodedBlock } from '../blocks/index.js';
+import { appendToHead, blockInput, newHead, type Head, type HeadTrace } from './head.js';
+import { decodeWalRecord, walRecordHeader } from './wal-record.js';
 
 export interface IngesterOptions {
   walDir: string;
   walFsyncIntervalMs?: number;
   /** Where cut heads go. */
   blocks: BlockList;
+  /** Encodes the block of a cut (default: on this thread); e.g. `BlockWriterPool.encode`, in a worker thread. */
+  encodeBlock?: (input: BlockInput) => Promise<EncodedBlock>;
   logger: Logger;
   registry?: Registry;
   /** Cut the head into blocks when its oldest data is this old ... */
@@ -84,7 +86,7 @@ export class Ingester {
     }
     // Durable before visible, and before the client hears back.
     try {
-      this.wal.append(encodeWalRecord(tenant, payload));
+      this.wal.appendParts([walRecordHeader(tenant), payload]);
       this.wal.flush();
     } catch (e) {
       throw new TracePushError('unavailable', `write-ahead log: ${(e as Error).message}`);
@@ -153,10 +155,9 @@ export class Ingester {
       const snap = this.flushing[0];
       for (const [tenant, traces] of snap.head.traces) {
         if (traces.size === 0) continue;
-        const block = await this.opts.blocks.write(
-          tenant,
-          [...traces].map(([hex, t]) => ({ id: t.id, hex, spans: () => spansToWrite(t) })),
-        );
+        const input = blockInput(traces);
+        const encoded = this.opts.encodeBlock ? await this.opts.encodeBlock(input) : encodeBlock(tracesOfInput(input));
+        const block = await this.opts.blocks.writeEncoded(tenant, encoded);
         snap.head.traces.delete(tenant);
         this.m?.flushed.inc();
         const meta = block.meta;

@@ -1,10 +1,12 @@
-/** A WAL record: `[tenant length][tenant][ExportTraceServiceRequest]`. */
-export function encodeWalRecord(tenant: string, payload: Uint8Array): Buffer {
+/**
+ * A WAL record: `[tenant length][tenant][ExportTraceServiceRequest]`, appended as two parts (this header and the
+ * payload, which the WAL writes from the caller's memory instead of copying it).
+ */
+export function walRecordHeader(tenant: string): Buffer {
   const t = Buffer.from(tenant);
-  const out = Buffer.allocUnsafe(1 + t.length + payload.length);
+  const out = Buffer.allocUnsafe(1 + t.length);
   out[0] = t.length;
   t.copy(out, 1);
-  out.set(payload, 1 + t.length);
   return out;
 }
 

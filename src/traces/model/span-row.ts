@@ -1,4 +1,5 @@
-import { anyValueToJs, bytesToHex, int64ToBigInt, nanosBetween, nanosToMillis, stringAttr } from '../../otlp/index.js';
+// The codec alone, not the OTLP index (see src/otlp/proto/index.ts): this module runs in worker threads too.
+import { anyValueToJs, bytesToHex, int64ToBigInt, nanosBetween, nanosToMillis, stringAttr } from '../../otlp/proto/index.js';
 import type { InstrumentationScope, KeyValue, Resource, ResourceSpans, ScopeSpans, Span } from '../../otlp/index.js';
 
 export type AttrValue = string | number | boolean;

@@ -1,4 +1,5 @@
-import { decodeSpanBytes, decodeTracesData } from '../../otlp/index.js';
+// The codec alone, not the OTLP index (see src/otlp/proto/index.ts): this module runs in worker threads too.
+import { decodeSpanBytes, decodeTracesData } from '../../otlp/proto/index.js';
 import type { InstrumentationScope, Resource } from '../../otlp/index.js';
 import { entriesOf, type SpanEntry } from './span-row.js';
 import type { ScanOptions } from './trace-queryable.js';
