@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
+import { Gauge } from 'prom-client';
 import type { SightlineConfig } from '../config/index.js';
 import { ConfigError } from '../config/index.js';
 import { MemoryGuard, createSelfMetricsRegistry, defaultMemoryLimit, setProcessMemoryGuard, setProcessCorsOrigin, setProcessTenantTokens, setProcessWebConfig, TenantTokens, type Component, type ComponentContext } from '../server/index.js';
@@ -65,7 +66,8 @@ async function startTarget(target: Target, ctx: ComponentContext, add: <C extend
       const collectorFile = ctx.config.collector.config_file;
       if (collectorFile) add(await (await load.collector()).startCollector(ctx, { configFile: collectorFile, inProcess: stores }));
       else add(await (await load.otlp()).startOtlp(ctx, stores));
-      add(await startUi(ctx, { scrapeJobs: metrics.scrapeJobs, alertmanager: am.alertmanager }));
+      const ui = await startAlone(ctx, 'ui', () => startUi(ctx, { scrapeJobs: metrics.scrapeJobs, alertmanager: am.alertmanager }));
+      if (ui) add(ui);
       // Tails local files only when a promtail.yaml is configured; ships into the Loki role above.
       add(await startAgent(ctx));
       return;
@@ -106,6 +108,25 @@ async function startTarget(target: Target, ctx: ComponentContext, add: <C extend
     case 'agent':
       add(await (await load.agent()).startAgent(ctx));
       return;
+  }
+}
+
+/**
+ * Start a component that the pillars do not depend on (the web UI) so that its failure — say, its database on a
+ * full disk — stays its own: logged, `sightline_component_up{component}` 0, and the rest of the process runs.
+ * With `server.fail_fast` the error stops the start as any other would.
+ */
+async function startAlone(ctx: ComponentContext, name: string, start: () => Promise<Component>): Promise<Component | undefined> {
+  const up = new Gauge({ name: 'sightline_component_up', help: 'Whether a component of this process started (1) or failed to start and is not running (0).', labelNames: ['component'], registers: [ctx.registry] });
+  try {
+    const c = await start();
+    up.set({ component: name }, 1);
+    return c;
+  } catch (e) {
+    if (ctx.config.server.fail_fast) throw e;
+    up.set({ component: name }, 0);
+    ctx.logger.error({ err: e, component: name }, `the ${name} component could not start and is not running; the other components keep running (server.fail_fast: false)`);
+    return undefined;
   }
 }
 

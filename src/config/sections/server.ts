@@ -41,6 +41,13 @@ export const serverSection = z.strictObject({
    */
   insecure_no_auth: z.boolean().default(false),
   /**
+   * What a component that cannot start does to the others in `--target all`. Off (the default): the web UI fails
+   * alone (its error logged, `sightline_component_up{component="ui"}` 0, its port not listening) while the
+   * pillars keep ingesting and answering. On: the whole process exits, as before. The stores themselves (WALs, data
+   * directory lock) always stop the start: a pillar without its data must not answer.
+   */
+  fail_fast: z.boolean().default(false),
+  /**
    * Origins allowed cross-origin access to the APIs (Prometheus's `--web.cors.origin`: an anchored RE2 regex, `.*`
    * answered with `*`). Default: none. Ingest endpoints never allow a cross-origin caller.
    */
