@@ -85,6 +85,18 @@ const SLICE_MS = 10;
 let sliceStart = performance.now();
 
 /**
+ * A worker's step between pieces of a task's work: once `SLICE_MS` of work went by, its event loop gets a turn (a
+ * cancel message gets in, other tasks run); then `abortError(reason)` is thrown if the task is canceled.
+ */
+export async function workerTurn(signal: AbortSignal, abortError: (reason: unknown) => Error): Promise<void> {
+  if (performance.now() - sliceStart > SLICE_MS) {
+    await new Promise((res) => setImmediate(res));
+    sliceStart = performance.now();
+  }
+  if (signal.aborted) throw abortError(signal.reason);
+}
+
+/**
  * The worker's side of a cursor: its items in order, the next page asked for while this one is used. Every slice
  * it gives the worker's event loop a turn (a cancel is seen, other tasks run); once the task is canceled it throws
  * `abortError(reason)`. Stopped early, it closes the cursor.
@@ -97,11 +109,7 @@ export async function* readCursor<Open, W>(ctx: TaskContext<CursorCall<Open>, Cu
       const next = done ? undefined : ctx.call({ op: 'next', cursor: page.cursor });
       next?.catch(() => {});
       for (const w of page.items) {
-        if (performance.now() - sliceStart > SLICE_MS) {
-          await new Promise((res) => setImmediate(res));
-          sliceStart = performance.now();
-        }
-        if (ctx.signal.aborted) throw abortError(ctx.signal.reason);
+        await workerTurn(ctx.signal, abortError);
         yield w;
       }
       if (!next) return;

@@ -1,4 +1,4 @@
-import { readCursor, serveTasks, type TaskContext } from '../../../lib/worker-pool/index.js';
+import { readCursor, serveTasks, workerTurn, type TaskContext } from '../../../lib/worker-pool/index.js';
 import { matchersToWire } from '../../../model/index.js';
 import type { EntryBatch, LogQueryable, SelectRequest } from '../../model/index.js';
 import { scanChunk } from '../../storage/index.js';
@@ -36,11 +36,8 @@ function remoteStore(ctx: Ctx): Pick<LogQueryable, 'select'> {
   return {
     async *select(tenant: string, req: SelectRequest): AsyncIterable<EntryBatch> {
       const open = { tenant, matchers: matchersToWire(req.matchers), start: req.start, end: req.end, direction: req.direction, required: req.filter?.required };
+      // readCursor gives the worker's event loop a turn between sources once a slice of work went by.
       for await (const w of readCursor(ctx, open, abortError)) {
-        // A page's sources come without a wait between them: let a cancel message in before each (a source of the
-        // head can hold seconds of a heavy pipeline's work).
-        await new Promise((r) => setImmediate(r));
-        if (ctx.signal.aborted) throw abortError(ctx.signal.reason);
         const s = sourceFromWire(w);
         const b = scanChunk(s.labels, s.chunk!, req.start, req.end, req.filter, req.raw);
         b.minT = s.minT;
@@ -54,10 +51,7 @@ function remoteStore(ctx: Ctx): Pick<LogQueryable, 'select'> {
         // hand them to the engine in slices, letting a cancel message in between (each slice keeps the block's
         // time bounds, which only ever stop a query early for a whole block; its bytes count once).
         for (let lo = 0; lo < b.lines.length; lo += SLICE_ENTRIES) {
-          if (lo > 0) {
-            await new Promise((r) => setImmediate(r));
-            if (ctx.signal.aborted) throw abortError(ctx.signal.reason);
-          }
+          if (lo > 0) await workerTurn(ctx.signal, abortError);
           yield sliceBatch(b, lo, Math.min(lo + SLICE_ENTRIES, b.lines.length));
         }
       }
