@@ -284,7 +284,7 @@ export function registerTempoApi(app: FastifyInstance, opts: TempoApiOptions): v
       // Values among spans of traces matching the query: TraceQL, evaluated as a search is (in a query worker).
       const { startMs, endMs } = timeRange(q, opts.search.maxDurationMs(t));
       const field = scope === 'intrinsic' ? key : tag.startsWith('.') || scope !== 'any' ? tag : '.' + tag;
-      parseQuery(`{ ${field} != nil }`);
+      parseQuery(`{ ${field} != nil }`); // a tag TraceQL cannot name is the client's error (400) before any work
       values = await admitted(gate, reply, traceqlAbortError, (signal) => traceql.tagValues({ tenant: t, query: filter, q: q.q!, field, startMs, endMs }, signal), timeoutMs);
     } else if (scope === 'intrinsic') {
       if (key === 'name') values = (await lookup(reply, (signal) => store.intrinsicValues(t, 'name', { signal }))).map((value) => ({ type: 'string', value }));

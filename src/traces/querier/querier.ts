@@ -1,5 +1,5 @@
 import { abortableSlices } from '../../lib/time-slice.js';
-import { bytesToHex, decodeAnyValueBytes, decodeTracesData, forEachSpanAttribute, type Resource } from '../../otlp/index.js';
+import { anyValueToJs, bytesToHex, decodeAnyValueBytes, decodeTracesData, forEachSpanAttribute, type Resource } from '../../otlp/index.js';
 import { BLOCK_START, attrMap, entriesOf, visitCandidates, type AttrValue, type FindTraceOptions, type FoundTrace, type LookupOptions, type ScanItem, type ScanOptions, type SpanEntry, type TraceQueryable } from '../model/index.js';
 // The error types only (no engine): a lookup past its deadline fails as a TraceQL query does (504), or 499.
 import { traceqlAbortError } from '../traceql/errors.js';
@@ -178,7 +178,6 @@ export class Querier implements TraceQueryable {
       }
     }
   }
-
 }
 
 /** Reads an encoded span's attribute `key` (the last one, as a decoded span's map has it), decoding no other. */
@@ -188,7 +187,7 @@ function attributeReader(key: string): (raw: Uint8Array) => AttrValue | undefine
     let found: AttrValue | undefined;
     forEachSpanAttribute(raw, (buf, ks, ke, vs, ve) => {
       if (vs < 0 || ke - ks !== want.length || buf.compare(want, 0, want.length, ks, ke) !== 0) return;
-      const v = attrMap([{ key, value: decodeAnyValueBytes(buf.subarray(vs, ve)) }]).get(key);
+      const v = anyValueToJs(decodeAnyValueBytes(buf.subarray(vs, ve)));
       if (v !== undefined) found = v;
     });
     return found;
