@@ -254,3 +254,15 @@ export function lowerBound(arr: Float64Array, x: number): number {
   }
   return lo;
 }
+
+/** The first index of `arr` (ascending) whose value is > x. */
+export function upperBound(arr: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = arr.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (arr[mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -2,6 +2,7 @@ import { FloatHistogram, labelsFromWire, labelsToWire, matchersFromWire, matcher
 import type { SelectHints, Series, XorChunk } from '../../storage-api/index.js';
 import { decodeXorChunk } from '../../tsdb/xor-chunk.js';
 import type { LabelSetDefs, LabelSetIds, WorkerLabelSets } from './label-sets.js';
+import { lowerBound, upperBound } from '../math.js';
 import { PromqlError, type PromqlErrorType, type QueryResult, type QueryValue, type RangeSeries } from '../types.js';
 
 /**
@@ -140,31 +141,11 @@ function selectedSeries(labels: Labels, t: Float64Array, v: Float64Array, h: (Fl
         throw new PromqlError('internal', `samples [${mint}, ${maxt}] asked outside the selected range [${hints.start}, ${hints.end}]`);
       }
       if (mint === hints.start && maxt === hints.end) return { t, v, length: t.length, h };
-      const a = lowerBound(t, 0, t.length, mint);
-      const b = upperBound(t, a, t.length, maxt);
+      const a = lowerBound(t, mint);
+      const b = upperBound(t, maxt);
       return { t: t.subarray(a, b), v: v.subarray(a, b), length: b - a, h: h?.slice(a, b) };
     },
   };
-}
-
-/** The first index in [lo, hi) of sorted `t` with t >= x. */
-function lowerBound(t: Float64Array, lo: number, hi: number, x: number): number {
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (t[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** The first index in [lo, hi) of sorted `t` with t > x. */
-function upperBound(t: Float64Array, lo: number, hi: number, x: number): number {
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (t[mid] <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /**
@@ -188,8 +169,9 @@ export function selectionFromWire(w: WireSelection, hints: SelectHints, labelSet
     if (c1 > c0) {
       const first = at;
       for (let j = c0; j < c1; j++) at += decodeXorChunk(w.chunkBytes.subarray(w.chunkStart[j], w.chunkStart[j + 1]), ct, cv, at, w.chunkSamples[j]);
-      const lo = lowerBound(ct, first, at, hints.start);
-      const hi = upperBound(ct, lo, at, hints.end);
+      const decodedT = ct.subarray(first, at);
+      const lo = first + lowerBound(decodedT, hints.start);
+      const hi = first + upperBound(decodedT, hints.end);
       out[i] = selectedSeries(labels, ct.subarray(lo, hi), cv.subarray(lo, hi), undefined, hints);
       continue;
     }
