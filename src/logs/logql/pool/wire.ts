@@ -20,14 +20,18 @@ import type { LogqlResult, QueryStats } from '../vector.js';
  * A head block's entries travel in the same form: the worker then scans them as it scans a chunk (bytes, and the
  * raw path of metric queries that need no line as a string).
  */
-export type WireSource = { labels: WireLabels; minT: bigint; maxT: bigint; bytes: number; metadata?: (Array<[string, string]> | undefined)[] } & {
-  kind: 'chunk';
+export interface WireSource {
+  labels: WireLabels;
+  minT: bigint;
+  maxT: bigint;
+  bytes: number;
+  metadata?: (Array<[string, string]> | undefined)[];
   n: number;
   base: bigint;
   off: Float64Array;
   offsets: Uint32Array;
   data: Uint8Array;
-};
+}
 
 /**
  * A source as a message, with its buffers added to `transfer`. A chunk's columns are copied first (a decoded chunk
@@ -39,13 +43,13 @@ export type WireSource = { labels: WireLabels; minT: bigint; maxT: bigint; bytes
  */
 export function sourceToWire(s: DecodedSource, transfer: ArrayBuffer[]): WireSource {
   const common = { labels: labelsToWire(s.labels), minT: s.minT, maxT: s.maxT, bytes: s.bytes };
-  const w = s.block ? { ...common, kind: 'chunk' as const, ...blockColumns(s.block) } : chunkCopy(s.chunk!);
+  const w = s.block ? blockColumns(s.block) : chunkCopy(s.chunk!);
   transfer.push(w.off.buffer as ArrayBuffer, w.offsets.buffer as ArrayBuffer, w.data.buffer as ArrayBuffer);
   return { ...common, ...w };
 }
 
 function chunkCopy(d: DecodedChunk) {
-  return { kind: 'chunk' as const, n: d.n, base: d.base, off: d.off.slice(), offsets: d.offsets.slice(), data: new Uint8Array(d.data), metadata: d.metadata };
+  return { n: d.n, base: d.base, off: d.off.slice(), offsets: d.offsets.slice(), data: new Uint8Array(d.data), metadata: d.metadata };
 }
 
 /**
