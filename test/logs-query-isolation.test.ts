@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sightlineConfigSchema } from '../src/config/index.js';
 import { startLogsForTest, type RunningLogs } from '../src/logs/testing.js';
-import { startLokiRuler } from '../src/rules/index.js';
+import { startLokiRuler } from '../src/rules/loki/index.js';
 import { Registry, silentLogger } from '../src/server/index.js';
 import { tempDir } from './helpers/process.js';
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sightlineConfigSchema } from '../src/config/index.js';
 import { startLogsForTest, type RunningLogs } from '../src/logs/testing.js';
 import { decodeWriteRequestV1, decompressSnappyBody } from '../src/metrics/remote/index.js';
-import { startLokiRuler, type LokiRuler } from '../src/rules/index.js';
+import { startLokiRuler, type LokiRuler } from '../src/rules/loki/index.js';
 import { Registry, silentLogger } from '../src/server/index.js';
 import { RULER_MODES, pooledQueries } from './helpers/logql-load.js';
 

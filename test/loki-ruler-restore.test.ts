@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sightlineConfigSchema } from '../src/config/index.js';
 import { startLogsForTest, type RunningLogs } from '../src/logs/testing.js';
-import { startLokiRuler } from '../src/rules/index.js';
+import { startLokiRuler } from '../src/rules/loki/index.js';
 import { Registry, silentLogger } from '../src/server/index.js';
 import { RULER_MODES, pooledQueries } from './helpers/logql-load.js';
 import { tempDir, waitFor } from './helpers/process.js';

@@ -7,7 +7,8 @@ import { RULER_MODES, pooledQueries } from './helpers/logql-load.js';
 import { MemoryStorage } from '../src/metrics/storage-api/index.js';
 import { Labels, Matcher } from '../src/model/index.js';
 import type { AlertingRule} from '../src/rules/index.js';
-import { RuleManager, logqlRuleEngine, parseRuleFile, validateLogql, type Alert } from '../src/rules/index.js';
+import { RuleManager, parseRuleFile, type Alert } from '../src/rules/index.js';
+import { logqlRuleEngine, validateLogql } from '../src/rules/loki/index.js';
 import { Registry, silentLogger } from '../src/server/index.js';
 
 /**

@@ -33,7 +33,7 @@ const load = {
   metrics: () => import('../metrics/index.js'),
   mimir: () => import('../metrics/mimir/index.js'),
   logs: () => import('../logs/index.js'),
-  rules: () => import('../rules/index.js'),
+  lokiRuler: () => import('../rules/loki/index.js'),
   traces: () => import('../traces/index.js'),
   otlp: () => import('../otlp/index.js'),
   collector: () => import('../collector/index.js'),
@@ -51,7 +51,7 @@ async function startTarget(target: Target, ctx: ComponentContext, add: <C extend
   switch (target) {
     case 'all': {
       const [{ startMetrics }, { startMimir }, { startLogs }, { lokiRulerHook }, { startTraces }, { startAlertmanager }, { startUi }, { startAgent }] =
-        await Promise.all([load.metrics(), load.mimir(), load.logs(), load.rules(), load.traces(), load.alertmanager(), load.ui(), load.agent()]);
+        await Promise.all([load.metrics(), load.mimir(), load.logs(), load.lokiRuler(), load.traces(), load.alertmanager(), load.ui(), load.agent()]);
       // The Alertmanager first: the rule evaluators (Prometheus rules, Loki and Mimir rulers) send to it by default.
       const am = add(await startAlertmanager(ctx, { version: version() }));
       const metrics = add(await startMetrics(ctx));
@@ -85,7 +85,7 @@ async function startTarget(target: Target, ctx: ComponentContext, add: <C extend
       add(await (await load.mimir()).startMimir(ctx));
       return;
     case 'logs': {
-      const [{ startLogs }, { lokiRulerHook }] = await Promise.all([load.logs(), load.rules()]);
+      const [{ startLogs }, { lokiRulerHook }] = await Promise.all([load.logs(), load.lokiRuler()]);
       add(await startLogs(ctx, { ruler: lokiRulerHook(ctx) }));
       return;
     }

@@ -3,7 +3,6 @@ export { AlertingRule, RESOLVED_RETENTION_MS } from './alerting-rule.js';
 export { RecordingRule } from './recording-rule.js';
 export { RuleGroup, evalTimestamp, groupHash, type GroupOptions, type NotifyFunc } from './group.js';
 export { RuleManager, RuleLoadError, type RuleManagerOptions } from './manager.js';
-export { logqlRuleEngine, validateLogql } from './logql-rule-engine.js';
 export { gatedRuleEngine, promqlRuleEngine, type RuleQueryEngine } from './query-engine.js';
 export { duplicateRecordingRules, parseRuleFile, parseRuleGroups, type ExprValidator, type RuleGroupSpec, type RuleSpec } from './rule-file.js';
 export { checkRules } from './check-rules.js';
@@ -14,5 +13,4 @@ export { TenantNotifiers, alertingFromUrls } from './notifier/tenant-notifiers.j
 export { alertingOrBuiltin, builtinAlertmanagerUrl } from './notifier/builtin-alertmanager.js';
 export { TenantRulers, type TenantNamespaces, type TenantRulersOptions } from './ruler/tenant-rulers.js';
 export { RemoteWriteAppendable, type RemoteWriteTarget } from './ruler/remote-write-appendable.js';
-export { lokiRulerHook, startLokiRuler, type LokiRuler, type LokiRulerDeps } from './ruler/loki-ruler.js';
 export { MimirRuler, registerMimirRulesApi, type MimirRulerDeps } from './ruler/mimir-ruler.js';

@@ -1,8 +1,8 @@
-import type { InstantSample } from '../metrics/promql/index.js';
-import { parseLogql, type LogqlQueries } from '../logs/index.js';
-import { Labels } from '../model/index.js';
-import type { ExprValidator } from './rule-file.js';
-import type { RuleQueryEngine } from './query-engine.js';
+import type { InstantSample } from '../../metrics/promql/index.js';
+import { parseLogql, type LogqlQueries } from '../../logs/index.js';
+import { Labels } from '../../model/index.js';
+import type { ExprValidator } from '../rule-file.js';
+import type { RuleQueryEngine } from '../query-engine.js';
 
 /**
  * The LogQL side of the one rule engine (Loki's ruler): an instant metric query of one tenant at the evaluation

@@ -7,12 +7,12 @@ import type { Appendable } from '../../metrics/storage-api/index.js';
 import { Labels } from '../../model/index.js';
 import { builtinAlertmanagerUrl } from '../notifier/builtin-alertmanager.js';
 import { resolveTenant, type ComponentContext, type Logger, type Registry, type TenancyOptions } from '../../server/index.js';
-import { logqlRuleEngine, validateLogql } from '../logql-rule-engine.js';
+import { logqlRuleEngine, validateLogql } from './logql-rule-engine.js';
 import { gatedRuleEngine } from '../query-engine.js';
 import type { ConcurrencyGate } from '../../lib/worker-pool/index.js';
 import { TenantNotifiers } from '../notifier/tenant-notifiers.js';
-import { RemoteWriteAppendable } from './remote-write-appendable.js';
-import { TenantRulers } from './tenant-rulers.js';
+import { RemoteWriteAppendable } from '../ruler/remote-write-appendable.js';
+import { TenantRulers } from '../ruler/tenant-rulers.js';
 
 export interface LokiRulerDeps {
   config: LokiRulerConfig;
