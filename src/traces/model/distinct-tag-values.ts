@@ -27,7 +27,8 @@ export type TagValuesApi = 'v1' | 'v2';
  * before is the answer (Tempo answers 200 with those, no error).
  */
 export class DistinctTagValues {
-  private readonly seen = new Map<string, TagValue>();
+  /** Each value collected (v2: the value itself, so `1` and `"1"` differ; v1: its string) and its size. */
+  private readonly seen = new Map<AttrValue, number>();
   private bytes = 0;
   private over = false;
 
@@ -39,13 +40,12 @@ export class DistinctTagValues {
   /** Add `v` unless already collected; true once the limit is reached (then nothing more is added: stop reading). */
   collect(v: AttrValue): boolean {
     if (this.over) return true;
-    const value = String(v);
-    const type = tagValueType(v);
-    const size = Buffer.byteLength(value) + (this.api === 'v2' ? type.length : 0);
+    const key = this.api === 'v1' && typeof v !== 'string' ? String(v) : v;
+    const known = this.seen.get(key);
+    const size = known ?? Buffer.byteLength(String(key)) + (this.api === 'v2' ? tagValueType(v).length : 0);
     if (this.maxBytes > 0 && this.bytes + size >= this.maxBytes) return (this.over = true);
-    const key = this.api === 'v2' ? `${type}:${value}` : value;
-    if (this.seen.has(key)) return false;
-    this.seen.set(key, { type, value });
+    if (known !== undefined) return false;
+    this.seen.set(key, size);
     this.bytes += size;
     return false;
   }
@@ -60,8 +60,8 @@ export class DistinctTagValues {
     return this.bytes;
   }
 
-  /** The values collected, in the order found. */
+  /** The values collected, in the order found (v1's all typed `string`). */
   values(): TagValue[] {
-    return [...this.seen.values()];
+    return [...this.seen.keys()].map((v) => ({ type: tagValueType(v), value: String(v) }));
   }
 }
