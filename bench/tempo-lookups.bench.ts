@@ -2,7 +2,9 @@
  * The Tempo API's lookups that stay on the event loop (time-sliced, not in the TraceQL pool): CPU per lookup
  * (process.cpuUsage) and the longest the event loop was held meanwhile (the largest gap of a 1 ms timer), medians of
  * ROUNDS rounds — tag names and tag values over 20,000 traces of 10 spans in the head (every span decoded), and
- * trace by ID over BLOCKS blocks (a bloom filter and a binary search per block). An in-process traces role.
+ * the same spans flushed to one block (tag names and values: the block's columns, sliced inside the block), and trace
+ * by ID over BLOCKS blocks (a bloom filter and a binary search per block). An in-process traces role.
+ * TEMPO_LOOKUPS_BENCH_ONE_BLOCK=1 stops after the one-block rows.
  */
 import { startTracesStack } from '../test/helpers/traces-stack.js';
 import { pushTraces, seedHeavyTraces, tracesJson } from '../test/helpers/traceql-load.js';
@@ -55,6 +57,14 @@ await seedHeavyTraces(stack.otlpHttp, nowMs, TRACES);
 await report('tag names (v2)', () => get('/api/v2/search/tags'), { head_traces: TRACES, head_spans: TRACES * 10 });
 await report('tag values (v2, span.step)', () => get('/api/v2/search/tag/span.step/values'), { head_traces: TRACES, head_spans: TRACES * 10 });
 await fetch(`${stack.tempo}/flush`, { method: 'POST' });
+// The same spans as one block: its attribute column (400,000 entries) scanned per lookup, its columns cached.
+await report('tag names (v2), one block', () => get('/api/v2/search/tags'), { block_spans: TRACES * 10 });
+await report('tag values (v2, span.step), one block', () => get('/api/v2/search/tag/span.step/values'), { block_spans: TRACES * 10 });
+await report('tag values (v2, name), one block', () => get('/api/v2/search/tag/name/values'), { block_spans: TRACES * 10 });
+if (process.env.TEMPO_LOOKUPS_BENCH_ONE_BLOCK === '1') {
+  await stack.stop();
+  process.exit(0);
+}
 // One trace with a span in each of BLOCKS blocks.
 for (let b = 0; b < BLOCKS; b++) {
   const body = JSON.parse(tracesJson('blocks', [7_000_000], 1, nowMs + b)) as { resourceSpans: { scopeSpans: { spans: { spanId: string }[] }[] }[] };
