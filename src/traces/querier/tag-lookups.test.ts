@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Types, type ExportTraceServiceRequest } from '../../otlp/index.js';
 import { tempDir } from '../../../test/helpers/process.js';
-import { openTracePipeline } from '../../../test/helpers/trace-pipeline.js';
+import { attributeSpans, openTracePipeline } from '../../../test/helpers/trace-pipeline.js';
 import { DistinctTagValues } from '../model/index.js';
 import type { TracePipeline } from '../pipeline.js';
 
@@ -10,40 +9,10 @@ const SPANS = 20_000;
 const DISTINCT = 3000;
 const NOW = 1_700_000_000_000;
 
-function request(first: number, n: number): ExportTraceServiceRequest {
-  const start = BigInt(NOW) * 1_000_000n;
-  return Types.ExportTraceServiceRequest.fromObject({
-    resourceSpans: [
-      {
-        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'svc' } }] },
-        scopeSpans: [
-          {
-            spans: Array.from({ length: n }, (_, j) => {
-              const i = first + j;
-              return {
-                traceId: Buffer.from((i + 1).toString(16).padStart(32, '0'), 'hex'),
-                spanId: Buffer.from((i + 1).toString(16).padStart(16, '0'), 'hex'),
-                name: `op-${i % 7}`,
-                startTimeUnixNano: String(start),
-                endTimeUnixNano: String(start + 1_000_000n),
-                attributes: [
-                  { key: 'k', value: { stringValue: `v${String(i % DISTINCT).padStart(4, '0')}` } },
-                  { key: 'a', value: { intValue: i % 5 } },
-                  { key: 'b', value: { boolValue: i % 2 === 0 } },
-                ],
-              };
-            }),
-          },
-        ],
-      },
-    ],
-  }) as unknown as ExportTraceServiceRequest;
-}
-
 let store: TracePipeline;
 beforeAll(async () => {
   store = await openTracePipeline(tempDir('sightline-tag-lookups-'), { now: () => NOW });
-  for (let i = 0; i < SPANS; i += 2000) await store.distributor.pushTraces('t', request(i, 2000));
+  for (let i = 0; i < SPANS; i += 2000) await store.distributor.pushTraces('t', attributeSpans(i, 2000, NOW, DISTINCT));
   await store.ingester.cutBlocks(true);
 }, 60_000);
 afterAll(async () => {
