@@ -83,7 +83,7 @@ export async function startLogs(ctx: ComponentContext, deps: LogsDeps = {}): Pro
   const tenancy = { multiTenant: cfg.auth_enabled, defaultTenant: DEFAULT_TENANT.loki };
   const app = createHttpServer({ name: 'logs', listenAddress: cfg.listen_address, logger: ctx.logger, registry: ctx.registry });
   registerLogsRoutes(app, { store, flush: () => store.flush(), queries, gate, distributor, tenancy, limits });
-  const detachTail = attachTail(app.server, store.ingester, queries, tenancy, ctx.logger);
+  const detachTail = attachTail(app.server, store.ingester, queries, tenancy, ctx.logger, { gate, limits: (t) => limits.forTenant(t) });
   const ruler = await deps.ruler?.({ app, queries, gate, tenancy });
   const port = await listen(app, cfg.listen_address);
 

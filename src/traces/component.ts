@@ -110,6 +110,7 @@ export async function startTraces(ctx: ComponentContext, opts: TracesStartOption
     gate,
     timeoutMs: q.timeout,
     maxBytesPerTrace: (tenant) => overrides.forTenant(tenant).max_bytes_per_trace,
+    maxBytesPerTagValuesQuery: (tenant) => overrides.forTenant(tenant).max_bytes_per_tag_values_query,
   });
   let port: number;
   try {

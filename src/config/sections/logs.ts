@@ -37,6 +37,8 @@ const limitFields = {
   /** The same for what one querier runs (Loki: after splitting and sharding; here the whole query); default 150GB. */
   max_querier_bytes_read: byteSize,
   query_timeout: durationMs,
+  /** Open tails (`/loki/api/v1/tail`) of the tenant; one more is refused (WebSocket closed with 1011), 0 refuses all, as Loki. */
+  max_concurrent_tail_requests: z.number().int().nonnegative(),
   /** Chunks of the tenant older than this are deleted (whole index periods); 0 = keep forever. */
   retention_period: durationMs,
 };
@@ -61,6 +63,7 @@ const limits = z.strictObject({
   // Loki's "150GB", which Go's humanize reads as decimal gigabytes.
   max_querier_bytes_read: limitFields.max_querier_bytes_read.default(150e9),
   query_timeout: limitFields.query_timeout.default(60_000),
+  max_concurrent_tail_requests: limitFields.max_concurrent_tail_requests.default(10),
   retention_period: limitFields.retention_period.default(90 * 24 * 3600_000),
 });
 

@@ -26,6 +26,11 @@ const traceLimitFields = {
   max_traces_per_user: z.number().int().nonnegative(),
   /** Spans of a trace beyond this size are refused (TRACE_TOO_LARGE); 0 = no limit. */
   max_bytes_per_trace: byteSize,
+  /**
+   * Bytes of distinct values one tag-values lookup collects (v1: the values; v2: types and values), unfiltered or
+   * with `q=`; the values found before the limit are the answer (200, as Tempo). 0 = unlimited.
+   */
+  max_bytes_per_tag_values_query: byteSize,
   /** Largest search time range; 0 = `traces.search.max_duration` (Tempo: the query frontend's). */
   max_search_duration: durationMs,
   /** Blocks whose newest span is older than this are deleted; 0 = `traces.retention` (Tempo: the compactor's). */
@@ -37,6 +42,8 @@ export const traceLimitsSchema = z.strictObject({
   ingestion_burst_size_bytes: traceLimitFields.ingestion_burst_size_bytes.default(20_000_000),
   max_traces_per_user: traceLimitFields.max_traces_per_user.default(0),
   max_bytes_per_trace: traceLimitFields.max_bytes_per_trace.default(5_000_000),
+  // Tempo's default since 2.7 (`10e5`; 5,000,000 before).
+  max_bytes_per_tag_values_query: traceLimitFields.max_bytes_per_tag_values_query.default(1_000_000),
   max_search_duration: traceLimitFields.max_search_duration.default(0),
   block_retention: traceLimitFields.block_retention.default(0),
 });

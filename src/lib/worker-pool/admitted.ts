@@ -11,11 +11,28 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * aborted while it waits fails with `abortError(reason)`, the language's own.
  */
 export async function admitted<T>(gate: ConcurrencyGate, reply: FastifyReply, abortError: (reason: unknown) => Error, run: (signal: AbortSignal) => Promise<T>, timeoutMs = 0): Promise<T> {
-  const ac = new AbortController();
+  const gone = new AbortController();
   const onClose = () => {
-    if (!reply.raw.writableFinished) ac.abort('canceled');
+    if (!reply.raw.writableFinished) gone.abort('canceled');
   };
   reply.raw.once('close', onClose);
+  try {
+    return await gated(gate, gone.signal, abortError, run, timeoutMs);
+  } finally {
+    reply.raw.off('close', onClose);
+  }
+}
+
+/**
+ * `admitted` for a caller that is not one HTTP request (a tail's batches): the query waits for a slot of `gate` and
+ * runs with a signal that aborts with `gone`'s reason (its client went away), or 'timeout' once `timeoutMs` (> 0)
+ * has passed since the call.
+ */
+export async function gated<T>(gate: ConcurrencyGate, gone: AbortSignal, abortError: (reason: unknown) => Error, run: (signal: AbortSignal) => Promise<T>, timeoutMs = 0): Promise<T> {
+  const ac = new AbortController();
+  const onGone = () => ac.abort(gone.reason);
+  if (gone.aborted) onGone();
+  else gone.addEventListener('abort', onGone, { once: true });
   const timer = timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS ? setTimeout(() => ac.abort('timeout'), timeoutMs) : undefined;
   let acquired = false;
   try {
@@ -26,7 +43,7 @@ export async function admitted<T>(gate: ConcurrencyGate, reply: FastifyReply, ab
     return await run(ac.signal);
   } finally {
     clearTimeout(timer);
-    reply.raw.off('close', onClose);
+    gone.removeEventListener('abort', onGone);
     if (acquired) gate.release();
   }
 }

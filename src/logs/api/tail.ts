@@ -2,9 +2,11 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
+import type { LogsLimits } from '../../config/index.js';
+import { gated, type ConcurrencyGate } from '../../lib/worker-pool/index.js';
 import { HttpError, authorizeUpgrade, resolveTenant, type TenancyOptions } from '../../server/index.js';
 import type { AppendListener } from '../ingester/index.js';
-import { LogqlParseError, parseLogql, type LogqlQueries } from '../logql/index.js';
+import { LogqlParseError, abortError, parseLogql, type LogqlQueries } from '../logql/index.js';
 import { EntryBuffer } from '../querier/index.js';
 import { nowNs, rangeParams, type Params } from './params.js';
 
@@ -24,17 +26,35 @@ export interface AppendSource {
 
 type Frame = { stream: Record<string, string>; values: string[][] };
 
+/** What bounds tails: the query gate their queries take slots of, and a tenant's limits. */
+export interface TailLimits {
+  /** The API's query gate (`logs.query.max_concurrent`): the history and each batch hold a slot while they run. */
+  gate: ConcurrencyGate;
+  /** A tenant's `max_concurrent_tail_requests` (open tails) and `query_timeout` (each history or batch query). */
+  limits(tenant: string): Pick<LogsLimits, 'max_concurrent_tail_requests' | 'query_timeout'>;
+}
+
+/** Loki's querier refusal of a tail over `max_concurrent_tail_requests`, as its gRPC-wrapped HTTP 400 prints. */
+export function tailLimitMessage(open: number, limit: number): string {
+  return `rpc error: code = Code(400) desc = max concurrent tail requests limit exceeded, count > limit (${open + 1} > ${limit})`;
+}
+
 /**
  * `GET /loki/api/v1/tail` over WebSocket: first the last `limit` entries since `start`, then every new entry
  * matching the query as it is written, as `{"streams":[{"stream":{...},"values":[["<ns>","<line>"]]}]}` frames.
  * Only the stream selector is checked as entries are written; they gather for `BATCH_DELAY_MS` and each batch runs
  * the query's pipeline through `queries` — in the LogQL query workers when there are any — one batch at a time per
- * tail, each bounded by the tenant's `query_timeout` as any query. Entries beyond `MAX_PENDING_ENTRIES` while a
- * batch runs are dropped and listed in the next frame's `dropped_entries`, as Loki does for a tail that cannot keep
- * up. A batch that fails closes the socket with 1011 and the error, as Loki's tail.
+ * tail, each bounded by the tenant's `query_timeout` as any query and holding a slot of the query gate while it
+ * runs (waiting for one as API queries do), so tails and queries share `logs.query.max_concurrent`. Entries beyond
+ * `MAX_PENDING_ENTRIES` while a batch runs are dropped and listed in the next frame's `dropped_entries`, as Loki does
+ * for a tail that cannot keep up. A batch that fails closes the socket with 1011 and the error, as Loki's tail.
+ * A tenant's tails beyond its `max_concurrent_tail_requests` are refused as Loki's querier refuses them: the
+ * WebSocket opens, then closes with 1011 and `tailLimitMessage`.
  */
-export function attachTail(server: Server, store: AppendSource, queries: LogqlQueries, tenancy: TenancyOptions, logger: Logger): () => void {
+export function attachTail(server: Server, store: AppendSource, queries: LogqlQueries, tenancy: TenancyOptions, logger: Logger, bounds: TailLimits): () => void {
   const wss = new WebSocketServer({ noServer: true });
+  // Open tails per tenant (Loki counts a tenant's tailers in each ingester; here there is one).
+  const openTails = new Map<string, number>();
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (!TAIL_PATHS.has(url.pathname)) {
@@ -53,10 +73,10 @@ export function attachTail(server: Server, store: AppendSource, queries: LogqlQu
     const params: Params = Object.fromEntries(url.searchParams);
     let tenant: string;
     let expr;
-    const query = (params.query as string | undefined) ?? '';
+    const text = (params.query as string | undefined) ?? '';
     try {
       tenant = resolveTenant(req.headers, tenancy);
-      expr = parseLogql(query);
+      expr = parseLogql(text);
       if (expr.kind !== 'log') throw new LogqlParseError('tail requires a log query');
     } catch (e) {
       const status = e instanceof HttpError ? e.status : 400;
@@ -65,8 +85,17 @@ export function attachTail(server: Server, store: AppendSource, queries: LogqlQu
     }
     const matchers = expr.matchers;
     wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+      const max = bounds.limits(tenant).max_concurrent_tail_requests;
+      const open = openTails.get(tenant) ?? 0;
+      if (open >= max) {
+        ws.close(1011, tailLimitMessage(open, max));
+        return;
+      }
+      openTails.set(tenant, open + 1);
       // Canceled when the client goes: the running batch (or history) stops in its worker.
       const closed = new AbortController();
+      // A query of the tail: it waits for a slot of the gate and holds it while it runs, within `query_timeout`.
+      const query = <T>(run: (signal: AbortSignal) => Promise<T>) => gated(bounds.gate, closed.signal, abortError, run, bounds.limits(tenant).query_timeout);
       let pending = new EntryBuffer();
       let dropped: Array<{ labels: Record<string, string>; timestamp: string }> = [];
       let timer: NodeJS.Timeout | undefined;
@@ -92,7 +121,7 @@ export function attachTail(server: Server, store: AppendSource, queries: LogqlQu
         try {
           let streams: Frame[] = [];
           if (batch.n > 0) {
-            const r = await queries.over(batch).rangeQuery({ tenant, query, start: batch.minT, end: batch.maxT + 1n, stepMs: 1000, limit: batch.n, direction: 'forward', signal: closed.signal });
+            const r = await query((signal) => queries.over(batch).rangeQuery({ tenant, query: text, start: batch.minT, end: batch.maxT + 1n, stepMs: 1000, limit: batch.n, direction: 'forward', signal }));
             if (r.resultType === 'streams') streams = r.streams.map((s) => ({ stream: s.labels.toObject(), values: s.ts.map((t, i) => [String(t), s.lines[i]]) }));
             if (seen) streams = unseen(streams, seen);
             seen = undefined;
@@ -116,6 +145,9 @@ export function attachTail(server: Server, store: AppendSource, queries: LogqlQu
         schedule();
       });
       ws.on('close', () => {
+        const n = (openTails.get(tenant) ?? 1) - 1;
+        if (n > 0) openTails.set(tenant, n);
+        else openTails.delete(tenant);
         unsubscribe();
         closed.abort('canceled');
         if (timer) clearTimeout(timer);
@@ -123,8 +155,7 @@ export function attachTail(server: Server, store: AppendSource, queries: LogqlQu
       // history first
       const limit = Number(params.limit ?? 100);
       const { start } = rangeParams({ ...params, end: undefined, since: params.since ?? '1h' });
-      queries
-        .rangeQuery({ tenant, query, start, end: nowNs(), stepMs: 1000, limit, direction: 'backward', signal: closed.signal })
+      query((signal) => queries.rangeQuery({ tenant, query: text, start, end: nowNs(), stepMs: 1000, limit, direction: 'backward', signal }))
         .then((r) => {
           if (r.resultType !== 'streams' || ws.readyState !== ws.OPEN) return;
           seen = new Set<string>();

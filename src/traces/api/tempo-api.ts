@@ -2,8 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RegexSyntaxError } from '../../lib/regex/index.js';
 import { HttpError, resolveTenant, type TenancyOptions } from '../../server/index.js';
 import { encodeTracesData, resourceSpansToJson } from '../../otlp/index.js';
-import { buildTraceView, groupEntries, normalizeTraceId, type SpanEntry, type TraceQueryable } from '../model/index.js';
-import { TraceqlCanceledError, TraceqlLimitError, TraceqlParseError, TraceqlTimeoutError, parseTraceql, parseTraceqlDuration, tagValueType, traceqlAbortError, type TagValue, type TraceqlQueries, type TraceqlQuery } from '../traceql/index.js';
+import { DistinctTagValues, buildTraceView, groupEntries, normalizeTraceId, type SpanEntry, type TraceQueryable } from '../model/index.js';
+import { TraceqlCanceledError, TraceqlLimitError, TraceqlParseError, TraceqlTimeoutError, parseTraceql, parseTraceqlDuration, traceqlAbortError, type TagValue, type TraceqlQueries, type TraceqlQuery } from '../traceql/index.js';
 import { ConcurrencyGate, admitted } from '../../lib/worker-pool/index.js';
 import { version } from '../../lib/version.js';
 
@@ -32,6 +32,8 @@ export interface TempoApiOptions {
   timeoutMs: number;
   /** A tenant's `max_bytes_per_trace` (0 = unlimited): trace-by-ID gathers no more of a trace. */
   maxBytesPerTrace: (tenant: string) => number;
+  /** A tenant's `max_bytes_per_tag_values_query` (0 = unlimited): tag-values lookups stop collecting there. */
+  maxBytesPerTagValuesQuery: (tenant: string) => number;
 }
 
 type Query = Record<string, string | undefined>;
@@ -266,11 +268,19 @@ export function registerTempoApi(app: FastifyInstance, opts: TempoApiOptions): v
     return { scopes };
   });
 
+  // Tag values are collected until max_bytes_per_tag_values_query, as Tempo's querier and combiner do: the values
+  // found before the limit are the answer, 200 and no error (Tempo logs it; so does this).
+  const partialWarning = (req: FastifyRequest, tenant: string, tag: string, into: DistinctTagValues) => {
+    if (into.exceeded) req.log.warn({ tenant, tag, maxBytes: into.maxBytes, bytes: into.size }, 'size of tag values exceeded limit, reduce cardinality or size of tags');
+  };
+
   app.get('/api/search/tag/:tag/values', async (req, reply) => {
     const t = tenant(req);
     const tag = (req.params as { tag: string }).tag;
-    const vals = await lookup(reply, (signal) => store.tagValues(t, 'any', tag, { signal }));
-    return { tagValues: [...new Set(vals.map(String))].sort() };
+    const into = new DistinctTagValues(opts.maxBytesPerTagValuesQuery(t), 'v1');
+    await lookup(reply, (signal) => store.tagValues(t, 'any', tag, into, { signal }));
+    partialWarning(req, t, tag, into);
+    return { tagValues: into.values().map((v) => v.value).sort() };
   });
 
   app.get('/api/v2/search/tag/:tag/values', async (req, reply) => {
@@ -278,6 +288,7 @@ export function registerTempoApi(app: FastifyInstance, opts: TempoApiOptions): v
     const tag = (req.params as { tag: string }).tag;
     const q = req.query as Query;
     const { scope, key } = scopedTag(tag);
+    const maxBytes = opts.maxBytesPerTagValuesQuery(t);
     let values: TagValue[];
     const filter = q.q && q.q.trim() !== '' && q.q.replace(/\s/g, '') !== '{}' ? parseQuery(q.q) : undefined;
     if (filter) {
@@ -285,13 +296,15 @@ export function registerTempoApi(app: FastifyInstance, opts: TempoApiOptions): v
       const { startMs, endMs } = timeRange(q, opts.search.maxDurationMs(t));
       const field = scope === 'intrinsic' ? key : tag.startsWith('.') || scope !== 'any' ? tag : '.' + tag;
       parseQuery(`{ ${field} != nil }`); // a tag TraceQL cannot name is the client's error (400) before any work
-      values = await admitted(gate, reply, traceqlAbortError, (signal) => traceql.tagValues({ tenant: t, query: filter, q: q.q!, field, startMs, endMs }, signal), timeoutMs);
-    } else if (scope === 'intrinsic') {
-      if (key === 'name') values = (await lookup(reply, (signal) => store.intrinsicValues(t, 'name', { signal }))).map((value) => ({ type: 'string', value }));
-      else if (key === 'rootServiceName') values = (await lookup(reply, (signal) => store.intrinsicValues(t, 'service', { signal }))).map((value) => ({ type: 'string', value }));
-      else values = STATIC_INTRINSIC_VALUES[key] ?? [];
+      values = await admitted(gate, reply, traceqlAbortError, (signal) => traceql.tagValues({ tenant: t, query: filter, q: q.q!, field, startMs, endMs, maxBytes }, signal), timeoutMs);
+    } else if (scope === 'intrinsic' && !(key === 'name' || key === 'rootServiceName')) {
+      values = STATIC_INTRINSIC_VALUES[key] ?? [];
     } else {
-      values = (await lookup(reply, (signal) => store.tagValues(t, scope, key, { signal }))).map((v) => ({ type: tagValueType(v), value: String(v) }));
+      const into = new DistinctTagValues(maxBytes, 'v2');
+      if (scope === 'intrinsic') await lookup(reply, (signal) => store.intrinsicValues(t, key === 'name' ? 'name' : 'service', into, { signal }));
+      else await lookup(reply, (signal) => store.tagValues(t, scope, key, into, { signal }));
+      partialWarning(req, t, tag, into);
+      values = into.values();
     }
     values.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
     return { tagValues: values, metrics: { inspectedBytes: '0' } };

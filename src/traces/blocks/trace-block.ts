@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ObjectStore } from '../../storage/index.js';
 import { decodeTracesData } from '../../otlp/index.js';
-import { anchoredRegex, compareValues, entriesOf, type AttrValue, type SpanCondition, type SpanEntry } from '../model/index.js';
+import { anchoredRegex, compareValues, entriesOf, type AttrValue, type DistinctTagValues, type SpanCondition, type SpanEntry } from '../model/index.js';
 import { ATTR_NUMBER, ATTR_STRING } from './attribute-columns.js';
 import { BloomFilter } from './bloom-filter.js';
 import { LazyColumns, decodeColumns } from './columns.js';
@@ -109,6 +109,8 @@ function columnsFor(conditions: SpanCondition[]): (keyof SearchArrays)[] {
   return [...need];
 }
 
+/** Column entries a block's tag lookup reads between two steps of its slice (a clock read each). */
+const SCAN_STEP = 4096;
 /** A scan reads runs of matching traces of at most this many bytes, across gaps of unmatched ones up to READ_GAP_BYTES. */
 const READ_RUN_BYTES = 1 << 20;
 const READ_GAP_BYTES = 16 << 10;
@@ -264,37 +266,55 @@ export class TraceBlock {
     }
   }
 
-  /** Distinct attribute keys by scope. */
-  async tagNames(): Promise<{ span: Set<string>; resource: Set<string> }> {
+  /**
+   * Distinct attribute keys by scope. `step` (the lookup's slice of the query lane, and its abort) is awaited every
+   * `SCAN_STEP` column entries: one block with millions of attributes does not hold the event loop.
+   */
+  async tagNames(step: () => Promise<void>): Promise<{ span: Set<string>; resource: Set<string> }> {
     const c = await this.loadSearch(['aKey', 'rKey']);
-    const span = new Set<string>();
-    const resource = new Set<string>();
-    for (let i = 0; i < c.aKey.length; i++) span.add(c.strings[c.aKey[i]]);
-    for (let i = 0; i < c.rKey.length; i++) resource.add(c.strings[c.rKey[i]]);
-    return { span, resource };
+    const names = async (keys: Uint32Array) => {
+      const ids = new Set<number>();
+      for (let i = 0; i < keys.length; i++) {
+        if (i % SCAN_STEP === 0) await step();
+        ids.add(keys[i]);
+      }
+      return new Set([...ids].map((id) => c.strings[id]));
+    };
+    return { span: await names(c.aKey), resource: await names(c.rKey) };
   }
 
-  /** Distinct values of an attribute (scope 'any' = span and resource). */
-  async tagValues(scope: 'span' | 'resource' | 'any', key: string, out: Map<string, AttrValue>): Promise<void> {
+  /**
+   * Distinct values of an attribute (scope 'any' = span and resource), collected `into` until its limit; true when
+   * it was reached (stop reading). Sliced as `tagNames`.
+   */
+  async tagValues(scope: 'span' | 'resource' | 'any', key: string, into: DistinctTagValues, step: () => Promise<void>): Promise<boolean> {
     const c = await this.loadSearch([...SPAN_ATTR_COLUMNS, ...RESOURCE_ATTR_COLUMNS]);
     const k = c.stringIds.get(key);
-    if (k === undefined) return;
-    const add = (keys: Uint32Array, types: Uint8Array, vals: Float64Array) => {
+    if (k === undefined) return false;
+    const add = async (keys: Uint32Array, types: Uint8Array, vals: Float64Array) => {
       for (let i = 0; i < keys.length; i++) {
+        if (i % SCAN_STEP === 0) await step();
         if (keys[i] !== k) continue;
         const v: AttrValue = types[i] === ATTR_STRING ? c.strings[vals[i]] : types[i] === ATTR_NUMBER ? vals[i] : vals[i] === 1;
-        out.set(`${typeof v}:${String(v)}`, v);
+        if (into.collect(v)) return true;
       }
+      return false;
     };
-    if (scope !== 'resource') add(c.aKey, c.aType, c.aVal);
-    if (scope !== 'span') add(c.rKey, c.rType, c.rVal);
+    if (scope !== 'resource' && (await add(c.aKey, c.aType, c.aVal))) return true;
+    return scope !== 'span' && (await add(c.rKey, c.rType, c.rVal));
   }
 
-  /** Distinct values of a string intrinsic column ('name'). */
-  async intrinsicValues(name: 'name' | 'service'): Promise<string[]> {
+  /** Distinct values of a string intrinsic column ('name', 'service'; not the empty string), as `tagValues`. */
+  async intrinsicValues(name: 'name' | 'service', into: DistinctTagValues, step: () => Promise<void>): Promise<boolean> {
     const c = await this.loadSearch([name]);
-    const set = new Set<number>(c[name]);
-    return [...set].map((i) => c.strings[i]);
+    const col = c[name];
+    const ids = new Set<number>();
+    for (let i = 0; i < col.length; i++) {
+      if (i % SCAN_STEP === 0) await step();
+      ids.add(col[i]);
+    }
+    for (const id of ids) if (c.strings[id] !== '' && into.collect(c.strings[id])) return true;
+    return false;
   }
 }
 

@@ -1,5 +1,6 @@
+import type { DistinctTagValues } from './distinct-tag-values.js';
 import type { SpanCondition } from './span-condition.js';
-import type { AttrValue, SpanEntry } from './span-row.js';
+import type { SpanEntry } from './span-row.js';
 
 /** Options of a scan over a tenant's traces. */
 export interface ScanOptions {
@@ -32,6 +33,8 @@ export interface TraceQueryable {
   lookupTrace(tenant: string, traceIdHex: string, opts?: FindTraceOptions): Promise<FoundTrace | undefined>;
   scan(tenant: string, opts: ScanOptions, visit: (traceId: string, entries: SpanEntry[]) => boolean | Promise<boolean>): Promise<{ inspectedTraces: number; inspectedBlocks: number }>;
   tagNames(tenant: string, opts?: LookupOptions): Promise<{ span: string[]; resource: string[] }>;
-  tagValues(tenant: string, scope: 'span' | 'resource' | 'any', key: string, opts?: LookupOptions): Promise<AttrValue[]>;
-  intrinsicValues(tenant: string, name: 'name' | 'service', opts?: LookupOptions): Promise<string[]>;
+  /** The attribute's distinct values, collected `into` until its byte limit is reached (then reading stops). */
+  tagValues(tenant: string, scope: 'span' | 'resource' | 'any', key: string, into: DistinctTagValues, opts?: LookupOptions): Promise<void>;
+  /** The distinct span names or root services, collected `into` as `tagValues` (the empty string left out). */
+  intrinsicValues(tenant: string, name: 'name' | 'service', into: DistinctTagValues, opts?: LookupOptions): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import { abortableSlices } from '../../lib/time-slice.js';
 import { anyValueToJs, bytesToHex, decodeAnyValueBytes, decodeTracesData, forEachSpanAttribute, type Resource } from '../../otlp/index.js';
-import { BLOCK_START, attrMap, entriesOf, visitCandidates, type AttrValue, type FindTraceOptions, type FoundTrace, type LookupOptions, type ScanItem, type ScanOptions, type SpanEntry, type TraceQueryable } from '../model/index.js';
+import { BLOCK_START, attrMap, entriesOf, visitCandidates, type AttrValue, type DistinctTagValues, type FindTraceOptions, type FoundTrace, type LookupOptions, type ScanItem, type ScanOptions, type SpanEntry, type TraceQueryable } from '../model/index.js';
 // The error types only (no engine): a lookup past its deadline fails as a TraceQL query does (504), or 499.
 import { traceqlAbortError } from '../traceql/errors.js';
 import { materialize, mayMatch, type HeadTrace, type Ingester } from '../ingester/index.js';
@@ -112,7 +112,7 @@ export class Querier implements TraceQueryable {
       for (const r of resources) for (const kv of r.attributes ?? []) resource.add(kv.key);
       for (const b of this.blocks.forTenant(tenant)) {
         await step();
-        const n = await b.tagNames();
+        const n = await b.tagNames(step);
         n.span.forEach((k) => span.add(k));
         n.resource.forEach((k) => resource.add(k));
       }
@@ -121,51 +121,51 @@ export class Querier implements TraceQueryable {
     });
   }
 
-  tagValues(tenant: string, scope: 'span' | 'resource' | 'any', key: string, opts: LookupOptions = {}): Promise<AttrValue[]> {
+  tagValues(tenant: string, scope: 'span' | 'resource' | 'any', key: string, into: DistinctTagValues, opts: LookupOptions = {}): Promise<void> {
     return this.blocks.reading(async () => {
       const step = abortableSlices(opts.signal, traceqlAbortError);
-      const out = new Map<string, AttrValue>();
-      const add = (v: AttrValue | undefined) => {
-        if (v !== undefined) out.set(`${typeof v}:${String(v)}`, v);
-      };
       // Head spans stay encoded: only the attribute named `key` is decoded; each resource is read once.
       const resources = new Set<Resource>();
       const read = attributeReader(key);
       for await (const t of this.headTraces(tenant, step)) {
-        t.index.forEach((i, k) => {
-          const b = t.batches[k];
-          if (scope !== 'resource') add(read(b.raw(i)));
+        for (let j = 0; j < t.index.length; j++) {
+          const b = t.batches[j];
+          const i = t.index[j];
+          const v = scope !== 'resource' ? read(b.raw(i)) : undefined;
+          if (v !== undefined && into.collect(v)) return;
           if (scope !== 'span') resources.add(b.resource(i));
-        });
+        }
       }
-      for (const r of resources) add(attrMap(r.attributes).get(key));
+      for (const r of resources) {
+        const v = attrMap(r.attributes).get(key);
+        if (v !== undefined && into.collect(v)) return;
+      }
       for (const b of this.blocks.forTenant(tenant)) {
         await step();
-        await b.tagValues(scope, key, out);
+        if (await b.tagValues(scope, key, into, step)) break;
       }
-      return [...out.values()];
+      this.blocks.enforceSearchCache();
     });
   }
 
-  intrinsicValues(tenant: string, name: 'name' | 'service', opts: LookupOptions = {}): Promise<string[]> {
+  intrinsicValues(tenant: string, name: 'name' | 'service', into: DistinctTagValues, opts: LookupOptions = {}): Promise<void> {
     return this.blocks.reading(async () => {
       const step = abortableSlices(opts.signal, traceqlAbortError);
-      const out = new Set<string>();
+      const add = (v: string | undefined) => v !== undefined && v !== '' && into.collect(v);
       // Span names are a head column; services are read from each resource once.
       const resources = new Set<Resource>();
       for await (const t of this.headTraces(tenant, step)) {
-        t.index.forEach((i, k) => {
-          if (name === 'name') out.add(t.batches[k].names[i]);
-          else resources.add(t.batches[k].resource(i));
-        });
+        for (let j = 0; j < t.index.length; j++) {
+          if (name === 'service') resources.add(t.batches[j].resource(t.index[j]));
+          else if (add(t.batches[j].names[t.index[j]])) return;
+        }
       }
-      for (const r of resources) for (const kv of r.attributes ?? []) if (kv.key === 'service.name' && kv.value?.stringValue) out.add(kv.value.stringValue);
+      for (const r of resources) for (const kv of r.attributes ?? []) if (kv.key === 'service.name' && add(kv.value?.stringValue)) return;
       for (const b of this.blocks.forTenant(tenant)) {
         await step();
-        for (const v of await b.intrinsicValues(name)) out.add(v);
+        if (await b.intrinsicValues(name, into, step)) break;
       }
-      out.delete('');
-      return [...out].sort();
+      this.blocks.enforceSearchCache();
     });
   }
 

@@ -1,9 +1,9 @@
 import { abortableSlices } from '../../lib/time-slice.js';
-import { visitCandidates, type TraceCandidateSource, type TraceQueryable } from '../model/index.js';
+import { visitCandidates, type TagValue, type TraceCandidateSource, type TraceQueryable } from '../model/index.js';
 import { traceqlAbortError } from './errors.js';
 import { queryRange, type MetricsRequest, type MetricsSeries } from './metrics.js';
 import { searchTraces, type SearchRequest, type SearchResponse } from './search.js';
-import { filteredTagValues, type TagValue, type TagValuesRequest } from './tag-values.js';
+import { filteredTagValues, type TagValuesRequest } from './tag-values.js';
 
 /** What the Tempo API evaluates TraceQL with: on this thread, or in query workers. `q` is the query's text. */
 export interface TraceqlQueries {

@@ -1,16 +1,7 @@
-import { buildTraceView, type AttrValue, type TraceQueryable } from '../model/index.js';
+import { DistinctTagValues, buildTraceView, type TagValue, type TraceQueryable } from '../model/index.js';
 import type { TraceqlQuery } from './ast.js';
 import { evalField, evalQuery, pushdownConditions } from './engine.js';
 import { parseTraceql } from './parser.js';
-
-/** Tempo's most distinct values a `q=`-filtered tag-values request gathers before it stops scanning. */
-export const MAX_FILTERED_TAG_VALUES = 1000;
-
-/** A tag value as Tempo's v2 tag-values API lists it. */
-export interface TagValue {
-  type: string;
-  value: string;
-}
 
 export interface TagValuesRequest {
   tenant: string;
@@ -20,13 +11,8 @@ export interface TagValuesRequest {
   field: string;
   startMs: number;
   endMs: number;
-}
-
-/** A value's type as the tag-values API names it. */
-export function tagValueType(v: AttrValue): string {
-  if (typeof v === 'string') return 'string';
-  if (typeof v === 'boolean') return 'bool';
-  return Number.isInteger(v) ? 'int' : 'float';
+  /** The tenant's `max_bytes_per_tag_values_query` (0: unlimited): the scan stops once the values reach it. */
+  maxBytes: number;
 }
 
 /** The TraceQL spanset filter naming `field` (`{ span.foo != nil }`), parsed: where the value is read from. */
@@ -36,12 +22,12 @@ export function tagFieldQuery(field: string): TraceqlQuery {
 
 /**
  * The distinct values of `field` among the spans of the spansets `query` matches (Tempo's tag values with `q=`),
- * unsorted; the scan stops once `MAX_FILTERED_TAG_VALUES` are found.
+ * unsorted; the scan stops once they reach `maxBytes` (v2's measure: type and value), with those found before.
  */
 export async function filteredTagValues(store: Pick<TraceQueryable, 'scan'>, req: TagValuesRequest): Promise<TagValue[]> {
   const stage = tagFieldQuery(req.field).stages[0];
   const fieldExpr = stage.type === 'filter' && stage.expr?.type === 'binary' ? stage.expr.left : undefined;
-  const found = new Map<string, TagValue>();
+  const found = new DistinctTagValues(req.maxBytes, 'v2');
   if (!fieldExpr) return [];
   await store.scan(req.tenant, { startMs: req.startMs, endMs: req.endMs, conditions: pushdownConditions(req.query.stages) }, (traceId, entries) => {
     const view = buildTraceView(traceId, entries);
@@ -49,10 +35,10 @@ export async function filteredTagValues(store: Pick<TraceQueryable, 'scan'>, req
       for (const s of ss.spans) {
         const v = evalField(fieldExpr, s, view);
         if (v === undefined || v === null || Array.isArray(v)) continue;
-        found.set(`${typeof v}:${v}`, { type: tagValueType(v), value: String(v) });
+        if (found.collect(v)) return false;
       }
     }
-    return found.size < MAX_FILTERED_TAG_VALUES;
+    return true;
   });
-  return [...found.values()];
+  return found.values();
 }

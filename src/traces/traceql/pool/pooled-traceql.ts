@@ -2,7 +2,7 @@ import { pushdownConditions } from '../engine.js';
 import { splitMetricsStage, type MetricsSeries } from '../metrics.js';
 import type { TraceqlQueries } from '../queries.js';
 import type { SearchResponse } from '../search.js';
-import type { TagValue } from '../tag-values.js';
+import type { TagValue } from '../../model/index.js';
 import type { TraceCandidateSource, TraceqlPool } from './traceql-pool.js';
 
 /**

@@ -4,7 +4,8 @@ import { TraceqlParseError } from '../ast.js';
 import { TraceqlCanceledError, TraceqlLimitError, TraceqlTimeoutError, traceqlAbortError } from '../errors.js';
 import type { MetricsRequest, MetricsSeries } from '../metrics.js';
 import type { SearchRequest, SearchResponse } from '../search.js';
-import type { TagValue, TagValuesRequest } from '../tag-values.js';
+import type { TagValue } from '../../model/index.js';
+import type { TagValuesRequest } from '../tag-values.js';
 
 /** The payloads of the TraceQL pool's messages (the framing is src/lib/worker-pool's). */
 
