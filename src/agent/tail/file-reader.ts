@@ -476,6 +476,11 @@ const freeBuffers: Buffer[] = [];
 const waiting: Array<() => void> = [];
 let inUse = 0;
 
+/** Drop the kept read buffers (an idle agent gives them back; the next read allocates one again). */
+export function releaseIdleReadBuffers(): void {
+  freeBuffers.length = 0;
+}
+
 async function acquireBuffer(size: number): Promise<Buffer> {
   while (inUse >= MAX_READS) await new Promise<void>((r) => waiting.push(r));
   inUse++;
