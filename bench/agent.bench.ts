@@ -10,7 +10,7 @@
  *    peak RSS (VmHWM);
  *    The same run once more with a pipeline that makes every line a string entry (`path: entries`), for comparison;
  *  - latency from a write to the line being queryable in Loki (batchwait 1s, Promtail's default);
- *  - resident memory of an agent tailing 1000 files.
+ *  - resident memory of an agent tailing 1000 files, 3 s and 15 s after they were all shipped.
  * AGENT_BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") is passed to the agent's node (profiling);
  * AGENT_BENCH_STDOUT names a file that receives the agent's stdout (e.g. with "--trace-gc").
  * AGENT_BENCH_AGENT_MAIN runs the agent from another build's main.js (e.g. a copy of dist/ from an earlier commit),
@@ -241,7 +241,10 @@ async function idleFiles(n: number): Promise<void> {
     await untilAcknowledged(join(dir, 'positions.yaml'), logs, n, (f) => sizes[f]);
     await sleep(3000);
     const s = procStats(agent.child.pid!);
-    report({ bench: 'agent_rss_files_tailed', files: n, rss_mb: s.rssMB, peak_rss_mb: s.peakMB, note: 'sightline --target agent in its own process, every file read and shipped, then idle-tailed; from /proc' });
+    // And once it idled a while (the agent compacts its heap once it idles after a burst: docs/agent.md).
+    await sleep(12_000);
+    const settled = procStats(agent.child.pid!);
+    report({ bench: 'agent_rss_files_tailed', files: n, rss_mb: s.rssMB, rss_mb_15s: settled.rssMB, peak_rss_mb: settled.peakMB, note: 'sightline --target agent in its own process, every file read and shipped, then idle-tailed (RSS 3 s and 15 s after the last acknowledgement); from /proc' });
   } finally {
     await agent.stop();
     await loki.stop();

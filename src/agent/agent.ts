@@ -12,6 +12,7 @@ import { Positions } from './positions/positions.js';
 import { ReadlineLimiter } from './readline-limiter.js';
 import { labelsString } from './client/push-encoder.js';
 import { Counter } from 'prom-client';
+import { releaseIdleReadBuffers } from './tail/file-reader.js';
 import { FileTargetManager } from './tail/file-target-manager.js';
 import { PushTarget } from './push/push-target.js';
 import { JournalTarget } from './journal/journal-target.js';
@@ -293,6 +294,15 @@ export class Agent {
       check();
     });
     return this.waiting;
+  }
+
+  /**
+   * Give back the buffers kept for reuse while shipping (the idle clients' batch buffers, the shared read buffers):
+   * called by the idle heap compaction (`startAgent`), which then frees them.
+   */
+  releaseIdleBuffers(): void {
+    for (const c of this.clients) c.releaseIdleBuffers();
+    releaseIdleReadBuffers();
   }
 
   /** Stop reading, hand on what stages hold, ship what is batched (bounded wait), write positions. */

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { compactHeap, startIdleHeapCompaction } from '../lib/heap-compaction.js';
 import type { Component, ComponentContext } from '../server/index.js';
 import { Agent } from './agent.js';
 import { loadPromtailHelmValues } from './config/helm-values.js';
@@ -13,7 +14,15 @@ import { clientSchema, type PromtailConfig } from './config/promtail-schema.js';
  * `/targets`, `/service-discovery`). In the single process a config without clients ships into the Loki role started
  * before it.
  */
-export async function startAgent(ctx: ComponentContext): Promise<Component> {
+export interface StartAgentOptions {
+  /**
+   * The process runs the agent alone (`--target agent`): once a burst of reading is over and the process idles,
+   * compact the heap and drop the kept buffers (`startIdleHeapCompaction`), for a small resident set on every node.
+   */
+  compactWhenIdle?: boolean;
+}
+
+export async function startAgent(ctx: ComponentContext, opts: StartAgentOptions = {}): Promise<Component> {
   const section = ctx.config.agent;
   const logger = ctx.logger.child({ component: 'agent' });
   const configFile = section.promtail_config_file ?? section.promtail_helm_values_file;
@@ -43,6 +52,14 @@ export async function startAgent(ctx: ComponentContext): Promise<Component> {
     logger.info({ address: addr, port: ports.agent }, 'agent server listening');
   }
   await agent.start();
+  // The start-up burst (configuration, schemas, discovery) is over: its pages go back at once.
+  if (opts.compactWhenIdle) compactHeap();
+  const compaction = opts.compactWhenIdle
+    ? startIdleHeapCompaction({
+        beforeCompact: () => agent.releaseIdleBuffers(),
+        onCompacted: (before, after) => logger.debug({ beforeBytes: before, afterBytes: after }, 'idle: heap compacted'),
+      })
+    : undefined;
   ready = true;
   logger.info({ positions: config.positions.filename, clients: config.clients.map((c) => c.url), jobs: config.scrape_configs.map((s) => s.job_name) }, 'log agent started');
   return {
@@ -50,6 +67,7 @@ export async function startAgent(ctx: ComponentContext): Promise<Component> {
     ports,
     async stop() {
       ready = false;
+      compaction?.stop();
       await agent.stop();
       await app?.close();
     },

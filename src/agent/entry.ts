@@ -17,6 +17,8 @@ export interface LogEntry {
   structuredMetadata?: Record<string, string>;
 }
 
+const EMPTY = Buffer.alloc(0);
+
 /**
  * A line still as bytes (`buf[start..end)`, UTF-8), for pipelines whose every stage can work on bytes (`cri`,
  * `labels`, `static_labels`...): no string and no object per line. One RawEntry is reused for every line of a
@@ -27,7 +29,7 @@ export interface LogEntry {
 export class RawEntry {
   labels: Record<string, string> = {};
   ownLabels = false;
-  buf: Buffer = Buffer.alloc(0);
+  buf: Buffer = EMPTY;
   start = 0;
   end = 0;
   tsMs = 0;
@@ -51,6 +53,12 @@ export class RawEntry {
     this.tsNs = tsNs;
     this.ticket = ticket;
     this.exCount = 0;
+  }
+
+  /** Let go of the last line's buffer and ticket (the reader's shared read buffer, given back for reuse or freeing). */
+  detach(): void {
+    this.buf = EMPTY;
+    this.ticket = undefined;
   }
 
   /** Set an extracted value: a string, or the bytes `buf[start..end)`. */

@@ -106,7 +106,7 @@ async function startTarget(target: Target, ctx: ComponentContext, add: <C extend
       add(await (await load.alertmanager()).startAlertmanager(ctx, { version: version() }));
       return;
     case 'agent':
-      add(await (await load.agent()).startAgent(ctx));
+      add(await (await load.agent()).startAgent(ctx, { compactWhenIdle: true }));
       return;
   }
 }

@@ -1,6 +1,6 @@
 import type { MemoryPressure } from './pipeline/memory-pressure.js';
 import type { Logger } from 'pino';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { OtlpSinks } from '../otlp/index.js';
 import type { Consumer, Lifecycle, Signal } from './pipeline/consumer.js';
 import type { CollectorMetrics } from './telemetry/collector-metrics.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ServerCredentials } from '@grpc/grpc-js';
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import * as z from 'zod';
 import { WebConfig } from '../server/index.js';
 import type { AuthExtension, BuildEnv } from './components.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError, expandEnv, formatDuration, parseByteSize, parseDuration, parseYamlConfig, sightlineConfigSchema } from './index.js';
 
 describe('durations and sizes', () => {

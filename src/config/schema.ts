@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { agentSection } from './sections/agent.js';
 import { alertmanagerSection } from './sections/alertmanager.js';
 import { logsSection } from './sections/logs.js';

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseByteSize, parseDuration } from '../lib/duration.js';
 
 /** A Prometheus duration string, parsed to milliseconds. */

@@ -38,6 +38,12 @@ export class BufferPool {
     this.pooled += len;
   }
 
+  /** Drop every kept buffer (an idle client gives its memory back; the next batch allocates again). */
+  clear(): void {
+    this.free.length = 0;
+    this.pooled = 0;
+  }
+
   /** Bytes held for reuse. */
   get pooledBytes(): number {
     return this.pooled;

@@ -92,6 +92,11 @@ export class LokiClient {
     return this.open.size === 0 && this.queue.length === 0;
   }
 
+  /** With nothing batched and nothing being sent, drop the batch buffers kept for reuse (see `BufferPool`). */
+  releaseIdleBuffers(): void {
+    if (this.idle && this.sending === undefined) this.pool.clear();
+  }
+
   /** Take an entry (the caller already holds a ticket reference for this client). */
   handle(e: LogEntry): void {
     this.streamFor(e.labels, e.line.length, e.ticket).append(e);

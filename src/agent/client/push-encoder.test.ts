@@ -53,3 +53,17 @@ describe('encodePushRequest', () => {
     expect(msg.streams[2].entries[0].timestamp).toEqual({ seconds: 1_700_000_000, nanos: 3_000_003 });
   });
 });
+
+describe('BufferPool', () => {
+  it('hands a released buffer out again, and nothing once cleared', () => {
+    const pool = new BufferPool(1 << 20);
+    const a = pool.acquire(100_000);
+    pool.release(a);
+    expect(pool.pooledBytes).toBe(a.length);
+    expect(pool.acquire(90_000)).toBe(a);
+    pool.release(a);
+    pool.clear();
+    expect(pool.pooledBytes).toBe(0);
+    expect(pool.acquire(90_000)).not.toBe(a);
+  });
+});

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { fileSdConfigSchema, kubernetesSdConfigSchema, relabelConfigSchema } from '../../metrics/promconfig/index.js';
 import { stageSchema } from '../pipeline/stage-config.js';
 import { goDuration } from './go-duration.js';

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { AgentMetrics } from '../agent-metrics.js';
 import { AckTracker, RawEntry, type LogEntry, type Ticket } from '../entry.js';
 import type { FileIdentity, Positions } from '../positions/positions.js';
-import { LineDecoder } from './line-decoder.js';
+import { LineDecoder, releaseSharedLines } from './line-decoder.js';
 
 export interface FileReaderOptions {
   path: string;
@@ -49,6 +49,15 @@ interface Generation {
 }
 
 const TAIL_BYTES = 64;
+
+/**
+ * A file's identity and size: a local of the read loop lives on while the loop sleeps, and a `fs.Stats` (with its
+ * four `Date`s, ~0.5 kB) kept by each of a thousand idle readers is half a megabyte.
+ */
+function statIdentity(path: string): { dev: number; ino: number; size: number } | undefined {
+  const st = statSync(path, { throwIfNoEntry: false });
+  return st === undefined ? undefined : { dev: st.dev, ino: st.ino, size: st.size };
+}
 
 function sameId(a: FileIdentity, b: { dev: number; ino: number }): boolean {
   return a.dev === b.dev && a.ino === b.ino;
@@ -142,7 +151,7 @@ export class FileReader {
         // A synchronous stat: on the local files an agent tails it takes microseconds, where the promise form
         // allocated ~1.7 kB per call (request, result array, promise) and cost a thread-pool round trip, four
         // times a second per file.
-        const st = statSync(this.opts.path, { throwIfNoEntry: false });
+        const st = statIdentity(this.opts.path);
         const cur = this.current();
         if (st === undefined) {
           // Deleted, or renamed with the new file not there yet: read what is left, then end after two quiet polls.
@@ -323,6 +332,9 @@ export class FileReader {
           i = j + 1;
         }
         if (nLines === 0) g.tracker.issue(start + consumed).release();
+        // The buffer goes back to the shared ones: this reader's entry must not keep it (a thousand idle readers
+        // would otherwise keep every read buffer alive after `releaseIdleReadBuffers`).
+        this.raw.detach();
       }
       releaseBuffer(buf); // every line handed on (as strings or copied by the clients), a partial line copied
       if (n < buf.length) return;
@@ -475,6 +487,12 @@ const MAX_READS = 8;
 const freeBuffers: Buffer[] = [];
 const waiting: Array<() => void> = [];
 let inUse = 0;
+
+/** Drop the kept read buffers (an idle agent gives them back; the next read allocates one again). */
+export function releaseIdleReadBuffers(): void {
+  freeBuffers.length = 0;
+  releaseSharedLines();
+}
 
 async function acquireBuffer(size: number): Promise<Buffer> {
   while (inUse >= MAX_READS) await new Promise<void>((r) => waiting.push(r));

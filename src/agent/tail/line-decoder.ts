@@ -6,6 +6,12 @@ import { TextDecoder } from 'node:util';
  * their largest read.
  */
 const SHARED = { ends: [] as number[], lineBufs: [] as Buffer[], lineStarts: [] as number[], lineEnds: [] as number[] };
+
+/** Drop the shared outputs' references to the last chunks read (an idle agent frees its read buffers). */
+export function releaseSharedLines(): void {
+  SHARED.lineBufs.length = 0;
+}
+
 /**
  * Splits a byte stream into lines: complete lines are decoded from the chunk they end in, a trailing partial line is
  * kept until its newline arrives. A trailing `\r` is removed. Lines longer than `maxBytes` are truncated to

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseDuration } from '../../config/index.js';
 import type { Matcher } from '../../model/index.js';
 import { MatcherParseError, newMatcher, parseMatchers, sortMatchers } from './am-matchers.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ExportMetricsServiceRequest, KeyValue, Metric, ResourceSpans } from '../../otlp/index.js';
 import { ServiceGraphStore, type GraphEdge } from '../../traces/index.js';
 import type { ConnectorFactory } from '../components.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { nanosBetween, type ExportMetricsServiceRequest, type KeyValue, type Metric, type ResourceSpans } from '../../otlp/index.js';
 import type { ConnectorFactory } from '../components.js';
 import { goDurationMs } from '../config/go-duration.js';

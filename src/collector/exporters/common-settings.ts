@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { authSchema } from '../transport-security.js';
 
 /** `auth.authenticator`: a client authenticator extension (`basicauth/...`, `bearertokenauth/...`). */

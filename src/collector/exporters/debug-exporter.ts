@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { countItems, resourceSpansToJson } from '../../otlp/index.js';
 import type { ExporterFactory } from '../components.js';
 

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { countItems, encodeExportRequest, decodeExportRequest } from '../../otlp/index.js';
 import type { BuildEnv } from '../components.js';
 import { goDurationMs } from '../config/go-duration.js';

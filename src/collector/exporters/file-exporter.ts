@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { countItems, encodeExportRequest, exportRequestToJson } from '../../otlp/index.js';
 import type { ExporterFactory } from '../components.js';
 import { goDurationMs } from '../config/go-duration.js';

@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { z } from 'zod';
+import * as z from 'zod';
 import { fetchWithTls, anyValueToJs, anyValueToJson, bytesToHex, int64ToBigInt, type ExportLogsServiceRequest, type KeyValue } from '../../otlp/index.js';
 import type { ExporterFactory } from '../components.js';
 import { ExportError, httpStatusError } from './export-error.js';

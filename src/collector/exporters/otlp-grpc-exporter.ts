@@ -1,5 +1,5 @@
 import { Client, Metadata, credentials, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { exportServicePath } from '../../otlp/index.js';
 import type { ExporterFactory } from '../components.js';
 import { ExportError } from './export-error.js';

@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ExporterFactory } from '../components.js';
 import { ExportError, httpStatusError } from './export-error.js';
 import { QueuedExporter, exporterHelperShape, itemBytes } from './exporter-helper.js';

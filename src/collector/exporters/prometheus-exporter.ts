@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Labels, MetricMetadata, MetricType } from '../../model/index.js';
 import type { Appender } from '../../metrics/index.js';
 import { appendOtlpMetrics, countItems, type ExportMetricsServiceRequest, type HistogramDataPoint, type KeyValue, type Metric, type NumberDataPoint } from '../../otlp/index.js';

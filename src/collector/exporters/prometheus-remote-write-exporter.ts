@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { RemoteWriteTarget, appendOtlpMetrics } from '../../otlp/index.js';
 import { HttpError } from '../../server/index.js';
 import type { ExporterFactory } from '../components.js';

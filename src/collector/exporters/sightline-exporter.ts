@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { appendOtlpMetrics, countItems, otlpLogsToLokiStreams } from '../../otlp/index.js';
 import { DEFAULT_TENANT } from '../../server/index.js';
 import type { ExporterFactory } from '../components.js';

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import bcrypt from 'bcryptjs';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AuthExtension, ExtensionFactory } from '../components.js';
 
 /** Header values as HTTP (Fastify) and gRPC metadata give them, names lower-cased. */

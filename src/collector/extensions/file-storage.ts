@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ExtensionFactory } from '../components.js';
 import { goDurationMs } from '../config/go-duration.js';
 import { storageClientDir } from '../exporters/exporter-helper.js';

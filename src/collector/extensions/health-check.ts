@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ExtensionFactory } from '../components.js';
 import { listenComponent } from '../http-listen.js';
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { anyValueToJs, type AnyValue } from '../../otlp/index.js';
 import { compileUnanchored } from '../../model/index.js';
 import type { ClientContext } from '../pipeline/consumer.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { InstrumentationScope, KeyValue, Metric, Resource } from '../../otlp/index.js';
 import type { ProcessorFactory } from '../components.js';
 import type { ExportRequest } from '../pipeline/consumer.js';

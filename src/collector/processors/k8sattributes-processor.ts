@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Resource } from '../../otlp/index.js';
 import { compileAnchored } from '../../model/index.js';
 import type { ProcessorFactory } from '../components.js';

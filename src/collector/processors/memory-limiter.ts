@@ -1,8 +1,7 @@
 import { totalmem } from 'node:os';
 import { readFileSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
-import { z } from 'zod';
+import * as z from 'zod';
+import { fullGc } from '../../lib/heap-compaction.js';
 import { countItems } from '../../otlp/index.js';
 import type { ProcessorFactory } from '../components.js';
 import { goDurationMs } from '../config/go-duration.js';
@@ -36,23 +35,6 @@ export function availableMemory(): number {
     }
   }
   return totalmem();
-}
-
-let forceGc: (() => void) | undefined | null = null;
-/** The runtime's full garbage collection (`--expose-gc`, else enabled at run time), as the Collector's `runtime.GC()`. */
-function fullGc(): (() => void) | undefined {
-  if (forceGc === null) {
-    forceGc = (globalThis as { gc?: () => void }).gc;
-    if (!forceGc) {
-      try {
-        setFlagsFromString('--expose-gc');
-        forceGc = runInNewContext('gc') as () => void;
-      } catch {
-        forceGc = undefined;
-      }
-    }
-  }
-  return forceGc;
 }
 
 /** The hard and soft limits in bytes, as the Collector computes them (spike default: 20% of the limit). */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { countItems } from '../../otlp/index.js';
 import type { ProcessorFactory } from '../components.js';
 import { attrJs } from '../pipeline/otlp-data.js';

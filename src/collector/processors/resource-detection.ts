@@ -1,5 +1,5 @@
 import { hostname, platform } from 'node:os';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ProcessorFactory } from '../components.js';
 import { getAttr, resourcesOf, setAttr, toAnyValue } from '../pipeline/otlp-data.js';
 

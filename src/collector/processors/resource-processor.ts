@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ProcessorFactory } from '../components.js';
 import { resourcesOf } from '../pipeline/otlp-data.js';
 import { actionSchema, compileActions } from './attribute-actions.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { anyValueToJs, bytesToHex, int64ToNumber, type InstrumentationScope, type KeyValue, type Resource, type ResourceSpans, type Span } from '../../otlp/index.js';
 import { compileUnanchored } from '../../model/index.js';
 import type { ProcessorFactory } from '../components.js';

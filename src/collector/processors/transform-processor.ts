@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ProcessorFactory } from '../components.js';
 import type { Condition, Statement } from '../ottl/ast.js';
 import { compileCondition, compileStatement, evalCondition, runStatement, type OttlContextName } from '../ottl/evaluate.js';

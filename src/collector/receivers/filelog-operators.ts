@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { goDurationMs } from '../config/go-duration.js';
 import { ContainerParser } from './stanza/container.js';
 import { deleteField, getField, isMap, parseField, setField, type Field, type StanzaEntry } from './stanza/entry.js';

@@ -1,7 +1,7 @@
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import Long from 'long';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AgentMetrics, FileReader, PathGlob, Positions, type LogEntry } from '../../agent/index.js';
 import type { AnyValue, KeyValue, LogRecord } from '../../otlp/index.js';
 import { Registry } from '../../server/index.js';

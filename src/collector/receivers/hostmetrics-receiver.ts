@@ -1,6 +1,6 @@
 import { readFileSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ExportMetricsServiceRequest, KeyValue, Metric, NumberDataPoint } from '../../otlp/index.js';
 import type { ReceiverFactory } from '../components.js';
 import { goDurationMs } from '../config/go-duration.js';

@@ -1,6 +1,6 @@
 import type { Server } from '@grpc/grpc-js';
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import * as z from 'zod';
 import { countItems, registerOtlpHttpRoutes, startOtlpGrpcServer, type Signal } from '../../otlp/index.js';
 import { HttpError, createHttpServer, listen, refuseUnread } from '../../server/index.js';
 import type { ReceiverFactory } from '../components.js';

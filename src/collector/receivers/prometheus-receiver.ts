@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../../config/index.js';
 import { METRIC_NAME, ScrapeManager, buildPrometheusConfig, isStaleNaN, type Appendable, type Appender, type Labels, type MetricMetadata } from '../../metrics/index.js';
 import type { ExportMetricsServiceRequest, KeyValue, Metric, ResourceMetrics } from '../../otlp/index.js';

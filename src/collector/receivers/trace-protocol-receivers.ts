@@ -1,6 +1,6 @@
 import { Server, status as GrpcStatus, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import * as z from 'zod';
 import { countSpans, grpcCodeOf, type ExportTraceServiceRequest, type TracesConsumer } from '../../otlp/index.js';
 import { HttpError, createHttpServer, listen } from '../../server/index.js';
 import { splitHostPort } from '../../config/index.js';

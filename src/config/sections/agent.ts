@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { listenAddress } from '../zod-helpers.js';
 
 /** The log agent (Promtail's job): a promtail.yaml, used unchanged (also `--promtail.config`). */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The telemetry collector (`--target collector`, or inside `all` when a Collector configuration is given). */
 export const collectorSection = z.strictObject({

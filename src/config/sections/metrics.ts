@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { byteSize, durationMs, listenAddress, queryWorkers } from '../zod-helpers.js';
 import { listenerSecurityFields } from './web-config.js';
 

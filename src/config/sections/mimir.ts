@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { z } from 'zod';
+import * as z from 'zod';
 import { byteSize, durationMs, listenAddress } from '../zod-helpers.js';
 import { objectStorageSchema } from './object-storage.js';
 import { listenerSecurityFields } from './web-config.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** An S3-compatible bucket (AWS S3, MinIO, Ceph RGW, ...). */
 export const s3StorageSchema = z.strictObject({

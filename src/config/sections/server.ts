@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { byteSize } from '../zod-helpers.js';
 
 /** The scopes a tenant token may carry (`src/server/tenant-auth.ts` checks them per route). */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The web configuration file of the Prometheus ecosystem (exporter-toolkit's `web-config.yml`, `--web.config.file`),

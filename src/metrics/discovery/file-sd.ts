@@ -1,7 +1,7 @@
 import { readFileSync, watch, type FSWatcher } from 'node:fs';
 import { dirname, extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Logger } from '../../server/index.js';
 import { expandGlob, type FileSdConfig } from '../promconfig/index.js';
 import type { Discoverer, TargetGroup } from './target-group.js';

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError, expandEnv, validate } from '../../config/index.js';
 import {
   DEFAULT_PROTO_FIRST_SCRAPE_PROTOCOLS,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { RegexSyntaxError, compileAnchored } from '../../model/index.js';
 import { labelNameRe, str } from './common.js';
 

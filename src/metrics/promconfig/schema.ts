@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { checkHttpClient, duration, httpClientFields, labelNameRe, labelSet, str, tlsConfig } from './common.js';
 import { relabelConfigSchema } from './relabel-config.js';
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A contact point integration as Grafana's provisioning API shapes it (`EmbeddedContactPoint`). */
 export interface ContactPoint {

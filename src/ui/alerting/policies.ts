@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RouteNode } from './alerting-config.js';
 
 /** Grafana's `Route` JSON: matchers as `object_matchers` triples `[name, op, value]`. */

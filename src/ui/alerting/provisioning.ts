@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { expandProvisioningEnv, ProvisioningError } from '../datasources/provisioning.js';
 import { AlertingConfigStore } from './alerting-config.js';
 import { fromGrafanaRoute, grafanaRouteSchema } from './policies.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseDuration } from '../../lib/duration.js';
 
 /** Grafana's reserved datasource uid of server-side expressions (reduce, threshold, math). */

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import type { Logger } from 'pino';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { expandProvisioningEnv, ProvisioningError } from '../datasources/provisioning.js';
 import type { DashboardJson, DashboardStore } from './dashboard-store.js';
 

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Logger } from 'pino';
 import type { DatasourceInput, DatasourceStore } from './datasource-store.js';
 import { DATASOURCE_TYPES, UID_RE, uidFromName } from './datasource-store.js';

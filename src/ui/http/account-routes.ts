@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import * as z from 'zod';
 import { HttpError } from '../../server/index.js';
 import { ROLES } from '../auth/roles.js';
 import type { UserRow } from '../auth/user-store.js';

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import * as z from 'zod';
 import { HttpError } from '../../server/index.js';
 import { AlertingConfigError, AlertingConfigStore, type MuteTiming } from '../alerting/alerting-config.js';
 import { contactPointSchema, ContactPointError, keepSecrets, redactContactPoint, type ContactPoint } from '../alerting/contact-points.js';

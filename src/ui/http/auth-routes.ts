@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import * as z from 'zod';
 import { HttpError } from '../../server/index.js';
 import { verifyPassword } from '../auth/password.js';
 import { readCookie, serializeCookie } from './cookies.js';

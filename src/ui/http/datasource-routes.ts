@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import * as z from 'zod';
 import { HttpError } from '../../server/index.js';
 import { DATASOURCE_TYPES, DatasourceConflictError, UID_RE, type DatasourceRow } from '../datasources/datasource-store.js';
 import { checkDatasourceHealth } from '../datasources/health.js';

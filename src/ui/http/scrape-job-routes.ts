@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../../config/index.js';
 import type { ScrapeJobSink, StaticScrapeJob } from '../../metrics/index.js';
 import { HttpError } from '../../server/index.js';

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import * as z from 'zod';
 import { TENANT_ID_RE } from '../../config/index.js';
 import { HttpError, TENANT_SCOPES, tenantAuthInForce } from '../../server/index.js';
 import { auditTarget, type AuditLog } from '../audit/audit-log.js';

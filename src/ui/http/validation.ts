@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { HttpError } from '../../server/index.js';
 
 /** Validate a JSON body; a 400 with the first problem's path and message otherwise. */

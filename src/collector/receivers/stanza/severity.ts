@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The severity aliases of stanza's `mapping` (OpenTelemetry severity numbers 1..24; `default` is 0). */
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];

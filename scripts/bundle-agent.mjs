@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+// The log agent's start path as one tree-shaken, minified bundle (dist/agent-bundle/run.js), which
+// src/cli/main.ts loads for `--target agent` in place of dist/cli/run.js: the same modules and the same zod schemas,
+// but only the code the agent reaches. Unbundled, Node loads every file of every package the agent imports —
+// zod 4's entry loads all ~64 of its locales — and keeps each module's full source text in the heap
+// (docs/agent.md, Figures). Run by `npm run build:server` after tsc, so the bundle is always built from the same
+// sources as dist/.
+//
+// Dynamic imports that leave src/agent (the other targets, the CLI's subcommands, the banner, Loki's decoders for a
+// `loki_push_api` job) stay imports of tsc's dist/ output (dist/agent-bundle/../<dir>/x.js), so the bundle holds
+// only the agent. Native and CommonJS packages that resolve files at run time (snappy, pino's transports) are left
+// to node_modules.
+import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import process from 'node:process';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const SRC = join(ROOT, 'src');
+const AGENT = join(SRC, 'agent');
+
+/** Packages loaded from node_modules: native addons, and pino (its transports and workers are files it resolves). */
+const EXTERNAL_PACKAGES = ['snappy', 'pino', 'better-sqlite3', 'fs-ext'];
+
+/** A dynamic import that leaves src/agent becomes an import of tsc's output beside the bundle. */
+const dynamicImportsToDist = {
+  name: 'dynamic-imports-to-dist',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.?\//, namespace: 'file' }, (args) => {
+      if (args.kind !== 'dynamic-import') return undefined;
+      const target = resolve(args.resolveDir, args.path);
+      if (target.startsWith(AGENT + '/')) return undefined;
+      // src/x/y.js → dist/x/y.js, seen from dist/agent-bundle/.
+      return { path: '../' + relative(SRC, target).split('\\').join('/'), external: true };
+    });
+  },
+};
+
+/** Build the bundle into `outdir` (default dist/agent-bundle); returns esbuild's metafile. */
+export async function bundleAgent(outdir = join(ROOT, 'dist/agent-bundle')) {
+  // Chunk names carry a content hash: the previous build's chunks would stay beside the new ones.
+  rmSync(outdir, { recursive: true, force: true });
+  const result = await build({
+    entryPoints: { run: join(SRC, 'cli/run.ts') },
+    outdir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    minify: true,
+    sourcemap: true,
+    external: EXTERNAL_PACKAGES,
+    plugins: [dynamicImportsToDist],
+    // CommonJS packages inside the bundle (prom-client...) require Node's built-ins.
+    banner: { js: "import{createRequire as __sightlineRequire}from'node:module';const require=__sightlineRequire(import.meta.url);" },
+    logLevel: 'warning',
+    metafile: true,
+  });
+  return result.metafile;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await bundleAgent(process.argv[2] ? resolve(process.argv[2]) : undefined);
+}

@@ -1,0 +1,101 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, tempDir, waitFor } from './helpers/process.js';
+
+/**
+ * The agent's bundle (scripts/bundle-agent.mjs, built by `npm run build` into dist/agent-bundle and loaded by the
+ * CLI for `--target agent`): built here into a directory laid out as the repository is (package.json, node_modules),
+ * then run as the CLI runs it. The same zod schemas refuse a bad promtail.yaml at its path, and a good one ships.
+ */
+describe('the agent bundle', () => {
+  let root: string;
+  let entry: string;
+  let sink: Server;
+  let sinkPort = 0;
+  let posts = 0;
+
+  beforeAll(async () => {
+    root = tempDir('agent-bundle-');
+    symlinkSync(join(REPO_ROOT, 'node_modules'), join(root, 'node_modules'));
+    copyFileSync(join(REPO_ROOT, 'package.json'), join(root, 'package.json'));
+    const out = join(root, 'dist', 'agent-bundle');
+    execFileSync(process.execPath, [join(REPO_ROOT, 'scripts/bundle-agent.mjs'), out], { stdio: ['ignore', 'ignore', 'inherit'] });
+    entry = join(out, 'run.js');
+    sink = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        posts++;
+        res.statusCode = 204;
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
+    sinkPort = (sink.address() as { port: number }).port;
+  }, 60_000);
+
+  afterAll(async () => {
+    await new Promise((r) => sink.close(r));
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  function run(config: string): { exited: Promise<number | null>; stderr: () => string; kill: () => void } {
+    const child = spawn(process.execPath, [entry, '--target', 'agent', '--promtail.config', config, '--data-dir', join(root, 'data')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    return { exited, stderr: () => err, kill: () => child.kill('SIGTERM') };
+  }
+
+  it('holds the agent alone: no locale of zod, the other targets left to tsc\'s output', () => {
+    const dir = join(root, 'dist', 'agent-bundle');
+    const code = readdirSync(dir)
+      .filter((f) => f.endsWith('.js'))
+      .map((f) => readFileSync(join(dir, f), 'utf8'))
+      .join('\n');
+    expect(code).toContain('positions');
+    // zod's German locale ("Ungültige Eingabe"): tree-shaken out with every other locale.
+    expect(code).not.toContain('Ungültig');
+    expect(code).toContain('import("../metrics/index.js")');
+  });
+
+  it('refuses an unknown key at its path, as the unbundled CLI does', async () => {
+    const file = join(root, 'bad.yaml');
+    writeFileSync(file, 'positions: {filename: /tmp/x, sync_periodd: 1s}\n');
+    const s = run(file);
+    expect(await s.exited).toBe(1);
+    expect(s.stderr()).toContain(`invalid configuration: ${file}: positions.sync_periodd: unknown key "sync_periodd"`);
+  }, 30_000);
+
+  it('tails a file and ships it; positions follow the acknowledgement', async () => {
+    const logs = join(root, 'logs');
+    mkdirSync(logs);
+    const text = '2026-12-05T10:00:00.000000000Z stdout F hello from the bundle\n'.repeat(20);
+    writeFileSync(join(logs, 'a.log'), text);
+    const positions = join(root, 'positions.yaml');
+    const file = join(root, 'promtail.yaml');
+    writeFileSync(
+      file,
+      `server: {http_listen_address: 127.0.0.1, http_listen_port: 0}
+positions: {filename: ${positions}}
+clients: [{url: "http://127.0.0.1:${sinkPort}/loki/api/v1/push", batchwait: 100ms}]
+scrape_configs:
+  - job_name: t
+    pipeline_stages: [{cri: {}}]
+    static_configs: [{labels: {job: t, __path__: "${logs}/*.log"}}]
+`,
+    );
+    const s = run(file);
+    try {
+      await waitFor(() => s.stderr().includes('Sightline started'), 20_000, 'the agent to start');
+      const acknowledged = `${join(logs, 'a.log')}: "${Buffer.byteLength(text)}"`;
+      await waitFor(() => existsSync(positions) && readFileSync(positions, 'utf8').includes(acknowledged), 20_000, 'the position at the end of the file');
+      expect(posts).toBeGreaterThan(0);
+    } finally {
+      s.kill();
+      await s.exited;
+    }
+  }, 60_000);
+});
