@@ -24,3 +24,8 @@ function statCpuSeconds(path: string): number {
 export function threadCpuSeconds(pid: number, tid = pid): number {
   return statCpuSeconds(`/proc/${pid}/task/${tid}/stat`);
 }
+
+/** A process's resident memory now (`VmRSS` of `/proc/<pid>/status`), in bytes. */
+export function processRssBytes(pid: number): number {
+  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+}

@@ -6,8 +6,9 @@
  * each query below runs as an instant query at the newest sample's time, QH_RUNS rounds (default 7) of QH_BURST
  * requests in a row (default 3), taking turns between the servers round by round, after one warm-up run each.
  * Prints the median latency (client wall time, request to full body) per server, the ratio Sightline / Prometheus,
- * how many series each returned, and each server's median CPU time per query (user + system, every thread,
- * /proc/<pid>/stat, over a burst: what a shared machine's load does not distort). QH_SERVER_STDOUT=1 shows
+ * how many series each returned, each server's median CPU time per query (user + system, every thread,
+ * /proc/<pid>/stat, over a burst: what a shared machine's load does not distort), and each server's RSS growth
+ * during the query's first run (VmRSS sampled every 5 ms; memory later runs reuse is not counted again). QH_SERVER_STDOUT=1 shows
  * Sightline's stdout (e.g. with QH_NODE_ARGS=--trace-gc).
  *
  * QH_BASELINE=DIR also runs that build's `dist/cli/main.js` (an earlier commit's, with node_modules reachable from
@@ -21,7 +22,7 @@ import { appendFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { NODE_FLAGS, sightlineEntry } from './sightline-entry.js';
-import { processCpuSeconds } from './process-cpu.js';
+import { processCpuSeconds, processRssBytes } from './process-cpu.js';
 import { freePort } from '../test/helpers/prometheus.js';
 import { waitReady } from './wait-ready.js';
 
@@ -41,6 +42,8 @@ const QUERIES: { name: string; query: string }[] = [
   { name: 'count_by_name', query: 'count by (__name__) ({job="bench"})' },
   { name: 'regex_selector', query: 'count({__name__=~"bench_metric_1.*", instance=~"host1.*"})' },
   { name: 'quantile_by', query: 'quantile by (instance) (0.9, rate(bench_metric_0[5m]))' },
+  // Issue 21 goal 4's memory case, `topk(10, x)` over every series (QH_SERIES=100000 QH_ONLY=topk_all: over 100k).
+  { name: 'topk_all', query: 'topk(10, {job="bench"})' },
 ];
 
 function loadInto(url: string): void {
@@ -58,6 +61,19 @@ async function query(base: string, q: string, time: number): Promise<{ ms: numbe
   const ms = performance.now() - t0;
   if (body.status !== 'success') throw new Error(`${base} ${q}: ${body.error}`);
   return { ms, series: body.data!.result.length };
+}
+
+/** Runs `run` while sampling `pid`'s resident memory every 5 ms: the peak's growth over the resident memory before, in MB. */
+async function rssGrowthMb(pid: number, run: () => Promise<unknown>): Promise<number> {
+  const before = processRssBytes(pid);
+  let peak = before;
+  const iv = setInterval(() => (peak = Math.max(peak, processRssBytes(pid))), 5);
+  try {
+    await run();
+  } finally {
+    clearInterval(iv);
+  }
+  return (Math.max(peak, processRssBytes(pid)) - before) / 2 ** 20;
 }
 
 const median = (xs: number[]) => {
@@ -100,7 +116,9 @@ try {
   for (const { name, query: q } of QUERIES) {
     if (ONLY && !ONLY.includes(name)) continue;
     const series: Record<string, number> = {};
-    for (const s of servers) series[s.name] = (await query(s.url, q, time)).series;
+    // The first run of each query is also its memory figure: the server's RSS growth during it.
+    const rss: Record<string, number> = {};
+    for (const s of servers) rss[s.name] = await rssGrowthMb(s.pid, async () => (series[s.name] = (await query(s.url, q, time)).series));
     const ms: Record<string, number[]> = {};
     const cpu: Record<string, number[]> = {};
     const startUs = Number(process.hrtime.bigint() / 1000n);
@@ -123,6 +141,7 @@ try {
       if (s.name !== 'prometheus') out[`${s.name}_ratio`] = +(median(ms[s.name]) / p).toFixed(2);
     }
     out.series = series;
+    out.first_run_rss_growth_mb = Object.fromEntries(Object.entries(rss).map(([k, v]) => [k, +v.toFixed(1)]));
     out.burst = BURST;
     console.log(JSON.stringify(out));
   }
