@@ -8,7 +8,7 @@
  * Prints the median latency (client wall time, request to full body) per server, the ratio Sightline / Prometheus,
  * how many series each returned, each server's median CPU time per query (user + system, every thread,
  * /proc/<pid>/stat, over a burst: what a shared machine's load does not distort), and each server's RSS growth
- * during the query's first run (VmRSS sampled every 5 ms; memory later runs reuse is not counted again). QH_SERVER_STDOUT=1 shows
+ * during the query's first and second runs (VmRSS sampled every 5 ms) and its RSS after them. QH_SERVER_STDOUT=1 shows
  * Sightline's stdout (e.g. with QH_NODE_ARGS=--trace-gc).
  *
  * QH_BASELINE=DIR also runs that build's `dist/cli/main.js` (an earlier commit's, with node_modules reachable from
@@ -116,9 +116,14 @@ try {
   for (const { name, query: q } of QUERIES) {
     if (ONLY && !ONLY.includes(name)) continue;
     const series: Record<string, number> = {};
-    // The first run of each query is also its memory figure: the server's RSS growth during it.
-    const rss: Record<string, number> = {};
-    for (const s of servers) rss[s.name] = await rssGrowthMb(s.pid, async () => (series[s.name] = (await query(s.url, q, time)).series));
+    // The first two runs of each query are also its memory figures: the server's RSS growth during each (the first
+    // pays for what a process sets up once, e.g. a query worker; the second for the query alone), and its RSS after.
+    const rss: Record<string, number[]> = {};
+    for (const s of servers) {
+      rss[s.name] = [];
+      for (let k = 0; k < 2; k++) rss[s.name].push(await rssGrowthMb(s.pid, async () => (series[s.name] = (await query(s.url, q, time)).series)));
+      rss[s.name].push(processRssBytes(s.pid) / 2 ** 20);
+    }
     const ms: Record<string, number[]> = {};
     const cpu: Record<string, number[]> = {};
     const startUs = Number(process.hrtime.bigint() / 1000n);
@@ -141,7 +146,7 @@ try {
       if (s.name !== 'prometheus') out[`${s.name}_ratio`] = +(median(ms[s.name]) / p).toFixed(2);
     }
     out.series = series;
-    out.first_run_rss_growth_mb = Object.fromEntries(Object.entries(rss).map(([k, v]) => [k, +v.toFixed(1)]));
+    out.rss_growth_mb_first_second_then_rss_mb = Object.fromEntries(Object.entries(rss).map(([k, v]) => [k, v.map((x) => +x.toFixed(1))]));
     out.burst = BURST;
     console.log(JSON.stringify(out));
   }

@@ -6,6 +6,7 @@ import { postingsForMatchersSliced } from './postings.js';
 import { isOutOfOrderBlock } from './ooo-ingest.js';
 import { dropDeleted } from './tombstones.js';
 import { decodeXorChunk } from './xor-chunk.js';
+import { SampleSlab } from './sample-slab.js';
 import { samplesWithHistograms } from './histogram-samples.js';
 import { DEFAULT_INGEST_SLICE_MS, QUERY_LANE, TimeSlicer } from '../../lib/time-slice.js';
 import { sortSliced } from '../../lib/sliced-sort.js';
@@ -14,36 +15,6 @@ type ChunkSource = (mint: number, maxt: number) => ChunkRef[];
 
 const EMPTY = new Float64Array(0);
 const NO_CHUNKS: readonly ChunkRef[] = [];
-const SLAB = 1 << 16;
-
-/**
- * Decoded samples of many series share large backing buffers: a query touching 100k series would otherwise allocate
- * 200k small ArrayBuffers. A slab lives as long as any batch cut from it.
- */
-class SampleSlab {
-  t = new Float64Array(SLAB);
-  v = new Float64Array(SLAB);
-  private used = 0;
-
-  /** Reserve `n` slots; returns their start in `t`/`v` (which may be new arrays after the call). */
-  reserve(n: number): number {
-    if (n > SLAB >> 2) {
-      // Too big to share: a private pair, used from 0 and then abandoned.
-      this.t = new Float64Array(n);
-      this.v = new Float64Array(n);
-      this.used = SLAB;
-      return 0;
-    }
-    if (this.used + n > this.t.length) {
-      this.t = new Float64Array(SLAB);
-      this.v = new Float64Array(SLAB);
-      this.used = 0;
-    }
-    const a = this.used;
-    this.used += n;
-    return a;
-  }
-}
 
 const slab = new SampleSlab();
 

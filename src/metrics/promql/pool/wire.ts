@@ -1,6 +1,7 @@
 import { FloatHistogram, labelsFromWire, labelsToWire, matchersFromWire, matchersToWire, type Labels, type SampleBatch, type WireLabels, type WireMatcher } from '../../../model/index.js';
 import type { SelectHints, Series, XorChunk } from '../../storage-api/index.js';
 import { decodeXorChunk } from '../../tsdb/xor-chunk.js';
+import { SampleSlab } from '../../tsdb/sample-slab.js';
 import type { LabelSetDefs, LabelSetIds, WorkerLabelSets } from './label-sets.js';
 import { lowerBound, upperBound } from '../math.js';
 import { PromqlError, type PromqlErrorType, type QueryResult, type QueryValue, type RangeSeries } from '../types.js';
@@ -132,14 +133,19 @@ export async function selectionToWire(series: readonly Series[], start: number, 
   return { labelSets: series.map((x) => x.labels), offsets, t, v, h, chunkOffsets, chunkStart, chunkSamples, chunkBytes };
 }
 
+/** A series answers for the range it was selected with (the samples outside were never fetched). */
+function withinSelection(mint: number, maxt: number, hints: SelectHints): void {
+  if (mint < hints.start || maxt > hints.end) {
+    throw new PromqlError('internal', `samples [${mint}, ${maxt}] asked outside the selected range [${hints.start}, ${hints.end}]`);
+  }
+}
+
 /** A selected series' samples: t/v[lo, hi) are its samples in [hints.start, hints.end]. */
 function selectedSeries(labels: Labels, t: Float64Array, v: Float64Array, h: (FloatHistogram | undefined)[] | undefined, hints: SelectHints): Series {
   return {
     labels,
     samples(mint: number, maxt: number): SampleBatch {
-      if (mint < hints.start || maxt > hints.end) {
-        throw new PromqlError('internal', `samples [${mint}, ${maxt}] asked outside the selected range [${hints.start}, ${hints.end}]`);
-      }
+      withinSelection(mint, maxt, hints);
       if (mint === hints.start && maxt === hints.end) return { t, v, length: t.length, h };
       const a = lowerBound(t, mint);
       const b = upperBound(t, maxt);
@@ -148,18 +154,40 @@ function selectedSeries(labels: Labels, t: Float64Array, v: Float64Array, h: (Fl
   };
 }
 
+/** The worker's decoded samples: slabs shared by the series of every query (a series keeps only the slab it was cut from). */
+const slab = new SampleSlab();
+
 /**
- * The selection as `Series` again, in the worker (its label sets already learned), chunks decoded here (into two columns for the whole selection). A
- * series answers for the range it was selected with: asking for a wider one is a programming error (the samples
- * outside were never fetched), a narrower one is cut from the fetched.
+ * A series whose samples crossed as XOR chunks: decoded when read, into the shared slab. An instant selector reads
+ * one sample per series and keeps none, so a query over 100k series never holds them all decoded at once.
+ */
+function chunkSeries(labels: Labels, w: WireSelection, c0: number, c1: number, hints: SelectHints): Series {
+  return {
+    labels,
+    samples(mint: number, maxt: number): SampleBatch {
+      withinSelection(mint, maxt, hints);
+      let n = 0;
+      for (let j = c0; j < c1; j++) n += w.chunkSamples[j];
+      const base = slab.reserve(n);
+      const t = slab.t;
+      const v = slab.v;
+      let at = base;
+      for (let j = c0; j < c1; j++) at += decodeXorChunk(w.chunkBytes.subarray(w.chunkStart[j], w.chunkStart[j + 1]), t, v, at, w.chunkSamples[j]);
+      const decoded = t.subarray(base, at);
+      const lo = base + lowerBound(decoded, mint);
+      const hi = base + upperBound(decoded, maxt);
+      return { t: t.subarray(lo, hi), v: v.subarray(lo, hi), length: hi - lo };
+    },
+  };
+}
+
+/**
+ * The selection as `Series` again, in the worker (its label sets already learned); chunks are decoded when a series
+ * is read (`chunkSeries`). A series answers for the range it was selected with: asking for a wider one is a
+ * programming error (the samples outside were never fetched), a narrower one is cut from the fetched.
  */
 export function selectionFromWire(w: WireSelection, hints: SelectHints, labelSets: WorkerLabelSets): Series[] {
   const hs = w.h ? new Map(w.h.map(([i, h]) => [i, histogramFromWire(h)])) : undefined;
-  let decoded = 0;
-  for (let j = 0; j < w.chunkSamples.length; j++) decoded += w.chunkSamples[j];
-  const ct = new Float64Array(decoded);
-  const cv = new Float64Array(decoded);
-  let at = 0;
   const ids = w.labelIds!;
   const out: Series[] = new Array(ids.length);
   for (let i = 0; i < ids.length; i++) {
@@ -167,12 +195,7 @@ export function selectionFromWire(w: WireSelection, hints: SelectHints, labelSet
     const c0 = w.chunkOffsets[i];
     const c1 = w.chunkOffsets[i + 1];
     if (c1 > c0) {
-      const first = at;
-      for (let j = c0; j < c1; j++) at += decodeXorChunk(w.chunkBytes.subarray(w.chunkStart[j], w.chunkStart[j + 1]), ct, cv, at, w.chunkSamples[j]);
-      const decodedT = ct.subarray(first, at);
-      const lo = first + lowerBound(decodedT, hints.start);
-      const hi = first + upperBound(decodedT, hints.end);
-      out[i] = selectedSeries(labels, ct.subarray(lo, hi), cv.subarray(lo, hi), undefined, hints);
+      out[i] = chunkSeries(labels, w, c0, c1, hints);
       continue;
     }
     const lo = w.offsets[i];
