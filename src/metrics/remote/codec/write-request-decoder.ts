@@ -28,6 +28,31 @@ function expectWire(r: WireReader, wt: number, want: number, field: string): voi
 
 /** Decode a remote write 1.0 `WriteRequest`. */
 export function decodeWriteRequestV1(body: Uint8Array, batch = new WriteRequestBatch(body.length >> 4)): WriteRequestBatch {
+  for (const _ of decodeStepsV1(body, batch));
+  return batch;
+}
+
+/**
+ * Where a sliced decode may stop between two top-level fields (a series, a metadata entry): `due()` says the slice is
+ * used up, `yieldNow()` lets the event loop run (a `TimeSlicer` of src/lib/time-slice).
+ */
+export interface DecodePause {
+  due(): boolean;
+  yieldNow(): Promise<void>;
+}
+
+/**
+ * `decodeWriteRequestV1` or `V2` in slices: between top-level fields it yields through `pause` when a slice is used
+ * up, so a 200k-series request does not hold the event loop for its whole decode. `body` and `batch` must not change
+ * meanwhile (they are the caller's own); the result is the same batch the synchronous decoder builds.
+ */
+export async function decodeWriteRequestSliced(version: 1 | 2, body: Uint8Array, batch: WriteRequestBatch, pause: DecodePause): Promise<WriteRequestBatch> {
+  for (const _ of version === 2 ? decodeStepsV2(body, batch) : decodeStepsV1(body, batch)) if (pause.due()) await pause.yieldNow();
+  return batch;
+}
+
+/** The 1.0 decode, one step per top-level field (the sync and the sliced decoder drive it). */
+function* decodeStepsV1(body: Uint8Array, batch: WriteRequestBatch): Generator<void> {
   batch.version = 1;
   batch.raw = body;
   const r = new WireReader(body, 0, body.length, protobufError);
@@ -44,8 +69,8 @@ export function decodeWriteRequestV1(body: Uint8Array, batch = new WriteRequestB
       decodeMetadataV1(r, r.lengthEnd(end), batch);
     } else if (field === 0) r.fail('field number 0');
     else r.skip(wt, end);
+    yield;
   }
-  return batch;
 }
 
 function decodeTimeSeriesV1(r: WireReader, end: number, batch: WriteRequestBatch): void {
@@ -236,6 +261,12 @@ function decodeMetadataV1(r: WireReader, end: number, batch: WriteRequestBatch):
  * (and checks the framing); the second decodes the series against the table.
  */
 export function decodeWriteRequestV2(body: Uint8Array, batch = new WriteRequestBatch(body.length >> 4)): WriteRequestBatch {
+  for (const _ of decodeStepsV2(body, batch));
+  return batch;
+}
+
+/** The 2.0 decode, one step per top-level field of each pass. */
+function* decodeStepsV2(body: Uint8Array, batch: WriteRequestBatch): Generator<void> {
   batch.version = 2;
   const r = new WireReader(body, 0, body.length, protobufError);
   const end = body.length;
@@ -253,6 +284,7 @@ export function decodeWriteRequestV2(body: Uint8Array, batch = new WriteRequestB
       if (r.sawInvalidUtf8) badSymbols.add(sym);
     } else if (field === 0) r.fail('field number 0');
     else r.skip(wt, end);
+    yield;
   }
   r.pos = 0;
   while (r.pos < end) {
@@ -264,8 +296,8 @@ export function decodeWriteRequestV2(body: Uint8Array, batch = new WriteRequestB
       decodeTimeSeriesV2(r, r.lengthEnd(end), batch, symbols);
       if (badSymbols.size > 0 && batch.labels[batch.seriesCount - 1].some((l) => badSymbols.has(l))) batch.invalidUtf8.add(batch.seriesCount - 1);
     } else r.skip(wt, end);
+    yield;
   }
-  return batch;
 }
 
 function symbol(r: WireReader, symbols: readonly string[], ref: number, what: string): string {
