@@ -61,7 +61,6 @@ export interface PushResult {
 const MAX_FREE_BATCHES = 8;
 const MAX_KEPT_BATCH_SAMPLES = 1 << 18;
 
-const NO_LABELS: string[] = [];
 const FAMILY_SUFFIXES = ['', '_total', '_bucket', '_count', '_sum', '_created', '_info'];
 
 /**
@@ -209,8 +208,6 @@ export class RemoteWriteIngester {
         // Labels decoded: validate; a valid series whose label bytes are one run is remembered.
         if (id >= 0) batch.labels[i] = decodeLabelFields(batch.raw, batch.labelStart[i], batch.labelEnd[i]);
         res = batch.invalidUtf8.has(i) ? invalidLabelValueFailure(batch.labels[i]) : validateSeriesLabels(batch.labels[i], limits);
-        // The wire-order strings are not needed any more (a large request's can be collected while it goes on).
-        batch.labels[i] = NO_LABELS;
         if (res instanceof Labels) {
           if (id >= 0) interner.revalidated(id, res, limits);
           else if (batch.labelEnd[i] > batch.labelStart[i]) entry[i] = id = interner.add(batch.raw, batch.labelStart[i], batch.labelEnd[i], res, limits);
