@@ -40,6 +40,8 @@ export interface RemoteWriteDeps {
   /** Shared between receivers of one process so limits apply across both ports. */
   rateLimiter?: IngestionRateLimiter;
   seriesTracker?: SeriesTracker;
+  /** Series remembered by their label bytes per storage before the memory is cleared and refilled (default 1 M). */
+  maxInternedSeries?: number;
   /** Largest body accepted, compressed or not (default 100 MiB, Mimir's `-distributor.max-recv-msg-size`). */
   maxMessageSize?: number;
   now?: () => number;
@@ -153,18 +155,22 @@ export class RemoteWriteIngester {
     await INGEST_LANE.wait();
     const store = this.deps.appendable(tenant);
     let interner = this.interners.get(store);
-    if (!interner) this.interners.set(store, (interner = new SeriesInterner()));
+    if (!interner) this.interners.set(store, (interner = new SeriesInterner(this.deps.maxInternedSeries)));
     const slicer = new TimeSlicer();
+    const generation = interner.generation;
     const batch = await this.decode(body, version, interner, slicer);
     try {
-      return await this.ingest(tenant, batch, store, interner, slicer);
+      return await this.ingest(tenant, batch, store, { interner, generation }, slicer);
     } finally {
       this.releaseBatch(batch);
     }
   }
 
   /** Validate, rate-limit and append a decoded request (the columns of `batch` are not kept past the return). */
-  private async ingest(tenant: string, batch: WriteRequestBatch, store: Appendable, interner: SeriesInterner, slicer: TimeSlicer): Promise<PushResult> {
+  private async ingest(tenant: string, batch: WriteRequestBatch, store: Appendable, interned: { interner: SeriesInterner; generation: number }, slicer: TimeSlicer): Promise<PushResult> {
+    const { interner, generation } = interned;
+    /** The batch's interner entries are void once the interner was cleared (by another request, between slices). */
+    const cleared = () => interner.generation !== generation;
     const m = this.metrics;
     const limits = this.overrides.forTenant(tenant);
     const now = this.now();
@@ -202,6 +208,13 @@ export class RemoteWriteIngester {
       const s1 = batch.sampleEnd[i];
       const h = batch.histogramEnd[i] - batch.histogramStart(i);
       let id = entry[i];
+      if (id >= 0 && cleared()) {
+        // Recognised at decode time, but the entry may now be another series': its labels from its bytes, and no
+        // more yields between appends (repeats were told apart by entry until now).
+        batch.labels[i] = decodeLabelFields(batch.raw, batch.labelStart[i], batch.labelEnd[i]);
+        entry[i] = id = -1;
+        repeats = true;
+      }
       let res: Labels | ValidationFailure;
       if (id >= 0 && interner.limits[id] === limits) res = interner.labels[id];
       else {
@@ -296,7 +309,7 @@ export class RemoteWriteIngester {
           seriesLabels[i] = undefined;
           continue;
         }
-        const id = entry[i];
+        const id = cleared() ? -1 : entry[i];
         let ref: SeriesRef = id >= 0 ? interner.refs[id] : 0;
         const before = written;
         const histogramsBefore = histogramsWritten;
