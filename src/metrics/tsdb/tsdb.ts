@@ -335,25 +335,24 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
     if (this.closed) throw new Error('TSDB is closed');
     const sliced = b.n + b.series.length >= SLICED_COMMIT_ITEMS;
     if (!sliced && this.commits.inFlight === 0) {
-      for (const _ of this.commitSteps(b));
+      for (const _ of this.commitSteps(b, false));
       return;
     }
     return this.commits.enqueue(async () => {
       if (this.closed) throw new Error('TSDB is closed');
       // Each step is a WAL record or a run of appends (~1 ms): the clock is read after every one.
       const slicer = new TimeSlicer(DEFAULT_INGEST_SLICE_MS, 1);
-      for (const _ of this.commitSteps(b)) {
-        if (!sliced || !slicer.due()) continue;
-        // The records so far go to the file now (the WAL's buffer stays small; none is acknowledged before the
-        // batch's last flush), then the event loop runs.
-        this.wal.flush();
-        await slicer.yieldNow();
-      }
+      for (const _ of this.commitSteps(b, sliced)) if (sliced && slicer.due()) await slicer.yieldNow();
     });
   }
 
-  /** The commit of a batch, one step per WAL record and per run of head appends (see `commitBatch`). */
-  private *commitSteps(b: AppendBatch): Generator<void> {
+  /**
+   * The commit of a batch, one step per WAL record and per run of head appends (see `commitBatch`). With
+   * `flushEach` (a sliced commit) every record goes to the file at once, so the WAL's buffer stays small; none is
+   * acknowledged before the batch's last flush, and a failed flush marks the batch's new series unlogged again (a
+   * series record written twice replays as one series).
+   */
+  private *commitSteps(b: AppendBatch, flushEach: boolean): Generator<void> {
     const head = this.head;
     const wal = this.wal;
     const w = this.w;
@@ -373,6 +372,7 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
         w.reset();
         encodeSeries(w, fresh.slice(i, i + SERIES_PER_RECORD));
         wal.append(w.view());
+        if (flushEach) wal.flush();
         yield;
       }
       let maxT = -Infinity;
@@ -388,6 +388,7 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
           w.reset();
           encodeSamples(w, refs, b.t, b.v, i, Math.min(b.n, i + SAMPLES_PER_RECORD));
           wal.append(w.view());
+          if (flushEach) wal.flush();
           yield;
         }
       }
