@@ -23,7 +23,8 @@
  * probed every 50 ms; then the server's CPU per normal LogQL query (all threads, 50 sequential queries, 5 rounds,
  * median). `logs.query.workers` from ROBUSTNESS_BENCH_LOGQL_WORKERS (default 0,1).
  *
- * ROBUSTNESS_BENCH_PARTS=hostile,overload,queries,logql picks the parts (default all).
+ * ROBUSTNESS_BENCH_PARTS=hostile,overload,queries,logql picks the parts (default all); ROBUSTNESS_BENCH_CASES=<regex>
+ * runs only the hostile rows whose name matches (e.g. `remote write: 200k`), ROBUSTNESS_BENCH_REPEAT=n each n times.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -57,8 +58,11 @@ function pct(xs: number[], p: number): number {
 
 /** The hostile-input table at full size: every row once, with its figures. */
 async function hostile() {
-  await prepareBigBodies();
-  const cases = hostileCases({ big: true, fuzzPerTarget: 20, seed: 2020 });
+  const only = process.env.ROBUSTNESS_BENCH_CASES ? new RegExp(process.env.ROBUSTNESS_BENCH_CASES) : null;
+  const repeat = Number(process.env.ROBUSTNESS_BENCH_REPEAT ?? 1);
+  const selected = hostileCases({ big: true, fuzzPerTarget: 20, seed: 2020 }).filter((c) => !only || only.test(c.name));
+  const cases = selected.flatMap((c) => Array.from({ length: repeat }, () => c));
+  if (cases.some((c) => c.name.includes('4 GB'))) await prepareBigBodies();
   const stack = new HostileStack();
   await stack.start();
   await stack.seed();

@@ -30,7 +30,8 @@ export interface AppenderHost {
   /** The out-of-order window's limits for a new appender, or null without a window. */
   oooContext(): OooAppendContext | null;
   countTooOld(): void;
-  commitBatch(b: AppendBatch): void;
+  /** Durable in the WAL and applied to the head once it returned (or its promise resolved: a sliced commit). */
+  commitBatch(b: AppendBatch): void | Promise<void>;
 }
 
 let nextAppenderId = 1;
@@ -196,7 +197,7 @@ export class TsdbAppender implements Appender {
     try {
       if (this.n > 0 || this.exemplars.length > 0 || this.metadata.length > 0 || this.histograms.length > 0) {
         const histograms = this.histograms;
-        this.host.commitBatch({ series: this.series, sidx: this.sidx, t: this.t, v: this.v, n: this.n, exemplars: this.exemplars, metadata: this.metadata, ooo: this.ooo, histograms });
+        await this.host.commitBatch({ series: this.series, sidx: this.sidx, t: this.t, v: this.v, n: this.n, exemplars: this.exemplars, metadata: this.metadata, ooo: this.ooo, histograms });
       }
     } finally {
       this.release();
@@ -211,7 +212,7 @@ export class TsdbAppender implements Appender {
 
   private release(): void {
     for (const s of this.series) if (s.pendOwner === this.id) s.pendOwner = 0;
-    // commitBatch has applied the columns (synchronously): hand them to the next appender.
+    // commitBatch has applied the columns: hand them to the next appender.
     if (this.t.length > 0 && this.t.length <= MAX_KEPT_SAMPLES && freeColumns.length < MAX_FREE_COLUMNS) freeColumns.push({ sidx: this.sidx, t: this.t, v: this.v });
     this.sidx = EMPTY_COLUMNS.sidx;
     this.t = EMPTY_COLUMNS.t;

@@ -16,11 +16,13 @@ import type {
 } from '../storage-api/interface.js';
 import { WriteAheadLog, listSegments, lockDir, segmentName } from '../../storage/index.js';
 import { silentLogger } from '../../server/index.js';
+import { DEFAULT_INGEST_SLICE_MS, TimeSlicer } from '../../lib/time-slice.js';
 import { TsdbAppender, type AppendBatch, type AppenderHost } from './appender.js';
 import { Block, type BlockSeries } from './block.js';
 import { writeBlock, type BlockMeta, type ChunkSource, type SeriesToWrite } from './block-writer.js';
 import { ByteWriter } from './byte-codec.js';
 import { latestCheckpoint, readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { CommitQueue } from './commit-queue.js';
 import { compactionRanges, planCompaction } from './compaction-plan.js';
 import { ExemplarStorage } from './exemplar-storage.js';
 import { filterHistogramChunk } from './head-histograms.js';
@@ -80,6 +82,12 @@ export interface TsdbStatus {
 
 const SAMPLES_PER_RECORD = 10_000;
 const SERIES_PER_RECORD = 1_000;
+/** Batches with this many samples plus series or more are committed in slices (`commitBatch`). */
+const SLICED_COMMIT_ITEMS = 50_000;
+/** The largest sample-ref scratch column a TSDB keeps between commits. */
+const MAX_REF_SCRATCH = 1 << 17;
+/** A sliced commit may yield after every this many + 1 head appends. */
+const APPLY_RUN_MASK = 1023;
 const BLOCK_IDLE_RELEASE_MS = 5 * 60_000;
 const MAX_BLOCK_DURATION_CAP = 31 * 24 * 3600_000;
 
@@ -102,6 +110,8 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
   private readonly segMaxT = new Map<number, number>();
   private readonly w = new ByteWriter(1 << 16);
   private refScratch = new Uint32Array(1024);
+  /** Order of commits while a sliced one is in flight (head truncation and tombstones queue there too). */
+  private readonly commits = new CommitQueue();
   private readonly ranges: number[];
   private compacting: Promise<void> | null = null;
   private compactionQueued = false;
@@ -315,9 +325,34 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
     } else if (this.ooo !== null) this.ooo.windowMs = ms;
   }
 
-  /** Write the batch to the WAL, flush (durable against a process crash), then apply it to the head. */
-  commitBatch(b: AppendBatch): void {
+  /**
+   * Write the batch to the WAL, flush (durable against a process crash), then apply it to the head. A batch of
+   * `SLICED_COMMIT_ITEMS` samples and new series or more is committed in slices (the event loop runs between its WAL
+   * records and between runs of its head appends, ~10 ms each); commits queued meanwhile run after it, in order, so
+   * the head applies batches in the order the WAL replays them. Others commit at once, synchronously.
+   */
+  commitBatch(b: AppendBatch): void | Promise<void> {
     if (this.closed) throw new Error('TSDB is closed');
+    const sliced = b.n + b.series.length >= SLICED_COMMIT_ITEMS;
+    if (!sliced && this.commits.inFlight === 0) {
+      for (const _ of this.commitSteps(b, false));
+      return;
+    }
+    return this.commits.enqueue(async () => {
+      if (this.closed) throw new Error('TSDB is closed');
+      // Each step is a WAL record or a run of appends (~1 ms): the clock is read after every one.
+      const slicer = new TimeSlicer(DEFAULT_INGEST_SLICE_MS, 1);
+      for (const _ of this.commitSteps(b, sliced)) if (sliced && slicer.due()) await slicer.yieldNow();
+    });
+  }
+
+  /**
+   * The commit of a batch, one step per WAL record and per run of head appends (see `commitBatch`). With
+   * `flushEach` (a sliced commit) every record goes to the file at once, so the WAL's buffer stays small; none is
+   * acknowledged before the batch's last flush, and a failed flush marks the batch's new series unlogged again (a
+   * series record written twice replays as one series).
+   */
+  private *commitSteps(b: AppendBatch, flushEach: boolean): Generator<void> {
     const head = this.head;
     const wal = this.wal;
     const w = this.w;
@@ -337,11 +372,14 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
         w.reset();
         encodeSeries(w, fresh.slice(i, i + SERIES_PER_RECORD));
         wal.append(w.view());
+        if (flushEach) wal.flush();
+        yield;
       }
       let maxT = -Infinity;
       if (b.n > 0) {
-        if (this.refScratch.length < b.n) this.refScratch = new Uint32Array(b.n * 2);
-        const refs = this.refScratch;
+        // A scratch column reused by later commits, unless this batch is much larger than usual.
+        if (this.refScratch.length < b.n && b.n <= MAX_REF_SCRATCH) this.refScratch = new Uint32Array(Math.min(b.n * 2, MAX_REF_SCRATCH));
+        const refs = b.n <= this.refScratch.length ? this.refScratch : new Uint32Array(b.n);
         for (let i = 0; i < b.n; i++) {
           refs[i] = b.series[b.sidx[i]].ref;
           if (b.t[i] > maxT) maxT = b.t[i];
@@ -350,6 +388,8 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
           w.reset();
           encodeSamples(w, refs, b.t, b.v, i, Math.min(b.n, i + SAMPLES_PER_RECORD));
           wal.append(w.view());
+          if (flushEach) wal.flush();
+          yield;
         }
       }
       // Native histograms (histogram-commit.ts).
@@ -394,7 +434,12 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
       countHistograms(r);
     } else {
       for (let i = 0; i < b.n; i++) {
-        const r = head.appendSample(b.series[b.sidx[i]], b.t[i], b.v[i]);
+        // Between runs of appends a sliced commit yields: the batch's series stay in the head meanwhile (a head
+        // truncation queues behind the commit), but the admin API may have deleted one.
+        if ((i & APPLY_RUN_MASK) === APPLY_RUN_MASK) yield;
+        let s = b.series[b.sidx[i]];
+        if (s.deleted) s = b.series[b.sidx[i]] = head.getOrCreate(s.labels).series;
+        const r = head.appendSample(s, b.t[i], b.v[i]);
         if (r === APPLIED) appended++;
         else if (r === OUT_OF_ORDER || r === DUPLICATE_CONFLICT) outOfOrder++;
       }
@@ -530,12 +575,18 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
             }
           }
         }
-        // The block is durable: only now drop the data from memory and the WAL, once no selection reads the head.
-        if (!(await this.head.waitForPendingReaders())) this.logger.warn({ readers: this.head.pendingReaders }, 'head truncated while selections were still reading it');
-        this.head.truncate(maxt);
-        this.metrics.headTruncations.inc();
-        this.syncSeriesCounters();
-        this.truncateWal(maxt);
+        // The block is durable: only now drop the data from memory and the WAL, once no selection reads the head,
+        // and not inside a sliced commit (it holds series of the head between its slices): in the commits' queue,
+        // after waiting for readers outside it (so commits are not held up) and again for any that began meanwhile.
+        let readersDone = await this.head.waitForPendingReaders();
+        await this.commits.enqueue(async () => {
+          if (this.head.pendingReaders > 0) readersDone = await this.head.waitForPendingReaders();
+          if (!readersDone) this.logger.warn({ readers: this.head.pendingReaders }, 'head truncated while selections were still reading it');
+          this.head.truncate(maxt);
+          this.metrics.headTruncations.inc();
+          this.syncSeriesCounters();
+          this.truncateWal(maxt);
+        });
         await new Promise((r) => setImmediate(r));
       }
       // After a head compaction the whole out-of-order head goes into blocks too (Prometheus's `compactOOOHead`).
@@ -629,6 +680,12 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
       const ids = postingsForMatchers(b, matchers);
       if (ids.length > 0) b.addTombstones(ids, mint, maxt);
     }
+    // Not inside a sliced commit: its samples would be applied around the tombstone but replayed before it.
+    await this.commits.enqueue(() => this.deleteInHead(matchers, mint, maxt));
+  }
+
+  /** The head's part of `deleteSeries`: a tombstone record in the WAL, then the ranges dropped from the head. */
+  private deleteInHead(matchers: readonly Matcher[], mint: number, maxt: number): void {
     const head = this.head;
     const refs = postingsForMatchers(head, matchers);
     const hit: { ref: number; mint: number; maxt: number }[] = [];
@@ -824,6 +881,7 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     if (this.compacting) await this.compacting.catch(() => {});
+    await this.commits.enqueue(() => undefined).catch(() => {});
     this.closed = true;
     this.wal.close();
     this.ooo?.close();

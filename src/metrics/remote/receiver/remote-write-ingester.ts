@@ -22,9 +22,9 @@ import {
   DecodeError,
   WriteRequestBatch,
   decodeLabelFields,
-  decodeWriteRequestV1,
-  decodeWriteRequestV2,
-  decompressSnappyBody,
+  decodeWriteRequestSliced,
+  decompressSnappyBodyAsync,
+  type DecodePause,
 } from '../codec/index.js';
 import { receiverMetrics, type ReceiverMetrics } from './receiver-metrics.js';
 import { SeriesInterner } from './series-interner.js';
@@ -40,6 +40,8 @@ export interface RemoteWriteDeps {
   /** Shared between receivers of one process so limits apply across both ports. */
   rateLimiter?: IngestionRateLimiter;
   seriesTracker?: SeriesTracker;
+  /** Series remembered by their label bytes per storage before the memory is cleared and refilled (default 1 M). */
+  maxInternedSeries?: number;
   /** Largest body accepted, compressed or not (default 100 MiB, Mimir's `-distributor.max-recv-msg-size`). */
   maxMessageSize?: number;
   now?: () => number;
@@ -54,9 +56,12 @@ export interface PushResult {
   partialError?: string;
 }
 
-/** Decoded batches kept for reuse: at most this many, each at most this many samples. */
+/**
+ * Decoded batches kept for reuse: at most this many, each at most this many samples (its columns are sized from the
+ * body: ~1 per 16 bytes; a rare huge request's, e.g. 200k series in 10 MB, is not kept).
+ */
 const MAX_FREE_BATCHES = 8;
-const MAX_KEPT_BATCH_SAMPLES = 1 << 20;
+const MAX_KEPT_BATCH_SAMPLES = 1 << 18;
 
 const FAMILY_SUFFIXES = ['', '_total', '_bucket', '_count', '_sum', '_created', '_info'];
 
@@ -96,8 +101,12 @@ export class RemoteWriteIngester {
     return m;
   }
 
-  /** Decode a body; with `interner`, series it knows are recognised by their label bytes and not decoded again. */
-  decode(body: Buffer, version: 1 | 2, interner?: SeriesInterner): WriteRequestBatch {
+  /**
+   * Decode a body; with `interner`, series it knows are recognised by their label bytes and not decoded again. A large
+   * body is decompressed on the thread pool and every body is decoded in slices through `slicer` (the event loop runs
+   * between them), so one 200k-series request does not stall every other listener for its decode.
+   */
+  async decode(body: Buffer, version: 1 | 2, interner: SeriesInterner | undefined, slicer: DecodePause): Promise<WriteRequestBatch> {
     if (body.length > this.maxMessageSize) {
       throw new HttpError(
         413,
@@ -105,13 +114,14 @@ export class RemoteWriteIngester {
         `the incoming push request has been rejected because its message size of ${body.length} bytes is larger than the allowed limit of ${this.maxMessageSize} bytes (err-mimir-distributor-max-write-message-size)`,
       );
     }
+    let batch: WriteRequestBatch | undefined;
     try {
-      const raw = decompressSnappyBody(body, this.maxMessageSize);
-      if (version === 2) return decodeWriteRequestV2(raw, this.takeBatch(raw.length));
-      const batch = this.takeBatch(raw.length);
-      if (interner) batch.lookup = (r, a, b) => interner.lookup(r, a, b);
-      return decodeWriteRequestV1(raw, batch);
+      const raw = await decompressSnappyBodyAsync(body, this.maxMessageSize);
+      batch = this.takeBatch(raw.length);
+      if (interner && version === 1) batch.lookup = (r, a, b) => interner.lookup(r, a, b);
+      return await decodeWriteRequestSliced(version, raw, batch, slicer);
     } catch (e) {
+      if (batch) this.releaseBatch(batch);
       if (e instanceof DecodeError && e.kind === 'too_large') {
         throw new HttpError(
           413,
@@ -140,21 +150,27 @@ export class RemoteWriteIngester {
   async push(tenant: string, body: Buffer, version: 1 | 2): Promise<PushResult> {
     const m = this.metrics;
     m.requestsIn.labels(tenant).inc();
-    // Decoding is one synchronous piece: take a turn of the ingest lane so concurrent requests decode in turns.
+    // Start in a turn of the ingest lane, so concurrent requests begin their decode in turns; the decode, validation
+    // and appends then go on in slices of that lane.
     await INGEST_LANE.wait();
     const store = this.deps.appendable(tenant);
     let interner = this.interners.get(store);
-    if (!interner) this.interners.set(store, (interner = new SeriesInterner()));
-    const batch = this.decode(body, version, interner);
+    if (!interner) this.interners.set(store, (interner = new SeriesInterner(this.deps.maxInternedSeries)));
+    const slicer = new TimeSlicer();
+    const generation = interner.generation;
+    const batch = await this.decode(body, version, interner, slicer);
     try {
-      return await this.ingest(tenant, batch, store, interner);
+      return await this.ingest(tenant, batch, store, { interner, generation }, slicer);
     } finally {
       this.releaseBatch(batch);
     }
   }
 
   /** Validate, rate-limit and append a decoded request (the columns of `batch` are not kept past the return). */
-  private async ingest(tenant: string, batch: WriteRequestBatch, store: Appendable, interner: SeriesInterner): Promise<PushResult> {
+  private async ingest(tenant: string, batch: WriteRequestBatch, store: Appendable, interned: { interner: SeriesInterner; generation: number }, slicer: TimeSlicer): Promise<PushResult> {
+    const { interner, generation } = interned;
+    /** The batch's interner entries are void once the interner was cleared (by another request, between slices). */
+    const cleared = () => interner.generation !== generation;
     const m = this.metrics;
     const limits = this.overrides.forTenant(tenant);
     const now = this.now();
@@ -176,7 +192,6 @@ export class RemoteWriteIngester {
     // other listeners). The rate limit follows at once; appends also yield between series (nothing is stored before
     // `commit`, which runs in one step), unless a series repeats in the request: an appender keeps a series' pending
     // state only until another appender touches it, so a series appended twice must not see a yield in between.
-    const slicer = new TimeSlicer();
     const distinct = new Set<string>();
     const seenIds = new Set<number>();
     let repeats = false;
@@ -193,6 +208,13 @@ export class RemoteWriteIngester {
       const s1 = batch.sampleEnd[i];
       const h = batch.histogramEnd[i] - batch.histogramStart(i);
       let id = entry[i];
+      if (id >= 0 && cleared()) {
+        // Recognised at decode time, but the entry may now be another series': its labels from its bytes, and no
+        // more yields between appends (repeats were told apart by entry until now).
+        batch.labels[i] = decodeLabelFields(batch.raw, batch.labelStart[i], batch.labelEnd[i]);
+        entry[i] = id = -1;
+        repeats = true;
+      }
       let res: Labels | ValidationFailure;
       if (id >= 0 && interner.limits[id] === limits) res = interner.labels[id];
       else {
@@ -287,7 +309,7 @@ export class RemoteWriteIngester {
           seriesLabels[i] = undefined;
           continue;
         }
-        const id = entry[i];
+        const id = cleared() ? -1 : entry[i];
         let ref: SeriesRef = id >= 0 ? interner.refs[id] : 0;
         const before = written;
         const histogramsBefore = histogramsWritten;

@@ -83,6 +83,28 @@ describe('remote write: series recognised by their label bytes (interning)', () 
     const bad = [{ labels: lbl([['__name__', '0bad']]), samples: [{ value: 1, timestamp: T0 }] }];
     for (let i = 0; i < 2; i++) expect((await push(ing, bad)).partialError).toMatch(/invalid metric name/);
   });
+
+  it('stores the right series when the interner is cleared and refilled while a request that used it is in slices', async () => {
+    const db = await openDb(tempDir('intern-'));
+    const n = 20_000;
+    const ing = new RemoteWriteIngester({ appendable: () => db, tenancy: { multiTenant: false, defaultTenant: 'anonymous' }, registry: createSelfMetricsRegistry(), maxInternedSeries: n });
+    const series = (prefix: string, t: number) => Array.from({ length: n }, (_, i) => ({ labels: lbl([['__name__', `${prefix}_${i}`]]), samples: [{ value: i, timestamp: T0 + t }] }));
+    await push(ing, series('a', 0));
+    // `a` again (every series recognised at decode time) and, interleaved with it in slices, `b` (new: the interner is
+    // full, so it is cleared and refilled with b's series under the entry numbers a's request was given).
+    const [ra, rb] = await Promise.all([push(ing, series('a', 1)), push(ing, series('b', 0))]);
+    expect([ra.samplesWritten, rb.samplesWritten]).toEqual([n, n]);
+    const got = await dump(db);
+    expect(Object.keys(got).length).toBe(2 * n);
+    for (const i of [0, 1, n >> 1, n - 1]) {
+      expect(got[`a_${i}`]).toEqual([
+        [0, i],
+        [1, i],
+      ]);
+      expect(got[`b_${i}`]).toEqual([[0, i]]);
+    }
+    expect(Object.entries(got).filter(([k, rows]) => rows.length !== (k.startsWith('a_') ? 2 : 1))).toEqual([]);
+  });
 });
 
 type Limits = ReturnType<typeof tenantLimitsSchema.parse>;

@@ -14,6 +14,8 @@ const MAX_ARENA_BYTES = 64 << 20;
  * instance (refs belong to it). The bytes live in 64 KiB arena chunks, not one buffer per series.
  */
 export class SeriesInterner {
+  /** Counts `clear()`s: an entry number handed out before a clear may since name another series. */
+  generation = 0;
   /** Per entry: the validated labels, the limits they were validated against, the last storage ref (0 = none). */
   readonly labels: Labels[] = [];
   readonly limits: object[] = [];
@@ -25,6 +27,11 @@ export class SeriesInterner {
   private arena: Uint8Array = new Uint8Array(ARENA_CHUNK);
   private arenaPos = 0;
   private arenaBytes = 0;
+
+  constructor(
+    private readonly maxEntries = MAX_ENTRIES,
+    private readonly maxArenaBytes = MAX_ARENA_BYTES,
+  ) {}
 
   get size(): number {
     return this.labels.length;
@@ -42,7 +49,7 @@ export class SeriesInterner {
   /** Remember `raw[a, b)` as the wire form of `labels` (validated against `limits`); returns the entry. */
   add(raw: Uint8Array, a: number, b: number, labels: Labels, limits: object): number {
     const len = b - a;
-    if (this.labels.length >= MAX_ENTRIES || this.arenaBytes + len > MAX_ARENA_BYTES) this.clear();
+    if (this.labels.length >= this.maxEntries || this.arenaBytes + len > this.maxArenaBytes) this.clear();
     if (this.arenaPos + len > this.arena.length) {
       this.arena = new Uint8Array(Math.max(ARENA_CHUNK, len));
       this.arenaPos = 0;
@@ -77,6 +84,7 @@ export class SeriesInterner {
   }
 
   clear(): void {
+    this.generation++;
     this.labels.length = 0;
     this.limits.length = 0;
     this.chunkOf = [];
