@@ -42,7 +42,7 @@ export class Ingester {
     private readonly chunks: ChunkStore,
   ) {
     this.walId = walIdentity(opts.walDir);
-    this.head = new Head({ chunkTargetSize: opts.chunkTargetSize, maxChunkAgeNs: opts.maxChunkAgeNs ?? 7_200_000_000_000n, periodOf: (ns) => chunks.periodOf(ns) });
+    this.head = new Head({ chunkTargetSize: opts.chunkTargetSize, maxChunkAgeNs: opts.maxChunkAgeNs ?? 7_200_000_000_000n, periodOf: (ns) => chunks.periodOf(ns), periodBounds: (p) => chunks.periodBounds(p) });
   }
 
   /** Open the WAL and replay it into the head, skipping what flushes already stored in `chunks` (open it first). */
@@ -111,7 +111,7 @@ export class Ingester {
         if (keep.length === 0) continue;
         if (keep.length < ts.length) {
           ts = keep.map((i) => ws.ts[i]);
-          lines = keep.map((i) => ws.lines[i]);
+          lines = { buf: ws.lines.buf, offs: keep.flatMap((i) => [ws.lines.offs[2 * i], ws.lines.offs[2 * i + 1]]) };
           metadata = ws.metadata ? keep.map((i) => ws.metadata![i]) : undefined;
         }
       }
@@ -145,7 +145,7 @@ export class Ingester {
       for (const [period, byStream] of tp) {
         const streams: StreamChunks[] = [...byStream].map(([s, blocks]) => ({
           labels: s.labels,
-          chunks: blocks.map((b) => ({ minT: b.minT, maxT: b.maxT, bytes: b.bytes, columns: { ts: b.ts.subarray(0, b.n), lines: b.lines, metadata: b.metadata } })),
+          chunks: blocks.map((b) => ({ minT: b.minT, maxT: b.maxT, bytes: b.bytes, columns: { ts: b.ts.subarray(0, b.n), lines: b.lines(), metadata: b.metadata } })),
         }));
         await this.chunks.writePeriod(tenant, period, streams, { id: this.walId, before: seg });
         // Indexed: these blocks leave the head now, so a later flush after a failure here cannot write them again.
