@@ -78,11 +78,14 @@ export class Ingester {
   write(tenant: string, writes: readonly StreamWrite[]): void {
     if (writes.length === 0) return;
     const rec: WalStream[] = writes.map((w) => ({ labels: w.stream.labelsStr, ts: w.ts, lines: w.lines, metadata: w.metadata }));
-    this.wal.append(encodeWalRecord(tenant, rec));
+    const { record, lines } = encodeWalRecord(tenant, rec);
+    this.wal.append(record);
     this.wal.flush();
-    for (const w of writes) {
+    // The head keeps the lines where they are in the record (no copy per line, no buffer per stream).
+    for (let k = 0; k < writes.length; k++) {
+      const w = writes[k];
       const target = this.head.attach(tenant, w.stream);
-      this.head.append(target, w.ts, w.lines, w.metadata);
+      this.head.append(target, w.ts, lines[k], w.metadata);
       for (const l of this.listeners) l(tenant, target, w);
     }
   }

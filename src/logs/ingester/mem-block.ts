@@ -1,15 +1,21 @@
 /**
- * The open (or sealed, awaiting flush) block of one stream in the in-memory head: columns of timestamps, line bytes
- * and optional structured metadata. Lines are kept as UTF-8 bytes in one growing buffer (outside the JavaScript
- * heap: a head of millions of lines is no work for the garbage collector) and become strings only when read.
+ * The open (or sealed, awaiting flush) block of one stream in the in-memory head: columns of timestamps, lines and
+ * optional structured metadata. A line is a byte range of a buffer the block references, not a copy: the WAL record
+ * it was written in (or, for a tail's buffer, the push request) — so a head of millions of lines is neither millions
+ * of strings for the garbage collector nor a growing buffer per stream (each one external memory that V8 answers
+ * with full collections); the records are released with the blocks at the flush. Lines become strings only when read.
  * Entries arrive mostly in order; out-of-order ones (within the window) are kept and the block is sorted when it is
  * read or sealed.
  */
+/** Entries a new block has room for (it grows fourfold). */
+const INITIAL = 32;
+
 export class MemBlock {
-  ts: BigInt64Array = new BigInt64Array(16);
-  /** Line i is data[ends[i-1] (0 for the first), ends[i]). */
-  data: Buffer = EMPTY;
-  ends: Uint32Array = new Uint32Array(16);
+  ts: BigInt64Array = new BigInt64Array(INITIAL);
+  /** The buffers lines are in. */
+  private bufs: Buffer[] = [];
+  /** Line i is bufs[at[3i]][at[3i+1], at[3i+2]) (one array, not three: each typed array is an allocation of its own). */
+  private at = new Uint32Array(3 * INITIAL);
   metadata: (Array<[string, string]> | undefined)[] | undefined;
   n = 0;
   /** Line bytes held. */
@@ -20,22 +26,9 @@ export class MemBlock {
   bounds: { ageLo: bigint; ageHi: bigint; period: number; periodLo: bigint; periodHi: bigint } | undefined;
   private sorted = true;
 
-  /** Append the line `src[start, end)`. */
-  append(ts: bigint, src: Uint8Array, start: number, end: number, meta: Array<[string, string]> | undefined): void {
-    if (this.n === this.ts.length) {
-      const next = new BigInt64Array(this.ts.length * 2);
-      next.set(this.ts);
-      this.ts = next;
-      const ends = new Uint32Array(this.ends.length * 2);
-      ends.set(this.ends);
-      this.ends = ends;
-    }
-    const len = end - start;
-    if (this.bytes + len > this.data.length) {
-      const next = Buffer.allocUnsafeSlow(Math.max(this.data.length * 2, this.bytes + len, 4096));
-      this.data.copy(next, 0, 0, this.bytes);
-      this.data = next;
-    }
+  /** Append the line `src[start, end)` (kept by reference: `src` must not change afterwards). */
+  append(ts: bigint, src: Buffer, start: number, end: number, meta: Array<[string, string]> | undefined): void {
+    if (this.n === this.ts.length) this.grow(this.n * 4);
     if (this.n === 0) {
       this.minT = ts;
       this.maxT = ts;
@@ -47,10 +40,14 @@ export class MemBlock {
       }
       if (ts > this.maxT) this.maxT = ts;
     }
-    this.ts[this.n] = ts;
-    this.data.set(src.subarray(start, end), this.bytes);
-    this.bytes += len;
-    this.ends[this.n] = this.bytes;
+    let b = this.bufs.length - 1;
+    if (b < 0 || this.bufs[b] !== src) b = this.bufs.push(src) - 1;
+    const i = this.n;
+    this.ts[i] = ts;
+    this.at[3 * i] = b;
+    this.at[3 * i + 1] = start;
+    this.at[3 * i + 2] = end;
+    this.bytes += end - start;
     if (meta !== undefined) {
       this.metadata ??= new Array(this.n).fill(undefined);
       this.metadata.push(meta);
@@ -58,9 +55,18 @@ export class MemBlock {
     this.n++;
   }
 
+  private grow(size: number): void {
+    const ts = new BigInt64Array(size);
+    ts.set(this.ts.subarray(0, this.n));
+    this.ts = ts;
+    const at = new Uint32Array(3 * size);
+    at.set(this.at.subarray(0, 3 * this.n));
+    this.at = at;
+  }
+
   /** Line i as a string. */
   line(i: number): string {
-    return this.data.toString('utf8', i === 0 ? 0 : this.ends[i - 1], this.ends[i]);
+    return this.bufs[this.at[3 * i]].toString('utf8', this.at[3 * i + 1], this.at[3 * i + 2]);
   }
 
   /** Lines [lo, hi) as strings. */
@@ -76,24 +82,21 @@ export class MemBlock {
     const idx = Array.from({ length: this.n }, (_, i) => i);
     const ts = this.ts;
     idx.sort((a, b) => (ts[a] < ts[b] ? -1 : ts[a] > ts[b] ? 1 : a - b));
-    const nts = new BigInt64Array(Math.max(this.n, 16));
-    const data = Buffer.allocUnsafeSlow(Math.max(this.bytes, 1));
-    const ends = new Uint32Array(Math.max(this.n, 16));
+    const size = Math.max(this.n, INITIAL);
+    const nts = new BigInt64Array(size);
+    const at = new Uint32Array(3 * size);
     const nm = this.metadata ? new Array<Array<[string, string]> | undefined>(this.n) : undefined;
-    let p = 0;
     for (let i = 0; i < this.n; i++) {
       const j = idx[i];
       nts[i] = ts[j];
-      p += this.data.copy(data, p, j === 0 ? 0 : this.ends[j - 1], this.ends[j]);
-      ends[i] = p;
+      at[3 * i] = this.at[3 * j];
+      at[3 * i + 1] = this.at[3 * j + 1];
+      at[3 * i + 2] = this.at[3 * j + 2];
       if (nm) nm[i] = this.metadata![j];
     }
     this.ts = nts;
-    this.data = data;
-    this.ends = ends;
+    this.at = at;
     this.metadata = nm;
     this.sorted = true;
   }
 }
-
-const EMPTY = Buffer.alloc(0);

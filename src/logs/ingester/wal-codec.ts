@@ -5,7 +5,8 @@
  *   per stream: u32 labels length | labels (canonical `{a="b"}`) | u32 entries
  *   per entry:  i64 ts (ns) | u32 line length | line | u32 metadata length | metadata JSON (0 = none)
  *
- * Lines are copied as bytes from the request (`LineBytes`); decoded, they are byte ranges of the record.
+ * Lines are copied as bytes from the request (`LineBytes`); the record's own line ranges are returned with it (the
+ * head keeps its lines there, see MemBlock), and decoded, they are byte ranges of the record too.
  */
 import type { LineBytes } from '../model/index.js';
 
@@ -20,7 +21,8 @@ const TS = new BigInt64Array(1);
 const TS_BYTES = new Uint8Array(TS.buffer);
 if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('the logs WAL codec assumes a little-endian machine');
 
-export function encodeWalRecord(tenant: string, streams: readonly WalStream[]): Buffer {
+/** The record, and each stream's lines as ranges of it. */
+export function encodeWalRecord(tenant: string, streams: readonly WalStream[]): { record: Buffer; lines: LineBytes[] } {
   let size = 1 + 2 + Buffer.byteLength(tenant) + 4;
   for (const s of streams) {
     size += 8 + Buffer.byteLength(s.labels) + 16 * s.ts.length;
@@ -28,7 +30,9 @@ export function encodeWalRecord(tenant: string, streams: readonly WalStream[]): 
     for (let i = 1; i < offs.length; i += 2) size += offs[i] - offs[i - 1];
     if (s.metadata) for (const m of s.metadata) if (m) size += Buffer.byteLength(JSON.stringify(m));
   }
-  const b = Buffer.allocUnsafe(size);
+  // A buffer of its own (not a slice of Node's shared pool): the head holds on to it until the next flush.
+  const b = Buffer.allocUnsafeSlow(size);
+  const lines: LineBytes[] = [];
   let p = 0;
   b[p++] = 1;
   const tl = b.write(tenant, p + 2);
@@ -44,6 +48,8 @@ export function encodeWalRecord(tenant: string, streams: readonly WalStream[]): 
     b.writeUInt32LE(n, p);
     p += 4;
     const { buf, offs } = s.lines;
+    const own: number[] = new Array(2 * n);
+    lines.push({ buf: b, offs: own });
     for (let i = 0; i < n; i++) {
       // Through a scratch BigInt64Array: Buffer#writeBigInt64LE makes several bigints per call.
       TS[0] = s.ts[i];
@@ -51,6 +57,8 @@ export function encodeWalRecord(tenant: string, streams: readonly WalStream[]): 
       p += 8;
       const l = buf.copy(b, p + 4, offs[2 * i], offs[2 * i + 1]);
       b.writeUInt32LE(l, p);
+      own[2 * i] = p + 4;
+      own[2 * i + 1] = p + 4 + l;
       p += 4 + l;
       const m = s.metadata?.[i];
       if (m) {
@@ -63,7 +71,7 @@ export function encodeWalRecord(tenant: string, streams: readonly WalStream[]): 
       }
     }
   }
-  return b.subarray(0, p);
+  return { record: b.subarray(0, p), lines };
 }
 
 export function decodeWalRecord(b: Buffer): { tenant: string; streams: WalStream[] } {
