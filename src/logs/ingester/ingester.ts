@@ -49,7 +49,9 @@ export class Ingester {
   static open(opts: IngesterOptions, chunks: ChunkStore): Ingester {
     const ing = new Ingester(opts, chunks);
     const marks = new Map<string, Map<number, number>>();
-    const { wal, stats } = WriteAheadLog.open({ dir: opts.walDir, fsyncIntervalMs: opts.fsyncIntervalMs }, (p, seg) => ing.replayRecord(p, seg, marks));
+    // The interval's fsync (machine crashes; a write already survives kill -9) on the thread pool, as the TSDB's WAL.
+    const walOpts = { dir: opts.walDir, fsyncIntervalMs: opts.fsyncIntervalMs, backgroundSync: true };
+    const { wal, stats } = WriteAheadLog.open(walOpts, (p, seg) => ing.replayRecord(p, seg, marks));
     ing.wal = wal;
     opts.logger?.info({ component: 'logs', segments: stats.segments, records: stats.records, repaired: stats.repaired }, 'logs WAL replayed');
     return ing;
@@ -79,7 +81,8 @@ export class Ingester {
     if (writes.length === 0) return;
     const rec: WalStream[] = writes.map((w) => ({ labels: w.stream.labelsStr, ts: w.ts, lines: w.lines, metadata: w.metadata }));
     const { record, lines } = encodeWalRecord(tenant, rec);
-    this.wal.append(record);
+    // Referenced, not copied, by the WAL until its write (the record never changes: the head reads lines from it).
+    this.wal.appendParts([record]);
     this.wal.flush();
     // The head keeps the lines where they are in the record (no copy per line, no buffer per stream).
     for (let k = 0; k < writes.length; k++) {
