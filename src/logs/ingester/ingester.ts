@@ -151,7 +151,7 @@ export class Ingester {
       for (const [period, byStream] of tp) {
         const streams: StreamChunks[] = [...byStream].map(([s, blocks]) => ({
           labels: s.labels,
-          chunks: blocks.map((b) => ({ minT: b.minT, maxT: b.maxT, bytes: b.bytes, columns: { ts: b.ts.subarray(0, b.n), lines: b.lines(), metadata: b.metadata } })),
+          chunks: blocks.map((b) => ({ minT: b.minT, maxT: b.maxT, bytes: b.bytes, columns: { ts: b.ts.subarray(0, b.n), lines: b.lineBytes(), metadata: b.metadata } })),
         }));
         await this.chunks.writePeriod(tenant, period, streams, { id: this.walId, before: seg });
         // Indexed: these blocks leave the head now, so a later flush after a failure here cannot write them again.

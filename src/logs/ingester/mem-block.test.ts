@@ -16,6 +16,7 @@ describe('MemBlock (lines as byte ranges of the buffers they were written in)', 
     expect(b.lines()).toEqual(want);
     expect(b.bytes).toBe(want.reduce((a, l) => a + Buffer.byteLength(l), 0));
     expect(b.line(299)).toBe(want[299]);
+    expect(b.lineBytes().map((x) => x.toString('utf8'))).toEqual(want);
   });
 
   it('sorts out-of-order entries by time (stable), lines and metadata moving with their times', () => {

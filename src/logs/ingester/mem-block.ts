@@ -76,6 +76,13 @@ export class MemBlock {
     return out;
   }
 
+  /** Every line's bytes, as views of the buffers they are in (no copy, no string). */
+  lineBytes(): Buffer[] {
+    const out = new Array<Buffer>(this.n);
+    for (let i = 0; i < this.n; i++) out[i] = this.bufs[this.at[3 * i]].subarray(this.at[3 * i + 1], this.at[3 * i + 2]);
+    return out;
+  }
+
   /** Sort by timestamp (stable) if out-of-order entries arrived. */
   sort(): void {
     if (this.sorted) return;
