@@ -16,8 +16,11 @@ import type { DistributorMetrics } from './metrics.js';
  */
 export class Distributor {
   private readonly limiter: TenantTokenBuckets;
-  /** Parsed label sets by the string clients send (the same few strings arrive again and again). */
-  private readonly labelsCache = new Map<string, ReturnType<typeof parseStreamLabels>>();
+  /**
+   * Parsed label sets by the string clients send (the same few strings arrive again and again), with their longest
+   * name and value (the length limits are checked pair by pair only when one of them is over).
+   */
+  private readonly labelsCache = new Map<string, ReturnType<typeof parseStreamLabels> & { longestName: number; longestValue: number }>();
   /** The last push of each tenant in its stream-planning and write step (see `exclusive`). */
   private readonly tenantTurns = new Map<string, Promise<void>>();
 
@@ -60,7 +63,14 @@ export class Distributor {
       let parsed = this.labelsCache.get(s.labels);
       try {
         if (!parsed) {
-          parsed = parseStreamLabels(s.labels);
+          const p = parseStreamLabels(s.labels);
+          let longestName = 0;
+          let longestValue = 0;
+          p.labels.forEach((n, v) => {
+            longestName = Math.max(longestName, n.length);
+            longestValue = Math.max(longestValue, v.length);
+          });
+          parsed = { ...p, longestName, longestValue };
           if (this.labelsCache.size >= 100_000) this.labelsCache.clear();
           this.labelsCache.set(s.labels, parsed);
         }
@@ -71,14 +81,15 @@ export class Distributor {
         continue;
       }
       const { labels, names } = parsed;
-      const ls = labels.toString();
+      // The canonical label string, for error messages only.
+      const ls = () => labels.toString();
       if (names.length === 0) {
         errors.push('error at least one label pair is required per stream');
         discard('missing_labels', nLines, streamBytes);
         continue;
       }
       if (names.length > lim.max_label_names_per_series) {
-        errors.push(`entry for stream '${ls}' has ${names.length} label names; limit ${lim.max_label_names_per_series}`);
+        errors.push(`entry for stream '${ls()}' has ${names.length} label names; limit ${lim.max_label_names_per_series}`);
         discard('max_label_names_per_series', nLines, streamBytes);
         continue;
       }
@@ -89,11 +100,13 @@ export class Distributor {
         continue;
       }
       let bad: string | undefined;
-      labels.forEach((n, v) => {
-        if (bad) return;
-        if (n.length > lim.max_label_name_length) bad = `stream '${ls}' has label name too long: '${n}'`;
-        else if (v.length > lim.max_label_value_length) bad = `stream '${ls}' has label value too long: '${v}'`;
-      });
+      if (parsed.longestName > lim.max_label_name_length || parsed.longestValue > lim.max_label_value_length) {
+        labels.forEach((n, v) => {
+          if (bad) return;
+          if (n.length > lim.max_label_name_length) bad = `stream '${ls()}' has label name too long: '${n}'`;
+          else if (v.length > lim.max_label_value_length) bad = `stream '${ls()}' has label value too long: '${v}'`;
+        });
+      }
       if (bad) {
         errors.push(bad);
         discard(bad.includes('name too long') ? 'label_name_too_long' : 'label_value_too_long', nLines, streamBytes);
@@ -113,19 +126,19 @@ export class Distributor {
           len = cut;
           cutEnd = start + cut;
         } else if (lim.max_line_size > 0 && len > lim.max_line_size) {
-          errors.push(`Max entry size '${lim.max_line_size}' bytes exceeded for stream '${ls}' while adding an entry with length '${len}' bytes`);
+          errors.push(`Max entry size '${lim.max_line_size}' bytes exceeded for stream '${ls()}' while adding an entry with length '${len}' bytes`);
           discard('line_too_long', 1, len);
           sel.drop(i);
           continue;
         }
         if (lim.reject_old_samples && ts < oldest) {
-          errors.push(`entry for stream '${ls}' has timestamp too old: ${formatGoTime(ts)}, oldest acceptable timestamp is: ${formatGoTime(oldest)}`);
+          errors.push(`entry for stream '${ls()}' has timestamp too old: ${formatGoTime(ts)}, oldest acceptable timestamp is: ${formatGoTime(oldest)}`);
           discard('greater_than_max_sample_age', 1, len);
           sel.drop(i);
           continue;
         }
         if (ts > newest) {
-          errors.push(`entry for stream '${ls}' has timestamp too new: ${formatGoTime(ts)}`);
+          errors.push(`entry for stream '${ls()}' has timestamp too new: ${formatGoTime(ts)}`);
           discard('too_far_in_future', 1, len);
           sel.drop(i);
           continue;
