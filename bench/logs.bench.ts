@@ -9,11 +9,15 @@
  * half; LOGS_BENCH_ROUNDS (default 1) repeats the push and the cold queries (store reopened each round) and reports
  * each round and the median. Server CPU seconds (process.cpuUsage: main thread and the zlib pool) are reported next
  * to wall time, and grep's CPU seconds (user + sys, from /usr/bin/time) next to its wall time.
+ * LOGS_BENCH_PROCESS=name=DIR,name=DIR (or `1` for this tree's build): the push goes to the real process instead,
+ * `sightline --target logs` run from each DIR's `dist/cli/main.js`, the builds interleaved round by round; reported
+ * per build: wall MB/s, MB per server CPU-second (all threads, /proc) and per event-loop CPU-second, peak RSS.
+ * SIGHTLINE_CHILD_NODE_ARGS adds Node flags to the server (e.g. `--cpu-prof --cpu-prof-dir=DIR`).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { createWriteStream, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createWriteStream, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import protobuf from 'protobufjs';
 import { compressSync } from 'snappy';
 import { Labels } from '../src/model/index.js';
@@ -21,7 +25,10 @@ import { LogStore, LogqlEngine } from '../src/logs/index.js';
 import type { ChunkEncodingName } from '../src/logs/storage/index.js';
 import { startLogsForTest } from '../src/logs/testing.js';
 import { FilesystemObjectStore } from '../src/storage/index.js';
-import { tempDir } from '../test/helpers/process.js';
+import { freePort, tempDir } from '../test/helpers/process.js';
+import { processCpuSeconds, threadCpuSeconds } from './process-cpu.js';
+import { NODE_FLAGS, sightlineEntry } from './sightline-entry.js';
+import { waitReady } from './wait-ready.js';
 
 const PUSH_LINES = Number(process.env.LOGS_BENCH_PUSH_LINES ?? 500_000);
 const SCAN_MB = Number(process.env.LOGS_BENCH_SCAN_MB ?? 256);
@@ -88,26 +95,22 @@ async function benchPush() {
     bodies.push(compressSync(Buffer.from(PushRequest.encode(PushRequest.fromObject({ streams })).finish())));
   }
   const rawBytes = n * 200;
+  if (process.env.LOGS_BENCH_PROCESS) return benchPushProcess(bodies, n, rawBytes, STREAMS);
   const cpus: number[] = [];
   for (let round = 0; round < ROUNDS; round++) cpus.push(await pushRound(bodies, n, rawBytes, STREAMS));
   if (ROUNDS > 1) report({ bench: 'logs_push_median', rounds: ROUNDS, cpu_seconds: +median(cpus).toFixed(3), mb_per_cpu_sec: +(rawBytes / 1e6 / median(cpus)).toFixed(1) });
 }
 
-async function pushRound(bodies: Buffer[], n: number, rawBytes: number, STREAMS: number): Promise<number> {
-  const dir = tempDir('sightline-logs-bench-push-');
-  const loki = await startLogsForTest(dir, { limits: { ingestion_rate_mb: 100_000, ingestion_burst_size_mb: 100_000, max_global_streams_per_user: 0 }, flush_interval: '1h' });
-  global.gc?.();
-  const prof = await startProfile();
-  const c0 = process.cpuUsage();
-  const t0 = performance.now();
+/** Send every body to `url` with 4 requests in flight; rejects on any answer but 204. */
+function pushAll(url: string, bodies: Buffer[]): Promise<void> {
   let inflight = 0;
   let next = 0;
-  await new Promise<void>((resolve, reject) => {
+  return new Promise<void>((resolve, reject) => {
     const pump = () => {
       while (inflight < 4 && next < bodies.length) {
         const b = bodies[next++];
         inflight++;
-        fetch(`${loki.base}/loki/api/v1/push`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: b })
+        fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: b })
           .then(async (r) => {
             if (r.status !== 204) throw new Error(`push ${r.status}: ${await r.text()}`);
             inflight--;
@@ -119,6 +122,64 @@ async function pushRound(bodies: Buffer[], n: number, rawBytes: number, STREAMS:
     };
     pump();
   });
+}
+
+/** The push into `sightline --target logs` processes, one per build of LOGS_BENCH_PROCESS, interleaved per round. */
+async function benchPushProcess(bodies: Buffer[], n: number, rawBytes: number, STREAMS: number): Promise<void> {
+  const spec = process.env.LOGS_BENCH_PROCESS!;
+  const builds = spec === '1' ? [{ name: 'this', entry: sightlineEntry() }] : spec.split(',').map((kv) => {
+    const [name, dir] = kv.split('=');
+    return { name, entry: [...NODE_FLAGS, join(resolve(dir), 'dist/cli/main.js')] };
+  });
+  const results = new Map<string, Array<{ mbps: number; mbPerCpu: number; mbPerLoopCpu: number; peakMB: number }>>();
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let j = 0; j < builds.length; j++) {
+      const b = builds[(round + j) % builds.length];
+      const dir = tempDir('sightline-logs-bench-proc-');
+      const port = await freePort();
+      writeFileSync(
+        join(dir, 'sightline.yaml'),
+        `logs: { listen_address: "127.0.0.1:${port}", flush_interval: 1h, limits: { ingestion_rate_mb: 100000, ingestion_burst_size_mb: 100000, max_global_streams_per_user: 0 } }\n`,
+      );
+      const extra = (process.env.SIGHTLINE_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean);
+      const child = spawn(process.execPath, [...extra, ...b.entry, '--target', 'logs', '--config.file', join(dir, 'sightline.yaml'), '--data-dir', join(dir, 'data'), '--log.level', 'warn'], { stdio: ['ignore', process.env.LOGS_BENCH_SERVER_STDOUT ? 'inherit' : 'ignore', 'inherit'] });
+      const exited = new Promise((r) => child.on('exit', r));
+      const base = `http://127.0.0.1:${port}`;
+      await waitReady(`${base}/ready`);
+      const pid = child.pid!;
+      const c0 = processCpuSeconds(pid);
+      const l0 = threadCpuSeconds(pid);
+      const t0 = performance.now();
+      const startUs = Number(process.hrtime.bigint() / 1000n);
+      await pushAll(`${base}/loki/api/v1/push`, bodies);
+      const endUs = Number(process.hrtime.bigint() / 1000n);
+      const sec = (performance.now() - t0) / 1000;
+      const cpu = processCpuSeconds(pid) - c0;
+      const loop = threadCpuSeconds(pid) - l0;
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const peakMB = Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+      const r = { mbps: rawBytes / 1e6 / sec, mbPerCpu: rawBytes / 1e6 / cpu, mbPerLoopCpu: rawBytes / 1e6 / loop, peakMB };
+      (results.get(b.name) ?? results.set(b.name, []).get(b.name)!).push(r);
+      report({ bench: 'logs_push_process', build: b.name, round, lines: n, streams: STREAMS, seconds: +sec.toFixed(2), mb_per_sec: +r.mbps.toFixed(1), server_cpu_seconds: +cpu.toFixed(2), mb_per_cpu_sec: +r.mbPerCpu.toFixed(1), mb_per_loop_cpu_sec: +r.mbPerLoopCpu.toFixed(1), peak_rss_mb: peakMB, window_us: [startUs, endUs] });
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  for (const [name, rs] of results) {
+    const m = (f: (x: (typeof rs)[number]) => number) => +median(rs.map(f)).toFixed(1);
+    report({ bench: 'logs_push_process_median', build: name, rounds: rs.length, mb_per_sec: m((x) => x.mbps), mb_per_cpu_sec: m((x) => x.mbPerCpu), mb_per_loop_cpu_sec: m((x) => x.mbPerLoopCpu), peak_rss_mb: m((x) => x.peakMB) });
+  }
+}
+
+async function pushRound(bodies: Buffer[], n: number, rawBytes: number, STREAMS: number): Promise<number> {
+  const dir = tempDir('sightline-logs-bench-push-');
+  const loki = await startLogsForTest(dir, { limits: { ingestion_rate_mb: 100_000, ingestion_burst_size_mb: 100_000, max_global_streams_per_user: 0 }, flush_interval: '1h' });
+  global.gc?.();
+  const prof = await startProfile();
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  await pushAll(`${loki.base}/loki/api/v1/push`, bodies);
   const sec = (performance.now() - t0) / 1000;
   const cpu = cpuSec(c0);
   await prof?.('push');

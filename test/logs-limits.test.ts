@@ -18,6 +18,7 @@ describe('logs per-tenant limits', () => {
         big: { max_line_size: 1000, max_entries_limit_per_query: 4000 },
         few: { max_streams_per_user: 1 },
         cut: { max_line_size_truncate: true },
+        short: { max_label_value_length: 5 },
       },
     });
   });
@@ -47,6 +48,19 @@ describe('logs per-tenant limits', () => {
     r = await push('few', [{ stream: { job: 'l' }, values: [[t, 'y'.repeat(200)]] }]);
     expect(r.status).toBe(400);
     expect(await r.text()).toMatch(/^Max entry size '100' bytes exceeded/);
+  });
+
+  it('checks label name and value lengths against the limits of each tenant, also for a label set seen before', async () => {
+    const t = String(nowNs());
+    // accepted for the default tenant (max_label_value_length 2048), then the same label set for a tenant whose limit is 5
+    expect((await push('plain', [{ stream: { job: 'lab', pod: 'pod-123456' }, values: [[t, 'a']] }])).status).toBe(204);
+    let r = await push('short', [{ stream: { job: 'lab', pod: 'pod-123456' }, values: [[t, 'a']] }]);
+    expect(r.status).toBe(400);
+    expect(await r.text()).toBe(`stream '{job="lab", pod="pod-123456"}' has label value too long: 'pod-123456'\n`);
+    r = await push('plain', [{ stream: { job: 'lab', ['n'.repeat(1100)]: 'v' }, values: [[t, 'a']] }]);
+    expect(r.status).toBe(400);
+    expect(await r.text()).toBe(`stream '{job="lab", ${'n'.repeat(1100)}="v"}' has label name too long: '${'n'.repeat(1100)}'\n`);
+    expect(await lines('plain', '{job="lab"}')).toEqual(['a']);
   });
 
   it('reads max_entries_limit_per_query per tenant', async () => {

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Labels, Matcher } from '../model/index.js';
 import type { ObjectStore } from '../storage/index.js';
 import { Ingester, type AppendListener, type HeadStream, type StreamWrite } from './ingester/index.js';
-import type { EntryBatch, IndexStats, LogQueryable, SelectRequest, StreamVolume } from './model/index.js';
+import { lineBytesOf, type EntryBatch, type IndexStats, type LineBytes, type LogQueryable, type SelectRequest, type StreamVolume } from './model/index.js';
 import { Querier, type DecodedRequest, type DecodedSource } from './querier/index.js';
 import { ChunkStore, type ChunkEncodingName } from './storage/index.js';
 
@@ -60,8 +60,12 @@ export class LogStore implements LogQueryable {
     return this.ingester.activeStreams(tenant);
   }
 
-  write(tenant: string, writes: readonly StreamWrite[]): void {
-    this.ingester.write(tenant, writes);
+  /** Write entries (durable in the WAL, then in the head); lines as strings or as byte ranges. */
+  write(tenant: string, writes: ReadonlyArray<Omit<StreamWrite, 'lines'> & { lines: readonly string[] | LineBytes }>): void {
+    this.ingester.write(
+      tenant,
+      writes.map((w) => (isLineBytes(w.lines) ? (w as StreamWrite) : { ...w, lines: lineBytesOf(w.lines) })),
+    );
   }
 
   onAppend(l: AppendListener): () => void {
@@ -111,4 +115,8 @@ export class LogStore implements LogQueryable {
   streamStats(tenant: string, matchers: readonly Matcher[], start: bigint, end: bigint): Promise<StreamVolume[]> {
     return this.querier.streamStats(tenant, matchers, start, end);
   }
+}
+
+function isLineBytes(l: readonly string[] | LineBytes): l is LineBytes {
+  return !Array.isArray(l);
 }

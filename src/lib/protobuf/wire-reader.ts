@@ -77,7 +77,8 @@ export class WireReader {
 
   /** A 64-bit varint as a number: int64 two's complement when `signed`, else uint64 (exact up to 2^53). */
   int64(end = this.end, signed = true): number {
-    const [lo, hi] = this.varint64Parts(end);
+    const lo = this.varint64Lo(end);
+    const hi = this.hi;
     return signed ? (hi | 0) * TWO_32 + (lo >>> 0) : (hi >>> 0) * TWO_32 + (lo >>> 0);
   }
 
@@ -101,6 +102,15 @@ export class WireReader {
   }
 
   private varint64Parts(end: number): [number, number] {
+    const lo = this.varint64Lo(end);
+    return [lo, this.hi];
+  }
+
+  /** The high 32 bits of the last `varint64Lo`. */
+  private hi = 0;
+
+  /** The low 32 bits of a 64-bit varint; the high 32 bits are left in `hi` (no array per varint). */
+  private varint64Lo(end: number): number {
     const b = this.buf;
     let p = this.pos;
     let lo = 0;
@@ -118,7 +128,8 @@ export class WireReader {
     }
     if (i === 10) this.fail('varint longer than 10 bytes');
     this.pos = p;
-    return [lo, hi];
+    this.hi = hi;
+    return lo;
   }
 
   /** A zigzag-encoded sint64 as a number. */

@@ -1,5 +1,5 @@
 import { WireReader } from '../../lib/protobuf/index.js';
-import type { PushRequest, PushStream } from '../model/index.js';
+import { lineAt, lineCount, type PushRequest, type RawPushRequest, type RawPushStream } from '../model/index.js';
 import { PushDecodeError } from './push-decode-error.js';
 
 /**
@@ -12,11 +12,12 @@ import { PushDecodeError } from './push-decode-error.js';
  *   Timestamp     { int64 seconds = 1; int32 nanos = 2; }
  *   LabelPair     { string name = 1; string value = 2; }
  *
- * Decodes straight into the columnar `PushStream`; unknown fields are skipped as protobuf requires.
+ * Decodes straight into the columnar `RawPushStream`: a line is its byte range in `buf` (no string per line);
+ * unknown fields are skipped as protobuf requires.
  */
-export function decodePushRequestProto(buf: Uint8Array): PushRequest {
+export function decodePushRequestProtoRaw(buf: Uint8Array): RawPushRequest {
   const r = WireReader.of(buf, protoError);
-  const streams: PushStream[] = [];
+  const streams: RawPushStream[] = [];
   while (r.pos < r.end) {
     const tag = r.uint32();
     if (tag >>> 3 === 1 && (tag & 7) === 2) {
@@ -26,8 +27,19 @@ export function decodePushRequestProto(buf: Uint8Array): PushRequest {
   return { streams };
 }
 
-function decodeStream(r: WireReader, end: number): PushStream {
-  const s: PushStream = { labels: '', ts: [], lines: [] };
+/** As `decodePushRequestProtoRaw`, with every line as a string. */
+export function decodePushRequestProto(buf: Uint8Array): PushRequest {
+  return {
+    streams: decodePushRequestProtoRaw(buf).streams.map((s) => {
+      const lines = new Array<string>(lineCount(s.lines));
+      for (let i = 0; i < lines.length; i++) lines[i] = lineAt(s.lines, i);
+      return { labels: s.labels, ts: s.ts, lines, metadata: s.metadata };
+    }),
+  };
+}
+
+function decodeStream(r: WireReader, end: number): RawPushStream {
+  const s: RawPushStream = { labels: '', ts: [], lines: { buf: r.buf, offs: [] } };
   const outer = r.end;
   r.end = end;
   const secs: SecondsCache = { sec: NaN, ns: 0n };
@@ -52,13 +64,14 @@ interface SecondsCache {
   ns: bigint;
 }
 
-function decodeEntry(r: WireReader, end: number, s: PushStream, secs: SecondsCache): void {
+function decodeEntry(r: WireReader, end: number, s: RawPushStream, secs: SecondsCache): void {
   const outer = r.end;
   r.end = end;
   let sec = 0;
   let secBig: bigint | undefined;
   let nanos = 0;
-  let line = '';
+  let lineStart = 0;
+  let lineEnd = 0;
   let meta: Array<[string, string]> | undefined;
   while (r.pos < end) {
     const tag = r.uint32();
@@ -82,7 +95,11 @@ function decodeEntry(r: WireReader, end: number, s: PushStream, secs: SecondsCac
         else r.skip(t2 & 7);
       }
       r.end = o2;
-    } else if (field === 2 && (tag & 7) === 2) line = r.string();
+    } else if (field === 2 && (tag & 7) === 2) {
+      lineEnd = r.lengthEnd();
+      lineStart = r.pos;
+      r.pos = lineEnd;
+    }
     else if (field === 3 && (tag & 7) === 2) {
       const pend = r.lengthEnd();
       const o2 = r.end;
@@ -110,9 +127,9 @@ function decodeEntry(r: WireReader, end: number, s: PushStream, secs: SecondsCac
     base = secs.ns;
   }
   s.ts.push(nanos === 0 ? base : base + BigInt(nanos));
-  s.lines.push(line);
+  s.lines.offs.push(lineStart, lineEnd);
   if (meta) {
-    s.metadata ??= new Array(s.lines.length - 1).fill(undefined);
+    s.metadata ??= new Array(s.ts.length - 1).fill(undefined);
     s.metadata.push(meta);
   } else if (s.metadata) s.metadata.push(undefined);
 }

@@ -1,7 +1,7 @@
 import { CorruptBodyError, DecompressedTooLargeError, UnsupportedEncodingError, decompressBody, decompressSnappyBlock } from '../../lib/decompress/index.js';
-import type { PushRequest } from '../model/index.js';
+import { rawPushStream, type PushRequest, type RawPushRequest } from '../model/index.js';
 import { decodePushRequestJson } from './decode-json.js';
-import { decodePushRequestProto } from './decode-protobuf.js';
+import { decodePushRequestProto, decodePushRequestProtoRaw } from './decode-protobuf.js';
 import { PushDecodeError, PushTooLargeError, UnsupportedContentEncodingError } from './push-decode-error.js';
 
 /** Loki's `distributor.max_recv_msg_size` default: the largest push body after decompression. */
@@ -21,6 +21,18 @@ function pushBodyError(e: unknown, limit: number, enc: string): unknown {
  * `UnsupportedContentEncodingError` or `PushTooLargeError`.
  */
 export async function decodePushBody(body: Buffer, contentType: string | undefined, contentEncoding: string | undefined, maxMessageSize = DEFAULT_MAX_PUSH_SIZE): Promise<PushRequest> {
+  const d = await decodeBody(body, contentType, contentEncoding, maxMessageSize);
+  return 'json' in d ? d.json : decodePushRequestProto(d.pb);
+}
+
+/** As `decodePushBody`, with lines as byte ranges (`RawPushRequest`): the form the distributor writes from. */
+export async function decodePushBodyRaw(body: Buffer, contentType: string | undefined, contentEncoding: string | undefined, maxMessageSize = DEFAULT_MAX_PUSH_SIZE): Promise<RawPushRequest> {
+  const d = await decodeBody(body, contentType, contentEncoding, maxMessageSize);
+  return 'json' in d ? { streams: d.json.streams.map(rawPushStream) } : decodePushRequestProtoRaw(d.pb);
+}
+
+/** The body decompressed: a decoded JSON request, or the protobuf bytes after snappy. */
+async function decodeBody(body: Buffer, contentType: string | undefined, contentEncoding: string | undefined, maxMessageSize: number): Promise<{ json: PushRequest } | { pb: Buffer }> {
   let raw: Buffer;
   const enc = (contentEncoding ?? '').toLowerCase().trim();
   try {
@@ -30,12 +42,10 @@ export async function decodePushBody(body: Buffer, contentType: string | undefin
     throw pushBodyError(e, maxMessageSize, enc);
   }
   const ct = (contentType ?? '').split(';')[0].trim().toLowerCase();
-  if (ct === 'application/json') return decodePushRequestJson(raw.toString('utf8'));
-  let pb: Buffer;
+  if (ct === 'application/json') return { json: decodePushRequestJson(raw.toString('utf8')) };
   try {
-    pb = await decompressSnappyBlock(raw, maxMessageSize);
+    return { pb: await decompressSnappyBlock(raw, maxMessageSize) };
   } catch (e) {
     throw pushBodyError(e, maxMessageSize, 'snappy');
   }
-  return decodePushRequestProto(pb);
 }

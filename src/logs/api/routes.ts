@@ -3,7 +3,7 @@ import type { LogsLimits, Overrides } from '../../config/index.js';
 import type { Matcher } from '../../model/index.js';
 import { INGEST_LANE } from '../../lib/time-slice.js';
 import { HttpError, resolveTenant, type TenancyOptions } from '../../server/index.js';
-import { decodePushBody } from '../adapters/index.js';
+import { decodePushBodyRaw } from '../adapters/index.js';
 import type { Distributor } from '../distributor/index.js';
 import { admitted, type ConcurrencyGate } from '../../lib/worker-pool/index.js';
 import { LogqlParseError, abortError, parseLogql, type LogqlQueries } from '../logql/index.js';
@@ -43,7 +43,7 @@ export function registerLogsRoutes(app: FastifyInstance, d: LogsApiDeps): void {
       const body = (req.body as Buffer | undefined) ?? Buffer.alloc(0);
       // Decoding is one synchronous piece: take a turn of the ingest lane so concurrent pushes decode in turns.
       await INGEST_LANE.wait();
-      const request = await decodePushBody(body, req.headers['content-type'], req.headers['content-encoding'] as string | undefined);
+      const request = await decodePushBodyRaw(body, req.headers['content-type'], req.headers['content-encoding'] as string | undefined);
       await d.distributor.push(tenant, request);
       return reply.code(204).send();
     };

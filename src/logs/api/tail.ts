@@ -138,8 +138,8 @@ export function attachTail(server: Server, store: AppendSource, queries: LogqlQu
       const unsubscribe = store.onAppend((t, stream, w) => {
         if (t !== tenant) return;
         for (const m of matchers) if (!m.matches(stream.labels.get(m.name))) return;
-        for (let i = 0; i < w.lines.length; i++) {
-          if (pending.n < MAX_PENDING_ENTRIES) pending.add(stream.key, stream.labels, w.ts[i], w.lines[i], w.metadata?.[i]);
+        for (let i = 0; i < w.ts.length; i++) {
+          if (pending.n < MAX_PENDING_ENTRIES) pending.add(stream.key, stream.labels, w.ts[i], w.lines, i, w.metadata?.[i]);
           else if (dropped.length < MAX_REPORTED_DROPS) dropped.push({ labels: stream.labels.toObject(), timestamp: String(w.ts[i]) });
         }
         schedule();

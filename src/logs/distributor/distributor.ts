@@ -2,7 +2,8 @@ import type { LogsLimits, Overrides } from '../../config/index.js';
 import { INGEST_LANE, TimeSlicer } from '../../lib/time-slice.js';
 import { TenantTokenBuckets } from '../../lib/token-bucket.js';
 import type { HeadStream, Ingester, StreamWrite } from '../ingester/index.js';
-import { LabelsParseError, formatGoTime, labelsString, parseStreamLabels, type PushRequest } from '../model/index.js';
+import { LabelsParseError, formatGoTime, labelsString, lineAt, lineByteLength, lineCount, parseStreamLabels, rawPushStream, sameLine, type LineBytes, type PushRequest, type PushStream, type RawPushRequest, type RawPushStream } from '../model/index.js';
+import { EntrySelection, type StreamEntries } from './entry-selection.js';
 import { InvalidEntriesError, RateLimitedError, StreamLimitError } from './errors.js';
 import type { DistributorMetrics } from './metrics.js';
 
@@ -15,8 +16,11 @@ import type { DistributorMetrics } from './metrics.js';
  */
 export class Distributor {
   private readonly limiter: TenantTokenBuckets;
-  /** Parsed label sets by the string clients send (the same few strings arrive again and again). */
-  private readonly labelsCache = new Map<string, ReturnType<typeof parseStreamLabels>>();
+  /**
+   * Parsed label sets by the string clients send (the same few strings arrive again and again), with their longest
+   * name and value (the length limits are checked pair by pair only when one of them is over).
+   */
+  private readonly labelsCache = new Map<string, ReturnType<typeof parseStreamLabels> & { longestName: number; longestValue: number }>();
   /** The last push of each tenant in its stream-planning and write step (see `exclusive`). */
   private readonly tenantTurns = new Map<string, Promise<void>>();
 
@@ -33,9 +37,10 @@ export class Distributor {
    * Validate and store one push. The validation pass yields to the event loop every few milliseconds (a push of
    * 10,000 streams must not stall the other listeners); it changes nothing but counters. The limits and the write
    * that follow run in one synchronous step, so a request refused by a limit stores nothing and concurrent pushes
-   * see each other's streams and rate.
+   * see each other's streams and rate. Lines stay byte ranges of the request (`RawPushRequest`) down to the WAL
+   * record and the head block; a request with string lines (JSON, OTLP) is encoded to that form once.
    */
-  async push(tenant: string, req: PushRequest): Promise<void> {
+  async push(tenant: string, req: PushRequest | RawPushRequest): Promise<void> {
     const slicer = new TimeSlicer();
     const lim = this.limits.forTenant(tenant);
     const nowMs = this.now();
@@ -47,89 +52,103 @@ export class Distributor {
     };
     const oldest = BigInt(nowMs - lim.reject_old_samples_max_age) * 1_000_000n;
     const newest = BigInt(nowMs + lim.creation_grace_period) * 1_000_000n;
-    type Pending = { labels: ReturnType<typeof parseStreamLabels>['labels']; ts: bigint[]; lines: string[]; metadata?: (Array<[string, string]> | undefined)[] };
-    const pending: Pending[] = [];
+    const pending: StreamEntries[] = [];
     let validLines = 0;
     let validBytes = 0;
-    for (const s of req.streams) {
+    for (const sIn of req.streams as Array<PushStream | RawPushStream>) {
       if (slicer.due()) await slicer.yieldNow();
+      const s: RawPushStream = Array.isArray(sIn.lines) ? rawPushStream(sIn as PushStream) : (sIn as RawPushStream);
+      const nLines = lineCount(s.lines);
       const streamBytes = sumBytes(s.lines);
       let parsed = this.labelsCache.get(s.labels);
       try {
         if (!parsed) {
-          parsed = parseStreamLabels(s.labels);
+          const p = parseStreamLabels(s.labels);
+          let longestName = 0;
+          let longestValue = 0;
+          p.labels.forEach((n, v) => {
+            longestName = Math.max(longestName, n.length);
+            longestValue = Math.max(longestValue, v.length);
+          });
+          parsed = { ...p, longestName, longestValue };
           if (this.labelsCache.size >= 100_000) this.labelsCache.clear();
           this.labelsCache.set(s.labels, parsed);
         }
       } catch (e) {
         if (!(e instanceof LabelsParseError)) throw e;
         errors.push(`Error parsing labels '${s.labels}' with error: ${e.message}`);
-        discard('invalid_labels', s.lines.length, streamBytes);
+        discard('invalid_labels', nLines, streamBytes);
         continue;
       }
       const { labels, names } = parsed;
-      const ls = labels.toString();
+      // The canonical label string, for error messages only.
+      const ls = () => labels.toString();
       if (names.length === 0) {
         errors.push('error at least one label pair is required per stream');
-        discard('missing_labels', s.lines.length, streamBytes);
+        discard('missing_labels', nLines, streamBytes);
         continue;
       }
       if (names.length > lim.max_label_names_per_series) {
-        errors.push(`entry for stream '${ls}' has ${names.length} label names; limit ${lim.max_label_names_per_series}`);
-        discard('max_label_names_per_series', s.lines.length, streamBytes);
+        errors.push(`entry for stream '${ls()}' has ${names.length} label names; limit ${lim.max_label_names_per_series}`);
+        discard('max_label_names_per_series', nLines, streamBytes);
         continue;
       }
       const dup = names.find((n, i) => names.indexOf(n) !== i);
       if (dup !== undefined) {
         errors.push(`stream '${s.labels}' has duplicate label name: '${dup}'`);
-        discard('duplicate_label_names', s.lines.length, streamBytes);
+        discard('duplicate_label_names', nLines, streamBytes);
         continue;
       }
       let bad: string | undefined;
-      labels.forEach((n, v) => {
-        if (bad) return;
-        if (n.length > lim.max_label_name_length) bad = `stream '${ls}' has label name too long: '${n}'`;
-        else if (v.length > lim.max_label_value_length) bad = `stream '${ls}' has label value too long: '${v}'`;
-      });
+      if (parsed.longestName > lim.max_label_name_length || parsed.longestValue > lim.max_label_value_length) {
+        labels.forEach((n, v) => {
+          if (bad) return;
+          if (n.length > lim.max_label_name_length) bad = `stream '${ls()}' has label name too long: '${n}'`;
+          else if (v.length > lim.max_label_value_length) bad = `stream '${ls()}' has label value too long: '${v}'`;
+        });
+      }
       if (bad) {
         errors.push(bad);
-        discard(bad.includes('name too long') ? 'label_name_too_long' : 'label_value_too_long', s.lines.length, streamBytes);
+        discard(bad.includes('name too long') ? 'label_name_too_long' : 'label_value_too_long', nLines, streamBytes);
         continue;
       }
-      const p: Pending = { labels, ts: [], lines: [], metadata: s.metadata ? [] : undefined };
-      for (let i = 0; i < s.lines.length; i++) {
+      const sel = new EntrySelection({ labels, ts: s.ts, lines: s.lines, metadata: s.metadata });
+      for (let i = 0; i < nLines; i++) {
         if (slicer.due()) await slicer.yieldNow();
-        let line = s.lines[i];
         const ts = s.ts[i];
-        let len = Buffer.byteLength(line);
+        const start = s.lines.offs[2 * i];
+        let len = lineByteLength(s.lines, i);
+        let cutEnd: number | undefined;
         if (lim.max_line_size > 0 && len > lim.max_line_size && lim.max_line_size_truncate) {
-          line = truncateUtf8(line, lim.max_line_size);
-          const cut = Buffer.byteLength(line);
+          const cut = truncatedLength(s.lines.buf, start, lim.max_line_size);
           this.metrics.mutatedSamples.inc({ reason: 'line_too_long', tenant });
           this.metrics.mutatedBytes.inc({ reason: 'line_too_long', tenant }, len - cut);
           len = cut;
+          cutEnd = start + cut;
         } else if (lim.max_line_size > 0 && len > lim.max_line_size) {
-          errors.push(`Max entry size '${lim.max_line_size}' bytes exceeded for stream '${ls}' while adding an entry with length '${len}' bytes`);
+          errors.push(`Max entry size '${lim.max_line_size}' bytes exceeded for stream '${ls()}' while adding an entry with length '${len}' bytes`);
           discard('line_too_long', 1, len);
+          sel.drop(i);
           continue;
         }
         if (lim.reject_old_samples && ts < oldest) {
-          errors.push(`entry for stream '${ls}' has timestamp too old: ${formatGoTime(ts)}, oldest acceptable timestamp is: ${formatGoTime(oldest)}`);
+          errors.push(`entry for stream '${ls()}' has timestamp too old: ${formatGoTime(ts)}, oldest acceptable timestamp is: ${formatGoTime(oldest)}`);
           discard('greater_than_max_sample_age', 1, len);
+          sel.drop(i);
           continue;
         }
         if (ts > newest) {
-          errors.push(`entry for stream '${ls}' has timestamp too new: ${formatGoTime(ts)}`);
+          errors.push(`entry for stream '${ls()}' has timestamp too new: ${formatGoTime(ts)}`);
           discard('too_far_in_future', 1, len);
+          sel.drop(i);
           continue;
         }
-        p.ts.push(ts);
-        p.lines.push(line);
-        if (p.metadata) p.metadata.push(s.metadata![i]);
+        sel.take(i, cutEnd);
         validLines++;
         validBytes += len;
       }
-      if (p.lines.length > 0) pending.push(p);
+      const p = sel.result();
+      if (p) pending.push(p);
     }
     if (validLines > 0) {
       this.metrics.linesReceived.inc({ tenant }, validLines);
@@ -146,8 +165,7 @@ export class Distributor {
     // Streams, limits and order checks are planned (yielding) while no other push of this tenant runs, then the
     // streams are created and the entries written in one synchronous step.
     await this.exclusive(tenant, async () => {
-      type Planned = { labels: Pending['labels']; ts: bigint[]; lines: string[]; metadata?: (Array<[string, string]> | undefined)[] };
-      const plans: Planned[] = [];
+      const plans: StreamEntries[] = [];
       const streamLimitErrors: string[] = [];
       /** Streams this request touches: the head's, or null for one it will create. */
       const seen = new Map<string, HeadStream | null>();
@@ -161,7 +179,7 @@ export class Distributor {
           stream = this.ingester.findStream(tenant, p.labels) ?? null;
           if (stream === null) {
             if (maxStreams > 0 && active >= maxStreams) {
-              discard('stream_limit', p.lines.length, sumBytes(p.lines));
+              discard('stream_limit', p.ts.length, sumBytes(p.lines));
               streamLimitErrors.push(
                 `Maximum active stream limit exceeded when trying to create stream ${labelsString(p.labels)}, reduce the number of active streams (reduce labels or reduce label values), or contact your Loki administrator to see if the limit can be increased, user: '${tenant}'`,
               );
@@ -171,28 +189,35 @@ export class Distributor {
           }
           seen.set(key, stream);
         }
-        const w: Planned = { labels: p.labels, ts: [], lines: [], metadata: p.metadata ? [] : undefined };
-        // Order checks see entries of this request that come before (the stream's newest moves as we go).
+        const sel = new EntrySelection(p);
+        // Order checks see entries of this request that come before (the stream's newest moves as we go). A line
+        // equal to the newest one at the same time is a duplicate: the head's newest is compared as a string, the
+        // request's own as bytes.
+        const window = this.ingester.outOfOrderWindowNs;
         let newestSeen = stream ? stream.newest : NO_ENTRY;
-        let lastLine = stream ? stream.lastLine : '';
-        for (let i = 0; i < p.lines.length; i++) {
+        let oldestOk = newestSeen - window;
+        let lastIdx = -1;
+        for (let i = 0; i < p.ts.length; i++) {
           const ts = p.ts[i];
-          const line = p.lines[i];
-          if (ts === newestSeen && line === lastLine) continue;
-          if (ts < newestSeen - this.ingester.outOfOrderWindowNs) {
+          if (ts === newestSeen && (lastIdx >= 0 ? sameLine(p.lines, i, p.lines, lastIdx) : stream !== null && lineAt(p.lines, i) === stream.lastLine)) {
+            sel.drop(i);
+            continue;
+          }
+          if (ts < oldestOk) {
             errors.push(`entry too far behind, entry timestamp is: ${formatRfc3339(ts)}, oldest acceptable timestamp is: ${formatRfc3339(newestSeen - this.ingester.outOfOrderWindowNs)}`);
-            discard('too_far_behind', 1, Buffer.byteLength(line));
+            discard('too_far_behind', 1, lineByteLength(p.lines, i));
+            sel.drop(i);
             continue;
           }
           if (ts >= newestSeen) {
+            if (ts !== newestSeen) oldestOk = ts - window;
             newestSeen = ts;
-            lastLine = line;
+            lastIdx = i;
           }
-          w.ts.push(ts);
-          w.lines.push(line);
-          if (w.metadata) w.metadata.push(p.metadata![i]);
+          sel.take(i);
         }
-        if (w.lines.length > 0) plans.push(w);
+        const w = sel.result();
+        if (w) plans.push(w);
       }
       let created = 0;
       const writes: StreamWrite[] = plans.map((w) => {
@@ -241,17 +266,16 @@ function streamLimit(lim: LogsLimits): number {
   return local > 0 ? local : global;
 }
 
-/** The longest prefix of `s` that is at most `max` bytes in UTF-8 (never splitting a character). */
-function truncateUtf8(s: string, max: number): string {
-  const b = Buffer.from(s, 'utf8');
+/** The length of the longest prefix of the line at `start` that is at most `max` bytes (never splitting a UTF-8 character). */
+function truncatedLength(buf: Buffer, start: number, max: number): number {
   let end = max;
-  while (end > 0 && (b[end] & 0xc0) === 0x80) end--;
-  return b.toString('utf8', 0, end);
+  while (end > 0 && (buf[start + end] & 0xc0) === 0x80) end--;
+  return end;
 }
 
-function sumBytes(lines: readonly string[]): number {
+function sumBytes(lines: LineBytes): number {
   let n = 0;
-  for (const l of lines) n += Buffer.byteLength(l);
+  for (let i = 1; i < lines.offs.length; i += 2) n += lines.offs[i] - lines.offs[i - 1];
   return n;
 }
 

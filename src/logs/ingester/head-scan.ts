@@ -22,7 +22,7 @@ export function scanBlock(labels: Labels, b: MemBlock, start: bigint, end: bigin
   const lines: string[] = [];
   const meta = b.metadata ? ([] as (Array<[string, string]> | undefined)[]) : undefined;
   for (let i = lo; i < hi; i++) {
-    const line = b.lines[i];
+    const line = b.line(i);
     if (filter && !filter.test(line)) continue;
     ts.push(b.ts[i]);
     lines.push(line);
@@ -31,7 +31,7 @@ export function scanBlock(labels: Labels, b: MemBlock, start: bigint, end: bigin
   return { labels, ts, lines, metadata: meta };
 }
 
-/** A head block's entries in [start, end), sorted: timestamps copied, lines and metadata shared. */
+/** A head block's entries in [start, end), sorted: timestamps copied, lines decoded, metadata shared. */
 export interface BlockSlice {
   ts: BigInt64Array;
   lines: string[];
@@ -46,12 +46,12 @@ export function sliceBlock(b: MemBlock, start: bigint, end: bigint, required: re
   b.sort();
   const lo = lowerBound(b.ts, b.n, start);
   const hi = lowerBound(b.ts, b.n, end);
-  if (required.length === 0) return { ts: b.ts.slice(lo, hi), lines: b.lines.slice(lo, hi), metadata: b.metadata?.slice(lo, hi) };
+  if (required.length === 0) return { ts: b.ts.slice(lo, hi), lines: b.lines(lo, hi), metadata: b.metadata?.slice(lo, hi) };
   const ts: bigint[] = [];
   const lines: string[] = [];
   const meta = b.metadata ? ([] as (Array<[string, string]> | undefined)[]) : undefined;
   for (let i = lo; i < hi; i++) {
-    const line = b.lines[i];
+    const line = b.line(i);
     if (!required.every((r) => line.includes(r))) continue;
     ts.push(b.ts[i]);
     lines.push(line);

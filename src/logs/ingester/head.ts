@@ -1,5 +1,5 @@
 import type { Labels } from '../../model/index.js';
-import { labelsString } from '../model/index.js';
+import { labelsString, lineAt, type LineBytes } from '../model/index.js';
 import { StreamIndex } from '../storage/index.js';
 import { MemBlock } from './mem-block.js';
 
@@ -9,6 +9,7 @@ export interface HeadStream {
   readonly labels: Labels;
   readonly labelsStr: string;
   newest: bigint;
+  /** The line of the newest entry (a later entry with the same time and line is a duplicate). */
   lastLine: string;
   block: MemBlock;
   /** Cut blocks waiting to be flushed to the object store. */
@@ -19,7 +20,7 @@ export interface HeadStream {
 export interface StreamWrite {
   stream: HeadStream;
   ts: bigint[];
-  lines: string[];
+  lines: LineBytes;
   metadata?: (Array<[string, string]> | undefined)[];
 }
 
@@ -30,6 +31,8 @@ export interface HeadOptions {
   maxChunkAgeNs: bigint;
   /** The index period of a timestamp: a block never spans two. */
   periodOf(ns: bigint): number;
+  /** The first and the first-after nanosecond of a period (of times after 1970); without it, periodOf decides. */
+  periodBounds?(period: number): [bigint, bigint];
 }
 
 /** Sealed blocks of one stream, taken by a flush. */
@@ -93,22 +96,27 @@ export class Head {
     return target;
   }
 
-  append(s: HeadStream, ts: readonly bigint[], lines: readonly string[], meta?: readonly (Array<[string, string]> | undefined)[]): void {
+  append(s: HeadStream, ts: readonly bigint[], lines: LineBytes, meta?: readonly (Array<[string, string]> | undefined)[]): void {
     const maxAge = this.opts.maxChunkAgeNs;
-    for (let i = 0; i < lines.length; i++) {
+    const { buf, offs } = lines;
+    let newestIdx = -1;
+    for (let i = 0; i < ts.length; i++) {
       const b = s.block;
       if (b.n > 0) {
-        const d = ts[i] - b.minT;
-        if (d > maxAge || -d > maxAge || this.opts.periodOf(ts[i]) !== this.opts.periodOf(b.minT)) {
+        // The block's bounds (first entry ± max age, its index period) are bigints made once per block.
+        b.bounds ??= this.blockBounds(b.minT, maxAge);
+        const t = ts[i];
+        const bb = b.bounds;
+        if (t > bb.ageHi || t < bb.ageLo || ((t < bb.periodLo || t >= bb.periodHi) && this.opts.periodOf(t) !== bb.period)) {
           b.sort();
           s.sealed.push(b);
           s.block = new MemBlock();
         }
       }
-      s.block.append(ts[i], lines[i], meta?.[i]);
+      s.block.append(ts[i], buf, offs[2 * i], offs[2 * i + 1], meta?.[i]);
       if (ts[i] >= s.newest) {
         s.newest = ts[i];
-        s.lastLine = lines[i];
+        newestIdx = i;
       }
       if (s.block.bytes >= this.opts.chunkTargetSize) {
         s.block.sort();
@@ -116,6 +124,14 @@ export class Head {
         s.block = new MemBlock();
       }
     }
+    if (newestIdx >= 0) s.lastLine = lineAt(lines, newestIdx);
+  }
+
+  private blockBounds(first: bigint, maxAge: bigint): NonNullable<MemBlock['bounds']> {
+    const period = this.opts.periodOf(first);
+    // Exact for times after 1970 (the period of a negative time is found with periodOf itself).
+    const [periodLo, periodHi] = period >= 0 && this.opts.periodBounds ? this.opts.periodBounds(period) : [0n, 0n];
+    return { ageLo: first - maxAge, ageHi: first + maxAge, period, periodLo, periodHi };
   }
 
   /** Seal every open block; the sealed blocks of every stream (they stay in the head until `release`). */

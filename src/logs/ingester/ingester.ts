@@ -42,14 +42,16 @@ export class Ingester {
     private readonly chunks: ChunkStore,
   ) {
     this.walId = walIdentity(opts.walDir);
-    this.head = new Head({ chunkTargetSize: opts.chunkTargetSize, maxChunkAgeNs: opts.maxChunkAgeNs ?? 7_200_000_000_000n, periodOf: (ns) => chunks.periodOf(ns) });
+    this.head = new Head({ chunkTargetSize: opts.chunkTargetSize, maxChunkAgeNs: opts.maxChunkAgeNs ?? 7_200_000_000_000n, periodOf: (ns) => chunks.periodOf(ns), periodBounds: (p) => chunks.periodBounds(p) });
   }
 
   /** Open the WAL and replay it into the head, skipping what flushes already stored in `chunks` (open it first). */
   static open(opts: IngesterOptions, chunks: ChunkStore): Ingester {
     const ing = new Ingester(opts, chunks);
     const marks = new Map<string, Map<number, number>>();
-    const { wal, stats } = WriteAheadLog.open({ dir: opts.walDir, fsyncIntervalMs: opts.fsyncIntervalMs }, (p, seg) => ing.replayRecord(p, seg, marks));
+    // The interval's fsync (machine crashes; a write already survives kill -9) on the thread pool, as the TSDB's WAL.
+    const walOpts = { dir: opts.walDir, fsyncIntervalMs: opts.fsyncIntervalMs, backgroundSync: true };
+    const { wal, stats } = WriteAheadLog.open(walOpts, (p, seg) => ing.replayRecord(p, seg, marks));
     ing.wal = wal;
     opts.logger?.info({ component: 'logs', segments: stats.segments, records: stats.records, repaired: stats.repaired }, 'logs WAL replayed');
     return ing;
@@ -78,11 +80,15 @@ export class Ingester {
   write(tenant: string, writes: readonly StreamWrite[]): void {
     if (writes.length === 0) return;
     const rec: WalStream[] = writes.map((w) => ({ labels: w.stream.labelsStr, ts: w.ts, lines: w.lines, metadata: w.metadata }));
-    this.wal.append(encodeWalRecord(tenant, rec));
+    const { record, lines } = encodeWalRecord(tenant, rec);
+    // Referenced, not copied, by the WAL until its write (the record never changes: the head reads lines from it).
+    this.wal.appendParts([record]);
     this.wal.flush();
-    for (const w of writes) {
+    // The head keeps the lines where they are in the record (no copy per line, no buffer per stream).
+    for (let k = 0; k < writes.length; k++) {
+      const w = writes[k];
       const target = this.head.attach(tenant, w.stream);
-      this.head.append(target, w.ts, w.lines, w.metadata);
+      this.head.append(target, w.ts, lines[k], w.metadata);
       for (const l of this.listeners) l(tenant, target, w);
     }
   }
@@ -111,7 +117,7 @@ export class Ingester {
         if (keep.length === 0) continue;
         if (keep.length < ts.length) {
           ts = keep.map((i) => ws.ts[i]);
-          lines = keep.map((i) => ws.lines[i]);
+          lines = { buf: ws.lines.buf, offs: keep.flatMap((i) => [ws.lines.offs[2 * i], ws.lines.offs[2 * i + 1]]) };
           metadata = ws.metadata ? keep.map((i) => ws.metadata![i]) : undefined;
         }
       }
@@ -145,7 +151,7 @@ export class Ingester {
       for (const [period, byStream] of tp) {
         const streams: StreamChunks[] = [...byStream].map(([s, blocks]) => ({
           labels: s.labels,
-          chunks: blocks.map((b) => ({ minT: b.minT, maxT: b.maxT, bytes: b.bytes, columns: { ts: b.ts.subarray(0, b.n), lines: b.lines, metadata: b.metadata } })),
+          chunks: blocks.map((b) => ({ minT: b.minT, maxT: b.maxT, bytes: b.bytes, columns: { ts: b.ts.subarray(0, b.n), lines: b.lineBytes(), metadata: b.metadata } })),
         }));
         await this.chunks.writePeriod(tenant, period, streams, { id: this.walId, before: seg });
         // Indexed: these blocks leave the head now, so a later flush after a failure here cannot write them again.

@@ -1,40 +1,86 @@
 /**
  * The open (or sealed, awaiting flush) block of one stream in the in-memory head: columns of timestamps, lines and
- * optional structured metadata. Entries arrive mostly in order; out-of-order ones (within the window) are kept and
- * the block is sorted when it is read or sealed.
+ * optional structured metadata. A line is a byte range of a buffer the block references, not a copy: the WAL record
+ * it was written in (or, for a tail's buffer, the push request) — so a head of millions of lines is neither millions
+ * of strings for the garbage collector nor a growing buffer per stream (each one external memory that V8 answers
+ * with full collections); the records are released with the blocks at the flush. Lines become strings only when read.
+ * Entries arrive mostly in order; out-of-order ones (within the window) are kept and the block is sorted when it is
+ * read or sealed.
  */
+/** Entries a new block has room for (it grows fourfold). */
+const INITIAL = 32;
+
 export class MemBlock {
-  ts: BigInt64Array = new BigInt64Array(64);
-  lines: string[] = [];
+  ts: BigInt64Array = new BigInt64Array(INITIAL);
+  /** The buffers lines are in. */
+  private bufs: Buffer[] = [];
+  /** Line i is bufs[at[3i]][at[3i+1], at[3i+2]) (one array, not three: each typed array is an allocation of its own). */
+  private at = new Uint32Array(3 * INITIAL);
   metadata: (Array<[string, string]> | undefined)[] | undefined;
   n = 0;
+  /** Line bytes held. */
   bytes = 0;
   minT = 0n;
   maxT = 0n;
+  /** Where the head cuts this block (its first entry ± the maximum chunk age, its index period), set by the head. */
+  bounds: { ageLo: bigint; ageHi: bigint; period: number; periodLo: bigint; periodHi: bigint } | undefined;
   private sorted = true;
 
-  append(ts: bigint, line: string, meta: Array<[string, string]> | undefined): void {
-    if (this.n === this.ts.length) {
-      const next = new BigInt64Array(this.ts.length * 2);
-      next.set(this.ts);
-      this.ts = next;
-    }
+  /** Append the line `src[start, end)` (kept by reference: `src` must not change afterwards). */
+  append(ts: bigint, src: Buffer, start: number, end: number, meta: Array<[string, string]> | undefined): void {
+    if (this.n === this.ts.length) this.grow(this.n * 4);
     if (this.n === 0) {
       this.minT = ts;
       this.maxT = ts;
     } else {
       if (ts < this.maxT) this.sorted = false;
-      if (ts < this.minT) this.minT = ts;
+      if (ts < this.minT) {
+        this.minT = ts;
+        this.bounds = undefined;
+      }
       if (ts > this.maxT) this.maxT = ts;
     }
-    this.ts[this.n] = ts;
-    this.lines.push(line);
+    let b = this.bufs.length - 1;
+    if (b < 0 || this.bufs[b] !== src) b = this.bufs.push(src) - 1;
+    const i = this.n;
+    this.ts[i] = ts;
+    this.at[3 * i] = b;
+    this.at[3 * i + 1] = start;
+    this.at[3 * i + 2] = end;
+    this.bytes += end - start;
     if (meta !== undefined) {
       this.metadata ??= new Array(this.n).fill(undefined);
       this.metadata.push(meta);
     } else if (this.metadata) this.metadata.push(undefined);
     this.n++;
-    this.bytes += line.length;
+  }
+
+  private grow(size: number): void {
+    const ts = new BigInt64Array(size);
+    ts.set(this.ts.subarray(0, this.n));
+    this.ts = ts;
+    const at = new Uint32Array(3 * size);
+    at.set(this.at.subarray(0, 3 * this.n));
+    this.at = at;
+  }
+
+  /** Line i as a string. */
+  line(i: number): string {
+    return this.bufs[this.at[3 * i]].toString('utf8', this.at[3 * i + 1], this.at[3 * i + 2]);
+  }
+
+  /** Lines [lo, hi) as strings. */
+  lines(lo = 0, hi = this.n): string[] {
+    const out = new Array<string>(hi - lo);
+    for (let i = lo; i < hi; i++) out[i - lo] = this.line(i);
+    return out;
+  }
+
+  /** Every line's bytes, as views of the buffers they are in (no copy, no string). */
+  lineBytes(): Buffer[] {
+    const out = new Array<Buffer>(this.n);
+    for (let i = 0; i < this.n; i++) out[i] = this.bufs[this.at[3 * i]].subarray(this.at[3 * i + 1], this.at[3 * i + 2]);
+    return out;
   }
 
   /** Sort by timestamp (stable) if out-of-order entries arrived. */
@@ -43,16 +89,20 @@ export class MemBlock {
     const idx = Array.from({ length: this.n }, (_, i) => i);
     const ts = this.ts;
     idx.sort((a, b) => (ts[a] < ts[b] ? -1 : ts[a] > ts[b] ? 1 : a - b));
-    const nts = new BigInt64Array(Math.max(this.n, 64));
-    const nl: string[] = new Array(this.n);
+    const size = Math.max(this.n, INITIAL);
+    const nts = new BigInt64Array(size);
+    const at = new Uint32Array(3 * size);
     const nm = this.metadata ? new Array<Array<[string, string]> | undefined>(this.n) : undefined;
     for (let i = 0; i < this.n; i++) {
-      nts[i] = ts[idx[i]];
-      nl[i] = this.lines[idx[i]];
-      if (nm) nm[i] = this.metadata![idx[i]];
+      const j = idx[i];
+      nts[i] = ts[j];
+      at[3 * i] = this.at[3 * j];
+      at[3 * i + 1] = this.at[3 * j + 1];
+      at[3 * i + 2] = this.at[3 * j + 2];
+      if (nm) nm[i] = this.metadata![j];
     }
     this.ts = nts;
-    this.lines = nl;
+    this.at = at;
     this.metadata = nm;
     this.sorted = true;
   }

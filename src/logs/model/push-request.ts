@@ -1,3 +1,5 @@
+import { lineBytesOf, type LineBytes } from './line-bytes.js';
+
 /**
  * A decoded push request, as every protocol adapter hands it over: per stream, the label-set string as sent and
  * parallel columns of timestamps (nanoseconds), lines and optional structured metadata. No object per line.
@@ -13,4 +15,21 @@ export interface PushStream {
 
 export interface PushRequest {
   streams: PushStream[];
+}
+
+/** A push stream whose lines are byte ranges (the protobuf decoder's form, the one the distributor works on). */
+export interface RawPushStream {
+  labels: string;
+  ts: bigint[];
+  lines: LineBytes;
+  metadata?: (Array<[string, string]> | undefined)[];
+}
+
+export interface RawPushRequest {
+  streams: RawPushStream[];
+}
+
+/** A stream decoded with string lines (JSON, OTLP) in the byte form: its lines encoded once into one buffer. */
+export function rawPushStream(s: PushStream): RawPushStream {
+  return { labels: s.labels, ts: s.ts, lines: lineBytesOf(s.lines), metadata: s.metadata };
 }

@@ -1,6 +1,6 @@
 import type { Labels } from '../../model/index.js';
 import { MemBlock, scanBlock, sliceBlock } from '../ingester/index.js';
-import type { EntryBatch, SelectRequest } from '../model/index.js';
+import type { EntryBatch, LineBytes, SelectRequest } from '../model/index.js';
 import type { DecodedRequest, DecodedSource } from './querier.js';
 
 /**
@@ -14,10 +14,11 @@ export class EntryBuffer {
   minT = 0n;
   maxT = 0n;
 
-  add(key: string, labels: Labels, ts: bigint, line: string, meta: Array<[string, string]> | undefined): void {
+  /** Hold line `i` of `lines`, written at `ts`. */
+  add(key: string, labels: Labels, ts: bigint, lines: LineBytes, i: number, meta: Array<[string, string]> | undefined): void {
     let s = this.streams.get(key);
     if (!s) this.streams.set(key, (s = { labels, block: new MemBlock() }));
-    s.block.append(ts, line, meta);
+    s.block.append(ts, lines.buf, lines.offs[2 * i], lines.offs[2 * i + 1], meta);
     if (this.n === 0 || ts < this.minT) this.minT = ts;
     if (this.n === 0 || ts > this.maxT) this.maxT = ts;
     this.n++;

@@ -17,6 +17,13 @@ describe('chunk codec', () => {
     }
   });
 
+  it('writes lines given as UTF-8 bytes (as a head block gives them) exactly as the same lines given as strings', async () => {
+    const ts = [1n, 2n, 3n];
+    const lines = ['a', 'ünïcödé ✓', ''];
+    const asBytes = await encodeChunk({ ts, lines: lines.map((l) => Buffer.from(l)) }, ENCODING_NONE);
+    expect(asBytes.equals(await encodeChunk({ ts, lines }, ENCODING_NONE))).toBe(true);
+  });
+
   it('compresses repetitive log lines well', async () => {
     const lines = Array.from({ length: 5000 }, (_, i) => `ts=2024-01-01T00:00:${String(i % 60).padStart(2, '0')}Z level=info caller=server.go:123 msg="request served" path=/api/v1/items/${i % 97} status=200 duration=${i % 13}ms`);
     const ts = lines.map((_, i) => 1_700_000_000_000_000_000n + BigInt(i) * 1_000_000n);

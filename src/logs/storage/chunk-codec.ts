@@ -40,7 +40,8 @@ export const CHUNK_ENCODINGS: Record<ChunkEncodingName, number> = { snappy: ENCO
 
 export interface ChunkColumns {
   ts: ArrayLike<bigint>;
-  lines: readonly string[];
+  /** Lines as strings, or as their UTF-8 bytes (a head block's, written as they are). */
+  lines: readonly (string | Uint8Array)[];
   metadata?: readonly (Array<[string, string]> | undefined)[];
 }
 
@@ -61,10 +62,11 @@ export interface DecodedChunk {
 /** Encode a chunk (compression runs off the main thread: the napi snappy binding's sync calls are ~10x slower). */
 export async function encodeChunk(c: ChunkColumns, encoding = ENCODING_DEFLATE): Promise<Buffer> {
   const n = c.lines.length;
-  const lineBufs: Buffer[] = new Array(n);
+  const lineBufs: Uint8Array[] = new Array(n);
   let lineBytes = 0;
   for (let i = 0; i < n; i++) {
-    lineBufs[i] = Buffer.from(c.lines[i], 'utf8');
+    const l = c.lines[i];
+    lineBufs[i] = typeof l === 'string' ? Buffer.from(l, 'utf8') : l;
     lineBytes += lineBufs[i].length;
   }
   let metaBuf = Buffer.alloc(0);

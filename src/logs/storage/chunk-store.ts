@@ -63,6 +63,12 @@ export class ChunkStore {
     return Math.floor(Number(ns / 1_000_000n) / this.opts.indexPeriodMs);
   }
 
+  /** The first nanosecond of period `p` (p >= 0) and of the next one. */
+  periodBounds(p: number): [bigint, bigint] {
+    const ms = BigInt(this.opts.indexPeriodMs);
+    return [BigInt(p) * ms * 1_000_000n, BigInt(p + 1) * ms * 1_000_000n];
+  }
+
   /** Stored streams of a tenant, with postings (undefined when it has none). */
   streams(tenant: string): StreamIndex<StoredStream> | undefined {
     return this.index.streams(tenant);
