@@ -6,6 +6,13 @@ import type { AbortReason, CallMessage, FromWorker, ToWorker, WireError } from '
 /** How long a worker may take to stop a canceled task at its next yield before it is terminated. */
 export const DEFAULT_CANCEL_GRACE_MS = 1000;
 
+/**
+ * How long a worker may stay without tasks before it ends: a started worker holds its own V8 heap (~20 MB and what
+ * its caches learned) for as long as it lives, so a process queried once does not keep that memory for good. A busy
+ * process (dashboards, rule groups) keeps its workers; the next task after a retirement waits for a worker's start.
+ */
+export const DEFAULT_IDLE_RETIRE_MS = 10 * 60_000;
+
 /** What the pool knows of the language its workers evaluate. */
 export interface WorkerPoolSpec<Res, WireRes> {
   /** The worker module (`new URL('./worker.js', import.meta.url)`) and the URL of the module naming it. */
@@ -39,8 +46,10 @@ export interface WorkerPoolOptions {
   cancelGraceMs?: number;
   /** Heap limit of each worker (MB): a task that exceeds it ends its worker, not the process. */
   maxWorkerHeapMb?: number;
-  /** Told when a worker is terminated or dies (for the log). */
+  /** Told when a worker is terminated or dies (for the log); not when it is retired idle. */
   onWorkerExit?: (reason: string) => void;
+  /** A worker without tasks for this long ends, giving its heap back (started again by the next task); 0: never. See `DEFAULT_IDLE_RETIRE_MS`. */
+  idleRetireMs?: number;
   /** Where the pool's self-metrics go (`sightline_<name>_worker_*`). */
   registry?: Registry;
 }
@@ -100,6 +109,8 @@ interface Slot<Req, Res> {
   terminating?: string;
   /** Set when the worker ended because its heap passed `maxWorkerHeapMb`. */
   outOfMemory?: boolean;
+  /** Ends the worker once it stayed without tasks for `idleRetireMs`. */
+  idleTimer?: NodeJS.Timeout;
 }
 
 function poolMetrics(registry: Registry, name: string, language: string, pool: { workers: number; running: number }) {
@@ -130,6 +141,7 @@ export class WorkerPool<Req, Res, WireRes = unknown> {
   private closed = false;
   readonly size: number;
   private readonly graceMs: number;
+  private readonly idleRetireMs: number;
   private readonly metrics: ReturnType<typeof poolMetrics> | undefined;
 
   constructor(
@@ -138,6 +150,7 @@ export class WorkerPool<Req, Res, WireRes = unknown> {
   ) {
     this.size = Math.max(1, Math.floor(opts.workers));
     this.graceMs = opts.cancelGraceMs ?? DEFAULT_CANCEL_GRACE_MS;
+    this.idleRetireMs = opts.idleRetireMs ?? DEFAULT_IDLE_RETIRE_MS;
     this.metrics = opts.registry ? poolMetrics(opts.registry, spec.name, spec.language, this) : undefined;
   }
 
@@ -203,6 +216,7 @@ export class WorkerPool<Req, Res, WireRes = unknown> {
     this.closed = true;
     const slots = this.slots.splice(0);
     for (const s of slots) {
+      clearTimeout(s.idleTimer);
       s.terminating = 'the query pool is closing';
       for (const t of s.tasks.values()) t.reject(this.spec.internalError('the query pool is closing'));
       s.tasks.clear();
@@ -215,6 +229,8 @@ export class WorkerPool<Req, Res, WireRes = unknown> {
     let slot: Slot<Req, Res> | undefined;
     for (const s of this.slots) if (!s.terminating && (!slot || s.tasks.size < slot.tasks.size)) slot = s;
     if (!slot || (slot.tasks.size > 0 && this.slots.length < this.size)) slot = this.spawn();
+    clearTimeout(slot.idleTimer);
+    slot.idleTimer = undefined;
     slot.tasks.set(task.id, task);
     task.slot = slot;
     if (slot.ready) this.arm(task);
@@ -266,11 +282,26 @@ export class WorkerPool<Req, Res, WireRes = unknown> {
       return;
     }
     slot.tasks.delete(m.id);
-    if (slot.tasks.size === 0) slot.worker.unref();
+    if (slot.tasks.size === 0) {
+      slot.worker.unref();
+      if (this.idleRetireMs > 0) {
+        slot.idleTimer = setTimeout(() => this.retire(slot), this.idleRetireMs);
+        slot.idleTimer.unref();
+      }
+    }
     const errType = m.error?.errType;
     this.count(!m.error ? 'ok' : errType === 'timeout' || errType === 'canceled' ? errType : 'error');
     if (m.error) task.reject(task.canceled && errType !== 'timeout' && errType !== 'canceled' ? this.spec.abortError(task.canceled) : this.spec.errorFromWire(m.error));
     else task.resolve(this.spec.resultFromWire(m.result!));
+  }
+
+  /** End a worker that stayed idle (`idleRetireMs`): out of the pool first, so no task is sent to it meanwhile. */
+  private retire(slot: Slot<Req, Res>): void {
+    const i = this.slots.indexOf(slot);
+    if (i < 0 || slot.tasks.size > 0 || slot.terminating) return;
+    this.slots.splice(i, 1);
+    slot.terminating = 'idle';
+    void slot.worker.terminate();
   }
 
   private cancel(task: Task<Req, Res>, reason: AbortReason): void {

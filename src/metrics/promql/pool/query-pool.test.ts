@@ -147,6 +147,29 @@ describe('PromQL query pool', () => {
     }
   }, 60_000);
 
+  it('retires a worker that stayed idle (its heap goes back) and starts one again for the next query', async () => {
+    const retired: string[] = [];
+    const idle = new QueryPool({ workers: 1, idleRetireMs: 300, onWorkerExit: (r) => retired.push(r) });
+    try {
+      const engine = new PooledEngine(idle, storage);
+      expect((await engine.instantQuery('count(heavy{i="3"})', HOUR)).value).toMatchObject({ type: 'vector', samples: [{ v: 1 }] });
+      expect(idle.workers).toBe(1);
+      // Busy: queries closer together than the idle time keep the worker.
+      await new Promise((r) => setTimeout(r, 100));
+      await engine.instantQuery('count(heavy{i="4"})', HOUR);
+      expect(idle.workers).toBe(1);
+      const deadline = Date.now() + 20_000;
+      while (idle.workers > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(idle.workers).toBe(0);
+      expect((await engine.instantQuery('count(heavy{i="5"})', HOUR)).value).toMatchObject({ type: 'vector', samples: [{ v: 1 }] });
+      expect(idle.workers).toBe(1);
+      // A retirement is not a worker failure: nothing for the log.
+      expect(retired).toEqual([]);
+    } finally {
+      await idle.close();
+    }
+  }, 60_000);
+
   it('passes parse and execution errors through with their type and message', async () => {
     const engine = new PooledEngine(pool, storage);
     await expect(engine.instantQuery('sum(', 0)).rejects.toMatchObject({ type: 'bad_data', message: expect.stringContaining('unclosed left parenthesis') });
