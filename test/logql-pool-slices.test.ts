@@ -2,12 +2,11 @@
  * A LogQL worker hands the engine a large head block in slices (so that a cancel gets in between them): the answers
  * over one head block of 10,000 lines — more than one slice — must be those of the same queries on this thread.
  */
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LogqlEngine, LogqlPool, LogStore, PooledLogqlEngine, type LogqlEngineOptions, type LogqlResult } from '../src/logs/index.js';
+import type { LogStore} from '../src/logs/index.js';
+import { LogqlEngine, LogqlPool, PooledLogqlEngine, type LogqlEngineOptions, type LogqlResult } from '../src/logs/index.js';
 import { Labels } from '../src/model/index.js';
-import { FilesystemObjectStore } from '../src/storage/index.js';
-import { tempDir } from './helpers/process.js';
+import { openTestLogStore } from './helpers/log-store.js';
 
 const T = 1_700_000_000_000;
 const ns = (ms: number) => BigInt(ms) * 1_000_000n;
@@ -19,16 +18,7 @@ let store: LogStore;
 const pool = new LogqlPool({ workers: 1 });
 
 beforeAll(async () => {
-  const dir = tempDir('sightline-logql-slices-');
-  store = await LogStore.open({
-    walDir: join(dir, 'wal'),
-    objects: new FilesystemObjectStore(join(dir, 'objects')),
-    prefix: 'loki-data',
-    chunkTargetSize: 64 << 20,
-    fsyncIntervalMs: 1000,
-    indexPeriodMs: 24 * 3600_000,
-    outOfOrderWindowNs: ns(3600_000),
-  });
+  store = await openTestLogStore('sightline-logql-slices-', 64 << 20);
   const [stream] = store.stream('t', Labels.fromObject({ app: 'bulk' }));
   const ts = Array.from({ length: N }, (_, i) => ns(T + i * 5));
   const lines = Array.from({ length: N }, (_, i) => `level=${LEVELS[i % 4]} msg="line ${i}" n=${i}`);

@@ -5,10 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Labels } from '../src/model/index.js';
-import { LogqlEngine, LogqlEvalError, LogqlPool, LogStore, LogqlParseError, PooledLogqlEngine, QueryCanceledError, QueryTimeoutError, type LogqlEngineOptions, type LogqlQueries, type LogqlResult } from '../src/logs/index.js';
-import { FilesystemObjectStore } from '../src/storage/index.js';
-import { join } from 'node:path';
-import { tempDir } from './helpers/process.js';
+import type { LogStore} from '../src/logs/index.js';
+import { LogqlEngine, LogqlEvalError, LogqlPool, LogqlParseError, PooledLogqlEngine, QueryCanceledError, QueryTimeoutError, type LogqlEngineOptions, type LogqlQueries, type LogqlResult } from '../src/logs/index.js';
+import { openTestLogStore } from './helpers/log-store.js';
 
 const T = 1_700_000_000_000; // ms
 const ns = (ms: number) => BigInt(ms) * 1_000_000n;
@@ -53,16 +52,7 @@ function makeEngine(opts: LogqlEngineOptions = DEFAULT_OPTS): LogqlQueries {
 }
 
 beforeAll(async () => {
-  const dir = tempDir('sightline-logql-');
-  store = await LogStore.open({
-    walDir: join(dir, 'wal'),
-    objects: new FilesystemObjectStore(join(dir, 'objects')),
-    prefix: 'loki-data',
-    chunkTargetSize: 1 << 20,
-    fsyncIntervalMs: 1000,
-    indexPeriodMs: 24 * 3600_000,
-    outOfOrderWindowNs: ns(3600_000),
-  });
+  store = await openTestLogStore('sightline-logql-', 1 << 20);
   for (const [i, s] of DATA.entries()) {
     // The first two streams are read from flushed chunks, the others from the head.
     if (i === 2) await store.flush();
