@@ -4,7 +4,7 @@ import { MemoryStorage } from '../../storage-api/index.js';
 import { Engine } from '../engine.js';
 import { PromqlError, type QueryResult } from '../types.js';
 import { PooledEngine } from './pooled-engine.js';
-import { QueryPool } from './query-pool.js';
+import { QueryPool, type QueryPoolOptions } from './query-pool.js';
 
 // Queries evaluated in worker threads: the main thread (storage, ingest, every listener) stays free while they run,
 // and a canceled query stops — at its next yield, or by the end of its worker when it does not yield.
@@ -53,6 +53,16 @@ async function ticksDuring(run: () => Promise<unknown>): Promise<{ ticks: number
     return { ticks, error: e, value: undefined };
   } finally {
     clearInterval(iv);
+  }
+}
+
+/** Runs `run` with a pool of its own (`opts`), closed afterwards. */
+async function withPool(opts: QueryPoolOptions, run: (p: QueryPool) => Promise<void>): Promise<void> {
+  const own = new QueryPool(opts);
+  try {
+    await run(own);
+  } finally {
+    await own.close();
   }
 }
 
@@ -111,8 +121,7 @@ describe('PromQL query pool', () => {
 
   it('a query past the worker heap limit fails with 422 execution; the worker is replaced and the next query answers', async () => {
     const small: string[] = [];
-    const limited = new QueryPool({ workers: 1, maxWorkerHeapMb: 48, onWorkerExit: (r) => small.push(r) });
-    try {
+    await withPool({ workers: 1, maxWorkerHeapMb: 48, onWorkerExit: (r) => small.push(r) }, async (limited) => {
       const engine = new PooledEngine(limited, storage);
       expect((await engine.instantQuery('count(heavy)', HOUR)).value).toMatchObject({ type: 'vector', samples: [{ v: SERIES }] });
       // A label of ~24 KB on each of 2,000 series: ~100 MB of strings on the heap (sample columns are ArrayBuffers,
@@ -128,29 +137,23 @@ describe('PromQL query pool', () => {
       expect(limited.workers).toBe(0);
       expect((await engine.instantQuery('count(heavy)', HOUR)).value).toMatchObject({ type: 'vector', samples: [{ v: SERIES }] });
       expect(limited.workers).toBe(1);
-    } finally {
-      await limited.close();
-    }
+    });
   }, 60_000);
 
   it('starts no worker before the first query, and a short timeout does not count the worker\'s start', async () => {
     // A worker's start (module loading: about a second from source) is longer than this query's timeout and the
     // grace together; the backstop runs from when the worker is ready, so the first query answers.
-    const cold = new QueryPool({ workers: 1, cancelGraceMs: 300 });
-    try {
+    await withPool({ workers: 1, cancelGraceMs: 300 }, async (cold) => {
       expect(cold.workers).toBe(0);
       const r = await new PooledEngine(cold, storage).instantQuery('count(heavy{i="3"})', HOUR, { timeoutMs: 300 });
       expect(r.value).toMatchObject({ type: 'vector', samples: [{ v: 1 }] });
       expect(cold.workers).toBe(1);
-    } finally {
-      await cold.close();
-    }
+    });
   }, 60_000);
 
   it('retires a worker that stayed idle (its heap goes back) and starts one again for the next query', async () => {
     const retired: string[] = [];
-    const idle = new QueryPool({ workers: 1, idleRetireMs: 300, onWorkerExit: (r) => retired.push(r) });
-    try {
+    await withPool({ workers: 1, idleRetireMs: 300, onWorkerExit: (r) => retired.push(r) }, async (idle) => {
       const engine = new PooledEngine(idle, storage);
       expect((await engine.instantQuery('count(heavy{i="3"})', HOUR)).value).toMatchObject({ type: 'vector', samples: [{ v: 1 }] });
       expect(idle.workers).toBe(1);
@@ -165,9 +168,7 @@ describe('PromQL query pool', () => {
       expect(idle.workers).toBe(1);
       // A retirement is not a worker failure: nothing for the log.
       expect(retired).toEqual([]);
-    } finally {
-      await idle.close();
-    }
+    });
   }, 60_000);
 
   it('passes parse and execution errors through with their type and message', async () => {
