@@ -204,7 +204,7 @@ export class Distributor {
             continue;
           }
           if (ts < oldestOk) {
-            errors.push(`entry too far behind, entry timestamp is: ${formatRfc3339(ts)}, oldest acceptable timestamp is: ${formatRfc3339(newestSeen - this.ingester.outOfOrderWindowNs)}`);
+            errors.push(`entry too far behind, entry timestamp is: ${formatRfc3339(ts)}, oldest acceptable timestamp is: ${formatRfc3339(oldestOk)}`);
             discard('too_far_behind', 1, lineByteLength(p.lines, i));
             sel.drop(i);
             continue;
