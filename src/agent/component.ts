@@ -52,14 +52,15 @@ export async function startAgent(ctx: ComponentContext, opts: StartAgentOptions 
     logger.info({ address: addr, port: ports.agent }, 'agent server listening');
   }
   await agent.start();
-  // The start-up burst (configuration, schemas, discovery) is over: its pages go back at once.
-  if (opts.compactWhenIdle) compactHeap();
-  const compaction = opts.compactWhenIdle
-    ? startIdleHeapCompaction({
-        beforeCompact: () => agent.releaseIdleBuffers(),
-        onCompacted: (before, after) => logger.debug({ beforeBytes: before, afterBytes: after }, 'idle: heap compacted'),
-      })
-    : undefined;
+  let compaction: { stop(): void } | undefined;
+  if (opts.compactWhenIdle) {
+    // The start-up burst (configuration, schemas, discovery) is over: its pages go back at once.
+    compactHeap();
+    compaction = startIdleHeapCompaction({
+      beforeCompact: () => agent.releaseIdleBuffers(),
+      onCompacted: (before, after) => logger.debug({ beforeBytes: before, afterBytes: after }, 'idle: heap compacted'),
+    });
+  }
   ready = true;
   logger.info({ positions: config.positions.filename, clients: config.clients.map((c) => c.url), jobs: config.scrape_configs.map((s) => s.job_name) }, 'log agent started');
   return {
