@@ -25,5 +25,4 @@ export class CommitQueue {
     );
     return run;
   }
-
 }
