@@ -44,6 +44,22 @@ describe('the server bundle', () => {
     expect(readFileSync(join(out, 'run.js'), 'utf8')).toMatch(/import\("\.\/mimir-[A-Z0-9]+\.js"\)/);
   });
 
+  it("keeps nodemailer out of what --target mimir loads at start: it is imported with the first email", () => {
+    // The chunks a target loads at start: run.js's and the mimir chunk's static imports, transitively (the
+    // components' chunks and nodemailer's are dynamic imports: `import("./x.js")`).
+    const loaded = new Set<string>();
+    const visit = (file: string) => {
+      if (loaded.has(file)) return;
+      loaded.add(file);
+      for (const m of readFileSync(join(out, file), 'utf8').matchAll(/(?:from|import)"\.\/([^"]+\.js)"/g)) visit(m[1]);
+    };
+    visit('run.js');
+    visit(readdirSync(out).find((f) => /^mimir-[A-Z0-9]+\.js$/.test(f))!);
+    const atStart = [...loaded].filter((f) => readFileSync(join(out, f), 'utf8').includes('nodemailer.com/'));
+    expect(atStart).toEqual([]);
+    expect(readdirSync(out).some((f) => f.endsWith('.js') && readFileSync(join(out, f), 'utf8').includes('nodemailer.com/'))).toBe(true);
+  });
+
   it('runs --target all: queries in the PromQL, LogQL and TraceQL workers answer', async () => {
     const dir = tempDir('server-bundle-run-');
     const config = join(dir, 'sightline.yaml');
