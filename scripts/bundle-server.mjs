@@ -9,7 +9,10 @@
 // pools' `new URL('./worker.js', import.meta.url)` is rewritten to name that entry beside the chunk (all chunks are
 // in one directory). Native and CommonJS packages that resolve files at run time (snappy, better-sqlite3, pino's
 // transports) and the AWS SDK (loaded only when an S3 store opens) stay in node_modules. Names are kept
-// (`keepNames`): pino logs an error's class name as its `type`.
+// (`keepNames`): pino logs an error's class name as its `type`. Bundled CommonJS code has no `__dirname`: its only
+// uses (grpc-js's channelz and xDS .proto files) are in functions Sightline never calls (no channelz service); the
+// files the modules read at run time — package.json (version), dist/web (the UI) — are two levels up from
+// dist/server-bundle as from dist/<dir>/.
 import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
