@@ -24,7 +24,7 @@ function newest(root, paths) {
 
 const shared = ['package.json', 'package-lock.json', 'tsconfig.json'];
 export const PARTS = [
-  { name: 'server', sources: ['src', 'tsconfig.build.json', 'scripts/bundle-agent.mjs', ...shared], stamp: 'dist/.build-stamp-server', output: 'dist/cli/main.js', build: ['npm', ['run', 'build:server']] },
+  { name: 'server', sources: ['src', 'tsconfig.build.json', 'scripts/bundle-agent.mjs', 'scripts/bundle-server.mjs', 'scripts/esbuild-bundle.mjs', ...shared], stamp: 'dist/.build-stamp-server', output: 'dist/cli/main.js', build: ['npm', ['run', 'build:server']] },
   { name: 'web UI', sources: ['ui', ...shared], stamp: 'dist/.build-stamp-web', output: 'dist/web/index.html', build: ['npm', ['run', 'build:ui']] },
 ];
 

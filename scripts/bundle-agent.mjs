@@ -10,11 +10,9 @@
 // `loki_push_api` job) stay imports of tsc's dist/ output (dist/agent-bundle/../<dir>/x.js), so the bundle holds
 // only the agent. Native and CommonJS packages that resolve files at run time (snappy, pino's transports) are left
 // to node_modules.
-import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import process from 'node:process';
 import { fileURLToPath } from 'node:url';
+import { bundleInto, runWhenMain } from './esbuild-bundle.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SRC = join(ROOT, 'src');
@@ -38,29 +36,8 @@ const dynamicImportsToDist = {
 };
 
 /** Build the bundle into `outdir` (default dist/agent-bundle); returns esbuild's metafile. */
-export async function bundleAgent(outdir = join(ROOT, 'dist/agent-bundle')) {
-  // Chunk names carry a content hash: the previous build's chunks would stay beside the new ones.
-  rmSync(outdir, { recursive: true, force: true });
-  const result = await build({
-    entryPoints: { run: join(SRC, 'cli/run.ts') },
-    outdir,
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    minify: true,
-    sourcemap: true,
-    external: EXTERNAL_PACKAGES,
-    plugins: [dynamicImportsToDist],
-    // CommonJS packages inside the bundle (prom-client...) require Node's built-ins.
-    banner: { js: "import{createRequire as __sightlineRequire}from'node:module';const require=__sightlineRequire(import.meta.url);" },
-    logLevel: 'warning',
-    metafile: true,
-  });
-  return result.metafile;
+export function bundleAgent(outdir = join(ROOT, 'dist/agent-bundle')) {
+  return bundleInto(outdir, { run: join(SRC, 'cli/run.ts') }, { external: EXTERNAL_PACKAGES, plugins: [dynamicImportsToDist] });
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  await bundleAgent(process.argv[2] ? resolve(process.argv[2]) : undefined);
-}
+await runWhenMain(import.meta.url, bundleAgent);

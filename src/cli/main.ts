@@ -4,8 +4,10 @@
 import { existsSync } from 'node:fs';
 import { isAgentTarget } from './process-flags.js';
 
-// The log agent runs from its bundle where `npm run build` made one (dist/agent-bundle, scripts/bundle-agent.mjs):
-// the same modules, tree-shaken and minified, for a smaller resident set on every node (docs/agent.md, Figures).
-const agentBundle = new URL('../agent-bundle/run.js', import.meta.url);
-if (isAgentTarget(process.argv.slice(2)) && existsSync(agentBundle)) await import(agentBundle.href);
+// Every target runs from a bundle where `npm run build` made one: the same modules, tree-shaken and minified, for a
+// smaller resident set — the log agent from its own (dist/agent-bundle, scripts/bundle-agent.mjs; docs/agent.md,
+// Figures), the other targets from the server's (dist/server-bundle, scripts/bundle-server.mjs: one chunk per
+// component, loaded when the target runs it; docs/performance.md). Without one (tests under tsx), run.js.
+const bundle = new URL(isAgentTarget(process.argv.slice(2)) ? '../agent-bundle/run.js' : '../server-bundle/run.js', import.meta.url);
+if (existsSync(bundle)) await import(bundle.href);
 else await import('./run.js');
