@@ -8,11 +8,18 @@ describe('password hashing (scrypt)', () => {
   it('verifies the right password only, with a fresh salt each time', async () => {
     const a = await hashPassword('hunter2-long');
     const b = await hashPassword('hunter2-long');
-    expect(a).toMatch(/^scrypt\$32768\$8\$2\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/);
+    expect(a).toMatch(/^scrypt\$8192\$8\$10\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/);
     expect(a).not.toBe(b);
     expect(await verifyPassword('hunter2-long', a)).toBe(true);
     expect(await verifyPassword('hunter2-Long', a)).toBe(false);
     expect(await verifyPassword('x', 'plain-text')).toBe(false);
+  });
+
+  it('still verifies a hash made with other parameters (they travel with the hash)', async () => {
+    const old = await hashPassword('hunter2-long', { N: 1 << 15, r: 8, p: 2 });
+    expect(old).toMatch(/^scrypt\$32768\$8\$2\$/);
+    expect(await verifyPassword('hunter2-long', old)).toBe(true);
+    expect(await verifyPassword('hunter2-lonG', old)).toBe(false);
   });
 });
 

@@ -1,7 +1,12 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
-/** scrypt cost: N=2^15, r=8 uses 32 MiB per hash (OWASP's recommended minimum is N=2^17 r=8 p=1 or N=2^15 with p=3). */
-const DEFAULT_PARAMS = { N: 1 << 15, r: 8, p: 2 };
+/**
+ * scrypt cost: N=2^13, r=8, p=10 — one of OWASP's equivalent minimum settings (N=2^17 r=8 p=1, ..., N=2^13 r=8
+ * p=10): the same work as the others for 8 MiB per hash (128 × N × r) instead of 32–128 MiB, which every process
+ * that hashes (a first start generating the admin password, each login) would otherwise add to its peak resident
+ * memory. Hashes made with other parameters (they carry theirs) still verify.
+ */
+const DEFAULT_PARAMS = { N: 1 << 13, r: 8, p: 10 };
 const KEY_LEN = 32;
 
 function scryptAsync(password: string, salt: Buffer, params: { N: number; r: number; p: number }): Promise<Buffer> {
