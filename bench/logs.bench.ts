@@ -12,6 +12,8 @@
  * LOGS_BENCH_PROCESS=name=DIR,name=DIR (or `1` for this tree's build): the push goes to the real process instead,
  * `sightline --target logs` run from each DIR's `dist/cli/main.js`, the builds interleaved round by round; reported
  * per build: wall MB/s, MB per server CPU-second (all threads, /proc) and per event-loop CPU-second, peak RSS.
+ * LOGS_BENCH_POOL=N runs the scan queries in the LogQL worker pool (N workers, as the server does; CPU then counts
+ * the workers' threads too) instead of on this thread.
  * SIGHTLINE_CHILD_NODE_ARGS adds Node flags to the server (e.g. `--cpu-prof --cpu-prof-dir=DIR`).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -21,7 +23,7 @@ import { join, resolve } from 'node:path';
 import protobuf from 'protobufjs';
 import { compressSync } from 'snappy';
 import { Labels } from '../src/model/index.js';
-import { LogStore, LogqlEngine } from '../src/logs/index.js';
+import { LogStore, LogqlEngine, LogqlPool, PooledLogqlEngine, type LogqlQueries } from '../src/logs/index.js';
 import type { ChunkEncodingName } from '../src/logs/storage/index.js';
 import { startLogsForTest } from '../src/logs/testing.js';
 import { FilesystemObjectStore } from '../src/storage/index.js';
@@ -36,6 +38,8 @@ const ONLY = process.env.LOGS_BENCH_ONLY ?? '';
 /** Chunk encoding of the scan store (default deflate, as the default configuration). */
 const CHUNK_ENCODING = (process.env.LOGS_BENCH_CHUNK_ENCODING ?? 'deflate') as ChunkEncodingName;
 const ROUNDS = Math.max(1, Number(process.env.LOGS_BENCH_ROUNDS ?? 1));
+/** LOGS_BENCH_POOL=N: the scan queries run through the LogQL worker pool with N workers (as the server runs them) instead of in this thread. */
+const POOL_WORKERS = Number(process.env.LOGS_BENCH_POOL ?? 0);
 /** With LOGS_BENCH_PROFILE=<dir>: a CPU profile of the measured window only, written as <dir>/<name>.cpuprofile. */
 async function startProfile(): Promise<((name: string) => Promise<void>) | undefined> {
   const out = process.env.LOGS_BENCH_PROFILE;
@@ -245,12 +249,21 @@ async function benchScan() {
   let t: number;
   const start = BigInt(t0ms - 60_000) * 1_000_000n;
   const end = BigInt(Date.now()) * 1_000_000n;
+  const queryPool = POOL_WORKERS > 0 ? new LogqlPool({ workers: POOL_WORKERS }) : undefined;
+  const engineOpts = { maxQuerySeries: () => 500, timeoutMs: () => 600_000 };
+  const engineOver = (s: LogStore): LogqlQueries => {
+    const local = new LogqlEngine(s, engineOpts);
+    return queryPool ? new PooledLogqlEngine(queryPool, s, local, engineOpts) : local;
+  };
+  if (queryPool) await engineOver(store).rangeQuery({ tenant: 'fake', query: 'count_over_time({job="none"}[1m])', start, end, stepMs: 60_000, limit: 1, direction: 'forward' });
   const needleCpus: number[] = [];
+  const needleWalls: number[] = [];
+  const logfmtWalls: number[] = [];
   const logfmtCpus: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     grepRound();
     store = await open();
-    const engine = new LogqlEngine(store, { maxQuerySeries: () => 500, timeoutMs: () => 600_000 });
+    const engine = engineOver(store);
     for (const pass of ['cold', 'warm']) {
       const prof = pass === 'cold' ? await startProfile() : undefined;
       const c0 = process.cpuUsage();
@@ -259,13 +272,16 @@ async function benchScan() {
       const s = (performance.now() - t) / 1000;
       const cpu = cpuSec(c0);
       await prof?.('needle');
-      if (pass === 'cold') needleCpus.push(cpu);
+      if (pass === 'cold') {
+        needleCpus.push(cpu);
+        needleWalls.push(s);
+      }
       const count = r.resultType === 'streams' ? r.streams.reduce((a, x) => a + x.lines.length, 0) : -1;
       report({ bench: 'logs_scan_line_filter', pass, matches: count, seconds: +s.toFixed(3), cpu_seconds: +cpu.toFixed(3), gb_per_cpu_sec: +(raw / 1e9 / cpu).toFixed(2), cpu_vs_grep_cpu: +(cpu / grepCpus[grepCpus.length - 1]).toFixed(2) });
     }
     await store.close();
     store = await open();
-    const engine2 = new LogqlEngine(store, { maxQuerySeries: () => 500, timeoutMs: () => 600_000 });
+    const engine2 = engineOver(store);
     const prof = await startProfile();
     const c0 = process.cpuUsage();
     t = performance.now();
@@ -274,16 +290,18 @@ async function benchScan() {
     const cpu = cpuSec(c0);
     await prof?.('logfmt');
     logfmtCpus.push(cpu);
+    logfmtWalls.push(ms);
     const total = m.resultType === 'matrix' ? m.series.reduce((a, x) => a + x.points.reduce((b, p) => b + p[1], 0), 0) : -1;
     report({ bench: 'logs_scan_logfmt_count', pass: 'cold', series: m.resultType === 'matrix' ? m.series.length : -1, sum_of_points: total, seconds: +ms.toFixed(3), cpu_seconds: +cpu.toFixed(3), gb_per_cpu_sec: +(raw / 1e9 / cpu).toFixed(3) });
     if (round < ROUNDS - 1) await store.close();
   }
-  const engine = new LogqlEngine(store, { maxQuerySeries: () => 500, timeoutMs: () => 600_000 });
-  report({ bench: 'logs_scan_median', rounds: ROUNDS, raw_mb: +(raw / 1e6).toFixed(1), grep_cpu: +median(grepCpus).toFixed(3), needle_cold_cpu: +median(needleCpus).toFixed(3), needle_vs_grep: +(median(needleCpus) / median(grepCpus)).toFixed(2), logfmt_count_cpu: +median(logfmtCpus).toFixed(3), logfmt_gb_per_cpu_sec: +(raw / 1e9 / median(logfmtCpus)).toFixed(3) });
+  const engine = engineOver(store);
+  report({ bench: 'logs_scan_median', pool_workers: POOL_WORKERS, rounds: ROUNDS, raw_mb: +(raw / 1e6).toFixed(1), grep_cpu: +median(grepCpus).toFixed(3), needle_cold_cpu: +median(needleCpus).toFixed(3), needle_vs_grep: +(median(needleCpus) / median(grepCpus)).toFixed(2), logfmt_count_cpu: +median(logfmtCpus).toFixed(3), logfmt_gb_per_cpu_sec: +(raw / 1e9 / median(logfmtCpus)).toFixed(3), grep_wall: +median(grepWalls).toFixed(3), needle_cold_wall: +median(needleWalls).toFixed(3), needle_wall_vs_grep: +(median(needleWalls) / median(grepWalls)).toFixed(2), logfmt_wall: +median(logfmtWalls).toFixed(3), logfmt_gb_per_sec_wall: +(raw / 1e9 / median(logfmtWalls)).toFixed(3) });
   t = performance.now();
   const b = await engine.rangeQuery({ tenant: 'fake', query: '{job="x"}', start, end, stepMs: 1000, limit: 100, direction: 'backward' });
   report({ bench: 'logs_backward_limit_100', lines: b.resultType === 'streams' ? b.streams.reduce((a, x) => a + x.lines.length, 0) : -1, seconds: +((performance.now() - t) / 1000).toFixed(3) });
   await store.close();
+  await queryPool?.close();
   rmSync(dir, { recursive: true, force: true });
 }
 
