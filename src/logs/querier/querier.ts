@@ -12,14 +12,18 @@ export interface QuerierOptions {
 /** A select without its filter, but with the filter's required literals (`LineFilterPushdown.required`). */
 export type DecodedRequest = Omit<SelectRequest, 'filter'> & { required?: readonly string[] };
 
-/** A chunk (decoded) or the part of a head block in the range, of one stream, with its time bounds: what a query worker scans. */
+/**
+ * A chunk (decoded, or as stored: compressed, for the query worker to decode) or the part of a head block in the
+ * range, of one stream, with its time bounds: what a query worker scans.
+ */
 export interface DecodedSource {
   labels: Labels;
   minT: bigint;
   maxT: bigint;
   chunk?: DecodedChunk;
+  stored?: Buffer;
   block?: BlockSlice;
-  /** Bytes of lines of the whole chunk or head block (what the bytes-read limits count). */
+  /** Bytes of lines of the whole chunk or head block (what the bytes-read limits count; 0 for a stored chunk until decoded). */
   bytes: number;
 }
 
@@ -45,7 +49,7 @@ export class Querier implements LogQueryable {
 
   async *select(tenant: string, req: SelectRequest): AsyncIterable<EntryBatch> {
     const { start, end, filter } = req;
-    for await (const { c, d } of this.loaded(tenant, req)) {
+    for await (const { c, d } of this.loaded(tenant, req, (r) => this.chunks.chunk(r))) {
       const b = d ? scanChunk(c.labels, d, start, end, filter, req.raw) : scanBlock(c.labels, c.blk!, start, end, filter);
       b.minT = c.minT;
       b.maxT = c.maxT;
@@ -55,18 +59,20 @@ export class Querier implements LogQueryable {
   }
 
   /**
-   * What `select` reads, unscanned: each chunk (decoded) or head block (its entries in [start, end) that contain
-   * every `required` literal) of the matching streams, in the same order — for a query worker to scan and filter.
+   * What `select` reads, unscanned: each chunk (as stored: compressed — the worker decompresses it, so this thread
+   * and the libuv pool only read it) or head block (its entries in [start, end) that contain every `required`
+   * literal) of the matching streams, in the same order — for a query worker to decode, scan and filter.
    */
   async *decoded(tenant: string, req: DecodedRequest): AsyncIterable<DecodedSource> {
-    for await (const { c, d } of this.loaded(tenant, req)) {
-      const common = { labels: c.labels, minT: c.minT, maxT: c.maxT, bytes: d ? d.data.length : c.blk!.bytes };
-      yield d ? { ...common, chunk: d } : { ...common, block: sliceBlock(c.blk!, req.start, req.end, req.required) };
+    for await (const { c, d } of this.loaded(tenant, req, (r) => this.chunks.stored(r))) {
+      // A stored chunk's bytes of lines are known once it is decoded (the worker counts them then).
+      const common = { labels: c.labels, minT: c.minT, maxT: c.maxT, bytes: d ? 0 : c.blk!.bytes };
+      yield d ? { ...common, stored: d } : { ...common, block: sliceBlock(c.blk!, req.start, req.end, req.required) };
     }
   }
 
-  /** The candidates of a select in its order, chunks decompressed (a few ahead, on the libuv pool). */
-  private async *loaded(tenant: string, req: Omit<SelectRequest, 'filter'>): AsyncIterable<{ c: Candidate; d?: DecodedChunk }> {
+  /** The candidates of a select in its order, chunks loaded by `load` (a few ahead: reads and decompression run on the libuv pool). */
+  private async *loaded<T>(tenant: string, req: Omit<SelectRequest, 'filter'>, load: (ref: ChunkRef) => Promise<T>): AsyncIterable<{ c: Candidate; d?: T }> {
     const stored = this.chunks.streams(tenant);
     const inHead = this.head.streams(tenant);
     if (!stored && !inHead) return;
@@ -81,11 +87,11 @@ export class Querier implements LogQueryable {
     if (req.direction === 'backward') cands.sort((a, b) => (a.maxT > b.maxT ? -1 : a.maxT < b.maxT ? 1 : 0));
     else cands.sort((a, b) => (a.minT < b.minT ? -1 : a.minT > b.minT ? 1 : 0));
     // Decompression runs on the libuv pool: keep a few chunks in flight while the main thread scans.
-    const inflight = new Map<number, Promise<DecodedChunk>>();
+    const inflight = new Map<number, Promise<T>>();
     const prefetch = (j: number) => {
       const r = cands[j]?.ref;
       if (!r || inflight.has(j)) return;
-      const p = this.chunks.chunk(r);
+      const p = load(r);
       p.catch(() => {});
       inflight.set(j, p);
     };

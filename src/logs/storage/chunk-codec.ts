@@ -1,6 +1,6 @@
 import { promisify } from 'node:util';
-import { deflateRaw, gunzip, gzip, inflateRaw } from 'node:zlib';
-import { compress, uncompress } from 'snappy';
+import { deflateRaw, gunzip, gunzipSync, gzip, inflateRaw, inflateRawSync } from 'node:zlib';
+import { compress, uncompress, uncompressSync } from 'snappy';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -95,16 +95,47 @@ export async function encodeChunk(c: ChunkColumns, encoding = ENCODING_DEFLATE):
 }
 
 export async function decodeChunk(buf: Buffer): Promise<DecodedChunk> {
-  if (buf.length < 6 || !buf.subarray(0, 4).equals(CHUNK_MAGIC)) throw new Error('not a log chunk (bad magic)');
-  const enc = buf[5];
+  const enc = chunkEncoding(buf);
   const body = buf.subarray(6);
   const p = enc === ENCODING_GZIP ? await gunzipAsync(body) : enc === ENCODING_DEFLATE ? await inflateWithLength(body) : enc === ENCODING_NONE ? body : enc === ENCODING_SNAPPY ? ((await uncompress(body)) as Buffer) : unknownEncoding(enc);
+  return decodePayload(p);
+}
+
+/**
+ * Decodes stored chunks on the calling thread — where evaluation runs in a worker thread, the synchronous zlib call
+ * is the cheaper one (no thread-pool hop) and blocks no shared event loop — reusing its timestamp and offset arrays
+ * across chunks: a chunk it returns is valid only until its next `decode`.
+ */
+export class ChunkDecoder {
+  private off = new Float64Array(0);
+  private offsets = new Uint32Array(0);
+
+  decode(stored: Buffer): DecodedChunk {
+    const enc = chunkEncoding(stored);
+    const body = stored.subarray(6);
+    const p = enc === ENCODING_GZIP ? gunzipSync(body) : enc === ENCODING_DEFLATE ? inflateWithLengthSync(body) : enc === ENCODING_NONE ? body : enc === ENCODING_SNAPPY ? (uncompressSync(body) as Buffer) : unknownEncoding(enc);
+    const n = p.length >= 4 ? p.readUInt32LE(0) : 0;
+    if (this.off.length < n) this.off = new Float64Array(Math.max(n, this.off.length * 2));
+    if (this.offsets.length < n + 1) this.offsets = new Uint32Array(Math.max(n + 1, this.offsets.length * 2));
+    return decodePayload(p, this.off.subarray(0, n), this.offsets.subarray(0, n + 1));
+  }
+}
+
+function chunkEncoding(buf: Buffer): number {
+  if (buf.length < 6 || !buf.subarray(0, 4).equals(CHUNK_MAGIC)) throw new Error('not a log chunk (bad magic)');
+  return buf[5];
+}
+
+/** The columns of a decompressed payload, into `off` and `offsets` when given (of length n and n + 1). */
+function decodePayload(p: Buffer, off?: Float64Array, offsets?: Uint32Array): DecodedChunk {
   let pos = 0;
   const n = p.readUInt32LE(pos);
   pos += 4;
-  const off = new Float64Array(n);
+  off ??= new Float64Array(n);
+  offsets ??= new Uint32Array(n + 1);
   let base = 0n;
   if (n > 0) {
+    off[0] = 0;
     base = p.readBigInt64LE(pos);
     pos += 8;
     let prev = 0;
@@ -121,7 +152,6 @@ export async function decodeChunk(buf: Buffer): Promise<DecodedChunk> {
       off[i] = prev;
     }
   }
-  const offsets = new Uint32Array(n + 1);
   let lineOff = 0;
   for (let i = 0; i < n; i++) {
     let v = 0;
@@ -175,6 +205,11 @@ async function deflateWithLength(payload: Buffer): Promise<Buffer> {
 function inflateWithLength(body: Buffer): Promise<Buffer> {
   const len = body.readUInt32LE(0);
   return inflateRawAsync(body.subarray(4), { chunkSize: Math.max(64, len + 1) });
+}
+
+function inflateWithLengthSync(body: Buffer): Buffer {
+  const len = body.readUInt32LE(0);
+  return inflateRawSync(body.subarray(4), { chunkSize: Math.max(64, len + 1) });
 }
 
 function unknownEncoding(enc: number): never {

@@ -1,7 +1,7 @@
 import { readCursor, serveTasks, workerTurn, type TaskContext } from '../../../lib/worker-pool/index.js';
 import { matchersToWire } from '../../../model/index.js';
 import type { EntryBatch, LogQueryable, SelectRequest } from '../../model/index.js';
-import { scanChunk } from '../../storage/index.js';
+import { ChunkDecoder, scanChunk } from '../../storage/index.js';
 import { LogqlEngine } from '../engine.js';
 import { abortError } from '../errors.js';
 import type { LogqlTask, SelectCall, SelectPage } from './protocol.js';
@@ -35,14 +35,16 @@ function sliceBatch(b: EntryBatch, lo: number, hi: number): EntryBatch {
 function remoteStore(ctx: Ctx): Pick<LogQueryable, 'select'> {
   return {
     async *select(tenant: string, req: SelectRequest): AsyncIterable<EntryBatch> {
+      // One decoder per select: each source is scanned before the next is decoded into the same arrays.
+      const decoder = new ChunkDecoder();
       const open = { tenant, matchers: matchersToWire(req.matchers), start: req.start, end: req.end, direction: req.direction, required: req.filter?.required };
       // readCursor gives the worker's event loop a turn between sources once a slice of work went by.
       for await (const w of readCursor(ctx, open, abortError)) {
-        const s = sourceFromWire(w);
+        const s = sourceFromWire(w, decoder);
         const b = scanChunk(s.labels, s.chunk!, req.start, req.end, req.filter, req.raw);
         b.minT = s.minT;
         b.maxT = s.maxT;
-        b.bytesRead = w.bytes;
+        b.bytesRead = s.bytes;
         if (b.raw || b.lines.length <= SLICE_ENTRIES) {
           yield b;
           continue;
