@@ -1,7 +1,7 @@
 import { Labels, type Matcher } from '../../model/index.js';
 import type { Head, MemBlock } from '../ingester/index.js';
 import { scanBlock, sliceBlock, type BlockSlice } from '../ingester/index.js';
-import type { EntryBatch, IndexStats, LogQueryable, SelectRequest, StreamVolume } from '../model/index.js';
+import type { EntryBatch, IndexStats, LogQueryable, SelectRequest, StreamShard, StreamVolume } from '../model/index.js';
 import { scanChunk, type ChunkRef, type ChunkStore, type DecodedChunk } from '../storage/index.js';
 
 export interface QuerierOptions {
@@ -9,8 +9,11 @@ export interface QuerierOptions {
   prefetchChunks?: number;
 }
 
-/** A select without its filter, but with the filter's required literals (`LineFilterPushdown.required`). */
-export type DecodedRequest = Omit<SelectRequest, 'filter'> & { required?: readonly string[] };
+/**
+ * A select without its filter, but with the filter's required literals (`LineFilterPushdown.required`), and for one
+ * shard of a query split by stream, the shard's streams.
+ */
+export type DecodedRequest = Omit<SelectRequest, 'filter'> & { required?: readonly string[]; shard?: StreamShard };
 
 /**
  * A chunk (decoded, or as stored: compressed, for the query worker to decode) or the part of a head block in the
@@ -72,16 +75,20 @@ export class Querier implements LogQueryable {
   }
 
   /** The candidates of a select in its order, chunks loaded by `load` (a few ahead: reads and decompression run on the libuv pool). */
-  private async *loaded<T>(tenant: string, req: Omit<SelectRequest, 'filter'>, load: (ref: ChunkRef) => Promise<T>): AsyncIterable<{ c: Candidate; d?: T }> {
+  private async *loaded<T>(tenant: string, req: Omit<SelectRequest, 'filter'> & { shard?: StreamShard }, load: (ref: ChunkRef) => Promise<T>): AsyncIterable<{ c: Candidate; d?: T }> {
     const stored = this.chunks.streams(tenant);
     const inHead = this.head.streams(tenant);
     if (!stored && !inHead) return;
-    const { start, end } = req;
+    const { start, end, shard } = req;
+    const shardKeys = shard && new Set(shard.keys);
+    const inShard = (key: string) => !shard || shardKeys!.has(key) !== shard.exclude;
     const cands: Candidate[] = [];
     for (const ss of stored?.select(req.matchers) ?? []) {
+      if (!inShard(ss.labels.key())) continue;
       for (const ref of ss.chunks) if (ref.maxT >= start && ref.minT < end) cands.push({ labels: ss.labels, minT: ref.minT, maxT: ref.maxT, ref });
     }
     for (const hs of inHead?.select(req.matchers) ?? []) {
+      if (!inShard(hs.key)) continue;
       for (const blk of [...hs.sealed, hs.block]) if (blk.n > 0 && blk.maxT >= start && blk.minT < end) cands.push({ labels: hs.labels, minT: blk.minT, maxT: blk.maxT, blk });
     }
     if (req.direction === 'backward') cands.sort((a, b) => (a.maxT > b.maxT ? -1 : a.maxT < b.maxT ? 1 : 0));

@@ -32,12 +32,12 @@ function sliceBatch(b: EntryBatch, lo: number, hi: number): EntryBatch {
   };
 }
 
-function remoteStore(ctx: Ctx): Pick<LogQueryable, 'select'> {
+function remoteStore(ctx: Ctx, shard: LogqlTask['shard']): Pick<LogQueryable, 'select'> {
   return {
     async *select(tenant: string, req: SelectRequest): AsyncIterable<EntryBatch> {
       // One decoder per select: each source is scanned before the next is decoded into the same arrays.
       const decoder = new ChunkDecoder();
-      const open = { tenant, matchers: matchersToWire(req.matchers), start: req.start, end: req.end, direction: req.direction, required: req.filter?.required };
+      const open = { tenant, matchers: matchersToWire(req.matchers), start: req.start, end: req.end, direction: req.direction, required: req.filter?.required, shard };
       // readCursor gives the worker's event loop a turn between sources once a slice of work went by.
       for await (const w of readCursor(ctx, open, abortError)) {
         const s = sourceFromWire(w, decoder);
@@ -63,7 +63,7 @@ function remoteStore(ctx: Ctx): Pick<LogQueryable, 'select'> {
 
 serveTasks<LogqlTask, SelectCall, SelectPage, WireLogqlResult>({
   async run(t, ctx) {
-    const engine = new LogqlEngine(remoteStore(ctx), {
+    const engine = new LogqlEngine(remoteStore(ctx, t.shard), {
       maxQuerySeries: () => t.maxQuerySeries,
       timeoutMs: () => t.timeoutMs,
       maxQueryBytesRead: () => t.maxQueryBytesRead,
