@@ -57,6 +57,26 @@ describe('chunk codec', () => {
     expect(() => decoder.decode(Buffer.from('nope, not a chunk'))).toThrow('bad magic');
   });
 
+  it('inflates deflate chunks into one reused buffer, refuses a corrupt or truncated one, and decodes the next after it', async () => {
+    const decoder = new ChunkDecoder();
+    const chunk = (k: number) => encodeChunk({ ts: [1n, 2n], lines: [`line ${k} ${'x'.repeat(200)}`, `and ${k}`] });
+    const [a, b] = [await chunk(1), await chunk(2)];
+    const da = decoder.decode(a).data;
+    const buffer = da.buffer;
+    expect(da.toString()).toContain('line 1');
+    const db = decoder.decode(b).data;
+    expect(db.buffer).toBe(buffer);
+    expect(db.toString()).toContain('line 2');
+    const corrupt = Buffer.from(b);
+    corrupt.fill(0xff, 10, 20);
+    expect(() => decoder.decode(corrupt)).toThrow('corrupt deflate payload');
+    expect(() => decoder.decode(b.subarray(0, b.length - 5))).toThrow('corrupt deflate payload');
+    const longer = Buffer.from(b);
+    longer.writeUInt32LE(longer.readUInt32LE(6) + 1, 6);
+    expect(() => decoder.decode(longer)).toThrow('corrupt deflate payload');
+    expect(decoder.decode(a).data.toString()).toContain('line 1');
+  });
+
   it('refuses an unknown encoding', async () => {
     const buf = await encodeChunk({ ts: [1n], lines: ['a'] });
     buf[5] = 9;
