@@ -12,6 +12,8 @@
  * LOGS_BENCH_PROCESS=name=DIR,name=DIR (or `1` for this tree's build): the push goes to the real process instead,
  * `sightline --target logs` run from each DIR's `dist/cli/main.js`, the builds interleaved round by round; reported
  * per build: wall MB/s, MB per server CPU-second (all threads, /proc) and per event-loop CPU-second, peak RSS.
+ * LOGS_BENCH_POOL=N runs the scan queries in the LogQL worker pool (N workers, as the server does; CPU then counts
+ * the workers' threads too) instead of on this thread (0); a list (`0,1,2`) measures each, interleaved per round.
  * SIGHTLINE_CHILD_NODE_ARGS adds Node flags to the server (e.g. `--cpu-prof --cpu-prof-dir=DIR`).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -21,7 +23,7 @@ import { join, resolve } from 'node:path';
 import protobuf from 'protobufjs';
 import { compressSync } from 'snappy';
 import { Labels } from '../src/model/index.js';
-import { LogStore, LogqlEngine } from '../src/logs/index.js';
+import { LogStore, LogqlEngine, LogqlPool, PooledLogqlEngine, type LogqlQueries } from '../src/logs/index.js';
 import type { ChunkEncodingName } from '../src/logs/storage/index.js';
 import { startLogsForTest } from '../src/logs/testing.js';
 import { FilesystemObjectStore } from '../src/storage/index.js';
@@ -36,6 +38,11 @@ const ONLY = process.env.LOGS_BENCH_ONLY ?? '';
 /** Chunk encoding of the scan store (default deflate, as the default configuration). */
 const CHUNK_ENCODING = (process.env.LOGS_BENCH_CHUNK_ENCODING ?? 'deflate') as ChunkEncodingName;
 const ROUNDS = Math.max(1, Number(process.env.LOGS_BENCH_ROUNDS ?? 1));
+/**
+ * LOGS_BENCH_POOL=N: the scan queries run through the LogQL worker pool with N workers (as the server runs them)
+ * instead of in this thread (0); a list (`1,2`) measures each, interleaved round by round.
+ */
+const POOL_WORKERS = (process.env.LOGS_BENCH_POOL ?? '0').split(',').map(Number);
 /** With LOGS_BENCH_PROFILE=<dir>: a CPU profile of the measured window only, written as <dir>/<name>.cpuprofile. */
 async function startProfile(): Promise<((name: string) => Promise<void>) | undefined> {
   const out = process.env.LOGS_BENCH_PROFILE;
@@ -242,48 +249,78 @@ async function benchScan() {
     report({ bench: 'grep_F', matches: grepCount, seconds: +grepWalls[grepWalls.length - 1].toFixed(3), cpu_seconds: +(u + sy).toFixed(3) });
   };
 
-  let t: number;
   const start = BigInt(t0ms - 60_000) * 1_000_000n;
   const end = BigInt(Date.now()) * 1_000_000n;
-  const needleCpus: number[] = [];
-  const logfmtCpus: number[] = [];
+  const engineOpts = { maxQuerySeries: () => 500, timeoutMs: () => 600_000 };
+  // One engine per LOGS_BENCH_POOL entry (0 = this thread, N = a pool of N workers), interleaved round by round.
+  const configs = await Promise.all(
+    POOL_WORKERS.map(async (workers) => {
+      const pool = workers > 0 ? new LogqlPool({ workers }) : undefined;
+      const over = (s: LogStore): LogqlQueries => {
+        const local = new LogqlEngine(s, engineOpts);
+        return pool ? new PooledLogqlEngine(pool, s, local, engineOpts) : local;
+      };
+      if (pool) {
+        // Start every worker (a query that shards over the first minute's streams), outside the measured rounds.
+        const s = await open();
+        const t0 = BigInt(t0ms) * 1_000_000n;
+        await over(s).rangeQuery({ tenant: 'fake', query: 'sum(count_over_time({job="x"}[1m]))', start: t0, end: t0 + 60_000_000_000n, stepMs: 60_000, limit: 1, direction: 'forward' });
+        await s.close();
+      }
+      return { workers, pool, over, needleCpus: [] as number[], needleWalls: [] as number[], logfmtCpus: [] as number[], logfmtWalls: [] as number[] };
+    }),
+  );
   for (let round = 0; round < ROUNDS; round++) {
-    grepRound();
-    store = await open();
-    const engine = new LogqlEngine(store, { maxQuerySeries: () => 500, timeoutMs: () => 600_000 });
-    for (const pass of ['cold', 'warm']) {
-      const prof = pass === 'cold' ? await startProfile() : undefined;
+    for (let k = 0; k < configs.length; k++) {
+      const c = configs[(round + k) % configs.length];
+      grepRound();
+      store = await open();
+      const engine = c.over(store);
+      for (const pass of ['cold', 'warm']) {
+        const prof = pass === 'cold' ? await startProfile() : undefined;
+        const c0 = process.cpuUsage();
+        const l0 = threadCpuSeconds(process.pid);
+        const t = performance.now();
+        const r = await engine.rangeQuery({ tenant: 'fake', query: '{job="x"} |= "needle"', start, end, stepMs: 1000, limit: 1_000_000, direction: 'forward' });
+        const s = (performance.now() - t) / 1000;
+        const cpu = cpuSec(c0);
+        await prof?.('needle');
+        if (pass === 'cold') {
+          c.needleCpus.push(cpu);
+          c.needleWalls.push(s);
+        }
+        const count = r.resultType === 'streams' ? r.streams.reduce((a, x) => a + x.lines.length, 0) : -1;
+        report({ bench: 'logs_scan_line_filter', pool_workers: c.workers, pass, matches: count, seconds: +s.toFixed(3), cpu_seconds: +cpu.toFixed(3), main_thread_cpu_seconds: +(threadCpuSeconds(process.pid) - l0).toFixed(2), gb_per_cpu_sec: +(raw / 1e9 / cpu).toFixed(2), cpu_vs_grep_cpu: +(cpu / grepCpus[grepCpus.length - 1]).toFixed(2) });
+      }
+      await store.close();
+      store = await open();
+      const engine2 = c.over(store);
+      const prof = await startProfile();
       const c0 = process.cpuUsage();
-      t = performance.now();
-      const r = await engine.rangeQuery({ tenant: 'fake', query: '{job="x"} |= "needle"', start, end, stepMs: 1000, limit: 1_000_000, direction: 'forward' });
-      const s = (performance.now() - t) / 1000;
+      const l0 = threadCpuSeconds(process.pid);
+      const t = performance.now();
+      const m = await engine2.rangeQuery({ tenant: 'fake', query: 'sum by (level) (count_over_time({job="x"} | logfmt [1m]))', start: BigInt(t0ms) * 1_000_000n, end: BigInt(t0ms + 3 * 3600_000) * 1_000_000n, stepMs: 60_000, limit: 100, direction: 'forward' });
+      const ms = (performance.now() - t) / 1000;
       const cpu = cpuSec(c0);
-      await prof?.('needle');
-      if (pass === 'cold') needleCpus.push(cpu);
-      const count = r.resultType === 'streams' ? r.streams.reduce((a, x) => a + x.lines.length, 0) : -1;
-      report({ bench: 'logs_scan_line_filter', pass, matches: count, seconds: +s.toFixed(3), cpu_seconds: +cpu.toFixed(3), gb_per_cpu_sec: +(raw / 1e9 / cpu).toFixed(2), cpu_vs_grep_cpu: +(cpu / grepCpus[grepCpus.length - 1]).toFixed(2) });
+      await prof?.('logfmt');
+      c.logfmtCpus.push(cpu);
+      c.logfmtWalls.push(ms);
+      const total = m.resultType === 'matrix' ? m.series.reduce((a, x) => a + x.points.reduce((b, p) => b + p[1], 0), 0) : -1;
+      report({ bench: 'logs_scan_logfmt_count', pool_workers: c.workers, pass: 'cold', series: m.resultType === 'matrix' ? m.series.length : -1, sum_of_points: total, seconds: +ms.toFixed(3), cpu_seconds: +cpu.toFixed(3), main_thread_cpu_seconds: +(threadCpuSeconds(process.pid) - l0).toFixed(2), gb_per_cpu_sec: +(raw / 1e9 / cpu).toFixed(3) });
+      await store.close();
     }
-    await store.close();
-    store = await open();
-    const engine2 = new LogqlEngine(store, { maxQuerySeries: () => 500, timeoutMs: () => 600_000 });
-    const prof = await startProfile();
-    const c0 = process.cpuUsage();
-    t = performance.now();
-    const m = await engine2.rangeQuery({ tenant: 'fake', query: 'sum by (level) (count_over_time({job="x"} | logfmt [1m]))', start: BigInt(t0ms) * 1_000_000n, end: BigInt(t0ms + 3 * 3600_000) * 1_000_000n, stepMs: 60_000, limit: 100, direction: 'forward' });
-    const ms = (performance.now() - t) / 1000;
-    const cpu = cpuSec(c0);
-    await prof?.('logfmt');
-    logfmtCpus.push(cpu);
-    const total = m.resultType === 'matrix' ? m.series.reduce((a, x) => a + x.points.reduce((b, p) => b + p[1], 0), 0) : -1;
-    report({ bench: 'logs_scan_logfmt_count', pass: 'cold', series: m.resultType === 'matrix' ? m.series.length : -1, sum_of_points: total, seconds: +ms.toFixed(3), cpu_seconds: +cpu.toFixed(3), gb_per_cpu_sec: +(raw / 1e9 / cpu).toFixed(3) });
-    if (round < ROUNDS - 1) await store.close();
   }
-  const engine = new LogqlEngine(store, { maxQuerySeries: () => 500, timeoutMs: () => 600_000 });
-  report({ bench: 'logs_scan_median', rounds: ROUNDS, raw_mb: +(raw / 1e6).toFixed(1), grep_cpu: +median(grepCpus).toFixed(3), needle_cold_cpu: +median(needleCpus).toFixed(3), needle_vs_grep: +(median(needleCpus) / median(grepCpus)).toFixed(2), logfmt_count_cpu: +median(logfmtCpus).toFixed(3), logfmt_gb_per_cpu_sec: +(raw / 1e9 / median(logfmtCpus)).toFixed(3) });
-  t = performance.now();
-  const b = await engine.rangeQuery({ tenant: 'fake', query: '{job="x"}', start, end, stepMs: 1000, limit: 100, direction: 'backward' });
+  const g = { grep_cpu: +median(grepCpus).toFixed(3), grep_wall: +median(grepWalls).toFixed(3) };
+  for (const c of configs) {
+    const [nc, nw, lc, lw] = [median(c.needleCpus), median(c.needleWalls), median(c.logfmtCpus), median(c.logfmtWalls)];
+    report({ bench: 'logs_scan_median', pool_workers: c.workers, rounds: ROUNDS, raw_mb: +(raw / 1e6).toFixed(1), ...g, needle_cold_cpu: +nc.toFixed(3), needle_vs_grep: +(nc / g.grep_cpu).toFixed(2), needle_cold_wall: +nw.toFixed(3), needle_wall_vs_grep: +(nw / g.grep_wall).toFixed(2), logfmt_count_cpu: +lc.toFixed(3), logfmt_gb_per_cpu_sec: +(raw / 1e9 / lc).toFixed(3), logfmt_wall: +lw.toFixed(3), logfmt_gb_per_sec_wall: +(raw / 1e9 / lw).toFixed(3) });
+  }
+  store = await open();
+  const t = performance.now();
+  const b = await configs[0].over(store).rangeQuery({ tenant: 'fake', query: '{job="x"}', start, end, stepMs: 1000, limit: 100, direction: 'backward' });
   report({ bench: 'logs_backward_limit_100', lines: b.resultType === 'streams' ? b.streams.reduce((a, x) => a + x.lines.length, 0) : -1, seconds: +((performance.now() - t) / 1000).toFixed(3) });
   await store.close();
+  for (const c of configs) await c.pool?.close();
   rmSync(dir, { recursive: true, force: true });
 }
 

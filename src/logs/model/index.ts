@@ -4,6 +4,6 @@
  */
 export { lineAt, lineByteLength, lineBytesOf, lineCount, sameLine, type LineBytes } from './line-bytes.js';
 export { rawPushStream, type PushRequest, type PushStream, type RawPushRequest, type RawPushStream } from './push-request.js';
-export type { EntryBatch, IndexStats, LineFilterPushdown, LogQueryable, RawLines, SelectRequest, StreamVolume } from './queryable.js';
+export type { EntryBatch, IndexStats, LineFilterPushdown, LogQueryable, RawLines, SelectRequest, StreamShard, StreamVolume } from './queryable.js';
 export { LabelsParseError, labelsString, parseStreamLabels } from './stream-labels.js';
 export { formatGoTime, parseDurationParam, parseGoDuration, parseTimeParam } from './time.js';

@@ -35,6 +35,15 @@ export interface SelectRequest {
   raw?: boolean;
 }
 
+/**
+ * The streams of one shard of a query split by stream (`logql/shard.ts`): those whose label key is in `keys`, or with
+ * `exclude` every stream but those.
+ */
+export interface StreamShard {
+  keys: string[];
+  exclude: boolean;
+}
+
 /** A batch's lines as contiguous UTF-8 bytes: entry k of the batch is line `lo + k`, `data[offsets[lo+k], offsets[lo+k+1])`. */
 export interface RawLines {
   data: Buffer;

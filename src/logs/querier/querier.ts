@@ -1,7 +1,7 @@
 import { Labels, type Matcher } from '../../model/index.js';
 import type { Head, MemBlock } from '../ingester/index.js';
 import { scanBlock, sliceBlock, type BlockSlice } from '../ingester/index.js';
-import type { EntryBatch, IndexStats, LogQueryable, SelectRequest, StreamVolume } from '../model/index.js';
+import type { EntryBatch, IndexStats, LogQueryable, SelectRequest, StreamShard, StreamVolume } from '../model/index.js';
 import { scanChunk, type ChunkRef, type ChunkStore, type DecodedChunk } from '../storage/index.js';
 
 export interface QuerierOptions {
@@ -9,17 +9,24 @@ export interface QuerierOptions {
   prefetchChunks?: number;
 }
 
-/** A select without its filter, but with the filter's required literals (`LineFilterPushdown.required`). */
-export type DecodedRequest = Omit<SelectRequest, 'filter'> & { required?: readonly string[] };
+/**
+ * A select without its filter, but with the filter's required literals (`LineFilterPushdown.required`), and for one
+ * shard of a query split by stream, the shard's streams.
+ */
+export type DecodedRequest = Omit<SelectRequest, 'filter'> & { required?: readonly string[]; shard?: StreamShard };
 
-/** A chunk (decoded) or the part of a head block in the range, of one stream, with its time bounds: what a query worker scans. */
+/**
+ * A chunk (decoded, or as stored: compressed, for the query worker to decode) or the part of a head block in the
+ * range, of one stream, with its time bounds: what a query worker scans.
+ */
 export interface DecodedSource {
   labels: Labels;
   minT: bigint;
   maxT: bigint;
   chunk?: DecodedChunk;
+  stored?: Buffer;
   block?: BlockSlice;
-  /** Bytes of lines of the whole chunk or head block (what the bytes-read limits count). */
+  /** Bytes of lines of the whole chunk or head block (what the bytes-read limits count; 0 for a stored chunk until decoded). */
   bytes: number;
 }
 
@@ -45,7 +52,7 @@ export class Querier implements LogQueryable {
 
   async *select(tenant: string, req: SelectRequest): AsyncIterable<EntryBatch> {
     const { start, end, filter } = req;
-    for await (const { c, d } of this.loaded(tenant, req)) {
+    for await (const { c, d } of this.loaded(tenant, req, (r) => this.chunks.chunk(r))) {
       const b = d ? scanChunk(c.labels, d, start, end, filter, req.raw) : scanBlock(c.labels, c.blk!, start, end, filter);
       b.minT = c.minT;
       b.maxT = c.maxT;
@@ -55,37 +62,43 @@ export class Querier implements LogQueryable {
   }
 
   /**
-   * What `select` reads, unscanned: each chunk (decoded) or head block (its entries in [start, end) that contain
-   * every `required` literal) of the matching streams, in the same order — for a query worker to scan and filter.
+   * What `select` reads, unscanned: each chunk (as stored: compressed — the worker decompresses it, so this thread
+   * and the libuv pool only read it) or head block (its entries in [start, end) that contain every `required`
+   * literal) of the matching streams, in the same order — for a query worker to decode, scan and filter.
    */
   async *decoded(tenant: string, req: DecodedRequest): AsyncIterable<DecodedSource> {
-    for await (const { c, d } of this.loaded(tenant, req)) {
-      const common = { labels: c.labels, minT: c.minT, maxT: c.maxT, bytes: d ? d.data.length : c.blk!.bytes };
-      yield d ? { ...common, chunk: d } : { ...common, block: sliceBlock(c.blk!, req.start, req.end, req.required) };
+    for await (const { c, d } of this.loaded(tenant, req, (r) => this.chunks.stored(r))) {
+      // A stored chunk's bytes of lines are known once it is decoded (the worker counts them then).
+      const common = { labels: c.labels, minT: c.minT, maxT: c.maxT, bytes: d ? 0 : c.blk!.bytes };
+      yield d ? { ...common, stored: d } : { ...common, block: sliceBlock(c.blk!, req.start, req.end, req.required) };
     }
   }
 
-  /** The candidates of a select in its order, chunks decompressed (a few ahead, on the libuv pool). */
-  private async *loaded(tenant: string, req: Omit<SelectRequest, 'filter'>): AsyncIterable<{ c: Candidate; d?: DecodedChunk }> {
+  /** The candidates of a select in its order, chunks loaded by `load` (a few ahead: reads and decompression run on the libuv pool). */
+  private async *loaded<T>(tenant: string, req: Omit<SelectRequest, 'filter'> & { shard?: StreamShard }, load: (ref: ChunkRef) => Promise<T>): AsyncIterable<{ c: Candidate; d?: T }> {
     const stored = this.chunks.streams(tenant);
     const inHead = this.head.streams(tenant);
     if (!stored && !inHead) return;
-    const { start, end } = req;
+    const { start, end, shard } = req;
+    const shardKeys = shard && new Set(shard.keys);
+    const inShard = (key: string) => !shard || shardKeys!.has(key) !== shard.exclude;
     const cands: Candidate[] = [];
     for (const ss of stored?.select(req.matchers) ?? []) {
+      if (!inShard(ss.labels.key())) continue;
       for (const ref of ss.chunks) if (ref.maxT >= start && ref.minT < end) cands.push({ labels: ss.labels, minT: ref.minT, maxT: ref.maxT, ref });
     }
     for (const hs of inHead?.select(req.matchers) ?? []) {
+      if (!inShard(hs.key)) continue;
       for (const blk of [...hs.sealed, hs.block]) if (blk.n > 0 && blk.maxT >= start && blk.minT < end) cands.push({ labels: hs.labels, minT: blk.minT, maxT: blk.maxT, blk });
     }
     if (req.direction === 'backward') cands.sort((a, b) => (a.maxT > b.maxT ? -1 : a.maxT < b.maxT ? 1 : 0));
     else cands.sort((a, b) => (a.minT < b.minT ? -1 : a.minT > b.minT ? 1 : 0));
     // Decompression runs on the libuv pool: keep a few chunks in flight while the main thread scans.
-    const inflight = new Map<number, Promise<DecodedChunk>>();
+    const inflight = new Map<number, Promise<T>>();
     const prefetch = (j: number) => {
       const r = cands[j]?.ref;
       if (!r || inflight.has(j)) return;
-      const p = this.chunks.chunk(r);
+      const p = load(r);
       p.catch(() => {});
       inflight.set(j, p);
     };

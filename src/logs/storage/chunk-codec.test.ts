@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ENCODING_DEFLATE, ENCODING_GZIP, ENCODING_NONE, ENCODING_SNAPPY, chunkTs, decodeChunk, encodeChunk } from './chunk-codec.js';
+import { ChunkDecoder, ENCODING_DEFLATE, ENCODING_GZIP, ENCODING_NONE, ENCODING_SNAPPY, chunkTs, decodeChunk, encodeChunk, type DecodedChunk } from './chunk-codec.js';
 
 describe('chunk codec', () => {
   it('round-trips timestamps (including out-of-order deltas), lines and metadata with deflate (default), snappy, gzip and none', async () => {
@@ -30,6 +30,51 @@ describe('chunk codec', () => {
     const raw = lines.reduce((n, l) => n + l.length, 0);
     const buf = await encodeChunk({ ts, lines });
     expect(buf.length).toBeLessThan(raw / 3);
+  });
+
+  it('decodes on the calling thread into reused arrays exactly as the asynchronous decode, chunk after chunk of every encoding', async () => {
+    const decoder = new ChunkDecoder();
+    const view = (d: DecodedChunk) => ({
+      n: d.n,
+      ts: Array.from({ length: d.n }, (_, i) => chunkTs(d, i)),
+      lines: Array.from({ length: d.n }, (_, i) => d.data.toString('utf8', d.offsets[i], d.offsets[i + 1])),
+      metadata: d.metadata,
+    });
+    // Sizes go up and down: a smaller chunk after a larger one must not show the larger one's tail.
+    for (const n of [300, 5, 1000, 1, 0, 40]) {
+      for (const enc of [ENCODING_DEFLATE, ENCODING_SNAPPY, ENCODING_GZIP, ENCODING_NONE]) {
+        const ts = Array.from({ length: n }, (_, i) => 1_700_000_000_000_000_000n + BigInt(i % 7 === 3 ? -i : i) * 1_000n + BigInt(n));
+        const lines = Array.from({ length: n }, (_, i) => `n=${n} i=${i} ${'ü'.repeat(i % 5)}`);
+        const metadata = n === 40 ? lines.map((_, i) => (i % 2 ? ([['k', String(i)]] as Array<[string, string]>) : undefined)) : undefined;
+        const buf = await encodeChunk({ ts, lines, metadata }, enc);
+        const got = decoder.decode(buf);
+        expect(got.off.length).toBe(n);
+        expect(got.offsets.length).toBe(n + 1);
+        expect(view(got)).toEqual(view(await decodeChunk(buf)));
+        expect(view(got).ts).toEqual(ts);
+      }
+    }
+    expect(() => decoder.decode(Buffer.from('nope, not a chunk'))).toThrow('bad magic');
+  });
+
+  it('inflates deflate chunks into one reused buffer, refuses a corrupt or truncated one, and decodes the next after it', async () => {
+    const decoder = new ChunkDecoder();
+    const chunk = (k: number) => encodeChunk({ ts: [1n, 2n], lines: [`line ${k} ${'x'.repeat(200)}`, `and ${k}`] });
+    const [a, b] = [await chunk(1), await chunk(2)];
+    const da = decoder.decode(a).data;
+    const buffer = da.buffer;
+    expect(da.toString()).toContain('line 1');
+    const db = decoder.decode(b).data;
+    expect(db.buffer).toBe(buffer);
+    expect(db.toString()).toContain('line 2');
+    const corrupt = Buffer.from(b);
+    corrupt.fill(0xff, 10, 20);
+    expect(() => decoder.decode(corrupt)).toThrow('corrupt deflate payload');
+    expect(() => decoder.decode(b.subarray(0, b.length - 5))).toThrow('corrupt deflate payload');
+    const longer = Buffer.from(b);
+    longer.writeUInt32LE(longer.readUInt32LE(6) + 1, 6);
+    expect(() => decoder.decode(longer)).toThrow('corrupt deflate payload');
+    expect(decoder.decode(a).data.toString()).toContain('line 1');
   });
 
   it('refuses an unknown encoding', async () => {

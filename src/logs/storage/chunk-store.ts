@@ -14,8 +14,10 @@ export interface ChunkStoreOptions {
   indexPeriodMs: number;
   /** Chunk compression (default deflate). */
   chunkEncoding?: ChunkEncodingName;
-  /** Decoded chunks kept in memory for queries (bytes of line data; default 256 MiB). */
+  /** Decoded chunks kept in memory for in-thread queries (bytes of line data; default 256 MiB). */
   chunkCacheBytes?: number;
+  /** Stored (compressed) chunks kept in memory for the query workers, which decode them (bytes; default 64 MiB). */
+  storedChunkCacheBytes?: number;
 }
 
 /** A sealed block to be written as one chunk. */
@@ -40,10 +42,12 @@ export interface StreamChunks {
  */
 export class ChunkStore {
   readonly index = new ChunkIndex();
-  private readonly cache: ChunkCache;
+  private readonly cache: ChunkCache<DecodedChunk>;
+  private readonly storedCache: ChunkCache<Buffer>;
 
   private constructor(private readonly opts: ChunkStoreOptions) {
-    this.cache = new ChunkCache(async (key) => decodeChunk(await opts.objects.get(key)), opts.chunkCacheBytes ?? 256 * 1024 * 1024);
+    this.cache = new ChunkCache(async (key) => decodeChunk(await opts.objects.get(key)), opts.chunkCacheBytes ?? 256 * 1024 * 1024, (d) => d.data.length);
+    this.storedCache = new ChunkCache((key) => opts.objects.get(key), opts.storedChunkCacheBytes ?? 64 * 1024 * 1024, (b) => b.length);
   }
 
   /** Open the store: every index file under the prefix is loaded. */
@@ -101,6 +105,11 @@ export class ChunkStore {
     return this.cache.get(ref.key);
   }
 
+  /** A chunk as stored (compressed), for a query worker to decode: from the stored-chunk cache, or fetched once. */
+  stored(ref: ChunkRef): Promise<Buffer> {
+    return this.storedCache.get(ref.key);
+  }
+
   /** Delete whole index periods (and their chunks) whose every chunk ended before `now - retention(tenant)`. */
   async applyRetention(nowMs: number, retentionMs: (tenant: string) => number): Promise<number> {
     let deleted = 0;
@@ -113,6 +122,7 @@ export class ChunkStore {
         for (const c of pf.chunks) {
           await this.opts.objects.delete(c.ref.key).catch(() => {});
           this.cache.drop(c.ref.key);
+          this.storedCache.drop(c.ref.key);
           deleted++;
         }
         for (const f of pf.files) await this.opts.objects.delete(f).catch(() => {});

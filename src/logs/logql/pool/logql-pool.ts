@@ -1,5 +1,6 @@
 import { WorkerPool, pagedCursorHost, type WorkerPoolOptions } from '../../../lib/worker-pool/index.js';
-import { matchersFromWire } from '../../../model/index.js';
+import { matchersFromWire, type Matcher } from '../../../model/index.js';
+import type { StreamVolume } from '../../model/index.js';
 import type { DecodedRequest, DecodedSource } from '../../querier/index.js';
 import { LogqlEvalError, abortError } from '../errors.js';
 import type { LogqlTask, SelectOpen } from './protocol.js';
@@ -8,6 +9,8 @@ import { errorFromWire, errorToWire, resultFromWire, sourceToWire, type LogqlTas
 /** The log store as the pool reads it for a worker: what a select would scan, unscanned (src/logs/querier). */
 export interface DecodedLogSource {
   decoded(tenant: string, req: DecodedRequest): AsyncIterable<DecodedSource>;
+  /** Per-stream bytes and entries: a store that tells them lets a query be split by stream across the workers. */
+  streamStats?(tenant: string, matchers: readonly Matcher[], start: bigint, end: bigint): Promise<StreamVolume[]>;
 }
 
 /**
@@ -36,10 +39,10 @@ export class LogqlPool extends WorkerPool<LogqlTask, LogqlTaskResult, WireLogqlR
 
   /** Evaluate a query in a worker over `store`; canceled when `signal` aborts and, regardless, after its timeout. */
   run(store: DecodedLogSource, task: LogqlTask, signal?: AbortSignal): Promise<LogqlTaskResult> {
-    // Selecting and decompressing stay on this thread; the per-source work is a copy of its columns.
+    // Selecting and reading chunks stay on this thread; a chunk crosses compressed, the worker decodes it.
     const host = pagedCursorHost<SelectOpen, DecodedSource, WireSource>({
-      open: (m) => store.decoded(m.tenant, { matchers: matchersFromWire(m.matchers), start: m.start, end: m.end, direction: m.direction, required: m.required }),
-      toWire: (s, transfer) => ({ wire: sourceToWire(s, transfer), bytes: s.chunk?.data.length ?? s.block!.lines.reduce((n, l) => n + l.length, 0) }),
+      open: (m) => store.decoded(m.tenant, { matchers: matchersFromWire(m.matchers), start: m.start, end: m.end, direction: m.direction, required: m.required, shard: m.shard }),
+      toWire: (s, transfer) => ({ wire: sourceToWire(s, transfer), bytes: s.stored?.length ?? s.chunk?.data.length ?? s.block!.lines.reduce((n, l) => n + l.length, 0) }),
       pageBytes: 4 << 20,
       pageItems: 64,
     });

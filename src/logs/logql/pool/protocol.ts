@@ -1,5 +1,6 @@
 import type { CursorCall, CursorPage } from '../../../lib/worker-pool/index.js';
 import type { WireMatcher } from '../../../model/index.js';
+import type { StreamShard } from '../../model/index.js';
 import type { RangeQueryParams } from '../engine.js';
 import type { WireSource } from './wire.js';
 
@@ -17,6 +18,8 @@ export type LogqlTask = Omit<RangeQueryParams, 'query' | 'signal'> & {
   timeoutMs: number;
   maxQueryBytesRead: number;
   maxQuerierBytesRead: number;
+  /** One shard of a query split by stream (`logql/shard.ts`): its selects read only these streams. */
+  shard?: StreamShard;
 };
 
 /**
@@ -24,7 +27,7 @@ export type LogqlTask = Omit<RangeQueryParams, 'query' | 'signal'> & {
  * head blocks, keeping of a head block only lines with every `required` literal; the worker scans them), read its
  * next page, or close it early.
  */
-export type SelectOpen = { tenant: string; matchers: WireMatcher[]; start: bigint; end: bigint; direction?: 'forward' | 'backward'; required?: readonly string[] };
+export type SelectOpen = { tenant: string; matchers: WireMatcher[]; start: bigint; end: bigint; direction?: 'forward' | 'backward'; required?: readonly string[]; shard?: StreamShard };
 export type SelectCall = CursorCall<SelectOpen>;
 
 /** Pool → worker: a page of a cursor's sources, in the select's order; `done` once there are no more. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Labels } from '../../../model/index.js';
-import { scanChunk } from '../../storage/index.js';
+import { ChunkDecoder, encodeChunk, scanChunk } from '../../storage/index.js';
 import { sourceFromWire, sourceToWire } from './wire.js';
 
 /** A head block slice through the wire and scanned as the worker scans it. */
@@ -27,6 +27,28 @@ describe('head blocks on the LogQL worker wire', () => {
       const r = roundTrip(lines);
       expect(r.ts).toEqual(r.want);
       expect(r.lines).toEqual(lines.map((l) => Buffer.from(l, 'utf8').toString('utf8')));
+    }
+  });
+});
+
+describe('stored chunks on the LogQL worker wire', () => {
+  it('cross compressed, in a copy of their own (the cached bytes stay usable), and scan as the lines written', async () => {
+    const labels = Labels.fromObject({ app: 'x' });
+    const decoder = new ChunkDecoder();
+    for (const n of [2000, 3]) {
+      const ts = Array.from({ length: n }, (_, i) => 1_700_000_000_000_000_000n + BigInt(i) * 1_000n);
+      const lines = Array.from({ length: n }, (_, i) => `level=info i=${i} msg="request served"`);
+      const stored = await encodeChunk({ ts, lines });
+      const transfer: ArrayBuffer[] = [];
+      const w = sourceToWire({ labels, minT: ts[0], maxT: ts[n - 1], bytes: 0, stored }, transfer);
+      expect(transfer.length).toBe(1);
+      expect(transfer[0].byteLength).toBe(stored.length);
+      const s = sourceFromWire(structuredClone(w, { transfer }), decoder);
+      expect(stored.length).toBeGreaterThan(0);
+      expect(s.bytes).toBe(lines.reduce((a, l) => a + l.length, 0));
+      const b = scanChunk(s.labels, s.chunk!, 0n, 2n ** 62n, undefined);
+      expect(b.lines).toEqual(lines);
+      expect(Array.from(b.ts)).toEqual(ts);
     }
   });
 });

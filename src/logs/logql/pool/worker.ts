@@ -1,7 +1,7 @@
 import { readCursor, serveTasks, workerTurn, type TaskContext } from '../../../lib/worker-pool/index.js';
 import { matchersToWire } from '../../../model/index.js';
 import type { EntryBatch, LogQueryable, SelectRequest } from '../../model/index.js';
-import { scanChunk } from '../../storage/index.js';
+import { ChunkDecoder, scanChunk } from '../../storage/index.js';
 import { LogqlEngine } from '../engine.js';
 import { abortError } from '../errors.js';
 import type { LogqlTask, SelectCall, SelectPage } from './protocol.js';
@@ -32,17 +32,19 @@ function sliceBatch(b: EntryBatch, lo: number, hi: number): EntryBatch {
   };
 }
 
-function remoteStore(ctx: Ctx): Pick<LogQueryable, 'select'> {
+function remoteStore(ctx: Ctx, shard: LogqlTask['shard']): Pick<LogQueryable, 'select'> {
   return {
     async *select(tenant: string, req: SelectRequest): AsyncIterable<EntryBatch> {
-      const open = { tenant, matchers: matchersToWire(req.matchers), start: req.start, end: req.end, direction: req.direction, required: req.filter?.required };
+      // One decoder per select: each source is scanned before the next is decoded into the same arrays.
+      const decoder = new ChunkDecoder();
+      const open = { tenant, matchers: matchersToWire(req.matchers), start: req.start, end: req.end, direction: req.direction, required: req.filter?.required, shard };
       // readCursor gives the worker's event loop a turn between sources once a slice of work went by.
       for await (const w of readCursor(ctx, open, abortError)) {
-        const s = sourceFromWire(w);
+        const s = sourceFromWire(w, decoder);
         const b = scanChunk(s.labels, s.chunk!, req.start, req.end, req.filter, req.raw);
         b.minT = s.minT;
         b.maxT = s.maxT;
-        b.bytesRead = w.bytes;
+        b.bytesRead = s.bytes;
         if (b.raw || b.lines.length <= SLICE_ENTRIES) {
           yield b;
           continue;
@@ -61,7 +63,7 @@ function remoteStore(ctx: Ctx): Pick<LogQueryable, 'select'> {
 
 serveTasks<LogqlTask, SelectCall, SelectPage, WireLogqlResult>({
   async run(t, ctx) {
-    const engine = new LogqlEngine(remoteStore(ctx), {
+    const engine = new LogqlEngine(remoteStore(ctx, t.shard), {
       maxQuerySeries: () => t.maxQuerySeries,
       timeoutMs: () => t.timeoutMs,
       maxQueryBytesRead: () => t.maxQueryBytesRead,
