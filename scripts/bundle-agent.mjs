@@ -35,9 +35,27 @@ const dynamicImportsToDist = {
   },
 };
 
+/**
+ * The CommonJS packages left to node_modules are loaded with `require` (the banner's), not `import`: Node's ESM
+ * loader finds a CommonJS module's exports by parsing its source with a WebAssembly lexer (cjs-module-lexer), whose
+ * instance and V8's WebAssembly code stay resident (~0.35 MB for pino and snappy, docs/agent.md, Figures).
+ */
+const REQUIRED_PACKAGES = new Set(['snappy', 'pino']);
+const requireExternals = {
+  name: 'require-externals',
+  setup(b) {
+    b.onResolve({ filter: /^[a-z]/ }, (args) => {
+      if (!REQUIRED_PACKAGES.has(args.path)) return undefined;
+      if (args.namespace === 'require-external') return { path: args.path, external: true };
+      return { path: args.path, namespace: 'require-external' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'require-external' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+  },
+};
+
 /** Build the bundle into `outdir` (default dist/agent-bundle); returns esbuild's metafile. */
 export function bundleAgent(outdir = join(ROOT, 'dist/agent-bundle')) {
-  return bundleInto(outdir, { run: join(SRC, 'cli/run.ts') }, { external: EXTERNAL_PACKAGES, plugins: [dynamicImportsToDist] });
+  return bundleInto(outdir, { run: join(SRC, 'cli/run.ts') }, { external: EXTERNAL_PACKAGES, plugins: [dynamicImportsToDist, requireExternals] });
 }
 
 await runWhenMain(import.meta.url, bundleAgent);

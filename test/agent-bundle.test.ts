@@ -58,6 +58,10 @@ describe('the agent bundle', () => {
     expect(code).toContain('positions');
     // zod's German locale ("Ungültige Eingabe"): tree-shaken out with every other locale.
     expect(code).not.toContain('Ungültig');
+    // The CommonJS packages left to node_modules are required, not imported (no WebAssembly lexer at start).
+    expect(code).not.toMatch(/from\s*["'](pino|snappy)["']/);
+    expect(code).toMatch(/\(["']pino["']\)/);
+    expect(code).toMatch(/\(["']snappy["']\)/);
     expect(code).toContain('import("../metrics/index.js")');
   });
 

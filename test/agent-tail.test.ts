@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, readFileSync, renameSync, truncateSync, copyFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, renameSync, rmSync, truncateSync, copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -98,6 +98,30 @@ describe('agent: tailing files into Sightline Loki', () => {
     expect(pos).toContain(`${a}: "${readFileSync(a).length}"`);
     expect(pos).toContain(`${b}: "${readFileSync(b).length}"`);
   }, 40_000);
+
+  it("per-file metrics: a tailed file's read bytes, lines and size in /metrics, gone with the file", async () => {
+    const dir = tempDir('agent-tail-metrics-');
+    const logs = join(dir, 'logs');
+    mkdirSync(logs, { recursive: true });
+    const f = join(logs, 'm.log');
+    writeFileSync(f, 'm-0\nm-1\nm-2\n');
+    const registry = new Registry();
+    const agent = new Agent({ config: agentConfig(dir, loki.base, 'tailm', `${logs}/*.log`), registry, logger: silentLogger() });
+    await agent.start();
+    try {
+      await waitFor(async () => (await registry.metrics()).includes(`promtail_read_lines_total{path="${f}"} 3`), 10_000, 'read lines');
+      const text = await registry.metrics();
+      expect(text).toContain(`promtail_read_bytes_total{path="${f}"} 12`);
+      expect(text).toContain(`promtail_file_bytes_total{path="${f}"} 12`);
+      appendFileSync(f, 'm-3\n');
+      await waitFor(async () => (await registry.metrics()).includes(`promtail_read_lines_total{path="${f}"} 4`), 10_000, 'growth');
+      expect(await registry.metrics()).toContain(`promtail_file_bytes_total{path="${f}"} 16`);
+      rmSync(f);
+      await waitFor(async () => !(await registry.metrics()).includes(f), 10_000, 'series gone with the file');
+    } finally {
+      await agent.stop();
+    }
+  }, 20_000);
 
   it('rename rotation and copytruncate while writing 10 lines/ms: every line arrives, none twice', async () => {
     const dir = tempDir('agent-rot-');

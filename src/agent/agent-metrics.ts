@@ -1,10 +1,10 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { PathSeries } from './path-series.js';
 
 /** The agent's self-metrics, with Promtail's names and labels. */
 export class AgentMetrics {
-  readonly readBytes: Counter<'path'>;
-  readonly readLines: Counter<'path'>;
-  readonly fileBytes: Gauge<'path'>;
+  /** `promtail_read_bytes_total`, `promtail_read_lines_total` and `promtail_file_bytes_total`, per path. */
+  readonly files: PathSeries;
   readonly filesActive: Gauge;
   readonly sentEntries: Counter<'host'>;
   readonly sentBytes: Counter<'host'>;
@@ -20,9 +20,7 @@ export class AgentMetrics {
 
   constructor(registry: Registry) {
     const r = [registry];
-    this.readBytes = new Counter({ name: 'promtail_read_bytes_total', help: 'Number of bytes read.', labelNames: ['path'], registers: r });
-    this.readLines = new Counter({ name: 'promtail_read_lines_total', help: 'Number of lines read.', labelNames: ['path'], registers: r });
-    this.fileBytes = new Gauge({ name: 'promtail_file_bytes_total', help: 'Number of bytes total.', labelNames: ['path'], registers: r });
+    this.files = new PathSeries(registry);
     this.filesActive = new Gauge({ name: 'promtail_files_active_total', help: 'Number of active files.', registers: r });
     this.sentEntries = new Counter({ name: 'promtail_sent_entries_total', help: 'Number of log entries sent to the ingester.', labelNames: ['host'], registers: r });
     this.sentBytes = new Counter({ name: 'promtail_sent_bytes_total', help: 'Number of bytes sent.', labelNames: ['host'], registers: r });

@@ -167,7 +167,18 @@ export class AckTracker {
   }
 }
 
-const derived = new WeakMap<Record<string, string>, Map<string, Record<string, string>>>();
+/**
+ * The label sets derived from one labels object: the first change inline, any further ones in a map. Each tailed
+ * file has its own labels object (its `filename`) and most pipelines make one change of it (`cri` + `labels` add
+ * `stream`): a map per file was ~0.4 kB of a thousand files' state (docs/agent.md, Figures).
+ */
+interface Derived {
+  change: string;
+  labels: Record<string, string>;
+  more: Map<string, Record<string, string>> | undefined;
+}
+
+const derived = new WeakMap<Record<string, string>, Derived>();
 const MAX_DERIVED = 1000;
 
 /**
@@ -176,13 +187,13 @@ const MAX_DERIVED = 1000;
  * without building a label string per entry).
  */
 export function deriveLabels(e: Labelled, change: string, apply: (l: Record<string, string>) => void): void {
-  let m = derived.get(e.labels);
-  if (!m) derived.set(e.labels, (m = new Map()));
-  let d = m.get(change);
+  const known = derived.get(e.labels);
+  let d = known === undefined ? undefined : known.change === change ? known.labels : known.more?.get(change);
   if (!d) {
     d = { ...e.labels };
     apply(d);
-    if (m.size < MAX_DERIVED) m.set(change, d);
+    if (known === undefined) derived.set(e.labels, { change, labels: d, more: undefined });
+    else if ((known.more ??= new Map()).size < MAX_DERIVED - 1) known.more.set(change, d);
   }
   e.labels = d;
   e.ownLabels = false;
