@@ -16,10 +16,11 @@ import type {
 import { OtlpDecodeError, decodeOrReject } from './codec-errors.js';
 import { decodeAnyValueBytes, forEachSpanAttribute, decodeResourceSpansList, decodeSpanBytes, decodeSpanHead, spanAttribute, spanHeads } from './trace-decoder.js';
 import { encodeResourceList } from './otlp-encoder.js';
+import { arrivedBytesIfUnchanged, rememberArrivedBytes } from './arrived-bytes.js';
 import { decodeResourceLogsList } from './log-decoder.js';
 import { decodeResourceMetricsList } from './metric-decoder.js';
 
-export { OtlpDecodeError, decodeAnyValueBytes, forEachSpanAttribute, decodeOrReject, decodeSpanBytes, decodeSpanHead, spanAttribute, spanHeads };
+export { OtlpDecodeError, arrivedBytesIfUnchanged, decodeAnyValueBytes, forEachSpanAttribute, decodeOrReject, decodeSpanBytes, decodeSpanHead, spanAttribute, spanHeads };
 
 /** A span's encoded bytes: the bytes it arrived with, or protobufjs's encoding when it came from JSON. */
 export function spanBytes(s: Span): Uint8Array {
@@ -52,8 +53,11 @@ const SPAN_ENCODERS = { resource: Types.Resource, scope: Types.InstrumentationSc
 const LOG_ENCODERS = { resource: Types.Resource, scope: Types.InstrumentationScope, item: Types.LogRecord, groups: 'scopeLogs', items: 'logRecords' };
 const METRIC_ENCODERS = { resource: Types.Resource, scope: Types.InstrumentationScope, item: Types.Metric, groups: 'scopeMetrics', items: 'metrics' };
 
-/** ExportTraceServiceRequest and TracesData share the wire format (field 1: repeated ResourceSpans). */
-export const decodeTracesRequest = (buf: Uint8Array): ExportTraceServiceRequest => ({ resourceSpans: decodeResourceSpansList(buf) });
+/**
+ * ExportTraceServiceRequest and TracesData share the wire format (field 1: repeated ResourceSpans). The request
+ * remembers the bytes it was decoded from (see `arrivedBytesIfUnchanged`).
+ */
+export const decodeTracesRequest = (buf: Uint8Array): ExportTraceServiceRequest => rememberArrivedBytes({ resourceSpans: decodeResourceSpansList(buf) }, buf);
 /** Metrics are checked on arrival and built on first read of `ScopeMetrics.metrics` (see metric-decoder.ts). */
 export const decodeMetricsRequest = (buf: Uint8Array): ExportMetricsServiceRequest => ({ resourceMetrics: decodeResourceMetricsList(buf) });
 /** Log records are checked on arrival and built on first read of `ScopeLogs.logRecords` (see log-decoder.ts). */
