@@ -15,7 +15,8 @@ import type {
 
 import { OtlpDecodeError, decodeOrReject } from './codec-errors.js';
 import { decodeAnyValueBytes, forEachSpanAttribute, decodeResourceSpansList, decodeSpanBytes, decodeSpanHead, spanAttribute, spanHeads } from './trace-decoder.js';
-import { encodeResourceList } from './otlp-encoder.js';
+import { encodeResourceList, encodeResourceListInto, type ByteSink } from './otlp-encoder.js';
+export type { ByteSink } from './otlp-encoder.js';
 import { arrivedBytesIfUnchanged, rememberArrivedBytes } from './arrived-bytes.js';
 import { decodeResourceLogsList } from './log-decoder.js';
 import { decodeResourceMetricsList } from './metric-decoder.js';
@@ -87,6 +88,11 @@ export interface ResourceSpansToEncode {
 /** `TracesData` (= Tempo's `tempopb.Trace`: field 1 repeated ResourceSpans) of one trace. */
 export function encodeTracesData(resourceSpans: readonly ResourceSpansToEncode[]): Uint8Array {
   return encodeResourceList(resourceSpans, SPAN_ENCODERS);
+}
+
+/** As `encodeTracesData`, appended to `sink` (a block's data object: every trace into one buffer). */
+export function encodeTracesDataInto(resourceSpans: readonly ResourceSpansToEncode[], sink: ByteSink): void {
+  encodeResourceListInto(resourceSpans, SPAN_ENCODERS, sink);
 }
 
 export function decodeTracesData(buf: Uint8Array): ResourceSpans[] {

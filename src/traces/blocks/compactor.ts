@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { BlockList } from './block-list.js';
 import type { TraceBlock } from './trace-block.js';
 import { encodeBlock, type EncodedBlock } from './block-encoder.js';
-import { tracesOfMerge, type MergeInput } from './block-input.js';
+import { dataBytesOfMerge, tracesOfMerge, type MergeInput } from './block-input.js';
 
 export interface CompactorOptions {
   blocks: BlockList;
@@ -97,7 +97,7 @@ export class Compactor {
     });
     traceParts[sorted.length] = parts.length / 3;
     const input: MergeInput = { datas, ids, traceParts, parts: new Float64Array(parts) };
-    const encoded = this.opts.encodeMerge ? await this.opts.encodeMerge(input) : encodeBlock(tracesOfMerge(input));
+    const encoded = this.opts.encodeMerge ? await this.opts.encodeMerge(input) : encodeBlock(tracesOfMerge(input), dataBytesOfMerge(input));
     const level = 1 + Math.max(...inputs.map((b) => b.meta.compactionLevel ?? 0));
     const out = await this.opts.blocks.writeEncoded(tenant, encoded, { compactionLevel: level, compactedFrom: inputs.map((b) => b.meta.blockId) });
     this.opts.blocks.replace(tenant, inputs);

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { WriteAheadLog } from '../../storage/index.js';
 import { decodeTracesRequest, type ResourceSpans } from '../../otlp/index.js';
 import { TracePushError } from '../model/index.js';
-import { encodeBlock, tracesOfInput, type BlockInput, type BlockList, type EncodedBlock } from '../blocks/index.js';
+import { dataBytesOfInput, encodeBlock, tracesOfInput, type BlockInput, type BlockList, type EncodedBlock } from '../blocks/index.js';
 import { appendToHead, blockInput, newHead, type Head, type HeadTrace } from './head.js';
 import { decodeWalRecord, walRecordHeader } from './wal-record.js';
 
@@ -156,7 +156,7 @@ export class Ingester {
       for (const [tenant, traces] of snap.head.traces) {
         if (traces.size === 0) continue;
         const input = blockInput(traces);
-        const encoded = this.opts.encodeBlock ? await this.opts.encodeBlock(input) : encodeBlock(tracesOfInput(input));
+        const encoded = this.opts.encodeBlock ? await this.opts.encodeBlock(input) : encodeBlock(tracesOfInput(input), dataBytesOfInput(input));
         const block = await this.opts.blocks.writeEncoded(tenant, encoded);
         snap.head.traces.delete(tenant);
         this.m?.flushed.inc();
