@@ -21,44 +21,35 @@ export interface GraphEdge {
 /** The dimensions of every edge while none is configured or found (replaced by a Map on the first one set). */
 const NO_DIMENSIONS: Map<string, string> = new Map();
 
+/** A trace ID (16 bytes) and a span ID (8 bytes) as six 32-bit words, and the Map key an edge waits under. */
+class EdgeWords {
+  w = [0, 0, 0, 0, 0, 0];
+  /** The words' 30-bit hash, or the hex text of an unusual key. */
+  mapKey: number | string = 0;
+}
+
 /**
  * The key an edge waits under: a trace ID and a span ID (the client's own, the server's parent). For the usual
- * 16 + 8 bytes, six 32-bit words and a 31-bit hash of them (no string per span: building and hashing hex keys was
- * most of the pairing's cost); for other lengths, their hex (`text`).
+ * 16 + 8 bytes, six 32-bit words and a hash of them (no string per span: building and hashing hex keys was most of
+ * the pairing's cost); for other lengths, their hex.
  */
-export class EdgeKey {
-  w0 = 0;
-  w1 = 0;
-  w2 = 0;
-  w3 = 0;
-  w4 = 0;
-  w5 = 0;
-  /** The Map key: the words' hash, or the hex text of an unusual key. */
-  mapKey: number | string = 0;
-
+export class EdgeKey extends EdgeWords {
   /** Set from a trace ID and a span ID; returns this. */
   set(traceId: Uint8Array | undefined, spanId: Uint8Array | undefined): this {
     if (traceId?.length === 16 && spanId?.length === 8) {
-      this.w0 = word(traceId, 0);
-      this.w1 = word(traceId, 4);
-      this.w2 = word(traceId, 8);
-      this.w3 = word(traceId, 12);
-      this.w4 = word(spanId, 0);
-      this.w5 = word(spanId, 4);
-      let h = Math.imul(0x811c9dc5 ^ this.w0, 0x01000193);
-      h = Math.imul(h ^ this.w1, 0x01000193);
-      h = Math.imul(h ^ this.w2, 0x01000193);
-      h = Math.imul(h ^ this.w3, 0x01000193);
-      h = Math.imul(h ^ this.w4, 0x01000193);
-      h = Math.imul(h ^ this.w5, 0x01000193);
+      const w = this.w;
+      let h = 0x811c9dc5;
+      for (let i = 0; i < 6; i++) h = Math.imul(h ^ (w[i] = i < 4 ? word(traceId, 4 * i) : word(spanId, 4 * (i - 4))), 0x01000193);
       this.mapKey = (h ^ (h >>> 15)) & 0x3fffffff;
     } else this.mapKey = `${bytesToHex(traceId)}:${spanId && spanId.length > 0 ? bytesToHex(spanId) : ''}`;
     return this;
   }
 
   /** Whether an edge waits under this key (its map key is this key's). */
-  same(e: PendingEdge): boolean {
-    return typeof this.mapKey === 'string' || (e.w0 === this.w0 && e.w1 === this.w1 && e.w2 === this.w2 && e.w3 === this.w3 && e.w4 === this.w4 && e.w5 === this.w5);
+  same(e: EdgeWords): boolean {
+    if (typeof this.mapKey === 'string') return true;
+    for (let i = 0; i < 6; i++) if (e.w[i] !== this.w[i]) return false;
+    return true;
   }
 }
 
@@ -67,7 +58,7 @@ function word(b: Uint8Array, i: number): number {
 }
 
 /** An edge waiting for its other side (a class: one stable object shape for the many of them). */
-class PendingEdge implements GraphEdge {
+class PendingEdge extends EdgeWords implements GraphEdge {
   clientService = '';
   serverService = '';
   connectionType: ConnectionType = '';
@@ -81,14 +72,7 @@ class PendingEdge implements GraphEdge {
   /** In the store (and the expiry queue) — not yet while the first span's side is being set, no more once it left. */
   stored = false;
   expiresAt = 0;
-  /** Its key (copied: the span's bytes are not kept) and the next edge whose key has the same hash. */
-  readonly mapKey: number | string;
-  readonly w0: number;
-  readonly w1: number;
-  readonly w2: number;
-  readonly w3: number;
-  readonly w4: number;
-  readonly w5: number;
+  /** The next edge whose key has the same hash. */
   next: PendingEdge | undefined = undefined;
 
   constructor(
@@ -96,13 +80,10 @@ class PendingEdge implements GraphEdge {
     /** A server span without a parent (its client is the user). */
     readonly rootServer: boolean,
   ) {
+    super();
+    // A copy: the span's bytes are not kept.
+    this.w = key.w.slice();
     this.mapKey = key.mapKey;
-    this.w0 = key.w0;
-    this.w1 = key.w1;
-    this.w2 = key.w2;
-    this.w3 = key.w3;
-    this.w4 = key.w4;
-    this.w5 = key.w5;
   }
 }
 
