@@ -24,6 +24,8 @@ export interface TracePipelineOptions {
   maxBlockBytes: number;
   /** Memory budget for cached block search columns (default 512 MiB). */
   searchCacheBytes?: number;
+  /** Memory budget for cached block indexes (default 128 MiB). */
+  indexCacheBytes?: number;
   compactionMaxBlockBytes?: number;
   compactionMaxInputBlocks?: number;
   now?: () => number;
@@ -54,7 +56,7 @@ export class TracePipeline {
 
   /** Load the block metas from the object store, replay the WAL, and wire the parts. */
   static async open(o: TracePipelineOptions): Promise<TracePipeline> {
-    const blocks = await BlockList.open({ objectStore: o.objectStore, bucket: o.bucket, logger: o.logger, registry: o.registry, searchCacheBytes: o.searchCacheBytes });
+    const blocks = await BlockList.open({ objectStore: o.objectStore, bucket: o.bucket, logger: o.logger, registry: o.registry, searchCacheBytes: o.searchCacheBytes, indexCacheBytes: o.indexCacheBytes });
     const blockWriter = o.blockWorker ? new BlockWriterPool({ registry: o.registry, onWorkerExit: o.onBlockWorkerExit }) : undefined;
     const ingester = Ingester.open({
       encodeBlock: blockWriter && ((input) => blockWriter.encode(input)),

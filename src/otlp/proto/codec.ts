@@ -15,11 +15,13 @@ import type {
 
 import { OtlpDecodeError, decodeOrReject } from './codec-errors.js';
 import { decodeAnyValueBytes, forEachSpanAttribute, decodeResourceSpansList, decodeSpanBytes, decodeSpanHead, spanAttribute, spanHeads } from './trace-decoder.js';
-import { encodeResourceList } from './otlp-encoder.js';
+import { encodeResourceList, encodeResourceListInto, type ByteSink } from './otlp-encoder.js';
+export type { ByteSink } from './otlp-encoder.js';
+import { arrivedBytesIfUnchanged, rememberArrivedBytes } from './arrived-bytes.js';
 import { decodeResourceLogsList } from './log-decoder.js';
 import { decodeResourceMetricsList } from './metric-decoder.js';
 
-export { OtlpDecodeError, decodeAnyValueBytes, forEachSpanAttribute, decodeOrReject, decodeSpanBytes, decodeSpanHead, spanAttribute, spanHeads };
+export { OtlpDecodeError, arrivedBytesIfUnchanged, decodeAnyValueBytes, forEachSpanAttribute, decodeOrReject, decodeSpanBytes, decodeSpanHead, spanAttribute, spanHeads };
 
 /** A span's encoded bytes: the bytes it arrived with, or protobufjs's encoding when it came from JSON. */
 export function spanBytes(s: Span): Uint8Array {
@@ -52,8 +54,11 @@ const SPAN_ENCODERS = { resource: Types.Resource, scope: Types.InstrumentationSc
 const LOG_ENCODERS = { resource: Types.Resource, scope: Types.InstrumentationScope, item: Types.LogRecord, groups: 'scopeLogs', items: 'logRecords' };
 const METRIC_ENCODERS = { resource: Types.Resource, scope: Types.InstrumentationScope, item: Types.Metric, groups: 'scopeMetrics', items: 'metrics' };
 
-/** ExportTraceServiceRequest and TracesData share the wire format (field 1: repeated ResourceSpans). */
-export const decodeTracesRequest = (buf: Uint8Array): ExportTraceServiceRequest => ({ resourceSpans: decodeResourceSpansList(buf) });
+/**
+ * ExportTraceServiceRequest and TracesData share the wire format (field 1: repeated ResourceSpans). The request
+ * remembers the bytes it was decoded from (see `arrivedBytesIfUnchanged`).
+ */
+export const decodeTracesRequest = (buf: Uint8Array): ExportTraceServiceRequest => rememberArrivedBytes({ resourceSpans: decodeResourceSpansList(buf) }, buf);
 /** Metrics are checked on arrival and built on first read of `ScopeMetrics.metrics` (see metric-decoder.ts). */
 export const decodeMetricsRequest = (buf: Uint8Array): ExportMetricsServiceRequest => ({ resourceMetrics: decodeResourceMetricsList(buf) });
 /** Log records are checked on arrival and built on first read of `ScopeLogs.logRecords` (see log-decoder.ts). */
@@ -83,6 +88,11 @@ export interface ResourceSpansToEncode {
 /** `TracesData` (= Tempo's `tempopb.Trace`: field 1 repeated ResourceSpans) of one trace. */
 export function encodeTracesData(resourceSpans: readonly ResourceSpansToEncode[]): Uint8Array {
   return encodeResourceList(resourceSpans, SPAN_ENCODERS);
+}
+
+/** As `encodeTracesData`, appended to `sink` (a block's data object: every trace into one buffer). */
+export function encodeTracesDataInto(resourceSpans: readonly ResourceSpansToEncode[], sink: ByteSink): void {
+  encodeResourceListInto(resourceSpans, SPAN_ENCODERS, sink);
 }
 
 export function decodeTracesData(buf: Uint8Array): ResourceSpans[] {

@@ -31,14 +31,48 @@ interface ScopeGroup {
 
 const fieldSize = (len: number) => 1 + uvarintSize(len) + len;
 
+/** Where `encodeResourceListInto` appends: a buffer with room for `ensure(n)` more bytes at `length`. */
+export interface ByteSink {
+  readonly buf: Uint8Array;
+  length: number;
+  ensure(n: number): void;
+}
+
 export function encodeResourceList(list: readonly ResourceGroup[], enc: SubEncoders): Buffer {
+  const plan = planResourceList(list, enc);
+  const out = Buffer.allocUnsafe(plan.total);
+  writePlan(plan, out, 0);
+  return out;
+}
+
+/** As `encodeResourceList`, appended to `sink` (many messages into one buffer: no buffer per message, no concatenation). */
+export function encodeResourceListInto(list: readonly ResourceGroup[], enc: SubEncoders, sink: ByteSink): void {
+  const plan = planResourceList(list, enc);
+  sink.ensure(plan.total);
+  sink.length = writePlan(plan, sink.buf, sink.length);
+}
+
+interface ScopePlan {
+  scope: Uint8Array | undefined;
+  spans: readonly Uint8Array[];
+  sschema: Uint8Array | undefined;
+  size: number;
+}
+interface ResourcePlan {
+  res: Uint8Array | undefined;
+  scopes: ScopePlan[];
+  schema: Uint8Array | undefined;
+  size: number;
+}
+
+/** Pass 1: sub-message bytes and sizes. */
+function planResourceList(list: readonly ResourceGroup[], enc: SubEncoders): { groups: ResourcePlan[]; total: number } {
   const bytesOf = (m: { raw?: Uint8Array }, t: protobuf.Type): Uint8Array => m.raw ?? t.encode(m as protobuf.Message).finish();
-  // Pass 1: sub-message bytes and sizes.
-  const plan = list.map((rs) => {
+  const groups = list.map((rs): ResourcePlan => {
     const res = rs.resource ? bytesOf(rs.resource, enc.resource) : undefined;
     const schema = rs.schemaUrl ? Buffer.from(rs.schemaUrl) : undefined;
-    const groups = (rs as unknown as Record<string, ScopeGroup[] | undefined>)[enc.groups] ?? [];
-    const scopes = groups.map((ss) => {
+    const scopeGroups = (rs as unknown as Record<string, ScopeGroup[] | undefined>)[enc.groups] ?? [];
+    const scopes = scopeGroups.map((ss): ScopePlan => {
       const scope = ss.scope ? bytesOf(ss.scope, enc.scope) : undefined;
       // Only read the items property when the bytes are gone: reading it builds the items.
       const spans = undecodedItems(ss) ?? ((ss as unknown as Record<string, { raw?: Uint8Array }[] | undefined>)[enc.items] ?? []).map((s) => bytesOf(s, enc.item));
@@ -54,17 +88,19 @@ export function encodeResourceList(list: readonly ResourceGroup[], enc: SubEncod
     return { res, scopes, schema, size };
   });
   let total = 0;
-  for (const p of plan) total += fieldSize(p.size);
-  // Pass 2: write.
-  const out = Buffer.allocUnsafe(total);
-  let pos = 0;
+  for (const p of groups) total += fieldSize(p.size);
+  return { groups, total };
+}
+
+/** Pass 2: write the planned messages into `out` at `pos`; returns the position after them. */
+function writePlan(plan: { groups: ResourcePlan[] }, out: Uint8Array, pos: number): number {
   const put = (tag: number, b: Uint8Array) => {
     out[pos++] = tag;
     pos = putUvarint(out, pos, b.length);
     out.set(b, pos);
     pos += b.length;
   };
-  for (const p of plan) {
+  for (const p of plan.groups) {
     out[pos++] = 0x0a;
     pos = putUvarint(out, pos, p.size);
     if (p.res) put(0x0a, p.res);
@@ -77,5 +113,5 @@ export function encodeResourceList(list: readonly ResourceGroup[], enc: SubEncod
     }
     if (p.schema) put(0x1a, p.schema);
   }
-  return out;
+  return pos;
 }

@@ -1,10 +1,10 @@
 // The codec alone, not the OTLP index (see src/otlp/proto/index.ts): this module runs in worker threads too.
-import { encodeTracesData, nanosBetween, nanosToMillis, spanBytes, stringAttr } from '../../otlp/proto/index.js';
+import { encodeTracesDataInto, nanosBetween, nanosToMillis, spanBytes, stringAttr } from '../../otlp/proto/index.js';
 import type { InstrumentationScope, Resource } from '../../otlp/index.js';
 import { groupByResource, type SpanEntry } from '../model/index.js';
 import { AttributeColumns } from './attribute-columns.js';
 import { BloomFilter } from './bloom-filter.js';
-import { GrowableF64, GrowableU32, GrowableU8, StringDict, encodeColumns } from './columns.js';
+import { GrowableBytes, GrowableF64, GrowableU32, GrowableU8, StringDict, encodeColumns } from './columns.js';
 
 /**
  * A span on its way into a block: the resource and scope it came with, its encoded bytes (attributes are read from
@@ -61,9 +61,11 @@ export interface EncodedBlock {
  * IDs with data offsets and time ranges), `bloom` (bloom filter of the IDs) and `search` (columnar span data:
  * service, name, kind, status, duration, start, span and resource attributes). CPU only: it runs in the block
  * writer's worker thread (head cuts and compactions, whose inputs cross as block-input.ts describes), or on the
- * calling thread when there is none; `storeBlock` puts the result in the object store.
+ * calling thread when there is none; `storeBlock` puts the result in the object store. The traces are written into
+ * one data buffer, starting at `dataBytes` (an estimate of the data object's size: `dataBytesOfInput`,
+ * `dataBytesOfMerge`; it grows when short), and the search columns are copied once, into their container.
  */
-export function encodeBlock(traces: TraceToWrite[]): EncodedBlock {
+export function encodeBlock(traces: TraceToWrite[], dataBytes = 0): EncodedBlock {
   // Lowercase hex sorts like the bytes it encodes, and string comparison is much cheaper than Buffer.compare.
   traces.sort((a, b) => (a.hex < b.hex ? -1 : a.hex > b.hex ? 1 : 0));
   const n = traces.length;
@@ -74,8 +76,7 @@ export function encodeBlock(traces: TraceToWrite[]): EncodedBlock {
   const tEnd = new Float64Array(n);
   const spanOff = new Uint32Array(n + 1);
   const bloom = BloomFilter.forItems(n);
-  const chunks: Uint8Array[] = [];
-  let off = 0;
+  const data = new GrowableBytes(dataBytes);
 
   const dict = new StringDict();
   const sTrace = new GrowableU32();
@@ -101,11 +102,9 @@ export function encodeBlock(traces: TraceToWrite[]): EncodedBlock {
     ids.set(t.id, i * 16);
     bloom.add(t.id);
     const list = t.spans();
-    const bytes = encodeTracesData(groupByResource(list, (s) => s));
-    chunks.push(bytes);
-    dataOff[i] = off;
-    dataLen[i] = bytes.length;
-    off += bytes.length;
+    dataOff[i] = data.length;
+    encodeTracesDataInto(groupByResource(list, (s) => s), data);
+    dataLen[i] = data.length - dataOff[i];
     spanOff[i] = spans;
     let ts = Infinity;
     let te = -Infinity;
@@ -141,7 +140,7 @@ export function encodeBlock(traces: TraceToWrite[]): EncodedBlock {
   rOff.push(resAttrs.length);
 
   return {
-    data: Buffer.concat(chunks),
+    data: data.get(),
     index: encodeColumns({ ids, dataOff, dataLen, tStart, tEnd, spanOff }, []),
     bloom: bloom.encode(),
     search: encodeColumns(

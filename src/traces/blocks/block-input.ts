@@ -55,6 +55,26 @@ export function tracesOfInput(b: BlockInput): TraceToWrite[] {
   });
 }
 
+/**
+ * About how many bytes the data object of a cut's block takes: every span's bytes with its field tag and length,
+ * and per trace one resource and scope (the average group's encoding) with their framing. An estimate of where
+ * the encoder starts its one buffer (it grows when a cut's traces span more groups).
+ */
+export function dataBytesOfInput(b: BlockInput): number {
+  const traces = b.ids.length / 16;
+  const spans = b.spanEnd.length;
+  let groups = 0;
+  for (let i = 0; i < spans; i++) if (b.group[i] >= groups) groups = b.group[i] + 1;
+  return b.raw.length + 4 * spans + Math.ceil(traces * (groups > 0 ? b.groups.length / groups + 16 : 0));
+}
+
+/** The sum of the parts of every trace of a merge: its output's data object is no larger (spans only merge or drop). */
+export function dataBytesOfMerge(m: MergeInput): number {
+  let n = 0;
+  for (let p = 2; p < m.parts.length; p += 3) n += m.parts[p];
+  return n;
+}
+
 /** One `TraceToWrite` per 16-byte ID of `ids`, its spans read by `spansOf(trace index)` when the encoder asks. */
 function traceList(ids: Uint8Array, spansOf: (t: number) => SpanToWrite[]): TraceToWrite[] {
   const out: TraceToWrite[] = new Array(ids.length / 16);

@@ -12,7 +12,21 @@ export interface BlockListOptions {
   registry?: Registry;
   /** Memory budget for cached block search columns (default 512 MiB); least recently used blocks are evicted. */
   searchCacheBytes?: number;
+  /**
+   * Memory budget for cached block indexes (default 128 MiB: ~52 bytes a trace, 2.5M traces); least recently used
+   * are evicted. A block written here starts with its index and bloom filter cached.
+   */
+  indexCacheBytes?: number;
 }
+
+/** What a block holds in memory for one kind of read: its size, when it was last used, and how to drop it. */
+interface BlockCache {
+  bytes(b: TraceBlock): number;
+  used(b: TraceBlock): number;
+  evict(b: TraceBlock): void;
+}
+const SEARCH_CACHE: BlockCache = { bytes: (b) => b.searchBytes, used: (b) => b.lastUsed, evict: (b) => b.evict() };
+const INDEX_CACHE: BlockCache = { bytes: (b) => b.indexBytes, used: (b) => b.indexUsed, evict: (b) => b.evictIndex() };
 
 /**
  * The blocks of every tenant in the object store (Tempo's blocklist): loaded from the `meta.json` objects at open,
@@ -95,9 +109,12 @@ export class BlockList {
     };
   }
 
-  /** Store an encoded block (a head cut, a compaction; see `encodeBlock`) for `tenant` and add it. */
+  /** Store an encoded block (a head cut, a compaction; see `encodeBlock`) for `tenant` and add it, its index and bloom filter cached. */
   async writeEncoded(tenant: string, encoded: EncodedBlock, lineage: Pick<BlockMeta, 'compactionLevel' | 'compactedFrom'> = {}): Promise<TraceBlock> {
-    return this.added(await storeBlock(this.opts.objectStore, this.opts.bucket, tenant, encoded, lineage));
+    const block = this.added(await storeBlock(this.opts.objectStore, this.opts.bucket, tenant, encoded, lineage));
+    block.warm(encoded);
+    this.enforceIndexCache();
+    return block;
   }
 
   private added(meta: BlockMeta): TraceBlock {
@@ -141,22 +158,37 @@ export class BlockList {
 
   /** Bytes of block search columns currently cached. */
   cachedSearchBytes(): number {
-    let n = 0;
-    for (const list of this.blocks.values()) for (const b of list) n += b.searchBytes;
-    return n;
+    return this.cached(SEARCH_CACHE).reduce((n, b) => n + b.searchBytes, 0);
   }
 
   /** Evict least recently used search columns beyond the memory budget. */
   enforceSearchCache(): void {
-    const budget = this.opts.searchCacheBytes ?? 512 * 1024 * 1024;
-    const loaded = [...this.blocks.values()].flat().filter((b) => b.searchBytes > 0);
-    let total = loaded.reduce((n, b) => n + b.searchBytes, 0);
+    this.enforce(SEARCH_CACHE, this.opts.searchCacheBytes ?? 512 * 1024 * 1024);
+  }
+
+  /** Bytes of block indexes currently cached. */
+  cachedIndexBytes(): number {
+    return this.cached(INDEX_CACHE).reduce((n, b) => n + b.indexBytes, 0);
+  }
+
+  /** Evict least recently used block indexes beyond the memory budget. */
+  enforceIndexCache(): void {
+    this.enforce(INDEX_CACHE, this.opts.indexCacheBytes ?? 128 * 1024 * 1024);
+  }
+
+  private cached(c: BlockCache): TraceBlock[] {
+    return [...this.blocks.values()].flat().filter((b) => c.bytes(b) > 0);
+  }
+
+  private enforce(c: BlockCache, budget: number): void {
+    const loaded = this.cached(c);
+    let total = loaded.reduce((n, b) => n + c.bytes(b), 0);
     if (total <= budget) return;
-    loaded.sort((a, b) => a.lastUsed - b.lastUsed);
+    loaded.sort((x, y) => c.used(x) - c.used(y));
     for (const b of loaded) {
       if (total <= budget) break;
-      total -= b.searchBytes;
-      b.evict();
+      total -= c.bytes(b);
+      c.evict(b);
     }
   }
 

@@ -83,7 +83,7 @@ export function decodeColumns(buf: Buffer): DecodedColumns {
   };
 }
 
-/** Growable typed-array builders for writing columns. */
+/** Growable typed-array builders for writing columns; `get()` is a view of the filled part (copy it to keep it past the next push). */
 export class GrowableF64 {
   a = new Float64Array(1024);
   n = 0;
@@ -96,7 +96,7 @@ export class GrowableF64 {
     this.a[this.n++] = v;
   }
   get(): Float64Array {
-    return this.a.slice(0, this.n);
+    return this.a.subarray(0, this.n);
   }
 }
 
@@ -112,7 +112,7 @@ export class GrowableU32 {
     this.a[this.n++] = v;
   }
   get(): Uint32Array {
-    return this.a.slice(0, this.n);
+    return this.a.subarray(0, this.n);
   }
 }
 
@@ -128,7 +128,30 @@ export class GrowableU8 {
     this.a[this.n++] = v;
   }
   get(): Uint8Array {
-    return this.a.slice(0, this.n);
+    return this.a.subarray(0, this.n);
+  }
+}
+
+/**
+ * Bytes appended into one buffer that grows by half when full, starting at a capacity the writer estimates (a
+ * block's data object: the span bytes plus their groups' framing), so that the result is one allocation, not one
+ * per trace and a concatenation.
+ */
+export class GrowableBytes {
+  buf: Uint8Array;
+  length = 0;
+  constructor(capacity: number) {
+    this.buf = new Uint8Array(Math.max(1024, capacity));
+  }
+  ensure(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    const b = new Uint8Array(Math.max(this.length + n, Math.ceil(this.buf.length * 1.5)));
+    b.set(this.buf.subarray(0, this.length));
+    this.buf = b;
+  }
+  /** The bytes written (a view). */
+  get(): Uint8Array {
+    return this.buf.subarray(0, this.length);
   }
 }
 

@@ -7,6 +7,10 @@ import type { ExportTraceServiceRequest } from '../../otlp/index.js';
 import { tempDir, waitFor } from '../../../test/helpers/process.js';
 import { openTracePipeline } from '../../../test/helpers/trace-pipeline.js';
 import type { TracePipeline } from '../pipeline.js';
+import { silentLogger } from '../../server/index.js';
+import { Compactor } from './compactor.js';
+import { encodeBlock } from './block-encoder.js';
+import { dataBytesOfMerge, tracesOfMerge } from './block-input.js';
 
 const A = 'aa'.repeat(16);
 const B = 'bb'.repeat(16);
@@ -131,6 +135,42 @@ describe('trace block compaction', () => {
     expect(await store.compactor.compact()).toBe(1);
     expect(store.blocks.metas('t')).toHaveLength(1);
     for (let i = 0; i < 5; i++) expect(await store.querier.findTrace('t', String(i + 1).padStart(32, '0'))).toHaveLength(1);
+    await store.close();
+  });
+
+  it('lets a head cut that falls due during a pass run between its merges, not after the whole pass', async () => {
+    const dir = tempDir();
+    const now = 1_700_000_000_000;
+    const store = await openTracePipeline(dir, { now: () => now });
+    for (let i = 0; i < 4; i++) {
+      await store.distributor.pushTraces('t', request(String(i + 1).padStart(32, '0'), '000000000000000' + String(i + 1), 's', now + i));
+      await store.ingester.cutBlocks(true);
+    }
+    const written: string[] = [];
+    const write = store.blocks.writeEncoded.bind(store.blocks);
+    store.blocks.writeEncoded = (tenant, encoded, lineage = {}) => {
+      written.push(lineage.compactedFrom ? 'merge' : 'cut');
+      return write(tenant, encoded, lineage);
+    };
+    let cut: Promise<void> | undefined;
+    const compactor = new Compactor({
+      blocks: store.blocks,
+      logger: silentLogger(),
+      maxBlockBytes: 1 << 20,
+      maxInputBlocks: 2,
+      encodeMerge: async (input) => {
+        // The head falls due while the first merge runs (4 blocks, 2 inputs each: two merges in this pass).
+        if (!cut) {
+          await store.distributor.pushTraces('t', request('9'.repeat(32), '0000000000000009', 's', now));
+          cut = store.ingester.cutBlocks(true);
+        }
+        return encodeBlock(tracesOfMerge(input), dataBytesOfMerge(input));
+      },
+    });
+    expect(await compactor.compact()).toBe(2);
+    await cut;
+    expect(written).toEqual(['merge', 'cut', 'merge']);
+    expect(await store.querier.findTrace('t', '9'.repeat(32))).toHaveLength(1);
     await store.close();
   });
 });

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { BlockList } from './block-list.js';
 import type { TraceBlock } from './trace-block.js';
 import { encodeBlock, type EncodedBlock } from './block-encoder.js';
-import { tracesOfMerge, type MergeInput } from './block-input.js';
+import { dataBytesOfMerge, tracesOfMerge, type MergeInput } from './block-input.js';
 
 export interface CompactorOptions {
   blocks: BlockList;
@@ -33,41 +33,57 @@ export class Compactor {
     }
   }
 
-  /** One compaction pass over every tenant; returns the number of blocks written. */
+  /**
+   * One compaction pass over every tenant; returns the number of blocks written. Each merge is a maintenance step
+   * of its own: a head cut that falls due meanwhile runs before the next merge, not after the whole pass (the heads
+   * would otherwise fill up, and pushes be refused, while a pass of several merges runs).
+   */
   compact(): Promise<number> {
-    const run = this.opts.blocks.maintenance(() => this.pass());
+    const run = this.pass();
     run.catch((e: unknown) => this.opts.logger.error({ component: 'traces', err: e }, 'compaction failed'));
     return run;
   }
 
   private async pass(): Promise<number> {
     const { blocks } = this.opts;
+    const planned = await blocks.maintenance(() => Promise.resolve(this.plan()));
+    let written = 0;
+    for (const { tenant, inputs } of planned) if (await blocks.maintenance(() => this.mergeIfListed(tenant, inputs))) written++;
+    if (written > 0) await blocks.maintenance(() => blocks.collectReplaced());
+    return written;
+  }
+
+  /** The groups of blocks to merge, per tenant: blocks under the size target in start-time order, bounded in size and count. */
+  private plan(): { tenant: string; inputs: TraceBlock[] }[] {
+    const { blocks } = this.opts;
     const target = this.opts.maxBlockBytes ?? 256 * 1024 * 1024;
     const maxInputs = Math.max(2, this.opts.maxInputBlocks ?? 8);
-    let written = 0;
+    const out: { tenant: string; inputs: TraceBlock[] }[] = [];
     for (const tenant of blocks.tenants()) {
-      const groups: TraceBlock[][] = [];
       let cur: TraceBlock[] = [];
       let bytes = 0;
+      const close = () => {
+        if (cur.length >= 2) out.push({ tenant, inputs: cur });
+        cur = [];
+        bytes = 0;
+      };
       for (const b of blocks.forTenant(tenant)) {
         if (b.meta.dataBytes >= target) continue;
-        if (cur.length > 0 && (bytes + b.meta.dataBytes > target || cur.length >= maxInputs)) {
-          groups.push(cur);
-          cur = [];
-          bytes = 0;
-        }
+        if (cur.length > 0 && (bytes + b.meta.dataBytes > target || cur.length >= maxInputs)) close();
         cur.push(b);
         bytes += b.meta.dataBytes;
       }
-      groups.push(cur);
-      for (const g of groups) {
-        if (g.length < 2) continue;
-        await this.merge(tenant, g);
-        written++;
-      }
+      close();
     }
-    if (written > 0) await blocks.collectReplaced();
-    return written;
+    return out;
+  }
+
+  /** Merge `inputs` when they are all still in the tenant's list (another pass may have merged some since the plan). */
+  private async mergeIfListed(tenant: string, inputs: TraceBlock[]): Promise<boolean> {
+    const listed = new Set(this.opts.blocks.forTenant(tenant));
+    if (!inputs.every((b) => listed.has(b))) return false;
+    await this.merge(tenant, inputs);
+    return true;
   }
 
   private async merge(tenant: string, inputs: TraceBlock[]): Promise<void> {
@@ -97,7 +113,7 @@ export class Compactor {
     });
     traceParts[sorted.length] = parts.length / 3;
     const input: MergeInput = { datas, ids, traceParts, parts: new Float64Array(parts) };
-    const encoded = this.opts.encodeMerge ? await this.opts.encodeMerge(input) : encodeBlock(tracesOfMerge(input));
+    const encoded = this.opts.encodeMerge ? await this.opts.encodeMerge(input) : encodeBlock(tracesOfMerge(input), dataBytesOfMerge(input));
     const level = 1 + Math.max(...inputs.map((b) => b.meta.compactionLevel ?? 0));
     const out = await this.opts.blocks.writeEncoded(tenant, encoded, { compactionLevel: level, compactedFrom: inputs.map((b) => b.meta.blockId) });
     this.opts.blocks.replace(tenant, inputs);

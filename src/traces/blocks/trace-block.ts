@@ -118,7 +118,16 @@ const READ_GAP_BYTES = 16 << 10;
 /** A compiled condition over the search columns of one block. */
 type ColumnPredicate = (span: number) => boolean;
 
-/** An immutable block in the object store; index, bloom filter and search columns are loaded lazily and cached. */
+function decodeIndex(b: Buffer): BlockIndex {
+  const c = decodeColumns(b);
+  return { ids: c.u8('ids'), dataOff: c.f64('dataOff'), dataLen: c.f64('dataLen'), tStart: c.f64('tStart'), tEnd: c.f64('tEnd'), spanOff: c.u32('spanOff') };
+}
+
+/**
+ * An immutable block in the object store; index, bloom filter and search columns are loaded lazily and cached. A
+ * block this process writes starts with its index and bloom filter in memory (`warm`): its first lookup reads no
+ * more than a trace-by-ID of an old block does (as Tempo's queriers keep their blocks' bloom filters and indexes).
+ */
 export class TraceBlock {
   private index?: Promise<BlockIndex>;
   private bloom?: Promise<BloomFilter>;
@@ -126,6 +135,9 @@ export class TraceBlock {
   /** Bytes of search columns held in memory (0 when not loaded) and when they were last used. */
   searchBytes = 0;
   lastUsed = 0;
+  /** Bytes of the decoded index held (0 when not loaded) and when it was last used. */
+  indexBytes = 0;
+  indexUsed = 0;
 
   constructor(
     private readonly store: ObjectStore,
@@ -134,12 +146,30 @@ export class TraceBlock {
   ) {}
 
   private loadIndex(): Promise<BlockIndex> {
-    this.index ??= this.store.get(`${this.dir}/index`).then((b) => {
-      const c = decodeColumns(b);
-      return { ids: c.u8('ids'), dataOff: c.f64('dataOff'), dataLen: c.f64('dataLen'), tStart: c.f64('tStart'), tEnd: c.f64('tEnd'), spanOff: c.u32('spanOff') };
-    });
-    this.index.catch(() => (this.index = undefined));
+    this.indexUsed = Date.now();
+    if (!this.index) {
+      this.index = this.store.get(`${this.dir}/index`).then((b) => {
+        this.indexBytes = b.length;
+        return decodeIndex(b);
+      });
+      this.index.catch(() => (this.index = undefined));
+    }
     return this.index;
+  }
+
+  /** Take the index and bloom filter from the block's objects as just written (no read when they are first used). */
+  warm(objects: { index: Uint8Array; bloom: Uint8Array }): void {
+    const index = Buffer.from(objects.index.buffer, objects.index.byteOffset, objects.index.byteLength);
+    this.index = Promise.resolve(decodeIndex(index));
+    this.indexBytes = index.length;
+    this.indexUsed = Date.now();
+    this.bloom = Promise.resolve(BloomFilter.decode(new Uint8Array(objects.bloom)));
+  }
+
+  /** Drop the cached index (memory pressure); the bloom filter (about 1.2 bytes a trace) stays. */
+  evictIndex(): void {
+    this.index = undefined;
+    this.indexBytes = 0;
   }
 
   private loadBloom(): Promise<BloomFilter> {

@@ -3,10 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { Overrides, sightlineConfigSchema, traceLimitsSchema, type TraceLimits } from '../../config/index.js';
 import { silentLogger } from '../../server/index.js';
 import { FilesystemObjectStore } from '../../storage/index.js';
-import { Types, type ExportTraceServiceRequest } from '../../otlp/index.js';
+import { Types, decodeTracesRequest, encodeTracesRequest, type ExportTraceServiceRequest, type ResourceSpans } from '../../otlp/index.js';
 import { tempDir } from '../../../test/helpers/process.js';
 import { pushErrorToHttp } from '../api/index.js';
 import { TracePipeline } from '../pipeline.js';
+import { Distributor } from './distributor.js';
 
 const hex = (n: number) => n.toString(16).padStart(32, '0');
 
@@ -19,6 +20,7 @@ function request(traces: number[], pad = 0, spanBase = 0): ExportTraceServiceReq
         resource: { attributes: [{ key: 'service.name', value: { stringValue: 'svc' } }] },
         scopeSpans: [
           {
+            scope: { name: 'test' },
             spans: traces.map((t, i) => ({
               traceId: Buffer.from(hex(t), 'hex'),
               spanId: Buffer.from((spanBase + i + 1).toString(16).padStart(16, '0'), 'hex'),
@@ -125,5 +127,30 @@ describe('Distributor limits (Tempo overrides, per tenant)', () => {
     const bad = sightlineConfigSchema.safeParse({ traces: { overrides: { a: { max_spans_per_trace: 5 } } } });
     expect(bad.success).toBe(false);
     expect(JSON.stringify(bad.error?.issues)).toContain('"traces","overrides","a"');
+  });
+
+  it("hands the ingester the request's own bytes as the WAL payload when every span was accepted, else the accepted spans encoded", async () => {
+    const pushes: { payload: Uint8Array; spans: number }[] = [];
+    const d = new Distributor({
+      overrides: new Overrides(traceLimitsSchema.parse({ ingestion_rate_limit_bytes: 0, max_bytes_per_trace: 0 }), {}),
+      ingester: {
+        liveTraceBytes: () => 0,
+        isLive: () => false,
+        liveTraceCount: () => 0,
+        push: (_t: string, rs: ResourceSpans[], payload: Uint8Array) => void pushes.push({ payload, spans: rs.flatMap((r) => r.scopeSpans!.flatMap((ss) => ss.spans!)).length }),
+      },
+    });
+    const body = Buffer.from(encodeTracesRequest(request([1, 2, 3])));
+    await d.pushTraces('t', decodeTracesRequest(body));
+    expect(pushes[0].payload).toBe(body);
+    // One span with an invalid (zero) trace ID is refused: the payload holds the other two only.
+    const withBad = Buffer.from(encodeTracesRequest(request([1, 0, 3])));
+    expect(await d.pushTraces('t', decodeTracesRequest(withBad))).toMatchObject({ rejected: 1 });
+    expect(pushes[1].payload).not.toBe(withBad);
+    const replayed = decodeTracesRequest(pushes[1].payload).resourceSpans!.flatMap((r) => r.scopeSpans!.flatMap((ss) => ss.spans!.map((s) => Buffer.from(s.traceId!).toString('hex'))));
+    expect(replayed).toEqual([hex(1), hex(3)]);
+    // A request built in memory (OTLP/JSON, Zipkin) has no arrived bytes: encoded.
+    await d.pushTraces('t', request([4]));
+    expect(decodeTracesRequest(pushes[2].payload).resourceSpans).toHaveLength(1);
   });
 });

@@ -1,7 +1,7 @@
 import { Counter, type Registry } from 'prom-client';
 import type { Overrides, TraceLimits } from '../../config/index.js';
 import { TenantTokenBuckets } from '../../lib/token-bucket.js';
-import { bytesToHex, encodeTracesRequest } from '../../otlp/index.js';
+import { arrivedBytesIfUnchanged, bytesToHex, encodeTracesRequest } from '../../otlp/index.js';
 import type { ExportTraceServiceRequest, PushOutcome, ResourceSpans, TracesConsumer } from '../../otlp/index.js';
 import { TracePushError, type DiscardReason } from '../model/index.js';
 import { validSpans } from './validate-spans.js';
@@ -83,7 +83,9 @@ export class Distributor implements TracesConsumer {
       if (refused.count > 0) throw new TracePushError(refused.firstReason, refused.message);
       return { rejected: 0, message: '' };
     }
-    let payload = encodeTracesRequest({ resourceSpans: accepted });
+    // What the WAL keeps: the request's own bytes when every span was accepted and nothing changed it since it
+    // arrived (no copy, no encoding: the head holds those bytes anyway), else the accepted spans encoded.
+    let payload = arrivedBytesIfUnchanged(req, accepted) ?? encodeTracesRequest({ resourceSpans: accepted });
     // A rate of 0 means no limit.
     if (limits.ingestion_rate_limit_bytes > 0 && !this.limiter.allow(tenant, payload.length, limits.ingestion_rate_limit_bytes, limits.ingestion_burst_size_bytes)) {
       this.m?.discarded.inc({ reason: 'rate_limited', tenant }, spans + refused.count);

@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import Long from 'long';
 import type { KeyValue, Span } from '../../otlp/index.js';
-import { ServiceGraphStore, type GraphEdge, type ServiceGraphStoreOptions } from './service-graph-store.js';
+import { EdgeKey, ServiceGraphStore, type GraphEdge, type ServiceGraphStoreOptions } from './service-graph-store.js';
 
 const T0 = Long.fromString('1700000000000000000', true);
 const id = (n: number, len: number) => {
@@ -164,5 +165,38 @@ describe('ServiceGraphStore', () => {
     at(2000);
     store.expire();
     expect(store.expiredEdges).toBe(0);
+  });
+
+  it('pairs spans whose keys share a hash each with its own counterpart, and expires them apart', () => {
+    // Find two trace IDs whose client spans (span 7) wait under keys with the same hash.
+    const traceId = (n: number) => createHash('md5').update(String(n)).digest();
+    const key = new EdgeKey();
+    const byHash = new Map<number | string, number>();
+    let a = 0;
+    let b = 0;
+    for (let n = 1; a === 0; n++) {
+      const h = key.set(traceId(n), id(7, 8)).mapKey;
+      const seen = byHash.get(h);
+      if (seen !== undefined) [a, b] = [seen, n];
+      else byHash.set(h, n);
+    }
+    const inTrace = (n: number, s: Span): Span => ({ ...s, traceId: traceId(n) });
+    const { store, edges, at } = setup({ virtualNodePeerAttributes: ['peer.service'] });
+    store.observe('ca', inTrace(a, span(3, 7, { attrs: { 'peer.service': 'pa' } })), undefined);
+    store.observe('cb', inTrace(b, span(3, 7, { attrs: { 'peer.service': 'pb' } })), undefined);
+    expect(store.size).toBe(2);
+    // The server side of b (the chain's head) pairs with its own client.
+    store.observe('sb', inTrace(b, span(2, 8, { parent: 7 })), undefined);
+    expect(edges).toEqual([['cb', 'sb', '', false, 1, 1]]);
+    expect(store.size).toBe(1);
+    at(500);
+    store.observe('cc', inTrace(b, span(3, 7)), undefined); // b again: a new edge under the same hash
+    at(1200);
+    store.expire(); // a's wait is over, not the second b's
+    expect(edges.at(-1)).toEqual(['ca', 'pa', 'virtual_node', false, 1, 0, 'server']);
+    expect(store.size).toBe(1);
+    store.observe('sc', inTrace(b, span(2, 9, { parent: 7 })), undefined);
+    expect(edges.at(-1)).toEqual(['cc', 'sc', '', false, 1, 1]);
+    expect(store.size).toBe(0);
   });
 });

@@ -21,8 +21,44 @@ export interface GraphEdge {
 /** The dimensions of every edge while none is configured or found (replaced by a Map on the first one set). */
 const NO_DIMENSIONS: Map<string, string> = new Map();
 
+/** A trace ID (16 bytes) and a span ID (8 bytes) as six 32-bit words, and the Map key an edge waits under. */
+class EdgeWords {
+  w = [0, 0, 0, 0, 0, 0];
+  /** The words' 30-bit hash, or the hex text of an unusual key. */
+  mapKey: number | string = 0;
+}
+
+/**
+ * The key an edge waits under: a trace ID and a span ID (the client's own, the server's parent). For the usual
+ * 16 + 8 bytes, six 32-bit words and a hash of them (no string per span: building and hashing hex keys was most of
+ * the pairing's cost); for other lengths, their hex.
+ */
+export class EdgeKey extends EdgeWords {
+  /** Set from a trace ID and a span ID; returns this. */
+  set(traceId: Uint8Array | undefined, spanId: Uint8Array | undefined): this {
+    if (traceId?.length === 16 && spanId?.length === 8) {
+      const w = this.w;
+      let h = 0x811c9dc5;
+      for (let i = 0; i < 6; i++) h = Math.imul(h ^ (w[i] = i < 4 ? word(traceId, 4 * i) : word(spanId, 4 * (i - 4))), 0x01000193);
+      this.mapKey = (h ^ (h >>> 15)) & 0x3fffffff;
+    } else this.mapKey = `${bytesToHex(traceId)}:${spanId && spanId.length > 0 ? bytesToHex(spanId) : ''}`;
+    return this;
+  }
+
+  /** Whether an edge waits under this key (its map key is this key's). */
+  same(e: EdgeWords): boolean {
+    if (typeof this.mapKey === 'string') return true;
+    for (let i = 0; i < 6; i++) if (e.w[i] !== this.w[i]) return false;
+    return true;
+  }
+}
+
+function word(b: Uint8Array, i: number): number {
+  return b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24);
+}
+
 /** An edge waiting for its other side (a class: one stable object shape for the many of them). */
-class PendingEdge implements GraphEdge {
+class PendingEdge extends EdgeWords implements GraphEdge {
   clientService = '';
   serverService = '';
   connectionType: ConnectionType = '';
@@ -33,15 +69,22 @@ class PendingEdge implements GraphEdge {
   virtualNode: 'client' | 'server' | undefined = undefined;
   /** The first configured peer attribute found on the client span (names the virtual server node). */
   peer: string | undefined = undefined;
-  /** In the store (and the expiry queue) — not yet while the first span's side is being set. */
+  /** In the store (and the expiry queue) — not yet while the first span's side is being set, no more once it left. */
   stored = false;
   expiresAt = 0;
+  /** The next edge whose key has the same hash. */
+  next: PendingEdge | undefined = undefined;
 
   constructor(
-    readonly key: string,
+    key: EdgeKey,
     /** A server span without a parent (its client is the user). */
     readonly rootServer: boolean,
-  ) {}
+  ) {
+    super();
+    // A copy: the span's bytes are not kept.
+    this.w = key.w.slice();
+    this.mapKey = key.mapKey;
+  }
 }
 
 export interface ServiceGraphStoreOptions {
@@ -70,7 +113,10 @@ export interface ServiceGraphStoreOptions {
  * into a virtual node (`user` for a root server span, the peer attribute or `unknown` for a client span) or dropped.
  */
 export class ServiceGraphStore {
-  private readonly pending = new Map<string, PendingEdge>();
+  /** Pending edges by map key; edges whose keys share a hash are chained through `next`. */
+  private readonly pending = new Map<number | string, PendingEdge>();
+  private count = 0;
+  private readonly key = new EdgeKey();
   /** Pending edges in expiry order, a FIFO with a moving head; an entry whose edge left the Map is skipped. */
   private queue: PendingEdge[] = [];
   private queueHead = 0;
@@ -83,7 +129,7 @@ export class ServiceGraphStore {
   }
 
   get size(): number {
-    return this.pending.size;
+    return this.count;
   }
 
   /**
@@ -97,7 +143,7 @@ export class ServiceGraphStore {
     const failed = span.status?.code === 2;
     const o = this.opts;
     if (kind === 3 || kind === 4) {
-      const key = `${bytesToHex(span.traceId)}:${bytesToHex(span.spanId)}`;
+      const key = this.key.set(span.traceId, span.spanId);
       const e = this.edgeFor(key, false);
       if (!e) return;
       e.connectionType = kind === 4 ? 'messaging_system' : '';
@@ -120,20 +166,20 @@ export class ServiceGraphStore {
           break;
         }
       }
-      this.settle(key, e, 'client', failed, resourceAttributes, span);
+      this.settle(e, 'client', failed, resourceAttributes, span);
     } else {
       const parent = span.parentSpanId;
       let root = true;
       if (parent) for (let i = 0; i < parent.length && root; i++) root = parent[i] === 0;
       // A root server span only waits to become a request from the `user` virtual node.
       if (root && o.virtualNodePeerAttributes.length === 0) return;
-      const key = `${bytesToHex(span.traceId)}:${parent && parent.length > 0 ? bytesToHex(parent) : ''}`;
+      const key = this.key.set(span.traceId, parent);
       const e = this.edgeFor(key, root);
       if (!e) return;
       e.connectionType = kind === 5 ? 'messaging_system' : '';
       e.serverService = service;
       e.serverSeconds = seconds;
-      this.settle(key, e, 'server', failed, resourceAttributes, span);
+      this.settle(e, 'server', failed, resourceAttributes, span);
     }
   }
 
@@ -148,10 +194,11 @@ export class ServiceGraphStore {
   }
 
   /** The pending edge under `key`, a new one (not stored yet), or undefined when the store is full and drops. */
-  private edgeFor(key: string, rootServer: boolean): PendingEdge | undefined {
-    const e = this.pending.get(key);
+  private edgeFor(key: EdgeKey, rootServer: boolean): PendingEdge | undefined {
+    let e = this.pending.get(key.mapKey);
+    while (e && !key.same(e)) e = e.next;
     if (e) return e;
-    if (this.pending.size >= this.opts.maxItems) {
+    if (this.count >= this.opts.maxItems) {
       if (this.opts.whenFull === 'drop') {
         this.droppedSpans++;
         return undefined;
@@ -162,18 +209,36 @@ export class ServiceGraphStore {
   }
 
   /** After a side was set: its status and dimensions; then report a complete edge (and forget it), or keep a new one waiting. */
-  private settle(key: string, e: PendingEdge, side: 'client' | 'server', failed: boolean, resAttrs: readonly KeyValue[] | undefined, span: Span): void {
+  private settle(e: PendingEdge, side: 'client' | 'server', failed: boolean, resAttrs: readonly KeyValue[] | undefined, span: Span): void {
     e.failed ||= failed;
     // Span attributes are read only when dimensions ask for them (reading them may decode them).
     if (this.opts.dimensions.length > 0) this.addDimensions(side, e, resAttrs, span.attributes);
     if (this.complete(e)) {
-      if (e.stored) this.pending.delete(key);
+      if (e.stored) this.remove(e);
     } else if (!e.stored) {
       e.stored = true;
       e.expiresAt = this.now() + this.opts.ttlMs;
-      this.pending.set(key, e);
+      e.next = this.pending.get(e.mapKey);
+      this.pending.set(e.mapKey, e);
+      this.count++;
       this.queue.push(e);
     }
+  }
+
+  /** Take a stored edge out of the store (its entry in the expiry queue is skipped later). */
+  private remove(e: PendingEdge): void {
+    const head = this.pending.get(e.mapKey);
+    if (head === e) {
+      if (e.next) this.pending.set(e.mapKey, e.next);
+      else this.pending.delete(e.mapKey);
+    } else {
+      let p = head;
+      while (p && p.next !== e) p = p.next;
+      if (p) p.next = e.next;
+    }
+    e.next = undefined;
+    e.stored = false;
+    this.count--;
   }
 
   private complete(e: PendingEdge): boolean {
@@ -196,14 +261,13 @@ export class ServiceGraphStore {
   private expireHead(force: boolean, now = 0): boolean {
     while (this.queueHead < this.queue.length) {
       const edge = this.queue[this.queueHead];
-      const key = edge.key;
-      if (this.pending.get(key) !== edge) {
-        this.queueHead++; // completed (or replaced) since
+      if (!edge.stored) {
+        this.queueHead++; // completed since
         continue;
       }
       if (!force && edge.expiresAt > now) return false;
       this.queueHead++;
-      this.pending.delete(key);
+      this.remove(edge);
       this.expiredEdges++;
       this.toVirtualNode(edge);
       return true;

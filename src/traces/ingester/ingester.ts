@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { WriteAheadLog } from '../../storage/index.js';
 import { decodeTracesRequest, type ResourceSpans } from '../../otlp/index.js';
 import { TracePushError } from '../model/index.js';
-import { encodeBlock, tracesOfInput, type BlockInput, type BlockList, type EncodedBlock } from '../blocks/index.js';
+import { dataBytesOfInput, encodeBlock, tracesOfInput, type BlockInput, type BlockList, type EncodedBlock } from '../blocks/index.js';
 import { appendToHead, blockInput, newHead, type Head, type HeadTrace } from './head.js';
 import { decodeWalRecord, walRecordHeader } from './wal-record.js';
 
@@ -18,10 +18,13 @@ export interface IngesterOptions {
   registry?: Registry;
   /** Cut the head into blocks when its oldest data is this old ... */
   maxBlockDurationMs: number;
-  /** ... or when it holds this many bytes of span data. Pushes are refused while the heads hold 4× this. */
+  /** ... or when it holds this many bytes of span data. Pushes are refused while the heads hold 2× this. */
   maxBlockBytes: number;
   now?: () => number;
 }
+
+/** Pushes are refused while the heads (the live one and those being written) hold this many `maxBlockBytes`. */
+const HEADS_LIMIT_BLOCKS = 2;
 
 interface Snapshot {
   head: Head;
@@ -72,14 +75,15 @@ export class Ingester {
 
   /**
    * Make accepted spans (`payload`: their encoded `ExportTraceServiceRequest`) durable, then visible. Throws
-   * `TracePushError` 'live_traces_exceeded' while block writes lag behind (the heads hold 4× `maxBlockBytes`),
+   * `TracePushError` 'live_traces_exceeded' while block writes lag behind (the heads hold 2× `maxBlockBytes`),
    * 'unavailable' when the WAL cannot be written.
    */
   push(tenant: string, resourceSpans: ResourceSpans[], payload: Uint8Array): void {
     // The head holds everything not yet in blocks; refuse (retryably) rather than grow without bound while block
-    // writes lag behind.
+    // writes lag behind. Two blocks' worth: one head being written, one filling. More queued heads would not
+    // write blocks any faster, only hold more request bodies (most of the process's memory under a steady load).
     const headBytes = this.heads().reduce((n, h) => n + h.bytes, 0);
-    const limit = 4 * this.opts.maxBlockBytes;
+    const limit = HEADS_LIMIT_BLOCKS * this.opts.maxBlockBytes;
     if (headBytes + payload.length > limit) {
       void this.cutBlocks(true);
       throw new TracePushError('live_traces_exceeded', `LIVE_TRACES_EXCEEDED: the head holds ${Math.round(headBytes)} bytes not yet written to blocks (limit ${limit}); retry later`);
@@ -156,7 +160,7 @@ export class Ingester {
       for (const [tenant, traces] of snap.head.traces) {
         if (traces.size === 0) continue;
         const input = blockInput(traces);
-        const encoded = this.opts.encodeBlock ? await this.opts.encodeBlock(input) : encodeBlock(tracesOfInput(input));
+        const encoded = this.opts.encodeBlock ? await this.opts.encodeBlock(input) : encodeBlock(tracesOfInput(input), dataBytesOfInput(input));
         const block = await this.opts.blocks.writeEncoded(tenant, encoded);
         snap.head.traces.delete(tenant);
         this.m?.flushed.inc();

@@ -51,6 +51,7 @@ export class Querier implements TraceQueryable {
         const data = await b.findEncoded(id);
         if (data && fits(data.length)) out.push(...entriesOf(decodeTracesData(data)));
       }
+      this.blocks.enforceIndexCache();
       if (!found) return undefined;
       // Deduplicate spans (a replayed WAL may repeat spans already in a block).
       const seen = new Set<string>();

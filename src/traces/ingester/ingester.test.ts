@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { Types, decodeTracesRequest, type ExportTraceServiceRequest } from '../../otlp/index.js';
+import { tempDir } from '../../../test/helpers/process.js';
+import { openTracePipeline } from '../../../test/helpers/trace-pipeline.js';
+
+/** A push of 20 one-span traces (from `first`) of about 100 bytes each. */
+function push(first: number): { req: ExportTraceServiceRequest; bytes: number } {
+  const start = BigInt(Date.now()) * 1_000_000n;
+  const spans = Array.from({ length: 20 }, (_, i) => ({
+    traceId: Buffer.from((first + i + 1).toString(16).padStart(32, '0'), 'hex'),
+    spanId: Buffer.alloc(8, 1),
+    name: 'op',
+    startTimeUnixNano: String(start),
+    endTimeUnixNano: String(start + 1_000_000n),
+    attributes: [{ key: 'pad', value: { stringValue: 'x'.repeat(40) } }],
+  }));
+  const bytes = Types.ExportTraceServiceRequest.encode(Types.ExportTraceServiceRequest.fromObject({ resourceSpans: [{ resource: {}, scopeSpans: [{ scope: { name: 's' }, spans }] }] })).finish();
+  return { req: decodeTracesRequest(bytes), bytes: bytes.length };
+}
+
+describe('ingester', () => {
+  it('refuses pushes (retryably) while the heads hold two blocks of span data, and takes them again once a block is written', async () => {
+    const maxBlockBytes = 20_000;
+    const p = await openTracePipeline(tempDir(), { maxBlockBytes });
+    let held = 0;
+    let refused: unknown;
+    for (let i = 0; !refused; i += 20) {
+      const { req, bytes } = push(i);
+      refused = await p.distributor.pushTraces('t', req).then(
+        () => void (held += bytes),
+        (e: unknown) => e,
+      );
+    }
+    expect(refused).toMatchObject({ reason: 'live_traces_exceeded', message: expect.stringMatching(/^LIVE_TRACES_EXCEEDED: the head holds \d+ bytes not yet written to blocks \(limit 40000\); retry later$/) });
+    expect(held).toBeLessThanOrEqual(2 * maxBlockBytes);
+    expect(held).toBeGreaterThan(2 * maxBlockBytes - 2500);
+    // The refusal started a cut; once it is written the heads have room again.
+    await p.ingester.cutBlocks();
+    expect(p.blocks.metas('t')).toHaveLength(1);
+    await expect(p.distributor.pushTraces('t', push(100_000).req)).resolves.toEqual({ rejected: 0, message: '' });
+    await p.close();
+  });
+});
