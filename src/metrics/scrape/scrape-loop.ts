@@ -160,7 +160,7 @@ export class ScrapeLoop {
     if (this.lastStart > 0) this.o.metrics.intervalLength.observe({ interval: this.intervalLabel }, (start - this.lastStart) / 1000);
     this.lastStart = start;
     this.iter++;
-    let body: Buffer = EMPTY;
+    let body: Buffer | string = EMPTY;
     let contentType: string | undefined;
     let error = '';
     try {
@@ -232,14 +232,14 @@ export class ScrapeLoop {
   }
 
   /** Parse `body` and append its samples; throws (leaving the appender to be rolled back) when the scrape must fail. */
-  private append(app: Appender, body: Buffer, contentType: string | undefined, ts: number): ScrapeResult {
+  private append(app: Appender, body: Buffer | string, contentType: string | undefined, ts: number): ScrapeResult {
     const cfg = this.o.cfg;
     const format = scrapeFormat(contentType, cfg.fallback_scrape_protocol);
     const om = format === 'openmetrics';
     const proto = format === 'protobuf';
     const p = proto
-      ? new ProtobufParser(body, { classicHistograms: cfg.scrape_classic_histograms === true || cfg.always_scrape_classic_histograms === true, nativeHistograms: cfg.scrape_native_histograms === true })
-      : new ExpositionParser(body.toString('utf8'), om);
+      ? new ProtobufParser(typeof body === 'string' ? Buffer.from(body, 'utf8') : body, { classicHistograms: cfg.scrape_classic_histograms === true || cfg.always_scrape_classic_histograms === true, nativeHistograms: cfg.scrape_native_histograms === true })
+      : new ExpositionParser(typeof body === 'string' ? body : body.toString('utf8'), om);
     const bucketLimit = cfg.native_histogram_bucket_limit ?? 0;
     const iter = this.iter;
     const honorTs = cfg.honor_timestamps;
