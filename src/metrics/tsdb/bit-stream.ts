@@ -47,14 +47,9 @@ export class BitWriter {
    */
   reserve(bytes: number): void {
     if ((this.bitPos >>> 3) + bytes < this.buf.length) return;
-    const next = Buffer.allocUnsafe(this.grownSize((this.bitPos >>> 3) + bytes + 16));
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, (this.bitPos >>> 3) + bytes + 16));
     next.set(this.buf.subarray(0, this.byteLength));
     this.buf = next;
-  }
-
-  /** The size of the buffer that replaces a full one, at least `needed` bytes: twice the old one. */
-  protected grownSize(needed: number): number {
-    return Math.max(this.buf.length * 2, needed);
   }
 
   /** Write the low `n` (0..32) bits of `value`. */

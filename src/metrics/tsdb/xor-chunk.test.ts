@@ -20,35 +20,6 @@ function bits(x: number): string {
 }
 
 describe('XOR chunk', () => {
-  it('grows its buffer for the rest of the chunk at once: two new buffers for 120 jittery samples, not four', () => {
-    const a = new XorChunkAppender();
-    const ts: number[] = [];
-    const vs: number[] = [];
-    let t = 1_700_000_000_000;
-    let buffers = 1;
-    let buf = a.buf;
-    for (let i = 0; i < 120; i++) {
-      // Scrape times a few milliseconds off the interval (timestamp codes of 2 bytes), a counter.
-      t += 15_000 + ((i * 7919) % 23) - 11;
-      ts.push(t);
-      vs.push(1000 + i * 3);
-      a.append(t, vs[i]);
-      if (a.buf !== buf) {
-        buffers++;
-        buf = a.buf;
-      }
-    }
-    expect(a.byteLength).toBeGreaterThan(256);
-    expect(buffers).toBeLessThanOrEqual(3);
-    // No more than an eighth of slack past the room for one more sample.
-    expect(a.buf.length).toBeLessThanOrEqual(Math.ceil(a.byteLength * 1.2) + 24);
-    const out = new Float64Array(120);
-    const outV = new Float64Array(120);
-    expect(decodeXorChunk(a.seal(), out, outV, 0)).toBe(120);
-    expect([...out]).toEqual(ts);
-    expect([...outV]).toEqual(vs);
-  });
-
   it('round-trips regular 15s samples compactly', () => {
     const ts: number[] = [];
     const vs: number[] = [];

@@ -45,8 +45,6 @@ export class XorChunkAppender extends BitWriter {
   private delta = 0;
   private vhi = 0;
   private vlo = 0;
-  /** The byte the second sample starts at (the first sample's full time and value take more than the rest). */
-  private firstEnd = 0;
 
   constructor(initialBytes = 32) {
     super(CHUNK_HEADER, Math.max(initialBytes, CHUNK_HEADER + MAX_SAMPLE_BYTES));
@@ -63,7 +61,6 @@ export class XorChunkAppender extends BitWriter {
       this.writeBits(hi, 32);
       this.writeBits(lo, 32);
       this.minT = t;
-      this.firstEnd = this.bitPos / 8;
     } else if (n === 1) {
       const delta = t - this.maxT;
       this.writeVarint(delta);
@@ -81,23 +78,6 @@ export class XorChunkAppender extends BitWriter {
     this.numSamples = n + 1;
     this.buf[0] = (n + 1) >>> 8;
     this.buf[1] = (n + 1) & 0xff;
-  }
-
-  /**
-   * A full buffer is replaced by one with room for the rest of the chunk (up to SAMPLES_PER_CHUNK samples) at the
-   * rate its samples took so far, plus 1/8: one new buffer per chunk where doubling took three or four (32 to 512
-   * bytes for samples of ~2.5 bytes: scrape timestamps a few ms apart). Each was a Buffer and a slice of a pool slab
-   * that only a full mark-compact frees; with a million series growing in step (new series, a restart), those
-   * started a mark-compact of the whole heap every few seconds. At least 1.5 times the old size, so a chunk whose
-   * samples grow larger still reaches its size in few steps.
-   */
-  protected override grownSize(needed: number): number {
-    const n = this.numSamples;
-    if (n < 2) return super.grownSize(needed);
-    const used = this.bitPos / 8;
-    const perSample = (used - this.firstEnd) / (n - 1);
-    const predicted = Math.ceil(used + perSample * Math.max(0, SAMPLES_PER_CHUNK - n) * 1.125) + XOR_SAMPLE_ROOM;
-    return Math.max(needed, predicted, Math.ceil(this.buf.length * 1.5));
   }
 
   /** A Go uvarint (7 bits a byte, low group first) of a non-negative integer up to 2^53, byte by byte into the bit stream. */
