@@ -1,38 +1,45 @@
 /**
- * CPU cost of scraping 1,000 targets x 1,000 series every 15 s.
+ * Scrape ingest of 1,000 targets x 1,000 series every 15 s into the real storage, side by side with real Prometheus.
  *
  * A child process (this file with `serve`) answers /t/0 ... /t/999 on one loopback port with 1,000 series each
- * (100 counter families x 10 label sets, text format 0.0.4, rendered once; gzip with SCRAPE_BENCH_GZIP=1). This process runs the
- * real ScrapeManager (static_configs, one target per path, 15 s interval, per-target offsets) and appends into a
- * counting sink (a stand-in Appendable that resolves series refs like a head but stores nothing, so the figure is
- * the scrape side alone: HTTP, parsing, labels, relabel, cache, staleness bookkeeping).
+ * (100 counter families x 10 label sets, text format 0.0.4, rendered once; gzip with SCRAPE_BENCH_GZIP=1). Both
+ * scrapers are real processes reading the same prometheus.yml (one static target per path, 15 s interval, 10 s
+ * timeout): `sightline --target metrics --prometheus.config prometheus.yml` (scrape manager, TSDB head, WAL; built
+ * `dist/` as `npm start` runs it) and `prometheus` (Debian 2.42) when one is on PATH.
  *
- * After a warm-up (every target scraped once: labels parsed and cached), reports process CPU seconds (user+system)
- * per 15 s cycle, the share of one core, CPU per sample and the projection to the full load. Env: SCRAPE_BENCH_TARGETS, SCRAPE_BENCH_SERIES, SCRAPE_BENCH_CYCLES, SCRAPE_BENCH_GZIP=1.
+ * 1. Both start and scrape until each head holds every series (1,000 x 1,005 with the report series).
+ * 2. Memory with 1M active series: each process's VmRSS and VmHWM (/proc/<pid>/status) one interval later.
+ * 3. Interleaved rounds (A B, B A, A B, ...): in a round one process runs alone (the other is paused with SIGSTOP),
+ *    one interval to settle (the paused one's missed scrapes are behind it), then SCRAPE_BENCH_CYCLES intervals
+ *    measured: CPU seconds of every thread (/proc/<pid>/stat, user+system) over the samples its head appended
+ *    (`prometheus_tsdb_head_samples_appended_total`, the same counter in both).
+ * Reports the median CPU per sample of each, the ratio Sightline / Prometheus, and RSS. The order of the processes
+ * alternates from round to round.
  *
- * SCRAPE_BENCH_REFERENCE=1 (default when a `prometheus` binary is on PATH) then runs real Prometheus against the same
- * targets for the same cycles and reports its CPU per appended sample (from /proc, user+system) and the ratio.
- * Prometheus also writes its TSDB head and WAL, so the ratio favours Prometheus less than it looks.
+ *   npm run bench -- scrape      env SCRAPE_BENCH_TARGETS (1000), SCRAPE_BENCH_SERIES (1000), SCRAPE_BENCH_ROUNDS (3),
+ *                                SCRAPE_BENCH_CYCLES (2 per round), SCRAPE_BENCH_GZIP=1, SCRAPE_BENCH_REFERENCE=0 (no
+ *                                Prometheus), SCRAPE_BENCH_BEFORE_DIR (a "before" tree with its `dist/`
+ *                                built: a third process, `sightline-before`, in the same interleaved rounds),
+ *                                SCRAPE_BENCH_NODE_FLAGS (extra node flags, e.g. --cpu-prof --cpu-prof-dir=/tmp/p)
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { processCpuSeconds } from './process-cpu.js';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { cpus, loadavg } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { Registry } from 'prom-client';
-import { buildPrometheusConfig } from '../src/metrics/promconfig/index.js';
-import { ScrapeManager } from '../src/metrics/scrape/index.js';
-import { CountingSink } from './counting-sink.js';
+import { processCpuSeconds } from './process-cpu.js';
+import { NODE_FLAGS, sightlineEntry } from './sightline-entry.js';
 
 const TARGETS = Number(process.env.SCRAPE_BENCH_TARGETS ?? 1000);
 const SERIES = Number(process.env.SCRAPE_BENCH_SERIES ?? 1000);
-const CYCLES = Number(process.env.SCRAPE_BENCH_CYCLES ?? 3);
+const ROUNDS = Number(process.env.SCRAPE_BENCH_ROUNDS ?? 3);
+const CYCLES = Number(process.env.SCRAPE_BENCH_CYCLES ?? 2);
 const GZIP = process.env.SCRAPE_BENCH_GZIP === '1';
 const INTERVAL_MS = 15_000;
+const WARM_INTERVALS = 20;
+const EXPECTED_SERIES = TARGETS * (SERIES + 5);
 
 function renderBody(t: number): string {
   const families = Math.ceil(SERIES / 10);
@@ -64,87 +71,10 @@ function serveTargets(): void {
     if (GZIP) res.setHeader('Content-Encoding', 'gzip');
     res.end(bodies[Number(m[1])]);
   });
-  server.keepAliveTimeout = 60_000;
+  server.keepAliveTimeout = 120_000;
   server.listen(0, '127.0.0.1', () => {
     process.stdout.write(`${(server.address() as AddressInfo).port}\n`);
   });
-}
-
-async function main(): Promise<void> {
-  const child = spawn(process.execPath, ['--import', 'tsx', import.meta.filename, 'serve'], { stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
-    child.once('exit', (c) => reject(new Error(`server exited ${c}`)));
-  });
-  const address = `127.0.0.1:${port}`;
-  const staticConfigs = Array.from({ length: TARGETS }, (_, i) => ({ targets: [address], labels: { __metrics_path__: `/t/${i}`, target: String(i) } }));
-  const cfg = buildPrometheusConfig({ global: { scrape_interval: '15s', scrape_timeout: '10s' }, scrape_configs: [{ job_name: 'bench', static_configs: staticConfigs }] });
-  const sink = new CountingSink();
-  const registry = new Registry();
-  const mgr = new ScrapeManager(sink, { registry, discoveryUpdateIntervalMs: 0 });
-  let cpu = process.cpuUsage();
-  mgr.applyConfig(cfg);
-  // Warm-up: until every target has been scraped once (labels parsed and cached), at most 4 intervals.
-  const warmStart = Date.now();
-  while (Date.now() - warmStart < 4 * INTERVAL_MS && !(mgr.activeTargets().length === TARGETS && mgr.activeTargets().every((t) => t.lastScrape > 0))) {
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  const warm = process.cpuUsage(cpu);
-  const warmUp = { seconds: +((Date.now() - warmStart) / 1000).toFixed(1), cpuSeconds: +((warm.user + warm.system) / 1e6).toFixed(3), samples: sink.samples };
-  console.error(`warm-up: ${warmUp.seconds} s, ${warmUp.cpuSeconds} CPU s, ${warmUp.samples} samples`);
-  cpu = process.cpuUsage();
-  const t0 = Date.now();
-  const results: { cycle: number; cpuSeconds: number; systemSeconds: number; coreShare: number; samples: number; commits: number; rssMB: number }[] = [];
-  for (let c = 1; c <= CYCLES; c++) {
-    const samples0 = sink.samples;
-    const commits0 = sink.commits;
-    await new Promise((r) => setTimeout(r, t0 + c * INTERVAL_MS - Date.now()));
-    const d = process.cpuUsage(cpu);
-    cpu = process.cpuUsage();
-    const cpuSeconds = (d.user + d.system) / 1e6;
-    const systemSeconds = d.system / 1e6;
-    const r = { cycle: c, cpuSeconds: +cpuSeconds.toFixed(3), systemSeconds: +systemSeconds.toFixed(3), coreShare: +((cpuSeconds / (INTERVAL_MS / 1000)) * 100).toFixed(1), samples: sink.samples - samples0, commits: sink.commits - commits0, rssMB: Math.round(process.memoryUsage().rss / 2 ** 20) };
-    results.push(r);
-    console.error(`cycle ${c}: ${r.cpuSeconds} CPU s (system ${r.systemSeconds}) per 15 s (${r.coreShare}% of one core), ${r.samples} samples in ${r.commits} scrapes, rss ${r.rssMB} MB`);
-  }
-  const health = mgr.activeTargets();
-  const down = health.filter((t) => t.health !== 'up');
-  await mgr.stop();
-  const wantRef = process.env.SCRAPE_BENCH_REFERENCE ?? (spawnSync('prometheus', ['--version']).status === 0 ? '1' : '0');
-  const reference = wantRef === '1' ? await runReference(address) : undefined;
-  child.kill();
-  const steady = results;
-  const steadyCpu = steady.length ? steady.reduce((a, r) => a + r.cpuSeconds, 0) / steady.length : NaN;
-  // On a busy machine loops can fall behind (fewer than TARGETS scrapes in a cycle); the per-sample cost projected to
-  // the full 1,000 x 1,000 load is the figure that does not depend on how much CPU the machine granted us.
-  const steadySamples = steady.reduce((a, r) => a + r.samples, 0);
-  const steadyCpuTotal = steady.reduce((a, r) => a + r.cpuSeconds, 0);
-  const cpuPerSampleUs = (steadyCpuTotal / Math.max(1, steadySamples)) * 1e6;
-  const projected = (cpuPerSampleUs / 1e6) * TARGETS * (SERIES + 5);
-  console.log(
-    JSON.stringify({
-      bench: 'scrape',
-      targets: TARGETS,
-      seriesPerTarget: SERIES,
-      intervalSeconds: INTERVAL_MS / 1000,
-      gzip: GZIP,
-      warmUp,
-      steadyCpuSecondsPerCycle: +steadyCpu.toFixed(3),
-      steadyCoreSharePercent: +((steadyCpu / (INTERVAL_MS / 1000)) * 100).toFixed(1),
-      samplesPerSecondPerCore: Math.round(steadySamples / Math.max(1e-9, steadyCpuTotal)),
-      steadyScrapesPerCycle: steady.length ? Math.round(steady.reduce((a, r) => a + r.commits, 0) / steady.length) : 0,
-      cpuMicrosecondsPerSample: +cpuPerSampleUs.toFixed(2),
-      projectedCpuSecondsPerCycle: +projected.toFixed(2),
-      projectedCoreSharePercent: +((projected / (INTERVAL_MS / 1000)) * 100).toFixed(1),
-      targetsNotUp: down.length,
-      loadAverage1m: +loadavg()[0].toFixed(1),
-      cpus: cpus().length,
-      firstError: down[0]?.lastError,
-      cycles: results,
-      reference,
-      ratioCpuPerSampleVsPrometheus: reference ? +(cpuPerSampleUs / (reference.cpuMicrosecondsPerSample as number)).toFixed(2) : undefined,
-    }),
-  );
 }
 
 function freePort(): Promise<number> {
@@ -158,62 +88,214 @@ function freePort(): Promise<number> {
 }
 
 async function promCounter(port: number, name: string): Promise<number> {
-  const text = await new Promise<string>((resolve, reject) => {
-    http.get(`http://127.0.0.1:${port}/metrics`, (res) => {
-      let b = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (b += c));
-      res.on('end', () => resolve(b));
-    }).on('error', reject);
-  });
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   let sum = NaN;
   for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))) sum = (Number.isNaN(sum) ? 0 : sum) + Number(m[1]);
   return sum;
 }
 
-/** The same load against real Prometheus (its CPU from /proc). */
-async function runReference(address: string): Promise<Record<string, unknown>> {
-  const dir = mkdtempSync(join(tmpdir(), 'scrape-bench-prom-'));
-  const lines = ['global:', '  scrape_interval: 15s', '  scrape_timeout: 10s', 'scrape_configs:', '- job_name: bench', '  static_configs:'];
-  for (let i = 0; i < TARGETS; i++) lines.push(`  - targets: ['${address}']`, `    labels: {__metrics_path__: /t/${i}, target: '${i}'}`);
-  writeFileSync(join(dir, 'prometheus.yml'), lines.join('\n') + '\n');
+function memoryOf(pid: number): { rssMB: number; peakMB: number } {
+  const st = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(st)?.[1] ?? 0);
+  return { rssMB: Math.round(kb('VmRSS') / 1024), peakMB: Math.round(kb('VmHWM') / 1024) };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+
+interface Scraper {
+  /** `sightline`, `sightline-before` (SCRAPE_BENCH_BEFORE_DIR) or `prometheus`. */
+  name: string;
+  proc: ChildProcess;
+  port: number;
+  dir: string;
+}
+
+async function waitReady(s: Scraper, path: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (s.proc.exitCode !== null) throw new Error(`${s.name} exited with ${s.proc.exitCode}`);
+    try {
+      if ((await fetch(`http://127.0.0.1:${s.port}${path}`)).ok) return;
+    } catch {
+      /* starting */
+    }
+    await sleep(100);
+  }
+  throw new Error(`${s.name} not ready`);
+}
+
+/** This tree's build (`npm start`'s `dist/`, rebuilt when a source changed), or the one of `buildDir`. */
+async function startSightline(configFile: string, name: string, buildDir?: string): Promise<Scraper> {
+  const dir = mkdtempSync(join(tmpdir(), 'scrape-bench-sightline-'));
   const port = await freePort();
-  const prom = spawn('prometheus', ['--config.file', join(dir, 'prometheus.yml'), '--storage.tsdb.path', join(dir, 'data'), '--web.listen-address', `127.0.0.1:${port}`, '--log.level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  writeFileSync(join(dir, 'sightline.yaml'), `metrics: { listen_address: "127.0.0.1:${port}", scrape_self: false }\n`);
+  const entry = buildDir ? [...NODE_FLAGS, join(resolve(buildDir), 'dist/cli/main.js')] : sightlineEntry();
+  const extra = (process.env.SCRAPE_BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  const args = [...extra, ...entry, '--target', 'metrics', '--config.file', join(dir, 'sightline.yaml'), '--prometheus.config', configFile, '--data-dir', join(dir, 'data'), '--log.level', 'warn'];
+  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  const s: Scraper = { name, proc, port, dir };
+  await waitReady(s, '/-/ready');
+  return s;
+}
+
+async function startPrometheus(configFile: string): Promise<Scraper> {
+  const dir = mkdtempSync(join(tmpdir(), 'scrape-bench-prom-'));
+  const port = await freePort();
+  const proc = spawn('prometheus', ['--config.file', configFile, '--storage.tsdb.path', join(dir, 'data'), '--web.listen-address', `127.0.0.1:${port}`, '--log.level', 'warn'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const s: Scraper = { name: 'prometheus', proc, port, dir };
+  await waitReady(s, '/-/ready');
+  return s;
+}
+
+async function stopScraper(s: Scraper): Promise<void> {
+  if (s.proc.exitCode === null) {
+    s.proc.kill('SIGCONT');
+    const exited = new Promise((r) => s.proc.once('exit', r));
+    s.proc.kill('SIGTERM');
+    await Promise.race([exited, sleep(30_000)]);
+    if (s.proc.exitCode === null && s.proc.signalCode === null) s.proc.kill('SIGKILL');
+  }
+  rmSync(s.dir, { recursive: true, force: true });
+}
+
+interface Round {
+  round: number;
+  cpuSeconds: number;
+  samples: number;
+  cpuMicrosecondsPerSample: number;
+  rssMB: number;
+  loadAverage1m: number;
+}
+
+/** One measured round of `s` alone (the others paused): one interval to settle, then CYCLES intervals. */
+async function measure(s: Scraper, others: Scraper[], round: number): Promise<Round> {
+  for (const o of others) o.proc.kill('SIGSTOP');
   try {
-    // Warm-up as for Sightline: until the head holds (nearly) every series, at most 4 intervals.
-    const warmStart = Date.now();
-    while (Date.now() - warmStart < 4 * INTERVAL_MS) {
-      await new Promise((r) => setTimeout(r, 500));
-      const series = await promCounter(port, 'prometheus_tsdb_head_series').catch(() => 0);
-      if (series >= TARGETS * (SERIES + 5) * 0.99) break;
-    }
-    console.error(`prometheus warm-up: ${((Date.now() - warmStart) / 1000).toFixed(1)} s`);
-    const t0 = Date.now();
-    let cpu = processCpuSeconds(prom.pid!);
-    let appended = await promCounter(port, 'prometheus_tsdb_head_samples_appended_total').catch(() => 0);
-    const cycles: { cycle: number; cpuSeconds: number; samples: number }[] = [];
-    for (let c = 1; c <= CYCLES; c++) {
-      await new Promise((r) => setTimeout(r, t0 + c * INTERVAL_MS - Date.now()));
-      const now = processCpuSeconds(prom.pid!);
-      const a = await promCounter(port, 'prometheus_tsdb_head_samples_appended_total').catch(() => NaN);
-      cycles.push({ cycle: c, cpuSeconds: +(now - cpu).toFixed(3), samples: a - appended });
-      console.error(`prometheus cycle ${c}: ${(now - cpu).toFixed(3)} CPU s, ${a - appended} samples appended`);
-      cpu = now;
-      appended = a;
-    }
-    const steady = cycles;
-    const cpuS = steady.reduce((x, r) => x + r.cpuSeconds, 0);
-    const samples = steady.reduce((x, r) => x + r.samples, 0);
-    const perSample = (cpuS / Math.max(1, samples)) * 1e6;
-    return {
-      version: spawnSync('prometheus', ['--version']).stdout.toString().split('\n')[0],
-      steadyCpuSecondsPerCycle: steady.length ? +(cpuS / steady.length).toFixed(3) : NaN,
-      cpuMicrosecondsPerSample: +perSample.toFixed(2),
-      projectedCpuSecondsPerCycle: +((perSample / 1e6) * TARGETS * (SERIES + 5)).toFixed(2),
-      cycles,
+    await sleep(INTERVAL_MS);
+    const pid = s.proc.pid!;
+    const cpu0 = processCpuSeconds(pid);
+    const n0 = await promCounter(s.port, 'prometheus_tsdb_head_samples_appended_total');
+    await sleep(CYCLES * INTERVAL_MS);
+    const cpu1 = processCpuSeconds(pid);
+    const n1 = await promCounter(s.port, 'prometheus_tsdb_head_samples_appended_total');
+    const r: Round = {
+      round,
+      cpuSeconds: +(cpu1 - cpu0).toFixed(2),
+      samples: n1 - n0,
+      cpuMicrosecondsPerSample: +(((cpu1 - cpu0) / Math.max(1, n1 - n0)) * 1e6).toFixed(3),
+      rssMB: memoryOf(pid).rssMB,
+      loadAverage1m: +loadavg()[0].toFixed(1),
     };
+    console.error(`round ${round} ${s.name}: ${r.cpuSeconds} CPU s, ${r.samples} samples, ${r.cpuMicrosecondsPerSample} us/sample, rss ${r.rssMB} MB, load ${r.loadAverage1m}`);
+    return r;
   } finally {
-    prom.kill();
+    for (const o of others) o.proc.kill('SIGCONT');
+  }
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+async function main(): Promise<void> {
+  const child = spawn(process.execPath, ['--import', 'tsx', import.meta.filename, 'serve'], { stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
+  const scrapers: Scraper[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'scrape-bench-'));
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      child.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+      child.once('exit', (c) => reject(new Error(`server exited ${c}`)));
+    });
+    const lines = ['global:', '  scrape_interval: 15s', '  scrape_timeout: 10s', 'scrape_configs:', '- job_name: bench', '  static_configs:'];
+    for (let i = 0; i < TARGETS; i++) lines.push(`  - targets: ['127.0.0.1:${port}']`, `    labels: {__metrics_path__: /t/${i}, target: '${i}'}`);
+    const configFile = join(dir, 'prometheus.yml');
+    writeFileSync(configFile, lines.join('\n') + '\n');
+
+    const wantRef = (process.env.SCRAPE_BENCH_REFERENCE ?? (spawnSync('prometheus', ['--version']).status === 0 ? '1' : '0')) === '1';
+    scrapers.push(await startSightline(configFile, 'sightline'));
+    const before = process.env.SCRAPE_BENCH_BEFORE_DIR;
+    if (before) scrapers.push(await startSightline(configFile, 'sightline-before', before));
+    if (wantRef) scrapers.push(await startPrometheus(configFile));
+
+    // Warm-up: until every head holds (nearly) every series, at most WARM_INTERVALS intervals.
+    const warmStart = Date.now();
+    let lastLog = warmStart;
+    const warm: Record<string, { seconds: number; cpuSeconds: number; headSeries: number }> = {};
+    const pending = new Set(scrapers);
+    while (pending.size > 0 && Date.now() - warmStart < WARM_INTERVALS * INTERVAL_MS) {
+      await sleep(500);
+      const log = Date.now() - lastLog >= INTERVAL_MS;
+      if (log) lastLog = Date.now();
+      for (const s of [...pending]) {
+        const series = await promCounter(s.port, 'prometheus_tsdb_head_series').catch(() => 0);
+        if (log) console.error(`${s.name}: ${series} series in the head after ${((Date.now() - warmStart) / 1000).toFixed(0)} s`);
+        if (series >= EXPECTED_SERIES * 0.999) {
+          pending.delete(s);
+          warm[s.name] = { seconds: +((Date.now() - warmStart) / 1000).toFixed(1), cpuSeconds: +processCpuSeconds(s.proc.pid!).toFixed(2), headSeries: series };
+          console.error(`${s.name}: ${series} series in the head after ${warm[s.name].seconds} s, ${warm[s.name].cpuSeconds} CPU s since start`);
+        }
+      }
+    }
+    for (const s of pending) throw new Error(`${s.name}: head did not reach ${EXPECTED_SERIES} series in ${(WARM_INTERVALS * INTERVAL_MS) / 1000} s`);
+
+    // Memory with the full set of series active: one more interval (every series has two samples), then both.
+    await sleep(INTERVAL_MS);
+    const memory: Record<string, { headSeries: number; rssMB: number; peakMB: number; rssBytesPerSeries: number }> = {};
+    for (const s of scrapers) {
+      const headSeries = await promCounter(s.port, 'prometheus_tsdb_head_series');
+      const m = memoryOf(s.proc.pid!);
+      memory[s.name] = { headSeries, ...m, rssBytesPerSeries: Math.round((m.rssMB * 2 ** 20) / headSeries) };
+      console.error(`${s.name}: ${headSeries} head series, rss ${m.rssMB} MB, peak ${m.peakMB} MB`);
+    }
+
+    const rounds: Record<string, Round[]> = Object.fromEntries(scrapers.map((s) => [s.name, []]));
+    for (let r = 0; r < ROUNDS; r++) {
+      const order = r % 2 === 0 ? scrapers : [...scrapers].reverse();
+      for (const s of order) rounds[s.name].push(await measure(s, scrapers.filter((o) => o !== s), r + 1));
+    }
+    const end: Record<string, { rssMB: number; peakMB: number }> = {};
+    for (const s of scrapers) end[s.name] = memoryOf(s.proc.pid!);
+
+    const summary = Object.fromEntries(
+      scrapers.map((s) => [
+        s.name,
+        {
+          cpuMicrosecondsPerSampleMedian: median(rounds[s.name].map((x) => x.cpuMicrosecondsPerSample)),
+          cpuSecondsPerIntervalMedian: +(median(rounds[s.name].map((x) => x.cpuSeconds)) / CYCLES).toFixed(2),
+          warmUp: warm[s.name],
+          memoryWithAllSeries: memory[s.name],
+          memoryAtEnd: end[s.name],
+          rounds: rounds[s.name],
+        },
+      ]),
+    );
+    const ours = summary.sightline.cpuMicrosecondsPerSampleMedian;
+    const peer = summary.prometheus?.cpuMicrosecondsPerSampleMedian;
+    const base = summary['sightline-before']?.cpuMicrosecondsPerSampleMedian;
+    console.log(
+      JSON.stringify({
+        bench: 'scrape',
+        targets: TARGETS,
+        seriesPerTarget: SERIES,
+        intervalSeconds: INTERVAL_MS / 1000,
+        gzip: GZIP,
+        rounds: ROUNDS,
+        cyclesPerRound: CYCLES,
+        cpus: cpus().length,
+        prometheusVersion: wantRef ? spawnSync('prometheus', ['--version']).stdout.toString().split('\n')[0] : undefined,
+        ...summary,
+        ratioCpuPerSampleVsPrometheus: peer ? +(ours / peer).toFixed(2) : undefined,
+        ratioRssWithAllSeriesVsPrometheus: memory.prometheus ? +(memory.sightline.rssMB / memory.prometheus.rssMB).toFixed(2) : undefined,
+        ratioCpuPerSampleVsBefore: base ? +(ours / base).toFixed(2) : undefined,
+        ratioRssWithAllSeriesVsBefore: memory['sightline-before'] ? +(memory.sightline.rssMB / memory['sightline-before'].rssMB).toFixed(2) : undefined,
+      }),
+    );
+  } finally {
+    for (const s of scrapers) await stopScraper(s);
+    child.kill();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

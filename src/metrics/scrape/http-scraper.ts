@@ -1,7 +1,7 @@
 import { createGunzip } from 'node:zlib';
 import { HttpClient, authorizationHeader, describeTransportError, readSecret } from '../httpclient/index.js';
 import type { ScrapeConfig } from '../promconfig/index.js';
-import { acceptHeader } from '../textparse/index.js';
+import { acceptHeader, scrapeFormat } from '../textparse/index.js';
 
 export const USER_AGENT = 'Sightline/0.1 (Prometheus-compatible scraper)';
 
@@ -13,9 +13,44 @@ export class ScrapeHttpError extends Error {
 }
 
 export interface ScrapeResponse {
-  /** The (decompressed) body bytes: text formats are decoded as UTF-8 by the loop, protobuf read as is. */
-  body: Buffer;
+  /**
+   * The (decompressed) body: a text format (or a Content-Type the loop will refuse) decoded from UTF-8 when its last
+   * byte arrived, protobuf as its bytes.
+   */
+  body: Buffer | string;
   contentType: string | undefined;
+}
+
+/**
+ * Where the chunks of a text body are joined before decoding, reused by every scrape (the decoding is synchronous).
+ * A body joined by `Buffer.concat` was one more ArrayBuffer per scrape; on a head of a million series those were
+ * promoted with the scrape's other objects and only a full mark-compact of the whole heap freed them — V8 starts one
+ * for every 64 MB of such external memory, i.e. every few seconds at 1,000 targets (docs/performance.md).
+ */
+let joinScratch: Buffer = Buffer.alloc(0);
+/** Larger bodies are joined in a buffer of their own (a rare huge body does not stay allocated). */
+const MAX_JOIN_SCRATCH = 4 << 20;
+
+/** The UTF-8 text of a body that arrived in `chunks` (`size` bytes in all). */
+export function decodeChunks(chunks: readonly Buffer[], size: number): string {
+  if (chunks.length === 1) return chunks[0].toString('utf8');
+  if (size > MAX_JOIN_SCRATCH) return Buffer.concat(chunks, size).toString('utf8');
+  if (joinScratch.length < size) joinScratch = Buffer.allocUnsafe(Math.min(MAX_JOIN_SCRATCH, Math.max(size, joinScratch.length * 2, 1 << 16)));
+  let at = 0;
+  for (const c of chunks) {
+    joinScratch.set(c, at);
+    at += c.length;
+  }
+  return joinScratch.toString('utf8', 0, size);
+}
+
+/** Whether a body of this Content-Type is handed over as text (anything but protobuf; refusals happen in the loop). */
+function isTextBody(contentType: string | undefined, cfg: ScrapeConfig): boolean {
+  try {
+    return scrapeFormat(contentType, cfg.fallback_scrape_protocol) !== 'protobuf';
+  } catch {
+    return false;
+  }
 }
 
 export { authorizationHeader };
@@ -101,7 +136,10 @@ export class HttpScraper {
         });
         stream.on('error', (e: Error) => finish(new ScrapeHttpError(gz ? `error decompressing gzip body: ${e.message}` : e.message)));
         res.on('aborted', () => finish(new ScrapeHttpError('response aborted')));
-        stream.on('end', () => finish(undefined, { body: Buffer.concat(chunks, size), contentType: res.headers['content-type'] }));
+        stream.on('end', () => {
+          const contentType = res.headers['content-type'];
+          finish(undefined, { body: isTextBody(contentType, cfg) ? decodeChunks(chunks, size) : Buffer.concat(chunks, size), contentType });
+        });
       });
       req.end();
     });

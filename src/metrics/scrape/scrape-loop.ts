@@ -81,7 +81,13 @@ export class ScrapeLoop {
   forcedError: string | undefined;
 
   private cache = new Map<string, CacheEntry>();
+  /**
+   * The series of the previous scrape (the first `prevLen` entries), and a spare array the next scrape fills: the two
+   * are swapped after each scrape, so a scrape allocates no array of its series that would live until the next one.
+   */
   private prev: CacheEntry[] = [];
+  private prevLen = 0;
+  private spare: CacheEntry[] = [];
   private readonly families = new Map<string, Family>();
   private iter = 0;
   private readonly reportLabels: Labels[];
@@ -107,6 +113,7 @@ export class ScrapeLoop {
   adoptState(old: ScrapeLoop): void {
     this.cache = old.cache;
     this.prev = old.prev;
+    this.prevLen = old.prevLen;
     this.iter = old.iter;
     this.health = old.health;
     this.lastError = old.lastError;
@@ -153,7 +160,7 @@ export class ScrapeLoop {
     if (this.lastStart > 0) this.o.metrics.intervalLength.observe({ interval: this.intervalLabel }, (start - this.lastStart) / 1000);
     this.lastStart = start;
     this.iter++;
-    let body: Buffer = EMPTY;
+    let body: Buffer | string = EMPTY;
     let contentType: string | undefined;
     let error = '';
     try {
@@ -225,20 +232,21 @@ export class ScrapeLoop {
   }
 
   /** Parse `body` and append its samples; throws (leaving the appender to be rolled back) when the scrape must fail. */
-  private append(app: Appender, body: Buffer, contentType: string | undefined, ts: number): ScrapeResult {
+  private append(app: Appender, body: Buffer | string, contentType: string | undefined, ts: number): ScrapeResult {
     const cfg = this.o.cfg;
     const format = scrapeFormat(contentType, cfg.fallback_scrape_protocol);
     const om = format === 'openmetrics';
     const proto = format === 'protobuf';
     const p = proto
-      ? new ProtobufParser(body, { classicHistograms: cfg.scrape_classic_histograms === true || cfg.always_scrape_classic_histograms === true, nativeHistograms: cfg.scrape_native_histograms === true })
-      : new ExpositionParser(body.toString('utf8'), om);
+      ? new ProtobufParser(typeof body === 'string' ? Buffer.from(body, 'utf8') : body, { classicHistograms: cfg.scrape_classic_histograms === true || cfg.always_scrape_classic_histograms === true, nativeHistograms: cfg.scrape_native_histograms === true })
+      : new ExpositionParser(typeof body === 'string' ? body : body.toString('utf8'), om);
     const bucketLimit = cfg.native_histogram_bucket_limit ?? 0;
     const iter = this.iter;
     const honorTs = cfg.honor_timestamps;
     const trackTsStaleness = cfg.track_timestamps_staleness;
     const sampleLimit = cfg.sample_limit;
-    const cur: CacheEntry[] = [];
+    const cur = this.spare;
+    let curLen = 0;
     let scraped = 0;
     let post = 0;
     let added = 0;
@@ -282,7 +290,7 @@ export class ScrapeLoop {
       }
       if (appended) {
         if (isNew) added++;
-        if (ce.seen !== iter && (!explicitTs || trackTsStaleness)) cur.push(ce);
+        if (ce.seen !== iter && (!explicitTs || trackTsStaleness)) cur[curLen++] = ce;
         if (om) {
           const ex = p.exemplar();
           if (ex) this.appendExemplar(app, ce, ex);
@@ -303,7 +311,9 @@ export class ScrapeLoop {
       }
     }
     // Series of the previous scrape that are gone get a staleness marker.
-    for (const old of this.prev) {
+    const prev = this.prev;
+    for (let k = 0; k < this.prevLen; k++) {
+      const old = prev[k];
       if (old.seen !== iter && old.labels !== null) {
         try {
           app.append(old.ref, old.labels, ts, STALE_NAN);
@@ -312,8 +322,12 @@ export class ScrapeLoop {
         }
       }
     }
+    // Entries past curLen are from an older scrape: let them go (a series gone from the cache is not kept alive here).
+    if (cur.length > curLen) cur.length = curLen;
+    this.spare = prev;
     this.prev = cur;
-    if (this.cache.size > cur.length * 2 + 64 || iter % 16 === 0) {
+    this.prevLen = curLen;
+    if (this.cache.size > curLen * 2 + 64 || iter % 16 === 0) {
       for (const [k, c] of this.cache) if (c.seen < iter - 1) this.cache.delete(k);
     }
     return { scraped, postRelabel: post, added, error: '' };
@@ -421,7 +435,9 @@ export class ScrapeLoop {
   }
 
   private staleAll(app: Appender, ts: number): void {
-    for (const old of this.prev) {
+    const prev = this.prev;
+    for (let k = 0; k < this.prevLen; k++) {
+      const old = prev[k];
       if (old.labels === null) continue;
       try {
         app.append(old.ref, old.labels, ts, STALE_NAN);
@@ -429,7 +445,7 @@ export class ScrapeLoop {
         // already superseded
       }
     }
-    this.prev = [];
+    this.prevLen = 0;
   }
 
   private report(app: Appender, ts: number, durationSeconds: number, r: ScrapeResult): void {

@@ -65,6 +65,25 @@ describe('text format 0.0.4', () => {
     expect(rows.map((r) => r.v)).toEqual([7, 9007199254740992, 12345678901234567000, -42, 1000]);
   });
 
+  it('reads plain decimals as Go ParseFloat does, without a string per value', () => {
+    const written = ['1.5', '0.25', '-2.5', '-0', '0.1', '.5', '5.', '123456789012.345', '999999999999999', '0.000000000000001', '3.141592653589793', '1234567890123456.5', '-0.30000000000000004'];
+    const rows = parseAll(written.map((v, k) => `m${k} ${v}\n`).join(''), false);
+    expect(rows.map((r) => r.v)).toEqual(written.map(Number));
+    expect(Object.is(rows[3].v, -0)).toBe(true);
+    // Many random decimals of up to 15 digits: bit for bit what Number (Go's ParseFloat) reads.
+    let seed = 7;
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const many = Array.from({ length: 2000 }, () => {
+      const digits = String(Math.floor(rand() * 1e15)).padStart(1 + Math.floor(rand() * 15), '0');
+      const dot = Math.floor(rand() * (digits.length + 1));
+      return `${rand() < 0.3 ? '-' : ''}${digits.slice(0, dot)}.${digits.slice(dot)}`.replace(/^(-?)\.$/, '$10');
+    });
+    expect(parseAll(many.map((v, k) => `n${k} ${v}\n`).join(''), false).map((r) => r.v)).toEqual(many.map(Number));
+    expect(() => parseAll('x .\n', false)).toThrow('invalid syntax');
+    expect(() => parseAll('x 1.2.3\n', false)).toThrow('invalid syntax');
+    expect(() => parseAll('x -\n', false)).toThrow('invalid syntax');
+  });
+
   it('reads histogram and summary series under their own names', () => {
     const text = '# TYPE h histogram\nh_bucket{le="0.1"} 1\nh_bucket{le="+Inf"} 2\nh_sum 0.3\nh_count 2\n# TYPE s summary\ns{quantile="0.5"} 1\ns_sum 3\ns_count 4\n';
     const names = parseAll(text, false).filter((r) => r.kind === 'series').map((r) => `${r.labels!.__name__}${r.labels!.le ?? r.labels!.quantile ?? ''}`);

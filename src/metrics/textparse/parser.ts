@@ -48,6 +48,10 @@ const C_QUOTE = 34;
 const C_BSLASH = 92;
 const C_EQ = 61;
 const C_COMMA = 44;
+const C_MINUS = 45;
+const C_DOT = 46;
+/** 10^0 .. 10^15, each exact in a float64. */
+const POW10 = Array.from({ length: 16 }, (_, k) => 10 ** k);
 
 function isNameStart(c: number, metric: boolean): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || (metric && c === 58);
@@ -255,19 +259,31 @@ export class ExpositionParser {
     if (i >= end || (sep !== C_SP && sep !== C_TAB)) this.fail(`expected value after metric, got ${JSON.stringify(truncate(t.slice(i, end)) || '\\n')}`);
     while (i < end && (t.charCodeAt(i) === C_SP || t.charCodeAt(i) === C_TAB)) i++;
     let j = i;
-    // Plain integers (most counters) are read from the characters directly: exact below 2^53, no string made.
+    // Plain decimals (`42`, `-3`, `0.25`: most values) are read from the characters directly, no string made: at
+    // most 15 digits are an exact integer, and one division by an exact power of ten (<= 1e15) is correctly
+    // rounded, so the result is the float Go's ParseFloat (and `Number`) give (Clinger's fast path).
+    const neg = t.charCodeAt(j) === C_MINUS;
+    if (neg) j++;
+    let digits = 0;
     let intVal = 0;
-    let isInt = true;
+    let frac = -1;
+    let plain = true;
     while (j < end) {
       const c = t.charCodeAt(j);
       if (c === C_SP || c === C_TAB) break;
-      if (c >= 48 && c <= 57) intVal = intVal * 10 + (c - 48);
-      else isInt = false;
+      if (c >= 48 && c <= 57) {
+        intVal = intVal * 10 + (c - 48);
+        digits++;
+        if (frac >= 0) frac++;
+      } else if (c === C_DOT && frac < 0) frac = 0;
+      else plain = false;
       j++;
     }
     if (j === i) this.fail('expected value after metric, got end of line');
-    if (isInt && j - i <= 15) this.value = intVal;
-    else {
+    if (plain && digits > 0 && digits <= 15) {
+      const v = frac > 0 ? intVal / POW10[frac] : intVal;
+      this.value = neg ? -v : v;
+    } else {
       const vs = t.slice(i, j);
       const v = parseGoFloat(vs);
       if (v !== v && !isFloatSyntax(vs)) this.fail(`strconv.ParseFloat: parsing ${JSON.stringify(vs)}: invalid syntax`);
