@@ -99,6 +99,24 @@ describe('logs per-tenant limits', () => {
     expect(m).toMatch(/loki_mutated_samples_total\{reason="line_too_long",tenant="cut"\} 1/);
     expect(m).toMatch(new RegExp(`loki_mutated_bytes_total\\{reason="line_too_long",tenant="cut"\\} ${Buffer.byteLength(line) - 99}`));
   });
+
+  it('refuses entries older than the newest of their stream by more than the out-of-order window (1h), in a request and across requests', async () => {
+    const newest = (nowNs() / 1_000_000_000n - 60n) * 1_000_000_000n; // whole seconds: the messages show no fraction
+    const hour = 3_600_000_000_000n;
+    const ts = (ns: bigint) => String(ns);
+    const rfc = (ns: bigint) => new Date(Number(ns / 1_000_000n)).toISOString().replace('.000Z', 'Z');
+    // One request: the newest first, then one just inside the window and one 1 s beyond it.
+    let r = await push('plain', [{ stream: { job: 'ooo' }, values: [[ts(newest), 'newest'], [ts(newest - hour + 1_000_000_000n), 'inside'], [ts(newest - hour - 1_000_000_000n), 'behind']] }]);
+    expect(r.status).toBe(400);
+    expect(await r.text()).toBe(`entry too far behind, entry timestamp is: ${rfc(newest - hour - 1_000_000_000n)}, oldest acceptable timestamp is: ${rfc(newest - hour)}\n`);
+    // A later request is checked against the stream's newest in the head.
+    r = await push('plain', [{ stream: { job: 'ooo' }, values: [[ts(newest - hour - 2_000_000_000n), 'behind again'], [ts(newest - 1_000_000_000n), 'in order']] }]);
+    expect(r.status).toBe(400);
+    expect(await r.text()).toMatch(/^entry too far behind, entry timestamp is: /);
+    const q = await fetch(`${loki.base}/loki/api/v1/query_range?query=${encodeURIComponent('{job="ooo"}')}&since=3h`, { headers: { 'x-scope-orgid': 'plain' } });
+    const j = (await q.json()) as { data: { result: Array<{ values: string[][] }> } };
+    expect(j.data.result.flatMap((s) => s.values.map((v) => v[1])).sort()).toEqual(['in order', 'inside', 'newest']);
+  });
 });
 
 describe('logs limits config', () => {

@@ -194,8 +194,9 @@ export class Distributor {
         // equal to the newest one at the same time is a duplicate: the head's newest is compared as a string, the
         // request's own as bytes.
         const window = this.ingester.outOfOrderWindowNs;
+        // Too far behind: older than the newest seen minus the window — tested as `newest - ts > window` only for
+        // an entry older than the newest, so an in-order entry costs no bigint arithmetic (no allocation).
         let newestSeen = stream ? stream.newest : NO_ENTRY;
-        let oldestOk = newestSeen - window;
         let lastIdx = -1;
         for (let i = 0; i < p.ts.length; i++) {
           const ts = p.ts[i];
@@ -203,14 +204,13 @@ export class Distributor {
             sel.drop(i);
             continue;
           }
-          if (ts < oldestOk) {
-            errors.push(`entry too far behind, entry timestamp is: ${formatRfc3339(ts)}, oldest acceptable timestamp is: ${formatRfc3339(oldestOk)}`);
+          if (ts < newestSeen && newestSeen - ts > window) {
+            errors.push(`entry too far behind, entry timestamp is: ${formatRfc3339(ts)}, oldest acceptable timestamp is: ${formatRfc3339(newestSeen - window)}`);
             discard('too_far_behind', 1, lineByteLength(p.lines, i));
             sel.drop(i);
             continue;
           }
           if (ts >= newestSeen) {
-            if (ts !== newestSeen) oldestOk = ts - window;
             newestSeen = ts;
             lastIdx = i;
           }

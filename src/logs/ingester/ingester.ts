@@ -80,11 +80,13 @@ export class Ingester {
   write(tenant: string, writes: readonly StreamWrite[]): void {
     if (writes.length === 0) return;
     const rec: WalStream[] = writes.map((w) => ({ labels: w.stream.labelsStr, ts: w.ts, lines: w.lines, metadata: w.metadata }));
-    const { record, lines } = encodeWalRecord(tenant, rec);
-    // Referenced, not copied, by the WAL until its write (the record never changes: the head reads lines from it).
-    this.wal.appendParts([record]);
+    const { parts, lines } = encodeWalRecord(tenant, rec);
+    // The index and the line buffers (the request's decompressed body) are referenced, not copied, by the WAL until
+    // its write; they never change afterwards: the head reads lines from them.
+    this.wal.appendParts(parts);
     this.wal.flush();
-    // The head keeps the lines where they are in the record (no copy per line, no buffer per stream).
+    // The head keeps the lines where they are (no copy per line, no buffer per stream): in the request's body, or in
+    // the record when replayed.
     for (let k = 0; k < writes.length; k++) {
       const w = writes[k];
       const target = this.head.attach(tenant, w.stream);

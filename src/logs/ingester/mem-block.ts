@@ -1,9 +1,10 @@
 /**
  * The open (or sealed, awaiting flush) block of one stream in the in-memory head: columns of timestamps, lines and
- * optional structured metadata. A line is a byte range of a buffer the block references, not a copy: the WAL record
- * it was written in (or, for a tail's buffer, the push request) — so a head of millions of lines is neither millions
- * of strings for the garbage collector nor a growing buffer per stream (each one external memory that V8 answers
- * with full collections); the records are released with the blocks at the flush. Lines become strings only when read.
+ * optional structured metadata. A line is a byte range of a buffer the block references, not a copy: the buffer its
+ * WAL record took it from (the push's decompressed body, or a compacted copy; at replay, the WAL segment) — so a head
+ * of millions of lines is neither millions of strings for the garbage collector nor a growing buffer per stream (each
+ * one external memory that V8 answers with full collections); the buffers are released with the blocks at the flush.
+ * Lines become strings only when read.
  * Entries arrive mostly in order; out-of-order ones (within the window) are kept and the block is sorted when it is
  * read or sealed.
  */
