@@ -95,12 +95,13 @@ function blockColumns(b: BlockSlice) {
 
 /**
  * A source as the worker scans it: a decoded chunk, or a head block's entries. A stored chunk is decoded by `decoder`
- * (whose arrays the next decode reuses: scan one source before reading the next) and counts its bytes of lines.
+ * (whose arrays the next decode reuses: scan one source before reading the next) and counts its bytes of lines; with
+ * `probe` (a literal every wanted line contains), a chunk whose bytes lack it comes without entries (not decoded).
  */
-export function sourceFromWire(w: WireSource, decoder = new ChunkDecoder()): DecodedSource {
+export function sourceFromWire(w: WireSource, decoder = new ChunkDecoder(), probe?: Uint8Array): DecodedSource {
   const common = { labels: labelsFromWire(w.labels), minT: w.minT, maxT: w.maxT };
   if ('stored' in w) {
-    const chunk = decoder.decode(Buffer.from(w.stored.buffer, w.stored.byteOffset, w.stored.byteLength));
+    const chunk = decoder.decode(Buffer.from(w.stored.buffer, w.stored.byteOffset, w.stored.byteLength), probe);
     return { ...common, bytes: chunk.data.length, chunk };
   }
   const data = Buffer.from(w.data.buffer, w.data.byteOffset, w.data.byteLength);
