@@ -14,6 +14,7 @@
  * per build: wall MB/s, MB per server CPU-second (all threads, /proc) and per event-loop CPU-second, peak RSS.
  * LOGS_BENCH_POOL=N runs the scan queries in the LogQL worker pool (N workers, as the server does; CPU then counts
  * the workers' threads too) instead of on this thread (0); a list (`0,1,2`) measures each, interleaved per round.
+ * LOGS_BENCH_QUERIES=needle|logfmt runs only that scan query (medians of the other are then NaN).
  * SIGHTLINE_CHILD_NODE_ARGS adds Node flags to the server (e.g. `--cpu-prof --cpu-prof-dir=DIR`).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -43,6 +44,8 @@ const ROUNDS = Math.max(1, Number(process.env.LOGS_BENCH_ROUNDS ?? 1));
  * instead of in this thread (0); a list (`1,2`) measures each, interleaved round by round.
  */
 const POOL_WORKERS = (process.env.LOGS_BENCH_POOL ?? '0').split(',').map(Number);
+/** LOGS_BENCH_QUERIES=needle or logfmt: only that scan query (for a profile of one); default both. */
+const QUERIES = new Set((process.env.LOGS_BENCH_QUERIES ?? 'needle,logfmt').split(','));
 /** With LOGS_BENCH_PROFILE=<dir>: a CPU profile of the measured window only, written as <dir>/<name>.cpuprofile. */
 async function startProfile(): Promise<((name: string) => Promise<void>) | undefined> {
   const out = process.env.LOGS_BENCH_PROFILE;
@@ -58,7 +61,7 @@ async function startProfile(): Promise<((name: string) => Promise<void>) | undef
     session.disconnect();
   };
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+const median = (xs: number[]) => (xs.length > 0 ? [...xs].sort((a, b) => a - b)[xs.length >> 1] : NaN);
 /** CPU seconds (user + system) of this process since `from`. */
 const cpuSec = (from: NodeJS.CpuUsage) => {
   const d = process.cpuUsage(from);
@@ -276,7 +279,7 @@ async function benchScan() {
       grepRound();
       store = await open();
       const engine = c.over(store);
-      for (const pass of ['cold', 'warm']) {
+      for (const pass of QUERIES.has('needle') ? ['cold', 'warm'] : []) {
         const prof = pass === 'cold' ? await startProfile() : undefined;
         const c0 = process.cpuUsage();
         const l0 = threadCpuSeconds(process.pid);
@@ -293,6 +296,7 @@ async function benchScan() {
         report({ bench: 'logs_scan_line_filter', pool_workers: c.workers, pass, matches: count, seconds: +s.toFixed(3), cpu_seconds: +cpu.toFixed(3), main_thread_cpu_seconds: +(threadCpuSeconds(process.pid) - l0).toFixed(2), gb_per_cpu_sec: +(raw / 1e9 / cpu).toFixed(2), cpu_vs_grep_cpu: +(cpu / grepCpus[grepCpus.length - 1]).toFixed(2) });
       }
       await store.close();
+      if (!QUERIES.has('logfmt')) continue;
       store = await open();
       const engine2 = c.over(store);
       const prof = await startProfile();
