@@ -14,6 +14,8 @@
  * per build: wall MB/s, MB per server CPU-second (all threads, /proc) and per event-loop CPU-second, peak RSS.
  * LOGS_BENCH_POOL=N runs the scan queries in the LogQL worker pool (N workers, as the server does; CPU then counts
  * the workers' threads too) instead of on this thread (0); a list (`0,1,2`) measures each, interleaved per round.
+ * LOGS_BENCH_THREADS=1 adds each cold query's CPU per thread name (main, workers, libuv pool, V8's helper threads).
+ * LOGS_BENCH_QUERIES=needle|logfmt runs only that scan query (medians of the other are then NaN).
  * SIGHTLINE_CHILD_NODE_ARGS adds Node flags to the server (e.g. `--cpu-prof --cpu-prof-dir=DIR`).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -28,7 +30,7 @@ import type { ChunkEncodingName } from '../src/logs/storage/index.js';
 import { startLogsForTest } from '../src/logs/testing.js';
 import { FilesystemObjectStore } from '../src/storage/index.js';
 import { freePort, tempDir } from '../test/helpers/process.js';
-import { processCpuSeconds, threadCpuSeconds } from './process-cpu.js';
+import { cpuByThreadName, processCpuSeconds, threadCpuSeconds } from './process-cpu.js';
 import { NODE_FLAGS, sightlineEntry } from './sightline-entry.js';
 import { waitReady } from './wait-ready.js';
 
@@ -43,6 +45,15 @@ const ROUNDS = Math.max(1, Number(process.env.LOGS_BENCH_ROUNDS ?? 1));
  * instead of in this thread (0); a list (`1,2`) measures each, interleaved round by round.
  */
 const POOL_WORKERS = (process.env.LOGS_BENCH_POOL ?? '0').split(',').map(Number);
+/** LOGS_BENCH_QUERIES=needle or logfmt: only that scan query (for a profile of one); default both. */
+const THREADS = process.env.LOGS_BENCH_THREADS === '1';
+/** CPU seconds per thread name since `from` (names with less than 5 ms left out). */
+const threadDelta = (from: Map<string, number>) => {
+  const d: Record<string, number> = {};
+  for (const [k, v] of cpuByThreadName(process.pid)) if (v - (from.get(k) ?? 0) >= 0.005) d[k] = +(v - (from.get(k) ?? 0)).toFixed(3);
+  return d;
+};
+const QUERIES = new Set((process.env.LOGS_BENCH_QUERIES ?? 'needle,logfmt').split(','));
 /** With LOGS_BENCH_PROFILE=<dir>: a CPU profile of the measured window only, written as <dir>/<name>.cpuprofile. */
 async function startProfile(): Promise<((name: string) => Promise<void>) | undefined> {
   const out = process.env.LOGS_BENCH_PROFILE;
@@ -58,7 +69,7 @@ async function startProfile(): Promise<((name: string) => Promise<void>) | undef
     session.disconnect();
   };
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+const median = (xs: number[]) => (xs.length > 0 ? [...xs].sort((a, b) => a - b)[xs.length >> 1] : NaN);
 /** CPU seconds (user + system) of this process since `from`. */
 const cpuSec = (from: NodeJS.CpuUsage) => {
   const d = process.cpuUsage(from);
@@ -276,8 +287,9 @@ async function benchScan() {
       grepRound();
       store = await open();
       const engine = c.over(store);
-      for (const pass of ['cold', 'warm']) {
+      for (const pass of QUERIES.has('needle') ? ['cold', 'warm'] : []) {
         const prof = pass === 'cold' ? await startProfile() : undefined;
+        const th0 = THREADS ? cpuByThreadName(process.pid) : undefined;
         const c0 = process.cpuUsage();
         const l0 = threadCpuSeconds(process.pid);
         const t = performance.now();
@@ -290,12 +302,14 @@ async function benchScan() {
           c.needleWalls.push(s);
         }
         const count = r.resultType === 'streams' ? r.streams.reduce((a, x) => a + x.lines.length, 0) : -1;
-        report({ bench: 'logs_scan_line_filter', pool_workers: c.workers, pass, matches: count, seconds: +s.toFixed(3), cpu_seconds: +cpu.toFixed(3), main_thread_cpu_seconds: +(threadCpuSeconds(process.pid) - l0).toFixed(2), gb_per_cpu_sec: +(raw / 1e9 / cpu).toFixed(2), cpu_vs_grep_cpu: +(cpu / grepCpus[grepCpus.length - 1]).toFixed(2) });
+        report({ bench: 'logs_scan_line_filter', pool_workers: c.workers, pass, matches: count, seconds: +s.toFixed(3), cpu_seconds: +cpu.toFixed(3), main_thread_cpu_seconds: +(threadCpuSeconds(process.pid) - l0).toFixed(2), gb_per_cpu_sec: +(raw / 1e9 / cpu).toFixed(2), cpu_vs_grep_cpu: +(cpu / grepCpus[grepCpus.length - 1]).toFixed(2), ...(th0 ? { threads: threadDelta(th0) } : {}) });
       }
       await store.close();
+      if (!QUERIES.has('logfmt')) continue;
       store = await open();
       const engine2 = c.over(store);
       const prof = await startProfile();
+      const th0 = THREADS ? cpuByThreadName(process.pid) : undefined;
       const c0 = process.cpuUsage();
       const l0 = threadCpuSeconds(process.pid);
       const t = performance.now();
@@ -306,7 +320,7 @@ async function benchScan() {
       c.logfmtCpus.push(cpu);
       c.logfmtWalls.push(ms);
       const total = m.resultType === 'matrix' ? m.series.reduce((a, x) => a + x.points.reduce((b, p) => b + p[1], 0), 0) : -1;
-      report({ bench: 'logs_scan_logfmt_count', pool_workers: c.workers, pass: 'cold', series: m.resultType === 'matrix' ? m.series.length : -1, sum_of_points: total, seconds: +ms.toFixed(3), cpu_seconds: +cpu.toFixed(3), main_thread_cpu_seconds: +(threadCpuSeconds(process.pid) - l0).toFixed(2), gb_per_cpu_sec: +(raw / 1e9 / cpu).toFixed(3) });
+      report({ bench: 'logs_scan_logfmt_count', pool_workers: c.workers, pass: 'cold', series: m.resultType === 'matrix' ? m.series.length : -1, sum_of_points: total, seconds: +ms.toFixed(3), cpu_seconds: +cpu.toFixed(3), main_thread_cpu_seconds: +(threadCpuSeconds(process.pid) - l0).toFixed(2), gb_per_cpu_sec: +(raw / 1e9 / cpu).toFixed(3), ...(th0 ? { threads: threadDelta(th0) } : {}) });
       await store.close();
     }
   }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 
 let ticksPerSecond: number | undefined;
 
@@ -28,4 +28,18 @@ export function threadCpuSeconds(pid: number, tid = pid): number {
 /** A process's resident memory now (`VmRSS` of `/proc/<pid>/status`), in bytes. */
 export function processRssBytes(pid: number): number {
   return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+}
+
+/** CPU seconds so far of each thread of a process, summed by thread name (`comm`: `node`, `libuv-worker`, V8's helpers…). */
+export function cpuByThreadName(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const name = `${readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim()}${tid === String(pid) ? ' (main)' : ''}`;
+      out.set(name, (out.get(name) ?? 0) + threadCpuSeconds(pid, Number(tid)));
+    } catch {
+      // the thread exited meanwhile
+    }
+  }
+  return out;
 }

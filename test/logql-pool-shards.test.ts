@@ -7,9 +7,10 @@
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogStore } from '../src/logs/index.js';
-import { LogqlEngine, LogqlPool, PooledLogqlEngine, type LogqlEngineOptions, type LogqlResult } from '../src/logs/index.js';
+import { LogqlPool, type LogqlEngineOptions } from '../src/logs/index.js';
 import { Labels } from '../src/model/index.js';
 import { openTestLogStore } from './helpers/log-store.js';
+import { localAndPooled, logqlAnswer as answer } from './helpers/logql-compare.js';
 
 const T = 1_700_000_000_000;
 const ns = (ms: number) => BigInt(ms) * 1_000_000n;
@@ -58,18 +59,7 @@ async function tasks<R>(f: () => Promise<R>): Promise<{ r: R; tasks: number }> {
   return { r, tasks: (await tasksOk()) - before };
 }
 
-/** A result without its stats (execution time differs), streams as a map of label set to lines. */
-function answer(r: LogqlResult): unknown {
-  if (r.resultType === 'streams') return Object.fromEntries(r.streams.map((s) => [s.labels.key(), s.lines]).sort());
-  if (r.resultType === 'matrix') return r.series.map((s) => [s.labels.key(), s.points]);
-  if (r.resultType === 'vector') return r.samples.map((s) => [s.labels.key(), s.t, s.value]);
-  return r;
-}
-
-const engines = (opts = OPTS) => {
-  const local = new LogqlEngine(store, opts);
-  return { local, pooled: new PooledLogqlEngine(pool, store, local, opts) };
-};
+const engines = (opts = OPTS) => localAndPooled(store, pool, opts);
 const range = { tenant: 't', start: ns(T - 60_000), end: ns(T + 10_000_000), stepMs: 60_000 };
 
 describe('LogQL pool: a query split by stream across two workers', () => {

@@ -78,11 +78,10 @@ export class RawRangePlan<S extends RawSeries> {
     const scanner = this.scanner;
     // A grouping label that is a stream label keeps the stream's value (logfmt's key becomes `<name>_extracted`).
     const fromStream = names.map((n) => b.labels.has(n));
-    // Series per grouping values, found by a hash of their bytes (checked byte for byte): no string per line.
-    // Per batch, since the values taken from the stream's labels are fixed within it.
-    const byHash = new Map<number, Array<{ vals: (Buffer | undefined)[]; sr: S }>>();
-    let lastHash = -1;
-    let last: { vals: (Buffer | undefined)[]; sr: S } | undefined;
+    // Series per grouping values, found by a hash of their bytes (checked byte for byte): no string per line. The
+    // table lives as long as the plan when no value comes from the stream's labels, else for this batch.
+    const table = fromStream.includes(true) ? new GroupTable<S>() : (this.shared ??= new GroupTable<S>());
+    const bytesOp = this.bytesOp;
     for (let i = lo; i < hi; i++) {
       const found = scanner.scan(data, offsets[i], offsets[i + 1]);
       let h = 0x811c9dc5;
@@ -91,33 +90,28 @@ export class RawRangePlan<S extends RawSeries> {
         if (found & (1 << q)) for (let k = scanner.start[q], e = scanner.end[q]; k < e; k++) h = Math.imul(h ^ data[k], 16777619);
         h = Math.imul(h ^ 0x100, 16777619);
       }
-      h >>>= 0;
-      let hit = h === lastHash && last && this.same(last.vals, data, found, fromStream) ? last : undefined;
-      if (!hit) {
-        const cands = byHash.get(h);
-        hit = cands?.find((c) => this.same(c.vals, data, found, fromStream));
-        if (!hit) {
-          const obj: Record<string, string> = {};
-          const vals: (Buffer | undefined)[] = [];
-          for (let q = 0; q < names.length; q++) {
-            const has = !fromStream[q] && (found & (1 << q)) !== 0;
-            vals.push(has ? Buffer.from(data.subarray(scanner.start[q], scanner.end[q])) : undefined);
-            obj[names[q]] = fromStream[q] ? b.labels.get(names[q]) : has ? scanner.value(data, q) : '';
-          }
-          hit = { vals, sr: this.seriesOf(Labels.fromObject(obj)) };
-          if (cands) cands.push(hit);
-          else byHash.set(h, [hit]);
+      let g = table.find(h, this, data, found, fromStream);
+      if (!g) {
+        const obj: Record<string, string> = {};
+        const vals: (Buffer | undefined)[] = [];
+        for (let q = 0; q < names.length; q++) {
+          const has = !fromStream[q] && (found & (1 << q)) !== 0;
+          vals.push(has ? Buffer.from(data.subarray(scanner.start[q], scanner.end[q])) : undefined);
+          obj[names[q]] = fromStream[q] ? b.labels.get(names[q]) : has ? scanner.value(data, q) : '';
         }
+        const sr = this.seriesOf(Labels.fromObject(obj));
+        g = table.add({ hash: h, vals, acc: (sr.acc ??= this.newAcc()) });
       }
-      lastHash = h;
-      last = hit;
-      this.put((hit.sr.acc ??= this.newAcc()), tsMs[i - lo], this.bytesOp ? offsets[i + 1] - offsets[i] : 1);
+      this.put(g.acc, tsMs[i - lo], bytesOp ? offsets[i + 1] - offsets[i] : 1);
     }
     return offsets[hi] - offsets[lo];
   }
 
+  /** The groups of batches without grouping values from stream labels (kept from batch to batch). */
+  private shared?: GroupTable<S>;
+
   /** Whether the values the scanner found are the bytes `vals` holds (undefined = no value). */
-  private same(vals: readonly (Buffer | undefined)[], data: Buffer, found: number, fromStream: readonly boolean[]): boolean {
+  same(vals: readonly (Buffer | undefined)[], data: Buffer, found: number, fromStream: readonly boolean[]): boolean {
     const sc = this.scanner!;
     for (let q = 0; q < vals.length; q++) {
       if (fromStream[q]) continue;
@@ -192,4 +186,43 @@ export function stepTotals(acc: StepAcc, n: number): StepAcc {
 /** What the accumulated lines add to a step's value of a linear range aggregation. */
 export function accContribution(op: RangeOp, count: number, sum: number, rangeSec: number): number {
   return op === 'count_over_time' ? count : op === 'rate' || op === 'bytes_rate' ? sum / rangeSec : sum;
+}
+
+/** The grouping values of a series (bytes; undefined = no value), the hash of them, and the series' accumulator. */
+interface Group {
+  hash: number;
+  vals: (Buffer | undefined)[];
+  acc: StepAcc;
+}
+
+/**
+ * The groups met so far, looked up by hash and bytes: the first few compared in turn (a query grouping by `level`
+ * meets a handful), past that through a map by hash. No allocation per lookup.
+ */
+class GroupTable<S extends RawSeries> {
+  private readonly list: Group[] = [];
+  private readonly byHash = new Map<number, Group[]>();
+  private static readonly LINEAR = 16;
+
+  find(h: number, plan: RawRangePlan<S>, data: Buffer, found: number, fromStream: readonly boolean[]): Group | undefined {
+    const list = this.list;
+    if (list.length <= GroupTable.LINEAR) {
+      for (let j = 0; j < list.length; j++) {
+        const g = list[j];
+        if (g.hash === h && plan.same(g.vals, data, found, fromStream)) return g;
+      }
+      return undefined;
+    }
+    const cands = this.byHash.get(h);
+    if (cands) for (let j = 0; j < cands.length; j++) if (plan.same(cands[j].vals, data, found, fromStream)) return cands[j];
+    return undefined;
+  }
+
+  add(g: Group): Group {
+    this.list.push(g);
+    const cands = this.byHash.get(g.hash);
+    if (cands) cands.push(g);
+    else this.byHash.set(g.hash, [g]);
+    return g;
+  }
 }

@@ -57,6 +57,31 @@ describe('chunk codec', () => {
     expect(() => decoder.decode(Buffer.from('nope, not a chunk'))).toThrow('bad magic');
   });
 
+  it('with a probe literal the payload lacks, skips the entries but keeps the line bytes; with one it holds, decodes as without', async () => {
+    const decoder = new ChunkDecoder();
+    for (const enc of [ENCODING_DEFLATE, ENCODING_SNAPPY, ENCODING_GZIP, ENCODING_NONE]) {
+      for (const n of [0, 1, 700]) {
+        // Deltas from 1 ns to hours (varints of 1 to 7 bytes), lines of 0 to 300 bytes (1- and 2-byte lengths).
+        const ts = Array.from({ length: n }, (_, i) => 1_700_000_000_000_000_000n + BigInt(i) ** 4n * 1_000n);
+        const lines = Array.from({ length: n }, (_, i) => `${i === 350 ? 'needle ' : ''}line ${i} ${'ü'.repeat(i % 150)}`);
+        const metadata = n === 700 ? lines.map((_, i) => (i % 3 ? ([['k', i === 5 ? 'only-in-metadata' : String(i)]] as Array<[string, string]>) : undefined)) : undefined;
+        const buf = await encodeChunk({ ts, lines, metadata }, enc);
+        const full = await decodeChunk(buf);
+        const without = decoder.decode(buf, Buffer.from('absent'));
+        expect(without.n).toBe(0);
+        expect(without.offsets[0]).toBe(0);
+        expect(Buffer.compare(without.data, full.data)).toBe(0);
+        for (const probe of n === 700 ? ['needle', 'only-in-metadata'] : []) {
+          const got = decoder.decode(buf, Buffer.from(probe));
+          expect(got.n).toBe(n);
+          expect(Array.from({ length: n }, (_, i) => chunkTs(got, i))).toEqual(ts);
+          expect(Array.from(got.offsets)).toEqual(Array.from(full.offsets));
+          expect(got.metadata).toEqual(metadata);
+        }
+      }
+    }
+  });
+
   it('inflates deflate chunks into one reused buffer, refuses a corrupt or truncated one, and decodes the next after it', async () => {
     const decoder = new ChunkDecoder();
     const chunk = (k: number) => encodeChunk({ ts: [1n, 2n], lines: [`line ${k} ${'x'.repeat(200)}`, `and ${k}`] });

@@ -111,15 +111,97 @@ export class ChunkDecoder {
   private offsets = new Uint32Array(0);
   private readonly inflater = new RawInflater();
 
-  decode(stored: Buffer): DecodedChunk {
+  /**
+   * The chunk `stored`, decoded. With `probe` (a literal every line a query wants contains) and a payload that does
+   * not contain it anywhere, no line can match: the timestamps and line offsets are then not decoded — the answer has
+   * no entries, only the chunk's line bytes (`data`, what the bytes-read limits count).
+   */
+  decode(stored: Buffer, probe?: Uint8Array): DecodedChunk {
     const enc = chunkEncoding(stored);
     const body = stored.subarray(6);
     const p = enc === ENCODING_GZIP ? gunzipSync(body) : enc === ENCODING_DEFLATE ? this.inflater.inflate(body.subarray(4), body.readUInt32LE(0)) : enc === ENCODING_NONE ? body : enc === ENCODING_SNAPPY ? (uncompressSync(body) as Buffer) : unknownEncoding(enc);
+    if (probe && probe.length > 0 && p.indexOf(probe, 4) < 0) return withoutEntries(p);
     const n = p.length >= 4 ? p.readUInt32LE(0) : 0;
     if (this.off.length < n) this.off = new Float64Array(Math.max(n, this.off.length * 2));
     if (this.offsets.length < n + 1) this.offsets = new Uint32Array(Math.max(n + 1, this.offsets.length * 2));
     return decodePayload(p, this.off.subarray(0, n), this.offsets.subarray(0, n + 1));
   }
+}
+
+const NO_OFF = new Float64Array(0);
+const NO_OFFSETS = new Uint32Array(1);
+
+/**
+ * A payload as a chunk without entries but with its line bytes: the 2n - 1 varints (timestamps, line lengths) are
+ * only counted, not decoded — the line bytes are what follows them and the metadata, to the payload's end.
+ */
+function withoutEntries(p: Buffer): DecodedChunk {
+  const n = p.readUInt32LE(0);
+  let pos = 4;
+  if (n > 0) pos = skipVarints(p, pos + 8, 2 * n - 1);
+  const metaLen = p.readUInt32LE(pos);
+  pos += 4 + metaLen;
+  if (pos > p.length) throw new Error('log chunk: corrupt payload');
+  return { n: 0, base: 0n, off: NO_OFF, offsets: NO_OFFSETS, data: p.subarray(pos) };
+}
+
+/**
+ * The position after `count` varints from p[pos]: a varint ends at each byte under 0x80, counted four bytes at a time
+ * over aligned words while more than four remain.
+ */
+function skipVarints(p: Buffer, pos: number, count: number): number {
+  let left = count;
+  while (left > 0 && (p.byteOffset + pos) % 4 !== 0 && pos < p.length) if (p[pos++] < 0x80) left--;
+  if (left > 4) {
+    const words = new Uint32Array(p.buffer, p.byteOffset + pos, (p.length - pos) >>> 2);
+    let w = 0;
+    for (; w < words.length; w++) {
+      // One bit per byte under 0x80, summed by a multiply into the top byte.
+      const ends = Math.imul((~words[w] >>> 7) & 0x01010101, 0x01010101) >>> 24;
+      if (ends >= left) break;
+      left -= ends;
+    }
+    pos += w * 4;
+  }
+  while (left > 0 && pos < p.length) if (p[pos++] < 0x80) left--;
+  if (left > 0) throw new Error('log chunk: corrupt payload');
+  return pos;
+}
+
+/** Where the varint `readUvarint` read last ended. */
+let varintEnd = 0;
+
+/**
+ * The unsigned varint at p[pos] (up to 2^53: the bytes past 4 are added as floats); sets `varintEnd` to the byte after
+ * it. Values under 2^28 (line lengths, timestamp deltas under ~134 ms) take the integer path.
+ */
+function readUvarint(p: Uint8Array, pos: number): number {
+  let b = p[pos++];
+  if (b < 0x80) {
+    varintEnd = pos;
+    return b;
+  }
+  let v = b & 0x7f;
+  b = p[pos++];
+  v |= (b & 0x7f) << 7;
+  if (b >= 0x80) {
+    b = p[pos++];
+    v |= (b & 0x7f) << 14;
+    if (b >= 0x80) {
+      b = p[pos++];
+      v |= (b & 0x7f) << 21;
+      if (b >= 0x80) {
+        let mul = 268435456; // 2^28
+        do {
+          b = p[pos++];
+          v += (b & 0x7f) * mul;
+          mul *= 128;
+        } while (b >= 0x80);
+      }
+    }
+  }
+  varintEnd = pos;
+  return v;
 }
 
 function chunkEncoding(buf: Buffer): number {
@@ -141,28 +223,16 @@ function decodePayload(p: Buffer, off?: Float64Array, offsets?: Uint32Array): De
     pos += 8;
     let prev = 0;
     for (let i = 1; i < n; i++) {
-      let v = 0;
-      let mul = 1;
-      let b;
-      do {
-        b = p[pos++];
-        v += (b & 0x7f) * mul;
-        mul *= 128;
-      } while (b >= 0x80);
+      const v = readUvarint(p, pos);
+      pos = varintEnd;
       prev += v % 2 === 0 ? v / 2 : -(v + 1) / 2;
       off[i] = prev;
     }
   }
   let lineOff = 0;
   for (let i = 0; i < n; i++) {
-    let v = 0;
-    let mul = 1;
-    let b;
-    do {
-      b = p[pos++];
-      v += (b & 0x7f) * mul;
-      mul *= 128;
-    } while (b >= 0x80);
+    const v = readUvarint(p, pos);
+    pos = varintEnd;
     offsets[i] = lineOff;
     lineOff += v;
   }

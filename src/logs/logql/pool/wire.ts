@@ -50,7 +50,9 @@ export function sourceToWire(s: DecodedSource, transfer: ArrayBuffer[]): WireSou
   const common = { labels: labelsToWire(s.labels), minT: s.minT, maxT: s.maxT, bytes: s.bytes };
   if (s.stored) {
     // A copy: the stored bytes may be the stored-chunk cache's (a transfer would detach them); ~1/13 of the lines.
-    const stored = new Uint8Array(s.stored);
+    // In a buffer of its own, not zero-filled first (allocUnsafeSlow: never Node's shared pool, so it can be transferred).
+    const stored = Buffer.allocUnsafeSlow(s.stored.length);
+    s.stored.copy(stored);
     transfer.push(stored.buffer);
     return { ...common, stored };
   }
@@ -95,12 +97,13 @@ function blockColumns(b: BlockSlice) {
 
 /**
  * A source as the worker scans it: a decoded chunk, or a head block's entries. A stored chunk is decoded by `decoder`
- * (whose arrays the next decode reuses: scan one source before reading the next) and counts its bytes of lines.
+ * (whose arrays the next decode reuses: scan one source before reading the next) and counts its bytes of lines; with
+ * `probe` (a literal every wanted line contains), a chunk whose bytes lack it comes without entries (not decoded).
  */
-export function sourceFromWire(w: WireSource, decoder = new ChunkDecoder()): DecodedSource {
+export function sourceFromWire(w: WireSource, decoder = new ChunkDecoder(), probe?: Uint8Array): DecodedSource {
   const common = { labels: labelsFromWire(w.labels), minT: w.minT, maxT: w.maxT };
   if ('stored' in w) {
-    const chunk = decoder.decode(Buffer.from(w.stored.buffer, w.stored.byteOffset, w.stored.byteLength));
+    const chunk = decoder.decode(Buffer.from(w.stored.buffer, w.stored.byteOffset, w.stored.byteLength), probe);
     return { ...common, bytes: chunk.data.length, chunk };
   }
   const data = Buffer.from(w.data.buffer, w.data.byteOffset, w.data.byteLength);

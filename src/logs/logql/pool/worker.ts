@@ -37,10 +37,12 @@ function remoteStore(ctx: Ctx, shard: LogqlTask['shard']): Pick<LogQueryable, 's
     async *select(tenant: string, req: SelectRequest): AsyncIterable<EntryBatch> {
       // One decoder per select: each source is scanned before the next is decoded into the same arrays.
       const decoder = new ChunkDecoder();
+      // A stored chunk without the filter's longest required literal (the one scanChunk searches) has no line to decode.
+      const probe = req.filter && req.filter.required.length > 0 ? Buffer.from(req.filter.required.reduce((a, b) => (b.length > a.length ? b : a)), 'utf8') : undefined;
       const open = { tenant, matchers: matchersToWire(req.matchers), start: req.start, end: req.end, direction: req.direction, required: req.filter?.required, shard };
       // readCursor gives the worker's event loop a turn between sources once a slice of work went by.
       for await (const w of readCursor(ctx, open, abortError)) {
-        const s = sourceFromWire(w, decoder);
+        const s = sourceFromWire(w, decoder, probe);
         const b = scanChunk(s.labels, s.chunk!, req.start, req.end, req.filter, req.raw);
         b.minT = s.minT;
         b.maxT = s.maxT;
