@@ -54,37 +54,37 @@ function tunnelAgent(): TunnelAgentClass {
 
 function defineTunnelAgent(HttpsAgent: typeof https.Agent): TunnelAgentClass {
   return class TunnelAgent extends HttpsAgent {
-  constructor(
-    private readonly proxy: URL,
-    private readonly extraHeaders: Record<string, string>,
-    opts: https.AgentOptions,
-  ) {
-    super(opts);
-  }
+    constructor(
+      private readonly proxy: URL,
+      private readonly extraHeaders: Record<string, string>,
+      opts: https.AgentOptions,
+    ) {
+      super(opts);
+    }
 
-  override createConnection(reqOpts: http.RequestOptions, callback?: (err: Error | null, stream: Duplex) => void): undefined {
-    const options = reqOpts as tls.ConnectionOptions & { host?: string; port?: number };
-    const cb = (err: Error | null, s?: Duplex) => callback?.(err, s!);
-    const target = `${options.host ?? ''}:${options.port ?? 443}`;
-    const req = http.request({
-      host: this.proxy.hostname,
-      port: this.proxy.port || 80,
-      method: 'CONNECT',
-      path: target,
-      headers: { Host: target, ...this.extraHeaders },
-    });
-    req.once('connect', (res, socket) => {
-      if (res.statusCode !== 200) {
-        socket.destroy();
-        cb(new Error(`proxyconnect tcp: proxy answered CONNECT with ${res.statusCode ?? 0} ${res.statusMessage ?? ''}`.trimEnd()));
-        return;
-      }
-      cb(null, nodeTls().connect({ ...options, socket }));
-    });
-    req.once('error', (e) => cb(new Error(`proxyconnect tcp: ${e.message}`)));
-    req.end();
-    return undefined;
-  }
+    override createConnection(reqOpts: http.RequestOptions, callback?: (err: Error | null, stream: Duplex) => void): undefined {
+      const options = reqOpts as tls.ConnectionOptions & { host?: string; port?: number };
+      const cb = (err: Error | null, s?: Duplex) => callback?.(err, s!);
+      const target = `${options.host ?? ''}:${options.port ?? 443}`;
+      const req = http.request({
+        host: this.proxy.hostname,
+        port: this.proxy.port || 80,
+        method: 'CONNECT',
+        path: target,
+        headers: { Host: target, ...this.extraHeaders },
+      });
+      req.once('connect', (res, socket) => {
+        if (res.statusCode !== 200) {
+          socket.destroy();
+          cb(new Error(`proxyconnect tcp: proxy answered CONNECT with ${res.statusCode ?? 0} ${res.statusMessage ?? ''}`.trimEnd()));
+          return;
+        }
+        cb(null, nodeTls().connect({ ...options, socket }));
+      });
+      req.once('error', (e) => cb(new Error(`proxyconnect tcp: ${e.message}`)));
+      req.end();
+      return undefined;
+    }
   };
 }
 
