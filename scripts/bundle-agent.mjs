@@ -10,6 +10,7 @@
 // `loki_push_api` job) stay imports of tsc's dist/ output (dist/agent-bundle/../<dir>/x.js), so the bundle holds
 // only the agent. Native and CommonJS packages that resolve files at run time (snappy, pino's transports) are left
 // to node_modules.
+import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleInto, runWhenMain } from './esbuild-bundle.mjs';
@@ -53,9 +54,27 @@ const requireExternals = {
   },
 };
 
+/**
+ * prom-client's index evaluates its `Pushgateway` module at load, and that module requires `https` (with `tls` and
+ * `crypto`) and `zlib` at its top: ~1 MB resident for a class the agent never uses. The index's export becomes a
+ * getter, so the (bundled, lazily initialized) module runs only if something reads `Pushgateway`.
+ */
+const lazyPushgateway = {
+  name: 'lazy-pushgateway',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]prom-client[\\/]index\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const eager = "exports.Pushgateway = require('./lib/pushgateway');";
+      if (!source.includes(eager)) throw new Error(`${args.path}: prom-client's Pushgateway export changed; update lazyPushgateway`);
+      const lazy = "Object.defineProperty(exports, 'Pushgateway', { enumerable: true, get: () => require('./lib/pushgateway') });";
+      return { contents: source.replace(eager, lazy), loader: 'js' };
+    });
+  },
+};
+
 /** Build the bundle into `outdir` (default dist/agent-bundle); returns esbuild's metafile. */
 export function bundleAgent(outdir = join(ROOT, 'dist/agent-bundle')) {
-  return bundleInto(outdir, { run: join(SRC, 'cli/run.ts') }, { external: EXTERNAL_PACKAGES, plugins: [dynamicImportsToDist, requireExternals] });
+  return bundleInto(outdir, { run: join(SRC, 'cli/run.ts') }, { external: EXTERNAL_PACKAGES, plugins: [dynamicImportsToDist, requireExternals, lazyPushgateway] });
 }
 
 await runWhenMain(import.meta.url, bundleAgent);

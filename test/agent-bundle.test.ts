@@ -41,8 +41,8 @@ describe('the agent bundle', () => {
     rmSync(root, { recursive: true, force: true });
   });
 
-  function run(config: string): { exited: Promise<number | null>; stderr: () => string; kill: () => void } {
-    const child = spawn(process.execPath, [entry, '--target', 'agent', '--promtail.config', config, '--data-dir', join(root, 'data')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  function run(config: string, nodeArgs: string[] = []): { exited: Promise<number | null>; stderr: () => string; kill: () => void } {
+    const child = spawn(process.execPath, [...nodeArgs, entry, '--target', 'agent', '--promtail.config', config, '--data-dir', join(root, 'data')], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
@@ -73,7 +73,7 @@ describe('the agent bundle', () => {
     expect(s.stderr()).toContain(`invalid configuration: ${file}: positions.sync_periodd: unknown key "sync_periodd"`);
   }, 30_000);
 
-  it('tails a file and ships it; positions follow the acknowledgement', async () => {
+  it('tails a file and ships it; positions follow the acknowledgement; https, tls and crypto are never loaded', async () => {
     const logs = join(root, 'logs');
     mkdirSync(logs);
     const text = '2026-12-05T10:00:00.000000000Z stdout F hello from the bundle\n'.repeat(20);
@@ -91,7 +91,12 @@ scrape_configs:
     static_configs: [{labels: {job: t, __path__: "${logs}/*.log"}}]
 `,
     );
-    const s = run(file);
+    // The built-ins the process loaded, written at its exit: an agent shipping over http with no TLS listener,
+    // no hashing relabel and no basic auth never needs https/tls/crypto (~1 MB resident, docs/agent.md, Figures).
+    const loaded = join(root, 'loaded.json');
+    const probe = join(root, 'probe.cjs');
+    writeFileSync(probe, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(loaded)}, JSON.stringify(process.moduleLoadList)));\n`);
+    const s = run(file, ['--require', probe]);
     try {
       await waitFor(() => s.stderr().includes('Sightline started'), 20_000, 'the agent to start');
       const acknowledged = `${join(logs, 'a.log')}: "${Buffer.byteLength(text)}"`;
@@ -101,5 +106,8 @@ scrape_configs:
       s.kill();
       await s.exited;
     }
+    const modules = JSON.parse(readFileSync(loaded, 'utf8')) as string[];
+    expect(modules).toContain('NativeModule http');
+    for (const builtin of ['https', 'tls', 'crypto']) expect(modules).not.toContain(`NativeModule ${builtin}`);
   }, 60_000);
 });

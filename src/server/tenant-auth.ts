@@ -1,7 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { lazyBuiltin } from '../lib/lazy-builtin.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { TENANT_SCOPES } from '../config/index.js';
+import type * as NodeCrypto from 'node:crypto';
+
+/** `node:crypto` on the first hash, not at import: the log agent loads it only when a config asks (docs/agent.md, Figures). */
+const crypto = lazyBuiltin<typeof NodeCrypto>('node:crypto');
 
 export { TENANT_SCOPES };
 /** What a credential may do: read or write one signal, rules, alerts, or everything (`admin`). */
@@ -24,12 +28,12 @@ export interface TenantPrincipal {
 
 /** The hex SHA-256 of a token: what the configuration stores (tokens are random, so a fast hash is enough). */
 export function hashTenantToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
+  return crypto().createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
 /** A new random token and its SHA-256 (32 random bytes: guessing is hopeless, so a fast hash may be stored). */
 export function newTenantToken(): { token: string; sha256: string } {
-  const token = randomBytes(32).toString('base64url');
+  const token = crypto().randomBytes(32).toString('base64url');
   return { token, sha256: hashTenantToken(token) };
 }
 

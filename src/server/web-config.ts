@@ -1,11 +1,17 @@
-import { createHash } from 'node:crypto';
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import type { SecureContextOptions, TLSSocket } from 'node:tls';
-import bcrypt from 'bcryptjs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { WebConfigFile } from '../config/index.js';
+import { lazyBuiltin } from '../lib/lazy-builtin.js';
 import { checkTenantToken, type AuthDenial } from './tenant-auth.js';
+import type * as NodeCrypto from 'node:crypto';
+
+/**
+ * `node:crypto` and bcryptjs (which imports it) on the first basic-auth check, not at import: the log agent loads
+ * them only when its web configuration has users (docs/agent.md, Figures).
+ */
+const crypto = lazyBuiltin<typeof NodeCrypto>('node:crypto');
 
 /**
  * A web configuration (`server.web_config_file`, Prometheus's `--web.config.file`, or a component's own) in force:
@@ -100,9 +106,10 @@ export class WebConfig {
     const user = decoded.slice(0, i);
     const hash = users[user];
     if (hash === undefined) return false;
-    const key = createHash('sha256').update(decoded).update('\0').update(hash).digest('base64');
+    const key = crypto().createHash('sha256').update(decoded).update('\0').update(hash).digest('base64');
     const cached = this.okCache.get(key);
     if (cached !== undefined && cached > Date.now()) return true;
+    const { default: bcrypt } = await import('bcryptjs');
     const ok = await bcrypt.compare(decoded.slice(i + 1), hash);
     if (ok) {
       if (this.okCache.size > 10_000) this.okCache.clear();

@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpPoster } from './http-post.js';
 
@@ -94,5 +97,18 @@ describe('HttpPoster', () => {
     const pending = poster(true).post(s.url, HEADERS, Buffer.from('x'), 60_000, ac.signal);
     setTimeout(() => ac.abort(), 100);
     await expect(pending).rejects.toThrow(/aborted/);
+  });
+});
+
+describe('HttpPoster over https', () => {
+  it('speaks TLS to an https URL (node:https loaded on first use): the server certificate is verified', async () => {
+    const fx = join(import.meta.dirname, '../../../test/fixtures/kubernetes');
+    const server = createHttpsServer({ cert: readFileSync(join(fx, 'apiserver.crt')), key: readFileSync(join(fx, 'apiserver.key')) }, (_req, res) => res.end());
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const p = poster(false);
+    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/loki/api/v1/push`;
+    // The fixture's certificate is signed by its own CA, unknown to Node: a TLS handshake that verifies it fails.
+    await expect(p.post(url, {}, Buffer.from('x'), 5000, new AbortController().signal)).rejects.toThrow(/certificate|self.signed/i);
   });
 });

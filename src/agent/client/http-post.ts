@@ -1,5 +1,10 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Agent as HttpsAgent } from 'node:https';
+import { lazyBuiltin } from '../../lib/lazy-builtin.js';
+import type * as NodeHttps from 'node:https';
+
+/** `node:https` (with `node:tls` and `node:crypto`) only once a URL is https: ~1 MB resident a node agent on http does not need. */
+const https = lazyBuiltin<typeof NodeHttps>('node:https');
 
 export interface PostResult {
   status: number;
@@ -17,7 +22,7 @@ const MAX_REDIRECTS = 10;
  */
 export class HttpPoster {
   private readonly httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 1 });
-  private readonly httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 1 });
+  private httpsAgent: HttpsAgent | undefined;
 
   constructor(
     private readonly followRedirects: boolean,
@@ -50,16 +55,18 @@ export class HttpPoster {
 
   close(): void {
     this.httpAgent.destroy();
-    this.httpsAgent.destroy();
+    this.httpsAgent?.destroy();
   }
 
   private exchange(url: URL, method: string, headers: OutgoingHttpHeaders, body: Buffer | undefined, timeoutMs: number, signal: AbortSignal): Promise<{ status: number; res: IncomingMessage }> {
     return new Promise((resolve, reject) => {
-      const https = url.protocol === 'https:';
+      const secure = url.protocol === 'https:';
       const h: OutgoingHttpHeaders = { ...headers };
       if (body) h['content-length'] = body.length;
       else delete h['content-type'];
-      const req = (https ? httpsRequest : httpRequest)(url, { method, headers: h, agent: https ? this.httpsAgent : this.httpAgent });
+      const req = secure
+        ? https().request(url, { method, headers: h, agent: (this.httpsAgent ??= new (https().Agent)({ keepAlive: true, maxSockets: 1 })) })
+        : httpRequest(url, { method, headers: h, agent: this.httpAgent });
       const timer = setTimeout(() => req.destroy(new Error(`request timed out after ${timeoutMs} ms`)), timeoutMs);
       const onAbort = () => req.destroy(new Error('aborted'));
       signal.addEventListener('abort', onAbort, { once: true });

@@ -1,10 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import type { Logger } from 'pino';
 import type { CompiledRelabel } from '../../metrics/relabel/index.js';
 import type { PromtailScrapeConfig } from '../config/promtail-schema.js';
 import { AckTracker, type LogEntry, type Ticket } from '../entry.js';
 import { CURSOR_PREFIX, type Positions } from '../positions/positions.js';
 import { finishLabels } from '../target-labels.js';
+import { lazyBuiltin } from '../../lib/lazy-builtin.js';
+import type * as NodeChildProcess from 'node:child_process';
+
+/** `node:child_process` (with `node:dgram` and `node:net`'s handle passing) only when a `journal` job runs journalctl. */
+const childProcess = lazyBuiltin<typeof NodeChildProcess>('node:child_process');
 
 export type JournalConfig = NonNullable<PromtailScrapeConfig['journal']>;
 
@@ -104,7 +109,7 @@ export class JournalTarget {
     const args = this.args();
     this.tracker = this.newTracker();
     this.buf = '';
-    const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = childProcess().spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
     this.running = true;
     let stderr = '';

@@ -7,6 +7,7 @@ import { AckTracker, RawEntry, type LogEntry, type Ticket } from '../entry.js';
 import { FILE_BYTES, READ_BYTES, READ_LINES } from '../path-series.js';
 import type { FileIdentity, Positions } from '../positions/positions.js';
 import { LineDecoder, releaseSharedLines } from './line-decoder.js';
+import { ownedCopy } from './owned-bytes.js';
 
 export interface FileReaderOptions {
   path: string;
@@ -378,7 +379,9 @@ export class FileReader {
       const count = raw ? dec.pushRanges(buf, n) : 0;
       const lines = raw ? undefined : dec.push(buf, n);
       const nLines = lines ? lines.length : count;
-      g.tail = n >= TAIL_BYTES ? Buffer.from(buf.subarray(n - TAIL_BYTES, n)) : Buffer.concat([g.tail, buf.subarray(0, n)]).subarray(-TAIL_BYTES);
+      // In its own memory: a pooled copy would keep an 8 KiB pool slab alive per tailed file.
+      if (n >= TAIL_BYTES) g.tail = ownedCopy(buf.subarray(n - TAIL_BYTES, n));
+      else g.tail = ownedCopy(g.tail.subarray(Math.max(0, g.tail.length + n - TAIL_BYTES)), buf.subarray(0, n));
       const files = this.opts.metrics.files;
       if (this.series >= 0) files.add(this.series, READ_BYTES, n);
       const consumed = dec.consumedThrough(n);

@@ -1,4 +1,5 @@
 import { TextDecoder } from 'node:util';
+import { ownedCopy } from './owned-bytes.js';
 
 /**
  * The per-call outputs of every decoder: valid only until the next `push`/`pushRanges` of any decoder, which the
@@ -130,7 +131,7 @@ export class LineDecoder {
         this.partBytes = 0;
         this.skipping = true;
       } else {
-        this.parts.push(Buffer.from(b.subarray(start, n)));
+        this.parts.push(ownedCopy(b.subarray(start, n))); // held until its newline: not in a pool slab
         this.partBytes += n - start;
       }
     }

@@ -1,8 +1,9 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { lazyBuiltin } from '../../lib/lazy-builtin.js';
 import type { Registry } from 'prom-client';
 import { splitHostPort } from '../../config/index.js';
 import { authorizeUpgrade, processMemoryGuard, webConfigFor } from '../../server/index.js';
+import type * as NodeHttps from 'node:https';
 
 /** What a route answers: status, content type and body (a redirect's `location`). */
 export interface AgentResponse {
@@ -22,6 +23,9 @@ export interface AgentServerOptions {
   /** GET routes by path, beside `/-/healthy`, `/ready`, `/-/ready` and `/metrics`. */
   routes: Record<string, AgentRoute>;
 }
+
+/** `node:https` (with `node:tls` and `node:crypto`) only for a TLS listener: ~1 MB resident otherwise not needed. */
+const nodeHttps = lazyBuiltin<typeof NodeHttps>('node:https');
 
 const ALWAYS = new Set(['/-/healthy', '/-/ready', '/ready', '/metrics']);
 
@@ -45,7 +49,7 @@ export class AgentServer {
       });
     };
     if (https && web) {
-      const s = createHttpsServer(https, handler);
+      const s = nodeHttps().createServer(https, handler);
       this.stopCertWatch = web.watchCertificates((ctx) => s.setSecureContext({ ...https, ...ctx }));
       this.server = s;
     } else {

@@ -6,11 +6,15 @@
  * `fromJson`, ...) and, per line, `__line__` and `__timestamp__`. The dot is the line's labels: `.name` is a label's
  * value, "" when absent (Go's `map[string]string`).
  */
-import { createHash } from 'node:crypto';
+import { lazyBuiltin } from '../../lib/lazy-builtin.js';
 import { FIELDS, InterfaceMap, TemplateError, execute, parseTemplate, type FieldSource, type ParsedTemplate, type TemplateFunc, BUILTIN_FUNCS } from '../../lib/go-template/index.js';
 import { compileUnanchored, replaceAll } from '../../lib/regex/index.js';
 import { parseGoDuration } from '../model/index.js';
 import { parseBytes } from './parser.js';
+import type * as NodeCrypto from 'node:crypto';
+
+/** `node:crypto` on the first hash, not at import: the log agent loads it only when a config asks (docs/agent.md, Figures). */
+const crypto = lazyBuiltin<typeof NodeCrypto>('node:crypto');
 
 export { TemplateError };
 
@@ -197,8 +201,8 @@ const LOKI_FUNCS: Record<string, TemplateFunc> = {
   TrimSuffix: (s, p) => (str(p) !== '' && str(s).endsWith(str(p)) ? str(s).slice(0, -str(p).length) : str(s)),
   TrimSpace: (s) => str(s).trim(),
   // Promtail's: hex SHA3-256 / SHA-256 of the input followed by the salt, written {{ Hash .Value "salt" }}.
-  Hash: (s, salt) => createHash('sha3-256').update(str(s) + str(salt)).digest('hex'),
-  Sha2Hash: (s, salt) => createHash('sha256').update(str(s) + str(salt)).digest('hex'),
+  Hash: (s, salt) => crypto().createHash('sha3-256').update(str(s) + str(salt)).digest('hex'),
+  Sha2Hash: (s, salt) => crypto().createHash('sha256').update(str(s) + str(salt)).digest('hex'),
   regexReplaceAll: (re, s, repl) => replaceAll(compileUnanchored(str(re)), str(s), str(repl)),
   regexReplaceAllLiteral: (re, s, repl) => replaceAll(compileUnanchored(str(re)), str(s), str(repl), { literal: true }),
   count: (re, s) => BigInt([...compileUnanchored(str(re)).matchAll(str(s))].length),

@@ -1,4 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { lazyBuiltin } from '../../lib/lazy-builtin.js';
+import type * as NodeCrypto from 'node:crypto';
+
+/** `node:crypto` on the first object name, not at import (the log agent reaches this module through LogQL; docs/agent.md, Figures). */
+const crypto = lazyBuiltin<typeof NodeCrypto>('node:crypto');
 
 /**
  * The object-store layout of the logs pillar under its prefix:
@@ -22,11 +26,11 @@ export interface WalMark {
 }
 
 export function chunkKey(prefix: string, tenant: string, period: number, minT: bigint, maxT: bigint): string {
-  return `${prefix}/chunks/${tenant}/${period}/${minT}-${maxT}-${randomBytes(6).toString('hex')}`;
+  return `${prefix}/chunks/${tenant}/${period}/${minT}-${maxT}-${crypto().randomBytes(6).toString('hex')}`;
 }
 
 export function indexFileKey(prefix: string, tenant: string, period: number, nowMs: number): string {
-  return `${prefix}/index/${tenant}/${period}/${nowMs}-${randomBytes(4).toString('hex')}.json`;
+  return `${prefix}/index/${tenant}/${period}/${nowMs}-${crypto().randomBytes(4).toString('hex')}.json`;
 }
 
 export function indexPrefix(prefix: string): string {

@@ -1,8 +1,10 @@
 import http from 'node:http';
-import https from 'node:https';
+import type https from 'node:https';
 import { BlockList, isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
-import tls, { type ConnectionOptions } from 'node:tls';
+import type tls from 'node:tls';
+import type { ConnectionOptions } from 'node:tls';
+import { lazyBuiltin } from '../../lib/lazy-builtin.js';
 import type { TlsConfig } from '../promconfig/index.js';
 import { tlsConnectionOptions } from './tls.js';
 
@@ -35,39 +37,55 @@ function connectHeaders(proxy: URL, extra: Record<string, string[]> | undefined)
   return h;
 }
 
-/** https.Agent whose connections are tunnelled through an HTTP proxy with CONNECT. */
-class TunnelAgent extends https.Agent {
-  constructor(
-    private readonly proxy: URL,
-    private readonly extraHeaders: Record<string, string>,
-    opts: https.AgentOptions,
-  ) {
-    super(opts);
-  }
+/**
+ * `node:https` and `node:tls` (with `node:crypto`) are loaded by the first https request, not at import: a log agent
+ * whose Kubernetes discovery or clients speak http keeps ~1 MB less resident (docs/agent.md, Figures).
+ */
+const nodeHttps = lazyBuiltin<typeof https>('node:https');
+const nodeTls = lazyBuiltin<typeof tls>('node:tls');
 
-  override createConnection(reqOpts: http.RequestOptions, callback?: (err: Error | null, stream: Duplex) => void): undefined {
-    const options = reqOpts as tls.ConnectionOptions & { host?: string; port?: number };
-    const cb = (err: Error | null, s?: Duplex) => callback?.(err, s!);
-    const target = `${options.host ?? ''}:${options.port ?? 443}`;
-    const req = http.request({
-      host: this.proxy.hostname,
-      port: this.proxy.port || 80,
-      method: 'CONNECT',
-      path: target,
-      headers: { Host: target, ...this.extraHeaders },
-    });
-    req.once('connect', (res, socket) => {
-      if (res.statusCode !== 200) {
-        socket.destroy();
-        cb(new Error(`proxyconnect tcp: proxy answered CONNECT with ${res.statusCode ?? 0} ${res.statusMessage ?? ''}`.trimEnd()));
-        return;
-      }
-      cb(null, tls.connect({ ...options, socket }));
-    });
-    req.once('error', (e) => cb(new Error(`proxyconnect tcp: ${e.message}`)));
-    req.end();
-    return undefined;
-  }
+type TunnelAgentClass = new (proxy: URL, extraHeaders: Record<string, string>, opts: https.AgentOptions) => https.Agent;
+let tunnelAgentClass: TunnelAgentClass | undefined;
+
+/** https.Agent whose connections are tunnelled through an HTTP proxy with CONNECT (defined once https is loaded). */
+function tunnelAgent(): TunnelAgentClass {
+  return (tunnelAgentClass ??= defineTunnelAgent(nodeHttps().Agent));
+}
+
+function defineTunnelAgent(HttpsAgent: typeof https.Agent): TunnelAgentClass {
+  return class TunnelAgent extends HttpsAgent {
+    constructor(
+      private readonly proxy: URL,
+      private readonly extraHeaders: Record<string, string>,
+      opts: https.AgentOptions,
+    ) {
+      super(opts);
+    }
+
+    override createConnection(reqOpts: http.RequestOptions, callback?: (err: Error | null, stream: Duplex) => void): undefined {
+      const options = reqOpts as tls.ConnectionOptions & { host?: string; port?: number };
+      const cb = (err: Error | null, s?: Duplex) => callback?.(err, s!);
+      const target = `${options.host ?? ''}:${options.port ?? 443}`;
+      const req = http.request({
+        host: this.proxy.hostname,
+        port: this.proxy.port || 80,
+        method: 'CONNECT',
+        path: target,
+        headers: { Host: target, ...this.extraHeaders },
+      });
+      req.once('connect', (res, socket) => {
+        if (res.statusCode !== 200) {
+          socket.destroy();
+          cb(new Error(`proxyconnect tcp: proxy answered CONNECT with ${res.statusCode ?? 0} ${res.statusMessage ?? ''}`.trimEnd()));
+          return;
+        }
+        cb(null, nodeTls().connect({ ...options, socket }));
+      });
+      req.once('error', (e) => cb(new Error(`proxyconnect tcp: ${e.message}`)));
+      req.end();
+      return undefined;
+    }
+  };
 }
 
 /** Go's NO_PROXY rules: `*`, host names (and their subdomains), `.domain`, IP addresses, CIDR ranges, optional `:port`. */
@@ -109,7 +127,10 @@ export function noProxyMatcher(spec: string | undefined): (url: URL) => boolean 
  */
 export class HttpClient {
   private readonly httpAgent: http.Agent;
-  private readonly httpsAgent: https.Agent;
+  /** Made by the first https request (`secureAgent`). */
+  private httpsAgent: https.Agent | undefined;
+  private readonly httpsAgentOptions: https.AgentOptions;
+  private readonly proxyConnectHeaders: Record<string, string>;
   private readonly proxy: URL | undefined;
   private readonly bypass: (url: URL) => boolean;
   /** The TLS options every HTTPS connection uses. */
@@ -122,12 +143,19 @@ export class HttpClient {
     if (this.proxy && this.proxy.protocol !== 'http:') throw new Error(`proxy_url ${this.proxy.protocol}// is not supported (only http://)`);
     this.bypass = noProxyMatcher(opts.no_proxy);
     this.httpAgent = new http.Agent(agentOpts);
-    this.httpsAgent = this.proxy ? new TunnelAgent(this.proxy, connectHeaders(this.proxy, opts.proxy_connect_header), { ...agentOpts, ...tlsOpts }) : new https.Agent({ ...agentOpts, ...tlsOpts });
+    this.httpsAgentOptions = { ...agentOpts, ...tlsOpts };
+    this.proxyConnectHeaders = this.proxy ? connectHeaders(this.proxy, opts.proxy_connect_header) : {};
+  }
+
+  private secureAgent(): https.Agent {
+    const TunnelAgent = this.proxy ? tunnelAgent() : undefined;
+    this.httpsAgent ??= TunnelAgent ? new TunnelAgent(this.proxy!, this.proxyConnectHeaders, this.httpsAgentOptions) : new (nodeHttps().Agent)(this.httpsAgentOptions);
+    return this.httpsAgent;
   }
 
   /** Start a request; the caller writes the body (if any), ends it and reads the response. */
   request(url: URL, init: RequestInit): http.ClientRequest {
-    if (url.protocol === 'https:') return https.request(url, { ...init, agent: this.proxy && this.bypass(url) ? this.directHttps() : this.httpsAgent });
+    if (url.protocol === 'https:') return nodeHttps().request(url, { ...init, agent: this.proxy && this.bypass(url) ? this.directHttps() : this.secureAgent() });
     if (!this.proxy || this.bypass(url)) return http.request(url, { ...init, agent: this.httpAgent });
     const headers: Record<string, string> = { ...init.headers, Host: url.host };
     const auth = proxyAuth(this.proxy);
@@ -137,13 +165,13 @@ export class HttpClient {
 
   private direct: https.Agent | undefined;
   private directHttps(): https.Agent {
-    this.direct ??= new https.Agent({ ...this.httpsAgent.options });
+    this.direct ??= new (nodeHttps().Agent)({ ...this.httpsAgentOptions });
     return this.direct;
   }
 
   close(): void {
     this.httpAgent.destroy();
-    this.httpsAgent.destroy();
+    this.httpsAgent?.destroy();
     this.direct?.destroy();
   }
 }

@@ -1,7 +1,11 @@
-import { createHash } from 'node:crypto';
+import { lazyBuiltin } from '../../lib/lazy-builtin.js';
 import type { Labels} from '../../model/index.js';
 import { compileAnchored, expandTemplate, isValidLabelName, type LabelsBuilder, type Regex } from '../../model/index.js';
 import type { RelabelAction, RelabelConfig } from '../promconfig/index.js';
+import type * as NodeCrypto from 'node:crypto';
+
+/** `node:crypto` on the first hash, not at import: the log agent loads it only when a config asks (docs/agent.md, Figures). */
+const crypto = lazyBuiltin<typeof NodeCrypto>('node:crypto');
 
 /** A relabel rule with its regex compiled once (Prometheus's `relabel.Config` after unmarshalling). */
 export interface CompiledRelabel {
@@ -36,7 +40,7 @@ export function compileRelabels(cfgs: readonly RelabelConfig[]): CompiledRelabel
 
 /** Prometheus's hashmod: the last 8 bytes of the MD5 of the value, big-endian, modulo `modulus`. */
 export function hashMod(value: string, modulus: number): string {
-  const h = createHash('md5').update(value).digest();
+  const h = crypto().createHash('md5').update(value).digest();
   return (h.readBigUInt64BE(8) % BigInt(modulus)).toString();
 }
 
