@@ -30,7 +30,7 @@ import type { ChunkEncodingName } from '../src/logs/storage/index.js';
 import { startLogsForTest } from '../src/logs/testing.js';
 import { FilesystemObjectStore } from '../src/storage/index.js';
 import { freePort, tempDir } from '../test/helpers/process.js';
-import { cpuByThreadName, processCpuSeconds, threadCpuSeconds } from './process-cpu.js';
+import { cpuByThreadName, processCpuSeconds, threadCpuByThread, threadCpuSeconds } from './process-cpu.js';
 import { NODE_FLAGS, sightlineEntry } from './sightline-entry.js';
 import { waitReady } from './wait-ready.js';
 
@@ -45,7 +45,7 @@ const ROUNDS = Math.max(1, Number(process.env.LOGS_BENCH_ROUNDS ?? 1));
  * instead of in this thread (0); a list (`1,2`) measures each, interleaved round by round.
  */
 const POOL_WORKERS = (process.env.LOGS_BENCH_POOL ?? '0').split(',').map(Number);
-/** LOGS_BENCH_QUERIES=needle or logfmt: only that scan query (for a profile of one); default both. */
+/** LOGS_BENCH_THREADS=1: each cold query's CPU per thread name. */
 const THREADS = process.env.LOGS_BENCH_THREADS === '1';
 /** CPU seconds per thread name since `from` (names with less than 5 ms left out). */
 const threadDelta = (from: Map<string, number>) => {
@@ -53,9 +53,27 @@ const threadDelta = (from: Map<string, number>) => {
   for (const [k, v] of cpuByThreadName(process.pid)) if (v - (from.get(k) ?? 0) >= 0.005) d[k] = +(v - (from.get(k) ?? 0)).toFixed(3);
   return d;
 };
+/** LOGS_BENCH_QUERIES=needle or logfmt: only that scan query (for a profile of one); default both. */
 const QUERIES = new Set((process.env.LOGS_BENCH_QUERIES ?? 'needle,logfmt').split(','));
-/** With LOGS_BENCH_PROFILE=<dir>: a CPU profile of the measured window only, written as <dir>/<name>.cpuprofile. */
+/**
+ * With LOGS_BENCH_PROFILE=<dir>: a CPU profile of the measured window only, written as <dir>/<name>.cpuprofile.
+ * With LOGS_BENCH_HEAP_PROFILE=<dir>: instead, every allocation of the window, sampled every 8 KB (objects collected
+ * since included: what the collector had to handle), written as <dir>/<name>.heapprofile.
+ */
 async function startProfile(): Promise<((name: string) => Promise<void>) | undefined> {
+  const heapOut = process.env.LOGS_BENCH_HEAP_PROFILE;
+  if (heapOut) {
+    const session = new Session();
+    session.connect();
+    await session.post('HeapProfiler.enable');
+    await session.post('HeapProfiler.startSampling', { samplingInterval: 8192, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+    return async (name) => {
+      const { profile } = await session.post('HeapProfiler.stopSampling');
+      mkdirSync(heapOut, { recursive: true });
+      writeFileSync(join(heapOut, `${name}-${Date.now()}.heapprofile`), JSON.stringify(profile));
+      session.disconnect();
+    };
+  }
   const out = process.env.LOGS_BENCH_PROFILE;
   if (!out) return undefined;
   const session = new Session();
@@ -160,13 +178,16 @@ async function benchPushProcess(bodies: Buffer[], n: number, rawBytes: number, S
         `logs: { listen_address: "127.0.0.1:${port}", flush_interval: 1h, limits: { ingestion_rate_mb: 100000, ingestion_burst_size_mb: 100000, max_global_streams_per_user: 0 } }\n`,
       );
       const extra = (process.env.SIGHTLINE_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean);
-      const child = spawn(process.execPath, [...extra, ...b.entry, '--target', 'logs', '--config.file', join(dir, 'sightline.yaml'), '--data-dir', join(dir, 'data'), '--log.level', 'warn'], { stdio: ['ignore', process.env.LOGS_BENCH_SERVER_STDOUT ? 'inherit' : 'ignore', 'inherit'] });
+      // after the build's own flags, so that they can override them
+      const child = spawn(process.execPath, [...b.entry.slice(0, -1), ...extra, b.entry[b.entry.length - 1], '--target', 'logs', '--config.file', join(dir, 'sightline.yaml'), '--data-dir', join(dir, 'data'), '--log.level', 'warn'], { stdio: ['ignore', process.env.LOGS_BENCH_SERVER_STDOUT ? 'inherit' : 'ignore', 'inherit'] });
       const exited = new Promise((r) => child.on('exit', r));
       const base = `http://127.0.0.1:${port}`;
       await waitReady(`${base}/ready`);
       const pid = child.pid!;
       const c0 = processCpuSeconds(pid);
       const l0 = threadCpuSeconds(pid);
+      const n0 = threadCpuByThread(pid);
+      const client0 = process.cpuUsage();
       const t0 = performance.now();
       const startUs = Number(process.hrtime.bigint() / 1000n);
       await pushAll(`${base}/loki/api/v1/push`, bodies);
@@ -174,11 +195,15 @@ async function benchPushProcess(bodies: Buffer[], n: number, rawBytes: number, S
       const sec = (performance.now() - t0) / 1000;
       const cpu = processCpuSeconds(pid) - c0;
       const loop = threadCpuSeconds(pid) - l0;
+      const clientCpu = cpuSec(client0);
+      // CPU seconds per thread name over the push (threads started during it counted from 0)
+      const byThread: Record<string, number> = {};
+      for (const [name, s] of threadCpuByThread(pid)) if (s - (n0.get(name) ?? 0) >= 0.01) byThread[name] = +(s - (n0.get(name) ?? 0)).toFixed(2);
       const status = readFileSync(`/proc/${pid}/status`, 'utf8');
       const peakMB = Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
       const r = { mbps: rawBytes / 1e6 / sec, mbPerCpu: rawBytes / 1e6 / cpu, mbPerLoopCpu: rawBytes / 1e6 / loop, peakMB };
       (results.get(b.name) ?? results.set(b.name, []).get(b.name)!).push(r);
-      report({ bench: 'logs_push_process', build: b.name, round, lines: n, streams: STREAMS, seconds: +sec.toFixed(2), mb_per_sec: +r.mbps.toFixed(1), server_cpu_seconds: +cpu.toFixed(2), mb_per_cpu_sec: +r.mbPerCpu.toFixed(1), mb_per_loop_cpu_sec: +r.mbPerLoopCpu.toFixed(1), peak_rss_mb: peakMB, window_us: [startUs, endUs] });
+      report({ bench: 'logs_push_process', build: b.name, round, lines: n, streams: STREAMS, seconds: +sec.toFixed(2), mb_per_sec: +r.mbps.toFixed(1), server_cpu_seconds: +cpu.toFixed(2), mb_per_cpu_sec: +r.mbPerCpu.toFixed(1), mb_per_loop_cpu_sec: +r.mbPerLoopCpu.toFixed(1), peak_rss_mb: peakMB, client_cpu_seconds: +clientCpu.toFixed(2), server_threads_cpu_seconds: byThread, window_us: [startUs, endUs] });
       child.kill('SIGTERM');
       await exited;
       rmSync(dir, { recursive: true, force: true });

@@ -43,3 +43,28 @@ export function cpuByThreadName(pid: number): Map<string, number> {
   }
   return out;
 }
+
+/**
+ * CPU seconds per live thread, keyed `event-loop` for the main thread and `<comm>/<tid>` for the others (Node 20
+ * leaves its V8 helpers and libuv pool threads named `node`; native add-ons may name theirs).
+ */
+export function threadCpuByThread(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const key = tid === String(pid) ? 'event-loop' : `${name}/${tid}`;
+      out.set(key, (out.get(key) ?? 0) + statCpuSeconds(`/proc/${pid}/task/${tid}/stat`));
+    } catch {
+      // the thread exited between the listing and the read
+    }
+  }
+  return out;
+}

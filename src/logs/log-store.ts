@@ -60,11 +60,11 @@ export class LogStore implements LogQueryable {
     return this.ingester.activeStreams(tenant);
   }
 
-  /** Write entries (durable in the WAL, then in the head); lines as strings or as byte ranges. */
-  write(tenant: string, writes: ReadonlyArray<Omit<StreamWrite, 'lines'> & { lines: readonly string[] | LineBytes }>): void {
+  /** Write entries (durable in the WAL, then in the head); lines as strings or as byte ranges, times as a column or an array. */
+  write(tenant: string, writes: ReadonlyArray<Omit<StreamWrite, 'lines' | 'ts'> & { ts: BigInt64Array | readonly bigint[]; lines: readonly string[] | LineBytes }>): void {
     this.ingester.write(
       tenant,
-      writes.map((w) => (isLineBytes(w.lines) ? (w as StreamWrite) : { ...w, lines: lineBytesOf(w.lines) })),
+      writes.map((w) => ({ ...w, ts: w.ts instanceof BigInt64Array ? w.ts : BigInt64Array.from(w.ts), lines: isLineBytes(w.lines) ? w.lines : lineBytesOf(w.lines) })),
     );
   }
 

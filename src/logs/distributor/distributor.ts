@@ -113,9 +113,12 @@ export class Distributor {
         continue;
       }
       const sel = new EntrySelection({ labels, ts: s.ts, lines: s.lines, metadata: s.metadata });
+      // Mostly every time of a stream is within the accepted range: checked once for the column (a loop without
+      // await, so optimized code compares in place), the per-entry loop below then reads no time at all.
+      const timesOk = allWithin(s.ts, lim.reject_old_samples ? oldest : MIN_TS, newest);
       for (let i = 0; i < nLines; i++) {
         if (slicer.due()) await slicer.yieldNow();
-        const ts = s.ts[i];
+        const ts = timesOk ? 0n : s.ts[i];
         const start = s.lines.offs[2 * i];
         let len = lineByteLength(s.lines, i);
         let cutEnd: number | undefined;
@@ -131,13 +134,13 @@ export class Distributor {
           sel.drop(i);
           continue;
         }
-        if (lim.reject_old_samples && ts < oldest) {
+        if (!timesOk && lim.reject_old_samples && ts < oldest) {
           errors.push(`entry for stream '${ls()}' has timestamp too old: ${formatGoTime(ts)}, oldest acceptable timestamp is: ${formatGoTime(oldest)}`);
           discard('greater_than_max_sample_age', 1, len);
           sel.drop(i);
           continue;
         }
-        if (ts > newest) {
+        if (!timesOk && ts > newest) {
           errors.push(`entry for stream '${ls()}' has timestamp too new: ${formatGoTime(ts)}`);
           discard('too_far_in_future', 1, len);
           sel.drop(i);
@@ -195,25 +198,28 @@ export class Distributor {
         // request's own as bytes.
         const window = this.ingester.outOfOrderWindowNs;
         // Too far behind: older than the newest seen minus the window — tested as `newest - ts > window` only for
-        // an entry older than the newest, so an in-order entry costs no bigint arithmetic (no allocation).
-        let newestSeen = stream ? stream.newest : NO_ENTRY;
+        // an entry older than the newest, so an in-order entry costs no bigint arithmetic. The newest seen is the
+        // stream's (`before`) until an entry of this request is (`lastIdx`): times are compared where they are, in
+        // the column, never kept in a variable that changes — in optimized code no bigint object per entry.
+        const before = stream ? stream.newest : NO_ENTRY;
+        const ts = p.ts;
         let lastIdx = -1;
-        for (let i = 0; i < p.ts.length; i++) {
-          const ts = p.ts[i];
-          if (ts === newestSeen && (lastIdx >= 0 ? sameLine(p.lines, i, p.lines, lastIdx) : stream !== null && lineAt(p.lines, i) === stream.lastLine)) {
+        for (let i = 0; i < ts.length; i++) {
+          const same = lastIdx >= 0 ? ts[i] === ts[lastIdx] : ts[i] === before;
+          if (same && (lastIdx >= 0 ? sameLine(p.lines, i, p.lines, lastIdx) : stream !== null && lineAt(p.lines, i) === stream.lastLine)) {
             sel.drop(i);
             continue;
           }
-          if (ts < newestSeen && newestSeen - ts > window) {
-            errors.push(`entry too far behind, entry timestamp is: ${formatRfc3339(ts)}, oldest acceptable timestamp is: ${formatRfc3339(newestSeen - window)}`);
-            discard('too_far_behind', 1, lineByteLength(p.lines, i));
-            sel.drop(i);
-            continue;
-          }
-          if (ts >= newestSeen) {
-            newestSeen = ts;
-            lastIdx = i;
-          }
+          const behind = lastIdx >= 0 ? ts[i] < ts[lastIdx] : ts[i] < before;
+          if (behind) {
+            const newestSeen = lastIdx >= 0 ? ts[lastIdx] : before;
+            if (newestSeen - ts[i] > window) {
+              errors.push(`entry too far behind, entry timestamp is: ${formatRfc3339(ts[i])}, oldest acceptable timestamp is: ${formatRfc3339(newestSeen - window)}`);
+              discard('too_far_behind', 1, lineByteLength(p.lines, i));
+              sel.drop(i);
+              continue;
+            }
+          } else lastIdx = i;
           sel.take(i);
         }
         const w = sel.result();
@@ -258,6 +264,13 @@ export class Distributor {
  */
 /** The newest timestamp of a stream that has no entry yet. */
 const NO_ENTRY = -(2n ** 63n);
+const MIN_TS = -(2n ** 63n);
+
+/** Whether every time of the column is within [lo, hi]. */
+function allWithin(ts: BigInt64Array, lo: bigint, hi: bigint): boolean {
+  for (let i = 0; i < ts.length; i++) if (ts[i] < lo || ts[i] > hi) return false;
+  return true;
+}
 
 function streamLimit(lim: LogsLimits): number {
   const local = lim.max_streams_per_user;

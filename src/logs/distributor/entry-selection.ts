@@ -4,7 +4,7 @@ import type { LineBytes } from '../model/index.js';
 /** Entries of one stream on their way to the store: times, line byte ranges, optional metadata. */
 export interface StreamEntries {
   labels: Labels;
-  ts: bigint[];
+  ts: BigInt64Array;
   lines: LineBytes;
   metadata?: (Array<[string, string]> | undefined)[];
 }
@@ -36,14 +36,16 @@ export class EntrySelection {
   result(): StreamEntries | undefined {
     const { src, keep, ends } = this;
     if (!keep && !ends) return src.ts.length > 0 ? src : undefined;
-    const idx = keep ?? src.ts.map((_, i) => i);
+    const idx = keep ?? Array.from(src.ts, (_, i) => i);
     if (idx.length === 0) return undefined;
     const offs = new Array<number>(2 * idx.length);
+    const ts = new BigInt64Array(idx.length);
     for (let k = 0; k < idx.length; k++) {
       const i = idx[k];
+      ts[k] = src.ts[i];
       offs[2 * k] = src.lines.offs[2 * i];
       offs[2 * k + 1] = ends?.get(i) ?? src.lines.offs[2 * i + 1];
     }
-    return { labels: src.labels, ts: idx.map((i) => src.ts[i]), lines: { buf: src.lines.buf, offs }, metadata: src.metadata ? idx.map((i) => src.metadata![i]) : undefined };
+    return { labels: src.labels, ts, lines: { buf: src.lines.buf, offs }, metadata: src.metadata ? idx.map((i) => src.metadata![i]) : undefined };
   }
 }

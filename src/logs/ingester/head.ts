@@ -19,7 +19,7 @@ export interface HeadStream {
 /** Accepted entries of one stream, ready to be written. */
 export interface StreamWrite {
   stream: HeadStream;
-  ts: bigint[];
+  ts: BigInt64Array;
   lines: LineBytes;
   metadata?: (Array<[string, string]> | undefined)[];
 }
@@ -96,35 +96,36 @@ export class Head {
     return target;
   }
 
-  append(s: HeadStream, ts: readonly bigint[], lines: LineBytes, meta?: readonly (Array<[string, string]> | undefined)[]): void {
+  append(s: HeadStream, ts: BigInt64Array, lines: LineBytes, meta?: readonly (Array<[string, string]> | undefined)[]): void {
     const maxAge = this.opts.maxChunkAgeNs;
     const { buf, offs } = lines;
+    // Times are compared where they are (in the column, in the block), never held in a variable that changes: in
+    // optimized code that costs no bigint object per entry.
     let newestIdx = -1;
     for (let i = 0; i < ts.length; i++) {
       const b = s.block;
       if (b.n > 0) {
         // The block's bounds (first entry ± max age, its index period) are bigints made once per block.
         b.bounds ??= this.blockBounds(b.minT, maxAge);
-        const t = ts[i];
         const bb = b.bounds;
-        if (t > bb.ageHi || t < bb.ageLo || ((t < bb.periodLo || t >= bb.periodHi) && this.opts.periodOf(t) !== bb.period)) {
+        if (ts[i] > bb.ageHi || ts[i] < bb.ageLo || ((ts[i] < bb.periodLo || ts[i] >= bb.periodHi) && this.opts.periodOf(ts[i]) !== bb.period)) {
           b.sort();
           s.sealed.push(b);
           s.block = new MemBlock();
         }
       }
-      s.block.append(ts[i], buf, offs[2 * i], offs[2 * i + 1], meta?.[i]);
-      if (ts[i] >= s.newest) {
-        s.newest = ts[i];
-        newestIdx = i;
-      }
+      s.block.appendAt(ts, i, buf, offs[2 * i], offs[2 * i + 1], meta?.[i]);
+      if (newestIdx >= 0 ? ts[i] >= ts[newestIdx] : ts[i] >= s.newest) newestIdx = i;
       if (s.block.bytes >= this.opts.chunkTargetSize) {
         s.block.sort();
         s.sealed.push(s.block);
         s.block = new MemBlock();
       }
     }
-    if (newestIdx >= 0) s.lastLine = lineAt(lines, newestIdx);
+    if (newestIdx >= 0) {
+      s.newest = ts[newestIdx];
+      s.lastLine = lineAt(lines, newestIdx);
+    }
   }
 
   private blockBounds(first: bigint, maxAge: bigint): NonNullable<MemBlock['bounds']> {

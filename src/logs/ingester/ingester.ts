@@ -118,7 +118,7 @@ export class Ingester {
         for (let i = 0; i < ts.length; i++) if (!(segment < (fb.get(this.chunks.periodOf(ts[i])) ?? -1))) keep.push(i);
         if (keep.length === 0) continue;
         if (keep.length < ts.length) {
-          ts = keep.map((i) => ws.ts[i]);
+          ts = BigInt64Array.from(keep, (i) => ws.ts[i]);
           lines = { buf: ws.lines.buf, offs: keep.flatMap((i) => [ws.lines.offs[2 * i], ws.lines.offs[2 * i + 1]]) };
           metadata = ws.metadata ? keep.map((i) => ws.metadata![i]) : undefined;
         }

@@ -10,6 +10,7 @@
  */
 /** Entries a new block has room for (it grows fourfold). */
 const INITIAL = 32;
+const ONE = new BigInt64Array(1);
 
 export class MemBlock {
   ts: BigInt64Array = new BigInt64Array(INITIAL);
@@ -22,29 +23,44 @@ export class MemBlock {
   /** Line bytes held. */
   bytes = 0;
   minT = 0n;
-  maxT = 0n;
+  /** The entry with the newest time (an index, not the bigint: storing one per entry would allocate it). */
+  private maxI = 0;
   /** Where the head cuts this block (its first entry ± the maximum chunk age, its index period), set by the head. */
   bounds: { ageLo: bigint; ageHi: bigint; period: number; periodLo: bigint; periodHi: bigint } | undefined;
   private sorted = true;
 
-  /** Append the line `src[start, end)` (kept by reference: `src` must not change afterwards). */
+  /** The newest time held (0n when empty). */
+  get maxT(): bigint {
+    return this.n === 0 ? 0n : this.ts[this.maxI];
+  }
+
+  /** Append the line `src[start, end)` written at `ts` (kept by reference: `src` must not change afterwards). */
   append(ts: bigint, src: Buffer, start: number, end: number, meta: Array<[string, string]> | undefined): void {
+    ONE[0] = ts;
+    this.appendAt(ONE, 0, src, start, end, meta);
+  }
+
+  /**
+   * As `append`, for entry `k` of the time column `times`: the time is copied from column to column, so optimized
+   * code makes no bigint object for it (the head's path).
+   */
+  appendAt(times: BigInt64Array, k: number, src: Buffer, start: number, end: number, meta: Array<[string, string]> | undefined): void {
     if (this.n === this.ts.length) this.grow(this.n * 4);
-    if (this.n === 0) {
-      this.minT = ts;
-      this.maxT = ts;
+    const i = this.n;
+    this.ts[i] = times[k];
+    if (i === 0) {
+      this.minT = times[k];
+      this.maxI = 0;
     } else {
-      if (ts < this.maxT) this.sorted = false;
-      if (ts < this.minT) {
-        this.minT = ts;
+      if (times[k] < this.ts[this.maxI]) this.sorted = false;
+      else this.maxI = i;
+      if (times[k] < this.minT) {
+        this.minT = times[k];
         this.bounds = undefined;
       }
-      if (ts > this.maxT) this.maxT = ts;
     }
     let b = this.bufs.length - 1;
     if (b < 0 || this.bufs[b] !== src) b = this.bufs.push(src) - 1;
-    const i = this.n;
-    this.ts[i] = ts;
     this.at[3 * i] = b;
     this.at[3 * i + 1] = start;
     this.at[3 * i + 2] = end;
@@ -105,6 +121,7 @@ export class MemBlock {
     this.ts = nts;
     this.at = at;
     this.metadata = nm;
+    this.maxI = this.n - 1;
     this.sorted = true;
   }
 }

@@ -23,9 +23,9 @@ function body(lines: string[], gap = 3): LineBytes {
 describe('logs WAL record', () => {
   it('references the request buffer instead of copying its lines, and decodes back to the same entries', () => {
     const shared = body(['a line', 'zweite Zeile ü', 'third', 'x'.repeat(300)]);
-    const s1: WalStream = { labels: '{job="a"}', ts: [1n, 2n], lines: { buf: shared.buf, offs: shared.offs.slice(0, 4) } };
-    const s2: WalStream = { labels: '{job="b"}', ts: [-5n, 2n ** 62n], lines: { buf: shared.buf, offs: shared.offs.slice(4) }, metadata: [undefined, [['trace_id', 'abc']]] };
-    const s3: WalStream = { labels: '{job="json"}', ts: [7n], lines: lineBytesOf(['from json']) };
+    const s1: WalStream = { labels: '{job="a"}', ts: BigInt64Array.of(1n, 2n), lines: { buf: shared.buf, offs: shared.offs.slice(0, 4) } };
+    const s2: WalStream = { labels: '{job="b"}', ts: BigInt64Array.of(-5n, 2n ** 62n), lines: { buf: shared.buf, offs: shared.offs.slice(4) }, metadata: [undefined, [['trace_id', 'abc']]] };
+    const s3: WalStream = { labels: '{job="json"}', ts: BigInt64Array.of(7n), lines: lineBytesOf(['from json']) };
     const { parts, lines } = encodeWalRecord('tenant-1', [s1, s2, s3]);
     // The buffers are parts of the record as they are, and the head gets the lines where they were.
     expect(parts).toContain(shared.buf);
@@ -37,7 +37,7 @@ describe('logs WAL record', () => {
     const { tenant, streams } = decodeWalRecord(Buffer.concat(parts));
     expect(tenant).toBe('tenant-1');
     expect(streams.map((s) => s.labels)).toEqual(['{job="a"}', '{job="b"}', '{job="json"}']);
-    expect(streams.map((s) => s.ts)).toEqual([[1n, 2n], [-5n, 2n ** 62n], [7n]]);
+    expect(streams.map((s) => [...s.ts])).toEqual([[1n, 2n], [-5n, 2n ** 62n], [7n]]);
     expect(streams.map((s) => linesOf(s.lines))).toEqual([['a line', 'zweite Zeile ü'], ['third', 'x'.repeat(300)], ['from json']]);
     expect(streams[0].metadata).toBeUndefined();
     expect(streams[1].metadata).toEqual([undefined, [['trace_id', 'abc']]]);
@@ -46,8 +46,8 @@ describe('logs WAL record', () => {
   it('copies the accepted lines of a buffer they use less than half of', () => {
     const all = body(Array.from({ length: 10 }, (_, i) => `line ${i} ${'y'.repeat(50)}`));
     // Two streams keep 2 lines each of the ten.
-    const s1: WalStream = { labels: '{job="a"}', ts: [1n, 2n], lines: { buf: all.buf, offs: all.offs.slice(0, 4) } };
-    const s2: WalStream = { labels: '{job="b"}', ts: [3n, 4n], lines: { buf: all.buf, offs: all.offs.slice(8, 12) } };
+    const s1: WalStream = { labels: '{job="a"}', ts: BigInt64Array.of(1n, 2n), lines: { buf: all.buf, offs: all.offs.slice(0, 4) } };
+    const s2: WalStream = { labels: '{job="b"}', ts: BigInt64Array.of(3n, 4n), lines: { buf: all.buf, offs: all.offs.slice(8, 12) } };
     const { parts, lines } = encodeWalRecord('t', [s1, s2]);
     expect(parts).not.toContain(all.buf);
     expect(lines[0].buf).not.toBe(all.buf);
@@ -74,14 +74,14 @@ describe('logs WAL record', () => {
     const { tenant, streams } = decodeWalRecord(rec);
     expect(tenant).toBe('t');
     expect(streams).toHaveLength(1);
-    expect(streams[0].ts).toEqual([10n, 11n]);
+    expect([...streams[0].ts]).toEqual([10n, 11n]);
     expect(linesOf(streams[0].lines)).toEqual(['hello', 'world']);
     expect(streams[0].metadata).toEqual([undefined, [['k', 'v']]]);
   });
 
   it('refuses a record whose line lies beyond its buffer', () => {
     const b = body(['abc', 'def']);
-    const { parts } = encodeWalRecord('t', [{ labels: '{job="a"}', ts: [1n, 2n], lines: b }]);
+    const { parts } = encodeWalRecord('t', [{ labels: '{job="a"}', ts: BigInt64Array.of(1n, 2n), lines: b }]);
     const rec = Buffer.concat(parts);
     expect(() => decodeWalRecord(rec.subarray(0, rec.length - 1))).toThrow(RangeError);
     expect(() => decodeWalRecord(Buffer.from([3, 0, 0]))).toThrow('unknown logs WAL record version');

@@ -25,7 +25,7 @@ import type { LineBytes } from '../model/index.js';
 
 export interface WalStream {
   labels: string;
-  ts: bigint[];
+  ts: BigInt64Array;
   lines: LineBytes;
   metadata?: (Array<[string, string]> | undefined)[];
 }
@@ -163,7 +163,7 @@ function decodeV2(b: Buffer): { tenant: string; streams: WalStream[] } {
     if (bi >= nb) throw new RangeError('logs WAL record: no such buffer');
     const base = bufStart[bi];
     const limit = bi + 1 < nb ? bufStart[bi + 1] : at;
-    const ws: WalStream = { labels, ts: new Array(n), lines: { buf: b, offs: new Array(2 * n) } };
+    const ws: WalStream = { labels, ts: new BigInt64Array(n), lines: { buf: b, offs: new Array(2 * n) } };
     for (let i = 0; i < n; i++) {
       ws.ts[i] = b.readBigInt64LE(p);
       const start = base + b.readUInt32LE(p + 8);
@@ -184,7 +184,7 @@ function decodeV1(b: Buffer): { tenant: string; streams: WalStream[] } {
   const { streams } = readStreams(b, 1 + 2 + tenant.bytes, (labels, p) => {
     const n = b.readUInt32LE(p);
     p += 4;
-    const ws: WalStream = { labels, ts: new Array(n), lines: { buf: b, offs: new Array(2 * n) } };
+    const ws: WalStream = { labels, ts: new BigInt64Array(n), lines: { buf: b, offs: new Array(2 * n) } };
     for (let i = 0; i < n; i++) {
       ws.ts[i] = b.readBigInt64LE(p);
       p += 8;
