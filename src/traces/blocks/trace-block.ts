@@ -237,18 +237,14 @@ export class TraceBlock {
 
 
   /**
-   * The block's data object and, per trace in trace-ID order, its ID and where its encoded OTLP `TracesData` is in
-   * it: the input of compaction.
+   * The block's data object and its index — trace IDs in ID order, where each trace's encoded OTLP `TracesData` is
+   * in the data object — as arrays of their own (transferable): the input of compaction.
    */
-  async rawTraces(): Promise<{ data: Buffer; traces: { id: Uint8Array; hex: string; off: number; len: number }[] }> {
+  async rawTraces(): Promise<{ data: Buffer; ids: Uint8Array; dataOff: Float64Array; dataLen: Float64Array }> {
     const ix = await this.loadIndex();
     const data = await this.store.get(`${this.dir}/data`);
-    const traces: { id: Uint8Array; hex: string; off: number; len: number }[] = new Array(this.meta.traces);
-    for (let i = 0; i < this.meta.traces; i++) {
-      const id = ix.ids.subarray(i * 16, i * 16 + 16);
-      traces[i] = { id, hex: Buffer.from(id.buffer, id.byteOffset, 16).toString('hex'), off: ix.dataOff[i], len: ix.dataLen[i] };
-    }
-    return { data, traces };
+    const n = this.meta.traces;
+    return { data, ids: ix.ids.slice(0, 16 * n), dataOff: ix.dataOff.slice(0, n), dataLen: ix.dataLen.slice(0, n) };
   }
 
   /** The spans of a trace in this block, or undefined. `id` is 16 bytes. */
