@@ -1,5 +1,5 @@
 export { FilesystemObjectStore } from './object/filesystem-store.js';
-export { ObjectNotFoundError, type ObjectStore } from './object/object-store.js';
+export { ObjectNotFoundError, type ObjectReader, type ObjectStore } from './object/object-store.js';
 export * from './wal/index.js';
 export { S3ObjectStore, type S3ObjectStoreConfig } from './object/s3-store.js';
 export { closeObjectStore, openObjectStore } from './object/open-object-store.js';

@@ -1,6 +1,7 @@
 import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import { ObjectNotFoundError, type ObjectStore } from './object-store.js';
+import { FileObjectReader } from './file-object-reader.js';
+import { ObjectNotFoundError, type ObjectReader, type ObjectStore } from './object-store.js';
 
 /** Objects as files under a root directory; writes go to a temp file and are renamed, so readers never see halves. */
 export class FilesystemObjectStore implements ObjectStore {
@@ -32,6 +33,15 @@ export class FilesystemObjectStore implements ObjectStore {
       return buf.subarray(0, bytesRead);
     } finally {
       await fh.close();
+    }
+  }
+
+  /** The file kept open: a small range is then one `pread` on this thread (see `SYNC_READ_MAX_BYTES`). */
+  async openReader(key: string): Promise<ObjectReader> {
+    try {
+      return new FileObjectReader(await open(this.path(key), 'r'), (offset, length) => this.getRange(key, offset, length));
+    } catch (e) {
+      throw notFound(e, key);
     }
   }
 

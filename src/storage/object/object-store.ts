@@ -7,6 +7,11 @@ export interface ObjectStore {
   get(key: string): Promise<Buffer>;
   /** Bytes [offset, offset + length). */
   getRange(key: string, offset: number, length: number): Promise<Buffer>;
+  /**
+   * The object kept open for many range reads (a trace block's data object, read one trace at a time): what opening
+   * it costs is paid once, not per read. Throws `ObjectNotFoundError` when there is no such object.
+   */
+  openReader(key: string): Promise<ObjectReader>;
   put(key: string, data: Buffer | Uint8Array): Promise<void>;
   /** Keys under `prefix`, recursively, sorted. */
   list(prefix: string): Promise<string[]>;
@@ -14,6 +19,14 @@ export interface ObjectStore {
   exists(key: string): Promise<boolean>;
   /** Object size in bytes. */
   size(key: string): Promise<number>;
+}
+
+/** An object opened for range reads (`ObjectStore.openReader`). */
+export interface ObjectReader {
+  /** Bytes [offset, offset + length), as `getRange`. After `close` the object is read anew (as `getRange` does). */
+  read(offset: number, length: number): Promise<Buffer>;
+  /** Release what it holds (a file descriptor); reads still in flight finish first. */
+  close(): Promise<void>;
 }
 
 export class ObjectNotFoundError extends Error {

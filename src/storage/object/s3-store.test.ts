@@ -29,6 +29,9 @@ describe('S3ObjectStore against s3rver', () => {
     expect((await s.get('tenant/blocks/01/meta.json')).toString()).toBe('{"a":1}');
     expect((await s.getRange('tenant/blocks/02/chunks', 3, 4)).toString()).toBe('3456');
     expect((await s.getRange('tenant/blocks/02/chunks', 8, 10)).toString()).toBe('89');
+    const reader = await s.openReader('tenant/blocks/02/chunks');
+    expect((await reader.read(2, 3)).toString()).toBe('234');
+    await reader.close();
     expect(await s.list('tenant/')).toEqual(['tenant/blocks/01/meta.json', 'tenant/blocks/02/chunks']);
     expect(await s.size('tenant/blocks/02/chunks')).toBe(10);
     expect(await s.exists('tenant/blocks/01/meta.json')).toBe(true);

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import type * as AwsS3 from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { ObjectNotFoundError, type ObjectStore } from './object-store.js';
+import { ObjectNotFoundError, type ObjectReader, type ObjectStore } from './object-store.js';
 
 /** Configuration of an S3-compatible bucket (AWS S3, MinIO, Ceph RGW, R2), named as Mimir's `s3` block names it. */
 export interface S3ObjectStoreConfig {
@@ -100,6 +100,11 @@ export class S3ObjectStore implements ObjectStore {
       if (e instanceof awsSdk().S3ServiceException && e.$metadata.httpStatusCode === 416) return Buffer.alloc(0);
       throw e;
     }
+  }
+
+  /** Nothing to keep open: each read is a ranged GET (a missing object fails there, not here). */
+  openReader(key: string): Promise<ObjectReader> {
+    return Promise.resolve({ read: (offset, length) => this.getRange(key, offset, length), close: () => Promise.resolve() });
   }
 
   async put(key: string, data: Buffer | Uint8Array): Promise<void> {

@@ -68,13 +68,6 @@ export function dataBytesOfInput(b: BlockInput): number {
   return b.raw.length + 4 * spans + Math.ceil(traces * (groups > 0 ? b.groups.length / groups + 16 : 0));
 }
 
-/** The sum of the parts of every trace of a merge: its output's data object is no larger (spans only merge or drop). */
-export function dataBytesOfMerge(m: MergeInput): number {
-  let n = 0;
-  for (let p = 2; p < m.parts.length; p += 3) n += m.parts[p];
-  return n;
-}
-
 /** One `TraceToWrite` per 16-byte ID of `ids`, its spans read by `spansOf(trace index)` when the encoder asks. */
 function traceList(ids: Uint8Array, spansOf: (t: number) => SpanToWrite[]): TraceToWrite[] {
   const out: TraceToWrite[] = new Array(ids.length / 16);
@@ -86,22 +79,75 @@ function traceList(ids: Uint8Array, spansOf: (t: number) => SpanToWrite[]): Trac
 }
 
 /**
- * The traces of blocks being compacted as they cross to the block writer's worker: the input blocks' data objects
- * and, per output trace (in ID order), the parts of it that each input holds.
+ * The blocks being compacted as they cross to the block writer's worker: each input's data object and index (trace
+ * IDs in ID order, where each trace's `TracesData` is in the data object). Which parts make each output trace is
+ * worked out there (`mergePlan`), not on the event loop: the inputs' indexes are already sorted, so it is a k-way
+ * merge of typed arrays, no ID string per trace and no sort.
  */
 export interface MergeInput {
   /** The data object of each input block. */
   datas: Uint8Array[];
-  /** 16 bytes per trace. */
-  ids: Uint8Array;
-  /** Per trace, where its parts start in `parts` (one more entry: the part count). */
-  traceParts: Uint32Array;
-  /** Per part, three numbers: the input (index into `datas`), and offset and length of its `TracesData` there. */
-  parts: Float64Array;
+  /** Per input: 16 bytes per trace, in ID order. */
+  ids: Uint8Array[];
+  /** Per input, per trace: offset and length of its `TracesData` in the input's data object. */
+  dataOff: Float64Array[];
+  dataLen: Float64Array[];
 }
 
 export function mergeInputBuffers(m: MergeInput): ArrayBuffer[] {
-  return [...m.datas, m.ids, m.traceParts, m.parts].map((a) => a.buffer as ArrayBuffer);
+  return [...m.datas, ...m.ids, ...m.dataOff, ...m.dataLen].map((a) => a.buffer as ArrayBuffer);
+}
+
+/** Bytes of the merged traces' parts: an upper bound of the output's data object (spans repeated across inputs count twice). */
+export function dataBytesOfMerge(m: MergeInput): number {
+  let n = 0;
+  for (const lens of m.dataLen) for (let i = 0; i < lens.length; i++) n += lens[i];
+  return n;
+}
+
+/** Compares the 16-byte IDs `a[i]` and `b[j]` (as bytes). */
+function compareIds(a: Uint8Array, i: number, b: Uint8Array, j: number): number {
+  for (let x = 0; x < 16; x++) {
+    const d = a[16 * i + x] - b[16 * j + x];
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/**
+ * The output traces of a merge, in ID order: their IDs and, per trace, its parts (input, offset, length; in input
+ * order) — a k-way merge of the inputs' sorted indexes.
+ */
+export function mergePlan(m: MergeInput): { ids: Uint8Array; traceParts: Uint32Array; parts: Float64Array } {
+  const k = m.ids.length;
+  const count = m.dataLen.map((l) => l.length);
+  const pos = new Array<number>(k).fill(0);
+  const total = count.reduce((a, b) => a + b, 0);
+  const ids = new Uint8Array(16 * total);
+  const traceParts = new Uint32Array(total + 1);
+  const parts = new Float64Array(3 * total);
+  let t = 0;
+  let p = 0;
+  for (;;) {
+    let min = -1;
+    for (let i = 0; i < k; i++) if (pos[i] < count[i] && (min < 0 || compareIds(m.ids[i], pos[i], m.ids[min], pos[min]) < 0)) min = i;
+    if (min < 0) break;
+    ids.set(m.ids[min].subarray(16 * pos[min], 16 * pos[min] + 16), 16 * t);
+    traceParts[t] = p;
+    // Inputs before `min` hold no part of this trace (their next IDs are greater); `min` and later ones may.
+    for (let i = min; i < k; i++) {
+      const q = pos[i];
+      if (q >= count[i] || compareIds(m.ids[i], q, ids, t) !== 0) continue;
+      parts[3 * p] = i;
+      parts[3 * p + 1] = m.dataOff[i][q];
+      parts[3 * p + 2] = m.dataLen[i][q];
+      p++;
+      pos[i]++;
+    }
+    t++;
+  }
+  traceParts[t] = p;
+  return { ids: ids.subarray(0, 16 * t), traceParts: traceParts.subarray(0, t + 1), parts: parts.subarray(0, 3 * p) };
 }
 
 /**
@@ -109,15 +155,16 @@ export function mergeInputBuffers(m: MergeInput): ArrayBuffer[] {
  * encoded) and, when it has several, spans with the same span ID kept once.
  */
 export function tracesOfMerge(m: MergeInput): TraceToWrite[] {
-  return traceList(m.ids, (t) => {
-        const from = m.traceParts[t];
-        const to = m.traceParts[t + 1];
+  const { ids, traceParts, parts } = mergePlan(m);
+  return traceList(ids, (t) => {
+        const from = traceParts[t];
+        const to = traceParts[t + 1];
         const seen = new Set<string>();
         const list: SpanToWrite[] = [];
-        for (let p = from; p < to; p++) {
-          const data = m.datas[m.parts[3 * p]];
-          const off = m.parts[3 * p + 1];
-          for (const e of entriesOf(decodeTracesData(data.subarray(off, off + m.parts[3 * p + 2])), spanHeads)) {
+        for (let q = from; q < to; q++) {
+          const data = m.datas[parts[3 * q]];
+          const off = parts[3 * q + 1];
+          for (const e of entriesOf(decodeTracesData(data.subarray(off, off + parts[3 * q + 2])), spanHeads)) {
             if (to - from > 1) {
               const k = bytesToHex(e.span.spanId);
               if (seen.has(k)) continue;

@@ -197,10 +197,11 @@ export class BlockList {
     if (this.readers === 0) await this.deleteDoomed();
   }
 
-  /** Wait for queued maintenance, then delete replaced blocks if no query is running. */
+  /** Wait for queued maintenance, then delete replaced blocks if no query is running; close the blocks' open data objects. */
   async close(): Promise<void> {
     await this.serial;
     await this.collectReplaced();
+    for (const list of this.blocks.values()) for (const b of list) b.closeReader();
   }
 
   private add(b: TraceBlock): void {
@@ -216,6 +217,7 @@ export class BlockList {
 
   /** Delete a block's objects, `meta.json` first so a partly deleted block is never visible. */
   private async deleteObjects(b: TraceBlock): Promise<void> {
+    b.closeReader();
     await this.opts.objectStore.delete(`${b.dir}/meta.json`);
     for (const k of await this.opts.objectStore.list(`${b.dir}/`)) await this.opts.objectStore.delete(k);
   }

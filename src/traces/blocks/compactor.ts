@@ -87,32 +87,18 @@ export class Compactor {
   }
 
   private async merge(tenant: string, inputs: TraceBlock[]): Promise<void> {
-    const datas: Uint8Array[] = [];
-    const traces = new Map<string, { id: Uint8Array; parts: number[] }>();
+    const input: MergeInput = { datas: [], ids: [], dataOff: [], dataLen: [] };
     for (const b of inputs) {
       const raw = await b.rawTraces();
-      const d = datas.length;
       // Transferred to the worker: the object store's answer when it is a buffer of its own (a fresh read, unshared),
       // else a copy of exactly the data object (transferring a view would detach the buffer it is a view of).
       const own = raw.data.byteOffset === 0 && raw.data.byteLength === raw.data.buffer.byteLength;
-      datas.push(own ? raw.data : new Uint8Array(raw.data));
-      for (const t of raw.traces) {
-        const e = traces.get(t.hex);
-        if (e) e.parts.push(d, t.off, t.len);
-        else traces.set(t.hex, { id: t.id, parts: [d, t.off, t.len] });
-      }
+      input.datas.push(own ? raw.data : new Uint8Array(raw.data));
+      input.ids.push(raw.ids);
+      input.dataOff.push(raw.dataOff);
+      input.dataLen.push(raw.dataLen);
     }
-    const sorted = [...traces].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    const ids = new Uint8Array(16 * sorted.length);
-    const traceParts = new Uint32Array(sorted.length + 1);
-    const parts: number[] = [];
-    sorted.forEach(([, t], i) => {
-      ids.set(t.id, 16 * i);
-      traceParts[i] = parts.length / 3;
-      for (const x of t.parts) parts.push(x);
-    });
-    traceParts[sorted.length] = parts.length / 3;
-    const input: MergeInput = { datas, ids, traceParts, parts: new Float64Array(parts) };
+    // Which parts make each output trace is worked out with the encoding (in the worker when there is one).
     const encoded = this.opts.encodeMerge ? await this.opts.encodeMerge(input) : encodeBlock(tracesOfMerge(input), dataBytesOfMerge(input));
     const level = 1 + Math.max(...inputs.map((b) => b.meta.compactionLevel ?? 0));
     const out = await this.opts.blocks.writeEncoded(tenant, encoded, { compactionLevel: level, compactedFrom: inputs.map((b) => b.meta.blockId) });

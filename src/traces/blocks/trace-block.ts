@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ObjectStore } from '../../storage/index.js';
+import type { ObjectReader, ObjectStore } from '../../storage/index.js';
 import { decodeTracesData } from '../../otlp/index.js';
 import { anchoredRegex, compareValues, entriesOf, type AttrValue, type DistinctTagValues, type SpanCondition, type SpanEntry } from '../model/index.js';
 import { ATTR_NUMBER, ATTR_STRING } from './attribute-columns.js';
@@ -132,6 +132,8 @@ export class TraceBlock {
   private index?: Promise<BlockIndex>;
   private bloom?: Promise<BloomFilter>;
   private search?: Promise<LazyColumns>;
+  /** The data object kept open while the index is cached: a lookup is then one read of the trace's bytes. */
+  private reader?: Promise<ObjectReader>;
   /** Bytes of search columns held in memory (0 when not loaded) and when they were last used. */
   searchBytes = 0;
   lastUsed = 0;
@@ -146,30 +148,55 @@ export class TraceBlock {
   ) {}
 
   private loadIndex(): Promise<BlockIndex> {
-    this.indexUsed = Date.now();
+    this.indexUsed = performance.now();
     if (!this.index) {
       this.index = this.store.get(`${this.dir}/index`).then((b) => {
         this.indexBytes = b.length;
         return decodeIndex(b);
       });
       this.index.catch(() => (this.index = undefined));
+      // The data object is open while the index is cached (opened beside the index read, not after it).
+      void this.dataReader().catch(() => undefined);
     }
     return this.index;
   }
 
-  /** Take the index and bloom filter from the block's objects as just written (no read when they are first used). */
+  /**
+   * Take the index and bloom filter from the block's objects as just written (no read when they are first used), and
+   * open its data object: the first lookup of a trace in it is one read.
+   */
   warm(objects: { index: Uint8Array; bloom: Uint8Array }): void {
     const index = Buffer.from(objects.index.buffer, objects.index.byteOffset, objects.index.byteLength);
     this.index = Promise.resolve(decodeIndex(index));
     this.indexBytes = index.length;
-    this.indexUsed = Date.now();
+    this.indexUsed = performance.now();
     this.bloom = Promise.resolve(BloomFilter.decode(new Uint8Array(objects.bloom)));
+    void this.dataReader().catch(() => undefined);
   }
 
-  /** Drop the cached index (memory pressure); the bloom filter (about 1.2 bytes a trace) stays. */
+  /** Drop the cached index (memory pressure) and close the data object; the bloom filter (about 1.2 bytes a trace) stays. */
   evictIndex(): void {
     this.index = undefined;
     this.indexBytes = 0;
+    this.closeReader();
+  }
+
+  /** Close the data object kept open for lookups (the block is evicted or deleted); a later lookup opens it again. */
+  closeReader(): void {
+    const r = this.reader;
+    this.reader = undefined;
+    void r?.then((x) => x.close()).catch(() => undefined);
+  }
+
+  private dataReader(): Promise<ObjectReader> {
+    if (!this.reader) {
+      const r = this.store.openReader(`${this.dir}/data`);
+      this.reader = r;
+      r.catch(() => {
+        if (this.reader === r) this.reader = undefined;
+      });
+    }
+    return this.reader;
   }
 
   private loadBloom(): Promise<BloomFilter> {
@@ -179,7 +206,7 @@ export class TraceBlock {
   }
 
   private loadLazy(): Promise<LazyColumns> {
-    this.lastUsed = Date.now();
+    this.lastUsed = performance.now();
     this.search ??= LazyColumns.open((off, len) => this.store.getRange(`${this.dir}/search`, off, len));
     this.search.catch(() => (this.search = undefined));
     return this.search;
@@ -210,18 +237,14 @@ export class TraceBlock {
 
 
   /**
-   * The block's data object and, per trace in trace-ID order, its ID and where its encoded OTLP `TracesData` is in
-   * it: the input of compaction.
+   * The block's data object and its index — trace IDs in ID order, where each trace's encoded OTLP `TracesData` is
+   * in the data object — as arrays of their own (transferable): the input of compaction.
    */
-  async rawTraces(): Promise<{ data: Buffer; traces: { id: Uint8Array; hex: string; off: number; len: number }[] }> {
+  async rawTraces(): Promise<{ data: Buffer; ids: Uint8Array; dataOff: Float64Array; dataLen: Float64Array }> {
     const ix = await this.loadIndex();
     const data = await this.store.get(`${this.dir}/data`);
-    const traces: { id: Uint8Array; hex: string; off: number; len: number }[] = new Array(this.meta.traces);
-    for (let i = 0; i < this.meta.traces; i++) {
-      const id = ix.ids.subarray(i * 16, i * 16 + 16);
-      traces[i] = { id, hex: Buffer.from(id.buffer, id.byteOffset, 16).toString('hex'), off: ix.dataOff[i], len: ix.dataLen[i] };
-    }
-    return { data, traces };
+    const n = this.meta.traces;
+    return { data, ids: ix.ids.slice(0, 16 * n), dataOff: ix.dataOff.slice(0, n), dataLen: ix.dataLen.slice(0, n) };
   }
 
   /** The spans of a trace in this block, or undefined. `id` is 16 bytes. */
@@ -239,7 +262,7 @@ export class TraceBlock {
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
       const c = Buffer.compare(Buffer.from(ix.ids.buffer, ix.ids.byteOffset + mid * 16, 16), Buffer.from(id.buffer, id.byteOffset, 16));
-      if (c === 0) return this.store.getRange(`${this.dir}/data`, ix.dataOff[mid], ix.dataLen[mid]);
+      if (c === 0) return (await this.dataReader()).read(ix.dataOff[mid], ix.dataLen[mid]);
       if (c < 0) lo = mid + 1;
       else hi = mid - 1;
     }

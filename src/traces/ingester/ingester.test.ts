@@ -34,10 +34,27 @@ describe('ingester', () => {
     expect(refused).toMatchObject({ reason: 'live_traces_exceeded', message: expect.stringMatching(/^LIVE_TRACES_EXCEEDED: the head holds \d+ bytes not yet written to blocks \(limit 40000\); retry later$/) });
     expect(held).toBeLessThanOrEqual(2 * maxBlockBytes);
     expect(held).toBeGreaterThan(2 * maxBlockBytes - 2500);
-    // The refusal started a cut; once it is written the heads have room again.
+    // The push that filled the head started a cut; once it is written the heads have room again.
     await p.ingester.cutBlocks();
     expect(p.blocks.metas('t')).toHaveLength(1);
     await expect(p.distributor.pushTraces('t', push(100_000).req)).resolves.toEqual({ rejected: 0, message: '' });
+    await p.close();
+  });
+
+  it('cuts the head into a block as soon as a push takes it to a block of span data, without waiting for a flush check', async () => {
+    const maxBlockBytes = 20_000;
+    const p = await openTracePipeline(tempDir(), { maxBlockBytes });
+    let held = 0;
+    for (let i = 0; held < maxBlockBytes; i += 20) {
+      const { req, bytes } = push(i);
+      await p.distributor.pushTraces('t', req);
+      held += bytes;
+    }
+    // Nothing asked for a cut: wait for the maintenance queued so far, and the block is there.
+    await p.blocks.maintenance(() => Promise.resolve());
+    expect(p.blocks.metas('t')).toHaveLength(1);
+    expect(p.blocks.metas('t')[0].traces).toBeGreaterThanOrEqual(maxBlockBytes / 110);
+    expect(p.ingester.headSpanCount()).toBe(0);
     await p.close();
   });
 });

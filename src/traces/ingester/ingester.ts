@@ -43,6 +43,8 @@ export class Ingester {
   private head: Head = newHead();
   private readonly flushing: Snapshot[] = [];
   private lastCutSeg = 0;
+  /** A cut queued by a push (the head reached a block's worth, or pushes are refused) has not started yet. */
+  private cutQueued = false;
   private readonly now: () => number;
   private readonly m?: { flushed: Counter; liveTraces: Gauge };
 
@@ -85,7 +87,7 @@ export class Ingester {
     const headBytes = this.heads().reduce((n, h) => n + h.bytes, 0);
     const limit = HEADS_LIMIT_BLOCKS * this.opts.maxBlockBytes;
     if (headBytes + payload.length > limit) {
-      void this.cutBlocks(true);
+      this.cutWhenDue();
       throw new TracePushError('live_traces_exceeded', `LIVE_TRACES_EXCEEDED: the head holds ${Math.round(headBytes)} bytes not yet written to blocks (limit ${limit}); retry later`);
     }
     // Durable before visible, and before the client hears back.
@@ -96,6 +98,21 @@ export class Ingester {
       throw new TracePushError('unavailable', `write-ahead log: ${(e as Error).message}`);
     }
     this.apply(tenant, resourceSpans, payload.length);
+    // Cut as soon as the head is a block's worth, not at the next flush check: the head being written is then no
+    // bigger than a block, and the one filling has the other half of the bound before pushes are refused.
+    if (this.head.bytes >= this.opts.maxBlockBytes) this.cutWhenDue();
+  }
+
+  /** Queue one cut (if none is queued yet) that cuts the head if it is due by then. */
+  private cutWhenDue(): void {
+    if (this.cutQueued) return;
+    this.cutQueued = true;
+    void this.opts.blocks
+      .maintenance(() => {
+        this.cutQueued = false;
+        return this.cut(false);
+      })
+      .catch((e: unknown) => this.opts.logger.error({ component: 'traces', err: e }, 'cutting blocks failed'));
   }
 
   private apply(tenant: string, resourceSpans: ResourceSpans[], bytes: number): void {
