@@ -11,7 +11,8 @@ import type { LogqlResult, QueryStats } from '../vector.js';
 
 /**
  * What crosses the thread boundary between the LogQL pool (main thread: the log store) and its workers. A stored
- * chunk travels as it is stored (compressed: the worker decompresses and decodes it); a head block as a chunk's
+ * chunk travels as it is stored (compressed: the worker decompresses and decodes it), or as its local file's path (a
+ * filesystem store's chunk not in the stored-chunk cache: the worker reads it); a head block as a chunk's
  * decoded columns — line bytes back to back, their offsets and timestamps — in transferred buffers, not as an
  * object per line; results travel as columns too.
  */
