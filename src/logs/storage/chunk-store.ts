@@ -114,15 +114,11 @@ export class ChunkStore {
     return this.cache.get(ref.key);
   }
 
-  /** A chunk as stored (compressed), for a query worker to decode: from the stored-chunk cache, or fetched once. */
-  stored(ref: ChunkRef): Promise<Buffer> {
-    return this.storedCache.get(ref.key);
-  }
-
   /**
-   * A chunk for a query worker: as stored, from the stored-chunk cache; else, when the object store keeps its objects
-   * in local files, the file for the worker to read itself (synchronously, off this thread; not cached here — the
-   * operating system's page cache keeps it); else fetched once and cached (`stored`).
+   * A chunk for a query worker to decode: as stored (compressed), from the stored-chunk cache; else, when the object
+   * store keeps its objects in local files, the file for the worker to read itself (synchronously, off this thread;
+   * not cached here — the operating system's page cache keeps it); else fetched once (however many queries ask at
+   * the same time) and cached.
    */
   async storedOrFile(ref: ChunkRef): Promise<Buffer | StoredChunkFile> {
     const hit = this.storedCache.peek(ref.key);
