@@ -2,7 +2,7 @@ import { Labels, type Matcher } from '../../model/index.js';
 import type { Head, MemBlock } from '../ingester/index.js';
 import { scanBlock, sliceBlock, type BlockSlice } from '../ingester/index.js';
 import type { EntryBatch, IndexStats, LogQueryable, SelectRequest, StreamShard, StreamVolume } from '../model/index.js';
-import { scanChunk, type ChunkRef, type ChunkStore, type DecodedChunk } from '../storage/index.js';
+import { scanChunk, type ChunkRef, type ChunkStore, type DecodedChunk, type StoredChunkFile } from '../storage/index.js';
 
 export interface QuerierOptions {
   /** Chunks decompressed ahead of the one being scanned (default 2). */
@@ -25,6 +25,8 @@ export interface DecodedSource {
   maxT: bigint;
   chunk?: DecodedChunk;
   stored?: Buffer;
+  /** A stored chunk not in the stored-chunk cache, as its local file (a filesystem store): the worker reads it. */
+  file?: StoredChunkFile;
   block?: BlockSlice;
   /** Bytes of lines of the whole chunk or head block (what the bytes-read limits count; 0 for a stored chunk until decoded). */
   bytes: number;
@@ -63,14 +65,15 @@ export class Querier implements LogQueryable {
 
   /**
    * What `select` reads, unscanned: each chunk (as stored: compressed — the worker decompresses it, so this thread
-   * and the libuv pool only read it) or head block (its entries in [start, end) that contain every `required`
+   * and the libuv pool only read it; or, from a filesystem store and not in the stored-chunk cache, as its file for
+   * the worker to read) or head block (its entries in [start, end) that contain every `required`
    * literal) of the matching streams, in the same order — for a query worker to decode, scan and filter.
    */
   async *decoded(tenant: string, req: DecodedRequest): AsyncIterable<DecodedSource> {
-    for await (const { c, d } of this.loaded(tenant, req, (r) => this.chunks.stored(r))) {
+    for await (const { c, d } of this.loaded(tenant, req, (r) => this.chunks.storedOrFile(r))) {
       // A stored chunk's bytes of lines are known once it is decoded (the worker counts them then).
       const common = { labels: c.labels, minT: c.minT, maxT: c.maxT, bytes: d ? 0 : c.blk!.bytes };
-      yield d ? { ...common, stored: d } : { ...common, block: sliceBlock(c.blk!, req.start, req.end, req.required) };
+      yield d ? (Buffer.isBuffer(d) ? { ...common, stored: d } : { ...common, file: d }) : { ...common, block: sliceBlock(c.blk!, req.start, req.end, req.required) };
     }
   }
 

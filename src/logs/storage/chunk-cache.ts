@@ -23,6 +23,16 @@ export class ChunkCache<T> {
     return p;
   }
 
+  /** The value if it is cached (made most recently used), without loading it. */
+  peek(key: string): T | undefined {
+    const hit = this.cache.get(key);
+    if (hit !== undefined) {
+      this.cache.delete(key);
+      this.cache.set(key, hit);
+    }
+    return hit;
+  }
+
   private async fetch(key: string): Promise<T> {
     const hit = this.cache.get(key);
     if (hit !== undefined) {

@@ -20,6 +20,15 @@ export interface ChunkStoreOptions {
   storedChunkCacheBytes?: number;
 }
 
+/** A stored chunk's local file (a filesystem object store's), for a query worker to read (`ChunkFileReader`). */
+export interface StoredChunkFile {
+  path: string;
+  /** Its object key (for the not-found error). */
+  key: string;
+  /** Its size in bytes, as the index file records it. */
+  size: number;
+}
+
 /** A sealed block to be written as one chunk. */
 export interface ChunkToWrite {
   minT: bigint;
@@ -105,9 +114,17 @@ export class ChunkStore {
     return this.cache.get(ref.key);
   }
 
-  /** A chunk as stored (compressed), for a query worker to decode: from the stored-chunk cache, or fetched once. */
-  stored(ref: ChunkRef): Promise<Buffer> {
-    return this.storedCache.get(ref.key);
+  /**
+   * A chunk for a query worker to decode: as stored (compressed), from the stored-chunk cache; else, when the object
+   * store keeps its objects in local files, the file for the worker to read itself (synchronously, off this thread;
+   * not cached here — the operating system's page cache keeps it); else fetched once (however many queries ask at
+   * the same time) and cached.
+   */
+  async storedOrFile(ref: ChunkRef): Promise<Buffer | StoredChunkFile> {
+    const hit = this.storedCache.peek(ref.key);
+    if (hit) return hit;
+    const path = this.opts.objects.localPath?.(ref.key);
+    return path !== undefined ? { path, key: ref.key, size: ref.size } : this.storedCache.get(ref.key);
   }
 
   /** Delete whole index periods (and their chunks) whose every chunk ended before `now - retention(tenant)`. */

@@ -6,6 +6,7 @@
 export { CHUNK_ENCODINGS, ChunkDecoder, ENCODING_DEFLATE, ENCODING_GZIP, ENCODING_NONE, ENCODING_SNAPPY, chunkTs, decodeChunk, encodeChunk, type ChunkColumns, type ChunkEncodingName, type DecodedChunk } from './chunk-codec.js';
 export type { ChunkRef, StoredStream } from './chunk-index.js';
 export { scanChunk } from './chunk-scan.js';
-export { ChunkStore, type ChunkStoreOptions, type ChunkToWrite, type StreamChunks } from './chunk-store.js';
+export { ChunkFileReader } from './chunk-file-reader.js';
+export { ChunkStore, type ChunkStoreOptions, type ChunkToWrite, type StoredChunkFile, type StreamChunks } from './chunk-store.js';
 export type { WalMark } from './index-file.js';
 export { StreamIndex } from './stream-index.js';

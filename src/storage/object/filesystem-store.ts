@@ -7,6 +7,11 @@ import { ObjectNotFoundError, type ObjectReader, type ObjectStore } from './obje
 export class FilesystemObjectStore implements ObjectStore {
   constructor(readonly root: string) {}
 
+  /** The file an object is stored in (for a worker thread to read itself; the object may not exist). */
+  localPath(key: string): string {
+    return this.path(key);
+  }
+
   private path(key: string): string {
     if (key.startsWith('/') || key.split('/').includes('..')) throw new Error(`invalid object key: ${key}`);
     return join(this.root, ...key.split('/'));

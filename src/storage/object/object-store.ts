@@ -19,6 +19,11 @@ export interface ObjectStore {
   exists(key: string): Promise<boolean>;
   /** Object size in bytes. */
   size(key: string): Promise<number>;
+  /**
+   * The local file holding an object, for stores whose objects are files on this machine (the filesystem store):
+   * another thread may then read it itself (a LogQL query worker reads chunk files so). Absent for remote stores (S3).
+   */
+  localPath?(key: string): string;
 }
 
 /** An object opened for range reads (`ObjectStore.openReader`). */

@@ -39,10 +39,11 @@ export class LogqlPool extends WorkerPool<LogqlTask, LogqlTaskResult, WireLogqlR
 
   /** Evaluate a query in a worker over `store`; canceled when `signal` aborts and, regardless, after its timeout. */
   run(store: DecodedLogSource, task: LogqlTask, signal?: AbortSignal): Promise<LogqlTaskResult> {
-    // Selecting and reading chunks stay on this thread; a chunk crosses compressed, the worker decodes it.
+    // Selecting chunks stays on this thread; a chunk crosses compressed (or, from a filesystem store and not cached,
+    // as its file's path: the worker reads it), the worker decodes it.
     const host = pagedCursorHost<SelectOpen, DecodedSource, WireSource>({
       open: (m) => store.decoded(m.tenant, { matchers: matchersFromWire(m.matchers), start: m.start, end: m.end, direction: m.direction, required: m.required, shard: m.shard }),
-      toWire: (s, transfer) => ({ wire: sourceToWire(s, transfer), bytes: s.stored?.length ?? s.chunk?.data.length ?? s.block!.lines.reduce((n, l) => n + l.length, 0) }),
+      toWire: (s, transfer) => ({ wire: sourceToWire(s, transfer), bytes: s.stored?.length ?? s.file?.size ?? s.chunk?.data.length ?? s.block!.lines.reduce((n, l) => n + l.length, 0) }),
       pageBytes: 4 << 20,
       pageItems: 64,
     });

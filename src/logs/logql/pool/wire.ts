@@ -3,7 +3,7 @@ import { errorCodec } from '../../../lib/worker-pool/index.js';
 import { labelsFromWire, labelsToWire, type WireLabels } from '../../../model/index.js';
 import type { BlockSlice } from '../../ingester/head-scan.js';
 import type { DecodedSource } from '../../querier/index.js';
-import { ChunkDecoder, type DecodedChunk } from '../../storage/index.js';
+import { ChunkDecoder, ChunkFileReader, type DecodedChunk, type StoredChunkFile } from '../../storage/index.js';
 import { LogqlEvalError, QueryCanceledError, QueryTimeoutError, SeriesLimitError, abortError } from '../errors.js';
 import { LogqlParseError } from '../parser.js';
 import type { DetectedField } from '../detected-fields.js';
@@ -11,7 +11,8 @@ import type { LogqlResult, QueryStats } from '../vector.js';
 
 /**
  * What crosses the thread boundary between the LogQL pool (main thread: the log store) and its workers. A stored
- * chunk travels as it is stored (compressed: the worker decompresses and decodes it); a head block as a chunk's
+ * chunk travels as it is stored (compressed: the worker decompresses and decodes it), or as its local file's path (a
+ * filesystem store's chunk not in the stored-chunk cache: the worker reads it); a head block as a chunk's
  * decoded columns — line bytes back to back, their offsets and timestamps — in transferred buffers, not as an
  * object per line; results travel as columns too.
  */
@@ -21,7 +22,12 @@ import type { LogqlResult, QueryStats } from '../vector.js';
  * A head block's entries travel in the same form: the worker then scans them as it scans a chunk (bytes, and the
  * raw path of metric queries that need no line as a string).
  */
-export type WireSource = { labels: WireLabels; minT: bigint; maxT: bigint; bytes: number } & (WireColumns | WireStored);
+export type WireSource = { labels: WireLabels; minT: bigint; maxT: bigint; bytes: number } & (WireColumns | WireStored | WireFile);
+
+/** A stored chunk as its local file (a filesystem store's), which the worker reads itself. */
+export interface WireFile {
+  file: StoredChunkFile;
+}
 
 /** A chunk as stored in the object store (`storage/chunk-codec.ts`), in a buffer of its own (transferred). */
 export interface WireStored {
@@ -48,6 +54,7 @@ export interface WireColumns {
  */
 export function sourceToWire(s: DecodedSource, transfer: ArrayBuffer[]): WireSource {
   const common = { labels: labelsToWire(s.labels), minT: s.minT, maxT: s.maxT, bytes: s.bytes };
+  if (s.file) return { ...common, file: s.file };
   if (s.stored) {
     // A copy: the stored bytes may be the stored-chunk cache's (a transfer would detach them); ~1/13 of the lines.
     // In a buffer of its own, not zero-filled first (allocUnsafeSlow: never Node's shared pool, so it can be transferred).
@@ -96,14 +103,17 @@ function blockColumns(b: BlockSlice) {
 }
 
 /**
- * A source as the worker scans it: a decoded chunk, or a head block's entries. A stored chunk is decoded by `decoder`
- * (whose arrays the next decode reuses: scan one source before reading the next) and counts its bytes of lines; with
- * `probe` (a literal every wanted line contains), a chunk whose bytes lack it comes without entries (not decoded).
+ * A source as the worker scans it: a decoded chunk, or a head block's entries. A stored chunk — sent, or read here
+ * from its file by `reader` (synchronously: this is a worker thread) — is decoded by `decoder` (whose arrays, like
+ * the reader's buffer, the next source reuses: scan one source before reading the next) and counts its bytes of
+ * lines; with `probe` (a literal every wanted line contains), a chunk whose bytes lack it comes without entries (not
+ * decoded).
  */
-export function sourceFromWire(w: WireSource, decoder = new ChunkDecoder(), probe?: Uint8Array): DecodedSource {
+export function sourceFromWire(w: WireSource, decoder = new ChunkDecoder(), probe?: Uint8Array, reader = new ChunkFileReader()): DecodedSource {
   const common = { labels: labelsFromWire(w.labels), minT: w.minT, maxT: w.maxT };
-  if ('stored' in w) {
-    const chunk = decoder.decode(Buffer.from(w.stored.buffer, w.stored.byteOffset, w.stored.byteLength), probe);
+  if ('file' in w || 'stored' in w) {
+    const stored = 'file' in w ? reader.read(w.file.path, w.file.key) : Buffer.from(w.stored.buffer, w.stored.byteOffset, w.stored.byteLength);
+    const chunk = decoder.decode(stored, probe);
     return { ...common, bytes: chunk.data.length, chunk };
   }
   const data = Buffer.from(w.data.buffer, w.data.byteOffset, w.data.byteLength);

@@ -1,7 +1,7 @@
 import { readCursor, serveTasks, workerTurn, type TaskContext } from '../../../lib/worker-pool/index.js';
 import { matchersToWire } from '../../../model/index.js';
 import type { EntryBatch, LogQueryable, SelectRequest } from '../../model/index.js';
-import { ChunkDecoder, scanChunk } from '../../storage/index.js';
+import { ChunkDecoder, ChunkFileReader, scanChunk } from '../../storage/index.js';
 import { LogqlEngine } from '../engine.js';
 import { abortError } from '../errors.js';
 import type { LogqlTask, SelectCall, SelectPage } from './protocol.js';
@@ -37,12 +37,14 @@ function remoteStore(ctx: Ctx, shard: LogqlTask['shard']): Pick<LogQueryable, 's
     async *select(tenant: string, req: SelectRequest): AsyncIterable<EntryBatch> {
       // One decoder per select: each source is scanned before the next is decoded into the same arrays.
       const decoder = new ChunkDecoder();
+      // Stored chunks of a filesystem store come as their files: read here, into one buffer reused source by source.
+      const reader = new ChunkFileReader();
       // A stored chunk without the filter's longest required literal (the one scanChunk searches) has no line to decode.
       const probe = req.filter && req.filter.required.length > 0 ? Buffer.from(req.filter.required.reduce((a, b) => (b.length > a.length ? b : a)), 'utf8') : undefined;
       const open = { tenant, matchers: matchersToWire(req.matchers), start: req.start, end: req.end, direction: req.direction, required: req.filter?.required, shard };
       // readCursor gives the worker's event loop a turn between sources once a slice of work went by.
       for await (const w of readCursor(ctx, open, abortError)) {
-        const s = sourceFromWire(w, decoder, probe);
+        const s = sourceFromWire(w, decoder, probe, reader);
         const b = scanChunk(s.labels, s.chunk!, req.start, req.end, req.filter, req.raw);
         b.minT = s.minT;
         b.maxT = s.maxT;
