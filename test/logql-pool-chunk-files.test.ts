@@ -28,7 +28,7 @@ class CountingStore extends FilesystemObjectStore {
 
 /** The same store seen as a remote one: every method but `localPath`. */
 function withoutLocalFiles(s: CountingStore): ObjectStore {
-  return { get: (k) => s.get(k), getRange: (k, o, l) => s.getRange(k, o, l), put: (k, d) => s.put(k, d), list: (p) => s.list(p), delete: (k) => s.delete(k), exists: (k) => s.exists(k), size: (k) => s.size(k) };
+  return { get: (k) => s.get(k), getRange: (k, o, l) => s.getRange(k, o, l), put: (k, d) => s.put(k, d), list: (p) => s.list(p), delete: (k) => s.delete(k), exists: (k) => s.exists(k), size: (k) => s.size(k), openReader: (k) => s.openReader(k) };
 }
 
 async function openStore(objects: ObjectStore): Promise<LogStore> {
