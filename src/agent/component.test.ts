@@ -14,7 +14,7 @@ afterEach(() => {
 });
 
 /** Runs the agent on one file with `server.log_level` from promtail.yaml; returns the agent's log records. */
-async function agentLogs(serverSection: string): Promise<Array<{ level: number; msg: string; component?: string }>> {
+async function agentLogs(serverSection: string, processLevel = 'debug'): Promise<Array<{ level: number; msg: string; component?: string }>> {
   const dir = mkdtempSync(join(tmpdir(), 'agent-log-level-'));
   dirs.push(dir);
   const logs = join(dir, 'logs');
@@ -38,8 +38,7 @@ scrape_configs:
       cb();
     },
   });
-  // The process logger lets everything through: the agent's level is promtail.yaml's alone.
-  const logger = pino({ level: 'debug' }, sink);
+  const logger = pino({ level: processLevel }, sink);
   const config = sightlineConfigSchema.parse({ agent: { promtail_config_file: file, listen_address: '127.0.0.1:0' } });
   const comp = await startAgent({ config, dataDir: dir, logger, registry: new Registry() });
   try {
@@ -56,16 +55,21 @@ scrape_configs:
 }
 
 describe('agent: promtail.yaml server.log_level', () => {
-  it('is applied to the agent\'s logger: at warn, nothing of info is logged', async () => {
-    const records = await agentLogs('http_listen_port: 0, log_level: warn');
+  it('is applied to the agent\'s logger: at warn, nothing of info is logged though the process logs debug', async () => {
+    const records = await agentLogs('http_listen_port: 0, log_level: warn', 'debug');
     expect(records.filter((r) => r.level < 40)).toEqual([]);
   }, 15_000);
 
-  it('defaults to info, as Promtail: the tailed file and the start are logged, debug is not', async () => {
-    const records = await agentLogs('http_listen_port: 0');
+  it('at info, the tailed file and the start are logged though the process logs warn', async () => {
+    const records = await agentLogs('http_listen_port: 0, log_level: info', 'warn');
     const messages = records.map((r) => r.msg);
     expect(messages).toContain('tailing new file');
     expect(messages).toContain('log agent started');
     expect(records.filter((r) => r.level < 30)).toEqual([]);
+  }, 15_000);
+
+  it('unset, the agent logs at the process\'s level (sightline.yaml, --log.level)', async () => {
+    expect((await agentLogs('http_listen_port: 0', 'warn')).filter((r) => r.level < 40)).toEqual([]);
+    expect((await agentLogs('http_listen_port: 0', 'info')).map((r) => r.msg)).toContain('tailing new file');
   }, 15_000);
 });
