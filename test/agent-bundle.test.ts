@@ -63,6 +63,9 @@ describe('the agent bundle', () => {
     expect(code).toMatch(/\(["']pino["']\)/);
     expect(code).toMatch(/\(["']snappy["']\)/);
     expect(code).toContain('import("../metrics/index.js")');
+    // Latin-1 only: one character above U+00FF (a Greek μ in a regular expression) and V8 keeps the whole file's
+    // source, which it holds for lazy compilation, in two bytes per character.
+    expect(code.match(/[\u0100-\uffff]/g) ?? []).toEqual([]);
   });
 
   it('refuses an unknown key at its path, as the unbundled CLI does', async () => {

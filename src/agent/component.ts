@@ -24,7 +24,6 @@ export interface StartAgentOptions {
 
 export async function startAgent(ctx: ComponentContext, opts: StartAgentOptions = {}): Promise<Component> {
   const section = ctx.config.agent;
-  const logger = ctx.logger.child({ component: 'agent' });
   const configFile = section.promtail_config_file ?? section.promtail_helm_values_file;
   if (configFile === undefined) {
     return { name: 'agent', ports: {}, stop: async () => {} };
@@ -32,6 +31,9 @@ export async function startAgent(ctx: ComponentContext, opts: StartAgentOptions 
   const config: PromtailConfig = section.promtail_config_file
     ? loadPromtailConfig(section.promtail_config_file, { expandEnv: section.promtail_config_expand_env })
     : loadPromtailHelmValues(configFile);
+  // promtail.yaml's `server.log_level` sets the agent's level, as Promtail's does; unset, the process's level stays.
+  const level = config.server.log_level;
+  const logger = ctx.logger.child({ component: 'agent' }, level === undefined ? {} : { level });
   if (config.clients.length === 0 && ctx.ports?.loki !== undefined) {
     config.clients.push(clientSchema.parse({ url: `http://127.0.0.1:${ctx.ports.loki}/loki/api/v1/push` }));
   }

@@ -54,7 +54,8 @@ export const serverSchema = z.strictObject({
   grpc_server_max_recv_msg_size: z.number().int().optional(),
   grpc_server_max_send_msg_size: z.number().int().optional(),
   grpc_server_max_concurrent_streams: z.number().int().optional(),
-  log_level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  // Unset: the agent logs at the process's level (sightline.yaml's `server.log_level`, `--log.level`; info by default).
+  log_level: z.enum(['debug', 'info', 'warn', 'error']).optional(),
   log_format: z.enum(['logfmt', 'json']).default('logfmt'),
   http_path_prefix: z.string().default(''),
   health_check_target: z.boolean().optional(),
