@@ -44,6 +44,13 @@ describe('the server bundle', () => {
     expect(readFileSync(join(out, 'run.js'), 'utf8')).toMatch(/import\("\.\/mimir-[A-Z0-9]+\.js"\)/);
   });
 
+  it('keeps every chunk Latin-1: one character above U+00FF and V8 holds the whole chunk in two bytes per character', () => {
+    const wide = readdirSync(out)
+      .filter((f) => f.endsWith('.js'))
+      .flatMap((f) => (readFileSync(join(out, f), 'utf8').match(/.{0,20}[\u0100-\uffff]/g) ?? []).map((m) => `${f}: ${m}`));
+    expect(wide).toEqual([]);
+  });
+
   it("keeps nodemailer out of what --target mimir loads at start: it is imported with the first email", () => {
     // The chunks a target loads at start: run.js's and the mimir chunk's static imports, transitively (the
     // components' chunks and nodemailer's are dynamic imports: `import("./x.js")`).

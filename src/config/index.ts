@@ -1,5 +1,5 @@
 export { ConfigError } from './errors.js';
-export { formatDuration, parseByteSize, parseDuration } from '../lib/duration.js';
+export { formatDuration, parseByteSize, parseDuration, parseGoDuration } from '../lib/duration.js';
 export { expandEnv, loadYamlConfig, parseYamlConfig, validate, type LoadOptions } from './load.js';
 export { sightlineConfigSchema, type SightlineConfig } from './schema.js';
 export type { MetricsConfig } from './sections/metrics.js';

@@ -63,6 +63,34 @@ export function parseByteSize(s: string): number {
   return Math.floor(Number(m[1]) * SIZE_UNITS[m[2].toUpperCase()]);
 }
 
+const GO_UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, '\u00b5s': 1e-3, '\u03bcs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+// µ (U+00B5) and μ (U+03BC) escaped: esbuild keeps a regular expression's characters as written, and one character
+// above U+00FF makes V8 hold the whole bundle chunk's source in two bytes per character.
+const GO_PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/y;
+
+/**
+ * Go's `time.ParseDuration` (`5s`, `1m30s`, `1.5h`, `200ms`, `-1h`, `0`: a sign, then decimal numbers each with a unit
+ * ns, us, µs, μs, ms, s, m, h) in milliseconds; undefined when `s` is not one.
+ */
+export function parseGoDuration(s: string): number | undefined {
+  let str = s.trim();
+  let sign = 1;
+  if (str.startsWith('-') || str.startsWith('+')) {
+    if (str[0] === '-') sign = -1;
+    str = str.slice(1);
+  }
+  if (str === '0') return 0;
+  if (str === '') return undefined;
+  let ms = 0;
+  GO_PART.lastIndex = 0;
+  while (GO_PART.lastIndex < str.length) {
+    const m = GO_PART.exec(str);
+    if (!m) return undefined;
+    ms += Number(m[1]) * GO_UNIT_MS[m[2]];
+  }
+  return sign * ms;
+}
+
 /** Go's time.Duration.String(): `721h0m0s`, `1m30s`, `500ms`. */
 export function goDuration(ms: number): string {
   if (ms === 0) return '0s';
