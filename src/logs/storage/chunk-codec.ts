@@ -245,15 +245,8 @@ function decodePayload(p: Buffer, off?: Float64Array, offsets?: Uint32Array): De
     let mp = 0;
     const lens: number[] = [];
     for (let i = 0; i < n; i++) {
-      let v = 0;
-      let mul = 1;
-      let b;
-      do {
-        b = mb[mp++];
-        v += (b & 0x7f) * mul;
-        mul *= 128;
-      } while (b >= 0x80);
-      lens.push(v);
+      lens.push(readUvarint(mb, mp));
+      mp = varintEnd;
     }
     metadata = new Array(n);
     for (let i = 0; i < n; i++) {
