@@ -133,9 +133,20 @@ describe.skipIf(!HAVE)('HTTP metrics, GET concurrency limit and timeout as Alert
     it('a GET beyond --web.get-concurrency gets 503 with the same message while POSTs go on; counted in the metrics', async () => {
       const answers = [];
       for (const p of peers) {
-        // The stuck GET holds the one slot for as long as its answer cannot be written.
-        const stuck = await stuckGet(p);
-        // Until the stuck GET holds the slot (on a loaded machine it may take a while to be read and served).
+        // The stuck GET holds the one slot for as long as its answer cannot be written. It is sent again if a probe of
+        // a previous attempt took the slot first and it got the 503 itself (the server may accept the two connections
+        // in either order); once the first bytes of a 200 arrive, its handler is writing the answer and holds the slot.
+        let stuck!: Socket;
+        for (let attempt = 0; ; attempt++) {
+          stuck = await stuckGet(p);
+          const first = await new Promise<Buffer>((resolve) => stuck.once('data', resolve));
+          stuck.pause();
+          if (first.toString('latin1').startsWith('HTTP/1.1 200')) break;
+          stuck.destroy();
+          expect(attempt, `${p.name}: the stuck GET was refused every time`).toBeLessThan(5);
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        // The slot is held by now; the probe is polled only to give a loaded machine time.
         let refused!: Response;
         let body = '';
         await waitFor(async () => {
