@@ -66,6 +66,9 @@ describe('the agent bundle', () => {
     // Latin-1 only: one character above U+00FF (a Greek μ in a regular expression) and V8 keeps the whole file's
     // source, which it holds for lazy compilation, in two bytes per character.
     expect(code.match(/[\u0100-\uffff]/g) ?? []).toEqual([]);
+    // No WebAssembly: `long` (reached through src/lib/protobuf's index, unused by the agent) compiles a module at
+    // load, which starts V8's WebAssembly engine (~0.6 MB of the node binary resident, docs/agent.md, Figures).
+    expect(code).not.toContain('WebAssembly');
   });
 
   it('refuses an unknown key at its path, as the unbundled CLI does', async () => {
@@ -76,7 +79,7 @@ describe('the agent bundle', () => {
     expect(s.stderr()).toContain(`invalid configuration: ${file}: positions.sync_periodd: unknown key "sync_periodd"`);
   }, 30_000);
 
-  it('tails a file and ships it; positions follow the acknowledgement; https, tls and crypto are never loaded', async () => {
+  it('tails a file and ships it; positions follow the acknowledgement; https, tls, crypto, WebAssembly and toISOString are never used', async () => {
     const logs = join(root, 'logs');
     mkdirSync(logs);
     const text = '2026-12-05T10:00:00.000000000Z stdout F hello from the bundle\n'.repeat(20);
@@ -98,7 +101,22 @@ scrape_configs:
     // no hashing relabel and no basic auth never needs https/tls/crypto (~1 MB resident, docs/agent.md, Figures).
     const loaded = join(root, 'loaded.json');
     const probe = join(root, 'probe.cjs');
-    writeFileSync(probe, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(loaded)}, JSON.stringify(process.moduleLoadList)));\n`);
+    // And the calls that keep more of the node binary resident: `Date.prototype.toISOString` (V8 sets up its
+    // time-zone cache through ICU, ~0.8 MB) and compiling WebAssembly (V8's WebAssembly engine, ~0.6 MB).
+    writeFileSync(
+      probe,
+      `const used = [];
+const toISOString = Date.prototype.toISOString;
+Date.prototype.toISOString = function () { used.push('toISOString'); return toISOString.call(this); };
+const { Module, Instance } = WebAssembly;
+WebAssembly.Module = function (...a) { used.push('WebAssembly.Module'); return new Module(...a); };
+WebAssembly.Instance = function (...a) { used.push('WebAssembly.Instance'); return new Instance(...a); };
+process.on('exit', () => {
+  const snappy = require('fs').readFileSync('/proc/self/maps', 'utf8').includes('snappy');
+  require('fs').writeFileSync(${JSON.stringify(loaded)}, JSON.stringify({ modules: process.moduleLoadList, used, snappy }));
+});
+`,
+    );
     const s = run(file, ['--require', probe]);
     try {
       await waitFor(() => s.stderr().includes('Sightline started'), 20_000, 'the agent to start');
@@ -109,8 +127,38 @@ scrape_configs:
       s.kill();
       await s.exited;
     }
-    const modules = JSON.parse(readFileSync(loaded, 'utf8')) as string[];
+    const { modules, used, snappy } = JSON.parse(readFileSync(loaded, 'utf8')) as { modules: string[]; used: string[]; snappy: boolean };
+    expect(s.stderr()).toContain('"msg":"Sightline started"');
+    expect([...new Set(used)]).toEqual([]);
+    expect(snappy).toBe(true); // loaded at the first push
     expect(modules).toContain('NativeModule http');
     for (const builtin of ['https', 'tls', 'crypto']) expect(modules).not.toContain(`NativeModule ${builtin}`);
   }, 60_000);
+  it('loads the native snappy addon only when it first ships (an agent with nothing to read never does)', async () => {
+    const file = join(root, 'promtail-empty.yaml');
+    writeFileSync(
+      file,
+      `server: {http_listen_address: 127.0.0.1, http_listen_port: 0}
+positions: {filename: ${join(root, 'positions-empty.yaml')}}
+clients: [{url: "http://127.0.0.1:${sinkPort}/loki/api/v1/push", batchwait: 100ms}]
+scrape_configs:
+  - job_name: t
+    static_configs: [{labels: {job: t, __path__: "${join(root, 'nothing-here')}/*.log"}}]
+`,
+    );
+    const maps = join(root, 'maps-empty.txt');
+    const probe = join(root, 'probe-maps.cjs');
+    writeFileSync(probe, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(maps)}, require('fs').readFileSync('/proc/self/maps', 'utf8')));\n`);
+    const s = run(file, ['--require', probe]);
+    try {
+      await waitFor(() => s.stderr().includes('Sightline started'), 20_000, 'the agent to start');
+      await new Promise((r) => setTimeout(r, 500));
+    } finally {
+      s.kill();
+      await s.exited;
+    }
+    // The addon's file (~5 MB resident once loaded, docs/agent.md, Figures) is not mapped.
+    expect(readFileSync(maps, 'utf8')).toContain('/node');
+    expect(readFileSync(maps, 'utf8')).not.toContain('snappy');
+  }, 30_000);
 });
