@@ -1,6 +1,6 @@
 import { uncompressSync } from 'snappy';
 import { describe, expect, it } from 'vitest';
-import { snappyCompress } from './snappy-compress.js';
+import { maxCompressedLength, snappyCompress } from './snappy-compress.js';
 
 /** Deterministic pseudo-random bytes. */
 function noise(n: number, seed: number): Buffer {
@@ -41,6 +41,20 @@ describe('snappyCompress', () => {
     expect(snappyCompress(lines).length).toBeLessThan(lines.length / 4);
     const random = noise(1 << 20, 1);
     expect(snappyCompress(random).length).toBeLessThanOrEqual(32 + random.length + Math.floor(random.length / 6));
+  });
+
+  it('writes through the room it is given, and returns a body of its own', () => {
+    const input = logLines(200_000);
+    const room = Buffer.alloc(maxCompressedLength(input.length), 0xee);
+    const body = snappyCompress(input, room);
+    expect(body.equals(room.subarray(0, body.length))).toBe(true);
+    expect(body.buffer).not.toBe(room.buffer);
+    expect((uncompressSync(body, { asBuffer: true }) as Buffer).equals(input)).toBe(true);
+    // Too small a room is not used.
+    const small = Buffer.alloc(10, 0xee);
+    expect(roundTrip(input).equals(input)).toBe(true);
+    expect(snappyCompress(input, small).equals(body)).toBe(true);
+    expect(small.every((b) => b === 0xee)).toBe(true);
   });
 
   it('reads a view into a larger buffer from its offset', () => {

@@ -17,15 +17,21 @@ const MIN_NON_LITERAL_BLOCK = 1 + 1 + 4;
 const table = new Int32Array(1 << TABLE_BITS);
 
 /** The worst-case compressed size of `n` bytes (snappy's `MaxCompressedLength`). */
-function maxCompressedLength(n: number): number {
+export function maxCompressedLength(n: number): number {
   return 32 + n + Math.floor(n / 6);
 }
 
-/** `input` as one snappy block (its length as a varint, then literals and copies). */
-export function snappyCompress(data: Uint8Array): Buffer {
+/**
+ * `input` as one snappy block (its length as a varint, then literals and copies), in a buffer of its own size.
+ * `room`, if given and of at least `maxCompressedLength(input.length)` bytes, is where it is written first (a caller
+ * that ships a stream of batches passes a pooled buffer: a fresh worst-case allocation per call is external memory
+ * that makes V8 collect more often).
+ */
+export function snappyCompress(data: Uint8Array, room?: Uint8Array): Buffer {
   // Plain Uint8Arrays in the loops (a Buffer is a subclass: two array shapes would make the loops polymorphic).
   const input = new Uint8Array(data.buffer, data.byteOffset, data.length);
-  const room = Buffer.allocUnsafeSlow(maxCompressedLength(input.length));
+  const need = maxCompressedLength(input.length);
+  if (room === undefined || room.length < need) room = Buffer.allocUnsafeSlow(need);
   const out = new Uint8Array(room.buffer, room.byteOffset, room.length);
   let d = putUvarint(out, 0, input.length);
   for (let p = 0; p < input.length; p += BLOCK_SIZE) {

@@ -6,7 +6,7 @@ import type { LogEntry, RawEntry, Ticket } from '../entry.js';
 import { BufferPool } from './buffer-pool.js';
 import { HttpPoster } from './http-post.js';
 import { BatchBuffer, labelsString } from './push-encoder.js';
-import { snappyCompress } from '../../lib/snappy-compress.js';
+import { maxCompressedLength, snappyCompress } from '../../lib/snappy-compress.js';
 
 /** Promtail's reserved label: the tenant stage sets it, the client sends the entry as that tenant. */
 export const TENANT_LABEL = '__tenant_id__';
@@ -186,9 +186,11 @@ export class LokiClient {
     // From here the batch is one compressed body: its buffer and the uncompressed request go back to the pool (a
     // batch is never held twice while it waits for Loki).
     b.buf.recycle();
-    // Compressed in TypeScript, not by the native snappy addon (~5 MB resident once loaded: src/lib/snappy-compress.ts);
-    // the body is a buffer of its own size, not the worst-case allocation.
-    const body = snappyCompress(raw);
+    // Compressed in TypeScript, not by the native snappy addon (~5 MB resident once loaded: src/lib/snappy-compress.ts),
+    // through a pooled buffer of the worst-case size into a body of its own size.
+    const room = this.pool.acquire(maxCompressedLength(raw.length));
+    const body = snappyCompress(raw, room);
+    this.pool.release(room);
     this.pool.release(Buffer.from(raw.buffer, raw.byteOffset, raw.buffer.byteLength - raw.byteOffset));
     this.metrics.encodedBytes.inc({ host: this.host }, body.length);
     const { min_period, max_period, max_retries } = this.cfg.backoff_config;
