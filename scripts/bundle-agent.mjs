@@ -42,6 +42,15 @@ const dynamicImportsToDist = {
  * instance and V8's WebAssembly code stay resident (~0.35 MB for pino and snappy, docs/agent.md, Figures).
  */
 const REQUIRED_PACKAGES = new Set(['snappy', 'pino']);
+
+/**
+ * Packages required at the first call of one of their functions instead of at start: the native snappy addon costs
+ * ~5 MB of resident memory once loaded (its code, two threads of its own and their malloc arenas, the node binary's
+ * symbol-table pages its dynamic linking touches; docs/agent.md, Figures: the eighth pass), and an agent that has
+ * shipped nothing (no file yet) or only reads its config never calls it. A name imported but not listed here fails
+ * the build (esbuild: no matching export).
+ */
+const LAZY_FUNCTIONS = { snappy: ['compress', 'compressSync', 'uncompress', 'uncompressSync'] };
 const requireExternals = {
   name: 'require-externals',
   setup(b) {
@@ -50,7 +59,12 @@ const requireExternals = {
       if (args.namespace === 'require-external') return { path: args.path, external: true };
       return { path: args.path, namespace: 'require-external' };
     });
-    b.onLoad({ filter: /.*/, namespace: 'require-external' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+    b.onLoad({ filter: /.*/, namespace: 'require-external' }, (args) => {
+      const lazy = LAZY_FUNCTIONS[args.path];
+      if (lazy === undefined) return { contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' };
+      const load = `let loaded;\nconst load = () => (loaded ??= require(${JSON.stringify(args.path)}));\n`;
+      return { contents: load + lazy.map((f) => `export const ${f} = (...args) => load().${f}(...args);`).join('\n'), loader: 'js' };
+    });
   },
 };
 
@@ -72,9 +86,27 @@ const lazyPushgateway = {
   },
 };
 
+/**
+ * The `long` package compiles a small WebAssembly module at load (its 64-bit multiply and divide), which starts V8's
+ * WebAssembly engine: ~0.6 MB of the node binary's code resident for the process's life (docs/agent.md, Figures:
+ * the eighth pass). The agent reaches `long` only through src/lib/protobuf's index (the push encoder uses its
+ * varint writer, not its `WireReader`), and esbuild keeps a module with top-level statements even when none of its
+ * exports is used. Marked free of side effects, `long` is bundled only if something uses it.
+ */
+const longWithoutSideEffects = {
+  name: 'long-without-side-effects',
+  setup(b) {
+    b.onResolve({ filter: /^long$/ }, async (args) => {
+      if (args.pluginData === 'long') return undefined;
+      const resolved = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: 'long' });
+      return { ...resolved, sideEffects: false };
+    });
+  },
+};
+
 /** Build the bundle into `outdir` (default dist/agent-bundle); returns esbuild's metafile. */
 export function bundleAgent(outdir = join(ROOT, 'dist/agent-bundle')) {
-  return bundleInto(outdir, { run: join(SRC, 'cli/run.ts') }, { external: EXTERNAL_PACKAGES, plugins: [dynamicImportsToDist, requireExternals, lazyPushgateway] });
+  return bundleInto(outdir, { run: join(SRC, 'cli/run.ts') }, { external: EXTERNAL_PACKAGES, plugins: [dynamicImportsToDist, requireExternals, lazyPushgateway, longWithoutSideEffects] });
 }
 
 await runWhenMain(import.meta.url, bundleAgent);
