@@ -40,10 +40,13 @@ function targetsJson(agent: Agent) {
   return out;
 }
 
-/** The targets page: per job, every active target with its labels, readiness and details (file positions). */
+/**
+ * The targets page: per job, every active target with its labels, readiness and details (file positions). Jobs in
+ * code-unit order, as Go sorts strings (`localeCompare` would also keep ~2.7 MB of ICU data resident for good).
+ */
 export function renderTargets(agent: Agent): string {
   let body = '';
-  for (const [job, views] of [...agent.targetPools()].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [job, views] of [...agent.targetPools()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const ready = views.filter((v) => v.ready).length;
     body += `<h2 id="job-${esc(job)}">${esc(job)} (${ready}/${views.length} ready)</h2>
 <table><thead><tr><th>Type</th><th>Ready</th><th>Labels</th><th>Details</th></tr></thead><tbody>
