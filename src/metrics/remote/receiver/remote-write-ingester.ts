@@ -112,7 +112,7 @@ export class RemoteWriteIngester {
     try {
       const raw = await decompressSnappyBodyAsync(body, this.maxMessageSize);
       batch = this.takeBatch(raw.length);
-      if (interner && version === 1) batch.lookup = (r, a, b) => interner.lookup(r, a, b);
+      if (interner && version === 1) batch.lookup = interner;
       return await decodeWriteRequestSliced(version, raw, batch, slicer);
     } catch (e) {
       if (batch) this.releaseBatch(batch);
