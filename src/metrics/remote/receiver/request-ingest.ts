@@ -235,7 +235,10 @@ export class RequestIngest {
     }
     const interner = this.interner;
     const id = this.cleared() ? -1 : batch.interned[i];
-    let ref: SeriesRef = id >= 0 ? interner.refs[id] : 0;
+    // A ref read from the interner's Float64Array is a double; a small one is passed as an integer, as the store
+    // returns it (the appender's optimised code, specialised on integers, deoptimised on the first double).
+    const known = id >= 0 ? interner.refs[id] : 0;
+    let ref: SeriesRef = known <= 0x3fffffff ? known | 0 : known;
     const before = this.written;
     const histogramsBefore = this.histogramsWritten;
     const t = batch.t;
