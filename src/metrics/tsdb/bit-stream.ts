@@ -47,7 +47,12 @@ export class BitWriter {
    */
   reserve(bytes: number): void {
     if ((this.bitPos >>> 3) + bytes < this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, (this.bitPos >>> 3) + bytes + 16));
+    this.growTo(Math.max(this.buf.length * 2, (this.bitPos >>> 3) + bytes + 16));
+  }
+
+  /** Move what was written into a new buffer of `capacity` bytes (views handed out stay valid). */
+  protected growTo(capacity: number): void {
+    const next = Buffer.allocUnsafe(capacity);
     next.set(this.buf.subarray(0, this.byteLength));
     this.buf = next;
   }

@@ -88,4 +88,48 @@ describe('XOR chunk', () => {
     expect(decodeXorChunk(snap.data, t, v, 0, snap.n)).toBe(2);
     expect(Array.from(v)).toEqual([1, 2]);
   });
+
+  it("sizes a series' first chunk from its bytes per sample: two allocations, little slack, whatever the values", () => {
+    // The remote-write bench's shape (10 s apart, values counting up) and three others: a counter with jitter, random
+    // floats from the ninth sample on (the projection of the first ones is too small: it grows again),
+    // and a constant.
+    const shapes: [string, (i: number) => number][] = [
+      ['counting', (i) => 4242 + i],
+      ['jittered counter', (i) => i * 1000 + ((i * 7919) % 13) / 10],
+      ['random after eight', (i) => (i < 8 ? 1 : Math.sin(i) * 1e6)],
+      ['constant', () => 1],
+    ];
+    for (const [name, value] of shapes) {
+      const a = new XorChunkAppender();
+      const buffers = new Set<Uint8Array>([a.buf]);
+      const ts: number[] = [];
+      const vs: number[] = [];
+      for (let i = 0; i < 120; i++) {
+        ts.push(1_765_000_000_000 + i * 10_000);
+        vs.push(value(i));
+        a.append(ts[i], vs[i]);
+        buffers.add(a.buf);
+      }
+      if (name !== 'random after eight') {
+        // Doubling from 32 bytes took 4–5 buffers for these (32, 64, 128, 256, 512).
+        expect(buffers.size, name).toBeLessThanOrEqual(2);
+        expect(a.buf.length, name).toBeLessThanOrEqual(Math.max(96, Math.ceil(a.byteLength * 1.5) + 24));
+      }
+      const data = a.seal();
+      const t = new Float64Array(120);
+      const v = new Float64Array(120);
+      expect(decodeXorChunk(data, t, v, 0), name).toBe(120);
+      expect(Array.from(t), name).toEqual(ts);
+      expect(Array.from(v).map(bits), name).toEqual(vs.map(bits));
+    }
+  });
+
+  it('keeps growing past a full chunk (an out-of-order or re-encoded chunk may hold more samples)', () => {
+    const a = new XorChunkAppender();
+    for (let i = 0; i < 1000; i++) a.append(i * 1000, Math.cos(i));
+    const t = new Float64Array(1000);
+    const v = new Float64Array(1000);
+    expect(decodeXorChunk(a.seal(), t, v, 0)).toBe(1000);
+    expect(v[999]).toBe(Math.cos(999));
+  });
 });

@@ -29,6 +29,12 @@ export const SAMPLES_PER_CHUNK = 120;
 const MAX_SAMPLE_BYTES = 21;
 /** The room past its last byte an appender keeps (it reserves for a worst-case sample before each append). */
 export const XOR_SAMPLE_ROOM = MAX_SAMPLE_BYTES + 3;
+/** A new chunk's buffer without a hint: the header and the first samples (~16 bytes) and a worst-case sample's room. */
+const FIRST_CHUNK_BYTES = 64;
+/** Samples after which an appender projects its chunk's size from its bytes per sample (`grow`). */
+const PROJECT_AFTER = 4;
+/** What the first sample takes, about: a millisecond timestamp's zig-zag varint (6 bytes) and 64 raw value bits. */
+const FIRST_SAMPLE_BYTES = 14;
 
 /**
  * Appends samples to one chunk: a BitWriter (bit-stream.ts, shared with the histogram chunks) with the XOR
@@ -46,12 +52,12 @@ export class XorChunkAppender extends BitWriter {
   private vhi = 0;
   private vlo = 0;
 
-  constructor(initialBytes = 32) {
+  constructor(initialBytes = FIRST_CHUNK_BYTES) {
     super(CHUNK_HEADER, Math.max(initialBytes, CHUNK_HEADER + MAX_SAMPLE_BYTES));
   }
 
   append(t: number, v: number): void {
-    this.reserve(MAX_SAMPLE_BYTES + 1);
+    if ((this.bitPos >>> 3) + MAX_SAMPLE_BYTES + 1 >= this.buf.length) this.grow();
     f64[0] = v;
     const hi = i32[1];
     const lo = i32[0];
@@ -78,6 +84,26 @@ export class XorChunkAppender extends BitWriter {
     this.numSamples = n + 1;
     this.buf[0] = (n + 1) >>> 8;
     this.buf[1] = (n + 1) & 0xff;
+  }
+
+  /**
+   * Room for at least one more worst-case sample. Once PROJECT_AFTER samples show this series' bytes per sample, the
+   * buffer grows to what a full chunk (SAMPLES_PER_CHUNK) should take at that rate, plus an eighth and a sample's
+   * room (at least 1.5 times what it had), instead of doubling: a series' first chunk (whose size no earlier chunk of it tells) is allocated
+   * twice — FIRST_CHUNK_BYTES, then the projection — where doubling from 32 bytes allocated it four or five times, the
+   * outgrown copies garbage in Buffer-pool slabs that old space keeps until a full GC (docs/tsdb.md, Head).
+   */
+  private grow(): void {
+    const n = this.numSamples;
+    const len = this.buf.length;
+    let size = len * 2;
+    if (n >= PROJECT_AFTER && n < SAMPLES_PER_CHUNK) {
+      const first = CHUNK_HEADER + FIRST_SAMPLE_BYTES;
+      const perSample = (this.byteLength - first) / (n - 1);
+      // At least half as much again: values that turn noisy late still grow the buffer geometrically.
+      size = Math.max(Math.ceil(first + perSample * (SAMPLES_PER_CHUNK - 1) * 1.125) + XOR_SAMPLE_ROOM, len + (len >>> 1));
+    }
+    this.growTo(Math.max(size, (this.bitPos >>> 3) + MAX_SAMPLE_BYTES + 2));
   }
 
   /** A Go uvarint (7 bits a byte, low group first) of a non-negative integer up to 2^53, byte by byte into the bit stream. */
