@@ -335,89 +335,164 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
     if (this.closed) throw new Error('TSDB is closed');
     const sliced = b.n + b.series.length >= SLICED_COMMIT_ITEMS;
     if (!sliced && this.commits.inFlight === 0) {
-      for (const _ of this.commitSteps(b, false));
+      this.commitNow(b);
       return;
     }
     return this.commits.enqueue(async () => {
       if (this.closed) throw new Error('TSDB is closed');
       // Each step is a WAL record or a run of appends (~1 ms): the clock is read after every one.
       const slicer = new TimeSlicer(DEFAULT_INGEST_SLICE_MS, 1);
-      for (const _ of this.commitSteps(b, sliced)) if (sliced && slicer.due()) await slicer.yieldNow();
+      if (!sliced) {
+        this.commitNow(b);
+        return;
+      }
+      for (const _ of this.commitSteps(b)) if (slicer.due()) await slicer.yieldNow();
     });
   }
 
   /**
-   * The commit of a batch, one step per WAL record and per run of head appends (see `commitBatch`). With
-   * `flushEach` (a sliced commit) every record goes to the file at once, so the WAL's buffer stays small; none is
-   * acknowledged before the batch's last flush, and a failed flush marks the batch's new series unlogged again (a
-   * series record written twice replays as one series).
+   * The commit of a batch in one synchronous run: its WAL records, one flush, then the head appends. The same steps
+   * as `commitSteps` without the generator (the common case: a generator holding every loop cost V8 a large
+   * optimising compile of its own, and each step a resumption).
    */
-  private *commitSteps(b: AppendBatch, flushEach: boolean): Generator<void> {
-    const head = this.head;
-    const wal = this.wal;
-    const w = this.w;
-    for (let i = 0; i < b.series.length; i++) {
-      const s = b.series[i];
-      if (s.deleted) b.series[i] = head.getOrCreate(s.labels).series;
+  private commitNow(b: AppendBatch): void {
+    const fresh = this.freshSeries(b);
+    try {
+      for (let i = 0; i < fresh.length; i += SERIES_PER_RECORD) this.logSeries(fresh, i, false);
+      const maxT = this.logSamples(b, -1);
+      this.logTail(b, maxT);
+    } catch (e) {
+      for (const s of fresh) s.walLogged = false;
+      throw e;
     }
+    const counts = { appended: 0, outOfOrder: 0 };
+    if (!this.applyOther(b, counts)) this.applyFloats(b, 0, b.n, counts);
+    this.committed(b, counts);
+  }
+
+  /**
+   * The commit of a batch in slices (see `commitBatch`): one step per WAL record and per run of head appends. Every
+   * record goes to the file at once, so the WAL's buffer stays small; none is acknowledged before the batch's last
+   * flush, and a failed flush marks the batch's new series unlogged again (a series record written twice replays as
+   * one series).
+   */
+  private *commitSteps(b: AppendBatch): Generator<void> {
+    const fresh = this.freshSeries(b);
+    try {
+      for (let i = 0; i < fresh.length; i += SERIES_PER_RECORD) {
+        this.logSeries(fresh, i, true);
+        yield;
+      }
+      let maxT = -Infinity;
+      for (let i = 0; i < b.n; i += SAMPLES_PER_RECORD) {
+        maxT = Math.max(maxT, this.logSamples(b, i));
+        yield;
+      }
+      this.logTail(b, maxT);
+    } catch (e) {
+      for (const s of fresh) s.walLogged = false;
+      throw e;
+    }
+    const counts = { appended: 0, outOfOrder: 0 };
+    if (!this.applyOther(b, counts)) {
+      for (let i = 0; i < b.n; i += APPLY_RUN_MASK + 1) {
+        // Between runs of appends a sliced commit yields: the batch's series stay in the head meanwhile (a head
+        // truncation queues behind the commit), but the admin API may have deleted one (applyFloats looks it up).
+        if (i > 0) yield;
+        this.applyFloats(b, i, Math.min(b.n, i + APPLY_RUN_MASK + 1), counts);
+      }
+    }
+    this.committed(b, counts);
+  }
+
+  /** The batch's series, deleted ones looked up again; returns those not yet in the WAL, marked as logged. */
+  private freshSeries(b: AppendBatch): MemSeries[] {
+    const head = this.head;
     const fresh: MemSeries[] = [];
-    for (const s of b.series) {
+    for (let i = 0; i < b.series.length; i++) {
+      let s = b.series[i];
+      if (s.deleted) s = b.series[i] = head.getOrCreate(s.labels).series;
       if (!s.walLogged) {
         s.walLogged = true;
         fresh.push(s);
       }
     }
-    try {
-      for (let i = 0; i < fresh.length; i += SERIES_PER_RECORD) {
-        w.reset();
-        encodeSeries(w, fresh.slice(i, i + SERIES_PER_RECORD));
-        wal.append(w.view());
-        if (flushEach) wal.flush();
-        yield;
-      }
-      let maxT = -Infinity;
-      if (b.n > 0) {
-        // A scratch column reused by later commits, unless this batch is much larger than usual.
-        if (this.refScratch.length < b.n && b.n <= MAX_REF_SCRATCH) this.refScratch = new Uint32Array(Math.min(b.n * 2, MAX_REF_SCRATCH));
-        const refs = b.n <= this.refScratch.length ? this.refScratch : new Uint32Array(b.n);
-        for (let i = 0; i < b.n; i++) {
-          refs[i] = b.series[b.sidx[i]].ref;
-          if (b.t[i] > maxT) maxT = b.t[i];
-        }
-        for (let i = 0; i < b.n; i += SAMPLES_PER_RECORD) {
-          w.reset();
-          encodeSamples(w, refs, b.t, b.v, i, Math.min(b.n, i + SAMPLES_PER_RECORD));
-          wal.append(w.view());
-          if (flushEach) wal.flush();
-          yield;
-        }
-      }
-      // Native histograms (histogram-commit.ts).
-      maxT = Math.max(maxT, writeHistogramRecords(w, b, head, (p) => wal.append(p)));
-      if (b.metadata.length > 0) {
-        w.reset();
-        encodeMetadata(w, b.metadata);
-        wal.append(w.view());
-      }
-      if (b.exemplars.length > 0) {
-        w.reset();
-        encodeExemplars(
-          w,
-          b.exemplars.map((e) => ({ ref: (e.s.deleted ? head.getOrCreate(e.s.labels).series : e.s).ref, labels: e.labels, value: e.value, ts: e.ts })),
-        );
-        wal.append(w.view());
-      }
-      wal.flush();
-      if (maxT > -Infinity) {
-        const seg = wal.currentSegment;
-        if (maxT > (this.segMaxT.get(seg) ?? -Infinity)) this.segMaxT.set(seg, maxT);
-      }
-    } catch (e) {
-      for (const s of fresh) s.walLogged = false;
-      throw e;
+    return fresh;
+  }
+
+  /** The series record of `fresh[from, from + SERIES_PER_RECORD)` into the WAL (flushed at once with `flush`). */
+  private logSeries(fresh: MemSeries[], from: number, flush: boolean): void {
+    const w = this.w;
+    w.reset();
+    encodeSeries(w, from === 0 && fresh.length <= SERIES_PER_RECORD ? fresh : fresh.slice(from, from + SERIES_PER_RECORD));
+    this.wal.append(w.view());
+    if (flush) this.wal.flush();
+  }
+
+  /**
+   * The sample records of the batch into the WAL: all of them (`from` < 0, not flushed) or the one record starting
+   * at `from` (flushed at once: a sliced commit). Returns the records' newest timestamp.
+   */
+  private logSamples(b: AppendBatch, from: number): number {
+    if (b.n === 0) return -Infinity;
+    const lo = from < 0 ? 0 : from;
+    const hi = from < 0 ? b.n : Math.min(b.n, from + SAMPLES_PER_RECORD);
+    const len = hi - lo;
+    // A scratch column reused by later commits, unless this batch is much larger than usual.
+    if (this.refScratch.length < len && len <= MAX_REF_SCRATCH) this.refScratch = new Uint32Array(Math.min(len * 2, MAX_REF_SCRATCH));
+    const refs = len <= this.refScratch.length ? this.refScratch : new Uint32Array(len);
+    const series = b.series;
+    const sidx = b.sidx;
+    const t = lo === 0 ? b.t : b.t.subarray(lo, hi);
+    const v = lo === 0 ? b.v : b.v.subarray(lo, hi);
+    let maxT = -Infinity;
+    for (let i = 0; i < len; i++) {
+      refs[i] = series[sidx[lo + i]].ref;
+      if (t[i] > maxT) maxT = t[i];
     }
-    let appended = 0;
-    let outOfOrder = 0;
+    const w = this.w;
+    for (let i = 0; i < len; i += SAMPLES_PER_RECORD) {
+      w.reset();
+      encodeSamples(w, refs, t, v, i, Math.min(len, i + SAMPLES_PER_RECORD));
+      this.wal.append(w.view());
+    }
+    if (from >= 0) this.wal.flush();
+    return maxT;
+  }
+
+  /** Histogram, metadata and exemplar records, then the flush that makes the batch durable. */
+  private logTail(b: AppendBatch, samplesMaxT: number): void {
+    const head = this.head;
+    const wal = this.wal;
+    const w = this.w;
+    // Native histograms (histogram-commit.ts).
+    const maxT = Math.max(samplesMaxT, writeHistogramRecords(w, b, head, (p) => wal.append(p)));
+    if (b.metadata.length > 0) {
+      w.reset();
+      encodeMetadata(w, b.metadata);
+      wal.append(w.view());
+    }
+    if (b.exemplars.length > 0) {
+      w.reset();
+      encodeExemplars(
+        w,
+        b.exemplars.map((e) => ({ ref: (e.s.deleted ? head.getOrCreate(e.s.labels).series : e.s).ref, labels: e.labels, value: e.value, ts: e.ts })),
+      );
+      wal.append(w.view());
+    }
+    wal.flush();
+    if (maxT > -Infinity) {
+      const seg = wal.currentSegment;
+      if (maxT > (this.segMaxT.get(seg) ?? -Infinity)) this.segMaxT.set(seg, maxT);
+    }
+  }
+
+  /**
+   * A batch with an out-of-order window or native histograms is applied here (ooo-ingest.ts, histogram-commit.ts);
+   * returns false for a batch of in-order float samples only (`applyFloats`).
+   */
+  private applyOther(b: AppendBatch, counts: { appended: number; outOfOrder: number }): boolean {
+    const head = this.head;
     const countHistograms = (r: ReturnType<typeof applyWithHistograms>) => {
       if (r.histograms.appended > 0) this.metrics.samplesAppended.inc({ type: 'histogram' }, r.histograms.appended);
       if (r.histograms.outOfOrder > 0) this.metrics.outOfOrder.inc({ type: 'histogram' }, r.histograms.outOfOrder);
@@ -425,32 +500,51 @@ export class Tsdb implements Queryable, Appendable, MetadataSource, ExemplarQuer
     if (b.ooo !== null && this.ooo !== null) {
       // Out-of-order window (floats; Prometheus 2.42 has no out-of-order native histograms): in order, into the
       // out-of-order head (and the WBL), or refused (ooo-ingest.ts). Histograms of the batch follow, in order only.
-      appended = this.ooo.apply({ series: b.series, sidx: b.sidx, t: b.t, v: b.v, n: b.n, ooo: b.ooo });
+      counts.appended = this.ooo.apply({ series: b.series, sidx: b.sidx, t: b.t, v: b.v, n: b.n, ooo: b.ooo });
       if (b.histograms && b.histograms.length > 0) countHistograms(applyWithHistograms(head, { ...b, n: 0 }));
-    } else if (b.histograms && b.histograms.length > 0) {
+      return true;
+    }
+    if (b.histograms && b.histograms.length > 0) {
       // With native histograms: floats and histograms in time order (histogram-commit.ts).
       const r = applyWithHistograms(head, b);
-      [appended, outOfOrder] = [r.floats.appended, r.floats.outOfOrder];
+      counts.appended = r.floats.appended;
+      counts.outOfOrder = r.floats.outOfOrder;
       countHistograms(r);
-    } else {
-      for (let i = 0; i < b.n; i++) {
-        // Between runs of appends a sliced commit yields: the batch's series stay in the head meanwhile (a head
-        // truncation queues behind the commit), but the admin API may have deleted one.
-        if ((i & APPLY_RUN_MASK) === APPLY_RUN_MASK) yield;
-        let s = b.series[b.sidx[i]];
-        if (s.deleted) s = b.series[b.sidx[i]] = head.getOrCreate(s.labels).series;
-        const r = head.appendSample(s, b.t[i], b.v[i]);
-        if (r === APPLIED) appended++;
-        else if (r === OUT_OF_ORDER || r === DUPLICATE_CONFLICT) outOfOrder++;
-      }
+      return true;
     }
+    return false;
+  }
+
+  /** Float samples [from, to) of the batch into the head. */
+  private applyFloats(b: AppendBatch, from: number, to: number, counts: { appended: number; outOfOrder: number }): void {
+    const head = this.head;
+    const series = b.series;
+    const sidx = b.sidx;
+    const t = b.t;
+    const v = b.v;
+    let appended = 0;
+    let outOfOrder = 0;
+    for (let i = from; i < to; i++) {
+      let s = series[sidx[i]];
+      if (s.deleted) s = series[sidx[i]] = head.getOrCreate(s.labels).series;
+      const r = head.appendSample(s, t[i], v[i]);
+      if (r === APPLIED) appended++;
+      else if (r === OUT_OF_ORDER || r === DUPLICATE_CONFLICT) outOfOrder++;
+    }
+    counts.appended += appended;
+    counts.outOfOrder += outOfOrder;
+  }
+
+  /** After the head appends: metadata, exemplars, counters, and a head compaction when one is due. */
+  private committed(b: AppendBatch, counts: { appended: number; outOfOrder: number }): void {
+    const head = this.head;
     for (const m of b.metadata) this.metadataStore.set(m.metric, m.meta);
     for (const e of b.exemplars) {
       const s = e.s.deleted ? head.getByLabels(e.s.labels) : e.s;
       if (s) this.exemplarStorage.add(s.ref, e.labels, e.value, e.ts);
     }
-    if (appended > 0) this.metrics.samplesAppended.inc({ type: 'float' }, appended);
-    if (outOfOrder > 0) this.metrics.outOfOrder.inc({ type: 'float' }, outOfOrder);
+    if (counts.appended > 0) this.metrics.samplesAppended.inc({ type: 'float' }, counts.appended);
+    if (counts.outOfOrder > 0) this.metrics.outOfOrder.inc({ type: 'float' }, counts.outOfOrder);
     if (b.exemplars.length > 0) this.metrics.exemplarsAppended.inc(b.exemplars.length);
     this.syncSeriesCounters();
     if (this.headCompactable() && !this.compacting && !this.compactionQueued && (this.opts.compactionIntervalMs ?? 60_000) > 0) {

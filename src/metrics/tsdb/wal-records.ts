@@ -41,14 +41,21 @@ export function encodeSamples(w: ByteWriter, refs: Uint32Array, ts: Float64Array
   // Hot path of every metrics write: one capacity check for the record, then the per-sample fields written inline
   // (a zig-zag varint per delta takes at most 10 bytes, the value 8).
   w.ensure((to - from) * 28);
-  const b = w.buf;
-  let p = w.len;
+  w.len = putSamples(w.buf, w.len, refs, ts, vs, from, to, baseRef, baseT);
+}
+
+/**
+ * The per-sample fields of a samples record at `p`; returns the position after them. A function of its own: the
+ * loop is optimised on its own, and the store to the writer's length after it is not left without type feedback in
+ * an on-stack-replaced loop (which deoptimised on every later record).
+ */
+function putSamples(b: Uint8Array, p: number, refs: Uint32Array, ts: Float64Array, vs: Float64Array, from: number, to: number, baseRef: number, baseT: number): number {
   for (let i = from; i < to; i++) {
     p = putVarint(b, p, refs[i] - baseRef);
     p = putVarint(b, p, ts[i] - baseT);
     p = putFloat64(b, p, vs[i]);
   }
-  w.len = p;
+  return p;
 }
 
 export function encodeMetadata(w: ByteWriter, entries: readonly { metric: string; meta: MetricMetadata }[]): void {

@@ -12,6 +12,11 @@ export interface DecodedExemplar {
   ts: number;
 }
 
+/** What recognises a series by the raw bytes of its label fields (the receiver's interner): its entry, or -1. */
+export interface SeriesLookup {
+  lookup(raw: Uint8Array, a: number, b: number): number;
+}
+
 export interface DecodedMetadata {
   /** Series index for 2.0 (per-series metadata), -1 for 1.0 (per metric family). */
   series: number;
@@ -46,11 +51,13 @@ export class WriteRequestBatch {
   exemplars: DecodedExemplar[] = [];
   metadata: DecodedMetadata[] = [];
   /**
-   * Series interning (1.0 only): when `lookup` is set, the decoder hands it the raw bytes of each series' label
+   * Series interning (1.0 only): when `lookup` is set, the decoder hands its `lookup` the raw bytes of each series' label
    * fields `[labelStart[i], labelEnd[i])` of `raw` (contiguous fields only; an empty range otherwise); a known
-   * series (`interned[i] >= 0`, the lookup's answer) gets no decoded labels (`labels[i]` is empty).
+   * series (`interned[i] >= 0`, the lookup's answer) gets no decoded labels (`labels[i]` is empty). An object, not
+   * a closure per request: the decoder's optimised code calls one known method (a new closure each request was a
+   * "wrong call target" deoptimisation).
    */
-  lookup: ((raw: Uint8Array, a: number, b: number) => number) | null = null;
+  lookup: SeriesLookup | null = null;
   raw: Uint8Array = new Uint8Array(0);
   labelStart: Uint32Array;
   labelEnd: Uint32Array;

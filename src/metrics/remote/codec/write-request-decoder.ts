@@ -121,7 +121,7 @@ function decodeTimeSeriesV1(r: WireReader, end: number, batch: WriteRequestBatch
         if (b < 0 && batch.lookup !== null) {
           a = at;
           b = labelRunEnd(r, at, end);
-          const id = batch.lookup(batch.raw, a, b);
+          const id = batch.lookup.lookup(batch.raw, a, b);
           batch.labelStart[s] = a;
           batch.labelEnd[s] = b;
           if (id >= 0) {

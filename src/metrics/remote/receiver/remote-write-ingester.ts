@@ -6,28 +6,22 @@ import {
   IngestionRateLimiter,
   Overrides,
   SeriesTracker,
-  appendErrorFailure,
   ingestionRateLimitedMessage,
-  invalidLabelValueFailure,
-  seriesLimitMessage,
-  validateSampleTime,
-  validateSeriesLabels,
   type TenantLimits,
-  type ValidationFailure,
 } from '../../limits/index.js';
 import { Labels, METRIC_NAME, type MetricMetadata } from '../../../model/index.js';
-import { AppendError, type Appendable, type SeriesRef } from '../../storage-api/index.js';
+import { AppendError, type Appendable } from '../../storage-api/index.js';
 import {
   DEFAULT_MAX_MESSAGE_SIZE,
   DecodeError,
   WriteRequestBatch,
-  decodeLabelFields,
   decodeWriteRequestSliced,
   decompressSnappyBodyAsync,
   type DecodePause,
 } from '../codec/index.js';
 import { receiverMetrics, type ReceiverMetrics } from './receiver-metrics.js';
 import { SeriesInterner } from './series-interner.js';
+import { RequestIngest } from './request-ingest.js';
 import { TenantMetadata } from './tenant-metadata.js';
 
 export interface RemoteWriteDeps {
@@ -118,7 +112,7 @@ export class RemoteWriteIngester {
     try {
       const raw = await decompressSnappyBodyAsync(body, this.maxMessageSize);
       batch = this.takeBatch(raw.length);
-      if (interner && version === 1) batch.lookup = (r, a, b) => interner.lookup(r, a, b);
+      if (interner && version === 1) batch.lookup = interner;
       return await decodeWriteRequestSliced(version, raw, batch, slicer);
     } catch (e) {
       if (batch) this.releaseBatch(batch);
@@ -157,6 +151,7 @@ export class RemoteWriteIngester {
     let interner = this.interners.get(store);
     if (!interner) this.interners.set(store, (interner = new SeriesInterner(this.deps.maxInternedSeries)));
     const slicer = new TimeSlicer();
+    // Entries handed out from here on: a clear meanwhile (another request, between slices) voids them.
     const generation = interner.generation;
     const batch = await this.decode(body, version, interner, slicer);
     try {
@@ -168,9 +163,6 @@ export class RemoteWriteIngester {
 
   /** Validate, rate-limit and append a decoded request (the columns of `batch` are not kept past the return). */
   private async ingest(tenant: string, batch: WriteRequestBatch, store: Appendable, interned: { interner: SeriesInterner; generation: number }, slicer: TimeSlicer): Promise<PushResult> {
-    const { interner, generation } = interned;
-    /** The batch's interner entries are void once the interner was cleared (by another request, between slices). */
-    const cleared = () => interner.generation !== generation;
     const m = this.metrics;
     const limits = this.overrides.forTenant(tenant);
     const now = this.now();
@@ -178,90 +170,16 @@ export class RemoteWriteIngester {
     m.exemplarsIn.labels(tenant).inc(batch.exemplars.length);
     m.metadataIn.labels(tenant).inc(batch.metadata.length);
 
-    let firstError: string | undefined;
-    const discard = (reason: string, n: number) => {
-      if (n > 0) m.discardedSamples.labels(reason, tenant).inc(n);
-    };
-    const fail = (f: ValidationFailure, n: number) => {
-      discard(f.reason, n);
-      firstError ??= f.message;
-    };
-
-    // Validation (distributor): series labels, then each sample's time. `ok` marks samples that passed. It changes
-    // nothing but counters, so it yields to the event loop every ~10 ms (a 200k-series request must not stall the
-    // other listeners). The rate limit follows at once; appends also yield between series (nothing is stored before
-    // `commit`, which runs in one step), unless a series repeats in the request: an appender keeps a series' pending
-    // state only until another appender touches it, so a series appended twice must not see a yield in between.
-    const distinct = new Set<string>();
-    const seenIds = new Set<number>();
-    let repeats = false;
-    const seriesLabels: (Labels | undefined)[] = new Array(batch.seriesCount);
-    /** Per series: its interner entry, -1 when not interned. */
-    const entry = batch.interned;
-    const ok = new Uint8Array(batch.sampleCount);
-    const hok = new Uint8Array(batch.histogramCount);
-    let validSamples = 0;
-    let validHistograms = 0;
-    for (let i = 0; i < batch.seriesCount; i++) {
-      if (slicer.due()) await slicer.yieldNow();
-      const s0 = batch.sampleStart(i);
-      const s1 = batch.sampleEnd[i];
-      const h = batch.histogramEnd[i] - batch.histogramStart(i);
-      let id = entry[i];
-      if (id >= 0 && cleared()) {
-        // Recognised at decode time, but the entry may now be another series': its labels from its bytes, and no
-        // more yields between appends (repeats were told apart by entry until now).
-        batch.labels[i] = decodeLabelFields(batch.raw, batch.labelStart[i], batch.labelEnd[i]);
-        entry[i] = id = -1;
-        repeats = true;
-      }
-      let res: Labels | ValidationFailure;
-      if (id >= 0 && interner.limits[id] === limits) res = interner.labels[id];
-      else {
-        // Labels decoded: validate; a valid series whose label bytes are one run is remembered.
-        if (id >= 0) batch.labels[i] = decodeLabelFields(batch.raw, batch.labelStart[i], batch.labelEnd[i]);
-        res = batch.invalidUtf8.has(i) ? invalidLabelValueFailure(batch.labels[i]) : validateSeriesLabels(batch.labels[i], limits);
-        if (res instanceof Labels) {
-          if (id >= 0) interner.revalidated(id, res, limits);
-          else if (batch.labelEnd[i] > batch.labelStart[i]) entry[i] = id = interner.add(batch.raw, batch.labelStart[i], batch.labelEnd[i], res, limits);
-        } else entry[i] = id = -1;
-      }
-      if (!(res instanceof Labels)) {
-        fail(res, s1 - s0 + h);
-        continue;
-      }
-      seriesLabels[i] = res;
-      if (!repeats) {
-        if (id >= 0) {
-          // A set of this request's own (other requests interleave at the yields, so no mark on the shared entry).
-          if (seenIds.has(id)) repeats = true;
-          else seenIds.add(id);
-        } else {
-          const key = res.key();
-          if (distinct.has(key)) repeats = true;
-          else distinct.add(key);
-        }
-      }
-      for (let j = batch.histogramStart(i); j < batch.histogramEnd[i]; j++) {
-        const f = validateSampleTime(batch.histogramT[j], now, limits, res);
-        if (f) fail(f, 1);
-        else {
-          hok[j] = 1;
-          validHistograms++;
-        }
-      }
-      for (let j = s0; j < s1; j++) {
-        if (slicer.due()) await slicer.yieldNow();
-        const f = validateSampleTime(batch.t[j], now, limits, res);
-        if (f) fail(f, 1);
-        else {
-          ok[j] = 1;
-          validSamples++;
-        }
-      }
+    // Validation (distributor), in slices of the event loop (a 200k-series request must not stall the other
+    // listeners); it changes nothing but counters. The rate limit follows at once; appends also yield between series
+    // (nothing is stored before `commit`, which runs in one step) unless a series repeats in the request.
+    const run = new RequestIngest(tenant, batch, interned.interner, interned.generation, limits, now, m);
+    for (;;) {
+      run.validateSome(slicer);
+      if (run.finished) break;
+      await slicer.yieldNow();
     }
-    distinct.clear();
-    seenIds.clear();
+    const seriesLabels = run.seriesLabels;
     const exemplarOk = batch.exemplars.map((e) => {
       if (seriesLabels[e.series] === undefined) return false;
       const reason = exemplarProblem(e.labels, e.ts);
@@ -273,9 +191,10 @@ export class RemoteWriteIngester {
     m.discardedMetadata.labels('missing_metric_name', tenant).inc(batch.metadata.length - validMetadata);
 
     // Rate limit on what passed validation: all or nothing (an infinite rate is no limit: the Prometheus role).
+    const { validSamples, validHistograms } = run;
     const items = validSamples + validHistograms + validExemplars + validMetadata;
     if (items > 0 && Number.isFinite(limits.ingestion_rate) && !this.rateLimiter.allow(tenant, items, limits.ingestion_rate, limits.ingestion_burst_size)) {
-      discard('rate_limited', validSamples + validHistograms);
+      run.discard('rate_limited', validSamples + validHistograms);
       throw tooManyRequests(ingestionRateLimitedMessage(limits.ingestion_rate, limits.ingestion_burst_size));
     }
     m.receivedSamples.labels(tenant).inc(validSamples + validHistograms);
@@ -284,70 +203,14 @@ export class RemoteWriteIngester {
 
     // Ingestion: series limit, append, commit.
     const app = store.appender();
-    const refs = new Float64Array(batch.seriesCount);
-    let written = 0;
-    let failedAppends = 0;
+    const refs = run.refs;
     let exemplarsWritten = 0;
-    let histogramsWritten = 0;
     try {
-      for (let i = 0; i < batch.seriesCount; i++) {
-        if (!repeats && slicer.due()) await slicer.yieldNow();
-        const labels = seriesLabels[i];
-        if (!labels) continue;
-        const s0 = batch.sampleStart(i);
-        const s1 = batch.sampleEnd[i];
-        let n = 0;
-        for (let j = s0; j < s1; j++) n += ok[j];
-        const h0 = batch.histogramStart(i);
-        const h1 = batch.histogramEnd[i];
-        for (let j = h0; j < h1; j++) n += hok[j];
-        if (n === 0) continue;
-        // 0 = unlimited: nothing to count, so the series' key is not kept either (memory of the Prometheus role).
-        if (limits.max_global_series_per_user > 0 && !this.seriesTracker.admit(tenant, labels, limits.max_global_series_per_user, now)) {
-          discard('per_user_series_limit', n);
-          firstError ??= seriesLimitMessage(limits.max_global_series_per_user);
-          seriesLabels[i] = undefined;
-          continue;
-        }
-        const id = cleared() ? -1 : entry[i];
-        let ref: SeriesRef = id >= 0 ? interner.refs[id] : 0;
-        const before = written;
-        const histogramsBefore = histogramsWritten;
-        for (let j = s0; j < s1; j++) {
-          if (ok[j] === 0) continue;
-          try {
-            ref = app.append(ref, labels, batch.t[j], batch.v[j]);
-            written++;
-          } catch (e) {
-            if (!(e instanceof AppendError)) throw e;
-            const f = appendErrorFailure(e.kind, batch.t[j], labels);
-            fail(f, 1);
-            failedAppends++;
-          }
-        }
-        for (let j = h0; j < h1; j++) {
-          if (hok[j] === 0) continue;
-          if (!app.appendHistogram) {
-            discard('native_histogram_unsupported', 1);
-            continue;
-          }
-          try {
-            ref = app.appendHistogram(ref, labels, batch.histogramT[j], batch.histograms[j]);
-            histogramsWritten++;
-          } catch (e) {
-            if (!(e instanceof AppendError)) throw e;
-            fail(appendErrorFailure(e.kind, batch.histogramT[j], labels), 1);
-            failedAppends++;
-          }
-        }
-        if (written === before && histogramsWritten === histogramsBefore) this.seriesTracker.forget(tenant, labels);
-        refs[i] = ref;
-        if (id >= 0 && interner.refs[id] !== ref) {
-          // A new ref: keep the store's copy of the labels, not a second one decoded from this request.
-          interner.setRef(id, ref);
-          const stored = store.labelsOf?.(ref);
-          if (stored) interner.revalidated(id, stored, limits);
-        }
+      run.restart();
+      for (;;) {
+        run.appendSome(app, store, this.seriesTracker, slicer);
+        if (run.finished) break;
+        await slicer.yieldNow();
       }
       for (let k = 0; k < batch.exemplars.length; k++) {
         const e = batch.exemplars[k];
@@ -375,10 +238,11 @@ export class RemoteWriteIngester {
       app.rollback();
       throw new HttpError(500, 'internal', `failed to store the samples: ${(e as Error).message}`);
     }
+    const { written, histogramsWritten, failedAppends } = run;
     m.ingestedSamples.labels(tenant).inc(written + histogramsWritten);
     if (failedAppends > 0) m.ingestedSamplesFailures.labels(tenant).inc(failedAppends);
     m.ingestedExemplars.labels(tenant).inc(exemplarsWritten);
-    return { samplesWritten: written, histogramsWritten, exemplarsWritten, partialError: firstError };
+    return { samplesWritten: written, histogramsWritten, exemplarsWritten, partialError: run.firstError };
   }
 }
 
