@@ -22,6 +22,8 @@ export class ScrapeCache {
   familyVersion = new Int32Array(64);
   /** Final labels; null when metric relabeling dropped the series. */
   readonly labels: (Labels | null)[] = [];
+  /** The key of each slot ('' when free): lets a scrape check a slot guessed from the last scrape's order. */
+  readonly keys: string[] = [];
   readonly family: (Family | undefined)[] = [];
   private readonly free: number[] = [];
   private used = 0;
@@ -48,6 +50,7 @@ export class ScrapeCache {
     this.familyVersion[s] = -1;
     this.labels[s] = labels;
     this.family[s] = family;
+    this.keys[s] = key;
     this.slots.set(key, s);
     return s;
   }
@@ -59,6 +62,7 @@ export class ScrapeCache {
         this.slots.delete(k);
         this.labels[s] = null;
         this.family[s] = undefined;
+        this.keys[s] = '';
         this.free.push(s);
       }
     }
