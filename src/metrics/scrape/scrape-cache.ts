@@ -22,8 +22,6 @@ export class ScrapeCache {
   familyVersion = new Int32Array(64);
   /** Final labels; null when metric relabeling dropped the series. */
   readonly labels: (Labels | null)[] = [];
-  /** The key of each slot ('' when free): lets a scrape check a slot guessed from the last scrape's order. */
-  readonly keys: string[] = [];
   readonly family: (Family | undefined)[] = [];
   private readonly free: number[] = [];
   private used = 0;
@@ -50,7 +48,6 @@ export class ScrapeCache {
     this.familyVersion[s] = -1;
     this.labels[s] = labels;
     this.family[s] = family;
-    this.keys[s] = key;
     this.slots.set(key, s);
     return s;
   }
@@ -62,7 +59,6 @@ export class ScrapeCache {
         this.slots.delete(k);
         this.labels[s] = null;
         this.family[s] = undefined;
-        this.keys[s] = '';
         this.free.push(s);
       }
     }

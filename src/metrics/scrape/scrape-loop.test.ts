@@ -108,23 +108,6 @@ describe('scrape loop', () => {
     expect((await selectSeries(storage, { __name__: 'a_total', x: '2' }))[0].v).toEqual([6, 7]);
   });
 
-  it('attributes each value to its own series when the body keeps, reorders, inserts or drops series between scrapes', async () => {
-    const fx: Fixture = { contentType: 'text/plain', body: 'a 1\nb 2\nc 3\n' };
-    const { loop, storage } = await setup('  static_configs: []\n', fx);
-    const bodies = ['a 11\nb 12\nc 13\n', 'c 23\nb 22\na 21\n', 'x 30\nc 33\nb 32\n', 'b 42\nc 43\na 41\nx 40\n'];
-    await loop.scrapeAndReport();
-    for (const b of bodies) {
-      fx.body = b;
-      await new Promise((res) => setTimeout(res, 3));
-      expect((await loop.scrapeAndReport()).error).toBe('');
-    }
-    const values = async (name: string) => (await selectSeries(storage, { __name__: name }))[0].v.filter((v) => !isStaleNaN(v));
-    expect(await values('a')).toEqual([1, 11, 21, 41]);
-    expect(await values('b')).toEqual([2, 12, 22, 32, 42]);
-    expect(await values('c')).toEqual([3, 13, 23, 33, 43]);
-    expect(await values('x')).toEqual([30, 40]);
-  });
-
   it('honor_labels keeps scraped labels; honor_timestamps false uses the scrape time', async () => {
     const fx: Fixture = { contentType: 'text/plain', body: 'm{job="pushed",instance="i"} 1 1000\n' };
     const { loop, storage } = await setup('  honor_labels: true\n  honor_timestamps: false\n', fx);

@@ -75,14 +75,6 @@ export class ScrapeLoop {
   private prev: number[] = [];
   private prevLen = 0;
   private spare: number[] = [];
-  /**
-   * The slot of every series line of the previous scrape, in the order of the body (the first `orderLen`), and the
-   * array the next scrape fills. Targets expose their series in the same order scrape after scrape: the slot at the
-   * same position, confirmed by comparing its key, saves hashing the series text for the cache's map.
-   */
-  private order: number[] = [];
-  private orderLen = 0;
-  private orderSpare: number[] = [];
   private readonly families = new Map<string, Family>();
   private iter = 0;
   private readonly reportLabels: Labels[];
@@ -246,10 +238,6 @@ export class ScrapeLoop {
     let post = 0;
     let added = 0;
     const cache = this.cache;
-    const prevOrder = this.order;
-    const prevOrderLen = this.orderLen;
-    const order = this.orderSpare;
-    let orderLen = 0;
     for (let e: number = p.next(); e !== E_EOF; e = p.next()) {
       if (e !== E_SERIES && e !== E_HISTOGRAM) {
         if (e === E_TYPE) this.setMeta(p.family, 'type', p.metricType);
@@ -257,17 +245,14 @@ export class ScrapeLoop {
         else if (e === E_UNIT) this.setMeta(p.family, 'unit', p.unit);
         continue;
       }
-      const key = p.seriesKey;
-      let slot = scraped < prevOrderLen ? prevOrder[scraped] : -1;
-      if (slot < 0 || cache.keys[slot] !== key) slot = cache.get(key);
       scraped++;
+      let slot = cache.get(p.seriesKey);
       let isNew = false;
       if (slot < 0) {
         const labels = this.sampleLabels(p.labels());
         slot = cache.add(p.ownSeriesKey(), labels, this.familyOf(p.metricName()));
         isNew = true;
       }
-      order[orderLen++] = slot;
       const labels = cache.labels[slot];
       if (labels === null) {
         cache.seen[slot] = iter;
@@ -326,10 +311,6 @@ export class ScrapeLoop {
       }
     }
     if (cur.length > curLen) cur.length = curLen;
-    if (order.length > orderLen) order.length = orderLen;
-    this.orderSpare = prevOrder;
-    this.order = order;
-    this.orderLen = orderLen;
     this.spare = prev;
     this.prev = cur;
     this.prevLen = curLen;
