@@ -2,6 +2,7 @@ import { createGunzip } from 'node:zlib';
 import { HttpClient, authorizationHeader, describeTransportError, readSecret } from '../httpclient/index.js';
 import type { ScrapeConfig } from '../promconfig/index.js';
 import { acceptHeader, scrapeFormat } from '../textparse/index.js';
+import { PlainHttpError, PlainHttpGetter } from './plain-http-getter.js';
 
 export const USER_AGENT = 'Sightline/0.1 (Prometheus-compatible scraper)';
 
@@ -55,13 +56,23 @@ function isTextBody(contentType: string | undefined, cfg: ScrapeConfig): boolean
 
 export { authorizationHeader };
 
-/** Per scrape pool: keep-alive agents and the request headers that do not change between scrapes. */
+/** A header value Node's HTTP client would refuse (a line break would end the header and start another). */
+const INVALID_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/**
+ * Per scrape pool: keep-alive connections and the request headers that do not change between scrapes. Plain `http`
+ * targets without a proxy are scraped over raw keep-alive sockets (`PlainHttpGetter`); https and proxied targets
+ * through Node's HTTP client.
+ */
 export class HttpScraper {
   private readonly client: HttpClient;
+  private readonly plain: PlainHttpGetter | undefined;
   private readonly accept: string;
 
   constructor(private readonly cfg: ScrapeConfig) {
     this.client = new HttpClient({ tls_config: cfg.tls_config, proxy_url: cfg.proxy_url, no_proxy: cfg.no_proxy, proxy_connect_header: cfg.proxy_connect_header }, { keepAlive: true, maxSockets: 1000 });
+    this.plain = cfg.proxy_url ? undefined : new PlainHttpGetter();
     this.accept = acceptHeader(cfg.scrape_protocols);
   }
 
@@ -78,8 +89,8 @@ export class HttpScraper {
     }
   }
 
-  /** One request; a redirect resolves to its Location. */
-  private get(url: URL, remainingMs: number, timeoutMs: number, signal?: AbortSignal): Promise<ScrapeResponse | string> {
+  /** The request headers of a scrape, in Prometheus's order. */
+  private headers(timeoutMs: number): Record<string, string> {
     const cfg = this.cfg;
     const headers: Record<string, string> = {
       Accept: this.accept,
@@ -94,6 +105,14 @@ export class HttpScraper {
       const vals = [...(h.values ?? []), ...(h.secrets ?? []), ...(h.files ?? []).map(readSecret)];
       if (vals.length > 0) headers[k] = vals.join(', ');
     }
+    return headers;
+  }
+
+  /** One request; a redirect resolves to its Location. */
+  private get(url: URL, remainingMs: number, timeoutMs: number, signal?: AbortSignal): Promise<ScrapeResponse | string> {
+    if (this.plain !== undefined && url.protocol === 'http:') return this.getPlain(this.plain, url, remainingMs, timeoutMs, signal);
+    const cfg = this.cfg;
+    const headers = this.headers(timeoutMs);
     const limit = cfg.body_size_limit;
     return new Promise<ScrapeResponse | string>((resolve, reject) => {
       let done = false;
@@ -145,7 +164,45 @@ export class HttpScraper {
     });
   }
 
+  /** `get` over a raw keep-alive socket (plain http, no proxy). */
+  private async getPlain(plain: PlainHttpGetter, url: URL, remainingMs: number, timeoutMs: number, signal?: AbortSignal): Promise<ScrapeResponse | string> {
+    const cfg = this.cfg;
+    const headers = this.headers(timeoutMs);
+    if (headers.Authorization === undefined && url.username !== '') {
+      headers.Authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
+    }
+    let head = `GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n`;
+    for (const k in headers) {
+      const v = headers[k];
+      if (!HEADER_NAME.test(k)) throw new ScrapeHttpError(`Get "${url.href}": net/http: invalid header field name ${JSON.stringify(k)}`);
+      if (INVALID_HEADER_VALUE.test(v)) throw new ScrapeHttpError(`Get "${url.href}": net/http: invalid header field value for ${JSON.stringify(k)}`);
+      head += `${k}: ${v}\r\n`;
+    }
+    const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+    let r;
+    try {
+      r = await plain.get({
+        hostname,
+        port: url.port === '' ? 80 : Number(url.port),
+        head,
+        timeoutMs: remainingMs,
+        signal,
+        bodyLimit: cfg.body_size_limit,
+        decode: (bytes, contentType) => (isTextBody(contentType, cfg) ? bytes.toString('utf8') : Buffer.from(bytes)),
+      });
+    } catch (e) {
+      if (e instanceof PlainHttpError && e.aboutBody) throw new ScrapeHttpError(e.message);
+      throw new ScrapeHttpError(`Get "${url.href}": ${describeTransportError(e as Error)}`);
+    }
+    const status = r.status;
+    const location = r.headers.get('location');
+    if ((status === 301 || status === 302 || status === 303 || status === 307 || status === 308) && location) return location;
+    if (status !== 200) throw new ScrapeHttpError(`server returned HTTP status ${status} ${r.statusText}`.trimEnd());
+    return { body: r.body as Buffer | string, contentType: r.headers.get('content-type') };
+  }
+
   close(): void {
     this.client.close();
+    this.plain?.close();
   }
 }

@@ -1,7 +1,7 @@
 import type { Logger } from '../../server/index.js';
 import { formatDuration } from '../../config/index.js';
 import type { Exemplar, FloatHistogram, Labels } from '../../model/index.js';
-import { METRIC_NAME, STALE_NAN, isValidLabelName, isValidMetricName, type MetricMetadata, type MetricType } from '../../model/index.js';
+import { METRIC_NAME, STALE_NAN, isValidLabelName, isValidMetricName, type MetricType } from '../../model/index.js';
 import type { ScrapeConfig } from '../promconfig/index.js';
 import { processBuilder, type CompiledRelabel } from '../relabel/index.js';
 import { AppendError, type Appendable, type Appender } from '../storage-api/index.js';
@@ -9,23 +9,9 @@ import { Entry, ExpositionParser, ProtobufParser, scrapeFormat } from '../textpa
 import { BucketLimitError, fitHistogram, pickSchema } from './histogram-limits.js';
 import type { HttpScraper } from './http-scraper.js';
 import type { ScrapeMetrics } from './metrics.js';
+import { ScrapeCache, type Family } from './scrape-cache.js';
 import type { Target } from './target.js';
 
-/** One series the loop has seen, keyed by its raw text in the exposition (Prometheus's scrape cache). */
-interface CacheEntry {
-  ref: number;
-  /** Final labels; null when metric relabeling dropped the series. */
-  labels: Labels | null;
-  /** Iteration in which it was last seen. */
-  seen: number;
-  family: Family | undefined;
-  familyVersion: number;
-}
-
-interface Family {
-  meta: MetricMetadata;
-  version: number;
-}
 
 /** A copy that does not keep the scrape body alive (slices of long strings reference their parent). */
 function ownString(s: string): string {
@@ -80,14 +66,15 @@ export class ScrapeLoop {
   /** Set by the pool (target_limit): every scrape fails with this error while set. */
   forcedError: string | undefined;
 
-  private cache = new Map<string, CacheEntry>();
+  private cache = new ScrapeCache();
   /**
-   * The series of the previous scrape (the first `prevLen` entries), and a spare array the next scrape fills: the two
-   * are swapped after each scrape, so a scrape allocates no array of its series that would live until the next one.
+   * The cache slots of the previous scrape's series (the first `prevLen`), and a spare array the next scrape fills:
+   * the two are swapped after each scrape, so a scrape allocates no array of its series that would live until the
+   * next one.
    */
-  private prev: CacheEntry[] = [];
+  private prev: number[] = [];
   private prevLen = 0;
-  private spare: CacheEntry[] = [];
+  private spare: number[] = [];
   private readonly families = new Map<string, Family>();
   private iter = 0;
   private readonly reportLabels: Labels[];
@@ -250,6 +237,7 @@ export class ScrapeLoop {
     let scraped = 0;
     let post = 0;
     let added = 0;
+    const cache = this.cache;
     for (let e: number = p.next(); e !== E_EOF; e = p.next()) {
       if (e !== E_SERIES && e !== E_HISTOGRAM) {
         if (e === E_TYPE) this.setMeta(p.family, 'type', p.metricType);
@@ -258,18 +246,16 @@ export class ScrapeLoop {
         continue;
       }
       scraped++;
-      const key = p.seriesKey;
-      let ce = this.cache.get(key);
+      let slot = cache.get(p.seriesKey);
       let isNew = false;
-      if (ce === undefined) {
+      if (slot < 0) {
         const labels = this.sampleLabels(p.labels());
-        const name = p.metricName();
-        ce = { ref: 0, labels, seen: 0, family: this.familyOf(name), familyVersion: -1 };
-        this.cache.set(p.ownSeriesKey(), ce);
+        slot = cache.add(p.ownSeriesKey(), labels, this.familyOf(p.metricName()));
         isNew = true;
       }
-      if (ce.labels === null) {
-        ce.seen = iter;
+      const labels = cache.labels[slot];
+      if (labels === null) {
+        cache.seen[slot] = iter;
         continue;
       }
       const explicitTs = honorTs && p.timestamp === p.timestamp;
@@ -281,8 +267,8 @@ export class ScrapeLoop {
       }
       let appended = true;
       try {
-        if (e === E_HISTOGRAM) ce.ref = this.appendHistogram(app, ce, t, (p as ProtobufParser).histogram!, bucketLimit);
-        else ce.ref = app.append(ce.ref, ce.labels, t, p.value);
+        if (e === E_HISTOGRAM) cache.refs[slot] = this.appendHistogram(app, cache.refs[slot], labels, t, (p as ProtobufParser).histogram!, bucketLimit);
+        else cache.refs[slot] = app.append(cache.refs[slot], labels, t, p.value);
       } catch (err) {
         if (err instanceof ScrapeFailure) throw err;
         this.countAppendError(err);
@@ -290,21 +276,22 @@ export class ScrapeLoop {
       }
       if (appended) {
         if (isNew) added++;
-        if (ce.seen !== iter && (!explicitTs || trackTsStaleness)) cur[curLen++] = ce;
+        if (cache.seen[slot] !== iter && (!explicitTs || trackTsStaleness)) cur[curLen++] = slot;
         if (om) {
           const ex = p.exemplar();
-          if (ex) this.appendExemplar(app, ce, ex);
+          if (ex) this.appendExemplar(app, cache.refs[slot], labels, ex);
         } else if (proto) {
           // A protobuf exemplar without a timestamp is the sample's (Prometheus's scrape loop).
-          for (const ex of (p as ProtobufParser).exemplars()) this.appendExemplar(app, ce, ex.ts === ex.ts ? ex : { ...ex, ts: t });
+          for (const ex of (p as ProtobufParser).exemplars()) this.appendExemplar(app, cache.refs[slot], labels, ex.ts === ex.ts ? ex : { ...ex, ts: t });
         }
       }
-      ce.seen = iter;
-      if (ce.family === undefined) ce.family = this.familyOf(p.metricName());
-      if (ce.family !== undefined && ce.family.version !== ce.familyVersion) {
-        ce.familyVersion = ce.family.version;
+      cache.seen[slot] = iter;
+      let family = cache.family[slot];
+      if (family === undefined) family = cache.family[slot] = this.familyOf(p.metricName());
+      if (family !== undefined && family.version !== cache.familyVersion[slot]) {
+        cache.familyVersion[slot] = family.version;
         try {
-          ce.ref = app.updateMetadata(ce.ref, ce.labels, ce.family.meta);
+          cache.refs[slot] = app.updateMetadata(cache.refs[slot], labels, family.meta);
         } catch {
           // metadata refused: not fatal
         }
@@ -314,35 +301,33 @@ export class ScrapeLoop {
     const prev = this.prev;
     for (let k = 0; k < this.prevLen; k++) {
       const old = prev[k];
-      if (old.seen !== iter && old.labels !== null) {
+      const oldLabels = cache.labels[old];
+      if (cache.seen[old] !== iter && oldLabels !== null) {
         try {
-          app.append(old.ref, old.labels, ts, STALE_NAN);
+          app.append(cache.refs[old], oldLabels, ts, STALE_NAN);
         } catch {
           // the series got a newer sample from an explicit timestamp: nothing to mark
         }
       }
     }
-    // Entries past curLen are from an older scrape: let them go (a series gone from the cache is not kept alive here).
     if (cur.length > curLen) cur.length = curLen;
     this.spare = prev;
     this.prev = cur;
     this.prevLen = curLen;
-    if (this.cache.size > curLen * 2 + 64 || iter % 16 === 0) {
-      for (const [k, c] of this.cache) if (c.seen < iter - 1) this.cache.delete(k);
-    }
+    if (cache.size > curLen * 2 + 64 || iter % 16 === 0) cache.sweep(iter);
     return { scraped, postRelabel: post, added, error: '' };
   }
 
-  private appendExemplar(app: Appender, ce: CacheEntry, ex: Exemplar): void {
+  private appendExemplar(app: Appender, ref: number, labels: Labels, ex: Exemplar): void {
     try {
-      app.appendExemplar(ce.ref, ce.labels!, ex);
+      app.appendExemplar(ref, labels, ex);
     } catch {
       // exemplar refused: not fatal
     }
   }
 
   /** A native histogram within the job's schema and bucket limits; a histogram that cannot fit fails the scrape. */
-  private appendHistogram(app: Appender, ce: CacheEntry, t: number, h: FloatHistogram, bucketLimit: number): number {
+  private appendHistogram(app: Appender, ref: number, labels: Labels, t: number, h: FloatHistogram, bucketLimit: number): number {
     let fitted: FloatHistogram;
     try {
       fitted = fitHistogram(h, this.maxSchema, bucketLimit);
@@ -352,7 +337,7 @@ export class ScrapeLoop {
       throw new ScrapeFailure(e.message);
     }
     if (!app.appendHistogram) throw new AppendError('invalid_labels', 'native histograms are not supported by this storage');
-    return app.appendHistogram(ce.ref, ce.labels!, t, fitted);
+    return app.appendHistogram(ref, labels, t, fitted);
   }
 
   private setMeta(family: string, field: 'type' | 'help' | 'unit', value: string): void {
@@ -436,11 +421,13 @@ export class ScrapeLoop {
 
   private staleAll(app: Appender, ts: number): void {
     const prev = this.prev;
+    const cache = this.cache;
     for (let k = 0; k < this.prevLen; k++) {
       const old = prev[k];
-      if (old.labels === null) continue;
+      const labels = cache.labels[old];
+      if (labels === null) continue;
       try {
-        app.append(old.ref, old.labels, ts, STALE_NAN);
+        app.append(cache.refs[old], labels, ts, STALE_NAN);
       } catch {
         // already superseded
       }
