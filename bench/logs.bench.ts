@@ -23,6 +23,7 @@ import { createWriteStream, mkdirSync, readFileSync, rmSync, statSync, writeFile
 import { Session } from 'node:inspector/promises';
 import { join, resolve } from 'node:path';
 import protobuf from 'protobufjs';
+import { WebSocket } from 'ws';
 import { compressSync } from 'snappy';
 import { Labels } from '../src/model/index.js';
 import { LogStore, LogqlEngine, LogqlPool, PooledLogqlEngine, type LogqlQueries } from '../src/logs/index.js';
@@ -178,6 +179,8 @@ async function benchPushProcess(bodies: Buffer[], n: number, rawBytes: number, S
         `logs: { listen_address: "127.0.0.1:${port}", flush_interval: 1h, limits: { ingestion_rate_mb: 100000, ingestion_burst_size_mb: 100000, max_global_streams_per_user: 0 } }\n`,
       );
       const extra = (process.env.SIGHTLINE_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean);
+      const inspectPort = process.env.LOGS_BENCH_HEAP_PROFILE ? await freePort() : 0;
+      if (inspectPort) extra.push(`--inspect=127.0.0.1:${inspectPort}`);
       // after the build's own flags, so that they can override them
       const child = spawn(process.execPath, [...b.entry.slice(0, -1), ...extra, b.entry[b.entry.length - 1], '--target', 'logs', '--config.file', join(dir, 'sightline.yaml'), '--data-dir', join(dir, 'data'), '--log.level', 'warn'], { stdio: ['ignore', process.env.LOGS_BENCH_SERVER_STDOUT ? 'inherit' : 'ignore', 'inherit'] });
       const exited = new Promise((r) => child.on('exit', r));
@@ -187,11 +190,13 @@ async function benchPushProcess(bodies: Buffer[], n: number, rawBytes: number, S
       const c0 = processCpuSeconds(pid);
       const l0 = threadCpuSeconds(pid);
       const n0 = threadCpuByThread(pid);
+      const heap = inspectPort ? await startChildHeapProfile(inspectPort) : undefined;
       const client0 = process.cpuUsage();
       const t0 = performance.now();
       const startUs = Number(process.hrtime.bigint() / 1000n);
       await pushAll(`${base}/loki/api/v1/push`, bodies);
       const endUs = Number(process.hrtime.bigint() / 1000n);
+      await heap?.(`${b.name}-${round}`);
       const sec = (performance.now() - t0) / 1000;
       const cpu = processCpuSeconds(pid) - c0;
       const loop = threadCpuSeconds(pid) - l0;
@@ -213,6 +218,37 @@ async function benchPushProcess(bodies: Buffer[], n: number, rawBytes: number, S
     const m = (f: (x: (typeof rs)[number]) => number) => +median(rs.map(f)).toFixed(1);
     report({ bench: 'logs_push_process_median', build: name, rounds: rs.length, mb_per_sec: m((x) => x.mbps), mb_per_cpu_sec: m((x) => x.mbPerCpu), mb_per_loop_cpu_sec: m((x) => x.mbPerLoopCpu), peak_rss_mb: m((x) => x.peakMB) });
   }
+}
+
+/**
+ * LOGS_BENCH_HEAP_PROFILE=<dir> with LOGS_BENCH_PROCESS: every allocation of the server during the push (sampled every
+ * 8 KB, objects collected since included), through the server's inspector, written as <dir>/<build>-<round>.heapprofile.
+ */
+async function startChildHeapProfile(port: number): Promise<(name: string) => Promise<void>> {
+  const list = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as Array<{ webSocketDebuggerUrl: string }>;
+  const ws = new WebSocket(list[0].webSocketDebuggerUrl);
+  await new Promise((res, rej) => ws.once('open', res).once('error', rej));
+  let id = 0;
+  const waiting = new Map<number, (r: unknown) => void>();
+  ws.on('message', (m) => {
+    const msg = JSON.parse(m.toString()) as { id?: number; result?: unknown };
+    if (msg.id !== undefined) waiting.get(msg.id)?.(msg.result);
+  });
+  const post = (method: string, params: object = {}) =>
+    new Promise<unknown>((res) => {
+      waiting.set(++id, res);
+      ws.send(JSON.stringify({ id, method, params }));
+    });
+  await post('HeapProfiler.enable');
+  const collected = process.env.LOGS_BENCH_HEAP_RETAINED !== '1';
+  await post('HeapProfiler.startSampling', { samplingInterval: 8192, includeObjectsCollectedByMajorGC: collected, includeObjectsCollectedByMinorGC: collected });
+  return async (name) => {
+    const { profile } = (await post('HeapProfiler.stopSampling')) as { profile: unknown };
+    const dir = process.env.LOGS_BENCH_HEAP_PROFILE!;
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${name}.heapprofile`), JSON.stringify(profile));
+    ws.close();
+  };
 }
 
 async function pushRound(bodies: Buffer[], n: number, rawBytes: number, STREAMS: number): Promise<number> {
