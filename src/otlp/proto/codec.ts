@@ -14,14 +14,14 @@ import type {
 } from './types.js';
 
 import { OtlpDecodeError, decodeOrReject } from './codec-errors.js';
-import { decodeAnyValueBytes, forEachSpanAttribute, decodeResourceSpansList, decodeSpanBytes, decodeSpanHead, spanAttribute, spanHeads } from './trace-decoder.js';
+import { decodeAnyValueBytes, forEachSpanAttribute, decodeResourceSpansList, decodeSpanBytes, decodeSpanHead, spanAttribute, spanHeads, spansMayHaveAttribute } from './trace-decoder.js';
 import { encodeResourceList, encodeResourceListInto, type ByteSink } from './otlp-encoder.js';
 export type { ByteSink } from './otlp-encoder.js';
 import { arrivedBytesIfUnchanged, rememberArrivedBytes } from './arrived-bytes.js';
 import { decodeResourceLogsList } from './log-decoder.js';
 import { decodeResourceMetricsList } from './metric-decoder.js';
 
-export { OtlpDecodeError, arrivedBytesIfUnchanged, decodeAnyValueBytes, forEachSpanAttribute, decodeOrReject, decodeSpanBytes, decodeSpanHead, spanAttribute, spanHeads };
+export { OtlpDecodeError, arrivedBytesIfUnchanged, decodeAnyValueBytes, forEachSpanAttribute, decodeOrReject, decodeSpanBytes, decodeSpanHead, spanAttribute, spanHeads, spansMayHaveAttribute };
 
 /** A span's encoded bytes: the bytes it arrived with, or protobufjs's encoding when it came from JSON. */
 export function spanBytes(s: Span): Uint8Array {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OtlpDecodeError, Types, decodeTracesRequest, encodeTracesRequest, resourceSpansToJson } from './codec.js';
-import { MAX_ANY_VALUE_DEPTH, spanAttribute, spanCount, spanHeads, undecodedSpans } from './trace-decoder.js';
+import { MAX_ANY_VALUE_DEPTH, decodeSpanBytes, spanAttribute, spanCount, spanHeads, spansMayHaveAttribute, undecodedSpans } from './trace-decoder.js';
 
 const request = {
   resourceSpans: [
@@ -124,5 +124,49 @@ describe('hand-written trace decoder', () => {
     // Re-encoding a group of heads writes the bytes they arrived with.
     ss.spans = spanHeads(ss);
     expect(Buffer.from(encodeTracesRequest({ resourceSpans: [{ ...decodeTracesRequest(bytes).resourceSpans![0], scopeSpans: [ss] }] })).equals(Buffer.from(bytes))).toBe(true);
+  });
+
+  it('span heads: a key written twice, the last key of an attribute wins; an attribute without a value is passed over', () => {
+    // KeyValue { key: 'x', key: 's', value: 'first' }, { key: 's' } (no value), { key: 's', value: 'second' }.
+    const str = (f: number, t: string) => [f, t.length, ...Buffer.from(t)];
+    const kv = (...parts: number[][]) => [0x4a, parts.flat().length, ...parts.flat()];
+    const value = (t: string) => [0x12, t.length + 2, ...str(0x0a, t)];
+    const span = Uint8Array.from([...str(0x2a, 'op'), ...kv(str(0x0a, 'x'), str(0x0a, 's'), value('first')), ...kv(str(0x0a, 's')), ...kv(str(0x0a, 's'), value('second'))]);
+    expect(spanAttribute(decodeSpanBytes(span), 's')).toEqual({ value: 'stringValue', stringValue: 'first' });
+    const group = (raw: Uint8Array) => [0x0a, ...lenOf(raw), ...raw];
+    const lenOf = (b: Uint8Array | number[]) => (b.length < 128 ? [b.length] : [(b.length & 0x7f) | 0x80, b.length >> 7]);
+    const scope = [0x12, ...lenOf(span), ...span];
+    const bytes = Uint8Array.from(group(Uint8Array.from([0x12, ...lenOf(scope), ...scope])));
+    const [head] = spanHeads(decodeTracesRequest(bytes).resourceSpans![0].scopeSpans![0]);
+    expect(spanAttribute(head, 's')).toEqual({ value: 'stringValue', stringValue: 'first' });
+    expect(spanAttribute(head, 'x')).toBeUndefined(); // its key was replaced by 's'
+    expect(head.attributes!.map((a) => a.key)).toEqual(['s', 's', 's']);
+  });
+
+  it('spansMayHaveAttribute: false only when no key occurs in the bytes the span heads cover', () => {
+    const req = (attrs: Record<string, string>[]) =>
+      Types.ExportTraceServiceRequest.encode(
+        Types.ExportTraceServiceRequest.fromObject({
+          resourceSpans: [
+            {
+              resource: { attributes: [{ key: 'db.name', value: { stringValue: 'in the resource, not a span' } }] },
+              scopeSpans: [{ spans: attrs.map((a, i) => ({ traceId: Buffer.alloc(16, 1), spanId: Buffer.alloc(8, i + 1), name: 'op', attributes: Object.entries(a).map(([key, v]) => ({ key, value: { stringValue: v } })) })) }],
+            },
+          ],
+        }),
+      ).finish();
+    const heads = (bytes: Uint8Array) => spanHeads(decodeTracesRequest(bytes).resourceSpans![0].scopeSpans![0]);
+    const none = heads(req([{ a: 'b' }, { 'peer.service': 'db.nam' }]));
+    expect(spansMayHaveAttribute(none, ['db.name'])).toBe(false);
+    expect(spansMayHaveAttribute(none, ['db.name', 'peer.service'])).toBe(true);
+    expect(spansMayHaveAttribute(none, [])).toBe(false);
+    expect(spansMayHaveAttribute([], ['db.name'])).toBe(false);
+    // In the second span's key, or only in a value: both "may" (the bytes are searched, not the keys).
+    expect(spansMayHaveAttribute(heads(req([{ a: 'b' }, { 'db.name': 'orders' }])), ['db.name'])).toBe(true);
+    expect(spansMayHaveAttribute(heads(req([{ a: 'db.name' }])), ['db.name'])).toBe(true);
+    // Spans that are not heads over one buffer: each has to be looked at.
+    const other = heads(req([{ a: 'b' }]));
+    expect(spansMayHaveAttribute([...none, ...other], ['db.name'])).toBe(true);
+    expect(spansMayHaveAttribute([decodeTracesRequest(req([{ a: 'b' }])).resourceSpans![0].scopeSpans![0].spans![0]], ['db.name'])).toBe(true);
   });
 });

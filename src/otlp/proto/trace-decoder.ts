@@ -59,14 +59,7 @@ class SpanHead implements Span {
   /** The value of the first attribute named `key` that has a value, read from `raw` while the lists are not decoded. */
   attribute(key: string): AnyValue | undefined {
     if (this.rest) return findAttr(key, this.rest.attributes);
-    const want = keyBytes(key);
-    let found: AnyValue | undefined;
-    forEachSpanAttribute(this.raw, (buf, ks, ke, vs, ve) => {
-      if (vs < 0 || ke - ks !== want.length || buf.compare(want, 0, want.length, ks, ke) !== 0) return false;
-      found = anyValue(new WireReader(buf, vs, ve, otlpError), 1);
-      return true;
-    });
-    return found;
+    return attributeInBytes(this.raw, keyBytes(key));
   }
   get attributes(): KeyValue[] {
     return this.decoded().attributes!;
@@ -89,33 +82,83 @@ class SpanHead implements Span {
 }
 
 /**
+ * Steps through the attributes (field 9) of an encoded `Span` without decoding them: after each `next()` that
+ * returns true, the key-value's key and value byte ranges in `buf` (value range -1, -1 when it has no value; the
+ * last occurrence of a field wins). No object per attribute. The span must be well-formed (checked on arrival).
+ */
+class SpanAttributeCursor {
+  keyStart = 0;
+  keyEnd = 0;
+  valueStart = -1;
+  valueEnd = -1;
+  private readonly r: WireReader;
+
+  constructor(raw: Uint8Array) {
+    this.r = WireReader.of(raw, otlpError);
+  }
+
+  get buf(): Buffer {
+    return this.r.buf;
+  }
+
+  next(): boolean {
+    const r = this.r;
+    const end = r.end;
+    while (r.pos < end) {
+      const tag = r.uint32(end);
+      if (tag !== ((9 << 3) | 2)) {
+        r.skip(tag & 7, end);
+        continue;
+      }
+      const kvEnd = r.lengthEnd(end);
+      this.keyStart = this.keyEnd = 0;
+      this.valueStart = this.valueEnd = -1;
+      while (r.pos < kvEnd) {
+        const t = r.uint32(kvEnd);
+        // Positions read in place (no [start, end] pair per field: this runs for every attribute of every span).
+        if (t === ((1 << 3) | 2)) {
+          this.keyEnd = r.lengthEnd(kvEnd);
+          this.keyStart = r.pos;
+          r.pos = this.keyEnd;
+        } else if (t === ((2 << 3) | 2)) {
+          this.valueEnd = r.lengthEnd(kvEnd);
+          this.valueStart = r.pos;
+          r.pos = this.valueEnd;
+        } else r.skip(t & 7, kvEnd);
+      }
+      r.pos = kvEnd;
+      return true;
+    }
+    return false;
+  }
+}
+
+/**
  * Walks the attributes (field 9) of an encoded `Span` without decoding them: `visit` gets each key-value's key and
  * value byte ranges in `buf` (value range -1, -1 when it has no value; the last occurrence of a field wins) and
  * returns true to stop. The span must be well-formed (checked on arrival).
  */
 export function forEachSpanAttribute(raw: Uint8Array, visit: (buf: Buffer, keyStart: number, keyEnd: number, valStart: number, valEnd: number) => boolean | void): void {
-  const r = WireReader.of(raw, otlpError);
-  const end = r.end;
-  while (r.pos < end) {
-    const tag = r.uint32(end);
-    if (tag !== ((9 << 3) | 2)) {
-      r.skip(tag & 7, end);
-      continue;
-    }
-    const kvEnd = r.lengthEnd(end);
-    let ks = 0;
-    let ke = 0;
-    let vs = -1;
-    let ve = -1;
-    while (r.pos < kvEnd) {
-      const t = r.uint32(kvEnd);
-      if (t === ((1 << 3) | 2)) [ks, ke] = r.delimited(kvEnd);
-      else if (t === ((2 << 3) | 2)) [vs, ve] = r.delimited(kvEnd);
-      else r.skip(t & 7, kvEnd);
-    }
-    if (visit(r.buf, ks, ke, vs, ve) === true) return;
-    r.pos = kvEnd;
-  }
+  const c = new SpanAttributeCursor(raw);
+  while (c.next()) if (visit(c.buf, c.keyStart, c.keyEnd, c.valueStart, c.valueEnd) === true) return;
+}
+
+/**
+ * The value of the first attribute of an encoded `Span` whose key is the UTF-8 bytes `want` and that has a value
+ * (as `findAttr` on the decoded span), found in the bytes without a callback or an object per attribute: the
+ * metrics generator looks up `db.name` this way in client spans. `raw` must be well-formed.
+ */
+function attributeInBytes(raw: Uint8Array, want: Uint8Array): AnyValue | undefined {
+  const c = new SpanAttributeCursor(raw);
+  const n = want.length;
+  while (c.next())
+    if (c.valueStart >= 0 && c.keyEnd - c.keyStart === n && sameBytes(c.buf, c.keyStart, want, n)) return anyValue(new WireReader(c.buf, c.valueStart, c.valueEnd, otlpError), 1);
+  return undefined;
+}
+
+function sameBytes(buf: Uint8Array, at: number, want: Uint8Array, n: number): boolean {
+  for (let i = 0; i < n; i++) if (buf[at + i] !== want[i]) return false;
+  return true;
 }
 
 const keyCache = new Map<string, Buffer>();
@@ -134,6 +177,30 @@ function keyBytes(key: string): Buffer {
  */
 export function spanAttribute(span: Span, key: string): AnyValue | undefined {
   return span instanceof SpanHead ? span.attribute(key) : findAttr(key, span.attributes);
+}
+
+/**
+ * False when no span of `spans` can have an attribute named by one of `keys`: every span is a `SpanHead` over one
+ * buffer and no key's UTF-8 bytes occur in the range the spans cover (one `indexOf` over a request's bytes instead
+ * of a walk of every span's attributes). True when one may (then each span has to be looked at). Valid while the
+ * bytes are not changed (a span head's bytes never are).
+ */
+export function spansMayHaveAttribute(spans: readonly Span[], keys: readonly string[]): boolean {
+  if (spans.length === 0 || keys.length === 0) return false;
+  let buffer: ArrayBufferLike | undefined;
+  let lo = Infinity;
+  let hi = 0;
+  for (const s of spans) {
+    if (!(s instanceof SpanHead)) return true;
+    const raw = s.raw;
+    if (buffer === undefined) buffer = raw.buffer;
+    else if (raw.buffer !== buffer) return true;
+    if (raw.byteOffset < lo) lo = raw.byteOffset;
+    if (raw.byteOffset + raw.length > hi) hi = raw.byteOffset + raw.length;
+  }
+  const covered = Buffer.from(buffer!, lo, hi - lo);
+  for (const k of keys) if (covered.indexOf(keyBytes(k)) >= 0) return true;
+  return false;
 }
 
 /** Decode one encoded `Span` without its attributes, events and links (see `SpanHead`); `raw` must be well-formed (checked on arrival). */

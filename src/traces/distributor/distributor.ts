@@ -12,6 +12,11 @@ export interface IngesterPort {
   isLive(tenant: string, traceIdHex: string): boolean;
   liveTraceCount(tenant: string): number;
   push(tenant: string, resourceSpans: ResourceSpans[], payload: Uint8Array): void;
+  /**
+   * Undefined when a push of `bytes` may go ahead now, else a promise that settles when it may be tried (the
+   * ingester's back-pressure: the push is then made, and refused if there is still no room).
+   */
+  waitForRoom?(bytes: number): Promise<boolean> | undefined;
 }
 
 export interface DistributorOptions {
@@ -74,7 +79,7 @@ export class Distributor implements TracesConsumer {
     }
   }
 
-  private push(tenant: string, req: ExportTraceServiceRequest): PushOutcome {
+  private push(tenant: string, req: ExportTraceServiceRequest): PushOutcome | Promise<PushOutcome> {
     const limits = this.opts.overrides.forTenant(tenant);
     const refused = new Refusals(tenant, this.m?.discarded);
     const { accepted, spans: validCount } = validSpans(req.resourceSpans ?? [], (reason, msg) => refused.add(1, reason, msg));
@@ -100,6 +105,13 @@ export class Distributor implements TracesConsumer {
       if (spans === 0) throw new TracePushError(dropped.lastReason, refused.message);
       payload = encodeTracesRequest({ resourceSpans: accepted });
     }
+    const wait = this.opts.ingester.waitForRoom?.(payload.length);
+    if (wait) return wait.then(() => this.deliver(tenant, accepted, payload, spans, refused));
+    return this.deliver(tenant, accepted, payload, spans, refused);
+  }
+
+  /** Hand the accepted spans (`payload` encoded) to the ingester, then to `onAccepted`; count them. */
+  private deliver(tenant: string, accepted: ResourceSpans[], payload: Uint8Array, spans: number, refused: Refusals): PushOutcome {
     try {
       this.opts.ingester.push(tenant, accepted, payload);
     } catch (e) {

@@ -1,6 +1,6 @@
 import { Labels, METRIC_NAME, type MetricType } from '../../model/index.js';
 import type { Appendable } from '../../metrics/storage-api/index.js';
-import { nanosBetween, stringAttr } from '../../otlp/index.js';
+import { nanosBetween, spansMayHaveAttribute, stringAttr } from '../../otlp/index.js';
 import type { ResourceSpans } from '../../otlp/index.js';
 import { ServiceGraphStore, type GraphEdge } from './service-graph-store.js';
 
@@ -29,6 +29,10 @@ interface SpanMetricsSeries {
   calls: number;
   latency: Histogram;
 }
+
+/** Slots of one (service, span name)'s series by kind and status code, for the usual kinds (0–5) and codes (0–2). */
+const KIND_SLOTS = 6;
+const CODE_SLOTS = 3;
 
 interface EdgeSeries {
   labels: Record<string, string>;
@@ -61,21 +65,30 @@ export interface MetricsGeneratorOptions {
  * connection_type, from client/server span pairs found within a wait window by the shared ServiceGraphStore). Values are cumulative; `collect` writes them to an Appendable.
  */
 export class MetricsGenerator {
-  private readonly spanMetrics = new Map<string, SpanMetricsSeries>();
+  /**
+   * Span-metrics series by service, then span name, then kind × status code (a slot array): found per span without
+   * building a key string (one per span was most of span metrics' cost). Kinds or codes outside the enums' ranges
+   * go by a string key in `otherSeries`. `series` lists them all in creation order (the order `collect` writes).
+   */
+  private readonly byService = new Map<string, Map<string, (SpanMetricsSeries | undefined)[]>>();
+  private readonly otherSeries = new Map<string, SpanMetricsSeries>();
+  private readonly series: SpanMetricsSeries[] = [];
   private readonly edges = new Map<string, EdgeSeries>();
   private readonly graph: ServiceGraphStore;
+  private readonly databaseNameAttributes: readonly string[];
   private readonly buckets: number[];
   private readonly now: () => number;
 
   constructor(opts: MetricsGeneratorOptions = {}) {
     this.buckets = opts.buckets ?? DEFAULT_BUCKETS;
     this.now = opts.now ?? Date.now;
+    this.databaseNameAttributes = opts.databaseNameAttributes ?? ['db.name'];
     this.graph = new ServiceGraphStore({
       ttlMs: opts.waitMs ?? 10_000,
       maxItems: opts.maxPendingEdges ?? 10_000,
       whenFull: 'expire-oldest',
       virtualNodePeerAttributes: opts.peerAttributes ?? [],
-      databaseNameAttributes: opts.databaseNameAttributes ?? ['db.name'],
+      databaseNameAttributes: this.databaseNameAttributes,
       dimensions: [],
       onEdge: (e) => this.recordEdge(e),
       now: this.now,
@@ -92,24 +105,45 @@ export class MetricsGenerator {
     for (const rs of resourceSpans) {
       const resAttrs = rs.resource?.attributes;
       const service = stringAttr(resAttrs, 'service.name') ?? '';
-      for (const ss of rs.scopeSpans ?? [])
-        for (const s of ss.spans ?? []) {
+      let byName = this.byService.get(service);
+      if (!byName) this.byService.set(service, (byName = new Map()));
+      for (const ss of rs.scopeSpans ?? []) {
+        const spans = ss.spans ?? [];
+        // Most requests name no database: one search of their bytes spares a walk of every client span's attributes.
+        const noDatabaseAttribute = !spansMayHaveAttribute(spans, this.databaseNameAttributes);
+        for (const s of spans) {
           const kind = s.kind ?? 0;
           const code = s.status?.code ?? 0;
           const name = s.name ?? '';
           const seconds = nanosBetween(s.startTimeUnixNano, s.endTimeUnixNano) / 1e9;
-          const key = `${service}\xff${name}\xff${kind}\xff${code}`;
-          let m = this.spanMetrics.get(key);
-          if (!m) {
-            m = { labels: { service, span_name: name, span_kind: KIND_NAMES[kind] ?? KIND_NAMES[0], status_code: STATUS_NAMES[code] ?? STATUS_NAMES[0] }, calls: 0, latency: new Histogram(this.buckets) };
-            this.spanMetrics.set(key, m);
-          }
+          const m = this.seriesOf(byName, service, name, kind, code);
           m.calls++;
           m.latency.observe(seconds);
 
-          this.graph.observe(service, s, resAttrs, seconds);
+          this.graph.observe(service, s, resAttrs, seconds, noDatabaseAttribute);
         }
+      }
     }
+  }
+
+  /** The span-metrics series of (service, name, kind, code), created on first use. */
+  private seriesOf(byName: Map<string, (SpanMetricsSeries | undefined)[]>, service: string, name: string, kind: number, code: number): SpanMetricsSeries {
+    if (kind >= 0 && kind < KIND_SLOTS && code >= 0 && code < CODE_SLOTS) {
+      let slots = byName.get(name);
+      if (!slots) byName.set(name, (slots = new Array<SpanMetricsSeries | undefined>(KIND_SLOTS * CODE_SLOTS).fill(undefined)));
+      const i = kind * CODE_SLOTS + code;
+      return (slots[i] ??= this.newSeries(service, name, kind, code));
+    }
+    const key = `${service}\xff${name}\xff${kind}\xff${code}`;
+    let m = this.otherSeries.get(key);
+    if (!m) this.otherSeries.set(key, (m = this.newSeries(service, name, kind, code)));
+    return m;
+  }
+
+  private newSeries(service: string, name: string, kind: number, code: number): SpanMetricsSeries {
+    const m = { labels: { service, span_name: name, span_kind: KIND_NAMES[kind] ?? KIND_NAMES[0], status_code: STATUS_NAMES[code] ?? STATUS_NAMES[0] }, calls: 0, latency: new Histogram(this.buckets) };
+    this.series.push(m);
+    return m;
   }
 
   private recordEdge(edge: GraphEdge): void {
@@ -144,7 +178,7 @@ export class MetricsGenerator {
       put(`${name}_sum`, labels, h.sum, 'histogram');
       put(`${name}_count`, labels, h.count, 'histogram');
     };
-    for (const m of this.spanMetrics.values()) {
+    for (const m of this.series) {
       put('traces_spanmetrics_calls_total', m.labels, m.calls, 'counter');
       hist('traces_spanmetrics_latency', m.labels, m.latency);
     }

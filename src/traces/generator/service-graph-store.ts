@@ -21,9 +21,17 @@ export interface GraphEdge {
 /** The dimensions of every edge while none is configured or found (replaced by a Map on the first one set). */
 const NO_DIMENSIONS: Map<string, string> = new Map();
 
-/** A trace ID (16 bytes) and a span ID (8 bytes) as six 32-bit words, and the Map key an edge waits under. */
+/**
+ * A trace ID (16 bytes) and a span ID (8 bytes) as six 32-bit words, and the Map key an edge waits under. Fields,
+ * not an array: a pending edge copies them, and every waiting client span is one.
+ */
 class EdgeWords {
-  w = [0, 0, 0, 0, 0, 0];
+  w0 = 0;
+  w1 = 0;
+  w2 = 0;
+  w3 = 0;
+  w4 = 0;
+  w5 = 0;
   /** The words' 30-bit hash, or the hex text of an unusual key. */
   mapKey: number | string = 0;
 }
@@ -37,9 +45,12 @@ export class EdgeKey extends EdgeWords {
   /** Set from a trace ID and a span ID; returns this. */
   set(traceId: Uint8Array | undefined, spanId: Uint8Array | undefined): this {
     if (traceId?.length === 16 && spanId?.length === 8) {
-      const w = this.w;
-      let h = 0x811c9dc5;
-      for (let i = 0; i < 6; i++) h = Math.imul(h ^ (w[i] = i < 4 ? word(traceId, 4 * i) : word(spanId, 4 * (i - 4))), 0x01000193);
+      const h0 = mix(0x811c9dc5, (this.w0 = word(traceId, 0)));
+      const h1 = mix(h0, (this.w1 = word(traceId, 4)));
+      const h2 = mix(h1, (this.w2 = word(traceId, 8)));
+      const h3 = mix(h2, (this.w3 = word(traceId, 12)));
+      const h4 = mix(h3, (this.w4 = word(spanId, 0)));
+      const h = mix(h4, (this.w5 = word(spanId, 4)));
       this.mapKey = (h ^ (h >>> 15)) & 0x3fffffff;
     } else this.mapKey = `${bytesToHex(traceId)}:${spanId && spanId.length > 0 ? bytesToHex(spanId) : ''}`;
     return this;
@@ -48,9 +59,13 @@ export class EdgeKey extends EdgeWords {
   /** Whether an edge waits under this key (its map key is this key's). */
   same(e: EdgeWords): boolean {
     if (typeof this.mapKey === 'string') return true;
-    for (let i = 0; i < 6; i++) if (e.w[i] !== this.w[i]) return false;
-    return true;
+    return e.w0 === this.w0 && e.w1 === this.w1 && e.w2 === this.w2 && e.w3 === this.w3 && e.w4 === this.w4 && e.w5 === this.w5;
   }
+}
+
+/** One FNV-1a-style step over a 32-bit word. */
+function mix(h: number, w: number): number {
+  return Math.imul(h ^ w, 0x01000193);
 }
 
 function word(b: Uint8Array, i: number): number {
@@ -82,7 +97,12 @@ class PendingEdge extends EdgeWords implements GraphEdge {
   ) {
     super();
     // A copy: the span's bytes are not kept.
-    this.w = key.w.slice();
+    this.w0 = key.w0;
+    this.w1 = key.w1;
+    this.w2 = key.w2;
+    this.w3 = key.w3;
+    this.w4 = key.w4;
+    this.w5 = key.w5;
     this.mapKey = key.mapKey;
   }
 }
@@ -134,9 +154,10 @@ export class ServiceGraphStore {
 
   /**
    * Feed one span of a resource whose `service.name` is `service`; spans of other kinds are ignored. `seconds`, the
-   * span's duration, when the caller has worked it out already.
+   * span's duration, when the caller has worked it out already; `noDatabaseAttribute` when the caller knows the span
+   * has none of the `databaseNameAttributes` (e.g. `spansMayHaveAttribute` found none in its request's bytes).
    */
-  observe(service: string, span: Span, resourceAttributes: readonly KeyValue[] | undefined, seconds?: number): void {
+  observe(service: string, span: Span, resourceAttributes: readonly KeyValue[] | undefined, seconds?: number, noDatabaseAttribute = false): void {
     const kind = span.kind ?? 0;
     if (kind !== 2 && kind !== 3 && kind !== 4 && kind !== 5) return;
     seconds ??= nanosBetween(span.startTimeUnixNano, span.endTimeUnixNano) / 1e9;
@@ -158,7 +179,7 @@ export class ServiceGraphStore {
       }
       // A database call has one span: the server side is the database the client span names.
       for (const a of o.databaseNameAttributes) {
-        const db = findAttr(a, resourceAttributes) ?? spanAttribute(span, a);
+        const db = findAttr(a, resourceAttributes) ?? (noDatabaseAttribute ? undefined : spanAttribute(span, a));
         if (db) {
           e.connectionType = 'database';
           e.serverService = asString(db);

@@ -25,6 +25,20 @@ export interface IngesterOptions {
 
 /** Pushes are refused while the heads (the live one and those being written) hold this many `maxBlockBytes`. */
 const HEADS_LIMIT_BLOCKS = 2;
+/**
+ * A push that finds the heads full waits for a head being written to become a block, at most this long, before it
+ * is refused (retryably): well under OTLP exporters' request timeouts (5–10 s).
+ */
+export const HEADS_WAIT_MS = 2_000;
+/** Pushes waiting for room hold at most this fraction of `maxBlockBytes` of payload; more are refused at once. */
+const WAITING_LIMIT_BLOCKS = 0.25;
+
+/** A push waiting for room in the heads. */
+interface Waiter {
+  bytes: number;
+  timer: NodeJS.Timeout;
+  resolve: (room: boolean) => void;
+}
 
 interface Snapshot {
   head: Head;
@@ -45,6 +59,9 @@ export class Ingester {
   private lastCutSeg = 0;
   /** A cut queued by a push (the head reached a block's worth, or pushes are refused) has not started yet. */
   private cutQueued = false;
+  /** Pushes waiting for room in the heads, oldest first, and their payload bytes. */
+  private readonly waiting: Waiter[] = [];
+  private waitingBytes = 0;
   private readonly now: () => number;
   private readonly m?: { flushed: Counter; liveTraces: Gauge };
 
@@ -84,7 +101,7 @@ export class Ingester {
     // The head holds everything not yet in blocks; refuse (retryably) rather than grow without bound while block
     // writes lag behind. Two blocks' worth: one head being written, one filling. More queued heads would not
     // write blocks any faster, only hold more request bodies (most of the process's memory under a steady load).
-    const headBytes = this.heads().reduce((n, h) => n + h.bytes, 0);
+    const headBytes = this.headBytes();
     const limit = HEADS_LIMIT_BLOCKS * this.opts.maxBlockBytes;
     if (headBytes + payload.length > limit) {
       this.cutWhenDue();
@@ -101,6 +118,50 @@ export class Ingester {
     // Cut as soon as the head is a block's worth, not at the next flush check: the head being written is then no
     // bigger than a block, and the one filling has the other half of the bound before pushes are refused.
     if (this.head.bytes >= this.opts.maxBlockBytes) this.cutWhenDue();
+  }
+
+  /**
+   * Back-pressure before refusing: undefined when a push of `bytes` may go ahead now (the heads have room and no
+   * earlier push waits for it), else a promise that settles when it may be tried — true once a head being written
+   * became a block and left room (waiting pushes are let in oldest first), false after `HEADS_WAIT_MS` or at once
+   * when the waiting pushes already hold their bound (then `push` refuses it as before). The client's push waits
+   * instead of being refused, decoded again and resent while the block writer catches up.
+   */
+  waitForRoom(bytes: number): Promise<boolean> | undefined {
+    if (this.waiting.length === 0 && this.headBytes() + bytes <= HEADS_LIMIT_BLOCKS * this.opts.maxBlockBytes) return undefined;
+    if (this.waitingBytes + bytes > WAITING_LIMIT_BLOCKS * this.opts.maxBlockBytes) return Promise.resolve(false);
+    this.cutWhenDue();
+    return new Promise<boolean>((resolve) => {
+      const w: Waiter = { bytes, resolve, timer: setTimeout(() => this.release(w, false), HEADS_WAIT_MS) };
+      this.waiting.push(w);
+      this.waitingBytes += bytes;
+    });
+  }
+
+  /** Let waiting pushes in, oldest first, while the heads have room for them. */
+  private admitWaiting(): void {
+    let room = HEADS_LIMIT_BLOCKS * this.opts.maxBlockBytes - this.headBytes();
+    while (this.waiting.length > 0 && this.waiting[0].bytes <= room) {
+      const w = this.waiting[0];
+      room -= w.bytes;
+      this.release(w, true);
+    }
+  }
+
+  private release(w: Waiter, room: boolean): void {
+    const i = this.waiting.indexOf(w);
+    if (i < 0) return;
+    this.waiting.splice(i, 1);
+    this.waitingBytes -= w.bytes;
+    clearTimeout(w.timer);
+    w.resolve(room);
+  }
+
+  /** Bytes of span data in the heads (the live one and those being written). */
+  private headBytes(): number {
+    let n = this.head.bytes;
+    for (const s of this.flushing) n += s.head.bytes;
+    return n;
   }
 
   /** Queue one cut (if none is queued yet) that cuts the head if it is due by then. */
@@ -186,11 +247,13 @@ export class Ingester {
       }
       this.flushing.shift();
       this.wal.truncateBefore(this.flushing.length > 0 ? this.flushing[0].fromSeg : snap.toSeg);
+      this.admitWaiting();
     }
   }
 
   /** Close the WAL (cuts already queued run first). */
   async close(): Promise<void> {
+    while (this.waiting.length > 0) this.release(this.waiting[0], false);
     await this.opts.blocks.maintenance(() => Promise.resolve()).catch(() => undefined);
     this.wal.close();
   }
