@@ -63,32 +63,63 @@ export function parseByteSize(s: string): number {
   return Math.floor(Number(m[1]) * SIZE_UNITS[m[2].toUpperCase()]);
 }
 
+/** Milliseconds per unit of Go's durations (µ as U+00B5 and μ as U+03BC, escaped: esbuild keeps a string's
+ * characters as written, and one character above U+00FF makes V8 hold the whole bundle chunk's source in two bytes
+ * per character). */
 const GO_UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, '\u00b5s': 1e-3, '\u03bcs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-// µ (U+00B5) and μ (U+03BC) escaped: esbuild keeps a regular expression's characters as written, and one character
-// above U+00FF makes V8 hold the whole bundle chunk's source in two bytes per character.
-const GO_PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/y;
+
+/** A Go duration in milliseconds, or the error Go's `time.ParseDuration` gives for the text. */
+export type GoDurationResult = { ms: number } | { error: string };
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
 
 /**
- * Go's `time.ParseDuration` (`5s`, `1m30s`, `1.5h`, `200ms`, `-1h`, `0`: a sign, then decimal numbers each with a unit
- * ns, us, µs, μs, ms, s, m, h) in milliseconds; undefined when `s` is not one.
+ * Go's `time.ParseDuration` on `orig` as it is (no trimming): a sign, then decimal numbers each with a unit ns, us,
+ * µs, μs, ms, s, m, h (only `0` may stand alone). Milliseconds, or Go's error text (`time: missing unit in duration
+ * "5"`, `time: unknown unit "d" in duration "1d"`, `time: invalid duration "x"`) — Loki quotes these in its answers.
+ */
+export function parseGoDurationOrError(orig: string): GoDurationResult {
+  let i = 0;
+  let neg = false;
+  if (orig.length > 0 && (orig[0] === '-' || orig[0] === '+')) {
+    neg = orig[0] === '-';
+    i = 1;
+  }
+  if (orig.length - i === 1 && orig[i] === '0') return { ms: 0 };
+  if (i === orig.length) return { error: `time: invalid duration ${JSON.stringify(orig)}` };
+  let total = 0;
+  while (i < orig.length) {
+    const numStart = i;
+    while (i < orig.length && isDigit(orig.charCodeAt(i))) i++;
+    const intEnd = i;
+    let fracEnd = i;
+    if (i < orig.length && orig[i] === '.') {
+      i++;
+      while (i < orig.length && isDigit(orig.charCodeAt(i))) i++;
+      fracEnd = i;
+    }
+    if (intEnd === numStart && fracEnd <= intEnd + 1) return { error: `time: invalid duration ${JSON.stringify(orig)}` };
+    const unitStart = i;
+    while (i < orig.length && orig[i] !== '.' && !isDigit(orig.charCodeAt(i))) i++;
+    if (unitStart === i) return { error: `time: missing unit in duration ${JSON.stringify(orig)}` };
+    const unit = orig.slice(unitStart, i);
+    const mul = GO_UNIT_MS[unit];
+    if (mul === undefined) return { error: `time: unknown unit ${JSON.stringify(unit)} in duration ${JSON.stringify(orig)}` };
+    // `1.` and `.5` are numbers to Go; Number() reads both forms.
+    total += Number(orig.slice(numStart, unitStart)) * mul;
+  }
+  return { ms: neg ? -total : total };
+}
+
+/**
+ * Go's `time.ParseDuration` (`5s`, `1m30s`, `1.5h`, `200ms`, `-1h`, `0`) of a configuration value (surrounding
+ * whitespace ignored), in milliseconds; undefined when `s` is not one.
  */
 export function parseGoDuration(s: string): number | undefined {
-  let str = s.trim();
-  let sign = 1;
-  if (str.startsWith('-') || str.startsWith('+')) {
-    if (str[0] === '-') sign = -1;
-    str = str.slice(1);
-  }
-  if (str === '0') return 0;
-  if (str === '') return undefined;
-  let ms = 0;
-  GO_PART.lastIndex = 0;
-  while (GO_PART.lastIndex < str.length) {
-    const m = GO_PART.exec(str);
-    if (!m) return undefined;
-    ms += Number(m[1]) * GO_UNIT_MS[m[2]];
-  }
-  return sign * ms;
+  const r = parseGoDurationOrError(s.trim());
+  return 'ms' in r ? r.ms : undefined;
 }
 
 /** Go's time.Duration.String(): `721h0m0s`, `1m30s`, `500ms`. */

@@ -1,3 +1,5 @@
+import { parseGoDurationOrError } from '../../lib/duration.js';
+
 /**
  * Time helpers at the edges of the logs pillar. Internally timestamps are nanoseconds since the epoch (bigint).
  */
@@ -59,36 +61,8 @@ export function parseDurationParam(s: string): number | undefined {
   return total;
 }
 
-const GO_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
 /**
  * Go's `time.ParseDuration`, which Loki applies to label values in duration filters and `unwrap duration()`:
- * every number needs a unit (only `0` may stand alone), units are ns/us/µs/ms/s/m/h. Returns milliseconds, or the
- * error text Go gives (`time: missing unit in duration "5"`).
+ * milliseconds, or the error text Go gives (`time: missing unit in duration "5"`).
  */
-export function parseGoDuration(orig: string): { ms: number } | { error: string } {
-  const q = JSON.stringify(orig);
-  let s = orig;
-  let neg = false;
-  if (s !== '' && (s[0] === '-' || s[0] === '+')) {
-    neg = s[0] === '-';
-    s = s.slice(1);
-  }
-  if (s === '0') return { ms: 0 };
-  if (s === '') return { error: `time: invalid duration ${q}` };
-  let total = 0;
-  while (s !== '') {
-    const m = /^(\d*)(\.(\d*))?/.exec(s)!;
-    const intPart = m[1];
-    const frac = m[3] ?? '';
-    if (intPart === '' && frac === '') return { error: `time: invalid duration ${q}` };
-    s = s.slice(m[0].length);
-    const u = /^[^0-9.]*/.exec(s)![0];
-    if (u === '') return { error: `time: missing unit in duration ${q}` };
-    const mul = GO_UNITS[u];
-    if (mul === undefined) return { error: `time: unknown unit ${JSON.stringify(u)} in duration ${q}` };
-    s = s.slice(u.length);
-    total += Number(`${intPart || '0'}.${frac || '0'}`) * mul;
-  }
-  return { ms: neg ? -total : total };
-}
+export const parseGoDuration = parseGoDurationOrError;
