@@ -19,15 +19,12 @@ export function decompressSnappyBody(body: Uint8Array, maxSize = DEFAULT_MAX_MES
 }
 
 /**
- * As `decompressSnappyBody`, but a body declaring `offThreadBytes` (default `SNAPPY_OFF_THREAD_BYTES`) or more is
- * decompressed on libuv's thread pool (10 MB take ~0.1 s that the event loop would otherwise hold); smaller ones
- * synchronously (for a caller that waits at once, a thread-pool round trip costs more than they do). A caller that
- * starts the decompression early and has other work meanwhile (the remote-write receiver, while earlier requests are
- * appended) passes a lower bound: the event loop then pays ~20–30 µs per body for the round trip instead of the
- * decompression itself (70–380 µs for a 120 kB remote-write body).
+ * As `decompressSnappyBody`, but a body declaring `SNAPPY_OFF_THREAD_BYTES` or more is decompressed on libuv's thread
+ * pool (10 MB take ~0.1 s that the event loop would otherwise hold); smaller ones synchronously (a thread-pool round
+ * trip costs more than they do).
  */
-export async function decompressSnappyBodyAsync(body: Uint8Array, maxSize = DEFAULT_MAX_MESSAGE_SIZE, offThreadBytes = SNAPPY_OFF_THREAD_BYTES): Promise<Buffer> {
-  if (checkDeclaredLength(body, maxSize) < offThreadBytes) return decompressSnappyBody(body, maxSize);
+export async function decompressSnappyBodyAsync(body: Uint8Array, maxSize = DEFAULT_MAX_MESSAGE_SIZE): Promise<Buffer> {
+  if (checkDeclaredLength(body, maxSize) < SNAPPY_OFF_THREAD_BYTES) return decompressSnappyBody(body, maxSize);
   try {
     return (await uncompress(asBuffer(body), { asBuffer: true })) as Buffer;
   } catch (e) {

@@ -60,13 +60,6 @@ const MAX_KEPT_BATCH_SAMPLES = 1 << 18;
 const FAMILY_SUFFIXES = ['', '_total', '_bucket', '_count', '_sum', '_created', '_info'];
 
 /**
- * Bodies declaring at least this many decompressed bytes are decompressed on the thread pool (`decompress`): for a
- * 120 kB body the event loop then pays a ~20–30 µs round trip instead of 70–380 µs of decompression; below, the
- * round trip would cost more than the decompression it moves.
- */
-const SNAPPY_EARLY_OFF_THREAD_BYTES = 32 << 10;
-
-/**
  * The distributor + ingester write path, HTTP-agnostic: decode, validate (Mimir's checks and messages), apply the
  * tenant's limits, append to the tenant's storage and commit — nothing is reported written before `commit()`
  * resolved. Malformed bodies are `HttpError` 400, an over-rate tenant 429 (nothing stored), storage faults 500.
@@ -103,11 +96,11 @@ export class RemoteWriteIngester {
   }
 
   /**
-   * The body's snappy decompression, refused with Mimir's 413 past `maxMessageSize` (compressed or declared) and 400
-   * when corrupt. Bodies declaring `SNAPPY_EARLY_OFF_THREAD_BYTES` or more decompress on libuv's thread pool: `push`
-   * starts this as the request arrives, so it runs on another core while earlier requests hold the ingest lane.
+   * Decode a body; with `interner`, series it knows are recognised by their label bytes and not decoded again. A large
+   * body is decompressed on the thread pool and every body is decoded in slices through `slicer` (the event loop runs
+   * between them), so one 200k-series request does not stall every other listener for its decode.
    */
-  async decompress(body: Buffer): Promise<Buffer> {
+  async decode(body: Buffer, version: 1 | 2, interner: SeriesInterner | undefined, slicer: DecodePause): Promise<WriteRequestBatch> {
     if (body.length > this.maxMessageSize) {
       throw new HttpError(
         413,
@@ -115,26 +108,26 @@ export class RemoteWriteIngester {
         `the incoming push request has been rejected because its message size of ${body.length} bytes is larger than the allowed limit of ${this.maxMessageSize} bytes (err-mimir-distributor-max-write-message-size)`,
       );
     }
+    let batch: WriteRequestBatch | undefined;
     try {
-      return await decompressSnappyBodyAsync(body, this.maxMessageSize, SNAPPY_EARLY_OFF_THREAD_BYTES);
-    } catch (e) {
-      throw decodeHttpError(e, 1, this.maxMessageSize);
-    }
-  }
-
-  /**
-   * Decode a decompressed body; with `interner`, series it knows are recognised by their label bytes and not decoded
-   * again. Every body is decoded in slices through `slicer` (the event loop runs between them), so one 200k-series
-   * request does not stall every other listener for its decode.
-   */
-  async decode(raw: Buffer, version: 1 | 2, interner: SeriesInterner | undefined, slicer: DecodePause): Promise<WriteRequestBatch> {
-    const batch = this.takeBatch(raw.length);
-    try {
+      const raw = await decompressSnappyBodyAsync(body, this.maxMessageSize);
+      batch = this.takeBatch(raw.length);
       if (interner && version === 1) batch.lookup = interner;
       return await decodeWriteRequestSliced(version, raw, batch, slicer);
     } catch (e) {
-      this.releaseBatch(batch);
-      throw decodeHttpError(e, version, this.maxMessageSize);
+      if (batch) this.releaseBatch(batch);
+      if (e instanceof DecodeError && e.kind === 'too_large') {
+        throw new HttpError(
+          413,
+          'bad_data',
+          `the incoming push request has been rejected because its decompressed message size is larger than the allowed limit of ${this.maxMessageSize} bytes (err-mimir-distributor-max-write-message-size): ${e.message}`,
+        );
+      }
+      if (e instanceof DecodeError) {
+        const what = e.kind === 'snappy' ? 'decompress snappy body' : `parse protobuf ${version === 2 ? 'io.prometheus.write.v2.Request' : 'prometheus.WriteRequest'}`;
+        throw new HttpError(400, 'bad_data', `${what}: ${e.message}`);
+      }
+      throw e;
     }
   }
 
@@ -153,18 +146,14 @@ export class RemoteWriteIngester {
     m.requestsIn.labels(tenant).inc();
     // Start in a turn of the ingest lane, so concurrent requests begin their decode in turns; the decode, validation
     // and appends then go on in slices of that lane.
-    // The snappy decompression starts at once (on the thread pool: another core) and is awaited in this request's turn.
-    const decompressed = this.decompress(body);
-    decompressed.catch(() => {}); // answered below, in the request's turn; not an unhandled rejection meanwhile
     await INGEST_LANE.wait();
-    const raw = await decompressed;
     const store = this.deps.appendable(tenant);
     let interner = this.interners.get(store);
     if (!interner) this.interners.set(store, (interner = new SeriesInterner(this.deps.maxInternedSeries)));
     const slicer = new TimeSlicer();
     // Entries handed out from here on: a clear meanwhile (another request, between slices) voids them.
     const generation = interner.generation;
-    const batch = await this.decode(raw, version, interner, slicer);
+    const batch = await this.decode(body, version, interner, slicer);
     try {
       return await this.ingest(tenant, batch, store, { interner, generation }, slicer);
     } finally {
@@ -287,20 +276,4 @@ function familySeries(batch: WriteRequestBatch, labels: readonly (Labels | undef
     if (name.startsWith(family) && FAMILY_SUFFIXES.includes(name.slice(family.length))) return i;
   }
   return -1;
-}
-
-/** A decode failure as the receiver answers it: Mimir's 413 for a message too large, 400 for a corrupt body. */
-function decodeHttpError(e: unknown, version: 1 | 2, maxMessageSize: number): unknown {
-  if (e instanceof DecodeError && e.kind === 'too_large') {
-    return new HttpError(
-      413,
-      'bad_data',
-      `the incoming push request has been rejected because its decompressed message size is larger than the allowed limit of ${maxMessageSize} bytes (err-mimir-distributor-max-write-message-size): ${e.message}`,
-    );
-  }
-  if (e instanceof DecodeError) {
-    const what = e.kind === 'snappy' ? 'decompress snappy body' : `parse protobuf ${version === 2 ? 'io.prometheus.write.v2.Request' : 'prometheus.WriteRequest'}`;
-    return new HttpError(400, 'bad_data', `${what}: ${e.message}`);
-  }
-  return e;
 }
