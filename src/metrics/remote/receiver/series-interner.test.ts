@@ -109,7 +109,7 @@ describe('remote write: series recognised by their label bytes (interning)', () 
   });
 });
 
-describe('SeriesInterner: label bytes compared and hashed four at a time', () => {
+describe('SeriesInterner: entries told apart by every byte, at any offset of any body', () => {
   it('tells apart byte strings of every length that differ in any one byte, at any offset of any body', () => {
     const none = Labels.fromPairs([]);
     const limits = {};
