@@ -9,7 +9,9 @@
  * the server process) per run, then medians and ratios; also the server's CPU seconds per million samples during the load (/proc/<pid>/stat),
  * which the load of other processes on the machine distorts far less than samples/s. Env: CMP_ROUNDS, CMP_ONLY
  * (comma-separated substrings of receiver names), CMP_BASELINE (directories of earlier builds to run beside this
- * one, comma-separated), RW_SERIES, RW_SAMPLES, RW_BATCH, RW_CONCURRENCY.
+ * one, comma-separated), CMP_FLAGS (sets of Node flags to run this build with beside its own, `;`-separated, e.g.
+ * `CMP_FLAGS='--no-maglev;--maglev --no-lazy-feedback-allocation'`: each replaces the flags of `npm start`), RW_SERIES,
+ * RW_SAMPLES, RW_BATCH, RW_CONCURRENCY.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -147,6 +149,10 @@ const only = process.env.CMP_ONLY?.split(',').filter(Boolean);
 // with this one.
 const baselines = (process.env.CMP_BASELINE ?? '').split(',').filter(Boolean).map((d) => resolve(d));
 const builds = baselines.map((dir) => ({ label: ` (${basename(dir)})`, entry: () => [...NODE_FLAGS, join(dir, 'dist/cli/main.js')] }));
+// CMP_FLAGS='FLAGS[;FLAGS...]': also run this build with each set of Node flags instead of NODE_FLAGS, as "[FLAGS]".
+for (const flags of (process.env.CMP_FLAGS ?? '').split(';').map((f) => f.trim()).filter(Boolean)) {
+  builds.push({ label: ` [${flags}]`, entry: () => [...flags.split(/\s+/), ...sightlineEntry().slice(NODE_FLAGS.length)] });
+}
 const receivers = (
   [
     ['prometheus', () => peer('prometheus')],

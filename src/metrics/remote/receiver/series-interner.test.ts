@@ -8,6 +8,8 @@ import { encodeV1, type PbSeriesV1 } from '../../../../test/helpers/remote-write
 import { compressSnappyBody } from '../codec/index.js';
 import type { Tsdb } from '../../tsdb/index.js';
 import { RemoteWriteIngester } from './remote-write-ingester.js';
+import { SeriesInterner } from './series-interner.js';
+import { Labels } from '../../../model/index.js';
 
 const { openDb } = tsdbOpener();
 const T0 = Date.now() - 60_000;
@@ -104,6 +106,39 @@ describe('remote write: series recognised by their label bytes (interning)', () 
       expect(got[`b_${i}`]).toEqual([[0, i]]);
     }
     expect(Object.entries(got).filter(([k, rows]) => rows.length !== (k.startsWith('a_') ? 2 : 1))).toEqual([]);
+  });
+});
+
+describe('SeriesInterner: entries told apart by every byte, at any offset of any body', () => {
+  it('tells apart byte strings of every length that differ in any one byte, at any offset of any body', () => {
+    const none = Labels.fromPairs([]);
+    const limits = {};
+    const it = new SeriesInterner();
+    // Bodies are read at odd offsets and through views into a larger buffer (a Buffer slab's byteOffset).
+    const slab = Buffer.alloc(4096);
+    const body = slab.subarray(3, 3 + 64);
+    const entries: { bytes: number[]; id: number }[] = [];
+    for (let len = 1; len <= 13; len++) {
+      const base = Array.from({ length: len }, (_, i) => 0x61 + ((i * 7) % 26));
+      // The base bytes and, for every position, a variant with that byte's high bits changed (0x61 'a' -> 0x21 '!').
+      for (const bytes of [base, ...base.map((_, p) => base.map((b, i) => (i === p ? b ^ 0x40 : b)))]) {
+        const at = 1 + (len % 5);
+        body.set(bytes, at);
+        expect(it.lookup(body, at, at + len)).toBe(-1);
+        entries.push({ bytes, id: it.add(body, at, at + len, none, limits) });
+      }
+    }
+    // Every entry is found again, from another body and another offset, and only itself.
+    const other = new Uint8Array(80);
+    for (const { bytes, id } of entries) {
+      other.fill(0);
+      other.set(bytes, 7);
+      expect(it.lookup(other, 7, 7 + bytes.length)).toBe(id);
+      // One byte more or less is another series.
+      expect(it.lookup(other, 7, 8 + bytes.length)).not.toBe(id);
+      if (bytes.length > 1) expect(it.lookup(other, 7, 6 + bytes.length)).not.toBe(id);
+    }
+    expect(new Set(entries.map((e) => e.id)).size).toBe(entries.length);
   });
 });
 
