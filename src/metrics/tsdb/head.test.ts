@@ -81,4 +81,38 @@ describe('head series chunks', () => {
     head.appendSample(series[1], times(1, 260), 260);
     expect(samples(head, series[1].ref, times(1, 240)).map((x) => x[1])).toEqual([240, 241, 242, 243, 244, 245, 246, 247, 248, 249, 253, 254, 255, 256, 257, 258, 259, 260]);
   });
+
+  it('keeps a label value of one series as that series ref, a list from the second series on, and drops it with the series', () => {
+    const head = new Head(7200_000);
+    const mk = (i: number, job: string) => head.getOrCreate(Labels.fromObject({ __name__: 'x', job, series: String(i) })).series;
+    const a = mk(1, 'a');
+    const b = mk(2, 'b');
+    const entries = (head as unknown as { index: Map<string, { values: Map<string, unknown> }> }).index;
+    // One series per value: the map holds its ref, no postings object.
+    expect(entries.get('series')!.values.get('1')).toBe(a.ref);
+    expect(entries.get('job')!.values.get('b')).toBe(b.ref);
+    expect([...head.postings('series', '2')]).toEqual([b.ref]);
+    const c = mk(3, 'a');
+    expect(typeof entries.get('job')!.values.get('a')).toBe('object');
+    expect([...head.postings('job', 'a')]).toEqual([a.ref, c.ref]);
+    expect(c.labels.get('job')).toBe('a');
+    expect(head.labelValuesFor('series')).toEqual(['1', '2', '3']);
+    expect(head.postingsStats().seriesCountByLabelValuePair.find((p) => p.name === 'job=a')?.value).toBe(2);
+    expect(head.postingsStats().seriesCountByLabelValuePair.find((p) => p.name === 'series=2')?.value).toBe(1);
+    // b has samples only before the truncation point: it goes, and its one-series values with it.
+    head.appendSample(a, 10_000_000, 1);
+    head.appendSample(b, 1_000, 1);
+    head.appendSample(c, 10_000_000, 1);
+    head.truncate(5_000_000);
+    expect(head.get(b.ref)).toBeUndefined();
+    expect(head.postings('series', '2')).toHaveLength(0);
+    expect(head.labelValuesFor('job')).toEqual(['a']);
+    expect(head.labelValuesFor('series')).toEqual(['1', '3']);
+    expect([...head.postings('series', '3')]).toEqual([c.ref]);
+    // A new series with a value of a removed one starts over with its own ref.
+    const d = mk(2, 'b');
+    expect([...head.postings('series', '2')]).toEqual([d.ref]);
+    expect([...head.allPostings()]).toEqual([a.ref, c.ref, d.ref]);
+  });
 });
+

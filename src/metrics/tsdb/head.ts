@@ -241,7 +241,11 @@ defineNumberFields(MemSeries.prototype);
 
 interface LabelIndexEntry {
   name: string;
-  values: Map<string, ValuePostings>;
+  /**
+   * Postings by value. A value of one series holds that series' ref as a number, not a ValuePostings (56 bytes: every
+   * value of a label unique per series, such as a series id, is one); the second series makes it a ValuePostings.
+   */
+  values: Map<string, ValuePostings | number>;
   sorted: string[] | null;
 }
 
@@ -368,14 +372,26 @@ export class Head implements PostingsIndex {
         this.index.set(flat[i], e);
         this.sortedNames = null;
       }
-      let p = e.values.get(flat[i + 1]);
+      const value = flat[i + 1];
+      out[i] = e.name;
+      let p = e.values.get(value);
       if (p === undefined) {
-        p = new ValuePostings(flat[i + 1]);
-        e.values.set(flat[i + 1], p);
+        // The map's key is this very string: the series' labels and the index share it.
+        e.values.set(value, ref);
         e.sorted = null;
+        out[i + 1] = value;
+        continue;
+      }
+      if (typeof p === 'number') {
+        // The value's second series: its one-series entry becomes a list (the string shared with the first series).
+        const first = this.byRef[p];
+        const shared = first !== undefined ? first.labels.get(e.name) : value;
+        const id = p;
+        p = new ValuePostings(shared);
+        p.add(id);
+        e.values.set(value, p);
       }
       p.add(ref);
-      out[i] = e.name;
       out[i + 1] = p.value;
     }
     return Labels.fromSortedFlat(out);
@@ -496,14 +512,14 @@ export class Head implements PostingsIndex {
       }
       s.labels.forEach((n, v) => {
         const p = this.index.get(n)?.values.get(v);
-        if (p) touched.add(p);
+        if (p !== undefined && typeof p !== 'number') touched.add(p);
       });
     }
     const isDead = (id: number) => deadRefs.has(id);
     for (const p of touched) p.removeWhere(isDead);
     for (const [name, e] of this.index) {
       for (const [v, p] of e.values) {
-        if (p.n === 0) {
+        if (typeof p === 'number' ? deadRefs.has(p) : p.n === 0) {
           e.values.delete(v);
           e.sorted = null;
         }
@@ -533,7 +549,9 @@ export class Head implements PostingsIndex {
   }
 
   postings(name: string, value: string): Uint32Array {
-    return this.index.get(name)?.values.get(value)?.view() ?? EMPTY_POSTINGS;
+    const p = this.index.get(name)?.values.get(value);
+    if (p === undefined) return EMPTY_POSTINGS;
+    return typeof p === 'number' ? Uint32Array.of(p) : p.view();
   }
 
   allPostings(): Uint32Array {
@@ -570,9 +588,10 @@ export class Head implements PostingsIndex {
       valueCounts.push({ name, value: e.values.size });
       let size = 0;
       for (const [v, p] of e.values) {
-        if (name === METRIC_NAME) metrics.push({ name: v, value: p.n });
-        pairs.push({ name: `${name}=${v}`, value: p.n });
-        size += Buffer.byteLength(v) * p.n;
+        const n = typeof p === 'number' ? 1 : p.n;
+        if (name === METRIC_NAME) metrics.push({ name: v, value: n });
+        pairs.push({ name: `${name}=${v}`, value: n });
+        size += Buffer.byteLength(v) * n;
       }
       memory.push({ name, value: size });
     }
