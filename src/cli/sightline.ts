@@ -50,8 +50,15 @@ const load = {
 async function startTarget(target: Target, ctx: ComponentContext, add: <C extends Component>(c: C) => C): Promise<void> {
   switch (target) {
     case 'all': {
-      const [{ startMetrics }, { startMimir }, { startLogs }, { lokiRulerHook }, { startTraces }, { startAlertmanager }, { startUi }, { startAgent }] =
-        await Promise.all([load.metrics(), load.mimir(), load.logs(), load.lokiRuler(), load.traces(), load.alertmanager(), load.ui(), load.agent()]);
+      const [{ startMetrics }, { startMimir }, { startLogs }, { lokiRulerHook }, { startTraces }, { startAlertmanager }, { startUi }] = await Promise.all([
+        load.metrics(),
+        load.mimir(),
+        load.logs(),
+        load.lokiRuler(),
+        load.traces(),
+        load.alertmanager(),
+        load.ui(),
+      ]);
       // The Alertmanager first: the rule evaluators (Prometheus rules, Loki and Mimir rulers) send to it by default.
       const am = add(await startAlertmanager(ctx, { version: version() }));
       const metrics = add(await startMetrics(ctx));
@@ -68,8 +75,9 @@ async function startTarget(target: Target, ctx: ComponentContext, add: <C extend
       else add(await (await load.otlp()).startOtlp(ctx, stores));
       const ui = await startAlone(ctx, 'ui', () => startUi(ctx, { scrapeJobs: metrics.scrapeJobs, alertmanager: am.alertmanager }));
       if (ui) add(ui);
-      // Tails local files only when a promtail.yaml is configured; ships into the Loki role above.
-      add(await startAgent(ctx));
+      // Tails local files only when a promtail.yaml (or Helm values file) is configured; ships into the Loki role
+      // above. Without one its module is not loaded (~1 MB of heap no user of `--target all` without it needs).
+      if (agentConfigured(ctx.config)) add(await (await load.agent()).startAgent(ctx));
       return;
     }
     case 'traces': {
@@ -109,6 +117,11 @@ async function startTarget(target: Target, ctx: ComponentContext, add: <C extend
       add(await (await load.agent()).startAgent(ctx, { compactWhenIdle: true }));
       return;
   }
+}
+
+/** Whether the agent section names a Promtail configuration: without one the agent has nothing to tail. */
+function agentConfigured(config: SightlineConfig): boolean {
+  return config.agent.promtail_config_file !== undefined || config.agent.promtail_helm_values_file !== undefined;
 }
 
 /**

@@ -50,11 +50,7 @@ export function appendHistogramToHead(head: Head, s: MemSeries, t: number, fh: F
     return last && sameHistogram(last, fh) ? DUPLICATE_SAME : DUPLICATE_CONFLICT;
   }
   // An open float chunk ends here; the histogram chunk comes after it.
-  const xor = s.app;
-  if (xor !== null) {
-    if (xor.numSamples > 0) s.closeXor(xor);
-    s.app = null;
-  }
+  s.closeOpen();
   let o = open.get(s);
   // Still open only if it is the series' newest chunk (floats, truncation or deletion may have moved on).
   if (o && s.chunks[s.chunks.length - 1] !== o.ref) o = undefined;

@@ -2,8 +2,8 @@ import { Labels, METRIC_NAME, compareStrings } from '../../model/index.js';
 import { EMPTY_POSTINGS, PostingsList, type PostingsIndex } from './postings.js';
 import type { OooSeriesChunks } from './ooo-head.js';
 import { chunkWithout, type Intervals } from './tombstones.js';
-import { SeriesNumbers, defineNumberFields, slotOf } from './series-numbers.js';
-import { SAMPLES_PER_CHUNK, XOR_SAMPLE_ROOM, XorChunkAppender, chunkNumSamples, decodeXorChunk } from './xor-chunk.js';
+import { CHUNK_STATE_SLOT, SeriesNumbers, defineNumberFields, slotOf } from './series-numbers.js';
+import { SAMPLES_PER_CHUNK, XOR_SAMPLE_ROOM, XorChunkAppender, chunkNumSamples, decodeXorChunk, parkedBytes, parkedSamples } from './xor-chunk.js';
 
 /** A complete, immutable chunk of the head (or a snapshot of the open one). */
 export interface ChunkRef {
@@ -39,7 +39,11 @@ const PACKED_HEADER = 20;
 const NO_PACKED: Buffer = Buffer.alloc(0);
 const NO_CHUNKS: ChunkRef[] = [];
 
-/** One series in the head: labels, closed chunks and the chunk being appended to. No object per sample. */
+/**
+ * One series in the head: labels, closed chunks and the chunk being appended to. No object per sample, none per
+ * open chunk: its buffer is `chunkBuf`, its appender's state parked in the series' number columns (the head appends
+ * through one `XorChunkAppender` that resumes and parks it).
+ */
 export class MemSeries {
   /**
    * Closed float (XOR) chunks, oldest first, packed into one buffer: per chunk PACKED_HEADER bytes, then the chunk.
@@ -52,7 +56,11 @@ export class MemSeries {
    * a deletion, and every chunk after one of those). Shared and empty until the first; add with `addChunk`.
    */
   chunks: ChunkRef[] = NO_CHUNKS;
-  app: XorChunkAppender | null = null;
+  /**
+   * The open float chunk's buffer (null: no open float chunk); its appender's state is parked in this series' number
+   * slot from `chunkAt` (`PARKED_XOR_NUMBERS`, xor-chunk.ts; `openSamples`, `openBytes`, `openMinT`, `openMaxT`).
+   */
+  chunkBuf: Uint8Array | null = null;
   /** The appender id that has uncommitted samples for this series (its newest is pendT/pendV), and its index there. */
   pendOwner = 0;
   pendIdx = 0;
@@ -89,8 +97,32 @@ export class MemSeries {
     this.pendV = 0;
   }
 
+  /** Where the open float chunk's parked state starts in `num`. */
+  get chunkAt(): number {
+    return this.at + CHUNK_STATE_SLOT;
+  }
+
+  /** Samples in the open float chunk (0 without one). */
+  get openSamples(): number {
+    return this.chunkBuf === null ? 0 : parkedSamples(this.num, this.at + CHUNK_STATE_SLOT);
+  }
+
+  /** The open float chunk's bytes (a view; only with `openSamples` > 0). */
+  openBytes(): Uint8Array {
+    return parkedBytes(this.chunkBuf!, this.num, this.at + CHUNK_STATE_SLOT);
+  }
+
+  /** The open float chunk's first and last time (only with `openSamples` > 0). */
+  get openMinT(): number {
+    return this.num[this.at + CHUNK_STATE_SLOT];
+  }
+
+  get openMaxT(): number {
+    return this.num[this.at + CHUNK_STATE_SLOT + 1];
+  }
+
   get numChunks(): number {
-    let n = this.chunks.length + (this.app && this.app.numSamples > 0 ? 1 : 0);
+    let n = this.chunks.length + (this.openSamples > 0 ? 1 : 0);
     const p = this.packed;
     for (let o = 0; o < p.length; o += PACKED_HEADER + p.readUInt32LE(o + 16)) n++;
     return n;
@@ -102,22 +134,30 @@ export class MemSeries {
     this.chunks.push(c);
   }
 
-  /** Close the open float chunk `a`: its bytes are copied (views of its buffer stay valid). */
-  closeXor(a: XorChunkAppender): void {
-    if (this.chunks.length > 0) {
-      this.addChunk({ data: a.seal(), minT: a.minT, maxT: a.maxT, n: a.numSamples });
-      return;
+  /**
+   * Close the open float chunk (when it has samples): its bytes are copied (views of its buffer stay valid) and the
+   * series has no open float chunk after.
+   */
+  closeOpen(): void {
+    const n = this.openSamples;
+    if (n > 0) {
+      const bytes = this.openBytes();
+      if (this.chunks.length > 0) {
+        this.addChunk({ data: Buffer.from(bytes), minT: this.openMinT, maxT: this.openMaxT, n });
+      } else {
+        const old = this.packed;
+        const len = bytes.length;
+        const next = Buffer.allocUnsafe(old.length + PACKED_HEADER + len);
+        next.set(old, 0);
+        const o = old.length;
+        next.writeDoubleLE(this.openMinT, o);
+        next.writeDoubleLE(this.openMaxT, o + 8);
+        next.writeUInt32LE(len, o + 16);
+        next.set(bytes, o + PACKED_HEADER);
+        this.packed = next;
+      }
     }
-    const old = this.packed;
-    const len = a.byteLength;
-    const next = Buffer.allocUnsafe(old.length + PACKED_HEADER + len);
-    next.set(old, 0);
-    const o = old.length;
-    next.writeDoubleLE(a.minT, o);
-    next.writeDoubleLE(a.maxT, o + 8);
-    next.writeUInt32LE(len, o + 16);
-    next.set(a.buf.subarray(0, len), o + PACKED_HEADER);
-    this.packed = next;
+    this.chunkBuf = null;
   }
 
   /** The oldest closed chunk's minT (Infinity without one). */
@@ -191,8 +231,8 @@ export class MemSeries {
     const out: ChunkRef[] = [];
     if (this.packed.length > 0) this.packedIn(mint, maxt, out);
     for (const c of this.chunks) if (c.maxT >= mint && c.minT <= maxt) out.push(c);
-    const a = this.app;
-    if (a && a.numSamples > 0 && a.maxT >= mint && a.minT <= maxt) out.push({ data: a.bytes(), minT: a.minT, maxT: a.maxT, n: a.numSamples });
+    const n = this.openSamples;
+    if (n > 0 && this.openMaxT >= mint && this.openMinT <= maxt) out.push({ data: this.openBytes(), minT: this.openMinT, maxT: this.openMaxT, n });
     return out;
   }
 }
@@ -201,7 +241,11 @@ defineNumberFields(MemSeries.prototype);
 
 interface LabelIndexEntry {
   name: string;
-  values: Map<string, ValuePostings>;
+  /**
+   * Postings by value. A value of one series holds that series' ref as a number, not a ValuePostings (56 bytes: every
+   * value of a label unique per series, such as a series id, is one); the second series makes it a ValuePostings.
+   */
+  values: Map<string, ValuePostings | number>;
   sorted: string[] | null;
 }
 
@@ -240,6 +284,8 @@ export class Head implements PostingsIndex {
   private sortedNames: string[] | null = null;
   private readonly all = new PostingsList();
   private readonly numbers = new SeriesNumbers();
+  /** Appends to every series' open float chunk: resumes the chunk parked in the series, appends, parks it again. */
+  private readonly xor = new XorChunkAppender();
   private nextRef = 1;
   numSeries = 0;
   minT = Infinity;
@@ -326,14 +372,26 @@ export class Head implements PostingsIndex {
         this.index.set(flat[i], e);
         this.sortedNames = null;
       }
-      let p = e.values.get(flat[i + 1]);
+      const value = flat[i + 1];
+      out[i] = e.name;
+      let p = e.values.get(value);
       if (p === undefined) {
-        p = new ValuePostings(flat[i + 1]);
-        e.values.set(flat[i + 1], p);
+        // The map's key is this very string: the series' labels and the index share it.
+        e.values.set(value, ref);
         e.sorted = null;
+        out[i + 1] = value;
+        continue;
+      }
+      if (typeof p === 'number') {
+        // The value's second series: its one-series entry becomes a list (the string shared with the first series).
+        const first = this.byRef[p];
+        const shared = first !== undefined ? first.labels.get(e.name) : value;
+        const id = p;
+        p = new ValuePostings(shared);
+        p.add(id);
+        e.values.set(value, p);
       }
       p.add(ref);
-      out[i] = e.name;
       out[i + 1] = p.value;
     }
     return Labels.fromSortedFlat(out);
@@ -345,17 +403,24 @@ export class Head implements PostingsIndex {
       if (t < s.maxT) return OUT_OF_ORDER;
       return sameBits(v, s.lastV) ? DUPLICATE_SAME : DUPLICATE_CONFLICT;
     }
-    let a = s.app;
-    if (a === null || a.numSamples >= SAMPLES_PER_CHUNK || t >= s.nextAt) {
+    const a = this.xor;
+    const num = s.num;
+    const at = s.chunkAt;
+    const buf = s.chunkBuf;
+    const n = buf === null ? 0 : parkedSamples(num, at);
+    if (buf === null || n >= SAMPLES_PER_CHUNK || t >= s.nextAt) {
       // A series' chunks are alike: the next one starts with the room the last full one took (no regrowth, no slack).
-      const room = a !== null && a.numSamples >= SAMPLES_PER_CHUNK ? a.byteLength + XOR_SAMPLE_ROOM : undefined;
-      if (a !== null && a.numSamples > 0) s.closeXor(a);
-      a = s.app = new XorChunkAppender(room);
+      const room = n >= SAMPLES_PER_CHUNK ? s.openBytes().length + XOR_SAMPLE_ROOM : undefined;
+      s.closeOpen();
+      a.restart(room);
       s.nextAt = rangeForTimestamp(t, this.chunkRange);
       this.chunksCreated++;
       this.numChunks++;
+    } else {
+      a.resume(buf, num, at);
     }
     a.append(t, v);
+    s.chunkBuf = a.park(num, at);
     if (t < s.minT) s.minT = t;
     s.maxT = t;
     s.lastV = v;
@@ -384,17 +449,17 @@ export class Head implements PostingsIndex {
       }
     }
     s.chunks = kept;
-    const a = s.app;
-    if (a !== null && a.numSamples > 0 && a.maxT >= mint && a.minT <= maxt) {
+    const open = s.openSamples;
+    if (open > 0 && s.openMaxT >= mint && s.openMinT <= maxt) {
       changed = true;
-      const t = new Float64Array(a.numSamples);
-      const v = new Float64Array(a.numSamples);
-      const n = decodeXorChunk(a.bytes(), t, v, 0, a.numSamples);
+      const t = new Float64Array(open);
+      const v = new Float64Array(open);
+      const n = decodeXorChunk(s.openBytes(), t, v, 0, open);
       const next = new XorChunkAppender();
       for (let i = 0; i < n; i++) if (t[i] < mint || t[i] > maxt) next.append(t[i], v[i]);
-      if (next.numSamples > 0) s.app = next;
+      if (next.numSamples > 0) s.chunkBuf = next.park(s.num, s.chunkAt);
       else {
-        s.app = null;
+        s.chunkBuf = null;
         this.numChunks--;
         this.chunksRemoved++;
       }
@@ -412,13 +477,13 @@ export class Head implements PostingsIndex {
       const dropped = s.dropClosedBefore(mint);
       this.numChunks -= dropped;
       this.chunksRemoved += dropped;
-      if (s.app !== null && s.app.numSamples > 0 && s.app.maxT < mint) {
-        s.app = null;
+      if (s.openSamples > 0 && s.openMaxT < mint) {
+        s.chunkBuf = null;
         this.numChunks--;
         this.chunksRemoved++;
       }
       const closed = s.firstClosedMinT();
-      const first = closed !== Infinity ? closed : s.app !== null && s.app.numSamples > 0 ? s.app.minT : Infinity;
+      const first = closed !== Infinity ? closed : s.openSamples > 0 ? s.openMinT : Infinity;
       s.minT = first;
       if (first === Infinity && s.pendOwner === 0 && s.ooo === null) dead.push(s);
       else if (first < newMin) newMin = first;
@@ -447,14 +512,14 @@ export class Head implements PostingsIndex {
       }
       s.labels.forEach((n, v) => {
         const p = this.index.get(n)?.values.get(v);
-        if (p) touched.add(p);
+        if (p !== undefined && typeof p !== 'number') touched.add(p);
       });
     }
     const isDead = (id: number) => deadRefs.has(id);
     for (const p of touched) p.removeWhere(isDead);
     for (const [name, e] of this.index) {
       for (const [v, p] of e.values) {
-        if (p.n === 0) {
+        if (typeof p === 'number' ? deadRefs.has(p) : p.n === 0) {
           e.values.delete(v);
           e.sorted = null;
         }
@@ -484,7 +549,9 @@ export class Head implements PostingsIndex {
   }
 
   postings(name: string, value: string): Uint32Array {
-    return this.index.get(name)?.values.get(value)?.view() ?? EMPTY_POSTINGS;
+    const p = this.index.get(name)?.values.get(value);
+    if (p === undefined) return EMPTY_POSTINGS;
+    return typeof p === 'number' ? Uint32Array.of(p) : p.view();
   }
 
   allPostings(): Uint32Array {
@@ -521,9 +588,10 @@ export class Head implements PostingsIndex {
       valueCounts.push({ name, value: e.values.size });
       let size = 0;
       for (const [v, p] of e.values) {
-        if (name === METRIC_NAME) metrics.push({ name: v, value: p.n });
-        pairs.push({ name: `${name}=${v}`, value: p.n });
-        size += Buffer.byteLength(v) * p.n;
+        const n = typeof p === 'number' ? 1 : p.n;
+        if (name === METRIC_NAME) metrics.push({ name: v, value: n });
+        pairs.push({ name: `${name}=${v}`, value: n });
+        size += Buffer.byteLength(v) * n;
       }
       memory.push({ name, value: size });
     }

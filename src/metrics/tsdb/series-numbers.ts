@@ -1,3 +1,5 @@
+import { PARKED_XOR_NUMBERS } from './xor-chunk.js';
+
 /**
  * The per-series floating-point numbers of the head (times and values), in columns instead of object fields: a
  * double field of an object is a separate heap number in V8 (16 bytes, plus the field), six of them per series were
@@ -7,7 +9,9 @@
  */
 /** The numbers of a series, in slot order (MemSeries's fields of these names read and write its slot). */
 export const SERIES_NUMBER_FIELDS = ['nextAt', 'minT', 'maxT', 'lastV', 'pendT', 'pendV'] as const;
-const STRIDE = SERIES_NUMBER_FIELDS.length;
+/** After them, the series' open float chunk's parked appender state (`PARKED_XOR_NUMBERS`, xor-chunk.ts). */
+export const CHUNK_STATE_SLOT = SERIES_NUMBER_FIELDS.length;
+const STRIDE = CHUNK_STATE_SLOT + PARKED_XOR_NUMBERS;
 
 const PAGE_BITS = 12;
 const PAGE = 1 << PAGE_BITS;

@@ -37,6 +37,32 @@ const PROJECT_AFTER = 4;
 const FIRST_SAMPLE_BYTES = 14;
 
 /**
+ * An appender's state parked between appends (`XorChunkAppender.park`/`resume`) as PARKED_XOR_NUMBERS doubles of a
+ * Float64Array from `at`: the head keeps each series' open chunk this way — its buffer in a field of the series, these
+ * numbers in the series' number columns (series-numbers.ts) — instead of an appender object per series (104 bytes and
+ * two or three 16-byte heap numbers). In order: minT, maxT, the last delta, the bit position, the sample count
+ * (× 2^16) with the XOR window's leading (× 2^8) and trailing zeros, the last value's high and low 32 bits.
+ */
+export const PARKED_XOR_NUMBERS = 7;
+const P_MIN_T = 0;
+const P_MAX_T = 1;
+const P_DELTA = 2;
+const P_BITS = 3;
+const P_WINDOW = 4;
+const P_HI = 5;
+const P_LO = 6;
+
+/** The sample count of the chunk parked at `num[at…]`. */
+export function parkedSamples(num: Float64Array, at: number): number {
+  return (num[at + P_WINDOW] | 0) >>> 16;
+}
+
+/** The bytes of the chunk parked at `num[at…]` in `buf` (a view: appends after it write past its end, as to `bytes()`). */
+export function parkedBytes(buf: Uint8Array, num: Float64Array, at: number): Uint8Array {
+  return buf.subarray(0, ((num[at + P_BITS] | 0) + 7) >>> 3);
+}
+
+/**
  * Appends samples to one chunk: a BitWriter (bit-stream.ts, shared with the histogram chunks) with the XOR
  * chunk's timestamp codes. A new buffer is allocated whenever it grows, so handed-out views stay valid. The previous
  * value's bits are kept as signed 32-bit halves (small integers, no heap numbers per series); `leading`/`trailing`
@@ -54,6 +80,49 @@ export class XorChunkAppender extends BitWriter {
 
   constructor(initialBytes = FIRST_CHUNK_BYTES) {
     super(CHUNK_HEADER, Math.max(initialBytes, CHUNK_HEADER + MAX_SAMPLE_BYTES));
+  }
+
+  /** Start a new, empty chunk in a new buffer (as a new appender would; the old buffer is left to its holders). */
+  restart(initialBytes = FIRST_CHUNK_BYTES): void {
+    this.buf = Buffer.allocUnsafe(Math.max(initialBytes, CHUNK_HEADER + MAX_SAMPLE_BYTES)).fill(0, 0, CHUNK_HEADER);
+    this.bitPos = CHUNK_HEADER * 8;
+    this.numSamples = 0;
+    this.minT = 0;
+    this.maxT = 0;
+    this.leading = 0xff;
+    this.trailing = 0;
+    this.delta = 0;
+    this.vhi = 0;
+    this.vlo = 0;
+  }
+
+  /** Continue the chunk in `buf` whose state is parked at `num[at…]` (appended to in place, or replaced when it grows). */
+  resume(buf: Uint8Array, num: Float64Array, at: number): void {
+    // `| 0`: what a Float64Array gives back is a double; stored as it is, V8 would widen these small-integer fields
+    // (BitWriter's bitPos among them, read by every bit write of every chunk encoder) to boxed doubles.
+    this.buf = buf;
+    this.bitPos = num[at + P_BITS] | 0;
+    const w = num[at + P_WINDOW] | 0;
+    this.numSamples = w >>> 16;
+    this.leading = (w >>> 8) & 0xff;
+    this.trailing = w & 0xff;
+    this.minT = num[at + P_MIN_T];
+    this.maxT = num[at + P_MAX_T];
+    this.delta = num[at + P_DELTA];
+    this.vhi = num[at + P_HI] | 0;
+    this.vlo = num[at + P_LO] | 0;
+  }
+
+  /** Park this chunk's state at `num[at…]`; returns its buffer (the appender may then take up another chunk). */
+  park(num: Float64Array, at: number): Uint8Array {
+    num[at + P_BITS] = this.bitPos;
+    num[at + P_WINDOW] = this.numSamples * 65536 + this.leading * 256 + this.trailing;
+    num[at + P_MIN_T] = this.minT;
+    num[at + P_MAX_T] = this.maxT;
+    num[at + P_DELTA] = this.delta;
+    num[at + P_HI] = this.vhi;
+    num[at + P_LO] = this.vlo;
+    return this.buf;
   }
 
   append(t: number, v: number): void {
