@@ -29,10 +29,10 @@ describe('the sightline command', () => {
     return JSON.parse(execFileSync('/bin/sh', [command, ...args], { encoding: 'utf8' })) as { node: string[]; args: string[] };
   }
 
-  it('runs the log agent with TurboFan on its main thread, whichever way --target is spelt', () => {
+  it('runs the log agent with TurboFan on its main thread and without Sparkplug, whichever way --target is spelt', () => {
     for (const target of [['--target', 'agent'], ['--target=agent']]) {
       const args = [...target, '--promtail.config', 'promtail yaml with spaces.yaml'];
-      expect(run(args)).toEqual({ node: ['--max-semi-space-size=4', '--no-concurrent-recompilation'], args });
+      expect(run(args)).toEqual({ node: ['--max-semi-space-size=4', '--no-concurrent-recompilation', '--no-sparkplug'], args });
     }
   });
 
@@ -44,7 +44,7 @@ describe('the sightline command', () => {
 
   it('finds its tree through the symbolic link npm installs', () => {
     expect(run(['--target', 'agent'], join(root, 'node_modules', '.bin', 'sightline'))).toEqual({
-      node: ['--max-semi-space-size=4', '--no-concurrent-recompilation'],
+      node: ['--max-semi-space-size=4', '--no-concurrent-recompilation', '--no-sparkplug'],
       args: ['--target', 'agent'],
     });
   });
