@@ -11,17 +11,21 @@
  *    The same run once more with a pipeline that makes every line a string entry (`path: entries`), for comparison;
  *  - latency from a write to the line being queryable in Loki (batchwait 1s, Promtail's default);
  *  - resident memory of an agent tailing 1000 files, 3 s and 15 s after they were all shipped.
- * AGENT_BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") is passed to the agent's node (profiling);
+ * The agent is started as the `sightline` command starts it: through bin/sightline, the launcher that gives node
+ * the agent's start-up flags (sightlineCommand()).
+ * AGENT_BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") runs the agent's node directly with these
+ * arguments after `npm start`'s flags instead (profiling; the launcher's agent flags are not added then);
  * AGENT_BENCH_STDOUT names a file that receives the agent's stdout (e.g. with "--trace-gc").
  * AGENT_BENCH_AGENT_MAIN runs the agent from another build's main.js (e.g. a copy of dist/ from an earlier commit),
- * so before/after figures can be taken interleaved in one session; Loki always runs from this build.
+ * through that copy's bin/sightline where it has one, so before/after figures can be taken interleaved in one
+ * session; Loki always runs from this build.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { tempDir } from '../test/helpers/process.js';
-import { NODE_FLAGS, sightlineEntry } from './sightline-entry.js';
+import { NODE_FLAGS, sightlineCommand, sightlineEntry } from './sightline-entry.js';
 
 const FILES = Number(process.env.AGENT_BENCH_FILES ?? 100);
 const LINES = Number(process.env.AGENT_BENCH_LINES ?? 1_000_000);
@@ -69,10 +73,12 @@ interface Proc {
   stop(): Promise<void>;
 }
 
-async function startSightline(args: string[], nodeArgs: string[] = [], stdoutFile?: string, main?: string): Promise<Proc> {
+/** `command` is a launcher and its arguments (sightlineCommand()); else node runs main.js with npm start's flags. */
+async function startSightline(args: string[], nodeArgs: string[] = [], stdoutFile?: string, main?: string, command?: string[]): Promise<Proc> {
   const out = stdoutFile ? openSync(stdoutFile, 'a') : 'ignore';
   const entry = main === undefined ? sightlineEntry() : [...NODE_FLAGS, main];
-  const child = spawn(process.execPath, [...nodeArgs, ...entry, ...args], { stdio: ['ignore', out, 'pipe'] });
+  const [file, ...argv] = command ?? [process.execPath, ...nodeArgs, ...entry];
+  const child = spawn(file, [...argv, ...args], { stdio: ['ignore', out, 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<void>((r) => child.on('exit', () => r()));
@@ -126,7 +132,9 @@ scrape_configs:
     static_configs: [{labels: {job: bench, __path__: "${glob}"}}]
 `,
   );
-  return startSightline(['--target', 'agent', '--promtail.config', file, '--data-dir', join(dir, 'agent-data')], AGENT_NODE_ARGS, process.env.AGENT_BENCH_STDOUT, process.env.AGENT_BENCH_AGENT_MAIN);
+  const main = process.env.AGENT_BENCH_AGENT_MAIN;
+  const command = AGENT_NODE_ARGS.length > 0 ? undefined : sightlineCommand(main);
+  return startSightline(['--target', 'agent', '--promtail.config', file, '--data-dir', join(dir, 'agent-data')], AGENT_NODE_ARGS, process.env.AGENT_BENCH_STDOUT, main, command);
 }
 
 /**

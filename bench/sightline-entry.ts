@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..');
 /** As package.json's `start` and src/cli/main.ts's shebang. */
@@ -14,4 +15,19 @@ export const NODE_FLAGS = ['--max-semi-space-size=4'];
 export function sightlineEntry(): string[] {
   execFileSync(process.execPath, [join(ROOT, 'scripts/build-if-changed.mjs')], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   return [...NODE_FLAGS, join(ROOT, 'dist/cli/main.js')];
+}
+
+/**
+ * The `sightline` command as installed (package.json's bin, bin/sightline: node with the flags each target starts
+ * with), built first as sightlineEntry() does, for a process started as users start it: `sh bin/sightline <args>`.
+ * Given another build's `dist/cli/main.js`, that tree's launcher, or undefined where that tree has none (an earlier
+ * commit: run its main.js with NODE_FLAGS).
+ */
+export function sightlineCommand(main?: string): string[] | undefined {
+  if (main === undefined) {
+    sightlineEntry();
+    return ['/bin/sh', join(ROOT, 'bin/sightline')];
+  }
+  const launcher = join(dirname(main), '../../bin/sightline');
+  return existsSync(launcher) ? ['/bin/sh', launcher] : undefined;
 }

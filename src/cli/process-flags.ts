@@ -5,9 +5,9 @@ import { setFlagsFromString } from 'node:v8';
  * the agent alone (`--target agent`, a DaemonSet on every node), V8's young generation stays at its initial size
  * (`--semi-space-growth-factor=1`, which V8 reads whenever it would grow the new space, so it can be set at run
  * time where `--max-semi-space-size` is read only at start-up). Otherwise it grows while modules load and lines are
- * shipped, up to the 4 MiB semi-spaces that `npm start` and the `sightline` command's shebang allow every target
- * (`--max-semi-space-size=4`, a ceiling: the agent stays under it): 6 MB of resident memory a node agent should not
- * hold. The agent allocates little per line (lines stay bytes), so the extra scavenges cost little CPU
+ * shipped, up to the 4 MiB semi-spaces that `npm start`, the `sightline` command (bin/sightline) and main.js's
+ * shebang allow every target (`--max-semi-space-size=4`, a ceiling: the agent stays under it): 6 MB of resident
+ * memory a node agent should not hold. (The agent's flags that V8 reads only at start-up are bin/sightline's.) The agent allocates little per line (lines stay bytes), so the extra scavenges cost little CPU
  * (docs/agent.md, Figures). Every other target keeps V8's behaviour, and so does an agent whose node is given its own
  * `--semi-space-growth-factor` (command line or NODE_OPTIONS).
  */

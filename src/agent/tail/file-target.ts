@@ -35,6 +35,10 @@ export class FileTarget {
   private readonly glob: PathGlob;
   private readonly exclude: PathGlob | undefined;
   private stopped = false;
+  /** Every reader's `onFinished`: one function for all (docs/agent.md, per-file state). */
+  private readonly forget = (r: FileReader): void => {
+    if (this.readers.get(r.path) === r) this.readers.delete(r.path);
+  };
 
   constructor(readonly opts: FileTargetOptions) {
     this.glob = new PathGlob(opts.path);
@@ -53,7 +57,7 @@ export class FileTarget {
       if (this.exclude?.match(path)) continue;
       if (!this.opts.decompression && isCompressedFile(path)) continue;
       const labels = { ...this.opts.labels, filename: path };
-      const r: FileReader = new FileReader({
+      const r = new FileReader({
         path,
         labels,
         positions: this.opts.positions,
@@ -67,9 +71,7 @@ export class FileTarget {
         truncateLongLines: this.opts.truncateLongLines,
         metrics: this.opts.metrics,
         logger: this.opts.logger,
-        onFinished: () => {
-          if (this.readers.get(path) === r) this.readers.delete(path);
-        },
+        onFinished: this.forget,
       });
       this.readers.set(path, r);
       this.opts.logger.info({ path }, 'tailing new file');
