@@ -20,7 +20,9 @@
  *                                SCRAPE_BENCH_CYCLES (2 per round), SCRAPE_BENCH_GZIP=1, SCRAPE_BENCH_REFERENCE=0 (no
  *                                Prometheus), SCRAPE_BENCH_BEFORE_DIR (a "before" tree with its `dist/`
  *                                built: a third process, `sightline-before`, in the same interleaved rounds),
- *                                SCRAPE_BENCH_NODE_FLAGS (extra node flags, e.g. --cpu-prof --cpu-prof-dir=/tmp/p)
+ *                                SCRAPE_BENCH_NODE_FLAGS (extra node flags after npm start's, so they can override
+ *                                them, e.g. --max-semi-space-size=16 or --cpu-prof --cpu-prof-dir=/tmp/p),
+ *                                SCRAPE_BENCH_BEFORE_NODE_FLAGS (the same for `sightline-before`; default: the former)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -141,8 +143,10 @@ async function startSightline(configFile: string, name: string, buildDir?: strin
   const port = await freePort();
   writeFileSync(join(dir, 'sightline.yaml'), `metrics: { listen_address: "127.0.0.1:${port}", scrape_self: false }\n`);
   const entry = buildDir ? [...NODE_FLAGS, join(resolve(buildDir), 'dist/cli/main.js')] : sightlineEntry();
-  const extra = (process.env.SCRAPE_BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
-  const args = [...extra, ...entry, '--target', 'metrics', '--config.file', join(dir, 'sightline.yaml'), '--prometheus.config', configFile, '--data-dir', join(dir, 'data'), '--log.level', 'warn'];
+  const flags = (buildDir ? process.env.SCRAPE_BENCH_BEFORE_NODE_FLAGS : undefined) ?? process.env.SCRAPE_BENCH_NODE_FLAGS ?? '';
+  // After npm start's flags (V8 takes the last of a flag), before the script.
+  const extra = flags.split(/\s+/).filter(Boolean);
+  const args = [...entry.slice(0, -1), ...extra, entry[entry.length - 1], '--target', 'metrics', '--config.file', join(dir, 'sightline.yaml'), '--prometheus.config', configFile, '--data-dir', join(dir, 'data'), '--log.level', 'warn'];
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
   const s: Scraper = { name, proc, port, dir };
   await waitReady(s, '/-/ready');

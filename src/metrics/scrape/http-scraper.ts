@@ -15,11 +15,14 @@ export class ScrapeHttpError extends Error {
 
 export interface ScrapeResponse {
   /**
-   * The (decompressed) body: a text format (or a Content-Type the loop will refuse) decoded from UTF-8 when its last
-   * byte arrived, protobuf as its bytes.
+   * The (decompressed) body: over a raw socket (plain http) its bytes, in a pooled buffer until `release`; over
+   * Node's client (https, proxies) a text format (or a Content-Type the loop will refuse) decoded from UTF-8 when its
+   * last byte arrived, protobuf as its bytes.
    */
   body: Buffer | string;
   contentType: string | undefined;
+  /** Gives a pooled body buffer back (call once, after the last read of `body`); absent when nothing is pooled. */
+  release?: () => void;
 }
 
 /**
@@ -188,7 +191,9 @@ export class HttpScraper {
         timeoutMs: remainingMs,
         signal,
         bodyLimit: cfg.body_size_limit,
-        decode: (bytes, contentType) => (isTextBody(contentType, cfg) ? bytes.toString('utf8') : Buffer.from(bytes)),
+        decode: (bytes) => Buffer.from(bytes),
+        // Text bodies are parsed from their bytes (the parser and the scrape cache read them in place): no string.
+        keepsBody: (contentType) => isTextBody(contentType, cfg),
       });
     } catch (e) {
       if (e instanceof PlainHttpError && e.aboutBody) throw new ScrapeHttpError(e.message);
@@ -198,7 +203,7 @@ export class HttpScraper {
     const location = r.headers.get('location');
     if ((status === 301 || status === 302 || status === 303 || status === 307 || status === 308) && location) return location;
     if (status !== 200) throw new ScrapeHttpError(`server returned HTTP status ${status} ${r.statusText}`.trimEnd());
-    return { body: r.body as Buffer | string, contentType: r.headers.get('content-type') };
+    return { body: r.body as Buffer, contentType: r.headers.get('content-type'), release: r.release };
   }
 
   close(): void {

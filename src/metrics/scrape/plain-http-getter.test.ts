@@ -94,6 +94,38 @@ describe('PlainHttpGetter', () => {
     expect(srv.requests[0]).toBe(`GET /metrics HTTP/1.1\r\nHost: 127.0.0.1:${srv.port}`);
   });
 
+  it('hands the body buffer itself to a caller that keeps it, until released; gzip output is not pooled', async () => {
+    const srv = await rawServer((req, _s, n) =>
+      req.startsWith('GET /gz')
+        ? ['HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Encoding: gzip\r\nContent-Length: ' + gzipSync('z 1\n').length + '\r\n\r\n', gzipSync('z 1\n')]
+        : [`HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 6\r\n\r\nm_a ${n}\n`],
+    );
+    const g = getter();
+    const keeps = (over: Partial<PlainRequest> = {}) => request(srv.port, { keepsBody: (ct) => ct === 'text/plain', decode: () => 'decoded', ...over });
+    const a = await g.get(keeps());
+    expect(Buffer.isBuffer(a.body)).toBe(true);
+    expect(text(a.body as Buffer)).toBe('m_a 1\n');
+    expect(typeof a.release).toBe('function');
+    // Not released: the next body goes to another buffer, and a's bytes stay as they were.
+    const b = await g.get(keeps());
+    expect((a.body as Buffer).buffer).not.toBe((b.body as Buffer).buffer);
+    expect(text(a.body as Buffer)).toBe('m_a 1\n');
+    // Released (twice: the second call does nothing): the next response reads into that buffer.
+    a.release!();
+    a.release!();
+    const c = await g.get(keeps());
+    expect((c.body as Buffer).buffer).toBe((a.body as Buffer).buffer);
+    expect(text(c.body as Buffer)).toBe('m_a 3\n');
+    c.release!();
+    b.release!();
+    // A caller that does not keep the body gets decode's result and no release.
+    const d = await g.get(keeps({ keepsBody: () => false }));
+    expect([d.body, d.release]).toEqual(['decoded', undefined]);
+    const gz = await g.get(keeps({ head: `GET /gz HTTP/1.1\r\nHost: 127.0.0.1:${srv.port}\r\n` }));
+    expect(text(gz.body as Buffer)).toBe('z 1\n');
+    expect(gz.release).toBeUndefined();
+  });
+
   it('decodes chunked bodies cut anywhere (extensions, trailers, a head split byte by byte)', async () => {
     const body = 'métrique_total{a="ü"} 1\n'.repeat(50);
     const bytes = Buffer.from(body, 'utf8');

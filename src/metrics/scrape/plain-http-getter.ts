@@ -7,8 +7,9 @@ import { gunzip } from 'node:zlib';
  * Node's HTTP client costs a scrape a `ClientRequest`, an `IncomingMessage` with its stream machinery, header objects,
  * and an ArrayBuffer per socket read (each read of a 90 kB body allocates its bytes anew, and a body that waits behind
  * other scrapes on the event loop gets promoted). Here every socket reads into one shared buffer (`onread`), the bytes
- * are copied into a body buffer taken from a small pool and given back after the body is decoded: a scrape allocates
- * no ArrayBuffer of its own. Responses: `Content-Length`, `Transfer-Encoding: chunked` and bodies ending with the
+ * are copied into a body buffer taken from a small pool and given back after the body is decoded (or, when the
+ * caller takes the bytes themselves, `keepsBody`, after it releases them): a scrape allocates no ArrayBuffer of its
+ * own. Responses: `Content-Length`, `Transfer-Encoding: chunked` and bodies ending with the
  * connection; `Content-Encoding: gzip` inflated off the event loop (zlib's thread pool) within the body size limit.
  */
 
@@ -37,6 +38,11 @@ export interface PlainResponse {
    * they are in a buffer the next response reuses); undefined for other statuses, whose bodies are not read.
    */
   body: unknown;
+  /**
+   * Set when `keepsBody` took the body's buffer: gives it back to the pool (call once, when the bytes are no longer
+   * read).
+   */
+  release?: () => void;
 }
 
 export interface PlainRequest {
@@ -51,6 +57,11 @@ export interface PlainRequest {
   bodyLimit: number;
   /** Turns the body's bytes into what the caller keeps (a string, a copy); called once, synchronously. */
   decode: (bytes: Buffer, contentType: string | undefined) => unknown;
+  /**
+   * Whether the caller takes the body's bytes themselves instead of `decode`'s result: `body` is then the Buffer
+   * (in a pooled buffer, valid until the response's `release` is called) — no copy, no string.
+   */
+  keepsBody?: (contentType: string | undefined) => boolean;
 }
 
 /** One socket read buffer for every connection: `onread` hands each read over synchronously. */
@@ -208,6 +219,18 @@ class InFlight {
   recycle(): void {
     if (this.body !== undefined) giveBodyBuffer(this.body);
     this.body = undefined;
+  }
+
+  /** Hands the body buffer over: `recycle` no longer gives it back; the returned function does (once). */
+  detachBody(): () => void {
+    const b = this.body;
+    this.body = undefined;
+    let given = b === undefined;
+    return () => {
+      if (given) return;
+      given = true;
+      giveBodyBuffer(b!);
+    };
   }
 
   feed(buf: Buffer, n: number): void {
@@ -494,29 +517,34 @@ export class PlainHttpGetter {
         const headers = fl.headers!;
         const ok = fl.status === 200;
         const contentType = headers.get('content-type');
-        const respond = (bytes: Buffer | undefined) => {
+        /** `pooled`: the bytes are in the response's body buffer (not gzip's output). */
+        const respond = (bytes: Buffer | undefined, pooled: boolean) => {
           let body: unknown;
+          let release: (() => void) | undefined;
           try {
-            body = bytes === undefined ? undefined : req.decode(bytes, contentType);
+            if (bytes !== undefined && req.keepsBody?.(contentType) === true) {
+              body = bytes;
+              if (pooled) release = fl.detachBody();
+            } else body = bytes === undefined ? undefined : req.decode(bytes, contentType);
           } catch (e) {
             reject(e as Error);
             return;
           } finally {
             fl.recycle();
           }
-          resolve({ status: fl.status, statusText: fl.statusText, headers, body });
+          resolve(release === undefined ? { status: fl.status, statusText: fl.statusText, headers, body } : { status: fl.status, statusText: fl.statusText, headers, body, release });
         };
         const reusable = fl.reusable;
         if (!ok || (headers.get('content-encoding') ?? '').toLowerCase() !== 'gzip') {
           this.keepIdle(key, conn, reusable);
-          respond(ok ? fl.bodyBytes() : undefined);
+          respond(ok ? fl.bodyBytes() : undefined, true);
           return;
         }
         // The compressed bytes are in the body buffer (not the socket's): it is recycled once they are inflated.
         inflate(fl.bodyBytes(), req.bodyLimit).then(
           (out) => {
             this.keepIdle(key, conn, reusable);
-            respond(out);
+            respond(out, false);
           },
           (e: Error) => {
             fl.recycle();

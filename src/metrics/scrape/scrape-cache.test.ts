@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Labels } from '../../model/index.js';
+import { hashSeriesKey } from '../textparse/index.js';
 import { ScrapeCache } from './scrape-cache.js';
 
 describe('ScrapeCache', () => {
@@ -28,5 +29,68 @@ describe('ScrapeCache', () => {
     expect(slots.slice(0, 100)).toContain(reused);
     expect([c.refs[reused], c.seen[reused], c.familyVersion[reused], c.family[reused]]).toEqual([0, 0, -1, undefined]);
     expect(c.labels[reused]?.get('__name__')).toBe('x_total');
+  });
+});
+
+describe('ScrapeCache by bytes', () => {
+  const key = (s: string) => Buffer.from(s);
+
+  it('tells keys apart whose hashes collide, and keys that differ in one byte', () => {
+    const c = new ScrapeCache();
+    const a = key('m{a="x"}');
+    const b = key('m{a="y"}');
+    const longer = key('m{a="x"} ');
+    // The same (forced) hash for all: found only by comparing the bytes.
+    const sa = c.insert(a, 0, a.length, 42, null, undefined);
+    const sb = c.insert(b, 0, b.length, 42, null, undefined);
+    expect(sa).not.toBe(sb);
+    expect(c.find(a, 0, a.length, 42)).toBe(sa);
+    expect(c.find(b, 0, b.length, 42)).toBe(sb);
+    expect(c.find(longer, 0, longer.length, 42)).toBe(-1);
+    expect(c.find(longer, 0, a.length, 42)).toBe(sa); // a range of a larger body
+    expect(c.find(a, 0, a.length, 43)).toBe(-1);
+    // The key bytes are copied: the body they came from may be reused.
+    a.fill(0);
+    expect(c.find(key('m{a="x"}'), 0, 8, 42)).toBe(sa);
+  });
+
+  it('finds every key across table and arena growth, in a body at any offset', () => {
+    const c = new ScrapeCache();
+    const n = 20_000;
+    const body = Buffer.from(Array.from({ length: n }, (_, i) => `metric_${i % 7}_total{instance="host-${i}",path="/api/${i * 31}"}`).join('\n'));
+    const ranges: [number, number][] = [];
+    let at = 0;
+    for (let i = 0; i < n; i++) {
+      const end = body.indexOf(10, at) < 0 ? body.length : body.indexOf(10, at);
+      ranges.push([at, end]);
+      at = end + 1;
+    }
+    const slots = ranges.map(([s, e]) => {
+      expect(c.find(body, s, e, hashSeriesKey(body, s, e))).toBe(-1);
+      return c.insert(body, s, e, hashSeriesKey(body, s, e), null, undefined);
+    });
+    expect(c.size).toBe(n);
+    expect(new Set(slots).size).toBe(n);
+    ranges.forEach(([s, e], i) => expect(c.find(body, s, e, hashSeriesKey(body, s, e))).toBe(slots[i]));
+    expect(c.get(`metric_3_total{instance="host-10",path="/api/310"}`)).toBe(slots[10]);
+  });
+
+  it('sweeps: swept keys are gone, the others are found after the table and the arena are rebuilt, slots are reused', () => {
+    const c = new ScrapeCache();
+    const slots: number[] = [];
+    for (let i = 0; i < 5000; i++) {
+      const s = c.add(`k{i="${i}"}`, null, undefined);
+      c.seen[s] = i % 10 === 0 ? 9 : 1;
+      slots.push(s);
+    }
+    c.sweep(10); // seen < 9 goes: all but every tenth
+    expect(c.size).toBe(500);
+    for (let i = 0; i < 5000; i++) expect(c.get(`k{i="${i}"}`)).toBe(i % 10 === 0 ? slots[i] : -1);
+    const again: number[] = [];
+    for (let i = 0; i < 4500; i++) again.push(c.add(`new{i="${i}"}`, null, undefined));
+    expect(Math.max(...again)).toBeLessThan(5000); // the swept slots, no new ones
+    for (let i = 0; i < 4500; i++) expect(c.get(`new{i="${i}"}`)).toBe(again[i]);
+    for (let i = 0; i < 5000; i += 10) expect(c.get(`k{i="${i}"}`)).toBe(slots[i]);
+    expect(c.size).toBe(5000);
   });
 });

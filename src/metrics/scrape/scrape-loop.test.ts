@@ -241,4 +241,33 @@ describe('scrape loop', () => {
     expect(three.storage.histograms.length).toBe(0);
     expect((await three.registry.getSingleMetric('prometheus_target_scrapes_exceeded_native_histogram_bucket_limit_total')!.get()).values[0].value).toBe(1);
   });
+
+  it('finds series by their bytes across scrapes of a reused body buffer: a key that differs in one byte is a new series', async () => {
+    // 2,000 series, ~120 kB: the body arrives in several reads and is parsed from a pooled buffer that the next
+    // scrape's body overwrites; the cache must hold copies of the keys.
+    const line = (i: number, v: number) => `bench_requests_${i % 100}_total{handler="/api/v1/resource/${String(i).padStart(5, '0')}",method="GET",code="200"} ${v}\n`;
+    const n = 2000;
+    const lines = (v: number) => Array.from({ length: n }, (_, i) => line(i, v));
+    const fx: Fixture = { contentType: 'text/plain; version=0.0.4', body: lines(1).join('') };
+    const { loop, storage } = await setup('  static_configs: []\n', fx);
+    expect(await loop.scrapeAndReport()).toEqual({ scraped: n, postRelabel: n, added: n, error: '' });
+    // One byte of one series changes (resource/01234 -> resource/01284), the others keep their bytes.
+    const changed = lines(2);
+    changed[1234] = changed[1234].replace('/01234"', '/01284"');
+    fx.body = changed.join('');
+    await new Promise((res) => setTimeout(res, 5));
+    expect(await loop.scrapeAndReport()).toEqual({ scraped: n, postRelabel: n, added: 1, error: '' });
+    // The same series in reverse order (every key at another offset of the buffer): all known.
+    fx.body = [...changed].reverse().map((l) => l.replace(' 2\n', ' 3\n')).join('');
+    await new Promise((res) => setTimeout(res, 5));
+    expect(await loop.scrapeAndReport()).toEqual({ scraped: n, postRelabel: n, added: 0, error: '' });
+    const old = await selectSeries(storage, { __name__: 'bench_requests_34_total', handler: '/api/v1/resource/01234' });
+    expect(old[0].v.slice(0, 1)).toEqual([1]);
+    expect(old[0].stale).toBe(true);
+    const added = await selectSeries(storage, { __name__: 'bench_requests_34_total', handler: '/api/v1/resource/01284' });
+    expect(added[0].v).toEqual([2, 3]);
+    const kept = await selectSeries(storage, { __name__: 'bench_requests_35_total', handler: '/api/v1/resource/01235' });
+    expect(kept[0].v).toEqual([1, 2, 3]);
+    expect(kept[0].labels).toEqual({ __name__: 'bench_requests_35_total', handler: '/api/v1/resource/01235', method: 'GET', code: '200', instance: expect.any(String), job: 'j', zone: 'z1' });
+  });
 });

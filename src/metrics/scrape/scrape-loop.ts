@@ -149,6 +149,7 @@ export class ScrapeLoop {
     this.iter++;
     let body: Buffer | string = EMPTY;
     let contentType: string | undefined;
+    let release: (() => void) | undefined;
     let error = '';
     try {
       if (this.forcedError) throw new ScrapeFailure(this.forcedError);
@@ -156,6 +157,7 @@ export class ScrapeLoop {
       const r = await this.o.scraper.scrape(this.target.url, this.target.timeoutMs, this.abort.signal);
       body = r.body;
       contentType = r.contentType;
+      release = r.release;
     } catch (e) {
       error = (e as Error).message;
       if (error === 'body size limit exceeded') this.o.metrics.exceededBodySizeLimit.inc();
@@ -163,7 +165,10 @@ export class ScrapeLoop {
       this.abort = undefined;
     }
     // Stopped while the request was in flight (shutdown or target removed): nothing to record for it.
-    if (this.stopped) return { scraped: 0, postRelabel: 0, added: 0, error: 'scrape loop stopped' };
+    if (this.stopped) {
+      release?.();
+      return { scraped: 0, postRelabel: 0, added: 0, error: 'scrape loop stopped' };
+    }
     let app: Appender = this.o.appendable.appender();
     let res: ScrapeResult = { scraped: 0, postRelabel: 0, added: 0, error };
     if (error === '') {
@@ -176,6 +181,8 @@ export class ScrapeLoop {
         app = this.o.appendable.appender();
       }
     }
+    // The body's bytes are read only by `append` (what the cache keeps is copied or decoded): the pooled buffer can go.
+    release?.();
     if (error !== '') {
       // A failed scrape is an empty one: every series of the previous scrape goes stale.
       this.staleAll(app, start);
@@ -226,7 +233,9 @@ export class ScrapeLoop {
     const proto = format === 'protobuf';
     const p = proto
       ? new ProtobufParser(typeof body === 'string' ? Buffer.from(body, 'utf8') : body, { classicHistograms: cfg.scrape_classic_histograms === true || cfg.always_scrape_classic_histograms === true, nativeHistograms: cfg.scrape_native_histograms === true })
-      : new ExpositionParser(typeof body === 'string' ? body : body.toString('utf8'), om);
+      : new ExpositionParser(body, om);
+    // Text: a series is looked up by its bytes in the body (hashed while parsed), no string per sample.
+    const tp = proto ? undefined : (p as ExpositionParser);
     const bucketLimit = cfg.native_histogram_bucket_limit ?? 0;
     const iter = this.iter;
     const honorTs = cfg.honor_timestamps;
@@ -246,11 +255,12 @@ export class ScrapeLoop {
         continue;
       }
       scraped++;
-      let slot = cache.get(p.seriesKey);
+      let slot = tp !== undefined ? cache.find(tp.buf, tp.keyStart, tp.keyEnd, tp.keyHash) : cache.get(p.seriesKey);
       let isNew = false;
       if (slot < 0) {
         const labels = this.sampleLabels(p.labels());
-        slot = cache.add(p.ownSeriesKey(), labels, this.familyOf(p.metricName()));
+        const family = this.familyOf(p.metricName());
+        slot = tp !== undefined ? cache.insert(tp.buf, tp.keyStart, tp.keyEnd, tp.keyHash, labels, family) : cache.add(p.seriesKey, labels, family);
         isNew = true;
       }
       const labels = cache.labels[slot];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Entry, ExpositionParser, acceptHeader, isOpenMetricsContentType } from './index.js';
+import { Entry, ExpositionParser, acceptHeader, hashSeriesKey, isOpenMetricsContentType } from './index.js';
 import { DEFAULT_SCRAPE_PROTOCOLS } from '../promconfig/index.js';
 
 interface Row {
@@ -150,5 +150,81 @@ describe('content negotiation', () => {
     expect(() => isOpenMetricsContentType(undefined)).toThrow('blank Content-Type');
     expect(() => isOpenMetricsContentType('text/html')).toThrow('unsupported Content-Type "text/html"');
     expect(isOpenMetricsContentType('text/html', 'PrometheusText0.0.4')).toBe(false);
+  });
+});
+
+describe('parsing from bytes', () => {
+  /** A small deterministic generator (the fuzz below must be reproducible). */
+  function rng(seed: number): () => number {
+    let s = seed >>> 0;
+    return () => {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      return s / 2 ** 32;
+    };
+  }
+
+  it('reads plain decimal values and integer timestamps from the bytes exactly as parseFloat and Number read the text', () => {
+    const r = rng(21);
+    const digits = (n: number) => Array.from({ length: n }, () => String(Math.floor(r() * 10))).join('');
+    const values: string[] = ['0', '-0', '0.0', '1.', '.5', '-.5', '000123', '999999999999999', '9999999999999999', '0.1', '0.3', '123456789012345.6', '1e3', '-1.5E-7', 'NaN', '+Inf', '-Inf', '+7', '0x1p-2'];
+    for (let k = 0; k < 3000; k++) {
+      const int = digits(Math.floor(r() * 18));
+      const frac = r() < 0.6 ? `.${digits(Math.floor(r() * 18))}` : '';
+      const v = `${r() < 0.3 ? '-' : ''}${int}${frac}`;
+      if (/\d/.test(v)) values.push(v);
+    }
+    const timestamps = ['0', '-0', '1395066363000', '-1395066363000', '999999999999999', '1234567890123456789'];
+    for (let k = 0; k < 500; k++) timestamps.push(`${r() < 0.2 ? '-' : ''}${digits(1 + Math.floor(r() * 18))}`);
+    const body = Buffer.from(values.map((v, k) => `m{k="${k}"} ${v} ${timestamps[k % timestamps.length]}\n`).join(''));
+    const p = new ExpositionParser(body, false);
+    let k = 0;
+    for (let e = p.next(); e !== Entry.EOF; e = p.next(), k++) {
+      const v = values[k];
+      const want = v === 'NaN' ? NaN : v === '+Inf' ? Infinity : v === '-Inf' ? -Infinity : v === '0x1p-2' ? 0.25 : parseFloat(v);
+      expect([v, p.value]).toEqual([v, want]);
+      expect(Object.is(p.value, want)).toBe(true);
+      const ts = timestamps[k % timestamps.length];
+      expect(Object.is(p.timestamp, Number(ts))).toBe(true);
+    }
+    expect(k).toBe(values.length);
+  });
+
+  it('gives each series its byte range and the hash of those bytes, on the quick and the strict label scan alike', () => {
+    const text = [
+      'plain 1',
+      'm{a="x",b="y"} 2',
+      'm{ a = "x" , b="y", } 3',
+      'utf8{v="é€😀",w="\\"q\\""} 4',
+      // A backslash before a carriage return inside a value: not the quick scan's shape, checked strictly.
+      'cr{a="x\\\r"} 5',
+    ].join('\n');
+    const body = Buffer.from(text);
+    const p = new ExpositionParser(body, false);
+    const keys: string[] = [];
+    for (let e = p.next(); e !== Entry.EOF; e = p.next()) {
+      expect(p.keyHash).toBe(hashSeriesKey(body, p.keyStart, p.keyEnd));
+      expect(p.seriesKey).toBe(body.toString('utf8', p.keyStart, p.keyEnd));
+      keys.push(p.seriesKey);
+      p.labels();
+    }
+    expect(keys).toEqual(['plain', 'm{a="x",b="y"}', 'm{ a = "x" , b="y", }', 'utf8{v="é€😀",w="\\"q\\""}', 'cr{a="x\\\r"}']);
+    // Keys that differ in one byte hash apart (here), and the same bytes anywhere hash alike.
+    const a = Buffer.from('m{a="x"} m{a="y"} m{a="x"}');
+    expect(hashSeriesKey(a, 0, 8)).not.toBe(hashSeriesKey(a, 9, 17));
+    expect(hashSeriesKey(a, 0, 8)).toBe(hashSeriesKey(a, 18, 26));
+  });
+
+  it('parses a body given as bytes as it parses the same text given as a string, labels with multi-byte characters included', () => {
+    const text = '# HELP h_total Help with ünïcode \\n.\n# TYPE h_total counter\nh_total{path="/ü/€",x="😀"} 1.5 1000\nh_total{path="a\\\\b"} -2\n';
+    const fromString = parseAll(text, false);
+    const p = new ExpositionParser(Buffer.from(text), false);
+    const rows: unknown[] = [];
+    for (let e = p.next(); e !== Entry.EOF; e = p.next()) {
+      if (e === Entry.Series) rows.push({ kind: 'series', key: p.seriesKey, labels: p.labels().toObject(), v: p.value, t: p.timestamp });
+      else if (e === Entry.Type) rows.push({ kind: 'type', meta: `${p.family} ${p.metricType}` });
+      else if (e === Entry.Help) rows.push({ kind: 'help', meta: `${p.family} ${p.help}` });
+    }
+    expect(rows).toEqual(fromString);
+    expect(fromString[2]).toMatchObject({ labels: { __name__: 'h_total', path: '/ü/€', x: '😀' }, v: 1.5, t: 1000 });
   });
 });

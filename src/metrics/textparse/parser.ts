@@ -2,9 +2,12 @@ import { Labels, METRIC_NAME, compareStrings, type Exemplar, type MetricType } f
 
 /**
  * A pull parser for the Prometheus text exposition format 0.0.4 and OpenMetrics 1.0, in the manner of
- * Prometheus's `textparse.Parser`: `next()` advances to the next entry and the accessors describe it. A series entry
- * exposes its raw metric text (`name{labels}` as written) so that a scrape cache can skip label parsing for series it
- * has seen; labels, exemplars and metadata are decoded only when asked for. No object is created per sample.
+ * Prometheus's `textparse.Parser`: `next()` advances to the next entry and the accessors describe it. It reads the
+ * body's bytes (UTF-8; every byte the syntax cares about is ASCII, and the bytes of a multi-byte character are all
+ * >= 0x80). A series entry exposes its raw metric text (`name{labels}` as written) as a byte range of the body and
+ * that range's hash, computed while scanning, so that a scrape cache can find a series it has seen by its bytes;
+ * plain decimal values and integer timestamps are read from the bytes; labels, exemplars, metadata and any other
+ * value spelling are decoded to strings only when asked for. No object is created per sample.
  */
 export const enum Entry {
   EOF = 0,
@@ -105,14 +108,47 @@ export function isFloatSyntax(s: string): boolean {
   return /^[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|0[xX][0-9a-fA-F]*(?:\.[0-9a-fA-F]*)?[pP][+-]?\d+|[iI][nN][fF](?:[iI][nN][iI][tT][yY])?|[nN][aA][nN])$/.test(s);
 }
 
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 0x01000193;
+
+/** Mixes an FNV-1a state into the final hash (murmur3's finaliser: every input bit reaches the low bits). */
+function finishHash(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) | 0;
+}
+
+/**
+ * The hash of a series' raw bytes `b[start, end)` as `ExpositionParser.keyHash` computes it while scanning (FNV-1a,
+ * finalised): for keys that do not come from the text parser (protobuf, tests).
+ */
+export function hashSeriesKey(b: Uint8Array, start: number, end: number): number {
+  let h = FNV_OFFSET;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ b[i], FNV_PRIME);
+  return finishHash(h);
+}
+
+function asBuffer(body: string | Uint8Array): Buffer {
+  if (typeof body === 'string') return Buffer.from(body, 'utf8');
+  return Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+}
+
 export class ExpositionParser {
+  /** The exposition as UTF-8 bytes (the body as received; a string is encoded once). */
+  readonly buf: Buffer;
   private pos = 0;
   private lineNo = 0;
   private readonly len: number;
   private sawEOF = false;
 
   // current series
-  seriesKey = '';
+  /** The current series' raw text (`name{labels}` as written) is `buf[keyStart, keyEnd)`. */
+  keyStart = 0;
+  keyEnd = 0;
+  /** `hashSeriesKey(buf, keyStart, keyEnd)`, computed while the key was scanned. */
+  keyHash = 0;
   value = 0;
   /** Milliseconds; NaN when the sample had no timestamp. */
   timestamp = NaN;
@@ -120,10 +156,12 @@ export class ExpositionParser {
   private labelsChecked = true;
   private blockStart = 0;
   private lineEnd = 0;
-  private ownKeyFor = '';
+  private ownKeyAt = -1;
   private ownKey = '';
   private exStart = -1;
   private exLine = '';
+  /** Set by `scanNumber`. */
+  private plainNumber = NaN;
 
   // current metadata
   family = '';
@@ -133,33 +171,45 @@ export class ExpositionParser {
   comment = '';
 
   constructor(
-    private readonly text: string,
+    body: string | Uint8Array,
     readonly openMetrics: boolean,
   ) {
-    this.len = text.length;
+    this.buf = asBuffer(body);
+    this.len = this.buf.length;
   }
 
   get line(): number {
     return this.lineNo;
   }
 
+  /** The current series' raw text, decoded (a new string per call: prefer the key's bytes on a hot path). */
+  get seriesKey(): string {
+    return this.buf.toString('utf8', this.keyStart, this.keyEnd);
+  }
+
   private fail(reason: string): never {
     throw new ExpositionParseError(this.lineNo, reason);
   }
 
+  /** The text of `buf[from, to)` (empty when `to <= from`). */
+  private text(from: number, to: number): string {
+    return to <= from ? '' : this.buf.toString('utf8', from, to);
+  }
+
   next(): Entry {
-    const t = this.text;
+    const b = this.buf;
+    const len = this.len;
     while (true) {
-      if (this.pos >= this.len) {
+      if (this.pos >= len) {
         if (this.openMetrics && !this.sawEOF) {
           this.lineNo++;
           this.fail('data does not end with # EOF');
         }
         return Entry.EOF;
       }
-      let end = t.indexOf('\n', this.pos);
-      if (end < 0) end = this.len;
       const start = this.pos;
+      let end = start;
+      while (end < len && b[end] !== 10) end++;
       this.pos = end + 1;
       this.lineNo++;
       if (this.sawEOF) this.fail('unexpected data after # EOF');
@@ -168,14 +218,14 @@ export class ExpositionParser {
         continue;
       }
       let lineEnd = end;
-      if (t.charCodeAt(lineEnd - 1) === 13) lineEnd--; // tolerate CRLF
-      const c = t.charCodeAt(start);
+      if (b[lineEnd - 1] === 13) lineEnd--; // tolerate CRLF
+      const c = b[start];
       if (c === C_HASH) {
         const e = this.parseComment(start, lineEnd);
         if (e === Entry.EOF) {
           this.sawEOF = true;
           // Only the final newline may follow `# EOF`.
-          if (this.pos < this.len) {
+          if (this.pos < len) {
             this.lineNo++;
             this.fail('unexpected data after # EOF');
           }
@@ -186,9 +236,9 @@ export class ExpositionParser {
       }
       if (!this.openMetrics && (c === C_SP || c === C_TAB)) {
         let i = start;
-        while (i < lineEnd && (t.charCodeAt(i) === C_SP || t.charCodeAt(i) === C_TAB)) i++;
+        while (i < lineEnd && (b[i] === C_SP || b[i] === C_TAB)) i++;
         if (i === lineEnd) continue; // whitespace-only line
-        if (t.charCodeAt(i) === C_HASH) return this.parseComment(i, lineEnd);
+        if (b[i] === C_HASH) return this.parseComment(i, lineEnd);
         this.parseSeries(i, lineEnd);
         return Entry.Series;
       }
@@ -198,8 +248,7 @@ export class ExpositionParser {
   }
 
   private parseComment(start: number, end: number): Entry {
-    const t = this.text;
-    const line = t.slice(start, end);
+    const line = this.text(start, end);
     if (this.openMetrics && line === '# EOF') return Entry.EOF;
     // "# HELP name text", "# TYPE name type", "# UNIT name unit"
     const m = /^#[ \t]+(HELP|TYPE|UNIT)[ \t]+([^ \t]+)(?:[ \t]+|$)/.exec(line);
@@ -234,57 +283,80 @@ export class ExpositionParser {
     return Entry.Unit;
   }
 
+  /**
+   * The end (after `}`) of a well-formed-looking label block starting at `b[i] === '{'`, its bytes mixed into the
+   * key hash; -1 when the block does not look well-formed (the caller then checks it strictly). Quoted values with
+   * escapes, no line break. The full, error-reporting syntax check runs only when the caller needs the labels (a
+   * series not in its cache), see `labels()`.
+   */
+  private scanLabelBlock(i: number, end: number, h: number): number {
+    const b = this.buf;
+    h = Math.imul(h ^ C_LBRACE, FNV_PRIME);
+    i++;
+    while (i < end) {
+      let c = b[i++];
+      h = Math.imul(h ^ c, FNV_PRIME);
+      if (c === C_RBRACE) {
+        this.keyHash = finishHash(h);
+        return i;
+      }
+      if (c === C_QUOTE) {
+        while (true) {
+          if (i >= end) return -1;
+          c = b[i++];
+          h = Math.imul(h ^ c, FNV_PRIME);
+          if (c === C_QUOTE) break;
+          if (c === C_BSLASH) {
+            if (i >= end) return -1;
+            c = b[i++];
+            if (c === 10 || c === 13) return -1;
+            h = Math.imul(h ^ c, FNV_PRIME);
+          }
+        }
+      }
+    }
+    return -1;
+  }
+
   private parseSeries(start: number, end: number): void {
-    const t = this.text;
+    const b = this.buf;
     this.lineEnd = end;
     let i = start;
-    if (!isNameStart(t.charCodeAt(i), true)) this.fail(`${JSON.stringify(truncate(t.slice(start, end)))} is not a valid start token`);
+    if (!isNameStart(b[i], true)) this.fail(`${JSON.stringify(truncate(this.text(start, end)))} is not a valid start token`);
+    let h = Math.imul(FNV_OFFSET ^ b[i], FNV_PRIME);
     i++;
-    while (i < end && isNameChar(t.charCodeAt(i), true)) i++;
+    while (i < end) {
+      const c = b[i];
+      if (!isNameChar(c, true)) break;
+      h = Math.imul(h ^ c, FNV_PRIME);
+      i++;
+    }
     this.nameEnd = i - start;
     this.labelsChecked = true;
-    if (i < end && t.charCodeAt(i) === C_LBRACE) {
-      // Fast path: find the end of a well-formed label block with one compiled regex; the full, error-reporting
-      // syntax check runs only when the caller needs the labels (a series not in its cache), see `labels()`.
-      LABEL_BLOCK_RE.lastIndex = i;
-      if (LABEL_BLOCK_RE.test(t) && LABEL_BLOCK_RE.lastIndex <= end) {
+    this.keyHash = finishHash(h);
+    if (i < end && b[i] === C_LBRACE) {
+      const blockEnd = this.scanLabelBlock(i, end, h);
+      if (blockEnd >= 0) {
         this.labelsChecked = false;
         this.blockStart = i;
-        i = LABEL_BLOCK_RE.lastIndex;
-      } else i = this.skipLabels(i + 1, end);
+        i = blockEnd;
+      } else {
+        i = this.skipLabels(i + 1, end);
+        this.keyHash = hashSeriesKey(b, start, i);
+      }
     }
-    this.seriesKey = t.slice(start, i);
+    this.keyStart = start;
+    this.keyEnd = i;
     // value
-    const sep = t.charCodeAt(i);
-    if (i >= end || (sep !== C_SP && sep !== C_TAB)) this.fail(`expected value after metric, got ${JSON.stringify(truncate(t.slice(i, end)) || '\\n')}`);
-    while (i < end && (t.charCodeAt(i) === C_SP || t.charCodeAt(i) === C_TAB)) i++;
-    let j = i;
-    // Plain decimals (`42`, `-3`, `0.25`: most values) are read from the characters directly, no string made: at
-    // most 15 digits are an exact integer, and one division by an exact power of ten (<= 1e15) is correctly
-    // rounded, so the result is the float Go's ParseFloat (and `Number`) give (Clinger's fast path).
-    const neg = t.charCodeAt(j) === C_MINUS;
-    if (neg) j++;
-    let digits = 0;
-    let intVal = 0;
-    let frac = -1;
-    let plain = true;
-    while (j < end) {
-      const c = t.charCodeAt(j);
-      if (c === C_SP || c === C_TAB) break;
-      if (c >= 48 && c <= 57) {
-        intVal = intVal * 10 + (c - 48);
-        digits++;
-        if (frac >= 0) frac++;
-      } else if (c === C_DOT && frac < 0) frac = 0;
-      else plain = false;
-      j++;
-    }
+    if (i >= end || (b[i] !== C_SP && b[i] !== C_TAB)) this.fail(`expected value after metric, got ${JSON.stringify(truncate(this.text(i, end)) || '\\n')}`);
+    while (i < end && (b[i] === C_SP || b[i] === C_TAB)) i++;
+    // Plain decimals (`42`, `-3`, `0.25`: most values) are read from the bytes; anything else is decoded and read
+    // by `parseGoFloat`.
+    let j = this.scanNumber(i, end, true);
     if (j === i) this.fail('expected value after metric, got end of line');
-    if (plain && digits > 0 && digits <= 15) {
-      const v = frac > 0 ? intVal / POW10[frac] : intVal;
-      this.value = neg ? -v : v;
-    } else {
-      const vs = t.slice(i, j);
+    if (this.plainNumber === this.plainNumber) this.value = this.plainNumber;
+    else {
+      const vs = this.text(i, j);
       const v = parseGoFloat(vs);
       if (v !== v && !isFloatSyntax(vs)) this.fail(`strconv.ParseFloat: parsing ${JSON.stringify(vs)}: invalid syntax`);
       this.value = v;
@@ -292,54 +364,90 @@ export class ExpositionParser {
     this.timestamp = NaN;
     this.exStart = -1;
     i = j;
-    while (i < end && (t.charCodeAt(i) === C_SP || t.charCodeAt(i) === C_TAB)) i++;
+    while (i < end && (b[i] === C_SP || b[i] === C_TAB)) i++;
     if (i >= end) return;
-    if (t.charCodeAt(i) !== C_HASH) {
-      j = i;
-      while (j < end && t.charCodeAt(j) !== C_SP && t.charCodeAt(j) !== C_TAB) j++;
-      const ts = t.slice(i, j);
-      if (this.openMetrics) {
-        const f = parseGoFloat(ts);
-        if (!isFloatSyntax(ts) || !Number.isFinite(f)) this.fail(`invalid timestamp ${JSON.stringify(ts)}`);
-        this.timestamp = Math.trunc(f * 1000);
-      } else {
-        if (!/^-?\d+$/.test(ts)) this.fail(`invalid timestamp ${JSON.stringify(ts)}`);
-        this.timestamp = Number(ts);
+    if (b[i] !== C_HASH) {
+      // Text format: integer milliseconds, read from the bytes when plain; OpenMetrics: float seconds.
+      j = this.scanNumber(i, end, false);
+      if (!this.openMetrics && this.plainNumber === this.plainNumber) this.timestamp = this.plainNumber;
+      else {
+        const ts = this.text(i, j);
+        if (this.openMetrics) {
+          const f = parseGoFloat(ts);
+          if (!isFloatSyntax(ts) || !Number.isFinite(f)) this.fail(`invalid timestamp ${JSON.stringify(ts)}`);
+          this.timestamp = Math.trunc(f * 1000);
+        } else {
+          if (!/^-?\d+$/.test(ts)) this.fail(`invalid timestamp ${JSON.stringify(ts)}`);
+          this.timestamp = Number(ts);
+        }
       }
       i = j;
-      while (i < end && (t.charCodeAt(i) === C_SP || t.charCodeAt(i) === C_TAB)) i++;
+      while (i < end && (b[i] === C_SP || b[i] === C_TAB)) i++;
       if (i >= end) return;
     }
-    if (this.openMetrics && t.charCodeAt(i) === C_HASH) {
+    if (this.openMetrics && b[i] === C_HASH) {
       this.exStart = i;
-      this.exLine = t.slice(i, end);
+      this.exLine = this.text(i, end);
       // Validate eagerly so a malformed exemplar fails the scrape as in Prometheus.
       this.parseExemplar();
       return;
     }
-    this.fail(`expected end of line after sample, got ${JSON.stringify(truncate(t.slice(i, end)))}`);
+    this.fail(`expected end of line after sample, got ${JSON.stringify(truncate(this.text(i, end)))}`);
+  }
+
+  /**
+   * The end of the token at `b[i]` (up to a blank or `end`); `plainNumber` is its value when it is a plain decimal —
+   * an optional minus, at most 15 digits, with `dot` at most one dot — else NaN. At most 15 digits are an exact
+   * integer, and one division by an exact power of ten (<= 1e15) is correctly rounded, so the value is the float Go's
+   * ParseFloat (and `Number`) give (Clinger's fast path); no string is made.
+   */
+  private scanNumber(i: number, end: number, dot: boolean): number {
+    const b = this.buf;
+    let j = i;
+    const neg = j < end && b[j] === C_MINUS;
+    if (neg) j++;
+    let digits = 0;
+    let intVal = 0;
+    let frac = -1;
+    let plain = true;
+    while (j < end) {
+      const c = b[j];
+      if (c === C_SP || c === C_TAB) break;
+      if (c >= 48 && c <= 57) {
+        intVal = intVal * 10 + (c - 48);
+        digits++;
+        if (frac >= 0) frac++;
+      } else if (c === C_DOT && dot && frac < 0) frac = 0;
+      else plain = false;
+      j++;
+    }
+    if (plain && digits > 0 && digits <= 15) {
+      const v = frac > 0 ? intVal / POW10[frac] : intVal;
+      this.plainNumber = neg ? -v : v;
+    } else this.plainNumber = NaN;
+    return j;
   }
 
   /** Skip a `{...}` label block starting after `{`; returns the index after `}`. Validates syntax. */
   private skipLabels(i: number, end: number): number {
-    const t = this.text;
+    const b = this.buf;
     while (true) {
-      while (i < end && (t.charCodeAt(i) === C_SP || t.charCodeAt(i) === C_TAB)) i++;
+      while (i < end && (b[i] === C_SP || b[i] === C_TAB)) i++;
       if (i >= end) this.fail('unexpected end of line in label set');
-      let c = t.charCodeAt(i);
+      let c = b[i];
       if (c === C_RBRACE) return i + 1;
-      if (!isNameStart(c, false)) this.fail(`expected label name, got ${JSON.stringify(truncate(t.slice(i, end)))}`);
+      if (!isNameStart(c, false)) this.fail(`expected label name, got ${JSON.stringify(truncate(this.text(i, end)))}`);
       i++;
-      while (i < end && isNameChar(t.charCodeAt(i), false)) i++;
-      while (i < end && (t.charCodeAt(i) === C_SP || t.charCodeAt(i) === C_TAB)) i++;
-      if (t.charCodeAt(i) !== C_EQ) this.fail(`expected equal, got ${JSON.stringify(truncate(t.slice(i, end)))}`);
+      while (i < end && isNameChar(b[i], false)) i++;
+      while (i < end && (b[i] === C_SP || b[i] === C_TAB)) i++;
+      if (i >= end || b[i] !== C_EQ) this.fail(`expected equal, got ${JSON.stringify(truncate(this.text(i, end)))}`);
       i++;
-      while (i < end && (t.charCodeAt(i) === C_SP || t.charCodeAt(i) === C_TAB)) i++;
-      if (t.charCodeAt(i) !== C_QUOTE) this.fail(`expected label value, got ${JSON.stringify(truncate(t.slice(i, end)))}`);
+      while (i < end && (b[i] === C_SP || b[i] === C_TAB)) i++;
+      if (i >= end || b[i] !== C_QUOTE) this.fail(`expected label value, got ${JSON.stringify(truncate(this.text(i, end)))}`);
       i++;
       while (true) {
         if (i >= end) this.fail('unterminated label value');
-        c = t.charCodeAt(i);
+        c = b[i];
         if (c === C_BSLASH) {
           i += 2;
           continue;
@@ -348,20 +456,20 @@ export class ExpositionParser {
         i++;
       }
       i++;
-      while (i < end && (t.charCodeAt(i) === C_SP || t.charCodeAt(i) === C_TAB)) i++;
-      c = t.charCodeAt(i);
+      while (i < end && (b[i] === C_SP || b[i] === C_TAB)) i++;
+      c = i < end ? b[i] : -1;
       if (c === C_COMMA) {
         i++;
         continue;
       }
       if (c === C_RBRACE) return i + 1;
-      this.fail(`unexpected ${JSON.stringify(truncate(t.slice(i, end)) || 'end of line')} in label set, expected "," or "}"`);
+      this.fail(`unexpected ${JSON.stringify(truncate(this.text(i, end)) || 'end of line')} in label set, expected "," or "}"`);
     }
   }
 
   /** The metric name of the current series. */
   metricName(): string {
-    return this.seriesKey.slice(0, this.nameEnd);
+    return this.buf.toString('latin1', this.keyStart, this.keyStart + this.nameEnd);
   }
 
   /** The labels of the current series, `__name__` included. Throws on duplicate label names. */
@@ -374,13 +482,13 @@ export class ExpositionParser {
   }
 
   /**
-   * `seriesKey` as a string of its own. `seriesKey` is a slice of the body and would keep the whole body alive in
-   * a long-lived cache; use this copy (and labels decoded from it) for anything kept across scrapes.
+   * The current series' raw text as a string of its own (decoded from the bytes, so it does not keep the body
+   * alive): for anything kept across scrapes.
    */
   ownSeriesKey(): string {
-    if (this.ownKeyFor !== this.seriesKey) {
-      this.ownKeyFor = this.seriesKey;
-      this.ownKey = this.seriesKey.length < 13 ? this.seriesKey : (JSON.parse(JSON.stringify(this.seriesKey)) as string);
+    if (this.ownKeyAt !== this.keyStart) {
+      this.ownKeyAt = this.keyStart;
+      this.ownKey = this.buf.toString('utf8', this.keyStart, this.keyEnd);
     }
     return this.ownKey;
   }
@@ -408,9 +516,6 @@ export class ExpositionParser {
     return { labels, value: parseGoFloat(m[2]), ts };
   }
 }
-
-/** A syntactically plausible `{...}` block: quoted values with escapes, no newline. Sticky. */
-const LABEL_BLOCK_RE = /\{(?:[^"}\n]|"(?:[^"\\\n]|\\.)*")*\}/y;
 
 function truncate(s: string): string {
   return s.length > 60 ? `${s.slice(0, 60)}...` : s;
