@@ -41,12 +41,34 @@ describe('the agent bundle', () => {
     rmSync(root, { recursive: true, force: true });
   });
 
-  function run(config: string, nodeArgs: string[] = []): { exited: Promise<number | null>; stderr: () => string; kill: () => void } {
+  function run(config: string, nodeArgs: string[] = []): { pid: number; exited: Promise<number | null>; stderr: () => string; kill: () => void } {
     const child = spawn(process.execPath, [...nodeArgs, entry, '--target', 'agent', '--promtail.config', config, '--data-dir', join(root, 'data')], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    return { exited, stderr: () => err, kill: () => child.kill('SIGTERM') };
+    return { pid: child.pid!, exited, stderr: () => err, kill: () => child.kill('SIGTERM') };
+  }
+
+  /** A log file of `lines` CRI lines and a promtail.yaml that ships it to the sink; `acknowledged` is its final position. */
+  function shippingConfig(name: string, line: string, lines: number, stages: string, scrapeExtra = '') {
+    const logs = join(root, `logs${name}`);
+    mkdirSync(logs);
+    const text = `2026-12-05T10:00:00.000000000Z stdout F ${line}\n`.repeat(lines);
+    writeFileSync(join(logs, 'a.log'), text);
+    const positions = join(root, `positions${name}.yaml`);
+    const file = join(root, `promtail${name}.yaml`);
+    writeFileSync(
+      file,
+      `server: {http_listen_address: 127.0.0.1, http_listen_port: 0}
+positions: {filename: ${positions}}
+clients: [{url: "http://127.0.0.1:${sinkPort}/loki/api/v1/push", batchwait: 100ms}]
+scrape_configs:
+  - job_name: t
+    pipeline_stages: ${stages}
+    static_configs: [{labels: {job: t, __path__: "${logs}/*.log"}}]${scrapeExtra}
+`,
+    );
+    return { file, positions, acknowledged: `${join(logs, 'a.log')}: "${Buffer.byteLength(text)}"` };
   }
 
   it('holds the agent alone: no locale of zod, the other targets left to tsc\'s output', () => {
@@ -82,23 +104,7 @@ describe('the agent bundle', () => {
   }, 30_000);
 
   it('tails a file and ships it; positions follow the acknowledgement; https, tls, crypto, WebAssembly, toISOString and the snappy addon are never used', async () => {
-    const logs = join(root, 'logs');
-    mkdirSync(logs);
-    const text = '2026-12-05T10:00:00.000000000Z stdout F hello from the bundle\n'.repeat(20);
-    writeFileSync(join(logs, 'a.log'), text);
-    const positions = join(root, 'positions.yaml');
-    const file = join(root, 'promtail.yaml');
-    writeFileSync(
-      file,
-      `server: {http_listen_address: 127.0.0.1, http_listen_port: 0}
-positions: {filename: ${positions}}
-clients: [{url: "http://127.0.0.1:${sinkPort}/loki/api/v1/push", batchwait: 100ms}]
-scrape_configs:
-  - job_name: t
-    pipeline_stages: [{cri: {}}]
-    static_configs: [{labels: {job: t, __path__: "${logs}/*.log"}}]
-`,
-    );
+    const { file, positions, acknowledged } = shippingConfig('', 'hello from the bundle', 20, '[{cri: {}}]');
     // The built-ins the process loaded, written at its exit: an agent shipping over http with no TLS listener,
     // no hashing relabel and no basic auth never needs https/tls/crypto (~1 MB resident, docs/agent.md, Figures).
     const loaded = join(root, 'loaded.json');
@@ -122,7 +128,6 @@ process.on('exit', () => {
     const s = run(file, ['--require', probe]);
     try {
       await waitFor(() => s.stderr().includes('Sightline started'), 20_000, 'the agent to start');
-      const acknowledged = `${join(logs, 'a.log')}: "${Buffer.byteLength(text)}"`;
       await waitFor(() => existsSync(positions) && readFileSync(positions, 'utf8').includes(acknowledged), 20_000, 'the position at the end of the file');
       expect(posts).toBeGreaterThan(0);
     } finally {
@@ -137,5 +142,45 @@ process.on('exit', () => {
     expect(snappy).toBe(false);
     expect(modules).toContain('NativeModule http');
     for (const builtin of ['https', 'tls', 'crypto']) expect(modules).not.toContain(`NativeModule ${builtin}`);
+  }, 60_000);
+
+  it('drops its configuration\'s zod schemas once started: they are garbage while it tails and ships', async () => {
+    const stages = `[{cri: {}}, {labels: {stream: }}, {match: {selector: '{job="t"}', stages: [{regex: {expression: '(?P<x>.)'}}]}}]`;
+    const { file, positions, acknowledged } = shippingConfig('-zod', 'schemas are garbage', 5, stages, '\n    relabel_configs: [{source_labels: [job], target_label: j}]');
+    // Every zod schema the process creates (zod gives each its \`_zod\` with Object.defineProperty), counted while
+    // alive through weak references; on SIGUSR2, after a full collection, how many of them are still alive.
+    const counts = join(root, 'zod.json');
+    const probe = join(root, 'zod-probe.cjs');
+    writeFileSync(
+      probe,
+      `const refs = [];
+const defineProperty = Object.defineProperty;
+Object.defineProperty = function (o, key, d) {
+  if (key === '_zod') refs.push(new WeakRef(o));
+  return defineProperty(o, key, d);
+};
+process.on('SIGUSR2', () => {
+  setImmediate(() => {
+    gc();
+    require('fs').writeFileSync(${JSON.stringify(counts)}, JSON.stringify({ created: refs.length, alive: refs.filter((r) => r.deref() !== undefined).length }));
+  });
+});
+`,
+    );
+    const s = run(file, ['--expose-gc', '--require', probe]);
+    try {
+      await waitFor(() => s.stderr().includes('Sightline started'), 20_000, 'the agent to start');
+      await waitFor(() => existsSync(positions) && readFileSync(positions, 'utf8').includes(acknowledged), 20_000, 'the position at the end of the file');
+      process.kill(s.pid, 'SIGUSR2');
+      await waitFor(() => existsSync(counts), 10_000, 'the probe\'s counts');
+    } finally {
+      s.kill();
+      await s.exited;
+    }
+    const { created, alive } = JSON.parse(readFileSync(counts, 'utf8')) as { created: number; alive: number };
+    // sightline.yaml's sections, promtail.yaml's schema with its stages, relabelling and service discovery: ~1,600
+    // schemas, all alive when they were module constants. What stays is zod's own: one instance per schema class.
+    expect(created).toBeGreaterThan(1000);
+    expect(alive).toBeLessThan(created * 0.2);
   }, 60_000);
 });

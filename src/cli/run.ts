@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ConfigError } from '../config/index.js';
+import { ConfigError, releaseSchemasAfterUse } from '../config/index.js';
 import { createLogger } from '../server/index.js';
 import { USAGE, UsageError, parseCliArgs } from './args.js';
 import { wantBanner } from './banner-wanted.js';
@@ -29,6 +29,9 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`sightline, version ${version()} (node ${process.version})\n`);
       return 0;
     }
+    // The log agent validates its configuration (sightline.yaml, promtail.yaml, file_sd files) and then only ships:
+    // its zod schemas become garbage after each use instead of staying in the heap (docs/agent.md, Figures).
+    if (opts.target === 'agent') releaseSchemasAfterUse();
     config = loadSightlineConfig(opts);
   } catch (e) {
     if (e instanceof UsageError) {

@@ -7,6 +7,7 @@ export type { LogsConfig, LogsLimits } from './sections/logs.js';
 export type { LokiRulerConfig } from './sections/loki-ruler.js';
 export { byteSize, durationMs, listenAddress, splitHostPort } from './zod-helpers.js';
 export { Overrides } from './overrides.js';
+export { lazySchema, releaseSchemasAfterUse } from './lazy-schema.js';
 export { objectStorageSchema, s3StorageSchema, type ObjectStorageConfig } from './sections/object-storage.js';
 export { DEFAULT_TENANT_LIMITS, PROMETHEUS_RECEIVER_LIMITS, mimirTenantLimits, tenantLimitsSchema, tenantOverridesSchema, type TenantLimits } from './sections/remote-limits.js';
 export type { RemoteConfig } from './sections/remote.js';

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { lazySchema } from './lazy-schema.js';
 import { agentSection } from './sections/agent.js';
 import { alertmanagerSection } from './sections/alertmanager.js';
 import { logsSection } from './sections/logs.js';
@@ -16,7 +17,7 @@ import { collectorSection } from './sections/collector.js';
  * Sightline's one configuration file (`--config.file sightline.yaml`). One section per component; every section
  * has defaults, so an empty file (or none) runs the single-process stack. Unknown keys are refused with their path.
  */
-export const sightlineConfigSchema = z.strictObject({
+export const sightlineConfigSchema = lazySchema(() => z.strictObject({
   server: serverSection.prefault({}),
   metrics: metricsSection.prefault({}),
   remote: remoteSection.prefault({}),
@@ -29,6 +30,6 @@ export const sightlineConfigSchema = z.strictObject({
   agent: agentSection.prefault({}),
   collector: collectorSection.prefault({}),
   alertmanager: alertmanagerSection.prefault({}),
-});
+}));
 
 export type SightlineConfig = z.output<typeof sightlineConfigSchema>;

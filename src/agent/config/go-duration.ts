@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { lazySchema } from '../../config/index.js';
 import { parseDuration, parseGoDuration as parseGoTimeDuration } from '../../config/index.js';
 
 /**
@@ -11,7 +12,7 @@ export function parseGoDuration(s: string): number {
 }
 
 /** A zod field for a Go duration (a bare number is read as nanoseconds, as yaml.v2 into time.Duration does). */
-export const goDuration = z.union([z.string(), z.number()]).transform((v, ctx) => {
+export const goDuration = lazySchema(() => z.union([z.string(), z.number()]).transform((v, ctx) => {
   if (typeof v === 'number') return v / 1e6;
   try {
     return parseGoDuration(v);
@@ -19,4 +20,4 @@ export const goDuration = z.union([z.string(), z.number()]).transform((v, ctx) =
     ctx.addIssue({ code: 'custom', message: `time: invalid duration ${JSON.stringify(v)}` });
     return z.NEVER;
   }
-});
+}));

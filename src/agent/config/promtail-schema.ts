@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { lazySchema } from '../../config/index.js';
 import { fileSdConfigSchema, kubernetesSdConfigSchema, relabelConfigSchema } from '../../metrics/promconfig/index.js';
 import { stageSchema } from '../pipeline/stage-config.js';
 import { goDuration } from './go-duration.js';
@@ -9,13 +10,13 @@ import { goDuration } from './go-duration.js';
  * in `UNSUPPORTED_SCRAPE` and logged at start.
  */
 
-const text = z.preprocess((v) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v), z.string());
+const text = lazySchema(() => z.preprocess((v) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v), z.string()));
 const labelNameRe = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-const labelSet = z.record(z.string(), text).superRefine((obj, ctx) => {
+const labelSet = lazySchema(() => z.record(z.string(), text).superRefine((obj, ctx) => {
   for (const k of Object.keys(obj)) if (!labelNameRe.test(k)) ctx.addIssue({ code: 'custom', path: [k], message: `${JSON.stringify(k)} is not a valid label name` });
-});
+}));
 /** A byte size: a number of bytes or `256KB`/`1MiB`. */
-const bytes = z.union([z.number().int().nonnegative(), z.string()]).transform((v, ctx) => {
+const bytes = lazySchema(() => z.union([z.number().int().nonnegative(), z.string()]).transform((v, ctx) => {
   if (typeof v === 'number') return v;
   const m = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|KiB|MiB|GiB|k|m|g)?$/i.exec(v.trim());
   if (!m) {
@@ -25,18 +26,18 @@ const bytes = z.union([z.number().int().nonnegative(), z.string()]).transform((v
   const u = (m[2] ?? 'b').toLowerCase();
   const mult: Record<string, number> = { b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
   return Math.floor(Number(m[1]) * mult[u]);
-});
+}));
 
-const tlsConfig = z.strictObject({
+const tlsConfig = lazySchema(() => z.strictObject({
   ca_file: z.string().optional(),
   cert_file: z.string().optional(),
   key_file: z.string().optional(),
   server_name: z.string().optional(),
   insecure_skip_verify: z.boolean().default(false),
   min_version: z.string().optional(),
-});
+}));
 
-export const serverSchema = z.strictObject({
+export const serverSchema = lazySchema(() => z.strictObject({
   disable: z.boolean().default(false),
   http_listen_network: z.string().default('tcp'),
   http_listen_address: z.string().default(''),
@@ -61,22 +62,22 @@ export const serverSchema = z.strictObject({
   health_check_target: z.boolean().optional(),
   enable_runtime_reload: z.boolean().default(false),
   profiling_enabled: z.boolean().optional(),
-});
+}));
 
-export const positionsSchema = z.strictObject({
+export const positionsSchema = lazySchema(() => z.strictObject({
   filename: z.string().default('/var/log/positions.yaml'),
   sync_period: goDuration.default(10_000),
   ignore_invalid_yaml: z.boolean().default(false),
   readonly: z.boolean().default(false),
-});
+}));
 
-const backoffSchema = z.strictObject({
+const backoffSchema = lazySchema(() => z.strictObject({
   min_period: goDuration.default(500),
   max_period: goDuration.default(300_000),
   max_retries: z.number().int().nonnegative().default(10),
-});
+}));
 
-export const clientSchema = z
+export const clientSchema = lazySchema(() => z
   .strictObject({
     url: z.string().url('url must be a valid URL'),
     name: z.string().optional(),
@@ -103,26 +104,26 @@ export const clientSchema = z
   .superRefine((c, ctx) => {
     const auth = [c.basic_auth, c.authorization, c.bearer_token ?? c.bearer_token_file].filter((x) => x !== undefined).length;
     if (auth > 1) ctx.addIssue({ code: 'custom', message: 'at most one of basic_auth, authorization, bearer_token & bearer_token_file must be configured' });
-  });
+  }));
 
-const staticConfigSchema = z.strictObject({
+const staticConfigSchema = lazySchema(() => z.strictObject({
   targets: z.array(text).nullable().default([]),
   labels: labelSet.nullable().default({}),
-});
+}));
 
-const journalSchema = z.strictObject({
+const journalSchema = lazySchema(() => z.strictObject({
   max_age: goDuration.default(7 * 3600_000),
   json: z.boolean().default(false),
   labels: labelSet.default({}),
   path: z.string().optional(),
   matches: z.string().optional(),
-});
+}));
 
-const pushApiSchema = z.strictObject({
+const pushApiSchema = lazySchema(() => z.strictObject({
   server: serverSchema.prefault({}),
   labels: labelSet.default({}),
   use_incoming_timestamp: z.boolean().default(false),
-});
+}));
 
 /** Receivers Promtail has and Sightline accepts in a config without running (a warning at start). */
 export const UNSUPPORTED_SCRAPE = [
@@ -130,7 +131,7 @@ export const UNSUPPORTED_SCRAPE = [
   'docker_sd_configs', 'consul_sd_configs', 'consulagent_sd_configs', 'dns_sd_configs', 'ec2_sd_configs', 'gce_sd_configs',
 ] as const;
 
-export const scrapeConfigSchema = z
+export const scrapeConfigSchema = lazySchema(() => z
   .strictObject({
     job_name: z.string().min(1, 'job_name is required'),
     pipeline_stages: z.array(stageSchema).nullable().default([]),
@@ -146,9 +147,9 @@ export const scrapeConfigSchema = z
     loki_push_api: pushApiSchema.optional(),
     ...(Object.fromEntries(UNSUPPORTED_SCRAPE.map((k) => [k, z.unknown().optional()])) as Record<(typeof UNSUPPORTED_SCRAPE)[number], z.ZodOptional<z.ZodUnknown>>),
   })
-  .transform((s) => ({ ...s, pipeline_stages: s.pipeline_stages ?? [], relabel_configs: s.relabel_configs ?? [] }));
+  .transform((s) => ({ ...s, pipeline_stages: s.pipeline_stages ?? [], relabel_configs: s.relabel_configs ?? [] })));
 
-export const limitsSchema = z.strictObject({
+export const limitsSchema = lazySchema(() => z.strictObject({
   readline_rate_enabled: z.boolean().default(false),
   readline_rate: z.number().positive().default(10_000),
   readline_burst: z.number().int().positive().default(10_000),
@@ -156,9 +157,9 @@ export const limitsSchema = z.strictObject({
   max_streams: z.number().int().nonnegative().default(0),
   max_line_size: bytes.default(0),
   max_line_size_truncate: z.boolean().default(false),
-});
+}));
 
-export const promtailConfigSchema = z
+export const promtailConfigSchema = lazySchema(() => z
   .strictObject({
     server: serverSchema.nullable().prefault({}),
     positions: positionsSchema.nullable().prefault({}),
@@ -197,7 +198,7 @@ export const promtailConfigSchema = z
       if (seen.has(s.job_name)) ctx.addIssue({ code: 'custom', path: ['scrape_configs', i, 'job_name'], message: `found multiple scrape configs with job name ${JSON.stringify(s.job_name)}` });
       seen.add(s.job_name);
     });
-  });
+  }));
 
 export type PromtailConfig = z.output<typeof promtailConfigSchema>;
 export type PromtailScrapeConfig = PromtailConfig['scrape_configs'][number];

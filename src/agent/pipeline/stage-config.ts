@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { lazySchema } from '../../config/index.js';
 import { goDuration } from '../config/go-duration.js';
 
 /**
@@ -7,43 +8,43 @@ import { goDuration } from '../config/go-duration.js';
  */
 
 /** A string field that YAML may have typed as a number or boolean (Go reads it as text). */
-const text = z.preprocess((v) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v), z.string());
+const text = lazySchema(() => z.preprocess((v) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v), z.string()));
 /** `name: source` maps where an empty source means "the same name" (`labels: {app: }`). */
-const nameMap = z.record(z.string(), text.nullable()).transform((m) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v ?? ''])));
+const nameMap = lazySchema(() => z.record(z.string(), text.nullable()).transform((m) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v ?? '']))));
 /** A stage given as `docker:` or `docker: {}`. */
-const empty = z.strictObject({}).nullable();
+const empty = lazySchema(() => z.strictObject({}).nullable());
 
 const dockerStage = empty;
-const criStage = z
+const criStage = lazySchema(() => z
   .strictObject({
     max_partial_lines: z.number().int().positive().default(100),
     max_partial_line_size: z.union([z.number().int().nonnegative(), z.string()]).default(0),
     max_partial_line_size_truncate: z.boolean().default(false),
   })
   .nullable()
-  .transform((v) => v ?? { max_partial_lines: 100, max_partial_line_size: 0 as number | string, max_partial_line_size_truncate: false });
+  .transform((v) => v ?? { max_partial_lines: 100, max_partial_line_size: 0 as number | string, max_partial_line_size_truncate: false }));
 
-const jsonStage = z.strictObject({
+const jsonStage = lazySchema(() => z.strictObject({
   expressions: nameMap.default({}),
   source: z.string().optional(),
   drop_malformed: z.boolean().default(false),
-});
-const logfmtStage = z.strictObject({ mapping: nameMap, source: z.string().optional() });
-const regexStage = z.strictObject({ expression: z.string().min(1, 'expression is required'), source: z.string().optional() });
-const replaceStage = z.strictObject({ expression: z.string().min(1, 'expression is required'), source: z.string().optional(), replace: text.default('') });
-const templateStage = z.strictObject({ source: z.string().min(1, 'source is required'), template: z.string() });
+}));
+const logfmtStage = lazySchema(() => z.strictObject({ mapping: nameMap, source: z.string().optional() }));
+const regexStage = lazySchema(() => z.strictObject({ expression: z.string().min(1, 'expression is required'), source: z.string().optional() }));
+const replaceStage = lazySchema(() => z.strictObject({ expression: z.string().min(1, 'expression is required'), source: z.string().optional(), replace: text.default('') }));
+const templateStage = lazySchema(() => z.strictObject({ source: z.string().min(1, 'source is required'), template: z.string() }));
 const labelsStage = nameMap;
-const staticLabelsStage = z.record(z.string(), text.nullable());
-const labelListStage = z.array(z.string());
-const timestampStage = z.strictObject({
+const staticLabelsStage = lazySchema(() => z.record(z.string(), text.nullable()));
+const labelListStage = lazySchema(() => z.array(z.string()));
+const timestampStage = lazySchema(() => z.strictObject({
   source: z.string().min(1, 'source is required'),
   format: z.string().min(1, 'format is required'),
   fallback_formats: z.array(z.string()).default([]),
   location: z.string().optional(),
   action_on_failure: z.enum(['fudge', 'skip']).default('fudge'),
-});
-const outputStage = z.strictObject({ source: z.string().min(1, 'source is required') });
-const dropStage = z.strictObject({
+}));
+const outputStage = lazySchema(() => z.strictObject({ source: z.string().min(1, 'source is required') }));
+const dropStage = lazySchema(() => z.strictObject({
   source: z.union([z.string(), z.array(z.string())]).optional(),
   separator: z.string().default(';'),
   expression: z.string().optional(),
@@ -51,24 +52,24 @@ const dropStage = z.strictObject({
   older_than: goDuration.optional(),
   longer_than: z.union([z.number().int().nonnegative(), z.string()]).optional(),
   drop_counter_reason: z.string().default('drop_stage'),
-});
-const multilineStage = z.strictObject({
+}));
+const multilineStage = lazySchema(() => z.strictObject({
   firstline: z.string().min(1, 'firstline is required'),
   max_wait_time: goDuration.default(3000),
   max_lines: z.number().int().positive().default(128),
-});
-const tenantStage = z
+}));
+const tenantStage = lazySchema(() => z
   .strictObject({ source: z.string().optional(), value: z.string().optional(), label: z.string().optional() })
-  .refine((t) => [t.source, t.value, t.label].filter((x) => x !== undefined).length === 1, 'exactly one of source, value or label must be set');
-const limitStage = z.strictObject({
+  .refine((t) => [t.source, t.value, t.label].filter((x) => x !== undefined).length === 1, 'exactly one of source, value or label must be set'));
+const limitStage = lazySchema(() => z.strictObject({
   rate: z.number().positive(),
   burst: z.number().int().positive(),
   drop: z.boolean().default(false),
   by_label_name: z.string().optional(),
   max_distinct_labels: z.number().int().positive().default(10000),
-});
-const packStage = z.strictObject({ labels: z.array(z.string()).min(1), ingest_timestamp: z.boolean().default(true) });
-const metricStage = z.strictObject({
+}));
+const packStage = lazySchema(() => z.strictObject({ labels: z.array(z.string()).min(1), ingest_timestamp: z.boolean().default(true) }));
+const metricStage = lazySchema(() => z.strictObject({
   type: z.enum(['Counter', 'Gauge', 'Histogram', 'counter', 'gauge', 'histogram']),
   description: z.string().default(''),
   source: z.string().optional(),
@@ -81,8 +82,8 @@ const metricStage = z.strictObject({
     count_entry_bytes: z.boolean().optional(),
     buckets: z.array(z.number()).optional(),
   }),
-});
-const metricsStage = z.record(z.string(), metricStage);
+}));
+const metricsStage = lazySchema(() => z.record(z.string(), metricStage));
 
 export interface MatchStageConfig {
   selector: string;
@@ -123,7 +124,7 @@ export const STAGE_NAMES = [
   'labelallow', 'labeldrop', 'timestamp', 'output', 'match', 'drop', 'multiline', 'tenant', 'limit', 'pack', 'metrics', 'decolorize',
 ] as const;
 
-const matchStage: z.ZodType<MatchStageConfig, unknown> = z.lazy(() =>
+const matchStage: z.ZodType<MatchStageConfig, unknown> = lazySchema(() => z.lazy(() =>
   z.strictObject({
     selector: z.string().min(1, 'selector is required'),
     pipeline_name: z.string().optional(),
@@ -131,9 +132,9 @@ const matchStage: z.ZodType<MatchStageConfig, unknown> = z.lazy(() =>
     drop_counter_reason: z.string().default('match_stage'),
     stages: z.array(stageSchema).default([]),
   }),
-) as unknown as z.ZodType<MatchStageConfig, unknown>;
+) as unknown as z.ZodType<MatchStageConfig, unknown>);
 
-export const stageSchema: z.ZodType<StageConfig, unknown> = z
+export const stageSchema: z.ZodType<StageConfig, unknown> = lazySchema(() => z
   .strictObject({
     docker: dockerStage.optional(),
     cri: criStage.optional(),
@@ -161,4 +162,4 @@ export const stageSchema: z.ZodType<StageConfig, unknown> = z
   .superRefine((s, ctx) => {
     const n = Object.keys(s).length;
     if (n !== 1) ctx.addIssue({ code: 'custom', message: `pipeline stage must contain only one key, got ${n}` });
-  }) as unknown as z.ZodType<StageConfig, unknown>;
+  }) as unknown as z.ZodType<StageConfig, unknown>);

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { lazySchema } from '../lazy-schema.js';
 import { durationMs, listenAddress } from '../zod-helpers.js';
 import { listenerSecurityFields } from './web-config.js';
 
@@ -7,7 +8,7 @@ import { listenerSecurityFields } from './web-config.js';
  * (`config_file`, or `--alertmanager.config FILE`) or the same YAML inline under `config`; with neither, every alert
  * goes to one receiver without integrations (visible in the API, notifying nobody).
  */
-export const alertmanagerSection = z.strictObject({
+export const alertmanagerSection = lazySchema(() => z.strictObject({
   listen_address: listenAddress.default('127.0.0.1:9093'),
   ...listenerSecurityFields,
   config_file: z.string().optional(),
@@ -27,6 +28,6 @@ export const alertmanagerSection = z.strictObject({
   web_get_concurrency: z.number().int().default(0),
   /** `--web.timeout`: a request not answered in this time gets 503 (0: no timeout). */
   web_timeout: durationMs.default(0),
-});
+}));
 
 export type AlertmanagerSection = z.output<typeof alertmanagerSection>;

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { lazySchema } from '../lazy-schema.js';
 import { byteSize, durationMs, listenAddress, queryWorkers } from '../zod-helpers.js';
 import { lokiRulerSection } from './loki-ruler.js';
 import { objectStorageSchema } from './object-storage.js';
@@ -8,7 +9,7 @@ import { listenerSecurityFields } from './web-config.js';
  * Per-tenant limits, named and defaulted as Loki's `limits_config` (durations in ms, sizes in bytes). Each tenant
  * may override any of them under `logs.overrides` (Loki's runtime overrides); read them through `Overrides`.
  */
-const limitFields = {
+const limitFields = lazySchema(() => ({
   /** Per-tenant ingestion rate, MB/s (token bucket refill). */
   ingestion_rate_mb: z.number().positive(),
   /** Per-tenant burst, MB (bucket size). */
@@ -41,9 +42,9 @@ const limitFields = {
   max_concurrent_tail_requests: z.number().int().nonnegative(),
   /** Chunks of the tenant older than this are deleted (whole index periods); 0 = keep forever. */
   retention_period: durationMs,
-};
+}));
 
-const limits = z.strictObject({
+const limits = lazySchema(() => z.strictObject({
   ingestion_rate_mb: limitFields.ingestion_rate_mb.default(4),
   ingestion_burst_size_mb: limitFields.ingestion_burst_size_mb.default(6),
   max_line_size: limitFields.max_line_size.default(256 * 1024),
@@ -65,10 +66,10 @@ const limits = z.strictObject({
   query_timeout: limitFields.query_timeout.default(60_000),
   max_concurrent_tail_requests: limitFields.max_concurrent_tail_requests.default(10),
   retention_period: limitFields.retention_period.default(90 * 24 * 3600_000),
-});
+}));
 
 /** A tenant's overrides: any subset of the limits, no defaults filled in (the rest comes from `logs.limits`). */
-const overrides = z.strictObject(limitFields).partial();
+const overrides = lazySchema(() => z.strictObject(limitFields).partial());
 
 /**
  * The Loki role: push and query APIs (3100), the log store, LogQL limits.
@@ -80,7 +81,7 @@ const overrides = z.strictObject(limitFields).partial();
  *   overrides: { team-a: { max_global_streams_per_user: 20000 } }
  * ```
  */
-export const logsSection = z.strictObject({
+export const logsSection = lazySchema(() => z.strictObject({
   listen_address: listenAddress.default('127.0.0.1:3100'),
   ...listenerSecurityFields,
   /** `X-Scope-OrgID` required when on (Loki's `auth_enabled`); tenant `fake` otherwise. */
@@ -127,7 +128,7 @@ export const logsSection = z.strictObject({
 }).refine((s) => s.object_store_dir === undefined || s.storage.filesystem.dir === undefined || s.object_store_dir === s.storage.filesystem.dir, {
   message: 'logs.object_store_dir and logs.storage.filesystem.dir name different directories; keep only storage.filesystem.dir',
   path: ['object_store_dir'],
-});
+}));
 
 export type LogsConfig = z.output<typeof logsSection>;
 export type LogsLimits = z.output<typeof limits>;

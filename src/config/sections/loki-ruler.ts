@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { lazySchema } from '../lazy-schema.js';
 import { durationMs } from '../zod-helpers.js';
 
 /**
@@ -15,7 +16,7 @@ import { durationMs } from '../zod-helpers.js';
  *     remote_write: { enabled: true, client: { url: http://mimir:9009/api/v1/push } }
  * ```
  */
-export const lokiRulerSection = z.strictObject({
+export const lokiRulerSection = lazySchema(() => z.strictObject({
   storage: z
     .strictObject({
       type: z.literal('local').default('local'),
@@ -46,6 +47,6 @@ export const lokiRulerSection = z.strictObject({
     })
     .prefault({})
     .refine((r) => !r.enabled || r.client.url !== '', { message: 'remote_write.enabled needs remote_write.client.url', path: ['client', 'url'] }),
-});
+}));
 
 export type LokiRulerConfig = z.output<typeof lokiRulerSection>;

@@ -1,9 +1,10 @@
 import * as z from 'zod';
+import { lazySchema } from '../lazy-schema.js';
 import { byteSize, durationMs, listenAddress, queryWorkers } from '../zod-helpers.js';
 import { listenerSecurityFields } from './web-config.js';
 
 /** The Prometheus role: its HTTP API listener, the TSDB and the PromQL engine limits. */
-export const metricsSection = z.strictObject({
+export const metricsSection = lazySchema(() => z.strictObject({
   /** Prometheus HTTP API, `/metrics`, `/-/ready`. */
   listen_address: listenAddress.default('127.0.0.1:9090'),
   ...listenerSecurityFields,
@@ -40,6 +41,6 @@ export const metricsSection = z.strictObject({
       worker_heap_limit: byteSize.optional(),
     })
     .prefault({}),
-});
+}));
 
 export type MetricsConfig = z.output<typeof metricsSection>;

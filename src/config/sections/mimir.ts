@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import * as z from 'zod';
+import { lazySchema } from '../lazy-schema.js';
 import { byteSize, durationMs, listenAddress } from '../zod-helpers.js';
 import { objectStorageSchema } from './object-storage.js';
 import { listenerSecurityFields } from './web-config.js';
@@ -16,7 +17,7 @@ import { listenerSecurityFields } from './web-config.js';
  *   overrides: { team-a: { compactor_blocks_retention_period: 30d } }
  * ```
  */
-export const mimirSection = z.strictObject({
+export const mimirSection = lazySchema(() => z.strictObject({
   listen_address: listenAddress.default('127.0.0.1:8080'),
   ...listenerSecurityFields,
   /** Block range of the per-tenant TSDB heads (Mimir's `-blocks-storage.tsdb.block-ranges-period`, 2h). */
@@ -82,6 +83,6 @@ export const mimirSection = z.strictObject({
       alertmanager_url: z.string().default(''),
     })
     .prefault({}),
-});
+}));
 
 export type MimirConfig = z.output<typeof mimirSection>;

@@ -1,7 +1,8 @@
 import * as z from 'zod';
+import { lazySchema } from '../lazy-schema.js';
 
 /** An S3-compatible bucket (AWS S3, MinIO, Ceph RGW, ...). */
-export const s3StorageSchema = z.strictObject({
+export const s3StorageSchema = lazySchema(() => z.strictObject({
   endpoint: z.string().optional(),
   bucket: z.string(),
   region: z.string().default('us-east-1'),
@@ -13,7 +14,7 @@ export const s3StorageSchema = z.strictObject({
   prefix: z.string().optional(),
   /** `v1` for stores without ListObjectsV2. */
   list_objects_version: z.enum(['v1', 'v2']).optional(),
-});
+}));
 
 /**
  * Where a pillar keeps its blocks: one shape for every pillar that persists (`mimir.storage`, `logs.storage`,

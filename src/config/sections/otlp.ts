@@ -1,18 +1,19 @@
 import * as z from 'zod';
+import { lazySchema } from '../lazy-schema.js';
 import { byteSize, durationMs, listenAddress } from '../zod-helpers.js';
 import { listenerSecurityFields } from './web-config.js';
 
 /** A next hop of the receivers when the store of a signal is not in this process. */
-const forwardEndpoint = z.strictObject({
+const forwardEndpoint = lazySchema(() => z.strictObject({
   /** The full URL: OTLP/HTTP `/v1/traces`, Loki `/loki/api/v1/push`, Prometheus remote write `/api/v1/write`. */
   url: z.url(),
   headers: z.record(z.string(), z.string()).default({}),
   timeout: durationMs.default(30_000),
   max_retries: z.number().int().nonnegative().default(5),
-});
+}));
 
 /** The OTLP receivers (the Collector's `otlp` receiver): gRPC 4317, HTTP 4318. */
-export const otlpSection = z.strictObject({
+export const otlpSection = lazySchema(() => z.strictObject({
   grpc_listen_address: listenAddress.default('127.0.0.1:4317'),
   http_listen_address: listenAddress.default('127.0.0.1:4318'),
   ...listenerSecurityFields,
@@ -34,6 +35,6 @@ export const otlpSection = z.strictObject({
       logs: forwardEndpoint.optional(),
     })
     .prefault({}),
-});
+}));
 
 export type OtlpConfig = z.output<typeof otlpSection>;

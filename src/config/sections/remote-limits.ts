@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { lazySchema } from '../lazy-schema.js';
 import { durationMs } from '../zod-helpers.js';
 
 /**
@@ -6,7 +7,7 @@ import { durationMs } from '../zod-helpers.js';
  * `past_grace_period` 0 disables the "too far in the past" check (Mimir's default); the storage still refuses
  * samples older than its head allows (`AppendError` 'too_old' / 'out_of_bounds').
  */
-const limitFields = {
+const limitFields = lazySchema(() => ({
   /** Samples + exemplars + metadata per second, token bucket refill rate. */
   ingestion_rate: z.number().nonnegative(),
   ingestion_burst_size: z.number().int().nonnegative(),
@@ -18,9 +19,9 @@ const limitFields = {
   creation_grace_period: durationMs,
   past_grace_period: durationMs,
   out_of_order_time_window: durationMs,
-};
+}));
 
-export const tenantLimitsSchema = z.strictObject({
+export const tenantLimitsSchema = lazySchema(() => z.strictObject({
   ingestion_rate: limitFields.ingestion_rate.default(10_000),
   ingestion_burst_size: limitFields.ingestion_burst_size.default(200_000),
   max_global_series_per_user: limitFields.max_global_series_per_user.default(150_000),
@@ -30,10 +31,10 @@ export const tenantLimitsSchema = z.strictObject({
   creation_grace_period: limitFields.creation_grace_period.default(10 * 60_000),
   past_grace_period: limitFields.past_grace_period.default(0),
   out_of_order_time_window: limitFields.out_of_order_time_window.default(0),
-});
+}));
 
 /** A tenant's overrides: any subset of the limits, no defaults filled in. */
-export const tenantOverridesSchema = z.strictObject(limitFields).partial();
+export const tenantOverridesSchema = lazySchema(() => z.strictObject(limitFields).partial());
 
 export type TenantLimits = z.output<typeof tenantLimitsSchema>;
 

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { lazySchema } from '../lazy-schema.js';
 import { tenantOverridesSchema } from './remote-limits.js';
 import { byteSize } from '../zod-helpers.js';
 
@@ -15,7 +16,7 @@ import { byteSize } from '../zod-helpers.js';
  *     team-a: { max_global_series_per_user: 1000000 }
  * ```
  */
-export const remoteSection = z.strictObject({
+export const remoteSection = lazySchema(() => z.strictObject({
   /** When on, writes must carry `X-Scope-OrgID` (401 otherwise); when off every write goes to `anonymous`. */
   multitenancy_enabled: z.boolean().default(false),
   /** Largest accepted push body, compressed and decompressed (Mimir's `-distributor.max-recv-msg-size`). */
@@ -28,6 +29,6 @@ export const remoteSection = z.strictObject({
    */
   limits: tenantOverridesSchema.optional(),
   overrides: z.record(z.string(), tenantOverridesSchema).default({}),
-});
+}));
 
 export type RemoteConfig = z.output<typeof remoteSection>;

@@ -1,11 +1,12 @@
 import * as z from 'zod';
+import { lazySchema } from '../lazy-schema.js';
 import { durationMs } from '../zod-helpers.js';
 
 /**
  * Rule evaluation and alert notification (Prometheus's `--rules.*`, `--alertmanager.*` and `--web.external-url`
  * flags). The rule files and Alertmanagers themselves come from prometheus.yml (`rule_files`, `alerting`).
  */
-export const rulesSection = z.strictObject({
+export const rulesSection = lazySchema(() => z.strictObject({
   alert: z
     .strictObject({
       /** Longest outage after which `for` state is still restored from `ALERTS_FOR_STATE`. */
@@ -20,6 +21,6 @@ export const rulesSection = z.strictObject({
   notification_queue_capacity: z.number().int().positive().default(10_000),
   /** The URL Prometheus is reached at (alert `generatorURL`, `$externalURL`); default `http://HOSTNAME:PORT`. */
   external_url: z.string().default(''),
-});
+}));
 
 export type RulesConfig = z.output<typeof rulesSection>;

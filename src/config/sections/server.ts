@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { lazySchema } from '../lazy-schema.js';
 import { byteSize } from '../zod-helpers.js';
 
 /** The scopes a tenant token may carry (`src/server/tenant-auth.ts` checks them per route). */
@@ -19,7 +20,7 @@ export const TENANT_SCOPES = [
 /** A tenant ID as Mimir, Loki and Tempo accept it in `X-Scope-OrgID`. */
 export const TENANT_ID_RE = /^[a-zA-Z0-9!\-_.*'()]{1,150}$/;
 
-export const serverSection = z.strictObject({
+export const serverSection = lazySchema(() => z.strictObject({
   log_level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   log_format: z.enum(['json', 'logfmt']).default('json'),
   /**
@@ -68,5 +69,5 @@ export const serverSection = z.strictObject({
       }),
     )
     .default([]),
-});
+}));
 

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { lazySchema } from '../lazy-schema.js';
 import { byteSize, durationMs, listenAddress, queryWorkers } from '../zod-helpers.js';
 import { objectStorageSchema } from './object-storage.js';
 import { listenerSecurityFields } from './web-config.js';
@@ -14,7 +15,7 @@ import { listenerSecurityFields } from './web-config.js';
  *     team-a: { max_bytes_per_trace: 20MB, block_retention: 72h }
  * ```
  */
-const traceLimitFields = {
+const traceLimitFields = lazySchema(() => ({
   /** Bytes/s of span data per tenant, token-bucket refill rate; 0 = unlimited. */
   ingestion_rate_limit_bytes: byteSize,
   ingestion_burst_size_bytes: byteSize,
@@ -35,9 +36,9 @@ const traceLimitFields = {
   max_search_duration: durationMs,
   /** Blocks whose newest span is older than this are deleted; 0 = `traces.retention` (Tempo: the compactor's). */
   block_retention: durationMs,
-};
+}));
 
-export const traceLimitsSchema = z.strictObject({
+export const traceLimitsSchema = lazySchema(() => z.strictObject({
   ingestion_rate_limit_bytes: traceLimitFields.ingestion_rate_limit_bytes.default(15_000_000),
   ingestion_burst_size_bytes: traceLimitFields.ingestion_burst_size_bytes.default(20_000_000),
   max_traces_per_user: traceLimitFields.max_traces_per_user.default(0),
@@ -46,15 +47,15 @@ export const traceLimitsSchema = z.strictObject({
   max_bytes_per_tag_values_query: traceLimitFields.max_bytes_per_tag_values_query.default(1_000_000),
   max_search_duration: traceLimitFields.max_search_duration.default(0),
   block_retention: traceLimitFields.block_retention.default(0),
-});
+}));
 
 /** A tenant's overrides: any subset of the limits, no defaults filled in. */
-export const traceOverridesSchema = z.strictObject(traceLimitFields).partial();
+export const traceOverridesSchema = lazySchema(() => z.strictObject(traceLimitFields).partial());
 
 export type TraceLimits = z.output<typeof traceLimitsSchema>;
 
 /** The Tempo role: trace store and Tempo HTTP API (3200). */
-export const tracesSection = z.strictObject({
+export const tracesSection = lazySchema(() => z.strictObject({
   listen_address: listenAddress.default('127.0.0.1:3200'),
   ...listenerSecurityFields,
   /** Require `X-Scope-OrgID`; otherwise everything belongs to `single-tenant`. */
@@ -172,6 +173,6 @@ export const tracesSection = z.strictObject({
       block_cache_size: byteSize.default(512 * 1024 * 1024),
     })
     .prefault({}),
-});
+}));
 
 export type TracesConfig = z.output<typeof tracesSection>;

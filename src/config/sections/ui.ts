@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { lazySchema } from '../lazy-schema.js';
 import { durationMs, listenAddress } from '../zod-helpers.js';
 import { listenerSecurityFields } from './web-config.js';
 
@@ -6,7 +7,7 @@ import { listenerSecurityFields } from './web-config.js';
  * PostgreSQL connection, in the shape of the seed's Grafana `postgresql.external` block (`host`, `port`, `database`,
  * `username` or `user`, `password`).
  */
-const postgresqlBlock = z.strictObject({
+const postgresqlBlock = lazySchema(() => z.strictObject({
   enabled: z.boolean().default(true),
   host: z.string().min(1),
   port: z.number().int().positive().max(65535).default(5432),
@@ -17,10 +18,10 @@ const postgresqlBlock = z.strictObject({
   /** `disable` (default) or `require` (TLS, certificate not verified) or `verify-full`. */
   ssl_mode: z.enum(['disable', 'require', 'verify-full']).default('disable'),
   max_connections: z.number().int().positive().default(10),
-});
+}));
 
 /** The web UI (Grafana's role): listener, sign-in, sessions, its database and datasource provisioning. */
-export const uiSection = z.strictObject({
+export const uiSection = lazySchema(() => z.strictObject({
   listen_address: listenAddress.default('127.0.0.1:3000'),
   ...listenerSecurityFields,
   /**
@@ -96,6 +97,6 @@ export const uiSection = z.strictObject({
       allowed_hosts: z.array(z.string().min(1)).default([]),
     })
     .prefault({}),
-});
+}));
 
 export type UiConfig = z.output<typeof uiSection>;

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { lazySchema } from '../lazy-schema.js';
 
 /**
  * The web configuration file of the Prometheus ecosystem (exporter-toolkit's `web-config.yml`, `--web.config.file`),
@@ -7,7 +8,7 @@ import * as z from 'zod';
  */
 export const CLIENT_AUTH_TYPES = ['NoClientCert', 'RequestClientCert', 'RequireAnyClientCert', 'VerifyClientCertIfGiven', 'RequireAndVerifyClientCert'] as const;
 
-export const webConfigSchema = z.strictObject({
+export const webConfigSchema = lazySchema(() => z.strictObject({
   tls_server_config: z
     .strictObject({
       cert_file: z.string(),
@@ -39,7 +40,7 @@ export const webConfigSchema = z.strictObject({
       z.string().regex(/^\$2[abxy]?\$\d\d\$[./A-Za-z0-9]{53}$/, 'not a bcrypt hash'),
     )
     .optional(),
-});
+}));
 
 export type WebConfigFile = z.output<typeof webConfigSchema>;
 
@@ -62,11 +63,11 @@ export const LISTENER_SECTIONS: Readonly<Record<string, string>> = {
  * component: its own web configuration, as a file or inline (either one replaces the global file as a whole;
  * an empty inline block `{}` serves that listener plain), and its own `insecure_no_auth`.
  */
-export const listenerSecurityFields = {
+export const listenerSecurityFields = lazySchema(() => ({
   /** A web configuration file for this component's listeners only (replaces `server.web_config_file`). */
   web_config_file: z.string().optional(),
   /** The same web configuration inline; relative paths in it are resolved against the working directory. */
   web_config: webConfigSchema.optional(),
   /** Accept this component's listeners bound beyond loopback without authentication (overrides `server.insecure_no_auth`). */
   insecure_no_auth: z.boolean().optional(),
-};
+}));

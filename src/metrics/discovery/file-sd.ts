@@ -2,12 +2,13 @@ import { readFileSync, watch, type FSWatcher } from 'node:fs';
 import { dirname, extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import * as z from 'zod';
+import { lazySchema } from '../../config/index.js';
 import type { Logger } from '../../server/index.js';
 import { expandGlob, type FileSdConfig } from '../promconfig/index.js';
 import type { Discoverer, TargetGroup } from './target-group.js';
 
 const labelNameRe = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-const fileSchema = z.array(
+const fileSchema = lazySchema(() => z.array(
   z.strictObject({
     targets: z.array(z.string()).default([]),
     labels: z
@@ -17,7 +18,7 @@ const fileSchema = z.array(
         for (const k of Object.keys(o)) if (!labelNameRe.test(k)) ctx.addIssue({ code: 'custom', path: [k], message: `invalid label name ${JSON.stringify(k)}` });
       }),
   }),
-);
+));
 
 export interface FileSdHooks {
   logger?: Logger;

@@ -1,22 +1,23 @@
 import * as z from 'zod';
+import { lazySchema } from '../../config/index.js';
 import { durationMs } from '../../config/index.js';
 
 /**
  * Building blocks shared by the sections of prometheus.yml. Prometheus reads its YAML into typed Go fields, so a
  * string field given an unquoted `true` or `8080` still receives the text: `str` does the same.
  */
-export const str = z.preprocess((v) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v), z.string());
+export const str = lazySchema(() => z.preprocess((v) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v), z.string()));
 
 /** A duration such as `15s`; `0` and `0s` are allowed where Prometheus allows them. */
-export const duration = z.preprocess((v) => (typeof v === 'number' && v === 0 ? '0' : v), durationMs);
+export const duration = lazySchema(() => z.preprocess((v) => (typeof v === 'number' && v === 0 ? '0' : v), durationMs));
 
 export const labelNameRe = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-export const labelName = z.string().regex(labelNameRe, 'not a valid label name');
-export const labelSet = z.record(z.string(), str).superRefine((obj, ctx) => {
+export const labelName = lazySchema(() => z.string().regex(labelNameRe, 'not a valid label name'));
+export const labelSet = lazySchema(() => z.record(z.string(), str).superRefine((obj, ctx) => {
   for (const k of Object.keys(obj)) if (!labelNameRe.test(k)) ctx.addIssue({ code: 'custom', path: [k], message: `${JSON.stringify(k)} is not a valid label name` });
-});
+}));
 
-export const tlsConfig = z.strictObject({
+export const tlsConfig = lazySchema(() => z.strictObject({
   ca: z.string().optional(),
   ca_file: z.string().optional(),
   cert: z.string().optional(),
@@ -27,25 +28,25 @@ export const tlsConfig = z.strictObject({
   insecure_skip_verify: z.boolean().default(false),
   min_version: z.enum(['TLS10', 'TLS11', 'TLS12', 'TLS13']).optional(),
   max_version: z.enum(['TLS10', 'TLS11', 'TLS12', 'TLS13']).optional(),
-});
+}));
 
-export const basicAuth = z.strictObject({
+export const basicAuth = lazySchema(() => z.strictObject({
   username: str.default(''),
   username_file: z.string().optional(),
   username_ref: z.string().optional(),
   password: str.optional(),
   password_file: z.string().optional(),
   password_ref: z.string().optional(),
-});
+}));
 
-export const authorization = z.strictObject({
+export const authorization = lazySchema(() => z.strictObject({
   type: z.string().default('Bearer'),
   credentials: str.optional(),
   credentials_file: z.string().optional(),
   credentials_ref: z.string().optional(),
-});
+}));
 
-export const oauth2 = z.strictObject({
+export const oauth2 = lazySchema(() => z.strictObject({
   client_id: z.string(),
   client_secret: z.string().optional(),
   client_secret_file: z.string().optional(),
@@ -58,16 +59,16 @@ export const oauth2 = z.strictObject({
   no_proxy: z.string().optional(),
   proxy_from_environment: z.boolean().optional(),
   proxy_connect_header: z.record(z.string(), z.array(z.string())).optional(),
-});
+}));
 
-const httpHeader = z.strictObject({
+const httpHeader = lazySchema(() => z.strictObject({
   values: z.array(z.string()).optional(),
   secrets: z.array(z.string()).optional(),
   files: z.array(z.string()).optional(),
-});
+}));
 
 /** Prometheus's common `HTTPClientConfig`, inlined into scrape, remote-write/read, Alertmanager and SD configs. */
-export const httpClientFields = {
+export const httpClientFields = lazySchema(() => ({
   basic_auth: basicAuth.optional(),
   authorization: authorization.optional(),
   oauth2: oauth2.optional(),
@@ -81,7 +82,7 @@ export const httpClientFields = {
   follow_redirects: z.boolean().default(true),
   enable_http2: z.boolean().default(true),
   http_headers: z.record(z.string(), httpHeader).optional(),
-};
+}));
 
 export type TlsConfig = z.output<typeof tlsConfig>;
 export type BasicAuth = z.output<typeof basicAuth>;

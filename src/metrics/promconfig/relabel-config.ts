@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { lazySchema } from '../../config/index.js';
 import { RegexSyntaxError, compileAnchored } from '../../model/index.js';
 import { labelNameRe, str } from './common.js';
 
@@ -23,7 +24,7 @@ export const DEFAULT_RELABEL = { separator: ';', regex: '(.*)', replacement: '$1
 const RELABEL_TARGET_RE = /^(?:(?:[a-zA-Z_]|\$(?:\{\w+\}|\w+))+\w*)+$/;
 
 /** One entry of `relabel_configs` / `metric_relabel_configs` / `write_relabel_configs`, with Prometheus's defaults and checks. */
-export const relabelConfigSchema = z
+export const relabelConfigSchema = lazySchema(() => z
   .strictObject({
     source_labels: z.array(z.string()).optional(),
     separator: str.optional(),
@@ -86,6 +87,6 @@ export const relabelConfigSchema = z
     target_label: r.target_label ?? '',
     replacement: r.replacement ?? DEFAULT_RELABEL.replacement,
     action: (r.action ?? 'replace') as RelabelAction,
-  }));
+  })));
 
 export type RelabelConfig = z.output<typeof relabelConfigSchema>;

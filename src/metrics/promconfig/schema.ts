@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { lazySchema } from '../../config/index.js';
 import { checkHttpClient, duration, httpClientFields, labelNameRe, labelSet, str, tlsConfig } from './common.js';
 import { relabelConfigSchema } from './relabel-config.js';
 
@@ -14,12 +15,12 @@ export const DEFAULT_SCRAPE_PROTOCOLS: ScrapeProtocol[] = ['OpenMetricsText1.0.0
 /** The default while native histograms are scraped (`scrape_native_histograms: true`; off by default, as in Prometheus): protobuf first. */
 export const DEFAULT_PROTO_FIRST_SCRAPE_PROTOCOLS: ScrapeProtocol[] = ['PrometheusProto', ...DEFAULT_SCRAPE_PROTOCOLS];
 
-const scrapeProtocols = z.array(z.enum(SCRAPE_PROTOCOLS)).superRefine((a, ctx) => {
+const scrapeProtocols = lazySchema(() => z.array(z.enum(SCRAPE_PROTOCOLS)).superRefine((a, ctx) => {
   if (new Set(a).size !== a.length) ctx.addIssue({ code: 'custom', message: 'duplicated protocol in scrape_protocols' });
   if (a.length === 0) ctx.addIssue({ code: 'custom', message: 'scrape_protocols cannot be empty' });
-});
+}));
 
-const bodySizeLimit = z.union([z.number().int().nonnegative(), z.string()]).transform((s, ctx) => {
+const bodySizeLimit = lazySchema(() => z.union([z.number().int().nonnegative(), z.string()]).transform((s, ctx) => {
   if (typeof s === 'number') return s;
   const m = /^(\d+(?:\.\d+)?)(B|KB|MB|GB|TB|PB|EB|KiB|MiB|GiB|TiB)?$/i.exec(s.trim());
   if (!m) {
@@ -28,9 +29,9 @@ const bodySizeLimit = z.union([z.number().int().nonnegative(), z.string()]).tran
   }
   const units: Record<string, number> = { '': 1, b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3, tb: 1024 ** 4, pb: 1024 ** 5, eb: 1024 ** 6, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4 };
   return Math.floor(Number(m[1]) * units[(m[2] ?? '').toLowerCase()]);
-});
+}));
 
-const limitFields = {
+const limitFields = lazySchema(() => ({
   body_size_limit: bodySizeLimit.optional(),
   sample_limit: z.number().int().nonnegative().optional(),
   label_limit: z.number().int().nonnegative().optional(),
@@ -38,9 +39,9 @@ const limitFields = {
   label_value_length_limit: z.number().int().nonnegative().optional(),
   target_limit: z.number().int().nonnegative().optional(),
   keep_dropped_targets: z.number().int().nonnegative().optional(),
-};
+}));
 
-export const globalConfigSchema = z.strictObject({
+export const globalConfigSchema = lazySchema(() => z.strictObject({
   scrape_interval: duration.optional(),
   scrape_timeout: duration.optional(),
   scrape_protocols: scrapeProtocols.optional(),
@@ -55,27 +56,27 @@ export const globalConfigSchema = z.strictObject({
   convert_classic_histograms_to_nhcb: z.boolean().optional(),
   scrape_native_histograms: z.boolean().optional(),
   ...limitFields,
-});
+}));
 
 // ---- service discovery ----
 
-export const staticConfigSchema = z.strictObject({
+export const staticConfigSchema = lazySchema(() => z.strictObject({
   targets: z.array(str).default([]),
   labels: labelSet.default({}),
-});
+}));
 
 const FILE_SD_RE = /^[^*]*(\*[^/]*)?\.(json|yml|yaml|JSON|YML|YAML)$/;
-export const fileSdConfigSchema = z.strictObject({
+export const fileSdConfigSchema = lazySchema(() => z.strictObject({
   files: z.array(z.string()).min(1, 'file service discovery config must contain at least one path name').superRefine((files, ctx) => {
     files.forEach((f, i) => {
       if (!FILE_SD_RE.test(f)) ctx.addIssue({ code: 'custom', path: [i], message: `path name ${JSON.stringify(f)} is not valid for file discovery` });
     });
   }),
   refresh_interval: duration.default(300_000),
-});
+}));
 
 export const KUBERNETES_ROLES = ['pod', 'node', 'service', 'endpoints', 'endpointslice', 'ingress'] as const;
-export const kubernetesSdConfigSchema = z
+export const kubernetesSdConfigSchema = lazySchema(() => z
   .strictObject({
     role: z.enum(KUBERNETES_ROLES),
     api_server: z.string().optional(),
@@ -95,7 +96,7 @@ export const kubernetesSdConfigSchema = z
       ctx.addIssue({ code: 'custom', path: ['kubeconfig_file'], message: "cannot use 'kubeconfig_file' and 'api_server' simultaneously" });
     }
     checkHttpClient(c, ctx);
-  });
+  }));
 
 /** Discovery mechanisms Prometheus has and Sightline accepts in a config but does not run (logged at start). */
 export const UNSUPPORTED_SD = [
@@ -128,7 +129,7 @@ export const UNSUPPORTED_SD = [
   'stackit_sd_configs',
 ] as const;
 
-const sdFields = {
+const sdFields = lazySchema(() => ({
   static_configs: z.array(staticConfigSchema).default([]),
   file_sd_configs: z.array(fileSdConfigSchema).default([]),
   kubernetes_sd_configs: z.array(kubernetesSdConfigSchema).default([]),
@@ -137,11 +138,11 @@ const sdFields = {
   static_configs: z.ZodDefault<z.ZodArray<typeof staticConfigSchema>>;
   file_sd_configs: z.ZodDefault<z.ZodArray<typeof fileSdConfigSchema>>;
   kubernetes_sd_configs: z.ZodDefault<z.ZodArray<typeof kubernetesSdConfigSchema>>;
-} & Record<(typeof UNSUPPORTED_SD)[number], z.ZodOptional<z.ZodArray<z.ZodRecord<z.ZodString, z.ZodUnknown>>>>;
+} & Record<(typeof UNSUPPORTED_SD)[number], z.ZodOptional<z.ZodArray<z.ZodRecord<z.ZodString, z.ZodUnknown>>>>));
 
 // ---- scrape ----
 
-export const scrapeConfigSchema = z
+export const scrapeConfigSchema = lazySchema(() => z
   .strictObject({
     job_name: str.refine((s) => s !== '', 'job_name is empty'),
     honor_labels: z.boolean().default(false),
@@ -174,11 +175,11 @@ export const scrapeConfigSchema = z
     if (c.scrape_interval !== undefined && c.scrape_timeout !== undefined && c.scrape_timeout > c.scrape_interval) {
       ctx.addIssue({ code: 'custom', path: ['scrape_timeout'], message: `scrape timeout greater than scrape interval for scrape config with job name ${JSON.stringify(c.job_name)}` });
     }
-  });
+  }));
 
 // ---- remote write / read ----
 
-export const queueConfigSchema = z.strictObject({
+export const queueConfigSchema = lazySchema(() => z.strictObject({
   capacity: z.number().int().positive().default(10_000),
   max_shards: z.number().int().positive().default(50),
   min_shards: z.number().int().positive().default(1),
@@ -188,31 +189,31 @@ export const queueConfigSchema = z.strictObject({
   max_backoff: duration.default(5000),
   retry_on_http_429: z.boolean().default(true),
   sample_age_limit: duration.default(0),
-});
+}));
 
-export const metadataConfigSchema = z.strictObject({
+export const metadataConfigSchema = lazySchema(() => z.strictObject({
   send: z.boolean().default(true),
   send_interval: duration.default(60_000),
   max_samples_per_send: z.number().int().nonnegative().default(2000),
-});
+}));
 
-const urlString = z.string().refine((s) => {
+const urlString = lazySchema(() => z.string().refine((s) => {
   try {
     const u = new URL(s);
     return u.protocol === 'http:' || u.protocol === 'https:';
   } catch {
     return false;
   }
-}, 'must be an http(s) URL');
+}, 'must be an http(s) URL'));
 
 const RESERVED_HEADERS = ['authorization', 'host', 'content-encoding', 'content-length', 'content-type', 'user-agent', 'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'www-authenticate', 'accept-encoding', 'x-prometheus-remote-write-version', 'x-prometheus-remote-read-version', 'x-prometheus-scrape-timeout-seconds', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
-const headers = z.record(z.string(), str).superRefine((h, ctx) => {
+const headers = lazySchema(() => z.record(z.string(), str).superRefine((h, ctx) => {
   for (const k of Object.keys(h)) {
     if (RESERVED_HEADERS.includes(k.toLowerCase())) ctx.addIssue({ code: 'custom', path: [k], message: `${k} is a reserved header. It must not be changed` });
   }
-});
+}));
 
-export const remoteWriteConfigSchema = z
+export const remoteWriteConfigSchema = lazySchema(() => z
   .strictObject({
     url: urlString,
     name: z.string().optional(),
@@ -230,9 +231,9 @@ export const remoteWriteConfigSchema = z
     google_iam: z.record(z.string(), z.unknown()).optional(),
     ...httpClientFields,
   })
-  .superRefine((c, ctx) => checkHttpClient(c, ctx));
+  .superRefine((c, ctx) => checkHttpClient(c, ctx)));
 
-export const remoteReadConfigSchema = z
+export const remoteReadConfigSchema = lazySchema(() => z
   .strictObject({
     url: urlString,
     name: z.string().optional(),
@@ -243,11 +244,11 @@ export const remoteReadConfigSchema = z
     filter_external_labels: z.boolean().default(true),
     ...httpClientFields,
   })
-  .superRefine((c, ctx) => checkHttpClient(c, ctx));
+  .superRefine((c, ctx) => checkHttpClient(c, ctx)));
 
 // ---- alerting ----
 
-export const alertmanagerConfigSchema = z
+export const alertmanagerConfigSchema = lazySchema(() => z
   .strictObject({
     api_version: z.enum(['v1', 'v2']).default('v2'),
     path_prefix: z.string().default('/'),
@@ -262,21 +263,21 @@ export const alertmanagerConfigSchema = z
   .superRefine((c, ctx) => {
     if (c.api_version === 'v1') ctx.addIssue({ code: 'custom', path: ['api_version'], message: 'v1 is deprecated and no longer supported; use v2' });
     checkHttpClient(c, ctx);
-  });
+  }));
 
-export const alertingConfigSchema = z.strictObject({
+export const alertingConfigSchema = lazySchema(() => z.strictObject({
   alert_relabel_configs: z.array(relabelConfigSchema).default([]),
   alertmanagers: z.array(alertmanagerConfigSchema).default([]),
-});
+}));
 
 // ---- the rest ----
 
-export const storageConfigSchema = z.strictObject({
+export const storageConfigSchema = lazySchema(() => z.strictObject({
   tsdb: z.strictObject({ out_of_order_time_window: duration.default(0) }).optional(),
   exemplars: z.strictObject({ max_exemplars: z.number().int().default(100_000) }).optional(),
-});
+}));
 
-export const tracingConfigSchema = z.strictObject({
+export const tracingConfigSchema = lazySchema(() => z.strictObject({
   client_type: z.enum(['grpc', 'http']).default('grpc'),
   endpoint: z.string().optional(),
   sampling_fraction: z.number().min(0).max(1).optional(),
@@ -285,9 +286,9 @@ export const tracingConfigSchema = z.strictObject({
   headers: z.record(z.string(), str).optional(),
   compression: z.enum(['gzip']).optional(),
   timeout: duration.optional(),
-});
+}));
 
-export const otlpConfigSchema = z.strictObject({
+export const otlpConfigSchema = lazySchema(() => z.strictObject({
   promote_resource_attributes: z.array(z.string()).default([]),
   ignore_resource_attributes: z.array(z.string()).optional(),
   promote_all_resource_attributes: z.boolean().optional(),
@@ -295,9 +296,9 @@ export const otlpConfigSchema = z.strictObject({
   keep_identifying_resource_attributes: z.boolean().optional(),
   convert_histograms_to_nhcb: z.boolean().optional(),
   promote_scope_metadata: z.boolean().optional(),
-});
+}));
 
-export const prometheusConfigSchema = z
+export const prometheusConfigSchema = lazySchema(() => z
   .strictObject({
     global: globalConfigSchema.prefault({}),
     runtime: z.strictObject({ gogc: z.number().int().optional() }).optional(),
@@ -331,7 +332,7 @@ export const prometheusConfigSchema = z
     for (const k of Object.keys(g.external_labels)) {
       if (!labelNameRe.test(k)) ctx.addIssue({ code: 'custom', path: ['global', 'external_labels', k], message: `${JSON.stringify(k)} is not a valid label name` });
     }
-  });
+  }));
 
 type RawPrometheusConfig = z.output<typeof prometheusConfigSchema>;
 type RawScrapeConfig = z.output<typeof scrapeConfigSchema>;
