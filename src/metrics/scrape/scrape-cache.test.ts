@@ -93,4 +93,31 @@ describe('ScrapeCache by bytes', () => {
     for (let i = 0; i < 5000; i += 10) expect(c.get(`k{i="${i}"}`)).toBe(slots[i]);
     expect(c.size).toBe(5000);
   });
+  it('remembers which series followed which in the last text scrape, and guesses only live slots with text keys', () => {
+    const c = new ScrapeCache();
+    const body = Buffer.from('a{x="1"} 1\na{x="2"} 1\na{x="3"} 1\n');
+    const keyAt = (line: number) => [line * 11, line * 11 + 8] as const;
+    const slots = [0, 1, 2].map((l) => {
+      const [s, e] = keyAt(l);
+      return c.insert(body, s, e, hashSeriesKey(body, s, e), Labels.fromObject({ __name__: 'a', x: String(l + 1) }), undefined);
+    });
+    expect(c.following(-1)).toBe(-1);
+    c.setFollowing(-1, slots[0]);
+    c.setFollowing(slots[0], slots[1]);
+    c.setFollowing(slots[1], slots[2]);
+    expect([c.following(-1), c.following(slots[0]), c.following(slots[1]), c.following(slots[2])]).toEqual([slots[0], slots[1], slots[2], -1]);
+    // The guessed slot's key bytes are where keyArena/keyOffset/keyLength say, with its hash.
+    const s1 = c.following(slots[0]);
+    const key = Buffer.from(c.keyArena().subarray(c.keyOffset(s1), c.keyOffset(s1) + c.keyLength(s1))).toString();
+    expect([key, c.keyHashOf(s1)]).toEqual(['a{x="2"}', hashSeriesKey(body, 11, 19)]);
+    // A swept slot is no guess; a slot reused by a key from a string (protobuf) is none either. slots[1] goes.
+    c.seen[slots[0]] = 3;
+    c.seen[slots[2]] = 3;
+    c.sweep(4);
+    expect(c.following(slots[0])).toBe(-1);
+    const reused = c.add('a\u0000x\u00001', Labels.fromObject({ __name__: 'a' }), undefined);
+    expect(reused).toBe(slots[1]);
+    expect(c.following(slots[0])).toBe(-1);
+    expect(c.following(-1)).toBe(slots[0]);
+  });
 });

@@ -29,6 +29,11 @@ function encodeKey(key: string): number {
  * while scanning the key (`hashSeriesKey`). So a scrape of series seen before allocates nothing per sample; only a
  * new or changed series decodes its text and labels. A million series over 1,000 targets are a few typed arrays per
  * target rather than a million objects and strings in the old generation for every mark-compact to walk.
+ *
+ * It also remembers the order of the last text scrape (`following`): which series came after which. An exporter
+ * writes its series in the same order every scrape, so the scrape loop hands the parser the key it expects next
+ * (`ExpositionParser.expectKey`) and a line that starts with those bytes needs neither its key scanned and hashed
+ * nor a table probe.
  */
 export class ScrapeCache {
   /** Storage ref per slot (0 until appended). */
@@ -41,6 +46,12 @@ export class ScrapeCache {
   readonly labels: (Labels | null)[] = [];
   readonly family: (Family | undefined)[] = [];
 
+  /** Per slot: the slot that followed it in the last text scrape (-1: none known). */
+  private follow = new Int32Array(64).fill(-1);
+  /** The first slot of the last text scrape (-1: none). */
+  private first = -1;
+  /** Per slot: 1 when its key came from the text parser (`insert`), 0 from a string (`add`: protobuf, tests). */
+  private textKey = new Uint8Array(64);
   /** Per slot: the key's hash, its offset in `arena` and its length (-1: a free slot). */
   private keyHash = new Int32Array(64);
   private keyOff = new Int32Array(64);
@@ -74,6 +85,38 @@ export class ScrapeCache {
     }
   }
 
+  /**
+   * The live slot with a text-parsed key that followed `after` in the last text scrape (`after` -1: the first one), or
+   * -1. A guess: the caller compares its key with the body (`keyArena`, `keyOffset`, `keyLength`).
+   */
+  following(after: number): number {
+    const s = after < 0 ? this.first : this.follow[after];
+    return s >= 0 && this.keyLen[s] >= 0 && this.textKey[s] === 1 ? s : -1;
+  }
+
+  /** Records that slot `s` followed slot `after` (-1: `s` came first) in this text scrape. */
+  setFollowing(after: number, s: number): void {
+    if (after < 0) this.first = s;
+    else this.follow[after] = s;
+  }
+
+  /** The bytes of every slot's key: `keyArena()[keyOffset(s), keyOffset(s) + keyLength(s))` (valid until the next insert or sweep). */
+  keyArena(): Uint8Array {
+    return this.arena;
+  }
+
+  keyOffset(s: number): number {
+    return this.keyOff[s];
+  }
+
+  keyLength(s: number): number {
+    return this.keyLen[s];
+  }
+
+  keyHashOf(s: number): number {
+    return this.keyHash[s];
+  }
+
   private sameKey(s: number, b: Uint8Array, start: number, len: number): boolean {
     const a = this.arena;
     const off = this.keyOff[s];
@@ -86,6 +129,10 @@ export class ScrapeCache {
    * `hashSeriesKey(b, start, end)`.
    */
   insert(b: Uint8Array, start: number, end: number, hash: number, labels: Labels | null, family: Family | undefined): number {
+    return this.insertKey(b, start, end, hash, labels, family, 1);
+  }
+
+  private insertKey(b: Uint8Array, start: number, end: number, hash: number, labels: Labels | null, family: Family | undefined, text: number): number {
     let s = this.free.pop();
     if (s === undefined) {
       s = this.used++;
@@ -102,6 +149,8 @@ export class ScrapeCache {
     this.refs[s] = 0;
     this.seen[s] = 0;
     this.familyVersion[s] = -1;
+    this.follow[s] = -1;
+    this.textKey[s] = text;
     this.labels[s] = labels;
     this.family[s] = family;
     this.count++;
@@ -119,7 +168,7 @@ export class ScrapeCache {
   /** A new slot for `key` (its UTF-8 bytes), as `insert`. */
   add(key: string, labels: Labels | null, family: Family | undefined): number {
     const n = encodeKey(key);
-    return this.insert(scratch, 0, n, hashSeriesKey(scratch, 0, n), labels, family);
+    return this.insertKey(scratch, 0, n, hashSeriesKey(scratch, 0, n), labels, family, 0);
   }
 
   /** Forget the series not seen in iteration `iter - 1` or later; their slots are reused. */
@@ -188,6 +237,12 @@ export class ScrapeCache {
     this.keyHash = growInt32(this.keyHash, n);
     this.keyOff = growInt32(this.keyOff, n);
     this.keyLen = growInt32(this.keyLen, n);
+    const follow = new Int32Array(n).fill(-1);
+    follow.set(this.follow);
+    this.follow = follow;
+    const textKey = new Uint8Array(n);
+    textKey.set(this.textKey);
+    this.textKey = textKey;
   }
 }
 

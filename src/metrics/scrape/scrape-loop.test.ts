@@ -270,4 +270,40 @@ describe('scrape loop', () => {
     expect(kept[0].v).toEqual([1, 2, 3]);
     expect(kept[0].labels).toEqual({ __name__: 'bench_requests_35_total', handler: '/api/v1/resource/01235', method: 'GET', code: '200', instance: expect.any(String), job: 'j', zone: 'z1' });
   });
+  it('applies metadata lines repeated from the previous scrape and reads series in a changed order by their own keys', async () => {
+    const body = (help: string, types: string[], series: string[]) => `# HELP a_total ${help}\n${types.map((t) => `# TYPE a_total ${t}\n`).join('')}${series.join('')}# HELP b Bee.\n# TYPE b gauge\nb 9\n`;
+    const s = (x: number, v: number, ts = '') => `a_total{x="${x}"} ${v}${ts}\n`;
+    const fx: Fixture = { contentType: 'text/plain; version=0.0.4', body: body('Things.', ['counter'], [s(1, 1), s(2, 1), s(3, 1)]) };
+    const { loop, storage } = await setup('  static_configs: []\n', fx);
+    const scrape = async (b: string) => {
+      fx.body = b;
+      await new Promise((res) => setTimeout(res, 5));
+      return loop.scrapeAndReport();
+    };
+    expect(await loop.scrapeAndReport()).toMatchObject({ scraped: 4, added: 4, error: '' });
+    expect(storage.metadata.get('a_total')).toEqual({ type: 'counter', help: 'Things.', unit: '' });
+    expect(storage.metadata.get('b')).toEqual({ type: 'gauge', help: 'Bee.', unit: '' });
+    // The same lines: metadata unchanged, nothing re-sent.
+    storage.metadata.clear();
+    expect(await scrape(body('Things.', ['counter'], [s(1, 2), s(2, 2), s(3, 2)]))).toMatchObject({ scraped: 4, added: 0 });
+    expect(storage.metadata.size).toBe(0);
+    // A second TYPE line for a_total (a new line at position 2) changes it; the lines after it moved.
+    expect(await scrape(body('Things.', ['counter', 'gauge'], [s(1, 3), s(2, 3), s(3, 3)]))).toMatchObject({ scraped: 4, added: 0 });
+    expect(storage.metadata.get('a_total')).toEqual({ type: 'gauge', help: 'Things.', unit: '' });
+    storage.metadata.clear();
+    // Repeated again: the repeated line at position 1 sets counter, the one at 2 gauge again; what was sent last is gauge.
+    expect(await scrape(body('Things.', ['counter', 'gauge'], [s(1, 4), s(2, 4), s(3, 4)]))).toMatchObject({ scraped: 4, added: 0 });
+    expect(storage.metadata.get('a_total')).toEqual({ type: 'gauge', help: 'Things.', unit: '' });
+    // A new help text of the same length, one type line again; a new series first, one gone, one with a timestamp.
+    const t0 = Date.now() + 60_000;
+    expect(await scrape(body('Thinks.', ['counter'], [s(0, 5), s(1, 5), s(3, 5, ` ${t0}`)]))).toMatchObject({ scraped: 4, added: 1 });
+    expect(storage.metadata.get('a_total')).toEqual({ type: 'counter', help: 'Thinks.', unit: '' });
+    expect(await scrape(body('Thinks.', ['counter'], [s(0, 6), s(1, 6), s(3, 6, ` ${t0 + 1000}`)]))).toMatchObject({ scraped: 4, added: 0 });
+    const v = async (x: number) => (await selectSeries(storage, { __name__: 'a_total', x: String(x) }))[0];
+    expect((await v(0)).v).toEqual([5, 6]);
+    expect((await v(1)).v).toEqual([1, 2, 3, 4, 5, 6]);
+    expect((await v(2)).stale).toBe(true);
+    expect((await v(3)).v).toEqual([1, 2, 3, 4, 5, 6]);
+    expect((await v(3)).t.slice(-2)).toEqual([t0, t0 + 1000]);
+  });
 });

@@ -5,7 +5,7 @@ import { METRIC_NAME, STALE_NAN, isValidLabelName, isValidMetricName, type Metri
 import type { ScrapeConfig } from '../promconfig/index.js';
 import { processBuilder, type CompiledRelabel } from '../relabel/index.js';
 import { AppendError, type Appendable, type Appender } from '../storage-api/index.js';
-import { Entry, ExpositionParser, ProtobufParser, scrapeFormat } from '../textparse/index.js';
+import { CommentMemo, Entry, ExpositionParser, ProtobufParser, scrapeFormat } from '../textparse/index.js';
 import { BucketLimitError, fitHistogram, pickSchema } from './histogram-limits.js';
 import type { HttpScraper } from './http-scraper.js';
 import type { ScrapeMetrics } from './metrics.js';
@@ -76,6 +76,14 @@ export class ScrapeLoop {
   private prevLen = 0;
   private spare: number[] = [];
   private readonly families = new Map<string, Family>();
+  /**
+   * The previous text exposition's comment lines (by position) and, for each `# HELP`/`# TYPE`/`# UNIT` line among
+   * them, the family it described and the value it set (the string `Family.meta` holds): a line that comes back
+   * unchanged is applied from these without being decoded. Not carried over by `adoptState`, as `families` is not.
+   */
+  private readonly metaLines = new CommentMemo();
+  private readonly metaFamily: Family[] = [];
+  private readonly metaValue: string[] = [];
   private iter = 0;
   private readonly reportLabels: Labels[];
   private readonly reportRefs = [0, 0, 0, 0, 0];
@@ -233,7 +241,7 @@ export class ScrapeLoop {
     const proto = format === 'protobuf';
     const p = proto
       ? new ProtobufParser(typeof body === 'string' ? Buffer.from(body, 'utf8') : body, { classicHistograms: cfg.scrape_classic_histograms === true || cfg.always_scrape_classic_histograms === true, nativeHistograms: cfg.scrape_native_histograms === true })
-      : new ExpositionParser(body, om);
+      : new ExpositionParser(body, om, this.metaLines);
     // Text: a series is looked up by its bytes in the body (hashed while parsed), no string per sample.
     const tp = proto ? undefined : (p as ExpositionParser);
     const bucketLimit = cfg.native_histogram_bucket_limit ?? 0;
@@ -247,21 +255,27 @@ export class ScrapeLoop {
     let post = 0;
     let added = 0;
     const cache = this.cache;
+    // Text: the series that came after the previous one last time is expected next (its key compared, not scanned).
+    let prevSlot = -1;
+    let expected = tp !== undefined ? this.expectAfter(tp, -1) : -1;
     for (let e: number = p.next(); e !== E_EOF; e = p.next()) {
       if (e !== E_SERIES && e !== E_HISTOGRAM) {
-        if (e === E_TYPE) this.setMeta(p.family, 'type', p.metricType);
-        else if (e === E_HELP) this.setMeta(p.family, 'help', p.help);
-        else if (e === E_UNIT) this.setMeta(p.family, 'unit', p.unit);
+        if (e === E_TYPE || e === E_HELP || e === E_UNIT) this.metaLine(p, e);
         continue;
       }
       scraped++;
-      let slot = tp !== undefined ? cache.find(tp.buf, tp.keyStart, tp.keyEnd, tp.keyHash) : cache.get(p.seriesKey);
+      let slot = tp !== undefined ? (tp.matchedExpected ? expected : cache.find(tp.buf, tp.keyStart, tp.keyEnd, tp.keyHash)) : cache.get(p.seriesKey);
       let isNew = false;
       if (slot < 0) {
         const labels = this.sampleLabels(p.labels());
         const family = this.familyOf(p.metricName());
         slot = tp !== undefined ? cache.insert(tp.buf, tp.keyStart, tp.keyEnd, tp.keyHash, labels, family) : cache.add(p.seriesKey, labels, family);
         isNew = true;
+      }
+      if (tp !== undefined) {
+        cache.setFollowing(prevSlot, slot);
+        prevSlot = slot;
+        expected = this.expectAfter(tp, slot);
       }
       const labels = cache.labels[slot];
       if (labels === null) {
@@ -350,12 +364,45 @@ export class ScrapeLoop {
     return app.appendHistogram(ref, labels, t, fitted);
   }
 
-  private setMeta(family: string, field: 'type' | 'help' | 'unit', value: string): void {
+  /** Tells the parser the key of the series that followed slot `after` (-1: the first) last time; that slot or -1. */
+  private expectAfter(tp: ExpositionParser, after: number): number {
+    const cache = this.cache;
+    const s = cache.following(after);
+    if (s >= 0) tp.expectKey(cache.keyArena(), cache.keyOffset(s), cache.keyLength(s), cache.keyHashOf(s));
+    return s;
+  }
+
+  /**
+   * A `# HELP`, `# TYPE` or `# UNIT` entry: its value set on its family. A line repeated from the previous text
+   * exposition (`p.repeated`, text only) applies the family and value recorded for its position then.
+   */
+  private metaLine(p: ExpositionParser | ProtobufParser, e: number): void {
+    const field = e === E_TYPE ? 'type' : e === E_HELP ? 'help' : 'unit';
+    if (p instanceof ExpositionParser) {
+      const k = p.commentIndex;
+      if (p.repeated) {
+        this.updateMeta(this.metaFamily[k], field, this.metaValue[k]);
+        return;
+      }
+      const f = this.setMeta(p.family, field, e === E_TYPE ? p.metricType : e === E_HELP ? p.help : p.unit);
+      this.metaFamily[k] = f;
+      this.metaValue[k] = f.meta[field];
+      return;
+    }
+    this.setMeta(p.family, field, e === E_TYPE ? p.metricType : e === E_HELP ? p.help : p.unit);
+  }
+
+  private setMeta(family: string, field: 'type' | 'help' | 'unit', value: string): Family {
     let f = this.families.get(family);
     if (!f) {
       f = { meta: { type: 'unknown', help: '', unit: '' }, version: 0 };
       this.families.set(ownString(family), f);
     }
+    this.updateMeta(f, field, value);
+    return f;
+  }
+
+  private updateMeta(f: Family, field: 'type' | 'help' | 'unit', value: string): void {
     if (f.meta[field] !== value) {
       f.meta = { ...f.meta, [field]: field === 'type' ? (value as MetricType) : ownString(value) };
       f.version++;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Entry, ExpositionParser, acceptHeader, hashSeriesKey, isOpenMetricsContentType } from './index.js';
+import { CommentMemo, Entry, ExpositionParser, acceptHeader, hashSeriesKey, isOpenMetricsContentType } from './index.js';
 import { DEFAULT_SCRAPE_PROTOCOLS } from '../promconfig/index.js';
 
 interface Row {
@@ -226,5 +226,122 @@ describe('parsing from bytes', () => {
     }
     expect(rows).toEqual(fromString);
     expect(fromString[2]).toMatchObject({ labels: { __name__: 'h_total', path: '/ü/€', x: '😀' }, v: 1.5, t: 1000 });
+  });
+});
+
+describe('a series line read by its expected key', () => {
+  /** Everything a consumer reads of the first entry of `text`, or the error it threw. */
+  function firstEntry(text: string, om: boolean, expect?: string): { matched: boolean; row: unknown } {
+    const p = new ExpositionParser(Buffer.from(text), om);
+    if (expect !== undefined) {
+      const k = Buffer.from(expect);
+      // The expected key at an offset inside a larger array, as in a scrape cache's arena.
+      const arena = Buffer.concat([Buffer.from('xx'), k, Buffer.from('yy')]);
+      p.expectKey(arena, 2, k.length, hashSeriesKey(k, 0, k.length));
+    }
+    let matched = false;
+    try {
+      const rows: unknown[] = [];
+      for (let e = p.next(), n = 0; e !== Entry.EOF && n < 2; e = p.next(), n++) {
+        if (n === 0) matched = p.matchedExpected;
+        if (e !== Entry.Series) {
+          rows.push({ e, family: p.family });
+          continue;
+        }
+        const ex = p.exemplar();
+        rows.push({ key: p.seriesKey, hash: p.keyHash, name: p.metricName(), labels: p.labels().toObject(), v: p.value, t: p.timestamp, line: p.line, ex: ex && { labels: ex.labels.toObject(), value: ex.value, ts: ex.ts } });
+      }
+      return { matched, row: rows };
+    } catch (e) {
+      return { matched, row: (e as Error).message };
+    }
+  }
+
+  const keys = ['up', 'a_total{x="1",y="2"}', 'a_total{x="1",y="2"', 'a_total{x="\\"}\\\\ é"}', 'a_total{x="1"}', 'a_total{x="1" }', 'a'];
+  const tails = [' 1', ' 1\n', '\t-2.5 1700000000000\n', ' 1 1700000000000   \n', ' 1.5\r\n', ' NaN\n', ' +Inf\n', ' 1e3\n', ' 0x1p3\n', ' 1234567890123456\n', ' 1 2 3\n', ' 1 2.5\n', ' 1 x\n', ' \n', '\n', ' 1 # {a="b"} 2 3\n', ' 1 1.5 # {a="b"} 2\n', ' 1.2.3\n', ' -\n', ' 1\nb 2\n'];
+
+  it('reads what the full parse reads, for every key and line around it, in both formats', () => {
+    let fast = 0;
+    for (const om of [false, true]) {
+      for (const lineKey of keys) {
+        for (const tail of tails) {
+          const rest = tail + (om ? '# EOF\n' : '');
+          const text = lineKey + rest;
+          const plain = firstEntry(text, om);
+          for (const k of [...keys, 'a_total{x="1",y="3"}']) {
+            // A key must be one the parser read before (a scrape cache's): skip the malformed one as expectation.
+            if (k === 'a_total{x="1",y="2"') continue;
+            const got = firstEntry(text, om, k);
+            expect(got.row, `${JSON.stringify(text)} expecting ${k}`).toEqual(plain.row);
+            if (got.matched) fast++;
+            // Read by the expected key only when it is that line's key and the rest is a plain value (and timestamp).
+            const simple = /^[ \t]+-?\d+(\.\d+)?([ \t]+\d+)?[ \t]*(\n|$)/.test(rest) && !(om && /^[ \t]+\S+[ \t]+\S/.test(rest));
+            expect(got.matched, `${JSON.stringify(text)} expecting ${k}`).toBe(k === lineKey && simple && tail !== ' 1234567890123456\n');
+          }
+        }
+      }
+    }
+    expect(fast).toBeGreaterThan(30);
+  });
+
+  it('keeps the expectation across comment lines and drops it after the next series line', () => {
+    const text = '# HELP a_total A.\n# TYPE a_total counter\na_total{x="1"} 5\na_total{x="1"} 6\n';
+    const p = new ExpositionParser(Buffer.from(text), false);
+    const k = Buffer.from('a_total{x="1"}');
+    p.expectKey(k, 0, k.length, 1234);
+    expect(p.next()).toBe(Entry.Help);
+    expect(p.next()).toBe(Entry.Type);
+    expect(p.next()).toBe(Entry.Series);
+    expect([p.matchedExpected, p.keyHash, p.value, p.line, p.metricName()]).toEqual([true, 1234, 5, 3, 'a_total']);
+    expect(p.next()).toBe(Entry.Series);
+    expect([p.matchedExpected, p.keyHash, p.value, p.line]).toEqual([false, hashSeriesKey(k, 0, k.length), 6, 4]);
+    expect(p.next()).toBe(Entry.EOF);
+  });
+});
+
+describe('comment lines repeated from the previous exposition', () => {
+  function entries(p: ExpositionParser): string[] {
+    const out: string[] = [];
+    for (let e = p.next(); e !== Entry.EOF; e = p.next()) {
+      if (e === Entry.Series) out.push(`series ${p.seriesKey}`);
+      else if (p.repeated) out.push(`repeated ${e} #${p.commentIndex}`);
+      else if (e === Entry.Help) out.push(`help ${p.family} ${p.help} #${p.commentIndex}`);
+      else if (e === Entry.Type) out.push(`type ${p.family} ${p.metricType} #${p.commentIndex}`);
+      else if (e === Entry.Unit) out.push(`unit ${p.family} ${p.unit} #${p.commentIndex}`);
+      else out.push(`comment ${p.comment} #${p.commentIndex}`);
+    }
+    return out;
+  }
+
+  it('returns the remembered kind for a line equal to the one at its position last time, decodes the others', () => {
+    const memo = new CommentMemo();
+    const one = '# HELP a_total A.\n# TYPE a_total counter\na_total 1\n# just a comment\n# HELP b Bee \\\\ x.\n# TYPE b gauge\nb 2\n';
+    expect(entries(new ExpositionParser(Buffer.from(one), false, memo))).toEqual(['help a_total A. #0', 'type a_total counter #1', 'series a_total', 'comment # just a comment #2', 'help b Bee \\ x. #3', 'type b gauge #4', 'series b']);
+    expect(entries(new ExpositionParser(Buffer.from(one), false, memo))).toEqual([`repeated ${Entry.Help} #0`, `repeated ${Entry.Type} #1`, 'series a_total', `repeated ${Entry.Comment} #2`, `repeated ${Entry.Help} #3`, `repeated ${Entry.Type} #4`, 'series b']);
+    // A longer help at #0, a shorter type at #1, a new line at #5; #3 and #4 unchanged.
+    const two = '# HELP a_total A longer help.\n# TYPE a_total gauge\na_total 1\n# just a comment\n# HELP b Bee \\\\ x.\n# TYPE b gauge\n# TYPE c counter\n';
+    expect(entries(new ExpositionParser(Buffer.from(two), false, memo))).toEqual(['help a_total A longer help. #0', 'type a_total gauge #1', 'series a_total', `repeated ${Entry.Comment} #2`, `repeated ${Entry.Help} #3`, `repeated ${Entry.Type} #4`, 'type c counter #5']);
+    expect(entries(new ExpositionParser(Buffer.from(two), false, memo))).toEqual([0, 1, 's', 2, 3, 4, 5].map((k) => (k === 's' ? 'series a_total' : `repeated ${[Entry.Help, Entry.Type, Entry.Comment, Entry.Help, Entry.Type, Entry.Type][k as number]} #${k}`)));
+    // The same bytes in OpenMetrics are parsed again (a plain comment is an error there; `# UNIT` means something).
+    expect(() => entries(new ExpositionParser(Buffer.from(`${two}# EOF\n`), true, memo))).toThrow(/line 4: invalid comment line/);
+    const om = '# TYPE a_seconds gauge\n# UNIT a_seconds seconds\na_seconds 1\n# EOF\n';
+    expect(entries(new ExpositionParser(Buffer.from(om), true, memo))).toEqual(['type a_seconds gauge #0', 'unit a_seconds seconds #1', 'series a_seconds']);
+    expect(entries(new ExpositionParser(Buffer.from(om), true, memo))).toEqual([`repeated ${Entry.Type} #0`, `repeated ${Entry.Unit} #1`, 'series a_seconds']);
+    // A line that failed is not remembered: it fails again.
+    const bad = '# TYPE a_seconds nonsense\n';
+    expect(() => entries(new ExpositionParser(Buffer.from(bad), false, memo))).toThrow(/invalid metric type/);
+    expect(() => entries(new ExpositionParser(Buffer.from(bad), false, memo))).toThrow(/invalid metric type/);
+  });
+
+  it('remembers lines that change length many times without mixing their bytes', () => {
+    const memo = new CommentMemo();
+    for (let round = 0; round < 60; round++) {
+      const lines = Array.from({ length: 40 }, (_, k) => `# HELP m${k} ${'h'.repeat((k * 7 + round * (k % 3)) % 50)}${round % 4 === k % 4 ? round : ''}\n`);
+      const text = lines.join('');
+      const first = entries(new ExpositionParser(Buffer.from(text), false, memo));
+      const again = entries(new ExpositionParser(Buffer.from(text), false, memo));
+      expect(again).toEqual(lines.map((_, k) => `repeated ${Entry.Help} #${k}`));
+      for (let k = 0; k < 40; k++) if (!first[k].startsWith('repeated')) expect(first[k]).toBe(`help m${k} ${lines[k].slice(`# HELP m${k} `.length, -1)} #${k}`);
+    }
   });
 });

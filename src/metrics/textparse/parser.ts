@@ -1,4 +1,5 @@
 import { Labels, METRIC_NAME, compareStrings, type Exemplar, type MetricType } from '../../model/index.js';
+import type { CommentMemo } from './comment-memo.js';
 
 /**
  * A pull parser for the Prometheus text exposition format 0.0.4 and OpenMetrics 1.0, in the manner of
@@ -8,6 +9,11 @@ import { Labels, METRIC_NAME, compareStrings, type Exemplar, type MetricType } f
  * that range's hash, computed while scanning, so that a scrape cache can find a series it has seen by its bytes;
  * plain decimal values and integer timestamps are read from the bytes; labels, exemplars, metadata and any other
  * value spelling are decoded to strings only when asked for. No object is created per sample.
+ *
+ * Two shortcuts for a scrape that repeats the previous one (`expectKey`, `CommentMemo`): a series line whose first
+ * bytes are the key the caller expects (the series that followed the previous one last time) is not scanned for its
+ * key at all, only its value (and timestamp) read; a comment line equal to the one at the same position last time is
+ * not decoded. Both are byte comparisons with text parsed before, so what they produce is what parsing would.
  */
 export const enum Entry {
   EOF = 0,
@@ -162,6 +168,23 @@ export class ExpositionParser {
   private exLine = '';
   /** Set by `scanNumber`. */
   private plainNumber = NaN;
+  /** The key `expectKey` set for the next series line: `expBytes[expOff, expOff + expLen)` (expLen 0: none). */
+  private expBytes: Uint8Array | undefined;
+  private expOff = 0;
+  private expLen = 0;
+  private expHash = 0;
+  /** After `next()` returned a series: its key is the one `expectKey` set (compared byte for byte). */
+  matchedExpected = false;
+  /** How many comment lines came before the current one (its position for the `CommentMemo`). */
+  private commentIdx = 0;
+  /**
+   * After `next()` returned a comment entry: its line equals the `CommentMemo`'s line at the same position, and
+   * `family`, `help`, `metricType`, `unit` and `comment` were NOT set for it (they still describe an earlier line):
+   * the caller applies what it recorded for the line at `commentIndex` when it saw it.
+   */
+  repeated = false;
+  /** The current comment line's position among the exposition's comment lines (0-based). */
+  commentIndex = -1;
 
   // current metadata
   family = '';
@@ -173,9 +196,25 @@ export class ExpositionParser {
   constructor(
     body: string | Uint8Array,
     readonly openMetrics: boolean,
+    private readonly memo?: CommentMemo,
   ) {
     this.buf = asBuffer(body);
     this.len = this.buf.length;
+    memo?.useFormat(openMetrics);
+  }
+
+  /**
+   * The caller expects the next series line's key (`name{labels}` as written) to be `bytes[off, off + len)` with
+   * `hashSeriesKey` `hash` (a key it took from an earlier exposition). When the line starts with exactly those bytes
+   * followed by a blank and carries a plain value (and in the text format a plain timestamp) and nothing else, it is
+   * read without scanning the key: `matchedExpected` is then true and `keyHash` is `hash`. Anything else is parsed
+   * as usual. The expectation holds until the next series line.
+   */
+  expectKey(bytes: Uint8Array, off: number, len: number, hash: number): void {
+    this.expBytes = bytes;
+    this.expOff = off;
+    this.expLen = len;
+    this.expHash = hash;
   }
 
   get line(): number {
@@ -208,6 +247,14 @@ export class ExpositionParser {
         return Entry.EOF;
       }
       const start = this.pos;
+      if (this.expLen > 0 && !this.sawEOF && b[start] !== C_HASH) {
+        const matched = this.expectedSeries(start);
+        this.expLen = 0;
+        if (matched) {
+          this.lineNo++;
+          return Entry.Series;
+        }
+      }
       let end = start;
       while (end < len && b[end] !== 10) end++;
       this.pos = end + 1;
@@ -248,6 +295,77 @@ export class ExpositionParser {
   }
 
   private parseComment(start: number, end: number): Entry {
+    const memo = this.memo;
+    if (memo === undefined) return this.decodeComment(start, end);
+    const k = this.commentIdx++;
+    this.commentIndex = k;
+    const kind = memo.match(k, this.buf, start, end);
+    if (kind >= 0) {
+      this.repeated = true;
+      return kind as Entry;
+    }
+    this.repeated = false;
+    const e = this.decodeComment(start, end);
+    if (e !== Entry.EOF) memo.store(k, this.buf, start, end, e);
+    return e;
+  }
+
+  /** Reads the current line's key from the bytes at `start` if they are the expected key; false when not (nothing changed then). */
+  private expectedSeries(start: number): boolean {
+    const b = this.buf;
+    const len = this.len;
+    const n = this.expLen;
+    const keyEnd = start + n;
+    if (keyEnd >= len) return false;
+    const a = this.expBytes!;
+    const off = this.expOff;
+    for (let k = 0; k < n; k++) if (b[start + k] !== a[off + k]) return false;
+    let i = keyEnd;
+    let c = b[i];
+    if (c !== C_SP && c !== C_TAB) return false;
+    while (i < len && (c === C_SP || c === C_TAB)) c = b[++i];
+    // The value: a plain decimal up to a blank or the line's end (a CR or anything else: the general path).
+    i = this.scanNumber(i, len, true);
+    const value = this.plainNumber;
+    if (value !== value) return false;
+    c = b[i];
+    while (i < len && (c === C_SP || c === C_TAB)) c = b[++i];
+    let timestamp = NaN;
+    if (i < len && c !== 10) {
+      if (this.openMetrics) return false;
+      i = this.scanNumber(i, len, false);
+      timestamp = this.plainNumber;
+      if (timestamp !== timestamp) return false;
+      c = b[i];
+      while (i < len && (c === C_SP || c === C_TAB)) c = b[++i];
+      if (i < len && c !== 10) return false;
+    }
+    this.pos = i + 1;
+    this.lineEnd = i;
+    this.keyStart = start;
+    this.keyEnd = keyEnd;
+    this.keyHash = this.expHash;
+    this.value = value;
+    this.timestamp = timestamp;
+    this.exStart = -1;
+    this.nameEnd = -1;
+    this.labelsChecked = false;
+    this.matchedExpected = true;
+    return true;
+  }
+
+  /** `nameEnd`, `blockStart` and `labelsChecked` of a series read by `expectedSeries` (which does not scan the key). */
+  private shapeKey(): void {
+    if (this.nameEnd >= 0) return;
+    const b = this.buf;
+    let i = this.keyStart + 1;
+    while (i < this.keyEnd && isNameChar(b[i], true)) i++;
+    this.nameEnd = i - this.keyStart;
+    if (i < this.keyEnd) this.blockStart = i;
+    else this.labelsChecked = true;
+  }
+
+  private decodeComment(start: number, end: number): Entry {
     const line = this.text(start, end);
     if (this.openMetrics && line === '# EOF') return Entry.EOF;
     // "# HELP name text", "# TYPE name type", "# UNIT name unit"
@@ -333,6 +451,8 @@ export class ExpositionParser {
     }
     this.nameEnd = i - start;
     this.labelsChecked = true;
+    this.matchedExpected = false;
+    this.expLen = 0;
     this.keyHash = finishHash(h);
     if (i < end && b[i] === C_LBRACE) {
       const blockEnd = this.scanLabelBlock(i, end, h);
@@ -396,7 +516,7 @@ export class ExpositionParser {
   }
 
   /**
-   * The end of the token at `b[i]` (up to a blank or `end`); `plainNumber` is its value when it is a plain decimal —
+   * The end of the token at `b[i]` (up to a blank, a line feed or `end`); `plainNumber` is its value when it is a plain decimal —
    * an optional minus, at most 15 digits, with `dot` at most one dot — else NaN. At most 15 digits are an exact
    * integer, and one division by an exact power of ten (<= 1e15) is correctly rounded, so the value is the float Go's
    * ParseFloat (and `Number`) give (Clinger's fast path); no string is made.
@@ -412,7 +532,7 @@ export class ExpositionParser {
     let plain = true;
     while (j < end) {
       const c = b[j];
-      if (c === C_SP || c === C_TAB) break;
+      if (c === C_SP || c === C_TAB || c === 10) break;
       if (c >= 48 && c <= 57) {
         intVal = intVal * 10 + (c - 48);
         digits++;
@@ -469,11 +589,13 @@ export class ExpositionParser {
 
   /** The metric name of the current series. */
   metricName(): string {
+    this.shapeKey();
     return this.buf.toString('latin1', this.keyStart, this.keyStart + this.nameEnd);
   }
 
   /** The labels of the current series, `__name__` included. Throws on duplicate label names. */
   labels(): Labels {
+    this.shapeKey();
     if (!this.labelsChecked) {
       this.skipLabels(this.blockStart + 1, this.lineEnd);
       this.labelsChecked = true;
